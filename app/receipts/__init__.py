@@ -1,0 +1,1 @@
+"""Receipts: the data model, PDF and ESC/POS rendering, and printers (no Qt here)."""
