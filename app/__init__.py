@@ -1,0 +1,3 @@
+"""Loyalty Terminal: an offline-first point-of-sale loyalty terminal."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,64 @@
+"""The composition root: one place wires the database, the services and (later) devices."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.core import db
+from app.core.errors import StorageError
+from app.core.services import LoyaltyService
+
+
+def default_data_dir() -> Path:
+    """The terminal's data folder: $LOYALTY_HOME, else the OS user-data folder."""
+    env = os.environ.get("LOYALTY_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("loyalty-terminal", appauthor=False))
+
+
+def default_db_path() -> Path:
+    """The terminal database inside the data folder."""
+    return default_data_dir() / "terminal.sqlite3"
+
+
+@dataclass
+class Context:
+    """Everything a front end needs, built once."""
+
+    db_path: Path
+    engine: Engine
+    loyalty: LoyaltyService
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+def bootstrap(db_path: Path | None = None, *, create: bool = False) -> Context:
+    """Open (or, with create, make) the terminal database and wire the services on it."""
+    path = Path(db_path) if db_path is not None else default_db_path()
+    if not create:
+        if not path.exists():
+            raise StorageError(f"no database at {path}: run `loyalty-terminal init` first")
+        with path.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise StorageError(f"{path} is not a terminal database (damaged or another kind of file)")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
+    engine = db.make_engine(path)
+    service = LoyaltyService(engine, path)
+    if not create and db.schema_version(engine) < db.SCHEMA_VERSION:
+        if db.schema_version(engine) == 0:
+            raise StorageError(f"{path} is not initialised: run `loyalty-terminal init`")
+        db.migrate(engine, path)
+    return Context(path, engine, service)

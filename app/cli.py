@@ -1,0 +1,307 @@
+"""The headless command line (spec/cli.md): everything the cashier screen does, scriptable."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from app import __version__
+from app.core.errors import LoyaltyError
+from app.core.services.loyalty import parse_units
+from app.core.services.results import SaleRequest
+from app.core.timeutil import iso, parse_ts, to_ms
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(LoyaltyError):
+    """Bad command-line input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as our one-line reasons with exit status 2."""
+
+    def error(self, message: str) -> Any:
+        raise CliError(f"{self.prog}: {message}")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help="terminal database file (default: the data folder)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = _Parser(prog="loyalty-terminal", description="Loyalty Terminal: offline-first loyalty till")
+    parser.add_argument("--version", action="version", version=f"loyalty-terminal {__version__}")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("init", help="create or upgrade the database")
+    _common(p)
+    p.add_argument("--program", type=Path)
+    p.add_argument("--demo", action="store_true", help="fill a demo store")
+
+    prog = sub.add_parser("program", help="the loyalty program")
+    _common(prog)
+    psub = prog.add_subparsers(dest="action", parser_class=_Parser, required=True)
+    p = psub.add_parser("set")
+    _common(p)
+    p.add_argument("file", type=Path)
+    p.add_argument("--at", help="activate at this time (default: at once)")
+    p = psub.add_parser("show")
+    _common(p)
+
+    cat = sub.add_parser("catalog", help="products")
+    _common(cat)
+    csub = cat.add_subparsers(dest="action", parser_class=_Parser, required=True)
+    p = csub.add_parser("import")
+    _common(p)
+    p.add_argument("file", type=Path)
+    p = csub.add_parser("list")
+    _common(p)
+    p.add_argument("query", nargs="?", default="")
+
+    cust = sub.add_parser("customer", help="customers")
+    _common(cust)
+    usub = cust.add_subparsers(dest="action", parser_class=_Parser, required=True)
+    p = usub.add_parser("add")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--phone", required=True)
+    p.add_argument("--birthday")
+    p.add_argument("--referrer")
+    p.add_argument("--card")
+    p.add_argument("--at")
+    p = usub.add_parser("show")
+    _common(p)
+    p.add_argument("who", metavar="CARD_OR_PHONE")
+    p.add_argument("--at")
+    p = usub.add_parser("find")
+    _common(p)
+    p.add_argument("query")
+
+    p = sub.add_parser("sale", help="price and commit a sale")
+    _common(p)
+    p.add_argument("--card")
+    p.add_argument("--line", action="extend", nargs="+", required=True, metavar="ITEM")
+    p.add_argument("--coupon")
+    p.add_argument("--redeem")
+    p.add_argument("--reward")
+    p.add_argument("--at")
+    p.add_argument("--payment", choices=["cash", "card"], default="cash")
+    p.add_argument("--quote", action="store_true", help="price only, write nothing")
+
+    p = sub.add_parser("refund", help="refund units of a sale")
+    _common(p)
+    p.add_argument("sale_id", metavar="SALE_ID")
+    p.add_argument("--line", action="extend", nargs="+", default=[], metavar="N:QTY")
+    p.add_argument("--at")
+
+    p = sub.add_parser("verify", help="recompute balances from the journal")
+    _common(p)
+    p = sub.add_parser("scan", help="decode image or video files")
+    _common(p)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("demo", help="print a demo customer and sale (creates a demo store if needed)")
+    _common(p)
+    return parser
+
+
+def _at(text: str | None) -> int | None:
+    return None if text is None else to_ms(parse_ts(text))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path} is not valid JSON: {exc}") from None
+
+
+def parse_item(text: str) -> tuple[str, int, int | None, str | None]:
+    """`SKU[:QTY]` or `SKU:QTY:PRICE:CATEGORY` (price in kopecks)."""
+    parts = text.split(":")
+    if not parts[0].strip() or len(parts) not in (1, 2, 4):
+        raise CliError(f"line {text!r} must be SKU[:QTY] or SKU:QTY:PRICE:CATEGORY")
+    sku = parts[0].strip()
+    qty = 1
+    if len(parts) >= 2:
+        if not parts[1].strip().isdigit() or int(parts[1]) < 1:
+            raise CliError(f"line {text!r}: quantity must be a whole number of at least 1")
+        qty = int(parts[1])
+    if len(parts) == 4:
+        if not parts[2].strip().isdigit():
+            raise CliError(f"line {text!r}: price must be a whole number of kopecks")
+        if not parts[3].strip():
+            raise CliError(f"line {text!r}: category must not be empty")
+        return sku, qty, int(parts[2]), parts[3].strip()
+    return sku, qty, None, None
+
+
+def _redeem(text: str | None) -> int | str | None:
+    if text is None:
+        return None
+    if text.strip().lower() == "max":
+        return "max"
+    if not text.strip().isdigit():
+        raise CliError(f"--redeem must be a whole number of points or max, got {text!r}")
+    return int(text)
+
+
+def run(args: argparse.Namespace) -> tuple[Any, str]:
+    """Execute one parsed command; returns (JSON-able result, human text)."""
+    from app.bootstrap import bootstrap
+
+    cmd = args.command
+    if cmd == "scan":
+        from app.scanner.files import scan_report
+
+        reports = scan_report([str(f) for f in args.files])
+        text = "\n".join(
+            f"{r['file']}: " + (r["error"] if r.get("error") else ", ".join(f"{c['format']} {c['text']}" for c in r["codes"]) or "no code")
+            for r in reports
+        )
+        return reports, text
+
+    if cmd == "init":
+        program = _read_json(args.program) if args.program else None
+        ctx = bootstrap(args.db, create=True)
+        try:
+            version = ctx.loyalty.init()
+            if program is not None:
+                ctx.loyalty.set_program(program)
+            elif not _has_program(ctx):
+                from app.core.demo import DEFAULT_PROGRAM
+
+                ctx.loyalty.set_program(DEFAULT_PROGRAM)
+            out: dict[str, Any] = {"db": str(ctx.db_path), "schema": version}
+            if args.demo:
+                from app.core.demo import fill_demo
+
+                out["demo"] = fill_demo(ctx.loyalty)
+            return out, f"database ready at {ctx.db_path} (schema {version})"
+        finally:
+            ctx.close()
+
+    if cmd == "demo":
+        from app.core.demo import demo_walkthrough
+
+        return demo_walkthrough(args.db)
+
+    ctx = bootstrap(args.db)
+    try:
+        svc = ctx.loyalty
+        if cmd == "program":
+            if args.action == "set":
+                version = svc.set_program(_read_json(args.file), _at(args.at))
+                return {"version": version}, f"program version {version} is active"
+            version, program = svc.program()
+            return {"version": version, "program": program.raw}, json.dumps(
+                {"version": version, "program": program.raw}, ensure_ascii=False, indent=2
+            )
+        if cmd == "catalog":
+            if args.action == "import":
+                try:
+                    text = args.file.read_text(encoding="utf-8")
+                except OSError as exc:
+                    raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+                except UnicodeDecodeError:
+                    raise CliError(f"{args.file} is not UTF-8 text") from None
+                count = svc.import_catalog(text)
+                return {"imported": count}, f"{count} products imported"
+            products = svc.catalog(args.query)
+            return {"products": products}, "\n".join(
+                f"{p['sku']:<16} {p['price'] / 100:>10.2f}  {p['category']:<12} {p['name']}" for p in products
+            )
+        if cmd == "customer":
+            if args.action == "add":
+                res = svc.enroll(args.name, args.phone, args.birthday, args.referrer, args.card, _at(args.at))
+                return res.to_json(), f"card {res.card}, {res.granted} points granted"
+            if args.action == "find":
+                found = svc.find_customers(args.query)
+                return {"customers": found}, "\n".join(f"{c['card']}  {c['phone']}  {c['name']}" for c in found)
+            info = svc.customer(args.who, _at(args.at))
+            data = info.to_json()
+            return data, "\n".join(f"{k}: {v}" for k, v in data.items())
+        if cmd == "sale":
+            lines = []
+            for item in args.line:
+                sku, qty, unit_price, category = parse_item(item)
+                lines.append(svc.resolve_line(sku, qty, unit_price, category))
+            req = SaleRequest(
+                lines=tuple(lines), card=args.card, coupon=args.coupon, redeem=_redeem(args.redeem),
+                reward=args.reward, at=_at(args.at), payment=args.payment,
+            )  # fmt: skip
+            res = svc.quote(req) if args.quote else svc.sell(req)
+            data = res.to_json()
+            data["at"] = iso(res.at)
+            head = f"sale {res.sale_id}" if res.committed else "quote"
+            return data, (
+                f"{head}: subtotal {res.quote.subtotal}, discount {res.quote.discount}, "
+                f"points {res.quote.redeemed_points}, total {res.quote.total}, earned {res.quote.earned}, "
+                f"balance {res.balance}"
+            )
+        if cmd == "refund":
+            if not str(args.sale_id).isdigit():
+                raise CliError(f"sale id must be a number, got {args.sale_id!r}")
+            ref = svc.refund(int(args.sale_id), parse_units(args.line) or None, _at(args.at))
+            return ref.to_json(), (
+                f"refund of sale {ref.sale_id}: money back {ref.money_back}, points taken back "
+                f"{ref.points_taken_back}, given back {ref.points_given_back}, balance {ref.balance}"
+            )
+        if cmd == "verify":
+            report = svc.verify()
+            text = "verify: OK" if report.ok else "verify: FAILED\n" + "\n".join(report.problems[:50])
+            return report.to_json(), text
+    finally:
+        ctx.close()
+    raise CliError(f"unknown command {cmd}")
+
+
+def _has_program(ctx: Any) -> bool:
+    try:
+        ctx.loyalty.program()
+    except LoyaltyError:
+        return False
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `loyalty-terminal`: no command opens the cashier app."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    want_json = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            from app.gui import launch
+
+            return launch(args.db)
+        data, text = run(args)
+    except LoyaltyError as exc:
+        reason = " ".join(str(exc).split())
+        if want_json:
+            print(json.dumps({"error": reason}, ensure_ascii=False))
+        else:
+            print(f"error: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if want_json and isinstance(data, list):
+        # `scan` prints one object per file, one per line (a single file: exactly one object).
+        for item in data:
+            print(json.dumps(item, ensure_ascii=False))
+    elif want_json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(text)
+    if args.command == "verify" and not data.get("ok"):
+        return 1
+    if args.command == "scan" and any(r.get("error") for r in data):
+        return EXIT_BAD_INPUT
+    return 0
+

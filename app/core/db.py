@@ -1,0 +1,148 @@
+"""SQLite discipline in one place: WAL, synchronous=FULL, foreign keys, busy timeout,
+one writer with BEGIN IMMEDIATE, and a numbered, backed-up migration ladder."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from app.core import schema
+from app.core.errors import StorageError
+
+SCHEMA_VERSION = 2
+_writer_locks: dict[str, threading.Lock] = {}
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # Python's sqlite3 would otherwise open transactions itself; we issue BEGIN ourselves.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 10000")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")
+    # FULL: a sale acknowledged on screen survives power loss (sync.md promise 1).
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(path: str | Path) -> Engine:
+    """An engine for one terminal database file (":memory:" for throwaway tests)."""
+    memory = str(path) == ":memory:"
+    engine = create_engine(
+        "sqlite://" if memory else f"sqlite:///{Path(path)}",
+        # One shared connection for an in-memory store; a small pool for a file, because
+        # opening a connection re-runs the pragmas and that would tax every transaction.
+        poolclass=StaticPool if memory else None,
+        connect_args={"check_same_thread": False, "timeout": 10},
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def writer_lock(engine: Engine) -> threading.Lock:
+    """The one-writer lock of this database inside this process."""
+    return _writer_locks.setdefault(str(engine.url), threading.Lock())
+
+
+@contextmanager
+def transaction(engine: Engine, write: bool = True) -> Iterator[Connection]:
+    """One short transaction: BEGIN IMMEDIATE for writers, deferred for readers; rolls back on error."""
+    lock = writer_lock(engine) if write else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(begin="IMMEDIATE" if write else "DEFERRED")
+            with conn.begin():
+                yield conn
+    except OperationalError as exc:
+        raise StorageError(_storage_reason(exc)) from exc
+    except DatabaseError as exc:
+        raise StorageError(f"the database file is damaged or not a database ({exc.orig})") from exc
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _storage_reason(exc: OperationalError) -> str:
+    text = str(exc.orig)
+    if "full" in text:
+        return "the disk is full: nothing was written, free some space and try again"
+    if "readonly" in text or "read-only" in text:
+        return "the database folder is read-only: nothing was written"
+    if "locked" in text or "busy" in text:
+        return "the database is busy in another program: nothing was written, try again"
+    return f"database error: {text}"
+
+
+def _v1(conn: Connection) -> None:
+    for table in schema.V1_TABLES:
+        table.create(conn)
+
+
+def _v2(conn: Connection) -> None:
+    for table in schema.V2_TABLES:
+        table.create(conn)
+
+
+# Each step takes the schema from version i to i+1 inside one transaction.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+
+
+def schema_version(engine: Engine) -> int:
+    """The schema version stored in the file (0 for a new file)."""
+    try:
+        with engine.connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+    except DatabaseError as exc:
+        raise StorageError(f"the database file is damaged or not a database ({exc.orig})") from exc
+
+
+def backup(engine: Engine, target: Path) -> Path:
+    """Copy the live database to target with SQLite's online backup (consistent under writes)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    raw: Any = engine.raw_connection()
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            raw.driver_connection.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        raw.close()
+    return target
+
+
+def migrate(engine: Engine, db_path: Path | None) -> int:
+    """Bring the file to SCHEMA_VERSION; an existing file is backed up before the first step."""
+    current = schema_version(engine)
+    if current > SCHEMA_VERSION:
+        raise StorageError(
+            f"the database has schema {current}, newer than this program ({SCHEMA_VERSION}): update the program"
+        )
+    if current == SCHEMA_VERSION:
+        return current
+    if current > 0 and db_path is not None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup(engine, db_path.parent / "backups" / f"{db_path.stem}-v{current}-{stamp}.sqlite3")
+    for version in range(current, SCHEMA_VERSION):
+        with transaction(engine) as conn:
+            MIGRATIONS[version](conn)
+            # user_version is transactional in SQLite: a failed step leaves the old number.
+            conn.exec_driver_sql(f"PRAGMA user_version = {version + 1}")
+    return SCHEMA_VERSION

@@ -1,0 +1,124 @@
+"""A demo store: a café's program, catalog, customers and a month of sales."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from app.core.services.loyalty import LoyaltyService
+from app.core.services.results import SaleRequest
+from app.core.timeutil import DAY_MS, now_ms
+
+DEFAULT_PROGRAM: dict[str, Any] = {
+    "name": "Баллы 5%",
+    "point_value": 100,
+    "timezone": "Europe/Moscow",
+    "tiers": [
+        {"name": "Silver", "min_spend": 0, "discount_pct": "0", "earn_rate_pct": "5"},
+        {"name": "Gold", "min_spend": 3000000, "discount_pct": "5", "earn_rate_pct": "7"},
+    ],
+    "redeem": {"max_share_pct": "30", "min_balance": 0},
+    "expiry_days": 365,
+}
+
+DEMO_PROGRAM: dict[str, Any] = {
+    **DEFAULT_PROGRAM,
+    "name": "Кофейня: баллы, уровни и карта кофе",
+    "tiers": [
+        {"name": "Silver", "min_spend": 0, "discount_pct": "0", "earn_rate_pct": "5"},
+        {"name": "Gold", "min_spend": 1000000, "discount_pct": "3", "earn_rate_pct": "7"},
+        {"name": "Platinum", "min_spend": 3000000, "discount_pct": "5", "earn_rate_pct": "10"},
+    ],
+    "excluded": {"earn": ["tobacco"], "redeem": ["tobacco"], "discount": ["tobacco"]},
+    "category_multipliers": {"coffee": "2"},
+    "welcome_bonus": {"points": 100, "expiry_days": 30},
+    "birthday_bonus": {"points": 300, "days_before": 3, "days_after": 7, "expiry_days": 14},
+    "referral": {"referrer_points": 200, "referee_points": 100, "min_first_purchase": 50000},
+    "stamps": [{"id": "coffee", "category": "coffee", "needed": 5}],
+    "coupons": [
+        {"code": "WELCOME10", "kind": "percent", "value": "10", "min_total": 30000},
+        {"code": "MINUS100", "kind": "amount", "value": 10000, "min_total": 50000, "exclusive": True},
+    ],
+    "rewards": [{"id": "cookie", "name": "Печенье в подарок", "points": 80}],
+    "happy_hours": [{"weekdays": [1, 2, 3, 4, 5], "from": "08:00", "to": "10:00", "earn_multiplier": "2"}],
+}
+
+DEMO_CATALOG = """sku,name,category,price,barcode
+ESP,Эспрессо,coffee,120.00,4600000000017
+CAP,Капучино,coffee,180.00,4600000000024
+LAT,Латте,coffee,200.00,4600000000031
+RAF,Раф ванильный,coffee,240.00,4600000000048
+TEA,Чай чёрный,tea,110.00,4600000000055
+CRO,Круассан,bakery,150.00,4600000000062
+CHZ,Чизкейк,bakery,290.00,4600000000079
+BRD,Хлеб бородинский,bakery,75.50,4600000000086
+JUI,Сок апельсиновый,drinks,190.00,4600000000093
+CIG,Сигареты,tobacco,250.00,4600000000109
+"""
+
+_NAMES = [
+    "Анна Иванова", "Сергей Петров", "Мария Смирнова", "Дмитрий Кузнецов", "Елена Попова",
+    "Алексей Соколов", "Ольга Лебедева", "Иван Козлов", "Наталья Новикова", "Павел Морозов",
+    "Татьяна Волкова", "Андрей Соловьёв", "Екатерина Васильева", "Михаил Зайцев", "Юлия Павлова",
+]  # fmt: skip
+
+
+def fill_demo(service: LoyaltyService, customers: int = 40, days: int = 30, seed: int = 7) -> dict[str, int]:
+    """Fill a demo store (program, catalog, customers, a month of sales) through the real services."""
+    rng = random.Random(seed)
+    service.set_program(DEMO_PROGRAM)
+    service.import_catalog(DEMO_CATALOG)
+    products = service.catalog()
+    start = now_ms() - days * DAY_MS
+    cards = []
+    for i in range(customers):
+        name = _NAMES[i % len(_NAMES)] + ("" if i < len(_NAMES) else f" {i // len(_NAMES) + 1}")
+        birthday = f"19{rng.randint(60, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        res = service.enroll(name, f"+7916{5550000 + i:07d}", birthday, at=start + i * 60_000)
+        cards.append(res.card)
+    sales = 0
+    for day in range(days):
+        for _ in range(rng.randint(8, 16)):
+            at = start + day * DAY_MS + rng.randint(8 * 3600_000, 20 * 3600_000)
+            if at >= now_ms():
+                continue
+            basket = rng.sample(products, rng.randint(1, 3))
+            lines = tuple(
+                service.resolve_line(p["sku"], rng.randint(1, 2)) for p in basket if p["category"] != "tobacco"
+            ) or (service.resolve_line("ESP", 1),)
+            card = rng.choice(cards) if rng.random() < 0.7 else None
+            try:
+                service.sell(SaleRequest(lines=lines, card=card, at=at, redeem="max" if card and rng.random() < 0.2 else None))
+                sales += 1
+            except Exception:  # noqa: BLE001  (a back-dated sale for a busy card is simply skipped)
+                continue
+    return {"customers": customers, "sales": sales}
+
+
+def demo_walkthrough(db_path: Path | None) -> tuple[dict[str, Any], str]:
+    """Make sure a demo store exists, then show a demo customer and price a demo sale."""
+    from app.bootstrap import bootstrap, default_db_path
+
+    path = Path(db_path) if db_path else default_db_path()
+    created = not path.exists()
+    ctx = bootstrap(path, create=True)
+    try:
+        ctx.loyalty.init()
+        if created:
+            fill_demo(ctx.loyalty)
+        customer = ctx.loyalty.find_customers("Анна")[0]
+        info = ctx.loyalty.customer(customer["card"])
+        lines = (ctx.loyalty.resolve_line("CAP", 2), ctx.loyalty.resolve_line("CRO", 1))
+        sale = ctx.loyalty.sell(SaleRequest(lines=lines, card=info.card, redeem="max"))
+        data = {"db": str(path), "customer": info.to_json(), "sale": sale.to_json()}
+        text = (
+            f"Demo store: {path}\n"
+            f"Customer {info.name}, card {info.card}, tier {info.tier}, {info.available} points available\n"
+            f"Sale {sale.sale_id}: 2 × Капучино + Круассан = {sale.quote.subtotal / 100:.2f} ₽, "
+            f"points paid {sale.quote.redeemed_points}, to pay {sale.quote.total / 100:.2f} ₽, "
+            f"earned {sale.quote.earned}, balance {sale.balance}"
+        )
+        return data, text
+    finally:
+        ctx.close()

@@ -1,0 +1,101 @@
+"""Card numbers with a check digit, signed card QR payloads, Russian phone numbers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+
+from app.core.errors import LoyaltyError
+
+CARD_PREFIX = "299"  # GS1 restricted-circulation range: never a retail product's barcode
+QR_PREFIX = "LT1"
+_CODE = re.compile(r"^[A-Za-z0-9\-]{1,32}$")
+
+
+def ean_check_digit(body: str) -> str:
+    """The GS1 check digit for a string of digits (EAN-8/EAN-13/UPC-A body)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return str((10 - total % 10) % 10)
+
+
+def gtin_valid(code: str) -> bool:
+    """True when code is 8, 12 or 13 digits with a correct check digit."""
+    return code.isdigit() and len(code) in (8, 12, 13) and ean_check_digit(code[:-1]) == code[-1]
+
+
+def to_gtin13(code: str) -> str:
+    """Product codes compare in 13-digit form: UPC-A and EAN-8 get leading zeros."""
+    return code.zfill(13) if code.isdigit() and len(code) in (8, 12) else code
+
+
+def card_number(serial: int) -> str:
+    """The card number for a serial: an EAN-13 in the 299 range, printable as a barcode."""
+    body = f"{CARD_PREFIX}{serial:09d}"
+    return body + ean_check_digit(body)
+
+
+def check_card_code(code: str) -> str:
+    """Validate a card number typed or scanned; a generated number must pass its check digit."""
+    code = code.strip()
+    if not _CODE.match(code):
+        raise LoyaltyError(f"card number {code!r} may hold only letters, digits and '-' (1 to 32)")
+    if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX) and not gtin_valid(code):
+        raise LoyaltyError(f"card number {code} fails its check digit: mistyped?")
+    return code
+
+
+def _mac(secret: bytes, card: str) -> str:
+    digest = hmac.new(secret, card.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:5]).decode()  # 8 characters, 40 bits
+
+
+def card_qr_payload(secret: bytes, card: str) -> str:
+    """The text of a card's QR: the number and a short HMAC, so a forged QR is refused."""
+    return f"{QR_PREFIX}:{card}:{_mac(secret, card)}"
+
+
+def parse_card_qr(secret: bytes, text: str) -> str:
+    """The card number in a signed QR payload; LoyaltyError when the signature does not match."""
+    parts = text.strip().split(":")
+    if len(parts) != 3 or parts[0] != QR_PREFIX:
+        raise LoyaltyError("not a loyalty card QR code")
+    card, mac = parts[1], parts[2]
+    if not hmac.compare_digest(_mac(secret, card), mac.upper()):
+        raise LoyaltyError("the card QR code is forged or from another store")
+    return card
+
+
+def normalize_phone(text: str) -> str:
+    """A phone as +7XXXXXXXXXX (Russian +7/8 forms with spaces, dashes, brackets) or +digits."""
+    raw = text.strip()
+    if not re.fullmatch(r"[+\d\s\-().]{5,25}", raw):
+        raise LoyaltyError(f"phone number {text!r} has characters a phone number cannot have")
+    digits = re.sub(r"\D", "", raw)
+    if raw.startswith("+"):
+        if digits.startswith("7") and len(digits) != 11:
+            raise LoyaltyError(f"phone number {text!r} must have 10 digits after +7")
+        if not 8 <= len(digits) <= 15:
+            raise LoyaltyError(f"phone number {text!r} is too short or too long")
+        return "+" + digits
+    if len(digits) == 11 and digits[0] in "78":
+        return "+7" + digits[1:]
+    if len(digits) == 10 and digits[0] == "9":
+        return "+7" + digits
+    raise LoyaltyError(f"phone number {text!r} is not a Russian number (+7 or 8 and 10 digits)")
+
+
+def mask_phone(phone: str) -> str:
+    """Hide all but the last four digits, for screens and receipts."""
+    digits = re.sub(r"\D", "", phone)
+    return "+" + "•" * max(0, len(digits) - 4) + digits[-4:]
+
+
+def looks_like_phone(text: str) -> bool:
+    """True when text parses as a phone number."""
+    try:
+        normalize_phone(text)
+    except LoyaltyError:
+        return False
+    return True

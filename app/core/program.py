@@ -1,0 +1,458 @@
+"""The loyalty program file (loyalty-rules.md §2): parsed once into frozen values, validated loudly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.core.errors import LoyaltyError, ProgramError
+from app.core.money import parse_decimal
+from app.core.timeutil import parse_ts, to_ms
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A tier reached by money paid over the tier window."""
+
+    name: str
+    min_spend: int
+    discount_pct: Fraction
+    earn_rate_pct: Fraction
+
+
+@dataclass(frozen=True)
+class HappyHour:
+    """An earn multiplier on some weekdays between two local times."""
+
+    weekdays: frozenset[int]
+    start_min: int
+    end_min: int
+    earn_multiplier: Fraction
+
+
+@dataclass(frozen=True)
+class Bonus:
+    """Points granted on an event, usable at once."""
+
+    points: int
+    expiry_days: int | None
+
+
+@dataclass(frozen=True)
+class BirthdayBonus:
+    """Points granted once per birthday, inside a window of days around it."""
+
+    points: int
+    days_before: int
+    days_after: int
+    expiry_days: int | None
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Points for the newcomer at enrollment and for the referrer after a first purchase."""
+
+    referrer_points: int
+    referee_points: int
+    min_first_purchase: int
+
+
+@dataclass(frozen=True)
+class StampRule:
+    """A stamp card: every unit of a category is a stamp; `needed` stamps make one unit free."""
+
+    id: str
+    category: str
+    needed: int
+
+
+@dataclass(frozen=True)
+class Coupon:
+    """A coupon code (loyalty-rules.md §6)."""
+
+    code: str
+    kind: str
+    percent: Fraction
+    amount: int
+    min_total: int
+    categories: frozenset[str]
+    valid_from: int | None
+    valid_to: int | None
+    max_uses: int | None
+    per_customer_max: int | None
+    requires_card: bool
+    exclusive: bool
+    customer: str | None
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A gift from the catalog, paid with points."""
+
+    id: str
+    name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class OfflinePolicy:
+    """Bounds on redemption while a chain terminal cannot reach its server (sync.md)."""
+
+    terminal_redeem_cap: int | None = None
+    max_offline_hours: int | None = None
+    skew_warn_seconds: int = 60
+    skew_stop_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class Program:
+    """One validated program version; `raw` is the JSON it came from, kept for display and sync."""
+
+    tiers: tuple[Tier, ...]
+    point_value: int = 100
+    timezone: str = "Europe/Moscow"
+    tier_window_days: int | None = 365
+    max_share_pct: Fraction = Fraction(30)
+    min_balance: int = 0
+    activation_days: int = 0
+    expiry_days: int | None = None
+    excluded_discount: frozenset[str] = frozenset()
+    excluded_earn: frozenset[str] = frozenset()
+    excluded_redeem: frozenset[str] = frozenset()
+    category_multipliers: Mapping[str, Fraction] = field(default_factory=dict)
+    happy_hours: tuple[HappyHour, ...] = ()
+    welcome_bonus: Bonus | None = None
+    birthday_bonus: BirthdayBonus | None = None
+    referral: Referral | None = None
+    stamps: tuple[StampRule, ...] = ()
+    coupons: tuple[Coupon, ...] = ()
+    rewards: tuple[Reward, ...] = ()
+    restore_expiry_days: int = 90
+    offline_redeem_cap: int | None = None
+    offline: OfflinePolicy = OfflinePolicy()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The merchant's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def coupon(self, code: str) -> Coupon | None:
+        """The coupon with this code (codes compare case-insensitively), if any."""
+        wanted = code.strip().upper()
+        return next((c for c in self.coupons if c.code.upper() == wanted), None)
+
+    def reward(self, reward_id: str) -> Reward | None:
+        """The gift reward with this id, if any."""
+        return next((r for r in self.rewards if r.id == reward_id), None)
+
+    def tier_for(self, spend: int) -> Tier:
+        """The tier with the highest min_spend not above spend."""
+        best = self.tiers[0]
+        for tier in self.tiers:
+            if tier.min_spend <= spend and tier.min_spend >= best.min_spend:
+                best = tier
+        return best
+
+    def next_tier(self, spend: int) -> Tier | None:
+        """The cheapest tier above the one spend reaches, if any."""
+        above = [t for t in self.tiers if t.min_spend > spend]
+        return min(above, key=lambda t: t.min_spend) if above else None
+
+
+_KEYS = {
+    "point_value", "timezone", "tiers", "tier_window_days", "redeem", "activation_days",
+    "expiry_days", "excluded", "category_multipliers", "happy_hours", "welcome_bonus",
+    "birthday_bonus", "referral", "stamps", "coupons", "rewards", "restore_expiry_days",
+    "offline_redeem_cap", "offline", "name",
+}  # fmt: skip
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+
+
+class _Reader:
+    """Typed access to one JSON object with errors that name the offending key path."""
+
+    def __init__(self, data: Any, path: str, allowed: set[str]) -> None:
+        if not isinstance(data, dict):
+            raise ProgramError(f"{path or 'program'} must be a JSON object")
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ProgramError(f"unknown key {_join(path, unknown[0])}")
+        self.data: dict[str, Any] = data
+        self.path = path
+
+    def where(self, key: str) -> str:
+        return _join(self.path, key)
+
+    def int(self, key: str, default: int | None, *, minimum: int = 0, nullable: bool = False) -> Any:
+        if key not in self.data:
+            if default is None and not nullable:
+                raise ProgramError(f"missing key {self.where(key)}")
+            return default
+        value = self.data[key]
+        if value is None and nullable:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProgramError(f"{self.where(key)} must be a whole number, got {value!r}")
+        if value < minimum:
+            raise ProgramError(f"{self.where(key)} must be at least {minimum}, got {value}")
+        return value
+
+    def dec(self, key: str, default: str | None) -> Fraction:
+        if key not in self.data:
+            if default is None:
+                raise ProgramError(f"missing key {self.where(key)}")
+            return Fraction(default)
+        value = self.data[key]
+        if isinstance(value, float):
+            raise ProgramError(f"{self.where(key)} must be a decimal string like \"2.5\", not a float")
+        try:
+            return parse_decimal(value, self.where(key))
+        except ValueError as exc:
+            raise ProgramError(str(exc).replace("must not be negative", "must not be negative")) from None
+
+    def str(self, key: str, default: str | None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise ProgramError(f"{self.where(key)} must be a non-empty string")
+        return value
+
+    def bool(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            raise ProgramError(f"{self.where(key)} must be true or false")
+        return value
+
+    def strings(self, key: str) -> frozenset[str]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ProgramError(f"{self.where(key)} must be a list of strings")
+        return frozenset(value)
+
+    def list(self, key: str) -> list[Any]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            raise ProgramError(f"{self.where(key)} must be a list")
+        return value
+
+    def time(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ProgramError(f"{self.where(key)} must be an ISO 8601 timestamp")
+        try:
+            return to_ms(parse_ts(value))
+        except LoyaltyError as exc:
+            raise ProgramError(f"{self.where(key)}: {exc}") from None
+
+
+def _join(path: str, key: str | int) -> str:
+    return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key)
+
+
+def _minutes(text: Any, where: str) -> int:
+    if not isinstance(text, str) or not _HHMM.match(text):
+        raise ProgramError(f"{where} must be a time like \"08:30\", got {text!r}")
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def parse_program(data: Any) -> Program:
+    """Validate a program JSON object and return it frozen; ProgramError names the first problem."""
+    top = _Reader(data, "", _KEYS)
+    timezone = top.str("timezone", "Europe/Moscow")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ProgramError(f"timezone {timezone!r} is not a known IANA time zone") from None
+
+    if "tiers" not in top.data:
+        raise ProgramError("missing key tiers")
+    tiers: list[Tier] = []
+    for i, item in enumerate(top.list("tiers")):
+        t = _Reader(item, f"tiers[{i}]", {"name", "min_spend", "discount_pct", "earn_rate_pct"})
+        tier = Tier(
+            name=t.str("name", None),
+            min_spend=t.int("min_spend", None),
+            discount_pct=t.dec("discount_pct", "0"),
+            earn_rate_pct=t.dec("earn_rate_pct", "0"),
+        )
+        if tier.discount_pct > 100:
+            raise ProgramError(f"{t.where('discount_pct')} must be at most 100")
+        tiers.append(tier)
+    if not tiers:
+        raise ProgramError("tiers must list at least one tier")
+    if tiers[0].min_spend != 0:
+        raise ProgramError("the first tier must have min_spend 0")
+    if len({t.name for t in tiers}) != len(tiers):
+        raise ProgramError("tier names must be unique")
+    if len({t.min_spend for t in tiers}) != len(tiers):
+        raise ProgramError("tiers must have different min_spend")
+
+    redeem = _Reader(top.data.get("redeem", {}), "redeem", {"max_share_pct", "min_balance"})
+    max_share = redeem.dec("max_share_pct", "30")
+    if max_share > 100:
+        raise ProgramError("redeem.max_share_pct must be at most 100")
+    excluded = _Reader(top.data.get("excluded", {}), "excluded", {"discount", "earn", "redeem"})
+
+    multipliers: dict[str, Fraction] = {}
+    mult_data = top.data.get("category_multipliers", {})
+    mult = _Reader(mult_data, "category_multipliers", set(mult_data) if isinstance(mult_data, dict) else set())
+    for category in mult.data:
+        multipliers[category] = mult.dec(category, None)
+
+    happy: list[HappyHour] = []
+    for i, item in enumerate(top.list("happy_hours")):
+        h = _Reader(item, f"happy_hours[{i}]", {"weekdays", "from", "to", "earn_multiplier"})
+        days = h.list("weekdays")
+        if not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
+            raise ProgramError(f"{h.where('weekdays')} must list ISO weekdays 1..7")
+        start = _minutes(h.data.get("from"), h.where("from"))
+        end = _minutes(h.data.get("to"), h.where("to"))
+        if start >= end:
+            raise ProgramError(f"{h.where('from')} must be before {h.where('to')}")
+        happy.append(HappyHour(frozenset(days), start, end, h.dec("earn_multiplier", None)))
+
+    welcome = None
+    if top.data.get("welcome_bonus") is not None:
+        w = _Reader(top.data["welcome_bonus"], "welcome_bonus", {"points", "expiry_days"})
+        welcome = Bonus(w.int("points", None), w.int("expiry_days", None, minimum=1, nullable=True))
+    birthday = None
+    if top.data.get("birthday_bonus") is not None:
+        b = _Reader(
+            top.data["birthday_bonus"],
+            "birthday_bonus",
+            {"points", "days_before", "days_after", "expiry_days"},
+        )
+        birthday = BirthdayBonus(
+            b.int("points", None),
+            b.int("days_before", 0),
+            b.int("days_after", 0),
+            b.int("expiry_days", None, minimum=1, nullable=True),
+        )
+    referral = None
+    if top.data.get("referral") is not None:
+        r = _Reader(
+            top.data["referral"], "referral", {"referrer_points", "referee_points", "min_first_purchase"}
+        )
+        referral = Referral(r.int("referrer_points", 0), r.int("referee_points", 0), r.int("min_first_purchase", 0))
+
+    stamps: list[StampRule] = []
+    for i, item in enumerate(top.list("stamps")):
+        s = _Reader(item, f"stamps[{i}]", {"id", "category", "needed"})
+        stamps.append(StampRule(s.str("id", None), s.str("category", None), s.int("needed", None, minimum=1)))
+    if len({s.id for s in stamps}) != len(stamps):
+        raise ProgramError("stamp rule ids must be unique")
+
+    coupons = [_coupon(item, f"coupons[{i}]") for i, item in enumerate(top.list("coupons"))]
+    if len({c.code.upper() for c in coupons}) != len(coupons):
+        raise ProgramError("coupon codes must be unique")
+
+    rewards: list[Reward] = []
+    for i, item in enumerate(top.list("rewards")):
+        g = _Reader(item, f"rewards[{i}]", {"id", "name", "points"})
+        rewards.append(Reward(g.str("id", None), g.str("name", None), g.int("points", None, minimum=1)))
+    if len({g.id for g in rewards}) != len(rewards):
+        raise ProgramError("reward ids must be unique")
+
+    offline = OfflinePolicy()
+    if top.data.get("offline") is not None:
+        o = _Reader(
+            top.data["offline"],
+            "offline",
+            {"terminal_redeem_cap", "max_offline_hours", "skew_warn_seconds", "skew_stop_seconds"},
+        )
+        offline = OfflinePolicy(
+            o.int("terminal_redeem_cap", None, nullable=True),
+            o.int("max_offline_hours", None, nullable=True),
+            o.int("skew_warn_seconds", 60),
+            o.int("skew_stop_seconds", 600),
+        )
+    if "name" in top.data:
+        top.str("name", None)
+
+    return Program(
+        tiers=tuple(tiers),
+        point_value=top.int("point_value", 100, minimum=1),
+        timezone=timezone,
+        tier_window_days=top.int("tier_window_days", 365, minimum=1, nullable=True),
+        max_share_pct=max_share,
+        min_balance=redeem.int("min_balance", 0),
+        activation_days=top.int("activation_days", 0),
+        expiry_days=top.int("expiry_days", None, minimum=1, nullable=True),
+        excluded_discount=excluded.strings("discount"),
+        excluded_earn=excluded.strings("earn"),
+        excluded_redeem=excluded.strings("redeem"),
+        category_multipliers=multipliers,
+        happy_hours=tuple(happy),
+        welcome_bonus=welcome,
+        birthday_bonus=birthday,
+        referral=referral,
+        stamps=tuple(stamps),
+        coupons=tuple(coupons),
+        rewards=tuple(rewards),
+        restore_expiry_days=top.int("restore_expiry_days", 90, minimum=1),
+        offline_redeem_cap=top.int("offline_redeem_cap", None, nullable=True),
+        offline=offline,
+        raw=data,
+    )
+
+
+def _coupon(item: Any, path: str) -> Coupon:
+    c = _Reader(
+        item,
+        path,
+        {
+            "code", "kind", "value", "min_total", "categories", "valid_from", "valid_to",
+            "max_uses", "per_customer_max", "requires_card", "exclusive", "customer",
+        },
+    )  # fmt: skip
+    code = c.str("code", None).strip()
+    if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", code):
+        raise ProgramError(f"{c.where('code')} may hold only letters, digits, '-' and '_'")
+    kind = c.data.get("kind")
+    percent, amount = Fraction(0), 0
+    if kind == "percent":
+        percent = c.dec("value", None)
+        if not 0 < percent <= 100:
+            raise ProgramError(f"{c.where('value')} of a percent coupon must be in (0, 100]")
+    elif kind == "amount":
+        amount = c.int("value", None, minimum=1)
+    else:
+        raise ProgramError(f"{c.where('kind')} must be \"percent\" or \"amount\"")
+    valid_from, valid_to = c.time("valid_from"), c.time("valid_to")
+    if valid_from is not None and valid_to is not None and valid_from >= valid_to:
+        raise ProgramError(f"{c.where('valid_from')} must be before valid_to")
+    per_customer = c.int("per_customer_max", None, minimum=1, nullable=True)
+    customer = c.data.get("customer")
+    if customer is not None and (not isinstance(customer, str) or not customer.strip()):
+        raise ProgramError(f"{c.where('customer')} must be a card number")
+    return Coupon(
+        code=code,
+        kind=kind,
+        percent=percent,
+        amount=amount,
+        min_total=c.int("min_total", 0),
+        categories=c.strings("categories"),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        max_uses=c.int("max_uses", None, minimum=1, nullable=True),
+        per_customer_max=per_customer,
+        # per_customer_max needs to know who used it, so it implies a card (§6).
+        requires_card=c.bool("requires_card") or per_customer is not None or customer is not None,
+        exclusive=c.bool("exclusive"),
+        customer=customer.strip() if isinstance(customer, str) else None,
+    )
+
+
+def local_time(program: Program, at_ms: int) -> datetime:
+    """The sale instant in the merchant's local time."""
+    from app.core.timeutil import from_ms
+
+    return from_ms(at_ms).astimezone(program.zone)

@@ -1,0 +1,260 @@
+"""The terminal's tables (SQLAlchemy Core). Money and points are integers; times are UTC ms."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+meta = Table("meta", metadata, Column("key", String, primary_key=True), Column("value", Text, nullable=False))
+
+programs = Table(
+    "programs",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("uid", String, nullable=False, unique=True),
+    Column("body", Text, nullable=False),
+    Column("activate_at", Integer, nullable=False),
+    Column("created_at", Integer, nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("category", String, nullable=False),
+    Column("price", Integer, nullable=False),
+    Column("barcode", String, unique=True),
+    Column("name_search", String, nullable=False),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String, nullable=False, unique=True),
+    Column("name", String, nullable=False),
+    Column("name_search", String, nullable=False),
+    Column("phone", String, unique=True),
+    Column("birthday", String),
+    Column("referrer_id", Integer, ForeignKey("customers.id")),
+    Column("referral_paid", Integer, nullable=False, default=0),
+    Column("consent_at", Integer),
+    Column("enrolled_at", Integer, nullable=False),
+    Column("last_op_at", Integer, nullable=False),
+    Column("debt", Integer, nullable=False, default=0),
+    Column("expired_total", Integer, nullable=False, default=0),
+    Column("blocked", Integer, nullable=False, default=0),
+)
+Index("ix_customers_name", customers.c.name_search)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("code", String, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("active", Integer, nullable=False, default=1),
+    Column("issued_at", Integer, nullable=False),
+)
+Index("ix_cards_customer", cards.c.customer_id)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String, nullable=False, unique=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("remaining", Integer, nullable=False),
+    Column("available_at", Integer, nullable=False),
+    Column("expires_at", Integer),
+    Column("source", String, nullable=False),
+    Column("txn_uid", String, nullable=False),
+)
+# Only lots with points left matter to pricing; a partial index keeps that read tiny.
+Index("ix_lots_open", lots.c.customer_id, sqlite_where=lots.c.remaining > 0)
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("lot_uid", String),
+    Column("kind", String, nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("at", Integer, nullable=False),
+    Column("txn_uid", String, nullable=False),
+)
+Index("ix_journal_customer", journal.c.customer_id)
+
+sales = Table(
+    "sales",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String, nullable=False, unique=True),
+    Column("customer_id", Integer, ForeignKey("customers.id")),
+    Column("card", String),
+    Column("at", Integer, nullable=False),
+    Column("program_version", Integer, nullable=False),
+    Column("tier", String),
+    Column("subtotal", Integer, nullable=False),
+    Column("discount", Integer, nullable=False),
+    Column("redeemed_points", Integer, nullable=False),
+    Column("redeemed_amount", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("earned", Integer, nullable=False),
+    Column("coupon", String),
+    Column("reward_id", String),
+    Column("reward_points", Integer, nullable=False, default=0),
+    Column("birthday_points", Integer, nullable=False, default=0),
+    Column("referral_points", Integer, nullable=False, default=0),
+    Column("earned_lot_uid", String),
+    Column("payment", String, nullable=False, default="cash"),
+    Column("cashier", String),
+)
+Index("ix_sales_customer_at", sales.c.customer_id, sales.c.at)
+Index("ix_sales_at", sales.c.at)
+
+sale_lines = Table(
+    "sale_lines",
+    metadata,
+    Column("sale_id", Integer, ForeignKey("sales.id"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("sku", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("category", String, nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("unit_price", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("discount", Integer, nullable=False),
+    Column("redeemed", Integer, nullable=False),
+    Column("paid", Integer, nullable=False),
+    Column("rate", String, nullable=False),
+    Column("stamp_rule", String),
+    Column("stamps_given", Integer, nullable=False, default=0),
+    Column("is_reward", Integer, nullable=False, default=0),
+    PrimaryKeyConstraint("sale_id", "idx"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String, nullable=False, unique=True),
+    Column("sale_id", Integer, ForeignKey("sales.id"), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id")),
+    Column("at", Integer, nullable=False),
+    Column("money_back", Integer, nullable=False),
+    Column("points_taken_back", Integer, nullable=False),
+    Column("points_given_back", Integer, nullable=False),
+    Column("cashier", String),
+)
+Index("ix_refunds_sale", refunds.c.sale_id)
+Index("ix_refunds_customer_at", refunds.c.customer_id, refunds.c.at)
+
+refund_lines = Table(
+    "refund_lines",
+    metadata,
+    Column("refund_id", Integer, ForeignKey("refunds.id"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("qty", Integer, nullable=False),
+    PrimaryKeyConstraint("refund_id", "idx"),
+)
+
+stamps = Table(
+    "stamps",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("rule_id", String, nullable=False),
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("customer_id", "rule_id"),
+)
+
+stamp_moves = Table(
+    "stamp_moves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("rule_id", String, nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("at", Integer, nullable=False),
+    Column("txn_uid", String, nullable=False),
+)
+Index("ix_stamp_moves_customer", stamp_moves.c.customer_id)
+
+coupon_uses = Table(
+    "coupon_uses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String, nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id")),
+    Column("sale_id", Integer, ForeignKey("sales.id"), nullable=False),
+    Column("at", Integer, nullable=False),
+)
+Index("ix_coupon_uses_code", coupon_uses.c.code, coupon_uses.c.customer_id)
+
+birthday_grants = Table(
+    "birthday_grants",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("lot_uid", String, nullable=False),
+    PrimaryKeyConstraint("customer_id", "year"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("uid", String, nullable=False, unique=True),
+    Column("kind", String, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Integer, nullable=False),
+)
+
+# Schema v2: people at the till and what they did.
+cashiers = Table(
+    "cashiers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("pin_hash", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("active", Integer, nullable=False, default=1),
+)
+
+shifts = Table(
+    "shifts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cashier_id", Integer, ForeignKey("cashiers.id"), nullable=False),
+    Column("opened_at", Integer, nullable=False),
+    Column("closed_at", Integer),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Integer, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+V1_TABLES = (
+    meta, programs, products, customers, cards, lots, journal, sales, sale_lines, refunds,
+    refund_lines, stamps, stamp_moves, coupon_uses, birthday_grants, outbox,
+)  # fmt: skip
+V2_TABLES = (cashiers, shifts, audit)

@@ -1,0 +1,700 @@
+"""The loyalty use cases: enroll, price, sell, refund, look up, verify. One transaction each."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from app.core import db, repo
+from app.core import schema as t
+from app.core.errors import LoyaltyError, NotFound
+from app.core.identity import (
+    card_number,
+    card_qr_payload,
+    check_card_code,
+    gtin_valid,
+    mask_phone,
+    normalize_phone,
+    to_gtin13,
+)
+from app.core.ids import uuid7
+from app.core.money import parse_roubles
+from app.core.pricing import CouponUse, CustomerView, LineIn, price
+from app.core.program import Program, parse_program
+from app.core.refunds import SoldLine, cumulative, delta
+from app.core.services.results import (
+    CustomerInfo,
+    EnrollResult,
+    PersonalCoupon,
+    RefundResult,
+    SaleRequest,
+    SaleResult,
+    VerifyReport,
+)
+from app.core.timeutil import DAY_MS, iso
+from app.core.wallet import Lot, Move, Wallet
+
+__all__ = [
+    "CustomerInfo", "EnrollResult", "LoyaltyService", "RefundResult", "SaleRequest", "SaleResult",
+    "VerifyReport",
+]  # fmt: skip
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to discard it (a quote writes nothing)."""
+
+
+def _expiry(at: int, days: int | None) -> int | None:
+    return None if days is None else at + days * DAY_MS
+
+
+class LoyaltyService:
+    """All loyalty use cases over one terminal database."""
+
+    def __init__(self, engine: Engine, db_path: Path | None = None) -> None:
+        self.engine = engine
+        self.db_path = db_path
+
+    # ----------------------------------------------------------------- setup
+
+    def init(self, program: Mapping[str, Any] | None = None) -> int:
+        """Create or upgrade the database; set the program when given. Returns the schema version."""
+        version = db.migrate(self.engine, self.db_path)
+        with db.transaction(self.engine) as conn:
+            if repo.get_meta(conn, "secret") is None:
+                repo.set_meta(conn, "secret", secrets.token_hex(32))
+                repo.set_meta(conn, "terminal_uid", uuid7())
+                repo.set_meta(conn, "card_serial", "0")
+        if program is not None:
+            self.set_program(program)
+        return version
+
+    def secret(self) -> bytes:
+        """The per-merchant secret that signs card QR codes."""
+        with db.transaction(self.engine, write=False) as conn:
+            value = repo.get_meta(conn, "secret")
+        if value is None:
+            raise LoyaltyError("the database is not initialised: run `loyalty-terminal init`")
+        return bytes.fromhex(value)
+
+    def set_program(self, body: Mapping[str, Any], activate_at: int | None = None) -> int:
+        """Validate and activate a program as a new version (now, or at activate_at)."""
+        program = parse_program(dict(body))
+        with db.transaction(self.engine) as conn:
+            uid = uuid7()
+            # Without a time the version applies to every operation from now on, back-dated ones too.
+            at = 0 if activate_at is None else activate_at
+            text = json.dumps(dict(program.raw), ensure_ascii=False, sort_keys=True)
+            version = conn.execute(
+                insert(t.programs).values(uid=uid, body=text, activate_at=at, created_at=repo.next_clock(conn, None))
+            ).inserted_primary_key
+            assert version is not None
+            repo.write_outbox(conn, uid, "program", {"uid": uid, "program": program.raw, "activate_at": at})
+            return int(version[0])
+
+    def program(self, at: int | None = None) -> tuple[int, Program]:
+        """The program version in force now (or at an instant)."""
+        with db.transaction(self.engine, write=False) as conn:
+            return repo.program_at(conn, repo.peek_clock(conn, at))
+
+    # ----------------------------------------------------------------- catalog
+
+    def import_catalog(self, text: str) -> int:
+        """Upsert products from CSV `sku,name,category,price,barcode`; any bad row refuses the whole file."""
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        rows = list(reader)
+        if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
+            raise LoyaltyError("line 1: the header must be sku,name,category,price,barcode")
+        products: dict[str, dict[str, Any]] = {}
+        errors: list[str] = []
+        barcodes: dict[str, int] = {}
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) not in (4, 5):
+                errors.append(f"line {number}: expected 5 columns, got {len(row)}")
+                continue
+            sku, name, category, price_text = (cell.strip() for cell in row[:4])
+            barcode = row[4].strip() if len(row) == 5 else ""
+            if not sku or ":" in sku:
+                errors.append(f"line {number}: sku must be non-empty and without ':'")
+                continue
+            if not name or not category:
+                errors.append(f"line {number}: name and category must not be empty")
+                continue
+            try:
+                kopecks = parse_roubles(price_text)
+            except ValueError as exc:
+                errors.append(f"line {number}: price {exc}")
+                continue
+            if barcode:
+                if barcode.isdigit() and not gtin_valid(barcode):
+                    errors.append(f"line {number}: barcode {barcode} fails its check digit")
+                    continue
+                barcode = to_gtin13(barcode)
+                if barcode in barcodes:
+                    errors.append(f"line {number}: barcode {barcode} is also on line {barcodes[barcode]}")
+                    continue
+                barcodes[barcode] = number
+            if sku in products:
+                errors.append(f"line {number}: sku {sku} appears twice")
+                continue
+            products[sku] = {
+                "sku": sku, "name": name, "category": category, "price": kopecks,
+                "barcode": barcode or None, "name_search": name.casefold(),
+            }  # fmt: skip
+        if errors:
+            raise LoyaltyError("; ".join(errors[:20]) + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""))
+        with db.transaction(self.engine) as conn:
+            skus = list(products)
+            for chunk in range(0, len(skus), 500):
+                conn.execute(delete(t.products).where(t.products.c.sku.in_(skus[chunk : chunk + 500])))
+            if barcodes:
+                conn.execute(delete(t.products).where(t.products.c.barcode.in_(list(barcodes))))
+            if products:
+                conn.execute(insert(t.products), list(products.values()))
+            repo.write_outbox(conn, uuid7(), "catalog", {"products": list(products.values())})
+        return len(products)
+
+    def catalog(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
+        """Products, optionally those whose sku, barcode or name contains the query."""
+        stmt = select(t.products).order_by(t.products.c.sku).limit(limit)
+        if query:
+            q = query.strip()
+            stmt = stmt.where(
+                t.products.c.name_search.contains(q.casefold(), autoescape=True)
+                | (t.products.c.sku == q)
+                | (t.products.c.barcode == to_gtin13(q))
+            )
+        with db.transaction(self.engine, write=False) as conn:
+            return [
+                {"sku": r.sku, "name": r.name, "category": r.category, "price": r.price, "barcode": r.barcode}
+                for r in conn.execute(stmt)
+            ]
+
+    def product(self, code: str) -> dict[str, Any]:
+        """One product by sku or barcode; NotFound otherwise."""
+        with db.transaction(self.engine, write=False) as conn:
+            return self._product(conn, code)
+
+    def _product(self, conn: Connection, code: str) -> dict[str, Any]:
+        row = conn.execute(select(t.products).where(t.products.c.sku == code)).first()
+        if row is None and code.isdigit():
+            row = conn.execute(select(t.products).where(t.products.c.barcode == to_gtin13(code))).first()
+        if row is None:
+            raise NotFound(f"unknown product {code}")
+        return {"sku": row.sku, "name": row.name, "category": row.category, "price": row.price}
+
+    def resolve_line(self, sku: str, qty: int, unit_price: int | None = None, category: str | None = None) -> LineIn:
+        """A catalog product (or a free-price item when price and category are given) as a basket line."""
+        if qty < 1:
+            raise LoyaltyError(f"quantity of {sku} must be a whole number of at least 1")
+        if unit_price is not None and category is not None:
+            if unit_price < 0:
+                raise LoyaltyError(f"price of {sku} must not be negative")
+            return LineIn(sku, sku, category, qty, unit_price)
+        p = self.product(sku)
+        return LineIn(p["sku"], p["name"], p["category"], qty, p["price"])
+
+    # ----------------------------------------------------------------- customers
+
+    def enroll(
+        self,
+        name: str,
+        phone: str,
+        birthday: str | None = None,
+        referrer: str | None = None,
+        card: str | None = None,
+        at: int | None = None,
+        consent: bool = True,
+    ) -> EnrollResult:
+        """Enroll a customer with a card; grant the welcome and referee bonuses."""
+        name = " ".join(name.split())
+        if not name:
+            raise LoyaltyError("the customer's name must not be empty")
+        if len(name) > 200:
+            raise LoyaltyError("the customer's name is too long (200 characters at most)")
+        phone_norm = normalize_phone(phone)
+        bday = None
+        if birthday:
+            try:
+                bday = date.fromisoformat(birthday.strip())
+            except ValueError:
+                raise LoyaltyError(f"birthday {birthday!r} must be a date like 1990-07-05") from None
+        code = check_card_code(card) if card else None
+        with db.transaction(self.engine) as conn:
+            at = repo.next_clock(conn, at)
+            _, program = repo.program_at(conn, at)
+            taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
+            if taken is not None:
+                raise LoyaltyError(f"phone {mask_phone(phone_norm)} is already enrolled (card {repo.primary_card(conn, taken)})")
+            if code is not None and conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
+                raise LoyaltyError(f"card {code} is already issued")
+            referrer_row = repo.customer_by_card(conn, referrer) if referrer else None
+            if code is None:
+                serial = int(repo.get_meta(conn, "card_serial") or 0)
+                while True:
+                    serial += 1
+                    code = card_number(serial)
+                    if not conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
+                        break
+                repo.set_meta(conn, "card_serial", str(serial))
+            uid = uuid7()
+            customer_id = conn.execute(
+                insert(t.customers).values(
+                    uid=uid, name=name, name_search=name.casefold(), phone=phone_norm,
+                    birthday=bday.isoformat() if bday else None,
+                    referrer_id=referrer_row.id if referrer_row is not None else None, referral_paid=0,
+                    consent_at=at if consent else None, enrolled_at=at, last_op_at=at, debt=0,
+                    expired_total=0, blocked=0,
+                )  # fmt: skip
+            ).inserted_primary_key
+            assert customer_id is not None
+            cid = int(customer_id[0])
+            conn.execute(insert(t.cards).values(code=code, customer_id=cid, active=1, issued_at=at))
+            wallet, snapshot = Wallet(), {}
+            moves: list[Move] = []
+            if program.welcome_bonus and program.welcome_bonus.points:
+                b = program.welcome_bonus
+                moves += wallet.grant(Lot(uuid7(), b.points, 0, at, _expiry(at, b.expiry_days or program.expiry_days), "welcome", uid), at)
+            if referrer_row is not None and program.referral and program.referral.referee_points:
+                pts = program.referral.referee_points
+                moves += wallet.grant(Lot(uuid7(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid), at)
+            repo.save_wallet(conn, cid, wallet, snapshot, moves, uid)
+            granted = sum(m.points for m in moves if m.kind == "grant")
+            secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
+            repo.write_outbox(
+                conn, uid, "enroll",
+                {"uid": uid, "name": name, "phone": phone_norm, "birthday": bday.isoformat() if bday else None,
+                 "card": code, "referrer": referrer_row.card if referrer_row is not None else None, "at": at,
+                 "consent_at": at if consent else None, "granted": granted},
+            )  # fmt: skip
+            return EnrollResult(cid, code, granted, card_qr_payload(secret, code))
+
+    def customer(self, card_or_phone: str, at: int | None = None) -> CustomerInfo:
+        """A customer's balances, tier and stamps at an instant (default: now)."""
+        with db.transaction(self.engine, write=False) as conn:
+            row = repo.customer_by_card_or_phone(conn, card_or_phone)
+            at = repo.peek_clock(conn, at)
+            return self._info(conn, row, at)
+
+    def customer_by_id(self, customer_id: int, at: int | None = None) -> CustomerInfo:
+        """A customer's info by internal id."""
+        with db.transaction(self.engine, write=False) as conn:
+            card = repo.primary_card(conn, customer_id)
+            row = repo.customer_by_card(conn, card)
+            at = repo.peek_clock(conn, at)
+            return self._info(conn, row, at)
+
+    def _info(self, conn: Connection, row: Any, at: int) -> CustomerInfo:
+        _, program = repo.program_at(conn, at)
+        wallet, _ = repo.load_wallet(conn, row)
+        bal = wallet.balances(at)
+        spend = repo.tier_spend(conn, program, row.id, at)
+        tier = program.tier_for(spend)
+        nxt = program.next_tier(spend)
+        secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
+        card = repo.primary_card(conn, row.id) or row.card
+        personal = tuple(
+            PersonalCoupon(c.code, c.kind, str(c.percent) if c.kind == "percent" else str(c.amount), c.valid_to)
+            for c in program.coupons
+            if c.customer == row.card and (c.valid_to is None or at < c.valid_to)
+        )
+        return CustomerInfo(
+            customer_id=row.id, card=card, name=row.name, phone=row.phone,
+            phone_masked=mask_phone(row.phone or ""), birthday=row.birthday, tier=tier.name,
+            tier_spend=spend, next_tier=nxt.name if nxt else None,
+            to_next_tier=nxt.min_spend - spend if nxt else None, available=bal.available,
+            pending=bal.pending, expired=bal.expired, debt=bal.debt, stamps=repo.stamps_of(conn, row.id),
+            stamps_needed={s.id: s.needed for s in program.stamps},
+            next_expiry_points=bal.next_expiry_points,
+            next_expiry_at=iso(bal.next_expiry_at, program.zone), blocked=bool(row.blocked),
+            coupons=personal, qr=card_qr_payload(secret, card),
+        )  # fmt: skip
+
+    def find_customers(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Customers whose card or phone matches, or whose name contains the query."""
+        q = query.strip()
+        if not q:
+            return []
+        stmt = (
+            select(t.customers.c.id, t.customers.c.name, t.customers.c.phone, t.cards.c.code)
+            .join(t.cards, t.cards.c.customer_id == t.customers.c.id)
+            .where(t.cards.c.active == 1)
+            .limit(limit)
+        )
+        digits = "".join(ch for ch in q if ch.isdigit())
+        with db.transaction(self.engine, write=False) as conn:
+            rows = list(conn.execute(stmt.where(t.cards.c.code == q)))
+            if not rows and len(digits) >= 4 and len(digits) == len(q.replace(" ", "").replace("-", "").lstrip("+")):
+                tail = digits[1:] if len(digits) == 11 and digits[0] in "78" else digits
+                rows = list(conn.execute(stmt.where(t.customers.c.phone.contains(tail, autoescape=True))))
+            if not rows:
+                rows = list(conn.execute(stmt.where(t.customers.c.name_search.contains(q.casefold(), autoescape=True))))
+        return [
+            {"customer_id": r.id, "name": r.name, "phone": mask_phone(r.phone or ""), "card": r.code} for r in rows
+        ]
+
+    # ----------------------------------------------------------------- sales
+
+    def quote(self, req: SaleRequest) -> SaleResult:
+        """Price a sale exactly as `sell` would, writing nothing."""
+        return self._sale(req, commit=False)
+
+    def sell(self, req: SaleRequest) -> SaleResult:
+        """Price and commit a sale: the sale, lines, points, stamps and outbox row in one transaction."""
+        return self._sale(req, commit=True)
+
+    def _sale(self, req: SaleRequest, commit: bool) -> SaleResult:
+        try:
+            with db.transaction(self.engine, write=commit) as conn:
+                result = self._sale_in(conn, req, commit)
+                if not commit:
+                    raise _Rollback
+                return result
+        except _Rollback:
+            return result
+
+    def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
+        at = repo.next_clock(conn, req.at) if commit else repo.peek_clock(conn, req.at)
+        version, program = repo.program_at(conn, at)
+        customer = repo.customer_by_card(conn, req.card) if req.card else None
+        if customer is not None and customer.blocked:
+            raise LoyaltyError(f"card {req.card} is blocked")
+        view = None
+        wallet, snapshot, moves = Wallet(), {}, []  # type: ignore[var-annotated]
+        stamps: dict[str, int] = {}
+        if customer is not None:
+            repo.check_time_order(customer, at)
+            wallet, snapshot = repo.load_wallet(conn, customer)
+            moves = wallet.post_expiry(at)
+            stamps = repo.stamps_of(conn, customer.id)
+            years = frozenset(
+                int(y) for y in conn.execute(
+                    select(t.birthday_grants.c.year).where(t.birthday_grants.c.customer_id == customer.id)
+                ).scalars()
+            )  # fmt: skip
+            view = CustomerView(
+                card=customer.card,
+                available=wallet.available(at),
+                debt=wallet.debt,
+                tier_spend=repo.tier_spend(conn, program, customer.id, at),
+                stamps=stamps,
+                birthday=date.fromisoformat(customer.birthday) if customer.birthday else None,
+                birthday_years_granted=years,
+                referral_due=customer.referrer_id is not None and not customer.referral_paid,
+            )
+        coupon_use = None
+        if req.coupon:
+            coupon = program.coupon(req.coupon)
+            if coupon is None:
+                raise NotFound(f"unknown coupon {req.coupon.strip()}")
+            used = conn.execute(select(func.count()).where(t.coupon_uses.c.code == coupon.code)).scalar_one()
+            mine = 0
+            if customer is not None:
+                mine = conn.execute(
+                    select(func.count()).where(
+                        t.coupon_uses.c.code == coupon.code, t.coupon_uses.c.customer_id == customer.id
+                    )
+                ).scalar_one()
+            coupon_use = CouponUse(coupon, int(used), int(mine))
+        q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward)
+
+        uid = uuid7()
+        referral_lot: Lot | None = None
+        earned_lot_uid = None
+        if customer is not None:
+            if q.birthday_points and program.birthday_bonus:
+                bonus = program.birthday_bonus
+                lot = Lot(uuid7(), q.birthday_points, 0, at, _expiry(at, bonus.expiry_days or program.expiry_days), "birthday", uid)
+                moves += wallet.grant(lot, at)
+                if commit:
+                    conn.execute(insert(t.birthday_grants).values(customer_id=customer.id, year=q.birthday_year, lot_uid=lot.uid))
+            if q.redeemed_points:
+                moves += wallet.spend(q.redeemed_points, at)
+            if q.reward_points:
+                moves += wallet.spend(q.reward_points, at, kind="spend")
+            available_at = at + program.activation_days * DAY_MS
+            if q.earned:
+                earned_lot = Lot(uuid7(), q.earned, 0, available_at, _expiry(available_at, program.expiry_days), "sale", uid)
+                earned_lot_uid = earned_lot.uid
+                moves += wallet.grant(earned_lot, at)
+            if q.referral_points_to_referrer:
+                referral_lot = Lot(uuid7(), q.referral_points_to_referrer, 0, available_at,
+                                   _expiry(available_at, program.expiry_days), "referral", uid)  # fmt: skip
+        bal = wallet.balances(at) if customer is not None else None
+        after_stamps = dict(stamps)
+        for rule, n in q.stamps_spent.items():
+            after_stamps[rule] = after_stamps.get(rule, 0) - n
+        for rule, n in q.stamps_earned.items():
+            after_stamps[rule] = after_stamps.get(rule, 0) + n
+        result = SaleResult(
+            sale_id=None, uid=None, at=at, card=customer.card if customer is not None else None,
+            program_version=version, quote=q, balance=bal.available if bal else None,
+            pending=bal.pending if bal else None, committed=False, stamps=after_stamps,
+        )  # fmt: skip
+        if not commit:
+            return result
+
+        sale_id_row = conn.execute(
+            insert(t.sales).values(
+                uid=uid, customer_id=customer.id if customer is not None else None,
+                card=customer.card if customer is not None else None, at=at, program_version=version,
+                tier=q.tier, subtotal=q.subtotal, discount=q.discount, redeemed_points=q.redeemed_points,
+                redeemed_amount=q.redeemed_amount, total=q.total, earned=q.earned, coupon=q.coupon,
+                reward_id=q.reward_id, reward_points=q.reward_points, birthday_points=q.birthday_points,
+                referral_points=q.referral_points_to_referrer, earned_lot_uid=earned_lot_uid,
+                payment=req.payment, cashier=req.cashier,
+            )  # fmt: skip
+        ).inserted_primary_key
+        assert sale_id_row is not None
+        sale_id = int(sale_id_row[0])
+        conn.execute(
+            insert(t.sale_lines),
+            [
+                {
+                    "sale_id": sale_id, "idx": i, "sku": ln.sku, "name": ln.name, "category": ln.category,
+                    "qty": ln.qty, "unit_price": ln.unit_price, "amount": ln.amount, "discount": ln.discount,
+                    "redeemed": ln.redeemed, "paid": ln.paid, "rate": str(ln.rate), "stamp_rule": ln.stamp_rule,
+                    "stamps_given": ln.stamps_given, "is_reward": int(ln.is_reward),
+                }  # fmt: skip
+                for i, ln in enumerate(q.lines)
+            ],
+        )
+        if q.coupon:
+            conn.execute(
+                insert(t.coupon_uses).values(
+                    code=q.coupon, customer_id=customer.id if customer is not None else None, sale_id=sale_id, at=at
+                )
+            )
+        if customer is not None:
+            repo.save_wallet(conn, customer.id, wallet, snapshot, moves, uid)
+            deltas = {rule: -n for rule, n in q.stamps_spent.items()}
+            for rule, n in q.stamps_earned.items():
+                deltas[rule] = deltas.get(rule, 0) + n
+            repo.add_stamps(conn, customer.id, deltas, at, uid)
+            values: dict[str, Any] = {"last_op_at": at}
+            if q.referral_points_to_referrer:
+                values["referral_paid"] = 1
+            conn.execute(update(t.customers).where(t.customers.c.id == customer.id).values(**values))
+            if referral_lot is not None:
+                referrer = conn.execute(select(t.customers).where(t.customers.c.id == customer.referrer_id)).one()
+                r_wallet, r_snap = repo.load_wallet(conn, referrer)
+                r_moves = r_wallet.post_expiry(max(at, referrer.last_op_at)) + r_wallet.grant(referral_lot, at)
+                repo.save_wallet(conn, referrer.id, r_wallet, r_snap, r_moves, uid)
+                conn.execute(
+                    update(t.customers).where(t.customers.c.id == referrer.id).values(last_op_at=max(at, referrer.last_op_at))
+                )
+        repo.write_outbox(
+            conn, uid, "sale",
+            {**result.to_json(), "uid": uid, "sale_id": sale_id, "at": at, "program_version": version,
+             "payment": req.payment, "cashier": req.cashier,
+             "customer_uid": customer.uid if customer is not None else None,
+             "request": {"redeem": req.redeem, "reward": req.reward, "coupon": req.coupon}},
+        )  # fmt: skip
+        return SaleResult(
+            sale_id=sale_id, uid=uid, at=at, card=result.card, program_version=version, quote=q,
+            balance=result.balance, pending=result.pending, committed=True, stamps=after_stamps,
+        )  # fmt: skip
+
+    # ----------------------------------------------------------------- refunds
+
+    def refund(
+        self, sale_id: int, units: Mapping[int, int] | None = None, at: int | None = None, cashier: str | None = None
+    ) -> RefundResult:
+        """Give back units of a sale's lines; figures are cumulative so partial refunds add up exactly."""
+        with db.transaction(self.engine) as conn:
+            sale = conn.execute(select(t.sales).where(t.sales.c.id == sale_id)).first()
+            if sale is None:
+                raise NotFound(f"unknown sale {sale_id}")
+            rows = conn.execute(select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)).all()
+            from fractions import Fraction
+
+            lines = [
+                SoldLine(r.qty, r.paid, r.redeemed, Fraction(r.rate), r.stamp_rule, r.stamps_given, bool(r.is_reward))
+                for r in rows
+            ]
+            before = [0] * len(lines)
+            for r in conn.execute(
+                select(t.refund_lines.c.idx, func.sum(t.refund_lines.c.qty).label("qty"))
+                .join(t.refunds, t.refunds.c.id == t.refund_lines.c.refund_id)
+                .where(t.refunds.c.sale_id == sale_id)
+                .group_by(t.refund_lines.c.idx)
+            ):
+                before[r.idx] = int(r.qty)
+            now = list(before)
+            if units is None or not units:
+                now = [line.qty for line in lines]
+                if now == before:
+                    raise LoyaltyError(f"sale {sale_id} is already fully refunded")
+            else:
+                for idx, qty in units.items():
+                    if not 0 <= idx < len(lines):
+                        raise LoyaltyError(f"sale {sale_id} has no line {idx} (lines 0 to {len(lines) - 1})")
+                    if qty < 1:
+                        raise LoyaltyError(f"units to refund on line {idx} must be at least 1")
+                    left = lines[idx].qty - before[idx]
+                    if qty > left:
+                        raise LoyaltyError(f"line {idx} of sale {sale_id} has only {left} unit(s) left to refund")
+                    now[idx] += qty
+            at = repo.next_clock(conn, at)
+            if at < sale.at:
+                raise LoyaltyError("a refund cannot be dated before its sale")
+            customer = None
+            if sale.customer_id is not None:
+                customer = conn.execute(select(t.customers).where(t.customers.c.id == sale.customer_id)).one()
+                repo.check_time_order(customer, at)
+            d = delta(
+                cumulative(lines, now, sale.earned, sale.redeemed_points),
+                cumulative(lines, before, sale.earned, sale.redeemed_points),
+            )
+            uid = uuid7()
+            given = d.points_given_back + (sale.reward_points if d.reward_returned else 0)
+            balance = None
+            taken_stamps: dict[str, int] = {}
+            if customer is not None:
+                version, program = repo.program_at(conn, at)
+                wallet, snapshot = repo.load_wallet(conn, customer)
+                moves = wallet.post_expiry(at)
+                moves += wallet.take_back(d.points_taken_back, at, sale.earned_lot_uid)
+                if given:
+                    lot = Lot(uuid7(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
+                    moves += wallet.grant(lot, at)
+                repo.save_wallet(conn, customer.id, wallet, snapshot, moves, uid)
+                have = repo.stamps_of(conn, customer.id)
+                taken_stamps = {rule: min(n, max(have.get(rule, 0), 0)) for rule, n in d.stamps_taken_back.items()}
+                repo.add_stamps(conn, customer.id, {r: -n for r, n in taken_stamps.items()}, at, uid)
+                conn.execute(update(t.customers).where(t.customers.c.id == customer.id).values(last_op_at=at))
+                balance = wallet.available(at)
+            refund_id_row = conn.execute(
+                insert(t.refunds).values(
+                    uid=uid, sale_id=sale_id, customer_id=sale.customer_id, at=at, money_back=d.money_back,
+                    points_taken_back=d.points_taken_back, points_given_back=given, cashier=cashier,
+                )  # fmt: skip
+            ).inserted_primary_key
+            assert refund_id_row is not None
+            refund_id = int(refund_id_row[0])
+            back = [(i, now[i] - before[i]) for i in range(len(lines)) if now[i] > before[i]]
+            conn.execute(insert(t.refund_lines), [{"refund_id": refund_id, "idx": i, "qty": q} for i, q in back])
+            result = RefundResult(
+                refund_id, uid, sale_id, d.money_back, d.points_taken_back, given, taken_stamps, balance
+            )
+            repo.write_outbox(
+                conn, uid, "refund",
+                {**result.to_json(), "sale_uid": sale.uid, "at": at, "units": {str(i): q for i, q in back}},
+            )  # fmt: skip
+            return result
+
+    def sale_lines(self, sale_id: int) -> list[dict[str, Any]]:
+        """A committed sale's lines with the units still refundable."""
+        with db.transaction(self.engine, write=False) as conn:
+            if conn.execute(select(t.sales.c.id).where(t.sales.c.id == sale_id)).first() is None:
+                raise NotFound(f"unknown sale {sale_id}")
+            back: dict[int, int] = {}
+            for r in conn.execute(
+                select(t.refund_lines.c.idx, func.sum(t.refund_lines.c.qty).label("qty"))
+                .join(t.refunds, t.refunds.c.id == t.refund_lines.c.refund_id)
+                .where(t.refunds.c.sale_id == sale_id)
+                .group_by(t.refund_lines.c.idx)
+            ):
+                back[r.idx] = int(r.qty)
+            return [
+                {"idx": r.idx, "sku": r.sku, "name": r.name, "qty": r.qty, "paid": r.paid,
+                 "refundable": r.qty - back.get(r.idx, 0)}
+                for r in conn.execute(select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx))
+            ]  # fmt: skip
+
+    # ----------------------------------------------------------------- verify
+
+    def verify(self) -> VerifyReport:
+        """Recompute every lot, debt and stamp count from the journal and compare with the stored ones."""
+        problems: list[str] = []
+        with db.transaction(self.engine, write=False) as conn:
+            lot_sums: dict[str, int] = {}
+            grants: dict[str, int] = {}
+            debt: dict[int, int] = {}
+            expired: dict[int, int] = {}
+            totals = {"grant": 0, "spend": 0, "expire": 0, "take_back": 0, "settle": 0}
+            rows = 0
+            for r in conn.execute(
+                select(
+                    t.journal.c.customer_id, t.journal.c.lot_uid, t.journal.c.kind,
+                    func.sum(t.journal.c.points).label("points"), func.count().label("n"),
+                ).group_by(t.journal.c.customer_id, t.journal.c.lot_uid, t.journal.c.kind)
+            ):  # fmt: skip
+                rows += r.n
+                if r.kind not in totals:
+                    problems.append(f"journal has unknown kind {r.kind!r}")
+                    continue
+                totals[r.kind] += r.points
+                if r.lot_uid is None:
+                    debt[r.customer_id] = debt.get(r.customer_id, 0) - r.points
+                else:
+                    lot_sums[r.lot_uid] = lot_sums.get(r.lot_uid, 0) + r.points
+                    if r.kind == "grant":
+                        grants[r.lot_uid] = r.points
+                if r.kind == "expire":
+                    expired[r.customer_id] = expired.get(r.customer_id, 0) - r.points
+            lots = 0
+            remaining_total = 0
+            for lot in conn.execute(select(t.lots.c.uid, t.lots.c.points, t.lots.c.remaining, t.lots.c.customer_id)):
+                lots += 1
+                remaining_total += lot.remaining
+                if lot_sums.pop(lot.uid, None) != lot.remaining:
+                    problems.append(f"lot {lot.uid} of customer {lot.customer_id}: stored {lot.remaining}, journal says otherwise")
+                if grants.get(lot.uid) != lot.points:
+                    problems.append(f"lot {lot.uid}: granted {lot.points} but the journal grants {grants.get(lot.uid)}")
+                if lot.remaining < 0:
+                    problems.append(f"lot {lot.uid} holds negative points")
+            for uid in lot_sums:
+                problems.append(f"journal moves points of a lot that does not exist: {uid}")
+            customers = 0
+            debt_total = 0
+            for c in conn.execute(select(t.customers.c.id, t.customers.c.debt, t.customers.c.expired_total)):
+                customers += 1
+                debt_total += c.debt
+                if debt.get(c.id, 0) != c.debt:
+                    problems.append(f"customer {c.id}: stored debt {c.debt}, journal says {debt.get(c.id, 0)}")
+                if expired.get(c.id, 0) != c.expired_total:
+                    problems.append(f"customer {c.id}: stored expired {c.expired_total}, journal says {expired.get(c.id, 0)}")
+            stamp_sums: dict[tuple[int, str], int] = {}
+            for s in conn.execute(
+                select(t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id, func.sum(t.stamp_moves.c.delta).label("n"))
+                .group_by(t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id)
+            ):
+                stamp_sums[(s.customer_id, s.rule_id)] = int(s.n)
+            for s in conn.execute(select(t.stamps)):
+                if stamp_sums.get((s.customer_id, s.rule_id), 0) != s.count:
+                    problems.append(f"customer {s.customer_id}: {s.count} {s.rule_id} stamps stored, moves add up to {stamp_sums.get((s.customer_id, s.rule_id), 0)}")
+                if s.count < 0:
+                    problems.append(f"customer {s.customer_id} holds negative {s.rule_id} stamps")
+        balances = remaining_total - debt_total
+        granted, spent = totals["grant"], -totals["spend"]
+        expired_sum, taken = -totals["expire"], -totals["take_back"]
+        if granted - spent - expired_sum - taken != balances:
+            problems.append(
+                f"conservation fails: granted {granted} - spent {spent} - expired {expired_sum} - taken back {taken} != balances {balances}"
+            )
+        return VerifyReport(customers, lots, rows, granted, spent, expired_sum, taken, balances, tuple(problems))
+
+
+def parse_units(items: Sequence[str]) -> dict[int, int]:
+    """`N:QTY` refund arguments to {line index: units}."""
+    units: dict[int, int] = {}
+    for item in items:
+        parts = item.split(":")
+        if len(parts) != 2 or not parts[0].strip().isdigit() or not parts[1].strip().lstrip("-").isdigit():
+            raise LoyaltyError(f"refund line {item!r} must look like N:QTY (line number from 0, units)")
+        idx, qty = int(parts[0]), int(parts[1])
+        if qty < 1:
+            raise LoyaltyError(f"refund line {item!r}: units must be at least 1")
+        units[idx] = units.get(idx, 0) + qty
+    return units

@@ -1,0 +1,45 @@
+"""Shared fixtures: a real SQLite file in a temporary folder, bootstrapped like the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.bootstrap import Context, bootstrap
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def worked_examples() -> list[dict[str, Any]]:
+    """The spec's worked examples, copied into the tests."""
+    data: dict[str, Any] = json.loads((FIXTURES / "worked-examples.json").read_text(encoding="utf-8"))
+    return list(data["examples"])
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[Context]:
+    """A fresh terminal database file, initialised with no program yet."""
+    context = bootstrap(tmp_path / "terminal.sqlite3", create=True)
+    context.loyalty.init()
+    yield context
+    context.close()
+
+
+def run_cli(*args: str, db: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a child process (as an acceptance test would)."""
+    cmd = [sys.executable, "-m", "app", *args]
+    if db is not None:
+        cmd += ["--db", str(db)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{cmd} failed: {proc.stdout} {proc.stderr}")
+    return proc
