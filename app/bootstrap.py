@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from app.core import db
 from app.core.errors import StorageError
+from app.core.events import EventBus
 from app.core.services import LoyaltyService
 
 
@@ -35,6 +36,7 @@ class Context:
     db_path: Path
     engine: Engine
     loyalty: LoyaltyService
+    bus: EventBus
 
     def close(self) -> None:
         """Release database connections."""
@@ -61,4 +63,4 @@ def bootstrap(db_path: Path | None = None, *, create: bool = False) -> Context:
         if db.schema_version(engine) == 0:
             raise StorageError(f"{path} is not initialised: run `loyalty-terminal init`")
         db.migrate(engine, path)
-    return Context(path, engine, service)
+    return Context(path, engine, service, EventBus())

@@ -1,0 +1,1 @@
+"""The Qt cashier app (PySide6). Only this package imports Qt."""

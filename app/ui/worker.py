@@ -1,0 +1,86 @@
+"""Nothing slow on the GUI thread: one serialized worker thread runs database (and other slow)
+calls, and results come back to the GUI thread through a queued signal."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from app.core.errors import LoyaltyError
+
+log = logging.getLogger(__name__)
+Callback = Callable[[Any], None]
+ErrorCallback = Callable[[str], None]
+
+
+class _Runner(QObject):
+    """Lives in the worker thread and runs one call at a time."""
+
+    finished = Signal(int, object, object)  # ticket, result, error reason (str) or None
+
+    @Slot(int, object, object, object)
+    def run(self, ticket: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except LoyaltyError as exc:
+            self.finished.emit(ticket, None, str(exc))
+        except Exception as exc:  # noqa: BLE001  (any failure must reach the cashier, not kill the thread)
+            log.exception("background call failed")
+            self.finished.emit(ticket, None, f"{type(exc).__name__}: {exc}")
+        else:
+            self.finished.emit(ticket, result, None)
+
+
+class Worker(QObject):
+    """Run calls off the GUI thread, in submission order; callbacks run on the GUI thread."""
+
+    _submit = Signal(int, object, object, object)
+    idle = Signal()
+
+    def __init__(self, name: str = "db-worker", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName(name)
+        self._runner = _Runner()
+        self._runner.moveToThread(self._thread)
+        self._submit.connect(self._runner.run)
+        self._runner.finished.connect(self._deliver)
+        self._tickets = itertools.count(1)
+        self._pending: dict[int, tuple[Callback | None, ErrorCallback | None]] = {}
+        self._thread.start()
+
+    def run(
+        self, fn: Callable[..., Any], *args: Any, on_done: Callback | None = None,
+        on_error: ErrorCallback | None = None, **kwargs: Any,
+    ) -> int:  # fmt: skip
+        """Queue fn(*args, **kwargs); on_done(result) or on_error(reason) is called on the GUI thread."""
+        ticket = next(self._tickets)
+        self._pending[ticket] = (on_done, on_error)
+        self._submit.emit(ticket, fn, args, kwargs)
+        return ticket
+
+    def busy(self) -> bool:
+        """True while calls are queued or running."""
+        return bool(self._pending)
+
+    @Slot(int, object, object)
+    def _deliver(self, ticket: int, result: Any, error: str | None) -> None:
+        on_done, on_error = self._pending.pop(ticket, (None, None))
+        if error is not None:
+            if on_error is not None:
+                on_error(error)
+            else:
+                log.warning("background call failed: %s", error)
+        elif on_done is not None:
+            on_done(result)
+        if not self._pending:
+            self.idle.emit()
+
+    def stop(self) -> None:
+        """Finish queued calls and stop the thread."""
+        self._thread.quit()
+        self._thread.wait(10_000)
