@@ -168,6 +168,7 @@ def sample_long_sale(n_lines: int = 80, lang: str = "ru") -> Receipt:
         number=1236,
         barcode="R001236",
         lines=lines,
+        join_url="https://loyalty.example.ru/join?store=42&r=R001236",
         subtotal=sum(x.amount for x in lines),
         total=sum(x.paid for x in lines),
     )
