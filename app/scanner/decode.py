@@ -1,0 +1,405 @@
+"""Decode QR codes and retail/loyalty barcodes from one grayscale frame, never a wrong read.
+
+Two modes share one set of guarantees:
+
+* ``thorough=False`` (live camera frames): one zxing-cpp pass at the given resolution,
+  no rotation, downscaling or inversion: about 3-4 ms for a 1280×720 frame with or
+  without a code. Where it finds an EAN/UPC, zbar looks at that spot only and vetoes
+  the read if it sees a different product code and never this one (zxing-cpp does
+  misread blurred EAN/UPC photographs, consistently, so two frames would not catch it).
+  A camera read is trusted only after two consecutive frames agree, which
+  :class:`app.scanner.live.FrameConfirmer` enforces.
+* ``thorough=True`` (still images): up to six passes, zxing-cpp and zbar on the frame
+  and on enhanced copies of it, combined by vote (see ``_vote``). It stops as soon as
+  the answer is settled, so most images cost one or two passes.
+
+Every result, in both modes, has been checked here rather than trusted from a decoder:
+
+* EAN-13, EAN-8 and UPC-A: digits only, the right length, a correct check digit.
+* QR Code and Code 128: non-empty text of printable characters (tab, CR, LF and the
+  GS1 separator GS are allowed too; other control characters are refused).
+* zbar output is used only where it is reliable: its QR text only when plain ASCII
+  (zbar guesses the character set and turns Shift-JIS into the wrong kanji), its Code
+  128 only as a vote for a zxing-cpp read (zbar drops FNC4, so ``ó`` comes out ``s``).
+* In thorough mode a linear code (EAN/UPC/Code 128) needs two passes that agree and
+  must beat every different reading of the same symbol; both decoders do return
+  well-formed, check-digit-valid misreads of blurred EAN/UPC photographs.
+
+UPC-A normalisation: an EAN-13 whose first digit is 0 *is* a UPC-A symbol (the bars are
+identical), so whichever decoder read it and however it named it, the result is
+``Code("UPC-A", <12 digits>)``. Product codes are compared in 13-digit form with
+:func:`to_gtin13`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import zxingcpp
+from pyzbar import pyzbar
+
+Gray = npt.NDArray[np.uint8]
+# (x0, y0, x1, y1) in the coordinates of the frame passed to decode_gray.
+Box = tuple[float, float, float, float]
+
+QR_CODE: Final = "QRCode"
+EAN_13: Final = "EAN-13"
+EAN_8: Final = "EAN-8"
+UPC_A: Final = "UPC-A"
+CODE_128: Final = "Code128"
+FORMATS: Final = (QR_CODE, EAN_13, EAN_8, UPC_A, CODE_128)
+PRODUCT_FORMATS: Final = frozenset({EAN_13, EAN_8, UPC_A})
+
+_PRODUCT_LENGTHS: Final = {EAN_13: 13, EAN_8: 8, UPC_A: 12}
+# Allowed besides printable characters: whitespace found in vCards/URLs and the GS1
+# field separator (GS1 QR and Code 128 content carries it in plain text mode).
+_ALLOWED_CONTROL: Final = frozenset("\t\r\n\x1d")
+
+_ZXING_FORMATS: Final = zxingcpp.BarcodeFormats(
+    [
+        zxingcpp.BarcodeFormat.QRCode,
+        zxingcpp.BarcodeFormat.EAN13,
+        zxingcpp.BarcodeFormat.EAN8,
+        zxingcpp.BarcodeFormat.UPCA,
+        zxingcpp.BarcodeFormat.Code128,
+    ]
+)
+_ZXING_NAMES: Final = {
+    "QR Code": QR_CODE,
+    "EAN-13": EAN_13,
+    "EAN-8": EAN_8,
+    "UPC-A": UPC_A,
+    "Code 128": CODE_128,
+}
+_ZBAR_SYMBOLS: Final = [
+    pyzbar.ZBarSymbol.QRCODE,
+    pyzbar.ZBarSymbol.EAN13,
+    pyzbar.ZBarSymbol.EAN8,
+    pyzbar.ZBarSymbol.UPCA,
+    pyzbar.ZBarSymbol.CODE128,
+]
+_ZBAR_NAMES: Final = {
+    "QRCODE": QR_CODE,
+    "EAN13": EAN_13,
+    "EAN8": EAN_8,
+    "UPCA": UPC_A,
+    "CODE128": CODE_128,
+}
+_ZXING: Final = "zxing"
+_ZBAR: Final = "zbar"
+
+# Enlarging helps when bars or modules are only 1-2 px wide; above this size a legible
+# symbol already has the pixels, and 4× the area would make zbar cost hundreds of ms.
+_UPSCALE_MAX_SIDE: Final = 1024
+# Reads whose boxes, each grown by this share of its longer side, touch are taken to be
+# the same symbol. Generous on purpose: merging two symbols can only drop a result,
+# splitting one symbol could let a misread stand beside the right reading.
+_SAME_SYMBOL_MARGIN: Final = 0.25
+
+
+@dataclass(frozen=True)
+class Code:
+    """One decoded symbol: its format (one of FORMATS) and its exact text."""
+
+    format: str
+    text: str
+
+
+def ean_check_digit_ok(digits: str) -> bool:
+    """Return True when the last digit of an EAN-8/UPC-A/EAN-13 number is its check digit."""
+    if not digits.isascii() or not digits.isdigit() or len(digits) < 2:
+        return False
+    body = [int(d) for d in digits[:-1]]
+    # Weights 3,1,3,1... from the rightmost digit of the body, for every GTIN length.
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == int(digits[-1])
+
+
+def to_gtin13(code: Code) -> str | None:
+    """Return a product code as 13 digits (UPC-A and EAN-8 zero-padded), None otherwise."""
+    if code.format not in PRODUCT_FORMATS:
+        return None
+    return code.text.rjust(13, "0")
+
+
+def checked_code(fmt: str, text: str) -> Code | None:
+    """Return the normalised Code if text is valid for fmt (check digit, printable), else None."""
+    if fmt in PRODUCT_FORMATS:
+        if fmt == EAN_13 and text.startswith("0"):
+            fmt, text = UPC_A, text[1:]
+        elif fmt == UPC_A and len(text) == 13 and text.startswith("0"):
+            text = text[1:]
+        if len(text) != _PRODUCT_LENGTHS[fmt] or not ean_check_digit_ok(text):
+            return None
+        return Code(fmt, text)
+    if fmt in (QR_CODE, CODE_128):
+        if not text or not all(ch.isprintable() or ch in _ALLOWED_CONTROL for ch in text):
+            return None
+        if not text.strip():
+            return None
+        return Code(fmt, text)
+    return None
+
+
+@dataclass(frozen=True)
+class _Read:
+    code: Code
+    box: Box
+    decoder: str
+    view: str
+
+
+def _box(points: Sequence[tuple[float, float]], scale: float) -> Box:
+    xs = [p[0] / scale for p in points]
+    ys = [p[1] / scale for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _zxing_reads(
+    image: Gray,
+    scale: float,
+    view: str,
+    *,
+    fast: bool,
+    binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
+) -> list[_Read]:
+    barcodes = zxingcpp.read_barcodes(
+        image,
+        formats=_ZXING_FORMATS,
+        try_rotate=not fast,
+        try_downscale=not fast,
+        try_invert=not fast,
+        # Plain: the symbol's own characters (GS1 separators stay GS) rather than the
+        # human-readable "(01)..." form, so a card number reads the same everywhere.
+        text_mode=zxingcpp.TextMode.Plain,
+        binarizer=binarizer,
+    )
+    reads = []
+    for barcode in barcodes:
+        fmt = _ZXING_NAMES.get(str(barcode.format))
+        code = checked_code(fmt, barcode.text) if fmt else None
+        if code is None:
+            continue
+        pos = barcode.position
+        corners = (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)
+        box = _box([(float(p.x), float(p.y)) for p in corners], scale)
+        reads.append(_Read(code, box, _ZXING, view))
+    return reads
+
+
+def _zbar_reads(image: Gray, scale: float, view: str) -> list[_Read]:
+    reads = []
+    for symbol in pyzbar.decode(image, symbols=_ZBAR_SYMBOLS):
+        fmt = _ZBAR_NAMES.get(symbol.type)
+        try:
+            text = symbol.data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if fmt is None or (fmt in (QR_CODE, CODE_128) and not text.isascii()):
+            continue
+        code = checked_code(fmt, text)
+        if code is None:
+            continue
+        points = [(float(p.x), float(p.y)) for p in symbol.polygon]
+        if not points:
+            r = symbol.rect
+            points = [(r.left, r.top), (r.left + r.width, r.top + r.height)]
+        reads.append(_Read(code, _box(points, scale), _ZBAR, view))
+    return reads
+
+
+def _upscaled(gray: Gray) -> Gray | None:
+    if max(gray.shape) > _UPSCALE_MAX_SIDE:
+        return None
+    return np.asarray(cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+
+
+def _sharpened(gray: Gray) -> Gray:
+    # Unsharp mask: restores the bar edges that defocus and JPEG smear.
+    blurred = cv2.GaussianBlur(gray, (0, 0), 2.0)
+    return np.asarray(cv2.addWeighted(gray, 1.8, blurred, -0.8, 0))
+
+
+def _clahe(gray: Gray) -> Gray:
+    # Local contrast: lifts codes in shadow or beside glare that one threshold misses.
+    return np.asarray(cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray))
+
+
+def _view_zxing(gray: Gray) -> list[_Read]:
+    return _zxing_reads(gray, 1.0, "zxing", fast=False)
+
+
+def _view_zbar(gray: Gray) -> list[_Read]:
+    return _zbar_reads(gray, 1.0, "zbar")
+
+
+def _view_zxing_clahe(gray: Gray) -> list[_Read]:
+    return _zxing_reads(_clahe(gray), 1.0, "zxing-clahe", fast=False)
+
+
+def _view_zxing_up_global(gray: Gray) -> list[_Read]:
+    big = _upscaled(gray)
+    if big is None:
+        return []
+    return _zxing_reads(
+        big, 2.0, "zxing-2x-global", fast=False, binarizer=zxingcpp.Binarizer.GlobalHistogram
+    )
+
+
+def _view_zbar_up_sharp(gray: Gray) -> list[_Read]:
+    big = _upscaled(gray)
+    if big is None:
+        return []
+    return _zbar_reads(_sharpened(big), 2.0, "zbar-2x-sharp")
+
+
+def _view_zxing_up(gray: Gray) -> list[_Read]:
+    big = _upscaled(gray)
+    if big is None:
+        return []
+    return _zxing_reads(big, 2.0, "zxing-2x", fast=False)
+
+
+# Cheapest and most productive first; each later one was kept only because it added
+# reads on real photographs (docs/benchmarks-scanning.md lists what did not earn its time).
+_THOROUGH_VIEWS: Final[tuple[Callable[[Gray], list[_Read]], ...]] = (
+    _view_zxing,
+    _view_zbar,
+    _view_zxing_clahe,
+    _view_zxing_up_global,
+    _view_zbar_up_sharp,
+    _view_zxing_up,
+)
+
+
+def _grown(box: Box) -> Box:
+    x0, y0, x1, y1 = box
+    pad = _SAME_SYMBOL_MARGIN * max(x1 - x0, y1 - y0) + 2.0
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def _touch(a: Box, b: Box) -> bool:
+    a, b = _grown(a), _grown(b)
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _symbols(reads: list[_Read]) -> list[list[_Read]]:
+    """Group linear-code reads that lie on the same spot (union of touching boxes)."""
+    groups: list[list[_Read]] = []
+    for read in reads:
+        joined = [g for g in groups if any(_touch(read.box, other.box) for other in g)]
+        merged = [read]
+        for g in joined:
+            merged.extend(g)
+            groups.remove(g)
+        groups.append(merged)
+    return groups
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    code: Code | None
+    settled: bool
+
+
+def _judge_linear(group: list[_Read]) -> _Verdict:
+    """Pick one reading of a linear symbol: two agreeing passes, more than any rival."""
+    views: dict[Code, set[str]] = {}
+    decoders: dict[Code, set[str]] = {}
+    for read in group:
+        views.setdefault(read.code, set()).add(read.view)
+        decoders.setdefault(read.code, set()).add(read.decoder)
+    ranked = sorted(views, key=lambda c: len(views[c]), reverse=True)
+    best = ranked[0]
+    runner_up = len(views[ranked[1]]) if len(ranked) > 1 else 0
+    accepted = len(views[best]) >= 2 and len(views[best]) > runner_up
+    if best.format == CODE_128 and _ZXING not in decoders[best]:
+        accepted = False
+    # Settled = more passes cannot change the answer in practice: both decoders agree
+    # and nobody disagrees.
+    settled = accepted and len(ranked) == 1 and decoders[best] == {_ZXING, _ZBAR}
+    return _Verdict(best if accepted else None, settled)
+
+
+def _vote(reads: list[_Read]) -> tuple[list[Code], bool]:
+    """Combine the reads of all passes so far; return the codes and whether it is settled."""
+    found: list[Code] = []
+    settled = bool(reads)
+    qr_zxing = [r for r in reads if r.code.format == QR_CODE and r.decoder == _ZXING]
+    for read in reads:
+        if read.code.format != QR_CODE:
+            continue
+        # Reed-Solomon makes a QR misread vanishingly rare, so one pass is enough; where
+        # zxing-cpp read the symbol its text wins over zbar's.
+        if read.decoder == _ZBAR and any(_touch(read.box, q.box) for q in qr_zxing):
+            continue
+        if read.code not in found:
+            found.append(read.code)
+    for group in _symbols([r for r in reads if r.code.format != QR_CODE]):
+        verdict = _judge_linear(group)
+        settled = settled and verdict.settled
+        if verdict.code is not None and verdict.code not in found:
+            found.append(verdict.code)
+    return found, settled
+
+
+def _zbar_contradicts(image: Gray, read: _Read) -> bool:
+    """True when zbar reads a different product code on the spot and not this one.
+
+    Only where zxing-cpp found an EAN/UPC, so a frame without one pays nothing. zbar often
+    adds a misread beside the right one, so it vetoes only when it never agrees.
+    """
+    if read.code.format not in PRODUCT_FORMATS:
+        return False
+    x0, y0, x1, y1 = _grown(read.box)
+    height, width = image.shape
+    top, left = max(0, int(y0)), max(0, int(x0))
+    crop = image[top : min(height, int(y1) + 1), left : min(width, int(x1) + 1)]
+    if crop.size == 0:
+        return False
+    others = {r.code for r in _zbar_reads(np.ascontiguousarray(crop), 1.0, "veto")}
+    return read.code not in others and any(c.format in PRODUCT_FORMATS for c in others)
+
+
+def _as_gray(frame: Gray) -> Gray:
+    if frame.dtype != np.uint8:
+        raise ValueError(f"expected an 8-bit image, got {frame.dtype}")
+    if frame.ndim == 3 and frame.shape[2] == 3:
+        # Tolerated so a caller holding a BGR camera frame cannot get it subtly wrong.
+        frame = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    if frame.ndim != 2:
+        raise ValueError(f"expected a grayscale image, got shape {frame.shape}")
+    return np.ascontiguousarray(frame)
+
+
+def _decode_fast(image: Gray) -> list[Code]:
+    reads = _zxing_reads(image, 1.0, "fast", fast=True)
+    return list(dict.fromkeys(r.code for r in reads if not _zbar_contradicts(image, r)))
+
+
+def _decode_thorough(image: Gray) -> list[Code]:
+    reads: list[_Read] = []
+    found: list[Code] = []
+    for view in _THOROUGH_VIEWS:
+        reads.extend(view(image))
+        found, settled = _vote(reads)
+        if settled:
+            break
+    return found
+
+
+def decode_gray(gray: Gray, thorough: bool = False) -> list[Code]:
+    """Decode the codes in a grayscale frame; every result has passed its own check.
+
+    ``thorough=False`` is the cheap pass for live camera frames, ``thorough=True`` adds
+    the fallback passes for still images. Results come in the order they were found.
+    """
+    image = _as_gray(gray)
+    if image.size == 0:
+        return []
+    return _decode_thorough(image) if thorough else _decode_fast(image)
