@@ -35,7 +35,7 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
 
 
 def _on_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get("begin", "IMMEDIATE")
+    mode = conn.get_execution_options().get("begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
