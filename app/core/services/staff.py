@@ -1,0 +1,454 @@
+"""People at the till: cashiers and their PINs, shifts and their summaries, the audit log.
+
+PINs are only ever kept as argon2 hashes; a PIN is never stored, returned, logged or put
+into an error message. Every public method is one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from app.core import db, repo
+from app.core import schema as t
+from app.core.errors import LoyaltyError
+
+__all__ = [
+    "ROLES",
+    "AuditEntry",
+    "Cashier",
+    "Role",
+    "Shift",
+    "ShiftSummary",
+    "StaffError",
+    "StaffService",
+]
+
+Role = Literal["cashier", "manager"]
+ROLES: tuple[Role, ...] = ("cashier", "manager")
+_PIN = re.compile(r"^[0-9]{4,8}$")
+_NAME_MAX = 60
+
+
+class StaffError(LoyaltyError):
+    """A refused staff operation; `code` lets a front end word it in the cashier's language."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Cashier:
+    """A person who can log in at the till."""
+
+    id: int
+    name: str
+    role: Role
+    active: bool = True
+
+    @property
+    def is_manager(self) -> bool:
+        """True for a manager (may approve refunds, adjustments and settings)."""
+        return self.role == "manager"
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One cashier's working session at the till; closed_at is None while it is open."""
+
+    id: int
+    cashier_id: int
+    cashier: str
+    opened_at: int
+    closed_at: int | None
+
+
+@dataclass(frozen=True)
+class ShiftSummary:
+    """What happened at the till under one cashier's name during a shift (kopecks, points)."""
+
+    shift_id: int
+    cashier: str
+    opened_at: int
+    closed_at: int | None
+    sales_count: int
+    sales_money: int
+    refunds_count: int
+    refunds_money: int
+    points_issued: int
+    points_redeemed: int
+    points_taken_back: int
+    points_given_back: int
+    card_sales: int
+    sales_by_payment: Mapping[str, int] = field(default_factory=dict)
+    refunds_by_payment: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def net_money(self) -> int:
+        """Money taken minus money given back."""
+        return self.sales_money - self.refunds_money
+
+    @property
+    def card_share_pct(self) -> int:
+        """Share of sales made with a loyalty card, in whole percent (half rounds up)."""
+        if not self.sales_count:
+            return 0
+        return (self.card_sales * 200 + self.sales_count) // (self.sales_count * 2)
+
+    @property
+    def by_payment(self) -> dict[str, int]:
+        """Net money per payment method (what should be in the drawer, on the bank terminal)."""
+        methods = sorted(set(self.sales_by_payment) | set(self.refunds_by_payment))
+        return {m: self.sales_by_payment.get(m, 0) - self.refunds_by_payment.get(m, 0) for m in methods}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit row: who did what, when."""
+
+    id: int
+    at: int
+    actor: str
+    action: str
+    detail: str
+
+
+def _clean_name(name: str) -> str:
+    text = " ".join(name.split())
+    if not text:
+        raise StaffError("name_empty", "the cashier's name must not be empty")
+    if len(text) > _NAME_MAX:
+        raise StaffError("name_long", f"the cashier's name is too long ({_NAME_MAX} characters at most)")
+    return text
+
+
+def _check_pin(pin: str) -> str:
+    # The reason names the rule, never the PIN that broke it.
+    if not _PIN.match(pin):
+        raise StaffError("pin_format", "a PIN is 4 to 8 digits")
+    return pin
+
+
+def _check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise StaffError("role", f"role must be 'cashier' or 'manager', got {role!r}")
+    return role
+
+
+def _cashier(row: Any) -> Cashier:
+    return Cashier(int(row.id), str(row.name), _check_role(row.role), bool(row.active))
+
+
+class StaffService:
+    """Cashiers, PINs, shifts and the audit log over one terminal database."""
+
+    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
+        self.engine = engine
+        # argon2id with the library's defaults (64 MiB, 3 passes): a stolen database
+        # still costs minutes of work per PIN. Tests may pass cheaper parameters.
+        self.hasher = hasher or PasswordHasher()
+
+    # ----------------------------------------------------------------- helpers
+
+    def _verify(self, pin_hash: str, pin: str) -> bool:
+        try:
+            return self.hasher.verify(pin_hash, pin)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _rehash_if_needed(self, conn: Connection, cashier_id: int, pin_hash: str, pin: str) -> None:
+        # Hashes made with older, weaker parameters are upgraded the next time the PIN is typed.
+        if self.hasher.check_needs_rehash(pin_hash):
+            conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(pin_hash=self.hasher.hash(pin)))
+
+    def _row_by_id(self, conn: Connection, cashier_id: int) -> Any:
+        row = conn.execute(select(t.cashiers).where(t.cashiers.c.id == cashier_id)).first()
+        if row is None:
+            raise StaffError("unknown", f"no cashier with id {cashier_id}")
+        return row
+
+    def _row_by_name(self, conn: Connection, name: str) -> Any:
+        # Names are few; matching in Python gives case-insensitive Cyrillic, which SQLite's
+        # lower() does not.
+        wanted = " ".join(name.split()).casefold()
+        for row in conn.execute(select(t.cashiers)):
+            if str(row.name).casefold() == wanted:
+                return row
+        return None
+
+    def _write_audit(self, conn: Connection, actor: str, action: str, detail: str) -> None:
+        conn.execute(insert(t.audit).values(at=repo.next_clock(conn, None), actor=actor, action=action, detail=detail))
+
+    def _other_active_managers(self, conn: Connection, cashier_id: int) -> int:
+        return int(
+            conn.execute(
+                select(func.count()).where(
+                    t.cashiers.c.role == "manager",
+                    t.cashiers.c.active == 1,
+                    t.cashiers.c.id != cashier_id,
+                )
+            ).scalar_one()
+        )
+
+    def _insert(self, conn: Connection, name: str, pin: str, role: Role) -> Cashier:
+        if self._row_by_name(conn, name) is not None:
+            raise StaffError("name_taken", f"there is already a cashier named {name}")
+        new_id = conn.execute(
+            insert(t.cashiers).values(name=name, pin_hash=self.hasher.hash(pin), role=role, active=1)
+        ).inserted_primary_key
+        assert new_id is not None
+        return Cashier(int(new_id[0]), name, role)
+
+    # ----------------------------------------------------------------- cashiers
+
+    def needs_first_manager(self) -> bool:
+        """True on a fresh store with no cashier at all: the UI must ask for the first manager."""
+        with db.transaction(self.engine, write=False) as conn:
+            return conn.execute(select(t.cashiers.c.id).limit(1)).first() is None
+
+    def create_first_manager(self, name: str, pin: str) -> Cashier:
+        """Create the store's first manager; refused once any cashier exists."""
+        name, pin = _clean_name(name), _check_pin(pin)
+        with db.transaction(self.engine) as conn:
+            # Checked inside the write transaction, so two first starts cannot both succeed.
+            if conn.execute(select(t.cashiers.c.id).limit(1)).first() is not None:
+                raise StaffError("not_first", "the store already has cashiers: ask a manager to log in")
+            cashier = self._insert(conn, name, pin, "manager")
+            self._write_audit(conn, name, "cashier_added", f"first manager {name}")
+            return cashier
+
+    def add_cashier(self, name: str, pin: str, role: str = "cashier", *, actor: str) -> Cashier:
+        """Add a cashier or manager with a hashed PIN; names are unique regardless of case."""
+        name, pin, checked = _clean_name(name), _check_pin(pin), _check_role(role)
+        with db.transaction(self.engine) as conn:
+            cashier = self._insert(conn, name, pin, checked)
+            self._write_audit(conn, actor, "cashier_added", f"{checked} {name}")
+            return cashier
+
+    def cashiers(self, include_disabled: bool = False) -> list[Cashier]:
+        """Cashiers by name (active ones only unless asked)."""
+        stmt = select(t.cashiers).order_by(t.cashiers.c.name)
+        if not include_disabled:
+            stmt = stmt.where(t.cashiers.c.active == 1)
+        with db.transaction(self.engine, write=False) as conn:
+            return [_cashier(r) for r in conn.execute(stmt)]
+
+    def login(self, name: str, pin: str) -> Cashier:
+        """The cashier whose name and PIN match; refused for a wrong pair or a disabled cashier."""
+        with db.transaction(self.engine) as conn:
+            row = self._row_by_name(conn, name)
+            if row is None or not self._verify(row.pin_hash, pin):
+                # One answer for both, so the login screen does not confirm which names exist.
+                raise StaffError("wrong_pin", "wrong name or PIN")
+            if not row.active:
+                raise StaffError("disabled", f"cashier {row.name} is disabled: ask a manager")
+            self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
+            return _cashier(row)
+
+    def check_manager_pin(self, pin: str) -> Cashier:
+        """The active manager whose PIN this is; refused (with the reason) for any other PIN."""
+        with db.transaction(self.engine) as conn:
+            rows = conn.execute(select(t.cashiers).where(t.cashiers.c.active == 1)).all()
+            managers = [r for r in rows if r.role == "manager"]
+            if not managers:
+                raise StaffError("no_manager", "there is no active manager to approve this")
+            for row in managers:
+                if self._verify(row.pin_hash, pin):
+                    self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
+                    return _cashier(row)
+            # Telling a cashier that their own PIN is not enough is kinder than "wrong PIN".
+            if any(self._verify(r.pin_hash, pin) for r in rows if r.role != "manager"):
+                raise StaffError("not_manager", "this is a cashier's PIN: a manager must approve")
+            raise StaffError("wrong_pin", "wrong manager PIN")
+
+    def set_active(self, cashier_id: int, active: bool, *, actor: str) -> Cashier:
+        """Disable or enable a cashier; the last active manager cannot be disabled."""
+        with db.transaction(self.engine) as conn:
+            row = self._row_by_id(conn, cashier_id)
+            if (
+                not active
+                and row.role == "manager"
+                and row.active
+                and not self._other_active_managers(conn, cashier_id)
+            ):
+                raise StaffError("last_manager", "the last active manager cannot be disabled: add another first")
+            conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(active=int(active)))
+            self._write_audit(conn, actor, "cashier_enabled" if active else "cashier_disabled", str(row.name))
+            return Cashier(int(row.id), str(row.name), _check_role(row.role), active)
+
+    def reset_pin(self, cashier_id: int, new_pin: str, *, actor: str) -> None:
+        """Give a cashier a new PIN (only its hash is stored)."""
+        pin = _check_pin(new_pin)
+        with db.transaction(self.engine) as conn:
+            row = self._row_by_id(conn, cashier_id)
+            conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(pin_hash=self.hasher.hash(pin)))
+            self._write_audit(conn, actor, "pin_reset", str(row.name))
+
+    def set_role(self, cashier_id: int, role: str, *, actor: str) -> Cashier:
+        """Change a cashier's role; the last active manager cannot be demoted."""
+        checked = _check_role(role)
+        with db.transaction(self.engine) as conn:
+            row = self._row_by_id(conn, cashier_id)
+            if (
+                checked != "manager"
+                and row.role == "manager"
+                and row.active
+                and not self._other_active_managers(conn, cashier_id)
+            ):
+                raise StaffError("last_manager", "the last active manager cannot stop being a manager")
+            conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(role=checked))
+            self._write_audit(conn, actor, "role_changed", f"{row.name}: {row.role} -> {checked}")
+            return Cashier(int(row.id), str(row.name), checked, bool(row.active))
+
+    # ----------------------------------------------------------------- shifts
+
+    def open_shift(self, cashier_id: int, at: int | None = None) -> Shift:
+        """Open a shift for an active cashier; refused while that cashier has one open."""
+        with db.transaction(self.engine) as conn:
+            row = self._row_by_id(conn, cashier_id)
+            if not row.active:
+                raise StaffError("disabled", f"cashier {row.name} is disabled: ask a manager")
+            current = conn.execute(
+                select(t.shifts.c.id).where(t.shifts.c.cashier_id == cashier_id, t.shifts.c.closed_at.is_(None))
+            ).scalar()
+            if current is not None:
+                raise StaffError("shift_open", f"{row.name} already has shift {current} open")
+            opened = repo.next_clock(conn, at)
+            new_id = conn.execute(
+                insert(t.shifts).values(cashier_id=cashier_id, opened_at=opened, closed_at=None)
+            ).inserted_primary_key
+            assert new_id is not None
+            self._write_audit(conn, str(row.name), "shift_opened", f"shift {int(new_id[0])}")
+            return Shift(int(new_id[0]), cashier_id, str(row.name), opened, None)
+
+    def current_shift(self, cashier_id: int) -> Shift | None:
+        """The cashier's open shift, if any."""
+        with db.transaction(self.engine, write=False) as conn:
+            row = conn.execute(
+                select(t.shifts, t.cashiers.c.name)
+                .join(t.cashiers, t.cashiers.c.id == t.shifts.c.cashier_id)
+                .where(t.shifts.c.cashier_id == cashier_id, t.shifts.c.closed_at.is_(None))
+                .order_by(t.shifts.c.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            return Shift(int(row.id), int(row.cashier_id), str(row.name), int(row.opened_at), None)
+
+    def shift_summary(self, shift_id: int) -> ShiftSummary:
+        """Figures of a shift so far (an open shift counts up to the current business time)."""
+        with db.transaction(self.engine, write=False) as conn:
+            shift = self._shift_row(conn, shift_id)
+            end = shift.closed_at if shift.closed_at is not None else repo.peek_clock(conn, None)
+            return self._summary(conn, shift, end, shift.closed_at)
+
+    def close_shift(self, shift_id: int, at: int | None = None) -> ShiftSummary:
+        """Close an open shift and return its final figures; a closed shift stays closed."""
+        with db.transaction(self.engine) as conn:
+            shift = self._shift_row(conn, shift_id)
+            if shift.closed_at is not None:
+                raise StaffError("shift_closed", f"shift {shift_id} is already closed")
+            closed = repo.next_clock(conn, at)
+            if closed < shift.opened_at:
+                raise StaffError("shift_time", "a shift cannot close before it opened")
+            conn.execute(update(t.shifts).where(t.shifts.c.id == shift_id).values(closed_at=closed))
+            summary = self._summary(conn, shift, closed, closed)
+            self._write_audit(
+                conn,
+                str(shift.name),
+                "shift_closed",
+                f"shift {shift_id}: {summary.sales_count} sales {summary.sales_money}, "
+                f"{summary.refunds_count} refunds {summary.refunds_money} (kopecks)",
+            )
+            return summary
+
+    def _shift_row(self, conn: Connection, shift_id: int) -> Any:
+        row = conn.execute(
+            select(t.shifts, t.cashiers.c.name)
+            .join(t.cashiers, t.cashiers.c.id == t.shifts.c.cashier_id)
+            .where(t.shifts.c.id == shift_id)
+        ).first()
+        if row is None:
+            raise StaffError("unknown_shift", f"no shift {shift_id}")
+        return row
+
+    def _summary(self, conn: Connection, shift: Any, end: int, closed_at: int | None) -> ShiftSummary:
+        s = t.sales.c
+        in_shift = (s.cashier == shift.name, s.at >= shift.opened_at, s.at <= end)
+        sales = conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(s.total), 0),
+                func.coalesce(func.sum(s.earned + s.birthday_points), 0),
+                func.coalesce(func.sum(s.redeemed_points + s.reward_points), 0),
+                func.count(s.card),  # COUNT(column) skips the NULLs of anonymous sales
+            ).where(*in_shift)
+        ).one()
+        by_payment = {
+            str(r.payment): int(r.money)
+            for r in conn.execute(
+                select(s.payment, func.sum(s.total).label("money")).where(*in_shift).group_by(s.payment)
+            )
+        }
+        r = t.refunds.c
+        # A refund belongs to the shift it was given in, whoever sold the goods.
+        in_refunds = (r.cashier == shift.name, r.at >= shift.opened_at, r.at <= end)
+        refunds = conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(r.money_back), 0),
+                func.coalesce(func.sum(r.points_taken_back), 0),
+                func.coalesce(func.sum(r.points_given_back), 0),
+            ).where(*in_refunds)
+        ).one()
+        refunds_by_payment = {
+            str(row.payment): int(row.money)
+            for row in conn.execute(
+                select(s.payment, func.sum(r.money_back).label("money"))
+                .join(t.sales, t.sales.c.id == r.sale_id)
+                .where(*in_refunds)
+                .group_by(s.payment)
+            )
+        }
+        return ShiftSummary(
+            shift_id=int(shift.id),
+            cashier=str(shift.name),
+            opened_at=int(shift.opened_at),
+            closed_at=closed_at,
+            sales_count=int(sales[0]),
+            sales_money=int(sales[1]),
+            refunds_count=int(refunds[0]),
+            refunds_money=int(refunds[1]),
+            points_issued=int(sales[2]),
+            points_redeemed=int(sales[3]),
+            points_taken_back=int(refunds[2]),
+            points_given_back=int(refunds[3]),
+            card_sales=int(sales[4]),
+            sales_by_payment=by_payment,
+            refunds_by_payment=refunds_by_payment,
+        )
+
+    # ----------------------------------------------------------------- audit
+
+    def audit(self, actor: str, action: str, detail: str) -> None:
+        """Append one audit row (refunds, manual adjustments, settings, cashier changes)."""
+        actor, action = actor.strip(), action.strip()
+        if not actor or not action:
+            raise StaffError("audit", "an audit row needs an actor and an action")
+        with db.transaction(self.engine) as conn:
+            self._write_audit(conn, actor, action, detail)
+
+    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        """The newest audit rows first."""
+        with db.transaction(self.engine, write=False) as conn:
+            return [
+                AuditEntry(int(a.id), int(a.at), str(a.actor), str(a.action), str(a.detail))
+                for a in conn.execute(select(t.audit).order_by(t.audit.c.id.desc()).limit(limit))
+            ]
