@@ -112,7 +112,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "total": "ИТОГО",
         "total_refund": "К ВОЗВРАТУ",
         "payment": "Оплата",
-        "payment_refund": "Возврат",
+        "payment_refund": "Способ возврата",
         "cash": "наличными",
         "card": "банковской картой",
         "refund_cash": "наличными",
@@ -127,8 +127,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "tier": "Уровень",
         "to_next_tier": "До уровня {tier} осталось {amount}",
         "coupon": "Ваш купон на следующую покупку",
-        "taken_back": "Списаны начисленные",
-        "given_back": "Возвращены на счёт",
+        "taken_back": "Отменено начисление",
+        "given_back": "Возвращено на счёт",
         "join": "Станьте участником программы лояльности",
         "join_hint": "Наведите камеру телефона на QR-код",
         "thanks": "Спасибо за покупку!",
@@ -152,7 +152,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "total": "TOTAL",
         "total_refund": "REFUND TOTAL",
         "payment": "Payment",
-        "payment_refund": "Refunded",
+        "payment_refund": "Refund method",
         "cash": "cash",
         "card": "bank card",
         "refund_cash": "in cash",
@@ -167,7 +167,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "tier": "Tier",
         "to_next_tier": "Spend {amount} more to reach {tier}",
         "coupon": "Your coupon for the next purchase",
-        "taken_back": "Earned points taken back",
+        "taken_back": "Earned points reversed",
         "given_back": "Points returned",
         "join": "Join our loyalty programme",
         "join_hint": "Point your phone camera at the QR code",
@@ -207,13 +207,9 @@ def _line_blocks(line: ReceiptLine, lang: str) -> list[Block]:
         Pair(qty_price, format_money(line.amount, lang), indent=1),
     ]
     if line.discount:
-        blocks.append(
-            Pair(tr(lang, "discount"), _minus(format_money(line.discount, lang)), "small", 1)
-        )
+        blocks.append(Pair(tr(lang, "discount"), _minus(format_money(line.discount, lang)), "small", 1))
     if line.redeemed:
-        blocks.append(
-            Pair(tr(lang, "points_paid"), _minus(format_money(line.redeemed, lang)), "small", 1)
-        )
+        blocks.append(Pair(tr(lang, "points_paid"), _minus(format_money(line.redeemed, lang)), "small", 1))
     return blocks
 
 
@@ -228,9 +224,7 @@ def _loyalty_blocks(r: Receipt) -> list[Block]:
         out.append(Pair(tr(lang, "earned"), _plus_points(r.earned, lang)))
     else:
         if r.points_taken_back:
-            out.append(
-                Pair(tr(lang, "taken_back"), _minus(format_points(r.points_taken_back, lang)))
-            )
+            out.append(Pair(tr(lang, "taken_back"), _minus(format_points(r.points_taken_back, lang))))
         if r.points_given_back:
             out.append(Pair(tr(lang, "given_back"), _plus_points(r.points_given_back, lang)))
     if r.balance is not None:

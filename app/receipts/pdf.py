@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import threading
@@ -32,7 +33,7 @@ from .content import (
 )
 from .model import Receipt
 
-__all__ = ["PAPERS", "Paper", "render_pdf"]
+__all__ = ["FONT", "FONT_BOLD", "PAPERS", "Paper", "render_pdf", "wrap_text"]
 
 Paper = Literal["80mm", "58mm", "A4"]
 PAPERS: tuple[Paper, ...] = ("80mm", "58mm", "A4")
@@ -43,6 +44,8 @@ FONT_BOLD = "LoyaltySans-Bold"
 # Thermal heads print at 203 dpi; snapping barcode modules to whole dots keeps
 # every bar the same width on paper, which is what makes a photo of it decode.
 _DOT = 25.4 / 203 * mm
+# PDF viewers (Acrobat's documented limit) refuse pages longer than 200 inches.
+_MAX_PAGE = 14400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +65,43 @@ class _Geometry:
 _GEOMETRY: dict[str, _Geometry] = {
     # 80 mm roll: 72 mm printable, ~48 characters per line like font A of the printer.
     "80mm": _Geometry(
-        80 * mm, None, 72 * mm, 8.0, 4 * mm, 10 * mm, 14 * mm, 4 * _DOT, 30 * mm, True
+        page_width=80 * mm,
+        page_height=None,
+        content_width=72 * mm,
+        body=8.0,
+        margin_top=4 * mm,
+        margin_bottom=10 * mm,  # room for the cutter, which sits a few mm above the head
+        bar_height=14 * mm,
+        max_module=4 * _DOT,  # 0.5 mm
+        qr_side=30 * mm,
+        snap_to_dots=True,
     ),
     # 58 mm roll: 48 mm printable, ~32 characters per line.
     "58mm": _Geometry(
-        58 * mm, None, 48 * mm, 7.0, 3 * mm, 10 * mm, 13 * mm, 3 * _DOT, 28 * mm, True
+        page_width=58 * mm,
+        page_height=None,
+        content_width=48 * mm,
+        body=7.0,
+        margin_top=3 * mm,
+        margin_bottom=10 * mm,
+        bar_height=13 * mm,
+        max_module=3 * _DOT,  # 0.375 mm: a 7-character code still fits 48 mm
+        qr_side=28 * mm,
+        snap_to_dots=True,
     ),
     # A4: a receipt-shaped column in the middle of the sheet reads better than a
     # 170 mm wide table with amounts far away from their labels.
     "A4": _Geometry(
-        210 * mm, 297 * mm, 110 * mm, 10.0, 20 * mm, 20 * mm, 16 * mm, 0.5 * mm, 32 * mm, False
+        page_width=210 * mm,
+        page_height=297 * mm,
+        content_width=110 * mm,
+        body=10.0,
+        margin_top=20 * mm,
+        margin_bottom=20 * mm,
+        bar_height=16 * mm,
+        max_module=0.5 * mm,
+        qr_side=32 * mm,
+        snap_to_dots=False,
     ),
 }
 
@@ -88,6 +118,9 @@ _LEADING = 1.28
 
 _fonts_lock = threading.Lock()
 _fonts_ready = False
+# reportlab is not documented as thread-safe (shared TTFont subset state, global
+# config); a receipt renders in milliseconds, so serialising costs nothing.
+_render_lock = threading.Lock()
 
 
 def _register_fonts() -> None:
@@ -97,9 +130,7 @@ def _register_fonts() -> None:
         if _fonts_ready:
             return
         pdfmetrics.registerFont(TTFont(FONT, str(resource_path("fonts", "DejaVuSans.ttf"))))
-        pdfmetrics.registerFont(
-            TTFont(FONT_BOLD, str(resource_path("fonts", "DejaVuSans-Bold.ttf")))
-        )
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(resource_path("fonts", "DejaVuSans-Bold.ttf"))))
         _fonts_ready = True
 
 
@@ -196,9 +227,7 @@ class _Flow:
 
     def _line_row(self, text: str, font: str, size: float, x: float, align: str) -> _Row:
         leading = size * _LEADING
-        ascent = (
-            size * 0.93
-        )  # DejaVu's cap height plus a hair, so accents never touch the row above
+        ascent = size * 0.93  # DejaVu's cap height plus a hair, so accents never touch the row above
 
         def draw(c: Any, left: float, top: float) -> None:
             c.setFont(font, size)
@@ -339,36 +368,48 @@ class _Flow:
         self.rows.append(_Row(height, draw))
 
     def _qr(self, b: Qr) -> None:
-        qr = segno.make_qr(b.data, error="m")
-        matrix: list[bytearray] = [bytearray(row) for row in qr.matrix]
-        n = len(matrix)
+        n, runs = _qr_runs(b.data)
         module = self._module(n, min(self.geo.qr_side, self.width), self.geo.qr_side / n * 1.5)
         side = n * module
         quiet = 3 * module  # text around is white too; 3 modules keep phone scanners happy
         height = side + 2 * quiet
         width = self.width
-        # Horizontal runs of dark modules: far fewer PDF operators than one square each.
-        runs: list[tuple[int, int, int]] = []
-        for r, row in enumerate(matrix):
-            c0 = None
-            for col in range(n + 1):
-                dark = col < n and row[col]
-                if dark and c0 is None:
-                    c0 = col
-                elif not dark and c0 is not None:
-                    runs.append((r, c0, col - c0))
-                    c0 = None
 
         def draw(c: Any, left: float, top: float) -> None:
-            x0 = left + (width - side) / 2
-            y0 = top - quiet
             c.saveState()
+            # Work in module units: integer coordinates, one filled path for the whole symbol.
+            c.translate(left + (width - side) / 2, top - quiet - side)
+            c.scale(module, module)
             c.setFillGray(0)
+            path = c.beginPath()
             for r, col, length in runs:
-                c.rect(x0 + col * module, y0 - (r + 1) * module, length * module, module, 0, 1)
+                path.rect(col, n - 1 - r, length, 1)
+            c.drawPath(path, stroke=0, fill=1)
             c.restoreState()
 
         self.rows.append(_Row(height, draw))
+
+
+@functools.lru_cache(maxsize=32)
+def _qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """QR size in modules and its dark horizontal runs (row, column, length).
+
+    Cached because a shop's join link is usually the same on every receipt and
+    segno's mask selection is the slowest step of a receipt render.
+    """
+    matrix = segno.make_qr(data, error="m").matrix
+    n = len(matrix)
+    runs: list[tuple[int, int, int]] = []
+    for r, row in enumerate(matrix):
+        start = None
+        for col in range(n + 1):
+            dark = col < n and bool(row[col])
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                runs.append((r, start, col - start))
+                start = None
+    return n, tuple(runs)
 
 
 def _nothing(c: Any, left: float, top: float) -> None:
@@ -407,20 +448,30 @@ def render_pdf(receipt: Receipt, paper: Paper = "80mm") -> bytes:
     if paper not in _GEOMETRY:
         raise ValueError(f"unknown paper {paper!r}; expected one of {', '.join(PAPERS)}")
     _register_fonts()
-    geo = _GEOMETRY[paper]
+    with _render_lock:
+        return _render(receipt, _GEOMETRY[paper])
+
+
+def _render(receipt: Receipt, geo: _Geometry) -> bytes:
     flow = _Flow(geo)
     for block in build_blocks(receipt):
         flow.add(block)
     content_h = sum(row.height for row in flow.rows)
     left = (geo.page_width - geo.content_width) / 2
 
-    buf = io.BytesIO()
-    if geo.page_height is None:
+    if geo.page_height is not None:
+        page_h = geo.page_height
+        pages = _paginate(flow.rows, page_h - geo.margin_top - geo.margin_bottom)
+    elif geo.margin_top + content_h + geo.margin_bottom <= _MAX_PAGE:
         page_h = geo.margin_top + content_h + geo.margin_bottom
         pages = [flow.rows]
     else:
-        page_h = geo.page_height
+        # Past the PDF page-size limit a roll continues on further pages; the
+        # printer feeds them one after another, so on paper it is still one strip.
+        page_h = _MAX_PAGE
         pages = _paginate(flow.rows, page_h - geo.margin_top - geo.margin_bottom)
+
+    buf = io.BytesIO()
     # invariant=1: no creation timestamp or random ID, so the same receipt gives the same bytes.
     c = Canvas(buf, pagesize=(geo.page_width, page_h), invariant=1, pageCompression=1)
     what = tr(receipt.lang, receipt.kind, n=receipt.number)

@@ -52,6 +52,12 @@ def test_roll_receipt_is_one_page_growing_with_content(paper: Paper) -> None:
     assert long[0][1] > short[0][1] + 80 * 20  # every extra line made the roll longer
 
 
+def test_very_long_roll_splits_at_the_pdf_page_size_limit() -> None:
+    pages = _pages(render_pdf(sample_long_sale(700), "80mm"))
+    assert len(pages) > 1
+    assert all(height <= 14400 for _width, height in pages)
+
+
 def test_a4_long_receipt_continues_on_more_pages(pdf_text: Callable[[bytes], str]) -> None:
     pdf = render_pdf(sample_long_sale(80), "A4")
     pages = _pages(pdf)
@@ -132,9 +138,7 @@ def test_unknown_paper_is_rejected() -> None:
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-def test_code128_decodes_to_receipt_barcode(
-    paper: Paper, rasterize: Rasterize, decode: Decode
-) -> None:
+def test_code128_decodes_to_receipt_barcode(paper: Paper, rasterize: Rasterize, decode: Decode) -> None:
     receipt = sample_sale()
     (page,) = rasterize(render_pdf(receipt, paper))
     assert decode(page, "Code128") == [receipt.barcode]
@@ -186,9 +190,7 @@ def _very_long_receipt_text() -> object:
 
 
 @pytest.mark.parametrize(("paper", "printable_mm"), [("80mm", 72), ("58mm", 48)])
-def test_long_names_wrap_inside_the_printable_width(
-    paper: Paper, printable_mm: int, rasterize: Rasterize
-) -> None:
+def test_long_names_wrap_inside_the_printable_width(paper: Paper, printable_mm: int, rasterize: Rasterize) -> None:
     receipt = _very_long_receipt_text()
     (page,) = rasterize(render_pdf(receipt, paper))  # type: ignore[arg-type]
     margin_px = int((int(paper[:2]) - printable_mm) / 2 / 25.4 * 150) - 2
@@ -213,9 +215,7 @@ def test_resource_path_finds_fonts_in_source_tree() -> None:
     assert assets.resource_path("fonts", "DejaVuSans.ttf").is_file()
 
 
-def test_resource_path_prefers_pyinstaller_bundle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_resource_path_prefers_pyinstaller_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "resources" / "fonts").mkdir(parents=True)
     (tmp_path / "resources" / "fonts" / "X.ttf").write_bytes(b"")
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)

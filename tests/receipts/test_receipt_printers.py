@@ -102,9 +102,7 @@ def test_pdf_folder_full_disk_raises_print_error_and_leaves_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_pdf_folder_failed_rename_keeps_previous_copy_intact(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pdf_folder_failed_rename_keeps_previous_copy_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printer = PdfFolderPrinter(tmp_path)
     printer.print_receipt(sample_sale())
     (first,) = tmp_path.iterdir()

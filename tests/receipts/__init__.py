@@ -1,0 +1,1 @@
+"""Receipt rendering and printer tests."""
