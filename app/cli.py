@@ -165,7 +165,12 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
 
         reports = scan_report([str(f) for f in args.files])
         text = "\n".join(
-            f"{r['file']}: " + (r["error"] if r.get("error") else ", ".join(f"{c['format']} {c['text']}" for c in r["codes"]) or "no code")
+            f"{r['file']}: "
+            + (
+                r["error"]
+                if r.get("error")
+                else ", ".join(f"{c['format']} {c['text']}" for c in r["codes"]) or "no code"
+            )
             for r in reports
         )
         return reports, text
@@ -236,9 +241,14 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 sku, qty, unit_price, category = parse_item(item)
                 lines.append(svc.resolve_line(sku, qty, unit_price, category))
             req = SaleRequest(
-                lines=tuple(lines), card=args.card, coupon=args.coupon, redeem=_redeem(args.redeem),
-                reward=args.reward, at=_at(args.at), payment=args.payment,
-            )  # fmt: skip
+                lines=tuple(lines),
+                card=args.card,
+                coupon=args.coupon,
+                redeem=_redeem(args.redeem),
+                reward=args.reward,
+                at=_at(args.at),
+                payment=args.payment,
+            )
             res = svc.quote(req) if args.quote else svc.sell(req)
             data = res.to_json()
             data["at"] = iso(res.at)
@@ -304,4 +314,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "scan" and any(r.get("error") for r in data):
         return EXIT_BAD_INPUT
     return 0
-

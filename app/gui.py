@@ -13,7 +13,7 @@ def launch(db_path: Path | None) -> int:
         # Until the Qt app is installed in this build, show the store through the CLI demo.
         from app.core.demo import demo_walkthrough
 
-        data, text = demo_walkthrough(db_path)
+        _, text = demo_walkthrough(db_path)
         print(text)
         return 0
     return run_app(db_path)

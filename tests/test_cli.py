@@ -27,8 +27,21 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "catalog.csv").write_text(CATALOG, encoding="utf-8")
     run_cli("init", "--program", str(program), db=db, check=True)
     run_cli("catalog", "import", str(folder / "catalog.csv"), db=db, check=True)
-    out = run_cli("customer", "add", "--name", "Анна", "--phone", "+7 916 000-00-01", "--card", "A1",
-                  "--at", "2026-01-01T10:00:00+03:00", "--json", db=db, check=True)  # fmt: skip
+    out = run_cli(
+        "customer",
+        "add",
+        "--name",
+        "Анна",
+        "--phone",
+        "+7 916 000-00-01",
+        "--card",
+        "A1",
+        "--at",
+        "2026-01-01T10:00:00+03:00",
+        "--json",
+        db=db,
+        check=True,
+    )
     assert json.loads(out.stdout)["card"] == "A1"
     return db
 
@@ -54,8 +67,19 @@ def test_catalog_import_converts_roubles_and_upc_to_13_digits(store: Path) -> No
 
 
 def test_sale_by_sku_barcode_and_free_price_item(store: Path) -> None:
-    out = _json("sale", "--card", "A1", "--line", "LAT:2", "4600000000039", "--line", "X:1:5000:bakery",
-                "--at", "2026-01-02T10:00:00+03:00", db=store)  # fmt: skip
+    out = _json(
+        "sale",
+        "--card",
+        "A1",
+        "--line",
+        "LAT:2",
+        "4600000000039",
+        "--line",
+        "X:1:5000:bakery",
+        "--at",
+        "2026-01-02T10:00:00+03:00",
+        db=store,
+    )
     assert out["subtotal"] == 3 * 20000 + 5000
     assert [li["sku"] for li in out["lines"]] == ["LAT", "LAT", "X"]
     assert out["sale_id"] >= 1 and out["balance"] == out["earned"] + 100
@@ -113,8 +137,16 @@ BAD_INPUT = [
     ("refund bad line", ["refund", "1", "--line", "zero"], "N:QTY"),
     ("duplicate phone", ["customer", "add", "--name", "B", "--phone", "89160000001"], "already enrolled"),
     ("bad phone", ["customer", "add", "--name", "B", "--phone", "12"], "phone"),
-    ("bad birthday", ["customer", "add", "--name", "B", "--phone", "+79160000099", "--birthday", "31.12.1990"], "birthday"),
-    ("unknown referrer", ["customer", "add", "--name", "B", "--phone", "+79160000098", "--referrer", "ZZ"], "unknown card"),
+    (
+        "bad birthday",
+        ["customer", "add", "--name", "B", "--phone", "+79160000099", "--birthday", "31.12.1990"],
+        "birthday",
+    ),
+    (
+        "unknown referrer",
+        ["customer", "add", "--name", "B", "--phone", "+79160000098", "--referrer", "ZZ"],
+        "unknown card",
+    ),
     ("unknown customer", ["customer", "show", "ZZZ"], "ZZZ"),
     ("missing argument", ["sale"], "--line"),
     ("unknown command", ["frobnicate"], "invalid choice"),
@@ -150,7 +182,9 @@ def test_bad_program_file_is_refused_and_the_old_one_stays(store: Path, tmp_path
 def test_bad_catalog_rows_are_reported_by_line_and_nothing_is_imported(store: Path, tmp_path: Path) -> None:
     before = _dump(store)
     csv = tmp_path / "bad.csv"
-    csv.write_text("sku,name,category,price,barcode\nA,Ok,x,1.00,\nB,Bad,x,1.234,\nC,Bad,x,2,4600000000018\n", encoding="utf-8")
+    csv.write_text(
+        "sku,name,category,price,barcode\nA,Ok,x,1.00,\nB,Bad,x,1.234,\nC,Bad,x,2,4600000000018\n", encoding="utf-8"
+    )
     proc = run_cli("catalog", "import", str(csv), "--json", db=store)
     error = json.loads(proc.stdout)["error"]
     assert proc.returncode == 2 and "line 3" in error and "line 4" in error

@@ -46,10 +46,14 @@ def _program(discount: str = "5", share: str = "30", activation: int = 0, expiry
 lines_st = st.lists(
     st.builds(
         lambda i, c, q, p: LineIn(f"S{i}", f"S{i}", c, q, p),
-        st.integers(0, 99), st.sampled_from(CATEGORIES), st.integers(1, 5), st.integers(0, 500000),
+        st.integers(0, 99),
+        st.sampled_from(CATEGORIES),
+        st.integers(1, 5),
+        st.integers(0, 500000),
     ),
-    min_size=1, max_size=8,
-)  # fmt: skip
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -87,10 +91,15 @@ def test_paid_is_never_negative_and_points_never_pay_more_than_the_share(
 sold_st = st.lists(
     st.builds(
         lambda q, p, r, rate, s: SoldLine(q, p, r, Fraction(rate), "coffee" if s else None, q if s else 0),
-        st.integers(1, 6), st.integers(0, 10**6), st.integers(0, 10**5), st.sampled_from([0, 5, 10, 15]), st.booleans(),
+        st.integers(1, 6),
+        st.integers(0, 10**6),
+        st.integers(0, 10**5),
+        st.sampled_from([0, 5, 10, 15]),
+        st.booleans(),
     ),
-    min_size=1, max_size=6,
-)  # fmt: skip
+    min_size=1,
+    max_size=6,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -121,13 +130,20 @@ def test_any_sequence_of_partial_refunds_adds_up_to_the_full_refund(
 
 op_st = st.lists(
     st.one_of(
-        st.tuples(st.just("sale"), st.integers(0, 2), lines_st, st.sampled_from([None, "max", 10]),
-                  st.sampled_from([None, "P10", "A300"]), st.sampled_from([None, "gift"])),
+        st.tuples(
+            st.just("sale"),
+            st.integers(0, 2),
+            lines_st,
+            st.sampled_from([None, "max", 10]),
+            st.sampled_from([None, "P10", "A300"]),
+            st.sampled_from([None, "gift"]),
+        ),
         st.tuples(st.just("refund"), st.integers(0, 30), st.booleans()),
         st.tuples(st.just("wait"), st.integers(1, 40)),
     ),
-    min_size=1, max_size=14,
-)  # fmt: skip
+    min_size=1,
+    max_size=14,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -35,9 +35,8 @@ def test_a_unit_of_work_rolls_back_unless_it_completes(ctx: Context) -> None:
 
 def test_writers_take_the_lock_at_begin(ctx: Context) -> None:
     other = sqlite3.connect(ctx.db_path, timeout=0.1)
-    with db.transaction(ctx.engine):
-        with pytest.raises(sqlite3.OperationalError):
-            other.execute("BEGIN IMMEDIATE")
+    with db.transaction(ctx.engine), pytest.raises(sqlite3.OperationalError):
+        other.execute("BEGIN IMMEDIATE")
     other.close()
 
 

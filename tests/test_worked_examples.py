@@ -45,10 +45,14 @@ def test_worked_example_through_services(example: dict[str, Any], tmp_path: Path
         at = to_ms(parse_ts(step["at"]))
         expect = step["expect"]
         if step["op"] == "enroll":
-            res = svc.enroll(step["card"], _phone(step["card"]), step.get("birthday"), step.get("referrer"), step["card"], at)
+            res = svc.enroll(
+                step["card"], _phone(step["card"]), step.get("birthday"), step.get("referrer"), step["card"], at
+            )
             _subset(res.to_json(), expect, where)
         elif step["op"] == "sale":
-            lines = tuple(LineIn(li["sku"], li["name"], li["category"], li["qty"], li["unit_price"]) for li in step["lines"])
+            lines = tuple(
+                LineIn(li["sku"], li["name"], li["category"], li["qty"], li["unit_price"]) for li in step["lines"]
+            )
             req = SaleRequest(lines, step.get("card"), step.get("coupon"), step.get("redeem"), step.get("reward"), at)
             if "error" in expect:
                 with pytest.raises(LoyaltyError) as err:
@@ -88,7 +92,9 @@ def test_worked_example_through_the_cli(example: dict[str, Any], tmp_path: Path)
             if step.get("referrer"):
                 args += ["--referrer", step["referrer"]]
         elif step["op"] == "sale":
-            args = ["sale", "--line"] + [f"{li['sku']}:{li['qty']}:{li['unit_price']}:{li['category']}" for li in step["lines"]]
+            args = ["sale", "--line"] + [
+                f"{li['sku']}:{li['qty']}:{li['unit_price']}:{li['category']}" for li in step["lines"]
+            ]
             if step.get("card"):
                 args += ["--card", step["card"]]
             for key in ("coupon", "redeem", "reward"):

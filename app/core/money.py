@@ -18,7 +18,7 @@ def parse_decimal(text: str | int, what: str = "value") -> Fraction:
             raise ValueError(f"{what} must not be negative: {text}")
         return Fraction(text)
     if not isinstance(text, str) or not _DECIMAL.match(text.strip()):
-        raise ValueError(f"{what} must be a non-negative decimal string like \"2.5\", got {text!r}")
+        raise ValueError(f'{what} must be a non-negative decimal string like "2.5", got {text!r}')
     return Fraction(text.strip())
 
 

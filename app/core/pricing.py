@@ -105,9 +105,9 @@ def birthday_due(program: Program, customer: CustomerView, at_ms: int) -> int | 
             day = customer.birthday.replace(year=year)
         except ValueError:  # 29 February in a common year counts as 28 February
             day = date(year, 2, 28)
-        if day - timedelta(days=bonus.days_before) <= today <= day + timedelta(days=bonus.days_after):
-            if year not in customer.birthday_years_granted:
-                return year
+        window = day - timedelta(days=bonus.days_before) <= today <= day + timedelta(days=bonus.days_after)
+        if window and year not in customer.birthday_years_granted:
+            return year
     return None
 
 
@@ -253,7 +253,7 @@ def price(
             rates.append(Fraction(0))
         else:
             rates.append(tier.earn_rate_pct * program.category_multipliers.get(line.category, Fraction(1)) * hh)
-    earned = floor(sum(Fraction(paid[i]) * rates[i] for i in range(n)) / 100 / program.point_value)
+    earned = floor(sum((Fraction(paid[i]) * rates[i] for i in range(n)), Fraction(0)) / 100 / program.point_value)
 
     # Step 9: a gift reward, paid from what is left after the redemption.
     reward_points = 0
@@ -284,15 +284,25 @@ def price(
                     stamps_earned[rule.id] = stamps_earned.get(rule.id, 0) + units
 
     referral = 0
-    if customer is not None and customer.referral_due and program.referral is not None:
-        if sum(paid) >= program.referral.min_first_purchase:
-            referral = program.referral.referrer_points
+    due = customer is not None and customer.referral_due and program.referral is not None
+    if due and program.referral is not None and sum(paid) >= program.referral.min_first_purchase:
+        referral = program.referral.referrer_points
 
     out = tuple(
         LineOut(
-            lines[i].sku, lines[i].name, lines[i].category, lines[i].qty, lines[i].unit_price,
-            amount[i], disc[i], red[i], paid[i], rates[i], rule_of[i], given[i],
-        )  # fmt: skip
+            lines[i].sku,
+            lines[i].name,
+            lines[i].category,
+            lines[i].qty,
+            lines[i].unit_price,
+            amount[i],
+            disc[i],
+            red[i],
+            paid[i],
+            rates[i],
+            rule_of[i],
+            given[i],
+        )
         for i in range(n)
     ) + tuple(reward_line)
     return Quote(

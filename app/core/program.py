@@ -166,11 +166,27 @@ class Program:
 
 
 _KEYS = {
-    "point_value", "timezone", "tiers", "tier_window_days", "redeem", "activation_days",
-    "expiry_days", "excluded", "category_multipliers", "happy_hours", "welcome_bonus",
-    "birthday_bonus", "referral", "stamps", "coupons", "rewards", "restore_expiry_days",
-    "offline_redeem_cap", "offline", "name",
-}  # fmt: skip
+    "point_value",
+    "timezone",
+    "tiers",
+    "tier_window_days",
+    "redeem",
+    "activation_days",
+    "expiry_days",
+    "excluded",
+    "category_multipliers",
+    "happy_hours",
+    "welcome_bonus",
+    "birthday_bonus",
+    "referral",
+    "stamps",
+    "coupons",
+    "rewards",
+    "restore_expiry_days",
+    "offline_redeem_cap",
+    "offline",
+    "name",
+}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
@@ -189,7 +205,7 @@ class _Reader:
     def where(self, key: str) -> str:
         return _join(self.path, key)
 
-    def int(self, key: str, default: int | None, *, minimum: int = 0, nullable: bool = False) -> Any:
+    def integer(self, key: str, default: int | None, *, minimum: int = 0, nullable: bool = False) -> Any:
         if key not in self.data:
             if default is None and not nullable:
                 raise ProgramError(f"missing key {self.where(key)}")
@@ -210,19 +226,19 @@ class _Reader:
             return Fraction(default)
         value = self.data[key]
         if isinstance(value, float):
-            raise ProgramError(f"{self.where(key)} must be a decimal string like \"2.5\", not a float")
+            raise ProgramError(f'{self.where(key)} must be a decimal string like "2.5", not a float')
         try:
             return parse_decimal(value, self.where(key))
         except ValueError as exc:
             raise ProgramError(str(exc).replace("must not be negative", "must not be negative")) from None
 
-    def str(self, key: str, default: str | None) -> str:
+    def string(self, key: str, default: str | None) -> str:
         value = self.data.get(key, default)
         if not isinstance(value, str) or not value.strip():
             raise ProgramError(f"{self.where(key)} must be a non-empty string")
         return value
 
-    def bool(self, key: str) -> bool:
+    def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
         if not isinstance(value, bool):
             raise ProgramError(f"{self.where(key)} must be true or false")
@@ -234,7 +250,7 @@ class _Reader:
             raise ProgramError(f"{self.where(key)} must be a list of strings")
         return frozenset(value)
 
-    def list(self, key: str) -> list[Any]:
+    def array(self, key: str) -> list[Any]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
             raise ProgramError(f"{self.where(key)} must be a list")
@@ -258,7 +274,7 @@ def _join(path: str, key: str | int) -> str:
 
 def _minutes(text: Any, where: str) -> int:
     if not isinstance(text, str) or not _HHMM.match(text):
-        raise ProgramError(f"{where} must be a time like \"08:30\", got {text!r}")
+        raise ProgramError(f'{where} must be a time like "08:30", got {text!r}')
     hours, minutes = text.split(":")
     return int(hours) * 60 + int(minutes)
 
@@ -266,7 +282,7 @@ def _minutes(text: Any, where: str) -> int:
 def parse_program(data: Any) -> Program:
     """Validate a program JSON object and return it frozen; ProgramError names the first problem."""
     top = _Reader(data, "", _KEYS)
-    timezone = top.str("timezone", "Europe/Moscow")
+    timezone = top.string("timezone", "Europe/Moscow")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -275,11 +291,11 @@ def parse_program(data: Any) -> Program:
     if "tiers" not in top.data:
         raise ProgramError("missing key tiers")
     tiers: list[Tier] = []
-    for i, item in enumerate(top.list("tiers")):
+    for i, item in enumerate(top.array("tiers")):
         t = _Reader(item, f"tiers[{i}]", {"name", "min_spend", "discount_pct", "earn_rate_pct"})
         tier = Tier(
-            name=t.str("name", None),
-            min_spend=t.int("min_spend", None),
+            name=t.string("name", None),
+            min_spend=t.integer("min_spend", None),
             discount_pct=t.dec("discount_pct", "0"),
             earn_rate_pct=t.dec("earn_rate_pct", "0"),
         )
@@ -308,9 +324,9 @@ def parse_program(data: Any) -> Program:
         multipliers[category] = mult.dec(category, None)
 
     happy: list[HappyHour] = []
-    for i, item in enumerate(top.list("happy_hours")):
+    for i, item in enumerate(top.array("happy_hours")):
         h = _Reader(item, f"happy_hours[{i}]", {"weekdays", "from", "to", "earn_multiplier"})
-        days = h.list("weekdays")
+        days = h.array("weekdays")
         if not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
             raise ProgramError(f"{h.where('weekdays')} must list ISO weekdays 1..7")
         start = _minutes(h.data.get("from"), h.where("from"))
@@ -322,7 +338,7 @@ def parse_program(data: Any) -> Program:
     welcome = None
     if top.data.get("welcome_bonus") is not None:
         w = _Reader(top.data["welcome_bonus"], "welcome_bonus", {"points", "expiry_days"})
-        welcome = Bonus(w.int("points", None), w.int("expiry_days", None, minimum=1, nullable=True))
+        welcome = Bonus(w.integer("points", None), w.integer("expiry_days", None, minimum=1, nullable=True))
     birthday = None
     if top.data.get("birthday_bonus") is not None:
         b = _Reader(
@@ -331,33 +347,33 @@ def parse_program(data: Any) -> Program:
             {"points", "days_before", "days_after", "expiry_days"},
         )
         birthday = BirthdayBonus(
-            b.int("points", None),
-            b.int("days_before", 0),
-            b.int("days_after", 0),
-            b.int("expiry_days", None, minimum=1, nullable=True),
+            b.integer("points", None),
+            b.integer("days_before", 0),
+            b.integer("days_after", 0),
+            b.integer("expiry_days", None, minimum=1, nullable=True),
         )
     referral = None
     if top.data.get("referral") is not None:
-        r = _Reader(
-            top.data["referral"], "referral", {"referrer_points", "referee_points", "min_first_purchase"}
+        r = _Reader(top.data["referral"], "referral", {"referrer_points", "referee_points", "min_first_purchase"})
+        referral = Referral(
+            r.integer("referrer_points", 0), r.integer("referee_points", 0), r.integer("min_first_purchase", 0)
         )
-        referral = Referral(r.int("referrer_points", 0), r.int("referee_points", 0), r.int("min_first_purchase", 0))
 
     stamps: list[StampRule] = []
-    for i, item in enumerate(top.list("stamps")):
+    for i, item in enumerate(top.array("stamps")):
         s = _Reader(item, f"stamps[{i}]", {"id", "category", "needed"})
-        stamps.append(StampRule(s.str("id", None), s.str("category", None), s.int("needed", None, minimum=1)))
+        stamps.append(StampRule(s.string("id", None), s.string("category", None), s.integer("needed", None, minimum=1)))
     if len({s.id for s in stamps}) != len(stamps):
         raise ProgramError("stamp rule ids must be unique")
 
-    coupons = [_coupon(item, f"coupons[{i}]") for i, item in enumerate(top.list("coupons"))]
+    coupons = [_coupon(item, f"coupons[{i}]") for i, item in enumerate(top.array("coupons"))]
     if len({c.code.upper() for c in coupons}) != len(coupons):
         raise ProgramError("coupon codes must be unique")
 
     rewards: list[Reward] = []
-    for i, item in enumerate(top.list("rewards")):
+    for i, item in enumerate(top.array("rewards")):
         g = _Reader(item, f"rewards[{i}]", {"id", "name", "points"})
-        rewards.append(Reward(g.str("id", None), g.str("name", None), g.int("points", None, minimum=1)))
+        rewards.append(Reward(g.string("id", None), g.string("name", None), g.integer("points", None, minimum=1)))
     if len({g.id for g in rewards}) != len(rewards):
         raise ProgramError("reward ids must be unique")
 
@@ -369,23 +385,23 @@ def parse_program(data: Any) -> Program:
             {"terminal_redeem_cap", "max_offline_hours", "skew_warn_seconds", "skew_stop_seconds"},
         )
         offline = OfflinePolicy(
-            o.int("terminal_redeem_cap", None, nullable=True),
-            o.int("max_offline_hours", None, nullable=True),
-            o.int("skew_warn_seconds", 60),
-            o.int("skew_stop_seconds", 600),
+            o.integer("terminal_redeem_cap", None, nullable=True),
+            o.integer("max_offline_hours", None, nullable=True),
+            o.integer("skew_warn_seconds", 60),
+            o.integer("skew_stop_seconds", 600),
         )
     if "name" in top.data:
-        top.str("name", None)
+        top.string("name", None)
 
     return Program(
         tiers=tuple(tiers),
-        point_value=top.int("point_value", 100, minimum=1),
+        point_value=top.integer("point_value", 100, minimum=1),
         timezone=timezone,
-        tier_window_days=top.int("tier_window_days", 365, minimum=1, nullable=True),
+        tier_window_days=top.integer("tier_window_days", 365, minimum=1, nullable=True),
         max_share_pct=max_share,
-        min_balance=redeem.int("min_balance", 0),
-        activation_days=top.int("activation_days", 0),
-        expiry_days=top.int("expiry_days", None, minimum=1, nullable=True),
+        min_balance=redeem.integer("min_balance", 0),
+        activation_days=top.integer("activation_days", 0),
+        expiry_days=top.integer("expiry_days", None, minimum=1, nullable=True),
         excluded_discount=excluded.strings("discount"),
         excluded_earn=excluded.strings("earn"),
         excluded_redeem=excluded.strings("redeem"),
@@ -397,8 +413,8 @@ def parse_program(data: Any) -> Program:
         stamps=tuple(stamps),
         coupons=tuple(coupons),
         rewards=tuple(rewards),
-        restore_expiry_days=top.int("restore_expiry_days", 90, minimum=1),
-        offline_redeem_cap=top.int("offline_redeem_cap", None, nullable=True),
+        restore_expiry_days=top.integer("restore_expiry_days", 90, minimum=1),
+        offline_redeem_cap=top.integer("offline_redeem_cap", None, nullable=True),
         offline=offline,
         raw=data,
     )
@@ -409,11 +425,21 @@ def _coupon(item: Any, path: str) -> Coupon:
         item,
         path,
         {
-            "code", "kind", "value", "min_total", "categories", "valid_from", "valid_to",
-            "max_uses", "per_customer_max", "requires_card", "exclusive", "customer",
+            "code",
+            "kind",
+            "value",
+            "min_total",
+            "categories",
+            "valid_from",
+            "valid_to",
+            "max_uses",
+            "per_customer_max",
+            "requires_card",
+            "exclusive",
+            "customer",
         },
-    )  # fmt: skip
-    code = c.str("code", None).strip()
+    )
+    code = c.string("code", None).strip()
     if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", code):
         raise ProgramError(f"{c.where('code')} may hold only letters, digits, '-' and '_'")
     kind = c.data.get("kind")
@@ -423,13 +449,13 @@ def _coupon(item: Any, path: str) -> Coupon:
         if not 0 < percent <= 100:
             raise ProgramError(f"{c.where('value')} of a percent coupon must be in (0, 100]")
     elif kind == "amount":
-        amount = c.int("value", None, minimum=1)
+        amount = c.integer("value", None, minimum=1)
     else:
-        raise ProgramError(f"{c.where('kind')} must be \"percent\" or \"amount\"")
+        raise ProgramError(f'{c.where("kind")} must be "percent" or "amount"')
     valid_from, valid_to = c.time("valid_from"), c.time("valid_to")
     if valid_from is not None and valid_to is not None and valid_from >= valid_to:
         raise ProgramError(f"{c.where('valid_from')} must be before valid_to")
-    per_customer = c.int("per_customer_max", None, minimum=1, nullable=True)
+    per_customer = c.integer("per_customer_max", None, minimum=1, nullable=True)
     customer = c.data.get("customer")
     if customer is not None and (not isinstance(customer, str) or not customer.strip()):
         raise ProgramError(f"{c.where('customer')} must be a card number")
@@ -438,15 +464,15 @@ def _coupon(item: Any, path: str) -> Coupon:
         kind=kind,
         percent=percent,
         amount=amount,
-        min_total=c.int("min_total", 0),
+        min_total=c.integer("min_total", 0),
         categories=c.strings("categories"),
         valid_from=valid_from,
         valid_to=valid_to,
-        max_uses=c.int("max_uses", None, minimum=1, nullable=True),
+        max_uses=c.integer("max_uses", None, minimum=1, nullable=True),
         per_customer_max=per_customer,
         # per_customer_max needs to know who used it, so it implies a card (§6).
-        requires_card=c.bool("requires_card") or per_customer is not None or customer is not None,
-        exclusive=c.bool("exclusive"),
+        requires_card=c.flag("requires_card") or per_customer is not None or customer is not None,
+        exclusive=c.flag("exclusive"),
         customer=customer.strip() if isinstance(customer, str) else None,
     )
 

@@ -45,9 +45,7 @@ def cumulative(lines: Sequence[SoldLine], units: Sequence[int], earned: int, red
     stamps: dict[str, int] = {}
     for line, u in zip(lines, units, strict=True):
         if line.stamp_rule is not None:
-            stamps[line.stamp_rule] = stamps.get(line.stamp_rule, 0) + floor(
-                Fraction(line.stamps_given * u, line.qty)
-            )
+            stamps[line.stamp_rule] = stamps.get(line.stamp_rule, 0) + floor(Fraction(line.stamps_given * u, line.qty))
     reward = any(line.is_reward and u > 0 for line, u in zip(lines, units, strict=True))
     return RefundTotals(sum(pay_back), taken, given, stamps, reward)
 

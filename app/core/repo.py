@@ -94,15 +94,17 @@ def load_wallet(conn: Connection, customer: Any) -> tuple[Wallet, dict[str, int]
     rows = conn.execute(
         select(t.lots).where(t.lots.c.customer_id == customer.id, t.lots.c.remaining > 0).order_by(t.lots.c.id)
     ).all()
-    lots = [
-        Lot(r.uid, r.points, r.remaining, r.available_at, r.expires_at, r.source, r.txn_uid) for r in rows
-    ]
+    lots = [Lot(r.uid, r.points, r.remaining, r.available_at, r.expires_at, r.source, r.txn_uid) for r in rows]
     wallet = Wallet(lots=lots, debt=customer.debt, expired_posted=customer.expired_total)
     return wallet, {lot.uid: lot.remaining for lot in lots}
 
 
 def save_wallet(
-    conn: Connection, customer_id: int, wallet: Wallet, snapshot: Mapping[str, int], moves: Iterable[Move],
+    conn: Connection,
+    customer_id: int,
+    wallet: Wallet,
+    snapshot: Mapping[str, int],
+    moves: Iterable[Move],
     txn_uid: str,
 ) -> None:
     """Write new lots, changed remainders, the journal rows and the customer's debt."""
@@ -112,10 +114,15 @@ def save_wallet(
             insert(t.lots),
             [
                 {
-                    "uid": lot.uid, "customer_id": customer_id, "points": lot.points,
-                    "remaining": lot.remaining, "available_at": lot.available_at,
-                    "expires_at": lot.expires_at, "source": lot.source, "txn_uid": lot.txn_uid,
-                }  # fmt: skip
+                    "uid": lot.uid,
+                    "customer_id": customer_id,
+                    "points": lot.points,
+                    "remaining": lot.remaining,
+                    "available_at": lot.available_at,
+                    "expires_at": lot.expires_at,
+                    "source": lot.source,
+                    "txn_uid": lot.txn_uid,
+                }
                 for lot in new
             ],
         )
@@ -123,10 +130,16 @@ def save_wallet(
         if lot.uid in snapshot and snapshot[lot.uid] != lot.remaining:
             conn.execute(update(t.lots).where(t.lots.c.uid == lot.uid).values(remaining=lot.remaining))
     rows = [
-        {"customer_id": customer_id, "lot_uid": m.lot_uid, "kind": m.kind, "points": m.points, "at": m.at,
-         "txn_uid": txn_uid}
+        {
+            "customer_id": customer_id,
+            "lot_uid": m.lot_uid,
+            "kind": m.kind,
+            "points": m.points,
+            "at": m.at,
+            "txn_uid": txn_uid,
+        }
         for m in moves
-    ]  # fmt: skip
+    ]
     if rows:
         conn.execute(insert(t.journal), rows)
     conn.execute(
@@ -154,8 +167,10 @@ def tier_spend(conn: Connection, program: Program, customer_id: int, at: int) ->
 
 def stamps_of(conn: Connection, customer_id: int) -> dict[str, int]:
     """Stamps per rule the customer has ever had."""
-    rows = conn.execute(select(t.stamps.c.rule_id, t.stamps.c.count).where(t.stamps.c.customer_id == customer_id))
-    return {r.rule_id: r.count for r in rows}
+    rows = conn.execute(
+        select(t.stamps.c.rule_id, t.stamps.c.count.label("n")).where(t.stamps.c.customer_id == customer_id)
+    )
+    return {r.rule_id: int(r.n) for r in rows}
 
 
 def add_stamps(conn: Connection, customer_id: int, deltas: Mapping[str, int], at: int, txn_uid: str) -> None:
@@ -173,9 +188,7 @@ def add_stamps(conn: Connection, customer_id: int, deltas: Mapping[str, int], at
             conn.execute(insert(t.stamps).values(customer_id=customer_id, rule_id=rule, count=delta))
         if delta:
             conn.execute(
-                insert(t.stamp_moves).values(
-                    customer_id=customer_id, rule_id=rule, delta=delta, at=at, txn_uid=txn_uid
-                )
+                insert(t.stamp_moves).values(customer_id=customer_id, rule_id=rule, delta=delta, at=at, txn_uid=txn_uid)
             )
 
 

@@ -254,7 +254,21 @@ audit = Table(
 )
 
 V1_TABLES = (
-    meta, programs, products, customers, cards, lots, journal, sales, sale_lines, refunds,
-    refund_lines, stamps, stamp_moves, coupon_uses, birthday_grants, outbox,
-)  # fmt: skip
+    meta,
+    programs,
+    products,
+    customers,
+    cards,
+    lots,
+    journal,
+    sales,
+    sale_lines,
+    refunds,
+    refund_lines,
+    stamps,
+    stamp_moves,
+    coupon_uses,
+    birthday_grants,
+    outbox,
+)
 V2_TABLES = (cashiers, shifts, audit)

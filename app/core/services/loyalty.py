@@ -43,9 +43,14 @@ from app.core.timeutil import DAY_MS, iso
 from app.core.wallet import Lot, Move, Wallet
 
 __all__ = [
-    "CustomerInfo", "EnrollResult", "LoyaltyService", "RefundResult", "SaleRequest", "SaleResult",
+    "CustomerInfo",
+    "EnrollResult",
+    "LoyaltyService",
+    "RefundResult",
+    "SaleRequest",
+    "SaleResult",
     "VerifyReport",
-]  # fmt: skip
+]
 
 
 class _Rollback(Exception):
@@ -148,9 +153,13 @@ class LoyaltyService:
                 errors.append(f"line {number}: sku {sku} appears twice")
                 continue
             products[sku] = {
-                "sku": sku, "name": name, "category": category, "price": kopecks,
-                "barcode": barcode or None, "name_search": name.casefold(),
-            }  # fmt: skip
+                "sku": sku,
+                "name": name,
+                "category": category,
+                "price": kopecks,
+                "barcode": barcode or None,
+                "name_search": name.casefold(),
+            }
         if errors:
             raise LoyaltyError("; ".join(errors[:20]) + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""))
         with db.transaction(self.engine) as conn:
@@ -235,7 +244,9 @@ class LoyaltyService:
             _, program = repo.program_at(conn, at)
             taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
             if taken is not None:
-                raise LoyaltyError(f"phone {mask_phone(phone_norm)} is already enrolled (card {repo.primary_card(conn, taken)})")
+                raise LoyaltyError(
+                    f"phone {mask_phone(phone_norm)} is already enrolled (card {repo.primary_card(conn, taken)})"
+                )
             if code is not None and conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
                 raise LoyaltyError(f"card {code} is already issued")
             referrer_row = repo.customer_by_card(conn, referrer) if referrer else None
@@ -250,21 +261,31 @@ class LoyaltyService:
             uid = uuid7()
             customer_id = conn.execute(
                 insert(t.customers).values(
-                    uid=uid, name=name, name_search=name.casefold(), phone=phone_norm,
+                    uid=uid,
+                    name=name,
+                    name_search=name.casefold(),
+                    phone=phone_norm,
                     birthday=bday.isoformat() if bday else None,
-                    referrer_id=referrer_row.id if referrer_row is not None else None, referral_paid=0,
-                    consent_at=at if consent else None, enrolled_at=at, last_op_at=at, debt=0,
-                    expired_total=0, blocked=0,
-                )  # fmt: skip
+                    referrer_id=referrer_row.id if referrer_row is not None else None,
+                    referral_paid=0,
+                    consent_at=at if consent else None,
+                    enrolled_at=at,
+                    last_op_at=at,
+                    debt=0,
+                    expired_total=0,
+                    blocked=0,
+                )
             ).inserted_primary_key
             assert customer_id is not None
             cid = int(customer_id[0])
             conn.execute(insert(t.cards).values(code=code, customer_id=cid, active=1, issued_at=at))
-            wallet, snapshot = Wallet(), {}
+            wallet, snapshot = Wallet(), dict[str, int]()
             moves: list[Move] = []
             if program.welcome_bonus and program.welcome_bonus.points:
                 b = program.welcome_bonus
-                moves += wallet.grant(Lot(uuid7(), b.points, 0, at, _expiry(at, b.expiry_days or program.expiry_days), "welcome", uid), at)
+                moves += wallet.grant(
+                    Lot(uuid7(), b.points, 0, at, _expiry(at, b.expiry_days or program.expiry_days), "welcome", uid), at
+                )
             if referrer_row is not None and program.referral and program.referral.referee_points:
                 pts = program.referral.referee_points
                 moves += wallet.grant(Lot(uuid7(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid), at)
@@ -272,11 +293,21 @@ class LoyaltyService:
             granted = sum(m.points for m in moves if m.kind == "grant")
             secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
             repo.write_outbox(
-                conn, uid, "enroll",
-                {"uid": uid, "name": name, "phone": phone_norm, "birthday": bday.isoformat() if bday else None,
-                 "card": code, "referrer": referrer_row.card if referrer_row is not None else None, "at": at,
-                 "consent_at": at if consent else None, "granted": granted},
-            )  # fmt: skip
+                conn,
+                uid,
+                "enroll",
+                {
+                    "uid": uid,
+                    "name": name,
+                    "phone": phone_norm,
+                    "birthday": bday.isoformat() if bday else None,
+                    "card": code,
+                    "referrer": referrer_row.card if referrer_row is not None else None,
+                    "at": at,
+                    "consent_at": at if consent else None,
+                    "granted": granted,
+                },
+            )
             return EnrollResult(cid, code, granted, card_qr_payload(secret, code))
 
     def customer(self, card_or_phone: str, at: int | None = None) -> CustomerInfo:
@@ -309,16 +340,28 @@ class LoyaltyService:
             if c.customer == row.card and (c.valid_to is None or at < c.valid_to)
         )
         return CustomerInfo(
-            customer_id=row.id, card=card, name=row.name, phone=row.phone,
-            phone_masked=mask_phone(row.phone or ""), birthday=row.birthday, tier=tier.name,
-            tier_spend=spend, next_tier=nxt.name if nxt else None,
-            to_next_tier=nxt.min_spend - spend if nxt else None, available=bal.available,
-            pending=bal.pending, expired=bal.expired, debt=bal.debt, stamps=repo.stamps_of(conn, row.id),
+            customer_id=row.id,
+            card=card,
+            name=row.name,
+            phone=row.phone,
+            phone_masked=mask_phone(row.phone or ""),
+            birthday=row.birthday,
+            tier=tier.name,
+            tier_spend=spend,
+            next_tier=nxt.name if nxt else None,
+            to_next_tier=nxt.min_spend - spend if nxt else None,
+            available=bal.available,
+            pending=bal.pending,
+            expired=bal.expired,
+            debt=bal.debt,
+            stamps=repo.stamps_of(conn, row.id),
             stamps_needed={s.id: s.needed for s in program.stamps},
             next_expiry_points=bal.next_expiry_points,
-            next_expiry_at=iso(bal.next_expiry_at, program.zone), blocked=bool(row.blocked),
-            coupons=personal, qr=card_qr_payload(secret, card),
-        )  # fmt: skip
+            next_expiry_at=iso(bal.next_expiry_at, program.zone),
+            blocked=bool(row.blocked),
+            coupons=personal,
+            qr=card_qr_payload(secret, card),
+        )
 
     def find_customers(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """Customers whose card or phone matches, or whose name contains the query."""
@@ -339,9 +382,7 @@ class LoyaltyService:
                 rows = list(conn.execute(stmt.where(t.customers.c.phone.contains(tail, autoescape=True))))
             if not rows:
                 rows = list(conn.execute(stmt.where(t.customers.c.name_search.contains(q.casefold(), autoescape=True))))
-        return [
-            {"customer_id": r.id, "name": r.name, "phone": mask_phone(r.phone or ""), "card": r.code} for r in rows
-        ]
+        return [{"customer_id": r.id, "name": r.name, "phone": mask_phone(r.phone or ""), "card": r.code} for r in rows]
 
     # ----------------------------------------------------------------- sales
 
@@ -370,7 +411,7 @@ class LoyaltyService:
         if customer is not None and customer.blocked:
             raise LoyaltyError(f"card {req.card} is blocked")
         view = None
-        wallet, snapshot, moves = Wallet(), {}, []  # type: ignore[var-annotated]
+        wallet, snapshot, moves = Wallet(), dict[str, int](), list[Move]()
         stamps: dict[str, int] = {}
         if customer is not None:
             repo.check_time_order(customer, at)
@@ -378,10 +419,11 @@ class LoyaltyService:
             moves = wallet.post_expiry(at)
             stamps = repo.stamps_of(conn, customer.id)
             years = frozenset(
-                int(y) for y in conn.execute(
+                int(y)
+                for y in conn.execute(
                     select(t.birthday_grants.c.year).where(t.birthday_grants.c.customer_id == customer.id)
                 ).scalars()
-            )  # fmt: skip
+            )
             view = CustomerView(
                 card=customer.card,
                 available=wallet.available(at),
@@ -414,22 +456,41 @@ class LoyaltyService:
         if customer is not None:
             if q.birthday_points and program.birthday_bonus:
                 bonus = program.birthday_bonus
-                lot = Lot(uuid7(), q.birthday_points, 0, at, _expiry(at, bonus.expiry_days or program.expiry_days), "birthday", uid)
+                lot = Lot(
+                    uuid7(),
+                    q.birthday_points,
+                    0,
+                    at,
+                    _expiry(at, bonus.expiry_days or program.expiry_days),
+                    "birthday",
+                    uid,
+                )
                 moves += wallet.grant(lot, at)
                 if commit:
-                    conn.execute(insert(t.birthday_grants).values(customer_id=customer.id, year=q.birthday_year, lot_uid=lot.uid))
+                    conn.execute(
+                        insert(t.birthday_grants).values(customer_id=customer.id, year=q.birthday_year, lot_uid=lot.uid)
+                    )
             if q.redeemed_points:
                 moves += wallet.spend(q.redeemed_points, at)
             if q.reward_points:
                 moves += wallet.spend(q.reward_points, at, kind="spend")
             available_at = at + program.activation_days * DAY_MS
             if q.earned:
-                earned_lot = Lot(uuid7(), q.earned, 0, available_at, _expiry(available_at, program.expiry_days), "sale", uid)
+                earned_lot = Lot(
+                    uuid7(), q.earned, 0, available_at, _expiry(available_at, program.expiry_days), "sale", uid
+                )
                 earned_lot_uid = earned_lot.uid
                 moves += wallet.grant(earned_lot, at)
             if q.referral_points_to_referrer:
-                referral_lot = Lot(uuid7(), q.referral_points_to_referrer, 0, available_at,
-                                   _expiry(available_at, program.expiry_days), "referral", uid)  # fmt: skip
+                referral_lot = Lot(
+                    uuid7(),
+                    q.referral_points_to_referrer,
+                    0,
+                    available_at,
+                    _expiry(available_at, program.expiry_days),
+                    "referral",
+                    uid,
+                )
         bal = wallet.balances(at) if customer is not None else None
         after_stamps = dict(stamps)
         for rule, n in q.stamps_spent.items():
@@ -437,23 +498,43 @@ class LoyaltyService:
         for rule, n in q.stamps_earned.items():
             after_stamps[rule] = after_stamps.get(rule, 0) + n
         result = SaleResult(
-            sale_id=None, uid=None, at=at, card=customer.card if customer is not None else None,
-            program_version=version, quote=q, balance=bal.available if bal else None,
-            pending=bal.pending if bal else None, committed=False, stamps=after_stamps,
-        )  # fmt: skip
+            sale_id=None,
+            uid=None,
+            at=at,
+            card=customer.card if customer is not None else None,
+            program_version=version,
+            quote=q,
+            balance=bal.available if bal else None,
+            pending=bal.pending if bal else None,
+            committed=False,
+            stamps=after_stamps,
+        )
         if not commit:
             return result
 
         sale_id_row = conn.execute(
             insert(t.sales).values(
-                uid=uid, customer_id=customer.id if customer is not None else None,
-                card=customer.card if customer is not None else None, at=at, program_version=version,
-                tier=q.tier, subtotal=q.subtotal, discount=q.discount, redeemed_points=q.redeemed_points,
-                redeemed_amount=q.redeemed_amount, total=q.total, earned=q.earned, coupon=q.coupon,
-                reward_id=q.reward_id, reward_points=q.reward_points, birthday_points=q.birthday_points,
-                referral_points=q.referral_points_to_referrer, earned_lot_uid=earned_lot_uid,
-                payment=req.payment, cashier=req.cashier,
-            )  # fmt: skip
+                uid=uid,
+                customer_id=customer.id if customer is not None else None,
+                card=customer.card if customer is not None else None,
+                at=at,
+                program_version=version,
+                tier=q.tier,
+                subtotal=q.subtotal,
+                discount=q.discount,
+                redeemed_points=q.redeemed_points,
+                redeemed_amount=q.redeemed_amount,
+                total=q.total,
+                earned=q.earned,
+                coupon=q.coupon,
+                reward_id=q.reward_id,
+                reward_points=q.reward_points,
+                birthday_points=q.birthday_points,
+                referral_points=q.referral_points_to_referrer,
+                earned_lot_uid=earned_lot_uid,
+                payment=req.payment,
+                cashier=req.cashier,
+            )
         ).inserted_primary_key
         assert sale_id_row is not None
         sale_id = int(sale_id_row[0])
@@ -461,11 +542,22 @@ class LoyaltyService:
             insert(t.sale_lines),
             [
                 {
-                    "sale_id": sale_id, "idx": i, "sku": ln.sku, "name": ln.name, "category": ln.category,
-                    "qty": ln.qty, "unit_price": ln.unit_price, "amount": ln.amount, "discount": ln.discount,
-                    "redeemed": ln.redeemed, "paid": ln.paid, "rate": str(ln.rate), "stamp_rule": ln.stamp_rule,
-                    "stamps_given": ln.stamps_given, "is_reward": int(ln.is_reward),
-                }  # fmt: skip
+                    "sale_id": sale_id,
+                    "idx": i,
+                    "sku": ln.sku,
+                    "name": ln.name,
+                    "category": ln.category,
+                    "qty": ln.qty,
+                    "unit_price": ln.unit_price,
+                    "amount": ln.amount,
+                    "discount": ln.discount,
+                    "redeemed": ln.redeemed,
+                    "paid": ln.paid,
+                    "rate": str(ln.rate),
+                    "stamp_rule": ln.stamp_rule,
+                    "stamps_given": ln.stamps_given,
+                    "is_reward": int(ln.is_reward),
+                }
                 for i, ln in enumerate(q.lines)
             ],
         )
@@ -491,19 +583,38 @@ class LoyaltyService:
                 r_moves = r_wallet.post_expiry(max(at, referrer.last_op_at)) + r_wallet.grant(referral_lot, at)
                 repo.save_wallet(conn, referrer.id, r_wallet, r_snap, r_moves, uid)
                 conn.execute(
-                    update(t.customers).where(t.customers.c.id == referrer.id).values(last_op_at=max(at, referrer.last_op_at))
+                    update(t.customers)
+                    .where(t.customers.c.id == referrer.id)
+                    .values(last_op_at=max(at, referrer.last_op_at))
                 )
         repo.write_outbox(
-            conn, uid, "sale",
-            {**result.to_json(), "uid": uid, "sale_id": sale_id, "at": at, "program_version": version,
-             "payment": req.payment, "cashier": req.cashier,
-             "customer_uid": customer.uid if customer is not None else None,
-             "request": {"redeem": req.redeem, "reward": req.reward, "coupon": req.coupon}},
-        )  # fmt: skip
+            conn,
+            uid,
+            "sale",
+            {
+                **result.to_json(),
+                "uid": uid,
+                "sale_id": sale_id,
+                "at": at,
+                "program_version": version,
+                "payment": req.payment,
+                "cashier": req.cashier,
+                "customer_uid": customer.uid if customer is not None else None,
+                "request": {"redeem": req.redeem, "reward": req.reward, "coupon": req.coupon},
+            },
+        )
         return SaleResult(
-            sale_id=sale_id, uid=uid, at=at, card=result.card, program_version=version, quote=q,
-            balance=result.balance, pending=result.pending, committed=True, stamps=after_stamps,
-        )  # fmt: skip
+            sale_id=sale_id,
+            uid=uid,
+            at=at,
+            card=result.card,
+            program_version=version,
+            quote=q,
+            balance=result.balance,
+            pending=result.pending,
+            committed=True,
+            stamps=after_stamps,
+        )
 
     # ----------------------------------------------------------------- refunds
 
@@ -515,7 +626,9 @@ class LoyaltyService:
             sale = conn.execute(select(t.sales).where(t.sales.c.id == sale_id)).first()
             if sale is None:
                 raise NotFound(f"unknown sale {sale_id}")
-            rows = conn.execute(select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)).all()
+            rows = conn.execute(
+                select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
+            ).all()
             from fractions import Fraction
 
             lines = [
@@ -561,7 +674,7 @@ class LoyaltyService:
             balance = None
             taken_stamps: dict[str, int] = {}
             if customer is not None:
-                version, program = repo.program_at(conn, at)
+                _, program = repo.program_at(conn, at)
                 wallet, snapshot = repo.load_wallet(conn, customer)
                 moves = wallet.post_expiry(at)
                 moves += wallet.take_back(d.points_taken_back, at, sale.earned_lot_uid)
@@ -576,9 +689,15 @@ class LoyaltyService:
                 balance = wallet.available(at)
             refund_id_row = conn.execute(
                 insert(t.refunds).values(
-                    uid=uid, sale_id=sale_id, customer_id=sale.customer_id, at=at, money_back=d.money_back,
-                    points_taken_back=d.points_taken_back, points_given_back=given, cashier=cashier,
-                )  # fmt: skip
+                    uid=uid,
+                    sale_id=sale_id,
+                    customer_id=sale.customer_id,
+                    at=at,
+                    money_back=d.money_back,
+                    points_taken_back=d.points_taken_back,
+                    points_given_back=given,
+                    cashier=cashier,
+                )
             ).inserted_primary_key
             assert refund_id_row is not None
             refund_id = int(refund_id_row[0])
@@ -588,9 +707,11 @@ class LoyaltyService:
                 refund_id, uid, sale_id, d.money_back, d.points_taken_back, given, taken_stamps, balance
             )
             repo.write_outbox(
-                conn, uid, "refund",
+                conn,
+                uid,
+                "refund",
                 {**result.to_json(), "sale_uid": sale.uid, "at": at, "units": {str(i): q for i, q in back}},
-            )  # fmt: skip
+            )
             return result
 
     def sale_lines(self, sale_id: int) -> list[dict[str, Any]]:
@@ -607,10 +728,18 @@ class LoyaltyService:
             ):
                 back[r.idx] = int(r.qty)
             return [
-                {"idx": r.idx, "sku": r.sku, "name": r.name, "qty": r.qty, "paid": r.paid,
-                 "refundable": r.qty - back.get(r.idx, 0)}
-                for r in conn.execute(select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx))
-            ]  # fmt: skip
+                {
+                    "idx": r.idx,
+                    "sku": r.sku,
+                    "name": r.name,
+                    "qty": r.qty,
+                    "paid": r.paid,
+                    "refundable": r.qty - back.get(r.idx, 0),
+                }
+                for r in conn.execute(
+                    select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
+                )
+            ]
 
     # ----------------------------------------------------------------- verify
 
@@ -626,10 +755,13 @@ class LoyaltyService:
             rows = 0
             for r in conn.execute(
                 select(
-                    t.journal.c.customer_id, t.journal.c.lot_uid, t.journal.c.kind,
-                    func.sum(t.journal.c.points).label("points"), func.count().label("n"),
+                    t.journal.c.customer_id,
+                    t.journal.c.lot_uid,
+                    t.journal.c.kind,
+                    func.sum(t.journal.c.points).label("points"),
+                    func.count().label("n"),
                 ).group_by(t.journal.c.customer_id, t.journal.c.lot_uid, t.journal.c.kind)
-            ):  # fmt: skip
+            ):
                 rows += r.n
                 if r.kind not in totals:
                     problems.append(f"journal has unknown kind {r.kind!r}")
@@ -649,7 +781,9 @@ class LoyaltyService:
                 lots += 1
                 remaining_total += lot.remaining
                 if lot_sums.pop(lot.uid, None) != lot.remaining:
-                    problems.append(f"lot {lot.uid} of customer {lot.customer_id}: stored {lot.remaining}, journal says otherwise")
+                    problems.append(
+                        f"lot {lot.uid} of customer {lot.customer_id}: stored {lot.remaining}, journal says otherwise"
+                    )
                 if grants.get(lot.uid) != lot.points:
                     problems.append(f"lot {lot.uid}: granted {lot.points} but the journal grants {grants.get(lot.uid)}")
                 if lot.remaining < 0:
@@ -664,24 +798,31 @@ class LoyaltyService:
                 if debt.get(c.id, 0) != c.debt:
                     problems.append(f"customer {c.id}: stored debt {c.debt}, journal says {debt.get(c.id, 0)}")
                 if expired.get(c.id, 0) != c.expired_total:
-                    problems.append(f"customer {c.id}: stored expired {c.expired_total}, journal says {expired.get(c.id, 0)}")
+                    problems.append(
+                        f"customer {c.id}: stored expired {c.expired_total}, journal says {expired.get(c.id, 0)}"
+                    )
             stamp_sums: dict[tuple[int, str], int] = {}
             for s in conn.execute(
-                select(t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id, func.sum(t.stamp_moves.c.delta).label("n"))
-                .group_by(t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id)
+                select(
+                    t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id, func.sum(t.stamp_moves.c.delta).label("n")
+                ).group_by(t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id)
             ):
                 stamp_sums[(s.customer_id, s.rule_id)] = int(s.n)
-            for s in conn.execute(select(t.stamps)):
-                if stamp_sums.get((s.customer_id, s.rule_id), 0) != s.count:
-                    problems.append(f"customer {s.customer_id}: {s.count} {s.rule_id} stamps stored, moves add up to {stamp_sums.get((s.customer_id, s.rule_id), 0)}")
-                if s.count < 0:
+            for s in conn.execute(select(t.stamps.c.customer_id, t.stamps.c.rule_id, t.stamps.c.count.label("n"))):
+                moved = stamp_sums.get((s.customer_id, s.rule_id), 0)
+                if moved != s.n:
+                    problems.append(
+                        f"customer {s.customer_id}: {s.n} {s.rule_id} stamps stored, moves add up to {moved}"
+                    )
+                if s.n < 0:
                     problems.append(f"customer {s.customer_id} holds negative {s.rule_id} stamps")
         balances = remaining_total - debt_total
         granted, spent = totals["grant"], -totals["spend"]
         expired_sum, taken = -totals["expire"], -totals["take_back"]
         if granted - spent - expired_sum - taken != balances:
             problems.append(
-                f"conservation fails: granted {granted} - spent {spent} - expired {expired_sum} - taken back {taken} != balances {balances}"
+                f"conservation fails: granted {granted} - spent {spent} - expired {expired_sum}"
+                f" - taken back {taken} != balances {balances}"
             )
         return VerifyReport(customers, lots, rows, granted, spent, expired_sum, taken, balances, tuple(problems))
 

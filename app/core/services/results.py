@@ -139,11 +139,18 @@ class SaleResult:
             "committed": self.committed,
             "lines": [
                 {
-                    "sku": line.sku, "name": line.name, "category": line.category, "qty": line.qty,
-                    "unit_price": line.unit_price, "amount": line.amount, "discount": line.discount,
-                    "redeemed": line.redeemed, "paid": line.paid, "stamps_given": line.stamps_given,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "category": line.category,
+                    "qty": line.qty,
+                    "unit_price": line.unit_price,
+                    "amount": line.amount,
+                    "discount": line.discount,
+                    "redeemed": line.redeemed,
+                    "paid": line.paid,
+                    "stamps_given": line.stamps_given,
                     "is_reward": line.is_reward,
-                }  # fmt: skip
+                }
                 for line in q.lines
             ],
         }
