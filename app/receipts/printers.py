@@ -137,9 +137,7 @@ class EscposNetworkPrinter:
 class EscposUsbPrinter:
     """An ESC/POS printer on USB, opened through python-escpos (needs pyusb and libusb)."""
 
-    def __init__(
-        self, vendor_id: int, product_id: int, width: int = 48, timeout: float = 5.0
-    ) -> None:
+    def __init__(self, vendor_id: int, product_id: int, width: int = 48, timeout: float = 5.0) -> None:
         """Remember the USB ids (e.g. 0x0416, 0x5011); the device is opened per print."""
         self.vendor_id = vendor_id
         self.product_id = product_id
@@ -157,9 +155,7 @@ class EscposUsbPrinter:
         from escpos.printer import Usb  # imported late: pulls in pyusb, not needed otherwise
 
         if not Usb.is_usable():
-            raise PrintError(
-                f"{self.name}: USB printing is not available (the pyusb package is not installed)"
-            )
+            raise PrintError(f"{self.name}: USB printing is not available (the pyusb package is not installed)")
         printer = None
         try:
             # python-escpos defaults to no USB timeout: a jammed printer would hang the till.
