@@ -1,0 +1,198 @@
+"""PIN entry for the till: a big keypad, and the manager's approval of sensitive actions.
+
+Checking a PIN costs an argon2 hash and a database read, so it runs on the database
+worker; the dialog only collects digits and shows the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QRegularExpression, Qt, Slot
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.services.staff import Cashier, StaffError, StaffService
+from app.ui.worker import Worker
+
+__all__ = ["PinDialog", "PinPad", "Refused", "attempt", "pin_field", "set_status", "staff_reason"]
+
+_C = "Staff"
+# The cashier's wording of each StaffError code (source English, translated by Qt).
+_REASONS: dict[str, str] = {
+    "wrong_pin": QT_TRANSLATE_NOOP(_C, "Wrong name or PIN"),
+    "not_manager": QT_TRANSLATE_NOOP(_C, "This is a cashier's PIN: a manager must approve"),
+    "no_manager": QT_TRANSLATE_NOOP(_C, "There is no active manager to approve this"),
+    "disabled": QT_TRANSLATE_NOOP(_C, "This cashier is disabled: ask a manager"),
+    "pin_format": QT_TRANSLATE_NOOP(_C, "A PIN is 4 to 8 digits"),
+    "name_empty": QT_TRANSLATE_NOOP(_C, "Enter a name"),
+    "name_long": QT_TRANSLATE_NOOP(_C, "The name is too long (60 characters at most)"),
+    "name_taken": QT_TRANSLATE_NOOP(_C, "There is already a cashier with this name"),
+    "not_first": QT_TRANSLATE_NOOP(_C, "The store already has cashiers: ask a manager to log in"),
+    "shift_open": QT_TRANSLATE_NOOP(_C, "This cashier already has an open shift"),
+    "shift_closed": QT_TRANSLATE_NOOP(_C, "This shift is already closed"),
+    "last_manager": QT_TRANSLATE_NOOP(_C, "The last active manager must stay an active manager"),
+}
+_WRONG_MANAGER_PIN = QT_TRANSLATE_NOOP(_C, "Wrong manager PIN")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A staff operation the service refused: its code and the core's English reason."""
+
+    code: str
+    reason: str
+
+
+def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run fn on the worker; a StaffError comes back as a Refused value, worded later by code."""
+    try:
+        return fn(*args, **kwargs)
+    except StaffError as exc:
+        return Refused(exc.code, exc.reason)
+
+
+def staff_reason(refused: Refused, manager: bool = False) -> str:
+    """A refusal in the cashier's language (the core's reason when there is no wording)."""
+    if manager and refused.code == "wrong_pin":
+        return QCoreApplication.translate(_C, _WRONG_MANAGER_PIN)
+    text = _REASONS.get(refused.code)
+    return QCoreApplication.translate(_C, text) if text else refused.reason
+
+
+def set_status(label: QLabel, text: str, level: str = "info") -> None:
+    """Show a message in a status label styled by level (info, warn, error)."""
+    label.setText(text)
+    label.setProperty("level", level)
+    label.setVisible(bool(text))
+    # A dynamic property does not restyle by itself.
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
+def pin_field(parent: QWidget | None = None) -> QLineEdit:
+    """A masked field that accepts up to 8 digits."""
+    field = QLineEdit(parent)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,8}"), field))
+    field.setMaxLength(8)
+    field.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    field.setStyleSheet("font-size: 28px; letter-spacing: 6px;")
+    field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+    return field
+
+
+class PinPad(QWidget):
+    """Touch-sized digit keys typing into whichever of its PIN fields last had the focus."""
+
+    def __init__(self, fields: Sequence[QLineEdit], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._fields = list(fields)
+        self._target = self._fields[0]
+        grid = QGridLayout(self)
+        grid.setSpacing(8)
+        grid.setContentsMargins(0, 0, 0, 0)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "C", "0", "⌫"]
+        for i, key in enumerate(keys):
+            button = QPushButton(key, self)
+            button.setObjectName("pinkey")
+            # The keys never take the focus, so a physical keyboard keeps typing into the field.
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setMinimumSize(72, 56)
+            button.setStyleSheet("font-size: 24px; font-weight: bold;")
+            button.clicked.connect(self._pressed)
+            grid.addWidget(button, i // 3, i % 3)
+        for field in self._fields:
+            field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Remember the field the cashier is typing into."""
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            self._target = watched
+        return False
+
+    @Slot()
+    def _pressed(self) -> None:
+        button = self.sender()
+        if not isinstance(button, QPushButton):
+            return
+        key, field = button.text(), self._target
+        if key == "C":
+            field.clear()
+        elif key == "⌫":
+            field.backspace()
+        elif len(field.text()) < field.maxLength():
+            field.insert(key)
+        field.setFocus()
+
+
+class PinDialog(QDialog):
+    """Asks for a manager's PIN; ask() returns the approving manager, or None if cancelled."""
+
+    def __init__(self, staff: StaffService, worker: Worker, purpose: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.staff = staff
+        self.worker = worker
+        self.approved: Cashier | None = None
+        self.setWindowTitle(self.tr("Manager approval"))
+        self.setModal(True)
+        layout = QVBoxLayout(self)
+        title = QLabel(purpose, self)
+        title.setObjectName("title")
+        title.setWordWrap(True)
+        hint = QLabel(self.tr("A manager enters their PIN"), self)
+        hint.setObjectName("muted")
+        self.pin = pin_field(self)
+        self.pin.returnPressed.connect(self.check)
+        self.status = QLabel(self)
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        buttons = QDialogButtonBox(self)
+        self.ok = buttons.addButton(self.tr("Approve"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("pay")
+        buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        # Accepting happens only once the worker has checked the PIN.
+        self.ok.clicked.connect(self.check)
+        buttons.rejected.connect(self.reject)
+        for widget in (title, hint, self.pin, PinPad([self.pin], self), self.status, buttons):
+            layout.addWidget(widget)
+        self.pin.setFocus()
+
+    def ask(self) -> Cashier | None:
+        """Show the dialog modally; the approving manager, or None when cancelled."""
+        return self.approved if self.exec() == QDialog.DialogCode.Accepted else None
+
+    @Slot()
+    def check(self) -> None:
+        """Send the PIN to the worker for checking."""
+        pin = self.pin.text()
+        if not 4 <= len(pin) <= 8:
+            set_status(self.status, staff_reason(Refused("pin_format", "")), "warn")
+            return
+        self.ok.setEnabled(False)
+        self.worker.run(attempt, self.staff.check_manager_pin, pin, on_done=self._checked, on_error=self._failed)
+
+    def _checked(self, result: Any) -> None:
+        self.ok.setEnabled(True)
+        if isinstance(result, Refused):
+            self.pin.clear()
+            set_status(self.status, staff_reason(result, manager=True), "error")
+            return
+        self.approved = result
+        self.accept()
+
+    def _failed(self, reason: str) -> None:
+        self.ok.setEnabled(True)
+        set_status(self.status, reason, "error")

@@ -1,0 +1,175 @@
+"""The cashier's shift: open it, see its figures so far, close it and read the final summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.services.staff import Cashier, Shift, ShiftSummary, StaffService
+from app.core.timeutil import from_ms
+from app.ui import i18n
+from app.ui.pin_dialog import Refused, attempt, set_status, staff_reason
+from app.ui.worker import Worker
+
+__all__ = ["ShiftDialog", "shift_state"]
+
+
+def shift_state(staff: StaffService, cashier_id: int) -> ShiftSummary | None:
+    """The cashier's open shift with its figures so far, or None (worker side)."""
+    shift = staff.current_shift(cashier_id)
+    return None if shift is None else staff.shift_summary(shift.id)
+
+
+def _when(ms: int | None) -> str:
+    # The till's local time: the cashier reads it against the clock on the wall.
+    return "—" if ms is None else from_ms(ms).astimezone().strftime("%d.%m.%Y %H:%M")
+
+
+class ShiftDialog(QDialog):
+    """Open or close the logged-in cashier's shift; shows the figures of the shift."""
+
+    shift_opened = Signal(object)  # Shift
+    shift_closed = Signal(object)  # ShiftSummary
+
+    def __init__(
+        self, staff: StaffService, worker: Worker, cashier: Cashier, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.staff = staff
+        self.worker = worker
+        self.cashier = cashier
+        self.summary: ShiftSummary | None = None
+        self.setWindowTitle(self.tr("Shift"))
+        self.setMinimumWidth(460)
+        self.title = QLabel(self.tr("Shift of {name}").format(name=cashier.name), self)
+        self.title.setObjectName("title")
+        self.form = QFormLayout()
+        self.status = QLabel(self)
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self.open_button = QPushButton(self.tr("Open shift"), self)
+        self.open_button.setObjectName("pay")
+        self.open_button.clicked.connect(self.open_shift)
+        self.close_button = QPushButton(self.tr("Close shift"), self)
+        self.close_button.setObjectName("pay")
+        self.close_button.clicked.connect(self.close_shift)
+        done = QPushButton(self.tr("Done"), self)
+        done.clicked.connect(self.accept)
+        for button in (self.open_button, self.close_button):
+            button.hide()
+            button.setAutoDefault(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(done)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(self.form)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Reload the cashier's open shift and its figures."""
+        self.worker.run(shift_state, self.staff, self.cashier.id, on_done=self._show, on_error=self._failed)
+
+    def _show(self, summary: ShiftSummary | None) -> None:
+        self.summary = summary
+        self.open_button.setVisible(summary is None)
+        self.close_button.setVisible(summary is not None and summary.closed_at is None)
+        if summary is None:
+            self._fill([])
+            set_status(self.status, self.tr("No shift is open. Open one to start selling."), "warn")
+            return
+        if summary.closed_at is None:
+            set_status(self.status, "", "info")
+        self._fill(self._rows(summary))
+
+    def _rows(self, s: ShiftSummary) -> list[tuple[str, str]]:
+        rows = [
+            (self.tr("Opened"), _when(s.opened_at)),
+            (self.tr("Closed"), _when(s.closed_at)),
+            (self.tr("Sales"), f"{s.sales_count} · {i18n.money(s.sales_money)}"),
+            (self.tr("Refunds"), f"{s.refunds_count} · {i18n.money(s.refunds_money)}"),
+            (self.tr("Takings"), i18n.money(s.net_money)),
+        ]
+        names = {"cash": self.tr("In cash"), "card": self.tr("By bank card")}
+        for method, money in s.by_payment.items():
+            rows.append((names.get(method, method), i18n.money(money)))
+        rows += [
+            (self.tr("Points issued"), i18n.points(s.points_issued)),
+            (self.tr("Points redeemed"), i18n.points(s.points_redeemed)),
+            (self.tr("Points taken back by refunds"), i18n.points(s.points_taken_back)),
+            (self.tr("Points returned by refunds"), i18n.points(s.points_given_back)),
+            (self.tr("Sales with a loyalty card"), f"{s.card_sales} · {s.card_share_pct} %"),
+        ]
+        return rows
+
+    def _fill(self, rows: list[tuple[str, str]]) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        for label, value in rows:
+            self.form.addRow(label, QLabel(value, self))
+
+    @Slot()
+    def open_shift(self) -> None:
+        """Open a shift for this cashier on the worker."""
+        self.open_button.setEnabled(False)
+        self.worker.run(attempt, self.staff.open_shift, self.cashier.id, on_done=self._opened, on_error=self._failed)
+
+    def _opened(self, result: Any) -> None:
+        self.open_button.setEnabled(True)
+        if isinstance(result, Refused):
+            set_status(self.status, staff_reason(result), "error")
+            return
+        assert isinstance(result, Shift)
+        self.shift_opened.emit(result)
+        self.refresh()
+
+    def confirm_close(self) -> bool:
+        """Ask before closing (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            self.tr("Close shift"),
+            self.tr("Close the shift now? Sales after this need a new shift."),
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot()
+    def close_shift(self) -> None:
+        """Close the open shift on the worker and show its final figures."""
+        if self.summary is None or not self.confirm_close():
+            return
+        self.close_button.setEnabled(False)
+        self.worker.run(
+            attempt, self.staff.close_shift, self.summary.shift_id, on_done=self._closed, on_error=self._failed
+        )
+
+    def _closed(self, result: Any) -> None:
+        self.close_button.setEnabled(True)
+        if isinstance(result, Refused):
+            set_status(self.status, staff_reason(result), "error")
+            return
+        assert isinstance(result, ShiftSummary)
+        self._show(result)
+        set_status(self.status, self.tr("Shift No. {n} is closed.").format(n=result.shift_id), "info")
+        self.shift_closed.emit(result)
+
+    def _failed(self, reason: str) -> None:
+        for button in (self.open_button, self.close_button):
+            button.setEnabled(True)
+        set_status(self.status, reason, "error")
