@@ -35,8 +35,8 @@ class Shop:
     sale: SaleResult
 
 
-@pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
+def build_shop(tmp_path: Path) -> Shop:
+    """Build the store of these tests in a real SQLite file; close shop.ctx afterwards."""
     ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
     ctx.loyalty.init(PROGRAM)
     ctx.loyalty.import_catalog(CATALOG)
@@ -48,8 +48,14 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
     # 2 × 180.00 coffee + 150.00 croissant, no points redeemed: lines paid 360.00 and 150.00.
     sale = lo.sell(SaleRequest((lo.resolve_line("CAP", 2), lo.resolve_line("CRO", 1)), card=anna, cashier="Иван"))
     assert sale.sale_id == 1
-    yield Shop(ctx, staff, sale)
-    ctx.close()
+    return Shop(ctx, staff, sale)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Shop]:
+    built = build_shop(tmp_path)
+    yield built
+    built.ctx.close()
 
 
 def make_printing(db_worker: Worker, shop: Shop, printer: ReceiptPrinter) -> PrintService:
