@@ -1,0 +1,156 @@
+"""Start of the day: the first manager on a fresh store, logging in, opening and closing a shift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from app.bootstrap import Context, bootstrap
+from app.core.services.results import SaleRequest
+from app.core.services.staff import StaffService
+from app.ui.login import LoginDialog
+from app.ui.pin_dialog import PinPad
+from app.ui.shift import ShiftDialog
+from app.ui.worker import Worker
+from tests.test_staff import CATALOG, FAST, PROGRAM
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Context]:
+    ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
+    ctx.loyalty.init(PROGRAM)
+    ctx.loyalty.import_catalog(CATALOG)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def staff(store: Context) -> StaffService:
+    return StaffService(store.engine, FAST)
+
+
+@pytest.fixture
+def staffed(staff: StaffService) -> StaffService:
+    staff.create_first_manager("Ольга", "9999")
+    staff.add_cashier("Иван", "1234", actor="Ольга")
+    return staff
+
+
+def _login(qtbot: QtBot, staff: StaffService, worker: Worker) -> LoginDialog:
+    dialog = LoginDialog(staff, worker)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.go.isEnabled)
+    return dialog
+
+
+def _press(qtbot: QtBot, pad: PinPad, keys: str) -> None:
+    buttons = {b.text(): b for b in pad.findChildren(QPushButton)}
+    for key in keys:
+        qtbot.mouseClick(buttons[key], Qt.MouseButton.LeftButton)
+
+
+def test_fresh_store_asks_for_the_first_manager(qtbot: QtBot, staff: StaffService, db_worker: Worker) -> None:
+    dialog = _login(qtbot, staff, db_worker)
+    assert dialog.first_start and dialog.new_name.isVisible() and dialog.pin_again.isVisible()
+    # QTest can only type Latin-1 characters; the Cyrillic name is set, the PINs are keyed in.
+    dialog.new_name.setText("Ольга")
+    dialog.pin.setFocus()
+    _press(qtbot, dialog.pad, "2468")
+    dialog.pin_again.setFocus()
+    _press(qtbot, dialog.pad, "2468")
+    with qtbot.waitSignal(dialog.logged_in, timeout=10_000) as signal:
+        qtbot.keyClick(dialog.pin_again, Qt.Key.Key_Return)
+    manager = signal.args[0]
+    assert (manager.name, manager.role) == ("Ольга", "manager")
+    assert staff.login("Ольга", "2468") == manager
+
+
+def test_first_manager_pins_must_match(qtbot: QtBot, staff: StaffService, db_worker: Worker) -> None:
+    dialog = _login(qtbot, staff, db_worker)
+    dialog.new_name.setText("Ольга")
+    qtbot.keyClicks(dialog.pin, "2468")
+    qtbot.keyClicks(dialog.pin_again, "2469")
+    qtbot.keyClick(dialog.pin_again, Qt.Key.Key_Return)
+    assert "differ" in dialog.status.text()
+    assert staff.needs_first_manager()
+
+
+def test_cashier_logs_in_with_name_and_pin(qtbot: QtBot, staffed: StaffService, db_worker: Worker) -> None:
+    dialog = _login(qtbot, staffed, db_worker)
+    assert not dialog.first_start
+    assert [dialog.name.itemText(i) for i in range(dialog.name.count())] == ["Иван", "Ольга"]
+    dialog.name.setCurrentIndex(0)
+    qtbot.keyClicks(dialog.pin, "1234")
+    with qtbot.waitSignal(dialog.logged_in, timeout=10_000) as signal:
+        qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert (signal.args[0].name, signal.args[0].role) == ("Иван", "cashier")
+    assert dialog.cashier == signal.args[0]
+
+
+def test_wrong_pin_is_refused_in_plain_words(qtbot: QtBot, staffed: StaffService, db_worker: Worker) -> None:
+    dialog = _login(qtbot, staffed, db_worker)
+    dialog.name.setCurrentText("иван")  # any case
+    qtbot.keyClicks(dialog.pin, "4321")
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.status.text() == "Wrong name or PIN")
+    assert dialog.cashier is None and dialog.pin.text() == ""
+
+
+def test_disabled_cashier_is_told_to_ask_a_manager(qtbot: QtBot, staffed: StaffService, db_worker: Worker) -> None:
+    staffed.set_active(staffed.login("Иван", "1234").id, False, actor="Ольга")
+    dialog = _login(qtbot, staffed, db_worker)
+    dialog.name.setCurrentText("иван")  # any case
+    qtbot.keyClicks(dialog.pin, "1234")
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "disabled" in dialog.status.text())
+    assert dialog.cashier is None
+
+
+def test_short_pin_is_refused_before_asking_the_database(
+    qtbot: QtBot, staffed: StaffService, db_worker: Worker
+) -> None:
+    dialog = _login(qtbot, staffed, db_worker)
+    dialog.name.setCurrentText("иван")  # any case
+    qtbot.keyClicks(dialog.pin, "12")
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert dialog.status.text() == "A PIN is 4 to 8 digits"
+
+
+def test_pin_pad_clears_and_erases(qtbot: QtBot, staffed: StaffService, db_worker: Worker) -> None:
+    dialog = _login(qtbot, staffed, db_worker)
+    dialog.pin.setFocus()
+    _press(qtbot, dialog.pad, "123⌫")
+    assert dialog.pin.text() == "12"
+    _press(qtbot, dialog.pad, "C")
+    assert dialog.pin.text() == ""
+    _press(qtbot, dialog.pad, "123456789")
+    assert dialog.pin.text() == "12345678"  # 8 digits at most
+
+
+def test_shift_opens_and_closes_with_its_figures(
+    qtbot: QtBot, store: Context, staffed: StaffService, db_worker: Worker
+) -> None:
+    ivan = staffed.login("Иван", "1234")
+    dialog = ShiftDialog(staffed, db_worker, ivan)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.open_button.isVisible)
+    with qtbot.waitSignal(dialog.shift_opened, timeout=10_000):
+        qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.close_button.isVisible)
+    lo = store.loyalty
+    lo.sell(SaleRequest((lo.resolve_line("CAP", 2),), cashier="Иван"))
+    dialog.confirm_close = lambda: True  # type: ignore[method-assign]
+    with qtbot.waitSignal(dialog.shift_closed, timeout=10_000) as closed:
+        qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    summary = closed.args[0]
+    assert (summary.sales_count, summary.sales_money) == (1, 36000)
+    assert "closed" in dialog.status.text() and not dialog.close_button.isVisible()
+    shown = [dialog.form.itemAt(i).widget().text() for i in range(dialog.form.count())]
+    assert "Sales" in shown and any("360,00" in text for text in shown)
