@@ -93,9 +93,10 @@ _ZBAR_NAMES: Final = {
 _ZXING: Final = "zxing"
 _ZBAR: Final = "zbar"
 
-# Enlarging helps when bars or modules are only 1-2 px wide; above this size a legible
-# symbol already has the pixels, and 4× the area would make zbar cost hundreds of ms.
-_UPSCALE_MAX_SIDE: Final = 1024
+# Enlarging helps when bars or modules are only 1-2 px wide. Up to a 720p frame (0.92 MP
+# → 3.7 MP) it costs about 0.3 s in all; beyond, a legible symbol usually has the pixels
+# already and the 4× area would make zbar take seconds.
+_UPSCALE_MAX_PIXELS: Final = 1_000_000
 # Reads whose boxes, each grown by this share of its longer side, touch are taken to be
 # the same symbol. Generous on purpose: merging two symbols can only drop a result,
 # splitting one symbol could let a misread stand beside the right reading.
@@ -214,7 +215,7 @@ def _zbar_reads(image: Gray, scale: float, view: str) -> list[_Read]:
 
 
 def _upscaled(gray: Gray) -> Gray | None:
-    if max(gray.shape) > _UPSCALE_MAX_SIDE:
+    if gray.size > _UPSCALE_MAX_PIXELS:
         return None
     return np.asarray(cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
 
@@ -246,9 +247,7 @@ def _view_zxing_up_global(gray: Gray) -> list[_Read]:
     big = _upscaled(gray)
     if big is None:
         return []
-    return _zxing_reads(
-        big, 2.0, "zxing-2x-global", fast=False, binarizer=zxingcpp.Binarizer.GlobalHistogram
-    )
+    return _zxing_reads(big, 2.0, "zxing-2x-global", fast=False, binarizer=zxingcpp.Binarizer.GlobalHistogram)
 
 
 def _view_zbar_up_sharp(gray: Gray) -> list[_Read]:
@@ -267,7 +266,8 @@ def _view_zxing_up(gray: Gray) -> list[_Read]:
 
 # Cheapest and most productive first; each later one was kept only because it added
 # reads on real photographs (docs/benchmarks-scanning.md lists what did not earn its time).
-_THOROUGH_VIEWS: Final[tuple[Callable[[Gray], list[_Read]], ...]] = (
+# Not Final: bench/bench_scan.py removes one pass at a time to measure what each earns.
+_THOROUGH_VIEWS: tuple[Callable[[Gray], list[_Read]], ...] = (
     _view_zxing,
     _view_zbar,
     _view_zxing_clahe,

@@ -16,9 +16,7 @@ from app.scanner.decode import Code, decode_gray
 from app.scanner.errors import ScanError
 from app.scanner.live import FrameConfirmer
 
-VIDEO_SUFFIXES: Final = frozenset(
-    {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".ogv"}
-)
+VIDEO_SUFFIXES: Final = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".ogv"})
 
 
 def _check_file(path: Path, kind: str) -> None:
@@ -112,7 +110,5 @@ def scan_report(paths: list[str]) -> list[dict[str, object]]:
         except ScanError as exc:
             report.append({"file": path, "codes": [], "error": str(exc)})
             continue
-        report.append(
-            {"file": path, "codes": [{"format": c.format, "text": c.text} for c in codes]}
-        )
+        report.append({"file": path, "codes": [{"format": c.format, "text": c.text} for c in codes]})
     return report

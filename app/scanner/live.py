@@ -201,11 +201,7 @@ class CameraReader:
         try:
             while True:
                 with self._newest:
-                    while (
-                        self._frame_seq == seen
-                        and not self._source_done
-                        and not self._stop.is_set()
-                    ):
+                    while self._frame_seq == seen and not self._source_done and not self._stop.is_set():
                         self._newest.wait()
                     if self._stop.is_set() or self._frame_seq == seen:
                         return

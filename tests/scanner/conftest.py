@@ -32,7 +32,5 @@ def card_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An MJPG .avi: noisy 1280×720 frames with a card QR code in view for 1.5 s."""
     rng = np.random.default_rng(7)
     card = synth.qr_image(CARD_TEXT)
-    frames = [
-        synth.frame_720p(rng, card if i in CARD_FRAMES else None) for i in range(VIDEO_FRAMES)
-    ]
+    frames = [synth.frame_720p(rng, card if i in CARD_FRAMES else None) for i in range(VIDEO_FRAMES)]
     return synth.write_video(tmp_path_factory.mktemp("video") / "card.avi", frames)

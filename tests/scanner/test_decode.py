@@ -197,9 +197,7 @@ def test_camera_pass_keeps_a_product_code_that_zbar_also_reads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _zxing_returns(monkeypatch, _FakeBarcode("EAN-13", "0075720003259"))
-    _zbar_returns(
-        monkeypatch, _zbar_symbol("EAN13", b"9711010200137"), _zbar_symbol("UPCA", b"075720003259")
-    )
+    _zbar_returns(monkeypatch, _zbar_symbol("EAN13", b"9711010200137"), _zbar_symbol("UPCA", b"075720003259"))
     assert decode_gray(BLANK) == [Code("UPC-A", "075720003259")]
 
 

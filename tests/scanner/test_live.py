@@ -144,9 +144,7 @@ def test_camera_reader_raises_a_clear_error_when_the_camera_cannot_be_opened() -
 def test_camera_reader_reports_a_camera_that_stops_delivering_frames() -> None:
     errors: list[ScanError] = []
     capture = FakeCapture(count=3)
-    reader = CameraReader(
-        0, lambda code: None, on_error=errors.append, open_capture=lambda s: capture
-    )
+    reader = CameraReader(0, lambda code: None, on_error=errors.append, open_capture=lambda s: capture)
     reader.start()
     assert reader.wait(timeout=10)
     reader.stop()
