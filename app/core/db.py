@@ -18,7 +18,7 @@ from sqlalchemy.pool import StaticPool
 from app.core import schema
 from app.core.errors import StorageError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _writer_locks: dict[str, threading.Lock] = {}
 
 
@@ -91,8 +91,12 @@ def _storage_reason(exc: OperationalError) -> str:
 
 
 def _v1(conn: Connection) -> None:
+    # Only ever run by the fixture script that makes a v1 file; a new file is created at the latest schema.
     for table in schema.V1_TABLES:
         table.create(conn)
+    conn.exec_driver_sql("DROP INDEX ix_outbox_pending")
+    for name, column in _V3_COLUMNS:
+        conn.exec_driver_sql(f"ALTER TABLE {name} DROP COLUMN {column.split()[0]}")
 
 
 def _v2(conn: Connection) -> None:
@@ -100,8 +104,31 @@ def _v2(conn: Connection) -> None:
         table.create(conn)
 
 
-# Each step takes the schema from version i to i+1 inside one transaction.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+_V3_COLUMNS = [
+    ("customers", "merged_into VARCHAR"),
+    ("customers", "snapshot_seq BIGINT NOT NULL DEFAULT 0"),
+    ("customers", "flagged INTEGER NOT NULL DEFAULT 0"),
+    ("customers", "change_seq BIGINT NOT NULL DEFAULT 0"),
+    ("sales", "reflected INTEGER NOT NULL DEFAULT 0"),
+    ("refunds", "reflected INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "acked INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "acked_at BIGINT"),
+    ("outbox", "status VARCHAR"),
+    ("outbox", "reason TEXT"),
+]
+
+
+def _v3(conn: Connection) -> None:
+    for name, column in _V3_COLUMNS:
+        conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {column}")
+    conn.exec_driver_sql("CREATE INDEX ix_outbox_pending ON outbox (acked, seq)")
+    for table in schema.V3_TABLES:
+        table.create(conn)
+
+
+# Each step takes the schema from version i to i+1 inside one transaction. A new file is
+# created directly at the latest schema; the steps upgrade files made by older releases.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 
 
 def schema_version(engine: Engine) -> int:
@@ -140,6 +167,11 @@ def migrate(engine: Engine, db_path: Path | None) -> int:
     if current > 0 and db_path is not None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         backup(engine, db_path.parent / "backups" / f"{db_path.stem}-v{current}-{stamp}.sqlite3")
+    if current == 0:
+        with transaction(engine) as conn:
+            schema.metadata.create_all(conn)
+            conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return SCHEMA_VERSION
     for version in range(current, SCHEMA_VERSION):
         with transaction(engine) as conn:
             MIGRATIONS[version](conn)

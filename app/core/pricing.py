@@ -151,7 +151,7 @@ def price(
     coupon: CouponUse | None = None,
     redeem: int | str | None = None,
     reward_id: str | None = None,
-    redeem_cap: int | None = None,
+    redeem_cap: tuple[int | None, str] | None = None,
 ) -> Quote:
     """Price a basket exactly as loyalty-rules.md §3 says; raises LoyaltyError on a refusal."""
     if not lines:
@@ -221,14 +221,17 @@ def price(
     # Step 6: redemption.
     base_r = [amount[i] - disc[i] if lines[i].category not in program.excluded_redeem else 0 for i in range(n)]
     max_points = 0
+    capped_by = ""
     if customer is not None:
         available = customer.available + birthday_points
         max_points = floor(sum(base_r) * program.max_share_pct / 100 / program.point_value)
         max_points = max(0, min(max_points, available))
         if available < program.min_balance:
             max_points = 0
-        if redeem_cap is not None:
-            max_points = max(0, min(max_points, redeem_cap))
+        cap, cap_reason = redeem_cap if redeem_cap is not None else (None, "")
+        if cap is not None and cap < max_points:
+            max_points = max(0, cap)
+            capped_by = cap_reason
     if redeem == "max":
         points = max_points
     elif redeem is None:
@@ -236,7 +239,8 @@ def price(
     elif isinstance(redeem, int) and not isinstance(redeem, bool) and redeem >= 0:
         points = redeem
         if points > max_points:
-            raise LoyaltyError(f"at most {max_points} points can be redeemed")
+            why = f" ({capped_by})" if capped_by else ""
+            raise LoyaltyError(f"at most {max_points} points can be redeemed{why}")
     else:
         raise LoyaltyError(f"points to redeem must be a whole number or 'max', got {redeem!r}")
     red_amount = points * program.point_value

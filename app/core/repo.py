@@ -150,19 +150,27 @@ def save_wallet(
 
 
 def tier_spend(conn: Connection, program: Program, customer_id: int, at: int) -> int:
-    """Money paid minus money given back in (at − window, at]."""
+    """Money paid minus money given back in (at − window, at]: the server's figures plus our unreflected ones."""
     start = -(1 << 62) if program.tier_window_days is None else at - program.tier_window_days * DAY_MS
     paid = conn.execute(
         select(func.coalesce(func.sum(t.sales.c.total), 0)).where(
-            t.sales.c.customer_id == customer_id, t.sales.c.at > start, t.sales.c.at <= at
+            t.sales.c.customer_id == customer_id, t.sales.c.at > start, t.sales.c.at <= at, t.sales.c.reflected == 0
         )
     ).scalar_one()
     back = conn.execute(
         select(func.coalesce(func.sum(t.refunds.c.money_back), 0)).where(
-            t.refunds.c.customer_id == customer_id, t.refunds.c.at > start, t.refunds.c.at <= at
+            t.refunds.c.customer_id == customer_id,
+            t.refunds.c.at > start,
+            t.refunds.c.at <= at,
+            t.refunds.c.reflected == 0,
         )
     ).scalar_one()
-    return int(paid) - int(back)
+    pulled = conn.execute(
+        select(func.coalesce(func.sum(t.spend_events.c.amount), 0)).where(
+            t.spend_events.c.customer_id == customer_id, t.spend_events.c.at > start, t.spend_events.c.at <= at
+        )
+    ).scalar_one()
+    return int(paid) - int(back) + int(pulled)
 
 
 def stamps_of(conn: Connection, customer_id: int) -> dict[str, int]:
@@ -226,3 +234,40 @@ def peek_clock(conn: Connection, at: int | None) -> int:
     if at is not None:
         return at
     return max(now_ms(), int(get_meta(conn, "clock") or 0) + 1)
+
+
+def chain_mode(conn: Connection) -> bool:
+    """True when this terminal syncs with a central server (which then posts expiry)."""
+    return get_meta(conn, "server_url") is not None
+
+
+def program_uid(conn: Connection, version: int) -> str:
+    """The uid of a program version (versions are numbered per database, uids are global)."""
+    return str(conn.execute(select(t.programs.c.uid).where(t.programs.c.version == version)).scalar_one())
+
+
+def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: int) -> tuple[int | None, str]:
+    """How many points this card may still redeem here before the next successful sync, and why."""
+    last_sync = int(get_meta(conn, "last_sync_ms") or 0)
+    policy = program.offline
+    if policy.max_offline_hours is not None and at - last_sync > policy.max_offline_hours * 3_600_000:
+        return 0, f"no successful sync for over {policy.max_offline_hours} h: paying with points is paused"
+    skew = abs(int(get_meta(conn, "clock_offset_ms") or 0))
+    if skew > policy.skew_stop_seconds * 1000:
+        return 0, "this terminal's clock is off by more than allowed: paying with points is paused"
+    caps: list[tuple[int, str]] = []
+    pending = conn.execute(select(t.outbox.c.body).where(t.outbox.c.kind == "sale", t.outbox.c.acked == 0)).scalars()
+    mine = total = 0
+    for body in pending:
+        data = json.loads(body)
+        points = int(data["sale"]["redeemed_points"])
+        total += points
+        if data.get("customer_uid") == customer.uid:
+            mine += points
+    if program.offline_redeem_cap is not None:
+        caps.append((max(program.offline_redeem_cap - mine, 0), "the per-card limit between syncs is reached"))
+    if policy.terminal_redeem_cap is not None:
+        caps.append((max(policy.terminal_redeem_cap - total, 0), "this terminal's limit between syncs is reached"))
+    if not caps:
+        return None, ""
+    return min(caps)

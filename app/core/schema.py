@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -24,8 +25,8 @@ programs = Table(
     Column("version", Integer, primary_key=True),
     Column("uid", String, nullable=False, unique=True),
     Column("body", Text, nullable=False),
-    Column("activate_at", Integer, nullable=False),
-    Column("created_at", Integer, nullable=False),
+    Column("activate_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
 )
 
 products = Table(
@@ -34,7 +35,7 @@ products = Table(
     Column("sku", String, primary_key=True),
     Column("name", String, nullable=False),
     Column("category", String, nullable=False),
-    Column("price", Integer, nullable=False),
+    Column("price", BigInteger, nullable=False),
     Column("barcode", String, unique=True),
     Column("name_search", String, nullable=False),
 )
@@ -50,12 +51,17 @@ customers = Table(
     Column("birthday", String),
     Column("referrer_id", Integer, ForeignKey("customers.id")),
     Column("referral_paid", Integer, nullable=False, default=0),
-    Column("consent_at", Integer),
-    Column("enrolled_at", Integer, nullable=False),
-    Column("last_op_at", Integer, nullable=False),
-    Column("debt", Integer, nullable=False, default=0),
-    Column("expired_total", Integer, nullable=False, default=0),
+    Column("consent_at", BigInteger),
+    Column("enrolled_at", BigInteger, nullable=False),
+    Column("last_op_at", BigInteger, nullable=False),
+    Column("debt", BigInteger, nullable=False, default=0),
+    Column("expired_total", BigInteger, nullable=False, default=0),
     Column("blocked", Integer, nullable=False, default=0),
+    # v3: replication with a central server.
+    Column("merged_into", String),
+    Column("snapshot_seq", BigInteger, nullable=False, default=0),
+    Column("flagged", Integer, nullable=False, default=0),
+    Column("change_seq", BigInteger, nullable=False, default=0),
 )
 Index("ix_customers_name", customers.c.name_search)
 
@@ -65,7 +71,7 @@ cards = Table(
     Column("code", String, primary_key=True),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("active", Integer, nullable=False, default=1),
-    Column("issued_at", Integer, nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
 )
 Index("ix_cards_customer", cards.c.customer_id)
 
@@ -75,10 +81,10 @@ lots = Table(
     Column("id", Integer, primary_key=True),
     Column("uid", String, nullable=False, unique=True),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
-    Column("points", Integer, nullable=False),
-    Column("remaining", Integer, nullable=False),
-    Column("available_at", Integer, nullable=False),
-    Column("expires_at", Integer),
+    Column("points", BigInteger, nullable=False),
+    Column("remaining", BigInteger, nullable=False),
+    Column("available_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
     Column("source", String, nullable=False),
     Column("txn_uid", String, nullable=False),
 )
@@ -92,8 +98,8 @@ journal = Table(
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("lot_uid", String),
     Column("kind", String, nullable=False),
-    Column("points", Integer, nullable=False),
-    Column("at", Integer, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),
     Column("txn_uid", String, nullable=False),
 )
 Index("ix_journal_customer", journal.c.customer_id)
@@ -105,23 +111,24 @@ sales = Table(
     Column("uid", String, nullable=False, unique=True),
     Column("customer_id", Integer, ForeignKey("customers.id")),
     Column("card", String),
-    Column("at", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
     Column("program_version", Integer, nullable=False),
     Column("tier", String),
-    Column("subtotal", Integer, nullable=False),
-    Column("discount", Integer, nullable=False),
-    Column("redeemed_points", Integer, nullable=False),
-    Column("redeemed_amount", Integer, nullable=False),
-    Column("total", Integer, nullable=False),
-    Column("earned", Integer, nullable=False),
+    Column("subtotal", BigInteger, nullable=False),
+    Column("discount", BigInteger, nullable=False),
+    Column("redeemed_points", BigInteger, nullable=False),
+    Column("redeemed_amount", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("earned", BigInteger, nullable=False),
     Column("coupon", String),
     Column("reward_id", String),
-    Column("reward_points", Integer, nullable=False, default=0),
-    Column("birthday_points", Integer, nullable=False, default=0),
-    Column("referral_points", Integer, nullable=False, default=0),
+    Column("reward_points", BigInteger, nullable=False, default=0),
+    Column("birthday_points", BigInteger, nullable=False, default=0),
+    Column("referral_points", BigInteger, nullable=False, default=0),
     Column("earned_lot_uid", String),
     Column("payment", String, nullable=False, default="cash"),
     Column("cashier", String),
+    Column("reflected", Integer, nullable=False, default=0),
 )
 Index("ix_sales_customer_at", sales.c.customer_id, sales.c.at)
 Index("ix_sales_at", sales.c.at)
@@ -134,15 +141,15 @@ sale_lines = Table(
     Column("sku", String, nullable=False),
     Column("name", String, nullable=False),
     Column("category", String, nullable=False),
-    Column("qty", Integer, nullable=False),
-    Column("unit_price", Integer, nullable=False),
-    Column("amount", Integer, nullable=False),
-    Column("discount", Integer, nullable=False),
-    Column("redeemed", Integer, nullable=False),
-    Column("paid", Integer, nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("discount", BigInteger, nullable=False),
+    Column("redeemed", BigInteger, nullable=False),
+    Column("paid", BigInteger, nullable=False),
     Column("rate", String, nullable=False),
     Column("stamp_rule", String),
-    Column("stamps_given", Integer, nullable=False, default=0),
+    Column("stamps_given", BigInteger, nullable=False, default=0),
     Column("is_reward", Integer, nullable=False, default=0),
     PrimaryKeyConstraint("sale_id", "idx"),
 )
@@ -154,11 +161,12 @@ refunds = Table(
     Column("uid", String, nullable=False, unique=True),
     Column("sale_id", Integer, ForeignKey("sales.id"), nullable=False),
     Column("customer_id", Integer, ForeignKey("customers.id")),
-    Column("at", Integer, nullable=False),
-    Column("money_back", Integer, nullable=False),
-    Column("points_taken_back", Integer, nullable=False),
-    Column("points_given_back", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("money_back", BigInteger, nullable=False),
+    Column("points_taken_back", BigInteger, nullable=False),
+    Column("points_given_back", BigInteger, nullable=False),
     Column("cashier", String),
+    Column("reflected", Integer, nullable=False, default=0),
 )
 Index("ix_refunds_sale", refunds.c.sale_id)
 Index("ix_refunds_customer_at", refunds.c.customer_id, refunds.c.at)
@@ -168,7 +176,7 @@ refund_lines = Table(
     metadata,
     Column("refund_id", Integer, ForeignKey("refunds.id"), nullable=False),
     Column("idx", Integer, nullable=False),
-    Column("qty", Integer, nullable=False),
+    Column("qty", BigInteger, nullable=False),
     PrimaryKeyConstraint("refund_id", "idx"),
 )
 
@@ -177,7 +185,7 @@ stamps = Table(
     metadata,
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("rule_id", String, nullable=False),
-    Column("count", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
     PrimaryKeyConstraint("customer_id", "rule_id"),
 )
 
@@ -187,8 +195,8 @@ stamp_moves = Table(
     Column("id", Integer, primary_key=True),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("rule_id", String, nullable=False),
-    Column("delta", Integer, nullable=False),
-    Column("at", Integer, nullable=False),
+    Column("delta", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),
     Column("txn_uid", String, nullable=False),
 )
 Index("ix_stamp_moves_customer", stamp_moves.c.customer_id)
@@ -200,7 +208,7 @@ coupon_uses = Table(
     Column("code", String, nullable=False),
     Column("customer_id", Integer, ForeignKey("customers.id")),
     Column("sale_id", Integer, ForeignKey("sales.id"), nullable=False),
-    Column("at", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
 )
 Index("ix_coupon_uses_code", coupon_uses.c.code, coupon_uses.c.customer_id)
 
@@ -220,8 +228,14 @@ outbox = Table(
     Column("uid", String, nullable=False, unique=True),
     Column("kind", String, nullable=False),
     Column("body", Text, nullable=False),
-    Column("created_at", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    # v3: a row leaves the queue only when the server acknowledged it.
+    Column("acked", Integer, nullable=False, default=0),
+    Column("acked_at", BigInteger),
+    Column("status", String),
+    Column("reason", Text),
 )
+Index("ix_outbox_pending", outbox.c.acked, outbox.c.seq)
 
 # Schema v2: people at the till and what they did.
 cashiers = Table(
@@ -239,19 +253,29 @@ shifts = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("cashier_id", Integer, ForeignKey("cashiers.id"), nullable=False),
-    Column("opened_at", Integer, nullable=False),
-    Column("closed_at", Integer),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("closed_at", BigInteger),
 )
 
 audit = Table(
     "audit",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("at", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
     Column("actor", String, nullable=False),
     Column("action", String, nullable=False),
     Column("detail", Text, nullable=False),
 )
+
+# v3: net spend per customer as the server last reported it (tier spend of replicated customers).
+spend_events = Table(
+    "spend_events",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+)
+Index("ix_spend_events_customer_at", spend_events.c.customer_id, spend_events.c.at)
 
 V1_TABLES = (
     meta,
@@ -272,3 +296,4 @@ V1_TABLES = (
     outbox,
 )
 V2_TABLES = (cashiers, shifts, audit)
+V3_TABLES = (spend_events,)

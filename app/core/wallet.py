@@ -39,7 +39,7 @@ class Lot:
 class Move:
     """One journal row: points in (+) or out (-) of a lot, or of the debt account (lot None)."""
 
-    kind: str  # grant | spend | take_back | expire | settle
+    kind: str  # grant | spend | overdraft | take_back | expire | settle | sync
     lot_uid: str | None
     points: int
     at: int
@@ -136,6 +136,22 @@ class Wallet:
             lot.remaining -= take
             left -= take
             moves.append(Move(kind, lot.uid, -take, at))
+        return moves
+
+    def overdraw(self, points: int, at: int) -> list[Move]:
+        """Spend what available lots hold and book the shortfall as debt (an offline double-spend).
+
+        The receipt is a fact (sync.md): the server books exactly what the terminal paid out,
+        and the next earnings pay the shortfall back.
+        """
+        if points < 0:
+            raise ValueError("cannot spend negative points")
+        held = sum(lot.remaining for lot in self._spend_order(at))  # debt > 0 implies held == 0
+        moves = self.spend(min(points, held), at) if held and not self.debt else []
+        short = points - sum(-m.points for m in moves)
+        if short:
+            self.debt += short
+            moves.append(Move("overdraft", None, -short, at))
         return moves
 
     def take_back(self, points: int, at: int, sale_lot_uid: str | None) -> list[Move]:

@@ -53,9 +53,11 @@ def qr_image(text: str, scale: int = 6) -> Gray:
     return np.asarray(decoded, dtype=np.uint8)
 
 
-def frame_720p(rng: np.random.Generator, code: Gray | None = None, at: tuple[int, int] = (200, 500)) -> Gray:
-    """A 1280×720 noisy gray frame, with code pasted at (top, left) if given."""
-    frame = rng.normal(120, 12, (720, 1280)).clip(0, 255).astype(np.uint8)
+def frame_720p(
+    rng: np.random.Generator, code: Gray | None = None, at: tuple[int, int] = (200, 500), noise: float = 12.0
+) -> Gray:
+    """A 1280×720 gray frame with per-pixel noise of sigma noise, with code pasted at (top, left) if given."""
+    frame = rng.normal(120, noise, (720, 1280)).clip(0, 255).astype(np.uint8)
     if code is not None:
         top, left = at
         h, w = code.shape
