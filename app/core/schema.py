@@ -59,9 +59,9 @@ customers = Table(
     Column("blocked", Integer, nullable=False, default=0),
     # v3: replication with a central server.
     Column("merged_into", String),
-    Column("snapshot_seq", BigInteger, nullable=False, default=0),
-    Column("flagged", Integer, nullable=False, default=0),
-    Column("change_seq", BigInteger, nullable=False, default=0),
+    Column("snapshot_seq", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("flagged", Integer, nullable=False, default=0, server_default="0"),
+    Column("change_seq", BigInteger, nullable=False, default=0, server_default="0"),
 )
 Index("ix_customers_name", customers.c.name_search)
 
@@ -128,7 +128,7 @@ sales = Table(
     Column("earned_lot_uid", String),
     Column("payment", String, nullable=False, default="cash"),
     Column("cashier", String),
-    Column("reflected", Integer, nullable=False, default=0),
+    Column("reflected", Integer, nullable=False, default=0, server_default="0"),
 )
 Index("ix_sales_customer_at", sales.c.customer_id, sales.c.at)
 Index("ix_sales_at", sales.c.at)
@@ -166,7 +166,7 @@ refunds = Table(
     Column("points_taken_back", BigInteger, nullable=False),
     Column("points_given_back", BigInteger, nullable=False),
     Column("cashier", String),
-    Column("reflected", Integer, nullable=False, default=0),
+    Column("reflected", Integer, nullable=False, default=0, server_default="0"),
 )
 Index("ix_refunds_sale", refunds.c.sale_id)
 Index("ix_refunds_customer_at", refunds.c.customer_id, refunds.c.at)
@@ -230,7 +230,7 @@ outbox = Table(
     Column("body", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     # v3: a row leaves the queue only when the server acknowledged it.
-    Column("acked", Integer, nullable=False, default=0),
+    Column("acked", Integer, nullable=False, default=0, server_default="0"),
     Column("acked_at", BigInteger),
     Column("status", String),
     Column("reason", Text),
