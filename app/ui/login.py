@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -61,6 +62,7 @@ class LoginDialog(QDialog):
         self.pin_again = pin_field(self)
         self.pin_again.hide()
         self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.form.addRow(self.tr("Name"), self.name)
         self.form.addRow(self.tr("PIN"), self.pin)
         self.status = QLabel(self)
@@ -76,6 +78,8 @@ class LoginDialog(QDialog):
         self.pad = PinPad([self.pin, self.pin_again], self)
 
         layout = QVBoxLayout(self)
+        # Never smaller than the content: the first-start form adds rows after construction.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.title)
         layout.addWidget(self.explain)
         layout.addLayout(self.form)
@@ -117,6 +121,16 @@ class LoginDialog(QDialog):
         self.pin_again.show()
         self.go.setText(self.tr("Create manager and log in"))
         self.new_name.setFocus()
+        # Grow once the new rows are laid out (after this event) instead of squeezing the keys.
+        QTimer.singleShot(0, self._fit)
+
+    @Slot()
+    def _fit(self) -> None:
+        # Not adjustSize(): it caps a window at 2/3 of the screen, too short on a 768-line till;
+        # and the wrapped explanation needs the height for this width, not the size hint's.
+        layout = self.layout()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        self.resize(self.width(), max(self.height(), needed, self.sizeHint().height()))
 
     @Slot()
     def submit(self) -> None:

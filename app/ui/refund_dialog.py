@@ -157,6 +157,8 @@ class RefundDialog(QDialog):
             [self.tr("Item"), self.tr("Sold"), self.tr("Returned"), self.tr("Paid"), self.tr("Give back")]
         )
         self.table.verticalHeader().hide()
+        # Rows tall enough for a touch-sized spin box (the theme makes them 40 px high).
+        self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setAlternatingRowColors(True)
@@ -280,7 +282,8 @@ class RefundDialog(QDialog):
             spin.setRange(0, left)
             spin.setValue(left)
             spin.setEnabled(left > 0)
-            spin.setMinimumWidth(90)
+            spin.setMinimumWidth(120)
+            spin.setAlignment(Qt.AlignmentFlag.AlignRight)
             spin.valueChanged.connect(self._update_total)
             self.table.setCellWidget(row, self.COL_UNITS, spin)
         self._update_total()
