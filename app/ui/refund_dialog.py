@@ -262,8 +262,9 @@ class RefundDialog(QDialog):
         r = sale.receipt
         parts = [
             self.tr("Sale No. {n} of {when}").format(n=r.number, when=format_datetime(r.at)),
-            self.tr("paid {money}").format(money=i18n.money(r.total)),
-            self.tr("by bank card") if r.payment == "card" else self.tr("in cash"),
+            (self.tr("paid {money} by bank card") if r.payment == "card" else self.tr("paid {money} in cash")).format(
+                money=i18n.money(r.total)
+            ),
         ]
         if r.card:
             parts.append(self.tr("loyalty card {card}").format(card=r.card))
@@ -354,7 +355,8 @@ class RefundDialog(QDialog):
             f"{result.money_back} kopecks back, points -{result.points_taken_back} +{result.points_given_back}",
             on_error=self._audit_failed,
         )
-        way = self.tr("by bank card") if self.sale and self.sale.receipt.payment == "card" else self.tr("in cash")
+        to_card = self.sale is not None and self.sale.receipt.payment == "card"
+        way = self.tr("to their bank card") if to_card else self.tr("in cash")
         text = self.tr("Refund No. {n} is done: give the customer {money} {way}.").format(
             n=result.refund_id, money=i18n.money(result.money_back), way=way
         )
