@@ -107,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scan", help="decode image or video files")
     _common(p)
     p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("enroll", help="enroll this terminal with a central server")
+    _common(p)
+    p.add_argument("--server", required=True, metavar="URL")
+    p.add_argument("--code", required=True)
+    p = sub.add_parser("sync", help="push queued transactions and pull changes now")
+    _common(p)
+    p.add_argument("--status", action="store_true", help="only show the queue and the last sync")
     p = sub.add_parser("demo", help="print a demo customer and sale (creates a demo store if needed)")
     _common(p)
     return parser
@@ -265,6 +272,21 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             return ref.to_json(), (
                 f"refund of sale {ref.sale_id}: money back {ref.money_back}, points taken back "
                 f"{ref.points_taken_back}, given back {ref.points_given_back}, balance {ref.balance}"
+            )
+        if cmd in ("enroll", "sync"):
+            from app.sync.service import SyncService
+
+            sync = SyncService(ctx.engine)
+            if cmd == "enroll":
+                out = sync.enroll(args.server, args.code)
+                return out, f"enrolled as terminal {out['terminal_id']} with {args.server}"
+            if args.status:
+                st = sync.status()
+                data = {"configured": sync.configured(), "queue": st.queue_depth, "last_sync_ms": st.last_sync_ms}
+                return data, f"queue {st.queue_depth}, last sync {iso(st.last_sync_ms) if st.last_sync_ms else 'never'}"
+            report = sync.sync_once()
+            return report.to_json(), (
+                f"pushed {report.pushed}, rejected {len(report.rejected)}, pulled {report.pulled}, queue {report.queue}"
             )
         if cmd == "verify":
             report = svc.verify()

@@ -112,12 +112,12 @@ def apply_ops(conn: Connection, ops: Sequence[Op], txn_uid: str, *, strict: bool
 
 def customer_by_uid(conn: Connection, uid: str) -> Any:
     """The customer row (with its primary card) for a customer uid, following merges."""
-    row = conn.execute(select(t.customers).where(t.customers.c.uid == uid)).first()
+    # FOR UPDATE serialises concurrent pushes that touch one customer on PostgreSQL (no-op on SQLite).
+    row = conn.execute(select(t.customers).where(t.customers.c.uid == uid).with_for_update()).first()
     if row is None:
         raise NotFound(f"unknown customer {uid}")
-    merged = getattr(row, "merged_into", None)
-    if merged:
-        return customer_by_uid(conn, merged)
+    if row.merged_into:
+        return customer_by_uid(conn, row.merged_into)
     return row
 
 

@@ -154,6 +154,19 @@ class Wallet:
             moves.append(Move("overdraft", None, -short, at))
         return moves
 
+    def settle_debt(self, at: int) -> list[Move]:
+        """Pay debt from lots that hold points (after a merge brought both together)."""
+        moves: list[Move] = []
+        for lot in [*self._spend_order(at), *(x for x in self.lots if x.remaining > 0 and x.state(at) == "pending")]:
+            if not self.debt:
+                break
+            take = min(lot.remaining, self.debt)
+            if take:
+                lot.remaining -= take
+                self.debt -= take
+                moves += [Move("settle", lot.uid, -take, at), Move("settle", None, take, at)]
+        return moves
+
     def take_back(self, points: int, at: int, sale_lot_uid: str | None) -> list[Move]:
         """Refund take-back: the sale's own lot, then available lots, then pending ones, then debt."""
         if points < 0:

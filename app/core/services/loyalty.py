@@ -122,63 +122,10 @@ class LoyaltyService:
 
     def import_catalog(self, text: str) -> int:
         """Upsert products from CSV `sku,name,category,price,barcode`; any bad row refuses the whole file."""
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-        rows = list(reader)
-        if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
-            raise LoyaltyError("line 1: the header must be sku,name,category,price,barcode")
-        products: dict[str, dict[str, Any]] = {}
-        errors: list[str] = []
-        barcodes: dict[str, int] = {}
-        for number, row in enumerate(rows[1:], start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) not in (4, 5):
-                errors.append(f"line {number}: expected 5 columns, got {len(row)}")
-                continue
-            sku, name, category, price_text = (cell.strip() for cell in row[:4])
-            barcode = row[4].strip() if len(row) == 5 else ""
-            if not sku or ":" in sku:
-                errors.append(f"line {number}: sku must be non-empty and without ':'")
-                continue
-            if not name or not category:
-                errors.append(f"line {number}: name and category must not be empty")
-                continue
-            try:
-                kopecks = parse_roubles(price_text)
-            except ValueError as exc:
-                errors.append(f"line {number}: price {exc}")
-                continue
-            if barcode:
-                if barcode.isdigit() and not gtin_valid(barcode):
-                    errors.append(f"line {number}: barcode {barcode} fails its check digit")
-                    continue
-                barcode = to_gtin13(barcode)
-                if barcode in barcodes:
-                    errors.append(f"line {number}: barcode {barcode} is also on line {barcodes[barcode]}")
-                    continue
-                barcodes[barcode] = number
-            if sku in products:
-                errors.append(f"line {number}: sku {sku} appears twice")
-                continue
-            products[sku] = {
-                "sku": sku,
-                "name": name,
-                "category": category,
-                "price": kopecks,
-                "barcode": barcode or None,
-                "name_search": name.casefold(),
-            }
-        if errors:
-            raise LoyaltyError("; ".join(errors[:20]) + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""))
+        products = parse_catalog_csv(text)
         with db.transaction(self.engine) as conn:
-            skus = list(products)
-            for chunk in range(0, len(skus), 500):
-                conn.execute(delete(t.products).where(t.products.c.sku.in_(skus[chunk : chunk + 500])))
-            if barcodes:
-                conn.execute(delete(t.products).where(t.products.c.barcode.in_(list(barcodes))))
-            if products:
-                conn.execute(insert(t.products), list(products.values()))
-            repo.write_outbox(conn, uuid7(), "catalog", {"products": list(products.values())})
+            store_products(conn, products)
+            repo.write_outbox(conn, uuid7(), "catalog", {"products": products})
         return len(products)
 
     def catalog(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
@@ -671,19 +618,20 @@ class LoyaltyService:
                     func.count().label("n"),
                 ).group_by(t.journal.c.customer_id, t.journal.c.lot_uid, t.journal.c.kind)
             ):
-                rows += r.n
+                rows += int(r.n)
+                points = int(r.points)  # PostgreSQL sums bigints as Decimal
                 if r.kind not in totals:
                     problems.append(f"journal has unknown kind {r.kind!r}")
                     continue
-                totals[r.kind] += r.points
+                totals[r.kind] += points
                 if r.lot_uid is None:
-                    debt[r.customer_id] = debt.get(r.customer_id, 0) - r.points
+                    debt[r.customer_id] = debt.get(r.customer_id, 0) - points
                 else:
-                    lot_sums[r.lot_uid] = lot_sums.get(r.lot_uid, 0) + r.points
+                    lot_sums[r.lot_uid] = lot_sums.get(r.lot_uid, 0) + points
                     if r.kind == "grant":
-                        grants[r.lot_uid] = r.points
+                        grants[r.lot_uid] = points
                 if r.kind == "expire":
-                    expired[r.customer_id] = expired.get(r.customer_id, 0) - r.points
+                    expired[r.customer_id] = expired.get(r.customer_id, 0) - points
             lots = 0
             remaining_total = 0
             for lot in conn.execute(select(t.lots.c.uid, t.lots.c.points, t.lots.c.remaining, t.lots.c.customer_id)):
@@ -735,6 +683,72 @@ class LoyaltyService:
                 f" - taken back {taken} + sync {totals['sync']} != balances {balances}"
             )
         return VerifyReport(customers, lots, rows, granted, spent, expired_sum, taken, balances, tuple(problems))
+
+
+def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
+    """Products from CSV `sku,name,category,price,barcode` (price in roubles); errors name their lines."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
+        raise LoyaltyError("line 1: the header must be sku,name,category,price,barcode")
+    products: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    barcodes: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) not in (4, 5):
+            errors.append(f"line {number}: expected 5 columns, got {len(row)}")
+            continue
+        sku, name, category, price_text = (cell.strip() for cell in row[:4])
+        barcode = row[4].strip() if len(row) == 5 else ""
+        if not sku or ":" in sku:
+            errors.append(f"line {number}: sku must be non-empty and without ':'")
+            continue
+        if not name or not category:
+            errors.append(f"line {number}: name and category must not be empty")
+            continue
+        try:
+            kopecks = parse_roubles(price_text)
+        except ValueError as exc:
+            errors.append(f"line {number}: price {exc}")
+            continue
+        if barcode:
+            if barcode.isdigit() and not gtin_valid(barcode):
+                errors.append(f"line {number}: barcode {barcode} fails its check digit")
+                continue
+            barcode = to_gtin13(barcode)
+            if barcode in barcodes:
+                errors.append(f"line {number}: barcode {barcode} is also on line {barcodes[barcode]}")
+                continue
+            barcodes[barcode] = number
+        if sku in products:
+            errors.append(f"line {number}: sku {sku} appears twice")
+            continue
+        products[sku] = {
+            "sku": sku,
+            "name": name,
+            "category": category,
+            "price": kopecks,
+            "barcode": barcode or None,
+            "name_search": name.casefold(),
+        }
+    if errors:
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        raise LoyaltyError("; ".join(errors[:20]) + more)
+    return list(products.values())
+
+
+def store_products(conn: Connection, products: Sequence[Mapping[str, Any]]) -> None:
+    """Replace these products (by sku, and any other product holding one of their barcodes)."""
+    skus = [p["sku"] for p in products]
+    codes = [p["barcode"] for p in products if p.get("barcode")]
+    for chunk in range(0, len(skus), 500):
+        conn.execute(delete(t.products).where(t.products.c.sku.in_(skus[chunk : chunk + 500])))
+    for chunk in range(0, len(codes), 500):
+        conn.execute(delete(t.products).where(t.products.c.barcode.in_(codes[chunk : chunk + 500])))
+    if products:
+        rows = [{**p, "name_search": p.get("name_search") or str(p["name"]).casefold()} for p in products]
+        conn.execute(insert(t.products), rows)
 
 
 def parse_units(items: Sequence[str]) -> dict[int, int]:

@@ -1,0 +1,82 @@
+"""HTTP client of the central server: transport errors are retried, business answers are data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from app.core.errors import LoyaltyError
+
+
+class SyncError(LoyaltyError):
+    """The server could not be reached or answered something that is not the protocol."""
+
+
+class Refused(LoyaltyError):
+    """The server refuses this terminal (revoked, superseded): retrying will not help."""
+
+
+class Client:
+    """One terminal's connection to the server."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 15.0,
+                 transport: httpx.BaseTransport | None = None) -> None:  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise SyncError(f"server unreachable: {type(exc).__name__}: {exc}") from None
+        if response.status_code in (401, 403, 409):
+            raise Refused(_detail(response))
+        if response.status_code >= 400:
+            raise SyncError(f"server answered {response.status_code}: {_detail(response)}")
+        try:
+            data = response.json()
+        except ValueError:
+            raise SyncError("server answered something that is not JSON") from None
+        if not isinstance(data, dict):
+            raise SyncError("server answered JSON that is not an object")
+        return data
+
+    def enroll(self, code: str) -> dict[str, Any]:
+        """Exchange a one-time code for this terminal's token."""
+        data = self._call("POST", "/v1/terminals/enroll", json={"code": code})
+        for key in ("terminal_id", "token", "epoch", "card_block"):
+            if key not in data:
+                raise SyncError(f"enrollment answer lacks {key}")
+        return data
+
+    def push(self, epoch: int, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send a batch; returns one result per item sent (or fewer, up to a gap)."""
+        data = self._call("POST", "/v1/sync/push", json={"epoch": epoch, "items": items})
+        results = data.get("results")
+        if not isinstance(results, list) or not all(isinstance(r, dict) and "uid" in r for r in results):
+            raise SyncError("push answer has no valid results")
+        return results
+
+    def pull(self, cursor: int, catalog: int, limit: int = 1000) -> dict[str, Any]:
+        """Changes after cursor."""
+        data = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "catalog": catalog, "limit": limit})
+        if not isinstance(data.get("customers"), list) or not isinstance(data.get("cursor"), int):
+            raise SyncError("pull answer is not a change set")
+        return data
+
+    def lookup(self, query: str) -> dict[str, Any]:
+        """A customer snapshot by card or phone."""
+        return self._call("GET", "/v1/customers/lookup", params={"q": query})
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail) if detail else response.text[:200]

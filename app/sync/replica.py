@@ -1,0 +1,248 @@
+"""The terminal's replica of the server: acknowledge pushed rows, store pulled snapshots.
+
+Displayed balance = the last pulled server snapshot + this terminal's own transactions not
+yet reflected in it. Applying a snapshot replays those transactions on top of it with the
+same ledger code the server used, then appends `sync` correction rows for any difference,
+so the local journal always explains local balances and nothing is edited in place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from app.core import ledger, repo
+from app.core import schema as t
+from app.core.ids import uuid7
+from app.core.services.loyalty import store_products
+from app.core.timeutil import now_ms
+from app.core.wallet import Lot, Wallet
+
+
+def pending(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """The oldest unacknowledged outbox rows, in terminal order."""
+    rows = conn.execute(
+        select(t.outbox.c.seq, t.outbox.c.uid, t.outbox.c.kind, t.outbox.c.body)
+        .where(t.outbox.c.acked == 0)
+        .order_by(t.outbox.c.seq)
+        .limit(limit)
+    )
+    return [{"uid": r.uid, "seq": r.seq, "kind": r.kind, "body": json.loads(r.body)} for r in rows]
+
+
+def queue_depth(conn: Connection) -> int:
+    """How many transactions wait for the server."""
+    from sqlalchemy import func
+
+    return int(conn.execute(select(func.count()).where(t.outbox.c.acked == 0)).scalar_one())
+
+
+def acknowledge(conn: Connection, results: Sequence[Mapping[str, Any]]) -> tuple[int, list[str], int | None]:
+    """Mark rows the server answered; returns (acked, rejection reasons, expected seq on a gap)."""
+    acked, rejected, gap = 0, [], None
+    for r in results:
+        status = r.get("status")
+        if status == "gap":
+            gap = int(r["expected"])
+            break
+        if status not in ("applied", "duplicate", "rejected"):
+            continue
+        reason = r.get("reason") if status == "rejected" or r.get("original") == "rejected" else None
+        done = conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.uid == r["uid"], t.outbox.c.acked == 0)
+            .values(acked=1, acked_at=now_ms(), status=r.get("original", status), reason=reason)
+        ).rowcount
+        acked += done
+        if reason:
+            rejected.append(f"{r['uid']}: {reason}")
+    return acked, rejected, gap
+
+
+def unreflected_ops(conn: Connection, after_seq: int) -> dict[str, list[dict[str, Any]]]:
+    """Our transactions' point operations the server snapshot does not reflect yet, per customer, oldest first."""
+    ops: dict[str, list[dict[str, Any]]] = {}
+    rows = conn.execute(select(t.outbox.c.body).where(t.outbox.c.seq > after_seq).order_by(t.outbox.c.seq))
+    for r in rows:
+        for op in json.loads(r.body).get("ops", []):
+            ops.setdefault(op["customer"], []).append(op)
+    return ops
+
+
+def apply_customers(conn: Connection, customers: Sequence[Mapping[str, Any]], applied_seq: int) -> None:
+    """Store pulled customer snapshots (one short transaction per call, so sales never wait long)."""
+    ops = unreflected_ops(conn, applied_seq)
+    for snap in sorted(customers, key=lambda c: c.get("merged_into") is None):  # merged-away ones first
+        _apply_customer(conn, snap, applied_seq, ops)
+
+
+def apply_page_rest(conn: Connection, data: Mapping[str, Any]) -> None:
+    """Programs, catalog, cursor and clock offset of a pulled page (after its customers)."""
+    for prog in data.get("programs", []):
+        if conn.execute(select(t.programs.c.version).where(t.programs.c.uid == prog["uid"])).first() is None:
+            conn.execute(
+                insert(t.programs).values(
+                    uid=prog["uid"],
+                    body=json.dumps(prog["program"], ensure_ascii=False, sort_keys=True),
+                    activate_at=prog["activate_at"],
+                    created_at=now_ms(),
+                )
+            )
+    if data.get("catalog") is not None:
+        conn.execute(delete(t.products))
+        store_products(conn, data["catalog"])
+        repo.set_meta(conn, "catalog_version", str(data["catalog_version"]))
+    repo.set_meta(conn, "cursor", str(data["cursor"]))
+    repo.set_meta(conn, "applied_seq", str(int(data.get("applied_seq") or 0)))
+    repo.set_meta(conn, "clock_offset_ms", str(int(data["server_time"]) - now_ms()))
+
+
+def _apply_customer(
+    conn: Connection, snap: Mapping[str, Any], own_seq: int, own_ops: Mapping[str, list[dict[str, Any]]]
+) -> None:
+    row = conn.execute(select(t.customers).where(t.customers.c.uid == snap["uid"])).first()
+    if snap.get("phone"):
+        # A local double enrollment the server merged away: free the phone for the survivor.
+        conn.execute(
+            update(t.customers)
+            .where(t.customers.c.phone == snap["phone"], t.customers.c.uid != snap["uid"])
+            .values(phone=None)
+        )
+    values = {
+        "name": snap["name"],
+        "name_search": snap["name"].casefold(),
+        "phone": snap.get("phone"),
+        "birthday": snap.get("birthday"),
+        "referral_paid": snap["referral_paid"],
+        "blocked": snap["blocked"],
+        "flagged": snap["flagged"],
+        "merged_into": snap.get("merged_into"),
+        "snapshot_seq": own_seq,
+        "expired_total": snap["expired_total"],
+    }
+    if row is None:
+        key = conn.execute(
+            insert(t.customers).values(
+                uid=snap["uid"], enrolled_at=snap["enrolled_at"], last_op_at=snap["last_op_at"], debt=0, **values
+            )
+        ).inserted_primary_key
+        assert key is not None
+        customer_id = int(key[0])
+    else:
+        customer_id = row.id
+        conn.execute(
+            update(t.customers)
+            .where(t.customers.c.id == customer_id)
+            .values(last_op_at=max(row.last_op_at, snap["last_op_at"]), **values)
+        )
+    if snap.get("referrer_uid"):
+        ref = conn.execute(select(t.customers.c.id).where(t.customers.c.uid == snap["referrer_uid"])).scalar()
+        if ref is not None:
+            conn.execute(update(t.customers).where(t.customers.c.id == customer_id).values(referrer_id=ref))
+    for code in snap["cards"]:
+        if conn.execute(update(t.cards).where(t.cards.c.code == code).values(customer_id=customer_id)).rowcount == 0:
+            conn.execute(insert(t.cards).values(code=code, customer_id=customer_id, active=1, issued_at=now_ms()))
+    if snap.get("merged_into"):
+        return  # its lots and stamps arrive with the customer it was merged into
+
+    # Server state, then our unreflected transactions on top, with the server's own code.
+    target = Wallet(
+        lots=[
+            Lot(x["uid"], x["points"], x["remaining"], x["available_at"], x["expires_at"], x["source"], x["txn_uid"])
+            for x in snap["lots"]
+        ],
+        debt=snap["debt"],
+    )
+    stamps = dict(snap["stamps"])
+    names = {snap["uid"], *(c["uid"] for c in conn.execute(
+        select(t.customers.c.uid).where(t.customers.c.merged_into == snap["uid"])).mappings())}  # fmt: skip
+    mine = [op for name in sorted(names) for op in own_ops.get(name, [])]
+    mine.sort(key=lambda op: op["at"])
+    for op in mine:
+        if op["op"] == "stamps":
+            for rule, n in op["deltas"].items():
+                stamps[rule] = stamps.get(rule, 0) + n
+        elif op["op"] == "grant" and any(lot.uid == op["lot"]["uid"] for lot in target.lots):
+            continue  # already in the snapshot
+        else:
+            ledger.apply_op(target, op, strict=False)
+    _converge_lots(conn, customer_id, target)
+    _converge_stamps(conn, customer_id, stamps)
+    conn.execute(delete(t.spend_events).where(t.spend_events.c.customer_id == customer_id))
+    if snap["spend"]:
+        conn.execute(
+            insert(t.spend_events), [{"customer_id": customer_id, "at": d, "amount": a} for d, a in snap["spend"]]
+        )
+    for table in (t.sales, t.refunds):
+        uids = select(t.outbox.c.uid).where(t.outbox.c.seq <= own_seq)
+        conn.execute(update(table).where(table.c.customer_id == customer_id, table.c.uid.in_(uids)).values(reflected=1))
+    for year in snap["birthday_years"]:
+        exists = conn.execute(
+            select(t.birthday_grants.c.year).where(
+                t.birthday_grants.c.customer_id == customer_id, t.birthday_grants.c.year == year
+            )
+        ).first()
+        if exists is None:
+            conn.execute(insert(t.birthday_grants).values(customer_id=customer_id, year=year, lot_uid=""))
+
+
+def _converge_lots(conn: Connection, customer_id: int, target: Wallet) -> None:
+    txn = "sync-" + uuid7()
+    at = now_ms()
+    rows: list[tuple[str, str | None, int]] = []
+    wanted = {lot.uid: lot for lot in target.lots}
+    local = {
+        r.uid: r
+        for r in conn.execute(
+            select(t.lots).where(
+                (t.lots.c.uid.in_(list(wanted))) | ((t.lots.c.customer_id == customer_id) & (t.lots.c.remaining > 0))
+            )
+        )
+    }
+    for uid, lot in wanted.items():
+        have = local.get(uid)
+        if have is None:
+            conn.execute(
+                insert(t.lots).values(
+                    uid=uid, customer_id=customer_id, points=lot.points, remaining=lot.remaining,
+                    available_at=lot.available_at, expires_at=lot.expires_at, source=lot.source, txn_uid=lot.txn_uid,
+                )
+            )  # fmt: skip
+            rows.append(("grant", uid, lot.points))
+            if lot.remaining != lot.points:
+                rows.append(("sync", uid, lot.remaining - lot.points))
+        else:
+            if have.remaining != lot.remaining or have.customer_id != customer_id:
+                conn.execute(
+                    update(t.lots).where(t.lots.c.uid == uid).values(remaining=lot.remaining, customer_id=customer_id)
+                )
+            if have.remaining != lot.remaining:
+                rows.append(("sync", uid, lot.remaining - have.remaining))
+    for uid, have in local.items():
+        if uid not in wanted and have.remaining > 0:
+            conn.execute(update(t.lots).where(t.lots.c.uid == uid).values(remaining=0))
+            rows.append(("sync", uid, -have.remaining))
+    debt = int(conn.execute(select(t.customers.c.debt).where(t.customers.c.id == customer_id)).scalar_one())
+    if debt != target.debt:
+        rows.append(("sync", None, debt - target.debt))
+        conn.execute(update(t.customers).where(t.customers.c.id == customer_id).values(debt=target.debt))
+    if rows:
+        conn.execute(
+            insert(t.journal),
+            [
+                {"customer_id": customer_id, "lot_uid": lot, "kind": kind, "points": pts, "at": at, "txn_uid": txn}
+                for kind, lot, pts in rows
+            ],
+        )
+
+
+def _converge_stamps(conn: Connection, customer_id: int, stamps: Mapping[str, int]) -> None:
+    have = repo.stamps_of(conn, customer_id)
+    deltas = {rule: n - have.get(rule, 0) for rule, n in stamps.items() if n != have.get(rule, 0) or rule not in have}
+    if deltas:
+        txn = "sync-" + uuid7()
+        # add_stamps writes the count and a move; a sync move keeps the card explained by its moves.
+        repo.add_stamps(conn, customer_id, deltas, now_ms(), txn)

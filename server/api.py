@@ -1,0 +1,293 @@
+"""The HTTP API (FastAPI): terminal enrollment, push, pull, customer lookup and administration."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, insert, select
+
+from app.core import ledger, repo
+from app.core import schema as t
+from app.core.errors import LoyaltyError, NotFound
+from app.core.identity import looks_like_phone, normalize_phone
+from app.core.ids import uuid7
+from app.core.program import parse_program
+from app.core.services.loyalty import LoyaltyService, parse_catalog_csv, store_products
+from app.core.timeutil import now_ms
+from server import auth, expiry, ingest, snapshots
+from server import schema as s
+from server.config import Settings
+from server.store import create_schema, make_engine, next_counter, transaction
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnrollIn(Strict):
+    code: str = Field(min_length=4, max_length=64)
+
+
+class PushItemIn(Strict):
+    uid: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=1)
+    kind: str = Field(min_length=1, max_length=32)
+    body: dict[str, Any]
+
+
+class PushIn(Strict):
+    epoch: int = Field(ge=1)
+    items: list[PushItemIn] = Field(max_length=1000)
+
+
+class LoginIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class StoreIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(default="", max_length=500)
+
+
+class TerminalIn(Strict):
+    store_id: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ProgramIn(Strict):
+    program: dict[str, Any]
+    activate_at: int | None = Field(default=None, ge=0)
+
+
+class CatalogIn(Strict):
+    csv: str = Field(max_length=20_000_000)
+
+
+def _terminal(request: Request, authorization: Annotated[str | None, Header()] = None) -> auth.Terminal:
+    token = _bearer(authorization)
+    try:
+        return auth.terminal_for(request.app.state.engine, token)
+    except LoyaltyError as exc:
+        raise HTTPException(401, str(exc)) from None
+
+
+def _admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> int:
+    token = _bearer(authorization)
+    try:
+        return auth.admin_for(request.app.state.engine, token)
+    except LoyaltyError as exc:
+        raise HTTPException(401, str(exc)) from None
+
+
+TermDep = Annotated[auth.Terminal, Depends(_terminal)]
+AdminDep = Annotated[int, Depends(_admin)]
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The server application on one database."""
+    engine = engine or make_engine(settings.database)
+    create_schema(engine)
+    if settings.admin_name and settings.admin_password:
+        auth.add_admin(engine, settings.admin_name, settings.admin_password)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_expiry_loop(engine, settings.expiry_interval_s))
+        yield
+        task.cancel()
+
+    app = FastAPI(title="Loyalty Terminal central server", version="1", lifespan=lifespan)
+    app.state.engine = engine
+
+    @app.exception_handler(LoyaltyError)
+    async def loyalty_error(_: Request, exc: LoyaltyError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 400
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(ingest.Refused)
+    async def refused(_: Request, exc: ingest.Refused) -> JSONResponse:
+        return JSONResponse({"detail": exc.reason}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse({"detail": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        """Liveness: the database answers."""
+        with engine.connect() as conn:
+            conn.execute(select(1))
+        return {"ok": True, "time": now_ms()}
+
+    @app.post("/v1/terminals/enroll")
+    def enroll_terminal(body: EnrollIn) -> dict[str, Any]:
+        """Exchange a one-time code for a terminal token."""
+        return auth.exchange_code(engine, body.code)
+
+    @app.post("/v1/sync/push")
+    def push(body: PushIn, term: TermDep) -> dict[str, Any]:
+        """Apply queued transactions in terminal order; business outcomes per item, always HTTP 200."""
+        items = [ingest.Item(i.uid, i.seq, i.kind, i.body) for i in body.items]
+        seqs = [i.seq for i in items]
+        if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+            raise HTTPException(422, "items must be in strictly increasing terminal sequence order")
+        return {"results": ingest.push(engine, term.id, body.epoch, items), "server_time": now_ms()}
+
+    @app.get("/v1/sync/pull")
+    def pull(
+        term: TermDep,
+        cursor: Annotated[int, Query(ge=0)] = 0,
+        catalog: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    ) -> dict[str, Any]:
+        """Changes after a cursor: customers, programs, catalog, and this terminal's applied watermark."""
+        return snapshots.pull(engine, term.id, cursor, catalog, limit)
+
+    @app.get("/v1/customers/lookup")
+    def lookup(term: TermDep, q: Annotated[str, Query(min_length=1, max_length=64)]) -> dict[str, Any]:
+        """One customer's snapshot by card or phone (a card not yet in the terminal's replica)."""
+        return _lookup(engine, q)
+
+    @app.post("/v1/admin/login")
+    def login(body: LoginIn) -> dict[str, Any]:
+        """An admin session token."""
+        try:
+            return {"token": auth.admin_login(engine, body.name, body.password)}
+        except LoyaltyError as exc:
+            raise HTTPException(401, str(exc)) from None
+
+    @app.post("/v1/admin/stores")
+    def add_store(body: StoreIn, _: AdminDep) -> dict[str, Any]:
+        """Create a store."""
+        return {"store_id": auth.add_store(engine, body.name, body.address)}
+
+    @app.get("/v1/admin/stores")
+    def stores(_: AdminDep) -> dict[str, Any]:
+        """All stores."""
+        with engine.connect() as conn:
+            return {"stores": [dict(r._mapping) for r in conn.execute(select(s.stores).order_by(s.stores.c.id))]}
+
+    @app.post("/v1/admin/terminals")
+    def add_terminal(body: TerminalIn, _: AdminDep) -> dict[str, Any]:
+        """Register a terminal and get its one-time enrollment code."""
+        terminal_id, code = auth.register_terminal(engine, body.store_id, body.name)
+        return {"terminal_id": terminal_id, "code": code}
+
+    @app.get("/v1/admin/terminals")
+    def terminals(_: AdminDep) -> dict[str, Any]:
+        """All terminals with their sync state."""
+        cols = [s.terminals.c[n] for n in ("id", "store_id", "name", "epoch", "last_seq", "revoked", "last_seen_at")]
+        with engine.connect() as conn:
+            return {"terminals": [dict(r._mapping) for r in conn.execute(select(*cols).order_by(s.terminals.c.id))]}
+
+    @app.post("/v1/admin/terminals/{terminal_id}/code")
+    def terminal_code(terminal_id: int, _: AdminDep) -> dict[str, Any]:
+        """A new one-time code for a re-imaged or restored terminal."""
+        return {"terminal_id": terminal_id, "code": auth.new_code(engine, terminal_id)}
+
+    @app.post("/v1/admin/terminals/{terminal_id}/revoke")
+    def revoke(terminal_id: int, _: AdminDep) -> dict[str, Any]:
+        """Refuse a terminal from now on."""
+        auth.revoke(engine, terminal_id)
+        return {"terminal_id": terminal_id, "revoked": True}
+
+    @app.post("/v1/admin/program")
+    def set_program(body: ProgramIn, _: AdminDep) -> dict[str, Any]:
+        """Validate and activate a program version for the whole chain."""
+        return {"version": _set_program(engine, body.program, body.activate_at)}
+
+    @app.get("/v1/admin/program")
+    def get_program(_: AdminDep) -> dict[str, Any]:
+        """The program version in force now."""
+        with engine.connect() as conn:
+            version, program = repo.program_at(conn, now_ms())
+        return {"version": version, "program": dict(program.raw)}
+
+    @app.put("/v1/admin/catalog")
+    def put_catalog(body: CatalogIn, _: AdminDep) -> dict[str, Any]:
+        """Upsert products from CSV for every terminal."""
+        products = parse_catalog_csv(body.csv)
+        with transaction(engine) as conn:
+            store_products(conn, products)
+            version = next_counter(conn, "catalog")
+        return {"imported": len(products), "catalog_version": version}
+
+    @app.get("/v1/admin/overdrafts")
+    def overdrafts(_: AdminDep) -> dict[str, Any]:
+        """Offline double-spends booked as overdraft, newest first."""
+        with engine.connect() as conn:
+            rows = conn.execute(select(s.overdrafts).order_by(s.overdrafts.c.id.desc()).limit(1000))
+            items = [dict(r._mapping) for r in rows]
+        return {"overdrafts": items, "total_points": sum(int(i["points"]) for i in items)}
+
+    @app.post("/v1/admin/expiry/run")
+    def run_expiry(_: AdminDep) -> dict[str, Any]:
+        """Post due expiry now (it also runs on a timer)."""
+        return {"expired": expiry.post_expiry(engine)}
+
+    @app.get("/v1/admin/verify")
+    def verify(_: AdminDep) -> dict[str, Any]:
+        """Recompute every balance from the journal (conservation check)."""
+        return LoyaltyService(engine).verify().to_json()
+
+    @app.get("/v1/admin/customers/{who}")
+    def customer(who: str, _: AdminDep) -> dict[str, Any]:
+        """A customer's snapshot by card or phone."""
+        return _lookup(engine, who)
+
+    return app
+
+
+def _bearer(header: str | None) -> str:
+    if not header or not header.startswith("Bearer ") or len(header) < 12:
+        raise HTTPException(401, "missing bearer token")
+    return header[7:].strip()
+
+
+def _lookup(engine: Engine, q: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.customers).join(t.cards, t.cards.c.customer_id == t.customers.c.id).where(t.cards.c.code == q)
+        ).first()
+        if row is None and looks_like_phone(q):
+            row = conn.execute(select(t.customers).where(t.customers.c.phone == normalize_phone(q))).first()
+        if row is None:
+            raise NotFound(f"no customer with card or phone {q}")
+        row = ledger.customer_by_uid(conn, row.uid)
+        return snapshots.customer_snapshot(conn, row)
+
+
+def _set_program(engine: Engine, data: dict[str, Any], activate_at: int | None) -> int:
+    program = parse_program(data)
+    with transaction(engine) as conn:
+        key = conn.execute(
+            insert(t.programs).values(
+                uid=uuid7(),
+                body=json.dumps(dict(program.raw), ensure_ascii=False, sort_keys=True),
+                activate_at=0 if activate_at is None else activate_at,
+                created_at=now_ms(),
+            )
+        ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+async def _expiry_loop(engine: Engine, interval: int) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        with contextlib.suppress(Exception):  # a failed run is retried at the next tick
+            await run_in_threadpool(expiry.post_expiry, engine)

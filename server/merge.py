@@ -1,0 +1,82 @@
+"""One customer per phone across the chain: a deterministic merge of double enrollments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from app.core import ledger, repo
+from app.core import schema as t
+from app.core.errors import LoyaltyError
+
+
+def enroll(conn: Connection, body: dict[str, Any]) -> tuple[str, set[str]]:
+    """Book an enrollment; a phone already enrolled elsewhere merges (earlier enrollment wins)."""
+    if conn.execute(select(t.cards.c.code).where(t.cards.c.code == body["card"])).first() is not None:
+        raise LoyaltyError(f"card {body['card']} is already issued to another customer")
+    existing = conn.execute(select(t.customers).where(t.customers.c.phone == body["phone"]).with_for_update()).first()
+    if existing is None:
+        ledger.book_enroll(conn, body, strict=False, post_expiry=False)
+        return body["uid"], {body["uid"]}
+    incoming_first = (body["at"], body["uid"]) < (existing.enrolled_at, existing.uid)
+    if incoming_first:
+        conn.execute(update(t.customers).where(t.customers.c.id == existing.id).values(phone=None))
+        ledger.book_enroll(conn, body, strict=False, post_expiry=False)
+        winner = ledger.customer_by_uid(conn, body["uid"])
+        merge(conn, existing, winner, body["at"], body["uid"])
+    else:
+        ledger.book_enroll(conn, {**body, "phone": None}, strict=False, post_expiry=False)
+        loser = conn.execute(select(t.customers).where(t.customers.c.uid == body["uid"])).one()
+        winner = ledger.customer_by_uid(conn, existing.uid)
+        merge(conn, loser, winner, body["at"], body["uid"])
+    return winner.uid, {body["uid"], existing.uid}
+
+
+def merge(conn: Connection, loser: Any, winner: Any, at: int, txn_uid: str) -> None:
+    """Move everything of loser to winner: lots, cards (as aliases), stamps, debt, sales; balances add up."""
+    for table in (t.lots, t.cards, t.sales, t.refunds, t.coupon_uses):
+        conn.execute(update(table).where(table.c.customer_id == loser.id).values(customer_id=winner.id))
+    conn.execute(update(t.customers).where(t.customers.c.referrer_id == loser.id).values(referrer_id=winner.id))
+    won_years = set(
+        conn.execute(select(t.birthday_grants.c.year).where(t.birthday_grants.c.customer_id == winner.id)).scalars()
+    )
+    for row in conn.execute(select(t.birthday_grants).where(t.birthday_grants.c.customer_id == loser.id)).all():
+        if row.year not in won_years:
+            conn.execute(
+                update(t.birthday_grants)
+                .where(t.birthday_grants.c.customer_id == loser.id, t.birthday_grants.c.year == row.year)
+                .values(customer_id=winner.id)
+            )
+    moved = repo.stamps_of(conn, loser.id)
+    if any(moved.values()):
+        repo.add_stamps(conn, loser.id, {rule: -n for rule, n in moved.items()}, at, txn_uid)
+        repo.add_stamps(conn, winner.id, moved, at, txn_uid)
+    if loser.debt:
+        # Zero-sum journal pair: the debt changes owner, conservation is untouched.
+        conn.execute(
+            insert(t.journal),
+            [
+                {"customer_id": loser.id, "lot_uid": None, "kind": "settle", "points": loser.debt, "at": at,
+                 "txn_uid": txn_uid},
+                {"customer_id": winner.id, "lot_uid": None, "kind": "settle", "points": -loser.debt, "at": at,
+                 "txn_uid": txn_uid},
+            ],
+        )  # fmt: skip
+    conn.execute(
+        update(t.customers)
+        .where(t.customers.c.id == loser.id)
+        .values(merged_into=winner.uid, debt=0, referral_paid=loser.referral_paid)
+    )
+    conn.execute(
+        update(t.customers)
+        .where(t.customers.c.id == winner.id)
+        .values(
+            debt=winner.debt + loser.debt,
+            referral_paid=max(winner.referral_paid, loser.referral_paid),
+            last_op_at=max(winner.last_op_at, loser.last_op_at),
+        )
+    )
+    fresh = conn.execute(select(t.customers).where(t.customers.c.id == winner.id)).one()
+    wallet, snapshot = repo.load_wallet(conn, fresh)
+    repo.save_wallet(conn, winner.id, wallet, snapshot, wallet.settle_debt(at), txn_uid)

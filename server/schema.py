@@ -1,0 +1,81 @@
+"""Server-only tables, beside the terminal's (the ledger tables are shared with app.core.schema)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
+# Separate from the terminal's metadata so a terminal file never grows server tables.
+metadata = MetaData()
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("address", String, nullable=False, default=""),
+)
+
+terminals = Table(
+    "terminals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("store_id", Integer, ForeignKey("stores.id"), nullable=False),
+    Column("name", String, nullable=False),
+    Column("code_hash", String),
+    Column("code_expires_at", BigInteger),
+    Column("token_hash", String, unique=True),
+    Column("epoch", Integer, nullable=False, default=0),
+    Column("last_seq", BigInteger),
+    Column("revoked", Integer, nullable=False, default=0),
+    Column("last_seen_at", BigInteger),
+)
+
+outcomes = Table(
+    "txn_outcomes",
+    metadata,
+    Column("uid", String, primary_key=True),
+    Column("terminal_id", Integer, ForeignKey("terminals.id"), nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("body_sha256", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_outcomes_terminal_seq", outcomes.c.terminal_id, outcomes.c.epoch, outcomes.c.seq)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+overdrafts = Table(
+    "overdrafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_uid", String, nullable=False),
+    Column("txn_uid", String, nullable=False),
+    Column("terminal_id", Integer, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("booked_at", BigInteger, nullable=False),
+)
+
+admins = Table(
+    "admins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("password_hash", String, nullable=False),
+)
+
+admin_tokens = Table(
+    "admin_tokens",
+    metadata,
+    Column("token_hash", String, primary_key=True),
+    Column("admin_id", Integer, ForeignKey("admins.id"), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)

@@ -1,0 +1,87 @@
+"""The server's database: PostgreSQL in production, SQLite embedded; one transaction helper for both."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from app.core import db as terminal_db
+from app.core import schema as core_schema
+from app.core.errors import StorageError
+from server import schema as s
+
+SERVER_SCHEMA = 1
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a database URL or a SQLite file path."""
+    if "://" not in url:
+        return terminal_db.make_engine(Path(url))
+    if url.startswith("sqlite"):
+        return terminal_db.make_engine(Path(url.split("///", 1)[1]))
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True for the embedded SQLite store."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One database transaction; SQLite gets the terminal's single-writer discipline."""
+    if is_sqlite(engine):
+        with terminal_db.transaction(engine) as conn:
+            yield conn
+        return
+    with engine.begin() as conn:
+        yield conn
+
+
+def retrying(attempts: int = 5) -> Iterator[int]:
+    """Attempt numbers for a transaction that may lose a deadlock or serialization race."""
+    for attempt in range(attempts):
+        yield attempt
+        time.sleep(0.01 * (2**attempt))
+
+
+def is_retryable(exc: Exception) -> bool:
+    """A deadlock or serialization failure: the whole transaction can simply run again."""
+    if isinstance(exc, OperationalError | DBAPIError):
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        return code in {"40001", "40P01"}
+    return False
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the ledger and server tables if they are missing (idempotent)."""
+    try:
+        with transaction(engine) as conn:
+            core_schema.metadata.create_all(conn)
+            s.metadata.create_all(conn)
+            conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customers_change_seq ON customers (change_seq)")
+            for name in ("change", "card_block", "catalog"):
+                if conn.execute(select(s.counters.c.value).where(s.counters.c.name == name)).first() is None:
+                    conn.execute(insert(s.counters).values(name=name, value=0))
+            if is_sqlite(engine):
+                conn.exec_driver_sql(f"PRAGMA user_version = {terminal_db.SCHEMA_VERSION}")
+    except DBAPIError as exc:
+        raise StorageError(f"cannot prepare the server database: {exc.orig}") from exc
+
+
+def next_counter(conn: Connection, name: str, step: int = 1) -> int:
+    """Advance a counter; the row lock is held to commit, so numbers follow commit order."""
+    row = conn.execute(
+        update(s.counters)
+        .where(s.counters.c.name == name)
+        .values(value=s.counters.c.value + step)
+        .returning(s.counters.c.value)
+    ).scalar_one()
+    return int(row)
