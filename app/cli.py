@@ -11,8 +11,6 @@ from typing import Any
 
 from app import __version__
 from app.core.errors import LoyaltyError
-from app.core.services.loyalty import parse_units
-from app.core.services.results import SaleRequest
 from app.core.timeutil import iso, parse_ts, to_ms
 
 EXIT_BAD_INPUT = 2
@@ -165,6 +163,8 @@ def _redeem(text: str | None) -> int | str | None:
 def run(args: argparse.Namespace) -> tuple[Any, str]:
     """Execute one parsed command; returns (JSON-able result, human text)."""
     from app.bootstrap import bootstrap
+    from app.core.services.loyalty import parse_units
+    from app.core.services.results import SaleRequest
 
     cmd = args.command
     if cmd == "scan":
