@@ -112,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="push queued transactions and pull changes now")
     _common(p)
     p.add_argument("--status", action="store_true", help="only show the queue and the last sync")
+    p = sub.add_parser("backup", help="back up the database (online, verified, with retention)")
+    _common(p)
+    p.add_argument("--to", type=Path, help="folder (default: backups/ beside the database)")
+    p.add_argument("--keep", type=int, default=14)
+    p = sub.add_parser("restore", help="replace the database with a verified backup")
+    _common(p)
+    p.add_argument("file", type=Path)
+    p = sub.add_parser("check", help="integrity check of the database file")
+    _common(p)
     p = sub.add_parser("demo", help="print a demo customer and sale (creates a demo store if needed)")
     _common(p)
     return parser
@@ -201,6 +210,26 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             return out, f"database ready at {ctx.db_path} (schema {version})"
         finally:
             ctx.close()
+
+    if cmd in ("backup", "restore", "check"):
+        from app.bootstrap import default_db_path
+        from app.core import backup
+
+        path = Path(args.db) if args.db else default_db_path()
+        folder = path.parent / "backups"
+        if cmd == "check":
+            problem = backup.integrity_problem(path)
+            if problem:
+                raise CliError(problem)
+            return {"ok": True, "db": str(path)}, f"{path}: ok"
+        if cmd == "restore":
+            saved = backup.restore_file(args.file, path, folder)
+            data = {"restored": str(args.file), "db": str(path), "previous": str(saved) if saved else None}
+            return data, f"restored {args.file} into {path}" + (f" (previous file saved as {saved})" if saved else "")
+        if backup.integrity_problem(path):
+            raise CliError(str(backup.integrity_problem(path)))
+        made = backup.backup_file(path, args.to or folder, keep=args.keep)
+        return {"backup": str(made), "size": made.stat().st_size}, f"backup written: {made}"
 
     if cmd == "demo":
         from app.core.demo import demo_walkthrough

@@ -82,3 +82,52 @@ def test_a_missing_file_is_not_created_by_accident(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="init"):
         bootstrap(tmp_path / "nope.sqlite3")
     assert not (tmp_path / "nope.sqlite3").exists()
+
+
+def test_a_full_disk_refuses_the_sale_clearly_and_loses_nothing(tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    from app.core.demo import DEFAULT_PROGRAM
+    from app.core.pricing import LineIn
+
+    ctx = bootstrap(tmp_path / "full.sqlite3", create=True)
+    ctx.loyalty.init(DEFAULT_PROGRAM)
+    card = ctx.loyalty.enroll("Анна", "+79160000001").card
+    first = ctx.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card))
+    ctx.close()
+    # SQLite reports SQLITE_FULL when the file may not grow: the same error as a full disk.
+    ctx = bootstrap(tmp_path / "full.sqlite3")
+
+    def cap(dbapi_conn: sqlite3.Connection, _: object) -> None:
+        pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(ctx.engine, "connect", cap)
+    ctx.engine.dispose()
+    big = tuple(LineIn(f"S{i}", "x" * 2000, "coffee", 1, 100) for i in range(200))
+    with pytest.raises(StorageError, match="disk is full"):
+        ctx.loyalty.sell(SaleRequest(big, card))
+    event.remove(ctx.engine, "connect", cap)
+    ctx.engine.dispose()
+    assert ctx.loyalty.verify().ok
+    assert ctx.loyalty.customer(card).available == first.balance
+    ctx.close()
+
+
+def test_a_read_only_database_refuses_writes_clearly(tmp_path: Path) -> None:
+    from app.core.demo import DEFAULT_PROGRAM
+
+    ctx = bootstrap(tmp_path / "ro.sqlite3", create=True)
+    ctx.loyalty.init(DEFAULT_PROGRAM)
+    ctx.close()
+    # Root ignores file modes, so open the file read-only through SQLite itself.
+    from sqlalchemy import create_engine
+
+    from app.core.services import LoyaltyService
+
+    engine = create_engine(
+        f"sqlite:///file:{tmp_path / 'ro.sqlite3'}?mode=ro&uri=true", connect_args={"check_same_thread": False}
+    )
+    with pytest.raises(StorageError, match="read-only"):
+        LoyaltyService(engine).enroll("Анна", "+79160000001")
+    engine.dispose()

@@ -1,0 +1,128 @@
+"""Backups with SQLite's online backup API, retention, integrity checks and a guarded restore."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.errors import StorageError
+
+BACKUP_GLOB = "*.sqlite3"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One backup file."""
+
+    path: Path
+    size: int
+    created: float
+
+
+def integrity_problem(path: Path) -> str | None:
+    """None when the file is a healthy terminal database, else what is wrong with it."""
+    if not path.exists():
+        return f"{path} does not exist"
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return f"{path} is not a SQLite database"
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchall()
+            if result != [("ok",)]:
+                return f"{path} fails the integrity check: {result[0][0]}"
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 1:
+                return f"{path} is not a terminal database (no schema)"
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"customers", "journal", "lots", "sales"} <= names:
+                return f"{path} is not a terminal database (tables missing)"
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"{path} is damaged: {exc}"
+    return None
+
+
+def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") -> Path:
+    """Copy the live database into folder (consistent while others write), verify it, keep the newest `keep`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{db_path.stem}-{stamp}{'-' + label if label else ''}.sqlite3"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{db_path.stem}-{stamp}-{n}{'-' + label if label else ''}.sqlite3"
+    partial = target.with_suffix(".partial")
+    try:
+        src = sqlite3.connect(str(db_path), timeout=30)
+        try:
+            dst = sqlite3.connect(str(partial))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        problem = integrity_problem(partial)
+        if problem:
+            raise StorageError(f"the backup did not verify: {problem}")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot write the backup in {folder}: {exc.strerror}") from None
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot back up {db_path}: {exc}") from None
+    prune(folder, keep, db_path.stem)
+    return target
+
+
+def list_backups(folder: Path, stem: str | None = None) -> list[BackupInfo]:
+    """Backups in folder, newest first."""
+    if not folder.exists():
+        return []
+    files = [p for p in folder.glob(BACKUP_GLOB) if stem is None or p.name.startswith(stem + "-")]
+    infos = [BackupInfo(p, p.stat().st_size, p.stat().st_mtime) for p in files]
+    return sorted(infos, key=lambda b: (b.created, b.path.name), reverse=True)
+
+
+def prune(folder: Path, keep: int, stem: str) -> None:
+    """Delete all but the newest `keep` backups of this database."""
+    for old in list_backups(folder, stem)[max(keep, 1) :]:
+        old.path.unlink(missing_ok=True)
+
+
+def restore_file(source: Path, db_path: Path, backups: Path) -> Path | None:
+    """Replace the database with a verified backup; the current file is backed up first (if readable).
+
+    Refuses a source that fails `PRAGMA integrity_check`. Callers must have closed their connections.
+    """
+    problem = integrity_problem(source)
+    if problem:
+        raise StorageError(f"restore refused: {problem}")
+    saved = None
+    if db_path.exists() and integrity_problem(db_path) is None:
+        saved = backup_file(db_path, backups, keep=1000, label="before-restore")
+    tmp = db_path.with_suffix(".restoring")
+    try:
+        shutil.copyfile(source, tmp)
+        for suffix in ("-wal", "-shm"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
+        os.replace(tmp, db_path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"cannot restore into {db_path}: {exc.strerror}") from None
+    return saved
+
+
+def latest_good(folder: Path, stem: str) -> Path | None:
+    """The newest backup that passes the integrity check, for recovery from a damaged file."""
+    for info in list_backups(folder, stem):
+        if integrity_problem(info.path) is None:
+            return info.path
+    return None
