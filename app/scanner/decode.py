@@ -3,8 +3,8 @@
 Two modes share one set of guarantees:
 
 * ``thorough=False`` (live camera frames): one zxing-cpp pass at the given resolution,
-  no rotation, downscaling or inversion: about 3-4 ms for a 1280×720 frame with or
-  without a code. Where it finds an EAN/UPC, zbar looks at that spot only and vetoes
+  no rotation, downscaling or inversion: 3-6 ms of CPU for a 1280×720 frame with or
+  without a code (docs/benchmarks-scanning.md). Where it finds an EAN/UPC, zbar looks at that spot only and vetoes
   the read if it sees a different product code and never this one (zxing-cpp does
   misread blurred EAN/UPC photographs, consistently, so two frames would not catch it).
   A camera read is trusted only after two consecutive frames agree, which
@@ -94,7 +94,7 @@ _ZXING: Final = "zxing"
 _ZBAR: Final = "zbar"
 
 # Enlarging helps when bars or modules are only 1-2 px wide. Up to a 720p frame (0.92 MP
-# → 3.7 MP) it costs about 0.3 s in all; beyond, a legible symbol usually has the pixels
+# → 3.7 MP) it costs about 0.4 s in all; beyond, a legible symbol usually has the pixels
 # already and the 4× area would make zbar take seconds.
 _UPSCALE_MAX_PIXELS: Final = 1_000_000
 # Reads whose boxes, each grown by this share of its longer side, touch are taken to be
