@@ -27,16 +27,19 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{self.prog}: {message}")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, help="terminal database file (default: the data folder)")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+def _common(p: argparse.ArgumentParser, top: bool = False) -> None:
+    # Only the top parser sets defaults: a subcommand's default would overwrite `--db F` given before it.
+    p.add_argument("--db", type=Path, default=None if top else argparse.SUPPRESS,
+                   help="terminal database file (default: the data folder)")  # fmt: skip
+    p.add_argument("--json", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="print one JSON object on stdout")  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = _Parser(prog="loyalty-terminal", description="Loyalty Terminal: offline-first loyalty till")
     parser.add_argument("--version", action="version", version=f"loyalty-terminal {__version__}")
-    _common(parser)
+    _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("init", help="create or upgrade the database")
@@ -180,6 +183,12 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         from app.scanner.files import scan_report
 
         reports = scan_report([str(f) for f in args.files])
+        for report in reports:
+            # Product codes are reported in 13-digit form (scanning.md): UPC-A gets its leading 0,
+            # which is the exact text of the symbol's EAN-13 reading.
+            for code in report["codes"]:
+                if code["format"] == "UPC-A" and len(code["text"]) == 12:
+                    code["text"] = "0" + code["text"]
         text = "\n".join(
             f"{r['file']}: "
             + (
