@@ -1,0 +1,1 @@
+"""The checkout screen: basket, customer, points, coupon, gift and payment."""

@@ -1,0 +1,315 @@
+"""The checkout's state and its round trips to the services, always through the worker.
+
+Every change bumps a revision and asks for a new quote; an answer for an older revision
+is dropped (and, if changes came in meanwhile, the newest basket is priced next), so the
+screen never shows prices of a basket that no longer exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.pricing import LineIn
+from app.core.services.loyalty import LoyaltyService
+from app.core.services.results import CustomerInfo, SaleRequest, SaleResult
+from app.ui.checkout.reasons import explain
+from app.ui.checkout.requote import Change, Priced, quote_checkout
+from app.ui.checkout.state import Basket, Redeem, StoreInfo, load_store
+from app.ui.worker import Worker
+
+
+class CheckoutController(QObject):
+    """One checkout: lines, customer, points, coupon and gift; priced on every change."""
+
+    lines_changed = Signal()
+    priced = Signal(object)  # SaleResult of the current basket, or None (empty or refused)
+    customer_changed = Signal(object)  # CustomerInfo or None
+    extras_changed = Signal()  # coupon, points or gift changed (by the cashier or a refusal)
+    message = Signal(str, str)  # text, level: info | warn | error
+    sold = Signal(object)  # the committed SaleResult
+    store_loaded = Signal(object)  # StoreInfo
+    unknown_card = Signal(str)  # a well-formed card number nobody holds: offer enrollment
+
+    def __init__(self, service: LoyaltyService, worker: Worker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.worker = worker
+        self.basket = Basket()
+        self.customer: CustomerInfo | None = None
+        self.store: StoreInfo | None = None
+        self.cashier: str | None = None
+        self.result: SaleResult | None = None
+        self.selling = False
+        self._request: SaleRequest | None = None
+        self._revision = 0
+        self._priced_revision = -1
+        self._in_flight = False
+        self._change: Change = "lines"
+        self._customer_seq = 0
+        self.last_row = -1  # the line the cashier touched last: +/- and Del act on it
+
+    # ----------------------------------------------------------------- store
+
+    def load_store(self) -> None:
+        """Read the program, the QR secret and the categories."""
+        self.worker.run(load_store, self.service, on_done=self._store_done, on_error=self._refused)
+
+    def _store_done(self, store: StoreInfo) -> None:
+        self.store = store
+        self.store_loaded.emit(store)
+
+    # ----------------------------------------------------------------- lines
+
+    def add_code(self, code: str) -> None:
+        """Add one unit of the product with this sku or barcode."""
+        if self._blocked():
+            return
+        self.worker.run(self.service.resolve_line, code, 1, on_done=self.add_line, on_error=self._refused)
+
+    def add_line(self, line: LineIn) -> None:
+        """Add a resolved line (a product found, or a free-price item)."""
+        if self._blocked():
+            return
+        self.last_row = self.basket.add(line)
+        self._changed("lines")
+
+    def change_qty(self, row: int, delta: int) -> None:
+        """Raise or lower a line's quantity; lowering below 1 does nothing (Del removes)."""
+        if 0 <= row < len(self.basket.lines):
+            self.set_qty(row, self.basket.lines[row].qty + delta)
+
+    def set_qty(self, row: int, qty: int) -> None:
+        """Set a line's quantity."""
+        if not self._blocked() and self.basket.set_qty(row, qty):
+            self.last_row = row
+            self._changed("lines")
+
+    def remove(self, row: int) -> None:
+        """Remove a line."""
+        if not self._blocked() and self.basket.remove(row):
+            self.last_row = min(row, len(self.basket.lines) - 1)
+            self._changed("lines")
+
+    def clear(self) -> None:
+        """Start a new checkout: no lines, no customer, no extras."""
+        self.basket.clear()
+        self.last_row = -1
+        self._customer_seq += 1  # a lookup still on its way must not attach anybody
+        if self.customer is not None:
+            self.customer = None
+            self.customer_changed.emit(None)
+        self.extras_changed.emit()
+        self._changed("lines")
+
+    # ----------------------------------------------------------------- customer
+
+    def attach_card(self, card_or_phone: str, *, refresh: bool = False) -> None:
+        """Look the customer up and attach them (a card read again while attached does nothing).
+
+        With refresh, the attached customer's figures are shown anew (after a refund or sync).
+        """
+        if self._blocked():
+            return
+        self._customer_seq += 1
+        self.worker.run(
+            self.service.customer,
+            card_or_phone,
+            on_done=partial(self._customer_found, self._customer_seq, refresh),
+            on_error=partial(self._customer_missing, self._customer_seq, card_or_phone),
+        )
+
+    def attach(self, info: CustomerInfo) -> None:
+        """Attach a customer already looked up (after enrollment)."""
+        self._customer_seq += 1
+        self._customer_found(self._customer_seq, False, info)
+
+    def _customer_found(self, seq: int, refresh: bool, info: CustomerInfo) -> None:
+        if seq != self._customer_seq or self.selling:
+            return  # a newer lookup or a reset came after this one
+        if self.customer is not None and self.customer.customer_id == info.customer_id:
+            self.customer = info
+            if refresh:
+                self.customer_changed.emit(info)
+            return  # the same card held in view again: read once
+        self.customer = info
+        self.basket.card = info.card
+        self.basket.redeem = None
+        self.basket.reward = None
+        self.customer_changed.emit(info)
+        self.extras_changed.emit()
+        if info.blocked:
+            self.message.emit(self.tr("This card is blocked: the sale goes without loyalty."), "error")
+        self._changed("card")
+
+    def _customer_missing(self, seq: int, code: str, reason: str) -> None:
+        if seq != self._customer_seq:
+            return
+        self.message.emit(explain(reason), "warn")
+        if code.isdigit() and len(code) == 13:
+            self.unknown_card.emit(code)
+
+    def detach_customer(self) -> None:
+        """Sell without the customer."""
+        self._customer_seq += 1
+        if self.customer is None:
+            return
+        self.customer = None
+        self.basket.card = None
+        self.basket.redeem = None
+        self.basket.reward = None
+        self.customer_changed.emit(None)
+        self.extras_changed.emit()
+        self._changed("card")
+
+    # ----------------------------------------------------------------- extras
+
+    def set_redeem(self, redeem: Redeem) -> None:
+        """Points to pay with: a number, "max", or None."""
+        if redeem == 0:
+            redeem = None
+        if redeem != self.basket.redeem and not self._blocked():
+            self.basket.redeem = redeem
+            self._changed("redeem")
+
+    def set_coupon(self, code: str | None) -> None:
+        """Apply a coupon code (None removes it)."""
+        code = code.strip().upper() if code and code.strip() else None
+        if code != self.basket.coupon and not self._blocked():
+            self.basket.coupon = code
+            self.extras_changed.emit()
+            self._changed("coupon")
+
+    def set_reward(self, reward_id: str | None) -> None:
+        """Give a gift for points (None: no gift)."""
+        if reward_id != self.basket.reward and not self._blocked():
+            self.basket.reward = reward_id
+            self._changed("reward")
+
+    # ----------------------------------------------------------------- pricing
+
+    @property
+    def fresh(self) -> bool:
+        """True when result prices exactly the basket on screen."""
+        return self.result is not None and self._priced_revision == self._revision
+
+    @property
+    def pricing(self) -> bool:
+        """True while a quote of the current basket is on its way."""
+        return self._in_flight or (bool(self.basket.lines) and self._priced_revision != self._revision)
+
+    def _changed(self, what: Change) -> None:
+        self._revision += 1
+        self.result = None
+        if what != "lines" or self._change == "lines":
+            self._change = what
+        self.lines_changed.emit()
+        if not self._in_flight:
+            self._submit()
+
+    def _submit(self) -> None:
+        if not self.basket.lines:
+            self._priced_revision = self._revision
+            self._request = None
+            self.priced.emit(None)
+            return
+        req = self.basket.request(cashier=self.cashier)
+        change, self._change = self._change, "lines"
+        self._in_flight = True
+        rev = self._revision
+        self.worker.run(
+            quote_checkout,
+            self.service,
+            req,
+            change,
+            on_done=partial(self._quoted, rev),
+            on_error=partial(self._quote_crashed, rev),
+        )
+
+    def _quoted(self, rev: int, priced: Priced) -> None:
+        self._in_flight = False
+        if rev != self._revision:
+            self._submit()  # the basket changed meanwhile: price the newest one
+            return
+        self._priced_revision = rev
+        if priced.dropped:
+            self._adopt(priced)
+        if priced.result is None:
+            self.result = self._request = None
+            self.message.emit(explain(priced.reason or ""), "error")
+            self.priced.emit(None)
+            return
+        self.result = priced.result
+        self._request = priced.request
+        if priced.dropped and priced.reason:
+            self.message.emit(self._dropped_text(priced), "warn")
+        self.priced.emit(priced.result)
+
+    def _adopt(self, priced: Priced) -> None:
+        """Take over what the rules accepted, so the controls show what will really be sold."""
+        req = priced.request
+        self.basket.coupon, self.basket.reward, self.basket.redeem = req.coupon, req.reward, req.redeem
+        if req.card is None and self.customer is not None:
+            self.customer = None
+            self.basket.card = None
+            self.customer_changed.emit(None)
+        self.extras_changed.emit()
+
+    def _dropped_text(self, priced: Priced) -> str:
+        what = {
+            "coupon": self.tr("Coupon removed"),
+            "reward": self.tr("Gift removed"),
+            "redeem": self.tr("Points changed"),
+            "card": self.tr("Card detached"),
+        }[priced.dropped[0]]
+        return f"{what}: {explain(priced.reason or '')}"
+
+    def _quote_crashed(self, rev: int, reason: str) -> None:
+        self._in_flight = False
+        if rev != self._revision:
+            self._submit()
+            return
+        self._priced_revision = rev
+        self.result = None
+        self.message.emit(explain(reason), "error")
+        self.priced.emit(None)
+
+    # ----------------------------------------------------------------- sale
+
+    def sell(self, payment: str) -> bool:
+        """Commit the priced checkout as shown; False (with a message) when it cannot be sold yet."""
+        if self.selling:
+            return False
+        if not self.basket.lines:
+            self.message.emit(explain("the basket is empty"), "warn")
+            return False
+        if not self.fresh or self.result is None or self._request is None:
+            self.message.emit(self.tr("Still pricing, one moment…"), "warn")
+            return False
+        points = self.result.quote.redeemed_points
+        req = replace(self._request, redeem=points or None, payment=payment, cashier=self.cashier)
+        self.selling = True
+        self.worker.run(self.service.sell, req, on_done=self._sold, on_error=self._sell_refused)
+        return True
+
+    def _sold(self, result: SaleResult) -> None:
+        self.selling = False
+        self.sold.emit(result)
+        self.clear()
+
+    def _sell_refused(self, reason: str) -> None:
+        self.selling = False
+        self.message.emit(explain(reason), "error")
+        self._changed("lines")
+
+    # ----------------------------------------------------------------- helpers
+
+    def _blocked(self) -> bool:
+        if self.selling:
+            self.message.emit(self.tr("Saving the sale, one moment…"), "warn")
+        return self.selling
+
+    def _refused(self, reason: str) -> None:
+        self.message.emit(explain(reason), "error")

@@ -1,0 +1,124 @@
+"""The core's refusal reasons (English, one line) in the cashier's language.
+
+The core speaks English so logs, the CLI and the server agree; the screen shows the same
+reason translated. A reason with no pattern here is shown as the core wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from app.ui import i18n
+
+_C = "Reasons"
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^the basket is empty$"), QT_TRANSLATE_NOOP("Reasons", "The basket is empty")),
+    (re.compile(r"^unknown product (?P<code>.+)$"), QT_TRANSLATE_NOOP("Reasons", "No product with code {code}")),
+    (re.compile(r"^unknown card (?P<code>.+)$"), QT_TRANSLATE_NOOP("Reasons", "Card {code} is not enrolled")),
+    (
+        re.compile(r"^no customer with card or phone (?P<code>.+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "No customer with card or phone {code}"),
+    ),
+    (re.compile(r"^unknown coupon (?P<code>.+)$"), QT_TRANSLATE_NOOP("Reasons", "There is no coupon {code}")),
+    (
+        re.compile(r"^coupon (?P<code>\S+) is not valid yet$"),
+        QT_TRANSLATE_NOOP("Reasons", "Coupon {code} is not valid yet"),
+    ),
+    (re.compile(r"^coupon (?P<code>\S+) has expired$"), QT_TRANSLATE_NOOP("Reasons", "Coupon {code} has expired")),
+    (
+        re.compile(r"^coupon (?P<code>\S+) needs a loyalty card$"),
+        QT_TRANSLATE_NOOP("Reasons", "Coupon {code} needs a loyalty card: scan the customer's card first"),
+    ),
+    (
+        re.compile(r"^coupon (?P<code>\S+) is personal and belongs to another card$"),
+        QT_TRANSLATE_NOOP("Reasons", "Coupon {code} is personal and belongs to another customer"),
+    ),
+    (re.compile(r"^coupon (?P<code>\S+) is used up$"), QT_TRANSLATE_NOOP("Reasons", "Coupon {code} is used up")),
+    (
+        re.compile(r"^coupon (?P<code>\S+) was already used the allowed (?P<n>\d+) time\(s\) by this card$"),
+        QT_TRANSLATE_NOOP("Reasons", "This customer has already used coupon {code} as often as allowed ({n})"),
+    ),
+    (
+        re.compile(r"^coupon (?P<code>\S+) needs a purchase of at least (?P<kopecks>\d+) kopecks before discounts$"),
+        QT_TRANSLATE_NOOP("Reasons", "Coupon {code} needs a purchase of at least {money} before discounts"),
+    ),
+    (
+        re.compile(r"^paying with points needs a loyalty card$"),
+        QT_TRANSLATE_NOOP("Reasons", "Paying with points needs a loyalty card"),
+    ),
+    (
+        re.compile(r"^at most (?P<points>\d+) points can be redeemed$"),
+        QT_TRANSLATE_NOOP("Reasons", "At most {points} can be paid with points in this basket"),
+    ),
+    (
+        re.compile(r"^gift (?P<name>.+) needs (?P<need>\d+) points, the card has (?P<have>\d+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "Gift “{name}” needs {need}, the card has {have}"),
+    ),
+    (re.compile(r"^card (?P<code>\S+) is blocked$"), QT_TRANSLATE_NOOP("Reasons", "Card {code} is blocked")),
+    (
+        re.compile(r"^the card QR code is forged or from another store$"),
+        QT_TRANSLATE_NOOP("Reasons", "This card QR code is forged or from another store"),
+    ),
+    (re.compile(r"^not a loyalty card QR code$"), QT_TRANSLATE_NOOP("Reasons", "This QR code is not a loyalty card")),
+    (
+        re.compile(r"^card number (?P<code>\S+) fails its check digit(: mistyped\?)?$"),
+        QT_TRANSLATE_NOOP("Reasons", "Card number {code} is wrong (check digit): mistyped?"),
+    ),
+    (
+        re.compile(r"^barcode (?P<code>\S+) fails its check digit$"),
+        QT_TRANSLATE_NOOP("Reasons", "Barcode {code} is wrong (check digit)"),
+    ),
+    (re.compile(r"^unknown code (?P<code>.+)$"), QT_TRANSLATE_NOOP("Reasons", "Unknown code {code}")),
+    (re.compile(r"^empty scan$"), QT_TRANSLATE_NOOP("Reasons", "Nothing was read")),
+    (
+        re.compile(r"^the customer's name must not be empty$"),
+        QT_TRANSLATE_NOOP("Reasons", "Enter the customer's name"),
+    ),
+    (
+        re.compile(r"^the customer's name is too long.*$"),
+        QT_TRANSLATE_NOOP("Reasons", "The name is too long (200 characters at most)"),
+    ),
+    (
+        re.compile(r"^birthday (?P<text>.+) must be a date like 1990-07-05$"),
+        QT_TRANSLATE_NOOP("Reasons", "Birthday {text} is not a date like 05.07.1990"),
+    ),
+    (
+        re.compile(r"^phone (?P<phone>\S+) is already enrolled \(card (?P<card>\S+)\)$"),
+        QT_TRANSLATE_NOOP("Reasons", "Phone {phone} is already enrolled (card {card})"),
+    ),
+    (
+        re.compile(r"^card (?P<code>\S+) is already issued$"),
+        QT_TRANSLATE_NOOP("Reasons", "Card {code} is already issued"),
+    ),
+    (
+        re.compile(r"^phone number (?P<text>.+) (has characters|must have|is too short|is not a Russian).*$"),
+        QT_TRANSLATE_NOOP("Reasons", "Phone number {text} is not valid: expected +7 and 10 digits"),
+    ),
+    (
+        re.compile(r"^operation dated .* is before this customer's latest one .*$"),
+        QT_TRANSLATE_NOOP("Reasons", "The clock is behind this customer's last purchase: check the date and time"),
+    ),
+    (
+        re.compile(r"^not enough points: (?P<have>\d+) available, (?P<need>\d+) needed$"),
+        QT_TRANSLATE_NOOP("Reasons", "Not enough points: {have} available, {need} needed"),
+    ),
+]
+_POINTS = {"points", "need", "have"}
+
+
+def explain(reason: str) -> str:
+    """A core refusal reason in the active language, with money and points formatted."""
+    text = " ".join(reason.split())
+    for pattern, template in _PATTERNS:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        values = {k: v.strip("'\"") for k, v in match.groupdict().items() if v is not None}
+        if "kopecks" in values:
+            values["money"] = i18n.money(int(values["kopecks"]))
+        for key in _POINTS & values.keys():
+            values[key] = i18n.points(int(values[key]))
+        return QCoreApplication.translate(_C, template).format(**values)
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,40 @@
+"""One handler for every scan (camera or keyboard wedge): classify, then act on the checkout."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.core.codes import classify
+from app.ui.checkout.controller import CheckoutController
+from app.ui.checkout.reasons import explain
+
+
+class ScanRouter(QObject):
+    """Card: attach the customer; product: add it; coupon: apply it; receipt: ask for a refund."""
+
+    receipt_scanned = Signal(int)
+    handled = Signal(str, str)  # kind, value
+
+    def __init__(self, controller: CheckoutController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+
+    @Slot(str)
+    def handle(self, text: str) -> None:
+        """Act on one scanned or typed code; an unknown or forged code changes nothing."""
+        store = self._controller.store
+        if store is None:
+            self._controller.message.emit(self.tr("Still starting up: scan again in a moment"), "warn")
+            return
+        meaning = classify(text, store.secret, store.coupon_codes)
+        if meaning.kind == "card":
+            self._controller.attach_card(meaning.value)
+        elif meaning.kind == "product":
+            self._controller.add_code(meaning.value)
+        elif meaning.kind == "coupon":
+            self._controller.set_coupon(meaning.value)
+        elif meaning.kind == "receipt":
+            self.receipt_scanned.emit(int(meaning.value))
+        else:
+            self._controller.message.emit(explain(meaning.error or ""), "error")
+        self.handled.emit(meaning.kind, meaning.value)

@@ -1,0 +1,415 @@
+"""The checkout screen: product search and basket on the left, the customer and discounts on the right."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+
+from app.core.codes import classify
+from app.core.identity import looks_like_phone
+from app.core.services.results import CustomerInfo, SaleResult
+from app.ui import i18n
+from app.ui.camera import CameraPreview
+from app.ui.checkout.basket_model import BasketModel
+from app.ui.checkout.basket_view import BasketView
+from app.ui.checkout.controller import CheckoutController
+from app.ui.checkout.customer_panel import CustomerPanel
+from app.ui.checkout.extras import ExtrasBar
+from app.ui.checkout.free_item_dialog import FreeItemDialog
+from app.ui.checkout.pay_dialog import PayDialog
+from app.ui.checkout.reasons import explain
+from app.ui.checkout.scan import ScanRouter
+from app.ui.checkout.state import StoreInfo
+from app.ui.checkout.totals import TotalsPanel
+from app.ui.checkout.typeahead import TypeAheadField
+from app.ui.enroll_dialog import EnrollDialog
+from app.ui.worker import Worker
+
+
+def describe_product(product: dict[str, Any]) -> str:
+    """A product suggestion: name and price."""
+    return f"{product['name']} — {i18n.money(product['price'])}"
+
+
+def describe_customer(customer: dict[str, Any]) -> str:
+    """A customer suggestion: name, masked phone, card."""
+    return f"{customer['name']} · {customer['phone']} · {customer['card']}"
+
+
+class ConfirmDialog(QMessageBox):
+    """A yes/no question; Enter answers yes, Esc no."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Question)
+        self.setText(text)
+        self.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        self.setDefaultButton(QMessageBox.StandardButton.Yes)
+        self.setEscapeButton(QMessageBox.StandardButton.No)
+
+    def ask(self) -> bool:
+        """True when the cashier said yes."""
+        return self.exec() == QMessageBox.StandardButton.Yes
+
+
+class CheckoutScreen(QWidget):
+    """Everything a loyalty checkout needs on one screen, driven by keyboard, scanner or touch."""
+
+    ready = Signal()
+    sale_committed = Signal(object)  # SaleResult
+    refund_requested = Signal(int)
+
+    def __init__(self, controller: CheckoutController, worker: Worker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.worker = worker
+        service = controller.service
+        self.router = ScanRouter(controller, self)
+        self.model = BasketModel()
+        self._unknown_card: str | None = None
+        self._pay_when_priced = False
+
+        # Left: product field, basket, totals.
+        self.product_field = TypeAheadField(
+            worker, partial(service.catalog, limit=20), describe_product, min_chars=2, basket_keys=True
+        )
+        self.product_field.setPlaceholderText(self.tr("Scan, or type a product name or code (F3)"))
+        self.free_button = QPushButton(self.tr("Free price (F8)"))
+        self.basket = BasketView(self.model)
+        self.totals = TotalsPanel()
+        self.pay_button = QPushButton(self.tr("Pay (F12)"))
+        self.pay_button.setObjectName("pay")
+        self.pay_button.setAutoDefault(True)  # Enter on the focused button pays
+        self.pay_button.setEnabled(False)
+
+        top_left = QHBoxLayout()
+        top_left.addWidget(self.product_field, 1)
+        top_left.addWidget(self.free_button)
+        left = QVBoxLayout()
+        left.addLayout(top_left)
+        left.addWidget(self.basket, 1)
+        left.addWidget(self.totals)
+
+        # Right: customer field, customer panel, points/coupon/gift, camera preview, pay.
+        self.customer_field = TypeAheadField(worker, service.find_customers, describe_customer, min_chars=2)
+        self.customer_field.setPlaceholderText(self.tr("Card, phone, name"))
+        self.enroll_button = QPushButton(self.tr("New (F4)"))
+        self.customer_panel = CustomerPanel()
+        self.extras = ExtrasBar()
+        self.preview = CameraPreview()
+        self.preview.hide()
+        top_right = QHBoxLayout()
+        top_right.addWidget(self.customer_field, 1)
+        top_right.addWidget(self.enroll_button)
+        right_column = QWidget()
+        # The customer side keeps a readable width; the basket takes whatever is left.
+        right_column.setMinimumWidth(330)
+        right_column.setMaximumWidth(420)
+        right = QVBoxLayout(right_column)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addLayout(top_right)
+        right.addWidget(self.customer_panel, 1)
+        right.addWidget(self.preview)
+        right.addWidget(self.extras)
+        right.addWidget(self.pay_button)
+
+        columns = QHBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addWidget(right_column, 0)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.setMinimumHeight(34)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 4)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.status)
+        self.show_message(self.tr("Ready. Scan a product or the customer's card."), "info")
+
+        self._connect()
+        self.product_field.setFocus()
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.lines_changed.connect(self._lines_changed)
+        c.priced.connect(self._priced)
+        c.customer_changed.connect(self._customer_changed)
+        c.extras_changed.connect(self._refresh_extras)
+        c.message.connect(self.show_message)
+        c.sold.connect(self._sold)
+        c.store_loaded.connect(self._store_loaded)
+        c.unknown_card.connect(self._remember_unknown_card)
+        self.router.receipt_scanned.connect(self.refund_requested)
+        self.product_field.picked.connect(self._product_picked)
+        self.product_field.submitted.connect(self._product_submitted)
+        self.product_field.basket_key.connect(self.basket_key)
+        self.product_field.escaped.connect(self.escape)
+        self.basket.basket_key.connect(self.basket_key)
+        self.customer_field.picked.connect(self._customer_picked)
+        self.customer_field.submitted.connect(self._customer_submitted)
+        self.customer_field.escaped.connect(self.focus_products)
+        self.customer_panel.coupon_clicked.connect(self._coupon_from_panel)
+        self.customer_panel.detach_clicked.connect(c.detach_customer)
+        self.extras.redeem_changed.connect(c.set_redeem)
+        self.extras.coupon_entered.connect(self._coupon_entered)
+        self.extras.reward_chosen.connect(self._reward_chosen)
+        self.free_button.clicked.connect(self.free_item)
+        self.enroll_button.clicked.connect(self.enroll)
+        self.pay_button.clicked.connect(self.pay)
+
+    # ----------------------------------------------------------------- controller → screen
+
+    @Slot(str, str)
+    def show_message(self, text: str, level: str = "info") -> None:
+        """Show a message in the status area (info, warn or error)."""
+        self.status.setText(text)
+        self.status.setProperty("level", level)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+
+    @Slot()
+    def _lines_changed(self) -> None:
+        self.model.set_lines(self.controller.basket.lines)
+        self.basket.select_row(self.controller.last_row)
+        self.totals.set_pending(bool(self.controller.basket.lines))
+        self.pay_button.setEnabled(False)
+
+    @Slot(object)
+    def _priced(self, result: SaleResult | None) -> None:
+        quote = result.quote if result is not None else None
+        self.model.set_quote(quote)
+        self.basket.select_row(self.controller.last_row)
+        self.totals.show_quote(quote, with_card=self.controller.customer is not None)
+        self._refresh_extras()
+        self.pay_button.setEnabled(result is not None)
+        if self._pay_when_priced:
+            self._pay_when_priced = False
+            if result is not None:
+                QTimer.singleShot(0, self.pay)  # not from inside the worker's callback
+
+    @Slot(object)
+    def _customer_changed(self, info: CustomerInfo | None) -> None:
+        self.customer_panel.show_customer(info)
+        if info is not None:
+            self._unknown_card = None
+            self.show_message(self.tr("Customer: {name}").format(name=info.name), "info")
+        self._refresh_extras()
+
+    @Slot()
+    def _refresh_extras(self) -> None:
+        c = self.controller
+        self.extras.update_from(c.basket, c.customer, c.result if c.fresh else None)
+
+    @Slot(object)
+    def _store_loaded(self, store: StoreInfo) -> None:
+        self.extras.set_rewards(store.rewards)
+        self._refresh_extras()
+        self.ready.emit()
+
+    @Slot(object)
+    def _sold(self, result: SaleResult) -> None:
+        q = result.quote
+        text = self.tr("Sale {id} saved: paid {paid}.").format(id=result.sale_id, paid=i18n.money(q.total))
+        if result.card is not None:
+            text += " " + self.tr("Earned {points}, balance {balance}.").format(
+                points=i18n.points(q.earned), balance=i18n.points(result.balance or 0)
+            )
+        self.show_message(text, "info")
+        self.sale_committed.emit(result)
+        self.focus_products()
+
+    @Slot(str)
+    def _remember_unknown_card(self, card: str) -> None:
+        self._unknown_card = card
+        self.show_message(
+            self.tr("Card {card} is not enrolled yet: press F4 to enroll the customer with it.").format(card=card),
+            "warn",
+        )
+
+    # ----------------------------------------------------------------- cashier → controller
+
+    @Slot(int)
+    def basket_key(self, key: int) -> None:
+        """+ and - change the quantity of the selected (or last touched) line, Del removes it."""
+        row = self.basket.current_row()
+        if row < 0 or row >= self.model.line_count():
+            row = self.controller.last_row
+        if row < 0:
+            return
+        if key == Qt.Key.Key_Plus:
+            self.controller.change_qty(row, 1)
+        elif key == Qt.Key.Key_Minus:
+            self.controller.change_qty(row, -1)
+        elif key == Qt.Key.Key_Delete:
+            self.controller.remove(row)
+
+    @Slot(object)
+    def _product_picked(self, product: dict[str, Any]) -> None:
+        self.controller.add_code(str(product["sku"]))
+
+    @Slot(str)
+    def _product_submitted(self, text: str) -> None:
+        if not text:
+            if self.controller.basket.lines:
+                self.pay()
+            return
+        store = self.controller.store
+        if store is not None and classify(text, store.secret, store.coupon_codes).kind != "unknown":
+            self.product_field.clear()
+            self.router.handle(text)
+            return
+        self.worker.run(self.controller.service.catalog, text, 20, on_done=partial(self._product_results, text))
+
+    def _product_results(self, text: str, products: list[dict[str, Any]]) -> None:
+        if self.product_field.text().strip() != text:
+            return  # the cashier typed on meanwhile
+        if len(products) == 1:
+            self.product_field.clear()
+            self.product_field.hide_suggestions()
+            self.controller.add_code(str(products[0]["sku"]))
+        elif products:
+            self.product_field.show_suggestions(products)
+        else:
+            self.show_message(self.tr("Nothing found for “{text}”").format(text=text), "warn")
+
+    @Slot(object)
+    def _customer_picked(self, customer: dict[str, Any]) -> None:
+        self.controller.attach_card(str(customer["card"]))
+        self.focus_products()
+
+    @Slot(str)
+    def _customer_submitted(self, text: str) -> None:
+        if not text:
+            self.focus_products()
+            return
+        store = self.controller.store
+        meaning = classify(text, store.secret, ()) if store is not None else None
+        if meaning is not None and meaning.kind == "card":
+            self.customer_field.clear()
+            self.controller.attach_card(meaning.value)
+            self.focus_products()
+        elif looks_like_phone(text):
+            self.customer_field.clear()
+            self.controller.attach_card(text)
+            self.focus_products()
+        elif meaning is not None and meaning.error and text.isdigit() and len(text) == 13:
+            self.show_message(explain(meaning.error), "error")
+        else:
+            self.customer_field.search_now()
+
+    @Slot(str)
+    def _coupon_from_panel(self, code: str) -> None:
+        self.controller.set_coupon(code)
+
+    @Slot(object)
+    def _coupon_entered(self, code: str | None) -> None:
+        self.controller.set_coupon(code)
+        if code:
+            self.focus_products()
+
+    @Slot(object)
+    def _reward_chosen(self, reward_id: str | None) -> None:
+        self.controller.set_reward(reward_id)
+        self.focus_products()
+
+    # ----------------------------------------------------------------- actions (keys and buttons)
+
+    @Slot()
+    def focus_products(self) -> None:
+        """F3: the cursor to the product field (the window takes the keyboard back from a closed dialog)."""
+        if not self.window().isActiveWindow():
+            self.window().activateWindow()
+        self.customer_field.hide_suggestions()
+        self.product_field.setFocus()
+        self.product_field.selectAll()
+
+    @Slot()
+    def focus_customer(self) -> None:
+        """F2: the cursor to the customer field."""
+        self.product_field.hide_suggestions()
+        self.customer_field.setFocus()
+        self.customer_field.selectAll()
+
+    @Slot()
+    def redeem(self) -> None:
+        """F5: pay with the most points allowed; the points field takes the cursor to type fewer."""
+        if self.controller.customer is None:
+            self.show_message(self.tr("Paying with points needs the customer's card (F2 or scan)"), "warn")
+            return
+        self.extras.redeem_max()
+
+    @Slot()
+    def coupon(self) -> None:
+        """F6: the cursor to the coupon field."""
+        self.extras.focus_coupon()
+
+    @Slot()
+    def gift(self) -> None:
+        """F7: open the gift list."""
+        if self.controller.customer is None:
+            self.show_message(self.tr("A gift needs the customer's card (F2 or scan)"), "warn")
+            return
+        self.extras.open_gifts()
+
+    @Slot()
+    def free_item(self) -> None:
+        """F8: add a free-price item."""
+        store = self.controller.store
+        line = FreeItemDialog(store.categories if store else (), self).ask()
+        if line is not None:
+            self.controller.add_line(line)
+        self.focus_products()
+
+    @Slot()
+    def enroll(self) -> None:
+        """F4: enroll a new customer (with the unknown card just scanned, if any) and attach them."""
+        dialog = EnrollDialog(self.controller.service, self.worker, self._unknown_card, self)
+        dialog.enrolled.connect(self._enrolled)
+        dialog.ask()
+        self.focus_products()
+
+    @Slot(object)
+    def _enrolled(self, result: Any) -> None:
+        self._unknown_card = None
+        self.controller.attach_card(result.card)
+
+    @Slot()
+    def pay(self) -> None:
+        """F12: take the payment and commit the sale."""
+        c = self.controller
+        if c.selling:
+            return
+        if not c.basket.lines:
+            self.show_message(self.tr("The basket is empty"), "warn")
+            return
+        if c.pricing:
+            self._pay_when_priced = True  # pay as soon as the newest basket is priced
+            return
+        if not c.fresh or c.result is None:
+            self.show_message(self.tr("This basket cannot be sold: see the message above"), "error")
+            return
+        method = PayDialog(c.result.quote.total, self).ask()
+        if method is not None:
+            c.sell(method)
+        self.focus_products()
+
+    @Slot()
+    def escape(self) -> None:
+        """Esc: close what is open; on a busy checkout, ask and then start over."""
+        c = self.controller
+        if not c.basket.lines and c.customer is None and c.basket.coupon is None:
+            self.focus_products()
+            return
+        if ConfirmDialog(self.tr("Clear this checkout and start over?"), self).ask():
+            c.clear()
+            self.show_message(self.tr("Checkout cleared."), "info")
+        self.focus_products()
+
+    def set_camera_preview(self, on: bool) -> None:
+        """Show or hide the camera picture."""
+        self.preview.setVisible(on)
+        if not on:
+            self.preview.clear()

@@ -1,0 +1,192 @@
+"""Start the cashier app: the application, translations, the store (a demo on first start), the window.
+
+This is the GUI's composition root: it builds the window and plugs in what other screens
+offer (receipt printing when app.ui.printing provides a PrintService).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import QObject, QSettings, Qt, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
+
+from app.bootstrap import Context, bootstrap, default_data_dir, default_db_path
+from app.ui import i18n, theme
+from app.ui.checkout.reasons import explain
+from app.ui.main_window import MainWindow
+from app.ui.pyside_fix import pin_singletons
+from app.ui.worker import Worker
+
+log = logging.getLogger(__name__)
+StoreKind = Literal["demo", "empty"]
+OnReady = Callable[[MainWindow], None]
+
+
+def settings() -> QSettings:
+    """The terminal's settings, kept next to its database (so LOYALTY_HOME moves them too)."""
+    return QSettings(str(default_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def save_setting(key: str, value: str) -> None:
+    """Remember one setting."""
+    store = settings()
+    store.setValue(key, value)
+    store.sync()
+
+
+def camera_source(saved: object) -> str | None:
+    """LOYALTY_CAMERA (a device number or a video file), else the saved setting."""
+    value = os.environ.get("LOYALTY_CAMERA") or (str(saved) if saved else "")
+    return value.strip() or None
+
+
+class FirstStartDialog(QMessageBox):
+    """No database yet: a demo store to try things, or an empty store to start selling."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Loyalty Terminal — first start"))
+        self.setIcon(QMessageBox.Icon.Question)
+        self.setText(self.tr("There is no store on this computer yet."))
+        self.setInformativeText(
+            self.tr(
+                "A demo store has a café's program, menu, customers and a month of sales to try "
+                "everything. An empty store has the default program (5% back in points) and no customers.\n\n"
+                "The store will be saved in {path}"
+            ).format(path=path)
+        )
+        self.demo: QPushButton = self.addButton(self.tr("Demo store"), QMessageBox.ButtonRole.AcceptRole)
+        self.empty: QPushButton = self.addButton(self.tr("Empty store"), QMessageBox.ButtonRole.AcceptRole)
+        self.addButton(self.tr("Quit"), QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.demo)
+
+    def ask(self) -> StoreKind | None:
+        """The store to create, or None to quit."""
+        self.exec()
+        if self.clickedButton() is self.demo:
+            return "demo"
+        if self.clickedButton() is self.empty:
+            return "empty"
+        return None
+
+
+def open_store(path: Path, create: StoreKind | None) -> Context:
+    """Open the store, or create a demo or empty one (runs on the worker)."""
+    ctx = bootstrap(path, create=create is not None)
+    if create is not None:
+        from app.core.demo import DEFAULT_PROGRAM, fill_demo
+
+        ctx.loyalty.init()
+        if create == "demo":
+            fill_demo(ctx.loyalty)
+        else:
+            ctx.loyalty.set_program(DEFAULT_PROGRAM)
+    return ctx
+
+
+def build_window(ctx: Context, worker: Worker, lang: str, saved: QSettings | None = None) -> MainWindow:
+    """The checkout window with everything other screens plug into it."""
+    saved = saved or settings()
+    window = MainWindow(ctx, worker, camera_source=camera_source(saved.value("camera/source")))
+    wire_printing(window, ctx, worker, lang, saved)
+    return window
+
+
+def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, saved: QSettings) -> None:
+    """Print a receipt after each sale when the printing module is there; otherwise nothing."""
+    try:
+        from app.ui.printing import PrintService, printer_from_setting
+    except ImportError:
+        return
+    try:
+        printer = printer_from_setting(str(saved.value("printer") or ""), ctx.db_path.parent)
+    except ValueError as exc:
+        window.screen.show_message(str(exc), "error")
+        return
+    service = PrintService(worker, ctx.engine, printer, lang, parent=window, window=window)
+    service.failed.connect(window.screen.show_message)
+    window.printer = service
+    window.after_sale = service.after_sale
+    window.destroyed.connect(service.stop)
+
+
+class _Starter(QObject):
+    """Opens the store on the worker, then shows the window (or says why it could not)."""
+
+    def __init__(
+        self, app: QApplication, worker: Worker, lang: str, on_ready: OnReady | None, progress: QWidget | None
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.worker = worker
+        self.lang = lang
+        self.on_ready = on_ready
+        self.progress = progress
+        self.ctx: Context | None = None
+        self.window: MainWindow | None = None
+
+    def opened(self, ctx: Context) -> None:
+        self.ctx = ctx
+        if self.progress is not None:
+            self.progress.close()
+        window = build_window(ctx, self.worker, self.lang)
+        self.window = window
+        window.ready.connect(self._ready)
+        window.resize(1024, 768)
+        if os.environ.get("LOYALTY_WINDOWED"):
+            window.show()
+        else:
+            window.showMaximized()
+
+    @Slot()
+    def _ready(self) -> None:
+        if self.on_ready is not None and self.window is not None:
+            self.on_ready(self.window)
+
+    def failed(self, reason: str) -> None:
+        if self.progress is not None:
+            self.progress.close()
+        QMessageBox.critical(None, "Loyalty Terminal", explain(reason))
+        self.app.exit(1)
+
+
+def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
+    """Run the cashier app on the store at db_path (default: the data folder); returns the exit code."""
+    pin_singletons()  # PySide6 6.12.0 would otherwise crash after a few hundred signals
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Loyalty Terminal")
+    app.setQuitOnLastWindowClosed(True)
+    saved = settings()
+    lang = i18n.choose_language(str(saved.value("language") or ""))
+    i18n.install(app, lang)
+    theme.apply(app)
+    path = Path(db_path) if db_path is not None else default_db_path()
+    create: StoreKind | None = None
+    if not path.exists():
+        create = FirstStartDialog(path).ask()
+        if create is None:
+            return 0
+    progress = None
+    if create is not None:
+        progress = QProgressDialog(QApplication.translate("Start", "Creating the store…"), "", 0, 0)
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+        progress.show()
+    worker = Worker()
+    starter = _Starter(app, worker, lang, on_ready, progress)
+    worker.run(open_store, path, create, on_done=starter.opened, on_error=starter.failed)
+    try:
+        return app.exec()
+    finally:
+        if starter.window is not None:
+            starter.window.stop_camera()
+        worker.stop()
+        if starter.ctx is not None:
+            starter.ctx.close()

@@ -1,0 +1,306 @@
+"""The cashier's window: the checkout screen, the key map, the scanners and the hooks for other screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.bootstrap import Context
+from app.core.services.results import SaleResult
+from app.ui.bridge import Bridge
+from app.ui.camera import CameraFeed
+from app.ui.checkout.controller import CheckoutController
+from app.ui.checkout.screen import CheckoutScreen
+from app.ui.wedge import WedgeFilter
+from app.ui.worker import Worker
+
+AfterSale = Callable[[SaleResult], None]
+
+
+class HelpDialog(QMessageBox):
+    """The key map, in words."""
+
+    def __init__(self, keys: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Keys"))
+        rows = "".join(f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{text}</td></tr>" for key, text in keys)
+        self.setText(f"<table>{rows}</table>")
+
+    def ask(self) -> None:
+        """Show it until closed."""
+        self.exec()
+
+
+class MainWindow(QMainWindow):
+    """Checkout window. Hooks: refund_requested, set_cashier, menu_actions/manager_menu, after_sale, printer."""
+
+    refund_requested = Signal(int)  # a sale id (0: the cashier pressed F9 without a receipt)
+    ready = Signal()  # the store is loaded and the checkout takes scans
+    camera_changed = Signal(bool)
+
+    def __init__(
+        self, ctx: Context, worker: Worker, *, camera_source: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.worker = worker
+        self.camera_source = camera_source
+        self.camera: CameraFeed | None = None
+        # Set by the composition root (app/ui/main.py): receipt printing after each sale.
+        self.after_sale: AfterSale | None = None
+        self.printer: Any = None
+        self.is_ready = False
+        self.setWindowTitle(self.tr("Loyalty Terminal — checkout"))
+        self.setMinimumSize(1000, 700)
+
+        self.controller = CheckoutController(ctx.loyalty, worker, self)
+        self.screen = CheckoutScreen(self.controller, worker)
+        self.screen.sale_committed.connect(self._sale_committed)
+        self.screen.refund_requested.connect(self.refund_requested)
+        self.screen.ready.connect(self._ready)
+
+        self._actions = self._make_actions()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.screen, 1)
+        column.addWidget(self._footer())
+        self.setCentralWidget(central)
+
+        self.manager_menu: QMenu = self.menuBar().addMenu(self.tr("&Manager"))
+        camera_setting = QAction(self.tr("Camera source…"), self)
+        camera_setting.triggered.connect(self.choose_camera_source)
+        self.manager_menu.addAction(camera_setting)
+        self.manager_menu.addSeparator()
+
+        self.cashier_label = QLabel(self.tr("No cashier signed in"))
+        self.camera_label = QLabel()
+        self.statusBar().addPermanentWidget(self.camera_label)
+        self.statusBar().addPermanentWidget(self.cashier_label)
+        self._show_camera_state()
+
+        self.bridge = Bridge(ctx.bus, self)
+        self.bridge.customer_changed.connect(self._customer_changed_elsewhere)
+        self.bridge.refund_committed.connect(self._customer_changed_elsewhere)
+
+        # The wedge sees every key press in the application; its scans are handled after the
+        # key event has finished (queued), so a dialog a scan opens never runs inside a filter.
+        self.wedge = WedgeFilter(self)
+        self.wedge.scanned.connect(self.on_scan, Qt.ConnectionType.QueuedConnection)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.wedge)
+        self.controller.load_store()
+
+    # ----------------------------------------------------------------- hooks for other screens
+
+    def set_cashier(self, name: str, role: str) -> None:
+        """Show who is signed in; their name goes on every sale."""
+        self.controller.cashier = name or None
+        roles = {"cashier": self.tr("cashier"), "manager": self.tr("manager")}
+        self.cashier_label.setText(self.tr("Cashier: {name} ({role})").format(name=name, role=roles.get(role, role)))
+
+    def menu_actions(self, actions: list[QAction]) -> None:
+        """Add actions (shifts, refunds, reports…) to the Manager menu."""
+        for action in actions:
+            self.manager_menu.addAction(action)
+
+    # ----------------------------------------------------------------- keys
+
+    def _make_actions(self) -> list[tuple[QAction, str]]:
+        s = self.screen
+        table: list[tuple[str, str, Callable[[], None]]] = [
+            ("F1", self.tr("Help"), self.show_help),
+            ("F2", self.tr("Customer"), s.focus_customer),
+            ("F3", self.tr("Product"), s.focus_products),
+            ("F4", self.tr("Enroll"), s.enroll),
+            ("F5", self.tr("Points"), s.redeem),
+            ("F6", self.tr("Coupon"), s.coupon),
+            ("F7", self.tr("Gift"), s.gift),
+            ("F8", self.tr("Free price"), s.free_item),
+            ("F9", self.tr("Refund"), self.request_refund),
+            ("F10", self.tr("Camera"), self.toggle_camera),
+            ("F12", self.tr("Pay"), s.pay),
+        ]
+        actions = []
+        for key, text, slot in table:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            actions.append((action, key))
+        return actions
+
+    def key_map(self) -> list[tuple[str, str]]:
+        """Every key and what it does (the footer and F1 show it)."""
+        return [
+            *((key, action.text()) for action, key in self._actions),
+            ("Enter", self.tr("choose / add / pay")),
+            ("Esc", self.tr("back / clear the checkout")),
+            ("+ / −", self.tr("quantity of the selected line")),
+            ("Del", self.tr("remove the selected line")),
+        ]
+
+    def _footer(self) -> QWidget:
+        footer = QWidget()
+        footer.setObjectName("footer")
+        grid = QGridLayout(footer)
+        grid.setContentsMargins(10, 2, 10, 4)
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(2)
+        for column, (action, key) in enumerate(self._actions):
+            button = QPushButton(f"{key} {action.text()}")
+            button.setObjectName("key")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(action.trigger)
+            grid.addWidget(button, 0, column)
+        more = QLabel(" · ".join(f"{key} — {text}" for key, text in self.key_map()[len(self._actions) :]))
+        more.setObjectName("muted")
+        more.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        grid.addWidget(more, 1, 0, 1, len(self._actions))
+        return footer
+
+    @Slot()
+    def show_help(self) -> None:
+        """F1: the key map."""
+        HelpDialog(self.key_map(), self).ask()
+
+    @Slot()
+    def request_refund(self) -> None:
+        """F9: ask the refund screen to open (it asks for the receipt itself)."""
+        self.refund_requested.emit(0)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc that nothing else wanted: back out, or clear the checkout."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.screen.escape()
+            return
+        super().keyPressEvent(event)
+
+    # ----------------------------------------------------------------- scans
+
+    @Slot(str)
+    def on_scan(self, text: str) -> None:
+        """Every scan, from the camera or the keyboard wedge."""
+        if QApplication.activeModalWidget() is not None:
+            self.screen.show_message(self.tr("Close the open window first, then scan again"), "warn")
+            return
+        self.screen.router.handle(text)
+
+    @Slot()
+    def toggle_camera(self) -> None:
+        """F10: camera on or off."""
+        if self.camera is not None:
+            self.stop_camera()
+            return
+        if not self.camera_source:
+            self.screen.show_message(self.tr("No camera is set: Manager → Camera source…"), "warn")
+            return
+        from app.scanner.errors import ScanError
+
+        feed = CameraFeed(self.camera_source, self)
+        feed.code_read.connect(self.on_scan)
+        feed.frame_ready.connect(self.screen.preview.show_frame)
+        feed.failed.connect(self._camera_failed)
+        feed.ended.connect(self._camera_ended)
+        try:
+            feed.start()
+        except ScanError as exc:
+            feed.deleteLater()
+            self.screen.show_message(self.tr("Camera: {reason}").format(reason=str(exc)), "error")
+            return
+        self.camera = feed
+        self.screen.set_camera_preview(True)
+        self._show_camera_state()
+
+    def stop_camera(self) -> None:
+        """Switch the camera off."""
+        feed, self.camera = self.camera, None
+        if feed is not None:
+            feed.stop()
+            feed.deleteLater()
+        self.screen.set_camera_preview(False)
+        self._show_camera_state()
+
+    @Slot(str)
+    def _camera_failed(self, reason: str) -> None:
+        self.stop_camera()
+        self.screen.show_message(self.tr("Camera: {reason}").format(reason=reason), "error")
+
+    @Slot()
+    def _camera_ended(self) -> None:
+        self.stop_camera()
+        self.screen.show_message(self.tr("The camera video has ended"), "info")
+
+    def _show_camera_state(self) -> None:
+        on = self.camera is not None
+        self.camera_label.setText(self.tr("Camera on") if on else self.tr("Camera off"))
+        self.camera_changed.emit(on)
+
+    @Slot()
+    def choose_camera_source(self) -> None:
+        """Ask for the camera: a device number (0, 1…) or a video file / stream address."""
+        text, ok = QInputDialog.getText(
+            self,
+            self.tr("Camera source"),
+            self.tr("Camera number (0, 1…) or a video file / stream address:"),
+            text=str(self.camera_source or "0"),
+        )
+        if ok and text.strip():
+            self.camera_source = text.strip()
+            from app.ui.main import save_setting
+
+            save_setting("camera/source", self.camera_source)
+
+    # ----------------------------------------------------------------- events
+
+    @Slot()
+    def _ready(self) -> None:
+        self.is_ready = True
+        self.ready.emit()
+
+    @Slot(object)
+    def _sale_committed(self, result: SaleResult) -> None:
+        if self.after_sale is None:
+            return
+        try:
+            self.after_sale(result)
+        except Exception as exc:
+            self.screen.show_message(
+                self.tr("Sale {id} is saved, but the receipt was not printed: {reason}").format(
+                    id=result.sale_id, reason=str(exc) or type(exc).__name__
+                ),
+                "error",
+            )
+
+    @Slot(object)
+    def _customer_changed_elsewhere(self, _event: object) -> None:
+        info = self.controller.customer
+        if info is not None:
+            self.controller.attach_card(info.card, refresh=True)  # refresh balances after a refund or sync
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Release the camera and stop listening to keys and events."""
+        self.stop_camera()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
+        self.bridge.close()
+        super().closeEvent(event)

@@ -1,0 +1,901 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ru" sourcelanguage="en">
+<context>
+    <name>BasketModel</name>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="28" />
+        <source>Item</source>
+        <translation>Товар</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="29" />
+        <source>Qty</source>
+        <translation>Кол.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="30" />
+        <source>Price</source>
+        <translation>Цена</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="31" />
+        <source>Discount</source>
+        <translation>Скидка</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="32" />
+        <source>Points</source>
+        <translation>Баллы</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="33" />
+        <source>To pay</source>
+        <translation>К оплате</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="137" />
+        <source>Gift: {name}</source>
+        <translation>Подарок: {name}</translation>
+    </message>
+</context>
+<context>
+    <name>CheckoutController</name>
+    <message>
+        <location filename="../../checkout/controller.py" line="144" />
+        <source>This card is blocked: the sale goes without loyalty.</source>
+        <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/controller.py" line="262" />
+        <source>Coupon removed</source>
+        <translation>Купон снят</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/controller.py" line="263" />
+        <source>Gift removed</source>
+        <translation>Подарок снят</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/controller.py" line="264" />
+        <source>Points changed</source>
+        <translation>Баллы изменены</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/controller.py" line="265" />
+        <source>Card detached</source>
+        <translation>Карта откреплена</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/controller.py" line="289" />
+        <source>Still pricing, one moment…</source>
+        <translation>Идёт расчёт, секунду…</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/controller.py" line="311" />
+        <source>Saving the sale, one moment…</source>
+        <translation>Продажа сохраняется, секунду…</translation>
+    </message>
+</context>
+<context>
+    <name>CheckoutScreen</name>
+    <message>
+        <location filename="../../checkout/screen.py" line="79" />
+        <source>Scan, or type a product name or code (F3)</source>
+        <translation>Сканируйте или введите товар или код (F3)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="80" />
+        <source>Free price (F8)</source>
+        <translation>Своя цена (F8)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="83" />
+        <source>Pay (F12)</source>
+        <translation>Оплата (F12)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="98" />
+        <source>Card, phone, name</source>
+        <translation>Карта, телефон, имя</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="99" />
+        <source>New (F4)</source>
+        <translation>Новый (F4)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="130" />
+        <source>Ready. Scan a product or the customer's card.</source>
+        <translation>Готово. Сканируйте товар или карту покупателя.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="198" />
+        <source>Customer: {name}</source>
+        <translation>Покупатель: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="215" />
+        <source>Sale {id} saved: paid {paid}.</source>
+        <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="217" />
+        <source>Earned {points}, balance {balance}.</source>
+        <translation>Начислено {points}, на счёте {balance}.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="228" />
+        <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
+        <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="276" />
+        <source>Nothing found for “{text}”</source>
+        <translation>Ничего не найдено: «{text}»</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="338" />
+        <source>Paying with points needs the customer's card (F2 or scan)</source>
+        <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="351" />
+        <source>A gift needs the customer's card (F2 or scan)</source>
+        <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="384" />
+        <source>The basket is empty</source>
+        <translation>Корзина пуста</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="390" />
+        <source>This basket cannot be sold: see the message above</source>
+        <translation>Эту корзину нельзя продать: причина указана выше</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="404" />
+        <source>Clear this checkout and start over?</source>
+        <translation>Очистить чек и начать заново?</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="406" />
+        <source>Checkout cleared.</source>
+        <translation>Чек очищен.</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerPanel</name>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="63" />
+        <source>Sell without this customer</source>
+        <translation>Продать без этого покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="87" />
+        <source>Available</source>
+        <translation>Доступно</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="100" />
+        <source>Card blocked</source>
+        <translation>Карта заблокирована</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="105" />
+        <source>No customer.
+Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</source>
+        <translation>Покупатель не выбран.
+Сканируйте карту, нажмите F2 для поиска по телефону или имени, F4 — регистрация.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="127" />
+        <source>Card {card} · {phone}</source>
+        <translation>Карта {card} · {phone}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="128" />
+        <source>Tier: &lt;b&gt;{tier}&lt;/b&gt;</source>
+        <translation>Уровень: &lt;b&gt;{tier}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="135" />
+        <source>{spend} of {goal}: {left} more to {tier}</source>
+        <translation>{spend} из {goal}: до уровня {tier} ещё {left}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="145" />
+        <source>Top tier</source>
+        <translation>Высший уровень</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="147" />
+        <source>Pending: {points}</source>
+        <translation>Ожидают: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="149" />
+        <source>Debt: {points}</source>
+        <translation>Долг: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="153" />
+        <source>{points} expire on {date}</source>
+        <translation>Сгорят {date}: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="158" />
+        <source>Nothing expires soon</source>
+        <translation>Скоро ничего не сгорает</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="162" />
+        <source>Stamps “{rule}”: {dots}</source>
+        <translation>Штампы «{rule}»: {dots}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="164" />
+        <source>(one free now)</source>
+        <translation>(сейчас одна в подарок)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="178" />
+        <source>Coupons:</source>
+        <translation>Купоны:</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/customer_panel.py" line="181" />
+        <source>Apply this personal coupon</source>
+        <translation>Применить этот личный купон</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollDialog</name>
+    <message>
+        <location filename="../../enroll_dialog.py" line="68" />
+        <source>New customer</source>
+        <translation>Новый покупатель</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="80" />
+        <source>First and last name</source>
+        <translation>Имя и фамилия</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="82" />
+        <source>DD.MM.YYYY, optional</source>
+        <translation>ДД.ММ.ГГГГ, необязательно</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="83" />
+        <source>The customer agrees to the processing of personal data</source>
+        <translation>Покупатель согласен на обработку персональных данных</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="84" />
+        <source>Phone</source>
+        <translation>Телефон</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="85" />
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="86" />
+        <source>Birthday</source>
+        <translation>День рождения</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="89" />
+        <source>Card {card} will be issued</source>
+        <translation>Будет выдана карта {card}</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="97" />
+        <source>Enroll</source>
+        <translation>Зарегистрировать</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="98" />
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="114" />
+        <source>Done</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="152" />
+        <source>The customer's consent is required</source>
+        <translation>Нужно согласие покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="158" />
+        <source>Birthday must be a date like 05.07.1990</source>
+        <translation>День рождения — дата вида 05.07.1990</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="163" />
+        <source>Saving…</source>
+        <translation>Сохраняем…</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="180" />
+        <source>Card {card} issued to {name}</source>
+        <translation>Карта {card} выдана: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="184" />
+        <source>The customer can photograph this QR code or scan it now.</source>
+        <translation>Покупатель может сфотографировать этот QR-код или отсканировать его сейчас.</translation>
+    </message>
+    <message>
+        <location filename="../../enroll_dialog.py" line="186" />
+        <source>Welcome bonus: {points}.</source>
+        <translation>Приветственный бонус: {points}.</translation>
+    </message>
+</context>
+<context>
+    <name>ExtrasBar</name>
+    <message>
+        <location filename="../../checkout/extras.py" line="41" />
+        <source>Points to pay with</source>
+        <translation>Сколько баллов списать</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="43" />
+        <source>Max (F5)</source>
+        <translation>Макс. (F5)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="51" />
+        <source>Points</source>
+        <translation>Баллы</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="55" />
+        <source>code + Enter (F6)</source>
+        <translation>код + Enter (F6)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="62" />
+        <source>Coupon</source>
+        <translation>Купон</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="66" />
+        <source>Gift for points (F7)</source>
+        <translation>Подарок за баллы (F7)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="68" />
+        <source>Gift</source>
+        <translation>Подарок</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="85" />
+        <source>No gift (F7)</source>
+        <translation>Без подарка (F7)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="105" />
+        <source>of {n}</source>
+        <translation>из {n}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/extras.py" line="112" />
+        <source>Coupon applied</source>
+        <translation>Купон применён</translation>
+    </message>
+</context>
+<context>
+    <name>FirstStartDialog</name>
+    <message>
+        <location filename="../../main.py" line="54" />
+        <source>Loyalty Terminal — first start</source>
+        <translation>Терминал лояльности — первый запуск</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="56" />
+        <source>There is no store on this computer yet.</source>
+        <translation>На этом компьютере ещё нет магазина.</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="59" />
+        <source>A demo store has a café's program, menu, customers and a month of sales to try everything. An empty store has the default program (5% back in points) and no customers.
+
+The store will be saved in {path}</source>
+        <translation>В демо-магазине есть программа кофейни, меню, покупатели и продажи за месяц — можно всё попробовать. Пустой магазин — стандартная программа (5% баллами) без покупателей.
+
+Магазин будет сохранён в {path}</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="64" />
+        <source>Demo store</source>
+        <translation>Демо-магазин</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="65" />
+        <source>Empty store</source>
+        <translation>Пустой магазин</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="66" />
+        <source>Quit</source>
+        <translation>Выйти</translation>
+    </message>
+</context>
+<context>
+    <name>FreeItemDialog</name>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="18" />
+        <source>Free-price item</source>
+        <translation>Товар по своей цене</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="22" />
+        <source>e.g. 149,90</source>
+        <translation>например, 149,90</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="27" />
+        <source>optional</source>
+        <translation>необязательно</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="28" />
+        <source>Price</source>
+        <translation>Цена</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="29" />
+        <source>Category</source>
+        <translation>Категория</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="30" />
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="50" />
+        <source>Type the price in roubles, e.g. 149,90</source>
+        <translation>Введите цену в рублях, например 149,90</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/free_item_dialog.py" line="55" />
+        <source>Choose a category</source>
+        <translation>Выберите категорию</translation>
+    </message>
+</context>
+<context>
+    <name>HelpDialog</name>
+    <message>
+        <location filename="../../main_window.py" line="40" />
+        <source>Keys</source>
+        <translation>Клавиши</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../main_window.py" line="68" />
+        <source>Loyalty Terminal — checkout</source>
+        <translation>Терминал лояльности — касса</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="86" />
+        <source>&amp;Manager</source>
+        <translation>&amp;Управляющий</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="87" />
+        <source>Camera source…</source>
+        <translation>Источник камеры…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="92" />
+        <source>No cashier signed in</source>
+        <translation>Кассир не вошёл</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="116" />
+        <source>cashier</source>
+        <translation>кассир</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="116" />
+        <source>manager</source>
+        <translation>управляющий</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="118" />
+        <source>Cashier: {name} ({role})</source>
+        <translation>Кассир: {name} ({role})</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="131" />
+        <source>Help</source>
+        <translation>Помощь</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="132" />
+        <source>Customer</source>
+        <translation>Клиент</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="133" />
+        <source>Product</source>
+        <translation>Товар</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="134" />
+        <source>Enroll</source>
+        <translation>Новый</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="135" />
+        <source>Points</source>
+        <translation>Баллы</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="136" />
+        <source>Coupon</source>
+        <translation>Купон</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="137" />
+        <source>Gift</source>
+        <translation>Подарок</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="138" />
+        <source>Free price</source>
+        <translation>Своя цена</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="139" />
+        <source>Refund</source>
+        <translation>Возврат</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="140" />
+        <source>Camera</source>
+        <translation>Камера</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="141" />
+        <source>Pay</source>
+        <translation>Оплата</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="157" />
+        <source>choose / add / pay</source>
+        <translation>выбрать / добавить / оплатить</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="158" />
+        <source>back / clear the checkout</source>
+        <translation>назад / очистить чек</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="159" />
+        <source>quantity of the selected line</source>
+        <translation>количество в строке</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="160" />
+        <source>remove the selected line</source>
+        <translation>удалить строку</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="205" />
+        <source>Close the open window first, then scan again</source>
+        <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="216" />
+        <source>No camera is set: Manager → Camera source…</source>
+        <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="229" />
+        <location filename="../../main_window.py" line="247" />
+        <source>Camera: {reason}</source>
+        <translation>Камера: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="252" />
+        <source>The camera video has ended</source>
+        <translation>Видео с камеры закончилось</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="256" />
+        <source>Camera on</source>
+        <translation>Камера вкл.</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="256" />
+        <source>Camera off</source>
+        <translation>Камера выкл.</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="264" />
+        <source>Camera source</source>
+        <translation>Источник камеры</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="265" />
+        <source>Camera number (0, 1…) or a video file / stream address:</source>
+        <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="289" />
+        <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
+        <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>PayDialog</name>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="28" />
+        <source>Payment</source>
+        <translation>Оплата</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="32" />
+        <source>To pay</source>
+        <translation>К оплате</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="40" />
+        <source>Cash</source>
+        <translation>Наличные</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="41" />
+        <source>Card</source>
+        <translation>Карта</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="51" />
+        <source>Cash received</source>
+        <translation>Получено наличными</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="60" />
+        <source>Enter: pay · ↑/↓: cash or card · Esc: back</source>
+        <translation>Enter — оплатить · ↑/↓ — наличные или карта · Esc — назад</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="65" />
+        <source>Pay</source>
+        <translation>Оплатить</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="66" />
+        <source>Back</source>
+        <translation>Назад</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="125" />
+        <source>Not enough: type the amount received, or leave it empty</source>
+        <translation>Недостаточно: введите полученную сумму или оставьте поле пустым</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="128" />
+        <source>Change: {money}</source>
+        <translation>Сдача: {money}</translation>
+    </message>
+</context>
+<context>
+    <name>Reasons</name>
+    <message>
+        <location filename="../../checkout/reasons.py" line="17" />
+        <source>The basket is empty</source>
+        <translation>Корзина пуста</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="18" />
+        <source>No product with code {code}</source>
+        <translation>Нет товара с кодом {code}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="19" />
+        <source>Card {code} is not enrolled</source>
+        <translation>Карта {code} не зарегистрирована</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="22" />
+        <source>No customer with card or phone {code}</source>
+        <translation>Нет покупателя с картой или телефоном {code}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="24" />
+        <source>There is no coupon {code}</source>
+        <translation>Купона {code} не существует</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="27" />
+        <source>Coupon {code} is not valid yet</source>
+        <translation>Купон {code} ещё не действует</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="29" />
+        <source>Coupon {code} has expired</source>
+        <translation>Срок купона {code} истёк</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="32" />
+        <source>Coupon {code} needs a loyalty card: scan the customer's card first</source>
+        <translation>Купон {code} действует только с картой: сначала отсканируйте карту покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="36" />
+        <source>Coupon {code} is personal and belongs to another customer</source>
+        <translation>Купон {code} именной и принадлежит другому покупателю</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="38" />
+        <source>Coupon {code} is used up</source>
+        <translation>Купон {code} уже израсходован</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="41" />
+        <source>This customer has already used coupon {code} as often as allowed ({n})</source>
+        <translation>Покупатель уже использовал купон {code} максимальное число раз ({n})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="45" />
+        <source>Coupon {code} needs a purchase of at least {money} before discounts</source>
+        <translation>Купон {code} действует при покупке от {money} без учёта скидок</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="49" />
+        <source>Paying with points needs a loyalty card</source>
+        <translation>Для оплаты баллами нужна карта</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="53" />
+        <source>At most {points} can be paid with points in this basket</source>
+        <translation>В этой корзине баллами можно оплатить не больше: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="57" />
+        <source>Gift “{name}” needs {need}, the card has {have}</source>
+        <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="59" />
+        <source>Card {code} is blocked</source>
+        <translation>Карта {code} заблокирована</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="62" />
+        <source>This card QR code is forged or from another store</source>
+        <translation>QR-код карты поддельный или из другого магазина</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="64" />
+        <source>This QR code is not a loyalty card</source>
+        <translation>Этот QR-код — не карта лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="67" />
+        <source>Card number {code} is wrong (check digit): mistyped?</source>
+        <translation>Номер карты {code} неверен (контрольная цифра): опечатка?</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="71" />
+        <source>Barcode {code} is wrong (check digit)</source>
+        <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="73" />
+        <source>Unknown code {code}</source>
+        <translation>Неизвестный код {code}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="74" />
+        <source>Nothing was read</source>
+        <translation>Ничего не считано</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="77" />
+        <source>Enter the customer's name</source>
+        <translation>Введите имя покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="81" />
+        <source>The name is too long (200 characters at most)</source>
+        <translation>Слишком длинное имя (не больше 200 символов)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="85" />
+        <source>Birthday {text} is not a date like 05.07.1990</source>
+        <translation>День рождения {text} — не дата вида 05.07.1990</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="89" />
+        <source>Phone {phone} is already enrolled (card {card})</source>
+        <translation>Телефон {phone} уже зарегистрирован (карта {card})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="93" />
+        <source>Card {code} is already issued</source>
+        <translation>Карта {code} уже выдана</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="97" />
+        <source>Phone number {text} is not valid: expected +7 and 10 digits</source>
+        <translation>Неверный номер телефона {text}: нужен +7 и 10 цифр</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="101" />
+        <source>The clock is behind this customer's last purchase: check the date and time</source>
+        <translation>Часы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="105" />
+        <source>Not enough points: {have} available, {need} needed</source>
+        <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
+    </message>
+</context>
+<context>
+    <name>ScanRouter</name>
+    <message>
+        <location filename="../../checkout/scan.py" line="27" />
+        <source>Still starting up: scan again in a moment</source>
+        <translation>Программа ещё запускается: отсканируйте через секунду</translation>
+    </message>
+</context>
+<context>
+    <name>Start</name>
+    <message>
+        <location filename="../../main.py" line="178" />
+        <source>Creating the store…</source>
+        <translation>Создаём магазин…</translation>
+    </message>
+</context>
+<context>
+    <name>TotalsPanel</name>
+    <message>
+        <location filename="../../checkout/totals.py" line="29" />
+        <source>Subtotal</source>
+        <translation>Сумма</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="29" />
+        <source>Discount</source>
+        <translation>Скидка</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="29" />
+        <source>Paid with points</source>
+        <translation>Оплачено баллами</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="29" />
+        <source>Will earn</source>
+        <translation>Будет начислено</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="36" />
+        <source>To pay</source>
+        <translation>К оплате</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="67" />
+        <source>+{points} birthday</source>
+        <translation>+{points} ко дню рождения</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="69" />
+        <source>gift −{points}</source>
+        <translation>подарок −{points}</translation>
+    </message>
+</context>
+</TS>
