@@ -1,0 +1,82 @@
+"""Fixtures for the checkout window tests: a small demo store (built once) and the real window."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.bootstrap import Context, bootstrap
+from app.core.demo import fill_demo
+from app.core.services.results import SaleRequest
+from app.ui import i18n
+from app.ui.main_window import MainWindow
+from app.ui.pyside_fix import pin_singletons
+from app.ui.worker import Worker
+
+# PySide6 6.12.0 drops a reference to True on every emit: without this the test process
+# aborts after a few hundred signals (see app/ui/pyside_fix.py).
+pin_singletons()
+
+RICH_NAME = "Анна Иванова"
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The template store: where it is and the facts tests need about it."""
+
+    path: Path
+    rich_card: str  # a customer with plenty of points
+    barcodes: dict[str, str]  # sku -> barcode
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """A small demo store built once; every test works on its own copy."""
+    folder = tmp_path_factory.mktemp("demo-store")
+    ctx = bootstrap(folder / "terminal.sqlite3", create=True)
+    try:
+        ctx.loyalty.init()
+        fill_demo(ctx.loyalty, customers=6, days=4)
+        rich = ctx.loyalty.find_customers(RICH_NAME)[0]["card"]
+        # A big purchase so the customer has points for redeeming and gifts.
+        ctx.loyalty.sell(SaleRequest(lines=(ctx.loyalty.resolve_line("CHZ", 40),), card=rich))
+        barcodes = {p["sku"]: p["barcode"] for p in ctx.loyalty.catalog()}
+    finally:
+        ctx.close()
+    return Demo(folder / "terminal.sqlite3", rich, barcodes)
+
+
+@pytest.fixture
+def store(tmp_path: Path, demo_template: Demo) -> Iterator[Context]:
+    """A private copy of the demo store."""
+    target = tmp_path / "terminal.sqlite3"
+    shutil.copy(demo_template.path, target)
+    ctx = bootstrap(target)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, store: Context, db_worker: Worker, tmp_path: Path) -> MainWindow:
+    """The real checkout window on the store, shown, active and ready for scans."""
+    os.environ["LOYALTY_HOME"] = str(tmp_path)
+    app = QApplication.instance()
+    assert app is not None
+    i18n.install(app, "ru")
+    win = MainWindow(store, db_worker)
+    qtbot.addWidget(win)
+    win.resize(1024, 768)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.is_ready and win.isActiveWindow(), timeout=5000)
+    win.screen.product_field.setFocus()
+    return win
