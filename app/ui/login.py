@@ -77,7 +77,7 @@ class LoginDialog(QDialog):
         self.pin_again.returnPressed.connect(self.submit)
         self.pad = PinPad([self.pin, self.pin_again], self)
 
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         # Never smaller than the content: the first-start form adds rows after construction.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.title)
@@ -128,7 +128,7 @@ class LoginDialog(QDialog):
     def _fit(self) -> None:
         # Not adjustSize(): it caps a window at 2/3 of the screen, too short on a 768-line till;
         # and the wrapped explanation needs the height for this width, not the size hint's.
-        layout = self.layout()
+        layout = self._layout
         needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
         self.resize(self.width(), max(self.height(), needed, self.sizeHint().height()))
 

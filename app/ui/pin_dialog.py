@@ -29,22 +29,23 @@ from app.ui.worker import Worker
 __all__ = ["PinDialog", "PinPad", "Refused", "attempt", "pin_field", "set_status", "staff_reason"]
 
 _C = "Staff"
-# The cashier's wording of each StaffError code (source English, translated by Qt).
+# The cashier's wording of each StaffError code (source English, translated by Qt);
+# str() because the stubs type QT_TRANSLATE_NOOP as returning object.
 _REASONS: dict[str, str] = {
-    "wrong_pin": QT_TRANSLATE_NOOP(_C, "Wrong name or PIN"),
-    "not_manager": QT_TRANSLATE_NOOP(_C, "This is a cashier's PIN: a manager must approve"),
-    "no_manager": QT_TRANSLATE_NOOP(_C, "There is no active manager to approve this"),
-    "disabled": QT_TRANSLATE_NOOP(_C, "This cashier is disabled: ask a manager"),
-    "pin_format": QT_TRANSLATE_NOOP(_C, "A PIN is 4 to 8 digits"),
-    "name_empty": QT_TRANSLATE_NOOP(_C, "Enter a name"),
-    "name_long": QT_TRANSLATE_NOOP(_C, "The name is too long (60 characters at most)"),
-    "name_taken": QT_TRANSLATE_NOOP(_C, "There is already a cashier with this name"),
-    "not_first": QT_TRANSLATE_NOOP(_C, "The store already has cashiers: ask a manager to log in"),
-    "shift_open": QT_TRANSLATE_NOOP(_C, "This cashier already has an open shift"),
-    "shift_closed": QT_TRANSLATE_NOOP(_C, "This shift is already closed"),
-    "last_manager": QT_TRANSLATE_NOOP(_C, "The last active manager must stay an active manager"),
+    "wrong_pin": str(QT_TRANSLATE_NOOP(_C, "Wrong name or PIN")),
+    "not_manager": str(QT_TRANSLATE_NOOP(_C, "This is a cashier's PIN: a manager must approve")),
+    "no_manager": str(QT_TRANSLATE_NOOP(_C, "There is no active manager to approve this")),
+    "disabled": str(QT_TRANSLATE_NOOP(_C, "This cashier is disabled: ask a manager")),
+    "pin_format": str(QT_TRANSLATE_NOOP(_C, "A PIN is 4 to 8 digits")),
+    "name_empty": str(QT_TRANSLATE_NOOP(_C, "Enter a name")),
+    "name_long": str(QT_TRANSLATE_NOOP(_C, "The name is too long (60 characters at most)")),
+    "name_taken": str(QT_TRANSLATE_NOOP(_C, "There is already a cashier with this name")),
+    "not_first": str(QT_TRANSLATE_NOOP(_C, "The store already has cashiers: ask a manager to log in")),
+    "shift_open": str(QT_TRANSLATE_NOOP(_C, "This cashier already has an open shift")),
+    "shift_closed": str(QT_TRANSLATE_NOOP(_C, "This shift is already closed")),
+    "last_manager": str(QT_TRANSLATE_NOOP(_C, "The last active manager must stay an active manager")),
 }
-_WRONG_MANAGER_PIN = QT_TRANSLATE_NOOP(_C, "Wrong manager PIN")
+_WRONG_MANAGER_PIN = str(QT_TRANSLATE_NOOP(_C, "Wrong manager PIN"))
 
 
 @dataclass(frozen=True)

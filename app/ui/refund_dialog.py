@@ -45,19 +45,23 @@ _C = "RefundDialog"
 _REASONS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^sale (?P<sale>\d+) is already fully refunded$"),
-        QT_TRANSLATE_NOOP(_C, "Sale No. {sale} has already been refunded in full"),
+        str(QT_TRANSLATE_NOOP(_C, "Sale No. {sale} has already been refunded in full")),
+    ),
+    (
+        re.compile(r"^line \d+ of sale \d+ has only 0 unit\(s\) left to refund$"),
+        str(QT_TRANSLATE_NOOP(_C, "Some of these items were given back meanwhile: check the quantities again")),
     ),
     (
         re.compile(r"^line (?P<line>\d+) of sale (?P<sale>\d+) has only (?P<n>\d+) unit\(s\) left to refund$"),
-        QT_TRANSLATE_NOOP(_C, "Only {n} unit(s) of this item can still be given back"),
+        str(QT_TRANSLATE_NOOP(_C, "Only {n} unit(s) of this item can still be given back")),
     ),
     (
         re.compile(r"^a refund cannot be dated before its sale$"),
-        QT_TRANSLATE_NOOP(_C, "The till's clock is earlier than the sale: check the date and time"),
+        str(QT_TRANSLATE_NOOP(_C, "The till's clock is earlier than the sale: check the date and time")),
     ),
     (
         re.compile(r"^operation dated .* is before this customer's latest one .*$"),
-        QT_TRANSLATE_NOOP(_C, "The till's clock is behind this customer's last purchase: check the date and time"),
+        str(QT_TRANSLATE_NOOP(_C, "The till's clock is behind this customer's last purchase: check the date and time")),
     ),
 ]
 # A Russian keyboard layout turns a scanned "R" into "К" (same key); both mean a receipt.
@@ -132,9 +136,10 @@ class RefundDialog(QDialog):
         self.printing = printing
         self.sale: SaleForRefund | None = None
         self.sale_id = 0
-        self.result: RefundResult | None = None
+        self.last_refund: RefundResult | None = None
         self.manager: Cashier | None = None
         self._asked = 0  # the newest lookup; older answers are dropped
+        self._keep_status = False  # a refusal stays on screen while the table reloads
         self.setWindowTitle(self.tr("Refund"))
         self.setMinimumSize(760, 560)
 
@@ -142,10 +147,10 @@ class RefundDialog(QDialog):
         title.setObjectName("title")
         self.code = QLineEdit(self)
         self.code.setPlaceholderText(self.tr("Scan the receipt barcode or type the sale number"))
-        self.code.returnPressed.connect(self.find)
+        self.code.returnPressed.connect(self.look_up)
         find = QPushButton(self.tr("Find"), self)
         find.setAutoDefault(False)
-        find.clicked.connect(self.find)
+        find.clicked.connect(self.look_up)
         row = QHBoxLayout()
         row.addWidget(self.code, 1)
         row.addWidget(find)
@@ -197,7 +202,7 @@ class RefundDialog(QDialog):
         self.code.setFocus()
         if sale_id:
             self.code.setText(str(sale_id))
-            self.find()
+            self.look_up()
 
     # ----------------------------------------------------------------- finding the sale
 
@@ -205,10 +210,10 @@ class RefundDialog(QDialog):
     def scan(self, text: str) -> None:
         """A scanned code (e.g. from the keyboard-wedge filter) while this dialog is open."""
         self.code.setText(text.strip())
-        self.find()
+        self.look_up()
 
     @Slot()
-    def find(self) -> None:
+    def look_up(self) -> None:
         """Look up the sale named in the field."""
         text = self.code.text().strip()
         sale_id = parse_sale_code(text)
@@ -241,7 +246,8 @@ class RefundDialog(QDialog):
             return
         self.sale_id = sale_id
         self._show_sale(sale)
-        if self.result is not None and self.result.sale_id == sale_id:
+        keep, self._keep_status = self._keep_status, False
+        if self.last_refund is not None and self.last_refund.sale_id == sale_id:
             return  # keep the "refund done" message on screen
         if not any(int(line["refundable"]) for line in sale.lines):
             set_status(
@@ -249,7 +255,7 @@ class RefundDialog(QDialog):
                 self.tr("Sale No. {n} has already been refunded in full").format(n=sale_id),
                 "warn",
             )
-        else:
+        elif not keep:
             set_status(self.status, "", "info")
 
     def _show_sale(self, sale: SaleForRefund | None) -> None:
@@ -344,7 +350,7 @@ class RefundDialog(QDialog):
         )
 
     def _refunded(self, result: RefundResult) -> None:
-        self.result = result
+        self.last_refund = result
         manager = self.manager.name if self.manager is not None else "?"
         # Queued after the refund on the same serialized worker: written right after it.
         self.worker.run(
@@ -369,11 +375,15 @@ class RefundDialog(QDialog):
         if self.printing is not None and result.refund_id is not None:
             self.printing.print_refund(result.refund_id)
         # Show what is left, so a second partial refund starts from the truth.
-        self.find()
+        self.look_up()
 
     def _failed(self, reason: str) -> None:
         self._update_total()
         set_status(self.status, self.tr("Not refunded: {reason}").format(reason=refund_reason(reason)), "error")
+        if self.sale is not None:
+            # Another till may have refunded some of it: show what is really left, keep the reason.
+            self._keep_status = True
+            self.look_up()
 
     def _audit_failed(self, reason: str) -> None:
         set_status(

@@ -203,3 +203,19 @@ def test_dialog_opened_with_a_sale_id_loads_it(qtbot: QtBot, shop: Shop, db_work
 )
 def test_sale_codes_read_from_barcode_or_number(text: str, sale_id: int | None) -> None:
     assert parse_sale_code(text) == sale_id
+
+
+def test_refund_refused_by_the_core_is_explained_and_the_table_reloads(
+    qtbot: QtBot, shop: Shop, db_worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PinDialog, "ask", manager_pin(shop, "9999"))
+    dialog = _open(qtbot, shop, db_worker, None)
+    _scan(qtbot, dialog, "R000001")
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
+    shop.ctx.loyalty.refund(1)  # meanwhile, another till gives everything back
+    qtbot.keyClick(dialog.confirm, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "given back meanwhile" in dialog.status.text())
+    # The table reloads with the truth: nothing is left to give back.
+    qtbot.waitUntil(lambda: "Sale No. 1 has already been refunded in full" in dialog.status.text())
+    assert not dialog.confirm.isEnabled()
+    assert _rows(shop, "SELECT count(*) FROM refunds") == [(1,)]
