@@ -42,9 +42,7 @@ class ShiftDialog(QDialog):
     shift_opened = Signal(object)  # Shift
     shift_closed = Signal(object)  # ShiftSummary
 
-    def __init__(
-        self, staff: StaffService, worker: Worker, cashier: Cashier, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, staff: StaffService, worker: Worker, cashier: Cashier, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.staff = staff
         self.worker = worker
