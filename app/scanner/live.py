@@ -109,16 +109,10 @@ class CameraReader:
         self._source_done = False
         self.frames_read = 0
         self.frames_decoded = 0
-
-    def _source_path(self) -> Path | None:
-        if isinstance(self._source, int) or "://" in str(self._source):
-            return None
-        return Path(self._source)
-
-    @property
-    def is_file(self) -> bool:
-        """True for a file source (ends by itself), False for a device index or URL."""
-        return self._source_path() is not None
+        path = None if isinstance(source, int) or "://" in str(source) else Path(source)
+        self._path = path
+        # A regular file ends by itself and may be paced; a device (/dev/video0) may not.
+        self.is_file: bool = path is not None and path.is_file()
 
     @property
     def frames_dropped(self) -> int:
@@ -129,8 +123,7 @@ class CameraReader:
         """Open the source and start both threads; raise ScanError if it cannot be opened."""
         if self._threads:
             raise RuntimeError("CameraReader already started")
-        path = self._source_path()
-        if path is not None and not path.is_file():
+        if self._path is not None and not self._path.exists():
             raise ScanError(f"camera not available: {self._source} (file not found)")
         capture = self._open_capture(self._source)
         if not capture.isOpened():
@@ -207,7 +200,14 @@ class CameraReader:
                         return
                     frame, seen = self._frame, self._frame_seq
                 assert frame is not None
-                codes = decode_gray(frame, thorough=False)
+                try:
+                    codes = decode_gray(frame, thorough=False)
+                except Exception as exc:
+                    # A bug, not a bad frame: say so once, stop the camera, keep the traceback.
+                    self._stop.set()
+                    if self._on_error is not None:
+                        self._on_error(ScanError(f"camera decoding failed: {exc}"))
+                    raise
                 self.frames_decoded += 1
                 if self._on_frame is not None:
                     self._on_frame(frame)

@@ -80,8 +80,11 @@ def test_the_cool_down_of_one_code_does_not_hold_back_another() -> None:
 
 def test_camera_reader_accepts_the_card_in_a_video_exactly_once(card_video: Path) -> None:
     accepted: list[Code] = []
-    # Double speed: the card is in view 0.75 s, well inside the 2 s cool-down.
-    reader = CameraReader(card_video, accepted.append, speed=2.0)
+    # Double speed: the card is in view for 0.75 s of video. The cool-down is longer than any
+    # run can take, so a busy machine (slow reads stretch those 0.75 s) cannot end it early;
+    # how the cool-down expires is tested with a fake clock above.
+    confirmer = FrameConfirmer(cooldown=60.0)
+    reader = CameraReader(card_video, accepted.append, confirmer=confirmer, speed=2.0)
     reader.start()
     try:
         assert reader.wait(timeout=20), "the video did not finish"
@@ -174,3 +177,19 @@ def test_camera_reader_stop_releases_the_camera_and_can_be_repeated() -> None:
     reader.stop()
     reader.stop()
     assert capture.released.is_set()
+
+
+def test_camera_reader_reports_a_decoding_failure_and_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> list[Code]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("app.scanner.live.decode_gray", broken)
+    # The traceback still goes to threading.excepthook; keep it out of the test output.
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)
+    errors: list[ScanError] = []
+    capture = FakeCapture(count=10_000)
+    reader = CameraReader(0, lambda code: None, on_error=errors.append, open_capture=lambda s: capture)
+    reader.start()
+    assert reader.wait(timeout=10)
+    reader.stop()
+    assert [str(e) for e in errors] == ["camera decoding failed: boom"]
