@@ -27,7 +27,12 @@ _DEFAULT_FPS: Final = 30.0
 
 
 class FrameConfirmer:
-    """Accept a code only when two consecutive decodes agree, then ignore it for a cool-down."""
+    """Accept a code only when two consecutive decodes agree, then ignore it for a cool-down.
+
+    The cool-down runs from the last frame that showed the code, so a card held in view is
+    read once however long it stays there; it can be read again `cooldown` seconds after it
+    left the picture.
+    """
 
     def __init__(self, cooldown: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._cooldown = cooldown
@@ -44,9 +49,9 @@ class FrameConfirmer:
             if code not in self._previous:
                 continue
             last = self._accepted_at.get(code)
+            self._accepted_at[code] = now
             if last is not None and now - last < self._cooldown:
                 continue
-            self._accepted_at[code] = now
             accepted.append(code)
         self._previous = frozenset(current)
         return accepted

@@ -66,8 +66,20 @@ def test_an_accepted_code_is_accepted_again_after_the_cool_down() -> None:
     confirmer = FrameConfirmer(cooldown=2.0, clock=clock)
     confirmer.feed([CARD])
     confirmer.feed([CARD])
+    confirmer.feed([])  # the card leaves the picture
     clock.now += 2.0
+    confirmer.feed([CARD])
     assert confirmer.feed([CARD]) == [CARD]
+
+
+def test_a_card_held_in_view_is_read_once_however_long_it_stays() -> None:
+    clock = FakeClock()
+    confirmer = FrameConfirmer(cooldown=2.0, clock=clock)
+    accepted = []
+    for _ in range(300):  # ten seconds at 30 fps
+        accepted += confirmer.feed([CARD])
+        clock.now += 1 / 30
+    assert accepted == [CARD]
 
 
 def test_the_cool_down_of_one_code_does_not_hold_back_another() -> None:
