@@ -1,0 +1,1134 @@
+"""The manager's reports (issue 5): sales, customers, points, tiers, segments and charts over a period.
+
+Every figure comes from SQL aggregates written with SQLAlchemy Core that run unchanged on SQLite
+(the terminal) and PostgreSQL (the central server): only count, sum, max, min, coalesce and CASE,
+plus integer division of UTC milliseconds. Local days are never computed in SQL. Python works out
+the UTC instants of the merchant's local midnights, SQL groups rows into buckets of whole hours (or
+quarter hours, for zones offset by :30 or :45) that never straddle a midnight, and Python adds the
+buckets up by local day. So a report is exact in any time zone, daylight saving included.
+
+Money is integer kopecks, points are integers, shares and averages are exact `Fraction`s;
+formatting happens only in the exporters (`app/reports`). The definitions of every figure are in
+docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    case,
+    column,
+    false,
+    func,
+    inspect,
+    select,
+    table,
+)
+
+from app.core import db, repo
+from app.core import schema as t
+from app.core.identity import mask_phone
+from app.core.money import round_half_up, split_largest_remainder
+from app.core.program import Program, parse_program
+from app.core.timeutil import DAY_MS, from_ms, now_ms, to_ms
+
+__all__ = [
+    "ActiveDay",
+    "CashierRow",
+    "CategoryRow",
+    "CouponRow",
+    "CustomerFigures",
+    "Dashboard",
+    "Filters",
+    "Lifetime",
+    "Period",
+    "PointsDay",
+    "PointsFigures",
+    "Report",
+    "ReportsService",
+    "RevenueDay",
+    "RewardRow",
+    "SalesFigures",
+    "SalesGroup",
+    "Segment",
+    "SegmentCustomer",
+    "Series",
+    "StampRow",
+    "TierRow",
+    "coupon_discount",
+    "median",
+    "ratio",
+]
+
+HOUR_MS = 3_600_000
+SEGMENT_KEYS = ("active", "at_risk", "lost", "never")
+ACTIVE_DAYS = 30
+AT_RISK_DAYS = 90
+# Expected customer lifetime is capped: a retention of 100 % in one period does not mean forever.
+MAX_LIFETIME_YEARS = 10
+
+# Server-only tables, named here without importing the server: a terminal file has none of them.
+_outcomes = table("txn_outcomes", column("uid", String), column("terminal_id", Integer))
+_terminals = table("terminals", column("id", Integer), column("store_id", Integer), column("name", String))
+_stores = table("stores", column("id", Integer), column("name", String))
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open interval [start, end) of UTC milliseconds."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError("a report period must end after it starts")
+
+    @classmethod
+    def local_days(cls, first: date, last: date, zone: str | ZoneInfo) -> Period:
+        """The local days first..last (both included) of a time zone, midnight to midnight."""
+        tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+        return cls(_midnight(first, tz), _midnight(last + timedelta(days=1), tz))
+
+    @property
+    def days(self) -> Fraction:
+        """The length in days of 24 hours (exact)."""
+        return Fraction(self.end - self.start, DAY_MS)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which sales and refunds count: by cashier, by store and terminal name (on the server)."""
+
+    cashier: str | None = None
+    store: str | None = None
+    terminal: str | None = None
+
+    def any(self) -> bool:
+        """True when some filter is set."""
+        return any(v is not None for v in (self.cashier, self.store, self.terminal))
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class SalesGroup:
+    """Sales of one kind (all, with a card, without): counts and money in kopecks."""
+
+    sales: int
+    gross: int  # Σ total of the sales in the period
+    refunds: int  # number of refunds dated in the period
+    refunded: int  # Σ money_back of those refunds
+    revenue: int  # gross − refunded
+    average_check: Fraction | None  # gross / sales, exact; None without sales
+
+    @property
+    def average_check_kopecks(self) -> int | None:
+        """The average check rounded half up to the kopeck."""
+        return None if self.average_check is None else round_half_up(self.average_check)
+
+
+@dataclass(frozen=True)
+class CashierRow:
+    """One cashier's sales; `cashier` None groups sales that name nobody."""
+
+    cashier: str | None
+    sales: int
+    card_sales: int
+    card_share: Fraction | None
+    revenue: int
+
+
+@dataclass(frozen=True)
+class SalesFigures:
+    """The sales section: all sales, with a card, without one, and per cashier."""
+
+    total: SalesGroup
+    card: SalesGroup
+    anonymous: SalesGroup
+    card_share: Fraction | None
+    by_cashier: tuple[CashierRow, ...]
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    """The customers section (store-wide)."""
+
+    customers: int  # enrolled before the end of the period, not merged into another
+    active_30: int  # bought in [end − 30 days, end)
+    active_90: int  # bought in [end − 90 days, end)
+    new_enrollments: int  # enrolled in the period
+    buyers: int  # card customers with at least one purchase in the period
+    repeat_buyers: int  # ... with at least two
+    repeat_share: Fraction | None  # repeat_buyers / buyers
+    visit_gaps: int  # pairs of consecutive visit days (local) in the period
+    median_days_between_visits: Fraction | None
+
+
+@dataclass(frozen=True)
+class PointsFigures:
+    """The points section: moves dated in the period and the liability at its end (store-wide)."""
+
+    point_value: int  # kopecks one point pays, program in force at the end
+    opening_liability: int  # points, at the start of the period
+    issued: int  # grant rows
+    redeemed: int  # spend + overdraft rows (checkout redemptions and gifts)
+    overdraft: int  # of which booked as debt: offline double-spend
+    overdraft_sales: int  # spends that overdrew (overdraft rows)
+    expired: int  # expire rows + points of lots past expiry not written off yet
+    taken_back: int  # take_back rows (refunds)
+    sync: int  # corrections from the server's snapshots (chain terminals)
+    liability: int  # points, at the end: available + pending − debt
+    available: int  # available balance total (debt already subtracted)
+    pending: int  # not usable yet (activation period)
+    debt: int  # points owed by customers (included in available with a minus)
+    liability_kopecks: int  # liability × point_value
+    redemption_rate: Fraction | None  # redeemed / issued
+    breakage: Fraction | None  # expired / issued
+
+
+@dataclass(frozen=True)
+class TierRow:
+    """Customers per tier, by tier spend as of the end of the period."""
+
+    name: str
+    min_spend: int
+    customers: int
+
+
+@dataclass(frozen=True)
+class SegmentCustomer:
+    """One customer in a recency segment."""
+
+    customer_id: int
+    name: str
+    phone_masked: str
+    card: str
+    last_purchase_at: int | None
+    purchases: int  # purchases before the end of the period, all time
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A recency segment: active, at_risk, lost or never; customers, most purchases first."""
+
+    key: str
+    count: int
+    customers: tuple[SegmentCustomer, ...]
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """Customer lifetime value: average check × purchases per customer per year × lifetime in years."""
+
+    average_check: Fraction | None  # Σ total / number of card sales in the period
+    card_sales: int
+    buyers: int
+    purchases_per_year: Fraction | None  # card_sales / buyers × 365 / period days
+    previous_buyers: int  # card customers who bought in the previous period of the same length
+    retained: int  # ... and bought again in this one
+    retention: Fraction | None  # retained / previous_buyers
+    lifetime_years: Fraction | None  # period years / (1 − retention), at most MAX_LIFETIME_YEARS
+    value: int | None  # kopecks, rounded half up
+    period_days: Fraction
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """Kopecks paid with points on the lines of one category."""
+
+    category: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class CouponRow:
+    """One coupon code: uses and the discount the coupon itself gave (kopecks)."""
+
+    code: str
+    uses: int
+    discount: int
+
+
+@dataclass(frozen=True)
+class RewardRow:
+    """One gift from the catalog: how many were given and the points they cost."""
+
+    reward_id: str
+    name: str
+    count: int
+    points: int
+
+
+@dataclass(frozen=True)
+class StampRow:
+    """Stamp cards completed (a unit made free) per stamp rule."""
+
+    rule_id: str
+    completed: int
+
+
+@dataclass(frozen=True)
+class RevenueDay:
+    """Revenue of one local day, with and without a card (kopecks, refunds subtracted)."""
+
+    day: date
+    card: int
+    anonymous: int
+
+
+@dataclass(frozen=True)
+class ActiveDay:
+    """Customers who bought in the 30 local days ending with this day."""
+
+    day: date
+    active: int
+
+
+@dataclass(frozen=True)
+class PointsDay:
+    """Points issued, redeemed and expired on one local day."""
+
+    day: date
+    issued: int
+    redeemed: int
+    expired: int
+
+
+@dataclass(frozen=True)
+class Series:
+    """Time series for the charts, one entry per local day of the period."""
+
+    revenue: tuple[RevenueDay, ...]
+    active: tuple[ActiveDay, ...]
+    points: tuple[PointsDay, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The full report of a period."""
+
+    period: Period
+    filters: Filters
+    timezone: str
+    generated_at: int
+    as_of: int  # min(end, now): the instant the ledger state is read at
+    sales: SalesFigures
+    customers: CustomerFigures
+    points: PointsFigures
+    tiers: tuple[TierRow, ...]
+    segments: tuple[Segment, ...]
+    lifetime: Lifetime
+    redeemed_by_category: tuple[CategoryRow, ...]
+    coupons: tuple[CouponRow, ...]
+    rewards: tuple[RewardRow, ...]
+    stamps: tuple[StampRow, ...]
+    series: Series
+
+    def segment(self, key: str) -> Segment:
+        """The segment with this key."""
+        return next(s for s in self.segments if s.key == key)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The headline figures of a period, read fast."""
+
+    period: Period
+    filters: Filters
+    revenue: int
+    sales: int
+    card_sales: int
+    card_share: Fraction | None
+    average_check: Fraction | None
+    average_check_card: Fraction | None
+    average_check_anonymous: Fraction | None
+    active_30: int
+    new_enrollments: int
+    issued: int
+    redeemed: int
+    liability: int
+    liability_kopecks: int
+
+
+# ----------------------------------------------------------------------------- pure helpers
+
+
+def ratio(part: int, whole: int) -> Fraction | None:
+    """part / whole exactly; None when whole is 0."""
+    return None if whole == 0 else Fraction(part, whole)
+
+
+def median(values: Sequence[int]) -> Fraction | None:
+    """The median (mean of the two middle values for an even count); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return Fraction(ordered[mid])
+    return Fraction(ordered[mid - 1] + ordered[mid], 2)
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    """What coupon_discount needs of a committed sale line."""
+
+    category: str
+    qty: int
+    unit_price: int
+    amount: int
+    stamp_rule: str | None
+    stamps_given: int
+
+
+def coupon_discount(program: Program, code: str, lines: Sequence[SoldLine]) -> int:
+    """The discount a coupon gave on a committed sale: steps 3 and 4 of loyalty-rules.md §3 replayed.
+
+    A sale stores only the line's total discount (stamps + coupon + card). The stamp reward is
+    known from the lines (the free unit earns no stamp, so qty − stamps_given = 1 on its line), and
+    the coupon step depends only on it, so the coupon's own share is recomputed exactly.
+    """
+    coupon = program.coupon(code)
+    if coupon is None:
+        return 0
+    amount = [ln.amount for ln in lines]
+    disc = [0] * len(lines)
+    for i, ln in enumerate(lines):
+        if ln.stamp_rule is not None and ln.qty - ln.stamps_given == 1:
+            disc[i] += ln.unit_price
+    eligible = [
+        i
+        for i, ln in enumerate(lines)
+        if (not coupon.categories or ln.category in coupon.categories) and ln.category not in program.excluded_discount
+    ]
+    if coupon.kind == "percent":
+        return sum(round_half_up((amount[i] - disc[i]) * coupon.percent / 100) for i in eligible)
+    base = [amount[i] - disc[i] for i in eligible]
+    off = min(coupon.amount, sum(base))
+    return sum(split_largest_remainder(off, base))
+
+
+def _midnight(day: date, zone: ZoneInfo) -> int:
+    return to_ms(datetime.combine(day, time(0), zone))
+
+
+def _int(value: Any) -> int:
+    # PostgreSQL sums bigints as Decimal; SQLite gives int or None.
+    return 0 if value is None else int(value)
+
+
+# ----------------------------------------------------------------------------- local days
+
+
+@dataclass(frozen=True)
+class _Days:
+    """Local days from `first` on, their UTC midnights, and the SQL bucket size that never straddles one."""
+
+    first: date
+    starts: tuple[int, ...]  # UTC ms of each local midnight, first day included
+    bucket: int
+
+    @classmethod
+    def covering(cls, zone: ZoneInfo, start: int, end: int) -> _Days:
+        first = from_ms(start).astimezone(zone).date()
+        last = from_ms(end - 1).astimezone(zone).date()
+        starts = tuple(_midnight(first + timedelta(days=i), zone) for i in range((last - first).days + 1))
+        # The largest divisor of an hour that divides every midnight inside the range: an hour for
+        # whole-hour offsets, 15 or 30 minutes for the others. Buckets then sit inside one day.
+        bucket = math.gcd(HOUR_MS, *starts[1:]) if len(starts) > 1 else HOUR_MS
+        return cls(first, starts, bucket)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def day(self, index: int) -> date:
+        return self.first + timedelta(days=index)
+
+    def index_of_bucket(self, bucket: int) -> int:
+        """The day index of a bucket number (0 for a bucket before the first midnight)."""
+        return max(bisect.bisect_right(self.starts, bucket * self.bucket) - 1, 0)
+
+
+@dataclass
+class _Moves:
+    """Journal sums of one pass: per kind in the period, per (kind, bucket), and dated after it."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    buckets: dict[tuple[str, int], int] = field(default_factory=dict)
+    later: int = 0  # every row dated from the end of the period on
+    later_debt: int = 0  # ... of them, rows of the debt account (no lot)
+
+    def add(self, kind: str, bucket: int, debt: bool, points: int, rows: int) -> None:
+        if bucket == -1:
+            self.later += points
+            self.later_debt += points if debt else 0
+            return
+        self.totals[kind] = self.totals.get(kind, 0) + points
+        self.counts[kind] = self.counts.get(kind, 0) + rows
+        self.buckets[(kind, bucket)] = self.buckets.get((kind, bucket), 0) + points
+
+    def total(self, kind: str) -> int:
+        return self.totals.get(kind, 0)
+
+
+def _place(conn: Connection, f: Filters) -> str:
+    """How a store/terminal filter applies to this database: not at all, to nothing, or per transaction."""
+    if f.store is None and f.terminal is None:
+        return "all"
+    if inspect(conn).has_table("txn_outcomes"):
+        return "server"
+    # A terminal file holds only its own sales: they all carry its own names, or none do.
+    if f.store is not None and f.store != repo.get_meta(conn, "store_name"):
+        return "none"
+    if f.terminal is not None and f.terminal != repo.get_meta(conn, "terminal_name"):
+        return "none"
+    return "all"
+
+
+# ----------------------------------------------------------------------------- the service
+
+
+@dataclass(frozen=True)
+class _Scope:
+    period: Period
+    filters: Filters
+    program: Program
+    zone: ZoneInfo
+    days: _Days  # local days of the period
+    as_of: int  # min(end, now)
+    place: str  # "all", "none" or "server": how the store/terminal filter applies
+
+
+class ReportsService:
+    """Read-only reports over a terminal or server database; each call is one read transaction."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], int] = now_ms) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._programs: dict[str, Program] = {}
+
+    # ------------------------------------------------------------------ public
+
+    def period_of_days(self, first: date, last: date) -> Period:
+        """The local days first..last in the merchant's time zone (program in force now)."""
+        with db.transaction(self.engine, write=False) as conn:
+            _, program = repo.program_at(conn, self.clock())
+        return Period.local_days(first, last, program.zone)
+
+    def dashboard(self, period: Period, filters: Filters | None = None) -> Dashboard:
+        """The headline figures of a period: revenue, sales, card share, checks, active cards, points."""
+        with db.transaction(self.engine, write=False) as conn:
+            s = self._scope(conn, period, filters or Filters(), days=False)
+            (total, card, anonymous), _ = self._sales_groups(conn, s)
+            active_30, _ = self._active_counts(conn, s)
+            new = self._new_enrollments(conn, s)
+            moves = self._journal(conn, s)
+            liability = self._stored_balance(conn) - moves.later - self._unposted_expiry(conn, s.as_of)
+        return Dashboard(
+            period=period,
+            filters=s.filters,
+            revenue=total.revenue,
+            sales=total.sales,
+            card_sales=card.sales,
+            card_share=ratio(card.sales, total.sales),
+            average_check=total.average_check,
+            average_check_card=card.average_check,
+            average_check_anonymous=anonymous.average_check,
+            active_30=active_30,
+            new_enrollments=new,
+            issued=moves.total("grant"),
+            redeemed=-(moves.total("spend") + moves.total("overdraft")),
+            liability=liability,
+            liability_kopecks=liability * s.program.point_value,
+        )
+
+    def report(self, period: Period, filters: Filters | None = None) -> Report:
+        """The whole report of a period in one consistent read."""
+        with db.transaction(self.engine, write=False) as conn:
+            s = self._scope(conn, period, filters or Filters(), days=True)
+            sales = self._sales(conn, s)
+            visits = self._visits(conn, s)
+            customers = self._customers(conn, s, visits)
+            points, points_days = self._points(conn, s)
+            tiers = self._tiers(conn, s)
+            segments = self._segments(conn, s)
+            lifetime = self._lifetime(conn, s, visits)
+            categories = self._redeemed_by_category(conn, s)
+            coupons = self._coupons(conn, s)
+            rewards = self._rewards(conn, s)
+            stamps = self._stamps(conn, s)
+            revenue_days = self._revenue_days(conn, s)
+        series = Series(revenue_days, visits.active_days, points_days)
+        return Report(
+            period=period,
+            filters=s.filters,
+            timezone=s.program.timezone,
+            generated_at=self.clock(),
+            as_of=s.as_of,
+            sales=sales,
+            customers=customers,
+            points=points,
+            tiers=tiers,
+            segments=segments,
+            lifetime=lifetime,
+            redeemed_by_category=categories,
+            coupons=coupons,
+            rewards=rewards,
+            stamps=stamps,
+            series=series,
+        )
+
+    # ------------------------------------------------------------------ scope and filters
+
+    def _scope(self, conn: Connection, period: Period, filters: Filters, days: bool) -> _Scope:
+        # The program in force at the end sets the time zone, the tiers and the point value.
+        _, program = repo.program_at(conn, period.end)
+        zone = program.zone
+        span = _Days.covering(zone, period.start, period.end) if days else _Days(date(1970, 1, 1), (0,), HOUR_MS)
+        return _Scope(period, filters, program, zone, span, min(period.end, self.clock()), _place(conn, filters))
+
+    def _where_sales(self, s: _Scope) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = [t.sales.c.at >= s.period.start, t.sales.c.at < s.period.end]
+        if s.filters.cashier is not None:
+            conds.append(t.sales.c.cashier == s.filters.cashier)
+        conds += self._where_place(s, t.sales.c.uid)
+        return conds
+
+    def _where_refunds(self, s: _Scope) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = [t.refunds.c.at >= s.period.start, t.refunds.c.at < s.period.end]
+        if s.filters.cashier is not None:
+            # The refund's own cashier: the one who handed the money back from their drawer.
+            conds.append(t.refunds.c.cashier == s.filters.cashier)
+        conds += self._where_place(s, t.refunds.c.uid)
+        return conds
+
+    def _where_place(self, s: _Scope, uid: Any) -> list[ColumnElement[bool]]:
+        f = s.filters
+        if s.place == "all":
+            return []
+        if s.place == "none":
+            return [false()]
+        # The server knows which terminal pushed each transaction (txn_outcomes.uid = sale/refund uid).
+        place = select(_outcomes.c.uid).join(_terminals, _terminals.c.id == _outcomes.c.terminal_id)
+        if f.terminal is not None:
+            place = place.where(_terminals.c.name == f.terminal)
+        if f.store is not None:
+            place = place.join(_stores, _stores.c.id == _terminals.c.store_id).where(_stores.c.name == f.store)
+        return [uid.in_(place)]
+
+    # ------------------------------------------------------------------ sales
+
+    def _sales_groups(
+        self, conn: Connection, s: _Scope
+    ) -> tuple[tuple[SalesGroup, SalesGroup, SalesGroup], dict[str | None, dict[str, int]]]:
+        card = case((t.sales.c.customer_id.is_(None), 0), else_=1).label("card")
+        inner = select(t.sales.c.cashier, card, t.sales.c.total).where(*self._where_sales(s)).subquery()
+        per: dict[tuple[str | None, int], list[int]] = {}
+        for r in conn.execute(
+            select(inner.c.cashier, inner.c.card, func.count(), func.sum(inner.c.total)).group_by(
+                inner.c.cashier, inner.c.card
+            )
+        ):
+            per[(r[0], int(r[1]))] = [_int(r[2]), _int(r[3]), 0, 0]
+        rcard = case((t.refunds.c.customer_id.is_(None), 0), else_=1).label("card")
+        rinner = select(t.refunds.c.cashier, rcard, t.refunds.c.money_back).where(*self._where_refunds(s))
+        rsub = rinner.subquery()
+        for r in conn.execute(
+            select(rsub.c.cashier, rsub.c.card, func.count(), func.sum(rsub.c.money_back)).group_by(
+                rsub.c.cashier, rsub.c.card
+            )
+        ):
+            row = per.setdefault((r[0], int(r[1])), [0, 0, 0, 0])
+            row[2], row[3] = _int(r[2]), _int(r[3])
+
+        def group(keep: Callable[[int], bool]) -> SalesGroup:
+            n = gross = refunds = back = 0
+            for (_, is_card), (a, b, c, d) in per.items():
+                if keep(is_card):
+                    n, gross, refunds, back = n + a, gross + b, refunds + c, back + d
+            return SalesGroup(n, gross, refunds, back, gross - back, ratio(gross, n))
+
+        cashiers: dict[str | None, dict[str, int]] = {}
+        for (cashier, is_card), (n, gross, _, back) in per.items():
+            c = cashiers.setdefault(cashier, {"sales": 0, "card_sales": 0, "revenue": 0})
+            c["sales"] += n
+            c["card_sales"] += n if is_card else 0
+            c["revenue"] += gross - back
+        return (group(lambda _: True), group(lambda c: c == 1), group(lambda c: c == 0)), cashiers
+
+    def _sales(self, conn: Connection, s: _Scope) -> SalesFigures:
+        (total, card, anonymous), cashiers = self._sales_groups(conn, s)
+        rows = tuple(
+            CashierRow(name, c["sales"], c["card_sales"], ratio(c["card_sales"], c["sales"]), c["revenue"])
+            for name, c in sorted(cashiers.items(), key=lambda kv: (-kv[1]["revenue"], kv[0] or ""))
+        )
+        return SalesFigures(total, card, anonymous, ratio(card.sales, total.sales), rows)
+
+    def _revenue_days(self, conn: Connection, s: _Scope) -> tuple[RevenueDay, ...]:
+        size = s.days.bucket
+        card_m = [0] * len(s.days)
+        anon_m = [0] * len(s.days)
+        sales = select(
+            (t.sales.c.at // size).label("b"),
+            case((t.sales.c.customer_id.is_(None), 0), else_=1).label("card"),
+            t.sales.c.total.label("money"),
+        ).where(*self._where_sales(s))
+        refunds = select(
+            (t.refunds.c.at // size).label("b"),
+            case((t.refunds.c.customer_id.is_(None), 0), else_=1).label("card"),
+            (-t.refunds.c.money_back).label("money"),
+        ).where(*self._where_refunds(s))
+        for stmt in (sales, refunds):
+            sub = stmt.subquery()
+            for r in conn.execute(select(sub.c.b, sub.c.card, func.sum(sub.c.money)).group_by(sub.c.b, sub.c.card)):
+                target = card_m if int(r[1]) else anon_m
+                target[s.days.index_of_bucket(int(r[0]))] += _int(r[2])
+        return tuple(RevenueDay(s.days.day(i), card_m[i], anon_m[i]) for i in range(len(s.days)))
+
+    # ------------------------------------------------------------------ customers
+
+    def _active_counts(self, conn: Connection, s: _Scope) -> tuple[int, int]:
+        end = s.period.end
+        recent = case((t.sales.c.at >= end - ACTIVE_DAYS * DAY_MS, t.sales.c.customer_id), else_=None)
+        row = conn.execute(
+            select(func.count(func.distinct(recent)), func.count(func.distinct(t.sales.c.customer_id))).where(
+                t.sales.c.at >= end - AT_RISK_DAYS * DAY_MS, t.sales.c.at < end, t.sales.c.customer_id.is_not(None)
+            )
+        ).one()
+        return _int(row[0]), _int(row[1])
+
+    def _new_enrollments(self, conn: Connection, s: _Scope) -> int:
+        return _int(
+            conn.execute(
+                select(func.count()).where(
+                    t.customers.c.enrolled_at >= s.period.start,
+                    t.customers.c.enrolled_at < s.period.end,
+                    t.customers.c.merged_into.is_(None),
+                )
+            ).scalar_one()
+        )
+
+    def _visits(self, conn: Connection, s: _Scope) -> _Visits:
+        """Card purchases by customer and bucket from 29 local days before the period to its end."""
+        first = s.days.first - timedelta(days=ACTIVE_DAYS - 1)
+        ext = _Days.covering(s.zone, _midnight(first, s.zone), s.period.end)
+        size = math.gcd(ext.bucket, s.days.bucket)
+        ext = _Days(ext.first, ext.starts, size)
+        inner = (
+            select(
+                t.sales.c.customer_id.label("cid"),
+                (t.sales.c.at // size).label("b"),
+                case((t.sales.c.at >= s.period.start, 1), else_=0).label("inside"),
+            )
+            .where(t.sales.c.at >= ext.starts[0], t.sales.c.at < s.period.end, t.sales.c.customer_id.is_not(None))
+            .subquery()
+        )
+        rows = conn.execute(
+            select(inner.c.cid, inner.c.b, inner.c.inside, func.count()).group_by(
+                inner.c.cid, inner.c.b, inner.c.inside
+            )
+        ).all()
+        return _Visits.build(rows, ext, s)
+
+    def _customers(self, conn: Connection, s: _Scope, visits: _Visits) -> CustomerFigures:
+        active_30, active_90 = self._active_counts(conn, s)
+        customers = _int(
+            conn.execute(
+                select(func.count()).where(
+                    t.customers.c.enrolled_at < s.period.end, t.customers.c.merged_into.is_(None)
+                )
+            ).scalar_one()
+        )
+        buyers = len(visits.purchases)
+        repeat = sum(1 for n in visits.purchases.values() if n >= 2)
+        return CustomerFigures(
+            customers=customers,
+            active_30=active_30,
+            active_90=active_90,
+            new_enrollments=self._new_enrollments(conn, s),
+            buyers=buyers,
+            repeat_buyers=repeat,
+            repeat_share=ratio(repeat, buyers),
+            visit_gaps=len(visits.gaps),
+            median_days_between_visits=median(visits.gaps),
+        )
+
+    def _segments(self, conn: Connection, s: _Scope) -> tuple[Segment, ...]:
+        end = s.period.end
+        last: dict[int, tuple[int, int]] = {
+            int(r[0]): (int(r[1]), int(r[2]))
+            for r in conn.execute(
+                select(t.sales.c.customer_id, func.max(t.sales.c.at), func.count())
+                .where(t.sales.c.customer_id.is_not(None), t.sales.c.at < end)
+                .group_by(t.sales.c.customer_id)
+            )
+        }
+        cards = self._primary_cards(conn)
+        buckets: dict[str, list[SegmentCustomer]] = {k: [] for k in SEGMENT_KEYS}
+        for r in conn.execute(
+            select(t.customers.c.id, t.customers.c.name, t.customers.c.phone).where(
+                t.customers.c.enrolled_at < end, t.customers.c.merged_into.is_(None)
+            )
+        ):
+            at, n = last.get(r.id, (None, 0))
+            if at is None:
+                key = "never"
+            elif end - at <= ACTIVE_DAYS * DAY_MS:
+                key = "active"
+            elif end - at <= AT_RISK_DAYS * DAY_MS:
+                key = "at_risk"
+            else:
+                key = "lost"
+            phone = mask_phone(r.phone) if r.phone else ""
+            buckets[key].append(SegmentCustomer(r.id, r.name, phone, cards.get(r.id, ""), at, n))
+        out = []
+        for key in SEGMENT_KEYS:
+            # Most purchases first: the at-risk regulars are the ones worth a call.
+            people = sorted(buckets[key], key=lambda c: (-c.purchases, -(c.last_purchase_at or 0), c.customer_id))
+            out.append(Segment(key, len(people), tuple(people)))
+        return tuple(out)
+
+    def _primary_cards(self, conn: Connection) -> dict[int, str]:
+        # As repo.primary_card: the newest active card of each customer.
+        cards: dict[int, tuple[int, str]] = {}
+        for r in conn.execute(
+            select(t.cards.c.customer_id, t.cards.c.code, t.cards.c.issued_at).where(t.cards.c.active == 1)
+        ):
+            have = cards.get(r.customer_id)
+            if have is None or r.issued_at >= have[0]:
+                cards[r.customer_id] = (r.issued_at, r.code)
+        return {cid: code for cid, (_, code) in cards.items()}
+
+    def _lifetime(self, conn: Connection, s: _Scope, visits: _Visits) -> Lifetime:
+        p = s.period
+        length = p.end - p.start
+        row = conn.execute(
+            select(func.count(), func.sum(t.sales.c.total)).where(
+                t.sales.c.at >= p.start, t.sales.c.at < p.end, t.sales.c.customer_id.is_not(None)
+            )
+        ).one()
+        card_sales, gross = _int(row[0]), _int(row[1])
+        buyers = set(visits.purchases)
+        previous = {
+            int(cid)
+            for cid in conn.execute(
+                select(t.sales.c.customer_id)
+                .where(t.sales.c.at >= p.start - length, t.sales.c.at < p.start, t.sales.c.customer_id.is_not(None))
+                .distinct()
+            ).scalars()
+        }
+        retained = len(previous & buyers)
+        avg = ratio(gross, card_sales)
+        per_year = None if not buyers else Fraction(card_sales, len(buyers)) * 365 / p.days
+        retention = ratio(retained, len(previous))
+        lifetime = None
+        if retention is not None:
+            years = p.days / 365
+            cap = Fraction(MAX_LIFETIME_YEARS)
+            lifetime = cap if retention == 1 else min(years / (1 - retention), cap)
+        value = None
+        if avg is not None and per_year is not None and lifetime is not None:
+            value = round_half_up(avg * per_year * lifetime)
+        return Lifetime(
+            avg, card_sales, len(buyers), per_year, len(previous), retained, retention, lifetime, value, p.days
+        )
+
+    # ------------------------------------------------------------------ points
+
+    def _journal(self, conn: Connection, s: _Scope, buckets: bool = False) -> _Moves:
+        """One pass over the journal from the start of the period: sums per kind (and bucket), and after it."""
+        p = s.period
+        size = s.days.bucket
+        key = case((t.journal.c.at >= p.end, -1), else_=t.journal.c.at // size if buckets else 0).label("b")
+        debt = case((t.journal.c.lot_uid.is_(None), 1), else_=0).label("debt")
+        sub = select(t.journal.c.kind, key, debt, t.journal.c.points).where(t.journal.c.at >= p.start).subquery()
+        moves = _Moves()
+        for r in conn.execute(
+            select(sub.c.kind, sub.c.b, sub.c.debt, func.sum(sub.c.points), func.count()).group_by(
+                sub.c.kind, sub.c.b, sub.c.debt
+            )
+        ):
+            moves.add(str(r[0]), int(r[1]), bool(r[2]), _int(r[3]), _int(r[4]))
+        return moves
+
+    def _stored_balance(self, conn: Connection) -> int:
+        """Σ remaining of lots − Σ debt as stored: equal to the sum of every journal row (verify() checks it)."""
+        remaining = conn.execute(select(func.sum(t.lots.c.remaining)).where(t.lots.c.remaining > 0)).scalar_one()
+        debt = conn.execute(select(func.sum(t.customers.c.debt)).where(t.customers.c.debt != 0)).scalar_one()
+        return _int(remaining) - _int(debt)
+
+    def _unposted_expiry(self, conn: Connection, before: int) -> int:
+        # Expiry is written off at the customer's next operation (or by the server's job); until
+        # then a lot past its instant still holds points that are expired all the same (§4).
+        return _int(
+            conn.execute(
+                select(func.sum(t.lots.c.remaining)).where(
+                    t.lots.c.remaining > 0, t.lots.c.expires_at.is_not(None), t.lots.c.expires_at < before
+                )
+            ).scalar_one()
+        )
+
+    def _points(self, conn: Connection, s: _Scope) -> tuple[PointsFigures, tuple[PointsDay, ...]]:
+        p = s.period
+        size = s.days.bucket
+        n = len(s.days)
+        moves = self._journal(conn, s, buckets=True)
+        by_day = {k: [0] * n for k in ("grant", "redeemed", "expire")}
+        for (kind, bucket), points in moves.buckets.items():
+            if kind in ("spend", "overdraft"):
+                by_day["redeemed"][s.days.index_of_bucket(bucket)] -= points
+            elif kind == "grant":
+                by_day["grant"][s.days.index_of_bucket(bucket)] += points
+            elif kind == "expire":
+                by_day["expire"][s.days.index_of_bucket(bucket)] -= points
+        # Lots past expiry not written off yet count as expired on the day they expired.
+        unposted_before = unposted = 0
+        lsub = (
+            select(
+                case((t.lots.c.expires_at < p.start, -1), else_=t.lots.c.expires_at // size).label("b"),
+                t.lots.c.remaining,
+            )
+            .where(t.lots.c.remaining > 0, t.lots.c.expires_at.is_not(None), t.lots.c.expires_at < s.as_of)
+            .subquery()
+        )
+        for r in conn.execute(select(lsub.c.b, func.sum(lsub.c.remaining)).group_by(lsub.c.b)):
+            bucket, points = int(r[0]), _int(r[1])
+            if bucket == -1:
+                unposted_before += points
+            else:
+                unposted += points
+                by_day["expire"][s.days.index_of_bucket(bucket)] += points
+        # Σ journal = stored balance, so the balance before the end is the stored one minus the
+        # moves dated from the end on; no pass over the journal's older rows is needed.
+        before_end = self._stored_balance(conn) - moves.later
+        closing = before_end - unposted_before - unposted
+        opening = before_end - sum(moves.totals.values()) - unposted_before
+        debt_now = _int(conn.execute(select(func.sum(t.customers.c.debt))).scalar_one())
+        pending = self._pending_at_end(conn, s)
+        issued = moves.total("grant")
+        redeemed = -(moves.total("spend") + moves.total("overdraft"))
+        expired = -moves.total("expire") + unposted
+        figures = PointsFigures(
+            point_value=s.program.point_value,
+            opening_liability=opening,
+            issued=issued,
+            redeemed=redeemed,
+            overdraft=-moves.total("overdraft"),
+            overdraft_sales=moves.counts.get("overdraft", 0),
+            expired=expired,
+            taken_back=-moves.total("take_back"),
+            sync=moves.total("sync"),
+            liability=closing,
+            available=closing - pending,
+            pending=pending,
+            # Debt is the negated balance of the rows without a lot; its later rows are undone.
+            debt=debt_now + moves.later_debt,
+            liability_kopecks=closing * s.program.point_value,
+            redemption_rate=ratio(redeemed, issued),
+            breakage=ratio(expired, issued),
+        )
+        days = tuple(
+            PointsDay(s.days.day(i), by_day["grant"][i], by_day["redeemed"][i], by_day["expire"][i]) for i in range(n)
+        )
+        return figures, days
+
+    def _pending_at_end(self, conn: Connection, s: _Scope) -> int:
+        """Points of lots that become usable only at or after the end, as they stood before it."""
+        end = s.period.end
+        # Such a lot cannot have been spent before the end, so what it held then is what it holds
+        # now minus the moves dated from the end on (spends, take-backs after it became usable).
+        now = conn.execute(
+            select(func.sum(t.lots.c.remaining)).where(t.lots.c.remaining > 0, t.lots.c.available_at >= end)
+        ).scalar_one()
+        later = conn.execute(
+            select(func.sum(t.journal.c.points))
+            .join(t.lots, t.lots.c.uid == t.journal.c.lot_uid)
+            .where(t.journal.c.at >= end, t.lots.c.available_at >= end)
+        ).scalar_one()
+        return _int(now) - _int(later)
+
+    # ------------------------------------------------------------------ tiers
+
+    def _tiers(self, conn: Connection, s: _Scope) -> tuple[TierRow, ...]:
+        program = s.program
+        at = s.period.end
+        # Exactly repo.tier_spend for an operation at the end: money paid minus money given back
+        # in (at − window, at], our unreflected rows plus the spend the server reported.
+        start = -(1 << 62) if program.tier_window_days is None else at - program.tier_window_days * DAY_MS
+        spend: dict[int, int] = {}
+        statements: Iterable[Select[Any]] = (
+            select(t.sales.c.customer_id, func.sum(t.sales.c.total))
+            .where(
+                t.sales.c.customer_id.is_not(None), t.sales.c.at > start, t.sales.c.at <= at, t.sales.c.reflected == 0
+            )
+            .group_by(t.sales.c.customer_id),
+            select(t.refunds.c.customer_id, -func.sum(t.refunds.c.money_back))
+            .where(
+                t.refunds.c.customer_id.is_not(None),
+                t.refunds.c.at > start,
+                t.refunds.c.at <= at,
+                t.refunds.c.reflected == 0,
+            )
+            .group_by(t.refunds.c.customer_id),
+            select(t.spend_events.c.customer_id, func.sum(t.spend_events.c.amount))
+            .where(t.spend_events.c.at > start, t.spend_events.c.at <= at)
+            .group_by(t.spend_events.c.customer_id),
+        )
+        for stmt in statements:
+            for r in conn.execute(stmt):
+                spend[int(r[0])] = spend.get(int(r[0]), 0) + _int(r[1])
+        counts = {tier.name: 0 for tier in program.tiers}
+        for cid in conn.execute(
+            select(t.customers.c.id).where(t.customers.c.enrolled_at < at, t.customers.c.merged_into.is_(None))
+        ).scalars():
+            counts[program.tier_for(spend.get(int(cid), 0)).name] += 1
+        ordered = sorted(program.tiers, key=lambda tier: tier.min_spend)
+        return tuple(TierRow(tier.name, tier.min_spend, counts[tier.name]) for tier in ordered)
+
+    # ------------------------------------------------------------------ what points and discounts buy
+
+    def _redeemed_by_category(self, conn: Connection, s: _Scope) -> tuple[CategoryRow, ...]:
+        rows = conn.execute(
+            select(t.sale_lines.c.category, func.sum(t.sale_lines.c.redeemed))
+            .join(t.sales, t.sales.c.id == t.sale_lines.c.sale_id)
+            .where(*self._where_sales(s), t.sale_lines.c.redeemed > 0)
+            .group_by(t.sale_lines.c.category)
+        ).all()
+        out = [CategoryRow(str(r[0]), _int(r[1])) for r in rows]
+        return tuple(sorted(out, key=lambda c: (-c.amount, c.category)))
+
+    def _coupons(self, conn: Connection, s: _Scope) -> tuple[CouponRow, ...]:
+        sales = conn.execute(
+            select(t.sales.c.id, t.sales.c.coupon, t.sales.c.program_version).where(
+                *self._where_sales(s), t.sales.c.coupon.is_not(None)
+            )
+        ).all()
+        if not sales:
+            return ()
+        lines: dict[int, list[SoldLine]] = {}
+        ids = [int(r.id) for r in sales]
+        for chunk in range(0, len(ids), 500):
+            for ln in conn.execute(
+                select(t.sale_lines)
+                .where(t.sale_lines.c.sale_id.in_(ids[chunk : chunk + 500]), t.sale_lines.c.is_reward == 0)
+                .order_by(t.sale_lines.c.sale_id, t.sale_lines.c.idx)
+            ):
+                lines.setdefault(int(ln.sale_id), []).append(
+                    SoldLine(ln.category, ln.qty, ln.unit_price, ln.amount, ln.stamp_rule, ln.stamps_given)
+                )
+        uses: dict[str, list[int]] = {}
+        for r in sales:
+            program = self._program_version(conn, int(r.program_version))
+            off = coupon_discount(program, str(r.coupon), lines.get(int(r.id), []))
+            row = uses.setdefault(str(r.coupon), [0, 0])
+            row[0] += 1
+            row[1] += off
+        return tuple(
+            CouponRow(code, n, off) for code, (n, off) in sorted(uses.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        )
+
+    def _program_version(self, conn: Connection, version: int) -> Program:
+        row = conn.execute(select(t.programs.c.uid, t.programs.c.body).where(t.programs.c.version == version)).first()
+        if row is None:
+            return repo.program_at(conn, self.clock())[1]
+        program = self._programs.get(row.uid)
+        if program is None:
+            program = self._programs[row.uid] = parse_program(json.loads(row.body))
+        return program
+
+    def _rewards(self, conn: Connection, s: _Scope) -> tuple[RewardRow, ...]:
+        rows = conn.execute(
+            select(t.sales.c.reward_id, func.count(), func.sum(t.sales.c.reward_points))
+            .where(*self._where_sales(s), t.sales.c.reward_id.is_not(None))
+            .group_by(t.sales.c.reward_id)
+        ).all()
+        out = []
+        for r in rows:
+            reward = s.program.reward(str(r[0]))
+            out.append(RewardRow(str(r[0]), reward.name if reward else str(r[0]), _int(r[1]), _int(r[2])))
+        return tuple(sorted(out, key=lambda g: (-g.count, g.reward_id)))
+
+    def _stamps(self, conn: Connection, s: _Scope) -> tuple[StampRow, ...]:
+        # The unit made free earns no stamp, so on its line qty − stamps_given = 1; a net stamp move
+        # cannot tell, because a basket with more units than the card needed nets a positive delta.
+        rows = conn.execute(
+            select(t.sale_lines.c.stamp_rule, func.sum(t.sale_lines.c.qty - t.sale_lines.c.stamps_given))
+            .join(t.sales, t.sales.c.id == t.sale_lines.c.sale_id)
+            .where(*self._where_sales(s), t.sale_lines.c.stamp_rule.is_not(None), t.sale_lines.c.is_reward == 0)
+            .group_by(t.sale_lines.c.stamp_rule)
+        ).all()
+        done = {str(r[0]): _int(r[1]) for r in rows}
+        for rule in s.program.stamps:
+            done.setdefault(rule.id, 0)
+        return tuple(StampRow(rule, n) for rule, n in sorted(done.items()))
+
+
+@dataclass(frozen=True)
+class _Visits:
+    """Card purchases folded by customer: purchases in the period, visit gaps, active cards per day."""
+
+    purchases: Mapping[int, int]
+    gaps: tuple[int, ...]
+    active_days: tuple[ActiveDay, ...]
+
+    @classmethod
+    def build(cls, rows: Iterable[Any], ext: _Days, s: _Scope) -> _Visits:
+        offset = ACTIVE_DAYS - 1  # ext starts 29 days before the period's first day
+        per_customer: dict[int, set[int]] = {}
+        inside_days: dict[int, set[int]] = {}
+        purchases: dict[int, int] = {}
+        for cid, bucket, inside, n in rows:
+            day = ext.index_of_bucket(int(bucket))
+            per_customer.setdefault(int(cid), set()).add(day)
+            if int(inside):
+                inside_days.setdefault(int(cid), set()).add(day)
+                purchases[int(cid)] = purchases.get(int(cid), 0) + int(n)
+        gaps: list[int] = []
+        for days in inside_days.values():
+            ordered = sorted(days)
+            gaps += [b - a for a, b in itertools.pairwise(ordered)]
+        # A purchase on day v keeps a card active on days v .. v+29: add merged intervals.
+        n_days = len(ext) + ACTIVE_DAYS
+        diff = [0] * (n_days + 1)
+        for days in per_customer.values():
+            run_start = run_end = None
+            for v in sorted(days):
+                if run_end is not None and v <= run_end:
+                    run_end = v + ACTIVE_DAYS - 1
+                    continue
+                if run_start is not None and run_end is not None:
+                    diff[run_start] += 1
+                    diff[run_end + 1] -= 1
+                run_start, run_end = v, v + ACTIVE_DAYS - 1
+            if run_start is not None and run_end is not None:
+                diff[run_start] += 1
+                diff[run_end + 1] -= 1
+        active: list[int] = []
+        level = 0
+        for i in range(len(ext)):
+            level += diff[i]
+            active.append(level)
+        series = tuple(ActiveDay(ext.day(i), active[i]) for i in range(offset, len(ext)))
+        return cls(purchases, tuple(gaps), series)
