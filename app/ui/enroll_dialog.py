@@ -26,6 +26,7 @@ from app.core.services.loyalty import LoyaltyService
 from app.core.services.results import EnrollResult
 from app.ui import i18n
 from app.ui.checkout.reasons import explain
+from app.ui.theme import row_label
 from app.ui.worker import Worker
 
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
@@ -66,7 +67,7 @@ class EnrollDialog(QDialog):
         self._card = card
         self.result: EnrollResult | None = None
         self.setWindowTitle(self.tr("New customer"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)  # the consent sentence stays on one line
         self.pages = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.addWidget(self.pages)
@@ -81,9 +82,9 @@ class EnrollDialog(QDialog):
         self.birthday = QLineEdit()
         self.birthday.setPlaceholderText(self.tr("DD.MM.YYYY, optional"))
         self.consent = QCheckBox(self.tr("The customer agrees to the processing of personal data"))
-        form.addRow(self.tr("Phone"), self.phone)
-        form.addRow(self.tr("Name"), self.name)
-        form.addRow(self.tr("Birthday"), self.birthday)
+        form.addRow(row_label(self.tr("Phone")), self.phone)
+        form.addRow(row_label(self.tr("Name")), self.name)
+        form.addRow(row_label(self.tr("Birthday")), self.birthday)
         form.addRow(self.consent)
         if card:
             note = QLabel(self.tr("Card {card} will be issued").format(card=card))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QObject, QSettings, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from app.bootstrap import Context, bootstrap, default_data_dir, default_db_path
@@ -110,10 +110,9 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
         window.screen.show_message(str(exc), "error")
         return
     service = PrintService(worker, ctx.engine, printer, lang, parent=window, window=window)
-    service.failed.connect(window.screen.show_message)
+    service.failed.connect(window.show_error)
     window.printer = service
     window.after_sale = service.after_sale
-    window.destroyed.connect(service.stop)
 
 
 class _Starter(QObject):
@@ -162,6 +161,7 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Loyalty Terminal")
+    quit_on_close = app.quitOnLastWindowClosed()
     app.setQuitOnLastWindowClosed(True)
     saved = settings()
     lang = i18n.choose_language(str(saved.value("language") or ""))
@@ -187,6 +187,13 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
     finally:
         if starter.window is not None:
             starter.window.stop_camera()
+            stop_printer = getattr(starter.window.printer, "stop", None)
+            if callable(stop_printer):
+                stop_printer()  # lets a receipt being printed finish
         worker.stop()
         if starter.ctx is not None:
             starter.ctx.close()
+        # Leave the application as found (tests and embedders run more loops after this one):
+        # closing the last window posted a Quit that would end the next event loop at once.
+        app.setQuitOnLastWindowClosed(quit_on_close)
+        QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)

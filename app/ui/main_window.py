@@ -116,6 +116,11 @@ class MainWindow(QMainWindow):
         roles = {"cashier": self.tr("cashier"), "manager": self.tr("manager")}
         self.cashier_label.setText(self.tr("Cashier: {name} ({role})").format(name=name, role=roles.get(role, role)))
 
+    @Slot(str)
+    def show_error(self, text: str) -> None:
+        """Show a failure from another screen or service (a printer, say) in the status area."""
+        self.screen.show_message(text, "error")
+
     def menu_actions(self, actions: list[QAction]) -> None:
         """Add actions (shifts, refunds, reports…) to the Manager menu."""
         for action in actions:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 BASE_PX = 16
 TOUCH_PX = 44
@@ -81,6 +82,14 @@ QStatusBar {{ font-size: 14px; }}
 QStatusBar QLabel {{ padding: 0 10px; }}
 QMenuBar {{ font-size: 15px; }}
 """
+
+
+def row_label(text: str) -> QLabel:
+    """A form label as tall as a touch-sized field, centred on it (QFormLayout top-aligns labels)."""
+    label = QLabel(text)
+    label.setMinimumHeight(TOUCH_PX - 4)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return label
 
 
 def apply(app: QApplication) -> None:

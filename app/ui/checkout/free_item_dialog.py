@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 from app.core.pricing import LineIn
 from app.ui import i18n
 from app.ui.checkout.state import free_line
+from app.ui.theme import row_label
 
 
 class FreeItemDialog(QDialog):
@@ -25,9 +26,9 @@ class FreeItemDialog(QDialog):
         self.category.addItems(list(categories))
         self.name = QLineEdit()
         self.name.setPlaceholderText(self.tr("optional"))
-        form.addRow(self.tr("Price"), self.price)
-        form.addRow(self.tr("Category"), self.category)
-        form.addRow(self.tr("Name"), self.name)
+        form.addRow(row_label(self.tr("Price")), self.price)
+        form.addRow(row_label(self.tr("Category")), self.category)
+        form.addRow(row_label(self.tr("Name")), self.name)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b3261e;")
         form.addRow(self.error)

@@ -135,32 +135,32 @@
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="338" />
+        <location filename="../../checkout/screen.py" line="340" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="351" />
+        <location filename="../../checkout/screen.py" line="353" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="384" />
+        <location filename="../../checkout/screen.py" line="386" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="390" />
+        <location filename="../../checkout/screen.py" line="392" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="404" />
+        <location filename="../../checkout/screen.py" line="406" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="406" />
+        <location filename="../../checkout/screen.py" line="408" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -253,87 +253,87 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>EnrollDialog</name>
     <message>
-        <location filename="../../enroll_dialog.py" line="68" />
+        <location filename="../../enroll_dialog.py" line="69" />
         <source>New customer</source>
         <translation>Новый покупатель</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="80" />
+        <location filename="../../enroll_dialog.py" line="81" />
         <source>First and last name</source>
         <translation>Имя и фамилия</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="82" />
+        <location filename="../../enroll_dialog.py" line="83" />
         <source>DD.MM.YYYY, optional</source>
         <translation>ДД.ММ.ГГГГ, необязательно</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="83" />
+        <location filename="../../enroll_dialog.py" line="84" />
         <source>The customer agrees to the processing of personal data</source>
         <translation>Покупатель согласен на обработку персональных данных</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="84" />
+        <location filename="../../enroll_dialog.py" line="85" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="85" />
+        <location filename="../../enroll_dialog.py" line="86" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="86" />
+        <location filename="../../enroll_dialog.py" line="87" />
         <source>Birthday</source>
         <translation>День рождения</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="89" />
+        <location filename="../../enroll_dialog.py" line="90" />
         <source>Card {card} will be issued</source>
         <translation>Будет выдана карта {card}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="97" />
+        <location filename="../../enroll_dialog.py" line="98" />
         <source>Enroll</source>
         <translation>Зарегистрировать</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="98" />
+        <location filename="../../enroll_dialog.py" line="99" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="114" />
+        <location filename="../../enroll_dialog.py" line="115" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="152" />
+        <location filename="../../enroll_dialog.py" line="153" />
         <source>The customer's consent is required</source>
         <translation>Нужно согласие покупателя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="158" />
+        <location filename="../../enroll_dialog.py" line="159" />
         <source>Birthday must be a date like 05.07.1990</source>
         <translation>День рождения — дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="163" />
+        <location filename="../../enroll_dialog.py" line="164" />
         <source>Saving…</source>
         <translation>Сохраняем…</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="180" />
+        <location filename="../../enroll_dialog.py" line="181" />
         <source>Card {card} issued to {name}</source>
         <translation>Карта {card} выдана: {name}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="184" />
+        <location filename="../../enroll_dialog.py" line="185" />
         <source>The customer can photograph this QR code or scan it now.</source>
         <translation>Покупатель может сфотографировать этот QR-код или отсканировать его сейчас.</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="186" />
+        <location filename="../../enroll_dialog.py" line="187" />
         <source>Welcome bonus: {points}.</source>
         <translation>Приветственный бонус: {points}.</translation>
     </message>
@@ -431,42 +431,42 @@ The store will be saved in {path}</source>
 <context>
     <name>FreeItemDialog</name>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="18" />
+        <location filename="../../checkout/free_item_dialog.py" line="19" />
         <source>Free-price item</source>
         <translation>Товар по своей цене</translation>
     </message>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="22" />
+        <location filename="../../checkout/free_item_dialog.py" line="23" />
         <source>e.g. 149,90</source>
         <translation>например, 149,90</translation>
     </message>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="27" />
+        <location filename="../../checkout/free_item_dialog.py" line="28" />
         <source>optional</source>
         <translation>необязательно</translation>
     </message>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="28" />
+        <location filename="../../checkout/free_item_dialog.py" line="29" />
         <source>Price</source>
         <translation>Цена</translation>
     </message>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="29" />
+        <location filename="../../checkout/free_item_dialog.py" line="30" />
         <source>Category</source>
         <translation>Категория</translation>
     </message>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="30" />
+        <location filename="../../checkout/free_item_dialog.py" line="31" />
         <source>Name</source>
         <translation>Название</translation>
     </message>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="50" />
+        <location filename="../../checkout/free_item_dialog.py" line="51" />
         <source>Type the price in roubles, e.g. 149,90</source>
         <translation>Введите цену в рублях, например 149,90</translation>
     </message>
     <message>
-        <location filename="../../checkout/free_item_dialog.py" line="55" />
+        <location filename="../../checkout/free_item_dialog.py" line="56" />
         <source>Choose a category</source>
         <translation>Выберите категорию</translation>
     </message>
@@ -512,128 +512,128 @@ The store will be saved in {path}</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="118" />
+        <location filename="../../main_window.py" line="117" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="131" />
+        <location filename="../../main_window.py" line="134" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="132" />
+        <location filename="../../main_window.py" line="135" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="133" />
+        <location filename="../../main_window.py" line="136" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="134" />
+        <location filename="../../main_window.py" line="137" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="135" />
+        <location filename="../../main_window.py" line="138" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136" />
+        <location filename="../../main_window.py" line="139" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="140" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="141" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="142" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../main_window.py" line="143" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="144" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="157" />
+        <location filename="../../main_window.py" line="160" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="158" />
+        <location filename="../../main_window.py" line="161" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="159" />
+        <location filename="../../main_window.py" line="162" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="160" />
+        <location filename="../../main_window.py" line="163" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="205" />
+        <location filename="../../main_window.py" line="208" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="216" />
+        <location filename="../../main_window.py" line="219" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229" />
-        <location filename="../../main_window.py" line="247" />
+        <location filename="../../main_window.py" line="232" />
+        <location filename="../../main_window.py" line="250" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="252" />
+        <location filename="../../main_window.py" line="255" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="256" />
+        <location filename="../../main_window.py" line="259" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="256" />
+        <location filename="../../main_window.py" line="259" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="267" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="265" />
+        <location filename="../../main_window.py" line="268" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="289" />
+        <location filename="../../main_window.py" line="292" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -855,7 +855,7 @@ The store will be saved in {path}</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="178" />
+        <location filename="../../main.py" line="177" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
