@@ -6,17 +6,21 @@ offer (receipt printing when app.ui.printing provides a PrintService).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Literal
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from app.bootstrap import Context, bootstrap, default_data_dir, default_db_path
+from app.core.services.results import SaleResult
 from app.ui import i18n, theme
 from app.ui.checkout.reasons import explain
 from app.ui.main_window import MainWindow
@@ -90,20 +94,68 @@ def open_store(path: Path, create: StoreKind | None) -> Context:
     return ctx
 
 
-def build_window(ctx: Context, worker: Worker, lang: str, saved: QSettings | None = None) -> MainWindow:
-    """The checkout window with everything other screens plug into it."""
+def build_window(
+    ctx: Context, worker: Worker, lang: str, saved: QSettings | None = None, *, defer_printing: bool = False
+) -> MainWindow:
+    """The checkout window with everything other screens plug into it.
+
+    With defer_printing the printing stack (reportlab, ESC/POS, QtPrintSupport: a third of
+    the start-up time) loads on a background thread once the window is up; a sale made
+    before that is printed as soon as it has loaded.
+    """
     saved = saved or settings()
     window = MainWindow(ctx, worker, camera_source=camera_source(saved.value("camera/source")))
-    wire_printing(window, ctx, worker, lang, saved)
+    if defer_printing:
+        _PrintingLoader(window, ctx, worker, lang, saved).start()
+    else:
+        wire_printing(window, ctx, worker, lang, saved)
     return window
+
+
+def _printing_module() -> ModuleType | None:
+    """app.ui.printing, or None in a build without it."""
+    try:
+        return importlib.import_module("app.ui.printing")
+    except ImportError:
+        return None
+
+
+class _PrintingLoader(QObject):
+    """Import the printing stack off the GUI thread, then plug it in, printing held sales."""
+
+    _imported = Signal(object)
+
+    def __init__(self, window: MainWindow, ctx: Context, worker: Worker, lang: str, saved: QSettings) -> None:
+        super().__init__(window)
+        self._args = (window, ctx, worker, lang, saved)
+        self._held: list[SaleResult] = []
+        window.after_sale = self._held.append
+        self._imported.connect(self._wire)
+
+    def start(self) -> None:
+        threading.Thread(target=self._import, name="printing-import", daemon=True).start()
+
+    def _import(self) -> None:
+        self._imported.emit(_printing_module())
+
+    @Slot(object)
+    def _wire(self, module: ModuleType | None) -> None:
+        window = self._args[0]
+        window.after_sale = None
+        if module is not None:
+            wire_printing(*self._args)
+        for result in self._held:
+            if window.after_sale is not None:
+                window.after_sale(result)
+        self._held.clear()
 
 
 def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, saved: QSettings) -> None:
     """Print a receipt after each sale when the printing module is there; otherwise nothing."""
-    try:
-        from app.ui.printing import PrintService, printer_from_setting
-    except ImportError:
+    module = _printing_module()
+    if module is None:
         return
+    PrintService, printer_from_setting = module.PrintService, module.printer_from_setting
     try:
         printer = printer_from_setting(str(saved.value("printer") or ""), ctx.db_path.parent)
     except ValueError as exc:
@@ -134,7 +186,7 @@ class _Starter(QObject):
         self.ctx = ctx
         if self.progress is not None:
             self.progress.close()
-        window = build_window(ctx, self.worker, self.lang)
+        window = build_window(ctx, self.worker, self.lang, defer_printing=True)
         self.window = window
         window.ready.connect(self._ready)
         window.resize(1024, 768)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.bootstrap import Context
@@ -12,13 +15,21 @@ from app.ui import main as app_main
 from app.ui.main_window import MainWindow
 
 
-def run_until_ready(db: Path) -> MainWindow:
+def run_until_ready(db: Path, also: Callable[[MainWindow], bool] = lambda _w: True) -> MainWindow:
+    """Run the real app until the checkout is ready (and also(window) holds), then quit."""
     seen: list[MainWindow] = []
+
+    def check() -> None:
+        window = seen[0]
+        if also(window):
+            window.close()
+            QApplication.quit()
+        else:
+            QTimer.singleShot(20, check)
 
     def ready(window: MainWindow) -> None:
         seen.append(window)
-        window.close()
-        QApplication.quit()
+        check()
 
     assert app_main.run_app(db, on_ready=ready) == 0
     assert len(seen) == 1
@@ -30,9 +41,9 @@ def test_the_app_opens_an_existing_store_with_printing_wired(
 ) -> None:
     monkeypatch.setenv("LOYALTY_HOME", str(tmp_path))
     monkeypatch.setenv("LOYALTY_WINDOWED", "1")
-    window = run_until_ready(store.db_path)
+    window = run_until_ready(store.db_path, also=lambda w: w.printer is not None)  # printing loads after
     assert window.controller.store is not None and window.controller.store.rewards
-    assert window.after_sale is not None and window.printer is not None
+    assert window.after_sale is not None
 
 
 def test_first_start_creates_an_empty_store_with_the_default_program(
@@ -56,3 +67,30 @@ def test_quitting_at_first_start_creates_nothing(
     db = tmp_path / "terminal.sqlite3"
     assert app_main.run_app(db) == 0
     assert not db.exists()
+
+
+def test_a_sale_made_before_printing_has_loaded_is_printed_once_it_has(
+    qtbot: object, store: Context, db_worker: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOYALTY_HOME", str(tmp_path))
+    printed: list[int] = []
+
+    class FakePrintService:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.failed = SimpleNamespace(connect=lambda slot: None)
+
+        def after_sale(self, result: SimpleNamespace) -> None:
+            printed.append(result.sale_id)
+
+    fake = SimpleNamespace(PrintService=FakePrintService, printer_from_setting=lambda setting, folder: object())
+    window = MainWindow(store, db_worker)  # type: ignore[arg-type]
+    loader = app_main._PrintingLoader(window, store, db_worker, "ru", app_main.settings())  # type: ignore[arg-type]
+    assert window.after_sale is not None
+    window.after_sale(SimpleNamespace(sale_id=7))  # type: ignore[arg-type]
+    assert printed == []
+    monkeypatch.setattr(app_main, "_printing_module", lambda: fake)
+    loader._wire(fake)
+    assert printed == [7]
+    window.after_sale(SimpleNamespace(sale_id=8))  # type: ignore[arg-type]
+    assert printed == [7, 8]
+    window.close()
