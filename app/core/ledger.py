@@ -191,11 +191,13 @@ def book_sale(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_e
             )
         )
     if customer is not None:
-        if sale.get("birthday_year") is not None:
+        year = sale.get("birthday_year")
+        granted = (t.birthday_grants.c.customer_id == customer.id) & (t.birthday_grants.c.year == year)
+        # Two offline terminals can both pay one birthday bonus: both receipts are facts and are booked,
+        # the once-a-year mark is kept once (a second insert broke the push for good).
+        if year is not None and conn.execute(select(t.birthday_grants.c.year).where(granted)).first() is None:
             conn.execute(
-                insert(t.birthday_grants).values(
-                    customer_id=customer.id, year=sale["birthday_year"], lot_uid=sale["birthday_lot_uid"]
-                )
+                insert(t.birthday_grants).values(customer_id=customer.id, year=year, lot_uid=sale["birthday_lot_uid"])
             )
         if sale.get("referral_points_to_referrer"):
             conn.execute(update(t.customers).where(t.customers.c.id == customer.id).values(referral_paid=1))
