@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 if TYPE_CHECKING:
     from app.scanner.decode import Code
@@ -128,8 +127,7 @@ class CameraPreview(QLabel):
         super().__init__(parent)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(QSize(160, 90))
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setObjectName("muted")
+        self.setStyleSheet("background: #222; border-radius: 6px;")
         self.frames_shown = 0
 
     @Slot(QImage)
@@ -148,6 +146,3 @@ class CameraPreview(QLabel):
     def hasHeightForWidth(self) -> bool:
         """Keep 16:9."""
         return True
-
-
-OnCode = Callable[[str], None]

@@ -88,9 +88,22 @@ class CheckoutScreen(QWidget):
         top_left = QHBoxLayout()
         top_left.addWidget(self.product_field, 1)
         top_left.addWidget(self.free_button)
+        # The camera picture sits under the basket, which scrolls, so the customer side never shrinks.
+        self.preview = CameraPreview()
+        self.preview.setFixedSize(256, 144)
+        preview_hint = QLabel(self.tr("Hold the card's QR code or the product's barcode to the camera (F10: off)"))
+        preview_hint.setObjectName("muted")
+        preview_hint.setWordWrap(True)
+        self.camera_row = QWidget()
+        camera_layout = QHBoxLayout(self.camera_row)
+        camera_layout.setContentsMargins(0, 0, 0, 0)
+        camera_layout.addWidget(preview_hint, 1)
+        camera_layout.addWidget(self.preview)
+        self.camera_row.hide()
         left = QVBoxLayout()
         left.addLayout(top_left)
         left.addWidget(self.basket, 1)
+        left.addWidget(self.camera_row)
         left.addWidget(self.totals)
 
         # Right: customer field, customer panel, points/coupon/gift, camera preview, pay.
@@ -99,8 +112,6 @@ class CheckoutScreen(QWidget):
         self.enroll_button = QPushButton(self.tr("New (F4)"))
         self.customer_panel = CustomerPanel()
         self.extras = ExtrasBar()
-        self.preview = CameraPreview()
-        self.preview.hide()
         top_right = QHBoxLayout()
         top_right.addWidget(self.customer_field, 1)
         top_right.addWidget(self.enroll_button)
@@ -112,7 +123,6 @@ class CheckoutScreen(QWidget):
         right.setContentsMargins(0, 0, 0, 0)
         right.addLayout(top_right)
         right.addWidget(self.customer_panel, 1)
-        right.addWidget(self.preview)
         right.addWidget(self.extras)
         right.addWidget(self.pay_button)
 
@@ -410,6 +420,6 @@ class CheckoutScreen(QWidget):
 
     def set_camera_preview(self, on: bool) -> None:
         """Show or hide the camera picture."""
-        self.preview.setVisible(on)
+        self.camera_row.setVisible(on)
         if not on:
             self.preview.clear()

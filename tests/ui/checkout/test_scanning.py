@@ -100,7 +100,7 @@ def test_a_card_held_to_the_webcam_fills_the_customer_panel_exactly_once(
     window.screen.customer_panel.filled.connect(lambda info: fills.append(info.card))
     window.camera_source = str(video)
     press(Qt.Key.Key_F10)
-    assert window.camera is not None and window.screen.preview.isVisible()
+    assert window.camera is not None and window.screen.camera_row.isVisible()
     with qtbot.waitSignal(window.camera_changed, check_params_cb=lambda on: not on, timeout=10_000):
         pass  # the video plays to its end; the camera switches itself off
     assert fills == [demo_template.rich_card]

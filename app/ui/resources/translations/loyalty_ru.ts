@@ -95,72 +95,77 @@
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="98" />
+        <location filename="../../checkout/screen.py" line="94" />
+        <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
+        <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="111" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="99" />
+        <location filename="../../checkout/screen.py" line="112" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="130" />
+        <location filename="../../checkout/screen.py" line="140" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="198" />
+        <location filename="../../checkout/screen.py" line="208" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="215" />
+        <location filename="../../checkout/screen.py" line="225" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="217" />
+        <location filename="../../checkout/screen.py" line="227" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="228" />
+        <location filename="../../checkout/screen.py" line="238" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="276" />
+        <location filename="../../checkout/screen.py" line="286" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="340" />
+        <location filename="../../checkout/screen.py" line="350" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="353" />
+        <location filename="../../checkout/screen.py" line="363" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="386" />
+        <location filename="../../checkout/screen.py" line="396" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="392" />
+        <location filename="../../checkout/screen.py" line="402" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="406" />
+        <location filename="../../checkout/screen.py" line="416" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="408" />
+        <location filename="../../checkout/screen.py" line="418" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -168,84 +173,84 @@
 <context>
     <name>CustomerPanel</name>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="63" />
+        <location filename="../../checkout/customer_panel.py" line="66" />
         <source>Sell without this customer</source>
         <translation>Продать без этого покупателя</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="87" />
+        <location filename="../../checkout/customer_panel.py" line="90" />
         <source>Available</source>
         <translation>Доступно</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="100" />
+        <location filename="../../checkout/customer_panel.py" line="103" />
         <source>Card blocked</source>
         <translation>Карта заблокирована</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="105" />
+        <location filename="../../checkout/customer_panel.py" line="108" />
         <source>No customer.
 Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</source>
         <translation>Покупатель не выбран.
 Сканируйте карту, нажмите F2 для поиска по телефону или имени, F4 — регистрация.</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="127" />
+        <location filename="../../checkout/customer_panel.py" line="130" />
         <source>Card {card} · {phone}</source>
         <translation>Карта {card} · {phone}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="128" />
+        <location filename="../../checkout/customer_panel.py" line="131" />
         <source>Tier: &lt;b&gt;{tier}&lt;/b&gt;</source>
         <translation>Уровень: &lt;b&gt;{tier}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="135" />
+        <location filename="../../checkout/customer_panel.py" line="138" />
         <source>{spend} of {goal}: {left} more to {tier}</source>
         <translation>{spend} из {goal}: до уровня {tier} ещё {left}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="145" />
+        <location filename="../../checkout/customer_panel.py" line="148" />
         <source>Top tier</source>
         <translation>Высший уровень</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="147" />
+        <location filename="../../checkout/customer_panel.py" line="150" />
         <source>Pending: {points}</source>
         <translation>Ожидают: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="149" />
+        <location filename="../../checkout/customer_panel.py" line="152" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="153" />
+        <location filename="../../checkout/customer_panel.py" line="156" />
         <source>{points} expire on {date}</source>
         <translation>Сгорят {date}: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="158" />
+        <location filename="../../checkout/customer_panel.py" line="161" />
         <source>Nothing expires soon</source>
         <translation>Скоро ничего не сгорает</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="162" />
+        <location filename="../../checkout/customer_panel.py" line="165" />
         <source>Stamps “{rule}”: {dots}</source>
         <translation>Штампы «{rule}»: {dots}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="164" />
+        <location filename="../../checkout/customer_panel.py" line="167" />
         <source>(one free now)</source>
         <translation>(сейчас одна в подарок)</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="178" />
+        <location filename="../../checkout/customer_panel.py" line="181" />
         <source>Coupons:</source>
         <translation>Купоны:</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="181" />
+        <location filename="../../checkout/customer_panel.py" line="184" />
         <source>Apply this personal coupon</source>
         <translation>Применить этот личный купон</translation>
     </message>
@@ -394,17 +399,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FirstStartDialog</name>
     <message>
-        <location filename="../../main.py" line="54" />
+        <location filename="../../main.py" line="58" />
         <source>Loyalty Terminal — first start</source>
         <translation>Терминал лояльности — первый запуск</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="56" />
+        <location filename="../../main.py" line="60" />
         <source>There is no store on this computer yet.</source>
         <translation>На этом компьютере ещё нет магазина.</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="59" />
+        <location filename="../../main.py" line="63" />
         <source>A demo store has a café's program, menu, customers and a month of sales to try everything. An empty store has the default program (5% back in points) and no customers.
 
 The store will be saved in {path}</source>
@@ -413,17 +418,17 @@ The store will be saved in {path}</source>
 Магазин будет сохранён в {path}</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="64" />
+        <location filename="../../main.py" line="68" />
         <source>Demo store</source>
         <translation>Демо-магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="65" />
+        <location filename="../../main.py" line="69" />
         <source>Empty store</source>
         <translation>Пустой магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="66" />
+        <location filename="../../main.py" line="70" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
@@ -855,7 +860,7 @@ The store will be saved in {path}</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="177" />
+        <location filename="../../main.py" line="230" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
