@@ -1,0 +1,1 @@
+"""Exports of the manager's reports (app/core/services/reports.py): CSV files and an A4 PDF with charts."""
