@@ -86,7 +86,7 @@ def main() -> int:
         window.set_cashier("Ольга" if args.lang == "ru" else "Olga", "cashier")
         wait_until(lambda: window.is_ready)
         c = window.controller
-        s = window.screen
+        s = window.checkout
 
         # 1. An anonymous basket, the cashier looking for a product by name.
         barcodes = {p["sku"]: p["barcode"] for p in ctx.loyalty.catalog()}
@@ -119,7 +119,7 @@ def main() -> int:
         dialog.consent.setChecked(True)
         dialog.show()
         dialog.try_enroll()
-        wait_until(lambda: dialog.result is not None)
+        wait_until(lambda: dialog.outcome is not None)
         save(dialog, args.out / "enroll.png")
         dialog.close()
         window.close()

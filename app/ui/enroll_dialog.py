@@ -65,7 +65,7 @@ class EnrollDialog(QDialog):
         self._service = service
         self._worker = worker
         self._card = card
-        self.result: EnrollResult | None = None
+        self.outcome: EnrollResult | None = None  # not "result": QDialog.result() exists
         self.setWindowTitle(self.tr("New customer"))
         self.setMinimumWidth(640)  # the consent sentence stays on one line
         self.pages = QStackedWidget()
@@ -132,7 +132,7 @@ class EnrollDialog(QDialog):
     def ask(self) -> EnrollResult | None:
         """Show the dialog; the new card, or None when cancelled."""
         self.exec()
-        return self.result
+        return self.outcome
 
     def reject(self) -> None:
         """Esc is ignored while the enrollment is being saved (its answer must not be lost)."""
@@ -177,7 +177,7 @@ class EnrollDialog(QDialog):
 
     def _enrolled(self, result: EnrollResult) -> None:
         self._busy = False
-        self.result = result
+        self.outcome = result
         self.done_title.setText(self.tr("Card {card} issued to {name}").format(card=result.card, name=self.name.text()))
         pixmap = qr_pixmap(result.qr)
         self.qr.setPixmap(pixmap)

@@ -159,7 +159,7 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
     try:
         printer = printer_from_setting(str(saved.value("printer") or ""), ctx.db_path.parent)
     except ValueError as exc:
-        window.screen.show_message(str(exc), "error")
+        window.checkout.show_message(str(exc), "error")
         return
     service = PrintService(worker, ctx.engine, printer, lang, parent=window, window=window)
     service.failed.connect(window.show_error)

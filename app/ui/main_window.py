@@ -69,17 +69,17 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 700)
 
         self.controller = CheckoutController(ctx.loyalty, worker, self)
-        self.screen = CheckoutScreen(self.controller, worker)
-        self.screen.sale_committed.connect(self._sale_committed)
-        self.screen.refund_requested.connect(self.refund_requested)
-        self.screen.ready.connect(self._ready)
+        self.checkout = CheckoutScreen(self.controller, worker)
+        self.checkout.sale_committed.connect(self._sale_committed)
+        self.checkout.refund_requested.connect(self.refund_requested)
+        self.checkout.ready.connect(self._ready)
 
         self._actions = self._make_actions()
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(self.screen, 1)
+        column.addWidget(self.checkout, 1)
         column.addWidget(self._footer())
         self.setCentralWidget(central)
 
@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_error(self, text: str) -> None:
         """Show a failure from another screen or service (a printer, say) in the status area."""
-        self.screen.show_message(text, "error")
+        self.checkout.show_message(text, "error")
 
     def menu_actions(self, actions: list[QAction]) -> None:
         """Add actions (shifts, refunds, reports…) to the Manager menu."""
@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- keys
 
     def _make_actions(self) -> list[tuple[QAction, str]]:
-        s = self.screen
+        s = self.checkout
         table: list[tuple[str, str, Callable[[], None]]] = [
             ("F1", self.tr("Help"), self.show_help),
             ("F2", self.tr("Customer"), s.focus_customer),
@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Esc that nothing else wanted: back out, or clear the checkout."""
         if event.key() == Qt.Key.Key_Escape:
-            self.screen.escape()
+            self.checkout.escape()
             return
         super().keyPressEvent(event)
 
@@ -205,9 +205,9 @@ class MainWindow(QMainWindow):
     def on_scan(self, text: str) -> None:
         """Every scan, from the camera or the keyboard wedge."""
         if QApplication.activeModalWidget() is not None:
-            self.screen.show_message(self.tr("Close the open window first, then scan again"), "warn")
+            self.checkout.show_message(self.tr("Close the open window first, then scan again"), "warn")
             return
-        self.screen.router.handle(text)
+        self.checkout.router.handle(text)
 
     @Slot()
     def toggle_camera(self) -> None:
@@ -216,23 +216,23 @@ class MainWindow(QMainWindow):
             self.stop_camera()
             return
         if not self.camera_source:
-            self.screen.show_message(self.tr("No camera is set: Manager → Camera source…"), "warn")
+            self.checkout.show_message(self.tr("No camera is set: Manager → Camera source…"), "warn")
             return
         from app.scanner.errors import ScanError
 
         feed = CameraFeed(self.camera_source, self)
         feed.code_read.connect(self.on_scan)
-        feed.frame_ready.connect(self.screen.preview.show_frame)
+        feed.frame_ready.connect(self.checkout.preview.show_frame)
         feed.failed.connect(self._camera_failed)
         feed.ended.connect(self._camera_ended)
         try:
             feed.start()
         except ScanError as exc:
             feed.deleteLater()
-            self.screen.show_message(self.tr("Camera: {reason}").format(reason=str(exc)), "error")
+            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=str(exc)), "error")
             return
         self.camera = feed
-        self.screen.set_camera_preview(True)
+        self.checkout.set_camera_preview(True)
         self._show_camera_state()
 
     def stop_camera(self) -> None:
@@ -241,18 +241,18 @@ class MainWindow(QMainWindow):
         if feed is not None:
             feed.stop()
             feed.deleteLater()
-        self.screen.set_camera_preview(False)
+        self.checkout.set_camera_preview(False)
         self._show_camera_state()
 
     @Slot(str)
     def _camera_failed(self, reason: str) -> None:
         self.stop_camera()
-        self.screen.show_message(self.tr("Camera: {reason}").format(reason=reason), "error")
+        self.checkout.show_message(self.tr("Camera: {reason}").format(reason=reason), "error")
 
     @Slot()
     def _camera_ended(self) -> None:
         self.stop_camera()
-        self.screen.show_message(self.tr("The camera video has ended"), "info")
+        self.checkout.show_message(self.tr("The camera video has ended"), "info")
 
     def _show_camera_state(self) -> None:
         on = self.camera is not None
@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         try:
             self.after_sale(result)
         except Exception as exc:
-            self.screen.show_message(
+            self.checkout.show_message(
                 self.tr("Sale {id} is saved, but the receipt was not printed: {reason}").format(
                     id=result.sale_id, reason=str(exc) or type(exc).__name__
                 ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
+from typing import cast
 
 from PySide6.QtCore import QObject, Signal
 
@@ -250,7 +251,8 @@ class CheckoutController(QObject):
     def _adopt(self, priced: Priced) -> None:
         """Take over what the rules accepted, so the controls show what will really be sold."""
         req = priced.request
-        self.basket.coupon, self.basket.reward, self.basket.redeem = req.coupon, req.reward, req.redeem
+        self.basket.coupon, self.basket.reward = req.coupon, req.reward
+        self.basket.redeem = cast(Redeem, req.redeem)  # priced requests carry a number, "max" or None
         if req.card is None and self.customer is not None:
             self.customer = None
             self.basket.card = None

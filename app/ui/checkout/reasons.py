@@ -13,7 +13,8 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from app.ui import i18n
 
 _C = "Reasons"
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# QT_TRANSLATE_NOOP marks the English text for lupdate and returns it unchanged.
+_PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"^the basket is empty$"), QT_TRANSLATE_NOOP("Reasons", "The basket is empty")),
     (re.compile(r"^unknown product (?P<code>.+)$"), QT_TRANSLATE_NOOP("Reasons", "No product with code {code}")),
     (re.compile(r"^unknown card (?P<code>.+)$"), QT_TRANSLATE_NOOP("Reasons", "Card {code} is not enrolled")),
@@ -120,5 +121,5 @@ def explain(reason: str) -> str:
             values["money"] = i18n.money(int(values["kopecks"]))
         for key in _POINTS & values.keys():
             values[key] = i18n.points(int(values[key]))
-        return QCoreApplication.translate(_C, template).format(**values)
+        return QCoreApplication.translate(_C, str(template)).format(**values)
     return text[:1].upper() + text[1:]

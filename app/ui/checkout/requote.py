@@ -52,8 +52,8 @@ def _fallbacks(req: SaleRequest, changed: Change) -> list[tuple[SaleRequest, tup
     """Cheaper requests to try, the most likely culprit (what just changed) first."""
     extras = _present(req)
     if changed in extras:
-        extras.remove(changed)  # type: ignore[arg-type]
-        extras.insert(0, changed)  # type: ignore[arg-type]
+        extras.remove(changed)
+        extras.insert(0, changed)
     tries: list[tuple[SaleRequest, tuple[Extra, ...]]] = []
     if isinstance(req.redeem, int) and req.redeem > 0:
         # More points than the basket allows now: take the most it allows instead.

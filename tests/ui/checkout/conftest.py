@@ -78,5 +78,5 @@ def window(qtbot: QtBot, store: Context, db_worker: Worker, tmp_path: Path) -> M
     win.show()
     win.activateWindow()
     qtbot.waitUntil(lambda: win.is_ready and win.isActiveWindow(), timeout=5000)
-    win.screen.product_field.setFocus()
+    win.checkout.product_field.setFocus()
     return win

@@ -19,7 +19,7 @@ def skus(win: MainWindow) -> list[tuple[str, int]]:
 
 
 def test_a_wedge_scan_adds_the_product_and_types_nothing(qtbot: QtBot, window: MainWindow, demo_template: Demo) -> None:
-    field = window.screen.product_field
+    field = window.checkout.product_field
     scan_with_wedge(demo_template.barcodes["CAP"])
     qtbot.waitUntil(lambda: skus(window) == [("CAP", 1)] and priced(window))
     assert field.text() == ""
@@ -38,11 +38,11 @@ def test_scanning_the_same_product_again_raises_its_quantity(
 def test_a_person_typing_is_not_taken_for_a_scan(qtbot: QtBot, window: MainWindow) -> None:
     with qtbot.assertNotEmitted(window.wedge.scanned):
         type_slowly("Латте")
-    assert window.screen.product_field.text() == "Латте"
+    assert window.checkout.product_field.text() == "Латте"
 
 
 def test_search_and_enter_adds_the_chosen_product(qtbot: QtBot, window: MainWindow) -> None:
-    field = window.screen.product_field
+    field = window.checkout.product_field
     with qtbot.waitSignal(field.suggestions_shown, check_params_cb=lambda n: n >= 1):
         type_slowly("капуч")
     press(Qt.Key.Key_Down)
@@ -79,8 +79,8 @@ def test_delete_removes_the_selected_line(qtbot: QtBot, window: MainWindow) -> N
     window.controller.add_code("LAT")
     window.controller.add_code("CRO")
     qtbot.waitUntil(lambda: len(skus(window)) == 2)
-    window.screen.basket.setFocus()
-    window.screen.basket.select_row(0)
+    window.checkout.basket.setFocus()
+    window.checkout.basket.select_row(0)
     press(Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: skus(window) == [("CRO", 1)] and priced(window))
 
@@ -93,7 +93,7 @@ def test_escape_clears_the_checkout_after_the_cashier_confirms(
     qtbot.waitUntil(lambda: priced(window))
     press(Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: skus(window) == [] and window.controller.result is None)
-    assert window.screen.model.rowCount() == 0
+    assert window.checkout.model.rowCount() == 0
 
 
 def test_escape_keeps_the_checkout_when_the_cashier_says_no(
@@ -124,11 +124,11 @@ def test_only_the_newest_basket_is_priced_on_screen(qtbot: QtBot, window: MainWi
     qtbot.waitUntil(lambda: priced(window))
     assert window.controller.result is not None
     assert window.controller.result.quote.lines[0].qty == 11
-    assert window.screen.model.index(0, BasketModel.QTY).data() == "11"
+    assert window.checkout.model.index(0, BasketModel.QTY).data() == "11"
 
 
 def test_the_basket_model_passes_the_model_tester(qtmodeltester: object, window: MainWindow, qtbot: QtBot) -> None:
     window.controller.add_code("LAT")
     window.controller.add_code("CRO")
     qtbot.waitUntil(lambda: len(skus(window)) == 2 and priced(window))
-    qtmodeltester.check(window.screen.model)  # type: ignore[attr-defined]
+    qtmodeltester.check(window.checkout.model)  # type: ignore[attr-defined]

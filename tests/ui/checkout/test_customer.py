@@ -16,26 +16,26 @@ from tests.ui.checkout.support import press, priced, type_slowly
 
 
 def attached(win: MainWindow, card: str) -> bool:
-    info = win.screen.customer_panel.info
+    info = win.checkout.customer_panel.info
     return info is not None and info.card == card and win.controller.customer is not None
 
 
 def test_a_typed_card_number_attaches_the_customer(qtbot: QtBot, window: MainWindow, demo_template: Demo) -> None:
     press(Qt.Key.Key_F2)
-    assert window.screen.customer_field.hasFocus()
+    assert window.checkout.customer_field.hasFocus()
     type_slowly(demo_template.rich_card)
     press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: attached(window, demo_template.rich_card))
-    panel = window.screen.customer_panel
+    panel = window.checkout.customer_panel
     assert panel.name.text() == "Анна Иванова"
     assert panel.available.text().startswith(str(window.controller.customer.available))  # type: ignore[union-attr]
-    assert window.screen.product_field.hasFocus()  # back to scanning products
+    assert window.checkout.product_field.hasFocus()  # back to scanning products
 
 
 def test_phone_type_ahead_shows_masked_phones_and_attaches_the_pick(
     qtbot: QtBot, window: MainWindow, store: Context
 ) -> None:
-    field = window.screen.customer_field
+    field = window.checkout.customer_field
     press(Qt.Key.Key_F2)
     with qtbot.waitSignal(field.suggestions_shown, check_params_cb=lambda n: n == 1):
         type_slowly("5550001")
@@ -48,7 +48,7 @@ def test_phone_type_ahead_shows_masked_phones_and_attaches_the_pick(
 
 
 def test_type_ahead_drops_answers_older_than_the_newest_keystroke(qtbot: QtBot, window: MainWindow) -> None:
-    field = window.screen.customer_field
+    field = window.checkout.customer_field
     field.setText("Анна")
     field.search_now()
     field.setText("Серг")
@@ -66,7 +66,7 @@ def test_the_customer_panel_shows_tier_progress_points_and_stamps(
     qtbot.waitUntil(lambda: attached(window, demo_template.rich_card))
     info = window.controller.customer
     assert info is not None
-    panel = window.screen.customer_panel
+    panel = window.checkout.customer_panel
     assert info.tier in panel.tier.text()
     if info.next_tier is not None:
         assert panel.progress.value() == info.tier_spend // 100
@@ -84,9 +84,9 @@ def test_f5_redeems_the_most_points_the_basket_allows(qtbot: QtBot, window: Main
     quote = window.controller.result.quote  # type: ignore[union-attr]
     # 30% of what is left after the tier discount, one point per rouble.
     assert quote.redeemed_points == quote.max_points == (24000 - quote.discount) * 30 // 100 // 100
-    assert window.screen.extras.points.value() == quote.redeemed_points
-    assert window.screen.extras.points.maximum() == quote.max_points
-    assert window.screen.extras.points.hasFocus()  # type fewer points over it
+    assert window.checkout.extras.points.value() == quote.redeemed_points
+    assert window.checkout.extras.points.maximum() == quote.max_points
+    assert window.checkout.extras.points.hasFocus()  # type fewer points over it
 
 
 def test_a_refused_coupon_says_why_and_changes_nothing(qtbot: QtBot, window: MainWindow) -> None:
@@ -96,10 +96,10 @@ def test_a_refused_coupon_says_why_and_changes_nothing(qtbot: QtBot, window: Mai
     press(Qt.Key.Key_F6)
     type_slowly("welcome10")
     press(Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "WELCOME10" in window.screen.status.text() and priced(window))
-    text = window.screen.status.text()
+    qtbot.waitUntil(lambda: "WELCOME10" in window.checkout.status.text() and priced(window))
+    text = window.checkout.status.text()
     assert "300,00" in text and "Traceback" not in text and "kopecks" not in text
-    assert window.screen.status.property("level") == "warn"
+    assert window.checkout.status.property("level") == "warn"
     assert window.controller.basket.coupon is None
     assert window.controller.result.quote.total == before  # type: ignore[union-attr]
     assert window.controller.result.quote.coupon is None  # type: ignore[union-attr]
@@ -124,17 +124,17 @@ def test_removing_lines_drops_a_coupon_that_no_longer_fits(qtbot: QtBot, window:
     window.controller.remove(0)
     qtbot.waitUntil(lambda: priced(window) and window.controller.basket.coupon is None)
     assert [line.sku for line in window.controller.basket.lines] == ["ESP"]
-    assert "WELCOME10" in window.screen.status.text()
+    assert "WELCOME10" in window.checkout.status.text()
 
 
 def test_f7_gift_is_given_for_points(qtbot: QtBot, window: MainWindow, demo_template: Demo) -> None:
     window.controller.attach_card(demo_template.rich_card)
     window.controller.add_code("ESP")
     qtbot.waitUntil(lambda: window.controller.customer is not None and priced(window))
-    window.screen.extras.gift.setCurrentIndex(1)
-    window.screen.extras.gift.activated.emit(1)
+    window.checkout.extras.gift.setCurrentIndex(1)
+    window.checkout.extras.gift.activated.emit(1)
     qtbot.waitUntil(lambda: priced(window) and window.controller.result.quote.reward_points == 80)  # type: ignore[union-attr]
-    assert window.screen.model.rowCount() == 2  # the gift line
+    assert window.checkout.model.rowCount() == 2  # the gift line
 
 
 def test_enrollment_needs_consent(qtbot: QtBot, store: Context, db_worker: Worker) -> None:
@@ -173,7 +173,7 @@ def test_an_enrollment_refusal_is_shown_in_the_dialog(qtbot: QtBot, store: Conte
     dialog.consent.setChecked(True)
     dialog.submit.click()
     qtbot.waitUntil(lambda: "уже зарегистрирован" in dialog.error.text())
-    assert dialog.result is None
+    assert dialog.outcome is None
 
 
 def test_f4_enrolls_and_attaches_the_new_customer(qtbot: QtBot, window: MainWindow, monkeypatch: object) -> None:
@@ -182,13 +182,13 @@ def test_f4_enrolls_and_attaches_the_new_customer(qtbot: QtBot, window: MainWind
         self.name.setText("Вера Новикова")
         self.consent.setChecked(True)
         self.try_enroll()
-        qtbot.waitUntil(lambda: self.result is not None)
-        return self.result
+        qtbot.waitUntil(lambda: self.outcome is not None)
+        return self.outcome
 
     monkeypatch.setattr(EnrollDialog, "ask", fill_and_submit)  # type: ignore[attr-defined]
     press(Qt.Key.Key_F4)
-    qtbot.waitUntil(lambda: window.screen.customer_panel.info is not None)
-    assert window.screen.customer_panel.name.text() == "Вера Новикова"
+    qtbot.waitUntil(lambda: window.checkout.customer_panel.info is not None)
+    assert window.checkout.customer_panel.name.text() == "Вера Новикова"
 
 
 def test_birthdays_are_read_in_the_russian_way() -> None:

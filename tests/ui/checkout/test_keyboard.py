@@ -42,15 +42,15 @@ def test_the_whole_checkout_from_the_keyboard_ends_in_a_committed_sale(
         QTest.keyClick(dialog, Qt.Key.Key_Return)
 
     when_dialog_opens(pay_by_card)
-    with qtbot.waitSignal(window.screen.sale_committed, timeout=5000) as committed:
+    with qtbot.waitSignal(window.checkout.sale_committed, timeout=5000) as committed:
         press(Qt.Key.Key_F12)
     sale: SaleResult = committed.args[0]
 
     # The screen is ready for the next customer.
     qtbot.waitUntil(lambda: not c.basket.lines and c.customer is None)
-    assert window.screen.customer_panel.info is None
-    assert window.screen.product_field.hasFocus()
-    assert str(sale.sale_id) in window.screen.status.text()
+    assert window.checkout.customer_panel.info is None
+    assert window.checkout.product_field.hasFocus()
+    assert str(sale.sale_id) in window.checkout.status.text()
 
     # What was committed is what the screen showed.
     lines = store.loyalty.sale_lines(sale.sale_id or 0)
@@ -70,9 +70,9 @@ def test_the_whole_checkout_from_the_keyboard_ends_in_a_committed_sale(
 def test_enter_on_the_pay_button_pays(qtbot: QtBot, window: MainWindow, store: Context) -> None:
     window.controller.add_code("TEA")
     qtbot.waitUntil(lambda: priced(window))
-    window.screen.pay_button.setFocus()
+    window.checkout.pay_button.setFocus()
     when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
-    with qtbot.waitSignal(window.screen.sale_committed, timeout=5000) as committed:
+    with qtbot.waitSignal(window.checkout.sale_committed, timeout=5000) as committed:
         press(Qt.Key.Key_Return)
     sale_id = committed.args[0].sale_id
     assert [ln["sku"] for ln in store.loyalty.sale_lines(sale_id)] == ["TEA"]
@@ -86,11 +86,11 @@ def test_a_printer_failure_keeps_the_sale(qtbot: QtBot, window: MainWindow, stor
     window.controller.add_code("TEA")
     qtbot.waitUntil(lambda: priced(window))
     when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
-    with qtbot.waitSignal(window.screen.sale_committed, timeout=5000) as committed:
+    with qtbot.waitSignal(window.checkout.sale_committed, timeout=5000) as committed:
         press(Qt.Key.Key_F12)
     sale_id = committed.args[0].sale_id
-    assert "paper jam" in window.screen.status.text()
-    assert str(sale_id) in window.screen.status.text()
+    assert "paper jam" in window.checkout.status.text()
+    assert str(sale_id) in window.checkout.status.text()
     assert store.loyalty.sale_lines(sale_id)[0]["sku"] == "TEA"
 
 
@@ -100,7 +100,7 @@ def test_the_printing_hook_gets_every_committed_sale(qtbot: QtBot, window: MainW
     window.controller.add_code("TEA")
     qtbot.waitUntil(lambda: priced(window))
     when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
-    with qtbot.waitSignal(window.screen.sale_committed, timeout=5000) as committed:
+    with qtbot.waitSignal(window.checkout.sale_committed, timeout=5000) as committed:
         press(Qt.Key.Key_F12)
     assert printed == [committed.args[0].sale_id]
 
@@ -109,6 +109,6 @@ def test_going_back_from_the_pay_dialog_sells_nothing(qtbot: QtBot, window: Main
     window.controller.add_code("TEA")
     qtbot.waitUntil(lambda: priced(window))
     when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Escape))
-    with qtbot.assertNotEmitted(window.screen.sale_committed, wait=200):
+    with qtbot.assertNotEmitted(window.checkout.sale_committed, wait=200):
         press(Qt.Key.Key_F12)
     assert [ln.sku for ln in window.controller.basket.lines] == ["TEA"]

@@ -31,14 +31,14 @@ def test_a_forged_qr_scan_changes_nothing(qtbot: QtBot, window: MainWindow, demo
     qtbot.waitUntil(lambda: priced(window))
     before = (list(window.controller.basket.lines), window.controller.result)
     forged = card_qr_payload(b"another store's secret", demo_template.rich_card)
-    with qtbot.waitSignal(window.screen.router.handled) as handled:
+    with qtbot.waitSignal(window.checkout.router.handled) as handled:
         scan_with_wedge(forged)
     assert handled.args == ["unknown", forged]
-    assert "поддельный" in window.screen.status.text()
-    assert window.screen.status.property("level") == "error"
+    assert "поддельный" in window.checkout.status.text()
+    assert window.checkout.status.property("level") == "error"
     assert window.controller.customer is None
     assert (list(window.controller.basket.lines), window.controller.result) == before
-    assert window.screen.product_field.text() == ""
+    assert window.checkout.product_field.text() == ""
 
 
 def test_a_coupon_scan_applies_the_coupon(qtbot: QtBot, window: MainWindow) -> None:
@@ -63,8 +63,8 @@ def test_f9_asks_for_a_refund_without_a_sale(qtbot: QtBot, window: MainWindow) -
 
 def test_an_unknown_card_number_offers_enrollment(qtbot: QtBot, window: MainWindow) -> None:
     scan_with_wedge("2990000009999")
-    qtbot.waitUntil(lambda: "F4" in window.screen.status.text())
-    assert window.screen._unknown_card == "2990000009999"
+    qtbot.waitUntil(lambda: "F4" in window.checkout.status.text())
+    assert window.checkout._unknown_card == "2990000009999"
     assert window.controller.customer is None
 
 
@@ -97,19 +97,19 @@ def test_a_card_held_to_the_webcam_fills_the_customer_panel_exactly_once(
 ) -> None:
     video = card_video(tmp_path / "card.avi", card_qr_payload(store.loyalty.secret(), demo_template.rich_card))
     fills: list[str] = []
-    window.screen.customer_panel.filled.connect(lambda info: fills.append(info.card))
+    window.checkout.customer_panel.filled.connect(lambda info: fills.append(info.card))
     window.camera_source = str(video)
     press(Qt.Key.Key_F10)
-    assert window.camera is not None and window.screen.camera_row.isVisible()
+    assert window.camera is not None and window.checkout.camera_row.isVisible()
     with qtbot.waitSignal(window.camera_changed, check_params_cb=lambda on: not on, timeout=10_000):
         pass  # the video plays to its end; the camera switches itself off
     assert fills == [demo_template.rich_card]
-    assert window.screen.preview.frames_shown > 0
+    assert window.checkout.preview.frames_shown > 0
 
 
 def test_a_missing_camera_says_so(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     window.camera_source = str(tmp_path / "no-such-video.avi")
     press(Qt.Key.Key_F10)
     assert window.camera is None
-    assert "no-such-video.avi" in window.screen.status.text()
-    assert window.screen.status.property("level") == "error"
+    assert "no-such-video.avi" in window.checkout.status.text()
+    assert window.checkout.status.property("level") == "error"
