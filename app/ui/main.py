@@ -24,7 +24,7 @@ from app.core.services.results import SaleResult
 from app.ui import i18n, theme
 from app.ui.checkout.reasons import explain
 from app.ui.main_window import MainWindow
-from app.ui.pyside_fix import pin_singletons
+from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
 from app.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -231,6 +231,7 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
         progress.setCancelButton(None)
         progress.setWindowModality(Qt.WindowModality.ApplicationModal)
         progress.show()
+    collector = GuiGarbageCollector(app)
     worker = Worker()
     starter = _Starter(app, worker, lang, on_ready, progress)
     worker.run(open_store, path, create, on_done=starter.opened, on_error=starter.failed)
@@ -247,5 +248,6 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
             starter.ctx.close()
         # Leave the application as found (tests and embedders run more loops after this one):
         # closing the last window posted a Quit that would end the next event loop at once.
+        collector.stop()
         app.setQuitOnLastWindowClosed(quit_on_close)
         QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)

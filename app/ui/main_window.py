@@ -185,7 +185,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_help(self) -> None:
         """F1: the key map."""
-        HelpDialog(self.key_map(), self).ask()
+        dialog = HelpDialog(self.key_map(), self)
+        dialog.ask()
+        dialog.deleteLater()
 
     @Slot()
     def request_refund(self) -> None:

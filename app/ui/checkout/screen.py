@@ -368,7 +368,9 @@ class CheckoutScreen(QWidget):
     def free_item(self) -> None:
         """F8: add a free-price item."""
         store = self.controller.store
-        line = FreeItemDialog(store.categories if store else (), self).ask()
+        dialog = FreeItemDialog(store.categories if store else (), self)
+        line = dialog.ask()
+        dialog.deleteLater()
         if line is not None:
             self.controller.add_line(line)
         self.focus_products()
@@ -379,6 +381,7 @@ class CheckoutScreen(QWidget):
         dialog = EnrollDialog(self.controller.service, self.worker, self._unknown_card, self)
         dialog.enrolled.connect(self._enrolled)
         dialog.ask()
+        dialog.deleteLater()
         self.focus_products()
 
     @Slot(object)
@@ -401,7 +404,9 @@ class CheckoutScreen(QWidget):
         if not c.fresh or c.result is None:
             self.show_message(self.tr("This basket cannot be sold: see the message above"), "error")
             return
-        method = PayDialog(c.result.quote.total, self).ask()
+        dialog = PayDialog(c.result.quote.total, self)
+        method = dialog.ask()
+        dialog.deleteLater()
         if method is not None:
             c.sell(method)
         self.focus_products()
@@ -413,7 +418,10 @@ class CheckoutScreen(QWidget):
         if not c.basket.lines and c.customer is None and c.basket.coupon is None:
             self.focus_products()
             return
-        if ConfirmDialog(self.tr("Clear this checkout and start over?"), self).ask():
+        dialog = ConfirmDialog(self.tr("Clear this checkout and start over?"), self)
+        clear = dialog.ask()
+        dialog.deleteLater()
+        if clear:
             c.clear()
             self.show_message(self.tr("Checkout cleared."), "info")
         self.focus_products()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -36,6 +37,17 @@ class Demo:
     path: Path
     rich_card: str  # a customer with plenty of points
     barcodes: dict[str, str]  # sku -> barcode
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread() -> Iterator[None]:
+    """As in the app (GuiGarbageCollector): never let the collector run on the worker thread,
+    where deleting a forgotten Qt widget crashes the process."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Context
 from app.ui import main as app_main
@@ -70,7 +71,7 @@ def test_quitting_at_first_start_creates_nothing(
 
 
 def test_a_sale_made_before_printing_has_loaded_is_printed_once_it_has(
-    qtbot: object, store: Context, db_worker: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, store: Context, db_worker: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOYALTY_HOME", str(tmp_path))
     printed: list[int] = []
@@ -84,6 +85,8 @@ def test_a_sale_made_before_printing_has_loaded_is_printed_once_it_has(
 
     fake = SimpleNamespace(PrintService=FakePrintService, printer_from_setting=lambda setting, folder: object())
     window = MainWindow(store, db_worker)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.is_ready)
     loader = app_main._PrintingLoader(window, store, db_worker, "ru", app_main.settings())  # type: ignore[arg-type]
     assert window.after_sale is not None
     window.after_sale(SimpleNamespace(sale_id=7))  # type: ignore[arg-type]
@@ -93,4 +96,3 @@ def test_a_sale_made_before_printing_has_loaded_is_printed_once_it_has(
     assert printed == [7]
     window.after_sale(SimpleNamespace(sale_id=8))  # type: ignore[arg-type]
     assert printed == [7, 8]
-    window.close()
