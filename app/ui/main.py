@@ -194,6 +194,10 @@ class _Starter(QObject):
             window.show()
         else:
             window.showMaximized()
+        # Kiosk terminals often run without a window manager to hand the keyboard over.
+        window.raise_()
+        window.activateWindow()
+        window.checkout.focus_products()
 
     @Slot()
     def _ready(self) -> None:

@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
         camera_setting = QAction(self.tr("Camera source…"), self)
         camera_setting.triggered.connect(self.choose_camera_source)
         self.manager_menu.addAction(camera_setting)
+        language = QAction(self.tr("Language: Русский / English…"), self)
+        language.triggered.connect(self.switch_language)
+        self.manager_menu.addAction(language)
         self.manager_menu.addSeparator()
 
         self.cashier_label = QLabel(self.tr("No cashier signed in"))
@@ -275,6 +278,21 @@ class MainWindow(QMainWindow):
             from app.ui.main import save_setting
 
             save_setting("camera/source", self.camera_source)
+
+    @Slot()
+    def switch_language(self) -> None:
+        """Save the other language for the next start (texts already on screen stay as they are)."""
+        from app.ui import i18n
+        from app.ui.main import save_setting
+
+        other = "en" if i18n.language() == "ru" else "ru"
+        save_setting("language", other)
+        self.checkout.show_message(
+            self.tr("The interface will be in {language} after a restart").format(
+                language="English" if other == "en" else "русском"
+            ),
+            "info",
+        )
 
     # ----------------------------------------------------------------- events
 

@@ -7,10 +7,13 @@ screen never shows prices of a basket that no longer exists.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import cast
+from typing import Any, TypeVar, cast
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from app.core.pricing import LineIn
@@ -20,6 +23,19 @@ from app.ui.checkout.reasons import explain
 from app.ui.checkout.requote import Change, Priced, quote_checkout
 from app.ui.checkout.state import Basket, Redeem, StoreInfo, load_store
 from app.ui.worker import Worker
+
+Method = TypeVar("Method", bound=Callable[..., None])
+
+
+def _while_alive(method: Method) -> Method:
+    """A worker answer for a checkout whose window has closed meanwhile is dropped, not emitted."""
+
+    @functools.wraps(method)
+    def guarded(self: QObject, *args: Any, **kwargs: Any) -> None:
+        if shiboken6.isValid(self):
+            method(self, *args, **kwargs)
+
+    return cast(Method, guarded)
 
 
 class CheckoutController(QObject):
@@ -58,6 +74,7 @@ class CheckoutController(QObject):
         """Read the program, the QR secret and the categories."""
         self.worker.run(load_store, self.service, on_done=self._store_done, on_error=self._refused)
 
+    @_while_alive
     def _store_done(self, store: StoreInfo) -> None:
         self.store = store
         self.store_loaded.emit(store)
@@ -70,6 +87,7 @@ class CheckoutController(QObject):
             return
         self.worker.run(self.service.resolve_line, code, 1, on_done=self.add_line, on_error=self._refused)
 
+    @_while_alive
     def add_line(self, line: LineIn) -> None:
         """Add a resolved line (a product found, or a free-price item)."""
         if self._blocked():
@@ -127,6 +145,7 @@ class CheckoutController(QObject):
         self._customer_seq += 1
         self._customer_found(self._customer_seq, False, info)
 
+    @_while_alive
     def _customer_found(self, seq: int, refresh: bool, info: CustomerInfo) -> None:
         if seq != self._customer_seq or self.selling:
             return  # a newer lookup or a reset came after this one
@@ -145,6 +164,7 @@ class CheckoutController(QObject):
             self.message.emit(self.tr("This card is blocked: the sale goes without loyalty."), "error")
         self._changed("card")
 
+    @_while_alive
     def _customer_missing(self, seq: int, code: str, reason: str) -> None:
         if seq != self._customer_seq:
             return
@@ -229,6 +249,7 @@ class CheckoutController(QObject):
             on_error=partial(self._quote_crashed, rev),
         )
 
+    @_while_alive
     def _quoted(self, rev: int, priced: Priced) -> None:
         self._in_flight = False
         if rev != self._revision:
@@ -268,6 +289,7 @@ class CheckoutController(QObject):
         }[priced.dropped[0]]
         return f"{what}: {explain(priced.reason or '')}"
 
+    @_while_alive
     def _quote_crashed(self, rev: int, reason: str) -> None:
         self._in_flight = False
         if rev != self._revision:
@@ -296,11 +318,13 @@ class CheckoutController(QObject):
         self.worker.run(self.service.sell, req, on_done=self._sold, on_error=self._sell_refused)
         return True
 
+    @_while_alive
     def _sold(self, result: SaleResult) -> None:
         self.selling = False
         self.sold.emit(result)
         self.clear()
 
+    @_while_alive
     def _sell_refused(self, reason: str) -> None:
         self.selling = False
         self.message.emit(explain(reason), "error")
@@ -313,5 +337,6 @@ class CheckoutController(QObject):
             self.message.emit(self.tr("Saving the sale, one moment…"), "warn")
         return self.selling
 
+    @_while_alive
     def _refused(self, reason: str) -> None:
         self.message.emit(explain(reason), "error")

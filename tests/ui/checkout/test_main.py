@@ -96,3 +96,14 @@ def test_a_sale_made_before_printing_has_loaded_is_printed_once_it_has(
     assert printed == [7]
     window.after_sale(SimpleNamespace(sale_id=8))  # type: ignore[arg-type]
     assert printed == [7, 8]
+
+
+def test_the_language_switch_is_saved_for_the_next_start(
+    qtbot: QtBot, store: Context, db_worker: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOYALTY_HOME", str(tmp_path))
+    window = MainWindow(store, db_worker)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    window.switch_language()
+    assert app_main.settings().value("language") == "en"
+    assert "English" in window.checkout.status.text()

@@ -42,37 +42,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="144" />
+        <location filename="../../checkout/controller.py" line="145" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="262" />
+        <location filename="../../checkout/controller.py" line="264" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="263" />
+        <location filename="../../checkout/controller.py" line="265" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="264" />
+        <location filename="../../checkout/controller.py" line="266" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="265" />
+        <location filename="../../checkout/controller.py" line="267" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="289" />
+        <location filename="../../checkout/controller.py" line="291" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="311" />
+        <location filename="../../checkout/controller.py" line="313" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -150,22 +150,22 @@
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="396" />
+        <location filename="../../checkout/screen.py" line="399" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="402" />
+        <location filename="../../checkout/screen.py" line="405" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="416" />
+        <location filename="../../checkout/screen.py" line="421" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="418" />
+        <location filename="../../checkout/screen.py" line="426" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -502,143 +502,153 @@ The store will be saved in {path}</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="92" />
+        <location filename="../../main_window.py" line="90" />
+        <source>Language: Русский / English…</source>
+        <translation>Язык: Русский / English…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="95" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116" />
+        <location filename="../../main_window.py" line="119" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116" />
+        <location filename="../../main_window.py" line="119" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="117" />
+        <location filename="../../main_window.py" line="120" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="134" />
+        <location filename="../../main_window.py" line="137" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="135" />
+        <location filename="../../main_window.py" line="138" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136" />
+        <location filename="../../main_window.py" line="139" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="140" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="141" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="142" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../main_window.py" line="143" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="144" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="145" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="146" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="147" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="160" />
+        <location filename="../../main_window.py" line="163" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="161" />
+        <location filename="../../main_window.py" line="164" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="162" />
+        <location filename="../../main_window.py" line="165" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="163" />
+        <location filename="../../main_window.py" line="166" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="208" />
+        <location filename="../../main_window.py" line="213" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="219" />
+        <location filename="../../main_window.py" line="224" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="232" />
-        <location filename="../../main_window.py" line="250" />
+        <location filename="../../main_window.py" line="237" />
+        <location filename="../../main_window.py" line="255" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="255" />
+        <location filename="../../main_window.py" line="260" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="259" />
+        <location filename="../../main_window.py" line="264" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="259" />
+        <location filename="../../main_window.py" line="264" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="267" />
+        <location filename="../../main_window.py" line="272" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="268" />
+        <location filename="../../main_window.py" line="273" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="292" />
+        <location filename="../../main_window.py" line="291" />
+        <source>The interface will be in {language} after a restart</source>
+        <translation>После перезапуска интерфейс будет на {language}</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="312" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -699,152 +709,152 @@ The store will be saved in {path}</source>
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../checkout/reasons.py" line="17" />
+        <location filename="../../checkout/reasons.py" line="18" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="18" />
+        <location filename="../../checkout/reasons.py" line="19" />
         <source>No product with code {code}</source>
         <translation>Нет товара с кодом {code}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="19" />
+        <location filename="../../checkout/reasons.py" line="20" />
         <source>Card {code} is not enrolled</source>
         <translation>Карта {code} не зарегистрирована</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="22" />
+        <location filename="../../checkout/reasons.py" line="23" />
         <source>No customer with card or phone {code}</source>
         <translation>Нет покупателя с картой или телефоном {code}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="24" />
+        <location filename="../../checkout/reasons.py" line="25" />
         <source>There is no coupon {code}</source>
         <translation>Купона {code} не существует</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="27" />
+        <location filename="../../checkout/reasons.py" line="28" />
         <source>Coupon {code} is not valid yet</source>
         <translation>Купон {code} ещё не действует</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="29" />
+        <location filename="../../checkout/reasons.py" line="30" />
         <source>Coupon {code} has expired</source>
         <translation>Срок купона {code} истёк</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="32" />
+        <location filename="../../checkout/reasons.py" line="33" />
         <source>Coupon {code} needs a loyalty card: scan the customer's card first</source>
         <translation>Купон {code} действует только с картой: сначала отсканируйте карту покупателя</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="36" />
+        <location filename="../../checkout/reasons.py" line="37" />
         <source>Coupon {code} is personal and belongs to another customer</source>
         <translation>Купон {code} именной и принадлежит другому покупателю</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="38" />
+        <location filename="../../checkout/reasons.py" line="39" />
         <source>Coupon {code} is used up</source>
         <translation>Купон {code} уже израсходован</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="41" />
+        <location filename="../../checkout/reasons.py" line="42" />
         <source>This customer has already used coupon {code} as often as allowed ({n})</source>
         <translation>Покупатель уже использовал купон {code} максимальное число раз ({n})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="45" />
+        <location filename="../../checkout/reasons.py" line="46" />
         <source>Coupon {code} needs a purchase of at least {money} before discounts</source>
         <translation>Купон {code} действует при покупке от {money} без учёта скидок</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="49" />
+        <location filename="../../checkout/reasons.py" line="50" />
         <source>Paying with points needs a loyalty card</source>
         <translation>Для оплаты баллами нужна карта</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="53" />
+        <location filename="../../checkout/reasons.py" line="54" />
         <source>At most {points} can be paid with points in this basket</source>
         <translation>В этой корзине баллами можно оплатить не больше: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="57" />
+        <location filename="../../checkout/reasons.py" line="58" />
         <source>Gift “{name}” needs {need}, the card has {have}</source>
         <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="59" />
+        <location filename="../../checkout/reasons.py" line="60" />
         <source>Card {code} is blocked</source>
         <translation>Карта {code} заблокирована</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="62" />
+        <location filename="../../checkout/reasons.py" line="63" />
         <source>This card QR code is forged or from another store</source>
         <translation>QR-код карты поддельный или из другого магазина</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="64" />
+        <location filename="../../checkout/reasons.py" line="65" />
         <source>This QR code is not a loyalty card</source>
         <translation>Этот QR-код — не карта лояльности</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="67" />
+        <location filename="../../checkout/reasons.py" line="68" />
         <source>Card number {code} is wrong (check digit): mistyped?</source>
         <translation>Номер карты {code} неверен (контрольная цифра): опечатка?</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="71" />
+        <location filename="../../checkout/reasons.py" line="72" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="73" />
+        <location filename="../../checkout/reasons.py" line="74" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="74" />
+        <location filename="../../checkout/reasons.py" line="75" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="77" />
+        <location filename="../../checkout/reasons.py" line="78" />
         <source>Enter the customer's name</source>
         <translation>Введите имя покупателя</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="81" />
+        <location filename="../../checkout/reasons.py" line="82" />
         <source>The name is too long (200 characters at most)</source>
         <translation>Слишком длинное имя (не больше 200 символов)</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="85" />
+        <location filename="../../checkout/reasons.py" line="86" />
         <source>Birthday {text} is not a date like 05.07.1990</source>
         <translation>День рождения {text} — не дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="89" />
+        <location filename="../../checkout/reasons.py" line="90" />
         <source>Phone {phone} is already enrolled (card {card})</source>
         <translation>Телефон {phone} уже зарегистрирован (карта {card})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="93" />
+        <location filename="../../checkout/reasons.py" line="94" />
         <source>Card {code} is already issued</source>
         <translation>Карта {code} уже выдана</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="97" />
+        <location filename="../../checkout/reasons.py" line="98" />
         <source>Phone number {text} is not valid: expected +7 and 10 digits</source>
         <translation>Неверный номер телефона {text}: нужен +7 и 10 цифр</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="101" />
+        <location filename="../../checkout/reasons.py" line="102" />
         <source>The clock is behind this customer's last purchase: check the date and time</source>
         <translation>Часы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="105" />
+        <location filename="../../checkout/reasons.py" line="106" />
         <source>Not enough points: {have} available, {need} needed</source>
         <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
     </message>
@@ -860,7 +870,7 @@ The store will be saved in {path}</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="230" />
+        <location filename="../../main.py" line="234" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
