@@ -208,9 +208,18 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def on_scan(self, text: str) -> None:
-        """Every scan, from the camera or the keyboard wedge."""
-        if QApplication.activeModalWidget() is not None:
-            self.checkout.show_message(self.tr("Close the open window first, then scan again"), "warn")
+        """Every scan, from the camera or the keyboard wedge.
+
+        While a dialog is open the scan is its own: a dialog with a scan(text) method (the
+        refund dialog) gets it; any other dialog keeps the checkout from changing under it.
+        """
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None:
+            scan = getattr(dialog, "scan", None)
+            if callable(scan):
+                scan(text)
+            else:
+                self.checkout.show_message(self.tr("Close the open window first, then scan again"), "warn")
             return
         self.checkout.router.handle(text)
 

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 import segno
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Context
@@ -113,3 +114,18 @@ def test_a_missing_camera_says_so(qtbot: QtBot, window: MainWindow, tmp_path: Pa
     assert window.camera is None
     assert "no-such-video.avi" in window.checkout.status.text()
     assert window.checkout.status.property("level") == "error"
+
+
+def test_a_scan_goes_to_an_open_dialog_that_takes_scans(qtbot: QtBot, window: MainWindow) -> None:
+    got: list[str] = []
+
+    class ScanningDialog(QDialog):
+        def scan(self, text: str) -> None:
+            got.append(text)
+            self.accept()
+
+    dialog = ScanningDialog(window)
+    QTimer.singleShot(0, lambda: scan_with_wedge("R000042"))
+    dialog.exec()
+    assert got == ["R000042"]
+    assert window.controller.basket.lines == []
