@@ -31,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--name", required=True)
     sub.add_parser("expire", help="post due expiry now")
     sub.add_parser("verify", help="recompute every balance from the journal")
+    for choice in sub.choices.values():
+        # `--db` after the command too (`loyalty-server serve --db URL`); SUPPRESS keeps one given before it.
+        choice.add_argument("--db", default=argparse.SUPPRESS, help="database URL or SQLite file")
     args = parser.parse_args(argv)
     settings = config.load()
     database = args.db or settings.database
