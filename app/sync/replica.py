@@ -65,7 +65,11 @@ def acknowledge(conn: Connection, results: Sequence[Mapping[str, Any]]) -> tuple
 def unreflected_ops(conn: Connection, after_seq: int) -> dict[str, list[dict[str, Any]]]:
     """Our transactions' point operations the server snapshot does not reflect yet, per customer, oldest first."""
     ops: dict[str, list[dict[str, Any]]] = {}
-    rows = conn.execute(select(t.outbox.c.body).where(t.outbox.c.seq > after_seq).order_by(t.outbox.c.seq))
+    # An acknowledged row is in every snapshot pulled after its ack, whatever the watermark says: a new
+    # epoch restarts the server's watermark at nothing, and comparing against it replayed every old sale.
+    rows = conn.execute(
+        select(t.outbox.c.body).where(t.outbox.c.seq > after_seq, t.outbox.c.acked == 0).order_by(t.outbox.c.seq)
+    )
     for r in rows:
         for op in json.loads(r.body).get("ops", []):
             ops.setdefault(op["customer"], []).append(op)
@@ -177,7 +181,7 @@ def _apply_customer(
             insert(t.spend_events), [{"customer_id": customer_id, "at": d, "amount": a} for d, a in snap["spend"]]
         )
     for table in (t.sales, t.refunds):
-        uids = select(t.outbox.c.uid).where(t.outbox.c.seq <= own_seq)
+        uids = select(t.outbox.c.uid).where((t.outbox.c.seq <= own_seq) | (t.outbox.c.acked == 1))
         conn.execute(update(table).where(table.c.customer_id == customer_id, table.c.uid.in_(uids)).values(reflected=1))
     for year in snap["birthday_years"]:
         exists = conn.execute(
