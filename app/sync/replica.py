@@ -142,6 +142,20 @@ def _apply_customer(
             .where(t.customers.c.id == customer_id)
             .values(last_op_at=max(row.last_op_at, snap["last_op_at"]), **values)
         )
+    written_off = int(snap["expired_total"]) - (int(row.expired_total) if row is not None else 0)
+    if written_off:
+        # The server posted expiry: the lot corrections below already move the points, so this
+        # zero-sum pair only lets the journal explain the replicated expired total (verify checks it).
+        txn = "sync-" + uuid7()
+        conn.execute(
+            insert(t.journal),
+            [
+                {"customer_id": customer_id, "lot_uid": None, "kind": "expire", "points": -written_off,
+                 "at": now_ms(), "txn_uid": txn},
+                {"customer_id": customer_id, "lot_uid": None, "kind": "sync", "points": written_off,
+                 "at": now_ms(), "txn_uid": txn},
+            ],
+        )  # fmt: skip
     if snap.get("referrer_uid"):
         ref = conn.execute(select(t.customers.c.id).where(t.customers.c.uid == snap["referrer_uid"])).scalar()
         if ref is not None:
