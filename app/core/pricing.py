@@ -270,6 +270,13 @@ def price(
         left = customer.available + birthday_points - points
         if left < reward.points:
             raise LoyaltyError(f"gift {reward.name} needs {reward.points} points, the card has {max(left, 0)}")
+        # A gift paid with points spends them like a redemption, so the offline caps bound it too.
+        cap, cap_reason = redeem_cap if redeem_cap is not None else (None, "")
+        if cap is not None and points + reward.points > cap:
+            raise LoyaltyError(
+                f"gift {reward.name} needs {reward.points} points, only {max(cap - points, 0)} can be paid"
+                f" with points now ({cap_reason})"
+            )
         reward_points = reward.points
         reward_line.append(
             LineOut(reward.id, reward.name, "reward", 1, 0, 0, 0, 0, 0, Fraction(0), None, 0, is_reward=True)

@@ -260,7 +260,8 @@ def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: in
     mine = total = 0
     for body in pending:
         data = json.loads(body)
-        points = int(data["sale"]["redeemed_points"])
+        # Gift rewards paid with points count too: they leave the card on the same stale snapshot.
+        points = int(data["sale"]["redeemed_points"]) + int(data["sale"].get("reward_points") or 0)
         total += points
         if data.get("customer_uid") == customer.uid:
             mine += points
