@@ -140,7 +140,9 @@ def _apply(conn: Connection, term: Any, item: Item) -> tuple[dict[str, Any], set
                     booked_at=now_ms(),
                 )
             )  # fmt: skip
-            conn.execute(update(t.customers).where(t.customers.c.uid == uid).values(flagged=1))
+            # Flag the customer who owes it: the receipt may name a card merged into another customer.
+            owner = ledger.customer_by_uid(conn, uid)
+            conn.execute(update(t.customers).where(t.customers.c.id == owner.id).values(flagged=1))
         return {"sale_id": sale_id, "overdraft": sum(booked.overdraft.values())}, _resolve(conn, changed)
     if item.kind == "refund":
         refund_id = ledger.book_refund(conn, body, strict=False, post_expiry=False)

@@ -75,6 +75,7 @@ def merge(conn: Connection, loser: Any, winner: Any, at: int, txn_uid: str) -> N
             debt=winner.debt + loser.debt,
             referral_paid=max(winner.referral_paid, loser.referral_paid),
             last_op_at=max(winner.last_op_at, loser.last_op_at),
+            flagged=max(winner.flagged, loser.flagged),  # an overdraft flag follows the debt it marks
         )
     )
     fresh = conn.execute(select(t.customers).where(t.customers.c.id == winner.id)).one()
