@@ -324,9 +324,11 @@ def export_pdf(report: Report, path: str | Path, lang: str = "ru", store_name: s
     target = Path(path)
     zone = ZoneInfo(report.timezone)
     title = tr(lang, "Отчёт для владельца", "Owner's report") + " · " + period_text(report, lang)
+    # Written beside the target and renamed at the end: a failed export never leaves half a file.
+    partial = target.with_name(target.name + ".part")
     with _render_lock:
         doc = SimpleDocTemplate(
-            str(target),
+            str(partial),
             pagesize=A4,
             leftMargin=MARGIN,
             rightMargin=MARGIN,
@@ -337,5 +339,10 @@ def export_pdf(report: Report, path: str | Path, lang: str = "ru", store_name: s
             lang="ru-RU" if lang == "ru" else "en-GB",
         )
         footer = _footer(report, lang, zone)
-        doc.build(build_story(report, lang, store_name), onFirstPage=footer, onLaterPages=footer)
+        try:
+            doc.build(build_story(report, lang, store_name), onFirstPage=footer, onLaterPages=footer)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    partial.replace(target)
     return target

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     case,
     column,
     false,
@@ -216,7 +217,7 @@ class TierRow:
     customers: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SegmentCustomer:
     """One customer in a recency segment."""
 
@@ -433,6 +434,15 @@ def _midnight(day: date, zone: ZoneInfo) -> int:
     return to_ms(datetime.combine(day, time(0), zone))
 
 
+def _mask(phone: str | None) -> str:
+    """mask_phone, with a fast path for the normalized "+7..." numbers the terminal stores."""
+    if not phone:
+        return ""
+    if len(phone) > 5 and phone[0] == "+" and phone[1:].isdigit():
+        return "+" + "•" * (len(phone) - 5) + phone[-4:]
+    return mask_phone(phone)
+
+
 def _int(value: Any) -> int:
     # PostgreSQL sums bigints as Decimal; SQLite gives int or None.
     return 0 if value is None else int(value)
@@ -478,12 +488,10 @@ class _Moves:
     counts: dict[str, int] = field(default_factory=dict)
     buckets: dict[tuple[str, int], int] = field(default_factory=dict)
     later: int = 0  # every row dated from the end of the period on
-    later_debt: int = 0  # ... of them, rows of the debt account (no lot)
 
-    def add(self, kind: str, bucket: int, debt: bool, points: int, rows: int) -> None:
+    def add(self, kind: str, bucket: int, points: int, rows: int) -> None:
         if bucket == -1:
             self.later += points
-            self.later_debt += points if debt else 0
             return
         self.totals[kind] = self.totals.get(kind, 0) + points
         self.counts[kind] = self.counts.get(kind, 0) + rows
@@ -491,6 +499,18 @@ class _Moves:
 
     def total(self, kind: str) -> int:
         return self.totals.get(kind, 0)
+
+
+@dataclass
+class _Lots:
+    """Sums over the lots holding points (see ReportsService._lots)."""
+
+    held: int  # every point lots hold now, expired or not
+    unposted_before: int  # past expiry before the period, not written off
+    unposted: int  # past expiry inside the period (up to as_of), not written off
+    pending: int  # in lots usable only from the end of the period on
+    by_bucket: dict[int, int] = field(default_factory=dict)  # unposted by bucket of the expiry instant
+    debt: int = 0  # Σ customers.debt now
 
 
 def _place(conn: Connection, f: Filters) -> str:
@@ -542,10 +562,11 @@ class ReportsService:
         with db.transaction(self.engine, write=False) as conn:
             s = self._scope(conn, period, filters or Filters(), days=False)
             (total, card, anonymous), _ = self._sales_groups(conn, s)
-            active_30, _ = self._active_counts(conn, s)
+            active_30 = self._active_30(conn, s)
             new = self._new_enrollments(conn, s)
-            moves = self._journal(conn, s)
-            liability = self._stored_balance(conn) - moves.later - self._unposted_expiry(conn, s.as_of)
+            issued, redeemed, later = self._journal_sums(conn, s)
+            lots = self._lots(conn, s, buckets=False)
+            liability = lots.held - lots.debt - later - lots.unposted_before - lots.unposted
         return Dashboard(
             period=period,
             filters=s.filters,
@@ -558,8 +579,8 @@ class ReportsService:
             average_check_anonymous=anonymous.average_check,
             active_30=active_30,
             new_enrollments=new,
-            issued=moves.total("grant"),
-            redeemed=-(moves.total("spend") + moves.total("overdraft")),
+            issued=issued,
+            redeemed=redeemed,
             liability=liability,
             liability_kopecks=liability * s.program.point_value,
         )
@@ -570,10 +591,11 @@ class ReportsService:
             s = self._scope(conn, period, filters or Filters(), days=True)
             sales = self._sales(conn, s)
             visits = self._visits(conn, s)
-            customers = self._customers(conn, s, visits)
+            last = self._purchases(conn, s)
+            customers = self._customers(conn, s, visits, last)
             points, points_days = self._points(conn, s)
             tiers = self._tiers(conn, s)
-            segments = self._segments(conn, s)
+            segments = self._segments(conn, s, last)
             lifetime = self._lifetime(conn, s, visits)
             categories = self._redeemed_by_category(conn, s)
             coupons = self._coupons(conn, s)
@@ -709,15 +731,15 @@ class ReportsService:
 
     # ------------------------------------------------------------------ customers
 
-    def _active_counts(self, conn: Connection, s: _Scope) -> tuple[int, int]:
+    def _active_30(self, conn: Connection, s: _Scope) -> int:
         end = s.period.end
-        recent = case((t.sales.c.at >= end - ACTIVE_DAYS * DAY_MS, t.sales.c.customer_id), else_=None)
-        row = conn.execute(
-            select(func.count(func.distinct(recent)), func.count(func.distinct(t.sales.c.customer_id))).where(
-                t.sales.c.at >= end - AT_RISK_DAYS * DAY_MS, t.sales.c.at < end, t.sales.c.customer_id.is_not(None)
-            )
-        ).one()
-        return _int(row[0]), _int(row[1])
+        return _int(
+            conn.execute(
+                select(func.count(func.distinct(t.sales.c.customer_id))).where(
+                    t.sales.c.at >= end - ACTIVE_DAYS * DAY_MS, t.sales.c.at < end, t.sales.c.customer_id.is_not(None)
+                )
+            ).scalar_one()
+        )
 
     def _new_enrollments(self, conn: Connection, s: _Scope) -> int:
         return _int(
@@ -752,13 +774,26 @@ class ReportsService:
         ).all()
         return _Visits.build(rows, ext, s)
 
-    def _customers(self, conn: Connection, s: _Scope, visits: _Visits) -> CustomerFigures:
-        active_30, active_90 = self._active_counts(conn, s)
+    def _purchases(self, conn: Connection, s: _Scope) -> dict[int, tuple[int, int]]:
+        """Per card customer: the last purchase before the end of the period and how many there were."""
+        # Walks the covering index sales(customer_id, at): no table rows are read.
+        rows = conn.execute(
+            select(t.sales.c.customer_id, func.max(t.sales.c.at), func.count())
+            .where(t.sales.c.customer_id.is_not(None), t.sales.c.at < s.period.end)
+            .group_by(t.sales.c.customer_id)
+        )
+        return {int(cid): (int(at), int(n)) for cid, at, n in rows}
+
+    def _customers(
+        self, conn: Connection, s: _Scope, visits: _Visits, last: Mapping[int, tuple[int, int]]
+    ) -> CustomerFigures:
+        end = s.period.end
+        # "Bought in the last 30 days before the end" is "the last purchase is at most 30 days old".
+        active_30 = sum(1 for at, _ in last.values() if at >= end - ACTIVE_DAYS * DAY_MS)
+        active_90 = sum(1 for at, _ in last.values() if at >= end - AT_RISK_DAYS * DAY_MS)
         customers = _int(
             conn.execute(
-                select(func.count()).where(
-                    t.customers.c.enrolled_at < s.period.end, t.customers.c.merged_into.is_(None)
-                )
+                select(func.count()).where(t.customers.c.enrolled_at < end, t.customers.c.merged_into.is_(None))
             ).scalar_one()
         )
         buyers = len(visits.purchases)
@@ -775,50 +810,44 @@ class ReportsService:
             median_days_between_visits=median(visits.gaps),
         )
 
-    def _segments(self, conn: Connection, s: _Scope) -> tuple[Segment, ...]:
+    def _segments(self, conn: Connection, s: _Scope, last: Mapping[int, tuple[int, int]]) -> tuple[Segment, ...]:
         end = s.period.end
-        last: dict[int, tuple[int, int]] = {
-            int(r[0]): (int(r[1]), int(r[2]))
-            for r in conn.execute(
-                select(t.sales.c.customer_id, func.max(t.sales.c.at), func.count())
-                .where(t.sales.c.customer_id.is_not(None), t.sales.c.at < end)
-                .group_by(t.sales.c.customer_id)
-            )
-        }
+        active_from = end - ACTIVE_DAYS * DAY_MS
+        at_risk_from = end - AT_RISK_DAYS * DAY_MS
         cards = self._primary_cards(conn)
-        buckets: dict[str, list[SegmentCustomer]] = {k: [] for k in SEGMENT_KEYS}
-        for r in conn.execute(
+        # Sort plain tuples (most purchases, then most recent, then id) and build the results once.
+        raw: dict[str, list[tuple[int, int, int, str, str | None]]] = {k: [] for k in SEGMENT_KEYS}
+        for cid, name, phone in conn.execute(
             select(t.customers.c.id, t.customers.c.name, t.customers.c.phone).where(
                 t.customers.c.enrolled_at < end, t.customers.c.merged_into.is_(None)
             )
         ):
-            at, n = last.get(r.id, (None, 0))
-            if at is None:
-                key = "never"
-            elif end - at <= ACTIVE_DAYS * DAY_MS:
-                key = "active"
-            elif end - at <= AT_RISK_DAYS * DAY_MS:
-                key = "at_risk"
-            else:
-                key = "lost"
-            phone = mask_phone(r.phone) if r.phone else ""
-            buckets[key].append(SegmentCustomer(r.id, r.name, phone, cards.get(r.id, ""), at, n))
+            got = last.get(cid)
+            if got is None:
+                raw["never"].append((0, 0, cid, name, phone))
+                continue
+            at, n = got
+            key = "active" if at >= active_from else "at_risk" if at >= at_risk_from else "lost"
+            raw[key].append((-n, -at, cid, name, phone))
         out = []
         for key in SEGMENT_KEYS:
             # Most purchases first: the at-risk regulars are the ones worth a call.
-            people = sorted(buckets[key], key=lambda c: (-c.purchases, -(c.last_purchase_at or 0), c.customer_id))
-            out.append(Segment(key, len(people), tuple(people)))
+            people = tuple(
+                SegmentCustomer(cid, name, _mask(phone), cards.get(cid, ""), -neg_at if n else None, -n)
+                for n, neg_at, cid, name, phone in sorted(raw[key])
+            )
+            out.append(Segment(key, len(people), people))
         return tuple(out)
 
     def _primary_cards(self, conn: Connection) -> dict[int, str]:
         # As repo.primary_card: the newest active card of each customer.
         cards: dict[int, tuple[int, str]] = {}
-        for r in conn.execute(
+        for cid, code, issued in conn.execute(
             select(t.cards.c.customer_id, t.cards.c.code, t.cards.c.issued_at).where(t.cards.c.active == 1)
         ):
-            have = cards.get(r.customer_id)
-            if have is None or r.issued_at >= have[0]:
-                cards[r.customer_id] = (r.issued_at, r.code)
+            have = cards.get(cid)
+            if have is None or issued >= have[0]:
+                cards[cid] = (issued, code)
         return {cid: code for cid, (_, code) in cards.items()}
 
     def _lifetime(self, conn: Connection, s: _Scope, visits: _Visits) -> Lifetime:
@@ -857,42 +886,78 @@ class ReportsService:
 
     # ------------------------------------------------------------------ points
 
-    def _journal(self, conn: Connection, s: _Scope, buckets: bool = False) -> _Moves:
+    def _journal(self, conn: Connection, s: _Scope, buckets: bool) -> _Moves:
         """One pass over the journal from the start of the period: sums per kind (and bucket), and after it."""
         p = s.period
         size = s.days.bucket
         key = case((t.journal.c.at >= p.end, -1), else_=t.journal.c.at // size if buckets else 0).label("b")
-        debt = case((t.journal.c.lot_uid.is_(None), 1), else_=0).label("debt")
-        sub = select(t.journal.c.kind, key, debt, t.journal.c.points).where(t.journal.c.at >= p.start).subquery()
+        # Only at, kind and points are read, so an index journal(at, kind, points) covers this pass.
+        sub = select(t.journal.c.kind, key, t.journal.c.points).where(t.journal.c.at >= p.start).subquery()
         moves = _Moves()
-        for r in conn.execute(
-            select(sub.c.kind, sub.c.b, sub.c.debt, func.sum(sub.c.points), func.count()).group_by(
-                sub.c.kind, sub.c.b, sub.c.debt
-            )
+        for kind, bucket, points, rows in conn.execute(
+            select(sub.c.kind, sub.c.b, func.sum(sub.c.points), func.count()).group_by(sub.c.kind, sub.c.b)
         ):
-            moves.add(str(r[0]), int(r[1]), bool(r[2]), _int(r[3]), _int(r[4]))
+            moves.add(str(kind), int(bucket), _int(points), _int(rows))
         return moves
 
-    def _stored_balance(self, conn: Connection) -> int:
-        """Σ remaining of lots − Σ debt as stored: equal to the sum of every journal row (verify() checks it)."""
-        remaining = conn.execute(select(func.sum(t.lots.c.remaining)).where(t.lots.c.remaining > 0)).scalar_one()
-        debt = conn.execute(select(func.sum(t.customers.c.debt)).where(t.customers.c.debt != 0)).scalar_one()
-        return _int(remaining) - _int(debt)
+    def _journal_sums(self, conn: Connection, s: _Scope) -> tuple[int, int, int]:
+        """Points issued and redeemed in the period, and the sum of every move dated after it."""
+        j, end = t.journal.c, s.period.end
+        inside = j.at < end
+        row = conn.execute(
+            select(
+                func.sum(case((and_(inside, j.kind == "grant"), j.points), else_=0)),
+                func.sum(case((and_(inside, j.kind.in_(("spend", "overdraft"))), j.points), else_=0)),
+                func.sum(case((j.at >= end, j.points), else_=0)),
+            ).where(j.at >= s.period.start)
+        ).one()
+        return _int(row[0]), -_int(row[1]), _int(row[2])
 
-    def _unposted_expiry(self, conn: Connection, before: int) -> int:
-        # Expiry is written off at the customer's next operation (or by the server's job); until
-        # then a lot past its instant still holds points that are expired all the same (§4).
+    def _later_debt(self, conn: Connection, s: _Scope) -> int:
+        """The sum of debt-account rows (no lot) dated from the end of the period on."""
         return _int(
             conn.execute(
-                select(func.sum(t.lots.c.remaining)).where(
-                    t.lots.c.remaining > 0, t.lots.c.expires_at.is_not(None), t.lots.c.expires_at < before
+                select(func.sum(t.journal.c.points)).where(
+                    t.journal.c.at >= s.period.end, t.journal.c.lot_uid.is_(None)
                 )
             ).scalar_one()
         )
 
+    def _lots(self, conn: Connection, s: _Scope, buckets: bool) -> _Lots:
+        """Sums over the lots holding points: all they hold, what is past expiry, what is pending."""
+        p, lots = s.period, t.lots.c
+        # Past expiry but not written off yet is expired all the same (§4): before the period, or
+        # inside it (up to as_of). Pending: usable only from the end on. Plain sums, no grouping, and
+        # only expires_at, available_at and remaining are read: an index on them where remaining > 0
+        # covers the pass.
+        expired = and_(lots.expires_at.is_not(None), lots.expires_at < s.as_of)
+
+        def part(cond: ColumnElement[bool]) -> Any:
+            return func.sum(case((cond, lots.remaining), else_=0))
+
+        row = conn.execute(
+            select(
+                func.sum(lots.remaining),
+                part(and_(expired, lots.expires_at < p.start)),
+                part(and_(expired, lots.expires_at >= p.start)),
+                part(lots.available_at >= p.end),
+            ).where(lots.remaining > 0)
+        ).one()
+        out = _Lots(_int(row[0]), _int(row[1]), _int(row[2]), _int(row[3]))
+        if buckets and out.unposted:
+            # By the day they expired, for the chart: a short range of the same index.
+            key = (lots.expires_at // s.days.bucket).label("b")
+            sub = (
+                select(key, lots.remaining)
+                .where(lots.remaining > 0, lots.expires_at >= p.start, lots.expires_at < s.as_of)
+                .subquery()
+            )
+            for bucket, points in conn.execute(select(sub.c.b, func.sum(sub.c.remaining)).group_by(sub.c.b)):
+                out.by_bucket[int(bucket)] = _int(points)
+        out.debt = _int(conn.execute(select(func.sum(t.customers.c.debt)).where(t.customers.c.debt != 0)).scalar_one())
+        return out
+
     def _points(self, conn: Connection, s: _Scope) -> tuple[PointsFigures, tuple[PointsDay, ...]]:
-        p = s.period
-        size = s.days.bucket
         n = len(s.days)
         moves = self._journal(conn, s, buckets=True)
         by_day = {k: [0] * n for k in ("grant", "redeemed", "expire")}
@@ -903,30 +968,17 @@ class ReportsService:
                 by_day["grant"][s.days.index_of_bucket(bucket)] += points
             elif kind == "expire":
                 by_day["expire"][s.days.index_of_bucket(bucket)] -= points
-        # Lots past expiry not written off yet count as expired on the day they expired.
-        unposted_before = unposted = 0
-        lsub = (
-            select(
-                case((t.lots.c.expires_at < p.start, -1), else_=t.lots.c.expires_at // size).label("b"),
-                t.lots.c.remaining,
-            )
-            .where(t.lots.c.remaining > 0, t.lots.c.expires_at.is_not(None), t.lots.c.expires_at < s.as_of)
-            .subquery()
-        )
-        for r in conn.execute(select(lsub.c.b, func.sum(lsub.c.remaining)).group_by(lsub.c.b)):
-            bucket, points = int(r[0]), _int(r[1])
-            if bucket == -1:
-                unposted_before += points
-            else:
-                unposted += points
-                by_day["expire"][s.days.index_of_bucket(bucket)] += points
-        # Σ journal = stored balance, so the balance before the end is the stored one minus the
-        # moves dated from the end on; no pass over the journal's older rows is needed.
-        before_end = self._stored_balance(conn) - moves.later
-        closing = before_end - unposted_before - unposted
-        opening = before_end - sum(moves.totals.values()) - unposted_before
-        debt_now = _int(conn.execute(select(func.sum(t.customers.c.debt))).scalar_one())
-        pending = self._pending_at_end(conn, s)
+        lots = self._lots(conn, s, buckets=True)
+        for bucket, points in lots.by_bucket.items():
+            by_day["expire"][s.days.index_of_bucket(bucket)] += points
+        unposted = lots.unposted
+        # Σ journal = Σ remaining − Σ debt (verify() holds the ledger to it), so the balance before
+        # the end is the stored one minus the moves dated from the end on: the journal's older rows
+        # are never read.
+        before_end = lots.held - lots.debt - moves.later
+        closing = before_end - lots.unposted_before - unposted
+        opening = before_end - sum(moves.totals.values()) - lots.unposted_before
+        pending = lots.pending - self._pending_spent_later(conn, s)
         issued = moves.total("grant")
         redeemed = -(moves.total("spend") + moves.total("overdraft"))
         expired = -moves.total("expire") + unposted
@@ -944,7 +996,7 @@ class ReportsService:
             available=closing - pending,
             pending=pending,
             # Debt is the negated balance of the rows without a lot; its later rows are undone.
-            debt=debt_now + moves.later_debt,
+            debt=lots.debt + self._later_debt(conn, s),
             liability_kopecks=closing * s.program.point_value,
             redemption_rate=ratio(redeemed, issued),
             breakage=ratio(expired, issued),
@@ -954,20 +1006,18 @@ class ReportsService:
         )
         return figures, days
 
-    def _pending_at_end(self, conn: Connection, s: _Scope) -> int:
-        """Points of lots that become usable only at or after the end, as they stood before it."""
+    def _pending_spent_later(self, conn: Connection, s: _Scope) -> int:
+        """Points moved, from the end on, out of lots that become usable only at or after the end."""
+        # Such a lot cannot be spent before the end, so what it held then is what it holds now
+        # minus these moves (spends and take-backs after it became usable).
         end = s.period.end
-        # Such a lot cannot have been spent before the end, so what it held then is what it holds
-        # now minus the moves dated from the end on (spends, take-backs after it became usable).
-        now = conn.execute(
-            select(func.sum(t.lots.c.remaining)).where(t.lots.c.remaining > 0, t.lots.c.available_at >= end)
-        ).scalar_one()
-        later = conn.execute(
-            select(func.sum(t.journal.c.points))
-            .join(t.lots, t.lots.c.uid == t.journal.c.lot_uid)
-            .where(t.journal.c.at >= end, t.lots.c.available_at >= end)
-        ).scalar_one()
-        return _int(now) - _int(later)
+        return _int(
+            conn.execute(
+                select(func.sum(t.journal.c.points))
+                .join(t.lots, t.lots.c.uid == t.journal.c.lot_uid)
+                .where(t.journal.c.at >= end, t.lots.c.available_at >= end)
+            ).scalar_one()
+        )
 
     # ------------------------------------------------------------------ tiers
 
@@ -1038,9 +1088,10 @@ class ReportsService:
                 lines.setdefault(int(ln.sale_id), []).append(
                     SoldLine(ln.category, ln.qty, ln.unit_price, ln.amount, ln.stamp_rule, ln.stamps_given)
                 )
+        programs = self._program_versions(conn)
         uses: dict[str, list[int]] = {}
         for r in sales:
-            program = self._program_version(conn, int(r.program_version))
+            program = programs.get(int(r.program_version)) or s.program
             off = coupon_discount(program, str(r.coupon), lines.get(int(r.id), []))
             row = uses.setdefault(str(r.coupon), [0, 0])
             row[0] += 1
@@ -1049,14 +1100,15 @@ class ReportsService:
             CouponRow(code, n, off) for code, (n, off) in sorted(uses.items(), key=lambda kv: (-kv[1][0], kv[0]))
         )
 
-    def _program_version(self, conn: Connection, version: int) -> Program:
-        row = conn.execute(select(t.programs.c.uid, t.programs.c.body).where(t.programs.c.version == version)).first()
-        if row is None:
-            return repo.program_at(conn, self.clock())[1]
-        program = self._programs.get(row.uid)
-        if program is None:
-            program = self._programs[row.uid] = parse_program(json.loads(row.body))
-        return program
+    def _program_versions(self, conn: Connection) -> dict[int, Program]:
+        """Every program version by number (a handful), parsed once per service."""
+        out = {}
+        for version, uid, body in conn.execute(select(t.programs.c.version, t.programs.c.uid, t.programs.c.body)):
+            program = self._programs.get(uid)
+            if program is None:
+                program = self._programs[uid] = parse_program(json.loads(body))
+            out[int(version)] = program
+        return out
 
     def _rewards(self, conn: Connection, s: _Scope) -> tuple[RewardRow, ...]:
         rows = conn.execute(
@@ -1099,12 +1151,15 @@ class _Visits:
         per_customer: dict[int, set[int]] = {}
         inside_days: dict[int, set[int]] = {}
         purchases: dict[int, int] = {}
+        day_of: dict[int, int] = {}  # a few thousand distinct buckets for many more rows
         for cid, bucket, inside, n in rows:
-            day = ext.index_of_bucket(int(bucket))
-            per_customer.setdefault(int(cid), set()).add(day)
-            if int(inside):
-                inside_days.setdefault(int(cid), set()).add(day)
-                purchases[int(cid)] = purchases.get(int(cid), 0) + int(n)
+            day = day_of.get(bucket)
+            if day is None:
+                day = day_of[bucket] = ext.index_of_bucket(bucket)
+            per_customer.setdefault(cid, set()).add(day)
+            if inside:
+                inside_days.setdefault(cid, set()).add(day)
+                purchases[cid] = purchases.get(cid, 0) + n
         gaps: list[int] = []
         for days in inside_days.values():
             ordered = sorted(days)
