@@ -31,6 +31,8 @@ __all__ = [
     "points_chart",
     "register_fonts",
     "revenue_chart",
+    "step_days",
+    "step_title",
     "tiers_chart",
 ]
 
@@ -79,6 +81,33 @@ def _day_labels(days: Sequence[date], lang: str, slots: int = 12) -> list[str]:
     step = max(1, math.ceil(len(days) / slots))
     fmt = "%d.%m" if lang == "ru" else "%m-%d"
     return [d.strftime(fmt) if i % step == 0 else "" for i, d in enumerate(days)]
+
+
+MAX_BARS = 62  # beyond about two months of days, bars get too thin to read (and slow to draw)
+
+
+def step_days(n_days: int) -> int:
+    """Days per bar or point: 1 up to MAX_BARS days, then weeks, then as many days as keeps ≤ MAX_BARS."""
+    if n_days <= MAX_BARS:
+        return 1
+    if n_days <= MAX_BARS * 7:
+        return 7
+    return math.ceil(n_days / MAX_BARS)
+
+
+def step_title(n_days: int, lang: str) -> str:
+    """'по дням', 'по неделям' or 'по N дней' (en: 'by day', 'by week', 'by N days')."""
+    k = step_days(n_days)
+    if k == 1:
+        return "по дням" if lang == "ru" else "by day"
+    if k == 7:
+        return "по неделям" if lang == "ru" else "by week"
+    return f"по {k} дн." if lang == "ru" else f"by {k} days"
+
+
+def _chunks(n: int) -> list[range]:
+    k = step_days(n)
+    return [range(i, min(i + k, n)) for i in range(0, n, k)]
 
 
 def _nice_max(top: float) -> tuple[float, float]:
@@ -146,23 +175,26 @@ def _no_data(drawing: Drawing, lang: str) -> Drawing:
 
 
 def revenue_chart(days: Sequence[RevenueDay], lang: str, width: float, height: float) -> Drawing:
-    """Stacked bars of revenue per local day: with a card (dark) and without (light), in roubles."""
+    """Stacked bars of revenue per step (day or week): with a card (dark) and without (light), in roubles."""
     d = _frame(width, height)
-    card = [x.card // 100 for x in days]
-    anon = [x.anonymous // 100 for x in days]
+    chunks = _chunks(len(days))
+    # Sums of whole kopecks per bar, shown in whole roubles.
+    card = [sum(days[i].card for i in c) // 100 for c in chunks]
+    anon = [sum(days[i].anonymous for i in c) // 100 for c in chunks]
+    starts = [days[c[0]].day for c in chunks]
     if not any(card) and not any(anon):
         return _no_data(d, lang)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 46, 26, width - 56, height - 50
     chart.data = [card, anon]
     chart.categoryAxis.style = "stacked"
-    chart.categoryAxis.categoryNames = _day_labels([x.day for x in days], lang)
+    chart.categoryAxis.categoryNames = _day_labels(starts, lang)
     chart.bars[0].fillColor = CARD
     chart.bars[1].fillColor = ANONYMOUS
     chart.bars.strokeWidth = 0
     chart.bars.strokeColor = None
     chart.barSpacing = 0
-    chart.groupSpacing = 1 if len(days) > 60 else 2
+    chart.groupSpacing = 2
     highs = [max(c, 0) + max(a, 0) for c, a in zip(card, anon, strict=True)]
     lows = [min(c, 0) + min(a, 0) for c, a in zip(card, anon, strict=True)]
     _style_axes(chart, lang, min(lows), max(highs))
@@ -176,15 +208,18 @@ def revenue_chart(days: Sequence[RevenueDay], lang: str, width: float, height: f
 
 
 def active_chart(days: Sequence[ActiveDay], lang: str, width: float, height: float) -> Drawing:
-    """A line of cards active in the 30 days ending with each day."""
+    """A line of cards active in the 30 days ending with each day (the last day of each step)."""
     d = _frame(width, height)
-    values = [x.active for x in days]
+    chunks = _chunks(len(days))
+    # The count on the last day of each step: a level, not a sum.
+    values = [days[c[-1]].active for c in chunks]
+    ends = [days[c[-1]].day for c in chunks]
     if not any(values):
         return _no_data(d, lang)
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 46, 26, width - 56, height - 44
     chart.data = [values]
-    chart.categoryAxis.categoryNames = _day_labels([x.day for x in days], lang)
+    chart.categoryAxis.categoryNames = _day_labels(ends, lang)
     chart.lines[0].strokeColor = CARD
     chart.lines[0].strokeWidth = 1.8
     chart.joinedLines = 1
@@ -194,14 +229,20 @@ def active_chart(days: Sequence[ActiveDay], lang: str, width: float, height: flo
 
 
 def points_chart(days: Sequence[PointsDay], lang: str, width: float, height: float) -> Drawing:
-    """Points issued, redeemed and expired per day: grouped bars for short periods, lines for long ones."""
+    """Points issued, redeemed and expired per step: grouped bars up to 31 steps, lines beyond."""
     d = _frame(width, height)
-    data = [[x.issued for x in days], [x.redeemed for x in days], [x.expired for x in days]]
+    chunks = _chunks(len(days))
+    data = [
+        [sum(days[i].issued for i in c) for c in chunks],
+        [sum(days[i].redeemed for i in c) for c in chunks],
+        [sum(days[i].expired for i in c) for c in chunks],
+    ]
+    starts = [days[c[0]].day for c in chunks]
     if not any(any(row) for row in data):
         return _no_data(d, lang)
     chart: VerticalBarChart | HorizontalLineChart
     palette = [ISSUED, REDEEMED, EXPIRED]
-    if len(days) <= 62:
+    if len(chunks) <= 31:
         bars = VerticalBarChart()
         bars.barSpacing = 0
         bars.groupSpacing = 2
@@ -219,7 +260,7 @@ def points_chart(days: Sequence[PointsDay], lang: str, width: float, height: flo
         chart = lines
     chart.x, chart.y, chart.width, chart.height = 46, 26, width - 56, height - 50
     chart.data = data
-    chart.categoryAxis.categoryNames = _day_labels([x.day for x in days], lang)
+    chart.categoryAxis.categoryNames = _day_labels(starts, lang)
     _style_axes(chart, lang, 0, max(max(row) for row in data))
     d.add(chart)
     names = ("начислено", "списано", "сгорело") if lang == "ru" else ("issued", "redeemed", "expired")

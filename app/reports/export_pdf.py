@@ -18,6 +18,7 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -159,12 +160,18 @@ def _note(table: Table, lang: str, st: dict[str, ParagraphStyle]) -> list[Flowab
 def _tiles(report: Report, lang: str, zone: ZoneInfo, st: dict[str, ParagraphStyle]) -> Flowable:
     """The headline figures as a grid of tiles, four per row."""
     summary = summary_table(report)
+    per_row = 4  # 12 figures: three rows of four
+    room = BODY_W / per_row - 14  # the tile less its padding
     cells = []
     for row in summary.rows:
         label = cell_text(row[0], lang, "pdf", zone)
         value = cell_text(row[1], lang, "pdf", zone)
-        cells.append([Paragraph(_escape(label), st["tile_label"]), Paragraph(_escape(value), st["tile_value"])])
-    per_row = 4  # 12 figures: three rows of four
+        # A big store's revenue must stay on one line: shrink the figure rather than wrap it.
+        size = 13.0
+        while size > 8 and pdfmetrics.stringWidth(value, FONT_BOLD, size) > room:
+            size -= 0.5
+        style = ParagraphStyle("tile_fit", parent=st["tile_value"], fontSize=size)
+        cells.append([Paragraph(_escape(label), st["tile_label"]), Paragraph(_escape(value), style)])
     while len(cells) % per_row:
         cells.append([Spacer(1, 1)])
     grid = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
@@ -241,8 +248,9 @@ def build_story(report: Report, lang: str, store_name: str | None) -> list[Flowa
         Spacer(1, 4 * mm),
         _tiles(report, lang, zone, st),
     ]
+    step = charts.step_title(len(report.series.revenue), lang)
     story += _section(
-        tr(lang, "Выручка по дням", "Revenue by day"), st, charts.revenue_chart(report.series.revenue, lang, w, chart_h)
+        tr(lang, "Выручка ", "Revenue ") + step, st, charts.revenue_chart(report.series.revenue, lang, w, chart_h)
     )
     sales = sales_table(report)
     story += _section(tr(lang, "Продажи", "Sales"), st, _table(sales, lang, zone), *_note(sales, lang, st))
@@ -263,9 +271,7 @@ def build_story(report: Report, lang: str, store_name: str | None) -> list[Flowa
         st,
         _table(points, lang, zone, [w * 0.5, w * 0.25, w * 0.25]),
         *_note(points, lang, st),
-        _figure(
-            tr(lang, "Баллы по дням", "Points by day"), st, charts.points_chart(report.series.points, lang, w, chart_h)
-        ),
+        _figure(tr(lang, "Баллы ", "Points ") + step, st, charts.points_chart(report.series.points, lang, w, chart_h)),
     )
     story += _section(
         tr(lang, "Уровни", "Tiers"),
