@@ -53,10 +53,15 @@ def retrying(attempts: int = 5) -> Iterator[int]:
 
 
 def is_retryable(exc: Exception) -> bool:
-    """A deadlock or serialization failure: the whole transaction can simply run again."""
+    """A deadlock, a serialization failure or a lost insert race: the whole transaction can simply run again.
+
+    23505 (unique violation) is the race of two terminals pushing the same new phone at once: each
+    looked, saw none (the other had not committed), and the second insert fails. Run again, the
+    transaction sees the committed customer and merges. A unique violation that is not a race fails
+    the same way every attempt and is raised after the last one."""
     if isinstance(exc, OperationalError | DBAPIError):
         code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-        return code in {"40001", "40P01"}
+        return code in {"40001", "40P01", "23505"}
     return False
 
 
