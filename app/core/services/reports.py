@@ -545,7 +545,11 @@ class ReportsService:
     """Read-only reports over a terminal or server database; each call is one read transaction."""
 
     def __init__(self, engine: Engine, clock: Callable[[], int] = now_ms) -> None:
-        self.engine = engine
+        # A report is a dozen statements that must see one snapshot. SQLite's read transaction
+        # (WAL) is one already; PostgreSQL's default READ COMMITTED gives each statement its own.
+        self.engine = (
+            engine if engine.dialect.name == "sqlite" else engine.execution_options(isolation_level="REPEATABLE READ")
+        )
         self.clock = clock
         self._programs: dict[str, Program] = {}
 
