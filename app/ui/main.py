@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
@@ -181,6 +181,7 @@ class _Starter(QObject):
         self.progress = progress
         self.ctx: Context | None = None
         self.window: MainWindow | None = None
+        self.session: Any = None
 
     def opened(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -188,6 +189,10 @@ class _Starter(QObject):
             self.progress.close()
         window = build_window(ctx, self.worker, self.lang, defer_printing=True)
         self.window = window
+        from app.ui.session import Session
+
+        self.session = Session(window, ctx, self.worker)
+        self.session.start_sync()
         window.ready.connect(self._ready)
         window.resize(1024, 768)
         if os.environ.get("LOYALTY_WINDOWED"):
@@ -201,6 +206,8 @@ class _Starter(QObject):
 
     @Slot()
     def _ready(self) -> None:
+        if self.session is not None:
+            self.session.login()  # non-blocking: the checkout is drawn behind the login
         if self.on_ready is not None and self.window is not None:
             self.on_ready(self.window)
 
@@ -242,6 +249,8 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
     try:
         return app.exec()
     finally:
+        if starter.session is not None:
+            starter.session.stop()
         if starter.window is not None:
             starter.window.stop_camera()
             stop_printer = getattr(starter.window.printer, "stop", None)
