@@ -1,5 +1,4 @@
 <?xml version='1.0' encoding='utf-8'?>
-<!DOCTYPE TS>
 <TS version="2.1" language="ru" sourcelanguage="en">
 <context>
     <name>BasketModel</name>
@@ -42,37 +41,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="145" />
+        <location filename="../../checkout/controller.py" line="164" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="264" />
+        <location filename="../../checkout/controller.py" line="285" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="265" />
+        <location filename="../../checkout/controller.py" line="286" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="266" />
+        <location filename="../../checkout/controller.py" line="287" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="267" />
+        <location filename="../../checkout/controller.py" line="288" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="291" />
+        <location filename="../../checkout/controller.py" line="313" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="313" />
+        <location filename="../../checkout/controller.py" line="337" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -485,6 +484,61 @@ The store will be saved in {path}</source>
     </message>
 </context>
 <context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../../login.py" line="45" />
+        <location filename="../../login.py" line="49" />
+        <location filename="../../login.py" line="72" />
+        <source>Log in</source>
+        <translation>Вход</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="66" />
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="67" />
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="108" />
+        <source>First start</source>
+        <translation>Первый запуск</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="109" />
+        <source>Create the store's manager</source>
+        <translation>Создайте менеджера магазина</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="112" />
+        <source>No one can log in yet. The manager approves refunds, manual adjustments and settings, and adds the cashiers. Choose the manager's name and a PIN of 4 to 8 digits.</source>
+        <translation>Пока никто не может войти. Менеджер подтверждает возвраты, ручные начисления и изменения настроек и добавляет кассиров. Укажите имя менеджера и PIN из 4–8 цифр.</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="118" />
+        <source>Manager's name</source>
+        <translation>Имя менеджера</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="120" />
+        <source>PIN again</source>
+        <translation>PIN ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="122" />
+        <source>Create manager and log in</source>
+        <translation>Создать менеджера и войти</translation>
+    </message>
+    <message>
+        <location filename="../../login.py" line="150" />
+        <source>The two PINs differ: type it again</source>
+        <translation>PIN-коды не совпадают: введите ещё раз</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../main_window.py" line="68" />
@@ -602,53 +656,53 @@ The store will be saved in {path}</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="213" />
+        <location filename="../../main_window.py" line="222" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="224" />
+        <location filename="../../main_window.py" line="233" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="237" />
-        <location filename="../../main_window.py" line="255" />
+        <location filename="../../main_window.py" line="246" />
+        <location filename="../../main_window.py" line="264" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="260" />
+        <location filename="../../main_window.py" line="269" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="273" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="273" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="272" />
+        <location filename="../../main_window.py" line="281" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="282" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="300" />
         <source>The interface will be in {language} after a restart</source>
         <translation>После перезапуска интерфейс будет на {language}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="312" />
+        <location filename="../../main_window.py" line="321" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -704,6 +758,66 @@ The store will be saved in {path}</source>
         <location filename="../../checkout/pay_dialog.py" line="128" />
         <source>Change: {money}</source>
         <translation>Сдача: {money}</translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <location filename="../../pin_dialog.py" line="149" />
+        <source>Manager approval</source>
+        <translation>Подтверждение менеджера</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="155" />
+        <source>A manager enters their PIN</source>
+        <translation>Менеджер вводит свой PIN</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="164" />
+        <source>Approve</source>
+        <translation>Подтвердить</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="166" />
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+</context>
+<context>
+    <name>PrintService</name>
+    <message>
+        <location filename="../../printing.py" line="416" />
+        <source>There is no receipt to reprint yet</source>
+        <translation>Пока нет чека для повторной печати</translation>
+    </message>
+    <message>
+        <location filename="../../printing.py" line="442" />
+        <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
+        <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
+    </message>
+    <message>
+        <location filename="../../printing.py" line="456" />
+        <source>The receipt was not printed: {reason}
+
+The sale is saved. Fix the printer, then press “Reprint”.</source>
+        <translation>Чек не напечатан: {reason}
+
+Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
+    </message>
+    <message>
+        <location filename="../../printing.py" line="479" />
+        <source>Printer</source>
+        <translation>Принтер</translation>
+    </message>
+    <message>
+        <location filename="../../printing.py" line="481" />
+        <source>Reprint</source>
+        <translation>Напечатать ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../printing.py" line="482" />
+        <source>Close</source>
+        <translation>Закрыть</translation>
     </message>
 </context>
 <context>
@@ -860,6 +974,151 @@ The store will be saved in {path}</source>
     </message>
 </context>
 <context>
+    <name>RefundDialog</name>
+    <message>
+        <location filename="../../refund_dialog.py" line="143" />
+        <location filename="../../refund_dialog.py" line="146" />
+        <source>Refund</source>
+        <translation>Возврат</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="149" />
+        <location filename="../../refund_dialog.py" line="225" />
+        <source>Scan the receipt barcode or type the sale number</source>
+        <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="151" />
+        <source>Find</source>
+        <translation>Найти</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="162" />
+        <source>Item</source>
+        <translation>Товар</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="162" />
+        <source>Sold</source>
+        <translation>Продано</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="162" />
+        <source>Returned</source>
+        <translation>Уже возвращено</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="162" />
+        <source>Paid</source>
+        <translation>Оплачено</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="162" />
+        <source>Give back</source>
+        <translation>Вернуть</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="181" />
+        <source>Refund (manager PIN)</source>
+        <translation>Оформить возврат (PIN менеджера)</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="186" />
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="223" />
+        <source>“{text}” is not a receipt barcode or a sale number</source>
+        <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="245" />
+        <source>There is no sale No. {n}</source>
+        <translation>Продажи № {n} нет</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="255" />
+        <source>Sale No. {n} has already been refunded in full</source>
+        <translation>Продажа № {n} уже полностью возвращена</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="270" />
+        <source>Sale No. {n} of {when}</source>
+        <translation>Продажа № {n} от {when}</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="271" />
+        <source>paid {money} by bank card</source>
+        <translation>оплачено {money} банковской картой</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="271" />
+        <source>paid {money} in cash</source>
+        <translation>оплачено {money} наличными</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="276" />
+        <source>loyalty card {card}</source>
+        <translation>карта лояльности {card}</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="319" />
+        <source>To give back: {money}</source>
+        <translation>К возврату: {money}</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="326" />
+        <source>Refund of sale No. {n}</source>
+        <translation>Возврат по продаже № {n}</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="334" />
+        <source>Choose at least one unit to give back</source>
+        <translation>Выберите хотя бы одну единицу товара для возврата</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="338" />
+        <source>Nothing was refunded: a manager did not approve</source>
+        <translation>Возврат не оформлен: менеджер не подтвердил</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="342" />
+        <source>Refunding…</source>
+        <translation>Оформляем возврат…</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="365" />
+        <source>to their bank card</source>
+        <translation>на банковскую карту</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="365" />
+        <source>in cash</source>
+        <translation>наличными</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="366" />
+        <source>Refund No. {n} is done: give the customer {money} {way}.</source>
+        <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="370" />
+        <source>Points taken back: {taken}; returned to the card: {given}.</source>
+        <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="382" />
+        <source>Not refunded: {reason}</source>
+        <translation>Возврат не оформлен: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="391" />
+        <source>The refund is done, but the audit log was not written: {reason}</source>
+        <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
+    </message>
+</context>
+<context>
     <name>ScanRouter</name>
     <message>
         <location filename="../../checkout/scan.py" line="27" />
@@ -868,9 +1127,182 @@ The store will be saved in {path}</source>
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message>
+        <location filename="../../session.py" line="54" />
+        <source>Reprint last receipt</source>
+        <translation>Повторить печать чека</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="55" />
+        <source>Shift…</source>
+        <translation>Смена…</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="56" />
+        <source>Change cashier</source>
+        <translation>Сменить кассира</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="57" />
+        <source>Sync now</source>
+        <translation>Синхронизировать сейчас</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="95" />
+        <location filename="../../session.py" line="105" />
+        <source>Log in first</source>
+        <translation>Сначала войдите в систему</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="125" />
+        <source>No printer is set up</source>
+        <translation>Принтер не настроен</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="134" />
+        <source>Server: connecting…</source>
+        <translation>Сервер: подключение…</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="136" />
+        <source>Standalone</source>
+        <translation>Автономная касса</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="142" />
+        <source>This terminal is not connected to a server</source>
+        <translation>Эта касса не подключена к серверу</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="149" />
+        <source>never</source>
+        <translation>никогда</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="150" />
+        <source>online</source>
+        <translation>в сети</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="150" />
+        <source>offline</source>
+        <translation>нет связи</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="152" />
+        <source>Server: {state} · queue {n} · synced {at}</source>
+        <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
+    </message>
+</context>
+<context>
+    <name>ShiftDialog</name>
+    <message>
+        <location filename="../../shift.py" line="51" />
+        <source>Shift</source>
+        <translation>Смена</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="53" />
+        <source>Shift of {name}</source>
+        <translation>Смена: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="60" />
+        <source>Open shift</source>
+        <translation>Открыть смену</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="63" />
+        <location filename="../../shift.py" line="145" />
+        <source>Close shift</source>
+        <translation>Закрыть смену</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="66" />
+        <source>Done</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="94" />
+        <source>No shift is open. Open one to start selling.</source>
+        <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="102" />
+        <source>Opened</source>
+        <translation>Открыта</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="103" />
+        <source>Closed</source>
+        <translation>Закрыта</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="104" />
+        <source>Sales</source>
+        <translation>Продажи</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="105" />
+        <source>Refunds</source>
+        <translation>Возвраты</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="106" />
+        <source>Takings</source>
+        <translation>Выручка</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="108" />
+        <source>In cash</source>
+        <translation>Наличными</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="108" />
+        <source>By bank card</source>
+        <translation>Банковской картой</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="112" />
+        <source>Points issued</source>
+        <translation>Начислено баллов</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="113" />
+        <source>Points redeemed</source>
+        <translation>Списано баллов в оплату</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="114" />
+        <source>Points taken back by refunds</source>
+        <translation>Списано баллов при возвратах</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="115" />
+        <source>Points returned by refunds</source>
+        <translation>Возвращено баллов при возвратах</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="116" />
+        <source>Sales with a loyalty card</source>
+        <translation>Продажи с картой лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="146" />
+        <source>Close the shift now? Sales after this need a new shift.</source>
+        <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="167" />
+        <source>Shift No. {n} is closed.</source>
+        <translation>Смена № {n} закрыта.</translation>
+    </message>
+</context>
+<context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="234" />
+        <location filename="../../main.py" line="241" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
