@@ -8,12 +8,13 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import DataError
 
 from app.core import ledger, repo
 from app.core import schema as t
@@ -28,6 +29,11 @@ from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
 
+# The database's integer ranges: a bigger number is a bad request (422), not a database error (500).
+INT32 = 2**31 - 1
+INT64 = 2**63 - 1
+TerminalId = Annotated[int, Path(ge=1, le=INT32)]
+
 
 class Strict(BaseModel):
     """Request bodies refuse unknown fields."""
@@ -41,13 +47,13 @@ class EnrollIn(Strict):
 
 class PushItemIn(Strict):
     uid: str = Field(min_length=1, max_length=64)
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=INT64)
     kind: str = Field(min_length=1, max_length=32)
     body: dict[str, Any]
 
 
 class PushIn(Strict):
-    epoch: int = Field(ge=1)
+    epoch: int = Field(ge=1, le=INT32)
     items: list[PushItemIn] = Field(max_length=1000)
 
 
@@ -62,13 +68,13 @@ class StoreIn(Strict):
 
 
 class TerminalIn(Strict):
-    store_id: int = Field(ge=1)
+    store_id: int = Field(ge=1, le=INT32)
     name: str = Field(min_length=1, max_length=200)
 
 
 class ProgramIn(Strict):
     program: dict[str, Any]
-    activate_at: int | None = Field(default=None, ge=0)
+    activate_at: int | None = Field(default=None, ge=0, le=INT64)
 
 
 class CatalogIn(Strict):
@@ -120,6 +126,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     async def refused(_: Request, exc: ingest.Refused) -> JSONResponse:
         return JSONResponse({"detail": exc.reason}, status_code=exc.status)
 
+    @app.exception_handler(DataError)
+    async def bad_value(_: Request, exc: DataError) -> JSONResponse:
+        # SQLSTATE class 22 (data exception): a value the database cannot hold or compare, such as a
+        # NUL character in text (PostgreSQL) or a number past its column. The request was wrong, and
+        # its transaction was rolled back whole.
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        return JSONResponse({"detail": f"a value in the request cannot be stored: {reason}"}, status_code=400)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
@@ -150,8 +164,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @app.get("/v1/sync/pull")
     def pull(
         term: TermDep,
-        cursor: Annotated[int, Query(ge=0)] = 0,
-        catalog: Annotated[int, Query(ge=0)] = 0,
+        cursor: Annotated[int, Query(ge=0, le=INT64)] = 0,
+        catalog: Annotated[int, Query(ge=0, le=INT64)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     ) -> dict[str, Any]:
         """Changes after a cursor: customers, programs, catalog, and this terminal's applied watermark."""
@@ -195,12 +209,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             return {"terminals": [dict(r._mapping) for r in conn.execute(select(*cols).order_by(s.terminals.c.id))]}
 
     @app.post("/v1/admin/terminals/{terminal_id}/code")
-    def terminal_code(terminal_id: int, _: AdminDep) -> dict[str, Any]:
+    def terminal_code(terminal_id: TerminalId, _: AdminDep) -> dict[str, Any]:
         """A new one-time code for a re-imaged or restored terminal."""
         return {"terminal_id": terminal_id, "code": auth.new_code(engine, terminal_id)}
 
     @app.post("/v1/admin/terminals/{terminal_id}/revoke")
-    def revoke(terminal_id: int, _: AdminDep) -> dict[str, Any]:
+    def revoke(terminal_id: TerminalId, _: AdminDep) -> dict[str, Any]:
         """Refuse a terminal from now on."""
         auth.revoke(engine, terminal_id)
         return {"terminal_id": terminal_id, "revoked": True}
