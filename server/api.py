@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, ProgrammingError, StatementError
 
 from app.core import ledger, repo
 from app.core import schema as t
@@ -33,6 +33,13 @@ from server.store import create_schema, make_engine, next_counter, transaction
 INT32 = 2**31 - 1
 INT64 = 2**63 - 1
 TerminalId = Annotated[int, Path(ge=1, le=INT32)]
+# What booking a body that does not have its kind's shape raises (a missing key, a wrong type, a
+# NULL where the ledger needs a value, a list where the driver needs a number: ProgrammingError and
+# InterfaceError "cannot adapt/bind"). A database that is down (OperationalError) is not here.
+MALFORMED = (
+    KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, IntegrityError, ProgrammingError,
+    InterfaceError,
+)  # fmt: skip
 
 
 class Strict(BaseModel):
@@ -159,7 +166,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         seqs = [i.seq for i in items]
         if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
             raise HTTPException(422, "items must be in strictly increasing terminal sequence order")
-        return {"results": ingest.push(engine, term.id, body.epoch, items), "server_time": now_ms()}
+        try:
+            results = ingest.push(engine, term.id, body.epoch, items)
+        except MALFORMED as exc:
+            raise HTTPException(422, _malformed(exc)) from None
+        except StatementError as exc:
+            if isinstance(exc, DBAPIError):
+                raise  # the database itself failed (down, timed out): a server error the terminal retries
+            raise HTTPException(422, _malformed(exc.orig or exc)) from None  # a value SQLAlchemy cannot bind
+        return {"results": results, "server_time": now_ms()}
 
     @app.get("/v1/sync/pull")
     def pull(
@@ -264,6 +279,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return _lookup(engine, who)
 
     return app
+
+
+def _malformed(exc: BaseException) -> str:
+    # The body lacks a field the ledger reads, or holds a value of the wrong kind: a broken terminal,
+    # not a server fault. The whole batch was rolled back, and the terminal hears why.
+    first = (str(exc).splitlines() or [""])[0][:200]
+    return f"a transaction body is malformed ({type(exc).__name__}: {first}); nothing was applied"
 
 
 def _bearer(header: str | None) -> str:
