@@ -1,0 +1,199 @@
+"""A fault-injecting TCP proxy on 127.0.0.1, between the terminals and the server.
+
+Modes, switchable at run time (a connection keeps the mode it was accepted in, so a switch
+never tears a half-done exchange in an unplanned way):
+
+- `pass`: bytes flow both ways untouched;
+- `drop`: the connection is closed as soon as it is accepted (the server never hears of it);
+- `delay`: every chunk of the request waits `delay_s` before it goes on;
+- `reset`: part of the request reaches the server, then both sides get a TCP reset;
+- `cut`: the whole request reaches the server and is answered, but the client only gets the
+  first `cut_bytes` of the reply before the connection closes (the reply is lost after the
+  server committed: the case that makes a re-send a duplicate).
+
+Threads rather than asyncio so a test can drive it from plain synchronous code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from typing import Literal
+
+Mode = Literal["pass", "drop", "delay", "reset", "cut"]
+MODES: tuple[Mode, ...] = ("pass", "drop", "delay", "reset", "cut")
+
+
+def _hard_close(sock: socket.socket) -> None:
+    """Close with a TCP reset (SO_LINGER 0) instead of an orderly FIN."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
+class FaultProxy:
+    """Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:upstream_port."""
+
+    def __init__(self, upstream_port: int, port: int = 0) -> None:
+        self.upstream_port = upstream_port
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self.port: int = self._listener.getsockname()[1]
+        self.mode: Mode = "pass"
+        self.delay_s = 0.3
+        self.cut_bytes = 20
+        self.connections: Counter[str] = Counter()  # accepted connections per mode
+        self.requests: list[str] = []  # request lines forwarded to the server, in order
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._socks: set[socket.socket] = set()
+        self._thread = threading.Thread(target=self._accept_loop, name="fault-proxy", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The address terminals are given instead of the server's."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FaultProxy:
+        """Start accepting."""
+        self._thread.start()
+        return self
+
+    def set_mode(self, mode: Mode, *, delay_s: float | None = None, cut_bytes: int | None = None) -> None:
+        """Switch the mode for connections accepted from now on."""
+        if mode not in MODES:
+            raise ValueError(f"unknown proxy mode {mode!r}")
+        with self._lock:
+            self.mode = mode
+            if delay_s is not None:
+                self.delay_s = delay_s
+            if cut_bytes is not None:
+                self.cut_bytes = cut_bytes
+
+    def count(self, prefix: str) -> int:
+        """How many forwarded requests start with prefix (say `POST /v1/sync/push`)."""
+        with self._lock:
+            return sum(1 for r in self.requests if r.startswith(prefix))
+
+    def wait_for(self, prefix: str, n: int, timeout: float) -> bool:
+        """Wait until n requests starting with prefix have been forwarded."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.count(prefix) >= n:
+                return True
+            time.sleep(0.005)
+        return False
+
+    def stop(self) -> None:
+        """Stop accepting and cut every open connection."""
+        self._stopped.set()
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        with self._lock:
+            socks = list(self._socks)
+        for sock in socks:
+            _hard_close(sock)
+        self._thread.join(timeout=5)
+
+    # ------------------------------------------------------------------ internals
+
+    def _accept_loop(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                mode, delay_s, cut_bytes = self.mode, self.delay_s, self.cut_bytes
+                self.connections[mode] += 1
+            threading.Thread(
+                target=self._serve, args=(client, mode, delay_s, cut_bytes), name=f"proxy-{mode}", daemon=True
+            ).start()
+
+    def _track(self, sock: socket.socket, add: bool) -> None:
+        with self._lock:
+            (self._socks.add if add else self._socks.discard)(sock)
+
+    def _serve(self, client: socket.socket, mode: Mode, delay_s: float, cut_bytes: int) -> None:
+        if mode == "drop":
+            client.close()
+            return
+        self._track(client, True)
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
+        except OSError:
+            _hard_close(client)  # the server is down: the terminal sees a reset, as from a dead host
+            self._track(client, False)
+            return
+        upstream.settimeout(None)
+        self._track(upstream, True)
+        try:
+            if mode == "reset":
+                first = client.recv(65536)
+                if first:
+                    self._note(first)
+                    upstream.sendall(first[: max(1, len(first) // 2)])
+                    time.sleep(0.05)  # let the half request arrive before the reset
+                return
+            back = threading.Thread(
+                target=self._pump_back, args=(upstream, client, mode, cut_bytes), name="proxy-back", daemon=True
+            )
+            back.start()
+            self._pump_forward(client, upstream, mode, delay_s)
+            back.join()
+        finally:
+            _hard_close(client)
+            _hard_close(upstream)
+            self._track(client, False)
+            self._track(upstream, False)
+
+    def _note(self, chunk: bytes) -> None:
+        line = chunk.split(b"\r\n", 1)[0]
+        if line[:4] in (b"GET ", b"POST", b"PUT ", b"DELE", b"PATC", b"HEAD"):
+            with self._lock:
+                self.requests.append(line.decode("latin-1"))
+
+    def _pump_forward(self, src: socket.socket, dst: socket.socket, mode: Mode, delay_s: float) -> None:
+        while True:
+            try:
+                chunk = src.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            if mode == "delay":
+                time.sleep(delay_s)
+            self._note(chunk)
+            try:
+                dst.sendall(chunk)
+            except OSError:
+                break
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def _pump_back(self, src: socket.socket, dst: socket.socket, mode: Mode, cut_bytes: int) -> None:
+        while True:
+            try:
+                chunk = src.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            try:
+                if mode == "cut":
+                    # The server has answered, so it has done the work; the client gets a stub.
+                    dst.sendall(chunk[:cut_bytes])
+                    break
+                dst.sendall(chunk)
+            except OSError:
+                break
+        # shutdown, not close: a close from this thread would not wake the forward pump blocked in
+        # recv on the same socket, and the client would wait for its timeout instead of seeing the cut.
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_RDWR if mode == "cut" else socket.SHUT_WR)
+        with contextlib.suppress(OSError):
+            src.shutdown(socket.SHUT_RDWR)
