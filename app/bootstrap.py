@@ -37,9 +37,20 @@ class Context:
     engine: Engine
     loyalty: LoyaltyService
     bus: EventBus
+    checkpointer: db.Checkpointer | None = None
+
+    def start_background(self) -> None:
+        """Start the WAL checkpointer of a long-running process (the till, the server)."""
+        if self.checkpointer is None:
+            self.checkpointer = db.Checkpointer(self.db_path)
+            self.checkpointer.start()
 
     def close(self) -> None:
-        """Release database connections."""
+        """Stop background work and release database connections."""
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer.join(5)
+            self.checkpointer = None
         self.engine.dispose()
 
 

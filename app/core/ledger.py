@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
-from app.core import repo
+from app.core import repo, sql
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.wallet import Lot, Move, Wallet
@@ -105,15 +105,14 @@ def apply_ops(conn: Connection, ops: Sequence[Op], txn_uid: str, *, strict: bool
             if op["op"] == "stamps":
                 repo.add_stamps(conn, row.id, op["deltas"], op["at"], txn_uid)
             last = max(last, op["at"])
-        repo.save_wallet(conn, row.id, wallet, snapshot, moves, txn_uid)
-        conn.execute(update(t.customers).where(t.customers.c.id == row.id).values(last_op_at=last))
+        repo.save_wallet(conn, row.id, wallet, snapshot, moves, txn_uid, last_op_at=last)
     return Booked(overdraft)
 
 
 def customer_by_uid(conn: Connection, uid: str) -> Any:
     """The customer row (with its primary card) for a customer uid, following merges."""
     # FOR UPDATE serialises concurrent pushes that touch one customer on PostgreSQL (no-op on SQLite).
-    row = conn.execute(select(t.customers).where(t.customers.c.uid == uid).with_for_update()).first()
+    row = sql.one(conn, "SELECT * FROM customers WHERE uid = :uid" + sql.for_update(conn), {"uid": uid})
     if row is None:
         raise NotFound(f"unknown customer {uid}")
     if row.merged_into:
@@ -150,57 +149,65 @@ def book_enroll(conn: Connection, body: Mapping[str, Any], *, strict: bool, post
     return customer_id
 
 
+_INSERT_SALE = """INSERT INTO sales (uid, customer_id, card, at, program_version, tier, subtotal, discount,
+  redeemed_points, redeemed_amount, total, earned, coupon, reward_id, reward_points, birthday_points,
+  referral_points, earned_lot_uid, payment, cashier, reflected)
+VALUES (:uid, :customer_id, :card, :at, :program_version, :tier, :subtotal, :discount, :redeemed_points,
+  :redeemed_amount, :total, :earned, :coupon, :reward_id, :reward_points, :birthday_points, :referral_points,
+  :earned_lot_uid, :payment, :cashier, 0)"""
+_INSERT_LINE = """INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount,
+  redeemed, paid, rate, stamp_rule, stamps_given, is_reward)
+VALUES (:sale_id, :idx, :sku, :name, :category, :qty, :unit_price, :amount, :discount, :redeemed, :paid, :rate,
+  :stamp_rule, :stamps_given, :is_reward)"""
+
+
 def book_sale(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> tuple[int, Booked]:
     """Write a sale body: the sale, its lines, coupon use, birthday and referral marks, points and stamps."""
     sale = body["sale"]
     customer = customer_by_uid(conn, body["customer_uid"]) if body.get("customer_uid") else None
-    inserted = conn.execute(
-        insert(t.sales).values(
-            uid=body["uid"],
-            customer_id=customer.id if customer is not None else None,
-            card=body.get("card"),
-            at=body["at"],
-            program_version=body["program_version"],
-            tier=sale["tier"],
-            subtotal=sale["subtotal"],
-            discount=sale["discount"],
-            redeemed_points=sale["redeemed_points"],
-            redeemed_amount=sale["redeemed_amount"],
-            total=sale["total"],
-            earned=sale["earned"],
-            coupon=sale.get("coupon"),
-            reward_id=sale.get("reward_id"),
-            reward_points=sale.get("reward_points", 0),
-            birthday_points=sale.get("birthday_points", 0),
-            referral_points=sale.get("referral_points_to_referrer", 0),
-            earned_lot_uid=sale.get("earned_lot_uid"),
-            payment=body.get("payment", "cash"),
-            cashier=body.get("cashier"),
-        )
-    ).inserted_primary_key
-    assert inserted is not None
-    sale_id = int(inserted[0])
-    conn.execute(insert(t.sale_lines), [{"sale_id": sale_id, "idx": i, **line} for i, line in enumerate(body["lines"])])
+    customer_id = customer.id if customer is not None else None
+    sale_id = sql.insert(
+        conn,
+        _INSERT_SALE,
+        {
+            "uid": body["uid"],
+            "customer_id": customer_id,
+            "card": body.get("card"),
+            "at": body["at"],
+            "program_version": body["program_version"],
+            "tier": sale["tier"],
+            "subtotal": sale["subtotal"],
+            "discount": sale["discount"],
+            "redeemed_points": sale["redeemed_points"],
+            "redeemed_amount": sale["redeemed_amount"],
+            "total": sale["total"],
+            "earned": sale["earned"],
+            "coupon": sale.get("coupon"),
+            "reward_id": sale.get("reward_id"),
+            "reward_points": sale.get("reward_points", 0),
+            "birthday_points": sale.get("birthday_points", 0),
+            "referral_points": sale.get("referral_points_to_referrer", 0),
+            "earned_lot_uid": sale.get("earned_lot_uid"),
+            "payment": body.get("payment", "cash"),
+            "cashier": body.get("cashier"),
+        },
+    )
+    sql.many(conn, _INSERT_LINE, [{"sale_id": sale_id, "idx": i, **line} for i, line in enumerate(body["lines"])])
     if sale.get("coupon"):
-        conn.execute(
-            insert(t.coupon_uses).values(
-                code=sale["coupon"],
-                customer_id=customer.id if customer is not None else None,
-                sale_id=sale_id,
-                at=body["at"],
-            )
+        sql.run(
+            conn,
+            "INSERT INTO coupon_uses (code, customer_id, sale_id, at) VALUES (:code, :customer, :sale, :at)",
+            {"code": sale["coupon"], "customer": customer_id, "sale": sale_id, "at": body["at"]},
         )
     if customer is not None:
-        year = sale.get("birthday_year")
-        granted = (t.birthday_grants.c.customer_id == customer.id) & (t.birthday_grants.c.year == year)
-        # Two offline terminals can both pay one birthday bonus: both receipts are facts and are booked,
-        # the once-a-year mark is kept once (a second insert broke the push for good).
-        if year is not None and conn.execute(select(t.birthday_grants.c.year).where(granted)).first() is None:
-            conn.execute(
-                insert(t.birthday_grants).values(customer_id=customer.id, year=year, lot_uid=sale["birthday_lot_uid"])
+        if sale.get("birthday_year") is not None:
+            sql.run(
+                conn,
+                "INSERT INTO birthday_grants (customer_id, year, lot_uid) VALUES (:id, :year, :lot)",
+                {"id": customer_id, "year": sale["birthday_year"], "lot": sale["birthday_lot_uid"]},
             )
         if sale.get("referral_points_to_referrer"):
-            conn.execute(update(t.customers).where(t.customers.c.id == customer.id).values(referral_paid=1))
+            sql.run(conn, "UPDATE customers SET referral_paid = 1 WHERE id = :id", {"id": customer_id})
     booked = apply_ops(conn, body["ops"], body["uid"], strict=strict, post_expiry=post_expiry)
     return sale_id, booked
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection
 
-from app.core import schema as t
+from app.core import sql
 from app.core.errors import LoyaltyError, NotFound
 from app.core.identity import looks_like_phone, normalize_phone
 from app.core.program import Program, parse_program
@@ -18,18 +18,14 @@ from app.core.wallet import Lot, Move, Wallet
 _program_cache: dict[str, Program] = {}
 
 
+_PROGRAM = "SELECT version, uid, body FROM programs WHERE activate_at <= :at ORDER BY version DESC LIMIT 1"
+_FIRST_PROGRAM = "SELECT version, uid, body FROM programs ORDER BY version LIMIT 1"
+_CUSTOMER = "SELECT c.*, k.code AS card FROM customers c JOIN cards k ON k.customer_id = c.id WHERE k.code = :code"
+
+
 def program_at(conn: Connection, at: int) -> tuple[int, Program]:
     """The program version in force at an instant: the newest one activated by then."""
-    row = conn.execute(
-        select(t.programs.c.version, t.programs.c.uid, t.programs.c.body)
-        .where(t.programs.c.activate_at <= at)
-        .order_by(t.programs.c.version.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        row = conn.execute(
-            select(t.programs.c.version, t.programs.c.uid, t.programs.c.body).order_by(t.programs.c.version).limit(1)
-        ).first()
+    row = sql.one(conn, _PROGRAM, {"at": at}) or sql.one(conn, _FIRST_PROGRAM)
     if row is None:
         raise LoyaltyError("no loyalty program is set: run `loyalty-terminal program set FILE`")
     program = _program_cache.get(row.uid)
@@ -40,11 +36,7 @@ def program_at(conn: Connection, at: int) -> tuple[int, Program]:
 
 def customer_by_card(conn: Connection, code: str) -> Any:
     """The customer row for an active card number; NotFound otherwise."""
-    row = conn.execute(
-        select(t.customers, t.cards.c.code.label("card"))
-        .join(t.cards, t.cards.c.customer_id == t.customers.c.id)
-        .where(t.cards.c.code == code.strip())
-    ).first()
+    row = sql.one(conn, _CUSTOMER, {"code": code.strip()})
     if row is None:
         raise NotFound(f"unknown card {code.strip()}")
     return row
@@ -52,31 +44,30 @@ def customer_by_card(conn: Connection, code: str) -> Any:
 
 def primary_card(conn: Connection, customer_id: int) -> str:
     """The newest active card of a customer."""
-    card = conn.execute(
-        select(t.cards.c.code)
-        .where(t.cards.c.customer_id == customer_id, t.cards.c.active == 1)
-        .order_by(t.cards.c.issued_at.desc())
-        .limit(1)
-    ).scalar()
+    card = sql.scalar(
+        conn,
+        "SELECT code FROM cards WHERE customer_id = :id AND active = 1 ORDER BY issued_at DESC LIMIT 1",
+        {"id": customer_id},
+    )
     return str(card) if card is not None else ""
 
 
 def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
-    """Find a customer by card number, else by phone number."""
-    try:
-        return customer_by_card(conn, text)
-    except NotFound:
-        if not looks_like_phone(text):
-            raise
-    row = conn.execute(select(t.customers).where(t.customers.c.phone == normalize_phone(text))).first()
+    """Find a customer by card number, else by phone number (one join either way)."""
+    row = sql.one(conn, _CUSTOMER, {"code": text.strip()})
+    if row is not None:
+        return row
+    if not looks_like_phone(text):
+        raise NotFound(f"unknown card {text.strip()}")
+    row = sql.one(
+        conn,
+        "SELECT c.*, k.code AS card FROM customers c JOIN cards k ON k.customer_id = c.id"
+        " WHERE c.phone = :phone AND k.active = 1 ORDER BY k.issued_at DESC LIMIT 1",
+        {"phone": normalize_phone(text)},
+    )
     if row is None:
         raise NotFound(f"no customer with card or phone {text.strip()}")
-    card = primary_card(conn, row.id)
-    return conn.execute(
-        select(t.customers, t.cards.c.code.label("card"))
-        .join(t.cards, t.cards.c.customer_id == t.customers.c.id)
-        .where(t.cards.c.code == card)
-    ).first()
+    return row
 
 
 def check_time_order(customer: Any, at: int) -> None:
@@ -91,9 +82,12 @@ def check_time_order(customer: Any, at: int) -> None:
 
 def load_wallet(conn: Connection, customer: Any) -> tuple[Wallet, dict[str, int]]:
     """The customer's open lots and debt, and a snapshot to find what changed later."""
-    rows = conn.execute(
-        select(t.lots).where(t.lots.c.customer_id == customer.id, t.lots.c.remaining > 0).order_by(t.lots.c.id)
-    ).all()
+    rows = sql.rows(
+        conn,
+        "SELECT uid, points, remaining, available_at, expires_at, source, txn_uid FROM lots"
+        " WHERE customer_id = :id AND remaining > 0 ORDER BY id",
+        {"id": customer.id},
+    )
     lots = [Lot(r.uid, r.points, r.remaining, r.available_at, r.expires_at, r.source, r.txn_uid) for r in rows]
     wallet = Wallet(lots=lots, debt=customer.debt, expired_posted=customer.expired_total)
     return wallet, {lot.uid: lot.remaining for lot in lots}
@@ -106,126 +100,120 @@ def save_wallet(
     snapshot: Mapping[str, int],
     moves: Iterable[Move],
     txn_uid: str,
+    last_op_at: int | None = None,
 ) -> None:
-    """Write new lots, changed remainders, the journal rows and the customer's debt."""
-    new = [lot for lot in wallet.lots if lot.uid not in snapshot]
-    if new:
-        conn.execute(
-            insert(t.lots),
-            [
-                {
-                    "uid": lot.uid,
-                    "customer_id": customer_id,
-                    "points": lot.points,
-                    "remaining": lot.remaining,
-                    "available_at": lot.available_at,
-                    "expires_at": lot.expires_at,
-                    "source": lot.source,
-                    "txn_uid": lot.txn_uid,
-                }
-                for lot in new
-            ],
-        )
-    for lot in wallet.lots:
-        if lot.uid in snapshot and snapshot[lot.uid] != lot.remaining:
-            conn.execute(update(t.lots).where(t.lots.c.uid == lot.uid).values(remaining=lot.remaining))
-    rows = [
-        {
-            "customer_id": customer_id,
-            "lot_uid": m.lot_uid,
-            "kind": m.kind,
-            "points": m.points,
-            "at": m.at,
-            "txn_uid": txn_uid,
-        }
-        for m in moves
-    ]
-    if rows:
-        conn.execute(insert(t.journal), rows)
-    conn.execute(
-        update(t.customers)
-        .where(t.customers.c.id == customer_id)
-        .values(debt=wallet.debt, expired_total=wallet.expired_posted)
+    """Write new lots, changed remainders, the journal rows and the customer's debt (and latest operation)."""
+    sql.many(
+        conn,
+        "INSERT INTO lots (uid, customer_id, points, remaining, available_at, expires_at, source, txn_uid)"
+        " VALUES (:uid, :customer_id, :points, :remaining, :available_at, :expires_at, :source, :txn_uid)",
+        [
+            {
+                "uid": lot.uid,
+                "customer_id": customer_id,
+                "points": lot.points,
+                "remaining": lot.remaining,
+                "available_at": lot.available_at,
+                "expires_at": lot.expires_at,
+                "source": lot.source,
+                "txn_uid": lot.txn_uid,
+            }
+            for lot in wallet.lots
+            if lot.uid not in snapshot
+        ],
     )
+    sql.many(
+        conn,
+        "UPDATE lots SET remaining = :remaining WHERE uid = :uid",
+        [
+            {"uid": lot.uid, "remaining": lot.remaining}
+            for lot in wallet.lots
+            if lot.uid in snapshot and snapshot[lot.uid] != lot.remaining
+        ],
+    )
+    sql.many(
+        conn,
+        "INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid)"
+        " VALUES (:customer_id, :lot_uid, :kind, :points, :at, :txn_uid)",
+        [
+            {"customer_id": customer_id, "lot_uid": m.lot_uid, "kind": m.kind, "points": m.points, "at": m.at,
+             "txn_uid": txn_uid}
+            for m in moves
+        ],
+    )  # fmt: skip
+    sql.run(
+        conn,
+        "UPDATE customers SET debt = :debt, expired_total = :expired, last_op_at = COALESCE(:last, last_op_at)"
+        " WHERE id = :id",
+        {"debt": wallet.debt, "expired": wallet.expired_posted, "id": customer_id, "last": last_op_at},
+    )
+
+
+_TIER_SPEND = """SELECT
+  (SELECT COALESCE(SUM(total), 0) FROM sales
+    WHERE customer_id = :id AND at > :start AND at <= :at AND reflected = 0)
+  - (SELECT COALESCE(SUM(money_back), 0) FROM refunds
+    WHERE customer_id = :id AND at > :start AND at <= :at AND reflected = 0)
+  + (SELECT COALESCE(SUM(amount), 0) FROM spend_events WHERE customer_id = :id AND at > :start AND at <= :at)"""
 
 
 def tier_spend(conn: Connection, program: Program, customer_id: int, at: int) -> int:
     """Money paid minus money given back in (at − window, at]: the server's figures plus our unreflected ones."""
     start = -(1 << 62) if program.tier_window_days is None else at - program.tier_window_days * DAY_MS
-    paid = conn.execute(
-        select(func.coalesce(func.sum(t.sales.c.total), 0)).where(
-            t.sales.c.customer_id == customer_id, t.sales.c.at > start, t.sales.c.at <= at, t.sales.c.reflected == 0
-        )
-    ).scalar_one()
-    back = conn.execute(
-        select(func.coalesce(func.sum(t.refunds.c.money_back), 0)).where(
-            t.refunds.c.customer_id == customer_id,
-            t.refunds.c.at > start,
-            t.refunds.c.at <= at,
-            t.refunds.c.reflected == 0,
-        )
-    ).scalar_one()
-    pulled = conn.execute(
-        select(func.coalesce(func.sum(t.spend_events.c.amount), 0)).where(
-            t.spend_events.c.customer_id == customer_id, t.spend_events.c.at > start, t.spend_events.c.at <= at
-        )
-    ).scalar_one()
-    return int(paid) - int(back) + int(pulled)
+    return int(sql.scalar(conn, _TIER_SPEND, {"id": customer_id, "start": start, "at": at}))
 
 
 def stamps_of(conn: Connection, customer_id: int) -> dict[str, int]:
     """Stamps per rule the customer has ever had."""
-    rows = conn.execute(
-        select(t.stamps.c.rule_id, t.stamps.c.count.label("n")).where(t.stamps.c.customer_id == customer_id)
-    )
-    return {r.rule_id: int(r.n) for r in rows}
+    rows = sql.rows(conn, "SELECT rule_id, count FROM stamps WHERE customer_id = :id", {"id": customer_id})
+    return {r["rule_id"]: int(r["count"]) for r in rows}
 
 
 def add_stamps(conn: Connection, customer_id: int, deltas: Mapping[str, int], at: int, txn_uid: str) -> None:
     """Move stamps on a card (append a move, update the count)."""
     current = stamps_of(conn, customer_id)
     for rule, delta in deltas.items():
+        params = {"id": customer_id, "rule": rule, "n": current.get(rule, 0) + delta}
         if rule in current:
             if delta:
-                conn.execute(
-                    update(t.stamps)
-                    .where(and_(t.stamps.c.customer_id == customer_id, t.stamps.c.rule_id == rule))
-                    .values(count=current[rule] + delta)
-                )
+                sql.run(conn, "UPDATE stamps SET count = :n WHERE customer_id = :id AND rule_id = :rule", params)
         else:
-            conn.execute(insert(t.stamps).values(customer_id=customer_id, rule_id=rule, count=delta))
+            sql.run(conn, "INSERT INTO stamps (customer_id, rule_id, count) VALUES (:id, :rule, :n)", params)
         if delta:
-            conn.execute(
-                insert(t.stamp_moves).values(customer_id=customer_id, rule_id=rule, delta=delta, at=at, txn_uid=txn_uid)
+            sql.run(
+                conn,
+                "INSERT INTO stamp_moves (customer_id, rule_id, delta, at, txn_uid) VALUES (:id, :rule, :d, :at, :txn)",
+                {"id": customer_id, "rule": rule, "d": delta, "at": at, "txn": txn_uid},
             )
 
 
 def write_outbox(conn: Connection, uid: str, kind: str, body: Mapping[str, Any]) -> None:
     """Queue a transaction for the server, in the same local transaction as its business rows."""
-    conn.execute(
-        insert(t.outbox).values(
-            uid=uid, kind=kind, body=json.dumps(body, ensure_ascii=False, sort_keys=True), created_at=now_ms()
-        )
+    sql.run(
+        conn,
+        "INSERT INTO outbox (uid, kind, body, created_at, acked) VALUES (:uid, :kind, :body, :at, 0)",
+        {"uid": uid, "kind": kind, "body": json.dumps(body, ensure_ascii=False, sort_keys=True), "at": now_ms()},
     )
 
 
 def get_meta(conn: Connection, key: str) -> str | None:
     """A terminal setting."""
-    value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
+    value = sql.scalar(conn, "SELECT value FROM meta WHERE key = :key", {"key": key})
     return None if value is None else str(value)
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:
     """Store a terminal setting."""
-    if conn.execute(update(t.meta).where(t.meta.c.key == key).values(value=value)).rowcount == 0:
-        conn.execute(insert(t.meta).values(key=key, value=value))
+    if sql.run(conn, "UPDATE meta SET value = :value WHERE key = :key", {"key": key, "value": value}) == 0:
+        sql.run(conn, "INSERT INTO meta (key, value) VALUES (:key, :value)", {"key": key, "value": value})
 
 
 def next_clock(conn: Connection, at: int | None) -> int:
     """A business time that never goes backwards across restarts (persisted logical clock)."""
     last = int(get_meta(conn, "clock") or 0)
     value = max(now_ms(), last + 1) if at is None else at
-    set_meta(conn, "clock", str(max(last, value)))
+    if value > last:
+        set_meta(conn, "clock", str(value))
     return value
 
 
@@ -243,7 +231,13 @@ def chain_mode(conn: Connection) -> bool:
 
 def program_uid(conn: Connection, version: int) -> str:
     """The uid of a program version (versions are numbered per database, uids are global)."""
-    return str(conn.execute(select(t.programs.c.uid).where(t.programs.c.version == version)).scalar_one())
+    return str(sql.scalar(conn, "SELECT uid FROM programs WHERE version = :v", {"v": version}))
+
+
+_UNSYNCED_POINTS = """SELECT COALESCE(SUM(s.redeemed_points + s.reward_points), 0) AS total,
+  COALESCE(SUM(CASE WHEN s.customer_id = :id THEN s.redeemed_points + s.reward_points ELSE 0 END), 0) AS mine
+FROM outbox o JOIN sales s ON s.uid = o.uid
+WHERE o.acked = 0 AND o.kind = 'sale' AND (s.redeemed_points > 0 OR s.reward_points > 0)"""
 
 
 def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: int) -> tuple[int | None, str]:
@@ -255,20 +249,18 @@ def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: in
     skew = abs(int(get_meta(conn, "clock_offset_ms") or 0))
     if skew > policy.skew_stop_seconds * 1000:
         return 0, "this terminal's clock is off by more than allowed: paying with points is paused"
-    caps: list[tuple[int, str]] = []
-    pending = conn.execute(select(t.outbox.c.body).where(t.outbox.c.kind == "sale", t.outbox.c.acked == 0)).scalars()
-    mine = total = 0
-    for body in pending:
-        data = json.loads(body)
-        # Gift rewards paid with points count too: they leave the card on the same stale snapshot.
-        points = int(data["sale"]["redeemed_points"]) + int(data["sale"].get("reward_points") or 0)
-        total += points
-        if data.get("customer_uid") == customer.uid:
-            mine += points
-    if program.offline_redeem_cap is not None:
-        caps.append((max(program.offline_redeem_cap - mine, 0), "the per-card limit between syncs is reached"))
-    if policy.terminal_redeem_cap is not None:
-        caps.append((max(policy.terminal_redeem_cap - total, 0), "this terminal's limit between syncs is reached"))
-    if not caps:
+    if program.offline_redeem_cap is None and policy.terminal_redeem_cap is None:
         return None, ""
+    # Gift rewards paid with points count too: they leave the card on the same stale snapshot.
+    spent = sql.one(conn, _UNSYNCED_POINTS, {"id": customer.id})
+    assert spent is not None
+    caps: list[tuple[int, str]] = []
+    if program.offline_redeem_cap is not None:
+        caps.append(
+            (max(program.offline_redeem_cap - int(spent.mine), 0), "the per-card limit between syncs is reached")
+        )
+    if policy.terminal_redeem_cap is not None:
+        caps.append(
+            (max(policy.terminal_redeem_cap - int(spent.total), 0), "this terminal's limit between syncs is reached")
+        )
     return min(caps)

@@ -83,6 +83,7 @@ class FirstStartDialog(QMessageBox):
 def open_store(path: Path, create: StoreKind | None) -> Context:
     """Open the store, or create a demo or empty one (runs on the worker)."""
     ctx = bootstrap(path, create=create is not None)
+    ctx.start_background()
     if create is not None:
         from app.core.demo import DEFAULT_PROGRAM, fill_demo
 

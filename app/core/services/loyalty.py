@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from app.core import db, ledger, repo
+from app.core import db, ledger, repo, sql
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.identity import (
@@ -357,10 +357,8 @@ class LoyaltyService:
                 redeem_cap = repo.offline_redeem_cap(conn, program, customer, at)
             stamps = repo.stamps_of(conn, customer.id)
             years = frozenset(
-                int(y)
-                for y in conn.execute(
-                    select(t.birthday_grants.c.year).where(t.birthday_grants.c.customer_id == customer.id)
-                ).scalars()
+                int(r["year"])
+                for r in sql.rows(conn, "SELECT year FROM birthday_grants WHERE customer_id = :id", {"id": customer.id})
             )
             view = CustomerView(
                 card=customer.card,
@@ -377,14 +375,14 @@ class LoyaltyService:
             coupon = program.coupon(req.coupon)
             if coupon is None:
                 raise NotFound(f"unknown coupon {req.coupon.strip()}")
-            used = conn.execute(select(func.count()).where(t.coupon_uses.c.code == coupon.code)).scalar_one()
-            mine = 0
-            if customer is not None:
-                mine = conn.execute(
-                    select(func.count()).where(
-                        t.coupon_uses.c.code == coupon.code, t.coupon_uses.c.customer_id == customer.id
-                    )
-                ).scalar_one()
+            counts = sql.one(
+                conn,
+                "SELECT COUNT(*) AS used, COALESCE(SUM(CASE WHEN customer_id = :id THEN 1 ELSE 0 END), 0) AS mine"
+                " FROM coupon_uses WHERE code = :code",
+                {"code": coupon.code, "id": customer.id if customer is not None else -1},
+            )
+            assert counts is not None
+            used, mine = counts.used, counts.mine
             coupon_use = CouponUse(coupon, int(used), int(mine))
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
