@@ -6,9 +6,10 @@ import csv
 import io
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -600,77 +601,73 @@ class LoyaltyService:
     def verify(self) -> VerifyReport:
         """Recompute every lot, debt and stamp count from the journal and compare with the stored ones."""
         problems: list[str] = []
+        totals = {"grant": 0, "spend": 0, "overdraft": 0, "expire": 0, "take_back": 0, "settle": 0, "sync": 0}
         with db.transaction(self.engine, write=False) as conn:
+            # A chain terminal shows the server's expired total; only the server's journal explains it.
+            check_expired = not repo.chain_mode(conn)
             lot_sums: dict[str, int] = {}
             grants: dict[str, int] = {}
             debt: dict[int, int] = {}
             expired: dict[int, int] = {}
-            totals = {"grant": 0, "spend": 0, "overdraft": 0, "expire": 0, "take_back": 0, "settle": 0, "sync": 0}
             rows = 0
-            for r in conn.execute(
-                select(
-                    t.journal.c.customer_id,
-                    t.journal.c.lot_uid,
-                    t.journal.c.kind,
-                    func.sum(t.journal.c.points).label("points"),
-                    func.count().label("n"),
-                ).group_by(t.journal.c.customer_id, t.journal.c.lot_uid, t.journal.c.kind)
+            # One pass in storage order over plain tuples: far cheaper than GROUP BY on millions of rows.
+            for customer_id, lot_uid, kind, points in _stream(
+                conn, "SELECT customer_id, lot_uid, kind, points FROM journal"
             ):
-                rows += int(r.n)
-                points = int(r.points)  # PostgreSQL sums bigints as Decimal
-                if r.kind not in totals:
-                    problems.append(f"journal has unknown kind {r.kind!r}")
+                rows += 1
+                if kind not in totals:
+                    problems.append(f"journal has unknown kind {kind!r}")
                     continue
-                totals[r.kind] += points
-                if r.lot_uid is None:
-                    debt[r.customer_id] = debt.get(r.customer_id, 0) - points
+                totals[kind] += points
+                if lot_uid is None:
+                    debt[customer_id] = debt.get(customer_id, 0) - points
                 else:
-                    lot_sums[r.lot_uid] = lot_sums.get(r.lot_uid, 0) + points
-                    if r.kind == "grant":
-                        grants[r.lot_uid] = points
-                if r.kind == "expire":
-                    expired[r.customer_id] = expired.get(r.customer_id, 0) - points
+                    lot_sums[lot_uid] = lot_sums.get(lot_uid, 0) + points
+                    if kind == "grant":
+                        grants[lot_uid] = grants.get(lot_uid, 0) + points
+                if kind == "expire":
+                    expired[customer_id] = expired.get(customer_id, 0) - points
             lots = 0
             remaining_total = 0
-            for lot in conn.execute(select(t.lots.c.uid, t.lots.c.points, t.lots.c.remaining, t.lots.c.customer_id)):
+            for uid, granted_points, remaining, customer_id in _stream(
+                conn, "SELECT uid, points, remaining, customer_id FROM lots"
+            ):
                 lots += 1
-                remaining_total += lot.remaining
-                if lot_sums.pop(lot.uid, None) != lot.remaining:
-                    problems.append(
-                        f"lot {lot.uid} of customer {lot.customer_id}: stored {lot.remaining}, journal says otherwise"
-                    )
-                if grants.get(lot.uid) != lot.points:
-                    problems.append(f"lot {lot.uid}: granted {lot.points} but the journal grants {grants.get(lot.uid)}")
-                if lot.remaining < 0:
-                    problems.append(f"lot {lot.uid} holds negative points")
+                remaining_total += remaining
+                if lot_sums.pop(uid, None) != remaining:
+                    problems.append(f"lot {uid} of customer {customer_id}: stored {remaining}, journal says otherwise")
+                if grants.get(uid) != granted_points:
+                    problems.append(f"lot {uid}: granted {granted_points} but the journal grants {grants.get(uid)}")
+                if remaining < 0:
+                    problems.append(f"lot {uid} holds negative points")
             for uid in lot_sums:
                 problems.append(f"journal moves points of a lot that does not exist: {uid}")
             customers = 0
             debt_total = 0
-            for c in conn.execute(select(t.customers.c.id, t.customers.c.debt, t.customers.c.expired_total)):
+            for customer_id, stored_debt, stored_expired in _stream(
+                conn, "SELECT id, debt, expired_total FROM customers"
+            ):
                 customers += 1
-                debt_total += c.debt
-                if debt.get(c.id, 0) != c.debt:
-                    problems.append(f"customer {c.id}: stored debt {c.debt}, journal says {debt.get(c.id, 0)}")
-                if expired.get(c.id, 0) != c.expired_total:
+                debt_total += stored_debt
+                if debt.get(customer_id, 0) != stored_debt:
                     problems.append(
-                        f"customer {c.id}: stored expired {c.expired_total}, journal says {expired.get(c.id, 0)}"
+                        f"customer {customer_id}: stored debt {stored_debt}, journal says {debt.get(customer_id, 0)}"
+                    )
+                if check_expired and expired.get(customer_id, 0) != stored_expired:
+                    problems.append(
+                        f"customer {customer_id}: stored expired {stored_expired},"
+                        f" journal says {expired.get(customer_id, 0)}"
                     )
             stamp_sums: dict[tuple[int, str], int] = {}
-            for s in conn.execute(
-                select(
-                    t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id, func.sum(t.stamp_moves.c.delta).label("n")
-                ).group_by(t.stamp_moves.c.customer_id, t.stamp_moves.c.rule_id)
-            ):
-                stamp_sums[(s.customer_id, s.rule_id)] = int(s.n)
-            for s in conn.execute(select(t.stamps.c.customer_id, t.stamps.c.rule_id, t.stamps.c.count.label("n"))):
-                moved = stamp_sums.get((s.customer_id, s.rule_id), 0)
-                if moved != s.n:
-                    problems.append(
-                        f"customer {s.customer_id}: {s.n} {s.rule_id} stamps stored, moves add up to {moved}"
-                    )
-                if s.n < 0:
-                    problems.append(f"customer {s.customer_id} holds negative {s.rule_id} stamps")
+            for customer_id, rule_id, delta_n in _stream(conn, "SELECT customer_id, rule_id, delta FROM stamp_moves"):
+                key = (customer_id, rule_id)
+                stamp_sums[key] = stamp_sums.get(key, 0) + delta_n
+            for customer_id, rule_id, count in _stream(conn, "SELECT customer_id, rule_id, count FROM stamps"):
+                moved = stamp_sums.get((customer_id, rule_id), 0)
+                if moved != count:
+                    problems.append(f"customer {customer_id}: {count} {rule_id} stamps stored, moves add up to {moved}")
+                if count < 0:
+                    problems.append(f"customer {customer_id} holds negative {rule_id} stamps")
         balances = remaining_total - debt_total
         granted, spent = totals["grant"], -totals["spend"] - totals["overdraft"]
         expired_sum, taken = -totals["expire"], -totals["take_back"]
@@ -681,6 +678,21 @@ class LoyaltyService:
                 f" - taken back {taken} + sync {totals['sync']} != balances {balances}"
             )
         return VerifyReport(customers, lots, rows, granted, spent, expired_sum, taken, balances, tuple(problems))
+
+
+def _stream(conn: Connection, query: str) -> Iterator[tuple[Any, ...]]:
+    """Rows as plain tuples, fetched in batches (ints stay ints on every database)."""
+    raw = sql.raw(conn)
+    if raw is not None:
+        cur = raw.execute(query)
+        while batch := cur.fetchmany(20_000):
+            yield from batch
+        return
+    from sqlalchemy import text
+
+    result = conn.execution_options(stream_results=True).execute(text(query))
+    for row in result:
+        yield tuple(int(v) if isinstance(v, Decimal) else v for v in row)
 
 
 def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
