@@ -200,11 +200,15 @@ def book_sale(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_e
             {"code": sale["coupon"], "customer": customer_id, "sale": sale_id, "at": body["at"]},
         )
     if customer is not None:
-        if sale.get("birthday_year") is not None:
+        year = sale.get("birthday_year")
+        # Two offline terminals can both pay one birthday bonus: both receipts are facts and are booked,
+        # the once-a-year mark is kept once (a second insert broke the push for good).
+        granted = "SELECT 1 FROM birthday_grants WHERE customer_id = :id AND year = :year"
+        if year is not None and sql.scalar(conn, granted, {"id": customer_id, "year": year}) is None:
             sql.run(
                 conn,
                 "INSERT INTO birthday_grants (customer_id, year, lot_uid) VALUES (:id, :year, :lot)",
-                {"id": customer_id, "year": sale["birthday_year"], "lot": sale["birthday_lot_uid"]},
+                {"id": customer_id, "year": year, "lot": sale["birthday_lot_uid"]},
             )
         if sale.get("referral_points_to_referrer"):
             sql.run(conn, "UPDATE customers SET referral_paid = 1 WHERE id = :id", {"id": customer_id})
