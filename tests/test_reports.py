@@ -488,6 +488,13 @@ def test_segments_by_recency(march: Report, store: Store) -> None:
     assert (never.customer_id, never.last_purchase_at, never.purchases) == (store.ids["E"], None, 0)
 
 
+def test_segment_limit_keeps_the_counts_and_the_first_customers(service: ReportsService, march: Report) -> None:
+    short = service.report(MARCH, segment_limit=2)
+    assert [s.count for s in short.segments] == [s.count for s in march.segments]
+    assert [s.customers for s in short.segments] == [s.customers[:2] for s in march.segments]
+    assert short.customers == march.customers and short.points == march.points
+
+
 def test_lifetime_value_from_check_frequency_and_retention(march: Report) -> None:
     lt = march.lifetime
     # 6 card sales, 1615,50 ₽: average check 269,25 ₽; 3 buyers: 2 purchases each in 31 days.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from app.core.fmt import MINUS, NNBSP, format_money, group_thousands
@@ -26,9 +26,11 @@ Target = Literal["csv", "pdf"]
 CSV_DIALECT = {"ru": (";", ","), "en": (",", ".")}
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One value and how to write it: money is kopecks, share a Fraction of 1, decimal a Fraction."""
+class Cell(NamedTuple):
+    """One value and how to write it: money is kopecks, share a Fraction of 1, decimal a Fraction.
+
+    A named tuple, not a frozen dataclass: the customer list makes hundreds of thousands of them.
+    """
 
     kind: Kind
     value: object

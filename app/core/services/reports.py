@@ -15,6 +15,7 @@ docs/reports.md.
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import json
 import math
@@ -25,6 +26,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -231,7 +234,11 @@ class SegmentCustomer:
 
 @dataclass(frozen=True)
 class Segment:
-    """A recency segment: active, at_risk, lost or never; customers, most purchases first."""
+    """A recency segment (active, at_risk, lost, never): how many, and its customers, most purchases first.
+
+    `customers` lists all `count` of them, or only the first ones when the report was asked for
+    with a segment_limit (a printed report needs a few; the CSV and the screen need everyone).
+    """
 
     key: str
     count: int
@@ -589,8 +596,8 @@ class ReportsService:
             liability_kopecks=liability * s.program.point_value,
         )
 
-    def report(self, period: Period, filters: Filters | None = None) -> Report:
-        """The whole report of a period in one consistent read."""
+    def report(self, period: Period, filters: Filters | None = None, segment_limit: int | None = None) -> Report:
+        """The whole report of a period in one consistent read; segment_limit keeps that many customers per segment."""
         with db.transaction(self.engine, write=False) as conn:
             s = self._scope(conn, period, filters or Filters(), days=True)
             sales = self._sales(conn, s)
@@ -599,7 +606,7 @@ class ReportsService:
             customers = self._customers(conn, s, visits, last)
             points, points_days = self._points(conn, s)
             tiers = self._tiers(conn, s)
-            segments = self._segments(conn, s, last)
+            segments = self._segments(conn, s, last, segment_limit)
             lifetime = self._lifetime(conn, s, visits)
             categories = self._redeemed_by_category(conn, s)
             coupons = self._coupons(conn, s)
@@ -757,26 +764,17 @@ class ReportsService:
         )
 
     def _visits(self, conn: Connection, s: _Scope) -> _Visits:
-        """Card purchases by customer and bucket from 29 local days before the period to its end."""
+        """Card purchases from 29 local days before the period to its end, folded by customer and local day."""
         first = s.days.first - timedelta(days=ACTIVE_DAYS - 1)
         ext = _Days.covering(s.zone, _midnight(first, s.zone), s.period.end)
-        size = math.gcd(ext.bucket, s.days.bucket)
-        ext = _Days(ext.first, ext.starts, size)
-        inner = (
-            select(
-                t.sales.c.customer_id.label("cid"),
-                (t.sales.c.at // size).label("b"),
-                case((t.sales.c.at >= s.period.start, 1), else_=0).label("inside"),
-            )
-            .where(t.sales.c.at >= ext.starts[0], t.sales.c.at < s.period.end, t.sales.c.customer_id.is_not(None))
-            .subquery()
-        )
         rows = conn.execute(
-            select(inner.c.cid, inner.c.b, inner.c.inside, func.count()).group_by(
-                inner.c.cid, inner.c.b, inner.c.inside
+            select(t.sales.c.customer_id, t.sales.c.at, t.sales.c.total).where(
+                t.sales.c.at >= ext.starts[0], t.sales.c.at < s.period.end, t.sales.c.customer_id.is_not(None)
             )
         ).all()
-        return _Visits.build(rows, ext, s)
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
+        cid, at, total = flat.reshape(-1, 3).T if rows else (flat, flat, flat)
+        return _Visits.build(cid, at, total, ext, s)
 
     def _purchases(self, conn: Connection, s: _Scope) -> dict[int, tuple[int, int]]:
         """Per card customer: the last purchase before the end of the period and how many there were."""
@@ -800,8 +798,8 @@ class ReportsService:
                 select(func.count()).where(t.customers.c.enrolled_at < end, t.customers.c.merged_into.is_(None))
             ).scalar_one()
         )
-        buyers = len(visits.purchases)
-        repeat = sum(1 for n in visits.purchases.values() if n >= 2)
+        buyers = int(visits.buyers.size)
+        repeat = visits.repeat_buyers
         return CustomerFigures(
             customers=customers,
             active_30=active_30,
@@ -814,68 +812,85 @@ class ReportsService:
             median_days_between_visits=median(visits.gaps),
         )
 
-    def _segments(self, conn: Connection, s: _Scope, last: Mapping[int, tuple[int, int]]) -> tuple[Segment, ...]:
+    def _segments(
+        self, conn: Connection, s: _Scope, last: Mapping[int, tuple[int, int]], limit: int | None
+    ) -> tuple[Segment, ...]:
         end = s.period.end
         active_from = end - ACTIVE_DAYS * DAY_MS
         at_risk_from = end - AT_RISK_DAYS * DAY_MS
-        cards = self._primary_cards(conn)
+        ids = conn.execute(
+            select(t.customers.c.id).where(t.customers.c.enrolled_at < end, t.customers.c.merged_into.is_(None))
+        ).scalars()
         # Sort plain tuples (most purchases, then most recent, then id) and build the results once.
-        raw: dict[str, list[tuple[int, int, int, str, str | None]]] = {k: [] for k in SEGMENT_KEYS}
-        for cid, name, phone in conn.execute(
-            select(t.customers.c.id, t.customers.c.name, t.customers.c.phone).where(
-                t.customers.c.enrolled_at < end, t.customers.c.merged_into.is_(None)
-            )
-        ):
+        raw: dict[str, list[tuple[int, int, int]]] = {k: [] for k in SEGMENT_KEYS}
+        for cid in ids:
             got = last.get(cid)
             if got is None:
-                raw["never"].append((0, 0, cid, name, phone))
+                raw["never"].append((0, 0, cid))
                 continue
             at, n = got
             key = "active" if at >= active_from else "at_risk" if at >= at_risk_from else "lost"
-            raw[key].append((-n, -at, cid, name, phone))
+            raw[key].append((-n, -at, cid))
+        chosen = {
+            key: sorted(people) if limit is None else heapq.nsmallest(limit, people) for key, people in raw.items()
+        }
+        # Names, phones and cards only of the customers listed: all of them, or the first few.
+        wanted = None if limit is None else [cid for people in chosen.values() for _, _, cid in people]
+        names = self._names(conn, wanted)
+        cards = self._primary_cards(conn, wanted)
         out = []
         for key in SEGMENT_KEYS:
-            # Most purchases first: the at-risk regulars are the ones worth a call.
             people = tuple(
-                SegmentCustomer(cid, name, _mask(phone), cards.get(cid, ""), -neg_at if n else None, -n)
-                for n, neg_at, cid, name, phone in sorted(raw[key])
+                SegmentCustomer(
+                    cid, names[cid][0], _mask(names[cid][1]), cards.get(cid, ""), -neg_at if n else None, -n
+                )
+                for n, neg_at, cid in chosen[key]
             )
-            out.append(Segment(key, len(people), people))
+            out.append(Segment(key, len(raw[key]), people))
         return tuple(out)
 
-    def _primary_cards(self, conn: Connection) -> dict[int, str]:
-        # As repo.primary_card: the newest active card of each customer.
+    def _names(self, conn: Connection, ids: Sequence[int] | None) -> dict[int, tuple[str, str | None]]:
+        stmt = select(t.customers.c.id, t.customers.c.name, t.customers.c.phone)
+        if ids is None:
+            return {cid: (name, phone) for cid, name, phone in conn.execute(stmt)}
+        out: dict[int, tuple[str, str | None]] = {}
+        for chunk in range(0, len(ids), 500):
+            for cid, name, phone in conn.execute(stmt.where(t.customers.c.id.in_(ids[chunk : chunk + 500]))):
+                out[cid] = (name, phone)
+        return out
+
+    def _primary_cards(self, conn: Connection, ids: Sequence[int] | None) -> dict[int, str]:
+        """As repo.primary_card: the newest active card of each customer (of all, or of these)."""
+        stmt = select(t.cards.c.customer_id, t.cards.c.code, t.cards.c.issued_at).where(t.cards.c.active == 1)
+        parts = (
+            [stmt]
+            if ids is None
+            else [stmt.where(t.cards.c.customer_id.in_(ids[i : i + 500])) for i in range(0, len(ids), 500)]
+        )
         cards: dict[int, tuple[int, str]] = {}
-        for cid, code, issued in conn.execute(
-            select(t.cards.c.customer_id, t.cards.c.code, t.cards.c.issued_at).where(t.cards.c.active == 1)
-        ):
-            have = cards.get(cid)
-            if have is None or issued >= have[0]:
-                cards[cid] = (issued, code)
+        for part in parts:
+            for cid, code, issued in conn.execute(part):
+                have = cards.get(cid)
+                if have is None or issued >= have[0]:
+                    cards[cid] = (issued, code)
         return {cid: code for cid, (_, code) in cards.items()}
 
     def _lifetime(self, conn: Connection, s: _Scope, visits: _Visits) -> Lifetime:
         p = s.period
         length = p.end - p.start
-        row = conn.execute(
-            select(func.count(), func.sum(t.sales.c.total)).where(
-                t.sales.c.at >= p.start, t.sales.c.at < p.end, t.sales.c.customer_id.is_not(None)
-            )
-        ).one()
-        card_sales, gross = _int(row[0]), _int(row[1])
-        buyers = set(visits.purchases)
-        previous = {
-            int(cid)
-            for cid in conn.execute(
+        card_sales, gross, buyers = visits.card_sales, visits.gross, visits.buyers
+        previous = np.fromiter(
+            conn.execute(
                 select(t.sales.c.customer_id)
                 .where(t.sales.c.at >= p.start - length, t.sales.c.at < p.start, t.sales.c.customer_id.is_not(None))
                 .distinct()
-            ).scalars()
-        }
-        retained = len(previous & buyers)
+            ).scalars(),
+            dtype=np.int64,
+        )
+        retained = int(np.intersect1d(previous, buyers, assume_unique=True).size)
         avg = ratio(gross, card_sales)
-        per_year = None if not buyers else Fraction(card_sales, len(buyers)) * 365 / p.days
-        retention = ratio(retained, len(previous))
+        per_year = None if not buyers.size else Fraction(card_sales, int(buyers.size)) * 365 / p.days
+        retention = ratio(retained, int(previous.size))
         lifetime = None
         if retention is not None:
             years = p.days / 365
@@ -885,7 +900,16 @@ class ReportsService:
         if avg is not None and per_year is not None and lifetime is not None:
             value = round_half_up(avg * per_year * lifetime)
         return Lifetime(
-            avg, card_sales, len(buyers), per_year, len(previous), retained, retention, lifetime, value, p.days
+            avg,
+            card_sales,
+            int(buyers.size),
+            per_year,
+            int(previous.size),
+            retained,
+            retention,
+            lifetime,
+            value,
+            p.days,
         )
 
     # ------------------------------------------------------------------ points
@@ -1143,51 +1167,48 @@ class ReportsService:
 
 @dataclass(frozen=True)
 class _Visits:
-    """Card purchases folded by customer: purchases in the period, visit gaps, active cards per day."""
+    """Card purchases folded by customer and local day: buyers, visit gaps, active cards per day."""
 
-    purchases: Mapping[int, int]
+    buyers: NDArray[np.int64]  # customer ids with a purchase in the period, sorted
+    repeat_buyers: int
+    card_sales: int  # card purchases in the period
+    gross: int  # Σ total of those, kopecks
     gaps: tuple[int, ...]
     active_days: tuple[ActiveDay, ...]
 
     @classmethod
-    def build(cls, rows: Iterable[Any], ext: _Days, s: _Scope) -> _Visits:
-        offset = ACTIVE_DAYS - 1  # ext starts 29 days before the period's first day
-        per_customer: dict[int, set[int]] = {}
-        inside_days: dict[int, set[int]] = {}
-        purchases: dict[int, int] = {}
-        day_of: dict[int, int] = {}  # a few thousand distinct buckets for many more rows
-        for cid, bucket, inside, n in rows:
-            day = day_of.get(bucket)
-            if day is None:
-                day = day_of[bucket] = ext.index_of_bucket(bucket)
-            per_customer.setdefault(cid, set()).add(day)
-            if inside:
-                inside_days.setdefault(cid, set()).add(day)
-                purchases[cid] = purchases.get(cid, 0) + n
-        gaps: list[int] = []
-        for days in inside_days.values():
-            ordered = sorted(days)
-            gaps += [b - a for a, b in itertools.pairwise(ordered)]
-        # A purchase on day v keeps a card active on days v .. v+29: add merged intervals.
-        n_days = len(ext) + ACTIVE_DAYS
-        diff = [0] * (n_days + 1)
-        for days in per_customer.values():
-            run_start = run_end = None
-            for v in sorted(days):
-                if run_end is not None and v <= run_end:
-                    run_end = v + ACTIVE_DAYS - 1
-                    continue
-                if run_start is not None and run_end is not None:
-                    diff[run_start] += 1
-                    diff[run_end + 1] -= 1
-                run_start, run_end = v, v + ACTIVE_DAYS - 1
-            if run_start is not None and run_end is not None:
-                diff[run_start] += 1
-                diff[run_end + 1] -= 1
-        active: list[int] = []
-        level = 0
-        for i in range(len(ext)):
-            level += diff[i]
-            active.append(level)
-        series = tuple(ActiveDay(ext.day(i), active[i]) for i in range(offset, len(ext)))
-        return cls(purchases, tuple(gaps), series)
+    def build(
+        cls, cid: NDArray[np.int64], at: NDArray[np.int64], total: NDArray[np.int64], ext: _Days, s: _Scope
+    ) -> _Visits:
+        """Fold (customer, instant, total) rows; ext starts 29 local days before the period's first day."""
+        n_days = len(ext)
+        # The local day of each instant, from the UTC instants of local midnights worked out in Python.
+        day = np.searchsorted(np.array(ext.starts, dtype=np.int64), at, side="right") - 1
+        inside = at >= s.period.start
+        buyers, counts = np.unique(cid[inside], return_counts=True)
+        # Visits are (customer, local day) pairs; unique() sorts them by customer, then day.
+        visits = np.unique(cid * n_days + day)
+        v_cid, v_day = visits // n_days, visits % n_days
+        same = v_cid[1:] == v_cid[:-1]
+        # Gaps between consecutive visit days inside the period (a day with a purchase from the start on).
+        seen = np.unique(cid[inside] * n_days + day[inside])
+        g_same = seen[1:] // n_days == seen[:-1] // n_days
+        gaps = np.diff(seen % n_days)[g_same]
+        # A purchase on day v keeps a card active on days v .. v+29; a later visit within that
+        # window takes over, so each visit covers [v, min(v + 30, next visit)) and none overlap.
+        stop = v_day + ACTIVE_DAYS
+        nxt = np.where(same, v_day[1:], stop[:-1]) if visits.size else v_day
+        if visits.size:
+            stop[:-1] = np.minimum(stop[:-1], nxt)
+        size = n_days + ACTIVE_DAYS + 1
+        level = np.cumsum(np.bincount(v_day, minlength=size) - np.bincount(stop, minlength=size))
+        offset = ACTIVE_DAYS - 1
+        series = tuple(ActiveDay(ext.day(i), int(level[i])) for i in range(offset, n_days))
+        return cls(
+            buyers=buyers,
+            repeat_buyers=int((counts >= 2).sum()),
+            card_sales=int(inside.sum()),
+            gross=int(total[inside].sum()),
+            gaps=tuple(int(g) for g in gaps),
+            active_days=series,
+        )
