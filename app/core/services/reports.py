@@ -3,9 +3,10 @@
 Every figure comes from SQL aggregates written with SQLAlchemy Core that run unchanged on SQLite
 (the terminal) and PostgreSQL (the central server): only count, sum, max, min, coalesce and CASE,
 plus integer division of UTC milliseconds. Local days are never computed in SQL. Python works out
-the UTC instants of the merchant's local midnights, SQL groups rows into buckets of whole hours (or
-quarter hours, for zones offset by :30 or :45) that never straddle a midnight, and Python adds the
-buckets up by local day. So a report is exact in any time zone, daylight saving included.
+the UTC instants of the merchant's local midnights; SQL groups rows into buckets of whole hours (or
+quarter hours, for zones offset by :30 or :45) that never straddle a midnight and Python adds the
+buckets up by local day, or, for the per-customer visit days, places each instant between the
+midnights itself. So a report is exact in any time zone, daylight saving included.
 
 Money is integer kopecks, points are integers, shares and averages are exact `Fraction`s;
 formatting happens only in the exporters (`app/reports`). The definitions of every figure are in
