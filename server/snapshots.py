@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -12,49 +13,101 @@ from app.core.timeutil import DAY_MS, now_ms
 from server import schema as s
 from server.store import is_sqlite
 
+_CHUNK = 500  # ids per IN list: well under SQLite's 999 bound parameters
+
 
 def customer_snapshot(conn: Connection, row: Any) -> dict[str, Any]:
     """Everything a terminal needs to price for this customer offline."""
-    cards = list(conn.execute(select(t.cards.c.code).where(t.cards.c.customer_id == row.id)).scalars())
-    lots = [
-        {"uid": r.uid, "points": int(r.points), "remaining": int(r.remaining), "available_at": int(r.available_at),
-         "expires_at": None if r.expires_at is None else int(r.expires_at), "source": r.source, "txn_uid": r.txn_uid}
+    return customer_snapshots(conn, [row])[0]
+
+
+def customer_snapshots(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """The snapshots of a page of customers, in the order given.
+
+    A fixed number of queries for the whole page (each over the page's ids) rather than six per
+    customer: a first pull of a 20,000-customer chain spent 54 s in per-customer queries."""
+    ids = [row.id for row in rows]
+    cards: dict[int, list[str]] = {i: [] for i in ids}
+    lots: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    stamps: dict[int, dict[str, int]] = {i: {} for i in ids}
+    years: dict[int, list[int]] = {i: [] for i in ids}
+    spend: dict[int, dict[int, int]] = {i: {} for i in ids}
+    referrers: dict[int, str] = {}
+    r: Any  # one name for the rows of several queries
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for r in conn.execute(select(t.cards.c.customer_id, t.cards.c.code).where(t.cards.c.customer_id.in_(chunk))):
+            cards[r.customer_id].append(r.code)
         for r in conn.execute(
-            select(t.lots).where(t.lots.c.customer_id == row.id, t.lots.c.remaining > 0).order_by(t.lots.c.id)
-        )
-    ]  # fmt: skip
-    stamps = {
-        r.rule_id: int(r.n)
+            select(t.lots).where(t.lots.c.customer_id.in_(chunk), t.lots.c.remaining > 0).order_by(t.lots.c.id)
+        ):
+            lots[r.customer_id].append(
+                {
+                    "uid": r.uid,
+                    "points": int(r.points),
+                    "remaining": int(r.remaining),
+                    "available_at": int(r.available_at),
+                    "expires_at": None if r.expires_at is None else int(r.expires_at),
+                    "source": r.source,
+                    "txn_uid": r.txn_uid,
+                }
+            )
         for r in conn.execute(
-            select(t.stamps.c.rule_id, t.stamps.c.count.label("n")).where(t.stamps.c.customer_id == row.id)
+            select(t.stamps.c.customer_id, t.stamps.c.rule_id, t.stamps.c.count.label("n")).where(
+                t.stamps.c.customer_id.in_(chunk)
+            )
+        ):
+            stamps[r.customer_id][r.rule_id] = int(r.n)
+        for r in conn.execute(
+            select(t.birthday_grants.c.customer_id, t.birthday_grants.c.year).where(
+                t.birthday_grants.c.customer_id.in_(chunk)
+            )
+        ):
+            years[r.customer_id].append(int(r.year))
+        for r in conn.execute(
+            select(t.sales.c.customer_id, t.sales.c.at, t.sales.c.total).where(t.sales.c.customer_id.in_(chunk))
+        ):
+            day = int(r.at) // DAY_MS * DAY_MS
+            spend[r.customer_id][day] = spend[r.customer_id].get(day, 0) + int(r.total)
+        for r in conn.execute(
+            select(t.refunds.c.customer_id, t.refunds.c.at, t.refunds.c.money_back).where(
+                t.refunds.c.customer_id.in_(chunk)
+            )
+        ):
+            day = int(r.at) // DAY_MS * DAY_MS
+            spend[r.customer_id][day] = spend[r.customer_id].get(day, 0) - int(r.money_back)
+    wanted = sorted({row.referrer_id for row in rows if row.referrer_id is not None})
+    for start in range(0, len(wanted), _CHUNK):
+        referrers.update(
+            conn.execute(
+                select(t.customers.c.id, t.customers.c.uid).where(t.customers.c.id.in_(wanted[start : start + _CHUNK]))
+            ).all()
         )
-    }
-    years = sorted(
-        int(y)
-        for y in conn.execute(
-            select(t.birthday_grants.c.year).where(t.birthday_grants.c.customer_id == row.id)
-        ).scalars()
-    )
-    spend: dict[int, int] = {}
-    for r in conn.execute(select(t.sales.c.at, t.sales.c.total).where(t.sales.c.customer_id == row.id)):
-        day = int(r.at) // DAY_MS * DAY_MS
-        spend[day] = spend.get(day, 0) + int(r.total)
-    for r in conn.execute(select(t.refunds.c.at, t.refunds.c.money_back).where(t.refunds.c.customer_id == row.id)):
-        day = int(r.at) // DAY_MS * DAY_MS
-        spend[day] = spend.get(day, 0) - int(r.money_back)
-    referrer = None
-    if row.referrer_id is not None:
-        referrer = conn.execute(select(t.customers.c.uid).where(t.customers.c.id == row.referrer_id)).scalar()
-    return {
-        "uid": row.uid, "name": row.name, "phone": row.phone, "birthday": row.birthday, "cards": cards,
-        "merged_into": row.merged_into, "referrer_uid": referrer, "referral_paid": int(row.referral_paid),
-        "blocked": int(row.blocked), "flagged": int(row.flagged), "enrolled_at": int(row.enrolled_at),
-        "last_op_at": int(row.last_op_at), "debt": int(row.debt), "expired_total": int(row.expired_total),
-        "lots": lots, "stamps": stamps, "birthday_years": years,
-        "spend": [[day, amount] for day, amount in sorted(spend.items()) if amount],
-        # Spend is bucketed by UTC day; the tier window is in days, so a day's bucket is exact enough.
-        # Sales keep the exact instant on the server for reports.
-    }  # fmt: skip
+    return [
+        {
+            "uid": row.uid,
+            "name": row.name,
+            "phone": row.phone,
+            "birthday": row.birthday,
+            "cards": cards[row.id],
+            "merged_into": row.merged_into,
+            "referrer_uid": referrers.get(row.referrer_id),
+            "referral_paid": int(row.referral_paid),
+            "blocked": int(row.blocked),
+            "flagged": int(row.flagged),
+            "enrolled_at": int(row.enrolled_at),
+            "last_op_at": int(row.last_op_at),
+            "debt": int(row.debt),
+            "expired_total": int(row.expired_total),
+            "lots": lots[row.id],
+            "stamps": stamps[row.id],
+            "birthday_years": sorted(years[row.id]),
+            "spend": [[day, amount] for day, amount in sorted(spend[row.id].items()) if amount],
+            # Spend is bucketed by UTC day; the tier window is in days, so a day's bucket is exact enough.
+            # Sales keep the exact instant on the server for reports.
+        }
+        for row in rows
+    ]
 
 
 def pull(engine: Engine, terminal_id: int, cursor: int, catalog_version: int, limit: int = 500) -> dict[str, Any]:
@@ -98,7 +151,7 @@ def pull(engine: Engine, terminal_id: int, cursor: int, catalog_version: int, li
                     {"sku": r.sku, "name": r.name, "category": r.category, "price": int(r.price), "barcode": r.barcode}
                     for r in conn.execute(select(t.products).order_by(t.products.c.sku))
                 ]
-            customers = [customer_snapshot(conn, r) for r in rows]
+            customers = customer_snapshots(conn, rows)
             next_cursor = max([cursor, *(int(r.change_seq) for r in rows)])
             latest = int(conn.execute(select(func.coalesce(func.max(t.customers.c.change_seq), 0))).scalar_one())
     return {
