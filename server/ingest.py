@@ -147,6 +147,15 @@ def _apply(conn: Connection, term: Any, item: Item) -> tuple[dict[str, Any], set
     if item.kind == "refund":
         refund_id = ledger.book_refund(conn, body, strict=False, post_expiry=False)
         return {"refund_id": refund_id}, _resolve(conn, {op["customer"] for op in body["ops"]})
+    if item.kind == "adjust":
+        ledger.book_adjust(conn, body, strict=False, post_expiry=False)
+        return {"points": body["points"]}, _resolve(conn, {op["customer"] for op in body["ops"]})
+    if item.kind == "card":
+        ledger.book_card(conn, body)
+        return {"card": body.get("new_card")}, _resolve(conn, {body["customer_uid"]})
+    if item.kind == "block":
+        ledger.book_block(conn, body)
+        return {"blocked": bool(body["blocked"])}, _resolve(conn, {body["customer_uid"]})
     if item.kind in ("program", "catalog"):
         raise LoyaltyError(f"the {item.kind} of a chain is managed on the server, not on a terminal")
     raise LoyaltyError(f"unknown transaction kind {item.kind!r}")

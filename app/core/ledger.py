@@ -246,3 +246,31 @@ def book_refund(conn: Connection, body: Mapping[str, Any], *, strict: bool, post
     conn.execute(insert(t.refund_lines), [{"refund_id": refund_id, "idx": int(i), "qty": q} for i, q in units])
     apply_ops(conn, body["ops"], body["uid"], strict=strict, post_expiry=post_expiry)
     return refund_id
+
+
+def book_adjust(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> None:
+    """A manager's manual point adjustment: a lot for points added, a take-back for points removed."""
+    apply_ops(conn, body["ops"], body["uid"], strict=strict, post_expiry=post_expiry)
+
+
+def book_card(conn: Connection, body: Mapping[str, Any]) -> None:
+    """A replaced card: the new card points at the customer, the old one stops working."""
+    customer = customer_by_uid(conn, body["customer_uid"])
+    if body.get("new_card"):
+        taken = sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :code", {"code": body["new_card"]})
+        if taken is not None and taken != customer.id:
+            raise LoyaltyError(f"card {body['new_card']} is already issued to another customer")
+        if taken is None:
+            sql.run(
+                conn,
+                "INSERT INTO cards (code, customer_id, active, issued_at) VALUES (:code, :id, 1, :at)",
+                {"code": body["new_card"], "id": customer.id, "at": body["at"]},
+            )
+    if body.get("old_card"):
+        sql.run(conn, "UPDATE cards SET active = 0 WHERE code = :code", {"code": body["old_card"]})
+
+
+def book_block(conn: Connection, body: Mapping[str, Any]) -> None:
+    """A card blocked (or unblocked): a blocked customer can neither earn nor pay with points."""
+    customer = customer_by_uid(conn, body["customer_uid"])
+    sql.run(conn, "UPDATE customers SET blocked = :b WHERE id = :id", {"b": int(body["blocked"]), "id": customer.id})

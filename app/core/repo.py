@@ -20,7 +20,10 @@ _program_cache: dict[str, Program] = {}
 
 _PROGRAM = "SELECT version, uid, body FROM programs WHERE activate_at <= :at ORDER BY version DESC LIMIT 1"
 _FIRST_PROGRAM = "SELECT version, uid, body FROM programs ORDER BY version LIMIT 1"
-_CUSTOMER = "SELECT c.*, k.code AS card FROM customers c JOIN cards k ON k.customer_id = c.id WHERE k.code = :code"
+_CUSTOMER = (
+    "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c"
+    " JOIN cards k ON k.customer_id = c.id WHERE k.code = :code"
+)
 
 
 def program_at(conn: Connection, at: int) -> tuple[int, Program]:
@@ -39,6 +42,8 @@ def customer_by_card(conn: Connection, code: str) -> Any:
     row = sql.one(conn, _CUSTOMER, {"code": code.strip()})
     if row is None:
         raise NotFound(f"unknown card {code.strip()}")
+    if not row.active_card:
+        raise LoyaltyError(f"card {code.strip()} was replaced by a new card and no longer works")
     return row
 
 
@@ -56,12 +61,14 @@ def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
     """Find a customer by card number, else by phone number (one join either way)."""
     row = sql.one(conn, _CUSTOMER, {"code": text.strip()})
     if row is not None:
+        if not row.active_card:
+            raise LoyaltyError(f"card {text.strip()} was replaced by a new card and no longer works")
         return row
     if not looks_like_phone(text):
         raise NotFound(f"unknown card {text.strip()}")
     row = sql.one(
         conn,
-        "SELECT c.*, k.code AS card FROM customers c JOIN cards k ON k.customer_id = c.id"
+        "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c JOIN cards k ON k.customer_id = c.id"
         " WHERE c.phone = :phone AND k.active = 1 ORDER BY k.issued_at DESC LIMIT 1",
         {"phone": normalize_phone(text)},
     )

@@ -297,6 +297,74 @@ class LoyaltyService:
             qr=card_qr_payload(secret, card),
         )
 
+    def adjust_points(self, card: str, points: int, reason: str, actor: str, at: int | None = None) -> tuple[int, int]:
+        """Add (a lot, usable at once) or remove (taken back like a refund) points by hand, with a reason.
+
+        Returns (adjustment id in the outbox, balance after). The reason and the manager go into
+        the outbox body, which the audit log and the server keep.
+        """
+        if points == 0:
+            raise LoyaltyError("an adjustment must add or remove at least one point")
+        if not reason.strip():
+            raise LoyaltyError("say why the points are adjusted")
+        with db.transaction(self.engine) as conn:
+            customer = repo.customer_by_card(conn, card)
+            at = repo.next_clock(conn, at)
+            repo.check_time_order(customer, at)
+            _, program = repo.program_at(conn, at)
+            uid = uuid7()
+            if points > 0:
+                lot = Lot(uuid7(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
+                ops = [ledger.grant_op(customer.uid, lot, at)]
+            else:
+                ops = [ledger.take_back_op(customer.uid, -points, at, None)]
+            body = {
+                "uid": uid, "customer_uid": customer.uid, "card": customer.card, "points": points,
+                "reason": reason.strip(), "actor": actor, "at": at, "ops": ops,
+            }  # fmt: skip
+            ledger.book_adjust(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
+            repo.write_outbox(conn, uid, "adjust", body)
+            wallet, _ = repo.load_wallet(conn, ledger.customer_by_uid(conn, customer.uid))
+            return int(sql.scalar(conn, "SELECT seq FROM outbox WHERE uid = :u", {"u": uid})), wallet.available(at)
+
+    def replace_card(self, old_card: str, new_card: str | None = None, at: int | None = None) -> str:
+        """A lost card: a new card (given or generated) takes over the account; the old one stops working."""
+        with db.transaction(self.engine) as conn:
+            customer = repo.customer_by_card(conn, old_card)
+            code = check_card_code(new_card) if new_card else self._next_card(conn)
+            if sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :c", {"c": code}) is not None:
+                raise LoyaltyError(f"card {code} is already issued")
+            at = repo.next_clock(conn, at)
+            uid = uuid7()
+            body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
+            ledger.book_card(conn, body)
+            repo.write_outbox(conn, uid, "card", body)
+            return code
+
+    def block_card(self, card: str, blocked: bool = True, at: int | None = None) -> None:
+        """Block (or unblock) a customer's account: a blocked card is refused at checkout."""
+        with db.transaction(self.engine) as conn:
+            customer = repo.customer_by_card(conn, card)
+            at = repo.next_clock(conn, at)
+            uid = uuid7()
+            body = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
+            ledger.book_block(conn, body)
+            repo.write_outbox(conn, uid, "block", body)
+
+    def program_versions(self) -> list[dict[str, Any]]:
+        """Every program version, newest first: number, when it applies, its name."""
+        with db.transaction(self.engine, write=False) as conn:
+            rows = sql.rows(
+                conn, "SELECT version, uid, body, activate_at, created_at FROM programs ORDER BY version DESC"
+            )
+        return [
+            {
+                "version": r.version, "uid": r.uid, "activate_at": r.activate_at, "created_at": r.created_at,
+                "name": json.loads(r.body).get("name", ""), "program": json.loads(r.body),
+            }
+            for r in rows
+        ]  # fmt: skip
+
     def find_customers(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
         """Customers whose card or phone matches, or whose name contains the query."""
         q = query.strip()

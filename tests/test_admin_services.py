@@ -1,0 +1,66 @@
+"""A manager's tools: manual adjustments, lost cards, blocked cards, program versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.bootstrap import Context, bootstrap
+from app.core.demo import DEMO_PROGRAM
+from app.core.errors import LoyaltyError
+from app.core.pricing import LineIn
+from app.core.services import SaleRequest
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Context:
+    ctx = bootstrap(tmp_path / "t.sqlite3", create=True)
+    ctx.loyalty.init(DEMO_PROGRAM)
+    ctx.loyalty.enroll("Анна", "+79160000001", card="A1")
+    return ctx
+
+
+def test_adding_points_by_hand_makes_them_usable_at_once(shop: Context) -> None:
+    _, balance = shop.loyalty.adjust_points("A1", 250, "compensation for a cold coffee", "Мария")
+    assert balance == 100 + 250
+    assert shop.loyalty.customer("A1").available == 350
+    assert shop.loyalty.verify().ok
+
+
+def test_removing_points_by_hand_takes_them_back_and_may_leave_debt(shop: Context) -> None:
+    _, balance = shop.loyalty.adjust_points("A1", -130, "welcome bonus given twice", "Мария")
+    info = shop.loyalty.customer("A1")
+    assert balance == -30 and info.debt == 30
+    assert shop.loyalty.verify().ok
+
+
+def test_an_adjustment_needs_a_reason_and_points(shop: Context) -> None:
+    with pytest.raises(LoyaltyError, match="why"):
+        shop.loyalty.adjust_points("A1", 10, " ", "Мария")
+    with pytest.raises(LoyaltyError, match="at least one"):
+        shop.loyalty.adjust_points("A1", 0, "nothing", "Мария")
+
+
+def test_a_replaced_card_moves_the_balance_and_the_old_card_stops_working(shop: Context) -> None:
+    new = shop.loyalty.replace_card("A1")
+    assert shop.loyalty.customer(new).available == 100
+    with pytest.raises(LoyaltyError, match="replaced"):
+        shop.loyalty.customer("A1")
+    with pytest.raises(LoyaltyError, match="replaced"):
+        shop.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), "A1"))
+    assert shop.loyalty.customer("+79160000001").card == new
+
+
+def test_a_blocked_card_is_refused_at_checkout_until_unblocked(shop: Context) -> None:
+    shop.loyalty.block_card("A1")
+    with pytest.raises(LoyaltyError, match="blocked"):
+        shop.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), "A1"))
+    shop.loyalty.block_card("A1", blocked=False)
+    assert shop.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), "A1")).committed
+
+
+def test_program_versions_are_listed_newest_first(shop: Context) -> None:
+    shop.loyalty.set_program({**DEMO_PROGRAM, "name": "Весна"})
+    versions = shop.loyalty.program_versions()
+    assert [v["name"] for v in versions][:2] == ["Весна", DEMO_PROGRAM["name"]]
