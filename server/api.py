@@ -261,7 +261,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         with engine.connect() as conn:
             rows = conn.execute(select(s.overdrafts).order_by(s.overdrafts.c.id.desc()).limit(1000))
             items = [dict(r._mapping) for r in rows]
-        return {"overdrafts": items, "total_points": sum(int(i["points"]) for i in items)}
+        points = sum(int(i["points"]) for i in items if i.get("unit", "points") == "points")
+        stamps = sum(int(i["points"]) for i in items if str(i.get("unit", "")).startswith("stamps:"))
+        return {"overdrafts": items, "total_points": points, "total_stamps": stamps}
 
     @app.post("/v1/admin/expiry/run")
     def run_expiry(_: AdminDep) -> dict[str, Any]:

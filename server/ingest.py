@@ -143,6 +143,17 @@ def _apply(conn: Connection, term: Any, item: Item) -> tuple[dict[str, Any], set
             # Flag the customer who owes it: the receipt may name a card merged into another customer.
             owner = ledger.customer_by_uid(conn, uid)
             conn.execute(update(t.customers).where(t.customers.c.id == owner.id).values(flagged=1))
+        for uid, rules in booked.stamp_overdraft.items():
+            # A full stamp card spent twice offline: the second free unit is an overdraft in stamps.
+            for rule, short in rules.items():
+                conn.execute(
+                    insert(s.overdrafts).values(
+                        customer_uid=uid, txn_uid=item.uid, terminal_id=term.id, points=short, at=body["at"],
+                        booked_at=now_ms(), unit=f"stamps:{rule}",
+                    )
+                )  # fmt: skip
+                owner = ledger.customer_by_uid(conn, uid)
+                conn.execute(update(t.customers).where(t.customers.c.id == owner.id).values(flagged=1))
         return {"sale_id": sale_id, "overdraft": sum(booked.overdraft.values())}, _resolve(conn, changed)
     if item.kind == "refund":
         refund_id = ledger.book_refund(conn, body, strict=False, post_expiry=False)

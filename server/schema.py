@@ -62,6 +62,7 @@ overdrafts = Table(
     Column("points", BigInteger, nullable=False),
     Column("at", BigInteger, nullable=False),
     Column("booked_at", BigInteger, nullable=False),
+    Column("unit", String, nullable=False, default="points", server_default="points"),  # or "stamps:<rule>"
 )
 
 admins = Table(

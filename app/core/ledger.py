@@ -11,7 +11,7 @@ points, lots, expiry and refunds everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -78,9 +78,10 @@ def apply_op(wallet: Wallet, op: Op, *, strict: bool) -> list[Move]:
 
 @dataclass(frozen=True)
 class Booked:
-    """What booking a body did beyond its facts: overdrafts per customer uid."""
+    """What booking a body did beyond its facts: overdrafts per customer uid (points, and stamps per rule)."""
 
     overdraft: Mapping[str, int]
+    stamp_overdraft: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 def apply_ops(conn: Connection, ops: Sequence[Op], txn_uid: str, *, strict: bool, post_expiry: bool) -> Booked:
@@ -89,6 +90,7 @@ def apply_ops(conn: Connection, ops: Sequence[Op], txn_uid: str, *, strict: bool
     for op in ops:
         by_customer.setdefault(op["customer"], []).append(op)
     overdraft: dict[str, int] = {}
+    stamp_short: dict[str, dict[str, int]] = {}
     for uid, mine in by_customer.items():
         row = customer_by_uid(conn, uid)
         wallet, snapshot = repo.load_wallet(conn, row)
@@ -103,10 +105,19 @@ def apply_ops(conn: Connection, ops: Sequence[Op], txn_uid: str, *, strict: bool
                 overdraft[uid] = overdraft.get(uid, 0) + short
             moves += step
             if op["op"] == "stamps":
-                repo.add_stamps(conn, row.id, op["deltas"], op["at"], txn_uid)
+                deltas = dict(op["deltas"])
+                if not strict:
+                    # A full card spent on two offline terminals: the card stops at zero and the
+                    # free unit the second terminal gave is booked as a stamp overdraft.
+                    have = repo.stamps_of(conn, row.id)
+                    for rule, n in deltas.items():
+                        if have.get(rule, 0) + n < 0:
+                            stamp_short.setdefault(uid, {})[rule] = -(have.get(rule, 0) + n)
+                            deltas[rule] = -have.get(rule, 0)
+                repo.add_stamps(conn, row.id, deltas, op["at"], txn_uid)
             last = max(last, op["at"])
         repo.save_wallet(conn, row.id, wallet, snapshot, moves, txn_uid, last_op_at=last)
-    return Booked(overdraft)
+    return Booked(overdraft, stamp_short)
 
 
 def customer_by_uid(conn: Connection, uid: str) -> Any:

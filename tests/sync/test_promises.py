@@ -509,8 +509,6 @@ def test_verify_finds_a_balance_the_journal_does_not_explain(chain: Simulation) 
     assert any("journal says otherwise" in p for p in report.problems)
 
 
-@pytest.mark.xfail(strict=True, reason="a full stamp card spent on two offline terminals goes negative on the "
-                   "server, with no cap, no overdraft entry and a failing verify (docs/sync-testing.md)")  # fmt: skip
 def test_offline_stamp_double_spend_keeps_the_ledger_verifiable(chain: Simulation) -> None:
     assert chain.server is not None
     program = chain.server.admin("GET", "/v1/admin/program")["program"]
@@ -523,6 +521,10 @@ def test_offline_stamp_double_spend_keeps_the_ledger_verifiable(chain: Simulatio
     chain.sell(1, chain.basket(1, "ESP", card=card))
     assert chain.sync(0) and chain.sync(1)
     assert server_service(chain).verify().ok
+    listed = chain.server.admin("GET", "/v1/admin/overdrafts")
+    assert listed["total_stamps"] == 2 and any(o["unit"] == "stamps:coffee" for o in listed["overdrafts"])
+    for n in (0, 1):
+        assert chain.terminals[n].loyalty.verify().ok
 
 
 # ----------------------------------------------------------------------------- 5. convergence
