@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p = sub.add_parser("check", help="integrity check of the database file")
     _common(p)
+    p = sub.add_parser("selftest-window", help=argparse.SUPPRESS)  # the build's smoke test: open and close
+    _common(p)
     p = sub.add_parser("demo", help="print a demo customer and sale (creates a demo store if needed)")
     _common(p)
     return parser
@@ -240,6 +242,9 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         made = backup.backup_file(path, args.to or folder, keep=args.keep)
         return {"backup": str(made), "size": made.stat().st_size}, f"backup written: {made}"
 
+    if cmd == "selftest-window":
+        return _selftest_window(args.db)
+
     if cmd == "demo":
         from app.core.demo import demo_walkthrough
 
@@ -333,6 +338,25 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
     finally:
         ctx.close()
     raise CliError(f"unknown command {cmd}")
+
+
+def _selftest_window(db: Path | None) -> tuple[dict[str, Any], str]:
+    """Open the cashier window on a store and close it once it is ready (packaging smoke test)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main import run_app
+
+    seen: list[str] = []
+
+    def ready(window: Any) -> None:
+        seen.append(window.windowTitle() or "window")
+        QTimer.singleShot(0, QApplication.quit)
+
+    code = run_app(db, on_ready=ready)
+    if code != 0 or not seen:
+        raise CliError(f"the cashier window did not open (exit {code})")
+    return {"window": seen[0], "ok": True}, f"window opened: {seen[0]}"
 
 
 def _has_program(ctx: Any) -> bool:

@@ -131,3 +131,24 @@ def test_a_read_only_database_refuses_writes_clearly(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="read-only"):
         LoyaltyService(engine).enroll("Анна", "+79160000001")
     engine.dispose()
+
+
+def test_the_checkpointer_copies_the_wal_back_and_stops_cleanly(tmp_path: Path) -> None:
+    import time
+
+    from app.core.demo import DEFAULT_PROGRAM
+    from app.core.pricing import LineIn
+
+    ctx = bootstrap(tmp_path / "wal.sqlite3", create=True)
+    ctx.loyalty.init(DEFAULT_PROGRAM)
+    ctx.checkpointer = db.Checkpointer(ctx.db_path, interval=0.05, min_bytes=1)
+    ctx.checkpointer.start()
+    card = ctx.loyalty.enroll("Анна", "+79160000001").card
+    for _ in range(5):
+        ctx.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card))
+    deadline = time.monotonic() + 30
+    while ctx.checkpointer.runs == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ctx.checkpointer.runs > 0
+    ctx.close()  # joins the thread
+    assert ctx.checkpointer is None

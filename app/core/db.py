@@ -198,7 +198,7 @@ class Checkpointer(threading.Thread):
         self.path = path
         self.interval = interval
         self.min_bytes = min_bytes
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.runs = 0
 
     def run(self) -> None:
@@ -206,7 +206,7 @@ class Checkpointer(threading.Thread):
         wal = Path(str(self.path) + "-wal")
         conn: sqlite3.Connection | None = None
         try:
-            while not self._stop.wait(self.interval):
+            while not self._halt.wait(self.interval):
                 try:
                     if not wal.exists() or wal.stat().st_size < self.min_bytes:
                         continue
@@ -222,4 +222,4 @@ class Checkpointer(threading.Thread):
 
     def stop(self) -> None:
         """Stop after the current check."""
-        self._stop.set()
+        self._halt.set()

@@ -179,7 +179,7 @@ class SyncWorker(threading.Thread):
         self.interval = interval
         self.max_backoff = max_backoff
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.failures = 0
         self.last_error = ""
 
@@ -189,12 +189,12 @@ class SyncWorker(threading.Thread):
 
     def stop(self) -> None:
         """Stop after the current cycle."""
-        self._stop.set()
+        self._halt.set()
         self._wake.set()
 
     def run(self) -> None:
         """The loop."""
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self.service.sync_once()
                 self.failures = 0
