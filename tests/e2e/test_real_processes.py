@@ -316,10 +316,10 @@ def _check_exactly_once(engine: Engine, book: Ledger) -> None:
 def _check_same_view(engine: Engine, terms: list[Terminal]) -> None:
     """Every terminal's `customer show` of every card equals the server's view at the same instant.
 
-    The one field compared loosely is `card` (which of a merged customer's cards is primary): a
-    pulled card is stored with the pull's time as its issue time, so after a phone merge the
-    terminal that enrolled the winner shows the other card (reported; see the e2e notes in
-    docs/benchmarks-sync.md). It must still be one of that customer's cards on the server."""
+    The one field compared loosely is `card` (which of a merged customer's cards is primary): the
+    server's primary card is the newest one, the merged-away customer's, while the terminal that
+    issued that card stores the pulled winner's card with the pull's time and shows it instead
+    (reported in docs/benchmarks-sync.md). It must still be one of that customer's cards."""
     at_ms = int(time.time() * 1000) + 60_000
     at = datetime.fromtimestamp(at_ms / 1000, tz=UTC).isoformat()
     svc = LoyaltyService(engine)

@@ -1,0 +1,476 @@
+"""Sync speed: queue drain, concurrent ingest, first pull of a large chain, sale latency during a sync.
+
+Usage (all on 127.0.0.1; PostgreSQL comes from tests/pg.py: TEST_DATABASE_URL, the local server,
+or a private throwaway cluster):
+
+    .venv/bin/python bench/bench_sync.py drain  [--sales 10000] [--runs 3]
+    .venv/bin/python bench/bench_sync.py ingest [--terminals 20] [--sales 1000] [--workers 2] [--db sqlite]
+    .venv/bin/python bench/bench_sync.py pull   [--customers 100000] [--runs 1]
+    .venv/bin/python bench/bench_sync.py latency [--sales 400] [--customers 20000]
+    .venv/bin/python bench/bench_sync.py all --json /tmp/bench-sync.json
+
+Each prints one JSON object (machine, date, figures). What is timed:
+
+- drain: `SyncService.sync_once()` of a terminal whose queue holds N sales (plus the enrollments of
+  the customers they name) against a real `loyalty-server serve` on a fresh database. The queue
+  is made once, offline, through `LoyaltyService.sell` (with synchronous=OFF: only to make the
+  test data quickly), and copied for every run; each run enrolls the copy with a fresh code.
+- ingest: T terminals push at once (threads of HTTP clients, batches of 500 as the terminal
+  sends them) to uvicorn with W worker processes; sales per second from the first request to the
+  last answer. Every terminal's items are the same real bodies with every id, card and phone
+  rewritten, so no two terminals share a transaction, a customer or a phone.
+- pull: a new terminal's first `sync_once()` of a chain of C customers, each with a welcome lot;
+  the server's tables are filled in bulk with SQL that writes exactly what the ledger would
+  (customer, card, lot, a `grant` journal row), so `verify` passes on the server.
+- latency: `LoyaltyService.sell` commit times (each includes its fsyncs) with no sync, then while
+  a `SyncWorker`-like thread runs `sync_once` continuously (pulling C customers and pushing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
+
+import httpx  # noqa: E402
+from sqlalchemy import event, insert, select  # noqa: E402
+
+from app.bootstrap import bootstrap  # noqa: E402
+from app.core import repo  # noqa: E402
+from app.core import schema as t  # noqa: E402
+from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM  # noqa: E402
+from app.core.identity import card_number  # noqa: E402
+from app.core.services import SaleRequest  # noqa: E402
+from app.core.timeutil import now_ms  # noqa: E402
+from app.sync.client import SyncError  # noqa: E402
+from app.sync.service import SyncService  # noqa: E402
+from server import auth  # noqa: E402
+from server.store import create_schema, make_engine, next_counter, transaction  # noqa: E402
+from tests.pg import postgres_database  # noqa: E402
+
+ADMIN = ("bench", "bench-password")
+BIN = Path(sys.executable).parent
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def machine() -> dict[str, Any]:
+    """Where and when the figures were taken."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    cpu = platform.processor() or ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(), "load_before": [round(x, 2) for x in load]}  # fmt: skip
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """The server as a child process on 127.0.0.1: `loyalty-server serve`, or uvicorn with workers."""
+
+    def __init__(self, db: str, workers: int = 1) -> None:
+        self.db, self.workers, self.port = db, workers, _free_port()
+        self.log = Path(tempfile.mkstemp(prefix="bench-server-", suffix=".log")[1])
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        engine = make_engine(self.db)
+        create_schema(engine)  # once, before several workers would race to create it
+        auth.add_admin(engine, *ADMIN)
+        engine.dispose()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LOYALTY_SERVER_DB": self.db,
+               "LOYALTY_ADMIN_NAME": ADMIN[0], "LOYALTY_ADMIN_PASSWORD": ADMIN[1]}  # fmt: skip
+        if self.workers == 1:
+            cmd = [
+                str(BIN / "loyalty-server"),
+                "serve",
+                "--db",
+                self.db,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ]
+        else:
+            # `loyalty-server serve` runs one process; several need uvicorn's own runner and an app factory.
+            cmd = [str(BIN / "uvicorn"), "--factory", "bench.bench_sync:app_from_env", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"]  # fmt: skip
+        profile = os.environ.get("BENCH_PROFILE_SERVER")
+        if profile:  # where the server's time goes: py-spy's collapsed stacks (pip install py-spy)
+            cmd = [str(BIN / "py-spy"), "record", "-r", "100", "-f", "raw", "-o", profile, "--subprocesses", "--", *cmd]
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    time.sleep(0.5 if self.workers > 1 else 0)  # let every worker start
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            # SIGINT: uvicorn stops cleanly on it, and py-spy (when profiling) writes its file.
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.unlink(missing_ok=True)
+
+
+def app_from_env() -> Any:
+    """uvicorn --factory entry point for several workers (settings from the environment)."""
+    from server import config
+    from server.api import create_app
+
+    settings = config.load()
+    return create_app(settings.__class__(**{**settings.__dict__, "admin_name": None, "admin_password": None}))
+
+
+class AdminApi:
+    """The admin routes the benchmarks need."""
+
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=120)
+        token = self.http.post("/v1/admin/login", json={"name": ADMIN[0], "password": ADMIN[1]}).json()["token"]
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.store = 0
+
+    def chain(self) -> None:
+        """Program, catalog and a store."""
+        self.http.post("/v1/admin/program", json={"program": DEMO_PROGRAM}).raise_for_status()
+        self.http.put("/v1/admin/catalog", json={"csv": DEMO_CATALOG}).raise_for_status()
+        self.store = self.http.post("/v1/admin/stores", json={"name": "Bench"}).json()["store_id"]
+
+    def code(self, name: str) -> str:
+        return str(self.http.post("/v1/admin/terminals", json={"store_id": self.store, "name": name}).json()["code"])
+
+    def verify(self) -> bool:
+        return bool(self.http.get("/v1/admin/verify").json()["ok"])
+
+
+@contextlib.contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh server database: PostgreSQL (tests/pg.py) or a SQLite file."""
+    if kind == "sqlite":
+        yield str(folder / f"server-{uuid.uuid4().hex[:8]}.sqlite3")
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+def make_queue(path: Path, sales: int, customers: int) -> None:
+    """An offline terminal with `customers` enrollments and `sales` sales queued (4 in 5 with a card)."""
+    ctx = bootstrap(path, create=True)
+    # synchronous=OFF only while making test data: thousands of fsyncs would time the disk, not sync.
+    event.listen(ctx.engine, "connect", lambda dbapi, _rec: dbapi.execute("PRAGMA synchronous = OFF"))
+    ctx.engine.dispose()
+    try:
+        ctx.loyalty.init(DEMO_PROGRAM)
+        ctx.loyalty.import_catalog(DEMO_CATALOG)
+        cards = [ctx.loyalty.enroll(f"Гость {i}", f"+7916{i:07d}").card for i in range(customers)]
+        lines = [ctx.loyalty.resolve_line(sku, 1) for sku in ("ESP", "CAP", "LAT", "CRO", "TEA")]
+        for i in range(sales):
+            card = cards[i % customers] if i % 5 else None
+            ctx.loyalty.sell(SaleRequest((lines[i % 5], lines[(i + 2) % 5]), card))
+    finally:
+        ctx.close()
+
+
+def bench_drain(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """(a) drain N queued sales from one terminal."""
+    template = folder / "queue.sqlite3"
+    t0 = time.perf_counter()
+    make_queue(template, args.sales, args.customers_in_queue)
+    made = time.perf_counter() - t0
+    runs = []
+    for run in range(args.runs):
+        with database(args.db, folder) as db, Server(db) as server:
+            admin = AdminApi(server.url)
+            admin.chain()
+            term = folder / f"drain-{run}.sqlite3"
+            shutil.copy(template, term)
+            ctx = bootstrap(term)
+            sync = SyncService(ctx.engine)
+            sync.enroll(server.url, admin.code(f"drain-{run}"))
+            start = time.perf_counter()
+            failures: list[str] = []
+            while True:
+                # As the sync worker does: a failed cycle (a push slower than the client's 15 s
+                # timeout, say) is tried again; the ids make the re-send harmless.
+                try:
+                    report = sync.sync_once()
+                    break
+                except SyncError as exc:
+                    failures.append(str(exc))
+                    if len(failures) > 20:
+                        raise
+            seconds = time.perf_counter() - start
+            assert report.queue == 0, report
+            ok = admin.verify()
+            ctx.close()
+            runs.append({"seconds": round(seconds, 2), "pushed": report.pushed, "pulled": report.pulled,
+                         "failed_cycles": failures, "server_verify_ok": ok})  # fmt: skip
+            print(f"drain run {run}: {runs[-1]}", file=sys.stderr, flush=True)
+    median = statistics.median(r["seconds"] for r in runs)
+    return {"bench": "drain", "db": args.db, "sales": args.sales, "queue_made_s": round(made, 1), "runs": runs,
+            "median_s": median, "sales_per_s": round(args.sales / median), "target_s": 10,
+            "ratio_to_target": round(median / 10, 2)}  # fmt: skip
+
+
+def _rewrite(text: str, k: int, ids: dict[str, str]) -> str:
+    """Make terminal k's copy of a body: new ids, cards and phones that no other terminal has."""
+    text = UUID_RE.sub(
+        lambda m: ids.setdefault(m.group(0), str(uuid.uuid5(uuid.NAMESPACE_OID, f"{k}:{m.group(0)}"))), text
+    )
+    text = re.sub(r'"(29\d{11})"', lambda m: f'"{m.group(1)[:2]}{k:02d}{m.group(1)[4:]}"', text)
+    return re.sub(r'"\+7916(\d{7})"', lambda m: f'"+79{k + 20:02d}{m.group(1)}"', text)
+
+
+def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """(b) T terminals pushing at once."""
+    template = folder / "ingest-queue.sqlite3"
+    make_queue(template, args.sales, args.customers_in_queue)
+    ctx = bootstrap(template)
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(t.outbox.c.kind, t.outbox.c.uid, t.outbox.c.body).order_by(t.outbox.c.seq)).all()
+    ctx.close()
+    rows = [r for r in rows if r.kind in ("enroll", "sale")]
+    sales_each = sum(1 for r in rows if r.kind == "sale")
+    with database(args.db, folder) as db, Server(db, args.workers) as server:
+        admin = AdminApi(server.url)
+        admin.chain()
+        terminals = []
+        for k in range(args.terminals):
+            enrolled = httpx.post(server.url + "/v1/terminals/enroll", json={"code": admin.code(f"ingest-{k}")}).json()
+            ids: dict[str, str] = {}
+            items = [{"uid": _rewrite(r.uid, k, ids), "seq": i + 1, "kind": r.kind,
+                      "body": json.loads(_rewrite(r.body, k, ids))} for i, r in enumerate(rows)]  # fmt: skip
+            batches = [
+                json.dumps({"epoch": enrolled["epoch"], "items": items[i : i + 500]}).encode()
+                for i in range(0, len(items), 500)
+            ]
+            terminals.append((enrolled["token"], batches))
+
+        def push_all(token: str, batches: list[bytes]) -> int:
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            applied = 0
+            with httpx.Client(base_url=server.url, headers=headers, timeout=600) as http:
+                for batch in batches:
+                    answer = http.post("/v1/sync/push", content=batch)
+                    answer.raise_for_status()
+                    applied += sum(1 for r in answer.json()["results"] if r["status"] == "applied")
+            return applied
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.terminals) as pool:
+            applied = sum(pool.map(lambda tb: push_all(*tb), terminals))
+        seconds = time.perf_counter() - start
+        ok = admin.verify()
+    total_sales = sales_each * args.terminals
+    assert applied == len(rows) * args.terminals, f"applied {applied} of {len(rows) * args.terminals}"
+    return {"bench": "ingest", "db": args.db, "workers": args.workers, "terminals": args.terminals,
+            "sales": total_sales, "items": applied, "seconds": round(seconds, 2),
+            "sales_per_s": round(total_sales / seconds), "items_per_s": round(applied / seconds),
+            "target_sales_per_s": 2000, "ratio_to_target": round(total_sales / seconds / 2000, 2),
+            "server_verify_ok": ok}  # fmt: skip
+
+
+def fill_chain(db: str, customers: int, chunk: int = 5000) -> None:
+    """C customers with a card and a 100-point welcome lot, written as the ledger writes an enrollment."""
+    engine = make_engine(db)
+    create_schema(engine)
+    at = now_ms() - 86_400_000
+    expires = at + 365 * 86_400_000
+    with transaction(engine) as conn:
+        # One change number each, as separate enrollments get: a pull page never splits a number,
+        # so one number shared by all would make the first page the whole chain.
+        change = next_counter(conn, "change", customers) - customers + 1
+    for start in range(0, customers, chunk):
+        n = min(chunk, customers - start)
+        with transaction(engine) as conn:
+            uids = [str(uuid.uuid4()) for _ in range(n)]
+            conn.execute(insert(t.customers), [
+                {"uid": u, "name": f"Клиент {start + i}", "name_search": f"клиент {start + i}",
+                 "phone": f"+7917{start + i:07d}", "birthday": None, "referrer_id": None, "referral_paid": 0,
+                 "consent_at": at, "enrolled_at": at, "last_op_at": at, "debt": 0, "expired_total": 0, "blocked": 0,
+                 "merged_into": None, "snapshot_seq": 0, "flagged": 0, "change_seq": change + start + i}
+                for i, u in enumerate(uids)])  # fmt: skip
+            ids = dict(
+                conn.execute(select(t.customers.c.uid, t.customers.c.id).where(t.customers.c.uid.in_(uids))).all()
+            )
+            conn.execute(insert(t.cards), [
+                {"code": card_number(9_000_000 + start + i), "customer_id": ids[u], "active": 1, "issued_at": at}
+                for i, u in enumerate(uids)])  # fmt: skip
+            lots = [(u, str(uuid.uuid4())) for u in uids]
+            conn.execute(insert(t.lots), [
+                {"uid": lot, "customer_id": ids[u], "points": 100, "remaining": 100, "available_at": at,
+                 "expires_at": expires, "source": "welcome", "txn_uid": u} for u, lot in lots])  # fmt: skip
+            conn.execute(insert(t.journal), [
+                {"customer_id": ids[u], "lot_uid": lot, "kind": "grant", "points": 100, "at": at, "txn_uid": u}
+                for u, lot in lots])  # fmt: skip
+    engine.dispose()
+
+
+def bench_pull(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """(c) a new terminal's first pull of a large chain."""
+    runs = []
+    with database(args.db, folder) as db:
+        t0 = time.perf_counter()
+        fill_chain(db, args.customers)
+        filled = time.perf_counter() - t0
+        with Server(db) as server:
+            admin = AdminApi(server.url)
+            admin.chain()
+            for run in range(args.runs):
+                ctx = bootstrap(folder / f"pull-{run}.sqlite3", create=True)
+                ctx.loyalty.init()
+                sync = SyncService(ctx.engine)
+                sync.enroll(server.url, admin.code(f"pull-{run}"))
+                start = time.perf_counter()
+                report = sync.sync_once()
+                seconds = time.perf_counter() - start
+                with ctx.engine.connect() as conn:
+                    have = len(conn.execute(select(t.customers.c.id)).all())
+                ok = ctx.loyalty.verify().ok
+                ctx.close()
+                runs.append({"seconds": round(seconds, 2), "pulled": report.pulled, "customers_on_terminal": have,
+                             "terminal_verify_ok": ok})  # fmt: skip
+                print(f"pull run {run}: {runs[-1]}", file=sys.stderr, flush=True)
+            server_ok = admin.verify()
+    median = statistics.median(r["seconds"] for r in runs)
+    return {"bench": "pull", "db": args.db, "customers": args.customers, "fill_s": round(filled, 1), "runs": runs,
+            "median_s": median, "customers_per_s": round(args.customers / median), "target_s": 20,
+            "ratio_to_target": round(median / 20, 2), "server_verify_ok": server_ok}  # fmt: skip
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {"n": len(ordered), "median_ms": pick(0.5), "p95_ms": pick(0.95), "p99_ms": pick(0.99), "max_ms": pick(1.0)}
+
+
+def bench_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """(d) sale commit times with no sync, then while a sync runs."""
+    with database(args.db, folder) as db:
+        fill_chain(db, args.customers)
+        with Server(db) as server:
+            admin = AdminApi(server.url)
+            admin.chain()
+            ctx = bootstrap(folder / "latency.sqlite3", create=True)
+            ctx.loyalty.init()
+            sync = SyncService(ctx.engine)
+            sync.enroll(server.url, admin.code("latency"))
+            sync.sync_once()  # program and catalog, and the whole chain
+            card = card_number(9_000_000)
+            lines = (ctx.loyalty.resolve_line("CAP", 1), ctx.loyalty.resolve_line("CRO", 1))
+
+            def sell_n(n: int) -> list[float]:
+                out = []
+                for i in range(n):
+                    start = time.perf_counter_ns()
+                    ctx.loyalty.sell(SaleRequest(lines, card if i % 2 else None))
+                    out.append((time.perf_counter_ns() - start) / 1e6)
+                    time.sleep(0.005)  # a cashier, not a loop: leave the sync thread its turns
+                return out
+
+            sell_n(20)  # warm-up
+            quiet = sell_n(args.sales)
+            # A fresh pull of the whole chain keeps the sync busy: cursor back to 0, then push and pull in a loop.
+            stop = threading.Event()
+            cycles = [0]
+
+            def syncing() -> None:
+                while not stop.is_set():
+                    with db.transaction(ctx.engine) as conn:
+                        repo.set_meta(conn, "cursor", "0")
+                    sync.sync_once()
+                    cycles[0] += 1
+
+            worker = threading.Thread(target=syncing, daemon=True)
+            worker.start()
+            time.sleep(0.5)
+            busy = sell_n(args.sales)
+            stop.set()
+            worker.join(timeout=600)
+            ctx.close()
+    q, b = _percentiles(quiet), _percentiles(busy)
+    return {"bench": "latency", "db": args.db, "customers": args.customers, "no_sync": q, "during_sync": b,
+            "sync_cycles": cycles[0], "p99_ratio": round(b["p99_ms"] / q["p99_ms"], 2),
+            "median_ratio": round(b["median_ms"] / q["median_ms"], 2), "target_p99_ratio": 1.10}  # fmt: skip
+
+
+def main() -> int:
+    """Run one benchmark (or all) and print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["drain", "ingest", "pull", "latency", "all"])
+    parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--sales", type=int)
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--customers-in-queue", type=int, default=100)
+    parser.add_argument("--terminals", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    out: dict[str, Any] = {"machine": machine(), "results": []}
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
+        folder = Path(tmp)
+        plan = ["drain", "ingest", "pull", "latency"] if args.what == "all" else [args.what]
+        defaults = {"drain": (10_000, None), "ingest": (1_000, None), "pull": (None, 100_000), "latency": (400, 20_000)}
+        for what in plan:
+            sales, customers = defaults[what]
+            ns = argparse.Namespace(**{**vars(args), "sales": args.sales or sales,
+                                       "customers": args.customers or customers})  # fmt: skip
+            result = globals()[f"bench_{what}"](ns, folder)
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+            out["results"].append(result)
+    out["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    if args.json:
+        args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2))
+    print(json.dumps(out["machine"]), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
