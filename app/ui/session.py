@@ -22,7 +22,6 @@ from app.sync.service import SyncService, SyncWorker
 from app.ui.bridge import Bridge
 from app.ui.login import LoginDialog
 from app.ui.main_window import MainWindow
-from app.ui.refund_dialog import RefundDialog
 from app.ui.shift import ShiftDialog, shift_state
 from app.ui.worker import Worker
 
@@ -104,6 +103,10 @@ class Session(QObject):
         if self.cashier is None:
             self.window.show_error(self.tr("Log in first"))
             return
+        # Imported here, not at start: it pulls in the printing stack, which a background thread
+        # loads after the window is up (two threads importing one module race in a frozen build).
+        from app.ui.refund_dialog import RefundDialog
+
         printing = self.window.printer if hasattr(self.window.printer, "print_refund") else None
         dialog = RefundDialog(
             self.ctx.loyalty, self.staff, self.worker, self.cashier.name, printing, sale_id, self.window
