@@ -20,7 +20,7 @@ import heapq
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -34,7 +34,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
-    Select,
     String,
     and_,
     case,
@@ -44,6 +43,7 @@ from sqlalchemy import (
     inspect,
     select,
     table,
+    union_all,
 )
 
 from app.core import db, repo
@@ -569,6 +569,15 @@ class ReportsService:
             _, program = repo.program_at(conn, self.clock())
         return Period.local_days(first, last, program.zone)
 
+    def stores(self) -> list[str]:
+        """The store names a report can be filtered by: the server's stores, or this terminal's own name."""
+        with db.transaction(self.engine, write=False) as conn:
+            if inspect(conn).has_table("stores"):
+                return sorted(str(name) for name in conn.execute(select(_stores.c.name)).scalars())
+            # A terminal file is one store: its name when it has been given one (chain enrollment).
+            name = repo.get_meta(conn, "store_name")
+            return [name] if name else []
+
     def dashboard(self, period: Period, filters: Filters | None = None) -> Dashboard:
         """The headline figures of a period: revenue, sales, card share, checks, active cards, points."""
         with db.transaction(self.engine, write=False) as conn:
@@ -609,10 +618,9 @@ class ReportsService:
             tiers = self._tiers(conn, s)
             segments = self._segments(conn, s, last, segment_limit)
             lifetime = self._lifetime(conn, s, visits)
-            categories = self._redeemed_by_category(conn, s)
+            categories, stamps = self._lines(conn, s)
             coupons = self._coupons(conn, s)
             rewards = self._rewards(conn, s)
-            stamps = self._stamps(conn, s)
             revenue_days = self._revenue_days(conn, s)
         series = Series(revenue_days, visits.active_days, points_days)
         return Report(
@@ -1056,73 +1064,93 @@ class ReportsService:
         # Exactly repo.tier_spend for an operation at the end: money paid minus money given back
         # in (at − window, at], our unreflected rows plus the spend the server reported.
         start = -(1 << 62) if program.tier_window_days is None else at - program.tier_window_days * DAY_MS
-        spend: dict[int, int] = {}
-        statements: Iterable[Select[Any]] = (
-            select(t.sales.c.customer_id, func.sum(t.sales.c.total))
-            .where(
-                t.sales.c.customer_id.is_not(None), t.sales.c.at > start, t.sales.c.at <= at, t.sales.c.reflected == 0
-            )
-            .group_by(t.sales.c.customer_id),
-            select(t.refunds.c.customer_id, -func.sum(t.refunds.c.money_back))
-            .where(
-                t.refunds.c.customer_id.is_not(None),
-                t.refunds.c.at > start,
-                t.refunds.c.at <= at,
-                t.refunds.c.reflected == 0,
-            )
-            .group_by(t.refunds.c.customer_id),
-            select(t.spend_events.c.customer_id, func.sum(t.spend_events.c.amount))
-            .where(t.spend_events.c.at > start, t.spend_events.c.at <= at)
-            .group_by(t.spend_events.c.customer_id),
+        sa, rf, se = t.sales.c, t.refunds.c, t.spend_events.c
+        moves = union_all(
+            select(sa.customer_id.label("cid"), sa.total.label("amount")).where(
+                sa.customer_id.is_not(None), sa.at > start, sa.at <= at, sa.reflected == 0
+            ),
+            select(rf.customer_id.label("cid"), (-rf.money_back).label("amount")).where(
+                rf.customer_id.is_not(None), rf.at > start, rf.at <= at, rf.reflected == 0
+            ),
+            select(se.customer_id.label("cid"), se.amount.label("amount")).where(se.at > start, se.at <= at),
+        ).subquery()
+        spend = select(moves.c.cid, func.sum(moves.c.amount).label("spend")).group_by(moves.c.cid).subquery()
+        # As Program.tier_for: the tier with the highest min_spend not above the spend, else the
+        # first one (min_spend 0). Counted in SQL: a few rows come back, not one per customer.
+        first = program.tiers[0]
+        above = sorted((x for x in program.tiers if x is not first), key=lambda x: -x.min_spend)
+        index = {x.name: i for i, x in enumerate(program.tiers)}
+        which = case(*((spend.c.spend >= x.min_spend, index[x.name]) for x in above), else_=0) if above else None
+        counts = [0] * len(program.tiers)
+        total = _int(
+            conn.execute(
+                select(func.count()).where(t.customers.c.enrolled_at < at, t.customers.c.merged_into.is_(None))
+            ).scalar_one()
         )
-        for stmt in statements:
-            for r in conn.execute(stmt):
-                spend[int(r[0])] = spend.get(int(r[0]), 0) + _int(r[1])
-        counts = {tier.name: 0 for tier in program.tiers}
-        for cid in conn.execute(
-            select(t.customers.c.id).where(t.customers.c.enrolled_at < at, t.customers.c.merged_into.is_(None))
-        ).scalars():
-            counts[program.tier_for(spend.get(int(cid), 0)).name] += 1
-        ordered = sorted(program.tiers, key=lambda tier: tier.min_spend)
-        return tuple(TierRow(tier.name, tier.min_spend, counts[tier.name]) for tier in ordered)
+        if which is not None:
+            per = (
+                select(which.label("k"))
+                .select_from(spend.join(t.customers, t.customers.c.id == spend.c.cid))
+                .where(t.customers.c.enrolled_at < at, t.customers.c.merged_into.is_(None))
+                .subquery()
+            )
+            for k, n in conn.execute(select(per.c.k, func.count()).group_by(per.c.k)):
+                counts[int(k)] = _int(n)
+        # Everyone else (no spend, or below the second tier) is in the first tier.
+        counts[0] = total - sum(counts[1:])
+        ordered = sorted(program.tiers, key=lambda x: x.min_spend)
+        return tuple(TierRow(x.name, x.min_spend, counts[index[x.name]]) for x in ordered)
 
     # ------------------------------------------------------------------ what points and discounts buy
 
-    def _redeemed_by_category(self, conn: Connection, s: _Scope) -> tuple[CategoryRow, ...]:
+    def _lines(self, conn: Connection, s: _Scope) -> tuple[tuple[CategoryRow, ...], tuple[StampRow, ...]]:
+        """One pass over the period's sale lines: kopecks paid with points per category, stamp cards completed."""
+        ln = t.sale_lines.c
+        # The unit made free earns no stamp, so on its line qty − stamps_given = 1; a net stamp move
+        # cannot tell, because a basket with more units than the card needed nets a positive delta.
+        free = case((ln.stamp_rule.is_not(None), ln.qty - ln.stamps_given), else_=0)
         rows = conn.execute(
-            select(t.sale_lines.c.category, func.sum(t.sale_lines.c.redeemed))
-            .join(t.sales, t.sales.c.id == t.sale_lines.c.sale_id)
-            .where(*self._where_sales(s), t.sale_lines.c.redeemed > 0)
-            .group_by(t.sale_lines.c.category)
+            select(ln.category, ln.stamp_rule, func.sum(ln.redeemed), func.sum(free))
+            .join(t.sales, t.sales.c.id == ln.sale_id)
+            .where(*self._where_sales(s), ln.is_reward == 0)
+            .group_by(ln.category, ln.stamp_rule)
         ).all()
-        out = [CategoryRow(str(r[0]), _int(r[1])) for r in rows]
-        return tuple(sorted(out, key=lambda c: (-c.amount, c.category)))
+        paid: dict[str, int] = {}
+        done = {rule.id: 0 for rule in s.program.stamps}
+        for category, rule, redeemed, completed in rows:
+            if _int(redeemed):
+                paid[str(category)] = paid.get(str(category), 0) + _int(redeemed)
+            if rule is not None:
+                done[str(rule)] = done.get(str(rule), 0) + _int(completed)
+        categories = sorted((CategoryRow(c, n) for c, n in paid.items()), key=lambda c: (-c.amount, c.category))
+        return tuple(categories), tuple(StampRow(rule, n) for rule, n in sorted(done.items()))
 
     def _coupons(self, conn: Connection, s: _Scope) -> tuple[CouponRow, ...]:
-        sales = conn.execute(
-            select(t.sales.c.id, t.sales.c.coupon, t.sales.c.program_version).where(
-                *self._where_sales(s), t.sales.c.coupon.is_not(None)
+        ln = t.sale_lines.c
+        rows = conn.execute(
+            select(
+                t.sales.c.id,
+                t.sales.c.coupon,
+                t.sales.c.program_version,
+                ln.category,
+                ln.qty,
+                ln.unit_price,
+                ln.amount,
+                ln.stamp_rule,
+                ln.stamps_given,
             )
+            .join(t.sale_lines, ln.sale_id == t.sales.c.id)
+            .where(*self._where_sales(s), t.sales.c.coupon.is_not(None), ln.is_reward == 0)
+            .order_by(t.sales.c.id, ln.idx)
         ).all()
-        if not sales:
-            return ()
-        lines: dict[int, list[SoldLine]] = {}
-        ids = [int(r.id) for r in sales]
-        for chunk in range(0, len(ids), 500):
-            for ln in conn.execute(
-                select(t.sale_lines)
-                .where(t.sale_lines.c.sale_id.in_(ids[chunk : chunk + 500]), t.sale_lines.c.is_reward == 0)
-                .order_by(t.sale_lines.c.sale_id, t.sale_lines.c.idx)
-            ):
-                lines.setdefault(int(ln.sale_id), []).append(
-                    SoldLine(ln.category, ln.qty, ln.unit_price, ln.amount, ln.stamp_rule, ln.stamps_given)
-                )
+        sales: dict[int, tuple[str, int, list[SoldLine]]] = {}
+        for sale_id, code, version, *line in rows:
+            sales.setdefault(sale_id, (str(code), int(version), []))[2].append(SoldLine(*line))
         programs = self._program_versions(conn)
         uses: dict[str, list[int]] = {}
-        for r in sales:
-            program = programs.get(int(r.program_version)) or s.program
-            off = coupon_discount(program, str(r.coupon), lines.get(int(r.id), []))
-            row = uses.setdefault(str(r.coupon), [0, 0])
+        for code, version, lines in sales.values():
+            off = coupon_discount(programs.get(version) or s.program, code, lines)
+            row = uses.setdefault(code, [0, 0])
             row[0] += 1
             row[1] += off
         return tuple(
@@ -1150,20 +1178,6 @@ class ReportsService:
             reward = s.program.reward(str(r[0]))
             out.append(RewardRow(str(r[0]), reward.name if reward else str(r[0]), _int(r[1]), _int(r[2])))
         return tuple(sorted(out, key=lambda g: (-g.count, g.reward_id)))
-
-    def _stamps(self, conn: Connection, s: _Scope) -> tuple[StampRow, ...]:
-        # The unit made free earns no stamp, so on its line qty − stamps_given = 1; a net stamp move
-        # cannot tell, because a basket with more units than the card needed nets a positive delta.
-        rows = conn.execute(
-            select(t.sale_lines.c.stamp_rule, func.sum(t.sale_lines.c.qty - t.sale_lines.c.stamps_given))
-            .join(t.sales, t.sales.c.id == t.sale_lines.c.sale_id)
-            .where(*self._where_sales(s), t.sale_lines.c.stamp_rule.is_not(None), t.sale_lines.c.is_reward == 0)
-            .group_by(t.sale_lines.c.stamp_rule)
-        ).all()
-        done = {str(r[0]): _int(r[1]) for r in rows}
-        for rule in s.program.stamps:
-            done.setdefault(rule.id, 0)
-        return tuple(StampRow(rule, n) for rule, n in sorted(done.items()))
 
 
 @dataclass(frozen=True)
