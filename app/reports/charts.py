@@ -224,6 +224,14 @@ def active_chart(days: Sequence[ActiveDay], lang: str, width: float, height: flo
     chart.lines[0].strokeWidth = 1.8
     chart.joinedLines = 1
     _style_axes(chart, lang, 0, max(values))
+    low = min(values)
+    if low > 0.4 * max(values):
+        # A level that moves a few per cent would look flat on an axis from zero: start near it.
+        step = chart.valueAxis.valueStep
+        chart.valueAxis.valueMin = step * math.floor(low * 0.9 / step)
+        top, step = _nice_max(max(values) - chart.valueAxis.valueMin)
+        chart.valueAxis.valueStep = step
+        chart.valueAxis.valueMax = chart.valueAxis.valueMin + top
     d.add(chart)
     return d
 

@@ -248,9 +248,11 @@ def points_table(r: Report) -> Table:
         pts(_c("Забрано при возвратах", "Taken back by refunds"), p.taken_back),
         pts(_c("Поправки сервера", "Server corrections"), p.sync),
         pts(_c("Обязательства на конец", "Liability at the end"), p.liability),
-        pts(_c("  доступно", "  available"), p.available),
+        # Shown so that the three lines add up to the liability: the service's `available` has the
+        # debt already taken off (loyalty-rules.md §4), here it is shown apart, with a minus.
+        pts(_c("  доступно на картах", "  usable on cards"), p.available + p.debt),
         pts(_c("  ожидает активации", "  pending"), p.pending),
-        pts(_c("  долг покупателей", "  customers' debt"), p.debt),
+        pts(_c("  долг покупателей", "  customers' debt"), -p.debt),
         _row(_c("Уровень списания", "Redemption rate"), _share(p.redemption_rate), Cell("text", None)),
         _row(_c("Сгорание (breakage)", "Breakage"), _share(p.breakage), Cell("text", None)),
     )
