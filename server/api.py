@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -39,6 +40,8 @@ TerminalId = Annotated[int, Path(ge=1, le=INT32)]
 MALFORMED = (
     KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, IntegrityError, ProgrammingError,
     InterfaceError,
+    # The ledger's hot statements run on the raw sqlite3 cursor on an embedded SQLite server.
+    sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
 )  # fmt: skip
 
 
