@@ -1,7 +1,9 @@
-"""Start the cashier app: the application, translations, the store (a demo on first start), the window.
+"""Start the cashier app: the checks, the application, translations, the store (the wizard on first start), the window.
 
-This is the GUI's composition root: it builds the window and plugs in what other screens
-offer (receipt printing when app.ui.printing provides a PrintService).
+This is the GUI's composition root: it checks the data folder (writable, room left, one
+instance), sets up logging, opens the store only when its file is sound (app.ui.startup),
+sets a new one up with the first-run wizard (app.ui.wizard), builds the window and plugs
+in what other screens offer: receipt printing, the session, settings and scheduled backups.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from types import ModuleType
 from typing import Any, Literal
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from app.bootstrap import Context, bootstrap, default_data_dir, default_db_path
+from app.core.errors import StorageError
+from app.core.instance import InstanceLock
 from app.core.services.results import SaleResult
-from app.ui import i18n, theme
+from app.ui import i18n, startup, theme
+from app.ui.backups import BackupScheduler
 from app.ui.checkout.reasons import explain
 from app.ui.main_window import MainWindow
 from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
+from app.ui.wizard import FirstRunWizard, StorePlan, create_store
 from app.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -50,38 +56,16 @@ def camera_source(saved: object) -> str | None:
     return value.strip() or None
 
 
-class FirstStartDialog(QMessageBox):
-    """No database yet: a demo store to try things, or an empty store to start selling."""
-
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Loyalty Terminal — first start"))
-        self.setIcon(QMessageBox.Icon.Question)
-        self.setText(self.tr("There is no store on this computer yet."))
-        self.setInformativeText(
-            self.tr(
-                "A demo store has a café's program, menu, customers and a month of sales to try "
-                "everything. An empty store has the default program (5% back in points) and no customers.\n\n"
-                "The store will be saved in {path}"
-            ).format(path=path)
-        )
-        self.demo: QPushButton = self.addButton(self.tr("Demo store"), QMessageBox.ButtonRole.AcceptRole)
-        self.empty: QPushButton = self.addButton(self.tr("Empty store"), QMessageBox.ButtonRole.AcceptRole)
-        self.addButton(self.tr("Quit"), QMessageBox.ButtonRole.RejectRole)
-        self.setDefaultButton(self.demo)
-
-    def ask(self) -> StoreKind | None:
-        """The store to create, or None to quit."""
-        self.exec()
-        if self.clickedButton() is self.demo:
-            return "demo"
-        if self.clickedButton() is self.empty:
-            return "empty"
-        return None
+# The first-start dialog run_app shows when there is no database (tests replace its ask()).
+# Its ask() returns a StorePlan, or None to quit; open_store() still takes the old "demo" and
+# "empty" answers, for scripts and tests that want a store without the wizard.
+FirstStartDialog = FirstRunWizard
 
 
-def open_store(path: Path, create: StoreKind | None) -> Context:
-    """Open the store, or create a demo or empty one (runs on the worker)."""
+def open_store(path: Path, create: StoreKind | StorePlan | None) -> Context:
+    """Open the store, or create it from a wizard's plan, or a demo or empty one (runs on the worker)."""
+    if isinstance(create, StorePlan):
+        return create_store(path, create)
     ctx = bootstrap(path, create=create is not None)
     ctx.start_background()
     if create is not None:
@@ -131,6 +115,7 @@ class _PrintingLoader(QObject):
         self._args = (window, ctx, worker, lang, saved)
         self._held: list[SaleResult] = []
         window.after_sale = self._held.append
+        self._cancelled = False
         self._imported.connect(self._wire)
 
     def start(self) -> None:
@@ -139,8 +124,14 @@ class _PrintingLoader(QObject):
     def _import(self) -> None:
         self._imported.emit(_printing_module())
 
+    def cancel(self) -> None:
+        """The app is closing: an import finishing later must not start a print thread nobody stops."""
+        self._cancelled = True
+
     @Slot(object)
     def _wire(self, module: ModuleType | None) -> None:
+        if self._cancelled:
+            return
         window = self._args[0]
         window.after_sale = None
         if module is not None:
@@ -172,28 +163,51 @@ class _Starter(QObject):
     """Opens the store on the worker, then shows the window (or says why it could not)."""
 
     def __init__(
-        self, app: QApplication, worker: Worker, lang: str, on_ready: OnReady | None, progress: QWidget | None
+        self,
+        app: QApplication,
+        worker: Worker,
+        lang: str,
+        on_ready: OnReady | None,
+        progress: QWidget | None,
+        plan: StorePlan | None = None,
+        path: Path | None = None,
     ) -> None:
         super().__init__()
         self.app = app
+        self.path = path
         self.worker = worker
         self.lang = lang
         self.on_ready = on_ready
         self.progress = progress
+        self.plan = plan
         self.ctx: Context | None = None
         self.window: MainWindow | None = None
         self.session: Any = None
+        self.backups: BackupScheduler | None = None
 
-    def opened(self, ctx: Context) -> None:
-        self.ctx = ctx
+    def opened(self, result: Context | startup.Damaged) -> None:
         if self.progress is not None:
             self.progress.close()
+        if isinstance(result, startup.Damaged):
+            self._damaged(result)
+            return
+        ctx = result
+        self.ctx = ctx
+        if self.plan is not None:
+            # Saved only now: a wizard that ended without a store leaves no settings behind.
+            save_setting("printer", self.plan.printer)
+            save_setting("camera/source", self.plan.camera)
         window = build_window(ctx, self.worker, self.lang, defer_printing=True)
         self.window = window
         from app.ui.session import Session
+        from app.ui.settings_dialog import install_settings
 
         self.session = Session(window, ctx, self.worker)
         self.session.start_sync()
+        install_settings(window, self.session)  # idempotent: Session may install it itself
+        self.backups = BackupScheduler(ctx.db_path, settings(), window)
+        self.backups.failed.connect(window.show_error)
+        self.backups.start()
         window.ready.connect(self._ready)
         window.resize(1024, 768)
         if os.environ.get("LOYALTY_WINDOWED"):
@@ -204,6 +218,23 @@ class _Starter(QObject):
         window.raise_()
         window.activateWindow()
         window.checkout.focus_products()
+        # From now on closing the checkout ends the app (not the dialogs shown before it).
+        self.app.setQuitOnLastWindowClosed(True)
+
+    def _damaged(self, damaged: startup.Damaged) -> None:
+        """Never open a damaged file: restore the newest good backup, or quit."""
+        restore = startup.DamagedStoreDialog(damaged).ask()  # also says so when there is no backup
+        if not restore or damaged.backup is None or self.path is None:
+            self.app.exit(1)
+            return
+        self.progress = _busy(QApplication.translate("Start", "Restoring the backup…"))
+        self.worker.run(
+            startup.restore_and_open,
+            self.path,
+            damaged.backup.path,
+            on_done=self.opened,
+            on_error=self.failed,
+        )
 
     @Slot()
     def _ready(self) -> None:
@@ -218,6 +249,33 @@ class _Starter(QObject):
         QMessageBox.critical(None, "Loyalty Terminal", explain(reason))
         self.app.exit(1)
 
+    def stop(self) -> None:
+        """Closing: stop what runs beside the window, then make the closing backup."""
+        if self.session is not None:
+            self.session.stop()
+        if self.window is not None:
+            loader = self.window.findChild(_PrintingLoader)
+            if loader is not None:
+                loader.cancel()
+            self.window.stop_camera()
+            stop_printer = getattr(self.window.printer, "stop", None)
+            if callable(stop_printer):
+                stop_printer()  # lets a receipt being printed finish
+        self.worker.stop()
+        if self.backups is not None:
+            self.backups.stop(final=True)  # after the last write, before the engine closes
+        if self.ctx is not None:
+            self.ctx.close()
+
+
+def _busy(text: str) -> QProgressDialog:
+    """A modal "please wait" without a cancel button (the work runs on the worker)."""
+    progress = QProgressDialog(text, "", 0, 0)
+    progress.setCancelButton(None)
+    progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+    progress.show()
+    return progress
+
 
 def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
     """Run the cashier app on the store at db_path (default: the data folder); returns the exit code."""
@@ -225,41 +283,65 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Loyalty Terminal")
-    quit_on_close = app.quitOnLastWindowClosed()
-    app.setQuitOnLastWindowClosed(True)
     saved = settings()
     lang = i18n.choose_language(str(saved.value("language") or ""))
     i18n.install(app, lang)
     theme.apply(app)
     path = Path(db_path) if db_path is not None else default_db_path()
-    create: StoreKind | None = None
-    if not path.exists():
-        create = FirstStartDialog(path).ask()
-        if create is None:
-            return 0
-    progress = None
-    if create is not None:
-        progress = QProgressDialog(QApplication.translate("Start", "Creating the store…"), "", 0, 0)
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.ApplicationModal)
-        progress.show()
-    collector = GuiGarbageCollector(app)
+    folder = path.parent
+    problem = startup.folder_problem(folder)
+    if (
+        problem is not None
+        and not startup.StartupMessage(startup.describe(problem), can_continue=problem.kind == "low").ask()
+    ):
+        return 1
+    lock = InstanceLock(folder)
+    try:
+        lock.acquire()
+    except StorageError:
+        startup.StartupMessage(
+            QApplication.translate(
+                "Start", "Loyalty Terminal is already running on this computer (data folder {folder})."
+            ).format(folder=folder)
+        ).ask()
+        return 0  # not a failure: the till is open, in the other window
+    except OSError as exc:
+        startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, str(exc)))).ask()
+        return 1
+    handler = startup.start_logging(folder)
+    try:
+        return _run_locked(app, path, lang, on_ready)
+    finally:
+        startup.stop_logging(handler)
+        lock.release()
+
+
+def _run_locked(app: QApplication, path: Path, lang: str, on_ready: OnReady | None) -> int:
+    """The rest of the start, once this process owns the data folder."""
+    log.info("starting on %s", path)
+    quit_on_close = app.quitOnLastWindowClosed()
+    # Dialogs come and go before the checkout opens; none of them closing may end the app.
+    app.setQuitOnLastWindowClosed(False)
     worker = Worker()
-    starter = _Starter(app, worker, lang, on_ready, progress)
-    worker.run(open_store, path, create, on_done=starter.opened, on_error=starter.failed)
+    create: StoreKind | StorePlan | None = None
+    if not path.exists():
+        create = FirstStartDialog(path, worker).ask()
+        if create is None:
+            worker.stop()
+            app.setQuitOnLastWindowClosed(quit_on_close)
+            return 0
+    progress = _busy(QApplication.translate("Start", "Creating the store…")) if create is not None else None
+    collector = GuiGarbageCollector(app)
+    plan = create if isinstance(create, StorePlan) else None
+    starter = _Starter(app, worker, lang, on_ready, progress, plan, path)
+    if create is not None:
+        worker.run(open_store, path, create, on_done=starter.opened, on_error=starter.failed)
+    else:
+        worker.run(startup.open_checked, path, on_done=starter.opened, on_error=starter.failed)
     try:
         return app.exec()
     finally:
-        if starter.session is not None:
-            starter.session.stop()
-        if starter.window is not None:
-            starter.window.stop_camera()
-            stop_printer = getattr(starter.window.printer, "stop", None)
-            if callable(stop_printer):
-                stop_printer()  # lets a receipt being printed finish
-        worker.stop()
-        if starter.ctx is not None:
-            starter.ctx.close()
+        starter.stop()
         # Leave the application as found (tests and embedders run more loops after this one):
         # closing the last window posted a Quit that would end the next event loop at once.
         collector.stop()

@@ -1,6 +1,14 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="ru" sourcelanguage="en">
 <context>
+    <name>BackupScheduler</name>
+    <message>
+        <location filename="../../backups.py" line="177" />
+        <source>The automatic backup failed: {reason}. The till keeps working; it will try again.</source>
+        <translation>Автоматическая резервная копия не сохранилась: {reason}. Касса работает дальше и попробует ещё раз.</translation>
+    </message>
+</context>
+<context>
     <name>BasketModel</name>
     <message>
         <location filename="../../checkout/basket_model.py" line="28" />
@@ -36,6 +44,75 @@
         <location filename="../../checkout/basket_model.py" line="137" />
         <source>Gift: {name}</source>
         <translation>Подарок: {name}</translation>
+    </message>
+</context>
+<context>
+    <name>CameraChooser</name>
+    <message>
+        <location filename="../../wizard/devices.py" line="330" />
+        <source>no camera</source>
+        <translation>нет камеры</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="331" />
+        <source>Video file…</source>
+        <translation>Видеофайл…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="336" />
+        <location filename="../../wizard/devices.py" line="395" />
+        <source>Test scan</source>
+        <translation>Проверить сканирование</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="345" />
+        <source>Camera number (0 is the first camera) or a video file</source>
+        <translation>Номер камеры (0 — первая камера) или видеофайл</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="367" />
+        <source>Video file</source>
+        <translation>Видеофайл</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="367" />
+        <source>Videos (*.avi *.mp4 *.mkv *.mov);;All files (*)</source>
+        <translation>Видео (*.avi *.mp4 *.mkv *.mov);;Все файлы (*)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="380" />
+        <source>Enter a camera number or choose a video file first</source>
+        <translation>Сначала укажите номер камеры или выберите видеофайл</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="388" />
+        <source>Stop</source>
+        <translation>Остановить</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="389" />
+        <source>Opening the camera…</source>
+        <translation>Включаем камеру…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="408" />
+        <source>Hold a loyalty card or any QR code or barcode to the camera…</source>
+        <translation>Поднесите к камере карту лояльности или любой QR-код или штрихкод…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="414" />
+        <source>The camera read: {code}</source>
+        <translation>Камера прочитала: {code}</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="422" />
+        <source>The camera is not available: {reason}. Check the cable or try another number.</source>
+        <translation>Камера недоступна: {reason}. Проверьте кабель или попробуйте другой номер.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="431" />
+        <source>The video ended without a readable code</source>
+        <translation>Видео закончилось, а код так и не прочитан</translation>
     </message>
 </context>
 <context>
@@ -255,6 +332,29 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
 </context>
 <context>
+    <name>DevicesPage</name>
+    <message>
+        <location filename="../../wizard/pages.py" line="177" />
+        <source>Printer and camera</source>
+        <translation>Принтер и камера</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="179" />
+        <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
+        <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="183" />
+        <source>Receipt printer</source>
+        <translation>Чековый принтер</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="185" />
+        <source>Camera for loyalty cards</source>
+        <translation>Камера для карт лояльности</translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../enroll_dialog.py" line="69" />
@@ -396,40 +496,16 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
 </context>
 <context>
-    <name>FirstStartDialog</name>
+    <name>FirstRunWizard</name>
     <message>
-        <location filename="../../main.py" line="58" />
-        <source>Loyalty Terminal — first start</source>
-        <translation>Терминал лояльности — первый запуск</translation>
+        <location filename="../../wizard/wizard.py" line="51" />
+        <source>Loyalty Terminal — setting up the store</source>
+        <translation>Терминал лояльности — настройка магазина</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="60" />
-        <source>There is no store on this computer yet.</source>
-        <translation>На этом компьютере ещё нет магазина.</translation>
-    </message>
-    <message>
-        <location filename="../../main.py" line="63" />
-        <source>A demo store has a café's program, menu, customers and a month of sales to try everything. An empty store has the default program (5% back in points) and no customers.
-
-The store will be saved in {path}</source>
-        <translation>В демо-магазине есть программа кофейни, меню, покупатели и продажи за месяц — можно всё попробовать. Пустой магазин — стандартная программа (5% баллами) без покупателей.
-
-Магазин будет сохранён в {path}</translation>
-    </message>
-    <message>
-        <location filename="../../main.py" line="68" />
-        <source>Demo store</source>
-        <translation>Демо-магазин</translation>
-    </message>
-    <message>
-        <location filename="../../main.py" line="69" />
-        <source>Empty store</source>
-        <translation>Пустой магазин</translation>
-    </message>
-    <message>
-        <location filename="../../main.py" line="70" />
-        <source>Quit</source>
-        <translation>Выйти</translation>
+        <location filename="../../wizard/wizard.py" line="54" />
+        <source>Create the store</source>
+        <translation>Создать магазин</translation>
     </message>
 </context>
 <context>
@@ -821,6 +897,132 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
 </context>
 <context>
+    <name>PrinterChooser</name>
+    <message>
+        <location filename="../../wizard/devices.py" line="164" />
+        <source>PDF files in a folder (80 mm receipts)</source>
+        <translation>PDF-файлы в папке (чеки 80 мм)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="165" />
+        <source>PDF files in a folder (58 mm receipts)</source>
+        <translation>PDF-файлы в папке (чеки 58 мм)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="166" />
+        <source>Receipt printer on the network (ESC/POS)</source>
+        <translation>Чековый принтер в сети (ESC/POS)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="167" />
+        <source>Receipt printer on USB (ESC/POS)</source>
+        <translation>Чековый принтер по USB (ESC/POS)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="168" />
+        <source>A printer installed in the system</source>
+        <translation>Принтер, установленный в системе</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="174" />
+        <source>Choose…</source>
+        <translation>Выбрать…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="187" />
+        <source>empty: the default printer</source>
+        <translation>пусто: принтер по умолчанию</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="197" />
+        <source>Folder</source>
+        <translation>Папка</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="198" />
+        <source>Address</source>
+        <translation>Адрес</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="198" />
+        <source>Port</source>
+        <translation>Порт</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="199" />
+        <source>Vendor ID</source>
+        <translation>Vendor ID</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="199" />
+        <source>Product ID</source>
+        <translation>Product ID</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="200" />
+        <source>Printer</source>
+        <translation>Принтер</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="210" />
+        <source>Test print</source>
+        <translation>Пробная печать</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="259" />
+        <source>Folder for receipts</source>
+        <translation>Папка для чеков</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="274" />
+        <source>Printing a test receipt…</source>
+        <translation>Печатаем пробный чек…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="289" />
+        <source>The test receipt is saved in {folder}</source>
+        <translation>Пробный чек сохранён в {folder}</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="291" />
+        <source>The test receipt was sent to the printer: check that it came out</source>
+        <translation>Пробный чек отправлен на принтер: проверьте, что он вышел</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/devices.py" line="295" />
+        <source>The printer did not print: {reason}</source>
+        <translation>Принтер не напечатал: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ProgramPage</name>
+    <message>
+        <location filename="../../wizard/pages.py" line="114" />
+        <source>Loyalty program</source>
+        <translation>Программа лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="115" />
+        <source>Choose how customers are rewarded. A manager can change the program later.</source>
+        <translation>Выберите, как поощрять покупателей. Менеджер сможет изменить программу позже.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="128" />
+        <source>Demo café</source>
+        <translation>Демо-кофейня</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="129" />
+        <source>A café's program, menu, customers and a month of sales, to try everything before going live.</source>
+        <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="165" />
+        <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
+        <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
+    </message>
+</context>
+<context>
     <name>Reasons</name>
     <message>
         <location filename="../../checkout/reasons.py" line="18" />
@@ -1127,72 +1329,296 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
 </context>
 <context>
+    <name>ServerChooser</name>
+    <message>
+        <location filename="../../wizard/server.py" line="65" />
+        <source>from the chain's manager</source>
+        <translation>у управляющего сетью</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="66" />
+        <source>Connect</source>
+        <translation>Подключить</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="73" />
+        <source>Server address</source>
+        <translation>Адрес сервера</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="74" />
+        <source>One-time code</source>
+        <translation>Одноразовый код</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="97" />
+        <source>The server address starts with http:// or https://</source>
+        <translation>Адрес сервера начинается с http:// или https://</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="100" />
+        <source>Enter the one-time code from the chain's manager</source>
+        <translation>Введите одноразовый код, полученный у управляющего сетью</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="103" />
+        <source>Connecting to {url}…</source>
+        <translation>Подключаемся к {url}…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="115" />
+        <source>Connected to {url} as terminal {terminal}</source>
+        <translation>Подключено к {url}, касса № {terminal}</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="121" />
+        <source>Cannot reach the server at {url}. Check the address and the network, or skip this step and connect later in the settings. ({reason})</source>
+        <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках. ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="125" />
+        <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
+        <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="129" />
+        <source>The connection failed: {reason}</source>
+        <translation>Подключиться не удалось: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ServerPage</name>
+    <message>
+        <location filename="../../wizard/pages.py" line="84" />
+        <source>Part of a chain?</source>
+        <translation>Магазин входит в сеть?</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="87" />
+        <source>If your stores share customers through a central server, connect this terminal now. A single store skips this step: leave the fields empty and press Next.</source>
+        <translation>Если ваши магазины ведут общих покупателей через центральный сервер, подключите кассу сейчас. Отдельный магазин пропускает этот шаг: оставьте поля пустыми и нажмите «Далее».</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="105" />
+        <source>Press Connect, or clear both fields to skip this step</source>
+        <translation>Нажмите «Подключить» или очистите оба поля, чтобы пропустить шаг</translation>
+    </message>
+</context>
+<context>
     <name>Session</name>
     <message>
-        <location filename="../../session.py" line="54" />
+        <location filename="../../session.py" line="53" />
         <source>Reprint last receipt</source>
         <translation>Повторить печать чека</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="55" />
+        <location filename="../../session.py" line="54" />
         <source>Shift…</source>
         <translation>Смена…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="56" />
+        <location filename="../../session.py" line="55" />
         <source>Change cashier</source>
         <translation>Сменить кассира</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="57" />
+        <location filename="../../session.py" line="56" />
         <source>Sync now</source>
         <translation>Синхронизировать сейчас</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="95" />
-        <location filename="../../session.py" line="105" />
+        <location filename="../../session.py" line="94" />
+        <location filename="../../session.py" line="104" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="125" />
+        <location filename="../../session.py" line="128" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="134" />
+        <location filename="../../session.py" line="137" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="136" />
+        <location filename="../../session.py" line="139" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="142" />
+        <location filename="../../session.py" line="145" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="149" />
+        <location filename="../../session.py" line="152" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="150" />
+        <location filename="../../session.py" line="153" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="150" />
+        <location filename="../../session.py" line="153" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="152" />
+        <location filename="../../session.py" line="155" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../settings_dialog.py" line="112" />
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="123" />
+        <source>Store name</source>
+        <translation>Название магазина</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="124" />
+        <source>Address</source>
+        <translation>Адрес</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="125" />
+        <source>Store</source>
+        <translation>Магазин</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="129" />
+        <source>Printer</source>
+        <translation>Принтер</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="132" />
+        <source>Camera</source>
+        <translation>Камера</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="146" />
+        <source>Server</source>
+        <translation>Сервер</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="155" />
+        <source>Language of the screens</source>
+        <translation>Язык экранов</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="156" />
+        <source>A new language is used from the next start.</source>
+        <translation>Новый язык включится при следующем запуске.</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="157" />
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="161" />
+        <source> h</source>
+        <translation> ч</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="162" />
+        <source>only at closing</source>
+        <translation>только при закрытии</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="169" />
+        <source>Also back up when the till is closed</source>
+        <translation>Также сохранять копию при закрытии кассы</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="171" />
+        <source>Back up now</source>
+        <translation>Сохранить копию сейчас</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="179" />
+        <source>Back up every</source>
+        <translation>Резервная копия каждые</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="180" />
+        <source>Backups kept</source>
+        <translation>Хранить копий</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="188" />
+        <source>Backups are kept in {folder}</source>
+        <translation>Резервные копии хранятся в {folder}</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="191" />
+        <source>Backups</source>
+        <translation>Резервные копии</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="198" />
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="202" />
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="223" />
+        <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
+        <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="228" />
+        <source>This terminal works on its own (not connected to a server).</source>
+        <translation>Касса работает автономно (не подключена к серверу).</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="234" />
+        <source>Newest backup: {when}</source>
+        <translation>Последняя копия: {when}</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="272" />
+        <source>The store needs a name</source>
+        <translation>Укажите название магазина</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="305" />
+        <source>The new language is used from the next start</source>
+        <translation>Новый язык включится при следующем запуске</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="339" />
+        <source>Backups are not running in this window</source>
+        <translation>В этом окне резервное копирование не запущено</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="346" />
+        <source>Backing up…</source>
+        <translation>Сохраняем копию…</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="351" />
+        <source>Nothing has changed since the newest backup</source>
+        <translation>С последней копии ничего не изменилось</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="353" />
+        <source>Backup written: {name}</source>
+        <translation>Копия сохранена: {name}</translation>
     </message>
 </context>
 <context>
@@ -1300,11 +1726,166 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
 </context>
 <context>
+    <name>StaffPage</name>
+    <message>
+        <location filename="../../wizard/pages.py" line="209" />
+        <source>Who works at the till</source>
+        <translation>Кто работает на кассе</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="212" />
+        <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
+        <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="219" />
+        <source>Also add a cashier</source>
+        <translation>Добавить и кассира</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="226" />
+        <source>Manager's name</source>
+        <translation>Имя менеджера</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="227" />
+        <location filename="../../wizard/pages.py" line="234" />
+        <source>PIN</source>
+        <translation>PIN-код</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="228" />
+        <location filename="../../wizard/pages.py" line="235" />
+        <source>PIN again</source>
+        <translation>PIN-код ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="233" />
+        <source>Cashier's name</source>
+        <translation>Имя кассира</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="273" />
+        <source>The two PINs differ: enter the PIN again</source>
+        <translation>PIN-коды не совпадают: введите ещё раз</translation>
+    </message>
+</context>
+<context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="241" />
+        <location filename="../../main.py" line="230" />
+        <source>Restoring the backup…</source>
+        <translation>Восстанавливаем резервную копию…</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="303" />
+        <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
+        <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="333" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
+    </message>
+</context>
+<context>
+    <name>Startup</name>
+    <message>
+        <location filename="../../startup.py" line="100" />
+        <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
+        <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="106" />
+        <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
+        <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="112" />
+        <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
+        <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="118" />
+        <source>The till cannot use its data folder {folder}: {detail}</source>
+        <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="196" />
+        <source>Start anyway</source>
+        <translation>Всё равно запустить</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="198" />
+        <location filename="../../startup.py" line="239" />
+        <source>Quit</source>
+        <translation>Выйти</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="215" />
+        <source>The store's database is damaged, so the till will not open it.</source>
+        <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="221" />
+        <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
+
+What was found: {problem}</source>
+        <translation>Последняя исправная резервная копия сделана {when}. Восстановление вернёт всё, что было до этого момента; продажи после неё будут потеряны. Повреждённый файл останется рядом с базой для специалиста.
+
+Что обнаружено: {problem}</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="229" />
+        <source>Restore the backup</source>
+        <translation>Восстановить копию</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="233" />
+        <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
+
+What was found: {problem}</source>
+        <translation>Исправной резервной копии нет. Ничего не удаляйте: скопируйте папку данных и позвоните специалисту.
+
+Что обнаружено: {problem}</translation>
+    </message>
+</context>
+<context>
+    <name>StorePage</name>
+    <message>
+        <location filename="../../wizard/pages.py" line="59" />
+        <source>Your store</source>
+        <translation>Ваш магазин</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="60" />
+        <source>The name and address are printed at the top of every receipt.</source>
+        <translation>Название и адрес печатаются в начале каждого чека.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="63" />
+        <source>Coffee House “Grain and Steam”</source>
+        <translation>Кофейня «Зерно и Пар»</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="66" />
+        <source>12 Lenin St., Yekaterinburg</source>
+        <translation>г. Екатеринбург, ул. Ленина, д. 12</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="71" />
+        <source>Store name</source>
+        <translation>Название магазина</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="72" />
+        <source>Address</source>
+        <translation>Адрес</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="76" />
+        <source>The store will be kept in {folder}</source>
+        <translation>Данные магазина хранятся в {folder}</translation>
     </message>
 </context>
 <context>
@@ -1343,6 +1924,19 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../checkout/totals.py" line="69" />
         <source>gift −{points}</source>
         <translation>подарок −{points}</translation>
+    </message>
+</context>
+<context>
+    <name>_SettingsEntry</name>
+    <message>
+        <location filename="../../settings_dialog.py" line="393" />
+        <source>Settings…</source>
+        <translation>Настройки…</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="401" />
+        <source>A manager's PIN opens the settings</source>
+        <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,246 @@
+"""Start-up checks before the till opens: a writable data folder with room, one instance, logs, a sound database.
+
+A shop owner is rarely there when the till starts, so every problem found here is said in
+plain words with what to do, and the till never opens silently on a damaged file: it offers
+the newest backup that passes the integrity check, or quits.
+
+The checks themselves are plain functions (the integrity check and the restore run on the
+database worker); the dialogs have an ask() that tests replace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+from app.bootstrap import Context
+from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_file
+
+__all__ = [
+    "LOW_SPACE_BYTES",
+    "Damaged",
+    "DamagedStoreDialog",
+    "FolderProblem",
+    "StartupMessage",
+    "backup_folder",
+    "describe",
+    "folder_problem",
+    "open_checked",
+    "restore_and_open",
+    "start_logging",
+    "stop_logging",
+]
+
+log = logging.getLogger(__name__)
+# Below this the till would soon fail to write a sale or a backup; warn before it does.
+LOW_SPACE_BYTES = 50_000_000
+
+
+def backup_folder(db_path: Path) -> Path:
+    """Where the backups of a database go (the CLI's `backup` uses the same folder)."""
+    return db_path.parent / "backups"
+
+
+# ----------------------------------------------------------------- the data folder
+
+
+@dataclass(frozen=True)
+class FolderProblem:
+    """Why the data folder cannot be used: "read_only", "full", "low" or "other"."""
+
+    kind: str
+    folder: Path
+    detail: str = ""
+
+
+def folder_problem(folder: Path) -> FolderProblem | None:
+    """Can the till write in its data folder, and is there room? None when it can."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _classify(folder, exc)
+    # Permissions can look fine on a read-only mount or a full disk: only writing tells.
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        with probe.open("wb") as fh:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        return _classify(folder, exc)
+    finally:
+        with contextlib.suppress(OSError):  # the problem to report is the write, not the clean-up
+            probe.unlink(missing_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < LOW_SPACE_BYTES:
+        return FolderProblem("low", folder, f"{free // 1_000_000} MB")
+    return None
+
+
+def _classify(folder: Path, exc: OSError) -> FolderProblem:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return FolderProblem("full", folder, exc.strerror or "")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return FolderProblem("read_only", folder, exc.strerror or "")
+    return FolderProblem("other", folder, exc.strerror or str(exc))
+
+
+def describe(problem: FolderProblem) -> str:
+    """The problem in the user's language, with what to do about it."""
+    if problem.kind == "read_only":
+        text = QCoreApplication.translate(
+            "Startup",
+            "The till cannot write in its data folder {folder} ({detail}). "
+            "The folder or the disk is read-only: give this user write access, or ask your technician.",
+        )
+    elif problem.kind == "full":
+        text = QCoreApplication.translate(
+            "Startup",
+            "The disk holding {folder} is full ({detail}): no sale could be saved. "
+            "Free some space (old files, the recycle bin), then start the till again.",
+        )
+    elif problem.kind == "low":
+        text = QCoreApplication.translate(
+            "Startup",
+            "The disk holding {folder} is almost full: {detail} free. "
+            "Sales and backups will soon fail to be saved: free some space.",
+        )
+    else:
+        text = QCoreApplication.translate("Startup", "The till cannot use its data folder {folder}: {detail}")
+    return text.format(folder=problem.folder, detail=problem.detail)
+
+
+# ----------------------------------------------------------------- logs
+
+
+def start_logging(folder: Path) -> logging.Handler | None:
+    """Log to <folder>/logs with personal data masked; the handler this added (None if it was there)."""
+    from app.core.logsetup import setup_logging
+
+    root = logging.getLogger()
+    before = set(root.handlers)
+    setup_logging(folder)
+    added = [h for h in root.handlers if h not in before]
+    return added[0] if added else None
+
+
+def stop_logging(handler: logging.Handler | None) -> None:
+    """Remove a handler start_logging() added (the app leaves the process as it found it)."""
+    if handler is not None:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+
+# ----------------------------------------------------------------- the database (worker side)
+
+
+@dataclass(frozen=True)
+class Damaged:
+    """A database that fails its integrity check, and the newest good backup (if any)."""
+
+    problem: str
+    backup: BackupInfo | None
+
+
+def open_checked(path: Path) -> Context | Damaged:
+    """Open the store only if its file is sound; otherwise say what is wrong and which backup could replace it."""
+    from app.ui.main import open_store
+
+    problem = integrity_problem(path)
+    if problem is None:
+        return open_store(path, None)
+    log.error("the database fails its check: %s", problem)
+    good = latest_good(backup_folder(path), path.stem)
+    info = next((b for b in list_backups(backup_folder(path), path.stem) if b.path == good), None)
+    return Damaged(problem, info)
+
+
+def restore_and_open(path: Path, backup: Path) -> Context:
+    """Put the damaged file aside (for whoever investigates), restore the backup, open the store."""
+    from app.ui.main import open_store
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in ("", "-wal"):
+        damaged = Path(str(path) + suffix)
+        if damaged.exists():
+            # Not in backups/: its name would match the backup pattern and count against retention.
+            os.replace(damaged, damaged.with_name(f"{path.name}.damaged-{stamp}{suffix}"))
+    restore_file(backup, path, backup_folder(path))
+    log.warning("restored %s from %s", path, backup)
+    return open_store(path, None)
+
+
+# ----------------------------------------------------------------- dialogs
+
+
+class StartupMessage(QMessageBox):
+    """A problem found at start, in plain words; ask() is True only when the user may and does go on."""
+
+    def __init__(self, text: str, *, can_continue: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Loyalty Terminal")
+        self.setIcon(QMessageBox.Icon.Warning if can_continue else QMessageBox.Icon.Critical)
+        self.setText(text)
+        self.go_on: QPushButton | None = None
+        if can_continue:
+            self.go_on = self.addButton(
+                QCoreApplication.translate("Startup", "Start anyway"), QMessageBox.ButtonRole.AcceptRole
+            )
+        self.addButton(QCoreApplication.translate("Startup", "Quit"), QMessageBox.ButtonRole.RejectRole)
+
+    def ask(self) -> bool:
+        """Show it; True to go on starting."""
+        self.exec()
+        return self.go_on is not None and self.clickedButton() is self.go_on
+
+
+class DamagedStoreDialog(QMessageBox):
+    """The database is damaged: restore the newest good backup, or quit (never open it as it is)."""
+
+    def __init__(self, damaged: Damaged, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.damaged = damaged
+        self.setWindowTitle("Loyalty Terminal")
+        self.setIcon(QMessageBox.Icon.Critical)
+        self.setText(
+            QCoreApplication.translate("Startup", "The store's database is damaged, so the till will not open it.")
+        )
+        self.restore: QPushButton | None = None
+        if damaged.backup is not None:
+            when = time.strftime("%d.%m.%Y %H:%M", time.localtime(damaged.backup.created))
+            self.setInformativeText(
+                QCoreApplication.translate(
+                    "Startup",
+                    "The newest good backup was made on {when}. Restoring it brings back everything up to then; "
+                    "sales made after it are lost. The damaged file is kept beside the store for your technician."
+                    "\n\nWhat was found: {problem}",
+                ).format(when=when, problem=damaged.problem)
+            )
+            self.restore = self.addButton(
+                QCoreApplication.translate("Startup", "Restore the backup"), QMessageBox.ButtonRole.AcceptRole
+            )
+        else:
+            self.setInformativeText(
+                QCoreApplication.translate(
+                    "Startup",
+                    "There is no good backup to restore. Do not delete anything: copy the data folder and call "
+                    "your technician.\n\nWhat was found: {problem}",
+                ).format(problem=damaged.problem)
+            )
+        self.addButton(QCoreApplication.translate("Startup", "Quit"), QMessageBox.ButtonRole.RejectRole)
+        if self.restore is not None:
+            self.setDefaultButton(self.restore)
+
+    def ask(self) -> bool:
+        """Show it; True to restore the backup."""
+        self.exec()
+        return self.restore is not None and self.clickedButton() is self.restore

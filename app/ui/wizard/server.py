@@ -1,0 +1,138 @@
+"""Joining a chain: the server's address and a one-time code, exchanged on the database worker.
+
+Shared by the first-run wizard (which enrolls the store being set up) and the settings (which
+enroll the open store): each passes the enrolment function to run.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from app.ui.pin_dialog import set_status
+from app.ui.wizard.devices import Runner, form_layout, form_row
+
+__all__ = ["EnrollOutcome", "ServerChooser", "try_enroll"]
+
+Enroll = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class EnrollOutcome:
+    """How an enrolment ended: "enrolled", "unreachable", "refused" or "failed", and the detail."""
+
+    kind: str
+    detail: str
+
+
+def try_enroll(enroll: Enroll, url: str, code: str) -> EnrollOutcome:
+    """Run an enrolment on the worker; the server's refusal or absence comes back as a value."""
+    from app.core.errors import LoyaltyError
+    from app.sync.client import Refused, SyncError
+
+    try:
+        answer = enroll(url, code)
+    except Refused as exc:
+        return EnrollOutcome("refused", str(exc))
+    except SyncError as exc:
+        kind = "unreachable" if str(exc).startswith("server unreachable") else "failed"
+        return EnrollOutcome(kind, str(exc))
+    except LoyaltyError as exc:
+        return EnrollOutcome("failed", str(exc))
+    terminal = answer.get("terminal_id", "") if isinstance(answer, dict) else ""
+    return EnrollOutcome("enrolled", str(terminal))
+
+
+class ServerChooser(QWidget):
+    """Address and one-time code of the central server, and a Connect button."""
+
+    finished = Signal(bool, str)  # enrolled?, the message shown
+
+    def __init__(self, worker: Runner, enroll: Enroll, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.enroll = enroll
+        self.enrolled_url = ""
+        self.busy = False
+        self.url = QLineEdit(self)
+        self.url.setPlaceholderText("https://loyalty.example.ru")
+        self.code = QLineEdit(self)
+        self.code.setPlaceholderText(self.tr("from the chain's manager"))
+        self.connect_button = QPushButton(self.tr("Connect"), self)
+        self.connect_button.clicked.connect(self.connect_to_server)
+        self.status = QLabel(self)
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        form = form_layout()
+        form_row(form, self.tr("Server address"), self.url)
+        form_row(form, self.tr("One-time code"), self.code)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.connect_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+
+    def typed(self) -> bool:
+        """True when an address or a code has been typed."""
+        return bool(self.url.text().strip() or self.code.text().strip())
+
+    def say(self, text: str, level: str = "info") -> None:
+        """Show a message under the fields."""
+        set_status(self.status, text, level)
+
+    @Slot()
+    def connect_to_server(self) -> None:
+        """Exchange the code for this terminal's place in the chain (on the database worker)."""
+        url, code = self.url.text().strip(), self.code.text().strip()
+        if not url.startswith(("http://", "https://")):
+            self.say(self.tr("The server address starts with http:// or https://"), "warn")
+            return
+        if not code:
+            self.say(self.tr("Enter the one-time code from the chain's manager"), "warn")
+            return
+        self._set_busy(True)
+        self.say(self.tr("Connecting to {url}…").format(url=url))
+        self.worker.run(
+            try_enroll, self.enroll, url, code, on_done=functools.partial(self._done, url), on_error=self._crashed
+        )
+
+    def _done(self, url: str, outcome: EnrollOutcome) -> None:
+        self._set_busy(False)
+        if outcome.kind == "enrolled":
+            self.enrolled_url = url
+            self.url.setReadOnly(True)
+            self.code.setReadOnly(True)
+            self.connect_button.setEnabled(False)
+            text = self.tr("Connected to {url} as terminal {terminal}").format(url=url, terminal=outcome.detail)
+            self.say(text, "info")
+            self.finished.emit(True, text)
+            return
+        if outcome.kind == "unreachable":
+            text = self.tr(
+                "Cannot reach the server at {url}. Check the address and the network, or skip this step "
+                "and connect later in the settings. ({reason})"
+            ).format(url=url, reason=outcome.detail)
+        elif outcome.kind == "refused":
+            text = self.tr("The server refused the code: {reason}. Ask the chain's manager for a new code.").format(
+                reason=outcome.detail
+            )
+        else:
+            text = self.tr("The connection failed: {reason}").format(reason=outcome.detail)
+        self.say(text, "error")
+        self.finished.emit(False, text)
+
+    def _crashed(self, reason: str) -> None:
+        self._done(self.url.text().strip(), EnrollOutcome("failed", reason))
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.connect_button.setEnabled(not busy)
