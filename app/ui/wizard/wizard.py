@@ -66,7 +66,8 @@ class FirstRunWizard(QWizard):
         for which in (QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton):
             # Forward is the way through: the accent colour, as the till's Pay button.
             self.button(which).setStyleSheet(
-                f"background: {theme.ACCENT}; color: white; font-weight: bold; border: none; padding: 0 22px;"
+                f"QPushButton {{ background: {theme.ACCENT}; color: white; font-weight: bold; border: none;"
+                " padding: 0 22px; } QPushButton:disabled { background: #9fb8a8; }"
             )
         self.currentIdChanged.connect(self._page_shown)
         self._fit_screen()
