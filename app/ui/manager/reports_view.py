@@ -1,0 +1,219 @@
+"""The report's tables on screen: sales and cashiers, customers and tiers, segments with their customers,
+points and what they are spent on, coupons, gifts and stamps, and the CLV estimate with its formula.
+
+The tables are the ones the CSV and PDF exports write (app/reports/tables.py), so the screen, the
+printout and the spreadsheet show the same rows with the same wording.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QItemSelection, QObject, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.money import round_half_up
+from app.reports.tables import SEGMENT_NAMES, Table, lifetime_formula
+from app.ui import i18n
+from app.ui.manager.models import SORT_ROLE, ReportTableModel
+from app.ui.manager.ops import ReportBundle
+from app.ui.manager.widgets import avg_money_text, money_text
+
+__all__ = ["ReportsView", "make_table_view"]
+
+
+def make_table_view(model: ReportTableModel | QSortFilterProxyModel, parent: QWidget | None = None) -> QTableView:
+    """A read-only table view sized for reading: whole rows selected, last column stretched."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setAlternatingRowColors(True)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(32)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setWordWrap(False)
+    return view
+
+
+class _Block(QWidget):
+    """A titled report table with its note underneath."""
+
+    def __init__(self, lang: str, sortable: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ReportTableModel(lang, self)
+        self.proxy: QSortFilterProxyModel | None = None
+        shown: ReportTableModel | QSortFilterProxyModel = self.model
+        if sortable:
+            self.proxy = QSortFilterProxyModel(self)
+            self.proxy.setSourceModel(self.model)
+            self.proxy.setSortRole(SORT_ROLE)
+            shown = self.proxy
+        self.lang = lang
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        self.title = QLabel(self)
+        self.title.setObjectName("title")
+        self.view = make_table_view(shown, self)
+        self.view.setSortingEnabled(sortable)
+        self.note = QLabel(self)
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
+        column.addWidget(self.title)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.note)
+
+    def set_table(self, table: Table | None, zone: ZoneInfo) -> None:
+        """Show a table, its title and note."""
+        self.model.set_table(table, zone)
+        self.title.setText(table.title.label(self.lang) if table is not None else "")
+        note = table.note.label(self.lang) if table is not None and table.note is not None else ""
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self.view.resizeColumnsToContents()
+
+
+class ReportsView(QObject):
+    """Pages of report tables added to a tab widget (beside the overview), filled from one ReportBundle."""
+
+    def __init__(self, tabs: QTabWidget) -> None:
+        super().__init__(tabs)
+        self.tabs = tabs
+        self.lang = i18n.language()
+        self.blocks: dict[str, _Block] = {}
+        self.bundle: ReportBundle | None = None
+        self.zone = ZoneInfo("Europe/Moscow")
+        self.first_page = tabs.count()
+        tabs.addTab(self._page(("sales", "cashiers")), self.tr("Sales"))
+        tabs.addTab(self._page(("customers", "tiers")), self.tr("Customers and tiers"))
+        tabs.addTab(self._segments_page(), self.tr("Segments"))
+        tabs.addTab(self._page(("points", "categories")), self.tr("Points"))
+        tabs.addTab(self._page(("coupons", "rewards", "stamps")), self.tr("Coupons, gifts, stamps"))
+        tabs.addTab(self._lifetime_page(), self.tr("Lifetime value"))
+
+    def _block(self, key: str, sortable: bool = False) -> _Block:
+        block = _Block(self.lang, sortable, self.tabs)
+        self.blocks[key] = block
+        return block
+
+    def _page(self, keys: tuple[str, ...]) -> QWidget:
+        page = QWidget(self.tabs)
+        splitter = QSplitter(Qt.Orientation.Horizontal if len(keys) == 2 else Qt.Orientation.Vertical, page)
+        for key in keys:
+            splitter.addWidget(self._block(key))
+        column = QVBoxLayout(page)
+        column.setContentsMargins(8, 8, 8, 8)
+        column.addWidget(splitter)
+        return page
+
+    def _segments_page(self) -> QWidget:
+        page = QWidget(self.tabs)
+        grid = QGridLayout(page)
+        grid.setContentsMargins(8, 8, 8, 8)
+        segments = self._block("segments")
+        segments.view.setMaximumHeight(200)
+        people = self._block("segment_customers", sortable=True)
+        self.segment_hint = QLabel(self.tr("Choose a segment above to see its customers."), page)
+        self.segment_hint.setObjectName("muted")
+        grid.addWidget(segments, 0, 0)
+        grid.addWidget(self.segment_hint, 1, 0)
+        grid.addWidget(people, 2, 0)
+        grid.setRowStretch(2, 1)
+        segments.view.selectionModel().selectionChanged.connect(self._segment_chosen)
+        return page
+
+    def _lifetime_page(self) -> QWidget:
+        page = QWidget(self.tabs)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(8, 8, 8, 8)
+        self.clv_value = QLabel(page)
+        self.clv_value.setObjectName("due")
+        self.clv_value.setWordWrap(True)
+        self.clv_worked = QLabel(page)
+        self.clv_worked.setObjectName("title")
+        self.clv_worked.setWordWrap(True)
+        self.clv_formula = QLabel(lifetime_formula(self.lang), page)
+        self.clv_formula.setWordWrap(True)
+        self.clv_formula.setStyleSheet("font-size: 17px;")
+        column.addWidget(self.clv_value)
+        column.addWidget(self.clv_worked)
+        column.addWidget(self.clv_formula)
+        column.addWidget(self._block("lifetime"), 1)
+        return page
+
+    # ------------------------------------------------------------------ filling
+
+    def show_bundle(self, bundle: ReportBundle | None) -> None:
+        """Fill every page from a report (None: clear)."""
+        self.bundle = bundle
+        if bundle is not None:
+            self.zone = ZoneInfo(bundle.report.timezone)
+        for key, block in self.blocks.items():
+            if key == "segment_customers":
+                continue
+            block.set_table(bundle.tables.get(key) if bundle is not None else None, self.zone)
+        self.blocks["segment_customers"].set_table(None, self.zone)
+        self.segment_hint.setText(self.tr("Choose a segment above to see its customers."))
+        self._show_lifetime()
+        if bundle is not None:
+            self.choose_segment("at_risk")
+
+    def choose_segment(self, key: str) -> None:
+        """Show the customers of one segment (active, at_risk, lost, never)."""
+        if self.bundle is None:
+            return
+        keys = [s.key for s in self.bundle.report.segments]
+        if key in keys:
+            self.blocks["segments"].view.selectRow(keys.index(key))
+
+    @Slot(QItemSelection, QItemSelection)
+    def _segment_chosen(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self.bundle is None or not selected.indexes():
+            return
+        segment = self.bundle.report.segments[selected.indexes()[0].row()]
+        block = self.blocks["segment_customers"]
+        block.set_table(self.bundle.tables.get(f"segment:{segment.key}"), self.zone)
+        block.title.setText(f"{SEGMENT_NAMES[segment.key].label(self.lang)}: {segment.count}")
+        self.segment_hint.setText(self.tr("Most purchases first; click a heading to sort."))
+
+    def _show_lifetime(self) -> None:
+        lt = None if self.bundle is None else self.bundle.report.lifetime
+        if lt is None:
+            self.clv_value.setText("")
+            self.clv_worked.setText("")
+            return
+        self.clv_value.setText(self.tr("CLV estimate: {value}").format(value=money_text(lt.value)))
+        if lt.value is None:
+            self.clv_worked.setText(
+                self.tr("No estimate yet: it needs card buyers in this period and in the one before it.")
+            )
+            return
+        assert lt.average_check is not None and lt.purchases_per_year is not None and lt.lifetime_years is not None
+        self.clv_worked.setText(
+            f"{avg_money_text(lt.average_check)} × {_decimal(lt.purchases_per_year)} × "
+            f"{_decimal(lt.lifetime_years)} = {money_text(lt.value)}"
+        )
+
+
+def _decimal(x: Fraction) -> str:
+    """An exact fraction to two decimals, half up, with the screen's decimal mark."""
+    scaled = round_half_up(x * 100)
+    whole, frac = divmod(abs(scaled), 100)
+    mark = "," if i18n.language() == "ru" else "."
+    return f"{'-' if scaled < 0 else ''}{whole}{mark}{frac:02d}"
