@@ -1,0 +1,268 @@
+"""What a sample basket would cost under the program in force and under the edited one, side by side.
+
+Pricing is the shared pure function (`app.core.pricing.price`): no database, nothing written, so
+it runs on every edit. The basket is a few catalog products; the sample customer has a tier,
+a points balance, stamps on every stamp card, and a sale time (for happy hours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from operator import itemgetter
+
+from PySide6.QtCore import QDateTime, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import LoyaltyError
+from app.core.pricing import CustomerView, LineIn, Quote, price
+from app.core.program import Program
+from app.core.timeutil import to_ms
+from app.ui.manager.models import Col, RecordsModel
+from app.ui.manager.widgets import count_text, money_text
+from app.ui.theme import row_label
+
+__all__ = ["BASKET_LINES", "Preview", "PreviewResult"]
+
+BASKET_LINES = 3
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """A priced sample basket, or why it could not be priced."""
+
+    quote: Quote | None
+    error: str = ""
+
+
+class Preview(QWidget):
+    """Sample basket and customer; a table of figures under the current and the edited program."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.products: tuple[LineIn, ...] = ()
+        self.current: Program | None = None
+        self.edited: Program | None = None
+        self.edited_error = ""
+        self.results: tuple[PreviewResult, PreviewResult] = (PreviewResult(None), PreviewResult(None))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(self.tr("Preview: a sample sale under both programs"), self)
+        title.setObjectName("title")
+        title.setWordWrap(True)
+        outer.addWidget(title)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        inner = QWidget(scroll)
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 4, 0)
+
+        # The figures first: they are what the manager looks at while editing.
+        self.model = RecordsModel(
+            [
+                Col(self.tr("Figure"), itemgetter(0)),
+                Col(self.tr("In force"), itemgetter(1), numeric=True),
+                Col(self.tr("Edited"), itemgetter(2), numeric=True),
+            ],
+            self,
+        )
+        self.table = QTableView(inner)
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setFixedHeight(8 * 28 + 36)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        column.addWidget(self.table)
+        self.note = QLabel(inner)
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        column.addWidget(self.note)
+
+        basket = QGroupBox(self.tr("Sample basket"), inner)
+        grid = QGridLayout(basket)
+        grid.setVerticalSpacing(6)
+        self.lines: list[tuple[QComboBox, QSpinBox]] = []
+        for i in range(BASKET_LINES):
+            product = QComboBox(basket)
+            product.currentIndexChanged.connect(self._inputs_changed)
+            qty = QSpinBox(basket)
+            qty.setRange(1, 99)
+            qty.setFixedWidth(90)
+            qty.valueChanged.connect(self._inputs_changed)
+            grid.addWidget(product, i, 0)
+            grid.addWidget(qty, i, 1)
+            self.lines.append((product, qty))
+        grid.setColumnStretch(0, 1)
+        column.addWidget(basket)
+
+        customer = QGroupBox(self.tr("Sample customer"), inner)
+        form = QFormLayout(customer)
+        form.setVerticalSpacing(6)
+        self.tier = QComboBox(customer)
+        self.tier.currentIndexChanged.connect(self._inputs_changed)
+        form.addRow(row_label(self.tr("Tier")), self.tier)
+        self.balance = QSpinBox(customer)
+        self.balance.setRange(0, 1_000_000)
+        self.balance.setValue(500)
+        self.balance.valueChanged.connect(self._inputs_changed)
+        form.addRow(row_label(self.tr("Points on the card")), self.balance)
+        self.redeem = QCheckBox(self.tr("Pays with as many points as allowed"), customer)
+        self.redeem.toggled.connect(self._inputs_changed)
+        form.addRow(self.redeem)
+        self.stamps = QSpinBox(customer)
+        self.stamps.setRange(0, 99)
+        self.stamps.valueChanged.connect(self._inputs_changed)
+        form.addRow(row_label(self.tr("Stamps on each card")), self.stamps)
+        self.when = QDateTimeEdit(QDateTime.currentDateTime(), customer)
+        self.when.setDisplayFormat("dd.MM.yyyy HH:mm")
+        self.when.dateTimeChanged.connect(self._inputs_changed)
+        form.addRow(row_label(self.tr("Sale time")), self.when)
+        column.addWidget(customer)
+        column.addStretch(1)
+        scroll.setWidget(inner)
+        outer.addWidget(scroll, 1)
+
+    # ------------------------------------------------------------------ inputs
+
+    def set_products(self, products: Sequence[LineIn]) -> None:
+        """Offer these catalog products; the first few make the default basket."""
+        self.products = tuple(products)
+        for i, (combo, qty) in enumerate(self.lines):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(self.tr("—"), None)
+            for k, p in enumerate(self.products):
+                combo.addItem(f"{p.name} · {money_text(p.unit_price)}", k)
+            combo.setCurrentIndex(i + 1 if i < min(len(self.products), 3) else 0)
+            combo.blockSignals(False)
+            qty.blockSignals(True)
+            qty.setValue(2 if i == 0 else 1)
+            qty.blockSignals(False)
+        self.recompute()
+
+    def set_programs(self, current: Program | None, edited: Program | None, edited_error: str = "") -> None:
+        """The program in force and the edited one (None with the reason when it does not validate)."""
+        self.current, self.edited, self.edited_error = current, edited, edited_error
+        tiers = (edited or current).tiers if (edited or current) is not None else ()
+        chosen = self.tier.currentData()
+        self.tier.blockSignals(True)
+        self.tier.clear()
+        self.tier.addItem(self.tr("No card"), None)
+        for t in sorted(tiers, key=lambda t: t.min_spend):
+            self.tier.addItem(
+                self.tr("{name} (from {spend})").format(name=t.name, spend=money_text(t.min_spend)), t.min_spend
+            )
+        index = self.tier.findData(chosen) if chosen is not None else 1
+        self.tier.setCurrentIndex(index if index >= 0 else 1 if self.tier.count() > 1 else 0)
+        self.tier.blockSignals(False)
+        self.recompute()
+
+    @Slot()
+    def _inputs_changed(self, *_args: object) -> None:
+        self.recompute()
+
+    def basket(self) -> list[LineIn]:
+        """The sample basket's lines."""
+        out = []
+        for combo, qty in self.lines:
+            k = combo.currentData()
+            if k is None:
+                continue
+            p = self.products[int(k)]
+            out.append(LineIn(p.sku, p.name, p.category, qty.value(), p.unit_price))
+        return out
+
+    def at(self) -> int:
+        """The sample sale time, UTC milliseconds (entered as local time of the program's zone)."""
+        local: datetime = self.when.dateTime().toPython()
+        program = self.edited or self.current
+        zone = program.zone if program is not None else None
+        return to_ms(local.replace(tzinfo=zone) if zone is not None else local.astimezone())
+
+    def customer(self, program: Program) -> CustomerView | None:
+        """The sample customer as pricing sees it (None: a sale without a card)."""
+        spend = self.tier.currentData()
+        if spend is None:
+            return None
+        return CustomerView(
+            card="PREVIEW",
+            available=self.balance.value(),
+            debt=0,
+            tier_spend=int(spend),
+            stamps={rule.id: self.stamps.value() for rule in program.stamps},
+            birthday=None,
+            birthday_years_granted=frozenset(),
+            referral_due=False,
+        )
+
+    # ------------------------------------------------------------------ pricing
+
+    def price_under(self, program: Program | None, error: str = "") -> PreviewResult:
+        """The sample basket priced under one program."""
+        if program is None:
+            return PreviewResult(None, error)
+        lines = self.basket()
+        if not lines:
+            return PreviewResult(None, self.tr("The basket is empty"))
+        customer = self.customer(program)
+        redeem = "max" if self.redeem.isChecked() and customer is not None else None
+        try:
+            return PreviewResult(price(program, lines, self.at(), customer, None, redeem))
+        except LoyaltyError as exc:
+            return PreviewResult(None, str(exc))
+
+    def recompute(self) -> None:
+        """Price the basket under both programs and show the figures."""
+        self.results = (self.price_under(self.current), self.price_under(self.edited, self.edited_error))
+        rows = []
+
+        def figure(label: str, pick: object) -> None:
+            cells = []
+            for result in self.results:
+                if result.quote is None:
+                    cells.append("—")
+                else:
+                    cells.append(pick(result.quote))  # type: ignore[operator]
+            rows.append((label, cells[0], cells[1]))
+
+        figure(self.tr("Tier"), lambda q: q.tier or "—")
+        figure(self.tr("Basket"), lambda q: money_text(q.subtotal))
+        figure(self.tr("Discount"), lambda q: money_text(q.discount))
+        figure(
+            self.tr("Paid with points"), lambda q: f"{count_text(q.redeemed_points)} = {money_text(q.redeemed_amount)}"
+        )
+        figure(self.tr("To pay"), lambda q: money_text(q.total))
+        figure(self.tr("Points earned"), lambda q: count_text(q.earned))
+        figure(self.tr("Stamps earned"), lambda q: count_text(sum(q.stamps_earned.values())))
+        figure(self.tr("Free units from stamps"), lambda q: count_text(len(q.stamps_spent)))
+        self.model.set_rows(rows)
+        problems = [r.error for r in self.results if r.quote is None and r.error]
+        self.note.setText("\n".join(dict.fromkeys(problems)))
+        self.changed.emit()
+
+    def totals(self) -> tuple[int | None, int | None]:
+        """The total to pay under the program in force and under the edited one (kopecks)."""
+        return tuple(r.quote.total if r.quote is not None else None for r in self.results)  # type: ignore[return-value]
