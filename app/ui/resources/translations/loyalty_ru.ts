@@ -1,6 +1,383 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="ru" sourcelanguage="en">
 <context>
+    <name>AdminTab</name>
+    <message>
+        <location filename="../../manager/admin.py" line="54" />
+        <source>Program changed</source>
+        <translation>Программа изменена</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="55" />
+        <source>Points adjusted</source>
+        <translation>Баллы изменены вручную</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="56" />
+        <source>Card replaced</source>
+        <translation>Карта заменена</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="57" />
+        <source>Card blocked</source>
+        <translation>Карта заблокирована</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="58" />
+        <source>Card unblocked</source>
+        <translation>Карта разблокирована</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="59" />
+        <source>Refund</source>
+        <translation>Возврат</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="60" />
+        <source>Cashier added</source>
+        <translation>Кассир добавлен</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="61" />
+        <source>Cashier enabled</source>
+        <translation>Кассир включён</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="62" />
+        <source>Cashier disabled</source>
+        <translation>Кассир отключён</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="63" />
+        <source>PIN reset</source>
+        <translation>PIN изменён</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="64" />
+        <source>Role changed</source>
+        <translation>Роль изменена</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="65" />
+        <source>Shift opened</source>
+        <translation>Смена открыта</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="66" />
+        <source>Shift closed</source>
+        <translation>Смена закрыта</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="172" />
+        <source>Customer card</source>
+        <translation>Карта покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="173" />
+        <source>Cashiers</source>
+        <translation>Кассиры</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="174" />
+        <source>Audit log</source>
+        <translation>Журнал действий</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="189" />
+        <source>Card, phone or name</source>
+        <translation>Карта, телефон или имя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="191" />
+        <source>Find</source>
+        <translation>Найти</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="197" />
+        <location filename="../../manager/admin.py" line="428" />
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="198" />
+        <source>Phone</source>
+        <translation>Телефон</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="199" />
+        <source>Card</source>
+        <translation>Карта</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="210" />
+        <source>Customer</source>
+        <translation>Покупатель</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="212" />
+        <source>Find a customer and choose them in the list.</source>
+        <translation>Найдите покупателя и выберите его в списке.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="222" />
+        <source>Change</source>
+        <translation>Изменить</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="228" />
+        <source>Why (required)</source>
+        <translation>Причина (обязательно)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="229" />
+        <source>Add or remove points</source>
+        <translation>Начислить или списать баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="231" />
+        <source>Points (+ add, − remove)</source>
+        <translation>Баллы (+ начислить, − списать)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="232" />
+        <source>Reason</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="238" />
+        <source>empty: next number</source>
+        <translation>пусто — следующий номер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="240" />
+        <source>Replace a lost card</source>
+        <translation>Заменить потерянную карту</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="242" />
+        <source>New card number</source>
+        <translation>Номер новой карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="244" />
+        <location filename="../../manager/admin.py" line="316" />
+        <source>Block the card</source>
+        <translation>Заблокировать карту</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="290" />
+        <source>Nobody found</source>
+        <translation>Никто не найден</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="307" />
+        <source>Tier: {tier}</source>
+        <translation>Уровень: {tier}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="308" />
+        <source>Available: {points}</source>
+        <translation>Доступно: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="309" />
+        <source>Pending: {points}</source>
+        <translation>Ожидает активации: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="312" />
+        <source>Debt: {points}</source>
+        <translation>Долг: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="314" />
+        <source>The card is BLOCKED</source>
+        <translation>Карта ЗАБЛОКИРОВАНА</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="316" />
+        <source>Unblock the card</source>
+        <translation>Разблокировать карту</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="334" />
+        <source>Enter the points to add (or, with a minus, to remove)</source>
+        <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="337" />
+        <source>Say why the points are adjusted</source>
+        <translation>Укажите причину изменения баллов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="355" />
+        <source>Done. Balance: {points}</source>
+        <translation>Готово. Баланс: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="364" />
+        <source>Card {card} stops working and its points move to the new card. Go on?</source>
+        <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="367" />
+        <source>Replace the card</source>
+        <translation>Замена карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="389" />
+        <source>New card {card}</source>
+        <translation>Новая карта {card}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="392" />
+        <source>Card {old} replaced by {new}; the points moved with it.</source>
+        <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="406" />
+        <source>Block card {card}? It will be refused at the till.</source>
+        <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="406" />
+        <source>Unblock card {card}?</source>
+        <translation>Разблокировать карту {card}?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="408" />
+        <source>Block or unblock</source>
+        <translation>Блокировка карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="417" />
+        <source>The card is blocked.</source>
+        <translation>Карта заблокирована.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="417" />
+        <source>The card works again.</source>
+        <translation>Карта снова работает.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="429" />
+        <source>Role</source>
+        <translation>Роль</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="430" />
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="437" />
+        <source>Add…</source>
+        <translation>Добавить…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="439" />
+        <location filename="../../manager/admin.py" line="478" />
+        <source>Disable</source>
+        <translation>Отключить</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="441" />
+        <source>New PIN…</source>
+        <translation>Новый PIN…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="443" />
+        <location filename="../../manager/admin.py" line="479" />
+        <source>Make manager</source>
+        <translation>Сделать менеджером</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="459" />
+        <source>manager</source>
+        <translation>менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="459" />
+        <source>cashier</source>
+        <translation>кассир</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="462" />
+        <source>works</source>
+        <translation>работает</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="462" />
+        <source>disabled</source>
+        <translation>отключён</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="478" />
+        <source>Enable</source>
+        <translation>Включить</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="479" />
+        <source>Make cashier</source>
+        <translation>Сделать кассиром</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="496" />
+        <source>Saved.</source>
+        <translation>Сохранено.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="545" />
+        <source>All actions</source>
+        <translation>Все действия</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="547" />
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="549" />
+        <source>Save as CSV…</source>
+        <translation>Сохранить в CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="551" />
+        <source>Action:</source>
+        <translation>Действие:</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="558" />
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="559" />
+        <source>Who</source>
+        <translation>Кто</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="560" />
+        <source>Action</source>
+        <translation>Действие</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="561" />
+        <source>Details</source>
+        <translation>Подробности</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="619" />
+        <source>Folder for the audit log</source>
+        <translation>Папка для журнала действий</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="634" />
+        <source>Saved: {path}</source>
+        <translation>Сохранено: {path}</translation>
+    </message>
+</context>
+<context>
     <name>BackupScheduler</name>
     <message>
         <location filename="../../backups.py" line="177" />
@@ -47,72 +424,123 @@
     </message>
 </context>
 <context>
+    <name>Busy</name>
+    <message>
+        <location filename="../../manager/widgets.py" line="89" />
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+</context>
+<context>
     <name>CameraChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="330" />
+        <location filename="../../wizard/devices.py" line="332" />
         <source>no camera</source>
         <translation>нет камеры</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="331" />
+        <location filename="../../wizard/devices.py" line="333" />
         <source>Video file…</source>
         <translation>Видеофайл…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="336" />
-        <location filename="../../wizard/devices.py" line="395" />
+        <location filename="../../wizard/devices.py" line="338" />
+        <location filename="../../wizard/devices.py" line="397" />
         <source>Test scan</source>
         <translation>Проверить сканирование</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="345" />
+        <location filename="../../wizard/devices.py" line="347" />
         <source>Camera number (0 is the first camera) or a video file</source>
         <translation>Номер камеры (0 — первая камера) или видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="367" />
+        <location filename="../../wizard/devices.py" line="369" />
         <source>Video file</source>
         <translation>Видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="367" />
+        <location filename="../../wizard/devices.py" line="369" />
         <source>Videos (*.avi *.mp4 *.mkv *.mov);;All files (*)</source>
         <translation>Видео (*.avi *.mp4 *.mkv *.mov);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="380" />
+        <location filename="../../wizard/devices.py" line="382" />
         <source>Enter a camera number or choose a video file first</source>
         <translation>Сначала укажите номер камеры или выберите видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="388" />
+        <location filename="../../wizard/devices.py" line="390" />
         <source>Stop</source>
         <translation>Остановить</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="389" />
+        <location filename="../../wizard/devices.py" line="391" />
         <source>Opening the camera…</source>
         <translation>Включаем камеру…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="408" />
+        <location filename="../../wizard/devices.py" line="410" />
         <source>Hold a loyalty card or any QR code or barcode to the camera…</source>
         <translation>Поднесите к камере карту лояльности или любой QR-код или штрихкод…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="414" />
+        <location filename="../../wizard/devices.py" line="416" />
         <source>The camera read: {code}</source>
         <translation>Камера прочитала: {code}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="422" />
+        <location filename="../../wizard/devices.py" line="424" />
         <source>The camera is not available: {reason}. Check the cable or try another number.</source>
         <translation>Камера недоступна: {reason}. Проверьте кабель или попробуйте другой номер.</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="431" />
+        <location filename="../../wizard/devices.py" line="433" />
         <source>The video ended without a readable code</source>
         <translation>Видео закончилось, а код так и не прочитан</translation>
+    </message>
+</context>
+<context>
+    <name>CashierDialog</name>
+    <message>
+        <location filename="../../manager/admin.py" line="95" />
+        <source>New cashier</source>
+        <translation>Новый кассир</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="101" />
+        <source>Cashier</source>
+        <translation>Кассир</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="102" />
+        <source>Manager</source>
+        <translation>Менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="106" />
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="107" />
+        <source>PIN (4–8 digits)</source>
+        <translation>PIN (4–8 цифр)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="108" />
+        <source>PIN again</source>
+        <translation>PIN ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="109" />
+        <source>Role</source>
+        <translation>Роль</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="118" />
+        <source>The two PINs differ: type it again</source>
+        <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
 </context>
 <context>
@@ -247,6 +675,279 @@
     </message>
 </context>
 <context>
+    <name>CouponsTab</name>
+    <message>
+        <location filename="../../manager/coupons.py" line="91" />
+        <source>Which codes</source>
+        <translation>Какие коды</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="94" />
+        <source>One code</source>
+        <translation>Один код</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="95" />
+        <source>Random codes</source>
+        <translation>Случайные коды</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="96" />
+        <source>A personal code for each customer of a segment</source>
+        <translation>Личный код каждому покупателю сегмента</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="101" />
+        <source>e.g. SUMMER10</source>
+        <translation>например, SUMMER10</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="107" />
+        <source>optional, e.g. VIP-</source>
+        <translation>необязательно, например VIP-</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="111" />
+        <source>Not seen for N days or more</source>
+        <translation>Не приходили N дней и больше</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="112" />
+        <source>At risk (31–90 days)</source>
+        <translation>Под угрозой (31–90 дней)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="113" />
+        <source>Lost (over 90 days)</source>
+        <translation>Потерянные (больше 90 дней)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="114" />
+        <source>Active (30 days)</source>
+        <translation>Активные (30 дней)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="115" />
+        <source>Never bought</source>
+        <translation>Без покупок</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="121" />
+        <source> days</source>
+        <translation> дн.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="125" />
+        <source>Segment</source>
+        <translation>Сегмент</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="126" />
+        <source>N</source>
+        <translation>N</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="127" />
+        <source>Prefix of random codes</source>
+        <translation>Начало случайных кодов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="130" />
+        <source>Terms</source>
+        <translation>Условия</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="133" />
+        <source>Percent off</source>
+        <translation>Скидка в процентах</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="134" />
+        <source>Roubles off</source>
+        <translation>Скидка в рублях</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="137" />
+        <source>no minimum</source>
+        <translation>без минимума</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="139" />
+        <source>all categories</source>
+        <translation>все категории</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="140" />
+        <location filename="../../manager/coupons.py" line="364" />
+        <source>Valid from</source>
+        <translation>Действует с</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="142" />
+        <location filename="../../manager/coupons.py" line="365" />
+        <source>Valid until</source>
+        <translation>Действует до</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="152" />
+        <source>no limit</source>
+        <translation>без ограничения</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="153" />
+        <source>No card discount on top (exclusive)</source>
+        <translation>Без скидки по карте сверху (эксклюзивный)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="154" />
+        <source>Only with a loyalty card</source>
+        <translation>Только с картой лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="155" />
+        <source>Kind</source>
+        <translation>Вид</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="156" />
+        <location filename="../../manager/coupons.py" line="362" />
+        <source>Value (% or ₽)</source>
+        <translation>Размер (% или ₽)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="157" />
+        <location filename="../../manager/coupons.py" line="363" />
+        <source>Basket from, ₽</source>
+        <translation>Чек от, ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="158" />
+        <source>Only categories</source>
+        <translation>Только категории</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="161" />
+        <location filename="../../manager/coupons.py" line="366" />
+        <source>Uses in total</source>
+        <translation>Использований всего</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="162" />
+        <location filename="../../manager/coupons.py" line="367" />
+        <source>Uses per customer</source>
+        <translation>Использований на покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="166" />
+        <source>Create the codes (new program version)</source>
+        <translation>Создать коды (новая версия программы)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="191" />
+        <source>Codes just made</source>
+        <translation>Только что созданные коды</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="195" />
+        <location filename="../../manager/coupons.py" line="212" />
+        <location filename="../../manager/coupons.py" line="361" />
+        <location filename="../../manager/coupons.py" line="368" />
+        <source>Code</source>
+        <translation>Код</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="196" />
+        <location filename="../../manager/coupons.py" line="217" />
+        <source>Card</source>
+        <translation>Карта</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="197" />
+        <source>Customer</source>
+        <translation>Покупатель</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="202" />
+        <source>Save the codes as CSV…</source>
+        <translation>Сохранить коды в CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="208" />
+        <source>Coupons in the program</source>
+        <translation>Купоны в программе</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="213" />
+        <source>Discount</source>
+        <translation>Скидка</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="214" />
+        <source>Basket from</source>
+        <translation>Чек от</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="215" />
+        <source>Until</source>
+        <translation>До</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="216" />
+        <source>Uses</source>
+        <translation>Использований</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="250" />
+        <source>{total} / per card {each}</source>
+        <translation>{total} / на карту {each}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="268" />
+        <source>A percentage above 0 and at most 100 is needed</source>
+        <translation>Нужен процент больше 0 и не больше 100</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="279" />
+        <source>The discount must be more than 0 ₽</source>
+        <translation>Скидка должна быть больше 0 ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="298" />
+        <source>An amount in roubles like 1 500 or 149,90 is needed</source>
+        <translation>Нужна сумма в рублях, например 1 500 или 149,90</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="310" />
+        <source>Type the code</source>
+        <translation>Введите код</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="313" />
+        <source>Saving…</source>
+        <translation>Сохранение…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="345" />
+        <source>{n} code(s) saved in program version {v}.</source>
+        <translation>Кодов сохранено: {n}, версия программы {v}.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="355" />
+        <source>No customer is in this segment</source>
+        <translation>В этом сегменте нет покупателей</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="377" />
+        <source>Folder for the codes</source>
+        <translation>Папка для кодов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="388" />
+        <source>Saved: {path}</source>
+        <translation>Сохранено: {path}</translation>
+    </message>
+</context>
+<context>
     <name>CustomerPanel</name>
     <message>
         <location filename="../../checkout/customer_panel.py" line="66" />
@@ -329,6 +1030,279 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <location filename="../../checkout/customer_panel.py" line="184" />
         <source>Apply this personal coupon</source>
         <translation>Применить этот личный купон</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardTab</name>
+    <message>
+        <location filename="../../manager/dashboard.py" line="88" />
+        <source>Overview</source>
+        <translation>Сводка</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="100" />
+        <source>Today</source>
+        <translation>Сегодня</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="101" />
+        <source>7 days</source>
+        <translation>7 дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="102" />
+        <source>30 days</source>
+        <translation>30 дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="103" />
+        <source>This month</source>
+        <translation>Этот месяц</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="104" />
+        <source>Custom</source>
+        <translation>Свой период</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="117" />
+        <source>All cashiers</source>
+        <translation>Все кассиры</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="121" />
+        <source>All stores</source>
+        <translation>Все магазины</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="125" />
+        <source>PDF…</source>
+        <translation>PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="126" />
+        <source>Save the report as a PDF file</source>
+        <translation>Сохранить отчёт в файл PDF</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="128" />
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="129" />
+        <source>Save the report's tables as CSV files for Excel</source>
+        <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="131" />
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="154" />
+        <source>Revenue</source>
+        <translation>Выручка</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="155" />
+        <source>Sales</source>
+        <translation>Продаж</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="156" />
+        <source>Sales with a card</source>
+        <translation>С картой</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="157" />
+        <source>Average check</source>
+        <translation>Средний чек</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="158" />
+        <source>Average check, card</source>
+        <translation>Средний чек с картой</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="159" />
+        <source>Average check, no card</source>
+        <translation>Средний чек без карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="160" />
+        <source>Active cards, 30 days</source>
+        <translation>Активные карты, 30 дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="161" />
+        <source>New members</source>
+        <translation>Новые участники</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="162" />
+        <source>Points issued</source>
+        <translation>Начислено баллов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="163" />
+        <source>Points redeemed</source>
+        <translation>Списано баллов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="164" />
+        <source>Points held by customers</source>
+        <translation>Баллы у покупателей</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="165" />
+        <source>Liability in roubles</source>
+        <translation>Обязательства, ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="176" />
+        <source>Revenue by day: with a card and without</source>
+        <translation>Выручка по дням: с картой и без</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="177" />
+        <source>Active cards (bought in the last 30 days)</source>
+        <translation>Активные карты (покупали за 30 дней)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="178" />
+        <source>Points: issued, redeemed, expired</source>
+        <translation>Баллы: начислено, списано, сгорело</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="179" />
+        <source>Customers by tier</source>
+        <translation>Покупатели по уровням</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="182" />
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="277" />
+        <source>Loading figures…</source>
+        <translation>Считаем показатели…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="302" />
+        <source>Loading report…</source>
+        <translation>Считаем отчёт…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="327" />
+        <source>The report could not be computed: {reason}</source>
+        <translation>Отчёт не удалось посчитать: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="336" />
+        <source>{first} – {last}, local days ({zone})</source>
+        <translation>{first} – {last}, местные дни ({zone})</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="346" />
+        <source>Paid on the period's receipts minus money refunded</source>
+        <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="349" />
+        <source>Receipts with a loyalty card</source>
+        <translation>Чеки с картой лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="351" />
+        <source>Paid / receipts</source>
+        <translation>Оплачено / число чеков</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="354" />
+        <source>Customers who bought in the 30 days before the end</source>
+        <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="359" />
+        <source>Available and pending points minus debt, at the end</source>
+        <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="361" />
+        <source>Points held × the value of a point</source>
+        <translation>Баллы у покупателей × стоимость балла</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="366" />
+        <source>No data in this period</source>
+        <translation>За этот период данных нет</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="374" />
+        <source>With a card</source>
+        <translation>С картой</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="375" />
+        <source>Without a card</source>
+        <translation>Без карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="381" />
+        <source>Active cards</source>
+        <translation>Активные карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="390" />
+        <source>Issued</source>
+        <translation>Начислено</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="391" />
+        <source>Redeemed</source>
+        <translation>Списано</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="392" />
+        <source>Expired</source>
+        <translation>Сгорело</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="398" />
+        <source>Customers</source>
+        <translation>Покупателей</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="418" />
+        <source>Folder for the PDF report</source>
+        <translation>Папка для отчёта PDF</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="421" />
+        <source>Saving PDF…</source>
+        <translation>Сохраняем PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="437" />
+        <source>Folder for the CSV files</source>
+        <translation>Папка для файлов CSV</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="440" />
+        <source>Saving CSV…</source>
+        <translation>Сохраняем CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="454" />
+        <source>Saved: {path}</source>
+        <translation>Сохранено: {path}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="458" />
+        <source>Could not save: {reason}</source>
+        <translation>Не удалось сохранить: {reason}</translation>
     </message>
 </context>
 <context>
@@ -784,6 +1758,80 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
 </context>
 <context>
+    <name>ManagerLauncher</name>
+    <message>
+        <location filename="../../manager/install.py" line="32" />
+        <source>Manager…</source>
+        <translation>Менеджер…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/install.py" line="45" />
+        <source>Open the manager screen</source>
+        <translation>Открыть экран менеджера</translation>
+    </message>
+</context>
+<context>
+    <name>ManagerWindow</name>
+    <message>
+        <location filename="../../manager/window.py" line="71" />
+        <source>Loyalty Terminal — manager</source>
+        <translation>Loyalty Terminal — менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/window.py" line="77" />
+        <source>Manager: {name}</source>
+        <translation>Менеджер: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/window.py" line="79" />
+        <source>Close (Esc)</source>
+        <translation>Закрыть (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/window.py" line="91" />
+        <source>Dashboard and reports</source>
+        <translation>Сводка и отчёты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/window.py" line="92" />
+        <source>Program</source>
+        <translation>Программа</translation>
+    </message>
+    <message>
+        <location filename="../../manager/window.py" line="93" />
+        <source>Coupons</source>
+        <translation>Купоны</translation>
+    </message>
+    <message>
+        <location filename="../../manager/window.py" line="94" />
+        <source>Administration</source>
+        <translation>Администрирование</translation>
+    </message>
+</context>
+<context>
+    <name>NewPinDialog</name>
+    <message>
+        <location filename="../../manager/admin.py" line="134" />
+        <source>New PIN for {name}</source>
+        <translation>Новый PIN для {name}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="141" />
+        <source>New PIN</source>
+        <translation>Новый PIN</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="142" />
+        <source>PIN again</source>
+        <translation>PIN ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="151" />
+        <source>The two PINs differ: type it again</source>
+        <translation>PIN-коды не совпадают: введите ещё раз</translation>
+    </message>
+</context>
+<context>
     <name>PayDialog</name>
     <message>
         <location filename="../../checkout/pay_dialog.py" line="28" />
@@ -857,6 +1905,120 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <location filename="../../pin_dialog.py" line="166" />
         <source>Cancel</source>
         <translation>Отмена</translation>
+    </message>
+</context>
+<context>
+    <name>Preview</name>
+    <message>
+        <location filename="../../manager/preview.py" line="68" />
+        <source>Preview: a sample sale under both programs</source>
+        <translation>Проверка: пробная продажа по обеим программам</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="82" />
+        <source>Figure</source>
+        <translation>Показатель</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="83" />
+        <source>In force</source>
+        <translation>Действующая</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="84" />
+        <source>Edited</source>
+        <translation>Изменённая</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="104" />
+        <source>Sample basket</source>
+        <translation>Пробная корзина</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="121" />
+        <source>Sample customer</source>
+        <translation>Пробный покупатель</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="126" />
+        <location filename="../../manager/preview.py" line="251" />
+        <source>Tier</source>
+        <translation>Уровень</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="131" />
+        <source>Points on the card</source>
+        <translation>Баллов на карте</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="132" />
+        <source>Pays with as many points as allowed</source>
+        <translation>Оплачивает баллами сколько можно</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="138" />
+        <source>Stamps on each card</source>
+        <translation>Штампов на каждой карте</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="142" />
+        <source>Sale time</source>
+        <translation>Время продажи</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="156" />
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="173" />
+        <source>No card</source>
+        <translation>Без карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="176" />
+        <source>{name} (from {spend})</source>
+        <translation>{name} (от {spend})</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="229" />
+        <source>The basket is empty</source>
+        <translation>Корзина пуста</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="252" />
+        <source>Basket</source>
+        <translation>Корзина</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="253" />
+        <source>Discount</source>
+        <translation>Скидка</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="255" />
+        <source>Paid with points</source>
+        <translation>Оплачено баллами</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="257" />
+        <source>To pay</source>
+        <translation>К оплате</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="258" />
+        <source>Points earned</source>
+        <translation>Начислится баллов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="259" />
+        <source>Stamps earned</source>
+        <translation>Начислится штампов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="260" />
+        <source>Free units from stamps</source>
+        <translation>Бесплатно за штампы</translation>
     </message>
 </context>
 <context>
@@ -992,6 +2154,652 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../wizard/devices.py" line="295" />
         <source>The printer did not print: {reason}</source>
         <translation>Принтер не напечатал: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ProgramEditor</name>
+    <message>
+        <location filename="../../manager/program_editor.py" line="84" />
+        <source>Form</source>
+        <translation>Форма</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="85" />
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="86" />
+        <source>Versions</source>
+        <translation>Версии</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="114" />
+        <source>Start from this template</source>
+        <translation>Начать с этого шаблона</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="116" />
+        <source>Back to the program in force</source>
+        <translation>Вернуть действующую программу</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="118" />
+        <source>Template:</source>
+        <translation>Шаблон:</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="134" />
+        <source>The whole program file (loyalty-rules.md §2); coupons too.</source>
+        <translation>Весь файл программы (loyalty-rules.md §2), вместе с купонами.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="146" />
+        <source>Version</source>
+        <translation>Версия</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="147" />
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="148" />
+        <source>Applies from</source>
+        <translation>Действует с</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="149" />
+        <source>Saved</source>
+        <translation>Сохранена</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="150" />
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="163" />
+        <source>View…</source>
+        <translation>Посмотреть…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="165" />
+        <source>Restore as a new version</source>
+        <translation>Восстановить как новую версию</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="176" />
+        <source>Activate now</source>
+        <translation>Включить сейчас</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="178" />
+        <source>From:</source>
+        <translation>С:</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="183" />
+        <source>Activate as a new version</source>
+        <translation>Включить как новую версию</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="204" />
+        <source>In force: version {v} “{name}”</source>
+        <translation>Действует: версия {v} «{name}»</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="277" />
+        <source>The JSON text cannot be read: {reason}</source>
+        <translation>Текст JSON не читается: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="305" />
+        <source>Template loaded (coupons and time zone kept). Nothing changes until you activate it.</source>
+        <translation>Шаблон загружен (купоны и часовой пояс сохранены). Ничего не изменится, пока вы его не включите.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="330" />
+        <source>Not activated: {reason}</source>
+        <translation>Не включено: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="334" />
+        <source>Choose a time in the future, or activate now</source>
+        <translation>Выберите время в будущем или включите сейчас</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="337" />
+        <source>Activate the edited program now? Every sale from now on is priced by it.</source>
+        <translation>Включить изменённую программу сейчас? Все продажи с этого момента считаются по ней.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="339" />
+        <source>Activate the edited program from {when}?</source>
+        <translation>Включить изменённую программу с {when}?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="349" />
+        <source>Version {v} is scheduled from {when}; it will not start after this one. Restore it from the Versions list if it is still wanted.</source>
+        <translation>Версия {v} запланирована с {when}; после этой она не начнёт действовать. Если она ещё нужна, восстановите её в списке версий.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="352" />
+        <source>Activate the program</source>
+        <translation>Включение программы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="361" />
+        <source>Version {v} saved and activated.</source>
+        <translation>Версия {v} сохранена и включена.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="380" />
+        <source>Program version {v}</source>
+        <translation>Версия программы {v}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="388" />
+        <source>Choose a version in the list first</source>
+        <translation>Сначала выберите версию в списке</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="390" />
+        <source>Make version {v} the program in force again (as a new version)?</source>
+        <translation>Сделать версию {v} снова действующей (как новую версию)?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="391" />
+        <source>Restore a version</source>
+        <translation>Восстановление версии</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="416" />
+        <source>from the start</source>
+        <translation>с самого начала</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="425" />
+        <source>in force</source>
+        <translation>действует</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="427" />
+        <source>scheduled</source>
+        <translation>запланирована</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_editor.py" line="428" />
+        <source>replaced</source>
+        <translation>заменена</translation>
+    </message>
+</context>
+<context>
+    <name>ProgramErrors</name>
+    <message>
+        <location filename="../../manager/program_errors.py" line="35" />
+        <location filename="../../manager/program_errors.py" line="59" />
+        <source>{field}: fill this in</source>
+        <translation>{field}: заполните</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="36" />
+        <source>Unknown key {path}</source>
+        <translation>Неизвестный ключ {path}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="39" />
+        <source>{field}: a whole number is needed, not {value}</source>
+        <translation>{field}: нужно целое число, а не {value}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="43" />
+        <source>{field}: must be at least {min} (now {value})</source>
+        <translation>{field}: не меньше {min} (сейчас {value})</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="47" />
+        <source>{field}: must be at most {max}</source>
+        <translation>{field}: не больше {max}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="51" />
+        <source>{field}: a number like 2.5 is needed</source>
+        <translation>{field}: нужно число, например 2.5</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="55" />
+        <source>{field}: must not be negative</source>
+        <translation>{field}: не может быть отрицательным</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="63" />
+        <source>{field}: must be a JSON object</source>
+        <translation>{field}: должен быть объектом JSON</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="67" />
+        <source>{field}: must be a list</source>
+        <translation>{field}: должен быть списком</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="71" />
+        <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
+        <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="75" />
+        <source>The first tier must start from a spend of 0</source>
+        <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="77" />
+        <source>Tier names must differ</source>
+        <translation>Названия уровней не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="80" />
+        <source>Tiers must start from different spends</source>
+        <translation>Пороги трат уровней не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="84" />
+        <source>Add at least one tier</source>
+        <translation>Добавьте хотя бы один уровень</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="88" />
+        <source>Stamp card ids must differ</source>
+        <translation>Коды карт штампов не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="90" />
+        <source>Coupon codes must differ</source>
+        <translation>Коды купонов не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="91" />
+        <source>Gift ids must differ</source>
+        <translation>Коды подарков не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="94" />
+        <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
+        <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="98" />
+        <source>{field}: a time like 08:30 is needed</source>
+        <translation>{field}: нужно время, например 08:30</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="102" />
+        <source>{field}: must be earlier than the end</source>
+        <translation>{field}: должно быть раньше окончания</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="106" />
+        <source>{field}: only Latin letters, digits, '-' and '_'</source>
+        <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="110" />
+        <source>{field}: a percentage above 0 and at most 100</source>
+        <translation>{field}: процент больше 0 и не больше 100</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="114" />
+        <source>{field}: percent or amount</source>
+        <translation>{field}: процент или сумма</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="118" />
+        <source>{field}: must be true or false</source>
+        <translation>{field}: должно быть «да» или «нет»</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="122" />
+        <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
+        <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="126" />
+        <source>{field}: a whole number is needed</source>
+        <translation>{field}: нужно целое число</translation>
+    </message>
+</context>
+<context>
+    <name>ProgramForm</name>
+    <message>
+        <location filename="../../manager/program_form.py" line="187" />
+        <source>Remove the selected row</source>
+        <translation>Удалить выбранную строку</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="220" />
+        <source>Program</source>
+        <translation>Программа</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="222" />
+        <location filename="../../manager/program_form.py" line="371" />
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="224" />
+        <source>One point pays, ₽</source>
+        <translation>Один балл равен, ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="224" />
+        <source>Usually 1 ₽</source>
+        <translation>Обычно 1 ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="228" />
+        <source>Time zone</source>
+        <translation>Часовой пояс</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="231" />
+        <location filename="../../manager/program_form.py" line="235" />
+        <source>Tiers</source>
+        <translation>Уровни</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="237" />
+        <source>Tier</source>
+        <translation>Уровень</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="238" />
+        <source>Spend from, ₽</source>
+        <translation>Траты от, ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="239" />
+        <source>Discount, %</source>
+        <translation>Скидка, %</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="240" />
+        <source>Points, % of paid</source>
+        <translation>Баллы, % от оплаты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="242" />
+        <source>Add a tier</source>
+        <translation>Добавить уровень</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="244" />
+        <source>empty: all time</source>
+        <translation>пусто — за всё время</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="248" />
+        <source>Spend counted over, days</source>
+        <translation>Траты считаются за, дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="250" />
+        <source>The tier comes from money paid over this many days before a sale</source>
+        <translation>Уровень определяется по оплаченному за столько дней до продажи</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="254" />
+        <location filename="../../manager/program_form.py" line="322" />
+        <location filename="../../manager/program_form.py" line="327" />
+        <location filename="../../manager/program_form.py" line="372" />
+        <source>Points</source>
+        <translation>Баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="256" />
+        <source>Points may pay up to, % of a check</source>
+        <translation>Баллами можно оплатить до, % чека</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="258" />
+        <source>Pay with points from a balance of</source>
+        <translation>Оплата баллами от баланса</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="263" />
+        <source>Earned points usable after, days</source>
+        <translation>Начисленные баллы доступны через, дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="265" />
+        <source>The return window: 0 means at once</source>
+        <translation>Срок на возврат: 0 — сразу</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="267" />
+        <source>empty: never</source>
+        <translation>пусто — никогда</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="268" />
+        <source>Points expire after, days</source>
+        <translation>Баллы сгорают через, дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="270" />
+        <source>Points returned by a refund last, days</source>
+        <translation>Баллы, возвращённые при возврате, живут, дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="273" />
+        <source>Categories</source>
+        <translation>Категории</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="274" />
+        <source>Categories separated by commas, e.g. tobacco, alcohol</source>
+        <translation>Категории через запятую, например tobacco, alcohol</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="277" />
+        <source>No card discount on</source>
+        <translation>Без скидки по карте</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="278" />
+        <source>No points earned on</source>
+        <translation>Без начисления баллов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="279" />
+        <source>No paying with points for</source>
+        <translation>Без оплаты баллами</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="288" />
+        <source>Points multipliers by category</source>
+        <translation>Множители баллов по категориям</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="290" />
+        <location filename="../../manager/program_form.py" line="360" />
+        <source>Category</source>
+        <translation>Категория</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="291" />
+        <source>Multiplier</source>
+        <translation>Множитель</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="293" />
+        <source>Add a multiplier</source>
+        <translation>Добавить множитель</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="300" />
+        <source>Happy hours (more points)</source>
+        <translation>Счастливые часы (больше баллов)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="302" />
+        <source>Weekdays (1 = Mon)</source>
+        <translation>Дни недели (1 = пн)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="303" />
+        <source>From</source>
+        <translation>С</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="304" />
+        <source>To</source>
+        <translation>До</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="305" />
+        <source>Points ×</source>
+        <translation>Баллы ×</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="307" />
+        <source>Add happy hours</source>
+        <translation>Добавить счастливые часы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="319" />
+        <source>Bonuses</source>
+        <translation>Бонусы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="320" />
+        <source>Welcome bonus</source>
+        <translation>Приветственный бонус</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="323" />
+        <location filename="../../manager/program_form.py" line="332" />
+        <source>empty: as other points</source>
+        <translation>пусто — как остальные баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="324" />
+        <location filename="../../manager/program_form.py" line="333" />
+        <source>Expire after, days</source>
+        <translation>Сгорают через, дней</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="325" />
+        <source>Birthday bonus</source>
+        <translation>Бонус на день рождения</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="329" />
+        <source>Days before the birthday</source>
+        <translation>Дней до дня рождения</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="331" />
+        <source>Days after the birthday</source>
+        <translation>Дней после дня рождения</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="334" />
+        <source>Bring a friend</source>
+        <translation>«Приведи друга»</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="337" />
+        <source>Points to the one who brought</source>
+        <translation>Баллы тому, кто привёл</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="340" />
+        <source>Points to the newcomer</source>
+        <translation>Баллы новичку</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="342" />
+        <source>First purchase from, ₽</source>
+        <translation>Первая покупка от, ₽</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="357" />
+        <source>Stamp cards</source>
+        <translation>Карты штампов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="359" />
+        <location filename="../../manager/program_form.py" line="370" />
+        <source>Id</source>
+        <translation>Код</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="361" />
+        <source>Stamps for a free one</source>
+        <translation>Штампов для бесплатного</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="363" />
+        <source>Add a stamp card</source>
+        <translation>Добавить карту штампов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="368" />
+        <source>Gifts for points</source>
+        <translation>Подарки за баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="374" />
+        <source>Add a gift</source>
+        <translation>Добавить подарок</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="378" />
+        <source>Offline limits</source>
+        <translation>Ограничения без связи</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="379" />
+        <location filename="../../manager/program_form.py" line="387" />
+        <location filename="../../manager/program_form.py" line="389" />
+        <source>empty: no limit</source>
+        <translation>пусто — без ограничения</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="383" />
+        <source>Points one card may pay on this till between syncs</source>
+        <translation>Баллов с одной карты на этой кассе между синхронизациями</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="386" />
+        <source>Chain offline policy</source>
+        <translation>Правила сети без связи</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="388" />
+        <source>Points per till between syncs</source>
+        <translation>Баллов на кассу между синхронизациями</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="390" />
+        <source>Longest time offline, hours</source>
+        <translation>Дольше всего без связи, часов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="392" />
+        <source>Warn at clock difference, s</source>
+        <translation>Предупреждать при расхождении часов, с</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="394" />
+        <source>Stop at clock difference, s</source>
+        <translation>Останавливать при расхождении часов, с</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="537" />
+        <source>{list}, row {n}</source>
+        <translation>{list}, строка {n}</translation>
     </message>
 </context>
 <context>
@@ -1318,6 +3126,60 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../refund_dialog.py" line="391" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsView</name>
+    <message>
+        <location filename="../../manager/reports_view.py" line="103" />
+        <source>Sales</source>
+        <translation>Продажи</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="104" />
+        <source>Customers and tiers</source>
+        <translation>Покупатели и уровни</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="105" />
+        <source>Segments</source>
+        <translation>Сегменты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="106" />
+        <source>Points</source>
+        <translation>Баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="107" />
+        <source>Coupons, gifts, stamps</source>
+        <translation>Купоны, подарки, штампы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="108" />
+        <source>Lifetime value</source>
+        <translation>Пожизненная ценность</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="132" />
+        <location filename="../../manager/reports_view.py" line="172" />
+        <source>Choose a segment above to see its customers.</source>
+        <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="193" />
+        <source>Most purchases first; click a heading to sort.</source>
+        <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="201" />
+        <source>CLV estimate: {value}</source>
+        <translation>Оценка CLV: {value}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="204" />
+        <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
+        <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
 </context>
 <context>

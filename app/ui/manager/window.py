@@ -1,0 +1,210 @@
+"""The manager window: dashboard and reports, the program editor, coupons, administration.
+
+Reports can take seconds on a big store, so they run on a worker of their own (read-only: SQLite
+readers never block the till's writer) while program changes, coupons and card tools stay on the
+till's serialized worker and answer at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from app.ui.manager import ops
+from app.ui.manager.admin import AdminTab
+from app.ui.manager.coupons import CouponsTab
+from app.ui.manager.dashboard import DashboardTab
+from app.ui.manager.ops import FilterChoices, ManagerServices
+from app.ui.manager.program_editor import ProgramEditor
+from app.ui.worker import Worker
+
+__all__ = ["ManagerWindow"]
+
+log = logging.getLogger(__name__)
+
+# Workers whose window closed while a report was still running: kept until they finish.
+_retiring: set[Worker] = set()
+
+
+def _retire(worker: Worker) -> None:
+    """Stop a worker now if idle, else as soon as its running call returns (never block the GUI on it)."""
+    if not worker.busy():
+        worker.stop()
+        return
+    _retiring.add(worker)
+    worker.idle.connect(_Stopper(worker).stop)
+
+
+class _Stopper(QObject):
+    """Stops one retired worker when it becomes idle."""
+
+    def __init__(self, worker: Worker) -> None:
+        super().__init__(worker)
+        self.worker = worker
+
+    @Slot()
+    def stop(self) -> None:
+        self.worker.stop()
+        _retiring.discard(self.worker)
+
+
+class ManagerWindow(QWidget):
+    """Tabs for the owner: dashboard, program, coupons, administration."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        services: ManagerServices,
+        worker: Worker,
+        parent: QWidget | None = None,
+        report_worker: Worker | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.s = services
+        self.worker = worker
+        self._own_report_worker = report_worker is None
+        self.report_worker = report_worker or Worker("reports-worker")
+        self.setWindowTitle(self.tr("Loyalty Terminal — manager"))
+        self.setMinimumSize(1000, 700)
+
+        column = QVBoxLayout(self)
+        column.setContentsMargins(6, 6, 6, 6)
+        header = QHBoxLayout()
+        title = QLabel(self.tr("Manager: {name}").format(name=services.manager), self)
+        title.setObjectName("title")
+        close = QPushButton(self.tr("Close (Esc)"), self)
+        close.clicked.connect(self.close)
+        header.addWidget(title, 1)
+        header.addWidget(close)
+        column.addLayout(header)
+
+        # Tabs are built, and read from the database, the first time they are shown (or asked for):
+        # the window opens on the dashboard without waiting for the program editor's many fields.
+        self.tabs = QTabWidget(self)
+        self._built: dict[str, QWidget] = {}
+        self._loaded: set[str] = set()
+        for key, title in (
+            ("dashboard", self.tr("Dashboard and reports")),
+            ("program", self.tr("Program")),
+            ("coupons", self.tr("Coupons")),
+            ("admin", self.tr("Administration")),
+        ):
+            self.tabs.addTab(QWidget(self.tabs), title)
+            self.tabs.widget(self.tabs.count() - 1).setObjectName(key)
+        self.tabs.setStyleSheet("QTabBar::tab { min-height: 36px; padding: 0 14px; font-size: 16px; }")
+        self.tabs.currentChanged.connect(self._tab_shown)
+        column.addWidget(self.tabs, 1)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+
+    # ------------------------------------------------------------------ tabs, built on demand
+
+    _KEYS = ("dashboard", "program", "coupons", "admin")
+
+    def _tab(self, key: str) -> QWidget:
+        built = self._built.get(key)
+        if built is not None:
+            return built
+        s, w = self.s, self.worker
+        if key == "dashboard":
+            built = DashboardTab(s, self.report_worker, self)
+        elif key == "program":
+            built = ProgramEditor(s, w, self)
+            built.program_changed.connect(self._program_changed)
+        elif key == "coupons":
+            built = CouponsTab(s, w, self)
+            built.program_changed.connect(self._program_changed)
+        else:
+            built = AdminTab(s, w, self)
+        self._built[key] = built
+        index = self._KEYS.index(key)
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        placeholder = self.tabs.widget(index)
+        title = self.tabs.tabText(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, built, title)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        placeholder.deleteLater()
+        return built
+
+    @property
+    def dashboard(self) -> DashboardTab:
+        """The dashboard and reports tab."""
+        tab = self._tab("dashboard")
+        assert isinstance(tab, DashboardTab)
+        return tab
+
+    @property
+    def program(self) -> ProgramEditor:
+        """The program editor tab."""
+        tab = self._tab("program")
+        assert isinstance(tab, ProgramEditor)
+        return tab
+
+    @property
+    def coupons(self) -> CouponsTab:
+        """The coupons tab."""
+        tab = self._tab("coupons")
+        assert isinstance(tab, CouponsTab)
+        return tab
+
+    @property
+    def admin(self) -> AdminTab:
+        """The administration tab."""
+        tab = self._tab("admin")
+        assert isinstance(tab, AdminTab)
+        return tab
+
+    def start(self) -> None:
+        """Load the tab on show (the dashboard when the window opens); the window is usable meanwhile."""
+        self._tab_shown(self.tabs.currentIndex())
+
+    @Slot(int)
+    def _tab_shown(self, index: int) -> None:
+        key = self._KEYS[index]
+        tab = self._tab(key)
+        if key in self._loaded:
+            return
+        self._loaded.add(key)
+        if isinstance(tab, DashboardTab):
+            tab.refresh()
+            self.worker.run(ops.load_filter_choices, self.s, on_done=self._filter_choices, on_error=self._log_failure)
+        elif isinstance(tab, ProgramEditor | CouponsTab | AdminTab):
+            tab.load()
+
+    def _filter_choices(self, choices: FilterChoices) -> None:
+        self.dashboard.set_filter_choices(choices)
+
+    def _log_failure(self, reason: str) -> None:
+        log.warning("manager screen: %s", reason)
+
+    @Slot(int)
+    def _program_changed(self, _version: int) -> None:
+        # Coupons live in the program: each loaded tab shows the newest version; the audit log has a new row.
+        sender = self.sender()
+        for key in ("program", "coupons"):
+            tab = self._built.get(key)
+            if key in self._loaded and tab is not None and tab is not sender:
+                tab.load()  # type: ignore[attr-defined]
+        if "admin" in self._loaded:
+            self.admin.load_audit()
+
+    def scan(self, text: str) -> None:
+        """A card scanned while this window is open: look the customer up in Administration."""
+        self.tabs.setCurrentWidget(self.admin)
+        self.admin.scan(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Let a running report finish in the background; nothing waits for it."""
+        if "dashboard" in self._built:
+            self.dashboard.generation += 1  # any answer still on its way is stale now
+        if self._own_report_worker:
+            _retire(self.report_worker)
+            self._own_report_worker = False
+        self.closed.emit()
+        super().closeEvent(event)

@@ -1,0 +1,157 @@
+"""Administration: manual points, card replacement, blocking, cashiers and the audit log."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.core.errors import LoyaltyError
+from app.core.services.results import SaleRequest
+from app.ui.manager.admin import AdminTab, CashierDialog, NewPinDialog, action_text
+from app.ui.manager.widgets import ChooseFolder, Confirm
+from app.ui.manager.window import ManagerWindow
+from app.ui.pin_dialog import Refused, staff_reason
+from tests.ui.manager.conftest import Shop
+
+
+@pytest.fixture
+def admin(qtbot: QtBot, window: ManagerWindow, monkeypatch: pytest.MonkeyPatch) -> AdminTab:
+    monkeypatch.setattr(Confirm, "ask", lambda self: True)
+    window.tabs.setCurrentWidget(window.admin)
+    qtbot.waitUntil(lambda: window.admin.cashiers.rowCount() == 2, timeout=10_000)
+    return window.admin
+
+
+def open_customer(qtbot: QtBot, admin: AdminTab, query: str) -> None:
+    admin.query.setText(query)
+    admin.find()
+    qtbot.waitUntil(lambda: admin.info is not None, timeout=10_000)
+
+
+def audit(shop: Shop, action: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(shop.ctx.db_path) as conn:
+        return conn.execute("SELECT actor, detail FROM audit WHERE action = ?", (action,)).fetchall()
+
+
+def test_an_adjustment_changes_the_balance_and_writes_an_audit_row(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
+    open_customer(qtbot, admin, "Анна")
+    assert admin.info is not None
+    before = shop.ctx.loyalty.customer(shop.cards["A"]).available
+    admin.points.setValue(150)
+    admin.reason.setText("извинение за долгое ожидание")
+    admin.adjust()
+    qtbot.waitUntil(lambda: admin.info is not None and admin.info.available == before + 150, timeout=10_000)
+    assert shop.ctx.loyalty.customer(shop.cards["A"]).available == before + 150
+    [(actor, detail)] = audit(shop, "points_adjusted")
+    assert actor == "Ольга" and "+150" in detail and "извинение" in detail
+
+
+def test_an_adjustment_without_a_reason_is_not_sent(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
+    open_customer(qtbot, admin, "Анна")
+    admin.reason.clear()
+    admin.adjust()
+    assert admin.card_status.isVisible() and not audit(shop, "points_adjusted")
+
+
+def test_card_replacement_moves_the_balance_and_shows_the_new_qr(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
+    old = shop.cards["B"]
+    balance = shop.ctx.loyalty.customer(old).available
+    open_customer(qtbot, admin, old)
+    admin.replace()
+    qtbot.waitUntil(lambda: admin.replaced is not None, timeout=10_000)
+    assert admin.replaced is not None
+    new = admin.replaced.info.card
+    assert new != old and shop.ctx.loyalty.customer(new).available == balance
+    with pytest.raises(LoyaltyError, match="replaced"):
+        shop.ctx.loyalty.customer(old)
+    assert admin.qr.pixmap() is not None and not admin.qr.pixmap().isNull()
+    assert new in admin.qr_caption.text()
+    assert audit(shop, "card_replaced") == [("Ольга", f"card {old} replaced by {new}")]
+
+
+def test_a_blocked_card_is_refused_at_the_till_until_unblocked(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
+    card = shop.cards["V"]
+    open_customer(qtbot, admin, card)
+    admin.toggle_block()
+    qtbot.waitUntil(lambda: admin.info is not None and admin.info.blocked, timeout=10_000)
+    lo = shop.ctx.loyalty
+    req = SaleRequest((lo.resolve_line("tea", 1, 10000, "tea"),), card=card)
+    with pytest.raises(LoyaltyError, match="blocked"):
+        lo.quote(req)
+    admin.toggle_block()
+    qtbot.waitUntil(lambda: admin.info is not None and not admin.info.blocked, timeout=10_000)
+    assert lo.quote(req).quote.total == 10000
+    assert [a for a, _ in audit(shop, "card_blocked") + audit(shop, "card_unblocked")] == ["Ольга", "Ольга"]
+
+
+def test_a_scanned_card_opens_the_customer(qtbot: QtBot, window: ManagerWindow, admin: AdminTab, shop: Shop) -> None:
+    window.tabs.setCurrentIndex(0)
+    window.scan(shop.cards["F"])
+    qtbot.waitUntil(lambda: admin.info is not None, timeout=10_000)
+    assert window.tabs.currentWidget() is admin and admin.info is not None and admin.info.name == "Фёдор Павлов"
+
+
+def test_a_manager_adds_a_cashier(qtbot: QtBot, admin: AdminTab, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CashierDialog, "ask", lambda self: ("Пётр", "5555", "cashier"))
+    admin.add_cashier()
+    qtbot.waitUntil(lambda: admin.cashiers.rowCount() == 3, timeout=10_000)
+    assert shop.staff.login("Пётр", "5555").role == "cashier"
+    assert audit(shop, "cashier_added")[-1] == ("Ольга", "cashier Пётр")
+
+
+def test_disabling_enabling_new_pin_and_role(
+    qtbot: QtBot, admin: AdminTab, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ivan = next(r for r in range(admin.cashiers.rowCount()) if admin.cashiers.record(r).name == "Иван")
+    admin.cashiers_view.selectRow(ivan)
+    admin.toggle_active()
+    qtbot.waitUntil(
+        lambda: admin.selected_cashier() is not None and not admin.selected_cashier().active, timeout=10_000
+    )
+    admin.toggle_active()
+    qtbot.waitUntil(lambda: admin.selected_cashier() is not None and admin.selected_cashier().active, timeout=10_000)
+    monkeypatch.setattr(NewPinDialog, "ask", lambda self: "7777")
+    admin.reset_pin()
+    qtbot.waitUntil(lambda: len(audit(shop, "pin_reset")) == 1, timeout=10_000)
+    assert shop.staff.login("Иван", "7777").name == "Иван"
+    admin.toggle_role()
+    qtbot.waitUntil(
+        lambda: admin.selected_cashier() is not None and admin.selected_cashier().is_manager, timeout=10_000
+    )
+
+
+def test_the_last_manager_cannot_be_disabled(qtbot: QtBot, admin: AdminTab) -> None:
+    olga = next(r for r in range(admin.cashiers.rowCount()) if admin.cashiers.record(r).name == "Ольга")
+    admin.cashiers_view.selectRow(olga)
+    admin.toggle_active()
+    expected = staff_reason(Refused("last_manager", ""))
+    qtbot.waitUntil(lambda: admin.cashier_status.text() == expected, timeout=10_000)
+    assert admin.selected_cashier() is not None and admin.selected_cashier().active
+
+
+def test_the_audit_log_filters_by_action_and_exports_csv(
+    qtbot: QtBot, admin: AdminTab, shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtmodeltester: object
+) -> None:
+    shop.staff.audit("Ольга", "refund", "refund 1 of sale 11")
+    admin.load_audit()
+    qtbot.waitUntil(lambda: any(r.action == "refund" for r in admin.audit_rows), timeout=10_000)
+    admin.set_action_filter("refund")
+    assert admin.audit.rowCount() == 1 and admin.audit.index(0, 2).data() == action_text("refund")
+    qtmodeltester.check(admin.audit)  # type: ignore[attr-defined]
+    monkeypatch.setattr(ChooseFolder, "ask", lambda self: tmp_path)
+    admin.export_audit()
+    qtbot.waitUntil(lambda: admin.last_export is not None, timeout=10_000)
+    with Path(admin.last_export).open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert len(rows) == 2 and rows[1][2:] == ["Ольга", "refund", "refund 1 of sale 11"]
+
+
+def test_the_admin_models_pass_the_model_tester(qtbot: QtBot, admin: AdminTab, qtmodeltester: object) -> None:
+    open_customer(qtbot, admin, "Анна")
+    qtmodeltester.check(admin.hits)  # type: ignore[attr-defined]
+    qtmodeltester.check(admin.cashiers)  # type: ignore[attr-defined]

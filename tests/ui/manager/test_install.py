@@ -1,0 +1,94 @@
+"""The manager screen opens from the checkout window's Manager menu, and only with a manager's PIN."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtGui import QKeySequence
+from pytestqt.qtbot import QtBot
+
+from app.core.services.staff import Cashier
+from app.ui.main_window import MainWindow
+from app.ui.manager.install import ManagerLauncher, install_manager
+from app.ui.manager.window import ManagerWindow
+from app.ui.pin_dialog import PinDialog, Refused, staff_reason
+from app.ui.worker import Worker
+from tests.ui.manager.conftest import Shop, tr
+
+
+@pytest.fixture
+def till(qtbot: QtBot, shop: Shop, db_worker: Worker) -> Iterator[MainWindow]:
+    window = MainWindow(shop.ctx, db_worker)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.is_ready, timeout=10_000)
+    yield window
+    qtbot.waitUntil(lambda: not db_worker.busy(), timeout=20_000)
+
+
+def typed_pin(qtbot: QtBot, pin: str, said: list[str] | None = None) -> Callable[[PinDialog], Cashier | None]:
+    """PinDialog.ask as a person at the till answers it: type the PIN, press Approve, give up if refused.
+
+    What the dialog said on a refusal is appended to `said`.
+    """
+
+    def ask(dialog: PinDialog) -> Cashier | None:
+        dialog.show()
+        dialog.pin.setText(pin)
+        dialog.ok.click()
+        qtbot.waitUntil(lambda: dialog.approved is not None or dialog.status.isVisibleTo(dialog), timeout=10_000)
+        if said is not None and dialog.approved is None:
+            said.append(dialog.status.text())
+        dialog.close()
+        return dialog.approved
+
+    return ask
+
+
+def launcher_of(till: MainWindow) -> ManagerLauncher:
+    found = till.findChildren(ManagerLauncher)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_manager_action_is_in_the_manager_menu_with_ctrl_m(till: MainWindow, shop: Shop) -> None:
+    install_manager(till, SimpleNamespace(staff=shop.staff))
+    action = launcher_of(till).action
+    assert action in till.manager_menu.actions()
+    assert action.shortcut() == QKeySequence("Ctrl+M")
+    assert action.text() == tr("ManagerLauncher", "Manager…")
+
+
+def test_a_manager_pin_opens_the_manager_window(
+    qtbot: QtBot, till: MainWindow, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_manager(till, SimpleNamespace(staff=shop.staff))
+    monkeypatch.setattr(PinDialog, "ask", typed_pin(qtbot, "9999"))
+    launcher = launcher_of(till)
+    launcher.action.trigger()
+    shown = launcher.manager_window
+    assert isinstance(shown, ManagerWindow) and shown.isVisible()
+    assert shown.s.manager == "Ольга"
+    qtbot.waitUntil(lambda: not shown.dashboard.loading(), timeout=20_000)
+    shown.close()
+    assert launcher.manager_window is None
+
+
+def test_a_cashier_pin_is_refused(qtbot: QtBot, till: MainWindow, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_manager(till, SimpleNamespace(staff=shop.staff))
+    said: list[str] = []
+    monkeypatch.setattr(PinDialog, "ask", typed_pin(qtbot, "1234", said))
+    launcher = launcher_of(till)
+    launcher.action.trigger()
+    assert launcher.manager_window is None
+    assert said == [staff_reason(Refused("not_manager", ""), manager=True)]
+
+
+def test_a_wrong_pin_is_refused(qtbot: QtBot, till: MainWindow, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_manager(till, SimpleNamespace(staff=shop.staff))
+    monkeypatch.setattr(PinDialog, "ask", typed_pin(qtbot, "0000"))
+    launcher = launcher_of(till)
+    launcher.action.trigger()
+    assert launcher.manager_window is None
