@@ -240,7 +240,7 @@ def bench_drain(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     break
                 except SyncError as exc:
                     failures.append(str(exc))
-                    if len(failures) > 20:
+                    if len(failures) > 200:
                         raise
             seconds = time.perf_counter() - start
             assert report.queue == 0, report
