@@ -71,7 +71,11 @@ class Client:
 
     def lookup(self, query: str) -> dict[str, Any]:
         """A customer snapshot by card or phone."""
-        return self._call("GET", "/v1/customers/lookup", params={"q": query})
+        data = self._call("GET", "/v1/customers/lookup", params={"q": query})
+        # Like push and pull: an answer that is not the protocol is a SyncError, not a KeyError later.
+        if not isinstance(data.get("uid"), str) or not isinstance(data.get("cards"), list):
+            raise SyncError("lookup answer is not a customer snapshot")
+        return data
 
 
 def _detail(response: httpx.Response) -> str:
