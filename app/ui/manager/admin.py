@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpacerItem,
     QSpinBox,
     QTableView,
     QTabWidget,
@@ -221,6 +221,8 @@ class AdminTab(QTabWidget):
 
         actions = QGroupBox(self.tr("Change"), page)
         form = QFormLayout(actions)
+        # Labels above their fields: the fields keep the column's whole width at 1024 pixels.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.points = QSpinBox(actions)
         self.points.setRange(-1_000_000, 1_000_000)
         self.points.setValue(100)
@@ -231,9 +233,7 @@ class AdminTab(QTabWidget):
         form.addRow(row_label(self.tr("Points (+ add, − remove)")), self.points)
         form.addRow(row_label(self.tr("Reason")), self.reason)
         form.addRow(self.adjust_button)
-        line = QFrame(actions)
-        line.setFrameShape(QFrame.Shape.HLine)
-        form.addRow(line)
+        form.addItem(QSpacerItem(0, 14))
         self.new_card = QLineEdit(actions)
         self.new_card.setPlaceholderText(self.tr("empty: next number"))
         self.new_card.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,20}"), self.new_card))
@@ -253,8 +253,12 @@ class AdminTab(QTabWidget):
         self.qr_caption.setWordWrap(True)
         self.qr_caption.setObjectName("title")
         qr_box = QVBoxLayout()
-        qr_box.addWidget(self.qr, 1)
+        qr_box.addWidget(self.qr)
         qr_box.addWidget(self.qr_caption)
+        qr_box.addStretch(1)
+        # Shown once a card has been replaced: until then the customer list gets the room.
+        self.qr.hide()
+        self.qr_caption.hide()
         grid.addLayout(qr_box, 0, 2, 2, 1)
         self.card_status = QLabel(page)
         self.card_status.setObjectName("status")
@@ -262,9 +266,9 @@ class AdminTab(QTabWidget):
         self.card_status.hide()
         grid.addWidget(self.card_status, 2, 0, 1, 3)
         grid.setRowStretch(1, 1)
-        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(0, 4)
         grid.setColumnStretch(1, 4)
-        grid.setColumnStretch(2, 2)
+        self._card_grid = grid
         self._enable_card_actions()
         return page
 
@@ -384,6 +388,9 @@ class AdminTab(QTabWidget):
         self._show_customer(result.info)
         pixmap = QPixmap()
         pixmap.loadFromData(result.qr_png, "PNG")
+        self.qr.show()
+        self.qr_caption.show()
+        self._card_grid.setColumnStretch(2, 3)
         side = min(260, max(self.qr.width(), 180))
         self.qr.setPixmap(pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
         self.qr_caption.setText(self.tr("New card {card}").format(card=result.info.card))

@@ -11,7 +11,7 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QRegularExpression, Signal, Slot
+from PySide6.QtCore import QDateTime, QRegularExpression, Qt, Signal, Slot
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,10 +78,11 @@ class CouponsTab(QWidget):
         row.setContentsMargins(8, 8, 8, 8)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._form())
-        scroll.setMinimumWidth(470)
-        row.addWidget(scroll, 1)
-        row.addLayout(self._lists(), 1)
+        scroll.setMinimumWidth(440)
+        row.addWidget(scroll, 3)
+        row.addLayout(self._lists(), 2)
 
     # ------------------------------------------------------------------ building
 
@@ -90,10 +91,12 @@ class CouponsTab(QWidget):
         column = QVBoxLayout(page)
         what = QGroupBox(self.tr("Which codes"), page)
         grid = QFormLayout(what)
+        grid.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.mode = QButtonGroup(self)
         self.single = QRadioButton(self.tr("One code"), what)
         self.bulk = QRadioButton(self.tr("Random codes"), what)
-        self.personal = QRadioButton(self.tr("A personal code for each customer of a segment"), what)
+        self.personal = QRadioButton(self.tr("Personal codes"), what)
+        self.personal.setToolTip(self.tr("A personal code for each customer of a segment"))
         for i, button in enumerate((self.single, self.bulk, self.personal)):
             self.mode.addButton(button, i)
         self.single.setChecked(True)
@@ -107,6 +110,8 @@ class CouponsTab(QWidget):
         self.prefix.setPlaceholderText(self.tr("optional, e.g. VIP-"))
         self.prefix.setValidator(QRegularExpressionValidator(QRegularExpression(r"[A-Za-z0-9_\-]{0,16}"), self.prefix))
         self.segment = QComboBox(what)
+        self.segment.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.segment.setMinimumContentsLength(14)
         for key, text in (
             ("not_seen", self.tr("Not seen for N days or more")),
             ("at_risk", self.tr("At risk (31–90 days)")),
@@ -121,7 +126,7 @@ class CouponsTab(QWidget):
         self.days.setSuffix(self.tr(" days"))
         grid.addRow(self.single, self.code)
         grid.addRow(self.bulk, self.count)
-        grid.addRow(self.personal)
+        grid.addRow(self.personal, QLabel(self.tr("one per customer of the segment"), what))
         grid.addRow(row_label(self.tr("Segment")), self.segment)
         grid.addRow(row_label(self.tr("N")), self.days)
         grid.addRow(row_label(self.tr("Prefix of random codes")), self.prefix)
@@ -129,6 +134,7 @@ class CouponsTab(QWidget):
 
         terms = QGroupBox(self.tr("Terms"), page)
         form = QFormLayout(terms)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.kind = QComboBox(terms)
         self.kind.addItem(self.tr("Percent off"), "percent")
         self.kind.addItem(self.tr("Roubles off"), "amount")

@@ -7,7 +7,7 @@ a points balance, stamps on every stamp card, and a sale time (for happy hours).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -72,6 +72,7 @@ class Preview(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget(scroll)
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, 4, 0)
@@ -82,6 +83,7 @@ class Preview(QWidget):
                 Col(self.tr("Figure"), itemgetter(0)),
                 Col(self.tr("In force"), itemgetter(1), numeric=True),
                 Col(self.tr("Edited"), itemgetter(2), numeric=True),
+                Col(self.tr("Change"), itemgetter(3), numeric=True),
             ],
             self,
         )
@@ -93,7 +95,9 @@ class Preview(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setFixedHeight(8 * 28 + 36)
+        self.table.setStyleSheet("QTableView { font-size: 15px; }")
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         column.addWidget(self.table)
         self.note = QLabel(inner)
@@ -107,6 +111,9 @@ class Preview(QWidget):
         self.lines: list[tuple[QComboBox, QSpinBox]] = []
         for i in range(BASKET_LINES):
             product = QComboBox(basket)
+            # Long product names are cut in the box (the list shows them whole), not the pane widened.
+            product.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            product.setMinimumContentsLength(12)
             product.currentIndexChanged.connect(self._inputs_changed)
             qty = QSpinBox(basket)
             qty.setRange(1, 99)
@@ -121,7 +128,10 @@ class Preview(QWidget):
         customer = QGroupBox(self.tr("Sample customer"), inner)
         form = QFormLayout(customer)
         form.setVerticalSpacing(6)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.tier = QComboBox(customer)
+        self.tier.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.tier.setMinimumContentsLength(12)
         self.tier.currentIndexChanged.connect(self._inputs_changed)
         form.addRow(row_label(self.tr("Tier")), self.tier)
         self.balance = QSpinBox(customer)
@@ -238,26 +248,24 @@ class Preview(QWidget):
         """Price the basket under both programs and show the figures."""
         self.results = (self.price_under(self.current), self.price_under(self.edited, self.edited_error))
         rows = []
+        quotes = [r.quote for r in self.results]
 
-        def figure(label: str, pick: object) -> None:
-            cells = []
-            for result in self.results:
-                if result.quote is None:
-                    cells.append("—")
-                else:
-                    cells.append(pick(result.quote))  # type: ignore[operator]
-            rows.append((label, cells[0], cells[1]))
+        def figure(label: str, text: Callable[[Quote], str], value: Callable[[Quote], int] | None = None) -> None:
+            cells = ["—" if q is None else text(q) for q in quotes]
+            change = ""
+            if value is not None and quotes[0] is not None and quotes[1] is not None:
+                delta = value(quotes[1]) - value(quotes[0])
+                change = _signed(delta, money=text in (_total_of, _discount_of))
+            rows.append((label, cells[0], cells[1], change))
 
-        figure(self.tr("Tier"), lambda q: q.tier or "—")
-        figure(self.tr("Basket"), lambda q: money_text(q.subtotal))
-        figure(self.tr("Discount"), lambda q: money_text(q.discount))
-        figure(
-            self.tr("Paid with points"), lambda q: f"{count_text(q.redeemed_points)} = {money_text(q.redeemed_amount)}"
-        )
-        figure(self.tr("To pay"), lambda q: money_text(q.total))
-        figure(self.tr("Points earned"), lambda q: count_text(q.earned))
-        figure(self.tr("Stamps earned"), lambda q: count_text(sum(q.stamps_earned.values())))
-        figure(self.tr("Free units from stamps"), lambda q: count_text(len(q.stamps_spent)))
+        figure(self.tr("Tier"), _tier_of)
+        figure(self.tr("Basket"), _subtotal_of)
+        figure(self.tr("Discount"), _discount_of, _discount)
+        figure(self.tr("Paid with points"), _redeemed_of, _redeemed)
+        figure(self.tr("To pay"), _total_of, _total)
+        figure(self.tr("Points earned"), _earned_of, _earned)
+        figure(self.tr("Stamps earned"), _stamps_of, _stamps)
+        figure(self.tr("Free units from stamps"), _free_of, _free)
         self.model.set_rows(rows)
         problems = [r.error for r in self.results if r.quote is None and r.error]
         self.note.setText("\n".join(dict.fromkeys(problems)))
@@ -266,3 +274,68 @@ class Preview(QWidget):
     def totals(self) -> tuple[int | None, int | None]:
         """The total to pay under the program in force and under the edited one (kopecks)."""
         return tuple(r.quote.total if r.quote is not None else None for r in self.results)  # type: ignore[return-value]
+
+
+# What each row of the preview shows of a quote (text), and the number its change is worked out on.
+def _tier_of(q: Quote) -> str:
+    return q.tier or "—"
+
+
+def _subtotal_of(q: Quote) -> str:
+    return money_text(q.subtotal)
+
+
+def _discount_of(q: Quote) -> str:
+    return money_text(q.discount)
+
+
+def _discount(q: Quote) -> int:
+    return q.discount
+
+
+def _redeemed_of(q: Quote) -> str:
+    return f"{count_text(q.redeemed_points)} = {money_text(q.redeemed_amount)}"
+
+
+def _redeemed(q: Quote) -> int:
+    return q.redeemed_points
+
+
+def _total_of(q: Quote) -> str:
+    return money_text(q.total)
+
+
+def _total(q: Quote) -> int:
+    return q.total
+
+
+def _earned_of(q: Quote) -> str:
+    return count_text(q.earned)
+
+
+def _earned(q: Quote) -> int:
+    return q.earned
+
+
+def _stamps_of(q: Quote) -> str:
+    return count_text(sum(q.stamps_earned.values()))
+
+
+def _stamps(q: Quote) -> int:
+    return sum(q.stamps_earned.values())
+
+
+def _free_of(q: Quote) -> str:
+    return count_text(len(q.stamps_spent))
+
+
+def _free(q: Quote) -> int:
+    return len(q.stamps_spent)
+
+
+def _signed(delta: int, money: bool) -> str:
+    """A change with its sign ("+12,40 ₽", "−3"); empty when there is none."""
+    if delta == 0:
+        return ""
+    text = money_text(abs(delta)) if money else count_text(abs(delta))
+    return f"+{text}" if delta > 0 else f"\u2212{text}"

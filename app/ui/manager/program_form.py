@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -108,6 +108,7 @@ class ProgramForm(QWidget):
         outer.addWidget(self.general_error)
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget(self.scroll)
         self.column = QVBoxLayout(inner)
         self.column.setSpacing(10)
@@ -129,6 +130,8 @@ class ProgramForm(QWidget):
         box = QGroupBox(title)
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # On a narrow pane (1024 pixels, beside the preview) a long label goes above its field.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.column.addWidget(box)
         return form
 
@@ -153,7 +156,9 @@ class ProgramForm(QWidget):
             muted.setWordWrap(True)
             column.addWidget(muted)
         column.addWidget(error)
-        form.addRow(row_label(title), holder)
+        label = row_label(title)
+        label.setWordWrap(True)  # a long label wraps instead of widening the narrow pane
+        form.addRow(label, holder)
         self._watch(widget)
 
     def _watch(self, widget: QWidget) -> None:
@@ -184,7 +189,8 @@ class ProgramForm(QWidget):
         view.setMinimumHeight(130)
         view.setMaximumHeight(200)
         add = QPushButton(add_text)
-        remove = QPushButton(self.tr("Remove the selected row"))
+        remove = QPushButton(self.tr("Remove the row"))
+        remove.setToolTip(self.tr("Removes the row with the cursor (the last one when none is chosen)"))
         add.clicked.connect(model.add_row)
         remove.clicked.connect(self._remove_row)
         remove.setProperty("rows_key", key)
@@ -312,6 +318,7 @@ class ProgramForm(QWidget):
         box.setCheckable(True)
         box.setChecked(False)
         form = QFormLayout(box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._watch(box)
         return box, form
 

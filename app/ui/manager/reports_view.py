@@ -53,8 +53,9 @@ def make_table_view(model: ReportTableModel | QSortFilterProxyModel, parent: QWi
 class _Block(QWidget):
     """A titled report table with its note underneath."""
 
-    def __init__(self, lang: str, sortable: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, lang: str, sortable: bool = False, stretch: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.stretch = stretch  # the column that takes the spare width: the labels, not the money
         self.model = ReportTableModel(lang, self)
         self.proxy: QSortFilterProxyModel | None = None
         shown: ReportTableModel | QSortFilterProxyModel = self.model
@@ -75,6 +76,7 @@ class _Block(QWidget):
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         self.note.setVisible(False)
+        self.show_note = True
         column.addWidget(self.title)
         column.addWidget(self.view, 1)
         column.addWidget(self.note)
@@ -85,8 +87,14 @@ class _Block(QWidget):
         self.title.setText(table.title.label(self.lang) if table is not None else "")
         note = table.note.label(self.lang) if table is not None and table.note is not None else ""
         self.note.setText(note)
-        self.note.setVisible(bool(note))
-        self.view.resizeColumnsToContents()
+        self.note.setVisible(bool(note) and self.show_note)
+        # Figures keep the width their text needs (measured in the view's own font, whenever it is
+        # laid out); the label column takes what is left.
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        if table is not None and self.stretch < len(table.columns):
+            header.setSectionResizeMode(self.stretch, QHeaderView.ResizeMode.Stretch)
 
 
 class ReportsView(QObject):
@@ -107,14 +115,15 @@ class ReportsView(QObject):
         tabs.addTab(self._page(("coupons", "rewards", "stamps")), self.tr("Coupons, gifts, stamps"))
         tabs.addTab(self._lifetime_page(), self.tr("Lifetime value"))
 
-    def _block(self, key: str, sortable: bool = False) -> _Block:
-        block = _Block(self.lang, sortable, self.tabs)
+    def _block(self, key: str, sortable: bool = False, stretch: int = 0) -> _Block:
+        block = _Block(self.lang, sortable, stretch, self.tabs)
         self.blocks[key] = block
         return block
 
     def _page(self, keys: tuple[str, ...]) -> QWidget:
         page = QWidget(self.tabs)
-        splitter = QSplitter(Qt.Orientation.Horizontal if len(keys) == 2 else Qt.Orientation.Vertical, page)
+        # Stacked: the tables are short and wide (money columns), so they read best full width.
+        splitter = QSplitter(Qt.Orientation.Vertical, page)
         for key in keys:
             splitter.addWidget(self._block(key))
         column = QVBoxLayout(page)
@@ -128,7 +137,7 @@ class ReportsView(QObject):
         grid.setContentsMargins(8, 8, 8, 8)
         segments = self._block("segments")
         segments.view.setMaximumHeight(200)
-        people = self._block("segment_customers", sortable=True)
+        people = self._block("segment_customers", sortable=True, stretch=2)
         self.segment_hint = QLabel(self.tr("Choose a segment above to see its customers."), page)
         self.segment_hint.setObjectName("muted")
         grid.addWidget(segments, 0, 0)
@@ -154,7 +163,9 @@ class ReportsView(QObject):
         column.addWidget(self.clv_value)
         column.addWidget(self.clv_worked)
         column.addWidget(self.clv_formula)
-        column.addWidget(self._block("lifetime"), 1)
+        lifetime = self._block("lifetime")
+        lifetime.show_note = False  # the formula is shown above, in larger type
+        column.addWidget(lifetime, 1)
         return page
 
     # ------------------------------------------------------------------ filling
@@ -172,7 +183,10 @@ class ReportsView(QObject):
         self.segment_hint.setText(self.tr("Choose a segment above to see its customers."))
         self._show_lifetime()
         if bundle is not None:
-            self.choose_segment("at_risk")
+            # The customers worth a message first: at risk, then lost, then the others.
+            counts = {seg.key: seg.count for seg in bundle.report.segments}
+            order = ("at_risk", "lost", "active", "never")
+            self.choose_segment(next((k for k in order if counts.get(k)), "at_risk"))
 
     def choose_segment(self, key: str) -> None:
         """Show the customers of one segment (active, at_risk, lost, never)."""
@@ -189,6 +203,7 @@ class ReportsView(QObject):
         segment = self.bundle.report.segments[selected.indexes()[0].row()]
         block = self.blocks["segment_customers"]
         block.set_table(self.bundle.tables.get(f"segment:{segment.key}"), self.zone)
+        block.view.setColumnHidden(0, True)  # the segment's name: the same on every row here
         block.title.setText(f"{SEGMENT_NAMES[segment.key].label(self.lang)}: {segment.count}")
         self.segment_hint.setText(self.tr("Most purchases first; click a heading to sort."))
 

@@ -94,7 +94,7 @@
     </message>
     <message>
         <location filename="../../manager/admin.py" line="197" />
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="435" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
@@ -124,22 +124,22 @@
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="228" />
+        <location filename="../../manager/admin.py" line="230" />
         <source>Why (required)</source>
         <translation>Причина (обязательно)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="229" />
+        <location filename="../../manager/admin.py" line="231" />
         <source>Add or remove points</source>
         <translation>Начислить или списать баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="231" />
+        <location filename="../../manager/admin.py" line="233" />
         <source>Points (+ add, − remove)</source>
         <translation>Баллы (+ начислить, − списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="232" />
+        <location filename="../../manager/admin.py" line="234" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
@@ -160,219 +160,219 @@
     </message>
     <message>
         <location filename="../../manager/admin.py" line="244" />
-        <location filename="../../manager/admin.py" line="316" />
+        <location filename="../../manager/admin.py" line="320" />
         <source>Block the card</source>
         <translation>Заблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="290" />
+        <location filename="../../manager/admin.py" line="294" />
         <source>Nobody found</source>
         <translation>Никто не найден</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="307" />
+        <location filename="../../manager/admin.py" line="311" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="308" />
+        <location filename="../../manager/admin.py" line="312" />
         <source>Available: {points}</source>
         <translation>Доступно: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="309" />
+        <location filename="../../manager/admin.py" line="313" />
         <source>Pending: {points}</source>
         <translation>Ожидает активации: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="312" />
+        <location filename="../../manager/admin.py" line="316" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="314" />
+        <location filename="../../manager/admin.py" line="318" />
         <source>The card is BLOCKED</source>
         <translation>Карта ЗАБЛОКИРОВАНА</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="316" />
+        <location filename="../../manager/admin.py" line="320" />
         <source>Unblock the card</source>
         <translation>Разблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="334" />
+        <location filename="../../manager/admin.py" line="338" />
         <source>Enter the points to add (or, with a minus, to remove)</source>
         <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="337" />
+        <location filename="../../manager/admin.py" line="341" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="355" />
+        <location filename="../../manager/admin.py" line="359" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="364" />
+        <location filename="../../manager/admin.py" line="368" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="367" />
+        <location filename="../../manager/admin.py" line="371" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="389" />
+        <location filename="../../manager/admin.py" line="396" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="392" />
+        <location filename="../../manager/admin.py" line="399" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="406" />
+        <location filename="../../manager/admin.py" line="413" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="406" />
+        <location filename="../../manager/admin.py" line="413" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="408" />
+        <location filename="../../manager/admin.py" line="415" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="417" />
+        <location filename="../../manager/admin.py" line="424" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="417" />
+        <location filename="../../manager/admin.py" line="424" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="429" />
+        <location filename="../../manager/admin.py" line="436" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="430" />
+        <location filename="../../manager/admin.py" line="437" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="437" />
+        <location filename="../../manager/admin.py" line="444" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="439" />
-        <location filename="../../manager/admin.py" line="478" />
+        <location filename="../../manager/admin.py" line="446" />
+        <location filename="../../manager/admin.py" line="485" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="441" />
+        <location filename="../../manager/admin.py" line="448" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="443" />
-        <location filename="../../manager/admin.py" line="479" />
+        <location filename="../../manager/admin.py" line="450" />
+        <location filename="../../manager/admin.py" line="486" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="459" />
+        <location filename="../../manager/admin.py" line="466" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="459" />
+        <location filename="../../manager/admin.py" line="466" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="462" />
+        <location filename="../../manager/admin.py" line="469" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="462" />
+        <location filename="../../manager/admin.py" line="469" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="478" />
+        <location filename="../../manager/admin.py" line="485" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="479" />
+        <location filename="../../manager/admin.py" line="486" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="496" />
+        <location filename="../../manager/admin.py" line="503" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="545" />
+        <location filename="../../manager/admin.py" line="552" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="547" />
+        <location filename="../../manager/admin.py" line="554" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="549" />
+        <location filename="../../manager/admin.py" line="556" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="551" />
+        <location filename="../../manager/admin.py" line="558" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="558" />
+        <location filename="../../manager/admin.py" line="565" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="559" />
+        <location filename="../../manager/admin.py" line="566" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="560" />
+        <location filename="../../manager/admin.py" line="567" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="561" />
+        <location filename="../../manager/admin.py" line="568" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="619" />
+        <location filename="../../manager/admin.py" line="626" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="634" />
+        <location filename="../../manager/admin.py" line="641" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -677,272 +677,282 @@
 <context>
     <name>CouponsTab</name>
     <message>
-        <location filename="../../manager/coupons.py" line="91" />
+        <location filename="../../manager/coupons.py" line="92" />
         <source>Which codes</source>
         <translation>Какие коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="94" />
+        <location filename="../../manager/coupons.py" line="96" />
         <source>One code</source>
         <translation>Один код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="95" />
+        <location filename="../../manager/coupons.py" line="97" />
         <source>Random codes</source>
         <translation>Случайные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="96" />
+        <location filename="../../manager/coupons.py" line="98" />
+        <source>Personal codes</source>
+        <translation>Личные коды</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="99" />
         <source>A personal code for each customer of a segment</source>
         <translation>Личный код каждому покупателю сегмента</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="101" />
+        <location filename="../../manager/coupons.py" line="104" />
         <source>e.g. SUMMER10</source>
         <translation>например, SUMMER10</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="107" />
+        <location filename="../../manager/coupons.py" line="110" />
         <source>optional, e.g. VIP-</source>
         <translation>необязательно, например VIP-</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="111" />
+        <location filename="../../manager/coupons.py" line="116" />
         <source>Not seen for N days or more</source>
         <translation>Не приходили N дней и больше</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="112" />
+        <location filename="../../manager/coupons.py" line="117" />
         <source>At risk (31–90 days)</source>
         <translation>Под угрозой (31–90 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="113" />
+        <location filename="../../manager/coupons.py" line="118" />
         <source>Lost (over 90 days)</source>
         <translation>Потерянные (больше 90 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="114" />
+        <location filename="../../manager/coupons.py" line="119" />
         <source>Active (30 days)</source>
         <translation>Активные (30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="115" />
+        <location filename="../../manager/coupons.py" line="120" />
         <source>Never bought</source>
         <translation>Без покупок</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="121" />
+        <location filename="../../manager/coupons.py" line="126" />
         <source> days</source>
         <translation> дн.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="125" />
+        <location filename="../../manager/coupons.py" line="129" />
+        <source>one per customer of the segment</source>
+        <translation>каждому покупателю сегмента</translation>
+    </message>
+    <message>
+        <location filename="../../manager/coupons.py" line="130" />
         <source>Segment</source>
         <translation>Сегмент</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="126" />
+        <location filename="../../manager/coupons.py" line="131" />
         <source>N</source>
         <translation>N</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="127" />
+        <location filename="../../manager/coupons.py" line="132" />
         <source>Prefix of random codes</source>
         <translation>Начало случайных кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="130" />
+        <location filename="../../manager/coupons.py" line="135" />
         <source>Terms</source>
         <translation>Условия</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="133" />
+        <location filename="../../manager/coupons.py" line="139" />
         <source>Percent off</source>
         <translation>Скидка в процентах</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="134" />
+        <location filename="../../manager/coupons.py" line="140" />
         <source>Roubles off</source>
         <translation>Скидка в рублях</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="137" />
+        <location filename="../../manager/coupons.py" line="143" />
         <source>no minimum</source>
         <translation>без минимума</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="139" />
+        <location filename="../../manager/coupons.py" line="145" />
         <source>all categories</source>
         <translation>все категории</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="140" />
-        <location filename="../../manager/coupons.py" line="364" />
+        <location filename="../../manager/coupons.py" line="146" />
+        <location filename="../../manager/coupons.py" line="370" />
         <source>Valid from</source>
         <translation>Действует с</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="142" />
-        <location filename="../../manager/coupons.py" line="365" />
+        <location filename="../../manager/coupons.py" line="148" />
+        <location filename="../../manager/coupons.py" line="371" />
         <source>Valid until</source>
         <translation>Действует до</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="152" />
+        <location filename="../../manager/coupons.py" line="158" />
         <source>no limit</source>
         <translation>без ограничения</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="153" />
+        <location filename="../../manager/coupons.py" line="159" />
         <source>No card discount on top (exclusive)</source>
         <translation>Без скидки по карте сверху (эксклюзивный)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="154" />
+        <location filename="../../manager/coupons.py" line="160" />
         <source>Only with a loyalty card</source>
         <translation>Только с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="155" />
+        <location filename="../../manager/coupons.py" line="161" />
         <source>Kind</source>
         <translation>Вид</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="156" />
-        <location filename="../../manager/coupons.py" line="362" />
+        <location filename="../../manager/coupons.py" line="162" />
+        <location filename="../../manager/coupons.py" line="368" />
         <source>Value (% or ₽)</source>
         <translation>Размер (% или ₽)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="157" />
-        <location filename="../../manager/coupons.py" line="363" />
+        <location filename="../../manager/coupons.py" line="163" />
+        <location filename="../../manager/coupons.py" line="369" />
         <source>Basket from, ₽</source>
         <translation>Чек от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="158" />
+        <location filename="../../manager/coupons.py" line="164" />
         <source>Only categories</source>
         <translation>Только категории</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="161" />
-        <location filename="../../manager/coupons.py" line="366" />
+        <location filename="../../manager/coupons.py" line="167" />
+        <location filename="../../manager/coupons.py" line="372" />
         <source>Uses in total</source>
         <translation>Использований всего</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="162" />
-        <location filename="../../manager/coupons.py" line="367" />
+        <location filename="../../manager/coupons.py" line="168" />
+        <location filename="../../manager/coupons.py" line="373" />
         <source>Uses per customer</source>
         <translation>Использований на покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="166" />
+        <location filename="../../manager/coupons.py" line="172" />
         <source>Create the codes (new program version)</source>
         <translation>Создать коды (новая версия программы)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="191" />
+        <location filename="../../manager/coupons.py" line="197" />
         <source>Codes just made</source>
         <translation>Только что созданные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="195" />
-        <location filename="../../manager/coupons.py" line="212" />
-        <location filename="../../manager/coupons.py" line="361" />
-        <location filename="../../manager/coupons.py" line="368" />
+        <location filename="../../manager/coupons.py" line="201" />
+        <location filename="../../manager/coupons.py" line="218" />
+        <location filename="../../manager/coupons.py" line="367" />
+        <location filename="../../manager/coupons.py" line="374" />
         <source>Code</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="196" />
-        <location filename="../../manager/coupons.py" line="217" />
+        <location filename="../../manager/coupons.py" line="202" />
+        <location filename="../../manager/coupons.py" line="223" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="197" />
+        <location filename="../../manager/coupons.py" line="203" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="202" />
+        <location filename="../../manager/coupons.py" line="208" />
         <source>Save the codes as CSV…</source>
         <translation>Сохранить коды в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="208" />
+        <location filename="../../manager/coupons.py" line="214" />
         <source>Coupons in the program</source>
         <translation>Купоны в программе</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="213" />
+        <location filename="../../manager/coupons.py" line="219" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="214" />
+        <location filename="../../manager/coupons.py" line="220" />
         <source>Basket from</source>
         <translation>Чек от</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="215" />
+        <location filename="../../manager/coupons.py" line="221" />
         <source>Until</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="216" />
+        <location filename="../../manager/coupons.py" line="222" />
         <source>Uses</source>
         <translation>Использований</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="250" />
+        <location filename="../../manager/coupons.py" line="256" />
         <source>{total} / per card {each}</source>
         <translation>{total} / на карту {each}</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="268" />
+        <location filename="../../manager/coupons.py" line="274" />
         <source>A percentage above 0 and at most 100 is needed</source>
         <translation>Нужен процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="279" />
+        <location filename="../../manager/coupons.py" line="285" />
         <source>The discount must be more than 0 ₽</source>
         <translation>Скидка должна быть больше 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="298" />
+        <location filename="../../manager/coupons.py" line="304" />
         <source>An amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>Нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="310" />
+        <location filename="../../manager/coupons.py" line="316" />
         <source>Type the code</source>
         <translation>Введите код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="313" />
+        <location filename="../../manager/coupons.py" line="319" />
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="345" />
+        <location filename="../../manager/coupons.py" line="351" />
         <source>{n} code(s) saved in program version {v}.</source>
         <translation>Кодов сохранено: {n}, версия программы {v}.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="355" />
+        <location filename="../../manager/coupons.py" line="361" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="377" />
+        <location filename="../../manager/coupons.py" line="383" />
         <source>Folder for the codes</source>
         <translation>Папка для кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="388" />
+        <location filename="../../manager/coupons.py" line="394" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -1132,7 +1142,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     <message>
         <location filename="../../manager/dashboard.py" line="160" />
         <source>Active cards, 30 days</source>
-        <translation>Активные карты, 30 дней</translation>
+        <translation>Активные за 30 дней</translation>
     </message>
     <message>
         <location filename="../../manager/dashboard.py" line="161" />
@@ -1915,108 +1925,113 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Проверка: пробная продажа по обеим программам</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="82" />
+        <location filename="../../manager/preview.py" line="83" />
         <source>Figure</source>
         <translation>Показатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="83" />
-        <source>In force</source>
-        <translation>Действующая</translation>
-    </message>
-    <message>
         <location filename="../../manager/preview.py" line="84" />
-        <source>Edited</source>
-        <translation>Изменённая</translation>
+        <source>In force</source>
+        <translation>Сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="104" />
+        <location filename="../../manager/preview.py" line="85" />
+        <source>Edited</source>
+        <translation>Новая</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="86" />
+        <source>Change</source>
+        <translation>Разница</translation>
+    </message>
+    <message>
+        <location filename="../../manager/preview.py" line="108" />
         <source>Sample basket</source>
         <translation>Пробная корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="121" />
+        <location filename="../../manager/preview.py" line="128" />
         <source>Sample customer</source>
         <translation>Пробный покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="126" />
-        <location filename="../../manager/preview.py" line="251" />
+        <location filename="../../manager/preview.py" line="136" />
+        <location filename="../../manager/preview.py" line="261" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="131" />
+        <location filename="../../manager/preview.py" line="141" />
         <source>Points on the card</source>
         <translation>Баллов на карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="132" />
+        <location filename="../../manager/preview.py" line="142" />
         <source>Pays with as many points as allowed</source>
-        <translation>Оплачивает баллами сколько можно</translation>
+        <translation>Платит баллами по максимуму</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="138" />
+        <location filename="../../manager/preview.py" line="148" />
         <source>Stamps on each card</source>
         <translation>Штампов на каждой карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="142" />
+        <location filename="../../manager/preview.py" line="152" />
         <source>Sale time</source>
         <translation>Время продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="156" />
+        <location filename="../../manager/preview.py" line="166" />
         <source>—</source>
         <translation>—</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="173" />
+        <location filename="../../manager/preview.py" line="183" />
         <source>No card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="176" />
+        <location filename="../../manager/preview.py" line="186" />
         <source>{name} (from {spend})</source>
         <translation>{name} (от {spend})</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="229" />
+        <location filename="../../manager/preview.py" line="239" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="252" />
+        <location filename="../../manager/preview.py" line="262" />
         <source>Basket</source>
         <translation>Корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="253" />
+        <location filename="../../manager/preview.py" line="263" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="255" />
+        <location filename="../../manager/preview.py" line="264" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="257" />
+        <location filename="../../manager/preview.py" line="265" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="258" />
+        <location filename="../../manager/preview.py" line="266" />
         <source>Points earned</source>
         <translation>Начислится баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="259" />
+        <location filename="../../manager/preview.py" line="267" />
         <source>Stamps earned</source>
         <translation>Начислится штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="260" />
+        <location filename="../../manager/preview.py" line="268" />
         <source>Free units from stamps</source>
         <translation>Бесплатно за штампы</translation>
     </message>
@@ -2219,117 +2234,117 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="163" />
+        <location filename="../../manager/program_editor.py" line="165" />
         <source>View…</source>
         <translation>Посмотреть…</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="165" />
+        <location filename="../../manager/program_editor.py" line="167" />
         <source>Restore as a new version</source>
         <translation>Восстановить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="176" />
+        <location filename="../../manager/program_editor.py" line="178" />
         <source>Activate now</source>
         <translation>Включить сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="178" />
+        <location filename="../../manager/program_editor.py" line="180" />
         <source>From:</source>
         <translation>С:</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="183" />
+        <location filename="../../manager/program_editor.py" line="185" />
         <source>Activate as a new version</source>
         <translation>Включить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="204" />
+        <location filename="../../manager/program_editor.py" line="206" />
         <source>In force: version {v} “{name}”</source>
         <translation>Действует: версия {v} «{name}»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="277" />
+        <location filename="../../manager/program_editor.py" line="279" />
         <source>The JSON text cannot be read: {reason}</source>
         <translation>Текст JSON не читается: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="305" />
+        <location filename="../../manager/program_editor.py" line="307" />
         <source>Template loaded (coupons and time zone kept). Nothing changes until you activate it.</source>
         <translation>Шаблон загружен (купоны и часовой пояс сохранены). Ничего не изменится, пока вы его не включите.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="330" />
+        <location filename="../../manager/program_editor.py" line="332" />
         <source>Not activated: {reason}</source>
         <translation>Не включено: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="334" />
+        <location filename="../../manager/program_editor.py" line="336" />
         <source>Choose a time in the future, or activate now</source>
         <translation>Выберите время в будущем или включите сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="337" />
+        <location filename="../../manager/program_editor.py" line="339" />
         <source>Activate the edited program now? Every sale from now on is priced by it.</source>
         <translation>Включить изменённую программу сейчас? Все продажи с этого момента считаются по ней.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="339" />
+        <location filename="../../manager/program_editor.py" line="341" />
         <source>Activate the edited program from {when}?</source>
         <translation>Включить изменённую программу с {when}?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="349" />
+        <location filename="../../manager/program_editor.py" line="351" />
         <source>Version {v} is scheduled from {when}; it will not start after this one. Restore it from the Versions list if it is still wanted.</source>
         <translation>Версия {v} запланирована с {when}; после этой она не начнёт действовать. Если она ещё нужна, восстановите её в списке версий.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="352" />
+        <location filename="../../manager/program_editor.py" line="354" />
         <source>Activate the program</source>
         <translation>Включение программы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="361" />
+        <location filename="../../manager/program_editor.py" line="363" />
         <source>Version {v} saved and activated.</source>
         <translation>Версия {v} сохранена и включена.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="380" />
+        <location filename="../../manager/program_editor.py" line="382" />
         <source>Program version {v}</source>
         <translation>Версия программы {v}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="388" />
+        <location filename="../../manager/program_editor.py" line="390" />
         <source>Choose a version in the list first</source>
         <translation>Сначала выберите версию в списке</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="390" />
+        <location filename="../../manager/program_editor.py" line="392" />
         <source>Make version {v} the program in force again (as a new version)?</source>
         <translation>Сделать версию {v} снова действующей (как новую версию)?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="391" />
+        <location filename="../../manager/program_editor.py" line="393" />
         <source>Restore a version</source>
         <translation>Восстановление версии</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="416" />
+        <location filename="../../manager/program_editor.py" line="418" />
         <source>from the start</source>
         <translation>с самого начала</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="425" />
+        <location filename="../../manager/program_editor.py" line="427" />
         <source>in force</source>
         <translation>действует</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="427" />
+        <location filename="../../manager/program_editor.py" line="429" />
         <source>scheduled</source>
         <translation>запланирована</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="428" />
+        <location filename="../../manager/program_editor.py" line="430" />
         <source>replaced</source>
         <translation>заменена</translation>
     </message>
@@ -2471,333 +2486,338 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramForm</name>
     <message>
-        <location filename="../../manager/program_form.py" line="187" />
-        <source>Remove the selected row</source>
-        <translation>Удалить выбранную строку</translation>
+        <location filename="../../manager/program_form.py" line="192" />
+        <source>Remove the row</source>
+        <translation>Удалить строку</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="220" />
+        <location filename="../../manager/program_form.py" line="193" />
+        <source>Removes the row with the cursor (the last one when none is chosen)</source>
+        <translation>Удаляет строку с курсором (последнюю, если ни одна не выбрана)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_form.py" line="226" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="222" />
-        <location filename="../../manager/program_form.py" line="371" />
+        <location filename="../../manager/program_form.py" line="228" />
+        <location filename="../../manager/program_form.py" line="378" />
         <source>Name</source>
         <translation>Название</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="224" />
+        <location filename="../../manager/program_form.py" line="230" />
         <source>One point pays, ₽</source>
         <translation>Один балл равен, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="224" />
+        <location filename="../../manager/program_form.py" line="230" />
         <source>Usually 1 ₽</source>
         <translation>Обычно 1 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="228" />
+        <location filename="../../manager/program_form.py" line="234" />
         <source>Time zone</source>
         <translation>Часовой пояс</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="231" />
-        <location filename="../../manager/program_form.py" line="235" />
+        <location filename="../../manager/program_form.py" line="237" />
+        <location filename="../../manager/program_form.py" line="241" />
         <source>Tiers</source>
         <translation>Уровни</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="237" />
+        <location filename="../../manager/program_form.py" line="243" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="238" />
+        <location filename="../../manager/program_form.py" line="244" />
         <source>Spend from, ₽</source>
         <translation>Траты от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="239" />
+        <location filename="../../manager/program_form.py" line="245" />
         <source>Discount, %</source>
         <translation>Скидка, %</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="240" />
+        <location filename="../../manager/program_form.py" line="246" />
         <source>Points, % of paid</source>
-        <translation>Баллы, % от оплаты</translation>
+        <translation>Баллы, % оплаты</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="242" />
+        <location filename="../../manager/program_form.py" line="248" />
         <source>Add a tier</source>
         <translation>Добавить уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="244" />
+        <location filename="../../manager/program_form.py" line="250" />
         <source>empty: all time</source>
         <translation>пусто — за всё время</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="248" />
+        <location filename="../../manager/program_form.py" line="254" />
         <source>Spend counted over, days</source>
         <translation>Траты считаются за, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="250" />
+        <location filename="../../manager/program_form.py" line="256" />
         <source>The tier comes from money paid over this many days before a sale</source>
         <translation>Уровень определяется по оплаченному за столько дней до продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="254" />
-        <location filename="../../manager/program_form.py" line="322" />
-        <location filename="../../manager/program_form.py" line="327" />
-        <location filename="../../manager/program_form.py" line="372" />
+        <location filename="../../manager/program_form.py" line="260" />
+        <location filename="../../manager/program_form.py" line="329" />
+        <location filename="../../manager/program_form.py" line="334" />
+        <location filename="../../manager/program_form.py" line="379" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="256" />
+        <location filename="../../manager/program_form.py" line="262" />
         <source>Points may pay up to, % of a check</source>
         <translation>Баллами можно оплатить до, % чека</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="258" />
+        <location filename="../../manager/program_form.py" line="264" />
         <source>Pay with points from a balance of</source>
         <translation>Оплата баллами от баланса</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="263" />
+        <location filename="../../manager/program_form.py" line="269" />
         <source>Earned points usable after, days</source>
         <translation>Начисленные баллы доступны через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="265" />
+        <location filename="../../manager/program_form.py" line="271" />
         <source>The return window: 0 means at once</source>
         <translation>Срок на возврат: 0 — сразу</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="267" />
+        <location filename="../../manager/program_form.py" line="273" />
         <source>empty: never</source>
         <translation>пусто — никогда</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="268" />
+        <location filename="../../manager/program_form.py" line="274" />
         <source>Points expire after, days</source>
         <translation>Баллы сгорают через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="270" />
+        <location filename="../../manager/program_form.py" line="276" />
         <source>Points returned by a refund last, days</source>
         <translation>Баллы, возвращённые при возврате, живут, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="273" />
+        <location filename="../../manager/program_form.py" line="279" />
         <source>Categories</source>
         <translation>Категории</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="274" />
+        <location filename="../../manager/program_form.py" line="280" />
         <source>Categories separated by commas, e.g. tobacco, alcohol</source>
         <translation>Категории через запятую, например tobacco, alcohol</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="277" />
+        <location filename="../../manager/program_form.py" line="283" />
         <source>No card discount on</source>
         <translation>Без скидки по карте</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="278" />
+        <location filename="../../manager/program_form.py" line="284" />
         <source>No points earned on</source>
         <translation>Без начисления баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="279" />
+        <location filename="../../manager/program_form.py" line="285" />
         <source>No paying with points for</source>
         <translation>Без оплаты баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="288" />
+        <location filename="../../manager/program_form.py" line="294" />
         <source>Points multipliers by category</source>
         <translation>Множители баллов по категориям</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="290" />
-        <location filename="../../manager/program_form.py" line="360" />
+        <location filename="../../manager/program_form.py" line="296" />
+        <location filename="../../manager/program_form.py" line="367" />
         <source>Category</source>
         <translation>Категория</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="291" />
+        <location filename="../../manager/program_form.py" line="297" />
         <source>Multiplier</source>
         <translation>Множитель</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="293" />
+        <location filename="../../manager/program_form.py" line="299" />
         <source>Add a multiplier</source>
         <translation>Добавить множитель</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="300" />
+        <location filename="../../manager/program_form.py" line="306" />
         <source>Happy hours (more points)</source>
         <translation>Счастливые часы (больше баллов)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="302" />
+        <location filename="../../manager/program_form.py" line="308" />
         <source>Weekdays (1 = Mon)</source>
         <translation>Дни недели (1 = пн)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="303" />
+        <location filename="../../manager/program_form.py" line="309" />
         <source>From</source>
         <translation>С</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="304" />
+        <location filename="../../manager/program_form.py" line="310" />
         <source>To</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="305" />
+        <location filename="../../manager/program_form.py" line="311" />
         <source>Points ×</source>
         <translation>Баллы ×</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="307" />
+        <location filename="../../manager/program_form.py" line="313" />
         <source>Add happy hours</source>
-        <translation>Добавить счастливые часы</translation>
+        <translation>Добавить часы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="319" />
+        <location filename="../../manager/program_form.py" line="326" />
         <source>Bonuses</source>
         <translation>Бонусы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="320" />
+        <location filename="../../manager/program_form.py" line="327" />
         <source>Welcome bonus</source>
         <translation>Приветственный бонус</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="323" />
-        <location filename="../../manager/program_form.py" line="332" />
+        <location filename="../../manager/program_form.py" line="330" />
+        <location filename="../../manager/program_form.py" line="339" />
         <source>empty: as other points</source>
         <translation>пусто — как остальные баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="324" />
-        <location filename="../../manager/program_form.py" line="333" />
+        <location filename="../../manager/program_form.py" line="331" />
+        <location filename="../../manager/program_form.py" line="340" />
         <source>Expire after, days</source>
         <translation>Сгорают через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="325" />
+        <location filename="../../manager/program_form.py" line="332" />
         <source>Birthday bonus</source>
         <translation>Бонус на день рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="329" />
+        <location filename="../../manager/program_form.py" line="336" />
         <source>Days before the birthday</source>
         <translation>Дней до дня рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="331" />
+        <location filename="../../manager/program_form.py" line="338" />
         <source>Days after the birthday</source>
         <translation>Дней после дня рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="334" />
+        <location filename="../../manager/program_form.py" line="341" />
         <source>Bring a friend</source>
         <translation>«Приведи друга»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="337" />
+        <location filename="../../manager/program_form.py" line="344" />
         <source>Points to the one who brought</source>
         <translation>Баллы тому, кто привёл</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="340" />
+        <location filename="../../manager/program_form.py" line="347" />
         <source>Points to the newcomer</source>
         <translation>Баллы новичку</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="342" />
+        <location filename="../../manager/program_form.py" line="349" />
         <source>First purchase from, ₽</source>
         <translation>Первая покупка от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="357" />
+        <location filename="../../manager/program_form.py" line="364" />
         <source>Stamp cards</source>
         <translation>Карты штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="359" />
-        <location filename="../../manager/program_form.py" line="370" />
+        <location filename="../../manager/program_form.py" line="366" />
+        <location filename="../../manager/program_form.py" line="377" />
         <source>Id</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="361" />
+        <location filename="../../manager/program_form.py" line="368" />
         <source>Stamps for a free one</source>
         <translation>Штампов для бесплатного</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="363" />
+        <location filename="../../manager/program_form.py" line="370" />
         <source>Add a stamp card</source>
-        <translation>Добавить карту штампов</translation>
+        <translation>Добавить карту</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="368" />
+        <location filename="../../manager/program_form.py" line="375" />
         <source>Gifts for points</source>
         <translation>Подарки за баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="374" />
+        <location filename="../../manager/program_form.py" line="381" />
         <source>Add a gift</source>
         <translation>Добавить подарок</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="378" />
+        <location filename="../../manager/program_form.py" line="385" />
         <source>Offline limits</source>
         <translation>Ограничения без связи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="379" />
-        <location filename="../../manager/program_form.py" line="387" />
-        <location filename="../../manager/program_form.py" line="389" />
+        <location filename="../../manager/program_form.py" line="386" />
+        <location filename="../../manager/program_form.py" line="394" />
+        <location filename="../../manager/program_form.py" line="396" />
         <source>empty: no limit</source>
         <translation>пусто — без ограничения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="383" />
+        <location filename="../../manager/program_form.py" line="390" />
         <source>Points one card may pay on this till between syncs</source>
         <translation>Баллов с одной карты на этой кассе между синхронизациями</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="386" />
+        <location filename="../../manager/program_form.py" line="393" />
         <source>Chain offline policy</source>
         <translation>Правила сети без связи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="388" />
+        <location filename="../../manager/program_form.py" line="395" />
         <source>Points per till between syncs</source>
         <translation>Баллов на кассу между синхронизациями</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="390" />
+        <location filename="../../manager/program_form.py" line="397" />
         <source>Longest time offline, hours</source>
         <translation>Дольше всего без связи, часов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="392" />
+        <location filename="../../manager/program_form.py" line="399" />
         <source>Warn at clock difference, s</source>
         <translation>Предупреждать при расхождении часов, с</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="394" />
+        <location filename="../../manager/program_form.py" line="401" />
         <source>Stop at clock difference, s</source>
         <translation>Останавливать при расхождении часов, с</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="537" />
+        <location filename="../../manager/program_form.py" line="544" />
         <source>{list}, row {n}</source>
         <translation>{list}, строка {n}</translation>
     </message>
@@ -3131,53 +3151,53 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ReportsView</name>
     <message>
-        <location filename="../../manager/reports_view.py" line="103" />
+        <location filename="../../manager/reports_view.py" line="111" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="104" />
+        <location filename="../../manager/reports_view.py" line="112" />
         <source>Customers and tiers</source>
-        <translation>Покупатели и уровни</translation>
+        <translation>Покупатели</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="105" />
+        <location filename="../../manager/reports_view.py" line="113" />
         <source>Segments</source>
         <translation>Сегменты</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="106" />
+        <location filename="../../manager/reports_view.py" line="114" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="107" />
+        <location filename="../../manager/reports_view.py" line="115" />
         <source>Coupons, gifts, stamps</source>
-        <translation>Купоны, подарки, штампы</translation>
+        <translation>Купоны и подарки</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="108" />
+        <location filename="../../manager/reports_view.py" line="116" />
         <source>Lifetime value</source>
-        <translation>Пожизненная ценность</translation>
+        <translation>Ценность (CLV)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="132" />
-        <location filename="../../manager/reports_view.py" line="172" />
+        <location filename="../../manager/reports_view.py" line="141" />
+        <location filename="../../manager/reports_view.py" line="183" />
         <source>Choose a segment above to see its customers.</source>
         <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="193" />
+        <location filename="../../manager/reports_view.py" line="208" />
         <source>Most purchases first; click a heading to sort.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="201" />
+        <location filename="../../manager/reports_view.py" line="216" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="204" />
+        <location filename="../../manager/reports_view.py" line="219" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
