@@ -1,0 +1,187 @@
+"""Regenerate docs/screenshots/manager-*.png from the real manager window, offscreen.
+
+Usage: .venv/bin/python scripts/screenshots_manager.py [--size 1280x800] [--out docs/screenshots] [--lang ru]
+
+Builds a café store in a temporary folder (the demo program and menu, two cashiers, two months
+of sales, a manual adjustment and a replaced card), opens the manager window as manager Ольга
+and grabs the dashboard, the program editor (with an edit priced in the preview) and the
+administration tab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
+
+from argon2 import PasswordHasher  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from app.bootstrap import Context, bootstrap  # noqa: E402
+from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM  # noqa: E402
+from app.core.errors import LoyaltyError  # noqa: E402
+from app.core.services.reports import ReportsService  # noqa: E402
+from app.core.services.results import SaleRequest  # noqa: E402
+from app.core.services.staff import StaffService  # noqa: E402
+from app.core.timeutil import DAY_MS, now_ms  # noqa: E402
+from app.ui import i18n, theme  # noqa: E402
+from app.ui.manager.ops import ManagerServices  # noqa: E402
+from app.ui.manager.window import ManagerWindow  # noqa: E402
+from app.ui.pyside_fix import pin_singletons  # noqa: E402
+from app.ui.worker import Worker  # noqa: E402
+
+MAX_PNG_BYTES = 300_000
+NAMES = [
+    "Анна Иванова", "Сергей Петров", "Мария Смирнова", "Дмитрий Кузнецов", "Елена Попова", "Алексей Соколов",
+    "Ольга Лебедева", "Иван Козлов", "Наталья Новикова", "Павел Морозов", "Татьяна Волкова", "Андрей Соловьёв",
+]  # fmt: skip
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Run the event loop until check() is true."""
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not get there in time")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def settle(ms: int = 200) -> None:
+    """Let layouts and paints finish."""
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+
+
+def save(widget: QWidget, path: Path) -> None:
+    """Grab a widget into a PNG and check its size."""
+    settle()
+    widget.grab().save(str(path), "PNG", 9)
+    size = path.stat().st_size
+    print(f"{path} {size // 1000} KB")
+    if size > MAX_PNG_BYTES:
+        raise SystemExit(f"{path} is larger than {MAX_PNG_BYTES} bytes")
+
+
+def build_store(folder: Path, days: int = 60, customers: int = 48, seed: int = 11) -> tuple[Context, StaffService]:
+    """A café with the demo program, two cashiers and `days` days of sales ending now."""
+    rng = random.Random(seed)
+    ctx = bootstrap(folder / "terminal.sqlite3", create=True)
+    lo = ctx.loyalty
+    lo.init(DEMO_PROGRAM)
+    lo.import_catalog(DEMO_CATALOG)
+    staff = StaffService(ctx.engine, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    staff.create_first_manager("Ольга", "9999")
+    staff.add_cashier("Иван", "1234", actor="Ольга")
+    staff.add_cashier("Мария", "2345", actor="Ольга")
+    products = [p for p in lo.catalog() if p["category"] != "tobacco"]
+    start = now_ms() - days * DAY_MS
+    cards: list[str] = []
+    leaves: list[int] = []  # the day each customer stops coming (some stay, some drift away)
+    for day in range(days):
+        # Customers join over the whole period, more at the start (a launch).
+        while len(cards) < customers and rng.random() < (0.85 if day < 12 else 0.35):
+            i = len(cards)
+            name = NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}")
+            cards.append(lo.enroll(name, f"+7916{5550000 + i:07d}", at=start + day * DAY_MS + 8 * 3_600_000).card)
+            leaves.append(day + rng.choice([15, 25, 40, 1000, 1000, 1000]))
+        regulars = [c for c, gone in zip(cards, leaves, strict=True) if gone > day]
+        busy = 14 + int(8 * day / days)  # a café that grows
+        for _ in range(rng.randint(busy - 4, busy + 4)):
+            at = start + day * DAY_MS + rng.randint(8 * 3_600_000, 21 * 3_600_000)
+            if at >= now_ms():
+                continue
+            lines = tuple(lo.resolve_line(p["sku"], rng.randint(1, 2)) for p in rng.sample(products, rng.randint(1, 3)))
+            card = rng.choice(regulars) if regulars and rng.random() < 0.65 else None
+            cashier = "Иван" if rng.random() < 0.55 else "Мария"
+            redeem = "max" if card and rng.random() < 0.15 else None
+            coupon = "WELCOME10" if rng.random() < 0.04 else None
+            try:
+                lo.sell(SaleRequest(lines, card=card, at=at, redeem=redeem, coupon=coupon, cashier=cashier))
+            except LoyaltyError:  # a refused coupon or redemption: the demo moves on
+                continue
+    lo.adjust_points(cards[0], 150, "компенсация за долгое ожидание", "Ольга")
+    staff.audit("Ольга", "points_adjusted", f"card {cards[0]}: +150 points (компенсация за долгое ожидание)")
+    return ctx, staff
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="1280x800")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--lang", default="ru", choices=i18n.LANGUAGES)
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    pin_singletons()
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    i18n.install(app, args.lang)
+    theme.apply(app)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LOYALTY_HOME"] = tmp
+        ctx, staff = build_store(Path(tmp))
+        worker = Worker()
+        services = ManagerServices(ctx.loyalty, staff, ReportsService(ctx.engine), "Ольга")
+        window = ManagerWindow(services, worker)
+        window.resize(width, height)
+        window.show()
+        window.start()
+        d = window.dashboard
+        wait_until(lambda: d.bundle is not None and not d.loading())
+        # Two months: the café's growth shows in the active cards.
+        today = d.resolved.last if d.resolved is not None else None
+        assert today is not None
+        d.set_custom_period(today - timedelta(days=59), today)
+        d.refresh()
+        wait_until(lambda: d.bundle is not None and not d.loading())
+        save(window, args.out / "manager-dashboard.png")
+
+        # The program editor: Gold's discount raised, the preview prices a basket under both programs.
+        window.tabs.setCurrentWidget(window.program)
+        p = window.program
+        wait_until(lambda: p.state is not None)
+        tiers = p.form.slots["tiers"].model
+        assert tiers is not None
+        tiers.setData(tiers.index(1, 2), "5")
+        p.preview.tier.setCurrentIndex(2)
+        p.validate()
+        save(window, args.out / "manager-program.png")
+
+        # Administration: a customer found, the card replaced, its new QR shown.
+        window.tabs.setCurrentWidget(window.admin)
+        a = window.admin
+        a.query.setText("Анна")
+        a.find()
+        wait_until(lambda: a.hits.rowCount() > 0)
+        a.hits_view.selectRow(0)
+        wait_until(lambda: a.info is not None)
+        a.points.setValue(200)
+        from app.ui.manager import widgets
+
+        widgets.Confirm.ask = lambda self: True  # type: ignore[method-assign]  # no one to click "Yes" offscreen
+        a.replace()
+        wait_until(lambda: a.replaced is not None)
+        save(window, args.out / "manager-admin.png")
+
+        window.close()
+        worker.stop()
+        settle()
+        ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
