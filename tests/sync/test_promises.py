@@ -638,3 +638,17 @@ def test_overdraft_admin_report_matches_the_ledger(chain: Simulation) -> None:
         booked = -conn.execute(select(func.sum(t.journal.c.points)).where(t.journal.c.kind == "overdraft")).scalar_one()
         listed = conn.execute(select(func.sum(s.overdrafts.c.points))).scalar_one()
     assert booked == listed == overdraft_report(chain)["total_points"]
+
+
+def test_garbage_answer_to_a_lookup_is_a_sync_error(chain: Simulation) -> None:
+    card = chain.enroll(0, PHONE)
+    assert chain.sync(0)
+    assert chain.network is not None
+    chain.network.script = ["garbage_json"]  # JSON, but not a customer snapshot
+    with chain.clock.acting_as(1), pytest.raises(SyncError, match="not a customer snapshot"):
+        chain.terminals[1].service().lookup(card)
+    with chain.clock.acting_as(1):
+        chain.terminals[1].service().lookup(card)  # on a clean line it works
+    assert chain.terminals[1].loyalty.customer(card, at=chain.clock.now).available == 100
+    chain.touched.add(1)
+    chain.check_always()

@@ -20,7 +20,7 @@ from tests.sync.sim import CRASH_POINTS, NETWORK_FAULTS, SimConfig, SimReport, r
 # Chosen once, kept fixed: together they inject every network fault kind and hit every crash point
 # (test_ci_seeds_cover_every_fault_kind checks that, so a change of the workload cannot quietly lose one).
 CI_SEEDS = (1, 2, 3, 4, 5, 6, 7, 8)
-CI_STEPS = 200
+CI_STEPS = 150
 STEPS = int(os.environ.get("SIM_STEPS", CI_STEPS))
 SEEDS = seeds_from_env(CI_SEEDS)
 
