@@ -28,7 +28,7 @@ class _Runner(QObject):
             result = fn(*args, **kwargs)
         except LoyaltyError as exc:
             self.finished.emit(ticket, None, str(exc))
-        except Exception as exc:  # noqa: BLE001  (any failure must reach the cashier, not kill the thread)
+        except Exception as exc:  # any failure must reach the cashier, not kill the thread
             log.exception("background call failed")
             self.finished.emit(ticket, None, f"{type(exc).__name__}: {exc}")
         else:
