@@ -50,6 +50,13 @@ def collect_on_the_gui_thread() -> Iterator[None]:
     gc.enable()
 
 
+@pytest.fixture(autouse=True)
+def _russian(qapp: QApplication) -> None:
+    """The cashier app starts in Russian, so every checkout test does too, whatever ran before it
+    (tests/ui/conftest.py puts the previous language back afterwards)."""
+    i18n.install(qapp, "ru")
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """A small demo store built once; every test works on its own copy."""
