@@ -191,6 +191,16 @@ def test_bad_catalog_rows_are_reported_by_line_and_nothing_is_imported(store: Pa
     assert _dump(store) == before
 
 
+def test_a_catalog_file_that_is_not_csv_is_refused_with_a_reason(store: Path, tmp_path: Path) -> None:
+    before = _dump(store)
+    for name, data in (("cr.csv", b'sku,name,category,price\r0\r"A\rB'), ("bin.csv", b"\x00\xff\xfe garbage")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        proc = run_cli("catalog", "import", str(path), "--json", db=store)
+        assert proc.returncode == 2 and json.loads(proc.stdout)["error"], proc.stdout + proc.stderr
+    assert _dump(store) == before
+
+
 def test_commands_on_a_missing_database_say_to_run_init(tmp_path: Path) -> None:
     proc = run_cli("customer", "show", "A1", "--json", db=tmp_path / "none.sqlite3")
     assert proc.returncode == 2 and "init" in json.loads(proc.stdout)["error"]

@@ -765,7 +765,11 @@ def _stream(conn: Connection, query: str) -> Iterator[tuple[Any, ...]]:
 
 def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
     """Products from CSV `sku,name,category,price,barcode` (price in roubles); errors name their lines."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    try:
+        # newline="": the csv module then reads \r, \n and \r\n line ends itself, as its docs require.
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error as exc:
+        raise LoyaltyError(f"the file is not valid CSV: {exc}") from None
     if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
         raise LoyaltyError("line 1: the header must be sku,name,category,price,barcode")
     products: dict[str, dict[str, Any]] = {}
