@@ -19,7 +19,16 @@ from app.core.fmt import parse_money
 from app.core.money import round_half_up
 from app.reports.tables import Cell, Table, cell_text, text_of
 
-__all__ = ["Col", "EditableRowsModel", "FieldError", "FieldSpec", "RecordsModel", "ReportTableModel", "roubles_text"]
+__all__ = [
+    "Col",
+    "EditableRowsModel",
+    "FieldError",
+    "FieldSpec",
+    "RecordsModel",
+    "ReportTableModel",
+    "SegmentCustomersModel",
+    "roubles_text",
+]
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -51,18 +60,38 @@ class ReportTableModel(QAbstractTableModel):
         self.lang = lang
         self.zone = ZoneInfo("Europe/Moscow")
         self.table: Table | None = None
+        self.rows: list[tuple[Cell, ...]] = []  # the table's rows in the order shown
 
     def set_table(self, table: Table | None, zone: ZoneInfo | None = None) -> None:
-        """Show another table (None: empty)."""
+        """Show another table (None: empty), in the table's own order."""
         self.beginResetModel()
         self.table = table
+        self.rows = list(table.rows) if table is not None else []
         if zone is not None:
             self.zone = zone
         self.endResetModel()
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by a column's values (not its text): one Python sort, fast on 100,000 customers.
+
+        A sort proxy would ask data() for every comparison, seconds of the GUI thread on a big store.
+        """
+        if self.table is None or not 0 <= column < len(self.table.columns) or not self.rows:
+            return
+        self.layoutAboutToBeChanged.emit()
+        keys = [_sort_key(row[column], self.lang) for row in self.rows]
+        new_order = sorted(range(len(self.rows)), key=keys.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
+        where = [0] * len(new_order)
+        for new, old in enumerate(new_order):
+            where[old] = new
+        self.rows = [self.rows[i] for i in new_order]
+        before = self.persistentIndexList()
+        self.changePersistentIndexList(before, [self.index(where[i.row()], i.column()) for i in before])
+        self.layoutChanged.emit()
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008  (Qt's signature)
         """Rows of the table (none under a valid parent: a flat table)."""
-        return 0 if parent.isValid() or self.table is None else len(self.table.rows)
+        return 0 if parent.isValid() or self.table is None else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         """Columns of the table."""
@@ -72,7 +101,7 @@ class ReportTableModel(QAbstractTableModel):
         """Text, alignment and sort key of a cell."""
         if not index.isValid() or self.table is None:
             return None
-        cell = self.table.rows[index.row()][index.column()]
+        cell = self.rows[index.row()][index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return cell_text(cell, self.lang, "pdf", self.zone)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -89,6 +118,78 @@ class ReportTableModel(QAbstractTableModel):
             if 0 <= section < len(self.table.columns):
                 return self.table.columns[section].label(self.lang)
             return None
+        return str(section + 1)
+
+
+class SegmentCustomersModel(QAbstractTableModel):
+    """The customers of one segment, straight from the report's SegmentCustomer values.
+
+    No per-cell objects: a segment can hold 100,000 customers, and a million small cell tuples
+    would make every full garbage collection (run on the GUI thread) a visible pause.
+    """
+
+    def __init__(self, headers: Sequence[str], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.headers = tuple(headers)  # ID, name, phone, card, last purchase, purchases
+        self.people: list[Any] = []
+        self.zone = ZoneInfo("Europe/Moscow")
+        self.lang = "ru"
+
+    def set_people(self, people: Sequence[Any], zone: ZoneInfo, lang: str) -> None:
+        """Show these customers (app.core.services.reports.SegmentCustomer), in their order."""
+        self.beginResetModel()
+        self.people = list(people)
+        self.zone, self.lang = zone, lang
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of customers."""
+        return 0 if parent.isValid() else len(self.people)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Six columns."""
+        return 0 if parent.isValid() else len(self.headers)
+
+    def _value(self, c: Any, column: int) -> Any:
+        return (c.customer_id, c.name, c.phone_masked, c.card, c.last_purchase_at, c.purchases)[column]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """The customer's id, name, masked phone, card, last purchase (local time) and purchases."""
+        if not index.isValid():
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if column in (0, 5) else _LEFT
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        value = self._value(self.people[index.row()], column)
+        if column == 4:
+            return cell_text(Cell("datetime", value), self.lang, "pdf", self.zone)
+        return str(value) if value is not None else "—"
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order by a column's values in one Python sort."""
+        if not 0 <= column < len(self.headers) or not self.people:
+            return
+        self.layoutAboutToBeChanged.emit()
+
+        def key(c: Any) -> Any:
+            v = self._value(c, column)
+            return (_NONE_KEY if v is None else v) if column in (0, 4, 5) else str(v).casefold()
+
+        before = self.persistentIndexList()
+        ids = [id(c) for c in self.people]
+        self.people.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        where = {id(c): row for row, c in enumerate(self.people)}
+        self.changePersistentIndexList(before, [self.index(where[ids[i.row()]], i.column()) for i in before])
+        self.layoutChanged.emit()
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column headings."""
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
         return str(section + 1)
 
 

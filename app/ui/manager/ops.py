@@ -162,10 +162,8 @@ def load_report(s: ManagerServices, period: Period, filters: Filters) -> ReportB
         t.rewards_table(report),
         t.stamps_table(report),
     ]
-    tables: dict[str, Any] = {table.key: table for table in built}
-    for segment in report.segments:
-        tables[f"segment:{segment.key}"] = t.segment_customers_table(report, key=segment.key)
-    return ReportBundle(report, tables)
+    # The segments' customer lists are shown from the report itself (models.SegmentCustomersModel).
+    return ReportBundle(report, {table.key: table for table in built})
 
 
 def load_filter_choices(s: ManagerServices) -> FilterChoices:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QItemSelection, QObject, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QObject, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -26,14 +26,16 @@ from PySide6.QtWidgets import (
 from app.core.money import round_half_up
 from app.reports.tables import SEGMENT_NAMES, Table, lifetime_formula
 from app.ui import i18n
-from app.ui.manager.models import SORT_ROLE, ReportTableModel
+from app.ui.manager.models import ReportTableModel, SegmentCustomersModel
 from app.ui.manager.ops import ReportBundle
 from app.ui.manager.widgets import avg_money_text, money_text
 
 __all__ = ["ReportsView", "make_table_view"]
 
+_LISTS = frozenset({"cashiers", "categories", "coupons", "rewards", "stamps", "tiers"})
 
-def make_table_view(model: ReportTableModel | QSortFilterProxyModel, parent: QWidget | None = None) -> QTableView:
+
+def make_table_view(model: QAbstractItemModel, parent: QWidget | None = None) -> QTableView:
     """A read-only table view sized for reading: whole rows selected, last column stretched."""
     view = QTableView(parent)
     view.setModel(model)
@@ -46,6 +48,8 @@ def make_table_view(model: ReportTableModel | QSortFilterProxyModel, parent: QWi
     header = view.horizontalHeader()
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    # Column widths from the first rows only: a segment can list 100,000 customers.
+    header.setResizeContentsPrecision(200)
     view.setWordWrap(False)
     return view
 
@@ -57,21 +61,17 @@ class _Block(QWidget):
         super().__init__(parent)
         self.stretch = stretch  # the column that takes the spare width: the labels, not the money
         self.model = ReportTableModel(lang, self)
-        self.proxy: QSortFilterProxyModel | None = None
-        shown: ReportTableModel | QSortFilterProxyModel = self.model
-        if sortable:
-            self.proxy = QSortFilterProxyModel(self)
-            self.proxy.setSourceModel(self.model)
-            self.proxy.setSortRole(SORT_ROLE)
-            shown = self.proxy
         self.lang = lang
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         self.title = QLabel(self)
         self.title.setObjectName("title")
-        self.view = make_table_view(shown, self)
-        self.view.setSortingEnabled(sortable)
+        self.view = make_table_view(self.model, self)
+        if sortable:
+            # Rows stay in the report's order (most purchases first) until a heading is clicked.
+            self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            self.view.setSortingEnabled(True)
         self.note = QLabel(self)
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
@@ -125,7 +125,8 @@ class ReportsView(QObject):
         # Stacked: the tables are short and wide (money columns), so they read best full width.
         splitter = QSplitter(Qt.Orientation.Vertical, page)
         for key in keys:
-            splitter.addWidget(self._block(key))
+            # Lists (cashiers, codes, categories, gifts) sort by a click on a heading; summaries keep their order.
+            splitter.addWidget(self._block(key, sortable=key in _LISTS))
         column = QVBoxLayout(page)
         column.setContentsMargins(8, 8, 8, 8)
         column.addWidget(splitter)
@@ -137,7 +138,32 @@ class ReportsView(QObject):
         grid.setContentsMargins(8, 8, 8, 8)
         segments = self._block("segments")
         segments.view.setMaximumHeight(200)
-        people = self._block("segment_customers", sortable=True, stretch=2)
+        people = QWidget(page)
+        people_column = QVBoxLayout(people)
+        people_column.setContentsMargins(0, 0, 0, 0)
+        self.people_title = QLabel(people)
+        self.people_title.setObjectName("title")
+        self.people = SegmentCustomersModel(
+            [
+                self.tr("ID"),
+                self.tr("Name"),
+                self.tr("Phone"),
+                self.tr("Card"),
+                self.tr("Last purchase"),
+                self.tr("Purchases"),
+            ],
+            self,
+        )
+        self.people_view = make_table_view(self.people, people)
+        header = self.people_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        # Rows stay in the report's order (most purchases first) until a heading is clicked.
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.people_view.setSortingEnabled(True)
+        people_column.addWidget(self.people_title)
+        people_column.addWidget(self.people_view, 1)
         self.segment_hint = QLabel(self.tr("Choose a segment above to see its customers."), page)
         self.segment_hint.setObjectName("muted")
         grid.addWidget(segments, 0, 0)
@@ -176,10 +202,9 @@ class ReportsView(QObject):
         if bundle is not None:
             self.zone = ZoneInfo(bundle.report.timezone)
         for key, block in self.blocks.items():
-            if key == "segment_customers":
-                continue
             block.set_table(bundle.tables.get(key) if bundle is not None else None, self.zone)
-        self.blocks["segment_customers"].set_table(None, self.zone)
+        self.people.set_people([], self.zone, self.lang)
+        self.people_title.setText("")
         self.segment_hint.setText(self.tr("Choose a segment above to see its customers."))
         self._show_lifetime()
         if bundle is not None:
@@ -201,10 +226,9 @@ class ReportsView(QObject):
         if self.bundle is None or not selected.indexes():
             return
         segment = self.bundle.report.segments[selected.indexes()[0].row()]
-        block = self.blocks["segment_customers"]
-        block.set_table(self.bundle.tables.get(f"segment:{segment.key}"), self.zone)
-        block.view.setColumnHidden(0, True)  # the segment's name: the same on every row here
-        block.title.setText(f"{SEGMENT_NAMES[segment.key].label(self.lang)}: {segment.count}")
+        self.people_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.people.set_people(segment.customers, self.zone, self.lang)
+        self.people_title.setText(f"{SEGMENT_NAMES[segment.key].label(self.lang)}: {segment.count}")
         self.segment_hint.setText(self.tr("Most purchases first; click a heading to sort."))
 
     def _show_lifetime(self) -> None:

@@ -3151,53 +3151,83 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ReportsView</name>
     <message>
-        <location filename="../../manager/reports_view.py" line="111" />
+        <location filename="../../manager/reports_view.py" line="109" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="112" />
+        <location filename="../../manager/reports_view.py" line="110" />
         <source>Customers and tiers</source>
         <translation>Покупатели</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="113" />
+        <location filename="../../manager/reports_view.py" line="111" />
         <source>Segments</source>
         <translation>Сегменты</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="114" />
+        <location filename="../../manager/reports_view.py" line="112" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="115" />
+        <location filename="../../manager/reports_view.py" line="113" />
         <source>Coupons, gifts, stamps</source>
         <translation>Купоны и подарки</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="116" />
+        <location filename="../../manager/reports_view.py" line="114" />
         <source>Lifetime value</source>
         <translation>Ценность (CLV)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="141" />
-        <location filename="../../manager/reports_view.py" line="183" />
+        <location filename="../../manager/reports_view.py" line="145" />
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="146" />
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="147" />
+        <source>Phone</source>
+        <translation>Телефон</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="148" />
+        <source>Card</source>
+        <translation>Карта</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="149" />
+        <source>Last purchase</source>
+        <translation>Последняя покупка</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="150" />
+        <source>Purchases</source>
+        <translation>Покупок</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="164" />
+        <location filename="../../manager/reports_view.py" line="205" />
         <source>Choose a segment above to see its customers.</source>
         <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="208" />
+        <location filename="../../manager/reports_view.py" line="229" />
         <source>Most purchases first; click a heading to sort.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="216" />
+        <location filename="../../manager/reports_view.py" line="237" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="219" />
+        <location filename="../../manager/reports_view.py" line="240" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
