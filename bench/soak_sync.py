@@ -73,6 +73,7 @@ def run_seed(args: tuple[int, int, int, float, int]) -> Outcome:
         "overdraft_points": report.overdraft_points,
         "overdraft_allowance": report.overdraft_allowance,
         "overdraft_rows": report.overdraft_rows,
+        "stamp_overdraft": report.stamp_overdraft,
         "merges": report.merges,
         "expired_points": report.expired_points,
         "server_requests": report.server_requests,
@@ -94,7 +95,7 @@ def summarize(outcomes: list[Outcome], steps: int, seconds: float) -> dict[str, 
         faults.update(o.report["faults"])
         actions.update(o.report["actions"])
         refusals.update(o.report["refusals"])
-        for key in ("sales", "overdraft_points", "overdraft_allowance", "overdraft_rows", "merges",
+        for key in ("sales", "overdraft_points", "overdraft_allowance", "overdraft_rows", "stamp_overdraft", "merges",
                     "expired_points", "server_requests"):  # fmt: skip
             figures[key] += o.report[key]
         rounds[o.report["liveness_rounds"]] += 1
@@ -131,6 +132,7 @@ def print_summary(summary: dict[str, Any], outcomes: list[Outcome]) -> None:
               f"server requests {f['server_requests']}")  # fmt: skip
         print(f"overdraft: {f['overdraft_points']} points in {f['overdraft_rows']} entries, "
               f"caps allowed {f['overdraft_allowance']}")  # fmt: skip
+        print(f"free stamp units given twice offline (listed in stamps): {f['stamp_overdraft']}")
     print(
         "liveness rounds to drain every queue: " + ", ".join(f"{k}: {v}" for k, v in summary["liveness_rounds"].items())
     )

@@ -547,6 +547,7 @@ class SimReport:
     overdraft_points: int
     overdraft_allowance: int
     overdraft_rows: int
+    stamp_overdraft: int  # free units given twice offline, listed in stamps
     merges: int
     expired_points: int
     server_requests: int
@@ -1291,16 +1292,16 @@ class Simulation:
                                        f"stamps) {a}, the server {b}")  # fmt: skip
         # Deterministic merge: per phone, the earliest enrollment (at, uid) survives, the others point to it.
         with self.server.engine.connect() as conn:
-            rows = {r.uid: r for r in conn.execute(select(t.customers.c.uid, t.customers.c.phone,
+            by_uid = {r.uid: r for r in conn.execute(select(t.customers.c.uid, t.customers.c.phone,
                                                           t.customers.c.merged_into))}  # fmt: skip
         for phone, enrolled in self.enrollments.items():
             winner = min(enrolled)[1]
-            if rows[winner].merged_into is not None or rows[winner].phone != phone:
+            if by_uid[winner].merged_into is not None or by_uid[winner].phone != phone:
                 raise self.failure(f"phone {phone}: the earliest enrollment {winner} did not survive the merge")
             for _, uid in enrolled:
                 who = uid
-                while rows[who].merged_into is not None:
-                    who = rows[who].merged_into
+                while by_uid[who].merged_into is not None:
+                    who = by_uid[who].merged_into
                 if who != winner:
                     raise self.failure(f"phone {phone}: enrollment {uid} resolves to {who}, not to {winner}")
         # 6. Bounded double spend: the total overdraft is within what the caps allow, and all of it is
@@ -1313,13 +1314,21 @@ class Simulation:
                 ).scalar_one()
             )
             rows = int(conn.execute(select(func.count()).select_from(s.overdrafts)).scalar_one())
+            point_rows = int(conn.execute(select(func.count()).where(s.overdrafts.c.unit == "points")).scalar_one())
+            stamps = int(
+                conn.execute(
+                    select(func.coalesce(func.sum(s.overdrafts.c.points), 0)).where(s.overdrafts.c.unit != "points")
+                ).scalar_one()
+            )
+        if int(report.get("total_stamps", 0)) != stamps:
+            raise self.failure(f"overdraft report lists {report.get('total_stamps')} stamps, the table {stamps}")
         if int(report["total_points"]) != journal_overdraft or len(report["overdrafts"]) != min(rows, 1000):
             raise self.failure(f"overdraft report lists {report['total_points']} points in "
                                f"{len(report['overdrafts'])} rows, the journal holds {journal_overdraft}")  # fmt: skip
         allowance = self.overdraft_allowance()
         if journal_overdraft > allowance:
             raise self.failure(f"total overdraft {journal_overdraft} exceeds what the caps allow ({allowance})")
-        self._overdraft = (journal_overdraft, allowance, rows)
+        self._overdraft = (journal_overdraft, allowance, point_rows, stamps)
 
     def overdraft_allowance(self) -> int:
         """What the caps allow: per terminal and sync window, min(terminal cap, Σ per card min(card cap, paid))."""
@@ -1336,7 +1345,7 @@ class Simulation:
         assert self.network is not None and self.server is not None
         with self.server.engine.connect() as conn:
             merges = int(conn.execute(select(func.count()).where(t.customers.c.merged_into.is_not(None))).scalar_one())
-        overdraft, allowance, rows = getattr(self, "_overdraft", (0, 0, 0))
+        overdraft, allowance, rows, stamps = getattr(self, "_overdraft", (0, 0, 0, 0))
         return SimReport(
             seed=self.seed,
             steps=self.config.steps,
@@ -1347,6 +1356,7 @@ class Simulation:
             overdraft_points=overdraft,
             overdraft_allowance=allowance,
             overdraft_rows=rows,
+            stamp_overdraft=stamps,
             merges=merges,
             expired_points=self.expired_points,
             server_requests=self.network.forwarded,
