@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.money import parse_decimal, parse_roubles, round_half_up, split_largest_remainder
+from app.core.money import (
+    parse_decimal,
+    parse_roubles,
+    percent_of,
+    round_half_up,
+    round_half_up_div,
+    split_largest_remainder,
+)
 
 
 def test_round_half_up_rounds_halves_away_from_zero() -> None:
@@ -58,3 +65,25 @@ def test_roubles_parse_to_kopecks() -> None:
     for bad in ("1.234", "-5", "12a", ""):
         with pytest.raises(ValueError):
             parse_roubles(bad)
+
+
+@given(st.integers(-(10**12), 10**12), st.integers(1, 10**6))
+def test_integer_rounding_equals_rounding_the_exact_ratio(num: int, den: int) -> None:
+    assert round_half_up_div(num, den) == round_half_up(Fraction(num, den))
+
+
+@given(st.integers(0, 10**10), st.fractions(min_value=0, max_value=100, max_denominator=10**4))
+def test_percent_of_equals_the_spec_formula(amount: int, pct: Fraction) -> None:
+    assert percent_of(amount, pct) == round_half_up(amount * pct / 100)
+
+
+@given(st.integers(0, 10**9), st.lists(st.integers(0, 10**7), min_size=1, max_size=25))
+def test_largest_remainder_split_equals_the_rational_definition(total: int, weights: list[int]) -> None:
+    if sum(weights) == 0:
+        return
+    shares = [Fraction(total * w, sum(weights)) for w in weights]
+    expected = [s.__floor__() for s in shares]
+    # Leftover units to the largest remainders, the earlier line first among equals.
+    for i in sorted(range(len(weights)), key=lambda i: -(shares[i] - expected[i]))[: total - sum(expected)]:
+        expected[i] += 1
+    assert split_largest_remainder(total, weights) == expected

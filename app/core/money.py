@@ -34,6 +34,18 @@ def floor(x: Fraction) -> int:
     return x.__floor__()
 
 
+def round_half_up_div(num: int, den: int) -> int:
+    """num / den rounded like round_half_up, in integers only (den > 0): the hot path of pricing."""
+    if num >= 0:
+        return (2 * num + den) // (2 * den)
+    return -((-2 * num + den) // (2 * den))
+
+
+def percent_of(amount: int, pct: Fraction) -> int:
+    """round_half_up(amount × pct / 100), exactly, without building Fraction objects."""
+    return round_half_up_div(amount * pct.numerator, 100 * pct.denominator)
+
+
 def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     """Split total in proportion to weights; leftover units go to the largest remainders.
 
@@ -46,11 +58,16 @@ def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
         if total:
             raise ValueError("cannot split a non-zero amount over zero weights")
         return [0] * len(weights)
-    shares = [Fraction(total * w, weight_sum) for w in weights]
-    parts = [floor(s) for s in shares]
+    # Integer division gives each share's whole part and its remainder (in units of 1/weight_sum):
+    # the same exact figures as rationals, without building Fraction objects on every sale.
+    parts, remainders = [], []
+    for w in weights:
+        whole, rem = divmod(total * w, weight_sum)
+        parts.append(whole)
+        remainders.append(rem)
     leftover = total - sum(parts)
     # Stable sort on the negated remainder keeps the earlier line first among equals.
-    order = sorted(range(len(weights)), key=lambda i: -(shares[i] - parts[i]))
+    order = sorted(range(len(weights)), key=lambda i: -remainders[i])
     for i in order[:leftover]:
         parts[i] += 1
     return parts

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from app.core.errors import LoyaltyError
-from app.core.money import floor, round_half_up, split_largest_remainder
+from app.core.money import floor, percent_of, split_largest_remainder
 from app.core.program import Coupon, Program, Tier, local_time
 from app.core.timeutil import DAY_MS
 
@@ -205,7 +205,7 @@ def price(
         ]
         if c.kind == "percent":
             for i in eligible:
-                disc[i] += round_half_up((amount[i] - disc[i]) * c.percent / 100)
+                disc[i] += percent_of(amount[i] - disc[i], c.percent)
         else:
             base = [amount[i] - disc[i] for i in eligible]
             off = min(c.amount, sum(base))
@@ -216,7 +216,7 @@ def price(
     if tier is not None and tier.discount_pct > 0 and not (coupon and coupon.coupon.exclusive):
         for i in range(n):
             if lines[i].category not in program.excluded_discount:
-                disc[i] += round_half_up((amount[i] - disc[i]) * tier.discount_pct / 100)
+                disc[i] += percent_of(amount[i] - disc[i], tier.discount_pct)
 
     # Step 6: redemption.
     base_r = [amount[i] - disc[i] if lines[i].category not in program.excluded_redeem else 0 for i in range(n)]
@@ -224,7 +224,8 @@ def price(
     capped_by = ""
     if customer is not None:
         available = customer.available + birthday_points
-        max_points = floor(sum(base_r) * program.max_share_pct / 100 / program.point_value)
+        share = program.max_share_pct  # floor(B × share / 100 / point_value), in integers
+        max_points = sum(base_r) * share.numerator // (share.denominator * 100 * program.point_value)
         max_points = max(0, min(max_points, available))
         if available < program.min_balance:
             max_points = 0
@@ -251,13 +252,22 @@ def price(
 
     # Step 8: earning, one floor over the exact sum.
     hh = happy_multiplier(program, at_ms)
-    rates = []
+    rate_of: dict[str, Fraction] = {}  # one rate per category: a basket has few categories, many lines
     for line in lines:
+        if line.category in rate_of:
+            continue
         if customer is None or tier is None or line.category in program.excluded_earn:
-            rates.append(Fraction(0))
+            rate_of[line.category] = Fraction(0)
         else:
-            rates.append(tier.earn_rate_pct * program.category_multipliers.get(line.category, Fraction(1)) * hh)
-    earned = floor(sum((Fraction(paid[i]) * rates[i] for i in range(n)), Fraction(0)) / 100 / program.point_value)
+            multiplier = program.category_multipliers.get(line.category, Fraction(1))
+            rate_of[line.category] = tier.earn_rate_pct * multiplier * hh
+    rates = [rate_of[line.category] for line in lines]
+    # Σ p_i × rate_i summed exactly per distinct rate (integers first), then one floor.
+    paid_at_rate: dict[Fraction, int] = {}
+    for i in range(n):
+        if rates[i]:
+            paid_at_rate[rates[i]] = paid_at_rate.get(rates[i], 0) + paid[i]
+    earned = floor(sum((rate * p for rate, p in paid_at_rate.items()), Fraction(0)) / (100 * program.point_value))
 
     # Step 9: a gift reward, paid from what is left after the redemption.
     reward_points = 0

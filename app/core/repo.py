@@ -89,13 +89,14 @@ def check_time_order(customer: Any, at: int) -> None:
 
 def load_wallet(conn: Connection, customer: Any) -> tuple[Wallet, dict[str, int]]:
     """The customer's open lots and debt, and a snapshot to find what changed later."""
-    rows = sql.rows(
+    # Columns in the order of Lot's fields: a customer can hold many lots, and this runs on every quote.
+    rows = sql.tuples(
         conn,
         "SELECT uid, points, remaining, available_at, expires_at, source, txn_uid FROM lots"
         " WHERE customer_id = :id AND remaining > 0 ORDER BY id",
         {"id": customer.id},
     )
-    lots = [Lot(r.uid, r.points, r.remaining, r.available_at, r.expires_at, r.source, r.txn_uid) for r in rows]
+    lots = [Lot(*r) for r in rows]
     wallet = Wallet(lots=lots, debt=customer.debt, expired_posted=customer.expired_total)
     return wallet, {lot.uid: lot.remaining for lot in lots}
 

@@ -48,6 +48,14 @@ def rows(conn: Connection, sql: str, params: Params | None = None) -> list[Rec]:
     return [Rec(r._mapping) for r in conn.execute(text(sql), dict(params or {}))]
 
 
+def tuples(conn: Connection, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+    """All rows of a query as plain tuples, in the order of the select list (no per-column lookups)."""
+    db = raw(conn)
+    if db is not None:
+        return db.execute(sql, params or {}).fetchall()
+    return [tuple(r) for r in conn.execute(text(sql), dict(params or {}))]
+
+
 def one(conn: Connection, sql: str, params: Params | None = None) -> Rec | None:
     """The first row of a query, or None."""
     db = raw(conn)
