@@ -234,9 +234,18 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 raise CliError(problem)
             return {"ok": True, "db": str(path)}, f"{path}: ok"
         if cmd == "restore":
-            saved = backup.restore_file(args.file, path, folder)
-            data = {"restored": str(args.file), "db": str(path), "previous": str(saved) if saved else None}
-            return data, f"restored {args.file} into {path}" + (f" (previous file saved as {saved})" if saved else "")
+            done = backup.restore_store(args.file, path, folder)
+            saved = done.previous
+            data = {
+                "restored": str(args.file),
+                "db": str(path),
+                "previous": str(saved) if saved else None,
+                "reconnect": done.reconnect,
+            }
+            text = f"restored {args.file} into {path}" + (f" (previous file saved as {saved})" if saved else "")
+            if done.reconnect:
+                text += "; this chain terminal syncs again after `loyalty-terminal enroll --server URL --code CODE`"
+            return data, text
         if backup.integrity_problem(path):
             raise CliError(str(backup.integrity_problem(path)))
         made = backup.backup_file(path, args.to or folder, keep=args.keep)

@@ -79,6 +79,9 @@ def test_backup_and_restore_through_the_cli(tmp_path: Path) -> None:
     assert json.loads(run_cli("check", "--json", db=db, check=True).stdout)["ok"] is True
     restored = run_cli("restore", out["backup"], "--json", db=db)
     assert restored.returncode == 0, restored.stdout + restored.stderr
+    # A store with no server is its own authority: nothing to reconnect, enrolling goes on.
+    assert json.loads(restored.stdout)["reconnect"] is False
+    run_cli("customer", "add", "--name", "Вера", "--phone", "+79160000003", db=db, check=True)
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(b"garbage")
     proc = run_cli("restore", str(bad), "--json", db=db)

@@ -126,3 +126,38 @@ def latest_good(folder: Path, stem: str) -> Path | None:
         if integrity_problem(info.path) is None:
             return info.path
     return None
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: the replaced file's safety copy, and whether the till must reconnect to its chain."""
+
+    previous: Path | None
+    reconnect: bool
+
+
+def restore_store(source: Path, db_path: Path, backups: Path) -> Restored:
+    """Restore a verified backup as the store; a chain terminal's copy stops syncing until it is enrolled again.
+
+    A backup is an older image of the terminal: its sequence numbers and card serials were already
+    used after it was made. Pushing under the old epoch would see new sales refused as reused
+    sequence numbers, and new cards could repeat numbers issued since. So the restored copy forgets
+    its token and remembers the epoch it was restored at; enrolling again (a new epoch, a new card
+    block) lifts both, and the unacknowledged queue then goes again, deduplicated by id.
+    """
+    previous = restore_file(source, db_path, backups)
+    conn = sqlite3.connect(db_path, timeout=10)
+    try:
+        with conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('token', 'epoch')").fetchall())
+            if "token" not in meta:
+                return Restored(previous, False)
+            conn.execute("DELETE FROM meta WHERE key = 'token'")
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('restored_epoch', ?)", (meta.get("epoch", "0"),)
+            )
+    except sqlite3.Error as exc:
+        raise StorageError(f"restored {db_path}, but could not mark it for reconnection: {exc}") from None
+    finally:
+        conn.close()
+    return Restored(previous, True)

@@ -237,6 +237,12 @@ def chain_mode(conn: Connection) -> bool:
     return get_meta(conn, "server_url") is not None
 
 
+def awaiting_reconnect(conn: Connection) -> bool:
+    """True when this chain terminal was restored from a backup and has not been enrolled again since."""
+    restored = get_meta(conn, "restored_epoch")
+    return restored is not None and restored == (get_meta(conn, "epoch") or "0")
+
+
 def program_uid(conn: Connection, version: int) -> str:
     """The uid of a program version (versions are numbered per database, uids are global)."""
     return str(sql.scalar(conn, "SELECT uid FROM programs WHERE version = :v", {"v": version}))

@@ -114,6 +114,11 @@ class LoyaltyService:
             repo.write_outbox(conn, uid, "program", {"uid": uid, "program": program.raw, "activate_at": at})
             return int(version[0])
 
+    def awaiting_reconnect(self) -> bool:
+        """True when this chain terminal was restored from a backup and must be enrolled with its server again."""
+        with db.transaction(self.engine, write=False) as conn:
+            return repo.awaiting_reconnect(conn)
+
     def program(self, at: int | None = None) -> tuple[int, Program]:
         """The program version in force now (or at an instant)."""
         with db.transaction(self.engine, write=False) as conn:
@@ -196,6 +201,12 @@ class LoyaltyService:
                 raise LoyaltyError(f"birthday {birthday!r} must be a date like 1990-07-05") from None
         code = check_card_code(card) if card else None
         with db.transaction(self.engine) as conn:
+            if repo.awaiting_reconnect(conn):
+                # Its card serials may have been used since the backup: a new card block comes with enrolling.
+                raise LoyaltyError(
+                    "this terminal was restored from a backup: connect it to the server again "
+                    "(Settings, or `loyalty-terminal enroll`) before enrolling new customers"
+                )
             at = repo.next_clock(conn, at)
             _, program = repo.program_at(conn, at)
             taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
