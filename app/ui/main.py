@@ -22,6 +22,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Sig
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from app.bootstrap import Context, bootstrap, default_data_dir, default_db_path
+from app.core.backup import list_backups
 from app.core.errors import StorageError
 from app.core.instance import InstanceLock
 from app.core.services.results import SaleResult
@@ -30,7 +31,7 @@ from app.ui.backups import BackupScheduler
 from app.ui.checkout.reasons import explain
 from app.ui.main_window import MainWindow
 from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
-from app.ui.wizard import FirstRunWizard, StorePlan, create_store
+from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan, create_store
 from app.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -324,18 +325,35 @@ def _run_locked(app: QApplication, path: Path, lang: str, on_ready: OnReady | No
     app.setQuitOnLastWindowClosed(False)
     worker = Worker()
     create: StoreKind | StorePlan | None = None
+    restore: tuple[Any, ...] | None = None  # how to make the store from a backup instead
     if not path.exists():
-        create = FirstStartDialog(path, worker).ask()
-        if create is None:
+        backups = list_backups(startup.backup_folder(path), path.stem)
+        # The file is gone but its backups are not: a new store would disown every card handed out.
+        choice = startup.MissingStoreDialog(path, backups).ask() if backups else "new"
+        if choice == "restore":
+            restore = (startup.restore_newest_and_open, path)
+        elif choice == "new":
+            answer = FirstStartDialog(path, worker).ask()
+            if isinstance(answer, RestoreFrom):
+                restore = (startup.restore_file_and_open, path, answer.source)
+            else:
+                create = answer
+        if create is None and restore is None:
             worker.stop()
             app.setQuitOnLastWindowClosed(quit_on_close)
             return 0
-    progress = _busy(QApplication.translate("Start", "Creating the store…")) if create is not None else None
+    progress = None
+    if create is not None:
+        progress = _busy(QApplication.translate("Start", "Creating the store…"))
+    elif restore is not None:
+        progress = _busy(QApplication.translate("Start", "Restoring the backup…"))
     collector = GuiGarbageCollector(app)
     plan = create if isinstance(create, StorePlan) else None
     starter = _Starter(app, worker, lang, on_ready, progress, plan, path)
     if create is not None:
         worker.run(open_store, path, create, on_done=starter.opened, on_error=starter.failed)
+    elif restore is not None:
+        worker.run(*restore, on_done=starter.opened, on_error=starter.failed)
     else:
         worker.run(startup.open_checked, path, on_done=starter.opened, on_error=starter.failed)
     try:

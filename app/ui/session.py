@@ -135,6 +135,8 @@ class Session(QObject):
             self.sync_worker = SyncWorker(self.sync)
             self.sync_worker.start()
             self.sync_label.setText(self.tr("Server: connecting…"))
+        elif self.ctx.loyalty.awaiting_reconnect():
+            self.sync_label.setText(self.tr("Restored from a backup: connect to the server again (Settings)"))
         elif not self.sync.configured():
             self.sync_label.setText(self.tr("Standalone"))
 

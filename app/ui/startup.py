@@ -23,19 +23,23 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from app.bootstrap import Context
-from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_file
+from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store
+from app.core.errors import StorageError
 
 __all__ = [
     "LOW_SPACE_BYTES",
     "Damaged",
     "DamagedStoreDialog",
     "FolderProblem",
+    "MissingStoreDialog",
     "StartupMessage",
     "backup_folder",
     "describe",
     "folder_problem",
     "open_checked",
     "restore_and_open",
+    "restore_file_and_open",
+    "restore_newest_and_open",
     "start_logging",
     "stop_logging",
 ]
@@ -174,8 +178,25 @@ def restore_and_open(path: Path, backup: Path) -> Context:
         if damaged.exists():
             # Not in backups/: its name would match the backup pattern and count against retention.
             os.replace(damaged, damaged.with_name(f"{path.name}.damaged-{stamp}{suffix}"))
-    restore_file(backup, path, backup_folder(path))
+    restore_store(backup, path, backup_folder(path))
     log.warning("restored %s from %s", path, backup)
+    return open_store(path, None)
+
+
+def restore_newest_and_open(path: Path) -> Context:
+    """The store's file is gone: restore the newest backup beside it that passes the integrity check, and open it."""
+    good = latest_good(backup_folder(path), path.stem)
+    if good is None:
+        raise StorageError(f"no backup in {backup_folder(path)} passes the integrity check")
+    return restore_and_open(path, good)
+
+
+def restore_file_and_open(path: Path, source: Path) -> Context:
+    """A new computer: make a backup file brought from the old one the store (refused if it fails the check)."""
+    from app.ui.main import open_store
+
+    restore_store(source, path, backup_folder(path))
+    log.warning("restored %s from %s", path, source)
     return open_store(path, None)
 
 
@@ -244,3 +265,44 @@ class DamagedStoreDialog(QMessageBox):
         """Show it; True to restore the backup."""
         self.exec()
         return self.restore is not None and self.clickedButton() is self.restore
+
+
+class MissingStoreDialog(QMessageBox):
+    """The store's file is missing but backups of it are there: restore the newest, set up a new store, or quit.
+
+    Setting up a new store would mean new card secrets, so every card already handed out would
+    be refused: the restore is the default.
+    """
+
+    def __init__(self, path: Path, backups: list[BackupInfo], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Loyalty Terminal")
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setText(
+            QCoreApplication.translate("Startup", "The store's database is missing from {folder}.").format(
+                folder=path.parent
+            )
+        )
+        when = time.strftime("%d.%m.%Y %H:%M", time.localtime(backups[0].created))
+        self.setInformativeText(
+            QCoreApplication.translate(
+                "Startup",
+                "There are {n} backups of it; the newest was made on {when}. Restoring it brings back "
+                "the customers, their points and the sales up to then. A new store would start with no "
+                "customers, and the cards already handed out would not work.",
+            ).format(n=len(backups), when=when)
+        )
+        self.restore = self.addButton(
+            QCoreApplication.translate("Startup", "Restore the newest backup"), QMessageBox.ButtonRole.AcceptRole
+        )
+        self.new_store = self.addButton(
+            QCoreApplication.translate("Startup", "Set up a new store"), QMessageBox.ButtonRole.DestructiveRole
+        )
+        self.addButton(QCoreApplication.translate("Startup", "Quit"), QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.restore)
+
+    def ask(self) -> str:
+        """Show it; "restore", "new" or "quit"."""
+        self.exec()
+        clicked = self.clickedButton()
+        return "restore" if clicked is self.restore else "new" if clicked is self.new_store else "quit"

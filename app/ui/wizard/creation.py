@@ -42,6 +42,13 @@ _STAGING_SUFFIX = ".setup"
 
 
 @dataclass(frozen=True)
+class RestoreFrom:
+    """The wizard's other answer: make the store from a backup file (a till moved to a new computer)."""
+
+    source: Path
+
+
+@dataclass(frozen=True)
 class StorePlan:
     """Everything the wizard collected; plain values, so it crosses threads and tests as is."""
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -70,9 +71,19 @@ class StorePage(QWizardPage):
         form = form_layout()
         form_row(form, self.tr("Store name"), self.name)
         form_row(form, self.tr("Address"), self.address)
+        # A till moved to a new computer keeps its customers: the store comes from the old one's backup.
+        self.restore_button = QPushButton(self.tr("Restore from a backup file…"), self)
+        self.restore_status = QLabel(self)
+        self.restore_status.setWordWrap(True)
+        self.restore_status.setVisible(False)
+        moving = QHBoxLayout()
+        moving.addWidget(_muted(self.tr("Moving the till from another computer?"), self), 1)
+        moving.addWidget(self.restore_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
+        layout.addLayout(moving)
+        layout.addWidget(self.restore_status)
         layout.addWidget(_muted(self.tr("The store will be kept in {folder}").format(folder=path.parent), self))
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QWidget, QWizard
 
+from app.core.backup import integrity_problem
 from app.ui import i18n, theme
-from app.ui.wizard.creation import StorePlan, discard_staging, enroll_staging
+from app.ui.pin_dialog import set_status
+from app.ui.wizard.creation import RestoreFrom, StorePlan, discard_staging, enroll_staging
 from app.ui.wizard.devices import LazyWorker, Runner
 from app.ui.wizard.pages import DevicesPage, ProgramPage, ServerPage, StaffPage, StorePage
 from app.ui.worker import Worker
@@ -45,7 +47,8 @@ class FirstRunWizard(QWizard):
         # Test prints and camera start-ups get their own thread: a printer timing out must not
         # hold up an enrolment queued on the database worker.
         self.devices = LazyWorker("wizard-devices")
-        self.plan: StorePlan | None = None
+        self.plan: StorePlan | RestoreFrom | None = None
+        self.restore_source: Path | None = None  # a checked backup file chosen instead of a new store
         # A staging file left by a setup that crashed is of no use: start clean.
         discard_staging(path)
         self.setWindowTitle(self.tr("Loyalty Terminal — setting up the store"))
@@ -70,12 +73,48 @@ class FirstRunWizard(QWizard):
                 " padding: 0 22px; } QPushButton:disabled { background: #9fb8a8; }"
             )
         self.currentIdChanged.connect(self._page_shown)
+        self.store.restore_button.clicked.connect(self.choose_backup)
         self._fit_screen()
 
-    def ask(self) -> StorePlan | None:
-        """Run the wizard; the plan to create, or None when the user gave up (nothing is left behind)."""
+    def ask(self) -> StorePlan | RestoreFrom | None:
+        """Run the wizard; the plan to create, a backup to restore, or None when the user gave up."""
         self.exec()
         return self.plan
+
+    def pick_backup_file(self) -> Path | None:
+        """Ask for a backup file (tests replace this)."""
+        name, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Backup of the store"), str(Path.home()), self.tr("Store backups (*.sqlite3);;All files (*)")
+        )
+        return Path(name) if name else None
+
+    def choose_backup(self) -> None:
+        """Pick a backup file; once it passes the integrity check (on the worker), the wizard ends with it."""
+        source = self.pick_backup_file()
+        if source is None:
+            return
+        self.store.restore_button.setEnabled(False)
+        set_status(self.store.restore_status, self.tr("Checking the backup…"))
+        self.worker.run(
+            integrity_problem,
+            source,
+            on_done=functools.partial(self._backup_checked, source),
+            on_error=self._backup_unreadable,
+        )
+
+    def _backup_checked(self, source: Path, problem: str | None) -> None:
+        self.store.restore_button.setEnabled(True)
+        if problem is not None:
+            set_status(self.store.restore_status, self.tr("This file cannot be restored: {problem}").format(
+                problem=problem), "error")  # fmt: skip
+            return
+        self.restore_source = source
+        self.accept()
+
+    def _backup_unreadable(self, reason: str) -> None:
+        self.store.restore_button.setEnabled(True)
+        set_status(self.store.restore_status, self.tr("This file cannot be restored: {problem}").format(
+            problem=reason), "error")  # fmt: skip
 
     def make_plan(self) -> StorePlan:
         """The pages' values as a plan."""
@@ -96,11 +135,16 @@ class FirstRunWizard(QWizard):
     def done(self, result: int) -> None:
         """Closing either way: keep the plan or remove the enrolment, then release the camera and threads."""
         accepted = result == QDialog.DialogCode.Accepted.value
-        if accepted and not self.validateCurrentPage():
+        restoring = accepted and self.restore_source is not None
+        if accepted and not restoring and not self.validateCurrentPage():
             return  # the page says what is wrong; QWizard would refuse to finish as well
         self.devices_page.camera.stop()
         self._wait_for(self.worker)  # an enrolment still running would write after the cleanup
-        if accepted:
+        if restoring and self.restore_source is not None:
+            # The restored store brings its own settings and chain enrolment: nothing staged is kept.
+            self.plan = RestoreFrom(self.restore_source)
+            discard_staging(self.path)
+        elif accepted:
             self.plan = self.make_plan()
         else:
             self.plan = None

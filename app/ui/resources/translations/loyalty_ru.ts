@@ -1318,22 +1318,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="177" />
+        <location filename="../../wizard/pages.py" line="188" />
         <source>Printer and camera</source>
         <translation>Принтер и камера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="179" />
+        <location filename="../../wizard/pages.py" line="190" />
         <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
         <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="183" />
+        <location filename="../../wizard/pages.py" line="194" />
         <source>Receipt printer</source>
         <translation>Чековый принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="185" />
+        <location filename="../../wizard/pages.py" line="196" />
         <source>Camera for loyalty cards</source>
         <translation>Камера для карт лояльности</translation>
     </message>
@@ -1482,14 +1482,35 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FirstRunWizard</name>
     <message>
-        <location filename="../../wizard/wizard.py" line="51" />
+        <location filename="../../wizard/wizard.py" line="54" />
         <source>Loyalty Terminal — setting up the store</source>
         <translation>Терминал лояльности — настройка магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="54" />
+        <location filename="../../wizard/wizard.py" line="57" />
         <source>Create the store</source>
         <translation>Создать магазин</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/wizard.py" line="87" />
+        <source>Backup of the store</source>
+        <translation>Резервная копия магазина</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/wizard.py" line="87" />
+        <source>Store backups (*.sqlite3);;All files (*)</source>
+        <translation>Резервные копии (*.sqlite3);;Все файлы (*)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/wizard.py" line="97" />
+        <source>Checking the backup…</source>
+        <translation>Проверяем резервную копию…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/wizard.py" line="108" />
+        <location filename="../../wizard/wizard.py" line="116" />
+        <source>This file cannot be restored: {problem}</source>
+        <translation>Этот файл нельзя восстановить: {problem}</translation>
     </message>
 </context>
 <context>
@@ -2825,27 +2846,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="114" />
+        <location filename="../../wizard/pages.py" line="125" />
         <source>Loyalty program</source>
         <translation>Программа лояльности</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="115" />
+        <location filename="../../wizard/pages.py" line="126" />
         <source>Choose how customers are rewarded. A manager can change the program later.</source>
         <translation>Выберите, как поощрять покупателей. Менеджер сможет изменить программу позже.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="128" />
+        <location filename="../../wizard/pages.py" line="139" />
         <source>Demo café</source>
         <translation>Демо-кофейня</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="129" />
+        <location filename="../../wizard/pages.py" line="140" />
         <source>A café's program, menu, customers and a month of sales, to try everything before going live.</source>
         <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="165" />
+        <location filename="../../wizard/pages.py" line="176" />
         <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
         <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
     </message>
@@ -3151,83 +3172,83 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ReportsView</name>
     <message>
-        <location filename="../../manager/reports_view.py" line="109" />
+        <location filename="../../manager/reports_view.py" line="111" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="110" />
+        <location filename="../../manager/reports_view.py" line="112" />
         <source>Customers and tiers</source>
         <translation>Покупатели</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="111" />
+        <location filename="../../manager/reports_view.py" line="113" />
         <source>Segments</source>
         <translation>Сегменты</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="112" />
+        <location filename="../../manager/reports_view.py" line="114" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="113" />
+        <location filename="../../manager/reports_view.py" line="115" />
         <source>Coupons, gifts, stamps</source>
         <translation>Купоны и подарки</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="114" />
+        <location filename="../../manager/reports_view.py" line="116" />
         <source>Lifetime value</source>
         <translation>Ценность (CLV)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="145" />
+        <location filename="../../manager/reports_view.py" line="148" />
         <source>ID</source>
         <translation>ID</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="146" />
+        <location filename="../../manager/reports_view.py" line="149" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="147" />
+        <location filename="../../manager/reports_view.py" line="150" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="148" />
+        <location filename="../../manager/reports_view.py" line="151" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="149" />
+        <location filename="../../manager/reports_view.py" line="152" />
         <source>Last purchase</source>
         <translation>Последняя покупка</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="150" />
+        <location filename="../../manager/reports_view.py" line="153" />
         <source>Purchases</source>
         <translation>Покупок</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="164" />
-        <location filename="../../manager/reports_view.py" line="205" />
+        <location filename="../../manager/reports_view.py" line="167" />
+        <location filename="../../manager/reports_view.py" line="208" />
         <source>Choose a segment above to see its customers.</source>
         <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="229" />
+        <location filename="../../manager/reports_view.py" line="232" />
         <source>Most purchases first; click a heading to sort.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="237" />
+        <location filename="../../manager/reports_view.py" line="240" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="240" />
+        <location filename="../../manager/reports_view.py" line="243" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
@@ -3301,17 +3322,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="84" />
+        <location filename="../../wizard/pages.py" line="95" />
         <source>Part of a chain?</source>
         <translation>Магазин входит в сеть?</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="87" />
+        <location filename="../../wizard/pages.py" line="98" />
         <source>If your stores share customers through a central server, connect this terminal now. A single store skips this step: leave the fields empty and press Next.</source>
         <translation>Если ваши магазины ведут общих покупателей через центральный сервер, подключите кассу сейчас. Отдельный магазин пропускает этот шаг: оставьте поля пустыми и нажмите «Далее».</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="105" />
+        <location filename="../../wizard/pages.py" line="116" />
         <source>Press Connect, or clear both fields to skip this step</source>
         <translation>Нажмите «Подключить» или очистите оба поля, чтобы пропустить шаг</translation>
     </message>
@@ -3356,31 +3377,36 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../session.py" line="139" />
+        <source>Restored from a backup: connect to the server again (Settings)</source>
+        <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
+    </message>
+    <message>
+        <location filename="../../session.py" line="141" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="145" />
+        <location filename="../../session.py" line="147" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="152" />
+        <location filename="../../session.py" line="154" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="153" />
+        <location filename="../../session.py" line="155" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="153" />
+        <location filename="../../session.py" line="155" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="157" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -3640,44 +3666,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>StaffPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="209" />
+        <location filename="../../wizard/pages.py" line="220" />
         <source>Who works at the till</source>
         <translation>Кто работает на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="212" />
+        <location filename="../../wizard/pages.py" line="223" />
         <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
         <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="219" />
+        <location filename="../../wizard/pages.py" line="230" />
         <source>Also add a cashier</source>
         <translation>Добавить и кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="226" />
+        <location filename="../../wizard/pages.py" line="237" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="227" />
-        <location filename="../../wizard/pages.py" line="234" />
+        <location filename="../../wizard/pages.py" line="238" />
+        <location filename="../../wizard/pages.py" line="245" />
         <source>PIN</source>
         <translation>PIN-код</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="228" />
-        <location filename="../../wizard/pages.py" line="235" />
+        <location filename="../../wizard/pages.py" line="239" />
+        <location filename="../../wizard/pages.py" line="246" />
         <source>PIN again</source>
         <translation>PIN-код ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="233" />
+        <location filename="../../wizard/pages.py" line="244" />
         <source>Cashier's name</source>
         <translation>Имя кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="273" />
+        <location filename="../../wizard/pages.py" line="284" />
         <source>The two PINs differ: enter the PIN again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -3685,17 +3711,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="230" />
+        <location filename="../../main.py" line="231" />
+        <location filename="../../main.py" line="349" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="303" />
+        <location filename="../../main.py" line="304" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="333" />
+        <location filename="../../main.py" line="347" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -3703,43 +3730,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="100" />
+        <location filename="../../startup.py" line="104" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="106" />
+        <location filename="../../startup.py" line="110" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="112" />
+        <location filename="../../startup.py" line="116" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="118" />
+        <location filename="../../startup.py" line="122" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="196" />
+        <location filename="../../startup.py" line="217" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="198" />
-        <location filename="../../startup.py" line="239" />
+        <location filename="../../startup.py" line="219" />
+        <location filename="../../startup.py" line="260" />
+        <location filename="../../startup.py" line="301" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="215" />
+        <location filename="../../startup.py" line="236" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="221" />
+        <location filename="../../startup.py" line="242" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -3748,12 +3776,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="229" />
+        <location filename="../../startup.py" line="250" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="233" />
+        <location filename="../../startup.py" line="254" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -3761,41 +3789,71 @@ What was found: {problem}</source>
 
 Что обнаружено: {problem}</translation>
     </message>
+    <message>
+        <location filename="../../startup.py" line="282" />
+        <source>The store's database is missing from {folder}.</source>
+        <translation>База данных магазина пропала из папки {folder}.</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="288" />
+        <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
+        <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="296" />
+        <source>Restore the newest backup</source>
+        <translation>Восстановить свежую копию</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="299" />
+        <source>Set up a new store</source>
+        <translation>Создать новый магазин</translation>
+    </message>
 </context>
 <context>
     <name>StorePage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="59" />
+        <location filename="../../wizard/pages.py" line="60" />
         <source>Your store</source>
         <translation>Ваш магазин</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="60" />
+        <location filename="../../wizard/pages.py" line="61" />
         <source>The name and address are printed at the top of every receipt.</source>
         <translation>Название и адрес печатаются в начале каждого чека.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="63" />
+        <location filename="../../wizard/pages.py" line="64" />
         <source>Coffee House “Grain and Steam”</source>
         <translation>Кофейня «Зерно и Пар»</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="66" />
+        <location filename="../../wizard/pages.py" line="67" />
         <source>12 Lenin St., Yekaterinburg</source>
         <translation>г. Екатеринбург, ул. Ленина, д. 12</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="71" />
+        <location filename="../../wizard/pages.py" line="72" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="72" />
+        <location filename="../../wizard/pages.py" line="73" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="76" />
+        <location filename="../../wizard/pages.py" line="75" />
+        <source>Restore from a backup file…</source>
+        <translation>Восстановить из резервной копии…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="80" />
+        <source>Moving the till from another computer?</source>
+        <translation>Переносите кассу с другого компьютера?</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="87" />
         <source>The store will be kept in {folder}</source>
         <translation>Данные магазина хранятся в {folder}</translation>
     </message>
