@@ -72,6 +72,12 @@ def create_schema(engine: Engine) -> None:
             core_schema.metadata.create_all(conn)
             s.metadata.create_all(conn)
             conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customers_change_seq ON customers (change_seq)")
+            # The reports' indexes (terminal schema v4) on a server database made before them.
+            conn.exec_driver_sql(
+                "CREATE INDEX IF NOT EXISTS ix_lots_open_expiry ON lots (expires_at, available_at, remaining) "
+                "WHERE remaining > 0"
+            )
+            conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_journal_at ON journal (at, kind, points)")
             for name in ("change", "card_block", "catalog"):
                 if conn.execute(select(s.counters.c.value).where(s.counters.c.name == name)).first() is None:
                     conn.execute(insert(s.counters).values(name=name, value=0))

@@ -61,6 +61,42 @@ def test_schema_v1_file_upgrades_with_a_backup_and_keeps_its_data(tmp_path: Path
     ctx.close()
 
 
+def _indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_schema_v3_file_gets_the_reports_indexes_with_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite3"
+    shutil.copy(FIXTURES / "schema-v3.sqlite3", path)
+    assert not _indexes(path) & set(t.V4_INDEXES)
+    ctx = bootstrap(path)
+    assert db.schema_version(ctx.engine) == db.SCHEMA_VERSION == 4
+    assert len(list((tmp_path / "backups").glob("v3-v3-*.sqlite3"))) == 1
+    assert set(t.V4_INDEXES) <= _indexes(path)
+    # The data is untouched: Анна's sale and refund are there, and the ledger still balances.
+    assert ctx.loyalty.customer("+79160000001").name == "Анна"
+    assert ctx.loyalty.verify().ok
+    # The liability pass of the reports now reads the partial index, not the lots table.
+    with ctx.engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT sum(remaining), sum(CASE WHEN expires_at < 5 THEN remaining ELSE 0 END) "
+                "FROM lots WHERE remaining > 0"
+            )
+        )
+    assert "COVERING INDEX ix_lots_open_expiry" in plan
+    ctx.close()
+
+
+def test_a_new_file_has_the_reports_indexes(tmp_path: Path) -> None:
+    ctx = bootstrap(tmp_path / "new.sqlite3", create=True)
+    ctx.loyalty.init()
+    assert set(t.V4_INDEXES) <= _indexes(tmp_path / "new.sqlite3")
+    ctx.close()
+
+
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite3"
     conn = sqlite3.connect(path)
