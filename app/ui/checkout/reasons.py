@@ -105,6 +105,35 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^not enough points: (?P<have>\d+) available, (?P<need>\d+) needed$"),
         QT_TRANSLATE_NOOP("Reasons", "Not enough points: {have} available, {need} needed"),
     ),
+    (
+        re.compile(r"^this terminal was restored from a backup: connect it to the server again.*$"),
+        QT_TRANSLATE_NOOP(
+            "Reasons",
+            "This till was restored from a backup: connect it to the server again (Settings) "
+            "before enrolling new customers",
+        ),
+    ),
+    # Backup checks (app.core.backup): what a restore refuses, and why.
+    (
+        re.compile(r"^(restore refused: )?(?P<path>.+) does not exist$"),
+        QT_TRANSLATE_NOOP("Reasons", "{path} does not exist"),
+    ),
+    (
+        re.compile(r"^(restore refused: )?(?P<path>.+) is not a SQLite database$"),
+        QT_TRANSLATE_NOOP("Reasons", "{path} is not a database of the till"),
+    ),
+    (
+        re.compile(r"^(restore refused: )?(?P<path>.+) is not a terminal database .*$"),
+        QT_TRANSLATE_NOOP("Reasons", "{path} is a database, but not one of the till"),
+    ),
+    (
+        re.compile(r"^(restore refused: )?(?P<path>.+) (fails the integrity check|is damaged): (?P<detail>.+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "{path} is damaged ({detail})"),
+    ),
+    (
+        re.compile(r"^no backup in (?P<path>.+) passes the integrity check$"),
+        QT_TRANSLATE_NOOP("Reasons", "No backup in {path} is in good order"),
+    ),
 ]
 _POINTS = {"points", "need", "have"}
 

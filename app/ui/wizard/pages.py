@@ -74,6 +74,7 @@ class StorePage(QWizardPage):
         # A till moved to a new computer keeps its customers: the store comes from the old one's backup.
         self.restore_button = QPushButton(self.tr("Restore from a backup file…"), self)
         self.restore_status = QLabel(self)
+        self.restore_status.setObjectName("status")  # the theme colours it by level
         self.restore_status.setWordWrap(True)
         self.restore_status.setVisible(False)
         moving = QHBoxLayout()

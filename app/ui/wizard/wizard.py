@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QWidget, QWiza
 
 from app.core.backup import integrity_problem
 from app.ui import i18n, theme
+from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import set_status
 from app.ui.wizard.creation import RestoreFrom, StorePlan, discard_staging, enroll_staging
 from app.ui.wizard.devices import LazyWorker, Runner
@@ -106,7 +107,7 @@ class FirstRunWizard(QWizard):
         self.store.restore_button.setEnabled(True)
         if problem is not None:
             set_status(self.store.restore_status, self.tr("This file cannot be restored: {problem}").format(
-                problem=problem), "error")  # fmt: skip
+                problem=explain(problem)), "error")  # fmt: skip
             return
         self.restore_source = source
         self.accept()
@@ -114,7 +115,7 @@ class FirstRunWizard(QWizard):
     def _backup_unreadable(self, reason: str) -> None:
         self.store.restore_button.setEnabled(True)
         set_status(self.store.restore_status, self.tr("This file cannot be restored: {problem}").format(
-            problem=reason), "error")  # fmt: skip
+            problem=explain(reason)), "error")  # fmt: skip
 
     def make_plan(self) -> StorePlan:
         """The pages' values as a plan."""

@@ -152,6 +152,6 @@ def test_the_wizard_refuses_a_file_that_is_not_a_good_backup_and_stays_open(
     wizard.show()
     wizard.store.restore_button.click()
     qtbot.waitUntil(lambda: "cannot be restored" in wizard.store.restore_status.text(), timeout=10_000)
-    assert "not a SQLite database" in wizard.store.restore_status.text()
+    assert "not a database of the till" in wizard.store.restore_status.text()
     assert wizard.isVisible() and wizard.plan is None and wizard.store.restore_button.isEnabled()
     wizard.reject()

@@ -1318,22 +1318,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="188" />
+        <location filename="../../wizard/pages.py" line="189" />
         <source>Printer and camera</source>
         <translation>Принтер и камера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="190" />
+        <location filename="../../wizard/pages.py" line="191" />
         <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
         <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="194" />
+        <location filename="../../wizard/pages.py" line="195" />
         <source>Receipt printer</source>
         <translation>Чековый принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="196" />
+        <location filename="../../wizard/pages.py" line="197" />
         <source>Camera for loyalty cards</source>
         <translation>Камера для карт лояльности</translation>
     </message>
@@ -1482,33 +1482,33 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FirstRunWizard</name>
     <message>
-        <location filename="../../wizard/wizard.py" line="54" />
+        <location filename="../../wizard/wizard.py" line="55" />
         <source>Loyalty Terminal — setting up the store</source>
         <translation>Терминал лояльности — настройка магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="57" />
+        <location filename="../../wizard/wizard.py" line="58" />
         <source>Create the store</source>
         <translation>Создать магазин</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="87" />
+        <location filename="../../wizard/wizard.py" line="88" />
         <source>Backup of the store</source>
         <translation>Резервная копия магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="87" />
+        <location filename="../../wizard/wizard.py" line="88" />
         <source>Store backups (*.sqlite3);;All files (*)</source>
         <translation>Резервные копии (*.sqlite3);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="97" />
+        <location filename="../../wizard/wizard.py" line="98" />
         <source>Checking the backup…</source>
         <translation>Проверяем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="108" />
-        <location filename="../../wizard/wizard.py" line="116" />
+        <location filename="../../wizard/wizard.py" line="109" />
+        <location filename="../../wizard/wizard.py" line="117" />
         <source>This file cannot be restored: {problem}</source>
         <translation>Этот файл нельзя восстановить: {problem}</translation>
     </message>
@@ -2846,27 +2846,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="125" />
+        <location filename="../../wizard/pages.py" line="126" />
         <source>Loyalty program</source>
         <translation>Программа лояльности</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="126" />
+        <location filename="../../wizard/pages.py" line="127" />
         <source>Choose how customers are rewarded. A manager can change the program later.</source>
         <translation>Выберите, как поощрять покупателей. Менеджер сможет изменить программу позже.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="139" />
+        <location filename="../../wizard/pages.py" line="140" />
         <source>Demo café</source>
         <translation>Демо-кофейня</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="140" />
+        <location filename="../../wizard/pages.py" line="141" />
         <source>A café's program, menu, customers and a month of sales, to try everything before going live.</source>
         <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="176" />
+        <location filename="../../wizard/pages.py" line="177" />
         <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
         <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
     </message>
@@ -3022,6 +3022,36 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../checkout/reasons.py" line="106" />
         <source>Not enough points: {have} available, {need} needed</source>
         <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="110" />
+        <source>This till was restored from a backup: connect it to the server again (Settings) before enrolling new customers</source>
+        <translation>Касса восстановлена из резервной копии: подключите её к серверу заново (Настройки), прежде чем регистрировать новых покупателей</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="119" />
+        <source>{path} does not exist</source>
+        <translation>{path} не существует</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="123" />
+        <source>{path} is not a database of the till</source>
+        <translation>{path} — не база данных кассы</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="127" />
+        <source>{path} is a database, but not one of the till</source>
+        <translation>{path} — база данных, но не кассы</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="131" />
+        <source>{path} is damaged ({detail})</source>
+        <translation>{path} повреждён ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="135" />
+        <source>No backup in {path} is in good order</source>
+        <translation>В папке {path} нет исправной резервной копии</translation>
     </message>
 </context>
 <context>
@@ -3322,17 +3352,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="95" />
+        <location filename="../../wizard/pages.py" line="96" />
         <source>Part of a chain?</source>
         <translation>Магазин входит в сеть?</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="98" />
+        <location filename="../../wizard/pages.py" line="99" />
         <source>If your stores share customers through a central server, connect this terminal now. A single store skips this step: leave the fields empty and press Next.</source>
         <translation>Если ваши магазины ведут общих покупателей через центральный сервер, подключите кассу сейчас. Отдельный магазин пропускает этот шаг: оставьте поля пустыми и нажмите «Далее».</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="116" />
+        <location filename="../../wizard/pages.py" line="117" />
         <source>Press Connect, or clear both fields to skip this step</source>
         <translation>Нажмите «Подключить» или очистите оба поля, чтобы пропустить шаг</translation>
     </message>
@@ -3666,44 +3696,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>StaffPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="220" />
+        <location filename="../../wizard/pages.py" line="221" />
         <source>Who works at the till</source>
         <translation>Кто работает на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="223" />
+        <location filename="../../wizard/pages.py" line="224" />
         <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
         <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="230" />
+        <location filename="../../wizard/pages.py" line="231" />
         <source>Also add a cashier</source>
         <translation>Добавить и кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="237" />
+        <location filename="../../wizard/pages.py" line="238" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="238" />
-        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="239" />
+        <location filename="../../wizard/pages.py" line="246" />
         <source>PIN</source>
         <translation>PIN-код</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="239" />
-        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="240" />
+        <location filename="../../wizard/pages.py" line="247" />
         <source>PIN again</source>
         <translation>PIN-код ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="244" />
+        <location filename="../../wizard/pages.py" line="245" />
         <source>Cashier's name</source>
         <translation>Имя кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="284" />
+        <location filename="../../wizard/pages.py" line="285" />
         <source>The two PINs differ: enter the PIN again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -3848,12 +3878,12 @@ What was found: {problem}</source>
         <translation>Восстановить из резервной копии…</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="80" />
+        <location filename="../../wizard/pages.py" line="81" />
         <source>Moving the till from another computer?</source>
         <translation>Переносите кассу с другого компьютера?</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="87" />
+        <location filename="../../wizard/pages.py" line="88" />
         <source>The store will be kept in {folder}</source>
         <translation>Данные магазина хранятся в {folder}</translation>
     </message>
