@@ -25,7 +25,7 @@ from app.core.ids import uuid7
 from app.core.program import parse_program
 from app.core.services.loyalty import LoyaltyService, parse_catalog_csv, store_products
 from app.core.timeutil import now_ms
-from server import auth, expiry, ingest, snapshots
+from server import auth, expiry, ingest, reports, snapshots
 from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
@@ -126,6 +126,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     app = FastAPI(title="Loyalty Terminal central server", version="1", lifespan=lifespan)
     app.state.engine = engine
+    app.include_router(reports.router)  # the manager's chain reports (server/reports.py)
 
     @app.exception_handler(LoyaltyError)
     async def loyalty_error(_: Request, exc: LoyaltyError) -> JSONResponse:

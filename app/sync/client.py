@@ -77,6 +77,14 @@ class Client:
             raise SyncError("lookup answer is not a customer snapshot")
         return data
 
+    def reports(self, part: str, params: dict[str, str | int], timeout: float = 120.0) -> dict[str, Any]:
+        """The chain's reports: part "dashboard" or "full" (app/sync/chain_reports.py reads the answer)."""
+        if part not in ("dashboard", "full"):
+            raise ValueError(f"unknown report part {part!r}")
+        # A big chain's full report takes a while to compute: a long read, but a short connect.
+        wait = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        return self._call("GET", f"/v1/reports/{part}", params=params, timeout=wait)
+
 
 def _detail(response: httpx.Response) -> str:
     try:

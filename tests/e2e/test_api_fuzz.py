@@ -47,10 +47,10 @@ class FuzzTarget:
         self.terminal = f"Bearer {terminal_token}"
 
     def token_for(self, path: str) -> str | None:
-        """The admin token for /v1/admin, the terminal's for sync and lookup, none for the open routes."""
+        """The admin token for /v1/admin, the terminal's for sync, lookup and reports, none for the open routes."""
         if path.startswith("/v1/admin/") and path != "/v1/admin/login":
             return self.admin
-        if path.startswith(("/v1/sync/", "/v1/customers/")):
+        if path.startswith(("/v1/sync/", "/v1/customers/", "/v1/reports/")):
             return self.terminal
         return None
 

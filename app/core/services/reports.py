@@ -41,6 +41,7 @@ from sqlalchemy import (
     false,
     func,
     inspect,
+    literal_column,
     select,
     table,
     union_all,
@@ -75,6 +76,7 @@ __all__ = [
     "SegmentCustomer",
     "Series",
     "StampRow",
+    "StoreRow",
     "TierRow",
     "coupon_discount",
     "median",
@@ -380,6 +382,31 @@ class Dashboard:
     liability_kopecks: int
 
 
+@dataclass(frozen=True)
+class StoreRow:
+    """One store's figures in the chain comparison; `store` None gathers what no store's terminal sent.
+
+    Sales figures follow every filter; active cards, new members and points are counted per store
+    whatever the cashier or terminal filter (as the report's customers and points ignore them).
+    """
+
+    store: str | None
+    sales: int
+    card_sales: int
+    card_share: Fraction | None
+    gross: int  # Σ total of the store's sales in the period
+    refunds: int
+    refunded: int
+    revenue: int  # gross − refunded
+    average_check: Fraction | None
+    average_check_card: Fraction | None
+    average_check_anonymous: Fraction | None
+    active_30: int  # card customers who bought in this store in the 30 days before the end
+    new_enrollments: int  # enrolled at this store's terminals in the period
+    issued: int  # points granted by this store's transactions in the period
+    redeemed: int  # points paid (spend + overdraft) in this store's transactions in the period
+
+
 # ----------------------------------------------------------------------------- pure helpers
 
 
@@ -521,6 +548,41 @@ class _Lots:
     debt: int = 0  # Σ customers.debt now
 
 
+@dataclass
+class _StoreSums:
+    """One store's sums while the comparison is read; [0] without a card, [1] with one."""
+
+    sales: list[int] = field(default_factory=lambda: [0, 0])
+    gross: list[int] = field(default_factory=lambda: [0, 0])
+    refunds: list[int] = field(default_factory=lambda: [0, 0])
+    refunded: list[int] = field(default_factory=lambda: [0, 0])
+    active_30: int = 0
+    new_enrollments: int = 0
+    issued: int = 0
+    redeemed: int = 0
+
+    def row(self, store: str | None) -> StoreRow:
+        n, gross = sum(self.sales), sum(self.gross)
+        back = sum(self.refunded)
+        return StoreRow(
+            store=store,
+            sales=n,
+            card_sales=self.sales[1],
+            card_share=ratio(self.sales[1], n),
+            gross=gross,
+            refunds=sum(self.refunds),
+            refunded=back,
+            revenue=gross - back,
+            average_check=ratio(gross, n),
+            average_check_card=ratio(self.gross[1], self.sales[1]),
+            average_check_anonymous=ratio(self.gross[0], self.sales[0]),
+            active_30=self.active_30,
+            new_enrollments=self.new_enrollments,
+            issued=self.issued,
+            redeemed=self.redeemed,
+        )
+
+
 def _place(conn: Connection, f: Filters) -> str:
     """How a store/terminal filter applies to this database: not at all, to nothing, or per transaction."""
     if f.store is None and f.terminal is None:
@@ -581,13 +643,42 @@ class ReportsService:
     def dashboard(self, period: Period, filters: Filters | None = None) -> Dashboard:
         """The headline figures of a period: revenue, sales, card share, checks, active cards, points."""
         with db.transaction(self.engine, write=False) as conn:
-            s = self._scope(conn, period, filters or Filters(), days=False)
-            (total, card, anonymous), _ = self._sales_groups(conn, s)
-            active_30 = self._active_30(conn, s)
-            new = self._new_enrollments(conn, s)
-            issued, redeemed, later = self._journal_sums(conn, s)
-            lots = self._lots(conn, s, buckets=False)
-            liability = lots.held - lots.debt - later - lots.unposted_before - lots.unposted
+            return self._dashboard(conn, period, filters or Filters())
+
+    def report(self, period: Period, filters: Filters | None = None, segment_limit: int | None = None) -> Report:
+        """The whole report of a period in one consistent read; segment_limit keeps that many customers per segment."""
+        with db.transaction(self.engine, write=False) as conn:
+            return self._report(conn, period, filters or Filters(), segment_limit)
+
+    def by_store(self, period: Period, filters: Filters | None = None) -> tuple[StoreRow, ...]:
+        """The chain comparison: one row per store (see StoreRow), most revenue first."""
+        with db.transaction(self.engine, write=False) as conn:
+            return self._by_store(conn, period, filters or Filters())
+
+    def dashboard_by_store(
+        self, period: Period, filters: Filters | None = None
+    ) -> tuple[Dashboard, tuple[StoreRow, ...]]:
+        """The headline figures and the store comparison read from one snapshot (they add up)."""
+        with db.transaction(self.engine, write=False) as conn:
+            f = filters or Filters()
+            return self._dashboard(conn, period, f), self._by_store(conn, period, f)
+
+    def report_by_store(
+        self, period: Period, filters: Filters | None = None, segment_limit: int | None = None
+    ) -> tuple[Report, tuple[StoreRow, ...]]:
+        """The whole report and the store comparison read from one snapshot."""
+        with db.transaction(self.engine, write=False) as conn:
+            f = filters or Filters()
+            return self._report(conn, period, f, segment_limit), self._by_store(conn, period, f)
+
+    def _dashboard(self, conn: Connection, period: Period, filters: Filters) -> Dashboard:
+        s = self._scope(conn, period, filters, days=False)
+        (total, card, anonymous), _ = self._sales_groups(conn, s)
+        active_30 = self._active_30(conn, s)
+        new = self._new_enrollments(conn, s)
+        issued, redeemed, later = self._journal_sums(conn, s)
+        lots = self._lots(conn, s, buckets=False)
+        liability = lots.held - lots.debt - later - lots.unposted_before - lots.unposted
         return Dashboard(
             period=period,
             filters=s.filters,
@@ -606,22 +697,20 @@ class ReportsService:
             liability_kopecks=liability * s.program.point_value,
         )
 
-    def report(self, period: Period, filters: Filters | None = None, segment_limit: int | None = None) -> Report:
-        """The whole report of a period in one consistent read; segment_limit keeps that many customers per segment."""
-        with db.transaction(self.engine, write=False) as conn:
-            s = self._scope(conn, period, filters or Filters(), days=True)
-            sales = self._sales(conn, s)
-            visits = self._visits(conn, s)
-            last = self._purchases(conn, s)
-            customers = self._customers(conn, s, visits, last)
-            points, points_days = self._points(conn, s)
-            tiers = self._tiers(conn, s)
-            segments = self._segments(conn, s, last, segment_limit)
-            lifetime = self._lifetime(conn, s, visits)
-            categories, stamps = self._lines(conn, s)
-            coupons = self._coupons(conn, s)
-            rewards = self._rewards(conn, s)
-            revenue_days = self._revenue_days(conn, s)
+    def _report(self, conn: Connection, period: Period, filters: Filters, segment_limit: int | None) -> Report:
+        s = self._scope(conn, period, filters, days=True)
+        sales = self._sales(conn, s)
+        visits = self._visits(conn, s)
+        last = self._purchases(conn, s)
+        customers = self._customers(conn, s, visits, last)
+        points, points_days = self._points(conn, s)
+        tiers = self._tiers(conn, s)
+        segments = self._segments(conn, s, last, segment_limit)
+        lifetime = self._lifetime(conn, s, visits)
+        categories, stamps = self._lines(conn, s)
+        coupons = self._coupons(conn, s)
+        rewards = self._rewards(conn, s)
+        revenue_days = self._revenue_days(conn, s)
         series = Series(revenue_days, visits.active_days, points_days)
         return Report(
             period=period,
@@ -748,6 +837,99 @@ class ReportsService:
                 target = card_m if int(r[1]) else anon_m
                 target[s.days.index_of_bucket(int(r[0]))] += _int(r[2])
         return tuple(RevenueDay(s.days.day(i), card_m[i], anon_m[i]) for i in range(len(s.days)))
+
+    # ------------------------------------------------------------------ the chain, store by store
+
+    def _by_store(self, conn: Connection, period: Period, filters: Filters) -> tuple[StoreRow, ...]:
+        s = self._scope(conn, period, filters, days=False)
+        server = inspect(conn).has_table("txn_outcomes")
+
+        def grouped(base: Any, uid: Any, where: Sequence[ColumnElement[bool]], *cols: Any) -> Any:
+            """(store key, *cols) of the base table's rows, as a subquery to group by the key."""
+            if not server:
+                # A terminal file is one store: every row is its own (key 0).
+                return select(literal_column("0", Integer).label("k"), *cols).where(*where).subquery()
+            # The store whose terminal pushed the row (txn_outcomes); NULL when no terminal did.
+            joined = base.outerjoin(_outcomes, _outcomes.c.uid == uid).outerjoin(
+                _terminals, _terminals.c.id == _outcomes.c.terminal_id
+            )
+            return select(_terminals.c.store_id.label("k"), *cols).select_from(joined).where(*where).subquery()
+
+        sums: dict[int | None, _StoreSums] = {}
+
+        def of(key: Any) -> _StoreSums:
+            return sums.setdefault(None if key is None else int(key), _StoreSums())
+
+        sa, rf, cu, j = t.sales.c, t.refunds.c, t.customers.c, t.journal.c
+        card = case((sa.customer_id.is_(None), 0), else_=1).label("card")
+        sub = grouped(t.sales, sa.uid, self._where_sales(s), card, sa.total.label("money"))
+        for key, is_card, n, money in conn.execute(
+            select(sub.c.k, sub.c.card, func.count(), func.sum(sub.c.money)).group_by(sub.c.k, sub.c.card)
+        ):
+            of(key).sales[int(is_card)], of(key).gross[int(is_card)] = _int(n), _int(money)
+        card = case((rf.customer_id.is_(None), 0), else_=1).label("card")
+        sub = grouped(t.refunds, rf.uid, self._where_refunds(s), card, rf.money_back.label("money"))
+        for key, is_card, n, money in conn.execute(
+            select(sub.c.k, sub.c.card, func.count(), func.sum(sub.c.money)).group_by(sub.c.k, sub.c.card)
+        ):
+            of(key).refunds[int(is_card)], of(key).refunded[int(is_card)] = _int(n), _int(money)
+        end = period.end
+        recent = [sa.at >= end - ACTIVE_DAYS * DAY_MS, sa.at < end, sa.customer_id.is_not(None)]
+        sub = grouped(t.sales, sa.uid, recent, sa.customer_id.label("cid"))
+        for key, n in conn.execute(select(sub.c.k, func.count(func.distinct(sub.c.cid))).group_by(sub.c.k)):
+            of(key).active_30 = _int(n)
+        # A member belongs to the store whose terminal enrolled them (the customer's uid is the enrollment's).
+        joined = [cu.enrolled_at >= period.start, cu.enrolled_at < end, cu.merged_into.is_(None)]
+        sub = grouped(t.customers, cu.uid, joined, cu.id.label("cid"))
+        for key, n in conn.execute(select(sub.c.k, func.count()).group_by(sub.c.k)):
+            of(key).new_enrollments = _int(n)
+        # Points follow the transaction that moved them: a sale's grant and spend rows carry its uid.
+        moved = [j.at >= period.start, j.at < end, j.kind.in_(("grant", "spend", "overdraft"))]
+        grant = case((j.kind == "grant", 1), else_=0).label("grant")
+        sub = grouped(t.journal, j.txn_uid, moved, grant, j.points.label("points"))
+        for key, is_grant, points in conn.execute(
+            select(sub.c.k, sub.c.grant, func.sum(sub.c.points)).group_by(sub.c.k, sub.c.grant)
+        ):
+            if int(is_grant):
+                of(key).issued = _int(points)
+            else:
+                of(key).redeemed = -_int(points)
+
+        names, keep = self._store_names(conn, server, filters)
+        for key in names:
+            of(key)  # every store has its row, a quiet one too
+        rows = []
+        for key, got in sums.items():
+            if key is None:
+                # What no store's terminal sent: shown only when there is some and no store was asked for.
+                if keep is not None or got == _StoreSums():
+                    continue
+            elif keep is not None and key not in keep:
+                continue
+            rows.append(got.row(None if key is None else names.get(key, str(key))))
+        # Most revenue first; what no store sent comes last.
+        rows.sort(key=lambda r: (r.store is None, -r.revenue, r.store or ""))
+        return tuple(rows)
+
+    def _store_names(self, conn: Connection, server: bool, f: Filters) -> tuple[dict[int, str | None], set[int] | None]:
+        """Store names by key, and the keys a store or terminal filter keeps (None: all of them)."""
+        keep: set[int] | None = None
+        if not server:
+            name = repo.get_meta(conn, "store_name") or None
+            # A terminal's own sales carry its own names: a filter naming another keeps nothing.
+            if (f.store is not None and f.store != name) or (
+                f.terminal is not None and f.terminal != repo.get_meta(conn, "terminal_name")
+            ):
+                keep = set()
+            return {0: name}, keep
+        names: dict[int, str | None] = {int(k): str(v) for k, v in conn.execute(select(_stores.c.id, _stores.c.name))}
+        if f.store is not None:
+            keep = {k for k, v in names.items() if v == f.store}
+        if f.terminal is not None:
+            found = conn.execute(select(_terminals.c.store_id).where(_terminals.c.name == f.terminal)).scalars()
+            held = {int(k) for k in found}
+            keep = held if keep is None else keep & held
+        return names, keep
 
     # ------------------------------------------------------------------ customers
 

@@ -113,6 +113,21 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
             "before enrolling new customers",
         ),
     ),
+    # Storage (app.core.db): the sale was not written; the basket stays for another try.
+    (
+        re.compile(r"^the disk is full: nothing was written.*$"),
+        QT_TRANSLATE_NOOP("Reasons", "The disk is full: nothing was saved. Free some space, then try again"),
+    ),
+    (
+        re.compile(r"^the database folder is read-only: nothing was written$"),
+        QT_TRANSLATE_NOOP("Reasons", "The data folder is read-only: nothing was saved. Call your technician"),
+    ),
+    (
+        re.compile(r"^the database file is damaged or not a database.*$"),
+        QT_TRANSLATE_NOOP(
+            "Reasons", "The database is damaged: nothing was saved. Restart the till to restore a backup"
+        ),
+    ),
     # Backup checks (app.core.backup): what a restore refuses, and why.
     (
         re.compile(r"^(restore refused: )?(?P<path>.+) does not exist$"),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Context
+from app.core import db
+from app.core.errors import StorageError
 from app.core.services.results import SaleResult
 from app.ui.main_window import MainWindow
 from tests.ui.checkout.conftest import Demo
@@ -112,3 +117,34 @@ def test_going_back_from_the_pay_dialog_sells_nothing(qtbot: QtBot, window: Main
     with qtbot.assertNotEmitted(window.checkout.sale_committed, wait=200):
         press(Qt.Key.Key_F12)
     assert [ln.sku for ln in window.controller.basket.lines] == ["TEA"]
+
+
+def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
+    qtbot: QtBot, window: MainWindow, store: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The core's own answer to SQLite's SQLITE_FULL (tests/test_storage.py fills a real file);
+    # here it comes once, as it would from a disk that filled up during the shift.
+    full = StorageError(db._storage_reason(sqlite3.OperationalError("database or disk is full")))
+    real_sell = store.loyalty.sell
+    attempts: list[object] = []
+
+    def sell_on_a_full_disk(req: object) -> SaleResult:
+        attempts.append(req)
+        if len(attempts) == 1:
+            raise full
+        return real_sell(req)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.loyalty, "sell", sell_on_a_full_disk)
+    window.controller.add_code("TEA")
+    window.controller.add_code("ESP")
+    qtbot.waitUntil(lambda: priced(window) and window.checkout.model.rowCount() == 2)
+    when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
+    press(Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: "Диск заполнен" in window.checkout.status.text(), timeout=10_000)
+    assert window.checkout.model.rowCount() == 2  # nothing to scan again
+
+    when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
+    with qtbot.waitSignal(window.checkout.sale_committed, timeout=10_000) as committed:
+        press(Qt.Key.Key_F12)
+    assert [ln["sku"] for ln in store.loyalty.sale_lines(committed.args[0].sale_id)] == ["TEA", "ESP"]
+    assert len(attempts) == 2 and store.loyalty.verify().ok

@@ -3030,26 +3030,41 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../checkout/reasons.py" line="119" />
+        <source>The disk is full: nothing was saved. Free some space, then try again</source>
+        <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="123" />
+        <source>The data folder is read-only: nothing was saved. Call your technician</source>
+        <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="127" />
+        <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
+        <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="134" />
         <source>{path} does not exist</source>
         <translation>{path} не существует</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="123" />
+        <location filename="../../checkout/reasons.py" line="138" />
         <source>{path} is not a database of the till</source>
         <translation>{path} — не база данных кассы</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="127" />
+        <location filename="../../checkout/reasons.py" line="142" />
         <source>{path} is a database, but not one of the till</source>
         <translation>{path} — база данных, но не кассы</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="131" />
+        <location filename="../../checkout/reasons.py" line="146" />
         <source>{path} is damaged ({detail})</source>
         <translation>{path} повреждён ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="135" />
+        <location filename="../../checkout/reasons.py" line="150" />
         <source>No backup in {path} is in good order</source>
         <translation>В папке {path} нет исправной резервной копии</translation>
     </message>

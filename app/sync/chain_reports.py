@@ -1,0 +1,134 @@
+"""The whole chain's reports for the manager screen of an enrolled terminal, fetched from the central server.
+
+The server computes them (`GET /v1/reports/dashboard` and `/v1/reports/full`, server/reports.py)
+with the same `ReportsService` a terminal runs on its own file; this module asks with the
+terminal's token and reads the answer back into the same frozen results, so the screen and the
+exports treat a chain report exactly like a local one. An answer that is not a report (a proxy's
+error page, another program on the port, a field of the wrong type) is a `SyncError` saying what
+is wrong, never a half-read report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from app.core import db, repo
+from app.core.services.report_json import ReportFormatError, from_json
+from app.core.services.reports import Dashboard, Filters, Period, Report, StoreRow
+from app.sync.client import Client, SyncError
+
+__all__ = ["ChainDashboard", "ChainReport", "ChainReports"]
+
+
+@dataclass(frozen=True)
+class ChainDashboard:
+    """The chain's headline figures, the local days the server read them for, and one row per store."""
+
+    period: Period
+    first: date
+    last: date
+    timezone: str
+    dashboard: Dashboard
+    stores: tuple[StoreRow, ...]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The chain's full report and one row per store, from one snapshot of the server's ledger."""
+
+    report: Report
+    stores: tuple[StoreRow, ...]
+
+
+@dataclass(frozen=True)
+class ChainReports:
+    """Fetches the chain's reports for one terminal database (its server address and token)."""
+
+    engine: Engine
+    transport: httpx.BaseTransport | None = None
+    timeout: float = 120.0  # seconds to wait for an answer: a big chain's full report takes a while
+
+    def configured(self) -> bool:
+        """True once this terminal is enrolled with a server (a chain scope can be offered)."""
+        return None not in self._server()
+
+    def dashboard(self, first: date, last: date, filters: Filters) -> ChainDashboard:
+        """The chain's headline figures for the local days first..last (the server's time zone)."""
+        data = self._get("dashboard", {"first": first.isoformat(), "last": last.isoformat(), **_params(filters)})
+        try:
+            figures = from_json(Dashboard, data.get("dashboard"), "dashboard")
+            head = _head(data, filters)
+            answer = ChainDashboard(
+                period=head[0],
+                first=_day(data, "first"),
+                last=_day(data, "last"),
+                timezone=head[1],
+                dashboard=figures,
+                stores=head[2],
+            )
+        except ReportFormatError as exc:
+            raise SyncError(f"the server's report cannot be read: {exc}") from None
+        if (answer.first, answer.last) != (first, last) or figures.period != answer.period:
+            raise SyncError(f"the server answered for {answer.first}..{answer.last}, not {first}..{last}")
+        return answer
+
+    def report(self, period: Period, filters: Filters, segment_limit: int | None = None) -> ChainReport:
+        """The chain's full report of a period (every customer of every segment, or segment_limit of them)."""
+        params: dict[str, str | int] = {"start": period.start, "end": period.end, **_params(filters)}
+        if segment_limit is not None:
+            params["segment_limit"] = segment_limit
+        data = self._get("full", params)
+        try:
+            report = from_json(Report, data.get("report"), "report")
+            _, _, stores = _head(data, filters)
+        except ReportFormatError as exc:
+            raise SyncError(f"the server's report cannot be read: {exc}") from None
+        if report.period != period:
+            raise SyncError("the server answered for another period than the one asked for")
+        return ChainReport(report, stores)
+
+    def _server(self) -> tuple[str | None, str | None]:
+        with db.transaction(self.engine, write=False) as conn:
+            return repo.get_meta(conn, "server_url"), repo.get_meta(conn, "token")
+
+    def _get(self, part: str, params: dict[str, str | int]) -> dict[str, Any]:
+        url, token = self._server()
+        if url is None or token is None:
+            raise SyncError("this terminal is not enrolled with a server: the chain's reports live there")
+        client = Client(url, token, transport=self.transport)
+        try:
+            return client.reports(part, params, self.timeout)
+        finally:
+            client.close()
+
+
+def _params(filters: Filters) -> dict[str, str | int]:
+    pairs = (("store", filters.store), ("cashier", filters.cashier), ("terminal", filters.terminal))
+    return {key: value for key, value in pairs if value is not None}
+
+
+def _head(data: dict[str, Any], asked: Filters) -> tuple[Period, str, tuple[StoreRow, ...]]:
+    """The period, time zone and store rows of an answer; its filters must be the ones asked for."""
+    period = from_json(Period, data.get("period"), "period")
+    timezone = data.get("timezone")
+    if not isinstance(timezone, str) or not timezone:
+        raise ReportFormatError("timezone: expected the name of a time zone")
+    if from_json(Filters, data.get("filters"), "filters") != asked:
+        raise ReportFormatError("filters: the server applied other filters than the ones asked for")
+    stores = data.get("stores")
+    if not isinstance(stores, list):
+        raise ReportFormatError("stores: expected a list of store rows")
+    return period, timezone, tuple(from_json(StoreRow, row, f"stores[{i}]") for i, row in enumerate(stores))
+
+
+def _day(data: dict[str, Any], key: str) -> date:
+    value = data.get(key)
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else date.fromisoformat("")
+    except ValueError:
+        raise ReportFormatError(f"{key}: expected an ISO date") from None
