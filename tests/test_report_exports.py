@@ -18,7 +18,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app.core.fmt import parse_money
-from app.core.services.reports import Report, ReportsService, Segment, SegmentCustomer
+from app.core.services.reports import Report, ReportsService, Segment, SegmentCustomer, StoreRow
 from app.reports.export_csv import export_csv
 from app.reports.export_pdf import SEGMENT_ROWS, export_pdf
 from app.reports.tables import Cell, cell_text
@@ -220,3 +220,41 @@ def test_csv_money_reads_back_to_the_same_kopecks(kopecks: int) -> None:
 def test_csv_share_is_the_percentage_rounded_half_up(share: Fraction) -> None:
     text = cell_text(Cell("share", share), "ru", "csv", MSK)
     assert abs(Fraction(text.replace(",", ".")) - share * 100) <= Fraction(1, 200)
+
+
+# ----------------------------------------------------------------------------- a chain's store rows
+
+
+def _two_stores(march: Report) -> tuple[StoreRow, ...]:
+    """March split into two made-up stores whose rows add up to the report (as the server's do)."""
+    s = march.sales
+    half = StoreRow("Арбат", 4, 3, Fraction(3, 4), 100000, 0, 0, 100000, Fraction(25000), None, None, 2, 1, 200, 60)
+    rest = StoreRow(
+        "Садовая", s.total.sales - 4, s.card.sales - 3, None, s.total.gross - 100000, s.total.refunds,
+        s.total.refunded, s.total.revenue - 100000, None, None, None, 1, 1, march.points.issued - 200,
+        march.points.redeemed - 60,
+    )  # fmt: skip
+    return half, rest
+
+
+def test_csv_of_a_chain_report_lists_its_stores_and_the_whole_chain(march: Report, tmp_path: Path) -> None:
+    files = export_csv(march, tmp_path / "chain", stores=_two_stores(march))
+    assert [f.name for f in files[:2]] == ["summary.csv", "stores.csv"]
+    rows = _read(tmp_path / "chain" / "stores.csv")
+    assert rows[0][:3] == ["Магазин", "Выручка", "Доля выручки"]
+    assert [r[0] for r in rows[1:]] == ["Арбат", "Садовая", "Вся сеть"]
+    # Revenue reads back and the stores' shares of the chain's revenue add up to 100 %.
+    assert parse_money(rows[3][1]) == march.sales.total.revenue == sum(parse_money(r[1]) for r in rows[1:3])
+    assert rows[1][2] == "54,87"  # 1000 ₽ of 1822,50 ₽
+    assert [r[10] for r in rows[1:]] == ["200", str(march.points.issued - 200), str(march.points.issued)]
+
+
+def test_pdf_of_a_chain_report_prints_the_stores_after_the_tiles(march: Report, tmp_path: Path) -> None:
+    text = _text(export_pdf(march, tmp_path / "chain.pdf", store_name="Вся сеть", stores=_two_stores(march)))
+    assert text.index("Магазины сети") < text.index("Продажи")
+    assert "Арбат" in text and "1 000,00 ₽" in text and "Активные карты" in text
+
+
+def test_a_report_without_stores_has_no_stores_table(march: Report, tmp_path: Path) -> None:
+    assert "stores.csv" not in [f.name for f in export_csv(march, tmp_path / "one")]
+    assert "Магазины сети" not in _text(export_pdf(march, tmp_path / "one.pdf"))

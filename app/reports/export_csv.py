@@ -10,17 +10,22 @@ merchant's time zone: every file reads back to the report's exact integer figure
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from app.core.services.reports import Report
-from app.reports.tables import CSV_DIALECT, all_tables, cell_text
+from app.core.services.reports import Report, StoreRow
+from app.reports.tables import CSV_DIALECT, all_tables, cell_text, dashboard_of, stores_table
 
 __all__ = ["export_csv"]
 
 
-def export_csv(report: Report, path: str | Path, lang: str = "ru") -> list[Path]:
-    """Write one CSV per table into the folder `path` (created if needed); returns the files in order."""
+def export_csv(
+    report: Report, path: str | Path, lang: str = "ru", stores: Sequence[StoreRow] | None = None
+) -> list[Path]:
+    """Write one CSV per table into the folder `path` (created if needed); returns the files in order.
+
+    A chain's report comes with its store rows: they go into stores.csv, after the summary."""
     if lang not in CSV_DIALECT:
         raise ValueError(f"unsupported language {lang!r}; expected ru or en")
     folder = Path(path)
@@ -28,7 +33,10 @@ def export_csv(report: Report, path: str | Path, lang: str = "ru") -> list[Path]
     delimiter, _ = CSV_DIALECT[lang]
     zone = ZoneInfo(report.timezone)
     written = []
-    for table in all_tables(report):
+    tables = all_tables(report)
+    if stores is not None:
+        tables.insert(1, stores_table(stores, dashboard_of(report)))
+    for table in tables:
         target = folder / f"{table.key}.csv"
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")

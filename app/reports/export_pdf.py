@@ -31,7 +31,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
-from app.core.services.reports import Report
+from app.core.services.reports import Report, StoreRow
 from app.core.timeutil import from_ms
 from app.reports import charts
 from app.reports.charts import FONT, FONT_BOLD, INK, MUTED, register_fonts
@@ -43,6 +43,7 @@ from app.reports.tables import (
     cell_text,
     coupons_table,
     customers_table,
+    dashboard_of,
     filters_text,
     lifetime_table,
     period_text,
@@ -52,6 +53,7 @@ from app.reports.tables import (
     segment_customers_table,
     segments_table,
     stamps_table,
+    stores_table,
     summary_table,
     tiers_table,
     tr,
@@ -228,8 +230,31 @@ def _side_by_side(left: Flowable, right: Flowable, split: float = 0.5) -> Flowab
     return t
 
 
-def build_story(report: Report, lang: str, store_name: str | None) -> list[Flowable]:
-    """Every flowable of the report, in reading order."""
+def _columns(table: Table, keep: Sequence[int]) -> Table:
+    """The same table with only some of its columns (a wide table printed as narrower ones)."""
+    rows = tuple(tuple(row[i] for i in keep) for row in table.rows)
+    return Table(table.key, table.title, tuple(table.columns[i] for i in keep), rows, table.note)
+
+
+def _stores(report: Report, stores: Sequence[StoreRow], lang: str, zone: ZoneInfo) -> list[Flowable]:
+    """The chain's store rows as three narrow tables: sales, checks, customers and points."""
+    st = _styles()
+    table = stores_table(stores, dashboard_of(report))
+    w = BODY_W
+    parts: list[Flowable] = [
+        _table(_columns(table, (0, 1, 2, 3, 4)), lang, zone, [w * 0.36, w * 0.19, w * 0.15, w * 0.15, w * 0.15]),
+        Spacer(1, 3 * mm),
+        _table(_columns(table, (0, 5, 6, 7)), lang, zone, [w * 0.36, w * 0.213, w * 0.213, w * 0.214]),
+        Spacer(1, 3 * mm),
+        _table(_columns(table, (0, 8, 9, 10, 11)), lang, zone, [w * 0.36, w * 0.16, w * 0.16, w * 0.16, w * 0.16]),
+    ]
+    return _section(tr(lang, "Магазины сети", "The chain's stores"), st, *parts, *_note(table, lang, st))
+
+
+def build_story(
+    report: Report, lang: str, store_name: str | None, stores: Sequence[StoreRow] | None = None
+) -> list[Flowable]:
+    """Every flowable of the report, in reading order (a chain's store rows right after the tiles)."""
     zone = ZoneInfo(report.timezone)
     st = _styles()
     w = BODY_W
@@ -248,6 +273,8 @@ def build_story(report: Report, lang: str, store_name: str | None) -> list[Flowa
         Spacer(1, 4 * mm),
         _tiles(report, lang, zone, st),
     ]
+    if stores is not None:
+        story += _stores(report, stores, lang, zone)
     step = charts.step_title(len(report.series.revenue), lang)
     story += _section(
         tr(lang, "Выручка ", "Revenue ") + step, st, charts.revenue_chart(report.series.revenue, lang, w, chart_h)
@@ -322,8 +349,14 @@ def build_story(report: Report, lang: str, store_name: str | None) -> list[Flowa
     return story
 
 
-def export_pdf(report: Report, path: str | Path, lang: str = "ru", store_name: str | None = None) -> Path:
-    """Write the report as an A4 PDF (DejaVu fonts embedded) and return its path."""
+def export_pdf(
+    report: Report,
+    path: str | Path,
+    lang: str = "ru",
+    store_name: str | None = None,
+    stores: Sequence[StoreRow] | None = None,
+) -> Path:
+    """Write the report as an A4 PDF (DejaVu fonts embedded) and return its path; a chain's store rows print too."""
     if lang not in ("ru", "en"):
         raise ValueError(f"unsupported language {lang!r}; expected ru or en")
     register_fonts()
@@ -346,7 +379,7 @@ def export_pdf(report: Report, path: str | Path, lang: str = "ru", store_name: s
         )
         footer = _footer(report, lang, zone)
         try:
-            doc.build(build_story(report, lang, store_name), onFirstPage=footer, onLaterPages=footer)
+            doc.build(build_story(report, lang, store_name, stores), onFirstPage=footer, onLaterPages=footer)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise

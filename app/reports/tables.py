@@ -7,6 +7,7 @@ only here, at the edge.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from app.core.fmt import MINUS, NNBSP, format_money, group_thousands
 from app.core.money import round_half_up
-from app.core.services.reports import Filters, Report, Segment, SegmentCustomer
+from app.core.services.reports import Dashboard, Filters, Report, Segment, SegmentCustomer, StoreRow, ratio
 from app.core.timeutil import from_ms
 
 Kind = Literal["text", "int", "money", "share", "decimal", "date", "datetime"]
@@ -394,6 +395,80 @@ def stamps_table(r: Report) -> Table:
     rows = tuple((Cell("text", x.rule_id), _int(x.completed)) for x in r.stamps)
     cols = (_c("Карта штампов", "Stamp card"), _c("Заполнено (бесплатных единиц)", "Completed (free units)"))
     return Table("stamps", _c("Карты штампов", "Stamp cards"), cols, rows)
+
+
+NO_STORE = Column("(без магазина)", "(no store)")
+WHOLE_CHAIN = Column("Вся сеть", "Whole chain")
+
+
+def dashboard_of(r: Report) -> Dashboard:
+    """The headline figures of a full report (the same formulas as ReportsService.dashboard)."""
+    s, p = r.sales, r.points
+    return Dashboard(
+        period=r.period,
+        filters=r.filters,
+        revenue=s.total.revenue,
+        sales=s.total.sales,
+        card_sales=s.card.sales,
+        card_share=s.card_share,
+        average_check=s.total.average_check,
+        average_check_card=s.card.average_check,
+        average_check_anonymous=s.anonymous.average_check,
+        active_30=r.customers.active_30,
+        new_enrollments=r.customers.new_enrollments,
+        issued=p.issued,
+        redeemed=p.redeemed,
+        liability=p.liability,
+        liability_kopecks=p.liability_kopecks,
+    )
+
+
+def stores_table(rows: Sequence[StoreRow], chain: Dashboard | None = None) -> Table:
+    """The chain store by store, most revenue first, then the whole chain's line (from its own figures)."""
+    whole = chain.revenue if chain is not None else sum(x.revenue for x in rows)
+
+    def line(label: object, x: StoreRow | Dashboard) -> tuple[Cell, ...]:
+        return (
+            Cell("text", label),
+            _money(x.revenue),
+            _share(ratio(x.revenue, whole) if whole > 0 else None),
+            _int(x.sales),
+            _share(x.card_share),
+            _avg_money(x.average_check),
+            _avg_money(x.average_check_card),
+            _avg_money(x.average_check_anonymous),
+            _int(x.active_30),
+            _int(x.new_enrollments),
+            _int(x.issued),
+            _int(x.redeemed),
+        )
+
+    body = [line(x.store if x.store is not None else NO_STORE, x) for x in rows]
+    if chain is not None and (chain.filters.store is None and chain.filters.terminal is None):
+        body.append(line(WHOLE_CHAIN, chain))
+    cols = (
+        _c("Магазин", "Store"),
+        _c("Выручка", "Revenue"),
+        _c("Доля выручки", "Revenue share"),
+        _c("Продаж", "Sales"),
+        _c("С картой", "With a card"),
+        _c("Средний чек", "Average check"),
+        _c("Чек с картой", "Card check"),
+        _c("Чек без карты", "No-card check"),
+        _c("Активные карты", "Active cards"),
+        _c("Новые участники", "New members"),
+        _c("Начислено", "Points issued"),
+        _c("Списано", "Points redeemed"),
+    )
+    note = _c(
+        "Магазин строки — тот, чья касса провела продажу, запись или движение баллов. Продажи, выручка, "
+        "участники и баллы магазинов в сумме дают сеть; активные карты — нет: покупатель двух магазинов "
+        "активен в обоих. Фильтр по кассиру относится только к продажам и возвратам.",
+        "A row's store is the one whose terminal rang up the sale, enrolled the member or moved the points. "
+        "Sales, revenue, members and points of the stores add up to the chain; active cards do not: a "
+        "customer of two stores is active in both. The cashier filter applies to sales and refunds only.",
+    )
+    return Table("stores", _c("Магазины сети", "The chain's stores"), cols, tuple(body), note)
 
 
 def revenue_days_table(r: Report) -> Table:

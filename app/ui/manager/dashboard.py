@@ -3,6 +3,11 @@
 Two answers come from the reports worker: the headline figures first (`ReportsService.dashboard`,
 fast), then the whole report for the charts and tables. A newer choice of period or filter makes
 older answers stale; they are dropped when they arrive.
+
+On a terminal enrolled with a server the scope can be the whole chain: the same two answers then
+come from the server's reports API, on a worker of their own (a slow or silent server never holds
+up this terminal's figures), with the stores side by side on a page of their own. When the server
+cannot answer, the manager is told why and the screen goes back to this terminal's figures.
 """
 
 from __future__ import annotations
@@ -28,11 +33,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.fmt import NNBSP, group_thousands
-from app.core.services.reports import Dashboard, Filters
+from app.core.services.reports import Dashboard, Filters, StoreRow
 from app.ui import i18n
 from app.ui.manager import ops
 from app.ui.manager.charts import ANONYMOUS, CARD, EXPIRED, ISSUED, REDEEMED, Chart, ChartSeries, fold_days
-from app.ui.manager.ops import FilterChoices, ManagerServices, PeriodChoice, ReportBundle, ResolvedPeriod
+from app.ui.manager.ops import (
+    ChainFigures,
+    FilterChoices,
+    ManagerServices,
+    PeriodChoice,
+    ReportBundle,
+    ResolvedPeriod,
+)
 from app.ui.manager.reports_view import ReportsView
 from app.ui.manager.widgets import Busy, ChooseFolder, Tile, avg_money_text, count_text, money_text, share_text
 from app.ui.pin_dialog import set_status
@@ -59,15 +71,24 @@ def _day_label(day: date) -> str:
 class DashboardTab(QWidget):
     """Period, cashier and store filters; tiles, charts and report tables; PDF and CSV export."""
 
-    def __init__(self, services: ManagerServices, worker: Worker, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: ManagerServices,
+        worker: Worker,
+        parent: QWidget | None = None,
+        chain_worker: Worker | None = None,
+    ) -> None:
         super().__init__(parent)
         self.s = services
         self.worker = worker  # the reports worker: long reads only
+        self.chain_worker = chain_worker  # the server's answers (None: this terminal has no server)
         self.generation = 0
         self.resolved: ResolvedPeriod | None = None
         self.figures: Dashboard | None = None
         self.bundle: ReportBundle | None = None
         self.stores: tuple[str, ...] = ()
+        self.local_stores: tuple[str, ...] = ()  # the names this terminal's own data offers
+        self.chain_figures: ChainFigures | None = None
         self.last_export: Path | None = None
         self._loading = False
         self._debounce = QTimer(self)
@@ -95,6 +116,12 @@ class DashboardTab(QWidget):
     def _filter_bar(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(6)
+        self.scope = QComboBox(self)
+        self.scope.addItem(self.tr("This terminal"), "terminal")
+        self.scope.addItem(self.tr("Whole chain"), "chain")
+        self.scope.setToolTip(self.tr("This terminal's sales, or the whole chain's from the server"))
+        self.scope.currentIndexChanged.connect(self._scope_changed)
+        self.scope.setVisible(False)  # offered once the terminal is known to be enrolled with a server
         self.preset = QComboBox(self)
         for key, text in (
             ("today", self.tr("Today")),
@@ -133,7 +160,17 @@ class DashboardTab(QWidget):
         for button in (self.pdf, self.csv):
             button.setEnabled(False)
         dash = QLabel("–", self)
-        for widget in (self.preset, self.first, dash, self.last, self.cashier, self.store, refresh, self.busy):
+        for widget in (
+            self.scope,
+            self.preset,
+            self.first,
+            dash,
+            self.last,
+            self.cashier,
+            self.store,
+            refresh,
+            self.busy,
+        ):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(self.pdf)
@@ -216,6 +253,14 @@ class DashboardTab(QWidget):
         """The cashier and store filters as chosen now."""
         return Filters(cashier=self.cashier.currentData(), store=self.store.currentData())
 
+    def chain(self) -> bool:
+        """True when the whole chain is reported on (from the server), False for this terminal."""
+        return self.scope.currentData() == "chain" and self.chain_worker is not None and self.s.chain is not None
+
+    def set_scope(self, chain: bool) -> None:
+        """Choose the whole chain or this terminal (and refresh shortly)."""
+        self.scope.setCurrentIndex(self.scope.findData("chain" if chain else "terminal"))
+
     def set_custom_period(self, first: date, last: date) -> None:
         """Choose custom days (and refresh shortly)."""
         for edit, day in ((self.first, first), (self.last, last)):
@@ -226,19 +271,26 @@ class DashboardTab(QWidget):
         self._debounce.start()
 
     def set_filter_choices(self, choices: FilterChoices) -> None:
-        """Offer these cashiers and stores (keeping the current choice)."""
+        """Offer these cashiers and stores (keeping the current choice), and the chain scope when enrolled."""
         self._merge_cashiers(choices.cashiers)
-        self.stores = choices.stores
+        self.local_stores = choices.stores
+        if not self.chain():
+            self._offer_stores(choices.stores)
+        self.scope.setVisible(choices.chain and self.chain_worker is not None and self.s.chain is not None)
+
+    def _offer_stores(self, names: tuple[str, ...]) -> None:
+        """The store filter's names (keeping the current choice when it is among them)."""
+        self.stores = names
         current = self.store.currentData()
         self.store.blockSignals(True)
         while self.store.count() > 1:
             self.store.removeItem(1)
-        for name in choices.stores:
+        for name in names:
             self.store.addItem(name, name)
-        if current in choices.stores:
+        if current in names:
             self.store.setCurrentIndex(self.store.findData(current))
         self.store.blockSignals(False)
-        self.store.setVisible(len(choices.stores) > 1)
+        self.store.setVisible(len(names) > 1)
 
     def _merge_cashiers(self, names: tuple[str, ...] | list[str]) -> None:
         have = {self.cashier.itemData(i) for i in range(1, self.cashier.count())}
@@ -263,6 +315,18 @@ class DashboardTab(QWidget):
     def _filters_changed(self, _index: int) -> None:
         self._debounce.start()
 
+    @Slot(int)
+    def _scope_changed(self, _index: int) -> None:
+        chain = self.chain()
+        self.reports.set_chain(chain)
+        self.chain_figures = None
+        # A store filter is a name of this scope's stores: the chain's come with its first answer.
+        self.store.blockSignals(True)
+        self.store.setCurrentIndex(0)
+        self.store.blockSignals(False)
+        self._offer_stores(() if chain else self.local_stores)
+        self._debounce.start()
+
     # ------------------------------------------------------------------ loading
 
     @Slot()
@@ -274,6 +338,18 @@ class DashboardTab(QWidget):
         self.bundle = None
         self.pdf.setEnabled(False)
         self.csv.setEnabled(False)
+        if self.chain():
+            assert self.chain_worker is not None
+            self._set_loading(True, self.tr("Asking the server…"))
+            self.chain_worker.run(
+                ops.load_chain_dashboard,
+                self.s,
+                self.choice(),
+                self.filters(),
+                on_done=partial(self._chain_dashboard_done, generation),
+                on_error=partial(self._chain_failed, generation),
+            )
+            return
         self._set_loading(True, self.tr("Loading figures…"))
         self.worker.run(
             ops.load_dashboard,
@@ -309,6 +385,52 @@ class DashboardTab(QWidget):
             on_error=partial(self._failed, generation),
         )
 
+    def _chain_dashboard_done(self, generation: int, figures: ChainFigures) -> None:
+        if generation != self.generation:
+            return
+        set_status(self.status, "")  # the server answers again: an old failure no longer applies
+        self.chain_figures = figures
+        self.resolved, self.figures = figures.resolved, figures.dashboard
+        self._show_dates(figures.resolved)
+        self.show_figures(figures.dashboard)
+        self.reports.show_stores(figures.table)
+        if self.store.currentData() is None:
+            # The chain's stores become the filter's choices (a filtered answer lists only one).
+            self._offer_stores(tuple(sorted(r.store for r in figures.stores if r.store is not None)))
+        assert self.chain_worker is not None
+        self._set_loading(True, self.tr("Loading the chain's report…"))
+        self.chain_worker.run(
+            ops.load_chain_report,
+            self.s,
+            figures.resolved.period,
+            figures.dashboard.filters,
+            on_done=partial(self._report_done, generation),
+            on_error=partial(self._chain_failed, generation),
+        )
+
+    def _chain_failed(self, generation: int, reason: str) -> None:
+        if generation != self.generation:
+            return
+        self._set_loading(False)
+        set_status(
+            self.status,
+            self.tr("The chain's figures could not be had from the server: {reason}. Showing this terminal's.").format(
+                reason=reason
+            ),
+            "error",
+        )
+        # This terminal's own figures stay usable: back to them at once.
+        self.scope.blockSignals(True)
+        self.scope.setCurrentIndex(self.scope.findData("terminal"))
+        self.scope.blockSignals(False)
+        self.reports.set_chain(False)
+        self.chain_figures = None
+        self.store.blockSignals(True)
+        self.store.setCurrentIndex(0)
+        self.store.blockSignals(False)
+        self._offer_stores(self.local_stores)
+        self.refresh()
+
     def _report_done(self, generation: int, bundle: ReportBundle) -> None:
         if generation != self.generation:
             return
@@ -332,11 +454,12 @@ class DashboardTab(QWidget):
             edit.setDate(QDate(day.year, day.month, day.day))
             edit.blockSignals(False)
         fmt = "%d.%m.%Y" if i18n.language() == "ru" else "%Y-%m-%d"
-        self.period_label.setText(
-            self.tr("{first} – {last}, local days ({zone})").format(
-                first=resolved.first.strftime(fmt), last=resolved.last.strftime(fmt), zone=resolved.timezone
-            )
+        text = self.tr("{first} – {last}, local days ({zone})").format(
+            first=resolved.first.strftime(fmt), last=resolved.last.strftime(fmt), zone=resolved.timezone
         )
+        if self.chain():
+            text = self.tr("Whole chain, from the server: {period}").format(period=text)
+        self.period_label.setText(text)
 
     # ------------------------------------------------------------------ showing
 
@@ -408,7 +531,12 @@ class DashboardTab(QWidget):
         chosen = self.store.currentData()
         if chosen is not None:
             return str(chosen)
+        if self.bundle is not None and self.bundle.stores is not None:
+            return self.tr("Whole chain")
         return self.stores[0] if len(self.stores) == 1 else None
+
+    def _store_rows(self) -> tuple[StoreRow, ...] | None:
+        return None if self.bundle is None else self.bundle.stores
 
     @Slot()
     def export_pdf(self) -> None:
@@ -425,6 +553,7 @@ class DashboardTab(QWidget):
             folder,
             i18n.language(),
             self._store_name(),
+            self._store_rows(),
             on_done=self._exported,
             on_error=self._export_failed,
         )
@@ -443,6 +572,7 @@ class DashboardTab(QWidget):
             self.bundle.report,
             folder,
             i18n.language(),
+            self._store_rows(),
             on_done=self._exported,
             on_error=self._export_failed,
         )

@@ -31,14 +31,17 @@ from app.core.services.reports import (
     Report,
     ReportsService,
     SegmentCustomer,
+    StoreRow,
 )
 from app.core.services.results import CustomerInfo
 from app.core.services.staff import AuditEntry, Cashier, StaffError, StaffService
 from app.core.timeutil import DAY_MS, from_ms, iso
+from app.sync.chain_reports import ChainReports
 from app.ui.pin_dialog import Refused
 
 __all__ = [
     "PRESETS",
+    "ChainFigures",
     "CouponSpec",
     "CouponsAdded",
     "FilterChoices",
@@ -66,6 +69,7 @@ class ManagerServices:
     staff: StaffService
     reports: ReportsService
     manager: str
+    chain: ChainReports | None = None  # the whole chain's reports, when the terminal is enrolled with a server
 
     def now(self) -> int:
         """The reports' clock (tests fix it), UTC milliseconds."""
@@ -100,6 +104,7 @@ class FilterChoices:
 
     cashiers: tuple[str, ...]
     stores: tuple[str, ...]
+    chain: bool = False  # the terminal is enrolled with a server: the whole chain can be reported on
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,17 @@ class ReportBundle:
 
     report: Report
     tables: Mapping[str, Any]  # table key -> app.reports.tables.Table
+    stores: tuple[StoreRow, ...] | None = None  # the chain's store rows (None: this terminal's own report)
+
+
+@dataclass(frozen=True)
+class ChainFigures:
+    """The chain's headline figures from the server, the days they cover and its store rows as a table."""
+
+    resolved: ResolvedPeriod
+    dashboard: Dashboard
+    stores: tuple[StoreRow, ...]
+    table: Any  # app.reports.tables.Table of the store rows
 
 
 def local_today(s: ManagerServices) -> tuple[date, ZoneInfo]:
@@ -146,9 +162,33 @@ def load_dashboard(s: ManagerServices, choice: PeriodChoice, filters: Filters) -
 
 def load_report(s: ManagerServices, period: Period, filters: Filters) -> ReportBundle:
     """The full report and its tables (the customer lists can be long: built here, not on screen)."""
+    return _bundle(s.reports.report(period, filters))
+
+
+def load_chain_dashboard(s: ManagerServices, choice: PeriodChoice, filters: Filters) -> ChainFigures:
+    """The whole chain's headline figures and store rows from the server (SyncError when it cannot answer)."""
     from app.reports import tables as t
 
-    report = s.reports.report(period, filters)
+    if s.chain is None:
+        raise LoyaltyError("this terminal is not enrolled with a server")
+    today, _ = local_today(s)
+    first, last = days_of(choice, today)
+    got = s.chain.dashboard(first, last, filters)
+    resolved = ResolvedPeriod(got.period, got.first, got.last, got.timezone)
+    return ChainFigures(resolved, got.dashboard, got.stores, t.stores_table(got.stores, got.dashboard))
+
+
+def load_chain_report(s: ManagerServices, period: Period, filters: Filters) -> ReportBundle:
+    """The whole chain's full report and its tables, with the store rows, from the server."""
+    if s.chain is None:
+        raise LoyaltyError("this terminal is not enrolled with a server")
+    got = s.chain.report(period, filters)
+    return _bundle(got.report, got.stores)
+
+
+def _bundle(report: Report, stores: tuple[StoreRow, ...] | None = None) -> ReportBundle:
+    from app.reports import tables as t
+
     built = [
         t.sales_table(report),
         t.cashiers_table(report),
@@ -162,36 +202,44 @@ def load_report(s: ManagerServices, period: Period, filters: Filters) -> ReportB
         t.rewards_table(report),
         t.stamps_table(report),
     ]
+    if stores is not None:
+        built.append(t.stores_table(stores, t.dashboard_of(report)))
     # The segments' customer lists are shown from the report itself (models.SegmentCustomersModel).
-    return ReportBundle(report, {table.key: table for table in built})
+    return ReportBundle(report, {table.key: table for table in built}, stores)
 
 
 def load_filter_choices(s: ManagerServices) -> FilterChoices:
     """Every cashier on the staff list (disabled ones too: their old sales count) and the stores."""
     names = sorted({c.name for c in s.staff.cashiers(include_disabled=True)}, key=str.casefold)
-    return FilterChoices(tuple(names), tuple(s.reports.stores()))
+    chain = s.chain is not None and s.chain.configured()
+    return FilterChoices(tuple(names), tuple(s.reports.stores()), chain)
 
 
-def report_stem(report: Report) -> str:
-    """'report_2025-03-01_2025-03-31': the local first and last day, for file names."""
+def report_stem(report: Report, stores: tuple[StoreRow, ...] | None = None) -> str:
+    """'report_2025-03-01_2025-03-31' (a chain's: 'chain_report_...'): the local first and last day, for file names."""
     zone = ZoneInfo(report.timezone)
     first = from_ms(report.period.start).astimezone(zone).date()
     last = from_ms(report.period.end - 1).astimezone(zone).date()
-    return f"report_{first.isoformat()}_{last.isoformat()}"
+    prefix = "report" if stores is None else "chain_report"
+    return f"{prefix}_{first.isoformat()}_{last.isoformat()}"
 
 
-def export_report_pdf(report: Report, folder: Path, lang: str, store_name: str | None) -> Path:
-    """Write the report's PDF into the folder; returns the file."""
+def export_report_pdf(
+    report: Report, folder: Path, lang: str, store_name: str | None, stores: tuple[StoreRow, ...] | None = None
+) -> Path:
+    """Write the report's PDF into the folder (a chain's with its store rows, named so); returns the file."""
     from app.reports.export_pdf import export_pdf  # reportlab loads only when a manager exports
 
-    return export_pdf(report, Path(folder) / f"{report_stem(report)}.pdf", lang, store_name)
+    return export_pdf(report, Path(folder) / f"{report_stem(report, stores)}.pdf", lang, store_name, stores)
 
 
-def export_report_csv(report: Report, folder: Path, lang: str) -> list[Path]:
+def export_report_csv(
+    report: Report, folder: Path, lang: str, stores: tuple[StoreRow, ...] | None = None
+) -> list[Path]:
     """Write the report's CSV files into a sub-folder named after the period; returns the files."""
     from app.reports.export_csv import export_csv
 
-    return export_csv(report, Path(folder) / report_stem(report), lang)
+    return export_csv(report, Path(folder) / report_stem(report, stores), lang, stores)
 
 
 # ----------------------------------------------------------------------------- the program

@@ -108,6 +108,10 @@ class ReportsView(QObject):
         self.bundle: ReportBundle | None = None
         self.zone = ZoneInfo("Europe/Moscow")
         self.first_page = tabs.count()
+        # The chain's stores side by side: a page shown only when the report is the whole chain's.
+        self.stores_page = self._page(("stores",))
+        tabs.addTab(self.stores_page, self.tr("Stores"))
+        tabs.setTabVisible(tabs.indexOf(self.stores_page), False)
         tabs.addTab(self._page(("sales", "cashiers")), self.tr("Sales"))
         tabs.addTab(self._page(("customers", "tiers")), self.tr("Customers and tiers"))
         tabs.addTab(self._segments_page(), self.tr("Segments"))
@@ -196,12 +200,24 @@ class ReportsView(QObject):
 
     # ------------------------------------------------------------------ filling
 
+    def set_chain(self, chain: bool) -> None:
+        """Offer the stores page (the whole chain's report) or hide it (this terminal's)."""
+        self.tabs.setTabVisible(self.tabs.indexOf(self.stores_page), chain)
+        if not chain:
+            self.blocks["stores"].set_table(None, self.zone)
+
+    def show_stores(self, table: Table | None) -> None:
+        """The chain's store rows, as soon as the headline figures bring them (before the full report)."""
+        self.blocks["stores"].set_table(table, self.zone)
+
     def show_bundle(self, bundle: ReportBundle | None) -> None:
         """Fill every page from a report (None: clear)."""
         self.bundle = bundle
         if bundle is not None:
             self.zone = ZoneInfo(bundle.report.timezone)
         for key, block in self.blocks.items():
+            if key == "stores" and bundle is None:
+                continue  # the store rows of the headline figures stay until the full report replaces them
             block.set_table(bundle.tables.get(key) if bundle is not None else None, self.zone)
         self.people.set_people([], self.zone, self.lang)
         self.people_title.setText("")

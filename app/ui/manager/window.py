@@ -2,7 +2,8 @@
 
 Reports can take seconds on a big store, so they run on a worker of their own (read-only: SQLite
 readers never block the till's writer) while program changes, coupons and card tools stay on the
-till's serialized worker and answer at once.
+till's serialized worker and answer at once. The whole chain's reports come from the server on a
+third worker, so a slow network never holds up this terminal's own figures.
 """
 
 from __future__ import annotations
@@ -62,12 +63,16 @@ class ManagerWindow(QWidget):
         worker: Worker,
         parent: QWidget | None = None,
         report_worker: Worker | None = None,
+        chain_worker: Worker | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.s = services
         self.worker = worker
         self._own_report_worker = report_worker is None
         self.report_worker = report_worker or Worker("reports-worker")
+        # The server's answers, only for a terminal that may have one (made at once: a thread, no I/O).
+        self._own_chain_worker = chain_worker is None and services.chain is not None
+        self.chain_worker = chain_worker or (Worker("chain-reports-worker") if services.chain is not None else None)
         self.setWindowTitle(self.tr("Loyalty Terminal — manager"))
         self.setMinimumSize(1000, 700)
 
@@ -110,7 +115,7 @@ class ManagerWindow(QWidget):
             return built
         s, w = self.s, self.worker
         if key == "dashboard":
-            built = DashboardTab(s, self.report_worker, self)
+            built = DashboardTab(s, self.report_worker, self, self.chain_worker)
         elif key == "program":
             built = ProgramEditor(s, w, self)
             built.program_changed.connect(self._program_changed)
@@ -206,5 +211,8 @@ class ManagerWindow(QWidget):
         if self._own_report_worker:
             _retire(self.report_worker)
             self._own_report_worker = False
+        if self._own_chain_worker and self.chain_worker is not None:
+            _retire(self.chain_worker)
+            self._own_chain_worker = False
         self.closed.emit()
         super().closeEvent(event)

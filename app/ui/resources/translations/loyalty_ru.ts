@@ -1045,272 +1045,308 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DashboardTab</name>
     <message>
-        <location filename="../../manager/dashboard.py" line="88" />
+        <location filename="../../manager/dashboard.py" line="109" />
         <source>Overview</source>
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="100" />
+        <location filename="../../manager/dashboard.py" line="120" />
+        <source>This terminal</source>
+        <translation>Этот терминал</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="121" />
+        <location filename="../../manager/dashboard.py" line="535" />
+        <source>Whole chain</source>
+        <translation>Вся сеть</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="122" />
+        <source>This terminal's sales, or the whole chain's from the server</source>
+        <translation>Продажи этого терминала или всей сети (с сервера)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="127" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="101" />
+        <location filename="../../manager/dashboard.py" line="128" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="102" />
+        <location filename="../../manager/dashboard.py" line="129" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="103" />
+        <location filename="../../manager/dashboard.py" line="130" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="104" />
+        <location filename="../../manager/dashboard.py" line="131" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="117" />
+        <location filename="../../manager/dashboard.py" line="144" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="121" />
+        <location filename="../../manager/dashboard.py" line="148" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="125" />
+        <location filename="../../manager/dashboard.py" line="152" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="126" />
+        <location filename="../../manager/dashboard.py" line="153" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="128" />
+        <location filename="../../manager/dashboard.py" line="155" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="129" />
+        <location filename="../../manager/dashboard.py" line="156" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="131" />
+        <location filename="../../manager/dashboard.py" line="158" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="154" />
+        <location filename="../../manager/dashboard.py" line="191" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="155" />
+        <location filename="../../manager/dashboard.py" line="192" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="156" />
+        <location filename="../../manager/dashboard.py" line="193" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="157" />
+        <location filename="../../manager/dashboard.py" line="194" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="158" />
+        <location filename="../../manager/dashboard.py" line="195" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="159" />
+        <location filename="../../manager/dashboard.py" line="196" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="160" />
+        <location filename="../../manager/dashboard.py" line="197" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="161" />
+        <location filename="../../manager/dashboard.py" line="198" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="162" />
+        <location filename="../../manager/dashboard.py" line="199" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="163" />
+        <location filename="../../manager/dashboard.py" line="200" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="164" />
+        <location filename="../../manager/dashboard.py" line="201" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="165" />
+        <location filename="../../manager/dashboard.py" line="202" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="176" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="177" />
+        <location filename="../../manager/dashboard.py" line="214" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="178" />
+        <location filename="../../manager/dashboard.py" line="215" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="179" />
+        <location filename="../../manager/dashboard.py" line="216" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="182" />
+        <location filename="../../manager/dashboard.py" line="219" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="277" />
+        <location filename="../../manager/dashboard.py" line="343" />
+        <source>Asking the server…</source>
+        <translation>Запрос к серверу…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="353" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="302" />
+        <location filename="../../manager/dashboard.py" line="378" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="327" />
+        <location filename="../../manager/dashboard.py" line="401" />
+        <source>Loading the chain's report…</source>
+        <translation>Загрузка отчёта сети…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="417" />
+        <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
+        <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="449" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="336" />
+        <location filename="../../manager/dashboard.py" line="457" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="346" />
+        <location filename="../../manager/dashboard.py" line="461" />
+        <source>Whole chain, from the server: {period}</source>
+        <translation>Вся сеть, по данным сервера: {period}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="469" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="349" />
+        <location filename="../../manager/dashboard.py" line="472" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="351" />
+        <location filename="../../manager/dashboard.py" line="474" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="354" />
+        <location filename="../../manager/dashboard.py" line="477" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="359" />
+        <location filename="../../manager/dashboard.py" line="482" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="361" />
+        <location filename="../../manager/dashboard.py" line="484" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="366" />
+        <location filename="../../manager/dashboard.py" line="489" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="374" />
+        <location filename="../../manager/dashboard.py" line="497" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="375" />
+        <location filename="../../manager/dashboard.py" line="498" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="381" />
+        <location filename="../../manager/dashboard.py" line="504" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="390" />
+        <location filename="../../manager/dashboard.py" line="513" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="391" />
+        <location filename="../../manager/dashboard.py" line="514" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="392" />
+        <location filename="../../manager/dashboard.py" line="515" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="398" />
+        <location filename="../../manager/dashboard.py" line="521" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="418" />
+        <location filename="../../manager/dashboard.py" line="546" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="421" />
+        <location filename="../../manager/dashboard.py" line="549" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="437" />
+        <location filename="../../manager/dashboard.py" line="566" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="440" />
+        <location filename="../../manager/dashboard.py" line="569" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="454" />
+        <location filename="../../manager/dashboard.py" line="584" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="458" />
+        <location filename="../../manager/dashboard.py" line="588" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1804,37 +1840,37 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>ManagerWindow</name>
     <message>
-        <location filename="../../manager/window.py" line="71" />
+        <location filename="../../manager/window.py" line="76" />
         <source>Loyalty Terminal — manager</source>
         <translation>Loyalty Terminal — менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="77" />
+        <location filename="../../manager/window.py" line="82" />
         <source>Manager: {name}</source>
         <translation>Менеджер: {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="79" />
+        <location filename="../../manager/window.py" line="84" />
         <source>Close (Esc)</source>
         <translation>Закрыть (Esc)</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="91" />
+        <location filename="../../manager/window.py" line="96" />
         <source>Dashboard and reports</source>
         <translation>Сводка и отчёты</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="92" />
+        <location filename="../../manager/window.py" line="97" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="93" />
+        <location filename="../../manager/window.py" line="98" />
         <source>Coupons</source>
         <translation>Купоны</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="94" />
+        <location filename="../../manager/window.py" line="99" />
         <source>Administration</source>
         <translation>Администрирование</translation>
     </message>
@@ -3217,83 +3253,88 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ReportsView</name>
     <message>
-        <location filename="../../manager/reports_view.py" line="111" />
+        <location filename="../../manager/reports_view.py" line="113" />
+        <source>Stores</source>
+        <translation>Магазины</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="115" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="112" />
+        <location filename="../../manager/reports_view.py" line="116" />
         <source>Customers and tiers</source>
         <translation>Покупатели</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="113" />
+        <location filename="../../manager/reports_view.py" line="117" />
         <source>Segments</source>
         <translation>Сегменты</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="114" />
+        <location filename="../../manager/reports_view.py" line="118" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="115" />
+        <location filename="../../manager/reports_view.py" line="119" />
         <source>Coupons, gifts, stamps</source>
         <translation>Купоны и подарки</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="116" />
+        <location filename="../../manager/reports_view.py" line="120" />
         <source>Lifetime value</source>
         <translation>Ценность (CLV)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="148" />
+        <location filename="../../manager/reports_view.py" line="152" />
         <source>ID</source>
         <translation>ID</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="149" />
+        <location filename="../../manager/reports_view.py" line="153" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="150" />
+        <location filename="../../manager/reports_view.py" line="154" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="151" />
+        <location filename="../../manager/reports_view.py" line="155" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="152" />
+        <location filename="../../manager/reports_view.py" line="156" />
         <source>Last purchase</source>
         <translation>Последняя покупка</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="153" />
+        <location filename="../../manager/reports_view.py" line="157" />
         <source>Purchases</source>
         <translation>Покупок</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="167" />
-        <location filename="../../manager/reports_view.py" line="208" />
+        <location filename="../../manager/reports_view.py" line="171" />
+        <location filename="../../manager/reports_view.py" line="224" />
         <source>Choose a segment above to see its customers.</source>
         <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="232" />
+        <location filename="../../manager/reports_view.py" line="248" />
         <source>Most purchases first; click a heading to sort.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="240" />
+        <location filename="../../manager/reports_view.py" line="256" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="243" />
+        <location filename="../../manager/reports_view.py" line="259" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
