@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 
-from app.core import ledger
-from app.core import schema as t
+from app.core import ledger, sql
 from app.core.errors import LoyaltyError
 from app.core.timeutil import now_ms
 from server import merge
@@ -45,7 +44,11 @@ def body_hash(item: Item) -> str:
 
 
 def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[dict[str, Any]]:
-    """Apply a batch in terminal order; each item is atomic (a savepoint) and its outcome is kept forever."""
+    """Apply a batch in terminal order; each item is atomic and its outcome is kept forever.
+
+    The whole batch is one database transaction: the items are booked in memory by one
+    `ledger.Ledger` (an item refused by a business rule leaves nothing behind) and written with
+    a fixed number of statements, whatever the batch's size."""
     last_error: Exception | None = None
     for _ in retrying():
         try:
@@ -59,28 +62,39 @@ def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) ->
     raise last_error
 
 
+@dataclass
+class _Batch:
+    """What a push writes besides the ledger rows: outcomes, overdraft entries, changed customers."""
+
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    overdrafts: list[dict[str, Any]] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+    decided: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # uid -> (sha256, status, result)
+
+
 def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[dict[str, Any]]:
     term = conn.execute(select(s.terminals).where(s.terminals.c.id == terminal_id).with_for_update()).one()
     if term.revoked:
         raise Refused(401, "this terminal was revoked")
     if epoch != term.epoch:
         raise Refused(409, f"terminal epoch {epoch} is superseded by {term.epoch}: enroll the terminal again")
+    batch = _Batch(decided=_known_outcomes(conn, items))
+    versions = _program_versions(conn, items)
+    books = ledger.Ledger(conn, strict=False, post_expiry=False)
+    books.prefetch((i.kind, i.body) for i in items if i.uid not in batch.decided)
     last_seq = term.last_seq
     results: list[dict[str, Any]] = []
-    touched: set[str] = set()
-    for item in items:
+    for n, item in enumerate(items):
         digest = body_hash(item)
-        known = conn.execute(select(s.outcomes).where(s.outcomes.c.uid == item.uid)).first()
+        known = batch.decided.get(item.uid)
         if known is not None:
-            if known.body_sha256 != digest:
+            if known[0] != digest:
                 results.append(
                     {"uid": item.uid, "status": "rejected",
                      "reason": "this transaction id was already used for different content"}
                 )  # fmt: skip
             else:
-                results.append(
-                    {"uid": item.uid, "status": "duplicate", "original": known.status, **json.loads(known.result)}
-                )
+                results.append({"uid": item.uid, "status": "duplicate", "original": known[1], **json.loads(known[2])})
             continue
         expected = item.seq if last_seq is None else last_seq + 1
         if item.seq > expected:
@@ -89,89 +103,150 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         if item.seq < expected:
             results.append({"uid": item.uid, "status": "rejected", "reason": f"sequence {item.seq} was already used"})
             continue
-        savepoint = conn.begin_nested()
-        try:
-            result, changed = _apply(conn, term, item)
-            savepoint.commit()
-            status = "applied"
-        except LoyaltyError as exc:
-            savepoint.rollback()
-            result, changed, status = {"reason": str(exc)}, set(), "rejected"
-        conn.execute(
-            insert(s.outcomes).values(
-                uid=item.uid, terminal_id=term.id, epoch=epoch, seq=item.seq, kind=item.kind,
-                body_sha256=digest, status=status, result=json.dumps(result, sort_keys=True), created_at=now_ms(),
-            )
+        if item.kind == "enroll" and books.phone_in_use(_phone(item.body)):
+            # A phone enrolled elsewhere: the merge moves rows in SQL (server/merge.py). Rare, so it
+            # runs on written state: what is booked so far is flushed first, and read again after.
+            result, changed, status = _merge(conn, books, item)
+            books.prefetch((i.kind, i.body) for i in items[n + 1 :] if i.uid not in batch.decided)
+        else:
+            try:
+                with books.item():
+                    result, changed, owed = _apply(books, item, versions)
+                status = "applied"
+                batch.overdrafts += [{**o, "txn_uid": item.uid, "terminal_id": term.id, "booked_at": now_ms()}
+                                     for o in owed]  # fmt: skip
+            except LoyaltyError as exc:
+                result, changed, status = {"reason": str(exc)}, set(), "rejected"
+        text = json.dumps(result, sort_keys=True)
+        batch.outcomes.append(
+            {"uid": item.uid, "terminal_id": term.id, "epoch": epoch, "seq": item.seq, "kind": item.kind,
+             "body_sha256": digest, "status": status, "result": text, "created_at": now_ms()}
         )  # fmt: skip
+        batch.decided[item.uid] = (digest, status, text)
         last_seq = item.seq
-        touched |= changed
+        batch.touched |= changed
         results.append({"uid": item.uid, "status": status, **result})
+    books.flush()
+    sql.many(
+        conn,
+        "INSERT INTO txn_outcomes (uid, terminal_id, epoch, seq, kind, body_sha256, status, result, created_at)"
+        " VALUES (:uid, :terminal_id, :epoch, :seq, :kind, :body_sha256, :status, :result, :created_at)",
+        batch.outcomes,
+    )
+    sql.many(
+        conn,
+        "INSERT INTO overdrafts (customer_uid, txn_uid, terminal_id, points, at, booked_at, unit)"
+        " VALUES (:customer_uid, :txn_uid, :terminal_id, :points, :at, :booked_at, :unit)",
+        batch.overdrafts,
+    )
     conn.execute(
         update(s.terminals).where(s.terminals.c.id == term.id).values(last_seq=last_seq, last_seen_at=now_ms())
     )
-    mark_changed(conn, touched)
+    mark_changed(conn, batch.touched)
     return results
 
 
+def _known_outcomes(conn: Connection, items: Sequence[Item]) -> dict[str, tuple[str, str, str]]:
+    """The stored outcomes of the batch's ids (a re-send), in one query."""
+    uids = sorted({i.uid for i in items})
+    rows = sql.tuples_in(conn, "SELECT uid, body_sha256, status, result FROM txn_outcomes WHERE uid {in}", uids)
+    return {uid: (digest, status, result) for uid, digest, status, result in rows}
+
+
+def _program_versions(conn: Connection, items: Sequence[Item]) -> dict[str, int]:
+    """Program uid -> this server's version number, for the programs the batch's sales name."""
+    uids = sorted({i.body["program_uid"] for i in items if i.kind == "sale" and _text(i.body.get("program_uid"))})
+    return {
+        uid: int(version)
+        for uid, version in sql.tuples_in(conn, "SELECT uid, version FROM programs WHERE uid {in}", uids)
+    }
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _phone(body: dict[str, Any]) -> Any:
+    # merge.enroll reads the card before the phone: a body without either is malformed (KeyError) the same way.
+    body["card"]
+    return body["phone"]
+
+
 def mark_changed(conn: Connection, uids: set[str]) -> None:
-    """Give changed customers the next change number (taken last, so numbers follow commit order)."""
+    """Give each changed customer its own change number, in uid order (taken last: numbers follow commit order).
+
+    One number per customer, not per transaction: a pull page never splits a number, so one number
+    for the 20,000 customers of an expiry run would make one page of them all."""
     if not uids:
         return
-    seq = next_counter(conn, "change")
-    conn.execute(update(t.customers).where(t.customers.c.uid.in_(sorted(uids))).values(change_seq=seq))
+    ordered = sorted(uids)
+    last = next_counter(conn, "change", len(ordered))
+    first = last - len(ordered) + 1
+    sql.many(
+        conn,
+        "UPDATE customers SET change_seq = :seq WHERE uid = :uid",
+        [{"seq": first + i, "uid": uid} for i, uid in enumerate(ordered)],
+    )
 
 
-def _apply(conn: Connection, term: Any, item: Item) -> tuple[dict[str, Any], set[str]]:
+def _merge(conn: Connection, books: ledger.Ledger, item: Item) -> tuple[dict[str, Any], set[str], str]:
+    books.flush()
+    savepoint = conn.begin_nested()
+    try:
+        winner, changed = merge.enroll(conn, item.body)
+    except LoyaltyError as exc:
+        savepoint.rollback()
+        return {"reason": str(exc)}, set(), "rejected"
+    savepoint.commit()
+    return {"customer_uid": winner}, changed, "applied"
+
+
+def _apply(
+    books: ledger.Ledger, item: Item, versions: dict[str, int]
+) -> tuple[dict[str, Any], set[str], list[dict[str, Any]]]:
+    """Book one item in memory: its result, the customers it changed and its overdraft entries."""
     body = item.body
     if item.kind == "enroll":
-        winner, changed = merge.enroll(conn, body)
-        return {"customer_uid": winner}, changed
+        if books.card_owner(body["card"]) is not None:
+            raise LoyaltyError(f"card {body['card']} is already issued to another customer")
+        books.enroll(body)
+        return {"customer_uid": body["uid"]}, {body["uid"]}, []
     if item.kind == "sale":
-        version = conn.execute(select(t.programs.c.version).where(t.programs.c.uid == body.get("program_uid"))).scalar()
-        booked_body = {**body, "program_version": version or 0}
-        sale_id, booked = ledger.book_sale(conn, booked_body, strict=False, post_expiry=False)
+        program = body.get("program_uid")
+        version = versions.get(program, 0) if isinstance(program, str) else 0
+        sale_id, booked = books.sale({**body, "program_version": version})
         changed = {op["customer"] for op in body["ops"]}
         if body.get("customer_uid"):
             changed.add(body["customer_uid"])
+        owed: list[dict[str, Any]] = []
         for uid, points in booked.overdraft.items():
-            conn.execute(
-                insert(s.overdrafts).values(
-                    customer_uid=uid, txn_uid=item.uid, terminal_id=term.id, points=points, at=body["at"],
-                    booked_at=now_ms(),
-                )
-            )  # fmt: skip
+            owed.append({"customer_uid": uid, "points": points, "at": body["at"], "unit": "points"})
             # Flag the customer who owes it: the receipt may name a card merged into another customer.
-            owner = ledger.customer_by_uid(conn, uid)
-            conn.execute(update(t.customers).where(t.customers.c.id == owner.id).values(flagged=1))
+            books.flag(uid)
         for uid, rules in booked.stamp_overdraft.items():
             # A full stamp card spent twice offline: the second free unit is an overdraft in stamps.
             for rule, short in rules.items():
-                conn.execute(
-                    insert(s.overdrafts).values(
-                        customer_uid=uid, txn_uid=item.uid, terminal_id=term.id, points=short, at=body["at"],
-                        booked_at=now_ms(), unit=f"stamps:{rule}",
-                    )
-                )  # fmt: skip
-                owner = ledger.customer_by_uid(conn, uid)
-                conn.execute(update(t.customers).where(t.customers.c.id == owner.id).values(flagged=1))
-        return {"sale_id": sale_id, "overdraft": sum(booked.overdraft.values())}, _resolve(conn, changed)
+                owed.append({"customer_uid": uid, "points": short, "at": body["at"], "unit": f"stamps:{rule}"})
+                books.flag(uid)
+        result = {"sale_id": sale_id, "overdraft": sum(booked.overdraft.values())}
+        return result, _resolve(books, changed), owed
     if item.kind == "refund":
-        refund_id = ledger.book_refund(conn, body, strict=False, post_expiry=False)
-        return {"refund_id": refund_id}, _resolve(conn, {op["customer"] for op in body["ops"]})
+        refund_id = books.refund(body)
+        return {"refund_id": refund_id}, _resolve(books, {op["customer"] for op in body["ops"]}), []
     if item.kind == "adjust":
-        ledger.book_adjust(conn, body, strict=False, post_expiry=False)
-        return {"points": body["points"]}, _resolve(conn, {op["customer"] for op in body["ops"]})
+        books.apply_ops(body["ops"], body["uid"])
+        return {"points": body["points"]}, _resolve(books, {op["customer"] for op in body["ops"]}), []
     if item.kind == "card":
-        ledger.book_card(conn, body)
-        return {"card": body.get("new_card")}, _resolve(conn, {body["customer_uid"]})
+        books.card(body)
+        return {"card": body.get("new_card")}, _resolve(books, {body["customer_uid"]}), []
     if item.kind == "block":
-        ledger.book_block(conn, body)
-        return {"blocked": bool(body["blocked"])}, _resolve(conn, {body["customer_uid"]})
+        books.block(body)
+        return {"blocked": bool(body["blocked"])}, _resolve(books, {body["customer_uid"]}), []
     if item.kind in ("program", "catalog"):
         raise LoyaltyError(f"the {item.kind} of a chain is managed on the server, not on a terminal")
     raise LoyaltyError(f"unknown transaction kind {item.kind!r}")
 
 
-def _resolve(conn: Connection, uids: set[str]) -> set[str]:
+def _resolve(books: ledger.Ledger, uids: set[str]) -> set[str]:
     # A change to a merged customer is a change to the customer it was merged into.
-    return {ledger.customer_by_uid(conn, uid).uid for uid in uids} | uids
+    return {books.resolve(uid) for uid in uids} | uids

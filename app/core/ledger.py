@@ -4,20 +4,26 @@ A terminal's use case prices a sale (pure), describes it as a JSON body of facts
 point operations, and books it here with `strict=True`. The central server books the
 very same body when the terminal pushes it (`strict=False`: an offline double-spend
 becomes an overdraft instead of a refusal), and a terminal replays its own unsynced
-bodies on top of a pulled server snapshot with `apply_ops`. One implementation of
+bodies on top of a pulled server snapshot with `apply_op`. One implementation of
 points, lots, expiry and refunds everywhere.
+
+Bodies are booked by a `Ledger`: it reads the customers they name (their rows, lots and
+stamp cards) once, applies the bodies to that state in memory, and `flush()` writes every
+row with one multi-row statement per table. A terminal books one body that way
+(`book_sale` and the other `book_*` functions); the server books a whole pushed batch of
+hundreds of bodies with a fixed number of statements instead of twenty per body.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
-from app.core import repo, sql
-from app.core import schema as t
+from app.core import sql
 from app.core.errors import LoyaltyError, NotFound
 from app.core.wallet import Lot, Move, Wallet
 
@@ -86,38 +92,10 @@ class Booked:
 
 def apply_ops(conn: Connection, ops: Sequence[Op], txn_uid: str, *, strict: bool, post_expiry: bool) -> Booked:
     """Apply point and stamp operations to the stored wallets of the customers they name."""
-    by_customer: dict[str, list[Op]] = {}
-    for op in ops:
-        by_customer.setdefault(op["customer"], []).append(op)
-    overdraft: dict[str, int] = {}
-    stamp_short: dict[str, dict[str, int]] = {}
-    for uid, mine in by_customer.items():
-        row = customer_by_uid(conn, uid)
-        wallet, snapshot = repo.load_wallet(conn, row)
-        moves: list[Move] = []
-        last = row.last_op_at
-        for op in mine:
-            if post_expiry:
-                moves += wallet.post_expiry(op["at"])
-            step = apply_op(wallet, op, strict=strict)
-            short = -sum(m.points for m in step if m.kind == "overdraft")
-            if short:
-                overdraft[uid] = overdraft.get(uid, 0) + short
-            moves += step
-            if op["op"] == "stamps":
-                deltas = dict(op["deltas"])
-                if not strict:
-                    # A full card spent on two offline terminals: the card stops at zero and the
-                    # free unit the second terminal gave is booked as a stamp overdraft.
-                    have = repo.stamps_of(conn, row.id)
-                    for rule, n in deltas.items():
-                        if have.get(rule, 0) + n < 0:
-                            stamp_short.setdefault(uid, {})[rule] = -(have.get(rule, 0) + n)
-                            deltas[rule] = -have.get(rule, 0)
-                repo.add_stamps(conn, row.id, deltas, op["at"], txn_uid)
-            last = max(last, op["at"])
-        repo.save_wallet(conn, row.id, wallet, snapshot, moves, txn_uid, last_op_at=last)
-    return Booked(overdraft, stamp_short)
+    books = Ledger(conn, strict=strict, post_expiry=post_expiry)
+    booked = books.apply_ops(ops, txn_uid)
+    books.flush()
+    return booked
 
 
 def customer_by_uid(conn: Connection, uid: str) -> Any:
@@ -133,103 +111,23 @@ def customer_by_uid(conn: Connection, uid: str) -> Any:
 
 def book_enroll(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> int:
     """Create the customer and card of an enrollment body and grant its lots; returns the local id."""
-    referrer_id = None
-    if body.get("referrer_uid"):
-        referrer_id = customer_by_uid(conn, body["referrer_uid"]).id
-    inserted = conn.execute(
-        insert(t.customers).values(
-            uid=body["uid"],
-            name=body["name"],
-            name_search=body["name"].casefold(),
-            phone=body["phone"],
-            birthday=body.get("birthday"),
-            referrer_id=referrer_id,
-            referral_paid=0,
-            consent_at=body.get("consent_at"),
-            enrolled_at=body["at"],
-            last_op_at=body["at"],
-            debt=0,
-            expired_total=0,
-            blocked=0,
-        )
-    ).inserted_primary_key
-    assert inserted is not None
-    customer_id = int(inserted[0])
-    conn.execute(insert(t.cards).values(code=body["card"], customer_id=customer_id, active=1, issued_at=body["at"]))
-    apply_ops(conn, body["ops"], body["uid"], strict=strict, post_expiry=post_expiry)
+    books = Ledger(conn, strict=strict, post_expiry=post_expiry)
+    customer_id = books.enroll(body)
+    books.flush()
     return customer_id
-
-
-_INSERT_SALE = """INSERT INTO sales (uid, customer_id, card, at, program_version, tier, subtotal, discount,
-  redeemed_points, redeemed_amount, total, earned, coupon, reward_id, reward_points, birthday_points,
-  referral_points, earned_lot_uid, payment, cashier, reflected)
-VALUES (:uid, :customer_id, :card, :at, :program_version, :tier, :subtotal, :discount, :redeemed_points,
-  :redeemed_amount, :total, :earned, :coupon, :reward_id, :reward_points, :birthday_points, :referral_points,
-  :earned_lot_uid, :payment, :cashier, 0)"""
-_INSERT_LINE = """INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount,
-  redeemed, paid, rate, stamp_rule, stamps_given, is_reward)
-VALUES (:sale_id, :idx, :sku, :name, :category, :qty, :unit_price, :amount, :discount, :redeemed, :paid, :rate,
-  :stamp_rule, :stamps_given, :is_reward)"""
 
 
 def book_sale(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> tuple[int, Booked]:
     """Write a sale body: the sale, its lines, coupon use, birthday and referral marks, points and stamps."""
-    sale = body["sale"]
-    customer = customer_by_uid(conn, body["customer_uid"]) if body.get("customer_uid") else None
-    customer_id = customer.id if customer is not None else None
-    sale_id = sql.insert(
-        conn,
-        _INSERT_SALE,
-        {
-            "uid": body["uid"],
-            "customer_id": customer_id,
-            "card": body.get("card"),
-            "at": body["at"],
-            "program_version": body["program_version"],
-            "tier": sale["tier"],
-            "subtotal": sale["subtotal"],
-            "discount": sale["discount"],
-            "redeemed_points": sale["redeemed_points"],
-            "redeemed_amount": sale["redeemed_amount"],
-            "total": sale["total"],
-            "earned": sale["earned"],
-            "coupon": sale.get("coupon"),
-            "reward_id": sale.get("reward_id"),
-            "reward_points": sale.get("reward_points", 0),
-            "birthday_points": sale.get("birthday_points", 0),
-            "referral_points": sale.get("referral_points_to_referrer", 0),
-            "earned_lot_uid": sale.get("earned_lot_uid"),
-            "payment": body.get("payment", "cash"),
-            "cashier": body.get("cashier"),
-        },
-    )
-    sql.many(conn, _INSERT_LINE, [{"sale_id": sale_id, "idx": i, **line} for i, line in enumerate(body["lines"])])
-    if sale.get("coupon"):
-        sql.run(
-            conn,
-            "INSERT INTO coupon_uses (code, customer_id, sale_id, at) VALUES (:code, :customer, :sale, :at)",
-            {"code": sale["coupon"], "customer": customer_id, "sale": sale_id, "at": body["at"]},
-        )
-    if customer is not None:
-        year = sale.get("birthday_year")
-        # Two offline terminals can both pay one birthday bonus: both receipts are facts and are booked,
-        # the once-a-year mark is kept once (a second insert broke the push for good).
-        granted = "SELECT 1 FROM birthday_grants WHERE customer_id = :id AND year = :year"
-        if year is not None and sql.scalar(conn, granted, {"id": customer_id, "year": year}) is None:
-            sql.run(
-                conn,
-                "INSERT INTO birthday_grants (customer_id, year, lot_uid) VALUES (:id, :year, :lot)",
-                {"id": customer_id, "year": year, "lot": sale["birthday_lot_uid"]},
-            )
-        if sale.get("referral_points_to_referrer"):
-            sql.run(conn, "UPDATE customers SET referral_paid = 1 WHERE id = :id", {"id": customer_id})
-    booked = apply_ops(conn, body["ops"], body["uid"], strict=strict, post_expiry=post_expiry)
-    return sale_id, booked
+    books = Ledger(conn, strict=strict, post_expiry=post_expiry)
+    booked = books.sale(body)
+    books.flush()
+    return booked
 
 
 def sale_by_uid(conn: Connection, uid: str) -> Any:
     """A sale row by its uid."""
-    row = conn.execute(select(t.sales).where(t.sales.c.uid == uid)).first()
+    row = sql.one(conn, "SELECT * FROM sales WHERE uid = :uid", {"uid": uid})
     if row is None:
         raise NotFound(f"unknown sale {uid}")
     return row
@@ -237,25 +135,9 @@ def sale_by_uid(conn: Connection, uid: str) -> Any:
 
 def book_refund(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> int:
     """Write a refund body: the refund, its units per line, and its point and stamp moves."""
-    sale = sale_by_uid(conn, body["sale_uid"])
-    r = body["refund"]
-    inserted = conn.execute(
-        insert(t.refunds).values(
-            uid=body["uid"],
-            sale_id=sale.id,
-            customer_id=sale.customer_id,
-            at=body["at"],
-            money_back=r["money_back"],
-            points_taken_back=r["points_taken_back"],
-            points_given_back=r["points_given_back"],
-            cashier=body.get("cashier"),
-        )
-    ).inserted_primary_key
-    assert inserted is not None
-    refund_id = int(inserted[0])
-    units: Iterable[tuple[str, int]] = body["units"].items()
-    conn.execute(insert(t.refund_lines), [{"refund_id": refund_id, "idx": int(i), "qty": q} for i, q in units])
-    apply_ops(conn, body["ops"], body["uid"], strict=strict, post_expiry=post_expiry)
+    books = Ledger(conn, strict=strict, post_expiry=post_expiry)
+    refund_id = books.refund(body)
+    books.flush()
     return refund_id
 
 
@@ -266,22 +148,612 @@ def book_adjust(conn: Connection, body: Mapping[str, Any], *, strict: bool, post
 
 def book_card(conn: Connection, body: Mapping[str, Any]) -> None:
     """A replaced card: the new card points at the customer, the old one stops working."""
-    customer = customer_by_uid(conn, body["customer_uid"])
-    if body.get("new_card"):
-        taken = sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :code", {"code": body["new_card"]})
-        if taken is not None and taken != customer.id:
-            raise LoyaltyError(f"card {body['new_card']} is already issued to another customer")
-        if taken is None:
-            sql.run(
-                conn,
-                "INSERT INTO cards (code, customer_id, active, issued_at) VALUES (:code, :id, 1, :at)",
-                {"code": body["new_card"], "id": customer.id, "at": body["at"]},
-            )
-    if body.get("old_card"):
-        sql.run(conn, "UPDATE cards SET active = 0 WHERE code = :code", {"code": body["old_card"]})
+    books = Ledger(conn, strict=True, post_expiry=False)
+    books.card(body)
+    books.flush()
 
 
 def book_block(conn: Connection, body: Mapping[str, Any]) -> None:
     """A card blocked (or unblocked): a blocked customer can neither earn nor pay with points."""
-    customer = customer_by_uid(conn, body["customer_uid"])
-    sql.run(conn, "UPDATE customers SET blocked = :b WHERE id = :id", {"b": int(body["blocked"]), "id": customer.id})
+    books = Ledger(conn, strict=True, post_expiry=False)
+    books.block(body)
+    books.flush()
+
+
+@dataclass(eq=False)
+class Account:
+    """One customer while bodies are booked: the figures of its row, its wallet and stamp card, in memory."""
+
+    id: int
+    uid: str
+    wallet: Wallet
+    stored: dict[str, int]  # remaining of each loaded lot as stored: what flush() compares against
+    last_op_at: int
+    referral_paid: int
+    flagged: int
+    blocked: int
+    new: dict[str, Any] | None = None  # the row of a customer enrolled by this ledger (inserted by flush)
+    stamps: dict[str, int] | None = None  # None until read
+    stamps_stored: dict[str, int] = field(default_factory=dict)
+    years: set[Any] | None = None  # birthday-bonus years, None until read
+    touched: bool = False  # its row is written by flush()
+
+
+_INSERT_CUSTOMER = """INSERT INTO customers (id, uid, name, name_search, phone, birthday, referrer_id, referral_paid,
+  consent_at, enrolled_at, last_op_at, debt, expired_total, blocked, flagged)
+VALUES (:id, :uid, :name, :name_search, :phone, :birthday, :referrer_id, :referral_paid, :consent_at, :enrolled_at,
+  :last_op_at, :debt, :expired_total, :blocked, :flagged)"""
+_UPDATE_CUSTOMER = """UPDATE customers SET debt = :debt, expired_total = :expired_total, last_op_at = :last_op_at,
+  referral_paid = :referral_paid, flagged = :flagged, blocked = :blocked WHERE id = :id"""
+_INSERT_SALE = """INSERT INTO sales (id, uid, customer_id, card, at, program_version, tier, subtotal, discount,
+  redeemed_points, redeemed_amount, total, earned, coupon, reward_id, reward_points, birthday_points,
+  referral_points, earned_lot_uid, payment, cashier, reflected)
+VALUES (:id, :uid, :customer_id, :card, :at, :program_version, :tier, :subtotal, :discount, :redeemed_points,
+  :redeemed_amount, :total, :earned, :coupon, :reward_id, :reward_points, :birthday_points, :referral_points,
+  :earned_lot_uid, :payment, :cashier, 0)"""
+_INSERT_LINE = """INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount,
+  redeemed, paid, rate, stamp_rule, stamps_given, is_reward)
+VALUES (:sale_id, :idx, :sku, :name, :category, :qty, :unit_price, :amount, :discount, :redeemed, :paid, :rate,
+  :stamp_rule, :stamps_given, :is_reward)"""
+_INSERT_REFUND = """INSERT INTO refunds (id, uid, sale_id, customer_id, at, money_back, points_taken_back,
+  points_given_back, cashier)
+VALUES (:id, :uid, :sale_id, :customer_id, :at, :money_back, :points_taken_back, :points_given_back, :cashier)"""
+_INSERT_LOT = """INSERT INTO lots (uid, customer_id, points, remaining, available_at, expires_at, source, txn_uid)
+VALUES (:uid, :customer_id, :points, :remaining, :available_at, :expires_at, :source, :txn_uid)"""
+_INSERT_JOURNAL = """INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid)
+VALUES (:customer_id, :lot_uid, :kind, :points, :at, :txn_uid)"""
+
+
+def _text(value: Any) -> str | None:
+    """A value that can name a row (a uid, a phone, a card); anything else is left to the booking to refuse."""
+    return value if isinstance(value, str) else None
+
+
+class Ledger:
+    """Bodies booked against customers held in memory, then written by one `flush()`.
+
+    Customers are read once (on PostgreSQL locked `FOR UPDATE`, in id order, so concurrent
+    pushes over the same customers queue up instead of deadlocking), with their lots, stamp
+    cards and birthday years. Each body then changes only that state and appends the rows it
+    writes; `flush()` writes them, one multi-row statement per table. Row ids that a result
+    names (customers, sales, refunds) are taken up front, so a body's result is known at once.
+
+    Inside `item()` a body that is refused (LoyaltyError) leaves no trace: what it changed in
+    memory is undone, so the server needs no savepoint per pushed transaction.
+    """
+
+    def __init__(self, conn: Connection, *, strict: bool, post_expiry: bool) -> None:
+        self.conn = conn
+        self.strict = strict
+        self.post_expiry = post_expiry
+        self._sqlite = conn.dialect.name == "sqlite"
+        self._undo: list[Callable[[], object]] | None = None
+        self._captured: set[int] = set()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._accounts: dict[str, Account] = {}  # by uid, merged-away customers excluded
+        self._alias: dict[str, str] = {}  # merged-away uid -> the uid it was merged into
+        self._missing: set[str] = set()  # uids read and found nowhere
+        self._phones: dict[str, bool] = {}  # phone -> enrolled (for the phones asked about)
+        self._cards: dict[str, int | None] = {}  # card code -> customer id, None when not issued
+        self._sales: dict[str, tuple[int, int | None]] = {}  # sale uid -> (sale id, customer id)
+        self._want_stamps = False
+        self._want_years = False
+        self._hint: dict[str, int] = {}
+        self._ids: dict[str, list[int]] = {}
+        self._last_id: dict[str, int] = {}
+        self._new_customers: list[Account] = []
+        self._card_rows: list[dict[str, Any]] = []
+        self._cards_off: list[dict[str, Any]] = []
+        self._sale_rows: list[dict[str, Any]] = []
+        self._line_rows: list[dict[str, Any]] = []
+        self._coupon_rows: list[dict[str, Any]] = []
+        self._year_rows: list[dict[str, Any]] = []
+        self._refund_rows: list[dict[str, Any]] = []
+        self._refund_line_rows: list[dict[str, Any]] = []
+        self._new_lots: list[tuple[Account, Lot]] = []
+        self._journal_rows: list[dict[str, Any]] = []
+        self._stamp_rows: list[dict[str, Any]] = []
+
+    def _pending(self) -> list[list[Any]]:
+        return [self._new_customers, self._card_rows, self._cards_off, self._sale_rows, self._line_rows,
+                self._coupon_rows, self._year_rows, self._refund_rows, self._refund_line_rows, self._new_lots,
+                self._journal_rows, self._stamp_rows]  # fmt: skip
+
+    # ------------------------------------------------------------------ reading
+
+    def prefetch(self, items: Iterable[tuple[str, Any]]) -> None:
+        """Read what these (kind, body) pairs will touch with a few queries, instead of per body on demand.
+
+        Only a speed-up: a body that names something not read here reads it when booked. Values
+        that are not text are skipped, so a malformed body is refused by its own booking."""
+        uids: set[str] = set()
+        phones: set[str] = set()
+        cards: set[str] = set()
+        sales: set[str] = set()
+        lookups = {"enroll": (("phone", phones), ("card", cards)), "card": (("new_card", cards),),
+                    "refund": (("sale_uid", sales),)}  # fmt: skip
+        counts: dict[str, int] = {}
+        for kind, body in items:
+            if not isinstance(body, Mapping):
+                continue
+            counts[kind] = counts.get(kind, 0) + 1
+            for key in ("customer_uid", "referrer_uid"):
+                if _text(body.get(key)):
+                    uids.add(body[key])
+            ops = body.get("ops")
+            for op in ops if isinstance(ops, list) else ():
+                if isinstance(op, Mapping):
+                    if _text(op.get("customer")):
+                        uids.add(op["customer"])
+                    self._want_stamps |= op.get("op") == "stamps"
+            sale = body.get("sale")
+            if kind == "sale" and isinstance(sale, Mapping) and sale.get("birthday_year") is not None:
+                self._want_years = True
+            for key, into in lookups.get(kind, ()):
+                value = _text(body.get(key))
+                if value:
+                    into.add(value)
+        self._hint = {"customers": counts.get("enroll", 0), "sales": counts.get("sale", 0),
+                      "refunds": counts.get("refund", 0)}  # fmt: skip
+        self._load(uids)
+        wanted = sorted(p for p in phones if p not in self._phones)
+        found = {r[0] for r in sql.tuples_in(self.conn, "SELECT phone FROM customers WHERE phone {in}", wanted)}
+        self._phones.update((p, p in found) for p in wanted)
+        wanted = sorted(c for c in cards if c not in self._cards)
+        owners = dict(sql.tuples_in(self.conn, "SELECT code, customer_id FROM cards WHERE code {in}", wanted))
+        self._cards.update((c, owners.get(c)) for c in wanted)
+        wanted = sorted(u for u in sales if u not in self._sales)
+        for uid, sale_id, customer_id in sql.tuples_in(
+            self.conn, "SELECT uid, id, customer_id FROM sales WHERE uid {in}", wanted
+        ):
+            self._sales[uid] = (sale_id, customer_id)
+
+    def _load(self, uids: Iterable[str]) -> None:
+        """Read (and lock) customers with their lots, following merges; stamps and years when wanted."""
+        todo = sorted({u for u in uids if u not in self._accounts and u not in self._alias})
+        loaded: list[Account] = []
+        while todo:
+            self._missing.update(todo)
+            rows = sql.rows_in(
+                self.conn, "SELECT * FROM customers WHERE uid {in} ORDER BY id" + sql.for_update(self.conn), todo
+            )
+            todo = []
+            for row in rows:
+                self._missing.discard(row.uid)
+                if row.merged_into:
+                    self._alias[row.uid] = row.merged_into
+                    if row.merged_into not in self._accounts and row.merged_into not in self._alias:
+                        todo.append(row.merged_into)
+                elif row.uid not in self._accounts:
+                    account = Account(
+                        int(row.id), row.uid, Wallet(debt=row.debt, expired_posted=row.expired_total), {},
+                        row.last_op_at, row.referral_paid, row.flagged, row.blocked,
+                    )  # fmt: skip
+                    self._accounts[row.uid] = account
+                    loaded.append(account)
+            todo = sorted(set(todo))
+        if not loaded:
+            return
+        by_id = {a.id: a for a in loaded}
+        ids = sorted(by_id)
+        # Columns in the order of Lot's fields; ORDER BY id keeps each wallet in creation order.
+        for lot_row in sql.tuples_in(
+            self.conn,
+            "SELECT customer_id, uid, points, remaining, available_at, expires_at, source, txn_uid FROM lots"
+            " WHERE customer_id {in} AND remaining > 0 ORDER BY id",
+            ids,
+        ):
+            account = by_id[lot_row[0]]
+            account.wallet.lots.append(Lot(*lot_row[1:]))
+            account.stored[lot_row[1]] = lot_row[3]
+        if self._want_stamps:
+            for account in loaded:
+                account.stamps = {}
+            for customer_id, rule, count in sql.tuples_in(
+                self.conn, "SELECT customer_id, rule_id, count FROM stamps WHERE customer_id {in}", ids
+            ):
+                by_id[customer_id].stamps[rule] = count  # type: ignore[index]
+            for account in loaded:
+                account.stamps_stored = dict(account.stamps or {})
+        if self._want_years:
+            for account in loaded:
+                account.years = set()
+            for customer_id, year in sql.tuples_in(
+                self.conn, "SELECT customer_id, year FROM birthday_grants WHERE customer_id {in}", ids
+            ):
+                by_id[customer_id].years.add(year)  # type: ignore[union-attr]
+
+    def account(self, uid: str) -> Account:
+        """The customer a uid names, following merges; NotFound for a customer nobody enrolled."""
+        target = uid
+        while target in self._alias:
+            target = self._alias[target]
+        found = self._accounts.get(target)
+        if found is None:
+            if target not in self._missing:
+                self._load([target])
+                return self.account(uid)
+            raise NotFound(f"unknown customer {target}")
+        if self._undo is not None and id(found) not in self._captured:
+            self._capture(found)
+        return found
+
+    def resolve(self, uid: str) -> str:
+        """The uid of the customer a uid names now (merges followed)."""
+        return self.account(uid).uid
+
+    def phone_in_use(self, phone: Any) -> bool:
+        """True when a customer (stored, or enrolled by this ledger) has this phone."""
+        if not isinstance(phone, str):
+            return False
+        if phone not in self._phones:
+            found = sql.scalar(self.conn, "SELECT 1 FROM customers WHERE phone = :p", {"p": phone})
+            self._phones[phone] = found is not None
+        return self._phones[phone]
+
+    def card_owner(self, code: str) -> int | None:
+        """The id of the customer a card is issued to (by this ledger or before), None when nobody has it."""
+        if code not in self._cards:
+            self._cards[code] = sql.scalar(self.conn, "SELECT customer_id FROM cards WHERE code = :c", {"c": code})
+        return self._cards[code]
+
+    def _stamps(self, account: Account) -> dict[str, int]:
+        if account.stamps is None:
+            rows = sql.tuples(
+                self.conn, "SELECT rule_id, count FROM stamps WHERE customer_id = :id", {"id": account.id}
+            )
+            account.stamps = {rule: int(count) for rule, count in rows}
+            account.stamps_stored = dict(account.stamps)
+        return account.stamps
+
+    def _years(self, account: Account) -> set[Any]:
+        if account.years is None:
+            rows = sql.tuples(self.conn, "SELECT year FROM birthday_grants WHERE customer_id = :id", {"id": account.id})
+            account.years = {r[0] for r in rows}
+        return account.years
+
+    def _sale(self, uid: str) -> tuple[int, int | None]:
+        if uid not in self._sales:
+            row = sale_by_uid(self.conn, uid)
+            self._sales[uid] = (int(row.id), row.customer_id)
+        return self._sales[uid]
+
+    def _new_id(self, table: str) -> int:
+        """A row id taken now, so results can name it before the row is written."""
+        pool = self._ids.get(table)
+        if not pool:
+            n = max(self._hint.get(table, 0), 1)
+            self._hint[table] = 16  # the batch's count was taken at once; later refills stay small
+            if self._sqlite:
+                # One writer at a time on SQLite: the next ids are the ones SQLite itself would give.
+                last = self._last_id.get(table)
+                if last is None:
+                    last = int(sql.scalar(self.conn, f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
+                self._last_id[table] = last + n
+                pool = list(range(last + n, last, -1))
+            else:
+                taken = sql.tuples(
+                    self.conn,
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)",
+                    {"t": table, "n": n},
+                )
+                pool = sorted((int(r[0]) for r in taken), reverse=True)
+            self._ids[table] = pool
+        return pool.pop()
+
+    # ------------------------------------------------------------------ one body at a time
+
+    @contextmanager
+    def item(self) -> Iterator[None]:
+        """Book one body: if it is refused (LoyaltyError), everything it did in memory is undone."""
+        marks = [len(rows) for rows in self._pending()]
+        self._undo, self._captured = [], set()
+        try:
+            yield
+        except LoyaltyError:
+            for restore in reversed(self._undo):
+                restore()
+            for rows, n in zip(self._pending(), marks, strict=True):
+                del rows[n:]
+            raise
+        finally:
+            self._undo = None
+
+    def _capture(self, account: Account) -> None:
+        """Remember a customer's state as this body found it, to put it back if the body is refused."""
+        assert self._undo is not None
+        self._captured.add(id(account))
+        wallet = account.wallet
+        lots = [(lot, lot.remaining, lot.expiry_posted) for lot in wallet.lots]
+        debt, expired = wallet.debt, wallet.expired_posted
+        figures = (account.last_op_at, account.referral_paid, account.flagged, account.blocked, account.touched)
+        stamps = None if account.stamps is None else dict(account.stamps)
+        years = None if account.years is None else set(account.years)
+
+        def restore() -> None:
+            for lot, remaining, posted in lots:
+                lot.remaining, lot.expiry_posted = remaining, posted
+            wallet.lots[:] = [lot for lot, _, _ in lots]
+            wallet.debt, wallet.expired_posted = debt, expired
+            account.last_op_at, account.referral_paid, account.flagged, account.blocked, account.touched = figures
+            # Read during this body (None before it): read again when needed, nothing was written yet.
+            account.stamps, account.years = stamps, years
+
+        self._undo.append(restore)
+
+    def _remember(self, restore: Callable[[], object]) -> None:
+        if self._undo is not None:
+            self._undo.append(restore)
+
+    # ------------------------------------------------------------------ bodies
+
+    def apply_ops(self, ops: Sequence[Op], txn_uid: str) -> Booked:
+        """Apply point and stamp operations to the wallets of the customers they name."""
+        by_customer: dict[str, list[Op]] = {}
+        for op in ops:
+            by_customer.setdefault(op["customer"], []).append(op)
+        overdraft: dict[str, int] = {}
+        stamp_short: dict[str, dict[str, int]] = {}
+        for uid, mine in by_customer.items():
+            account = self.account(uid)
+            wallet = account.wallet
+            known = len(wallet.lots)
+            moves: list[Move] = []
+            last = account.last_op_at
+            for op in mine:
+                if self.post_expiry:
+                    moves += wallet.post_expiry(op["at"])
+                step = apply_op(wallet, op, strict=self.strict)
+                short = -sum(m.points for m in step if m.kind == "overdraft")
+                if short:
+                    overdraft[uid] = overdraft.get(uid, 0) + short
+                moves += step
+                if op["op"] == "stamps":
+                    deltas = dict(op["deltas"])
+                    have = self._stamps(account)
+                    if not self.strict:
+                        # A full card spent on two offline terminals: the card stops at zero and the
+                        # free unit the second terminal gave is booked as a stamp overdraft.
+                        for rule, n in deltas.items():
+                            if have.get(rule, 0) + n < 0:
+                                stamp_short.setdefault(uid, {})[rule] = -(have.get(rule, 0) + n)
+                                deltas[rule] = -have.get(rule, 0)
+                    for rule, delta in deltas.items():
+                        have[rule] = have.get(rule, 0) + delta
+                        if delta:
+                            self._stamp_rows.append(
+                                {"customer_id": account.id, "rule_id": rule, "delta": delta, "at": op["at"],
+                                 "txn_uid": txn_uid}
+                            )  # fmt: skip
+                last = max(last, op["at"])
+            self._new_lots += [(account, lot) for lot in wallet.lots[known:]]
+            self._journal_rows += [
+                {"customer_id": account.id, "lot_uid": m.lot_uid, "kind": m.kind, "points": m.points, "at": m.at,
+                 "txn_uid": txn_uid}
+                for m in moves
+            ]  # fmt: skip
+            account.last_op_at = last
+            account.touched = True
+        return Booked(overdraft, stamp_short)
+
+    def enroll(self, body: Mapping[str, Any]) -> int:
+        """A new customer and card, and the enrollment's grants; returns the customer's id."""
+        referrer_id = self.account(body["referrer_uid"]).id if body.get("referrer_uid") else None
+        uid = body["uid"]
+        row = {
+            "uid": uid, "name": body["name"], "name_search": body["name"].casefold(), "phone": body["phone"],
+            "birthday": body.get("birthday"), "referrer_id": referrer_id, "consent_at": body.get("consent_at"),
+            "enrolled_at": body["at"],
+        }  # fmt: skip
+        account = Account(self._new_id("customers"), uid, Wallet(), {}, body["at"], 0, 0, 0, new=row, touched=True)
+        account.stamps, account.years = {}, set()
+        self._accounts[uid] = account
+        self._remember(lambda: self._accounts.pop(uid, None))
+        self._new_customers.append(account)
+        if isinstance(row["phone"], str):
+            phone = row["phone"]
+            before = self._phones.get(phone)
+            self._phones[phone] = True
+            self._remember(lambda: self._phones.pop(phone) if before is None else self._phones.update({phone: before}))
+        self._issue(body["card"], account, body["at"])
+        self.apply_ops(body["ops"], uid)
+        return account.id
+
+    def _issue(self, code: str, account: Account, at: int) -> None:
+        known, before = code in self._cards, self._cards.get(code)
+        self._cards[code] = account.id
+
+        def restore() -> None:
+            if known:
+                self._cards[code] = before
+            else:
+                self._cards.pop(code, None)
+
+        self._remember(restore)
+        self._card_rows.append({"code": code, "customer_id": account.id, "active": 1, "issued_at": at})
+
+    def sale(self, body: Mapping[str, Any]) -> tuple[int, Booked]:
+        """The sale, its lines, coupon use, birthday and referral marks, points and stamps; returns its id."""
+        sale = body["sale"]
+        account = self.account(body["customer_uid"]) if body.get("customer_uid") else None
+        customer_id = account.id if account is not None else None
+        sale_id = self._new_id("sales")
+        self._sale_rows.append(
+            {
+                "id": sale_id,
+                "uid": body["uid"],
+                "customer_id": customer_id,
+                "card": body.get("card"),
+                "at": body["at"],
+                "program_version": body["program_version"],
+                "tier": sale["tier"],
+                "subtotal": sale["subtotal"],
+                "discount": sale["discount"],
+                "redeemed_points": sale["redeemed_points"],
+                "redeemed_amount": sale["redeemed_amount"],
+                "total": sale["total"],
+                "earned": sale["earned"],
+                "coupon": sale.get("coupon"),
+                "reward_id": sale.get("reward_id"),
+                "reward_points": sale.get("reward_points", 0),
+                "birthday_points": sale.get("birthday_points", 0),
+                "referral_points": sale.get("referral_points_to_referrer", 0),
+                "earned_lot_uid": sale.get("earned_lot_uid"),
+                "payment": body.get("payment", "cash"),
+                "cashier": body.get("cashier"),
+            }
+        )
+        self._line_rows += [{"sale_id": sale_id, "idx": i, **line} for i, line in enumerate(body["lines"])]
+        if sale.get("coupon"):
+            self._coupon_rows.append({"code": sale["coupon"], "customer": customer_id, "sale": sale_id,
+                                      "at": body["at"]})  # fmt: skip
+        if account is not None:
+            year = sale.get("birthday_year")
+            # Two offline terminals can both pay one birthday bonus: both receipts are facts and are booked,
+            # the once-a-year mark is kept once (a second insert broke the push for good).
+            if year is not None:
+                years = self._years(account)
+                if year not in years:
+                    years.add(year)
+                    self._year_rows.append({"id": customer_id, "year": year, "lot": sale["birthday_lot_uid"]})
+            if sale.get("referral_points_to_referrer"):
+                account.referral_paid = 1
+                account.touched = True
+        booked = self.apply_ops(body["ops"], body["uid"])
+        uid = body["uid"]
+        if isinstance(uid, str):
+            self._sales[uid] = (sale_id, customer_id)
+            self._remember(lambda: self._sales.pop(uid, None))
+        return sale_id, booked
+
+    def refund(self, body: Mapping[str, Any]) -> int:
+        """The refund, its units per line, and its point and stamp moves; returns its id."""
+        sale_id, customer_id = self._sale(body["sale_uid"])
+        r = body["refund"]
+        refund_id = self._new_id("refunds")
+        self._refund_rows.append(
+            {
+                "id": refund_id,
+                "uid": body["uid"],
+                "sale_id": sale_id,
+                "customer_id": customer_id,
+                "at": body["at"],
+                "money_back": r["money_back"],
+                "points_taken_back": r["points_taken_back"],
+                "points_given_back": r["points_given_back"],
+                "cashier": body.get("cashier"),
+            }
+        )
+        units: Iterable[tuple[str, int]] = body["units"].items()
+        self._refund_line_rows += [{"refund_id": refund_id, "idx": int(i), "qty": q} for i, q in units]
+        self.apply_ops(body["ops"], body["uid"])
+        return refund_id
+
+    def card(self, body: Mapping[str, Any]) -> None:
+        """A replaced card: the new card points at the customer, the old one stops working."""
+        account = self.account(body["customer_uid"])
+        if body.get("new_card"):
+            owner = self.card_owner(body["new_card"])
+            if owner is not None and owner != account.id:
+                raise LoyaltyError(f"card {body['new_card']} is already issued to another customer")
+            if owner is None:
+                self._issue(body["new_card"], account, body["at"])
+        if body.get("old_card"):
+            self._cards_off.append({"code": body["old_card"]})
+
+    def block(self, body: Mapping[str, Any]) -> None:
+        """A card blocked (or unblocked): a blocked customer can neither earn nor pay with points."""
+        account = self.account(body["customer_uid"])
+        account.blocked = int(body["blocked"])
+        account.touched = True
+
+    def flag(self, uid: str) -> None:
+        """Mark the customer a uid names as owing an overdraft."""
+        account = self.account(uid)
+        account.flagged = 1
+        account.touched = True
+
+    # ------------------------------------------------------------------ writing
+
+    def flush(self) -> None:
+        """Write everything booked so far (one statement per table), then forget the state read."""
+        conn = self.conn
+        sql.many(
+            conn, _INSERT_CUSTOMER, [{**a.new, "id": a.id, **self._figures(a)} for a in self._new_customers if a.new]
+        )
+        sql.many(
+            conn,
+            "INSERT INTO cards (code, customer_id, active, issued_at)"
+            " VALUES (:code, :customer_id, :active, :issued_at)",
+            self._card_rows,
+        )
+        sql.many(conn, "UPDATE cards SET active = 0 WHERE code = :code", self._cards_off)
+        sql.many(conn, _INSERT_SALE, self._sale_rows)
+        sql.many(conn, _INSERT_LINE, self._line_rows)
+        sql.many(
+            conn,
+            "INSERT INTO coupon_uses (code, customer_id, sale_id, at) VALUES (:code, :customer, :sale, :at)",
+            self._coupon_rows,
+        )
+        sql.many(
+            conn, "INSERT INTO birthday_grants (customer_id, year, lot_uid) VALUES (:id, :year, :lot)", self._year_rows
+        )
+        sql.many(conn, _INSERT_REFUND, self._refund_rows)
+        sql.many(
+            conn,
+            "INSERT INTO refund_lines (refund_id, idx, qty) VALUES (:refund_id, :idx, :qty)",
+            self._refund_line_rows,
+        )
+        sql.many(
+            conn,
+            _INSERT_LOT,
+            [
+                {"uid": lot.uid, "customer_id": a.id, "points": lot.points, "remaining": lot.remaining,
+                 "available_at": lot.available_at, "expires_at": lot.expires_at, "source": lot.source,
+                 "txn_uid": lot.txn_uid}
+                for a, lot in self._new_lots
+            ],
+        )  # fmt: skip
+        accounts = [a for a in self._accounts.values() if a.touched and a.new is None]
+        sql.many(
+            conn,
+            "UPDATE lots SET remaining = :remaining WHERE uid = :uid",
+            [
+                {"uid": lot.uid, "remaining": lot.remaining}
+                for a in accounts
+                for lot in a.wallet.lots
+                if lot.uid in a.stored and a.stored[lot.uid] != lot.remaining
+            ],
+        )
+        sql.many(conn, _INSERT_JOURNAL, self._journal_rows)
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for a in self._accounts.values():
+            for rule, n in (a.stamps or {}).items():
+                if rule not in a.stamps_stored:
+                    inserts.append({"id": a.id, "rule": rule, "n": n})
+                elif n != a.stamps_stored[rule]:
+                    updates.append({"id": a.id, "rule": rule, "n": n})
+        sql.many(conn, "INSERT INTO stamps (customer_id, rule_id, count) VALUES (:id, :rule, :n)", inserts)
+        sql.many(conn, "UPDATE stamps SET count = :n WHERE customer_id = :id AND rule_id = :rule", updates)
+        sql.many(
+            conn,
+            "INSERT INTO stamp_moves (customer_id, rule_id, delta, at, txn_uid)"
+            " VALUES (:customer_id, :rule_id, :delta, :at, :txn_uid)",
+            self._stamp_rows,
+        )
+        sql.many(conn, _UPDATE_CUSTOMER, [{"id": a.id, **self._figures(a)} for a in accounts])
+        self._reset()
+
+    @staticmethod
+    def _figures(account: Account) -> dict[str, Any]:
+        return {
+            "debt": account.wallet.debt,
+            "expired_total": account.wallet.expired_posted,
+            "last_op_at": account.last_op_at,
+            "referral_paid": account.referral_paid,
+            "flagged": account.flagged,
+            "blocked": account.blocked,
+        }
