@@ -13,6 +13,23 @@ class SyncError(LoyaltyError):
     """The server could not be reached or answered something that is not the protocol."""
 
 
+class SyncTimeout(SyncError):
+    """The server did not answer in time; it may still have committed what was sent (ids make a re-send safe)."""
+
+
+PUSH_TIMEOUT_S = 15.0  # the wait for a push of a few items
+PUSH_TIMEOUT_PER_ITEM_S = 0.05  # and more per item: 500 items may wait 40 s
+
+
+def push_timeout(items: int) -> float:
+    """How long to wait for the answer to a push of this many items.
+
+    The server books a whole batch in one transaction, so the answer comes when the last item is
+    booked: a fixed 15 s was outlasted by a 500-item push on a loaded machine, and the whole cycle
+    was lost (the server had committed; the retry only learned the outcomes)."""
+    return PUSH_TIMEOUT_S + PUSH_TIMEOUT_PER_ITEM_S * items
+
+
 class Refused(LoyaltyError):
     """The server refuses this terminal (revoked, superseded): retrying will not help."""
 
@@ -32,6 +49,8 @@ class Client:
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise SyncTimeout(f"server did not answer in time: {type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
             raise SyncError(f"server unreachable: {type(exc).__name__}: {exc}") from None
         if response.status_code in (401, 403, 409):
@@ -56,7 +75,8 @@ class Client:
 
     def push(self, epoch: int, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send a batch; returns one result per item sent (or fewer, up to a gap)."""
-        data = self._call("POST", "/v1/sync/push", json={"epoch": epoch, "items": items})
+        wait = httpx.Timeout(push_timeout(len(items)), connect=PUSH_TIMEOUT_S)
+        data = self._call("POST", "/v1/sync/push", json={"epoch": epoch, "items": items}, timeout=wait)
         results = data.get("results")
         if not isinstance(results, list) or not all(isinstance(r, dict) and "uid" in r for r in results):
             raise SyncError("push answer has no valid results")

@@ -16,9 +16,10 @@ from app.core.errors import LoyaltyError
 from app.core.events import EventBus, SyncStatus
 from app.core.timeutil import now_ms
 from app.sync import replica
-from app.sync.client import Client, Refused, SyncError
+from app.sync.client import Client, Refused, SyncError, SyncTimeout
 
 PUSH_BATCH = 500
+MIN_PUSH_BATCH = 25  # a push that timed out is sent again halved, down to this many items
 PULL_PAGE = 1000
 APPLY_CHUNK = 50  # customers per local transaction: a sale never waits behind a long write
 
@@ -48,6 +49,7 @@ class SyncService:
     transport: httpx.BaseTransport | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _online: bool = False
+    _push_size: int = 0  # items per push now (0: PUSH_BATCH); halved by a timeout, doubled back by answers
 
     def _meta(self, key: str) -> str | None:
         with db.transaction(self.engine, write=False) as conn:
@@ -112,11 +114,21 @@ class SyncService:
         pushed = 0
         rejected: list[str] = []
         while True:
+            size = min(self._push_size or PUSH_BATCH, PUSH_BATCH)
             with db.transaction(self.engine, write=False) as conn:
-                items = replica.pending(conn, PUSH_BATCH)
+                items = replica.pending(conn, size)
             if not items:
                 return pushed, rejected
-            results = client.push(epoch, items)
+            try:
+                results = client.push(epoch, items)
+            except SyncTimeout:
+                # Too slow for the wait (a loaded server): the next cycle sends fewer, so a push fits
+                # instead of the same batch timing out for ever. The server may have committed this
+                # one meanwhile; the re-send is then answered `duplicate`.
+                self._push_size = max(min(MIN_PUSH_BATCH, PUSH_BATCH), len(items) // 2)
+                raise
+            if len(items) == size:
+                self._push_size = min(size * 2, PUSH_BATCH)
             with db.transaction(self.engine) as conn:
                 acked, reasons, gap = replica.acknowledge(conn, results)
                 if gap is not None:

@@ -10,21 +10,26 @@ change number, so a pull page never has to hold a whole expiry run.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine, event, func, select
 
+import app.sync.service as sync_service
 from app.core import ledger
 from app.core import schema as t
 from app.core.services import LoyaltyService
 from app.core.wallet import Lot
+from app.sync.client import Client
 from server import auth, expiry, ingest, snapshots
 from server import schema as s
 from server.store import create_schema, make_engine
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
+from tests.sync.sim import Simulation
 
 AT = 1_790_000_000_000  # a fixed instant: every figure below is exact
 DAY = 86_400_000
@@ -299,3 +304,52 @@ def test_each_changed_customer_gets_its_own_change_number_so_pull_pages_stay_sma
         if not page["more"]:
             break
     assert pages == [uids[0:5], uids[5:10], uids[10:12]]
+
+
+# ----------------------------------------------------------------------------- the terminal's side of a slow push
+
+
+class _Recording(httpx.BaseTransport):
+    """A transport that answers every push with `applied` and keeps the timeouts the client asked for."""
+
+    def __init__(self) -> None:
+        self.read_timeouts: dict[int, float] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.read())["items"]
+        self.read_timeouts[len(items)] = request.extensions["timeout"]["read"]
+        return httpx.Response(200, json={"results": [{"uid": i["uid"], "status": "applied"} for i in items]})
+
+
+def test_the_push_timeout_grows_with_the_batch() -> None:
+    transport = _Recording()
+    client = Client("http://server.test", "token", transport=transport)
+    for n in (1, 100, 500):
+        client.push(1, [{"uid": f"u{i}", "seq": i + 1, "kind": "sale", "body": {}} for i in range(n)])
+    client.close()
+    waits = transport.read_timeouts
+    assert waits[1] >= 15  # what a single item always had
+    assert waits[1] < waits[100] < waits[500]
+    assert waits[500] >= 40  # 500 items outlasted 15 s on a loaded machine
+
+
+def test_a_push_that_times_out_is_sent_again_in_smaller_batches(
+    chain: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert chain.network is not None
+    monkeypatch.setattr(sync_service, "PUSH_BATCH", 8)
+    monkeypatch.setattr(sync_service, "MIN_PUSH_BATCH", 2)
+    card = chain.enroll(0, "+79160000077")
+    assert chain.sync(0)
+    for _ in range(8):
+        chain.sell(0, chain.basket(0, "CAP", card=card))
+    sent = len(chain.network.pushes)
+    chain.network.script = ["delay"]  # the first push is held past the client's wait: a ReadTimeout
+    assert not chain.sync(0)
+    assert chain.sync(0)
+    # The cycle after the timeout sent 4, then (answered in time) went back to full batches.
+    assert [len(p.items) for p in chain.network.pushes[sent:]] == [4, 4]
+    assert chain.queue(0) == 0
+    chain.network.deliver_held()  # the held push arrives late: every item in it is a duplicate now
+    assert chain.sync(0)
+    chain.check_always()
