@@ -5,7 +5,9 @@ Usage: .venv/bin/python scripts/screenshots_manager.py [--size 1280x800] [--out 
 Builds a café store in a temporary folder (the demo program and menu, two cashiers, two months
 of sales, a manual adjustment and a replaced card), opens the manager window as manager Ольга
 and grabs the dashboard, the program editor (with an edit priced in the preview) and the
-administration tab.
+administration tab. Then a chain of three cafés: the central server (the real app, in process,
+on a SQLite file), a terminal per café that sold for a month and synced, and the manager window
+of one of them in the "Вся сеть" scope: its overview and its stores page.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +32,15 @@ from PySide6.QtCore import QCoreApplication, QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app.bootstrap import Context, bootstrap  # noqa: E402
+from app.core import db, repo  # noqa: E402
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM  # noqa: E402
 from app.core.errors import LoyaltyError  # noqa: E402
 from app.core.services.reports import ReportsService  # noqa: E402
 from app.core.services.results import SaleRequest  # noqa: E402
 from app.core.services.staff import StaffService  # noqa: E402
 from app.core.timeutil import DAY_MS, now_ms  # noqa: E402
+from app.sync.chain_reports import ChainReports  # noqa: E402
+from app.sync.service import SyncService  # noqa: E402
 from app.ui import i18n, theme  # noqa: E402
 from app.ui.manager.ops import ManagerServices  # noqa: E402
 from app.ui.manager.window import ManagerWindow  # noqa: E402
@@ -116,6 +122,107 @@ def build_store(folder: Path, days: int = 60, customers: int = 48, seed: int = 1
     return ctx, staff
 
 
+CAFES = (("Кофейня на Садовой", 22, 30), ("Кофейня на Арбате", 15, 22), ("Кофейня у вокзала", 9, 14))
+
+
+def build_chain(folder: Path, days: int = 30, seed: int = 12) -> tuple[Context, StaffService, Any]:
+    """Three cafés of a chain on a central server (in process): each enrolls its regulars, sells for
+    `days` days (some regulars also visit another café) and syncs. Returns the first café's
+    terminal, its staff and the transport to the server."""
+    from fastapi.testclient import TestClient
+
+    import server.auth as server_auth
+    from server.api import create_app
+    from server.config import Settings
+
+    rng = random.Random(seed)
+    server_auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    app = create_app(
+        Settings(database=str(folder / "server.sqlite3"), admin_name="admin", admin_password="screens-only")
+    )
+    client = TestClient(app, base_url="http://server.local")
+    token = client.post("/v1/admin/login", json={"name": "admin", "password": "screens-only"}).json()["token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    client.post("/v1/admin/program", json={"program": DEMO_PROGRAM}, headers=admin)
+    client.put("/v1/admin/catalog", json={"csv": DEMO_CATALOG}, headers=admin)
+    transport = client._transport
+    start = now_ms() - days * DAY_MS
+    terminals: list[tuple[Context, SyncService, list[str]]] = []
+    for i, (name, regulars, _) in enumerate(CAFES):
+        store = client.post("/v1/admin/stores", json={"name": name}, headers=admin).json()["store_id"]
+        code = client.post("/v1/admin/terminals", json={"store_id": store, "name": f"Касса {i + 1}"}, headers=admin)
+        ctx = bootstrap(folder / f"cafe-{i}" / "terminal.sqlite3", create=True)
+        ctx.loyalty.init()
+        sync = SyncService(ctx.engine, transport=transport)
+        sync.enroll("http://server.local", code.json()["code"])
+        sync.sync_once()
+        cards = []
+        for k in range(regulars):
+            person = NAMES[(k + 5 * i) % len(NAMES)]
+            at = start + rng.randint(0, days // 2) * DAY_MS + 9 * 3_600_000
+            cards.append(ctx.loyalty.enroll(person, f"+7916{5600000 + 1000 * i + k:07d}", at=at).card)
+        sync.sync_once()
+        terminals.append((ctx, sync, cards))
+    for _, sync, _ in terminals:
+        sync.sync_once()  # every café knows every card
+    everyone = [card for _, _, cards in terminals for card in cards]
+    for (ctx, sync, cards), (_, _, busy) in zip(terminals, CAFES, strict=True):
+        lo = ctx.loyalty
+        products = [p for p in lo.catalog() if p["category"] != "tobacco"]
+        for day in range(days):
+            for _ in range(rng.randint(busy - 5, busy + 5)):
+                at = start + day * DAY_MS + rng.randint(8 * 3_600_000, 21 * 3_600_000)
+                if at >= now_ms():
+                    continue
+                lines = tuple(
+                    lo.resolve_line(p["sku"], rng.randint(1, 2)) for p in rng.sample(products, rng.randint(1, 3))
+                )
+                roll = rng.random()
+                card = rng.choice(cards) if roll < 0.6 else rng.choice(everyone) if roll < 0.68 else None
+                redeem = "max" if card and rng.random() < 0.12 else None
+                try:
+                    lo.sell(
+                        SaleRequest(
+                            lines, card=card, at=at, redeem=redeem, cashier=rng.choice(("Иван", "Мария", "Ольга"))
+                        )
+                    )
+                except LoyaltyError:
+                    continue
+        sync.sync_once()
+    for ctx, _, _ in terminals[1:]:
+        ctx.close()
+    ctx = terminals[0][0]
+    staff = StaffService(ctx.engine, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    staff.create_first_manager("Ольга", "9999")
+    with db.transaction(ctx.engine, write=False) as conn:
+        assert repo.get_meta(conn, "server_url") is not None
+    return ctx, staff, transport
+
+
+def chain_screens(folder: Path, out: Path, width: int, height: int) -> None:
+    """The manager window of a chain's café in the "Вся сеть" scope: the overview and the stores page."""
+    ctx, staff, transport = build_chain(folder)
+    worker = Worker()
+    services = ManagerServices(
+        ctx.loyalty, staff, ReportsService(ctx.engine), "Ольга", ChainReports(ctx.engine, transport)
+    )
+    window = ManagerWindow(services, worker)
+    window.resize(width, height)
+    window.show()
+    window.start()
+    d = window.dashboard
+    wait_until(lambda: d.bundle is not None and not d.loading() and not d.scope.isHidden())
+    d.set_scope(True)
+    wait_until(lambda: d.bundle is not None and not d.loading() and d.bundle.stores is not None, timeout=120)
+    save(window, out / "manager-chain.png")
+    d.pages.setCurrentWidget(d.reports.stores_page)
+    save(window, out / "manager-chain-stores.png")
+    window.close()
+    worker.stop()
+    settle()
+    ctx.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="1280x800")
@@ -180,6 +287,9 @@ def main() -> int:
         worker.stop()
         settle()
         ctx.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LOYALTY_HOME"] = tmp
+        chain_screens(Path(tmp), args.out, width, height)
     return 0
 
 

@@ -47,6 +47,7 @@ from app.reports.tables import (
     filters_text,
     lifetime_table,
     period_text,
+    pick_columns,
     points_table,
     rewards_table,
     sales_table,
@@ -230,23 +231,17 @@ def _side_by_side(left: Flowable, right: Flowable, split: float = 0.5) -> Flowab
     return t
 
 
-def _columns(table: Table, keep: Sequence[int]) -> Table:
-    """The same table with only some of its columns (a wide table printed as narrower ones)."""
-    rows = tuple(tuple(row[i] for i in keep) for row in table.rows)
-    return Table(table.key, table.title, tuple(table.columns[i] for i in keep), rows, table.note)
-
-
 def _stores(report: Report, stores: Sequence[StoreRow], lang: str, zone: ZoneInfo) -> list[Flowable]:
     """The chain's store rows as three narrow tables: sales, checks, customers and points."""
     st = _styles()
     table = stores_table(stores, dashboard_of(report))
     w = BODY_W
     parts: list[Flowable] = [
-        _table(_columns(table, (0, 1, 2, 3, 4)), lang, zone, [w * 0.36, w * 0.19, w * 0.15, w * 0.15, w * 0.15]),
+        _table(pick_columns(table, (0, 1, 2, 3, 4)), lang, zone, [w * 0.36, w * 0.19, w * 0.15, w * 0.15, w * 0.15]),
         Spacer(1, 3 * mm),
-        _table(_columns(table, (0, 5, 6, 7)), lang, zone, [w * 0.36, w * 0.213, w * 0.213, w * 0.214]),
+        _table(pick_columns(table, (0, 5, 6, 7)), lang, zone, [w * 0.36, w * 0.213, w * 0.213, w * 0.214]),
         Spacer(1, 3 * mm),
-        _table(_columns(table, (0, 8, 9, 10, 11)), lang, zone, [w * 0.36, w * 0.16, w * 0.16, w * 0.16, w * 0.16]),
+        _table(pick_columns(table, (0, 8, 9, 10, 11)), lang, zone, [w * 0.36, w * 0.16, w * 0.16, w * 0.16, w * 0.16]),
     ]
     return _section(tr(lang, "Магазины сети", "The chain's stores"), st, *parts, *_note(table, lang, st))
 

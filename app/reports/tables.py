@@ -471,6 +471,23 @@ def stores_table(rows: Sequence[StoreRow], chain: Dashboard | None = None) -> Ta
     return Table("stores", _c("Магазины сети", "The chain's stores"), cols, tuple(body), note)
 
 
+def pick_columns(table: Table, keep: Sequence[int], title: Column | None = None, note: bool = True) -> Table:
+    """The same table with only some of its columns: a wide table shown or printed as narrower ones."""
+    rows = tuple(tuple(row[i] for i in keep) for row in table.rows)
+    return Table(
+        table.key, title or table.title, tuple(table.columns[i] for i in keep), rows, table.note if note else None
+    )
+
+
+def split_stores_table(table: Table) -> tuple[Table, Table]:
+    """The store rows as two tables that fit a screen: sales and checks, then customers and points."""
+    sales = pick_columns(table, range(8), _c("Продажи по магазинам", "Sales by store"), note=False)
+    people = pick_columns(
+        table, (0, 8, 9, 10, 11), _c("Покупатели и баллы по магазинам", "Customers and points by store")
+    )
+    return sales, people
+
+
 def revenue_days_table(r: Report) -> Table:
     """Revenue per local day."""
     rows = tuple(

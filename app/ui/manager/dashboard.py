@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QTimer, Slot
+from PySide6.QtCore import QDate, Qt, QTimer, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -107,6 +107,17 @@ class DashboardTab(QWidget):
         column.addWidget(self.status)
         self.pages = QTabWidget(self)
         self.pages.addTab(self._overview(), self.tr("Overview"))
+        # The exports sit by the report's pages (what they save), which leaves the filter bar room
+        # for the scope and store choices of a chain at 1280 pixels.
+        exports = QWidget(self.pages)
+        buttons = QHBoxLayout(exports)
+        buttons.setContentsMargins(0, 0, 2, 3)
+        buttons.setSpacing(6)
+        # As tall as the page tabs beside them: the touch-sized default would be cut by the pages' frame.
+        exports.setStyleSheet("QPushButton { min-height: 30px; max-height: 30px; padding: 0 14px; }")
+        buttons.addWidget(self.pdf)
+        buttons.addWidget(self.csv)
+        self.pages.setCornerWidget(exports, Qt.Corner.TopRightCorner)
         # The report's pages sit beside the overview, under the same filters.
         self.reports = ReportsView(self.pages)
         column.addWidget(self.pages, 1)
@@ -122,6 +133,7 @@ class DashboardTab(QWidget):
         self.scope.setToolTip(self.tr("This terminal's sales, or the whole chain's from the server"))
         self.scope.currentIndexChanged.connect(self._scope_changed)
         self.scope.setVisible(False)  # offered once the terminal is known to be enrolled with a server
+        self.scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.preset = QComboBox(self)
         for key, text in (
             ("today", self.tr("Today")),
@@ -146,6 +158,7 @@ class DashboardTab(QWidget):
         self.cashier.currentIndexChanged.connect(self._filters_changed)
         self.store = QComboBox(self)
         self.store.addItem(self.tr("All stores"), None)
+        self.store.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.store.currentIndexChanged.connect(self._filters_changed)
         self.store.setVisible(False)  # shown only when the data has several stores
         self.busy = Busy(self)
@@ -173,8 +186,6 @@ class DashboardTab(QWidget):
         ):
             row.addWidget(widget)
         row.addStretch(1)
-        row.addWidget(self.pdf)
-        row.addWidget(self.csv)
         return row
 
     def _overview(self) -> QWidget:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.money import round_half_up
-from app.reports.tables import SEGMENT_NAMES, Table, lifetime_formula
+from app.reports.tables import SEGMENT_NAMES, Table, lifetime_formula, split_stores_table
 from app.ui import i18n
 from app.ui.manager.models import ReportTableModel, SegmentCustomersModel
 from app.ui.manager.ops import ReportBundle
@@ -109,7 +109,7 @@ class ReportsView(QObject):
         self.zone = ZoneInfo("Europe/Moscow")
         self.first_page = tabs.count()
         # The chain's stores side by side: a page shown only when the report is the whole chain's.
-        self.stores_page = self._page(("stores",))
+        self.stores_page = self._page(("stores_sales", "stores_customers"))
         tabs.addTab(self.stores_page, self.tr("Stores"))
         tabs.setTabVisible(tabs.indexOf(self.stores_page), False)
         tabs.addTab(self._page(("sales", "cashiers")), self.tr("Sales"))
@@ -204,11 +204,14 @@ class ReportsView(QObject):
         """Offer the stores page (the whole chain's report) or hide it (this terminal's)."""
         self.tabs.setTabVisible(self.tabs.indexOf(self.stores_page), chain)
         if not chain:
-            self.blocks["stores"].set_table(None, self.zone)
+            self.show_stores(None)
 
     def show_stores(self, table: Table | None) -> None:
         """The chain's store rows, as soon as the headline figures bring them (before the full report)."""
-        self.blocks["stores"].set_table(table, self.zone)
+        # Twelve columns do not fit 1280 pixels: sales and checks above, customers and points below.
+        sales, people = split_stores_table(table) if table is not None else (None, None)
+        self.blocks["stores_sales"].set_table(sales, self.zone)
+        self.blocks["stores_customers"].set_table(people, self.zone)
 
     def show_bundle(self, bundle: ReportBundle | None) -> None:
         """Fill every page from a report (None: clear)."""
@@ -216,9 +219,10 @@ class ReportsView(QObject):
         if bundle is not None:
             self.zone = ZoneInfo(bundle.report.timezone)
         for key, block in self.blocks.items():
-            if key == "stores" and bundle is None:
-                continue  # the store rows of the headline figures stay until the full report replaces them
-            block.set_table(bundle.tables.get(key) if bundle is not None else None, self.zone)
+            if not key.startswith("stores_"):
+                block.set_table(bundle.tables.get(key) if bundle is not None else None, self.zone)
+        if bundle is not None and "stores" in bundle.tables:
+            self.show_stores(bundle.tables["stores"])
         self.people.set_people([], self.zone, self.lang)
         self.people_title.setText("")
         self.segment_hint.setText(self.tr("Choose a segment above to see its customers."))

@@ -134,12 +134,18 @@ def test_the_chain_scope_shows_every_store_from_the_real_server(
     assert d.tiles["revenue"].value.text() == rub("1 100,00")
     assert d.tiles["sales"].value.text() == "6"
     assert d.pages.isTabVisible(d.pages.indexOf(d.reports.stores_page))
-    stores = d.reports.blocks["stores"].model
-    rows = [[stores.index(r, c).data() for c in (0, 1, 3, 8)] for r in range(stores.rowCount())]
-    assert rows == [
-        ["Арбат", rub("550,00"), "3", "2"],
-        ["Садовая", rub("550,00"), "3", "1"],
-        ["Вся сеть", rub("1 100,00"), "6", "2"],  # Анна bought in both stores: active once in the chain
+    sales = d.reports.blocks["stores_sales"].model
+    assert [[sales.index(r, c).data() for c in (0, 1, 3)] for r in range(sales.rowCount())] == [
+        ["Арбат", rub("550,00"), "3"],
+        ["Садовая", rub("550,00"), "3"],
+        ["Вся сеть", rub("1 100,00"), "6"],
+    ]
+    people = d.reports.blocks["stores_customers"].model
+    # Анна bought in both stores: active in each, and once in the chain.
+    assert [[people.index(r, c).data() for c in (0, 1, 3)] for r in range(people.rowCount())] == [
+        ["Арбат", "2", "145"],
+        ["Садовая", "1", "140"],
+        ["Вся сеть", "2", "285"],
     ]
     # The store filter now offers the chain's stores.
     assert [d.store.itemText(i) for i in range(1, d.store.count())] == ["Арбат", "Садовая"]
@@ -227,7 +233,7 @@ def test_a_terminal_opened_fresh_reads_the_chain_too(
             return loaded(d, chain=True) and d.bundle is not None and d.bundle.report.filters.store == "Садовая"
 
         qtbot.waitUntil(filtered, timeout=60_000)
-        stores = d.reports.blocks["stores"].model
+        stores = d.reports.blocks["stores_sales"].model
         assert [stores.index(r, 0).data() for r in range(stores.rowCount())] == ["Садовая"]
         assert d.tiles["revenue"].value.text() == rub("550,00")
         close(qtbot, window, workers)
