@@ -7,7 +7,11 @@ import json
 import os
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from tests.conftest import ROOT, run_cli
+from tests.scanner import synth
 
 SHARED = Path(os.environ.get("LOYALTY_SHARED_DIR", ROOT.parent / "shared"))
 PHOTOS = SHARED / "data" / "barcodes"
@@ -61,3 +65,57 @@ def test_scan_of_a_missing_or_corrupt_file_says_why_and_exits_2(tmp_path: Path) 
     assert proc.returncode == 2
     outs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(outs) == 2 and all(o["codes"] == [] and o["error"] for o in outs)
+
+
+def test_scan_of_generated_files_reports_each_one_in_order(tmp_path: Path) -> None:
+    """Stills of every kind, a file with no code, videos under known and unknown names: one line each."""
+    card = "LT1:2990000000019:7K4NKG2Y"
+    files = {
+        "card.png": synth.qr_image(card, scale=4),
+        "ean.jpg": synth.turned(synth.barcode_image("ean13", "400638133393"), 30),
+        "upc.webp": synth.barcode_image("upca", "03600029145"),
+        "ean8.bmp": synth.barcode_image("ean8", "9638507"),
+        "c128.png": synth.barcode_image("code128", "LOYALTY-42"),
+        "blank.png": np.full((300, 400), 200, np.uint8),
+    }
+    paths = []
+    for name, image in files.items():
+        paths.append(str(tmp_path / name))
+        assert cv2.imwrite(paths[-1], image)
+    rng = np.random.default_rng(1)
+    frames = [synth.frame_720p(rng, synth.qr_image(card, scale=5)) for _ in range(4)]
+    video = synth.write_video(tmp_path / "card.avi", frames)
+    renamed = tmp_path / "card.3gp"
+    renamed.write_bytes(video.read_bytes())
+    paths += [str(video), str(renamed)]
+    proc = run_cli("scan", *paths, "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["file"] for o in outputs] == paths and all(set(o) == {"file", "codes"} for o in outputs)
+    assert [o["codes"] for o in outputs] == [
+        [{"format": "QRCode", "text": card}],
+        [{"format": "EAN-13", "text": "4006381333931"}],
+        [{"format": "UPC-A", "text": "0036000291452"}],  # 13-digit form, as product codes are stored
+        [{"format": "EAN-8", "text": "96385074"}],
+        [{"format": "Code128", "text": "LOYALTY-42"}],
+        [],
+        [{"format": "QRCode", "text": card}],
+        [{"format": "QRCode", "text": card}],
+    ]
+    plain = run_cli("scan", paths[0], paths[5])
+    assert plain.returncode == 0
+    assert plain.stdout.splitlines() == [f"{paths[0]}: QRCode {card}", f"{paths[5]}: no code"]
+
+
+def test_scan_reports_a_folder_and_a_text_file_and_still_reads_the_rest(tmp_path: Path) -> None:
+    good = tmp_path / "card.png"
+    cv2.imwrite(str(good), synth.qr_image("LOYALTY-9"))
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image", encoding="utf-8")
+    proc = run_cli("scan", str(tmp_path), str(good), str(text), "--json")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    outs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [bool(o.get("error")) for o in outs] == [True, False, True]
+    assert outs[1]["codes"] == [{"format": "QRCode", "text": "LOYALTY-9"}]
+    plain = run_cli("scan", str(text))
+    assert plain.returncode == 2 and "notes.txt" in plain.stdout

@@ -11,7 +11,9 @@ Two modes share one set of guarantees:
   :class:`app.scanner.live.FrameConfirmer` enforces.
 * ``thorough=True`` (still images): up to six passes, zxing-cpp and zbar on the frame
   and on enhanced copies of it, combined by vote (see ``_vote``). It stops as soon as
-  the answer is settled, so most images cost one or two passes.
+  the answer is settled, so most images cost one or two passes. When they find nothing
+  at all, fallback passes try the negative and copies turned by 15-45° (a linear code
+  tilted beyond what the decoders tolerate), two passes per copy, judged by the same vote.
 
 Every result, in both modes, has been checked here rather than trusted from a decoder:
 
@@ -20,7 +22,8 @@ Every result, in both modes, has been checked here rather than trusted from a de
   GS1 separator GS are allowed too; other control characters are refused).
 * zbar output is used only where it is reliable: its QR text only when plain ASCII
   (zbar guesses the character set and turns Shift-JIS into the wrong kanji), its Code
-  128 only as a vote for a zxing-cpp read (zbar drops FNC4, so ``ó`` comes out ``s``).
+  128 only as a vote for a zxing-cpp read (zbar drops FNC4, so ``ó`` comes out ``s``),
+  and its EAN-8 likewise (it reads part of a tilted UPC-A/EAN-13 as a valid EAN-8).
 * In thorough mode a linear code (EAN/UPC/Code 128) needs two passes that agree and
   must beat every different reading of the same symbol; both decoders do return
   well-formed, check-digit-valid misreads of blurred EAN/UPC photographs.
@@ -33,8 +36,8 @@ identical), so whichever decoder read it and however it named it, the result is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Final
 
 import cv2
@@ -101,6 +104,13 @@ _UPSCALE_MAX_PIXELS: Final = 1_000_000
 # the same symbol. Generous on purpose: merging two symbols can only drop a result,
 # splitting one symbol could let a misread stand beside the right reading.
 _SAME_SYMBOL_MARGIN: Final = 0.25
+# Fallback passes for a still image in which the six passes found nothing at all: turned
+# copies for a linear code tilted beyond the ~10° both decoders tolerate (zxing-cpp's own
+# try_rotate covers the quarter turns, so these angles cover every tilt in 15° steps), on at
+# most this many pixels (a larger image is shrunk first: ten passes on a 2 MP photo would take
+# seconds).
+_FALLBACK_ANGLES: Final = (30, -30, 45, 15, -15)
+_FALLBACK_MAX_PIXELS: Final = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -277,6 +287,49 @@ _THOROUGH_VIEWS: tuple[Callable[[Gray], list[_Read]], ...] = (
 )
 
 
+def _inverted_reads(gray: Gray) -> list[_Read]:
+    # Light bars on a dark ground: zbar never inverts, and zxing-cpp's try_invert did not
+    # read inverted EAN/UPC/Code 128 renders; both get the negative as two passes.
+    negative = np.ascontiguousarray(255 - gray)
+    return _zxing_reads(negative, 1.0, "zxing-inverted", fast=False) + _zbar_reads(negative, 1.0, "zbar-inverted")
+
+
+def _turned(gray: Gray, angle: float) -> tuple[Gray, npt.NDArray[np.float64]]:
+    """gray turned by angle degrees on a canvas that holds all of it; and the map back."""
+    h, w = gray.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    # Replicated edges rather than a white or black border, which would add a straight edge.
+    turned = cv2.warpAffine(gray, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray(turned), np.asarray(cv2.invertAffineTransform(matrix), dtype=np.float64)
+
+
+def _mapped(box: Box, back: npt.NDArray[np.float64], scale: float) -> Box:
+    """A box found on a turned (and shrunk) copy, as the box around it in the original frame."""
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+    points = (corners @ back[:, :2].T + back[:, 2]) / scale
+    return (float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()), float(points[:, 1].max()))
+
+
+def _fallback_reads(gray: Gray) -> Iterator[list[_Read]]:
+    """The fallback passes, two at a time (zxing-cpp and zbar on one copy), boxes in gray's frame."""
+    yield _inverted_reads(gray)
+    scale = 1.0
+    small = gray
+    if gray.size > _FALLBACK_MAX_PIXELS:
+        scale = (_FALLBACK_MAX_PIXELS / gray.size) ** 0.5
+        small = np.asarray(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    for angle in _FALLBACK_ANGLES:
+        turned, back = _turned(small, angle)
+        reads = _zxing_reads(turned, 1.0, f"zxing-turned{angle}", fast=False)
+        reads += _zbar_reads(turned, 1.0, f"zbar-turned{angle}")
+        yield [replace(r, box=_mapped(r.box, back, scale)) for r in reads]
+
+
 def _grown(box: Box) -> Box:
     x0, y0, x1, y1 = box
     pad = _SAME_SYMBOL_MARGIN * max(x1 - x0, y1 - y0) + 2.0
@@ -318,7 +371,11 @@ def _judge_linear(group: list[_Read]) -> _Verdict:
     best = ranked[0]
     runner_up = len(views[ranked[1]]) if len(ranked) > 1 else 0
     accepted = len(views[best]) >= 2 and len(views[best]) > runner_up
-    if best.format == CODE_128 and _ZXING not in decoders[best]:
+    # zbar alone never makes a Code 128 read (it drops FNC4), nor an EAN-8: it reads the
+    # middle of a tilted, blurred UPC-A or EAN-13 as a check-digit-valid EAN-8, the same on
+    # the 1x and the sharpened 2x pass (tests/scanner/test_generated.py). zxing-cpp reads all
+    # of the photo set's EAN-8 on its own.
+    if best.format in (CODE_128, EAN_8) and _ZXING not in decoders[best]:
         accepted = False
     # Settled = more passes cannot change the answer in practice: both decoders agree
     # and nobody disagrees.
@@ -382,6 +439,59 @@ def _decode_fast(image: Gray) -> list[Code]:
     return list(dict.fromkeys(r.code for r in reads if not _zbar_contradicts(image, r)))
 
 
+def _perturbed(crop: Gray) -> Iterator[Gray]:
+    """Resampled copies of a symbol's spot: each samples the bars at other places."""
+    yield np.asarray(cv2.resize(crop, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC))
+    yield np.asarray(cv2.resize(crop, None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA))
+    h, w = crop.shape
+    for degrees in (4, -4):
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+        yield np.asarray(cv2.warpAffine(crop, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE))
+    yield np.asarray(cv2.GaussianBlur(crop, (0, 0), 0.8))
+    yield _sharpened(crop)
+
+
+def _confirmed(image: Gray, code: Code, reads: list[_Read], *, need_zxing: bool) -> bool:
+    """Whether a linear code the vote accepted survives a second look at its spot.
+
+    Passes are not independent: zxing-cpp on the 2x copy with two binarizers, or on the
+    frame and its CLAHE copy, or zbar on the 1x and 2x copies, can agree on the same
+    check-digit-valid misread of a blurred symbol (random renders, tests/scanner/
+    test_generated.py). A code read alike by both decoders with no rival reading is
+    trusted; any other must be read again on a resampled copy of its spot (scaled,
+    turned 4 degrees, blurred, sharpened), and the decoder that read it must never read a
+    different code there.
+    """
+    if code.format == QR_CODE:
+        return True
+    group = next(g for g in _symbols([r for r in reads if r.code.format != QR_CODE]) if any(r.code == code for r in g))
+    mine = [r for r in group if r.code == code]
+    decoders = {r.decoder for r in mine}
+    if need_zxing and _ZXING not in decoders:
+        return False
+    if decoders == {_ZXING, _ZBAR} and all(r.code == code for r in group):
+        return True
+    x0 = min(r.box[0] for r in mine)
+    y0 = min(r.box[1] for r in mine)
+    x1 = max(r.box[2] for r in mine)
+    y1 = max(r.box[3] for r in mine)
+    pad = 0.35 * max(x1 - x0, y1 - y0) + 4.0
+    height, width = image.shape
+    top, left = max(0, int(y0 - pad)), max(0, int(x0 - pad))
+    crop = np.ascontiguousarray(image[top : min(height, int(y1 + pad) + 1), left : min(width, int(x1 + pad) + 1)])
+    if crop.size == 0:
+        return False
+    again = False
+    for copy in _perturbed(crop):
+        copy = np.ascontiguousarray(copy)
+        for read in _zxing_reads(copy, 1.0, "confirm", fast=False) + _zbar_reads(copy, 1.0, "confirm"):
+            if read.code == code:
+                again = True
+            elif read.code.format != QR_CODE and read.decoder in decoders and len(decoders) == 1:
+                return False  # the only decoder that saw it reads something else here
+    return again
+
+
 def _decode_thorough(image: Gray) -> list[Code]:
     reads: list[_Read] = []
     found: list[Code] = []
@@ -389,6 +499,18 @@ def _decode_thorough(image: Gray) -> list[Code]:
         reads.extend(view(image))
         found, settled = _vote(reads)
         if settled:
+            return found
+    found = [c for c in found if _confirmed(image, c, reads, need_zxing=False)]
+    if found:
+        return found
+    # Nothing at all yet: an inverted or steeply tilted code. The same vote judges these reads
+    # together with all the others, so a linear code still needs two agreeing passes; zbar's
+    # turned copies agree on its own misreads, so here a linear code also needs zxing-cpp.
+    for more in _fallback_reads(image):
+        reads.extend(more)
+        found, _ = _vote(reads)
+        found = [c for c in found if _confirmed(image, c, reads, need_zxing=True)]
+        if found:
             break
     return found
 

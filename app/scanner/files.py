@@ -71,7 +71,9 @@ def scan_video(path: str | Path) -> list[Code]:
     """Return each code that two consecutive frames agree on, once, in order of confirmation."""
     path = Path(path)
     _check_file(path, "video")
-    capture = cv2.VideoCapture(str(path))
+    # FFmpeg only: OpenCV's other file backends read a still image (or a "%d" name pattern) as video.
+    with _opencv_quiet():
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
         if not capture.isOpened():
             raise ScanError(f"cannot read video: {path} (not a video or corrupt)")
@@ -98,7 +100,17 @@ def scan_file(path: str | Path) -> list[Code]:
     path = Path(path)
     if path.suffix.lower() in VIDEO_SUFFIXES:
         return scan_video(path)
-    return decode_gray(read_gray(path), thorough=True)
+    try:
+        gray = read_gray(path)
+    except ScanError as image_error:
+        if not path.is_file() or path.stat().st_size == 0:
+            raise
+        # A video under a name not listed above (.3gp, .ts, no suffix at all) is still a video.
+        try:
+            return scan_video(path)
+        except ScanError:
+            raise image_error from None
+    return decode_gray(gray, thorough=True)
 
 
 def scan_report(paths: list[str]) -> list[dict[str, object]]:

@@ -75,3 +75,30 @@ def write_video(path: Path, frames: list[Gray], fps: float = 30.0) -> Path:
         writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
     writer.release()
     return path
+
+
+def barcode_image(kind: str, digits_or_text: str, module_width: float = 0.25, text: bool = True) -> Gray:
+    """A python-barcode render (`ean13`, `ean8`, `upca`, `code128`), as a printer would make it.
+
+    For EAN/UPC pass the number without its check digit: python-barcode adds it.
+    """
+    import barcode
+    from barcode.writer import ImageWriter
+
+    buffer = io.BytesIO()
+    barcode.get(kind, digits_or_text, writer=ImageWriter()).write(
+        buffer, options={"module_width": module_width, "write_text": text}
+    )
+    decoded = cv2.imdecode(np.frombuffer(buffer.getvalue(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    return np.asarray(decoded, dtype=np.uint8)
+
+
+def turned(image: Gray, degrees: float) -> Gray:
+    """image turned by degrees on a white canvas that holds all of it (a code held at an angle)."""
+    h, w = image.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    return np.asarray(cv2.warpAffine(image, matrix, (new_w, new_h), borderValue=255), dtype=np.uint8)

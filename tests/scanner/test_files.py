@@ -82,3 +82,30 @@ def test_report_lists_codes_per_file_and_the_error_for_a_bad_one(tmp_path: Path)
             "error": f"cannot read image: {missing} (file not found)",
         },
     ]
+
+
+@pytest.mark.parametrize("name", ["card.3gp", "card.ts.bin", "card"])
+def test_a_video_under_an_unknown_name_is_still_read_as_a_video(tmp_path: Path, card_video: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(card_video.read_bytes())
+    assert scan_file(path) == [Code("QRCode", CARD_TEXT)]
+
+
+def test_an_mp4_video_is_read(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    card = synth.qr_image(CARD_TEXT, scale=5)
+    frames = [synth.frame_720p(rng, card, at=(100 + 8 * i, 200 + 12 * i)) for i in range(12)]  # the card moves
+    path = tmp_path / "card.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 30.0, (1280, 720))
+    assert writer.isOpened()
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    writer.release()
+    assert scan_file(path) == [Code("QRCode", CARD_TEXT)]
+
+
+def test_a_text_file_is_neither_an_image_nor_a_video(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("sku,name\nLAT,Latte\n", encoding="utf-8")
+    with pytest.raises(ScanError, match=r"notes\.txt \(not an image or corrupt\)"):
+        scan_file(path)
