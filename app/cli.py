@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,9 +13,17 @@ from typing import Any
 
 from app import __version__
 from app.core.errors import LoyaltyError
+from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
 
 EXIT_BAD_INPUT = 2
+# `customer show` prints exactly the keys cli.md lists; `customer add` likewise.
+SHOW_KEYS = ("card", "name", "tier", "tier_spend", "available", "pending", "expired", "debt", "stamps", "next_expiry")
+ADD_KEYS = ("customer_id", "card", "granted")
+# ASCII digits only: str.isdigit() also takes '²' and '١', which int() then refuses or reads oddly.
+_NUMBER = re.compile(r"[0-9]+")
+# Business times a terminal can hold: expiry dates far beyond this would not fit a date.
+_FIRST_YEAR, _LAST_YEAR = 1970, 2999
 
 
 class CliError(LoyaltyError):
@@ -132,12 +142,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _at(text: str | None) -> int | None:
-    return None if text is None else to_ms(parse_ts(text))
+    if text is None:
+        return None
+    value = parse_ts(text)
+    if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        raise CliError(f"timestamp {text!r} must be between the years {_FIRST_YEAR} and {_LAST_YEAR}")
+    return to_ms(value)
+
+
+def _number(text: str) -> int | None:
+    """A whole number written in ASCII digits (surrounding spaces allowed), else None.
+
+    Beyond 30 digits it is held as 10^30 - 1: still "too many" for every bound, without asking
+    int() for thousands of digits (which it refuses).
+    """
+    text = text.strip()
+    if not _NUMBER.fullmatch(text):
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits if len(digits) <= 30 else "9" * 30)
+
+
+def _given(value: str | None, what: str) -> str | None:
+    """An option's value, refusing an empty one (an empty --card must not mean "no card")."""
+    if value is not None and not value.strip():
+        raise CliError(f"{what} must not be empty")
+    return value
 
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a program saved by Windows Notepad starts with a byte order mark.
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -152,15 +188,21 @@ def parse_item(text: str) -> tuple[str, int, int | None, str | None]:
     sku = parts[0].strip()
     qty = 1
     if len(parts) >= 2:
-        if not parts[1].strip().isdigit() or int(parts[1]) < 1:
+        number = _number(parts[1])
+        if number is None or number < 1:
             raise CliError(f"line {text!r}: quantity must be a whole number of at least 1")
-        qty = int(parts[1])
+        if number > MAX_QTY:
+            raise CliError(f"line {text!r}: quantity must be at most {MAX_QTY}")
+        qty = number
     if len(parts) == 4:
-        if not parts[2].strip().isdigit():
+        price = _number(parts[2])
+        if price is None:
             raise CliError(f"line {text!r}: price must be a whole number of kopecks")
+        if price > MAX_UNIT_PRICE:
+            raise CliError(f"line {text!r}: price must be at most {MAX_UNIT_PRICE} kopecks")
         if not parts[3].strip():
             raise CliError(f"line {text!r}: category must not be empty")
-        return sku, qty, int(parts[2]), parts[3].strip()
+        return sku, qty, price, parts[3].strip()
     return sku, qty, None, None
 
 
@@ -169,9 +211,10 @@ def _redeem(text: str | None) -> int | str | None:
         return None
     if text.strip().lower() == "max":
         return "max"
-    if not text.strip().isdigit():
+    points = _number(text)
+    if points is None:
         raise CliError(f"--redeem must be a whole number of points or max, got {text!r}")
-    return int(text)
+    return points  # more than allowed is refused by pricing, with the maximum (cli.md)
 
 
 def run(args: argparse.Namespace) -> tuple[Any, str]:
@@ -204,10 +247,22 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
 
     if cmd == "init":
         program = _read_json(args.program) if args.program else None
+        if program is not None:
+            from app.core.program import parse_program
+
+            # A program that does not validate is refused before the database file is even created.
+            parse_program(program)
+        if args.demo:
+            _refuse_demo_over_a_store(args.db)
         ctx = bootstrap(args.db, create=True)
         try:
             version = ctx.loyalty.init()
+            if args.demo:
+                from app.core.demo import fill_demo
+
+                demo = fill_demo(ctx.loyalty)
             if program is not None:
+                # After the demo's own program, so that the program given is the one in force.
                 ctx.loyalty.set_program(program)
             elif not _has_program(ctx):
                 from app.core.demo import DEFAULT_PROGRAM
@@ -215,9 +270,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 ctx.loyalty.set_program(DEFAULT_PROGRAM)
             out: dict[str, Any] = {"db": str(ctx.db_path), "schema": version}
             if args.demo:
-                from app.core.demo import fill_demo
-
-                out["demo"] = fill_demo(ctx.loyalty)
+                out["demo"] = demo
             return out, f"database ready at {ctx.db_path} (schema {version})"
         finally:
             ctx.close()
@@ -286,14 +339,17 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             )
         if cmd == "customer":
             if args.action == "add":
-                res = svc.enroll(args.name, args.phone, args.birthday, args.referrer, args.card, _at(args.at))
-                return res.to_json(), f"card {res.card}, {res.granted} points granted"
+                card = _given(args.card, "--card")
+                referrer = _given(args.referrer, "--referrer")
+                res = svc.enroll(args.name, args.phone, args.birthday, referrer, card, _at(args.at))
+                data = res.to_json()
+                return {k: data[k] for k in ADD_KEYS}, f"card {res.card}, {res.granted} points granted (QR {res.qr})"
             if args.action == "find":
                 found = svc.find_customers(args.query)
                 return {"customers": found}, "\n".join(f"{c['card']}  {c['phone']}  {c['name']}" for c in found)
             info = svc.customer(args.who, _at(args.at))
             data = info.to_json()
-            return data, "\n".join(f"{k}: {v}" for k, v in data.items())
+            return customer_json(data), "\n".join(f"{k}: {v}" for k, v in data.items())
         if cmd == "sale":
             lines = []
             for item in args.line:
@@ -301,10 +357,10 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 lines.append(svc.resolve_line(sku, qty, unit_price, category))
             req = SaleRequest(
                 lines=tuple(lines),
-                card=args.card,
-                coupon=args.coupon,
+                card=_given(args.card, "--card"),
+                coupon=_given(args.coupon, "--coupon"),
                 redeem=_redeem(args.redeem),
-                reward=args.reward,
+                reward=_given(args.reward, "--reward"),
                 at=_at(args.at),
                 payment=args.payment,
             )
@@ -318,9 +374,10 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 f"balance {res.balance}"
             )
         if cmd == "refund":
-            if not str(args.sale_id).isdigit():
+            sale_id = _number(str(args.sale_id))
+            if sale_id is None:
                 raise CliError(f"sale id must be a number, got {args.sale_id!r}")
-            ref = svc.refund(int(args.sale_id), parse_units(args.line) or None, _at(args.at))
+            ref = svc.refund(sale_id, parse_units(args.line) or None, _at(args.at))
             return ref.to_json(), (
                 f"refund of sale {ref.sale_id}: money back {ref.money_back}, points taken back "
                 f"{ref.points_taken_back}, given back {ref.points_given_back}, balance {ref.balance}"
@@ -368,12 +425,51 @@ def _selftest_window(db: Path | None) -> tuple[dict[str, Any], str]:
     return {"window": seen[0], "ok": True}, f"window opened: {seen[0]}"
 
 
+def customer_json(data: dict[str, Any]) -> dict[str, Any]:
+    """`customer show`'s JSON: exactly the keys of cli.md, `next_expiry` always `{points, at}`."""
+    out = {k: data[k] for k in SHOW_KEYS}
+    if out["next_expiry"] is None:
+        out["next_expiry"] = {"points": 0, "at": None}
+    return out
+
+
+def _refuse_demo_over_a_store(db: Path | None) -> None:
+    """`init --demo` fills an empty store only: refused, writing nothing, once customers or sales exist."""
+    from app.bootstrap import default_db_path
+
+    path = Path(db) if db is not None else default_db_path()
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        used = any(
+            conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+            for table in ("customers", "sales")
+            if table in tables
+        )
+    finally:
+        conn.close()
+    if used:
+        raise CliError(f"--demo fills an empty store only, and {path} already has customers or sales")
+
+
 def _has_program(ctx: Any) -> bool:
     try:
         ctx.loyalty.program()
     except LoyaltyError:
         return False
     return True
+
+
+def _refuse(reason: str, want_json: bool) -> int:
+    """Print a refusal as one line (JSON on stdout, or text on stderr); the exit status for bad input."""
+    reason = " ".join(reason.split())
+    if want_json:
+        print(json.dumps({"error": reason}, ensure_ascii=False))
+    else:
+        print(f"error: {reason}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -388,12 +484,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return launch(args.db)
         data, text = run(args)
     except LoyaltyError as exc:
-        reason = " ".join(str(exc).split())
-        if want_json:
-            print(json.dumps({"error": reason}, ensure_ascii=False))
-        else:
-            print(f"error: {reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _refuse(str(exc), want_json)
+    except OSError as exc:
+        # A folder given as a file, a file that cannot be read or written: bad input, not a crash.
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _refuse(f"{where}{exc.strerror or exc}", want_json)
+    except OverflowError as exc:
+        # A figure beyond 64 bits reached the database; the transaction was rolled back.
+        return _refuse(f"a figure is too large to store ({exc})", want_json)
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError  # not at the top: `scan` never loads SQLAlchemy
+
+        if not isinstance(exc, sqlite3.Error | SQLAlchemyError):
+            raise
+        # The transaction was rolled back; say what the database said (locked, read-only, damaged).
+        return _refuse(f"database error: {getattr(exc, 'orig', None) or exc}", want_json)
     if want_json and isinstance(data, list):
         # `scan` prints one object per file, one per line (a single file: exactly one object).
         for item in data:

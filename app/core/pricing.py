@@ -12,6 +12,11 @@ from app.core.money import floor, percent_of, split_largest_remainder
 from app.core.program import Coupon, Program, Tier, local_time
 from app.core.timeutil import DAY_MS
 
+# Bounds on what a cashier can enter, far above any real basket: a typo of a few extra digits
+# is refused with a reason instead of pricing a sale whose total no database column can hold.
+MAX_QTY = 99_999
+MAX_UNIT_PRICE = 1_000_000_000  # kopecks: ten million roubles a unit
+
 
 @dataclass(frozen=True)
 class LineIn:
@@ -159,8 +164,12 @@ def price(
     for line in lines:
         if line.qty < 1:
             raise LoyaltyError(f"quantity of {line.sku} must be a whole number of at least 1")
+        if line.qty > MAX_QTY:
+            raise LoyaltyError(f"quantity of {line.sku} must be at most {MAX_QTY}")
         if line.unit_price < 0:
             raise LoyaltyError(f"price of {line.sku} must not be negative")
+        if line.unit_price > MAX_UNIT_PRICE:
+            raise LoyaltyError(f"price of {line.sku} must be at most {MAX_UNIT_PRICE} kopecks")
     if customer is None and (redeem not in (None, 0) or reward_id is not None):
         raise LoyaltyError("paying with points needs a loyalty card")
 

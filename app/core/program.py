@@ -187,6 +187,11 @@ _KEYS = {
     "offline",
     "name",
 }
+# Upper bounds far above any real program, so that a typo cannot make a date beyond the year
+# 9999 (days) or a figure no database column holds (points, kopecks, counts).
+MAX_DAYS = 36_600
+MAX_INTEGER = 10**15
+MAX_DECIMAL = 1_000_000  # percentages and multipliers
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
@@ -217,6 +222,9 @@ class _Reader:
             raise ProgramError(f"{self.where(key)} must be a whole number, got {value!r}")
         if value < minimum:
             raise ProgramError(f"{self.where(key)} must be at least {minimum}, got {value}")
+        maximum = MAX_DAYS if key.endswith("_days") or key.startswith("days_") else MAX_INTEGER
+        if value > maximum:
+            raise ProgramError(f"{self.where(key)} must be at most {maximum}, got {value}")
         return value
 
     def dec(self, key: str, default: str | None) -> Fraction:
@@ -228,9 +236,12 @@ class _Reader:
         if isinstance(value, float):
             raise ProgramError(f'{self.where(key)} must be a decimal string like "2.5", not a float')
         try:
-            return parse_decimal(value, self.where(key))
+            number = parse_decimal(value, self.where(key))
         except ValueError as exc:
-            raise ProgramError(str(exc).replace("must not be negative", "must not be negative")) from None
+            raise ProgramError(str(exc)) from None
+        if number > MAX_DECIMAL:
+            raise ProgramError(f"{self.where(key)} must be at most {MAX_DECIMAL}, got {value!r}")
+        return number
 
     def string(self, key: str, default: str | None) -> str:
         value = self.data.get(key, default)

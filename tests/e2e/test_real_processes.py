@@ -33,6 +33,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 
 from app.bootstrap import bootstrap
+from app.cli import customer_json
 from app.core import schema as t
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM
 from app.core.services import LoyaltyService, SaleRequest
@@ -341,13 +342,12 @@ def _check_same_view(engine: Engine, terms: list[Terminal]) -> None:
     for card in every_card:
         view = svc.customer(card, at_ms).to_json()
         cards_of[card] = cards_of[str(view.pop("customer_id"))]  # a row number, different on every database
-        server_view[card] = view
+        server_view[card] = customer_json(view)  # what `customer show --json` prints of it
 
     def show_all(term: Terminal) -> list[str]:
         problems = []
         for card in every_card:
             _, view = term.run("customer", "show", card, "--at", at)
-            view.pop("customer_id", None)
             want = dict(server_view[card])
             if view.get("card") in cards_of[card]:
                 want["card"] = view["card"]

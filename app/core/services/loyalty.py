@@ -31,7 +31,7 @@ from app.core.identity import (
 from app.core.ids import uuid7
 from app.core.money import parse_roubles
 from app.core.pricing import CouponUse, CustomerView, LineIn, price
-from app.core.program import Program, parse_program
+from app.core.program import Program, local_time, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import (
     CustomerInfo,
@@ -101,7 +101,8 @@ class LoyaltyService:
 
     def set_program(self, body: Mapping[str, Any], activate_at: int | None = None) -> int:
         """Validate and activate a program as a new version (now, or at activate_at)."""
-        program = parse_program(dict(body))
+        # A JSON array or number is refused by parse_program with its reason, not by dict().
+        program = parse_program(dict(body) if isinstance(body, Mapping) else body)
         with db.transaction(self.engine) as conn:
             uid = uuid7()
             # Without a time the version applies to every operation from now on, back-dated ones too.
@@ -199,7 +200,8 @@ class LoyaltyService:
                 bday = date.fromisoformat(birthday.strip())
             except ValueError:
                 raise LoyaltyError(f"birthday {birthday!r} must be a date like 1990-07-05") from None
-        code = check_card_code(card) if card else None
+        # An empty --card is a mistake to report, not a request for a generated number.
+        code = check_card_code(card) if card is not None else None
         with db.transaction(self.engine) as conn:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
@@ -209,6 +211,8 @@ class LoyaltyService:
                 )
             at = repo.next_clock(conn, at)
             _, program = repo.program_at(conn, at)
+            if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
+                raise LoyaltyError(f"birthday {bday.isoformat()} must be between 1900-01-01 and the enrollment day")
             taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
             if taken is not None:
                 card_taken = repo.primary_card(conn, taken)
