@@ -94,6 +94,63 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _proc_cpu(match: str) -> dict[int, float]:
+    """CPU seconds (user + system) so far of every process whose command line (or title) contains
+    `match`, and of their children (uvicorn's workers are spawned with a command line of their own)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, bool, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            procs[int(entry.name)] = (int(fields[1]), match in cmdline, (int(fields[11]) + int(fields[12])) / tick)
+    chosen = {pid for pid, (_, hit, _) in procs.items() if hit}
+    while True:
+        more = {pid for pid, (parent, _, _) in procs.items() if parent in chosen} - chosen
+        if not more:
+            return {pid: procs[pid][2] for pid in chosen}
+        chosen |= more
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores spent busy since boot (every process on the machine, ours or not)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+
+class CpuMeter:
+    """Where the CPU of a timed section went: the server's processes, its database's PostgreSQL backends,
+    this benchmark's own process (the terminals' side), and the whole machine (other engineers included).
+
+    Backends are counted while alive; the server's pool keeps its connections open to the end."""
+
+    def __init__(self, server_match: str, db: str) -> None:
+        self.server_match = server_match
+        self.db_match = db.rsplit("/", 1)[-1] if db.startswith("postgresql") else ""
+
+    def _now(self) -> dict[str, Any]:
+        own = os.times()
+        return {"server": _proc_cpu(self.server_match), "postgres": _proc_cpu(self.db_match) if self.db_match else {},
+                "bench": own.user + own.system, "machine": _machine_busy()}  # fmt: skip
+
+    def __enter__(self) -> CpuMeter:
+        self.before = self._now()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        after = self._now()
+
+        def spent(key: str) -> float:
+            # Processes that started during the section count from zero.
+            return sum(v - self.before[key].get(pid, 0.0) for pid, v in after[key].items())
+
+        self.seconds = {"server": round(spent("server"), 2), "postgres": round(spent("postgres"), 2),
+                        "bench": round(after["bench"] - self.before["bench"], 2),
+                        "machine": round(after["machine"] - self.before["machine"], 2)}  # fmt: skip
+
+
 class Server:
     """The server as a child process on 127.0.0.1: `loyalty-server serve`, or uvicorn with workers."""
 
@@ -232,22 +289,23 @@ def bench_drain(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             sync.enroll(server.url, admin.code(f"drain-{run}"))
             start = time.perf_counter()
             failures: list[str] = []
-            while True:
-                # As the sync worker does: a failed cycle (a push slower than the client's 15 s
-                # timeout, say) is tried again; the ids make the re-send harmless.
-                try:
-                    report = sync.sync_once()
-                    break
-                except SyncError as exc:
-                    failures.append(str(exc))
-                    if len(failures) > 200:
-                        raise
+            with CpuMeter(f"--port {server.port}", db) as cpu:
+                while True:
+                    # As the sync worker does: a failed cycle (a push slower than the client's
+                    # timeout, say) is tried again; the ids make the re-send harmless.
+                    try:
+                        report = sync.sync_once()
+                        break
+                    except SyncError as exc:
+                        failures.append(str(exc))
+                        if len(failures) > 200:
+                            raise
             seconds = time.perf_counter() - start
             assert report.queue == 0, report
             ok = admin.verify()
             ctx.close()
             runs.append({"seconds": round(seconds, 2), "pushed": report.pushed, "pulled": report.pulled,
-                         "failed_cycles": failures, "server_verify_ok": ok})  # fmt: skip
+                         "failed_cycles": failures, "server_verify_ok": ok, "cpu_s": cpu.seconds})  # fmt: skip
             print(f"drain run {run}: {runs[-1]}", file=sys.stderr, flush=True)
     median = statistics.median(r["seconds"] for r in runs)
     return {"bench": "drain", "db": args.db, "sales": args.sales, "queue_made_s": round(made, 1), "runs": runs,
@@ -300,7 +358,7 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             return applied
 
         start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.terminals) as pool:
+        with CpuMeter(f"--port {server.port}", db) as cpu, ThreadPoolExecutor(max_workers=args.terminals) as pool:
             applied = sum(pool.map(lambda tb: push_all(*tb), terminals))
         seconds = time.perf_counter() - start
         ok = admin.verify()
@@ -310,7 +368,8 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             "sales": total_sales, "items": applied, "seconds": round(seconds, 2),
             "sales_per_s": round(total_sales / seconds), "items_per_s": round(applied / seconds),
             "target_sales_per_s": 2000, "ratio_to_target": round(total_sales / seconds / 2000, 2),
-            "server_verify_ok": ok}  # fmt: skip
+            "server_verify_ok": ok, "cpu_s": cpu.seconds,
+            "cpu_ms_per_sale": {k: round(1000 * v / total_sales, 3) for k, v in cpu.seconds.items()}}  # fmt: skip
 
 
 def fill_chain(db: str, customers: int, chunk: int = 5000) -> None:

@@ -62,6 +62,10 @@ def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) ->
     raise last_error
 
 
+_OUTCOME_COLUMNS = ("uid", "terminal_id", "epoch", "seq", "kind", "body_sha256", "status", "result", "created_at")
+_OVERDRAFT_COLUMNS = ("customer_uid", "txn_uid", "terminal_id", "points", "at", "booked_at", "unit")
+
+
 @dataclass
 class _Batch:
     """What a push writes besides the ledger rows: outcomes, overdraft entries, changed customers."""
@@ -127,18 +131,8 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         batch.touched |= changed
         results.append({"uid": item.uid, "status": status, **result})
     books.flush()
-    sql.many(
-        conn,
-        "INSERT INTO txn_outcomes (uid, terminal_id, epoch, seq, kind, body_sha256, status, result, created_at)"
-        " VALUES (:uid, :terminal_id, :epoch, :seq, :kind, :body_sha256, :status, :result, :created_at)",
-        batch.outcomes,
-    )
-    sql.many(
-        conn,
-        "INSERT INTO overdrafts (customer_uid, txn_uid, terminal_id, points, at, booked_at, unit)"
-        " VALUES (:customer_uid, :txn_uid, :terminal_id, :points, :at, :booked_at, :unit)",
-        batch.overdrafts,
-    )
+    sql.insert_rows(conn, "txn_outcomes", _OUTCOME_COLUMNS, batch.outcomes)
+    sql.insert_rows(conn, "overdrafts", _OVERDRAFT_COLUMNS, batch.overdrafts)
     conn.execute(
         update(s.terminals).where(s.terminals.c.id == term.id).values(last_seq=last_seq, last_seen_at=now_ms())
     )
@@ -182,10 +176,12 @@ def mark_changed(conn: Connection, uids: set[str]) -> None:
     ordered = sorted(uids)
     last = next_counter(conn, "change", len(ordered))
     first = last - len(ordered) + 1
-    sql.many(
+    sql.update_rows(
         conn,
-        "UPDATE customers SET change_seq = :seq WHERE uid = :uid",
-        [{"seq": first + i, "uid": uid} for i, uid in enumerate(ordered)],
+        "customers",
+        "uid",
+        ("change_seq",),
+        [{"uid": uid, "change_seq": first + i} for i, uid in enumerate(ordered)],
     )
 
 

@@ -179,29 +179,21 @@ class Account:
     touched: bool = False  # its row is written by flush()
 
 
-_INSERT_CUSTOMER = """INSERT INTO customers (id, uid, name, name_search, phone, birthday, referrer_id, referral_paid,
-  consent_at, enrolled_at, last_op_at, debt, expired_total, blocked, flagged)
-VALUES (:id, :uid, :name, :name_search, :phone, :birthday, :referrer_id, :referral_paid, :consent_at, :enrolled_at,
-  :last_op_at, :debt, :expired_total, :blocked, :flagged)"""
-_UPDATE_CUSTOMER = """UPDATE customers SET debt = :debt, expired_total = :expired_total, last_op_at = :last_op_at,
-  referral_paid = :referral_paid, flagged = :flagged, blocked = :blocked WHERE id = :id"""
-_INSERT_SALE = """INSERT INTO sales (id, uid, customer_id, card, at, program_version, tier, subtotal, discount,
-  redeemed_points, redeemed_amount, total, earned, coupon, reward_id, reward_points, birthday_points,
-  referral_points, earned_lot_uid, payment, cashier, reflected)
-VALUES (:id, :uid, :customer_id, :card, :at, :program_version, :tier, :subtotal, :discount, :redeemed_points,
-  :redeemed_amount, :total, :earned, :coupon, :reward_id, :reward_points, :birthday_points, :referral_points,
-  :earned_lot_uid, :payment, :cashier, 0)"""
-_INSERT_LINE = """INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount,
-  redeemed, paid, rate, stamp_rule, stamps_given, is_reward)
-VALUES (:sale_id, :idx, :sku, :name, :category, :qty, :unit_price, :amount, :discount, :redeemed, :paid, :rate,
-  :stamp_rule, :stamps_given, :is_reward)"""
-_INSERT_REFUND = """INSERT INTO refunds (id, uid, sale_id, customer_id, at, money_back, points_taken_back,
-  points_given_back, cashier)
-VALUES (:id, :uid, :sale_id, :customer_id, :at, :money_back, :points_taken_back, :points_given_back, :cashier)"""
-_INSERT_LOT = """INSERT INTO lots (uid, customer_id, points, remaining, available_at, expires_at, source, txn_uid)
-VALUES (:uid, :customer_id, :points, :remaining, :available_at, :expires_at, :source, :txn_uid)"""
-_INSERT_JOURNAL = """INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid)
-VALUES (:customer_id, :lot_uid, :kind, :points, :at, :txn_uid)"""
+# The columns each ledger table is written with (every row a mapping holding all of them).
+_CUSTOMER_COLUMNS = ("id", "uid", "name", "name_search", "phone", "birthday", "referrer_id", "referral_paid",
+                     "consent_at", "enrolled_at", "last_op_at", "debt", "expired_total", "blocked",
+                     "flagged")  # fmt: skip
+_FIGURES = ("debt", "expired_total", "last_op_at", "referral_paid", "flagged", "blocked")  # what booking changes
+_SALE_COLUMNS = ("id", "uid", "customer_id", "card", "at", "program_version", "tier", "subtotal", "discount",
+                 "redeemed_points", "redeemed_amount", "total", "earned", "coupon", "reward_id", "reward_points",
+                 "birthday_points", "referral_points", "earned_lot_uid", "payment", "cashier",
+                 "reflected")  # fmt: skip
+_LINE_COLUMNS = ("sale_id", "idx", "sku", "name", "category", "qty", "unit_price", "amount", "discount", "redeemed",
+                 "paid", "rate", "stamp_rule", "stamps_given", "is_reward")  # fmt: skip
+_REFUND_COLUMNS = ("id", "uid", "sale_id", "customer_id", "at", "money_back", "points_taken_back",
+                   "points_given_back", "cashier")  # fmt: skip
+_LOT_COLUMNS = ("uid", "customer_id", "points", "remaining", "available_at", "expires_at", "source", "txn_uid")
+_JOURNAL_COLUMNS = ("customer_id", "lot_uid", "kind", "points", "at", "txn_uid")
 
 
 def _text(value: Any) -> str | None:
@@ -466,16 +458,21 @@ class Ledger:
         assert self._undo is not None
         self._captured.add(id(account))
         wallet = account.wallet
-        lots = [(lot, lot.remaining, lot.expiry_posted) for lot in wallet.lots]
+        # Runs for every customer of every body: plain lists, and expiry marks only where expiry is posted.
+        lots = list(wallet.lots)
+        remaining = [lot.remaining for lot in lots]
+        posted = [lot.expiry_posted for lot in lots] if self.post_expiry else None
         debt, expired = wallet.debt, wallet.expired_posted
         figures = (account.last_op_at, account.referral_paid, account.flagged, account.blocked, account.touched)
         stamps = None if account.stamps is None else dict(account.stamps)
         years = None if account.years is None else set(account.years)
 
         def restore() -> None:
-            for lot, remaining, posted in lots:
-                lot.remaining, lot.expiry_posted = remaining, posted
-            wallet.lots[:] = [lot for lot, _, _ in lots]
+            for lot, points in zip(lots, remaining, strict=True):
+                lot.remaining = points
+            for lot, mark in zip(lots, posted or (), strict=False):
+                lot.expiry_posted = mark
+            wallet.lots[:] = lots
             wallet.debt, wallet.expired_posted = debt, expired
             account.last_op_at, account.referral_paid, account.flagged, account.blocked, account.touched = figures
             # Read during this body (None before it): read again when needed, nothing was written yet.
@@ -603,11 +600,12 @@ class Ledger:
                 "earned_lot_uid": sale.get("earned_lot_uid"),
                 "payment": body.get("payment", "cash"),
                 "cashier": body.get("cashier"),
+                "reflected": 0,
             }
         )
         self._line_rows += [{"sale_id": sale_id, "idx": i, **line} for i, line in enumerate(body["lines"])]
         if sale.get("coupon"):
-            self._coupon_rows.append({"code": sale["coupon"], "customer": customer_id, "sale": sale_id,
+            self._coupon_rows.append({"code": sale["coupon"], "customer_id": customer_id, "sale_id": sale_id,
                                       "at": body["at"]})  # fmt: skip
         if account is not None:
             year = sale.get("birthday_year")
@@ -617,7 +615,9 @@ class Ledger:
                 years = self._years(account)
                 if year not in years:
                     years.add(year)
-                    self._year_rows.append({"id": customer_id, "year": year, "lot": sale["birthday_lot_uid"]})
+                    self._year_rows.append(
+                        {"customer_id": customer_id, "year": year, "lot_uid": sale["birthday_lot_uid"]}
+                    )
             if sale.get("referral_points_to_referrer"):
                 account.referral_paid = 1
                 account.touched = True
@@ -680,35 +680,20 @@ class Ledger:
     def flush(self) -> None:
         """Write everything booked so far (one statement per table), then forget the state read."""
         conn = self.conn
-        sql.many(
-            conn, _INSERT_CUSTOMER, [{**a.new, "id": a.id, **self._figures(a)} for a in self._new_customers if a.new]
-        )
-        sql.many(
+        new = [{**a.new, "id": a.id, **self._figures(a)} for a in self._new_customers if a.new]
+        sql.insert_rows(conn, "customers", _CUSTOMER_COLUMNS, new)
+        sql.insert_rows(conn, "cards", ("code", "customer_id", "active", "issued_at"), self._card_rows)
+        sql.update_rows(conn, "cards", "code", ("active",), self._cards_off)
+        sql.insert_rows(conn, "sales", _SALE_COLUMNS, self._sale_rows)
+        sql.insert_rows(conn, "sale_lines", _LINE_COLUMNS, self._line_rows)
+        sql.insert_rows(conn, "coupon_uses", ("code", "customer_id", "sale_id", "at"), self._coupon_rows)
+        sql.insert_rows(conn, "birthday_grants", ("customer_id", "year", "lot_uid"), self._year_rows)
+        sql.insert_rows(conn, "refunds", _REFUND_COLUMNS, self._refund_rows)
+        sql.insert_rows(conn, "refund_lines", ("refund_id", "idx", "qty"), self._refund_line_rows)
+        sql.insert_rows(
             conn,
-            "INSERT INTO cards (code, customer_id, active, issued_at)"
-            " VALUES (:code, :customer_id, :active, :issued_at)",
-            self._card_rows,
-        )
-        sql.many(conn, "UPDATE cards SET active = 0 WHERE code = :code", self._cards_off)
-        sql.many(conn, _INSERT_SALE, self._sale_rows)
-        sql.many(conn, _INSERT_LINE, self._line_rows)
-        sql.many(
-            conn,
-            "INSERT INTO coupon_uses (code, customer_id, sale_id, at) VALUES (:code, :customer, :sale, :at)",
-            self._coupon_rows,
-        )
-        sql.many(
-            conn, "INSERT INTO birthday_grants (customer_id, year, lot_uid) VALUES (:id, :year, :lot)", self._year_rows
-        )
-        sql.many(conn, _INSERT_REFUND, self._refund_rows)
-        sql.many(
-            conn,
-            "INSERT INTO refund_lines (refund_id, idx, qty) VALUES (:refund_id, :idx, :qty)",
-            self._refund_line_rows,
-        )
-        sql.many(
-            conn,
-            _INSERT_LOT,
+            "lots",
+            _LOT_COLUMNS,
             [
                 {"uid": lot.uid, "customer_id": a.id, "points": lot.points, "remaining": lot.remaining,
                  "available_at": lot.available_at, "expires_at": lot.expires_at, "source": lot.source,
@@ -717,34 +702,29 @@ class Ledger:
             ],
         )  # fmt: skip
         accounts = [a for a in self._accounts.values() if a.touched and a.new is None]
-        sql.many(
-            conn,
-            "UPDATE lots SET remaining = :remaining WHERE uid = :uid",
-            [
-                {"uid": lot.uid, "remaining": lot.remaining}
-                for a in accounts
-                for lot in a.wallet.lots
-                if lot.uid in a.stored and a.stored[lot.uid] != lot.remaining
-            ],
-        )
-        sql.many(conn, _INSERT_JOURNAL, self._journal_rows)
+        changed = [
+            {"uid": lot.uid, "remaining": lot.remaining}
+            for a in accounts
+            for lot in a.wallet.lots
+            if lot.uid in a.stored and a.stored[lot.uid] != lot.remaining
+        ]
+        sql.update_rows(conn, "lots", "uid", ("remaining",), changed)
+        sql.insert_rows(conn, "journal", _JOURNAL_COLUMNS, self._journal_rows)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for a in self._accounts.values():
             for rule, n in (a.stamps or {}).items():
+                row = {"customer_id": a.id, "rule_id": rule, "count": n}
                 if rule not in a.stamps_stored:
-                    inserts.append({"id": a.id, "rule": rule, "n": n})
+                    inserts.append(row)
                 elif n != a.stamps_stored[rule]:
-                    updates.append({"id": a.id, "rule": rule, "n": n})
-        sql.many(conn, "INSERT INTO stamps (customer_id, rule_id, count) VALUES (:id, :rule, :n)", inserts)
-        sql.many(conn, "UPDATE stamps SET count = :n WHERE customer_id = :id AND rule_id = :rule", updates)
+                    updates.append(row)
+        sql.insert_rows(conn, "stamps", ("customer_id", "rule_id", "count"), inserts)
         sql.many(
-            conn,
-            "INSERT INTO stamp_moves (customer_id, rule_id, delta, at, txn_uid)"
-            " VALUES (:customer_id, :rule_id, :delta, :at, :txn_uid)",
-            self._stamp_rows,
+            conn, "UPDATE stamps SET count = :count WHERE customer_id = :customer_id AND rule_id = :rule_id", updates
         )
-        sql.many(conn, _UPDATE_CUSTOMER, [{"id": a.id, **self._figures(a)} for a in accounts])
+        sql.insert_rows(conn, "stamp_moves", ("customer_id", "rule_id", "delta", "at", "txn_uid"), self._stamp_rows)
+        sql.update_rows(conn, "customers", "id", _FIGURES, [{"id": a.id, **self._figures(a)} for a in accounts])
         self._reset()
 
     @staticmethod

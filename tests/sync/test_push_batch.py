@@ -17,16 +17,19 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, func, select
 
 import app.sync.service as sync_service
-from app.core import ledger
+from app.core import ledger, sql
 from app.core import schema as t
 from app.core.services import LoyaltyService
 from app.core.wallet import Lot
 from app.sync.client import Client
 from server import auth, expiry, ingest, snapshots
 from server import schema as s
+from server.api import create_app
+from server.config import Settings
 from server.store import create_schema, make_engine
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 from tests.sync.sim import Simulation
@@ -171,6 +174,29 @@ def test_a_refused_enrollment_takes_its_card_and_phone_back(engine: Engine) -> N
     assert LoyaltyService(engine).verify().ok
 
 
+@pytest.mark.parametrize(("where", "value"), [("qty", "many"), ("qty", {"n": 1}), ("amount", 2**70)])
+def test_a_value_the_database_refuses_fails_the_whole_push_with_a_4xx(engine: Engine, where: str, value: Any) -> None:
+    if value == "many" and engine.dialect.name == "sqlite":
+        pytest.skip("SQLite keeps text in an integer column (type affinity): only PostgreSQL refuses it")
+    term = Terminal(engine, "T1")
+    client = TestClient(create_app(Settings(database=str(engine.url)), engine))
+    token = auth.exchange_code(engine, auth.new_code(engine, term.id))
+    kind, bad = sale("sale-2", "A")
+    bad["lines"][0][where] = value  # rows are streamed to PostgreSQL with COPY: its refusal must still be a 4xx
+    items = [
+        {"uid": i.uid, "seq": i.seq, "kind": i.kind, "body": i.body}
+        for i in term.items(enroll("A", "+7916"), (kind, bad))
+    ]
+    answer = client.post("/v1/sync/push", json={"epoch": token["epoch"], "items": items},
+                         headers={"Authorization": f"Bearer {token['token']}"})  # fmt: skip
+    assert answer.status_code in (400, 422), answer.text
+    assert count(engine, t.customers) == 0 and count(engine, s.outcomes) == 0  # the whole batch, not a part
+    good = [{**items[0], "seq": 1}]
+    answer = client.post("/v1/sync/push", json={"epoch": token["epoch"], "items": good},
+                         headers={"Authorization": f"Bearer {token['token']}"})  # fmt: skip
+    assert answer.json()["results"][0]["status"] == "applied"
+
+
 def test_a_uid_repeated_in_one_batch_is_booked_once(engine: Engine) -> None:
     term = Terminal(engine, "T1")
     first = sale("sale-x", "A", redeem=20, earn=5)
@@ -202,7 +228,9 @@ def test_a_double_enrollment_inside_a_batch_merges_and_later_items_see_the_merge
     assert LoyaltyService(engine).verify().ok
 
 
-def test_a_push_takes_the_same_number_of_statements_for_20_or_200_sales(pg_engine: Engine) -> None:
+def test_a_push_takes_the_same_number_of_statements_for_20_or_200_sales(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     term = Terminal(pg_engine, "T1")
     term.push(term.items(*(enroll(f"C{i}", f"+7916{i:07d}") for i in range(200))))
     statements = [0]
@@ -211,6 +239,14 @@ def test_a_push_takes_the_same_number_of_statements_for_20_or_200_sales(pg_engin
     def counted(*_: Any) -> None:
         statements[0] += 1
 
+    copy = sql.insert_rows
+
+    def copy_counted(conn: Any, table: str, columns: Any, rows: Any) -> None:
+        rows = list(rows)
+        statements[0] += bool(rows)  # a COPY goes to the driver directly, past SQLAlchemy's events
+        copy(conn, table, columns, rows)
+
+    monkeypatch.setattr(sql, "insert_rows", copy_counted)
     per_batch = []
     for size in (20, 200):
         statements[0] = 0
