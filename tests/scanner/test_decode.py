@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import zxingcpp
@@ -78,6 +79,7 @@ class _FakePosition:
 class _FakeBarcode:
     format: str
     text: str
+    valid: bool = True  # zxing-cpp also returns symbols it found but could not decode
     position: _FakePosition = _FakePosition(
         _FakePoint(10, 10), _FakePoint(200, 10), _FakePoint(200, 80), _FakePoint(10, 80)
     )
@@ -254,3 +256,30 @@ def test_colour_frames_are_accepted() -> None:
 def test_non_8_bit_frames_are_rejected() -> None:
     with pytest.raises(ValueError, match="8-bit"):
         decode_gray(np.zeros((10, 10), np.float32))
+
+
+def _soft_small_qr(text: str, module_px: float = 2.2, blur: float = 1.1, noise: float = 6.0) -> np.ndarray:
+    """A card QR as a webcam sees it at arm's length before the focus settles: 2.2 px modules, soft, noisy."""
+    big = synth.qr_image(text, scale=8)
+    small = cv2.resize(big, None, fx=module_px / 8, fy=module_px / 8, interpolation=cv2.INTER_AREA)
+    frame = np.full((240, 320), 110, np.uint8)
+    frame[40 : 40 + small.shape[0], 60 : 60 + small.shape[1]] = small
+    soft = cv2.GaussianBlur(frame.astype(np.float32), (0, 0), blur)
+    noisy = soft + np.random.default_rng(1).normal(0, noise, frame.shape)
+    return np.asarray(noisy.clip(0, 255), np.uint8)
+
+
+def test_camera_pass_takes_a_second_look_at_a_qr_it_found_but_could_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = "LT1:2990000010025:7AL2AY73"
+    frame = _soft_small_qr(payload)
+    monkeypatch.setattr(decode, "_RESCUES_PER_FRAME", 0)
+    assert decode_gray(frame) == []  # the plain camera pass alone misses it
+    monkeypatch.setattr(decode, "_RESCUES_PER_FRAME", 2)
+    assert decode_gray(frame) == [Code(decode.QR_CODE, payload)]
+
+
+def test_the_second_look_is_only_for_qr_symbols(monkeypatch: pytest.MonkeyPatch) -> None:
+    looked: list[object] = []
+    monkeypatch.setattr(decode, "_rescued_qr", lambda image, spot: looked.append(spot) or [])
+    _zxing_returns(monkeypatch, _FakeBarcode(zxingcpp.BarcodeFormat.EAN13, "", valid=False))  # type: ignore[arg-type]
+    assert decode_gray(BLANK) == [] and looked == []
