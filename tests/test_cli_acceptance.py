@@ -415,6 +415,18 @@ def test_the_biggest_basket_that_may_be_typed_is_sold(store: Store) -> None:
     assert out["total"] == 2 * 99999 * 1000000000
 
 
+def test_a_catalog_saved_by_a_russian_spreadsheet_is_imported(store: Store) -> None:
+    csv = store.folder / "products.csv"
+    csv.write_text(
+        "\ufeffsku;name;category;price;barcode\r\nZEF;Зефир, ванильный;sweets;1 249,90;036000291452\r\n",
+        encoding="utf-8",
+    )
+    assert store.ok("catalog", "import", str(csv)) == {"imported": 1}
+    (product,) = store.ok("catalog", "list", "ZEF")["products"]
+    assert (product["name"], product["price"], product["barcode"]) == ("Зефир, ванильный", 124990, "0036000291452")
+    assert store.ok("sale", "--line", "036000291452:2", "--quote")["subtotal"] == 249980  # found by its UPC-A
+
+
 # ----------------------------------------------------------------- refunds and time
 
 

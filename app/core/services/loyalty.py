@@ -780,9 +780,14 @@ def _stream(conn: Connection, query: str) -> Iterator[tuple[Any, ...]]:
 
 def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
     """Products from CSV `sku,name,category,price,barcode` (price in roubles); errors name their lines."""
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    # A spreadsheet saved in a Russian locale separates fields with ';' (the decimal comma
+    # takes ','); the header says which one this file uses.
+    delimiter = ";" if first.count(";") >= 3 and first.count(",") == 0 else ","
     try:
         # newline="": the csv module then reads \r, \n and \r\n line ends itself, as its docs require.
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise LoyaltyError(f"the file is not valid CSV: {exc}") from None
     if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
