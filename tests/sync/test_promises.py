@@ -606,11 +606,10 @@ def test_checkout_never_waits_for_the_network(chain: Simulation) -> None:
     worker.start()
     try:
         assert entered.wait(30), "the sync never reached the network"
-        started = time.perf_counter()
         sale = chain.sell(0, chain.basket(0, "LAT", card=card))
-        took = time.perf_counter() - started
+        # Committed while the sync is still inside its push, which only the test can release:
+        # the sale did not wait for the network (how long it takes is bench/bench_sync.py's).
         assert sale.committed and worker.is_alive() and not release.is_set()
-        assert took < 5, f"the sale took {took:.1f} s while the network was stuck"
     finally:
         release.set()
         worker.join(30)
