@@ -177,6 +177,7 @@ class Account:
     stamps_stored: dict[str, int] = field(default_factory=dict)
     years: set[Any] | None = None  # birthday-bonus years, None until read
     touched: bool = False  # its row is written by flush()
+    lots_read: bool = False  # the stored lots are in the wallet (a grant needs none of them)
 
 
 # The columns each ledger table is written with (every row a mapping holding all of them).
@@ -194,6 +195,10 @@ _REFUND_COLUMNS = ("id", "uid", "sale_id", "customer_id", "at", "money_back", "p
                    "points_given_back", "cashier")  # fmt: skip
 _LOT_COLUMNS = ("uid", "customer_id", "points", "remaining", "available_at", "expires_at", "source", "txn_uid")
 _JOURNAL_COLUMNS = ("customer_id", "lot_uid", "kind", "points", "at", "txn_uid")
+
+
+# Operations that leave every stored lot alone: a grant adds a lot (and pays debt from it), stamps move no points.
+_LOTS_UNNEEDED = ("grant", "stamps")
 
 
 def _text(value: Any) -> str | None:
@@ -232,6 +237,7 @@ class Ledger:
         self._sales: dict[str, tuple[int, int | None]] = {}  # sale uid -> (sale id, customer id)
         self._want_stamps = False
         self._want_years = False
+        self._want_lots: set[str] = set()  # uids whose ops need the stored lots (anything but a grant)
         self._hint: dict[str, int] = {}
         self._ids: dict[str, list[int]] = {}
         self._last_id: dict[str, int] = {}
@@ -279,6 +285,8 @@ class Ledger:
                 if isinstance(op, Mapping):
                     if _text(op.get("customer")):
                         uids.add(op["customer"])
+                        if op.get("op") not in _LOTS_UNNEEDED:
+                            self._want_lots.add(op["customer"])
                     self._want_stamps |= op.get("op") == "stamps"
             sale = body.get("sale")
             if kind == "sale" and isinstance(sale, Mapping) and sale.get("birthday_year") is not None:
@@ -330,16 +338,8 @@ class Ledger:
             return
         by_id = {a.id: a for a in loaded}
         ids = sorted(by_id)
-        # Columns in the order of Lot's fields; ORDER BY id keeps each wallet in creation order.
-        for lot_row in sql.tuples_in(
-            self.conn,
-            "SELECT customer_id, uid, points, remaining, available_at, expires_at, source, txn_uid FROM lots"
-            " WHERE customer_id {in} AND remaining > 0 ORDER BY id",
-            ids,
-        ):
-            account = by_id[lot_row[0]]
-            account.wallet.lots.append(Lot(*lot_row[1:]))
-            account.stored[lot_row[1]] = lot_row[3]
+        wanted = {self._target(uid) for uid in self._want_lots}
+        self._read_lots([a for a in loaded if self.post_expiry or a.uid in wanted])
         if self._want_stamps:
             for account in loaded:
                 account.stamps = {}
@@ -357,11 +357,31 @@ class Ledger:
             ):
                 by_id[customer_id].years.add(year)  # type: ignore[union-attr]
 
+    def _read_lots(self, accounts: Sequence[Account]) -> None:
+        """Put the stored open lots into these wallets, before any lot granted since (creation order)."""
+        by_id = {a.id: a for a in accounts if not a.lots_read}
+        stored: dict[int, list[Lot]] = {i: [] for i in by_id}
+        # Columns in the order of Lot's fields; ORDER BY id keeps each wallet in creation order.
+        for lot_row in sql.tuples_in(
+            self.conn,
+            "SELECT customer_id, uid, points, remaining, available_at, expires_at, source, txn_uid FROM lots"
+            " WHERE customer_id {in} AND remaining > 0 ORDER BY id",
+            sorted(by_id),
+        ):
+            stored[lot_row[0]].append(Lot(*lot_row[1:]))
+            by_id[lot_row[0]].stored[lot_row[1]] = lot_row[3]
+        for customer_id, account in by_id.items():
+            account.wallet.lots[:0] = stored[customer_id]
+            account.lots_read = True
+
+    def _target(self, uid: str) -> str:
+        while uid in self._alias:
+            uid = self._alias[uid]
+        return uid
+
     def account(self, uid: str) -> Account:
         """The customer a uid names, following merges; NotFound for a customer nobody enrolled."""
-        target = uid
-        while target in self._alias:
-            target = self._alias[target]
+        target = self._target(uid)
         found = self._accounts.get(target)
         if found is None:
             if target not in self._missing:
@@ -472,7 +492,12 @@ class Ledger:
                 lot.remaining = points
             for lot, mark in zip(lots, posted or (), strict=False):
                 lot.expiry_posted = mark
-            wallet.lots[:] = lots
+            # Stored lots read during this body stay (they are older than any granted lot), as stored.
+            kept = {id(lot) for lot in lots}
+            read = [lot for lot in wallet.lots if id(lot) not in kept and lot.uid in account.stored]
+            for lot in read:
+                lot.remaining, lot.expiry_posted = account.stored[lot.uid], False
+            wallet.lots[:] = read + lots
             wallet.debt, wallet.expired_posted = debt, expired
             account.last_op_at, account.referral_paid, account.flagged, account.blocked, account.touched = figures
             # Read during this body (None before it): read again when needed, nothing was written yet.
@@ -495,6 +520,8 @@ class Ledger:
         stamp_short: dict[str, dict[str, int]] = {}
         for uid, mine in by_customer.items():
             account = self.account(uid)
+            if not account.lots_read and (self.post_expiry or any(op["op"] not in _LOTS_UNNEEDED for op in mine)):
+                self._read_lots([account])
             wallet = account.wallet
             known = len(wallet.lots)
             moves: list[Move] = []
@@ -544,7 +571,9 @@ class Ledger:
             "birthday": body.get("birthday"), "referrer_id": referrer_id, "consent_at": body.get("consent_at"),
             "enrolled_at": body["at"],
         }  # fmt: skip
-        account = Account(self._new_id("customers"), uid, Wallet(), {}, body["at"], 0, 0, 0, new=row, touched=True)
+        account = Account(
+            self._new_id("customers"), uid, Wallet(), {}, body["at"], 0, 0, 0, new=row, touched=True, lots_read=True
+        )
         account.stamps, account.years = {}, set()
         self._accounts[uid] = account
         self._remember(lambda: self._accounts.pop(uid, None))
@@ -661,7 +690,7 @@ class Ledger:
             if owner is None:
                 self._issue(body["new_card"], account, body["at"])
         if body.get("old_card"):
-            self._cards_off.append({"code": body["old_card"]})
+            self._cards_off.append({"code": body["old_card"], "active": 0})
 
     def block(self, body: Mapping[str, Any]) -> None:
         """A card blocked (or unblocked): a blocked customer can neither earn nor pay with points."""

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, event, func, select
 import app.sync.service as sync_service
 from app.core import ledger, sql
 from app.core import schema as t
+from app.core.errors import LoyaltyError
 from app.core.services import LoyaltyService
 from app.core.wallet import Lot
 from app.sync.client import Client
@@ -30,7 +31,7 @@ from server import auth, expiry, ingest, snapshots
 from server import schema as s
 from server.api import create_app
 from server.config import Settings
-from server.store import create_schema, make_engine
+from server.store import create_schema, make_engine, transaction
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 from tests.sync.sim import Simulation
 
@@ -159,6 +160,41 @@ def test_a_refused_item_leaves_no_trace_and_the_items_around_it_apply(engine: En
     assert count(engine, t.sales) == 2 and count(engine, t.journal) == journal
 
 
+def test_a_refused_item_that_read_the_stored_lots_puts_them_back(engine: Engine) -> None:
+    term = Terminal(engine, "T1")
+    term.push(term.items(enroll("A", "+79160000001")))
+    # A grant needs none of A's stored lots, so they are read only by the item that spends, which is refused.
+    bad = {"uid": "adjust-2", "customer_uid": "A", "points": -30, "reason": "test", "actor": "m", "at": AT,
+           "ops": [ledger.spend_op("A", 30, AT), {"op": "bogus", "customer": "A", "at": AT}]}  # fmt: skip
+    results = term.push(term.items(sale("sale-1", "A", earn=10), ("adjust", bad), sale("sale-3", "A", redeem=100)))
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[2]["overdraft"] == 0  # 100 welcome + 10 earned: the refused spend of 30 is not in the way
+    assert balance(engine, "A") == 100 + 10 - 100
+    with engine.connect() as conn:
+        lots = dict(conn.execute(select(t.lots.c.uid, t.lots.c.remaining)).all())
+    assert lots == {"A-welcome": 0, "sale-1-earned": 10}  # equal expiry (none): the older lot pays first
+    assert LoyaltyService(engine).verify().ok
+
+
+def test_a_refused_body_that_read_the_stored_lots_itself_puts_them_back(engine: Engine) -> None:
+    term = Terminal(engine, "T1")
+    term.push(term.items(enroll("A", "+79160000001")))
+    with transaction(engine) as conn:
+        # No prefetch: the stored lots are read by the first body that spends, and that body is refused.
+        books = ledger.Ledger(conn, strict=False, post_expiry=False)
+        with books.item():
+            books.apply_ops([ledger.grant_op("A", Lot("g-1", 10, 0, AT, None, "sale", "b-1"), AT)], "b-1")
+        with pytest.raises(LoyaltyError), books.item():
+            books.apply_ops([ledger.spend_op("A", 30, AT), {"op": "bogus", "customer": "A", "at": AT}], "b-2")
+        with books.item():
+            assert books.apply_ops([ledger.spend_op("A", 100, AT)], "b-3").overdraft == {}
+        books.flush()
+    with engine.connect() as conn:
+        lots = dict(conn.execute(select(t.lots.c.uid, t.lots.c.remaining)).all())
+    assert lots == {"A-welcome": 0, "g-1": 10}  # equal expiry (none): the older lot pays first
+    assert LoyaltyService(engine).verify().ok
+
+
 def test_a_refused_enrollment_takes_its_card_and_phone_back(engine: Engine) -> None:
     term = Terminal(engine, "T1")
     kind, bad = enroll("B", "+79160000002")
@@ -195,6 +231,24 @@ def test_a_value_the_database_refuses_fails_the_whole_push_with_a_4xx(engine: En
     answer = client.post("/v1/sync/push", json={"epoch": token["epoch"], "items": good},
                          headers={"Authorization": f"Bearer {token['token']}"})  # fmt: skip
     assert answer.json()["results"][0]["status"] == "applied"
+
+
+def test_card_replacement_and_blocking_are_booked_in_the_batch(engine: Engine) -> None:
+    term = Terminal(engine, "T1")
+    replace = {"uid": "card-2", "customer_uid": "A", "old_card": "card-A", "new_card": "card-A2", "at": AT}
+    taken = {"uid": "card-3", "customer_uid": "A", "old_card": "card-A2", "new_card": "card-B", "at": AT}
+    block = {"uid": "block-4", "customer_uid": "A", "blocked": True, "at": AT}
+    items = term.items(enroll("A", "+79160000001"), enroll("B", "+79160000002"), ("card", replace), ("card", taken),
+                       ("block", block))  # fmt: skip
+    results = term.push(items)
+    assert [r["status"] for r in results] == ["applied", "applied", "applied", "rejected", "applied"]
+    assert results[3]["reason"] == "card card-B is already issued to another customer"
+    with engine.connect() as conn:
+        cards = {r.code: (r.active, r.customer_id) for r in conn.execute(select(t.cards))}
+        ids = dict(conn.execute(select(t.customers.c.uid, t.customers.c.id)).all())
+        blocked = dict(conn.execute(select(t.customers.c.uid, t.customers.c.blocked)).all())
+    assert cards == {"card-A": (0, ids["A"]), "card-A2": (1, ids["A"]), "card-B": (1, ids["B"])}
+    assert blocked == {"A": 1, "B": 0}
 
 
 def test_a_uid_repeated_in_one_batch_is_booked_once(engine: Engine) -> None:
