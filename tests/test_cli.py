@@ -201,6 +201,15 @@ def test_a_catalog_file_that_is_not_csv_is_refused_with_a_reason(store: Path, tm
     assert _dump(store) == before
 
 
+def test_refund_lines_take_ascii_digits_only(store: Path) -> None:
+    sale = _json("sale", "--line", "LAT", db=store)["sale_id"]
+    before = _dump(store)
+    for line in ("²:1", "0:١", "0:1.5", "0:-1", "a:1", "0"):
+        proc = run_cli("refund", str(sale), "--line", line, "--json", db=store)
+        assert proc.returncode == 2 and json.loads(proc.stdout)["error"], (line, proc.stdout, proc.stderr)
+    assert _dump(store) == before
+
+
 def test_commands_on_a_missing_database_say_to_run_init(tmp_path: Path) -> None:
     proc = run_cli("customer", "show", "A1", "--json", db=tmp_path / "none.sqlite3")
     assert proc.returncode == 2 and "init" in json.loads(proc.stdout)["error"]

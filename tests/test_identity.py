@@ -63,3 +63,12 @@ def test_classify_decides_what_a_scan_means() -> None:
     assert classify("4600000000018", SECRET).kind == "unknown"  # wrong check digit
     forged = classify(card_qr_payload(b"x" * 32, card), SECRET)
     assert forged.kind == "unknown" and forged.error
+
+
+@pytest.mark.parametrize("code", ["²" * 13, "٤٦٠٠٠٠٠٠٠٠٠١٨", "４６００００００００００１８", "2990000000019²"])
+def test_digits_of_other_scripts_are_not_digits_of_a_barcode(code: str) -> None:
+    # str.isdigit() takes them; int() then refuses "²" and reads "٤" as 4: neither is a barcode.
+    from app.core.identity import gtin_valid, to_gtin13
+
+    assert gtin_valid(code) is False and to_gtin13(code) == code
+    assert classify(code, b"secret", []).kind == "unknown"

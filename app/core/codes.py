@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.errors import LoyaltyError
-from app.core.identity import CARD_PREFIX, QR_PREFIX, gtin_valid, parse_card_qr, to_gtin13
+from app.core.identity import CARD_PREFIX, QR_PREFIX, ascii_digits, gtin_valid, parse_card_qr, to_gtin13
 
 Kind = Literal["card", "product", "coupon", "receipt", "unknown"]
 RECEIPT = re.compile(r"^R(\d{1,12})$")
@@ -41,13 +41,13 @@ def classify(text: str, secret: bytes, coupon_codes: Collection[str] = ()) -> Sc
     match = RECEIPT.match(code)
     if match:
         return ScanMeaning("receipt", str(int(match.group(1))))
-    if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX):
+    if ascii_digits(code) and len(code) == 13 and code.startswith(CARD_PREFIX):
         if not gtin_valid(code):
             return ScanMeaning("unknown", code, f"card number {code} fails its check digit")
         return ScanMeaning("card", code)
     if code.upper() in {c.upper() for c in coupon_codes}:
         return ScanMeaning("coupon", code.upper())
-    if code.isdigit() and len(code) in (8, 12, 13):
+    if ascii_digits(code) and len(code) in (8, 12, 13):
         if not gtin_valid(code):
             return ScanMeaning("unknown", code, f"barcode {code} fails its check digit")
         return ScanMeaning("product", to_gtin13(code))

@@ -20,14 +20,19 @@ def ean_check_digit(body: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def ascii_digits(text: str) -> bool:
+    """True for a non-empty string of 0-9 only (str.isdigit also takes "²" and other scripts' digits)."""
+    return text.isascii() and text.isdigit()
+
+
 def gtin_valid(code: str) -> bool:
     """True when code is 8, 12 or 13 digits with a correct check digit."""
-    return code.isdigit() and len(code) in (8, 12, 13) and ean_check_digit(code[:-1]) == code[-1]
+    return ascii_digits(code) and len(code) in (8, 12, 13) and ean_check_digit(code[:-1]) == code[-1]
 
 
 def to_gtin13(code: str) -> str:
     """Product codes compare in 13-digit form: UPC-A and EAN-8 get leading zeros."""
-    return code.zfill(13) if code.isdigit() and len(code) in (8, 12) else code
+    return code.zfill(13) if ascii_digits(code) and len(code) in (8, 12) else code
 
 
 def card_number(serial: int) -> str:
@@ -41,7 +46,7 @@ def check_card_code(code: str) -> str:
     code = code.strip()
     if not _CODE.match(code):
         raise LoyaltyError(f"card number {code!r} may hold only letters, digits and '-' (1 to 32)")
-    if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX) and not gtin_valid(code):
+    if ascii_digits(code) and len(code) == 13 and code.startswith(CARD_PREFIX) and not gtin_valid(code):
         raise LoyaltyError(f"card number {code} fails its check digit: mistyped?")
     return code
 

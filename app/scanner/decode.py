@@ -46,6 +46,9 @@ import numpy.typing as npt
 import zxingcpp
 from pyzbar import pyzbar
 
+from app.core import identity
+from app.core.identity import ascii_digits, ean_check_digit
+
 Gray = npt.NDArray[np.uint8]
 # (x0, y0, x1, y1) in the coordinates of the frame passed to decode_gray.
 Box = tuple[float, float, float, float]
@@ -128,19 +131,12 @@ class Code:
 
 def ean_check_digit_ok(digits: str) -> bool:
     """Return True when the last digit of an EAN-8/UPC-A/EAN-13 number is its check digit."""
-    if not digits.isascii() or not digits.isdigit() or len(digits) < 2:
-        return False
-    body = [int(d) for d in digits[:-1]]
-    # Weights 3,1,3,1... from the rightmost digit of the body, for every GTIN length.
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == int(digits[-1])
+    return ascii_digits(digits) and len(digits) >= 2 and ean_check_digit(digits[:-1]) == digits[-1]
 
 
 def to_gtin13(code: Code) -> str | None:
     """Return a product code as 13 digits (UPC-A and EAN-8 zero-padded), None otherwise."""
-    if code.format not in PRODUCT_FORMATS:
-        return None
-    return code.text.rjust(13, "0")
+    return identity.to_gtin13(code.text) if code.format in PRODUCT_FORMATS else None
 
 
 def checked_code(fmt: str, text: str) -> Code | None:

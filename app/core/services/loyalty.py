@@ -20,6 +20,7 @@ from app.core import db, ledger, repo, sql
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.identity import (
+    ascii_digits,
     card_number,
     card_qr_payload,
     check_card_code,
@@ -158,7 +159,7 @@ class LoyaltyService:
 
     def _product(self, conn: Connection, code: str) -> dict[str, Any]:
         row = conn.execute(select(t.products).where(t.products.c.sku == code)).first()
-        if row is None and code.isdigit():
+        if row is None and ascii_digits(code):
             row = conn.execute(select(t.products).where(t.products.c.barcode == to_gtin13(code))).first()
         if row is None:
             raise NotFound(f"unknown product {code}")
@@ -815,7 +816,7 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
             errors.append(f"line {number}: price {exc}")
             continue
         if barcode:
-            if barcode.isdigit() and not gtin_valid(barcode):
+            if ascii_digits(barcode) and not gtin_valid(barcode):
                 errors.append(f"line {number}: barcode {barcode} fails its check digit")
                 continue
             barcode = to_gtin13(barcode)
@@ -858,7 +859,7 @@ def parse_units(items: Sequence[str]) -> dict[int, int]:
     units: dict[int, int] = {}
     for item in items:
         parts = item.split(":")
-        if len(parts) != 2 or not parts[0].strip().isdigit() or not parts[1].strip().lstrip("-").isdigit():
+        if len(parts) != 2 or not ascii_digits(parts[0].strip()) or not ascii_digits(parts[1].strip().lstrip("-")):
             raise LoyaltyError(f"refund line {item!r} must look like N:QTY (line number from 0, units)")
         idx, qty = int(parts[0]), int(parts[1])
         if qty < 1:
