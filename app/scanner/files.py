@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from app.scanner.decode import Code, decode_gray
+from app.scanner.decode import Code, decode_gray, second_look
 from app.scanner.errors import ScanError
 from app.scanner.live import FrameConfirmer
 
@@ -80,6 +80,7 @@ def scan_video(path: str | Path) -> list[Code]:
         # Infinite cool-down: a code that stays in view is reported once per file.
         confirmer = FrameConfirmer(cooldown=math.inf)
         found: list[Code] = []
+        trusted: set[Code] = set()  # linear codes that passed a second look once
         frames = 0
         while True:
             ok, frame = capture.read()
@@ -87,7 +88,9 @@ def scan_video(path: str | Path) -> list[Code]:
                 break
             frames += 1
             gray = np.asarray(frame, dtype=np.uint8)
-            found.extend(confirmer.feed(decode_gray(gray, thorough=False)))
+            codes = [c for c in decode_gray(gray, thorough=False) if c in trusted or second_look(gray, c)]
+            trusted.update(codes)
+            found.extend(confirmer.feed(codes))
         if frames == 0:
             raise ScanError(f"cannot read video: {path} (no frames: not a video or corrupt)")
         return found

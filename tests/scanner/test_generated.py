@@ -16,6 +16,7 @@ import pytest
 from app.core.identity import card_qr_payload, ean_check_digit
 from app.scanner import decode
 from app.scanner.decode import Code, decode_gray
+from app.scanner.files import scan_file
 from tests.scanner import synth
 
 CARD_QR = card_qr_payload(b"secret of the store", "2990000000019")
@@ -135,3 +136,34 @@ def test_no_degradation_of_a_render_ever_gives_a_wrong_read() -> None:
         assert codes in ([], [expected]), f"{kind} {number}: read {codes}, expected {expected}"
         read += codes == [expected]
     assert read >= 10  # the control: the degradations leave a fair share readable (12 of 60)
+
+
+def _lossless_video(path: Path, frame: np.ndarray, count: int = 5) -> Path:
+    h, w = frame.shape
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"FFV1"), 30.0, (w, h))
+    assert writer.isOpened()
+    for _ in range(count):
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    writer.release()
+    return path
+
+
+CAMERA_TRAPS = [
+    ("camera-ean8-16887701.png", Code("EAN-8", "16887701"), Code("EAN-8", "16777101")),
+    ("camera-upca-635077717065.png", Code("UPC-A", "635077717065"), Code("UPC-A", "634117717065")),
+]
+
+
+@pytest.mark.parametrize(("name", "true", "misread"), CAMERA_TRAPS, ids=[t[0] for t in CAMERA_TRAPS])
+def test_a_still_video_of_a_camera_pass_misread_reports_no_wrong_code(
+    tmp_path: Path, name: str, true: Code, misread: Code
+) -> None:
+    frame = cv2.imread(str(MISREADS / name), cv2.IMREAD_GRAYSCALE)
+    assert decode_gray(frame) == [misread]  # the camera pass misreads it, the same on every frame
+    video = _lossless_video(tmp_path / "still.mkv", frame)
+    assert scan_file(video) in ([], [true])
+
+
+def test_a_video_of_a_printed_barcode_is_read(tmp_path: Path) -> None:
+    frame = synth.barcode_image("ean13", "400638133393")
+    assert scan_file(_lossless_video(tmp_path / "ean.mkv", frame)) == [Code("EAN-13", "4006381333931")]
