@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, ProgrammingError, StatementError
 
@@ -180,15 +181,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             raise HTTPException(422, _malformed(exc.orig or exc)) from None  # a value SQLAlchemy cannot bind
         return {"results": results, "server_time": now_ms()}
 
-    @app.get("/v1/sync/pull")
+    @app.get("/v1/sync/pull", response_model=dict[str, Any])
     def pull(
         term: TermDep,
         cursor: Annotated[int, Query(ge=0, le=INT64)] = 0,
         catalog: Annotated[int, Query(ge=0, le=INT64)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Changes after a cursor: customers, programs, catalog, and this terminal's applied watermark."""
-        return snapshots.pull(engine, term.id, cursor, catalog, limit)
+        # Plain JSON values, written in one call: FastAPI's own encoding walked every value of a
+        # 1,000-customer page in Python and took longer than building the page (150 ms of 200 ms).
+        return Response(to_json(snapshots.pull(engine, term.id, cursor, catalog, limit)), media_type="application/json")
 
     @app.get("/v1/customers/lookup")
     def lookup(term: TermDep, q: Annotated[str, Query(min_length=1, max_length=64)]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from app.core import ledger, repo
 from app.core import schema as t
@@ -35,6 +35,16 @@ def enroll(conn: Connection, body: dict[str, Any]) -> tuple[str, set[str]]:
 
 def merge(conn: Connection, loser: Any, winner: Any, at: int, txn_uid: str) -> None:
     """Move everything of loser to winner: lots, cards (as aliases), stamps, debt, sales; balances add up."""
+    # The winner's card stays the one `customer show` and receipts name (sync.md: "the other card
+    # becomes an alias"). The primary card is the newest active one, and the loser enrolled later, so
+    # its cards are dated just before the winner's first card; every terminal learns the dates by pull.
+    first = conn.execute(select(func.min(t.cards.c.issued_at)).where(t.cards.c.customer_id == winner.id)).scalar()
+    if first is not None:
+        conn.execute(
+            update(t.cards)
+            .where(t.cards.c.customer_id == loser.id, t.cards.c.issued_at >= first)
+            .values(issued_at=int(first) - 1)
+        )
     for table in (t.lots, t.cards, t.sales, t.refunds, t.coupon_uses):
         conn.execute(update(table).where(table.c.customer_id == loser.id).values(customer_id=winner.id))
     conn.execute(update(t.customers).where(t.customers.c.referrer_id == loser.id).values(referrer_id=winner.id))
