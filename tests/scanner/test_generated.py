@@ -116,6 +116,9 @@ def test_no_degradation_of_a_render_ever_gives_a_wrong_read() -> None:
         kind = rnd.choice(["ean13", "ean8", "upca", "code128"])
         if kind == "code128":
             number = "".join(rnd.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-") for _ in range(rnd.randint(4, 14)))
+            # python-barcode drops a "99" pair it puts in code set C ("99JND094" is drawn as
+            # "JND094", which both decoders then rightly read): not a text to test with.
+            number = number.replace("99", "9A")
             expected = Code("Code128", number)
         else:
             number = "".join(rnd.choice("0123456789") for _ in range({"ean13": 12, "ean8": 7, "upca": 11}[kind]))
