@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, update
@@ -21,7 +24,12 @@ from app.sync.client import Client, Refused, SyncError, SyncTimeout
 PUSH_BATCH = 500
 MIN_PUSH_BATCH = 25  # a push that timed out is sent again halved, down to this many items
 PULL_PAGE = 1000
-APPLY_CHUNK = 50  # customers per local transaction: a sale never waits behind a long write
+APPLY_CHUNK = 1000  # at most this many pulled customers per local transaction,
+APPLY_BUDGET_S = 0.005  # and about this long while the till sells (a sale arriving meanwhile waits for it),
+APPLY_BUDGET_IDLE_S = 0.05  # or this long when the till has made no transaction for APPLY_CALM_S:
+APPLY_CALM_S = 2.0  # a first pull into an idle till needs few, large transactions, a selling till short ones
+APPLY_MIN = 10  # and never fewer customers than this (fewer would mostly pay a transaction's fixed cost)
+APPLY_FIRST_S = 0.0002  # a pulled customer's cost to store, until transactions have been timed
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class SyncService:
     transport: httpx.BaseTransport | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _online: bool = False
+    _last_sale_ms: int = 0  # when this till last wrote a sale (or any transaction), or one waited for us
+    _per_customer: float = APPLY_FIRST_S  # seconds to store one pulled customer, as recently timed
     _push_size: int = 0  # items per push now (0: PUSH_BATCH); halved by a timeout, doubled back by answers
 
     def _meta(self, key: str) -> str | None:
@@ -141,20 +151,59 @@ class SyncService:
 
     def _pull_all(self, client: Client) -> int:
         pulled = 0
-        while True:
-            cursor = int(self._meta("cursor") or 0)
-            catalog = int(self._meta("catalog_version") or 0)
-            data = client.pull(cursor, catalog, PULL_PAGE)
-            customers = data["customers"]
-            applied = int(data.get("applied_seq") or 0)
-            for start in range(0, len(customers), APPLY_CHUNK):
-                with db.transaction(self.engine) as conn:
-                    replica.apply_customers(conn, customers[start : start + APPLY_CHUNK], applied)
-            with db.transaction(self.engine) as conn:
-                replica.apply_page_rest(conn, data)
-            pulled += len(customers)
-            if not data.get("more"):
-                return pulled
+        with db.transaction(self.engine, write=False) as conn:
+            self._last_sale_ms = replica.last_local_write(conn)
+        catalog = int(self._meta("catalog_version") or 0)
+        data = client.pull(int(self._meta("cursor") or 0), catalog, PULL_PAGE)
+        # The next page is asked for while this one is stored, so the server builds it meanwhile. Leaving
+        # the block waits for that request, so an error here never leaves one running behind it.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
+            while True:
+                ahead = None
+                if data.get("more"):
+                    # The cursor and catalog version this page stores are the ones the next request names.
+                    if data.get("catalog") is not None:
+                        catalog = int(data["catalog_version"])
+                    ahead = fetcher.submit(client.pull, int(data["cursor"]), catalog, PULL_PAGE)
+                self._store_page(data)
+                pulled += len(data["customers"])
+                if ahead is None:
+                    return pulled
+                data = ahead.result()
+
+    def _store_page(self, data: dict[str, Any]) -> None:
+        """One pulled page: its customers in transactions sized by time, then its cursor."""
+        customers = replica.page_order(data["customers"])
+        applied = int(data.get("applied_seq") or 0)
+        start = 0
+        while start < len(customers):
+            # The page in several transactions, each holding the one writer for about the budget: a sale
+            # waits at most that. The cursor moves only with the page's last, durable, transaction, so a
+            # crash or a power loss in between is repaired by pulling the page again; these need no fsync.
+            selling = now_ms() - self._last_sale_ms < APPLY_CALM_S * 1000
+            budget = APPLY_BUDGET_S if selling else APPLY_BUDGET_IDLE_S
+            size = min(APPLY_CHUNK, max(APPLY_MIN, int(budget / self._per_customer)))
+            if len(customers) - start - size < size // 4:
+                size = len(customers) - start  # no small remainder in a transaction of its own
+            chunk = customers[start : start + size]
+            began = time.perf_counter()
+            with db.transaction(self.engine, durable=False) as conn:
+                replica.apply_customers(conn, chunk, applied)
+                self._last_sale_ms = replica.last_local_write(conn)
+            took = time.perf_counter() - began
+            start += len(chunk)
+            if len(chunk) >= APPLY_MIN:  # a handful is mostly the fixed cost of a transaction: it would mislead
+                self._per_customer = 0.7 * self._per_customer + 0.3 * took / len(chunk)
+            self._let_sales_go()
+        with db.transaction(self.engine) as conn:
+            replica.apply_page_rest(conn, data)
+
+    def _let_sales_go(self) -> None:
+        """A sale that waited for the writer takes it before our next chunk (a lock is not a queue)."""
+        deadline = time.monotonic() + 0.05
+        while db.writers_waiting(self.engine) and time.monotonic() < deadline:
+            self._last_sale_ms = now_ms()
+            time.sleep(0.0002)
 
     def lookup(self, query: str) -> None:
         """Fetch one customer's snapshot from the server into the replica (a card not seen here yet)."""

@@ -238,7 +238,9 @@ def test_promises_hold_through_faults_and_kills(server_db: str, tmp_path: Path, 
         pushes = proxy.count("POST /v1/sync/push")
         proc = t3.popen("sync")
         assert proxy.wait_for("POST /v1/sync/push", pushes + 1, timeout=60), "the terminal never pushed"
-        time.sleep(0.3)  # inside the push or the writing of its acknowledgements
+        # Inside the first push or the writing of its acknowledgements: with set-based pushes and one
+        # statement for the acknowledgements, the whole queue went through in less than the 0.3 s once here.
+        time.sleep(0.02)
         ended_t3 = _kill9(proc)
         t3.run("verify")  # the terminal's file is intact after the kill
         _, status = t3.run("sync", "--status")
@@ -324,24 +326,18 @@ def _check_exactly_once(engine: Engine, book: Ledger) -> None:
 
 
 def _check_same_view(engine: Engine, terms: list[Terminal]) -> None:
-    """Every terminal's `customer show` of every card equals the server's view at the same instant.
-
-    The one field compared loosely is `card` (which of a merged customer's cards is primary): the
-    server's primary card is the newest one, the merged-away customer's, while the terminal that
-    issued that card stores the pulled winner's card with the pull's time and shows it instead
-    (reported in docs/benchmarks-sync.md). It must still be one of that customer's cards."""
+    """Every terminal's `customer show` of every card equals the server's view at the same instant,
+    the card it names too: after a phone merge that is the winner's card everywhere (the snapshot
+    carries the server's card dates, and the merge dates the other card as an alias)."""
     at_ms = int(time.time() * 1000) + 60_000
     at = datetime.fromtimestamp(at_ms / 1000, tz=UTC).isoformat()
     svc = LoyaltyService(engine)
     server_view: dict[str, dict[str, Any]] = {}
-    cards_of: dict[str, set[str]] = {}
     with engine.connect() as conn:
         every_card = sorted(conn.execute(select(t.cards.c.code)).scalars())
-        for code, customer_id in conn.execute(select(t.cards.c.code, t.cards.c.customer_id)):
-            cards_of.setdefault(str(customer_id), set()).add(code)
     for card in every_card:
         view = svc.customer(card, at_ms).to_json()
-        cards_of[card] = cards_of[str(view.pop("customer_id"))]  # a row number, different on every database
+        view.pop("customer_id")  # a row number, different on every database
         server_view[card] = customer_json(view)  # what `customer show --json` prints of it
 
     def show_all(term: Terminal) -> list[str]:
@@ -349,8 +345,6 @@ def _check_same_view(engine: Engine, terms: list[Terminal]) -> None:
         for card in every_card:
             _, view = term.run("customer", "show", card, "--at", at)
             want = dict(server_view[card])
-            if view.get("card") in cards_of[card]:
-                want["card"] = view["card"]
             if view != want:
                 diff = {k: (view.get(k), v) for k, v in want.items() if view.get(k) != v}
                 problems.append(f"{term.name} card {card}: (terminal, server) {diff}")
