@@ -6,7 +6,7 @@ or a private throwaway cluster):
     .venv/bin/python bench/bench_sync.py drain  [--sales 10000] [--runs 3]
     .venv/bin/python bench/bench_sync.py ingest [--terminals 20] [--sales 1000] [--workers 2] [--db sqlite]
     .venv/bin/python bench/bench_sync.py pull   [--customers 100000] [--runs 1]
-    .venv/bin/python bench/bench_sync.py latency [--sales 400] [--customers 20000]
+    .venv/bin/python bench/bench_sync.py latency [--sales 400] [--customers 5000] [--blocks 4]
     .venv/bin/python bench/bench_sync.py all --json /tmp/bench-sync.json
 
 Each prints one JSON object (machine, date, figures). What is timed:
@@ -22,8 +22,9 @@ Each prints one JSON object (machine, date, figures). What is timed:
 - pull: a new terminal's first `sync_once()` of a chain of C customers, each with a welcome lot;
   the server's tables are filled in bulk with SQL that writes exactly what the ledger would
   (customer, card, lot, a `grant` journal row), so `verify` passes on the server.
-- latency: `LoyaltyService.sell` commit times (each includes its fsyncs) with no sync, then while
-  a `SyncWorker`-like thread runs `sync_once` continuously (pulling C customers and pushing).
+- latency: `LoyaltyService.sell` commit times (each includes its fsyncs) in alternating blocks: with
+  no sync, then while a `sync_once` on another thread (as the sync worker runs it) pulls and stores
+  C customers the server has just gained, new to this terminal, and again, until each side has N/blocks.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,10 +56,10 @@ import httpx  # noqa: E402
 from sqlalchemy import event, insert, select  # noqa: E402
 
 from app.bootstrap import bootstrap  # noqa: E402
-from app.core import repo  # noqa: E402
 from app.core import schema as t  # noqa: E402
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM  # noqa: E402
 from app.core.identity import card_number  # noqa: E402
+from app.core.ids import uuid7  # noqa: E402
 from app.core.services import SaleRequest  # noqa: E402
 from app.core.timeutil import now_ms  # noqa: E402
 from app.sync.client import SyncError  # noqa: E402
@@ -372,8 +372,9 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             "cpu_ms_per_sale": {k: round(1000 * v / total_sales, 3) for k, v in cpu.seconds.items()}}  # fmt: skip
 
 
-def fill_chain(db: str, customers: int, chunk: int = 5000) -> None:
-    """C customers with a card and a 100-point welcome lot, written as the ledger writes an enrollment."""
+def fill_chain(db: str, customers: int, chunk: int = 5000, first: int = 0) -> None:
+    """C customers with a card and a 100-point welcome lot, written as the ledger writes an enrollment
+    (numbered from `first`: their phones and cards follow from the number)."""
     engine = make_engine(db)
     create_schema(engine)
     at = now_ms() - 86_400_000
@@ -382,15 +383,17 @@ def fill_chain(db: str, customers: int, chunk: int = 5000) -> None:
         # One change number each, as separate enrollments get: a pull page never splits a number,
         # so one number shared by all would make the first page the whole chain.
         change = next_counter(conn, "change", customers) - customers + 1
-    for start in range(0, customers, chunk):
-        n = min(chunk, customers - start)
+    for start in range(first, first + customers, chunk):
+        n = min(chunk, first + customers - start)
         with transaction(engine) as conn:
-            uids = [str(uuid.uuid4()) for _ in range(n)]
+            # UUIDv7 as terminals mint them (sync.md): time-ordered, so a page's ids follow one another
+            # in the replica's indexes as they do in a real chain (random ids cost each insert a page).
+            uids = [uuid7() for _ in range(n)]
             conn.execute(insert(t.customers), [
                 {"uid": u, "name": f"Клиент {start + i}", "name_search": f"клиент {start + i}",
                  "phone": f"+7917{start + i:07d}", "birthday": None, "referrer_id": None, "referral_paid": 0,
                  "consent_at": at, "enrolled_at": at, "last_op_at": at, "debt": 0, "expired_total": 0, "blocked": 0,
-                 "merged_into": None, "snapshot_seq": 0, "flagged": 0, "change_seq": change + start + i}
+                 "merged_into": None, "snapshot_seq": 0, "flagged": 0, "change_seq": change + start - first + i}
                 for i, u in enumerate(uids)])  # fmt: skip
             ids = dict(
                 conn.execute(select(t.customers.c.uid, t.customers.c.id).where(t.customers.c.uid.in_(uids))).all()
@@ -398,7 +401,7 @@ def fill_chain(db: str, customers: int, chunk: int = 5000) -> None:
             conn.execute(insert(t.cards), [
                 {"code": card_number(9_000_000 + start + i), "customer_id": ids[u], "active": 1, "issued_at": at}
                 for i, u in enumerate(uids)])  # fmt: skip
-            lots = [(u, str(uuid.uuid4())) for u in uids]
+            lots = [(u, uuid7()) for u in uids]
             conn.execute(insert(t.lots), [
                 {"uid": lot, "customer_id": ids[u], "points": 100, "remaining": 100, "available_at": at,
                  "expires_at": expires, "source": "welcome", "txn_uid": u} for u, lot in lots])  # fmt: skip
@@ -420,6 +423,7 @@ def bench_pull(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             admin.chain()
             for run in range(args.runs):
                 ctx = bootstrap(folder / f"pull-{run}.sqlite3", create=True)
+                ctx.start_background()  # as the till runs: WAL checkpoints beside the pull, not inside it
                 ctx.loyalty.init()
                 sync = SyncService(ctx.engine)
                 sync.enroll(server.url, admin.code(f"pull-{run}"))
@@ -450,53 +454,68 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def bench_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    """(d) sale commit times with no sync, then while a sync runs."""
-    with database(args.db, folder) as db:
-        fill_chain(db, args.customers)
-        with Server(db) as server:
+    """(d) sale commit times with no sync, and while the sync stores C customers new to this terminal."""
+    with database(args.db, folder) as server_db:
+        fill_chain(server_db, 1)
+        with Server(server_db) as server:
             admin = AdminApi(server.url)
             admin.chain()
             ctx = bootstrap(folder / "latency.sqlite3", create=True)
+            ctx.start_background()  # as the till runs: WAL checkpoints between sales, not inside one
             ctx.loyalty.init()
             sync = SyncService(ctx.engine)
             sync.enroll(server.url, admin.code("latency"))
-            sync.sync_once()  # program and catalog, and the whole chain
+            sync.sync_once()  # program, catalog and the customer whose card the sales name
             card = card_number(9_000_000)
             lines = (ctx.loyalty.resolve_line("CAP", 1), ctx.loyalty.resolve_line("CRO", 1))
 
-            def sell_n(n: int) -> list[float]:
-                out = []
-                for i in range(n):
-                    start = time.perf_counter_ns()
-                    ctx.loyalty.sell(SaleRequest(lines, card if i % 2 else None))
-                    out.append((time.perf_counter_ns() - start) / 1e6)
-                    time.sleep(0.005)  # a cashier, not a loop: leave the sync thread its turns
-                return out
+            def sell(i: int) -> float:
+                start = time.perf_counter_ns()
+                ctx.loyalty.sell(SaleRequest(lines, card if i % 2 else None))
+                took = (time.perf_counter_ns() - start) / 1e6
+                time.sleep(0.005)  # a cashier, not a loop: leave the sync thread its turns
+                return took
 
-            sell_n(20)  # warm-up
-            quiet = sell_n(args.sales)
-            # A fresh pull of the whole chain keeps the sync busy: cursor back to 0, then push and pull in a loop.
-            stop = threading.Event()
-            cycles = [0]
-
-            def syncing() -> None:
-                while not stop.is_set():
-                    with db.transaction(ctx.engine) as conn:
-                        repo.set_meta(conn, "cursor", "0")
-                    sync.sync_once()
-                    cycles[0] += 1
-
-            worker = threading.Thread(target=syncing, daemon=True)
-            worker.start()
-            time.sleep(0.5)
-            busy = sell_n(args.sales)
-            stop.set()
-            worker.join(timeout=600)
+            for i in range(20):  # warm-up
+                sell(i)
+            quiet: list[float] = []
+            busy: list[float] = []
+            cycles: list[dict[str, Any]] = []
+            per_block = max(1, args.sales // args.blocks)
+            added = 1
+            # Alternating blocks, so drift (a growing WAL, other processes' load) falls on both sides alike.
+            # A busy block sells while the sync pulls and stores C customers the server has just gained
+            # (the costly case: every one is new here), and takes as many such pulls as its sales need.
+            for _ in range(args.blocks):
+                quiet += [sell(i) for i in range(per_block)]
+                sold = 0
+                while sold < per_block:
+                    fill_chain(server_db, args.customers, first=added)
+                    added += args.customers
+                    with ThreadPoolExecutor(max_workers=1) as pool:
+                        pulling = pool.submit(_timed_sync, sync)
+                        while not pulling.done() and sold < per_block:
+                            busy.append(sell(sold))
+                            sold += 1
+                        cycles.append(pulling.result(timeout=600))
+            verify_ok = ctx.loyalty.verify().ok
             ctx.close()
+    failed = [c for c in cycles if "error" in c]
+    assert not failed, f"a sync failed: {failed[:3]}"
     q, b = _percentiles(quiet), _percentiles(busy)
-    return {"bench": "latency", "db": args.db, "customers": args.customers, "no_sync": q, "during_sync": b,
-            "sync_cycles": cycles[0], "p99_ratio": round(b["p99_ms"] / q["p99_ms"], 2),
+    return {"bench": "latency", "db": args.db, "customers_per_pull": args.customers, "blocks": args.blocks,
+            "no_sync": q, "during_sync": b, "pulls": len(cycles), "pull_s": [c["seconds"] for c in cycles],
+            "terminal_verify_ok": verify_ok, "p99_ratio": round(b["p99_ms"] / q["p99_ms"], 2),
             "median_ratio": round(b["median_ms"] / q["median_ms"], 2), "target_p99_ratio": 1.10}  # fmt: skip
+
+
+def _timed_sync(sync: SyncService) -> dict[str, Any]:
+    start = time.perf_counter()
+    try:
+        report = sync.sync_once()
+    except Exception as exc:  # reported with the figures, never silent
+        return {"error": repr(exc)}
+    return {"seconds": round(time.perf_counter() - start, 2), "pulled": report.pulled}
 
 
 def main() -> int:
@@ -510,13 +529,14 @@ def main() -> int:
     parser.add_argument("--terminals", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--blocks", type=int, default=4, help="latency: quiet/busy block pairs")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     out: dict[str, Any] = {"machine": machine(), "results": []}
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         folder = Path(tmp)
         plan = ["drain", "ingest", "pull", "latency"] if args.what == "all" else [args.what]
-        defaults = {"drain": (10_000, None), "ingest": (1_000, None), "pull": (None, 100_000), "latency": (400, 20_000)}
+        defaults = {"drain": (10_000, None), "ingest": (1_000, None), "pull": (None, 100_000), "latency": (400, 5_000)}
         for what in plan:
             sales, customers = defaults[what]
             ns = argparse.Namespace(**{**vars(args), "sales": args.sales or sales,
