@@ -332,15 +332,28 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     ctx.close()
     rows = [r for r in rows if r.kind in ("enroll", "sale")]
     sales_each = sum(1 for r in rows if r.kind == "sale")
+    customers = [r.uid for r in rows if r.kind == "enroll"]
     with database(args.db, folder) as db, Server(db, args.workers) as server:
         admin = AdminApi(server.url)
         admin.chain()
         terminals = []
+        shared: dict[str, str] = {}
+        setup: list[tuple[str, list[bytes]]] = []
         for k in range(args.terminals):
             enrolled = httpx.post(server.url + "/v1/terminals/enroll", json={"code": admin.code(f"ingest-{k}")}).json()
-            ids: dict[str, str] = {}
+            # --shared: every terminal sells to the customers terminal 0 enrolled (pushed before the clock
+            # starts), so concurrent pushes lock the same customer rows; otherwise no two terminals share one.
+            ids: dict[str, str] = dict(shared) if args.shared else {}
+            mine = [r for r in rows if r.kind == "sale" or not (args.shared and k)]
             items = [{"uid": _rewrite(r.uid, k, ids), "seq": i + 1, "kind": r.kind,
-                      "body": json.loads(_rewrite(r.body, k, ids))} for i, r in enumerate(rows)]  # fmt: skip
+                      "body": json.loads(_rewrite(r.body, k, ids))} for i, r in enumerate(mine)]  # fmt: skip
+            if args.shared and k == 0:
+                shared = {u: ids[u] for u in customers}
+                first = sum(1 for r in mine if r.kind == "enroll")
+                setup.append(
+                    (enrolled["token"], [json.dumps({"epoch": enrolled["epoch"], "items": items[:first]}).encode()])
+                )
+                items = items[first:]
             batches = [
                 json.dumps({"epoch": enrolled["epoch"], "items": items[i : i + 500]}).encode()
                 for i in range(0, len(items), 500)
@@ -357,14 +370,18 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     applied += sum(1 for r in answer.json()["results"] if r["status"] == "applied")
             return applied
 
+        for token, batches in setup:
+            push_all(token, batches)
         start = time.perf_counter()
         with CpuMeter(f"--port {server.port}", db) as cpu, ThreadPoolExecutor(max_workers=args.terminals) as pool:
             applied = sum(pool.map(lambda tb: push_all(*tb), terminals))
         seconds = time.perf_counter() - start
         ok = admin.verify()
     total_sales = sales_each * args.terminals
-    assert applied == len(rows) * args.terminals, f"applied {applied} of {len(rows) * args.terminals}"
+    sent = sum(len(json.loads(b)["items"]) for _, batches in terminals for b in batches)
+    assert applied == sent, f"applied {applied} of {sent}"
     return {"bench": "ingest", "db": args.db, "workers": args.workers, "terminals": args.terminals,
+            "shared_customers": args.shared,
             "sales": total_sales, "items": applied, "seconds": round(seconds, 2),
             "sales_per_s": round(total_sales / seconds), "items_per_s": round(applied / seconds),
             "target_sales_per_s": 2000, "ratio_to_target": round(total_sales / seconds / 2000, 2),
@@ -528,6 +545,7 @@ def main() -> int:
     parser.add_argument("--customers-in-queue", type=int, default=100)
     parser.add_argument("--terminals", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--shared", action="store_true", help="ingest: every terminal sells to the same customers")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--blocks", type=int, default=4, help="latency: quiet/busy block pairs")
     parser.add_argument("--json", type=Path, help="also write the figures here")

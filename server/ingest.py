@@ -84,12 +84,13 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         raise Refused(409, f"terminal epoch {epoch} is superseded by {term.epoch}: enroll the terminal again")
     batch = _Batch(decided=_known_outcomes(conn, items))
     versions = _program_versions(conn, items)
+    # Before the customers are locked: other pushes over the same customers wait only for the booking.
+    digests = [body_hash(item) for item in items]
     books = ledger.Ledger(conn, strict=False, post_expiry=False)
     books.prefetch((i.kind, i.body) for i in items if i.uid not in batch.decided)
     last_seq = term.last_seq
     results: list[dict[str, Any]] = []
-    for n, item in enumerate(items):
-        digest = body_hash(item)
+    for n, (item, digest) in enumerate(zip(items, digests, strict=True)):
         known = batch.decided.get(item.uid)
         if known is not None:
             if known[0] != digest:

@@ -233,6 +233,30 @@ def test_a_value_the_database_refuses_fails_the_whole_push_with_a_4xx(engine: En
     assert answer.json()["results"][0]["status"] == "applied"
 
 
+def refund(uid: str, sale_uid: str, customer: str, take_back: int) -> tuple[str, Any]:
+    """A refund of a sale's only line, taking back `take_back` earned points."""
+    body = {"uid": uid, "sale_uid": sale_uid, "at": AT, "cashier": None, "units": {"0": 1},
+            "refund": {"money_back": 1000, "points_taken_back": take_back, "points_given_back": 0,
+                       "stamps_taken_back": {}},
+            "ops": [ledger.take_back_op(customer, take_back, AT, f"{sale_uid}-earned")]}  # fmt: skip
+    return "refund", body
+
+
+def test_a_refund_of_a_sale_in_the_same_batch_is_booked_against_it(engine: Engine) -> None:
+    term = Terminal(engine, "T1")
+    items = term.items(enroll("A", "+79160000001"), sale("sale-2", "A", earn=10), refund("refund-3", "sale-2", "A", 10),
+                       refund("refund-4", "no-such-sale", "A", 5))  # fmt: skip
+    results = term.push(items)
+    assert [r["status"] for r in results] == ["applied", "applied", "applied", "rejected"]
+    assert results[3]["reason"] == "unknown sale no-such-sale"
+    with engine.connect() as conn:
+        booked = conn.execute(select(t.refunds.c.id, t.refunds.c.sale_id, t.refunds.c.uid)).one()
+        earned = conn.execute(select(t.lots.c.remaining).where(t.lots.c.uid == "sale-2-earned")).scalar()
+    assert (booked.id, booked.sale_id, booked.uid) == (results[2]["refund_id"], results[1]["sale_id"], "refund-3")
+    assert earned == 0 and balance(engine, "A") == 100
+    assert LoyaltyService(engine).verify().ok
+
+
 def test_card_replacement_and_blocking_are_booked_in_the_batch(engine: Engine) -> None:
     term = Terminal(engine, "T1")
     replace = {"uid": "card-2", "customer_uid": "A", "old_card": "card-A", "new_card": "card-A2", "at": AT}
