@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from app.scanner.decode import Code, decode_gray
+from app.scanner.decode import Code, decode_gray, second_look
 from app.scanner.errors import ScanError
 
 Frame = npt.NDArray[np.uint8]
@@ -114,6 +114,7 @@ class CameraReader:
         self._source_done = False
         self.frames_read = 0
         self.frames_decoded = 0
+        self.refused = 0  # codes two frames agreed on that failed the second look
         path = None if isinstance(source, int) or "://" in str(source) else Path(source)
         self._path = path
         # A regular file ends by itself and may be paced; a device (/dev/video0) may not.
@@ -217,6 +218,12 @@ class CameraReader:
                 if self._on_frame is not None:
                     self._on_frame(frame)
                 for code in self._confirmer.feed(codes):
+                    # Two frames can agree on a misread of a blurred barcode held still: a linear
+                    # code is read again at its spot once, as it is accepted. A refused one stays
+                    # in its cool-down, so a misread in view is not re-checked on every frame.
+                    if not second_look(frame, code):
+                        self.refused += 1
+                        continue
                     self._on_code(code)
         finally:
             self._finished.set()

@@ -205,3 +205,46 @@ def test_camera_reader_reports_a_decoding_failure_and_stops(monkeypatch: pytest.
     assert reader.wait(timeout=10)
     reader.stop()
     assert [str(e) for e in errors] == ["camera decoding failed: boom"]
+
+
+class StillCapture(FakeCapture):
+    """A camera held still on one picture, delivering it 30 times a second."""
+
+    def __init__(self, frame: npt.NDArray[np.uint8], count: int) -> None:
+        super().__init__(count=count)
+        self.frame = frame
+        self.tick = threading.Event()
+
+    def read(self) -> tuple[bool, Any]:
+        self.tick.wait(1 / 30)  # a camera's frame interval (never set: only the wait)
+        return super().read()
+
+
+@pytest.mark.parametrize(
+    ("name", "misread"),
+    [
+        ("camera-ean8-16887701.png", Code("EAN-8", "16777101")),
+        ("camera-upca-635077717065.png", Code("UPC-A", "634117717065")),
+    ],
+)
+def test_a_barcode_the_camera_pass_misreads_on_every_frame_is_never_accepted(name: str, misread: Code) -> None:
+    import cv2
+
+    frame = cv2.imread(str(Path(__file__).parent / "misreads" / name), cv2.IMREAD_GRAYSCALE)
+    accepted: list[Code] = []
+    capture = StillCapture(np.asarray(frame, np.uint8), count=30)
+    reader = CameraReader(0, accepted.append, open_capture=lambda s: capture)
+    reader.start()
+    assert reader.wait(timeout=60)
+    reader.stop()
+    assert misread not in accepted and reader.frames_decoded >= 2
+    assert reader.refused == 1  # checked once; the cool-down keeps it quiet after that
+
+
+def test_a_card_qr_passes_the_second_look_as_it_is(card_video: Path) -> None:
+    accepted: list[Code] = []
+    reader = CameraReader(card_video, accepted.append, speed=None)
+    reader.start()
+    assert reader.wait(timeout=30)
+    reader.stop()
+    assert [c.text for c in accepted] == [CARD_TEXT] and reader.refused == 0
