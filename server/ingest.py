@@ -150,14 +150,14 @@ def _known_outcomes(conn: Connection, items: Sequence[Item]) -> dict[str, tuple[
 
 def _program_versions(conn: Connection, items: Sequence[Item]) -> dict[str, int]:
     """Program uid -> this server's version number, for the programs the batch's sales name."""
-    uids = sorted({i.body["program_uid"] for i in items if i.kind == "sale" and _text(i.body.get("program_uid"))})
+    uids = sorted({i.body["program_uid"] for i in items if i.kind == "sale" and _is_text(i.body.get("program_uid"))})
     return {
         uid: int(version)
         for uid, version in sql.tuples_in(conn, "SELECT uid, version FROM programs WHERE uid {in}", uids)
     }
 
 
-def _text(value: Any) -> bool:
+def _is_text(value: Any) -> bool:
     return isinstance(value, str)
 
 
