@@ -94,9 +94,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _proc_cpu(match: str) -> dict[int, float]:
+def _proc_cpu(*match: str) -> dict[int, float]:
     """CPU seconds (user + system) so far of every process whose command line (or title) contains
-    `match`, and of their children (uvicorn's workers are spawned with a command line of their own)."""
+    every string of `match`, and of their children (uvicorn's workers have a command line of their own)."""
     tick = os.sysconf("SC_CLK_TCK")
     procs: dict[int, tuple[int, bool, float]] = {}
     for entry in Path("/proc").iterdir():
@@ -105,7 +105,8 @@ def _proc_cpu(match: str) -> dict[int, float]:
         with contextlib.suppress(OSError):
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            procs[int(entry.name)] = (int(fields[1]), match in cmdline, (int(fields[11]) + int(fields[12])) / tick)
+            hit = all(m in cmdline for m in match)
+            procs[int(entry.name)] = (int(fields[1]), hit, (int(fields[11]) + int(fields[12])) / tick)
     chosen = {pid for pid, (_, hit, _) in procs.items() if hit}
     while True:
         more = {pid for pid, (parent, _, _) in procs.items() if parent in chosen} - chosen
@@ -132,7 +133,10 @@ class CpuMeter:
 
     def _now(self) -> dict[str, Any]:
         own = os.times()
-        return {"server": _proc_cpu(self.server_match), "postgres": _proc_cpu(self.db_match) if self.db_match else {},
+        # A backend's title is "postgres: <cluster>: <user> <database> ..."; the server's own command line
+        # may hold the database URL too, so the title's prefix is part of the match.
+        backends = _proc_cpu("postgres: ", f" {self.db_match} ") if self.db_match else {}
+        return {"server": _proc_cpu(self.server_match), "postgres": backends,
                 "bench": own.user + own.system, "machine": _machine_busy()}  # fmt: skip
 
     def __enter__(self) -> CpuMeter:
@@ -445,14 +449,18 @@ def bench_pull(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 sync = SyncService(ctx.engine)
                 sync.enroll(server.url, admin.code(f"pull-{run}"))
                 start = time.perf_counter()
-                report = sync.sync_once()
+                # Where the CPU went: the terminal is this process; "machine" counts every process on the
+                # two cores, other engineers' included, which is why the wall time moves with the load.
+                with CpuMeter(f"--port {server.port}", db) as cpu:
+                    report = sync.sync_once()
                 seconds = time.perf_counter() - start
                 with ctx.engine.connect() as conn:
                     have = len(conn.execute(select(t.customers.c.id)).all())
                 ok = ctx.loyalty.verify().ok
                 ctx.close()
                 runs.append({"seconds": round(seconds, 2), "pulled": report.pulled, "customers_on_terminal": have,
-                             "terminal_verify_ok": ok})  # fmt: skip
+                             "terminal_verify_ok": ok, "cpu_s": cpu.seconds,
+                             "load": [round(x, 2) for x in os.getloadavg()]})  # fmt: skip
                 print(f"pull run {run}: {runs[-1]}", file=sys.stderr, flush=True)
             server_ok = admin.verify()
     median = statistics.median(r["seconds"] for r in runs)
