@@ -210,10 +210,11 @@ class Ledger:
     """Bodies booked against customers held in memory, then written by one `flush()`.
 
     Customers are read once (on PostgreSQL locked `FOR UPDATE`, in id order, so concurrent
-    pushes over the same customers queue up instead of deadlocking), with their lots, stamp
-    cards and birthday years. Each body then changes only that state and appends the rows it
-    writes; `flush()` writes them, one multi-row statement per table. Row ids that a result
-    names (customers, sales, refunds) are taken up front, so a body's result is known at once.
+    pushes over the same customers queue up instead of deadlocking), with their open lots where
+    an operation needs them, stamp cards and birthday years. Each body then changes only that
+    state and appends the rows it writes; `flush()` writes them, one statement per table (COPY
+    on PostgreSQL). Row ids that a result names (customers, sales, refunds) are taken up front,
+    so a body's result is known at once.
 
     Inside `item()` a body that is refused (LoyaltyError) leaves no trace: what it changed in
     memory is undone, so the server needs no savepoint per pushed transaction.
