@@ -2,17 +2,21 @@
 
 Usage:
     .venv/bin/python bench/bench_reports.py --db /tmp/store-100k.sqlite3 --json /tmp/bench-reports.json
-    .venv/bin/python bench/bench_reports.py --db FILE --indexes      # also on a copy with the proposed indexes
-    .venv/bin/python bench/bench_reports.py --db FILE --profile report   # where the time goes (cProfile)
+    .venv/bin/python bench/bench_reports.py --db FILE --without-indexes   # also on a copy without schema v4's indexes
+    .venv/bin/python bench/bench_reports.py --db FILE --profile report    # where the time goes (cProfile)
 
 The store comes from `bench/gen_store.py` (e.g. 100,000 customers, 1,000,000 sales). Reports only
-read, so the file is used in place. The periods end at the local midnight after the newest sale:
-the last 30 days ("month") and the last 365 days ("year"). Each figure is the median (and the
-spread) of `--runs` runs (at least 5) after one warm-up run, in wall time and in CPU time of this
-thread (SQLite runs in the calling thread, so CPU time is the fair figure on a shared machine).
+read, so the file is used in place once it is at this program's schema. A store of an older
+schema (made before v4, which added the reports' indexes) is left as it is for the other
+benchmarks: the upgrade runs on a copy beside it (`<name>-v4.sqlite3`, kept for the next run) and
+its time is reported. The periods end at the local midnight after the newest sale: the last 30
+days ("month") and the last 365 days ("year"). Each figure is the median (and the spread) of
+`--runs` runs (at least 5) after one warm-up run, in wall time and in CPU time of this thread
+(SQLite runs in the calling thread, so CPU time is the fair figure on a shared machine).
 
-`--indexes` copies the store next to itself, adds the two indexes proposed in
-docs/benchmarks-reports.md and measures again: the gain of each proposal, on the same data.
+`--without-indexes` also measures a copy with schema v4's two indexes dropped: what they gain,
+on the same data (docs/benchmarks-reports.md). `--sell-cost N` measures what they cost: N sales
+committed with bench_core.py's workload on a copy with them and on one without.
 """
 
 from __future__ import annotations
@@ -48,12 +52,6 @@ from app.reports.export_pdf import SEGMENT_ROWS, export_pdf  # noqa: E402
 
 TARGET_DASHBOARD_MS = 500
 TARGET_PDF_S = 3.0
-# The indexes this benchmark argues for (docs/benchmarks-reports.md); schema.py is not ours to edit.
-PROPOSED_INDEXES = {
-    "ix_lots_open_expiry": "CREATE INDEX ix_lots_open_expiry ON lots (expires_at, available_at, remaining) "
-    "WHERE remaining > 0",
-    "ix_journal_at": "CREATE INDEX ix_journal_at ON journal (at, kind, points)",
-}
 
 
 def machine() -> dict[str, Any]:
@@ -176,21 +174,67 @@ def _pages(pdf: Path) -> int:
     return len(PdfReader(pdf).pages)
 
 
-def with_indexes(path: Path, work: Path, names: list[str]) -> Path:
-    """A copy of the store with some of the proposed indexes (the original is left as it is)."""
-    copy = work / f"{path.stem}-indexed.sqlite3"
+def without_indexes(path: Path, work: Path, names: tuple[str, ...]) -> Path:
+    """A copy of the store without some of schema v4's indexes (the original is left as it is)."""
+    copy = work / f"{path.stem}-without.sqlite3"
     src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     dst = sqlite3.connect(copy)
     try:
         src.backup(dst)
         for name in names:
-            dst.execute(PROPOSED_INDEXES[name])
+            dst.execute(f"DROP INDEX {name}")
         # No ANALYZE: terminals never run it, so the planner works without statistics here too.
         dst.commit()
     finally:
         src.close()
         dst.close()
     return copy
+
+
+def sell_cost(store: Path, work: Path, ops: int) -> dict[str, Any]:
+    """Commit times of `sell` (bench_core's workload) on a copy with schema v4's indexes and on one without."""
+    from bench_core import Workload, bench_sell  # this folder is on sys.path when run as a script
+
+    out: dict[str, Any] = {}
+    for label, dropped in (("without_indexes", schema.V4_INDEXES), ("with_indexes", ())):
+        copy = without_indexes(store, work, dropped)
+        ctx = bootstrap(copy)
+        try:
+            timings, _ = bench_sell(ctx, Workload(copy, ops, seed=7), ops)
+            out[label] = {name: timing.summary() for name, timing in timings.items()}
+        finally:
+            ctx.close()
+            _remove(copy)
+    return out
+
+
+def upgraded(path: Path) -> tuple[Path, dict[str, Any] | None]:
+    """The store at this program's schema: itself, or an upgraded copy beside it (and what the upgrade took)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version >= db.SCHEMA_VERSION:
+        return path, None
+    copy = path.with_name(f"{path.stem}-v{db.SCHEMA_VERSION}.sqlite3")
+    if copy.exists():
+        return copy, None  # upgraded by an earlier run
+    partial = copy.with_name(copy.name + ".part")
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    engine = db.make_engine(partial)
+    try:
+        w0, c0 = time.perf_counter(), time.thread_time()
+        db.migrate(engine, None)  # the upgrade a terminal runs at its first start (its backup aside)
+        took = {"from_schema": version, "wall_s": round(time.perf_counter() - w0, 1),
+                "cpu_s": round(time.thread_time() - c0, 1)}  # fmt: skip
+    finally:
+        engine.dispose()
+    partial.replace(copy)
+    return copy, took
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -212,8 +256,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (at least 5)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--out", type=Path, help="folder for the PDF and CSV files (default: a temporary one)")
-    parser.add_argument("--indexes", action="store_true", help="also measure a copy with the proposed indexes")
+    parser.add_argument(
+        "--without-indexes", action="store_true", help="also measure a copy without schema v4's indexes"
+    )
     parser.add_argument("--period", choices=("month", "year"), help="measure only this period")
+    parser.add_argument("--sell-cost", type=int, metavar="N", help="only time N sales with and without the indexes")
     parser.add_argument("--profile", choices=("dashboard", "report", "pdf"), help="cProfile one step instead")
     args = parser.parse_args()
     if args.runs < 5:
@@ -222,9 +269,10 @@ def main() -> int:
         parser.error(f"no store at {args.db}: make one with bench/gen_store.py")
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-reports-"))
     out.mkdir(parents=True, exist_ok=True)
+    store, upgrade = upgraded(args.db)
 
     if args.profile:
-        ctx = bootstrap(args.db)
+        ctx = bootstrap(store)
         service = ReportsService(ctx.engine)
         month = periods(service, ctx.engine)["month"]
         service = ReportsService(ctx.engine, clock=lambda: month.end)
@@ -240,26 +288,33 @@ def main() -> int:
         ctx.close()
         return 0
 
-    data: dict[str, Any] = {"machine": machine(), "store": store_facts(args.db)}
-    data["as_is"] = measure(args.db, args.runs, out, args.period)
-    if args.indexes:
-        # Each index alone, on the dashboard (what it is for); then both, on everything.
-        data["dashboard_month_with_one_index"] = {}
-        for name in PROPOSED_INDEXES:
-            copy = with_indexes(args.db, out, [name])
+    data: dict[str, Any] = {"machine": machine(), "store": store_facts(store), "upgrade": upgrade}
+    if args.sell_cost:
+        data["sell_cost"] = sell_cost(store, out, args.sell_cost)
+        data["machine"]["loadavg_end"] = round(os.getloadavg()[0], 2)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        if args.json:
+            args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        return 0
+    data["as_is"] = measure(store, args.runs, out, args.period)
+    if args.without_indexes:
+        # Without each index alone, on the dashboard (what they are for); then without both, on everything.
+        data["dashboard_month_without_one_index"] = {}
+        for name in schema.V4_INDEXES:
+            copy = without_indexes(store, out, (name,))
             try:
-                data["dashboard_month_with_one_index"][name] = dashboard_only(copy, args.runs)
+                data["dashboard_month_without_one_index"][name] = dashboard_only(copy, args.runs)
             finally:
                 _remove(copy)
-        copy = with_indexes(args.db, out, list(PROPOSED_INDEXES))
+        copy = without_indexes(store, out, schema.V4_INDEXES)
         try:
-            data["with_indexes"] = measure(copy, args.runs, out / "indexed", args.period)
+            data["without_indexes"] = measure(copy, args.runs, out / "without", args.period)
         finally:
             _remove(copy)
     data["machine"]["loadavg_end"] = round(os.getloadavg()[0], 2)
     data["targets"] = {"dashboard_ms": TARGET_DASHBOARD_MS, "pdf_s": TARGET_PDF_S}
     print(json.dumps(data, indent=2, ensure_ascii=False))
-    for key in ("as_is", "with_indexes"):
+    for key in ("as_is", "without_indexes"):
         if key in data:
             print(f"\n### {key}\n\n{markdown(data[key])}")
     if args.json:
