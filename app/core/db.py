@@ -22,6 +22,8 @@ SCHEMA_VERSION = 4
 _writer_locks: dict[str, threading.Lock] = {}
 _waiting: dict[str, int] = {}  # threads blocked on a writer lock, per database (guarded by _waiting_lock)
 _waiting_lock = threading.Lock()
+# When the till last used each database (time.monotonic()): one key's assignment is atomic, no lock needed.
+_activity: dict[str, float] = {}
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -64,6 +66,16 @@ def writer_lock(engine: Engine) -> threading.Lock:
     return _writer_locks.setdefault(str(engine.url), threading.Lock())
 
 
+def seconds_since_activity(engine: Engine) -> float | None:
+    """How long since this process last used the database for the till's own work (None: not yet).
+
+    Every transaction counts but those made with background=True (the sync), so a cashier's card
+    lookup or basket quote marks the till busy seconds before the sale it leads to is committed.
+    """
+    last = _activity.get(str(engine.url))
+    return None if last is None else time.monotonic() - last
+
+
 def writers_waiting(engine: Engine) -> int:
     """How many threads of this process wait to write to this database (a long job lets them go first)."""
     return _waiting.get(str(engine.url), 0)
@@ -82,13 +94,18 @@ def _acquire(lock: threading.Lock, key: str) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine, write: bool = True, durable: bool = True) -> Iterator[Connection]:
+def transaction(
+    engine: Engine, write: bool = True, durable: bool = True, background: bool = False
+) -> Iterator[Connection]:
     """One short transaction: BEGIN IMMEDIATE for writers, deferred for readers; rolls back on error.
 
     durable=False is for writes that can simply be made again, such as a pulled page whose cursor has
     not moved yet: the commit skips its fsync (~3 ms here). In WAL mode the next durable commit, a
     sale's or the cursor's, syncs the log with every commit before it, and a power loss before that
-    drops only a tail of such commits, never part of one."""
+    drops only a tail of such commits, never part of one. background=True is for work that waits for
+    the till (the sync): it does not count as the till being used (seconds_since_activity)."""
+    if not background:
+        _activity[str(engine.url)] = time.monotonic()
     lock = writer_lock(engine) if write else None
     if lock is not None:
         _acquire(lock, str(engine.url))

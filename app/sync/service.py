@@ -31,6 +31,15 @@ APPLY_BUDGET_IDLE_S = 0.05  # or this long when the till has made no transaction
 APPLY_CALM_S = 2.0  # a first pull into an idle till needs few, large transactions, a selling till short ones
 APPLY_MIN = 10  # and never fewer customers than this (fewer would mostly pay a transaction's fixed cost)
 APPLY_FIRST_S = 0.0002  # a pulled customer's cost to store, until transactions have been timed
+# The cashier comes first: while the till is in use (TILL_BUSY_S), a background sync waits for a pause
+# before it pushes, and before it fetches or stores each pulled page, at most this long in all per sync
+# (the caps on offline redemption only get stricter when syncs are further apart). Sales then rarely
+# share the writer, the disk or the GIL with a sync; the chain is at most this much staler.
+YIELD_MAX_S = 120.0
+YIELD_POLL_S = 0.05
+# The till counts as selling this long after it last used the database: a customer's card and basket are
+# looked up and priced (reads) seconds before the payment commits, so a pull is paused by then.
+TILL_BUSY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -61,9 +70,13 @@ class SyncService:
     _last_sale_ms: int = 0  # when this till last wrote a sale (or any transaction), or one waited for us
     _per_customer: float = APPLY_FIRST_S  # seconds to store one pulled customer, as recently timed
     _push_size: int = 0  # items per push now (0: PUSH_BATCH); halved by a timeout, doubled back by answers
+    _yielded_s: float = 0.0  # how long this sync's pull has waited for the till to pause
+    _interrupt: threading.Event = field(default_factory=threading.Event)
+    yield_max_s: float = 0.0  # an asked-for sync (CLI, tests) goes at once; the background worker yields
+    till_busy_s: float = TILL_BUSY_S
 
     def _meta(self, key: str) -> str | None:
-        with db.transaction(self.engine, write=False) as conn:
+        with db.transaction(self.engine, write=False, background=True) as conn:
             return repo.get_meta(conn, key)
 
     def configured(self) -> bool:
@@ -83,7 +96,7 @@ class SyncService:
             data = client.enroll(code)
         finally:
             client.close()
-        with db.transaction(self.engine) as conn:
+        with db.transaction(self.engine, background=True) as conn:
             repo.set_meta(conn, "server_url", url)
             repo.set_meta(conn, "token", str(data["token"]))
             repo.set_meta(conn, "terminal_id", str(data["terminal_id"]))
@@ -106,6 +119,8 @@ class SyncService:
         with self._lock:  # one push in flight per terminal
             client = self._client()
             try:
+                self._yielded_s = 0.0
+                self._wait_for_pause()
                 pushed, rejected = self._push_all(client)
                 pulled = self._pull_all(client)
             except (SyncError, Refused) as exc:
@@ -114,7 +129,7 @@ class SyncService:
             finally:
                 client.close()
             stamp = now_ms()
-            with db.transaction(self.engine) as conn:
+            with db.transaction(self.engine, background=True) as conn:
                 repo.set_meta(conn, "last_sync_ms", str(stamp))
                 depth = replica.queue_depth(conn)
             self._publish(True, "")
@@ -126,7 +141,7 @@ class SyncService:
         rejected: list[str] = []
         while True:
             size = min(self._push_size or PUSH_BATCH, PUSH_BATCH)
-            with db.transaction(self.engine, write=False) as conn:
+            with db.transaction(self.engine, write=False, background=True) as conn:
                 items = replica.pending(conn, size)
             if not items:
                 return pushed, rejected
@@ -140,7 +155,7 @@ class SyncService:
                 raise
             if len(items) == size:
                 self._push_size = min(size * 2, PUSH_BATCH)
-            with db.transaction(self.engine) as conn:
+            with db.transaction(self.engine, background=True) as conn:
                 acked, reasons, gap = replica.acknowledge(conn, results)
                 if gap is not None:
                     # The server lost what we sent before (restored from backup): send again from there.
@@ -150,10 +165,22 @@ class SyncService:
             pushed += acked
             rejected += reasons
 
+    def yield_to_till(self, max_s: float = YIELD_MAX_S) -> None:
+        """Background mode: pulled data waits for a pause in the till's work, up to max_s per sync."""
+        self.yield_max_s = max_s
+        self._interrupt.clear()
+
+    def interrupt(self) -> None:
+        """Stop waiting for the till to pause (the app is closing): the sync in progress ends at once."""
+        self._interrupt.set()
+
+    def pull_waited_s(self) -> float:
+        """How long the last sync (its push and pull) waited for the till to pause."""
+        return self._yielded_s
+
     def _pull_all(self, client: Client) -> int:
         pulled = 0
-        with db.transaction(self.engine, write=False) as conn:
-            self._last_sale_ms = replica.last_local_write(conn)
+        self._wait_for_pause()
         catalog = int(self._meta("catalog_version") or 0)
         data = client.pull(int(self._meta("cursor") or 0), catalog, self._page_size())
         # The next page is asked for while this one is stored, so the server builds it meanwhile. Leaving
@@ -165,6 +192,7 @@ class SyncService:
                     # The cursor and catalog version this page stores are the ones the next request names.
                     if data.get("catalog") is not None:
                         catalog = int(data["catalog_version"])
+                    self._wait_for_pause()
                     ahead = fetcher.submit(client.pull, int(data["cursor"]), catalog, self._page_size())
                 self._store_page(data)
                 pulled += len(data["customers"])
@@ -174,6 +202,24 @@ class SyncService:
 
     def _selling(self) -> bool:
         return now_ms() - self._last_sale_ms < APPLY_CALM_S * 1000
+
+    def _till_busy(self) -> bool:
+        """Used by a cashier lately: in this process (any read or write), or a transaction by another one."""
+        idle = db.seconds_since_activity(self.engine)
+        with db.transaction(self.engine, write=False, background=True) as conn:
+            self._last_sale_ms = max(self._last_sale_ms, replica.last_local_write(conn))
+        recent_write = now_ms() - self._last_sale_ms < self.till_busy_s * 1000
+        return recent_write or (idle is not None and idle < self.till_busy_s)
+
+    def _wait_for_pause(self) -> None:
+        """Wait while the till is in use, up to yield_max_s in all for this sync (0: never wait)."""
+        while self._yielded_s < self.yield_max_s:
+            if not self._till_busy():
+                return
+            began = time.monotonic()
+            if self._interrupt.wait(YIELD_POLL_S):
+                raise SyncError("the sync was stopped")
+            self._yielded_s += time.monotonic() - began
 
     def _page_size(self) -> int:
         return min(PULL_PAGE, PULL_PAGE_SELLING) if self._selling() else PULL_PAGE
@@ -187,13 +233,14 @@ class SyncService:
             # The page in several transactions, each holding the one writer for about the budget: a sale
             # waits at most that. The cursor moves only with the page's last, durable, transaction, so a
             # crash or a power loss in between is repaired by pulling the page again; these need no fsync.
+            self._wait_for_pause()
             budget = APPLY_BUDGET_S if self._selling() else APPLY_BUDGET_IDLE_S
             size = min(APPLY_CHUNK, max(APPLY_MIN, int(budget / self._per_customer)))
             if len(customers) - start - size < size // 4:
                 size = len(customers) - start  # no small remainder in a transaction of its own
             chunk = customers[start : start + size]
             began = time.perf_counter()
-            with db.transaction(self.engine, durable=False) as conn:
+            with db.transaction(self.engine, durable=False, background=True) as conn:
                 replica.apply_customers(conn, chunk, applied)
                 self._last_sale_ms = replica.last_local_write(conn)
             took = time.perf_counter() - began
@@ -201,7 +248,7 @@ class SyncService:
             if len(chunk) >= APPLY_MIN:  # a handful is mostly the fixed cost of a transaction: it would mislead
                 self._per_customer = 0.7 * self._per_customer + 0.3 * took / len(chunk)
             self._let_sales_go()
-        with db.transaction(self.engine) as conn:
+        with db.transaction(self.engine, background=True) as conn:
             replica.apply_page_rest(conn, data)
 
     def _let_sales_go(self) -> None:
@@ -218,12 +265,12 @@ class SyncService:
             snap = client.lookup(query)
         finally:
             client.close()
-        with db.transaction(self.engine) as conn:
+        with db.transaction(self.engine, background=True) as conn:
             replica.apply_customers(conn, [snap], int(repo.get_meta(conn, "applied_seq") or 0))
 
     def status(self) -> SyncStatus:
         """Online flag is the last cycle's; queue depth and last sync are read now."""
-        with db.transaction(self.engine, write=False) as conn:
+        with db.transaction(self.engine, write=False, background=True) as conn:
             depth = replica.queue_depth(conn)
             last = repo.get_meta(conn, "last_sync_ms")
         return SyncStatus(self._online, depth, int(last) if last else None)
@@ -243,6 +290,8 @@ class SyncWorker(threading.Thread):
                  sleep: Callable[[float], None] | None = None) -> None:  # fmt: skip
         super().__init__(name="sync-worker", daemon=True)
         self.service = service
+        # In the background the cashier comes first: pulled data waits for a pause in the selling.
+        service.yield_to_till()
         self.interval = interval
         self.max_backoff = max_backoff
         self._wake = threading.Event()
@@ -255,9 +304,10 @@ class SyncWorker(threading.Thread):
         self._wake.set()
 
     def stop(self) -> None:
-        """Stop after the current cycle."""
+        """Stop after the current cycle (a pull waiting for the till to pause gives up at once)."""
         self._halt.set()
         self._wake.set()
+        self.service.interrupt()
 
     def run(self) -> None:
         """The loop."""
