@@ -206,10 +206,11 @@ class SyncService:
     def _till_busy(self) -> bool:
         """Used by a cashier lately: in this process (any read or write), or a transaction by another one."""
         idle = db.seconds_since_activity(self.engine)
+        if idle is not None and idle < self.till_busy_s:
+            return True  # known in memory: no need to open a transaction beside a till that is selling
         with db.transaction(self.engine, write=False, background=True) as conn:
             self._last_sale_ms = max(self._last_sale_ms, replica.last_local_write(conn))
-        recent_write = now_ms() - self._last_sale_ms < self.till_busy_s * 1000
-        return recent_write or (idle is not None and idle < self.till_busy_s)
+        return now_ms() - self._last_sale_ms < self.till_busy_s * 1000
 
     def _wait_for_pause(self) -> None:
         """Wait while the till is in use, up to yield_max_s in all for this sync (0: never wait)."""
