@@ -23,8 +23,10 @@ Each prints one JSON object (machine, date, figures). What is timed:
   the server's tables are filled in bulk with SQL that writes exactly what the ledger would
   (customer, card, lot, a `grant` journal row), so `verify` passes on the server.
 - latency: `LoyaltyService.sell` commit times (each includes its fsyncs) in alternating blocks: with
-  no sync, then while a `sync_once` on another thread (as the sync worker runs it) pulls and stores
-  C customers the server has just gained, new to this terminal, and again, until each side has N/blocks.
+  no sync, then while a `sync_once` on another thread (as the sync worker runs it, yielding to the
+  till) pulls and stores C customers the server has just gained, new to this terminal, and again, until
+  each side has N/blocks. `--cashier rush` sells back to back; `--cashier paced` prices each customer's
+  basket as it is scanned, then pays, then pauses, on a sped-up clock (PACED_* below).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import contextlib
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -70,6 +73,12 @@ from tests.pg import postgres_database  # noqa: E402
 
 ADMIN = ("bench", "bench-password")
 BIN = Path(sys.executable).parent
+# The paced cashier of `latency --cashier paced`, a real counter's rhythm sped up about twenty times so a
+# run takes minutes: three quotes 40 ms apart while the items are scanned, the payment, then 0.4-1.0 s
+# until the next customer; the till counts as in use for 0.5 s after it last touched the database.
+PACED_SCAN_S = 0.04
+PACED_LULL_S = (0.4, 1.0)
+PACED_BUSY_S = 0.5
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -491,14 +500,28 @@ def bench_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             sync = SyncService(ctx.engine)
             sync.enroll(server.url, admin.code("latency"))
             sync.sync_once()  # program, catalog and the customer whose card the sales name
+            sync.yield_to_till()  # as the app's SyncWorker runs it: the cashier comes first
+            rng = random.Random(7)
+            if args.cashier == "paced":
+                sync.till_busy_s = PACED_BUSY_S  # the till's sense of "in use", on the paced cashier's time scale
             card = card_number(9_000_000)
             lines = (ctx.loyalty.resolve_line("CAP", 1), ctx.loyalty.resolve_line("CRO", 1))
 
             def sell(i: int) -> float:
+                request = SaleRequest(lines, card if i % 2 else None)
+                if args.cashier == "paced":
+                    # A customer: the card and items are looked up and priced while they are scanned,
+                    # then the payment; then the till stands idle until the next customer.
+                    for _ in range(3):
+                        ctx.loyalty.quote(request)
+                        time.sleep(PACED_SCAN_S)
                 start = time.perf_counter_ns()
-                ctx.loyalty.sell(SaleRequest(lines, card if i % 2 else None))
+                ctx.loyalty.sell(request)
                 took = (time.perf_counter_ns() - start) / 1e6
-                time.sleep(0.005)  # a cashier, not a loop: leave the sync thread its turns
+                if args.cashier == "paced":
+                    time.sleep(rng.uniform(*PACED_LULL_S))
+                else:
+                    time.sleep(0.005)  # a rush: sales back to back, leaving the sync thread its turns
                 return took
 
             for i in range(20):  # warm-up
@@ -529,7 +552,8 @@ def bench_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     assert not failed, f"a sync failed: {failed[:3]}"
     q, b = _percentiles(quiet), _percentiles(busy)
     return {"bench": "latency", "db": args.db, "customers_per_pull": args.customers, "blocks": args.blocks,
-            "no_sync": q, "during_sync": b, "pulls": len(cycles), "pull_s": [c["seconds"] for c in cycles],
+            "cashier": args.cashier, "no_sync": q, "during_sync": b, "pulls": len(cycles),
+            "pull_s": [c["seconds"] for c in cycles], "pull_waited_s": [c["waited"] for c in cycles],
             "terminal_verify_ok": verify_ok, "p99_ratio": round(b["p99_ms"] / q["p99_ms"], 2),
             "median_ratio": round(b["median_ms"] / q["median_ms"], 2), "target_p99_ratio": 1.10}  # fmt: skip
 
@@ -540,7 +564,8 @@ def _timed_sync(sync: SyncService) -> dict[str, Any]:
         report = sync.sync_once()
     except Exception as exc:  # reported with the figures, never silent
         return {"error": repr(exc)}
-    return {"seconds": round(time.perf_counter() - start, 2), "pulled": report.pulled}
+    return {"seconds": round(time.perf_counter() - start, 2), "pulled": report.pulled,
+            "waited": round(sync.pull_waited_s(), 2)}  # fmt: skip
 
 
 def main() -> int:
@@ -556,6 +581,8 @@ def main() -> int:
     parser.add_argument("--shared", action="store_true", help="ingest: every terminal sells to the same customers")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--blocks", type=int, default=4, help="latency: quiet/busy block pairs")
+    parser.add_argument("--cashier", choices=["rush", "paced"], default="rush",
+                        help="latency: sales back to back, or customers priced as scanned, pauses between")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     out: dict[str, Any] = {"machine": machine(), "results": []}
