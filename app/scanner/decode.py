@@ -172,6 +172,29 @@ def _box(points: Sequence[tuple[float, float]], scale: float) -> Box:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def _read_barcodes(
+    image: Gray,
+    formats: zxingcpp.BarcodeFormats,
+    *,
+    fast: bool,
+    binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
+    errors: bool = False,
+) -> list[zxingcpp.Barcode]:
+    """zxing-cpp on one image; fast: at its own resolution and orientation only (the camera pass)."""
+    return zxingcpp.read_barcodes(
+        image,
+        formats=formats,
+        try_rotate=not fast,
+        try_downscale=not fast,
+        try_invert=not fast,
+        # Plain: the symbol's own characters (GS1 separators stay GS) rather than the
+        # human-readable "(01)..." form, so a card number reads the same everywhere.
+        text_mode=zxingcpp.TextMode.Plain,
+        binarizer=binarizer,
+        return_errors=errors,
+    )
+
+
 def _zxing_reads(
     image: Gray,
     scale: float,
@@ -180,17 +203,7 @@ def _zxing_reads(
     fast: bool,
     binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
 ) -> list[_Read]:
-    barcodes = zxingcpp.read_barcodes(
-        image,
-        formats=_ZXING_FORMATS,
-        try_rotate=not fast,
-        try_downscale=not fast,
-        try_invert=not fast,
-        # Plain: the symbol's own characters (GS1 separators stay GS) rather than the
-        # human-readable "(01)..." form, so a card number reads the same everywhere.
-        text_mode=zxingcpp.TextMode.Plain,
-        binarizer=binarizer,
-    )
+    barcodes = _read_barcodes(image, _ZXING_FORMATS, fast=fast, binarizer=binarizer)
     reads = []
     for barcode in barcodes:
         fmt = _ZXING_NAMES.get(str(barcode.format))
@@ -448,15 +461,7 @@ def _decode_fast(image: Gray) -> list[Code]:
 
 def _zxing_fast_reads(image: Gray) -> tuple[list[_Read], list[Box]]:
     """The camera pass: checked reads, and the boxes of QR symbols found but not decoded (largest first)."""
-    barcodes = zxingcpp.read_barcodes(
-        image,
-        formats=_ZXING_FORMATS,
-        try_rotate=False,
-        try_downscale=False,
-        try_invert=False,
-        text_mode=zxingcpp.TextMode.Plain,
-        return_errors=True,
-    )
+    barcodes = _read_barcodes(image, _ZXING_FORMATS, fast=True, errors=True)
     reads, failed = [], []
     for barcode in barcodes:
         pos = barcode.position
@@ -495,16 +500,7 @@ def _rescued_qr(image: Gray, spot: Box) -> list[_Read]:
         (larger, zxingcpp.Binarizer.LocalAverage),
         (larger, zxingcpp.Binarizer.GlobalHistogram),
     ):
-        barcodes = zxingcpp.read_barcodes(
-            view,
-            formats=_QR_ONLY,
-            try_rotate=False,
-            try_downscale=False,
-            try_invert=False,
-            text_mode=zxingcpp.TextMode.Plain,
-            binarizer=binarizer,
-        )
-        for barcode in barcodes:
+        for barcode in _read_barcodes(view, _QR_ONLY, fast=True, binarizer=binarizer):
             code = checked_code(QR_CODE, barcode.text)
             if code is not None:
                 reads.append(_Read(code, where, _ZXING, "rescue"))
