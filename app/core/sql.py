@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import ClauseElement
 
 from app.core import schema
 
 if TYPE_CHECKING:
     import psycopg
+    from sqlalchemy.sql.compiler import SQLCompiler
 
 Params = Mapping[str, Any]
 # Values per IN list on SQLite: far below its bound on parameters (32,766; 999 before 3.32).
@@ -69,6 +71,32 @@ def tuples(conn: Connection, sql: str, params: Params | None = None) -> list[tup
     # row-by-row fetch cost more than reading them.
     with _driver_errors(statement), _driver(conn).cursor() as cur:
         return cur.execute(statement, dict(params or {})).fetchall()
+
+
+def prepared(conn: Connection, statement: ClauseElement) -> Callable[[Params], list[tuple[Any, ...]]]:
+    """A SQLAlchemy Core query compiled once, as a function that runs it on the driver with the given
+    parameters and returns the driver's own tuples.
+
+    For a query run hundreds of times, such as a report's sums day by day: SQLAlchemy spends ~0.15 ms
+    on each execution of a statement it has cached, and makes a Row of every tuple."""
+    compiled = cast("SQLCompiler", statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True}))
+    text_sql = str(compiled)
+    defaults = dict(compiled.params)  # parameters given later are bindparam(..., required=False)
+    db = raw(conn)
+    if db is not None:
+        names = list(compiled.positiontup or ())
+
+        def run_sqlite(params: Params) -> list[tuple[Any, ...]]:
+            merged = {**defaults, **params}
+            return db.execute(text_sql, [merged[n] for n in names]).fetchall()
+
+        return run_sqlite
+
+    def run(params: Params) -> list[tuple[Any, ...]]:
+        with _driver_errors(text_sql), _driver(conn).cursor() as cur:
+            return cur.execute(text_sql, {**defaults, **params}).fetchall()
+
+    return run
 
 
 def one(conn: Connection, sql: str, params: Params | None = None) -> Rec | None:
