@@ -86,7 +86,10 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
     versions = _program_versions(conn, items)
     # Before the customers are locked: other pushes over the same customers wait only for the booking.
     digests = [body_hash(item) for item in items]
-    books = ledger.Ledger(conn, strict=False, post_expiry=False)
+    # Every row the push books names the store and terminal that pushed it (server schema 2): the
+    # chain reports split by store without looking each row's transaction up in txn_outcomes.
+    place = {"store_id": term.store_id, "terminal_id": term.id}
+    books = ledger.Ledger(conn, strict=False, post_expiry=False, place=place)
     books.prefetch((i.kind, i.body) for i in items if i.uid not in batch.decided)
     last_seq = term.last_seq
     results: list[dict[str, Any]] = []
@@ -111,7 +114,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         if item.kind == "enroll" and books.phone_in_use(_phone(item.body)):
             # A phone enrolled elsewhere: the merge moves rows in SQL (server/merge.py). Rare, so it
             # runs on written state: what is booked so far is flushed first, and read again after.
-            result, changed, status = _merge(conn, books, item)
+            result, changed, status = _merge(conn, books, item, place)
             books.prefetch((i.kind, i.body) for i in items[n + 1 :] if i.uid not in batch.decided)
         else:
             try:
@@ -186,11 +189,13 @@ def mark_changed(conn: Connection, uids: set[str]) -> None:
     )
 
 
-def _merge(conn: Connection, books: ledger.Ledger, item: Item) -> tuple[dict[str, Any], set[str], str]:
+def _merge(
+    conn: Connection, books: ledger.Ledger, item: Item, place: dict[str, int]
+) -> tuple[dict[str, Any], set[str], str]:
     books.flush()
     savepoint = conn.begin_nested()
     try:
-        winner, changed = merge.enroll(conn, item.body)
+        winner, changed = merge.enroll(conn, item.body, place)
     except LoyaltyError as exc:
         savepoint.rollback()
         return {"reason": str(exc)}, set(), "rejected"

@@ -2,39 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
-from app.core import ledger, repo
+from app.core import ledger, repo, sql
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 
 
-def enroll(conn: Connection, body: dict[str, Any]) -> tuple[str, set[str]]:
-    """Book an enrollment; a phone already enrolled elsewhere merges (earlier enrollment wins)."""
+def enroll(conn: Connection, body: dict[str, Any], place: Mapping[str, int] | None = None) -> tuple[str, set[str]]:
+    """Book an enrollment; a phone already enrolled elsewhere merges (earlier enrollment wins).
+
+    place: the store_id and terminal_id of the terminal that pushed it, for the rows it writes."""
     if conn.execute(select(t.cards.c.code).where(t.cards.c.code == body["card"])).first() is not None:
         raise LoyaltyError(f"card {body['card']} is already issued to another customer")
     existing = conn.execute(select(t.customers).where(t.customers.c.phone == body["phone"]).with_for_update()).first()
     if existing is None:
-        ledger.book_enroll(conn, body, strict=False, post_expiry=False)
+        ledger.book_enroll(conn, body, strict=False, post_expiry=False, place=place)
         return body["uid"], {body["uid"]}
     incoming_first = (body["at"], body["uid"]) < (existing.enrolled_at, existing.uid)
     if incoming_first:
         conn.execute(update(t.customers).where(t.customers.c.id == existing.id).values(phone=None))
-        ledger.book_enroll(conn, body, strict=False, post_expiry=False)
+        ledger.book_enroll(conn, body, strict=False, post_expiry=False, place=place)
         winner = ledger.customer_by_uid(conn, body["uid"])
-        merge(conn, existing, winner, body["at"], body["uid"])
+        merge(conn, existing, winner, body["at"], body["uid"], place)
     else:
-        ledger.book_enroll(conn, {**body, "phone": None}, strict=False, post_expiry=False)
+        ledger.book_enroll(conn, {**body, "phone": None}, strict=False, post_expiry=False, place=place)
         loser = conn.execute(select(t.customers).where(t.customers.c.uid == body["uid"])).one()
         winner = ledger.customer_by_uid(conn, existing.uid)
-        merge(conn, loser, winner, body["at"], body["uid"])
+        merge(conn, loser, winner, body["at"], body["uid"], place)
     return winner.uid, {body["uid"], existing.uid}
 
 
-def merge(conn: Connection, loser: Any, winner: Any, at: int, txn_uid: str) -> None:
-    """Move everything of loser to winner: lots, cards (as aliases), stamps, debt, sales; balances add up."""
+def merge(
+    conn: Connection, loser: Any, winner: Any, at: int, txn_uid: str, place: Mapping[str, int] | None = None
+) -> None:
+    """Move everything of loser to winner: lots, cards (as aliases), stamps, debt, sales; balances add up.
+
+    place: the store_id and terminal_id of the push, for the settlement rows (server schema 2)."""
     # The winner's card stays the one `customer show` and receipts name (sync.md: "the other card
     # becomes an alias"). The primary card is the newest active one, and the loser enrolled later, so
     # its cards are dated just before the winner's first card; every terminal learns the dates by pull.
@@ -64,14 +71,17 @@ def merge(conn: Connection, loser: Any, winner: Any, at: int, txn_uid: str) -> N
         repo.add_stamps(conn, winner.id, moved, at, txn_uid)
     if loser.debt:
         # Zero-sum journal pair: the debt changes owner, conservation is untouched.
-        conn.execute(
-            insert(t.journal),
+        sql.insert_rows(
+            conn,
+            "journal",
+            ("customer_id", "lot_uid", "kind", "points", "at", "txn_uid"),
             [
                 {"customer_id": loser.id, "lot_uid": None, "kind": "settle", "points": loser.debt, "at": at,
                  "txn_uid": txn_uid},
                 {"customer_id": winner.id, "lot_uid": None, "kind": "settle", "points": -loser.debt, "at": at,
                  "txn_uid": txn_uid},
             ],
+            place,
         )  # fmt: skip
     conn.execute(
         update(t.customers)
@@ -90,4 +100,4 @@ def merge(conn: Connection, loser: Any, winner: Any, at: int, txn_uid: str) -> N
     )
     fresh = conn.execute(select(t.customers).where(t.customers.c.id == winner.id)).one()
     wallet, snapshot = repo.load_wallet(conn, fresh)
-    repo.save_wallet(conn, winner.id, wallet, snapshot, wallet.settle_debt(at), txn_uid)
+    repo.save_wallet(conn, winner.id, wallet, snapshot, wallet.settle_debt(at), txn_uid, place=place)

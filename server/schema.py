@@ -7,6 +7,15 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData,
 # Separate from the terminal's metadata so a terminal file never grows server tables.
 metadata = MetaData()
 
+# Server schema 2: the ledger rows a terminal's push books carry the store and the terminal that
+# pushed them, so the chain reports split by store without looking every row's transaction up in
+# txn_outcomes. Only on the server: the columns are added to the ledger tables (whose definitions
+# the terminal's files share) by server.store, and are NULL on rows no terminal pushed (expiry the
+# server posts itself). Sales and refunds give the sales figures and the active cards, journal rows
+# the points issued and paid, a customer row the store that enrolled the member.
+PLACED_TABLES = ("customers", "sales", "refunds", "journal")
+PLACE_COLUMNS = ("store_id", "terminal_id")
+
 stores = Table(
     "stores",
     metadata,

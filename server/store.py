@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, insert, inspect, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.core import db as terminal_db
+from app.core import repo
 from app.core import schema as core_schema
 from app.core.errors import StorageError
 from server import schema as s
 
-SERVER_SCHEMA = 1
+# The server's own schema version, kept in meta under "server_schema" (a database made before the
+# number was kept is at 1); each step of _UPGRADES runs once, at the start of the first server that
+# finds the database older.
+SERVER_SCHEMA = 2
 
 
 def make_engine(url: str) -> Engine:
@@ -66,9 +70,13 @@ def is_retryable(exc: Exception) -> bool:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the ledger and server tables if they are missing (idempotent)."""
+    """Create the ledger and server tables if they are missing and bring the schema up to SERVER_SCHEMA (idempotent)."""
     try:
         with transaction(engine) as conn:
+            if not is_sqlite(engine):
+                # Server processes starting together (uvicorn workers) take turns: the second one
+                # finds the schema made and upgraded. SQLite's writer lock does this by itself.
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
             core_schema.metadata.create_all(conn)
             s.metadata.create_all(conn)
             conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customers_change_seq ON customers (change_seq)")
@@ -81,10 +89,51 @@ def create_schema(engine: Engine) -> None:
             for name in ("change", "card_block", "catalog"):
                 if conn.execute(select(s.counters.c.value).where(s.counters.c.name == name)).first() is None:
                     conn.execute(insert(s.counters).values(name=name, value=0))
+            version = int(repo.get_meta(conn, "server_schema") or 1)
+            if version > SERVER_SCHEMA:
+                raise StorageError(
+                    f"the database has server schema {version}, newer than this server ({SERVER_SCHEMA}): update it"
+                )
+            for step in range(version, SERVER_SCHEMA):
+                _UPGRADES[step - 1](conn)
+            if version != SERVER_SCHEMA:
+                repo.set_meta(conn, "server_schema", str(SERVER_SCHEMA))
             if is_sqlite(engine):
                 conn.exec_driver_sql(f"PRAGMA user_version = {terminal_db.SCHEMA_VERSION}")
     except DBAPIError as exc:
         raise StorageError(f"cannot prepare the server database: {exc.orig}") from exc
+
+
+_SCHEMA_LOCK = 7_420_001  # the advisory lock key of create_schema on PostgreSQL
+
+
+def _v2(conn: Connection) -> None:
+    """The store and terminal on the ledger rows pushes book (server.schema.PLACED_TABLES), filled for the rows
+    already there from txn_outcomes."""
+    for table in s.PLACED_TABLES:
+        have = {c["name"] for c in inspect(conn).get_columns(table)}
+        for column in s.PLACE_COLUMNS:
+            if column not in have:
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER")
+    fill_places(conn)
+
+
+# _UPGRADES[i] takes the server schema from i + 1 to i + 2, inside create_schema's transaction.
+_UPGRADES: list[Callable[[Connection], None]] = [_v2]
+
+
+def fill_places(conn: Connection) -> dict[str, int]:
+    """Set the store and terminal of every ledger row whose transaction a terminal pushed, from txn_outcomes;
+    the rows set per table. What booking writes on new rows, for rows booked before schema 2 (and for
+    benchmarks that load a chain in bulk)."""
+    keys = {"customers": "uid", "sales": "uid", "refunds": "uid", "journal": "txn_uid"}
+    done = {}
+    for table in s.PLACED_TABLES:
+        done[table] = conn.exec_driver_sql(
+            f"UPDATE {table} SET store_id = tm.store_id, terminal_id = tm.id"
+            f" FROM txn_outcomes o JOIN terminals tm ON tm.id = o.terminal_id WHERE o.uid = {table}.{keys[table]}"
+        ).rowcount
+    return done
 
 
 def next_counter(conn: Connection, name: str, step: int = 1) -> int:

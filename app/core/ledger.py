@@ -109,9 +109,16 @@ def customer_by_uid(conn: Connection, uid: str) -> Any:
     return row
 
 
-def book_enroll(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> int:
+def book_enroll(
+    conn: Connection,
+    body: Mapping[str, Any],
+    *,
+    strict: bool,
+    post_expiry: bool,
+    place: Mapping[str, int] | None = None,
+) -> int:
     """Create the customer and card of an enrollment body and grant its lots; returns the local id."""
-    books = Ledger(conn, strict=strict, post_expiry=post_expiry)
+    books = Ledger(conn, strict=strict, post_expiry=post_expiry, place=place)
     customer_id = books.enroll(body)
     books.flush()
     return customer_id
@@ -220,10 +227,15 @@ class Ledger:
     memory is undone, so the server needs no savepoint per pushed transaction.
     """
 
-    def __init__(self, conn: Connection, *, strict: bool, post_expiry: bool) -> None:
+    def __init__(
+        self, conn: Connection, *, strict: bool, post_expiry: bool, place: Mapping[str, int] | None = None
+    ) -> None:
         self.conn = conn
         self.strict = strict
         self.post_expiry = post_expiry
+        # The server's store_id and terminal_id of the pushing terminal, written on every customer,
+        # sale, refund and journal row (server schema 2); a terminal's own tables have no such columns.
+        self.place = dict(place or {})
         self._sqlite = conn.dialect.name == "sqlite"
         self._undo: list[Callable[[], object]] | None = None
         self._captured: set[int] = set()
@@ -711,14 +723,14 @@ class Ledger:
         """Write everything booked so far (one statement per table), then forget the state read."""
         conn = self.conn
         new = [{**a.new, "id": a.id, **self._figures(a)} for a in self._new_customers if a.new]
-        sql.insert_rows(conn, "customers", _CUSTOMER_COLUMNS, new)
+        sql.insert_rows(conn, "customers", _CUSTOMER_COLUMNS, new, self.place)
         sql.insert_rows(conn, "cards", ("code", "customer_id", "active", "issued_at"), self._card_rows)
         sql.update_rows(conn, "cards", "code", ("active",), self._cards_off)
-        sql.insert_rows(conn, "sales", _SALE_COLUMNS, self._sale_rows)
+        sql.insert_rows(conn, "sales", _SALE_COLUMNS, self._sale_rows, self.place)
         sql.insert_rows(conn, "sale_lines", _LINE_COLUMNS, self._line_rows)
         sql.insert_rows(conn, "coupon_uses", ("code", "customer_id", "sale_id", "at"), self._coupon_rows)
         sql.insert_rows(conn, "birthday_grants", ("customer_id", "year", "lot_uid"), self._year_rows)
-        sql.insert_rows(conn, "refunds", _REFUND_COLUMNS, self._refund_rows)
+        sql.insert_rows(conn, "refunds", _REFUND_COLUMNS, self._refund_rows, self.place)
         sql.insert_rows(conn, "refund_lines", ("refund_id", "idx", "qty"), self._refund_line_rows)
         sql.insert_rows(
             conn,
@@ -739,7 +751,7 @@ class Ledger:
             if lot.uid in a.stored and a.stored[lot.uid] != lot.remaining
         ]
         sql.update_rows(conn, "lots", "uid", ("remaining",), changed)
-        sql.insert_rows(conn, "journal", _JOURNAL_COLUMNS, self._journal_rows)
+        sql.insert_rows(conn, "journal", _JOURNAL_COLUMNS, self._journal_rows, self.place)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for a in self._accounts.values():

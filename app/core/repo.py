@@ -109,8 +109,11 @@ def save_wallet(
     moves: Iterable[Move],
     txn_uid: str,
     last_op_at: int | None = None,
+    place: Mapping[str, int] | None = None,
 ) -> None:
-    """Write new lots, changed remainders, the journal rows and the customer's debt (and latest operation)."""
+    """Write new lots, changed remainders, the journal rows and the customer's debt (and latest operation).
+
+    place: more columns for the journal rows (the server's store_id and terminal_id of a push)."""
     sql.many(
         conn,
         "INSERT INTO lots (uid, customer_id, points, remaining, available_at, expires_at, source, txn_uid)"
@@ -139,13 +142,14 @@ def save_wallet(
             if lot.uid in snapshot and snapshot[lot.uid] != lot.remaining
         ],
     )
+    extra = "".join(f", {name}" for name in place or {})
     sql.many(
         conn,
-        "INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid)"
-        " VALUES (:customer_id, :lot_uid, :kind, :points, :at, :txn_uid)",
+        f"INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid{extra})"
+        f" VALUES (:customer_id, :lot_uid, :kind, :points, :at, :txn_uid{extra.replace(', ', ', :')})",
         [
             {"customer_id": customer_id, "lot_uid": m.lot_uid, "kind": m.kind, "points": m.points, "at": m.at,
-             "txn_uid": txn_uid}
+             "txn_uid": txn_uid, **(place or {})}
             for m in moves
         ],
     )  # fmt: skip

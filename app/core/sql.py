@@ -151,14 +151,23 @@ def many(conn: Connection, sql: str, seq: Iterable[Params]) -> None:
         conn.exec_driver_sql(_pyformat(sql), [dict(p) for p in items])
 
 
-def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
+def insert_rows(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    same: Mapping[str, Any] | None = None,
+) -> None:
     """Insert rows, each a mapping that holds every column: COPY on PostgreSQL, one executemany on SQLite.
+    `same` gives more columns with one value for every row.
 
     COPY streams all the rows as one statement. An executemany, even pipelined, costs the driver and the
     server a statement per row: for a pushed batch of 500 sales (4,500 rows) that was most of its time."""
-    values = [[row[c] for c in columns] for row in rows]
+    tail = list((same or {}).values())
+    values = [[row[c] for c in columns] + tail for row in rows]
     if not values:
         return
+    columns = [*columns, *(same or {})]
     names = ", ".join(columns)
     db = raw(conn)
     if db is not None:

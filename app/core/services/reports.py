@@ -43,6 +43,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -103,7 +104,6 @@ AT_RISK_DAYS = 90
 MAX_LIFETIME_YEARS = 10
 
 # Server-only tables, named here without importing the server: a terminal file has none of them.
-_outcomes = table("txn_outcomes", column("uid", String), column("terminal_id", Integer))
 _terminals = table("terminals", column("id", Integer), column("store_id", Integer), column("name", String))
 _stores = table("stores", column("id", Integer), column("name", String))
 
@@ -494,6 +494,11 @@ def _mask(phone: str | None) -> str:
     return mask_phone(phone)
 
 
+def _placed(table: Table, name: str) -> ColumnElement[int]:
+    """A server-only column of a ledger table (server schema 2): store_id or terminal_id of the booking push."""
+    return literal_column(f"{table.name}.{name}", Integer)
+
+
 def _bound(name: str) -> BindParameter[int]:
     """A parameter given at each run of a prepared statement (sql.prepared)."""
     return bindparam(name, type_=BigInteger, required=False)
@@ -790,7 +795,7 @@ class ReportsService:
         conds: list[ColumnElement[bool]] = []
         if s.filters.cashier is not None:
             conds.append(t.sales.c.cashier == s.filters.cashier)
-        conds += self._where_place(s, t.sales.c.uid)
+        conds += self._where_place(s, t.sales)
         return conds
 
     def _where_refunds(self, s: _Scope) -> list[ColumnElement[bool]]:
@@ -798,22 +803,24 @@ class ReportsService:
         if s.filters.cashier is not None:
             # The refund's own cashier: the one who handed the money back from their drawer.
             conds.append(t.refunds.c.cashier == s.filters.cashier)
-        conds += self._where_place(s, t.refunds.c.uid)
+        conds += self._where_place(s, t.refunds)
         return conds
 
-    def _where_place(self, s: _Scope, uid: Any) -> list[ColumnElement[bool]]:
+    def _where_place(self, s: _Scope, table: Table) -> list[ColumnElement[bool]]:
         f = s.filters
         if s.place == "all":
             return []
         if s.place == "none":
             return [false()]
-        # The server knows which terminal pushed each transaction (txn_outcomes.uid = sale/refund uid).
-        place = select(_outcomes.c.uid).join(_terminals, _terminals.c.id == _outcomes.c.terminal_id)
+        # The server wrote on each row the store and terminal that pushed it (server schema 2).
+        conds: list[ColumnElement[bool]] = []
         if f.terminal is not None:
-            place = place.where(_terminals.c.name == f.terminal)
+            conds.append(
+                _placed(table, "terminal_id").in_(select(_terminals.c.id).where(_terminals.c.name == f.terminal))
+            )
         if f.store is not None:
-            place = place.join(_stores, _stores.c.id == _terminals.c.store_id).where(_stores.c.name == f.store)
-        return [uid.in_(place)]
+            conds.append(_placed(table, "store_id").in_(select(_stores.c.id).where(_stores.c.name == f.store)))
+        return conds
 
     # ------------------------------------------------------------------ sales
 
@@ -949,16 +956,14 @@ class ReportsService:
         s = self._scope(conn, period, filters, days=False)
         server = inspect(conn).has_table("txn_outcomes")
 
-        def grouped(base: Any, uid: Any, where: Sequence[ColumnElement[bool]], *cols: Any) -> Any:
+        def grouped(base: Table, where: Sequence[ColumnElement[bool]], *cols: Any) -> Any:
             """(store key, *cols) of the base table's rows, as a subquery to group by the key."""
-            if not server:
-                # A terminal file is one store: every row is its own (key 0).
-                return select(literal_column("0", Integer).label("k"), *cols).where(*where).subquery()
-            # The store whose terminal pushed the row (txn_outcomes); NULL when no terminal did.
-            joined = base.outerjoin(_outcomes, _outcomes.c.uid == uid).outerjoin(
-                _terminals, _terminals.c.id == _outcomes.c.terminal_id
-            )
-            return select(_terminals.c.store_id.label("k"), *cols).select_from(joined).where(*where).subquery()
+            # A terminal file is one store: every row is its own (key 0). On the server, the store
+            # whose terminal pushed the row, written on it when it was booked; NULL when no terminal
+            # did. (It was found through txn_outcomes, a hash join over every outcome per statement:
+            # a month's store rows on a 1,000,000-sale chain took 0.6 s of PostgreSQL.)
+            key = _placed(base, "store_id") if server else literal_column("0", Integer)
+            return select(key.label("k"), *cols).where(*where).subquery()
 
         sums: dict[int | None, _StoreSums] = {}
 
@@ -967,31 +972,31 @@ class ReportsService:
 
         sa, rf, cu, j = t.sales.c, t.refunds.c, t.customers.c, t.journal.c
         card = case((sa.customer_id.is_(None), 0), else_=1).label("card")
-        sub = grouped(t.sales, sa.uid, self._where_sales(s), card, sa.total.label("money"))
+        sub = grouped(t.sales, self._where_sales(s), card, sa.total.label("money"))
         for key, is_card, n, money in conn.execute(
             select(sub.c.k, sub.c.card, func.count(), func.sum(sub.c.money)).group_by(sub.c.k, sub.c.card)
         ):
             of(key).sales[int(is_card)], of(key).gross[int(is_card)] = _int(n), _int(money)
         card = case((rf.customer_id.is_(None), 0), else_=1).label("card")
-        sub = grouped(t.refunds, rf.uid, self._where_refunds(s), card, rf.money_back.label("money"))
+        sub = grouped(t.refunds, self._where_refunds(s), card, rf.money_back.label("money"))
         for key, is_card, n, money in conn.execute(
             select(sub.c.k, sub.c.card, func.count(), func.sum(sub.c.money)).group_by(sub.c.k, sub.c.card)
         ):
             of(key).refunds[int(is_card)], of(key).refunded[int(is_card)] = _int(n), _int(money)
         end = period.end
         recent = [sa.at >= end - ACTIVE_DAYS * DAY_MS, sa.at < end, sa.customer_id.is_not(None)]
-        sub = grouped(t.sales, sa.uid, recent, sa.customer_id.label("cid"))
+        sub = grouped(t.sales, recent, sa.customer_id.label("cid"))
         for key, n in conn.execute(select(sub.c.k, func.count(func.distinct(sub.c.cid))).group_by(sub.c.k)):
             of(key).active_30 = _int(n)
         # A member belongs to the store whose terminal enrolled them (the customer's uid is the enrollment's).
         joined = [cu.enrolled_at >= period.start, cu.enrolled_at < end, cu.merged_into.is_(None)]
-        sub = grouped(t.customers, cu.uid, joined, cu.id.label("cid"))
+        sub = grouped(t.customers, joined, cu.id.label("cid"))
         for key, n in conn.execute(select(sub.c.k, func.count()).group_by(sub.c.k)):
             of(key).new_enrollments = _int(n)
         # Points follow the transaction that moved them: a sale's grant and spend rows carry its uid.
         moved = [j.at >= period.start, j.at < end, j.kind.in_(("grant", "spend", "overdraft"))]
         grant = case((j.kind == "grant", 1), else_=0).label("grant")
-        sub = grouped(t.journal, j.txn_uid, moved, grant, j.points.label("points"))
+        sub = grouped(t.journal, moved, grant, j.points.label("points"))
         for key, is_grant, points in conn.execute(
             select(sub.c.k, sub.c.grant, func.sum(sub.c.points)).group_by(sub.c.k, sub.c.grant)
         ):
