@@ -101,3 +101,24 @@ def test_a_second_instance_on_one_data_folder_is_refused(tmp_path: Path) -> None
     lock.release()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0
+
+
+def test_the_lock_tells_whether_the_last_run_ended_cleanly(tmp_path: Path) -> None:
+    first = InstanceLock(tmp_path)
+    first.acquire()
+    assert first.previous_unclean is False  # a first start
+    first.release()
+    second = InstanceLock(tmp_path)
+    second.acquire()
+    assert second.previous_unclean is False  # the last run released its lock
+    second.release(clean=False)  # it found the store damaged
+    third = InstanceLock(tmp_path)
+    third.acquire()
+    assert third.previous_unclean is True
+    third.release()
+    # A crash or a power cut: the process ended with its pid still in the file.
+    (tmp_path / ".lock").write_text("4242")
+    fourth = InstanceLock(tmp_path)
+    fourth.acquire()
+    assert fourth.previous_unclean is True
+    fourth.release()

@@ -16,6 +16,9 @@ class InstanceLock:
     def __init__(self, folder: Path) -> None:
         self.path = folder / ".lock"
         self._fh: IO[str] | None = None
+        # The file holds the running process's pid and is emptied by a clean release, so a pid found
+        # on taking the lock means the last run ended in a crash or a power cut (or in a damaged file).
+        self.previous_unclean = False
 
     def acquire(self) -> None:
         """Take the lock or raise StorageError naming the holder's pid."""
@@ -36,13 +39,19 @@ class InstanceLock:
             fh.close()
             raise StorageError(f"Loyalty Terminal is already running on this data folder (process {holder})") from None
         fh.seek(0)
+        self.previous_unclean = bool(fh.read().strip())
+        fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
         self._fh = fh
 
-    def release(self) -> None:
-        """Let another instance start."""
+    def release(self, clean: bool = True) -> None:
+        """Let another instance start; clean=False leaves the mark of a run that did not end well."""
         if self._fh is not None:
+            if clean:
+                self._fh.seek(0)
+                self._fh.truncate()
+                self._fh.flush()
             self._fh.close()
             self._fh = None

@@ -172,10 +172,14 @@ class _Starter(QObject):
         progress: QWidget | None,
         plan: StorePlan | None = None,
         path: Path | None = None,
+        outcome: _Outcome | None = None,
     ) -> None:
         super().__init__()
         self.app = app
         self.path = path
+        self.outcome = outcome or _Outcome()
+        self.check_in_background = False  # opened without the full check: run it once the till is up
+        self.watch: startup.IntegrityWatch | None = None
         self.worker = worker
         self.lang = lang
         self.on_ready = on_ready
@@ -239,10 +243,21 @@ class _Starter(QObject):
 
     @Slot()
     def _ready(self) -> None:
+        if self.check_in_background and self.path is not None and self.watch is None:
+            self.watch = startup.IntegrityWatch(self.path, self)
+            self.watch.damaged.connect(self._damaged_while_open)
+            self.watch.start()
         if self.session is not None:
             self.session.login()  # non-blocking: the checkout is drawn behind the login
         if self.on_ready is not None and self.window is not None:
             self.on_ready(self.window)
+
+    @Slot(str)
+    def _damaged_while_open(self, problem: str) -> None:
+        """The background check failed the open store: stop selling on it, and check first next time."""
+        self.outcome.clean = False
+        QMessageBox.critical(self.window, "Loyalty Terminal", startup.damaged_while_open(problem))
+        self.app.exit(1)
 
     def failed(self, reason: str) -> None:
         if self.progress is not None:
@@ -310,15 +325,29 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
         startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, str(exc)))).ask()
         return 1
     handler = startup.start_logging(folder)
+    outcome = _Outcome()
     try:
-        return _run_locked(app, path, lang, on_ready)
+        return _run_locked(app, path, lang, on_ready, lock.previous_unclean, outcome)
     finally:
         startup.stop_logging(handler)
-        lock.release()
+        # A store found damaged while open leaves the mark of an unclean run: the next start checks first.
+        lock.release(clean=outcome.clean)
 
 
-def _run_locked(app: QApplication, path: Path, lang: str, on_ready: OnReady | None) -> int:
-    """The rest of the start, once this process owns the data folder."""
+class _Outcome:
+    """How this run ended, for the instance lock: clean unless the open store was found damaged."""
+
+    clean = True
+
+
+def _run_locked(
+    app: QApplication, path: Path, lang: str, on_ready: OnReady | None, unclean: bool, outcome: _Outcome
+) -> int:
+    """The rest of the start, once this process owns the data folder.
+
+    After a crash or power cut (unclean) the whole file is checked before the till opens; after a
+    clean stop it opens at once and the same check runs in the background (seconds on a big store).
+    """
     log.info("starting on %s", path)
     quit_on_close = app.quitOnLastWindowClosed()
     # Dialogs come and go before the checkout opens; none of them closing may end the app.
@@ -349,13 +378,17 @@ def _run_locked(app: QApplication, path: Path, lang: str, on_ready: OnReady | No
         progress = _busy(QApplication.translate("Start", "Restoring the backup…"))
     collector = GuiGarbageCollector(app)
     plan = create if isinstance(create, StorePlan) else None
-    starter = _Starter(app, worker, lang, on_ready, progress, plan, path)
+    starter = _Starter(app, worker, lang, on_ready, progress, plan, path, outcome)
     if create is not None:
         worker.run(open_store, path, create, on_done=starter.opened, on_error=starter.failed)
     elif restore is not None:
         worker.run(*restore, on_done=starter.opened, on_error=starter.failed)
-    else:
+    elif unclean:
+        log.info("the last run did not end cleanly: checking the database before opening it")
         worker.run(startup.open_checked, path, on_done=starter.opened, on_error=starter.failed)
+    else:
+        starter.check_in_background = True
+        worker.run(startup.open_fast, path, on_done=starter.opened, on_error=starter.failed)
     try:
         return app.exec()
     finally:

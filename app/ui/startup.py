@@ -15,11 +15,12 @@ import errno
 import logging
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from app.bootstrap import Context
@@ -31,12 +32,15 @@ __all__ = [
     "Damaged",
     "DamagedStoreDialog",
     "FolderProblem",
+    "IntegrityWatch",
     "MissingStoreDialog",
     "StartupMessage",
     "backup_folder",
+    "damaged_while_open",
     "describe",
     "folder_problem",
     "open_checked",
+    "open_fast",
     "restore_and_open",
     "restore_file_and_open",
     "restore_newest_and_open",
@@ -166,6 +170,61 @@ def open_checked(path: Path) -> Context | Damaged:
     good = latest_good(backup_folder(path), path.stem)
     info = next((b for b in list_backups(backup_folder(path), path.stem) if b.path == good), None)
     return Damaged(problem, info)
+
+
+def open_fast(path: Path) -> Context | Damaged:
+    """After a clean stop: open at once; the full check (seconds on a big store) follows in the background.
+
+    A file that cannot even be opened gets the full check now, and the offer of a backup.
+    """
+    from app.ui.main import open_store
+
+    try:
+        return open_store(path, None)
+    except StorageError as exc:
+        log.error("the database does not open: %s", exc)
+        return open_checked(path)
+
+
+class IntegrityWatch(QObject):
+    """The full integrity check of a store opened after a clean stop, on a thread and a connection of its own.
+
+    `damaged` (the problem, in the core's words) is emitted only when the file fails it; the
+    checkout's own database work never waits for it.
+    """
+
+    damaged = Signal(str)
+
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.done = threading.Event()
+
+    def start(self) -> None:
+        """Begin the check (a daemon thread: closing the till does not wait for it)."""
+        threading.Thread(target=self._run, name="integrity-check", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            problem = integrity_problem(self.path)
+        except Exception:  # a check that cannot run is logged, never mistaken for damage
+            log.exception("the background integrity check could not run")
+            problem = None
+        if problem is not None:
+            log.error("the database fails its check: %s", problem)
+            self.damaged.emit(problem)
+        else:
+            log.info("the database passed its integrity check")
+        self.done.set()
+
+
+def damaged_while_open(problem: str) -> str:
+    """What the cashier is told when the background check finds the open store damaged."""
+    return QCoreApplication.translate(
+        "Startup",
+        "The store's database is damaged, so the till stops now and writes nothing more to it. "
+        "Start the till again: it will offer the newest good backup.\n\nWhat was found: {problem}",
+    ).format(problem=problem)
 
 
 def restore_and_open(path: Path, backup: Path) -> Context:

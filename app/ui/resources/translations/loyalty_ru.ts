@@ -1050,303 +1050,303 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="120" />
+        <location filename="../../manager/dashboard.py" line="131" />
         <source>This terminal</source>
         <translation>Этот терминал</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="121" />
-        <location filename="../../manager/dashboard.py" line="535" />
+        <location filename="../../manager/dashboard.py" line="132" />
+        <location filename="../../manager/dashboard.py" line="546" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="122" />
+        <location filename="../../manager/dashboard.py" line="133" />
         <source>This terminal's sales, or the whole chain's from the server</source>
         <translation>Продажи этого терминала или всей сети (с сервера)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="127" />
+        <location filename="../../manager/dashboard.py" line="139" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="128" />
+        <location filename="../../manager/dashboard.py" line="140" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="129" />
+        <location filename="../../manager/dashboard.py" line="141" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="130" />
+        <location filename="../../manager/dashboard.py" line="142" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="131" />
+        <location filename="../../manager/dashboard.py" line="143" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="144" />
+        <location filename="../../manager/dashboard.py" line="156" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="148" />
+        <location filename="../../manager/dashboard.py" line="160" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="152" />
+        <location filename="../../manager/dashboard.py" line="165" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="153" />
+        <location filename="../../manager/dashboard.py" line="166" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="155" />
+        <location filename="../../manager/dashboard.py" line="168" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="156" />
+        <location filename="../../manager/dashboard.py" line="169" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="158" />
+        <location filename="../../manager/dashboard.py" line="171" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="191" />
+        <location filename="../../manager/dashboard.py" line="202" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="192" />
+        <location filename="../../manager/dashboard.py" line="203" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="193" />
+        <location filename="../../manager/dashboard.py" line="204" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="194" />
+        <location filename="../../manager/dashboard.py" line="205" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="195" />
+        <location filename="../../manager/dashboard.py" line="206" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="196" />
+        <location filename="../../manager/dashboard.py" line="207" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="197" />
+        <location filename="../../manager/dashboard.py" line="208" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="198" />
+        <location filename="../../manager/dashboard.py" line="209" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="199" />
+        <location filename="../../manager/dashboard.py" line="210" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="200" />
+        <location filename="../../manager/dashboard.py" line="211" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="201" />
+        <location filename="../../manager/dashboard.py" line="212" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="202" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="213" />
+        <location filename="../../manager/dashboard.py" line="224" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="214" />
+        <location filename="../../manager/dashboard.py" line="225" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="215" />
+        <location filename="../../manager/dashboard.py" line="226" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="216" />
+        <location filename="../../manager/dashboard.py" line="227" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="219" />
+        <location filename="../../manager/dashboard.py" line="230" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="343" />
+        <location filename="../../manager/dashboard.py" line="354" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="353" />
+        <location filename="../../manager/dashboard.py" line="364" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="378" />
+        <location filename="../../manager/dashboard.py" line="389" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="401" />
+        <location filename="../../manager/dashboard.py" line="412" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="417" />
+        <location filename="../../manager/dashboard.py" line="428" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="449" />
+        <location filename="../../manager/dashboard.py" line="460" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="457" />
+        <location filename="../../manager/dashboard.py" line="468" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="461" />
+        <location filename="../../manager/dashboard.py" line="472" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="469" />
+        <location filename="../../manager/dashboard.py" line="480" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="472" />
+        <location filename="../../manager/dashboard.py" line="483" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="474" />
+        <location filename="../../manager/dashboard.py" line="485" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="477" />
+        <location filename="../../manager/dashboard.py" line="488" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="482" />
+        <location filename="../../manager/dashboard.py" line="493" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="484" />
+        <location filename="../../manager/dashboard.py" line="495" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="489" />
+        <location filename="../../manager/dashboard.py" line="500" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="497" />
+        <location filename="../../manager/dashboard.py" line="508" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="498" />
+        <location filename="../../manager/dashboard.py" line="509" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="504" />
+        <location filename="../../manager/dashboard.py" line="515" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="513" />
+        <location filename="../../manager/dashboard.py" line="524" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="514" />
+        <location filename="../../manager/dashboard.py" line="525" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="515" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="521" />
+        <location filename="../../manager/dashboard.py" line="532" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="546" />
+        <location filename="../../manager/dashboard.py" line="557" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="549" />
+        <location filename="../../manager/dashboard.py" line="560" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="566" />
+        <location filename="../../manager/dashboard.py" line="577" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="569" />
+        <location filename="../../manager/dashboard.py" line="580" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="584" />
+        <location filename="../../manager/dashboard.py" line="595" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="588" />
+        <location filename="../../manager/dashboard.py" line="599" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -3319,22 +3319,22 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../manager/reports_view.py" line="171" />
-        <location filename="../../manager/reports_view.py" line="224" />
+        <location filename="../../manager/reports_view.py" line="228" />
         <source>Choose a segment above to see its customers.</source>
         <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="248" />
+        <location filename="../../manager/reports_view.py" line="252" />
         <source>Most purchases first; click a heading to sort.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="256" />
+        <location filename="../../manager/reports_view.py" line="260" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="259" />
+        <location filename="../../manager/reports_view.py" line="263" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
@@ -3797,18 +3797,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="231" />
-        <location filename="../../main.py" line="349" />
+        <location filename="../../main.py" line="235" />
+        <location filename="../../main.py" line="378" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="304" />
+        <location filename="../../main.py" line="319" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="347" />
+        <location filename="../../main.py" line="376" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -3816,44 +3816,53 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="104" />
+        <location filename="../../startup.py" line="108" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="110" />
+        <location filename="../../startup.py" line="114" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="116" />
+        <location filename="../../startup.py" line="120" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="122" />
+        <location filename="../../startup.py" line="126" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="217" />
+        <location filename="../../startup.py" line="223" />
+        <source>The store's database is damaged, so the till stops now and writes nothing more to it. Start the till again: it will offer the newest good backup.
+
+What was found: {problem}</source>
+        <translation>База данных магазина повреждена, поэтому касса сейчас остановится и больше ничего в неё не запишет. Запустите кассу снова: она предложит самую свежую исправную копию.
+
+Что обнаружено: {problem}</translation>
+    </message>
+    <message>
+        <location filename="../../startup.py" line="276" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="219" />
-        <location filename="../../startup.py" line="260" />
-        <location filename="../../startup.py" line="301" />
+        <location filename="../../startup.py" line="278" />
+        <location filename="../../startup.py" line="319" />
+        <location filename="../../startup.py" line="360" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="236" />
+        <location filename="../../startup.py" line="295" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="242" />
+        <location filename="../../startup.py" line="301" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -3862,12 +3871,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="250" />
+        <location filename="../../startup.py" line="309" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="254" />
+        <location filename="../../startup.py" line="313" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -3876,22 +3885,22 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="282" />
+        <location filename="../../startup.py" line="341" />
         <source>The store's database is missing from {folder}.</source>
         <translation>База данных магазина пропала из папки {folder}.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="288" />
+        <location filename="../../startup.py" line="347" />
         <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
         <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="296" />
+        <location filename="../../startup.py" line="355" />
         <source>Restore the newest backup</source>
         <translation>Восстановить свежую копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="299" />
+        <location filename="../../startup.py" line="358" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
     </message>
