@@ -250,11 +250,12 @@ class RefundDialog(QDialog):
         if self.last_refund is not None and self.last_refund.sale_id == sale_id:
             return  # keep the "refund done" message on screen
         if not any(int(line["refundable"]) for line in sale.lines):
-            set_status(
-                self.status,
-                self.tr("Sale No. {n} has already been refunded in full").format(n=sale_id),
-                "warn",
-            )
+            full = self.tr("Sale No. {n} has already been refunded in full").format(n=sale_id)
+            if keep:
+                # The refusal stays first: the cashier reads why, then what the reload found.
+                set_status(self.status, f"{self.status.text().rstrip('. ')}. {full}.", "error")
+            else:
+                set_status(self.status, full, "warn")
         elif not keep:
             set_status(self.status, "", "info")
 

@@ -214,8 +214,8 @@ def test_refund_refused_by_the_core_is_explained_and_the_table_reloads(
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
     shop.ctx.loyalty.refund(1)  # meanwhile, another till gives everything back
     qtbot.keyClick(dialog.confirm, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: "given back meanwhile" in dialog.status.text())
-    # The table reloads with the truth: nothing is left to give back.
+    # The table reloads with the truth (nothing is left to give back); the refusal stays first.
     qtbot.waitUntil(lambda: "Sale No. 1 has already been refunded in full" in dialog.status.text())
+    assert dialog.status.text().startswith("Not refunded: Some of these items were given back meanwhile")
     assert not dialog.confirm.isEnabled()
     assert _rows(shop, "SELECT count(*) FROM refunds") == [(1,)]
