@@ -32,20 +32,20 @@ _C = "Staff"
 # The cashier's wording of each StaffError code (source English, translated by Qt);
 # str() because the stubs type QT_TRANSLATE_NOOP as returning object.
 _REASONS: dict[str, str] = {
-    "wrong_pin": str(QT_TRANSLATE_NOOP(_C, "Wrong name or PIN")),
-    "not_manager": str(QT_TRANSLATE_NOOP(_C, "This is a cashier's PIN: a manager must approve")),
-    "no_manager": str(QT_TRANSLATE_NOOP(_C, "There is no active manager to approve this")),
-    "disabled": str(QT_TRANSLATE_NOOP(_C, "This cashier is disabled: ask a manager")),
-    "pin_format": str(QT_TRANSLATE_NOOP(_C, "A PIN is 4 to 8 digits")),
-    "name_empty": str(QT_TRANSLATE_NOOP(_C, "Enter a name")),
-    "name_long": str(QT_TRANSLATE_NOOP(_C, "The name is too long (60 characters at most)")),
-    "name_taken": str(QT_TRANSLATE_NOOP(_C, "There is already a cashier with this name")),
-    "not_first": str(QT_TRANSLATE_NOOP(_C, "The store already has cashiers: ask a manager to log in")),
-    "shift_open": str(QT_TRANSLATE_NOOP(_C, "This cashier already has an open shift")),
-    "shift_closed": str(QT_TRANSLATE_NOOP(_C, "This shift is already closed")),
-    "last_manager": str(QT_TRANSLATE_NOOP(_C, "The last active manager must stay an active manager")),
+    "wrong_pin": str(QT_TRANSLATE_NOOP("Staff", "Wrong name or PIN")),
+    "not_manager": str(QT_TRANSLATE_NOOP("Staff", "This is a cashier's PIN: a manager must approve")),
+    "no_manager": str(QT_TRANSLATE_NOOP("Staff", "There is no active manager to approve this")),
+    "disabled": str(QT_TRANSLATE_NOOP("Staff", "This cashier is disabled: ask a manager")),
+    "pin_format": str(QT_TRANSLATE_NOOP("Staff", "A PIN is 4 to 8 digits")),
+    "name_empty": str(QT_TRANSLATE_NOOP("Staff", "Enter a name")),
+    "name_long": str(QT_TRANSLATE_NOOP("Staff", "The name is too long (60 characters at most)")),
+    "name_taken": str(QT_TRANSLATE_NOOP("Staff", "There is already a cashier with this name")),
+    "not_first": str(QT_TRANSLATE_NOOP("Staff", "The store already has cashiers: ask a manager to log in")),
+    "shift_open": str(QT_TRANSLATE_NOOP("Staff", "This cashier already has an open shift")),
+    "shift_closed": str(QT_TRANSLATE_NOOP("Staff", "This shift is already closed")),
+    "last_manager": str(QT_TRANSLATE_NOOP("Staff", "The last active manager must stay an active manager")),
 }
-_WRONG_MANAGER_PIN = str(QT_TRANSLATE_NOOP(_C, "Wrong manager PIN"))
+_WRONG_MANAGER_PIN = str(QT_TRANSLATE_NOOP("Staff", "Wrong manager PIN"))
 
 
 @dataclass(frozen=True)

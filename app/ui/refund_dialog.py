@@ -45,23 +45,31 @@ _C = "RefundDialog"
 _REASONS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^sale (?P<sale>\d+) is already fully refunded$"),
-        str(QT_TRANSLATE_NOOP(_C, "Sale No. {sale} has already been refunded in full")),
+        str(QT_TRANSLATE_NOOP("RefundDialog", "Sale No. {sale} has already been refunded in full")),
     ),
     (
         re.compile(r"^line \d+ of sale \d+ has only 0 unit\(s\) left to refund$"),
-        str(QT_TRANSLATE_NOOP(_C, "Some of these items were given back meanwhile: check the quantities again")),
+        str(
+            QT_TRANSLATE_NOOP(
+                "RefundDialog", "Some of these items were given back meanwhile: check the quantities again"
+            )
+        ),
     ),
     (
         re.compile(r"^line (?P<line>\d+) of sale (?P<sale>\d+) has only (?P<n>\d+) unit\(s\) left to refund$"),
-        str(QT_TRANSLATE_NOOP(_C, "Only {n} unit(s) of this item can still be given back")),
+        str(QT_TRANSLATE_NOOP("RefundDialog", "Only {n} unit(s) of this item can still be given back")),
     ),
     (
         re.compile(r"^a refund cannot be dated before its sale$"),
-        str(QT_TRANSLATE_NOOP(_C, "The till's clock is earlier than the sale: check the date and time")),
+        str(QT_TRANSLATE_NOOP("RefundDialog", "The till's clock is earlier than the sale: check the date and time")),
     ),
     (
         re.compile(r"^operation dated .* is before this customer's latest one .*$"),
-        str(QT_TRANSLATE_NOOP(_C, "The till's clock is behind this customer's last purchase: check the date and time")),
+        str(
+            QT_TRANSLATE_NOOP(
+                "RefundDialog", "The till's clock is behind this customer's last purchase: check the date and time"
+            )
+        ),
     ),
 ]
 # A Russian keyboard layout turns a scanned "R" into "К" (same key); both mean a receipt.

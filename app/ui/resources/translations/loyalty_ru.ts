@@ -3108,6 +3108,31 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>RefundDialog</name>
     <message>
+        <location filename="../../refund_dialog.py" line="48" />
+        <source>Sale No. {sale} has already been refunded in full</source>
+        <translation>Продажа № {sale} уже полностью возвращена</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="52" />
+        <source>Some of these items were given back meanwhile: check the quantities again</source>
+        <translation>Часть этих товаров уже вернули: проверьте количество ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="56" />
+        <source>Only {n} unit(s) of this item can still be given back</source>
+        <translation>Этого товара осталось к возврату: {n} шт.</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="60" />
+        <source>The till's clock is earlier than the sale: check the date and time</source>
+        <translation>Часы кассы показывают время раньше продажи: проверьте дату и время</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="64" />
+        <source>The till's clock is behind this customer's last purchase: check the date and time</source>
+        <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
+    </message>
+    <message>
         <location filename="../../refund_dialog.py" line="143" />
         <location filename="../../refund_dialog.py" line="146" />
         <source>Refund</source>
@@ -3170,82 +3195,82 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="255" />
+        <location filename="../../refund_dialog.py" line="253" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="270" />
+        <location filename="../../refund_dialog.py" line="271" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="271" />
+        <location filename="../../refund_dialog.py" line="272" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="271" />
+        <location filename="../../refund_dialog.py" line="272" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="276" />
+        <location filename="../../refund_dialog.py" line="277" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="319" />
+        <location filename="../../refund_dialog.py" line="320" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="326" />
+        <location filename="../../refund_dialog.py" line="327" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="334" />
+        <location filename="../../refund_dialog.py" line="335" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="338" />
+        <location filename="../../refund_dialog.py" line="339" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="342" />
+        <location filename="../../refund_dialog.py" line="343" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="365" />
+        <location filename="../../refund_dialog.py" line="366" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="365" />
+        <location filename="../../refund_dialog.py" line="366" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="366" />
+        <location filename="../../refund_dialog.py" line="367" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="370" />
+        <location filename="../../refund_dialog.py" line="371" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="382" />
+        <location filename="../../refund_dialog.py" line="383" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="391" />
+        <location filename="../../refund_dialog.py" line="392" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3747,6 +3772,74 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../shift.py" line="167" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
+    </message>
+</context>
+<context>
+    <name>Staff</name>
+    <message>
+        <location filename="../../pin_dialog.py" line="35" />
+        <source>Wrong name or PIN</source>
+        <translation>Неверное имя или PIN</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="36" />
+        <source>This is a cashier's PIN: a manager must approve</source>
+        <translation>Это PIN кассира: подтвердить должен менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="37" />
+        <source>There is no active manager to approve this</source>
+        <translation>Нет ни одного активного менеджера, чтобы это подтвердить</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="38" />
+        <source>This cashier is disabled: ask a manager</source>
+        <translation>Этот кассир отключён: обратитесь к менеджеру</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="39" />
+        <source>A PIN is 4 to 8 digits</source>
+        <translation>PIN — от 4 до 8 цифр</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="40" />
+        <source>Enter a name</source>
+        <translation>Введите имя</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="41" />
+        <source>The name is too long (60 characters at most)</source>
+        <translation>Слишком длинное имя (не больше 60 символов)</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="42" />
+        <source>There is already a cashier with this name</source>
+        <translation>Кассир с таким именем уже есть</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="43" />
+        <source>The store already has cashiers: ask a manager to log in</source>
+        <translation>В магазине уже есть кассиры: пусть войдёт менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="44" />
+        <source>This cashier already has an open shift</source>
+        <translation>У этого кассира уже открыта смена</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="45" />
+        <source>This shift is already closed</source>
+        <translation>Эта смена уже закрыта</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="46" />
+        <source>The last active manager must stay an active manager</source>
+        <translation>Последний активный менеджер должен остаться активным менеджером</translation>
+    </message>
+    <message>
+        <location filename="../../pin_dialog.py" line="48" />
+        <source>Wrong manager PIN</source>
+        <translation>Неверный PIN менеджера</translation>
     </message>
 </context>
 <context>
