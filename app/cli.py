@@ -9,12 +9,15 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.core.errors import LoyaltyError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
+
+if TYPE_CHECKING:
+    from app.core.services.loyalty import LoyaltyService
 
 EXIT_BAD_INPUT = 2
 # `customer show` prints exactly the keys cli.md lists; `customer add` likewise.
@@ -45,6 +48,9 @@ def _common(p: argparse.ArgumentParser, top: bool = False) -> None:
                    help="print one JSON object on stdout")  # fmt: skip
 
 
+_TS = "when it happened (ISO 8601 with a UTC offset; default: now)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = _Parser(prog="loyalty-terminal", description="Loyalty Terminal: offline-first loyalty till")
@@ -54,84 +60,89 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="create or upgrade the database")
     _common(p)
-    p.add_argument("--program", type=Path)
+    p.add_argument("--program", type=Path, help="program file to activate (loyalty-rules.md §2)")
     p.add_argument("--demo", action="store_true", help="fill a demo store")
 
     prog = sub.add_parser("program", help="the loyalty program")
     _common(prog)
     psub = prog.add_subparsers(dest="action", parser_class=_Parser, required=True)
-    p = psub.add_parser("set")
+    p = psub.add_parser("set", help="validate a program file and activate it as a new version")
     _common(p)
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, help="program file (JSON)")
     p.add_argument("--at", help="activate at this time (default: at once)")
-    p = psub.add_parser("show")
+    p = psub.add_parser("show", help="print the active program")
     _common(p)
 
     cat = sub.add_parser("catalog", help="products")
     _common(cat)
     csub = cat.add_subparsers(dest="action", parser_class=_Parser, required=True)
-    p = csub.add_parser("import")
+    p = csub.add_parser("import", help="add or update products from a CSV file")
     _common(p)
-    p.add_argument("file", type=Path)
-    p = csub.add_parser("list")
+    p.add_argument("file", type=Path, help="CSV: sku,name,category,price,barcode (price in roubles, e.g. 149.90)")
+    p = csub.add_parser("list", help="list products")
     _common(p)
-    p.add_argument("query", nargs="?", default="")
+    p.add_argument("query", nargs="?", default="", help="part of a SKU, name or barcode (default: all)")
 
     cust = sub.add_parser("customer", help="customers")
     _common(cust)
     usub = cust.add_subparsers(dest="action", parser_class=_Parser, required=True)
-    p = usub.add_parser("add")
+    p = usub.add_parser("add", help="enroll a customer")
     _common(p)
-    p.add_argument("--name", required=True)
-    p.add_argument("--phone", required=True)
-    p.add_argument("--birthday")
-    p.add_argument("--referrer")
-    p.add_argument("--card")
-    p.add_argument("--at")
-    p = usub.add_parser("show")
+    p.add_argument("--name", required=True, help="full name")
+    p.add_argument("--phone", required=True, help="phone number (+7..., 8..., spaces, dashes, brackets)")
+    p.add_argument("--birthday", metavar="YYYY-MM-DD", help="date of birth")
+    p.add_argument("--referrer", metavar="CARD", help="card (or its QR text) of the customer who referred this one")
+    p.add_argument("--card", metavar="CODE", help="assign this pre-printed card number")
+    p.add_argument("--at", metavar="TS", help=_TS)
+    p = usub.add_parser("show", help="a customer's balance, tier, stamps and next expiry")
     _common(p)
-    p.add_argument("who", metavar="CARD_OR_PHONE")
-    p.add_argument("--at")
-    p = usub.add_parser("find")
+    p.add_argument("who", metavar="CARD_OR_PHONE", help="card number, its QR code's text, or phone number")
+    p.add_argument("--at", metavar="TS", help="as of this time (ISO 8601 with a UTC offset; default: now)")
+    p = usub.add_parser("find", help="find customers by card, phone or part of a name")
     _common(p)
     p.add_argument("query")
 
     p = sub.add_parser("sale", help="price and commit a sale")
     _common(p)
-    p.add_argument("--card")
-    p.add_argument("--line", action="extend", nargs="+", required=True, metavar="ITEM")
-    p.add_argument("--coupon")
-    p.add_argument("--redeem")
-    p.add_argument("--reward")
-    p.add_argument("--at")
-    p.add_argument("--payment", choices=["cash", "card"], default="cash")
+    p.add_argument("--card", help="the customer's card number, or its QR code's text")
+    p.add_argument("--line", action="extend", nargs="+", required=True, metavar="ITEM",
+                   help="SKU[:QTY] for a catalog product, SKU:QTY:PRICE:CATEGORY for a free-price item "
+                   "(PRICE in kopecks)")  # fmt: skip
+    p.add_argument("--coupon", metavar="CODE", help="coupon code")
+    p.add_argument("--redeem", metavar="N|max", help="points to pay with ('max': as many as allowed)")
+    p.add_argument("--reward", metavar="ID", help="gift reward to take")
+    p.add_argument("--at", metavar="TS", help=_TS)
+    p.add_argument("--payment", choices=["cash", "card"], default="cash", help="how it was paid (default: cash)")
     p.add_argument("--quote", action="store_true", help="price only, write nothing")
 
     p = sub.add_parser("refund", help="refund units of a sale")
     _common(p)
     p.add_argument("sale_id", metavar="SALE_ID")
-    p.add_argument("--line", action="extend", nargs="+", default=[], metavar="N:QTY")
-    p.add_argument("--at")
+    p.add_argument("--line", action="extend", nargs="+", default=[], metavar="N:QTY",
+                   help="QTY units of line N (from 0, in the sale's order); none: all that remain")  # fmt: skip
+    p.add_argument("--at", metavar="TS", help=_TS)
 
     p = sub.add_parser("verify", help="recompute balances from the journal")
     _common(p)
     p = sub.add_parser("scan", help="decode image or video files")
     _common(p)
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="image or video file")
     p = sub.add_parser("enroll", help="enroll this terminal with a central server")
     _common(p)
-    p.add_argument("--server", required=True, metavar="URL")
-    p.add_argument("--code", required=True)
+    p.add_argument(
+        "--server", required=True, metavar="URL", help="the central server, e.g. https://loyalty.example:8080"
+    )
+    p.add_argument("--code", required=True, help="one-time enrollment code from the server's admin")
     p = sub.add_parser("sync", help="push queued transactions and pull changes now")
     _common(p)
     p.add_argument("--status", action="store_true", help="only show the queue and the last sync")
     p = sub.add_parser("backup", help="back up the database (online, verified, with retention)")
     _common(p)
     p.add_argument("--to", type=Path, help="folder (default: backups/ beside the database)")
-    p.add_argument("--keep", type=int, default=14)
+    p.add_argument("--keep", type=int, default=14, help="backups to keep, newest first (default: 14)")
     p = sub.add_parser("restore", help="replace the database with a verified backup")
     _common(p)
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, help="backup file (checked before it replaces anything)")
     p = sub.add_parser("check", help="integrity check of the database file")
     _common(p)
     p = sub.add_parser("demo", help="print a demo customer and sale (creates a demo store if needed)")
@@ -170,6 +181,16 @@ def _given(value: str | None, what: str) -> str | None:
     """An option's value, refusing an empty one (an empty --card must not mean "no card")."""
     if value is not None and not value.strip():
         raise CliError(f"{what} must not be empty")
+    return value
+
+
+def _card(svc: LoyaltyService, value: str | None, what: str) -> str | None:
+    """A card option: a card number, or a card QR's text as scanned (its signature checked)."""
+    from app.core.identity import QR_PREFIX, parse_card_qr
+
+    value = _given(value, what)
+    if value is not None and value.strip().startswith(QR_PREFIX + ":"):
+        return parse_card_qr(svc.secret(), value)
     return value
 
 
@@ -343,14 +364,14 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         if cmd == "customer":
             if args.action == "add":
                 card = _given(args.card, "--card")
-                referrer = _given(args.referrer, "--referrer")
+                referrer = _card(svc, args.referrer, "--referrer")
                 res = svc.enroll(args.name, args.phone, args.birthday, referrer, card, _at(args.at))
                 data = res.to_json()
                 return {k: data[k] for k in ADD_KEYS}, f"card {res.card}, {res.granted} points granted (QR {res.qr})"
             if args.action == "find":
                 found = svc.find_customers(args.query)
                 return {"customers": found}, "\n".join(f"{c['card']}  {c['phone']}  {c['name']}" for c in found)
-            info = svc.customer(args.who, _at(args.at))
+            info = svc.customer(_card(svc, args.who, "CARD_OR_PHONE") or "", _at(args.at))
             data = info.to_json()
             return customer_json(data), "\n".join(f"{k}: {v}" for k, v in data.items())
         if cmd == "sale":
@@ -360,7 +381,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 lines.append(svc.resolve_line(sku, qty, unit_price, category))
             req = SaleRequest(
                 lines=tuple(lines),
-                card=_given(args.card, "--card"),
+                card=_card(svc, args.card, "--card"),
                 coupon=_given(args.coupon, "--coupon"),
                 redeem=_redeem(args.redeem),
                 reward=_given(args.reward, "--reward"),

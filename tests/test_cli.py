@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -233,3 +234,21 @@ def test_help_lists_the_commands_and_hides_the_build_self_test() -> None:
     assert "SUPPRESS" not in out and "selftest-window" not in out
     # Hidden, not gone: the packaged build's smoke test still calls it.
     assert run_cli("selftest-window", "--help").returncode == 0
+
+
+def test_a_card_qr_text_as_scanned_works_wherever_a_card_is_asked(store: Path) -> None:
+    # The text a handheld scanner types for the card's QR (printed by `customer add`).
+    added = run_cli("customer", "add", "--name", "Кира", "--phone", "+7 916 000-00-77", db=store, check=True).stdout
+    qr = re.search(r"QR (\S+)\)", added)
+    assert qr is not None, added
+    card = qr.group(1).split(":")[1]
+    assert _json("customer", "show", qr.group(1), db=store)["card"] == card
+    quote = _json("sale", "--card", qr.group(1), "--line", "LAT", "--quote", db=store)
+    assert quote["card"] == card and quote["earned"] > 0
+    forged = qr.group(1)[:-1] + ("A" if not qr.group(1).endswith("A") else "B")
+    before = _dump(store)
+    for args in (("sale", "--card", forged, "--line", "LAT"), ("customer", "show", forged)):
+        proc = run_cli(*args, "--json", db=store)
+        assert proc.returncode == 2
+        assert json.loads(proc.stdout) == {"error": "the card QR code is forged or from another store"}
+    assert _dump(store) == before
