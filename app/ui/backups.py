@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 
 from app.core.backup import backup_file, list_backups
 from app.core.errors import LoyaltyError
+from app.ui.checkout.reasons import explain
 
 __all__ = ["DEFAULT_HOURS", "DEFAULT_KEEP", "RETRY_MINUTES", "BackupScheduler", "backup_if_changed"]
 
@@ -175,7 +176,7 @@ class BackupScheduler(QObject):
             self._warned = True
             self.failed.emit(
                 self.tr("The automatic backup failed: {reason}. The till keeps working; it will try again.").format(
-                    reason=error
+                    reason=explain(error)
                 )
             )
         self._timer.start(min(self._retry_ms, self.interval_ms() or self._retry_ms))

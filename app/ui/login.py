@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.staff import Cashier, StaffService
+from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import PinPad, Refused, attempt, pin_field, set_status, staff_reason
 from app.ui.worker import Worker
 
@@ -165,4 +166,4 @@ class LoginDialog(QDialog):
 
     def _failed(self, reason: str) -> None:
         self.go.setEnabled(True)
-        set_status(self.status, reason, "error")
+        set_status(self.status, explain(reason), "error")

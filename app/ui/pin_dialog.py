@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.staff import Cashier, StaffError, StaffService
+from app.ui.checkout.reasons import explain
 from app.ui.worker import Worker
 
 __all__ = ["PinDialog", "PinPad", "Refused", "attempt", "pin_field", "set_status", "staff_reason"]
@@ -196,4 +197,4 @@ class PinDialog(QDialog):
 
     def _failed(self, reason: str) -> None:
         self.ok.setEnabled(True)
-        set_status(self.status, reason, "error")
+        set_status(self.status, explain(reason), "error")

@@ -34,6 +34,7 @@ from app.core.services.staff import Cashier, StaffService
 from app.receipts.content import format_datetime
 from app.receipts.model import Receipt
 from app.ui import i18n
+from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.printing import PrintService
 from app.ui.worker import Worker
@@ -93,7 +94,7 @@ def refund_reason(reason: str) -> str:
         match = pattern.match(reason)
         if match:
             return QCoreApplication.translate(_C, text).format(**match.groupdict())
-    return reason
+    return explain(reason)  # not about refunds (the disk is full, say): the till's own wording
 
 
 @dataclass(frozen=True)
@@ -397,6 +398,6 @@ class RefundDialog(QDialog):
     def _audit_failed(self, reason: str) -> None:
         set_status(
             self.status,
-            self.tr("The refund is done, but the audit log was not written: {reason}").format(reason=reason),
+            self.tr("The refund is done, but the audit log was not written: {reason}").format(reason=explain(reason)),
             "warn",
         )

@@ -35,6 +35,7 @@ from app.core.backup import list_backups
 from app.core.services.staff import Cashier, StaffService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
+from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.wizard.creation import save_store_details
 from app.ui.wizard.devices import CameraChooser, LazyWorker, PrinterChooser, form_layout, form_row
@@ -318,7 +319,7 @@ class SettingsDialog(QDialog):
 
     def _failed(self, reason: str) -> None:
         self.save.setEnabled(True)
-        set_status(self.status, reason, "error")
+        set_status(self.status, explain(reason), "error")
 
     # ----------------------------------------------------------------- server and backups
 

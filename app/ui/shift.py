@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.core.services.staff import Cashier, Shift, ShiftSummary, StaffService
 from app.core.timeutil import from_ms
 from app.ui import i18n
+from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import Refused, attempt, set_status, staff_reason
 from app.ui.worker import Worker
 
@@ -170,4 +171,4 @@ class ShiftDialog(QDialog):
     def _failed(self, reason: str) -> None:
         for button in (self.open_button, self.close_button):
             button.setEnabled(True)
-        set_status(self.status, reason, "error")
+        set_status(self.status, explain(reason), "error")

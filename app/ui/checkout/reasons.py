@@ -53,11 +53,68 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^at most (?P<points>\d+) points can be redeemed$"),
         QT_TRANSLATE_NOOP("Reasons", "At most {points} can be paid with points in this basket"),
     ),
+    # The offline caps (app.core.repo.offline_redeem_cap) name the limit that was reached.
+    (
+        re.compile(r"^at most (?P<points>\d+) points can be redeemed \(the per-card limit between syncs is reached\)$"),
+        QT_TRANSLATE_NOOP(
+            "Reasons", "At most {points} can be paid with points now: this card's limit until the next sync is reached"
+        ),
+    ),
+    (
+        re.compile(
+            r"^at most (?P<points>\d+) points can be redeemed \(this terminal's limit between syncs is reached\)$"
+        ),
+        QT_TRANSLATE_NOOP(
+            "Reasons", "At most {points} can be paid with points now: this till's limit until the next sync is reached"
+        ),
+    ),
+    (
+        re.compile(
+            r"^gift (?P<name>.+) needs (?P<need>\d+) points, only (?P<points>\d+) can be paid with points now "
+            r"\(the per-card limit between syncs is reached\)$"
+        ),
+        QT_TRANSLATE_NOOP(
+            "Reasons",
+            "Gift “{name}” needs {need}, but only {points} can be paid with points now: "
+            "this card's limit until the next sync is reached",
+        ),
+    ),
+    (
+        re.compile(
+            r"^gift (?P<name>.+) needs (?P<need>\d+) points, only (?P<points>\d+) can be paid with points now "
+            r"\(this terminal's limit between syncs is reached\)$"
+        ),
+        QT_TRANSLATE_NOOP(
+            "Reasons",
+            "Gift “{name}” needs {need}, but only {points} can be paid with points now: "
+            "this till's limit until the next sync is reached",
+        ),
+    ),
+    (
+        re.compile(r"^unknown gift reward (?P<id>.+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "This gift is no longer in the program"),
+    ),
+    (
+        re.compile(r"^quantity of (?P<code>.+) must be at most (?P<n>\d+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "At most {n} units of one item can be sold at once"),
+    ),
+    (
+        re.compile(r"^price of (?P<code>.+) must be at most (?P<kopecks>\d+) kopecks$"),
+        QT_TRANSLATE_NOOP("Reasons", "A price can be at most {money}"),
+    ),
     (
         re.compile(r"^gift (?P<name>.+) needs (?P<need>\d+) points, the card has (?P<have>\d+)$"),
         QT_TRANSLATE_NOOP("Reasons", "Gift “{name}” needs {need}, the card has {have}"),
     ),
     (re.compile(r"^card (?P<code>\S+) is blocked$"), QT_TRANSLATE_NOOP("Reasons", "Card {code} is blocked")),
+    (
+        re.compile(r"^card (?P<code>\S+) was replaced by a new card and no longer works$"),
+        QT_TRANSLATE_NOOP("Reasons", "Card {code} was replaced by a new card and no longer works"),
+    ),
+    (
+        re.compile(r"^card number (?P<code>.+) may hold only letters, digits and '-' \(1 to 32\)$"),
+        QT_TRANSLATE_NOOP("Reasons", "Card number {code} may hold only Latin letters, digits and '-' (1 to 32)"),
+    ),
     (
         re.compile(r"^the card QR code is forged or from another store$"),
         QT_TRANSLATE_NOOP("Reasons", "This card QR code is forged or from another store"),
@@ -84,6 +141,10 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (
         re.compile(r"^birthday (?P<text>.+) must be a date like 1990-07-05$"),
         QT_TRANSLATE_NOOP("Reasons", "Birthday {text} is not a date like 05.07.1990"),
+    ),
+    (
+        re.compile(r"^birthday (?P<text>\S+) must be between 1900-01-01 and the enrollment day$"),
+        QT_TRANSLATE_NOOP("Reasons", "The birthday must be between 01.01.1900 and today"),
     ),
     (
         re.compile(r"^phone (?P<phone>\S+) is already enrolled \(card (?P<card>\S+)\)$"),
@@ -123,9 +184,41 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         QT_TRANSLATE_NOOP("Reasons", "The data folder is read-only: nothing was saved. Call your technician"),
     ),
     (
+        re.compile(r"^the database is busy in another program: nothing was written.*$"),
+        QT_TRANSLATE_NOOP("Reasons", "The database is busy in another program: nothing was saved. Try again"),
+    ),
+    (
+        re.compile(r"^the database has schema \d+, newer than this program \(\d+\).*$"),
+        QT_TRANSLATE_NOOP("Reasons", "The database comes from a newer version of the program: update the program"),
+    ),
+    (
         re.compile(r"^the database file is damaged or not a database.*$"),
         QT_TRANSLATE_NOOP(
             "Reasons", "The database is damaged: nothing was saved. Restart the till to restore a backup"
+        ),
+    ),
+    (re.compile(r"^database error: (?P<detail>.+)$"), QT_TRANSLATE_NOOP("Reasons", "Database error: {detail}")),
+    # Backups (app.core.backup): writing one, restoring one.
+    (
+        re.compile(r"^cannot write the backup in (?P<path>.+?): (?P<os>[^:]+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "The backup could not be written in {path}: {os}"),
+    ),
+    (
+        re.compile(r"^the backup did not verify: (?P<detail>.+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "The backup was written but fails its check ({detail})"),
+    ),
+    (
+        re.compile(r"^cannot back up (?P<path>.+?): (?P<detail>.+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "{path} could not be backed up ({detail})"),
+    ),
+    (
+        re.compile(r"^cannot restore into (?P<path>.+?): (?P<os>[^:]+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "The backup could not be restored into {path}: {os}"),
+    ),
+    (
+        re.compile(r"^restored (?P<path>.+), but could not mark it for reconnection: (?P<detail>.+)$"),
+        QT_TRANSLATE_NOOP(
+            "Reasons", "{path} was restored, but could not be marked to connect to the server again ({detail})"
         ),
     ),
     # Backup checks (app.core.backup): what a restore refuses, and why.
@@ -149,12 +242,58 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^no backup in (?P<path>.+) passes the integrity check$"),
         QT_TRANSLATE_NOOP("Reasons", "No backup in {path} is in good order"),
     ),
+    # A file the manager or the start-up writes (exports, a restore): the system's refusal as Python words it.
+    (
+        re.compile(r"^\[Errno (?P<errno>\d+)\] (?P<os>[^:]+): (?P<path>.+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "{path}: {os}"),
+    ),
+    # Connecting to the chain's server (app.sync.client, and the server's refusals of an enrolment).
+    (
+        re.compile(r"^unknown or expired enrollment code$"),
+        QT_TRANSLATE_NOOP("Reasons", "the code is unknown or has expired"),
+    ),
+    (
+        re.compile(r"^this terminal was revoked$"),
+        QT_TRANSLATE_NOOP("Reasons", "this till was disconnected from the chain on the server"),
+    ),
+    (
+        re.compile(r"^server unreachable: (?P<detail>.+)$"),
+        QT_TRANSLATE_NOOP("Reasons", "No connection to the server ({detail})"),
+    ),
+    (
+        re.compile(r"^server did not answer in time: .*$"),
+        QT_TRANSLATE_NOOP("Reasons", "The server did not answer in time"),
+    ),
+    (
+        re.compile(r"^server answered (?P<status>\d+): (?P<detail>.*)$"),
+        QT_TRANSLATE_NOOP("Reasons", "The server answered with error {status} ({detail})"),
+    ),
+    (
+        re.compile(
+            r"^(server answered something that is not JSON|server answered JSON that is not an object"
+            r"|enrollment answer lacks \S+|the server's report cannot be read: .*"
+            r"|the server answered for .* not .*|the server answered for another period than the one asked for)$"
+        ),
+        QT_TRANSLATE_NOOP("Reasons", "The server's answer cannot be read"),
+    ),
+    (
+        re.compile(r"^this terminal is not enrolled with a server.*$"),
+        QT_TRANSLATE_NOOP("Reasons", "This till is not connected to a server"),
+    ),
 ]
 _POINTS = {"points", "need", "have"}
+# The operating system's words for a file it would not write ({os} above), as Python gives them.
+_OS: dict[str, object] = {
+    "No space left on device": QT_TRANSLATE_NOOP("Reasons", "the disk is full"),
+    "Permission denied": QT_TRANSLATE_NOOP("Reasons", "no permission to write there"),
+    "Read-only file system": QT_TRANSLATE_NOOP("Reasons", "the disk is read-only"),
+    "No such file or directory": QT_TRANSLATE_NOOP("Reasons", "there is no such file or folder"),
+    "Is a directory": QT_TRANSLATE_NOOP("Reasons", "this is a folder"),
+}
 
 
-def explain(reason: str) -> str:
-    """A core refusal reason in the active language, with money and points formatted."""
+def known(reason: str) -> str | None:
+    """A core refusal reason in the active language when it has a wording here, else None."""
     text = " ".join(reason.split())
     for pattern, template in _PATTERNS:
         match = pattern.match(text)
@@ -165,5 +304,16 @@ def explain(reason: str) -> str:
             values["money"] = i18n.money(int(values["kopecks"]))
         for key in _POINTS & values.keys():
             values[key] = i18n.points(int(values[key]))
+        if "os" in values and values["os"] in _OS:
+            values["os"] = QCoreApplication.translate(_C, str(_OS[values["os"]]))
         return QCoreApplication.translate(_C, str(template)).format(**values)
+    return None
+
+
+def explain(reason: str) -> str:
+    """A core refusal reason in the active language, with money and points formatted."""
+    text = known(reason)
+    if text is not None:
+        return text
+    text = " ".join(reason.split())
     return text[:1].upper() + text[1:]

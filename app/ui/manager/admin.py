@@ -504,7 +504,7 @@ class AdminTab(QTabWidget):
             self.load_audit()
 
     def _cashier_failed(self, reason: str) -> None:
-        set_status(self.cashier_status, reason, "error")
+        set_status(self.cashier_status, explain(reason), "error")
 
     def _staff(self, action: str, *args: Any) -> None:
         self.worker.run(
@@ -618,7 +618,7 @@ class AdminTab(QTabWidget):
         self.action_filter.setCurrentIndex(max(self.action_filter.findData(action), 0) if action else 0)
 
     def _audit_failed(self, reason: str) -> None:
-        set_status(self.audit_status, reason, "error")
+        set_status(self.audit_status, explain(reason), "error")
 
     @Slot()
     def export_audit(self) -> None:

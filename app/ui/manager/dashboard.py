@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.core.fmt import NNBSP, group_thousands
 from app.core.services.reports import Dashboard, Filters, StoreRow
 from app.ui import i18n
+from app.ui.checkout.reasons import explain
 from app.ui.manager import ops
 from app.ui.manager.charts import ANONYMOUS, CARD, EXPIRED, ISSUED, REDEEMED, Chart, ChartSeries, fold_days
 from app.ui.manager.ops import (
@@ -426,7 +427,7 @@ class DashboardTab(QWidget):
         set_status(
             self.status,
             self.tr("The chain's figures could not be had from the server: {reason}. Showing this terminal's.").format(
-                reason=reason
+                reason=explain(reason)
             ),
             "error",
         )
@@ -457,7 +458,8 @@ class DashboardTab(QWidget):
         if generation != self.generation:
             return
         self._set_loading(False)
-        set_status(self.status, self.tr("The report could not be computed: {reason}").format(reason=reason), "error")
+        text = self.tr("The report could not be computed: {reason}").format(reason=explain(reason))
+        set_status(self.status, text, "error")
 
     def _show_dates(self, resolved: ResolvedPeriod) -> None:
         for edit, day in ((self.first, resolved.first), (self.last, resolved.last)):
@@ -596,4 +598,4 @@ class DashboardTab(QWidget):
 
     def _export_failed(self, reason: str) -> None:
         self.busy.set_busy(self._loading)
-        set_status(self.status, self.tr("Could not save: {reason}").format(reason=reason), "error")
+        set_status(self.status, self.tr("Could not save: {reason}").format(reason=explain(reason)), "error")

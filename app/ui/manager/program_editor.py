@@ -365,7 +365,7 @@ class ProgramEditor(QWidget):
 
     def _failed(self, reason: str) -> None:
         self.activate_button.setEnabled(True)
-        set_status(self.status, reason, "error")
+        set_status(self.status, explain(reason, self.form.title_of)[1], "error")
 
     # ------------------------------------------------------------------ history
 

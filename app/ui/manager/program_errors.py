@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from app.ui.checkout.reasons import known
+
 __all__ = ["TOP_KEYS", "error_path", "explain"]
 
 _C = "ProgramErrors"
@@ -43,7 +45,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         QT_TRANSLATE_NOOP("ProgramErrors", "{field}: must be at least {min} (now {value})"),
     ),
     (
-        re.compile(rf"^{_PATH} (?:of a percent coupon )?must be at most (?P<max>\d+)$"),
+        re.compile(rf"^{_PATH} (?:of a percent coupon )?must be at most (?P<max>\d+)(?:, got .+)?$"),
         QT_TRANSLATE_NOOP("ProgramErrors", "{field}: must be at most {max}"),
     ),
     (
@@ -122,6 +124,16 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         QT_TRANSLATE_NOOP("ProgramErrors", "{field}: an amount in roubles like 1 500 or 149,90 is needed"),
     ),
     (
+        re.compile(rf"^{_PATH}(?: must be an ISO 8601 timestamp|: bad timestamp .*|: timestamp .* has no UTC offset)$"),
+        QT_TRANSLATE_NOOP(
+            "ProgramErrors", "{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00"
+        ),
+    ),
+    (
+        re.compile(rf"^{_PATH} must be a card number$"),
+        QT_TRANSLATE_NOOP("ProgramErrors", "{field}: a card number is needed"),
+    ),
+    (
         re.compile(rf"^{_PATH}: invalid literal.*$"),
         QT_TRANSLATE_NOOP("ProgramErrors", "{field}: a whole number is needed"),
     ),
@@ -145,7 +157,11 @@ def error_path(message: str) -> str:
 
 
 def explain(message: str, title_of: Callable[[str], str]) -> tuple[str, str]:
-    """(path, message in the manager's language); title_of names a path's field on screen."""
+    """(path, message in the manager's language); title_of names a path's field on screen.
+
+    A message that is not about the program (the disk is full, a file cannot be written) is worded by
+    the till's table of refusals, app.ui.checkout.reasons; one known to neither is shown as written.
+    """
     path = error_path(message)
     for pattern, template in _PATTERNS:
         m = pattern.match(message)
@@ -154,4 +170,4 @@ def explain(message: str, title_of: Callable[[str], str]) -> tuple[str, str]:
         values = m.groupdict()
         field = title_of(values.get("path") or path) if (values.get("path") or path) else ""
         return path, QCoreApplication.translate(_C, str(template)).format(field=field, **values)
-    return path, message
+    return path, known(message) or message

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import set_status
 from app.ui.wizard.devices import Runner, form_layout, form_row
 
@@ -123,10 +124,10 @@ class ServerChooser(QWidget):
             ).format(url=url, reason=outcome.detail)
         elif outcome.kind == "refused":
             text = self.tr("The server refused the code: {reason}. Ask the chain's manager for a new code.").format(
-                reason=outcome.detail
+                reason=explain(outcome.detail)
             )
         else:
-            text = self.tr("The connection failed: {reason}").format(reason=outcome.detail)
+            text = self.tr("The connection failed: {reason}").format(reason=explain(outcome.detail))
         self.say(text, "error")
         self.finished.emit(False, text)
 

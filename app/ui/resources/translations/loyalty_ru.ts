@@ -380,7 +380,7 @@
 <context>
     <name>BackupScheduler</name>
     <message>
-        <location filename="../../backups.py" line="177" />
+        <location filename="../../backups.py" line="178" />
         <source>The automatic backup failed: {reason}. The till keeps working; it will try again.</source>
         <translation>Автоматическая резервная копия не сохранилась: {reason}. Касса работает дальше и попробует ещё раз.</translation>
     </message>
@@ -1045,308 +1045,308 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DashboardTab</name>
     <message>
-        <location filename="../../manager/dashboard.py" line="109" />
+        <location filename="../../manager/dashboard.py" line="110" />
         <source>Overview</source>
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="131" />
+        <location filename="../../manager/dashboard.py" line="132" />
         <source>This terminal</source>
         <translation>Этот терминал</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="132" />
-        <location filename="../../manager/dashboard.py" line="546" />
+        <location filename="../../manager/dashboard.py" line="133" />
+        <location filename="../../manager/dashboard.py" line="548" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="133" />
+        <location filename="../../manager/dashboard.py" line="134" />
         <source>This terminal's sales, or the whole chain's from the server</source>
         <translation>Продажи этого терминала или всей сети (с сервера)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="139" />
+        <location filename="../../manager/dashboard.py" line="140" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="140" />
+        <location filename="../../manager/dashboard.py" line="141" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="141" />
+        <location filename="../../manager/dashboard.py" line="142" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="142" />
+        <location filename="../../manager/dashboard.py" line="143" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="143" />
+        <location filename="../../manager/dashboard.py" line="144" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="156" />
+        <location filename="../../manager/dashboard.py" line="157" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="160" />
+        <location filename="../../manager/dashboard.py" line="161" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="165" />
+        <location filename="../../manager/dashboard.py" line="166" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="166" />
+        <location filename="../../manager/dashboard.py" line="167" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="168" />
+        <location filename="../../manager/dashboard.py" line="169" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="169" />
+        <location filename="../../manager/dashboard.py" line="170" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="171" />
+        <location filename="../../manager/dashboard.py" line="172" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="202" />
+        <location filename="../../manager/dashboard.py" line="203" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="203" />
+        <location filename="../../manager/dashboard.py" line="204" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="204" />
+        <location filename="../../manager/dashboard.py" line="205" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="205" />
+        <location filename="../../manager/dashboard.py" line="206" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="206" />
+        <location filename="../../manager/dashboard.py" line="207" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="207" />
+        <location filename="../../manager/dashboard.py" line="208" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="208" />
+        <location filename="../../manager/dashboard.py" line="209" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="209" />
+        <location filename="../../manager/dashboard.py" line="210" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="210" />
+        <location filename="../../manager/dashboard.py" line="211" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="211" />
+        <location filename="../../manager/dashboard.py" line="212" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="212" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="213" />
+        <location filename="../../manager/dashboard.py" line="214" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="224" />
+        <location filename="../../manager/dashboard.py" line="225" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="225" />
+        <location filename="../../manager/dashboard.py" line="226" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="226" />
+        <location filename="../../manager/dashboard.py" line="227" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="227" />
+        <location filename="../../manager/dashboard.py" line="228" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="230" />
+        <location filename="../../manager/dashboard.py" line="231" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="354" />
+        <location filename="../../manager/dashboard.py" line="355" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="364" />
+        <location filename="../../manager/dashboard.py" line="365" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="389" />
+        <location filename="../../manager/dashboard.py" line="390" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="412" />
+        <location filename="../../manager/dashboard.py" line="413" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="428" />
+        <location filename="../../manager/dashboard.py" line="429" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="460" />
+        <location filename="../../manager/dashboard.py" line="461" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="468" />
+        <location filename="../../manager/dashboard.py" line="470" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="472" />
+        <location filename="../../manager/dashboard.py" line="474" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="480" />
+        <location filename="../../manager/dashboard.py" line="482" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="483" />
+        <location filename="../../manager/dashboard.py" line="485" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="485" />
+        <location filename="../../manager/dashboard.py" line="487" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="488" />
+        <location filename="../../manager/dashboard.py" line="490" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="493" />
+        <location filename="../../manager/dashboard.py" line="495" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="495" />
+        <location filename="../../manager/dashboard.py" line="497" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="500" />
+        <location filename="../../manager/dashboard.py" line="502" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="508" />
+        <location filename="../../manager/dashboard.py" line="510" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="509" />
+        <location filename="../../manager/dashboard.py" line="511" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="515" />
+        <location filename="../../manager/dashboard.py" line="517" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="524" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="525" />
+        <location filename="../../manager/dashboard.py" line="527" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="528" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="532" />
+        <location filename="../../manager/dashboard.py" line="534" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="557" />
+        <location filename="../../manager/dashboard.py" line="559" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="560" />
+        <location filename="../../manager/dashboard.py" line="562" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="577" />
+        <location filename="../../manager/dashboard.py" line="579" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="580" />
+        <location filename="../../manager/dashboard.py" line="582" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="595" />
+        <location filename="../../manager/dashboard.py" line="597" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="599" />
+        <location filename="../../manager/dashboard.py" line="601" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1603,54 +1603,54 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../login.py" line="45" />
-        <location filename="../../login.py" line="49" />
-        <location filename="../../login.py" line="72" />
+        <location filename="../../login.py" line="46" />
+        <location filename="../../login.py" line="50" />
+        <location filename="../../login.py" line="73" />
         <source>Log in</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="66" />
+        <location filename="../../login.py" line="67" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="67" />
+        <location filename="../../login.py" line="68" />
         <source>PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="108" />
+        <location filename="../../login.py" line="109" />
         <source>First start</source>
         <translation>Первый запуск</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="109" />
+        <location filename="../../login.py" line="110" />
         <source>Create the store's manager</source>
         <translation>Создайте менеджера магазина</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="112" />
+        <location filename="../../login.py" line="113" />
         <source>No one can log in yet. The manager approves refunds, manual adjustments and settings, and adds the cashiers. Choose the manager's name and a PIN of 4 to 8 digits.</source>
         <translation>Пока никто не может войти. Менеджер подтверждает возвраты, ручные начисления и изменения настроек и добавляет кассиров. Укажите имя менеджера и PIN из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="118" />
+        <location filename="../../login.py" line="119" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="120" />
+        <location filename="../../login.py" line="121" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="122" />
+        <location filename="../../login.py" line="123" />
         <source>Create manager and log in</source>
         <translation>Создать менеджера и войти</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="150" />
+        <location filename="../../login.py" line="151" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -1954,22 +1954,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="149" />
+        <location filename="../../pin_dialog.py" line="150" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="155" />
+        <location filename="../../pin_dialog.py" line="156" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="164" />
+        <location filename="../../pin_dialog.py" line="165" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="166" />
+        <location filename="../../pin_dialog.py" line="167" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
@@ -2409,133 +2409,143 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramErrors</name>
     <message>
-        <location filename="../../manager/program_errors.py" line="35" />
-        <location filename="../../manager/program_errors.py" line="59" />
+        <location filename="../../manager/program_errors.py" line="37" />
+        <location filename="../../manager/program_errors.py" line="61" />
         <source>{field}: fill this in</source>
         <translation>{field}: заполните</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="36" />
+        <location filename="../../manager/program_errors.py" line="38" />
         <source>Unknown key {path}</source>
         <translation>Неизвестный ключ {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="39" />
+        <location filename="../../manager/program_errors.py" line="41" />
         <source>{field}: a whole number is needed, not {value}</source>
         <translation>{field}: нужно целое число, а не {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="43" />
+        <location filename="../../manager/program_errors.py" line="45" />
         <source>{field}: must be at least {min} (now {value})</source>
         <translation>{field}: не меньше {min} (сейчас {value})</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="47" />
+        <location filename="../../manager/program_errors.py" line="49" />
         <source>{field}: must be at most {max}</source>
         <translation>{field}: не больше {max}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="51" />
+        <location filename="../../manager/program_errors.py" line="53" />
         <source>{field}: a number like 2.5 is needed</source>
         <translation>{field}: нужно число, например 2.5</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="55" />
+        <location filename="../../manager/program_errors.py" line="57" />
         <source>{field}: must not be negative</source>
         <translation>{field}: не может быть отрицательным</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="63" />
+        <location filename="../../manager/program_errors.py" line="65" />
         <source>{field}: must be a JSON object</source>
         <translation>{field}: должен быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="67" />
+        <location filename="../../manager/program_errors.py" line="69" />
         <source>{field}: must be a list</source>
         <translation>{field}: должен быть списком</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="71" />
+        <location filename="../../manager/program_errors.py" line="73" />
         <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
         <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="75" />
+        <location filename="../../manager/program_errors.py" line="77" />
         <source>The first tier must start from a spend of 0</source>
         <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="77" />
+        <location filename="../../manager/program_errors.py" line="79" />
         <source>Tier names must differ</source>
         <translation>Названия уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="80" />
+        <location filename="../../manager/program_errors.py" line="82" />
         <source>Tiers must start from different spends</source>
         <translation>Пороги трат уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="84" />
+        <location filename="../../manager/program_errors.py" line="86" />
         <source>Add at least one tier</source>
         <translation>Добавьте хотя бы один уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="88" />
+        <location filename="../../manager/program_errors.py" line="90" />
         <source>Stamp card ids must differ</source>
         <translation>Коды карт штампов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="90" />
+        <location filename="../../manager/program_errors.py" line="92" />
         <source>Coupon codes must differ</source>
         <translation>Коды купонов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="91" />
+        <location filename="../../manager/program_errors.py" line="93" />
         <source>Gift ids must differ</source>
         <translation>Коды подарков не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="94" />
+        <location filename="../../manager/program_errors.py" line="96" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="98" />
+        <location filename="../../manager/program_errors.py" line="100" />
         <source>{field}: a time like 08:30 is needed</source>
         <translation>{field}: нужно время, например 08:30</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="102" />
+        <location filename="../../manager/program_errors.py" line="104" />
         <source>{field}: must be earlier than the end</source>
         <translation>{field}: должно быть раньше окончания</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="106" />
+        <location filename="../../manager/program_errors.py" line="108" />
         <source>{field}: only Latin letters, digits, '-' and '_'</source>
         <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="110" />
+        <location filename="../../manager/program_errors.py" line="112" />
         <source>{field}: a percentage above 0 and at most 100</source>
         <translation>{field}: процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="114" />
+        <location filename="../../manager/program_errors.py" line="116" />
         <source>{field}: percent or amount</source>
         <translation>{field}: процент или сумма</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="118" />
+        <location filename="../../manager/program_errors.py" line="120" />
         <source>{field}: must be true or false</source>
         <translation>{field}: должно быть «да» или «нет»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="122" />
+        <location filename="../../manager/program_errors.py" line="124" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
     <message>
-        <location filename="../../manager/program_errors.py" line="126" />
+        <location filename="../../manager/program_errors.py" line="128" />
+        <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
+        <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="134" />
+        <source>{field}: a card number is needed</source>
+        <translation>{field}: нужен номер карты</translation>
+    </message>
+    <message>
+        <location filename="../../manager/program_errors.py" line="138" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
@@ -2980,297 +2990,452 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>В этой корзине баллами можно оплатить не больше: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="58" />
+        <location filename="../../checkout/reasons.py" line="59" />
+        <source>At most {points} can be paid with points now: this card's limit until the next sync is reached</source>
+        <translation>Сейчас баллами можно оплатить не больше: {points} — лимит карты до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="67" />
+        <source>At most {points} can be paid with points now: this till's limit until the next sync is reached</source>
+        <translation>Сейчас баллами можно оплатить не больше: {points} — лимит кассы до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="76" />
+        <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: this card's limit until the next sync is reached</source>
+        <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — лимит карты до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="87" />
+        <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: this till's limit until the next sync is reached</source>
+        <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — лимит кассы до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="95" />
+        <source>This gift is no longer in the program</source>
+        <translation>Этого подарка больше нет в программе</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="99" />
+        <source>At most {n} units of one item can be sold at once</source>
+        <translation>За один раз можно продать не больше {n} шт. одного товара</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="103" />
+        <source>A price can be at most {money}</source>
+        <translation>Цена не может быть больше {money}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="107" />
         <source>Gift “{name}” needs {need}, the card has {have}</source>
         <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="60" />
+        <location filename="../../checkout/reasons.py" line="109" />
         <source>Card {code} is blocked</source>
         <translation>Карта {code} заблокирована</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="63" />
+        <location filename="../../checkout/reasons.py" line="112" />
+        <source>Card {code} was replaced by a new card and no longer works</source>
+        <translation>Карта {code} заменена на новую и больше не действует</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="116" />
+        <source>Card number {code} may hold only Latin letters, digits and '-' (1 to 32)</source>
+        <translation>В номере карты {code} могут быть только латинские буквы, цифры и «-» (от 1 до 32 знаков)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="120" />
         <source>This card QR code is forged or from another store</source>
         <translation>QR-код карты поддельный или из другого магазина</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="65" />
+        <location filename="../../checkout/reasons.py" line="122" />
         <source>This QR code is not a loyalty card</source>
         <translation>Этот QR-код — не карта лояльности</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="68" />
+        <location filename="../../checkout/reasons.py" line="125" />
         <source>Card number {code} is wrong (check digit): mistyped?</source>
         <translation>Номер карты {code} неверен (контрольная цифра): опечатка?</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="72" />
+        <location filename="../../checkout/reasons.py" line="129" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="74" />
+        <location filename="../../checkout/reasons.py" line="131" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="75" />
+        <location filename="../../checkout/reasons.py" line="132" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="78" />
+        <location filename="../../checkout/reasons.py" line="135" />
         <source>Enter the customer's name</source>
         <translation>Введите имя покупателя</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="82" />
+        <location filename="../../checkout/reasons.py" line="139" />
         <source>The name is too long (200 characters at most)</source>
         <translation>Слишком длинное имя (не больше 200 символов)</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="86" />
+        <location filename="../../checkout/reasons.py" line="143" />
         <source>Birthday {text} is not a date like 05.07.1990</source>
         <translation>День рождения {text} — не дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="90" />
+        <location filename="../../checkout/reasons.py" line="147" />
+        <source>The birthday must be between 01.01.1900 and today</source>
+        <translation>Дата рождения должна быть не раньше 01.01.1900 и не позже сегодняшнего дня</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="151" />
         <source>Phone {phone} is already enrolled (card {card})</source>
         <translation>Телефон {phone} уже зарегистрирован (карта {card})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="94" />
+        <location filename="../../checkout/reasons.py" line="155" />
         <source>Card {code} is already issued</source>
         <translation>Карта {code} уже выдана</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="98" />
+        <location filename="../../checkout/reasons.py" line="159" />
         <source>Phone number {text} is not valid: expected +7 and 10 digits</source>
         <translation>Неверный номер телефона {text}: нужен +7 и 10 цифр</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="102" />
+        <location filename="../../checkout/reasons.py" line="163" />
         <source>The clock is behind this customer's last purchase: check the date and time</source>
         <translation>Часы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="106" />
+        <location filename="../../checkout/reasons.py" line="167" />
         <source>Not enough points: {have} available, {need} needed</source>
         <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="110" />
+        <location filename="../../checkout/reasons.py" line="171" />
         <source>This till was restored from a backup: connect it to the server again (Settings) before enrolling new customers</source>
         <translation>Касса восстановлена из резервной копии: подключите её к серверу заново (Настройки), прежде чем регистрировать новых покупателей</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="119" />
+        <location filename="../../checkout/reasons.py" line="180" />
         <source>The disk is full: nothing was saved. Free some space, then try again</source>
         <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="123" />
+        <location filename="../../checkout/reasons.py" line="184" />
         <source>The data folder is read-only: nothing was saved. Call your technician</source>
         <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="127" />
+        <location filename="../../checkout/reasons.py" line="188" />
+        <source>The database is busy in another program: nothing was saved. Try again</source>
+        <translation>База данных занята другой программой: ничего не сохранено. Попробуйте ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="192" />
+        <source>The database comes from a newer version of the program: update the program</source>
+        <translation>База данных создана более новой версией программы: обновите программу</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="196" />
         <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
         <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="134" />
+        <location filename="../../checkout/reasons.py" line="200" />
+        <source>Database error: {detail}</source>
+        <translation>Ошибка базы данных: {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="204" />
+        <source>The backup could not be written in {path}: {os}</source>
+        <translation>Не удалось записать резервную копию в {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="208" />
+        <source>The backup was written but fails its check ({detail})</source>
+        <translation>Резервная копия записана, но не прошла проверку ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="212" />
+        <source>{path} could not be backed up ({detail})</source>
+        <translation>Не удалось сделать резервную копию {path} ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="216" />
+        <source>The backup could not be restored into {path}: {os}</source>
+        <translation>Не удалось восстановить копию в {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="220" />
+        <source>{path} was restored, but could not be marked to connect to the server again ({detail})</source>
+        <translation>{path} восстановлен, но не удалось отметить, что кассу нужно заново подключить к серверу ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="227" />
         <source>{path} does not exist</source>
         <translation>{path} не существует</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="138" />
+        <location filename="../../checkout/reasons.py" line="231" />
         <source>{path} is not a database of the till</source>
         <translation>{path} — не база данных кассы</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="142" />
+        <location filename="../../checkout/reasons.py" line="235" />
         <source>{path} is a database, but not one of the till</source>
         <translation>{path} — база данных, но не кассы</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="146" />
+        <location filename="../../checkout/reasons.py" line="239" />
         <source>{path} is damaged ({detail})</source>
         <translation>{path} повреждён ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="150" />
+        <location filename="../../checkout/reasons.py" line="243" />
         <source>No backup in {path} is in good order</source>
         <translation>В папке {path} нет исправной резервной копии</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="248" />
+        <source>{path}: {os}</source>
+        <translation>{path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="253" />
+        <source>the code is unknown or has expired</source>
+        <translation>код неизвестен или устарел</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="257" />
+        <source>this till was disconnected from the chain on the server</source>
+        <translation>эта касса отключена от сети на сервере</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="261" />
+        <source>No connection to the server ({detail})</source>
+        <translation>Нет связи с сервером ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="265" />
+        <source>The server did not answer in time</source>
+        <translation>Сервер не ответил вовремя</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="269" />
+        <source>The server answered with error {status} ({detail})</source>
+        <translation>Сервер ответил ошибкой {status} ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="277" />
+        <source>The server's answer cannot be read</source>
+        <translation>Не удалось прочитать ответ сервера</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="281" />
+        <source>This till is not connected to a server</source>
+        <translation>Эта касса не подключена к серверу</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="287" />
+        <source>the disk is full</source>
+        <translation>диск заполнен</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="288" />
+        <source>no permission to write there</source>
+        <translation>нет прав на запись</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="289" />
+        <source>the disk is read-only</source>
+        <translation>диск доступен только для чтения</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="290" />
+        <source>there is no such file or folder</source>
+        <translation>нет такого файла или папки</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="291" />
+        <source>this is a folder</source>
+        <translation>это папка</translation>
     </message>
 </context>
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../../refund_dialog.py" line="48" />
+        <location filename="../../refund_dialog.py" line="49" />
         <source>Sale No. {sale} has already been refunded in full</source>
         <translation>Продажа № {sale} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="52" />
+        <location filename="../../refund_dialog.py" line="54" />
         <source>Some of these items were given back meanwhile: check the quantities again</source>
         <translation>Часть этих товаров уже вернули: проверьте количество ещё раз</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="56" />
+        <location filename="../../refund_dialog.py" line="61" />
         <source>Only {n} unit(s) of this item can still be given back</source>
         <translation>Этого товара осталось к возврату: {n} шт.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="60" />
+        <location filename="../../refund_dialog.py" line="65" />
         <source>The till's clock is earlier than the sale: check the date and time</source>
         <translation>Часы кассы показывают время раньше продажи: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="64" />
+        <location filename="../../refund_dialog.py" line="70" />
         <source>The till's clock is behind this customer's last purchase: check the date and time</source>
         <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="143" />
-        <location filename="../../refund_dialog.py" line="146" />
+        <location filename="../../refund_dialog.py" line="152" />
+        <location filename="../../refund_dialog.py" line="155" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="149" />
-        <location filename="../../refund_dialog.py" line="225" />
+        <location filename="../../refund_dialog.py" line="158" />
+        <location filename="../../refund_dialog.py" line="234" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="151" />
+        <location filename="../../refund_dialog.py" line="160" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="162" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="162" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="162" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="162" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="162" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="181" />
+        <location filename="../../refund_dialog.py" line="190" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="186" />
+        <location filename="../../refund_dialog.py" line="195" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="223" />
+        <location filename="../../refund_dialog.py" line="232" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="245" />
+        <location filename="../../refund_dialog.py" line="254" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="253" />
+        <location filename="../../refund_dialog.py" line="262" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="271" />
+        <location filename="../../refund_dialog.py" line="280" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="272" />
+        <location filename="../../refund_dialog.py" line="281" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="272" />
+        <location filename="../../refund_dialog.py" line="281" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="277" />
+        <location filename="../../refund_dialog.py" line="286" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="320" />
+        <location filename="../../refund_dialog.py" line="329" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="327" />
+        <location filename="../../refund_dialog.py" line="336" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="335" />
+        <location filename="../../refund_dialog.py" line="344" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="339" />
+        <location filename="../../refund_dialog.py" line="348" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="343" />
+        <location filename="../../refund_dialog.py" line="352" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="366" />
+        <location filename="../../refund_dialog.py" line="375" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="366" />
+        <location filename="../../refund_dialog.py" line="375" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="367" />
+        <location filename="../../refund_dialog.py" line="376" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="371" />
+        <location filename="../../refund_dialog.py" line="380" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="383" />
+        <location filename="../../refund_dialog.py" line="392" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="392" />
+        <location filename="../../refund_dialog.py" line="401" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3375,57 +3540,57 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ServerChooser</name>
     <message>
-        <location filename="../../wizard/server.py" line="65" />
+        <location filename="../../wizard/server.py" line="66" />
         <source>from the chain's manager</source>
         <translation>у управляющего сетью</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="66" />
+        <location filename="../../wizard/server.py" line="67" />
         <source>Connect</source>
         <translation>Подключить</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="73" />
+        <location filename="../../wizard/server.py" line="74" />
         <source>Server address</source>
         <translation>Адрес сервера</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="74" />
+        <location filename="../../wizard/server.py" line="75" />
         <source>One-time code</source>
         <translation>Одноразовый код</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="97" />
+        <location filename="../../wizard/server.py" line="98" />
         <source>The server address starts with http:// or https://</source>
         <translation>Адрес сервера начинается с http:// или https://</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="100" />
+        <location filename="../../wizard/server.py" line="101" />
         <source>Enter the one-time code from the chain's manager</source>
         <translation>Введите одноразовый код, полученный у управляющего сетью</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="103" />
+        <location filename="../../wizard/server.py" line="104" />
         <source>Connecting to {url}…</source>
         <translation>Подключаемся к {url}…</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="115" />
+        <location filename="../../wizard/server.py" line="116" />
         <source>Connected to {url} as terminal {terminal}</source>
         <translation>Подключено к {url}, касса № {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="121" />
+        <location filename="../../wizard/server.py" line="122" />
         <source>Cannot reach the server at {url}. Check the address and the network, or skip this step and connect later in the settings. ({reason})</source>
         <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках. ({reason})</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="125" />
+        <location filename="../../wizard/server.py" line="126" />
         <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
         <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="129" />
+        <location filename="../../wizard/server.py" line="130" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
     </message>
@@ -3525,147 +3690,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="112" />
+        <location filename="../../settings_dialog.py" line="113" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="123" />
+        <location filename="../../settings_dialog.py" line="124" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="124" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="126" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="129" />
+        <location filename="../../settings_dialog.py" line="130" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="132" />
+        <location filename="../../settings_dialog.py" line="133" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="146" />
+        <location filename="../../settings_dialog.py" line="147" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="155" />
+        <location filename="../../settings_dialog.py" line="156" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="157" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="157" />
+        <location filename="../../settings_dialog.py" line="158" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="161" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="163" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="169" />
+        <location filename="../../settings_dialog.py" line="170" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="171" />
+        <location filename="../../settings_dialog.py" line="172" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="179" />
+        <location filename="../../settings_dialog.py" line="180" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="180" />
+        <location filename="../../settings_dialog.py" line="181" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="188" />
+        <location filename="../../settings_dialog.py" line="189" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="191" />
+        <location filename="../../settings_dialog.py" line="192" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="198" />
+        <location filename="../../settings_dialog.py" line="199" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="202" />
+        <location filename="../../settings_dialog.py" line="203" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="223" />
+        <location filename="../../settings_dialog.py" line="224" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="228" />
+        <location filename="../../settings_dialog.py" line="229" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="234" />
+        <location filename="../../settings_dialog.py" line="235" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="272" />
+        <location filename="../../settings_dialog.py" line="273" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="305" />
+        <location filename="../../settings_dialog.py" line="306" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="339" />
+        <location filename="../../settings_dialog.py" line="340" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="346" />
+        <location filename="../../settings_dialog.py" line="347" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="351" />
+        <location filename="../../settings_dialog.py" line="352" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="353" />
+        <location filename="../../settings_dialog.py" line="354" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -3673,103 +3838,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ShiftDialog</name>
     <message>
-        <location filename="../../shift.py" line="51" />
+        <location filename="../../shift.py" line="52" />
         <source>Shift</source>
         <translation>Смена</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="53" />
+        <location filename="../../shift.py" line="54" />
         <source>Shift of {name}</source>
         <translation>Смена: {name}</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="60" />
+        <location filename="../../shift.py" line="61" />
         <source>Open shift</source>
         <translation>Открыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="63" />
-        <location filename="../../shift.py" line="145" />
+        <location filename="../../shift.py" line="64" />
+        <location filename="../../shift.py" line="146" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="66" />
+        <location filename="../../shift.py" line="67" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="94" />
+        <location filename="../../shift.py" line="95" />
         <source>No shift is open. Open one to start selling.</source>
         <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="102" />
+        <location filename="../../shift.py" line="103" />
         <source>Opened</source>
         <translation>Открыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="103" />
+        <location filename="../../shift.py" line="104" />
         <source>Closed</source>
         <translation>Закрыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="104" />
+        <location filename="../../shift.py" line="105" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="105" />
+        <location filename="../../shift.py" line="106" />
         <source>Refunds</source>
         <translation>Возвраты</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="106" />
+        <location filename="../../shift.py" line="107" />
         <source>Takings</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="108" />
+        <location filename="../../shift.py" line="109" />
         <source>In cash</source>
         <translation>Наличными</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="108" />
+        <location filename="../../shift.py" line="109" />
         <source>By bank card</source>
         <translation>Банковской картой</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="112" />
+        <location filename="../../shift.py" line="113" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="113" />
+        <location filename="../../shift.py" line="114" />
         <source>Points redeemed</source>
         <translation>Списано баллов в оплату</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="114" />
+        <location filename="../../shift.py" line="115" />
         <source>Points taken back by refunds</source>
         <translation>Списано баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="115" />
+        <location filename="../../shift.py" line="116" />
         <source>Points returned by refunds</source>
         <translation>Возвращено баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="116" />
+        <location filename="../../shift.py" line="117" />
         <source>Sales with a loyalty card</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="146" />
+        <location filename="../../shift.py" line="147" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="167" />
+        <location filename="../../shift.py" line="168" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
@@ -3777,67 +3942,67 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Staff</name>
     <message>
-        <location filename="../../pin_dialog.py" line="35" />
+        <location filename="../../pin_dialog.py" line="36" />
         <source>Wrong name or PIN</source>
         <translation>Неверное имя или PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="36" />
+        <location filename="../../pin_dialog.py" line="37" />
         <source>This is a cashier's PIN: a manager must approve</source>
         <translation>Это PIN кассира: подтвердить должен менеджер</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="37" />
+        <location filename="../../pin_dialog.py" line="38" />
         <source>There is no active manager to approve this</source>
         <translation>Нет ни одного активного менеджера, чтобы это подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="38" />
+        <location filename="../../pin_dialog.py" line="39" />
         <source>This cashier is disabled: ask a manager</source>
         <translation>Этот кассир отключён: обратитесь к менеджеру</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="39" />
+        <location filename="../../pin_dialog.py" line="40" />
         <source>A PIN is 4 to 8 digits</source>
         <translation>PIN — от 4 до 8 цифр</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="40" />
+        <location filename="../../pin_dialog.py" line="41" />
         <source>Enter a name</source>
         <translation>Введите имя</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="41" />
+        <location filename="../../pin_dialog.py" line="42" />
         <source>The name is too long (60 characters at most)</source>
         <translation>Слишком длинное имя (не больше 60 символов)</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="42" />
+        <location filename="../../pin_dialog.py" line="43" />
         <source>There is already a cashier with this name</source>
         <translation>Кассир с таким именем уже есть</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="43" />
+        <location filename="../../pin_dialog.py" line="44" />
         <source>The store already has cashiers: ask a manager to log in</source>
         <translation>В магазине уже есть кассиры: пусть войдёт менеджер</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="44" />
+        <location filename="../../pin_dialog.py" line="45" />
         <source>This cashier already has an open shift</source>
         <translation>У этого кассира уже открыта смена</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="45" />
+        <location filename="../../pin_dialog.py" line="46" />
         <source>This shift is already closed</source>
         <translation>Эта смена уже закрыта</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="46" />
+        <location filename="../../pin_dialog.py" line="47" />
         <source>The last active manager must stay an active manager</source>
         <translation>Последний активный менеджер должен остаться активным менеджером</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="48" />
+        <location filename="../../pin_dialog.py" line="49" />
         <source>Wrong manager PIN</source>
         <translation>Неверный PIN менеджера</translation>
     </message>
@@ -4087,12 +4252,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="393" />
+        <location filename="../../settings_dialog.py" line="394" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="401" />
+        <location filename="../../settings_dialog.py" line="402" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
