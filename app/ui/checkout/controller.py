@@ -169,7 +169,8 @@ class CheckoutController(QObject):
         if seq != self._customer_seq:
             return
         self.message.emit(explain(reason), "warn")
-        if code.isdigit() and len(code) == 13:
+        # A replaced card is known: offering to enroll it would hide why it no longer works.
+        if code.isdigit() and len(code) == 13 and "was replaced" not in reason:
             self.unknown_card.emit(code)
 
     def detach_customer(self) -> None:

@@ -53,41 +53,18 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^at most (?P<points>\d+) points can be redeemed$"),
         QT_TRANSLATE_NOOP("Reasons", "At most {points} can be paid with points in this basket"),
     ),
-    # The offline caps (app.core.repo.offline_redeem_cap) name the limit that was reached.
+    # A chain till's offline caps (app.core.repo.offline_redeem_cap) say which limit was reached: {cap}, below.
     (
-        re.compile(r"^at most (?P<points>\d+) points can be redeemed \(the per-card limit between syncs is reached\)$"),
-        QT_TRANSLATE_NOOP(
-            "Reasons", "At most {points} can be paid with points now: this card's limit until the next sync is reached"
-        ),
-    ),
-    (
-        re.compile(
-            r"^at most (?P<points>\d+) points can be redeemed \(this terminal's limit between syncs is reached\)$"
-        ),
-        QT_TRANSLATE_NOOP(
-            "Reasons", "At most {points} can be paid with points now: this till's limit until the next sync is reached"
-        ),
+        re.compile(r"^at most (?P<points>\d+) points can be redeemed \((?P<cap>.+)\)$"),
+        QT_TRANSLATE_NOOP("Reasons", "At most {points} can be paid with points now: {cap}"),
     ),
     (
         re.compile(
             r"^gift (?P<name>.+) needs (?P<need>\d+) points, only (?P<points>\d+) can be paid with points now "
-            r"\(the per-card limit between syncs is reached\)$"
+            r"\((?P<cap>.+)\)$"
         ),
         QT_TRANSLATE_NOOP(
-            "Reasons",
-            "Gift “{name}” needs {need}, but only {points} can be paid with points now: "
-            "this card's limit until the next sync is reached",
-        ),
-    ),
-    (
-        re.compile(
-            r"^gift (?P<name>.+) needs (?P<need>\d+) points, only (?P<points>\d+) can be paid with points now "
-            r"\(this terminal's limit between syncs is reached\)$"
-        ),
-        QT_TRANSLATE_NOOP(
-            "Reasons",
-            "Gift “{name}” needs {need}, but only {points} can be paid with points now: "
-            "this till's limit until the next sync is reached",
+            "Reasons", "Gift “{name}” needs {need}, but only {points} can be paid with points now: {cap}"
         ),
     ),
     (
@@ -282,14 +259,44 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
 ]
 _POINTS = {"points", "need", "have"}
-# The operating system's words for a file it would not write ({os} above), as Python gives them.
-_OS: dict[str, object] = {
-    "No space left on device": QT_TRANSLATE_NOOP("Reasons", "the disk is full"),
-    "Permission denied": QT_TRANSLATE_NOOP("Reasons", "no permission to write there"),
-    "Read-only file system": QT_TRANSLATE_NOOP("Reasons", "the disk is read-only"),
-    "No such file or directory": QT_TRANSLATE_NOOP("Reasons", "there is no such file or folder"),
-    "Is a directory": QT_TRANSLATE_NOOP("Reasons", "this is a folder"),
+# Parts of a reason worded on their own: {os}, the operating system's words for a file it would not
+# write, as Python gives them; {cap}, which offline limit stops paying with points. Unknown: as written.
+_PARTS: dict[str, list[tuple[re.Pattern[str], object]]] = {
+    "os": [
+        (re.compile(r"^No space left on device$"), QT_TRANSLATE_NOOP("Reasons", "the disk is full")),
+        (re.compile(r"^Permission denied$"), QT_TRANSLATE_NOOP("Reasons", "no permission to write there")),
+        (re.compile(r"^Read-only file system$"), QT_TRANSLATE_NOOP("Reasons", "the disk is read-only")),
+        (re.compile(r"^No such file or directory$"), QT_TRANSLATE_NOOP("Reasons", "there is no such file or folder")),
+        (re.compile(r"^Is a directory$"), QT_TRANSLATE_NOOP("Reasons", "this is a folder")),
+        (re.compile(r"^Not a directory$"), QT_TRANSLATE_NOOP("Reasons", "this is not a folder")),
+    ],
+    "cap": [
+        (
+            re.compile(r"^the per-card limit between syncs is reached$"),
+            QT_TRANSLATE_NOOP("Reasons", "this card's limit until the next sync is reached"),
+        ),
+        (
+            re.compile(r"^this terminal's limit between syncs is reached$"),
+            QT_TRANSLATE_NOOP("Reasons", "this till's limit until the next sync is reached"),
+        ),
+        (
+            re.compile(r"^no successful sync for over (?P<hours>\d+) h: paying with points is paused$"),
+            QT_TRANSLATE_NOOP("Reasons", "no sync with the server for over {hours} h, so paying with points is paused"),
+        ),
+        (
+            re.compile(r"^this terminal's clock is off by more than allowed: paying with points is paused$"),
+            QT_TRANSLATE_NOOP("Reasons", "the till's clock is wrong, so paying with points is paused"),
+        ),
+    ],
 }
+
+
+def _part(name: str, text: str) -> str:
+    for pattern, template in _PARTS[name]:
+        match = pattern.match(text)
+        if match is not None:
+            return QCoreApplication.translate(_C, str(template)).format(**match.groupdict())
+    return text
 
 
 def known(reason: str) -> str | None:
@@ -304,8 +311,8 @@ def known(reason: str) -> str | None:
             values["money"] = i18n.money(int(values["kopecks"]))
         for key in _POINTS & values.keys():
             values[key] = i18n.points(int(values[key]))
-        if "os" in values and values["os"] in _OS:
-            values["os"] = QCoreApplication.translate(_C, str(_OS[values["os"]]))
+        for key in _PARTS.keys() & values.keys():
+            values[key] = _part(key, values[key])
         return QCoreApplication.translate(_C, str(template)).format(**values)
     return None
 

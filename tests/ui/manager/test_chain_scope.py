@@ -169,7 +169,7 @@ def test_the_chain_scope_shows_every_store_from_the_real_server(
     running.server.stop()
     d.refresh()
     qtbot.waitUntil(lambda: loaded(d, chain=False), timeout=60_000)
-    assert not d.status.isHidden() and "server unreachable" in d.status.text()
+    assert not d.status.isHidden() and "Нет связи с сервером" in d.status.text()
     assert d.status.text().startswith("Не удалось получить цифры сети с сервера")
     assert d.scope.currentData() == "terminal"
     assert d.tiles["revenue"].value.text() == rub("550,00")
@@ -199,7 +199,7 @@ def test_an_answer_that_is_not_a_report_keeps_the_terminals_figures(
     d.set_scope(True)
     qtbot.waitUntil(lambda: not d.status.isHidden(), timeout=30_000)
     qtbot.waitUntil(lambda: loaded(d, chain=False), timeout=30_000)
-    assert "the server's report cannot be read" in d.status.text()
+    assert "Не удалось прочитать ответ сервера" in d.status.text()
     assert d.scope.currentData() == "terminal" and d.tiles["revenue"].value.text() == local
     close(qtbot, window, workers)
 

@@ -66,7 +66,7 @@ def test_a_failing_backup_is_said_once_and_retried_until_it_works(
         scheduler.run_now()
     scheduler.stop(final=False)
     assert len(attempts) == 3
-    assert len(said) == 1 and "No space left on device" in said[0]
+    assert len(said) == 1 and "the disk is full" in said[0]
     assert scheduler.last_error is None
 
 

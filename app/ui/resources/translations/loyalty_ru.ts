@@ -2991,283 +2991,298 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../checkout/reasons.py" line="59" />
-        <source>At most {points} can be paid with points now: this card's limit until the next sync is reached</source>
-        <translation>Сейчас баллами можно оплатить не больше: {points} — лимит карты до следующей синхронизации исчерпан</translation>
+        <source>At most {points} can be paid with points now: {cap}</source>
+        <translation>Сейчас баллами можно оплатить не больше: {points} — {cap}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="67" />
-        <source>At most {points} can be paid with points now: this till's limit until the next sync is reached</source>
-        <translation>Сейчас баллами можно оплатить не больше: {points} — лимит кассы до следующей синхронизации исчерпан</translation>
+        <location filename="../../checkout/reasons.py" line="66" />
+        <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: {cap}</source>
+        <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — {cap}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="76" />
-        <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: this card's limit until the next sync is reached</source>
-        <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — лимит карты до следующей синхронизации исчерпан</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="87" />
-        <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: this till's limit until the next sync is reached</source>
-        <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — лимит кассы до следующей синхронизации исчерпан</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="95" />
+        <location filename="../../checkout/reasons.py" line="72" />
         <source>This gift is no longer in the program</source>
         <translation>Этого подарка больше нет в программе</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="99" />
+        <location filename="../../checkout/reasons.py" line="76" />
         <source>At most {n} units of one item can be sold at once</source>
         <translation>За один раз можно продать не больше {n} шт. одного товара</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="103" />
+        <location filename="../../checkout/reasons.py" line="80" />
         <source>A price can be at most {money}</source>
         <translation>Цена не может быть больше {money}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="107" />
+        <location filename="../../checkout/reasons.py" line="84" />
         <source>Gift “{name}” needs {need}, the card has {have}</source>
         <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="109" />
+        <location filename="../../checkout/reasons.py" line="86" />
         <source>Card {code} is blocked</source>
         <translation>Карта {code} заблокирована</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="112" />
+        <location filename="../../checkout/reasons.py" line="89" />
         <source>Card {code} was replaced by a new card and no longer works</source>
         <translation>Карта {code} заменена на новую и больше не действует</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="116" />
+        <location filename="../../checkout/reasons.py" line="93" />
         <source>Card number {code} may hold only Latin letters, digits and '-' (1 to 32)</source>
         <translation>В номере карты {code} могут быть только латинские буквы, цифры и «-» (от 1 до 32 знаков)</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="120" />
+        <location filename="../../checkout/reasons.py" line="97" />
         <source>This card QR code is forged or from another store</source>
         <translation>QR-код карты поддельный или из другого магазина</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="122" />
+        <location filename="../../checkout/reasons.py" line="99" />
         <source>This QR code is not a loyalty card</source>
         <translation>Этот QR-код — не карта лояльности</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="125" />
+        <location filename="../../checkout/reasons.py" line="102" />
         <source>Card number {code} is wrong (check digit): mistyped?</source>
         <translation>Номер карты {code} неверен (контрольная цифра): опечатка?</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="129" />
+        <location filename="../../checkout/reasons.py" line="106" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="131" />
+        <location filename="../../checkout/reasons.py" line="108" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="132" />
+        <location filename="../../checkout/reasons.py" line="109" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="135" />
+        <location filename="../../checkout/reasons.py" line="112" />
         <source>Enter the customer's name</source>
         <translation>Введите имя покупателя</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="139" />
+        <location filename="../../checkout/reasons.py" line="116" />
         <source>The name is too long (200 characters at most)</source>
         <translation>Слишком длинное имя (не больше 200 символов)</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="143" />
+        <location filename="../../checkout/reasons.py" line="120" />
         <source>Birthday {text} is not a date like 05.07.1990</source>
         <translation>День рождения {text} — не дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="147" />
+        <location filename="../../checkout/reasons.py" line="124" />
         <source>The birthday must be between 01.01.1900 and today</source>
         <translation>Дата рождения должна быть не раньше 01.01.1900 и не позже сегодняшнего дня</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="151" />
+        <location filename="../../checkout/reasons.py" line="128" />
         <source>Phone {phone} is already enrolled (card {card})</source>
         <translation>Телефон {phone} уже зарегистрирован (карта {card})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="155" />
+        <location filename="../../checkout/reasons.py" line="132" />
         <source>Card {code} is already issued</source>
         <translation>Карта {code} уже выдана</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="159" />
+        <location filename="../../checkout/reasons.py" line="136" />
         <source>Phone number {text} is not valid: expected +7 and 10 digits</source>
         <translation>Неверный номер телефона {text}: нужен +7 и 10 цифр</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="163" />
+        <location filename="../../checkout/reasons.py" line="140" />
         <source>The clock is behind this customer's last purchase: check the date and time</source>
         <translation>Часы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="167" />
+        <location filename="../../checkout/reasons.py" line="144" />
         <source>Not enough points: {have} available, {need} needed</source>
         <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="171" />
+        <location filename="../../checkout/reasons.py" line="148" />
         <source>This till was restored from a backup: connect it to the server again (Settings) before enrolling new customers</source>
         <translation>Касса восстановлена из резервной копии: подключите её к серверу заново (Настройки), прежде чем регистрировать новых покупателей</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="180" />
+        <location filename="../../checkout/reasons.py" line="157" />
         <source>The disk is full: nothing was saved. Free some space, then try again</source>
         <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="184" />
+        <location filename="../../checkout/reasons.py" line="161" />
         <source>The data folder is read-only: nothing was saved. Call your technician</source>
         <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="188" />
+        <location filename="../../checkout/reasons.py" line="165" />
         <source>The database is busy in another program: nothing was saved. Try again</source>
         <translation>База данных занята другой программой: ничего не сохранено. Попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="192" />
+        <location filename="../../checkout/reasons.py" line="169" />
         <source>The database comes from a newer version of the program: update the program</source>
         <translation>База данных создана более новой версией программы: обновите программу</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="196" />
+        <location filename="../../checkout/reasons.py" line="173" />
         <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
         <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="200" />
+        <location filename="../../checkout/reasons.py" line="177" />
         <source>Database error: {detail}</source>
         <translation>Ошибка базы данных: {detail}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="204" />
+        <location filename="../../checkout/reasons.py" line="181" />
         <source>The backup could not be written in {path}: {os}</source>
         <translation>Не удалось записать резервную копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="208" />
+        <location filename="../../checkout/reasons.py" line="185" />
         <source>The backup was written but fails its check ({detail})</source>
         <translation>Резервная копия записана, но не прошла проверку ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="212" />
+        <location filename="../../checkout/reasons.py" line="189" />
         <source>{path} could not be backed up ({detail})</source>
         <translation>Не удалось сделать резервную копию {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="216" />
+        <location filename="../../checkout/reasons.py" line="193" />
         <source>The backup could not be restored into {path}: {os}</source>
         <translation>Не удалось восстановить копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="220" />
+        <location filename="../../checkout/reasons.py" line="197" />
         <source>{path} was restored, but could not be marked to connect to the server again ({detail})</source>
         <translation>{path} восстановлен, но не удалось отметить, что кассу нужно заново подключить к серверу ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="227" />
+        <location filename="../../checkout/reasons.py" line="204" />
         <source>{path} does not exist</source>
         <translation>{path} не существует</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="231" />
+        <location filename="../../checkout/reasons.py" line="208" />
         <source>{path} is not a database of the till</source>
         <translation>{path} — не база данных кассы</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="235" />
+        <location filename="../../checkout/reasons.py" line="212" />
         <source>{path} is a database, but not one of the till</source>
         <translation>{path} — база данных, но не кассы</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="239" />
+        <location filename="../../checkout/reasons.py" line="216" />
         <source>{path} is damaged ({detail})</source>
         <translation>{path} повреждён ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="243" />
+        <location filename="../../checkout/reasons.py" line="220" />
         <source>No backup in {path} is in good order</source>
         <translation>В папке {path} нет исправной резервной копии</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="248" />
+        <location filename="../../checkout/reasons.py" line="225" />
         <source>{path}: {os}</source>
         <translation>{path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="253" />
+        <location filename="../../checkout/reasons.py" line="230" />
         <source>the code is unknown or has expired</source>
         <translation>код неизвестен или устарел</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="257" />
+        <location filename="../../checkout/reasons.py" line="234" />
         <source>this till was disconnected from the chain on the server</source>
         <translation>эта касса отключена от сети на сервере</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="261" />
+        <location filename="../../checkout/reasons.py" line="238" />
         <source>No connection to the server ({detail})</source>
         <translation>Нет связи с сервером ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="265" />
+        <location filename="../../checkout/reasons.py" line="242" />
         <source>The server did not answer in time</source>
         <translation>Сервер не ответил вовремя</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="269" />
+        <location filename="../../checkout/reasons.py" line="246" />
         <source>The server answered with error {status} ({detail})</source>
         <translation>Сервер ответил ошибкой {status} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="277" />
+        <location filename="../../checkout/reasons.py" line="254" />
         <source>The server's answer cannot be read</source>
         <translation>Не удалось прочитать ответ сервера</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="281" />
+        <location filename="../../checkout/reasons.py" line="258" />
         <source>This till is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="287" />
+        <location filename="../../checkout/reasons.py" line="266" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="288" />
+        <location filename="../../checkout/reasons.py" line="267" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="289" />
+        <location filename="../../checkout/reasons.py" line="268" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="290" />
+        <location filename="../../checkout/reasons.py" line="269" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../checkout/reasons.py" line="291" />
+        <location filename="../../checkout/reasons.py" line="270" />
         <source>this is a folder</source>
         <translation>это папка</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="271" />
+        <source>this is not a folder</source>
+        <translation>это не папка</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="276" />
+        <source>this card's limit until the next sync is reached</source>
+        <translation>лимит карты до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="280" />
+        <source>this till's limit until the next sync is reached</source>
+        <translation>лимит кассы до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="284" />
+        <source>no sync with the server for over {hours} h, so paying with points is paused</source>
+        <translation>связи с сервером нет больше {hours} ч, оплата баллами приостановлена</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/reasons.py" line="288" />
+        <source>the till's clock is wrong, so paying with points is paused</source>
+        <translation>часы кассы идут неверно, оплата баллами приостановлена</translation>
     </message>
 </context>
 <context>
