@@ -16,6 +16,8 @@ from app.bootstrap import Context, bootstrap
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Real barcode photographs (zxing-cpp's samples, Apache 2.0), kept in the repository with their licence.
+BARCODES = Path(__file__).resolve().parent / "data" / "barcodes"
 
 
 def worked_examples() -> list[dict[str, Any]]:
