@@ -458,9 +458,10 @@ def first_start(h: Journey, *, program: str = "Демо-кофейня", manager
         radio = h.focused(QRadioButton, "a program choice")
         if h.gui(radio.text) == program:
             break
-        h.press("Down")
+        h.press("Down")  # the arrows choose as they move
     else:
         raise JourneyFailed(f"no program called {program!r} in the wizard")
+    h.wait_for(lambda: radio.isChecked(), f"{program!r} to be chosen")
     h.press("Return")
     h.wait_for(lambda: wizard.currentPage() is wizard.devices_page, "the printer page")
     h.press("Return")  # receipts as PDF files in the data folder, no camera
@@ -487,14 +488,12 @@ def log_in(h: Journey, name: str = MANAGER[0], pin: str = MANAGER[1]) -> None:
 
 
 def open_shift(h: Journey) -> None:
-    """The shift dialog shown after the login: Enter opens the shift, Esc then closes the dialog."""
+    """The shift dialog shown after the login: Enter opens the shift and goes back to the till."""
     from app.ui.shift import ShiftDialog
 
     dialog = h.modal(ShiftDialog)
     h.wait_for(lambda: dialog.open_button.isVisible(), "the shift dialog to offer «Open shift»")
     h.press("Return")
-    h.wait_for(lambda: dialog.summary is not None, "the shift to open")
-    h.press("Escape")
     h.no_modal()
 
 
