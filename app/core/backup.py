@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -9,8 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.core.errors import StorageError
+from app.core.program import DEFAULT_TIMEZONE
 
 BACKUP_GLOB = "*.sqlite3"
 
@@ -68,6 +71,27 @@ def _remove_with_side_files(path: Path) -> None:
     """Delete an unfinished copy and whatever SQLite kept beside it."""
     for name in (str(path), f"{path}-journal", f"{path}-wal", f"{path}-shm"):
         Path(name).unlink(missing_ok=True)
+
+
+def zone_of(path: Path) -> ZoneInfo:
+    """The time zone of the store a terminal database (or its backup) holds: its newest program's.
+
+    The program's default zone when the file has no program or cannot be read: a backup's time is
+    still shown, on the clock most stores use.
+    """
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+        conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=10)
+        try:
+            row = conn.execute("SELECT body FROM programs ORDER BY version DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+        return (
+            ZoneInfo(str(json.loads(row[0]).get("timezone", DEFAULT_TIMEZONE))) if row else ZoneInfo(DEFAULT_TIMEZONE)
+        )
+    except (OSError, sqlite3.Error, ValueError, AttributeError, ZoneInfoNotFoundError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") -> Path:
