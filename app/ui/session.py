@@ -36,7 +36,7 @@ class Session(QObject):
         self.window = window
         self.ctx = ctx
         self.worker = worker
-        self.staff = StaffService(ctx.engine)
+        self.staff = StaffService(ctx.engine, clock=ctx.clock)
         self.cashier: Cashier | None = None
         self.bridge = Bridge(ctx.bus, self)
         self.sync = SyncService(ctx.engine, bus=ctx.bus)

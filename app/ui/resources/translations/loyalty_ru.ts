@@ -94,7 +94,7 @@
     </message>
     <message>
         <location filename="../../manager/admin.py" line="197" />
-        <location filename="../../manager/admin.py" line="435" />
+        <location filename="../../manager/admin.py" line="461" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
@@ -210,169 +210,204 @@
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
+        <location filename="../../manager/admin.py" line="352" />
+        <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
+        <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
+    </message>
+    <message>
         <location filename="../../manager/admin.py" line="359" />
+        <source>Add {points} to card {card} ({name})?</source>
+        <translation>Начислить {points} на карту {card} ({name})?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="361" />
+        <source>Remove {points} from card {card} ({name})?</source>
+        <translation>Списать {points} с карты {card} ({name})?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="363" />
+        <source>Balance now: {now}. After: {after}.</source>
+        <translation>Баланс сейчас: {now}. После: {after}.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="366" />
+        <source>Reason: {reason}</source>
+        <translation>Причина: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="367" />
+        <source>Adjust points</source>
+        <translation>Изменить баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="368" />
+        <source>Nothing changed.</source>
+        <translation>Ничего не изменено.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="385" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="368" />
+        <location filename="../../manager/admin.py" line="394" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="371" />
+        <location filename="../../manager/admin.py" line="397" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="396" />
+        <location filename="../../manager/admin.py" line="422" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="399" />
+        <location filename="../../manager/admin.py" line="425" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="413" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="413" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="415" />
+        <location filename="../../manager/admin.py" line="441" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="424" />
+        <location filename="../../manager/admin.py" line="450" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="424" />
+        <location filename="../../manager/admin.py" line="450" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="436" />
+        <location filename="../../manager/admin.py" line="462" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="437" />
+        <location filename="../../manager/admin.py" line="463" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="444" />
+        <location filename="../../manager/admin.py" line="470" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="446" />
-        <location filename="../../manager/admin.py" line="485" />
+        <location filename="../../manager/admin.py" line="472" />
+        <location filename="../../manager/admin.py" line="511" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="448" />
+        <location filename="../../manager/admin.py" line="474" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
-        <location filename="../../manager/admin.py" line="486" />
+        <location filename="../../manager/admin.py" line="476" />
+        <location filename="../../manager/admin.py" line="512" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="466" />
+        <location filename="../../manager/admin.py" line="492" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="466" />
+        <location filename="../../manager/admin.py" line="492" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="469" />
+        <location filename="../../manager/admin.py" line="495" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="469" />
+        <location filename="../../manager/admin.py" line="495" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="485" />
+        <location filename="../../manager/admin.py" line="511" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="486" />
+        <location filename="../../manager/admin.py" line="512" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="503" />
+        <location filename="../../manager/admin.py" line="529" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="552" />
+        <location filename="../../manager/admin.py" line="578" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="554" />
+        <location filename="../../manager/admin.py" line="580" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="556" />
+        <location filename="../../manager/admin.py" line="582" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="558" />
+        <location filename="../../manager/admin.py" line="584" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="565" />
+        <location filename="../../manager/admin.py" line="591" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="566" />
+        <location filename="../../manager/admin.py" line="592" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="567" />
+        <location filename="../../manager/admin.py" line="593" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="568" />
+        <location filename="../../manager/admin.py" line="594" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="626" />
+        <location filename="../../manager/admin.py" line="652" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="641" />
+        <location filename="../../manager/admin.py" line="667" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -1050,308 +1085,308 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DashboardTab</name>
     <message>
-        <location filename="../../manager/dashboard.py" line="110" />
+        <location filename="../../manager/dashboard.py" line="111" />
         <source>Overview</source>
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="132" />
+        <location filename="../../manager/dashboard.py" line="133" />
         <source>This terminal</source>
         <translation>Этот терминал</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="133" />
-        <location filename="../../manager/dashboard.py" line="548" />
+        <location filename="../../manager/dashboard.py" line="134" />
+        <location filename="../../manager/dashboard.py" line="555" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="134" />
+        <location filename="../../manager/dashboard.py" line="135" />
         <source>This terminal's sales, or the whole chain's from the server</source>
         <translation>Продажи этого терминала или всей сети (с сервера)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="140" />
+        <location filename="../../manager/dashboard.py" line="141" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="141" />
+        <location filename="../../manager/dashboard.py" line="142" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="142" />
+        <location filename="../../manager/dashboard.py" line="143" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="143" />
+        <location filename="../../manager/dashboard.py" line="144" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="144" />
+        <location filename="../../manager/dashboard.py" line="145" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="157" />
+        <location filename="../../manager/dashboard.py" line="158" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="161" />
+        <location filename="../../manager/dashboard.py" line="162" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="166" />
+        <location filename="../../manager/dashboard.py" line="167" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="167" />
+        <location filename="../../manager/dashboard.py" line="168" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="169" />
+        <location filename="../../manager/dashboard.py" line="170" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="170" />
+        <location filename="../../manager/dashboard.py" line="171" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="172" />
+        <location filename="../../manager/dashboard.py" line="173" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="203" />
+        <location filename="../../manager/dashboard.py" line="204" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="204" />
+        <location filename="../../manager/dashboard.py" line="205" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="205" />
+        <location filename="../../manager/dashboard.py" line="206" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="206" />
+        <location filename="../../manager/dashboard.py" line="207" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="207" />
+        <location filename="../../manager/dashboard.py" line="208" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="208" />
+        <location filename="../../manager/dashboard.py" line="209" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="209" />
+        <location filename="../../manager/dashboard.py" line="210" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="210" />
+        <location filename="../../manager/dashboard.py" line="211" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="211" />
+        <location filename="../../manager/dashboard.py" line="212" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="212" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="213" />
+        <location filename="../../manager/dashboard.py" line="214" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="214" />
+        <location filename="../../manager/dashboard.py" line="215" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="225" />
+        <location filename="../../manager/dashboard.py" line="229" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="226" />
+        <location filename="../../manager/dashboard.py" line="230" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="227" />
+        <location filename="../../manager/dashboard.py" line="231" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="228" />
+        <location filename="../../manager/dashboard.py" line="232" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="231" />
+        <location filename="../../manager/dashboard.py" line="235" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="355" />
+        <location filename="../../manager/dashboard.py" line="360" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="365" />
+        <location filename="../../manager/dashboard.py" line="370" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="390" />
+        <location filename="../../manager/dashboard.py" line="395" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="413" />
+        <location filename="../../manager/dashboard.py" line="418" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="429" />
+        <location filename="../../manager/dashboard.py" line="434" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="461" />
+        <location filename="../../manager/dashboard.py" line="468" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="470" />
+        <location filename="../../manager/dashboard.py" line="477" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="474" />
+        <location filename="../../manager/dashboard.py" line="481" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="482" />
+        <location filename="../../manager/dashboard.py" line="489" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="485" />
+        <location filename="../../manager/dashboard.py" line="492" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="487" />
+        <location filename="../../manager/dashboard.py" line="494" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="490" />
+        <location filename="../../manager/dashboard.py" line="497" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="495" />
+        <location filename="../../manager/dashboard.py" line="502" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="497" />
+        <location filename="../../manager/dashboard.py" line="504" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="502" />
+        <location filename="../../manager/dashboard.py" line="509" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="510" />
+        <location filename="../../manager/dashboard.py" line="517" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="511" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="517" />
+        <location filename="../../manager/dashboard.py" line="524" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="527" />
+        <location filename="../../manager/dashboard.py" line="534" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="535" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="534" />
+        <location filename="../../manager/dashboard.py" line="541" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="559" />
+        <location filename="../../manager/dashboard.py" line="566" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="562" />
+        <location filename="../../manager/dashboard.py" line="569" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="586" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="582" />
+        <location filename="../../manager/dashboard.py" line="589" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="597" />
+        <location filename="../../manager/dashboard.py" line="604" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="601" />
+        <location filename="../../manager/dashboard.py" line="608" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1954,6 +1989,59 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <location filename="../../checkout/pay_dialog.py" line="128" />
         <source>Change: {money}</source>
         <translation>Сдача: {money}</translation>
+    </message>
+</context>
+<context>
+    <name>PaybackPanel</name>
+    <message>
+        <location filename="../../manager/payback.py" line="44" />
+        <source>Does the programme pay?</source>
+        <translation>Окупается ли программа?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="71" />
+        <source>Computed with the full report…</source>
+        <translation>Считается вместе с полным отчётом…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="76" />
+        <source>No comparison: it needs sales both with a card and without one.</source>
+        <translation>Сравнить нельзя: нужны продажи и с картой, и без карты.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="79" />
+        <source>The programme pays: members brought {amount} more than it cost.</source>
+        <translation>Программа окупается: участники принесли на {amount} больше, чем она стоила.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="86" />
+        <source>The programme does not pay: it cost {amount} more than members brought beyond the others.</source>
+        <translation>Программа не окупается: она стоила на {amount} больше, чем участники принесли сверх остальных.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="93" />
+        <source>Cost {total} = card discounts {tier} + stamp cards {stamps} + coupons {coupons} + points {points} + gifts {gifts}</source>
+        <translation>Стоимость {total} = скидки по уровню {tier} + штампы {stamps} + купоны {coupons} + баллы {points} + подарки {gifts}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="109" />
+        <source>Members brought beyond non-members {extra} = {sales} card sales × (average basket {card} − {anonymous} without a card)</source>
+        <translation>Участники принесли сверх неучастников {extra} = {sales} чеков с картой × (средняя корзина {card} − {anonymous} без карты)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="119" />
+        <source>Visits per member {visits} · retention {retention} · card share of revenue {share}</source>
+        <translation>Визитов на участника {visits} · удержание {retention} · доля выручки с картой {share}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="128" />
+        <source>CLV {value} (from {low} to {high}, 95 %)</source>
+        <translation>CLV {value} (от {low} до {high}, 95 %)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="134" />
+        <source>CLV: too few customers ({sample}; at least {minimum} needed)</source>
+        <translation>CLV: мало покупателей ({sample}, нужно не меньше {minimum})</translation>
     </message>
 </context>
 <context>
@@ -3539,12 +3627,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="260" />
+        <location filename="../../manager/reports_view.py" line="264" />
+        <source>No CLV estimate: {sample} customers, at least {minimum} needed</source>
+        <translation>Оценки CLV нет: покупателей {sample}, нужно не меньше {minimum}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="269" />
+        <source>A retention measured on so few customers could put the lifetime anywhere up to 10 years.</source>
+        <translation>Удержание, измеренное на стольких покупателях, может дать любой срок жизни вплоть до 10 лет.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="272" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="263" />
+        <location filename="../../manager/reports_view.py" line="275" />
+        <source>CLV estimate: {value} (from {low} to {high}, 95 %)</source>
+        <translation>Оценка CLV: {value} (от {low} до {high}, 95 %)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="281" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
