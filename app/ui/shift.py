@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -99,6 +99,7 @@ class ShiftDialog(QDialog):
         self.open_button.setDefault(summary is None)
         self.done_button.setDefault(summary is not None)
         (self.open_button if summary is None else self.done_button).setFocus()
+        QTimer.singleShot(0, self._fit)  # once the new rows and buttons are laid out
         if summary is None:
             self._fill([])
             set_status(self.status, self.tr("No shift is open. Open one to start selling."), "warn")
@@ -106,6 +107,12 @@ class ShiftDialog(QDialog):
         if summary.closed_at is None:
             set_status(self.status, "", "info")
         self._fill(self._rows(summary))
+
+    @Slot()
+    def _fit(self) -> None:
+        # Grow to the rows and buttons shown after the worker answered (they were cut off below).
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
 
     def _rows(self, s: ShiftSummary) -> list[tuple[str, str]]:
         rows = [

@@ -619,92 +619,97 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="79" />
+        <location filename="../../checkout/screen.py" line="82" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="80" />
+        <location filename="../../checkout/screen.py" line="83" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="86" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="94" />
+        <location filename="../../checkout/screen.py" line="97" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="111" />
+        <location filename="../../checkout/screen.py" line="114" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="112" />
+        <location filename="../../checkout/screen.py" line="115" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="140" />
+        <location filename="../../checkout/screen.py" line="143" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="208" />
+        <location filename="../../checkout/screen.py" line="211" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="225" />
+        <location filename="../../checkout/screen.py" line="228" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="227" />
+        <location filename="../../checkout/screen.py" line="230" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="238" />
+        <location filename="../../checkout/screen.py" line="241" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="286" />
+        <location filename="../../checkout/screen.py" line="295" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="350" />
+        <location filename="../../checkout/screen.py" line="364" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="363" />
+        <location filename="../../checkout/screen.py" line="377" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="399" />
+        <location filename="../../checkout/screen.py" line="413" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="405" />
+        <location filename="../../checkout/screen.py" line="416" />
+        <source>No shift is open: open one (Manager › Shift…), then pay</source>
+        <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="422" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="421" />
+        <location filename="../../checkout/screen.py" line="438" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="426" />
+        <location filename="../../checkout/screen.py" line="443" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1389,22 +1394,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="189" />
+        <location filename="../../wizard/pages.py" line="195" />
         <source>Printer and camera</source>
         <translation>Принтер и камера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="191" />
+        <location filename="../../wizard/pages.py" line="197" />
         <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
         <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="195" />
+        <location filename="../../wizard/pages.py" line="201" />
         <source>Receipt printer</source>
         <translation>Чековый принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="197" />
+        <location filename="../../wizard/pages.py" line="203" />
         <source>Camera for loyalty cards</source>
         <translation>Камера для карт лояльности</translation>
     </message>
@@ -1733,128 +1738,128 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="142" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="143" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="144" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../main_window.py" line="145" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="146" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="147" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="148" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="149" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="150" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="151" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="152" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="163" />
+        <location filename="../../main_window.py" line="168" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="164" />
+        <location filename="../../main_window.py" line="169" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="165" />
+        <location filename="../../main_window.py" line="170" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="166" />
+        <location filename="../../main_window.py" line="171" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="222" />
+        <location filename="../../main_window.py" line="240" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="233" />
+        <location filename="../../main_window.py" line="251" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="246" />
         <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="282" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="269" />
+        <location filename="../../main_window.py" line="287" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="281" />
+        <location filename="../../main_window.py" line="299" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="282" />
+        <location filename="../../main_window.py" line="300" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
+        <location filename="../../main_window.py" line="318" />
         <source>The interface will be in {language} after a restart</source>
         <translation>После перезапуска интерфейс будет на {language}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="339" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -3000,7 +3005,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="177" />
+        <location filename="../../wizard/pages.py" line="183" />
         <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
         <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
     </message>
@@ -3401,144 +3406,144 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="152" />
-        <location filename="../../refund_dialog.py" line="155" />
+        <location filename="../../refund_dialog.py" line="151" />
+        <location filename="../../refund_dialog.py" line="154" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
-        <location filename="../../refund_dialog.py" line="234" />
+        <location filename="../../refund_dialog.py" line="157" />
+        <location filename="../../refund_dialog.py" line="233" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="160" />
+        <location filename="../../refund_dialog.py" line="159" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="190" />
+        <location filename="../../refund_dialog.py" line="189" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="195" />
+        <location filename="../../refund_dialog.py" line="194" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="232" />
+        <location filename="../../refund_dialog.py" line="231" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="254" />
+        <location filename="../../refund_dialog.py" line="253" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="262" />
+        <location filename="../../refund_dialog.py" line="261" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="280" />
+        <location filename="../../refund_dialog.py" line="279" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="281" />
+        <location filename="../../refund_dialog.py" line="280" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="281" />
+        <location filename="../../refund_dialog.py" line="280" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="286" />
+        <location filename="../../refund_dialog.py" line="285" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="329" />
+        <location filename="../../refund_dialog.py" line="328" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="336" />
+        <location filename="../../refund_dialog.py" line="335" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="344" />
+        <location filename="../../refund_dialog.py" line="343" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="348" />
+        <location filename="../../refund_dialog.py" line="347" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="352" />
+        <location filename="../../refund_dialog.py" line="351" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="375" />
+        <location filename="../../refund_dialog.py" line="374" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="375" />
+        <location filename="../../refund_dialog.py" line="374" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="376" />
+        <location filename="../../refund_dialog.py" line="375" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="380" />
+        <location filename="../../refund_dialog.py" line="379" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="392" />
+        <location filename="../../refund_dialog.py" line="391" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="401" />
+        <location filename="../../refund_dialog.py" line="400" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3754,53 +3759,53 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Синхронизировать сейчас</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="94" />
-        <location filename="../../session.py" line="104" />
+        <location filename="../../session.py" line="100" />
+        <location filename="../../session.py" line="124" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="128" />
+        <location filename="../../session.py" line="149" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="137" />
+        <location filename="../../session.py" line="158" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="139" />
+        <location filename="../../session.py" line="160" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="141" />
+        <location filename="../../session.py" line="162" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="147" />
+        <location filename="../../session.py" line="168" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="154" />
+        <location filename="../../session.py" line="175" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="176" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="176" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="157" />
+        <location filename="../../session.py" line="178" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -3956,103 +3961,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ShiftDialog</name>
     <message>
-        <location filename="../../shift.py" line="52" />
+        <location filename="../../shift.py" line="53" />
         <source>Shift</source>
         <translation>Смена</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="54" />
+        <location filename="../../shift.py" line="55" />
         <source>Shift of {name}</source>
         <translation>Смена: {name}</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="61" />
+        <location filename="../../shift.py" line="62" />
         <source>Open shift</source>
         <translation>Открыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="64" />
-        <location filename="../../shift.py" line="146" />
+        <location filename="../../shift.py" line="65" />
+        <location filename="../../shift.py" line="162" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="67" />
+        <location filename="../../shift.py" line="68" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="95" />
+        <location filename="../../shift.py" line="105" />
         <source>No shift is open. Open one to start selling.</source>
         <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="103" />
+        <location filename="../../shift.py" line="119" />
         <source>Opened</source>
         <translation>Открыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="104" />
+        <location filename="../../shift.py" line="120" />
         <source>Closed</source>
         <translation>Закрыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="105" />
+        <location filename="../../shift.py" line="121" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="106" />
+        <location filename="../../shift.py" line="122" />
         <source>Refunds</source>
         <translation>Возвраты</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="107" />
+        <location filename="../../shift.py" line="123" />
         <source>Takings</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="125" />
         <source>In cash</source>
         <translation>Наличными</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="125" />
         <source>By bank card</source>
         <translation>Банковской картой</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="113" />
+        <location filename="../../shift.py" line="129" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="114" />
+        <location filename="../../shift.py" line="130" />
         <source>Points redeemed</source>
         <translation>Списано баллов в оплату</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="115" />
+        <location filename="../../shift.py" line="131" />
         <source>Points taken back by refunds</source>
         <translation>Списано баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="116" />
+        <location filename="../../shift.py" line="132" />
         <source>Points returned by refunds</source>
         <translation>Возвращено баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="117" />
+        <location filename="../../shift.py" line="133" />
         <source>Sales with a loyalty card</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="147" />
+        <location filename="../../shift.py" line="163" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="168" />
+        <location filename="../../shift.py" line="184" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
@@ -4128,44 +4133,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>StaffPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="221" />
+        <location filename="../../wizard/pages.py" line="227" />
         <source>Who works at the till</source>
         <translation>Кто работает на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="224" />
+        <location filename="../../wizard/pages.py" line="230" />
         <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
         <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="231" />
+        <location filename="../../wizard/pages.py" line="237" />
         <source>Also add a cashier</source>
         <translation>Добавить и кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="238" />
+        <location filename="../../wizard/pages.py" line="244" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="239" />
-        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="252" />
         <source>PIN</source>
         <translation>PIN-код</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="240" />
-        <location filename="../../wizard/pages.py" line="247" />
+        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="253" />
         <source>PIN again</source>
         <translation>PIN-код ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="251" />
         <source>Cashier's name</source>
         <translation>Имя кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="285" />
+        <location filename="../../wizard/pages.py" line="291" />
         <source>The two PINs differ: enter the PIN again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
