@@ -90,7 +90,7 @@ def test_disabled_cashier_cannot_log_in(staff: StaffService) -> None:
     staff.set_active(ivan.id, False, actor="Ольга")
     with pytest.raises(StaffError) as exc:
         staff.login("Иван", "1234")
-    assert _refusal(exc) == "disabled"
+    assert _refusal(exc) == "cashier_disabled"
 
 
 def test_enabled_again_cashier_can_log_in(staff: StaffService) -> None:
@@ -138,7 +138,7 @@ def test_cashier_pin_does_not_approve_a_refund(staff: StaffService) -> None:
 def test_unknown_pin_does_not_approve(staff: StaffService) -> None:
     with pytest.raises(StaffError) as exc:
         staff.check_manager_pin("0000")
-    assert _refusal(exc) == "wrong_pin"
+    assert _refusal(exc) == "wrong_manager_pin"
 
 
 def test_disabled_manager_pin_does_not_approve(staff: StaffService) -> None:
@@ -155,10 +155,10 @@ def test_last_active_manager_cannot_be_disabled_or_demoted(staff: StaffService) 
     olga = staff.login("Ольга", "9999")
     with pytest.raises(StaffError) as exc:
         staff.set_active(olga.id, False, actor="Ольга")
-    assert _refusal(exc) == "last_manager"
+    assert _refusal(exc) == "last_manager_disable"
     with pytest.raises(StaffError) as exc:
         staff.set_role(olga.id, "cashier", actor="Ольга")
-    assert _refusal(exc) == "last_manager"
+    assert _refusal(exc) == "last_manager_role"
 
 
 # ----------------------------------------------------------------- first start
@@ -282,4 +282,4 @@ def test_disabled_cashier_cannot_open_a_shift(staff: StaffService) -> None:
     staff.set_active(ivan.id, False, actor="Ольга")
     with pytest.raises(StaffError) as exc:
         staff.open_shift(ivan.id)
-    assert _refusal(exc) == "disabled"
+    assert _refusal(exc) == "cashier_disabled"

@@ -28,10 +28,10 @@ from app.core.instance import InstanceLock
 from app.core.services.results import SaleResult
 from app.ui import i18n, startup, theme
 from app.ui.backups import BackupScheduler
-from app.ui.checkout.reasons import explain
 from app.ui.main_window import MainWindow
 from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
 from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan, create_store
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -259,10 +259,10 @@ class _Starter(QObject):
         QMessageBox.critical(self.window, "Loyalty Terminal", startup.damaged_while_open(problem))
         self.app.exit(1)
 
-    def failed(self, reason: str) -> None:
+    def failed(self, error: BaseException) -> None:
         if self.progress is not None:
             self.progress.close()
-        QMessageBox.critical(None, "Loyalty Terminal", explain(reason))
+        QMessageBox.critical(None, "Loyalty Terminal", explain(error))
         self.app.exit(1)
 
     def stop(self) -> None:

@@ -35,11 +35,11 @@ from app.core.backup import list_backups
 from app.core.services.staff import Cashier, StaffService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
-from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.wizard.creation import save_store_details
 from app.ui.wizard.devices import CameraChooser, LazyWorker, PrinterChooser, form_layout, form_row
 from app.ui.wizard.server import ServerChooser
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -317,9 +317,9 @@ class SettingsDialog(QDialog):
         except ValueError as exc:
             self.main_window.show_error(str(exc))
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.save.setEnabled(True)
-        set_status(self.status, explain(reason), "error")
+        set_status(self.status, explain(error), "error")
 
     # ----------------------------------------------------------------- server and backups
 

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from app.bootstrap import Context
 from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store
 from app.core.errors import StorageError
+from app.core.refusals import Refusal
+from app.ui.wording import explain
 
 __all__ = [
     "LOW_SPACE_BYTES",
@@ -155,7 +157,7 @@ def stop_logging(handler: logging.Handler | None) -> None:
 class Damaged:
     """A database that fails its integrity check, and the newest good backup (if any)."""
 
-    problem: str
+    problem: Refusal  # worded by code on screen; the core's English goes to the log
     backup: BackupInfo | None
 
 
@@ -189,7 +191,7 @@ def open_fast(path: Path) -> Context | Damaged:
 class IntegrityWatch(QObject):
     """The full integrity check of a store opened after a clean stop, on a thread and a connection of its own.
 
-    `damaged` (the problem, in the core's words) is emitted only when the file fails it; the
+    `damaged` (the problem, worded in the user's language) is emitted only when the file fails it; the
     checkout's own database work never waits for it.
     """
 
@@ -212,7 +214,7 @@ class IntegrityWatch(QObject):
             problem = None
         if problem is not None:
             log.error("the database fails its check: %s", problem)
-            self.damaged.emit(problem)
+            self.damaged.emit(explain(problem))
         else:
             log.info("the database passed its integrity check")
         self.done.set()
@@ -246,7 +248,7 @@ def restore_newest_and_open(path: Path) -> Context:
     """The store's file is gone: restore the newest backup beside it that passes the integrity check, and open it."""
     good = latest_good(backup_folder(path), path.stem)
     if good is None:
-        raise StorageError(f"no backup in {backup_folder(path)} passes the integrity check")
+        raise StorageError("no_good_backup", path=str(backup_folder(path)))
     return restore_and_open(path, good)
 
 
@@ -303,7 +305,7 @@ class DamagedStoreDialog(QMessageBox):
                     "The newest good backup was made on {when}. Restoring it brings back everything up to then; "
                     "sales made after it are lost. The damaged file is kept beside the store for your technician."
                     "\n\nWhat was found: {problem}",
-                ).format(when=when, problem=damaged.problem)
+                ).format(when=when, problem=explain(damaged.problem))
             )
             self.restore = self.addButton(
                 QCoreApplication.translate("Startup", "Restore the backup"), QMessageBox.ButtonRole.AcceptRole
@@ -314,7 +316,7 @@ class DamagedStoreDialog(QMessageBox):
                     "Startup",
                     "There is no good backup to restore. Do not delete anything: copy the data folder and call "
                     "your technician.\n\nWhat was found: {problem}",
-                ).format(problem=damaged.problem)
+                ).format(problem=explain(damaged.problem))
             )
         self.addButton(QCoreApplication.translate("Startup", "Quit"), QMessageBox.ButtonRole.RejectRole)
         if self.restore is not None:

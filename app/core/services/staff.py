@@ -39,9 +39,7 @@ _NAME_MAX = 60
 class StaffError(LoyaltyError):
     """A refused staff operation; `code` lets a front end word it in the cashier's language."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
+    # The code and parameters are LoyaltyError's: app.core.refusals words them.
 
 
 @dataclass(frozen=True)
@@ -123,22 +121,22 @@ class AuditEntry:
 def _clean_name(name: str) -> str:
     text = " ".join(name.split())
     if not text:
-        raise StaffError("name_empty", "the cashier's name must not be empty")
+        raise StaffError("staff_name_empty")
     if len(text) > _NAME_MAX:
-        raise StaffError("name_long", f"the cashier's name is too long ({_NAME_MAX} characters at most)")
+        raise StaffError("staff_name_long", max=_NAME_MAX)
     return text
 
 
 def _check_pin(pin: str) -> str:
     # The reason names the rule, never the PIN that broke it.
     if not _PIN.match(pin):
-        raise StaffError("pin_format", "a PIN is 4 to 8 digits")
+        raise StaffError("pin_format")
     return pin
 
 
 def _check_role(role: str) -> Role:
     if role not in ROLES:
-        raise StaffError("role", f"role must be 'cashier' or 'manager', got {role!r}")
+        raise StaffError("role", role=role)
     return role
 
 
@@ -171,7 +169,7 @@ class StaffService:
     def _row_by_id(self, conn: Connection, cashier_id: int) -> Any:
         row = conn.execute(select(t.cashiers).where(t.cashiers.c.id == cashier_id)).first()
         if row is None:
-            raise StaffError("unknown", f"no cashier with id {cashier_id}")
+            raise StaffError("unknown_cashier", cashier=cashier_id)
         return row
 
     def _row_by_name(self, conn: Connection, name: str) -> Any:
@@ -199,7 +197,7 @@ class StaffService:
 
     def _insert(self, conn: Connection, name: str, pin: str, role: Role) -> Cashier:
         if self._row_by_name(conn, name) is not None:
-            raise StaffError("name_taken", f"there is already a cashier named {name}")
+            raise StaffError("name_taken", name=name)
         new_id = conn.execute(
             insert(t.cashiers).values(name=name, pin_hash=self.hasher.hash(pin), role=role, active=1)
         ).inserted_primary_key
@@ -219,7 +217,7 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             # Checked inside the write transaction, so two first starts cannot both succeed.
             if conn.execute(select(t.cashiers.c.id).limit(1)).first() is not None:
-                raise StaffError("not_first", "the store already has cashiers: ask a manager to log in")
+                raise StaffError("not_first")
             cashier = self._insert(conn, name, pin, "manager")
             self._write_audit(conn, name, "cashier_added", f"first manager {name}")
             return cashier
@@ -246,9 +244,9 @@ class StaffService:
             row = self._row_by_name(conn, name)
             if row is None or not self._verify(row.pin_hash, pin):
                 # One answer for both, so the login screen does not confirm which names exist.
-                raise StaffError("wrong_pin", "wrong name or PIN")
+                raise StaffError("wrong_pin")
             if not row.active:
-                raise StaffError("disabled", f"cashier {row.name} is disabled: ask a manager")
+                raise StaffError("cashier_disabled", name=row.name)
             self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
             return _cashier(row)
 
@@ -258,15 +256,15 @@ class StaffService:
             rows = conn.execute(select(t.cashiers).where(t.cashiers.c.active == 1)).all()
             managers = [r for r in rows if r.role == "manager"]
             if not managers:
-                raise StaffError("no_manager", "there is no active manager to approve this")
+                raise StaffError("no_manager")
             for row in managers:
                 if self._verify(row.pin_hash, pin):
                     self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
                     return _cashier(row)
             # Telling a cashier that their own PIN is not enough is kinder than "wrong PIN".
             if any(self._verify(r.pin_hash, pin) for r in rows if r.role != "manager"):
-                raise StaffError("not_manager", "this is a cashier's PIN: a manager must approve")
-            raise StaffError("wrong_pin", "wrong manager PIN")
+                raise StaffError("not_manager")
+            raise StaffError("wrong_manager_pin")
 
     def set_active(self, cashier_id: int, active: bool, *, actor: str) -> Cashier:
         """Disable or enable a cashier; the last active manager cannot be disabled."""
@@ -278,7 +276,7 @@ class StaffService:
                 and row.active
                 and not self._other_active_managers(conn, cashier_id)
             ):
-                raise StaffError("last_manager", "the last active manager cannot be disabled: add another first")
+                raise StaffError("last_manager_disable")
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(active=int(active)))
             self._write_audit(conn, actor, "cashier_enabled" if active else "cashier_disabled", str(row.name))
             return Cashier(int(row.id), str(row.name), _check_role(row.role), active)
@@ -302,7 +300,7 @@ class StaffService:
                 and row.active
                 and not self._other_active_managers(conn, cashier_id)
             ):
-                raise StaffError("last_manager", "the last active manager cannot stop being a manager")
+                raise StaffError("last_manager_role")
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(role=checked))
             self._write_audit(conn, actor, "role_changed", f"{row.name}: {row.role} -> {checked}")
             return Cashier(int(row.id), str(row.name), checked, bool(row.active))
@@ -314,12 +312,12 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             row = self._row_by_id(conn, cashier_id)
             if not row.active:
-                raise StaffError("disabled", f"cashier {row.name} is disabled: ask a manager")
+                raise StaffError("cashier_disabled", name=row.name)
             current = conn.execute(
                 select(t.shifts.c.id).where(t.shifts.c.cashier_id == cashier_id, t.shifts.c.closed_at.is_(None))
             ).scalar()
             if current is not None:
-                raise StaffError("shift_open", f"{row.name} already has shift {current} open")
+                raise StaffError("shift_open", name=row.name, shift=current)
             opened = repo.next_clock(conn, at)
             new_id = conn.execute(
                 insert(t.shifts).values(cashier_id=cashier_id, opened_at=opened, closed_at=None)
@@ -354,10 +352,10 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             shift = self._shift_row(conn, shift_id)
             if shift.closed_at is not None:
-                raise StaffError("shift_closed", f"shift {shift_id} is already closed")
+                raise StaffError("shift_closed", shift=shift_id)
             closed = repo.next_clock(conn, at)
             if closed < shift.opened_at:
-                raise StaffError("shift_time", "a shift cannot close before it opened")
+                raise StaffError("shift_time")
             conn.execute(update(t.shifts).where(t.shifts.c.id == shift_id).values(closed_at=closed))
             summary = self._summary(conn, shift, closed, closed)
             self._write_audit(
@@ -376,7 +374,7 @@ class StaffService:
             .where(t.shifts.c.id == shift_id)
         ).first()
         if row is None:
-            raise StaffError("unknown_shift", f"no shift {shift_id}")
+            raise StaffError("unknown_shift", shift=shift_id)
         return row
 
     def _summary(self, conn: Connection, shift: Any, end: int, closed_at: int | None) -> ShiftSummary:
@@ -441,7 +439,7 @@ class StaffService:
         """Append one audit row (refunds, manual adjustments, settings, cashier changes)."""
         actor, action = actor.strip(), action.strip()
         if not actor or not action:
-            raise StaffError("audit", "an audit row needs an actor and an action")
+            raise StaffError("audit_incomplete")
         with db.transaction(self.engine) as conn:
             self._write_audit(conn, actor, action, detail)
 

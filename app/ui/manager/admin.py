@@ -38,13 +38,13 @@ from app.core.services.results import CustomerInfo
 from app.core.services.staff import AuditEntry, Cashier
 from app.core.timeutil import from_ms
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.manager import ops
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CardReplaced, CustomerHit, ManagerServices
 from app.ui.manager.widgets import ChooseFolder, Confirm
 from app.ui.pin_dialog import Refused, pin_field, set_status, staff_reason
 from app.ui.theme import row_label
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["AdminTab", "CashierDialog", "NewPinDialog", "action_text"]
@@ -324,9 +324,9 @@ class AdminTab(QTabWidget):
         for button in (self.adjust_button, self.replace_button, self.block_button):
             button.setEnabled(self.info is not None)
 
-    def _card_failed(self, reason: str) -> None:
+    def _card_failed(self, error: BaseException) -> None:
         self._enable_card_actions()
-        set_status(self.card_status, explain(reason), "error")
+        set_status(self.card_status, explain(error), "error")
 
     @Slot()
     def adjust(self) -> None:
@@ -503,8 +503,8 @@ class AdminTab(QTabWidget):
             set_status(self.cashier_status, self.tr("Saved."), "info")
             self.load_audit()
 
-    def _cashier_failed(self, reason: str) -> None:
-        set_status(self.cashier_status, explain(reason), "error")
+    def _cashier_failed(self, error: BaseException) -> None:
+        set_status(self.cashier_status, explain(error), "error")
 
     def _staff(self, action: str, *args: Any) -> None:
         self.worker.run(
@@ -617,8 +617,8 @@ class AdminTab(QTabWidget):
         """Show only rows of one action (None: all)."""
         self.action_filter.setCurrentIndex(max(self.action_filter.findData(action), 0) if action else 0)
 
-    def _audit_failed(self, reason: str) -> None:
-        set_status(self.audit_status, explain(reason), "error")
+    def _audit_failed(self, error: BaseException) -> None:
+        set_status(self.audit_status, explain(error), "error")
 
     @Slot()
     def export_audit(self) -> None:

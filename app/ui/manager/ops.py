@@ -170,7 +170,7 @@ def load_chain_dashboard(s: ManagerServices, choice: PeriodChoice, filters: Filt
     from app.reports import tables as t
 
     if s.chain is None:
-        raise LoyaltyError("this terminal is not enrolled with a server")
+        raise LoyaltyError("not_enrolled")
     today, _ = local_today(s)
     first, last = days_of(choice, today)
     got = s.chain.dashboard(first, last, filters)
@@ -181,7 +181,7 @@ def load_chain_dashboard(s: ManagerServices, choice: PeriodChoice, filters: Filt
 def load_chain_report(s: ManagerServices, period: Period, filters: Filters) -> ReportBundle:
     """The whole chain's full report and its tables, with the store rows, from the server."""
     if s.chain is None:
-        raise LoyaltyError("this terminal is not enrolled with a server")
+        raise LoyaltyError("not_enrolled")
     got = s.chain.report(period, filters)
     return _bundle(got.report, got.stores)
 
@@ -425,7 +425,7 @@ def add_coupons(s: ManagerServices, spec: CouponSpec, code: str | None, count: i
         what = f"{code.strip()} ({spec.kind} {spec.value})"
     else:
         if count < 1:
-            raise LoyaltyError("make at least one code")
+            raise LoyaltyError("coupons_none")
         issued = [IssuedCoupon(c) for c in random_codes(count, prefix, current_codes(s))]
         what = f"{count} random codes {prefix.upper()}… ({spec.kind} {spec.value})"
     return _store_coupons(s, spec, issued, what)
@@ -451,7 +451,7 @@ def issue_personal(s: ManagerServices, spec: CouponSpec, segment: str, days: int
     """One personal code per card of a segment, as a new program version."""
     people = [c for c in segment_members(s, segment, days) if c.card]
     if not people:
-        raise LoyaltyError("no customer is in this segment")
+        raise LoyaltyError("segment_empty")
     codes = random_codes(len(people), prefix, current_codes(s))
     issued = [IssuedCoupon(code, c.card, c.name) for code, c in zip(codes, people, strict=True)]
     what = f"{len(issued)} personal codes to segment {segment}" + (f" ({days} days)" if segment == "not_seen" else "")
@@ -563,7 +563,7 @@ def staff_change(s: ManagerServices, action: str, *args: Any) -> list[Cashier] |
     try:
         fn(*args, actor=s.manager)
     except StaffError as exc:
-        return Refused(exc.code, exc.reason)
+        return Refused(exc.code, exc.reason, exc.params)
     return cashiers(s)
 
 

@@ -129,7 +129,7 @@ def test_the_last_manager_cannot_be_disabled(qtbot: QtBot, admin: AdminTab) -> N
     olga = next(r for r in range(admin.cashiers.rowCount()) if admin.cashiers.record(r).name == "Ольга")
     admin.cashiers_view.selectRow(olga)
     admin.toggle_active()
-    expected = staff_reason(Refused("last_manager", ""))
+    expected = staff_reason(Refused("last_manager_disable", ""))
     qtbot.waitUntil(lambda: admin.cashier_status.text() == expected, timeout=10_000)
     assert admin.selected_cashier() is not None and admin.selected_cashier().active
 
