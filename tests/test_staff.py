@@ -200,7 +200,8 @@ def test_cashier_changes_are_audited_without_the_pin(store: Context, staff: Staf
     staff.set_role(ivan.id, "manager", actor="Ольга")
     log = staff.audit_log()
     assert [e.action for e in log] == ["role_changed", "pin_reset", "cashier_added", "cashier_added"]
-    assert log[0].actor == "Ольга" and log[0].detail == "Иван: cashier -> manager"
+    assert log[0].actor == "Ольга" and log[0].params == {"name": "Иван", "old": "cashier", "new": "manager"}
+    assert log[0].text == "Иван: cashier -> manager"  # the English sentence for logs and the CLI
     text = " ".join(" ".join(map(str, row)) for row in _raw(store, "SELECT * FROM audit"))
     assert "1234" not in text and "24682468" not in text and "9999" not in text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,22 @@ DEMO_PROGRAM: dict[str, Any] = {
     "happy_hours": [{"weekdays": [1, 2, 3, 4, 5], "from": "08:00", "to": "10:00", "earn_multiplier": "2"}],
 }
 
+# What a Russian demo store calls the program's own names (the shop sees them on screen and on receipts).
+_RU_TIERS = {"Silver": "Серебро", "Gold": "Золото", "Platinum": "Платина"}
+_RU_STAMPS = {"coffee": "кофе"}
+
+
+def demo_program(lang: str = "ru") -> dict[str, Any]:
+    """The demo café's program, its tier and stamp card names in the store's language (ru or en)."""
+    body = copy.deepcopy(DEMO_PROGRAM)
+    if lang == "ru":
+        for tier in body["tiers"]:
+            tier["name"] = _RU_TIERS.get(tier["name"], tier["name"])
+        for rule in body["stamps"]:
+            rule["id"] = _RU_STAMPS.get(rule["id"], rule["id"])
+    return body
+
+
 DEMO_CATALOG = """sku,name,category,price,barcode
 ESP,Эспрессо,coffee,120.00,4600000000015
 CAP,Капучино,coffee,180.00,4600000000022
@@ -76,10 +93,13 @@ _NAMES = [
 ]
 
 
-def fill_demo(service: LoyaltyService, customers: int = 40, days: int = 30, seed: int = 7) -> dict[str, int]:
-    """Fill a demo store (program, catalog, customers, a month of sales) through the real services."""
+def fill_demo(
+    service: LoyaltyService, customers: int = 40, days: int = 30, seed: int = 7, lang: str = "ru"
+) -> dict[str, int]:
+    """Fill a demo store (program, catalog, customers, a month of sales) through the real services;
+    the program's names are in lang (a Russian store shows «Золото», not «Gold»)."""
     rng = random.Random(seed)
-    service.set_program(DEMO_PROGRAM)
+    service.set_program(demo_program(lang))
     service.import_catalog(DEMO_CATALOG)
     products = service.catalog()
     start = now_ms() - days * DAY_MS

@@ -33,7 +33,7 @@ class PrintError(RefusalError):
     """Printing failed; a refusal code (app.core.refusals) and str(error) say what to check."""
 
 
-class PrinterSettingError(ValueError, RefusalError):
+class PrinterSettingError(RefusalError, ValueError):
     """A printer setting that names no printer ("escpos-net:" without a host, say); a ValueError too."""
 
 

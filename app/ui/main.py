@@ -74,7 +74,7 @@ def open_store(path: Path, create: StoreKind | StorePlan | None) -> Context:
 
         ctx.loyalty.init()
         if create == "demo":
-            fill_demo(ctx.loyalty)
+            fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
         else:
             ctx.loyalty.set_program(DEFAULT_PROGRAM)
     return ctx
@@ -256,13 +256,14 @@ class _Starter(QObject):
     def _damaged_while_open(self, problem: str) -> None:
         """The background check failed the open store: stop selling on it, and check first next time."""
         self.outcome.clean = False
-        QMessageBox.critical(self.window, "Loyalty Terminal", startup.damaged_while_open(problem))
+        title = QCoreApplication.translate("Startup", "Loyalty Terminal")
+        QMessageBox.critical(self.window, title, startup.damaged_while_open(problem))
         self.app.exit(1)
 
     def failed(self, error: BaseException) -> None:
         if self.progress is not None:
             self.progress.close()
-        QMessageBox.critical(None, "Loyalty Terminal", explain(error))
+        QMessageBox.critical(None, QCoreApplication.translate("Startup", "Loyalty Terminal"), explain(error))
         self.app.exit(1)
 
     def stop(self) -> None:

@@ -355,8 +355,14 @@ class RefundDialog(QDialog):
             self.staff.audit,
             manager,
             "refund",
-            f"refund {result.refund_id} of sale {result.sale_id} by {self.cashier}: "
-            f"{result.money_back} kopecks back, points -{result.points_taken_back} +{result.points_given_back}",
+            {
+                "refund": result.refund_id,
+                "sale": result.sale_id,
+                "cashier": str(self.cashier),
+                "back_kopecks": result.money_back,
+                "taken_points": result.points_taken_back,
+                "given_points": result.points_given_back,
+            },
             on_error=self._audit_failed,
         )
         to_card = self.sale is not None and self.sale.receipt.payment == "card"

@@ -82,7 +82,7 @@ def save_and_audit(
     if store is not None:
         save_store_details(engine, *store)
     for key, old, new in changes:
-        staff.audit(actor, "setting_changed", f"{key}: {old!r} -> {new!r}")
+        staff.audit(actor, "setting_changed", {"key": key, "old": old, "new": new})
 
 
 class SettingsDialog(QDialog):
@@ -329,7 +329,7 @@ class SettingsDialog(QDialog):
             return
         url = self.server.enrolled_url
         self._show_server(url)
-        self.worker.run(self.staff.audit, self.manager.name, "server_enrolled", url, on_error=self._failed)
+        self.worker.run(self.staff.audit, self.manager.name, "server_enrolled", {"url": url}, on_error=self._failed)
         if callable(self.on_enrolled):
             self.on_enrolled()
 

@@ -269,7 +269,7 @@ class StartupMessage(QMessageBox):
 
     def __init__(self, text: str, *, can_continue: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Warning if can_continue else QMessageBox.Icon.Critical)
         self.setText(text)
         self.go_on: QPushButton | None = None
@@ -291,7 +291,7 @@ class DamagedStoreDialog(QMessageBox):
     def __init__(self, damaged: Damaged, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.damaged = damaged
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Critical)
         self.setText(
             QCoreApplication.translate("Startup", "The store's database is damaged, so the till will not open it.")
@@ -337,7 +337,7 @@ class MissingStoreDialog(QMessageBox):
 
     def __init__(self, path: Path, backups: list[BackupInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Warning)
         self.setText(
             QCoreApplication.translate("Startup", "The store's database is missing from {folder}.").format(

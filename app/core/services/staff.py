@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from app.core import db, repo
+from app.core import audit, db, repo
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 
@@ -115,7 +115,17 @@ class AuditEntry:
     at: int
     actor: str
     action: str
-    detail: str
+    detail: str  # the parameters as JSON (app.core.audit), or an older row's free text
+
+    @property
+    def params(self) -> dict[str, Any] | None:
+        """The row's parameters; None for a row written as free text."""
+        return audit.decode(self.detail)
+
+    @property
+    def text(self) -> str:
+        """The row's detail in English (logs, the CLI)."""
+        return audit.describe(self.action, self.detail)
 
 
 def _clean_name(name: str) -> str:
@@ -181,8 +191,9 @@ class StaffService:
                 return row
         return None
 
-    def _write_audit(self, conn: Connection, actor: str, action: str, detail: str) -> None:
-        conn.execute(insert(t.audit).values(at=repo.next_clock(conn, None), actor=actor, action=action, detail=detail))
+    def _write_audit(self, conn: Connection, actor: str, action: str, detail: str | Mapping[str, Any]) -> None:
+        text = detail if isinstance(detail, str) else audit.encode(detail)
+        conn.execute(insert(t.audit).values(at=repo.next_clock(conn, None), actor=actor, action=action, detail=text))
 
     def _other_active_managers(self, conn: Connection, cashier_id: int) -> int:
         return int(
@@ -219,7 +230,7 @@ class StaffService:
             if conn.execute(select(t.cashiers.c.id).limit(1)).first() is not None:
                 raise StaffError("not_first")
             cashier = self._insert(conn, name, pin, "manager")
-            self._write_audit(conn, name, "cashier_added", f"first manager {name}")
+            self._write_audit(conn, name, "cashier_added", {"name": name, "role": "manager", "first": True})
             return cashier
 
     def add_cashier(self, name: str, pin: str, role: str = "cashier", *, actor: str) -> Cashier:
@@ -227,7 +238,7 @@ class StaffService:
         name, pin, checked = _clean_name(name), _check_pin(pin), _check_role(role)
         with db.transaction(self.engine) as conn:
             cashier = self._insert(conn, name, pin, checked)
-            self._write_audit(conn, actor, "cashier_added", f"{checked} {name}")
+            self._write_audit(conn, actor, "cashier_added", {"name": name, "role": checked})
             return cashier
 
     def cashiers(self, include_disabled: bool = False) -> list[Cashier]:
@@ -278,7 +289,7 @@ class StaffService:
             ):
                 raise StaffError("last_manager_disable")
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(active=int(active)))
-            self._write_audit(conn, actor, "cashier_enabled" if active else "cashier_disabled", str(row.name))
+            self._write_audit(conn, actor, "cashier_enabled" if active else "cashier_disabled", {"name": str(row.name)})
             return Cashier(int(row.id), str(row.name), _check_role(row.role), active)
 
     def reset_pin(self, cashier_id: int, new_pin: str, *, actor: str) -> None:
@@ -287,7 +298,7 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             row = self._row_by_id(conn, cashier_id)
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(pin_hash=self.hasher.hash(pin)))
-            self._write_audit(conn, actor, "pin_reset", str(row.name))
+            self._write_audit(conn, actor, "pin_reset", {"name": str(row.name)})
 
     def set_role(self, cashier_id: int, role: str, *, actor: str) -> Cashier:
         """Change a cashier's role; the last active manager cannot be demoted."""
@@ -302,7 +313,9 @@ class StaffService:
             ):
                 raise StaffError("last_manager_role")
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(role=checked))
-            self._write_audit(conn, actor, "role_changed", f"{row.name}: {row.role} -> {checked}")
+            self._write_audit(
+                conn, actor, "role_changed", {"name": str(row.name), "old": str(row.role), "new": checked}
+            )
             return Cashier(int(row.id), str(row.name), checked, bool(row.active))
 
     # ----------------------------------------------------------------- shifts
@@ -323,7 +336,7 @@ class StaffService:
                 insert(t.shifts).values(cashier_id=cashier_id, opened_at=opened, closed_at=None)
             ).inserted_primary_key
             assert new_id is not None
-            self._write_audit(conn, str(row.name), "shift_opened", f"shift {int(new_id[0])}")
+            self._write_audit(conn, str(row.name), "shift_opened", {"shift": int(new_id[0])})
             return Shift(int(new_id[0]), cashier_id, str(row.name), opened, None)
 
     def current_shift(self, cashier_id: int) -> Shift | None:
@@ -362,8 +375,13 @@ class StaffService:
                 conn,
                 str(shift.name),
                 "shift_closed",
-                f"shift {shift_id}: {summary.sales_count} sales {summary.sales_money}, "
-                f"{summary.refunds_count} refunds {summary.refunds_money} (kopecks)",
+                {
+                    "shift": shift_id,
+                    "sales": summary.sales_count,
+                    "sales_kopecks": summary.sales_money,
+                    "refunds": summary.refunds_count,
+                    "refunds_kopecks": summary.refunds_money,
+                },
             )
             return summary
 
@@ -435,8 +453,9 @@ class StaffService:
 
     # ----------------------------------------------------------------- audit
 
-    def audit(self, actor: str, action: str, detail: str) -> None:
-        """Append one audit row (refunds, manual adjustments, settings, cashier changes)."""
+    def audit(self, actor: str, action: str, detail: str | Mapping[str, Any]) -> None:
+        """Append one audit row (refunds, manual adjustments, settings, cashier changes): an action code and
+        its parameters (app.core.audit), or free text."""
         actor, action = actor.strip(), action.strip()
         if not actor or not action:
             raise StaffError("audit_incomplete")

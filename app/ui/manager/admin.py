@@ -11,7 +11,7 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QItemSelection, QRegularExpression, Qt, Slot
+from PySide6.QtCore import QItemSelection, QRegularExpression, Qt, Slot
 from PySide6.QtGui import QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +39,7 @@ from app.core.services.staff import AuditEntry, Cashier
 from app.core.timeutil import from_ms
 from app.ui import i18n
 from app.ui.manager import ops
+from app.ui.manager.audit_words import action_text, detail_text
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CardReplaced, CustomerHit, ManagerServices
 from app.ui.manager.widgets import ChooseFolder, Confirm
@@ -48,29 +49,6 @@ from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["AdminTab", "CashierDialog", "NewPinDialog", "action_text"]
-
-# Audit actions in words (marked for lupdate; translated when shown).
-_ACTIONS: dict[str, object] = {
-    "program": QT_TRANSLATE_NOOP("AdminTab", "Program changed"),
-    "points_adjusted": QT_TRANSLATE_NOOP("AdminTab", "Points adjusted"),
-    "card_replaced": QT_TRANSLATE_NOOP("AdminTab", "Card replaced"),
-    "card_blocked": QT_TRANSLATE_NOOP("AdminTab", "Card blocked"),
-    "card_unblocked": QT_TRANSLATE_NOOP("AdminTab", "Card unblocked"),
-    "refund": QT_TRANSLATE_NOOP("AdminTab", "Refund"),
-    "cashier_added": QT_TRANSLATE_NOOP("AdminTab", "Cashier added"),
-    "cashier_enabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier enabled"),
-    "cashier_disabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier disabled"),
-    "pin_reset": QT_TRANSLATE_NOOP("AdminTab", "PIN reset"),
-    "role_changed": QT_TRANSLATE_NOOP("AdminTab", "Role changed"),
-    "shift_opened": QT_TRANSLATE_NOOP("AdminTab", "Shift opened"),
-    "shift_closed": QT_TRANSLATE_NOOP("AdminTab", "Shift closed"),
-}
-
-
-def action_text(action: str) -> str:
-    """An audit action in the screen's language (unknown ones as written)."""
-    source = _ACTIONS.get(action)
-    return QCoreApplication.translate("AdminTab", str(source)) if source else action
 
 
 def _table(model: RecordsModel, parent: QWidget) -> QTableView:
@@ -565,7 +543,7 @@ class AdminTab(QTabWidget):
                 Col(self.tr("Time"), self._audit_time, key=attrgetter("at")),
                 Col(self.tr("Who"), attrgetter("actor")),
                 Col(self.tr("Action"), self._audit_action),
-                Col(self.tr("Details"), attrgetter("detail")),
+                Col(self.tr("Details"), self._audit_detail),
             ],
             self,
         )
@@ -585,6 +563,9 @@ class AdminTab(QTabWidget):
 
     def _audit_action(self, e: AuditEntry) -> str:
         return action_text(e.action)
+
+    def _audit_detail(self, e: AuditEntry) -> str:
+        return detail_text(e, self.zone)
 
     @Slot()
     def load_audit(self) -> None:

@@ -37,6 +37,7 @@ from app.core.services.results import CustomerInfo
 from app.core.services.staff import AuditEntry, Cashier, StaffError, StaffService
 from app.core.timeutil import DAY_MS, from_ms, iso
 from app.sync.chain_reports import ChainReports
+from app.ui.manager.audit_words import detail_text
 from app.ui.pin_dialog import Refused
 
 __all__ = [
@@ -295,10 +296,18 @@ def activate_program(
     program = parse_program(copy.deepcopy(dict(body)))
     _, current = s.loyalty.program(s.now())
     version = s.loyalty.set_program(program.raw, activate_at)
-    changes = ", ".join(changed_keys(current.raw, program.raw)) or "nothing"
+    changed = changed_keys(current.raw, program.raw)
+    changes = ", ".join(changed) or "nothing"
     when = "now" if activate_at is None else iso(activate_at, program.zone)
-    detail = f"version {version} '{program.raw.get('name', '')}' from {when}; changed: {changes}"
-    s.staff.audit(s.manager, "program", f"{detail}; {note}" if note else detail)
+    detail: dict[str, Any] = {
+        "version": version,
+        "name": str(program.raw.get("name", "")),
+        "when": when,
+        "when_at": activate_at,
+        "changes": changes,
+        "changed": changed,
+    }
+    s.staff.audit(s.manager, "program", {**detail, "note": note} if note else detail)
     return version, load_program_state(s)
 
 
@@ -517,9 +526,8 @@ def customer(s: ManagerServices, card: str) -> CustomerInfo:
 def adjust_points(s: ManagerServices, card: str, points: int, reason: str) -> CustomerInfo:
     """Add or remove points by hand with a reason; audited; the customer afterwards."""
     _, balance = s.loyalty.adjust_points(card, points, reason, s.manager)
-    s.staff.audit(
-        s.manager, "points_adjusted", f"card {card}: {points:+d} points ({reason.strip()}); balance {balance}"
-    )
+    detail = {"card": card, "points": points, "reason": reason.strip(), "balance_points": balance}
+    s.staff.audit(s.manager, "points_adjusted", detail)
     return s.loyalty.customer(card)
 
 
@@ -535,7 +543,7 @@ def qr_png(payload: str, scale: int = 8) -> bytes:
 def replace_card(s: ManagerServices, old: str, new: str | None) -> CardReplaced:
     """A lost card: the new card (typed or generated) takes over the balance; audited."""
     code = s.loyalty.replace_card(old, new or None)
-    s.staff.audit(s.manager, "card_replaced", f"card {old} replaced by {code}")
+    s.staff.audit(s.manager, "card_replaced", {"old": old, "new": code})
     info = s.loyalty.customer(code)
     return CardReplaced(old, info, qr_png(info.qr))
 
@@ -543,7 +551,7 @@ def replace_card(s: ManagerServices, old: str, new: str | None) -> CardReplaced:
 def block_card(s: ManagerServices, card: str, blocked: bool) -> CustomerInfo:
     """Block or unblock a card; audited."""
     s.loyalty.block_card(card, blocked)
-    s.staff.audit(s.manager, "card_blocked" if blocked else "card_unblocked", f"card {card}")
+    s.staff.audit(s.manager, "card_blocked" if blocked else "card_unblocked", {"card": card})
     return s.loyalty.customer(card)
 
 
@@ -585,7 +593,14 @@ def audit_csv(rows: Sequence[AuditEntry], zone: ZoneInfo, lang: str) -> str:
     writer.writerow(head)
     for r in rows:
         writer.writerow(
-            [r.id, from_ms(r.at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), r.actor, r.action, r.detail]
+            # The action stays its code (a spreadsheet filters by it); the detail is worded like the screen's.
+            [
+                r.id,
+                from_ms(r.at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                r.actor,
+                r.action,
+                detail_text(r, zone),
+            ]
         )
     return out.getvalue()
 

@@ -169,7 +169,7 @@ def test_core_refusals_carry_a_code_and_read_in_russian(
         (SyncError("server_unreachable", detail="ConnectError: [Errno 111] Connection refused"), "Нет связи"),
         (LoyaltyError("not_enrolled"), "не подключена к серверу"),
         (PrintError("print_refused", where="127.0.0.1:9"), "Принтер 127.0.0.1:9 отклонил подключение"),
-        (ScanError("camera_unopened", source="7"), "Не удалось открыть камеру 7"),
+        (ScanError("camera_unopened", source="7"), "не удалось открыть камеру 7"),
         (RuntimeError("a bug"), "Что-то пошло не так"),
     ],
 )

@@ -3,378 +3,509 @@
 <context>
     <name>AdminTab</name>
     <message>
-        <location filename="../../manager/admin.py" line="54" />
+        <location filename="../../manager/audit_words.py" line="22" />
         <source>Program changed</source>
         <translation>Программа изменена</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="55" />
+        <location filename="../../manager/audit_words.py" line="23" />
         <source>Points adjusted</source>
         <translation>Баллы изменены вручную</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="56" />
+        <location filename="../../manager/audit_words.py" line="24" />
         <source>Card replaced</source>
         <translation>Карта заменена</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="57" />
+        <location filename="../../manager/audit_words.py" line="25" />
         <source>Card blocked</source>
         <translation>Карта заблокирована</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="58" />
+        <location filename="../../manager/audit_words.py" line="26" />
         <source>Card unblocked</source>
         <translation>Карта разблокирована</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="59" />
+        <location filename="../../manager/audit_words.py" line="27" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="60" />
+        <location filename="../../manager/audit_words.py" line="28" />
         <source>Cashier added</source>
         <translation>Кассир добавлен</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="61" />
+        <location filename="../../manager/audit_words.py" line="29" />
         <source>Cashier enabled</source>
         <translation>Кассир включён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="30" />
         <source>Cashier disabled</source>
         <translation>Кассир отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="63" />
+        <location filename="../../manager/audit_words.py" line="31" />
         <source>PIN reset</source>
         <translation>PIN изменён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="64" />
+        <location filename="../../manager/audit_words.py" line="32" />
         <source>Role changed</source>
         <translation>Роль изменена</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="65" />
+        <location filename="../../manager/audit_words.py" line="33" />
         <source>Shift opened</source>
         <translation>Смена открыта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="66" />
+        <location filename="../../manager/audit_words.py" line="34" />
         <source>Shift closed</source>
         <translation>Смена закрыта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="172" />
+        <location filename="../../manager/audit_words.py" line="35" />
+        <source>Setting changed</source>
+        <translation>Изменена настройка</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="36" />
+        <source>Connected to the server</source>
+        <translation>Подключение к серверу</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="150" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="173" />
+        <location filename="../../manager/admin.py" line="151" />
         <source>Cashiers</source>
         <translation>Кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="174" />
+        <location filename="../../manager/admin.py" line="152" />
         <source>Audit log</source>
         <translation>Журнал действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="189" />
+        <location filename="../../manager/admin.py" line="167" />
         <source>Card, phone or name</source>
         <translation>Карта, телефон или имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="191" />
+        <location filename="../../manager/admin.py" line="169" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="197" />
-        <location filename="../../manager/admin.py" line="435" />
+        <location filename="../../manager/admin.py" line="175" />
+        <location filename="../../manager/admin.py" line="413" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="198" />
+        <location filename="../../manager/admin.py" line="176" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="199" />
+        <location filename="../../manager/admin.py" line="177" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="210" />
+        <location filename="../../manager/admin.py" line="188" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="212" />
+        <location filename="../../manager/admin.py" line="190" />
         <source>Find a customer and choose them in the list.</source>
         <translation>Найдите покупателя и выберите его в списке.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="222" />
+        <location filename="../../manager/admin.py" line="200" />
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="230" />
+        <location filename="../../manager/admin.py" line="208" />
         <source>Why (required)</source>
         <translation>Причина (обязательно)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="231" />
+        <location filename="../../manager/admin.py" line="209" />
         <source>Add or remove points</source>
         <translation>Начислить или списать баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="233" />
+        <location filename="../../manager/admin.py" line="211" />
         <source>Points (+ add, − remove)</source>
         <translation>Баллы (+ начислить, − списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="234" />
+        <location filename="../../manager/admin.py" line="212" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="238" />
+        <location filename="../../manager/admin.py" line="216" />
         <source>empty: next number</source>
         <translation>пусто — следующий номер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="240" />
+        <location filename="../../manager/admin.py" line="218" />
         <source>Replace a lost card</source>
         <translation>Заменить потерянную карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="242" />
+        <location filename="../../manager/admin.py" line="220" />
         <source>New card number</source>
         <translation>Номер новой карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="244" />
-        <location filename="../../manager/admin.py" line="320" />
+        <location filename="../../manager/admin.py" line="222" />
+        <location filename="../../manager/admin.py" line="298" />
         <source>Block the card</source>
         <translation>Заблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="294" />
+        <location filename="../../manager/admin.py" line="272" />
         <source>Nobody found</source>
         <translation>Никто не найден</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="311" />
+        <location filename="../../manager/admin.py" line="289" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="312" />
+        <location filename="../../manager/admin.py" line="290" />
         <source>Available: {points}</source>
         <translation>Доступно: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="313" />
+        <location filename="../../manager/admin.py" line="291" />
         <source>Pending: {points}</source>
         <translation>Ожидает активации: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="316" />
+        <location filename="../../manager/admin.py" line="294" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="318" />
+        <location filename="../../manager/admin.py" line="296" />
         <source>The card is BLOCKED</source>
         <translation>Карта ЗАБЛОКИРОВАНА</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="320" />
+        <location filename="../../manager/admin.py" line="298" />
         <source>Unblock the card</source>
         <translation>Разблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="338" />
+        <location filename="../../manager/admin.py" line="316" />
         <source>Enter the points to add (or, with a minus, to remove)</source>
         <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="341" />
+        <location filename="../../manager/admin.py" line="319" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="359" />
+        <location filename="../../manager/admin.py" line="337" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="368" />
+        <location filename="../../manager/admin.py" line="346" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="371" />
+        <location filename="../../manager/admin.py" line="349" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="396" />
+        <location filename="../../manager/admin.py" line="374" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="399" />
+        <location filename="../../manager/admin.py" line="377" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="413" />
+        <location filename="../../manager/admin.py" line="391" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="413" />
+        <location filename="../../manager/admin.py" line="391" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="415" />
+        <location filename="../../manager/admin.py" line="393" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="424" />
+        <location filename="../../manager/admin.py" line="402" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="424" />
+        <location filename="../../manager/admin.py" line="402" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="436" />
+        <location filename="../../manager/admin.py" line="414" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="437" />
+        <location filename="../../manager/admin.py" line="415" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="444" />
+        <location filename="../../manager/admin.py" line="422" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="446" />
-        <location filename="../../manager/admin.py" line="485" />
+        <location filename="../../manager/admin.py" line="424" />
+        <location filename="../../manager/admin.py" line="463" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="448" />
+        <location filename="../../manager/admin.py" line="426" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
-        <location filename="../../manager/admin.py" line="486" />
+        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="464" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="466" />
+        <location filename="../../manager/admin.py" line="444" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="466" />
+        <location filename="../../manager/admin.py" line="444" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="469" />
+        <location filename="../../manager/admin.py" line="447" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="469" />
+        <location filename="../../manager/admin.py" line="447" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="485" />
+        <location filename="../../manager/admin.py" line="463" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="486" />
+        <location filename="../../manager/admin.py" line="464" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="503" />
+        <location filename="../../manager/admin.py" line="481" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="552" />
+        <location filename="../../manager/admin.py" line="530" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="554" />
+        <location filename="../../manager/admin.py" line="532" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="556" />
+        <location filename="../../manager/admin.py" line="534" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="558" />
+        <location filename="../../manager/admin.py" line="536" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="565" />
+        <location filename="../../manager/admin.py" line="543" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="566" />
+        <location filename="../../manager/admin.py" line="544" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="567" />
+        <location filename="../../manager/admin.py" line="545" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="568" />
+        <location filename="../../manager/admin.py" line="546" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="626" />
+        <location filename="../../manager/admin.py" line="607" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="641" />
+        <location filename="../../manager/admin.py" line="622" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
+    </message>
+</context>
+<context>
+    <name>Audit</name>
+    <message>
+        <location filename="../../manager/audit_words.py" line="41" />
+        <source>{name}, {role}</source>
+        <translation>{name}, {role}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="42" />
+        <location filename="../../manager/audit_words.py" line="43" />
+        <location filename="../../manager/audit_words.py" line="44" />
+        <source>Cashier {name}</source>
+        <translation>Кассир {name}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="45" />
+        <source>{name}: {old} → {new}</source>
+        <translation>{name}: {old} → {new}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="46" />
+        <source>Shift No. {shift}</source>
+        <translation>Смена № {shift}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="47" />
+        <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
+        <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="50" />
+        <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
+        <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="55" />
+        <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
+        <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="56" />
+        <source>Card {old} replaced by card {new}</source>
+        <translation>Карта {old} заменена на карту {new}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="57" />
+        <location filename="../../manager/audit_words.py" line="58" />
+        <source>Card {card}</source>
+        <translation>Карта {card}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="59" />
+        <source>{key}: «{old}» → «{new}»</source>
+        <translation>{key}: «{old}» → «{new}»</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="60" />
+        <source>Server {url}</source>
+        <translation>Сервер {url}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="61" />
+        <source>Version {version} «{name}» from {when}; changed: {changes}</source>
+        <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="64" />
+        <source>cashier</source>
+        <translation>кассир</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="65" />
+        <source>manager</source>
+        <translation>менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="69" />
+        <source>Receipt printer</source>
+        <translation>Принтер чеков</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="70" />
+        <source>Camera</source>
+        <translation>Камера</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="71" />
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="72" />
+        <source>Store name and address</source>
+        <translation>Название и адрес магазина</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="73" />
+        <source>Backup every (hours)</source>
+        <translation>Резервная копия каждые (часов)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="74" />
+        <source>Backups kept</source>
+        <translation>Хранить резервных копий</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="75" />
+        <source>Backup on closing</source>
+        <translation>Резервная копия при закрытии</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="110" />
+        <source>now</source>
+        <translation>сейчас</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="114" />
+        <source>nothing</source>
+        <translation>ничего</translation>
     </message>
 </context>
 <context>
@@ -503,42 +634,42 @@
 <context>
     <name>CashierDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="95" />
+        <location filename="../../manager/admin.py" line="73" />
         <source>New cashier</source>
         <translation>Новый кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="101" />
+        <location filename="../../manager/admin.py" line="79" />
         <source>Cashier</source>
         <translation>Кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="102" />
+        <location filename="../../manager/admin.py" line="80" />
         <source>Manager</source>
         <translation>Менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="106" />
+        <location filename="../../manager/admin.py" line="84" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="107" />
+        <location filename="../../manager/admin.py" line="85" />
         <source>PIN (4–8 digits)</source>
         <translation>PIN (4–8 цифр)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="108" />
+        <location filename="../../manager/admin.py" line="86" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="109" />
+        <location filename="../../manager/admin.py" line="87" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="118" />
+        <location filename="../../manager/admin.py" line="96" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -1809,12 +1940,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
-        <source>The interface will be in {language} after a restart</source>
-        <translation>После перезапуска интерфейс будет на {language}</translation>
+        <location filename="../../main_window.py" line="301" />
+        <source>The interface will be in English after a restart</source>
+        <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="303" />
+        <source>The interface will be in Russian after a restart</source>
+        <translation>После перезапуска интерфейс будет на русском языке</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="322" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -1837,7 +1973,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     <message>
         <location filename="../../manager/window.py" line="76" />
         <source>Loyalty Terminal — manager</source>
-        <translation>Loyalty Terminal — менеджер</translation>
+        <translation>Терминал лояльности — менеджер</translation>
     </message>
     <message>
         <location filename="../../manager/window.py" line="82" />
@@ -1873,22 +2009,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>NewPinDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="134" />
+        <location filename="../../manager/admin.py" line="112" />
         <source>New PIN for {name}</source>
         <translation>Новый PIN для {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="141" />
+        <location filename="../../manager/admin.py" line="119" />
         <source>New PIN</source>
         <translation>Новый PIN</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="142" />
+        <location filename="../../manager/admin.py" line="120" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="151" />
+        <location filename="../../manager/admin.py" line="129" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -1949,22 +2085,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="132" />
+        <location filename="../../pin_dialog.py" line="131" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="138" />
+        <location filename="../../pin_dialog.py" line="137" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="147" />
+        <location filename="../../pin_dialog.py" line="146" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="149" />
+        <location filename="../../pin_dialog.py" line="148" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
@@ -2908,32 +3044,32 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="363" />
+        <location filename="../../refund_dialog.py" line="369" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="363" />
+        <location filename="../../refund_dialog.py" line="369" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="364" />
+        <location filename="../../refund_dialog.py" line="370" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="368" />
+        <location filename="../../refund_dialog.py" line="374" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="380" />
+        <location filename="../../refund_dialog.py" line="386" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="389" />
+        <location filename="../../refund_dialog.py" line="395" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3713,27 +3849,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="282" />
-        <source>The camera {source} is not connected</source>
-        <translation>Камера {source} не подключена</translation>
+        <source>camera {source} is not connected</source>
+        <translation>камера {source} не подключена</translation>
     </message>
     <message>
         <location filename="../../wording.py" line="283" />
-        <source>The camera {source} cannot be opened</source>
-        <translation>Не удалось открыть камеру {source}</translation>
+        <source>cannot open camera {source}</source>
+        <translation>не удалось открыть камеру {source}</translation>
     </message>
     <message>
         <location filename="../../wording.py" line="284" />
-        <source>The camera {source} stopped sending pictures</source>
-        <translation>Камера {source} перестала передавать изображение</translation>
+        <source>camera {source} stopped sending pictures</source>
+        <translation>камера {source} перестала передавать изображение</translation>
     </message>
     <message>
         <location filename="../../wording.py" line="285" />
-        <source>Reading codes from the camera failed: {detail}</source>
-        <translation>Сбой распознавания кодов с камеры: {detail}</translation>
+        <source>reading codes from the camera failed: {detail}</source>
+        <translation>сбой распознавания кодов с камеры: {detail}</translation>
     </message>
     <message>
         <location filename="../../wording.py" line="286" />
-        <source>The receipt PDF cannot be saved to {path}: {os}</source>
+        <source>Cannot save receipt PDF to {path}: {os}</source>
         <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
     </message>
     <message>
@@ -4426,17 +4562,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     <name>Start</name>
     <message>
         <location filename="../../main.py" line="235" />
-        <location filename="../../main.py" line="378" />
+        <location filename="../../main.py" line="379" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="319" />
+        <location filename="../../main.py" line="320" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="376" />
+        <location filename="../../main.py" line="377" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -4531,6 +4667,15 @@ What was found: {problem}</source>
         <location filename="../../startup.py" line="360" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="259" />
+        <location filename="../../main.py" line="266" />
+        <location filename="../../startup.py" line="272" />
+        <location filename="../../startup.py" line="294" />
+        <location filename="../../startup.py" line="340" />
+        <source>Loyalty Terminal</source>
+        <translation>Терминал лояльности</translation>
     </message>
 </context>
 <context>
