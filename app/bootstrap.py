@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.core import db
+from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import StorageError
 from app.core.events import EventBus
 from app.core.refusals import os_params
@@ -39,6 +40,7 @@ class Context:
     loyalty: LoyaltyService
     bus: EventBus
     checkpointer: db.Checkpointer | None = None
+    clock: Clock = SYSTEM_CLOCK  # every service built on this context reads the time here
 
     def start_background(self) -> None:
         """Start the WAL checkpointer of a long-running process (the till, the server)."""
@@ -55,8 +57,8 @@ class Context:
         self.engine.dispose()
 
 
-def bootstrap(db_path: Path | None = None, *, create: bool = False) -> Context:
-    """Open (or, with create, make) the terminal database and wire the services on it."""
+def bootstrap(db_path: Path | None = None, *, create: bool = False, clock: Clock = SYSTEM_CLOCK) -> Context:
+    """Open (or, with create, make) the terminal database and wire the services on it (on clock's time)."""
     path = Path(db_path) if db_path is not None else default_db_path()
     if not create:
         if not path.exists():
@@ -70,9 +72,9 @@ def bootstrap(db_path: Path | None = None, *, create: bool = False) -> Context:
         except OSError as exc:
             raise StorageError("data_folder", path=str(path.parent), **os_params(exc)) from None
     engine = db.make_engine(path)
-    service = LoyaltyService(engine, path)
+    service = LoyaltyService(engine, path, clock)
     if not create and db.schema_version(engine) < db.SCHEMA_VERSION:
         if db.schema_version(engine) == 0:
             raise StorageError("db_not_initialised", path=str(path))
         db.migrate(engine, path)
-    return Context(path, engine, service, EventBus())
+    return Context(path, engine, service, EventBus(), clock=clock)

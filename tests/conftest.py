@@ -7,21 +7,34 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.bootstrap import Context, bootstrap
+from app.core.clock import FixedClock
 
 ROOT = Path(__file__).resolve().parent.parent
+# The instant the demo store and the UI tests live at: a Wednesday noon in Moscow, outside the
+# demo's happy hours. Balances, expiry and birthdays then come out the same on any day the tests run.
+FROZEN_NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Real barcode photographs (zxing-cpp's samples, Apache 2.0), kept in the repository with their licence.
+BARCODES = Path(__file__).resolve().parent / "data" / "barcodes"
 
 
 def worked_examples() -> list[dict[str, Any]]:
     """The spec's worked examples, copied into the tests."""
     data: dict[str, Any] = json.loads((FIXTURES / "worked-examples.json").read_text(encoding="utf-8"))
     return list(data["examples"])
+
+
+@pytest.fixture
+def frozen_clock() -> FixedClock:
+    """A clock standing at FROZEN_NOW, for services and a demo store that must not depend on today."""
+    return FixedClock(FROZEN_NOW)
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import random
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from app.core.services.loyalty import LoyaltyService
 from app.core.services.results import SaleRequest
-from app.core.timeutil import DAY_MS, now_ms
+from app.core.timeutil import DAY_MS, to_ms
 
 DEFAULT_PROGRAM: dict[str, Any] = {
     "name": "Баллы 5%",
@@ -94,15 +95,24 @@ _NAMES = [
 
 
 def fill_demo(
-    service: LoyaltyService, customers: int = 40, days: int = 30, seed: int = 7, lang: str = "ru"
+    service: LoyaltyService,
+    customers: int = 40,
+    days: int = 30,
+    seed: int = 7,
+    now: datetime | None = None,
+    lang: str = "ru",
 ) -> dict[str, int]:
-    """Fill a demo store (program, catalog, customers, a month of sales) through the real services;
-    the program's names are in lang (a Russian store shows «Золото», not «Gold»)."""
+    """Fill a demo store (program, catalog, customers, `days` of sales up to now) through the real services.
+
+    `now` defaults to the service's clock; the same seed and instant give the same store on any day.
+    The program's names are in lang (a Russian store shows «Золото», not «Gold»).
+    """
     rng = random.Random(seed)
+    end = to_ms(now if now is not None else service.clock.now())
     service.set_program(demo_program(lang))
     service.import_catalog(DEMO_CATALOG)
     products = service.catalog()
-    start = now_ms() - days * DAY_MS
+    start = end - days * DAY_MS
     cards = []
     for i in range(customers):
         name = _NAMES[i % len(_NAMES)] + ("" if i < len(_NAMES) else f" {i // len(_NAMES) + 1}")
@@ -113,7 +123,7 @@ def fill_demo(
     for day in range(days):
         for _ in range(rng.randint(8, 16)):
             at = start + day * DAY_MS + rng.randint(8 * 3600_000, 20 * 3600_000)
-            if at >= now_ms():
+            if at >= end:
                 continue
             basket = rng.sample(products, rng.randint(1, 3))
             lines = tuple(

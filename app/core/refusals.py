@@ -4,8 +4,9 @@ The core, the CLI, logs and the server speak the English templates below; a fron
 code in its own language (app/ui/wording.py for the cashier app). How to add one: docs/refusals.md.
 
 Parameter names carry their kind, so a front end can format them for its locale without guessing:
-    *_kopecks  money in integer kopecks       *points, need, have   points
-    *_at       UTC milliseconds (a moment)    cap, problem          another code, worded with the same params
+    *_kopecks                     money in integer kopecks
+    points, need, have, *_points  points (with their plural)
+    cap, problem                  a part: another code, worded with the same params
 Everything else is shown as it is (a card number, a path, a count).
 """
 
@@ -59,6 +60,8 @@ TEMPLATES: dict[str, str] = {
     "(Settings, or `loyalty-terminal enroll`) before enrolling new customers",
     "adjust_zero": "an adjustment must add or remove at least one point",
     "adjust_reason": "say why the points are adjusted",
+    "adjust_below_zero": "removing {remove_points} points would leave the card at {left}: it has {available_points} "
+    "available, and a hand adjustment cannot go below zero",
     "not_enough_points": "not enough points: {have} available, {need} needed",
     # Products and the basket (app.core.pricing, app.core.services.loyalty)
     "unknown_product": "unknown product {sku}",

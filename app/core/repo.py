@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.core import sql
+from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms
 from app.core.errors import LoyaltyError, NotFound
 from app.core.identity import looks_like_phone, normalize_phone
 from app.core.program import Program, parse_program
@@ -224,20 +225,20 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         sql.run(conn, "INSERT INTO meta (key, value) VALUES (:key, :value)", {"key": key, "value": value})
 
 
-def next_clock(conn: Connection, at: int | None) -> int:
+def next_clock(conn: Connection, at: int | None, clock: Clock = SYSTEM_CLOCK) -> int:
     """A business time that never goes backwards across restarts (persisted logical clock)."""
     last = int(get_meta(conn, "clock") or 0)
-    value = max(now_ms(), last + 1) if at is None else at
+    value = max(clock_ms(clock), last + 1) if at is None else at
     if value > last:
         set_meta(conn, "clock", str(value))
     return value
 
 
-def peek_clock(conn: Connection, at: int | None) -> int:
+def peek_clock(conn: Connection, at: int | None, clock: Clock = SYSTEM_CLOCK) -> int:
     """The business time an operation would get now, without advancing the clock."""
     if at is not None:
         return at
-    return max(now_ms(), int(get_meta(conn, "clock") or 0) + 1)
+    return max(clock_ms(clock), int(get_meta(conn, "clock") or 0) + 1)
 
 
 def chain_mode(conn: Connection) -> bool:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -64,17 +65,22 @@ class ShiftDialog(QDialog):
         self.close_button = QPushButton(self.tr("Close shift"), self)
         self.close_button.setObjectName("pay")
         self.close_button.clicked.connect(self.close_shift)
-        done = QPushButton(self.tr("Done"), self)
+        self.done_button = done = QPushButton(self.tr("Done"), self)
         done.clicked.connect(self.accept)
         for button in (self.open_button, self.close_button):
             button.hide()
             button.setAutoDefault(False)
+        # Enter does what the dialog is there for: opens a shift when none is open (closing one
+        # asks first, so it stays a deliberate Tab away); with a shift open it closes the dialog.
+        done.setAutoDefault(False)
         buttons = QHBoxLayout()
         buttons.addWidget(done)
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
+        # Never smaller than its rows: the figures are added after the worker answers.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.title)
         layout.addLayout(self.form)
         layout.addWidget(self.status)
@@ -90,6 +96,9 @@ class ShiftDialog(QDialog):
         self.summary = summary
         self.open_button.setVisible(summary is None)
         self.close_button.setVisible(summary is not None and summary.closed_at is None)
+        self.open_button.setDefault(summary is None)
+        self.done_button.setDefault(summary is not None)
+        (self.open_button if summary is None else self.done_button).setFocus()
         if summary is None:
             self._fill([])
             set_status(self.status, self.tr("No shift is open. Open one to start selling."), "warn")

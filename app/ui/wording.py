@@ -80,6 +80,10 @@ WORDING: dict[str, object] = {
     ),
     "adjust_zero": QT_TRANSLATE_NOOP("Refusals", "An adjustment must add or remove at least one point"),
     "adjust_reason": QT_TRANSLATE_NOOP("Refusals", "Say why the points are adjusted"),
+    "adjust_below_zero": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "Cannot remove {remove_points}: the card has {available_points}, and a balance cannot go below zero by hand",
+    ),
     "not_enough_points": QT_TRANSLATE_NOOP("Refusals", "Not enough points: {have} available, {need} needed"),
     "unknown_product": QT_TRANSLATE_NOOP("Refusals", "No product with code {sku}"),
     "basket_empty": QT_TRANSLATE_NOOP("Refusals", "The basket is empty"),
@@ -350,7 +354,7 @@ def _value(key: str, value: Any, params: Mapping[str, Any], field: Callable[[str
         return word(str(value), {k: v for k, v in params.items() if k not in PARTS}, field)
     if key.endswith("_kopecks") and isinstance(value, int):
         return i18n.money(value)
-    if key in _POINTS and isinstance(value, int):
+    if (key in _POINTS or key.endswith("_points")) and isinstance(value, int):
         return i18n.points(value)
     if key == "os":
         return _translated(f"os_{params.get('errno', '')}") or value

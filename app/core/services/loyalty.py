@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from app.core import db, ledger, repo, sql
 from app.core import schema as t
+from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
 from app.core.identity import (
     ascii_digits,
@@ -74,9 +75,10 @@ def _expiry(at: int, days: int | None) -> int | None:
 class LoyaltyService:
     """All loyalty use cases over one terminal database."""
 
-    def __init__(self, engine: Engine, db_path: Path | None = None) -> None:
+    def __init__(self, engine: Engine, db_path: Path | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine = engine
         self.db_path = db_path
+        self.clock = clock  # business times of operations given no explicit time
 
     # ----------------------------------------------------------------- setup
 
@@ -110,7 +112,9 @@ class LoyaltyService:
             at = 0 if activate_at is None else activate_at
             text = json.dumps(dict(program.raw), ensure_ascii=False, sort_keys=True)
             version = conn.execute(
-                insert(t.programs).values(uid=uid, body=text, activate_at=at, created_at=repo.next_clock(conn, None))
+                insert(t.programs).values(
+                    uid=uid, body=text, activate_at=at, created_at=repo.next_clock(conn, None, self.clock)
+                )
             ).inserted_primary_key
             assert version is not None
             repo.write_outbox(conn, uid, "program", {"uid": uid, "program": program.raw, "activate_at": at})
@@ -124,7 +128,7 @@ class LoyaltyService:
     def program(self, at: int | None = None) -> tuple[int, Program]:
         """The program version in force now (or at an instant)."""
         with db.transaction(self.engine, write=False) as conn:
-            return repo.program_at(conn, repo.peek_clock(conn, at))
+            return repo.program_at(conn, repo.peek_clock(conn, at, self.clock))
 
     # ----------------------------------------------------------------- catalog
 
@@ -207,7 +211,7 @@ class LoyaltyService:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
                 raise LoyaltyError("restored_reconnect")
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
                 raise LoyaltyError("birthday_range", text=bday.isoformat())
@@ -261,7 +265,7 @@ class LoyaltyService:
         """A customer's balances, tier and stamps at an instant (default: now)."""
         with db.transaction(self.engine, write=False) as conn:
             row = repo.customer_by_card_or_phone(conn, card_or_phone)
-            at = repo.peek_clock(conn, at)
+            at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
     def customer_by_id(self, customer_id: int, at: int | None = None) -> CustomerInfo:
@@ -269,7 +273,7 @@ class LoyaltyService:
         with db.transaction(self.engine, write=False) as conn:
             card = repo.primary_card(conn, customer_id)
             row = repo.customer_by_card(conn, card)
-            at = repo.peek_clock(conn, at)
+            at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
     def _info(self, conn: Connection, row: Any, at: int) -> CustomerInfo:
@@ -310,11 +314,15 @@ class LoyaltyService:
             qr=card_qr_payload(secret, card),
         )
 
-    def adjust_points(self, card: str, points: int, reason: str, actor: str, at: int | None = None) -> tuple[int, int]:
+    def adjust_points(
+        self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
+    ) -> tuple[int, int]:
         """Add (a lot, usable at once) or remove (taken back like a refund) points by hand, with a reason.
 
         Returns (adjustment id in the outbox, balance after). The reason and the manager go into
-        the outbox body, which the audit log and the server keep.
+        the outbox body, which the audit log and the server keep. With allow_debt False a removal
+        that would leave the available balance below zero is refused and nothing is written (the
+        manager screen: no program option lets a hand adjustment put a card in debt).
         """
         if points == 0:
             raise LoyaltyError("adjust_zero")
@@ -322,9 +330,18 @@ class LoyaltyService:
             raise LoyaltyError("adjust_reason")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
+            if points < 0 and not allow_debt:
+                held, _ = repo.load_wallet(conn, ledger.customer_by_uid(conn, customer.uid))
+                if held.available(at) + points < 0:
+                    raise LoyaltyError(
+                        "adjust_below_zero",
+                        remove_points=-points,
+                        left=held.available(at) + points,
+                        available_points=held.available(at),
+                    )
             uid = uuid7()
             if points > 0:
                 lot = Lot(uuid7(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
@@ -347,7 +364,7 @@ class LoyaltyService:
             code = check_card_code(new_card) if new_card else self._next_card(conn)
             if sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :c", {"c": code}) is not None:
                 raise LoyaltyError("card_issued", card=code)
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             uid = uuid7()
             body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
             ledger.book_card(conn, body)
@@ -358,7 +375,7 @@ class LoyaltyService:
         """Block (or unblock) a customer's account: a blocked card is refused at checkout."""
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             uid = uuid7()
             body = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
             ledger.book_block(conn, body)
@@ -420,7 +437,7 @@ class LoyaltyService:
             return result
 
     def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
-        at = repo.next_clock(conn, req.at) if commit else repo.peek_clock(conn, req.at)
+        at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
         version, program = repo.program_at(conn, at)
         customer = repo.customer_by_card(conn, req.card) if req.card else None
@@ -594,7 +611,7 @@ class LoyaltyService:
                     if qty > left:
                         raise LoyaltyError("refund_units_left", line=idx, sale=sale_id, left=left)
                     now[idx] += qty
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
                 raise LoyaltyError("refund_before_sale")
             d = delta(

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from app.core import audit, db, repo
 from app.core import schema as t
+from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
 
 __all__ = [
@@ -157,8 +158,9 @@ def _cashier(row: Any) -> Cashier:
 class StaffService:
     """Cashiers, PINs, shifts and the audit log over one terminal database."""
 
-    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.engine = engine
+        self.clock = clock  # shift and audit times given no explicit time
         # argon2id with the library's defaults (64 MiB, 3 passes): a stolen database
         # still costs minutes of work per PIN. Tests may pass cheaper parameters.
         self.hasher = hasher or PasswordHasher()
@@ -193,7 +195,9 @@ class StaffService:
 
     def _write_audit(self, conn: Connection, actor: str, action: str, detail: str | Mapping[str, Any]) -> None:
         text = detail if isinstance(detail, str) else audit.encode(detail)
-        conn.execute(insert(t.audit).values(at=repo.next_clock(conn, None), actor=actor, action=action, detail=text))
+        conn.execute(
+            insert(t.audit).values(at=repo.next_clock(conn, None, self.clock), actor=actor, action=action, detail=text)
+        )
 
     def _other_active_managers(self, conn: Connection, cashier_id: int) -> int:
         return int(
@@ -331,7 +335,7 @@ class StaffService:
             ).scalar()
             if current is not None:
                 raise StaffError("shift_open", name=row.name, shift=current)
-            opened = repo.next_clock(conn, at)
+            opened = repo.next_clock(conn, at, self.clock)
             new_id = conn.execute(
                 insert(t.shifts).values(cashier_id=cashier_id, opened_at=opened, closed_at=None)
             ).inserted_primary_key
@@ -357,7 +361,7 @@ class StaffService:
         """Figures of a shift so far (an open shift counts up to the current business time)."""
         with db.transaction(self.engine, write=False) as conn:
             shift = self._shift_row(conn, shift_id)
-            end = shift.closed_at if shift.closed_at is not None else repo.peek_clock(conn, None)
+            end = shift.closed_at if shift.closed_at is not None else repo.peek_clock(conn, None, self.clock)
             return self._summary(conn, shift, end, shift.closed_at)
 
     def close_shift(self, shift_id: int, at: int | None = None) -> ShiftSummary:
@@ -366,7 +370,7 @@ class StaffService:
             shift = self._shift_row(conn, shift_id)
             if shift.closed_at is not None:
                 raise StaffError("shift_closed", shift=shift_id)
-            closed = repo.next_clock(conn, at)
+            closed = repo.next_clock(conn, at, self.clock)
             if closed < shift.opened_at:
                 raise StaffError("shift_time")
             conn.execute(update(t.shifts).where(t.shifts.c.id == shift_id).values(closed_at=closed))

@@ -524,8 +524,8 @@ def customer(s: ManagerServices, card: str) -> CustomerInfo:
 
 
 def adjust_points(s: ManagerServices, card: str, points: int, reason: str) -> CustomerInfo:
-    """Add or remove points by hand with a reason; audited; the customer afterwards."""
-    _, balance = s.loyalty.adjust_points(card, points, reason, s.manager)
+    """Add or remove points by hand with a reason; audited; the customer afterwards (never below zero)."""
+    _, balance = s.loyalty.adjust_points(card, points, reason, s.manager, allow_debt=False)
     detail = {"card": card, "points": points, "reason": reason.strip(), "balance_points": balance}
     s.staff.audit(s.manager, "points_adjusted", detail)
     return s.loyalty.customer(card)

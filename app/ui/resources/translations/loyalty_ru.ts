@@ -104,7 +104,7 @@
     </message>
     <message>
         <location filename="../../manager/admin.py" line="175" />
-        <location filename="../../manager/admin.py" line="413" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
@@ -220,169 +220,204 @@
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
+        <location filename="../../manager/admin.py" line="330" />
+        <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
+        <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
+    </message>
+    <message>
         <location filename="../../manager/admin.py" line="337" />
+        <source>Add {points} to card {card} ({name})?</source>
+        <translation>Начислить {points} на карту {card} ({name})?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="339" />
+        <source>Remove {points} from card {card} ({name})?</source>
+        <translation>Списать {points} с карты {card} ({name})?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="341" />
+        <source>Balance now: {now}. After: {after}.</source>
+        <translation>Баланс сейчас: {now}. После: {after}.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="344" />
+        <source>Reason: {reason}</source>
+        <translation>Причина: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="345" />
+        <source>Adjust points</source>
+        <translation>Изменить баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="346" />
+        <source>Nothing changed.</source>
+        <translation>Ничего не изменено.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="363" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="346" />
+        <location filename="../../manager/admin.py" line="372" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="349" />
+        <location filename="../../manager/admin.py" line="375" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="374" />
+        <location filename="../../manager/admin.py" line="400" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="377" />
+        <location filename="../../manager/admin.py" line="403" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="391" />
+        <location filename="../../manager/admin.py" line="417" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="391" />
+        <location filename="../../manager/admin.py" line="417" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="393" />
+        <location filename="../../manager/admin.py" line="419" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="402" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="402" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="414" />
+        <location filename="../../manager/admin.py" line="440" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="415" />
+        <location filename="../../manager/admin.py" line="441" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="422" />
+        <location filename="../../manager/admin.py" line="448" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="424" />
-        <location filename="../../manager/admin.py" line="463" />
+        <location filename="../../manager/admin.py" line="450" />
+        <location filename="../../manager/admin.py" line="489" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="426" />
+        <location filename="../../manager/admin.py" line="452" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
-        <location filename="../../manager/admin.py" line="464" />
+        <location filename="../../manager/admin.py" line="454" />
+        <location filename="../../manager/admin.py" line="490" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="444" />
+        <location filename="../../manager/admin.py" line="470" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="444" />
+        <location filename="../../manager/admin.py" line="470" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="447" />
+        <location filename="../../manager/admin.py" line="473" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="447" />
+        <location filename="../../manager/admin.py" line="473" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="463" />
+        <location filename="../../manager/admin.py" line="489" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="464" />
+        <location filename="../../manager/admin.py" line="490" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="481" />
+        <location filename="../../manager/admin.py" line="507" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="530" />
+        <location filename="../../manager/admin.py" line="556" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="532" />
+        <location filename="../../manager/admin.py" line="558" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="534" />
+        <location filename="../../manager/admin.py" line="560" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="536" />
+        <location filename="../../manager/admin.py" line="562" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="543" />
+        <location filename="../../manager/admin.py" line="569" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="544" />
+        <location filename="../../manager/admin.py" line="570" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="545" />
+        <location filename="../../manager/admin.py" line="571" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="546" />
+        <location filename="../../manager/admin.py" line="572" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="607" />
+        <location filename="../../manager/admin.py" line="633" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="622" />
+        <location filename="../../manager/admin.py" line="648" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -715,92 +750,97 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="79" />
+        <location filename="../../checkout/screen.py" line="82" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="80" />
+        <location filename="../../checkout/screen.py" line="83" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="86" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="94" />
+        <location filename="../../checkout/screen.py" line="97" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="111" />
+        <location filename="../../checkout/screen.py" line="114" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="112" />
+        <location filename="../../checkout/screen.py" line="115" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="140" />
+        <location filename="../../checkout/screen.py" line="143" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="208" />
+        <location filename="../../checkout/screen.py" line="211" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="225" />
+        <location filename="../../checkout/screen.py" line="228" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="227" />
+        <location filename="../../checkout/screen.py" line="230" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="238" />
+        <location filename="../../checkout/screen.py" line="241" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="286" />
+        <location filename="../../checkout/screen.py" line="295" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="350" />
+        <location filename="../../checkout/screen.py" line="364" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="363" />
+        <location filename="../../checkout/screen.py" line="377" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="399" />
+        <location filename="../../checkout/screen.py" line="413" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="405" />
+        <location filename="../../checkout/screen.py" line="416" />
+        <source>No shift is open: open one (Manager › Shift…), then pay</source>
+        <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="422" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="421" />
+        <location filename="../../checkout/screen.py" line="438" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="426" />
+        <location filename="../../checkout/screen.py" line="443" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1171,308 +1211,308 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DashboardTab</name>
     <message>
-        <location filename="../../manager/dashboard.py" line="110" />
+        <location filename="../../manager/dashboard.py" line="111" />
         <source>Overview</source>
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="132" />
+        <location filename="../../manager/dashboard.py" line="133" />
         <source>This terminal</source>
         <translation>Этот терминал</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="133" />
-        <location filename="../../manager/dashboard.py" line="548" />
+        <location filename="../../manager/dashboard.py" line="134" />
+        <location filename="../../manager/dashboard.py" line="555" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="134" />
+        <location filename="../../manager/dashboard.py" line="135" />
         <source>This terminal's sales, or the whole chain's from the server</source>
         <translation>Продажи этого терминала или всей сети (с сервера)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="140" />
+        <location filename="../../manager/dashboard.py" line="141" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="141" />
+        <location filename="../../manager/dashboard.py" line="142" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="142" />
+        <location filename="../../manager/dashboard.py" line="143" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="143" />
+        <location filename="../../manager/dashboard.py" line="144" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="144" />
+        <location filename="../../manager/dashboard.py" line="145" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="157" />
+        <location filename="../../manager/dashboard.py" line="158" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="161" />
+        <location filename="../../manager/dashboard.py" line="162" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="166" />
+        <location filename="../../manager/dashboard.py" line="167" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="167" />
+        <location filename="../../manager/dashboard.py" line="168" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="169" />
+        <location filename="../../manager/dashboard.py" line="170" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="170" />
+        <location filename="../../manager/dashboard.py" line="171" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="172" />
+        <location filename="../../manager/dashboard.py" line="173" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="203" />
+        <location filename="../../manager/dashboard.py" line="204" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="204" />
+        <location filename="../../manager/dashboard.py" line="205" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="205" />
+        <location filename="../../manager/dashboard.py" line="206" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="206" />
+        <location filename="../../manager/dashboard.py" line="207" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="207" />
+        <location filename="../../manager/dashboard.py" line="208" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="208" />
+        <location filename="../../manager/dashboard.py" line="209" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="209" />
+        <location filename="../../manager/dashboard.py" line="210" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="210" />
+        <location filename="../../manager/dashboard.py" line="211" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="211" />
+        <location filename="../../manager/dashboard.py" line="212" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="212" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="213" />
+        <location filename="../../manager/dashboard.py" line="214" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="214" />
+        <location filename="../../manager/dashboard.py" line="215" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="225" />
+        <location filename="../../manager/dashboard.py" line="229" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="226" />
+        <location filename="../../manager/dashboard.py" line="230" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="227" />
+        <location filename="../../manager/dashboard.py" line="231" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="228" />
+        <location filename="../../manager/dashboard.py" line="232" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="231" />
+        <location filename="../../manager/dashboard.py" line="235" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="355" />
+        <location filename="../../manager/dashboard.py" line="360" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="365" />
+        <location filename="../../manager/dashboard.py" line="370" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="390" />
+        <location filename="../../manager/dashboard.py" line="395" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="413" />
+        <location filename="../../manager/dashboard.py" line="418" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="429" />
+        <location filename="../../manager/dashboard.py" line="434" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="461" />
+        <location filename="../../manager/dashboard.py" line="468" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="470" />
+        <location filename="../../manager/dashboard.py" line="477" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="474" />
+        <location filename="../../manager/dashboard.py" line="481" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="482" />
+        <location filename="../../manager/dashboard.py" line="489" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="485" />
+        <location filename="../../manager/dashboard.py" line="492" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="487" />
+        <location filename="../../manager/dashboard.py" line="494" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="490" />
+        <location filename="../../manager/dashboard.py" line="497" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="495" />
+        <location filename="../../manager/dashboard.py" line="502" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="497" />
+        <location filename="../../manager/dashboard.py" line="504" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="502" />
+        <location filename="../../manager/dashboard.py" line="509" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="510" />
+        <location filename="../../manager/dashboard.py" line="517" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="511" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="517" />
+        <location filename="../../manager/dashboard.py" line="524" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="527" />
+        <location filename="../../manager/dashboard.py" line="534" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="535" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="534" />
+        <location filename="../../manager/dashboard.py" line="541" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="559" />
+        <location filename="../../manager/dashboard.py" line="566" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="562" />
+        <location filename="../../manager/dashboard.py" line="569" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="586" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="582" />
+        <location filename="../../manager/dashboard.py" line="589" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="597" />
+        <location filename="../../manager/dashboard.py" line="604" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="601" />
+        <location filename="../../manager/dashboard.py" line="608" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1480,22 +1520,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="189" />
+        <location filename="../../wizard/pages.py" line="195" />
         <source>Printer and camera</source>
         <translation>Принтер и камера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="191" />
+        <location filename="../../wizard/pages.py" line="197" />
         <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
         <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="195" />
+        <location filename="../../wizard/pages.py" line="201" />
         <source>Receipt printer</source>
         <translation>Чековый принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="197" />
+        <location filename="../../wizard/pages.py" line="203" />
         <source>Camera for loyalty cards</source>
         <translation>Камера для карт лояльности</translation>
     </message>
@@ -1824,133 +1864,133 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="142" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="143" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="144" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../main_window.py" line="145" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="146" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="147" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="148" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="149" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="150" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="151" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="152" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="163" />
+        <location filename="../../main_window.py" line="168" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="164" />
+        <location filename="../../main_window.py" line="169" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="165" />
+        <location filename="../../main_window.py" line="170" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="166" />
+        <location filename="../../main_window.py" line="171" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="222" />
+        <location filename="../../main_window.py" line="240" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="233" />
+        <location filename="../../main_window.py" line="251" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="246" />
         <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="282" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="269" />
+        <location filename="../../main_window.py" line="287" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="281" />
+        <location filename="../../main_window.py" line="299" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="282" />
+        <location filename="../../main_window.py" line="300" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="301" />
+        <location filename="../../main_window.py" line="319" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="303" />
+        <location filename="../../main_window.py" line="321" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="322" />
+        <location filename="../../main_window.py" line="340" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2080,6 +2120,59 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <location filename="../../checkout/pay_dialog.py" line="128" />
         <source>Change: {money}</source>
         <translation>Сдача: {money}</translation>
+    </message>
+</context>
+<context>
+    <name>PaybackPanel</name>
+    <message>
+        <location filename="../../manager/payback.py" line="44" />
+        <source>Does the programme pay?</source>
+        <translation>Окупается ли программа?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="71" />
+        <source>Computed with the full report…</source>
+        <translation>Считается вместе с полным отчётом…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="76" />
+        <source>No comparison: it needs sales both with a card and without one.</source>
+        <translation>Сравнить нельзя: нужны продажи и с картой, и без карты.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="79" />
+        <source>The programme pays: members brought {amount} more than it cost.</source>
+        <translation>Программа окупается: участники принесли на {amount} больше, чем она стоила.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="86" />
+        <source>The programme does not pay: it cost {amount} more than members brought beyond the others.</source>
+        <translation>Программа не окупается: она стоила на {amount} больше, чем участники принесли сверх остальных.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="93" />
+        <source>Cost {total} = card discounts {tier} + stamp cards {stamps} + coupons {coupons} + points {points} + gifts {gifts}</source>
+        <translation>Стоимость {total} = скидки по уровню {tier} + штампы {stamps} + купоны {coupons} + баллы {points} + подарки {gifts}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="109" />
+        <source>Members brought beyond non-members {extra} = {sales} card sales × (average basket {card} − {anonymous} without a card)</source>
+        <translation>Участники принесли сверх неучастников {extra} = {sales} чеков с картой × (средняя корзина {card} − {anonymous} без карты)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="119" />
+        <source>Visits per member {visits} · retention {retention} · card share of revenue {share}</source>
+        <translation>Визитов на участника {visits} · удержание {retention} · доля выручки с картой {share}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="128" />
+        <source>CLV {value} (from {low} to {high}, 95 %)</source>
+        <translation>CLV {value} (от {low} до {high}, 95 %)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="134" />
+        <source>CLV: too few customers ({sample}; at least {minimum} needed)</source>
+        <translation>CLV: мало покупателей ({sample}, нужно не меньше {minimum})</translation>
     </message>
 </context>
 <context>
@@ -2899,7 +2992,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="177" />
+        <location filename="../../wizard/pages.py" line="183" />
         <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
         <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
     </message>
@@ -2932,144 +3025,144 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="140" />
-        <location filename="../../refund_dialog.py" line="143" />
+        <location filename="../../refund_dialog.py" line="139" />
+        <location filename="../../refund_dialog.py" line="142" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="146" />
-        <location filename="../../refund_dialog.py" line="222" />
+        <location filename="../../refund_dialog.py" line="145" />
+        <location filename="../../refund_dialog.py" line="221" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="148" />
+        <location filename="../../refund_dialog.py" line="147" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="159" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="159" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="159" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="159" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="159" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="178" />
+        <location filename="../../refund_dialog.py" line="177" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="183" />
+        <location filename="../../refund_dialog.py" line="182" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="220" />
+        <location filename="../../refund_dialog.py" line="219" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="242" />
+        <location filename="../../refund_dialog.py" line="241" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="250" />
+        <location filename="../../refund_dialog.py" line="249" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="268" />
+        <location filename="../../refund_dialog.py" line="267" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="269" />
+        <location filename="../../refund_dialog.py" line="268" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="269" />
+        <location filename="../../refund_dialog.py" line="268" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="274" />
+        <location filename="../../refund_dialog.py" line="273" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="317" />
+        <location filename="../../refund_dialog.py" line="316" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="324" />
+        <location filename="../../refund_dialog.py" line="323" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="332" />
+        <location filename="../../refund_dialog.py" line="331" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="336" />
+        <location filename="../../refund_dialog.py" line="335" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="340" />
+        <location filename="../../refund_dialog.py" line="339" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="369" />
+        <location filename="../../refund_dialog.py" line="368" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="369" />
+        <location filename="../../refund_dialog.py" line="368" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="370" />
+        <location filename="../../refund_dialog.py" line="369" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="374" />
+        <location filename="../../refund_dialog.py" line="373" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="386" />
+        <location filename="../../refund_dialog.py" line="385" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="395" />
+        <location filename="../../refund_dialog.py" line="394" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3207,809 +3300,814 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="83" />
+        <source>Cannot remove {remove_points}: the card has {available_points}, and a balance cannot go below zero by hand</source>
+        <translation>Нельзя списать {remove_points}: на карте {available_points}, а вручную баланс не может уйти ниже нуля</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="87" />
         <source>Not enough points: {have} available, {need} needed</source>
         <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="84" />
+        <location filename="../../wording.py" line="88" />
         <source>No product with code {sku}</source>
         <translation>Нет товара с кодом {sku}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="85" />
+        <location filename="../../wording.py" line="89" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="86" />
+        <location filename="../../wording.py" line="90" />
         <source>The quantity of {sku} must be at least 1</source>
         <translation>Количество {sku} должно быть не меньше 1</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="87" />
+        <location filename="../../wording.py" line="91" />
         <source>At most {max} units of one item can be sold at once</source>
         <translation>За один раз можно продать не больше {max} шт. одного товара</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="88" />
+        <location filename="../../wording.py" line="92" />
         <source>The price of {sku} must not be negative</source>
         <translation>Цена {sku} не может быть отрицательной</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="89" />
+        <location filename="../../wording.py" line="93" />
         <source>A price can be at most {max_kopecks}</source>
         <translation>Цена не может быть больше {max_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="90" />
+        <location filename="../../wording.py" line="94" />
         <source>Paying with points needs a loyalty card</source>
         <translation>Для оплаты баллами нужна карта</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="91" />
+        <location filename="../../wording.py" line="95" />
         <source>At most {points} can be paid with points in this basket</source>
         <translation>В этой корзине баллами можно оплатить не больше: {points}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="92" />
+        <location filename="../../wording.py" line="96" />
         <source>At most {points} can be paid with points now: {cap}</source>
         <translation>Сейчас баллами можно оплатить не больше: {points} — {cap}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="93" />
+        <location filename="../../wording.py" line="97" />
         <source>Points to pay with must be a whole number or the maximum</source>
         <translation>Баллы к оплате — целое число или максимум</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="94" />
+        <location filename="../../wording.py" line="98" />
         <source>This gift is no longer in the program</source>
         <translation>Этого подарка больше нет в программе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="95" />
+        <location filename="../../wording.py" line="99" />
         <source>Gift “{name}” needs {need}, the card has {have}</source>
         <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="96" />
+        <location filename="../../wording.py" line="100" />
         <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: {cap}</source>
         <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — {cap}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="100" />
+        <location filename="../../wording.py" line="104" />
         <source>this card's limit until the next sync is reached</source>
         <translation>лимит карты до следующей синхронизации исчерпан</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="101" />
+        <location filename="../../wording.py" line="105" />
         <source>this till's limit until the next sync is reached</source>
         <translation>лимит кассы до следующей синхронизации исчерпан</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="102" />
+        <location filename="../../wording.py" line="106" />
         <source>no sync with the server for over {hours} h, so paying with points is paused</source>
         <translation>связи с сервером нет больше {hours} ч, оплата баллами приостановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="106" />
+        <location filename="../../wording.py" line="110" />
         <source>the till's clock is wrong, so paying with points is paused</source>
         <translation>часы кассы идут неверно, оплата баллами приостановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="107" />
+        <location filename="../../wording.py" line="111" />
         <source>There is no coupon {coupon}</source>
         <translation>Купона {coupon} не существует</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="108" />
+        <location filename="../../wording.py" line="112" />
         <source>Coupon {coupon} is not valid yet</source>
         <translation>Купон {coupon} ещё не действует</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="109" />
+        <location filename="../../wording.py" line="113" />
         <source>Coupon {coupon} has expired</source>
         <translation>Срок купона {coupon} истёк</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="110" />
+        <location filename="../../wording.py" line="114" />
         <source>Coupon {coupon} needs a loyalty card: scan the customer's card first</source>
         <translation>Купон {coupon} действует только с картой: сначала отсканируйте карту покупателя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="114" />
+        <location filename="../../wording.py" line="118" />
         <source>Coupon {coupon} is personal and belongs to another customer</source>
         <translation>Купон {coupon} именной и принадлежит другому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="115" />
+        <location filename="../../wording.py" line="119" />
         <source>Coupon {coupon} is used up</source>
         <translation>Купон {coupon} уже израсходован</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="116" />
+        <location filename="../../wording.py" line="120" />
         <source>This customer has already used coupon {coupon} as often as allowed ({n})</source>
         <translation>Покупатель уже использовал купон {coupon} максимальное число раз ({n})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="120" />
+        <location filename="../../wording.py" line="124" />
         <source>Coupon {coupon} needs a purchase of at least {min_kopecks} before discounts</source>
         <translation>Купон {coupon} действует при покупке от {min_kopecks} без учёта скидок</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="124" />
+        <location filename="../../wording.py" line="128" />
         <source>There is no sale {sale}</source>
         <translation>Продажи {sale} нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="125" />
+        <location filename="../../wording.py" line="129" />
         <source>There is no refund {refund}</source>
         <translation>Возврата {refund} нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="126" />
+        <location filename="../../wording.py" line="130" />
         <source>Sale {sale} is already fully refunded</source>
         <translation>Продажа {sale} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="127" />
+        <location filename="../../wording.py" line="131" />
         <source>Sale {sale} has no such line</source>
         <translation>В продаже {sale} нет такой строки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="128" />
+        <location filename="../../wording.py" line="132" />
         <source>Choose at least one unit to refund</source>
         <translation>Выберите хотя бы одну единицу для возврата</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="129" />
+        <location filename="../../wording.py" line="133" />
         <source>Only {left} unit(s) of this line of sale {sale} are left to refund</source>
         <translation>В этой строке продажи {sale} для возврата осталось только {left} шт.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="133" />
+        <location filename="../../wording.py" line="137" />
         <source>A refund cannot be dated before its sale: check the date and time</source>
         <translation>Возврат не может быть раньше продажи: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="137" />
+        <location filename="../../wording.py" line="141" />
         <source>Refund line {item} must look like N:QTY</source>
         <translation>Строка возврата {item} должна быть вида N:КОЛ</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="138" />
+        <location filename="../../wording.py" line="142" />
         <source>Refund line {item}: at least 1 unit</source>
         <translation>Строка возврата {item}: хотя бы 1 шт.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="139" />
+        <location filename="../../wording.py" line="143" />
         <source>The file is not a valid CSV table ({detail})</source>
         <translation>Файл — не правильная таблица CSV ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="140" />
+        <location filename="../../wording.py" line="144" />
         <source>Line 1 must be the header sku,name,category,price,barcode</source>
         <translation>Строка 1 должна быть заголовком sku,name,category,price,barcode</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="141" />
+        <location filename="../../wording.py" line="145" />
         <source>The price list has mistakes: {lines}</source>
         <translation>В прайс-листе ошибки: {lines}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="142" />
+        <location filename="../../wording.py" line="146" />
         <source>The disk is full: nothing was saved. Free some space, then try again</source>
         <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="143" />
+        <location filename="../../wording.py" line="147" />
         <source>The data folder is read-only: nothing was saved. Call your technician</source>
         <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="147" />
+        <location filename="../../wording.py" line="151" />
         <source>The database is busy in another program: nothing was saved. Try again</source>
         <translation>База данных занята другой программой: ничего не сохранено. Попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="148" />
+        <location filename="../../wording.py" line="152" />
         <source>Database error: {detail}</source>
         <translation>Ошибка базы данных: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="149" />
+        <location filename="../../wording.py" line="153" />
         <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
         <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="153" />
+        <location filename="../../wording.py" line="157" />
         <source>The database comes from a newer version of the program: update the program</source>
         <translation>База данных создана более новой версией программы: обновите программу</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="157" />
+        <location filename="../../wording.py" line="161" />
         <source>Loyalty Terminal is already running on this data folder (process {pid})</source>
         <translation>Программа уже запущена с этой папкой данных (процесс {pid})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="161" />
+        <location filename="../../wording.py" line="165" />
         <source>There is no database at {path}</source>
         <translation>В {path} нет базы данных</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="162" />
         <location filename="../../wording.py" line="166" />
+        <location filename="../../wording.py" line="170" />
         <source>{path} is not a database of the till</source>
         <translation>{path} — не база данных кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="163" />
+        <location filename="../../wording.py" line="167" />
         <source>The data folder {path} could not be created: {os}</source>
         <translation>Не удалось создать папку данных {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="164" />
+        <location filename="../../wording.py" line="168" />
         <source>{path} is not set up as a store of the till</source>
         <translation>{path} не подготовлен как магазин кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="165" />
+        <location filename="../../wording.py" line="169" />
         <source>{path} does not exist</source>
         <translation>{path} не существует</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="167" />
-        <location filename="../../wording.py" line="170" />
+        <location filename="../../wording.py" line="171" />
+        <location filename="../../wording.py" line="174" />
         <source>{path} is damaged</source>
         <translation>{path} повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="168" />
-        <location filename="../../wording.py" line="169" />
+        <location filename="../../wording.py" line="172" />
+        <location filename="../../wording.py" line="173" />
         <source>{path} is a database, but not one of the till</source>
         <translation>{path} — база данных, но не кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="171" />
+        <location filename="../../wording.py" line="175" />
         <source>The backup was written but fails its check: {problem}</source>
         <translation>Резервная копия записана, но не прошла проверку: {problem}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="172" />
+        <location filename="../../wording.py" line="176" />
         <source>The backup could not be written in {path}: {os}</source>
         <translation>Не удалось записать резервную копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="173" />
+        <location filename="../../wording.py" line="177" />
         <source>{path} could not be backed up ({detail})</source>
         <translation>Не удалось сделать резервную копию {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="174" />
+        <location filename="../../wording.py" line="178" />
         <source>This backup cannot be restored: {problem}</source>
         <translation>Эту копию нельзя восстановить: {problem}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="175" />
+        <location filename="../../wording.py" line="179" />
         <source>The backup could not be restored into {path}: {os}</source>
         <translation>Не удалось восстановить копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="176" />
+        <location filename="../../wording.py" line="180" />
         <source>{path} was restored, but could not be marked to connect to the server again ({detail})</source>
         <translation>{path} восстановлен, но не удалось отметить, что кассу нужно заново подключить к серверу ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="180" />
+        <location filename="../../wording.py" line="184" />
         <source>No backup in {path} is in good order</source>
         <translation>В папке {path} нет исправной резервной копии</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="181" />
+        <location filename="../../wording.py" line="185" />
         <source>Enter a name</source>
         <translation>Введите имя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="182" />
+        <location filename="../../wording.py" line="186" />
         <source>The name is too long ({max} characters at most)</source>
         <translation>Слишком длинное имя (не больше {max} символов)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="183" />
+        <location filename="../../wording.py" line="187" />
         <source>A PIN is 4 to 8 digits</source>
         <translation>PIN — от 4 до 8 цифр</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="184" />
+        <location filename="../../wording.py" line="188" />
         <source>A role is cashier or manager</source>
         <translation>Роль — кассир или менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="185" />
+        <location filename="../../wording.py" line="189" />
         <source>There is no such cashier</source>
         <translation>Такого кассира нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="186" />
+        <location filename="../../wording.py" line="190" />
         <source>There is already a cashier with this name</source>
         <translation>Кассир с таким именем уже есть</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="187" />
+        <location filename="../../wording.py" line="191" />
         <source>The store already has cashiers: ask a manager to log in</source>
         <translation>В магазине уже есть кассиры: пусть войдёт менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="188" />
+        <location filename="../../wording.py" line="192" />
         <source>Wrong name or PIN</source>
         <translation>Неверное имя или PIN</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="189" />
+        <location filename="../../wording.py" line="193" />
         <source>Wrong manager PIN</source>
         <translation>Неверный PIN менеджера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="190" />
+        <location filename="../../wording.py" line="194" />
         <source>This cashier is disabled: ask a manager</source>
         <translation>Этот кассир отключён: обратитесь к менеджеру</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="191" />
+        <location filename="../../wording.py" line="195" />
         <source>There is no active manager to approve this</source>
         <translation>Нет ни одного активного менеджера, чтобы это подтвердить</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="192" />
+        <location filename="../../wording.py" line="196" />
         <source>This is a cashier's PIN: a manager must approve</source>
         <translation>Это PIN кассира: подтвердить должен менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="193" />
-        <location filename="../../wording.py" line="194" />
+        <location filename="../../wording.py" line="197" />
+        <location filename="../../wording.py" line="198" />
         <source>The last active manager must stay an active manager</source>
         <translation>Последний активный менеджер должен остаться активным менеджером</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="195" />
+        <location filename="../../wording.py" line="199" />
         <source>This cashier already has an open shift</source>
         <translation>У этого кассира уже открыта смена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="196" />
+        <location filename="../../wording.py" line="200" />
         <source>This shift is already closed</source>
         <translation>Эта смена уже закрыта</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="197" />
+        <location filename="../../wording.py" line="201" />
         <source>A shift cannot close before it opened: check the date and time</source>
         <translation>Смена не может закрыться раньше, чем открылась: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="198" />
+        <location filename="../../wording.py" line="202" />
         <source>There is no such shift</source>
         <translation>Такой смены нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="199" />
+        <location filename="../../wording.py" line="203" />
         <source>An audit entry needs who and what</source>
         <translation>Записи журнала нужны автор и действие</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="200" />
+        <location filename="../../wording.py" line="204" />
         <source>This till is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="201" />
+        <location filename="../../wording.py" line="205" />
         <source>This till is not connected to a server: the chain's reports are there</source>
         <translation>Эта касса не подключена к серверу: отчёты сети хранятся там</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="205" />
+        <location filename="../../wording.py" line="209" />
         <source>The server did not answer in time</source>
         <translation>Сервер не ответил вовремя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="206" />
+        <location filename="../../wording.py" line="210" />
         <source>No connection to the server: check the address and the network</source>
         <translation>Нет связи с сервером: проверьте адрес и сеть</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="210" />
+        <location filename="../../wording.py" line="214" />
         <source>The server answered with error {status}</source>
         <translation>Сервер ответил ошибкой {status}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="211" />
-        <location filename="../../wording.py" line="212" />
-        <location filename="../../wording.py" line="213" />
-        <location filename="../../wording.py" line="214" />
         <location filename="../../wording.py" line="215" />
         <location filename="../../wording.py" line="216" />
-        <location filename="../../wording.py" line="226" />
-        <location filename="../../wording.py" line="227" />
-        <location filename="../../wording.py" line="228" />
+        <location filename="../../wording.py" line="217" />
+        <location filename="../../wording.py" line="218" />
+        <location filename="../../wording.py" line="219" />
+        <location filename="../../wording.py" line="220" />
+        <location filename="../../wording.py" line="230" />
+        <location filename="../../wording.py" line="231" />
+        <location filename="../../wording.py" line="232" />
         <source>The server's answer cannot be read</source>
         <translation>Не удалось прочитать ответ сервера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="217" />
+        <location filename="../../wording.py" line="221" />
         <source>The server refused: {detail}</source>
         <translation>Сервер отказал: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="218" />
+        <location filename="../../wording.py" line="222" />
         <source>the code is unknown or has expired</source>
         <translation>код неизвестен или устарел</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="219" />
+        <location filename="../../wording.py" line="223" />
         <source>this till was disconnected from the chain on the server</source>
         <translation>эта касса отключена от сети на сервере</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="220" />
+        <location filename="../../wording.py" line="224" />
         <source>this till's connection was replaced on the server: connect it again</source>
         <translation>подключение этой кассы заменено на сервере: подключите её заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="224" />
+        <location filename="../../wording.py" line="228" />
         <source>The server accepted nothing; the till will try again</source>
         <translation>Сервер ничего не принял; касса попробует ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="225" />
+        <location filename="../../wording.py" line="229" />
         <source>The sync was stopped</source>
         <translation>Синхронизация остановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="229" />
+        <location filename="../../wording.py" line="233" />
         <source>{field}: must be a JSON object</source>
         <translation>{field}: должен быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="230" />
+        <location filename="../../wording.py" line="234" />
         <source>Unknown key {path}</source>
         <translation>Неизвестный ключ {path}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="231" />
-        <location filename="../../wording.py" line="241" />
+        <location filename="../../wording.py" line="235" />
+        <location filename="../../wording.py" line="245" />
         <source>{field}: fill this in</source>
         <translation>{field}: заполните</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="232" />
+        <location filename="../../wording.py" line="236" />
         <source>{field}: a whole number is needed, not {value}</source>
         <translation>{field}: нужно целое число, а не {value}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="233" />
+        <location filename="../../wording.py" line="237" />
         <source>{field}: must be at least {min} (now {value})</source>
         <translation>{field}: не меньше {min} (сейчас {value})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="234" />
-        <location filename="../../wording.py" line="235" />
-        <location filename="../../wording.py" line="240" />
+        <location filename="../../wording.py" line="238" />
+        <location filename="../../wording.py" line="239" />
+        <location filename="../../wording.py" line="244" />
         <source>{field}: must be at most {max}</source>
         <translation>{field}: не больше {max}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="236" />
-        <location filename="../../wording.py" line="237" />
-        <location filename="../../wording.py" line="239" />
+        <location filename="../../wording.py" line="240" />
+        <location filename="../../wording.py" line="241" />
+        <location filename="../../wording.py" line="243" />
         <source>{field}: a number like 2.5 is needed</source>
         <translation>{field}: нужно число, например 2.5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="238" />
+        <location filename="../../wording.py" line="242" />
         <source>{field}: must not be negative</source>
         <translation>{field}: не может быть отрицательным</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="242" />
+        <location filename="../../wording.py" line="246" />
         <source>{field}: must be true or false</source>
         <translation>{field}: должно быть «да» или «нет»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="243" />
-        <location filename="../../wording.py" line="244" />
+        <location filename="../../wording.py" line="247" />
+        <location filename="../../wording.py" line="248" />
         <source>{field}: must be a list</source>
         <translation>{field}: должен быть списком</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="245" />
         <location filename="../../wording.py" line="249" />
         <location filename="../../wording.py" line="253" />
+        <location filename="../../wording.py" line="257" />
         <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
         <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="257" />
+        <location filename="../../wording.py" line="261" />
         <source>{field}: a time like 08:30 is needed</source>
         <translation>{field}: нужно время, например 08:30</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="258" />
+        <location filename="../../wording.py" line="262" />
         <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
         <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="259" />
+        <location filename="../../wording.py" line="263" />
         <source>Add at least one tier</source>
         <translation>Добавьте хотя бы один уровень</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="260" />
+        <location filename="../../wording.py" line="264" />
         <source>The first tier must start from a spend of 0</source>
         <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="261" />
+        <location filename="../../wording.py" line="265" />
         <source>Tier names must differ</source>
         <translation>Названия уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="262" />
+        <location filename="../../wording.py" line="266" />
         <source>Tiers must start from different spends</source>
         <translation>Пороги трат уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="263" />
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="267" />
+        <location filename="../../wording.py" line="342" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="264" />
+        <location filename="../../wording.py" line="268" />
         <source>{field}: must be earlier than the end</source>
         <translation>{field}: должно быть раньше окончания</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="265" />
+        <location filename="../../wording.py" line="269" />
         <source>Stamp card ids must differ</source>
         <translation>Коды карт штампов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="266" />
+        <location filename="../../wording.py" line="270" />
         <source>Coupon codes must differ</source>
         <translation>Коды купонов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="267" />
+        <location filename="../../wording.py" line="271" />
         <source>Gift ids must differ</source>
         <translation>Коды подарков не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="268" />
+        <location filename="../../wording.py" line="272" />
         <source>{field}: only Latin letters, digits, '-' and '_'</source>
         <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="269" />
+        <location filename="../../wording.py" line="273" />
         <source>{field}: a percentage above 0 and at most 100</source>
         <translation>{field}: процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="270" />
+        <location filename="../../wording.py" line="274" />
         <source>{field}: percent or amount</source>
         <translation>{field}: процент или сумма</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="271" />
+        <location filename="../../wording.py" line="275" />
         <source>{field}: a card number is needed</source>
         <translation>{field}: нужен номер карты</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="272" />
+        <location filename="../../wording.py" line="276" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="273" />
+        <location filename="../../wording.py" line="277" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="274" />
+        <location filename="../../wording.py" line="278" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="275" />
+        <location filename="../../wording.py" line="279" />
         <source>{path}: there is no such file</source>
         <translation>{path}: такого файла нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="276" />
+        <location filename="../../wording.py" line="280" />
         <source>{path} is not a file</source>
         <translation>{path} — не файл</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="277" />
+        <location filename="../../wording.py" line="281" />
         <source>The image {path} cannot be read: {os}</source>
         <translation>Не удалось прочитать изображение {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="278" />
+        <location filename="../../wording.py" line="282" />
         <source>The image file {path} is empty</source>
         <translation>Файл изображения {path} пуст</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="279" />
+        <location filename="../../wording.py" line="283" />
         <source>{path} is not an image or is damaged</source>
         <translation>{path} — не изображение или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="280" />
-        <location filename="../../wording.py" line="281" />
+        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="285" />
         <source>{path} is not a video or is damaged</source>
         <translation>{path} — не видео или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="282" />
+        <location filename="../../wording.py" line="286" />
         <source>camera {source} is not connected</source>
         <translation>камера {source} не подключена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="283" />
+        <location filename="../../wording.py" line="287" />
         <source>cannot open camera {source}</source>
         <translation>не удалось открыть камеру {source}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="288" />
         <source>camera {source} stopped sending pictures</source>
         <translation>камера {source} перестала передавать изображение</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="285" />
+        <location filename="../../wording.py" line="289" />
         <source>reading codes from the camera failed: {detail}</source>
         <translation>сбой распознавания кодов с камеры: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="286" />
+        <location filename="../../wording.py" line="290" />
         <source>Cannot save receipt PDF to {path}: {os}</source>
         <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="287" />
+        <location filename="../../wording.py" line="291" />
         <source>Printer {where} did not answer within {seconds} s: check that it is on and connected to the network</source>
         <translation>Принтер {where} не ответил за {seconds} с: проверьте, что он включён и подключён к сети</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="291" />
+        <location filename="../../wording.py" line="295" />
         <source>Printer {where} refused the connection: check the printer's address and port</source>
         <translation>Принтер {where} отклонил подключение: проверьте адрес и порт принтера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="295" />
+        <location filename="../../wording.py" line="299" />
         <source>Cannot print to {where}: {os}</source>
         <translation>Не удалось напечатать на {where}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="296" />
+        <location filename="../../wording.py" line="300" />
         <source>{name}: USB printing is not available on this computer</source>
         <translation>{name}: печать по USB на этом компьютере недоступна</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="297" />
+        <location filename="../../wording.py" line="301" />
         <source>{name}: the printer is not found or not ready</source>
         <translation>{name}: принтер не найден или не готов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="298" />
+        <location filename="../../wording.py" line="302" />
         <source>There is no printer named {name} on this computer</source>
         <translation>На этом компьютере нет принтера «{name}»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="299" />
+        <location filename="../../wording.py" line="303" />
         <source>No printer is installed on this computer</source>
         <translation>На этом компьютере не установлен ни один принтер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="300" />
+        <location filename="../../wording.py" line="304" />
         <source>{name}: the printer cannot start printing (offline or out of paper?)</source>
         <translation>{name}: принтер не может начать печать (выключен или нет бумаги?)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="304" />
+        <location filename="../../wording.py" line="308" />
         <source>{name}: the printer did not accept the job</source>
         <translation>{name}: принтер не принял задание</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="305" />
+        <location filename="../../wording.py" line="309" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="309" />
+        <location filename="../../wording.py" line="313" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="313" />
+        <location filename="../../wording.py" line="317" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="314" />
+        <location filename="../../wording.py" line="318" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="315" />
+        <location filename="../../wording.py" line="319" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="316" />
+        <location filename="../../wording.py" line="320" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="317" />
+        <location filename="../../wording.py" line="321" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="321" />
+        <location filename="../../wording.py" line="325" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="322" />
+        <location filename="../../wording.py" line="326" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="327" />
+        <location filename="../../wording.py" line="331" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="328" />
-        <location filename="../../wording.py" line="329" />
+        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="333" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="330" />
+        <location filename="../../wording.py" line="334" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="331" />
+        <location filename="../../wording.py" line="335" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="336" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="333" />
+        <location filename="../../wording.py" line="337" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="334" />
+        <location filename="../../wording.py" line="338" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="335" />
+        <location filename="../../wording.py" line="339" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="340" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="341" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
@@ -4093,12 +4191,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="260" />
+        <location filename="../../manager/reports_view.py" line="264" />
+        <source>No CLV estimate: {sample} customers, at least {minimum} needed</source>
+        <translation>Оценки CLV нет: покупателей {sample}, нужно не меньше {minimum}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="269" />
+        <source>A retention measured on so few customers could put the lifetime anywhere up to 10 years.</source>
+        <translation>Удержание, измеренное на стольких покупателях, может дать любой срок жизни вплоть до 10 лет.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="272" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="263" />
+        <location filename="../../manager/reports_view.py" line="275" />
+        <source>CLV estimate: {value} (from {low} to {high}, 95 %)</source>
+        <translation>Оценка CLV: {value} (от {low} до {high}, 95 %)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="281" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
@@ -4210,53 +4323,53 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Синхронизировать сейчас</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="94" />
-        <location filename="../../session.py" line="104" />
+        <location filename="../../session.py" line="100" />
+        <location filename="../../session.py" line="124" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="128" />
+        <location filename="../../session.py" line="149" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="137" />
+        <location filename="../../session.py" line="158" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="139" />
+        <location filename="../../session.py" line="160" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="141" />
+        <location filename="../../session.py" line="162" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="147" />
+        <location filename="../../session.py" line="168" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="154" />
+        <location filename="../../session.py" line="175" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="176" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="176" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="157" />
+        <location filename="../../session.py" line="178" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -4412,103 +4525,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ShiftDialog</name>
     <message>
-        <location filename="../../shift.py" line="52" />
+        <location filename="../../shift.py" line="53" />
         <source>Shift</source>
         <translation>Смена</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="54" />
+        <location filename="../../shift.py" line="55" />
         <source>Shift of {name}</source>
         <translation>Смена: {name}</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="61" />
+        <location filename="../../shift.py" line="62" />
         <source>Open shift</source>
         <translation>Открыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="64" />
-        <location filename="../../shift.py" line="146" />
+        <location filename="../../shift.py" line="65" />
+        <location filename="../../shift.py" line="155" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="67" />
+        <location filename="../../shift.py" line="68" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="95" />
+        <location filename="../../shift.py" line="104" />
         <source>No shift is open. Open one to start selling.</source>
         <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="103" />
+        <location filename="../../shift.py" line="112" />
         <source>Opened</source>
         <translation>Открыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="104" />
+        <location filename="../../shift.py" line="113" />
         <source>Closed</source>
         <translation>Закрыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="105" />
+        <location filename="../../shift.py" line="114" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="106" />
+        <location filename="../../shift.py" line="115" />
         <source>Refunds</source>
         <translation>Возвраты</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="107" />
+        <location filename="../../shift.py" line="116" />
         <source>Takings</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="118" />
         <source>In cash</source>
         <translation>Наличными</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="118" />
         <source>By bank card</source>
         <translation>Банковской картой</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="113" />
+        <location filename="../../shift.py" line="122" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="114" />
+        <location filename="../../shift.py" line="123" />
         <source>Points redeemed</source>
         <translation>Списано баллов в оплату</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="115" />
+        <location filename="../../shift.py" line="124" />
         <source>Points taken back by refunds</source>
         <translation>Списано баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="116" />
+        <location filename="../../shift.py" line="125" />
         <source>Points returned by refunds</source>
         <translation>Возвращено баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="117" />
+        <location filename="../../shift.py" line="126" />
         <source>Sales with a loyalty card</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="147" />
+        <location filename="../../shift.py" line="156" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="168" />
+        <location filename="../../shift.py" line="177" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
@@ -4516,44 +4629,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>StaffPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="221" />
+        <location filename="../../wizard/pages.py" line="227" />
         <source>Who works at the till</source>
         <translation>Кто работает на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="224" />
+        <location filename="../../wizard/pages.py" line="230" />
         <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
         <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="231" />
+        <location filename="../../wizard/pages.py" line="237" />
         <source>Also add a cashier</source>
         <translation>Добавить и кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="238" />
+        <location filename="../../wizard/pages.py" line="244" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="239" />
-        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="252" />
         <source>PIN</source>
         <translation>PIN-код</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="240" />
-        <location filename="../../wizard/pages.py" line="247" />
+        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="253" />
         <source>PIN again</source>
         <translation>PIN-код ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="251" />
         <source>Cashier's name</source>
         <translation>Имя кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="285" />
+        <location filename="../../wizard/pages.py" line="291" />
         <source>The two PINs differ: enter the PIN again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
