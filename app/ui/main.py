@@ -204,12 +204,14 @@ class _Starter(QObject):
             save_setting("camera/source", self.plan.camera)
         window = build_window(ctx, self.worker, self.lang, defer_printing=True)
         self.window = window
+        from app.ui.manager.install import install_manager
         from app.ui.session import Session
         from app.ui.settings_dialog import install_settings
 
         self.session = Session(window, ctx, self.worker)
         self.session.start_sync()
         install_settings(window, self.session)  # idempotent: Session may install it itself
+        install_manager(window, self.session)
         self.backups = BackupScheduler(ctx.db_path, settings(), window)
         self.backups.failed.connect(window.show_error)
         self.backups.start()

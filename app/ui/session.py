@@ -70,6 +70,7 @@ class Session(QObject):
         dialog = LoginDialog(self.staff, self.worker, self.window)
         dialog.logged_in.connect(self._logged_in)
         dialog.rejected.connect(self._login_cancelled)
+        dialog.finished.connect(self._back_to_checkout)
         dialog.open()
 
     @Slot(object)
@@ -93,7 +94,17 @@ class Session(QObject):
         if self.cashier is None:
             self.window.show_error(self.tr("Log in first"))
             return
-        ShiftDialog(self.staff, self.worker, self.cashier, self.window).open()
+        dialog = ShiftDialog(self.staff, self.worker, self.cashier, self.window)
+        dialog.finished.connect(self._back_to_checkout)
+        dialog.open()
+
+    @Slot()
+    def _back_to_checkout(self) -> None:
+        # Without a window manager (a kiosk) nothing hands the keyboard back when a dialog closes:
+        # the F-keys and Ctrl+M would be dead until a mouse click.
+        if self.window.isVisible():
+            self.window.activateWindow()
+            self.window.checkout.focus_products()
 
     # ----------------------------------------------------------------- refunds and printing
 
