@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -220,20 +220,20 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         sql.run(conn, "INSERT INTO meta (key, value) VALUES (:key, :value)", {"key": key, "value": value})
 
 
-def next_clock(conn: Connection, at: int | None) -> int:
+def next_clock(conn: Connection, at: int | None, now: Callable[[], int] = now_ms) -> int:
     """A business time that never goes backwards across restarts (persisted logical clock)."""
     last = int(get_meta(conn, "clock") or 0)
-    value = max(now_ms(), last + 1) if at is None else at
+    value = max(now(), last + 1) if at is None else at
     if value > last:
         set_meta(conn, "clock", str(value))
     return value
 
 
-def peek_clock(conn: Connection, at: int | None) -> int:
+def peek_clock(conn: Connection, at: int | None, now: Callable[[], int] = now_ms) -> int:
     """The business time an operation would get now, without advancing the clock."""
     if at is not None:
         return at
-    return max(now_ms(), int(get_meta(conn, "clock") or 0) + 1)
+    return max(now(), int(get_meta(conn, "clock") or 0) + 1)
 
 
 def chain_mode(conn: Connection) -> bool:

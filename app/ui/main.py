@@ -154,7 +154,7 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
     except ValueError as exc:
         window.checkout.show_message(str(exc), "error")
         return
-    service = PrintService(worker, ctx.engine, printer, lang, parent=window, window=window)
+    service = PrintService(worker, ctx.receipts, printer, lang, parent=window, window=window)
     service.failed.connect(window.show_error)
     window.printer = service
     window.after_sale = service.after_sale

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from app.core import db, ledger, repo, sql
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
+from app.core.events import EventBus
 from app.core.identity import (
     ascii_digits,
     card_number,
@@ -43,7 +44,7 @@ from app.core.services.results import (
     SaleResult,
     VerifyReport,
 )
-from app.core.timeutil import DAY_MS, iso
+from app.core.timeutil import DAY_MS, iso, now_ms
 from app.core.wallet import Lot, Wallet
 
 __all__ = [
@@ -74,9 +75,20 @@ def _expiry(at: int, days: int | None) -> int | None:
 class LoyaltyService:
     """All loyalty use cases over one terminal database."""
 
-    def __init__(self, engine: Engine, db_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        db_path: Path | None = None,
+        *,
+        clock: Callable[[], int] = now_ms,
+        ids: Callable[[], str] = uuid7,
+        bus: EventBus | None = None,
+    ) -> None:
         self.engine = engine
         self.db_path = db_path
+        self.clock = clock  # the business clock (ms); tests pass a frozen one
+        self.ids = ids  # journal and lot ids
+        self.bus = bus or EventBus()
 
     # ----------------------------------------------------------------- setup
 
@@ -86,11 +98,29 @@ class LoyaltyService:
         with db.transaction(self.engine) as conn:
             if repo.get_meta(conn, "secret") is None:
                 repo.set_meta(conn, "secret", secrets.token_hex(32))
-                repo.set_meta(conn, "terminal_uid", uuid7())
+                repo.set_meta(conn, "terminal_uid", self.ids())
                 repo.set_meta(conn, "card_serial", "0")
         if program is not None:
             self.set_program(program)
         return version
+
+    def store_details(self) -> tuple[str, str]:
+        """The store's name and address for receipts and reports ("" when not set)."""
+        with db.transaction(self.engine, write=False) as conn:
+            return repo.get_meta(conn, "store_name") or "", repo.get_meta(conn, "store_address") or ""
+
+    def set_store_details(self, name: str, address: str) -> None:
+        """Store name and address, in one transaction."""
+        with db.transaction(self.engine) as conn:
+            repo.set_meta(conn, "store_name", name.strip())
+            repo.set_meta(conn, "store_address", address.strip())
+
+    def server_url(self) -> str:
+        """The central server this terminal is enrolled with ("" on a standalone till)."""
+        with db.transaction(self.engine, write=False) as conn:
+            if repo.get_meta(conn, "token") is None:
+                return ""
+            return repo.get_meta(conn, "server_url") or ""
 
     def secret(self) -> bytes:
         """The per-merchant secret that signs card QR codes."""
@@ -105,12 +135,14 @@ class LoyaltyService:
         # A JSON array or number is refused by parse_program with its reason, not by dict().
         program = parse_program(dict(body) if isinstance(body, Mapping) else body)
         with db.transaction(self.engine) as conn:
-            uid = uuid7()
+            uid = self.ids()
             # Without a time the version applies to every operation from now on, back-dated ones too.
             at = 0 if activate_at is None else activate_at
             text = json.dumps(dict(program.raw), ensure_ascii=False, sort_keys=True)
             version = conn.execute(
-                insert(t.programs).values(uid=uid, body=text, activate_at=at, created_at=repo.next_clock(conn, None))
+                insert(t.programs).values(
+                    uid=uid, body=text, activate_at=at, created_at=repo.next_clock(conn, None, self.clock)
+                )
             ).inserted_primary_key
             assert version is not None
             repo.write_outbox(conn, uid, "program", {"uid": uid, "program": program.raw, "activate_at": at})
@@ -124,7 +156,7 @@ class LoyaltyService:
     def program(self, at: int | None = None) -> tuple[int, Program]:
         """The program version in force now (or at an instant)."""
         with db.transaction(self.engine, write=False) as conn:
-            return repo.program_at(conn, repo.peek_clock(conn, at))
+            return repo.program_at(conn, repo.peek_clock(conn, at, self.clock))
 
     # ----------------------------------------------------------------- catalog
 
@@ -133,7 +165,7 @@ class LoyaltyService:
         products = parse_catalog_csv(text)
         with db.transaction(self.engine) as conn:
             store_products(conn, products)
-            repo.write_outbox(conn, uuid7(), "catalog", {"products": products})
+            repo.write_outbox(conn, self.ids(), "catalog", {"products": products})
         return len(products)
 
     def catalog(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
@@ -210,7 +242,7 @@ class LoyaltyService:
                     "this terminal was restored from a backup: connect it to the server again "
                     "(Settings, or `loyalty-terminal enroll`) before enrolling new customers"
                 )
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
                 raise LoyaltyError(f"birthday {bday.isoformat()} must be between 1900-01-01 and the enrollment day")
@@ -223,15 +255,17 @@ class LoyaltyService:
             referrer_row = repo.customer_by_card(conn, referrer) if referrer else None
             if code is None:
                 code = self._next_card(conn)
-            uid = uuid7()
+            uid = self.ids()
             ops: list[ledger.Op] = []
             if program.welcome_bonus and program.welcome_bonus.points:
                 b = program.welcome_bonus
                 days = b.expiry_days or program.expiry_days
-                ops.append(ledger.grant_op(uid, Lot(uuid7(), b.points, 0, at, _expiry(at, days), "welcome", uid), at))
+                ops.append(
+                    ledger.grant_op(uid, Lot(self.ids(), b.points, 0, at, _expiry(at, days), "welcome", uid), at)
+                )
             if referrer_row is not None and program.referral and program.referral.referee_points:
                 pts = program.referral.referee_points
-                lot = Lot(uuid7(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid)
+                lot = Lot(self.ids(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid)
                 ops.append(ledger.grant_op(uid, lot, at))
             body = {
                 "uid": uid,
@@ -264,7 +298,7 @@ class LoyaltyService:
         """A customer's balances, tier and stamps at an instant (default: now)."""
         with db.transaction(self.engine, write=False) as conn:
             row = repo.customer_by_card_or_phone(conn, card_or_phone)
-            at = repo.peek_clock(conn, at)
+            at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
     def customer_by_id(self, customer_id: int, at: int | None = None) -> CustomerInfo:
@@ -272,7 +306,7 @@ class LoyaltyService:
         with db.transaction(self.engine, write=False) as conn:
             card = repo.primary_card(conn, customer_id)
             row = repo.customer_by_card(conn, card)
-            at = repo.peek_clock(conn, at)
+            at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
     def _info(self, conn: Connection, row: Any, at: int) -> CustomerInfo:
@@ -325,12 +359,12 @@ class LoyaltyService:
             raise LoyaltyError("say why the points are adjusted")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
-            uid = uuid7()
+            uid = self.ids()
             if points > 0:
-                lot = Lot(uuid7(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
+                lot = Lot(self.ids(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
                 ops = [ledger.grant_op(customer.uid, lot, at)]
             else:
                 ops = [ledger.take_back_op(customer.uid, -points, at, None)]
@@ -350,8 +384,8 @@ class LoyaltyService:
             code = check_card_code(new_card) if new_card else self._next_card(conn)
             if sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :c", {"c": code}) is not None:
                 raise LoyaltyError(f"card {code} is already issued")
-            at = repo.next_clock(conn, at)
-            uid = uuid7()
+            at = repo.next_clock(conn, at, self.clock)
+            uid = self.ids()
             body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
             ledger.book_card(conn, body)
             repo.write_outbox(conn, uid, "card", body)
@@ -361,8 +395,8 @@ class LoyaltyService:
         """Block (or unblock) a customer's account: a blocked card is refused at checkout."""
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
-            at = repo.next_clock(conn, at)
-            uid = uuid7()
+            at = repo.next_clock(conn, at, self.clock)
+            uid = self.ids()
             body = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
             ledger.book_block(conn, body)
             repo.write_outbox(conn, uid, "block", body)
@@ -423,7 +457,7 @@ class LoyaltyService:
             return result
 
     def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
-        at = repo.next_clock(conn, req.at) if commit else repo.peek_clock(conn, req.at)
+        at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
         version, program = repo.program_at(conn, at)
         customer = repo.customer_by_card(conn, req.card) if req.card else None
@@ -471,14 +505,14 @@ class LoyaltyService:
             coupon_use = CouponUse(coupon, int(used), int(mine))
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
-        uid = uuid7()
+        uid = self.ids()
         ops: list[ledger.Op] = []
         sale_extra: dict[str, Any] = {}
         if customer is not None:
             cu = customer.uid
             if q.birthday_points and program.birthday_bonus:
                 days = program.birthday_bonus.expiry_days or program.expiry_days
-                lot = Lot(uuid7(), q.birthday_points, 0, at, _expiry(at, days), "birthday", uid)
+                lot = Lot(self.ids(), q.birthday_points, 0, at, _expiry(at, days), "birthday", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
                 sale_extra.update(birthday_year=q.birthday_year, birthday_lot_uid=lot.uid)
             if q.redeemed_points:
@@ -488,7 +522,7 @@ class LoyaltyService:
             available_at = at + program.activation_days * DAY_MS
             if q.earned:
                 expires = _expiry(available_at, program.expiry_days)
-                lot = Lot(uuid7(), q.earned, 0, available_at, expires, "sale", uid)
+                lot = Lot(self.ids(), q.earned, 0, available_at, expires, "sale", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
                 sale_extra["earned_lot_uid"] = lot.uid
             deltas = {rule: -n for rule, n in q.stamps_spent.items()}
@@ -499,7 +533,7 @@ class LoyaltyService:
             if q.referral_points_to_referrer:
                 referrer = conn.execute(select(t.customers.c.uid).where(t.customers.c.id == customer.referrer_id))
                 expires = _expiry(available_at, program.expiry_days)
-                lot = Lot(uuid7(), q.referral_points_to_referrer, 0, available_at, expires, "referral", uid)
+                lot = Lot(self.ids(), q.referral_points_to_referrer, 0, available_at, expires, "referral", uid)
                 ops.append(ledger.grant_op(referrer.scalar_one(), lot, at))
             for op in ops:
                 if op["customer"] == cu:
@@ -597,14 +631,14 @@ class LoyaltyService:
                     if qty > left:
                         raise LoyaltyError(f"line {idx} of sale {sale_id} has only {left} unit(s) left to refund")
                     now[idx] += qty
-            at = repo.next_clock(conn, at)
+            at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
                 raise LoyaltyError("a refund cannot be dated before its sale")
             d = delta(
                 cumulative(lines, now, sale.earned, sale.redeemed_points),
                 cumulative(lines, before, sale.earned, sale.redeemed_points),
             )
-            uid = uuid7()
+            uid = self.ids()
             given = d.points_given_back + (sale.reward_points if d.reward_returned else 0)
             ops: list[ledger.Op] = []
             taken_stamps: dict[str, int] = {}
@@ -616,7 +650,7 @@ class LoyaltyService:
                 if d.points_taken_back:
                     ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid))
                 if given:
-                    lot = Lot(uuid7(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
+                    lot = Lot(self.ids(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
                     ops.append(ledger.grant_op(customer.uid, lot, at))
                 have = repo.stamps_of(conn, customer.id)
                 # Never below zero on the card: stamps already spent on a free unit stay spent.

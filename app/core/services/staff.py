@@ -7,7 +7,7 @@ into an error message. Every public method is one transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from app.core import db, repo
 from app.core import schema as t
 from app.core.errors import LoyaltyError
+from app.core.timeutil import now_ms
 
 __all__ = [
     "ROLES",
@@ -149,8 +150,11 @@ def _cashier(row: Any) -> Cashier:
 class StaffService:
     """Cashiers, PINs, shifts and the audit log over one terminal database."""
 
-    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, engine: Engine, hasher: PasswordHasher | None = None, *, clock: Callable[[], int] = now_ms
+    ) -> None:
         self.engine = engine
+        self.clock = clock  # shift and audit times; tests pass a frozen one
         # argon2id with the library's defaults (64 MiB, 3 passes): a stolen database
         # still costs minutes of work per PIN. Tests may pass cheaper parameters.
         self.hasher = hasher or PasswordHasher()
@@ -184,7 +188,11 @@ class StaffService:
         return None
 
     def _write_audit(self, conn: Connection, actor: str, action: str, detail: str) -> None:
-        conn.execute(insert(t.audit).values(at=repo.next_clock(conn, None), actor=actor, action=action, detail=detail))
+        conn.execute(
+            insert(t.audit).values(
+                at=repo.next_clock(conn, None, self.clock), actor=actor, action=action, detail=detail
+            )
+        )
 
     def _other_active_managers(self, conn: Connection, cashier_id: int) -> int:
         return int(
@@ -320,7 +328,7 @@ class StaffService:
             ).scalar()
             if current is not None:
                 raise StaffError("shift_open", f"{row.name} already has shift {current} open")
-            opened = repo.next_clock(conn, at)
+            opened = repo.next_clock(conn, at, self.clock)
             new_id = conn.execute(
                 insert(t.shifts).values(cashier_id=cashier_id, opened_at=opened, closed_at=None)
             ).inserted_primary_key
@@ -346,7 +354,7 @@ class StaffService:
         """Figures of a shift so far (an open shift counts up to the current business time)."""
         with db.transaction(self.engine, write=False) as conn:
             shift = self._shift_row(conn, shift_id)
-            end = shift.closed_at if shift.closed_at is not None else repo.peek_clock(conn, None)
+            end = shift.closed_at if shift.closed_at is not None else repo.peek_clock(conn, None, self.clock)
             return self._summary(conn, shift, end, shift.closed_at)
 
     def close_shift(self, shift_id: int, at: int | None = None) -> ShiftSummary:
@@ -355,7 +363,7 @@ class StaffService:
             shift = self._shift_row(conn, shift_id)
             if shift.closed_at is not None:
                 raise StaffError("shift_closed", f"shift {shift_id} is already closed")
-            closed = repo.next_clock(conn, at)
+            closed = repo.next_clock(conn, at, self.clock)
             if closed < shift.opened_at:
                 raise StaffError("shift_time", "a shift cannot close before it opened")
             conn.execute(update(t.shifts).where(t.shifts.c.id == shift_id).values(closed_at=closed))
@@ -444,6 +452,19 @@ class StaffService:
             raise StaffError("audit", "an audit row needs an actor and an action")
         with db.transaction(self.engine) as conn:
             self._write_audit(conn, actor, action, detail)
+
+    def record_settings(
+        self, actor: str, changes: Sequence[tuple[str, str, str]], store: tuple[str, str] | None = None
+    ) -> None:
+        """Audit each changed setting (key, old, new) and save the store's details, in one transaction."""
+        if not actor.strip():
+            raise StaffError("audit", "an audit row needs an actor and an action")
+        with db.transaction(self.engine) as conn:
+            if store is not None:
+                repo.set_meta(conn, "store_name", store[0].strip())
+                repo.set_meta(conn, "store_address", store[1].strip())
+            for key, old, new in changes:
+                self._write_audit(conn, actor.strip(), "setting_changed", f"{key}: {old!r} -> {new!r}")
 
     def audit_log(self, limit: int = 200) -> list[AuditEntry]:
         """The newest audit rows first."""
