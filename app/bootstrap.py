@@ -20,13 +20,14 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from app.core import db
+from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms
 from app.core.errors import StorageError
 from app.core.events import EventBus
 from app.core.ids import uuid7
+from app.core.refusals import os_params
 from app.core.services import LoyaltyService
 from app.core.services.receipts import ReceiptService
 from app.core.services.staff import StaffService
-from app.core.timeutil import now_ms
 
 if TYPE_CHECKING:
     import httpx
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from app.sync.chain_reports import ChainReports
     from app.sync.service import SyncService
 
-Clock = Callable[[], int]  # milliseconds since the epoch
 Ids = Callable[[], str]  # a new unique, time-ordered id
 
 
@@ -63,7 +63,7 @@ class Context:
     loyalty: LoyaltyService
     bus: EventBus
     checkpointer: db.Checkpointer | None = None
-    clock: Clock = now_ms
+    clock: Clock = SYSTEM_CLOCK  # every service built on this context reads the time here
     ids: Ids = uuid7
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     transport: httpx.BaseTransport | None = None  # the network under sync and chain reports (tests: a fake)
@@ -71,7 +71,7 @@ class Context:
     @cached_property
     def staff(self) -> StaffService:
         """Cashiers, PINs, shifts and the audit log."""
-        return StaffService(self.engine, self.hasher, clock=self.clock)
+        return StaffService(self.engine, self.hasher, self.clock)
 
     @cached_property
     def receipts(self) -> ReceiptService:
@@ -90,7 +90,8 @@ class Context:
         """The manager's reports on this store."""
         from app.core.services.reports import ReportsService
 
-        return ReportsService(self.engine, clock=self.clock)
+        clock = self.clock
+        return ReportsService(self.engine, clock=lambda: clock_ms(clock))
 
     @cached_property
     def chain_reports(self) -> ChainReports:
@@ -118,34 +119,34 @@ def bootstrap(
     db_path: Path | None = None,
     *,
     create: bool = False,
-    clock: Clock = now_ms,
+    clock: Clock = SYSTEM_CLOCK,
     ids: Ids = uuid7,
     hasher: PasswordHasher | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Context:
     """Open (or, with create, make) the terminal database and wire the services on it.
 
-    clock, ids, hasher and transport default to the real ones (argon2id with the library's costs,
-    the network); tests pass a frozen clock, predictable ids, a cheap hasher or a fake server.
+    clock, ids, hasher and transport default to the real ones (the system's time, argon2id with the
+    library's costs, the network); tests pass a fixed clock, predictable ids, a cheap hasher or a fake server.
     """
     path = Path(db_path) if db_path is not None else default_db_path()
     if not create:
         if not path.exists():
-            raise StorageError(f"no database at {path}: run `loyalty-terminal init` first")
+            raise StorageError("no_database", path=str(path))
         with path.open("rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
-                raise StorageError(f"{path} is not a terminal database (damaged or another kind of file)")
+                raise StorageError("not_terminal_db", path=str(path))
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
+            raise StorageError("data_folder", path=str(path.parent), **os_params(exc)) from None
     engine = db.make_engine(path)
     bus = EventBus()
-    service = LoyaltyService(engine, path, clock=clock, ids=ids, bus=bus)
+    service = LoyaltyService(engine, path, clock, ids=ids, bus=bus)
     if not create and db.schema_version(engine) < db.SCHEMA_VERSION:
         if db.schema_version(engine) == 0:
-            raise StorageError(f"{path} is not initialised: run `loyalty-terminal init`")
+            raise StorageError("db_not_initialised", path=str(path))
         db.migrate(engine, path)
     return Context(
         path, engine, service, bus, clock=clock, ids=ids, hasher=hasher or PasswordHasher(), transport=transport

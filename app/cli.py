@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
+from app.cli_report import add_report_arguments
 from app.core.errors import LoyaltyError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scan", help="decode image or video files")
     _common(p)
     p.add_argument("files", nargs="+", metavar="FILE", help="image or video file")
+    p = sub.add_parser("report", help="the manager's figures and report tables for a period (json, csv or pdf)")
+    _common(p)
+    add_report_arguments(p)
     p = sub.add_parser("enroll", help="enroll this terminal with a central server")
     _common(p)
     p.add_argument(
@@ -308,7 +312,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         if cmd == "check":
             problem = backup.integrity_problem(path)
             if problem:
-                raise CliError(problem)
+                raise CliError.of(problem)
             return {"ok": True, "db": str(path)}, f"{path}: ok"
         if cmd == "restore":
             done = backup.restore_store(args.file, path, folder)
@@ -323,13 +327,19 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             if done.reconnect:
                 text += "; this chain terminal syncs again after `loyalty-terminal enroll --server URL --code CODE`"
             return data, text
-        if backup.integrity_problem(path):
-            raise CliError(str(backup.integrity_problem(path)))
+        problem = backup.integrity_problem(path)
+        if problem:
+            raise CliError.of(problem)
         made = backup.backup_file(path, args.to or folder, keep=args.keep)
         return {"backup": str(made), "size": made.stat().st_size}, f"backup written: {made}"
 
     if cmd == "selftest-window":
         return _selftest_window(args.db)
+
+    if cmd == "report":
+        from app.cli_report import run_report
+
+        return run_report(args)
 
     if cmd == "demo":
         from app.core.demo import demo_walkthrough

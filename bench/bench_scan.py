@@ -3,8 +3,8 @@
 Usage: .venv/bin/python bench/bench_scan.py [--data DIR] [--out FILE] [--reps 3]
 
 Everything runs in this one thread, pinned to one CPU, with cv2.setNumThreads(1):
-frames per second are what one core delivers. The photo set defaults to
-$LOYALTY_SHARED_DIR/data/barcodes, else ../shared/data/barcodes beside the repo.
+frames per second are what one core delivers. The photo set defaults to the repository's
+tests/data/barcodes.
 """
 
 from __future__ import annotations
@@ -280,11 +280,18 @@ def pin_to_one_core() -> str:
     return "cv2.setNumThreads(1), single thread (no CPU pinning on this OS)"
 
 
+def shown_path(folder: Path) -> str:
+    """The folder as the report names it: relative to the repository when inside it (no machine paths)."""
+    try:
+        return str(folder.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(folder)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement and write the markdown report."""
-    default_shared = Path(os.environ.get("LOYALTY_SHARED_DIR", ROOT.parent / "shared"))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=default_shared / "data" / "barcodes")
+    parser.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "barcodes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-scanning.md")
     parser.add_argument("--reps", type=int, default=3, help="timing repeats per 720p frame")
     args = parser.parse_args(argv)
@@ -361,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     w(f"- Timing: {pinning}. Load average (1 min) {load_before:.1f} at the start and "
       f"{load_after:.1f} at the end: other work on the machine inflates the timings.")  # fmt: skip
-    w(f"- Photo set: `{args.data}` ({len(coded)} images with a code, "
+    w(f"- Photo set: `{shown_path(args.data)}` ({len(coded)} images with a code, "
       f"{len(samples) - len(coded)} without), each decoded as a grayscale frame, "
       "as it is.")  # fmt: skip
     w("- An image is *read* when one result is its labelled symbol (product codes compared "

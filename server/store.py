@@ -22,12 +22,23 @@ from server import schema as s
 SERVER_SCHEMA = 2
 
 
+def _sqlite_file(path: Path) -> Engine:
+    """The embedded store's engine; its folder is made (owner only) when missing, as on a fresh home."""
+    if not path.parent.is_dir():
+        try:
+            # 0700: the file holds customers' phones and the admins' password hashes.
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the server's data folder {path.parent}: {exc.strerror}") from None
+    return terminal_db.make_engine(path)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for a database URL or a SQLite file path."""
+    """An engine for a database URL or a SQLite file path (whose folder is created when missing)."""
     if "://" not in url:
-        return terminal_db.make_engine(Path(url))
+        return _sqlite_file(Path(url))
     if url.startswith("sqlite"):
-        return terminal_db.make_engine(Path(url.split("///", 1)[1]))
+        return _sqlite_file(Path(url.split("///", 1)[1]))
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

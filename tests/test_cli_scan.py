@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import BARCODES, run_cli
 from tests.scanner import synth
 
-SHARED = Path(os.environ.get("LOYALTY_SHARED_DIR", ROOT.parent / "shared"))
-PHOTOS = SHARED / "data" / "barcodes"
+PHOTOS = BARCODES
 
 
 def _manifest() -> list[dict[str, str]]:
-    assert (PHOTOS / "manifest.csv").exists(), f"the shared photo set is missing at {PHOTOS}"
+    assert (PHOTOS / "manifest.csv").exists(), f"the photo set is missing at {PHOTOS}"
     with (PHOTOS / "manifest.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 

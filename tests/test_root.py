@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from app.bootstrap import Context, bootstrap
+from app.core.clock import FixedClock
 from app.core.demo import DEFAULT_PROGRAM
 from app.core.services.results import SaleRequest
+from app.core.timeutil import to_ms
 from tests.test_staff import CATALOG, FAST
 
-FROZEN = 1_741_600_800_000  # 2025-03-10 10:00 UTC
+MARCH_10 = datetime(2025, 3, 10, 10, 0, tzinfo=UTC)
+FROZEN = to_ms(MARCH_10)
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Iterator[Context]:
     counter = itertools.count(1)
     ctx = bootstrap(
-        tmp_path / "t.sqlite3", create=True, clock=lambda: FROZEN, ids=lambda: f"id-{next(counter):04d}", hasher=FAST
+        tmp_path / "t.sqlite3",
+        create=True,
+        clock=FixedClock(MARCH_10),
+        ids=lambda: f"id-{next(counter):04d}",
+        hasher=FAST,
     )
     ctx.loyalty.init(DEFAULT_PROGRAM)
     ctx.loyalty.import_catalog(CATALOG)

@@ -70,7 +70,7 @@ class Session(QObject):
         dialog = LoginDialog(self.staff, self.worker, self.window)
         dialog.logged_in.connect(self._logged_in)
         dialog.rejected.connect(self._login_cancelled)
-        dialog.finished.connect(self._back_to_checkout)
+        dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
 
     @Slot(object)
@@ -85,26 +85,35 @@ class Session(QObject):
             self.window.close()  # nobody signed in: the till does not sell anonymously
 
     def _shift_known(self, summary: Any) -> None:
+        self.window.set_shift_open(summary is not None)
         if summary is None:
-            self.open_shift()
+            self._shift_dialog(close_when_opened=True)
 
     @Slot()
     def open_shift(self) -> None:
         """Open or close the current cashier's shift."""
+        self._shift_dialog(close_when_opened=False)
+
+    def _shift_dialog(self, *, close_when_opened: bool) -> None:
+        # Asked for at login, the dialog goes once the shift is open: the cashier came to sell.
         if self.cashier is None:
             self.window.show_error(self.tr("Log in first"))
             return
         dialog = ShiftDialog(self.staff, self.worker, self.cashier, self.window)
-        dialog.finished.connect(self._back_to_checkout)
+        dialog.shift_opened.connect(self._shift_opened)
+        dialog.shift_closed.connect(self._shift_closed)
+        if close_when_opened:
+            dialog.shift_opened.connect(dialog.accept)
+        dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
 
-    @Slot()
-    def _back_to_checkout(self) -> None:
-        # Without a window manager (a kiosk) nothing hands the keyboard back when a dialog closes:
-        # the F-keys and Ctrl+M would be dead until a mouse click.
-        if self.window.isVisible():
-            self.window.activateWindow()
-            self.window.checkout.focus_products()
+    @Slot(object)
+    def _shift_opened(self, _shift: object) -> None:
+        self.window.set_shift_open(True)
+
+    @Slot(object)
+    def _shift_closed(self, _summary: object) -> None:
+        self.window.set_shift_open(False)
 
     # ----------------------------------------------------------------- refunds and printing
 
@@ -130,6 +139,7 @@ class Session(QObject):
             receipts=self.ctx.receipts,
         )
         dialog.refunded.connect(self._refunded)
+        dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
 
     @Slot(object)
@@ -169,7 +179,11 @@ class Session(QObject):
     @Slot(object)
     def show_sync(self, status: SyncStatus) -> None:
         """Online/offline, queue depth and the last successful sync in the status bar."""
-        last = from_ms(status.last_sync_ms).astimezone().strftime("%H:%M") if status.last_sync_ms else self.tr("never")
+        # The store's wall clock (the program's zone), as on its receipts, not the machine's zone.
+        zone = self.ctx.loyalty.zone()
+        last = (
+            from_ms(status.last_sync_ms).astimezone(zone).strftime("%H:%M") if status.last_sync_ms else self.tr("never")
+        )
         state = self.tr("online") if status.online else self.tr("offline")
         self.sync_label.setText(
             self.tr("Server: {state} · queue {n} · synced {at}").format(state=state, n=status.queue_depth, at=last)

@@ -1,16 +1,15 @@
-"""Fixtures for the scanner tests: the shared photo set and synthetic videos."""
+"""Fixtures for the scanner tests: the photo set in tests/data/barcodes and synthetic videos."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.conftest import BARCODES
 from tests.scanner import synth
 
-REPO = Path(__file__).resolve().parents[2]
 CARD_TEXT = "LOYALTY-CARD-0001234"
 # 1.5 s of the card in view at 30 fps, between 0.3 s of empty frames on each side.
 CARD_FRAMES = range(10, 55)
@@ -19,12 +18,10 @@ VIDEO_FRAMES = 65
 
 @pytest.fixture(scope="session")
 def barcode_dir() -> Path:
-    """The shared barcode photographs; a missing folder fails the test, never skips it."""
-    shared = Path(os.environ.get("LOYALTY_SHARED_DIR", REPO.parent / "shared"))
-    folder = shared / "data" / "barcodes"
-    if not (folder / "manifest.csv").is_file():
-        pytest.fail(f"barcode photo set not found at {folder} (set LOYALTY_SHARED_DIR)")
-    return folder
+    """The repository's barcode photographs; a missing folder fails the test, never skips it."""
+    if not (BARCODES / "manifest.csv").is_file():
+        pytest.fail(f"barcode photo set not found at {BARCODES}")
+    return BARCODES
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,13 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from app.core import db, ledger, repo, sql
 from app.core import schema as t
+from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
 from app.core.events import EventBus
 from app.core.identity import (
@@ -33,7 +35,7 @@ from app.core.identity import (
 from app.core.ids import uuid7
 from app.core.money import parse_roubles
 from app.core.pricing import CouponUse, CustomerView, LineIn, price
-from app.core.program import Program, local_time, parse_program
+from app.core.program import DEFAULT_TIMEZONE, Program, local_time, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import (
     CustomerInfo,
@@ -44,7 +46,7 @@ from app.core.services.results import (
     SaleResult,
     VerifyReport,
 )
-from app.core.timeutil import DAY_MS, iso, now_ms
+from app.core.timeutil import DAY_MS, iso
 from app.core.wallet import Lot, Wallet
 
 __all__ = [
@@ -79,15 +81,15 @@ class LoyaltyService:
         self,
         engine: Engine,
         db_path: Path | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         *,
-        clock: Callable[[], int] = now_ms,
         ids: Callable[[], str] = uuid7,
         bus: EventBus | None = None,
     ) -> None:
         self.engine = engine
         self.db_path = db_path
-        self.clock = clock  # the business clock (ms); tests pass a frozen one
-        self.ids = ids  # journal and lot ids
+        self.clock = clock  # business times of operations given no explicit time
+        self.ids = ids  # journal and lot ids; tests pass predictable ones
         self.bus = bus or EventBus()
 
     # ----------------------------------------------------------------- setup
@@ -127,7 +129,7 @@ class LoyaltyService:
         with db.transaction(self.engine, write=False) as conn:
             value = repo.get_meta(conn, "secret")
         if value is None:
-            raise LoyaltyError("the database is not initialised: run `loyalty-terminal init`")
+            raise LoyaltyError("not_initialised")
         return bytes.fromhex(value)
 
     def set_program(self, body: Mapping[str, Any], activate_at: int | None = None) -> int:
@@ -152,6 +154,13 @@ class LoyaltyService:
         """True when this chain terminal was restored from a backup and must be enrolled with its server again."""
         with db.transaction(self.engine, write=False) as conn:
             return repo.awaiting_reconnect(conn)
+
+    def zone(self) -> ZoneInfo:
+        """The store's time zone: the program's in force now, the program default's before any is set."""
+        try:
+            return self.program()[1].zone
+        except LoyaltyError:
+            return ZoneInfo(DEFAULT_TIMEZONE)
 
     def program(self, at: int | None = None) -> tuple[int, Program]:
         """The program version in force now (or at an instant)."""
@@ -194,16 +203,16 @@ class LoyaltyService:
         if row is None and ascii_digits(code):
             row = conn.execute(select(t.products).where(t.products.c.barcode == to_gtin13(code))).first()
         if row is None:
-            raise NotFound(f"unknown product {code}")
+            raise NotFound("unknown_product", sku=code)
         return {"sku": row.sku, "name": row.name, "category": row.category, "price": row.price}
 
     def resolve_line(self, sku: str, qty: int, unit_price: int | None = None, category: str | None = None) -> LineIn:
         """A catalog product (or a free-price item when price and category are given) as a basket line."""
         if qty < 1:
-            raise LoyaltyError(f"quantity of {sku} must be a whole number of at least 1")
+            raise LoyaltyError("qty_min", sku=sku)
         if unit_price is not None and category is not None:
             if unit_price < 0:
-                raise LoyaltyError(f"price of {sku} must not be negative")
+                raise LoyaltyError("price_negative", sku=sku)
             return LineIn(sku, sku, category, qty, unit_price)
         p = self.product(sku)
         return LineIn(p["sku"], p["name"], p["category"], qty, p["price"])
@@ -223,35 +232,32 @@ class LoyaltyService:
         """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction."""
         name = " ".join(name.split())
         if not name:
-            raise LoyaltyError("the customer's name must not be empty")
+            raise LoyaltyError("name_empty")
         if len(name) > 200:
-            raise LoyaltyError("the customer's name is too long (200 characters at most)")
+            raise LoyaltyError("name_long")
         phone_norm = normalize_phone(phone)
         bday = None
         if birthday:
             try:
                 bday = date.fromisoformat(birthday.strip())
             except ValueError:
-                raise LoyaltyError(f"birthday {birthday!r} must be a date like 1990-07-05") from None
+                raise LoyaltyError("birthday_format", text=birthday) from None
         # An empty --card is a mistake to report, not a request for a generated number.
         code = check_card_code(card) if card is not None else None
         with db.transaction(self.engine) as conn:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
-                raise LoyaltyError(
-                    "this terminal was restored from a backup: connect it to the server again "
-                    "(Settings, or `loyalty-terminal enroll`) before enrolling new customers"
-                )
+                raise LoyaltyError("restored_reconnect")
             at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
-                raise LoyaltyError(f"birthday {bday.isoformat()} must be between 1900-01-01 and the enrollment day")
+                raise LoyaltyError("birthday_range", text=bday.isoformat())
             taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
             if taken is not None:
                 card_taken = repo.primary_card(conn, taken)
-                raise LoyaltyError(f"phone {mask_phone(phone_norm)} is already enrolled (card {card_taken})")
+                raise LoyaltyError("phone_taken", phone=mask_phone(phone_norm), card=card_taken)
             if code is not None and conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
-                raise LoyaltyError(f"card {code} is already issued")
+                raise LoyaltyError("card_issued", card=code)
             referrer_row = repo.customer_by_card(conn, referrer) if referrer else None
             if code is None:
                 code = self._next_card(conn)
@@ -347,21 +353,34 @@ class LoyaltyService:
             qr=card_qr_payload(secret, card),
         )
 
-    def adjust_points(self, card: str, points: int, reason: str, actor: str, at: int | None = None) -> tuple[int, int]:
+    def adjust_points(
+        self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
+    ) -> tuple[int, int]:
         """Add (a lot, usable at once) or remove (taken back like a refund) points by hand, with a reason.
 
         Returns (adjustment id in the outbox, balance after). The reason and the manager go into
-        the outbox body, which the audit log and the server keep.
+        the outbox body, which the audit log and the server keep. With allow_debt False a removal
+        that would leave the available balance below zero is refused and nothing is written (the
+        manager screen: no program option lets a hand adjustment put a card in debt).
         """
         if points == 0:
-            raise LoyaltyError("an adjustment must add or remove at least one point")
+            raise LoyaltyError("adjust_zero")
         if not reason.strip():
-            raise LoyaltyError("say why the points are adjusted")
+            raise LoyaltyError("adjust_reason")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
             at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
+            if points < 0 and not allow_debt:
+                held, _ = repo.load_wallet(conn, ledger.customer_by_uid(conn, customer.uid))
+                if held.available(at) + points < 0:
+                    raise LoyaltyError(
+                        "adjust_below_zero",
+                        remove_points=-points,
+                        left=held.available(at) + points,
+                        available_points=held.available(at),
+                    )
             uid = self.ids()
             if points > 0:
                 lot = Lot(self.ids(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
@@ -383,7 +402,7 @@ class LoyaltyService:
             customer = repo.customer_by_card(conn, old_card)
             code = check_card_code(new_card) if new_card else self._next_card(conn)
             if sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :c", {"c": code}) is not None:
-                raise LoyaltyError(f"card {code} is already issued")
+                raise LoyaltyError("card_issued", card=code)
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
             body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
@@ -462,7 +481,7 @@ class LoyaltyService:
         version, program = repo.program_at(conn, at)
         customer = repo.customer_by_card(conn, req.card) if req.card else None
         if customer is not None and customer.blocked:
-            raise LoyaltyError(f"card {req.card} is blocked")
+            raise LoyaltyError("card_blocked", card=req.card)
         view = None
         wallet = Wallet()
         stamps: dict[str, int] = {}
@@ -493,7 +512,7 @@ class LoyaltyService:
         if req.coupon:
             coupon = program.coupon(req.coupon)
             if coupon is None:
-                raise NotFound(f"unknown coupon {req.coupon.strip()}")
+                raise NotFound("unknown_coupon", coupon=req.coupon.strip())
             counts = sql.one(
                 conn,
                 "SELECT COUNT(*) AS used, COALESCE(SUM(CASE WHEN customer_id = :id THEN 1 ELSE 0 END), 0) AS mine"
@@ -607,7 +626,7 @@ class LoyaltyService:
         with db.transaction(self.engine) as conn:
             sale = conn.execute(select(t.sales).where(t.sales.c.id == sale_id)).first()
             if sale is None:
-                raise NotFound(f"unknown sale {sale_id}")
+                raise NotFound("unknown_sale", sale=sale_id)
             rows = conn.execute(
                 select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
             ).all()
@@ -620,20 +639,20 @@ class LoyaltyService:
             if not units:
                 now = [line.qty for line in lines]
                 if now == before:
-                    raise LoyaltyError(f"sale {sale_id} is already fully refunded")
+                    raise LoyaltyError("refund_done", sale=sale_id)
             else:
                 for idx, qty in units.items():
                     if not 0 <= idx < len(lines):
-                        raise LoyaltyError(f"sale {sale_id} has no line {idx} (lines 0 to {len(lines) - 1})")
+                        raise LoyaltyError("refund_no_line", sale=sale_id, line=idx, last=len(lines) - 1)
                     if qty < 1:
-                        raise LoyaltyError(f"units to refund on line {idx} must be at least 1")
+                        raise LoyaltyError("refund_units_min", line=idx)
                     left = lines[idx].qty - before[idx]
                     if qty > left:
-                        raise LoyaltyError(f"line {idx} of sale {sale_id} has only {left} unit(s) left to refund")
+                        raise LoyaltyError("refund_units_left", line=idx, sale=sale_id, left=left)
                     now[idx] += qty
             at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
-                raise LoyaltyError("a refund cannot be dated before its sale")
+                raise LoyaltyError("refund_before_sale")
             d = delta(
                 cumulative(lines, now, sale.earned, sale.redeemed_points),
                 cumulative(lines, before, sale.earned, sale.redeemed_points),
@@ -697,7 +716,7 @@ class LoyaltyService:
         """A committed sale's lines with the units still refundable."""
         with db.transaction(self.engine, write=False) as conn:
             if conn.execute(select(t.sales.c.id).where(t.sales.c.id == sale_id)).first() is None:
-                raise NotFound(f"unknown sale {sale_id}")
+                raise NotFound("unknown_sale", sale=sale_id)
             rows = conn.execute(
                 select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
             ).all()
@@ -824,9 +843,9 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
         # newline="": the csv module then reads \r, \n and \r\n line ends itself, as its docs require.
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise LoyaltyError(f"the file is not valid CSV: {exc}") from None
+        raise LoyaltyError("csv_invalid", detail=str(exc)) from None
     if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
-        raise LoyaltyError("line 1: the header must be sku,name,category,price,barcode")
+        raise LoyaltyError("csv_header")
     products: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
     barcodes: dict[str, int] = {}
@@ -871,7 +890,7 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
         }
     if errors:
         more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-        raise LoyaltyError("; ".join(errors[:20]) + more)
+        raise LoyaltyError("csv_lines", lines="; ".join(errors[:20]) + more)
     return list(products.values())
 
 
@@ -894,9 +913,9 @@ def parse_units(items: Sequence[str]) -> dict[int, int]:
     for item in items:
         parts = item.split(":")
         if len(parts) != 2 or not ascii_digits(parts[0].strip()) or not ascii_digits(parts[1].strip().lstrip("-")):
-            raise LoyaltyError(f"refund line {item!r} must look like N:QTY (line number from 0, units)")
+            raise LoyaltyError("refund_line_format", item=item)
         idx, qty = int(parts[0]), int(parts[1])
         if qty < 1:
-            raise LoyaltyError(f"refund line {item!r}: units must be at least 1")
+            raise LoyaltyError("refund_line_units", item=item)
         units[idx] = units.get(idx, 0) + qty
     return units

@@ -11,7 +11,7 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QItemSelection, QRegularExpression, Qt, Slot
+from PySide6.QtCore import QItemSelection, QRegularExpression, Qt, Slot
 from PySide6.QtGui import QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,39 +38,17 @@ from app.core.services.results import CustomerInfo
 from app.core.services.staff import AuditEntry, Cashier
 from app.core.timeutil import from_ms
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.manager import ops
+from app.ui.manager.audit_words import action_text, detail_text
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CardReplaced, CustomerHit, ManagerServices
 from app.ui.manager.widgets import ChooseFolder, Confirm
 from app.ui.pin_dialog import Refused, pin_field, set_status, staff_reason
 from app.ui.theme import row_label
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["AdminTab", "CashierDialog", "NewPinDialog", "action_text"]
-
-# Audit actions in words (marked for lupdate; translated when shown).
-_ACTIONS: dict[str, object] = {
-    "program": QT_TRANSLATE_NOOP("AdminTab", "Program changed"),
-    "points_adjusted": QT_TRANSLATE_NOOP("AdminTab", "Points adjusted"),
-    "card_replaced": QT_TRANSLATE_NOOP("AdminTab", "Card replaced"),
-    "card_blocked": QT_TRANSLATE_NOOP("AdminTab", "Card blocked"),
-    "card_unblocked": QT_TRANSLATE_NOOP("AdminTab", "Card unblocked"),
-    "refund": QT_TRANSLATE_NOOP("AdminTab", "Refund"),
-    "cashier_added": QT_TRANSLATE_NOOP("AdminTab", "Cashier added"),
-    "cashier_enabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier enabled"),
-    "cashier_disabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier disabled"),
-    "pin_reset": QT_TRANSLATE_NOOP("AdminTab", "PIN reset"),
-    "role_changed": QT_TRANSLATE_NOOP("AdminTab", "Role changed"),
-    "shift_opened": QT_TRANSLATE_NOOP("AdminTab", "Shift opened"),
-    "shift_closed": QT_TRANSLATE_NOOP("AdminTab", "Shift closed"),
-}
-
-
-def action_text(action: str) -> str:
-    """An audit action in the screen's language (unknown ones as written)."""
-    source = _ACTIONS.get(action)
-    return QCoreApplication.translate("AdminTab", str(source)) if source else action
 
 
 def _table(model: RecordsModel, parent: QWidget) -> QTableView:
@@ -324,9 +302,9 @@ class AdminTab(QTabWidget):
         for button in (self.adjust_button, self.replace_button, self.block_button):
             button.setEnabled(self.info is not None)
 
-    def _card_failed(self, reason: str) -> None:
+    def _card_failed(self, error: BaseException) -> None:
         self._enable_card_actions()
-        set_status(self.card_status, explain(reason), "error")
+        set_status(self.card_status, explain(error), "error")
 
     @Slot()
     def adjust(self) -> None:
@@ -340,6 +318,32 @@ class AdminTab(QTabWidget):
         if not reason:
             set_status(self.card_status, self.tr("Say why the points are adjusted"), "warn")
             self.reason.setFocus()
+            return
+        info = self.info
+        after = info.available + points
+        if points < 0 and after < 0:
+            # The core keeps debt for refunds of spent points and offline double spends only; no
+            # program option lets a hand adjustment put a card below zero.
+            set_status(
+                self.card_status,
+                self.tr(
+                    "Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand."
+                ).format(points=i18n.points(-points), available=i18n.points(info.available)),
+                "error",
+            )
+            self.points.setFocus()
+            return
+        question = (
+            self.tr("Add {points} to card {card} ({name})?")
+            if points > 0
+            else self.tr("Remove {points} from card {card} ({name})?")
+        ).format(points=i18n.points(abs(points)), card=info.card, name=info.name)
+        question += "\n" + self.tr("Balance now: {now}. After: {after}.").format(
+            now=i18n.points(info.available), after=i18n.points(after)
+        )
+        question += "\n" + self.tr("Reason: {reason}").format(reason=reason)
+        if not Confirm(self, self.tr("Adjust points"), question).ask():
+            set_status(self.card_status, self.tr("Nothing changed."), "info")
             return
         self.adjust_button.setEnabled(False)
         self.worker.run(
@@ -503,8 +507,8 @@ class AdminTab(QTabWidget):
             set_status(self.cashier_status, self.tr("Saved."), "info")
             self.load_audit()
 
-    def _cashier_failed(self, reason: str) -> None:
-        set_status(self.cashier_status, explain(reason), "error")
+    def _cashier_failed(self, error: BaseException) -> None:
+        set_status(self.cashier_status, explain(error), "error")
 
     def _staff(self, action: str, *args: Any) -> None:
         self.worker.run(
@@ -565,7 +569,7 @@ class AdminTab(QTabWidget):
                 Col(self.tr("Time"), self._audit_time, key=attrgetter("at")),
                 Col(self.tr("Who"), attrgetter("actor")),
                 Col(self.tr("Action"), self._audit_action),
-                Col(self.tr("Details"), attrgetter("detail")),
+                Col(self.tr("Details"), self._audit_detail),
             ],
             self,
         )
@@ -585,6 +589,9 @@ class AdminTab(QTabWidget):
 
     def _audit_action(self, e: AuditEntry) -> str:
         return action_text(e.action)
+
+    def _audit_detail(self, e: AuditEntry) -> str:
+        return detail_text(e, self.zone)
 
     @Slot()
     def load_audit(self) -> None:
@@ -617,8 +624,8 @@ class AdminTab(QTabWidget):
         """Show only rows of one action (None: all)."""
         self.action_filter.setCurrentIndex(max(self.action_filter.findData(action), 0) if action else 0)
 
-    def _audit_failed(self, reason: str) -> None:
-        set_status(self.audit_status, explain(reason), "error")
+    def _audit_failed(self, error: BaseException) -> None:
+        set_status(self.audit_status, explain(error), "error")
 
     @Slot()
     def export_audit(self) -> None:

@@ -16,12 +16,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Context, bootstrap
+from app.core.clock import FixedClock
 from app.core.demo import fill_demo
 from app.core.services.results import SaleRequest
 from app.ui import i18n
 from app.ui.main_window import MainWindow
 from app.ui.pyside_fix import pin_singletons
 from app.ui.worker import Worker
+from tests.conftest import FROZEN_NOW
 
 # PySide6 6.12.0 drops a reference to True on every emit: without this the test process
 # aborts after a few hundred signals (see app/ui/pyside_fix.py).
@@ -61,10 +63,10 @@ def _russian(qapp: QApplication) -> None:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """A small demo store built once; every test works on its own copy."""
     folder = tmp_path_factory.mktemp("demo-store")
-    ctx = bootstrap(folder / "terminal.sqlite3", create=True)
+    ctx = bootstrap(folder / "terminal.sqlite3", create=True, clock=FixedClock(FROZEN_NOW))
     try:
         ctx.loyalty.init()
-        fill_demo(ctx.loyalty, customers=6, days=4)
+        fill_demo(ctx.loyalty, customers=6, days=4, now=FROZEN_NOW)
         rich = ctx.loyalty.find_customers(RICH_NAME)[0]["card"]
         # A big purchase so the customer has points for redeeming and gifts.
         ctx.loyalty.sell(SaleRequest(lines=(ctx.loyalty.resolve_line("CHZ", 40),), card=rich))
@@ -75,11 +77,11 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 
 @pytest.fixture
-def store(tmp_path: Path, demo_template: Demo) -> Iterator[Context]:
-    """A private copy of the demo store."""
+def store(tmp_path: Path, demo_template: Demo, frozen_clock: FixedClock) -> Iterator[Context]:
+    """A private copy of the demo store, on the clock the demo was made at."""
     target = tmp_path / "terminal.sqlite3"
     shutil.copy(demo_template.path, target)
-    ctx = bootstrap(target)
+    ctx = bootstrap(target, clock=frozen_clock)
     yield ctx
     ctx.close()
 

@@ -1,0 +1,53 @@
+"""The wall clock as an injected value: the system's in the program, a fixed instant in tests.
+
+Business times (sales, enrolments, shifts, expiry) come from the `Clock` a service was built
+with, so a test that fixes the instant gives the same balances on any day it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from app.core.timeutil import to_ms
+
+
+class Clock(Protocol):
+    """Where a service reads the current instant."""
+
+    def now(self) -> datetime:
+        """The current instant, an aware datetime."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> datetime:
+        """The machine's current instant, in UTC."""
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still at an instant until told to move (tests, demos, replays)."""
+
+    def __init__(self, instant: datetime) -> None:
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError(f"a fixed clock needs an aware instant, got {instant!r}")
+        self.instant = instant
+
+    def now(self) -> datetime:
+        """The fixed instant."""
+        return self.instant
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock on by delta."""
+        self.instant += delta
+
+
+SYSTEM_CLOCK: Clock = SystemClock()
+
+
+def clock_ms(clock: Clock) -> int:
+    """The clock's instant in integer UTC milliseconds, as stored."""
+    return to_ms(clock.now())
