@@ -151,3 +151,16 @@ def bootstrap(
     return Context(
         path, engine, service, bus, clock=clock, ids=ids, hasher=hasher or PasswordHasher(), transport=transport
     )
+
+
+def demo_walkthrough(db_path: Path | None) -> tuple[dict[str, object], str]:
+    """Make sure a demo store exists, then show a demo customer and price a demo sale (the `demo` command)."""
+    from app.core.demo import show_demo
+
+    path = Path(db_path) if db_path else default_db_path()
+    created = not path.exists()
+    ctx = bootstrap(path, create=True)
+    try:
+        return show_demo(ctx.loyalty, path, fill=created)
+    finally:
+        ctx.close()

@@ -342,7 +342,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         return run_report(args)
 
     if cmd == "demo":
-        from app.core.demo import demo_walkthrough
+        from app.bootstrap import demo_walkthrough
 
         return demo_walkthrough(args.db)
 

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 
 from app.bootstrap import Context
 from app.core.services.results import SaleResult
+from app.ui import i18n
 from app.ui.bridge import Bridge
 from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
+from app.ui.settings_store import save_setting
 from app.ui.wedge import WedgeFilter
 from app.ui.worker import Worker
 
@@ -302,16 +304,11 @@ class MainWindow(QMainWindow):
         )
         if ok and text.strip():
             self.camera_source = text.strip()
-            from app.ui.main import save_setting
-
             save_setting("camera/source", self.camera_source)
 
     @Slot()
     def switch_language(self) -> None:
         """Save the other language for the next start (texts already on screen stay as they are)."""
-        from app.ui import i18n
-        from app.ui.main import save_setting
-
         other = "en" if i18n.language() == "ru" else "ru"
         save_setting("language", other)
         # Whole sentences per language: a name spliced in read «интерфейс будет на English».

@@ -34,6 +34,7 @@ from app.core.services.staff import Cashier, StaffService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
 from app.ui.pin_dialog import PinDialog, set_status
+from app.ui.settings_store import settings
 from app.ui.wizard.devices import CameraChooser, LazyWorker, PrinterChooser, form_layout, form_row
 from app.ui.wizard.server import ServerChooser
 from app.ui.wording import explain
@@ -392,8 +393,6 @@ class _SettingsEntry(QObject):
         manager = self.ask_manager()
         if manager is None:
             return None
-        from app.ui.main import settings
-
         dialog = SettingsDialog(
             self.window,
             self.session.ctx,

@@ -19,9 +19,9 @@ from app.core.codes import receipt_barcode
 from app.core.errors import NotFound
 from app.core.money import floor
 from app.core.program import Program
+from app.core.receipt import Payment, Receipt, ReceiptLine
 from app.core.timeutil import DAY_MS, from_ms
 from app.core.wallet import Lot, Wallet
-from app.receipts.model import Payment, Receipt, ReceiptLine
 
 __all__ = [
     "DEFAULT_JOIN_URL",
