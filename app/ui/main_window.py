@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Context
+from app.core.events import CustomerChanged
 from app.core.services.results import SaleResult
 from app.ui import i18n
 from app.ui.bridge import Bridge
@@ -341,10 +342,14 @@ class MainWindow(QMainWindow):
             )
 
     @Slot(object)
-    def _customer_changed_elsewhere(self, _event: object) -> None:
+    def _customer_changed_elsewhere(self, event: object) -> None:
         info = self.controller.customer
-        if info is not None:
-            self.controller.attach_card(info.card, refresh=True)  # refresh balances after a refund or sync
+        if info is None:
+            return
+        # A sync page names hundreds of cards: refresh only when the customer on screen is among them.
+        if isinstance(event, CustomerChanged) and info.card not in event.cards:
+            return
+        self.controller.attach_card(info.card, refresh=True)  # refresh balances after a refund or sync
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Release the camera and stop listening to keys and events."""

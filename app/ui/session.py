@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from app.bootstrap import Context
-from app.core.events import RefundCommitted, SyncStatus
+from app.core.events import SyncStatus
 from app.core.services.staff import Cashier
 from app.core.timeutil import from_ms
 from app.sync.service import SyncWorker
@@ -138,13 +138,8 @@ class Session(QObject):
             self.window,
             receipts=self.ctx.receipts,
         )
-        dialog.refunded.connect(self._refunded)
         dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
-
-    @Slot(object)
-    def _refunded(self, result: Any) -> None:
-        self.ctx.bus.publish(RefundCommitted(result.refund_id, result.sale_id))
 
     @Slot()
     def reprint(self) -> None:

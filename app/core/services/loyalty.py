@@ -21,7 +21,7 @@ from app.core import db, ledger, repo, sql
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
-from app.core.events import EventBus
+from app.core.events import CustomerChanged, EventBus, RefundCommitted, SaleCommitted
 from app.core.identity import (
     ascii_digits,
     card_number,
@@ -229,6 +229,23 @@ class LoyaltyService:
         at: int | None = None,
         consent: bool = True,
     ) -> EnrollResult:
+        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction.
+
+        CustomerChanged is published once it has committed."""
+        result = self._enroll(name, phone, birthday, referrer, card, at, consent)
+        self.bus.publish(CustomerChanged((result.card,)))
+        return result
+
+    def _enroll(
+        self,
+        name: str,
+        phone: str,
+        birthday: str | None = None,
+        referrer: str | None = None,
+        card: str | None = None,
+        at: int | None = None,
+        consent: bool = True,
+    ) -> EnrollResult:
         """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction."""
         name = " ".join(name.split())
         if not name:
@@ -356,6 +373,14 @@ class LoyaltyService:
     def adjust_points(
         self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
     ) -> tuple[int, int]:
+        """Add or remove points by hand with a reason (see _adjust_points); CustomerChanged after the commit."""
+        done = self._adjust_points(card, points, reason, actor, at, allow_debt=allow_debt)
+        self.bus.publish(CustomerChanged((card,)))
+        return done
+
+    def _adjust_points(
+        self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
+    ) -> tuple[int, int]:
         """Add (a lot, usable at once) or remove (taken back like a refund) points by hand, with a reason.
 
         Returns (adjustment id in the outbox, balance after). The reason and the manager go into
@@ -397,7 +422,14 @@ class LoyaltyService:
             return int(sql.scalar(conn, "SELECT seq FROM outbox WHERE uid = :u", {"u": uid})), wallet.available(at)
 
     def replace_card(self, old_card: str, new_card: str | None = None, at: int | None = None) -> str:
-        """A lost card: a new card (given or generated) takes over the account; the old one stops working."""
+        """A lost card: a new card (given or generated) takes over the account; the old one stops working.
+
+        CustomerChanged (both cards) is published once it has committed."""
+        code = self._replace_card(old_card, new_card, at)
+        self.bus.publish(CustomerChanged((old_card, code)))
+        return code
+
+    def _replace_card(self, old_card: str, new_card: str | None = None, at: int | None = None) -> str:
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, old_card)
             code = check_card_code(new_card) if new_card else self._next_card(conn)
@@ -411,7 +443,13 @@ class LoyaltyService:
             return code
 
     def block_card(self, card: str, blocked: bool = True, at: int | None = None) -> None:
-        """Block (or unblock) a customer's account: a blocked card is refused at checkout."""
+        """Block (or unblock) a customer's account: a blocked card is refused at checkout.
+
+        CustomerChanged is published once it has committed."""
+        self._block_card(card, blocked, at)
+        self.bus.publish(CustomerChanged((card,)))
+
+    def _block_card(self, card: str, blocked: bool = True, at: int | None = None) -> None:
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
             at = repo.next_clock(conn, at, self.clock)
@@ -462,8 +500,13 @@ class LoyaltyService:
         return self._sale(req, commit=False)
 
     def sell(self, req: SaleRequest) -> SaleResult:
-        """Price and commit a sale: the sale, lines, points, stamps and outbox row in one transaction."""
-        return self._sale(req, commit=True)
+        """Price and commit a sale: the sale, lines, points, stamps and outbox row in one transaction.
+
+        SaleCommitted is published once the transaction has committed (never for a refused sale)."""
+        result = self._sale(req, commit=True)
+        if result.committed and result.sale_id is not None:
+            self.bus.publish(SaleCommitted(result.sale_id, result.card))
+        return result
 
     def _sale(self, req: SaleRequest, commit: bool) -> SaleResult:
         try:
@@ -622,7 +665,17 @@ class LoyaltyService:
     def refund(
         self, sale_id: int, units: Mapping[int, int] | None = None, at: int | None = None, cashier: str | None = None
     ) -> RefundResult:
-        """Give back units of a sale's lines; figures are cumulative so partial refunds add up exactly."""
+        """Give back units of a sale's lines; figures are cumulative so partial refunds add up exactly.
+
+        RefundCommitted is published once it has committed."""
+        result = self._refund(sale_id, units, at, cashier)
+        if result.refund_id is not None:
+            self.bus.publish(RefundCommitted(result.refund_id, result.sale_id))
+        return result
+
+    def _refund(
+        self, sale_id: int, units: Mapping[int, int] | None = None, at: int | None = None, cashier: str | None = None
+    ) -> RefundResult:
         with db.transaction(self.engine) as conn:
             sale = conn.execute(select(t.sales).where(t.sales.c.id == sale_id)).first()
             if sale is None:
