@@ -27,7 +27,7 @@ from app.core.codes import RECEIPT, latin_layout
 from app.core.errors import NotFound
 from app.core.money import floor
 from app.core.services.loyalty import LoyaltyService
-from app.core.services.receipts import receipt_for_sale
+from app.core.services.receipts import ReceiptService
 from app.core.services.results import RefundResult
 from app.core.services.staff import Cashier, StaffService
 from app.receipts.content import format_datetime
@@ -92,10 +92,10 @@ class SaleForRefund:
     lines: tuple[dict[str, Any], ...]
 
 
-def load_sale(loyalty: LoyaltyService, sale_id: int, lang: str) -> SaleForRefund | None:
+def load_sale(loyalty: LoyaltyService, receipts: ReceiptService, sale_id: int, lang: str) -> SaleForRefund | None:
     """The sale as the refund screen needs it (worker side); None when there is no such sale."""
     try:
-        return SaleForRefund(receipt_for_sale(loyalty.engine, sale_id, lang), tuple(loyalty.sale_lines(sale_id)))
+        return SaleForRefund(receipts.for_sale(sale_id, lang), tuple(loyalty.sale_lines(sale_id)))
     except NotFound:
         return None
 
@@ -123,9 +123,12 @@ class RefundDialog(QDialog):
         printing: PrintService | None = None,
         sale_id: int = 0,
         parent: QWidget | None = None,
+        *,
+        receipts: ReceiptService,
     ) -> None:
         super().__init__(parent)
         self.loyalty = loyalty
+        self.receipts = receipts
         self.staff = staff
         self.worker = worker
         self.cashier = cashier
@@ -227,6 +230,7 @@ class RefundDialog(QDialog):
         self.worker.run(
             load_sale,
             self.loyalty,
+            self.receipts,
             sale_id,
             i18n.language(),
             on_done=lambda sale: self._loaded(ticket, sale_id, sale),
