@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
+from app.cli_report import add_report_arguments
 from app.core.errors import LoyaltyError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scan", help="decode image or video files")
     _common(p)
     p.add_argument("files", nargs="+", metavar="FILE", help="image or video file")
+    p = sub.add_parser("report", help="the manager's figures and report tables for a period (json, csv or pdf)")
+    _common(p)
+    add_report_arguments(p)
     p = sub.add_parser("enroll", help="enroll this terminal with a central server")
     _common(p)
     p.add_argument(
@@ -330,6 +334,11 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
 
     if cmd == "selftest-window":
         return _selftest_window(args.db)
+
+    if cmd == "report":
+        from app.cli_report import run_report
+
+        return run_report(args)
 
     if cmd == "demo":
         from app.core.demo import demo_walkthrough

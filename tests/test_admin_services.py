@@ -35,6 +35,16 @@ def test_removing_points_by_hand_takes_them_back_and_may_leave_debt(shop: Contex
     assert shop.loyalty.verify().ok
 
 
+def test_the_manager_screen_never_takes_a_card_below_zero_by_hand(shop: Context) -> None:
+    before = shop.loyalty.customer("A1")
+    with pytest.raises(LoyaltyError, match="cannot go below zero"):
+        shop.loyalty.adjust_points("A1", -101, "typo", "Мария", allow_debt=False)
+    after = shop.loyalty.customer("A1")
+    assert (after.available, after.debt) == (before.available, 0) == (100, 0)
+    _, balance = shop.loyalty.adjust_points("A1", -100, "all of it", "Мария", allow_debt=False)
+    assert balance == 0
+
+
 def test_an_adjustment_needs_a_reason_and_points(shop: Context) -> None:
     with pytest.raises(LoyaltyError, match="why"):
         shop.loyalty.adjust_points("A1", 10, " ", "Мария")

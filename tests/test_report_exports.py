@@ -147,7 +147,7 @@ def test_csv_writes_one_file_per_table_with_a_byte_order_mark(march: Report, tmp
     assert [f.name for f in files] == [
         "summary.csv", "sales.csv", "cashiers.csv", "customers.csv", "points.csv", "tiers.csv", "segments.csv",
         "segment_customers.csv", "lifetime.csv", "categories.csv", "coupons.csv", "rewards.csv", "stamps.csv",
-        "revenue_by_day.csv", "active_by_day.csv", "points_by_day.csv",
+        "revenue_by_day.csv", "active_by_day.csv", "points_by_day.csv", "payback.csv",
     ]  # fmt: skip
     for f in files:
         assert f.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel then reads the file as UTF-8

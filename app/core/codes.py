@@ -13,6 +13,15 @@ from app.core.identity import CARD_PREFIX, QR_PREFIX, ascii_digits, gtin_valid, 
 Kind = Literal["card", "product", "coupon", "receipt", "unknown"]
 RECEIPT = re.compile(r"^R(\d{1,12})$")
 
+# A keyboard-wedge scanner "presses keys": with the Russian layout active, the keys of "LT1:" arrive
+# as "ДЕ1Ж". Each Cyrillic letter (and the punctuation on the letter keys) back to the Latin
+# character on the same key of a US keyboard; digits are the same in both layouts.
+_RU = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_US = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_RU_SHIFTED = "ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ№"
+_US_SHIFTED = 'QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>~#'
+_LATIN_KEYS = str.maketrans(_RU + _RU_SHIFTED, _US + _US_SHIFTED)
+
 
 @dataclass(frozen=True)
 class ScanMeaning:
@@ -28,8 +37,26 @@ def receipt_barcode(sale_id: int) -> str:
     return f"R{sale_id:06d}"
 
 
+def latin_layout(text: str) -> str:
+    """The text a scanner meant when it typed with the Russian layout active ("СФЗ" → "CAP")."""
+    return text.translate(_LATIN_KEYS)
+
+
 def classify(text: str, secret: bytes, coupon_codes: Collection[str] = ()) -> ScanMeaning:
-    """Classify a code: signed card QR, card number, receipt, coupon, product barcode, or refused."""
+    """Classify a code: signed card QR, card number, receipt, coupon, product barcode, or refused.
+
+    A code typed in the Russian layout means what its keys mean in the Latin one.
+    """
+    meaning = _classify(text, secret, coupon_codes)
+    latin = latin_layout(text)
+    if meaning.kind == "unknown" and latin != text:
+        typed_in_russian = _classify(latin, secret, coupon_codes)
+        if typed_in_russian.kind != "unknown" or latin.strip().startswith(QR_PREFIX + ":"):
+            return typed_in_russian
+    return meaning
+
+
+def _classify(text: str, secret: bytes, coupon_codes: Collection[str]) -> ScanMeaning:
     code = text.strip()
     if not code:
         return ScanMeaning("unknown", "", "empty scan")

@@ -46,6 +46,8 @@ from app.reports.tables import (
     dashboard_of,
     filters_text,
     lifetime_table,
+    payback_table,
+    payback_verdict,
     period_text,
     pick_columns,
     points_table,
@@ -268,6 +270,14 @@ def build_story(
         Spacer(1, 4 * mm),
         _tiles(report, lang, zone, st),
     ]
+    payback = payback_table(report)
+    story += _section(
+        tr(lang, "Окупается ли программа", "Does the programme pay"),
+        st,
+        Paragraph(_escape(payback_verdict(report, lang)), st["h2"]),
+        _table(payback, lang, zone, [w * 0.6, w * 0.4]),
+        *_note(payback, lang, st),
+    )
     if stores is not None:
         story += _stores(report, stores, lang, zone)
     step = charts.step_title(len(report.series.revenue), lang)

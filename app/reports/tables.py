@@ -160,7 +160,7 @@ def summary_table(r: Report) -> Table:
         _row(_c("Активные карты (30 дней)", "Active cards (30 days)"), _int(c.active_30)),
         _row(_c("Новые участники", "New members"), _int(c.new_enrollments)),
         _row(_c("Повторные покупатели", "Repeat buyers"), _share(c.repeat_share)),
-        _row(_c("CLV (оценка)", "CLV (estimate)"), _money(r.lifetime.value)),
+        _row(_c("CLV (оценка)", "CLV (estimate)"), _money(clv_shown(r))),
         _row(_c("Начислено баллов", "Points issued"), _int(p.issued)),
         _row(_c("Списано баллов", "Points redeemed"), _int(p.redeemed)),
         _row(_c("Обязательства по баллам", "Points liability"), _money(p.liability_kopecks)),
@@ -358,11 +358,111 @@ def lifetime_table(r: Report) -> Table:
         _row(_c("  из них купили снова", "  of whom bought again"), _int(lt.retained)),
         _row(_c("Удержание", "Retention"), _share(lt.retention)),
         _row(_c("Ожидаемый срок жизни, лет", "Expected lifetime, years"), Cell("decimal", lt.lifetime_years)),
-        _row(_c("CLV (пожизненная ценность)", "CLV (lifetime value)"), _money(lt.value)),
+        _row(_c("CLV (пожизненная ценность)", "CLV (lifetime value)"), _money(clv_shown(r))),
+        *_clv_rows(r),
     )
     note = Column(lifetime_formula("ru"), lifetime_formula("en"))
     cols = (_c("Показатель", "Figure"), _c("Значение", "Value"))
     return Table("lifetime", _c("Пожизненная ценность покупателя", "Customer lifetime value"), cols, rows, note)
+
+
+def clv_shown(r: Report) -> int | None:
+    """The CLV estimate when its sample is large enough (docs/reports.md §13), else None: never from a handful."""
+    if r.payback is None:
+        return r.lifetime.value  # a report from a server that predates the minimum sample
+    return r.payback.clv.value
+
+
+def _clv_rows(r: Report) -> tuple[tuple[Cell, ...], ...]:
+    if r.payback is None:
+        return ()
+    clv = r.payback.clv
+    return (
+        _row(_c("  нижняя граница (95 %)", "  low end (95%)"), _money(clv.low)),
+        _row(_c("  верхняя граница (95 %)", "  high end (95%)"), _money(clv.high)),
+        _row(_c("Выборка для CLV, покупателей", "CLV sample, customers"), _int(clv.sample)),
+        _row(_c("  нужно не меньше", "  needed at least"), _int(clv.minimum)),
+    )
+
+
+def payback_formula(lang: str) -> str:
+    """How «does the program pay?» is computed, as text (docs/reports.md §13)."""
+    if lang == "ru":
+        return (
+            "Стоимость = скидки по уровню карты + бесплатные единицы по картам штампов + скидки по купонам + "
+            "оплачено баллами + подарки (баллы × цена балла). "
+            "Сверх = чеков с картой × (средняя корзина с картой − средняя корзина без карты); корзина — сумма "
+            "чека до скидок и баллов. Итог = сверх − стоимость; больше нуля — программа окупается по этой мере "
+            "(она сравнивает корзины и не доказывает, что без программы участники купили бы меньше). "
+            "Визиты, удержание и CLV — по всему магазину; CLV — только от 30 покупателей, с границами по "
+            "95-процентному интервалу удержания."
+        )
+    return (
+        "Cost = card (tier) discounts + free units of stamp cards + coupon discounts + paid with points + "
+        "gifts (points × point value). "
+        "Extra = card sales × (average card basket − average basket without a card); a basket is the receipt "
+        "before discounts and points. Balance = extra − cost; above zero the program pays by this measure "
+        "(it compares baskets and cannot prove members would have bought less without the program). "
+        "Visits, retention and CLV are store-wide; CLV only from 30 customers, with ends from the 95% "
+        "interval of retention."
+    )
+
+
+def payback_verdict(r: Report, lang: str) -> str:
+    """One sentence: does the program pay in this period, and by how much."""
+    p = r.payback
+    if p is None or p.balance is None:
+        return tr(
+            lang,
+            "Сравнить нельзя: нужны продажи и с картой, и без карты.",
+            "No comparison: it needs sales both with a card and without one.",
+        )
+    amount = format_money(abs(p.balance), lang)
+    if p.balance >= 0:
+        return tr(
+            lang,
+            f"Программа окупается: участники принесли на {amount} больше, чем она стоила.",
+            f"The programme pays: members brought {amount} more than it cost.",
+        )
+    return tr(
+        lang,
+        f"Программа не окупается: она стоила на {amount} больше, чем участники принесли сверх остальных.",
+        f"The programme does not pay: it cost {amount} more than members brought beyond the others.",
+    )
+
+
+def payback_table(r: Report) -> Table:
+    """Does the program pay: its cost by kind against what members bring beyond non-members."""
+    cols = (_c("Показатель", "Figure"), _c("Значение", "Value"))
+    title = _c("Окупается ли программа", "Does the programme pay")
+    note = Column(payback_formula("ru"), payback_formula("en"))
+    p = r.payback
+    if p is None:
+        return Table("payback", title, cols, (), note)
+    c = p.cost
+    rows = (
+        _row(_c("Стоимость программы", "Programme cost"), _money(c.total)),
+        _row(_c("  скидки по уровню карты", "  card (tier) discounts"), _money(c.tier_discounts)),
+        _row(_c("  бесплатные единицы по штампам", "  free stamp-card units"), _money(c.stamps)),
+        _row(_c("  скидки по купонам", "  coupon discounts"), _money(c.coupons)),
+        _row(_c("  оплачено баллами", "  paid with points"), _money(c.points)),
+        _row(_c("  подарки за баллы", "  gifts for points"), _money(c.gifts)),
+        _row(_c("Чеков с картой", "Card sales"), _int(p.baskets.card_sales)),
+        _row(_c("Средняя корзина с картой", "Average card basket"), _avg_money(p.card_average_basket)),
+        _row(_c("Средняя корзина без карты", "Average basket, no card"), _avg_money(p.anonymous_average_basket)),
+        _row(_c("Участники принесли сверх", "Members brought beyond"), _money(p.extra)),
+        _row(_c("Итог: сверх − стоимость", "Balance: extra − cost"), _money(p.balance)),
+        _row(_c("Принесли на 1 ₽ стоимости, ₽", "Brought per 1 RUB of cost"), Cell("decimal", p.per_rouble)),
+        _row(
+            _c("Визитов на участника за период", "Visits per member in the period"),
+            Cell("decimal", p.visits_per_member),
+        ),
+        _row(_c("Удержание (купили снова)", "Retention (bought again)"), _share(p.retention)),
+        _row(_c("Доля выручки с картой", "Card share of revenue"), _share(p.card_revenue_share)),
+        _row(_c("CLV (оценка)", "CLV (estimate)"), _money(p.clv.value)),
+        *_clv_rows(r),
+    )
+    return Table("payback", title, cols, rows, note)
 
 
 def categories_table(r: Report) -> Table:
@@ -531,6 +631,7 @@ def all_tables(r: Report, segment_limit: int | None = None) -> list[Table]:
         revenue_days_table(r),
         active_days_table(r),
         points_days_table(r),
+        payback_table(r),
     ]
 
 

@@ -119,6 +119,11 @@ class MainWindow(QMainWindow):
         roles = {"cashier": self.tr("cashier"), "manager": self.tr("manager")}
         self.cashier_label.setText(self.tr("Cashier: {name} ({role})").format(name=name, role=roles.get(role, role)))
 
+    @Slot(bool)
+    def set_shift_open(self, is_open: bool) -> None:
+        """Whether the signed-in cashier has a shift open; without one the till takes no payment."""
+        self.checkout.shift_open = is_open
+
     @Slot(str)
     def show_error(self, text: str) -> None:
         """Show a failure from another screen or service (a printer, say) in the status area."""
@@ -191,6 +196,19 @@ class MainWindow(QMainWindow):
         dialog = HelpDialog(self.key_map(), self)
         dialog.ask()
         dialog.deleteLater()
+
+    @Slot()
+    def take_keyboard(self) -> None:
+        """After a dialog closes: this window takes the keyboard back and the product field the cursor.
+
+        With a window manager the window under a closed dialog is activated for us; a kiosk
+        without one leaves no window with the keyboard, and every F-key is lost until a click.
+        """
+        if not self.isVisible() or QApplication.activeModalWidget() is not None:
+            return
+        self.raise_()
+        self.activateWindow()
+        self.checkout.focus_products()
 
     @Slot()
     def request_refund(self) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.codes import RECEIPT
+from app.core.codes import RECEIPT, latin_layout
 from app.core.errors import NotFound
 from app.core.money import floor
 from app.core.services.loyalty import LoyaltyService
@@ -73,13 +73,12 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
 ]
-# A Russian keyboard layout turns a scanned "R" into "К" (same key); both mean a receipt.
-_LAYOUT = str.maketrans({"К": "R", "к": "R", "r": "R"})
 
 
 def parse_sale_code(text: str) -> int | None:
     """The sale id in a receipt barcode ("R000123", also typed in a Russian layout) or a number."""
-    code = text.strip().translate(_LAYOUT)
+    # A Russian keyboard layout turns a scanned "R" into "К" (same key); both mean a receipt.
+    code = latin_layout(text.strip()).upper()
     match = RECEIPT.match(code)
     if match:
         return int(match.group(1)) or None

@@ -70,6 +70,7 @@ class Session(QObject):
         dialog = LoginDialog(self.staff, self.worker, self.window)
         dialog.logged_in.connect(self._logged_in)
         dialog.rejected.connect(self._login_cancelled)
+        dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
 
     @Slot(object)
@@ -84,16 +85,35 @@ class Session(QObject):
             self.window.close()  # nobody signed in: the till does not sell anonymously
 
     def _shift_known(self, summary: Any) -> None:
+        self.window.set_shift_open(summary is not None)
         if summary is None:
-            self.open_shift()
+            self._shift_dialog(close_when_opened=True)
 
     @Slot()
     def open_shift(self) -> None:
         """Open or close the current cashier's shift."""
+        self._shift_dialog(close_when_opened=False)
+
+    def _shift_dialog(self, *, close_when_opened: bool) -> None:
+        # Asked for at login, the dialog goes once the shift is open: the cashier came to sell.
         if self.cashier is None:
             self.window.show_error(self.tr("Log in first"))
             return
-        ShiftDialog(self.staff, self.worker, self.cashier, self.window).open()
+        dialog = ShiftDialog(self.staff, self.worker, self.cashier, self.window)
+        dialog.shift_opened.connect(self._shift_opened)
+        dialog.shift_closed.connect(self._shift_closed)
+        if close_when_opened:
+            dialog.shift_opened.connect(dialog.accept)
+        dialog.finished.connect(self.window.take_keyboard)
+        dialog.open()
+
+    @Slot(object)
+    def _shift_opened(self, _shift: object) -> None:
+        self.window.set_shift_open(True)
+
+    @Slot(object)
+    def _shift_closed(self, _summary: object) -> None:
+        self.window.set_shift_open(False)
 
     # ----------------------------------------------------------------- refunds and printing
 
@@ -112,6 +132,7 @@ class Session(QObject):
             self.ctx.loyalty, self.staff, self.worker, self.cashier.name, printing, sale_id, self.window
         )
         dialog.refunded.connect(self._refunded)
+        dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
 
     @Slot(object)

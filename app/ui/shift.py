@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -64,17 +65,22 @@ class ShiftDialog(QDialog):
         self.close_button = QPushButton(self.tr("Close shift"), self)
         self.close_button.setObjectName("pay")
         self.close_button.clicked.connect(self.close_shift)
-        done = QPushButton(self.tr("Done"), self)
+        self.done_button = done = QPushButton(self.tr("Done"), self)
         done.clicked.connect(self.accept)
         for button in (self.open_button, self.close_button):
             button.hide()
             button.setAutoDefault(False)
+        # Enter does what the dialog is there for: opens a shift when none is open (closing one
+        # asks first, so it stays a deliberate Tab away); with a shift open it closes the dialog.
+        done.setAutoDefault(False)
         buttons = QHBoxLayout()
         buttons.addWidget(done)
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
+        # Never smaller than its rows: the figures are added after the worker answers.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.title)
         layout.addLayout(self.form)
         layout.addWidget(self.status)
@@ -90,6 +96,10 @@ class ShiftDialog(QDialog):
         self.summary = summary
         self.open_button.setVisible(summary is None)
         self.close_button.setVisible(summary is not None and summary.closed_at is None)
+        self.open_button.setDefault(summary is None)
+        self.done_button.setDefault(summary is not None)
+        (self.open_button if summary is None else self.done_button).setFocus()
+        QTimer.singleShot(0, self._fit)  # once the new rows and buttons are laid out
         if summary is None:
             self._fill([])
             set_status(self.status, self.tr("No shift is open. Open one to start selling."), "warn")
@@ -97,6 +107,12 @@ class ShiftDialog(QDialog):
         if summary.closed_at is None:
             set_status(self.status, "", "info")
         self._fill(self._rows(summary))
+
+    @Slot()
+    def _fit(self) -> None:
+        # Grow to the rows and buttons shown after the worker answered (they were cut off below).
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
 
     def _rows(self, s: ShiftSummary) -> list[tuple[str, str]]:
         rows = [

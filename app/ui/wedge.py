@@ -22,6 +22,8 @@ _TERMINATORS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _CHORDS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 # A code never starts with these, and the basket uses them for quantity: let them through at once.
 _NEVER_FIRST = "+-"
+# A scanner presses Shift for a capital letter (as a person does): a bare modifier is not the end of a burst.
+_MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr)
 
 
 @dataclass
@@ -70,6 +72,8 @@ class WedgeFilter(QObject):
             assert isinstance(event, QKeyEvent)
             return any(h.key == event.key() and h.target is watched for h in self._held)
         assert isinstance(event, QKeyEvent)
+        if event.key() in _MODIFIER_KEYS:
+            return False
         now = self._clock()
         if self._held and now - self._held[-1].at_ms > self.max_gap_ms:
             self.flush()  # a pause: what was held is a person's typing
@@ -95,6 +99,10 @@ class WedgeFilter(QObject):
         self._held.append(_Held(watched, event.key(), event.modifiers(), text, now))
         self._timer.start(self.max_gap_ms)
         return True
+
+    def holding(self) -> bool:
+        """Whether keys are held back, waiting to be told a scan or a person's typing."""
+        return bool(self._held)
 
     @Slot()
     def _on_quiet(self) -> None:

@@ -325,11 +325,15 @@ class LoyaltyService:
             qr=card_qr_payload(secret, card),
         )
 
-    def adjust_points(self, card: str, points: int, reason: str, actor: str, at: int | None = None) -> tuple[int, int]:
+    def adjust_points(
+        self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
+    ) -> tuple[int, int]:
         """Add (a lot, usable at once) or remove (taken back like a refund) points by hand, with a reason.
 
         Returns (adjustment id in the outbox, balance after). The reason and the manager go into
-        the outbox body, which the audit log and the server keep.
+        the outbox body, which the audit log and the server keep. With allow_debt False a removal
+        that would leave the available balance below zero is refused and nothing is written (the
+        manager screen: no program option lets a hand adjustment put a card in debt).
         """
         if points == 0:
             raise LoyaltyError("an adjustment must add or remove at least one point")
@@ -340,6 +344,13 @@ class LoyaltyService:
             at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
+            if points < 0 and not allow_debt:
+                held, _ = repo.load_wallet(conn, ledger.customer_by_uid(conn, customer.uid))
+                if held.available(at) + points < 0:
+                    raise LoyaltyError(
+                        f"removing {-points} points would leave the card at {held.available(at) + points}:"
+                        f" it has {held.available(at)} available, and a hand adjustment cannot go below zero"
+                    )
             uid = uuid7()
             if points > 0:
                 lot = Lot(uuid7(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)

@@ -8,7 +8,7 @@ the customers of a segment, which can be a hundred thousand, are rows (lists in 
 
 Reading is strict, because the answer comes over a network: every field must be there with its
 type (an integer is not a boolean, a share is not a float), or `ReportFormatError` says which one
-is wrong. Keys a newer server adds are ignored.
+is wrong. Keys a newer server adds are ignored; a field added later with a default may be missing.
 """
 
 from __future__ import annotations
@@ -169,6 +169,8 @@ def _make_reader(tp: Any) -> Callable[[Any, str], Any]:
 def _object_reader(cls: type) -> Callable[[Any, str], Any]:
     hints = get_type_hints(cls)
     fields = [(name, _reader(hints[name])) for name in _field_names(cls)]
+    # A field with a default was added later (a report's payback): an older server leaves it out.
+    optional = {f.name for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
 
     def read_object(value: Any, where: str) -> Any:
         if not isinstance(value, dict):
@@ -176,6 +178,8 @@ def _object_reader(cls: type) -> Callable[[Any, str], Any]:
         values = {}
         for name, read in fields:
             if name not in value:
+                if name in optional:
+                    continue
                 raise _fail(f"{where}.{name}", "missing")
             values[name] = read(value[name], f"{where}.{name}")
         try:

@@ -62,6 +62,7 @@ from app.core import db, repo, sql
 from app.core import schema as t
 from app.core.identity import mask_phone
 from app.core.money import percent_of, round_half_up, split_largest_remainder
+from app.core.payback import MAX_LIFETIME_YEARS, Baskets, MemberFigures, Payback, clv_range, payback, program_cost
 from app.core.program import Coupon, Program, Tier, parse_program
 from app.core.timeutil import DAY_MS, from_ms, now_ms, to_ms
 
@@ -100,8 +101,6 @@ _ID_CHUNK = 5000
 SEGMENT_KEYS = ("active", "at_risk", "lost", "never")
 ACTIVE_DAYS = 30
 AT_RISK_DAYS = 90
-# Expected customer lifetime is capped: a retention of 100 % in one period does not mean forever.
-MAX_LIFETIME_YEARS = 10
 
 # Server-only tables, named here without importing the server: a terminal file has none of them.
 _terminals = table("terminals", column("id", Integer), column("store_id", Integer), column("name", String))
@@ -367,6 +366,8 @@ class Report:
     rewards: tuple[RewardRow, ...]
     stamps: tuple[StampRow, ...]
     series: Series
+    # Issue 9 §4: does the program pay? (None in an answer from a server that predates it.)
+    payback: Payback | None = None
 
     def segment(self, key: str) -> Segment:
         """The segment with this key."""
@@ -580,6 +581,13 @@ class _SalesDays:
     sold: dict[tuple[str | None, int], tuple[int, int]] = field(default_factory=dict)  # (cashier, card) -> n, Σ
     coupon_sales: int = 0  # sales with a coupon
     card_gross: int = 0  # Σ total of every card sale of the period, whatever the filters
+    # What the program costs and the baskets it is weighed against (the kept sales only):
+    # Σ subtotal with a card and without, Σ discount, Σ money paid with points, Σ gift points.
+    card_basket: int = 0
+    anonymous_basket: int = 0
+    discount: int = 0
+    points_paid: int = 0
+    gift_points: int = 0
 
 
 @dataclass
@@ -686,6 +694,15 @@ class ReportsService:
             name = repo.get_meta(conn, "store_name")
             return [name] if name else []
 
+    def cashier_names(self) -> list[str]:
+        """Every name a cashier filter can take: the staff list and the names written on sales and refunds."""
+        with db.transaction(self.engine, write=False) as conn:
+            names = {str(n) for n in conn.execute(select(t.sales.c.cashier).distinct()).scalars() if n is not None}
+            names |= {str(n) for n in conn.execute(select(t.refunds.c.cashier).distinct()).scalars() if n is not None}
+            if inspect(conn).has_table("cashiers"):
+                names |= {str(n) for n in conn.execute(select(t.cashiers.c.name)).scalars()}
+        return sorted(names, key=str.casefold)
+
     def dashboard(self, period: Period, filters: Filters | None = None) -> Dashboard:
         """The headline figures of a period: revenue, sales, card share, checks, active cards, points."""
         with db.transaction(self.engine, write=False) as conn:
@@ -757,7 +774,7 @@ class ReportsService:
         tiers = self._tiers(conn, s, members, cards)
         segments = self._segments(conn, s, last, members, segment_limit)
         lifetime = self._lifetime(s, visits, daily.card_gross, previous)
-        categories, stamps = self._lines(conn, s)
+        categories, stamps, free_value = self._lines(conn, s)
         coupons = self._coupons(conn, s, daily.coupon_sales)
         rewards = self._rewards(conn, s)
         revenue_days = self._revenue_days(conn, s, daily)
@@ -779,7 +796,45 @@ class ReportsService:
             rewards=rewards,
             stamps=stamps,
             series=series,
+            payback=self._payback(s, daily, sales, lifetime, free_value, coupons),
         )
+
+    def _payback(
+        self,
+        s: _Scope,
+        daily: _SalesDays,
+        sales: SalesFigures,
+        lifetime: Lifetime,
+        free_value: int,
+        coupons: Sequence[CouponRow],
+    ) -> Payback:
+        """Does the program pay (app/core/payback.py): its cost and the baskets from the sums already read."""
+        cost = program_cost(
+            daily.discount,
+            free_value,
+            sum(c.discount for c in coupons),
+            daily.points_paid,
+            daily.gift_points,
+            s.program.point_value,
+        )
+        baskets = Baskets(sales.card.sales, daily.card_basket, sales.anonymous.sales, daily.anonymous_basket)
+        members = MemberFigures(
+            buyers=lifetime.buyers,
+            card_purchases=lifetime.card_sales,
+            previous_buyers=lifetime.previous_buyers,
+            retained=lifetime.retained,
+            card_revenue=sales.card.revenue,
+            revenue=sales.total.revenue,
+        )
+        clv = clv_range(
+            lifetime.average_check,
+            lifetime.purchases_per_year,
+            lifetime.buyers,
+            lifetime.previous_buyers,
+            lifetime.retained,
+            lifetime.period_days,
+        )
+        return payback(cost, baskets, members, clv)
 
     # ------------------------------------------------------------------ scope and filters
 
@@ -906,6 +961,11 @@ class ReportsService:
                 func.sum(case((card, 1), else_=0)),
                 func.sum(case((card, sa.total), else_=0)),
                 func.sum(case((sa.coupon.is_not(None), 1), else_=0)),
+                func.sum(sa.subtotal),
+                func.sum(case((card, sa.subtotal), else_=0)),
+                func.sum(sa.discount),
+                func.sum(sa.redeemed_amount),
+                func.sum(sa.reward_points),
             )
             .where(sa.at >= _bound("lo"), sa.at < _bound("hi"))
             .group_by(*keys)
@@ -917,10 +977,17 @@ class ReportsService:
             day = [0, 0]  # card, anonymous
             for cashier, *rest in run({"lo": lo, "hi": hi}):
                 keep = int(rest.pop(0)) if kept else 1
-                n, gross, n_card, gross_card, coupons = (_int(v) for v in rest)
+                n, gross, n_card, gross_card, coupons, basket, card_basket, discount, paid, gifts = (
+                    _int(v) for v in rest
+                )
                 out.card_gross += gross_card
                 if not keep:
                     continue
+                out.card_basket += card_basket
+                out.anonymous_basket += basket - card_basket
+                out.discount += discount
+                out.points_paid += paid
+                out.gift_points += gifts
                 day[0] += gross_card
                 day[1] += gross - gross_card
                 for is_card, count, money in ((0, n - n_card, gross - gross_card), (1, n_card, gross_card)):
@@ -1461,8 +1528,9 @@ class ReportsService:
 
     # ------------------------------------------------------------------ what points and discounts buy
 
-    def _lines(self, conn: Connection, s: _Scope) -> tuple[tuple[CategoryRow, ...], tuple[StampRow, ...]]:
-        """One pass over the period's sale lines: kopecks paid with points per category, stamp cards completed."""
+    def _lines(self, conn: Connection, s: _Scope) -> tuple[tuple[CategoryRow, ...], tuple[StampRow, ...], int]:
+        """One pass over the period's sale lines: kopecks paid with points per category, stamp cards completed,
+        and the kopecks their free units were worth."""
         ln = t.sale_lines.c
         # The unit made free earns no stamp, so on its line qty − stamps_given = 1; a net stamp move
         # cannot tell, because a basket with more units than the card needed nets a positive delta.
@@ -1477,19 +1545,21 @@ class ReportsService:
             and_(ln.stamp_rule.is_not(None), or_(ln.qty != ln.stamps_given, ln.stamp_rule.not_in(sorted(done)))),
         )
         rows = conn.execute(
-            select(ln.category, ln.stamp_rule, func.sum(ln.redeemed), func.sum(free))
+            select(ln.category, ln.stamp_rule, func.sum(ln.redeemed), func.sum(free), func.sum(free * ln.unit_price))
             .join(t.sales, t.sales.c.id == ln.sale_id)
             .where(*self._where_sales(s), ln.is_reward == 0, counted)
             .group_by(ln.category, ln.stamp_rule)
         ).all()
         paid: dict[str, int] = {}
-        for category, rule, redeemed, completed in rows:
+        free_value = 0
+        for category, rule, redeemed, completed, worth in rows:
+            free_value += _int(worth)
             if _int(redeemed):
                 paid[str(category)] = paid.get(str(category), 0) + _int(redeemed)
             if rule is not None:
                 done[str(rule)] = done.get(str(rule), 0) + _int(completed)
         categories = sorted((CategoryRow(c, n) for c, n in paid.items()), key=lambda c: (-c.amount, c.category))
-        return tuple(categories), tuple(StampRow(rule, n) for rule, n in sorted(done.items()))
+        return tuple(categories), tuple(StampRow(rule, n) for rule, n in sorted(done.items())), free_value
 
     def _coupons(self, conn: Connection, s: _Scope, expected: int) -> tuple[CouponRow, ...]:
         """Uses and discount per coupon code; expected: how many of the period's sales (filtered) carry a coupon."""

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from app.core.codes import classify
+from app.core.codes import classify, latin_layout
 from app.core.identity import looks_like_phone
 from app.core.services.results import CustomerInfo, SaleResult
 from app.ui import i18n
@@ -71,6 +71,9 @@ class CheckoutScreen(QWidget):
         self.model = BasketModel()
         self._unknown_card: str | None = None
         self._pay_when_priced = False
+        # Set by the session (None: no staff are plugged in, as in a bare checkout); a sale
+        # outside any shift would be missing from every shift's takings.
+        self.shift_open: bool | None = None
 
         # Left: product field, basket, totals.
         self.product_field = TypeAheadField(
@@ -273,8 +276,8 @@ class CheckoutScreen(QWidget):
             return
         self.worker.run(self.controller.service.catalog, text, 20, on_done=partial(self._product_results, text))
 
-    def _product_results(self, text: str, products: list[dict[str, Any]]) -> None:
-        if self.product_field.text().strip() != text:
+    def _product_results(self, text: str, products: list[dict[str, Any]], typed: str | None = None) -> None:
+        if self.product_field.text().strip() != (typed or text):
             return  # the cashier typed on meanwhile
         if len(products) == 1:
             self.product_field.clear()
@@ -282,8 +285,14 @@ class CheckoutScreen(QWidget):
             self.controller.add_code(str(products[0]["sku"]))
         elif products:
             self.product_field.show_suggestions(products)
+        elif typed is None and latin_layout(text) != text:
+            # "СФЗ" is "CAP" typed (or scanned) with the Russian layout on: look for that too.
+            latin = latin_layout(text)
+            self.worker.run(
+                self.controller.service.catalog, latin, 20, on_done=partial(self._product_results, latin, typed=text)
+            )
         else:
-            self.show_message(self.tr("Nothing found for “{text}”").format(text=text), "warn")
+            self.show_message(self.tr("Nothing found for “{text}”").format(text=typed or text), "warn")
 
     @Slot(object)
     def _customer_picked(self, customer: dict[str, Any]) -> None:
@@ -316,6 +325,11 @@ class CheckoutScreen(QWidget):
 
     @Slot(object)
     def _coupon_entered(self, code: str | None) -> None:
+        store = self.controller.store
+        if code and store is not None:
+            meaning = classify(code, store.secret, store.coupon_codes)  # also typed in the Russian layout
+            if meaning.kind == "coupon":
+                code = meaning.value
         self.controller.set_coupon(code)
         if code:
             self.focus_products()
@@ -397,6 +411,9 @@ class CheckoutScreen(QWidget):
             return
         if not c.basket.lines:
             self.show_message(self.tr("The basket is empty"), "warn")
+            return
+        if self.shift_open is False:
+            self.show_message(self.tr("No shift is open: open one (Manager › Shift…), then pay"), "warn")
             return
         if c.pricing:
             self._pay_when_priced = True  # pay as soon as the newest basket is priced

@@ -341,6 +341,32 @@ class AdminTab(QTabWidget):
             set_status(self.card_status, self.tr("Say why the points are adjusted"), "warn")
             self.reason.setFocus()
             return
+        info = self.info
+        after = info.available + points
+        if points < 0 and after < 0:
+            # The core keeps debt for refunds of spent points and offline double spends only; no
+            # program option lets a hand adjustment put a card below zero.
+            set_status(
+                self.card_status,
+                self.tr(
+                    "Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand."
+                ).format(points=i18n.points(-points), available=i18n.points(info.available)),
+                "error",
+            )
+            self.points.setFocus()
+            return
+        question = (
+            self.tr("Add {points} to card {card} ({name})?")
+            if points > 0
+            else self.tr("Remove {points} from card {card} ({name})?")
+        ).format(points=i18n.points(abs(points)), card=info.card, name=info.name)
+        question += "\n" + self.tr("Balance now: {now}. After: {after}.").format(
+            now=i18n.points(info.available), after=i18n.points(after)
+        )
+        question += "\n" + self.tr("Reason: {reason}").format(reason=reason)
+        if not Confirm(self, self.tr("Adjust points"), question).ask():
+            set_status(self.card_status, self.tr("Nothing changed."), "info")
+            return
         self.adjust_button.setEnabled(False)
         self.worker.run(
             ops.adjust_points,

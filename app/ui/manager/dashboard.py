@@ -46,6 +46,7 @@ from app.ui.manager.ops import (
     ReportBundle,
     ResolvedPeriod,
 )
+from app.ui.manager.payback import PaybackPanel
 from app.ui.manager.reports_view import ReportsView
 from app.ui.manager.widgets import Busy, ChooseFolder, Tile, avg_money_text, count_text, money_text, share_text
 from app.ui.pin_dialog import set_status
@@ -107,6 +108,8 @@ class DashboardTab(QWidget):
         self.status.hide()
         column.addWidget(self.status)
         self.pages = QTabWidget(self)
+        # Compact page tabs: all seven and the export buttons fit 1024 pixels without scroll arrows.
+        self.pages.setStyleSheet("QTabBar::tab { padding: 5px 9px; }")
         self.pages.addTab(self._overview(), self.tr("Overview"))
         # The exports sit by the report's pages (what they save), which leaves the filter bar room
         # for the scope and store choices of a chain at 1280 pixels.
@@ -115,7 +118,7 @@ class DashboardTab(QWidget):
         buttons.setContentsMargins(0, 0, 2, 3)
         buttons.setSpacing(6)
         # As tall as the page tabs beside them: the touch-sized default would be cut by the pages' frame.
-        exports.setStyleSheet("QPushButton { min-height: 30px; max-height: 30px; padding: 0 14px; }")
+        exports.setStyleSheet("QPushButton { min-height: 30px; max-height: 30px; padding: 0 10px; }")
         buttons.addWidget(self.pdf)
         buttons.addWidget(self.csv)
         self.pages.setCornerWidget(exports, Qt.Corner.TopRightCorner)
@@ -219,6 +222,9 @@ class DashboardTab(QWidget):
         self._tile_columns = 0
         self._place_tiles(6)
         column.addLayout(tiles)
+        # Right under the headline figures: does the program pay for itself in this period?
+        self.payback = PaybackPanel(inner)
+        column.addWidget(self.payback)
         charts = QGridLayout()
         charts.setSpacing(8)
         self.charts = {
@@ -236,7 +242,7 @@ class DashboardTab(QWidget):
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         # Charts need height; below it the page scrolls instead of squashing them.
-        inner.setMinimumHeight(470)
+        inner.setMinimumHeight(760)
         return scroll
 
     def _place_tiles(self, columns: int) -> None:
@@ -350,6 +356,7 @@ class DashboardTab(QWidget):
         self.bundle = None
         self.pdf.setEnabled(False)
         self.csv.setEnabled(False)
+        self.payback.show_payback(None, loading=True)
         if self.chain():
             assert self.chain_worker is not None
             self._set_loading(True, self.tr("Asking the server…"))
@@ -449,6 +456,7 @@ class DashboardTab(QWidget):
         self.bundle = bundle
         self._merge_cashiers([r.cashier for r in bundle.report.sales.by_cashier if r.cashier is not None])
         self.show_charts(bundle)
+        self.payback.show_payback(bundle.report.payback)
         self.reports.show_bundle(bundle)
         self._set_loading(False)
         self.pdf.setEnabled(True)
@@ -458,6 +466,7 @@ class DashboardTab(QWidget):
         if generation != self.generation:
             return
         self._set_loading(False)
+        self.payback.show_payback(None)
         text = self.tr("The report could not be computed: {reason}").format(reason=explain(reason))
         set_status(self.status, text, "error")
 

@@ -515,8 +515,8 @@ def customer(s: ManagerServices, card: str) -> CustomerInfo:
 
 
 def adjust_points(s: ManagerServices, card: str, points: int, reason: str) -> CustomerInfo:
-    """Add or remove points by hand with a reason; audited; the customer afterwards."""
-    _, balance = s.loyalty.adjust_points(card, points, reason, s.manager)
+    """Add or remove points by hand with a reason; audited; the customer afterwards (never below zero)."""
+    _, balance = s.loyalty.adjust_points(card, points, reason, s.manager, allow_debt=False)
     s.staff.audit(
         s.manager, "points_adjusted", f"card {card}: {points:+d} points ({reason.strip()}); balance {balance}"
     )

@@ -257,7 +257,25 @@ class ReportsView(QObject):
             self.clv_value.setText("")
             self.clv_worked.setText("")
             return
+        clv = self.bundle.report.payback.clv if self.bundle is not None and self.bundle.report.payback else None
+        if clv is not None and not clv.enough and lt.value is not None:
+            # A retention measured on a handful of customers says nothing: no figure (docs/reports.md §13).
+            self.clv_value.setText(
+                self.tr("No CLV estimate: {sample} customers, at least {minimum} needed").format(
+                    sample=clv.sample, minimum=clv.minimum
+                )
+            )
+            self.clv_worked.setText(
+                self.tr("A retention measured on so few customers could put the lifetime anywhere up to 10 years.")
+            )
+            return
         self.clv_value.setText(self.tr("CLV estimate: {value}").format(value=money_text(lt.value)))
+        if clv is not None and clv.enough:
+            self.clv_value.setText(
+                self.tr("CLV estimate: {value} (from {low} to {high}, 95 %)").format(
+                    value=money_text(clv.value), low=money_text(clv.low), high=money_text(clv.high)
+                )
+            )
         if lt.value is None:
             self.clv_worked.setText(
                 self.tr("No estimate yet: it needs card buyers in this period and in the one before it.")

@@ -161,6 +161,12 @@ class ProgramPage(QWizardPage):
         layout.addWidget(self.note)
         layout.addStretch(1)
 
+    def initializePage(self) -> None:
+        """The cursor on the chosen program: arrows then choose as they move (from an unchosen one, they only move)."""
+        checked = self.group.checkedButton()
+        if checked is not None:
+            checked.setFocus()
+
     def choice(self) -> str:
         """The chosen template key, or DEMO."""
         checked = self.group.checkedButton()

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.errors import LoyaltyError
 from app.core.services.results import SaleRequest
+from app.ui import i18n
 from app.ui.manager.admin import AdminTab, CashierDialog, NewPinDialog, action_text
 from app.ui.manager.widgets import ChooseFolder, Confirm
 from app.ui.manager.window import ManagerWindow
@@ -56,6 +57,51 @@ def test_an_adjustment_without_a_reason_is_not_sent(qtbot: QtBot, admin: AdminTa
     admin.reason.clear()
     admin.adjust()
     assert admin.card_status.isVisible() and not audit(shop, "points_adjusted")
+
+
+def test_an_adjustment_asks_first_with_the_amount_and_the_balance_after(
+    qtbot: QtBot, admin: AdminTab, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def answer(self: Confirm) -> bool:
+        asked.append(self.text)
+        return False  # the manager thinks again
+
+    monkeypatch.setattr(Confirm, "ask", answer)
+    open_customer(qtbot, admin, "Анна")
+    assert admin.info is not None
+    before = admin.info.available
+    admin.points.setValue(25)
+    admin.reason.setText("извинение")
+    admin.adjust()
+    [text] = asked
+    assert text == (
+        f"Начислить {i18n.points(25)} на карту {admin.info.card} (Анна Иванова)?\n"
+        f"Баланс сейчас: {i18n.points(before)}. После: {i18n.points(before + 25)}.\n"
+        "Причина: извинение"
+    )
+    assert not audit(shop, "points_adjusted")
+    assert shop.ctx.loyalty.customer(shop.cards["A"]).available == before
+
+
+def test_removing_more_than_the_card_has_is_refused_in_words(
+    qtbot: QtBot, admin: AdminTab, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(Confirm, "ask", lambda self: asked.append(self.text) or True)
+    open_customer(qtbot, admin, "Анна")
+    assert admin.info is not None
+    before = admin.info.available
+    admin.points.setValue(-5000)
+    admin.reason.setText("ошибка")
+    admin.adjust()
+    assert not asked  # refused before asking
+    text = admin.card_status.text()
+    assert "не может уйти ниже нуля" in text and str(before) in text
+    assert not audit(shop, "points_adjusted")
+    info = shop.ctx.loyalty.customer(shop.cards["A"])
+    assert info.available == before and info.debt == 0
 
 
 def test_card_replacement_moves_the_balance_and_shows_the_new_qr(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:

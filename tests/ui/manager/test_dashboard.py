@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import subprocess
+from dataclasses import replace
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.fmt import NBSP, NNBSP
+from app.core.payback import clv_range
 from app.core.services.reports import Filters
 from app.ui.manager.charts import Chart, ChartSeries, fold_days, nice_scale
 from app.ui.manager.dashboard import DashboardTab
@@ -114,12 +117,53 @@ def test_a_segments_customers_sort_by_a_column(qtbot: QtBot, qtmodeltester: obje
     qtmodeltester.check(people)  # type: ignore[attr-defined]
 
 
-def test_lifetime_value_is_shown_with_its_formula(qtbot: QtBot, window: ManagerWindow) -> None:
+def test_no_lifetime_value_from_three_customers(qtbot: QtBot, window: ManagerWindow) -> None:
+    # Issue 9 §4: March has 3 card buyers (and 3 the month before): below the minimum sample of 30 the
+    # screen shows no CLV at all (it used to print 1615,50 ₽ from them).
     d = show_march(qtbot, window)
+    assert d.reports.clv_value.text() == "Оценки CLV нет: покупателей 3, нужно не меньше 30"
+    assert "1" + NNBSP + "615,50" not in d.reports.clv_value.text() + d.reports.clv_worked.text()
+    assert "CLV =" in d.reports.clv_formula.text()
+
+
+def test_lifetime_value_is_shown_with_its_range_and_formula(qtbot: QtBot, window: ManagerWindow) -> None:
+    d = show_march(qtbot, window)
+    assert d.bundle is not None and d.bundle.report.payback is not None
+    # The same figures as if 30 customers had been seen in each month (tests/test_payback.py works out the ends).
+    clv = clv_range(Fraction(26925), Fraction(730, 31), 30, 30, 20, Fraction(31))
+    report = replace(d.bundle.report, payback=replace(d.bundle.report.payback, clv=clv))
+    d.reports.show_bundle(replace(d.bundle, report=report))
     # docs/reports.md §6: 269,25 ₽ × (730/31) × (93/365) = 1615,50 ₽.
-    assert d.reports.clv_value.text().endswith(f"1{NNBSP}615,50{NBSP}₽")
+    assert d.reports.clv_value.text() == (
+        f"Оценка CLV: 1{NNBSP}615,50{NBSP}₽ (от 1{NNBSP}051,34{NBSP}₽ до 2{NNBSP}800,27{NBSP}₽, 95 %)"
+    )
     assert d.reports.clv_worked.text() == f"269,25{NBSP}₽ × 23,55 × 0,25 = 1{NNBSP}615,50{NBSP}₽"
     assert "CLV =" in d.reports.clv_formula.text()
+
+
+def test_the_overview_says_whether_the_program_pays(qtbot: QtBot, window: ManagerWindow) -> None:
+    d = show_march(qtbot, window)
+    p = d.payback
+    # tests/test_payback.py: members brought 1250 ₽ beyond non-members, the program cost 584,50 ₽.
+    assert p.verdict.text() == (f"Программа окупается: участники принесли на 665,50{NBSP}₽ больше, чем она стоила.")
+    assert p.cost.text().startswith(f"Стоимость 584,50{NBSP}₽ = скидки по уровню 119,50{NBSP}₽ + штампы 250,00")
+    assert f"1{NNBSP}250,00{NBSP}₽ = 6 чеков с картой" in p.extra.text()
+    assert (
+        p.members.text() == f"Визитов на участника 2,00 · удержание 66,7{NNBSP}% · доля выручки с картой 75,3{NNBSP}%"
+    )
+    assert p.clv.text() == "CLV: мало покупателей (3, нужно не меньше 30)"
+    assert "Итог = сверх − стоимость" in p.formula.text()
+
+
+def test_the_overview_reads_at_1024_by_768(qtbot: QtBot, window: ManagerWindow) -> None:
+    window.resize(1024, 768)
+    d = show_march(qtbot, window)
+    qtbot.waitUntil(lambda: d.payback.width() < 1000, timeout=5_000)
+    p = d.payback
+    for label in (p.verdict, p.cost, p.extra, p.members, p.clv, p.formula):
+        # Every line wraps inside the panel instead of running past its edge.
+        needed = label.heightForWidth(label.width())
+        assert label.width() <= p.width() and label.height() >= needed - 1, label.text()
 
 
 def test_charts_get_the_report_series(qtbot: QtBot, window: ManagerWindow) -> None:

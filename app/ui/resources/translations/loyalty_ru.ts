@@ -94,7 +94,7 @@
     </message>
     <message>
         <location filename="../../manager/admin.py" line="197" />
-        <location filename="../../manager/admin.py" line="435" />
+        <location filename="../../manager/admin.py" line="461" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
@@ -210,169 +210,204 @@
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
+        <location filename="../../manager/admin.py" line="352" />
+        <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
+        <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
+    </message>
+    <message>
         <location filename="../../manager/admin.py" line="359" />
+        <source>Add {points} to card {card} ({name})?</source>
+        <translation>Начислить {points} на карту {card} ({name})?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="361" />
+        <source>Remove {points} from card {card} ({name})?</source>
+        <translation>Списать {points} с карты {card} ({name})?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="363" />
+        <source>Balance now: {now}. After: {after}.</source>
+        <translation>Баланс сейчас: {now}. После: {after}.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="366" />
+        <source>Reason: {reason}</source>
+        <translation>Причина: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="367" />
+        <source>Adjust points</source>
+        <translation>Изменить баллы</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="368" />
+        <source>Nothing changed.</source>
+        <translation>Ничего не изменено.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="385" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="368" />
+        <location filename="../../manager/admin.py" line="394" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="371" />
+        <location filename="../../manager/admin.py" line="397" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="396" />
+        <location filename="../../manager/admin.py" line="422" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="399" />
+        <location filename="../../manager/admin.py" line="425" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="413" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="413" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="415" />
+        <location filename="../../manager/admin.py" line="441" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="424" />
+        <location filename="../../manager/admin.py" line="450" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="424" />
+        <location filename="../../manager/admin.py" line="450" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="436" />
+        <location filename="../../manager/admin.py" line="462" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="437" />
+        <location filename="../../manager/admin.py" line="463" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="444" />
+        <location filename="../../manager/admin.py" line="470" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="446" />
-        <location filename="../../manager/admin.py" line="485" />
+        <location filename="../../manager/admin.py" line="472" />
+        <location filename="../../manager/admin.py" line="511" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="448" />
+        <location filename="../../manager/admin.py" line="474" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
-        <location filename="../../manager/admin.py" line="486" />
+        <location filename="../../manager/admin.py" line="476" />
+        <location filename="../../manager/admin.py" line="512" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="466" />
+        <location filename="../../manager/admin.py" line="492" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="466" />
+        <location filename="../../manager/admin.py" line="492" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="469" />
+        <location filename="../../manager/admin.py" line="495" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="469" />
+        <location filename="../../manager/admin.py" line="495" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="485" />
+        <location filename="../../manager/admin.py" line="511" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="486" />
+        <location filename="../../manager/admin.py" line="512" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="503" />
+        <location filename="../../manager/admin.py" line="529" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="552" />
+        <location filename="../../manager/admin.py" line="578" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="554" />
+        <location filename="../../manager/admin.py" line="580" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="556" />
+        <location filename="../../manager/admin.py" line="582" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="558" />
+        <location filename="../../manager/admin.py" line="584" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="565" />
+        <location filename="../../manager/admin.py" line="591" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="566" />
+        <location filename="../../manager/admin.py" line="592" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="567" />
+        <location filename="../../manager/admin.py" line="593" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="568" />
+        <location filename="../../manager/admin.py" line="594" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="626" />
+        <location filename="../../manager/admin.py" line="652" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="641" />
+        <location filename="../../manager/admin.py" line="667" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -551,32 +586,32 @@
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="285" />
+        <location filename="../../checkout/controller.py" line="286" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="286" />
+        <location filename="../../checkout/controller.py" line="287" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="287" />
+        <location filename="../../checkout/controller.py" line="288" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="288" />
+        <location filename="../../checkout/controller.py" line="289" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="313" />
+        <location filename="../../checkout/controller.py" line="314" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="337" />
+        <location filename="../../checkout/controller.py" line="338" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -584,92 +619,97 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="79" />
+        <location filename="../../checkout/screen.py" line="82" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="80" />
+        <location filename="../../checkout/screen.py" line="83" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="86" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="94" />
+        <location filename="../../checkout/screen.py" line="97" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="111" />
+        <location filename="../../checkout/screen.py" line="114" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="112" />
+        <location filename="../../checkout/screen.py" line="115" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="140" />
+        <location filename="../../checkout/screen.py" line="143" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="208" />
+        <location filename="../../checkout/screen.py" line="211" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="225" />
+        <location filename="../../checkout/screen.py" line="228" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="227" />
+        <location filename="../../checkout/screen.py" line="230" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="238" />
+        <location filename="../../checkout/screen.py" line="241" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="286" />
+        <location filename="../../checkout/screen.py" line="295" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="350" />
+        <location filename="../../checkout/screen.py" line="364" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="363" />
+        <location filename="../../checkout/screen.py" line="377" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="399" />
+        <location filename="../../checkout/screen.py" line="413" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="405" />
+        <location filename="../../checkout/screen.py" line="416" />
+        <source>No shift is open: open one (Manager › Shift…), then pay</source>
+        <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="422" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="421" />
+        <location filename="../../checkout/screen.py" line="438" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="426" />
+        <location filename="../../checkout/screen.py" line="443" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -677,282 +717,277 @@
 <context>
     <name>CouponsTab</name>
     <message>
-        <location filename="../../manager/coupons.py" line="92" />
+        <location filename="../../manager/coupons.py" line="98" />
         <source>Which codes</source>
         <translation>Какие коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="96" />
+        <location filename="../../manager/coupons.py" line="102" />
         <source>One code</source>
         <translation>Один код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="97" />
+        <location filename="../../manager/coupons.py" line="103" />
         <source>Random codes</source>
         <translation>Случайные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="98" />
+        <location filename="../../manager/coupons.py" line="104" />
         <source>Personal codes</source>
         <translation>Личные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="99" />
+        <location filename="../../manager/coupons.py" line="105" />
         <source>A personal code for each customer of a segment</source>
         <translation>Личный код каждому покупателю сегмента</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="104" />
+        <location filename="../../manager/coupons.py" line="110" />
         <source>e.g. SUMMER10</source>
         <translation>например, SUMMER10</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="110" />
+        <location filename="../../manager/coupons.py" line="116" />
         <source>optional, e.g. VIP-</source>
         <translation>необязательно, например VIP-</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="116" />
+        <location filename="../../manager/coupons.py" line="122" />
         <source>Not seen for N days or more</source>
         <translation>Не приходили N дней и больше</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="117" />
+        <location filename="../../manager/coupons.py" line="123" />
         <source>At risk (31–90 days)</source>
         <translation>Под угрозой (31–90 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="118" />
+        <location filename="../../manager/coupons.py" line="124" />
         <source>Lost (over 90 days)</source>
         <translation>Потерянные (больше 90 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="119" />
+        <location filename="../../manager/coupons.py" line="125" />
         <source>Active (30 days)</source>
         <translation>Активные (30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="120" />
+        <location filename="../../manager/coupons.py" line="126" />
         <source>Never bought</source>
         <translation>Без покупок</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="126" />
+        <location filename="../../manager/coupons.py" line="132" />
         <source> days</source>
         <translation> дн.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="129" />
+        <location filename="../../manager/coupons.py" line="135" />
         <source>one per customer of the segment</source>
         <translation>каждому покупателю сегмента</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="130" />
+        <location filename="../../manager/coupons.py" line="136" />
         <source>Segment</source>
         <translation>Сегмент</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="131" />
+        <location filename="../../manager/coupons.py" line="137" />
         <source>N</source>
         <translation>N</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="132" />
+        <location filename="../../manager/coupons.py" line="138" />
         <source>Prefix of random codes</source>
         <translation>Начало случайных кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="135" />
+        <location filename="../../manager/coupons.py" line="141" />
         <source>Terms</source>
         <translation>Условия</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="139" />
+        <location filename="../../manager/coupons.py" line="145" />
         <source>Percent off</source>
         <translation>Скидка в процентах</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="140" />
+        <location filename="../../manager/coupons.py" line="146" />
         <source>Roubles off</source>
         <translation>Скидка в рублях</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="143" />
+        <location filename="../../manager/coupons.py" line="149" />
         <source>no minimum</source>
         <translation>без минимума</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="145" />
+        <location filename="../../manager/coupons.py" line="151" />
         <source>all categories</source>
         <translation>все категории</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="146" />
-        <location filename="../../manager/coupons.py" line="370" />
+        <location filename="../../manager/coupons.py" line="152" />
+        <location filename="../../manager/coupons.py" line="379" />
         <source>Valid from</source>
         <translation>Действует с</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="148" />
-        <location filename="../../manager/coupons.py" line="371" />
+        <location filename="../../manager/coupons.py" line="154" />
+        <location filename="../../manager/coupons.py" line="380" />
         <source>Valid until</source>
         <translation>Действует до</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="158" />
+        <location filename="../../manager/coupons.py" line="164" />
         <source>no limit</source>
         <translation>без ограничения</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="159" />
+        <location filename="../../manager/coupons.py" line="165" />
         <source>No card discount on top (exclusive)</source>
         <translation>Без скидки по карте сверху (эксклюзивный)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="160" />
+        <location filename="../../manager/coupons.py" line="166" />
         <source>Only with a loyalty card</source>
         <translation>Только с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="161" />
+        <location filename="../../manager/coupons.py" line="167" />
         <source>Kind</source>
         <translation>Вид</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="162" />
-        <location filename="../../manager/coupons.py" line="368" />
+        <location filename="../../manager/coupons.py" line="168" />
+        <location filename="../../manager/coupons.py" line="377" />
         <source>Value (% or ₽)</source>
         <translation>Размер (% или ₽)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="163" />
-        <location filename="../../manager/coupons.py" line="369" />
+        <location filename="../../manager/coupons.py" line="169" />
+        <location filename="../../manager/coupons.py" line="378" />
         <source>Basket from, ₽</source>
         <translation>Чек от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="164" />
+        <location filename="../../manager/coupons.py" line="170" />
         <source>Only categories</source>
         <translation>Только категории</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="167" />
-        <location filename="../../manager/coupons.py" line="372" />
+        <location filename="../../manager/coupons.py" line="173" />
+        <location filename="../../manager/coupons.py" line="381" />
         <source>Uses in total</source>
         <translation>Использований всего</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="168" />
-        <location filename="../../manager/coupons.py" line="373" />
+        <location filename="../../manager/coupons.py" line="174" />
+        <location filename="../../manager/coupons.py" line="382" />
         <source>Uses per customer</source>
         <translation>Использований на покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="172" />
+        <location filename="../../manager/coupons.py" line="178" />
         <source>Create the codes (new program version)</source>
         <translation>Создать коды (новая версия программы)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="197" />
+        <location filename="../../manager/coupons.py" line="203" />
         <source>Codes just made</source>
         <translation>Только что созданные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="201" />
-        <location filename="../../manager/coupons.py" line="218" />
-        <location filename="../../manager/coupons.py" line="367" />
-        <location filename="../../manager/coupons.py" line="374" />
+        <location filename="../../manager/coupons.py" line="207" />
+        <location filename="../../manager/coupons.py" line="224" />
+        <location filename="../../manager/coupons.py" line="376" />
+        <location filename="../../manager/coupons.py" line="383" />
         <source>Code</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="202" />
-        <location filename="../../manager/coupons.py" line="223" />
+        <location filename="../../manager/coupons.py" line="208" />
+        <location filename="../../manager/coupons.py" line="229" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="203" />
+        <location filename="../../manager/coupons.py" line="209" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="208" />
+        <location filename="../../manager/coupons.py" line="214" />
         <source>Save the codes as CSV…</source>
         <translation>Сохранить коды в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="214" />
+        <location filename="../../manager/coupons.py" line="220" />
         <source>Coupons in the program</source>
         <translation>Купоны в программе</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="219" />
+        <location filename="../../manager/coupons.py" line="225" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="220" />
+        <location filename="../../manager/coupons.py" line="226" />
         <source>Basket from</source>
         <translation>Чек от</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="221" />
+        <location filename="../../manager/coupons.py" line="227" />
         <source>Until</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="222" />
-        <source>Uses</source>
-        <translation>Использований</translation>
+        <location filename="../../manager/coupons.py" line="228" />
+        <source>Uses: all / per card</source>
+        <translation>Использований: всего / на карту</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="256" />
-        <source>{total} / per card {each}</source>
-        <translation>{total} / на карту {each}</translation>
-    </message>
-    <message>
-        <location filename="../../manager/coupons.py" line="274" />
+        <location filename="../../manager/coupons.py" line="283" />
         <source>A percentage above 0 and at most 100 is needed</source>
         <translation>Нужен процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="285" />
+        <location filename="../../manager/coupons.py" line="294" />
         <source>The discount must be more than 0 ₽</source>
         <translation>Скидка должна быть больше 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="304" />
+        <location filename="../../manager/coupons.py" line="313" />
         <source>An amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>Нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="316" />
+        <location filename="../../manager/coupons.py" line="325" />
         <source>Type the code</source>
         <translation>Введите код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="319" />
+        <location filename="../../manager/coupons.py" line="328" />
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="351" />
+        <location filename="../../manager/coupons.py" line="360" />
         <source>{n} code(s) saved in program version {v}.</source>
         <translation>Кодов сохранено: {n}, версия программы {v}.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="361" />
+        <location filename="../../manager/coupons.py" line="370" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="383" />
+        <location filename="../../manager/coupons.py" line="392" />
         <source>Folder for the codes</source>
         <translation>Папка для кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="394" />
+        <location filename="../../manager/coupons.py" line="403" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -1045,308 +1080,308 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DashboardTab</name>
     <message>
-        <location filename="../../manager/dashboard.py" line="110" />
+        <location filename="../../manager/dashboard.py" line="113" />
         <source>Overview</source>
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="132" />
+        <location filename="../../manager/dashboard.py" line="135" />
         <source>This terminal</source>
         <translation>Этот терминал</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="133" />
-        <location filename="../../manager/dashboard.py" line="548" />
+        <location filename="../../manager/dashboard.py" line="136" />
+        <location filename="../../manager/dashboard.py" line="557" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="134" />
+        <location filename="../../manager/dashboard.py" line="137" />
         <source>This terminal's sales, or the whole chain's from the server</source>
         <translation>Продажи этого терминала или всей сети (с сервера)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="140" />
+        <location filename="../../manager/dashboard.py" line="143" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="141" />
+        <location filename="../../manager/dashboard.py" line="144" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="142" />
+        <location filename="../../manager/dashboard.py" line="145" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="143" />
+        <location filename="../../manager/dashboard.py" line="146" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="144" />
+        <location filename="../../manager/dashboard.py" line="147" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="157" />
+        <location filename="../../manager/dashboard.py" line="160" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="161" />
+        <location filename="../../manager/dashboard.py" line="164" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="166" />
+        <location filename="../../manager/dashboard.py" line="169" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="167" />
+        <location filename="../../manager/dashboard.py" line="170" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="169" />
+        <location filename="../../manager/dashboard.py" line="172" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="170" />
+        <location filename="../../manager/dashboard.py" line="173" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="172" />
+        <location filename="../../manager/dashboard.py" line="175" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="203" />
+        <location filename="../../manager/dashboard.py" line="206" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="204" />
+        <location filename="../../manager/dashboard.py" line="207" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="205" />
+        <location filename="../../manager/dashboard.py" line="208" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="206" />
+        <location filename="../../manager/dashboard.py" line="209" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="207" />
+        <location filename="../../manager/dashboard.py" line="210" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="208" />
+        <location filename="../../manager/dashboard.py" line="211" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="209" />
+        <location filename="../../manager/dashboard.py" line="212" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="210" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="211" />
+        <location filename="../../manager/dashboard.py" line="214" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="212" />
+        <location filename="../../manager/dashboard.py" line="215" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="213" />
+        <location filename="../../manager/dashboard.py" line="216" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="214" />
+        <location filename="../../manager/dashboard.py" line="217" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="225" />
+        <location filename="../../manager/dashboard.py" line="231" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="226" />
+        <location filename="../../manager/dashboard.py" line="232" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="227" />
+        <location filename="../../manager/dashboard.py" line="233" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="228" />
+        <location filename="../../manager/dashboard.py" line="234" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="231" />
+        <location filename="../../manager/dashboard.py" line="237" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="355" />
+        <location filename="../../manager/dashboard.py" line="362" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="365" />
+        <location filename="../../manager/dashboard.py" line="372" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="390" />
+        <location filename="../../manager/dashboard.py" line="397" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="413" />
+        <location filename="../../manager/dashboard.py" line="420" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="429" />
+        <location filename="../../manager/dashboard.py" line="436" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="461" />
+        <location filename="../../manager/dashboard.py" line="470" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="470" />
+        <location filename="../../manager/dashboard.py" line="479" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="474" />
+        <location filename="../../manager/dashboard.py" line="483" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="482" />
+        <location filename="../../manager/dashboard.py" line="491" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="485" />
+        <location filename="../../manager/dashboard.py" line="494" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="487" />
+        <location filename="../../manager/dashboard.py" line="496" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="490" />
+        <location filename="../../manager/dashboard.py" line="499" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="495" />
+        <location filename="../../manager/dashboard.py" line="504" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="497" />
+        <location filename="../../manager/dashboard.py" line="506" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="502" />
+        <location filename="../../manager/dashboard.py" line="511" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="510" />
+        <location filename="../../manager/dashboard.py" line="519" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="511" />
+        <location filename="../../manager/dashboard.py" line="520" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="517" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="535" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="527" />
+        <location filename="../../manager/dashboard.py" line="536" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="537" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="534" />
+        <location filename="../../manager/dashboard.py" line="543" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="559" />
+        <location filename="../../manager/dashboard.py" line="568" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="562" />
+        <location filename="../../manager/dashboard.py" line="571" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="588" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="582" />
+        <location filename="../../manager/dashboard.py" line="591" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="597" />
+        <location filename="../../manager/dashboard.py" line="606" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="601" />
+        <location filename="../../manager/dashboard.py" line="610" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1354,22 +1389,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="189" />
+        <location filename="../../wizard/pages.py" line="195" />
         <source>Printer and camera</source>
         <translation>Принтер и камера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="191" />
+        <location filename="../../wizard/pages.py" line="197" />
         <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
         <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="195" />
+        <location filename="../../wizard/pages.py" line="201" />
         <source>Receipt printer</source>
         <translation>Чековый принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="197" />
+        <location filename="../../wizard/pages.py" line="203" />
         <source>Camera for loyalty cards</source>
         <translation>Камера для карт лояльности</translation>
     </message>
@@ -1698,128 +1733,128 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="142" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="143" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="144" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../main_window.py" line="145" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="146" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="147" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="148" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="149" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="150" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="151" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="152" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="163" />
+        <location filename="../../main_window.py" line="168" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="164" />
+        <location filename="../../main_window.py" line="169" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="165" />
+        <location filename="../../main_window.py" line="170" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="166" />
+        <location filename="../../main_window.py" line="171" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="222" />
+        <location filename="../../main_window.py" line="240" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="233" />
+        <location filename="../../main_window.py" line="251" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="246" />
         <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="282" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="269" />
+        <location filename="../../main_window.py" line="287" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="281" />
+        <location filename="../../main_window.py" line="299" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="282" />
+        <location filename="../../main_window.py" line="300" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
+        <location filename="../../main_window.py" line="318" />
         <source>The interface will be in {language} after a restart</source>
         <translation>После перезапуска интерфейс будет на {language}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="339" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -1952,6 +1987,59 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
 </context>
 <context>
+    <name>PaybackPanel</name>
+    <message>
+        <location filename="../../manager/payback.py" line="44" />
+        <source>Does the programme pay?</source>
+        <translation>Окупается ли программа?</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="71" />
+        <source>Computed with the full report…</source>
+        <translation>Считается вместе с полным отчётом…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="76" />
+        <source>No comparison: it needs sales both with a card and without one.</source>
+        <translation>Сравнить нельзя: нужны продажи и с картой, и без карты.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="79" />
+        <source>The programme pays: members brought {amount} more than it cost.</source>
+        <translation>Программа окупается: участники принесли на {amount} больше, чем она стоила.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="86" />
+        <source>The programme does not pay: it cost {amount} more than members brought beyond the others.</source>
+        <translation>Программа не окупается: она стоила на {amount} больше, чем участники принесли сверх остальных.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="93" />
+        <source>Cost {total} = card discounts {tier} + stamp cards {stamps} + coupons {coupons} + points {points} + gifts {gifts}</source>
+        <translation>Стоимость {total} = скидки по уровню {tier} + штампы {stamps} + купоны {coupons} + баллы {points} + подарки {gifts}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="109" />
+        <source>Members brought beyond non-members {extra} = {sales} card sales × (average basket {card} − {anonymous} without a card)</source>
+        <translation>Участники принесли сверх неучастников {extra} = {sales} чеков с картой × (средняя корзина {card} − {anonymous} без карты)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="119" />
+        <source>Visits per member {visits} · retention {retention} · card share of revenue {share}</source>
+        <translation>Визитов на участника {visits} · удержание {retention} · доля выручки с картой {share}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="128" />
+        <source>CLV {value} (from {low} to {high}, 95 %)</source>
+        <translation>CLV {value} (от {low} до {high}, 95 %)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/payback.py" line="134" />
+        <source>CLV: too few customers ({sample}; at least {minimum} needed)</source>
+        <translation>CLV: мало покупателей ({sample}, нужно не меньше {minimum})</translation>
+    </message>
+</context>
+<context>
     <name>PinDialog</name>
     <message>
         <location filename="../../pin_dialog.py" line="150" />
@@ -2002,93 +2090,93 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Разница</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="108" />
+        <location filename="../../manager/preview.py" line="115" />
         <source>Sample basket</source>
         <translation>Пробная корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="128" />
+        <location filename="../../manager/preview.py" line="135" />
         <source>Sample customer</source>
         <translation>Пробный покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="136" />
-        <location filename="../../manager/preview.py" line="261" />
+        <location filename="../../manager/preview.py" line="143" />
+        <location filename="../../manager/preview.py" line="280" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="141" />
+        <location filename="../../manager/preview.py" line="148" />
         <source>Points on the card</source>
         <translation>Баллов на карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="142" />
+        <location filename="../../manager/preview.py" line="149" />
         <source>Pays with as many points as allowed</source>
         <translation>Платит баллами по максимуму</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="148" />
+        <location filename="../../manager/preview.py" line="155" />
         <source>Stamps on each card</source>
         <translation>Штампов на каждой карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="152" />
+        <location filename="../../manager/preview.py" line="159" />
         <source>Sale time</source>
         <translation>Время продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="166" />
+        <location filename="../../manager/preview.py" line="173" />
         <source>—</source>
         <translation>—</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="183" />
+        <location filename="../../manager/preview.py" line="190" />
         <source>No card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="186" />
+        <location filename="../../manager/preview.py" line="193" />
         <source>{name} (from {spend})</source>
         <translation>{name} (от {spend})</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="239" />
+        <location filename="../../manager/preview.py" line="246" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="262" />
+        <location filename="../../manager/preview.py" line="281" />
         <source>Basket</source>
         <translation>Корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="263" />
+        <location filename="../../manager/preview.py" line="282" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="264" />
+        <location filename="../../manager/preview.py" line="283" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="265" />
+        <location filename="../../manager/preview.py" line="284" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="266" />
+        <location filename="../../manager/preview.py" line="285" />
         <source>Points earned</source>
         <translation>Начислится баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="267" />
+        <location filename="../../manager/preview.py" line="286" />
         <source>Stamps earned</source>
         <translation>Начислится штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="268" />
+        <location filename="../../manager/preview.py" line="287" />
         <source>Free units from stamps</source>
         <translation>Бесплатно за штампы</translation>
     </message>
@@ -2912,7 +3000,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="177" />
+        <location filename="../../wizard/pages.py" line="183" />
         <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
         <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
     </message>
@@ -3313,144 +3401,144 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="152" />
-        <location filename="../../refund_dialog.py" line="155" />
+        <location filename="../../refund_dialog.py" line="151" />
+        <location filename="../../refund_dialog.py" line="154" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
-        <location filename="../../refund_dialog.py" line="234" />
+        <location filename="../../refund_dialog.py" line="157" />
+        <location filename="../../refund_dialog.py" line="233" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="160" />
+        <location filename="../../refund_dialog.py" line="159" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="170" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="190" />
+        <location filename="../../refund_dialog.py" line="189" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="195" />
+        <location filename="../../refund_dialog.py" line="194" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="232" />
+        <location filename="../../refund_dialog.py" line="231" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="254" />
+        <location filename="../../refund_dialog.py" line="253" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="262" />
+        <location filename="../../refund_dialog.py" line="261" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="280" />
+        <location filename="../../refund_dialog.py" line="279" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="281" />
+        <location filename="../../refund_dialog.py" line="280" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="281" />
+        <location filename="../../refund_dialog.py" line="280" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="286" />
+        <location filename="../../refund_dialog.py" line="285" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="329" />
+        <location filename="../../refund_dialog.py" line="328" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="336" />
+        <location filename="../../refund_dialog.py" line="335" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="344" />
+        <location filename="../../refund_dialog.py" line="343" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="348" />
+        <location filename="../../refund_dialog.py" line="347" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="352" />
+        <location filename="../../refund_dialog.py" line="351" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="375" />
+        <location filename="../../refund_dialog.py" line="374" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="375" />
+        <location filename="../../refund_dialog.py" line="374" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="376" />
+        <location filename="../../refund_dialog.py" line="375" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="380" />
+        <location filename="../../refund_dialog.py" line="379" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="392" />
+        <location filename="../../refund_dialog.py" line="391" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="401" />
+        <location filename="../../refund_dialog.py" line="400" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3534,12 +3622,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="260" />
+        <location filename="../../manager/reports_view.py" line="264" />
+        <source>No CLV estimate: {sample} customers, at least {minimum} needed</source>
+        <translation>Оценки CLV нет: покупателей {sample}, нужно не меньше {minimum}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="269" />
+        <source>A retention measured on so few customers could put the lifetime anywhere up to 10 years.</source>
+        <translation>Удержание, измеренное на стольких покупателях, может дать любой срок жизни вплоть до 10 лет.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="272" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="263" />
+        <location filename="../../manager/reports_view.py" line="275" />
+        <source>CLV estimate: {value} (from {low} to {high}, 95 %)</source>
+        <translation>Оценка CLV: {value} (от {low} до {high}, 95 %)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/reports_view.py" line="281" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
@@ -3651,53 +3754,53 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Синхронизировать сейчас</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="94" />
-        <location filename="../../session.py" line="104" />
+        <location filename="../../session.py" line="100" />
+        <location filename="../../session.py" line="124" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="128" />
+        <location filename="../../session.py" line="149" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="137" />
+        <location filename="../../session.py" line="158" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="139" />
+        <location filename="../../session.py" line="160" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="141" />
+        <location filename="../../session.py" line="162" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="147" />
+        <location filename="../../session.py" line="168" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="154" />
+        <location filename="../../session.py" line="178" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="180" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="180" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="157" />
+        <location filename="../../session.py" line="182" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -3705,147 +3808,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="113" />
+        <location filename="../../settings_dialog.py" line="112" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="124" />
+        <location filename="../../settings_dialog.py" line="123" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="124" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="126" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="130" />
+        <location filename="../../settings_dialog.py" line="129" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="133" />
+        <location filename="../../settings_dialog.py" line="132" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="147" />
+        <location filename="../../settings_dialog.py" line="146" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="155" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="157" />
+        <location filename="../../settings_dialog.py" line="156" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="158" />
+        <location filename="../../settings_dialog.py" line="157" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="161" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="163" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="170" />
+        <location filename="../../settings_dialog.py" line="169" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="172" />
+        <location filename="../../settings_dialog.py" line="171" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="180" />
+        <location filename="../../settings_dialog.py" line="179" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="181" />
+        <location filename="../../settings_dialog.py" line="180" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="189" />
+        <location filename="../../settings_dialog.py" line="188" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="192" />
+        <location filename="../../settings_dialog.py" line="191" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="199" />
+        <location filename="../../settings_dialog.py" line="198" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="203" />
+        <location filename="../../settings_dialog.py" line="202" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="224" />
+        <location filename="../../settings_dialog.py" line="223" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="229" />
+        <location filename="../../settings_dialog.py" line="228" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="235" />
+        <location filename="../../settings_dialog.py" line="234" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="273" />
+        <location filename="../../settings_dialog.py" line="272" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="306" />
+        <location filename="../../settings_dialog.py" line="305" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="340" />
+        <location filename="../../settings_dialog.py" line="339" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="347" />
+        <location filename="../../settings_dialog.py" line="346" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="352" />
+        <location filename="../../settings_dialog.py" line="351" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="354" />
+        <location filename="../../settings_dialog.py" line="353" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -3853,103 +3956,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ShiftDialog</name>
     <message>
-        <location filename="../../shift.py" line="52" />
+        <location filename="../../shift.py" line="53" />
         <source>Shift</source>
         <translation>Смена</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="54" />
+        <location filename="../../shift.py" line="55" />
         <source>Shift of {name}</source>
         <translation>Смена: {name}</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="61" />
+        <location filename="../../shift.py" line="62" />
         <source>Open shift</source>
         <translation>Открыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="64" />
-        <location filename="../../shift.py" line="146" />
+        <location filename="../../shift.py" line="65" />
+        <location filename="../../shift.py" line="162" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="67" />
+        <location filename="../../shift.py" line="68" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="95" />
+        <location filename="../../shift.py" line="105" />
         <source>No shift is open. Open one to start selling.</source>
         <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="103" />
+        <location filename="../../shift.py" line="119" />
         <source>Opened</source>
         <translation>Открыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="104" />
+        <location filename="../../shift.py" line="120" />
         <source>Closed</source>
         <translation>Закрыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="105" />
+        <location filename="../../shift.py" line="121" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="106" />
+        <location filename="../../shift.py" line="122" />
         <source>Refunds</source>
         <translation>Возвраты</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="107" />
+        <location filename="../../shift.py" line="123" />
         <source>Takings</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="125" />
         <source>In cash</source>
         <translation>Наличными</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="125" />
         <source>By bank card</source>
         <translation>Банковской картой</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="113" />
+        <location filename="../../shift.py" line="129" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="114" />
+        <location filename="../../shift.py" line="130" />
         <source>Points redeemed</source>
         <translation>Списано баллов в оплату</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="115" />
+        <location filename="../../shift.py" line="131" />
         <source>Points taken back by refunds</source>
         <translation>Списано баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="116" />
+        <location filename="../../shift.py" line="132" />
         <source>Points returned by refunds</source>
         <translation>Возвращено баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="117" />
+        <location filename="../../shift.py" line="133" />
         <source>Sales with a loyalty card</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="147" />
+        <location filename="../../shift.py" line="163" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="168" />
+        <location filename="../../shift.py" line="184" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
@@ -4025,44 +4128,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>StaffPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="221" />
+        <location filename="../../wizard/pages.py" line="227" />
         <source>Who works at the till</source>
         <translation>Кто работает на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="224" />
+        <location filename="../../wizard/pages.py" line="230" />
         <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
         <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="231" />
+        <location filename="../../wizard/pages.py" line="237" />
         <source>Also add a cashier</source>
         <translation>Добавить и кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="238" />
+        <location filename="../../wizard/pages.py" line="244" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="239" />
-        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="252" />
         <source>PIN</source>
         <translation>PIN-код</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="240" />
-        <location filename="../../wizard/pages.py" line="247" />
+        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="253" />
         <source>PIN again</source>
         <translation>PIN-код ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="251" />
         <source>Cashier's name</source>
         <translation>Имя кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="285" />
+        <location filename="../../wizard/pages.py" line="291" />
         <source>The two PINs differ: enter the PIN again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -4089,27 +4192,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="108" />
+        <location filename="../../startup.py" line="109" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="114" />
+        <location filename="../../startup.py" line="115" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="120" />
+        <location filename="../../startup.py" line="121" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="126" />
+        <location filename="../../startup.py" line="127" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="223" />
+        <location filename="../../startup.py" line="224" />
         <source>The store's database is damaged, so the till stops now and writes nothing more to it. Start the till again: it will offer the newest good backup.
 
 What was found: {problem}</source>
@@ -4118,24 +4221,24 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="276" />
+        <location filename="../../startup.py" line="282" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="278" />
-        <location filename="../../startup.py" line="319" />
-        <location filename="../../startup.py" line="360" />
+        <location filename="../../startup.py" line="284" />
+        <location filename="../../startup.py" line="325" />
+        <location filename="../../startup.py" line="366" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="295" />
+        <location filename="../../startup.py" line="301" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="301" />
+        <location filename="../../startup.py" line="307" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -4144,12 +4247,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="309" />
+        <location filename="../../startup.py" line="315" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="313" />
+        <location filename="../../startup.py" line="319" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -4158,22 +4261,22 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="341" />
+        <location filename="../../startup.py" line="347" />
         <source>The store's database is missing from {folder}.</source>
         <translation>База данных магазина пропала из папки {folder}.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="347" />
+        <location filename="../../startup.py" line="353" />
         <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
         <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="355" />
+        <location filename="../../startup.py" line="361" />
         <source>Restore the newest backup</source>
         <translation>Восстановить свежую копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="358" />
+        <location filename="../../startup.py" line="364" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
     </message>
@@ -4267,12 +4370,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="394" />
+        <location filename="../../settings_dialog.py" line="393" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="402" />
+        <location filename="../../settings_dialog.py" line="401" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
