@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.core import db
-from app.core.clock import SYSTEM_CLOCK, Clock
+from app.core.clock import SYSTEM_CLOCK, Clock, default_clock
 from app.core.errors import StorageError
 from app.core.events import EventBus
 from app.core.services import LoyaltyService
@@ -56,8 +56,12 @@ class Context:
         self.engine.dispose()
 
 
-def bootstrap(db_path: Path | None = None, *, create: bool = False, clock: Clock = SYSTEM_CLOCK) -> Context:
-    """Open (or, with create, make) the terminal database and wire the services on it (on clock's time)."""
+def bootstrap(db_path: Path | None = None, *, create: bool = False, clock: Clock | None = None) -> Context:
+    """Open (or, with create, make) the terminal database and wire the services on it (on clock's time).
+
+    Without a clock: the system's, unless a test froze it with $LOYALTY_FROZEN_NOW.
+    """
+    clock = default_clock() if clock is None else clock
     path = Path(db_path) if db_path is not None else default_db_path()
     if not create:
         if not path.exists():

@@ -166,7 +166,7 @@ def _fill(ctx: Context, plan: StorePlan, transport: httpx.BaseTransport | None) 
         # A chain's program comes from its server; the template only starts a chain that has none.
         ctx.loyalty.set_program(template(plan.program).copy())
     save_store_details(ctx.engine, plan.store_name, plan.store_address)
-    staff = StaffService(ctx.engine)
+    staff = StaffService(ctx.engine, clock=ctx.clock)
     manager = staff.create_first_manager(plan.manager_name, plan.manager_pin)
     if plan.cashier_name:
         staff.add_cashier(plan.cashier_name, plan.cashier_pin, actor=manager.name)
