@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.core.errors import StorageError
 from app.core.program import DEFAULT_TIMEZONE
+from app.core.refusals import Refusal, os_params
 
 BACKUP_GLOB = "*.sqlite3"
 
@@ -41,29 +42,29 @@ def _read_only_uri(path: Path, header: bytes) -> str:
     return uri
 
 
-def integrity_problem(path: Path) -> str | None:
+def integrity_problem(path: Path) -> Refusal | None:
     """None when the file is a healthy terminal database, else what is wrong with it; leaves no files beside it."""
     if not path.exists():
-        return f"{path} does not exist"
+        return Refusal("file_missing", {"path": str(path)})
     try:
         with path.open("rb") as fh:
             header = fh.read(100)
         if header[:16] != b"SQLite format 3\x00":
-            return f"{path} is not a SQLite database"
+            return Refusal("not_sqlite", {"path": str(path)})
         conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=10)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchall()
             if result != [("ok",)]:
-                return f"{path} fails the integrity check: {result[0][0]}"
+                return Refusal("integrity", {"path": str(path), "detail": str(result[0][0])})
             if conn.execute("PRAGMA user_version").fetchone()[0] < 1:
-                return f"{path} is not a terminal database (no schema)"
+                return Refusal("no_schema", {"path": str(path)})
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not {"customers", "journal", "lots", "sales"} <= names:
-                return f"{path} is not a terminal database (tables missing)"
+                return Refusal("tables_missing", {"path": str(path)})
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return f"{path} is damaged: {exc}"
+        return Refusal("file_damaged", {"path": str(path), "detail": str(exc)})
     return None
 
 
@@ -119,14 +120,14 @@ def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") ->
             src.close()
         problem = integrity_problem(partial)
         if problem:
-            raise StorageError(f"the backup did not verify: {problem}")
+            raise StorageError("backup_unverified", problem=problem.code, **problem.params)
         os.replace(partial, target)
     except OSError as exc:
         _remove_with_side_files(partial)
-        raise StorageError(f"cannot write the backup in {folder}: {exc.strerror}") from None
+        raise StorageError("backup_write", path=str(folder), **os_params(exc)) from None
     except sqlite3.Error as exc:
         _remove_with_side_files(partial)
-        raise StorageError(f"cannot back up {db_path}: {exc}") from None
+        raise StorageError("backup_failed", path=str(db_path), detail=str(exc)) from None
     except StorageError:
         _remove_with_side_files(partial)
         raise
@@ -156,7 +157,7 @@ def restore_file(source: Path, db_path: Path, backups: Path) -> Path | None:
     """
     problem = integrity_problem(source)
     if problem:
-        raise StorageError(f"restore refused: {problem}")
+        raise StorageError("restore_refused", problem=problem.code, **problem.params)
     saved = None
     if db_path.exists() and integrity_problem(db_path) is None:
         saved = backup_file(db_path, backups, keep=1000, label="before-restore")
@@ -168,7 +169,7 @@ def restore_file(source: Path, db_path: Path, backups: Path) -> Path | None:
         os.replace(tmp, db_path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StorageError(f"cannot restore into {db_path}: {exc.strerror}") from None
+        raise StorageError("restore_write", path=str(db_path), **os_params(exc)) from None
     return saved
 
 
@@ -209,7 +210,7 @@ def restore_store(source: Path, db_path: Path, backups: Path) -> Restored:
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('restored_epoch', ?)", (meta.get("epoch", "0"),)
             )
     except sqlite3.Error as exc:
-        raise StorageError(f"restored {db_path}, but could not mark it for reconnection: {exc}") from None
+        raise StorageError("restore_unmarked", path=str(db_path), detail=str(exc)) from None
     finally:
         conn.close()
     return Restored(previous, True)

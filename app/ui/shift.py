@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from app.core.services.staff import Cashier, Shift, ShiftSummary, StaffService
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import Refused, attempt, set_status, staff_reason
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["ShiftDialog", "shift_state"]
@@ -184,7 +184,7 @@ class ShiftDialog(QDialog):
         set_status(self.status, self.tr("Shift No. {n} is closed.").format(n=result.shift_id), "info")
         self.shift_closed.emit(result)
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         for button in (self.open_button, self.close_button):
             button.setEnabled(True)
-        set_status(self.status, explain(reason), "error")
+        set_status(self.status, explain(error), "error")

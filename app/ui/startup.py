@@ -26,7 +26,9 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from app.bootstrap import Context
 from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store, zone_of
 from app.core.errors import StorageError
+from app.core.refusals import Refusal
 from app.ui import i18n
+from app.ui.wording import explain
 
 __all__ = [
     "LOW_SPACE_BYTES",
@@ -156,7 +158,7 @@ def stop_logging(handler: logging.Handler | None) -> None:
 class Damaged:
     """A database that fails its integrity check, and the newest good backup (if any)."""
 
-    problem: str
+    problem: Refusal  # worded by code on screen; the core's English goes to the log
     backup: BackupInfo | None
 
 
@@ -190,7 +192,7 @@ def open_fast(path: Path) -> Context | Damaged:
 class IntegrityWatch(QObject):
     """The full integrity check of a store opened after a clean stop, on a thread and a connection of its own.
 
-    `damaged` (the problem, in the core's words) is emitted only when the file fails it; the
+    `damaged` (the problem, worded in the user's language) is emitted only when the file fails it; the
     checkout's own database work never waits for it.
     """
 
@@ -213,7 +215,7 @@ class IntegrityWatch(QObject):
             problem = None
         if problem is not None:
             log.error("the database fails its check: %s", problem)
-            self.damaged.emit(problem)
+            self.damaged.emit(explain(problem))
         else:
             log.info("the database passed its integrity check")
         self.done.set()
@@ -247,7 +249,7 @@ def restore_newest_and_open(path: Path) -> Context:
     """The store's file is gone: restore the newest backup beside it that passes the integrity check, and open it."""
     good = latest_good(backup_folder(path), path.stem)
     if good is None:
-        raise StorageError(f"no backup in {backup_folder(path)} passes the integrity check")
+        raise StorageError("no_good_backup", path=str(backup_folder(path)))
     return restore_and_open(path, good)
 
 
@@ -273,7 +275,7 @@ class StartupMessage(QMessageBox):
 
     def __init__(self, text: str, *, can_continue: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Warning if can_continue else QMessageBox.Icon.Critical)
         self.setText(text)
         self.go_on: QPushButton | None = None
@@ -295,7 +297,7 @@ class DamagedStoreDialog(QMessageBox):
     def __init__(self, damaged: Damaged, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.damaged = damaged
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Critical)
         self.setText(
             QCoreApplication.translate("Startup", "The store's database is damaged, so the till will not open it.")
@@ -309,7 +311,7 @@ class DamagedStoreDialog(QMessageBox):
                     "The newest good backup was made on {when}. Restoring it brings back everything up to then; "
                     "sales made after it are lost. The damaged file is kept beside the store for your technician."
                     "\n\nWhat was found: {problem}",
-                ).format(when=when, problem=damaged.problem)
+                ).format(when=when, problem=explain(damaged.problem))
             )
             self.restore = self.addButton(
                 QCoreApplication.translate("Startup", "Restore the backup"), QMessageBox.ButtonRole.AcceptRole
@@ -320,7 +322,7 @@ class DamagedStoreDialog(QMessageBox):
                     "Startup",
                     "There is no good backup to restore. Do not delete anything: copy the data folder and call "
                     "your technician.\n\nWhat was found: {problem}",
-                ).format(problem=damaged.problem)
+                ).format(problem=explain(damaged.problem))
             )
         self.addButton(QCoreApplication.translate("Startup", "Quit"), QMessageBox.ButtonRole.RejectRole)
         if self.restore is not None:
@@ -341,7 +343,7 @@ class MissingStoreDialog(QMessageBox):
 
     def __init__(self, path: Path, backups: list[BackupInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Warning)
         self.setText(
             QCoreApplication.translate("Startup", "The store's database is missing from {folder}.").format(
