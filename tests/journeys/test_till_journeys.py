@@ -117,3 +117,100 @@ def test_without_an_open_shift_the_till_takes_no_payment(journey: JourneyRunner)
 
     journey(script)
     assert query(journey, "SELECT count(*) FROM sales WHERE cashier = ?", MANAGER[0]) == [(0,)]
+
+
+def richest_card(h: Journey) -> str:
+    """The demo card with the most points earned less redeemed (enough for a gift and more)."""
+    with sqlite3.connect(h.home / "terminal.sqlite3") as db:
+        row = db.execute(
+            "SELECT card FROM sales WHERE card IS NOT NULL GROUP BY card"
+            " ORDER BY sum(earned) - sum(redeemed_points) DESC LIMIT 1"
+        ).fetchone()
+    return str(row[0])
+
+
+def test_a_full_loyalty_checkout_card_points_coupon_gift_then_print(journey: JourneyRunner) -> None:
+    counts: dict[str, int] = {}
+
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        card = richest_card(h)
+        keys_before, scans_before = h.keys, h.scans
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), card))
+        h.wait_for(lambda: c.customer is not None and c.customer.card == card, "the card")
+        for code in ("4600000000022", "4600000000022", "4600000000060"):  # 2 cappuccinos, a croissant
+            h.scan(code)
+        h.wait_for(lambda: sum(line.qty for line in c.basket.lines) == 3, "three items")
+        h.press("F6")
+        h.type("WELCOME10")
+        h.press("Return")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.coupon == "WELCOME10", "the coupon")
+        h.press("F7")
+        h.wait_for(lambda: QApplication.activePopupWidget() is not None, "the gift list")
+        h.press("Down", "Return")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.reward_id == "cookie", "the gift")
+        h.press("F5")
+        h.wait_for(
+            lambda: c.fresh and c.result is not None and c.result.quote.redeemed_points > 0, "points paying a part"
+        )
+        quote = h.gui(lambda: c.result.quote)
+        assert quote.reward_id == "cookie" and quote.coupon == "WELCOME10", "F5 after the gift kept both"
+        assert h.gui(lambda: screen.status.property("level")) != "error", h.gui(screen.status.text)
+        h.press("F3")  # back to the product field (F5 left the cursor in the points field)
+        h.press("F12")
+        from app.ui.checkout.pay_dialog import PayDialog
+
+        h.modal(PayDialog)
+        h.press("Return")  # cash
+        h.wait_for(lambda: "сохранена" in screen.status.text(), "the sale to be saved")
+        counts["keys"] = h.keys - keys_before - len("WELCOME10")
+        counts["scans"] = h.scans - scans_before
+        h.wait_for(lambda: any((h.home / "receipts").glob("*.pdf")), "the receipt PDF")
+        h.screenshot("checkout-sold")
+
+    journey(script)
+    sale = query(journey, "SELECT coupon, reward_id, redeemed_points > 0, cashier FROM sales ORDER BY id DESC LIMIT 1")
+    assert sale == [("WELCOME10", "cookie", 1, MANAGER[0])]
+    # Beyond the scans of the card and items and the coupon typed: F6 Enter F7 ↓ Enter F5 F3 F12 Enter.
+    assert counts == {"keys": 9, "scans": 4}
+
+
+def test_a_gift_and_the_most_points_go_together_with_one_figure_for_what_can_be_paid(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), richest_card(h)))
+        h.wait_for(lambda: c.customer is not None, "the card")
+        h.scan("4600000000077")  # cheesecakes: a basket whose 30 % is more than the card holds
+        h.wait_for(lambda: bool(c.basket.lines), "the cheesecake")
+        h.press(*["+"] * 9)
+        h.wait_for(lambda: c.fresh and c.result is not None and c.basket.lines[0].qty == 10, "ten cheesecakes")
+        available = h.gui(lambda: c.customer.available)
+
+        def gift(choice: str) -> None:
+            h.press("F7")
+            h.wait_for(lambda: QApplication.activePopupWidget() is not None, "the gift list")
+            h.press(choice, "Return")
+            h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
+
+        def points_max() -> None:
+            h.press("F5")
+            h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
+
+        def both_taken(order: str) -> None:
+            quote = h.gui(lambda: c.result.quote)
+            assert h.gui(lambda: screen.status.property("level")) != "error", f"{order}: {h.gui(screen.status.text)}"
+            assert quote.reward_id == "cookie", f"{order}: the gift stays"
+            assert quote.redeemed_points == available - 80, f"{order}: the rest of the card pays"
+            assert h.gui(screen.extras.max_label.text) == f"из {available - 80}", "the field offers what F5 takes"
+
+        gift("Down")
+        points_max()
+        both_taken("gift, then F5")
+        gift("Home")  # no gift: every point can pay
+        h.wait_for(lambda: c.result.quote.redeemed_points == available, "all the points paying")
+        gift("Down")
+        both_taken("F5, then the gift")
+
+    journey(script)
