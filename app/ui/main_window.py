@@ -26,6 +26,7 @@ from app.ui.bridge import Bridge
 from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
+from app.ui.keyboard import KeyboardKeeper
 from app.ui.wedge import WedgeFilter
 from app.ui.worker import Worker
 
@@ -106,9 +107,12 @@ class MainWindow(QMainWindow):
         # key event has finished (queued), so a dialog a scan opens never runs inside a filter.
         self.wedge = WedgeFilter(self)
         self.wedge.scanned.connect(self.on_scan, Qt.ConnectionType.QueuedConnection)
+        # Without a window manager nothing gives the keyboard back when a dialog closes.
+        self.keyboard = KeyboardKeeper(self)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.wedge)
+            app.installEventFilter(self.keyboard)
         self.controller.load_store()
 
     # ----------------------------------------------------------------- hooks for other screens
@@ -354,5 +358,6 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.wedge)
+            app.removeEventFilter(self.keyboard)
         self.bridge.close()
         super().closeEvent(event)

@@ -3,6 +3,7 @@ to give back, get a manager's PIN, commit on the worker, then print the refund r
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -324,7 +325,7 @@ class RefundDialog(QDialog):
             self.close_button,
             self.find_button,
         ]
-        for before, after in zip(chain, chain[1:], strict=False):
+        for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
 
     def spin(self, row: int) -> QSpinBox:

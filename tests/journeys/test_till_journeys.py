@@ -214,3 +214,63 @@ def test_a_gift_and_the_most_points_go_together_with_one_figure_for_what_can_be_
         both_taken("F5, then the gift")
 
     journey(script)
+
+
+def sell(h: Journey, window: object, *codes: str) -> int:
+    """A plain sale by keys (scans, F12, Enter); its sale number."""
+    from app.ui.checkout.pay_dialog import PayDialog
+
+    c = window.controller  # type: ignore[attr-defined]
+    for code in codes:
+        h.scan(code)
+    h.wait_for(lambda: c.fresh and c.result is not None and len(c.basket.lines) == len(codes), "the items priced")
+    h.press("F12")
+    h.modal(PayDialog)
+    h.press("Return")
+    h.no_modal()
+    h.wait_for(lambda: not c.basket.lines, "the sale to be saved")
+    with sqlite3.connect(h.home / "terminal.sqlite3") as db:
+        return int(db.execute("SELECT max(id) FROM sales").fetchone()[0])
+
+
+def test_a_refund_by_keys_tab_reaches_the_refund_button_and_a_manager_pin_approves(journey: JourneyRunner) -> None:
+    counts: dict[str, int] = {}
+
+    def script(h: Journey) -> None:
+        from app.ui.pin_dialog import PinDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        window = till_ready(h)
+        sale = sell(h, window, "4600000000022", "4600000000060", "4600000000077")  # three lines
+        keys_before = h.keys
+        h.press("F9")
+        dialog = h.modal(RefundDialog)
+        h.type(str(sale))
+        h.press("Return")
+        h.wait_for(lambda: dialog.sale is not None and dialog.confirm.isEnabled(), "the sale in the refund screen")
+        h.wait_for(dialog.confirm.hasFocus, "the Refund button to take the cursor once the sale is shown")
+        # Neither Tab nor Shift+Tab is trapped in the table: each comes round to the Refund button.
+        tabs = 0
+        for key in ("Tab", "Shift+Tab"):
+            for _ in range(8):
+                h.press(key)
+                tabs += 1
+                if h.gui(dialog.confirm.hasFocus):
+                    break
+            else:
+                raise AssertionError(f"{key} never reached «Оформить возврат (PIN менеджера)»")
+        h.press("Return")  # the Refund button: everything that remains goes back
+        h.modal(PinDialog)
+        h.type(MANAGER[1])
+        h.press("Return")
+        h.wait_for(lambda: dialog.last_refund is not None, "the refund")
+        h.press("Escape")
+        h.no_modal()
+        h.wait_for(lambda: window.checkout.product_field.hasFocus(), "the checkout to have the keyboard back")
+        counts["keys"] = h.keys - keys_before - tabs - len(str(sale)) - len(MANAGER[1])
+
+    journey(script)
+    assert query(journey, "SELECT count(*) FROM refunds") == [(1,)]
+    # Beyond the sale number and the PIN typed (and the Tab round trips of the check above):
+    # F9, Enter (finds the sale; the Refund button takes the cursor), Enter (Refund), Enter (PIN), Esc.
+    assert counts == {"keys": 5}
