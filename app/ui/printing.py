@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QMarginsF, QObject, QRectF, QSizeF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -334,6 +334,30 @@ def printer_from_setting(setting: str | None, data_dir: Path) -> ReceiptPrinter:
     raise ValueError(f"unknown printer setting {text!r}")
 
 
+class UnusablePrinter:
+    """Stands in for a printer whose setting is not understood: every print says so, in words."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    @property
+    def name(self) -> str:
+        """The setting as typed."""
+        return self.setting
+
+    def problem(self) -> str:
+        """What is wrong, in the cashier's language."""
+        return QCoreApplication.translate(
+            "PrintService",
+            "The printer setting “{setting}” is not understood, so receipts are not printed. "
+            "Choose the printer again in Manager › Settings › Printer.",
+        ).format(setting=self.setting)
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Never prints: the reason is the problem above."""
+        raise PrintError(self.problem())
+
+
 # ----------------------------------------------------------------- the service
 
 
@@ -351,6 +375,7 @@ class PrintService(QObject):
 
     printed = Signal(object)  # Receipt
     failed = Signal(str)  # the message shown to the cashier
+    cleared = Signal()  # a receipt printed, or another printer was chosen: the last problem is over
 
     def __init__(
         self,
@@ -378,6 +403,8 @@ class PrintService(QObject):
     def set_printer(self, printer: ReceiptPrinter) -> None:
         """Use another printer from the next job on (e.g. after the settings changed)."""
         self.printer = printer
+        self.last_error = None
+        self.cleared.emit()
 
     def stop(self) -> None:
         """Let queued jobs finish and stop the print thread."""
@@ -449,6 +476,7 @@ class PrintService(QObject):
             self.last_error = None
             if self.message_box is not None:
                 self.message_box.close()
+            self.cleared.emit()
             self.printed.emit(receipt)
             return
         self._fail(

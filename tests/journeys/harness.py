@@ -463,6 +463,7 @@ class JourneyRunner:
         thread.start()
         self.exit_code = cli.main(list(argv))
         ended.app_over = True
+        _close_windows()  # a second run in the same test starts as a fresh process would
         journey.exit_code = self.exit_code
         if not finished.is_set():
             # The program ended first (the script closed it, or it quit): let the script finish looking.
@@ -478,6 +479,19 @@ class JourneyRunner:
             raise failure[0]
         assert finished.is_set(), "the journey script did not finish"
         return self.exit_code
+
+
+def _close_windows() -> None:
+    """Close and delete every window the program left (its event filters go with its main window)."""
+    from PySide6.QtCore import QEvent
+
+    # Answers the program's stopped threads posted at the end (a receipt printed, a shift
+    # reloaded) reach their windows while those still exist, as they would in its own last loop.
+    QCoreApplication.sendPostedEvents()
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 class _Ended(QObject):

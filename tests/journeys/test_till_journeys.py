@@ -274,3 +274,51 @@ def test_a_refund_by_keys_tab_reaches_the_refund_button_and_a_manager_pin_approv
     # Beyond the sale number and the PIN typed (and the Tab round trips of the check above):
     # F9, Enter (finds the sale; the Refund button takes the cursor), Enter (Refund), Enter (PIN), Esc.
     assert counts == {"keys": 5}
+
+
+def test_a_failed_print_is_said_in_the_till_and_takes_no_keys_from_the_cashier(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        from app.ui.checkout.pay_dialog import PayDialog
+
+        window = till_ready(h)
+        c = window.controller
+        (h.home / "receipts").write_text("a file where the receipts folder should be")  # the "printer" fails
+        sell(h, window, "4600000000022")
+        h.wait_for(window.printer_problem.isVisible, "the printer's problem on screen")
+        assert "не напечатан" in h.gui(window.printer_problem.text)
+        assert h.gui(QApplication.activeModalWidget) is None
+        # The next customer at once: the code typed goes into the basket, F12 pays.
+        h.type("4600000000060")
+        h.press("Return")
+        h.wait_for(lambda: [line.sku for line in c.basket.lines] == ["CRO"], "the croissant typed after the failure")
+        h.wait_for(lambda: c.fresh and c.result is not None, "priced")
+        h.press("F12")
+        h.modal(PayDialog)
+        h.press("Escape")
+        h.no_modal()
+        assert h.gui(window.printer_problem.isVisible), "the problem stays until a receipt prints"
+        h.screenshot("print-failed")
+
+    journey(script)
+
+
+def test_a_mistyped_printer_setting_is_said_in_words_and_stays_until_fixed(journey: JourneyRunner) -> None:
+    def first(h: Journey) -> None:
+        till_ready(h)
+
+    journey(first)
+    settings = journey.home / "settings.ini"
+    settings.write_text(settings.read_text().replace("printer=pdf\n", "printer=pdff\n"))
+
+    def again(h: Journey) -> None:
+        window = h.main_window()
+        log_in(h)  # the shift opened before is still open: no shift dialog
+        h.wait_for(lambda: window.controller.cashier == MANAGER[0], "the login")
+        h.no_modal()
+        h.wait_for(window.printer_problem.isVisible, "the printer setting's problem")
+        assert "pdff" in h.gui(window.printer_problem.text) and "не понят" in h.gui(window.printer_problem.text)
+        sell(h, window, "4600000000022")
+        assert h.gui(window.printer_problem.isVisible)
+
+    journey(again)
+    assert not (journey.home / "receipts").exists()

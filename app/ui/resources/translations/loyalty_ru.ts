@@ -1635,7 +1635,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>HelpDialog</name>
     <message>
-        <location filename="../../main_window.py" line="40" />
+        <location filename="../../main_window.py" line="41" />
         <source>Keys</source>
         <translation>Клавиши</translation>
     </message>
@@ -1698,168 +1698,168 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="68" />
+        <location filename="../../main_window.py" line="69" />
         <source>Loyalty Terminal — checkout</source>
         <translation>Терминал лояльности — касса</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86" />
+        <location filename="../../main_window.py" line="96" />
         <source>&amp;Manager</source>
         <translation>&amp;Управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87" />
+        <location filename="../../main_window.py" line="97" />
         <source>Camera source…</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="90" />
+        <location filename="../../main_window.py" line="100" />
         <source>Language: Русский / English…</source>
         <translation>Язык: Русский / English…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="95" />
+        <location filename="../../main_window.py" line="105" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="132" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="132" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120" />
+        <location filename="../../main_window.py" line="133" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="166" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="167" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="168" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="169" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="170" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="171" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../main_window.py" line="172" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="149" />
+        <location filename="../../main_window.py" line="173" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="150" />
+        <location filename="../../main_window.py" line="174" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="151" />
+        <location filename="../../main_window.py" line="175" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="152" />
+        <location filename="../../main_window.py" line="176" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168" />
+        <location filename="../../main_window.py" line="192" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="193" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="194" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="171" />
+        <location filename="../../main_window.py" line="195" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="240" />
+        <location filename="../../main_window.py" line="264" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="251" />
+        <location filename="../../main_window.py" line="275" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
-        <location filename="../../main_window.py" line="282" />
+        <location filename="../../main_window.py" line="288" />
+        <location filename="../../main_window.py" line="306" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287" />
+        <location filename="../../main_window.py" line="311" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="315" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="315" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="299" />
+        <location filename="../../main_window.py" line="323" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
+        <location filename="../../main_window.py" line="324" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="318" />
+        <location filename="../../main_window.py" line="342" />
         <source>The interface will be in {language} after a restart</source>
         <translation>После перезапуска интерфейс будет на {language}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="339" />
+        <location filename="../../main_window.py" line="363" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2189,17 +2189,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="416" />
+        <location filename="../../printing.py" line="350" />
+        <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
+        <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
+    </message>
+    <message>
+        <location filename="../../printing.py" line="443" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="442" />
+        <location filename="../../printing.py" line="469" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="456" />
+        <location filename="../../printing.py" line="484" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -2208,17 +2213,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="479" />
+        <location filename="../../printing.py" line="507" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="481" />
+        <location filename="../../printing.py" line="509" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="482" />
+        <location filename="../../printing.py" line="510" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -3381,169 +3386,169 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../../refund_dialog.py" line="49" />
+        <location filename="../../refund_dialog.py" line="50" />
         <source>Sale No. {sale} has already been refunded in full</source>
         <translation>Продажа № {sale} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="54" />
+        <location filename="../../refund_dialog.py" line="55" />
         <source>Some of these items were given back meanwhile: check the quantities again</source>
         <translation>Часть этих товаров уже вернули: проверьте количество ещё раз</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="61" />
+        <location filename="../../refund_dialog.py" line="62" />
         <source>Only {n} unit(s) of this item can still be given back</source>
         <translation>Этого товара осталось к возврату: {n} шт.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="65" />
+        <location filename="../../refund_dialog.py" line="66" />
         <source>The till's clock is earlier than the sale: check the date and time</source>
         <translation>Часы кассы показывают время раньше продажи: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="70" />
+        <location filename="../../refund_dialog.py" line="71" />
         <source>The till's clock is behind this customer's last purchase: check the date and time</source>
         <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="151" />
-        <location filename="../../refund_dialog.py" line="154" />
+        <location filename="../../refund_dialog.py" line="152" />
+        <location filename="../../refund_dialog.py" line="155" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="157" />
-        <location filename="../../refund_dialog.py" line="233" />
+        <location filename="../../refund_dialog.py" line="158" />
+        <location filename="../../refund_dialog.py" line="239" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="159" />
+        <location filename="../../refund_dialog.py" line="160" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="170" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="170" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="170" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="170" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="170" />
+        <location filename="../../refund_dialog.py" line="171" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="189" />
+        <location filename="../../refund_dialog.py" line="194" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="194" />
+        <location filename="../../refund_dialog.py" line="199" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="231" />
+        <location filename="../../refund_dialog.py" line="237" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="253" />
+        <location filename="../../refund_dialog.py" line="259" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="261" />
+        <location filename="../../refund_dialog.py" line="267" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="279" />
+        <location filename="../../refund_dialog.py" line="285" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="280" />
+        <location filename="../../refund_dialog.py" line="286" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="280" />
+        <location filename="../../refund_dialog.py" line="286" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="285" />
+        <location filename="../../refund_dialog.py" line="291" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="328" />
+        <location filename="../../refund_dialog.py" line="353" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="335" />
+        <location filename="../../refund_dialog.py" line="360" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="343" />
+        <location filename="../../refund_dialog.py" line="368" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="347" />
+        <location filename="../../refund_dialog.py" line="372" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="351" />
+        <location filename="../../refund_dialog.py" line="376" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="374" />
+        <location filename="../../refund_dialog.py" line="399" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="374" />
+        <location filename="../../refund_dialog.py" line="399" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="375" />
+        <location filename="../../refund_dialog.py" line="400" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="379" />
+        <location filename="../../refund_dialog.py" line="404" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="391" />
+        <location filename="../../refund_dialog.py" line="416" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="400" />
+        <location filename="../../refund_dialog.py" line="425" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -4178,18 +4183,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="235" />
-        <location filename="../../main.py" line="378" />
+        <location filename="../../main.py" line="241" />
+        <location filename="../../main.py" line="384" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="319" />
+        <location filename="../../main.py" line="325" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="376" />
+        <location filename="../../main.py" line="382" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
