@@ -510,8 +510,11 @@ MANAGER = ("Ольга", "1234")
 STORE_NAME = "Кофейня «Зерно»"
 
 
-def first_start(h: Journey, *, program: str = "Демо-кофейня", manager: tuple[str, str] = MANAGER) -> None:
-    """The first-run wizard, by keys: store name, no chain, a program (by its title), the default printer, a manager."""
+def first_start(
+    h: Journey, *, program: str = "Демо-кофейня", manager: tuple[str, str] = MANAGER, test_print: bool = False
+) -> None:
+    """The first-run wizard, by keys: store name, no chain, a program (by its title), the default printer
+    (with a test print first if asked), a manager."""
     from PySide6.QtWidgets import QRadioButton
 
     from app.ui.wizard import FirstRunWizard
@@ -532,6 +535,16 @@ def first_start(h: Journey, *, program: str = "Демо-кофейня", manager
     h.wait_for(lambda: radio.isChecked(), f"{program!r} to be chosen")
     h.press("Return")
     h.wait_for(lambda: wizard.currentPage() is wizard.devices_page, "the printer page")
+    if test_print:
+        chooser = wizard.devices_page.printer
+        for _ in range(12):
+            if h.gui(chooser.test.hasFocus):
+                break
+            h.press("Tab")
+        else:
+            raise JourneyFailed("Tab never reached «Test print»")
+        h.press("Space")
+        h.wait_for(lambda: chooser.test.isEnabled() and chooser.status.isVisible(), "the test print's outcome")
     h.press("Return")  # receipts as PDF files in the data folder, no camera
     h.wait_for(lambda: wizard.currentPage() is wizard.staff, "the staff page")
     name, pin = manager

@@ -322,3 +322,14 @@ def test_a_mistyped_printer_setting_is_said_in_words_and_stays_until_fixed(journ
 
     journey(again)
     assert not (journey.home / "receipts").exists()
+
+
+def test_the_wizard_test_print_leaves_no_sale_receipt_in_the_receipts_folder(journey: JourneyRunner) -> None:
+    def start(h: Journey) -> None:
+        first_start(h, test_print=True)  # Tab to «Пробная печать», Space
+        h.main_window(timeout=90)
+
+    journey(start)
+    receipts = journey.home / "receipts"
+    assert not receipts.exists() or not any(receipts.iterdir()), list(receipts.iterdir())
+    assert len(list((journey.home / "test-prints").glob("*.pdf"))) == 1
