@@ -333,3 +333,36 @@ def test_the_wizard_test_print_leaves_no_sale_receipt_in_the_receipts_folder(jou
     receipts = journey.home / "receipts"
     assert not receipts.exists() or not any(receipts.iterdir()), list(receipts.iterdir())
     assert len(list((journey.home / "test-prints").glob("*.pdf"))) == 1
+
+
+def test_a_phone_nobody_has_is_carried_into_enrollment_by_f4(journey: JourneyRunner) -> None:
+    counts: dict[str, int] = {}
+
+    def script(h: Journey) -> None:
+        from app.ui.enroll_dialog import EnrollDialog
+
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.press("F2")
+        h.type("+79161234567")
+        h.press("Return")
+        h.wait_for(lambda: "+79161234567" in screen.status.text() and "F4" in screen.status.text(), "no such phone")
+        keys_before = h.keys
+        h.press("F4")
+        dialog = h.modal(EnrollDialog)
+        assert h.gui(dialog.phone.text) == "+79161234567", "the phone typed at the till"
+        h.wait_for(dialog.name.hasFocus, "the cursor on the name")
+        h.type("Пётр Сидоров")
+        h.press("Tab", "Tab", "Space")  # past the birthday (optional) to the consent
+        h.press("Return")  # Enroll
+        h.wait_for(lambda: dialog.outcome is not None, "the enrollment")
+        h.press("Return")  # Done
+        h.no_modal()
+        h.wait_for(lambda: c.customer is not None and c.customer.name == "Пётр Сидоров", "the new customer attached")
+        counts["keys"] = h.keys - keys_before - len("Пётр Сидоров")
+        h.wait_for(screen.product_field.hasFocus, "the product field ready for the purchase")
+
+    journey(script)
+    assert query(journey, "SELECT phone FROM customers WHERE name = ?", "Пётр Сидоров") == [("+79161234567",)]
+    # F4, Tab, Tab, Space (consent), Enter (Enroll), Enter (Done): the phone is not typed twice.
+    assert counts == {"keys": 6}

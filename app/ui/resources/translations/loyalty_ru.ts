@@ -469,68 +469,68 @@
 <context>
     <name>CameraChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="332" />
+        <location filename="../../wizard/devices.py" line="352" />
         <source>no camera</source>
         <translation>нет камеры</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="333" />
+        <location filename="../../wizard/devices.py" line="353" />
         <source>Video file…</source>
         <translation>Видеофайл…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="338" />
-        <location filename="../../wizard/devices.py" line="397" />
+        <location filename="../../wizard/devices.py" line="358" />
+        <location filename="../../wizard/devices.py" line="417" />
         <source>Test scan</source>
         <translation>Проверить сканирование</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="347" />
+        <location filename="../../wizard/devices.py" line="367" />
         <source>Camera number (0 is the first camera) or a video file</source>
         <translation>Номер камеры (0 — первая камера) или видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="369" />
+        <location filename="../../wizard/devices.py" line="389" />
         <source>Video file</source>
         <translation>Видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="369" />
+        <location filename="../../wizard/devices.py" line="389" />
         <source>Videos (*.avi *.mp4 *.mkv *.mov);;All files (*)</source>
         <translation>Видео (*.avi *.mp4 *.mkv *.mov);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="382" />
+        <location filename="../../wizard/devices.py" line="402" />
         <source>Enter a camera number or choose a video file first</source>
         <translation>Сначала укажите номер камеры или выберите видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="390" />
+        <location filename="../../wizard/devices.py" line="410" />
         <source>Stop</source>
         <translation>Остановить</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="391" />
+        <location filename="../../wizard/devices.py" line="411" />
         <source>Opening the camera…</source>
         <translation>Включаем камеру…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="410" />
+        <location filename="../../wizard/devices.py" line="430" />
         <source>Hold a loyalty card or any QR code or barcode to the camera…</source>
         <translation>Поднесите к камере карту лояльности или любой QR-код или штрихкод…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="416" />
+        <location filename="../../wizard/devices.py" line="436" />
         <source>The camera read: {code}</source>
         <translation>Камера прочитала: {code}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="424" />
+        <location filename="../../wizard/devices.py" line="444" />
         <source>The camera is not available: {reason}. Check the cable or try another number.</source>
         <translation>Камера недоступна: {reason}. Проверьте кабель или попробуйте другой номер.</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="433" />
+        <location filename="../../wizard/devices.py" line="453" />
         <source>The video ended without a readable code</source>
         <translation>Видео закончилось, а код так и не прочитан</translation>
     </message>
@@ -581,37 +581,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="164" />
+        <location filename="../../checkout/controller.py" line="166" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="286" />
+        <location filename="../../checkout/controller.py" line="290" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="287" />
+        <location filename="../../checkout/controller.py" line="291" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="288" />
+        <location filename="../../checkout/controller.py" line="292" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="289" />
+        <location filename="../../checkout/controller.py" line="293" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="314" />
+        <location filename="../../checkout/controller.py" line="318" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="338" />
+        <location filename="../../checkout/controller.py" line="342" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -619,97 +619,102 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="82" />
+        <location filename="../../checkout/screen.py" line="83" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="84" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="86" />
+        <location filename="../../checkout/screen.py" line="87" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="97" />
+        <location filename="../../checkout/screen.py" line="98" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="114" />
+        <location filename="../../checkout/screen.py" line="115" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="115" />
+        <location filename="../../checkout/screen.py" line="116" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="143" />
+        <location filename="../../checkout/screen.py" line="144" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="211" />
+        <location filename="../../checkout/screen.py" line="213" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="228" />
+        <location filename="../../checkout/screen.py" line="230" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="230" />
+        <location filename="../../checkout/screen.py" line="232" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="241" />
+        <location filename="../../checkout/screen.py" line="243" />
+        <source>No customer has the phone {phone}: press F4 to enroll one with it.</source>
+        <translation>Нет покупателя с телефоном {phone}: нажмите F4, чтобы зарегистрировать его с этим номером.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="250" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="295" />
+        <location filename="../../checkout/screen.py" line="304" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="364" />
+        <location filename="../../checkout/screen.py" line="373" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="377" />
+        <location filename="../../checkout/screen.py" line="386" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="413" />
+        <location filename="../../checkout/screen.py" line="422" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="416" />
+        <location filename="../../checkout/screen.py" line="425" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="422" />
+        <location filename="../../checkout/screen.py" line="431" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="438" />
+        <location filename="../../checkout/screen.py" line="447" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="443" />
+        <location filename="../../checkout/screen.py" line="452" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1417,87 +1422,87 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>EnrollDialog</name>
     <message>
-        <location filename="../../enroll_dialog.py" line="69" />
+        <location filename="../../enroll_dialog.py" line="75" />
         <source>New customer</source>
         <translation>Новый покупатель</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="81" />
+        <location filename="../../enroll_dialog.py" line="87" />
         <source>First and last name</source>
         <translation>Имя и фамилия</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="83" />
+        <location filename="../../enroll_dialog.py" line="89" />
         <source>DD.MM.YYYY, optional</source>
         <translation>ДД.ММ.ГГГГ, необязательно</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="84" />
+        <location filename="../../enroll_dialog.py" line="90" />
         <source>The customer agrees to the processing of personal data</source>
         <translation>Покупатель согласен на обработку персональных данных</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="85" />
+        <location filename="../../enroll_dialog.py" line="91" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="86" />
+        <location filename="../../enroll_dialog.py" line="92" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="87" />
+        <location filename="../../enroll_dialog.py" line="93" />
         <source>Birthday</source>
         <translation>День рождения</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="90" />
+        <location filename="../../enroll_dialog.py" line="96" />
         <source>Card {card} will be issued</source>
         <translation>Будет выдана карта {card}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="98" />
+        <location filename="../../enroll_dialog.py" line="104" />
         <source>Enroll</source>
         <translation>Зарегистрировать</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="99" />
+        <location filename="../../enroll_dialog.py" line="105" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="115" />
+        <location filename="../../enroll_dialog.py" line="121" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="153" />
+        <location filename="../../enroll_dialog.py" line="163" />
         <source>The customer's consent is required</source>
         <translation>Нужно согласие покупателя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="159" />
+        <location filename="../../enroll_dialog.py" line="169" />
         <source>Birthday must be a date like 05.07.1990</source>
         <translation>День рождения — дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="164" />
+        <location filename="../../enroll_dialog.py" line="174" />
         <source>Saving…</source>
         <translation>Сохраняем…</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="181" />
+        <location filename="../../enroll_dialog.py" line="191" />
         <source>Card {card} issued to {name}</source>
         <translation>Карта {card} выдана: {name}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="185" />
+        <location filename="../../enroll_dialog.py" line="195" />
         <source>The customer can photograph this QR code or scan it now.</source>
         <translation>Покупатель может сфотографировать этот QR-код или отсканировать его сейчас.</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="187" />
+        <location filename="../../enroll_dialog.py" line="197" />
         <source>Welcome bonus: {points}.</source>
         <translation>Приветственный бонус: {points}.</translation>
     </message>
@@ -2231,97 +2236,97 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>PrinterChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="164" />
+        <location filename="../../wizard/devices.py" line="184" />
         <source>PDF files in a folder (80 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 80 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="165" />
+        <location filename="../../wizard/devices.py" line="185" />
         <source>PDF files in a folder (58 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 58 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="166" />
+        <location filename="../../wizard/devices.py" line="186" />
         <source>Receipt printer on the network (ESC/POS)</source>
         <translation>Чековый принтер в сети (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="167" />
+        <location filename="../../wizard/devices.py" line="187" />
         <source>Receipt printer on USB (ESC/POS)</source>
         <translation>Чековый принтер по USB (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="168" />
+        <location filename="../../wizard/devices.py" line="188" />
         <source>A printer installed in the system</source>
         <translation>Принтер, установленный в системе</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="174" />
+        <location filename="../../wizard/devices.py" line="194" />
         <source>Choose…</source>
         <translation>Выбрать…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="187" />
+        <location filename="../../wizard/devices.py" line="207" />
         <source>empty: the default printer</source>
         <translation>пусто: принтер по умолчанию</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="197" />
+        <location filename="../../wizard/devices.py" line="217" />
         <source>Folder</source>
         <translation>Папка</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="198" />
+        <location filename="../../wizard/devices.py" line="218" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="198" />
+        <location filename="../../wizard/devices.py" line="218" />
         <source>Port</source>
         <translation>Порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="219" />
         <source>Vendor ID</source>
         <translation>Vendor ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="219" />
         <source>Product ID</source>
         <translation>Product ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="200" />
+        <location filename="../../wizard/devices.py" line="220" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="210" />
+        <location filename="../../wizard/devices.py" line="230" />
         <source>Test print</source>
         <translation>Пробная печать</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="259" />
+        <location filename="../../wizard/devices.py" line="279" />
         <source>Folder for receipts</source>
         <translation>Папка для чеков</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="274" />
+        <location filename="../../wizard/devices.py" line="294" />
         <source>Printing a test receipt…</source>
         <translation>Печатаем пробный чек…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="289" />
+        <location filename="../../wizard/devices.py" line="309" />
         <source>The test receipt is saved in {folder}</source>
         <translation>Пробный чек сохранён в {folder}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="291" />
+        <location filename="../../wizard/devices.py" line="311" />
         <source>The test receipt was sent to the printer: check that it came out</source>
         <translation>Пробный чек отправлен на принтер: проверьте, что он вышел</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="295" />
+        <location filename="../../wizard/devices.py" line="315" />
         <source>The printer did not print: {reason}</source>
         <translation>Принтер не напечатал: {reason}</translation>
     </message>
@@ -3982,7 +3987,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../shift.py" line="65" />
-        <location filename="../../shift.py" line="162" />
+        <location filename="../../shift.py" line="163" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
@@ -4057,12 +4062,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="163" />
+        <location filename="../../shift.py" line="164" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="184" />
+        <location filename="../../shift.py" line="185" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
