@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 from app.core.fmt import NNBSP, group_thousands
 from app.core.services.reports import Dashboard, Filters, StoreRow
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.manager import ops
 from app.ui.manager.charts import ANONYMOUS, CARD, EXPIRED, ISSUED, REDEEMED, Chart, ChartSeries, fold_days
 from app.ui.manager.ops import (
@@ -50,6 +49,7 @@ from app.ui.manager.payback import PaybackPanel
 from app.ui.manager.reports_view import ReportsView
 from app.ui.manager.widgets import Busy, ChooseFolder, Tile, avg_money_text, count_text, money_text, share_text
 from app.ui.pin_dialog import set_status
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["DashboardTab"]
@@ -108,6 +108,8 @@ class DashboardTab(QWidget):
         self.status.hide()
         column.addWidget(self.status)
         self.pages = QTabWidget(self)
+        # Compact page tabs: all seven and the export buttons fit 1024 pixels without scroll arrows.
+        self.pages.setStyleSheet("QTabBar::tab { padding: 5px 9px; }")
         self.pages.addTab(self._overview(), self.tr("Overview"))
         # The exports sit by the report's pages (what they save), which leaves the filter bar room
         # for the scope and store choices of a chain at 1280 pixels.
@@ -116,7 +118,7 @@ class DashboardTab(QWidget):
         buttons.setContentsMargins(0, 0, 2, 3)
         buttons.setSpacing(6)
         # As tall as the page tabs beside them: the touch-sized default would be cut by the pages' frame.
-        exports.setStyleSheet("QPushButton { min-height: 30px; max-height: 30px; padding: 0 14px; }")
+        exports.setStyleSheet("QPushButton { min-height: 30px; max-height: 30px; padding: 0 10px; }")
         buttons.addWidget(self.pdf)
         buttons.addWidget(self.csv)
         self.pages.setCornerWidget(exports, Qt.Corner.TopRightCorner)
@@ -425,14 +427,14 @@ class DashboardTab(QWidget):
             on_error=partial(self._chain_failed, generation),
         )
 
-    def _chain_failed(self, generation: int, reason: str) -> None:
+    def _chain_failed(self, generation: int, error: BaseException) -> None:
         if generation != self.generation:
             return
         self._set_loading(False)
         set_status(
             self.status,
             self.tr("The chain's figures could not be had from the server: {reason}. Showing this terminal's.").format(
-                reason=explain(reason)
+                reason=explain(error)
             ),
             "error",
         )
@@ -460,12 +462,12 @@ class DashboardTab(QWidget):
         self.pdf.setEnabled(True)
         self.csv.setEnabled(True)
 
-    def _failed(self, generation: int, reason: str) -> None:
+    def _failed(self, generation: int, error: BaseException) -> None:
         if generation != self.generation:
             return
         self._set_loading(False)
         self.payback.show_payback(None)
-        text = self.tr("The report could not be computed: {reason}").format(reason=explain(reason))
+        text = self.tr("The report could not be computed: {reason}").format(reason=explain(error))
         set_status(self.status, text, "error")
 
     def _show_dates(self, resolved: ResolvedPeriod) -> None:
@@ -603,6 +605,6 @@ class DashboardTab(QWidget):
         self.last_export = Path(path)
         set_status(self.status, self.tr("Saved: {path}").format(path=path), "info")
 
-    def _export_failed(self, reason: str) -> None:
+    def _export_failed(self, error: BaseException) -> None:
         self.busy.set_busy(self._loading)
-        set_status(self.status, self.tr("Could not save: {reason}").format(reason=explain(reason)), "error")
+        set_status(self.status, self.tr("Could not save: {reason}").format(reason=explain(error)), "error")
