@@ -600,68 +600,68 @@
 <context>
     <name>CameraChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="333" />
+        <location filename="../../wizard/devices.py" line="353" />
         <source>no camera</source>
         <translation>нет камеры</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="334" />
+        <location filename="../../wizard/devices.py" line="354" />
         <source>Video file…</source>
         <translation>Видеофайл…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="339" />
-        <location filename="../../wizard/devices.py" line="398" />
+        <location filename="../../wizard/devices.py" line="359" />
+        <location filename="../../wizard/devices.py" line="418" />
         <source>Test scan</source>
         <translation>Проверить сканирование</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="348" />
+        <location filename="../../wizard/devices.py" line="368" />
         <source>Camera number (0 is the first camera) or a video file</source>
         <translation>Номер камеры (0 — первая камера) или видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="370" />
+        <location filename="../../wizard/devices.py" line="390" />
         <source>Video file</source>
         <translation>Видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="370" />
+        <location filename="../../wizard/devices.py" line="390" />
         <source>Videos (*.avi *.mp4 *.mkv *.mov);;All files (*)</source>
         <translation>Видео (*.avi *.mp4 *.mkv *.mov);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="383" />
+        <location filename="../../wizard/devices.py" line="403" />
         <source>Enter a camera number or choose a video file first</source>
         <translation>Сначала укажите номер камеры или выберите видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="391" />
+        <location filename="../../wizard/devices.py" line="411" />
         <source>Stop</source>
         <translation>Остановить</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="392" />
+        <location filename="../../wizard/devices.py" line="412" />
         <source>Opening the camera…</source>
         <translation>Включаем камеру…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="411" />
+        <location filename="../../wizard/devices.py" line="431" />
         <source>Hold a loyalty card or any QR code or barcode to the camera…</source>
         <translation>Поднесите к камере карту лояльности или любой QR-код или штрихкод…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="417" />
+        <location filename="../../wizard/devices.py" line="437" />
         <source>The camera read: {code}</source>
         <translation>Камера прочитала: {code}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="425" />
+        <location filename="../../wizard/devices.py" line="445" />
         <source>The camera is not available: {reason}. Check the cable or try another number.</source>
         <translation>Камера недоступна: {reason}. Проверьте кабель или попробуйте другой номер.</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="434" />
+        <location filename="../../wizard/devices.py" line="454" />
         <source>The video ended without a readable code</source>
         <translation>Видео закончилось, а код так и не прочитан</translation>
     </message>
@@ -712,37 +712,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="165" />
+        <location filename="../../checkout/controller.py" line="167" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="287" />
+        <location filename="../../checkout/controller.py" line="291" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="288" />
+        <location filename="../../checkout/controller.py" line="292" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="289" />
+        <location filename="../../checkout/controller.py" line="293" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="290" />
+        <location filename="../../checkout/controller.py" line="294" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="315" />
+        <location filename="../../checkout/controller.py" line="319" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="339" />
+        <location filename="../../checkout/controller.py" line="343" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -750,97 +750,102 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="82" />
+        <location filename="../../checkout/screen.py" line="83" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="84" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="86" />
+        <location filename="../../checkout/screen.py" line="87" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="97" />
+        <location filename="../../checkout/screen.py" line="98" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="114" />
+        <location filename="../../checkout/screen.py" line="115" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="115" />
+        <location filename="../../checkout/screen.py" line="116" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="143" />
+        <location filename="../../checkout/screen.py" line="144" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="211" />
+        <location filename="../../checkout/screen.py" line="213" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="228" />
+        <location filename="../../checkout/screen.py" line="230" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="230" />
+        <location filename="../../checkout/screen.py" line="232" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="241" />
+        <location filename="../../checkout/screen.py" line="243" />
+        <source>No customer has the phone {phone}: press F4 to enroll one with it.</source>
+        <translation>Нет покупателя с телефоном {phone}: нажмите F4, чтобы зарегистрировать его с этим номером.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="250" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="295" />
+        <location filename="../../checkout/screen.py" line="304" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="364" />
+        <location filename="../../checkout/screen.py" line="373" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="377" />
+        <location filename="../../checkout/screen.py" line="386" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="413" />
+        <location filename="../../checkout/screen.py" line="422" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="416" />
+        <location filename="../../checkout/screen.py" line="425" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="422" />
+        <location filename="../../checkout/screen.py" line="431" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="438" />
+        <location filename="../../checkout/screen.py" line="447" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="443" />
+        <location filename="../../checkout/screen.py" line="452" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1538,87 +1543,87 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>EnrollDialog</name>
     <message>
-        <location filename="../../enroll_dialog.py" line="69" />
+        <location filename="../../enroll_dialog.py" line="75" />
         <source>New customer</source>
         <translation>Новый покупатель</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="81" />
+        <location filename="../../enroll_dialog.py" line="87" />
         <source>First and last name</source>
         <translation>Имя и фамилия</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="83" />
+        <location filename="../../enroll_dialog.py" line="89" />
         <source>DD.MM.YYYY, optional</source>
         <translation>ДД.ММ.ГГГГ, необязательно</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="84" />
+        <location filename="../../enroll_dialog.py" line="90" />
         <source>The customer agrees to the processing of personal data</source>
         <translation>Покупатель согласен на обработку персональных данных</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="85" />
+        <location filename="../../enroll_dialog.py" line="91" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="86" />
+        <location filename="../../enroll_dialog.py" line="92" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="87" />
+        <location filename="../../enroll_dialog.py" line="93" />
         <source>Birthday</source>
         <translation>День рождения</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="90" />
+        <location filename="../../enroll_dialog.py" line="96" />
         <source>Card {card} will be issued</source>
         <translation>Будет выдана карта {card}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="98" />
+        <location filename="../../enroll_dialog.py" line="104" />
         <source>Enroll</source>
         <translation>Зарегистрировать</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="99" />
+        <location filename="../../enroll_dialog.py" line="105" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="115" />
+        <location filename="../../enroll_dialog.py" line="121" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="153" />
+        <location filename="../../enroll_dialog.py" line="163" />
         <source>The customer's consent is required</source>
         <translation>Нужно согласие покупателя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="159" />
+        <location filename="../../enroll_dialog.py" line="169" />
         <source>Birthday must be a date like 05.07.1990</source>
         <translation>День рождения — дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="164" />
+        <location filename="../../enroll_dialog.py" line="174" />
         <source>Saving…</source>
         <translation>Сохраняем…</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="181" />
+        <location filename="../../enroll_dialog.py" line="191" />
         <source>Card {card} issued to {name}</source>
         <translation>Карта {card} выдана: {name}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="185" />
+        <location filename="../../enroll_dialog.py" line="195" />
         <source>The customer can photograph this QR code or scan it now.</source>
         <translation>Покупатель может сфотографировать этот QR-код или отсканировать его сейчас.</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="187" />
+        <location filename="../../enroll_dialog.py" line="197" />
         <source>Welcome bonus: {points}.</source>
         <translation>Приветственный бонус: {points}.</translation>
     </message>
@@ -1756,7 +1761,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>HelpDialog</name>
     <message>
-        <location filename="../../main_window.py" line="40" />
+        <location filename="../../main_window.py" line="44" />
         <source>Keys</source>
         <translation>Клавиши</translation>
     </message>
@@ -1819,173 +1824,173 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="68" />
+        <location filename="../../main_window.py" line="72" />
         <source>Loyalty Terminal — checkout</source>
         <translation>Терминал лояльности — касса</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86" />
+        <location filename="../../main_window.py" line="99" />
         <source>&amp;Manager</source>
         <translation>&amp;Управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87" />
+        <location filename="../../main_window.py" line="100" />
         <source>Camera source…</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="90" />
+        <location filename="../../main_window.py" line="103" />
         <source>Language: Русский / English…</source>
         <translation>Язык: Русский / English…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="95" />
+        <location filename="../../main_window.py" line="108" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="135" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="135" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120" />
+        <location filename="../../main_window.py" line="136" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="169" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="170" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="171" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="172" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="173" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="174" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../main_window.py" line="175" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="149" />
+        <location filename="../../main_window.py" line="176" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="150" />
+        <location filename="../../main_window.py" line="177" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="151" />
+        <location filename="../../main_window.py" line="178" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="152" />
+        <location filename="../../main_window.py" line="179" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168" />
+        <location filename="../../main_window.py" line="195" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="196" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="197" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="171" />
+        <location filename="../../main_window.py" line="198" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="240" />
+        <location filename="../../main_window.py" line="267" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="251" />
+        <location filename="../../main_window.py" line="278" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
-        <location filename="../../main_window.py" line="282" />
+        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="309" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287" />
+        <location filename="../../main_window.py" line="314" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="318" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="318" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="299" />
+        <location filename="../../main_window.py" line="326" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
+        <location filename="../../main_window.py" line="327" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="319" />
+        <location filename="../../main_window.py" line="341" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="343" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="340" />
+        <location filename="../../main_window.py" line="362" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2315,17 +2320,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="418" />
+        <location filename="../../printing.py" line="444" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="444" />
+        <location filename="../../printing.py" line="468" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="458" />
+        <location filename="../../printing.py" line="483" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -2334,17 +2339,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="481" />
+        <location filename="../../printing.py" line="506" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="483" />
+        <location filename="../../printing.py" line="508" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="484" />
+        <location filename="../../printing.py" line="509" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -2352,97 +2357,97 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>PrinterChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="165" />
+        <location filename="../../wizard/devices.py" line="185" />
         <source>PDF files in a folder (80 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 80 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="166" />
+        <location filename="../../wizard/devices.py" line="186" />
         <source>PDF files in a folder (58 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 58 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="167" />
+        <location filename="../../wizard/devices.py" line="187" />
         <source>Receipt printer on the network (ESC/POS)</source>
         <translation>Чековый принтер в сети (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="168" />
+        <location filename="../../wizard/devices.py" line="188" />
         <source>Receipt printer on USB (ESC/POS)</source>
         <translation>Чековый принтер по USB (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="169" />
+        <location filename="../../wizard/devices.py" line="189" />
         <source>A printer installed in the system</source>
         <translation>Принтер, установленный в системе</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="175" />
+        <location filename="../../wizard/devices.py" line="195" />
         <source>Choose…</source>
         <translation>Выбрать…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="188" />
+        <location filename="../../wizard/devices.py" line="208" />
         <source>empty: the default printer</source>
         <translation>пусто: принтер по умолчанию</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="198" />
+        <location filename="../../wizard/devices.py" line="218" />
         <source>Folder</source>
         <translation>Папка</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="219" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="219" />
         <source>Port</source>
         <translation>Порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="200" />
+        <location filename="../../wizard/devices.py" line="220" />
         <source>Vendor ID</source>
         <translation>Vendor ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="200" />
+        <location filename="../../wizard/devices.py" line="220" />
         <source>Product ID</source>
         <translation>Product ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="201" />
+        <location filename="../../wizard/devices.py" line="221" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="211" />
+        <location filename="../../wizard/devices.py" line="231" />
         <source>Test print</source>
         <translation>Пробная печать</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="260" />
+        <location filename="../../wizard/devices.py" line="280" />
         <source>Folder for receipts</source>
         <translation>Папка для чеков</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="275" />
+        <location filename="../../wizard/devices.py" line="295" />
         <source>Printing a test receipt…</source>
         <translation>Печатаем пробный чек…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="290" />
+        <location filename="../../wizard/devices.py" line="310" />
         <source>The test receipt is saved in {folder}</source>
         <translation>Пробный чек сохранён в {folder}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="292" />
+        <location filename="../../wizard/devices.py" line="312" />
         <source>The test receipt was sent to the printer: check that it came out</source>
         <translation>Пробный чек отправлен на принтер: проверьте, что он вышел</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="296" />
+        <location filename="../../wizard/devices.py" line="316" />
         <source>The printer did not print: {reason}</source>
         <translation>Принтер не напечатал: {reason}</translation>
     </message>
@@ -2995,169 +3000,169 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../../refund_dialog.py" line="46" />
+        <location filename="../../refund_dialog.py" line="47" />
         <source>Sale No. {sale} has already been refunded in full</source>
         <translation>Продажа № {sale} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="60" />
+        <location filename="../../refund_dialog.py" line="61" />
         <source>Some of these items were given back meanwhile: check the quantities again</source>
         <translation>Часть этих товаров уже вернули: проверьте количество ещё раз</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="48" />
+        <location filename="../../refund_dialog.py" line="49" />
         <source>Only {n} unit(s) of this item can still be given back</source>
         <translation>Этого товара осталось к возврату: {n} шт.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="51" />
+        <location filename="../../refund_dialog.py" line="52" />
         <source>The till's clock is earlier than the sale: check the date and time</source>
         <translation>Часы кассы показывают время раньше продажи: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="54" />
+        <location filename="../../refund_dialog.py" line="55" />
         <source>The till's clock is behind this customer's last purchase: check the date and time</source>
         <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="139" />
-        <location filename="../../refund_dialog.py" line="142" />
+        <location filename="../../refund_dialog.py" line="143" />
+        <location filename="../../refund_dialog.py" line="146" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="145" />
-        <location filename="../../refund_dialog.py" line="221" />
+        <location filename="../../refund_dialog.py" line="149" />
+        <location filename="../../refund_dialog.py" line="230" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="147" />
+        <location filename="../../refund_dialog.py" line="151" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
+        <location filename="../../refund_dialog.py" line="162" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
+        <location filename="../../refund_dialog.py" line="162" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
+        <location filename="../../refund_dialog.py" line="162" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
+        <location filename="../../refund_dialog.py" line="162" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
+        <location filename="../../refund_dialog.py" line="162" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="177" />
+        <location filename="../../refund_dialog.py" line="185" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="182" />
+        <location filename="../../refund_dialog.py" line="190" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="219" />
+        <location filename="../../refund_dialog.py" line="228" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="241" />
+        <location filename="../../refund_dialog.py" line="251" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="249" />
+        <location filename="../../refund_dialog.py" line="259" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="267" />
+        <location filename="../../refund_dialog.py" line="277" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="268" />
+        <location filename="../../refund_dialog.py" line="278" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="268" />
+        <location filename="../../refund_dialog.py" line="278" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="273" />
+        <location filename="../../refund_dialog.py" line="283" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="316" />
+        <location filename="../../refund_dialog.py" line="345" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="323" />
+        <location filename="../../refund_dialog.py" line="352" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="331" />
+        <location filename="../../refund_dialog.py" line="360" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="335" />
+        <location filename="../../refund_dialog.py" line="364" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="339" />
+        <location filename="../../refund_dialog.py" line="368" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="368" />
+        <location filename="../../refund_dialog.py" line="397" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="368" />
+        <location filename="../../refund_dialog.py" line="397" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="369" />
+        <location filename="../../refund_dialog.py" line="398" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="373" />
+        <location filename="../../refund_dialog.py" line="402" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="385" />
+        <location filename="../../refund_dialog.py" line="414" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="394" />
+        <location filename="../../refund_dialog.py" line="423" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3850,7 +3855,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="267" />
-        <location filename="../../wording.py" line="342" />
+        <location filename="../../wording.py" line="347" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4012,97 +4017,102 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="309" />
+        <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
+        <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="314" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="313" />
+        <location filename="../../wording.py" line="318" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="317" />
+        <location filename="../../wording.py" line="322" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="318" />
+        <location filename="../../wording.py" line="323" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="319" />
+        <location filename="../../wording.py" line="324" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="320" />
+        <location filename="../../wording.py" line="325" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="321" />
+        <location filename="../../wording.py" line="326" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="325" />
+        <location filename="../../wording.py" line="330" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="326" />
+        <location filename="../../wording.py" line="331" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="331" />
+        <location filename="../../wording.py" line="336" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
-        <location filename="../../wording.py" line="333" />
+        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="338" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="334" />
+        <location filename="../../wording.py" line="339" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="335" />
+        <location filename="../../wording.py" line="340" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="341" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="342" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="343" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="339" />
+        <location filename="../../wording.py" line="344" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="340" />
+        <location filename="../../wording.py" line="345" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="341" />
+        <location filename="../../wording.py" line="346" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
@@ -4324,47 +4334,47 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="149" />
+        <location filename="../../session.py" line="151" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="158" />
+        <location filename="../../session.py" line="160" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="160" />
+        <location filename="../../session.py" line="162" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="162" />
+        <location filename="../../session.py" line="164" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="168" />
+        <location filename="../../session.py" line="170" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="178" />
+        <location filename="../../session.py" line="180" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="180" />
+        <location filename="../../session.py" line="182" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="180" />
+        <location filename="../../session.py" line="182" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="182" />
+        <location filename="../../session.py" line="184" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -4372,147 +4382,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="112" />
+        <location filename="../../settings_dialog.py" line="101" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="123" />
+        <location filename="../../settings_dialog.py" line="112" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="124" />
+        <location filename="../../settings_dialog.py" line="113" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="114" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="129" />
+        <location filename="../../settings_dialog.py" line="118" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="132" />
+        <location filename="../../settings_dialog.py" line="121" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="146" />
+        <location filename="../../settings_dialog.py" line="133" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="155" />
+        <location filename="../../settings_dialog.py" line="142" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="143" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="157" />
+        <location filename="../../settings_dialog.py" line="144" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="161" />
+        <location filename="../../settings_dialog.py" line="148" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="149" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="169" />
+        <location filename="../../settings_dialog.py" line="156" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="171" />
+        <location filename="../../settings_dialog.py" line="158" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="179" />
+        <location filename="../../settings_dialog.py" line="166" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="180" />
+        <location filename="../../settings_dialog.py" line="167" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="188" />
+        <location filename="../../settings_dialog.py" line="175" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="191" />
+        <location filename="../../settings_dialog.py" line="178" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="198" />
+        <location filename="../../settings_dialog.py" line="185" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="202" />
+        <location filename="../../settings_dialog.py" line="189" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="223" />
+        <location filename="../../settings_dialog.py" line="210" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="228" />
+        <location filename="../../settings_dialog.py" line="215" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="234" />
+        <location filename="../../settings_dialog.py" line="221" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="272" />
+        <location filename="../../settings_dialog.py" line="259" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="305" />
+        <location filename="../../settings_dialog.py" line="291" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="339" />
+        <location filename="../../settings_dialog.py" line="325" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="346" />
+        <location filename="../../settings_dialog.py" line="332" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="351" />
+        <location filename="../../settings_dialog.py" line="337" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="353" />
+        <location filename="../../settings_dialog.py" line="339" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -4536,7 +4546,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../shift.py" line="65" />
-        <location filename="../../shift.py" line="162" />
+        <location filename="../../shift.py" line="163" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
@@ -4611,12 +4621,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="163" />
+        <location filename="../../shift.py" line="164" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="184" />
+        <location filename="../../shift.py" line="185" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
@@ -4669,18 +4679,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="235" />
-        <location filename="../../main.py" line="379" />
+        <location filename="../../main.py" line="221" />
+        <location filename="../../main.py" line="365" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="320" />
+        <location filename="../../main.py" line="306" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="377" />
+        <location filename="../../main.py" line="363" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -4688,27 +4698,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="111" />
+        <location filename="../../startup.py" line="112" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="117" />
+        <location filename="../../startup.py" line="118" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="123" />
+        <location filename="../../startup.py" line="124" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="129" />
+        <location filename="../../startup.py" line="130" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="226" />
+        <location filename="../../startup.py" line="225" />
         <source>The store's database is damaged, so the till stops now and writes nothing more to it. Start the till again: it will offer the newest good backup.
 
 What was found: {problem}</source>
@@ -4717,24 +4727,24 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="284" />
+        <location filename="../../startup.py" line="281" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="286" />
-        <location filename="../../startup.py" line="327" />
-        <location filename="../../startup.py" line="368" />
+        <location filename="../../startup.py" line="283" />
+        <location filename="../../startup.py" line="324" />
+        <location filename="../../startup.py" line="365" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="303" />
+        <location filename="../../startup.py" line="300" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="309" />
+        <location filename="../../startup.py" line="306" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -4743,12 +4753,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="317" />
+        <location filename="../../startup.py" line="314" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="321" />
+        <location filename="../../startup.py" line="318" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -4757,31 +4767,31 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="349" />
+        <location filename="../../startup.py" line="346" />
         <source>The store's database is missing from {folder}.</source>
         <translation>База данных магазина пропала из папки {folder}.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="355" />
+        <location filename="../../startup.py" line="352" />
         <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
         <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="363" />
+        <location filename="../../startup.py" line="360" />
         <source>Restore the newest backup</source>
         <translation>Восстановить свежую копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="366" />
+        <location filename="../../startup.py" line="363" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="259" />
-        <location filename="../../main.py" line="266" />
-        <location filename="../../startup.py" line="278" />
-        <location filename="../../startup.py" line="300" />
-        <location filename="../../startup.py" line="346" />
+        <location filename="../../main.py" line="245" />
+        <location filename="../../main.py" line="252" />
+        <location filename="../../startup.py" line="275" />
+        <location filename="../../startup.py" line="297" />
+        <location filename="../../startup.py" line="343" />
         <source>Loyalty Terminal</source>
         <translation>Терминал лояльности</translation>
     </message>
@@ -4875,12 +4885,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="393" />
+        <location filename="../../settings_dialog.py" line="379" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="401" />
+        <location filename="../../settings_dialog.py" line="387" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
