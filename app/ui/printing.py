@@ -348,7 +348,7 @@ class UnusablePrinter:
 
     def error(self) -> PrintError:
         """The refusal every print of this printer meets."""
-        return PrintError("printer_setting_unknown", setting=self.setting)
+        return PrintError("printer_unusable", setting=self.setting)
 
     def problem(self) -> str:
         """What is wrong, in the cashier's language."""

@@ -306,7 +306,7 @@ WORDING: dict[str, object] = {
         "{name}: the printer cannot start printing (offline or out of paper?)",
     ),
     "print_not_accepted": QT_TRANSLATE_NOOP("Refusals", "{name}: the printer did not accept the job"),
-    "printer_setting_unknown": QT_TRANSLATE_NOOP(
+    "printer_unusable": QT_TRANSLATE_NOOP(
         "Refusals",
         "The printer setting “{setting}” is not understood, so receipts are not printed. "
         "Choose the printer again in Manager › Settings › Printer.",
