@@ -75,6 +75,8 @@ def action_text(action: str) -> str:
 
 def _table(model: RecordsModel, parent: QWidget) -> QTableView:
     view = QTableView(parent)
+    # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+    view.setTabKeyNavigation(False)
     view.setModel(model)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(32)

@@ -189,6 +189,8 @@ class CouponsTab(QWidget):
 
     def _table(self, model: RecordsModel) -> QTableView:
         view = QTableView(self)
+        # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+        view.setTabKeyNavigation(False)
         view.setModel(model)
         view.verticalHeader().setVisible(False)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

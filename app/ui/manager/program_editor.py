@@ -152,6 +152,8 @@ class ProgramEditor(QWidget):
             self,
         )
         self.history = QTableView(page)
+        # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+        self.history.setTabKeyNavigation(False)
         self.history.setModel(self.versions)
         self.history.verticalHeader().setVisible(False)
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

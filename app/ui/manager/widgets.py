@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -34,6 +35,7 @@ __all__ = [
     "Tile",
     "avg_money_text",
     "count_text",
+    "give_keyboard_back",
     "money_text",
     "share_text",
 ]
@@ -127,6 +129,22 @@ class Tile(QFrame):
         self.setToolTip(f"{self.caption.text()}\n{hint}" if hint else self.caption.text())
 
 
+def give_keyboard_back(parent: QWidget | None, focus: QWidget | None) -> None:
+    """After a dialog: its window takes the keyboard back, on the widget that had it.
+
+    A window manager does this for us; a kiosk without one leaves no window with the keyboard
+    when a dialog closes, and every key is lost until a click."""
+    if parent is None:
+        return
+    window = parent.window()
+    if not window.isVisible():
+        return
+    window.raise_()
+    window.activateWindow()
+    if focus is not None and focus.isVisible() and focus.window() is window:
+        focus.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+
 class ChooseFolder:
     """Asks where to write an export; ask() returns the folder or None (tests replace ask)."""
 
@@ -137,7 +155,9 @@ class ChooseFolder:
 
     def ask(self) -> Path | None:
         """The chosen folder, or None when cancelled."""
+        focus = QApplication.focusWidget()
         chosen = QFileDialog.getExistingDirectory(self.parent, self.title, str(self.start))
+        give_keyboard_back(self.parent, focus)
         return Path(chosen) if chosen else None
 
 
@@ -151,7 +171,9 @@ class Confirm:
 
     def ask(self) -> bool:
         """True when the manager confirms."""
+        focus = QApplication.focusWidget()
         answer = QMessageBox.question(self.parent, self.title, self.text)
+        give_keyboard_back(self.parent, focus)
         return answer == QMessageBox.StandardButton.Yes
 
 
