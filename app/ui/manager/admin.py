@@ -15,6 +15,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QItemSelection, 
 from PySide6.QtGui import QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -42,7 +43,7 @@ from app.ui.checkout.reasons import explain
 from app.ui.manager import ops
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CardReplaced, CustomerHit, ManagerServices
-from app.ui.manager.widgets import ChooseFolder, Confirm
+from app.ui.manager.widgets import ChooseFolder, Confirm, give_keyboard_back
 from app.ui.pin_dialog import Refused, pin_field, set_status, staff_reason
 from app.ui.theme import row_label
 from app.ui.worker import Worker
@@ -123,7 +124,10 @@ class CashierDialog(QDialog):
 
     def ask(self) -> tuple[str, str, str] | None:
         """(name, PIN, role), or None when cancelled."""
-        if self.exec() != QDialog.DialogCode.Accepted:
+        focus = QApplication.focusWidget()
+        answered = self.exec()
+        give_keyboard_back(self.parentWidget(), focus)
+        if answered != QDialog.DialogCode.Accepted:
             return None
         return self.name.text(), self.pin.text(), str(self.role.currentData())
 
@@ -156,7 +160,10 @@ class NewPinDialog(QDialog):
 
     def ask(self) -> str | None:
         """The new PIN, or None when cancelled."""
-        return self.pin.text() if self.exec() == QDialog.DialogCode.Accepted else None
+        focus = QApplication.focusWidget()
+        answered = self.exec()
+        give_keyboard_back(self.parentWidget(), focus)
+        return self.pin.text() if answered == QDialog.DialogCode.Accepted else None
 
 
 class AdminTab(QTabWidget):

@@ -196,4 +196,6 @@ class TextDialog(QDialog):
 
     def ask(self) -> None:
         """Show it until closed."""
+        focus = QApplication.focusWidget()
         self.exec()
+        give_keyboard_back(self.parentWidget(), focus)
