@@ -12,6 +12,7 @@ from app.core import db
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import StorageError
 from app.core.events import EventBus
+from app.core.refusals import os_params
 from app.core.services import LoyaltyService
 
 
@@ -61,19 +62,19 @@ def bootstrap(db_path: Path | None = None, *, create: bool = False, clock: Clock
     path = Path(db_path) if db_path is not None else default_db_path()
     if not create:
         if not path.exists():
-            raise StorageError(f"no database at {path}: run `loyalty-terminal init` first")
+            raise StorageError("no_database", path=str(path))
         with path.open("rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
-                raise StorageError(f"{path} is not a terminal database (damaged or another kind of file)")
+                raise StorageError("not_terminal_db", path=str(path))
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
+            raise StorageError("data_folder", path=str(path.parent), **os_params(exc)) from None
     engine = db.make_engine(path)
     service = LoyaltyService(engine, path, clock)
     if not create and db.schema_version(engine) < db.SCHEMA_VERSION:
         if db.schema_version(engine) == 0:
-            raise StorageError(f"{path} is not initialised: run `loyalty-terminal init`")
+            raise StorageError("db_not_initialised", path=str(path))
         db.migrate(engine, path)
     return Context(path, engine, service, EventBus(), clock=clock)

@@ -312,7 +312,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         if cmd == "check":
             problem = backup.integrity_problem(path)
             if problem:
-                raise CliError(problem)
+                raise CliError.of(problem)
             return {"ok": True, "db": str(path)}, f"{path}: ok"
         if cmd == "restore":
             done = backup.restore_store(args.file, path, folder)
@@ -327,8 +327,9 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             if done.reconnect:
                 text += "; this chain terminal syncs again after `loyalty-terminal enroll --server URL --code CODE`"
             return data, text
-        if backup.integrity_problem(path):
-            raise CliError(str(backup.integrity_problem(path)))
+        problem = backup.integrity_problem(path)
+        if problem:
+            raise CliError.of(problem)
         made = backup.backup_file(path, args.to or folder, keep=args.keep)
         return {"backup": str(made), "size": made.stat().st_size}, f"backup written: {made}"
 

@@ -82,9 +82,9 @@ def exchange_code(engine: Engine, code: str) -> dict[str, Any]:
     with transaction(engine) as conn:
         row = conn.execute(select(s.terminals).where(s.terminals.c.code_hash == digest(code.strip().upper()))).first()
         if row is None or row.code_expires_at is None or row.code_expires_at < now_ms():
-            raise LoyaltyError("unknown or expired enrollment code")
+            raise LoyaltyError("enroll_code")
         if row.revoked:
-            raise LoyaltyError("this terminal was revoked")
+            raise LoyaltyError("revoked")
         epoch = row.epoch + 1
         conn.execute(
             update(s.terminals)
@@ -109,9 +109,9 @@ def terminal_for(engine: Engine, token: str) -> Terminal:
     with engine.connect() as conn:
         row = conn.execute(select(s.terminals).where(s.terminals.c.token_hash == digest(token))).first()
     if row is None:
-        raise LoyaltyError("unknown or superseded terminal token")
+        raise LoyaltyError("token_superseded")
     if row.revoked:
-        raise LoyaltyError("this terminal was revoked")
+        raise LoyaltyError("revoked")
     return Terminal(row.id, row.store_id, row.name, row.epoch)
 
 

@@ -210,7 +210,7 @@ def _apply(
     body = item.body
     if item.kind == "enroll":
         if books.card_owner(body["card"]) is not None:
-            raise LoyaltyError(f"card {body['card']} is already issued to another customer")
+            raise LoyaltyError("card_issued_other", card=body["card"])
         books.enroll(body)
         return {"customer_uid": body["uid"]}, {body["uid"]}, []
     if item.kind == "sale":

@@ -17,7 +17,7 @@ def enroll(conn: Connection, body: dict[str, Any], place: Mapping[str, int] | No
 
     place: the store_id and terminal_id of the terminal that pushed it, for the rows it writes."""
     if conn.execute(select(t.cards.c.code).where(t.cards.c.code == body["card"])).first() is not None:
-        raise LoyaltyError(f"card {body['card']} is already issued to another customer")
+        raise LoyaltyError("card_issued_other", card=body["card"])
     existing = conn.execute(select(t.customers).where(t.customers.c.phone == body["phone"]).with_for_update()).first()
     if existing is None:
         ledger.book_enroll(conn, body, strict=False, post_expiry=False, place=place)

@@ -90,7 +90,7 @@ def test_disabled_cashier_cannot_log_in(staff: StaffService) -> None:
     staff.set_active(ivan.id, False, actor="Ольга")
     with pytest.raises(StaffError) as exc:
         staff.login("Иван", "1234")
-    assert _refusal(exc) == "disabled"
+    assert _refusal(exc) == "cashier_disabled"
 
 
 def test_enabled_again_cashier_can_log_in(staff: StaffService) -> None:
@@ -138,7 +138,7 @@ def test_cashier_pin_does_not_approve_a_refund(staff: StaffService) -> None:
 def test_unknown_pin_does_not_approve(staff: StaffService) -> None:
     with pytest.raises(StaffError) as exc:
         staff.check_manager_pin("0000")
-    assert _refusal(exc) == "wrong_pin"
+    assert _refusal(exc) == "wrong_manager_pin"
 
 
 def test_disabled_manager_pin_does_not_approve(staff: StaffService) -> None:
@@ -155,10 +155,10 @@ def test_last_active_manager_cannot_be_disabled_or_demoted(staff: StaffService) 
     olga = staff.login("Ольга", "9999")
     with pytest.raises(StaffError) as exc:
         staff.set_active(olga.id, False, actor="Ольга")
-    assert _refusal(exc) == "last_manager"
+    assert _refusal(exc) == "last_manager_disable"
     with pytest.raises(StaffError) as exc:
         staff.set_role(olga.id, "cashier", actor="Ольга")
-    assert _refusal(exc) == "last_manager"
+    assert _refusal(exc) == "last_manager_role"
 
 
 # ----------------------------------------------------------------- first start
@@ -200,7 +200,8 @@ def test_cashier_changes_are_audited_without_the_pin(store: Context, staff: Staf
     staff.set_role(ivan.id, "manager", actor="Ольга")
     log = staff.audit_log()
     assert [e.action for e in log] == ["role_changed", "pin_reset", "cashier_added", "cashier_added"]
-    assert log[0].actor == "Ольга" and log[0].detail == "Иван: cashier -> manager"
+    assert log[0].actor == "Ольга" and log[0].params == {"name": "Иван", "old": "cashier", "new": "manager"}
+    assert log[0].text == "Иван: cashier -> manager"  # the English sentence for logs and the CLI
     text = " ".join(" ".join(map(str, row)) for row in _raw(store, "SELECT * FROM audit"))
     assert "1234" not in text and "24682468" not in text and "9999" not in text
 
@@ -282,4 +283,4 @@ def test_disabled_cashier_cannot_open_a_shift(staff: StaffService) -> None:
     staff.set_active(ivan.id, False, actor="Ольга")
     with pytest.raises(StaffError) as exc:
         staff.open_shift(ivan.id)
-    assert _refusal(exc) == "disabled"
+    assert _refusal(exc) == "cashier_disabled"

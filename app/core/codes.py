@@ -9,6 +9,7 @@ from typing import Literal
 
 from app.core.errors import LoyaltyError
 from app.core.identity import CARD_PREFIX, QR_PREFIX, ascii_digits, gtin_valid, parse_card_qr, to_gtin13
+from app.core.refusals import Refusal
 
 Kind = Literal["card", "product", "coupon", "receipt", "unknown"]
 RECEIPT = re.compile(r"^R(\d{1,12})$")
@@ -29,7 +30,7 @@ class ScanMeaning:
 
     kind: Kind
     value: str
-    error: str | None = None
+    error: Refusal | None = None
 
 
 def receipt_barcode(sale_id: int) -> str:
@@ -59,23 +60,23 @@ def classify(text: str, secret: bytes, coupon_codes: Collection[str] = ()) -> Sc
 def _classify(text: str, secret: bytes, coupon_codes: Collection[str]) -> ScanMeaning:
     code = text.strip()
     if not code:
-        return ScanMeaning("unknown", "", "empty scan")
+        return ScanMeaning("unknown", "", Refusal("empty_scan"))
     if code.startswith(QR_PREFIX + ":"):
         try:
             return ScanMeaning("card", parse_card_qr(secret, code))
         except LoyaltyError as exc:
-            return ScanMeaning("unknown", code, str(exc))
+            return ScanMeaning("unknown", code, Refusal(exc.code, exc.params))
     match = RECEIPT.match(code)
     if match:
         return ScanMeaning("receipt", str(int(match.group(1))))
     if ascii_digits(code) and len(code) == 13 and code.startswith(CARD_PREFIX):
         if not gtin_valid(code):
-            return ScanMeaning("unknown", code, f"card number {code} fails its check digit")
+            return ScanMeaning("unknown", code, Refusal("card_check_digit", {"card": code}))
         return ScanMeaning("card", code)
     if code.upper() in {c.upper() for c in coupon_codes}:
         return ScanMeaning("coupon", code.upper())
     if ascii_digits(code) and len(code) in (8, 12, 13):
         if not gtin_valid(code):
-            return ScanMeaning("unknown", code, f"barcode {code} fails its check digit")
+            return ScanMeaning("unknown", code, Refusal("barcode_check_digit", {"code": code}))
         return ScanMeaning("product", to_gtin13(code))
-    return ScanMeaning("unknown", code, f"unknown code {code}")
+    return ScanMeaning("unknown", code, Refusal("unknown_code", {"code": code}))

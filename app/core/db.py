@@ -127,26 +127,27 @@ def transaction(
                         conn.invalidate()  # never hand a sale a connection that would skip its fsync
                         raise
     except (OperationalError, sqlite3.OperationalError) as exc:
-        raise StorageError(_storage_reason(exc)) from exc
+        code, params = _storage_reason(exc)
+        raise StorageError(code, **params) from exc
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
             raise
         orig = getattr(exc, "orig", exc)
-        raise StorageError(f"the database file is damaged or not a database ({orig})") from exc
+        raise StorageError("db_damaged", detail=str(orig)) from exc
     finally:
         if lock is not None:
             lock.release()
 
 
-def _storage_reason(exc: Exception) -> str:
+def _storage_reason(exc: Exception) -> tuple[str, dict[str, str]]:
     text = str(getattr(exc, "orig", exc))
     if "full" in text:
-        return "the disk is full: nothing was written, free some space and try again"
+        return "disk_full", {}
     if "readonly" in text or "read-only" in text:
-        return "the database folder is read-only: nothing was written"
+        return "db_read_only", {}
     if "locked" in text or "busy" in text:
-        return "the database is busy in another program: nothing was written, try again"
-    return f"database error: {text}"
+        return "db_busy", {}
+    return "db_error", {"detail": text}
 
 
 def _v1(conn: Connection) -> None:
@@ -207,7 +208,7 @@ def schema_version(engine: Engine) -> int:
         with engine.connect() as conn:
             return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
     except DatabaseError as exc:
-        raise StorageError(f"the database file is damaged or not a database ({exc.orig})") from exc
+        raise StorageError("db_damaged", detail=str(exc.orig)) from exc
 
 
 def backup(engine: Engine, target: Path) -> Path:
@@ -229,9 +230,7 @@ def migrate(engine: Engine, db_path: Path | None) -> int:
     """Bring the file to SCHEMA_VERSION; an existing file is backed up before the first step."""
     current = schema_version(engine)
     if current > SCHEMA_VERSION:
-        raise StorageError(
-            f"the database has schema {current}, newer than this program ({SCHEMA_VERSION}): update the program"
-        )
+        raise StorageError("db_newer", found=current, supported=SCHEMA_VERSION)
     if current == SCHEMA_VERSION:
         return current
     if current > 0 and db_path is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +46,22 @@ DEMO_PROGRAM: dict[str, Any] = {
     "happy_hours": [{"weekdays": [1, 2, 3, 4, 5], "from": "08:00", "to": "10:00", "earn_multiplier": "2"}],
 }
 
+# What a Russian demo store calls the program's own names (the shop sees them on screen and on receipts).
+_RU_TIERS = {"Silver": "Серебро", "Gold": "Золото", "Platinum": "Платина"}
+_RU_STAMPS = {"coffee": "кофе"}
+
+
+def demo_program(lang: str = "ru") -> dict[str, Any]:
+    """The demo café's program, its tier and stamp card names in the store's language (ru or en)."""
+    body = copy.deepcopy(DEMO_PROGRAM)
+    if lang == "ru":
+        for tier in body["tiers"]:
+            tier["name"] = _RU_TIERS.get(tier["name"], tier["name"])
+        for rule in body["stamps"]:
+            rule["id"] = _RU_STAMPS.get(rule["id"], rule["id"])
+    return body
+
+
 DEMO_CATALOG = """sku,name,category,price,barcode
 ESP,Эспрессо,coffee,120.00,4600000000015
 CAP,Капучино,coffee,180.00,4600000000022
@@ -78,15 +95,21 @@ _NAMES = [
 
 
 def fill_demo(
-    service: LoyaltyService, customers: int = 40, days: int = 30, seed: int = 7, now: datetime | None = None
+    service: LoyaltyService,
+    customers: int = 40,
+    days: int = 30,
+    seed: int = 7,
+    now: datetime | None = None,
+    lang: str = "ru",
 ) -> dict[str, int]:
     """Fill a demo store (program, catalog, customers, `days` of sales up to now) through the real services.
 
     `now` defaults to the service's clock; the same seed and instant give the same store on any day.
+    The program's names are in lang (a Russian store shows «Золото», not «Gold»).
     """
     rng = random.Random(seed)
     end = to_ms(now if now is not None else service.clock.now())
-    service.set_program(DEMO_PROGRAM)
+    service.set_program(demo_program(lang))
     service.import_catalog(DEMO_CATALOG)
     products = service.catalog()
     start = end - days * DAY_MS

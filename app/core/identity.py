@@ -45,9 +45,9 @@ def check_card_code(code: str) -> str:
     """Validate a card number typed or scanned; a generated number must pass its check digit."""
     code = code.strip()
     if not _CODE.match(code):
-        raise LoyaltyError(f"card number {code!r} may hold only letters, digits and '-' (1 to 32)")
+        raise LoyaltyError("card_chars", card=code)
     if ascii_digits(code) and len(code) == 13 and code.startswith(CARD_PREFIX) and not gtin_valid(code):
-        raise LoyaltyError(f"card number {code} fails its check digit: mistyped?")
+        raise LoyaltyError("card_check_digit", card=code)
     return code
 
 
@@ -65,10 +65,10 @@ def parse_card_qr(secret: bytes, text: str) -> str:
     """The card number in a signed QR payload; LoyaltyError when the signature does not match."""
     parts = text.strip().split(":")
     if len(parts) != 3 or parts[0] != QR_PREFIX:
-        raise LoyaltyError("not a loyalty card QR code")
+        raise LoyaltyError("qr_not_card")
     card, mac = parts[1], parts[2]
     if not hmac.compare_digest(_mac(secret, card), mac.upper()):
-        raise LoyaltyError("the card QR code is forged or from another store")
+        raise LoyaltyError("qr_forged")
     return card
 
 
@@ -76,19 +76,19 @@ def normalize_phone(text: str) -> str:
     """A phone as +7XXXXXXXXXX (Russian +7/8 forms with spaces, dashes, brackets) or +digits."""
     raw = text.strip()
     if not re.fullmatch(r"[+\d\s\-().]{5,25}", raw):
-        raise LoyaltyError(f"phone number {text!r} has characters a phone number cannot have")
+        raise LoyaltyError("phone_chars", text=text)
     digits = re.sub(r"\D", "", raw)
     if raw.startswith("+"):
         if digits.startswith("7") and len(digits) != 11:
-            raise LoyaltyError(f"phone number {text!r} must have 10 digits after +7")
+            raise LoyaltyError("phone_ru_digits", text=text)
         if not 8 <= len(digits) <= 15:
-            raise LoyaltyError(f"phone number {text!r} is too short or too long")
+            raise LoyaltyError("phone_length", text=text)
         return "+" + digits
     if len(digits) == 11 and digits[0] in "78":
         return "+7" + digits[1:]
     if len(digits) == 10 and digits[0] == "9":
         return "+7" + digits
-    raise LoyaltyError(f"phone number {text!r} is not a Russian number (+7 or 8 and 10 digits)")
+    raise LoyaltyError("phone_not_ru", text=text)
 
 
 def mask_phone(phone: str) -> str:

@@ -37,7 +37,7 @@ class InstanceLock:
             fh.seek(0)
             holder = fh.read().strip() or "?"
             fh.close()
-            raise StorageError(f"Loyalty Terminal is already running on this data folder (process {holder})") from None
+            raise StorageError("already_running", pid=holder) from None
         fh.seek(0)
         self.previous_unclean = bool(fh.read().strip())
         fh.seek(0)

@@ -79,7 +79,7 @@ def apply_op(wallet: Wallet, op: Op, *, strict: bool) -> list[Move]:
         return wallet.take_back(op["points"], op["at"], op.get("sale_lot"))
     if kind == "stamps":
         return []
-    raise LoyaltyError(f"unknown operation {kind!r}")
+    raise LoyaltyError("unknown_operation", kind=kind)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def customer_by_uid(conn: Connection, uid: str) -> Any:
     # FOR UPDATE serialises concurrent pushes that touch one customer on PostgreSQL (no-op on SQLite).
     row = sql.one(conn, "SELECT * FROM customers WHERE uid = :uid" + sql.for_update(conn), {"uid": uid})
     if row is None:
-        raise NotFound(f"unknown customer {uid}")
+        raise NotFound("unknown_customer", uid=uid)
     if row.merged_into:
         return customer_by_uid(conn, row.merged_into)
     return row
@@ -136,7 +136,7 @@ def sale_by_uid(conn: Connection, uid: str) -> Any:
     """A sale row by its uid."""
     row = sql.one(conn, "SELECT * FROM sales WHERE uid = :uid", {"uid": uid})
     if row is None:
-        raise NotFound(f"unknown sale {uid}")
+        raise NotFound("unknown_sale", sale=uid)
     return row
 
 
@@ -400,7 +400,7 @@ class Ledger:
             if target not in self._missing:
                 self._load([target])
                 return self.account(uid)
-            raise NotFound(f"unknown customer {target}")
+            raise NotFound("unknown_customer", uid=target)
         if self._undo is not None and id(found) not in self._captured:
             self._capture(found)
         return found
@@ -699,7 +699,7 @@ class Ledger:
         if body.get("new_card"):
             owner = self.card_owner(body["new_card"])
             if owner is not None and owner != account.id:
-                raise LoyaltyError(f"card {body['new_card']} is already issued to another customer")
+                raise LoyaltyError("card_issued_other", card=body["new_card"])
             if owner is None:
                 self._issue(body["new_card"], account, body["at"])
         if body.get("old_card"):

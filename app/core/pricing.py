@@ -120,19 +120,24 @@ def check_coupon(program: Program, use: CouponUse, card: str | None, subtotal: i
     """Refuse a coupon that fails any of its conditions, saying which."""
     c = use.coupon
     if c.valid_from is not None and at_ms < c.valid_from:
-        raise LoyaltyError(f"coupon {c.code} is not valid yet")
+        raise LoyaltyError("coupon_not_yet", coupon=c.code)
     if c.valid_to is not None and at_ms >= c.valid_to:
-        raise LoyaltyError(f"coupon {c.code} has expired")
+        raise LoyaltyError("coupon_expired", coupon=c.code)
     if c.requires_card and card is None:
-        raise LoyaltyError(f"coupon {c.code} needs a loyalty card")
+        raise LoyaltyError("coupon_needs_card", coupon=c.code)
     if c.customer is not None and card != c.customer:
-        raise LoyaltyError(f"coupon {c.code} is personal and belongs to another card")
+        raise LoyaltyError("coupon_personal", coupon=c.code)
     if c.max_uses is not None and use.uses_total >= c.max_uses:
-        raise LoyaltyError(f"coupon {c.code} is used up")
+        raise LoyaltyError("coupon_used_up", coupon=c.code)
     if c.per_customer_max is not None and use.uses_by_customer >= c.per_customer_max:
-        raise LoyaltyError(f"coupon {c.code} was already used the allowed {c.per_customer_max} time(s) by this card")
+        raise LoyaltyError("coupon_per_customer", coupon=c.code, n=c.per_customer_max)
     if subtotal < c.min_total:
-        raise LoyaltyError(f"coupon {c.code} needs a purchase of at least {c.min_total} kopecks before discounts")
+        raise LoyaltyError("coupon_min_total", coupon=c.code, min_kopecks=c.min_total)
+
+
+def _cap_params(program: Program, cap: str) -> dict[str, int]:
+    """What an offline cap's wording needs beyond its code: the hours without a sync."""
+    return {"hours": program.offline.max_offline_hours or 0} if cap == "cap_stale" else {}
 
 
 def happy_multiplier(program: Program, at_ms: int) -> Fraction:
@@ -160,18 +165,18 @@ def price(
 ) -> Quote:
     """Price a basket exactly as loyalty-rules.md §3 says; raises LoyaltyError on a refusal."""
     if not lines:
-        raise LoyaltyError("the basket is empty")
+        raise LoyaltyError("basket_empty")
     for line in lines:
         if line.qty < 1:
-            raise LoyaltyError(f"quantity of {line.sku} must be a whole number of at least 1")
+            raise LoyaltyError("qty_min", sku=line.sku)
         if line.qty > MAX_QTY:
-            raise LoyaltyError(f"quantity of {line.sku} must be at most {MAX_QTY}")
+            raise LoyaltyError("qty_max", sku=line.sku, max=MAX_QTY)
         if line.unit_price < 0:
-            raise LoyaltyError(f"price of {line.sku} must not be negative")
+            raise LoyaltyError("price_negative", sku=line.sku)
         if line.unit_price > MAX_UNIT_PRICE:
-            raise LoyaltyError(f"price of {line.sku} must be at most {MAX_UNIT_PRICE} kopecks")
+            raise LoyaltyError("price_max", sku=line.sku, max_kopecks=MAX_UNIT_PRICE)
     if customer is None and (redeem not in (None, 0) or reward_id is not None):
-        raise LoyaltyError("paying with points needs a loyalty card")
+        raise LoyaltyError("redeem_needs_card")
 
     n = len(lines)
     amount = [line.qty * line.unit_price for line in lines]
@@ -249,10 +254,11 @@ def price(
     elif isinstance(redeem, int) and not isinstance(redeem, bool) and redeem >= 0:
         points = redeem
         if points > max_points:
-            why = f" ({capped_by})" if capped_by else ""
-            raise LoyaltyError(f"at most {max_points} points can be redeemed{why}")
+            if capped_by:
+                raise LoyaltyError("redeem_capped", points=max_points, cap=capped_by, **_cap_params(program, capped_by))
+            raise LoyaltyError("redeem_max", points=max_points)
     else:
-        raise LoyaltyError(f"points to redeem must be a whole number or 'max', got {redeem!r}")
+        raise LoyaltyError("redeem_value", value=redeem)
     red_amount = points * program.point_value
     red = split_largest_remainder(red_amount, base_r)
 
@@ -284,17 +290,21 @@ def price(
     if reward_id is not None:
         reward = program.reward(reward_id)
         if reward is None:
-            raise LoyaltyError(f"unknown gift reward {reward_id!r}")
+            raise LoyaltyError("unknown_reward", reward=reward_id)
         assert customer is not None
         left = customer.available + birthday_points - points
         if left < reward.points:
-            raise LoyaltyError(f"gift {reward.name} needs {reward.points} points, the card has {max(left, 0)}")
+            raise LoyaltyError("gift_points", name=reward.name, need=reward.points, have=max(left, 0))
         # A gift paid with points spends them like a redemption, so the offline caps bound it too.
         cap, cap_reason = redeem_cap if redeem_cap is not None else (None, "")
         if cap is not None and points + reward.points > cap:
             raise LoyaltyError(
-                f"gift {reward.name} needs {reward.points} points, only {max(cap - points, 0)} can be paid"
-                f" with points now ({cap_reason})"
+                "gift_capped",
+                name=reward.name,
+                need=reward.points,
+                points=max(cap - points, 0),
+                cap=cap_reason,
+                **_cap_params(program, cap_reason),
             )
         reward_points = reward.points
         reward_line.append(

@@ -14,6 +14,8 @@ from app.core.errors import LoyaltyError, ProgramError
 from app.core.money import parse_decimal
 from app.core.timeutil import parse_ts, to_ms
 
+DEFAULT_TIMEZONE = "Europe/Moscow"  # a program file that names no zone
+
 
 @dataclass(frozen=True)
 class Tier:
@@ -115,7 +117,7 @@ class Program:
 
     tiers: tuple[Tier, ...]
     point_value: int = 100
-    timezone: str = "Europe/Moscow"
+    timezone: str = DEFAULT_TIMEZONE
     tier_window_days: int | None = 365
     max_share_pct: Fraction = Fraction(30)
     min_balance: int = 0
@@ -200,10 +202,10 @@ class _Reader:
 
     def __init__(self, data: Any, path: str, allowed: set[str]) -> None:
         if not isinstance(data, dict):
-            raise ProgramError(f"{path or 'program'} must be a JSON object")
+            raise ProgramError("program_not_object", path=path or "program")
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise ProgramError(f"unknown key {_join(path, unknown[0])}")
+            raise ProgramError("program_unknown_key", path=_join(path, unknown[0]))
         self.data: dict[str, Any] = data
         self.path = path
 
@@ -213,58 +215,62 @@ class _Reader:
     def integer(self, key: str, default: int | None, *, minimum: int = 0, nullable: bool = False) -> Any:
         if key not in self.data:
             if default is None and not nullable:
-                raise ProgramError(f"missing key {self.where(key)}")
+                raise ProgramError("program_missing_key", path=self.where(key))
             return default
         value = self.data[key]
         if value is None and nullable:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ProgramError(f"{self.where(key)} must be a whole number, got {value!r}")
+            raise ProgramError("program_not_integer", path=self.where(key), value=value)
         if value < minimum:
-            raise ProgramError(f"{self.where(key)} must be at least {minimum}, got {value}")
+            raise ProgramError("program_min", path=self.where(key), min=minimum, value=value)
         maximum = MAX_DAYS if key.endswith("_days") or key.startswith("days_") else MAX_INTEGER
         if value > maximum:
-            raise ProgramError(f"{self.where(key)} must be at most {maximum}, got {value}")
+            raise ProgramError("program_max", path=self.where(key), max=maximum, value=value)
         return value
 
     def dec(self, key: str, default: str | None) -> Fraction:
         if key not in self.data:
             if default is None:
-                raise ProgramError(f"missing key {self.where(key)}")
+                raise ProgramError("program_missing_key", path=self.where(key))
             return Fraction(default)
         value = self.data[key]
         if isinstance(value, float):
-            raise ProgramError(f'{self.where(key)} must be a decimal string like "2.5", not a float')
+            raise ProgramError("program_float", path=self.where(key), value=value)
         try:
             number = parse_decimal(value, self.where(key))
-        except ValueError as exc:
-            raise ProgramError(str(exc)) from None
+        except ValueError:
+            # parse_decimal's three refusals, as codes (its ValueError text is for other callers).
+            if isinstance(value, int) and not isinstance(value, bool):
+                raise ProgramError("program_negative", path=self.where(key), value=value) from None
+            code = "program_not_decimal" if isinstance(value, bool) else "program_decimal_string"
+            raise ProgramError(code, path=self.where(key), value=value) from None
         if number > MAX_DECIMAL:
-            raise ProgramError(f"{self.where(key)} must be at most {MAX_DECIMAL}, got {value!r}")
+            raise ProgramError("program_max_decimal", path=self.where(key), max=MAX_DECIMAL, value=value)
         return number
 
     def string(self, key: str, default: str | None) -> str:
         value = self.data.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            raise ProgramError(f"{self.where(key)} must be a non-empty string")
+            raise ProgramError("program_text", path=self.where(key))
         return value
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
         if not isinstance(value, bool):
-            raise ProgramError(f"{self.where(key)} must be true or false")
+            raise ProgramError("program_flag", path=self.where(key))
         return value
 
     def strings(self, key: str) -> frozenset[str]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ProgramError(f"{self.where(key)} must be a list of strings")
+            raise ProgramError("program_strings", path=self.where(key))
         return frozenset(value)
 
     def array(self, key: str) -> list[Any]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
-            raise ProgramError(f"{self.where(key)} must be a list")
+            raise ProgramError("program_list", path=self.where(key))
         return value
 
     def time(self, key: str) -> int | None:
@@ -272,11 +278,11 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise ProgramError(f"{self.where(key)} must be an ISO 8601 timestamp")
+            raise ProgramError("program_timestamp", path=self.where(key))
         try:
             return to_ms(parse_ts(value))
         except LoyaltyError as exc:
-            raise ProgramError(f"{self.where(key)}: {exc}") from None
+            raise ProgramError(f"program_{exc.code}", path=self.where(key), **exc.params) from None
 
 
 def _join(path: str, key: str | int) -> str:
@@ -285,7 +291,7 @@ def _join(path: str, key: str | int) -> str:
 
 def _minutes(text: Any, where: str) -> int:
     if not isinstance(text, str) or not _HHMM.match(text):
-        raise ProgramError(f'{where} must be a time like "08:30", got {text!r}')
+        raise ProgramError("program_time", path=where, value=text)
     hours, minutes = text.split(":")
     return int(hours) * 60 + int(minutes)
 
@@ -293,14 +299,14 @@ def _minutes(text: Any, where: str) -> int:
 def parse_program(data: Any) -> Program:
     """Validate a program JSON object and return it frozen; ProgramError names the first problem."""
     top = _Reader(data, "", _KEYS)
-    timezone = top.string("timezone", "Europe/Moscow")
+    timezone = top.string("timezone", DEFAULT_TIMEZONE)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ProgramError(f"timezone {timezone!r} is not a known IANA time zone") from None
+        raise ProgramError("program_timezone", path="timezone", value=timezone) from None
 
     if "tiers" not in top.data:
-        raise ProgramError("missing key tiers")
+        raise ProgramError("program_missing_key", path="tiers")
     tiers: list[Tier] = []
     for i, item in enumerate(top.array("tiers")):
         t = _Reader(item, f"tiers[{i}]", {"name", "min_spend", "discount_pct", "earn_rate_pct"})
@@ -311,21 +317,21 @@ def parse_program(data: Any) -> Program:
             earn_rate_pct=t.dec("earn_rate_pct", "0"),
         )
         if tier.discount_pct > 100:
-            raise ProgramError(f"{t.where('discount_pct')} must be at most 100")
+            raise ProgramError("program_max_plain", path=t.where("discount_pct"), max=100)
         tiers.append(tier)
     if not tiers:
-        raise ProgramError("tiers must list at least one tier")
+        raise ProgramError("program_no_tiers", path="tiers")
     if tiers[0].min_spend != 0:
-        raise ProgramError("the first tier must have min_spend 0")
+        raise ProgramError("program_first_tier", path="tiers[0].min_spend")
     if len({t.name for t in tiers}) != len(tiers):
-        raise ProgramError("tier names must be unique")
+        raise ProgramError("program_tier_names", path="tiers")
     if len({t.min_spend for t in tiers}) != len(tiers):
-        raise ProgramError("tiers must have different min_spend")
+        raise ProgramError("program_tier_spends", path="tiers")
 
     redeem = _Reader(top.data.get("redeem", {}), "redeem", {"max_share_pct", "min_balance"})
     max_share = redeem.dec("max_share_pct", "30")
     if max_share > 100:
-        raise ProgramError("redeem.max_share_pct must be at most 100")
+        raise ProgramError("program_max_plain", path="redeem.max_share_pct", max=100)
     excluded = _Reader(top.data.get("excluded", {}), "excluded", {"discount", "earn", "redeem"})
 
     multipliers: dict[str, Fraction] = {}
@@ -339,11 +345,11 @@ def parse_program(data: Any) -> Program:
         h = _Reader(item, f"happy_hours[{i}]", {"weekdays", "from", "to", "earn_multiplier"})
         days = h.array("weekdays")
         if not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
-            raise ProgramError(f"{h.where('weekdays')} must list ISO weekdays 1..7")
+            raise ProgramError("program_weekdays", path=h.where("weekdays"))
         start = _minutes(h.data.get("from"), h.where("from"))
         end = _minutes(h.data.get("to"), h.where("to"))
         if start >= end:
-            raise ProgramError(f"{h.where('from')} must be before {h.where('to')}")
+            raise ProgramError("program_hours_order", path=h.where("from"), end=h.where("to"))
         happy.append(HappyHour(frozenset(days), start, end, h.dec("earn_multiplier", None)))
 
     welcome = None
@@ -375,18 +381,18 @@ def parse_program(data: Any) -> Program:
         s = _Reader(item, f"stamps[{i}]", {"id", "category", "needed"})
         stamps.append(StampRule(s.string("id", None), s.string("category", None), s.integer("needed", None, minimum=1)))
     if len({s.id for s in stamps}) != len(stamps):
-        raise ProgramError("stamp rule ids must be unique")
+        raise ProgramError("program_stamp_ids", path="stamps")
 
     coupons = [_coupon(item, f"coupons[{i}]") for i, item in enumerate(top.array("coupons"))]
     if len({c.code.upper() for c in coupons}) != len(coupons):
-        raise ProgramError("coupon codes must be unique")
+        raise ProgramError("program_coupon_codes", path="coupons")
 
     rewards: list[Reward] = []
     for i, item in enumerate(top.array("rewards")):
         g = _Reader(item, f"rewards[{i}]", {"id", "name", "points"})
         rewards.append(Reward(g.string("id", None), g.string("name", None), g.integer("points", None, minimum=1)))
     if len({g.id for g in rewards}) != len(rewards):
-        raise ProgramError("reward ids must be unique")
+        raise ProgramError("program_reward_ids", path="rewards")
 
     offline = OfflinePolicy()
     if top.data.get("offline") is not None:
@@ -452,24 +458,24 @@ def _coupon(item: Any, path: str) -> Coupon:
     )
     code = c.string("code", None).strip()
     if not re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", code):
-        raise ProgramError(f"{c.where('code')} may hold only letters, digits, '-' and '_'")
+        raise ProgramError("program_coupon_code", path=c.where("code"))
     kind = c.data.get("kind")
     percent, amount = Fraction(0), 0
     if kind == "percent":
         percent = c.dec("value", None)
         if not 0 < percent <= 100:
-            raise ProgramError(f"{c.where('value')} of a percent coupon must be in (0, 100]")
+            raise ProgramError("program_percent", path=c.where("value"))
     elif kind == "amount":
         amount = c.integer("value", None, minimum=1)
     else:
-        raise ProgramError(f'{c.where("kind")} must be "percent" or "amount"')
+        raise ProgramError("program_coupon_kind", path=c.where("kind"))
     valid_from, valid_to = c.time("valid_from"), c.time("valid_to")
     if valid_from is not None and valid_to is not None and valid_from >= valid_to:
-        raise ProgramError(f"{c.where('valid_from')} must be before valid_to")
+        raise ProgramError("program_hours_order", path=c.where("valid_from"), end="valid_to")
     per_customer = c.integer("per_customer_max", None, minimum=1, nullable=True)
     customer = c.data.get("customer")
     if customer is not None and (not isinstance(customer, str) or not customer.strip()):
-        raise ProgramError(f"{c.where('customer')} must be a card number")
+        raise ProgramError("program_card", path=c.where("customer"))
     return Coupon(
         code=code,
         kind=kind,

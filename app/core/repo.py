@@ -31,7 +31,7 @@ def program_at(conn: Connection, at: int) -> tuple[int, Program]:
     """The program version in force at an instant: the newest one activated by then."""
     row = sql.one(conn, _PROGRAM, {"at": at}) or sql.one(conn, _FIRST_PROGRAM)
     if row is None:
-        raise LoyaltyError("no loyalty program is set: run `loyalty-terminal program set FILE`")
+        raise LoyaltyError("no_program")
     program = _program_cache.get(row.uid)
     if program is None:
         program = _program_cache[row.uid] = parse_program(json.loads(row.body))
@@ -42,9 +42,9 @@ def customer_by_card(conn: Connection, code: str) -> Any:
     """The customer row for an active card number; NotFound otherwise."""
     row = sql.one(conn, _CUSTOMER, {"code": code.strip()})
     if row is None:
-        raise NotFound(f"unknown card {code.strip()}")
+        raise NotFound("unknown_card", card=code.strip())
     if not row.active_card:
-        raise LoyaltyError(f"card {code.strip()} was replaced by a new card and no longer works")
+        raise LoyaltyError("card_replaced", card=code.strip())
     return row
 
 
@@ -63,10 +63,10 @@ def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
     row = sql.one(conn, _CUSTOMER, {"code": text.strip()})
     if row is not None:
         if not row.active_card:
-            raise LoyaltyError(f"card {text.strip()} was replaced by a new card and no longer works")
+            raise LoyaltyError("card_replaced", card=text.strip())
         return row
     if not looks_like_phone(text):
-        raise NotFound(f"unknown card {text.strip()}")
+        raise NotFound("unknown_card", card=text.strip())
     row = sql.one(
         conn,
         "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c JOIN cards k ON k.customer_id = c.id"
@@ -74,7 +74,7 @@ def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
         {"phone": normalize_phone(text)},
     )
     if row is None:
-        raise NotFound(f"no customer with card or phone {text.strip()}")
+        raise NotFound("no_customer", query=text.strip())
     return row
 
 
@@ -84,7 +84,11 @@ def check_time_order(customer: Any, at: int) -> None:
         from app.core.timeutil import iso
 
         raise LoyaltyError(
-            f"operation dated {iso(at)} is before this customer's latest one ({iso(customer.last_op_at)})"
+            "op_before_latest",
+            at_iso=iso(at),
+            latest_iso=iso(customer.last_op_at),
+            op_at=at,
+            latest_at=customer.last_op_at,
         )
 
 
@@ -260,14 +264,14 @@ WHERE o.acked = 0 AND o.kind = 'sale' AND (s.redeemed_points > 0 OR s.reward_poi
 
 
 def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: int) -> tuple[int | None, str]:
-    """How many points this card may still redeem here before the next successful sync, and why."""
+    """How many points this card may still redeem here before the next successful sync, and why (a refusal code)."""
     last_sync = int(get_meta(conn, "last_sync_ms") or 0)
     policy = program.offline
     if policy.max_offline_hours is not None and at - last_sync > policy.max_offline_hours * 3_600_000:
-        return 0, f"no successful sync for over {policy.max_offline_hours} h: paying with points is paused"
+        return 0, "cap_stale"
     skew = abs(int(get_meta(conn, "clock_offset_ms") or 0))
     if skew > policy.skew_stop_seconds * 1000:
-        return 0, "this terminal's clock is off by more than allowed: paying with points is paused"
+        return 0, "cap_clock"
     if program.offline_redeem_cap is None and policy.terminal_redeem_cap is None:
         return None, ""
     # Gift rewards paid with points count too: they leave the card on the same stale snapshot.
@@ -275,11 +279,7 @@ def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: in
     assert spent is not None
     caps: list[tuple[int, str]] = []
     if program.offline_redeem_cap is not None:
-        caps.append(
-            (max(program.offline_redeem_cap - int(spent.mine), 0), "the per-card limit between syncs is reached")
-        )
+        caps.append((max(program.offline_redeem_cap - int(spent.mine), 0), "cap_card"))
     if policy.terminal_redeem_cap is not None:
-        caps.append(
-            (max(policy.terminal_redeem_cap - int(spent.total), 0), "this terminal's limit between syncs is reached")
-        )
+        caps.append((max(policy.terminal_redeem_cap - int(spent.total), 0), "cap_terminal"))
     return min(caps)

@@ -14,9 +14,9 @@ def parse_ts(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise LoyaltyError(f"bad timestamp {text!r}: expected ISO 8601 with a UTC offset") from None
+        raise LoyaltyError("bad_timestamp", text=text) from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise LoyaltyError(f"timestamp {text!r} has no UTC offset")
+        raise LoyaltyError("timestamp_no_offset", text=text)
     return value
 
 

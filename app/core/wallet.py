@@ -126,7 +126,7 @@ class Wallet:
         if points < 0:
             raise ValueError("cannot spend negative points")
         if points > self.available(at):
-            raise LoyaltyError(f"not enough points: {self.available(at)} available, {points} needed")
+            raise LoyaltyError("not_enough_points", have=self.available(at), need=points)
         moves = []
         left = points
         for lot in self._spend_order(at):

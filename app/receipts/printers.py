@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from app.core.refusals import RefusalError, os_params
+
 from .escpos import Width, render_escpos
 from .model import Receipt
 from .pdf import PAPERS, Paper, render_pdf
@@ -22,12 +24,17 @@ __all__ = [
     "EscposUsbPrinter",
     "PdfFolderPrinter",
     "PrintError",
+    "PrinterSettingError",
     "ReceiptPrinter",
 ]
 
 
-class PrintError(Exception):
-    """Printing failed; str(error) says what to check (paper, cable, folder, address)."""
+class PrintError(RefusalError):
+    """Printing failed; a refusal code (app.core.refusals) and str(error) say what to check."""
+
+
+class PrinterSettingError(RefusalError, ValueError):
+    """A printer setting that names no printer ("escpos-net:" without a host, say); a ValueError too."""
 
 
 @runtime_checkable
@@ -89,8 +96,7 @@ class PdfFolderPrinter:
             os.replace(tmp, target)
             tmp = None
         except OSError as e:
-            reason = e.strerror or str(e)
-            raise PrintError(f"Cannot save receipt PDF to {self.folder}: {reason}") from e
+            raise PrintError("print_pdf_folder", path=str(self.folder), **os_params(e)) from e
         finally:
             if tmp is not None:
                 # Nothing more to do if even this fails; the original error is what matters.
@@ -123,15 +129,11 @@ class EscposNetworkPrinter:
                 # Half-close so the printer sees end-of-job before we drop the connection.
                 s.shutdown(socket.SHUT_WR)
         except TimeoutError as e:
-            raise PrintError(
-                f"Printer {where} did not respond within {self.timeout:g} s: "
-                "check that it is on and connected to the network"
-            ) from e
+            raise PrintError("print_timeout", where=where, seconds=f"{self.timeout:g}") from e
         except ConnectionRefusedError as e:
-            raise PrintError(f"Printer {where} refused the connection: check the port") from e
+            raise PrintError("print_refused", where=where) from e
         except OSError as e:
-            reason = e.strerror or str(e)
-            raise PrintError(f"Cannot print to {where}: {reason}") from e
+            raise PrintError("print_failed", where=where, **os_params(e)) from e
 
 
 class EscposUsbPrinter:
@@ -155,7 +157,7 @@ class EscposUsbPrinter:
         from escpos.printer import Usb  # imported late: pulls in pyusb, not needed otherwise
 
         if not Usb.is_usable():
-            raise PrintError(f"{self.name}: USB printing is not available (the pyusb package is not installed)")
+            raise PrintError("print_no_usb", name=self.name)
         printer = None
         try:
             # python-escpos defaults to no USB timeout: a jammed printer would hang the till.
@@ -165,7 +167,7 @@ class EscposUsbPrinter:
         except Exception as e:
             # python-escpos raises its own exceptions, pyusb's USBError and
             # NoBackendError, or plain ValueError; all mean "not printed".
-            raise PrintError(f"{self.name}: printer not found or not ready ({e})") from e
+            raise PrintError("print_not_ready", name=self.name, detail=str(e)) from e
         finally:
             if printer is not None:
                 # Closing a device that never opened can fail too; the print error matters.

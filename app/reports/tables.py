@@ -255,7 +255,7 @@ def points_table(r: Report) -> Table:
         pts(_c("  ожидает активации", "  pending"), p.pending),
         pts(_c("  долг покупателей", "  customers' debt"), -p.debt),
         _row(_c("Уровень списания", "Redemption rate"), _share(p.redemption_rate), Cell("text", None)),
-        _row(_c("Сгорание (breakage)", "Breakage"), _share(p.breakage), Cell("text", None)),
+        _row(_c("Доля сгоревших баллов", "Breakage"), _share(p.breakage), Cell("text", None)),
     )
     cols = (_c("Показатель", "Figure"), _c("Баллы", "Points"), _c("Рубли", "Roubles"))
     note = _c(

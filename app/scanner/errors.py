@@ -1,14 +1,14 @@
-"""The one error the scanner raises: a message fit to show a cashier or print from the CLI."""
+"""The one error the scanner raises: a refusal code and parameters (app.core.refusals), English as str()."""
 
 from __future__ import annotations
 
+from app.core.refusals import RefusalError
 
-class ScanError(Exception):
-    """A file, video or camera that cannot be read; the message says which and why."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ScanError(RefusalError):
+    """A file, video or camera that cannot be read; the code says which and why."""
 
-    def __str__(self) -> str:
-        return self.message
+    @property
+    def message(self) -> str:
+        """The English sentence (the CLI prints it)."""
+        return self.reason

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from app.core.refusals import os_params
 from app.scanner.decode import Code, decode_gray, second_look
 from app.scanner.errors import ScanError
 from app.scanner.live import FrameConfirmer
@@ -21,9 +22,9 @@ VIDEO_SUFFIXES: Final = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".web
 
 def _check_file(path: Path, kind: str) -> None:
     if not path.exists():
-        raise ScanError(f"cannot read {kind}: {path} (file not found)")
+        raise ScanError("scan_missing", kind=kind, path=str(path))
     if not path.is_file():
-        raise ScanError(f"cannot read {kind}: {path} (not a file)")
+        raise ScanError("scan_not_file", kind=kind, path=str(path))
 
 
 @contextmanager
@@ -46,9 +47,9 @@ def read_gray(path: str | Path) -> npt.NDArray[np.uint8]:
         # Through bytes rather than cv2.imread, which fails on non-ASCII paths on Windows.
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
-        raise ScanError(f"cannot read image: {path} ({exc.strerror or exc})") from exc
+        raise ScanError("scan_image_os", path=str(path), **os_params(exc)) from exc
     if data.size == 0:
-        raise ScanError(f"cannot read image: {path} (empty file)")
+        raise ScanError("scan_image_empty", path=str(path))
     with _opencv_quiet():
         gray = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
     if gray is not None:
@@ -64,7 +65,7 @@ def _read_gray_with_pillow(path: Path) -> npt.NDArray[np.uint8]:
         with Image.open(path) as image:
             return np.asarray(image.convert("L"), dtype=np.uint8)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ScanError(f"cannot read image: {path} (not an image or corrupt)") from exc
+        raise ScanError("scan_not_image", path=str(path)) from exc
 
 
 def scan_video(path: str | Path) -> list[Code]:
@@ -76,7 +77,7 @@ def scan_video(path: str | Path) -> list[Code]:
         capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     try:
         if not capture.isOpened():
-            raise ScanError(f"cannot read video: {path} (not a video or corrupt)")
+            raise ScanError("scan_not_video", path=str(path))
         # Infinite cool-down: a code that stays in view is reported once per file.
         confirmer = FrameConfirmer(cooldown=math.inf)
         found: list[Code] = []
@@ -92,7 +93,7 @@ def scan_video(path: str | Path) -> list[Code]:
             trusted.update(codes)
             found.extend(confirmer.feed(codes))
         if frames == 0:
-            raise ScanError(f"cannot read video: {path} (no frames: not a video or corrupt)")
+            raise ScanError("scan_no_frames", path=str(path))
         return found
     finally:
         capture.release()

@@ -130,11 +130,11 @@ class CameraReader:
         if self._threads:
             raise RuntimeError("CameraReader already started")
         if self._path is not None and not self._path.exists():
-            raise ScanError(f"camera not available: {self._source} (file not found)")
+            raise ScanError("camera_missing", source=str(self._source))
         capture = self._open_capture(self._source)
         if not capture.isOpened():
             capture.release()
-            raise ScanError(f"camera not available: {self._source} (cannot open it)")
+            raise ScanError("camera_unopened", source=str(self._source))
         self._capture = capture
         self._threads = [
             threading.Thread(target=self._capture_loop, name="scanner-capture", daemon=True),
@@ -177,7 +177,7 @@ class CameraReader:
                 ok, frame = self._capture.read()
                 if not ok or frame is None:
                     if not self.is_file and not self._stop.is_set() and self._on_error:
-                        self._on_error(ScanError(f"camera stopped: {self._source}"))
+                        self._on_error(ScanError("camera_stopped", source=str(self._source)))
                     break
                 self.frames_read += 1
                 with self._newest:
@@ -212,7 +212,7 @@ class CameraReader:
                     # A bug, not a bad frame: say so once, stop the camera, keep the traceback.
                     self._stop.set()
                     if self._on_error is not None:
-                        self._on_error(ScanError(f"camera decoding failed: {exc}"))
+                        self._on_error(ScanError("camera_failed", detail=str(exc)))
                     raise
                 self.frames_decoded += 1
                 if self._on_frame is not None:

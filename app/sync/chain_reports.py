@@ -72,9 +72,9 @@ class ChainReports:
                 stores=head[2],
             )
         except ReportFormatError as exc:
-            raise SyncError(f"the server's report cannot be read: {exc}") from None
+            raise SyncError("report_unreadable", detail=str(exc)) from None
         if (answer.first, answer.last) != (first, last) or figures.period != answer.period:
-            raise SyncError(f"the server answered for {answer.first}..{answer.last}, not {first}..{last}")
+            raise SyncError("report_days", got=f"{answer.first}..{answer.last}", asked=f"{first}..{last}")
         return answer
 
     def report(self, period: Period, filters: Filters, segment_limit: int | None = None) -> ChainReport:
@@ -87,9 +87,9 @@ class ChainReports:
             report = from_json(Report, data.get("report"), "report")
             _, _, stores = _head(data, filters)
         except ReportFormatError as exc:
-            raise SyncError(f"the server's report cannot be read: {exc}") from None
+            raise SyncError("report_unreadable", detail=str(exc)) from None
         if report.period != period:
-            raise SyncError("the server answered for another period than the one asked for")
+            raise SyncError("report_period")
         return ChainReport(report, stores)
 
     def _server(self) -> tuple[str | None, str | None]:
@@ -99,7 +99,7 @@ class ChainReports:
     def _get(self, part: str, params: dict[str, str | int]) -> dict[str, Any]:
         url, token = self._server()
         if url is None or token is None:
-            raise SyncError("this terminal is not enrolled with a server: the chain's reports live there")
+            raise SyncError("not_enrolled_reports")
         client = Client(url, token, transport=self.transport)
         try:
             return client.reports(part, params, self.timeout)

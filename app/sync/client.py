@@ -50,19 +50,20 @@ class Client:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
-            raise SyncTimeout(f"server did not answer in time: {type(exc).__name__}: {exc}") from None
+            raise SyncTimeout("server_timeout", detail=f"{type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
-            raise SyncError(f"server unreachable: {type(exc).__name__}: {exc}") from None
+            raise SyncError("server_unreachable", detail=f"{type(exc).__name__}: {exc}") from None
         if response.status_code in (401, 403, 409):
-            raise Refused(_detail(response))
+            code, params = _refusal(_detail(response))
+            raise Refused(code, **params)
         if response.status_code >= 400:
-            raise SyncError(f"server answered {response.status_code}: {_detail(response)}")
+            raise SyncError("server_status", status=response.status_code, detail=_detail(response))
         try:
             data = response.json()
         except ValueError:
-            raise SyncError("server answered something that is not JSON") from None
+            raise SyncError("server_not_json") from None
         if not isinstance(data, dict):
-            raise SyncError("server answered JSON that is not an object")
+            raise SyncError("server_not_object")
         return data
 
     def enroll(self, code: str) -> dict[str, Any]:
@@ -70,7 +71,7 @@ class Client:
         data = self._call("POST", "/v1/terminals/enroll", json={"code": code})
         for key in ("terminal_id", "token", "epoch", "card_block"):
             if key not in data:
-                raise SyncError(f"enrollment answer lacks {key}")
+                raise SyncError("enroll_answer", key=key)
         return data
 
     def push(self, epoch: int, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -79,14 +80,14 @@ class Client:
         data = self._call("POST", "/v1/sync/push", json={"epoch": epoch, "items": items}, timeout=wait)
         results = data.get("results")
         if not isinstance(results, list) or not all(isinstance(r, dict) and "uid" in r for r in results):
-            raise SyncError("push answer has no valid results")
+            raise SyncError("push_answer")
         return results
 
     def pull(self, cursor: int, catalog: int, limit: int = 1000) -> dict[str, Any]:
         """Changes after cursor."""
         data = self._call("GET", "/v1/sync/pull", params={"cursor": cursor, "catalog": catalog, "limit": limit})
         if not isinstance(data.get("customers"), list) or not isinstance(data.get("cursor"), int):
-            raise SyncError("pull answer is not a change set")
+            raise SyncError("pull_answer")
         return data
 
     def lookup(self, query: str) -> dict[str, Any]:
@@ -94,7 +95,7 @@ class Client:
         data = self._call("GET", "/v1/customers/lookup", params={"q": query})
         # Like push and pull: an answer that is not the protocol is a SyncError, not a KeyError later.
         if not isinstance(data.get("uid"), str) or not isinstance(data.get("cards"), list):
-            raise SyncError("lookup answer is not a customer snapshot")
+            raise SyncError("lookup_answer")
         return data
 
     def reports(self, part: str, params: dict[str, str | int], timeout: float = 120.0) -> dict[str, Any]:
@@ -104,6 +105,19 @@ class Client:
         # A big chain's full report takes a while to compute: a long read, but a short connect.
         wait = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         return self._call("GET", f"/v1/reports/{part}", params=params, timeout=wait)
+
+
+# The server's refusals of a terminal, by their (stable) English detail: a code each, so a till words them.
+_SERVER_REFUSALS = {
+    "unknown or expired enrollment code": "enroll_code",
+    "this terminal was revoked": "revoked",
+    "unknown or superseded terminal token": "token_superseded",
+}
+
+
+def _refusal(detail: str) -> tuple[str, dict[str, Any]]:
+    code = _SERVER_REFUSALS.get(detail)
+    return (code, {}) if code is not None else ("server_refused", {"detail": detail})
 
 
 def _detail(response: httpx.Response) -> str:

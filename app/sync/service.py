@@ -86,7 +86,7 @@ class SyncService:
     def _client(self) -> Client:
         url, token = self._meta("server_url"), self._meta("token")
         if url is None or token is None:
-            raise LoyaltyError("this terminal is not enrolled with a server: run `loyalty-terminal enroll`")
+            raise LoyaltyError("not_enrolled")
         return Client(url, token, transport=self.transport)
 
     def enroll(self, url: str, code: str) -> dict[str, object]:
@@ -161,7 +161,7 @@ class SyncService:
                     # The server lost what we sent before (restored from backup): send again from there.
                     conn.execute(update(t.outbox).where(t.outbox.c.seq >= gap).values(acked=0))
             if not acked and gap is None:
-                raise SyncError("the server acknowledged nothing; will retry")
+                raise SyncError("nothing_acked")
             pushed += acked
             rejected += reasons
 
@@ -219,7 +219,7 @@ class SyncService:
                 return
             began = time.monotonic()
             if self._interrupt.wait(YIELD_POLL_S):
-                raise SyncError("the sync was stopped")
+                raise SyncError("sync_stopped")
             self._yielded_s += time.monotonic() - began
 
     def _page_size(self) -> int:

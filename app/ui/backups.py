@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 
 from app.core.backup import backup_file, list_backups
 from app.core.errors import LoyaltyError
-from app.ui.checkout.reasons import explain
+from app.ui.wording import explain
 
 __all__ = ["DEFAULT_HOURS", "DEFAULT_KEEP", "RETRY_MINUTES", "BackupScheduler", "backup_if_changed"]
 
@@ -57,7 +57,7 @@ class BackupScheduler(QObject):
 
     done = Signal(object)  # the backup's Path, or None when nothing had changed
     failed = Signal(str)  # said once per run of failures
-    _finished = Signal(object, object)  # (Path | None, error text | None), from the backup thread
+    _finished = Signal(object, object)  # (Path | None, the exception | None), from the backup thread
 
     def __init__(
         self,
@@ -149,11 +149,9 @@ class BackupScheduler(QObject):
     def _work(self, keep: int, emit: bool = True) -> None:
         try:
             made = backup_if_changed(self.db_path, self.folder, keep)
-        except LoyaltyError as exc:
-            error: str | None = str(exc)
+        except (LoyaltyError, OSError) as exc:
+            error: Exception | None = exc
             made = None
-        except OSError as exc:
-            error, made = f"{exc.strerror or exc}", None
         else:
             error = None
         if error is not None:
@@ -164,8 +162,8 @@ class BackupScheduler(QObject):
             self._finished.emit(made, error)
 
     @Slot(object, object)
-    def _on_finished(self, made: Path | None, error: str | None) -> None:
-        self.last_error = error
+    def _on_finished(self, made: Path | None, error: Exception | None) -> None:
+        self.last_error = explain(error) if error is not None else None
         if error is None:
             self._warned = False
             self.done.emit(made)

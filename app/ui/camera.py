@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QWidget
 
+from app.ui.wording import explain
+
 if TYPE_CHECKING:
     from app.scanner.decode import Code
     from app.scanner.errors import ScanError
@@ -91,7 +93,7 @@ class CameraFeed(QObject):
         self.code_read.emit(code.text)
 
     def _on_error(self, error: ScanError) -> None:
-        self.failed.emit(str(error))
+        self.failed.emit(explain(error))  # worded here: the signal carries text to any screen
 
     def _on_frame(self, frame: Any) -> None:
         now = time.monotonic()

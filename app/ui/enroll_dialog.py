@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from app.core.services.loyalty import LoyaltyService
 from app.core.services.results import EnrollResult
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.theme import row_label
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
@@ -191,7 +191,7 @@ class EnrollDialog(QDialog):
         self.done_button.setFocus()
         self.enrolled.emit(result)
 
-    def _refused(self, reason: str) -> None:
+    def _refused(self, error: BaseException) -> None:
         self._busy = False
         self._update_submit()
-        self.error.setText(explain(reason))
+        self.error.setText(explain(error))

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.staff import Cashier, StaffService
-from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import PinPad, Refused, attempt, pin_field, set_status, staff_reason
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["LoginDialog", "login_state"]
@@ -141,7 +141,7 @@ class LoginDialog(QDialog):
         pin = self.pin.text()
         name = (self.new_name.text() if self.first_start else self.name.currentText()).strip()
         if not name:
-            set_status(self.status, staff_reason(Refused("name_empty", "")), "warn")
+            set_status(self.status, staff_reason(Refused("staff_name_empty", "")), "warn")
             return
         if not 4 <= len(pin) <= 8:
             set_status(self.status, staff_reason(Refused("pin_format", "")), "warn")
@@ -164,6 +164,6 @@ class LoginDialog(QDialog):
         self.logged_in.emit(result)
         self.accept()
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.go.setEnabled(True)
-        set_status(self.status, explain(reason), "error")
+        set_status(self.status, explain(error), "error")

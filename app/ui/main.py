@@ -28,10 +28,10 @@ from app.core.instance import InstanceLock
 from app.core.services.results import SaleResult
 from app.ui import i18n, startup, theme
 from app.ui.backups import BackupScheduler
-from app.ui.checkout.reasons import explain
 from app.ui.main_window import MainWindow
 from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
 from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan, create_store
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def open_store(path: Path, create: StoreKind | StorePlan | None) -> Context:
 
         ctx.loyalty.init()
         if create == "demo":
-            fill_demo(ctx.loyalty)
+            fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
         else:
             ctx.loyalty.set_program(DEFAULT_PROGRAM)
     return ctx
@@ -256,13 +256,14 @@ class _Starter(QObject):
     def _damaged_while_open(self, problem: str) -> None:
         """The background check failed the open store: stop selling on it, and check first next time."""
         self.outcome.clean = False
-        QMessageBox.critical(self.window, "Loyalty Terminal", startup.damaged_while_open(problem))
+        title = QCoreApplication.translate("Startup", "Loyalty Terminal")
+        QMessageBox.critical(self.window, title, startup.damaged_while_open(problem))
         self.app.exit(1)
 
-    def failed(self, reason: str) -> None:
+    def failed(self, error: BaseException) -> None:
         if self.progress is not None:
             self.progress.close()
-        QMessageBox.critical(None, "Loyalty Terminal", explain(reason))
+        QMessageBox.critical(None, QCoreApplication.translate("Startup", "Loyalty Terminal"), explain(error))
         self.app.exit(1)
 
     def stop(self) -> None:

@@ -314,12 +314,13 @@ class MainWindow(QMainWindow):
 
         other = "en" if i18n.language() == "ru" else "ru"
         save_setting("language", other)
-        self.checkout.show_message(
-            self.tr("The interface will be in {language} after a restart").format(
-                language="English" if other == "en" else "русском"
-            ),
-            "info",
+        # Whole sentences per language: a name spliced in read «интерфейс будет на English».
+        text = (
+            self.tr("The interface will be in English after a restart")
+            if other == "en"
+            else self.tr("The interface will be in Russian after a restart")
         )
+        self.checkout.show_message(text, "info")
 
     # ----------------------------------------------------------------- events
 

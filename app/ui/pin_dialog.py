@@ -6,11 +6,12 @@ worker; the dialog only collects digits and shows the answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QRegularExpression, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Slot
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,37 +25,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.staff import Cashier, StaffError, StaffService
-from app.ui.checkout.reasons import explain
+from app.ui.wording import explain, word
 from app.ui.worker import Worker
 
 __all__ = ["PinDialog", "PinPad", "Refused", "attempt", "pin_field", "set_status", "staff_reason"]
 
-_C = "Staff"
-# The cashier's wording of each StaffError code (source English, translated by Qt);
-# str() because the stubs type QT_TRANSLATE_NOOP as returning object.
-_REASONS: dict[str, str] = {
-    "wrong_pin": str(QT_TRANSLATE_NOOP("Staff", "Wrong name or PIN")),
-    "not_manager": str(QT_TRANSLATE_NOOP("Staff", "This is a cashier's PIN: a manager must approve")),
-    "no_manager": str(QT_TRANSLATE_NOOP("Staff", "There is no active manager to approve this")),
-    "disabled": str(QT_TRANSLATE_NOOP("Staff", "This cashier is disabled: ask a manager")),
-    "pin_format": str(QT_TRANSLATE_NOOP("Staff", "A PIN is 4 to 8 digits")),
-    "name_empty": str(QT_TRANSLATE_NOOP("Staff", "Enter a name")),
-    "name_long": str(QT_TRANSLATE_NOOP("Staff", "The name is too long (60 characters at most)")),
-    "name_taken": str(QT_TRANSLATE_NOOP("Staff", "There is already a cashier with this name")),
-    "not_first": str(QT_TRANSLATE_NOOP("Staff", "The store already has cashiers: ask a manager to log in")),
-    "shift_open": str(QT_TRANSLATE_NOOP("Staff", "This cashier already has an open shift")),
-    "shift_closed": str(QT_TRANSLATE_NOOP("Staff", "This shift is already closed")),
-    "last_manager": str(QT_TRANSLATE_NOOP("Staff", "The last active manager must stay an active manager")),
-}
-_WRONG_MANAGER_PIN = str(QT_TRANSLATE_NOOP("Staff", "Wrong manager PIN"))
-
 
 @dataclass(frozen=True)
 class Refused:
-    """A staff operation the service refused: its code and the core's English reason."""
+    """A staff operation the service refused: its refusal code, the core's English reason, its parameters."""
 
     code: str
     reason: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -62,15 +45,13 @@ def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except StaffError as exc:
-        return Refused(exc.code, exc.reason)
+        return Refused(exc.code, exc.reason, exc.params)
 
 
 def staff_reason(refused: Refused, manager: bool = False) -> str:
-    """A refusal in the cashier's language (the core's reason when there is no wording)."""
-    if manager and refused.code == "wrong_pin":
-        return QCoreApplication.translate(_C, _WRONG_MANAGER_PIN)
-    text = _REASONS.get(refused.code)
-    return QCoreApplication.translate(_C, text) if text else refused.reason
+    """A refusal in the cashier's language (app.ui.wording), a wrong PIN worded for who was asked."""
+    code = "wrong_manager_pin" if manager and refused.code == "wrong_pin" else refused.code
+    return word(code, {**refused.params, "text": refused.reason})
 
 
 def set_status(label: QLabel, text: str, level: str = "info") -> None:
@@ -195,6 +176,6 @@ class PinDialog(QDialog):
         self.approved = result
         self.accept()
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.ok.setEnabled(True)
-        set_status(self.status, explain(reason), "error")
+        set_status(self.status, explain(error), "error")

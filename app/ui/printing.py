@@ -45,8 +45,10 @@ from app.receipts.printers import (
     EscposUsbPrinter,
     PdfFolderPrinter,
     PrintError,
+    PrinterSettingError,
     ReceiptPrinter,
 )
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = [
@@ -287,10 +289,10 @@ class QtSystemPrinter:
         else:
             if self.printer_name:
                 if self.printer_name not in QPrinterInfo.availablePrinterNames():
-                    raise PrintError(f"There is no printer named {self.printer_name} on this computer")
+                    raise PrintError("print_no_such_printer", name=self.printer_name)
                 printer.setPrinterName(self.printer_name)
             if not printer.isValid() or not printer.printerName():
-                raise PrintError("No system printer is installed on this computer")
+                raise PrintError("print_no_system_printer")
         printer.setDocName(f"{receipt.kind}-{receipt.number}")
         rp = ReceiptPainter(printer, self.width_mm)
         placed = rp.layout(receipt)
@@ -301,13 +303,13 @@ class QtSystemPrinter:
         printer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
         painter = QPainter()
         if not painter.begin(printer):
-            raise PrintError(f"{self.name}: the printer cannot start a job (offline or out of paper?)")
+            raise PrintError("print_cannot_start", name=self.name)
         try:
             rp.paint(painter, placed, margin * rp.px_mm, margin * rp.px_mm)
         finally:
             ended = painter.end()
         if not ended:
-            raise PrintError(f"{self.name}: the job was not accepted")
+            raise PrintError("print_not_accepted", name=self.name)
 
 
 def printer_from_setting(setting: str | None, data_dir: Path) -> ReceiptPrinter:
@@ -321,28 +323,28 @@ def printer_from_setting(setting: str | None, data_dir: Path) -> ReceiptPrinter:
     if kind == "escpos-net":
         host, _, port = rest.partition(":")
         if not host or (port and not port.isdigit()):
-            raise ValueError(f"printer setting {text!r}: expected escpos-net:HOST[:PORT]")
+            raise PrinterSettingError("printer_setting_net", setting=text)
         return EscposNetworkPrinter(host, int(port) if port else 9100)
     if kind == "escpos-usb":
         vid, _, pid = rest.partition(":")
         try:
             return EscposUsbPrinter(int(vid, 16), int(pid, 16))
         except ValueError:
-            raise ValueError(f"printer setting {text!r}: expected escpos-usb:VID:PID in hex") from None
+            raise PrinterSettingError("printer_setting_usb", setting=text) from None
     if kind == "system":
         return QtSystemPrinter(rest or None)
-    raise ValueError(f"unknown printer setting {text!r}")
+    raise PrinterSettingError("printer_setting_unknown", setting=text)
 
 
 # ----------------------------------------------------------------- the service
 
 
-def _print_one(printer: ReceiptPrinter, receipt: Receipt) -> str | None:
-    """Print on the print worker; the printer's own reason on failure, None on success."""
+def _print_one(printer: ReceiptPrinter, receipt: Receipt) -> PrintError | None:
+    """Print on the print worker; the printer's refusal on failure (worded on screen by code), None on success."""
     try:
         printer.print_receipt(receipt)
     except PrintError as exc:
-        return str(exc)
+        return exc
     return None
 
 
@@ -436,15 +438,15 @@ class PrintService(QObject):
             build, self.engine, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed
         )
 
-    def _build_failed(self, reason: str) -> None:
+    def _build_failed(self, error: BaseException) -> None:
         self.last = None  # reprint_last() will build it again from _last_ref
         self._fail(
             self.tr("The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.").format(
-                reason=reason
+                reason=explain(error)
             )
         )
 
-    def _job_done(self, receipt: Receipt, error: str | None) -> None:
+    def _job_done(self, receipt: Receipt, error: BaseException | None) -> None:
         if error is None:
             self.last_error = None
             if self.message_box is not None:
@@ -454,15 +456,15 @@ class PrintService(QObject):
         self._fail(
             self.tr(
                 "The receipt was not printed: {reason}\n\nThe sale is saved. Fix the printer, then press “Reprint”."
-            ).format(reason=error)
+            ).format(reason=explain(error))
         )
 
-    def _job_crashed(self, reason: str) -> None:
+    def _job_crashed(self, error: BaseException) -> None:
         # A bug in a printer driver, not a PrintError: still only a lost print, never a lost sale.
         if self.last is not None:
-            self._job_done(self.last, reason)
+            self._job_done(self.last, error)
         else:
-            self._fail(reason)
+            self._fail(explain(error))
 
     def _fail(self, message: str) -> None:
         self.last_error = message

@@ -3,7 +3,6 @@ to give back, get a manager's PIN, commit on the worker, then print the refund r
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -34,45 +33,32 @@ from app.core.services.staff import Cashier, StaffService
 from app.receipts.content import format_datetime
 from app.receipts.model import Receipt
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.printing import PrintService
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["RefundDialog", "SaleForRefund", "load_sale", "parse_sale_code"]
 
 _C = "RefundDialog"
-# The core's refusals of a refund, worded for the cashier.
-_REASONS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(r"^sale (?P<sale>\d+) is already fully refunded$"),
-        str(QT_TRANSLATE_NOOP("RefundDialog", "Sale No. {sale} has already been refunded in full")),
+# The core's refusals of a refund, worded for the refund screen by code (others: app.ui.wording).
+_REASONS: dict[str, str] = {
+    "refund_done": str(QT_TRANSLATE_NOOP("RefundDialog", "Sale No. {sale} has already been refunded in full")),
+    "refund_units_left": str(
+        QT_TRANSLATE_NOOP("RefundDialog", "Only {n} unit(s) of this item can still be given back")
     ),
-    (
-        re.compile(r"^line \d+ of sale \d+ has only 0 unit\(s\) left to refund$"),
-        str(
-            QT_TRANSLATE_NOOP(
-                "RefundDialog", "Some of these items were given back meanwhile: check the quantities again"
-            )
-        ),
+    "refund_before_sale": str(
+        QT_TRANSLATE_NOOP("RefundDialog", "The till's clock is earlier than the sale: check the date and time")
     ),
-    (
-        re.compile(r"^line (?P<line>\d+) of sale (?P<sale>\d+) has only (?P<n>\d+) unit\(s\) left to refund$"),
-        str(QT_TRANSLATE_NOOP("RefundDialog", "Only {n} unit(s) of this item can still be given back")),
+    "op_before_latest": str(
+        QT_TRANSLATE_NOOP(
+            "RefundDialog", "The till's clock is behind this customer's last purchase: check the date and time"
+        )
     ),
-    (
-        re.compile(r"^a refund cannot be dated before its sale$"),
-        str(QT_TRANSLATE_NOOP("RefundDialog", "The till's clock is earlier than the sale: check the date and time")),
-    ),
-    (
-        re.compile(r"^operation dated .* is before this customer's latest one .*$"),
-        str(
-            QT_TRANSLATE_NOOP(
-                "RefundDialog", "The till's clock is behind this customer's last purchase: check the date and time"
-            )
-        ),
-    ),
-]
+}
+_GONE = str(
+    QT_TRANSLATE_NOOP("RefundDialog", "Some of these items were given back meanwhile: check the quantities again")
+)
 
 
 def parse_sale_code(text: str) -> int | None:
@@ -87,13 +73,15 @@ def parse_sale_code(text: str) -> int | None:
     return None
 
 
-def refund_reason(reason: str) -> str:
-    """A refund refusal in the cashier's language (the core's words when there is no wording)."""
-    for pattern, text in _REASONS:
-        match = pattern.match(reason)
-        if match:
-            return QCoreApplication.translate(_C, text).format(**match.groupdict())
-    return explain(reason)  # not about refunds (the disk is full, say): the till's own wording
+def refund_reason(error: BaseException) -> str:
+    """A refund refusal in the cashier's language, by its code (the till's wording for any other)."""
+    code, params = getattr(error, "code", None), getattr(error, "params", {})
+    if code == "refund_units_left" and params.get("left") == 0:
+        return QCoreApplication.translate(_C, _GONE)
+    text = _REASONS.get(code) if isinstance(code, str) else None
+    if text is None:
+        return explain(error)  # not about refunds (the disk is full, say): the till's own wording
+    return QCoreApplication.translate(_C, text).format(n=params.get("left", ""), **params)
 
 
 @dataclass(frozen=True)
@@ -366,8 +354,14 @@ class RefundDialog(QDialog):
             self.staff.audit,
             manager,
             "refund",
-            f"refund {result.refund_id} of sale {result.sale_id} by {self.cashier}: "
-            f"{result.money_back} kopecks back, points -{result.points_taken_back} +{result.points_given_back}",
+            {
+                "refund": result.refund_id,
+                "sale": result.sale_id,
+                "cashier": str(self.cashier),
+                "back_kopecks": result.money_back,
+                "taken_points": result.points_taken_back,
+                "given_points": result.points_given_back,
+            },
             on_error=self._audit_failed,
         )
         to_card = self.sale is not None and self.sale.receipt.payment == "card"
@@ -386,17 +380,17 @@ class RefundDialog(QDialog):
         # Show what is left, so a second partial refund starts from the truth.
         self.look_up()
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self._update_total()
-        set_status(self.status, self.tr("Not refunded: {reason}").format(reason=refund_reason(reason)), "error")
+        set_status(self.status, self.tr("Not refunded: {reason}").format(reason=refund_reason(error)), "error")
         if self.sale is not None:
             # Another till may have refunded some of it: show what is really left, keep the reason.
             self._keep_status = True
             self.look_up()
 
-    def _audit_failed(self, reason: str) -> None:
+    def _audit_failed(self, error: BaseException) -> None:
         set_status(
             self.status,
-            self.tr("The refund is done, but the audit log was not written: {reason}").format(reason=explain(reason)),
+            self.tr("The refund is done, but the audit log was not written: {reason}").format(reason=explain(error)),
             "warn",
         )

@@ -8,7 +8,6 @@ printer, camera and backup schedule apply at once, the language at the next star
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,11 +34,11 @@ from app.core.backup import list_backups
 from app.core.services.staff import Cashier, StaffService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
-from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.wizard.creation import save_store_details
 from app.ui.wizard.devices import CameraChooser, LazyWorker, PrinterChooser, form_layout, form_row
 from app.ui.wizard.server import ServerChooser
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ def save_and_audit(
     if store is not None:
         save_store_details(engine, *store)
     for key, old, new in changes:
-        staff.audit(actor, "setting_changed", f"{key}: {old!r} -> {new!r}")
+        staff.audit(actor, "setting_changed", {"key": key, "old": old, "new": new})
 
 
 class SettingsDialog(QDialog):
@@ -231,7 +230,7 @@ class SettingsDialog(QDialog):
     def _show_last_backup(self) -> None:
         newest = list_backups(self.ctx.db_path.parent / "backups", self.ctx.db_path.stem)
         if newest:
-            when = time.strftime("%d.%m.%Y %H:%M", time.localtime(newest[0].created))
+            when = i18n.wall_time(int(newest[0].created * 1000), self.ctx.loyalty.zone())
             set_status(self.backup_state, self.tr("Newest backup: {when}").format(when=when), "info")
 
     # ----------------------------------------------------------------- saving
@@ -317,9 +316,9 @@ class SettingsDialog(QDialog):
         except ValueError as exc:
             self.main_window.show_error(str(exc))
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.save.setEnabled(True)
-        set_status(self.status, explain(reason), "error")
+        set_status(self.status, explain(error), "error")
 
     # ----------------------------------------------------------------- server and backups
 
@@ -329,7 +328,7 @@ class SettingsDialog(QDialog):
             return
         url = self.server.enrolled_url
         self._show_server(url)
-        self.worker.run(self.staff.audit, self.manager.name, "server_enrolled", url, on_error=self._failed)
+        self.worker.run(self.staff.audit, self.manager.name, "server_enrolled", {"url": url}, on_error=self._failed)
         if callable(self.on_enrolled):
             self.on_enrolled()
 

@@ -24,8 +24,11 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from app.bootstrap import Context
-from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store
+from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store, zone_of
 from app.core.errors import StorageError
+from app.core.refusals import Refusal
+from app.ui import i18n
+from app.ui.wording import explain
 
 __all__ = [
     "LOW_SPACE_BYTES",
@@ -155,7 +158,7 @@ def stop_logging(handler: logging.Handler | None) -> None:
 class Damaged:
     """A database that fails its integrity check, and the newest good backup (if any)."""
 
-    problem: str
+    problem: Refusal  # worded by code on screen; the core's English goes to the log
     backup: BackupInfo | None
 
 
@@ -189,7 +192,7 @@ def open_fast(path: Path) -> Context | Damaged:
 class IntegrityWatch(QObject):
     """The full integrity check of a store opened after a clean stop, on a thread and a connection of its own.
 
-    `damaged` (the problem, in the core's words) is emitted only when the file fails it; the
+    `damaged` (the problem, worded in the user's language) is emitted only when the file fails it; the
     checkout's own database work never waits for it.
     """
 
@@ -212,7 +215,7 @@ class IntegrityWatch(QObject):
             problem = None
         if problem is not None:
             log.error("the database fails its check: %s", problem)
-            self.damaged.emit(problem)
+            self.damaged.emit(explain(problem))
         else:
             log.info("the database passed its integrity check")
         self.done.set()
@@ -246,7 +249,7 @@ def restore_newest_and_open(path: Path) -> Context:
     """The store's file is gone: restore the newest backup beside it that passes the integrity check, and open it."""
     good = latest_good(backup_folder(path), path.stem)
     if good is None:
-        raise StorageError(f"no backup in {backup_folder(path)} passes the integrity check")
+        raise StorageError("no_good_backup", path=str(backup_folder(path)))
     return restore_and_open(path, good)
 
 
@@ -262,12 +265,17 @@ def restore_file_and_open(path: Path, source: Path) -> Context:
 # ----------------------------------------------------------------- dialogs
 
 
+def backup_time(info: BackupInfo) -> str:
+    """When a backup was made, on the clock of the store it holds (its program's zone, not the machine's)."""
+    return i18n.wall_time(int(info.created * 1000), zone_of(info.path))
+
+
 class StartupMessage(QMessageBox):
     """A problem found at start, in plain words; ask() is True only when the user may and does go on."""
 
     def __init__(self, text: str, *, can_continue: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Warning if can_continue else QMessageBox.Icon.Critical)
         self.setText(text)
         self.go_on: QPushButton | None = None
@@ -289,21 +297,21 @@ class DamagedStoreDialog(QMessageBox):
     def __init__(self, damaged: Damaged, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.damaged = damaged
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Critical)
         self.setText(
             QCoreApplication.translate("Startup", "The store's database is damaged, so the till will not open it.")
         )
         self.restore: QPushButton | None = None
         if damaged.backup is not None:
-            when = time.strftime("%d.%m.%Y %H:%M", time.localtime(damaged.backup.created))
+            when = backup_time(damaged.backup)
             self.setInformativeText(
                 QCoreApplication.translate(
                     "Startup",
                     "The newest good backup was made on {when}. Restoring it brings back everything up to then; "
                     "sales made after it are lost. The damaged file is kept beside the store for your technician."
                     "\n\nWhat was found: {problem}",
-                ).format(when=when, problem=damaged.problem)
+                ).format(when=when, problem=explain(damaged.problem))
             )
             self.restore = self.addButton(
                 QCoreApplication.translate("Startup", "Restore the backup"), QMessageBox.ButtonRole.AcceptRole
@@ -314,7 +322,7 @@ class DamagedStoreDialog(QMessageBox):
                     "Startup",
                     "There is no good backup to restore. Do not delete anything: copy the data folder and call "
                     "your technician.\n\nWhat was found: {problem}",
-                ).format(problem=damaged.problem)
+                ).format(problem=explain(damaged.problem))
             )
         self.addButton(QCoreApplication.translate("Startup", "Quit"), QMessageBox.ButtonRole.RejectRole)
         if self.restore is not None:
@@ -335,14 +343,14 @@ class MissingStoreDialog(QMessageBox):
 
     def __init__(self, path: Path, backups: list[BackupInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Loyalty Terminal")
+        self.setWindowTitle(QCoreApplication.translate("Startup", "Loyalty Terminal"))
         self.setIcon(QMessageBox.Icon.Warning)
         self.setText(
             QCoreApplication.translate("Startup", "The store's database is missing from {folder}.").format(
                 folder=path.parent
             )
         )
-        when = time.strftime("%d.%m.%Y %H:%M", time.localtime(backups[0].created))
+        when = backup_time(backups[0])
         self.setInformativeText(
             QCoreApplication.translate(
                 "Startup",

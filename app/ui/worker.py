@@ -14,23 +14,24 @@ from app.core.errors import LoyaltyError
 
 log = logging.getLogger(__name__)
 Callback = Callable[[Any], None]
-ErrorCallback = Callable[[str], None]
+# on_error receives the exception itself: screens word it by its code (app.ui.wording.explain).
+ErrorCallback = Callable[[BaseException], None]
 
 
 class _Runner(QObject):
     """Lives in the worker thread and runs one call at a time."""
 
-    finished = Signal(int, object, object)  # ticket, result, error reason (str) or None
+    finished = Signal(int, object, object)  # ticket, result, the exception raised or None
 
     @Slot(int, object, object, object)
     def run(self, ticket: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
             result = fn(*args, **kwargs)
         except LoyaltyError as exc:
-            self.finished.emit(ticket, None, str(exc))
+            self.finished.emit(ticket, None, exc)
         except Exception as exc:  # any failure must reach the cashier, not kill the thread
             log.exception("background call failed")
-            self.finished.emit(ticket, None, f"{type(exc).__name__}: {exc}")
+            self.finished.emit(ticket, None, exc)
         else:
             self.finished.emit(ticket, result, None)
 
@@ -57,7 +58,7 @@ class Worker(QObject):
         self, fn: Callable[..., Any], *args: Any, on_done: Callback | None = None,
         on_error: ErrorCallback | None = None, **kwargs: Any,
     ) -> int:  # fmt: skip
-        """Queue fn(*args, **kwargs); on_done(result) or on_error(reason) is called on the GUI thread."""
+        """Queue fn(*args, **kwargs); on_done(result) or on_error(exception) is called on the GUI thread."""
         ticket = next(self._tickets)
         self._pending[ticket] = (on_done, on_error)
         self._submit.emit(ticket, fn, args, kwargs)
@@ -68,7 +69,7 @@ class Worker(QObject):
         return bool(self._pending)
 
     @Slot(int, object, object)
-    def _deliver(self, ticket: int, result: Any, error: str | None) -> None:
+    def _deliver(self, ticket: int, result: Any, error: BaseException | None) -> None:
         on_done, on_error = self._pending.pop(ticket, (None, None))
         if error is not None:
             if on_error is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
+from app.core.errors import LoyaltyError
 from app.ui import i18n
 from app.ui.pin_dialog import Refused, staff_reason
 from app.ui.refund_dialog import refund_reason
@@ -84,9 +85,9 @@ def test_every_marked_text_reads_in_russian_at_run_time(qapp: QApplication) -> N
 
 def test_refund_and_pin_refusals_reach_the_cashier_in_russian(qapp: QApplication) -> None:
     i18n.install(qapp, "ru")
-    assert refund_reason("line 0 of sale 7 has only 0 unit(s) left to refund") == (
+    assert refund_reason(LoyaltyError("refund_units_left", line=0, sale=7, left=0)) == (
         "Часть этих товаров уже вернули: проверьте количество ещё раз"
     )
-    assert refund_reason("sale 7 is already fully refunded") == "Продажа № 7 уже полностью возвращена"
+    assert refund_reason(LoyaltyError("refund_done", sale=7)) == "Продажа № 7 уже полностью возвращена"
     assert staff_reason(Refused("wrong_pin", "wrong name or PIN")) == "Неверное имя или PIN"
     assert staff_reason(Refused("wrong_pin", "wrong name or PIN"), manager=True) == "Неверный PIN менеджера"

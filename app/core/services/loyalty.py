@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
@@ -33,7 +34,7 @@ from app.core.identity import (
 from app.core.ids import uuid7
 from app.core.money import parse_roubles
 from app.core.pricing import CouponUse, CustomerView, LineIn, price
-from app.core.program import Program, local_time, parse_program
+from app.core.program import DEFAULT_TIMEZONE, Program, local_time, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import (
     CustomerInfo,
@@ -99,7 +100,7 @@ class LoyaltyService:
         with db.transaction(self.engine, write=False) as conn:
             value = repo.get_meta(conn, "secret")
         if value is None:
-            raise LoyaltyError("the database is not initialised: run `loyalty-terminal init`")
+            raise LoyaltyError("not_initialised")
         return bytes.fromhex(value)
 
     def set_program(self, body: Mapping[str, Any], activate_at: int | None = None) -> int:
@@ -124,6 +125,13 @@ class LoyaltyService:
         """True when this chain terminal was restored from a backup and must be enrolled with its server again."""
         with db.transaction(self.engine, write=False) as conn:
             return repo.awaiting_reconnect(conn)
+
+    def zone(self) -> ZoneInfo:
+        """The store's time zone: the program's in force now, the program default's before any is set."""
+        try:
+            return self.program()[1].zone
+        except LoyaltyError:
+            return ZoneInfo(DEFAULT_TIMEZONE)
 
     def program(self, at: int | None = None) -> tuple[int, Program]:
         """The program version in force now (or at an instant)."""
@@ -166,16 +174,16 @@ class LoyaltyService:
         if row is None and ascii_digits(code):
             row = conn.execute(select(t.products).where(t.products.c.barcode == to_gtin13(code))).first()
         if row is None:
-            raise NotFound(f"unknown product {code}")
+            raise NotFound("unknown_product", sku=code)
         return {"sku": row.sku, "name": row.name, "category": row.category, "price": row.price}
 
     def resolve_line(self, sku: str, qty: int, unit_price: int | None = None, category: str | None = None) -> LineIn:
         """A catalog product (or a free-price item when price and category are given) as a basket line."""
         if qty < 1:
-            raise LoyaltyError(f"quantity of {sku} must be a whole number of at least 1")
+            raise LoyaltyError("qty_min", sku=sku)
         if unit_price is not None and category is not None:
             if unit_price < 0:
-                raise LoyaltyError(f"price of {sku} must not be negative")
+                raise LoyaltyError("price_negative", sku=sku)
             return LineIn(sku, sku, category, qty, unit_price)
         p = self.product(sku)
         return LineIn(p["sku"], p["name"], p["category"], qty, p["price"])
@@ -195,35 +203,32 @@ class LoyaltyService:
         """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction."""
         name = " ".join(name.split())
         if not name:
-            raise LoyaltyError("the customer's name must not be empty")
+            raise LoyaltyError("name_empty")
         if len(name) > 200:
-            raise LoyaltyError("the customer's name is too long (200 characters at most)")
+            raise LoyaltyError("name_long")
         phone_norm = normalize_phone(phone)
         bday = None
         if birthday:
             try:
                 bday = date.fromisoformat(birthday.strip())
             except ValueError:
-                raise LoyaltyError(f"birthday {birthday!r} must be a date like 1990-07-05") from None
+                raise LoyaltyError("birthday_format", text=birthday) from None
         # An empty --card is a mistake to report, not a request for a generated number.
         code = check_card_code(card) if card is not None else None
         with db.transaction(self.engine) as conn:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
-                raise LoyaltyError(
-                    "this terminal was restored from a backup: connect it to the server again "
-                    "(Settings, or `loyalty-terminal enroll`) before enrolling new customers"
-                )
+                raise LoyaltyError("restored_reconnect")
             at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
-                raise LoyaltyError(f"birthday {bday.isoformat()} must be between 1900-01-01 and the enrollment day")
+                raise LoyaltyError("birthday_range", text=bday.isoformat())
             taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
             if taken is not None:
                 card_taken = repo.primary_card(conn, taken)
-                raise LoyaltyError(f"phone {mask_phone(phone_norm)} is already enrolled (card {card_taken})")
+                raise LoyaltyError("phone_taken", phone=mask_phone(phone_norm), card=card_taken)
             if code is not None and conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
-                raise LoyaltyError(f"card {code} is already issued")
+                raise LoyaltyError("card_issued", card=code)
             referrer_row = repo.customer_by_card(conn, referrer) if referrer else None
             if code is None:
                 code = self._next_card(conn)
@@ -328,9 +333,9 @@ class LoyaltyService:
         manager screen: no program option lets a hand adjustment put a card in debt).
         """
         if points == 0:
-            raise LoyaltyError("an adjustment must add or remove at least one point")
+            raise LoyaltyError("adjust_zero")
         if not reason.strip():
-            raise LoyaltyError("say why the points are adjusted")
+            raise LoyaltyError("adjust_reason")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
             at = repo.next_clock(conn, at, self.clock)
@@ -340,8 +345,10 @@ class LoyaltyService:
                 held, _ = repo.load_wallet(conn, ledger.customer_by_uid(conn, customer.uid))
                 if held.available(at) + points < 0:
                     raise LoyaltyError(
-                        f"removing {-points} points would leave the card at {held.available(at) + points}:"
-                        f" it has {held.available(at)} available, and a hand adjustment cannot go below zero"
+                        "adjust_below_zero",
+                        remove_points=-points,
+                        left=held.available(at) + points,
+                        available_points=held.available(at),
                     )
             uid = uuid7()
             if points > 0:
@@ -364,7 +371,7 @@ class LoyaltyService:
             customer = repo.customer_by_card(conn, old_card)
             code = check_card_code(new_card) if new_card else self._next_card(conn)
             if sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :c", {"c": code}) is not None:
-                raise LoyaltyError(f"card {code} is already issued")
+                raise LoyaltyError("card_issued", card=code)
             at = repo.next_clock(conn, at, self.clock)
             uid = uuid7()
             body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
@@ -443,7 +450,7 @@ class LoyaltyService:
         version, program = repo.program_at(conn, at)
         customer = repo.customer_by_card(conn, req.card) if req.card else None
         if customer is not None and customer.blocked:
-            raise LoyaltyError(f"card {req.card} is blocked")
+            raise LoyaltyError("card_blocked", card=req.card)
         view = None
         wallet = Wallet()
         stamps: dict[str, int] = {}
@@ -474,7 +481,7 @@ class LoyaltyService:
         if req.coupon:
             coupon = program.coupon(req.coupon)
             if coupon is None:
-                raise NotFound(f"unknown coupon {req.coupon.strip()}")
+                raise NotFound("unknown_coupon", coupon=req.coupon.strip())
             counts = sql.one(
                 conn,
                 "SELECT COUNT(*) AS used, COALESCE(SUM(CASE WHEN customer_id = :id THEN 1 ELSE 0 END), 0) AS mine"
@@ -588,7 +595,7 @@ class LoyaltyService:
         with db.transaction(self.engine) as conn:
             sale = conn.execute(select(t.sales).where(t.sales.c.id == sale_id)).first()
             if sale is None:
-                raise NotFound(f"unknown sale {sale_id}")
+                raise NotFound("unknown_sale", sale=sale_id)
             rows = conn.execute(
                 select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
             ).all()
@@ -601,20 +608,20 @@ class LoyaltyService:
             if not units:
                 now = [line.qty for line in lines]
                 if now == before:
-                    raise LoyaltyError(f"sale {sale_id} is already fully refunded")
+                    raise LoyaltyError("refund_done", sale=sale_id)
             else:
                 for idx, qty in units.items():
                     if not 0 <= idx < len(lines):
-                        raise LoyaltyError(f"sale {sale_id} has no line {idx} (lines 0 to {len(lines) - 1})")
+                        raise LoyaltyError("refund_no_line", sale=sale_id, line=idx, last=len(lines) - 1)
                     if qty < 1:
-                        raise LoyaltyError(f"units to refund on line {idx} must be at least 1")
+                        raise LoyaltyError("refund_units_min", line=idx)
                     left = lines[idx].qty - before[idx]
                     if qty > left:
-                        raise LoyaltyError(f"line {idx} of sale {sale_id} has only {left} unit(s) left to refund")
+                        raise LoyaltyError("refund_units_left", line=idx, sale=sale_id, left=left)
                     now[idx] += qty
             at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
-                raise LoyaltyError("a refund cannot be dated before its sale")
+                raise LoyaltyError("refund_before_sale")
             d = delta(
                 cumulative(lines, now, sale.earned, sale.redeemed_points),
                 cumulative(lines, before, sale.earned, sale.redeemed_points),
@@ -678,7 +685,7 @@ class LoyaltyService:
         """A committed sale's lines with the units still refundable."""
         with db.transaction(self.engine, write=False) as conn:
             if conn.execute(select(t.sales.c.id).where(t.sales.c.id == sale_id)).first() is None:
-                raise NotFound(f"unknown sale {sale_id}")
+                raise NotFound("unknown_sale", sale=sale_id)
             rows = conn.execute(
                 select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
             ).all()
@@ -805,9 +812,9 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
         # newline="": the csv module then reads \r, \n and \r\n line ends itself, as its docs require.
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise LoyaltyError(f"the file is not valid CSV: {exc}") from None
+        raise LoyaltyError("csv_invalid", detail=str(exc)) from None
     if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
-        raise LoyaltyError("line 1: the header must be sku,name,category,price,barcode")
+        raise LoyaltyError("csv_header")
     products: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
     barcodes: dict[str, int] = {}
@@ -852,7 +859,7 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
         }
     if errors:
         more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
-        raise LoyaltyError("; ".join(errors[:20]) + more)
+        raise LoyaltyError("csv_lines", lines="; ".join(errors[:20]) + more)
     return list(products.values())
 
 
@@ -875,9 +882,9 @@ def parse_units(items: Sequence[str]) -> dict[int, int]:
     for item in items:
         parts = item.split(":")
         if len(parts) != 2 or not ascii_digits(parts[0].strip()) or not ascii_digits(parts[1].strip().lstrip("-")):
-            raise LoyaltyError(f"refund line {item!r} must look like N:QTY (line number from 0, units)")
+            raise LoyaltyError("refund_line_format", item=item)
         idx, qty = int(parts[0]), int(parts[1])
         if qty < 1:
-            raise LoyaltyError(f"refund line {item!r}: units must be at least 1")
+            raise LoyaltyError("refund_line_units", item=item)
         units[idx] = units.get(idx, 0) + qty
     return units

@@ -157,7 +157,7 @@ def _next_coupon(conn: Connection, program: Program, sale: Any) -> str | None:
 def _sale_row(conn: Connection, sale_id: int) -> Any:
     sale = conn.execute(select(t.sales).where(t.sales.c.id == sale_id)).first()
     if sale is None:
-        raise NotFound(f"unknown sale {sale_id}")
+        raise NotFound("unknown_sale", sale=sale_id)
     return sale
 
 
@@ -226,7 +226,7 @@ def receipt_for_refund(engine: Engine, refund_id: int, lang: str = "ru") -> Rece
     with db.transaction(engine, write=False) as conn:
         refund = conn.execute(select(t.refunds).where(t.refunds.c.id == refund_id)).first()
         if refund is None:
-            raise NotFound(f"unknown refund {refund_id}")
+            raise NotFound("unknown_refund", refund=refund_id)
         sale = _sale_row(conn, refund.sale_id)
         _, program = repo.program_at(conn, refund.at)
         store, address, terminal = store_info(conn)

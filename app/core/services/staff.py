@@ -15,10 +15,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from app.core import db, repo
+from app.core import audit, db, repo
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
+from app.core.program import DEFAULT_TIMEZONE
 
 __all__ = [
     "ROLES",
@@ -40,9 +41,7 @@ _NAME_MAX = 60
 class StaffError(LoyaltyError):
     """A refused staff operation; `code` lets a front end word it in the cashier's language."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
+    # The code and parameters are LoyaltyError's: app.core.refusals words them.
 
 
 @dataclass(frozen=True)
@@ -90,6 +89,7 @@ class ShiftSummary:
     card_sales: int
     sales_by_payment: Mapping[str, int] = field(default_factory=dict)
     refunds_by_payment: Mapping[str, int] = field(default_factory=dict)
+    timezone: str = DEFAULT_TIMEZONE  # the store's (program's), in which its times are shown
 
     @property
     def net_money(self) -> int:
@@ -118,33 +118,50 @@ class AuditEntry:
     at: int
     actor: str
     action: str
-    detail: str
+    detail: str  # the parameters as JSON (app.core.audit), or an older row's free text
+
+    @property
+    def params(self) -> dict[str, Any] | None:
+        """The row's parameters; None for a row written as free text."""
+        return audit.decode(self.detail)
+
+    @property
+    def text(self) -> str:
+        """The row's detail in English (logs, the CLI)."""
+        return audit.describe(self.action, self.detail)
 
 
 def _clean_name(name: str) -> str:
     text = " ".join(name.split())
     if not text:
-        raise StaffError("name_empty", "the cashier's name must not be empty")
+        raise StaffError("staff_name_empty")
     if len(text) > _NAME_MAX:
-        raise StaffError("name_long", f"the cashier's name is too long ({_NAME_MAX} characters at most)")
+        raise StaffError("staff_name_long", max=_NAME_MAX)
     return text
 
 
 def _check_pin(pin: str) -> str:
     # The reason names the rule, never the PIN that broke it.
     if not _PIN.match(pin):
-        raise StaffError("pin_format", "a PIN is 4 to 8 digits")
+        raise StaffError("pin_format")
     return pin
 
 
 def _check_role(role: str) -> Role:
     if role not in ROLES:
-        raise StaffError("role", f"role must be 'cashier' or 'manager', got {role!r}")
+        raise StaffError("role", role=role)
     return role
 
 
 def _cashier(row: Any) -> Cashier:
     return Cashier(int(row.id), str(row.name), _check_role(row.role), bool(row.active))
+
+
+def _store_timezone(conn: Connection, at: int) -> str:
+    try:
+        return repo.program_at(conn, at)[1].timezone
+    except LoyaltyError:  # no program yet: its default zone
+        return DEFAULT_TIMEZONE
 
 
 class StaffService:
@@ -173,7 +190,7 @@ class StaffService:
     def _row_by_id(self, conn: Connection, cashier_id: int) -> Any:
         row = conn.execute(select(t.cashiers).where(t.cashiers.c.id == cashier_id)).first()
         if row is None:
-            raise StaffError("unknown", f"no cashier with id {cashier_id}")
+            raise StaffError("unknown_cashier", cashier=cashier_id)
         return row
 
     def _row_by_name(self, conn: Connection, name: str) -> Any:
@@ -185,11 +202,10 @@ class StaffService:
                 return row
         return None
 
-    def _write_audit(self, conn: Connection, actor: str, action: str, detail: str) -> None:
+    def _write_audit(self, conn: Connection, actor: str, action: str, detail: str | Mapping[str, Any]) -> None:
+        text = detail if isinstance(detail, str) else audit.encode(detail)
         conn.execute(
-            insert(t.audit).values(
-                at=repo.next_clock(conn, None, self.clock), actor=actor, action=action, detail=detail
-            )
+            insert(t.audit).values(at=repo.next_clock(conn, None, self.clock), actor=actor, action=action, detail=text)
         )
 
     def _other_active_managers(self, conn: Connection, cashier_id: int) -> int:
@@ -205,7 +221,7 @@ class StaffService:
 
     def _insert(self, conn: Connection, name: str, pin: str, role: Role) -> Cashier:
         if self._row_by_name(conn, name) is not None:
-            raise StaffError("name_taken", f"there is already a cashier named {name}")
+            raise StaffError("name_taken", name=name)
         new_id = conn.execute(
             insert(t.cashiers).values(name=name, pin_hash=self.hasher.hash(pin), role=role, active=1)
         ).inserted_primary_key
@@ -225,9 +241,9 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             # Checked inside the write transaction, so two first starts cannot both succeed.
             if conn.execute(select(t.cashiers.c.id).limit(1)).first() is not None:
-                raise StaffError("not_first", "the store already has cashiers: ask a manager to log in")
+                raise StaffError("not_first")
             cashier = self._insert(conn, name, pin, "manager")
-            self._write_audit(conn, name, "cashier_added", f"first manager {name}")
+            self._write_audit(conn, name, "cashier_added", {"name": name, "role": "manager", "first": True})
             return cashier
 
     def add_cashier(self, name: str, pin: str, role: str = "cashier", *, actor: str) -> Cashier:
@@ -235,7 +251,7 @@ class StaffService:
         name, pin, checked = _clean_name(name), _check_pin(pin), _check_role(role)
         with db.transaction(self.engine) as conn:
             cashier = self._insert(conn, name, pin, checked)
-            self._write_audit(conn, actor, "cashier_added", f"{checked} {name}")
+            self._write_audit(conn, actor, "cashier_added", {"name": name, "role": checked})
             return cashier
 
     def cashiers(self, include_disabled: bool = False) -> list[Cashier]:
@@ -252,9 +268,9 @@ class StaffService:
             row = self._row_by_name(conn, name)
             if row is None or not self._verify(row.pin_hash, pin):
                 # One answer for both, so the login screen does not confirm which names exist.
-                raise StaffError("wrong_pin", "wrong name or PIN")
+                raise StaffError("wrong_pin")
             if not row.active:
-                raise StaffError("disabled", f"cashier {row.name} is disabled: ask a manager")
+                raise StaffError("cashier_disabled", name=row.name)
             self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
             return _cashier(row)
 
@@ -264,15 +280,15 @@ class StaffService:
             rows = conn.execute(select(t.cashiers).where(t.cashiers.c.active == 1)).all()
             managers = [r for r in rows if r.role == "manager"]
             if not managers:
-                raise StaffError("no_manager", "there is no active manager to approve this")
+                raise StaffError("no_manager")
             for row in managers:
                 if self._verify(row.pin_hash, pin):
                     self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
                     return _cashier(row)
             # Telling a cashier that their own PIN is not enough is kinder than "wrong PIN".
             if any(self._verify(r.pin_hash, pin) for r in rows if r.role != "manager"):
-                raise StaffError("not_manager", "this is a cashier's PIN: a manager must approve")
-            raise StaffError("wrong_pin", "wrong manager PIN")
+                raise StaffError("not_manager")
+            raise StaffError("wrong_manager_pin")
 
     def set_active(self, cashier_id: int, active: bool, *, actor: str) -> Cashier:
         """Disable or enable a cashier; the last active manager cannot be disabled."""
@@ -284,9 +300,9 @@ class StaffService:
                 and row.active
                 and not self._other_active_managers(conn, cashier_id)
             ):
-                raise StaffError("last_manager", "the last active manager cannot be disabled: add another first")
+                raise StaffError("last_manager_disable")
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(active=int(active)))
-            self._write_audit(conn, actor, "cashier_enabled" if active else "cashier_disabled", str(row.name))
+            self._write_audit(conn, actor, "cashier_enabled" if active else "cashier_disabled", {"name": str(row.name)})
             return Cashier(int(row.id), str(row.name), _check_role(row.role), active)
 
     def reset_pin(self, cashier_id: int, new_pin: str, *, actor: str) -> None:
@@ -295,7 +311,7 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             row = self._row_by_id(conn, cashier_id)
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(pin_hash=self.hasher.hash(pin)))
-            self._write_audit(conn, actor, "pin_reset", str(row.name))
+            self._write_audit(conn, actor, "pin_reset", {"name": str(row.name)})
 
     def set_role(self, cashier_id: int, role: str, *, actor: str) -> Cashier:
         """Change a cashier's role; the last active manager cannot be demoted."""
@@ -308,9 +324,11 @@ class StaffService:
                 and row.active
                 and not self._other_active_managers(conn, cashier_id)
             ):
-                raise StaffError("last_manager", "the last active manager cannot stop being a manager")
+                raise StaffError("last_manager_role")
             conn.execute(update(t.cashiers).where(t.cashiers.c.id == cashier_id).values(role=checked))
-            self._write_audit(conn, actor, "role_changed", f"{row.name}: {row.role} -> {checked}")
+            self._write_audit(
+                conn, actor, "role_changed", {"name": str(row.name), "old": str(row.role), "new": checked}
+            )
             return Cashier(int(row.id), str(row.name), checked, bool(row.active))
 
     # ----------------------------------------------------------------- shifts
@@ -320,18 +338,18 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             row = self._row_by_id(conn, cashier_id)
             if not row.active:
-                raise StaffError("disabled", f"cashier {row.name} is disabled: ask a manager")
+                raise StaffError("cashier_disabled", name=row.name)
             current = conn.execute(
                 select(t.shifts.c.id).where(t.shifts.c.cashier_id == cashier_id, t.shifts.c.closed_at.is_(None))
             ).scalar()
             if current is not None:
-                raise StaffError("shift_open", f"{row.name} already has shift {current} open")
+                raise StaffError("shift_open", name=row.name, shift=current)
             opened = repo.next_clock(conn, at, self.clock)
             new_id = conn.execute(
                 insert(t.shifts).values(cashier_id=cashier_id, opened_at=opened, closed_at=None)
             ).inserted_primary_key
             assert new_id is not None
-            self._write_audit(conn, str(row.name), "shift_opened", f"shift {int(new_id[0])}")
+            self._write_audit(conn, str(row.name), "shift_opened", {"shift": int(new_id[0])})
             return Shift(int(new_id[0]), cashier_id, str(row.name), opened, None)
 
     def current_shift(self, cashier_id: int) -> Shift | None:
@@ -360,18 +378,23 @@ class StaffService:
         with db.transaction(self.engine) as conn:
             shift = self._shift_row(conn, shift_id)
             if shift.closed_at is not None:
-                raise StaffError("shift_closed", f"shift {shift_id} is already closed")
+                raise StaffError("shift_closed", shift=shift_id)
             closed = repo.next_clock(conn, at, self.clock)
             if closed < shift.opened_at:
-                raise StaffError("shift_time", "a shift cannot close before it opened")
+                raise StaffError("shift_time")
             conn.execute(update(t.shifts).where(t.shifts.c.id == shift_id).values(closed_at=closed))
             summary = self._summary(conn, shift, closed, closed)
             self._write_audit(
                 conn,
                 str(shift.name),
                 "shift_closed",
-                f"shift {shift_id}: {summary.sales_count} sales {summary.sales_money}, "
-                f"{summary.refunds_count} refunds {summary.refunds_money} (kopecks)",
+                {
+                    "shift": shift_id,
+                    "sales": summary.sales_count,
+                    "sales_kopecks": summary.sales_money,
+                    "refunds": summary.refunds_count,
+                    "refunds_kopecks": summary.refunds_money,
+                },
             )
             return summary
 
@@ -382,7 +405,7 @@ class StaffService:
             .where(t.shifts.c.id == shift_id)
         ).first()
         if row is None:
-            raise StaffError("unknown_shift", f"no shift {shift_id}")
+            raise StaffError("unknown_shift", shift=shift_id)
         return row
 
     def _summary(self, conn: Connection, shift: Any, end: int, closed_at: int | None) -> ShiftSummary:
@@ -439,15 +462,17 @@ class StaffService:
             card_sales=int(sales[4]),
             sales_by_payment=by_payment,
             refunds_by_payment=refunds_by_payment,
+            timezone=_store_timezone(conn, end),
         )
 
     # ----------------------------------------------------------------- audit
 
-    def audit(self, actor: str, action: str, detail: str) -> None:
-        """Append one audit row (refunds, manual adjustments, settings, cashier changes)."""
+    def audit(self, actor: str, action: str, detail: str | Mapping[str, Any]) -> None:
+        """Append one audit row (refunds, manual adjustments, settings, cashier changes): an action code and
+        its parameters (app.core.audit), or free text."""
         actor, action = actor.strip(), action.strip()
         if not actor or not action:
-            raise StaffError("audit", "an audit row needs an actor and an action")
+            raise StaffError("audit_incomplete")
         with db.transaction(self.engine) as conn:
             self._write_audit(conn, actor, action, detail)
 

@@ -17,11 +17,12 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from app.core.pricing import LineIn
+from app.core.refusals import Refusal
 from app.core.services.loyalty import LoyaltyService
 from app.core.services.results import CustomerInfo, SaleRequest, SaleResult
-from app.ui.checkout.reasons import explain
 from app.ui.checkout.requote import Change, Priced, quote_checkout
 from app.ui.checkout.state import Basket, Redeem, StoreInfo, load_store
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 Method = TypeVar("Method", bound=Callable[..., None])
@@ -165,12 +166,12 @@ class CheckoutController(QObject):
         self._changed("card")
 
     @_while_alive
-    def _customer_missing(self, seq: int, code: str, reason: str) -> None:
+    def _customer_missing(self, seq: int, code: str, error: BaseException) -> None:
         if seq != self._customer_seq:
             return
-        self.message.emit(explain(reason), "warn")
+        self.message.emit(explain(error), "warn")
         # A replaced card is known: offering to enroll it would hide why it no longer works.
-        if code.isdigit() and len(code) == 13 and "was replaced" not in reason:
+        if code.isdigit() and len(code) == 13 and getattr(error, "code", "") != "card_replaced":
             self.unknown_card.emit(code)
 
     def detach_customer(self) -> None:
@@ -261,7 +262,7 @@ class CheckoutController(QObject):
             self._adopt(priced)
         if priced.result is None:
             self.result = self._request = None
-            self.message.emit(explain(priced.reason or ""), "error")
+            self.message.emit(explain(priced.error) if priced.error else "", "error")
             self.priced.emit(None)
             return
         self.result = priced.result
@@ -288,17 +289,17 @@ class CheckoutController(QObject):
             "redeem": self.tr("Points changed"),
             "card": self.tr("Card detached"),
         }[priced.dropped[0]]
-        return f"{what}: {explain(priced.reason or '')}"
+        return f"{what}: {explain(priced.error)}" if priced.error else what
 
     @_while_alive
-    def _quote_crashed(self, rev: int, reason: str) -> None:
+    def _quote_crashed(self, rev: int, error: BaseException) -> None:
         self._in_flight = False
         if rev != self._revision:
             self._submit()
             return
         self._priced_revision = rev
         self.result = None
-        self.message.emit(explain(reason), "error")
+        self.message.emit(explain(error), "error")
         self.priced.emit(None)
 
     # ----------------------------------------------------------------- sale
@@ -308,7 +309,7 @@ class CheckoutController(QObject):
         if self.selling:
             return False
         if not self.basket.lines:
-            self.message.emit(explain("the basket is empty"), "warn")
+            self.message.emit(explain(Refusal("basket_empty")), "warn")
             return False
         if not self.fresh or self.result is None or self._request is None:
             self.message.emit(self.tr("Still pricing, one moment…"), "warn")
@@ -326,9 +327,9 @@ class CheckoutController(QObject):
         self.clear()
 
     @_while_alive
-    def _sell_refused(self, reason: str) -> None:
+    def _sell_refused(self, error: BaseException) -> None:
         self.selling = False
-        self.message.emit(explain(reason), "error")
+        self.message.emit(explain(error), "error")
         self._changed("lines")
 
     # ----------------------------------------------------------------- helpers
@@ -339,5 +340,5 @@ class CheckoutController(QObject):
         return self.selling
 
     @_while_alive
-    def _refused(self, reason: str) -> None:
-        self.message.emit(explain(reason), "error")
+    def _refused(self, error: BaseException) -> None:
+        self.message.emit(explain(error), "error")

@@ -24,7 +24,8 @@ class Priced:
     result: SaleResult | None
     request: SaleRequest
     dropped: tuple[Extra, ...] = ()
-    reason: str | None = None
+    reason: str | None = None  # the refusal in English (logs, tests); error is what a screen words
+    error: LoyaltyError | None = None
 
 
 def _without(req: SaleRequest, extra: Extra) -> SaleRequest:
@@ -74,7 +75,7 @@ def quote_checkout(service: LoyaltyService, req: SaleRequest, changed: Change) -
     try:
         return Priced(service.quote(req), req)
     except LoyaltyError as exc:
-        reason = str(exc)
+        refused = exc
     for variant, dropped in _fallbacks(req, changed):
         try:
             result = service.quote(variant)
@@ -84,5 +85,5 @@ def quote_checkout(service: LoyaltyService, req: SaleRequest, changed: Change) -
             # Keep a number, not "max", so the points only change when the cashier changes them.
             variant = replace(variant, redeem=result.quote.redeemed_points)
             dropped = dropped or ("redeem",)
-        return Priced(result, variant, dropped, reason)
-    return Priced(None, req, (), reason)
+        return Priced(result, variant, dropped, str(refused), refused)
+    return Priced(None, req, (), str(refused), refused)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from app.core.codes import classify
 from app.ui.checkout.controller import CheckoutController
-from app.ui.checkout.reasons import explain
+from app.ui.wording import explain
 
 
 class ScanRouter(QObject):

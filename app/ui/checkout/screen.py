@@ -20,12 +20,12 @@ from app.ui.checkout.customer_panel import CustomerPanel
 from app.ui.checkout.extras import ExtrasBar
 from app.ui.checkout.free_item_dialog import FreeItemDialog
 from app.ui.checkout.pay_dialog import PayDialog
-from app.ui.checkout.reasons import explain
 from app.ui.checkout.scan import ScanRouter
 from app.ui.checkout.state import StoreInfo
 from app.ui.checkout.totals import TotalsPanel
 from app.ui.checkout.typeahead import TypeAheadField
 from app.ui.enroll_dialog import EnrollDialog
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 

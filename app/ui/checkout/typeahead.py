@@ -98,7 +98,7 @@ class TypeAheadField(QLineEdit):
             return
         self.show_suggestions(items)
 
-    def _failed(self, _reason: str) -> None:
+    def _failed(self, _error: BaseException) -> None:
         self.hide_suggestions()
 
     # ----------------------------------------------------------------- the list

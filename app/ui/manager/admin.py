@@ -11,7 +11,7 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QItemSelection, QRegularExpression, Qt, Slot
+from PySide6.QtCore import QItemSelection, QRegularExpression, Qt, Slot
 from PySide6.QtGui import QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,39 +39,17 @@ from app.core.services.results import CustomerInfo
 from app.core.services.staff import AuditEntry, Cashier
 from app.core.timeutil import from_ms
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.manager import ops
+from app.ui.manager.audit_words import action_text, detail_text
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CardReplaced, CustomerHit, ManagerServices
 from app.ui.manager.widgets import ChooseFolder, Confirm, give_keyboard_back
 from app.ui.pin_dialog import Refused, pin_field, set_status, staff_reason
 from app.ui.theme import row_label
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["AdminTab", "CashierDialog", "NewPinDialog", "action_text"]
-
-# Audit actions in words (marked for lupdate; translated when shown).
-_ACTIONS: dict[str, object] = {
-    "program": QT_TRANSLATE_NOOP("AdminTab", "Program changed"),
-    "points_adjusted": QT_TRANSLATE_NOOP("AdminTab", "Points adjusted"),
-    "card_replaced": QT_TRANSLATE_NOOP("AdminTab", "Card replaced"),
-    "card_blocked": QT_TRANSLATE_NOOP("AdminTab", "Card blocked"),
-    "card_unblocked": QT_TRANSLATE_NOOP("AdminTab", "Card unblocked"),
-    "refund": QT_TRANSLATE_NOOP("AdminTab", "Refund"),
-    "cashier_added": QT_TRANSLATE_NOOP("AdminTab", "Cashier added"),
-    "cashier_enabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier enabled"),
-    "cashier_disabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier disabled"),
-    "pin_reset": QT_TRANSLATE_NOOP("AdminTab", "PIN reset"),
-    "role_changed": QT_TRANSLATE_NOOP("AdminTab", "Role changed"),
-    "shift_opened": QT_TRANSLATE_NOOP("AdminTab", "Shift opened"),
-    "shift_closed": QT_TRANSLATE_NOOP("AdminTab", "Shift closed"),
-}
-
-
-def action_text(action: str) -> str:
-    """An audit action in the screen's language (unknown ones as written)."""
-    source = _ACTIONS.get(action)
-    return QCoreApplication.translate("AdminTab", str(source)) if source else action
 
 
 def _table(model: RecordsModel, parent: QWidget) -> QTableView:
@@ -333,9 +311,9 @@ class AdminTab(QTabWidget):
         for button in (self.adjust_button, self.replace_button, self.block_button):
             button.setEnabled(self.info is not None)
 
-    def _card_failed(self, reason: str) -> None:
+    def _card_failed(self, error: BaseException) -> None:
         self._enable_card_actions()
-        set_status(self.card_status, explain(reason), "error")
+        set_status(self.card_status, explain(error), "error")
 
     @Slot()
     def adjust(self) -> None:
@@ -538,8 +516,8 @@ class AdminTab(QTabWidget):
             set_status(self.cashier_status, self.tr("Saved."), "info")
             self.load_audit()
 
-    def _cashier_failed(self, reason: str) -> None:
-        set_status(self.cashier_status, explain(reason), "error")
+    def _cashier_failed(self, error: BaseException) -> None:
+        set_status(self.cashier_status, explain(error), "error")
 
     def _staff(self, action: str, *args: Any) -> None:
         self.worker.run(
@@ -600,7 +578,7 @@ class AdminTab(QTabWidget):
                 Col(self.tr("Time"), self._audit_time, key=attrgetter("at")),
                 Col(self.tr("Who"), attrgetter("actor")),
                 Col(self.tr("Action"), self._audit_action),
-                Col(self.tr("Details"), attrgetter("detail")),
+                Col(self.tr("Details"), self._audit_detail),
             ],
             self,
         )
@@ -620,6 +598,9 @@ class AdminTab(QTabWidget):
 
     def _audit_action(self, e: AuditEntry) -> str:
         return action_text(e.action)
+
+    def _audit_detail(self, e: AuditEntry) -> str:
+        return detail_text(e, self.zone)
 
     @Slot()
     def load_audit(self) -> None:
@@ -652,8 +633,8 @@ class AdminTab(QTabWidget):
         """Show only rows of one action (None: all)."""
         self.action_filter.setCurrentIndex(max(self.action_filter.findData(action), 0) if action else 0)
 
-    def _audit_failed(self, reason: str) -> None:
-        set_status(self.audit_status, explain(reason), "error")
+    def _audit_failed(self, error: BaseException) -> None:
+        set_status(self.audit_status, explain(error), "error")
 
     @Slot()
     def export_audit(self) -> None:

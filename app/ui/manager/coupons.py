@@ -365,11 +365,9 @@ class CouponsTab(QWidget):
         self.load()
         self.program_changed.emit(added.version)
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.create_button.setEnabled(True)
-        _, text = explain(reason, self._title_of)
-        if reason == "no customer is in this segment":
-            text = self.tr("No customer is in this segment")
+        _, text = explain(error, self._title_of)
         set_status(self.status, text, "error")
 
     def _title_of(self, path: str) -> str:

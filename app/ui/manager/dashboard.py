@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 from app.core.fmt import NNBSP, group_thousands
 from app.core.services.reports import Dashboard, Filters, StoreRow
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.manager import ops
 from app.ui.manager.charts import ANONYMOUS, CARD, EXPIRED, ISSUED, REDEEMED, Chart, ChartSeries, fold_days
 from app.ui.manager.ops import (
@@ -50,6 +49,7 @@ from app.ui.manager.payback import PaybackPanel
 from app.ui.manager.reports_view import ReportsView
 from app.ui.manager.widgets import Busy, ChooseFolder, Tile, avg_money_text, count_text, money_text, share_text
 from app.ui.pin_dialog import set_status
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["DashboardTab"]
@@ -427,14 +427,14 @@ class DashboardTab(QWidget):
             on_error=partial(self._chain_failed, generation),
         )
 
-    def _chain_failed(self, generation: int, reason: str) -> None:
+    def _chain_failed(self, generation: int, error: BaseException) -> None:
         if generation != self.generation:
             return
         self._set_loading(False)
         set_status(
             self.status,
             self.tr("The chain's figures could not be had from the server: {reason}. Showing this terminal's.").format(
-                reason=explain(reason)
+                reason=explain(error)
             ),
             "error",
         )
@@ -462,12 +462,12 @@ class DashboardTab(QWidget):
         self.pdf.setEnabled(True)
         self.csv.setEnabled(True)
 
-    def _failed(self, generation: int, reason: str) -> None:
+    def _failed(self, generation: int, error: BaseException) -> None:
         if generation != self.generation:
             return
         self._set_loading(False)
         self.payback.show_payback(None)
-        text = self.tr("The report could not be computed: {reason}").format(reason=explain(reason))
+        text = self.tr("The report could not be computed: {reason}").format(reason=explain(error))
         set_status(self.status, text, "error")
 
     def _show_dates(self, resolved: ResolvedPeriod) -> None:
@@ -605,6 +605,6 @@ class DashboardTab(QWidget):
         self.last_export = Path(path)
         set_status(self.status, self.tr("Saved: {path}").format(path=path), "info")
 
-    def _export_failed(self, reason: str) -> None:
+    def _export_failed(self, error: BaseException) -> None:
         self.busy.set_busy(self._loading)
-        set_status(self.status, self.tr("Could not save: {reason}").format(reason=explain(reason)), "error")
+        set_status(self.status, self.tr("Could not save: {reason}").format(reason=explain(error)), "error")

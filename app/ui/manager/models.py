@@ -255,11 +255,15 @@ class RecordsModel(QAbstractTableModel):
 
 
 class FieldError(ValueError):
-    """A value the manager typed that cannot become program JSON; path names the key (tiers[1].min_spend)."""
+    """A value the manager typed that cannot become program JSON; path names the key (tiers[1].min_spend).
 
-    def __init__(self, path: str, message: str) -> None:
+    `code` (field_integer, field_money, field_weekdays) and `params` word it (app.ui.wording)."""
+
+    def __init__(self, path: str, code: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+        self.code = code
+        self.params = {"path": path}
         self.message = message
 
 
@@ -328,7 +332,8 @@ def text_to_value(kind: str, text: str, path: str) -> Any:
         if kind == "decimal":
             return text.replace(",", ".")
     except ValueError as exc:
-        raise FieldError(path, str(exc)) from None
+        code = {"money": "field_money", "weekdays": "field_weekdays"}.get(kind, "field_integer")
+        raise FieldError(path, code, str(exc)) from None
     return text
 
 

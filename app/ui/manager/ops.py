@@ -37,6 +37,7 @@ from app.core.services.results import CustomerInfo
 from app.core.services.staff import AuditEntry, Cashier, StaffError, StaffService
 from app.core.timeutil import DAY_MS, from_ms, iso
 from app.sync.chain_reports import ChainReports
+from app.ui.manager.audit_words import detail_text
 from app.ui.pin_dialog import Refused
 
 __all__ = [
@@ -170,7 +171,7 @@ def load_chain_dashboard(s: ManagerServices, choice: PeriodChoice, filters: Filt
     from app.reports import tables as t
 
     if s.chain is None:
-        raise LoyaltyError("this terminal is not enrolled with a server")
+        raise LoyaltyError("not_enrolled")
     today, _ = local_today(s)
     first, last = days_of(choice, today)
     got = s.chain.dashboard(first, last, filters)
@@ -181,7 +182,7 @@ def load_chain_dashboard(s: ManagerServices, choice: PeriodChoice, filters: Filt
 def load_chain_report(s: ManagerServices, period: Period, filters: Filters) -> ReportBundle:
     """The whole chain's full report and its tables, with the store rows, from the server."""
     if s.chain is None:
-        raise LoyaltyError("this terminal is not enrolled with a server")
+        raise LoyaltyError("not_enrolled")
     got = s.chain.report(period, filters)
     return _bundle(got.report, got.stores)
 
@@ -295,10 +296,18 @@ def activate_program(
     program = parse_program(copy.deepcopy(dict(body)))
     _, current = s.loyalty.program(s.now())
     version = s.loyalty.set_program(program.raw, activate_at)
-    changes = ", ".join(changed_keys(current.raw, program.raw)) or "nothing"
+    changed = changed_keys(current.raw, program.raw)
+    changes = ", ".join(changed) or "nothing"
     when = "now" if activate_at is None else iso(activate_at, program.zone)
-    detail = f"version {version} '{program.raw.get('name', '')}' from {when}; changed: {changes}"
-    s.staff.audit(s.manager, "program", f"{detail}; {note}" if note else detail)
+    detail: dict[str, Any] = {
+        "version": version,
+        "name": str(program.raw.get("name", "")),
+        "when": when,
+        "when_at": activate_at,
+        "changes": changes,
+        "changed": changed,
+    }
+    s.staff.audit(s.manager, "program", {**detail, "note": note} if note else detail)
     return version, load_program_state(s)
 
 
@@ -425,7 +434,7 @@ def add_coupons(s: ManagerServices, spec: CouponSpec, code: str | None, count: i
         what = f"{code.strip()} ({spec.kind} {spec.value})"
     else:
         if count < 1:
-            raise LoyaltyError("make at least one code")
+            raise LoyaltyError("coupons_none")
         issued = [IssuedCoupon(c) for c in random_codes(count, prefix, current_codes(s))]
         what = f"{count} random codes {prefix.upper()}… ({spec.kind} {spec.value})"
     return _store_coupons(s, spec, issued, what)
@@ -451,7 +460,7 @@ def issue_personal(s: ManagerServices, spec: CouponSpec, segment: str, days: int
     """One personal code per card of a segment, as a new program version."""
     people = [c for c in segment_members(s, segment, days) if c.card]
     if not people:
-        raise LoyaltyError("no customer is in this segment")
+        raise LoyaltyError("segment_empty")
     codes = random_codes(len(people), prefix, current_codes(s))
     issued = [IssuedCoupon(code, c.card, c.name) for code, c in zip(codes, people, strict=True)]
     what = f"{len(issued)} personal codes to segment {segment}" + (f" ({days} days)" if segment == "not_seen" else "")
@@ -517,9 +526,8 @@ def customer(s: ManagerServices, card: str) -> CustomerInfo:
 def adjust_points(s: ManagerServices, card: str, points: int, reason: str) -> CustomerInfo:
     """Add or remove points by hand with a reason; audited; the customer afterwards (never below zero)."""
     _, balance = s.loyalty.adjust_points(card, points, reason, s.manager, allow_debt=False)
-    s.staff.audit(
-        s.manager, "points_adjusted", f"card {card}: {points:+d} points ({reason.strip()}); balance {balance}"
-    )
+    detail = {"card": card, "points": points, "reason": reason.strip(), "balance_points": balance}
+    s.staff.audit(s.manager, "points_adjusted", detail)
     return s.loyalty.customer(card)
 
 
@@ -535,7 +543,7 @@ def qr_png(payload: str, scale: int = 8) -> bytes:
 def replace_card(s: ManagerServices, old: str, new: str | None) -> CardReplaced:
     """A lost card: the new card (typed or generated) takes over the balance; audited."""
     code = s.loyalty.replace_card(old, new or None)
-    s.staff.audit(s.manager, "card_replaced", f"card {old} replaced by {code}")
+    s.staff.audit(s.manager, "card_replaced", {"old": old, "new": code})
     info = s.loyalty.customer(code)
     return CardReplaced(old, info, qr_png(info.qr))
 
@@ -543,7 +551,7 @@ def replace_card(s: ManagerServices, old: str, new: str | None) -> CardReplaced:
 def block_card(s: ManagerServices, card: str, blocked: bool) -> CustomerInfo:
     """Block or unblock a card; audited."""
     s.loyalty.block_card(card, blocked)
-    s.staff.audit(s.manager, "card_blocked" if blocked else "card_unblocked", f"card {card}")
+    s.staff.audit(s.manager, "card_blocked" if blocked else "card_unblocked", {"card": card})
     return s.loyalty.customer(card)
 
 
@@ -563,7 +571,7 @@ def staff_change(s: ManagerServices, action: str, *args: Any) -> list[Cashier] |
     try:
         fn(*args, actor=s.manager)
     except StaffError as exc:
-        return Refused(exc.code, exc.reason)
+        return Refused(exc.code, exc.reason, exc.params)
     return cashiers(s)
 
 
@@ -585,7 +593,14 @@ def audit_csv(rows: Sequence[AuditEntry], zone: ZoneInfo, lang: str) -> str:
     writer.writerow(head)
     for r in rows:
         writer.writerow(
-            [r.id, from_ms(r.at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), r.actor, r.action, r.detail]
+            # The action stays its code (a spreadsheet filters by it); the detail is worded like the screen's.
+            [
+                r.id,
+                from_ms(r.at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                r.actor,
+                r.action,
+                detail_text(r, zone),
+            ]
         )
     return out.getvalue()
 

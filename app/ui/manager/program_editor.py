@@ -273,10 +273,8 @@ class ProgramEditor(QWidget):
         try:
             body = self.body()
             self.edited = parse_program(copy.deepcopy(body))
-        except FieldError as exc:
-            self._show_problem(*explain(str(exc), self.form.title_of))
-        except ProgramError as exc:
-            self._show_problem(*explain(str(exc), self.form.title_of))
+        except (FieldError, ProgramError) as exc:
+            self._show_problem(*explain(exc, self.form.title_of))
         except ValueError as exc:  # not JSON at all
             self._show_problem("", self.tr("The JSON text cannot be read: {reason}").format(reason=str(exc)))
         self.preview.set_programs(self.current, self.edited, self.error)
@@ -365,9 +363,9 @@ class ProgramEditor(QWidget):
         set_status(self.status, self.tr("Version {v} saved and activated.").format(v=version), "info")
         self.program_changed.emit(version)
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.activate_button.setEnabled(True)
-        set_status(self.status, explain(reason, self.form.title_of)[1], "error")
+        set_status(self.status, explain(error, self.form.title_of)[1], "error")
 
     # ------------------------------------------------------------------ history
 

@@ -607,7 +607,7 @@ def _money(text: str, path: str) -> int:
     try:
         return parse_money(text)
     except ValueError as exc:
-        raise FieldError(path, str(exc)) from None
+        raise FieldError(path, "field_money", str(exc)) from None
 
 
 def _optional_int(text: str) -> int | None:

@@ -197,8 +197,8 @@ class ManagerWindow(QWidget):
     def _filter_choices(self, choices: FilterChoices) -> None:
         self.dashboard.set_filter_choices(choices)
 
-    def _log_failure(self, reason: str) -> None:
-        log.warning("manager screen: %s", reason)
+    def _log_failure(self, error: BaseException) -> None:
+        log.warning("manager screen: %s", error)
 
     @Slot(int)
     def _program_changed(self, _version: int) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from app.bootstrap import Context, bootstrap
 from app.core import db, repo
 from app.core.errors import LoyaltyError, StorageError
+from app.core.refusals import os_params
 from app.core.services.staff import StaffService
 from app.core.templates import TEMPLATES, template
 
@@ -133,12 +134,12 @@ def create_store(path: Path, plan: StorePlan, transport: httpx.BaseTransport | N
     staging file and re-raises, and `path` never holds a half-made store.
     """
     if path.exists():
-        raise StorageError(f"there is already a store at {path}")
+        raise StorageError("store_exists", path=str(path))
     staging = staging_path(path)
     if not plan.enrolled:
         discard_staging(path)  # a leftover of an earlier, interrupted setup
     elif not staging.exists():
-        raise StorageError("the enrollment was lost: connect to the server again")
+        raise StorageError("enrollment_lost")
     try:
         ctx = bootstrap(staging, create=True)
         try:
@@ -160,8 +161,9 @@ def _fill(ctx: Context, plan: StorePlan, transport: httpx.BaseTransport | None) 
         _first_sync(ctx, transport)
     if plan.program == DEMO:
         from app.core.demo import fill_demo
+        from app.ui import i18n
 
-        fill_demo(ctx.loyalty)
+        fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
     elif not plan.enrolled or not _has_program(ctx):
         # A chain's program comes from its server; the template only starts a chain that has none.
         ctx.loyalty.set_program(template(plan.program).copy())
@@ -201,8 +203,8 @@ def _move_into_place(staging: Path, path: Path) -> None:
             conn.close()
         os.replace(staging, path)
     except OSError as exc:
-        raise StorageError(f"cannot create the store in {path.parent}: {exc.strerror}") from None
+        raise StorageError("store_create", path=str(path.parent), **os_params(exc)) from None
     except sqlite3.Error as exc:
-        raise StorageError(f"cannot finish the store in {path.parent}: {exc}") from None
+        raise StorageError("store_finish", path=str(path.parent), detail=str(exc)) from None
     for suffix in ("-wal", "-shm"):
         Path(str(staging) + suffix).unlink(missing_ok=True)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.camera import CameraFeed, CameraPreview
 from app.ui.pin_dialog import set_status
+from app.ui.wording import explain
 from app.ui.worker import Callback, ErrorCallback, Worker
 
 __all__ = [
@@ -119,7 +120,7 @@ def print_test_receipt(setting: str, data_dir: Path, lang: str, store: tuple[str
     try:
         printer = printer_from_setting(setting, data_dir)
     except ValueError as exc:
-        return PrintOutcome(False, str(exc))
+        return PrintOutcome(False, explain(exc))
     receipt = sample_sale(lang)
     if store[0]:
         # The owner sees their own header on the test receipt, a first check of the wording.
@@ -127,18 +128,18 @@ def print_test_receipt(setting: str, data_dir: Path, lang: str, store: tuple[str
     try:
         printer.print_receipt(receipt)
     except PrintError as exc:
-        return PrintOutcome(False, str(exc))
+        return PrintOutcome(False, explain(exc))
     return PrintOutcome(True, str(printer.folder) if isinstance(printer, PdfFolderPrinter) else "")
 
 
 def start_feed(feed: CameraFeed) -> str | None:
-    """Open the camera (slow for a real device, so on a worker); the reason it cannot, or None."""
+    """Open the camera (slow for a real device, so on a worker); the reason it cannot (worded), or None."""
     from app.scanner.errors import ScanError
 
     try:
         feed.start()
     except ScanError as exc:
-        return str(exc)
+        return explain(exc)
     return None
 
 
@@ -296,8 +297,8 @@ class PrinterChooser(QWidget):
             set_status(self.status, text, "error")
         self.tested.emit(outcome.ok, text)
 
-    def _crashed(self, reason: str) -> None:
-        self._printed(PrintOutcome(False, reason))
+    def _crashed(self, error: BaseException) -> None:
+        self._printed(PrintOutcome(False, explain(error)))
 
     @Slot(int)
     def _kind_changed(self, index: int) -> None:
@@ -389,7 +390,7 @@ class CameraChooser(QWidget):
         self.feed = feed
         self.test.setText(self.tr("Stop"))
         set_status(self.status, self.tr("Opening the camera…"), "info")
-        self.worker.run(start_feed, feed, on_done=self._started, on_error=self._failed)
+        self.worker.run(start_feed, feed, on_done=self._started, on_error=lambda error: self._failed(explain(error)))
 
     def stop(self) -> None:
         """Release the camera (safe when it is not open)."""

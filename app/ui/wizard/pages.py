@@ -281,7 +281,7 @@ class StaffPage(QWizardPage):
         for name, pin, again in people:
             if not name.text().strip():
                 name.setFocus()
-                return staff_reason(Refused("name_empty", ""))
+                return staff_reason(Refused("staff_name_empty", ""))
             if not 4 <= len(pin.text()) <= 8:
                 pin.setFocus()
                 return staff_reason(Refused("pin_format", ""))

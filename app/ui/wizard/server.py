@@ -14,9 +14,9 @@ from typing import Any
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import set_status
 from app.ui.wizard.devices import Runner, form_layout, form_row
+from app.ui.wording import explain
 
 __all__ = ["EnrollOutcome", "ServerChooser", "try_enroll"]
 
@@ -28,7 +28,8 @@ class EnrollOutcome:
     """How an enrolment ended: "enrolled", "unreachable", "refused" or "failed", and the detail."""
 
     kind: str
-    detail: str
+    detail: str  # the terminal's id when enrolled, else the refusal in English (logs)
+    error: BaseException | None = None  # what the screen words, by its code
 
 
 def try_enroll(enroll: Enroll, url: str, code: str) -> EnrollOutcome:
@@ -39,12 +40,12 @@ def try_enroll(enroll: Enroll, url: str, code: str) -> EnrollOutcome:
     try:
         answer = enroll(url, code)
     except Refused as exc:
-        return EnrollOutcome("refused", str(exc))
+        return EnrollOutcome("refused", str(exc), exc)
     except SyncError as exc:
-        kind = "unreachable" if str(exc).startswith("server unreachable") else "failed"
-        return EnrollOutcome(kind, str(exc))
+        kind = "unreachable" if exc.code == "server_unreachable" else "failed"
+        return EnrollOutcome(kind, str(exc), exc)
     except LoyaltyError as exc:
-        return EnrollOutcome("failed", str(exc))
+        return EnrollOutcome("failed", str(exc), exc)
     terminal = answer.get("terminal_id", "") if isinstance(answer, dict) else ""
     return EnrollOutcome("enrolled", str(terminal))
 
@@ -118,21 +119,26 @@ class ServerChooser(QWidget):
             self.finished.emit(True, text)
             return
         if outcome.kind == "unreachable":
+            # The system's words (ConnectError: [Errno 111]…) are for the log, not the screen.
             text = self.tr(
                 "Cannot reach the server at {url}. Check the address and the network, or skip this step "
-                "and connect later in the settings. ({reason})"
-            ).format(url=url, reason=outcome.detail)
+                "and connect later in the settings."
+            ).format(url=url)
         elif outcome.kind == "refused":
             text = self.tr("The server refused the code: {reason}. Ask the chain's manager for a new code.").format(
-                reason=explain(outcome.detail)
+                reason=self._why(outcome)
             )
         else:
-            text = self.tr("The connection failed: {reason}").format(reason=explain(outcome.detail))
+            text = self.tr("The connection failed: {reason}").format(reason=self._why(outcome))
         self.say(text, "error")
         self.finished.emit(False, text)
 
-    def _crashed(self, reason: str) -> None:
-        self._done(self.url.text().strip(), EnrollOutcome("failed", reason))
+    @staticmethod
+    def _why(outcome: EnrollOutcome) -> str:
+        return explain(outcome.error) if outcome.error is not None else outcome.detail
+
+    def _crashed(self, error: BaseException) -> None:
+        self._done(self.url.text().strip(), EnrollOutcome("failed", str(error), error))
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

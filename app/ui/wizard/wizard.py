@@ -17,12 +17,13 @@ from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QWidget, QWizard
 
 from app.core.backup import integrity_problem
+from app.core.refusals import Refusal
 from app.ui import i18n, theme
-from app.ui.checkout.reasons import explain
 from app.ui.pin_dialog import set_status
 from app.ui.wizard.creation import RestoreFrom, StorePlan, discard_staging, enroll_staging
 from app.ui.wizard.devices import LazyWorker, Runner
 from app.ui.wizard.pages import DevicesPage, ProgramPage, ServerPage, StaffPage, StorePage
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class FirstRunWizard(QWizard):
             on_error=self._backup_unreadable,
         )
 
-    def _backup_checked(self, source: Path, problem: str | None) -> None:
+    def _backup_checked(self, source: Path, problem: Refusal | None) -> None:
         self.store.restore_button.setEnabled(True)
         if problem is not None:
             set_status(self.store.restore_status, self.tr("This file cannot be restored: {problem}").format(
@@ -112,10 +113,10 @@ class FirstRunWizard(QWizard):
         self.restore_source = source
         self.accept()
 
-    def _backup_unreadable(self, reason: str) -> None:
+    def _backup_unreadable(self, error: BaseException) -> None:
         self.store.restore_button.setEnabled(True)
         set_status(self.store.restore_status, self.tr("This file cannot be restored: {problem}").format(
-            problem=explain(reason)), "error")  # fmt: skip
+            problem=explain(error)), "error")  # fmt: skip
 
     def make_plan(self) -> StorePlan:
         """The pages' values as a plan."""

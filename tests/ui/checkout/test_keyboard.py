@@ -124,7 +124,8 @@ def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
 ) -> None:
     # The core's own answer to SQLite's SQLITE_FULL (tests/test_storage.py fills a real file);
     # here it comes once, as it would from a disk that filled up during the shift.
-    full = StorageError(db._storage_reason(sqlite3.OperationalError("database or disk is full")))
+    code, params = db._storage_reason(sqlite3.OperationalError("database or disk is full"))
+    full = StorageError(code, **params)
     real_sell = store.loyalty.sell
     attempts: list[object] = []
 

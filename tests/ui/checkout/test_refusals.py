@@ -1,41 +1,47 @@
-"""The core's refusals reach the cashier in Russian: each newly worded reason as the core writes it,
-and a few of them met the way a cashier meets them, on the real screens of a real store."""
+"""Refusals as data: the core's refusals carry a code and parameters, every code is worded in Russian
+and English, and a few of them are met the way a cashier meets them, on the real screens of a real store."""
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Context
 from app.core import db, repo
-from app.core.backup import backup_file
-from app.core.errors import LoyaltyError
+from app.core.backup import backup_file, restore_file
+from app.core.errors import LoyaltyError, StorageError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
+from app.core.refusals import TEMPLATES, UNWORDED, placeholders, render
 from app.core.services.results import SaleRequest
+from app.receipts.printers import PrintError
+from app.scanner.errors import ScanError
+from app.sync.client import SyncError
 from app.ui import i18n
-from app.ui.checkout.reasons import _PATTERNS, explain, known
 from app.ui.checkout.state import free_line
 from app.ui.enroll_dialog import EnrollDialog
 from app.ui.main_window import MainWindow
 from app.ui.manager.program_errors import explain as program_explain
 from app.ui.refund_dialog import refund_reason
+from app.ui.wording import CONTEXT, SCREEN_ONLY, WORDING, explain
 from app.ui.worker import Worker
+from tests.conftest import ROOT
 from tests.ui.checkout.conftest import Demo
 from tests.ui.checkout.support import press, type_slowly
 
 
-def refusal(fn: Any, *args: Any, **kwargs: Any) -> str:
-    """The core's reason for refusing fn(*args, **kwargs)."""
+def refusal(fn: Any, *args: Any, **kwargs: Any) -> LoyaltyError:
+    """The core's refusal of fn(*args, **kwargs)."""
     with pytest.raises(LoyaltyError) as caught:
         fn(*args, **kwargs)
-    return str(caught.value)
+    return caught.value
 
 
 def cyrillic(text: str) -> bool:
@@ -56,11 +62,11 @@ def _chain(store: Context, **meta: str) -> None:
             repo.set_meta(conn, key, value)
 
 
-def core_messages(store: Context, demo: Demo, tmp_path: Path) -> dict[str, str]:
-    """Every reason worded by this change, produced by the core itself (a demo store, a chain till)."""
+def core_refusals(store: Context, demo: Demo, tmp_path: Path) -> dict[str, LoyaltyError]:
+    """Refusals met at the till, produced by the core itself (a demo store, a chain till)."""
     s = store.loyalty
     rich = demo.rich_card
-    out: dict[str, str] = {}
+    out: dict[str, LoyaltyError] = {}
     old = s.customer(rich).card
     # A card that was replaced (the customer's account moves to a new card).
     spare = next(c["card"] for c in s.find_customers("а") if c["card"] != rich)
@@ -98,70 +104,84 @@ def core_messages(store: Context, demo: Demo, tmp_path: Path) -> dict[str, str]:
     with sqlite3.connect(newer) as conn:
         conn.execute("PRAGMA user_version = 999")
     out["schema"] = refusal(db.migrate, db.make_engine(newer), None)
+    # A damaged file offered as a backup: the system's words stay in the log.
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(good.read_bytes()[:4096] + b"\0" * 8192)
+    out["damaged"] = refusal(restore_file, broken, tmp_path / "t.sqlite3", folder)
     return out
 
 
 EXPECTED = {
-    "replaced": "заменена на новую",
-    "card_format": "только латинские буквы",
-    "qty": "не больше 99999 шт.",
-    "price": "Цена не может быть больше",
-    "gift_unknown": "Этого подарка больше нет",
-    "birthday": "Дата рождения должна быть",
-    "cap_card": "лимит карты до следующей синхронизации",
-    "gift_cap": "лимит карты до следующей синхронизации",
-    "cap_till": "лимит кассы до следующей синхронизации",
-    "cap_offline": "связи с сервером нет больше 1 ч",
-    "cap_clock": "часы кассы идут неверно",
-    "schema": "более новой версией программы",
+    "replaced": ("card_replaced", "заменена на новую"),
+    "card_format": ("card_chars", "только латинские буквы"),
+    "qty": ("qty_max", "не больше 99999 шт."),
+    "price": ("price_max", "Цена не может быть больше"),
+    "gift_unknown": ("unknown_reward", "Этого подарка больше нет"),
+    "birthday": ("birthday_range", "Дата рождения должна быть"),
+    "cap_card": ("redeem_capped", "лимит карты до следующей синхронизации"),
+    "gift_cap": ("gift_capped", "лимит карты до следующей синхронизации"),
+    "cap_till": ("redeem_capped", "лимит кассы до следующей синхронизации"),
+    "cap_offline": ("redeem_capped", "связи с сервером нет больше 1 ч"),
+    "cap_clock": ("redeem_capped", "часы кассы идут неверно"),
+    "schema": ("db_newer", "более новой версией программы"),
+    "damaged": ("restore_refused", "Эту копию нельзя восстановить"),
 }
 
 
-def test_every_newly_worded_core_reason_reads_in_russian(
+def test_core_refusals_carry_a_code_and_read_in_russian(
     qapp: QApplication, store: Context, demo_template: Demo, tmp_path: Path
 ) -> None:
     i18n.install(qapp, "ru")
-    messages = core_messages(store, demo_template, tmp_path)
-    assert messages.keys() == EXPECTED.keys()
-    for key, message in messages.items():
-        text = known(message)
-        assert text is not None, f"{key}: no wording for {message!r}"
-        assert EXPECTED[key] in text, f"{key}: {message!r} -> {text!r}"
-        assert "kopecks" not in text and "{" not in text
+    refusals = core_refusals(store, demo_template, tmp_path)
+    assert refusals.keys() == EXPECTED.keys()
+    for key, exc in refusals.items():
+        code, russian = EXPECTED[key]
+        assert exc.code == code, f"{key}: {exc.code}"
+        assert str(exc) == render(exc.code, exc.params)  # the English sentence comes from the one table
+        text = explain(exc)
+        assert russian in text, f"{key}: {exc!s} -> {text!r}"
+        assert "kopecks" not in text and "{" not in text and "malformed" not in text
     # Refund and program screens fall back on the same words for what is not theirs.
-    assert refund_reason(messages["schema"]) == explain(messages["schema"])
-    assert program_explain(messages["replaced"], str)[1] == explain(messages["replaced"])
+    assert refund_reason(refusals["schema"]) == explain(refusals["schema"])
+    assert program_explain(refusals["replaced"], str)[1] == explain(refusals["replaced"])
 
 
 @pytest.mark.parametrize(
-    ("message", "russian"),
+    ("error", "russian"),
     [
-        # Worded from the system's and the server's answers: the strings Python and httpx give.
-        ("the database is busy in another program: nothing was written, try again", "занята другой программой"),
-        ("database error: disk I/O error", "Ошибка базы данных: disk I/O error"),
-        ("[Errno 28] No space left on device: '/media/usb/coupons.csv'", "/media/usb/coupons.csv: диск заполнен"),
-        ("[Errno 13] Permission denied: '/media/usb/report.pdf'", "нет прав на запись"),
-        ("cannot write the backup in /media/usb: No space left on device", "в /media/usb: диск заполнен"),
-        ("cannot restore into /srv/t.sqlite3: Read-only file system", "диск доступен только для чтения"),
-        ("[Errno 20] Not a directory: '/srv/a-file/t.restoring'", "/srv/a-file/t.restoring: это не папка"),
-        ("unknown or expired enrollment code", "код неизвестен или устарел"),
-        ("this terminal was revoked", "отключена от сети"),
-        ("server did not answer in time: ReadTimeout: timed out", "Сервер не ответил вовремя"),
-        ("server answered 500: Internal Server Error", "Сервер ответил ошибкой 500"),
-        ("server answered something that is not JSON", "Не удалось прочитать ответ сервера"),
-        ("enrollment answer lacks token", "Не удалось прочитать ответ сервера"),
-        ("server unreachable: ConnectError: [Errno 111] Connection refused", "Нет связи с сервером"),
-        ("this terminal is not enrolled with a server", "не подключена к серверу"),
+        # The system's and the server's answers, as the core and Python raise them.
+        (StorageError("db_busy"), "занята другой программой"),
+        (StorageError("db_error", detail="disk I/O error"), "Ошибка базы данных: disk I/O error"),
+        (OSError(errno.ENOSPC, "No space left on device", "/media/usb/coupons.csv"), "/media/usb/coupons.csv: диск"),
+        (OSError(errno.EACCES, "Permission denied", "/media/usb/report.pdf"), "нет прав на запись"),
+        (OSError(errno.ENOTDIR, "Not a directory", "/srv/a-file/t.restoring"), "/srv/a-file/t.restoring: это не папка"),
+        (
+            StorageError("backup_write", path="/media/usb", os="No space left on device", errno="ENOSPC"),
+            "в /media/usb: диск заполнен",
+        ),
+        (
+            StorageError("restore_write", path="/srv/t.sqlite3", os="Read-only file system", errno="EROFS"),
+            "диск доступен только для чтения",
+        ),
+        (StorageError("db_damaged", detail="database disk image is malformed"), "База данных повреждена"),
+        (SyncError("server_timeout", detail="ReadTimeout: timed out"), "Сервер не ответил вовремя"),
+        (SyncError("server_status", status=500, detail="Internal Server Error"), "Сервер ответил ошибкой 500"),
+        (SyncError("server_unreachable", detail="ConnectError: [Errno 111] Connection refused"), "Нет связи"),
+        (LoyaltyError("not_enrolled"), "не подключена к серверу"),
+        (PrintError("print_refused", where="127.0.0.1:9"), "Принтер 127.0.0.1:9 отклонил подключение"),
+        (ScanError("camera_unopened", source="7"), "не удалось открыть камеру 7"),
+        (RuntimeError("a bug"), "Что-то пошло не так"),
     ],
 )
-def test_system_and_server_answers_read_in_russian(qapp: QApplication, message: str, russian: str) -> None:
+def test_system_and_server_answers_read_in_russian(qapp: QApplication, error: BaseException, russian: str) -> None:
     i18n.install(qapp, "ru")
-    text = known(message)
-    assert text is not None and russian in text, text
+    text = explain(error)
+    assert russian in text, text
+    assert not any(leak in text for leak in ("Errno", "ConnectError", "malformed", "refused the connection")), text
 
 
-def test_the_sync_and_enrolment_reasons_are_the_clients_own(qapp: QApplication) -> None:
-    """The strings above are the client's: an answer it cannot read, made by the client itself."""
+def test_the_servers_refusals_of_an_enrolment_are_codes(qapp: QApplication) -> None:
+    """The client turns the server's answers into codes; an answer it cannot read has its own."""
     import httpx
 
     from app.sync.client import Client
@@ -169,21 +189,53 @@ def test_the_sync_and_enrolment_reasons_are_the_clients_own(qapp: QApplication) 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text="<html>not json</html>")
 
+    i18n.install(qapp, "ru")
     client = Client("http://server.invalid", transport=httpx.MockTransport(answer))
-    i18n.install(qapp, "ru")
-    assert "Не удалось прочитать ответ сервера" in (known(refusal(client.enroll, "CODE")) or "")
+    assert refusal(client.enroll, "CODE").code == "server_not_json"
     client = Client("http://server.invalid", transport=httpx.MockTransport(lambda r: httpx.Response(200, json={})))
-    assert "Не удалось прочитать ответ сервера" in (known(refusal(client.enroll, "CODE")) or "")
+    assert "Не удалось прочитать ответ сервера" in explain(refusal(client.enroll, "CODE"))
+    gone = {"detail": "unknown or expired enrollment code"}
+    client = Client("http://server.invalid", transport=httpx.MockTransport(lambda r: httpx.Response(401, json=gone)))
+    refused = refusal(client.enroll, "CODE")
+    assert refused.code == "enroll_code" and str(refused) == "unknown or expired enrollment code"
+    assert explain(refused) == "код неизвестен или устарел"  # worded to go inside the wizard's sentence
 
 
-def test_every_reasons_pattern_has_russian_words(qapp: QApplication) -> None:
+def test_every_code_has_russian_and_english_words(qapp: QApplication) -> None:
+    """Each code of the core's table (and each of the screens' own) is worded, with the real .qm loaded:
+    Russian that differs from the English and is Cyrillic, the same placeholders in both, and only
+    placeholders the core's template passes."""
     i18n.install(qapp, "ru")
-    from PySide6.QtCore import QCoreApplication
+    codes = [c for c in TEMPLATES if c != UNWORDED]
+    assert set(codes) <= WORDING.keys(), f"no wording: {sorted(set(codes) - WORDING.keys())}"
+    assert not WORDING.keys() - set(TEMPLATES), "a wording for a code the core does not have"
+    problems = []
+    for code, source in [*WORDING.items(), *SCREEN_ONLY.items()]:
+        english, russian = str(source), QCoreApplication.translate(CONTEXT, str(source))
+        if russian == english or not cyrillic(russian):
+            problems.append(f"{code}: no Russian for {english!r}")
+        if placeholders(russian) != placeholders(english):
+            problems.append(f"{code}: placeholders differ: {english!r} / {russian!r}")
+        if code in TEMPLATES and not placeholders(english) <= placeholders(TEMPLATES[code]) | {"field"}:
+            problems.append(f"{code}: {english!r} uses a parameter the core does not pass")
+    assert not problems, "\n".join(problems)
+    i18n.install(qapp, "en")
+    try:
+        assert explain(LoyaltyError("basket_empty")) == "The basket is empty"
+        assert explain(LoyaltyError("price_max", sku="X", max_kopecks=100)) == "A price can be at most RUB\u00a01.00"
+    finally:
+        i18n.install(qapp, "ru")
 
-    for _pattern, template in _PATTERNS:
-        if str(template) == "{path}: {os}":
-            continue  # no words of its own: the path, and the system's words worded below
-        assert cyrillic(QCoreApplication.translate("Reasons", str(template))), template
+
+def test_no_regex_translation_remains() -> None:
+    """Refusals are worded by code: no module of the screens matches the core's English any more."""
+    offenders = []
+    for path in sorted((ROOT / "app" / "ui").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if 're.compile(r"^' in text and ("QT_TRANSLATE_NOOP" in text and "_PATTERNS" in text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
+    assert not (ROOT / "app" / "ui" / "checkout" / "reasons.py").exists()
 
 
 # ----------------------------------------------------------------------------- on the screens

@@ -9,13 +9,15 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Context
+from app.core.errors import LoyaltyError
 from app.core.pricing import LineIn
+from app.core.refusals import Refusal
 from app.core.services.results import SaleRequest
 from app.ui import i18n
-from app.ui.checkout.reasons import explain
 from app.ui.checkout.requote import quote_checkout
 from app.ui.checkout.state import Basket, free_line
 from app.ui.wedge import WedgeFilter
+from app.ui.wording import explain
 from tests.ui.checkout.conftest import Demo
 
 
@@ -50,6 +52,7 @@ def test_too_many_points_are_lowered_to_the_most_allowed(store: Context, demo_te
 def test_an_empty_basket_is_refused_with_nothing_to_drop(store: Context) -> None:
     priced = quote_checkout(store.loyalty, SaleRequest(lines=()), "lines")
     assert priced.result is None and priced.reason == "the basket is empty"
+    assert priced.error is not None and priced.error.code == "basket_empty"
 
 
 def test_the_same_product_merges_and_free_price_items_do_not() -> None:
@@ -64,10 +67,11 @@ def test_the_same_product_merges_and_free_price_items_do_not() -> None:
 
 
 def test_reasons_read_in_russian_with_money_formatted(russian: None) -> None:
-    text = explain("coupon WELCOME10 needs a purchase of at least 30000 kopecks before discounts")
+    text = explain(LoyaltyError("coupon_min_total", coupon="WELCOME10", min_kopecks=30000))
     assert text == "Купон WELCOME10 действует при покупке от 300,00\u00a0₽ без учёта скидок"
-    assert explain("at most 12 points can be redeemed").endswith("12\u00a0баллов")
-    assert explain("something new") == "Something new"
+    assert explain(Refusal("redeem_max", {"points": 12})).endswith("12\u00a0баллов")
+    # A free-text reason from code with no refusal code yet reads as written, never as a crash.
+    assert explain(LoyaltyError("something new")) == "Something new"
 
 
 def test_english_is_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch, qapp: QApplication) -> None:

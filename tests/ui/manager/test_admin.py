@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def test_an_adjustment_changes_the_balance_and_writes_an_audit_row(qtbot: QtBot,
     qtbot.waitUntil(lambda: admin.info is not None and admin.info.available == before + 150, timeout=10_000)
     assert shop.ctx.loyalty.customer(shop.cards["A"]).available == before + 150
     [(actor, detail)] = audit(shop, "points_adjusted")
-    assert actor == "Ольга" and "+150" in detail and "извинение" in detail
+    assert actor == "Ольга" and json.loads(detail)["points"] == 150 and "извинение" in json.loads(detail)["reason"]
 
 
 def test_an_adjustment_without_a_reason_is_not_sent(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
@@ -117,7 +118,7 @@ def test_card_replacement_moves_the_balance_and_shows_the_new_qr(qtbot: QtBot, a
         shop.ctx.loyalty.customer(old)
     assert admin.qr.pixmap() is not None and not admin.qr.pixmap().isNull()
     assert new in admin.qr_caption.text()
-    assert audit(shop, "card_replaced") == [("Ольга", f"card {old} replaced by {new}")]
+    assert [(a, json.loads(d)) for a, d in audit(shop, "card_replaced")] == [("Ольга", {"old": old, "new": new})]
 
 
 def test_a_blocked_card_is_refused_at_the_till_until_unblocked(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
@@ -147,7 +148,8 @@ def test_a_manager_adds_a_cashier(qtbot: QtBot, admin: AdminTab, shop: Shop, mon
     admin.add_cashier()
     qtbot.waitUntil(lambda: admin.cashiers.rowCount() == 3, timeout=10_000)
     assert shop.staff.login("Пётр", "5555").role == "cashier"
-    assert audit(shop, "cashier_added")[-1] == ("Ольга", "cashier Пётр")
+    actor, detail = audit(shop, "cashier_added")[-1]
+    assert (actor, json.loads(detail)) == ("Ольга", {"name": "Пётр", "role": "cashier"})
 
 
 def test_disabling_enabling_new_pin_and_role(
@@ -175,7 +177,7 @@ def test_the_last_manager_cannot_be_disabled(qtbot: QtBot, admin: AdminTab) -> N
     olga = next(r for r in range(admin.cashiers.rowCount()) if admin.cashiers.record(r).name == "Ольга")
     admin.cashiers_view.selectRow(olga)
     admin.toggle_active()
-    expected = staff_reason(Refused("last_manager", ""))
+    expected = staff_reason(Refused("last_manager_disable", ""))
     qtbot.waitUntil(lambda: admin.cashier_status.text() == expected, timeout=10_000)
     assert admin.selected_cashier() is not None and admin.selected_cashier().active
 
@@ -201,3 +203,33 @@ def test_the_admin_models_pass_the_model_tester(qtbot: QtBot, admin: AdminTab, q
     open_customer(qtbot, admin, "Анна")
     qtmodeltester.check(admin.hits)  # type: ignore[attr-defined]
     qtmodeltester.check(admin.cashiers)  # type: ignore[attr-defined]
+
+
+def test_the_audit_log_reads_in_russian_and_old_rows_as_written(
+    qtbot: QtBot, admin: AdminTab, shop: Shop, qapp: Any
+) -> None:
+    """Rows are codes and parameters worded by the screen: no «setting_changed», no kopecks, no repr quotes."""
+    shop.staff.audit("Ольга", "setting_changed", {"key": "printer", "old": "", "new": "pdf58"})
+    refund = {
+        "refund": 1,
+        "sale": 346,
+        "cashier": "Ольга",
+        "back_kopecks": 54300,
+        "taken_points": 12,
+        "given_points": 0,
+    }
+    shop.staff.audit("Ольга", "refund", refund)
+    shop.staff.audit("Ольга", "refund", "refund 1 of sale 11 by Ольга: 100 kopecks back")  # a row from before codes
+    admin.load_audit()
+    qtbot.waitUntil(lambda: len([r for r in admin.audit_rows if r.action in ("refund", "setting_changed")]) == 3)
+    shown = {
+        (admin.audit.index(row, 2).data(), admin.audit.index(row, 3).data()) for row in range(admin.audit.rowCount())
+    }
+    assert ("Изменена настройка", "Принтер чеков: «» → «pdf58»") in shown
+    worded = next(detail for action, detail in shown if detail.startswith("Возврат № 1 по продаже № 346"))
+    assert "543,00" in worded and "kopecks" not in worded and "12" in worded
+    assert ("Возврат", "refund 1 of sale 11 by Ольга: 100 kopecks back") in shown  # as it was written
+    assert not any(action in ("setting_changed", "refund") for action, _ in shown)
+    # The core keeps an English sentence for logs and the CLI.
+    row = next(r for r in shop.staff.audit_log() if r.action == "setting_changed")
+    assert row.text == "printer: '' -> 'pdf58'"

@@ -109,7 +109,7 @@ def test_a_code_already_in_the_program_is_refused(qtbot: QtBot, tab: CouponsTab,
     tab.code.setText("sale10")
     tab.create()
     qtbot.waitUntil(lambda: tab.create_button.isEnabled(), timeout=10_000)
-    assert tab.status.text() == tr("ProgramErrors", "Coupon codes must differ")
+    assert tab.status.text() == tr("Refusals", "Coupon codes must differ")
     assert len(shop.ctx.loyalty.program_versions()) == 1
 
 

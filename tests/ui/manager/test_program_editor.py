@@ -12,6 +12,7 @@ from PySide6.QtCore import QDateTime
 from pytestqt.qtbot import QtBot
 
 from app.core.demo import DEMO_PROGRAM
+from app.core.errors import ProgramError
 from app.core.program import parse_program
 from app.core.services.results import SaleRequest
 from app.core.templates import TEMPLATES
@@ -73,7 +74,8 @@ def test_an_invalid_edit_shows_the_message_by_its_field_and_activates_nothing(
     error = editor.form.slots["tiers"].error
     assert error.isVisible()
     # parse_program's message, worded for the manager and naming the cell.
-    assert error.text() == explain("tiers[1].discount_pct must be at most 100", editor.form.title_of)[1]
+    refused = ProgramError("program_max_plain", path="tiers[1].discount_pct", max=100)
+    assert error.text() == explain(refused, editor.form.title_of)[1]
     assert tr("ProgramForm", "Discount, %") in error.text() and "100" in error.text()
     assert editor.error in editor.status.text()
     assert len(shop.ctx.loyalty.program_versions()) == versions

@@ -55,7 +55,7 @@ def test_a_failing_backup_is_said_once_and_retried_until_it_works(
     def full_disk_twice(*args: object, **kwargs: object) -> Path:
         attempts.append(1)
         if len(attempts) <= 2:
-            raise StorageError("cannot write the backup in /backups: No space left on device")
+            raise StorageError("backup_write", path="/backups", os="No space left on device", errno="ENOSPC")
         return backup_file(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(backups, "backup_file", full_disk_twice)

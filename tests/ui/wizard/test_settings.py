@@ -73,6 +73,6 @@ def test_saved_settings_are_audited_under_the_managers_name_then_applied(
     assert (saved.value("camera/source"), saved.value("backup/keep")) == ("1", "30")
     assert window.camera_source == "1"
     assert store_details(session.ctx.engine)[0] == "Green Bean"
-    audit = [(a.actor, a.action, a.detail.split(":")[0]) for a in session.staff.audit_log()]
+    audit = [(a.actor, a.action, (a.params or {}).get("key")) for a in session.staff.audit_log()]
     for key in ("camera/source", "backup/keep", "store"):
         assert ("Olga", "setting_changed", key) in audit

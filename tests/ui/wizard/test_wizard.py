@@ -204,7 +204,7 @@ def test_a_missing_camera_is_said_to_be_not_available(qtbot: QtBot, home: Path) 
     with qtbot.waitSignal(camera.tested, timeout=20_000) as scanned:
         click(qtbot, camera.test)
     assert scanned.args[0] is False
-    assert camera.status.text().startswith("The camera is not available: camera not available: 9")
+    assert camera.status.text().startswith("The camera is not available: cannot open camera 9")
     assert camera.feed is None and camera.test.text() == "Test scan"
 
 

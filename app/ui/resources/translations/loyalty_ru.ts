@@ -3,419 +3,550 @@
 <context>
     <name>AdminTab</name>
     <message>
-        <location filename="../../manager/admin.py" line="54" />
+        <location filename="../../manager/audit_words.py" line="22" />
         <source>Program changed</source>
         <translation>Программа изменена</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="55" />
+        <location filename="../../manager/audit_words.py" line="23" />
         <source>Points adjusted</source>
         <translation>Баллы изменены вручную</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="56" />
+        <location filename="../../manager/audit_words.py" line="24" />
         <source>Card replaced</source>
         <translation>Карта заменена</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="57" />
+        <location filename="../../manager/audit_words.py" line="25" />
         <source>Card blocked</source>
         <translation>Карта заблокирована</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="58" />
+        <location filename="../../manager/audit_words.py" line="26" />
         <source>Card unblocked</source>
         <translation>Карта разблокирована</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="59" />
+        <location filename="../../manager/audit_words.py" line="27" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="60" />
+        <location filename="../../manager/audit_words.py" line="28" />
         <source>Cashier added</source>
         <translation>Кассир добавлен</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="61" />
+        <location filename="../../manager/audit_words.py" line="29" />
         <source>Cashier enabled</source>
         <translation>Кассир включён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="30" />
         <source>Cashier disabled</source>
         <translation>Кассир отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="63" />
+        <location filename="../../manager/audit_words.py" line="31" />
         <source>PIN reset</source>
         <translation>PIN изменён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="64" />
+        <location filename="../../manager/audit_words.py" line="32" />
         <source>Role changed</source>
         <translation>Роль изменена</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="65" />
+        <location filename="../../manager/audit_words.py" line="33" />
         <source>Shift opened</source>
         <translation>Смена открыта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="66" />
+        <location filename="../../manager/audit_words.py" line="34" />
         <source>Shift closed</source>
         <translation>Смена закрыта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="172" />
+        <location filename="../../manager/audit_words.py" line="35" />
+        <source>Setting changed</source>
+        <translation>Изменена настройка</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="36" />
+        <source>Connected to the server</source>
+        <translation>Подключение к серверу</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="150" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="173" />
+        <location filename="../../manager/admin.py" line="151" />
         <source>Cashiers</source>
         <translation>Кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="174" />
+        <location filename="../../manager/admin.py" line="152" />
         <source>Audit log</source>
         <translation>Журнал действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="189" />
+        <location filename="../../manager/admin.py" line="167" />
         <source>Card, phone or name</source>
         <translation>Карта, телефон или имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="191" />
+        <location filename="../../manager/admin.py" line="169" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="197" />
-        <location filename="../../manager/admin.py" line="461" />
+        <location filename="../../manager/admin.py" line="175" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="198" />
+        <location filename="../../manager/admin.py" line="176" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="199" />
+        <location filename="../../manager/admin.py" line="177" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="210" />
+        <location filename="../../manager/admin.py" line="188" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="212" />
+        <location filename="../../manager/admin.py" line="190" />
         <source>Find a customer and choose them in the list.</source>
         <translation>Найдите покупателя и выберите его в списке.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="222" />
+        <location filename="../../manager/admin.py" line="200" />
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="230" />
+        <location filename="../../manager/admin.py" line="208" />
         <source>Why (required)</source>
         <translation>Причина (обязательно)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="231" />
+        <location filename="../../manager/admin.py" line="209" />
         <source>Add or remove points</source>
         <translation>Начислить или списать баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="233" />
+        <location filename="../../manager/admin.py" line="211" />
         <source>Points (+ add, − remove)</source>
         <translation>Баллы (+ начислить, − списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="234" />
+        <location filename="../../manager/admin.py" line="212" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="238" />
+        <location filename="../../manager/admin.py" line="216" />
         <source>empty: next number</source>
         <translation>пусто — следующий номер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="240" />
+        <location filename="../../manager/admin.py" line="218" />
         <source>Replace a lost card</source>
         <translation>Заменить потерянную карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="242" />
+        <location filename="../../manager/admin.py" line="220" />
         <source>New card number</source>
         <translation>Номер новой карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="244" />
-        <location filename="../../manager/admin.py" line="320" />
+        <location filename="../../manager/admin.py" line="222" />
+        <location filename="../../manager/admin.py" line="298" />
         <source>Block the card</source>
         <translation>Заблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="294" />
+        <location filename="../../manager/admin.py" line="272" />
         <source>Nobody found</source>
         <translation>Никто не найден</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="311" />
+        <location filename="../../manager/admin.py" line="289" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="312" />
+        <location filename="../../manager/admin.py" line="290" />
         <source>Available: {points}</source>
         <translation>Доступно: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="313" />
+        <location filename="../../manager/admin.py" line="291" />
         <source>Pending: {points}</source>
         <translation>Ожидает активации: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="316" />
+        <location filename="../../manager/admin.py" line="294" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="318" />
+        <location filename="../../manager/admin.py" line="296" />
         <source>The card is BLOCKED</source>
         <translation>Карта ЗАБЛОКИРОВАНА</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="320" />
+        <location filename="../../manager/admin.py" line="298" />
         <source>Unblock the card</source>
         <translation>Разблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="338" />
+        <location filename="../../manager/admin.py" line="316" />
         <source>Enter the points to add (or, with a minus, to remove)</source>
         <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="341" />
+        <location filename="../../manager/admin.py" line="319" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="352" />
+        <location filename="../../manager/admin.py" line="330" />
         <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
         <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="359" />
+        <location filename="../../manager/admin.py" line="337" />
         <source>Add {points} to card {card} ({name})?</source>
         <translation>Начислить {points} на карту {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="361" />
+        <location filename="../../manager/admin.py" line="339" />
         <source>Remove {points} from card {card} ({name})?</source>
         <translation>Списать {points} с карты {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="363" />
+        <location filename="../../manager/admin.py" line="341" />
         <source>Balance now: {now}. After: {after}.</source>
         <translation>Баланс сейчас: {now}. После: {after}.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="366" />
+        <location filename="../../manager/admin.py" line="344" />
         <source>Reason: {reason}</source>
         <translation>Причина: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="367" />
+        <location filename="../../manager/admin.py" line="345" />
         <source>Adjust points</source>
         <translation>Изменить баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="368" />
+        <location filename="../../manager/admin.py" line="346" />
         <source>Nothing changed.</source>
         <translation>Ничего не изменено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="385" />
+        <location filename="../../manager/admin.py" line="363" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="394" />
+        <location filename="../../manager/admin.py" line="372" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="397" />
+        <location filename="../../manager/admin.py" line="375" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="422" />
+        <location filename="../../manager/admin.py" line="400" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="425" />
+        <location filename="../../manager/admin.py" line="403" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="439" />
+        <location filename="../../manager/admin.py" line="417" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="439" />
+        <location filename="../../manager/admin.py" line="417" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="441" />
+        <location filename="../../manager/admin.py" line="419" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="462" />
+        <location filename="../../manager/admin.py" line="440" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="463" />
+        <location filename="../../manager/admin.py" line="441" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="470" />
+        <location filename="../../manager/admin.py" line="448" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="472" />
-        <location filename="../../manager/admin.py" line="511" />
+        <location filename="../../manager/admin.py" line="450" />
+        <location filename="../../manager/admin.py" line="489" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="474" />
+        <location filename="../../manager/admin.py" line="452" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="476" />
-        <location filename="../../manager/admin.py" line="512" />
+        <location filename="../../manager/admin.py" line="454" />
+        <location filename="../../manager/admin.py" line="490" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="492" />
+        <location filename="../../manager/admin.py" line="470" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="492" />
+        <location filename="../../manager/admin.py" line="470" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="495" />
+        <location filename="../../manager/admin.py" line="473" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="495" />
+        <location filename="../../manager/admin.py" line="473" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="511" />
+        <location filename="../../manager/admin.py" line="489" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="512" />
+        <location filename="../../manager/admin.py" line="490" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="529" />
+        <location filename="../../manager/admin.py" line="507" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="578" />
+        <location filename="../../manager/admin.py" line="556" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="580" />
+        <location filename="../../manager/admin.py" line="558" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="582" />
+        <location filename="../../manager/admin.py" line="560" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="584" />
+        <location filename="../../manager/admin.py" line="562" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="591" />
+        <location filename="../../manager/admin.py" line="569" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="592" />
+        <location filename="../../manager/admin.py" line="570" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="593" />
+        <location filename="../../manager/admin.py" line="571" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="594" />
+        <location filename="../../manager/admin.py" line="572" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="652" />
+        <location filename="../../manager/admin.py" line="633" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="667" />
+        <location filename="../../manager/admin.py" line="648" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
 </context>
 <context>
+    <name>Audit</name>
+    <message>
+        <location filename="../../manager/audit_words.py" line="41" />
+        <source>{name}, {role}</source>
+        <translation>{name}, {role}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="42" />
+        <location filename="../../manager/audit_words.py" line="43" />
+        <location filename="../../manager/audit_words.py" line="44" />
+        <source>Cashier {name}</source>
+        <translation>Кассир {name}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="45" />
+        <source>{name}: {old} → {new}</source>
+        <translation>{name}: {old} → {new}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="46" />
+        <source>Shift No. {shift}</source>
+        <translation>Смена № {shift}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="47" />
+        <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
+        <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="50" />
+        <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
+        <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="55" />
+        <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
+        <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="56" />
+        <source>Card {old} replaced by card {new}</source>
+        <translation>Карта {old} заменена на карту {new}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="57" />
+        <location filename="../../manager/audit_words.py" line="58" />
+        <source>Card {card}</source>
+        <translation>Карта {card}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="59" />
+        <source>{key}: «{old}» → «{new}»</source>
+        <translation>{key}: «{old}» → «{new}»</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="60" />
+        <source>Server {url}</source>
+        <translation>Сервер {url}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="61" />
+        <source>Version {version} «{name}» from {when}; changed: {changes}</source>
+        <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="64" />
+        <source>cashier</source>
+        <translation>кассир</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="65" />
+        <source>manager</source>
+        <translation>менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="69" />
+        <source>Receipt printer</source>
+        <translation>Принтер чеков</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="70" />
+        <source>Camera</source>
+        <translation>Камера</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="71" />
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="72" />
+        <source>Store name and address</source>
+        <translation>Название и адрес магазина</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="73" />
+        <source>Backup every (hours)</source>
+        <translation>Резервная копия каждые (часов)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="74" />
+        <source>Backups kept</source>
+        <translation>Хранить резервных копий</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="75" />
+        <source>Backup on closing</source>
+        <translation>Резервная копия при закрытии</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="110" />
+        <source>now</source>
+        <translation>сейчас</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="114" />
+        <source>nothing</source>
+        <translation>ничего</translation>
+    </message>
+</context>
+<context>
     <name>BackupScheduler</name>
     <message>
-        <location filename="../../backups.py" line="178" />
+        <location filename="../../backups.py" line="176" />
         <source>The automatic backup failed: {reason}. The till keeps working; it will try again.</source>
         <translation>Автоматическая резервная копия не сохранилась: {reason}. Касса работает дальше и попробует ещё раз.</translation>
     </message>
@@ -469,68 +600,68 @@
 <context>
     <name>CameraChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="332" />
+        <location filename="../../wizard/devices.py" line="333" />
         <source>no camera</source>
         <translation>нет камеры</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="333" />
+        <location filename="../../wizard/devices.py" line="334" />
         <source>Video file…</source>
         <translation>Видеофайл…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="338" />
-        <location filename="../../wizard/devices.py" line="397" />
+        <location filename="../../wizard/devices.py" line="339" />
+        <location filename="../../wizard/devices.py" line="398" />
         <source>Test scan</source>
         <translation>Проверить сканирование</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="347" />
+        <location filename="../../wizard/devices.py" line="348" />
         <source>Camera number (0 is the first camera) or a video file</source>
         <translation>Номер камеры (0 — первая камера) или видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="369" />
+        <location filename="../../wizard/devices.py" line="370" />
         <source>Video file</source>
         <translation>Видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="369" />
+        <location filename="../../wizard/devices.py" line="370" />
         <source>Videos (*.avi *.mp4 *.mkv *.mov);;All files (*)</source>
         <translation>Видео (*.avi *.mp4 *.mkv *.mov);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="382" />
+        <location filename="../../wizard/devices.py" line="383" />
         <source>Enter a camera number or choose a video file first</source>
         <translation>Сначала укажите номер камеры или выберите видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="390" />
+        <location filename="../../wizard/devices.py" line="391" />
         <source>Stop</source>
         <translation>Остановить</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="391" />
+        <location filename="../../wizard/devices.py" line="392" />
         <source>Opening the camera…</source>
         <translation>Включаем камеру…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="410" />
+        <location filename="../../wizard/devices.py" line="411" />
         <source>Hold a loyalty card or any QR code or barcode to the camera…</source>
         <translation>Поднесите к камере карту лояльности или любой QR-код или штрихкод…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="416" />
+        <location filename="../../wizard/devices.py" line="417" />
         <source>The camera read: {code}</source>
         <translation>Камера прочитала: {code}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="424" />
+        <location filename="../../wizard/devices.py" line="425" />
         <source>The camera is not available: {reason}. Check the cable or try another number.</source>
         <translation>Камера недоступна: {reason}. Проверьте кабель или попробуйте другой номер.</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="433" />
+        <location filename="../../wizard/devices.py" line="434" />
         <source>The video ended without a readable code</source>
         <translation>Видео закончилось, а код так и не прочитан</translation>
     </message>
@@ -538,42 +669,42 @@
 <context>
     <name>CashierDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="95" />
+        <location filename="../../manager/admin.py" line="73" />
         <source>New cashier</source>
         <translation>Новый кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="101" />
+        <location filename="../../manager/admin.py" line="79" />
         <source>Cashier</source>
         <translation>Кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="102" />
+        <location filename="../../manager/admin.py" line="80" />
         <source>Manager</source>
         <translation>Менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="106" />
+        <location filename="../../manager/admin.py" line="84" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="107" />
+        <location filename="../../manager/admin.py" line="85" />
         <source>PIN (4–8 digits)</source>
         <translation>PIN (4–8 цифр)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="108" />
+        <location filename="../../manager/admin.py" line="86" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="109" />
+        <location filename="../../manager/admin.py" line="87" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="118" />
+        <location filename="../../manager/admin.py" line="96" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -581,37 +712,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="164" />
+        <location filename="../../checkout/controller.py" line="165" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="286" />
+        <location filename="../../checkout/controller.py" line="287" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="287" />
+        <location filename="../../checkout/controller.py" line="288" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="288" />
+        <location filename="../../checkout/controller.py" line="289" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="289" />
+        <location filename="../../checkout/controller.py" line="290" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="314" />
+        <location filename="../../checkout/controller.py" line="315" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="338" />
+        <location filename="../../checkout/controller.py" line="339" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -619,92 +750,97 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="79" />
+        <location filename="../../checkout/screen.py" line="82" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="80" />
+        <location filename="../../checkout/screen.py" line="83" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="86" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="94" />
+        <location filename="../../checkout/screen.py" line="97" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="111" />
+        <location filename="../../checkout/screen.py" line="114" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="112" />
+        <location filename="../../checkout/screen.py" line="115" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="140" />
+        <location filename="../../checkout/screen.py" line="143" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="208" />
+        <location filename="../../checkout/screen.py" line="211" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="225" />
+        <location filename="../../checkout/screen.py" line="228" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="227" />
+        <location filename="../../checkout/screen.py" line="230" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="238" />
+        <location filename="../../checkout/screen.py" line="241" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="286" />
+        <location filename="../../checkout/screen.py" line="295" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="350" />
+        <location filename="../../checkout/screen.py" line="364" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="363" />
+        <location filename="../../checkout/screen.py" line="377" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="399" />
+        <location filename="../../checkout/screen.py" line="413" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="405" />
+        <location filename="../../checkout/screen.py" line="416" />
+        <source>No shift is open: open one (Manager › Shift…), then pay</source>
+        <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="422" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="421" />
+        <location filename="../../checkout/screen.py" line="438" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="426" />
+        <location filename="../../checkout/screen.py" line="443" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -823,13 +959,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="152" />
-        <location filename="../../manager/coupons.py" line="379" />
+        <location filename="../../manager/coupons.py" line="377" />
         <source>Valid from</source>
         <translation>Действует с</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="154" />
-        <location filename="../../manager/coupons.py" line="380" />
+        <location filename="../../manager/coupons.py" line="378" />
         <source>Valid until</source>
         <translation>Действует до</translation>
     </message>
@@ -855,13 +991,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="168" />
-        <location filename="../../manager/coupons.py" line="377" />
+        <location filename="../../manager/coupons.py" line="375" />
         <source>Value (% or ₽)</source>
         <translation>Размер (% или ₽)</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="169" />
-        <location filename="../../manager/coupons.py" line="378" />
+        <location filename="../../manager/coupons.py" line="376" />
         <source>Basket from, ₽</source>
         <translation>Чек от, ₽</translation>
     </message>
@@ -872,13 +1008,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="173" />
-        <location filename="../../manager/coupons.py" line="381" />
+        <location filename="../../manager/coupons.py" line="379" />
         <source>Uses in total</source>
         <translation>Использований всего</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="174" />
-        <location filename="../../manager/coupons.py" line="382" />
+        <location filename="../../manager/coupons.py" line="380" />
         <source>Uses per customer</source>
         <translation>Использований на покупателя</translation>
     </message>
@@ -895,8 +1031,8 @@
     <message>
         <location filename="../../manager/coupons.py" line="207" />
         <location filename="../../manager/coupons.py" line="224" />
-        <location filename="../../manager/coupons.py" line="376" />
-        <location filename="../../manager/coupons.py" line="383" />
+        <location filename="../../manager/coupons.py" line="374" />
+        <location filename="../../manager/coupons.py" line="381" />
         <source>Code</source>
         <translation>Код</translation>
     </message>
@@ -972,17 +1108,12 @@
         <translation>Кодов сохранено: {n}, версия программы {v}.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="370" />
-        <source>No customer is in this segment</source>
-        <translation>В этом сегменте нет покупателей</translation>
-    </message>
-    <message>
-        <location filename="../../manager/coupons.py" line="392" />
+        <location filename="../../manager/coupons.py" line="390" />
         <source>Folder for the codes</source>
         <translation>Папка для кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="403" />
+        <location filename="../../manager/coupons.py" line="401" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -1384,22 +1515,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="189" />
+        <location filename="../../wizard/pages.py" line="195" />
         <source>Printer and camera</source>
         <translation>Принтер и камера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="191" />
+        <location filename="../../wizard/pages.py" line="197" />
         <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
         <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="195" />
+        <location filename="../../wizard/pages.py" line="201" />
         <source>Receipt printer</source>
         <translation>Чековый принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="197" />
+        <location filename="../../wizard/pages.py" line="203" />
         <source>Camera for loyalty cards</source>
         <translation>Камера для карт лояльности</translation>
     </message>
@@ -1548,33 +1679,33 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FirstRunWizard</name>
     <message>
-        <location filename="../../wizard/wizard.py" line="55" />
+        <location filename="../../wizard/wizard.py" line="56" />
         <source>Loyalty Terminal — setting up the store</source>
         <translation>Терминал лояльности — настройка магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="58" />
+        <location filename="../../wizard/wizard.py" line="59" />
         <source>Create the store</source>
         <translation>Создать магазин</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="88" />
+        <location filename="../../wizard/wizard.py" line="89" />
         <source>Backup of the store</source>
         <translation>Резервная копия магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="88" />
+        <location filename="../../wizard/wizard.py" line="89" />
         <source>Store backups (*.sqlite3);;All files (*)</source>
         <translation>Резервные копии (*.sqlite3);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="98" />
+        <location filename="../../wizard/wizard.py" line="99" />
         <source>Checking the backup…</source>
         <translation>Проверяем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="109" />
-        <location filename="../../wizard/wizard.py" line="117" />
+        <location filename="../../wizard/wizard.py" line="110" />
+        <location filename="../../wizard/wizard.py" line="118" />
         <source>This file cannot be restored: {problem}</source>
         <translation>Этот файл нельзя восстановить: {problem}</translation>
     </message>
@@ -1728,128 +1859,133 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="142" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="143" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="144" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../main_window.py" line="145" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="146" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="147" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="148" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="149" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="150" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="151" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="152" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="163" />
+        <location filename="../../main_window.py" line="168" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="164" />
+        <location filename="../../main_window.py" line="169" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="165" />
+        <location filename="../../main_window.py" line="170" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="166" />
+        <location filename="../../main_window.py" line="171" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="222" />
+        <location filename="../../main_window.py" line="240" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="233" />
+        <location filename="../../main_window.py" line="251" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="246" />
         <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="282" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="269" />
+        <location filename="../../main_window.py" line="287" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="291" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="281" />
+        <location filename="../../main_window.py" line="299" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="282" />
+        <location filename="../../main_window.py" line="300" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
-        <source>The interface will be in {language} after a restart</source>
-        <translation>После перезапуска интерфейс будет на {language}</translation>
+        <location filename="../../main_window.py" line="319" />
+        <source>The interface will be in English after a restart</source>
+        <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
         <location filename="../../main_window.py" line="321" />
+        <source>The interface will be in Russian after a restart</source>
+        <translation>После перезапуска интерфейс будет на русском языке</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="340" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -1872,7 +2008,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     <message>
         <location filename="../../manager/window.py" line="76" />
         <source>Loyalty Terminal — manager</source>
-        <translation>Loyalty Terminal — менеджер</translation>
+        <translation>Терминал лояльности — менеджер</translation>
     </message>
     <message>
         <location filename="../../manager/window.py" line="82" />
@@ -1908,22 +2044,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>NewPinDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="134" />
+        <location filename="../../manager/admin.py" line="112" />
         <source>New PIN for {name}</source>
         <translation>Новый PIN для {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="141" />
+        <location filename="../../manager/admin.py" line="119" />
         <source>New PIN</source>
         <translation>Новый PIN</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="142" />
+        <location filename="../../manager/admin.py" line="120" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="151" />
+        <location filename="../../manager/admin.py" line="129" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -2037,22 +2173,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="150" />
+        <location filename="../../pin_dialog.py" line="131" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="156" />
+        <location filename="../../pin_dialog.py" line="137" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="165" />
+        <location filename="../../pin_dialog.py" line="146" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="167" />
+        <location filename="../../pin_dialog.py" line="148" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
@@ -2179,17 +2315,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="416" />
+        <location filename="../../printing.py" line="418" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="442" />
+        <location filename="../../printing.py" line="444" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="456" />
+        <location filename="../../printing.py" line="458" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -2198,17 +2334,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="479" />
+        <location filename="../../printing.py" line="481" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="481" />
+        <location filename="../../printing.py" line="483" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="482" />
+        <location filename="../../printing.py" line="484" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -2216,97 +2352,97 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>PrinterChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="164" />
+        <location filename="../../wizard/devices.py" line="165" />
         <source>PDF files in a folder (80 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 80 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="165" />
+        <location filename="../../wizard/devices.py" line="166" />
         <source>PDF files in a folder (58 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 58 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="166" />
+        <location filename="../../wizard/devices.py" line="167" />
         <source>Receipt printer on the network (ESC/POS)</source>
         <translation>Чековый принтер в сети (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="167" />
+        <location filename="../../wizard/devices.py" line="168" />
         <source>Receipt printer on USB (ESC/POS)</source>
         <translation>Чековый принтер по USB (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="168" />
+        <location filename="../../wizard/devices.py" line="169" />
         <source>A printer installed in the system</source>
         <translation>Принтер, установленный в системе</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="174" />
+        <location filename="../../wizard/devices.py" line="175" />
         <source>Choose…</source>
         <translation>Выбрать…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="187" />
+        <location filename="../../wizard/devices.py" line="188" />
         <source>empty: the default printer</source>
         <translation>пусто: принтер по умолчанию</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="197" />
+        <location filename="../../wizard/devices.py" line="198" />
         <source>Folder</source>
         <translation>Папка</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="198" />
+        <location filename="../../wizard/devices.py" line="199" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="198" />
+        <location filename="../../wizard/devices.py" line="199" />
         <source>Port</source>
         <translation>Порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="200" />
         <source>Vendor ID</source>
         <translation>Vendor ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="200" />
         <source>Product ID</source>
         <translation>Product ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="200" />
+        <location filename="../../wizard/devices.py" line="201" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="210" />
+        <location filename="../../wizard/devices.py" line="211" />
         <source>Test print</source>
         <translation>Пробная печать</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="259" />
+        <location filename="../../wizard/devices.py" line="260" />
         <source>Folder for receipts</source>
         <translation>Папка для чеков</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="274" />
+        <location filename="../../wizard/devices.py" line="275" />
         <source>Printing a test receipt…</source>
         <translation>Печатаем пробный чек…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="289" />
+        <location filename="../../wizard/devices.py" line="290" />
         <source>The test receipt is saved in {folder}</source>
         <translation>Пробный чек сохранён в {folder}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="291" />
+        <location filename="../../wizard/devices.py" line="292" />
         <source>The test receipt was sent to the printer: check that it came out</source>
         <translation>Пробный чек отправлен на принтер: проверьте, что он вышел</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="295" />
+        <location filename="../../wizard/devices.py" line="296" />
         <source>The printer did not print: {reason}</source>
         <translation>Принтер не напечатал: {reason}</translation>
     </message>
@@ -2404,233 +2540,89 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Действует: версия {v} «{name}»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="279" />
+        <location filename="../../manager/program_editor.py" line="277" />
         <source>The JSON text cannot be read: {reason}</source>
         <translation>Текст JSON не читается: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="307" />
+        <location filename="../../manager/program_editor.py" line="305" />
         <source>Template loaded (coupons and time zone kept). Nothing changes until you activate it.</source>
         <translation>Шаблон загружен (купоны и часовой пояс сохранены). Ничего не изменится, пока вы его не включите.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="332" />
+        <location filename="../../manager/program_editor.py" line="330" />
         <source>Not activated: {reason}</source>
         <translation>Не включено: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="336" />
+        <location filename="../../manager/program_editor.py" line="334" />
         <source>Choose a time in the future, or activate now</source>
         <translation>Выберите время в будущем или включите сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="339" />
+        <location filename="../../manager/program_editor.py" line="337" />
         <source>Activate the edited program now? Every sale from now on is priced by it.</source>
         <translation>Включить изменённую программу сейчас? Все продажи с этого момента считаются по ней.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="341" />
+        <location filename="../../manager/program_editor.py" line="339" />
         <source>Activate the edited program from {when}?</source>
         <translation>Включить изменённую программу с {when}?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="351" />
+        <location filename="../../manager/program_editor.py" line="349" />
         <source>Version {v} is scheduled from {when}; it will not start after this one. Restore it from the Versions list if it is still wanted.</source>
         <translation>Версия {v} запланирована с {when}; после этой она не начнёт действовать. Если она ещё нужна, восстановите её в списке версий.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="354" />
+        <location filename="../../manager/program_editor.py" line="352" />
         <source>Activate the program</source>
         <translation>Включение программы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="363" />
+        <location filename="../../manager/program_editor.py" line="361" />
         <source>Version {v} saved and activated.</source>
         <translation>Версия {v} сохранена и включена.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="382" />
+        <location filename="../../manager/program_editor.py" line="380" />
         <source>Program version {v}</source>
         <translation>Версия программы {v}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="390" />
+        <location filename="../../manager/program_editor.py" line="388" />
         <source>Choose a version in the list first</source>
         <translation>Сначала выберите версию в списке</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="392" />
+        <location filename="../../manager/program_editor.py" line="390" />
         <source>Make version {v} the program in force again (as a new version)?</source>
         <translation>Сделать версию {v} снова действующей (как новую версию)?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="393" />
+        <location filename="../../manager/program_editor.py" line="391" />
         <source>Restore a version</source>
         <translation>Восстановление версии</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="418" />
+        <location filename="../../manager/program_editor.py" line="416" />
         <source>from the start</source>
         <translation>с самого начала</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="427" />
+        <location filename="../../manager/program_editor.py" line="425" />
         <source>in force</source>
         <translation>действует</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="429" />
+        <location filename="../../manager/program_editor.py" line="427" />
         <source>scheduled</source>
         <translation>запланирована</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="430" />
+        <location filename="../../manager/program_editor.py" line="428" />
         <source>replaced</source>
         <translation>заменена</translation>
-    </message>
-</context>
-<context>
-    <name>ProgramErrors</name>
-    <message>
-        <location filename="../../manager/program_errors.py" line="37" />
-        <location filename="../../manager/program_errors.py" line="61" />
-        <source>{field}: fill this in</source>
-        <translation>{field}: заполните</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="38" />
-        <source>Unknown key {path}</source>
-        <translation>Неизвестный ключ {path}</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="41" />
-        <source>{field}: a whole number is needed, not {value}</source>
-        <translation>{field}: нужно целое число, а не {value}</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="45" />
-        <source>{field}: must be at least {min} (now {value})</source>
-        <translation>{field}: не меньше {min} (сейчас {value})</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="49" />
-        <source>{field}: must be at most {max}</source>
-        <translation>{field}: не больше {max}</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="53" />
-        <source>{field}: a number like 2.5 is needed</source>
-        <translation>{field}: нужно число, например 2.5</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="57" />
-        <source>{field}: must not be negative</source>
-        <translation>{field}: не может быть отрицательным</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="65" />
-        <source>{field}: must be a JSON object</source>
-        <translation>{field}: должен быть объектом JSON</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="69" />
-        <source>{field}: must be a list</source>
-        <translation>{field}: должен быть списком</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="73" />
-        <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
-        <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="77" />
-        <source>The first tier must start from a spend of 0</source>
-        <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="79" />
-        <source>Tier names must differ</source>
-        <translation>Названия уровней не должны повторяться</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="82" />
-        <source>Tiers must start from different spends</source>
-        <translation>Пороги трат уровней не должны повторяться</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="86" />
-        <source>Add at least one tier</source>
-        <translation>Добавьте хотя бы один уровень</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="90" />
-        <source>Stamp card ids must differ</source>
-        <translation>Коды карт штампов не должны повторяться</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="92" />
-        <source>Coupon codes must differ</source>
-        <translation>Коды купонов не должны повторяться</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="93" />
-        <source>Gift ids must differ</source>
-        <translation>Коды подарков не должны повторяться</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="96" />
-        <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
-        <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="100" />
-        <source>{field}: a time like 08:30 is needed</source>
-        <translation>{field}: нужно время, например 08:30</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="104" />
-        <source>{field}: must be earlier than the end</source>
-        <translation>{field}: должно быть раньше окончания</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="108" />
-        <source>{field}: only Latin letters, digits, '-' and '_'</source>
-        <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="112" />
-        <source>{field}: a percentage above 0 and at most 100</source>
-        <translation>{field}: процент больше 0 и не больше 100</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="116" />
-        <source>{field}: percent or amount</source>
-        <translation>{field}: процент или сумма</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="120" />
-        <source>{field}: must be true or false</source>
-        <translation>{field}: должно быть «да» или «нет»</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="124" />
-        <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
-        <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="128" />
-        <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
-        <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="134" />
-        <source>{field}: a card number is needed</source>
-        <translation>{field}: нужен номер карты</translation>
-    </message>
-    <message>
-        <location filename="../../manager/program_errors.py" line="138" />
-        <source>{field}: a whole number is needed</source>
-        <translation>{field}: нужно целое число</translation>
     </message>
 </context>
 <context>
@@ -2995,547 +2987,1124 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="177" />
+        <location filename="../../wizard/pages.py" line="183" />
         <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
         <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
     </message>
 </context>
 <context>
-    <name>Reasons</name>
-    <message>
-        <location filename="../../checkout/reasons.py" line="18" />
-        <source>The basket is empty</source>
-        <translation>Корзина пуста</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="19" />
-        <source>No product with code {code}</source>
-        <translation>Нет товара с кодом {code}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="20" />
-        <source>Card {code} is not enrolled</source>
-        <translation>Карта {code} не зарегистрирована</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="23" />
-        <source>No customer with card or phone {code}</source>
-        <translation>Нет покупателя с картой или телефоном {code}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="25" />
-        <source>There is no coupon {code}</source>
-        <translation>Купона {code} не существует</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="28" />
-        <source>Coupon {code} is not valid yet</source>
-        <translation>Купон {code} ещё не действует</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="30" />
-        <source>Coupon {code} has expired</source>
-        <translation>Срок купона {code} истёк</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="33" />
-        <source>Coupon {code} needs a loyalty card: scan the customer's card first</source>
-        <translation>Купон {code} действует только с картой: сначала отсканируйте карту покупателя</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="37" />
-        <source>Coupon {code} is personal and belongs to another customer</source>
-        <translation>Купон {code} именной и принадлежит другому покупателю</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="39" />
-        <source>Coupon {code} is used up</source>
-        <translation>Купон {code} уже израсходован</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="42" />
-        <source>This customer has already used coupon {code} as often as allowed ({n})</source>
-        <translation>Покупатель уже использовал купон {code} максимальное число раз ({n})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="46" />
-        <source>Coupon {code} needs a purchase of at least {money} before discounts</source>
-        <translation>Купон {code} действует при покупке от {money} без учёта скидок</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="50" />
-        <source>Paying with points needs a loyalty card</source>
-        <translation>Для оплаты баллами нужна карта</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="54" />
-        <source>At most {points} can be paid with points in this basket</source>
-        <translation>В этой корзине баллами можно оплатить не больше: {points}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="59" />
-        <source>At most {points} can be paid with points now: {cap}</source>
-        <translation>Сейчас баллами можно оплатить не больше: {points} — {cap}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="66" />
-        <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: {cap}</source>
-        <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — {cap}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="72" />
-        <source>This gift is no longer in the program</source>
-        <translation>Этого подарка больше нет в программе</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="76" />
-        <source>At most {n} units of one item can be sold at once</source>
-        <translation>За один раз можно продать не больше {n} шт. одного товара</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="80" />
-        <source>A price can be at most {money}</source>
-        <translation>Цена не может быть больше {money}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="84" />
-        <source>Gift “{name}” needs {need}, the card has {have}</source>
-        <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="86" />
-        <source>Card {code} is blocked</source>
-        <translation>Карта {code} заблокирована</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="89" />
-        <source>Card {code} was replaced by a new card and no longer works</source>
-        <translation>Карта {code} заменена на новую и больше не действует</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="93" />
-        <source>Card number {code} may hold only Latin letters, digits and '-' (1 to 32)</source>
-        <translation>В номере карты {code} могут быть только латинские буквы, цифры и «-» (от 1 до 32 знаков)</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="97" />
-        <source>This card QR code is forged or from another store</source>
-        <translation>QR-код карты поддельный или из другого магазина</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="99" />
-        <source>This QR code is not a loyalty card</source>
-        <translation>Этот QR-код — не карта лояльности</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="102" />
-        <source>Card number {code} is wrong (check digit): mistyped?</source>
-        <translation>Номер карты {code} неверен (контрольная цифра): опечатка?</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="106" />
-        <source>Barcode {code} is wrong (check digit)</source>
-        <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="108" />
-        <source>Unknown code {code}</source>
-        <translation>Неизвестный код {code}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="109" />
-        <source>Nothing was read</source>
-        <translation>Ничего не считано</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="112" />
-        <source>Enter the customer's name</source>
-        <translation>Введите имя покупателя</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="116" />
-        <source>The name is too long (200 characters at most)</source>
-        <translation>Слишком длинное имя (не больше 200 символов)</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="120" />
-        <source>Birthday {text} is not a date like 05.07.1990</source>
-        <translation>День рождения {text} — не дата вида 05.07.1990</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="124" />
-        <source>The birthday must be between 01.01.1900 and today</source>
-        <translation>Дата рождения должна быть не раньше 01.01.1900 и не позже сегодняшнего дня</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="128" />
-        <source>Phone {phone} is already enrolled (card {card})</source>
-        <translation>Телефон {phone} уже зарегистрирован (карта {card})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="132" />
-        <source>Card {code} is already issued</source>
-        <translation>Карта {code} уже выдана</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="136" />
-        <source>Phone number {text} is not valid: expected +7 and 10 digits</source>
-        <translation>Неверный номер телефона {text}: нужен +7 и 10 цифр</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="140" />
-        <source>The clock is behind this customer's last purchase: check the date and time</source>
-        <translation>Часы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="144" />
-        <source>Not enough points: {have} available, {need} needed</source>
-        <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="148" />
-        <source>This till was restored from a backup: connect it to the server again (Settings) before enrolling new customers</source>
-        <translation>Касса восстановлена из резервной копии: подключите её к серверу заново (Настройки), прежде чем регистрировать новых покупателей</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="157" />
-        <source>The disk is full: nothing was saved. Free some space, then try again</source>
-        <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="161" />
-        <source>The data folder is read-only: nothing was saved. Call your technician</source>
-        <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="165" />
-        <source>The database is busy in another program: nothing was saved. Try again</source>
-        <translation>База данных занята другой программой: ничего не сохранено. Попробуйте ещё раз</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="169" />
-        <source>The database comes from a newer version of the program: update the program</source>
-        <translation>База данных создана более новой версией программы: обновите программу</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="173" />
-        <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
-        <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="177" />
-        <source>Database error: {detail}</source>
-        <translation>Ошибка базы данных: {detail}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="181" />
-        <source>The backup could not be written in {path}: {os}</source>
-        <translation>Не удалось записать резервную копию в {path}: {os}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="185" />
-        <source>The backup was written but fails its check ({detail})</source>
-        <translation>Резервная копия записана, но не прошла проверку ({detail})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="189" />
-        <source>{path} could not be backed up ({detail})</source>
-        <translation>Не удалось сделать резервную копию {path} ({detail})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="193" />
-        <source>The backup could not be restored into {path}: {os}</source>
-        <translation>Не удалось восстановить копию в {path}: {os}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="197" />
-        <source>{path} was restored, but could not be marked to connect to the server again ({detail})</source>
-        <translation>{path} восстановлен, но не удалось отметить, что кассу нужно заново подключить к серверу ({detail})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="204" />
-        <source>{path} does not exist</source>
-        <translation>{path} не существует</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="208" />
-        <source>{path} is not a database of the till</source>
-        <translation>{path} — не база данных кассы</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="212" />
-        <source>{path} is a database, but not one of the till</source>
-        <translation>{path} — база данных, но не кассы</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="216" />
-        <source>{path} is damaged ({detail})</source>
-        <translation>{path} повреждён ({detail})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="220" />
-        <source>No backup in {path} is in good order</source>
-        <translation>В папке {path} нет исправной резервной копии</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="225" />
-        <source>{path}: {os}</source>
-        <translation>{path}: {os}</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="230" />
-        <source>the code is unknown or has expired</source>
-        <translation>код неизвестен или устарел</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="234" />
-        <source>this till was disconnected from the chain on the server</source>
-        <translation>эта касса отключена от сети на сервере</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="238" />
-        <source>No connection to the server ({detail})</source>
-        <translation>Нет связи с сервером ({detail})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="242" />
-        <source>The server did not answer in time</source>
-        <translation>Сервер не ответил вовремя</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="246" />
-        <source>The server answered with error {status} ({detail})</source>
-        <translation>Сервер ответил ошибкой {status} ({detail})</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="254" />
-        <source>The server's answer cannot be read</source>
-        <translation>Не удалось прочитать ответ сервера</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="258" />
-        <source>This till is not connected to a server</source>
-        <translation>Эта касса не подключена к серверу</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="266" />
-        <source>the disk is full</source>
-        <translation>диск заполнен</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="267" />
-        <source>no permission to write there</source>
-        <translation>нет прав на запись</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="268" />
-        <source>the disk is read-only</source>
-        <translation>диск доступен только для чтения</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="269" />
-        <source>there is no such file or folder</source>
-        <translation>нет такого файла или папки</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="270" />
-        <source>this is a folder</source>
-        <translation>это папка</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="271" />
-        <source>this is not a folder</source>
-        <translation>это не папка</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="276" />
-        <source>this card's limit until the next sync is reached</source>
-        <translation>лимит карты до следующей синхронизации исчерпан</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="280" />
-        <source>this till's limit until the next sync is reached</source>
-        <translation>лимит кассы до следующей синхронизации исчерпан</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="284" />
-        <source>no sync with the server for over {hours} h, so paying with points is paused</source>
-        <translation>связи с сервером нет больше {hours} ч, оплата баллами приостановлена</translation>
-    </message>
-    <message>
-        <location filename="../../checkout/reasons.py" line="288" />
-        <source>the till's clock is wrong, so paying with points is paused</source>
-        <translation>часы кассы идут неверно, оплата баллами приостановлена</translation>
-    </message>
-</context>
-<context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../../refund_dialog.py" line="49" />
+        <location filename="../../refund_dialog.py" line="46" />
         <source>Sale No. {sale} has already been refunded in full</source>
         <translation>Продажа № {sale} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="54" />
+        <location filename="../../refund_dialog.py" line="60" />
         <source>Some of these items were given back meanwhile: check the quantities again</source>
         <translation>Часть этих товаров уже вернули: проверьте количество ещё раз</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="61" />
+        <location filename="../../refund_dialog.py" line="48" />
         <source>Only {n} unit(s) of this item can still be given back</source>
         <translation>Этого товара осталось к возврату: {n} шт.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="65" />
+        <location filename="../../refund_dialog.py" line="51" />
         <source>The till's clock is earlier than the sale: check the date and time</source>
         <translation>Часы кассы показывают время раньше продажи: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="70" />
+        <location filename="../../refund_dialog.py" line="54" />
         <source>The till's clock is behind this customer's last purchase: check the date and time</source>
         <translation>Часы кассы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="152" />
-        <location filename="../../refund_dialog.py" line="155" />
+        <location filename="../../refund_dialog.py" line="139" />
+        <location filename="../../refund_dialog.py" line="142" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="158" />
-        <location filename="../../refund_dialog.py" line="234" />
+        <location filename="../../refund_dialog.py" line="145" />
+        <location filename="../../refund_dialog.py" line="221" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="160" />
+        <location filename="../../refund_dialog.py" line="147" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="171" />
+        <location filename="../../refund_dialog.py" line="158" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="190" />
+        <location filename="../../refund_dialog.py" line="177" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="195" />
+        <location filename="../../refund_dialog.py" line="182" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="232" />
+        <location filename="../../refund_dialog.py" line="219" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="254" />
+        <location filename="../../refund_dialog.py" line="241" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="262" />
+        <location filename="../../refund_dialog.py" line="249" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="280" />
+        <location filename="../../refund_dialog.py" line="267" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="281" />
+        <location filename="../../refund_dialog.py" line="268" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="281" />
+        <location filename="../../refund_dialog.py" line="268" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="286" />
+        <location filename="../../refund_dialog.py" line="273" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="329" />
+        <location filename="../../refund_dialog.py" line="316" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="336" />
+        <location filename="../../refund_dialog.py" line="323" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="344" />
+        <location filename="../../refund_dialog.py" line="331" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="348" />
+        <location filename="../../refund_dialog.py" line="335" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="352" />
+        <location filename="../../refund_dialog.py" line="339" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="375" />
+        <location filename="../../refund_dialog.py" line="368" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="375" />
+        <location filename="../../refund_dialog.py" line="368" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="376" />
+        <location filename="../../refund_dialog.py" line="369" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="380" />
+        <location filename="../../refund_dialog.py" line="373" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="392" />
+        <location filename="../../refund_dialog.py" line="385" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="401" />
+        <location filename="../../refund_dialog.py" line="394" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>Refusals</name>
+    <message>
+        <location filename="../../wording.py" line="29" />
+        <source>No loyalty program is set: the manager sets one in the program editor</source>
+        <translation>Программа лояльности не задана: менеджер задаёт её в редакторе программы</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="33" />
+        <source>The database is not set up: start the till again to create the store</source>
+        <translation>База данных не подготовлена: перезапустите кассу, чтобы создать магазин</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="37" />
+        <source>Card {card} is not enrolled</source>
+        <translation>Карта {card} не зарегистрирована</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="38" />
+        <source>Card {card} was replaced by a new card and no longer works</source>
+        <translation>Карта {card} заменена на новую и больше не действует</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="39" />
+        <source>No customer with card or phone {query}</source>
+        <translation>Нет покупателя с картой или телефоном {query}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="40" />
+        <source>This customer is not in the store's database</source>
+        <translation>Этого покупателя нет в базе магазина</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="41" />
+        <source>Card {card} is blocked</source>
+        <translation>Карта {card} заблокирована</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="42" />
+        <source>Card {card} is already issued</source>
+        <translation>Карта {card} уже выдана</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="43" />
+        <source>Card {card} is already issued to another customer</source>
+        <translation>Карта {card} уже выдана другому покупателю</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="44" />
+        <source>Card number {card} may hold only Latin letters, digits and '-' (1 to 32)</source>
+        <translation>В номере карты {card} могут быть только латинские буквы, цифры и «-» (от 1 до 32 знаков)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="48" />
+        <source>Card number {card} is wrong (check digit): mistyped?</source>
+        <translation>Номер карты {card} неверен (контрольная цифра): опечатка?</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="49" />
+        <source>This QR code is not a loyalty card</source>
+        <translation>Этот QR-код — не карта лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="50" />
+        <source>This card QR code is forged or from another store</source>
+        <translation>QR-код карты поддельный или из другого магазина</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="51" />
+        <location filename="../../wording.py" line="52" />
+        <location filename="../../wording.py" line="53" />
+        <location filename="../../wording.py" line="54" />
+        <source>Phone number {text} is not valid: expected +7 and 10 digits</source>
+        <translation>Неверный номер телефона {text}: нужен +7 и 10 цифр</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="55" />
+        <source>The clock is behind this customer's last purchase: check the date and time</source>
+        <translation>Часы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="59" />
+        <location filename="../../wording.py" line="63" />
+        <source>{text} is not a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
+        <translation>{text} — не дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="67" />
+        <source>The store's journal has an operation this program does not know ({kind}): update the program</source>
+        <translation>В журнале магазина есть операция, неизвестная этой программе ({kind}): обновите программу</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="71" />
+        <source>Enter the customer's name</source>
+        <translation>Введите имя покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="72" />
+        <source>The name is too long (200 characters at most)</source>
+        <translation>Слишком длинное имя (не больше 200 символов)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="73" />
+        <source>Birthday {text} is not a date like 05.07.1990</source>
+        <translation>День рождения {text} — не дата вида 05.07.1990</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="74" />
+        <source>The birthday must be between 01.01.1900 and today</source>
+        <translation>Дата рождения должна быть не раньше 01.01.1900 и не позже сегодняшнего дня</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="75" />
+        <source>Phone {phone} is already enrolled (card {card})</source>
+        <translation>Телефон {phone} уже зарегистрирован (карта {card})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="76" />
+        <source>This till was restored from a backup: connect it to the server again (Settings) before enrolling new customers</source>
+        <translation>Касса восстановлена из резервной копии: подключите её к серверу заново (Настройки), прежде чем регистрировать новых покупателей</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="81" />
+        <source>An adjustment must add or remove at least one point</source>
+        <translation>Корректировка должна добавить или списать хотя бы один балл</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="82" />
+        <source>Say why the points are adjusted</source>
+        <translation>Укажите причину корректировки баллов</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="83" />
+        <source>Cannot remove {remove_points}: the card has {available_points}, and a balance cannot go below zero by hand</source>
+        <translation>Нельзя списать {remove_points}: на карте {available_points}, а вручную баланс не может уйти ниже нуля</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="87" />
+        <source>Not enough points: {have} available, {need} needed</source>
+        <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="88" />
+        <source>No product with code {sku}</source>
+        <translation>Нет товара с кодом {sku}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="89" />
+        <source>The basket is empty</source>
+        <translation>Корзина пуста</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="90" />
+        <source>The quantity of {sku} must be at least 1</source>
+        <translation>Количество {sku} должно быть не меньше 1</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="91" />
+        <source>At most {max} units of one item can be sold at once</source>
+        <translation>За один раз можно продать не больше {max} шт. одного товара</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="92" />
+        <source>The price of {sku} must not be negative</source>
+        <translation>Цена {sku} не может быть отрицательной</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="93" />
+        <source>A price can be at most {max_kopecks}</source>
+        <translation>Цена не может быть больше {max_kopecks}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="94" />
+        <source>Paying with points needs a loyalty card</source>
+        <translation>Для оплаты баллами нужна карта</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="95" />
+        <source>At most {points} can be paid with points in this basket</source>
+        <translation>В этой корзине баллами можно оплатить не больше: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="96" />
+        <source>At most {points} can be paid with points now: {cap}</source>
+        <translation>Сейчас баллами можно оплатить не больше: {points} — {cap}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="97" />
+        <source>Points to pay with must be a whole number or the maximum</source>
+        <translation>Баллы к оплате — целое число или максимум</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="98" />
+        <source>This gift is no longer in the program</source>
+        <translation>Этого подарка больше нет в программе</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="99" />
+        <source>Gift “{name}” needs {need}, the card has {have}</source>
+        <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="100" />
+        <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: {cap}</source>
+        <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — {cap}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="104" />
+        <source>this card's limit until the next sync is reached</source>
+        <translation>лимит карты до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="105" />
+        <source>this till's limit until the next sync is reached</source>
+        <translation>лимит кассы до следующей синхронизации исчерпан</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="106" />
+        <source>no sync with the server for over {hours} h, so paying with points is paused</source>
+        <translation>связи с сервером нет больше {hours} ч, оплата баллами приостановлена</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="110" />
+        <source>the till's clock is wrong, so paying with points is paused</source>
+        <translation>часы кассы идут неверно, оплата баллами приостановлена</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="111" />
+        <source>There is no coupon {coupon}</source>
+        <translation>Купона {coupon} не существует</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="112" />
+        <source>Coupon {coupon} is not valid yet</source>
+        <translation>Купон {coupon} ещё не действует</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="113" />
+        <source>Coupon {coupon} has expired</source>
+        <translation>Срок купона {coupon} истёк</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="114" />
+        <source>Coupon {coupon} needs a loyalty card: scan the customer's card first</source>
+        <translation>Купон {coupon} действует только с картой: сначала отсканируйте карту покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="118" />
+        <source>Coupon {coupon} is personal and belongs to another customer</source>
+        <translation>Купон {coupon} именной и принадлежит другому покупателю</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="119" />
+        <source>Coupon {coupon} is used up</source>
+        <translation>Купон {coupon} уже израсходован</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="120" />
+        <source>This customer has already used coupon {coupon} as often as allowed ({n})</source>
+        <translation>Покупатель уже использовал купон {coupon} максимальное число раз ({n})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="124" />
+        <source>Coupon {coupon} needs a purchase of at least {min_kopecks} before discounts</source>
+        <translation>Купон {coupon} действует при покупке от {min_kopecks} без учёта скидок</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="128" />
+        <source>There is no sale {sale}</source>
+        <translation>Продажи {sale} нет</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="129" />
+        <source>There is no refund {refund}</source>
+        <translation>Возврата {refund} нет</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="130" />
+        <source>Sale {sale} is already fully refunded</source>
+        <translation>Продажа {sale} уже полностью возвращена</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="131" />
+        <source>Sale {sale} has no such line</source>
+        <translation>В продаже {sale} нет такой строки</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="132" />
+        <source>Choose at least one unit to refund</source>
+        <translation>Выберите хотя бы одну единицу для возврата</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="133" />
+        <source>Only {left} unit(s) of this line of sale {sale} are left to refund</source>
+        <translation>В этой строке продажи {sale} для возврата осталось только {left} шт.</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="137" />
+        <source>A refund cannot be dated before its sale: check the date and time</source>
+        <translation>Возврат не может быть раньше продажи: проверьте дату и время</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="141" />
+        <source>Refund line {item} must look like N:QTY</source>
+        <translation>Строка возврата {item} должна быть вида N:КОЛ</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="142" />
+        <source>Refund line {item}: at least 1 unit</source>
+        <translation>Строка возврата {item}: хотя бы 1 шт.</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="143" />
+        <source>The file is not a valid CSV table ({detail})</source>
+        <translation>Файл — не правильная таблица CSV ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="144" />
+        <source>Line 1 must be the header sku,name,category,price,barcode</source>
+        <translation>Строка 1 должна быть заголовком sku,name,category,price,barcode</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="145" />
+        <source>The price list has mistakes: {lines}</source>
+        <translation>В прайс-листе ошибки: {lines}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="146" />
+        <source>The disk is full: nothing was saved. Free some space, then try again</source>
+        <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="147" />
+        <source>The data folder is read-only: nothing was saved. Call your technician</source>
+        <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="151" />
+        <source>The database is busy in another program: nothing was saved. Try again</source>
+        <translation>База данных занята другой программой: ничего не сохранено. Попробуйте ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="152" />
+        <source>Database error: {detail}</source>
+        <translation>Ошибка базы данных: {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="153" />
+        <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
+        <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="157" />
+        <source>The database comes from a newer version of the program: update the program</source>
+        <translation>База данных создана более новой версией программы: обновите программу</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="161" />
+        <source>Loyalty Terminal is already running on this data folder (process {pid})</source>
+        <translation>Программа уже запущена с этой папкой данных (процесс {pid})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="165" />
+        <source>There is no database at {path}</source>
+        <translation>В {path} нет базы данных</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="166" />
+        <location filename="../../wording.py" line="170" />
+        <source>{path} is not a database of the till</source>
+        <translation>{path} — не база данных кассы</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="167" />
+        <source>The data folder {path} could not be created: {os}</source>
+        <translation>Не удалось создать папку данных {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="168" />
+        <source>{path} is not set up as a store of the till</source>
+        <translation>{path} не подготовлен как магазин кассы</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="169" />
+        <source>{path} does not exist</source>
+        <translation>{path} не существует</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="171" />
+        <location filename="../../wording.py" line="174" />
+        <source>{path} is damaged</source>
+        <translation>{path} повреждён</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="172" />
+        <location filename="../../wording.py" line="173" />
+        <source>{path} is a database, but not one of the till</source>
+        <translation>{path} — база данных, но не кассы</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="175" />
+        <source>The backup was written but fails its check: {problem}</source>
+        <translation>Резервная копия записана, но не прошла проверку: {problem}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="176" />
+        <source>The backup could not be written in {path}: {os}</source>
+        <translation>Не удалось записать резервную копию в {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="177" />
+        <source>{path} could not be backed up ({detail})</source>
+        <translation>Не удалось сделать резервную копию {path} ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="178" />
+        <source>This backup cannot be restored: {problem}</source>
+        <translation>Эту копию нельзя восстановить: {problem}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="179" />
+        <source>The backup could not be restored into {path}: {os}</source>
+        <translation>Не удалось восстановить копию в {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="180" />
+        <source>{path} was restored, but could not be marked to connect to the server again ({detail})</source>
+        <translation>{path} восстановлен, но не удалось отметить, что кассу нужно заново подключить к серверу ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="184" />
+        <source>No backup in {path} is in good order</source>
+        <translation>В папке {path} нет исправной резервной копии</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="185" />
+        <source>Enter a name</source>
+        <translation>Введите имя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="186" />
+        <source>The name is too long ({max} characters at most)</source>
+        <translation>Слишком длинное имя (не больше {max} символов)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="187" />
+        <source>A PIN is 4 to 8 digits</source>
+        <translation>PIN — от 4 до 8 цифр</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="188" />
+        <source>A role is cashier or manager</source>
+        <translation>Роль — кассир или менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="189" />
+        <source>There is no such cashier</source>
+        <translation>Такого кассира нет</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="190" />
+        <source>There is already a cashier with this name</source>
+        <translation>Кассир с таким именем уже есть</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="191" />
+        <source>The store already has cashiers: ask a manager to log in</source>
+        <translation>В магазине уже есть кассиры: пусть войдёт менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="192" />
+        <source>Wrong name or PIN</source>
+        <translation>Неверное имя или PIN</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="193" />
+        <source>Wrong manager PIN</source>
+        <translation>Неверный PIN менеджера</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="194" />
+        <source>This cashier is disabled: ask a manager</source>
+        <translation>Этот кассир отключён: обратитесь к менеджеру</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="195" />
+        <source>There is no active manager to approve this</source>
+        <translation>Нет ни одного активного менеджера, чтобы это подтвердить</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="196" />
+        <source>This is a cashier's PIN: a manager must approve</source>
+        <translation>Это PIN кассира: подтвердить должен менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="197" />
+        <location filename="../../wording.py" line="198" />
+        <source>The last active manager must stay an active manager</source>
+        <translation>Последний активный менеджер должен остаться активным менеджером</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="199" />
+        <source>This cashier already has an open shift</source>
+        <translation>У этого кассира уже открыта смена</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="200" />
+        <source>This shift is already closed</source>
+        <translation>Эта смена уже закрыта</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="201" />
+        <source>A shift cannot close before it opened: check the date and time</source>
+        <translation>Смена не может закрыться раньше, чем открылась: проверьте дату и время</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="202" />
+        <source>There is no such shift</source>
+        <translation>Такой смены нет</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="203" />
+        <source>An audit entry needs who and what</source>
+        <translation>Записи журнала нужны автор и действие</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="204" />
+        <source>This till is not connected to a server</source>
+        <translation>Эта касса не подключена к серверу</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="205" />
+        <source>This till is not connected to a server: the chain's reports are there</source>
+        <translation>Эта касса не подключена к серверу: отчёты сети хранятся там</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="209" />
+        <source>The server did not answer in time</source>
+        <translation>Сервер не ответил вовремя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="210" />
+        <source>No connection to the server: check the address and the network</source>
+        <translation>Нет связи с сервером: проверьте адрес и сеть</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="214" />
+        <source>The server answered with error {status}</source>
+        <translation>Сервер ответил ошибкой {status}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="215" />
+        <location filename="../../wording.py" line="216" />
+        <location filename="../../wording.py" line="217" />
+        <location filename="../../wording.py" line="218" />
+        <location filename="../../wording.py" line="219" />
+        <location filename="../../wording.py" line="220" />
+        <location filename="../../wording.py" line="230" />
+        <location filename="../../wording.py" line="231" />
+        <location filename="../../wording.py" line="232" />
+        <source>The server's answer cannot be read</source>
+        <translation>Не удалось прочитать ответ сервера</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="221" />
+        <source>The server refused: {detail}</source>
+        <translation>Сервер отказал: {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="222" />
+        <source>the code is unknown or has expired</source>
+        <translation>код неизвестен или устарел</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="223" />
+        <source>this till was disconnected from the chain on the server</source>
+        <translation>эта касса отключена от сети на сервере</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="224" />
+        <source>this till's connection was replaced on the server: connect it again</source>
+        <translation>подключение этой кассы заменено на сервере: подключите её заново</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="228" />
+        <source>The server accepted nothing; the till will try again</source>
+        <translation>Сервер ничего не принял; касса попробует ещё раз</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="229" />
+        <source>The sync was stopped</source>
+        <translation>Синхронизация остановлена</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="233" />
+        <source>{field}: must be a JSON object</source>
+        <translation>{field}: должен быть объектом JSON</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="234" />
+        <source>Unknown key {path}</source>
+        <translation>Неизвестный ключ {path}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="235" />
+        <location filename="../../wording.py" line="245" />
+        <source>{field}: fill this in</source>
+        <translation>{field}: заполните</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="236" />
+        <source>{field}: a whole number is needed, not {value}</source>
+        <translation>{field}: нужно целое число, а не {value}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="237" />
+        <source>{field}: must be at least {min} (now {value})</source>
+        <translation>{field}: не меньше {min} (сейчас {value})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="238" />
+        <location filename="../../wording.py" line="239" />
+        <location filename="../../wording.py" line="244" />
+        <source>{field}: must be at most {max}</source>
+        <translation>{field}: не больше {max}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="240" />
+        <location filename="../../wording.py" line="241" />
+        <location filename="../../wording.py" line="243" />
+        <source>{field}: a number like 2.5 is needed</source>
+        <translation>{field}: нужно число, например 2.5</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="242" />
+        <source>{field}: must not be negative</source>
+        <translation>{field}: не может быть отрицательным</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="246" />
+        <source>{field}: must be true or false</source>
+        <translation>{field}: должно быть «да» или «нет»</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="247" />
+        <location filename="../../wording.py" line="248" />
+        <source>{field}: must be a list</source>
+        <translation>{field}: должен быть списком</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="249" />
+        <location filename="../../wording.py" line="253" />
+        <location filename="../../wording.py" line="257" />
+        <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
+        <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="261" />
+        <source>{field}: a time like 08:30 is needed</source>
+        <translation>{field}: нужно время, например 08:30</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="262" />
+        <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
+        <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="263" />
+        <source>Add at least one tier</source>
+        <translation>Добавьте хотя бы один уровень</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="264" />
+        <source>The first tier must start from a spend of 0</source>
+        <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="265" />
+        <source>Tier names must differ</source>
+        <translation>Названия уровней не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="266" />
+        <source>Tiers must start from different spends</source>
+        <translation>Пороги трат уровней не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="267" />
+        <location filename="../../wording.py" line="342" />
+        <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
+        <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="268" />
+        <source>{field}: must be earlier than the end</source>
+        <translation>{field}: должно быть раньше окончания</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="269" />
+        <source>Stamp card ids must differ</source>
+        <translation>Коды карт штампов не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="270" />
+        <source>Coupon codes must differ</source>
+        <translation>Коды купонов не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="271" />
+        <source>Gift ids must differ</source>
+        <translation>Коды подарков не должны повторяться</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="272" />
+        <source>{field}: only Latin letters, digits, '-' and '_'</source>
+        <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="273" />
+        <source>{field}: a percentage above 0 and at most 100</source>
+        <translation>{field}: процент больше 0 и не больше 100</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="274" />
+        <source>{field}: percent or amount</source>
+        <translation>{field}: процент или сумма</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="275" />
+        <source>{field}: a card number is needed</source>
+        <translation>{field}: нужен номер карты</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="276" />
+        <source>Nothing was read</source>
+        <translation>Ничего не считано</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="277" />
+        <source>Barcode {code} is wrong (check digit)</source>
+        <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="278" />
+        <source>Unknown code {code}</source>
+        <translation>Неизвестный код {code}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="279" />
+        <source>{path}: there is no such file</source>
+        <translation>{path}: такого файла нет</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="280" />
+        <source>{path} is not a file</source>
+        <translation>{path} — не файл</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="281" />
+        <source>The image {path} cannot be read: {os}</source>
+        <translation>Не удалось прочитать изображение {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="282" />
+        <source>The image file {path} is empty</source>
+        <translation>Файл изображения {path} пуст</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="283" />
+        <source>{path} is not an image or is damaged</source>
+        <translation>{path} — не изображение или файл повреждён</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="285" />
+        <source>{path} is not a video or is damaged</source>
+        <translation>{path} — не видео или файл повреждён</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="286" />
+        <source>camera {source} is not connected</source>
+        <translation>камера {source} не подключена</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="287" />
+        <source>cannot open camera {source}</source>
+        <translation>не удалось открыть камеру {source}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="288" />
+        <source>camera {source} stopped sending pictures</source>
+        <translation>камера {source} перестала передавать изображение</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="289" />
+        <source>reading codes from the camera failed: {detail}</source>
+        <translation>сбой распознавания кодов с камеры: {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="290" />
+        <source>Cannot save receipt PDF to {path}: {os}</source>
+        <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="291" />
+        <source>Printer {where} did not answer within {seconds} s: check that it is on and connected to the network</source>
+        <translation>Принтер {where} не ответил за {seconds} с: проверьте, что он включён и подключён к сети</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="295" />
+        <source>Printer {where} refused the connection: check the printer's address and port</source>
+        <translation>Принтер {where} отклонил подключение: проверьте адрес и порт принтера</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="299" />
+        <source>Cannot print to {where}: {os}</source>
+        <translation>Не удалось напечатать на {where}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="300" />
+        <source>{name}: USB printing is not available on this computer</source>
+        <translation>{name}: печать по USB на этом компьютере недоступна</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="301" />
+        <source>{name}: the printer is not found or not ready</source>
+        <translation>{name}: принтер не найден или не готов</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="302" />
+        <source>There is no printer named {name} on this computer</source>
+        <translation>На этом компьютере нет принтера «{name}»</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="303" />
+        <source>No printer is installed on this computer</source>
+        <translation>На этом компьютере не установлен ни один принтер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="304" />
+        <source>{name}: the printer cannot start printing (offline or out of paper?)</source>
+        <translation>{name}: принтер не может начать печать (выключен или нет бумаги?)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="308" />
+        <source>{name}: the printer did not accept the job</source>
+        <translation>{name}: принтер не принял задание</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="309" />
+        <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
+        <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="313" />
+        <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
+        <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="317" />
+        <source>Unknown printer setting {setting}</source>
+        <translation>Неизвестная настройка принтера {setting}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="318" />
+        <source>Make at least one code</source>
+        <translation>Создайте хотя бы один код</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="319" />
+        <source>No customer is in this segment</source>
+        <translation>В этом сегменте нет покупателей</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="320" />
+        <source>There is already a store at {path}</source>
+        <translation>В {path} уже есть магазин</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="321" />
+        <source>The connection to the server was lost: connect to the server again</source>
+        <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="325" />
+        <source>The store cannot be created in {path}: {os}</source>
+        <translation>Не удалось создать магазин в {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="326" />
+        <source>The store in {path} could not be finished ({detail})</source>
+        <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="331" />
+        <source>the disk is full</source>
+        <translation>диск заполнен</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="333" />
+        <source>no permission to write there</source>
+        <translation>нет прав на запись</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="334" />
+        <source>the disk is read-only</source>
+        <translation>диск доступен только для чтения</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="335" />
+        <source>there is no such file or folder</source>
+        <translation>нет такого файла или папки</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="336" />
+        <source>this is a folder</source>
+        <translation>это папка</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="337" />
+        <source>this is not a folder</source>
+        <translation>это не папка</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="338" />
+        <source>File {path}: {os}</source>
+        <translation>Файл {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="339" />
+        <source>Something went wrong: {detail}</source>
+        <translation>Что-то пошло не так: {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="340" />
+        <source>{field}: a whole number is needed</source>
+        <translation>{field}: нужно целое число</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="341" />
+        <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
+        <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
 </context>
 <context>
@@ -3653,57 +4222,57 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ServerChooser</name>
     <message>
-        <location filename="../../wizard/server.py" line="66" />
+        <location filename="../../wizard/server.py" line="67" />
         <source>from the chain's manager</source>
         <translation>у управляющего сетью</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="67" />
+        <location filename="../../wizard/server.py" line="68" />
         <source>Connect</source>
         <translation>Подключить</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="74" />
+        <location filename="../../wizard/server.py" line="75" />
         <source>Server address</source>
         <translation>Адрес сервера</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="75" />
+        <location filename="../../wizard/server.py" line="76" />
         <source>One-time code</source>
         <translation>Одноразовый код</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="98" />
+        <location filename="../../wizard/server.py" line="99" />
         <source>The server address starts with http:// or https://</source>
         <translation>Адрес сервера начинается с http:// или https://</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="101" />
+        <location filename="../../wizard/server.py" line="102" />
         <source>Enter the one-time code from the chain's manager</source>
         <translation>Введите одноразовый код, полученный у управляющего сетью</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="104" />
+        <location filename="../../wizard/server.py" line="105" />
         <source>Connecting to {url}…</source>
         <translation>Подключаемся к {url}…</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="116" />
+        <location filename="../../wizard/server.py" line="117" />
         <source>Connected to {url} as terminal {terminal}</source>
         <translation>Подключено к {url}, касса № {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="122" />
-        <source>Cannot reach the server at {url}. Check the address and the network, or skip this step and connect later in the settings. ({reason})</source>
-        <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках. ({reason})</translation>
+        <location filename="../../wizard/server.py" line="124" />
+        <source>Cannot reach the server at {url}. Check the address and the network, or skip this step and connect later in the settings.</source>
+        <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="126" />
+        <location filename="../../wizard/server.py" line="128" />
         <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
         <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="130" />
+        <location filename="../../wizard/server.py" line="132" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
     </message>
@@ -3749,53 +4318,53 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Синхронизировать сейчас</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="94" />
-        <location filename="../../session.py" line="104" />
+        <location filename="../../session.py" line="100" />
+        <location filename="../../session.py" line="124" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="128" />
+        <location filename="../../session.py" line="149" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="137" />
+        <location filename="../../session.py" line="158" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="139" />
+        <location filename="../../session.py" line="160" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="141" />
+        <location filename="../../session.py" line="162" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="147" />
+        <location filename="../../session.py" line="168" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="154" />
+        <location filename="../../session.py" line="178" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="180" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="180" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="157" />
+        <location filename="../../session.py" line="182" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -3803,147 +4372,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="113" />
+        <location filename="../../settings_dialog.py" line="112" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="124" />
+        <location filename="../../settings_dialog.py" line="123" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="124" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="126" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="130" />
+        <location filename="../../settings_dialog.py" line="129" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="133" />
+        <location filename="../../settings_dialog.py" line="132" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="147" />
+        <location filename="../../settings_dialog.py" line="146" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="155" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="157" />
+        <location filename="../../settings_dialog.py" line="156" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="158" />
+        <location filename="../../settings_dialog.py" line="157" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="161" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="163" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="170" />
+        <location filename="../../settings_dialog.py" line="169" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="172" />
+        <location filename="../../settings_dialog.py" line="171" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="180" />
+        <location filename="../../settings_dialog.py" line="179" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="181" />
+        <location filename="../../settings_dialog.py" line="180" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="189" />
+        <location filename="../../settings_dialog.py" line="188" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="192" />
+        <location filename="../../settings_dialog.py" line="191" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="199" />
+        <location filename="../../settings_dialog.py" line="198" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="203" />
+        <location filename="../../settings_dialog.py" line="202" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="224" />
+        <location filename="../../settings_dialog.py" line="223" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="229" />
+        <location filename="../../settings_dialog.py" line="228" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="235" />
+        <location filename="../../settings_dialog.py" line="234" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="273" />
+        <location filename="../../settings_dialog.py" line="272" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="306" />
+        <location filename="../../settings_dialog.py" line="305" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="340" />
+        <location filename="../../settings_dialog.py" line="339" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="347" />
+        <location filename="../../settings_dialog.py" line="346" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="352" />
+        <location filename="../../settings_dialog.py" line="351" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="354" />
+        <location filename="../../settings_dialog.py" line="353" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -3951,216 +4520,148 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ShiftDialog</name>
     <message>
-        <location filename="../../shift.py" line="52" />
+        <location filename="../../shift.py" line="53" />
         <source>Shift</source>
         <translation>Смена</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="54" />
+        <location filename="../../shift.py" line="55" />
         <source>Shift of {name}</source>
         <translation>Смена: {name}</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="61" />
+        <location filename="../../shift.py" line="62" />
         <source>Open shift</source>
         <translation>Открыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="64" />
-        <location filename="../../shift.py" line="146" />
+        <location filename="../../shift.py" line="65" />
+        <location filename="../../shift.py" line="162" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="67" />
+        <location filename="../../shift.py" line="68" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="95" />
+        <location filename="../../shift.py" line="105" />
         <source>No shift is open. Open one to start selling.</source>
         <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="103" />
+        <location filename="../../shift.py" line="119" />
         <source>Opened</source>
         <translation>Открыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="104" />
+        <location filename="../../shift.py" line="120" />
         <source>Closed</source>
         <translation>Закрыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="105" />
+        <location filename="../../shift.py" line="121" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="106" />
+        <location filename="../../shift.py" line="122" />
         <source>Refunds</source>
         <translation>Возвраты</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="107" />
+        <location filename="../../shift.py" line="123" />
         <source>Takings</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="125" />
         <source>In cash</source>
         <translation>Наличными</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="109" />
+        <location filename="../../shift.py" line="125" />
         <source>By bank card</source>
         <translation>Банковской картой</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="113" />
+        <location filename="../../shift.py" line="129" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="114" />
+        <location filename="../../shift.py" line="130" />
         <source>Points redeemed</source>
         <translation>Списано баллов в оплату</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="115" />
+        <location filename="../../shift.py" line="131" />
         <source>Points taken back by refunds</source>
         <translation>Списано баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="116" />
+        <location filename="../../shift.py" line="132" />
         <source>Points returned by refunds</source>
         <translation>Возвращено баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="117" />
+        <location filename="../../shift.py" line="133" />
         <source>Sales with a loyalty card</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="147" />
+        <location filename="../../shift.py" line="163" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="168" />
+        <location filename="../../shift.py" line="184" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
 </context>
 <context>
-    <name>Staff</name>
-    <message>
-        <location filename="../../pin_dialog.py" line="36" />
-        <source>Wrong name or PIN</source>
-        <translation>Неверное имя или PIN</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="37" />
-        <source>This is a cashier's PIN: a manager must approve</source>
-        <translation>Это PIN кассира: подтвердить должен менеджер</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="38" />
-        <source>There is no active manager to approve this</source>
-        <translation>Нет ни одного активного менеджера, чтобы это подтвердить</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="39" />
-        <source>This cashier is disabled: ask a manager</source>
-        <translation>Этот кассир отключён: обратитесь к менеджеру</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="40" />
-        <source>A PIN is 4 to 8 digits</source>
-        <translation>PIN — от 4 до 8 цифр</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="41" />
-        <source>Enter a name</source>
-        <translation>Введите имя</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="42" />
-        <source>The name is too long (60 characters at most)</source>
-        <translation>Слишком длинное имя (не больше 60 символов)</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="43" />
-        <source>There is already a cashier with this name</source>
-        <translation>Кассир с таким именем уже есть</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="44" />
-        <source>The store already has cashiers: ask a manager to log in</source>
-        <translation>В магазине уже есть кассиры: пусть войдёт менеджер</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="45" />
-        <source>This cashier already has an open shift</source>
-        <translation>У этого кассира уже открыта смена</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="46" />
-        <source>This shift is already closed</source>
-        <translation>Эта смена уже закрыта</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="47" />
-        <source>The last active manager must stay an active manager</source>
-        <translation>Последний активный менеджер должен остаться активным менеджером</translation>
-    </message>
-    <message>
-        <location filename="../../pin_dialog.py" line="49" />
-        <source>Wrong manager PIN</source>
-        <translation>Неверный PIN менеджера</translation>
-    </message>
-</context>
-<context>
     <name>StaffPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="221" />
+        <location filename="../../wizard/pages.py" line="227" />
         <source>Who works at the till</source>
         <translation>Кто работает на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="224" />
+        <location filename="../../wizard/pages.py" line="230" />
         <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
         <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="231" />
+        <location filename="../../wizard/pages.py" line="237" />
         <source>Also add a cashier</source>
         <translation>Добавить и кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="238" />
+        <location filename="../../wizard/pages.py" line="244" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="239" />
-        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="252" />
         <source>PIN</source>
         <translation>PIN-код</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="240" />
-        <location filename="../../wizard/pages.py" line="247" />
+        <location filename="../../wizard/pages.py" line="246" />
+        <location filename="../../wizard/pages.py" line="253" />
         <source>PIN again</source>
         <translation>PIN-код ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="245" />
+        <location filename="../../wizard/pages.py" line="251" />
         <source>Cashier's name</source>
         <translation>Имя кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="285" />
+        <location filename="../../wizard/pages.py" line="291" />
         <source>The two PINs differ: enter the PIN again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -4169,17 +4670,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     <name>Start</name>
     <message>
         <location filename="../../main.py" line="235" />
-        <location filename="../../main.py" line="378" />
+        <location filename="../../main.py" line="379" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="319" />
+        <location filename="../../main.py" line="320" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="376" />
+        <location filename="../../main.py" line="377" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -4187,27 +4688,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="108" />
+        <location filename="../../startup.py" line="111" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="114" />
+        <location filename="../../startup.py" line="117" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="120" />
+        <location filename="../../startup.py" line="123" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="126" />
+        <location filename="../../startup.py" line="129" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="223" />
+        <location filename="../../startup.py" line="226" />
         <source>The store's database is damaged, so the till stops now and writes nothing more to it. Start the till again: it will offer the newest good backup.
 
 What was found: {problem}</source>
@@ -4216,24 +4717,24 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="276" />
+        <location filename="../../startup.py" line="284" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="278" />
-        <location filename="../../startup.py" line="319" />
-        <location filename="../../startup.py" line="360" />
+        <location filename="../../startup.py" line="286" />
+        <location filename="../../startup.py" line="327" />
+        <location filename="../../startup.py" line="368" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="295" />
+        <location filename="../../startup.py" line="303" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="301" />
+        <location filename="../../startup.py" line="309" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -4242,12 +4743,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="309" />
+        <location filename="../../startup.py" line="317" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="313" />
+        <location filename="../../startup.py" line="321" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -4256,24 +4757,33 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="341" />
+        <location filename="../../startup.py" line="349" />
         <source>The store's database is missing from {folder}.</source>
         <translation>База данных магазина пропала из папки {folder}.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="347" />
+        <location filename="../../startup.py" line="355" />
         <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
         <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="355" />
+        <location filename="../../startup.py" line="363" />
         <source>Restore the newest backup</source>
         <translation>Восстановить свежую копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="358" />
+        <location filename="../../startup.py" line="366" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
+    </message>
+    <message>
+        <location filename="../../main.py" line="259" />
+        <location filename="../../main.py" line="266" />
+        <location filename="../../startup.py" line="278" />
+        <location filename="../../startup.py" line="300" />
+        <location filename="../../startup.py" line="346" />
+        <source>Loyalty Terminal</source>
+        <translation>Терминал лояльности</translation>
     </message>
 </context>
 <context>
@@ -4365,12 +4875,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="394" />
+        <location filename="../../settings_dialog.py" line="393" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="402" />
+        <location filename="../../settings_dialog.py" line="401" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>

@@ -1,0 +1,130 @@
+"""Audit rows in the manager's language: each action code and its parameters (app.core.audit) worded here.
+
+A row written before audit rows had codes (free English text) is shown as it was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import tzinfo
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from app.core.services.staff import AuditEntry
+from app.core.timeutil import from_ms
+from app.ui import i18n
+
+__all__ = ["ACTIONS", "DETAILS", "action_text", "detail_text"]
+
+# Audit actions in words (marked for lupdate; translated when shown).
+ACTIONS: dict[str, object] = {
+    "program": QT_TRANSLATE_NOOP("AdminTab", "Program changed"),
+    "points_adjusted": QT_TRANSLATE_NOOP("AdminTab", "Points adjusted"),
+    "card_replaced": QT_TRANSLATE_NOOP("AdminTab", "Card replaced"),
+    "card_blocked": QT_TRANSLATE_NOOP("AdminTab", "Card blocked"),
+    "card_unblocked": QT_TRANSLATE_NOOP("AdminTab", "Card unblocked"),
+    "refund": QT_TRANSLATE_NOOP("AdminTab", "Refund"),
+    "cashier_added": QT_TRANSLATE_NOOP("AdminTab", "Cashier added"),
+    "cashier_enabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier enabled"),
+    "cashier_disabled": QT_TRANSLATE_NOOP("AdminTab", "Cashier disabled"),
+    "pin_reset": QT_TRANSLATE_NOOP("AdminTab", "PIN reset"),
+    "role_changed": QT_TRANSLATE_NOOP("AdminTab", "Role changed"),
+    "shift_opened": QT_TRANSLATE_NOOP("AdminTab", "Shift opened"),
+    "shift_closed": QT_TRANSLATE_NOOP("AdminTab", "Shift closed"),
+    "setting_changed": QT_TRANSLATE_NOOP("AdminTab", "Setting changed"),
+    "server_enrolled": QT_TRANSLATE_NOOP("AdminTab", "Connected to the server"),
+}
+
+# Each action's detail; {name} placeholders are the row's parameters, formatted for the language.
+DETAILS: dict[str, object] = {
+    "cashier_added": QT_TRANSLATE_NOOP("Audit", "{name}, {role}"),
+    "cashier_enabled": QT_TRANSLATE_NOOP("Audit", "Cashier {name}"),
+    "cashier_disabled": QT_TRANSLATE_NOOP("Audit", "Cashier {name}"),
+    "pin_reset": QT_TRANSLATE_NOOP("Audit", "Cashier {name}"),
+    "role_changed": QT_TRANSLATE_NOOP("Audit", "{name}: {old} → {new}"),
+    "shift_opened": QT_TRANSLATE_NOOP("Audit", "Shift No. {shift}"),
+    "shift_closed": QT_TRANSLATE_NOOP(
+        "Audit", "Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}"
+    ),
+    "refund": QT_TRANSLATE_NOOP(
+        "Audit",
+        "Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; "
+        "points taken back {taken_points}, returned {given_points}",
+    ),
+    "points_adjusted": QT_TRANSLATE_NOOP("Audit", "Card {card}: {points} ({reason}); balance {balance_points}"),
+    "card_replaced": QT_TRANSLATE_NOOP("Audit", "Card {old} replaced by card {new}"),
+    "card_blocked": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
+    "card_unblocked": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
+    "setting_changed": QT_TRANSLATE_NOOP("Audit", "{key}: «{old}» → «{new}»"),
+    "server_enrolled": QT_TRANSLATE_NOOP("Audit", "Server {url}"),
+    "program": QT_TRANSLATE_NOOP("Audit", "Version {version} «{name}» from {when}; changed: {changes}"),
+}
+_ROLES: dict[str, object] = {
+    "cashier": QT_TRANSLATE_NOOP("Audit", "cashier"),
+    "manager": QT_TRANSLATE_NOOP("Audit", "manager"),
+}
+# Settings by their key (app/ui/settings_dialog.py); an unknown key is shown as it is.
+_SETTINGS: dict[str, object] = {
+    "printer": QT_TRANSLATE_NOOP("Audit", "Receipt printer"),
+    "camera/source": QT_TRANSLATE_NOOP("Audit", "Camera"),
+    "language": QT_TRANSLATE_NOOP("Audit", "Language"),
+    "store": QT_TRANSLATE_NOOP("Audit", "Store name and address"),
+    "backup/hours": QT_TRANSLATE_NOOP("Audit", "Backup every (hours)"),
+    "backup/keep": QT_TRANSLATE_NOOP("Audit", "Backups kept"),
+    "backup/on_close": QT_TRANSLATE_NOOP("Audit", "Backup on closing"),
+}
+
+
+def _tr(context: str, source: object) -> str:
+    return QCoreApplication.translate(context, str(source))
+
+
+def action_text(action: str) -> str:
+    """An audit action in the screen's language (unknown ones as written)."""
+    source = ACTIONS.get(action)
+    return _tr("AdminTab", source) if source else action
+
+
+def _value(key: str, value: Any, zone: tzinfo) -> Any:
+    if key.endswith("_kopecks") and isinstance(value, int):
+        return i18n.money(value)
+    if (key == "points" or key.endswith("_points")) and isinstance(value, int):
+        text = i18n.points(value)
+        return f"+{text}" if key == "points" and value > 0 else text
+    if key in ("role", "old", "new") and value in _ROLES:
+        return _tr("Audit", _ROLES[value])
+    return value
+
+
+def _words(action: str, params: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
+    values = {key: _value(key, value, zone) for key, value in params.items()}
+    if action == "setting_changed":
+        key = str(params.get("key", ""))
+        values["key"] = _tr("Audit", _SETTINGS[key]) if key in _SETTINGS else key
+    if action == "program":
+        at = params.get("when_at")
+        values["when"] = (
+            from_ms(at).astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            if isinstance(at, int)
+            else QCoreApplication.translate("Audit", "now")
+        )
+        changed = params.get("changed")
+        values["changes"] = (
+            ", ".join(str(k) for k in changed) if changed else QCoreApplication.translate("Audit", "nothing")
+        )
+    return values
+
+
+def detail_text(entry: AuditEntry, zone: tzinfo) -> str:
+    """A row's detail in the screen's language; a row written as free text, as it was written."""
+    params = entry.params
+    source = DETAILS.get(entry.action)
+    if params is None or source is None:
+        return entry.detail
+    try:
+        text = _tr("Audit", source).format(**_words(entry.action, params, zone))
+    except (KeyError, ValueError, IndexError):
+        return entry.text
+    note = params.get("note")
+    return f"{text}; {note}" if note else text
