@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.core.fmt import MINUS, NNBSP, group_thousands
 from app.core.money import round_half_up
+from app.core.timeutil import from_ms
 from app.ui import i18n
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "give_keyboard_back",
     "money_text",
     "share_text",
+    "store_datetime",
 ]
 
 
@@ -72,6 +75,15 @@ def share_text(value: Fraction | None, places: int = 1) -> str:
     sign = MINUS if scaled < 0 else ""
     number = f"{sign}{whole}{mark}{frac:0{places}d}" if places else f"{sign}{whole}"
     return f"{number}{NNBSP}%" if i18n.language() == "ru" else f"{number}%"
+
+
+def store_datetime(ms: int, zone: ZoneInfo) -> QDateTime:
+    """An instant as the wall-clock time of the store's zone, for a date-time field read back in that zone.
+
+    QDateTime.currentDateTime() is the computer's own zone: on a till set to UTC it showed 06:50
+    for a Moscow store's 09:50, and the field was then read as 06:50 Moscow time."""
+    local = from_ms(ms).astimezone(zone)
+    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second))
 
 
 # ----------------------------------------------------------------------------- widgets

@@ -1,4 +1,4 @@
-"""The manager screen at 1024×768 (issue 9 §3): nothing the manager must read is cut.
+"""The manager screen at 1024×768 (issue 9 §3): nothing the manager must read is cut; times on the store's clock.
 
 The preview's figure names (two rows used to read «Начислится…»), the report's page tabs beside the
 export buttons, and the program's coupons with all six columns.
@@ -82,3 +82,16 @@ def test_the_programs_coupons_show_every_column(qtbot: QtBot, window: ManagerWin
     for column in range(tab.program_model.columnCount()):
         needed = max(view.sizeHintForColumn(column), header.sectionSizeHint(column))
         assert header.sectionSize(column) >= needed, column
+
+
+def test_date_fields_start_on_the_stores_clock(qtbot: QtBot, window: ManagerWindow) -> None:
+    # The store's clock reads 10 April 2025 00:00 in Moscow (tests/test_reports.py's CLOCK), whatever the
+    # computer's own zone: the fields show that wall time and read it back in the store's zone.
+    window.tabs.setCurrentWidget(window.coupons)
+    qtbot.waitUntil(lambda: window.coupons.zone is not None, timeout=10_000)
+    assert window.coupons.valid_from.dateTime().toString("dd.MM.yyyy HH:mm") == "10.04.2025 00:00"
+    assert window.coupons.valid_to.dateTime().toString("dd.MM.yyyy HH:mm") == "10.05.2025 00:00"
+    window.tabs.setCurrentWidget(window.program)
+    qtbot.waitUntil(lambda: window.program.state is not None, timeout=10_000)
+    assert window.program.when.dateTime().toString("dd.MM.yyyy HH:mm") == "11.04.2025 00:00"
+    assert window.program.preview.when.dateTime().toString("dd.MM.yyyy HH:mm") == "10.04.2025 00:00"
