@@ -12,7 +12,7 @@ import logging
 from functools import partial
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from app.ui.manager import ops
@@ -76,6 +76,7 @@ class ManagerWindow(QWidget):
         self.chain_worker = chain_worker or (Worker("chain-reports-worker") if services.chain is not None else None)
         self.setWindowTitle(self.tr("Loyalty Terminal — manager"))
         self.setMinimumSize(1000, 700)
+        self._grown = False
 
         column = QVBoxLayout(self)
         column.setContentsMargins(6, 6, 6, 6)
@@ -169,6 +170,17 @@ class ManagerWindow(QWidget):
         tab = self._tab("admin")
         assert isinstance(tab, AdminTab)
         return tab
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """On a big screen (1920×1080) the window takes most of it instead of a 1280×800 box."""
+        screen = self.screen()
+        if screen is not None and not self._grown:
+            self._grown = True
+            room = screen.availableGeometry()
+            if room.width() >= 1600 and room.height() >= 960 and self.width() < room.width() * 0.8:
+                self.resize(room.width() - 40, room.height() - 40)
+                self.move(room.x() + 20, room.y() + 20)
+        super().showEvent(event)
 
     def show_tab(self, key: str) -> None:
         """Open a tab (dashboard, program, coupons, admin) and give the keyboard to the tab bar."""

@@ -1,7 +1,8 @@
-"""The manager screen at 1024×768 (issue 9 §3): nothing the manager must read is cut; times on the store's clock.
+"""The manager screen's sizes and clock (issue 9 §3).
 
-The preview's figure names (two rows used to read «Начислится…»), the report's page tabs beside the
-export buttons, and the program's coupons with all six columns.
+At 1024×768 nothing the manager must read is cut: the preview's figure names (two rows used to read
+«Начислится…»), the report's page tabs beside the export buttons, the program's coupons with all
+six columns. At 1920×1080 the type grows. Date-time fields start on the store's clock.
 """
 
 from __future__ import annotations
@@ -95,3 +96,15 @@ def test_date_fields_start_on_the_stores_clock(qtbot: QtBot, window: ManagerWind
     qtbot.waitUntil(lambda: window.program.state is not None, timeout=10_000)
     assert window.program.when.dateTime().toString("dd.MM.yyyy HH:mm") == "11.04.2025 00:00"
     assert window.program.preview.when.dateTime().toString("dd.MM.yyyy HH:mm") == "10.04.2025 00:00"
+
+
+def test_a_big_screen_gets_bigger_type(qtbot: QtBot, window: ManagerWindow) -> None:
+    d = window.dashboard
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: d.large, timeout=5_000)
+    big = d.tiles["revenue"].value.fontInfo().pixelSize()
+    verdict_big = d.payback.verdict.fontInfo().pixelSize()
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: not d.large, timeout=5_000)
+    assert big > d.tiles["revenue"].value.fontInfo().pixelSize()
+    assert verdict_big > d.payback.verdict.fontInfo().pixelSize()
