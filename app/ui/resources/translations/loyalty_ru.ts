@@ -78,346 +78,346 @@
         <translation>Подключение к серверу</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="150" />
+        <location filename="../../manager/admin.py" line="159" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="151" />
+        <location filename="../../manager/admin.py" line="160" />
         <source>Cashiers</source>
         <translation>Кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="152" />
+        <location filename="../../manager/admin.py" line="161" />
         <source>Audit log</source>
         <translation>Журнал действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="167" />
+        <location filename="../../manager/admin.py" line="176" />
         <source>Card, phone or name</source>
         <translation>Карта, телефон или имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="169" />
+        <location filename="../../manager/admin.py" line="178" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="175" />
-        <location filename="../../manager/admin.py" line="439" />
+        <location filename="../../manager/admin.py" line="184" />
+        <location filename="../../manager/admin.py" line="448" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="176" />
+        <location filename="../../manager/admin.py" line="185" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="177" />
+        <location filename="../../manager/admin.py" line="186" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="188" />
+        <location filename="../../manager/admin.py" line="197" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="190" />
+        <location filename="../../manager/admin.py" line="199" />
         <source>Find a customer and choose them in the list.</source>
         <translation>Найдите покупателя и выберите его в списке.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="200" />
+        <location filename="../../manager/admin.py" line="209" />
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="208" />
+        <location filename="../../manager/admin.py" line="217" />
         <source>Why (required)</source>
         <translation>Причина (обязательно)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="209" />
+        <location filename="../../manager/admin.py" line="218" />
         <source>Add or remove points</source>
         <translation>Начислить или списать баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="211" />
+        <location filename="../../manager/admin.py" line="220" />
         <source>Points (+ add, − remove)</source>
         <translation>Баллы (+ начислить, − списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="212" />
+        <location filename="../../manager/admin.py" line="221" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="216" />
+        <location filename="../../manager/admin.py" line="225" />
         <source>empty: next number</source>
         <translation>пусто — следующий номер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="218" />
+        <location filename="../../manager/admin.py" line="227" />
         <source>Replace a lost card</source>
         <translation>Заменить потерянную карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="220" />
+        <location filename="../../manager/admin.py" line="229" />
         <source>New card number</source>
         <translation>Номер новой карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="222" />
-        <location filename="../../manager/admin.py" line="298" />
+        <location filename="../../manager/admin.py" line="231" />
+        <location filename="../../manager/admin.py" line="307" />
         <source>Block the card</source>
         <translation>Заблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="272" />
+        <location filename="../../manager/admin.py" line="281" />
         <source>Nobody found</source>
         <translation>Никто не найден</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="289" />
+        <location filename="../../manager/admin.py" line="298" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="290" />
+        <location filename="../../manager/admin.py" line="299" />
         <source>Available: {points}</source>
         <translation>Доступно: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="291" />
+        <location filename="../../manager/admin.py" line="300" />
         <source>Pending: {points}</source>
         <translation>Ожидает активации: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="294" />
+        <location filename="../../manager/admin.py" line="303" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="296" />
+        <location filename="../../manager/admin.py" line="305" />
         <source>The card is BLOCKED</source>
         <translation>Карта ЗАБЛОКИРОВАНА</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="298" />
+        <location filename="../../manager/admin.py" line="307" />
         <source>Unblock the card</source>
         <translation>Разблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="316" />
+        <location filename="../../manager/admin.py" line="325" />
         <source>Enter the points to add (or, with a minus, to remove)</source>
         <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="319" />
+        <location filename="../../manager/admin.py" line="328" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="330" />
+        <location filename="../../manager/admin.py" line="339" />
         <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
         <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="337" />
+        <location filename="../../manager/admin.py" line="346" />
         <source>Add {points} to card {card} ({name})?</source>
         <translation>Начислить {points} на карту {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="339" />
+        <location filename="../../manager/admin.py" line="348" />
         <source>Remove {points} from card {card} ({name})?</source>
         <translation>Списать {points} с карты {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="341" />
+        <location filename="../../manager/admin.py" line="350" />
         <source>Balance now: {now}. After: {after}.</source>
         <translation>Баланс сейчас: {now}. После: {after}.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="344" />
+        <location filename="../../manager/admin.py" line="353" />
         <source>Reason: {reason}</source>
         <translation>Причина: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="345" />
+        <location filename="../../manager/admin.py" line="354" />
         <source>Adjust points</source>
         <translation>Изменить баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="346" />
+        <location filename="../../manager/admin.py" line="355" />
         <source>Nothing changed.</source>
         <translation>Ничего не изменено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="363" />
+        <location filename="../../manager/admin.py" line="372" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="372" />
+        <location filename="../../manager/admin.py" line="381" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="375" />
+        <location filename="../../manager/admin.py" line="384" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="400" />
+        <location filename="../../manager/admin.py" line="409" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="403" />
+        <location filename="../../manager/admin.py" line="412" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="417" />
+        <location filename="../../manager/admin.py" line="426" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="417" />
+        <location filename="../../manager/admin.py" line="426" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="419" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="437" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="437" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="440" />
+        <location filename="../../manager/admin.py" line="449" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="441" />
+        <location filename="../../manager/admin.py" line="450" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="448" />
+        <location filename="../../manager/admin.py" line="457" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
-        <location filename="../../manager/admin.py" line="489" />
+        <location filename="../../manager/admin.py" line="459" />
+        <location filename="../../manager/admin.py" line="498" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="452" />
+        <location filename="../../manager/admin.py" line="461" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="454" />
-        <location filename="../../manager/admin.py" line="490" />
+        <location filename="../../manager/admin.py" line="463" />
+        <location filename="../../manager/admin.py" line="499" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="470" />
+        <location filename="../../manager/admin.py" line="479" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="470" />
+        <location filename="../../manager/admin.py" line="479" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="473" />
+        <location filename="../../manager/admin.py" line="482" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="473" />
+        <location filename="../../manager/admin.py" line="482" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="489" />
+        <location filename="../../manager/admin.py" line="498" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="490" />
+        <location filename="../../manager/admin.py" line="499" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="507" />
+        <location filename="../../manager/admin.py" line="516" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="556" />
+        <location filename="../../manager/admin.py" line="565" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="558" />
+        <location filename="../../manager/admin.py" line="567" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="560" />
+        <location filename="../../manager/admin.py" line="569" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="562" />
+        <location filename="../../manager/admin.py" line="571" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="569" />
+        <location filename="../../manager/admin.py" line="578" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="570" />
+        <location filename="../../manager/admin.py" line="579" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="571" />
+        <location filename="../../manager/admin.py" line="580" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="572" />
+        <location filename="../../manager/admin.py" line="581" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="633" />
+        <location filename="../../manager/admin.py" line="642" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="648" />
+        <location filename="../../manager/admin.py" line="657" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -592,7 +592,7 @@
 <context>
     <name>Busy</name>
     <message>
-        <location filename="../../manager/widgets.py" line="89" />
+        <location filename="../../manager/widgets.py" line="91" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
@@ -669,42 +669,42 @@
 <context>
     <name>CashierDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="73" />
+        <location filename="../../manager/admin.py" line="76" />
         <source>New cashier</source>
         <translation>Новый кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="79" />
+        <location filename="../../manager/admin.py" line="82" />
         <source>Cashier</source>
         <translation>Кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="80" />
+        <location filename="../../manager/admin.py" line="83" />
         <source>Manager</source>
         <translation>Менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="84" />
+        <location filename="../../manager/admin.py" line="87" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="85" />
+        <location filename="../../manager/admin.py" line="88" />
         <source>PIN (4–8 digits)</source>
         <translation>PIN (4–8 цифр)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="86" />
+        <location filename="../../manager/admin.py" line="89" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="87" />
+        <location filename="../../manager/admin.py" line="90" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="96" />
+        <location filename="../../manager/admin.py" line="99" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -964,13 +964,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="152" />
-        <location filename="../../manager/coupons.py" line="377" />
+        <location filename="../../manager/coupons.py" line="379" />
         <source>Valid from</source>
         <translation>Действует с</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="154" />
-        <location filename="../../manager/coupons.py" line="378" />
+        <location filename="../../manager/coupons.py" line="380" />
         <source>Valid until</source>
         <translation>Действует до</translation>
     </message>
@@ -996,13 +996,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="168" />
-        <location filename="../../manager/coupons.py" line="375" />
+        <location filename="../../manager/coupons.py" line="377" />
         <source>Value (% or ₽)</source>
         <translation>Размер (% или ₽)</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="169" />
-        <location filename="../../manager/coupons.py" line="376" />
+        <location filename="../../manager/coupons.py" line="378" />
         <source>Basket from, ₽</source>
         <translation>Чек от, ₽</translation>
     </message>
@@ -1013,13 +1013,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="173" />
-        <location filename="../../manager/coupons.py" line="379" />
+        <location filename="../../manager/coupons.py" line="381" />
         <source>Uses in total</source>
         <translation>Использований всего</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="174" />
-        <location filename="../../manager/coupons.py" line="380" />
+        <location filename="../../manager/coupons.py" line="382" />
         <source>Uses per customer</source>
         <translation>Использований на покупателя</translation>
     </message>
@@ -1029,96 +1029,96 @@
         <translation>Создать коды (новая версия программы)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="203" />
+        <location filename="../../manager/coupons.py" line="205" />
         <source>Codes just made</source>
         <translation>Только что созданные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="207" />
-        <location filename="../../manager/coupons.py" line="224" />
-        <location filename="../../manager/coupons.py" line="374" />
-        <location filename="../../manager/coupons.py" line="381" />
+        <location filename="../../manager/coupons.py" line="209" />
+        <location filename="../../manager/coupons.py" line="226" />
+        <location filename="../../manager/coupons.py" line="376" />
+        <location filename="../../manager/coupons.py" line="383" />
         <source>Code</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="208" />
-        <location filename="../../manager/coupons.py" line="229" />
+        <location filename="../../manager/coupons.py" line="210" />
+        <location filename="../../manager/coupons.py" line="231" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="209" />
+        <location filename="../../manager/coupons.py" line="211" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="214" />
+        <location filename="../../manager/coupons.py" line="216" />
         <source>Save the codes as CSV…</source>
         <translation>Сохранить коды в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="220" />
+        <location filename="../../manager/coupons.py" line="222" />
         <source>Coupons in the program</source>
         <translation>Купоны в программе</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="225" />
+        <location filename="../../manager/coupons.py" line="227" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="226" />
+        <location filename="../../manager/coupons.py" line="228" />
         <source>Basket from</source>
         <translation>Чек от</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="227" />
+        <location filename="../../manager/coupons.py" line="229" />
         <source>Until</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="228" />
+        <location filename="../../manager/coupons.py" line="230" />
         <source>Uses: all / per card</source>
         <translation>Использований: всего / на карту</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="283" />
+        <location filename="../../manager/coupons.py" line="285" />
         <source>A percentage above 0 and at most 100 is needed</source>
         <translation>Нужен процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="294" />
+        <location filename="../../manager/coupons.py" line="296" />
         <source>The discount must be more than 0 ₽</source>
         <translation>Скидка должна быть больше 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="313" />
+        <location filename="../../manager/coupons.py" line="315" />
         <source>An amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>Нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="325" />
+        <location filename="../../manager/coupons.py" line="327" />
         <source>Type the code</source>
         <translation>Введите код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="328" />
+        <location filename="../../manager/coupons.py" line="330" />
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="360" />
+        <location filename="../../manager/coupons.py" line="362" />
         <source>{n} code(s) saved in program version {v}.</source>
         <translation>Кодов сохранено: {n}, версия программы {v}.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="390" />
+        <location filename="../../manager/coupons.py" line="392" />
         <source>Folder for the codes</source>
         <translation>Папка для кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="401" />
+        <location filename="../../manager/coupons.py" line="403" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -2011,37 +2011,37 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>ManagerWindow</name>
     <message>
-        <location filename="../../manager/window.py" line="76" />
+        <location filename="../../manager/window.py" line="77" />
         <source>Loyalty Terminal — manager</source>
         <translation>Терминал лояльности — менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="82" />
+        <location filename="../../manager/window.py" line="83" />
         <source>Manager: {name}</source>
         <translation>Менеджер: {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="84" />
+        <location filename="../../manager/window.py" line="85" />
         <source>Close (Esc)</source>
         <translation>Закрыть (Esc)</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="96" />
+        <location filename="../../manager/window.py" line="97" />
         <source>Dashboard and reports</source>
         <translation>Сводка и отчёты</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="97" />
+        <location filename="../../manager/window.py" line="98" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="98" />
+        <location filename="../../manager/window.py" line="99" />
         <source>Coupons</source>
         <translation>Купоны</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="99" />
+        <location filename="../../manager/window.py" line="100" />
         <source>Administration</source>
         <translation>Администрирование</translation>
     </message>
@@ -2049,22 +2049,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>NewPinDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="112" />
+        <location filename="../../manager/admin.py" line="118" />
         <source>New PIN for {name}</source>
         <translation>Новый PIN для {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="119" />
+        <location filename="../../manager/admin.py" line="125" />
         <source>New PIN</source>
         <translation>Новый PIN</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="120" />
+        <location filename="../../manager/admin.py" line="126" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="129" />
+        <location filename="../../manager/admin.py" line="135" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -2226,93 +2226,93 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Разница</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="115" />
+        <location filename="../../manager/preview.py" line="117" />
         <source>Sample basket</source>
         <translation>Пробная корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="135" />
+        <location filename="../../manager/preview.py" line="137" />
         <source>Sample customer</source>
         <translation>Пробный покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="143" />
-        <location filename="../../manager/preview.py" line="280" />
+        <location filename="../../manager/preview.py" line="145" />
+        <location filename="../../manager/preview.py" line="282" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="148" />
+        <location filename="../../manager/preview.py" line="150" />
         <source>Points on the card</source>
         <translation>Баллов на карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="149" />
+        <location filename="../../manager/preview.py" line="151" />
         <source>Pays with as many points as allowed</source>
         <translation>Платит баллами по максимуму</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="155" />
+        <location filename="../../manager/preview.py" line="157" />
         <source>Stamps on each card</source>
         <translation>Штампов на каждой карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="159" />
+        <location filename="../../manager/preview.py" line="161" />
         <source>Sale time</source>
         <translation>Время продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="173" />
+        <location filename="../../manager/preview.py" line="175" />
         <source>—</source>
         <translation>—</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="190" />
+        <location filename="../../manager/preview.py" line="192" />
         <source>No card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="193" />
+        <location filename="../../manager/preview.py" line="195" />
         <source>{name} (from {spend})</source>
         <translation>{name} (от {spend})</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="246" />
+        <location filename="../../manager/preview.py" line="248" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="281" />
+        <location filename="../../manager/preview.py" line="283" />
         <source>Basket</source>
         <translation>Корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="282" />
+        <location filename="../../manager/preview.py" line="284" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="283" />
+        <location filename="../../manager/preview.py" line="285" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="284" />
+        <location filename="../../manager/preview.py" line="286" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="285" />
+        <location filename="../../manager/preview.py" line="287" />
         <source>Points earned</source>
         <translation>Начислится баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="286" />
+        <location filename="../../manager/preview.py" line="288" />
         <source>Stamps earned</source>
         <translation>Начислится штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="287" />
+        <location filename="../../manager/preview.py" line="289" />
         <source>Free units from stamps</source>
         <translation>Бесплатно за штампы</translation>
     </message>
@@ -2515,117 +2515,117 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="165" />
+        <location filename="../../manager/program_editor.py" line="167" />
         <source>View…</source>
         <translation>Посмотреть…</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="167" />
+        <location filename="../../manager/program_editor.py" line="169" />
         <source>Restore as a new version</source>
         <translation>Восстановить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="178" />
+        <location filename="../../manager/program_editor.py" line="180" />
         <source>Activate now</source>
         <translation>Включить сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="180" />
+        <location filename="../../manager/program_editor.py" line="182" />
         <source>From:</source>
         <translation>С:</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="185" />
+        <location filename="../../manager/program_editor.py" line="187" />
         <source>Activate as a new version</source>
         <translation>Включить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="206" />
+        <location filename="../../manager/program_editor.py" line="208" />
         <source>In force: version {v} “{name}”</source>
         <translation>Действует: версия {v} «{name}»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="277" />
+        <location filename="../../manager/program_editor.py" line="279" />
         <source>The JSON text cannot be read: {reason}</source>
         <translation>Текст JSON не читается: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="305" />
+        <location filename="../../manager/program_editor.py" line="307" />
         <source>Template loaded (coupons and time zone kept). Nothing changes until you activate it.</source>
         <translation>Шаблон загружен (купоны и часовой пояс сохранены). Ничего не изменится, пока вы его не включите.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="330" />
+        <location filename="../../manager/program_editor.py" line="332" />
         <source>Not activated: {reason}</source>
         <translation>Не включено: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="334" />
+        <location filename="../../manager/program_editor.py" line="336" />
         <source>Choose a time in the future, or activate now</source>
         <translation>Выберите время в будущем или включите сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="337" />
+        <location filename="../../manager/program_editor.py" line="339" />
         <source>Activate the edited program now? Every sale from now on is priced by it.</source>
         <translation>Включить изменённую программу сейчас? Все продажи с этого момента считаются по ней.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="339" />
+        <location filename="../../manager/program_editor.py" line="341" />
         <source>Activate the edited program from {when}?</source>
         <translation>Включить изменённую программу с {when}?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="349" />
+        <location filename="../../manager/program_editor.py" line="351" />
         <source>Version {v} is scheduled from {when}; it will not start after this one. Restore it from the Versions list if it is still wanted.</source>
         <translation>Версия {v} запланирована с {when}; после этой она не начнёт действовать. Если она ещё нужна, восстановите её в списке версий.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="352" />
+        <location filename="../../manager/program_editor.py" line="354" />
         <source>Activate the program</source>
         <translation>Включение программы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="361" />
+        <location filename="../../manager/program_editor.py" line="363" />
         <source>Version {v} saved and activated.</source>
         <translation>Версия {v} сохранена и включена.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="380" />
+        <location filename="../../manager/program_editor.py" line="382" />
         <source>Program version {v}</source>
         <translation>Версия программы {v}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="388" />
+        <location filename="../../manager/program_editor.py" line="390" />
         <source>Choose a version in the list first</source>
         <translation>Сначала выберите версию в списке</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="390" />
+        <location filename="../../manager/program_editor.py" line="392" />
         <source>Make version {v} the program in force again (as a new version)?</source>
         <translation>Сделать версию {v} снова действующей (как новую версию)?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="391" />
+        <location filename="../../manager/program_editor.py" line="393" />
         <source>Restore a version</source>
         <translation>Восстановление версии</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="416" />
+        <location filename="../../manager/program_editor.py" line="418" />
         <source>from the start</source>
         <translation>с самого начала</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="425" />
+        <location filename="../../manager/program_editor.py" line="427" />
         <source>in force</source>
         <translation>действует</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="427" />
+        <location filename="../../manager/program_editor.py" line="429" />
         <source>scheduled</source>
         <translation>запланирована</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="428" />
+        <location filename="../../manager/program_editor.py" line="430" />
         <source>replaced</source>
         <translation>заменена</translation>
     </message>
@@ -2633,338 +2633,338 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramForm</name>
     <message>
-        <location filename="../../manager/program_form.py" line="192" />
+        <location filename="../../manager/program_form.py" line="194" />
         <source>Remove the row</source>
         <translation>Удалить строку</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="193" />
+        <location filename="../../manager/program_form.py" line="195" />
         <source>Removes the row with the cursor (the last one when none is chosen)</source>
         <translation>Удаляет строку с курсором (последнюю, если ни одна не выбрана)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="226" />
+        <location filename="../../manager/program_form.py" line="228" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="228" />
-        <location filename="../../manager/program_form.py" line="378" />
+        <location filename="../../manager/program_form.py" line="230" />
+        <location filename="../../manager/program_form.py" line="380" />
         <source>Name</source>
         <translation>Название</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="230" />
+        <location filename="../../manager/program_form.py" line="232" />
         <source>One point pays, ₽</source>
         <translation>Один балл равен, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="230" />
+        <location filename="../../manager/program_form.py" line="232" />
         <source>Usually 1 ₽</source>
         <translation>Обычно 1 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="234" />
+        <location filename="../../manager/program_form.py" line="236" />
         <source>Time zone</source>
         <translation>Часовой пояс</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="237" />
-        <location filename="../../manager/program_form.py" line="241" />
+        <location filename="../../manager/program_form.py" line="239" />
+        <location filename="../../manager/program_form.py" line="243" />
         <source>Tiers</source>
         <translation>Уровни</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="243" />
+        <location filename="../../manager/program_form.py" line="245" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="244" />
+        <location filename="../../manager/program_form.py" line="246" />
         <source>Spend from, ₽</source>
         <translation>Траты от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="245" />
+        <location filename="../../manager/program_form.py" line="247" />
         <source>Discount, %</source>
         <translation>Скидка, %</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="246" />
+        <location filename="../../manager/program_form.py" line="248" />
         <source>Points, % of paid</source>
         <translation>Баллы, % оплаты</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="248" />
+        <location filename="../../manager/program_form.py" line="250" />
         <source>Add a tier</source>
         <translation>Добавить уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="250" />
+        <location filename="../../manager/program_form.py" line="252" />
         <source>empty: all time</source>
         <translation>пусто — за всё время</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="254" />
+        <location filename="../../manager/program_form.py" line="256" />
         <source>Spend counted over, days</source>
         <translation>Траты считаются за, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="256" />
+        <location filename="../../manager/program_form.py" line="258" />
         <source>The tier comes from money paid over this many days before a sale</source>
         <translation>Уровень определяется по оплаченному за столько дней до продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="260" />
-        <location filename="../../manager/program_form.py" line="329" />
-        <location filename="../../manager/program_form.py" line="334" />
-        <location filename="../../manager/program_form.py" line="379" />
+        <location filename="../../manager/program_form.py" line="262" />
+        <location filename="../../manager/program_form.py" line="331" />
+        <location filename="../../manager/program_form.py" line="336" />
+        <location filename="../../manager/program_form.py" line="381" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="262" />
+        <location filename="../../manager/program_form.py" line="264" />
         <source>Points may pay up to, % of a check</source>
         <translation>Баллами можно оплатить до, % чека</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="264" />
+        <location filename="../../manager/program_form.py" line="266" />
         <source>Pay with points from a balance of</source>
         <translation>Оплата баллами от баланса</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="269" />
+        <location filename="../../manager/program_form.py" line="271" />
         <source>Earned points usable after, days</source>
         <translation>Начисленные баллы доступны через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="271" />
+        <location filename="../../manager/program_form.py" line="273" />
         <source>The return window: 0 means at once</source>
         <translation>Срок на возврат: 0 — сразу</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="273" />
+        <location filename="../../manager/program_form.py" line="275" />
         <source>empty: never</source>
         <translation>пусто — никогда</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="274" />
+        <location filename="../../manager/program_form.py" line="276" />
         <source>Points expire after, days</source>
         <translation>Баллы сгорают через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="276" />
+        <location filename="../../manager/program_form.py" line="278" />
         <source>Points returned by a refund last, days</source>
         <translation>Баллы, возвращённые при возврате, живут, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="279" />
+        <location filename="../../manager/program_form.py" line="281" />
         <source>Categories</source>
         <translation>Категории</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="280" />
+        <location filename="../../manager/program_form.py" line="282" />
         <source>Categories separated by commas, e.g. tobacco, alcohol</source>
         <translation>Категории через запятую, например tobacco, alcohol</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="283" />
+        <location filename="../../manager/program_form.py" line="285" />
         <source>No card discount on</source>
         <translation>Без скидки по карте</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="284" />
+        <location filename="../../manager/program_form.py" line="286" />
         <source>No points earned on</source>
         <translation>Без начисления баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="285" />
+        <location filename="../../manager/program_form.py" line="287" />
         <source>No paying with points for</source>
         <translation>Без оплаты баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="294" />
+        <location filename="../../manager/program_form.py" line="296" />
         <source>Points multipliers by category</source>
         <translation>Множители баллов по категориям</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="296" />
-        <location filename="../../manager/program_form.py" line="367" />
+        <location filename="../../manager/program_form.py" line="298" />
+        <location filename="../../manager/program_form.py" line="369" />
         <source>Category</source>
         <translation>Категория</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="297" />
+        <location filename="../../manager/program_form.py" line="299" />
         <source>Multiplier</source>
         <translation>Множитель</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="299" />
+        <location filename="../../manager/program_form.py" line="301" />
         <source>Add a multiplier</source>
         <translation>Добавить множитель</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="306" />
+        <location filename="../../manager/program_form.py" line="308" />
         <source>Happy hours (more points)</source>
         <translation>Счастливые часы (больше баллов)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="308" />
+        <location filename="../../manager/program_form.py" line="310" />
         <source>Weekdays (1 = Mon)</source>
         <translation>Дни недели (1 = пн)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="309" />
+        <location filename="../../manager/program_form.py" line="311" />
         <source>From</source>
         <translation>С</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="310" />
+        <location filename="../../manager/program_form.py" line="312" />
         <source>To</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="311" />
+        <location filename="../../manager/program_form.py" line="313" />
         <source>Points ×</source>
         <translation>Баллы ×</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="313" />
+        <location filename="../../manager/program_form.py" line="315" />
         <source>Add happy hours</source>
         <translation>Добавить часы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="326" />
+        <location filename="../../manager/program_form.py" line="328" />
         <source>Bonuses</source>
         <translation>Бонусы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="327" />
+        <location filename="../../manager/program_form.py" line="329" />
         <source>Welcome bonus</source>
         <translation>Приветственный бонус</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="330" />
-        <location filename="../../manager/program_form.py" line="339" />
+        <location filename="../../manager/program_form.py" line="332" />
+        <location filename="../../manager/program_form.py" line="341" />
         <source>empty: as other points</source>
         <translation>пусто — как остальные баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="331" />
-        <location filename="../../manager/program_form.py" line="340" />
+        <location filename="../../manager/program_form.py" line="333" />
+        <location filename="../../manager/program_form.py" line="342" />
         <source>Expire after, days</source>
         <translation>Сгорают через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="332" />
+        <location filename="../../manager/program_form.py" line="334" />
         <source>Birthday bonus</source>
         <translation>Бонус на день рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="336" />
+        <location filename="../../manager/program_form.py" line="338" />
         <source>Days before the birthday</source>
         <translation>Дней до дня рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="338" />
+        <location filename="../../manager/program_form.py" line="340" />
         <source>Days after the birthday</source>
         <translation>Дней после дня рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="341" />
+        <location filename="../../manager/program_form.py" line="343" />
         <source>Bring a friend</source>
         <translation>«Приведи друга»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="344" />
+        <location filename="../../manager/program_form.py" line="346" />
         <source>Points to the one who brought</source>
         <translation>Баллы тому, кто привёл</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="347" />
+        <location filename="../../manager/program_form.py" line="349" />
         <source>Points to the newcomer</source>
         <translation>Баллы новичку</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="349" />
+        <location filename="../../manager/program_form.py" line="351" />
         <source>First purchase from, ₽</source>
         <translation>Первая покупка от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="364" />
+        <location filename="../../manager/program_form.py" line="366" />
         <source>Stamp cards</source>
         <translation>Карты штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="366" />
-        <location filename="../../manager/program_form.py" line="377" />
+        <location filename="../../manager/program_form.py" line="368" />
+        <location filename="../../manager/program_form.py" line="379" />
         <source>Id</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="368" />
+        <location filename="../../manager/program_form.py" line="370" />
         <source>Stamps for a free one</source>
         <translation>Штампов для бесплатного</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="370" />
+        <location filename="../../manager/program_form.py" line="372" />
         <source>Add a stamp card</source>
         <translation>Добавить карту</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="375" />
+        <location filename="../../manager/program_form.py" line="377" />
         <source>Gifts for points</source>
         <translation>Подарки за баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="381" />
+        <location filename="../../manager/program_form.py" line="383" />
         <source>Add a gift</source>
         <translation>Добавить подарок</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="385" />
+        <location filename="../../manager/program_form.py" line="387" />
         <source>Offline limits</source>
         <translation>Ограничения без связи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="386" />
-        <location filename="../../manager/program_form.py" line="394" />
+        <location filename="../../manager/program_form.py" line="388" />
         <location filename="../../manager/program_form.py" line="396" />
+        <location filename="../../manager/program_form.py" line="398" />
         <source>empty: no limit</source>
         <translation>пусто — без ограничения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="390" />
+        <location filename="../../manager/program_form.py" line="392" />
         <source>Points one card may pay on this till between syncs</source>
         <translation>Баллов с одной карты на этой кассе между синхронизациями</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="393" />
+        <location filename="../../manager/program_form.py" line="395" />
         <source>Chain offline policy</source>
         <translation>Правила сети без связи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="395" />
+        <location filename="../../manager/program_form.py" line="397" />
         <source>Points per till between syncs</source>
         <translation>Баллов на кассу между синхронизациями</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="397" />
+        <location filename="../../manager/program_form.py" line="399" />
         <source>Longest time offline, hours</source>
         <translation>Дольше всего без связи, часов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="399" />
+        <location filename="../../manager/program_form.py" line="401" />
         <source>Warn at clock difference, s</source>
         <translation>Предупреждать при расхождении часов, с</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="401" />
+        <location filename="../../manager/program_form.py" line="403" />
         <source>Stop at clock difference, s</source>
         <translation>Останавливать при расхождении часов, с</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="544" />
+        <location filename="../../manager/program_form.py" line="546" />
         <source>{list}, row {n}</source>
         <translation>{list}, строка {n}</translation>
     </message>
@@ -4120,103 +4120,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ReportsView</name>
     <message>
-        <location filename="../../manager/reports_view.py" line="113" />
+        <location filename="../../manager/reports_view.py" line="115" />
         <source>Stores</source>
         <translation>Магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="115" />
+        <location filename="../../manager/reports_view.py" line="117" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="116" />
+        <location filename="../../manager/reports_view.py" line="118" />
         <source>Customers and tiers</source>
         <translation>Покупатели</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="117" />
+        <location filename="../../manager/reports_view.py" line="119" />
         <source>Segments</source>
         <translation>Сегменты</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="118" />
+        <location filename="../../manager/reports_view.py" line="120" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="119" />
+        <location filename="../../manager/reports_view.py" line="121" />
         <source>Coupons, gifts, stamps</source>
         <translation>Купоны и подарки</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="120" />
+        <location filename="../../manager/reports_view.py" line="122" />
         <source>Lifetime value</source>
         <translation>Ценность (CLV)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="152" />
+        <location filename="../../manager/reports_view.py" line="154" />
         <source>ID</source>
         <translation>ID</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="153" />
+        <location filename="../../manager/reports_view.py" line="155" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="154" />
+        <location filename="../../manager/reports_view.py" line="156" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="155" />
+        <location filename="../../manager/reports_view.py" line="157" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="156" />
+        <location filename="../../manager/reports_view.py" line="158" />
         <source>Last purchase</source>
         <translation>Последняя покупка</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="157" />
+        <location filename="../../manager/reports_view.py" line="159" />
         <source>Purchases</source>
         <translation>Покупок</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="171" />
-        <location filename="../../manager/reports_view.py" line="228" />
+        <location filename="../../manager/reports_view.py" line="173" />
+        <location filename="../../manager/reports_view.py" line="230" />
         <source>Choose a segment above to see its customers.</source>
         <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="252" />
+        <location filename="../../manager/reports_view.py" line="254" />
         <source>Most purchases first; click a heading to sort.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="264" />
+        <location filename="../../manager/reports_view.py" line="266" />
         <source>No CLV estimate: {sample} customers, at least {minimum} needed</source>
         <translation>Оценки CLV нет: покупателей {sample}, нужно не меньше {minimum}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="269" />
+        <location filename="../../manager/reports_view.py" line="271" />
         <source>A retention measured on so few customers could put the lifetime anywhere up to 10 years.</source>
         <translation>Удержание, измеренное на стольких покупателях, может дать любой срок жизни вплоть до 10 лет.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="272" />
+        <location filename="../../manager/reports_view.py" line="274" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="275" />
+        <location filename="../../manager/reports_view.py" line="277" />
         <source>CLV estimate: {value} (from {low} to {high}, 95 %)</source>
         <translation>Оценка CLV: {value} (от {low} до {high}, 95 %)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="281" />
+        <location filename="../../manager/reports_view.py" line="283" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
