@@ -152,7 +152,7 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
     try:
         printer = printer_from_setting(str(saved.value("printer") or ""), ctx.db_path.parent)
     except ValueError as exc:
-        window.checkout.show_message(str(exc), "error")
+        window.checkout.show_message(explain(exc), "error")  # a mistyped printer setting, in words
         return
     service = PrintService(worker, ctx.engine, printer, lang, parent=window, window=window)
     service.failed.connect(window.show_error)

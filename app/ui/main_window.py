@@ -27,6 +27,7 @@ from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
 from app.ui.wedge import WedgeFilter
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 AfterSale = Callable[[SaleResult], None]
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
             feed.start()
         except ScanError as exc:
             feed.deleteLater()
-            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=str(exc)), "error")
+            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=explain(exc)), "error")
             return
         self.camera = feed
         self.checkout.set_camera_preview(True)
@@ -338,7 +339,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.checkout.show_message(
                 self.tr("Sale {id} is saved, but the receipt was not printed: {reason}").format(
-                    id=result.sale_id, reason=str(exc) or type(exc).__name__
+                    id=result.sale_id, reason=explain(exc)
                 ),
                 "error",
             )
