@@ -210,6 +210,16 @@ TEMPLATES: dict[str, str] = {
     "enrollment_lost": "the enrollment was lost: connect to the server again",
     "store_create": "cannot create the store in {path}: {os}",
     "store_finish": "cannot finish the store in {path}: {detail}",
+    # The chain's server (server/): its answers to terminals and admins keep these words
+    "unknown_store": "unknown store {store}",
+    "unknown_terminal": "unknown terminal {terminal}",
+    "admin_password_short": "an admin password needs at least 8 characters",
+    "admin_wrong": "wrong admin name or password",
+    "admin_session": "unknown or expired admin session",
+    "managed_on_server": "the {kind} of a chain is managed on the server, not on a terminal",
+    "unknown_kind": "unknown transaction kind {kind!r}",
+    "server_data_folder": "cannot create the server's data folder {path}: {os}",
+    "server_db": "cannot prepare the server database: {detail}",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_not_object": "{path} must be a JSON object",
     "program_unknown_key": "unknown key {path}",

@@ -324,6 +324,15 @@ WORDING: dict[str, object] = {
     ),
     "store_create": QT_TRANSLATE_NOOP("Refusals", "The store cannot be created in {path}: {os}"),
     "store_finish": QT_TRANSLATE_NOOP("Refusals", "The store in {path} could not be finished ({detail})"),
+    "unknown_store": QT_TRANSLATE_NOOP("Refusals", "The server does not know store {store}"),
+    "unknown_terminal": QT_TRANSLATE_NOOP("Refusals", "The server does not know till {terminal}"),
+    "admin_password_short": QT_TRANSLATE_NOOP("Refusals", "An administrator's password needs at least 8 characters"),
+    "admin_wrong": QT_TRANSLATE_NOOP("Refusals", "Wrong administrator name or password"),
+    "admin_session": QT_TRANSLATE_NOOP("Refusals", "The administrator's session has expired: log in again"),
+    "managed_on_server": QT_TRANSLATE_NOOP("Refusals", "This is managed on the chain's server, not at a till"),
+    "unknown_kind": QT_TRANSLATE_NOOP("Refusals", "The server does not know this kind of operation ({kind})"),
+    "server_data_folder": QT_TRANSLATE_NOOP("Refusals", "The server's data folder {path} cannot be created: {os}"),
+    "server_db": QT_TRANSLATE_NOOP("Refusals", "The server's database cannot be prepared ({detail})"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error
 # Python raised as it is, a failure that is a bug, the program form's own reading of typed text.

@@ -1761,7 +1761,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>HelpDialog</name>
     <message>
-        <location filename="../../main_window.py" line="40" />
+        <location filename="../../main_window.py" line="41" />
         <source>Keys</source>
         <translation>Клавиши</translation>
     </message>
@@ -1824,173 +1824,173 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="68" />
+        <location filename="../../main_window.py" line="69" />
         <source>Loyalty Terminal — checkout</source>
         <translation>Терминал лояльности — касса</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="86" />
+        <location filename="../../main_window.py" line="87" />
         <source>&amp;Manager</source>
         <translation>&amp;Управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87" />
+        <location filename="../../main_window.py" line="88" />
         <source>Camera source…</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="90" />
+        <location filename="../../main_window.py" line="91" />
         <source>Language: Русский / English…</source>
         <translation>Язык: Русский / English…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="95" />
+        <location filename="../../main_window.py" line="96" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="120" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="120" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120" />
+        <location filename="../../main_window.py" line="121" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="143" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="144" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="145" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="146" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="147" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="148" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../main_window.py" line="149" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="149" />
+        <location filename="../../main_window.py" line="150" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="150" />
+        <location filename="../../main_window.py" line="151" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="151" />
+        <location filename="../../main_window.py" line="152" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="152" />
+        <location filename="../../main_window.py" line="153" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168" />
+        <location filename="../../main_window.py" line="169" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="170" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="171" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="171" />
+        <location filename="../../main_window.py" line="172" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="240" />
+        <location filename="../../main_window.py" line="241" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="251" />
+        <location filename="../../main_window.py" line="252" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
-        <location filename="../../main_window.py" line="282" />
+        <location filename="../../main_window.py" line="265" />
+        <location filename="../../main_window.py" line="283" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287" />
+        <location filename="../../main_window.py" line="288" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="292" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="292" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="299" />
+        <location filename="../../main_window.py" line="300" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
+        <location filename="../../main_window.py" line="301" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="319" />
+        <location filename="../../main_window.py" line="320" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="322" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="340" />
+        <location filename="../../main_window.py" line="341" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2201,118 +2201,118 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>Preview</name>
     <message>
-        <location filename="../../manager/preview.py" line="68" />
+        <location filename="../../manager/preview.py" line="69" />
         <source>Preview: a sample sale under both programs</source>
         <translation>Проверка: пробная продажа по обеим программам</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="83" />
+        <location filename="../../manager/preview.py" line="84" />
         <source>Figure</source>
         <translation>Показатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="84" />
+        <location filename="../../manager/preview.py" line="85" />
         <source>In force</source>
         <translation>Сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="85" />
+        <location filename="../../manager/preview.py" line="86" />
         <source>Edited</source>
         <translation>Новая</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="86" />
+        <location filename="../../manager/preview.py" line="87" />
         <source>Change</source>
         <translation>Разница</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="108" />
+        <location filename="../../manager/preview.py" line="109" />
         <source>Sample basket</source>
         <translation>Пробная корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="128" />
+        <location filename="../../manager/preview.py" line="129" />
         <source>Sample customer</source>
         <translation>Пробный покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="136" />
-        <location filename="../../manager/preview.py" line="261" />
+        <location filename="../../manager/preview.py" line="137" />
+        <location filename="../../manager/preview.py" line="262" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="141" />
+        <location filename="../../manager/preview.py" line="142" />
         <source>Points on the card</source>
         <translation>Баллов на карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="142" />
+        <location filename="../../manager/preview.py" line="143" />
         <source>Pays with as many points as allowed</source>
         <translation>Платит баллами по максимуму</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="148" />
+        <location filename="../../manager/preview.py" line="149" />
         <source>Stamps on each card</source>
         <translation>Штампов на каждой карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="152" />
+        <location filename="../../manager/preview.py" line="153" />
         <source>Sale time</source>
         <translation>Время продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="166" />
+        <location filename="../../manager/preview.py" line="167" />
         <source>—</source>
         <translation>—</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="183" />
+        <location filename="../../manager/preview.py" line="184" />
         <source>No card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="186" />
+        <location filename="../../manager/preview.py" line="187" />
         <source>{name} (from {spend})</source>
         <translation>{name} (от {spend})</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="239" />
+        <location filename="../../manager/preview.py" line="240" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="262" />
+        <location filename="../../manager/preview.py" line="263" />
         <source>Basket</source>
         <translation>Корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="263" />
+        <location filename="../../manager/preview.py" line="264" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="264" />
+        <location filename="../../manager/preview.py" line="265" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="265" />
+        <location filename="../../manager/preview.py" line="266" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="266" />
+        <location filename="../../manager/preview.py" line="267" />
         <source>Points earned</source>
         <translation>Начислится баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="267" />
+        <location filename="../../manager/preview.py" line="268" />
         <source>Stamps earned</source>
         <translation>Начислится штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="268" />
+        <location filename="../../manager/preview.py" line="269" />
         <source>Free units from stamps</source>
         <translation>Бесплатно за штампы</translation>
     </message>
@@ -3855,7 +3855,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="267" />
-        <location filename="../../wording.py" line="342" />
+        <location filename="../../wording.py" line="351" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4061,53 +4061,98 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
+        <location filename="../../wording.py" line="327" />
+        <source>The server does not know store {store}</source>
+        <translation>Сервер не знает магазин {store}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="328" />
+        <source>The server does not know till {terminal}</source>
+        <translation>Сервер не знает кассу {terminal}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="329" />
+        <source>An administrator's password needs at least 8 characters</source>
+        <translation>Пароль администратора — не меньше 8 символов</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="330" />
+        <source>Wrong administrator name or password</source>
+        <translation>Неверное имя или пароль администратора</translation>
+    </message>
+    <message>
         <location filename="../../wording.py" line="331" />
+        <source>The administrator's session has expired: log in again</source>
+        <translation>Сеанс администратора истёк: войдите снова</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="332" />
+        <source>This is managed on the chain's server, not at a till</source>
+        <translation>Это настраивается на сервере сети, а не на кассе</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="333" />
+        <source>The server does not know this kind of operation ({kind})</source>
+        <translation>Сервер не знает такой вид операции ({kind})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="334" />
+        <source>The server's data folder {path} cannot be created: {os}</source>
+        <translation>Не удалось создать папку данных сервера {path}: {os}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="335" />
+        <source>The server's database cannot be prepared ({detail})</source>
+        <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="340" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
-        <location filename="../../wording.py" line="333" />
+        <location filename="../../wording.py" line="341" />
+        <location filename="../../wording.py" line="342" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="334" />
+        <location filename="../../wording.py" line="343" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="335" />
+        <location filename="../../wording.py" line="344" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="345" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="346" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="347" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="339" />
+        <location filename="../../wording.py" line="348" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="340" />
+        <location filename="../../wording.py" line="349" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="341" />
+        <location filename="../../wording.py" line="350" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
