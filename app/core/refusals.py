@@ -98,6 +98,8 @@ TEMPLATES: dict[str, str] = {
     "refund_no_line": "sale {sale} has no line {line} (lines 0 to {last})",
     "refund_units_min": "units to refund on line {line} must be at least 1",
     "refund_units_left": "line {line} of sale {sale} has only {left} unit(s) left to refund",
+    # The same sentence when nothing is left: another till gave them back meanwhile.
+    "refund_units_gone": "line {line} of sale {sale} has only {left} unit(s) left to refund",
     "refund_before_sale": "a refund cannot be dated before its sale",
     "refund_line_format": "refund line {item!r} must look like N:QTY (line number from 0, units)",
     "refund_line_units": "refund line {item!r}: units must be at least 1",

@@ -127,16 +127,17 @@ WORDING: dict[str, object] = {
     ),
     "unknown_sale": QT_TRANSLATE_NOOP("Refusals", "There is no sale {sale}"),
     "unknown_refund": QT_TRANSLATE_NOOP("Refusals", "There is no refund {refund}"),
-    "refund_done": QT_TRANSLATE_NOOP("Refusals", "Sale {sale} is already fully refunded"),
+    "refund_done": QT_TRANSLATE_NOOP("Refusals", "Sale No. {sale} has already been refunded in full"),
     "refund_no_line": QT_TRANSLATE_NOOP("Refusals", "Sale {sale} has no such line"),
     "refund_units_min": QT_TRANSLATE_NOOP("Refusals", "Choose at least one unit to refund"),
-    "refund_units_left": QT_TRANSLATE_NOOP(
+    "refund_units_left": QT_TRANSLATE_NOOP("Refusals", "Only {left} unit(s) of this item can still be given back"),
+    "refund_units_gone": QT_TRANSLATE_NOOP(
         "Refusals",
-        "Only {left} unit(s) of this line of sale {sale} are left to refund",
+        "Some of these items were given back meanwhile: check the quantities again",
     ),
     "refund_before_sale": QT_TRANSLATE_NOOP(
         "Refusals",
-        "A refund cannot be dated before its sale: check the date and time",
+        "The till's clock is earlier than the sale: check the date and time",
     ),
     "refund_line_format": QT_TRANSLATE_NOOP("Refusals", "Refund line {item} must look like N:QTY"),
     "refund_line_units": QT_TRANSLATE_NOOP("Refusals", "Refund line {item}: at least 1 unit"),
