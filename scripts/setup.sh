@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages the tests and the app need: zbar for pyzbar, poppler for rendering receipts,
-# Xvfb and the X/EGL libraries Qt needs, fonts, and PostgreSQL binaries for throwaway clusters.
+# Xvfb and the X/EGL libraries Qt needs, fonts, PostgreSQL binaries for throwaway clusters, and xdotool
+# with ImageMagick for the kiosk journey (real X key events to the real program, screenshots).
 need=()
-for pkg in libzbar0 poppler-utils xvfb libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 fonts-dejavu-core postgresql; do
+for pkg in libzbar0 poppler-utils xvfb libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 fonts-dejavu-core postgresql xdotool imagemagick; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -25,6 +25,48 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BARCODES = Path(__file__).resolve().parent / "data" / "barcodes"
 
 
+# The quick tier (`scripts/test --quick`, or `pytest -m quick`): the rules as pure functions, the core
+# services on a real SQLite file, and the command line in this process. No window, no server, no camera,
+# no child process per command: well under two minutes. The whole suite stays what CI runs.
+QUICK_FILES = frozenset(
+    {
+        "test_rules.py",  # pricing, wallet, refunds: no database
+        "test_money.py",
+        "test_fmt.py",
+        "test_program.py",
+        "test_properties.py",
+        "test_identity.py",
+        "test_templates.py",
+        "test_clock.py",
+        "test_staff.py",
+        "test_storage.py",
+        "test_storage_writer.py",
+        "test_receipt_service.py",
+        "test_admin_services.py",
+        "test_reports.py",
+        "test_backup.py",
+        "test_logsetup.py",
+        "test_self_contained.py",
+        "test_cli_inprocess.py",
+    }
+)
+QUICK_TESTS = ("test_worked_example_through_services",)  # the same examples through the CLI are in the full run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The quick marker, given by QUICK_FILES and QUICK_TESTS rather than in each file."""
+    config.addinivalue_line("markers", "quick: the quick tier (scripts/test --quick): rules, core services, CLI")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the quick tier's tests."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        top_level = item.path.parent == here
+        if top_level and (item.path.name in QUICK_FILES or item.name.startswith(QUICK_TESTS)):
+            item.add_marker(pytest.mark.quick)
+
+
 def worked_examples() -> list[dict[str, Any]]:
     """The spec's worked examples, copied into the tests."""
     data: dict[str, Any] = json.loads((FIXTURES / "worked-examples.json").read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from app.core import backup
 from app.core.demo import DEFAULT_PROGRAM
 from app.core.errors import StorageError
 from app.core.instance import InstanceLock
+from app.core.refusals import Refusal
 from tests.conftest import ROOT, run_cli
 
 
@@ -32,6 +34,44 @@ def test_backup_is_verified_and_old_ones_are_pruned(tmp_path: Path) -> None:
     left = backup.list_backups(tmp_path / "b", "t")
     assert len(left) == 2 and made[-1] in [b.path for b in left]
     assert backup.integrity_problem(made[-1]) is None
+
+
+def test_a_backup_of_a_live_store_leaves_one_file_and_nothing_beside_it(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    ctx = bootstrap(db)  # the till is open and has written since: the live file has its WAL
+    ctx.loyalty.enroll("Борис", "+79160000002", card="B1")
+    try:
+        made = backup.backup_file(db, tmp_path / "b")
+        assert backup.latest_good(tmp_path / "b", "t") == made
+        assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [made.name]
+        with sqlite3.connect(made) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+            assert conn.execute("SELECT count(*) FROM customers").fetchone() == (2,)
+    finally:
+        ctx.close()
+
+
+def test_checking_an_older_wal_mode_backup_leaves_no_files_beside_it(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    folder = tmp_path / "b"
+    folder.mkdir()
+    old = folder / "t-20250101-120000.sqlite3"
+    with sqlite3.connect(db) as src, sqlite3.connect(old) as dst:
+        src.backup(dst)  # as backups were made before: the copy keeps the live file's WAL mode
+    assert old.read_bytes()[18:20] == b"\x02\x02"
+    assert backup.integrity_problem(old) is None
+    assert backup.latest_good(folder, "t") == old
+    assert sorted(p.name for p in folder.iterdir()) == [old.name]
+
+
+def test_a_backup_that_fails_leaves_no_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _store(tmp_path)
+    monkeypatch.setattr(
+        backup, "integrity_problem", lambda path: Refusal("integrity", {"path": str(path), "detail": "test"})
+    )
+    with pytest.raises(StorageError, match="did not verify"):
+        backup.backup_file(db, tmp_path / "b")
+    assert list((tmp_path / "b").iterdir()) == []
 
 
 def test_restore_brings_back_the_data_and_saves_the_current_file(tmp_path: Path) -> None:

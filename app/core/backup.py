@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.core.errors import StorageError
+from app.core.program import DEFAULT_TIMEZONE
 from app.core.refusals import Refusal, os_params
 
 BACKUP_GLOB = "*.sqlite3"
@@ -24,15 +28,30 @@ class BackupInfo:
     created: float
 
 
+def _read_only_uri(path: Path, header: bytes) -> str:
+    """A URI that reads the file without leaving anything beside it.
+
+    A WAL-mode file opened read-only gets -wal and -shm files that the read-only connection
+    cannot remove when it closes. When no -wal is there, there is nothing to read from one, so
+    the file is opened as immutable (no side files); a live database's WAL is read as usual.
+    """
+    uri = f"file:{quote(str(path))}?mode=ro"
+    wal_mode = header[18:20] == b"\x02\x02"
+    if wal_mode and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
 def integrity_problem(path: Path) -> Refusal | None:
-    """None when the file is a healthy terminal database, else what is wrong with it."""
+    """None when the file is a healthy terminal database, else what is wrong with it; leaves no files beside it."""
     if not path.exists():
         return Refusal("file_missing", {"path": str(path)})
     try:
         with path.open("rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                return Refusal("not_sqlite", {"path": str(path)})
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            header = fh.read(100)
+        if header[:16] != b"SQLite format 3\x00":
+            return Refusal("not_sqlite", {"path": str(path)})
+        conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=10)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchall()
             if result != [("ok",)]:
@@ -47,6 +66,33 @@ def integrity_problem(path: Path) -> Refusal | None:
     except sqlite3.DatabaseError as exc:
         return Refusal("file_damaged", {"path": str(path), "detail": str(exc)})
     return None
+
+
+def _remove_with_side_files(path: Path) -> None:
+    """Delete an unfinished copy and whatever SQLite kept beside it."""
+    for name in (str(path), f"{path}-journal", f"{path}-wal", f"{path}-shm"):
+        Path(name).unlink(missing_ok=True)
+
+
+def zone_of(path: Path) -> ZoneInfo:
+    """The time zone of the store a terminal database (or its backup) holds: its newest program's.
+
+    The program's default zone when the file has no program or cannot be read: a backup's time is
+    still shown, on the clock most stores use.
+    """
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+        conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=10)
+        try:
+            row = conn.execute("SELECT body FROM programs ORDER BY version DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+        return (
+            ZoneInfo(str(json.loads(row[0]).get("timezone", DEFAULT_TIMEZONE))) if row else ZoneInfo(DEFAULT_TIMEZONE)
+        )
+    except (OSError, sqlite3.Error, ValueError, AttributeError, ZoneInfoNotFoundError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") -> Path:
@@ -65,6 +111,9 @@ def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") ->
             dst = sqlite3.connect(str(partial))
             try:
                 src.backup(dst)
+                # The copy carries the live file's WAL mode; a backup is one self-contained file,
+                # and in WAL mode every later read-only check would leave -wal/-shm files beside it.
+                dst.execute("PRAGMA journal_mode = DELETE")
             finally:
                 dst.close()
         finally:
@@ -74,11 +123,14 @@ def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") ->
             raise StorageError("backup_unverified", problem=problem.code, **problem.params)
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        _remove_with_side_files(partial)
         raise StorageError("backup_write", path=str(folder), **os_params(exc)) from None
     except sqlite3.Error as exc:
-        partial.unlink(missing_ok=True)
+        _remove_with_side_files(partial)
         raise StorageError("backup_failed", path=str(db_path), detail=str(exc)) from None
+    except StorageError:
+        _remove_with_side_files(partial)
+        raise
     prune(folder, keep, db_path.stem)
     return target
 

@@ -6,6 +6,9 @@ Money is always integer kopecks; nothing here ever goes through float.
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
+
+from app.core.timeutil import from_ms
 
 __all__ = [
     "MINUS",
@@ -88,6 +91,12 @@ _MONEY_RE = re.compile(
     """,
     re.VERBOSE | re.ASCII,
 )
+
+
+def format_wall_time(ms: int, zone: tzinfo, lang: str = "ru") -> str:
+    """A stored instant as the store's wall clock reads it (the program's zone, never the machine's)."""
+    _check_lang(lang)
+    return from_ms(ms).astimezone(zone).strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M")
 
 
 def parse_money(text: str) -> int:

@@ -14,6 +14,8 @@ from app.core.errors import LoyaltyError, ProgramError
 from app.core.money import parse_decimal
 from app.core.timeutil import parse_ts, to_ms
 
+DEFAULT_TIMEZONE = "Europe/Moscow"  # a program file that names no zone
+
 
 @dataclass(frozen=True)
 class Tier:
@@ -115,7 +117,7 @@ class Program:
 
     tiers: tuple[Tier, ...]
     point_value: int = 100
-    timezone: str = "Europe/Moscow"
+    timezone: str = DEFAULT_TIMEZONE
     tier_window_days: int | None = 365
     max_share_pct: Fraction = Fraction(30)
     min_balance: int = 0
@@ -297,7 +299,7 @@ def _minutes(text: Any, where: str) -> int:
 def parse_program(data: Any) -> Program:
     """Validate a program JSON object and return it frozen; ProgramError names the first problem."""
     top = _Reader(data, "", _KEYS)
-    timezone = top.string("timezone", "Europe/Moscow")
+    timezone = top.string("timezone", DEFAULT_TIMEZONE)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

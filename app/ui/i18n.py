@@ -8,6 +8,7 @@ switches to English. Money and points always go through app.core.fmt in the same
 from __future__ import annotations
 
 import os
+from datetime import tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -65,6 +66,11 @@ def money(kopecks: int) -> str:
 def points(n: int) -> str:
     """Points with the right plural for the active language."""
     return fmt.format_points(n, _active)
+
+
+def wall_time(ms: int, zone: tzinfo) -> str:
+    """A stored instant on the store's wall clock (the program's time zone), in the active language's format."""
+    return fmt.format_wall_time(ms, zone, _active)
 
 
 def parse_money(text: str) -> int:

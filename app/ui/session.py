@@ -172,7 +172,11 @@ class Session(QObject):
     @Slot(object)
     def show_sync(self, status: SyncStatus) -> None:
         """Online/offline, queue depth and the last successful sync in the status bar."""
-        last = from_ms(status.last_sync_ms).astimezone().strftime("%H:%M") if status.last_sync_ms else self.tr("never")
+        # The store's wall clock (the program's zone), as on its receipts, not the machine's zone.
+        zone = self.ctx.loyalty.zone()
+        last = (
+            from_ms(status.last_sync_ms).astimezone(zone).strftime("%H:%M") if status.last_sync_ms else self.tr("never")
+        )
         state = self.tr("online") if status.online else self.tr("offline")
         self.sync_label.setText(
             self.tr("Server: {state} · queue {n} · synced {at}").format(state=state, n=status.queue_depth, at=last)

@@ -8,7 +8,6 @@ printer, camera and backup schedule apply at once, the language at the next star
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -231,7 +230,7 @@ class SettingsDialog(QDialog):
     def _show_last_backup(self) -> None:
         newest = list_backups(self.ctx.db_path.parent / "backups", self.ctx.db_path.stem)
         if newest:
-            when = time.strftime("%d.%m.%Y %H:%M", time.localtime(newest[0].created))
+            when = i18n.wall_time(int(newest[0].created * 1000), self.ctx.loyalty.zone())
             set_status(self.backup_state, self.tr("Newest backup: {when}").format(when=when), "info")
 
     # ----------------------------------------------------------------- saving

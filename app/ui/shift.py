@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.staff import Cashier, Shift, ShiftSummary, StaffService
-from app.core.timeutil import from_ms
 from app.ui import i18n
 from app.ui.pin_dialog import Refused, attempt, set_status, staff_reason
 from app.ui.wording import explain
@@ -33,9 +33,9 @@ def shift_state(staff: StaffService, cashier_id: int) -> ShiftSummary | None:
     return None if shift is None else staff.shift_summary(shift.id)
 
 
-def _when(ms: int | None) -> str:
-    # The till's local time: the cashier reads it against the clock on the wall.
-    return "—" if ms is None else from_ms(ms).astimezone().strftime("%d.%m.%Y %H:%M")
+def _when(ms: int | None, zone: str) -> str:
+    # The store's wall clock (the program's zone), as on its receipts; the machine's zone may be UTC.
+    return "—" if ms is None else i18n.wall_time(ms, ZoneInfo(zone))
 
 
 class ShiftDialog(QDialog):
@@ -99,6 +99,7 @@ class ShiftDialog(QDialog):
         self.open_button.setDefault(summary is None)
         self.done_button.setDefault(summary is not None)
         (self.open_button if summary is None else self.done_button).setFocus()
+        QTimer.singleShot(0, self._fit)  # once the new rows and buttons are laid out
         if summary is None:
             self._fill([])
             set_status(self.status, self.tr("No shift is open. Open one to start selling."), "warn")
@@ -107,10 +108,16 @@ class ShiftDialog(QDialog):
             set_status(self.status, "", "info")
         self._fill(self._rows(summary))
 
+    @Slot()
+    def _fit(self) -> None:
+        # Grow to the rows and buttons shown after the worker answered (they were cut off below).
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
+
     def _rows(self, s: ShiftSummary) -> list[tuple[str, str]]:
         rows = [
-            (self.tr("Opened"), _when(s.opened_at)),
-            (self.tr("Closed"), _when(s.closed_at)),
+            (self.tr("Opened"), _when(s.opened_at, s.timezone)),
+            (self.tr("Closed"), _when(s.closed_at, s.timezone)),
             (self.tr("Sales"), f"{s.sales_count} · {i18n.money(s.sales_money)}"),
             (self.tr("Refunds"), f"{s.refunds_count} · {i18n.money(s.refunds_money)}"),
             (self.tr("Takings"), i18n.money(s.net_money)),

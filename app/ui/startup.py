@@ -24,9 +24,10 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from app.bootstrap import Context
-from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store
+from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store, zone_of
 from app.core.errors import StorageError
 from app.core.refusals import Refusal
+from app.ui import i18n
 from app.ui.wording import explain
 
 __all__ = [
@@ -264,6 +265,11 @@ def restore_file_and_open(path: Path, source: Path) -> Context:
 # ----------------------------------------------------------------- dialogs
 
 
+def backup_time(info: BackupInfo) -> str:
+    """When a backup was made, on the clock of the store it holds (its program's zone, not the machine's)."""
+    return i18n.wall_time(int(info.created * 1000), zone_of(info.path))
+
+
 class StartupMessage(QMessageBox):
     """A problem found at start, in plain words; ask() is True only when the user may and does go on."""
 
@@ -298,7 +304,7 @@ class DamagedStoreDialog(QMessageBox):
         )
         self.restore: QPushButton | None = None
         if damaged.backup is not None:
-            when = time.strftime("%d.%m.%Y %H:%M", time.localtime(damaged.backup.created))
+            when = backup_time(damaged.backup)
             self.setInformativeText(
                 QCoreApplication.translate(
                     "Startup",
@@ -344,7 +350,7 @@ class MissingStoreDialog(QMessageBox):
                 folder=path.parent
             )
         )
-        when = time.strftime("%d.%m.%Y %H:%M", time.localtime(backups[0].created))
+        when = backup_time(backups[0])
         self.setInformativeText(
             QCoreApplication.translate(
                 "Startup",

@@ -11,6 +11,10 @@ never tears a half-done exchange in an unplanned way):
   first `cut_bytes` of the reply before the connection closes (the reply is lost after the
   server committed: the case that makes a re-send a duplicate).
 
+In any mode the replies can be held (`hold_replies`): the server has answered, the client is
+still waiting. A test kills a process at that point, or once a whole request has reached the
+server (`wait_for(..., whole=True)`), instead of sleeping and hoping the moment has come.
+
 Threads rather than asyncio so a test can drive it from plain synchronous code.
 """
 
@@ -36,6 +40,39 @@ def _hard_close(sock: socket.socket) -> None:
         sock.close()
 
 
+class _Exchange:
+    """Where one connection's current HTTP request stands: its request line and the body still to come."""
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.line = ""
+        self.body_left: int | None = None  # None while the headers are still arriving
+
+    def feed(self, data: bytes) -> list[str]:
+        """Account for forwarded bytes; returns the request lines whose whole body has now gone through."""
+        done: list[str] = []
+        while data:
+            if self.body_left is None:
+                self.head += data
+                end = self.head.find(b"\r\n\r\n")
+                if end < 0:
+                    return done
+                head, data = self.head[:end], self.head[end + 4 :]
+                lines = head.decode("latin-1").split("\r\n")
+                self.line, self.head = lines[0], b""
+                lengths = [
+                    v for k, _, v in (h.partition(":") for h in lines[1:]) if k.strip().lower() == "content-length"
+                ]
+                self.body_left = int(lengths[0]) if lengths else 0
+            take = min(len(data), self.body_left)
+            self.body_left -= take
+            data = data[take:]
+            if self.body_left == 0:
+                done.append(self.line)
+                self.body_left = None
+        return done
+
+
 class FaultProxy:
     """Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:upstream_port."""
 
@@ -48,6 +85,10 @@ class FaultProxy:
         self.cut_bytes = 20
         self.connections: Counter[str] = Counter()  # accepted connections per mode
         self.requests: list[str] = []  # request lines forwarded to the server, in order
+        self.whole: list[str] = []  # request lines whose whole body has reached the server, in order
+        self.held = 0  # replies waiting at the proxy while replies are held
+        self._replies = threading.Event()
+        self._replies.set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._socks: set[socket.socket] = set()
@@ -74,23 +115,43 @@ class FaultProxy:
             if cut_bytes is not None:
                 self.cut_bytes = cut_bytes
 
-    def count(self, prefix: str) -> int:
-        """How many forwarded requests start with prefix (say `POST /v1/sync/push`)."""
+    def count(self, prefix: str, *, whole: bool = False) -> int:
+        """How many forwarded requests start with prefix (say `POST /v1/sync/push`); with whole, only
+        those whose body went through too (a reset cuts a request after its first line)."""
         with self._lock:
-            return sum(1 for r in self.requests if r.startswith(prefix))
+            return sum(1 for r in (self.whole if whole else self.requests) if r.startswith(prefix))
 
-    def wait_for(self, prefix: str, n: int, timeout: float) -> bool:
-        """Wait until n requests starting with prefix have been forwarded."""
+    def wait_for(self, prefix: str, n: int, timeout: float, *, whole: bool = False) -> bool:
+        """Wait until `count(prefix, whole=whole)` reaches n."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.count(prefix) >= n:
+            if self.count(prefix, whole=whole) >= n:
                 return True
+            time.sleep(0.005)
+        return False
+
+    def hold_replies(self) -> None:
+        """From now on the server's replies wait at the proxy: the clients stay inside their requests."""
+        self._replies.clear()
+
+    def release_replies(self) -> None:
+        """Let held and later replies through."""
+        self._replies.set()
+
+    def wait_held(self, n: int, timeout: float) -> bool:
+        """Wait until n replies are being held (the server has answered, the clients still wait)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.held >= n:
+                    return True
             time.sleep(0.005)
         return False
 
     def stop(self) -> None:
         """Stop accepting and cut every open connection."""
         self._stopped.set()
+        self._replies.set()
         with contextlib.suppress(OSError):
             self._listener.close()
         with self._lock:
@@ -158,6 +219,7 @@ class FaultProxy:
                 self.requests.append(line.decode("latin-1"))
 
     def _pump_forward(self, src: socket.socket, dst: socket.socket, mode: Mode, delay_s: float) -> None:
+        exchange = _Exchange()
         while True:
             try:
                 chunk = src.recv(65536)
@@ -172,6 +234,10 @@ class FaultProxy:
                 dst.sendall(chunk)
             except OSError:
                 break
+            done = exchange.feed(chunk)
+            if done:
+                with self._lock:
+                    self.whole += done
         with contextlib.suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
 
@@ -183,6 +249,12 @@ class FaultProxy:
                 break
             if not chunk:
                 break
+            if not self._replies.is_set():
+                with self._lock:
+                    self.held += 1
+                self._replies.wait()
+                with self._lock:
+                    self.held -= 1
             try:
                 if mode == "cut":
                     # The server has answered, so it has done the work; the client gets a stub.

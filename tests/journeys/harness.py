@@ -161,6 +161,31 @@ def describe_focus() -> str:
     )
 
 
+def clipped(top: QWidget) -> list[str]:
+    """Visible labels, buttons and fields of a window that are cut off: outside it, or narrower than their text."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit
+
+    problems = []
+    area = top.rect()
+    for widget in top.findChildren(QWidget):
+        if not widget.isVisibleTo(top) or not isinstance(widget, QLabel | QAbstractButton | QLineEdit):
+            continue
+        rect = QRect(widget.mapTo(top, widget.rect().topLeft()), widget.size())
+        text = widget.text() if isinstance(widget, QLabel | QAbstractButton) else widget.placeholderText()
+        name = f"{type(widget).__name__} «{text[:40]}»"
+        if not area.contains(rect):
+            problems.append(f"{name} at {rect.getRect()} is outside its window {area.getRect()}")
+        elif isinstance(widget, QLabel) and widget.wordWrap():
+            if widget.height() < widget.heightForWidth(widget.width()):
+                problems.append(f"{name} is {widget.height()} px high, needs {widget.heightForWidth(widget.width())}")
+        elif (
+            isinstance(widget, QLabel | QAbstractButton) and text and widget.width() < widget.minimumSizeHint().width()
+        ):
+            problems.append(f"{name} is {widget.width()} px wide, needs {widget.minimumSizeHint().width()}")
+    return problems
+
+
 def visible_texts() -> list[str]:
     """Every visible label's text, for failure messages."""
     texts = []

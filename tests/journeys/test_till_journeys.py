@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from PySide6.QtWidgets import QApplication
+
 from app.core.codes import latin_layout
 from app.core.identity import card_qr_payload
 from app.ui.shift import ShiftDialog
-from tests.journeys.harness import MANAGER, STORE_NAME, Journey, JourneyRunner, first_start, log_in, till_ready
+from tests.journeys.harness import MANAGER, STORE_NAME, Journey, JourneyRunner, clipped, first_start, log_in, till_ready
 
 
 def russian_layout(text: str) -> str:
@@ -85,3 +87,33 @@ def test_a_scanner_typing_in_the_russian_layout_is_understood_in_every_scanned_f
         h.wait_for(lambda: c.basket.coupon == "WELCOME10", "the coupon typed in Russian")
 
     journey(script)
+
+
+def test_the_shift_dialog_at_login_shows_all_of_its_text_and_buttons(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        first_start(h)
+        h.main_window(timeout=90)
+        log_in(h)
+        dialog = h.modal(ShiftDialog)
+        h.wait_for(lambda: dialog.open_button.isVisible(), "«Open shift»")
+        h.wait_for(lambda: not clipped(dialog), "the shift dialog to fit its content")  # fails with what is cut
+
+    journey(script)
+
+
+def test_without_an_open_shift_the_till_takes_no_payment(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        first_start(h)
+        window = h.main_window(timeout=90)
+        log_in(h)
+        h.modal(ShiftDialog)
+        h.press("Escape")  # no shift
+        h.no_modal()
+        h.scan("4600000000022")
+        h.wait_for(lambda: bool(window.controller.basket.lines) and window.checkout.pay_button.isEnabled(), "priced")
+        h.press("F12")
+        h.wait_for(lambda: "Смена не открыта" in window.checkout.status.text(), "the till to ask for a shift")
+        assert h.gui(QApplication.activeModalWidget) is None  # no payment dialog
+
+    journey(script)
+    assert query(journey, "SELECT count(*) FROM sales WHERE cashier = ?", MANAGER[0]) == [(0,)]

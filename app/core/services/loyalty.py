@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
@@ -33,7 +34,7 @@ from app.core.identity import (
 from app.core.ids import uuid7
 from app.core.money import parse_roubles
 from app.core.pricing import CouponUse, CustomerView, LineIn, price
-from app.core.program import Program, local_time, parse_program
+from app.core.program import DEFAULT_TIMEZONE, Program, local_time, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import (
     CustomerInfo,
@@ -124,6 +125,13 @@ class LoyaltyService:
         """True when this chain terminal was restored from a backup and must be enrolled with its server again."""
         with db.transaction(self.engine, write=False) as conn:
             return repo.awaiting_reconnect(conn)
+
+    def zone(self) -> ZoneInfo:
+        """The store's time zone: the program's in force now, the program default's before any is set."""
+        try:
+            return self.program()[1].zone
+        except LoyaltyError:
+            return ZoneInfo(DEFAULT_TIMEZONE)
 
     def program(self, at: int | None = None) -> tuple[int, Program]:
         """The program version in force now (or at an instant)."""

@@ -19,6 +19,7 @@ from app.core import audit, db, repo
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
+from app.core.program import DEFAULT_TIMEZONE
 
 __all__ = [
     "ROLES",
@@ -88,6 +89,7 @@ class ShiftSummary:
     card_sales: int
     sales_by_payment: Mapping[str, int] = field(default_factory=dict)
     refunds_by_payment: Mapping[str, int] = field(default_factory=dict)
+    timezone: str = DEFAULT_TIMEZONE  # the store's (program's), in which its times are shown
 
     @property
     def net_money(self) -> int:
@@ -153,6 +155,13 @@ def _check_role(role: str) -> Role:
 
 def _cashier(row: Any) -> Cashier:
     return Cashier(int(row.id), str(row.name), _check_role(row.role), bool(row.active))
+
+
+def _store_timezone(conn: Connection, at: int) -> str:
+    try:
+        return repo.program_at(conn, at)[1].timezone
+    except LoyaltyError:  # no program yet: its default zone
+        return DEFAULT_TIMEZONE
 
 
 class StaffService:
@@ -453,6 +462,7 @@ class StaffService:
             card_sales=int(sales[4]),
             sales_by_payment=by_payment,
             refunds_by_payment=refunds_by_payment,
+            timezone=_store_timezone(conn, end),
         )
 
     # ----------------------------------------------------------------- audit

@@ -74,15 +74,21 @@ class CouponsTab(QWidget):
         self.made: tuple[IssuedCoupon, ...] = ()
         self.zone: ZoneInfo | None = None
         self.last_export: Any = None
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 8, 8, 8)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        row = QHBoxLayout()
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._form())
         scroll.setMinimumWidth(440)
         row.addWidget(scroll, 3)
-        row.addLayout(self._lists(), 2)
+        made, program = self._lists()
+        row.addLayout(made, 2)
+        outer.addLayout(row, 2)
+        # The program's coupons run the whole width below: six columns do not fit beside the form at
+        # 1024 pixels.
+        outer.addLayout(program, 1)
 
     # ------------------------------------------------------------------ building
 
@@ -192,7 +198,7 @@ class CouponsTab(QWidget):
         view.setSortingEnabled(False)
         return view
 
-    def _lists(self) -> QVBoxLayout:
+    def _lists(self) -> tuple[QVBoxLayout, QVBoxLayout]:
         column = QVBoxLayout()
         title = QLabel(self.tr("Codes just made"), self)
         title.setObjectName("title")
@@ -219,15 +225,16 @@ class CouponsTab(QWidget):
                 Col(self.tr("Discount"), _coupon_value, numeric=True),
                 Col(self.tr("Basket from"), self._min_total_text, numeric=True),
                 Col(self.tr("Until"), self._valid_to_text),
-                Col(self.tr("Uses"), self._uses_text),
+                Col(self.tr("Uses: all / per card"), self._uses_text),
                 Col(self.tr("Card"), self._customer_text),
             ],
             self,
         )
         self.program_view = self._table(self.program_model)
-        column.addWidget(title)
-        column.addWidget(self.program_view, 2)
-        return column
+        below = QVBoxLayout()
+        below.addWidget(title)
+        below.addWidget(self.program_view, 1)
+        return column, below
 
     # ------------------------------------------------------------------ the program's coupons
 
@@ -250,12 +257,14 @@ class CouponsTab(QWidget):
         return money_text(c.min_total) if c.min_total else "—"
 
     def _valid_to_text(self, c: Coupon) -> str:
-        return self._time_text(c.valid_to)
+        # Two-digit years keep the column narrow; the time is the store's (the program's zone).
+        if c.valid_to is None:
+            return "—"
+        local = from_ms(c.valid_to).astimezone(self.zone)
+        return local.strftime("%d.%m.%y %H:%M" if i18n.language() == "ru" else "%y-%m-%d %H:%M")
 
     def _uses_text(self, c: Coupon) -> str:
-        return self.tr("{total} / per card {each}").format(
-            total=_optional(c.max_uses), each=_optional(c.per_customer_max)
-        )
+        return f"{_optional(c.max_uses)} / {_optional(c.per_customer_max)}"
 
     def _customer_text(self, c: Coupon) -> str:
         return c.customer or ""

@@ -108,6 +108,8 @@ class DashboardTab(QWidget):
         self.status.hide()
         column.addWidget(self.status)
         self.pages = QTabWidget(self)
+        # Compact page tabs: all seven and the export buttons fit 1024 pixels without scroll arrows.
+        self.pages.setStyleSheet("QTabBar::tab { padding: 5px 9px; }")
         self.pages.addTab(self._overview(), self.tr("Overview"))
         # The exports sit by the report's pages (what they save), which leaves the filter bar room
         # for the scope and store choices of a chain at 1280 pixels.
@@ -116,7 +118,7 @@ class DashboardTab(QWidget):
         buttons.setContentsMargins(0, 0, 2, 3)
         buttons.setSpacing(6)
         # As tall as the page tabs beside them: the touch-sized default would be cut by the pages' frame.
-        exports.setStyleSheet("QPushButton { min-height: 30px; max-height: 30px; padding: 0 14px; }")
+        exports.setStyleSheet("QPushButton { min-height: 30px; max-height: 30px; padding: 0 10px; }")
         buttons.addWidget(self.pdf)
         buttons.addWidget(self.csv)
         self.pages.setCornerWidget(exports, Qt.Corner.TopRightCorner)

@@ -97,7 +97,14 @@ class Preview(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        # At 1024 pixels the figure column is narrow: its words wrap onto a second line instead of
+        # being cut («Начислится …» twice), and the table grows to show every row.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setFixedHeight(8 * 28 + 36)
+        # A narrower figure column wraps more names: fit the table again once the columns have moved.
+        self.table.horizontalHeader().sectionResized.connect(self._section_resized)
         self.table.setStyleSheet("QTableView { font-size: 15px; }")
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         column.addWidget(self.table)
@@ -245,6 +252,18 @@ class Preview(QWidget):
         except LoyaltyError as exc:
             return PreviewResult(None, explain(exc))
 
+    @Slot(int, int, int)
+    def _section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index == 0:
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as its rows (some wrap onto two lines), so none is hidden."""
+        self.table.resizeRowsToContents()
+        rows = sum(self.table.rowHeight(r) for r in range(self.model.rowCount()))
+        frame = 2 * self.table.frameWidth()
+        self.table.setFixedHeight(max(rows, 8 * 28) + self.table.horizontalHeader().sizeHint().height() + frame)
+
     def recompute(self) -> None:
         """Price the basket under both programs and show the figures."""
         self.results = (self.price_under(self.current), self.price_under(self.edited, self.edited_error))
@@ -268,6 +287,7 @@ class Preview(QWidget):
         figure(self.tr("Stamps earned"), _stamps_of, _stamps)
         figure(self.tr("Free units from stamps"), _free_of, _free)
         self.model.set_rows(rows)
+        self._fit_height()
         problems = [r.error for r in self.results if r.quote is None and r.error]
         self.note.setText("\n".join(dict.fromkeys(problems)))
         self.changed.emit()

@@ -85,7 +85,8 @@ def test_the_dialog_says_how_many_backups_and_when_the_newest_was_made(
 ) -> None:
     dialog = startup.MissingStoreDialog(home / "terminal.sqlite3", list_backups(home / "backups", "terminal"))
     assert "missing" in dialog.text() and str(home) in dialog.text()
-    assert "There are 2 backups" in dialog.informativeText() and "15.11.2023" in dialog.informativeText()
+    # 1_700_086_400 is 22:13 UTC on 15 Nov 2023: on the Moscow store's clock, 01:13 the next day.
+    assert "There are 2 backups" in dialog.informativeText() and "2023-11-16 01:13" in dialog.informativeText()
     assert dialog.defaultButton() is dialog.restore
 
 

@@ -848,277 +848,272 @@
 <context>
     <name>CouponsTab</name>
     <message>
-        <location filename="../../manager/coupons.py" line="92" />
+        <location filename="../../manager/coupons.py" line="98" />
         <source>Which codes</source>
         <translation>Какие коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="96" />
+        <location filename="../../manager/coupons.py" line="102" />
         <source>One code</source>
         <translation>Один код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="97" />
+        <location filename="../../manager/coupons.py" line="103" />
         <source>Random codes</source>
         <translation>Случайные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="98" />
+        <location filename="../../manager/coupons.py" line="104" />
         <source>Personal codes</source>
         <translation>Личные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="99" />
+        <location filename="../../manager/coupons.py" line="105" />
         <source>A personal code for each customer of a segment</source>
         <translation>Личный код каждому покупателю сегмента</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="104" />
+        <location filename="../../manager/coupons.py" line="110" />
         <source>e.g. SUMMER10</source>
         <translation>например, SUMMER10</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="110" />
+        <location filename="../../manager/coupons.py" line="116" />
         <source>optional, e.g. VIP-</source>
         <translation>необязательно, например VIP-</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="116" />
+        <location filename="../../manager/coupons.py" line="122" />
         <source>Not seen for N days or more</source>
         <translation>Не приходили N дней и больше</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="117" />
+        <location filename="../../manager/coupons.py" line="123" />
         <source>At risk (31–90 days)</source>
         <translation>Под угрозой (31–90 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="118" />
+        <location filename="../../manager/coupons.py" line="124" />
         <source>Lost (over 90 days)</source>
         <translation>Потерянные (больше 90 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="119" />
+        <location filename="../../manager/coupons.py" line="125" />
         <source>Active (30 days)</source>
         <translation>Активные (30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="120" />
+        <location filename="../../manager/coupons.py" line="126" />
         <source>Never bought</source>
         <translation>Без покупок</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="126" />
+        <location filename="../../manager/coupons.py" line="132" />
         <source> days</source>
         <translation> дн.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="129" />
+        <location filename="../../manager/coupons.py" line="135" />
         <source>one per customer of the segment</source>
         <translation>каждому покупателю сегмента</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="130" />
+        <location filename="../../manager/coupons.py" line="136" />
         <source>Segment</source>
         <translation>Сегмент</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="131" />
+        <location filename="../../manager/coupons.py" line="137" />
         <source>N</source>
         <translation>N</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="132" />
+        <location filename="../../manager/coupons.py" line="138" />
         <source>Prefix of random codes</source>
         <translation>Начало случайных кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="135" />
+        <location filename="../../manager/coupons.py" line="141" />
         <source>Terms</source>
         <translation>Условия</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="139" />
+        <location filename="../../manager/coupons.py" line="145" />
         <source>Percent off</source>
         <translation>Скидка в процентах</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="140" />
+        <location filename="../../manager/coupons.py" line="146" />
         <source>Roubles off</source>
         <translation>Скидка в рублях</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="143" />
+        <location filename="../../manager/coupons.py" line="149" />
         <source>no minimum</source>
         <translation>без минимума</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="145" />
+        <location filename="../../manager/coupons.py" line="151" />
         <source>all categories</source>
         <translation>все категории</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="146" />
-        <location filename="../../manager/coupons.py" line="368" />
+        <location filename="../../manager/coupons.py" line="152" />
+        <location filename="../../manager/coupons.py" line="377" />
         <source>Valid from</source>
         <translation>Действует с</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="148" />
-        <location filename="../../manager/coupons.py" line="369" />
+        <location filename="../../manager/coupons.py" line="154" />
+        <location filename="../../manager/coupons.py" line="378" />
         <source>Valid until</source>
         <translation>Действует до</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="158" />
+        <location filename="../../manager/coupons.py" line="164" />
         <source>no limit</source>
         <translation>без ограничения</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="159" />
+        <location filename="../../manager/coupons.py" line="165" />
         <source>No card discount on top (exclusive)</source>
         <translation>Без скидки по карте сверху (эксклюзивный)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="160" />
+        <location filename="../../manager/coupons.py" line="166" />
         <source>Only with a loyalty card</source>
         <translation>Только с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="161" />
+        <location filename="../../manager/coupons.py" line="167" />
         <source>Kind</source>
         <translation>Вид</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="162" />
-        <location filename="../../manager/coupons.py" line="366" />
+        <location filename="../../manager/coupons.py" line="168" />
+        <location filename="../../manager/coupons.py" line="375" />
         <source>Value (% or ₽)</source>
         <translation>Размер (% или ₽)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="163" />
-        <location filename="../../manager/coupons.py" line="367" />
+        <location filename="../../manager/coupons.py" line="169" />
+        <location filename="../../manager/coupons.py" line="376" />
         <source>Basket from, ₽</source>
         <translation>Чек от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="164" />
+        <location filename="../../manager/coupons.py" line="170" />
         <source>Only categories</source>
         <translation>Только категории</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="167" />
-        <location filename="../../manager/coupons.py" line="370" />
+        <location filename="../../manager/coupons.py" line="173" />
+        <location filename="../../manager/coupons.py" line="379" />
         <source>Uses in total</source>
         <translation>Использований всего</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="168" />
-        <location filename="../../manager/coupons.py" line="371" />
+        <location filename="../../manager/coupons.py" line="174" />
+        <location filename="../../manager/coupons.py" line="380" />
         <source>Uses per customer</source>
         <translation>Использований на покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="172" />
+        <location filename="../../manager/coupons.py" line="178" />
         <source>Create the codes (new program version)</source>
         <translation>Создать коды (новая версия программы)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="197" />
+        <location filename="../../manager/coupons.py" line="203" />
         <source>Codes just made</source>
         <translation>Только что созданные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="201" />
-        <location filename="../../manager/coupons.py" line="218" />
-        <location filename="../../manager/coupons.py" line="365" />
-        <location filename="../../manager/coupons.py" line="372" />
+        <location filename="../../manager/coupons.py" line="207" />
+        <location filename="../../manager/coupons.py" line="224" />
+        <location filename="../../manager/coupons.py" line="374" />
+        <location filename="../../manager/coupons.py" line="381" />
         <source>Code</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="202" />
-        <location filename="../../manager/coupons.py" line="223" />
+        <location filename="../../manager/coupons.py" line="208" />
+        <location filename="../../manager/coupons.py" line="229" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="203" />
+        <location filename="../../manager/coupons.py" line="209" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="208" />
+        <location filename="../../manager/coupons.py" line="214" />
         <source>Save the codes as CSV…</source>
         <translation>Сохранить коды в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="214" />
+        <location filename="../../manager/coupons.py" line="220" />
         <source>Coupons in the program</source>
         <translation>Купоны в программе</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="219" />
+        <location filename="../../manager/coupons.py" line="225" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="220" />
+        <location filename="../../manager/coupons.py" line="226" />
         <source>Basket from</source>
         <translation>Чек от</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="221" />
+        <location filename="../../manager/coupons.py" line="227" />
         <source>Until</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="222" />
-        <source>Uses</source>
-        <translation>Использований</translation>
+        <location filename="../../manager/coupons.py" line="228" />
+        <source>Uses: all / per card</source>
+        <translation>Использований: всего / на карту</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="256" />
-        <source>{total} / per card {each}</source>
-        <translation>{total} / на карту {each}</translation>
-    </message>
-    <message>
-        <location filename="../../manager/coupons.py" line="274" />
+        <location filename="../../manager/coupons.py" line="283" />
         <source>A percentage above 0 and at most 100 is needed</source>
         <translation>Нужен процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="285" />
+        <location filename="../../manager/coupons.py" line="294" />
         <source>The discount must be more than 0 ₽</source>
         <translation>Скидка должна быть больше 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="304" />
+        <location filename="../../manager/coupons.py" line="313" />
         <source>An amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>Нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="316" />
+        <location filename="../../manager/coupons.py" line="325" />
         <source>Type the code</source>
         <translation>Введите код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="319" />
+        <location filename="../../manager/coupons.py" line="328" />
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="351" />
+        <location filename="../../manager/coupons.py" line="360" />
         <source>{n} code(s) saved in program version {v}.</source>
         <translation>Кодов сохранено: {n}, версия программы {v}.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="381" />
+        <location filename="../../manager/coupons.py" line="390" />
         <source>Folder for the codes</source>
         <translation>Папка для кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="392" />
+        <location filename="../../manager/coupons.py" line="401" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -1211,308 +1206,308 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DashboardTab</name>
     <message>
-        <location filename="../../manager/dashboard.py" line="111" />
+        <location filename="../../manager/dashboard.py" line="113" />
         <source>Overview</source>
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="133" />
+        <location filename="../../manager/dashboard.py" line="135" />
         <source>This terminal</source>
         <translation>Этот терминал</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="134" />
-        <location filename="../../manager/dashboard.py" line="555" />
+        <location filename="../../manager/dashboard.py" line="136" />
+        <location filename="../../manager/dashboard.py" line="557" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="135" />
+        <location filename="../../manager/dashboard.py" line="137" />
         <source>This terminal's sales, or the whole chain's from the server</source>
         <translation>Продажи этого терминала или всей сети (с сервера)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="141" />
+        <location filename="../../manager/dashboard.py" line="143" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="142" />
+        <location filename="../../manager/dashboard.py" line="144" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="143" />
+        <location filename="../../manager/dashboard.py" line="145" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="144" />
+        <location filename="../../manager/dashboard.py" line="146" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="145" />
+        <location filename="../../manager/dashboard.py" line="147" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="158" />
+        <location filename="../../manager/dashboard.py" line="160" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="162" />
+        <location filename="../../manager/dashboard.py" line="164" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="167" />
+        <location filename="../../manager/dashboard.py" line="169" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="168" />
+        <location filename="../../manager/dashboard.py" line="170" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="170" />
+        <location filename="../../manager/dashboard.py" line="172" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="171" />
+        <location filename="../../manager/dashboard.py" line="173" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="173" />
+        <location filename="../../manager/dashboard.py" line="175" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="204" />
+        <location filename="../../manager/dashboard.py" line="206" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="205" />
+        <location filename="../../manager/dashboard.py" line="207" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="206" />
+        <location filename="../../manager/dashboard.py" line="208" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="207" />
+        <location filename="../../manager/dashboard.py" line="209" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="208" />
+        <location filename="../../manager/dashboard.py" line="210" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="209" />
+        <location filename="../../manager/dashboard.py" line="211" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="210" />
+        <location filename="../../manager/dashboard.py" line="212" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="211" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="212" />
+        <location filename="../../manager/dashboard.py" line="214" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="213" />
+        <location filename="../../manager/dashboard.py" line="215" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="214" />
+        <location filename="../../manager/dashboard.py" line="216" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="215" />
+        <location filename="../../manager/dashboard.py" line="217" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="229" />
+        <location filename="../../manager/dashboard.py" line="231" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="230" />
+        <location filename="../../manager/dashboard.py" line="232" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="231" />
+        <location filename="../../manager/dashboard.py" line="233" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="232" />
+        <location filename="../../manager/dashboard.py" line="234" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="235" />
+        <location filename="../../manager/dashboard.py" line="237" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="360" />
+        <location filename="../../manager/dashboard.py" line="362" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="370" />
+        <location filename="../../manager/dashboard.py" line="372" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="395" />
+        <location filename="../../manager/dashboard.py" line="397" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="418" />
+        <location filename="../../manager/dashboard.py" line="420" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="434" />
+        <location filename="../../manager/dashboard.py" line="436" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="468" />
+        <location filename="../../manager/dashboard.py" line="470" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="477" />
+        <location filename="../../manager/dashboard.py" line="479" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="481" />
+        <location filename="../../manager/dashboard.py" line="483" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="489" />
+        <location filename="../../manager/dashboard.py" line="491" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="492" />
+        <location filename="../../manager/dashboard.py" line="494" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="494" />
+        <location filename="../../manager/dashboard.py" line="496" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="497" />
+        <location filename="../../manager/dashboard.py" line="499" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="502" />
+        <location filename="../../manager/dashboard.py" line="504" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="504" />
+        <location filename="../../manager/dashboard.py" line="506" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="509" />
+        <location filename="../../manager/dashboard.py" line="511" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="517" />
+        <location filename="../../manager/dashboard.py" line="519" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="518" />
+        <location filename="../../manager/dashboard.py" line="520" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="524" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="533" />
+        <location filename="../../manager/dashboard.py" line="535" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="534" />
+        <location filename="../../manager/dashboard.py" line="536" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="535" />
+        <location filename="../../manager/dashboard.py" line="537" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="541" />
+        <location filename="../../manager/dashboard.py" line="543" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="566" />
+        <location filename="../../manager/dashboard.py" line="568" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="569" />
+        <location filename="../../manager/dashboard.py" line="571" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="586" />
+        <location filename="../../manager/dashboard.py" line="588" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="589" />
+        <location filename="../../manager/dashboard.py" line="591" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="604" />
+        <location filename="../../manager/dashboard.py" line="606" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="608" />
+        <location filename="../../manager/dashboard.py" line="610" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -2226,93 +2221,93 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Разница</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="109" />
+        <location filename="../../manager/preview.py" line="116" />
         <source>Sample basket</source>
         <translation>Пробная корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="129" />
+        <location filename="../../manager/preview.py" line="136" />
         <source>Sample customer</source>
         <translation>Пробный покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="137" />
-        <location filename="../../manager/preview.py" line="262" />
+        <location filename="../../manager/preview.py" line="144" />
+        <location filename="../../manager/preview.py" line="281" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="142" />
+        <location filename="../../manager/preview.py" line="149" />
         <source>Points on the card</source>
         <translation>Баллов на карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="143" />
+        <location filename="../../manager/preview.py" line="150" />
         <source>Pays with as many points as allowed</source>
         <translation>Платит баллами по максимуму</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="149" />
+        <location filename="../../manager/preview.py" line="156" />
         <source>Stamps on each card</source>
         <translation>Штампов на каждой карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="153" />
+        <location filename="../../manager/preview.py" line="160" />
         <source>Sale time</source>
         <translation>Время продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="167" />
+        <location filename="../../manager/preview.py" line="174" />
         <source>—</source>
         <translation>—</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="184" />
+        <location filename="../../manager/preview.py" line="191" />
         <source>No card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="187" />
+        <location filename="../../manager/preview.py" line="194" />
         <source>{name} (from {spend})</source>
         <translation>{name} (от {spend})</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="240" />
+        <location filename="../../manager/preview.py" line="247" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="263" />
+        <location filename="../../manager/preview.py" line="282" />
         <source>Basket</source>
         <translation>Корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="264" />
+        <location filename="../../manager/preview.py" line="283" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="265" />
+        <location filename="../../manager/preview.py" line="284" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="266" />
+        <location filename="../../manager/preview.py" line="285" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="267" />
+        <location filename="../../manager/preview.py" line="286" />
         <source>Points earned</source>
         <translation>Начислится баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="268" />
+        <location filename="../../manager/preview.py" line="287" />
         <source>Stamps earned</source>
         <translation>Начислится штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="269" />
+        <location filename="../../manager/preview.py" line="288" />
         <source>Free units from stamps</source>
         <translation>Бесплатно за штампы</translation>
     </message>
@@ -4379,22 +4374,22 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="175" />
+        <location filename="../../session.py" line="178" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="176" />
+        <location filename="../../session.py" line="180" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="176" />
+        <location filename="../../session.py" line="180" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="178" />
+        <location filename="../../session.py" line="182" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -4402,147 +4397,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="113" />
+        <location filename="../../settings_dialog.py" line="112" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="124" />
+        <location filename="../../settings_dialog.py" line="123" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="124" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="126" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="130" />
+        <location filename="../../settings_dialog.py" line="129" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="133" />
+        <location filename="../../settings_dialog.py" line="132" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="147" />
+        <location filename="../../settings_dialog.py" line="146" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="155" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="157" />
+        <location filename="../../settings_dialog.py" line="156" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="158" />
+        <location filename="../../settings_dialog.py" line="157" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="161" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="163" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="170" />
+        <location filename="../../settings_dialog.py" line="169" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="172" />
+        <location filename="../../settings_dialog.py" line="171" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="180" />
+        <location filename="../../settings_dialog.py" line="179" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="181" />
+        <location filename="../../settings_dialog.py" line="180" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="189" />
+        <location filename="../../settings_dialog.py" line="188" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="192" />
+        <location filename="../../settings_dialog.py" line="191" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="199" />
+        <location filename="../../settings_dialog.py" line="198" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="203" />
+        <location filename="../../settings_dialog.py" line="202" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="224" />
+        <location filename="../../settings_dialog.py" line="223" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="229" />
+        <location filename="../../settings_dialog.py" line="228" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="235" />
+        <location filename="../../settings_dialog.py" line="234" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="273" />
+        <location filename="../../settings_dialog.py" line="272" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="306" />
+        <location filename="../../settings_dialog.py" line="305" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="340" />
+        <location filename="../../settings_dialog.py" line="339" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="347" />
+        <location filename="../../settings_dialog.py" line="346" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="352" />
+        <location filename="../../settings_dialog.py" line="351" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="354" />
+        <location filename="../../settings_dialog.py" line="353" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -4566,7 +4561,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../shift.py" line="65" />
-        <location filename="../../shift.py" line="155" />
+        <location filename="../../shift.py" line="162" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
@@ -4576,77 +4571,77 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="104" />
+        <location filename="../../shift.py" line="105" />
         <source>No shift is open. Open one to start selling.</source>
         <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="112" />
+        <location filename="../../shift.py" line="119" />
         <source>Opened</source>
         <translation>Открыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="113" />
+        <location filename="../../shift.py" line="120" />
         <source>Closed</source>
         <translation>Закрыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="114" />
+        <location filename="../../shift.py" line="121" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="115" />
+        <location filename="../../shift.py" line="122" />
         <source>Refunds</source>
         <translation>Возвраты</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="116" />
+        <location filename="../../shift.py" line="123" />
         <source>Takings</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="118" />
+        <location filename="../../shift.py" line="125" />
         <source>In cash</source>
         <translation>Наличными</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="118" />
+        <location filename="../../shift.py" line="125" />
         <source>By bank card</source>
         <translation>Банковской картой</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="122" />
+        <location filename="../../shift.py" line="129" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="123" />
+        <location filename="../../shift.py" line="130" />
         <source>Points redeemed</source>
         <translation>Списано баллов в оплату</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="124" />
+        <location filename="../../shift.py" line="131" />
         <source>Points taken back by refunds</source>
         <translation>Списано баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="125" />
+        <location filename="../../shift.py" line="132" />
         <source>Points returned by refunds</source>
         <translation>Возвращено баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="126" />
+        <location filename="../../shift.py" line="133" />
         <source>Sales with a loyalty card</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="156" />
+        <location filename="../../shift.py" line="163" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="177" />
+        <location filename="../../shift.py" line="184" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
@@ -4718,27 +4713,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="110" />
+        <location filename="../../startup.py" line="111" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="116" />
+        <location filename="../../startup.py" line="117" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="122" />
+        <location filename="../../startup.py" line="123" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="128" />
+        <location filename="../../startup.py" line="129" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="225" />
+        <location filename="../../startup.py" line="226" />
         <source>The store's database is damaged, so the till stops now and writes nothing more to it. Start the till again: it will offer the newest good backup.
 
 What was found: {problem}</source>
@@ -4747,24 +4742,24 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="278" />
+        <location filename="../../startup.py" line="284" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="280" />
-        <location filename="../../startup.py" line="321" />
-        <location filename="../../startup.py" line="362" />
+        <location filename="../../startup.py" line="286" />
+        <location filename="../../startup.py" line="327" />
+        <location filename="../../startup.py" line="368" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="297" />
+        <location filename="../../startup.py" line="303" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="303" />
+        <location filename="../../startup.py" line="309" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -4773,12 +4768,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="311" />
+        <location filename="../../startup.py" line="317" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="315" />
+        <location filename="../../startup.py" line="321" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -4787,31 +4782,31 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="343" />
+        <location filename="../../startup.py" line="349" />
         <source>The store's database is missing from {folder}.</source>
         <translation>База данных магазина пропала из папки {folder}.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="349" />
+        <location filename="../../startup.py" line="355" />
         <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
         <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="357" />
+        <location filename="../../startup.py" line="363" />
         <source>Restore the newest backup</source>
         <translation>Восстановить свежую копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="360" />
+        <location filename="../../startup.py" line="366" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
         <location filename="../../main.py" line="259" />
         <location filename="../../main.py" line="266" />
-        <location filename="../../startup.py" line="272" />
-        <location filename="../../startup.py" line="294" />
-        <location filename="../../startup.py" line="340" />
+        <location filename="../../startup.py" line="278" />
+        <location filename="../../startup.py" line="300" />
+        <location filename="../../startup.py" line="346" />
         <source>Loyalty Terminal</source>
         <translation>Терминал лояльности</translation>
     </message>
@@ -4905,12 +4900,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="394" />
+        <location filename="../../settings_dialog.py" line="393" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="402" />
+        <location filename="../../settings_dialog.py" line="401" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
