@@ -31,6 +31,7 @@ from app.ui.checkout.screen import CheckoutScreen
 from app.ui.keyboard import KeyboardKeeper
 from app.ui.settings_store import save_setting
 from app.ui.wedge import WedgeFilter
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 AfterSale = Callable[[SaleResult], None]
@@ -288,7 +289,7 @@ class MainWindow(QMainWindow):
             feed.start()
         except ScanError as exc:
             feed.deleteLater()
-            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=str(exc)), "error")
+            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=explain(exc)), "error")
             return
         self.camera = feed
         self.checkout.set_camera_preview(True)
@@ -360,7 +361,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.checkout.show_message(
                 self.tr("Sale {id} is saved, but the receipt was not printed: {reason}").format(
-                    id=result.sale_id, reason=str(exc) or type(exc).__name__
+                    id=result.sale_id, reason=explain(exc)
                 ),
                 "error",
             )

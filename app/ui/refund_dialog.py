@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -41,26 +41,6 @@ from app.ui.worker import Worker
 
 __all__ = ["RefundDialog", "SaleForRefund", "load_sale", "parse_sale_code"]
 
-_C = "RefundDialog"
-# The core's refusals of a refund, worded for the refund screen by code (others: app.ui.wording).
-_REASONS: dict[str, str] = {
-    "refund_done": str(QT_TRANSLATE_NOOP("RefundDialog", "Sale No. {sale} has already been refunded in full")),
-    "refund_units_left": str(
-        QT_TRANSLATE_NOOP("RefundDialog", "Only {n} unit(s) of this item can still be given back")
-    ),
-    "refund_before_sale": str(
-        QT_TRANSLATE_NOOP("RefundDialog", "The till's clock is earlier than the sale: check the date and time")
-    ),
-    "op_before_latest": str(
-        QT_TRANSLATE_NOOP(
-            "RefundDialog", "The till's clock is behind this customer's last purchase: check the date and time"
-        )
-    ),
-}
-_GONE = str(
-    QT_TRANSLATE_NOOP("RefundDialog", "Some of these items were given back meanwhile: check the quantities again")
-)
-
 
 def parse_sale_code(text: str) -> int | None:
     """The sale id in a receipt barcode ("R000123", also typed in a Russian layout) or a number."""
@@ -75,14 +55,8 @@ def parse_sale_code(text: str) -> int | None:
 
 
 def refund_reason(error: BaseException) -> str:
-    """A refund refusal in the cashier's language, by its code (the till's wording for any other)."""
-    code, params = getattr(error, "code", None), getattr(error, "params", {})
-    if code == "refund_units_left" and params.get("left") == 0:
-        return QCoreApplication.translate(_C, _GONE)
-    text = _REASONS.get(code) if isinstance(code, str) else None
-    if text is None:
-        return explain(error)  # not about refunds (the disk is full, say): the till's own wording
-    return QCoreApplication.translate(_C, text).format(n=params.get("left", ""), **params)
+    """A refund refusal in the cashier's language: the till's one wording table (app.ui.wording)."""
+    return explain(error)
 
 
 @dataclass(frozen=True)
