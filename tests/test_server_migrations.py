@@ -59,7 +59,8 @@ def old_database(engine: Engine, version: int, *, numbered: bool = True) -> None
             conn.exec_driver_sql(statement)
         if not numbered:
             conn.exec_driver_sql("DELETE FROM meta WHERE key = 'server_schema'")
-        conn.exec_driver_sql("INSERT INTO stores (id, name, address) VALUES (1, 'Магазин 1', '')")
+        # The store's id from its sequence (PostgreSQL), as the server's own inserts take theirs: it is 1.
+        conn.exec_driver_sql("INSERT INTO stores (name, address) VALUES ('Магазин 1', '')")
         conn.exec_driver_sql(
             "INSERT INTO terminals (id, store_id, name, epoch, revoked) VALUES (11, 1, 'Касса 1', 1, 0)"
         )
@@ -277,3 +278,29 @@ def test_servers_starting_together_on_postgresql_upgrade_once(pg_server: Any, tm
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
             assert conn.execute(text("SELECT store_id, terminal_id FROM sales")).one() == (1, 11)
+
+
+def test_loyalty_server_upgrades_an_old_database_when_it_starts(engine: Engine, url: str) -> None:
+    old_database(engine, 1, numbered=False)
+    program = Path(sys.executable).with_name("loyalty-server")
+    done = subprocess.run(
+        [str(program), "--db", url, "store", "Магазин 2"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert _revision(engine) == migrations.head()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM stores ORDER BY id")).scalars().all() == ["Магазин 1", "Магазин 2"]
+
+
+def test_loyalty_server_refuses_a_newer_database_and_says_so(engine: Engine, url: str) -> None:
+    create_schema(engine)
+    with transaction(engine) as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    program = Path(sys.executable).with_name("loyalty-server")
+    done = subprocess.run(
+        [str(program), "--db", url, "store", "Магазин 2"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 2
+    assert "server migration 9999, newer than this server" in done.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM stores")).scalar_one() == 0
