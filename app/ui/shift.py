@@ -153,7 +153,8 @@ class ShiftDialog(QDialog):
             return
         assert isinstance(result, Shift)
         self.shift_opened.emit(result)
-        self.refresh()
+        if self.isVisible():  # not when opening it closed the dialog (asked at login)
+            self.refresh()
 
     def confirm_close(self) -> bool:
         """Ask before closing (tests replace this)."""
