@@ -366,3 +366,31 @@ def test_a_phone_nobody_has_is_carried_into_enrollment_by_f4(journey: JourneyRun
     assert query(journey, "SELECT phone FROM customers WHERE name = ?", "Пётр Сидоров") == [("+79161234567",)]
     # F4, Tab, Tab, Space (consent), Enter (Enroll), Enter (Done): the phone is not typed twice.
     assert counts == {"keys": 6}
+
+
+def test_the_status_line_drops_a_stale_error_says_when_no_one_is_found_and_shows_the_coupon(
+    journey: JourneyRunner,
+) -> None:
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.scan("4600000000023")  # a misread barcode: its check digit fails
+        h.wait_for(lambda: screen.status.property("level") == "error", "the misread barcode refused")
+        h.scan("4600000000022")
+        h.wait_for(lambda: c.fresh and c.result is not None, "the cappuccino priced")
+        h.wait_for(lambda: screen.status.property("level") != "error", "the old error gone after the scan")
+        h.press("F2")
+        h.type("Шмидт")
+        h.wait_for(lambda: "Шмидт" in screen.status.text(), "a word that no one was found")
+        h.press("Escape")  # back to the products
+        h.scan("4600000000022")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.basket.lines[0].qty == 2, "two cappuccinos")
+        h.press("F6")
+        h.type("WELCOME10")
+        h.press("Return")
+        h.wait_for(lambda: screen.totals.coupon.isVisible(), "the coupon shown with the sums")
+        assert "WELCOME10" in h.gui(screen.totals.coupon.text)
+        h.wait_for(lambda: "Шмидт" not in screen.status.text(), "the search's warning gone once the basket moved on")
+        h.screenshot("coupon-applied")
+
+    journey(script)

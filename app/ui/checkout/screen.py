@@ -71,6 +71,7 @@ class CheckoutScreen(QWidget):
         self.model = BasketModel()
         self._unknown_card: str | None = None
         self._unknown_phone: str | None = None  # looked up and not found: F4 enrolls with it
+        self._message_revision = 0  # the basket's revision when the status line was last written
         self._pay_when_priced = False
         # Set by the session (None: no staff are plugged in, as in a bare checkout); a sale
         # outside any shift would be missing from every shift's takings.
@@ -164,6 +165,7 @@ class CheckoutScreen(QWidget):
         self.product_field.escaped.connect(self.escape)
         self.basket.basket_key.connect(self.basket_key)
         self.customer_field.picked.connect(self._customer_picked)
+        self.customer_field.suggestions_shown.connect(self._customers_found)
         self.customer_field.submitted.connect(self._customer_submitted)
         self.customer_field.escaped.connect(self.focus_products)
         self.customer_panel.coupon_clicked.connect(self._coupon_from_panel)
@@ -182,6 +184,7 @@ class CheckoutScreen(QWidget):
         """Show a message in the status area (info, warn or error)."""
         self.status.setText(text)
         self.status.setProperty("level", level)
+        self._message_revision = self.controller.revision
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
 
@@ -200,6 +203,10 @@ class CheckoutScreen(QWidget):
         self.totals.show_quote(quote, with_card=self.controller.customer is not None)
         self._refresh_extras()
         self.pay_button.setEnabled(result is not None)
+        stale = self.status.property("level") in ("error", "warn") and self._message_revision < self.controller.revision
+        if result is not None and stale:
+            # The basket changed since that refusal or warning and now prices: it no longer applies.
+            self.show_message(self.tr("To pay: {total}").format(total=i18n.money(result.quote.total)), "info")
         if self._pay_when_priced:
             self._pay_when_priced = False
             if result is not None:
@@ -327,6 +334,12 @@ class CheckoutScreen(QWidget):
             self.show_message(explain(meaning.error), "error")
         else:
             self.customer_field.search_now()
+
+    @Slot(int)
+    def _customers_found(self, count: int) -> None:
+        if count == 0 and self.customer_field.hasFocus():
+            text = self.customer_field.text().strip()
+            self.show_message(self.tr("No customer found for “{text}”").format(text=text), "warn")
 
     @Slot(str)
     def _coupon_from_panel(self, code: str) -> None:
