@@ -394,3 +394,69 @@ def test_the_status_line_drops_a_stale_error_says_when_no_one_is_found_and_shows
         h.screenshot("coupon-applied")
 
     journey(script)
+
+
+def test_every_till_key_of_the_operator_guide_from_the_real_start(journey: JourneyRunner) -> None:
+    """F1–F10, F12, + / − / Del and Esc, as the guide's table lists them (docs/operator-guide.*.md §3)."""
+
+    def script(h: Journey) -> None:
+        from app.ui.checkout.free_item_dialog import FreeItemDialog
+        from app.ui.checkout.pay_dialog import PayDialog
+        from app.ui.checkout.screen import ConfirmDialog
+        from app.ui.enroll_dialog import EnrollDialog
+        from app.ui.main_window import HelpDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.press("F1")  # help: the keys
+        h.modal(HelpDialog)
+        h.press("Escape")
+        h.no_modal()
+        h.press("F2")
+        h.wait_for(screen.customer_field.hasFocus, "F2: the customer field")
+        h.press("F3")
+        h.wait_for(screen.product_field.hasFocus, "F3: the product field")
+        h.type("капу")  # a product by name
+        h.wait_for(lambda: screen.product_field.suggestions().isVisible(), "the product suggestions")
+        h.press("Down", "Return")
+        h.wait_for(lambda: [line.sku for line in c.basket.lines] == ["CAP"], "the cappuccino picked by name")
+        h.press("+", "+", "-")
+        h.wait_for(lambda: c.basket.lines[0].qty == 2, "+ + − : two")
+        h.press("F5")  # points need a card
+        h.wait_for(lambda: "карт" in screen.status.text(), "F5 asks for the card")
+        h.press("F7")  # a gift needs a card
+        h.wait_for(lambda: "подарка" in screen.status.text(), "F7 asks for the card")
+        h.press("F6")
+        h.wait_for(screen.extras.coupon.hasFocus, "F6: the coupon field")
+        h.press("F3", "F8")  # a free-price item
+        h.modal(FreeItemDialog)
+        h.type("99,90")
+        h.press("Return")
+        h.no_modal()
+        h.wait_for(lambda: len(c.basket.lines) == 2, "the free-price line")
+        h.wait_for(lambda: c.fresh, "priced")
+        h.press("Delete")  # the line last touched goes
+        h.wait_for(lambda: len(c.basket.lines) == 1, "Del removed the free-price line")
+        h.press("F10")  # no camera set up: says where to set one
+        h.wait_for(lambda: "камер" in screen.status.text().lower(), "F10 answers")
+        h.press("F4")
+        h.modal(EnrollDialog)
+        h.press("Escape")
+        h.no_modal()
+        h.press("F9")
+        h.modal(RefundDialog)
+        h.press("Escape")
+        h.no_modal()
+        h.wait_for(lambda: c.fresh, "priced")
+        h.press("F12")
+        h.modal(PayDialog)
+        h.press("Escape")  # back to the basket
+        h.no_modal()
+        h.press("Escape")  # clear the checkout?
+        h.modal(ConfirmDialog)
+        h.press("Return")  # yes
+        h.wait_for(lambda: not c.basket.lines, "Esc cleared the checkout")
+        h.wait_for(screen.product_field.hasFocus, "the product field has the keyboard at the end")
+
+    journey(script)
