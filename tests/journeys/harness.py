@@ -356,6 +356,13 @@ class Journey:
 
         return self.wait_for(find, what or f"a {cls.__name__} to have the keyboard", timeout)
 
+    def nothing_cut_off(self, window: QWidget, what: str, timeout: float = 5) -> None:
+        """Wait until no label, button or field of window is cut off (see clipped()); fail listing them."""
+        try:
+            self.wait_for(lambda: not clipped(window), what, timeout)
+        except JourneyFailed:
+            raise JourneyFailed(f"{what}: {self.gui(lambda: clipped(window))}") from None
+
     def modal(self, cls: type[T], timeout: float = DEFAULT_TIMEOUT_S) -> T:
         """Wait until the active modal window is a cls; return it."""
 

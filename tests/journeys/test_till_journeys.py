@@ -9,7 +9,17 @@ from PySide6.QtWidgets import QApplication
 from app.core.codes import latin_layout
 from app.core.identity import card_qr_payload
 from app.ui.shift import ShiftDialog
-from tests.journeys.harness import MANAGER, STORE_NAME, Journey, JourneyRunner, clipped, first_start, log_in, till_ready
+from tests.journeys.harness import (
+    MANAGER,
+    STORE_NAME,
+    Journey,
+    JourneyRunner,
+    clipped,
+    first_start,
+    log_in,
+    till_ready,
+    visible_texts,
+)
 
 
 def russian_layout(text: str) -> str:
@@ -458,5 +468,48 @@ def test_every_till_key_of_the_operator_guide_from_the_real_start(journey: Journ
         h.press("Return")  # yes
         h.wait_for(lambda: not c.basket.lines, "Esc cleared the checkout")
         h.wait_for(screen.product_field.hasFocus, "the product field has the keyboard at the end")
+
+    journey(script)
+
+
+def test_at_1024x768_nothing_is_cut_off_a_wrong_pin_short_cash_and_a_gift_in_the_basket(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        from app.ui.checkout.pay_dialog import PayDialog
+        from app.ui.pin_dialog import PinDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        window = till_ready(h)
+        c = window.controller
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), richest_card(h)))
+        h.wait_for(lambda: c.customer is not None, "the card")
+        h.scan("4600000000060")  # a croissant (the card's coffee stamps would make a coffee free)
+        h.press("F7")
+        h.wait_for(lambda: QApplication.activePopupWidget() is not None, "the gift list")
+        h.press("Down", "Return")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.reward_id is not None, "the gift")
+        view = window.checkout.basket
+        gift_row = h.gui(lambda: window.checkout.model.rowCount() - 1)
+        shown = h.gui(lambda: view.model().index(gift_row, 0).data())
+        wide = h.gui(lambda: view.fontMetrics().horizontalAdvance(shown) + 12)
+        assert h.gui(lambda: view.columnWidth(0)) >= wide, f"the gift's name «{shown}» is cut off"
+        h.press("F12")
+        pay = h.modal(PayDialog)
+        h.type("1")  # one rouble given for a bigger total
+        h.wait_for(lambda: "Недостаточно" in " ".join(visible_texts()), "the pay dialog says it is not enough")
+        h.nothing_cut_off(pay, "the pay dialog with «Недостаточно…»")
+        h.press("Escape")
+        h.no_modal()
+        sale = sell(h, window, "4600000000060")
+        h.press("F9")
+        refund = h.modal(RefundDialog)
+        h.type(str(sale))
+        h.press("Return")
+        h.wait_for(refund.confirm.hasFocus, "the sale found")
+        h.press("Return")
+        pin = h.modal(PinDialog)
+        h.type("9999")
+        h.press("Return")
+        h.wait_for(lambda: pin.status.isVisible(), "the wrong PIN said")
+        h.nothing_cut_off(pin, "the PIN keypad after a wrong PIN")
 
     journey(script)

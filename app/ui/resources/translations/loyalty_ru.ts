@@ -584,7 +584,12 @@
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/basket_model.py" line="137" />
+        <location filename="../../checkout/basket_model.py" line="145" />
+        <source>gift</source>
+        <translation>подарок</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="148" />
         <source>Gift: {name}</source>
         <translation>Подарок: {name}</translation>
     </message>
