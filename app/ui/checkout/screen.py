@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 from app.core.codes import classify, latin_layout
 from app.core.identity import looks_like_phone
 from app.core.services.results import CustomerInfo, SaleResult
-from app.ui import i18n
+from app.ui import i18n, theme
 from app.ui.camera import CameraPreview
 from app.ui.checkout.basket_model import BasketModel
 from app.ui.checkout.basket_view import BasketView
@@ -95,7 +95,7 @@ class CheckoutScreen(QWidget):
         top_left.addWidget(self.free_button)
         # The camera picture sits under the basket, which scrolls, so the customer side never shrinks.
         self.preview = CameraPreview()
-        self.preview.setFixedSize(256, 144)
+        self.preview.setFixedSize(theme.scaled(256), theme.scaled(144))
         preview_hint = QLabel(self.tr("Hold the card's QR code or the product's barcode to the camera (F10: off)"))
         preview_hint.setObjectName("muted")
         preview_hint.setWordWrap(True)
@@ -122,8 +122,8 @@ class CheckoutScreen(QWidget):
         top_right.addWidget(self.enroll_button)
         right_column = QWidget()
         # The customer side keeps a readable width; the basket takes whatever is left.
-        right_column.setMinimumWidth(330)
-        right_column.setMaximumWidth(420)
+        right_column.setMinimumWidth(theme.scaled(330))
+        right_column.setMaximumWidth(theme.scaled(420))
         right = QVBoxLayout(right_column)
         right.setContentsMargins(0, 0, 0, 0)
         right.addLayout(top_right)
@@ -137,7 +137,7 @@ class CheckoutScreen(QWidget):
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
-        self.status.setMinimumHeight(34)
+        self.status.setMinimumHeight(theme.scaled(34))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 4)
         layout.addLayout(columns, 1)
