@@ -14,8 +14,8 @@ from app.bootstrap import bootstrap
 from app.core import backup
 from app.core.demo import DEFAULT_PROGRAM
 from app.core.errors import StorageError
-from app.core.refusals import Refusal
 from app.core.instance import InstanceLock
+from app.core.refusals import Refusal
 from tests.conftest import ROOT, run_cli
 
 
@@ -66,7 +66,9 @@ def test_checking_an_older_wal_mode_backup_leaves_no_files_beside_it(tmp_path: P
 
 def test_a_backup_that_fails_leaves_no_partial_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = _store(tmp_path)
-    monkeypatch.setattr(backup, "integrity_problem", lambda path: Refusal("integrity", {"path": str(path), "detail": "test"}))
+    monkeypatch.setattr(
+        backup, "integrity_problem", lambda path: Refusal("integrity", {"path": str(path), "detail": "test"})
+    )
     with pytest.raises(StorageError, match="did not verify"):
         backup.backup_file(db, tmp_path / "b")
     assert list((tmp_path / "b").iterdir()) == []

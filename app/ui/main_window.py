@@ -21,13 +21,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Context
+from app.core.events import CustomerChanged
 from app.core.services.results import SaleResult
+from app.ui import i18n
 from app.ui.bridge import Bridge
 from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
 from app.ui.keyboard import KeyboardKeeper
+from app.ui.settings_store import save_setting
 from app.ui.wedge import WedgeFilter
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 AfterSale = Callable[[SaleResult], None]
@@ -285,7 +289,7 @@ class MainWindow(QMainWindow):
             feed.start()
         except ScanError as exc:
             feed.deleteLater()
-            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=str(exc)), "error")
+            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=explain(exc)), "error")
             return
         self.camera = feed
         self.checkout.set_camera_preview(True)
@@ -326,16 +330,11 @@ class MainWindow(QMainWindow):
         )
         if ok and text.strip():
             self.camera_source = text.strip()
-            from app.ui.main import save_setting
-
             save_setting("camera/source", self.camera_source)
 
     @Slot()
     def switch_language(self) -> None:
         """Save the other language for the next start (texts already on screen stay as they are)."""
-        from app.ui import i18n
-        from app.ui.main import save_setting
-
         other = "en" if i18n.language() == "ru" else "ru"
         save_setting("language", other)
         # Whole sentences per language: a name spliced in read «интерфейс будет на English».
@@ -362,16 +361,20 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.checkout.show_message(
                 self.tr("Sale {id} is saved, but the receipt was not printed: {reason}").format(
-                    id=result.sale_id, reason=str(exc) or type(exc).__name__
+                    id=result.sale_id, reason=explain(exc)
                 ),
                 "error",
             )
 
     @Slot(object)
-    def _customer_changed_elsewhere(self, _event: object) -> None:
+    def _customer_changed_elsewhere(self, event: object) -> None:
         info = self.controller.customer
-        if info is not None:
-            self.controller.attach_card(info.card, refresh=True)  # refresh balances after a refund or sync
+        if info is None:
+            return
+        # A sync page names hundreds of cards: refresh only when the customer on screen is among them.
+        if isinstance(event, CustomerChanged) and info.card not in event.cards:
+            return
+        self.controller.attach_card(info.card, refresh=True)  # refresh balances after a refund or sync
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Release the camera and stop listening to keys and events."""

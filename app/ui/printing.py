@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QObject, QRectF, QSizeF, Qt, Signal, Slot
+from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -34,9 +34,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QMessageBox, QWidget
-from sqlalchemy import Engine
 
-from app.core.services.receipts import receipt_for_refund, receipt_for_sale
+from app.core.services.receipts import ReceiptService
 from app.core.services.results import SaleResult
 from app.receipts.content import Barcode, Block, Boxed, Pair, Qr, Rule, Space, Style, Text, build_blocks
 from app.receipts.model import Receipt
@@ -347,17 +346,17 @@ class UnusablePrinter:
         """The setting as typed."""
         return self.setting
 
+    def error(self) -> PrintError:
+        """The refusal every print of this printer meets."""
+        return PrintError("printer_unusable", setting=self.setting)
+
     def problem(self) -> str:
         """What is wrong, in the cashier's language."""
-        return QCoreApplication.translate(
-            "PrintService",
-            "The printer setting “{setting}” is not understood, so receipts are not printed. "
-            "Choose the printer again in Manager › Settings › Printer.",
-        ).format(setting=self.setting)
+        return explain(self.error())
 
     def print_receipt(self, receipt: Receipt) -> None:
         """Never prints: the reason is the problem above."""
-        raise PrintError(self.problem())
+        raise self.error()
 
 
 # ----------------------------------------------------------------- the service
@@ -382,7 +381,7 @@ class PrintService(QObject):
     def __init__(
         self,
         db_worker: Worker,
-        engine: Engine,
+        receipts: ReceiptService,
         printer: ReceiptPrinter,
         lang: str = "ru",
         parent: QObject | None = None,
@@ -390,7 +389,7 @@ class PrintService(QObject):
     ) -> None:
         super().__init__(parent)
         self.db_worker = db_worker
-        self.engine = engine
+        self.receipts = receipts
         self.printer = printer
         self.lang = lang
         self.window = window
@@ -460,10 +459,8 @@ class PrintService(QObject):
 
     def _build(self, kind: str, number: int) -> None:
         self._last_ref = (kind, number)
-        build = receipt_for_sale if kind == "sale" else receipt_for_refund
-        self.db_worker.run(
-            build, self.engine, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed
-        )
+        build = self.receipts.for_sale if kind == "sale" else self.receipts.for_refund
+        self.db_worker.run(build, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed)
 
     def _build_failed(self, error: BaseException) -> None:
         self.last = None  # reprint_last() will build it again from _last_ref

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -28,7 +28,7 @@ from app.core.codes import RECEIPT, latin_layout
 from app.core.errors import NotFound
 from app.core.money import floor
 from app.core.services.loyalty import LoyaltyService
-from app.core.services.receipts import receipt_for_sale
+from app.core.services.receipts import ReceiptService
 from app.core.services.results import RefundResult
 from app.core.services.staff import Cashier, StaffService
 from app.receipts.content import format_datetime
@@ -40,26 +40,6 @@ from app.ui.wording import explain
 from app.ui.worker import Worker
 
 __all__ = ["RefundDialog", "SaleForRefund", "load_sale", "parse_sale_code"]
-
-_C = "RefundDialog"
-# The core's refusals of a refund, worded for the refund screen by code (others: app.ui.wording).
-_REASONS: dict[str, str] = {
-    "refund_done": str(QT_TRANSLATE_NOOP("RefundDialog", "Sale No. {sale} has already been refunded in full")),
-    "refund_units_left": str(
-        QT_TRANSLATE_NOOP("RefundDialog", "Only {n} unit(s) of this item can still be given back")
-    ),
-    "refund_before_sale": str(
-        QT_TRANSLATE_NOOP("RefundDialog", "The till's clock is earlier than the sale: check the date and time")
-    ),
-    "op_before_latest": str(
-        QT_TRANSLATE_NOOP(
-            "RefundDialog", "The till's clock is behind this customer's last purchase: check the date and time"
-        )
-    ),
-}
-_GONE = str(
-    QT_TRANSLATE_NOOP("RefundDialog", "Some of these items were given back meanwhile: check the quantities again")
-)
 
 
 def parse_sale_code(text: str) -> int | None:
@@ -75,14 +55,8 @@ def parse_sale_code(text: str) -> int | None:
 
 
 def refund_reason(error: BaseException) -> str:
-    """A refund refusal in the cashier's language, by its code (the till's wording for any other)."""
-    code, params = getattr(error, "code", None), getattr(error, "params", {})
-    if code == "refund_units_left" and params.get("left") == 0:
-        return QCoreApplication.translate(_C, _GONE)
-    text = _REASONS.get(code) if isinstance(code, str) else None
-    if text is None:
-        return explain(error)  # not about refunds (the disk is full, say): the till's own wording
-    return QCoreApplication.translate(_C, text).format(n=params.get("left", ""), **params)
+    """A refund refusal in the cashier's language: the till's one wording table (app.ui.wording)."""
+    return explain(error)
 
 
 @dataclass(frozen=True)
@@ -93,10 +67,10 @@ class SaleForRefund:
     lines: tuple[dict[str, Any], ...]
 
 
-def load_sale(loyalty: LoyaltyService, sale_id: int, lang: str) -> SaleForRefund | None:
+def load_sale(loyalty: LoyaltyService, receipts: ReceiptService, sale_id: int, lang: str) -> SaleForRefund | None:
     """The sale as the refund screen needs it (worker side); None when there is no such sale."""
     try:
-        return SaleForRefund(receipt_for_sale(loyalty.engine, sale_id, lang), tuple(loyalty.sale_lines(sale_id)))
+        return SaleForRefund(receipts.for_sale(sale_id, lang), tuple(loyalty.sale_lines(sale_id)))
     except NotFound:
         return None
 
@@ -124,9 +98,12 @@ class RefundDialog(QDialog):
         printing: PrintService | None = None,
         sale_id: int = 0,
         parent: QWidget | None = None,
+        *,
+        receipts: ReceiptService,
     ) -> None:
         super().__init__(parent)
         self.loyalty = loyalty
+        self.receipts = receipts
         self.staff = staff
         self.worker = worker
         self.cashier = cashier
@@ -233,6 +210,7 @@ class RefundDialog(QDialog):
         self.worker.run(
             load_sale,
             self.loyalty,
+            self.receipts,
             sale_id,
             i18n.language(),
             on_done=lambda sale: self._loaded(ticket, sale_id, sale),
