@@ -513,3 +513,39 @@ def test_at_1024x768_nothing_is_cut_off_a_wrong_pin_short_cash_and_a_gift_in_the
         h.nothing_cut_off(pin, "the PIN keypad after a wrong PIN")
 
     journey(script)
+
+
+def test_closing_the_shift_by_keys_from_the_manager_menu(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        from PySide6.QtWidgets import QMenu, QMessageBox
+
+        window = till_ready(h)
+        sell(h, window, "4600000000022")
+        h.press("Alt+У")  # the «Управляющий» menu, as the guide says
+        menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
+        assert isinstance(menu, QMenu)
+        for _ in range(12):
+            active = h.gui(menu.activeAction)
+            if active is not None and h.gui(active.text) == "Смена…":
+                break
+            h.press("Down")
+        else:
+            raise AssertionError("no «Смена…» in the Manager menu")
+        h.press("Return")
+        dialog = h.modal(ShiftDialog)
+        h.wait_for(lambda: dialog.close_button.isVisible(), "«Закрыть смену» offered")
+        for _ in range(6):
+            if h.gui(dialog.close_button.hasFocus):
+                break
+            h.press("Tab")
+        h.press("Space")
+        h.modal(QMessageBox)
+        h.press("Return")  # yes
+        h.wait_for(lambda: "закрыта" in dialog.status.text(), "the shift closed")
+        h.nothing_cut_off(dialog, "the shift's final figures")
+        h.screenshot("shift-closed")
+        h.press("Escape")
+        h.no_modal()
+
+    journey(script)
+    assert query(journey, "SELECT count(*) FROM shifts WHERE closed_at IS NOT NULL") == [(1,)]
