@@ -584,7 +584,12 @@
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/basket_model.py" line="137" />
+        <location filename="../../checkout/basket_model.py" line="145" />
+        <source>gift</source>
+        <translation>подарок</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="148" />
         <source>Gift: {name}</source>
         <translation>Подарок: {name}</translation>
     </message>
@@ -717,32 +722,32 @@
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="291" />
+        <location filename="../../checkout/controller.py" line="296" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="292" />
+        <location filename="../../checkout/controller.py" line="297" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="293" />
+        <location filename="../../checkout/controller.py" line="298" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="294" />
+        <location filename="../../checkout/controller.py" line="299" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="319" />
+        <location filename="../../checkout/controller.py" line="324" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="343" />
+        <location filename="../../checkout/controller.py" line="348" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -750,102 +755,112 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="84" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="84" />
+        <location filename="../../checkout/screen.py" line="85" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="87" />
+        <location filename="../../checkout/screen.py" line="88" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="98" />
+        <location filename="../../checkout/screen.py" line="99" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="115" />
+        <location filename="../../checkout/screen.py" line="116" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="116" />
+        <location filename="../../checkout/screen.py" line="117" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="144" />
+        <location filename="../../checkout/screen.py" line="145" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="213" />
+        <location filename="../../checkout/screen.py" line="209" />
+        <source>To pay: {total}</source>
+        <translation>К оплате: {total}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="220" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="230" />
+        <location filename="../../checkout/screen.py" line="237" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="232" />
+        <location filename="../../checkout/screen.py" line="239" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="243" />
+        <location filename="../../checkout/screen.py" line="250" />
         <source>No customer has the phone {phone}: press F4 to enroll one with it.</source>
         <translation>Нет покупателя с телефоном {phone}: нажмите F4, чтобы зарегистрировать его с этим номером.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="250" />
+        <location filename="../../checkout/screen.py" line="257" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="304" />
+        <location filename="../../checkout/screen.py" line="311" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="373" />
+        <location filename="../../checkout/screen.py" line="342" />
+        <source>No customer found for “{text}”</source>
+        <translation>Покупатель «{text}» не найден</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="386" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="386" />
+        <location filename="../../checkout/screen.py" line="399" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="422" />
+        <location filename="../../checkout/screen.py" line="435" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="425" />
+        <location filename="../../checkout/screen.py" line="438" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="431" />
+        <location filename="../../checkout/screen.py" line="444" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="447" />
+        <location filename="../../checkout/screen.py" line="460" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="452" />
+        <location filename="../../checkout/screen.py" line="465" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -2077,47 +2092,47 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="32" />
+        <location filename="../../checkout/pay_dialog.py" line="33" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="40" />
+        <location filename="../../checkout/pay_dialog.py" line="41" />
         <source>Cash</source>
         <translation>Наличные</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="41" />
+        <location filename="../../checkout/pay_dialog.py" line="42" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="51" />
+        <location filename="../../checkout/pay_dialog.py" line="52" />
         <source>Cash received</source>
         <translation>Получено наличными</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="60" />
+        <location filename="../../checkout/pay_dialog.py" line="62" />
         <source>Enter: pay · ↑/↓: cash or card · Esc: back</source>
         <translation>Enter — оплатить · ↑/↓ — наличные или карта · Esc — назад</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="65" />
+        <location filename="../../checkout/pay_dialog.py" line="67" />
         <source>Pay</source>
         <translation>Оплатить</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="66" />
+        <location filename="../../checkout/pay_dialog.py" line="68" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="125" />
+        <location filename="../../checkout/pay_dialog.py" line="132" />
         <source>Not enough: type the amount received, or leave it empty</source>
         <translation>Недостаточно: введите полученную сумму или оставьте поле пустым</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="128" />
+        <location filename="../../checkout/pay_dialog.py" line="136" />
         <source>Change: {money}</source>
         <translation>Сдача: {money}</translation>
     </message>
@@ -4897,12 +4912,17 @@ What was found: {problem}</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/totals.py" line="67" />
+        <location filename="../../checkout/totals.py" line="61" />
+        <source>Coupon {code} applied (in the discount)</source>
+        <translation>Купон {code} применён (в скидке)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="77" />
         <source>+{points} birthday</source>
         <translation>+{points} ко дню рождения</translation>
     </message>
     <message>
-        <location filename="../../checkout/totals.py" line="69" />
+        <location filename="../../checkout/totals.py" line="79" />
         <source>gift −{points}</source>
         <translation>подарок −{points}</translation>
     </message>
