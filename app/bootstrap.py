@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from app.core import db
-from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms
+from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms, default_clock
 from app.core.errors import StorageError
 from app.core.events import EventBus
 from app.core.ids import uuid7
@@ -119,16 +119,18 @@ def bootstrap(
     db_path: Path | None = None,
     *,
     create: bool = False,
-    clock: Clock = SYSTEM_CLOCK,
+    clock: Clock | None = None,
     ids: Ids = uuid7,
     hasher: PasswordHasher | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Context:
     """Open (or, with create, make) the terminal database and wire the services on it.
 
-    clock, ids, hasher and transport default to the real ones (the system's time, argon2id with the
-    library's costs, the network); tests pass a fixed clock, predictable ids, a cheap hasher or a fake server.
+    clock, ids, hasher and transport default to the real ones (the system's time, unless a test froze it
+    with $LOYALTY_FROZEN_NOW; argon2id with the library's costs; the network); tests pass a fixed clock,
+    predictable ids, a cheap hasher or a fake server.
     """
+    clock = default_clock() if clock is None else clock
     path = Path(db_path) if db_path is not None else default_db_path()
     if not create:
         if not path.exists():

@@ -51,7 +51,7 @@ def register_terminal(engine: Engine, store_id: int, name: str) -> tuple[int, st
     code = secrets.token_hex(5).upper()
     with transaction(engine) as conn:
         if conn.execute(select(s.stores.c.id).where(s.stores.c.id == store_id)).first() is None:
-            raise LoyaltyError(f"unknown store {store_id}")
+            raise LoyaltyError("unknown_store", store=store_id)
         key = conn.execute(
             insert(s.terminals).values(
                 store_id=store_id, name=name, code_hash=digest(code), code_expires_at=now_ms() + CODE_TTL_MS, epoch=0,
@@ -72,7 +72,7 @@ def new_code(engine: Engine, terminal_id: int) -> str:
             .values(code_hash=digest(code), code_expires_at=now_ms() + CODE_TTL_MS)
         ).rowcount
         if not done:
-            raise LoyaltyError(f"unknown terminal {terminal_id}")
+            raise LoyaltyError("unknown_terminal", terminal=terminal_id)
     return code
 
 
@@ -119,13 +119,13 @@ def revoke(engine: Engine, terminal_id: int) -> None:
     """Refuse this terminal from now on."""
     with transaction(engine) as conn:
         if not conn.execute(update(s.terminals).where(s.terminals.c.id == terminal_id).values(revoked=1)).rowcount:
-            raise LoyaltyError(f"unknown terminal {terminal_id}")
+            raise LoyaltyError("unknown_terminal", terminal=terminal_id)
 
 
 def add_admin(engine: Engine, name: str, password: str) -> None:
     """Create an admin user (or reset the password of an existing one)."""
     if len(password) < 8:
-        raise LoyaltyError("an admin password needs at least 8 characters")
+        raise LoyaltyError("admin_password_short")
     hashed = _hasher.hash(password)
     with transaction(engine) as conn:
         if not conn.execute(update(s.admins).where(s.admins.c.name == name).values(password_hash=hashed)).rowcount:
@@ -141,7 +141,7 @@ def admin_login(engine: Engine, name: str, password: str) -> str:
             raise VerificationError("unknown admin")
         _hasher.verify(row.password_hash, password)
     except VerificationError:
-        raise LoyaltyError("wrong admin name or password") from None
+        raise LoyaltyError("admin_wrong") from None
     token = secrets.token_urlsafe(32)
     with transaction(engine) as conn:
         conn.execute(
@@ -155,5 +155,5 @@ def admin_for(engine: Engine, token: str) -> int:
     with engine.connect() as conn:
         row = conn.execute(select(s.admin_tokens).where(s.admin_tokens.c.token_hash == digest(token))).first()
     if row is None or row.expires_at < now_ms():
-        raise LoyaltyError("unknown or expired admin session")
+        raise LoyaltyError("admin_session")
     return int(row.admin_id)

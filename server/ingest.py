@@ -245,8 +245,8 @@ def _apply(
         books.block(body)
         return {"blocked": bool(body["blocked"])}, _resolve(books, {body["customer_uid"]}), []
     if item.kind in ("program", "catalog"):
-        raise LoyaltyError(f"the {item.kind} of a chain is managed on the server, not on a terminal")
-    raise LoyaltyError(f"unknown transaction kind {item.kind!r}")
+        raise LoyaltyError("managed_on_server", kind=item.kind)
+    raise LoyaltyError("unknown_kind", kind=item.kind)
 
 
 def _resolve(books: ledger.Ledger, uids: set[str]) -> set[str]:

@@ -14,6 +14,7 @@ from app.core import db as terminal_db
 from app.core import repo
 from app.core import schema as core_schema
 from app.core.errors import StorageError
+from app.core.refusals import os_params
 from server import schema as s
 
 # The server's own schema version, kept in meta under "server_schema" (a database made before the
@@ -29,7 +30,7 @@ def _sqlite_file(path: Path) -> Engine:
             # 0700: the file holds customers' phones and the admins' password hashes.
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot create the server's data folder {path.parent}: {exc.strerror}") from None
+            raise StorageError("server_data_folder", path=str(path.parent), **os_params(exc)) from None
     return terminal_db.make_engine(path)
 
 
@@ -112,7 +113,7 @@ def create_schema(engine: Engine) -> None:
             if is_sqlite(engine):
                 conn.exec_driver_sql(f"PRAGMA user_version = {terminal_db.SCHEMA_VERSION}")
     except DBAPIError as exc:
-        raise StorageError(f"cannot prepare the server database: {exc.orig}") from exc
+        raise StorageError("server_db", detail=str(exc.orig)) from exc
 
 
 _SCHEMA_LOCK = 7_420_001  # the advisory lock key of create_schema on PostgreSQL

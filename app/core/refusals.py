@@ -98,6 +98,8 @@ TEMPLATES: dict[str, str] = {
     "refund_no_line": "sale {sale} has no line {line} (lines 0 to {last})",
     "refund_units_min": "units to refund on line {line} must be at least 1",
     "refund_units_left": "line {line} of sale {sale} has only {left} unit(s) left to refund",
+    # The same sentence when nothing is left: another till gave them back meanwhile.
+    "refund_units_gone": "line {line} of sale {sale} has only {left} unit(s) left to refund",
     "refund_before_sale": "a refund cannot be dated before its sale",
     "refund_line_format": "refund line {item!r} must look like N:QTY (line number from 0, units)",
     "refund_line_units": "refund line {item!r}: units must be at least 1",
@@ -200,6 +202,8 @@ TEMPLATES: dict[str, str] = {
     "print_no_system_printer": "No system printer is installed on this computer",
     "print_cannot_start": "{name}: the printer cannot start a job (offline or out of paper?)",
     "print_not_accepted": "{name}: the job was not accepted",
+    "printer_unusable": "the printer setting {setting} is not understood, so receipts are not printed: "
+    "choose the printer again in Manager > Settings > Printer",
     "printer_setting_net": "printer setting {setting!r}: expected escpos-net:HOST[:PORT]",
     "printer_setting_usb": "printer setting {setting!r}: expected escpos-usb:VID:PID in hex",
     "printer_setting_unknown": "unknown printer setting {setting!r}",
@@ -210,6 +214,16 @@ TEMPLATES: dict[str, str] = {
     "enrollment_lost": "the enrollment was lost: connect to the server again",
     "store_create": "cannot create the store in {path}: {os}",
     "store_finish": "cannot finish the store in {path}: {detail}",
+    # The chain's server (server/): its answers to terminals and admins keep these words
+    "unknown_store": "unknown store {store}",
+    "unknown_terminal": "unknown terminal {terminal}",
+    "admin_password_short": "an admin password needs at least 8 characters",
+    "admin_wrong": "wrong admin name or password",
+    "admin_session": "unknown or expired admin session",
+    "managed_on_server": "the {kind} of a chain is managed on the server, not on a terminal",
+    "unknown_kind": "unknown transaction kind {kind!r}",
+    "server_data_folder": "cannot create the server's data folder {path}: {os}",
+    "server_db": "cannot prepare the server database: {detail}",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_not_object": "{path} must be a JSON object",
     "program_unknown_key": "unknown key {path}",

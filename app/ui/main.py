@@ -131,15 +131,21 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
     if module is None:
         return
     PrintService, printer_from_setting = module.PrintService, module.printer_from_setting
+    setting = str(saved.value("printer") or "")
     try:
-        printer = printer_from_setting(str(saved.value("printer") or ""), ctx.db_path.parent)
-    except ValueError as exc:
-        window.checkout.show_message(str(exc), "error")
-        return
+        printer = printer_from_setting(setting, ctx.db_path.parent)
+    except ValueError:
+        # Still a print service, so Settings can put a right printer in; until then every
+        # receipt says what is wrong, in words, and the problem stays on screen.
+        printer = module.UnusablePrinter(setting)
     service = PrintService(worker, ctx.receipts, printer, lang, parent=window, window=window)
-    service.failed.connect(window.show_error)
+    service.show_messages = False  # the window shows printer problems in its own status line
+    service.failed.connect(window.show_printer_problem)
+    service.cleared.connect(window.clear_printer_problem)
     window.printer = service
     window.after_sale = service.after_sale
+    if isinstance(printer, module.UnusablePrinter):
+        window.show_printer_problem(printer.problem())
 
 
 class _Starter(QObject):

@@ -28,8 +28,10 @@ from app.ui.bridge import Bridge
 from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
+from app.ui.keyboard import KeyboardKeeper
 from app.ui.settings_store import save_setting
 from app.ui.wedge import WedgeFilter
+from app.ui.wording import explain
 from app.ui.worker import Worker
 
 AfterSale = Callable[[SaleResult], None]
@@ -83,6 +85,15 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.checkout, 1)
+        # Printer trouble stays in sight (not in a window of its own that takes the keyboard)
+        # until a receipt prints or the printer is changed; selling goes on meanwhile.
+        self.printer_problem = QLabel()
+        self.printer_problem.setObjectName("status")
+        self.printer_problem.setProperty("level", "error")
+        self.printer_problem.setWordWrap(True)
+        self.printer_problem.setContentsMargins(10, 0, 10, 0)
+        self.printer_problem.hide()
+        column.addWidget(self.printer_problem)
         column.addWidget(self._footer())
         self.setCentralWidget(central)
 
@@ -109,9 +120,12 @@ class MainWindow(QMainWindow):
         # key event has finished (queued), so a dialog a scan opens never runs inside a filter.
         self.wedge = WedgeFilter(self)
         self.wedge.scanned.connect(self.on_scan, Qt.ConnectionType.QueuedConnection)
+        # Without a window manager nothing gives the keyboard back when a dialog closes.
+        self.keyboard = KeyboardKeeper(self)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.wedge)
+            app.installEventFilter(self.keyboard)
         self.controller.load_store()
 
     # ----------------------------------------------------------------- hooks for other screens
@@ -126,6 +140,17 @@ class MainWindow(QMainWindow):
     def set_shift_open(self, is_open: bool) -> None:
         """Whether the signed-in cashier has a shift open; without one the till takes no payment."""
         self.checkout.shift_open = is_open
+
+    @Slot(str)
+    def show_printer_problem(self, text: str) -> None:
+        """Say what is wrong with the receipt printer, until clear_printer_problem()."""
+        self.printer_problem.setText(" ".join(text.split()))
+        self.printer_problem.show()
+
+    @Slot()
+    def clear_printer_problem(self) -> None:
+        """A receipt printed (or another printer was chosen): the printer's problem is gone."""
+        self.printer_problem.hide()
 
     @Slot(str)
     def show_error(self, text: str) -> None:
@@ -264,7 +289,7 @@ class MainWindow(QMainWindow):
             feed.start()
         except ScanError as exc:
             feed.deleteLater()
-            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=str(exc)), "error")
+            self.checkout.show_message(self.tr("Camera: {reason}").format(reason=explain(exc)), "error")
             return
         self.camera = feed
         self.checkout.set_camera_preview(True)
@@ -336,7 +361,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.checkout.show_message(
                 self.tr("Sale {id} is saved, but the receipt was not printed: {reason}").format(
-                    id=result.sale_id, reason=str(exc) or type(exc).__name__
+                    id=result.sale_id, reason=explain(exc)
                 ),
                 "error",
             )
@@ -357,5 +382,6 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.wedge)
+            app.removeEventFilter(self.keyboard)
         self.bridge.close()
         super().closeEvent(event)

@@ -335,6 +335,30 @@ def printer_from_setting(setting: str | None, data_dir: Path) -> ReceiptPrinter:
     raise PrinterSettingError("printer_setting_unknown", setting=text)
 
 
+class UnusablePrinter:
+    """Stands in for a printer whose setting is not understood: every print says so, in words."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    @property
+    def name(self) -> str:
+        """The setting as typed."""
+        return self.setting
+
+    def error(self) -> PrintError:
+        """The refusal every print of this printer meets."""
+        return PrintError("printer_unusable", setting=self.setting)
+
+    def problem(self) -> str:
+        """What is wrong, in the cashier's language."""
+        return explain(self.error())
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Never prints: the reason is the problem above."""
+        raise self.error()
+
+
 # ----------------------------------------------------------------- the service
 
 
@@ -352,6 +376,7 @@ class PrintService(QObject):
 
     printed = Signal(object)  # Receipt
     failed = Signal(str)  # the message shown to the cashier
+    cleared = Signal()  # a receipt printed, or another printer was chosen: the last problem is over
 
     def __init__(
         self,
@@ -379,6 +404,8 @@ class PrintService(QObject):
     def set_printer(self, printer: ReceiptPrinter) -> None:
         """Use another printer from the next job on (e.g. after the settings changed)."""
         self.printer = printer
+        self.last_error = None
+        self.cleared.emit()
 
     def stop(self) -> None:
         """Let queued jobs finish and stop the print thread."""
@@ -448,6 +475,7 @@ class PrintService(QObject):
             self.last_error = None
             if self.message_box is not None:
                 self.message_box.close()
+            self.cleared.emit()
             self.printed.emit(receipt)
             return
         self._fail(

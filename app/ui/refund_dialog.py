@@ -3,11 +3,12 @@ to give back, get a manager's PIN, commit on the worker, then print the refund r
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -40,26 +41,6 @@ from app.ui.worker import Worker
 
 __all__ = ["RefundDialog", "SaleForRefund", "load_sale", "parse_sale_code"]
 
-_C = "RefundDialog"
-# The core's refusals of a refund, worded for the refund screen by code (others: app.ui.wording).
-_REASONS: dict[str, str] = {
-    "refund_done": str(QT_TRANSLATE_NOOP("RefundDialog", "Sale No. {sale} has already been refunded in full")),
-    "refund_units_left": str(
-        QT_TRANSLATE_NOOP("RefundDialog", "Only {n} unit(s) of this item can still be given back")
-    ),
-    "refund_before_sale": str(
-        QT_TRANSLATE_NOOP("RefundDialog", "The till's clock is earlier than the sale: check the date and time")
-    ),
-    "op_before_latest": str(
-        QT_TRANSLATE_NOOP(
-            "RefundDialog", "The till's clock is behind this customer's last purchase: check the date and time"
-        )
-    ),
-}
-_GONE = str(
-    QT_TRANSLATE_NOOP("RefundDialog", "Some of these items were given back meanwhile: check the quantities again")
-)
-
 
 def parse_sale_code(text: str) -> int | None:
     """The sale id in a receipt barcode ("R000123", also typed in a Russian layout) or a number."""
@@ -74,14 +55,8 @@ def parse_sale_code(text: str) -> int | None:
 
 
 def refund_reason(error: BaseException) -> str:
-    """A refund refusal in the cashier's language, by its code (the till's wording for any other)."""
-    code, params = getattr(error, "code", None), getattr(error, "params", {})
-    if code == "refund_units_left" and params.get("left") == 0:
-        return QCoreApplication.translate(_C, _GONE)
-    text = _REASONS.get(code) if isinstance(code, str) else None
-    if text is None:
-        return explain(error)  # not about refunds (the disk is full, say): the till's own wording
-    return QCoreApplication.translate(_C, text).format(n=params.get("left", ""), **params)
+    """A refund refusal in the cashier's language: the till's one wording table (app.ui.wording)."""
+    return explain(error)
 
 
 @dataclass(frozen=True)
@@ -164,6 +139,10 @@ class RefundDialog(QDialog):
         # Rows tall enough for a touch-sized spin box (the theme makes them 40 px high).
         self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table: the keyboard goes field → units of each line → Refund → Close (a
+        # table that moves between its cells on Tab kept the Refund button out of reach).
+        self.table.setTabKeyNavigation(False)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setAlternatingRowColors(True)
         head = self.table.horizontalHeader()
@@ -182,9 +161,10 @@ class RefundDialog(QDialog):
         self.confirm.setEnabled(False)
         self.confirm.setAutoDefault(False)
         self.confirm.clicked.connect(self.submit)
-        close = QPushButton(self.tr("Close"), self)
+        self.close_button = close = QPushButton(self.tr("Close"), self)
         close.setAutoDefault(False)
         close.clicked.connect(self.reject)
+        self.find_button = find
         buttons = QHBoxLayout()
         buttons.addWidget(close)
         buttons.addStretch(1)
@@ -295,6 +275,24 @@ class RefundDialog(QDialog):
             spin.valueChanged.connect(self._update_total)
             self.table.setCellWidget(row, self.COL_UNITS, spin)
         self._update_total()
+        self._chain_focus()
+        if self.confirm.isEnabled():
+            # Everything that remains goes back by default: Enter asks for the manager's PIN,
+            # Tab goes through the lines' units first.
+            self.confirm.setDefault(True)
+            self.confirm.setFocus()
+
+    def _chain_focus(self) -> None:
+        spins = [self.spin(row) for row in range(self.table.rowCount())]
+        chain: list[QWidget] = [
+            self.code,
+            *(s for s in spins if s.isEnabled()),
+            self.confirm,
+            self.close_button,
+            self.find_button,
+        ]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def spin(self, row: int) -> QSpinBox:
         """The units spin box of a table row."""
@@ -315,6 +313,7 @@ class RefundDialog(QDialog):
         if self.sale is None or not units:
             self.total.setText("")
             self.confirm.setEnabled(False)
+            self.confirm.setDefault(False)
             return
         amount = sum(money_back(line, units.get(int(line["idx"]), 0)) for line in self.sale.lines)
         self.total.setText(self.tr("To give back: {money}").format(money=i18n.money(amount)))

@@ -300,7 +300,7 @@ class SettingsDialog(QDialog):
         try:
             set_printer(printer_from_setting(self.printer.setting(), self.ctx.db_path.parent))
         except ValueError as exc:
-            self.main_window.show_error(str(exc))
+            self.main_window.show_error(explain(exc))
 
     def _failed(self, error: BaseException) -> None:
         self.save.setEnabled(True)

@@ -127,16 +127,17 @@ WORDING: dict[str, object] = {
     ),
     "unknown_sale": QT_TRANSLATE_NOOP("Refusals", "There is no sale {sale}"),
     "unknown_refund": QT_TRANSLATE_NOOP("Refusals", "There is no refund {refund}"),
-    "refund_done": QT_TRANSLATE_NOOP("Refusals", "Sale {sale} is already fully refunded"),
+    "refund_done": QT_TRANSLATE_NOOP("Refusals", "Sale No. {sale} has already been refunded in full"),
     "refund_no_line": QT_TRANSLATE_NOOP("Refusals", "Sale {sale} has no such line"),
     "refund_units_min": QT_TRANSLATE_NOOP("Refusals", "Choose at least one unit to refund"),
-    "refund_units_left": QT_TRANSLATE_NOOP(
+    "refund_units_left": QT_TRANSLATE_NOOP("Refusals", "Only {left} unit(s) of this item can still be given back"),
+    "refund_units_gone": QT_TRANSLATE_NOOP(
         "Refusals",
-        "Only {left} unit(s) of this line of sale {sale} are left to refund",
+        "Some of these items were given back meanwhile: check the quantities again",
     ),
     "refund_before_sale": QT_TRANSLATE_NOOP(
         "Refusals",
-        "A refund cannot be dated before its sale: check the date and time",
+        "The till's clock is earlier than the sale: check the date and time",
     ),
     "refund_line_format": QT_TRANSLATE_NOOP("Refusals", "Refund line {item} must look like N:QTY"),
     "refund_line_units": QT_TRANSLATE_NOOP("Refusals", "Refund line {item}: at least 1 unit"),
@@ -306,6 +307,11 @@ WORDING: dict[str, object] = {
         "{name}: the printer cannot start printing (offline or out of paper?)",
     ),
     "print_not_accepted": QT_TRANSLATE_NOOP("Refusals", "{name}: the printer did not accept the job"),
+    "printer_unusable": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "The printer setting “{setting}” is not understood, so receipts are not printed. "
+        "Choose the printer again in Manager › Settings › Printer.",
+    ),
     "printer_setting_net": QT_TRANSLATE_NOOP(
         "Refusals",
         "Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]",
@@ -324,6 +330,15 @@ WORDING: dict[str, object] = {
     ),
     "store_create": QT_TRANSLATE_NOOP("Refusals", "The store cannot be created in {path}: {os}"),
     "store_finish": QT_TRANSLATE_NOOP("Refusals", "The store in {path} could not be finished ({detail})"),
+    "unknown_store": QT_TRANSLATE_NOOP("Refusals", "The server does not know store {store}"),
+    "unknown_terminal": QT_TRANSLATE_NOOP("Refusals", "The server does not know till {terminal}"),
+    "admin_password_short": QT_TRANSLATE_NOOP("Refusals", "An administrator's password needs at least 8 characters"),
+    "admin_wrong": QT_TRANSLATE_NOOP("Refusals", "Wrong administrator name or password"),
+    "admin_session": QT_TRANSLATE_NOOP("Refusals", "The administrator's session has expired: log in again"),
+    "managed_on_server": QT_TRANSLATE_NOOP("Refusals", "This is managed on the chain's server, not at a till"),
+    "unknown_kind": QT_TRANSLATE_NOOP("Refusals", "The server does not know this kind of operation ({kind})"),
+    "server_data_folder": QT_TRANSLATE_NOOP("Refusals", "The server's data folder {path} cannot be created: {os}"),
+    "server_db": QT_TRANSLATE_NOOP("Refusals", "The server's database cannot be prepared ({detail})"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error
 # Python raised as it is, a failure that is a bug, the program form's own reading of typed text.

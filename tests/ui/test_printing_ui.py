@@ -216,3 +216,23 @@ def test_the_message_reprint_button_prints_once_the_printer_is_fixed(
     with qtbot.waitSignal(printing.printed, timeout=10_000):
         qtbot.mouseClick(reprint, Qt.MouseButton.LeftButton)
     assert len(list((tmp_path / "fixed").glob("sale-1-*.pdf"))) == 1
+
+
+def test_a_refused_printer_is_said_in_russian(
+    qtbot: QtBot, qapp: object, shop: Shop, db_worker: Worker, services: list[PrintService]
+) -> None:
+    """Worded by its code: no «Printer 127.0.0.1:9 refused the connection» on a Russian till."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui import i18n
+
+    assert isinstance(qapp, QApplication)
+    i18n.install(qapp, "ru")
+    port = closed_port()
+    printing = make(services, db_worker, shop, EscposNetworkPrinter("127.0.0.1", port, timeout=2))
+    printing.show_messages = False
+    with qtbot.waitSignal(printing.failed, timeout=10_000) as failed:
+        printing.after_sale(shop.sale)
+    text = failed.args[0]
+    assert f"Принтер 127.0.0.1:{port} отклонил подключение" in text, text
+    assert "refused" not in text and "Printer" not in text

@@ -85,7 +85,7 @@ def test_every_marked_text_reads_in_russian_at_run_time(qapp: QApplication) -> N
 
 def test_refund_and_pin_refusals_reach_the_cashier_in_russian(qapp: QApplication) -> None:
     i18n.install(qapp, "ru")
-    assert refund_reason(LoyaltyError("refund_units_left", line=0, sale=7, left=0)) == (
+    assert refund_reason(LoyaltyError("refund_units_gone", line=0, sale=7, left=0)) == (
         "Часть этих товаров уже вернули: проверьте количество ещё раз"
     )
     assert refund_reason(LoyaltyError("refund_done", sale=7)) == "Продажа № 7 уже полностью возвращена"

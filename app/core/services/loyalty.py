@@ -701,7 +701,9 @@ class LoyaltyService:
                         raise LoyaltyError("refund_units_min", line=idx)
                     left = lines[idx].qty - before[idx]
                     if qty > left:
-                        raise LoyaltyError("refund_units_left", line=idx, sale=sale_id, left=left)
+                        raise LoyaltyError(
+                            "refund_units_left" if left else "refund_units_gone", line=idx, sale=sale_id, left=left
+                        )
                     now[idx] += qty
             at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:

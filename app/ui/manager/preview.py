@@ -37,6 +37,7 @@ from app.core.timeutil import to_ms
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.widgets import count_text, money_text
 from app.ui.theme import row_label
+from app.ui.wording import explain
 
 __all__ = ["BASKET_LINES", "Preview", "PreviewResult"]
 
@@ -88,6 +89,8 @@ class Preview(QWidget):
             self,
         )
         self.table = QTableView(inner)
+        # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(28)
@@ -249,7 +252,7 @@ class Preview(QWidget):
         try:
             return PreviewResult(price(program, lines, self.at(), customer, None, redeem))
         except LoyaltyError as exc:
-            return PreviewResult(None, str(exc))
+            return PreviewResult(None, explain(exc))
 
     @Slot(int, int, int)
     def _section_resized(self, index: int, _old: int, _new: int) -> None:

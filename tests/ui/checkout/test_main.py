@@ -106,4 +106,22 @@ def test_the_language_switch_is_saved_for_the_next_start(
     qtbot.addWidget(window)
     window.switch_language()
     assert app_main.settings().value("language") == "en"
-    assert "English" in window.checkout.status.text()
+    assert any(word in window.checkout.status.text() for word in ("English", "английском"))
+
+
+def test_the_language_switch_says_a_whole_russian_sentence(
+    qtbot: QtBot, qapp: object, store: Context, db_worker: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not «интерфейс будет на English»: each language has its own sentence."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui import i18n
+
+    assert isinstance(qapp, QApplication)
+    monkeypatch.setenv("LOYALTY_HOME", str(tmp_path))
+    i18n.install(qapp, "ru")
+    window = MainWindow(store, db_worker)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    assert window.windowTitle() == "Терминал лояльности — касса"
+    window.switch_language()
+    assert window.checkout.status.text() == "После перезапуска интерфейс будет на английском языке"
