@@ -1,9 +1,11 @@
 """Start the cashier app: the checks, the application, translations, the store (the wizard on first start), the window.
 
-This is the GUI's composition root: it checks the data folder (writable, room left, one
-instance), sets up logging, opens the store only when its file is sound (app.ui.startup),
-sets a new one up with the first-run wizard (app.ui.wizard), builds the window and plugs
-in what other screens offer: receipt printing, the session, settings and scheduled backups.
+The app's start, on top of the composition root (app.bootstrap, whose Context holds every
+service): it checks the data folder (writable, room left, one instance), sets up logging, opens
+the store only when its file is sound (app.ui.startup, app.ui.store_open), sets a new one up
+with the first-run wizard (app.ui.wizard), builds the window and plugs in what needs Qt:
+receipt printing, the session, settings, the manager screen and scheduled backups. The QSettings
+helpers live in app.ui.settings_store; the names are re-exported here for older callers.
 """
 
 from __future__ import annotations
