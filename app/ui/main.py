@@ -31,7 +31,7 @@ from app.ui.backups import BackupScheduler
 from app.ui.main_window import MainWindow
 from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
 from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan, create_store
-from app.ui.wording import explain
+from app.ui.wording import explain, os_words
 from app.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -323,7 +323,7 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
         ).ask()
         return 0  # not a failure: the till is open, in the other window
     except OSError as exc:
-        startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, str(exc)))).ask()
+        startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, os_words(exc)))).ask()
         return 1
     handler = startup.start_logging(folder)
     outcome = _Outcome()

@@ -19,7 +19,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from app.core.refusals import PARTS, UNWORDED, Refusal, RefusalError, os_params
 from app.ui import i18n
 
-__all__ = ["CONTEXT", "SCREEN_ONLY", "WORDING", "explain", "word"]
+__all__ = ["CONTEXT", "SCREEN_ONLY", "WORDING", "explain", "os_words", "word"]
 
 CONTEXT = "Refusals"
 _POINTS = frozenset({"points", "need", "have"})
@@ -371,6 +371,12 @@ def _value(key: str, value: Any, params: Mapping[str, Any], field: Callable[[str
     return value
 
 
+def os_words(exc: OSError) -> str:
+    """What the system said about a file, in the active language when its errno is known ("диск заполнен")."""
+    params = os_params(exc)
+    return str(_value("os", params["os"], params, None))
+
+
 def word(code: str, params: Mapping[str, Any], field: Callable[[str], str] | None = None) -> str:
     """A refusal's code and parameters in the active language; field titles a program key path."""
     template = _translated(code)
@@ -401,7 +407,7 @@ def explain(error: BaseException | Refusal, field: Callable[[str], str] | None =
         return word(code, params, field)  # the form's FieldError and the like
     if isinstance(error, OSError) and error.errno in errno.errorcode:
         if not error.filename:
-            text = str(_value("os", error.strerror, os_params(error), None))
+            text = os_words(error)
             return text[:1].upper() + text[1:]
         return word("os_file", {"path": error.filename, **os_params(error)})
     return word("unexpected", {"detail": f"{type(error).__name__}: {error}"})
