@@ -231,6 +231,7 @@ WORDING: dict[str, object] = {
     "report_unreadable": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "report_days": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "report_period": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
+    "program_top_not_object": QT_TRANSLATE_NOOP("Refusals", "The program must be a JSON object"),
     "program_not_object": QT_TRANSLATE_NOOP("Refusals", "{field}: must be a JSON object"),
     "program_unknown_key": QT_TRANSLATE_NOOP("Refusals", "Unknown key {path}"),
     "program_missing_key": QT_TRANSLATE_NOOP("Refusals", "{field}: fill this in"),
