@@ -3,7 +3,7 @@
 The core raises errors that carry a stable `code` and plain `params` (app.core.refusals); this module
 is the one place that words them on screen. The English source texts below are marked with
 QT_TRANSLATE_NOOP and literal contexts (lupdate reads the source, not variables); Russian comes from
-loyalty_ru.qm (resources/translations/refusals2_ru.tsv). Parameters are formatted for the language:
+loyalty_ru.qm (resources/translations/refusals_ru.tsv). Parameters are formatted for the language:
 *_kopecks as money, points as points with their plural, a part (cap, problem) as its own wording,
 {os} by its errno name, {field} as the title of a program field. How to add one: docs/refusals.md.
 """
@@ -24,7 +24,7 @@ __all__ = ["CONTEXT", "SCREEN_ONLY", "WORDING", "explain", "os_words", "word"]
 CONTEXT = "Refusals"
 _POINTS = frozenset({"points", "need", "have"})
 
-# str() because the stubs type QT_TRANSLATE_NOOP as returning object.
+# The stubs type QT_TRANSLATE_NOOP as returning object: the values are str()-ed where translated.
 WORDING: dict[str, object] = {
     "no_program": QT_TRANSLATE_NOOP(
         "Refusals",
