@@ -1,19 +1,42 @@
-"""The composition root: one place wires the database, the services and (later) devices."""
+"""The composition root: one place builds the database engine and every service, once.
+
+Front ends (the cashier app, the CLI, the wizard, tests) call `bootstrap()` and hand the
+`Context`'s services to their screens and commands; nothing else constructs a service.
+The clock, the id source and the PIN hasher are injected here, so tests pass fakes instead
+of patching module globals. Services that pull in a heavy stack (the network client, the
+reports) are built on first use, still once per context.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from app.core import db
-from app.core.clock import SYSTEM_CLOCK, Clock
+from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms, default_clock
 from app.core.errors import StorageError
 from app.core.events import EventBus
+from app.core.ids import uuid7
 from app.core.refusals import os_params
 from app.core.services import LoyaltyService
+from app.core.services.receipts import ReceiptService
+from app.core.services.staff import StaffService
+
+if TYPE_CHECKING:
+    import httpx
+
+    from app.core.services.reports import ReportsService
+    from app.sync.chain_reports import ChainReports
+    from app.sync.service import SyncService
+
+Ids = Callable[[], str]  # a new unique, time-ordered id
 
 
 def default_data_dir() -> Path:
@@ -33,7 +56,7 @@ def default_db_path() -> Path:
 
 @dataclass
 class Context:
-    """Everything a front end needs, built once."""
+    """Every service a front end needs, built once on one database."""
 
     db_path: Path
     engine: Engine
@@ -41,6 +64,41 @@ class Context:
     bus: EventBus
     checkpointer: db.Checkpointer | None = None
     clock: Clock = SYSTEM_CLOCK  # every service built on this context reads the time here
+    ids: Ids = uuid7
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    transport: httpx.BaseTransport | None = None  # the network under sync and chain reports (tests: a fake)
+
+    @cached_property
+    def staff(self) -> StaffService:
+        """Cashiers, PINs, shifts and the audit log."""
+        return StaffService(self.engine, self.hasher, self.clock)
+
+    @cached_property
+    def receipts(self) -> ReceiptService:
+        """Receipts of committed sales and refunds, for printing and the refund screen."""
+        return ReceiptService(self.engine)
+
+    @cached_property
+    def sync(self) -> SyncService:
+        """The chain sync with a central server (idle on a standalone till)."""
+        from app.sync.service import SyncService
+
+        return SyncService(self.engine, bus=self.bus, transport=self.transport)
+
+    @cached_property
+    def reports(self) -> ReportsService:
+        """The manager's reports on this store."""
+        from app.core.services.reports import ReportsService
+
+        clock = self.clock
+        return ReportsService(self.engine, clock=lambda: clock_ms(clock))
+
+    @cached_property
+    def chain_reports(self) -> ChainReports:
+        """The chain's reports from the server this terminal is enrolled with."""
+        from app.sync.chain_reports import ChainReports
+
+        return ChainReports(self.engine, self.transport)
 
     def start_background(self) -> None:
         """Start the WAL checkpointer of a long-running process (the till, the server)."""
@@ -57,8 +115,22 @@ class Context:
         self.engine.dispose()
 
 
-def bootstrap(db_path: Path | None = None, *, create: bool = False, clock: Clock = SYSTEM_CLOCK) -> Context:
-    """Open (or, with create, make) the terminal database and wire the services on it (on clock's time)."""
+def bootstrap(
+    db_path: Path | None = None,
+    *,
+    create: bool = False,
+    clock: Clock | None = None,
+    ids: Ids = uuid7,
+    hasher: PasswordHasher | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Context:
+    """Open (or, with create, make) the terminal database and wire the services on it.
+
+    clock, ids, hasher and transport default to the real ones (the system's time, unless a test froze it
+    with $LOYALTY_FROZEN_NOW; argon2id with the library's costs; the network); tests pass a fixed clock,
+    predictable ids, a cheap hasher or a fake server.
+    """
+    clock = default_clock() if clock is None else clock
     path = Path(db_path) if db_path is not None else default_db_path()
     if not create:
         if not path.exists():
@@ -72,9 +144,25 @@ def bootstrap(db_path: Path | None = None, *, create: bool = False, clock: Clock
         except OSError as exc:
             raise StorageError("data_folder", path=str(path.parent), **os_params(exc)) from None
     engine = db.make_engine(path)
-    service = LoyaltyService(engine, path, clock)
+    bus = EventBus()
+    service = LoyaltyService(engine, path, clock, ids=ids, bus=bus)
     if not create and db.schema_version(engine) < db.SCHEMA_VERSION:
         if db.schema_version(engine) == 0:
             raise StorageError("db_not_initialised", path=str(path))
         db.migrate(engine, path)
-    return Context(path, engine, service, EventBus(), clock=clock)
+    return Context(
+        path, engine, service, bus, clock=clock, ids=ids, hasher=hasher or PasswordHasher(), transport=transport
+    )
+
+
+def demo_walkthrough(db_path: Path | None) -> tuple[dict[str, object], str]:
+    """Make sure a demo store exists, then show a demo customer and price a demo sale (the `demo` command)."""
+    from app.core.demo import show_demo
+
+    path = Path(db_path) if db_path else default_db_path()
+    created = not path.exists()
+    ctx = bootstrap(path, create=True)
+    try:
+        return show_demo(ctx.loyalty, path, fill=created)
+    finally:
+        ctx.close()

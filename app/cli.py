@@ -342,7 +342,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         return run_report(args)
 
     if cmd == "demo":
-        from app.core.demo import demo_walkthrough
+        from app.bootstrap import demo_walkthrough
 
         return demo_walkthrough(args.db)
 
@@ -417,9 +417,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 f"{ref.points_taken_back}, given back {ref.points_given_back}, balance {ref.balance}"
             )
         if cmd in ("enroll", "sync"):
-            from app.sync.service import SyncService
-
-            sync = SyncService(ctx.engine)
+            sync = ctx.sync
             if cmd == "enroll":
                 out = sync.enroll(args.server, args.code)
                 return out, f"enrolled as terminal {out['terminal_id']} with {args.server}"

@@ -201,7 +201,7 @@ def _write_csv(r: Report, out: Path, lang: str) -> list[Path]:
 def run_report(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     """Check the options, compute the report, write what was asked; returns (JSON object, human text)."""
     from app.bootstrap import bootstrap
-    from app.core.services.reports import Filters, ReportsService
+    from app.core.services.reports import Filters
 
     first, last = _days(args.first, args.last)
     fmt: str = args.format
@@ -212,7 +212,7 @@ def run_report(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         raise ReportError("--cashier must not be empty")
     ctx = bootstrap(args.db)
     try:
-        reports = ReportsService(ctx.engine)
+        reports = ctx.reports
         if cashier is not None and cashier not in reports.cashier_names():
             known = ", ".join(reports.cashier_names()) or "none"
             raise ReportError(f"no cashier named {cashier!r} (known: {known})")

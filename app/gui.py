@@ -11,7 +11,7 @@ def launch(db_path: Path | None) -> int:
         from app.ui.main import run_app
     except ImportError:
         # Until the Qt app is installed in this build, show the store through the CLI demo.
-        from app.core.demo import demo_walkthrough
+        from app.bootstrap import demo_walkthrough
 
         _, text = demo_walkthrough(db_path)
         print(text)

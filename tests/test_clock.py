@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from app.bootstrap import Context, bootstrap
-from app.core.clock import FixedClock, SystemClock
+from app.cli import main
+from app.core.clock import FROZEN_NOW_ENV, SYSTEM_CLOCK, FixedClock, SystemClock, default_clock
 from app.core.demo import fill_demo
 from app.core.services.results import SaleRequest
 from app.core.services.staff import StaffService
@@ -89,3 +91,16 @@ def test_a_fixed_clock_refuses_a_naive_instant_and_the_system_clock_is_aware() -
     with pytest.raises(ValueError, match="aware"):
         FixedClock(datetime(2026, 6, 10, 9, 0))
     assert SystemClock().now().tzinfo is UTC
+
+
+def test_a_program_started_as_a_user_does_can_be_frozen_by_the_tests_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert default_clock({}) is SYSTEM_CLOCK
+    monkeypatch.setenv(FROZEN_NOW_ENV, FROZEN_NOW.isoformat())
+    assert default_clock().now() == FROZEN_NOW
+    assert main(["init", "--demo", "--db", str(tmp_path / "t.sqlite3"), "--json"]) == 0  # as the wizard's demo
+    capsys.readouterr()
+    with sqlite3.connect(tmp_path / "t.sqlite3") as conn:
+        last = conn.execute("SELECT max(at) FROM sales").fetchone()[0]
+    assert to_ms(FROZEN_NOW) - DAY_MS < last < to_ms(FROZEN_NOW)  # the demo's month ends at the frozen instant

@@ -6,10 +6,12 @@ with, so a test that fixes the instant gives the same balances on any day it run
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from app.core.timeutil import to_ms
+from app.core.timeutil import parse_ts, to_ms
 
 
 class Clock(Protocol):
@@ -46,6 +48,16 @@ class FixedClock:
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
+
+# Tests that start the program as a user does (a child process, or cli.main with no arguments)
+# cannot hand it a clock: this variable stands it at an instant. Never set in production.
+FROZEN_NOW_ENV = "LOYALTY_FROZEN_NOW"
+
+
+def default_clock(environ: Mapping[str, str] | None = None) -> Clock:
+    """The system clock, or a clock fixed at $LOYALTY_FROZEN_NOW (ISO 8601 with an offset) for tests."""
+    value = (os.environ if environ is None else environ).get(FROZEN_NOW_ENV, "").strip()
+    return FixedClock(parse_ts(value)) if value else SYSTEM_CLOCK
 
 
 def clock_ms(clock: Clock) -> int:

@@ -140,29 +140,21 @@ def fill_demo(
     return {"customers": customers, "sales": sales}
 
 
-def demo_walkthrough(db_path: Path | None) -> tuple[dict[str, Any], str]:
-    """Make sure a demo store exists, then show a demo customer and price a demo sale."""
-    from app.bootstrap import bootstrap, default_db_path
-
-    path = Path(db_path) if db_path else default_db_path()
-    created = not path.exists()
-    ctx = bootstrap(path, create=True)
-    try:
-        ctx.loyalty.init()
-        if created:
-            fill_demo(ctx.loyalty)
-        customer = ctx.loyalty.find_customers("Анна")[0]
-        info = ctx.loyalty.customer(customer["card"])
-        lines = (ctx.loyalty.resolve_line("CAP", 2), ctx.loyalty.resolve_line("CRO", 1))
-        sale = ctx.loyalty.sell(SaleRequest(lines=lines, card=info.card, redeem="max"))
-        data = {"db": str(path), "customer": info.to_json(), "sale": sale.to_json()}
-        text = (
-            f"Demo store: {path}\n"
-            f"Customer {info.name}, card {info.card}, tier {info.tier}, {info.available} points available\n"
-            f"Sale {sale.sale_id}: 2 × Капучино + Круассан = {sale.quote.subtotal / 100:.2f} ₽, "
-            f"points paid {sale.quote.redeemed_points}, to pay {sale.quote.total / 100:.2f} ₽, "
-            f"earned {sale.quote.earned}, balance {sale.balance}"
-        )
-        return data, text
-    finally:
-        ctx.close()
+def show_demo(loyalty: LoyaltyService, path: Path, fill: bool) -> tuple[dict[str, Any], str]:
+    """Fill the demo store when new (fill), then show a demo customer and sell a demo sale."""
+    loyalty.init()
+    if fill:
+        fill_demo(loyalty)
+    customer = loyalty.find_customers("Анна")[0]
+    info = loyalty.customer(customer["card"])
+    lines = (loyalty.resolve_line("CAP", 2), loyalty.resolve_line("CRO", 1))
+    sale = loyalty.sell(SaleRequest(lines=lines, card=info.card, redeem="max"))
+    data = {"db": str(path), "customer": info.to_json(), "sale": sale.to_json()}
+    text = (
+        f"Demo store: {path}\n"
+        f"Customer {info.name}, card {info.card}, tier {info.tier}, {info.available} points available\n"
+        f"Sale {sale.sale_id}: 2 × Капучино + Круассан = {sale.quote.subtotal / 100:.2f} ₽, "
+        f"points paid {sale.quote.redeemed_points}, to pay {sale.quote.total / 100:.2f} ₽, "
+        f"earned {sale.quote.earned}, balance {sale.balance}"
+    )
+    return data, text

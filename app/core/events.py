@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 Handler = Callable[[Any], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SaleCommitted:
-    """A sale was committed."""
+    """A sale was committed (published after the commit, never for a refused or priced-only sale)."""
 
     sale_id: int
     card: str | None
@@ -20,7 +22,7 @@ class SaleCommitted:
 
 @dataclass(frozen=True)
 class RefundCommitted:
-    """A refund was committed."""
+    """A refund was committed (published after the commit)."""
 
     refund_id: int
     sale_id: int
@@ -28,9 +30,10 @@ class RefundCommitted:
 
 @dataclass(frozen=True)
 class CustomerChanged:
-    """A customer's balances or data changed."""
+    """Customers' balances or data changed and were committed: here (enrolment, a manual adjustment,
+    a card replaced or blocked) or pulled from the server by sync, one event per commit."""
 
-    card: str
+    cards: tuple[str, ...]  # every card of every customer changed
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,12 @@ class EventBus:
                 handlers.remove(handler)
 
     def publish(self, event: object) -> None:
-        """Deliver an event to its subscribers."""
+        """Deliver an event to its subscribers; one failing subscriber never reaches the publisher."""
         with self._lock:
             handlers = list(self._handlers.get(type(event), []))
         for handler in handlers:
-            handler(event)
+            try:
+                handler(event)
+            except Exception:
+                # Events are published after a commit: a broken listener must not turn a saved sale into an error.
+                log.exception("a subscriber to %s failed", type(event).__name__)

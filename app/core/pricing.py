@@ -232,7 +232,13 @@ def price(
             if lines[i].category not in program.excluded_discount:
                 disc[i] += percent_of(amount[i] - disc[i], tier.discount_pct)
 
-    # Step 6: redemption.
+    # Step 6: redemption. A chosen gift's points are set aside first (step 9 pays it from what is
+    # left), so max_points is what can really be redeemed beside it: one figure for the field,
+    # for "max" and for the refusal.
+    reward = program.reward(reward_id) if reward_id is not None else None
+    if reward_id is not None and reward is None:
+        raise LoyaltyError("unknown_reward", reward=reward_id)
+    set_aside = reward.points if reward is not None else 0
     base_r = [amount[i] - disc[i] if lines[i].category not in program.excluded_redeem else 0 for i in range(n)]
     max_points = 0
     capped_by = ""
@@ -240,12 +246,12 @@ def price(
         available = customer.available + birthday_points
         share = program.max_share_pct  # floor(B × share / 100 / point_value), in integers
         max_points = sum(base_r) * share.numerator // (share.denominator * 100 * program.point_value)
-        max_points = max(0, min(max_points, available))
+        max_points = max(0, min(max_points, available - set_aside))
         if available < program.min_balance:
             max_points = 0
         cap, cap_reason = redeem_cap if redeem_cap is not None else (None, "")
-        if cap is not None and cap < max_points:
-            max_points = max(0, cap)
+        if cap is not None and cap - set_aside < max_points:
+            max_points = max(0, cap - set_aside)
             capped_by = cap_reason
     if redeem == "max":
         points = max_points
@@ -287,10 +293,7 @@ def price(
     # Step 9: a gift reward, paid from what is left after the redemption.
     reward_points = 0
     reward_line: list[LineOut] = []
-    if reward_id is not None:
-        reward = program.reward(reward_id)
-        if reward is None:
-            raise LoyaltyError("unknown_reward", reward=reward_id)
+    if reward is not None:
         assert customer is not None
         left = customer.available + birthday_points - points
         if left < reward.points:

@@ -202,6 +202,8 @@ TEMPLATES: dict[str, str] = {
     "print_no_system_printer": "No system printer is installed on this computer",
     "print_cannot_start": "{name}: the printer cannot start a job (offline or out of paper?)",
     "print_not_accepted": "{name}: the job was not accepted",
+    "printer_unusable": "the printer setting {setting} is not understood, so receipts are not printed: "
+    "choose the printer again in Manager > Settings > Printer",
     "printer_setting_net": "printer setting {setting!r}: expected escpos-net:HOST[:PORT]",
     "printer_setting_usb": "printer setting {setting!r}: expected escpos-usb:VID:PID in hex",
     "printer_setting_unknown": "unknown printer setting {setting!r}",

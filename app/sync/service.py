@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy import Engine, update
 from app.core import db, repo
 from app.core import schema as t
 from app.core.errors import LoyaltyError
-from app.core.events import EventBus, SyncStatus
+from app.core.events import CustomerChanged, EventBus, SyncStatus
 from app.core.timeutil import now_ms
 from app.sync import replica
 from app.sync.client import Client, Refused, SyncError, SyncTimeout
@@ -244,6 +244,7 @@ class SyncService:
             with db.transaction(self.engine, durable=False, background=True) as conn:
                 replica.apply_customers(conn, chunk, applied)
                 self._last_sale_ms = replica.last_local_write(conn)
+            self._customers_changed(chunk)
             took = time.perf_counter() - began
             start += len(chunk)
             if len(chunk) >= APPLY_MIN:  # a handful is mostly the fixed cost of a transaction: it would mislead
@@ -268,6 +269,7 @@ class SyncService:
             client.close()
         with db.transaction(self.engine, background=True) as conn:
             replica.apply_customers(conn, [snap], int(repo.get_meta(conn, "applied_seq") or 0))
+        self._customers_changed([snap])
 
     def status(self) -> SyncStatus:
         """Online flag is the last cycle's; queue depth and last sync are read now."""
@@ -275,6 +277,12 @@ class SyncService:
             depth = replica.queue_depth(conn)
             last = repo.get_meta(conn, "last_sync_ms")
         return SyncStatus(self._online, depth, int(last) if last else None)
+
+    def _customers_changed(self, snaps: Sequence[Mapping[str, Any]]) -> None:
+        """Tell the till which cards pulled snapshots touched (after their transaction has committed)."""
+        cards = tuple(str(code) for snap in snaps for code in snap.get("cards", ()))
+        if self.bus is not None and cards:
+            self.bus.publish(CustomerChanged(cards))
 
     def _publish(self, online: bool, message: str) -> None:
         self._online = online

@@ -59,7 +59,13 @@ class EnrollDialog(QDialog):
     enrolled = Signal(object)  # EnrollResult
 
     def __init__(
-        self, service: LoyaltyService, worker: Worker, card: str | None = None, parent: QWidget | None = None
+        self,
+        service: LoyaltyService,
+        worker: Worker,
+        card: str | None = None,
+        parent: QWidget | None = None,
+        *,
+        phone: str | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
@@ -128,6 +134,10 @@ class EnrollDialog(QDialog):
         self._busy = False
         self._update_submit()
         self.phone.setFocus()
+        if phone:
+            # Looked up at the till and not found: the cashier typed it once already.
+            self.phone.setText(phone)
+            self.name.setFocus()
 
     def ask(self) -> EnrollResult | None:
         """Show the dialog; the new card, or None when cancelled."""

@@ -16,12 +16,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
-from app.bootstrap import Context, bootstrap, default_data_dir, default_db_path
+from app.bootstrap import Context, default_db_path
 from app.core.backup import list_backups
 from app.core.errors import StorageError
 from app.core.instance import InstanceLock
@@ -29,55 +29,37 @@ from app.core.services.results import SaleResult
 from app.ui import i18n, startup, theme
 from app.ui.backups import BackupScheduler
 from app.ui.main_window import MainWindow
+from app.ui.manager.install import install_manager
 from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
-from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan, create_store
+from app.ui.session import Session
+from app.ui.settings_dialog import install_settings
+from app.ui.settings_store import camera_source, save_setting, settings
+from app.ui.store_open import StoreKind, open_store
+from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan
 from app.ui.wording import explain, os_words
 from app.ui.worker import Worker
 
+__all__ = [
+    "FirstStartDialog",
+    "OnReady",
+    "StoreKind",
+    "build_window",
+    "camera_source",
+    "open_store",
+    "run_app",
+    "save_setting",
+    "settings",
+    "wire_printing",
+]
+
 log = logging.getLogger(__name__)
-StoreKind = Literal["demo", "empty"]
 OnReady = Callable[[MainWindow], None]
-
-
-def settings() -> QSettings:
-    """The terminal's settings, kept next to its database (so LOYALTY_HOME moves them too)."""
-    return QSettings(str(default_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
-
-
-def save_setting(key: str, value: str) -> None:
-    """Remember one setting."""
-    store = settings()
-    store.setValue(key, value)
-    store.sync()
-
-
-def camera_source(saved: object) -> str | None:
-    """LOYALTY_CAMERA (a device number or a video file), else the saved setting."""
-    value = os.environ.get("LOYALTY_CAMERA") or (str(saved) if saved else "")
-    return value.strip() or None
 
 
 # The first-start dialog run_app shows when there is no database (tests replace its ask()).
 # Its ask() returns a StorePlan, or None to quit; open_store() still takes the old "demo" and
 # "empty" answers, for scripts and tests that want a store without the wizard.
 FirstStartDialog = FirstRunWizard
-
-
-def open_store(path: Path, create: StoreKind | StorePlan | None) -> Context:
-    """Open the store, or create it from a wizard's plan, or a demo or empty one (runs on the worker)."""
-    if isinstance(create, StorePlan):
-        return create_store(path, create)
-    ctx = bootstrap(path, create=create is not None)
-    ctx.start_background()
-    if create is not None:
-        from app.core.demo import DEFAULT_PROGRAM, fill_demo
-
-        ctx.loyalty.init()
-        if create == "demo":
-            fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
-        else:
-            ctx.loyalty.set_program(DEFAULT_PROGRAM)
-    return ctx
 
 
 def build_window(
@@ -149,15 +131,21 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
     if module is None:
         return
     PrintService, printer_from_setting = module.PrintService, module.printer_from_setting
+    setting = str(saved.value("printer") or "")
     try:
-        printer = printer_from_setting(str(saved.value("printer") or ""), ctx.db_path.parent)
-    except ValueError as exc:
-        window.checkout.show_message(explain(exc), "error")  # a mistyped printer setting, in words
-        return
-    service = PrintService(worker, ctx.engine, printer, lang, parent=window, window=window)
-    service.failed.connect(window.show_error)
+        printer = printer_from_setting(setting, ctx.db_path.parent)
+    except ValueError:
+        # Still a print service, so Settings can put a right printer in; until then every
+        # receipt says what is wrong, in words, and the problem stays on screen.
+        printer = module.UnusablePrinter(setting)
+    service = PrintService(worker, ctx.receipts, printer, lang, parent=window, window=window)
+    service.show_messages = False  # the window shows printer problems in its own status line
+    service.failed.connect(window.show_printer_problem)
+    service.cleared.connect(window.clear_printer_problem)
     window.printer = service
     window.after_sale = service.after_sale
+    if isinstance(printer, module.UnusablePrinter):
+        window.show_printer_problem(printer.problem())
 
 
 class _Starter(QObject):
@@ -204,12 +192,10 @@ class _Starter(QObject):
             save_setting("camera/source", self.plan.camera)
         window = build_window(ctx, self.worker, self.lang, defer_printing=True)
         self.window = window
-        from app.ui.session import Session
-        from app.ui.settings_dialog import install_settings
-
         self.session = Session(window, ctx, self.worker)
         self.session.start_sync()
         install_settings(window, self.session)  # idempotent: Session may install it itself
+        install_manager(window, self.session)
         self.backups = BackupScheduler(ctx.db_path, settings(), window)
         self.backups.failed.connect(window.show_error)
         self.backups.start()

@@ -21,11 +21,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Context
+from app.core.events import CustomerChanged
 from app.core.services.results import SaleResult
+from app.ui import i18n
 from app.ui.bridge import Bridge
 from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
+from app.ui.keyboard import KeyboardKeeper
+from app.ui.settings_store import save_setting
 from app.ui.wedge import WedgeFilter
 from app.ui.wording import explain
 from app.ui.worker import Worker
@@ -81,6 +85,15 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.checkout, 1)
+        # Printer trouble stays in sight (not in a window of its own that takes the keyboard)
+        # until a receipt prints or the printer is changed; selling goes on meanwhile.
+        self.printer_problem = QLabel()
+        self.printer_problem.setObjectName("status")
+        self.printer_problem.setProperty("level", "error")
+        self.printer_problem.setWordWrap(True)
+        self.printer_problem.setContentsMargins(10, 0, 10, 0)
+        self.printer_problem.hide()
+        column.addWidget(self.printer_problem)
         column.addWidget(self._footer())
         self.setCentralWidget(central)
 
@@ -107,9 +120,12 @@ class MainWindow(QMainWindow):
         # key event has finished (queued), so a dialog a scan opens never runs inside a filter.
         self.wedge = WedgeFilter(self)
         self.wedge.scanned.connect(self.on_scan, Qt.ConnectionType.QueuedConnection)
+        # Without a window manager nothing gives the keyboard back when a dialog closes.
+        self.keyboard = KeyboardKeeper(self)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.wedge)
+            app.installEventFilter(self.keyboard)
         self.controller.load_store()
 
     # ----------------------------------------------------------------- hooks for other screens
@@ -124,6 +140,17 @@ class MainWindow(QMainWindow):
     def set_shift_open(self, is_open: bool) -> None:
         """Whether the signed-in cashier has a shift open; without one the till takes no payment."""
         self.checkout.shift_open = is_open
+
+    @Slot(str)
+    def show_printer_problem(self, text: str) -> None:
+        """Say what is wrong with the receipt printer, until clear_printer_problem()."""
+        self.printer_problem.setText(" ".join(text.split()))
+        self.printer_problem.show()
+
+    @Slot()
+    def clear_printer_problem(self) -> None:
+        """A receipt printed (or another printer was chosen): the printer's problem is gone."""
+        self.printer_problem.hide()
 
     @Slot(str)
     def show_error(self, text: str) -> None:
@@ -303,16 +330,11 @@ class MainWindow(QMainWindow):
         )
         if ok and text.strip():
             self.camera_source = text.strip()
-            from app.ui.main import save_setting
-
             save_setting("camera/source", self.camera_source)
 
     @Slot()
     def switch_language(self) -> None:
         """Save the other language for the next start (texts already on screen stay as they are)."""
-        from app.ui import i18n
-        from app.ui.main import save_setting
-
         other = "en" if i18n.language() == "ru" else "ru"
         save_setting("language", other)
         # Whole sentences per language: a name spliced in read «интерфейс будет на English».
@@ -345,10 +367,14 @@ class MainWindow(QMainWindow):
             )
 
     @Slot(object)
-    def _customer_changed_elsewhere(self, _event: object) -> None:
+    def _customer_changed_elsewhere(self, event: object) -> None:
         info = self.controller.customer
-        if info is not None:
-            self.controller.attach_card(info.card, refresh=True)  # refresh balances after a refund or sync
+        if info is None:
+            return
+        # A sync page names hundreds of cards: refresh only when the customer on screen is among them.
+        if isinstance(event, CustomerChanged) and info.card not in event.cards:
+            return
+        self.controller.attach_card(info.card, refresh=True)  # refresh balances after a refund or sync
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Release the camera and stop listening to keys and events."""
@@ -356,5 +382,6 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.wedge)
+            app.removeEventFilter(self.keyboard)
         self.bridge.close()
         super().closeEvent(event)

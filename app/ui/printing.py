@@ -34,9 +34,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QMessageBox, QWidget
-from sqlalchemy import Engine
 
-from app.core.services.receipts import receipt_for_refund, receipt_for_sale
+from app.core.services.receipts import ReceiptService
 from app.core.services.results import SaleResult
 from app.receipts.content import Barcode, Block, Boxed, Pair, Qr, Rule, Space, Style, Text, build_blocks
 from app.receipts.model import Receipt
@@ -336,6 +335,30 @@ def printer_from_setting(setting: str | None, data_dir: Path) -> ReceiptPrinter:
     raise PrinterSettingError("printer_setting_unknown", setting=text)
 
 
+class UnusablePrinter:
+    """Stands in for a printer whose setting is not understood: every print says so, in words."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    @property
+    def name(self) -> str:
+        """The setting as typed."""
+        return self.setting
+
+    def error(self) -> PrintError:
+        """The refusal every print of this printer meets."""
+        return PrintError("printer_unusable", setting=self.setting)
+
+    def problem(self) -> str:
+        """What is wrong, in the cashier's language."""
+        return explain(self.error())
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Never prints: the reason is the problem above."""
+        raise self.error()
+
+
 # ----------------------------------------------------------------- the service
 
 
@@ -353,11 +376,12 @@ class PrintService(QObject):
 
     printed = Signal(object)  # Receipt
     failed = Signal(str)  # the message shown to the cashier
+    cleared = Signal()  # a receipt printed, or another printer was chosen: the last problem is over
 
     def __init__(
         self,
         db_worker: Worker,
-        engine: Engine,
+        receipts: ReceiptService,
         printer: ReceiptPrinter,
         lang: str = "ru",
         parent: QObject | None = None,
@@ -365,7 +389,7 @@ class PrintService(QObject):
     ) -> None:
         super().__init__(parent)
         self.db_worker = db_worker
-        self.engine = engine
+        self.receipts = receipts
         self.printer = printer
         self.lang = lang
         self.window = window
@@ -380,6 +404,8 @@ class PrintService(QObject):
     def set_printer(self, printer: ReceiptPrinter) -> None:
         """Use another printer from the next job on (e.g. after the settings changed)."""
         self.printer = printer
+        self.last_error = None
+        self.cleared.emit()
 
     def stop(self) -> None:
         """Let queued jobs finish and stop the print thread."""
@@ -433,10 +459,8 @@ class PrintService(QObject):
 
     def _build(self, kind: str, number: int) -> None:
         self._last_ref = (kind, number)
-        build = receipt_for_sale if kind == "sale" else receipt_for_refund
-        self.db_worker.run(
-            build, self.engine, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed
-        )
+        build = self.receipts.for_sale if kind == "sale" else self.receipts.for_refund
+        self.db_worker.run(build, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed)
 
     def _build_failed(self, error: BaseException) -> None:
         self.last = None  # reprint_last() will build it again from _last_ref
@@ -451,6 +475,7 @@ class PrintService(QObject):
             self.last_error = None
             if self.message_box is not None:
                 self.message_box.close()
+            self.cleared.emit()
             self.printed.emit(receipt)
             return
         self._fail(

@@ -3,6 +3,7 @@ to give back, get a manager's PIN, commit on the worker, then print the refund r
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -27,7 +28,7 @@ from app.core.codes import RECEIPT, latin_layout
 from app.core.errors import NotFound
 from app.core.money import floor
 from app.core.services.loyalty import LoyaltyService
-from app.core.services.receipts import receipt_for_sale
+from app.core.services.receipts import ReceiptService
 from app.core.services.results import RefundResult
 from app.core.services.staff import Cashier, StaffService
 from app.receipts.content import format_datetime
@@ -66,10 +67,10 @@ class SaleForRefund:
     lines: tuple[dict[str, Any], ...]
 
 
-def load_sale(loyalty: LoyaltyService, sale_id: int, lang: str) -> SaleForRefund | None:
+def load_sale(loyalty: LoyaltyService, receipts: ReceiptService, sale_id: int, lang: str) -> SaleForRefund | None:
     """The sale as the refund screen needs it (worker side); None when there is no such sale."""
     try:
-        return SaleForRefund(receipt_for_sale(loyalty.engine, sale_id, lang), tuple(loyalty.sale_lines(sale_id)))
+        return SaleForRefund(receipts.for_sale(sale_id, lang), tuple(loyalty.sale_lines(sale_id)))
     except NotFound:
         return None
 
@@ -97,9 +98,12 @@ class RefundDialog(QDialog):
         printing: PrintService | None = None,
         sale_id: int = 0,
         parent: QWidget | None = None,
+        *,
+        receipts: ReceiptService,
     ) -> None:
         super().__init__(parent)
         self.loyalty = loyalty
+        self.receipts = receipts
         self.staff = staff
         self.worker = worker
         self.cashier = cashier
@@ -135,6 +139,10 @@ class RefundDialog(QDialog):
         # Rows tall enough for a touch-sized spin box (the theme makes them 40 px high).
         self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table: the keyboard goes field → units of each line → Refund → Close (a
+        # table that moves between its cells on Tab kept the Refund button out of reach).
+        self.table.setTabKeyNavigation(False)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setAlternatingRowColors(True)
         head = self.table.horizontalHeader()
@@ -153,9 +161,10 @@ class RefundDialog(QDialog):
         self.confirm.setEnabled(False)
         self.confirm.setAutoDefault(False)
         self.confirm.clicked.connect(self.submit)
-        close = QPushButton(self.tr("Close"), self)
+        self.close_button = close = QPushButton(self.tr("Close"), self)
         close.setAutoDefault(False)
         close.clicked.connect(self.reject)
+        self.find_button = find
         buttons = QHBoxLayout()
         buttons.addWidget(close)
         buttons.addStretch(1)
@@ -201,6 +210,7 @@ class RefundDialog(QDialog):
         self.worker.run(
             load_sale,
             self.loyalty,
+            self.receipts,
             sale_id,
             i18n.language(),
             on_done=lambda sale: self._loaded(ticket, sale_id, sale),
@@ -265,6 +275,24 @@ class RefundDialog(QDialog):
             spin.valueChanged.connect(self._update_total)
             self.table.setCellWidget(row, self.COL_UNITS, spin)
         self._update_total()
+        self._chain_focus()
+        if self.confirm.isEnabled():
+            # Everything that remains goes back by default: Enter asks for the manager's PIN,
+            # Tab goes through the lines' units first.
+            self.confirm.setDefault(True)
+            self.confirm.setFocus()
+
+    def _chain_focus(self) -> None:
+        spins = [self.spin(row) for row in range(self.table.rowCount())]
+        chain: list[QWidget] = [
+            self.code,
+            *(s for s in spins if s.isEnabled()),
+            self.confirm,
+            self.close_button,
+            self.find_button,
+        ]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def spin(self, row: int) -> QSpinBox:
         """The units spin box of a table row."""
@@ -285,6 +313,7 @@ class RefundDialog(QDialog):
         if self.sale is None or not units:
             self.total.setText("")
             self.confirm.setEnabled(False)
+            self.confirm.setDefault(False)
             return
         amount = sum(money_back(line, units.get(int(line["idx"]), 0)) for line in self.sale.lines)
         self.total.setText(self.tr("To give back: {money}").format(money=i18n.money(amount)))

@@ -15,10 +15,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from app.bootstrap import Context
-from app.core.events import RefundCommitted, SyncStatus
-from app.core.services.staff import Cashier, StaffService
+from app.core.events import SyncStatus
+from app.core.services.staff import Cashier
 from app.core.timeutil import from_ms
-from app.sync.service import SyncService, SyncWorker
+from app.sync.service import SyncWorker
 from app.ui.bridge import Bridge
 from app.ui.login import LoginDialog
 from app.ui.main_window import MainWindow
@@ -36,10 +36,10 @@ class Session(QObject):
         self.window = window
         self.ctx = ctx
         self.worker = worker
-        self.staff = StaffService(ctx.engine, clock=ctx.clock)
+        self.staff = ctx.staff
         self.cashier: Cashier | None = None
         self.bridge = Bridge(ctx.bus, self)
-        self.sync = SyncService(ctx.engine, bus=ctx.bus)
+        self.sync = ctx.sync
         self.sync_worker: SyncWorker | None = None
         self.sync_label = QLabel(window)
         window.statusBar().addPermanentWidget(self.sync_label)
@@ -129,15 +129,17 @@ class Session(QObject):
 
         printing = self.window.printer if hasattr(self.window.printer, "print_refund") else None
         dialog = RefundDialog(
-            self.ctx.loyalty, self.staff, self.worker, self.cashier.name, printing, sale_id, self.window
+            self.ctx.loyalty,
+            self.staff,
+            self.worker,
+            self.cashier.name,
+            printing,
+            sale_id,
+            self.window,
+            receipts=self.ctx.receipts,
         )
-        dialog.refunded.connect(self._refunded)
         dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
-
-    @Slot(object)
-    def _refunded(self, result: Any) -> None:
-        self.ctx.bus.publish(RefundCommitted(result.refund_id, result.sale_id))
 
     @Slot()
     def reprint(self) -> None:

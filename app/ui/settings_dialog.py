@@ -27,15 +27,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
-from app.core import db, repo
 from app.core.backup import list_backups
+from app.core.services import LoyaltyService
 from app.core.services.staff import Cashier, StaffService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
 from app.ui.pin_dialog import PinDialog, set_status
-from app.ui.wizard.creation import save_store_details
+from app.ui.settings_store import settings
 from app.ui.wizard.devices import CameraChooser, LazyWorker, PrinterChooser, form_layout, form_row
 from app.ui.wizard.server import ServerChooser
 from app.ui.wording import explain
@@ -59,29 +58,19 @@ class StoreFacts:
     server_url: str
 
 
-def load_facts(engine: Engine) -> StoreFacts:
+def load_facts(loyalty: LoyaltyService) -> StoreFacts:
     """Read the store's details (on the worker)."""
-    with db.transaction(engine, write=False) as conn:
-        configured = repo.get_meta(conn, "token") is not None
-        return StoreFacts(
-            repo.get_meta(conn, "store_name") or "",
-            repo.get_meta(conn, "store_address") or "",
-            (repo.get_meta(conn, "server_url") or "") if configured else "",
-        )
+    return StoreFacts(*loyalty.store_details(), loyalty.server_url())
 
 
 def save_and_audit(
     staff: StaffService,
-    engine: Engine,
     actor: str,
     changes: list[tuple[str, str, str]],
     store: tuple[str, str] | None,
 ) -> None:
-    """Record each change in the audit log (and save the store's details); runs on the worker."""
-    if store is not None:
-        save_store_details(engine, *store)
-    for key, old, new in changes:
-        staff.audit(actor, "setting_changed", {"key": key, "old": old, "new": new})
+    """Record each change in the audit log and save the store's details, together; runs on the worker."""
+    staff.record_settings(actor, changes, store)
 
 
 class SettingsDialog(QDialog):
@@ -131,13 +120,11 @@ class SettingsDialog(QDialog):
         self.camera.set_setting(str(saved.value("camera/source") or ""))
         self.tabs.addTab(self.camera, self.tr("Camera"))
 
-        from app.sync.service import SyncService
-
         server_tab = QWidget(self)
         self.server_state = QLabel(self)
         self.server_state.setWordWrap(True)
         # The network exchange runs beside the database worker, never in front of a sale.
-        self.server = ServerChooser(self.devices, SyncService(ctx.engine, bus=ctx.bus).enroll, self)
+        self.server = ServerChooser(self.devices, ctx.sync.enroll, self)
         self.server.finished.connect(self._enrolled)
         server_layout = QVBoxLayout(server_tab)
         server_layout.addWidget(self.server_state)
@@ -206,7 +193,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        worker.run(load_facts, ctx.engine, on_done=self._loaded, on_error=self._failed)
+        worker.run(load_facts, ctx.loyalty, on_done=self._loaded, on_error=self._failed)
 
     # ----------------------------------------------------------------- loading
 
@@ -277,7 +264,6 @@ class SettingsDialog(QDialog):
         self.worker.run(
             save_and_audit,
             self.staff,
-            self.ctx.engine,
             self.manager.name,
             changes,
             store if store_changed else None,
@@ -407,8 +393,6 @@ class _SettingsEntry(QObject):
         manager = self.ask_manager()
         if manager is None:
             return None
-        from app.ui.main import settings
-
         dialog = SettingsDialog(
             self.window,
             self.session.ctx,

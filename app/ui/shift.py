@@ -99,7 +99,7 @@ class ShiftDialog(QDialog):
         self.open_button.setDefault(summary is None)
         self.done_button.setDefault(summary is not None)
         (self.open_button if summary is None else self.done_button).setFocus()
-        QTimer.singleShot(0, self._fit)  # once the new rows and buttons are laid out
+        QTimer.singleShot(0, self, self._fit)  # once laid out; with self as context, dropped if it is gone
         if summary is None:
             self._fill([])
             set_status(self.status, self.tr("No shift is open. Open one to start selling."), "warn")
@@ -153,7 +153,8 @@ class ShiftDialog(QDialog):
             return
         assert isinstance(result, Shift)
         self.shift_opened.emit(result)
-        self.refresh()
+        if self.isVisible():  # not when opening it closed the dialog (asked at login)
+            self.refresh()
 
     def confirm_close(self) -> bool:
         """Ask before closing (tests replace this)."""

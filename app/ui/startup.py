@@ -28,6 +28,7 @@ from app.core.backup import BackupInfo, integrity_problem, latest_good, list_bac
 from app.core.errors import StorageError
 from app.core.refusals import Refusal
 from app.ui import i18n
+from app.ui.store_open import open_store
 from app.ui.wording import explain, os_words
 
 __all__ = [
@@ -165,7 +166,6 @@ class Damaged:
 
 def open_checked(path: Path) -> Context | Damaged:
     """Open the store only if its file is sound; otherwise say what is wrong and which backup could replace it."""
-    from app.ui.main import open_store
 
     problem = integrity_problem(path)
     if problem is None:
@@ -181,7 +181,6 @@ def open_fast(path: Path) -> Context | Damaged:
 
     A file that cannot even be opened gets the full check now, and the offer of a backup.
     """
-    from app.ui.main import open_store
 
     try:
         return open_store(path, None)
@@ -233,7 +232,6 @@ def damaged_while_open(problem: str) -> str:
 
 def restore_and_open(path: Path, backup: Path) -> Context:
     """Put the damaged file aside (for whoever investigates), restore the backup, open the store."""
-    from app.ui.main import open_store
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in ("", "-wal"):
@@ -256,7 +254,6 @@ def restore_newest_and_open(path: Path) -> Context:
 
 def restore_file_and_open(path: Path, source: Path) -> Context:
     """A new computer: make a backup file brought from the old one the store (refused if it fails the check)."""
-    from app.ui.main import open_store
 
     restore_store(source, path, backup_folder(path))
     log.warning("restored %s from %s", path, source)

@@ -308,6 +308,11 @@ WORDING: dict[str, object] = {
         "{name}: the printer cannot start printing (offline or out of paper?)",
     ),
     "print_not_accepted": QT_TRANSLATE_NOOP("Refusals", "{name}: the printer did not accept the job"),
+    "printer_unusable": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "The printer setting “{setting}” is not understood, so receipts are not printed. "
+        "Choose the printer again in Manager › Settings › Printer.",
+    ),
     "printer_setting_net": QT_TRANSLATE_NOOP(
         "Refusals",
         "Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]",

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.errors import LoyaltyError
@@ -16,6 +17,18 @@ log = logging.getLogger(__name__)
 Callback = Callable[[Any], None]
 # on_error receives the exception itself: screens word it by its code (app.ui.wording.explain).
 ErrorCallback = Callable[[BaseException], None]
+
+
+def _alive(callback: Any) -> Any:
+    """The callback, or None when it is a method of a widget Qt has already deleted.
+
+    A screen closed while its call ran (a dialog rejected, a window torn down) must not be
+    touched by the answer: it would raise from the event loop instead of being dropped.
+    """
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+        return None
+    return callback
 
 
 class _Runner(QObject):
@@ -71,6 +84,7 @@ class Worker(QObject):
     @Slot(int, object, object)
     def _deliver(self, ticket: int, result: Any, error: BaseException | None) -> None:
         on_done, on_error = self._pending.pop(ticket, (None, None))
+        on_done, on_error = _alive(on_done), _alive(on_error)
         if error is not None:
             if on_error is not None:
                 on_error(error)
@@ -82,6 +96,8 @@ class Worker(QObject):
             self.idle.emit()
 
     def stop(self) -> None:
-        """Finish queued calls and stop the thread."""
+        """Finish queued calls and stop the thread; answers still on their way are dropped."""
         self._thread.quit()
         self._thread.wait(10_000)
+        # Their screens are being closed: an answer delivered later would reach deleted widgets.
+        self._pending.clear()

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from app.core.clock import FROZEN_NOW_ENV
 from app.ui.pyside_fix import pin_singletons
+from tests.conftest import FROZEN_NOW
 from tests.journeys.harness import JourneyRunner
 
 pin_singletons()
@@ -36,6 +38,8 @@ def journey(qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.setenv("LOYALTY_HOME", str(home))
     for name in ("LOYALTY_LANG", "LOYALTY_CAMERA", "LOYALTY_WINDOWED"):
         monkeypatch.delenv(name, raising=False)
+    # The demo store the wizard makes, and everything after it, on one fixed instant: not today's date.
+    monkeypatch.setenv(FROZEN_NOW_ENV, FROZEN_NOW.isoformat())
     runner = JourneyRunner(home, tmp_path / "screens")
     yield runner
     _restore_application(qapp)

@@ -38,6 +38,7 @@ real terminal those keys would be lost.
 
 from __future__ import annotations
 
+import gc
 import threading
 import traceback
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QKeySequence, QWindow
 from PySide6.QtTest import QTest
@@ -80,11 +82,25 @@ class _GuiThread(QObject):
 
     @Slot(object)
     def _run(self, job: _Job) -> None:
+        then = None
         try:
             job.result = job.fn()
+            if isinstance(job.result, _Then):
+                then, job.result = job.result.action, None
         except BaseException as exc:  # handed to the script thread, which raises it
             job.error = exc
         job.done.set()
+        if then is not None:
+            # A key press may open a dialog whose exec() runs until the script answers it: the script
+            # goes on at once, and its next jobs run inside that dialog's loop.
+            then()
+
+
+@dataclass
+class _Then:
+    """A job's last step, run after the script thread has been let go."""
+
+    action: Callable[[], None]
 
 
 class _Poll(QObject):
@@ -207,6 +223,8 @@ class Journey:
     _gui: _GuiThread
     exit_code: int | None = None
     log: list[str] = field(default_factory=list)
+    keys: int = 0  # key presses by a person (press and type), for the key counts in docs/journeys.md
+    scans: int = 0  # codes read by the scanner (each a burst of keys and Enter)
 
     # ----------------------------------------------------------------- plumbing
 
@@ -255,22 +273,19 @@ class Journey:
         return QApplication.focusWidget()
 
     def _send(self, key: Qt.Key, modifiers: Qt.KeyboardModifier, text: str, label: str) -> None:
-        def deliver() -> str | None:
-            window = QGuiApplication.focusWindow()
-            if window is None or not window.isVisible():
+        def deliver() -> str | _Then:
+            window = _keyboard_window()
+            if window is None:
                 return f"no window has the keyboard: {label!r} would be lost ({describe_focus()})"
-            if QApplication.activePopupWidget() is not None:
-                # A popup grabs the keyboard: Qt hands it the key whichever window has the focus.
-                target = self._target_widget()
-                assert target is not None
-                QTest.sendKeyEvent(QTest.KeyAction.Press, target, key, text, modifiers)
-                QTest.sendKeyEvent(QTest.KeyAction.Release, target, key, text, modifiers)
-                return None
-            QTest.sendKeyEvent(QTest.KeyAction.Press, window, key, text, modifiers)
-            QTest.sendKeyEvent(QTest.KeyAction.Release, window, key, text, modifiers)
-            return None
+
+            def send() -> None:
+                QTest.sendKeyEvent(QTest.KeyAction.Press, window, key, text, modifiers)
+                QTest.sendKeyEvent(QTest.KeyAction.Release, window, key, text, modifiers)
+
+            return _Then(send)
 
         self.log.append(label)
+        self.keys += 1
         problem = self.gui(deliver)
         if problem is not None:
             raise JourneyFailed(self._explain(problem))
@@ -299,26 +314,26 @@ class Journey:
     def scan(self, code: str, *, enter: bool = True) -> None:
         """A keyboard-wedge scanner: the code's keys in one burst, then Enter."""
         self.log.append(f"scan {code}")
+        self.scans += 1
 
-        def burst() -> str | None:
-            window = QGuiApplication.focusWindow()
+        def burst() -> str | _Then:
+            window = _keyboard_window()
             if window is None:
                 return f"no window has the keyboard: the scan {code!r} would be lost"
-            for ch in code:
-                key, modifiers = _key_for_char(ch)
-                QTest.sendKeyEvent(QTest.KeyAction.Press, window, key, ch, modifiers)
-                QTest.sendKeyEvent(QTest.KeyAction.Release, window, key, ch, modifiers)
-            if enter:
-                QTest.sendKeyEvent(
-                    QTest.KeyAction.Press, window, Qt.Key.Key_Return, "\r", Qt.KeyboardModifier.NoModifier
-                )
-                QTest.sendKeyEvent(
-                    QTest.KeyAction.Release, window, Qt.Key.Key_Return, "\r", Qt.KeyboardModifier.NoModifier
-                )
-            return None
+
+            def send() -> None:
+                for ch in code:
+                    key, modifiers = _key_for_char(ch)
+                    QTest.sendKeyEvent(QTest.KeyAction.Press, window, key, ch, modifiers)
+                    QTest.sendKeyEvent(QTest.KeyAction.Release, window, key, ch, modifiers)
+                if enter:
+                    for action in (QTest.KeyAction.Press, QTest.KeyAction.Release):
+                        QTest.sendKeyEvent(action, window, Qt.Key.Key_Return, "\r", Qt.KeyboardModifier.NoModifier)
+
+            return _Then(send)
 
         problem = self.gui(burst)
-        if problem is not None:
+        if isinstance(problem, str):
             raise JourneyFailed(self._explain(problem))
         self._settle()
 
@@ -383,6 +398,20 @@ class Journey:
         return self.gui(grab)
 
 
+def _keyboard_window() -> QWindow | None:
+    """The window a key press goes to: the one that has the keyboard (None: the key would be lost)."""
+    for _attempt in range(2):
+        window = QGuiApplication.focusWindow()
+        if window is None or not window.isVisible():
+            return None
+        if shiboken6.isValid(window):
+            return window
+        # PySide can hand back a stale wrapper (of a deleted window Qt made itself, at the same
+        # address) while a reference cycle keeps it alive: collect it, then ask again.
+        gc.collect()
+    raise JourneyFailed("PySide gave a deleted window for the focus window")
+
+
 def _wedge_holding() -> bool:
     app = QApplication.instance()
     from app.ui.main_window import MainWindow
@@ -434,6 +463,7 @@ class JourneyRunner:
         thread.start()
         self.exit_code = cli.main(list(argv))
         ended.app_over = True
+        _close_windows()  # a second run in the same test starts as a fresh process would
         journey.exit_code = self.exit_code
         if not finished.is_set():
             # The program ended first (the script closed it, or it quit): let the script finish looking.
@@ -449,6 +479,19 @@ class JourneyRunner:
             raise failure[0]
         assert finished.is_set(), "the journey script did not finish"
         return self.exit_code
+
+
+def _close_windows() -> None:
+    """Close and delete every window the program left (its event filters go with its main window)."""
+    from PySide6.QtCore import QEvent
+
+    # Answers the program's stopped threads posted at the end (a receipt printed, a shift
+    # reloaded) reach their windows while those still exist, as they would in its own last loop.
+    QCoreApplication.sendPostedEvents()
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 class _Ended(QObject):
@@ -467,8 +510,11 @@ MANAGER = ("Ольга", "1234")
 STORE_NAME = "Кофейня «Зерно»"
 
 
-def first_start(h: Journey, *, program: str = "Демо-кофейня", manager: tuple[str, str] = MANAGER) -> None:
-    """The first-run wizard, by keys: store name, no chain, a program (by its title), the default printer, a manager."""
+def first_start(
+    h: Journey, *, program: str = "Демо-кофейня", manager: tuple[str, str] = MANAGER, test_print: bool = False
+) -> None:
+    """The first-run wizard, by keys: store name, no chain, a program (by its title), the default printer
+    (with a test print first if asked), a manager."""
     from PySide6.QtWidgets import QRadioButton
 
     from app.ui.wizard import FirstRunWizard
@@ -489,6 +535,16 @@ def first_start(h: Journey, *, program: str = "Демо-кофейня", manager
     h.wait_for(lambda: radio.isChecked(), f"{program!r} to be chosen")
     h.press("Return")
     h.wait_for(lambda: wizard.currentPage() is wizard.devices_page, "the printer page")
+    if test_print:
+        chooser = wizard.devices_page.printer
+        for _ in range(12):
+            if h.gui(chooser.test.hasFocus):
+                break
+            h.press("Tab")
+        else:
+            raise JourneyFailed("Tab never reached «Test print»")
+        h.press("Space")
+        h.wait_for(lambda: chooser.test.isEnabled() and chooser.status.isVisible(), "the test print's outcome")
     h.press("Return")  # receipts as PDF files in the data folder, no camera
     h.wait_for(lambda: wizard.currentPage() is wizard.staff, "the staff page")
     name, pin = manager

@@ -117,3 +117,252 @@ def test_without_an_open_shift_the_till_takes_no_payment(journey: JourneyRunner)
 
     journey(script)
     assert query(journey, "SELECT count(*) FROM sales WHERE cashier = ?", MANAGER[0]) == [(0,)]
+
+
+def richest_card(h: Journey) -> str:
+    """The demo card with the most points earned less redeemed (enough for a gift and more)."""
+    with sqlite3.connect(h.home / "terminal.sqlite3") as db:
+        row = db.execute(
+            "SELECT card FROM sales WHERE card IS NOT NULL GROUP BY card"
+            " ORDER BY sum(earned) - sum(redeemed_points) DESC LIMIT 1"
+        ).fetchone()
+    return str(row[0])
+
+
+def test_a_full_loyalty_checkout_card_points_coupon_gift_then_print(journey: JourneyRunner) -> None:
+    counts: dict[str, int] = {}
+
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        card = richest_card(h)
+        keys_before, scans_before = h.keys, h.scans
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), card))
+        h.wait_for(lambda: c.customer is not None and c.customer.card == card, "the card")
+        for code in ("4600000000022", "4600000000022", "4600000000060"):  # 2 cappuccinos, a croissant
+            h.scan(code)
+        h.wait_for(lambda: sum(line.qty for line in c.basket.lines) == 3, "three items")
+        h.press("F6")
+        h.type("WELCOME10")
+        h.press("Return")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.coupon == "WELCOME10", "the coupon")
+        h.press("F7")
+        h.wait_for(lambda: QApplication.activePopupWidget() is not None, "the gift list")
+        h.press("Down", "Return")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.reward_id == "cookie", "the gift")
+        h.press("F5")
+        h.wait_for(
+            lambda: c.fresh and c.result is not None and c.result.quote.redeemed_points > 0, "points paying a part"
+        )
+        quote = h.gui(lambda: c.result.quote)
+        assert quote.reward_id == "cookie" and quote.coupon == "WELCOME10", "F5 after the gift kept both"
+        assert h.gui(lambda: screen.status.property("level")) != "error", h.gui(screen.status.text)
+        h.press("F3")  # back to the product field (F5 left the cursor in the points field)
+        h.press("F12")
+        from app.ui.checkout.pay_dialog import PayDialog
+
+        h.modal(PayDialog)
+        h.press("Return")  # cash
+        h.wait_for(lambda: "сохранена" in screen.status.text(), "the sale to be saved")
+        counts["keys"] = h.keys - keys_before - len("WELCOME10")
+        counts["scans"] = h.scans - scans_before
+        h.wait_for(lambda: any((h.home / "receipts").glob("*.pdf")), "the receipt PDF")
+        h.screenshot("checkout-sold")
+
+    journey(script)
+    sale = query(journey, "SELECT coupon, reward_id, redeemed_points > 0, cashier FROM sales ORDER BY id DESC LIMIT 1")
+    assert sale == [("WELCOME10", "cookie", 1, MANAGER[0])]
+    # Beyond the scans of the card and items and the coupon typed: F6 Enter F7 ↓ Enter F5 F3 F12 Enter.
+    assert counts == {"keys": 9, "scans": 4}
+
+
+def test_a_gift_and_the_most_points_go_together_with_one_figure_for_what_can_be_paid(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), richest_card(h)))
+        h.wait_for(lambda: c.customer is not None, "the card")
+        h.scan("4600000000077")  # cheesecakes: a basket whose 30 % is more than the card holds
+        h.wait_for(lambda: bool(c.basket.lines), "the cheesecake")
+        h.press(*["+"] * 9)
+        h.wait_for(lambda: c.fresh and c.result is not None and c.basket.lines[0].qty == 10, "ten cheesecakes")
+        available = h.gui(lambda: c.customer.available)
+
+        def gift(choice: str) -> None:
+            h.press("F7")
+            h.wait_for(lambda: QApplication.activePopupWidget() is not None, "the gift list")
+            h.press(choice, "Return")
+            h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
+
+        def points_max() -> None:
+            h.press("F5")
+            h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
+
+        def both_taken(order: str) -> None:
+            quote = h.gui(lambda: c.result.quote)
+            assert h.gui(lambda: screen.status.property("level")) != "error", f"{order}: {h.gui(screen.status.text)}"
+            assert quote.reward_id == "cookie", f"{order}: the gift stays"
+            assert quote.redeemed_points == available - 80, f"{order}: the rest of the card pays"
+            assert h.gui(screen.extras.max_label.text) == f"из {available - 80}", "the field offers what F5 takes"
+
+        gift("Down")
+        points_max()
+        both_taken("gift, then F5")
+        gift("Home")  # no gift: every point can pay
+        h.wait_for(lambda: c.result.quote.redeemed_points == available, "all the points paying")
+        gift("Down")
+        both_taken("F5, then the gift")
+
+    journey(script)
+
+
+def sell(h: Journey, window: object, *codes: str) -> int:
+    """A plain sale by keys (scans, F12, Enter); its sale number."""
+    from app.ui.checkout.pay_dialog import PayDialog
+
+    c = window.controller  # type: ignore[attr-defined]
+    for code in codes:
+        h.scan(code)
+    h.wait_for(lambda: c.fresh and c.result is not None and len(c.basket.lines) == len(codes), "the items priced")
+    h.press("F12")
+    h.modal(PayDialog)
+    h.press("Return")
+    h.no_modal()
+    h.wait_for(lambda: not c.basket.lines, "the sale to be saved")
+    with sqlite3.connect(h.home / "terminal.sqlite3") as db:
+        return int(db.execute("SELECT max(id) FROM sales").fetchone()[0])
+
+
+def test_a_refund_by_keys_tab_reaches_the_refund_button_and_a_manager_pin_approves(journey: JourneyRunner) -> None:
+    counts: dict[str, int] = {}
+
+    def script(h: Journey) -> None:
+        from app.ui.pin_dialog import PinDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        window = till_ready(h)
+        sale = sell(h, window, "4600000000022", "4600000000060", "4600000000077")  # three lines
+        keys_before = h.keys
+        h.press("F9")
+        dialog = h.modal(RefundDialog)
+        h.type(str(sale))
+        h.press("Return")
+        h.wait_for(lambda: dialog.sale is not None and dialog.confirm.isEnabled(), "the sale in the refund screen")
+        h.wait_for(dialog.confirm.hasFocus, "the Refund button to take the cursor once the sale is shown")
+        # Neither Tab nor Shift+Tab is trapped in the table: each comes round to the Refund button.
+        tabs = 0
+        for key in ("Tab", "Shift+Tab"):
+            for _ in range(8):
+                h.press(key)
+                tabs += 1
+                if h.gui(dialog.confirm.hasFocus):
+                    break
+            else:
+                raise AssertionError(f"{key} never reached «Оформить возврат (PIN менеджера)»")
+        h.press("Return")  # the Refund button: everything that remains goes back
+        h.modal(PinDialog)
+        h.type(MANAGER[1])
+        h.press("Return")
+        h.wait_for(lambda: dialog.last_refund is not None, "the refund")
+        h.press("Escape")
+        h.no_modal()
+        h.wait_for(lambda: window.checkout.product_field.hasFocus(), "the checkout to have the keyboard back")
+        counts["keys"] = h.keys - keys_before - tabs - len(str(sale)) - len(MANAGER[1])
+
+    journey(script)
+    assert query(journey, "SELECT count(*) FROM refunds") == [(1,)]
+    # Beyond the sale number and the PIN typed (and the Tab round trips of the check above):
+    # F9, Enter (finds the sale; the Refund button takes the cursor), Enter (Refund), Enter (PIN), Esc.
+    assert counts == {"keys": 5}
+
+
+def test_a_failed_print_is_said_in_the_till_and_takes_no_keys_from_the_cashier(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        from app.ui.checkout.pay_dialog import PayDialog
+
+        window = till_ready(h)
+        c = window.controller
+        (h.home / "receipts").write_text("a file where the receipts folder should be")  # the "printer" fails
+        sell(h, window, "4600000000022")
+        h.wait_for(window.printer_problem.isVisible, "the printer's problem on screen")
+        assert "не напечатан" in h.gui(window.printer_problem.text)
+        assert h.gui(QApplication.activeModalWidget) is None
+        # The next customer at once: the code typed goes into the basket, F12 pays.
+        h.type("4600000000060")
+        h.press("Return")
+        h.wait_for(lambda: [line.sku for line in c.basket.lines] == ["CRO"], "the croissant typed after the failure")
+        h.wait_for(lambda: c.fresh and c.result is not None, "priced")
+        h.press("F12")
+        h.modal(PayDialog)
+        h.press("Escape")
+        h.no_modal()
+        assert h.gui(window.printer_problem.isVisible), "the problem stays until a receipt prints"
+        h.screenshot("print-failed")
+
+    journey(script)
+
+
+def test_a_mistyped_printer_setting_is_said_in_words_and_stays_until_fixed(journey: JourneyRunner) -> None:
+    def first(h: Journey) -> None:
+        till_ready(h)
+
+    journey(first)
+    settings = journey.home / "settings.ini"
+    settings.write_text(settings.read_text().replace("printer=pdf\n", "printer=pdff\n"))
+
+    def again(h: Journey) -> None:
+        window = h.main_window()
+        log_in(h)  # the shift opened before is still open: no shift dialog
+        h.wait_for(lambda: window.controller.cashier == MANAGER[0], "the login")
+        h.no_modal()
+        h.wait_for(window.printer_problem.isVisible, "the printer setting's problem")
+        assert "pdff" in h.gui(window.printer_problem.text) and "не понят" in h.gui(window.printer_problem.text)
+        sell(h, window, "4600000000022")
+        assert h.gui(window.printer_problem.isVisible)
+
+    journey(again)
+    assert not (journey.home / "receipts").exists()
+
+
+def test_the_wizard_test_print_leaves_no_sale_receipt_in_the_receipts_folder(journey: JourneyRunner) -> None:
+    def start(h: Journey) -> None:
+        first_start(h, test_print=True)  # Tab to «Пробная печать», Space
+        h.main_window(timeout=90)
+
+    journey(start)
+    receipts = journey.home / "receipts"
+    assert not receipts.exists() or not any(receipts.iterdir()), list(receipts.iterdir())
+    assert len(list((journey.home / "test-prints").glob("*.pdf"))) == 1
+
+
+def test_a_phone_nobody_has_is_carried_into_enrollment_by_f4(journey: JourneyRunner) -> None:
+    counts: dict[str, int] = {}
+
+    def script(h: Journey) -> None:
+        from app.ui.enroll_dialog import EnrollDialog
+
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.press("F2")
+        h.type("+79161234567")
+        h.press("Return")
+        h.wait_for(lambda: "+79161234567" in screen.status.text() and "F4" in screen.status.text(), "no such phone")
+        keys_before = h.keys
+        h.press("F4")
+        dialog = h.modal(EnrollDialog)
+        assert h.gui(dialog.phone.text) == "+79161234567", "the phone typed at the till"
+        h.wait_for(dialog.name.hasFocus, "the cursor on the name")
+        h.type("Пётр Сидоров")
+        h.press("Tab", "Tab", "Space")  # past the birthday (optional) to the consent
+        h.press("Return")  # Enroll
+        h.wait_for(lambda: dialog.outcome is not None, "the enrollment")
+        h.press("Return")  # Done
+        h.no_modal()
+        h.wait_for(lambda: c.customer is not None and c.customer.name == "Пётр Сидоров", "the new customer attached")
+        counts["keys"] = h.keys - keys_before - len("Пётр Сидоров")
+        h.wait_for(screen.product_field.hasFocus, "the product field ready for the purchase")
+
+    journey(script)
+    assert query(journey, "SELECT phone FROM customers WHERE name = ?", "Пётр Сидоров") == [("+79161234567",)]
+    # F4, Tab, Tab, Space (consent), Enter (Enroll), Enter (Done): the phone is not typed twice.
+    assert counts == {"keys": 6}

@@ -55,7 +55,7 @@ def services(db_worker: Worker, shop: Shop) -> Iterator[list[PrintService]]:
 
 
 def make(services: list[PrintService], db_worker: Worker, shop: Shop, printer: ReceiptPrinter) -> PrintService:
-    service = PrintService(db_worker, shop.ctx.engine, printer)
+    service = PrintService(db_worker, shop.ctx.receipts, printer)
     services.append(service)
     return service
 
@@ -108,7 +108,9 @@ def test_refund_is_committed_even_when_its_receipt_fails_to_print(
 ) -> None:  # fmt: skip
     printing = make(services, db_worker, shop, EscposNetworkPrinter("127.0.0.1", closed_port(), timeout=2))
     monkeypatch.setattr(PinDialog, "ask", manager_pin(shop, "9999"))
-    dialog = RefundDialog(shop.ctx.loyalty, shop.staff, db_worker, "Иван", printing, sale_id=1)
+    dialog = RefundDialog(
+        shop.ctx.loyalty, shop.staff, db_worker, "Иван", printing, sale_id=1, receipts=shop.ctx.receipts
+    )
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.confirm.isEnabled())
     with qtbot.waitSignal(printing.failed, timeout=10_000):

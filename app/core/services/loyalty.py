@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -21,6 +21,7 @@ from app.core import db, ledger, repo, sql
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
+from app.core.events import CustomerChanged, EventBus, RefundCommitted, SaleCommitted
 from app.core.identity import (
     ascii_digits,
     card_number,
@@ -76,10 +77,20 @@ def _expiry(at: int, days: int | None) -> int | None:
 class LoyaltyService:
     """All loyalty use cases over one terminal database."""
 
-    def __init__(self, engine: Engine, db_path: Path | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        db_path: Path | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        ids: Callable[[], str] = uuid7,
+        bus: EventBus | None = None,
+    ) -> None:
         self.engine = engine
         self.db_path = db_path
         self.clock = clock  # business times of operations given no explicit time
+        self.ids = ids  # journal and lot ids; tests pass predictable ones
+        self.bus = bus or EventBus()
 
     # ----------------------------------------------------------------- setup
 
@@ -89,11 +100,29 @@ class LoyaltyService:
         with db.transaction(self.engine) as conn:
             if repo.get_meta(conn, "secret") is None:
                 repo.set_meta(conn, "secret", secrets.token_hex(32))
-                repo.set_meta(conn, "terminal_uid", uuid7())
+                repo.set_meta(conn, "terminal_uid", self.ids())
                 repo.set_meta(conn, "card_serial", "0")
         if program is not None:
             self.set_program(program)
         return version
+
+    def store_details(self) -> tuple[str, str]:
+        """The store's name and address for receipts and reports ("" when not set)."""
+        with db.transaction(self.engine, write=False) as conn:
+            return repo.get_meta(conn, "store_name") or "", repo.get_meta(conn, "store_address") or ""
+
+    def set_store_details(self, name: str, address: str) -> None:
+        """Store name and address, in one transaction."""
+        with db.transaction(self.engine) as conn:
+            repo.set_meta(conn, "store_name", name.strip())
+            repo.set_meta(conn, "store_address", address.strip())
+
+    def server_url(self) -> str:
+        """The central server this terminal is enrolled with ("" on a standalone till)."""
+        with db.transaction(self.engine, write=False) as conn:
+            if repo.get_meta(conn, "token") is None:
+                return ""
+            return repo.get_meta(conn, "server_url") or ""
 
     def secret(self) -> bytes:
         """The per-merchant secret that signs card QR codes."""
@@ -108,7 +137,7 @@ class LoyaltyService:
         # A JSON array or number is refused by parse_program with its reason, not by dict().
         program = parse_program(dict(body) if isinstance(body, Mapping) else body)
         with db.transaction(self.engine) as conn:
-            uid = uuid7()
+            uid = self.ids()
             # Without a time the version applies to every operation from now on, back-dated ones too.
             at = 0 if activate_at is None else activate_at
             text = json.dumps(dict(program.raw), ensure_ascii=False, sort_keys=True)
@@ -145,7 +174,7 @@ class LoyaltyService:
         products = parse_catalog_csv(text)
         with db.transaction(self.engine) as conn:
             store_products(conn, products)
-            repo.write_outbox(conn, uuid7(), "catalog", {"products": products})
+            repo.write_outbox(conn, self.ids(), "catalog", {"products": products})
         return len(products)
 
     def catalog(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
@@ -200,6 +229,23 @@ class LoyaltyService:
         at: int | None = None,
         consent: bool = True,
     ) -> EnrollResult:
+        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction.
+
+        CustomerChanged is published once it has committed."""
+        result = self._enroll(name, phone, birthday, referrer, card, at, consent)
+        self.bus.publish(CustomerChanged((result.card,)))
+        return result
+
+    def _enroll(
+        self,
+        name: str,
+        phone: str,
+        birthday: str | None = None,
+        referrer: str | None = None,
+        card: str | None = None,
+        at: int | None = None,
+        consent: bool = True,
+    ) -> EnrollResult:
         """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction."""
         name = " ".join(name.split())
         if not name:
@@ -232,15 +278,17 @@ class LoyaltyService:
             referrer_row = repo.customer_by_card(conn, referrer) if referrer else None
             if code is None:
                 code = self._next_card(conn)
-            uid = uuid7()
+            uid = self.ids()
             ops: list[ledger.Op] = []
             if program.welcome_bonus and program.welcome_bonus.points:
                 b = program.welcome_bonus
                 days = b.expiry_days or program.expiry_days
-                ops.append(ledger.grant_op(uid, Lot(uuid7(), b.points, 0, at, _expiry(at, days), "welcome", uid), at))
+                ops.append(
+                    ledger.grant_op(uid, Lot(self.ids(), b.points, 0, at, _expiry(at, days), "welcome", uid), at)
+                )
             if referrer_row is not None and program.referral and program.referral.referee_points:
                 pts = program.referral.referee_points
-                lot = Lot(uuid7(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid)
+                lot = Lot(self.ids(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid)
                 ops.append(ledger.grant_op(uid, lot, at))
             body = {
                 "uid": uid,
@@ -325,6 +373,14 @@ class LoyaltyService:
     def adjust_points(
         self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
     ) -> tuple[int, int]:
+        """Add or remove points by hand with a reason (see _adjust_points); CustomerChanged after the commit."""
+        done = self._adjust_points(card, points, reason, actor, at, allow_debt=allow_debt)
+        self.bus.publish(CustomerChanged((card,)))
+        return done
+
+    def _adjust_points(
+        self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
+    ) -> tuple[int, int]:
         """Add (a lot, usable at once) or remove (taken back like a refund) points by hand, with a reason.
 
         Returns (adjustment id in the outbox, balance after). The reason and the manager go into
@@ -350,9 +406,9 @@ class LoyaltyService:
                         left=held.available(at) + points,
                         available_points=held.available(at),
                     )
-            uid = uuid7()
+            uid = self.ids()
             if points > 0:
-                lot = Lot(uuid7(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
+                lot = Lot(self.ids(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
                 ops = [ledger.grant_op(customer.uid, lot, at)]
             else:
                 ops = [ledger.take_back_op(customer.uid, -points, at, None)]
@@ -366,25 +422,38 @@ class LoyaltyService:
             return int(sql.scalar(conn, "SELECT seq FROM outbox WHERE uid = :u", {"u": uid})), wallet.available(at)
 
     def replace_card(self, old_card: str, new_card: str | None = None, at: int | None = None) -> str:
-        """A lost card: a new card (given or generated) takes over the account; the old one stops working."""
+        """A lost card: a new card (given or generated) takes over the account; the old one stops working.
+
+        CustomerChanged (both cards) is published once it has committed."""
+        code = self._replace_card(old_card, new_card, at)
+        self.bus.publish(CustomerChanged((old_card, code)))
+        return code
+
+    def _replace_card(self, old_card: str, new_card: str | None = None, at: int | None = None) -> str:
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, old_card)
             code = check_card_code(new_card) if new_card else self._next_card(conn)
             if sql.scalar(conn, "SELECT customer_id FROM cards WHERE code = :c", {"c": code}) is not None:
                 raise LoyaltyError("card_issued", card=code)
             at = repo.next_clock(conn, at, self.clock)
-            uid = uuid7()
+            uid = self.ids()
             body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
             ledger.book_card(conn, body)
             repo.write_outbox(conn, uid, "card", body)
             return code
 
     def block_card(self, card: str, blocked: bool = True, at: int | None = None) -> None:
-        """Block (or unblock) a customer's account: a blocked card is refused at checkout."""
+        """Block (or unblock) a customer's account: a blocked card is refused at checkout.
+
+        CustomerChanged is published once it has committed."""
+        self._block_card(card, blocked, at)
+        self.bus.publish(CustomerChanged((card,)))
+
+    def _block_card(self, card: str, blocked: bool = True, at: int | None = None) -> None:
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
             at = repo.next_clock(conn, at, self.clock)
-            uid = uuid7()
+            uid = self.ids()
             body = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
             ledger.book_block(conn, body)
             repo.write_outbox(conn, uid, "block", body)
@@ -431,8 +500,13 @@ class LoyaltyService:
         return self._sale(req, commit=False)
 
     def sell(self, req: SaleRequest) -> SaleResult:
-        """Price and commit a sale: the sale, lines, points, stamps and outbox row in one transaction."""
-        return self._sale(req, commit=True)
+        """Price and commit a sale: the sale, lines, points, stamps and outbox row in one transaction.
+
+        SaleCommitted is published once the transaction has committed (never for a refused sale)."""
+        result = self._sale(req, commit=True)
+        if result.committed and result.sale_id is not None:
+            self.bus.publish(SaleCommitted(result.sale_id, result.card))
+        return result
 
     def _sale(self, req: SaleRequest, commit: bool) -> SaleResult:
         try:
@@ -493,14 +567,14 @@ class LoyaltyService:
             coupon_use = CouponUse(coupon, int(used), int(mine))
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
-        uid = uuid7()
+        uid = self.ids()
         ops: list[ledger.Op] = []
         sale_extra: dict[str, Any] = {}
         if customer is not None:
             cu = customer.uid
             if q.birthday_points and program.birthday_bonus:
                 days = program.birthday_bonus.expiry_days or program.expiry_days
-                lot = Lot(uuid7(), q.birthday_points, 0, at, _expiry(at, days), "birthday", uid)
+                lot = Lot(self.ids(), q.birthday_points, 0, at, _expiry(at, days), "birthday", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
                 sale_extra.update(birthday_year=q.birthday_year, birthday_lot_uid=lot.uid)
             if q.redeemed_points:
@@ -510,7 +584,7 @@ class LoyaltyService:
             available_at = at + program.activation_days * DAY_MS
             if q.earned:
                 expires = _expiry(available_at, program.expiry_days)
-                lot = Lot(uuid7(), q.earned, 0, available_at, expires, "sale", uid)
+                lot = Lot(self.ids(), q.earned, 0, available_at, expires, "sale", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
                 sale_extra["earned_lot_uid"] = lot.uid
             deltas = {rule: -n for rule, n in q.stamps_spent.items()}
@@ -521,7 +595,7 @@ class LoyaltyService:
             if q.referral_points_to_referrer:
                 referrer = conn.execute(select(t.customers.c.uid).where(t.customers.c.id == customer.referrer_id))
                 expires = _expiry(available_at, program.expiry_days)
-                lot = Lot(uuid7(), q.referral_points_to_referrer, 0, available_at, expires, "referral", uid)
+                lot = Lot(self.ids(), q.referral_points_to_referrer, 0, available_at, expires, "referral", uid)
                 ops.append(ledger.grant_op(referrer.scalar_one(), lot, at))
             for op in ops:
                 if op["customer"] == cu:
@@ -591,7 +665,17 @@ class LoyaltyService:
     def refund(
         self, sale_id: int, units: Mapping[int, int] | None = None, at: int | None = None, cashier: str | None = None
     ) -> RefundResult:
-        """Give back units of a sale's lines; figures are cumulative so partial refunds add up exactly."""
+        """Give back units of a sale's lines; figures are cumulative so partial refunds add up exactly.
+
+        RefundCommitted is published once it has committed."""
+        result = self._refund(sale_id, units, at, cashier)
+        if result.refund_id is not None:
+            self.bus.publish(RefundCommitted(result.refund_id, result.sale_id))
+        return result
+
+    def _refund(
+        self, sale_id: int, units: Mapping[int, int] | None = None, at: int | None = None, cashier: str | None = None
+    ) -> RefundResult:
         with db.transaction(self.engine) as conn:
             sale = conn.execute(select(t.sales).where(t.sales.c.id == sale_id)).first()
             if sale is None:
@@ -628,7 +712,7 @@ class LoyaltyService:
                 cumulative(lines, now, sale.earned, sale.redeemed_points),
                 cumulative(lines, before, sale.earned, sale.redeemed_points),
             )
-            uid = uuid7()
+            uid = self.ids()
             given = d.points_given_back + (sale.reward_points if d.reward_returned else 0)
             ops: list[ledger.Op] = []
             taken_stamps: dict[str, int] = {}
@@ -640,7 +724,7 @@ class LoyaltyService:
                 if d.points_taken_back:
                     ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid))
                 if given:
-                    lot = Lot(uuid7(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
+                    lot = Lot(self.ids(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
                     ops.append(ledger.grant_op(customer.uid, lot, at))
                 have = repo.stamps_of(conn, customer.id)
                 # Never below zero on the card: stamps already spent on a free unit stay spent.

@@ -19,13 +19,14 @@ from app.core.codes import receipt_barcode
 from app.core.errors import NotFound
 from app.core.money import floor
 from app.core.program import Program
+from app.core.receipt import Payment, Receipt, ReceiptLine
 from app.core.timeutil import DAY_MS, from_ms
 from app.core.wallet import Lot, Wallet
-from app.receipts.model import Payment, Receipt, ReceiptLine
 
 __all__ = [
     "DEFAULT_JOIN_URL",
     "EXPIRY_NOTICE_DAYS",
+    "ReceiptService",
     "mask_card",
     "receipt_for_refund",
     "receipt_for_sale",
@@ -292,3 +293,18 @@ def receipt_for_refund(engine: Engine, refund_id: int, lang: str = "ru") -> Rece
             points_given_back=refund.points_given_back,
             **_loyalty(conn, program, refund.customer_id, refund.uid, refund.at),
         )
+
+
+class ReceiptService:
+    """Receipts of committed sales and refunds, read in one short read transaction each."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def for_sale(self, sale_id: int, lang: str = "ru") -> Receipt:
+        """The receipt of a committed sale (see receipt_for_sale)."""
+        return receipt_for_sale(self.engine, sale_id, lang)
+
+    def for_refund(self, refund_id: int, lang: str = "ru") -> Receipt:
+        """The receipt of a committed refund (see receipt_for_refund)."""
+        return receipt_for_refund(self.engine, refund_id, lang)

@@ -7,7 +7,7 @@ into an error message. Every public method is one transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -475,6 +475,19 @@ class StaffService:
             raise StaffError("audit_incomplete")
         with db.transaction(self.engine) as conn:
             self._write_audit(conn, actor, action, detail)
+
+    def record_settings(
+        self, actor: str, changes: Sequence[tuple[str, str, str]], store: tuple[str, str] | None = None
+    ) -> None:
+        """Audit each changed setting (key, old, new) and save the store's details, in one transaction."""
+        if not actor.strip():
+            raise StaffError("audit_incomplete")
+        with db.transaction(self.engine) as conn:
+            if store is not None:
+                repo.set_meta(conn, "store_name", store[0].strip())
+                repo.set_meta(conn, "store_address", store[1].strip())
+            for key, old, new in changes:
+                self._write_audit(conn, actor.strip(), "setting_changed", {"key": key, "old": old, "new": new})
 
     def audit_log(self, limit: int = 200) -> list[AuditEntry]:
         """The newest audit rows first."""

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from app.core.identity import looks_like_phone
 from app.core.pricing import LineIn
 from app.core.refusals import Refusal
 from app.core.services.loyalty import LoyaltyService
@@ -50,6 +51,7 @@ class CheckoutController(QObject):
     sold = Signal(object)  # the committed SaleResult
     store_loaded = Signal(object)  # StoreInfo
     unknown_card = Signal(str)  # a well-formed card number nobody holds: offer enrollment
+    unknown_phone = Signal(str)  # a phone number nobody has: offer enrollment with it
 
     def __init__(self, service: LoyaltyService, worker: Worker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +175,8 @@ class CheckoutController(QObject):
         # A replaced card is known: offering to enroll it would hide why it no longer works.
         if code.isdigit() and len(code) == 13 and getattr(error, "code", "") != "card_replaced":
             self.unknown_card.emit(code)
+        elif looks_like_phone(code) and getattr(error, "code", "") == "no_customer":
+            self.unknown_phone.emit(code)
 
     def detach_customer(self) -> None:
         """Sell without the customer."""

@@ -70,6 +70,7 @@ class CheckoutScreen(QWidget):
         self.router = ScanRouter(controller, self)
         self.model = BasketModel()
         self._unknown_card: str | None = None
+        self._unknown_phone: str | None = None  # looked up and not found: F4 enrolls with it
         self._pay_when_priced = False
         # Set by the session (None: no staff are plugged in, as in a bare checkout); a sale
         # outside any shift would be missing from every shift's takings.
@@ -155,6 +156,7 @@ class CheckoutScreen(QWidget):
         c.sold.connect(self._sold)
         c.store_loaded.connect(self._store_loaded)
         c.unknown_card.connect(self._remember_unknown_card)
+        c.unknown_phone.connect(self._remember_unknown_phone)
         self.router.receipt_scanned.connect(self.refund_requested)
         self.product_field.picked.connect(self._product_picked)
         self.product_field.submitted.connect(self._product_submitted)
@@ -207,7 +209,7 @@ class CheckoutScreen(QWidget):
     def _customer_changed(self, info: CustomerInfo | None) -> None:
         self.customer_panel.show_customer(info)
         if info is not None:
-            self._unknown_card = None
+            self._unknown_card = self._unknown_phone = None
             self.show_message(self.tr("Customer: {name}").format(name=info.name), "info")
         self._refresh_extras()
 
@@ -233,6 +235,13 @@ class CheckoutScreen(QWidget):
         self.show_message(text, "info")
         self.sale_committed.emit(result)
         self.focus_products()
+
+    @Slot(str)
+    def _remember_unknown_phone(self, phone: str) -> None:
+        self._unknown_phone = phone
+        self.show_message(
+            self.tr("No customer has the phone {phone}: press F4 to enroll one with it.").format(phone=phone), "warn"
+        )
 
     @Slot(str)
     def _remember_unknown_card(self, card: str) -> None:
@@ -392,7 +401,7 @@ class CheckoutScreen(QWidget):
     @Slot()
     def enroll(self) -> None:
         """F4: enroll a new customer (with the unknown card just scanned, if any) and attach them."""
-        dialog = EnrollDialog(self.controller.service, self.worker, self._unknown_card, self)
+        dialog = EnrollDialog(self.controller.service, self.worker, self._unknown_card, self, phone=self._unknown_phone)
         dialog.enrolled.connect(self._enrolled)
         dialog.ask()
         dialog.deleteLater()
@@ -400,7 +409,7 @@ class CheckoutScreen(QWidget):
 
     @Slot(object)
     def _enrolled(self, result: Any) -> None:
-        self._unknown_card = None
+        self._unknown_card = self._unknown_phone = None
         self.controller.attach_card(result.card)
 
     @Slot()

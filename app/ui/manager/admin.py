@@ -15,6 +15,7 @@ from PySide6.QtCore import QItemSelection, QRegularExpression, Qt, Slot
 from PySide6.QtGui import QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -42,7 +43,7 @@ from app.ui.manager import ops
 from app.ui.manager.audit_words import action_text, detail_text
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CardReplaced, CustomerHit, ManagerServices
-from app.ui.manager.widgets import ChooseFolder, Confirm
+from app.ui.manager.widgets import ChooseFolder, Confirm, give_keyboard_back
 from app.ui.pin_dialog import Refused, pin_field, set_status, staff_reason
 from app.ui.theme import row_label
 from app.ui.wording import explain
@@ -53,6 +54,8 @@ __all__ = ["AdminTab", "CashierDialog", "NewPinDialog", "action_text"]
 
 def _table(model: RecordsModel, parent: QWidget) -> QTableView:
     view = QTableView(parent)
+    # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+    view.setTabKeyNavigation(False)
     view.setModel(model)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(32)
@@ -99,7 +102,10 @@ class CashierDialog(QDialog):
 
     def ask(self) -> tuple[str, str, str] | None:
         """(name, PIN, role), or None when cancelled."""
-        if self.exec() != QDialog.DialogCode.Accepted:
+        focus = QApplication.focusWidget()
+        answered = self.exec()
+        give_keyboard_back(self.parentWidget(), focus)
+        if answered != QDialog.DialogCode.Accepted:
             return None
         return self.name.text(), self.pin.text(), str(self.role.currentData())
 
@@ -132,7 +138,10 @@ class NewPinDialog(QDialog):
 
     def ask(self) -> str | None:
         """The new PIN, or None when cancelled."""
-        return self.pin.text() if self.exec() == QDialog.DialogCode.Accepted else None
+        focus = QApplication.focusWidget()
+        answered = self.exec()
+        give_keyboard_back(self.parentWidget(), focus)
+        return self.pin.text() if answered == QDialog.DialogCode.Accepted else None
 
 
 class AdminTab(QTabWidget):

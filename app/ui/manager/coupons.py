@@ -37,13 +37,13 @@ from PySide6.QtWidgets import (
 from app.core.fmt import parse_money
 from app.core.money import parse_decimal
 from app.core.program import Coupon
-from app.core.timeutil import from_ms, to_ms
+from app.core.timeutil import DAY_MS, from_ms, to_ms
 from app.ui import i18n
 from app.ui.manager import ops
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CouponsAdded, CouponSpec, IssuedCoupon, ManagerServices
 from app.ui.manager.program_errors import explain
-from app.ui.manager.widgets import ChooseFolder, money_text
+from app.ui.manager.widgets import ChooseFolder, money_text, store_datetime
 from app.ui.pin_dialog import set_status
 from app.ui.theme import row_label
 from app.ui.worker import Worker
@@ -189,6 +189,8 @@ class CouponsTab(QWidget):
 
     def _table(self, model: RecordsModel) -> QTableView:
         view = QTableView(self)
+        # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+        view.setTabKeyNavigation(False)
         view.setModel(model)
         view.verticalHeader().setVisible(False)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -244,6 +246,11 @@ class CouponsTab(QWidget):
 
     def _coupons(self, result: tuple[str, tuple[Coupon, ...]]) -> None:
         zone, coupons = result
+        if self.zone is None:
+            # Validity starts now and ends in 30 days by the store's clock, not the computer's.
+            now = self.s.now()
+            self.valid_from.setDateTime(store_datetime(now, ZoneInfo(zone)))
+            self.valid_to.setDateTime(store_datetime(now + 30 * DAY_MS, ZoneInfo(zone)))
         self.zone = ZoneInfo(zone)
         self.program_model.set_rows(tuple(reversed(coupons)))  # newest first
 

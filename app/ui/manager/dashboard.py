@@ -93,6 +93,7 @@ class DashboardTab(QWidget):
         self.chain_figures: ChainFigures | None = None
         self.last_export: Path | None = None
         self._loading = False
+        self.large = False  # bigger type on a big screen
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(_DEBOUNCE_MS)
@@ -254,8 +255,15 @@ class DashboardTab(QWidget):
             self.tile_grid.addWidget(tile, i // columns, i % columns)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Reflow the tiles for the width."""
-        self._place_tiles(6 if event.size().width() >= 1180 else 4)
+        """Reflow the tiles for the width; bigger type from 1500 pixels (a 1920×1080 screen)."""
+        width = event.size().width()
+        self._place_tiles(6 if width >= 1180 else 4)
+        large = width >= 1500
+        if large != self.large:
+            self.large = large
+            for tile in self.tiles.values():
+                tile.set_large(large)
+            self.payback.set_large(large)
         super().resizeEvent(event)
 
     # ------------------------------------------------------------------ choices

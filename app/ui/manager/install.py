@@ -47,16 +47,12 @@ class ManagerLauncher(QObject):
         dialog.deleteLater()
         if manager is None:
             return
-        from app.core.services.reports import ReportsService
-        from app.sync.chain_reports import ChainReports
         from app.ui.manager.ops import ManagerServices
         from app.ui.manager.window import ManagerWindow
 
-        engine = self.window.ctx.engine
+        ctx = self.window.ctx
         # The chain scope is offered once the reports worker finds the terminal enrolled with a server.
-        services = ManagerServices(
-            self.window.ctx.loyalty, self.session.staff, ReportsService(engine), manager.name, ChainReports(engine)
-        )
+        services = ManagerServices(ctx.loyalty, ctx.staff, ctx.reports, manager.name, ctx.chain_reports)
         shown = ManagerWindow(services, self.window.worker, self.window)
         # Modal to the till: the checkout cannot change under the manager, and scans reach this window.
         shown.setWindowModality(Qt.WindowModality.ApplicationModal)

@@ -38,6 +38,8 @@ class PaybackPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
+        self._large = False
+        self._colour = "#5f5f58"
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 8, 12, 8)
         column.setSpacing(3)
@@ -61,9 +63,20 @@ class PaybackPanel(QFrame):
             column.addWidget(widget)
         self.show_payback(None)
 
+    def set_large(self, large: bool) -> None:
+        """Bigger type on a big screen (1920 pixels wide)."""
+        self._large = large
+        size = "19px" if large else "16px"
+        for label in (self.cost, self.extra, self.members, self.clv):
+            label.setStyleSheet(f"font-size: {size};")
+        self.formula.setStyleSheet("font-size: 16px;" if large else "")
+        self._set_verdict(self.verdict.text(), self._colour)
+
     def _set_verdict(self, text: str, colour: str) -> None:
+        self._colour = colour
         self.verdict.setText(text)
-        self.verdict.setStyleSheet(f"font-size: 20px; font-weight: bold; color: {colour};")
+        size = 26 if self._large else 20
+        self.verdict.setStyleSheet(f"font-size: {size}px; font-weight: bold; color: {colour};")
 
     def show_payback(self, p: Payback | None, loading: bool = False) -> None:
         """Show a report's payback (None: nothing yet, or still loading)."""

@@ -89,6 +89,8 @@ class Preview(QWidget):
             self,
         )
         self.table = QTableView(inner)
+        # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(28)

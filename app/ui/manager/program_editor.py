@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import ProgramError
 from app.core.program import Program, parse_program
 from app.core.templates import TEMPLATES
-from app.core.timeutil import from_ms, to_ms
+from app.core.timeutil import DAY_MS, from_ms, to_ms
 from app.ui import i18n
 from app.ui.manager import ops
 from app.ui.manager.models import Col, FieldError, RecordsModel
@@ -41,7 +41,7 @@ from app.ui.manager.ops import ManagerServices, ProgramState, VersionRow
 from app.ui.manager.preview import Preview
 from app.ui.manager.program_errors import explain
 from app.ui.manager.program_form import ProgramForm
-from app.ui.manager.widgets import Confirm, TextDialog
+from app.ui.manager.widgets import Confirm, TextDialog, store_datetime
 from app.ui.pin_dialog import set_status
 from app.ui.theme import ERROR
 from app.ui.worker import Worker
@@ -64,6 +64,7 @@ class ProgramEditor(QWidget):
         self.current: Program | None = None
         self.edited: Program | None = None
         self.error = ""  # the edited program's problem, in the manager's words ("" when valid)
+        self._times_set = False
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(_VALIDATE_MS)
@@ -152,6 +153,8 @@ class ProgramEditor(QWidget):
             self,
         )
         self.history = QTableView(page)
+        # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+        self.history.setTabKeyNavigation(False)
         self.history.setModel(self.versions)
         self.history.verticalHeader().setVisible(False)
         self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -205,6 +208,14 @@ class ProgramEditor(QWidget):
         self.version_label.setText(
             self.tr("In force: version {v} “{name}”").format(v=state.version, name=state.body.get("name", ""))
         )
+        if not self._times_set:
+            # The activation time and the sample sale's time, as the store's clock reads them.
+            self._times_set = True
+            # Quietly: editing the time by hand is what chooses «From:».
+            for edit, at in ((self.when, state.now + DAY_MS), (self.preview.when, state.now)):
+                edit.blockSignals(True)
+                edit.setDateTime(store_datetime(at, self.current.zone))
+                edit.blockSignals(False)
         self.preview.set_products(state.products)
         self.show_body(state.body)
 

@@ -175,6 +175,8 @@ class ProgramForm(QWidget):
         model = EditableRowsModel(key, fields, self)
         model.edited.connect(self._changed)
         view = QTableView()
+        # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+        view.setTabKeyNavigation(False)
         view.setModel(model)
         view.verticalHeader().setVisible(False)
         view.verticalHeader().setDefaultSectionSize(34)

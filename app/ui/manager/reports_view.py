@@ -38,6 +38,8 @@ _LISTS = frozenset({"cashiers", "categories", "coupons", "rewards", "stamps", "t
 def make_table_view(model: QAbstractItemModel, parent: QWidget | None = None) -> QTableView:
     """A read-only table view sized for reading: whole rows selected, last column stretched."""
     view = QTableView(parent)
+    # Tab leaves the table for the next field (arrows move between cells): a keyboard is never trapped.
+    view.setTabKeyNavigation(False)
     view.setModel(model)
     view.setAlternatingRowColors(True)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

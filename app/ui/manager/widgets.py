@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.core.fmt import MINUS, NNBSP, group_thousands
 from app.core.money import round_half_up
+from app.core.timeutil import from_ms
 from app.ui import i18n
 
 __all__ = [
@@ -34,8 +37,10 @@ __all__ = [
     "Tile",
     "avg_money_text",
     "count_text",
+    "give_keyboard_back",
     "money_text",
     "share_text",
+    "store_datetime",
 ]
 
 
@@ -70,6 +75,15 @@ def share_text(value: Fraction | None, places: int = 1) -> str:
     sign = MINUS if scaled < 0 else ""
     number = f"{sign}{whole}{mark}{frac:0{places}d}" if places else f"{sign}{whole}"
     return f"{number}{NNBSP}%" if i18n.language() == "ru" else f"{number}%"
+
+
+def store_datetime(ms: int, zone: ZoneInfo) -> QDateTime:
+    """An instant as the wall-clock time of the store's zone, for a date-time field read back in that zone.
+
+    QDateTime.currentDateTime() is the computer's own zone: on a till set to UTC it showed 06:50
+    for a Moscow store's 09:50, and the field was then read as 06:50 Moscow time."""
+    local = from_ms(ms).astimezone(zone)
+    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute, local.second))
 
 
 # ----------------------------------------------------------------------------- widgets
@@ -121,10 +135,32 @@ class Tile(QFrame):
         column.addWidget(self.caption)
         column.addWidget(self.value)
 
+    def set_large(self, large: bool) -> None:
+        """Bigger type on a big screen (1920 pixels wide), the same figures."""
+        # Style sheets, not setFont: the theme's sheet sets every widget's size and would win.
+        self.value.setStyleSheet("font-size: 28px; font-weight: bold;" if large else "")
+        self.caption.setStyleSheet("font-size: 17px;" if large else "")
+
     def set_value(self, text: str, hint: str = "") -> None:
         """Show a value; the caption and the hint (a formula) are its tooltip."""
         self.value.setText(text)
         self.setToolTip(f"{self.caption.text()}\n{hint}" if hint else self.caption.text())
+
+
+def give_keyboard_back(parent: QWidget | None, focus: QWidget | None) -> None:
+    """After a dialog: its window takes the keyboard back, on the widget that had it.
+
+    A window manager does this for us; a kiosk without one leaves no window with the keyboard
+    when a dialog closes, and every key is lost until a click."""
+    if parent is None:
+        return
+    window = parent.window()
+    if not window.isVisible():
+        return
+    window.raise_()
+    window.activateWindow()
+    if focus is not None and focus.isVisible() and focus.window() is window:
+        focus.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
 
 class ChooseFolder:
@@ -137,7 +173,9 @@ class ChooseFolder:
 
     def ask(self) -> Path | None:
         """The chosen folder, or None when cancelled."""
+        focus = QApplication.focusWidget()
         chosen = QFileDialog.getExistingDirectory(self.parent, self.title, str(self.start))
+        give_keyboard_back(self.parent, focus)
         return Path(chosen) if chosen else None
 
 
@@ -151,7 +189,9 @@ class Confirm:
 
     def ask(self) -> bool:
         """True when the manager confirms."""
+        focus = QApplication.focusWidget()
         answer = QMessageBox.question(self.parent, self.title, self.text)
+        give_keyboard_back(self.parent, focus)
         return answer == QMessageBox.StandardButton.Yes
 
 
@@ -174,4 +214,6 @@ class TextDialog(QDialog):
 
     def ask(self) -> None:
         """Show it until closed."""
+        focus = QApplication.focusWidget()
         self.exec()
+        give_keyboard_back(self.parentWidget(), focus)

@@ -9,9 +9,10 @@ third worker, so a slow network never holds up this terminal's own figures.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from app.ui.manager import ops
@@ -75,6 +76,7 @@ class ManagerWindow(QWidget):
         self.chain_worker = chain_worker or (Worker("chain-reports-worker") if services.chain is not None else None)
         self.setWindowTitle(self.tr("Loyalty Terminal — manager"))
         self.setMinimumSize(1000, 700)
+        self._grown = False
 
         column = QVBoxLayout(self)
         column.setContentsMargins(6, 6, 6, 6)
@@ -104,6 +106,10 @@ class ManagerWindow(QWidget):
         self.tabs.currentChanged.connect(self._tab_shown)
         column.addWidget(self.tabs, 1)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        # By keys alone: Ctrl+1..4 open a tab with the keyboard on its tab bar (arrows move on, Tab
+        # goes into the page); from inside a page Ctrl+Tab stays Qt's, turning the nearest tabs.
+        for number, key in enumerate(self._KEYS, start=1):
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, partial(self.show_tab, key))
 
     # ------------------------------------------------------------------ tabs, built on demand
 
@@ -165,9 +171,27 @@ class ManagerWindow(QWidget):
         assert isinstance(tab, AdminTab)
         return tab
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """On a big screen (1920×1080) the window takes most of it instead of a 1280×800 box."""
+        screen = self.screen()
+        if screen is not None and not self._grown:
+            self._grown = True
+            room = screen.availableGeometry()
+            if room.width() >= 1600 and room.height() >= 960 and self.width() < room.width() * 0.8:
+                self.resize(room.width() - 40, room.height() - 40)
+                self.move(room.x() + 20, room.y() + 20)
+        super().showEvent(event)
+
+    def show_tab(self, key: str) -> None:
+        """Open a tab (dashboard, program, coupons, admin) and give the keyboard to the tab bar."""
+        self.tabs.setCurrentIndex(self._KEYS.index(key))
+        self.tabs.tabBar().setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def start(self) -> None:
         """Load the tab on show (the dashboard when the window opens); the window is usable meanwhile."""
         self._tab_shown(self.tabs.currentIndex())
+        # The keyboard starts on the tabs, not on «Close»: a stray Space would close the window.
+        self.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot(int)
     def _tab_shown(self, index: int) -> None:
@@ -216,3 +240,9 @@ class ManagerWindow(QWidget):
             self._own_chain_worker = False
         self.closed.emit()
         super().closeEvent(event)
+        # A kiosk without a window manager activates no window when this one closes: the till takes
+        # the keyboard back itself, or every F-key is lost until a click.
+        till = self.parentWidget()
+        take = getattr(till, "take_keyboard", None)
+        if callable(take):
+            QTimer.singleShot(0, take)

@@ -6,8 +6,6 @@ from app.ui.wizard.creation import (
     StorePlan,
     create_store,
     discard_staging,
-    save_store_details,
-    store_details,
 )
 from app.ui.wizard.wizard import FirstRunWizard
 
@@ -18,6 +16,4 @@ __all__ = [
     "StorePlan",
     "create_store",
     "discard_staging",
-    "save_store_details",
-    "store_details",
 ]

@@ -14,13 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
 from app.bootstrap import Context, bootstrap
-from app.core import db, repo
 from app.core.errors import LoyaltyError, StorageError
 from app.core.refusals import os_params
-from app.core.services.staff import StaffService
 from app.core.templates import TEMPLATES, template
 
 if TYPE_CHECKING:
@@ -32,9 +28,7 @@ __all__ = [
     "create_store",
     "discard_staging",
     "enroll_staging",
-    "save_store_details",
     "staging_path",
-    "store_details",
 ]
 
 log = logging.getLogger(__name__)
@@ -93,32 +87,17 @@ def discard_staging(path: Path) -> None:
         Path(str(staging) + suffix).unlink(missing_ok=True)
 
 
-def save_store_details(engine: Engine, name: str, address: str) -> None:
-    """Store name and address for receipts and reports, in one transaction."""
-    with db.transaction(engine) as conn:
-        repo.set_meta(conn, "store_name", name.strip())
-        repo.set_meta(conn, "store_address", address.strip())
-
-
-def store_details(engine: Engine) -> tuple[str, str]:
-    """The store's name and address ("" when not set)."""
-    with db.transaction(engine, write=False) as conn:
-        return repo.get_meta(conn, "store_name") or "", repo.get_meta(conn, "store_address") or ""
-
-
 def enroll_staging(path: Path, url: str, code: str, transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     """Enroll the store being set up with a central server; raises LoyaltyError with the reason.
 
     A one-time code is spent by the server the moment it answers, so the answer must be kept:
     it goes into the staging store, which create_store() then completes.
     """
-    from app.sync.service import SyncService
-
     discard_staging(path)  # a second try starts from a clean file, not a half-enrolled one
-    ctx = bootstrap(staging_path(path), create=True)
+    ctx = bootstrap(staging_path(path), create=True, transport=transport)
     try:
         ctx.loyalty.init()
-        answer = SyncService(ctx.engine, transport=transport).enroll(url.strip(), code.strip())
+        answer = ctx.sync.enroll(url.strip(), code.strip())
     except BaseException:
         ctx.close()
         discard_staging(path)
@@ -141,9 +120,9 @@ def create_store(path: Path, plan: StorePlan, transport: httpx.BaseTransport | N
     elif not staging.exists():
         raise StorageError("enrollment_lost")
     try:
-        ctx = bootstrap(staging, create=True)
+        ctx = bootstrap(staging, create=True, transport=transport)
         try:
-            _fill(ctx, plan, transport)
+            _fill(ctx, plan)
         finally:
             ctx.close()
         _move_into_place(staging, path)
@@ -155,10 +134,10 @@ def create_store(path: Path, plan: StorePlan, transport: httpx.BaseTransport | N
     return ctx
 
 
-def _fill(ctx: Context, plan: StorePlan, transport: httpx.BaseTransport | None) -> None:
+def _fill(ctx: Context, plan: StorePlan) -> None:
     ctx.loyalty.init()
     if plan.enrolled:
-        _first_sync(ctx, transport)
+        _first_sync(ctx)
     if plan.program == DEMO:
         from app.core.demo import fill_demo
         from app.ui import i18n
@@ -167,19 +146,17 @@ def _fill(ctx: Context, plan: StorePlan, transport: httpx.BaseTransport | None) 
     elif not plan.enrolled or not _has_program(ctx):
         # A chain's program comes from its server; the template only starts a chain that has none.
         ctx.loyalty.set_program(template(plan.program).copy())
-    save_store_details(ctx.engine, plan.store_name, plan.store_address)
-    staff = StaffService(ctx.engine)
+    ctx.loyalty.set_store_details(plan.store_name, plan.store_address)
+    staff = ctx.staff
     manager = staff.create_first_manager(plan.manager_name, plan.manager_pin)
     if plan.cashier_name:
         staff.add_cashier(plan.cashier_name, plan.cashier_pin, actor=manager.name)
 
 
-def _first_sync(ctx: Context, transport: httpx.BaseTransport | None) -> None:
+def _first_sync(ctx: Context) -> None:
     """Pull the chain's program and customers now, so the till opens with them."""
-    from app.sync.service import SyncService
-
     try:
-        SyncService(ctx.engine, transport=transport).sync_once()
+        ctx.sync.sync_once()
     except LoyaltyError as exc:
         # Not fatal: the sync worker keeps trying once the till is open.
         log.warning("first sync after enrollment failed: %s", exc)

@@ -125,11 +125,31 @@ def print_test_receipt(setting: str, data_dir: Path, lang: str, store: tuple[str
     if store[0]:
         # The owner sees their own header on the test receipt, a first check of the wording.
         receipt = replace(receipt, store_name=store[0], store_address=store[1])
+    if isinstance(printer, PdfFolderPrinter):
+        # The receipts folder holds real receipts only (a sample there reads as a sale that never
+        # was): check that it can be written, and save the sample in a folder of its own beside it.
+        problem = _folder_problem(printer.folder)
+        if problem is not None:
+            return PrintOutcome(False, problem)
+        printer = PdfFolderPrinter(data_dir / "test-prints", printer.paper)
     try:
         printer.print_receipt(receipt)
     except PrintError as exc:
         return PrintOutcome(False, explain(exc))
     return PrintOutcome(True, str(printer.folder) if isinstance(printer, PdfFolderPrinter) else "")
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why receipts could not be saved in a folder (made if missing), or None."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"Cannot save receipt PDF to {folder}: {exc.strerror or exc}"
+    return None
 
 
 def start_feed(feed: CameraFeed) -> str | None:

@@ -78,346 +78,346 @@
         <translation>Подключение к серверу</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="150" />
+        <location filename="../../manager/admin.py" line="159" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="151" />
+        <location filename="../../manager/admin.py" line="160" />
         <source>Cashiers</source>
         <translation>Кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="152" />
+        <location filename="../../manager/admin.py" line="161" />
         <source>Audit log</source>
         <translation>Журнал действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="167" />
+        <location filename="../../manager/admin.py" line="176" />
         <source>Card, phone or name</source>
         <translation>Карта, телефон или имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="169" />
+        <location filename="../../manager/admin.py" line="178" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="175" />
-        <location filename="../../manager/admin.py" line="439" />
+        <location filename="../../manager/admin.py" line="184" />
+        <location filename="../../manager/admin.py" line="448" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="176" />
+        <location filename="../../manager/admin.py" line="185" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="177" />
+        <location filename="../../manager/admin.py" line="186" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="188" />
+        <location filename="../../manager/admin.py" line="197" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="190" />
+        <location filename="../../manager/admin.py" line="199" />
         <source>Find a customer and choose them in the list.</source>
         <translation>Найдите покупателя и выберите его в списке.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="200" />
+        <location filename="../../manager/admin.py" line="209" />
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="208" />
+        <location filename="../../manager/admin.py" line="217" />
         <source>Why (required)</source>
         <translation>Причина (обязательно)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="209" />
+        <location filename="../../manager/admin.py" line="218" />
         <source>Add or remove points</source>
         <translation>Начислить или списать баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="211" />
+        <location filename="../../manager/admin.py" line="220" />
         <source>Points (+ add, − remove)</source>
         <translation>Баллы (+ начислить, − списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="212" />
+        <location filename="../../manager/admin.py" line="221" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="216" />
+        <location filename="../../manager/admin.py" line="225" />
         <source>empty: next number</source>
         <translation>пусто — следующий номер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="218" />
+        <location filename="../../manager/admin.py" line="227" />
         <source>Replace a lost card</source>
         <translation>Заменить потерянную карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="220" />
+        <location filename="../../manager/admin.py" line="229" />
         <source>New card number</source>
         <translation>Номер новой карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="222" />
-        <location filename="../../manager/admin.py" line="298" />
+        <location filename="../../manager/admin.py" line="231" />
+        <location filename="../../manager/admin.py" line="307" />
         <source>Block the card</source>
         <translation>Заблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="272" />
+        <location filename="../../manager/admin.py" line="281" />
         <source>Nobody found</source>
         <translation>Никто не найден</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="289" />
+        <location filename="../../manager/admin.py" line="298" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="290" />
+        <location filename="../../manager/admin.py" line="299" />
         <source>Available: {points}</source>
         <translation>Доступно: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="291" />
+        <location filename="../../manager/admin.py" line="300" />
         <source>Pending: {points}</source>
         <translation>Ожидает активации: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="294" />
+        <location filename="../../manager/admin.py" line="303" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="296" />
+        <location filename="../../manager/admin.py" line="305" />
         <source>The card is BLOCKED</source>
         <translation>Карта ЗАБЛОКИРОВАНА</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="298" />
+        <location filename="../../manager/admin.py" line="307" />
         <source>Unblock the card</source>
         <translation>Разблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="316" />
+        <location filename="../../manager/admin.py" line="325" />
         <source>Enter the points to add (or, with a minus, to remove)</source>
         <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="319" />
+        <location filename="../../manager/admin.py" line="328" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="330" />
+        <location filename="../../manager/admin.py" line="339" />
         <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
         <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="337" />
+        <location filename="../../manager/admin.py" line="346" />
         <source>Add {points} to card {card} ({name})?</source>
         <translation>Начислить {points} на карту {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="339" />
+        <location filename="../../manager/admin.py" line="348" />
         <source>Remove {points} from card {card} ({name})?</source>
         <translation>Списать {points} с карты {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="341" />
+        <location filename="../../manager/admin.py" line="350" />
         <source>Balance now: {now}. After: {after}.</source>
         <translation>Баланс сейчас: {now}. После: {after}.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="344" />
+        <location filename="../../manager/admin.py" line="353" />
         <source>Reason: {reason}</source>
         <translation>Причина: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="345" />
+        <location filename="../../manager/admin.py" line="354" />
         <source>Adjust points</source>
         <translation>Изменить баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="346" />
+        <location filename="../../manager/admin.py" line="355" />
         <source>Nothing changed.</source>
         <translation>Ничего не изменено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="363" />
+        <location filename="../../manager/admin.py" line="372" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="372" />
+        <location filename="../../manager/admin.py" line="381" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="375" />
+        <location filename="../../manager/admin.py" line="384" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="400" />
+        <location filename="../../manager/admin.py" line="409" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="403" />
+        <location filename="../../manager/admin.py" line="412" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="417" />
+        <location filename="../../manager/admin.py" line="426" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="417" />
+        <location filename="../../manager/admin.py" line="426" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="419" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="437" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="437" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="440" />
+        <location filename="../../manager/admin.py" line="449" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="441" />
+        <location filename="../../manager/admin.py" line="450" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="448" />
+        <location filename="../../manager/admin.py" line="457" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
-        <location filename="../../manager/admin.py" line="489" />
+        <location filename="../../manager/admin.py" line="459" />
+        <location filename="../../manager/admin.py" line="498" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="452" />
+        <location filename="../../manager/admin.py" line="461" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="454" />
-        <location filename="../../manager/admin.py" line="490" />
+        <location filename="../../manager/admin.py" line="463" />
+        <location filename="../../manager/admin.py" line="499" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="470" />
+        <location filename="../../manager/admin.py" line="479" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="470" />
+        <location filename="../../manager/admin.py" line="479" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="473" />
+        <location filename="../../manager/admin.py" line="482" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="473" />
+        <location filename="../../manager/admin.py" line="482" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="489" />
+        <location filename="../../manager/admin.py" line="498" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="490" />
+        <location filename="../../manager/admin.py" line="499" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="507" />
+        <location filename="../../manager/admin.py" line="516" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="556" />
+        <location filename="../../manager/admin.py" line="565" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="558" />
+        <location filename="../../manager/admin.py" line="567" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="560" />
+        <location filename="../../manager/admin.py" line="569" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="562" />
+        <location filename="../../manager/admin.py" line="571" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="569" />
+        <location filename="../../manager/admin.py" line="578" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="570" />
+        <location filename="../../manager/admin.py" line="579" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="571" />
+        <location filename="../../manager/admin.py" line="580" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="572" />
+        <location filename="../../manager/admin.py" line="581" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="633" />
+        <location filename="../../manager/admin.py" line="642" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="648" />
+        <location filename="../../manager/admin.py" line="657" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -592,7 +592,7 @@
 <context>
     <name>Busy</name>
     <message>
-        <location filename="../../manager/widgets.py" line="89" />
+        <location filename="../../manager/widgets.py" line="103" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
@@ -600,68 +600,68 @@
 <context>
     <name>CameraChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="333" />
+        <location filename="../../wizard/devices.py" line="353" />
         <source>no camera</source>
         <translation>нет камеры</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="334" />
+        <location filename="../../wizard/devices.py" line="354" />
         <source>Video file…</source>
         <translation>Видеофайл…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="339" />
-        <location filename="../../wizard/devices.py" line="398" />
+        <location filename="../../wizard/devices.py" line="359" />
+        <location filename="../../wizard/devices.py" line="418" />
         <source>Test scan</source>
         <translation>Проверить сканирование</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="348" />
+        <location filename="../../wizard/devices.py" line="368" />
         <source>Camera number (0 is the first camera) or a video file</source>
         <translation>Номер камеры (0 — первая камера) или видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="370" />
+        <location filename="../../wizard/devices.py" line="390" />
         <source>Video file</source>
         <translation>Видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="370" />
+        <location filename="../../wizard/devices.py" line="390" />
         <source>Videos (*.avi *.mp4 *.mkv *.mov);;All files (*)</source>
         <translation>Видео (*.avi *.mp4 *.mkv *.mov);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="383" />
+        <location filename="../../wizard/devices.py" line="403" />
         <source>Enter a camera number or choose a video file first</source>
         <translation>Сначала укажите номер камеры или выберите видеофайл</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="391" />
+        <location filename="../../wizard/devices.py" line="411" />
         <source>Stop</source>
         <translation>Остановить</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="392" />
+        <location filename="../../wizard/devices.py" line="412" />
         <source>Opening the camera…</source>
         <translation>Включаем камеру…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="411" />
+        <location filename="../../wizard/devices.py" line="431" />
         <source>Hold a loyalty card or any QR code or barcode to the camera…</source>
         <translation>Поднесите к камере карту лояльности или любой QR-код или штрихкод…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="417" />
+        <location filename="../../wizard/devices.py" line="437" />
         <source>The camera read: {code}</source>
         <translation>Камера прочитала: {code}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="425" />
+        <location filename="../../wizard/devices.py" line="445" />
         <source>The camera is not available: {reason}. Check the cable or try another number.</source>
         <translation>Камера недоступна: {reason}. Проверьте кабель или попробуйте другой номер.</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="434" />
+        <location filename="../../wizard/devices.py" line="454" />
         <source>The video ended without a readable code</source>
         <translation>Видео закончилось, а код так и не прочитан</translation>
     </message>
@@ -669,42 +669,42 @@
 <context>
     <name>CashierDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="73" />
+        <location filename="../../manager/admin.py" line="76" />
         <source>New cashier</source>
         <translation>Новый кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="79" />
+        <location filename="../../manager/admin.py" line="82" />
         <source>Cashier</source>
         <translation>Кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="80" />
+        <location filename="../../manager/admin.py" line="83" />
         <source>Manager</source>
         <translation>Менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="84" />
+        <location filename="../../manager/admin.py" line="87" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="85" />
+        <location filename="../../manager/admin.py" line="88" />
         <source>PIN (4–8 digits)</source>
         <translation>PIN (4–8 цифр)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="86" />
+        <location filename="../../manager/admin.py" line="89" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="87" />
+        <location filename="../../manager/admin.py" line="90" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="96" />
+        <location filename="../../manager/admin.py" line="99" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -712,37 +712,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="165" />
+        <location filename="../../checkout/controller.py" line="167" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="287" />
+        <location filename="../../checkout/controller.py" line="291" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="288" />
+        <location filename="../../checkout/controller.py" line="292" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="289" />
+        <location filename="../../checkout/controller.py" line="293" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="290" />
+        <location filename="../../checkout/controller.py" line="294" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="315" />
+        <location filename="../../checkout/controller.py" line="319" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="339" />
+        <location filename="../../checkout/controller.py" line="343" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -750,97 +750,102 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="82" />
+        <location filename="../../checkout/screen.py" line="83" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="84" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="86" />
+        <location filename="../../checkout/screen.py" line="87" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="97" />
+        <location filename="../../checkout/screen.py" line="98" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="114" />
+        <location filename="../../checkout/screen.py" line="115" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="115" />
+        <location filename="../../checkout/screen.py" line="116" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="143" />
+        <location filename="../../checkout/screen.py" line="144" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="211" />
+        <location filename="../../checkout/screen.py" line="213" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="228" />
+        <location filename="../../checkout/screen.py" line="230" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="230" />
+        <location filename="../../checkout/screen.py" line="232" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="241" />
+        <location filename="../../checkout/screen.py" line="243" />
+        <source>No customer has the phone {phone}: press F4 to enroll one with it.</source>
+        <translation>Нет покупателя с телефоном {phone}: нажмите F4, чтобы зарегистрировать его с этим номером.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="250" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="295" />
+        <location filename="../../checkout/screen.py" line="304" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="364" />
+        <location filename="../../checkout/screen.py" line="373" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="377" />
+        <location filename="../../checkout/screen.py" line="386" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="413" />
+        <location filename="../../checkout/screen.py" line="422" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="416" />
+        <location filename="../../checkout/screen.py" line="425" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="422" />
+        <location filename="../../checkout/screen.py" line="431" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="438" />
+        <location filename="../../checkout/screen.py" line="447" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="443" />
+        <location filename="../../checkout/screen.py" line="452" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -959,13 +964,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="152" />
-        <location filename="../../manager/coupons.py" line="377" />
+        <location filename="../../manager/coupons.py" line="384" />
         <source>Valid from</source>
         <translation>Действует с</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="154" />
-        <location filename="../../manager/coupons.py" line="378" />
+        <location filename="../../manager/coupons.py" line="385" />
         <source>Valid until</source>
         <translation>Действует до</translation>
     </message>
@@ -991,13 +996,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="168" />
-        <location filename="../../manager/coupons.py" line="375" />
+        <location filename="../../manager/coupons.py" line="382" />
         <source>Value (% or ₽)</source>
         <translation>Размер (% или ₽)</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="169" />
-        <location filename="../../manager/coupons.py" line="376" />
+        <location filename="../../manager/coupons.py" line="383" />
         <source>Basket from, ₽</source>
         <translation>Чек от, ₽</translation>
     </message>
@@ -1008,13 +1013,13 @@
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="173" />
-        <location filename="../../manager/coupons.py" line="379" />
+        <location filename="../../manager/coupons.py" line="386" />
         <source>Uses in total</source>
         <translation>Использований всего</translation>
     </message>
     <message>
         <location filename="../../manager/coupons.py" line="174" />
-        <location filename="../../manager/coupons.py" line="380" />
+        <location filename="../../manager/coupons.py" line="387" />
         <source>Uses per customer</source>
         <translation>Использований на покупателя</translation>
     </message>
@@ -1024,96 +1029,96 @@
         <translation>Создать коды (новая версия программы)</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="203" />
+        <location filename="../../manager/coupons.py" line="205" />
         <source>Codes just made</source>
         <translation>Только что созданные коды</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="207" />
-        <location filename="../../manager/coupons.py" line="224" />
-        <location filename="../../manager/coupons.py" line="374" />
+        <location filename="../../manager/coupons.py" line="209" />
+        <location filename="../../manager/coupons.py" line="226" />
         <location filename="../../manager/coupons.py" line="381" />
+        <location filename="../../manager/coupons.py" line="388" />
         <source>Code</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="208" />
-        <location filename="../../manager/coupons.py" line="229" />
+        <location filename="../../manager/coupons.py" line="210" />
+        <location filename="../../manager/coupons.py" line="231" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="209" />
+        <location filename="../../manager/coupons.py" line="211" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="214" />
+        <location filename="../../manager/coupons.py" line="216" />
         <source>Save the codes as CSV…</source>
         <translation>Сохранить коды в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="220" />
+        <location filename="../../manager/coupons.py" line="222" />
         <source>Coupons in the program</source>
         <translation>Купоны в программе</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="225" />
+        <location filename="../../manager/coupons.py" line="227" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="226" />
+        <location filename="../../manager/coupons.py" line="228" />
         <source>Basket from</source>
         <translation>Чек от</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="227" />
+        <location filename="../../manager/coupons.py" line="229" />
         <source>Until</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="228" />
+        <location filename="../../manager/coupons.py" line="230" />
         <source>Uses: all / per card</source>
         <translation>Использований: всего / на карту</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="283" />
+        <location filename="../../manager/coupons.py" line="290" />
         <source>A percentage above 0 and at most 100 is needed</source>
         <translation>Нужен процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="294" />
+        <location filename="../../manager/coupons.py" line="301" />
         <source>The discount must be more than 0 ₽</source>
         <translation>Скидка должна быть больше 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="313" />
+        <location filename="../../manager/coupons.py" line="320" />
         <source>An amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>Нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="325" />
+        <location filename="../../manager/coupons.py" line="332" />
         <source>Type the code</source>
         <translation>Введите код</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="328" />
+        <location filename="../../manager/coupons.py" line="335" />
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="360" />
+        <location filename="../../manager/coupons.py" line="367" />
         <source>{n} code(s) saved in program version {v}.</source>
         <translation>Кодов сохранено: {n}, версия программы {v}.</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="390" />
+        <location filename="../../manager/coupons.py" line="397" />
         <source>Folder for the codes</source>
         <translation>Папка для кодов</translation>
     </message>
     <message>
-        <location filename="../../manager/coupons.py" line="401" />
+        <location filename="../../manager/coupons.py" line="408" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -1206,308 +1211,308 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DashboardTab</name>
     <message>
-        <location filename="../../manager/dashboard.py" line="113" />
+        <location filename="../../manager/dashboard.py" line="114" />
         <source>Overview</source>
         <translation>Сводка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="135" />
+        <location filename="../../manager/dashboard.py" line="136" />
         <source>This terminal</source>
         <translation>Этот терминал</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="136" />
-        <location filename="../../manager/dashboard.py" line="557" />
+        <location filename="../../manager/dashboard.py" line="137" />
+        <location filename="../../manager/dashboard.py" line="565" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="137" />
+        <location filename="../../manager/dashboard.py" line="138" />
         <source>This terminal's sales, or the whole chain's from the server</source>
         <translation>Продажи этого терминала или всей сети (с сервера)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="143" />
+        <location filename="../../manager/dashboard.py" line="144" />
         <source>Today</source>
         <translation>Сегодня</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="144" />
+        <location filename="../../manager/dashboard.py" line="145" />
         <source>7 days</source>
         <translation>7 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="145" />
+        <location filename="../../manager/dashboard.py" line="146" />
         <source>30 days</source>
         <translation>30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="146" />
+        <location filename="../../manager/dashboard.py" line="147" />
         <source>This month</source>
         <translation>Этот месяц</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="147" />
+        <location filename="../../manager/dashboard.py" line="148" />
         <source>Custom</source>
         <translation>Свой период</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="160" />
+        <location filename="../../manager/dashboard.py" line="161" />
         <source>All cashiers</source>
         <translation>Все кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="164" />
+        <location filename="../../manager/dashboard.py" line="165" />
         <source>All stores</source>
         <translation>Все магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="169" />
+        <location filename="../../manager/dashboard.py" line="170" />
         <source>PDF…</source>
         <translation>PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="170" />
+        <location filename="../../manager/dashboard.py" line="171" />
         <source>Save the report as a PDF file</source>
         <translation>Сохранить отчёт в файл PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="172" />
+        <location filename="../../manager/dashboard.py" line="173" />
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="173" />
+        <location filename="../../manager/dashboard.py" line="174" />
         <source>Save the report's tables as CSV files for Excel</source>
         <translation>Сохранить таблицы отчёта в файлы CSV для Excel</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="175" />
+        <location filename="../../manager/dashboard.py" line="176" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="206" />
+        <location filename="../../manager/dashboard.py" line="207" />
         <source>Revenue</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="207" />
+        <location filename="../../manager/dashboard.py" line="208" />
         <source>Sales</source>
         <translation>Продаж</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="208" />
+        <location filename="../../manager/dashboard.py" line="209" />
         <source>Sales with a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="209" />
+        <location filename="../../manager/dashboard.py" line="210" />
         <source>Average check</source>
         <translation>Средний чек</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="210" />
+        <location filename="../../manager/dashboard.py" line="211" />
         <source>Average check, card</source>
         <translation>Средний чек с картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="211" />
+        <location filename="../../manager/dashboard.py" line="212" />
         <source>Average check, no card</source>
         <translation>Средний чек без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="212" />
+        <location filename="../../manager/dashboard.py" line="213" />
         <source>Active cards, 30 days</source>
         <translation>Активные за 30 дней</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="213" />
+        <location filename="../../manager/dashboard.py" line="214" />
         <source>New members</source>
         <translation>Новые участники</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="214" />
+        <location filename="../../manager/dashboard.py" line="215" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="215" />
+        <location filename="../../manager/dashboard.py" line="216" />
         <source>Points redeemed</source>
         <translation>Списано баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="216" />
+        <location filename="../../manager/dashboard.py" line="217" />
         <source>Points held by customers</source>
         <translation>Баллы у покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="217" />
+        <location filename="../../manager/dashboard.py" line="218" />
         <source>Liability in roubles</source>
         <translation>Обязательства, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="231" />
+        <location filename="../../manager/dashboard.py" line="232" />
         <source>Revenue by day: with a card and without</source>
         <translation>Выручка по дням: с картой и без</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="232" />
+        <location filename="../../manager/dashboard.py" line="233" />
         <source>Active cards (bought in the last 30 days)</source>
         <translation>Активные карты (покупали за 30 дней)</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="233" />
+        <location filename="../../manager/dashboard.py" line="234" />
         <source>Points: issued, redeemed, expired</source>
         <translation>Баллы: начислено, списано, сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="234" />
+        <location filename="../../manager/dashboard.py" line="235" />
         <source>Customers by tier</source>
         <translation>Покупатели по уровням</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="237" />
+        <location filename="../../manager/dashboard.py" line="238" />
         <source>Loading…</source>
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="362" />
+        <location filename="../../manager/dashboard.py" line="370" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="372" />
+        <location filename="../../manager/dashboard.py" line="380" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="397" />
+        <location filename="../../manager/dashboard.py" line="405" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="420" />
+        <location filename="../../manager/dashboard.py" line="428" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="436" />
+        <location filename="../../manager/dashboard.py" line="444" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="470" />
+        <location filename="../../manager/dashboard.py" line="478" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="479" />
+        <location filename="../../manager/dashboard.py" line="487" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="483" />
+        <location filename="../../manager/dashboard.py" line="491" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="491" />
+        <location filename="../../manager/dashboard.py" line="499" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="494" />
+        <location filename="../../manager/dashboard.py" line="502" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="496" />
+        <location filename="../../manager/dashboard.py" line="504" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="499" />
+        <location filename="../../manager/dashboard.py" line="507" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="504" />
+        <location filename="../../manager/dashboard.py" line="512" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="506" />
+        <location filename="../../manager/dashboard.py" line="514" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="511" />
+        <location filename="../../manager/dashboard.py" line="519" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="519" />
+        <location filename="../../manager/dashboard.py" line="527" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="520" />
+        <location filename="../../manager/dashboard.py" line="528" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="534" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="535" />
+        <location filename="../../manager/dashboard.py" line="543" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="536" />
+        <location filename="../../manager/dashboard.py" line="544" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="537" />
+        <location filename="../../manager/dashboard.py" line="545" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="543" />
+        <location filename="../../manager/dashboard.py" line="551" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="568" />
+        <location filename="../../manager/dashboard.py" line="576" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="571" />
+        <location filename="../../manager/dashboard.py" line="579" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="588" />
+        <location filename="../../manager/dashboard.py" line="596" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="591" />
+        <location filename="../../manager/dashboard.py" line="599" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="606" />
+        <location filename="../../manager/dashboard.py" line="614" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="610" />
+        <location filename="../../manager/dashboard.py" line="618" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1538,87 +1543,87 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>EnrollDialog</name>
     <message>
-        <location filename="../../enroll_dialog.py" line="69" />
+        <location filename="../../enroll_dialog.py" line="75" />
         <source>New customer</source>
         <translation>Новый покупатель</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="81" />
+        <location filename="../../enroll_dialog.py" line="87" />
         <source>First and last name</source>
         <translation>Имя и фамилия</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="83" />
+        <location filename="../../enroll_dialog.py" line="89" />
         <source>DD.MM.YYYY, optional</source>
         <translation>ДД.ММ.ГГГГ, необязательно</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="84" />
+        <location filename="../../enroll_dialog.py" line="90" />
         <source>The customer agrees to the processing of personal data</source>
         <translation>Покупатель согласен на обработку персональных данных</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="85" />
+        <location filename="../../enroll_dialog.py" line="91" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="86" />
+        <location filename="../../enroll_dialog.py" line="92" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="87" />
+        <location filename="../../enroll_dialog.py" line="93" />
         <source>Birthday</source>
         <translation>День рождения</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="90" />
+        <location filename="../../enroll_dialog.py" line="96" />
         <source>Card {card} will be issued</source>
         <translation>Будет выдана карта {card}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="98" />
+        <location filename="../../enroll_dialog.py" line="104" />
         <source>Enroll</source>
         <translation>Зарегистрировать</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="99" />
+        <location filename="../../enroll_dialog.py" line="105" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="115" />
+        <location filename="../../enroll_dialog.py" line="121" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="153" />
+        <location filename="../../enroll_dialog.py" line="163" />
         <source>The customer's consent is required</source>
         <translation>Нужно согласие покупателя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="159" />
+        <location filename="../../enroll_dialog.py" line="169" />
         <source>Birthday must be a date like 05.07.1990</source>
         <translation>День рождения — дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="164" />
+        <location filename="../../enroll_dialog.py" line="174" />
         <source>Saving…</source>
         <translation>Сохраняем…</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="181" />
+        <location filename="../../enroll_dialog.py" line="191" />
         <source>Card {card} issued to {name}</source>
         <translation>Карта {card} выдана: {name}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="185" />
+        <location filename="../../enroll_dialog.py" line="195" />
         <source>The customer can photograph this QR code or scan it now.</source>
         <translation>Покупатель может сфотографировать этот QR-код или отсканировать его сейчас.</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="187" />
+        <location filename="../../enroll_dialog.py" line="197" />
         <source>Welcome bonus: {points}.</source>
         <translation>Приветственный бонус: {points}.</translation>
     </message>
@@ -1756,7 +1761,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>HelpDialog</name>
     <message>
-        <location filename="../../main_window.py" line="41" />
+        <location filename="../../main_window.py" line="45" />
         <source>Keys</source>
         <translation>Клавиши</translation>
     </message>
@@ -1819,173 +1824,173 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="69" />
+        <location filename="../../main_window.py" line="73" />
         <source>Loyalty Terminal — checkout</source>
         <translation>Терминал лояльности — касса</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="87" />
+        <location filename="../../main_window.py" line="100" />
         <source>&amp;Manager</source>
         <translation>&amp;Управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="88" />
+        <location filename="../../main_window.py" line="101" />
         <source>Camera source…</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="91" />
+        <location filename="../../main_window.py" line="104" />
         <source>Language: Русский / English…</source>
         <translation>Язык: Русский / English…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="96" />
+        <location filename="../../main_window.py" line="109" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120" />
+        <location filename="../../main_window.py" line="136" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120" />
+        <location filename="../../main_window.py" line="136" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="121" />
+        <location filename="../../main_window.py" line="137" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="170" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="171" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="172" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="173" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="174" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../main_window.py" line="175" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="149" />
+        <location filename="../../main_window.py" line="176" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="150" />
+        <location filename="../../main_window.py" line="177" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="151" />
+        <location filename="../../main_window.py" line="178" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="152" />
+        <location filename="../../main_window.py" line="179" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="153" />
+        <location filename="../../main_window.py" line="180" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="196" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="197" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="171" />
+        <location filename="../../main_window.py" line="198" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="172" />
+        <location filename="../../main_window.py" line="199" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="241" />
+        <location filename="../../main_window.py" line="268" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="252" />
+        <location filename="../../main_window.py" line="279" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="265" />
-        <location filename="../../main_window.py" line="283" />
+        <location filename="../../main_window.py" line="292" />
+        <location filename="../../main_window.py" line="310" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="288" />
+        <location filename="../../main_window.py" line="315" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="292" />
+        <location filename="../../main_window.py" line="319" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="292" />
+        <location filename="../../main_window.py" line="319" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
+        <location filename="../../main_window.py" line="327" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="301" />
+        <location filename="../../main_window.py" line="328" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="320" />
+        <location filename="../../main_window.py" line="342" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="322" />
+        <location filename="../../main_window.py" line="344" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="341" />
+        <location filename="../../main_window.py" line="363" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2006,37 +2011,37 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>ManagerWindow</name>
     <message>
-        <location filename="../../manager/window.py" line="76" />
+        <location filename="../../manager/window.py" line="77" />
         <source>Loyalty Terminal — manager</source>
         <translation>Терминал лояльности — менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="82" />
+        <location filename="../../manager/window.py" line="84" />
         <source>Manager: {name}</source>
         <translation>Менеджер: {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="84" />
+        <location filename="../../manager/window.py" line="86" />
         <source>Close (Esc)</source>
         <translation>Закрыть (Esc)</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="96" />
+        <location filename="../../manager/window.py" line="98" />
         <source>Dashboard and reports</source>
         <translation>Сводка и отчёты</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="97" />
+        <location filename="../../manager/window.py" line="99" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="98" />
+        <location filename="../../manager/window.py" line="100" />
         <source>Coupons</source>
         <translation>Купоны</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="99" />
+        <location filename="../../manager/window.py" line="101" />
         <source>Administration</source>
         <translation>Администрирование</translation>
     </message>
@@ -2044,22 +2049,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>NewPinDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="112" />
+        <location filename="../../manager/admin.py" line="118" />
         <source>New PIN for {name}</source>
         <translation>Новый PIN для {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="119" />
+        <location filename="../../manager/admin.py" line="125" />
         <source>New PIN</source>
         <translation>Новый PIN</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="120" />
+        <location filename="../../manager/admin.py" line="126" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="129" />
+        <location filename="../../manager/admin.py" line="135" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -2120,52 +2125,52 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PaybackPanel</name>
     <message>
-        <location filename="../../manager/payback.py" line="44" />
+        <location filename="../../manager/payback.py" line="46" />
         <source>Does the programme pay?</source>
         <translation>Окупается ли программа?</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="71" />
+        <location filename="../../manager/payback.py" line="84" />
         <source>Computed with the full report…</source>
         <translation>Считается вместе с полным отчётом…</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="76" />
+        <location filename="../../manager/payback.py" line="89" />
         <source>No comparison: it needs sales both with a card and without one.</source>
         <translation>Сравнить нельзя: нужны продажи и с картой, и без карты.</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="79" />
+        <location filename="../../manager/payback.py" line="92" />
         <source>The programme pays: members brought {amount} more than it cost.</source>
         <translation>Программа окупается: участники принесли на {amount} больше, чем она стоила.</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="86" />
+        <location filename="../../manager/payback.py" line="99" />
         <source>The programme does not pay: it cost {amount} more than members brought beyond the others.</source>
         <translation>Программа не окупается: она стоила на {amount} больше, чем участники принесли сверх остальных.</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="93" />
+        <location filename="../../manager/payback.py" line="106" />
         <source>Cost {total} = card discounts {tier} + stamp cards {stamps} + coupons {coupons} + points {points} + gifts {gifts}</source>
         <translation>Стоимость {total} = скидки по уровню {tier} + штампы {stamps} + купоны {coupons} + баллы {points} + подарки {gifts}</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="109" />
+        <location filename="../../manager/payback.py" line="122" />
         <source>Members brought beyond non-members {extra} = {sales} card sales × (average basket {card} − {anonymous} without a card)</source>
         <translation>Участники принесли сверх неучастников {extra} = {sales} чеков с картой × (средняя корзина {card} − {anonymous} без карты)</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="119" />
+        <location filename="../../manager/payback.py" line="132" />
         <source>Visits per member {visits} · retention {retention} · card share of revenue {share}</source>
         <translation>Визитов на участника {visits} · удержание {retention} · доля выручки с картой {share}</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="128" />
+        <location filename="../../manager/payback.py" line="141" />
         <source>CLV {value} (from {low} to {high}, 95 %)</source>
         <translation>CLV {value} (от {low} до {high}, 95 %)</translation>
     </message>
     <message>
-        <location filename="../../manager/payback.py" line="134" />
+        <location filename="../../manager/payback.py" line="147" />
         <source>CLV: too few customers ({sample}; at least {minimum} needed)</source>
         <translation>CLV: мало покупателей ({sample}, нужно не меньше {minimum})</translation>
     </message>
@@ -2221,93 +2226,93 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Разница</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="116" />
+        <location filename="../../manager/preview.py" line="118" />
         <source>Sample basket</source>
         <translation>Пробная корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="136" />
+        <location filename="../../manager/preview.py" line="138" />
         <source>Sample customer</source>
         <translation>Пробный покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="144" />
-        <location filename="../../manager/preview.py" line="281" />
+        <location filename="../../manager/preview.py" line="146" />
+        <location filename="../../manager/preview.py" line="283" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="149" />
+        <location filename="../../manager/preview.py" line="151" />
         <source>Points on the card</source>
         <translation>Баллов на карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="150" />
+        <location filename="../../manager/preview.py" line="152" />
         <source>Pays with as many points as allowed</source>
         <translation>Платит баллами по максимуму</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="156" />
+        <location filename="../../manager/preview.py" line="158" />
         <source>Stamps on each card</source>
         <translation>Штампов на каждой карте</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="160" />
+        <location filename="../../manager/preview.py" line="162" />
         <source>Sale time</source>
         <translation>Время продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="174" />
+        <location filename="../../manager/preview.py" line="176" />
         <source>—</source>
         <translation>—</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="191" />
+        <location filename="../../manager/preview.py" line="193" />
         <source>No card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="194" />
+        <location filename="../../manager/preview.py" line="196" />
         <source>{name} (from {spend})</source>
         <translation>{name} (от {spend})</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="247" />
+        <location filename="../../manager/preview.py" line="249" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="282" />
+        <location filename="../../manager/preview.py" line="284" />
         <source>Basket</source>
         <translation>Корзина</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="283" />
+        <location filename="../../manager/preview.py" line="285" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="284" />
+        <location filename="../../manager/preview.py" line="286" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="285" />
+        <location filename="../../manager/preview.py" line="287" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="286" />
+        <location filename="../../manager/preview.py" line="288" />
         <source>Points earned</source>
         <translation>Начислится баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="287" />
+        <location filename="../../manager/preview.py" line="289" />
         <source>Stamps earned</source>
         <translation>Начислится штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/preview.py" line="288" />
+        <location filename="../../manager/preview.py" line="290" />
         <source>Free units from stamps</source>
         <translation>Бесплатно за штампы</translation>
     </message>
@@ -2315,17 +2320,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="418" />
+        <location filename="../../printing.py" line="444" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="444" />
+        <location filename="../../printing.py" line="468" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="458" />
+        <location filename="../../printing.py" line="483" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -2334,17 +2339,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="481" />
+        <location filename="../../printing.py" line="506" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="483" />
+        <location filename="../../printing.py" line="508" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="484" />
+        <location filename="../../printing.py" line="509" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -2352,97 +2357,97 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>PrinterChooser</name>
     <message>
-        <location filename="../../wizard/devices.py" line="165" />
+        <location filename="../../wizard/devices.py" line="185" />
         <source>PDF files in a folder (80 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 80 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="166" />
+        <location filename="../../wizard/devices.py" line="186" />
         <source>PDF files in a folder (58 mm receipts)</source>
         <translation>PDF-файлы в папке (чеки 58 мм)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="167" />
+        <location filename="../../wizard/devices.py" line="187" />
         <source>Receipt printer on the network (ESC/POS)</source>
         <translation>Чековый принтер в сети (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="168" />
+        <location filename="../../wizard/devices.py" line="188" />
         <source>Receipt printer on USB (ESC/POS)</source>
         <translation>Чековый принтер по USB (ESC/POS)</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="169" />
+        <location filename="../../wizard/devices.py" line="189" />
         <source>A printer installed in the system</source>
         <translation>Принтер, установленный в системе</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="175" />
+        <location filename="../../wizard/devices.py" line="195" />
         <source>Choose…</source>
         <translation>Выбрать…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="188" />
+        <location filename="../../wizard/devices.py" line="208" />
         <source>empty: the default printer</source>
         <translation>пусто: принтер по умолчанию</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="198" />
+        <location filename="../../wizard/devices.py" line="218" />
         <source>Folder</source>
         <translation>Папка</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="219" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="199" />
+        <location filename="../../wizard/devices.py" line="219" />
         <source>Port</source>
         <translation>Порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="200" />
+        <location filename="../../wizard/devices.py" line="220" />
         <source>Vendor ID</source>
         <translation>Vendor ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="200" />
+        <location filename="../../wizard/devices.py" line="220" />
         <source>Product ID</source>
         <translation>Product ID</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="201" />
+        <location filename="../../wizard/devices.py" line="221" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="211" />
+        <location filename="../../wizard/devices.py" line="231" />
         <source>Test print</source>
         <translation>Пробная печать</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="260" />
+        <location filename="../../wizard/devices.py" line="280" />
         <source>Folder for receipts</source>
         <translation>Папка для чеков</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="275" />
+        <location filename="../../wizard/devices.py" line="295" />
         <source>Printing a test receipt…</source>
         <translation>Печатаем пробный чек…</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="290" />
+        <location filename="../../wizard/devices.py" line="310" />
         <source>The test receipt is saved in {folder}</source>
         <translation>Пробный чек сохранён в {folder}</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="292" />
+        <location filename="../../wizard/devices.py" line="312" />
         <source>The test receipt was sent to the printer: check that it came out</source>
         <translation>Пробный чек отправлен на принтер: проверьте, что он вышел</translation>
     </message>
     <message>
-        <location filename="../../wizard/devices.py" line="296" />
+        <location filename="../../wizard/devices.py" line="316" />
         <source>The printer did not print: {reason}</source>
         <translation>Принтер не напечатал: {reason}</translation>
     </message>
@@ -2450,177 +2455,177 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramEditor</name>
     <message>
-        <location filename="../../manager/program_editor.py" line="84" />
+        <location filename="../../manager/program_editor.py" line="85" />
         <source>Form</source>
         <translation>Форма</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="85" />
+        <location filename="../../manager/program_editor.py" line="86" />
         <source>JSON</source>
         <translation>JSON</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="86" />
+        <location filename="../../manager/program_editor.py" line="87" />
         <source>Versions</source>
         <translation>Версии</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="114" />
+        <location filename="../../manager/program_editor.py" line="115" />
         <source>Start from this template</source>
         <translation>Начать с этого шаблона</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="116" />
+        <location filename="../../manager/program_editor.py" line="117" />
         <source>Back to the program in force</source>
         <translation>Вернуть действующую программу</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="118" />
+        <location filename="../../manager/program_editor.py" line="119" />
         <source>Template:</source>
         <translation>Шаблон:</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="134" />
+        <location filename="../../manager/program_editor.py" line="135" />
         <source>The whole program file (loyalty-rules.md §2); coupons too.</source>
         <translation>Весь файл программы (loyalty-rules.md §2), вместе с купонами.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="146" />
+        <location filename="../../manager/program_editor.py" line="147" />
         <source>Version</source>
         <translation>Версия</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="147" />
+        <location filename="../../manager/program_editor.py" line="148" />
         <source>Name</source>
         <translation>Название</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="148" />
+        <location filename="../../manager/program_editor.py" line="149" />
         <source>Applies from</source>
         <translation>Действует с</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="149" />
+        <location filename="../../manager/program_editor.py" line="150" />
         <source>Saved</source>
         <translation>Сохранена</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="150" />
+        <location filename="../../manager/program_editor.py" line="151" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="165" />
+        <location filename="../../manager/program_editor.py" line="168" />
         <source>View…</source>
         <translation>Посмотреть…</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="167" />
+        <location filename="../../manager/program_editor.py" line="170" />
         <source>Restore as a new version</source>
         <translation>Восстановить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="178" />
+        <location filename="../../manager/program_editor.py" line="181" />
         <source>Activate now</source>
         <translation>Включить сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="180" />
+        <location filename="../../manager/program_editor.py" line="183" />
         <source>From:</source>
         <translation>С:</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="185" />
+        <location filename="../../manager/program_editor.py" line="188" />
         <source>Activate as a new version</source>
         <translation>Включить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="206" />
+        <location filename="../../manager/program_editor.py" line="209" />
         <source>In force: version {v} “{name}”</source>
         <translation>Действует: версия {v} «{name}»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="277" />
+        <location filename="../../manager/program_editor.py" line="288" />
         <source>The JSON text cannot be read: line {line}, column {column}</source>
         <translation>Текст JSON не читается: строка {line}, столбец {column}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="308" />
+        <location filename="../../manager/program_editor.py" line="319" />
         <source>Template loaded (coupons and time zone kept). Nothing changes until you activate it.</source>
         <translation>Шаблон загружен (купоны и часовой пояс сохранены). Ничего не изменится, пока вы его не включите.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="333" />
+        <location filename="../../manager/program_editor.py" line="344" />
         <source>Not activated: {reason}</source>
         <translation>Не включено: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="337" />
+        <location filename="../../manager/program_editor.py" line="348" />
         <source>Choose a time in the future, or activate now</source>
         <translation>Выберите время в будущем или включите сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="340" />
+        <location filename="../../manager/program_editor.py" line="351" />
         <source>Activate the edited program now? Every sale from now on is priced by it.</source>
         <translation>Включить изменённую программу сейчас? Все продажи с этого момента считаются по ней.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="342" />
+        <location filename="../../manager/program_editor.py" line="353" />
         <source>Activate the edited program from {when}?</source>
         <translation>Включить изменённую программу с {when}?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="352" />
+        <location filename="../../manager/program_editor.py" line="363" />
         <source>Version {v} is scheduled from {when}; it will not start after this one. Restore it from the Versions list if it is still wanted.</source>
         <translation>Версия {v} запланирована с {when}; после этой она не начнёт действовать. Если она ещё нужна, восстановите её в списке версий.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="355" />
+        <location filename="../../manager/program_editor.py" line="366" />
         <source>Activate the program</source>
         <translation>Включение программы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="364" />
+        <location filename="../../manager/program_editor.py" line="375" />
         <source>Version {v} saved and activated.</source>
         <translation>Версия {v} сохранена и включена.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="383" />
+        <location filename="../../manager/program_editor.py" line="394" />
         <source>Program version {v}</source>
         <translation>Версия программы {v}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="391" />
+        <location filename="../../manager/program_editor.py" line="402" />
         <source>Choose a version in the list first</source>
         <translation>Сначала выберите версию в списке</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="393" />
+        <location filename="../../manager/program_editor.py" line="404" />
         <source>Make version {v} the program in force again (as a new version)?</source>
         <translation>Сделать версию {v} снова действующей (как новую версию)?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="394" />
+        <location filename="../../manager/program_editor.py" line="405" />
         <source>Restore a version</source>
         <translation>Восстановление версии</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="419" />
+        <location filename="../../manager/program_editor.py" line="430" />
         <source>from the start</source>
         <translation>с самого начала</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="428" />
+        <location filename="../../manager/program_editor.py" line="439" />
         <source>in force</source>
         <translation>действует</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="430" />
+        <location filename="../../manager/program_editor.py" line="441" />
         <source>scheduled</source>
         <translation>запланирована</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="431" />
+        <location filename="../../manager/program_editor.py" line="442" />
         <source>replaced</source>
         <translation>заменена</translation>
     </message>
@@ -2628,338 +2633,338 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramForm</name>
     <message>
-        <location filename="../../manager/program_form.py" line="192" />
+        <location filename="../../manager/program_form.py" line="194" />
         <source>Remove the row</source>
         <translation>Удалить строку</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="193" />
+        <location filename="../../manager/program_form.py" line="195" />
         <source>Removes the row with the cursor (the last one when none is chosen)</source>
         <translation>Удаляет строку с курсором (последнюю, если ни одна не выбрана)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="226" />
+        <location filename="../../manager/program_form.py" line="228" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="228" />
-        <location filename="../../manager/program_form.py" line="378" />
+        <location filename="../../manager/program_form.py" line="230" />
+        <location filename="../../manager/program_form.py" line="380" />
         <source>Name</source>
         <translation>Название</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="230" />
+        <location filename="../../manager/program_form.py" line="232" />
         <source>One point pays, ₽</source>
         <translation>Один балл равен, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="230" />
+        <location filename="../../manager/program_form.py" line="232" />
         <source>Usually 1 ₽</source>
         <translation>Обычно 1 ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="234" />
+        <location filename="../../manager/program_form.py" line="236" />
         <source>Time zone</source>
         <translation>Часовой пояс</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="237" />
-        <location filename="../../manager/program_form.py" line="241" />
+        <location filename="../../manager/program_form.py" line="239" />
+        <location filename="../../manager/program_form.py" line="243" />
         <source>Tiers</source>
         <translation>Уровни</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="243" />
+        <location filename="../../manager/program_form.py" line="245" />
         <source>Tier</source>
         <translation>Уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="244" />
+        <location filename="../../manager/program_form.py" line="246" />
         <source>Spend from, ₽</source>
         <translation>Траты от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="245" />
+        <location filename="../../manager/program_form.py" line="247" />
         <source>Discount, %</source>
         <translation>Скидка, %</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="246" />
+        <location filename="../../manager/program_form.py" line="248" />
         <source>Points, % of paid</source>
         <translation>Баллы, % оплаты</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="248" />
+        <location filename="../../manager/program_form.py" line="250" />
         <source>Add a tier</source>
         <translation>Добавить уровень</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="250" />
+        <location filename="../../manager/program_form.py" line="252" />
         <source>empty: all time</source>
         <translation>пусто — за всё время</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="254" />
+        <location filename="../../manager/program_form.py" line="256" />
         <source>Spend counted over, days</source>
         <translation>Траты считаются за, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="256" />
+        <location filename="../../manager/program_form.py" line="258" />
         <source>The tier comes from money paid over this many days before a sale</source>
         <translation>Уровень определяется по оплаченному за столько дней до продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="260" />
-        <location filename="../../manager/program_form.py" line="329" />
-        <location filename="../../manager/program_form.py" line="334" />
-        <location filename="../../manager/program_form.py" line="379" />
+        <location filename="../../manager/program_form.py" line="262" />
+        <location filename="../../manager/program_form.py" line="331" />
+        <location filename="../../manager/program_form.py" line="336" />
+        <location filename="../../manager/program_form.py" line="381" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="262" />
+        <location filename="../../manager/program_form.py" line="264" />
         <source>Points may pay up to, % of a check</source>
         <translation>Баллами можно оплатить до, % чека</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="264" />
+        <location filename="../../manager/program_form.py" line="266" />
         <source>Pay with points from a balance of</source>
         <translation>Оплата баллами от баланса</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="269" />
+        <location filename="../../manager/program_form.py" line="271" />
         <source>Earned points usable after, days</source>
         <translation>Начисленные баллы доступны через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="271" />
+        <location filename="../../manager/program_form.py" line="273" />
         <source>The return window: 0 means at once</source>
         <translation>Срок на возврат: 0 — сразу</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="273" />
+        <location filename="../../manager/program_form.py" line="275" />
         <source>empty: never</source>
         <translation>пусто — никогда</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="274" />
+        <location filename="../../manager/program_form.py" line="276" />
         <source>Points expire after, days</source>
         <translation>Баллы сгорают через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="276" />
+        <location filename="../../manager/program_form.py" line="278" />
         <source>Points returned by a refund last, days</source>
         <translation>Баллы, возвращённые при возврате, живут, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="279" />
+        <location filename="../../manager/program_form.py" line="281" />
         <source>Categories</source>
         <translation>Категории</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="280" />
+        <location filename="../../manager/program_form.py" line="282" />
         <source>Categories separated by commas, e.g. tobacco, alcohol</source>
         <translation>Категории через запятую, например tobacco, alcohol</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="283" />
+        <location filename="../../manager/program_form.py" line="285" />
         <source>No card discount on</source>
         <translation>Без скидки по карте</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="284" />
+        <location filename="../../manager/program_form.py" line="286" />
         <source>No points earned on</source>
         <translation>Без начисления баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="285" />
+        <location filename="../../manager/program_form.py" line="287" />
         <source>No paying with points for</source>
         <translation>Без оплаты баллами</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="294" />
+        <location filename="../../manager/program_form.py" line="296" />
         <source>Points multipliers by category</source>
         <translation>Множители баллов по категориям</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="296" />
-        <location filename="../../manager/program_form.py" line="367" />
+        <location filename="../../manager/program_form.py" line="298" />
+        <location filename="../../manager/program_form.py" line="369" />
         <source>Category</source>
         <translation>Категория</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="297" />
+        <location filename="../../manager/program_form.py" line="299" />
         <source>Multiplier</source>
         <translation>Множитель</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="299" />
+        <location filename="../../manager/program_form.py" line="301" />
         <source>Add a multiplier</source>
         <translation>Добавить множитель</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="306" />
+        <location filename="../../manager/program_form.py" line="308" />
         <source>Happy hours (more points)</source>
         <translation>Счастливые часы (больше баллов)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="308" />
+        <location filename="../../manager/program_form.py" line="310" />
         <source>Weekdays (1 = Mon)</source>
         <translation>Дни недели (1 = пн)</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="309" />
+        <location filename="../../manager/program_form.py" line="311" />
         <source>From</source>
         <translation>С</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="310" />
+        <location filename="../../manager/program_form.py" line="312" />
         <source>To</source>
         <translation>До</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="311" />
+        <location filename="../../manager/program_form.py" line="313" />
         <source>Points ×</source>
         <translation>Баллы ×</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="313" />
+        <location filename="../../manager/program_form.py" line="315" />
         <source>Add happy hours</source>
         <translation>Добавить часы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="326" />
+        <location filename="../../manager/program_form.py" line="328" />
         <source>Bonuses</source>
         <translation>Бонусы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="327" />
+        <location filename="../../manager/program_form.py" line="329" />
         <source>Welcome bonus</source>
         <translation>Приветственный бонус</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="330" />
-        <location filename="../../manager/program_form.py" line="339" />
+        <location filename="../../manager/program_form.py" line="332" />
+        <location filename="../../manager/program_form.py" line="341" />
         <source>empty: as other points</source>
         <translation>пусто — как остальные баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="331" />
-        <location filename="../../manager/program_form.py" line="340" />
+        <location filename="../../manager/program_form.py" line="333" />
+        <location filename="../../manager/program_form.py" line="342" />
         <source>Expire after, days</source>
         <translation>Сгорают через, дней</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="332" />
+        <location filename="../../manager/program_form.py" line="334" />
         <source>Birthday bonus</source>
         <translation>Бонус на день рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="336" />
+        <location filename="../../manager/program_form.py" line="338" />
         <source>Days before the birthday</source>
         <translation>Дней до дня рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="338" />
+        <location filename="../../manager/program_form.py" line="340" />
         <source>Days after the birthday</source>
         <translation>Дней после дня рождения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="341" />
+        <location filename="../../manager/program_form.py" line="343" />
         <source>Bring a friend</source>
         <translation>«Приведи друга»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="344" />
+        <location filename="../../manager/program_form.py" line="346" />
         <source>Points to the one who brought</source>
         <translation>Баллы тому, кто привёл</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="347" />
+        <location filename="../../manager/program_form.py" line="349" />
         <source>Points to the newcomer</source>
         <translation>Баллы новичку</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="349" />
+        <location filename="../../manager/program_form.py" line="351" />
         <source>First purchase from, ₽</source>
         <translation>Первая покупка от, ₽</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="364" />
+        <location filename="../../manager/program_form.py" line="366" />
         <source>Stamp cards</source>
         <translation>Карты штампов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="366" />
-        <location filename="../../manager/program_form.py" line="377" />
+        <location filename="../../manager/program_form.py" line="368" />
+        <location filename="../../manager/program_form.py" line="379" />
         <source>Id</source>
         <translation>Код</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="368" />
+        <location filename="../../manager/program_form.py" line="370" />
         <source>Stamps for a free one</source>
         <translation>Штампов для бесплатного</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="370" />
+        <location filename="../../manager/program_form.py" line="372" />
         <source>Add a stamp card</source>
         <translation>Добавить карту</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="375" />
+        <location filename="../../manager/program_form.py" line="377" />
         <source>Gifts for points</source>
         <translation>Подарки за баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="381" />
+        <location filename="../../manager/program_form.py" line="383" />
         <source>Add a gift</source>
         <translation>Добавить подарок</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="385" />
+        <location filename="../../manager/program_form.py" line="387" />
         <source>Offline limits</source>
         <translation>Ограничения без связи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="386" />
-        <location filename="../../manager/program_form.py" line="394" />
+        <location filename="../../manager/program_form.py" line="388" />
         <location filename="../../manager/program_form.py" line="396" />
+        <location filename="../../manager/program_form.py" line="398" />
         <source>empty: no limit</source>
         <translation>пусто — без ограничения</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="390" />
+        <location filename="../../manager/program_form.py" line="392" />
         <source>Points one card may pay on this till between syncs</source>
         <translation>Баллов с одной карты на этой кассе между синхронизациями</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="393" />
+        <location filename="../../manager/program_form.py" line="395" />
         <source>Chain offline policy</source>
         <translation>Правила сети без связи</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="395" />
+        <location filename="../../manager/program_form.py" line="397" />
         <source>Points per till between syncs</source>
         <translation>Баллов на кассу между синхронизациями</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="397" />
+        <location filename="../../manager/program_form.py" line="399" />
         <source>Longest time offline, hours</source>
         <translation>Дольше всего без связи, часов</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="399" />
+        <location filename="../../manager/program_form.py" line="401" />
         <source>Warn at clock difference, s</source>
         <translation>Предупреждать при расхождении часов, с</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="401" />
+        <location filename="../../manager/program_form.py" line="403" />
         <source>Stop at clock difference, s</source>
         <translation>Останавливать при расхождении часов, с</translation>
     </message>
     <message>
-        <location filename="../../manager/program_form.py" line="544" />
+        <location filename="../../manager/program_form.py" line="546" />
         <source>{list}, row {n}</source>
         <translation>{list}, строка {n}</translation>
     </message>
@@ -2995,144 +3000,144 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../../refund_dialog.py" line="113" />
-        <location filename="../../refund_dialog.py" line="116" />
+        <location filename="../../refund_dialog.py" line="117" />
+        <location filename="../../refund_dialog.py" line="120" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="119" />
-        <location filename="../../refund_dialog.py" line="195" />
+        <location filename="../../refund_dialog.py" line="123" />
+        <location filename="../../refund_dialog.py" line="204" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="121" />
+        <location filename="../../refund_dialog.py" line="125" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="132" />
+        <location filename="../../refund_dialog.py" line="136" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="132" />
+        <location filename="../../refund_dialog.py" line="136" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="132" />
+        <location filename="../../refund_dialog.py" line="136" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="132" />
+        <location filename="../../refund_dialog.py" line="136" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="132" />
+        <location filename="../../refund_dialog.py" line="136" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="151" />
+        <location filename="../../refund_dialog.py" line="159" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="156" />
+        <location filename="../../refund_dialog.py" line="164" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="193" />
+        <location filename="../../refund_dialog.py" line="202" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="215" />
+        <location filename="../../refund_dialog.py" line="225" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="223" />
+        <location filename="../../refund_dialog.py" line="233" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="241" />
+        <location filename="../../refund_dialog.py" line="251" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="242" />
+        <location filename="../../refund_dialog.py" line="252" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="242" />
+        <location filename="../../refund_dialog.py" line="252" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="247" />
+        <location filename="../../refund_dialog.py" line="257" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="290" />
+        <location filename="../../refund_dialog.py" line="319" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="297" />
+        <location filename="../../refund_dialog.py" line="326" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="305" />
+        <location filename="../../refund_dialog.py" line="334" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="309" />
+        <location filename="../../refund_dialog.py" line="338" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="313" />
+        <location filename="../../refund_dialog.py" line="342" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="342" />
+        <location filename="../../refund_dialog.py" line="371" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="342" />
+        <location filename="../../refund_dialog.py" line="371" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="343" />
+        <location filename="../../refund_dialog.py" line="372" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="347" />
+        <location filename="../../refund_dialog.py" line="376" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="359" />
+        <location filename="../../refund_dialog.py" line="388" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="368" />
+        <location filename="../../refund_dialog.py" line="397" />
         <source>The refund is done, but the audit log was not written: {reason}</source>
         <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
@@ -3835,7 +3840,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="269" />
-        <location filename="../../wording.py" line="353" />
+        <location filename="../../wording.py" line="358" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -3997,142 +4002,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="311" />
+        <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
+        <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="316" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="315" />
+        <location filename="../../wording.py" line="320" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="319" />
+        <location filename="../../wording.py" line="324" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="320" />
+        <location filename="../../wording.py" line="325" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="321" />
+        <location filename="../../wording.py" line="326" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="322" />
+        <location filename="../../wording.py" line="327" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="323" />
+        <location filename="../../wording.py" line="328" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="327" />
+        <location filename="../../wording.py" line="332" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="328" />
+        <location filename="../../wording.py" line="333" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="329" />
+        <location filename="../../wording.py" line="334" />
         <source>The server does not know store {store}</source>
         <translation>Сервер не знает магазин {store}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="330" />
+        <location filename="../../wording.py" line="335" />
         <source>The server does not know till {terminal}</source>
         <translation>Сервер не знает кассу {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="331" />
+        <location filename="../../wording.py" line="336" />
         <source>An administrator's password needs at least 8 characters</source>
         <translation>Пароль администратора — не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="337" />
         <source>Wrong administrator name or password</source>
         <translation>Неверное имя или пароль администратора</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="333" />
+        <location filename="../../wording.py" line="338" />
         <source>The administrator's session has expired: log in again</source>
         <translation>Сеанс администратора истёк: войдите снова</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="334" />
+        <location filename="../../wording.py" line="339" />
         <source>This is managed on the chain's server, not at a till</source>
         <translation>Это настраивается на сервере сети, а не на кассе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="335" />
+        <location filename="../../wording.py" line="340" />
         <source>The server does not know this kind of operation ({kind})</source>
         <translation>Сервер не знает такой вид операции ({kind})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="341" />
         <source>The server's data folder {path} cannot be created: {os}</source>
         <translation>Не удалось создать папку данных сервера {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="342" />
         <source>The server's database cannot be prepared ({detail})</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="342" />
+        <location filename="../../wording.py" line="347" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="343" />
-        <location filename="../../wording.py" line="344" />
+        <location filename="../../wording.py" line="348" />
+        <location filename="../../wording.py" line="349" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="345" />
+        <location filename="../../wording.py" line="350" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="346" />
+        <location filename="../../wording.py" line="351" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="347" />
+        <location filename="../../wording.py" line="352" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="348" />
+        <location filename="../../wording.py" line="353" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="349" />
+        <location filename="../../wording.py" line="354" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="350" />
+        <location filename="../../wording.py" line="355" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="351" />
+        <location filename="../../wording.py" line="356" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="352" />
+        <location filename="../../wording.py" line="357" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
@@ -4140,103 +4150,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ReportsView</name>
     <message>
-        <location filename="../../manager/reports_view.py" line="113" />
+        <location filename="../../manager/reports_view.py" line="115" />
         <source>Stores</source>
         <translation>Магазины</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="115" />
+        <location filename="../../manager/reports_view.py" line="117" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="116" />
+        <location filename="../../manager/reports_view.py" line="118" />
         <source>Customers and tiers</source>
         <translation>Покупатели</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="117" />
+        <location filename="../../manager/reports_view.py" line="119" />
         <source>Segments</source>
         <translation>Сегменты</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="118" />
+        <location filename="../../manager/reports_view.py" line="120" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="119" />
+        <location filename="../../manager/reports_view.py" line="121" />
         <source>Coupons, gifts, stamps</source>
         <translation>Купоны и подарки</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="120" />
+        <location filename="../../manager/reports_view.py" line="122" />
         <source>Lifetime value</source>
         <translation>Ценность (CLV)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="152" />
+        <location filename="../../manager/reports_view.py" line="154" />
         <source>ID</source>
         <translation>ID</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="153" />
+        <location filename="../../manager/reports_view.py" line="155" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="154" />
+        <location filename="../../manager/reports_view.py" line="156" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="155" />
+        <location filename="../../manager/reports_view.py" line="157" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="156" />
+        <location filename="../../manager/reports_view.py" line="158" />
         <source>Last purchase</source>
         <translation>Последняя покупка</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="157" />
+        <location filename="../../manager/reports_view.py" line="159" />
         <source>Purchases</source>
         <translation>Покупок</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="171" />
-        <location filename="../../manager/reports_view.py" line="228" />
+        <location filename="../../manager/reports_view.py" line="173" />
+        <location filename="../../manager/reports_view.py" line="230" />
         <source>Choose a segment above to see its customers.</source>
         <translation>Выберите сегмент выше, чтобы увидеть его покупателей.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="252" />
+        <location filename="../../manager/reports_view.py" line="254" />
         <source>Most purchases first; click a heading to sort.</source>
         <translation>Сначала те, кто покупал чаще; щёлкните заголовок, чтобы отсортировать.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="264" />
+        <location filename="../../manager/reports_view.py" line="266" />
         <source>No CLV estimate: {sample} customers, at least {minimum} needed</source>
         <translation>Оценки CLV нет: покупателей {sample}, нужно не меньше {minimum}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="269" />
+        <location filename="../../manager/reports_view.py" line="271" />
         <source>A retention measured on so few customers could put the lifetime anywhere up to 10 years.</source>
         <translation>Удержание, измеренное на стольких покупателях, может дать любой срок жизни вплоть до 10 лет.</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="272" />
+        <location filename="../../manager/reports_view.py" line="274" />
         <source>CLV estimate: {value}</source>
         <translation>Оценка CLV: {value}</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="275" />
+        <location filename="../../manager/reports_view.py" line="277" />
         <source>CLV estimate: {value} (from {low} to {high}, 95 %)</source>
         <translation>Оценка CLV: {value} (от {low} до {high}, 95 %)</translation>
     </message>
     <message>
-        <location filename="../../manager/reports_view.py" line="281" />
+        <location filename="../../manager/reports_view.py" line="283" />
         <source>No estimate yet: it needs card buyers in this period and in the one before it.</source>
         <translation>Оценки пока нет: нужны покупатели с картой в этом и в предыдущем таком же периоде.</translation>
     </message>
@@ -4354,47 +4364,47 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="149" />
+        <location filename="../../session.py" line="151" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="158" />
+        <location filename="../../session.py" line="160" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="160" />
+        <location filename="../../session.py" line="162" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="162" />
+        <location filename="../../session.py" line="164" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="168" />
+        <location filename="../../session.py" line="170" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="178" />
+        <location filename="../../session.py" line="180" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="180" />
+        <location filename="../../session.py" line="182" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="180" />
+        <location filename="../../session.py" line="182" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="182" />
+        <location filename="../../session.py" line="184" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -4402,147 +4412,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="112" />
+        <location filename="../../settings_dialog.py" line="101" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="123" />
+        <location filename="../../settings_dialog.py" line="112" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="124" />
+        <location filename="../../settings_dialog.py" line="113" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="114" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="129" />
+        <location filename="../../settings_dialog.py" line="118" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="132" />
+        <location filename="../../settings_dialog.py" line="121" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="146" />
+        <location filename="../../settings_dialog.py" line="133" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="155" />
+        <location filename="../../settings_dialog.py" line="142" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="143" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="157" />
+        <location filename="../../settings_dialog.py" line="144" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="161" />
+        <location filename="../../settings_dialog.py" line="148" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="149" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="169" />
+        <location filename="../../settings_dialog.py" line="156" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="171" />
+        <location filename="../../settings_dialog.py" line="158" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="179" />
+        <location filename="../../settings_dialog.py" line="166" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="180" />
+        <location filename="../../settings_dialog.py" line="167" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="188" />
+        <location filename="../../settings_dialog.py" line="175" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="191" />
+        <location filename="../../settings_dialog.py" line="178" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="198" />
+        <location filename="../../settings_dialog.py" line="185" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="202" />
+        <location filename="../../settings_dialog.py" line="189" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="223" />
+        <location filename="../../settings_dialog.py" line="210" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="228" />
+        <location filename="../../settings_dialog.py" line="215" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="234" />
+        <location filename="../../settings_dialog.py" line="221" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="272" />
+        <location filename="../../settings_dialog.py" line="259" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="305" />
+        <location filename="../../settings_dialog.py" line="291" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="339" />
+        <location filename="../../settings_dialog.py" line="325" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="346" />
+        <location filename="../../settings_dialog.py" line="332" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="351" />
+        <location filename="../../settings_dialog.py" line="337" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="353" />
+        <location filename="../../settings_dialog.py" line="339" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -4566,7 +4576,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../shift.py" line="65" />
-        <location filename="../../shift.py" line="162" />
+        <location filename="../../shift.py" line="163" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
@@ -4641,12 +4651,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="163" />
+        <location filename="../../shift.py" line="164" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="184" />
+        <location filename="../../shift.py" line="185" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
     </message>
@@ -4699,18 +4709,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="235" />
-        <location filename="../../main.py" line="379" />
+        <location filename="../../main.py" line="221" />
+        <location filename="../../main.py" line="365" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="320" />
+        <location filename="../../main.py" line="306" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="377" />
+        <location filename="../../main.py" line="363" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -4718,27 +4728,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="112" />
+        <location filename="../../startup.py" line="113" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="118" />
+        <location filename="../../startup.py" line="119" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="124" />
+        <location filename="../../startup.py" line="125" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="130" />
+        <location filename="../../startup.py" line="131" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="227" />
+        <location filename="../../startup.py" line="226" />
         <source>The store's database is damaged, so the till stops now and writes nothing more to it. Start the till again: it will offer the newest good backup.
 
 What was found: {problem}</source>
@@ -4747,24 +4757,24 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="285" />
+        <location filename="../../startup.py" line="282" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="287" />
-        <location filename="../../startup.py" line="328" />
-        <location filename="../../startup.py" line="369" />
+        <location filename="../../startup.py" line="284" />
+        <location filename="../../startup.py" line="325" />
+        <location filename="../../startup.py" line="366" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="304" />
+        <location filename="../../startup.py" line="301" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="310" />
+        <location filename="../../startup.py" line="307" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -4773,12 +4783,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="318" />
+        <location filename="../../startup.py" line="315" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="322" />
+        <location filename="../../startup.py" line="319" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -4787,31 +4797,31 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="350" />
+        <location filename="../../startup.py" line="347" />
         <source>The store's database is missing from {folder}.</source>
         <translation>База данных магазина пропала из папки {folder}.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="356" />
+        <location filename="../../startup.py" line="353" />
         <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
         <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="364" />
+        <location filename="../../startup.py" line="361" />
         <source>Restore the newest backup</source>
         <translation>Восстановить свежую копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="367" />
+        <location filename="../../startup.py" line="364" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="259" />
-        <location filename="../../main.py" line="266" />
-        <location filename="../../startup.py" line="279" />
-        <location filename="../../startup.py" line="301" />
-        <location filename="../../startup.py" line="347" />
+        <location filename="../../main.py" line="245" />
+        <location filename="../../main.py" line="252" />
+        <location filename="../../startup.py" line="276" />
+        <location filename="../../startup.py" line="298" />
+        <location filename="../../startup.py" line="344" />
         <source>Loyalty Terminal</source>
         <translation>Терминал лояльности</translation>
     </message>
@@ -4905,12 +4915,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="393" />
+        <location filename="../../settings_dialog.py" line="379" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="401" />
+        <location filename="../../settings_dialog.py" line="387" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>

@@ -1,7 +1,8 @@
-"""The manager screen at 1024×768 (issue 9 §3): nothing the manager must read is cut.
+"""The manager screen's sizes and clock (issue 9 §3).
 
-The preview's figure names (two rows used to read «Начислится…»), the report's page tabs beside the
-export buttons, and the program's coupons with all six columns.
+At 1024×768 nothing the manager must read is cut: the preview's figure names (two rows used to read
+«Начислится…»), the report's page tabs beside the export buttons, the program's coupons with all
+six columns. At 1920×1080 the type grows. Date-time fields start on the store's clock.
 """
 
 from __future__ import annotations
@@ -82,3 +83,28 @@ def test_the_programs_coupons_show_every_column(qtbot: QtBot, window: ManagerWin
     for column in range(tab.program_model.columnCount()):
         needed = max(view.sizeHintForColumn(column), header.sectionSizeHint(column))
         assert header.sectionSize(column) >= needed, column
+
+
+def test_date_fields_start_on_the_stores_clock(qtbot: QtBot, window: ManagerWindow) -> None:
+    # The store's clock reads 10 April 2025 00:00 in Moscow (tests/test_reports.py's CLOCK), whatever the
+    # computer's own zone: the fields show that wall time and read it back in the store's zone.
+    window.tabs.setCurrentWidget(window.coupons)
+    qtbot.waitUntil(lambda: window.coupons.zone is not None, timeout=10_000)
+    assert window.coupons.valid_from.dateTime().toString("dd.MM.yyyy HH:mm") == "10.04.2025 00:00"
+    assert window.coupons.valid_to.dateTime().toString("dd.MM.yyyy HH:mm") == "10.05.2025 00:00"
+    window.tabs.setCurrentWidget(window.program)
+    qtbot.waitUntil(lambda: window.program.state is not None, timeout=10_000)
+    assert window.program.when.dateTime().toString("dd.MM.yyyy HH:mm") == "11.04.2025 00:00"
+    assert window.program.preview.when.dateTime().toString("dd.MM.yyyy HH:mm") == "10.04.2025 00:00"
+
+
+def test_a_big_screen_gets_bigger_type(qtbot: QtBot, window: ManagerWindow) -> None:
+    d = window.dashboard
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: d.large, timeout=5_000)
+    big = d.tiles["revenue"].value.fontInfo().pixelSize()
+    verdict_big = d.payback.verdict.fontInfo().pixelSize()
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: not d.large, timeout=5_000)
+    assert big > d.tiles["revenue"].value.fontInfo().pixelSize()
+    assert verdict_big > d.payback.verdict.fontInfo().pixelSize()
