@@ -38,7 +38,7 @@ from app.ui.settings_dialog import install_settings
 from app.ui.settings_store import camera_source, save_setting, settings
 from app.ui.store_open import StoreKind, open_store
 from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan
-from app.ui.wording import explain
+from app.ui.wording import explain, os_words
 from app.ui.worker import Worker
 
 __all__ = [
@@ -311,7 +311,7 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
         ).ask()
         return 0  # not a failure: the till is open, in the other window
     except OSError as exc:
-        startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, str(exc)))).ask()
+        startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, os_words(exc)))).ask()
         return 1
     handler = startup.start_logging(folder)
     outcome = _Outcome()
