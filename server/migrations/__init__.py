@@ -20,7 +20,8 @@ HERE = Path(__file__).parent
 
 def config(conn: Connection | None = None) -> Config:
     """Alembic's configuration for this folder; env.py runs the revisions on conn when one is given."""
-    cfg = Config(str(HERE / "alembic.ini"))
+    # No alembic.ini at run time (it is for the `alembic` command, and an installed package need not carry it).
+    cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     if conn is not None:
         cfg.attributes["connection"] = conn
