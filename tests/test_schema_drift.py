@@ -17,6 +17,7 @@ import pytest
 
 from app.bootstrap import bootstrap
 from app.core import db
+from app.core.clock import FixedClock
 from tests.conftest import FIXTURES
 
 # Files made by schema v1 and v2 declare 64-bit times INTEGER where later files say BIGINT. Both mean the
@@ -100,11 +101,11 @@ def test_every_released_schema_has_a_fixture_file() -> None:
 
 
 @pytest.mark.parametrize("version", _fixture_versions())
-def test_an_old_file_upgrades_to_the_shape_of_a_new_one(tmp_path: Path, version: int) -> None:
+def test_an_old_file_upgrades_to_the_shape_of_a_new_one(tmp_path: Path, version: int, frozen_clock: FixedClock) -> None:
     path = tmp_path / "old.sqlite3"
     shutil.copy(FIXTURES / f"schema-v{version}.sqlite3", path)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == version
-    ctx = bootstrap(path)  # opening an old file upgrades it
+    ctx = bootstrap(path, clock=frozen_clock)  # opening an old file upgrades it; tests keep off today's date
     assert db.schema_version(ctx.engine) == db.SCHEMA_VERSION
     backups = list((tmp_path / "backups").glob(f"old-v{version}-*.sqlite3"))
     assert len(backups) == (1 if version < db.SCHEMA_VERSION else 0)
