@@ -129,10 +129,14 @@ def test_manager_pin_approves(staff: StaffService) -> None:
     assert staff.check_manager_pin("9999").name == "Ольга"
 
 
-def test_cashier_pin_does_not_approve_a_refund(staff: StaffService) -> None:
-    with pytest.raises(StaffError) as exc:
+def test_cashier_pin_does_not_approve_a_refund_and_is_answered_as_a_wrong_pin(staff: StaffService) -> None:
+    with pytest.raises(StaffError) as cashiers:
         staff.check_manager_pin("1234")
-    assert _refusal(exc) == "not_manager"
+    with pytest.raises(StaffError) as wrong:
+        staff.check_manager_pin("0000")
+    # A different answer would confirm to whoever typed it that 1234 is some cashier's PIN.
+    assert (cashiers.value.code, str(cashiers.value)) == (wrong.value.code, str(wrong.value))
+    assert _refusal(cashiers) == "wrong_manager_pin"
 
 
 def test_unknown_pin_does_not_approve(staff: StaffService) -> None:

@@ -21,6 +21,8 @@ DETAILS: dict[str, str] = {
     "cashier_disabled": "{name}",
     "pin_reset": "{name}",
     "role_changed": "{name}: {old} -> {new}",
+    "pin_failed": "wrong PIN for {purpose} ({failures} in a row; locked for {lock_seconds} s)",
+    "pin_locked": "PIN refused unchecked for {purpose}: locked for {wait_seconds} s more",
     "shift_opened": "shift {shift}",
     "shift_closed": "shift {shift}: {sales} sales {sales_kopecks}, {refunds} refunds {refunds_kopecks} (kopecks)",
     "refund": "refund {refund} of sale {sale} by {cashier}: {back_kopecks} kopecks back, "

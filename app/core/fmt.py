@@ -16,6 +16,7 @@ __all__ = [
     "NNBSP",
     "format_money",
     "format_points",
+    "format_wait",
     "group_thousands",
     "parse_money",
     "plural_ru",
@@ -79,6 +80,17 @@ def format_points(n: int, lang: str = "ru") -> str:
         return f"{sign}{group_thousands(abs(n), NNBSP)}{NBSP}{word}"
     word = "point" if abs(n) == 1 else "points"
     return f"{sign}{group_thousands(abs(n), ',')}{NBSP}{word}"
+
+
+def format_wait(seconds: int, lang: str = "ru") -> str:
+    """A wait in words, rounded up to whole minutes from a minute on: "45 секунд", "2 минуты", "1 minute"."""
+    _check_lang(lang)
+    n, unit = (seconds, "s") if seconds < 60 else (-(-seconds // 60), "m")
+    if lang == "ru":
+        forms = ("секунду", "секунды", "секунд") if unit == "s" else ("минуту", "минуты", "минут")
+        return f"{n}{NBSP}{plural_ru(n, *forms)}"
+    word = ("second" if unit == "s" else "minute") + ("" if n == 1 else "s")
+    return f"{n}{NBSP}{word}"
 
 
 # Spaces a cashier or a copy-paste may put between digit groups.

@@ -145,7 +145,7 @@ TEMPLATES: dict[str, str] = {
     "wrong_manager_pin": "wrong manager PIN",
     "cashier_disabled": "cashier {name} is disabled: ask a manager",
     "no_manager": "there is no active manager to approve this",
-    "not_manager": "this is a cashier's PIN: a manager must approve",
+    "pin_locked": "too many wrong PINs: try again in {wait_seconds} s",
     "last_manager_disable": "the last active manager cannot be disabled: add another first",
     "last_manager_role": "the last active manager cannot stop being a manager",
     "shift_open": "{name} already has shift {shift} open",

@@ -68,6 +68,11 @@ def points(n: int) -> str:
     return fmt.format_points(n, _active)
 
 
+def wait(seconds: int) -> str:
+    """A wait in words for the active language ("2 минуты")."""
+    return fmt.format_wait(seconds, _active)
+
+
 def wall_time(ms: int, zone: tzinfo) -> str:
     """A stored instant on the store's wall clock (the program's time zone), in the active language's format."""
     return fmt.format_wall_time(ms, zone, _active)

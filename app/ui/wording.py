@@ -4,7 +4,8 @@ The core raises errors that carry a stable `code` and plain `params` (app.core.r
 is the one place that words them on screen. The English source texts below are marked with
 QT_TRANSLATE_NOOP and literal contexts (lupdate reads the source, not variables); Russian comes from
 loyalty_ru.qm (resources/translations/refusals_ru.tsv). Parameters are formatted for the language:
-*_kopecks as money, points as points with their plural, a part (cap, problem) as its own wording,
+*_kopecks as money, points as points with their plural, wait_seconds as a wait in words, a part
+(cap, problem) as its own wording,
 {os} by its errno name, {field} as the title of a program field. How to add one: docs/refusals.md.
 """
 
@@ -194,7 +195,7 @@ WORDING: dict[str, object] = {
     "wrong_manager_pin": QT_TRANSLATE_NOOP("Refusals", "Wrong manager PIN"),
     "cashier_disabled": QT_TRANSLATE_NOOP("Refusals", "This cashier is disabled: ask a manager"),
     "no_manager": QT_TRANSLATE_NOOP("Refusals", "There is no active manager to approve this"),
-    "not_manager": QT_TRANSLATE_NOOP("Refusals", "This is a cashier's PIN: a manager must approve"),
+    "pin_locked": QT_TRANSLATE_NOOP("Refusals", "Too many wrong PINs: try again in {wait_seconds}"),
     "last_manager_disable": QT_TRANSLATE_NOOP("Refusals", "The last active manager must stay an active manager"),
     "last_manager_role": QT_TRANSLATE_NOOP("Refusals", "The last active manager must stay an active manager"),
     "shift_open": QT_TRANSLATE_NOOP("Refusals", "This cashier already has an open shift"),
@@ -372,6 +373,8 @@ def _value(key: str, value: Any, params: Mapping[str, Any], field: Callable[[str
         return i18n.money(value)
     if (key in _POINTS or key.endswith("_points")) and isinstance(value, int):
         return i18n.points(value)
+    if key == "wait_seconds" and isinstance(value, int):
+        return i18n.wait(value)
     if key == "os":
         return _translated(f"os_{params.get('errno', '')}") or value
     return value

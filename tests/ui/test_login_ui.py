@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Context, bootstrap
+from app.core.clock import FixedClock
 from app.core.services.results import SaleRequest
-from app.core.services.staff import StaffService
+from app.core.services.staff import LOCKOUT_AFTER, StaffService
+from app.ui import i18n
 from app.ui.login import LoginDialog
-from app.ui.pin_dialog import PinPad
+from app.ui.pin_dialog import PinDialog, PinPad
 from app.ui.shift import ShiftDialog
 from app.ui.worker import Worker
 from tests.test_staff import CATALOG, FAST, PROGRAM
@@ -154,3 +157,50 @@ def test_shift_opens_and_closes_with_its_figures(
     assert "closed" in dialog.status.text() and not dialog.close_button.isVisible()
     shown = [dialog.form.itemAt(i).widget().text() for i in range(dialog.form.count())]
     assert "Sales" in shown and any("360,00" in text for text in shown)
+
+
+def _locked_staff(store: Context) -> StaffService:
+    """Ольга and Иван on a clock that stands still, so the wait shown is exact."""
+    staff = StaffService(store.engine, FAST, FixedClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC)))
+    staff.create_first_manager("Ольга", "9999")
+    staff.add_cashier("Иван", "1234", actor="Ольга")
+    return staff
+
+
+def test_login_locked_after_wrong_pins_says_how_long_to_wait_in_words(
+    qtbot: QtBot, qapp: QApplication, store: Context, db_worker: Worker
+) -> None:
+    staff = _locked_staff(store)
+    i18n.install(qapp, "ru")
+    dialog = _login(qtbot, staff, db_worker)
+    dialog.name.setCurrentText("Иван")
+    for _ in range(LOCKOUT_AFTER):
+        qtbot.keyClicks(dialog.pin, "4321")
+        qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.go.isEnabled() and dialog.pin.text() == "")
+    assert dialog.status.text() == "Неверное имя или PIN"
+    qtbot.keyClicks(dialog.pin, "1234")  # the right PIN, but the login is locked
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "через" in dialog.status.text())
+    assert dialog.status.text() == "Слишком много неверных PIN: попробуйте снова через 30\u00a0секунд"
+    assert dialog.cashier is None
+
+
+def test_manager_approval_locked_after_wrong_pins_says_how_long_to_wait(
+    qtbot: QtBot, qapp: QApplication, store: Context, db_worker: Worker
+) -> None:
+    staff = _locked_staff(store)
+    i18n.install(qapp, "en")
+    dialog = PinDialog(staff, db_worker, "Refund of sale No. 1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for pin in ["1234"] * LOCKOUT_AFTER:  # a cashier's PIN is one more wrong manager PIN
+        qtbot.keyClicks(dialog.pin, pin)
+        qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.ok.isEnabled() and dialog.pin.text() == "")
+        assert dialog.status.text() == "Wrong manager PIN"
+    qtbot.keyClicks(dialog.pin, "9999")
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Too many" in dialog.status.text())
+    assert dialog.status.text() == "Too many wrong PINs: try again in 30\u00a0seconds"
+    assert dialog.approved is None

@@ -6,6 +6,7 @@ into an error message. Every public method is one transaction.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,13 +16,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from app.core import audit, db, repo
+from app.core import audit, db, repo, sql
 from app.core import schema as t
-from app.core.clock import SYSTEM_CLOCK, Clock
+from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms
 from app.core.errors import LoyaltyError
 from app.core.program import DEFAULT_TIMEZONE
 
 __all__ = [
+    "LOCKOUT_AFTER",
+    "LOCKOUT_FIRST_S",
+    "LOCKOUT_MAX_S",
     "ROLES",
     "AuditEntry",
     "Cashier",
@@ -36,6 +40,13 @@ Role = Literal["cashier", "manager"]
 ROLES: tuple[Role, ...] = ("cashier", "manager")
 _PIN = re.compile(r"^[0-9]{4,8}$")
 _NAME_MAX = 60
+# A 4-digit PIN must not fall to guessing: after LOCKOUT_AFTER wrong PINs in a row for one login (or
+# for manager approval) each further wrong PIN locks it for a delay that doubles from LOCKOUT_FIRST_S
+# up to LOCKOUT_MAX_S. At the cap 10,000 PINs take over 100 days; a colleague's typo costs 30 s.
+LOCKOUT_AFTER = 5
+LOCKOUT_FIRST_S = 30
+LOCKOUT_MAX_S = 15 * 60
+_MANAGER_LOCK = "pin_lock:manager"  # meta keys: persisted, so restarting the till does not reset them
 
 
 class StaffError(LoyaltyError):
@@ -153,6 +164,18 @@ def _check_role(role: str) -> Role:
     return role
 
 
+def _lock_key(name: str) -> str:
+    # Keyed by the typed name, known or not, so a lockout does not tell which names exist.
+    return "pin_lock:login:" + " ".join(name.split()).casefold()[:_NAME_MAX]
+
+
+def _lock_delay_s(failures: int) -> int:
+    """Seconds a login stays locked after this many wrong PINs in a row (0: not locked)."""
+    if failures < LOCKOUT_AFTER:
+        return 0
+    return min(LOCKOUT_FIRST_S << min(failures - LOCKOUT_AFTER, 16), LOCKOUT_MAX_S)
+
+
 def _cashier(row: Any) -> Cashier:
     return Cashier(int(row.id), str(row.name), _check_role(row.role), bool(row.active))
 
@@ -207,6 +230,41 @@ class StaffService:
         conn.execute(
             insert(t.audit).values(at=repo.next_clock(conn, None, self.clock), actor=actor, action=action, detail=text)
         )
+
+    def _lock_state(self, conn: Connection, key: str) -> tuple[int, int]:
+        """Wrong PINs in a row and the instant (UTC ms) until which the login is locked."""
+        try:
+            state = json.loads(repo.get_meta(conn, key) or "{}")
+            return int(state.get("failures", 0)), int(state.get("until", 0))
+        except (ValueError, TypeError, AttributeError):
+            return 0, 0
+
+    def _check_unlocked(self, conn: Connection, key: str, actor: str, purpose: str) -> StaffError | None:
+        """The refusal for a locked login (its attempt audited), or None when PINs may be tried."""
+        failures, until = self._lock_state(conn, key)
+        now = clock_ms(self.clock)
+        if until - now > LOCKOUT_MAX_S * 1000:
+            # Set under a clock that has since been put back: never wait longer than the cap.
+            until = now + LOCKOUT_MAX_S * 1000
+            repo.set_meta(conn, key, json.dumps({"failures": failures, "until": until}))
+        if now >= until:
+            return None
+        wait_s = -(-(until - now) // 1000)
+        self._write_audit(conn, actor, "pin_locked", {"purpose": purpose, "wait_seconds": wait_s})
+        return StaffError("pin_locked", wait_seconds=wait_s)
+
+    def _fail(self, conn: Connection, key: str, actor: str, purpose: str, code: str) -> StaffError:
+        """Count a wrong PIN (audited, and locking the login once too many came in a row)."""
+        failures = self._lock_state(conn, key)[0] + 1
+        delay = _lock_delay_s(failures)
+        until = clock_ms(self.clock) + delay * 1000 if delay else 0
+        repo.set_meta(conn, key, json.dumps({"failures": failures, "until": until}))
+        self._write_audit(conn, actor, "pin_failed", {"purpose": purpose, "failures": failures, "lock_seconds": delay})
+        return StaffError(code)
+
+    def _succeed(self, conn: Connection, key: str) -> None:
+        if repo.get_meta(conn, key) is not None:
+            sql.run(conn, "DELETE FROM meta WHERE key = :key", {"key": key})
 
     def _other_active_managers(self, conn: Connection, cashier_id: int) -> int:
         return int(
@@ -263,32 +321,45 @@ class StaffService:
             return [_cashier(r) for r in conn.execute(stmt)]
 
     def login(self, name: str, pin: str) -> Cashier:
-        """The cashier whose name and PIN match; refused for a wrong pair or a disabled cashier."""
+        """The cashier whose name and PIN match; refused for a wrong pair, a disabled cashier or a login
+        locked after too many wrong PINs (each wrong PIN is audited and counted even though refused)."""
+        key, actor = _lock_key(name), " ".join(name.split())[:_NAME_MAX] or "?"
+        refusal: StaffError | None
+        # The refusal is raised after the commit: the audit row and the count must outlive it.
         with db.transaction(self.engine) as conn:
-            row = self._row_by_name(conn, name)
-            if row is None or not self._verify(row.pin_hash, pin):
-                # One answer for both, so the login screen does not confirm which names exist.
-                raise StaffError("wrong_pin")
-            if not row.active:
-                raise StaffError("cashier_disabled", name=row.name)
-            self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
-            return _cashier(row)
+            refusal = self._check_unlocked(conn, key, actor, "login")
+            if refusal is None:
+                row = self._row_by_name(conn, name)
+                if row is None or not self._verify(row.pin_hash, pin):
+                    # One answer for both, so the login screen does not confirm which names exist.
+                    refusal = self._fail(conn, key, actor, "login", "wrong_pin")
+                elif not row.active:
+                    refusal = StaffError("cashier_disabled", name=row.name)
+                else:
+                    self._succeed(conn, key)
+                    self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
+                    return _cashier(row)
+        raise refusal
 
     def check_manager_pin(self, pin: str) -> Cashier:
-        """The active manager whose PIN this is; refused (with the reason) for any other PIN."""
+        """The active manager whose PIN this is; any other PIN (a cashier's too) is one wrong manager PIN,
+        counted towards the lockout of manager approval and audited."""
+        refusal: StaffError | None
         with db.transaction(self.engine) as conn:
             rows = conn.execute(select(t.cashiers).where(t.cashiers.c.active == 1)).all()
             managers = [r for r in rows if r.role == "manager"]
             if not managers:
                 raise StaffError("no_manager")
-            for row in managers:
-                if self._verify(row.pin_hash, pin):
-                    self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
-                    return _cashier(row)
-            # Telling a cashier that their own PIN is not enough is kinder than "wrong PIN".
-            if any(self._verify(r.pin_hash, pin) for r in rows if r.role != "manager"):
-                raise StaffError("not_manager")
-            raise StaffError("wrong_manager_pin")
+            refusal = self._check_unlocked(conn, _MANAGER_LOCK, "?", "manager")
+            if refusal is None:
+                for row in managers:
+                    if self._verify(row.pin_hash, pin):
+                        self._succeed(conn, _MANAGER_LOCK)
+                        self._rehash_if_needed(conn, row.id, row.pin_hash, pin)
+                        return _cashier(row)
+                # A cashier's PIN gets the same answer: telling them apart would confirm a cashier's PIN.
+                refusal = self._fail(conn, _MANAGER_LOCK, "?", "manager", "wrong_manager_pin")
+        raise refusal
 
     def set_active(self, cashier_id: int, active: bool, *, actor: str) -> Cashier:
         """Disable or enable a cashier; the last active manager cannot be disabled."""

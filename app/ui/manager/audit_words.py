@@ -34,6 +34,8 @@ ACTIONS: dict[str, object] = {
     "shift_closed": QT_TRANSLATE_NOOP("AdminTab", "Shift closed"),
     "setting_changed": QT_TRANSLATE_NOOP("AdminTab", "Setting changed"),
     "server_enrolled": QT_TRANSLATE_NOOP("AdminTab", "Connected to the server"),
+    "pin_failed": QT_TRANSLATE_NOOP("AdminTab", "Wrong PIN"),
+    "pin_locked": QT_TRANSLATE_NOOP("AdminTab", "PIN entry locked"),
 }
 
 # Each action's detail; {name} placeholders are the row's parameters, formatted for the language.
@@ -59,6 +61,13 @@ DETAILS: dict[str, object] = {
     "setting_changed": QT_TRANSLATE_NOOP("Audit", "{key}: «{old}» → «{new}»"),
     "server_enrolled": QT_TRANSLATE_NOOP("Audit", "Server {url}"),
     "program": QT_TRANSLATE_NOOP("Audit", "Version {version} «{name}» from {when}; changed: {changes}"),
+    "pin_failed": QT_TRANSLATE_NOOP("Audit", "{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}"),
+    "pin_locked": QT_TRANSLATE_NOOP("Audit", "{purpose}: refused unchecked, locked for {wait_seconds} more"),
+}
+# What a PIN was typed for (pin_failed, pin_locked).
+_PURPOSES: dict[str, object] = {
+    "login": QT_TRANSLATE_NOOP("Audit", "Login"),
+    "manager": QT_TRANSLATE_NOOP("Audit", "Manager approval"),
 }
 _ROLES: dict[str, object] = {
     "cashier": QT_TRANSLATE_NOOP("Audit", "cashier"),
@@ -92,6 +101,10 @@ def _value(key: str, value: Any, zone: tzinfo) -> Any:
     if (key == "points" or key.endswith("_points")) and isinstance(value, int):
         text = i18n.points(value)
         return f"+{text}" if key == "points" and value > 0 else text
+    if key in ("lock_seconds", "wait_seconds") and isinstance(value, int):
+        return i18n.wait(value)
+    if key == "purpose" and value in _PURPOSES:
+        return _tr("Audit", _PURPOSES[value])
     if key in ("role", "old", "new") and value in _ROLES:
         return _tr("Audit", _ROLES[value])
     return value

@@ -85,14 +85,16 @@ def test_a_manager_pin_opens_the_manager_window(
     assert launcher.manager_window is None
 
 
-def test_a_cashier_pin_is_refused(qtbot: QtBot, till: MainWindow, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cashier_pin_is_refused_as_a_wrong_manager_pin(
+    qtbot: QtBot, till: MainWindow, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     install_manager(till, SimpleNamespace(staff=shop.staff))
     said: list[str] = []
     monkeypatch.setattr(PinDialog, "ask", typed_pin(qtbot, "1234", said))
     launcher = launcher_of(till)
     launcher.action.trigger()
     assert launcher.manager_window is None
-    assert said == [staff_reason(Refused("not_manager", ""), manager=True)]
+    assert said == [staff_reason(Refused("wrong_manager_pin", ""), manager=True)]
 
 
 def test_a_wrong_pin_is_refused(qtbot: QtBot, till: MainWindow, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
