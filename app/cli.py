@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -494,6 +495,24 @@ def _has_program(ctx: Any) -> bool:
     return True
 
 
+def _output_lost(exc: OSError) -> None:
+    """The command is done (and committed) but its answer could not be written: say so on stderr, keep its
+    exit status. Reporting a failure would make a caller retry a sale or an enrolment that is already made
+    (docs/rules.md, "Command line")."""
+    try:
+        # Later writes, the interpreter's own flush at exit among them, go nowhere instead of failing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    try:
+        print(f"note: done, but the output could not be written ({exc.strerror or exc})", file=sys.stderr)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def _refuse(reason: str, want_json: bool) -> int:
     """Print a refusal as one line (JSON on stdout, or text on stderr); the exit status for bad input."""
     reason = " ".join(reason.split())
@@ -531,14 +550,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # The transaction was rolled back; say what the database said (locked, read-only, damaged).
         return _refuse(f"database error: {getattr(exc, 'orig', None) or exc}", want_json)
-    if want_json and isinstance(data, list):
-        # `scan` prints one object per file, one per line (a single file: exactly one object).
-        for item in data:
-            print(json.dumps(item, ensure_ascii=False))
-    elif want_json:
-        print(json.dumps(data, ensure_ascii=False))
-    else:
-        print(text)
+    try:
+        if want_json and isinstance(data, list):
+            # `scan` prints one object per file, one per line (a single file: exactly one object).
+            for item in data:
+                print(json.dumps(item, ensure_ascii=False))
+        elif want_json:
+            print(json.dumps(data, ensure_ascii=False))
+        else:
+            print(text)
+        sys.stdout.flush()  # here, not at exit, where a failed flush would turn the status into 120
+    except OSError as exc:  # BrokenPipeError among them: a closed pipe, `> /dev/full`
+        _output_lost(exc)
     if args.command == "verify" and not data.get("ok"):
         return 1
     if args.command == "scan" and any(r.get("error") for r in data):
