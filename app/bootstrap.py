@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
-from app.core import db
+from app.core import db, private
 from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms, default_clock
 from app.core.errors import StorageError
 from app.core.events import EventBus
@@ -140,7 +140,9 @@ def bootstrap(
                 raise StorageError("not_terminal_db", path=str(path))
     else:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # The default data folder is ours and made private even if it exists; a folder named with --db is
+            # the user's, made private only when created here.
+            private.private_folder(path.parent, existing=path.parent == default_data_dir())
         except OSError as exc:
             raise StorageError("data_folder", path=str(path.parent), **os_params(exc)) from None
     engine = db.make_engine(path)

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.core import private
 from app.core.errors import StorageError
 from app.core.program import DEFAULT_TIMEZONE
 from app.core.refusals import Refusal, os_params
@@ -97,7 +98,7 @@ def zone_of(path: Path) -> ZoneInfo:
 
 def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") -> Path:
     """Copy the live database into folder (consistent while others write), verify it, keep the newest `keep`."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private.private_folder(folder)
     # Named on the store's wall clock, as the till shows the name ("Backup written: …"), not the machine's zone.
     stamp = datetime.now(zone_of(db_path)).strftime("%Y%m%d-%H%M%S")
     target = folder / f"{db_path.stem}-{stamp}{'-' + label if label else ''}.sqlite3"
@@ -111,6 +112,7 @@ def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") ->
         try:
             dst = sqlite3.connect(str(partial))
             try:
+                private.private_file(partial)  # customers' phones: the owner's only, like the live file
                 src.backup(dst)
                 # The copy carries the live file's WAL mode; a backup is one self-contained file,
                 # and in WAL mode every later read-only check would leave -wal/-shm files beside it.

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from app.core import migrations, schema
+from app.core import migrations, private, schema
 from app.core.errors import StorageError
 
 SCHEMA_VERSION = len(migrations.STEPS)
@@ -56,6 +56,9 @@ def make_engine(path: str | Path) -> Engine:
         poolclass=StaticPool if memory else None,
         connect_args={"check_same_thread": False, "timeout": 10},
     )
+    if not memory:
+        # Before the pragmas: SQLite gives the -wal and -shm it creates next the database file's mode.
+        event.listen(engine, "connect", lambda _conn, _record: private.private_file(Path(path)))
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
@@ -175,11 +178,12 @@ def schema_version(engine: Engine) -> int:
 
 def backup(engine: Engine, target: Path) -> Path:
     """Copy the live database to target with SQLite's online backup (consistent under writes)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private.private_folder(target.parent)
     raw: Any = engine.raw_connection()
     try:
         dst = sqlite3.connect(str(target))
         try:
+            private.private_file(target)
             raw.driver_connection.backup(dst)
         finally:
             dst.close()

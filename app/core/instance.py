@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from app.core import private
 from app.core.errors import StorageError
 
 
@@ -22,8 +23,9 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock or raise StorageError naming the holder's pid."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+")
+        private.private_folder(self.path.parent, existing=False)
+        with private.umask():
+            fh = self.path.open("a+")
         try:
             if sys.platform == "win32":
                 import msvcrt

@@ -6,6 +6,9 @@ import logging
 import logging.handlers
 import re
 from pathlib import Path
+from typing import Any
+
+from app.core import private
 
 # Phone numbers (+7 916 123-45-67, 89161234567) and long digit runs (card numbers, barcodes).
 _PHONE = re.compile(r"(?<!\d)(?:\+?\d[\s\-()]*){10,15}(?!\d)")
@@ -37,12 +40,21 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
+class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+    """Log files (the first and each one started at rotation) are the owner's only: they name cashiers."""
+
+    def _open(self) -> Any:
+        with private.umask():
+            return super()._open()
+
+
 def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
     """Log to `<folder>/logs/terminal.log`, rotated at 2 MB, 5 files kept; returns the log path."""
     logs = folder / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    private.private_folder(logs)
     path = logs / "terminal.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler = _PrivateRotatingHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    private.private_file(path)  # a log written by an older version
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PersonalDataFilter())
     root = logging.getLogger()

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from app.core import private
 from app.core.refusals import RefusalError, os_params
 
 from .escpos import Width, render_escpos
@@ -84,7 +85,7 @@ class PdfFolderPrinter:
         target = self.folder / self.filename(receipt)
         tmp: str | None = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            private.private_folder(self.folder, existing=False)  # mkstemp below makes the file 0600
             # Same directory as the target so os.replace is a rename, atomic on one filesystem;
             # the dot prefix keeps half-written files out of a file manager's view.
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".pdf.tmp", dir=self.folder)
