@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -283,26 +284,18 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             parse_program(program)
         if args.demo:
             _refuse_demo_over_a_store(args.db)
-        ctx = bootstrap(args.db, create=True)
+        from app.bootstrap import default_db_path
+
+        target = Path(args.db) if args.db else default_db_path()
+        # What this init makes, so that an init that fails (a full disk) takes it all away again.
+        new_file = not target.exists()
+        new_folders = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
         try:
-            version = ctx.loyalty.init()
-            if args.demo:
-                from app.core.demo import fill_demo
-
-                demo = fill_demo(ctx.loyalty)
-            if program is not None:
-                # After the demo's own program, so that the program given is the one in force.
-                ctx.loyalty.set_program(program)
-            elif not _has_program(ctx):
-                from app.core.demo import DEFAULT_PROGRAM
-
-                ctx.loyalty.set_program(DEFAULT_PROGRAM)
-            out: dict[str, Any] = {"db": str(ctx.db_path), "schema": version}
-            if args.demo:
-                out["demo"] = demo
-            return out, f"database ready at {ctx.db_path} (schema {version})"
-        finally:
-            ctx.close()
+            return _init(args, target, program)
+        except BaseException:
+            if new_file:
+                _remove_new_store(target, new_folders)
+            raise
 
     if cmd in ("backup", "restore", "check"):
         from app.bootstrap import default_db_path
@@ -485,6 +478,44 @@ def _refuse_demo_over_a_store(db: Path | None) -> None:
         conn.close()
     if used:
         raise CliError(f"--demo fills an empty store only, and {path} already has customers or sales")
+
+
+def _init(args: argparse.Namespace, target: Path, program: Any) -> tuple[dict[str, Any], str]:
+    """`init`: create (or bring up to date) the store at target, with the given program or the default one."""
+    from app.bootstrap import bootstrap
+
+    ctx = bootstrap(target, create=True)
+    try:
+        version = ctx.loyalty.init()
+        if args.demo:
+            from app.core.demo import fill_demo
+
+            demo = fill_demo(ctx.loyalty)
+        if program is not None:
+            # After the demo's own program, so that the program given is the one in force.
+            ctx.loyalty.set_program(program)
+        elif not _has_program(ctx):
+            from app.core.demo import DEFAULT_PROGRAM
+
+            ctx.loyalty.set_program(DEFAULT_PROGRAM)
+        out: dict[str, Any] = {"db": str(ctx.db_path), "schema": version}
+        if args.demo:
+            out["demo"] = demo
+        return out, f"database ready at {ctx.db_path} (schema {version})"
+    finally:
+        ctx.close()
+
+
+def _remove_new_store(path: Path, folders: list[Path]) -> None:
+    """Take away a store file this init created (its SQLite side files too, and the folders made for it)."""
+    for name in (str(path), f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        with contextlib.suppress(OSError):
+            Path(name).unlink(missing_ok=True)
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            break  # not empty (or not ours to remove): leave it and what holds it
 
 
 def _has_program(ctx: Any) -> bool:

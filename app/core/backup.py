@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -12,12 +13,15 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.core import private
+from app.core import db, private
 from app.core.errors import StorageError
 from app.core.program import DEFAULT_TIMEZONE
 from app.core.refusals import Refusal, os_params
 
 BACKUP_GLOB = "*.sqlite3"
+# Problems that stop a file being read now but say nothing about its contents: another program holds it
+# locked, or the disk is full. A file with one of these is never offered a restore over it.
+CONDITIONS = frozenset({"db_locked", "disk_full"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,17 @@ def integrity_problem(path: Path) -> Refusal | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return Refusal("file_damaged", {"path": str(path), "detail": str(exc)})
+        return _condition(exc, path) or Refusal("file_damaged", {"path": str(path), "detail": str(exc)})
+    return None
+
+
+def _condition(exc: sqlite3.Error, path: Path) -> Refusal | None:
+    """A lock held by another program or a full disk, as a refusal; None for anything else."""
+    condition = db.sqlite_condition(exc, path)
+    if condition == "db_busy":
+        return Refusal("db_locked", {"path": str(path)})
+    if condition == "disk_full":
+        return Refusal("disk_full", {"path": str(path)})
     return None
 
 
@@ -97,7 +111,19 @@ def zone_of(path: Path) -> ZoneInfo:
 
 
 def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") -> Path:
-    """Copy the live database into folder (consistent while others write), verify it, keep the newest `keep`."""
+    """Copy the live database into folder (consistent while others write), verify it, keep the newest `keep`;
+    a copy that fails leaves nothing behind (no partial file, no folder made for it)."""
+    made_folder = not folder.exists()
+    try:
+        return _backup_into(db_path, folder, keep, label)
+    except StorageError:
+        if made_folder:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if still empty
+        raise
+
+
+def _backup_into(db_path: Path, folder: Path, keep: int, label: str) -> Path:
     private.private_folder(folder)
     # Named on the store's wall clock, as the till shows the name ("Backup written: …"), not the machine's zone.
     stamp = datetime.now(zone_of(db_path)).strftime("%Y%m%d-%H%M%S")
@@ -130,6 +156,9 @@ def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") ->
         raise StorageError("backup_write", path=str(folder), **os_params(exc)) from None
     except sqlite3.Error as exc:
         _remove_with_side_files(partial)
+        condition = _condition(exc, db_path)
+        if condition is not None:
+            raise StorageError.of(condition) from None
         raise StorageError("backup_failed", path=str(db_path), detail=str(exc)) from None
     except StorageError:
         _remove_with_side_files(partial)
@@ -162,7 +191,11 @@ def restore_file(source: Path, db_path: Path, backups: Path) -> Path | None:
     if problem:
         raise StorageError("restore_refused", problem=problem.code, **problem.params)
     saved = None
-    if db_path.exists() and integrity_problem(db_path) is None:
+    current = integrity_problem(db_path) if db_path.exists() else None
+    if current is not None and current.code in CONDITIONS:
+        # Locked by another program or on a full disk: the live store may hold sales no backup has.
+        raise StorageError("restore_refused", problem=current.code, **current.params)
+    if db_path.exists() and current is None:
         saved = backup_file(db_path, backups, keep=1000, label="before-restore")
     tmp = db_path.with_suffix(".restoring")
     try:

@@ -3,6 +3,7 @@ one writer with BEGIN IMMEDIATE, and a numbered, backed-up migration ladder."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 import time
@@ -130,20 +131,54 @@ def transaction(
                         conn.invalidate()  # never hand a sale a connection that would skip its fsync
                         raise
     except (OperationalError, sqlite3.OperationalError) as exc:
-        code, params = _storage_reason(exc)
+        code, params = _storage_reason(exc, _engine_path(engine))
         raise StorageError(code, **params) from exc
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
             raise
-        orig = getattr(exc, "orig", exc)
-        raise StorageError("db_damaged", detail=str(orig)) from exc
+        raise _database_error(exc, engine) from exc
     finally:
         if lock is not None:
             lock.release()
 
 
-def _storage_reason(exc: Exception) -> tuple[str, dict[str, str]]:
+# SQLite's primary result codes (the low byte of an extended code such as SQLITE_IOERR_WRITE).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_FULL = 5, 6, 10, 13
+# Below this much free space an I/O error writing the database is read as the disk being full:
+# SQLite reports a full disk as SQLITE_FULL only for the main file, as a plain I/O error for the -wal/-shm.
+_LOW_DISK_BYTES = 1_000_000
+
+
+def sqlite_condition(exc: BaseException, path: Path | None) -> str | None:
+    """ "db_busy" or "disk_full" when what stopped SQLite is a lock held by another program or a full disk
+    (conditions that pass, not damage in the file), else None."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(orig)
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in text:
+        return "db_busy"
+    if primary == _SQLITE_FULL or "disk is full" in text:
+        return "disk_full"
+    if (primary == _SQLITE_IOERR or "disk I/O error" in text) and path is not None:
+        try:
+            if shutil.disk_usage(path.parent).free < _LOW_DISK_BYTES:
+                return "disk_full"
+        except OSError:
+            return None
+    return None
+
+
+def _engine_path(engine: Engine) -> Path | None:
+    name = engine.url.database
+    return Path(name) if name and name != ":memory:" else None
+
+
+def _storage_reason(exc: Exception, path: Path | None = None) -> tuple[str, dict[str, str]]:
     text = str(getattr(exc, "orig", exc))
+    condition = sqlite_condition(exc, path)
+    if condition is not None:
+        return condition, {}
     if "full" in text:
         return "disk_full", {}
     if "readonly" in text or "read-only" in text:
@@ -167,13 +202,21 @@ def _step(statements: tuple[str, ...]) -> Callable[[Connection], None]:
 MIGRATIONS: list[Callable[[Connection], None]] = [_step(statements) for statements in migrations.STEPS]
 
 
+def _database_error(exc: BaseException, engine: Engine) -> StorageError:
+    """A file SQLite could not use: a lock or a full disk said as such, never called damage."""
+    condition = sqlite_condition(exc, _engine_path(engine))
+    if condition is not None:
+        return StorageError(condition)
+    return StorageError("db_damaged", detail=str(getattr(exc, "orig", None) or exc))
+
+
 def schema_version(engine: Engine) -> int:
     """The schema version stored in the file (0 for a new file)."""
     try:
         with engine.connect() as conn:
             return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
     except DatabaseError as exc:
-        raise StorageError("db_damaged", detail=str(exc.orig)) from exc
+        raise _database_error(exc, engine) from exc
 
 
 def backup(engine: Engine, target: Path) -> Path:

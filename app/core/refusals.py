@@ -111,6 +111,8 @@ TEMPLATES: dict[str, str] = {
     "disk_full": "the disk is full: nothing was written, free some space and try again",
     "db_read_only": "the database folder is read-only: nothing was written",
     "db_busy": "the database is busy in another program: nothing was written, try again",
+    "db_locked": "the database {path} is locked by another program: nothing was written; "
+    "close that program and try again",
     "db_error": "database error: {detail}",
     "db_damaged": "the database file is damaged or not a database ({detail})",
     "db_newer": "the database has schema {found}, newer than this program ({supported}): update the program",

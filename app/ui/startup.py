@@ -24,7 +24,15 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from app.bootstrap import Context
-from app.core.backup import BackupInfo, integrity_problem, latest_good, list_backups, restore_store, zone_of
+from app.core.backup import (
+    CONDITIONS,
+    BackupInfo,
+    integrity_problem,
+    latest_good,
+    list_backups,
+    restore_store,
+    zone_of,
+)
 from app.core.errors import StorageError
 from app.core.refusals import Refusal
 from app.ui import i18n
@@ -156,6 +164,10 @@ def stop_logging(handler: logging.Handler | None) -> None:
 # ----------------------------------------------------------------- the database (worker side)
 
 
+# Refusals of open_store that are about the disk or another program, not the file: no check, no restore offer.
+_NOT_THE_FILE = frozenset({"db_busy", "disk_full", "db_read_only"})
+
+
 @dataclass(frozen=True)
 class Damaged:
     """A database that fails its integrity check, and the newest good backup (if any)."""
@@ -170,6 +182,10 @@ def open_checked(path: Path) -> Context | Damaged:
     problem = integrity_problem(path)
     if problem is None:
         return open_store(path, None)
+    if problem.code in CONDITIONS:
+        # Locked by another program, or a full disk: said as such, and never a restore over the live store.
+        log.error("the database cannot be used now: %s", problem)
+        raise StorageError.of(problem)
     log.error("the database fails its check: %s", problem)
     good = latest_good(backup_folder(path), path.stem)
     info = next((b for b in list_backups(backup_folder(path), path.stem) if b.path == good), None)
@@ -185,6 +201,11 @@ def open_fast(path: Path) -> Context | Damaged:
     try:
         return open_store(path, None)
     except StorageError as exc:
+        if exc.code in _NOT_THE_FILE:
+            log.error("the database cannot be used now: %s", exc)
+            if exc.code == "db_busy":  # at start-up nothing of ours holds it: another program has it locked
+                raise StorageError("db_locked", path=str(path)) from exc
+            raise
         log.error("the database does not open: %s", exc)
         return open_checked(path)
 
@@ -233,6 +254,9 @@ def damaged_while_open(problem: str) -> str:
 def restore_and_open(path: Path, backup: Path) -> Context:
     """Put the damaged file aside (for whoever investigates), restore the backup, open the store."""
 
+    problem = integrity_problem(path) if path.exists() else None
+    if problem is not None and problem.code in CONDITIONS:
+        raise StorageError("restore_refused", problem=problem.code, **problem.params)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in ("", "-wal"):
         damaged = Path(str(path) + suffix)

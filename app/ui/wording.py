@@ -151,6 +151,10 @@ WORDING: dict[str, object] = {
         "The data folder is read-only: nothing was saved. Call your technician",
     ),
     "db_busy": QT_TRANSLATE_NOOP("Refusals", "The database is busy in another program: nothing was saved. Try again"),
+    "db_locked": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "The database {path} is locked by another program: nothing was saved. Close that program, then try again",
+    ),
     "db_error": QT_TRANSLATE_NOOP("Refusals", "Database error: {detail}"),
     "db_damaged": QT_TRANSLATE_NOOP(
         "Refusals",
