@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from app.core import db, ledger, repo, sql
+from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
@@ -58,12 +58,6 @@ __all__ = [
     "SaleResult",
     "VerifyReport",
 ]
-
-
-_SALE_FIGURES = (
-    "tier", "subtotal", "discount", "redeemed_points", "redeemed_amount", "max_points", "total", "earned",
-    "birthday_points", "reward_points", "referral_points_to_referrer", "coupon", "stamps_spent", "stamps_earned",
-)  # fmt: skip
 
 
 class _Rollback(Exception):
@@ -147,7 +141,8 @@ class LoyaltyService:
                 )
             ).inserted_primary_key
             assert version is not None
-            repo.write_outbox(conn, uid, "program", {"uid": uid, "program": program.raw, "activate_at": at})
+            outgoing: wire.ProgramBody = {"uid": uid, "program": dict(program.raw), "activate_at": at}
+            repo.write_outbox(conn, uid, "program", outgoing)
             return int(version[0])
 
     def awaiting_reconnect(self) -> bool:
@@ -174,7 +169,8 @@ class LoyaltyService:
         products = parse_catalog_csv(text)
         with db.transaction(self.engine) as conn:
             store_products(conn, products)
-            repo.write_outbox(conn, self.ids(), "catalog", {"products": products})
+            outgoing: wire.CatalogBody = {"products": products}
+            repo.write_outbox(conn, self.ids(), "catalog", outgoing)
         return len(products)
 
     def catalog(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
@@ -279,7 +275,7 @@ class LoyaltyService:
             if code is None:
                 code = self._next_card(conn)
             uid = self.ids()
-            ops: list[ledger.Op] = []
+            ops: list[wire.Op] = []
             if program.welcome_bonus and program.welcome_bonus.points:
                 b = program.welcome_bonus
                 days = b.expiry_days or program.expiry_days
@@ -290,7 +286,7 @@ class LoyaltyService:
                 pts = program.referral.referee_points
                 lot = Lot(self.ids(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid)
                 ops.append(ledger.grant_op(uid, lot, at))
-            body = {
+            body: wire.EnrollBody = {
                 "uid": uid,
                 "name": name,
                 "phone": phone_norm,
@@ -303,7 +299,7 @@ class LoyaltyService:
             }
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
-            granted = sum(op["lot"]["points"] for op in ops)
+            granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
             secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
             return EnrollResult(customer_id, code, granted, card_qr_payload(secret, code))
 
@@ -409,10 +405,10 @@ class LoyaltyService:
             uid = self.ids()
             if points > 0:
                 lot = Lot(self.ids(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
-                ops = [ledger.grant_op(customer.uid, lot, at)]
+                ops: list[wire.Op] = [ledger.grant_op(customer.uid, lot, at)]
             else:
                 ops = [ledger.take_back_op(customer.uid, -points, at, None)]
-            body = {
+            body: wire.AdjustBody = {
                 "uid": uid, "customer_uid": customer.uid, "card": customer.card, "points": points,
                 "reason": reason.strip(), "actor": actor, "at": at, "ops": ops,
             }  # fmt: skip
@@ -437,7 +433,9 @@ class LoyaltyService:
                 raise LoyaltyError("card_issued", card=code)
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
-            body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
+            body: wire.CardBody = {
+                "uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at
+            }  # fmt: skip
             ledger.book_card(conn, body)
             repo.write_outbox(conn, uid, "card", body)
             return code
@@ -454,7 +452,7 @@ class LoyaltyService:
             customer = repo.customer_by_card(conn, card)
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
-            body = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
+            body: wire.BlockBody = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
             ledger.book_block(conn, body)
             repo.write_outbox(conn, uid, "block", body)
 
@@ -568,15 +566,15 @@ class LoyaltyService:
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
         uid = self.ids()
-        ops: list[ledger.Op] = []
-        sale_extra: dict[str, Any] = {}
+        ops: list[wire.Op] = []
+        birthday_lot_uid = earned_lot_uid = None
         if customer is not None:
             cu = customer.uid
             if q.birthday_points and program.birthday_bonus:
                 days = program.birthday_bonus.expiry_days or program.expiry_days
                 lot = Lot(self.ids(), q.birthday_points, 0, at, _expiry(at, days), "birthday", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
-                sale_extra.update(birthday_year=q.birthday_year, birthday_lot_uid=lot.uid)
+                birthday_lot_uid = lot.uid
             if q.redeemed_points:
                 ops.append(ledger.spend_op(cu, q.redeemed_points, at))
             if q.reward_points:
@@ -586,7 +584,7 @@ class LoyaltyService:
                 expires = _expiry(available_at, program.expiry_days)
                 lot = Lot(self.ids(), q.earned, 0, available_at, expires, "sale", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
-                sale_extra["earned_lot_uid"] = lot.uid
+                earned_lot_uid = lot.uid
             deltas = {rule: -n for rule, n in q.stamps_spent.items()}
             for rule, n in q.stamps_earned.items():
                 deltas[rule] = deltas.get(rule, 0) + n
@@ -620,8 +618,20 @@ class LoyaltyService:
         )
         if not commit:
             return result
-        figures = result.to_json()
-        body = {
+        figures: wire.SaleFigures = {
+            "tier": q.tier, "subtotal": q.subtotal, "discount": q.discount, "redeemed_points": q.redeemed_points,
+            "redeemed_amount": q.redeemed_amount, "max_points": q.max_points, "total": q.total, "earned": q.earned,
+            "birthday_points": q.birthday_points, "reward_points": q.reward_points,
+            "referral_points_to_referrer": q.referral_points_to_referrer, "coupon": q.coupon,
+            "stamps_spent": dict(q.stamps_spent), "stamps_earned": dict(q.stamps_earned), "reward_id": q.reward_id,
+        }  # fmt: skip
+        # Only a sale that granted them names these lots (a body without them is today's wire format too).
+        if birthday_lot_uid is not None:
+            figures["birthday_year"] = q.birthday_year
+            figures["birthday_lot_uid"] = birthday_lot_uid
+        if earned_lot_uid is not None:
+            figures["earned_lot_uid"] = earned_lot_uid
+        body: wire.SaleBody = {
             "uid": uid,
             "at": at,
             "customer_uid": customer.uid if customer is not None else None,
@@ -630,11 +640,7 @@ class LoyaltyService:
             "program_uid": repo.program_uid(conn, version),
             "payment": req.payment,
             "cashier": req.cashier,
-            "sale": {
-                **{k: figures[k] for k in _SALE_FIGURES},
-                "reward_id": q.reward_id,
-                **sale_extra,
-            },
+            "sale": figures,
             "lines": [
                 {
                     "sku": ln.sku,
@@ -714,7 +720,7 @@ class LoyaltyService:
             )
             uid = self.ids()
             given = d.points_given_back + (sale.reward_points if d.reward_returned else 0)
-            ops: list[ledger.Op] = []
+            ops: list[wire.Op] = []
             taken_stamps: dict[str, int] = {}
             customer = None
             if sale.customer_id is not None:
@@ -732,7 +738,7 @@ class LoyaltyService:
                 if any(taken_stamps.values()):
                     ops.append(ledger.stamps_op(customer.uid, {r: -n for r, n in taken_stamps.items() if n}, at))
             back = {str(i): now[i] - before[i] for i in range(len(lines)) if now[i] > before[i]}
-            body = {
+            body: wire.RefundBody = {
                 "uid": uid,
                 "sale_uid": sale.uid,
                 "at": at,
@@ -887,7 +893,7 @@ def _stream(conn: Connection, query: str) -> Iterator[tuple[Any, ...]]:
         yield tuple(int(v) if isinstance(v, Decimal) else v for v in row)
 
 
-def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
+def parse_catalog_csv(text: str) -> list[wire.Product]:
     """Products from CSV `sku,name,category,price,barcode` (price in roubles); errors name their lines."""
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
@@ -901,7 +907,7 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
         raise LoyaltyError("csv_invalid", detail=str(exc)) from None
     if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
         raise LoyaltyError("csv_header")
-    products: dict[str, dict[str, Any]] = {}
+    products: dict[str, wire.Product] = {}
     errors: list[str] = []
     barcodes: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
