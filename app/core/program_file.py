@@ -341,7 +341,7 @@ def refusal(exc: ValidationError, where: tuple[int | str, ...] = ()) -> ProgramE
 def read(data: Any) -> ProgramFile:
     """The program file validated field by field; ProgramError names the first problem."""
     if not isinstance(data, dict):
-        raise ProgramError("program_not_object", path="program")
+        raise ProgramError("program_top_not_object")
     try:
         return ProgramFile.model_validate(data)
     except ValidationError as exc:
