@@ -1,7 +1,7 @@
 """Booking a transaction body: the one code path that writes loyalty effects.
 
 A terminal's use case prices a sale (pure), describes it as a JSON body of facts and
-point operations, and books it here with `strict=True`. The central server books the
+point operations (their typed shapes: app/core/wire.py), and books it here with `strict=True`. The central server books the
 very same body when the terminal pushes it (`strict=False`: an offline double-spend
 becomes an overdraft instead of a refusal), and a terminal replays its own unsynced
 bodies on top of a pulled server snapshot with `apply_op`. One implementation of
