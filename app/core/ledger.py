@@ -1,10 +1,10 @@
 """Booking a transaction body: the one code path that writes loyalty effects.
 
 A terminal's use case prices a sale (pure), describes it as a JSON body of facts and
-point operations (their typed shapes: app/core/wire.py), and books it here with `strict=True`. The central server books the
-very same body when the terminal pushes it (`strict=False`: an offline double-spend
-becomes an overdraft instead of a refusal), and a terminal replays its own unsynced
-bodies on top of a pulled server snapshot with `apply_op`. One implementation of
+point operations (their typed shapes: app/core/wire.py), and books it here with
+`strict=True`. The central server books the very same body when the terminal pushes it
+(`strict=False`: an offline double-spend becomes an overdraft instead of a refusal), and a
+terminal replays its own unsynced bodies on top of a pulled server snapshot with `apply_op`. One implementation of
 points, lots, expiry and refunds everywhere.
 
 Bodies are booked by a `Ledger`: it reads the customers they name (their rows, lots and
