@@ -233,7 +233,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return auth.exchange_code(engine, body.code)
 
     @app.post("/v1/sync/push")
-    def push(body: PushIn, term: TermDep) -> dict[str, Any]:
+    def push(body: PushIn, term: TermDep) -> wire.PushAnswer:
         """Apply queued transactions in terminal order; business outcomes per item, always HTTP 200."""
         items = [ingest.Item(i.uid, i.seq, i.kind, i.body) for i in body.items]
         seqs = [i.seq for i in items]

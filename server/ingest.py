@@ -47,7 +47,7 @@ def body_hash(item: Item) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[dict[str, Any]]:
+def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[wire.PushOutcome]:
     """Apply a batch in terminal order; each item is atomic and its outcome is kept forever.
 
     The whole batch is one database transaction: the items are booked in memory by one
@@ -80,7 +80,7 @@ class _Batch:
     decided: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # uid -> (sha256, status, result)
 
 
-def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[dict[str, Any]]:
+def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[wire.PushOutcome]:
     term = conn.execute(select(s.terminals).where(s.terminals.c.id == terminal_id).with_for_update()).one()
     if term.revoked:
         raise Refused(401, "this terminal was revoked")
@@ -96,7 +96,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
     books = ledger.Ledger(conn, strict=False, post_expiry=False, place=place)
     books.prefetch((i.kind, i.body) for i in items if i.uid not in batch.decided)
     last_seq = term.last_seq
-    results: list[dict[str, Any]] = []
+    results: list[wire.PushOutcome] = []
     for n, (item, digest) in enumerate(zip(items, digests, strict=True)):
         known = batch.decided.get(item.uid)
         if known is not None:
@@ -106,7 +106,8 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
                      "reason": "this transaction id was already used for different content"}
                 )  # fmt: skip
             else:
-                results.append({"uid": item.uid, "status": "duplicate", "original": known[1], **json.loads(known[2])})
+                stored = {"uid": item.uid, "status": "duplicate", "original": known[1], **json.loads(known[2])}
+                results.append(cast(wire.PushOutcome, stored))
             continue
         expected = item.seq if last_seq is None else last_seq + 1
         if item.seq > expected:
@@ -137,7 +138,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         batch.decided[item.uid] = (digest, status, text)
         last_seq = item.seq
         batch.touched |= changed
-        results.append({"uid": item.uid, "status": status, **result})
+        results.append(cast(wire.PushOutcome, {"uid": item.uid, "status": status, **result}))
     books.flush()
     sql.insert_rows(conn, "txn_outcomes", _OUTCOME_COLUMNS, batch.outcomes)
     sql.insert_rows(conn, "overdrafts", _OVERDRAFT_COLUMNS, batch.overdrafts)

@@ -32,6 +32,8 @@ __all__ = [
     "GrantOp",
     "Op",
     "ProgramBody",
+    "PushAnswer",
+    "PushOutcome",
     "RefundBody",
     "SaleBody",
     "SpendOp",
@@ -286,6 +288,35 @@ class CatalogBody(TypedDict):
     """Products imported on a standalone terminal (a chain's server refuses it: managed there)."""
 
     products: list[Product]
+
+
+# ----------------------------------------------------------------------------------- the answer
+
+
+# Keys beyond these (from an outcome another server version stored) are kept, never dropped.
+@with_config(ConfigDict(extra="allow"))
+class PushOutcome(TypedDict):
+    """One pushed item's outcome: applied, duplicate (with the original status), rejected (why) or gap."""
+
+    uid: str
+    status: Literal["applied", "duplicate", "rejected", "gap"]
+    original: NotRequired[str]  # duplicate: the status the first push got
+    reason: NotRequired[str]  # rejected: stable on every re-send
+    expected: NotRequired[int]  # gap: the sequence the server expects next
+    customer_uid: NotRequired[str]  # enroll (after a merge: the customer it became)
+    sale_id: NotRequired[int]
+    overdraft: NotRequired[int]  # sale: points booked to the overdraft account
+    refund_id: NotRequired[int]
+    points: NotRequired[int]  # adjust
+    card: NotRequired[str | None]  # card
+    blocked: NotRequired[bool]  # block
+
+
+class PushAnswer(TypedDict):
+    """The server's answer to a push: an outcome per item up to a gap, and its clock."""
+
+    results: list[PushOutcome]
+    server_time: int
 
 
 Body = EnrollBody | SaleBody | RefundBody | AdjustBody | CardBody | BlockBody | ProgramBody | CatalogBody

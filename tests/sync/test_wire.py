@@ -161,3 +161,12 @@ def test_a_non_integer_point_count_is_refused_alike_on_both_databases(
     # The terminal sends the enrollment again and it is booked; the server's books still add up.
     assert _push(client, terminal, [enroll]).json()["results"][0]["status"] == "applied"
     assert client.get("/v1/admin/verify", headers=terminal["admin"]).json()["ok"]
+
+
+def test_the_published_api_describes_every_body_and_the_answer(tmp_path: Path) -> None:
+    published = create_app(Settings(database=str(tmp_path / "s.sqlite3"))).openapi()
+    schemas = published["components"]["schemas"]
+    assert {shape.__name__ for shape in wire.BODIES.values()} <= set(schemas)
+    assert {"GrantOp", "SpendOp", "TakeBackOp", "StampsOp", "PushAnswer", "PushOutcome"} <= set(schemas)
+    answer = published["paths"]["/v1/sync/push"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/PushAnswer"}
