@@ -28,7 +28,6 @@ from app.core.demo import fill_demo  # noqa: E402
 from app.ui import i18n, theme  # noqa: E402
 from app.ui.enroll_dialog import EnrollDialog  # noqa: E402
 from app.ui.main import build_window  # noqa: E402
-from app.ui.pyside_fix import pin_singletons  # noqa: E402
 from app.ui.worker import Worker  # noqa: E402
 
 MAX_PNG_BYTES = 300_000
@@ -69,7 +68,6 @@ def main() -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
 
-    pin_singletons()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     i18n.install(app, args.lang)
