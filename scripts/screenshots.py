@@ -1,130 +1,124 @@
-"""Regenerate docs/screenshots/checkout*.png and enroll.png from the real window, offscreen.
+"""Retake the till's key screens in docs/screenshots/ from the real start, by keys, offscreen.
 
-Usage: .venv/bin/python scripts/screenshots.py [--size 1024x768] [--out docs/screenshots] [--lang ru]
+Usage: .venv/bin/python scripts/screenshots.py [--size 1024x768] [--out docs/screenshots]
 
-Builds a demo store in a temporary folder, opens the checkout window, drives it the way a
-cashier would (products, a customer, points, a coupon, enrollment) and grabs the window.
+Starts the program as `loyalty-terminal` does on an empty data folder (the first-run wizard
+with the demo café, the login, the shift) through the journey harness (tests/journeys/
+harness.py), sells to a demo customer with points, a coupon and a gift, enrolls a customer and
+opens a refund, all by key presses, and saves the whole screen at each step: login.png,
+shift.png, checkout.png, checkout-customer.png, pay.png, enroll.png, refund.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
-
-from PySide6.QtCore import QCoreApplication, QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
-
-from app.bootstrap import bootstrap  # noqa: E402
-from app.core.demo import fill_demo  # noqa: E402
-from app.ui import i18n, theme  # noqa: E402
-from app.ui.enroll_dialog import EnrollDialog  # noqa: E402
-from app.ui.main import build_window  # noqa: E402
-from app.ui.worker import Worker  # noqa: E402
 
 MAX_PNG_BYTES = 300_000
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Run the event loop until check() is true."""
-    end = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > end:
-            raise TimeoutError("the window did not get there in time")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-
-
-def settle(ms: int = 150) -> None:
-    """Let layouts and paints finish."""
-    end = time.monotonic() + ms / 1000
-    while time.monotonic() < end:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
-
-
-def save(widget: QWidget, path: Path) -> None:
-    """Grab a widget into a PNG and check its size."""
-    settle()
-    widget.grab().save(str(path), "PNG", 9)
-    size = path.stat().st_size
-    print(f"{path} {size // 1000} KB")
-    if size > MAX_PNG_BYTES:
-        raise SystemExit(f"{path} is larger than {MAX_PNG_BYTES} bytes")
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", default="1024x768")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1024x768", help="the screen, WIDTHxHEIGHT")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--lang", default="ru", choices=i18n.LANGUAGES)
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    args.out.mkdir(parents=True, exist_ok=True)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    work = Path(tempfile.mkdtemp(prefix="screenshots-"))
+    try:
+        screen = work / "screen.json"
+        screen.write_text(json.dumps({"screens": [{"name": "till", "x": 0, "y": 0, "width": width, "height": height}]}))
+        # Before Qt starts: an offscreen screen of the till's size, a fresh data folder, Russian.
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
+        os.environ["LOYALTY_HOME"] = str(work / "home")
+        for name in ("LOYALTY_LANG", "LOYALTY_CAMERA", "LOYALTY_WINDOWED"):
+            os.environ.pop(name, None)
+        (work / "home").mkdir()
+        return _take(args.out, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    i18n.install(app, args.lang)
-    theme.apply(app)
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["LOYALTY_HOME"] = tmp  # settings of this run stay in the temp folder
-        ctx = bootstrap(Path(tmp) / "terminal.sqlite3", create=True)
-        ctx.loyalty.init()
-        fill_demo(ctx.loyalty, customers=15, days=20)
-        worker = Worker()
-        window = build_window(ctx, worker, args.lang)
-        window.resize(width, height)
-        window.show()
-        window.set_cashier("Ольга" if args.lang == "ru" else "Olga", "cashier")
-        wait_until(lambda: window.is_ready)
-        c = window.controller
-        s = window.checkout
 
-        # 1. An anonymous basket, the cashier looking for a product by name.
-        barcodes = {p["sku"]: p["barcode"] for p in ctx.loyalty.catalog()}
-        for sku in ("CAP", "CAP", "CRO", "JUI"):
-            window.on_scan(barcodes[sku])  # as the barcode scanner would
-        wait_until(lambda: len(c.basket.lines) == 3 and c.fresh)
-        s.product_field.setFocus()
-        s.product_field.setText("чиз")  # the demo menu is in Russian
-        s.product_field.search_now()
-        wait_until(lambda: s.product_field.suggestion_count() > 0)
-        save(window, args.out / "checkout.png")
+def _take(out: Path, work: Path) -> int:
+    from PySide6.QtWidgets import QApplication
 
-        # 2. The customer's card scanned, points redeemed, a coupon applied.
-        s.product_field.clear()
-        s.product_field.hide_suggestions()
-        anna = ctx.loyalty.find_customers("Анна")[0]["card"]
-        window.on_scan(ctx.loyalty.customer(anna).qr)
-        wait_until(lambda: c.customer is not None and c.fresh)
-        c.set_coupon("WELCOME10")
-        wait_until(lambda: c.fresh)
-        s.redeem()
-        wait_until(lambda: c.fresh and c.result is not None and c.result.quote.redeemed_points > 0)
-        save(window, args.out / "checkout-customer.png")
+    from app.core.identity import card_qr_payload
+    from tests.journeys.harness import Journey, JourneyRunner, first_start, log_in
 
-        # 3. Enrolling a new customer: the card's QR code.
-        dialog = EnrollDialog(ctx.loyalty, worker, parent=window)
-        dialog.phone.setText("+7 916 123-45-67")
-        dialog.name.setText("Мария Сидорова" if args.lang == "ru" else "Maria Sidorova")
-        dialog.birthday.setText("05.07.1990")
-        dialog.consent.setChecked(True)
-        dialog.show()
-        dialog.try_enroll()
-        wait_until(lambda: dialog.outcome is not None)
-        save(dialog, args.out / "enroll.png")
-        dialog.close()
-        window.close()
-        if window.printer is not None:
-            window.printer.stop()
-        worker.stop()
-        ctx.close()
+    app = QApplication([])
+    shots = work / "shots"
+
+    def script(h: Journey) -> None:
+        from app.ui.checkout.pay_dialog import PayDialog
+        from app.ui.enroll_dialog import EnrollDialog
+        from app.ui.login import LoginDialog
+        from app.ui.refund_dialog import RefundDialog
+        from app.ui.shift import ShiftDialog
+
+        first_start(h)
+        window = h.main_window(timeout=120)
+        c, checkout = window.controller, window.checkout
+        h.modal(LoginDialog)
+        h.screenshot("login")
+        log_in(h)
+        shift = h.modal(ShiftDialog)
+        h.wait_for(shift.open_button.isVisible, "the shift dialog")
+        h.screenshot("shift")
+        h.press("Return")
+        h.no_modal()
+        for code in ("4600000000022", "4600000000022", "4600000000060"):
+            h.scan(code)
+        h.wait_for(lambda: c.fresh and c.result is not None and len(c.basket.lines) == 2, "the basket")
+        h.screenshot("checkout")
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), "2990000000088"))
+        h.wait_for(lambda: c.customer is not None, "the customer")
+        h.press("F6")
+        h.type("WELCOME10")
+        h.press("Return")
+        h.press("F7")
+        h.wait_for(lambda: QApplication.activePopupWidget() is not None, "the gifts")
+        h.press("Down", "Return")
+        h.press("F5")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.redeemed_points > 0, "points")
+        h.press("F3")
+        h.screenshot("checkout-customer")
+        h.press("F12")
+        h.modal(PayDialog)
+        h.screenshot("pay")
+        h.press("Return")
+        h.no_modal()
+        h.wait_for(lambda: not c.basket.lines, "the sale")
+        h.press("F4")
+        enroll = h.modal(EnrollDialog)
+        h.type("+79160001122")
+        h.press("Tab")
+        h.type("Пётр Сидоров")
+        h.screenshot("enroll")
+        h.press("Escape")
+        h.no_modal()
+        h.press("F9")
+        refund = h.modal(RefundDialog)
+        h.type(str(h.gui(lambda: checkout.status.text()).split("№")[1].split()[0]))
+        h.press("Return")
+        h.wait_for(lambda: refund.sale is not None, "the sale to refund")
+        h.screenshot("refund")
+        del enroll
+
+    JourneyRunner(work / "home", shots)(script)
+    out.mkdir(parents=True, exist_ok=True)
+    for shot in sorted(shots.glob("*.png")):
+        if shot.stat().st_size > MAX_PNG_BYTES:
+            raise SystemExit(f"{shot.name} is larger than {MAX_PNG_BYTES} bytes")
+        shutil.copy(shot, out / shot.name)
+        print(f"{out / shot.name} {shot.stat().st_size // 1000} KB")
+    del app
     return 0
 
 

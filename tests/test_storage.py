@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from app.bootstrap import Context, bootstrap
 from app.core import db
 from app.core import schema as t
+from app.core.clock import FixedClock
 from app.core.errors import StorageError
 from app.core.services import SaleRequest
 from tests.conftest import FIXTURES
@@ -45,10 +46,11 @@ def test_foreign_keys_are_enforced(ctx: Context) -> None:
         conn.execute(insert(t.cards).values(code="X", customer_id=999, active=1, issued_at=0))
 
 
-def test_schema_v1_file_upgrades_with_a_backup_and_keeps_its_data(tmp_path: Path) -> None:
+def test_schema_v1_file_upgrades_with_a_backup_and_keeps_its_data(tmp_path: Path, frozen_clock: FixedClock) -> None:
     path = tmp_path / "old.sqlite3"
     shutil.copy(FIXTURES / "schema-v1.sqlite3", path)
-    ctx = bootstrap(path)  # opening an old file upgrades it
+    # On a fixed clock: the file's sale of January 2026 leaves the 365-day tier window in January 2027.
+    ctx = bootstrap(path, clock=frozen_clock)  # opening an old file upgrades it
     assert db.schema_version(ctx.engine) == db.SCHEMA_VERSION
     backups = list((tmp_path / "backups").glob("old-v1-*.sqlite3"))
     assert len(backups) == 1

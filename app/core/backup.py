@@ -6,8 +6,8 @@ import json
 import os
 import shutil
 import sqlite3
-import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -98,7 +98,8 @@ def zone_of(path: Path) -> ZoneInfo:
 def backup_file(db_path: Path, folder: Path, keep: int = 14, label: str = "") -> Path:
     """Copy the live database into folder (consistent while others write), verify it, keep the newest `keep`."""
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    # Named on the store's wall clock, as the till shows the name ("Backup written: …"), not the machine's zone.
+    stamp = datetime.now(zone_of(db_path)).strftime("%Y%m%d-%H%M%S")
     target = folder / f"{db_path.stem}-{stamp}{'-' + label if label else ''}.sqlite3"
     n = 1
     while target.exists():

@@ -202,7 +202,9 @@ class _Reader:
 
     def __init__(self, data: Any, path: str, allowed: set[str]) -> None:
         if not isinstance(data, dict):
-            raise ProgramError("program_not_object", path=path or "program")
+            if not path:
+                raise ProgramError("program_top_not_object")
+            raise ProgramError("program_not_object", path=path)
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ProgramError("program_unknown_key", path=_join(path, unknown[0]))

@@ -225,6 +225,7 @@ TEMPLATES: dict[str, str] = {
     "server_data_folder": "cannot create the server's data folder {path}: {os}",
     "server_db": "cannot prepare the server database: {detail}",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
+    "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",
     "program_unknown_key": "unknown key {path}",
     "program_missing_key": "missing key {path}",

@@ -1,9 +1,11 @@
 """Start the cashier app: the checks, the application, translations, the store (the wizard on first start), the window.
 
-This is the GUI's composition root: it checks the data folder (writable, room left, one
-instance), sets up logging, opens the store only when its file is sound (app.ui.startup),
-sets a new one up with the first-run wizard (app.ui.wizard), builds the window and plugs
-in what other screens offer: receipt printing, the session, settings and scheduled backups.
+The app's start, on top of the composition root (app.bootstrap, whose Context holds every
+service): it checks the data folder (writable, room left, one instance), sets up logging, opens
+the store only when its file is sound (app.ui.startup, app.ui.store_open), sets a new one up
+with the first-run wizard (app.ui.wizard), builds the window and plugs in what needs Qt:
+receipt printing, the session, settings, the manager screen and scheduled backups. The QSettings
+helpers live in app.ui.settings_store; the names are re-exported here for older callers.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from app.ui.settings_dialog import install_settings
 from app.ui.settings_store import camera_source, save_setting, settings
 from app.ui.store_open import StoreKind, open_store
 from app.ui.wizard import FirstRunWizard, RestoreFrom, StorePlan
-from app.ui.wording import explain
+from app.ui.wording import explain, os_words
 from app.ui.worker import Worker
 
 __all__ = [
@@ -308,7 +310,7 @@ def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
         ).ask()
         return 0  # not a failure: the till is open, in the other window
     except OSError as exc:
-        startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, str(exc)))).ask()
+        startup.StartupMessage(startup.describe(startup.FolderProblem("other", folder, os_words(exc)))).ask()
         return 1
     handler = startup.start_logging(folder)
     outcome = _Outcome()

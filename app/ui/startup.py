@@ -29,7 +29,7 @@ from app.core.errors import StorageError
 from app.core.refusals import Refusal
 from app.ui import i18n
 from app.ui.store_open import open_store
-from app.ui.wording import explain
+from app.ui.wording import explain, os_words
 
 __all__ = [
     "LOW_SPACE_BYTES",
@@ -99,11 +99,12 @@ def folder_problem(folder: Path) -> FolderProblem | None:
 
 
 def _classify(folder: Path, exc: OSError) -> FolderProblem:
+    # The system's words in the user's language where the errno is known (not «Read-only file system»).
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return FolderProblem("full", folder, exc.strerror or "")
+        return FolderProblem("full", folder, os_words(exc))
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return FolderProblem("read_only", folder, exc.strerror or "")
-    return FolderProblem("other", folder, exc.strerror or str(exc))
+        return FolderProblem("read_only", folder, os_words(exc))
+    return FolderProblem("other", folder, os_words(exc))
 
 
 def describe(problem: FolderProblem) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -92,10 +93,39 @@ def row_label(text: str) -> QLabel:
     return label
 
 
+# The till is drawn for 1024×768; a bigger screen scales type and controls up to this much.
+MAX_SCALE = 1.6
+_scale = 1.0
+
+
+def scale_for(width: int, height: int) -> float:
+    """How much bigger than on 1024×768 everything is drawn on a screen this size (1.0 to MAX_SCALE)."""
+    factor = min(width / 1024, height / 768)
+    return round(max(1.0, min(MAX_SCALE, factor)) * 20) / 20  # steps of 0.05: no odd pixel sizes
+
+
+def scaled(px: int) -> int:
+    """A size in pixels for the screen the till runs on (see apply())."""
+    return round(px * _scale)
+
+
+def stylesheet(scale: float = 1.0) -> str:
+    """The style sheet with every pixel size multiplied by scale."""
+    return re.sub(r"(\d+)px", lambda m: f"{round(int(m.group(1)) * scale)}px", STYLESHEET)
+
+
 def apply(app: QApplication) -> None:
-    """Apply the terminal's font and style sheet to the whole application."""
+    """Apply the terminal's font and style sheet to the whole application, scaled to the screen.
+
+    At 1920×1080 a 16-pixel font and a 420-pixel customer panel leave half the screen empty
+    and the type small for a cashier standing back: everything grows with the screen.
+    """
+    global _scale
+    screen = app.primaryScreen()
+    area = screen.availableGeometry() if screen is not None else None
+    _scale = scale_for(area.width(), area.height()) if area is not None else 1.0
     font = QFont("DejaVu Sans")
-    font.setPixelSize(BASE_PX)
+    font.setPixelSize(scaled(BASE_PX))
     app.setFont(font)
     app.setStyle("Fusion")
-    app.setStyleSheet(STYLESHEET)
+    app.setStyleSheet(stylesheet(_scale))

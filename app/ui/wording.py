@@ -3,7 +3,7 @@
 The core raises errors that carry a stable `code` and plain `params` (app.core.refusals); this module
 is the one place that words them on screen. The English source texts below are marked with
 QT_TRANSLATE_NOOP and literal contexts (lupdate reads the source, not variables); Russian comes from
-loyalty_ru.qm (resources/translations/refusals2_ru.tsv). Parameters are formatted for the language:
+loyalty_ru.qm (resources/translations/refusals_ru.tsv). Parameters are formatted for the language:
 *_kopecks as money, points as points with their plural, a part (cap, problem) as its own wording,
 {os} by its errno name, {field} as the title of a program field. How to add one: docs/refusals.md.
 """
@@ -19,12 +19,12 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from app.core.refusals import PARTS, UNWORDED, Refusal, RefusalError, os_params
 from app.ui import i18n
 
-__all__ = ["CONTEXT", "SCREEN_ONLY", "WORDING", "explain", "word"]
+__all__ = ["CONTEXT", "SCREEN_ONLY", "WORDING", "explain", "os_words", "word"]
 
 CONTEXT = "Refusals"
 _POINTS = frozenset({"points", "need", "have"})
 
-# str() because the stubs type QT_TRANSLATE_NOOP as returning object.
+# The stubs type QT_TRANSLATE_NOOP as returning object: the values are str()-ed where translated.
 WORDING: dict[str, object] = {
     "no_program": QT_TRANSLATE_NOOP(
         "Refusals",
@@ -231,6 +231,7 @@ WORDING: dict[str, object] = {
     "report_unreadable": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "report_days": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "report_period": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
+    "program_top_not_object": QT_TRANSLATE_NOOP("Refusals", "The program must be a JSON object"),
     "program_not_object": QT_TRANSLATE_NOOP("Refusals", "{field}: must be a JSON object"),
     "program_unknown_key": QT_TRANSLATE_NOOP("Refusals", "Unknown key {path}"),
     "program_missing_key": QT_TRANSLATE_NOOP("Refusals", "{field}: fill this in"),
@@ -376,6 +377,12 @@ def _value(key: str, value: Any, params: Mapping[str, Any], field: Callable[[str
     return value
 
 
+def os_words(exc: OSError) -> str:
+    """What the system said about a file, in the active language when its errno is known ("диск заполнен")."""
+    params = os_params(exc)
+    return str(_value("os", params["os"], params, None))
+
+
 def word(code: str, params: Mapping[str, Any], field: Callable[[str], str] | None = None) -> str:
     """A refusal's code and parameters in the active language; field titles a program key path."""
     template = _translated(code)
@@ -406,7 +413,7 @@ def explain(error: BaseException | Refusal, field: Callable[[str], str] | None =
         return word(code, params, field)  # the form's FieldError and the like
     if isinstance(error, OSError) and error.errno in errno.errorcode:
         if not error.filename:
-            text = str(_value("os", error.strerror, os_params(error), None))
+            text = os_words(error)
             return text[:1].upper() + text[1:]
         return word("os_file", {"path": error.filename, **os_params(error)})
     return word("unexpected", {"detail": f"{type(error).__name__}: {error}"})

@@ -16,24 +16,29 @@ sleep, and never a nested loop of ours.
 
 API (for journey tests; see tests/journeys/test_till_journeys.py)::
 
-    def test_something(journey: JourneyRunner) -> None:
+    def test_something(journey: JourneyRunner) -> None:      # the fixture (tests/journeys/conftest.py)
         def script(h: Journey) -> None:
-            first_start(h)                       # the wizard: demo café, manager Ольга / 1234
-            login_and_open_shift(h)              # the login and the shift dialog, by keys
-            h.type("4600000000015")              # a person typing (each key delivered)
-            h.press("Return")
+            window = till_ready(h)               # wizard (demo café, manager Ольга/1234), login, shift
+            # or step by step: first_start(h); h.main_window(); log_in(h); open_shift(h)
+            h.type("4600000000015")              # a person typing (each key delivered before the next)
+            h.press("Return")                    # keys: "F12", "Escape", "Tab", "Shift+Tab", "Ctrl+M", "+"
             h.scan(card_qr)                      # a wedge scanner: a burst of keys and Enter
-            h.press("F12")                       # one key, or a chord: "Ctrl+M", "Shift+Tab"
-            h.wait_for(lambda: ..., "what we wait for")  # polled on the GUI thread
-            h.gui(lambda: some_widget.text())    # read anything, on the GUI thread
-            h.screenshot("name")                 # docs-quality PNG of the screen
+            dialog = h.modal(PayDialog)          # wait for a modal dialog of that class; returns it
+            h.no_modal()                         # wait until every dialog is closed
+            h.focused(QLineEdit)                 # wait until a widget of that class has the keyboard
+            h.wait_for(lambda: ..., "what we wait for")  # polled on the GUI thread; fails saying what
+            h.gui(lambda: some_widget.text())    # read anything, on the GUI thread (never to drive)
+            h.nothing_cut_off(dialog, "what")    # no label/button/field cut off (see clipped())
+            h.screenshot("name")                 # the whole screen as PNG in journey.screenshots
+            h.keys, h.scans                      # counters: key presses by a person, scanner reads
         journey(script)                          # runs the program; re-raises the script's failure
         journey.home                             # the LOYALTY_HOME folder (the SQLite file is in it)
+        journey(another_script)                  # a second start on the same folder (no wizard then)
 
-The keys go where a real key press would: to the focus widget of the window that has the
-keyboard (``QGuiApplication.focusWindow()``), through Qt's own delivery (shortcuts, modal
-blocking, the app's event filters). When no window has the keyboard, ``press`` fails: on a
-real terminal those keys would be lost.
+The program ends when the script returns (as if switched off: the harness exits its loops);
+a script may also end it by keys. The offscreen screen is 1024×768 (conftest.py). A dialog a
+key opens runs its own exec() loop: the script goes on inside it, so it can answer the dialog.
+
 """
 
 from __future__ import annotations
@@ -355,6 +360,13 @@ class Journey:
             return None
 
         return self.wait_for(find, what or f"a {cls.__name__} to have the keyboard", timeout)
+
+    def nothing_cut_off(self, window: QWidget, what: str, timeout: float = 5) -> None:
+        """Wait until no label, button or field of window is cut off (see clipped()); fail listing them."""
+        try:
+            self.wait_for(lambda: not clipped(window), what, timeout)
+        except JourneyFailed:
+            raise JourneyFailed(f"{what}: {self.gui(lambda: clipped(window))}") from None
 
     def modal(self, cls: type[T], timeout: float = DEFAULT_TIMEOUT_S) -> T:
         """Wait until the active modal window is a cls; return it."""

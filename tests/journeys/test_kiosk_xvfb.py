@@ -119,6 +119,12 @@ def sales_by(home: Path, cashier: str) -> list[tuple[int, int]]:
         return []  # not created yet
 
 
+def refunds(home: Path) -> int:
+    """How many refunds the store's file holds."""
+    with sqlite3.connect(f"file:{home / 'terminal.sqlite3'}?mode=ro", uri=True, timeout=5) as db:
+        return int(db.execute("SELECT count(*) FROM refunds").fetchone()[0])
+
+
 @pytest.mark.slow
 def test_a_kiosk_with_no_window_manager_sells_by_keys_from_the_first_start(display: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
@@ -154,6 +160,26 @@ def test_a_kiosk_with_no_window_manager_sells_by_keys_from_the_first_start(displ
         kiosk.key("Return")  # cash
         eventually(lambda: bool(sales_by(home, "Olga")), "the sale paid with F12")
         kiosk.screenshot("5-sold")
+        # A refund behind the manager's PIN: after the PIN dialog closes, Esc must still reach
+        # the refund screen, and F-keys the checkout after it.
+        sale_id = sales_by(home, "Olga")[0][0]
+        kiosk.key("F9")
+        kiosk.window("^Возврат$")
+        kiosk.type(str(sale_id))
+        kiosk.key("Return")
+        eventually(lambda: "Возврат" in kiosk.xdotool("getwindowfocus", "getwindowname"), "the refund screen focused")
+        kiosk.key("Return")  # «Оформить возврат (PIN менеджера)» has the cursor once the sale is shown
+        kiosk.window("^Подтверждение менеджера$")
+        kiosk.type("1234")
+        kiosk.key("Return")
+        eventually(lambda: refunds(home) == 1, "the refund")
+        kiosk.screenshot("6-refunded")
+        kiosk.key("Escape")  # closes the refund screen: the keyboard came back from the PIN dialog
+        kiosk.scan("4600000000060")
+        kiosk.key("F12")  # and the checkout has it after the refund screen
+        kiosk.window("^Оплата$")
+        kiosk.key("Return")
+        eventually(lambda: len(sales_by(home, "Olga")) == 2, "a second sale after the refund")
     finally:
         kiosk.stop()
-    assert sales_by(home, "Olga") == [(sales_by(home, "Olga")[0][0], 18000)]
+    assert [total for _, total in sales_by(home, "Olga")] == [18000, 15000]

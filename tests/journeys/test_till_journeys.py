@@ -9,7 +9,17 @@ from PySide6.QtWidgets import QApplication
 from app.core.codes import latin_layout
 from app.core.identity import card_qr_payload
 from app.ui.shift import ShiftDialog
-from tests.journeys.harness import MANAGER, STORE_NAME, Journey, JourneyRunner, clipped, first_start, log_in, till_ready
+from tests.journeys.harness import (
+    MANAGER,
+    STORE_NAME,
+    Journey,
+    JourneyRunner,
+    clipped,
+    first_start,
+    log_in,
+    till_ready,
+    visible_texts,
+)
 
 
 def russian_layout(text: str) -> str:
@@ -366,3 +376,176 @@ def test_a_phone_nobody_has_is_carried_into_enrollment_by_f4(journey: JourneyRun
     assert query(journey, "SELECT phone FROM customers WHERE name = ?", "Пётр Сидоров") == [("+79161234567",)]
     # F4, Tab, Tab, Space (consent), Enter (Enroll), Enter (Done): the phone is not typed twice.
     assert counts == {"keys": 6}
+
+
+def test_the_status_line_drops_a_stale_error_says_when_no_one_is_found_and_shows_the_coupon(
+    journey: JourneyRunner,
+) -> None:
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.scan("4600000000023")  # a misread barcode: its check digit fails
+        h.wait_for(lambda: screen.status.property("level") == "error", "the misread barcode refused")
+        h.scan("4600000000022")
+        h.wait_for(lambda: c.fresh and c.result is not None, "the cappuccino priced")
+        h.wait_for(lambda: screen.status.property("level") != "error", "the old error gone after the scan")
+        h.press("F2")
+        h.type("Шмидт")
+        h.wait_for(lambda: "Шмидт" in screen.status.text(), "a word that no one was found")
+        h.press("Escape")  # back to the products
+        h.scan("4600000000022")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.basket.lines[0].qty == 2, "two cappuccinos")
+        h.press("F6")
+        h.type("WELCOME10")
+        h.press("Return")
+        h.wait_for(lambda: screen.totals.coupon.isVisible(), "the coupon shown with the sums")
+        assert "WELCOME10" in h.gui(screen.totals.coupon.text)
+        h.wait_for(lambda: "Шмидт" not in screen.status.text(), "the search's warning gone once the basket moved on")
+        h.screenshot("coupon-applied")
+
+    journey(script)
+
+
+def test_every_till_key_of_the_operator_guide_from_the_real_start(journey: JourneyRunner) -> None:
+    """F1–F10, F12, + / − / Del and Esc, as the guide's table lists them (docs/operator-guide.*.md §3)."""
+
+    def script(h: Journey) -> None:
+        from app.ui.checkout.free_item_dialog import FreeItemDialog
+        from app.ui.checkout.pay_dialog import PayDialog
+        from app.ui.checkout.screen import ConfirmDialog
+        from app.ui.enroll_dialog import EnrollDialog
+        from app.ui.main_window import HelpDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        h.press("F1")  # help: the keys
+        h.modal(HelpDialog)
+        h.press("Escape")
+        h.no_modal()
+        h.press("F2")
+        h.wait_for(screen.customer_field.hasFocus, "F2: the customer field")
+        h.press("F3")
+        h.wait_for(screen.product_field.hasFocus, "F3: the product field")
+        h.type("капу")  # a product by name
+        h.wait_for(lambda: screen.product_field.suggestions().isVisible(), "the product suggestions")
+        h.press("Down", "Return")
+        h.wait_for(lambda: [line.sku for line in c.basket.lines] == ["CAP"], "the cappuccino picked by name")
+        h.press("+", "+", "-")
+        h.wait_for(lambda: c.basket.lines[0].qty == 2, "+ + − : two")
+        h.press("F5")  # points need a card
+        h.wait_for(lambda: "карт" in screen.status.text(), "F5 asks for the card")
+        h.press("F7")  # a gift needs a card
+        h.wait_for(lambda: "подарка" in screen.status.text(), "F7 asks for the card")
+        h.press("F6")
+        h.wait_for(screen.extras.coupon.hasFocus, "F6: the coupon field")
+        h.press("F3", "F8")  # a free-price item
+        h.modal(FreeItemDialog)
+        h.type("99,90")
+        h.press("Return")
+        h.no_modal()
+        h.wait_for(lambda: len(c.basket.lines) == 2, "the free-price line")
+        h.wait_for(lambda: c.fresh, "priced")
+        h.press("Delete")  # the line last touched goes
+        h.wait_for(lambda: len(c.basket.lines) == 1, "Del removed the free-price line")
+        h.press("F10")  # no camera set up: says where to set one
+        h.wait_for(lambda: "камер" in screen.status.text().lower(), "F10 answers")
+        h.press("F4")
+        h.modal(EnrollDialog)
+        h.press("Escape")
+        h.no_modal()
+        h.press("F9")
+        h.modal(RefundDialog)
+        h.press("Escape")
+        h.no_modal()
+        h.wait_for(lambda: c.fresh, "priced")
+        h.press("F12")
+        h.modal(PayDialog)
+        h.press("Escape")  # back to the basket
+        h.no_modal()
+        h.press("Escape")  # clear the checkout?
+        h.modal(ConfirmDialog)
+        h.press("Return")  # yes
+        h.wait_for(lambda: not c.basket.lines, "Esc cleared the checkout")
+        h.wait_for(screen.product_field.hasFocus, "the product field has the keyboard at the end")
+
+    journey(script)
+
+
+def test_at_1024x768_nothing_is_cut_off_a_wrong_pin_short_cash_and_a_gift_in_the_basket(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        from app.ui.checkout.pay_dialog import PayDialog
+        from app.ui.pin_dialog import PinDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        window = till_ready(h)
+        c = window.controller
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), richest_card(h)))
+        h.wait_for(lambda: c.customer is not None, "the card")
+        h.scan("4600000000060")  # a croissant (the card's coffee stamps would make a coffee free)
+        h.press("F7")
+        h.wait_for(lambda: QApplication.activePopupWidget() is not None, "the gift list")
+        h.press("Down", "Return")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.reward_id is not None, "the gift")
+        view = window.checkout.basket
+        gift_row = h.gui(lambda: window.checkout.model.rowCount() - 1)
+        shown = h.gui(lambda: view.model().index(gift_row, 0).data())
+        wide = h.gui(lambda: view.fontMetrics().horizontalAdvance(shown) + 12)
+        assert h.gui(lambda: view.columnWidth(0)) >= wide, f"the gift's name «{shown}» is cut off"
+        h.press("F12")
+        pay = h.modal(PayDialog)
+        h.type("1")  # one rouble given for a bigger total
+        h.wait_for(lambda: "Недостаточно" in " ".join(visible_texts()), "the pay dialog says it is not enough")
+        h.nothing_cut_off(pay, "the pay dialog with «Недостаточно…»")
+        h.press("Escape")
+        h.no_modal()
+        sale = sell(h, window, "4600000000060")
+        h.press("F9")
+        refund = h.modal(RefundDialog)
+        h.type(str(sale))
+        h.press("Return")
+        h.wait_for(refund.confirm.hasFocus, "the sale found")
+        h.press("Return")
+        pin = h.modal(PinDialog)
+        h.type("9999")
+        h.press("Return")
+        h.wait_for(lambda: pin.status.isVisible(), "the wrong PIN said")
+        h.nothing_cut_off(pin, "the PIN keypad after a wrong PIN")
+
+    journey(script)
+
+
+def test_closing_the_shift_by_keys_from_the_manager_menu(journey: JourneyRunner) -> None:
+    def script(h: Journey) -> None:
+        from PySide6.QtWidgets import QMenu, QMessageBox
+
+        window = till_ready(h)
+        sell(h, window, "4600000000022")
+        h.press("Alt+У")  # the «Управляющий» menu, as the guide says
+        menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
+        assert isinstance(menu, QMenu)
+        for _ in range(12):
+            active = h.gui(menu.activeAction)
+            if active is not None and h.gui(active.text) == "Смена…":
+                break
+            h.press("Down")
+        else:
+            raise AssertionError("no «Смена…» in the Manager menu")
+        h.press("Return")
+        dialog = h.modal(ShiftDialog)
+        h.wait_for(lambda: dialog.close_button.isVisible(), "«Закрыть смену» offered")
+        for _ in range(6):
+            if h.gui(dialog.close_button.hasFocus):
+                break
+            h.press("Tab")
+        h.press("Space")
+        h.modal(QMessageBox)
+        h.press("Return")  # yes
+        h.wait_for(lambda: "закрыта" in dialog.status.text(), "the shift closed")
+        h.nothing_cut_off(dialog, "the shift's final figures")
+        h.screenshot("shift-closed")
+        h.press("Escape")
+        h.no_modal()
+
+    journey(script)
+    assert query(journey, "SELECT count(*) FROM shifts WHERE closed_at IS NOT NULL") == [(1,)]

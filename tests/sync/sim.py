@@ -44,7 +44,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 import app.core.repo as core_repo
-import app.core.services.loyalty as core_loyalty
 import app.sync.replica as sync_replica
 import app.sync.service as sync_service
 import server.api as server_api
@@ -56,6 +55,7 @@ from app.bootstrap import Context, bootstrap
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.identity import normalize_phone
+from app.core.ids import uuid7
 from app.core.services import LoyaltyService, RefundResult, SaleRequest, SaleResult
 from app.core.timeutil import DAY_MS as DAY_MS  # re-exported for the focused tests
 from app.sync.client import Refused, SyncError
@@ -469,6 +469,7 @@ class TerminalSim:
     index: int
     path: Path
     link: TerminalLink
+    ids: Callable[[], str] = uuid7  # the simulation's seeded ids, handed to the root
     terminal_id: int = 0
     ctx: Context | None = None
     sync: SyncService | None = None
@@ -477,10 +478,10 @@ class TerminalSim:
 
     def open(self, create: bool = False) -> None:
         """Open the file with a fresh Context and SyncService (as the app does at start)."""
-        self.ctx = bootstrap(self.path, create=create)
+        self.ctx = bootstrap(self.path, create=create, ids=self.ids, transport=self.link)
         if create:
             self.ctx.loyalty.init()
-        self.sync = SyncService(self.ctx.engine, transport=self.link)
+        self.sync = self.ctx.sync
 
     def crash_and_reopen(self) -> None:
         """Forget everything in memory and reopen from the file, as after a power cut."""
@@ -598,7 +599,8 @@ class Simulation:
         for module in (server_ingest, server_snapshots, server_api, server_expiry):
             p.set(module, "now_ms", clock.server_ms)
         # server.auth keeps the wall clock: token lifetimes are not under test and must not expire mid-run.
-        for module in (core_loyalty, sync_replica, server_api, server_expiry):
+        # The terminals' loyalty services get the ids from the root (TerminalSim.open); these modules read the global.
+        for module in (sync_replica, server_api, server_expiry):
             p.set(module, "uuid7", ids)
         # Small batches, pages and chunks: a few dozen customers then cross every boundary a crash can hit.
         p.set(sync_service, "PUSH_BATCH", 3)
@@ -620,7 +622,7 @@ class Simulation:
         self.server.admin("PUT", "/v1/admin/catalog", json={"csv": SIM_CATALOG})
         store = self.server.admin("POST", "/v1/admin/stores", json={"name": "Simulated store"})["store_id"]
         for i in range(self.config.terminals):
-            term = TerminalSim(i, self.workdir / f"terminal-{i}.sqlite3", self.network.link(i))
+            term = TerminalSim(i, self.workdir / f"terminal-{i}.sqlite3", self.network.link(i), self.ids)
             registered = self.server.admin("POST", "/v1/admin/terminals", json={"store_id": store, "name": f"T{i}"})
             term.terminal_id = int(registered["terminal_id"])
             term.open(create=True)

@@ -133,13 +133,19 @@ class BasketModel(QAbstractTableModel):
 
     def _gift_data(self, gift: LineOut, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
+            # The gift's own name (it says "gift" already, and green marks the line); the
+            # word goes in the points column, so a 1024-wide basket shows the whole name.
             if col == self.NAME:
-                return self.tr("Gift: {name}").format(name=gift.name)
+                return gift.name
             if col == self.QTY:
                 return "1"
             if col == self.DUE:
                 return i18n.money(0)
+            if col == self.POINTS:
+                return self.tr("gift")
             return "—"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tr("Gift: {name}").format(name=gift.name)
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor("#1f6f43"))
         return None

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from app.ui import theme
 from app.ui.checkout.basket_model import BasketModel
 
 BASKET_KEYS = (Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_Delete)
@@ -27,7 +28,7 @@ class BasketView(QTableView):
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(42)
+        self.verticalHeader().setDefaultSectionSize(theme.scaled(42))
         header = self.horizontalHeader()
         header.setSectionResizeMode(BasketModel.NAME, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)

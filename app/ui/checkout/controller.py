@@ -218,6 +218,11 @@ class CheckoutController(QObject):
     # ----------------------------------------------------------------- pricing
 
     @property
+    def revision(self) -> int:
+        """Counts the basket's changes (a message older than the newest change is stale)."""
+        return self._revision
+
+    @property
     def fresh(self) -> bool:
         """True when result prices exactly the basket on screen."""
         return self.result is not None and self._priced_revision == self._revision
@@ -333,8 +338,8 @@ class CheckoutController(QObject):
     @_while_alive
     def _sell_refused(self, error: BaseException) -> None:
         self.selling = False
-        self.message.emit(explain(error), "error")
-        self._changed("lines")
+        self._changed("lines")  # priced again, so the cashier can pay once the disk has room
+        self.message.emit(explain(error), "error")  # after the change: it is about this basket
 
     # ----------------------------------------------------------------- helpers
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.results import CustomerInfo
-from app.ui import i18n
+from app.ui import i18n, theme
 
 
 def stamp_dots(have: int, needed: int) -> str:
@@ -64,7 +64,7 @@ class CustomerPanel(QFrame):
         self.name = _label(name="title")
         self.detach = QPushButton("✕")
         self.detach.setToolTip(self.tr("Sell without this customer"))
-        self.detach.setFixedWidth(44)
+        self.detach.setFixedWidth(theme.scaled(44))
         self.detach.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.detach.clicked.connect(self.detach_clicked)
         head.addWidget(self.name, 1)

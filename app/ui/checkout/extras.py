@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.results import CustomerInfo, SaleResult
-from app.ui import i18n
+from app.ui import i18n, theme
 from app.ui.checkout.state import Basket, Reward
 
 
@@ -37,7 +37,7 @@ class ExtrasBar(QWidget):
         self.points = QSpinBox()
         self.points.setKeyboardTracking(False)  # change once the number is typed, not per digit
         self.points.setRange(0, 0)
-        self.points.setMinimumWidth(100)
+        self.points.setMinimumWidth(theme.scaled(100))
         self.points.setAccessibleName(self.tr("Points to pay with"))
         self.points.valueChanged.connect(self._points_edited)
         self.max_button = QPushButton(self.tr("Max (F5)"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -29,6 +29,7 @@ class PayDialog(QDialog):
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
+        self._layout = layout
         caption = QLabel(self.tr("To pay"))
         caption.setObjectName("muted")
         amount = QLabel(i18n.money(due))
@@ -56,6 +57,7 @@ class PayDialog(QDialog):
         received_row.addWidget(self.received, 1)
         layout.addLayout(received_row)
         self.change = QLabel()
+        self.change.setWordWrap(True)  # «Not enough: …» is longer than the dialog is wide
         layout.addWidget(self.change)
         hint = QLabel(self.tr("Enter: pay · ↑/↓: cash or card · Esc: back"))
         hint.setObjectName("muted")
@@ -72,6 +74,11 @@ class PayDialog(QDialog):
         self.group.buttonToggled.connect(self._method_changed)
         self.received.setFocus()
         self._update_change()
+
+    @Slot()
+    def _fit(self) -> None:
+        needed = self._layout.totalHeightForWidth(self.width()) if self._layout.hasHeightForWidth() else -1
+        self.resize(self.width(), max(self.height(), needed, self.sizeHint().height()))
 
     def method(self) -> str:
         """ "cash" or "card"."""
@@ -124,6 +131,7 @@ class PayDialog(QDialog):
         if received is None:
             self.change.setText(self.tr("Not enough: type the amount received, or leave it empty"))
             self.change.setStyleSheet("color: #b3261e;")
+            QTimer.singleShot(0, self._fit)  # two lines now: grow instead of pushing the buttons out
         else:
             self.change.setText(self.tr("Change: {money}").format(money=i18n.money(received - self.due)))
             self.change.setStyleSheet("")

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 from app.core.codes import classify, latin_layout
 from app.core.identity import looks_like_phone
 from app.core.services.results import CustomerInfo, SaleResult
-from app.ui import i18n
+from app.ui import i18n, theme
 from app.ui.camera import CameraPreview
 from app.ui.checkout.basket_model import BasketModel
 from app.ui.checkout.basket_view import BasketView
@@ -71,6 +71,7 @@ class CheckoutScreen(QWidget):
         self.model = BasketModel()
         self._unknown_card: str | None = None
         self._unknown_phone: str | None = None  # looked up and not found: F4 enrolls with it
+        self._message_revision = 0  # the basket's revision when the status line was last written
         self._pay_when_priced = False
         # Set by the session (None: no staff are plugged in, as in a bare checkout); a sale
         # outside any shift would be missing from every shift's takings.
@@ -94,7 +95,7 @@ class CheckoutScreen(QWidget):
         top_left.addWidget(self.free_button)
         # The camera picture sits under the basket, which scrolls, so the customer side never shrinks.
         self.preview = CameraPreview()
-        self.preview.setFixedSize(256, 144)
+        self.preview.setFixedSize(theme.scaled(256), theme.scaled(144))
         preview_hint = QLabel(self.tr("Hold the card's QR code or the product's barcode to the camera (F10: off)"))
         preview_hint.setObjectName("muted")
         preview_hint.setWordWrap(True)
@@ -121,8 +122,8 @@ class CheckoutScreen(QWidget):
         top_right.addWidget(self.enroll_button)
         right_column = QWidget()
         # The customer side keeps a readable width; the basket takes whatever is left.
-        right_column.setMinimumWidth(330)
-        right_column.setMaximumWidth(420)
+        right_column.setMinimumWidth(theme.scaled(330))
+        right_column.setMaximumWidth(theme.scaled(420))
         right = QVBoxLayout(right_column)
         right.setContentsMargins(0, 0, 0, 0)
         right.addLayout(top_right)
@@ -136,7 +137,7 @@ class CheckoutScreen(QWidget):
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
-        self.status.setMinimumHeight(34)
+        self.status.setMinimumHeight(theme.scaled(34))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 4)
         layout.addLayout(columns, 1)
@@ -164,6 +165,7 @@ class CheckoutScreen(QWidget):
         self.product_field.escaped.connect(self.escape)
         self.basket.basket_key.connect(self.basket_key)
         self.customer_field.picked.connect(self._customer_picked)
+        self.customer_field.suggestions_shown.connect(self._customers_found)
         self.customer_field.submitted.connect(self._customer_submitted)
         self.customer_field.escaped.connect(self.focus_products)
         self.customer_panel.coupon_clicked.connect(self._coupon_from_panel)
@@ -182,6 +184,7 @@ class CheckoutScreen(QWidget):
         """Show a message in the status area (info, warn or error)."""
         self.status.setText(text)
         self.status.setProperty("level", level)
+        self._message_revision = self.controller.revision
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
 
@@ -200,6 +203,10 @@ class CheckoutScreen(QWidget):
         self.totals.show_quote(quote, with_card=self.controller.customer is not None)
         self._refresh_extras()
         self.pay_button.setEnabled(result is not None)
+        stale = self.status.property("level") in ("error", "warn") and self._message_revision < self.controller.revision
+        if result is not None and stale:
+            # The basket changed since that refusal or warning and now prices: it no longer applies.
+            self.show_message(self.tr("To pay: {total}").format(total=i18n.money(result.quote.total)), "info")
         if self._pay_when_priced:
             self._pay_when_priced = False
             if result is not None:
@@ -327,6 +334,12 @@ class CheckoutScreen(QWidget):
             self.show_message(explain(meaning.error), "error")
         else:
             self.customer_field.search_now()
+
+    @Slot(int)
+    def _customers_found(self, count: int) -> None:
+        if count == 0 and self.customer_field.hasFocus():
+            text = self.customer_field.text().strip()
+            self.show_message(self.tr("No customer found for “{text}”").format(text=text), "warn")
 
     @Slot(str)
     def _coupon_from_panel(self, code: str) -> None:

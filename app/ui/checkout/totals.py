@@ -38,6 +38,13 @@ class TotalsPanel(QFrame):
         due_caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
         grid.addWidget(due_caption, 0, 2, 1, 1)
         grid.addWidget(self.due, 1, 2, 3, 1)
+        # An applied coupon in words under the sums, where the cashier reads the total (a tick
+        # beside the coupon field was easy to miss).
+        self.coupon = QLabel()
+        self.coupon.setObjectName("coupon")
+        self.coupon.setStyleSheet("font-weight: bold; color: #1b6e3c;")
+        self.coupon.hide()
+        grid.addWidget(self.coupon, len(values), 0, 1, 3)
         grid.setColumnStretch(2, 1)
         self.show_quote(None)
 
@@ -49,6 +56,9 @@ class TotalsPanel(QFrame):
     def show_quote(self, quote: Quote | None, with_card: bool = False) -> None:
         """Show a quote's sums (None: an empty basket)."""
         self.setEnabled(True)
+        self.coupon.setVisible(quote is not None and quote.coupon is not None)
+        if quote is not None and quote.coupon is not None:
+            self.coupon.setText(self.tr("Coupon {code} applied (in the discount)").format(code=quote.coupon))
         if quote is None:
             for label in (self.subtotal, self.discount, self.redeemed):
                 label.setText(i18n.money(0))

@@ -249,7 +249,7 @@ class ProgramEditor(QWidget):
             return
         try:
             body = self._body_from(previous)
-        except (FieldError, ValueError):
+        except (FieldError, ProgramError, ValueError):
             self.validate()  # the message stays where the mistake is
             return
         if index == 1:
@@ -264,7 +264,7 @@ class ProgramEditor(QWidget):
         if source == 1:
             body = json.loads(self.json.toPlainText())
             if not isinstance(body, dict):
-                raise ValueError("the program must be a JSON object")
+                raise ProgramError("program_top_not_object")
             return body
         return self.form.to_body()
 
@@ -284,8 +284,11 @@ class ProgramEditor(QWidget):
             self.edited = parse_program(copy.deepcopy(body))
         except (FieldError, ProgramError) as exc:
             self._show_problem(*explain(exc, self.form.title_of))
-        except ValueError as exc:  # not JSON at all
-            self._show_problem("", self.tr("The JSON text cannot be read: {reason}").format(reason=str(exc)))
+        except json.JSONDecodeError as exc:  # not JSON at all: where, not Python's English
+            text = self.tr("The JSON text cannot be read: line {line}, column {column}")
+            self._show_problem("", text.format(line=exc.lineno, column=exc.colno))
+        except ValueError as exc:  # a field the form could not read (its own check missed it)
+            self._show_problem("", explain(exc, self.form.title_of)[1])
         self.preview.set_programs(self.current, self.edited, self.error)
         return self.edited is not None
 

@@ -244,5 +244,5 @@ class ManagerWindow(QWidget):
         # the keyboard back itself, or every F-key is lost until a click.
         till = self.parentWidget()
         take = getattr(till, "take_keyboard", None)
-        if callable(take):
-            QTimer.singleShot(0, take)
+        if till is not None and callable(take):
+            QTimer.singleShot(0, till, take)  # dropped if the till goes first (the app quitting)

@@ -79,11 +79,19 @@ def test_a_sale_made_before_printing_has_loaded_is_printed_once_it_has(
     class FakePrintService:
         def __init__(self, *args: object, **kwargs: object) -> None:
             self.failed = SimpleNamespace(connect=lambda slot: None)
+            self.cleared = SimpleNamespace(connect=lambda slot: None)
 
         def after_sale(self, result: SimpleNamespace) -> None:
             printed.append(result.sale_id)
 
-    fake = SimpleNamespace(PrintService=FakePrintService, printer_from_setting=lambda setting, folder: object())
+    class UnusablePrinter:  # a setting the fake always understands
+        pass
+
+    fake = SimpleNamespace(
+        PrintService=FakePrintService,
+        UnusablePrinter=UnusablePrinter,
+        printer_from_setting=lambda setting, folder: object(),
+    )
     window = MainWindow(store, db_worker)  # type: ignore[arg-type]
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.is_ready)

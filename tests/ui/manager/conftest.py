@@ -82,8 +82,8 @@ def shop(tmp_path: Path, template: Template) -> Iterator[Shop]:
     """A private copy of the template store."""
     target = tmp_path / "t.sqlite3"
     shutil.copy(template.path, target)
-    ctx = bootstrap(target)
-    staff = StaffService(ctx.engine, FAST)
+    ctx = bootstrap(target, hasher=FAST)
+    staff = ctx.staff
     services = ManagerServices(ctx.loyalty, staff, ReportsService(ctx.engine, clock=lambda: CLOCK), "Ольга")
     yield Shop(ctx, staff, services, dict(template.cards))
     ctx.close()

@@ -131,6 +131,10 @@ def test_ctrl_m_and_a_manager_pin_open_the_manager_window_in_the_started_app(
             qtbot.waitUntil(lambda: till.controller.cashier == "Ольга", timeout=20_000)
             qtbot.waitUntil(lambda: isinstance(_shown(ShiftDialog), ShiftDialog), timeout=10_000)
             press(Qt.Key.Key_Escape)  # no shift needed to manage the store
+            # What the manager finds in the menu bar: «Управляющий» → «Менеджер…  Ctrl+M».
+            assert till.manager_menu.title() == "&Управляющий"
+            entry = [a for a in till.manager_menu.actions() if a.text() == "Менеджер…"]
+            assert len(entry) == 1 and entry[0].shortcut() == QKeySequence("Ctrl+M")
             qtbot.waitUntil(lambda: _shown(ShiftDialog) is None and QApplication.focusWidget() is not None)
 
             def type_the_pin(dialog: QWidget) -> None:

@@ -177,6 +177,11 @@ def test_broken_json_is_reported_in_the_json_tab(editor: ProgramEditor) -> None:
     editor.json.setPlainText("{ not json")
     assert not editor.validate()
     assert editor.json_error.isVisible() and editor.json_error.text() == editor.error
+    # Where the mistake is, in the manager's language (the manager screen is Russian here), not Python's English.
+    assert editor.error == "Текст JSON не читается: строка 1, столбец 3", editor.error
+    editor.json.setPlainText("[1, 2]")
+    assert not editor.validate()
+    assert editor.error == "Программа должна быть объектом JSON"
 
 
 def test_an_old_version_is_restored_as_a_new_one(qtbot: QtBot, editor: ProgramEditor, shop: Shop, yes: None) -> None:

@@ -105,3 +105,11 @@ def test_a_database_error_word_stays_in_the_log(russian: None) -> None:
     error = StorageError("db_damaged", detail=str(sqlite3.DatabaseError("database disk image is malformed")))
     assert "malformed" in str(error)
     assert explain(error).startswith("База данных повреждена")
+
+
+def test_a_read_only_data_folder_is_described_in_russian(russian: None, tmp_path: Path) -> None:
+    import errno
+
+    problem = startup._classify(tmp_path, OSError(errno.EROFS, "Read-only file system"))
+    text = startup.describe(problem)
+    assert "диск доступен только для чтения" in text and "Read-only" not in text, text

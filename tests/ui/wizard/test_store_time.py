@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -113,3 +114,10 @@ def test_the_last_sync_in_the_status_bar_is_on_the_stores_clock(
         assert "09:50" in session.sync_label.text(), session.sync_label.text()
     finally:
         session.stop()
+
+
+def test_a_backup_is_named_on_the_stores_clock(small_store: Context, tmp_path: Path) -> None:
+    made = backup.backup_file(small_store.db_path, tmp_path / "b")  # "Backup written: <name>" on screen
+    named = datetime.strptime(made.stem.split("-", 1)[1][:15], "%Y%m%d-%H%M%S")
+    moscow = datetime.now(ZoneInfo("Europe/Moscow")).replace(tzinfo=None)
+    assert abs(named - moscow) < timedelta(minutes=2), (made.name, moscow)

@@ -584,7 +584,12 @@
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/basket_model.py" line="137" />
+        <location filename="../../checkout/basket_model.py" line="145" />
+        <source>gift</source>
+        <translation>подарок</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/basket_model.py" line="148" />
         <source>Gift: {name}</source>
         <translation>Подарок: {name}</translation>
     </message>
@@ -717,32 +722,32 @@
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="291" />
+        <location filename="../../checkout/controller.py" line="296" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="292" />
+        <location filename="../../checkout/controller.py" line="297" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="293" />
+        <location filename="../../checkout/controller.py" line="298" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="294" />
+        <location filename="../../checkout/controller.py" line="299" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="319" />
+        <location filename="../../checkout/controller.py" line="324" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="343" />
+        <location filename="../../checkout/controller.py" line="348" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -750,102 +755,112 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="83" />
+        <location filename="../../checkout/screen.py" line="84" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="84" />
+        <location filename="../../checkout/screen.py" line="85" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="87" />
+        <location filename="../../checkout/screen.py" line="88" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="98" />
+        <location filename="../../checkout/screen.py" line="99" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="115" />
+        <location filename="../../checkout/screen.py" line="116" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="116" />
+        <location filename="../../checkout/screen.py" line="117" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="144" />
+        <location filename="../../checkout/screen.py" line="145" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="213" />
+        <location filename="../../checkout/screen.py" line="209" />
+        <source>To pay: {total}</source>
+        <translation>К оплате: {total}</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="220" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="230" />
+        <location filename="../../checkout/screen.py" line="237" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="232" />
+        <location filename="../../checkout/screen.py" line="239" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="243" />
+        <location filename="../../checkout/screen.py" line="250" />
         <source>No customer has the phone {phone}: press F4 to enroll one with it.</source>
         <translation>Нет покупателя с телефоном {phone}: нажмите F4, чтобы зарегистрировать его с этим номером.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="250" />
+        <location filename="../../checkout/screen.py" line="257" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="304" />
+        <location filename="../../checkout/screen.py" line="311" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="373" />
+        <location filename="../../checkout/screen.py" line="342" />
+        <source>No customer found for “{text}”</source>
+        <translation>Покупатель «{text}» не найден</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="386" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="386" />
+        <location filename="../../checkout/screen.py" line="399" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="422" />
+        <location filename="../../checkout/screen.py" line="435" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="425" />
+        <location filename="../../checkout/screen.py" line="438" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="431" />
+        <location filename="../../checkout/screen.py" line="444" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="447" />
+        <location filename="../../checkout/screen.py" line="460" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="452" />
+        <location filename="../../checkout/screen.py" line="465" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -2077,47 +2092,47 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="32" />
+        <location filename="../../checkout/pay_dialog.py" line="33" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="40" />
+        <location filename="../../checkout/pay_dialog.py" line="41" />
         <source>Cash</source>
         <translation>Наличные</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="41" />
+        <location filename="../../checkout/pay_dialog.py" line="42" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="51" />
+        <location filename="../../checkout/pay_dialog.py" line="52" />
         <source>Cash received</source>
         <translation>Получено наличными</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="60" />
+        <location filename="../../checkout/pay_dialog.py" line="62" />
         <source>Enter: pay · ↑/↓: cash or card · Esc: back</source>
         <translation>Enter — оплатить · ↑/↓ — наличные или карта · Esc — назад</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="65" />
+        <location filename="../../checkout/pay_dialog.py" line="67" />
         <source>Pay</source>
         <translation>Оплатить</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="66" />
+        <location filename="../../checkout/pay_dialog.py" line="68" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="125" />
+        <location filename="../../checkout/pay_dialog.py" line="132" />
         <source>Not enough: type the amount received, or leave it empty</source>
         <translation>Недостаточно: введите полученную сумму или оставьте поле пустым</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="128" />
+        <location filename="../../checkout/pay_dialog.py" line="136" />
         <source>Change: {money}</source>
         <translation>Сдача: {money}</translation>
     </message>
@@ -2546,86 +2561,86 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../manager/program_editor.py" line="288" />
-        <source>The JSON text cannot be read: {reason}</source>
-        <translation>Текст JSON не читается: {reason}</translation>
+        <source>The JSON text cannot be read: line {line}, column {column}</source>
+        <translation>Текст JSON не читается: строка {line}, столбец {column}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="316" />
+        <location filename="../../manager/program_editor.py" line="319" />
         <source>Template loaded (coupons and time zone kept). Nothing changes until you activate it.</source>
         <translation>Шаблон загружен (купоны и часовой пояс сохранены). Ничего не изменится, пока вы его не включите.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="341" />
+        <location filename="../../manager/program_editor.py" line="344" />
         <source>Not activated: {reason}</source>
         <translation>Не включено: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="345" />
+        <location filename="../../manager/program_editor.py" line="348" />
         <source>Choose a time in the future, or activate now</source>
         <translation>Выберите время в будущем или включите сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="348" />
+        <location filename="../../manager/program_editor.py" line="351" />
         <source>Activate the edited program now? Every sale from now on is priced by it.</source>
         <translation>Включить изменённую программу сейчас? Все продажи с этого момента считаются по ней.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="350" />
+        <location filename="../../manager/program_editor.py" line="353" />
         <source>Activate the edited program from {when}?</source>
         <translation>Включить изменённую программу с {when}?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="360" />
+        <location filename="../../manager/program_editor.py" line="363" />
         <source>Version {v} is scheduled from {when}; it will not start after this one. Restore it from the Versions list if it is still wanted.</source>
         <translation>Версия {v} запланирована с {when}; после этой она не начнёт действовать. Если она ещё нужна, восстановите её в списке версий.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="363" />
+        <location filename="../../manager/program_editor.py" line="366" />
         <source>Activate the program</source>
         <translation>Включение программы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="372" />
+        <location filename="../../manager/program_editor.py" line="375" />
         <source>Version {v} saved and activated.</source>
         <translation>Версия {v} сохранена и включена.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="391" />
+        <location filename="../../manager/program_editor.py" line="394" />
         <source>Program version {v}</source>
         <translation>Версия программы {v}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="399" />
+        <location filename="../../manager/program_editor.py" line="402" />
         <source>Choose a version in the list first</source>
         <translation>Сначала выберите версию в списке</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="401" />
+        <location filename="../../manager/program_editor.py" line="404" />
         <source>Make version {v} the program in force again (as a new version)?</source>
         <translation>Сделать версию {v} снова действующей (как новую версию)?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="402" />
+        <location filename="../../manager/program_editor.py" line="405" />
         <source>Restore a version</source>
         <translation>Восстановление версии</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="427" />
+        <location filename="../../manager/program_editor.py" line="430" />
         <source>from the start</source>
         <translation>с самого начала</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="436" />
+        <location filename="../../manager/program_editor.py" line="439" />
         <source>in force</source>
         <translation>действует</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="438" />
+        <location filename="../../manager/program_editor.py" line="441" />
         <source>scheduled</source>
         <translation>запланирована</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="439" />
+        <location filename="../../manager/program_editor.py" line="442" />
         <source>replaced</source>
         <translation>заменена</translation>
     </message>
@@ -3742,402 +3757,407 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="234" />
+        <source>The program must be a JSON object</source>
+        <translation>Программа должна быть объектом JSON</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="235" />
         <source>{field}: must be a JSON object</source>
         <translation>{field}: должен быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="235" />
+        <location filename="../../wording.py" line="236" />
         <source>Unknown key {path}</source>
         <translation>Неизвестный ключ {path}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="236" />
-        <location filename="../../wording.py" line="246" />
+        <location filename="../../wording.py" line="237" />
+        <location filename="../../wording.py" line="247" />
         <source>{field}: fill this in</source>
         <translation>{field}: заполните</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="237" />
+        <location filename="../../wording.py" line="238" />
         <source>{field}: a whole number is needed, not {value}</source>
         <translation>{field}: нужно целое число, а не {value}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="238" />
+        <location filename="../../wording.py" line="239" />
         <source>{field}: must be at least {min} (now {value})</source>
         <translation>{field}: не меньше {min} (сейчас {value})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="239" />
         <location filename="../../wording.py" line="240" />
-        <location filename="../../wording.py" line="245" />
+        <location filename="../../wording.py" line="241" />
+        <location filename="../../wording.py" line="246" />
         <source>{field}: must be at most {max}</source>
         <translation>{field}: не больше {max}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="241" />
         <location filename="../../wording.py" line="242" />
-        <location filename="../../wording.py" line="244" />
+        <location filename="../../wording.py" line="243" />
+        <location filename="../../wording.py" line="245" />
         <source>{field}: a number like 2.5 is needed</source>
         <translation>{field}: нужно число, например 2.5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="243" />
+        <location filename="../../wording.py" line="244" />
         <source>{field}: must not be negative</source>
         <translation>{field}: не может быть отрицательным</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="247" />
+        <location filename="../../wording.py" line="248" />
         <source>{field}: must be true or false</source>
         <translation>{field}: должно быть «да» или «нет»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="248" />
         <location filename="../../wording.py" line="249" />
+        <location filename="../../wording.py" line="250" />
         <source>{field}: must be a list</source>
         <translation>{field}: должен быть списком</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="250" />
-        <location filename="../../wording.py" line="254" />
-        <location filename="../../wording.py" line="258" />
+        <location filename="../../wording.py" line="251" />
+        <location filename="../../wording.py" line="255" />
+        <location filename="../../wording.py" line="259" />
         <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
         <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="262" />
+        <location filename="../../wording.py" line="263" />
         <source>{field}: a time like 08:30 is needed</source>
         <translation>{field}: нужно время, например 08:30</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="263" />
+        <location filename="../../wording.py" line="264" />
         <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
         <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="264" />
+        <location filename="../../wording.py" line="265" />
         <source>Add at least one tier</source>
         <translation>Добавьте хотя бы один уровень</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="265" />
+        <location filename="../../wording.py" line="266" />
         <source>The first tier must start from a spend of 0</source>
         <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="266" />
+        <location filename="../../wording.py" line="267" />
         <source>Tier names must differ</source>
         <translation>Названия уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="267" />
+        <location filename="../../wording.py" line="268" />
         <source>Tiers must start from different spends</source>
         <translation>Пороги трат уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="268" />
-        <location filename="../../wording.py" line="357" />
+        <location filename="../../wording.py" line="269" />
+        <location filename="../../wording.py" line="358" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="269" />
+        <location filename="../../wording.py" line="270" />
         <source>{field}: must be earlier than the end</source>
         <translation>{field}: должно быть раньше окончания</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="270" />
+        <location filename="../../wording.py" line="271" />
         <source>Stamp card ids must differ</source>
         <translation>Коды карт штампов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="271" />
+        <location filename="../../wording.py" line="272" />
         <source>Coupon codes must differ</source>
         <translation>Коды купонов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="272" />
+        <location filename="../../wording.py" line="273" />
         <source>Gift ids must differ</source>
         <translation>Коды подарков не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="273" />
+        <location filename="../../wording.py" line="274" />
         <source>{field}: only Latin letters, digits, '-' and '_'</source>
         <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="274" />
+        <location filename="../../wording.py" line="275" />
         <source>{field}: a percentage above 0 and at most 100</source>
         <translation>{field}: процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="275" />
+        <location filename="../../wording.py" line="276" />
         <source>{field}: percent or amount</source>
         <translation>{field}: процент или сумма</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="276" />
+        <location filename="../../wording.py" line="277" />
         <source>{field}: a card number is needed</source>
         <translation>{field}: нужен номер карты</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="277" />
+        <location filename="../../wording.py" line="278" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="278" />
+        <location filename="../../wording.py" line="279" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="279" />
+        <location filename="../../wording.py" line="280" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="280" />
+        <location filename="../../wording.py" line="281" />
         <source>{path}: there is no such file</source>
         <translation>{path}: такого файла нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="281" />
+        <location filename="../../wording.py" line="282" />
         <source>{path} is not a file</source>
         <translation>{path} — не файл</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="282" />
+        <location filename="../../wording.py" line="283" />
         <source>The image {path} cannot be read: {os}</source>
         <translation>Не удалось прочитать изображение {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="283" />
+        <location filename="../../wording.py" line="284" />
         <source>The image file {path} is empty</source>
         <translation>Файл изображения {path} пуст</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="285" />
         <source>{path} is not an image or is damaged</source>
         <translation>{path} — не изображение или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="285" />
         <location filename="../../wording.py" line="286" />
+        <location filename="../../wording.py" line="287" />
         <source>{path} is not a video or is damaged</source>
         <translation>{path} — не видео или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="287" />
+        <location filename="../../wording.py" line="288" />
         <source>camera {source} is not connected</source>
         <translation>камера {source} не подключена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="288" />
+        <location filename="../../wording.py" line="289" />
         <source>cannot open camera {source}</source>
         <translation>не удалось открыть камеру {source}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="289" />
+        <location filename="../../wording.py" line="290" />
         <source>camera {source} stopped sending pictures</source>
         <translation>камера {source} перестала передавать изображение</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="290" />
+        <location filename="../../wording.py" line="291" />
         <source>reading codes from the camera failed: {detail}</source>
         <translation>сбой распознавания кодов с камеры: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="291" />
+        <location filename="../../wording.py" line="292" />
         <source>Cannot save receipt PDF to {path}: {os}</source>
         <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="292" />
+        <location filename="../../wording.py" line="293" />
         <source>Printer {where} did not answer within {seconds} s: check that it is on and connected to the network</source>
         <translation>Принтер {where} не ответил за {seconds} с: проверьте, что он включён и подключён к сети</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="296" />
+        <location filename="../../wording.py" line="297" />
         <source>Printer {where} refused the connection: check the printer's address and port</source>
         <translation>Принтер {where} отклонил подключение: проверьте адрес и порт принтера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="300" />
+        <location filename="../../wording.py" line="301" />
         <source>Cannot print to {where}: {os}</source>
         <translation>Не удалось напечатать на {where}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="301" />
+        <location filename="../../wording.py" line="302" />
         <source>{name}: USB printing is not available on this computer</source>
         <translation>{name}: печать по USB на этом компьютере недоступна</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="302" />
+        <location filename="../../wording.py" line="303" />
         <source>{name}: the printer is not found or not ready</source>
         <translation>{name}: принтер не найден или не готов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="303" />
+        <location filename="../../wording.py" line="304" />
         <source>There is no printer named {name} on this computer</source>
         <translation>На этом компьютере нет принтера «{name}»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="304" />
+        <location filename="../../wording.py" line="305" />
         <source>No printer is installed on this computer</source>
         <translation>На этом компьютере не установлен ни один принтер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="305" />
+        <location filename="../../wording.py" line="306" />
         <source>{name}: the printer cannot start printing (offline or out of paper?)</source>
         <translation>{name}: принтер не может начать печать (выключен или нет бумаги?)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="309" />
+        <location filename="../../wording.py" line="310" />
         <source>{name}: the printer did not accept the job</source>
         <translation>{name}: принтер не принял задание</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="310" />
+        <location filename="../../wording.py" line="311" />
         <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
         <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="315" />
+        <location filename="../../wording.py" line="316" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="319" />
+        <location filename="../../wording.py" line="320" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="323" />
+        <location filename="../../wording.py" line="324" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="324" />
+        <location filename="../../wording.py" line="325" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="325" />
+        <location filename="../../wording.py" line="326" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="326" />
+        <location filename="../../wording.py" line="327" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="327" />
+        <location filename="../../wording.py" line="328" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="331" />
+        <location filename="../../wording.py" line="332" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="333" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="333" />
+        <location filename="../../wording.py" line="334" />
         <source>The server does not know store {store}</source>
         <translation>Сервер не знает магазин {store}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="334" />
+        <location filename="../../wording.py" line="335" />
         <source>The server does not know till {terminal}</source>
         <translation>Сервер не знает кассу {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="335" />
+        <location filename="../../wording.py" line="336" />
         <source>An administrator's password needs at least 8 characters</source>
         <translation>Пароль администратора — не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="337" />
         <source>Wrong administrator name or password</source>
         <translation>Неверное имя или пароль администратора</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="338" />
         <source>The administrator's session has expired: log in again</source>
         <translation>Сеанс администратора истёк: войдите снова</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="339" />
         <source>This is managed on the chain's server, not at a till</source>
         <translation>Это настраивается на сервере сети, а не на кассе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="339" />
+        <location filename="../../wording.py" line="340" />
         <source>The server does not know this kind of operation ({kind})</source>
         <translation>Сервер не знает такой вид операции ({kind})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="340" />
+        <location filename="../../wording.py" line="341" />
         <source>The server's data folder {path} cannot be created: {os}</source>
         <translation>Не удалось создать папку данных сервера {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="341" />
+        <location filename="../../wording.py" line="342" />
         <source>The server's database cannot be prepared ({detail})</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="346" />
+        <location filename="../../wording.py" line="347" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="347" />
         <location filename="../../wording.py" line="348" />
+        <location filename="../../wording.py" line="349" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="349" />
+        <location filename="../../wording.py" line="350" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="350" />
+        <location filename="../../wording.py" line="351" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="351" />
+        <location filename="../../wording.py" line="352" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="352" />
+        <location filename="../../wording.py" line="353" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="353" />
+        <location filename="../../wording.py" line="354" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="354" />
+        <location filename="../../wording.py" line="355" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="355" />
+        <location filename="../../wording.py" line="356" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="356" />
+        <location filename="../../wording.py" line="357" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
@@ -4704,18 +4724,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="221" />
-        <location filename="../../main.py" line="365" />
+        <location filename="../../main.py" line="223" />
+        <location filename="../../main.py" line="367" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="306" />
+        <location filename="../../main.py" line="308" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="363" />
+        <location filename="../../main.py" line="365" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -4723,27 +4743,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../startup.py" line="112" />
+        <location filename="../../startup.py" line="113" />
         <source>The till cannot write in its data folder {folder} ({detail}). The folder or the disk is read-only: give this user write access, or ask your technician.</source>
         <translation>Касса не может записывать в папку данных {folder} ({detail}). Папка или диск только для чтения: дайте этому пользователю право записи или обратитесь к специалисту.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="118" />
+        <location filename="../../startup.py" line="119" />
         <source>The disk holding {folder} is full ({detail}): no sale could be saved. Free some space (old files, the recycle bin), then start the till again.</source>
         <translation>Диск с папкой {folder} заполнен ({detail}): продажи не сохранились бы. Освободите место (старые файлы, корзина) и запустите кассу снова.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="124" />
+        <location filename="../../startup.py" line="125" />
         <source>The disk holding {folder} is almost full: {detail} free. Sales and backups will soon fail to be saved: free some space.</source>
         <translation>Диск с папкой {folder} почти заполнен: свободно {detail}. Скоро продажи и резервные копии перестанут сохраняться: освободите место.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="130" />
+        <location filename="../../startup.py" line="131" />
         <source>The till cannot use its data folder {folder}: {detail}</source>
         <translation>Касса не может работать с папкой данных {folder}: {detail}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="225" />
+        <location filename="../../startup.py" line="226" />
         <source>The store's database is damaged, so the till stops now and writes nothing more to it. Start the till again: it will offer the newest good backup.
 
 What was found: {problem}</source>
@@ -4752,24 +4772,24 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="281" />
+        <location filename="../../startup.py" line="282" />
         <source>Start anyway</source>
         <translation>Всё равно запустить</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="283" />
-        <location filename="../../startup.py" line="324" />
-        <location filename="../../startup.py" line="365" />
+        <location filename="../../startup.py" line="284" />
+        <location filename="../../startup.py" line="325" />
+        <location filename="../../startup.py" line="366" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="300" />
+        <location filename="../../startup.py" line="301" />
         <source>The store's database is damaged, so the till will not open it.</source>
         <translation>База данных магазина повреждена, поэтому касса её не откроет.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="306" />
+        <location filename="../../startup.py" line="307" />
         <source>The newest good backup was made on {when}. Restoring it brings back everything up to then; sales made after it are lost. The damaged file is kept beside the store for your technician.
 
 What was found: {problem}</source>
@@ -4778,12 +4798,12 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="314" />
+        <location filename="../../startup.py" line="315" />
         <source>Restore the backup</source>
         <translation>Восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="318" />
+        <location filename="../../startup.py" line="319" />
         <source>There is no good backup to restore. Do not delete anything: copy the data folder and call your technician.
 
 What was found: {problem}</source>
@@ -4792,31 +4812,31 @@ What was found: {problem}</source>
 Что обнаружено: {problem}</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="346" />
+        <location filename="../../startup.py" line="347" />
         <source>The store's database is missing from {folder}.</source>
         <translation>База данных магазина пропала из папки {folder}.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="352" />
+        <location filename="../../startup.py" line="353" />
         <source>There are {n} backups of it; the newest was made on {when}. Restoring it brings back the customers, their points and the sales up to then. A new store would start with no customers, and the cards already handed out would not work.</source>
         <translation>Резервных копий: {n}, самая свежая сделана {when}. Восстановление вернёт покупателей, их баллы и продажи на тот момент. Новый магазин начнётся без покупателей, и уже выданные карты работать не будут.</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="360" />
+        <location filename="../../startup.py" line="361" />
         <source>Restore the newest backup</source>
         <translation>Восстановить свежую копию</translation>
     </message>
     <message>
-        <location filename="../../startup.py" line="363" />
+        <location filename="../../startup.py" line="364" />
         <source>Set up a new store</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="245" />
-        <location filename="../../main.py" line="252" />
-        <location filename="../../startup.py" line="275" />
-        <location filename="../../startup.py" line="297" />
-        <location filename="../../startup.py" line="343" />
+        <location filename="../../main.py" line="247" />
+        <location filename="../../main.py" line="254" />
+        <location filename="../../startup.py" line="276" />
+        <location filename="../../startup.py" line="298" />
+        <location filename="../../startup.py" line="344" />
         <source>Loyalty Terminal</source>
         <translation>Терминал лояльности</translation>
     </message>
@@ -4897,12 +4917,17 @@ What was found: {problem}</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/totals.py" line="67" />
+        <location filename="../../checkout/totals.py" line="61" />
+        <source>Coupon {code} applied (in the discount)</source>
+        <translation>Купон {code} применён (в скидке)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/totals.py" line="77" />
         <source>+{points} birthday</source>
         <translation>+{points} ко дню рождения</translation>
     </message>
     <message>
-        <location filename="../../checkout/totals.py" line="69" />
+        <location filename="../../checkout/totals.py" line="79" />
         <source>gift −{points}</source>
         <translation>подарок −{points}</translation>
     </message>
