@@ -132,6 +132,10 @@ def test_a_non_editable_install_creates_a_demo_store_and_renders_a_receipt(tmp_p
     package, licence = run(str(venv / "bin" / "python"), "-c", script, str(sale["sale_id"]), str(receipts)).splitlines()
     assert Path(package).is_relative_to(venv)
     assert Path(licence) == Path(package) / "resources" / "fonts" / "LICENSE"
+    # The cashier app's data came along too: its Russian translation and the icons its style sheet names.
+    ui = Path(package) / "ui" / "resources"
+    assert (ui / "translations" / "loyalty_ru.qm").is_file()
+    assert {p.name for p in ui.glob("*.svg")} >= {"arrow-down.svg", "arrow-up.svg"}
 
     (pdf,) = receipts.glob("sale-*.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
