@@ -39,10 +39,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     database = args.db or settings.database
     try:
         if args.command in (None, "serve"):
-            import uvicorn
+            try:
+                import uvicorn
 
-            from server.api import create_app
-
+                from server.api import create_app
+            except ModuleNotFoundError as exc:
+                # The web stack is the `server` extra; a till's install (`pip install .`) lacks it.
+                need = f"the server's packages are not installed ({exc.name}): pip install 'loyalty-terminal[server]'"
+                print(json.dumps({"error": need}), file=sys.stderr)
+                return 2
             app = create_app(settings.__class__(**{**settings.__dict__, "database": database}))
             uvicorn.run(app, host=getattr(args, "host", None) or settings.host,
                         port=getattr(args, "port", None) or settings.port, log_level="warning")  # fmt: skip

@@ -16,8 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
-# The server's stack and the server itself: the `server` extra, which a till's install does not have.
-SERVER_ONLY = ("server", "fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary")
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
 def _name(requirement: str) -> str:
@@ -36,11 +35,19 @@ def _locked() -> dict[str, str]:
     return entries
 
 
+def _server_only_modules() -> list[str]:
+    """The modules of the `server` extra's packages that the till's own dependencies do not bring."""
+    runtime = {_name(r) for r in PROJECT["dependencies"]}
+    extra = {_name(r) for r in PROJECT["optional-dependencies"]["server"]} - runtime
+    # The packages these pull in under other names, which the till must not need either.
+    brought = {"fastapi": ["starlette"], "psycopg": ["psycopg_binary"], "pydantic": ["pydantic_core"]}
+    return sorted({n.replace("-", "_") for n in extra} | {m for n in extra for m in brought.get(n, [])})
+
+
 def test_the_lock_pins_every_dependency_and_extra_of_pyproject_with_hashes() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = list(project["dependencies"])
+    wanted = list(PROJECT["dependencies"])
     for extra in ("dev", "server"):
-        wanted += project["optional-dependencies"][extra]
+        wanted += PROJECT["optional-dependencies"][extra]
     locked = _locked()
     assert {_name(r) for r in wanted} <= set(locked)
     for name, entry in locked.items():
@@ -57,8 +64,8 @@ def _fresh_venv(tmp_path: Path) -> Path:
 
     No network: instead of downloading the dependencies again, a .pth file puts the project's
     .venv site-packages after the new venv's own (an added path's .pth files, among them the
-    editable install's, are not run). A finder refuses the `server` extra's modules, as a till's
-    install without that extra would.
+    editable install's, are not run). A finder refuses the `server` extra's modules (FastAPI,
+    uvicorn, psycopg...), as a till's install without that extra would.
     """
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -74,7 +81,7 @@ def _fresh_venv(tmp_path: Path) -> Path:
         "import importlib.abc, sys\n"
         "class _NoServer(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        f"        if name.split('.')[0] in {SERVER_ONLY!r}:\n"
+        f"        if name.split('.')[0] in {_server_only_modules()!r}:\n"
         "            raise ModuleNotFoundError(f'No module named {name!r} (no server extra)', name=name)\n"
         "        return None\n"
         "sys.meta_path.insert(0, _NoServer())\n",
@@ -136,6 +143,13 @@ def test_a_non_editable_install_creates_a_demo_store_and_renders_a_receipt(tmp_p
     ui = Path(package) / "ui" / "resources"
     assert (ui / "translations" / "loyalty_ru.qm").is_file()
     assert {p.name for p in ui.glob("*.svg")} >= {"arrow-down.svg", "arrow-up.svg"}
+
+    # The server's commands are installed too; serving says which extra it needs instead of a traceback.
+    serve = subprocess.run(
+        [str(venv / "bin" / "loyalty-server"), "serve"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert serve.returncode == 2
+    assert "pip install 'loyalty-terminal[server]'" in json.loads(serve.stderr)["error"]
 
     (pdf,) = receipts.glob("sale-*.pdf")
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
