@@ -722,7 +722,8 @@ class LoyaltyService:
                 repo.check_time_order(customer, at)
                 _, program = repo.program_at(conn, at)
                 if d.points_taken_back:
-                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid))
+                    gone = self._expired_of_sale(conn, sale, at)
+                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid, gone))
                 if given:
                     lot = Lot(self.ids(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
                     ops.append(ledger.grant_op(customer.uid, lot, at))
@@ -755,6 +756,19 @@ class LoyaltyService:
             return RefundResult(
                 refund_id, uid, sale_id, d.money_back, d.points_taken_back, given, taken_stamps, balance
             )
+
+    @staticmethod
+    def _expired_of_sale(conn: Connection, sale: Any, at: int) -> int:
+        """The sale's earned points already gone by expiry at `at` and not yet counted by a refund (§5)."""
+        if sale.earned_lot_uid is None:
+            return 0
+        gone = ledger.expired_unclaimed(conn, sale.earned_lot_uid, sale.id)
+        if not repo.chain_mode(conn):
+            # A standalone till writes the lot off just before the take-back (booking posts expiry first).
+            lot = sql.one(conn, "SELECT remaining, expires_at FROM lots WHERE uid = :u", {"u": sale.earned_lot_uid})
+            if lot is not None and lot.expires_at is not None and lot.expires_at <= at:
+                gone += int(lot.remaining)
+        return gone
 
     def _refunded_units(self, conn: Connection, sale_id: int, n: int) -> list[int]:
         done = [0] * n
