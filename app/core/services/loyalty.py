@@ -85,8 +85,11 @@ class LoyaltyService:
         *,
         ids: Callable[[], str] = uuid7,
         bus: EventBus | None = None,
+        history_import: bool = False,
     ) -> None:
         self.engine = engine
+        # Importing history from a previous system: operations may be dated ahead of the clock (promise 13).
+        self.history_import = history_import
         self.db_path = db_path
         self.clock = clock  # business times of operations given no explicit time
         self.ids = ids  # journal and lot ids; tests pass predictable ones
@@ -131,6 +134,11 @@ class LoyaltyService:
         if value is None:
             raise LoyaltyError("not_initialised")
         return bytes.fromhex(value)
+
+    def _dated(self, conn: Connection, at: int | None) -> None:
+        """Refuse an operation dated too far ahead of the terminal's clock, outside a history import."""
+        if at is not None and not self.history_import:
+            repo.check_not_ahead(conn, at, self.clock)
 
     def set_program(self, body: Mapping[str, Any], activate_at: int | None = None) -> int:
         """Validate and activate a program as a new version (now, or at activate_at)."""
@@ -265,6 +273,7 @@ class LoyaltyService:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
                 raise LoyaltyError("restored_reconnect")
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
@@ -321,6 +330,7 @@ class LoyaltyService:
         """A customer's balances, tier and stamps at an instant (default: now)."""
         with db.transaction(self.engine, write=False) as conn:
             row = repo.customer_by_card_or_phone(conn, card_or_phone)
+            self._dated(conn, at)
             at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
@@ -394,6 +404,7 @@ class LoyaltyService:
             raise LoyaltyError("adjust_reason")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
@@ -519,6 +530,7 @@ class LoyaltyService:
             return result
 
     def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
+        self._dated(conn, req.at)
         at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
         version, program = repo.program_at(conn, at)
@@ -705,6 +717,7 @@ class LoyaltyService:
                             "refund_units_left" if left else "refund_units_gone", line=idx, sale=sale_id, left=left
                         )
                     now[idx] += qty
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
                 raise LoyaltyError("refund_before_sale")
