@@ -4730,17 +4730,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     <name>Start</name>
     <message>
         <location filename="../../main.py" line="223" />
-        <location filename="../../main.py" line="367" />
+        <location filename="../../main.py" line="366" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="308" />
+        <location filename="../../main.py" line="307" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="365" />
+        <location filename="../../main.py" line="364" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
