@@ -1,4 +1,4 @@
-"""The manager's reports (app/core/services/reports.py) checked figure by figure against a small store.
+"""The manager's reports (app/core/services/reports/) checked figure by figure against a small store.
 
 The store is built through the real LoyaltyService: enrollments, sales with explicit times, a
 coupon, a gift, a stamp card, a refund, points that expire by time passing. Every expected value
@@ -38,6 +38,7 @@ from app.core.services.reports import (
     ReportsService,
     RevenueDay,
     RewardRow,
+    Scope,
     SoldLine,
     StampRow,
     TierRow,
@@ -324,7 +325,7 @@ def test_terminal_filter_on_the_server_follows_who_pushed_each_sale(store_path: 
     # As a server database booked before server schema 2: its upgrade finds each row's terminal in
     # txn_outcomes and writes it (and its store) on the row, where the reports read it.
     create_schema(ctx.engine)
-    service = ReportsService(ctx.engine, clock=lambda: CLOCK)
+    service = ReportsService(ctx.engine, clock=lambda: CLOCK, scope=Scope.CHAIN)  # a server database
     till2 = service.report(MARCH, Filters(store="Садовая", terminal="Касса 2")).sales
     assert (till2.total.sales, till2.total.revenue) == (4, 64500)  # Ольга's
     till1 = service.dashboard(MARCH, Filters(terminal="Касса 1"))

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, insert, inspect, select, text
 from app.core import repo
 from app.core import schema as t
 from app.core.errors import StorageError
-from app.core.services.reports import Filters, Period, ReportsService
+from app.core.services.reports import Filters, Period, ReportsService, Scope
 from app.core.timeutil import DAY_MS, from_ms, to_ms
 from bench.gen_store import generate
 from server import expiry
@@ -220,7 +220,7 @@ ASKS = [
 
 def chain_figures(engine: Engine) -> dict[str, Any]:
     """Per period and filter: the store rows, the report by store with its rows, and the dashboard."""
-    svc = ReportsService(engine, clock=lambda: END + DAY_MS)
+    svc = ReportsService(engine, clock=lambda: END + DAY_MS, scope=Scope.CHAIN)
     with engine.connect() as conn:
         _, program = repo.program_at(conn, END)
     last = from_ms(END).astimezone(program.zone).date()
@@ -262,7 +262,7 @@ def test_the_store_rows_are_the_ones_found_through_txn_outcomes(store_path: Path
     with engine.connect() as conn:
         _, program = repo.program_at(conn, END)
     last = from_ms(END).astimezone(program.zone).date()
-    rows = ReportsService(engine, clock=lambda: END + DAY_MS).by_store(
+    rows = ReportsService(engine, clock=lambda: END + DAY_MS, scope=Scope.CHAIN).by_store(
         Period.local_days(last - timedelta(days=364), last, program.zone)
     )
     assert len(rows) == 3 and all(r.sales > 1_000 for r in rows)
