@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ui.pyside_fix import pin_singletons
 from tests.journeys.harness import JourneyRunner
-
-pin_singletons()
 
 # A till's screen, 1024×768 (offscreen's own is 800×800, smaller than the checkout's minimum), when
 # this folder's tests build the application; run with others, they take the screen already chosen.
