@@ -88,10 +88,10 @@ class Context:
     @cached_property
     def reports(self) -> ReportsService:
         """The manager's reports on this store."""
-        from app.core.services.reports import ReportsService
+        from app.core.services.reports import ReportsService, Scope
 
         clock = self.clock
-        return ReportsService(self.engine, clock=lambda: clock_ms(clock))
+        return ReportsService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
 
     @cached_property
     def chain_reports(self) -> ChainReports:

@@ -1404,3 +1404,16 @@ def seeds_from_env(default: Sequence[int]) -> list[int]:
     if not text:
         return list(default)
     return [int(part) for part in text.replace(" ", ",").split(",") if part]
+
+
+def small_chain(workdir: Path, db_url: str | None = None) -> Simulation:
+    """A server and two enrolled, synced terminals on a virtual clock, with a fault-free network, set up."""
+    sim = Simulation(
+        # A card of 10,000 stamps never fills: no free unit changes the expected figures of a basket.
+        SimConfig(seed=0, steps=0, terminals=2, fault_rate=0.0, workdir=workdir, stamps_needed=10_000,
+                  db_url=db_url)
+    )  # fmt: skip
+    sim.setup()
+    # No skew unless a test sets one: expected instants (expiry, activation) are then exact.
+    sim.clock.skews = dict.fromkeys(range(len(sim.terminals)), 0)
+    return sim
