@@ -101,6 +101,7 @@ class TakeBackOp(TypedDict):
     points: Count
     at: Instant
     sale_lot: NotRequired[str | None]
+    expired: NotRequired[Count]  # of the points, those expiry already took from the sale's lot (absent: 0)
 
 
 @with_config(_STRICT)

@@ -79,8 +79,11 @@ class LoyaltyService:
         *,
         ids: Callable[[], str] = uuid7,
         bus: EventBus | None = None,
+        history_import: bool = False,
     ) -> None:
         self.engine = engine
+        # Importing history from a previous system: operations may be dated ahead of the clock (promise 13).
+        self.history_import = history_import
         self.db_path = db_path
         self.clock = clock  # business times of operations given no explicit time
         self.ids = ids  # journal and lot ids; tests pass predictable ones
@@ -125,6 +128,11 @@ class LoyaltyService:
         if value is None:
             raise LoyaltyError("not_initialised")
         return bytes.fromhex(value)
+
+    def _dated(self, conn: Connection, at: int | None) -> None:
+        """Refuse an operation dated too far ahead of the terminal's clock, outside a history import."""
+        if at is not None and not self.history_import:
+            repo.check_not_ahead(conn, at, self.clock)
 
     def set_program(self, body: Mapping[str, Any], activate_at: int | None = None) -> int:
         """Validate and activate a program as a new version (now, or at activate_at)."""
@@ -261,6 +269,7 @@ class LoyaltyService:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
                 raise LoyaltyError("restored_reconnect")
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
@@ -317,6 +326,7 @@ class LoyaltyService:
         """A customer's balances, tier and stamps at an instant (default: now)."""
         with db.transaction(self.engine, write=False) as conn:
             row = repo.customer_by_card_or_phone(conn, card_or_phone)
+            self._dated(conn, at)
             at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
@@ -390,6 +400,7 @@ class LoyaltyService:
             raise LoyaltyError("adjust_reason")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
@@ -517,6 +528,7 @@ class LoyaltyService:
             return result
 
     def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
+        self._dated(conn, req.at)
         at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
         version, program = repo.program_at(conn, at)
@@ -711,6 +723,7 @@ class LoyaltyService:
                             "refund_units_left" if left else "refund_units_gone", line=idx, sale=sale_id, left=left
                         )
                     now[idx] += qty
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
                 raise LoyaltyError("refund_before_sale")
@@ -728,7 +741,8 @@ class LoyaltyService:
                 repo.check_time_order(customer, at)
                 _, program = repo.program_at(conn, at)
                 if d.points_taken_back:
-                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid))
+                    gone = self._expired_of_sale(conn, sale, at)
+                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid, gone))
                 if given:
                     lot = Lot(self.ids(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
                     ops.append(ledger.grant_op(customer.uid, lot, at))
@@ -761,6 +775,19 @@ class LoyaltyService:
             return RefundResult(
                 refund_id, uid, sale_id, d.money_back, d.points_taken_back, given, taken_stamps, balance
             )
+
+    @staticmethod
+    def _expired_of_sale(conn: Connection, sale: Any, at: int) -> int:
+        """The sale's earned points already gone by expiry at `at` and not yet counted by a refund (§5)."""
+        if sale.earned_lot_uid is None:
+            return 0
+        gone = ledger.expired_unclaimed(conn, sale.earned_lot_uid, sale.id)
+        if not repo.chain_mode(conn):
+            # A standalone till writes the lot off just before the take-back (booking posts expiry first).
+            lot = sql.one(conn, "SELECT remaining, expires_at FROM lots WHERE uid = :u", {"u": sale.earned_lot_uid})
+            if lot is not None and lot.expires_at is not None and lot.expires_at <= at:
+                gone += int(lot.remaining)
+        return gone
 
     def _refunded_units(self, conn: Connection, sale_id: int, n: int) -> list[int]:
         done = [0] * n
