@@ -182,3 +182,13 @@ def test_the_outbox_of_a_released_schema_v3_file_validates_unchanged() -> None:
     for kind, text in rows:
         body = json.loads(text)
         assert wire.validator(kind).validate_python(copy.deepcopy(body)) == body, kind
+
+
+def test_a_take_back_after_expiry_names_what_expiry_took_and_has_the_shape() -> None:
+    op = ledger.take_back_op("c-1", 10, 5, "l-1", expired=3)
+    assert op["expired"] == 3 and "expired" not in ledger.take_back_op("c-1", 10, 5, "l-1")
+    refund = {"uid": "r-1", "sale_uid": "s-1", "at": 5, "units": {"0": 1}, "ops": [op],
+              "refund": {"money_back": 100, "points_taken_back": 10, "points_given_back": 0}}  # fmt: skip
+    assert wire.validator("refund").validate_python(copy.deepcopy(refund)) == refund
+    with pytest.raises(wire.ValidationError):
+        wire.validator("refund").validate_python({**refund, "ops": [{**op, "expired": -1}]})
