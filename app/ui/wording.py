@@ -57,6 +57,10 @@ WORDING: dict[str, object] = {
         "Refusals",
         "The clock is behind this customer's last purchase: check the date and time",
     ),
+    "op_in_future": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "The date {at_iso} is more than {minutes} minutes ahead of the till's clock: check the date and time",
+    ),
     "bad_timestamp": QT_TRANSLATE_NOOP(
         "Refusals",
         "{text} is not a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00",
@@ -280,6 +284,7 @@ WORDING: dict[str, object] = {
     "program_percent": QT_TRANSLATE_NOOP("Refusals", "{field}: a percentage above 0 and at most 100"),
     "program_coupon_kind": QT_TRANSLATE_NOOP("Refusals", "{field}: percent or amount"),
     "program_card": QT_TRANSLATE_NOOP("Refusals", "{field}: a card number is needed"),
+    "program_invalid": QT_TRANSLATE_NOOP("Refusals", "{field}: this value is not valid ({reason})"),
     "empty_scan": QT_TRANSLATE_NOOP("Refusals", "Nothing was read"),
     "barcode_check_digit": QT_TRANSLATE_NOOP("Refusals", "Barcode {code} is wrong (check digit)"),
     "unknown_code": QT_TRANSLATE_NOOP("Refusals", "Unknown code {code}"),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from app.core import db, ledger, repo, sql
+from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
@@ -60,12 +60,6 @@ __all__ = [
 ]
 
 
-_SALE_FIGURES = (
-    "tier", "subtotal", "discount", "redeemed_points", "redeemed_amount", "max_points", "total", "earned",
-    "birthday_points", "reward_points", "referral_points_to_referrer", "coupon", "stamps_spent", "stamps_earned",
-)  # fmt: skip
-
-
 class _Rollback(Exception):
     """Raised inside a transaction to discard it (a quote writes nothing)."""
 
@@ -85,8 +79,11 @@ class LoyaltyService:
         *,
         ids: Callable[[], str] = uuid7,
         bus: EventBus | None = None,
+        history_import: bool = False,
     ) -> None:
         self.engine = engine
+        # Importing history from a previous system: operations may be dated ahead of the clock (promise 13).
+        self.history_import = history_import
         self.db_path = db_path
         self.clock = clock  # business times of operations given no explicit time
         self.ids = ids  # journal and lot ids; tests pass predictable ones
@@ -132,6 +129,11 @@ class LoyaltyService:
             raise LoyaltyError("not_initialised")
         return bytes.fromhex(value)
 
+    def _dated(self, conn: Connection, at: int | None) -> None:
+        """Refuse an operation dated too far ahead of the terminal's clock, outside a history import."""
+        if at is not None and not self.history_import:
+            repo.check_not_ahead(conn, at, self.clock)
+
     def set_program(self, body: Mapping[str, Any], activate_at: int | None = None) -> int:
         """Validate and activate a program as a new version (now, or at activate_at)."""
         # A JSON array or number is refused by parse_program with its reason, not by dict().
@@ -147,7 +149,8 @@ class LoyaltyService:
                 )
             ).inserted_primary_key
             assert version is not None
-            repo.write_outbox(conn, uid, "program", {"uid": uid, "program": program.raw, "activate_at": at})
+            outgoing: wire.ProgramBody = {"uid": uid, "program": dict(program.raw), "activate_at": at}
+            repo.write_outbox(conn, uid, "program", outgoing)
             return int(version[0])
 
     def awaiting_reconnect(self) -> bool:
@@ -174,7 +177,8 @@ class LoyaltyService:
         products = parse_catalog_csv(text)
         with db.transaction(self.engine) as conn:
             store_products(conn, products)
-            repo.write_outbox(conn, self.ids(), "catalog", {"products": products})
+            outgoing: wire.CatalogBody = {"products": products}
+            repo.write_outbox(conn, self.ids(), "catalog", outgoing)
         return len(products)
 
     def catalog(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
@@ -265,6 +269,7 @@ class LoyaltyService:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
                 raise LoyaltyError("restored_reconnect")
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
@@ -279,7 +284,7 @@ class LoyaltyService:
             if code is None:
                 code = self._next_card(conn)
             uid = self.ids()
-            ops: list[ledger.Op] = []
+            ops: list[wire.Op] = []
             if program.welcome_bonus and program.welcome_bonus.points:
                 b = program.welcome_bonus
                 days = b.expiry_days or program.expiry_days
@@ -290,7 +295,7 @@ class LoyaltyService:
                 pts = program.referral.referee_points
                 lot = Lot(self.ids(), pts, 0, at, _expiry(at, program.expiry_days), "referee", uid)
                 ops.append(ledger.grant_op(uid, lot, at))
-            body = {
+            body: wire.EnrollBody = {
                 "uid": uid,
                 "name": name,
                 "phone": phone_norm,
@@ -303,7 +308,7 @@ class LoyaltyService:
             }
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
-            granted = sum(op["lot"]["points"] for op in ops)
+            granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
             secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
             return EnrollResult(customer_id, code, granted, card_qr_payload(secret, code))
 
@@ -321,6 +326,7 @@ class LoyaltyService:
         """A customer's balances, tier and stamps at an instant (default: now)."""
         with db.transaction(self.engine, write=False) as conn:
             row = repo.customer_by_card_or_phone(conn, card_or_phone)
+            self._dated(conn, at)
             at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
@@ -394,6 +400,7 @@ class LoyaltyService:
             raise LoyaltyError("adjust_reason")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
@@ -409,10 +416,10 @@ class LoyaltyService:
             uid = self.ids()
             if points > 0:
                 lot = Lot(self.ids(), points, 0, at, _expiry(at, program.expiry_days), "manual", uid)
-                ops = [ledger.grant_op(customer.uid, lot, at)]
+                ops: list[wire.Op] = [ledger.grant_op(customer.uid, lot, at)]
             else:
                 ops = [ledger.take_back_op(customer.uid, -points, at, None)]
-            body = {
+            body: wire.AdjustBody = {
                 "uid": uid, "customer_uid": customer.uid, "card": customer.card, "points": points,
                 "reason": reason.strip(), "actor": actor, "at": at, "ops": ops,
             }  # fmt: skip
@@ -437,7 +444,9 @@ class LoyaltyService:
                 raise LoyaltyError("card_issued", card=code)
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
-            body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
+            body: wire.CardBody = {
+                "uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at
+            }  # fmt: skip
             ledger.book_card(conn, body)
             repo.write_outbox(conn, uid, "card", body)
             return code
@@ -454,7 +463,7 @@ class LoyaltyService:
             customer = repo.customer_by_card(conn, card)
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
-            body = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
+            body: wire.BlockBody = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
             ledger.book_block(conn, body)
             repo.write_outbox(conn, uid, "block", body)
 
@@ -519,6 +528,7 @@ class LoyaltyService:
             return result
 
     def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
+        self._dated(conn, req.at)
         at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
         version, program = repo.program_at(conn, at)
@@ -568,15 +578,15 @@ class LoyaltyService:
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
         uid = self.ids()
-        ops: list[ledger.Op] = []
-        sale_extra: dict[str, Any] = {}
+        ops: list[wire.Op] = []
+        birthday_lot_uid = earned_lot_uid = None
         if customer is not None:
             cu = customer.uid
             if q.birthday_points and program.birthday_bonus:
                 days = program.birthday_bonus.expiry_days or program.expiry_days
                 lot = Lot(self.ids(), q.birthday_points, 0, at, _expiry(at, days), "birthday", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
-                sale_extra.update(birthday_year=q.birthday_year, birthday_lot_uid=lot.uid)
+                birthday_lot_uid = lot.uid
             if q.redeemed_points:
                 ops.append(ledger.spend_op(cu, q.redeemed_points, at))
             if q.reward_points:
@@ -586,7 +596,7 @@ class LoyaltyService:
                 expires = _expiry(available_at, program.expiry_days)
                 lot = Lot(self.ids(), q.earned, 0, available_at, expires, "sale", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
-                sale_extra["earned_lot_uid"] = lot.uid
+                earned_lot_uid = lot.uid
             deltas = {rule: -n for rule, n in q.stamps_spent.items()}
             for rule, n in q.stamps_earned.items():
                 deltas[rule] = deltas.get(rule, 0) + n
@@ -620,8 +630,20 @@ class LoyaltyService:
         )
         if not commit:
             return result
-        figures = result.to_json()
-        body = {
+        figures: wire.SaleFigures = {
+            "tier": q.tier, "subtotal": q.subtotal, "discount": q.discount, "redeemed_points": q.redeemed_points,
+            "redeemed_amount": q.redeemed_amount, "max_points": q.max_points, "total": q.total, "earned": q.earned,
+            "birthday_points": q.birthday_points, "reward_points": q.reward_points,
+            "referral_points_to_referrer": q.referral_points_to_referrer, "coupon": q.coupon,
+            "stamps_spent": dict(q.stamps_spent), "stamps_earned": dict(q.stamps_earned), "reward_id": q.reward_id,
+        }  # fmt: skip
+        # Only a sale that granted them names these lots (a body without them is today's wire format too).
+        if birthday_lot_uid is not None:
+            figures["birthday_year"] = q.birthday_year
+            figures["birthday_lot_uid"] = birthday_lot_uid
+        if earned_lot_uid is not None:
+            figures["earned_lot_uid"] = earned_lot_uid
+        body: wire.SaleBody = {
             "uid": uid,
             "at": at,
             "customer_uid": customer.uid if customer is not None else None,
@@ -630,11 +652,7 @@ class LoyaltyService:
             "program_uid": repo.program_uid(conn, version),
             "payment": req.payment,
             "cashier": req.cashier,
-            "sale": {
-                **{k: figures[k] for k in _SALE_FIGURES},
-                "reward_id": q.reward_id,
-                **sale_extra,
-            },
+            "sale": figures,
             "lines": [
                 {
                     "sku": ln.sku,
@@ -705,6 +723,7 @@ class LoyaltyService:
                             "refund_units_left" if left else "refund_units_gone", line=idx, sale=sale_id, left=left
                         )
                     now[idx] += qty
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
                 raise LoyaltyError("refund_before_sale")
@@ -714,7 +733,7 @@ class LoyaltyService:
             )
             uid = self.ids()
             given = d.points_given_back + (sale.reward_points if d.reward_returned else 0)
-            ops: list[ledger.Op] = []
+            ops: list[wire.Op] = []
             taken_stamps: dict[str, int] = {}
             customer = None
             if sale.customer_id is not None:
@@ -722,7 +741,8 @@ class LoyaltyService:
                 repo.check_time_order(customer, at)
                 _, program = repo.program_at(conn, at)
                 if d.points_taken_back:
-                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid))
+                    gone = self._expired_of_sale(conn, sale, at)
+                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid, gone))
                 if given:
                     lot = Lot(self.ids(), given, 0, at, _expiry(at, program.restore_expiry_days), "restore", uid)
                     ops.append(ledger.grant_op(customer.uid, lot, at))
@@ -732,7 +752,7 @@ class LoyaltyService:
                 if any(taken_stamps.values()):
                     ops.append(ledger.stamps_op(customer.uid, {r: -n for r, n in taken_stamps.items() if n}, at))
             back = {str(i): now[i] - before[i] for i in range(len(lines)) if now[i] > before[i]}
-            body = {
+            body: wire.RefundBody = {
                 "uid": uid,
                 "sale_uid": sale.uid,
                 "at": at,
@@ -755,6 +775,19 @@ class LoyaltyService:
             return RefundResult(
                 refund_id, uid, sale_id, d.money_back, d.points_taken_back, given, taken_stamps, balance
             )
+
+    @staticmethod
+    def _expired_of_sale(conn: Connection, sale: Any, at: int) -> int:
+        """The sale's earned points already gone by expiry at `at` and not yet counted by a refund (§5)."""
+        if sale.earned_lot_uid is None:
+            return 0
+        gone = ledger.expired_unclaimed(conn, sale.earned_lot_uid, sale.id)
+        if not repo.chain_mode(conn):
+            # A standalone till writes the lot off just before the take-back (booking posts expiry first).
+            lot = sql.one(conn, "SELECT remaining, expires_at FROM lots WHERE uid = :u", {"u": sale.earned_lot_uid})
+            if lot is not None and lot.expires_at is not None and lot.expires_at <= at:
+                gone += int(lot.remaining)
+        return gone
 
     def _refunded_units(self, conn: Connection, sale_id: int, n: int) -> list[int]:
         done = [0] * n
@@ -887,7 +920,7 @@ def _stream(conn: Connection, query: str) -> Iterator[tuple[Any, ...]]:
         yield tuple(int(v) if isinstance(v, Decimal) else v for v in row)
 
 
-def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
+def parse_catalog_csv(text: str) -> list[wire.Product]:
     """Products from CSV `sku,name,category,price,barcode` (price in roubles); errors name their lines."""
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
@@ -901,7 +934,7 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
         raise LoyaltyError("csv_invalid", detail=str(exc)) from None
     if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
         raise LoyaltyError("csv_header")
-    products: dict[str, dict[str, Any]] = {}
+    products: dict[str, wire.Product] = {}
     errors: list[str] = []
     barcodes: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
