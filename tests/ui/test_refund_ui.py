@@ -19,7 +19,7 @@ from app.bootstrap import Context, bootstrap
 from app.core.services.results import SaleRequest, SaleResult
 from app.core.services.staff import Cashier, StaffService
 from app.receipts.printers import PdfFolderPrinter, ReceiptPrinter
-from app.ui.pin_dialog import PinDialog
+from app.ui.pin_dialog import PinDialog, Refused, staff_reason
 from app.ui.printing import PrintService
 from app.ui.refund_dialog import RefundDialog, parse_sale_code
 from app.ui.worker import Worker
@@ -149,13 +149,15 @@ def test_cashier_pin_does_not_refund(
     assert _rows(shop, "SELECT count(*) FROM refunds") == [(0,)]
 
 
-def test_pin_dialog_refuses_a_cashier_pin_in_plain_words(qtbot: QtBot, shop: Shop, db_worker: Worker) -> None:
+def test_pin_dialog_refuses_a_cashier_pin_as_a_wrong_manager_pin(qtbot: QtBot, shop: Shop, db_worker: Worker) -> None:
     pin = PinDialog(shop.staff, db_worker, "Refund of sale No. 1")
     qtbot.addWidget(pin)
     pin.show()
     qtbot.keyClicks(pin.pin, "1234")
     qtbot.keyClick(pin.pin, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "cashier's PIN" in pin.status.text())
+    # Not "this is a cashier's PIN": that would confirm to whoever typed it that 1234 is someone's PIN.
+    wrong = staff_reason(Refused("wrong_manager_pin", ""), manager=True)
+    qtbot.waitUntil(lambda: pin.status.text() == wrong)
     assert pin.approved is None and pin.pin.text() == ""
 
 
