@@ -34,6 +34,7 @@ ACTIONS: dict[str, object] = {
     "shift_closed": QT_TRANSLATE_NOOP("AdminTab", "Shift closed"),
     "setting_changed": QT_TRANSLATE_NOOP("AdminTab", "Setting changed"),
     "server_enrolled": QT_TRANSLATE_NOOP("AdminTab", "Connected to the server"),
+    "catalog_imported": QT_TRANSLATE_NOOP("AdminTab", "Catalog imported"),
 }
 
 # Each action's detail; {name} placeholders are the row's parameters, formatted for the language.
@@ -58,6 +59,7 @@ DETAILS: dict[str, object] = {
     "card_unblocked": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
     "setting_changed": QT_TRANSLATE_NOOP("Audit", "{key}: «{old}» → «{new}»"),
     "server_enrolled": QT_TRANSLATE_NOOP("Audit", "Server {url}"),
+    "catalog_imported": QT_TRANSLATE_NOOP("Audit", "{products} products"),
     "program": QT_TRANSLATE_NOOP("Audit", "Version {version} «{name}» from {when}; changed: {changes}"),
 }
 _ROLES: dict[str, object] = {
@@ -70,6 +72,8 @@ _SETTINGS: dict[str, object] = {
     "camera/source": QT_TRANSLATE_NOOP("Audit", "Camera"),
     "language": QT_TRANSLATE_NOOP("Audit", "Language"),
     "store": QT_TRANSLATE_NOOP("Audit", "Store name and address"),
+    "store_name": QT_TRANSLATE_NOOP("Audit", "Store name"),
+    "store_address": QT_TRANSLATE_NOOP("Audit", "Store address"),
     "backup/hours": QT_TRANSLATE_NOOP("Audit", "Backup every (hours)"),
     "backup/keep": QT_TRANSLATE_NOOP("Audit", "Backups kept"),
     "backup/on_close": QT_TRANSLATE_NOOP("Audit", "Backup on closing"),
