@@ -7,13 +7,8 @@ from pathlib import Path
 
 def launch(db_path: Path | None) -> int:
     """Open the cashier window on the local store (a demo store on first start)."""
-    try:
-        from app.ui.main import run_app
-    except ImportError:
-        # Until the Qt app is installed in this build, show the store through the CLI demo.
-        from app.bootstrap import demo_walkthrough
+    # Qt is a dependency of every install: if it cannot load (a system library missing), the
+    # error must say so, not be covered by the command-line demo (`loyalty-terminal demo`).
+    from app.ui.main import run_app
 
-        _, text = demo_walkthrough(db_path)
-        print(text)
-        return 0
     return run_app(db_path)

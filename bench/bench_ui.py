@@ -144,10 +144,8 @@ def in_window(db: Path, runs: int, tmp: Path) -> dict[str, list[float]]:
     from app.ui import i18n, theme
     from app.ui.camera import CameraFeed
     from app.ui.main_window import MainWindow
-    from app.ui.pyside_fix import pin_singletons
     from app.ui.worker import Worker
 
-    pin_singletons()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     i18n.install(app, "ru")

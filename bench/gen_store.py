@@ -287,7 +287,10 @@ class FastPricer:
         card = stamps is not None
         max_points = 0
         if card:
-            max_points = max(0, min(sum(base) * self.share // (100 * p.point_value), available))
+            # A chosen gift's points are set aside first, as app.core.pricing does (docs/rules.md).
+            gift_reward = p.reward(reward_id) if reward_id is not None else None
+            set_aside = gift_reward.points if gift_reward is not None else 0
+            max_points = max(0, min(sum(base) * self.share // (100 * p.point_value), available - set_aside))
             if available < p.min_balance:
                 max_points = 0
         points = max_points if redeem == "max" else 0

@@ -50,10 +50,8 @@ def _take(out: Path, work: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.core.identity import card_qr_payload
-    from app.ui.pyside_fix import pin_singletons
     from tests.journeys.harness import Journey, JourneyRunner, first_start, log_in
 
-    pin_singletons()
     app = QApplication([])
     shots = work / "shots"
 

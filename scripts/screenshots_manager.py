@@ -44,7 +44,6 @@ from app.sync.service import SyncService  # noqa: E402
 from app.ui import i18n, theme  # noqa: E402
 from app.ui.manager.ops import ManagerServices  # noqa: E402
 from app.ui.manager.window import ManagerWindow  # noqa: E402
-from app.ui.pyside_fix import pin_singletons  # noqa: E402
 from app.ui.worker import Worker  # noqa: E402
 
 MAX_PNG_BYTES = 300_000
@@ -238,7 +237,6 @@ def main() -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
 
-    pin_singletons()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     i18n.install(app, args.lang)

@@ -8,12 +8,24 @@ import sys
 from collections.abc import Sequence
 
 from app.core.errors import LoyaltyError
-from server import auth, config, expiry
-from server.store import create_schema, make_engine
+
+# The server's packages are the `server` extra: a till's install (`pip install .`) has this command
+# but not them, and is told so instead of shown a traceback.
+_NEED_EXTRA = "the server's packages are not installed ({name}): pip install 'loyalty-terminal[server]'"
+
+
+def _need_extra(exc: ModuleNotFoundError) -> int:
+    print(json.dumps({"error": _NEED_EXTRA.format(name=exc.name)}), file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: `serve` (default), `admin`, `store`, `terminal`, `expire`, `verify`."""
+    try:
+        from server import auth, config, expiry
+        from server.store import create_schema, make_engine
+    except ModuleNotFoundError as exc:
+        return _need_extra(exc)
     parser = argparse.ArgumentParser(prog="loyalty-server")
     parser.add_argument("--db", help="database URL (postgresql://...) or SQLite file; default from LOYALTY_SERVER_DB")
     sub = parser.add_subparsers(dest="command")
@@ -39,10 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     database = args.db or settings.database
     try:
         if args.command in (None, "serve"):
-            import uvicorn
+            try:
+                import uvicorn
 
-            from server.api import create_app
-
+                from server.api import create_app
+            except ModuleNotFoundError as exc:
+                return _need_extra(exc)
             app = create_app(settings.__class__(**{**settings.__dict__, "database": database}))
             uvicorn.run(app, host=getattr(args, "host", None) or settings.host,
                         port=getattr(args, "port", None) or settings.port, log_level="warning")  # fmt: skip

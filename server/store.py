@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, create_engine, inspect, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.core import db as terminal_db
 from app.core import repo
-from app.core import schema as core_schema
 from app.core.errors import StorageError
 from app.core.refusals import os_params
+from server import migrations
 from server import schema as s
 
-# The server's own schema version, kept in meta under "server_schema" (a database made before the
-# number was kept is at 1); each step of _UPGRADES runs once, at the start of the first server that
-# finds the database older.
-SERVER_SCHEMA = 2
+# The number kept in meta under "server_schema": the hand-written ladder's (1, 2) before Alembic took over;
+# Alembic's revisions (server/migrations) keep it at 3 and on, so a server from before refuses the database
+# instead of running on a schema it does not know.
+SERVER_SCHEMA = 3
+_LAST_HAND_SCHEMA = 2
 
 
 def _sqlite_file(path: Path) -> Engine:
@@ -82,34 +83,16 @@ def is_retryable(exc: Exception) -> bool:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the ledger and server tables if they are missing and bring the schema up to SERVER_SCHEMA (idempotent)."""
+    """Create the server database, or bring it to this server's newest migration (Alembic, server/migrations);
+    once even when servers start together; a database a newer server upgraded is refused, unchanged."""
     try:
         with transaction(engine) as conn:
             if not is_sqlite(engine):
                 # Server processes starting together (uvicorn workers) take turns: the second one
                 # finds the schema made and upgraded. SQLite's writer lock does this by itself.
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
-            core_schema.metadata.create_all(conn)
-            s.metadata.create_all(conn)
-            conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_customers_change_seq ON customers (change_seq)")
-            # The reports' indexes (terminal schema v4) on a server database made before them.
-            conn.exec_driver_sql(
-                "CREATE INDEX IF NOT EXISTS ix_lots_open_expiry ON lots (expires_at, available_at, remaining) "
-                "WHERE remaining > 0"
-            )
-            conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_journal_at ON journal (at, kind, points)")
-            for name in ("change", "card_block", "catalog"):
-                if conn.execute(select(s.counters.c.value).where(s.counters.c.name == name)).first() is None:
-                    conn.execute(insert(s.counters).values(name=name, value=0))
-            version = int(repo.get_meta(conn, "server_schema") or 1)
-            if version > SERVER_SCHEMA:
-                raise StorageError(
-                    f"the database has server schema {version}, newer than this server ({SERVER_SCHEMA}): update it"
-                )
-            for step in range(version, SERVER_SCHEMA):
-                _UPGRADES[step - 1](conn)
-            if version != SERVER_SCHEMA:
-                repo.set_meta(conn, "server_schema", str(SERVER_SCHEMA))
+            _refuse_newer(conn)
+            migrations.upgrade(conn)
             if is_sqlite(engine):
                 conn.exec_driver_sql(f"PRAGMA user_version = {terminal_db.SCHEMA_VERSION}")
     except DBAPIError as exc:
@@ -119,19 +102,19 @@ def create_schema(engine: Engine) -> None:
 _SCHEMA_LOCK = 7_420_001  # the advisory lock key of create_schema on PostgreSQL
 
 
-def _v2(conn: Connection) -> None:
-    """The store and terminal on the ledger rows pushes book (server.schema.PLACED_TABLES), filled for the rows
-    already there from txn_outcomes."""
-    for table in s.PLACED_TABLES:
-        have = {c["name"] for c in inspect(conn).get_columns(table)}
-        for column in s.PLACE_COLUMNS:
-            if column not in have:
-                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER")
-    fill_places(conn)
-
-
-# _UPGRADES[i] takes the server schema from i + 1 to i + 2, inside create_schema's transaction.
-_UPGRADES: list[Callable[[Connection], None]] = [_v2]
+def _refuse_newer(conn: Connection) -> None:
+    revision = migrations.current(conn)
+    if revision is None:
+        # New, or made by the hand-written ladder (no number: schema 1); revision 0001 adopts those.
+        version = int(repo.get_meta(conn, "server_schema") or 1) if inspect(conn).has_table("meta") else 0
+        if version > _LAST_HAND_SCHEMA:
+            raise StorageError(
+                f"the database has server schema {version}, newer than this server ({SERVER_SCHEMA}): update it"
+            )
+    elif not migrations.known(revision):
+        raise StorageError(
+            f"the database is at server migration {revision}, newer than this server ({migrations.head()}): update it"
+        )
 
 
 def fill_places(conn: Connection) -> dict[str, int]:

@@ -15,10 +15,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from app.core import schema
+from app.core import migrations, schema
 from app.core.errors import StorageError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = len(migrations.STEPS)
 _writer_locks: dict[str, threading.Lock] = {}
 _waiting: dict[str, int] = {}  # threads blocked on a writer lock, per database (guarded by _waiting_lock)
 _waiting_lock = threading.Lock()
@@ -150,56 +150,18 @@ def _storage_reason(exc: Exception) -> tuple[str, dict[str, str]]:
     return "db_error", {"detail": text}
 
 
-def _v1(conn: Connection) -> None:
-    # Only ever run by the fixture script that makes a v1 file; a new file is created at the latest schema.
-    for table in schema.V1_TABLES:
-        table.create(conn)
-    conn.exec_driver_sql("DROP INDEX ix_outbox_pending")
-    for index in schema.V4_INDEXES:
-        conn.exec_driver_sql(f"DROP INDEX {index}")
-    for name, column in _V3_COLUMNS:
-        conn.exec_driver_sql(f"ALTER TABLE {name} DROP COLUMN {column.split()[0]}")
+def _step(statements: tuple[str, ...]) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+
+    return run
 
 
-def _v2(conn: Connection) -> None:
-    for table in schema.V2_TABLES:
-        table.create(conn)
-
-
-_V3_COLUMNS = [
-    ("customers", "merged_into VARCHAR"),
-    ("customers", "snapshot_seq BIGINT NOT NULL DEFAULT 0"),
-    ("customers", "flagged INTEGER NOT NULL DEFAULT 0"),
-    ("customers", "change_seq BIGINT NOT NULL DEFAULT 0"),
-    ("sales", "reflected INTEGER NOT NULL DEFAULT 0"),
-    ("refunds", "reflected INTEGER NOT NULL DEFAULT 0"),
-    ("outbox", "acked INTEGER NOT NULL DEFAULT 0"),
-    ("outbox", "acked_at BIGINT"),
-    ("outbox", "status VARCHAR"),
-    ("outbox", "reason TEXT"),
-]
-
-
-def _v3(conn: Connection) -> None:
-    for name, column in _V3_COLUMNS:
-        conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {column}")
-    conn.exec_driver_sql("CREATE INDEX ix_outbox_pending ON outbox (acked, seq)")
-    for table in schema.V3_TABLES:
-        table.create(conn)
-
-
-def _v4(conn: Connection) -> None:
-    # Indexes for the manager's reports; building them reads each table once (a few seconds on a
-    # 1,000,000-sale store, inside the upgrade's one transaction, after its backup).
-    for table in (schema.lots, schema.journal):
-        for index in table.indexes:
-            if index.name in schema.V4_INDEXES:
-                index.create(conn, checkfirst=True)
-
-
-# Each step takes the schema from version i to i+1 inside one transaction. A new file is
-# created directly at the latest schema; the steps upgrade files made by older releases.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+# Each step takes the schema from version i to i+1 inside one transaction. A new file is created directly
+# at the latest schema (app.core.schema); the steps, frozen SQL (app.core.migrations), upgrade files made by
+# older releases, so a column added to the live tables later never changes what an old step does.
+MIGRATIONS: list[Callable[[Connection], None]] = [_step(statements) for statements in migrations.STEPS]
 
 
 def schema_version(engine: Engine) -> int:

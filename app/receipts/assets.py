@@ -1,27 +1,24 @@
-"""Locate bundled resources (fonts) both in the source tree and in a PyInstaller bundle."""
+"""Locate the data files that ship inside the package (fonts), wherever the package is installed."""
 
 from __future__ import annotations
 
-import sys
+import atexit
+from contextlib import ExitStack
+from importlib import resources
 from pathlib import Path
 
-# app/receipts/assets.py -> repository root is two levels above the package.
-_SOURCE_ROOT = Path(__file__).resolve().parents[2]
-
-
-def resource_root() -> Path:
-    """The directory holding resources/: PyInstaller's unpack dir when frozen, else the repo."""
-    # PyInstaller unpacks data files under sys._MEIPASS; datas must be added as
-    # ("resources", "resources") in the spec so the relative layout stays the same.
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        return Path(bundle)
-    return _SOURCE_ROOT
+# Package data, so a wheel, an editable install and a PyInstaller bundle (which collects
+# app/resources as data) all find it the same way; a path worked out from __file__ up to a
+# source checkout broke in a non-editable install.
+_RESOURCES = resources.files("app") / "resources"
+# Files extracted from a zipped package must outlive their registration with reportlab and Qt.
+_extracted = ExitStack()
+atexit.register(_extracted.close)
 
 
 def resource_path(*parts: str) -> Path:
-    """Absolute path of resources/<parts...>, e.g. resource_path("fonts", "DejaVuSans.ttf")."""
-    path = resource_root().joinpath("resources", *parts)
-    if not path.exists():
-        raise FileNotFoundError(f"bundled resource missing: {path}")
-    return path
+    """A file path of app/resources/<parts...>, e.g. resource_path("fonts", "DejaVuSans.ttf")."""
+    resource = _RESOURCES.joinpath(*parts)
+    if not resource.is_file():
+        raise FileNotFoundError(f"bundled resource missing: {'/'.join(('app', 'resources', *parts))}")
+    return _extracted.enter_context(resources.as_file(resource))

@@ -32,7 +32,7 @@ from app.ui import i18n, startup, theme
 from app.ui.backups import BackupScheduler
 from app.ui.main_window import MainWindow
 from app.ui.manager.install import install_manager
-from app.ui.pyside_fix import GuiGarbageCollector, pin_singletons
+from app.ui.pyside_fix import GuiGarbageCollector
 from app.ui.session import Session
 from app.ui.settings_dialog import install_settings
 from app.ui.settings_store import camera_source, save_setting, settings
@@ -284,7 +284,6 @@ def _busy(text: str) -> QProgressDialog:
 
 def run_app(db_path: Path | None, *, on_ready: OnReady | None = None) -> int:
     """Run the cashier app on the store at db_path (default: the data folder); returns the exit code."""
-    pin_singletons()  # PySide6 6.12.0 would otherwise crash after a few hundred signals
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Loyalty Terminal")

@@ -1,50 +1,15 @@
-"""Guards against two ways a PySide6 program crashes: a refcount bug, and garbage collection off the GUI thread.
+"""Guards against a way a PySide6 program crashes: garbage collection off the GUI thread.
 
-``SignalInstance.emit()`` in PySide6 6.12.0 returns ``True`` without taking a reference, so
-every emit from Python lowers ``True``'s count by one; on CPython 3.11 (where ``True``,
-``False`` and ``None`` are not immortal) the interpreter aborts with "bool_dealloc" after
-roughly 500 emits. 6.11.3, the pinned version, is not affected; ``pin_singletons()`` probes
-the installed build and, only when it leaks, gives the three singletons a reference count
-no program can exhaust (they are static objects, never freed, so the extra count is free).
+The other known crash, PySide6 6.12.0's emit() dropping references to ``True`` until CPython 3.11
+aborts, is kept out by the dependency (``!=6.12.0``, the lock's 6.11.3), and
+tests/ui/test_pyside_build.py checks the installed build for it.
 """
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import sys
 
 from PySide6.QtCore import QObject, QTimer, Slot
-
-_PINNED = False
-_HEADROOM = 1 << 40  # a trillion emits before the count could run out
-
-
-def emit_leaks_true() -> bool:
-    """True when this PySide6 build drops a reference to True on every emit."""
-    from PySide6.QtCore import QObject, Signal
-
-    class _Probe(QObject):
-        ping = Signal()
-
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(16):
-        probe.ping.emit()
-    return sys.getrefcount(True) <= before - 16
-
-
-def pin_singletons() -> bool:
-    """Protect True, False and None from the leak when this build has it; True if it did."""
-    global _PINNED
-    if _PINNED or sys.version_info >= (3, 12):
-        return _PINNED  # 3.12+ makes the singletons immortal
-    if not emit_leaks_true():
-        return False
-    for obj in (True, False, None):
-        ctypes.c_ssize_t.from_address(id(obj)).value += _HEADROOM
-    _PINNED = True
-    return True
 
 
 class GuiGarbageCollector(QObject):

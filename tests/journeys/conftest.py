@@ -8,12 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.clock import FROZEN_NOW_ENV
-from app.ui.pyside_fix import pin_singletons
-from tests.conftest import FROZEN_NOW
 from tests.journeys.harness import JourneyRunner
-
-pin_singletons()
 
 # A till's screen, 1024×768 (offscreen's own is 800×800, smaller than the checkout's minimum), when
 # this folder's tests build the application; run with others, they take the screen already chosen.
@@ -33,29 +28,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def journey(qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[JourneyRunner]:
     """Runs `loyalty-terminal` with no arguments on a fresh LOYALTY_HOME, in the user's default language."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("LOYALTY_HOME", str(home))
-    for name in ("LOYALTY_LANG", "LOYALTY_CAMERA", "LOYALTY_WINDOWED"):
-        monkeypatch.delenv(name, raising=False)
-    # The demo store the wizard makes, and everything after it, on one fixed instant: not today's date.
-    monkeypatch.setenv(FROZEN_NOW_ENV, FROZEN_NOW.isoformat())
-    runner = JourneyRunner(home, tmp_path / "screens")
-    yield runner
-    _restore_application(qapp)
-
-
-def _restore_application(qapp: object) -> None:
-    """Leave the shared QApplication as other tests expect it: English, no style sheet from the app's theme."""
     from PySide6.QtCore import QLocale
     from PySide6.QtWidgets import QApplication
 
     from app.ui import i18n
 
     assert isinstance(qapp, QApplication)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("LOYALTY_HOME", str(home))
+    for name in ("LOYALTY_LANG", "LOYALTY_CAMERA", "LOYALTY_WINDOWED"):
+        monkeypatch.delenv(name, raising=False)
+    # The program installs its language, locale, font and style on the shared application:
+    # put back what the next test (of any folder) found before this one.
+    active, installed, locale = i18n._active, list(i18n._installed), QLocale()
+    font, style_sheet = qapp.font(), qapp.styleSheet()
+    yield JourneyRunner(home, tmp_path / "screens")
     for widget in QApplication.topLevelWidgets():
         widget.close()
         widget.deleteLater()
     i18n.install(qapp, "en")
-    QLocale.setDefault(QLocale(QLocale.Language.English))
-    qapp.setStyleSheet("")
+    for translator in installed:
+        qapp.installTranslator(translator)
+    i18n._installed[:] = installed
+    i18n._active = active
+    QLocale.setDefault(locale)
+    qapp.setFont(font)
+    qapp.setStyleSheet(style_sheet)

@@ -188,7 +188,7 @@ def test_the_dashboard_says_whether_the_program_pays_and_every_report_page_reads
             h.wait_for(lambda tab=tab: window.tabs.currentWidget().objectName() == tab or
                        window.tabs.currentWidget() is window._built.get(tab), f"Ctrl+{number}")  # fmt: skip
         press_opening(h, "Escape")
-        h.wait_for(lambda: not window.isVisible(), "Esc to close the manager screen")
+        h.wait_for(lambda: not shiboken6.isValid(window) or not window.isVisible(), "Esc to close the manager screen")
         till = h.main_window()
         h.focused(type(till), "the till to have the keyboard again")
         h.press("F2")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
+import app
 from app.receipts import assets
 from app.receipts.model import ReceiptLine
 from app.receipts.pdf import FONT, PAPERS, Paper, render_pdf, wrap_text
@@ -211,15 +211,11 @@ def test_wrap_text_keeps_no_break_spaces_together() -> None:
     assert "1\u202f234\u00a0₽" in lines
 
 
-def test_resource_path_finds_fonts_in_source_tree() -> None:
-    assert assets.resource_path("fonts", "DejaVuSans.ttf").is_file()
-
-
-def test_resource_path_prefers_pyinstaller_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "resources" / "fonts").mkdir(parents=True)
-    (tmp_path / "resources" / "fonts" / "X.ttf").write_bytes(b"")
-    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
-    assert assets.resource_path("fonts", "X.ttf") == tmp_path / "resources" / "fonts" / "X.ttf"
+def test_resource_path_finds_the_fonts_and_their_licence_inside_the_package() -> None:
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE"):
+        path = assets.resource_path("fonts", name)
+        assert path.is_file()
+        assert path.parent.parent.parent == Path(app.__file__).parent
 
 
 def test_resource_path_missing_file_names_the_path() -> None:

@@ -11,13 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from app.ui.pyside_fix import pin_singletons
 from app.ui.worker import Worker
-
-# PySide6 6.12.0 drops a reference to True/None on every emit or void call; on CPython 3.11
-# the process aborts at exit after a few thousand (see app/ui/pyside_fix.py). Every Qt test
-# below this folder is protected, not only the ones whose own conftest remembers to.
-pin_singletons()
 
 
 @pytest.fixture

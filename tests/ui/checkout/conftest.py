@@ -21,13 +21,8 @@ from app.core.demo import fill_demo
 from app.core.services.results import SaleRequest
 from app.ui import i18n
 from app.ui.main_window import MainWindow
-from app.ui.pyside_fix import pin_singletons
 from app.ui.worker import Worker
 from tests.conftest import FROZEN_NOW
-
-# PySide6 6.12.0 drops a reference to True on every emit: without this the test process
-# aborts after a few hundred signals (see app/ui/pyside_fix.py).
-pin_singletons()
 
 RICH_NAME = "Анна Иванова"
 

@@ -16,7 +16,6 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.ui import i18n, theme
-from app.ui.pyside_fix import pin_singletons
 
 NAMES = ("wizard-1-store", "wizard-2-server", "wizard-3-program", "wizard-4-devices", "wizard-5-staff")
 
@@ -41,7 +40,6 @@ def _save(app: QApplication, widget: QWidget, path: Path) -> None:
 
 def main(out: Path) -> int:
     """Fill the wizard page by page and save each page."""
-    pin_singletons()
     app = QApplication(sys.argv)
     i18n.install(app, "ru")
     theme.apply(app)
