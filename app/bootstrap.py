@@ -194,6 +194,6 @@ def demo_walkthrough(db_path: Path | None) -> tuple[dict[str, object], str]:
     created = not path.exists()
     ctx = bootstrap(path, create=True)
     try:
-        return show_demo(ctx.loyalty, path, fill=created)
+        return show_demo(ctx, path, fill=created)
     finally:
         ctx.close()

@@ -304,7 +304,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             if args.demo:
                 from app.core.demo import fill_demo
 
-                demo = fill_demo(ctx.loyalty)
+                demo = fill_demo(ctx)
             if program is not None:
                 # After the demo's own program, so that the program given is the one in force.
                 ctx.programs.set_program(program, actor=CLI)

@@ -30,7 +30,7 @@ def open_store(path: Path, create: StoreKind | StorePlan | None) -> Context:
 
         ctx.store.init()
         if create == "demo":
-            fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
+            fill_demo(ctx, lang=i18n.language())  # a Russian store gets Russian tier names
         else:
             ctx.programs.set_program(DEFAULT_PROGRAM, actor=SYSTEM)
     return ctx

@@ -143,7 +143,7 @@ def _fill(ctx: Context, plan: StorePlan) -> None:
         from app.core.demo import fill_demo
         from app.ui import i18n
 
-        fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
+        fill_demo(ctx, lang=i18n.language())  # a Russian store gets Russian tier names
     elif not plan.enrolled or not _has_program(ctx):
         # A chain's program comes from its server; the template only starts a chain that has none.
         ctx.programs.set_program(template(plan.program).copy(), actor=SYSTEM)
