@@ -106,10 +106,10 @@ class Context:
     @cached_property
     def reports(self) -> ReportsService:
         """The manager's reports on this store."""
-        from app.core.services.reports import ReportsService
+        from app.core.services.reports import ReportsService, Scope
 
         clock = self.clock
-        return ReportsService(self.engine, clock=lambda: clock_ms(clock))
+        return ReportsService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
 
     @cached_property
     def chain_reports(self) -> ChainReports:
@@ -141,12 +141,14 @@ def bootstrap(
     ids: Ids = uuid7,
     hasher: PasswordHasher | None = None,
     transport: httpx.BaseTransport | None = None,
+    history_import: bool = False,
 ) -> Context:
     """Open (or, with create, make) the terminal database and wire the services on it.
 
     clock, ids, hasher and transport default to the real ones (the system's time, unless a test froze it
     with $LOYALTY_FROZEN_NOW; argon2id with the library's costs; the network); tests pass a fixed clock,
-    predictable ids, a cheap hasher or a fake server.
+    predictable ids, a cheap hasher or a fake server. history_import lets operations be dated ahead of
+    the clock (the command line's --import-history).
     """
     clock = default_clock() if clock is None else clock
     path = Path(db_path) if db_path is not None else default_db_path()
@@ -175,8 +177,8 @@ def bootstrap(
         store,
         programs,
         CatalogService(engine, clock, ids=ids),
-        CustomerService(engine, clock, ids=ids, bus=bus),
-        CheckoutService(engine, clock, ids=ids, bus=bus),
+        CustomerService(engine, clock, ids=ids, bus=bus, history_import=history_import),
+        CheckoutService(engine, clock, ids=ids, bus=bus, history_import=history_import),
         VerifyService(engine),
         bus,
         clock=clock,

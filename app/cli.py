@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.cli_report import add_report_arguments
+from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
@@ -51,6 +52,10 @@ def _common(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 
 _TS = "when it happened (ISO 8601 with a UTC offset; default: now)"
+_IMPORT = (
+    f"history-import mode: --at may be ahead of this terminal's clock by more than {FUTURE_TOLERANCE_MS // 60_000}"
+    " minutes (otherwise refused); the terminal's clock stays where it is"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,10 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--referrer", metavar="CARD", help="card (or its QR text) of the customer who referred this one")
     p.add_argument("--card", metavar="CODE", help="assign this pre-printed card number")
     p.add_argument("--at", metavar="TS", help=_TS)
+    p.add_argument("--import-history", action="store_true", help=_IMPORT)
     p = usub.add_parser("show", help="a customer's balance, tier, stamps and next expiry")
     _common(p)
     p.add_argument("who", metavar="CARD_OR_PHONE", help="card number, its QR code's text, or phone number")
     p.add_argument("--at", metavar="TS", help="as of this time (ISO 8601 with a UTC offset; default: now)")
+    p.add_argument("--import-history", action="store_true", help=_IMPORT)
     p = usub.add_parser("find", help="find customers by card, phone or part of a name")
     _common(p)
     p.add_argument("query")
@@ -114,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--redeem", metavar="N|max", help="points to pay with ('max': as many as allowed)")
     p.add_argument("--reward", metavar="ID", help="gift reward to take")
     p.add_argument("--at", metavar="TS", help=_TS)
+    p.add_argument("--import-history", action="store_true", help=_IMPORT)
     p.add_argument("--payment", choices=["cash", "card"], default="cash", help="how it was paid (default: cash)")
     p.add_argument("--quote", action="store_true", help="price only, write nothing")
 
@@ -123,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--line", action="extend", nargs="+", default=[], metavar="N:QTY",
                    help="QTY units of line N (from 0, in the sale's order); none: all that remain")  # fmt: skip
     p.add_argument("--at", metavar="TS", help=_TS)
+    p.add_argument("--import-history", action="store_true", help=_IMPORT)
 
     p = sub.add_parser("verify", help="recompute balances from the journal")
     _common(p)
@@ -362,7 +371,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
 
         return demo_walkthrough(args.db)
 
-    ctx = bootstrap(args.db)
+    ctx = bootstrap(args.db, history_import=bool(getattr(args, "import_history", False)))
     try:
         if cmd == "program":
             if args.action == "set":

@@ -54,7 +54,7 @@ from sqlalchemy import Engine, insert, select, text  # noqa: E402
 from app.core import repo  # noqa: E402
 from app.core import schema as t  # noqa: E402
 from app.core.services.report_json import from_json  # noqa: E402
-from app.core.services.reports import Dashboard, Filters, Period, Report, ReportsService, StoreRow  # noqa: E402
+from app.core.services.reports import Dashboard, Filters, Period, Report, ReportsService, Scope, StoreRow  # noqa: E402
 from app.core.timeutil import from_ms  # noqa: E402
 from app.reports.export_pdf import SEGMENT_ROWS  # noqa: E402
 from server import auth  # noqa: E402
@@ -303,7 +303,7 @@ def measure(url: str, runs: int) -> dict[str, Any]:
                 figures["terminal_reads_ms"] = read["wall_ms"]
                 figures["stores"] = [from_json(StoreRow, r).store for r in body["stores"]]
                 results[name] = figures
-    service = ReportsService(engine)
+    service = ReportsService(engine, scope=Scope.CHAIN)
     results["pg_dashboard_by_store"], _ = timed(lambda: service.dashboard_by_store(period, Filters()), runs)
     results["pg_report_by_store_pdf"], _ = timed(lambda: service.report_by_store(period, None, SEGMENT_ROWS), runs)
     results["pg_report_by_store_all"], _ = timed(lambda: service.report_by_store(period), runs)

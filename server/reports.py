@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from app.core import repo
 from app.core.errors import LoyaltyError, NotFound
 from app.core.services.report_json import to_json
-from app.core.services.reports import Filters, Period, ReportsService, StoreRow
+from app.core.services.reports import Filters, Period, ReportsService, Scope, StoreRow
 from app.core.timeutil import DAY_MS, from_ms, now_ms, to_ms
 from server import auth
 from server import schema as s
@@ -87,7 +87,7 @@ def dashboard(
 ) -> Response:
     """The headline figures of a period over the chain (or a store), and one row per store."""
     engine: Engine = request.app.state.engine
-    service = ReportsService(engine)
+    service = ReportsService(engine, scope=Scope.CHAIN)
     period = _period(service, first, last, start, end)
     filters = _filters(engine, store, cashier, terminal)
     figures, stores = service.dashboard_by_store(period, filters)
@@ -110,7 +110,7 @@ def full(
 ) -> Response:
     """The whole report of a period over the chain (or a store), and one row per store."""
     engine: Engine = request.app.state.engine
-    service = ReportsService(engine)
+    service = ReportsService(engine, scope=Scope.CHAIN)
     period = _period(service, first, last, start, end)
     filters = _filters(engine, store, cashier, terminal)
     report, stores = service.report_by_store(period, filters, segment_limit)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, Integer, Select, any_, bindparam, fun
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.core import schema as t
-from app.core.timeutil import DAY_MS, now_ms
+from app.core.timeutil import now_ms
 from server import schema as s
 from server.store import is_sqlite
 
@@ -82,15 +82,15 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
         for r in conn.execute(
             select(t.sales.c.customer_id, t.sales.c.at, t.sales.c.total).where(_member(t.sales.c.customer_id, chunk))
         ):
-            day = int(r.at) // DAY_MS * DAY_MS
-            spend[r.customer_id][day] = spend[r.customer_id].get(day, 0) + int(r.total)
+            at = int(r.at)
+            spend[r.customer_id][at] = spend[r.customer_id].get(at, 0) + int(r.total)
         for r in conn.execute(
             select(t.refunds.c.customer_id, t.refunds.c.at, t.refunds.c.money_back).where(
                 _member(t.refunds.c.customer_id, chunk)
             )
         ):
-            day = int(r.at) // DAY_MS * DAY_MS
-            spend[r.customer_id][day] = spend[r.customer_id].get(day, 0) - int(r.money_back)
+            at = int(r.at)
+            spend[r.customer_id][at] = spend[r.customer_id].get(at, 0) - int(r.money_back)
     wanted = sorted({row.referrer_id for row in rows if row.referrer_id is not None})
     for start in range(0, len(wanted), _CHUNK):
         referrers.update(
@@ -123,9 +123,10 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
             "lots": lots[row.id],
             "stamps": stamps[row.id],
             "birthday_years": sorted(years[row.id]),
-            "spend": [[day, amount] for day, amount in sorted(spend[row.id].items()) if amount],
-            # Spend is bucketed by UTC day; the tier window is in days, so a day's bucket is exact enough.
-            # Sales keep the exact instant on the server for reports.
+            # Spend at the exact instants of its sales and refunds (sync.md promise 13): the tier window is
+            # (sale time − tier_window_days, sale time], so a whole-UTC-day bucket put a sale up to a day
+            # inside or outside it on every terminal but the one that made it (a day off near midnight).
+            "spend": [[at, amount] for at, amount in sorted(spend[row.id].items()) if amount],
         }
         for row in rows
     ]

@@ -42,7 +42,7 @@ from fastapi.testclient import TestClient
 
 import server.auth as server_auth
 from app.bootstrap import Context, bootstrap
-from app.core.services.reports import Period, ReportsService
+from app.core.services.reports import Period, ReportsService, Scope
 from app.core.services.results import SaleRequest
 from app.sync.service import SyncService
 from server.api import create_app
@@ -169,7 +169,7 @@ def running_chain(folder: Path, database: str) -> Iterator[Chain]:
         token_of_sadovaya = terminals[0].sync._meta("token")
         yield Chain(
             client,
-            ReportsService(app.state.engine),
+            ReportsService(app.state.engine, scope=Scope.CHAIN),
             admin,
             {"Authorization": f"Bearer {token_of_sadovaya}"},
             terminals,

@@ -1,4 +1,4 @@
-"""The manager's reports (app/core/services/reports.py) checked figure by figure against a small store.
+"""The manager's reports (app/core/services/reports/) checked figure by figure against a small store.
 
 The store is built through the real LoyaltyService: enrollments, sales with explicit times, a
 coupon, a gift, a stamp card, a refund, points that expire by time passing. Every expected value
@@ -38,6 +38,7 @@ from app.core.services.reports import (
     ReportsService,
     RevenueDay,
     RewardRow,
+    Scope,
     SoldLine,
     StampRow,
     TierRow,
@@ -297,6 +298,23 @@ def test_store_filter_on_a_terminal_matches_its_own_name_or_nothing(store_path: 
     ctx.close()
 
 
+def test_a_terminal_file_reads_as_a_terminal_whatever_tables_it_holds(store_path: Path, tmp_path: Path) -> None:
+    """The scope comes from the composition root, not from the tables the file happens to hold."""
+    from server import schema as server_schema
+
+    ctx = _copy(store_path, tmp_path)
+    with db.transaction(ctx.engine) as conn:
+        repo.set_meta(conn, "store_name", "Кофейня на Садовой")
+        server_schema.metadata.create_all(conn)  # a stray copy of the server's tables
+        conn.execute(insert(server_schema.stores).values(id=1, name="Арбат", address=""))
+    service = ctx.reports  # as the app builds it
+    assert service.scope is Scope.TERMINAL
+    assert service.stores() == ["Кофейня на Садовой"]
+    assert service.dashboard(MARCH, Filters(store="Кофейня на Садовой")).sales == 9
+    assert service.dashboard(MARCH, Filters(store="Арбат")).sales == 0
+    ctx.close()
+
+
 def test_terminal_filter_on_the_server_follows_who_pushed_each_sale(store_path: Path, tmp_path: Path) -> None:
     from server import schema as server_schema
     from server.store import create_schema
@@ -324,7 +342,7 @@ def test_terminal_filter_on_the_server_follows_who_pushed_each_sale(store_path: 
     # As a server database booked before server schema 2: its upgrade finds each row's terminal in
     # txn_outcomes and writes it (and its store) on the row, where the reports read it.
     create_schema(ctx.engine)
-    service = ReportsService(ctx.engine, clock=lambda: CLOCK)
+    service = ReportsService(ctx.engine, clock=lambda: CLOCK, scope=Scope.CHAIN)  # a server database
     till2 = service.report(MARCH, Filters(store="Садовая", terminal="Касса 2")).sales
     assert (till2.total.sales, till2.total.revenue) == (4, 64500)  # Ольга's
     till1 = service.dashboard(MARCH, Filters(terminal="Касса 1"))

@@ -1,111 +1,122 @@
-"""The reports as they are read now give exactly the figures of the reports they replaced.
+"""The reports give exactly the figures recorded in tests/golden/reports.json.
 
 To make a year's report of a 1,000,000-sale store fast, several figures changed shape (sales summed
 day by day instead of grouped by hour, the visits and the tiers from one read of the card sales,
 coupons found through coupon_uses, only the sale lines that count grouped, the journal summed day by
-day). tests/old_reports.py keeps the code as it was; here both read the same stores and must agree
-on every field of every result: the hand-counted fixture store of tests/test_reports.py, and a
-store made by bench/gen_store.py with cashiers, reflected sales, server-reported spend, a coupon
-sale whose coupon_uses row is missing and stamp lines of a rule the program no longer has.
+day). The figures were recorded once, when the fast code still agreed field by field with the code it
+replaced, from two stores: the hand-counted fixture store of tests/test_reports.py, and a store made
+by bench/gen_store.py with cashiers, reflected sales, server-reported spend, a coupon sale whose
+coupon_uses row is missing and stamp lines of a rule the program no longer has. Every field of every
+result must still be the recorded one; a deliberate change regenerates the file (`python -m
+tests.golden reports`, see tests/golden.py) and shows as its diff.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import sqlite3
-from collections.abc import Iterator
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pytest
 
 from app.bootstrap import bootstrap
 from app.core import db, repo
 from app.core.services.reports import Filters, Period, ReportsService
-from app.core.timeutil import DAY_MS, from_ms, now_ms
+from app.core.timeutil import DAY_MS, from_ms, to_ms
 from bench.gen_store import generate
-from tests import old_reports
+from tests import golden
 from tests.test_reports import CLOCK, MSK, build_store
 
-END = (now_ms() // DAY_MS - 1) * DAY_MS  # the generated store's newest sale, in the past
+# The generated store's newest sale: a fixed day, so the recorded figures hold on any date.
+END = to_ms(datetime(2026, 12, 6, tzinfo=UTC))
 
 
-def plain(value: Any) -> Any:
-    """A result as plain data, whichever module's dataclasses it is made of."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+def figures(svc: ReportsService, period: Period, filters: Filters, limit: int | None) -> dict[str, Any]:
+    """Every figure of the report and of the dashboard."""
+    return {"report": svc.report(period, filters, limit), "dashboard": svc.dashboard(period, filters)}
 
 
-def same(
-    new: ReportsService, old: old_reports.ReportsService, period: Period, filters: Filters, limit: int | None
-) -> None:
-    """Every figure of the report and of the dashboard is the old one."""
-    old_filters = old_reports.Filters(filters.cashier, filters.store, filters.terminal)
-    old_period = old_reports.Period(period.start, period.end)
-    got = plain(new.report(period, filters, limit))
-    want = plain(old.report(old_period, old_filters, limit))
-    for key in want:  # one section at a time, for a readable failure
-        assert got[key] == want[key], key
-    assert plain(new.dashboard(period, filters)) == plain(old.dashboard(old_period, old_filters))
+def check(case: str, got: dict[str, Any]) -> None:
+    """The figures of one case are the recorded ones, one report section at a time for a readable failure."""
+    want = recorded()[case]
+    encoded = golden.encode(got)
+    for key in want["report"]:
+        assert encoded["report"][key] == want["report"][key], f"{case}: report.{key}"
+    assert encoded["report"].keys() == want["report"].keys(), case
+    assert encoded["dashboard"] == want["dashboard"], f"{case}: dashboard"
+
+
+@functools.cache
+def recorded() -> dict[str, Any]:
+    """tests/golden/reports.json, read once."""
+    return golden.load("reports")
 
 
 # ----------------------------------------------------------------------------- the fixture store
 
-
-@pytest.fixture(scope="module")
-def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReportsService, Any]]:
-    path = tmp_path_factory.mktemp("same") / "fixture.sqlite3"
-    build_store(path).ctx.close()
-    ctx = bootstrap(path)
-    yield ReportsService(ctx.engine, clock=lambda: CLOCK), old_reports.ReportsService(ctx.engine, clock=lambda: CLOCK)
-    ctx.close()
-
-
-@pytest.mark.parametrize(
-    ("first", "last"),
-    [
-        (date(2025, 3, 1), date(2025, 3, 31)),
-        (date(2025, 2, 1), date(2025, 2, 28)),
-        (date(2025, 3, 10), date(2025, 3, 10)),
-        (date(2024, 4, 1), date(2025, 3, 31)),  # a year: the tiers' window lies inside the card sales read
-        (date(2024, 9, 1), date(2025, 4, 30)),
-        (date(2025, 5, 1), date(2025, 5, 31)),  # nothing sold
-    ],
-)
-@pytest.mark.parametrize(
-    "filters", [Filters(), Filters(cashier="Иван"), Filters(cashier="Ольга"), Filters(cashier="?")]
-)
-def test_the_fixture_store_reports_as_before(
-    fixture_store: tuple[ReportsService, Any], first: date, last: date, filters: Filters
-) -> None:
-    new, old = fixture_store
-    same(new, old, Period.local_days(first, last, MSK), filters, None)
+FIXTURE_PERIODS = [
+    (date(2025, 3, 1), date(2025, 3, 31)),
+    (date(2025, 2, 1), date(2025, 2, 28)),
+    (date(2025, 3, 10), date(2025, 3, 10)),
+    (date(2024, 4, 1), date(2025, 3, 31)),  # a year: the tiers' window lies inside the card sales read
+    (date(2024, 9, 1), date(2025, 4, 30)),
+    (date(2025, 5, 1), date(2025, 5, 31)),  # nothing sold
+]
+FIXTURE_FILTERS = [Filters(), Filters(cashier="Иван"), Filters(cashier="Ольга"), Filters(cashier="?")]
 
 
-def test_a_period_between_two_instants_reports_as_before(fixture_store: tuple[ReportsService, Any]) -> None:
-    new, old = fixture_store
+def _name(f: Filters) -> str:
+    return ",".join(f"{k}={v}" for k, v in vars(f).items() if v is not None) or "all"
+
+
+def fixture_cases() -> dict[str, Callable[[ReportsService], dict[str, Any]]]:
+    """Case name -> the figures it reads from the fixture store."""
+    cases: dict[str, Callable[[ReportsService], dict[str, Any]]] = {}
+    for first, last in FIXTURE_PERIODS:
+        # Every cashier over a month or less; the long periods (mostly days without a sale) once with
+        # a cashier's filter and once without.
+        for f in FIXTURE_FILTERS if (last - first).days < 31 else FIXTURE_FILTERS[:2]:
+            period = Period.local_days(first, last, MSK)
+            cases[f"fixture {first}..{last} {_name(f)}"] = lambda svc, p=period, f=f: figures(svc, p, f, None)
     march = Period.local_days(date(2025, 3, 1), date(2025, 3, 31), MSK)
     # Starting and ending inside a day: the first and last days are partial, the visits are not
     # those of whole days.
-    same(new, old, Period(march.start + 11 * 3_600_000, march.end - 5 * 3_600_000), Filters(), None)
-    same(new, old, Period(march.start + 11 * 3_600_000, march.end - 5 * 3_600_000), Filters(cashier="Иван"), 2)
+    inside = Period(march.start + 11 * 3_600_000, march.end - 5 * 3_600_000)
+    cases["fixture March 11:00..19:00 all"] = lambda svc: figures(svc, inside, Filters(), None)
+    cases["fixture March 11:00..19:00 cashier=Иван, 2 listed"] = lambda svc: figures(
+        svc, inside, Filters(cashier="Иван"), 2
+    )
+    return cases
+
+
+def open_fixture(folder: Path) -> Any:
+    path = folder / "fixture.sqlite3"
+    build_store(path).ctx.close()
+    return bootstrap(path)
+
+
+@pytest.fixture(scope="module")
+def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportsService]:
+    ctx = open_fixture(tmp_path_factory.mktemp("same"))
+    yield ReportsService(ctx.engine, clock=lambda: CLOCK)
+    ctx.close()
+
+
+@pytest.mark.parametrize("case", list(fixture_cases()))
+def test_the_fixture_store_reports_the_recorded_figures(fixture_store: ReportsService, case: str) -> None:
+    check(case, fixture_cases()[case](fixture_store))
 
 
 # ----------------------------------------------------------------------------- a generated store
 
 
-@pytest.fixture(scope="module")
-def generated_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_generated(folder: Path) -> Path:
     """Two years of 12,000 sales to 400 customers, with what a chain terminal's store also holds."""
-    path = tmp_path_factory.mktemp("same") / "generated.sqlite3"
+    path = folder / "generated.sqlite3"
     generate(path, customers=400, sales=12_000, seed=11, end=END)
     conn = sqlite3.connect(path)
     with conn:
@@ -138,18 +149,12 @@ def generated_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def generated(generated_path: Path) -> Iterator[tuple[ReportsService, Any, ZoneInfo]]:
-    """Both reports over the generated store, read as of the day after its newest sale."""
-    ctx = bootstrap(generated_path)
+def generated_service(path: Path) -> tuple[Any, ReportsService, ZoneInfo]:
+    """The root over the generated store, and its reports read as of the day after its newest sale."""
+    ctx = bootstrap(path)
     with db.transaction(ctx.engine, write=False) as conn:
         _, program = repo.program_at(conn, END)
-    yield (
-        ReportsService(ctx.engine, clock=lambda: END + DAY_MS),
-        old_reports.ReportsService(ctx.engine, clock=lambda: END + DAY_MS),
-        program.zone,
-    )
-    ctx.close()
+    return ctx, ReportsService(ctx.engine, clock=lambda: END + DAY_MS), program.zone
 
 
 def _days(zone: ZoneInfo, back: int, length: int) -> Period:
@@ -157,27 +162,70 @@ def _days(zone: ZoneInfo, back: int, length: int) -> Period:
     return Period.local_days(last - timedelta(days=length - 1), last, zone)
 
 
-@pytest.mark.parametrize(
-    ("back", "length"),
-    [(0, 30), (0, 365), (0, 91), (200, 365), (0, 800), (40, 7), (-10, 30)],
-)
-@pytest.mark.parametrize("filters", [Filters(), Filters(cashier="Вера")])
-def test_a_generated_store_reports_as_before(
-    generated: tuple[ReportsService, Any, ZoneInfo], back: int, length: int, filters: Filters
-) -> None:
-    new, old, zone = generated
-    same(new, old, _days(zone, back, length), filters, None)
+GENERATED_DAYS = [(0, 30), (0, 365), (0, 91), (200, 365), (0, 800), (40, 7), (-10, 30)]
+GENERATED_FILTERS = [Filters(), Filters(cashier="Вера")]
+# Every customer of every segment is listed for these (days back, length) without a filter; the other
+# cases list the first 10 of each, which keeps the file small and reads the segments as the screens do.
+LISTED_IN_FULL = {(0, 30), (200, 365)}
 
 
-def test_a_generated_store_reports_as_before_with_few_customers_listed(
-    generated: tuple[ReportsService, Any, ZoneInfo],
-) -> None:
-    new, old, zone = generated
+def generated_cases(zone: ZoneInfo) -> dict[str, Callable[[ReportsService], dict[str, Any]]]:
+    """Case name -> the figures it reads from the generated store."""
+    cases: dict[str, Callable[[ReportsService], dict[str, Any]]] = {}
+    for back, length in GENERATED_DAYS:
+        # Two years and more once, without a filter.
+        for f in GENERATED_FILTERS if length < 700 else GENERATED_FILTERS[:1]:
+            limit = None if (back, length) in LISTED_IN_FULL and not f.any() else 10
+            period = _days(zone, back, length)
+            listed = "all listed" if limit is None else f"{limit} listed"
+            cases[f"generated {length} days to {back} back {_name(f)}, {listed}"] = (
+                lambda svc, p=period, f=f, limit=limit: figures(svc, p, f, limit)
+            )
     year = _days(zone, 0, 365)
-    same(new, old, year, Filters(), 15)
-    same(new, old, Period(year.start + 13 * 3_600_000, year.end - 3 * 3_600_000), Filters(), 15)
+    inside = Period(year.start + 13 * 3_600_000, year.end - 3 * 3_600_000)
+    cases["generated year 13:00..21:00, 15 listed"] = lambda svc: figures(svc, inside, Filters(), 15)
     # A store filter on a terminal that has no store name: nothing is kept.
-    same(new, old, year, Filters(store="Садовая"), 15)
+    cases["generated year store=Садовая, 15 listed"] = lambda svc: figures(svc, year, Filters(store="Садовая"), 15)
+    return cases
+
+
+GENERATED_ZONE = ZoneInfo("Europe/Moscow")  # the generated program's zone (checked below)
+
+
+@pytest.fixture(scope="module")
+def generated_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_generated(tmp_path_factory.mktemp("same"))
+
+
+@pytest.fixture(scope="module")
+def generated(generated_path: Path) -> Iterator[ReportsService]:
+    ctx, svc, zone = generated_service(generated_path)
+    assert zone == GENERATED_ZONE
+    yield svc
+    ctx.close()
+
+
+@pytest.mark.parametrize("case", list(generated_cases(GENERATED_ZONE)))
+def test_a_generated_store_reports_the_recorded_figures(generated: ReportsService, case: str) -> None:
+    check(case, generated_cases(GENERATED_ZONE)[case](generated))
+
+
+def test_the_golden_file_holds_every_case_and_no_other() -> None:
+    assert set(recorded()) == set(fixture_cases()) | set(generated_cases(GENERATED_ZONE))
+
+
+def record(folder: Path) -> dict[str, Any]:
+    """Every case's figures as today's code gives them (for tests/golden.py)."""
+    out: dict[str, Any] = {}
+    ctx = open_fixture(folder)
+    svc = ReportsService(ctx.engine, clock=lambda: CLOCK)
+    out.update({name: case(svc) for name, case in fixture_cases().items()})
+    ctx.close()
+    ctx, svc, zone = generated_service(make_generated(folder))
+    assert zone == GENERATED_ZONE
+    out.update({name: case(svc) for name, case in generated_cases(zone).items()})
+    ctx.close()
+    return out
 
 
 def test_the_generated_store_holds_what_the_comparison_needs(generated_path: Path) -> None:

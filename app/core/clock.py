@@ -49,6 +49,11 @@ class FixedClock:
 
 SYSTEM_CLOCK: Clock = SystemClock()
 
+# How far ahead of the terminal's clock an operation may be dated (sync.md promise 13): two tills of one
+# store a few minutes apart, a receipt typed in just after the fact. Further ahead is a typo or a tampered
+# clock, refused outside the history-import mode (docs/rules.md, "Time").
+FUTURE_TOLERANCE_MS = 5 * 60_000
+
 # Tests that start the program as a user does (a child process, or cli.main with no arguments)
 # cannot hand it a clock: this variable stands it at an instant. Never set in production.
 FROZEN_NOW_ENV = "LOYALTY_FROZEN_NOW"

@@ -52,9 +52,35 @@ def spend_op(customer: str, points: int, at: int, why: str = "redeem") -> Op:
     return {"op": "spend", "customer": customer, "points": points, "at": at, "why": why}
 
 
-def take_back_op(customer: str, points: int, at: int, sale_lot: str | None) -> Op:
-    """Earned points taken back by a refund."""
-    return {"op": "take_back", "customer": customer, "points": points, "at": at, "sale_lot": sale_lot}
+def take_back_op(customer: str, points: int, at: int, sale_lot: str | None, expired: int = 0) -> Op:
+    """Earned points taken back by a refund; `expired` of them already left the sale's lot by expiry."""
+    op: Op = {"op": "take_back", "customer": customer, "points": points, "at": at, "sale_lot": sale_lot}
+    if expired:
+        op["expired"] = expired  # absent when 0: bodies of refunds with nothing expired read as before
+    return op
+
+
+def expired_unclaimed(conn: Connection, sale_lot: str, sale_id: int) -> int:
+    """Points of a sale's earned lot written off by expiry that no earlier refund of the sale counted yet.
+
+    An earlier refund counted what it reported as taken back beyond the points its journal rows took."""
+    expired = -int(
+        sql.scalar(
+            conn,
+            "SELECT COALESCE(SUM(points), 0) FROM journal WHERE lot_uid = :lot AND kind = 'expire'",
+            {"lot": sale_lot},
+        )
+    )
+    if not expired:
+        return 0
+    counted = sql.scalar(
+        conn,
+        "SELECT COALESCE(SUM(r.points_taken_back), 0) + COALESCE((SELECT SUM(j.points) FROM journal j"
+        " WHERE j.kind = 'take_back' AND j.txn_uid IN (SELECT uid FROM refunds WHERE sale_id = :sale)), 0)"
+        " FROM refunds r WHERE r.sale_id = :sale",
+        {"sale": sale_id},
+    )
+    return max(expired - int(counted), 0)
 
 
 def stamps_op(customer: str, deltas: Mapping[str, int], at: int) -> Op:
@@ -76,7 +102,7 @@ def apply_op(wallet: Wallet, op: Op, *, strict: bool) -> list[Move]:
     if kind == "spend":
         return wallet.spend(op["points"], op["at"]) if strict else wallet.overdraw(op["points"], op["at"])
     if kind == "take_back":
-        return wallet.take_back(op["points"], op["at"], op.get("sale_lot"))
+        return wallet.take_back(op["points"], op["at"], op.get("sale_lot"), op.get("expired", 0))
     if kind == "stamps":
         return []
     raise LoyaltyError("unknown_operation", kind=kind)
@@ -664,6 +690,9 @@ class Ledger:
                 account.referral_paid = 1
                 account.touched = True
         booked = self.apply_ops(body["ops"], body["uid"])
+        if account is not None:
+            # A card sale that moved no points is still the customer's latest operation (§4 time order).
+            self._latest(account, body["at"])
         uid = body["uid"]
         if isinstance(uid, str):
             self._sales[uid] = (sale_id, customer_id)
@@ -691,7 +720,21 @@ class Ledger:
         units: Iterable[tuple[str, int]] = body["units"].items()
         self._refund_line_rows += [{"refund_id": refund_id, "idx": int(i), "qty": q} for i, q in units]
         self.apply_ops(body["ops"], body["uid"])
+        if customer_id is not None:
+            # A refund that moved neither points nor stamps is still the customer's latest operation.
+            self._latest(self.account(self._uid_of(customer_id)), body["at"])
         return refund_id
+
+    def _latest(self, account: Account, at: int) -> None:
+        if at > account.last_op_at:
+            account.last_op_at = at
+            account.touched = True
+
+    def _uid_of(self, customer_id: int) -> str:
+        for account in self._accounts.values():
+            if account.id == customer_id:
+                return account.uid
+        return str(sql.scalar(self.conn, "SELECT uid FROM customers WHERE id = :id", {"id": customer_id}))
 
     def card(self, body: Mapping[str, Any]) -> None:
         """A replaced card: the new card points at the customer, the old one stops working."""
@@ -704,12 +747,14 @@ class Ledger:
                 self._issue(body["new_card"], account, body["at"])
         if body.get("old_card"):
             self._cards_off.append({"code": body["old_card"], "active": 0})
+        self._latest(account, body["at"])
 
     def block(self, body: Mapping[str, Any]) -> None:
         """A card blocked (or unblocked): a blocked customer can neither earn nor pay with points."""
         account = self.account(body["customer_uid"])
         account.blocked = int(body["blocked"])
         account.touched = True
+        self._latest(account, body["at"])
 
     def flag(self, uid: str) -> None:
         """Mark the customer a uid names as owing an overdraft."""

@@ -47,6 +47,10 @@ TEMPLATES: dict[str, str] = {
     "phone_length": "phone number {text!r} is too short or too long",
     "phone_not_ru": "phone number {text!r} is not a Russian number (+7 or 8 and 10 digits)",
     "op_before_latest": "operation dated {at_iso} is before this customer's latest one ({latest_iso})",
+    "op_in_future": (
+        "operation dated {at_iso} is more than {minutes} minutes ahead of this terminal's clock ({now_iso});"
+        " only a history import (--import-history) may date operations ahead"
+    ),
     "bad_timestamp": "bad timestamp {text!r}: expected ISO 8601 with a UTC offset",
     "timestamp_no_offset": "timestamp {text!r} has no UTC offset",
     "unknown_operation": "unknown operation {kind!r}",

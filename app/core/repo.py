@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.core import sql
-from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms
+from app.core.clock import FUTURE_TOLERANCE_MS, SYSTEM_CLOCK, Clock, clock_ms
 from app.core.errors import LoyaltyError, NotFound
 from app.core.identity import looks_like_phone, normalize_phone
 from app.core.program import Program, parse_program
@@ -225,12 +225,29 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         sql.run(conn, "INSERT INTO meta (key, value) VALUES (:key, :value)", {"key": key, "value": value})
 
 
+def check_not_ahead(conn: Connection, at: int, clock: Clock = SYSTEM_CLOCK) -> None:
+    """Refuse an operation dated further ahead of the terminal's clock than FUTURE_TOLERANCE_MS."""
+    now = max(clock_ms(clock), int(get_meta(conn, "clock") or 0))
+    if at > now + FUTURE_TOLERANCE_MS:
+        from app.core.timeutil import iso
+
+        raise LoyaltyError(
+            "op_in_future", at_iso=iso(at), now_iso=iso(now), minutes=FUTURE_TOLERANCE_MS // 60_000, op_at=at
+        )
+
+
 def next_clock(conn: Connection, at: int | None, clock: Clock = SYSTEM_CLOCK) -> int:
-    """A business time that never goes backwards across restarts (persisted logical clock)."""
+    """A business time that never goes backwards across restarts (persisted logical clock).
+
+    An operation given its own time (`at`) is dated at it, but moves the persisted clock at most to the
+    wall clock: one back-dated or future-dated operation (a history import, a mistyped year) must not
+    date every later sale, nor expire other customers' points early."""
     last = int(get_meta(conn, "clock") or 0)
-    value = max(clock_ms(clock), last + 1) if at is None else at
-    if value > last:
-        set_meta(conn, "clock", str(value))
+    now = clock_ms(clock)
+    value = max(now, last + 1) if at is None else at
+    mark = value if at is None else min(at, now)
+    if mark > last:
+        set_meta(conn, "clock", str(mark))
     return value
 
 

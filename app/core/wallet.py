@@ -167,18 +167,29 @@ class Wallet:
                 moves += [Move("settle", lot.uid, -take, at), Move("settle", None, take, at)]
         return moves
 
-    def take_back(self, points: int, at: int, sale_lot_uid: str | None) -> list[Move]:
-        """Refund take-back: the sale's own lot, then available lots, then pending ones, then debt."""
-        if points < 0:
+    def take_back(self, points: int, at: int, sale_lot_uid: str | None, expired: int = 0) -> list[Move]:
+        """Refund take-back: the sale's own lot, then available lots, then pending ones, then debt.
+
+        The own lot counts even once expired (loyalty-rules.md §5): what it still holds is taken, and
+        `expired` (its points already written off by expiry, not yet counted by an earlier refund of
+        the sale) is counted as taken back without a move, never recovered again from other lots."""
+        if points < 0 or expired < 0:
             raise ValueError("cannot take back negative points")
         moves = []
         left = points
-        own = [lot for lot in self.lots if lot.uid == sale_lot_uid and lot.state(at) != "expired"]
+        own = [lot for lot in self.lots if lot.uid == sale_lot_uid]
+        for lot in own:
+            take = min(lot.remaining, left)
+            if take:
+                lot.remaining -= take
+                left -= take
+                moves.append(Move("take_back", lot.uid, -take, at))
+        left -= min(left, expired)
         pending = sorted(
             (lot for lot in self.lots if lot.remaining > 0 and lot.state(at) == "pending"),
             key=lambda lot: lot.available_at,
         )
-        for lot in own + self._spend_order(at) + pending:
+        for lot in self._spend_order(at) + pending:
             if not left:
                 break
             take = min(lot.remaining, left)

@@ -1,1 +1,1 @@
-"""Exports of the manager's reports (app/core/services/reports.py): CSV files and an A4 PDF with charts."""
+"""Exports of the manager's reports (app/core/services/reports/): CSV files and an A4 PDF with charts."""

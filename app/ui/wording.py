@@ -56,6 +56,10 @@ WORDING: dict[str, object] = {
         "Refusals",
         "The clock is behind this customer's last purchase: check the date and time",
     ),
+    "op_in_future": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "The date {at_iso} is more than {minutes} minutes ahead of the till's clock: check the date and time",
+    ),
     "bad_timestamp": QT_TRANSLATE_NOOP(
         "Refusals",
         "{text} is not a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00",

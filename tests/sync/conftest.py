@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.sim import SimConfig, Simulation
+from tests.sync.sim import Simulation, small_chain
 
 
 @pytest.fixture
@@ -18,14 +18,7 @@ def chain(tmp_path: Path) -> Iterator[Simulation]:
     Tests drive it by hand: script faults with `chain.network.script`, move time with `chain.clock`,
     and call `chain.check_always()` to check every promise that must hold at any instant.
     """
-    sim = Simulation(
-        # A card of 10,000 stamps never fills: no free unit changes the expected figures of a basket.
-        SimConfig(seed=0, steps=0, terminals=2, fault_rate=0.0, workdir=tmp_path, stamps_needed=10_000,
-                  db_url=os.environ.get("TEST_DATABASE_URL"))
-    )  # fmt: skip
-    sim.setup()
-    # No skew unless a test sets one: expected instants (expiry, activation) are then exact.
-    sim.clock.skews = dict.fromkeys(range(len(sim.terminals)), 0)
+    sim = small_chain(tmp_path, os.environ.get("TEST_DATABASE_URL"))
     try:
         yield sim
     finally:

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ from app.core.identity import normalize_phone
 from app.core.ids import uuid7
 from app.core.services import LoyaltyService, RefundResult, SaleRequest, SaleResult
 from app.core.timeutil import DAY_MS as DAY_MS  # re-exported for the focused tests
+from app.core.timeutil import from_ms
 from app.sync.client import Refused, SyncError
 from app.sync.service import SyncService
 from server import schema as s
@@ -187,6 +189,21 @@ class VirtualClock:
             yield
         finally:
             self.acting = before
+
+
+class TerminalClock:
+    """One terminal's wall clock on the virtual clock, as its services read it (app.core.clock.Clock).
+
+    Operations are dated on the virtual clock; the terminal refuses one dated ahead of its own clock
+    (sync.md promise 13), so its clock must be the same virtual one, not the machine's."""
+
+    def __init__(self, clock: VirtualClock, terminal: int) -> None:
+        self.clock = clock
+        self.terminal = terminal
+
+    def now(self) -> datetime:
+        """The terminal's instant: the server's virtual time plus this terminal's skew."""
+        return from_ms(self.clock.at(self.terminal))
 
 
 class SeededIds:
@@ -470,6 +487,7 @@ class TerminalSim:
     path: Path
     link: TerminalLink
     ids: Callable[[], str] = uuid7  # the simulation's seeded ids, handed to the root
+    clock: TerminalClock | None = None  # the terminal's clock on the virtual one (the machine's when None)
     terminal_id: int = 0
     ctx: Context | None = None
     sync: SyncService | None = None
@@ -478,7 +496,7 @@ class TerminalSim:
 
     def open(self, create: bool = False) -> None:
         """Open the file with a fresh Context and SyncService (as the app does at start)."""
-        self.ctx = bootstrap(self.path, create=create, ids=self.ids, transport=self.link)
+        self.ctx = bootstrap(self.path, create=create, ids=self.ids, transport=self.link, clock=self.clock)
         if create:
             self.ctx.loyalty.init()
         self.sync = self.ctx.sync
@@ -622,7 +640,9 @@ class Simulation:
         self.server.admin("PUT", "/v1/admin/catalog", json={"csv": SIM_CATALOG})
         store = self.server.admin("POST", "/v1/admin/stores", json={"name": "Simulated store"})["store_id"]
         for i in range(self.config.terminals):
-            term = TerminalSim(i, self.workdir / f"terminal-{i}.sqlite3", self.network.link(i), self.ids)
+            term = TerminalSim(
+                i, self.workdir / f"terminal-{i}.sqlite3", self.network.link(i), self.ids, TerminalClock(self.clock, i)
+            )
             registered = self.server.admin("POST", "/v1/admin/terminals", json={"store_id": store, "name": f"T{i}"})
             term.terminal_id = int(registered["terminal_id"])
             term.open(create=True)
@@ -1384,3 +1404,16 @@ def seeds_from_env(default: Sequence[int]) -> list[int]:
     if not text:
         return list(default)
     return [int(part) for part in text.replace(" ", ",").split(",") if part]
+
+
+def small_chain(workdir: Path, db_url: str | None = None) -> Simulation:
+    """A server and two enrolled, synced terminals on a virtual clock, with a fault-free network, set up."""
+    sim = Simulation(
+        # A card of 10,000 stamps never fills: no free unit changes the expected figures of a basket.
+        SimConfig(seed=0, steps=0, terminals=2, fault_rate=0.0, workdir=workdir, stamps_needed=10_000,
+                  db_url=db_url)
+    )  # fmt: skip
+    sim.setup()
+    # No skew unless a test sets one: expected instants (expiry, activation) are then exact.
+    sim.clock.skews = dict.fromkeys(range(len(sim.terminals)), 0)
+    return sim

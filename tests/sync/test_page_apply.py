@@ -1,9 +1,12 @@
-"""The page-level apply of pulled snapshots (app/sync/replica.py) against the one-customer-at-a-time
-code it replaced (tests/sync/old_apply.py), on a replica with unsynced work, a merge inside the page,
-expiry and refunds; a page cut short by a crash; and the cards every terminal must show alike."""
+"""The page-level apply of pulled snapshots (app/sync/replica.py) against what the one-customer-at-a-time
+code it replaced stored (recorded once in tests/golden/page_apply.json; `python -m tests.golden page_apply`
+regenerates it, see tests/golden.py), on a replica with unsynced work, a merge inside the page, expiry and
+refunds; a page cut short by a crash; and the cards every terminal must show alike."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -19,8 +22,18 @@ from app.core.errors import LoyaltyError
 from app.core.services import LoyaltyService
 from app.sync.client import Client
 from server import expiry
-from tests.sync import old_apply
-from tests.sync.sim import DAY_MS, GRACE_MS, HOUR_MS, MINUTE_MS, SimCrash, Simulation, TerminalSim, one_shot_crash
+from tests import golden
+from tests.sync.sim import (
+    DAY_MS,
+    GRACE_MS,
+    HOUR_MS,
+    MINUTE_MS,
+    SimCrash,
+    Simulation,
+    TerminalSim,
+    one_shot_crash,
+    small_chain,
+)
 
 Apply = Callable[[Any, Sequence[Mapping[str, Any]], int], None]
 
@@ -100,6 +113,10 @@ def views(engine: Engine, cards: Sequence[str], at: int) -> dict[str, tuple[int,
 
 @pytest.fixture
 def busy_chain(chain: Simulation) -> dict[str, Any]:
+    return make_busy(chain)
+
+
+def make_busy(chain: Simulation) -> dict[str, Any]:
     """T1 holds unsynced sales, a refund and a spend while the server moved on: its next page holds
     changed customers, a customer merged away (enrolled on T1) and the one it was merged into (new to T1),
     and expiry the server posted."""
@@ -134,6 +151,49 @@ def busy_chain(chain: Simulation) -> dict[str, Any]:
     return {"cards": [a, b, winner, loser]}
 
 
+UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def canonical(value: Any) -> Any:
+    """golden.encode(value) with each UUIDv7 replaced by its rank among them (uid-000, uid-001, ...).
+
+    The simulation's seeded ids are the same from run to run of one program, but how many ids a run
+    draws before the page depends on what else the process imported; their order does not. The ranks
+    keep what the state says (which lot, journal row and card belongs to whom, who was merged into whom)."""
+    text = json.dumps(golden.encode(value), ensure_ascii=False)
+    label = {uid: f"uid-{i:03d}" for i, uid in enumerate(sorted(set(UID.findall(text))))}
+    data = json.loads(UID.sub(lambda m: label[m.group()], text))
+    for part in data["state"].values():
+        if isinstance(part, dict) and "pairs" in part:  # keyed by uids: in the order of the new names
+            part["pairs"].sort(key=lambda kv: json.dumps(kv[0]))
+    return data
+
+
+def applied(chain: Simulation, cards: Sequence[str], engine: Engine, data: Mapping[str, Any], chunk: int | None) -> Any:
+    """The page stored by the page-level apply: everything it changed, and what the till shows for each card."""
+    with chain.clock.acting_as(1):
+        store(engine, data, sync_replica.apply_customers, chunk)
+    assert LoyaltyService(engine).verify().ok
+    return canonical({"state": state(engine), "views": views(engine, cards, chain.clock.now)})
+
+
+def record(folder: Path) -> dict[str, Any]:
+    """What the page apply stores on the busy chain's T1 (for tests/golden.py)."""
+    chain = small_chain(folder)
+    try:
+        cards = make_busy(chain)["cards"]
+        term = chain.terminals[1]
+        with chain.clock.acting_as(1):
+            data = page_for(term)
+        engine = copy_of(term, folder / "page.sqlite3")
+        try:
+            return {"page": applied(chain, cards, engine, data, None)}
+        finally:
+            engine.dispose()
+    finally:
+        chain.close()
+
+
 def test_page_apply_stores_what_the_one_at_a_time_apply_stored(
     chain: Simulation, busy_chain: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -143,20 +203,14 @@ def test_page_apply_stores_what_the_one_at_a_time_apply_stored(
     merged = [c for c in data["customers"] if c.get("merged_into")]
     assert merged and any(c["uid"] == merged[0]["merged_into"] for c in data["customers"]), "a merge in the page"
     assert any(c["expired_total"] for c in data["customers"]), "expiry in the page"
-    results = {}
-    for name, apply, chunk in (("old", old_apply.apply_customers, None), ("page", sync_replica.apply_customers, None),
-                               ("page in chunks of 2", sync_replica.apply_customers, 2)):  # fmt: skip
+    want = golden.load("page_apply")["page"]
+    for name, chunk in (("page", None), ("page in chunks of 2", 2)):
         engine = copy_of(term, tmp_path / f"{name}.sqlite3")
-        with chain.clock.acting_as(1):
-            store(engine, data, apply, chunk)
-        assert LoyaltyService(engine).verify().ok, name
-        results[name] = (state(engine), views(engine, busy_chain["cards"], chain.clock.now))
+        got = applied(chain, busy_chain["cards"], engine, data, chunk)
         engine.dispose()
-    old_state, old_views = results.pop("old")
-    for name, (new_state, new_views) in results.items():
-        assert new_views == old_views, name
-        for key, value in old_state.items():
-            assert new_state[key] == value, f"{name}: {key}"
+        assert got["views"] == want["views"], name
+        for key, value in want["state"].items():
+            assert got["state"][key] == value, f"{name}: {key}"
 
 
 def test_storing_the_same_page_again_writes_nothing(chain: Simulation, busy_chain: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from app.core.ids import uuid7
 from app.core.pricing import CouponUse, CustomerView, price
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import RefundResult, SaleRequest, SaleResult
-from app.core.services.support import Ids, check_actor, expiry, write_audit
+from app.core.services.support import Ids, check_actor, check_dated, expiry, write_audit
 from app.core.timeutil import DAY_MS
 from app.core.wallet import Lot, Wallet
 
@@ -40,12 +40,22 @@ class CheckoutService:
     """Sales and refunds: each commit is one transaction (journal, outbox, audit), its event published after it."""
 
     def __init__(
-        self, engine: Engine, clock: Clock = SYSTEM_CLOCK, *, ids: Ids = uuid7, bus: EventBus | None = None
+        self,
+        engine: Engine,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        ids: Ids = uuid7,
+        bus: EventBus | None = None,
+        history_import: bool = False,
     ) -> None:
         self.engine = engine
         self.clock = clock  # business times of operations given no explicit time
         self.ids = ids  # journal and lot ids; tests pass predictable ones
         self.bus = bus or EventBus()
+        self.history_import = history_import  # operations may be dated ahead of the clock (promise 13)
+
+    def _dated(self, conn: Connection, at: int | None) -> None:
+        check_dated(conn, at, self.clock, self.history_import)
 
     def quote(self, req: SaleRequest) -> SaleResult:
         """Price a sale exactly as `sell` would, writing nothing."""
@@ -71,6 +81,7 @@ class CheckoutService:
             return result
 
     def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
+        self._dated(conn, req.at)
         at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
         version, program = repo.program_at(conn, at)
@@ -263,6 +274,7 @@ class CheckoutService:
                             "refund_units_left" if left else "refund_units_gone", line=idx, sale=sale_id, left=left
                         )
                     now[idx] += qty
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             if at < sale.at:
                 raise LoyaltyError("refund_before_sale")
@@ -280,7 +292,8 @@ class CheckoutService:
                 repo.check_time_order(customer, at)
                 _, program = repo.program_at(conn, at)
                 if d.points_taken_back:
-                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid))
+                    gone = self._expired_of_sale(conn, sale, at)
+                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid, gone))
                 if given:
                     lot = Lot(self.ids(), given, 0, at, expiry(at, program.restore_expiry_days), "restore", uid)
                     ops.append(ledger.grant_op(customer.uid, lot, at))
@@ -322,6 +335,19 @@ class CheckoutService:
             return RefundResult(
                 refund_id, uid, sale_id, d.money_back, d.points_taken_back, given, taken_stamps, balance
             )
+
+    @staticmethod
+    def _expired_of_sale(conn: Connection, sale: Any, at: int) -> int:
+        """The sale's earned points already gone by expiry at `at` and not yet counted by a refund (§5)."""
+        if sale.earned_lot_uid is None:
+            return 0
+        gone = ledger.expired_unclaimed(conn, sale.earned_lot_uid, sale.id)
+        if not repo.chain_mode(conn):
+            # A standalone till writes the lot off just before the take-back (booking posts expiry first).
+            lot = sql.one(conn, "SELECT remaining, expires_at FROM lots WHERE uid = :u", {"u": sale.earned_lot_uid})
+            if lot is not None and lot.expires_at is not None and lot.expires_at <= at:
+                gone += int(lot.remaining)
+        return gone
 
     def _refunded_units(self, conn: Connection, sale_id: int, n: int) -> list[int]:
         done = [0] * n

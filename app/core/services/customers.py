@@ -16,7 +16,7 @@ from app.core.identity import card_number, card_qr_payload, check_card_code, mas
 from app.core.ids import uuid7
 from app.core.program import local_time
 from app.core.services.results import CustomerInfo, EnrollResult, PersonalCoupon
-from app.core.services.support import Ids, check_actor, expiry, write_audit
+from app.core.services.support import Ids, check_actor, check_dated, expiry, write_audit
 from app.core.timeutil import iso
 from app.core.wallet import Lot
 
@@ -27,12 +27,22 @@ class CustomerService:
     """Customers: each change is one transaction with its journal, outbox and audit rows; CustomerChanged after it."""
 
     def __init__(
-        self, engine: Engine, clock: Clock = SYSTEM_CLOCK, *, ids: Ids = uuid7, bus: EventBus | None = None
+        self,
+        engine: Engine,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        ids: Ids = uuid7,
+        bus: EventBus | None = None,
+        history_import: bool = False,
     ) -> None:
         self.engine = engine
         self.clock = clock  # business times of operations given no explicit time
         self.ids = ids  # journal and lot ids; tests pass predictable ones
         self.bus = bus or EventBus()
+        self.history_import = history_import  # operations may be dated ahead of the clock (promise 13)
+
+    def _dated(self, conn: Connection, at: int | None) -> None:
+        check_dated(conn, at, self.clock, self.history_import)
 
     def enroll(
         self,
@@ -80,6 +90,7 @@ class CustomerService:
             if repo.awaiting_reconnect(conn):
                 # Its card serials may have been used since the backup: a new card block comes with enrolling.
                 raise LoyaltyError("restored_reconnect")
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             _, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
@@ -134,6 +145,7 @@ class CustomerService:
         """A customer's balances, tier and stamps at an instant (default: now)."""
         with db.transaction(self.engine, write=False) as conn:
             row = repo.customer_by_card_or_phone(conn, card_or_phone)
+            self._dated(conn, at)
             at = repo.peek_clock(conn, at, self.clock)
             return self._info(conn, row, at)
 
@@ -208,6 +220,7 @@ class CustomerService:
             raise LoyaltyError("adjust_reason")
         with db.transaction(self.engine) as conn:
             customer = repo.customer_by_card(conn, card)
+            self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)

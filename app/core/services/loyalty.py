@@ -57,8 +57,10 @@ class LoyaltyService:
         *,
         ids: Ids = uuid7,
         bus: EventBus | None = None,
+        history_import: bool = False,
     ) -> None:
         self.engine = engine
+        self.history_import = history_import
         self.db_path = db_path
         self.clock = clock
         self.ids = ids
@@ -66,8 +68,8 @@ class LoyaltyService:
         self.programs = ProgramService(engine, clock, ids=ids)
         self.store = StoreService(engine, db_path, self.programs, clock, ids=ids)
         self.products = CatalogService(engine, clock, ids=ids)
-        self.customers = CustomerService(engine, clock, ids=ids, bus=self.bus)
-        self.checkout = CheckoutService(engine, clock, ids=ids, bus=self.bus)
+        self.customers = CustomerService(engine, clock, ids=ids, bus=self.bus, history_import=history_import)
+        self.checkout = CheckoutService(engine, clock, ids=ids, bus=self.bus, history_import=history_import)
         self.verifier = VerifyService(engine)
 
     @classmethod
@@ -84,6 +86,7 @@ class LoyaltyService:
         self = cls.__new__(cls)
         self.engine, self.db_path, self.clock, self.ids = store.engine, store.db_path, store.clock, store.ids
         self.bus = checkout.bus
+        self.history_import = checkout.history_import
         self.store, self.programs, self.products = store, programs, products
         self.customers, self.checkout, self.verifier = customers, checkout, verifier
         return self

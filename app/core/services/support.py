@@ -13,7 +13,7 @@ from app.core.clock import Clock
 from app.core.errors import LoyaltyError
 from app.core.timeutil import DAY_MS
 
-__all__ = ["SYSTEM", "Ids", "check_actor", "expiry", "write_audit"]
+__all__ = ["SYSTEM", "Ids", "check_actor", "check_dated", "expiry", "write_audit"]
 
 SYSTEM = "system"  # the actor of changes no person asked for: a new store's set-up, a demo's fill
 
@@ -40,6 +40,13 @@ def write_audit(conn: Connection, clock: Clock, actor: str, action: str, params:
             at=repo.peek_clock(conn, None, clock), actor=actor, action=action, detail=audit.encode(params)
         )
     )
+
+
+def check_dated(conn: Connection, at: int | None, clock: Clock, history_import: bool) -> None:
+    """Refuse an operation dated too far ahead of the terminal's clock, outside a history import."""
+    # Importing history from a previous system: operations may be dated ahead of the clock (promise 13).
+    if at is not None and not history_import:
+        repo.check_not_ahead(conn, at, clock)
 
 
 def expiry(at: int, days: int | None) -> int | None:

@@ -6,6 +6,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import insert
 
 from app.core import db, repo
+from app.core.services.reports import ReportsService, Scope
 from app.ui.manager.window import ManagerWindow
 from tests.ui.manager.conftest import Shop
 
@@ -26,7 +27,8 @@ def test_a_server_database_lists_every_store(shop: Shop) -> None:
             insert(server_schema.stores),
             [{"id": 1, "name": "Садовая", "address": ""}, {"id": 2, "name": "Арбат", "address": ""}],
         )
-    assert shop.services.reports.stores() == ["Арбат", "Садовая"]
+    # The server reads its database in the chain's scope (server/reports.py), whatever tables it holds.
+    assert ReportsService(shop.ctx.engine, scope=Scope.CHAIN).stores() == ["Арбат", "Садовая"]
 
 
 def test_the_store_filter_is_hidden_with_one_store(qtbot: QtBot, window: ManagerWindow) -> None:

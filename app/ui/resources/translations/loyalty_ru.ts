@@ -3253,926 +3253,931 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Часы отстают от последней покупки этого покупателя: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="59" />
         <location filename="../../wording.py" line="63" />
+        <location filename="../../wording.py" line="67" />
         <source>{text} is not a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
         <translation>{text} — не дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="67" />
+        <location filename="../../wording.py" line="71" />
         <source>The store's journal has an operation this program does not know ({kind}): update the program</source>
         <translation>В журнале магазина есть операция, неизвестная этой программе ({kind}): обновите программу</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="71" />
+        <location filename="../../wording.py" line="75" />
         <source>Enter the customer's name</source>
         <translation>Введите имя покупателя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="72" />
+        <location filename="../../wording.py" line="76" />
         <source>The name is too long (200 characters at most)</source>
         <translation>Слишком длинное имя (не больше 200 символов)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="73" />
+        <location filename="../../wording.py" line="77" />
         <source>Birthday {text} is not a date like 05.07.1990</source>
         <translation>День рождения {text} — не дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="74" />
+        <location filename="../../wording.py" line="78" />
         <source>The birthday must be between 01.01.1900 and today</source>
         <translation>Дата рождения должна быть не раньше 01.01.1900 и не позже сегодняшнего дня</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="75" />
+        <location filename="../../wording.py" line="79" />
         <source>Phone {phone} is already enrolled (card {card})</source>
         <translation>Телефон {phone} уже зарегистрирован (карта {card})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="76" />
+        <location filename="../../wording.py" line="80" />
         <source>This till was restored from a backup: connect it to the server again (Settings) before enrolling new customers</source>
         <translation>Касса восстановлена из резервной копии: подключите её к серверу заново (Настройки), прежде чем регистрировать новых покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="81" />
+        <location filename="../../wording.py" line="85" />
         <source>An adjustment must add or remove at least one point</source>
         <translation>Корректировка должна добавить или списать хотя бы один балл</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="82" />
+        <location filename="../../wording.py" line="86" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину корректировки баллов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="83" />
+        <location filename="../../wording.py" line="87" />
         <source>Cannot remove {remove_points}: the card has {available_points}, and a balance cannot go below zero by hand</source>
         <translation>Нельзя списать {remove_points}: на карте {available_points}, а вручную баланс не может уйти ниже нуля</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="87" />
+        <location filename="../../wording.py" line="91" />
         <source>Not enough points: {have} available, {need} needed</source>
         <translation>Недостаточно баллов: доступно {have}, нужно {need}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="88" />
+        <location filename="../../wording.py" line="92" />
         <source>No product with code {sku}</source>
         <translation>Нет товара с кодом {sku}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="89" />
+        <location filename="../../wording.py" line="93" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="90" />
+        <location filename="../../wording.py" line="94" />
         <source>The quantity of {sku} must be at least 1</source>
         <translation>Количество {sku} должно быть не меньше 1</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="91" />
+        <location filename="../../wording.py" line="95" />
         <source>At most {max} units of one item can be sold at once</source>
         <translation>За один раз можно продать не больше {max} шт. одного товара</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="92" />
+        <location filename="../../wording.py" line="96" />
         <source>The price of {sku} must not be negative</source>
         <translation>Цена {sku} не может быть отрицательной</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="93" />
+        <location filename="../../wording.py" line="97" />
         <source>A price can be at most {max_kopecks}</source>
         <translation>Цена не может быть больше {max_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="94" />
+        <location filename="../../wording.py" line="98" />
         <source>Paying with points needs a loyalty card</source>
         <translation>Для оплаты баллами нужна карта</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="95" />
+        <location filename="../../wording.py" line="99" />
         <source>At most {points} can be paid with points in this basket</source>
         <translation>В этой корзине баллами можно оплатить не больше: {points}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="96" />
+        <location filename="../../wording.py" line="100" />
         <source>At most {points} can be paid with points now: {cap}</source>
         <translation>Сейчас баллами можно оплатить не больше: {points} — {cap}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="97" />
+        <location filename="../../wording.py" line="101" />
         <source>Points to pay with must be a whole number or the maximum</source>
         <translation>Баллы к оплате — целое число или максимум</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="98" />
+        <location filename="../../wording.py" line="102" />
         <source>This gift is no longer in the program</source>
         <translation>Этого подарка больше нет в программе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="99" />
+        <location filename="../../wording.py" line="103" />
         <source>Gift “{name}” needs {need}, the card has {have}</source>
         <translation>Для подарка «{name}» нужно {need}, на карте {have}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="100" />
+        <location filename="../../wording.py" line="104" />
         <source>Gift “{name}” needs {need}, but only {points} can be paid with points now: {cap}</source>
         <translation>Для подарка «{name}» нужно {need}, а сейчас баллами можно оплатить только {points} — {cap}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="104" />
+        <location filename="../../wording.py" line="108" />
         <source>this card's limit until the next sync is reached</source>
         <translation>лимит карты до следующей синхронизации исчерпан</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="105" />
+        <location filename="../../wording.py" line="109" />
         <source>this till's limit until the next sync is reached</source>
         <translation>лимит кассы до следующей синхронизации исчерпан</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="106" />
+        <location filename="../../wording.py" line="110" />
         <source>no sync with the server for over {hours} h, so paying with points is paused</source>
         <translation>связи с сервером нет больше {hours} ч, оплата баллами приостановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="110" />
+        <location filename="../../wording.py" line="114" />
         <source>the till's clock is wrong, so paying with points is paused</source>
         <translation>часы кассы идут неверно, оплата баллами приостановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="111" />
+        <location filename="../../wording.py" line="115" />
         <source>There is no coupon {coupon}</source>
         <translation>Купона {coupon} не существует</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="112" />
+        <location filename="../../wording.py" line="116" />
         <source>Coupon {coupon} is not valid yet</source>
         <translation>Купон {coupon} ещё не действует</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="113" />
+        <location filename="../../wording.py" line="117" />
         <source>Coupon {coupon} has expired</source>
         <translation>Срок купона {coupon} истёк</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="114" />
+        <location filename="../../wording.py" line="118" />
         <source>Coupon {coupon} needs a loyalty card: scan the customer's card first</source>
         <translation>Купон {coupon} действует только с картой: сначала отсканируйте карту покупателя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="118" />
+        <location filename="../../wording.py" line="122" />
         <source>Coupon {coupon} is personal and belongs to another customer</source>
         <translation>Купон {coupon} именной и принадлежит другому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="119" />
+        <location filename="../../wording.py" line="123" />
         <source>Coupon {coupon} is used up</source>
         <translation>Купон {coupon} уже израсходован</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="120" />
+        <location filename="../../wording.py" line="124" />
         <source>This customer has already used coupon {coupon} as often as allowed ({n})</source>
         <translation>Покупатель уже использовал купон {coupon} максимальное число раз ({n})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="124" />
+        <location filename="../../wording.py" line="128" />
         <source>Coupon {coupon} needs a purchase of at least {min_kopecks} before discounts</source>
         <translation>Купон {coupon} действует при покупке от {min_kopecks} без учёта скидок</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="128" />
+        <location filename="../../wording.py" line="132" />
         <source>There is no sale {sale}</source>
         <translation>Продажи {sale} нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="129" />
+        <location filename="../../wording.py" line="133" />
         <source>There is no refund {refund}</source>
         <translation>Возврата {refund} нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="131" />
+        <location filename="../../wording.py" line="135" />
         <source>Sale {sale} has no such line</source>
         <translation>В продаже {sale} нет такой строки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="132" />
+        <location filename="../../wording.py" line="136" />
         <source>Choose at least one unit to refund</source>
         <translation>Выберите хотя бы одну единицу для возврата</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="130" />
+        <location filename="../../wording.py" line="134" />
         <source>Sale No. {sale} has already been refunded in full</source>
         <translation>Продажа № {sale} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="133" />
+        <location filename="../../wording.py" line="59" />
+        <source>The date {at_iso} is more than {minutes} minutes ahead of the till's clock: check the date and time</source>
+        <translation>Дата {at_iso} опережает часы кассы больше чем на {minutes} мин: проверьте дату и время</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="137" />
         <source>Only {left} unit(s) of this item can still be given back</source>
         <translation>Этого товара осталось к возврату: {left} шт.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="134" />
+        <location filename="../../wording.py" line="138" />
         <source>Some of these items were given back meanwhile: check the quantities again</source>
         <translation>Часть этих товаров уже вернули: проверьте количество ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="138" />
+        <location filename="../../wording.py" line="142" />
         <source>The till's clock is earlier than the sale: check the date and time</source>
         <translation>Часы кассы показывают время раньше продажи: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="142" />
+        <location filename="../../wording.py" line="146" />
         <source>Refund line {item} must look like N:QTY</source>
         <translation>Строка возврата {item} должна быть вида N:КОЛ</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="143" />
+        <location filename="../../wording.py" line="147" />
         <source>Refund line {item}: at least 1 unit</source>
         <translation>Строка возврата {item}: хотя бы 1 шт.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="144" />
+        <location filename="../../wording.py" line="148" />
         <source>The file is not a valid CSV table ({detail})</source>
         <translation>Файл — не правильная таблица CSV ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="145" />
+        <location filename="../../wording.py" line="149" />
         <source>Line 1 must be the header sku,name,category,price,barcode</source>
         <translation>Строка 1 должна быть заголовком sku,name,category,price,barcode</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="146" />
+        <location filename="../../wording.py" line="150" />
         <source>The price list has mistakes: {lines}</source>
         <translation>В прайс-листе ошибки: {lines}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="147" />
+        <location filename="../../wording.py" line="151" />
         <source>The disk is full: nothing was saved. Free some space, then try again</source>
         <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="148" />
+        <location filename="../../wording.py" line="152" />
         <source>The data folder is read-only: nothing was saved. Call your technician</source>
         <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="152" />
+        <location filename="../../wording.py" line="156" />
         <source>The database is busy in another program: nothing was saved. Try again</source>
         <translation>База данных занята другой программой: ничего не сохранено. Попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="153" />
+        <location filename="../../wording.py" line="157" />
         <source>Database error: {detail}</source>
         <translation>Ошибка базы данных: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="154" />
+        <location filename="../../wording.py" line="158" />
         <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
         <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="158" />
+        <location filename="../../wording.py" line="162" />
         <source>The database comes from a newer version of the program: update the program</source>
         <translation>База данных создана более новой версией программы: обновите программу</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="162" />
+        <location filename="../../wording.py" line="166" />
         <source>Loyalty Terminal is already running on this data folder (process {pid})</source>
         <translation>Программа уже запущена с этой папкой данных (процесс {pid})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="166" />
+        <location filename="../../wording.py" line="170" />
         <source>There is no database at {path}</source>
         <translation>В {path} нет базы данных</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="167" />
         <location filename="../../wording.py" line="171" />
+        <location filename="../../wording.py" line="175" />
         <source>{path} is not a database of the till</source>
         <translation>{path} — не база данных кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="168" />
+        <location filename="../../wording.py" line="172" />
         <source>The data folder {path} could not be created: {os}</source>
         <translation>Не удалось создать папку данных {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="169" />
+        <location filename="../../wording.py" line="173" />
         <source>{path} is not set up as a store of the till</source>
         <translation>{path} не подготовлен как магазин кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="170" />
+        <location filename="../../wording.py" line="174" />
         <source>{path} does not exist</source>
         <translation>{path} не существует</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="172" />
-        <location filename="../../wording.py" line="175" />
+        <location filename="../../wording.py" line="176" />
+        <location filename="../../wording.py" line="179" />
         <source>{path} is damaged</source>
         <translation>{path} повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="173" />
-        <location filename="../../wording.py" line="174" />
+        <location filename="../../wording.py" line="177" />
+        <location filename="../../wording.py" line="178" />
         <source>{path} is a database, but not one of the till</source>
         <translation>{path} — база данных, но не кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="176" />
+        <location filename="../../wording.py" line="180" />
         <source>The backup was written but fails its check: {problem}</source>
         <translation>Резервная копия записана, но не прошла проверку: {problem}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="177" />
+        <location filename="../../wording.py" line="181" />
         <source>The backup could not be written in {path}: {os}</source>
         <translation>Не удалось записать резервную копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="178" />
+        <location filename="../../wording.py" line="182" />
         <source>{path} could not be backed up ({detail})</source>
         <translation>Не удалось сделать резервную копию {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="179" />
+        <location filename="../../wording.py" line="183" />
         <source>This backup cannot be restored: {problem}</source>
         <translation>Эту копию нельзя восстановить: {problem}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="180" />
+        <location filename="../../wording.py" line="184" />
         <source>The backup could not be restored into {path}: {os}</source>
         <translation>Не удалось восстановить копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="181" />
+        <location filename="../../wording.py" line="185" />
         <source>{path} was restored, but could not be marked to connect to the server again ({detail})</source>
         <translation>{path} восстановлен, но не удалось отметить, что кассу нужно заново подключить к серверу ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="185" />
+        <location filename="../../wording.py" line="189" />
         <source>No backup in {path} is in good order</source>
         <translation>В папке {path} нет исправной резервной копии</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="186" />
+        <location filename="../../wording.py" line="190" />
         <source>Enter a name</source>
         <translation>Введите имя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="187" />
+        <location filename="../../wording.py" line="191" />
         <source>The name is too long ({max} characters at most)</source>
         <translation>Слишком длинное имя (не больше {max} символов)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="188" />
+        <location filename="../../wording.py" line="192" />
         <source>A PIN is 4 to 8 digits</source>
         <translation>PIN — от 4 до 8 цифр</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="189" />
+        <location filename="../../wording.py" line="193" />
         <source>A role is cashier or manager</source>
         <translation>Роль — кассир или менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="190" />
+        <location filename="../../wording.py" line="194" />
         <source>There is no such cashier</source>
         <translation>Такого кассира нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="191" />
+        <location filename="../../wording.py" line="195" />
         <source>There is already a cashier with this name</source>
         <translation>Кассир с таким именем уже есть</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="192" />
+        <location filename="../../wording.py" line="196" />
         <source>The store already has cashiers: ask a manager to log in</source>
         <translation>В магазине уже есть кассиры: пусть войдёт менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="193" />
+        <location filename="../../wording.py" line="197" />
         <source>Wrong name or PIN</source>
         <translation>Неверное имя или PIN</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="194" />
+        <location filename="../../wording.py" line="198" />
         <source>Wrong manager PIN</source>
         <translation>Неверный PIN менеджера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="195" />
+        <location filename="../../wording.py" line="199" />
         <source>This cashier is disabled: ask a manager</source>
         <translation>Этот кассир отключён: обратитесь к менеджеру</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="196" />
+        <location filename="../../wording.py" line="200" />
         <source>There is no active manager to approve this</source>
         <translation>Нет ни одного активного менеджера, чтобы это подтвердить</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="197" />
+        <location filename="../../wording.py" line="201" />
         <source>This is a cashier's PIN: a manager must approve</source>
         <translation>Это PIN кассира: подтвердить должен менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="198" />
-        <location filename="../../wording.py" line="199" />
+        <location filename="../../wording.py" line="202" />
+        <location filename="../../wording.py" line="203" />
         <source>The last active manager must stay an active manager</source>
         <translation>Последний активный менеджер должен остаться активным менеджером</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="200" />
+        <location filename="../../wording.py" line="204" />
         <source>This cashier already has an open shift</source>
         <translation>У этого кассира уже открыта смена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="201" />
+        <location filename="../../wording.py" line="205" />
         <source>This shift is already closed</source>
         <translation>Эта смена уже закрыта</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="202" />
+        <location filename="../../wording.py" line="206" />
         <source>A shift cannot close before it opened: check the date and time</source>
         <translation>Смена не может закрыться раньше, чем открылась: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="203" />
+        <location filename="../../wording.py" line="207" />
         <source>There is no such shift</source>
         <translation>Такой смены нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="204" />
+        <location filename="../../wording.py" line="208" />
         <source>An audit entry needs who and what</source>
         <translation>Записи журнала нужны автор и действие</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="205" />
+        <location filename="../../wording.py" line="209" />
         <source>This till is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="206" />
+        <location filename="../../wording.py" line="210" />
         <source>This till is not connected to a server: the chain's reports are there</source>
         <translation>Эта касса не подключена к серверу: отчёты сети хранятся там</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="210" />
+        <location filename="../../wording.py" line="214" />
         <source>The server did not answer in time</source>
         <translation>Сервер не ответил вовремя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="211" />
+        <location filename="../../wording.py" line="215" />
         <source>No connection to the server: check the address and the network</source>
         <translation>Нет связи с сервером: проверьте адрес и сеть</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="215" />
+        <location filename="../../wording.py" line="219" />
         <source>The server answered with error {status}</source>
         <translation>Сервер ответил ошибкой {status}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="216" />
-        <location filename="../../wording.py" line="217" />
-        <location filename="../../wording.py" line="218" />
-        <location filename="../../wording.py" line="219" />
         <location filename="../../wording.py" line="220" />
         <location filename="../../wording.py" line="221" />
-        <location filename="../../wording.py" line="231" />
-        <location filename="../../wording.py" line="232" />
-        <location filename="../../wording.py" line="233" />
+        <location filename="../../wording.py" line="222" />
+        <location filename="../../wording.py" line="223" />
+        <location filename="../../wording.py" line="224" />
+        <location filename="../../wording.py" line="225" />
+        <location filename="../../wording.py" line="235" />
+        <location filename="../../wording.py" line="236" />
+        <location filename="../../wording.py" line="237" />
         <source>The server's answer cannot be read</source>
         <translation>Не удалось прочитать ответ сервера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="222" />
+        <location filename="../../wording.py" line="226" />
         <source>The server refused: {detail}</source>
         <translation>Сервер отказал: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="223" />
+        <location filename="../../wording.py" line="227" />
         <source>the code is unknown or has expired</source>
         <translation>код неизвестен или устарел</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="224" />
+        <location filename="../../wording.py" line="228" />
         <source>this till was disconnected from the chain on the server</source>
         <translation>эта касса отключена от сети на сервере</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="225" />
+        <location filename="../../wording.py" line="229" />
         <source>this till's connection was replaced on the server: connect it again</source>
         <translation>подключение этой кассы заменено на сервере: подключите её заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="229" />
+        <location filename="../../wording.py" line="233" />
         <source>The server accepted nothing; the till will try again</source>
         <translation>Сервер ничего не принял; касса попробует ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="230" />
+        <location filename="../../wording.py" line="234" />
         <source>The sync was stopped</source>
         <translation>Синхронизация остановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="234" />
+        <location filename="../../wording.py" line="238" />
         <source>The program must be a JSON object</source>
         <translation>Программа должна быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="235" />
+        <location filename="../../wording.py" line="239" />
         <source>{field}: must be a JSON object</source>
         <translation>{field}: должен быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="236" />
+        <location filename="../../wording.py" line="240" />
         <source>Unknown key {path}</source>
         <translation>Неизвестный ключ {path}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="237" />
-        <location filename="../../wording.py" line="247" />
+        <location filename="../../wording.py" line="241" />
+        <location filename="../../wording.py" line="251" />
         <source>{field}: fill this in</source>
         <translation>{field}: заполните</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="238" />
+        <location filename="../../wording.py" line="242" />
         <source>{field}: a whole number is needed, not {value}</source>
         <translation>{field}: нужно целое число, а не {value}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="239" />
+        <location filename="../../wording.py" line="243" />
         <source>{field}: must be at least {min} (now {value})</source>
         <translation>{field}: не меньше {min} (сейчас {value})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="240" />
-        <location filename="../../wording.py" line="241" />
-        <location filename="../../wording.py" line="246" />
+        <location filename="../../wording.py" line="244" />
+        <location filename="../../wording.py" line="245" />
+        <location filename="../../wording.py" line="250" />
         <source>{field}: must be at most {max}</source>
         <translation>{field}: не больше {max}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="242" />
-        <location filename="../../wording.py" line="243" />
-        <location filename="../../wording.py" line="245" />
+        <location filename="../../wording.py" line="246" />
+        <location filename="../../wording.py" line="247" />
+        <location filename="../../wording.py" line="249" />
         <source>{field}: a number like 2.5 is needed</source>
         <translation>{field}: нужно число, например 2.5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="244" />
+        <location filename="../../wording.py" line="248" />
         <source>{field}: must not be negative</source>
         <translation>{field}: не может быть отрицательным</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="248" />
+        <location filename="../../wording.py" line="252" />
         <source>{field}: must be true or false</source>
         <translation>{field}: должно быть «да» или «нет»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="249" />
-        <location filename="../../wording.py" line="250" />
+        <location filename="../../wording.py" line="253" />
+        <location filename="../../wording.py" line="254" />
         <source>{field}: must be a list</source>
         <translation>{field}: должен быть списком</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="251" />
         <location filename="../../wording.py" line="255" />
         <location filename="../../wording.py" line="259" />
+        <location filename="../../wording.py" line="263" />
         <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
         <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="263" />
+        <location filename="../../wording.py" line="267" />
         <source>{field}: a time like 08:30 is needed</source>
         <translation>{field}: нужно время, например 08:30</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="264" />
+        <location filename="../../wording.py" line="268" />
         <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
         <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="265" />
+        <location filename="../../wording.py" line="269" />
         <source>Add at least one tier</source>
         <translation>Добавьте хотя бы один уровень</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="266" />
+        <location filename="../../wording.py" line="270" />
         <source>The first tier must start from a spend of 0</source>
         <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="267" />
+        <location filename="../../wording.py" line="271" />
         <source>Tier names must differ</source>
         <translation>Названия уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="268" />
+        <location filename="../../wording.py" line="272" />
         <source>Tiers must start from different spends</source>
         <translation>Пороги трат уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="269" />
-        <location filename="../../wording.py" line="358" />
+        <location filename="../../wording.py" line="273" />
+        <location filename="../../wording.py" line="362" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="270" />
+        <location filename="../../wording.py" line="274" />
         <source>{field}: must be earlier than the end</source>
         <translation>{field}: должно быть раньше окончания</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="271" />
+        <location filename="../../wording.py" line="275" />
         <source>Stamp card ids must differ</source>
         <translation>Коды карт штампов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="272" />
+        <location filename="../../wording.py" line="276" />
         <source>Coupon codes must differ</source>
         <translation>Коды купонов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="273" />
+        <location filename="../../wording.py" line="277" />
         <source>Gift ids must differ</source>
         <translation>Коды подарков не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="274" />
+        <location filename="../../wording.py" line="278" />
         <source>{field}: only Latin letters, digits, '-' and '_'</source>
         <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="275" />
+        <location filename="../../wording.py" line="279" />
         <source>{field}: a percentage above 0 and at most 100</source>
         <translation>{field}: процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="276" />
+        <location filename="../../wording.py" line="280" />
         <source>{field}: percent or amount</source>
         <translation>{field}: процент или сумма</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="277" />
+        <location filename="../../wording.py" line="281" />
         <source>{field}: a card number is needed</source>
         <translation>{field}: нужен номер карты</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="278" />
+        <location filename="../../wording.py" line="282" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="279" />
+        <location filename="../../wording.py" line="283" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="280" />
+        <location filename="../../wording.py" line="284" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="281" />
+        <location filename="../../wording.py" line="285" />
         <source>{path}: there is no such file</source>
         <translation>{path}: такого файла нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="282" />
+        <location filename="../../wording.py" line="286" />
         <source>{path} is not a file</source>
         <translation>{path} — не файл</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="283" />
+        <location filename="../../wording.py" line="287" />
         <source>The image {path} cannot be read: {os}</source>
         <translation>Не удалось прочитать изображение {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="288" />
         <source>The image file {path} is empty</source>
         <translation>Файл изображения {path} пуст</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="285" />
+        <location filename="../../wording.py" line="289" />
         <source>{path} is not an image or is damaged</source>
         <translation>{path} — не изображение или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="286" />
-        <location filename="../../wording.py" line="287" />
+        <location filename="../../wording.py" line="290" />
+        <location filename="../../wording.py" line="291" />
         <source>{path} is not a video or is damaged</source>
         <translation>{path} — не видео или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="288" />
+        <location filename="../../wording.py" line="292" />
         <source>camera {source} is not connected</source>
         <translation>камера {source} не подключена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="289" />
+        <location filename="../../wording.py" line="293" />
         <source>cannot open camera {source}</source>
         <translation>не удалось открыть камеру {source}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="290" />
+        <location filename="../../wording.py" line="294" />
         <source>camera {source} stopped sending pictures</source>
         <translation>камера {source} перестала передавать изображение</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="291" />
+        <location filename="../../wording.py" line="295" />
         <source>reading codes from the camera failed: {detail}</source>
         <translation>сбой распознавания кодов с камеры: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="292" />
+        <location filename="../../wording.py" line="296" />
         <source>Cannot save receipt PDF to {path}: {os}</source>
         <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="293" />
+        <location filename="../../wording.py" line="297" />
         <source>Printer {where} did not answer within {seconds} s: check that it is on and connected to the network</source>
         <translation>Принтер {where} не ответил за {seconds} с: проверьте, что он включён и подключён к сети</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="297" />
+        <location filename="../../wording.py" line="301" />
         <source>Printer {where} refused the connection: check the printer's address and port</source>
         <translation>Принтер {where} отклонил подключение: проверьте адрес и порт принтера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="301" />
+        <location filename="../../wording.py" line="305" />
         <source>Cannot print to {where}: {os}</source>
         <translation>Не удалось напечатать на {where}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="302" />
+        <location filename="../../wording.py" line="306" />
         <source>{name}: USB printing is not available on this computer</source>
         <translation>{name}: печать по USB на этом компьютере недоступна</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="303" />
+        <location filename="../../wording.py" line="307" />
         <source>{name}: the printer is not found or not ready</source>
         <translation>{name}: принтер не найден или не готов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="304" />
+        <location filename="../../wording.py" line="308" />
         <source>There is no printer named {name} on this computer</source>
         <translation>На этом компьютере нет принтера «{name}»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="305" />
+        <location filename="../../wording.py" line="309" />
         <source>No printer is installed on this computer</source>
         <translation>На этом компьютере не установлен ни один принтер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="306" />
+        <location filename="../../wording.py" line="310" />
         <source>{name}: the printer cannot start printing (offline or out of paper?)</source>
         <translation>{name}: принтер не может начать печать (выключен или нет бумаги?)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="310" />
+        <location filename="../../wording.py" line="314" />
         <source>{name}: the printer did not accept the job</source>
         <translation>{name}: принтер не принял задание</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="311" />
+        <location filename="../../wording.py" line="315" />
         <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
         <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="316" />
+        <location filename="../../wording.py" line="320" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="320" />
+        <location filename="../../wording.py" line="324" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="324" />
+        <location filename="../../wording.py" line="328" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="325" />
+        <location filename="../../wording.py" line="329" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="326" />
+        <location filename="../../wording.py" line="330" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="327" />
+        <location filename="../../wording.py" line="331" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="328" />
+        <location filename="../../wording.py" line="332" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="336" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="333" />
+        <location filename="../../wording.py" line="337" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="334" />
+        <location filename="../../wording.py" line="338" />
         <source>The server does not know store {store}</source>
         <translation>Сервер не знает магазин {store}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="335" />
+        <location filename="../../wording.py" line="339" />
         <source>The server does not know till {terminal}</source>
         <translation>Сервер не знает кассу {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="340" />
         <source>An administrator's password needs at least 8 characters</source>
         <translation>Пароль администратора — не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="341" />
         <source>Wrong administrator name or password</source>
         <translation>Неверное имя или пароль администратора</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="342" />
         <source>The administrator's session has expired: log in again</source>
         <translation>Сеанс администратора истёк: войдите снова</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="339" />
+        <location filename="../../wording.py" line="343" />
         <source>This is managed on the chain's server, not at a till</source>
         <translation>Это настраивается на сервере сети, а не на кассе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="340" />
+        <location filename="../../wording.py" line="344" />
         <source>The server does not know this kind of operation ({kind})</source>
         <translation>Сервер не знает такой вид операции ({kind})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="341" />
+        <location filename="../../wording.py" line="345" />
         <source>The server's data folder {path} cannot be created: {os}</source>
         <translation>Не удалось создать папку данных сервера {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="342" />
+        <location filename="../../wording.py" line="346" />
         <source>The server's database cannot be prepared ({detail})</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="347" />
+        <location filename="../../wording.py" line="351" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="348" />
-        <location filename="../../wording.py" line="349" />
+        <location filename="../../wording.py" line="352" />
+        <location filename="../../wording.py" line="353" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="350" />
+        <location filename="../../wording.py" line="354" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="351" />
+        <location filename="../../wording.py" line="355" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="352" />
+        <location filename="../../wording.py" line="356" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="353" />
+        <location filename="../../wording.py" line="357" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="354" />
+        <location filename="../../wording.py" line="358" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="355" />
+        <location filename="../../wording.py" line="359" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="356" />
+        <location filename="../../wording.py" line="360" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="357" />
+        <location filename="../../wording.py" line="361" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
