@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, select, update
 
-from app.core import ledger, sql
+from app.core import ledger, sql, wire
 from app.core.errors import LoyaltyError
 from app.core.timeutil import now_ms
 from server import merge
@@ -29,12 +29,16 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Item:
-    """One queued terminal transaction."""
+    """One queued terminal transaction; its body has its kind's shape (wire.BODIES), checked at the edge.
+
+    server/api.py validates every pushed body before it gets here. A caller below that edge (the
+    simulations, the benchmarks) passes bodies as terminals build them; the ledger still refuses an
+    operation it does not know, per item."""
 
     uid: str
     seq: int
     kind: str
-    body: dict[str, Any]
+    body: Mapping[str, Any]
 
 
 def body_hash(item: Item) -> str:
@@ -43,7 +47,7 @@ def body_hash(item: Item) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[dict[str, Any]]:
+def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[wire.PushOutcome]:
     """Apply a batch in terminal order; each item is atomic and its outcome is kept forever.
 
     The whole batch is one database transaction: the items are booked in memory by one
@@ -76,7 +80,7 @@ class _Batch:
     decided: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # uid -> (sha256, status, result)
 
 
-def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[dict[str, Any]]:
+def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item]) -> list[wire.PushOutcome]:
     term = conn.execute(select(s.terminals).where(s.terminals.c.id == terminal_id).with_for_update()).one()
     if term.revoked:
         raise Refused(401, "this terminal was revoked")
@@ -92,7 +96,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
     books = ledger.Ledger(conn, strict=False, post_expiry=False, place=place)
     books.prefetch((i.kind, i.body) for i in items if i.uid not in batch.decided)
     last_seq = term.last_seq
-    results: list[dict[str, Any]] = []
+    results: list[wire.PushOutcome] = []
     for n, (item, digest) in enumerate(zip(items, digests, strict=True)):
         known = batch.decided.get(item.uid)
         if known is not None:
@@ -102,7 +106,8 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
                      "reason": "this transaction id was already used for different content"}
                 )  # fmt: skip
             else:
-                results.append({"uid": item.uid, "status": "duplicate", "original": known[1], **json.loads(known[2])})
+                stored = {"uid": item.uid, "status": "duplicate", "original": known[1], **json.loads(known[2])}
+                results.append(cast(wire.PushOutcome, stored))
             continue
         expected = item.seq if last_seq is None else last_seq + 1
         if item.seq > expected:
@@ -133,7 +138,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         batch.decided[item.uid] = (digest, status, text)
         last_seq = item.seq
         batch.touched |= changed
-        results.append({"uid": item.uid, "status": status, **result})
+        results.append(cast(wire.PushOutcome, {"uid": item.uid, "status": status, **result}))
     books.flush()
     sql.insert_rows(conn, "txn_outcomes", _OUTCOME_COLUMNS, batch.outcomes)
     sql.insert_rows(conn, "overdrafts", _OVERDRAFT_COLUMNS, batch.overdrafts)
@@ -164,7 +169,7 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str)
 
 
-def _phone(body: dict[str, Any]) -> Any:
+def _phone(body: Mapping[str, Any]) -> Any:
     # merge.enroll reads the card before the phone: a body without either is malformed (KeyError) the same way.
     body["card"]
     return body["phone"]
@@ -195,7 +200,7 @@ def _merge(
     books.flush()
     savepoint = conn.begin_nested()
     try:
-        winner, changed = merge.enroll(conn, item.body, place)
+        winner, changed = merge.enroll(conn, cast(wire.EnrollBody, item.body), place)
     except LoyaltyError as exc:
         savepoint.rollback()
         return {"reason": str(exc)}, set(), "rejected"
@@ -207,19 +212,23 @@ def _apply(
     books: ledger.Ledger, item: Item, versions: dict[str, int]
 ) -> tuple[dict[str, Any], set[str], list[dict[str, Any]]]:
     """Book one item in memory: its result, the customers it changed and its overdraft entries."""
-    body = item.body
     if item.kind == "enroll":
-        if books.card_owner(body["card"]) is not None:
-            raise LoyaltyError("card_issued_other", card=body["card"])
-        books.enroll(body)
-        return {"customer_uid": body["uid"]}, {body["uid"]}, []
+        enrollment = cast(wire.EnrollBody, item.body)
+        if books.card_owner(enrollment["card"]) is not None:
+            raise LoyaltyError("card_issued_other", card=enrollment["card"])
+        books.enroll(enrollment)
+        return {"customer_uid": enrollment["uid"]}, {enrollment["uid"]}, []
     if item.kind == "sale":
+        body = cast(wire.SaleBody, item.body)
         program = body.get("program_uid")
         version = versions.get(program, 0) if isinstance(program, str) else 0
-        sale_id, booked = books.sale({**body, "program_version": version})
+        priced = body.copy()  # booked with this server's version number; the pushed body stays as hashed
+        priced["program_version"] = version
+        sale_id, booked = books.sale(priced)
         changed = {op["customer"] for op in body["ops"]}
-        if body.get("customer_uid"):
-            changed.add(body["customer_uid"])
+        customer = body.get("customer_uid")
+        if customer:
+            changed.add(customer)
         owed: list[dict[str, Any]] = []
         for uid, points in booked.overdraft.items():
             owed.append({"customer_uid": uid, "points": points, "at": body["at"], "unit": "points"})
@@ -233,17 +242,21 @@ def _apply(
         result = {"sale_id": sale_id, "overdraft": sum(booked.overdraft.values())}
         return result, _resolve(books, changed), owed
     if item.kind == "refund":
-        refund_id = books.refund(body)
-        return {"refund_id": refund_id}, _resolve(books, {op["customer"] for op in body["ops"]}), []
+        refund = cast(wire.RefundBody, item.body)
+        refund_id = books.refund(refund)
+        return {"refund_id": refund_id}, _resolve(books, {op["customer"] for op in refund["ops"]}), []
     if item.kind == "adjust":
-        books.apply_ops(body["ops"], body["uid"])
-        return {"points": body["points"]}, _resolve(books, {op["customer"] for op in body["ops"]}), []
+        adjust = cast(wire.AdjustBody, item.body)
+        books.apply_ops(adjust["ops"], adjust["uid"])
+        return {"points": adjust["points"]}, _resolve(books, {op["customer"] for op in adjust["ops"]}), []
     if item.kind == "card":
-        books.card(body)
-        return {"card": body.get("new_card")}, _resolve(books, {body["customer_uid"]}), []
+        card = cast(wire.CardBody, item.body)
+        books.card(card)
+        return {"card": card.get("new_card")}, _resolve(books, {card["customer_uid"]}), []
     if item.kind == "block":
-        books.block(body)
-        return {"blocked": bool(body["blocked"])}, _resolve(books, {body["customer_uid"]}), []
+        block = cast(wire.BlockBody, item.body)
+        books.block(block)
+        return {"blocked": bool(block["blocked"])}, _resolve(books, {block["customer_uid"]}), []
     if item.kind in ("program", "catalog"):
         raise LoyaltyError("managed_on_server", kind=item.kind)
     raise LoyaltyError("unknown_kind", kind=item.kind)

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from app.core import ledger, repo, sql
+from app.core import ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 
 
-def enroll(conn: Connection, body: dict[str, Any], place: Mapping[str, int] | None = None) -> tuple[str, set[str]]:
+def enroll(conn: Connection, body: wire.EnrollBody, place: Mapping[str, int] | None = None) -> tuple[str, set[str]]:
     """Book an enrollment; a phone already enrolled elsewhere merges (earlier enrollment wins).
 
     place: the store_id and terminal_id of the terminal that pushed it, for the rows it writes."""
@@ -29,7 +29,9 @@ def enroll(conn: Connection, body: dict[str, Any], place: Mapping[str, int] | No
         winner = ledger.customer_by_uid(conn, body["uid"])
         merge(conn, existing, winner, body["at"], body["uid"], place)
     else:
-        ledger.book_enroll(conn, {**body, "phone": None}, strict=False, post_expiry=False, place=place)
+        unlisted = body.copy()  # the phone stays with the earlier enrollment
+        unlisted["phone"] = None
+        ledger.book_enroll(conn, unlisted, strict=False, post_expiry=False, place=place)
         loser = conn.execute(select(t.customers).where(t.customers.c.uid == body["uid"])).one()
         winner = ledger.customer_by_uid(conn, existing.uid)
         merge(conn, loser, winner, body["at"], body["uid"], place)

@@ -5,31 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from app.cli import main
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM
-
-
-class Cli:
-    """The command line on one database file; every call's exit status and JSON answer."""
-
-    def __init__(self, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.folder = folder
-        self.db = folder / "terminal.sqlite3"
-        self.capsys = capsys
-
-    def run(self, *args: str) -> tuple[int, dict[str, Any]]:
-        code = main([*args, "--db", str(self.db), "--json"])
-        out = self.capsys.readouterr().out.strip()
-        return code, json.loads(out.splitlines()[-1]) if out else {}
-
-    def ok(self, *args: str) -> dict[str, Any]:
-        code, data = self.run(*args)
-        assert code == 0, (args, data)
-        return data
+from tests.inprocess import Cli
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.cli import main
+from tests.inprocess import Cli
 
 PROGRAM: dict[str, Any] = {
     "timezone": "Europe/Moscow",
@@ -22,24 +22,6 @@ PROGRAM: dict[str, Any] = {
         {"id": "coffee10", "category": "coffee", "needed": 10},
     ],
 }
-
-
-class Cli:
-    """The command line on one database file; every call's exit status and JSON answer."""
-
-    def __init__(self, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = folder / "terminal.sqlite3"
-        self.capsys = capsys
-
-    def run(self, *args: str) -> tuple[int, dict[str, Any]]:
-        code = main([*args, "--db", str(self.db), "--json"])
-        out = self.capsys.readouterr().out.strip()
-        return code, json.loads(out.splitlines()[-1]) if out else {}
-
-    def ok(self, *args: str) -> dict[str, Any]:
-        code, data = self.run(*args)
-        assert code == 0, (args, data)
-        return data
 
 
 @pytest.fixture

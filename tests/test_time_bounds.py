@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from app.cli import main
 from app.core.clock import FROZEN_NOW_ENV
 from app.core.timeutil import parse_ts
+from tests.inprocess import Cli
 
 NOW = "2026-06-10T12:00:00+03:00"  # the terminal's clock in these tests
 PROGRAM: dict[str, Any] = {
@@ -21,24 +21,6 @@ PROGRAM: dict[str, Any] = {
     "welcome_bonus": {"points": 100, "expiry_days": 30},
     "expiry_days": 365,
 }
-
-
-class Cli:
-    """The command line on one database file; every call's exit status and JSON answer."""
-
-    def __init__(self, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = folder / "terminal.sqlite3"
-        self.capsys = capsys
-
-    def run(self, *args: str) -> tuple[int, dict[str, Any]]:
-        code = main([*args, "--db", str(self.db), "--json"])
-        out = self.capsys.readouterr().out.strip()
-        return code, json.loads(out.splitlines()[-1]) if out else {}
-
-    def ok(self, *args: str) -> dict[str, Any]:
-        code, data = self.run(*args)
-        assert code == 0, (args, data)
-        return data
 
 
 @pytest.fixture

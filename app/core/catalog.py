@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert
 
 from app.core import schema as t
+from app.core import wire
 from app.core.errors import LoyaltyError
 from app.core.identity import ascii_digits, gtin_valid, to_gtin13
 from app.core.money import parse_roubles
@@ -21,7 +22,7 @@ from app.core.money import parse_roubles
 __all__ = ["parse_catalog_csv", "store_products"]
 
 
-def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
+def parse_catalog_csv(text: str) -> list[wire.Product]:
     """Products from CSV `sku,name,category,price,barcode` (price in roubles); errors name their lines."""
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
@@ -35,7 +36,7 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
         raise LoyaltyError("csv_invalid", detail=str(exc)) from None
     if not rows or [h.strip().lower() for h in rows[0]][:4] != ["sku", "name", "category", "price"]:
         raise LoyaltyError("csv_header")
-    products: dict[str, dict[str, Any]] = {}
+    products: dict[str, wire.Product] = {}
     errors: list[str] = []
     barcodes: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):

@@ -1,10 +1,10 @@
 """Booking a transaction body: the one code path that writes loyalty effects.
 
 A terminal's use case prices a sale (pure), describes it as a JSON body of facts and
-point operations, and books it here with `strict=True`. The central server books the
-very same body when the terminal pushes it (`strict=False`: an offline double-spend
-becomes an overdraft instead of a refusal), and a terminal replays its own unsynced
-bodies on top of a pulled server snapshot with `apply_op`. One implementation of
+point operations (their typed shapes: app/core/wire.py), and books it here with
+`strict=True`. The central server books the very same body when the terminal pushes it
+(`strict=False`: an offline double-spend becomes an overdraft instead of a refusal), and a
+terminal replays its own unsynced bodies on top of a pulled server snapshot with `apply_op`. One implementation of
 points, lots, expiry and refunds everywhere.
 
 Bodies are booked by a `Ledger`: it reads the customers they name (their rows, lots and
@@ -26,11 +26,22 @@ from sqlalchemy import Connection
 from app.core import sql
 from app.core.errors import LoyaltyError, NotFound
 from app.core.wallet import Lot, Move, Wallet
+from app.core.wire import (
+    AdjustBody,
+    BlockBody,
+    CardBody,
+    EnrollBody,
+    GrantOp,
+    Op,
+    RefundBody,
+    SaleBody,
+    SpendOp,
+    StampsOp,
+    TakeBackOp,
+)
 
-Op = dict[str, Any]
 
-
-def grant_op(customer: str, lot: Lot, at: int) -> Op:
+def grant_op(customer: str, lot: Lot, at: int) -> GrantOp:
     """A new lot for a customer (it pays debt first)."""
     return {
         "op": "grant",
@@ -47,14 +58,14 @@ def grant_op(customer: str, lot: Lot, at: int) -> Op:
     }
 
 
-def spend_op(customer: str, points: int, at: int, why: str = "redeem") -> Op:
+def spend_op(customer: str, points: int, at: int, why: str = "redeem") -> SpendOp:
     """Points paid from available lots, soonest expiry first."""
     return {"op": "spend", "customer": customer, "points": points, "at": at, "why": why}
 
 
-def take_back_op(customer: str, points: int, at: int, sale_lot: str | None, expired: int = 0) -> Op:
+def take_back_op(customer: str, points: int, at: int, sale_lot: str | None, expired: int = 0) -> TakeBackOp:
     """Earned points taken back by a refund; `expired` of them already left the sale's lot by expiry."""
-    op: Op = {"op": "take_back", "customer": customer, "points": points, "at": at, "sale_lot": sale_lot}
+    op: TakeBackOp = {"op": "take_back", "customer": customer, "points": points, "at": at, "sale_lot": sale_lot}
     if expired:
         op["expired"] = expired  # absent when 0: bodies of refunds with nothing expired read as before
     return op
@@ -83,12 +94,12 @@ def expired_unclaimed(conn: Connection, sale_lot: str, sale_id: int) -> int:
     return max(expired - int(counted), 0)
 
 
-def stamps_op(customer: str, deltas: Mapping[str, int], at: int) -> Op:
+def stamps_op(customer: str, deltas: Mapping[str, int], at: int) -> StampsOp:
     """Stamps added (+) or spent/taken back (-) per rule."""
     return {"op": "stamps", "customer": customer, "deltas": dict(deltas), "at": at}
 
 
-def lot_of(op: Op) -> Lot:
+def lot_of(op: GrantOp) -> Lot:
     """The Lot a grant op creates."""
     d = op["lot"]
     return Lot(d["uid"], d["points"], 0, d["available_at"], d["expires_at"], d["source"], d["txn_uid"])
@@ -96,16 +107,16 @@ def lot_of(op: Op) -> Lot:
 
 def apply_op(wallet: Wallet, op: Op, *, strict: bool) -> list[Move]:
     """Apply one point operation to an in-memory wallet; strict refuses to overdraw."""
-    kind = op["op"]
-    if kind == "grant":
+    if op["op"] == "grant":
         return wallet.grant(lot_of(op), op["at"])
-    if kind == "spend":
+    if op["op"] == "spend":
         return wallet.spend(op["points"], op["at"]) if strict else wallet.overdraw(op["points"], op["at"])
-    if kind == "take_back":
+    if op["op"] == "take_back":
         return wallet.take_back(op["points"], op["at"], op.get("sale_lot"), op.get("expired", 0))
-    if kind == "stamps":
+    if op["op"] == "stamps":
         return []
-    raise LoyaltyError("unknown_operation", kind=kind)
+    # Only a body that skipped validation (a caller below the server's edge) gets here.
+    raise LoyaltyError("unknown_operation", kind=op["op"])
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,7 @@ def customer_by_uid(conn: Connection, uid: str) -> Any:
 
 def book_enroll(
     conn: Connection,
-    body: Mapping[str, Any],
+    body: EnrollBody,
     *,
     strict: bool,
     post_expiry: bool,
@@ -150,7 +161,7 @@ def book_enroll(
     return customer_id
 
 
-def book_sale(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> tuple[int, Booked]:
+def book_sale(conn: Connection, body: SaleBody, *, strict: bool, post_expiry: bool) -> tuple[int, Booked]:
     """Write a sale body: the sale, its lines, coupon use, birthday and referral marks, points and stamps."""
     books = Ledger(conn, strict=strict, post_expiry=post_expiry)
     booked = books.sale(body)
@@ -166,7 +177,7 @@ def sale_by_uid(conn: Connection, uid: str) -> Any:
     return row
 
 
-def book_refund(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> int:
+def book_refund(conn: Connection, body: RefundBody, *, strict: bool, post_expiry: bool) -> int:
     """Write a refund body: the refund, its units per line, and its point and stamp moves."""
     books = Ledger(conn, strict=strict, post_expiry=post_expiry)
     refund_id = books.refund(body)
@@ -174,19 +185,19 @@ def book_refund(conn: Connection, body: Mapping[str, Any], *, strict: bool, post
     return refund_id
 
 
-def book_adjust(conn: Connection, body: Mapping[str, Any], *, strict: bool, post_expiry: bool) -> None:
+def book_adjust(conn: Connection, body: AdjustBody, *, strict: bool, post_expiry: bool) -> None:
     """A manager's manual point adjustment: a lot for points added, a take-back for points removed."""
     apply_ops(conn, body["ops"], body["uid"], strict=strict, post_expiry=post_expiry)
 
 
-def book_card(conn: Connection, body: Mapping[str, Any]) -> None:
+def book_card(conn: Connection, body: CardBody) -> None:
     """A replaced card: the new card points at the customer, the old one stops working."""
     books = Ledger(conn, strict=True, post_expiry=False)
     books.card(body)
     books.flush()
 
 
-def book_block(conn: Connection, body: Mapping[str, Any]) -> None:
+def book_block(conn: Connection, body: BlockBody) -> None:
     """A card blocked (or unblocked): a blocked customer can neither earn nor pay with points."""
     books = Ledger(conn, strict=True, post_expiry=False)
     books.block(body)
@@ -601,9 +612,10 @@ class Ledger:
             account.touched = True
         return Booked(overdraft, stamp_short)
 
-    def enroll(self, body: Mapping[str, Any]) -> int:
+    def enroll(self, body: EnrollBody) -> int:
         """A new customer and card, and the enrollment's grants; returns the customer's id."""
-        referrer_id = self.account(body["referrer_uid"]).id if body.get("referrer_uid") else None
+        referrer = body.get("referrer_uid")
+        referrer_id = self.account(referrer).id if referrer else None
         uid = body["uid"]
         row = {
             "uid": uid, "name": body["name"], "name_search": body["name"].casefold(), "phone": body["phone"],
@@ -639,10 +651,11 @@ class Ledger:
         self._remember(restore)
         self._card_rows.append({"code": code, "customer_id": account.id, "active": 1, "issued_at": at})
 
-    def sale(self, body: Mapping[str, Any]) -> tuple[int, Booked]:
+    def sale(self, body: SaleBody) -> tuple[int, Booked]:
         """The sale, its lines, coupon use, birthday and referral marks, points and stamps; returns its id."""
         sale = body["sale"]
-        account = self.account(body["customer_uid"]) if body.get("customer_uid") else None
+        customer = body.get("customer_uid")
+        account = self.account(customer) if customer else None
         customer_id = account.id if account is not None else None
         sale_id = self._new_id("sales")
         self._sale_rows.append(
@@ -699,7 +712,7 @@ class Ledger:
             self._remember(lambda: self._sales.pop(uid, None))
         return sale_id, booked
 
-    def refund(self, body: Mapping[str, Any]) -> int:
+    def refund(self, body: RefundBody) -> int:
         """The refund, its units per line, and its point and stamp moves; returns its id."""
         sale_id, customer_id = self._sale(body["sale_uid"])
         r = body["refund"]
@@ -736,20 +749,21 @@ class Ledger:
                 return account.uid
         return str(sql.scalar(self.conn, "SELECT uid FROM customers WHERE id = :id", {"id": customer_id}))
 
-    def card(self, body: Mapping[str, Any]) -> None:
+    def card(self, body: CardBody) -> None:
         """A replaced card: the new card points at the customer, the old one stops working."""
         account = self.account(body["customer_uid"])
-        if body.get("new_card"):
-            owner = self.card_owner(body["new_card"])
+        new_card = body.get("new_card")
+        if new_card:
+            owner = self.card_owner(new_card)
             if owner is not None and owner != account.id:
-                raise LoyaltyError("card_issued_other", card=body["new_card"])
+                raise LoyaltyError("card_issued_other", card=new_card)
             if owner is None:
-                self._issue(body["new_card"], account, body["at"])
+                self._issue(new_card, account, body["at"])
         if body.get("old_card"):
             self._cards_off.append({"code": body["old_card"], "active": 0})
         self._latest(account, body["at"])
 
-    def block(self, body: Mapping[str, Any]) -> None:
+    def block(self, body: BlockBody) -> None:
         """A card blocked (or unblocked): a blocked customer can neither earn nor pay with points."""
         account = self.account(body["customer_uid"])
         account.blocked = int(body["blocked"])

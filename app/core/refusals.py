@@ -264,6 +264,8 @@ TEMPLATES: dict[str, str] = {
     "program_percent": "{path} of a percent coupon must be in (0, 100]",
     "program_coupon_kind": '{path} must be "percent" or "amount"',
     "program_card": "{path} must be a card number",
+    # A problem app.core.program_file's model found that no code above names (pydantic's own sentence).
+    "program_invalid": "{path} is not valid: {reason}",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, insert, select
 
-from app.core import ledger, repo, sql
+from app.core import ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.catalog import store_products
 from app.core.ids import uuid7
@@ -80,9 +80,9 @@ def last_local_write(conn: Connection) -> int:
     return int(found or 0)
 
 
-def unreflected_ops(conn: Connection, after_seq: int) -> dict[str, list[dict[str, Any]]]:
+def unreflected_ops(conn: Connection, after_seq: int) -> dict[str, list[wire.Op]]:
     """Our transactions' point operations the server snapshot does not reflect yet, per customer, oldest first."""
-    ops: dict[str, list[dict[str, Any]]] = {}
+    ops: dict[str, list[wire.Op]] = {}
     # An acknowledged row is in every snapshot pulled after its ack, whatever the watermark says: a new
     # epoch restarts the server's watermark at nothing, and comparing against it replayed every old sale.
     # Plain SQL: this runs once per stored chunk of a pull, and through SQLAlchemy Core it cost 0.7 ms each.
@@ -348,7 +348,7 @@ class _PageApply:
                                           for r in rows if r["code"] not in have])  # fmt: skip
 
     def _attribute(
-        self, own_ops: Mapping[str, list[dict[str, Any]]], keep: Sequence[Mapping[str, Any]]
+        self, own_ops: Mapping[str, list[wire.Op]], keep: Sequence[Mapping[str, Any]]
     ) -> dict[str, list[str]]:
         """Whose unreflected operations replay on each kept snapshot: its own, and those of the
         customers merged into it (merges of merges followed), by the merges stored so far."""
@@ -497,7 +497,7 @@ class _PageApply:
 
 
 def _target(
-    snap: Mapping[str, Any], names: Sequence[str], own_ops: Mapping[str, list[dict[str, Any]]]
+    snap: Mapping[str, Any], names: Sequence[str], own_ops: Mapping[str, list[wire.Op]]
 ) -> tuple[Wallet, dict[str, int]]:
     """The server's wallet and stamps with our unreflected operations on top, by the server's own code."""
     target = Wallet(

@@ -8,6 +8,7 @@ switches to English. Money and points always go through app.core.fmt in the same
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 
@@ -56,6 +57,31 @@ def install(app: QCoreApplication, lang: str) -> None:
 def language() -> str:
     """The active language code."""
     return _active
+
+
+@dataclass(frozen=True)
+class LanguageState:
+    """What install() leaves behind: the language, its translators and the default locale."""
+
+    active: str
+    translators: tuple[QTranslator, ...]
+    locale: QLocale
+
+
+def saved_state() -> LanguageState:
+    """The language state now, to put back later with restore_state (tests share one application)."""
+    return LanguageState(_active, tuple(_installed), QLocale())
+
+
+def restore_state(app: QCoreApplication, state: LanguageState) -> None:
+    """Put back exactly a saved language state ("ru" with no translator loaded is a state of its own)."""
+    global _active
+    install(app, "en")
+    for translator in state.translators:
+        app.installTranslator(translator)
+    _installed[:] = state.translators
+    _active = state.active
+    QLocale.setDefault(state.locale)
 
 
 def money(kopecks: int) -> str:

@@ -279,6 +279,7 @@ WORDING: dict[str, object] = {
     "program_percent": QT_TRANSLATE_NOOP("Refusals", "{field}: a percentage above 0 and at most 100"),
     "program_coupon_kind": QT_TRANSLATE_NOOP("Refusals", "{field}: percent or amount"),
     "program_card": QT_TRANSLATE_NOOP("Refusals", "{field}: a card number is needed"),
+    "program_invalid": QT_TRANSLATE_NOOP("Refusals", "{field}: this value is not valid ({reason})"),
     "empty_scan": QT_TRANSLATE_NOOP("Refusals", "Nothing was read"),
     "barcode_check_digit": QT_TRANSLATE_NOOP("Refusals", "Barcode {code} is wrong (check digit)"),
     "unknown_code": QT_TRANSLATE_NOOP("Refusals", "Unknown code {code}"),

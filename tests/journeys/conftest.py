@@ -28,7 +28,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def journey(qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[JourneyRunner]:
     """Runs `loyalty-terminal` with no arguments on a fresh LOYALTY_HOME, in the user's default language."""
-    from PySide6.QtCore import QLocale
     from PySide6.QtWidgets import QApplication
 
     from app.ui import i18n
@@ -41,17 +40,12 @@ def journey(qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
         monkeypatch.delenv(name, raising=False)
     # The program installs its language, locale, font and style on the shared application:
     # put back what the next test (of any folder) found before this one.
-    active, installed, locale = i18n._active, list(i18n._installed), QLocale()
+    state = i18n.saved_state()
     font, style_sheet = qapp.font(), qapp.styleSheet()
     yield JourneyRunner(home, tmp_path / "screens")
     for widget in QApplication.topLevelWidgets():
         widget.close()
         widget.deleteLater()
-    i18n.install(qapp, "en")
-    for translator in installed:
-        qapp.installTranslator(translator)
-    i18n._installed[:] = installed
-    i18n._active = active
-    QLocale.setDefault(locale)
+    i18n.restore_state(qapp, state)
     qapp.setFont(font)
     qapp.setStyleSheet(style_sheet)

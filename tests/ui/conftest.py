@@ -25,18 +25,12 @@ def db_worker(qapp: object) -> Iterator[Worker]:
 @pytest.fixture(autouse=True)
 def _language_restored(qapp: object) -> Iterator[None]:
     """A test that switches the app to Russian must not leave it so for the next test."""
-    from PySide6.QtCore import QLocale
     from PySide6.QtWidgets import QApplication
 
     from app.ui import i18n
 
     app = QApplication.instance()
-    active, installed, locale = i18n._active, list(i18n._installed), QLocale()
+    state = i18n.saved_state()
     yield
     assert isinstance(app, QApplication)
-    i18n.install(app, "en")
-    for translator in installed:
-        app.installTranslator(translator)
-    i18n._installed[:] = installed
-    i18n._active = active
-    QLocale.setDefault(locale)
+    i18n.restore_state(app, state)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from app.core import db, repo
+from app.core import db, repo, wire
 from app.core import schema as t
 from app.core.catalog import parse_catalog_csv, store_products
 from app.core.clock import SYSTEM_CLOCK, Clock
@@ -43,7 +43,8 @@ class CatalogService:
         products = parse_catalog_csv(text)
         with db.transaction(self.engine) as conn:
             store_products(conn, products)
-            repo.write_outbox(conn, self.ids(), "catalog", {"products": products})
+            outgoing: wire.CatalogBody = {"products": products}
+            repo.write_outbox(conn, self.ids(), "catalog", outgoing)
             write_audit(conn, self.clock, actor, "catalog_imported", {"products": len(products)})
         return len(products)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from app.core import db, ledger, repo, sql
+from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
@@ -24,12 +24,6 @@ from app.core.timeutil import DAY_MS
 from app.core.wallet import Lot, Wallet
 
 __all__ = ["CheckoutService"]
-
-
-_SALE_FIGURES = (
-    "tier", "subtotal", "discount", "redeemed_points", "redeemed_amount", "max_points", "total", "earned",
-    "birthday_points", "reward_points", "referral_points_to_referrer", "coupon", "stamps_spent", "stamps_earned",
-)  # fmt: skip
 
 
 class _Rollback(Exception):
@@ -131,15 +125,15 @@ class CheckoutService:
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
         uid = self.ids()
-        ops: list[ledger.Op] = []
-        sale_extra: dict[str, Any] = {}
+        ops: list[wire.Op] = []
+        birthday_lot_uid = earned_lot_uid = None
         if customer is not None:
             cu = customer.uid
             if q.birthday_points and program.birthday_bonus:
                 days = program.birthday_bonus.expiry_days or program.expiry_days
                 lot = Lot(self.ids(), q.birthday_points, 0, at, expiry(at, days), "birthday", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
-                sale_extra.update(birthday_year=q.birthday_year, birthday_lot_uid=lot.uid)
+                birthday_lot_uid = lot.uid
             if q.redeemed_points:
                 ops.append(ledger.spend_op(cu, q.redeemed_points, at))
             if q.reward_points:
@@ -149,7 +143,7 @@ class CheckoutService:
                 expires = expiry(available_at, program.expiry_days)
                 lot = Lot(self.ids(), q.earned, 0, available_at, expires, "sale", uid)
                 ops.append(ledger.grant_op(cu, lot, at))
-                sale_extra["earned_lot_uid"] = lot.uid
+                earned_lot_uid = lot.uid
             deltas = {rule: -n for rule, n in q.stamps_spent.items()}
             for rule, n in q.stamps_earned.items():
                 deltas[rule] = deltas.get(rule, 0) + n
@@ -183,8 +177,20 @@ class CheckoutService:
         )
         if not commit:
             return result
-        figures = result.to_json()
-        body = {
+        figures: wire.SaleFigures = {
+            "tier": q.tier, "subtotal": q.subtotal, "discount": q.discount, "redeemed_points": q.redeemed_points,
+            "redeemed_amount": q.redeemed_amount, "max_points": q.max_points, "total": q.total, "earned": q.earned,
+            "birthday_points": q.birthday_points, "reward_points": q.reward_points,
+            "referral_points_to_referrer": q.referral_points_to_referrer, "coupon": q.coupon,
+            "stamps_spent": dict(q.stamps_spent), "stamps_earned": dict(q.stamps_earned), "reward_id": q.reward_id,
+        }  # fmt: skip
+        # Only a sale that granted them names these lots (a body without them is today's wire format too).
+        if birthday_lot_uid is not None:
+            figures["birthday_year"] = q.birthday_year
+            figures["birthday_lot_uid"] = birthday_lot_uid
+        if earned_lot_uid is not None:
+            figures["earned_lot_uid"] = earned_lot_uid
+        body: wire.SaleBody = {
             "uid": uid,
             "at": at,
             "customer_uid": customer.uid if customer is not None else None,
@@ -193,11 +199,7 @@ class CheckoutService:
             "program_uid": repo.program_uid(conn, version),
             "payment": req.payment,
             "cashier": req.cashier,
-            "sale": {
-                **{k: figures[k] for k in _SALE_FIGURES},
-                "reward_id": q.reward_id,
-                **sale_extra,
-            },
+            "sale": figures,
             "lines": [
                 {
                     "sku": ln.sku,
@@ -284,7 +286,7 @@ class CheckoutService:
             )
             uid = self.ids()
             given = d.points_given_back + (sale.reward_points if d.reward_returned else 0)
-            ops: list[ledger.Op] = []
+            ops: list[wire.Op] = []
             taken_stamps: dict[str, int] = {}
             customer = None
             if sale.customer_id is not None:
@@ -303,7 +305,7 @@ class CheckoutService:
                 if any(taken_stamps.values()):
                     ops.append(ledger.stamps_op(customer.uid, {r: -n for r, n in taken_stamps.items() if n}, at))
             back = {str(i): now[i] - before[i] for i in range(len(lines)) if now[i] > before[i]}
-            body = {
+            body: wire.RefundBody = {
                 "uid": uid,
                 "sale_uid": sale.uid,
                 "at": at,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from app.core import db, ledger, repo, sql
+from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
@@ -105,7 +105,7 @@ class CustomerService:
             if code is None:
                 code = self._next_card(conn)
             uid = self.ids()
-            ops: list[ledger.Op] = []
+            ops: list[wire.Op] = []
             if program.welcome_bonus and program.welcome_bonus.points:
                 b = program.welcome_bonus
                 days = b.expiry_days or program.expiry_days
@@ -114,7 +114,7 @@ class CustomerService:
                 pts = program.referral.referee_points
                 lot = Lot(self.ids(), pts, 0, at, expiry(at, program.expiry_days), "referee", uid)
                 ops.append(ledger.grant_op(uid, lot, at))
-            body = {
+            body: wire.EnrollBody = {
                 "uid": uid,
                 "name": name,
                 "phone": phone_norm,
@@ -127,7 +127,7 @@ class CustomerService:
             }
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
-            granted = sum(op["lot"]["points"] for op in ops)
+            granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
             secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
             return EnrollResult(customer_id, code, granted, card_qr_payload(secret, code))
 
@@ -236,10 +236,10 @@ class CustomerService:
             uid = self.ids()
             if points > 0:
                 lot = Lot(self.ids(), points, 0, at, expiry(at, program.expiry_days), "manual", uid)
-                ops = [ledger.grant_op(customer.uid, lot, at)]
+                ops: list[wire.Op] = [ledger.grant_op(customer.uid, lot, at)]
             else:
                 ops = [ledger.take_back_op(customer.uid, -points, at, None)]
-            body = {
+            body: wire.AdjustBody = {
                 "uid": uid, "customer_uid": customer.uid, "card": customer.card, "points": points,
                 "reason": reason.strip(), "actor": actor, "at": at, "ops": ops,
             }  # fmt: skip
@@ -267,7 +267,9 @@ class CustomerService:
                 raise LoyaltyError("card_issued", card=code)
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
-            body = {"uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at}
+            body: wire.CardBody = {
+                "uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at
+            }  # fmt: skip
             ledger.book_card(conn, body)
             repo.write_outbox(conn, uid, "card", body)
             write_audit(conn, self.clock, actor, "card_replaced", {"old": old_card, "new": code})
@@ -285,7 +287,7 @@ class CustomerService:
             customer = repo.customer_by_card(conn, card)
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
-            body = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
+            body: wire.BlockBody = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
             ledger.book_block(conn, body)
             repo.write_outbox(conn, uid, "block", body)
             write_audit(conn, self.clock, actor, "card_blocked" if blocked else "card_unblocked", {"card": card})

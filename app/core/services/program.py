@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert
 
-from app.core import db, repo, sql
+from app.core import db, repo, sql, wire
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
@@ -57,7 +57,8 @@ class ProgramService:
             ).inserted_primary_key
             assert inserted is not None
             version = int(inserted[0])
-            repo.write_outbox(conn, uid, "program", {"uid": uid, "program": program.raw, "activate_at": at})
+            outgoing: wire.ProgramBody = {"uid": uid, "program": dict(program.raw), "activate_at": at}
+            repo.write_outbox(conn, uid, "program", outgoing)
             changed = changed_keys(before, program.raw)
             detail: dict[str, Any] = {
                 "version": version,

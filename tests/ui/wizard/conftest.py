@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 import pytest
 import segno
-from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 
 from app.bootstrap import Context, bootstrap
@@ -26,15 +25,10 @@ def english(qapp: QApplication) -> Iterator[None]:
     """Assert on the source wording, whatever language an earlier test left installed; then put back
     exactly what was there (i18n keeps it in private state: "ru" by name with no translator loaded is
     a state of its own, which install("ru") would not restore)."""
-    active, installed, locale = i18n._active, list(i18n._installed), QLocale()
+    state = i18n.saved_state()
     i18n.install(qapp, "en")
     yield
-    i18n.install(qapp, "en")
-    for translator in installed:
-        qapp.installTranslator(translator)
-    i18n._installed[:] = installed
-    i18n._active = active
-    QLocale.setDefault(locale)
+    i18n.restore_state(qapp, state)
 
 
 @pytest.fixture(autouse=True)

@@ -3875,7 +3875,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="273" />
-        <location filename="../../wording.py" line="362" />
+        <location filename="../../wording.py" line="363" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -3921,263 +3921,268 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="282" />
+        <source>{field}: this value is not valid ({reason})</source>
+        <translation>{field}: недопустимое значение ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="283" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="283" />
+        <location filename="../../wording.py" line="284" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="285" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="285" />
+        <location filename="../../wording.py" line="286" />
         <source>{path}: there is no such file</source>
         <translation>{path}: такого файла нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="286" />
+        <location filename="../../wording.py" line="287" />
         <source>{path} is not a file</source>
         <translation>{path} — не файл</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="287" />
+        <location filename="../../wording.py" line="288" />
         <source>The image {path} cannot be read: {os}</source>
         <translation>Не удалось прочитать изображение {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="288" />
+        <location filename="../../wording.py" line="289" />
         <source>The image file {path} is empty</source>
         <translation>Файл изображения {path} пуст</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="289" />
+        <location filename="../../wording.py" line="290" />
         <source>{path} is not an image or is damaged</source>
         <translation>{path} — не изображение или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="290" />
         <location filename="../../wording.py" line="291" />
+        <location filename="../../wording.py" line="292" />
         <source>{path} is not a video or is damaged</source>
         <translation>{path} — не видео или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="292" />
+        <location filename="../../wording.py" line="293" />
         <source>camera {source} is not connected</source>
         <translation>камера {source} не подключена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="293" />
+        <location filename="../../wording.py" line="294" />
         <source>cannot open camera {source}</source>
         <translation>не удалось открыть камеру {source}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="294" />
+        <location filename="../../wording.py" line="295" />
         <source>camera {source} stopped sending pictures</source>
         <translation>камера {source} перестала передавать изображение</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="295" />
+        <location filename="../../wording.py" line="296" />
         <source>reading codes from the camera failed: {detail}</source>
         <translation>сбой распознавания кодов с камеры: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="296" />
+        <location filename="../../wording.py" line="297" />
         <source>Cannot save receipt PDF to {path}: {os}</source>
         <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="297" />
+        <location filename="../../wording.py" line="298" />
         <source>Printer {where} did not answer within {seconds} s: check that it is on and connected to the network</source>
         <translation>Принтер {where} не ответил за {seconds} с: проверьте, что он включён и подключён к сети</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="301" />
+        <location filename="../../wording.py" line="302" />
         <source>Printer {where} refused the connection: check the printer's address and port</source>
         <translation>Принтер {where} отклонил подключение: проверьте адрес и порт принтера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="305" />
+        <location filename="../../wording.py" line="306" />
         <source>Cannot print to {where}: {os}</source>
         <translation>Не удалось напечатать на {where}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="306" />
+        <location filename="../../wording.py" line="307" />
         <source>{name}: USB printing is not available on this computer</source>
         <translation>{name}: печать по USB на этом компьютере недоступна</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="307" />
+        <location filename="../../wording.py" line="308" />
         <source>{name}: the printer is not found or not ready</source>
         <translation>{name}: принтер не найден или не готов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="308" />
+        <location filename="../../wording.py" line="309" />
         <source>There is no printer named {name} on this computer</source>
         <translation>На этом компьютере нет принтера «{name}»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="309" />
+        <location filename="../../wording.py" line="310" />
         <source>No printer is installed on this computer</source>
         <translation>На этом компьютере не установлен ни один принтер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="310" />
+        <location filename="../../wording.py" line="311" />
         <source>{name}: the printer cannot start printing (offline or out of paper?)</source>
         <translation>{name}: принтер не может начать печать (выключен или нет бумаги?)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="314" />
+        <location filename="../../wording.py" line="315" />
         <source>{name}: the printer did not accept the job</source>
         <translation>{name}: принтер не принял задание</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="315" />
+        <location filename="../../wording.py" line="316" />
         <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
         <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="320" />
+        <location filename="../../wording.py" line="321" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="324" />
+        <location filename="../../wording.py" line="325" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="328" />
+        <location filename="../../wording.py" line="329" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="329" />
+        <location filename="../../wording.py" line="330" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="330" />
+        <location filename="../../wording.py" line="331" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="331" />
+        <location filename="../../wording.py" line="332" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="333" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="337" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="338" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="339" />
         <source>The server does not know store {store}</source>
         <translation>Сервер не знает магазин {store}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="339" />
+        <location filename="../../wording.py" line="340" />
         <source>The server does not know till {terminal}</source>
         <translation>Сервер не знает кассу {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="340" />
+        <location filename="../../wording.py" line="341" />
         <source>An administrator's password needs at least 8 characters</source>
         <translation>Пароль администратора — не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="341" />
+        <location filename="../../wording.py" line="342" />
         <source>Wrong administrator name or password</source>
         <translation>Неверное имя или пароль администратора</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="342" />
+        <location filename="../../wording.py" line="343" />
         <source>The administrator's session has expired: log in again</source>
         <translation>Сеанс администратора истёк: войдите снова</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="343" />
+        <location filename="../../wording.py" line="344" />
         <source>This is managed on the chain's server, not at a till</source>
         <translation>Это настраивается на сервере сети, а не на кассе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="344" />
+        <location filename="../../wording.py" line="345" />
         <source>The server does not know this kind of operation ({kind})</source>
         <translation>Сервер не знает такой вид операции ({kind})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="345" />
+        <location filename="../../wording.py" line="346" />
         <source>The server's data folder {path} cannot be created: {os}</source>
         <translation>Не удалось создать папку данных сервера {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="346" />
+        <location filename="../../wording.py" line="347" />
         <source>The server's database cannot be prepared ({detail})</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="351" />
+        <location filename="../../wording.py" line="352" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="352" />
         <location filename="../../wording.py" line="353" />
+        <location filename="../../wording.py" line="354" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="354" />
+        <location filename="../../wording.py" line="355" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="355" />
+        <location filename="../../wording.py" line="356" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="356" />
+        <location filename="../../wording.py" line="357" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="357" />
+        <location filename="../../wording.py" line="358" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="358" />
+        <location filename="../../wording.py" line="359" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="359" />
+        <location filename="../../wording.py" line="360" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="360" />
+        <location filename="../../wording.py" line="361" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="361" />
+        <location filename="../../wording.py" line="362" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
