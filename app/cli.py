@@ -21,12 +21,13 @@ from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
 
 if TYPE_CHECKING:
-    from app.core.services.loyalty import LoyaltyService
+    from app.core.services.store import StoreService
 
 EXIT_BAD_INPUT = 2
 # `customer show` prints exactly the keys cli.md lists; `customer add` likewise.
 SHOW_KEYS = ("card", "name", "tier", "tier_spend", "available", "pending", "expired", "debt", "stamps", "next_expiry")
 ADD_KEYS = ("customer_id", "card", "granted")
+CLI = "cli"  # the actor of the audit rows the command line's changes write
 # ASCII digits only: str.isdigit() also takes '²' and '١', which int() then refuses or reads oddly.
 _NUMBER = re.compile(r"[0-9]+")
 # Business times a terminal can hold: expiry dates far beyond this would not fit a date.
@@ -199,14 +200,30 @@ def _given(value: str | None, what: str) -> str | None:
     return value
 
 
-def _card(svc: LoyaltyService, value: str | None, what: str) -> str | None:
+def _card(store: StoreService, value: str | None, what: str) -> str | None:
     """A card option: a card number, or a card QR's text as scanned (its signature checked)."""
     from app.core.identity import QR_PREFIX, parse_card_qr
 
     value = _given(value, what)
     if value is not None and value.strip().startswith(QR_PREFIX + ":"):
-        return parse_card_qr(svc.secret(), value)
+        return parse_card_qr(store.secret(), value)
     return value
+
+
+def parse_units(items: Sequence[str]) -> dict[int, int]:
+    """`N:QTY` refund arguments to {line index: units}."""
+    from app.core.identity import ascii_digits
+
+    units: dict[int, int] = {}
+    for item in items:
+        parts = item.split(":")
+        if len(parts) != 2 or not ascii_digits(parts[0].strip()) or not ascii_digits(parts[1].strip().lstrip("-")):
+            raise LoyaltyError("refund_line_format", item=item)
+        idx, qty = int(parts[0]), int(parts[1])
+        if qty < 1:
+            raise LoyaltyError("refund_line_units", item=item)
+        units[idx] = units.get(idx, 0) + qty
+    return units
 
 
 def _read_json(path: Path) -> Any:
@@ -259,7 +276,6 @@ def _redeem(text: str | None) -> int | str | None:
 def run(args: argparse.Namespace) -> tuple[Any, str]:
     """Execute one parsed command; returns (JSON-able result, human text)."""
     from app.bootstrap import bootstrap
-    from app.core.services.loyalty import parse_units
     from app.core.services.results import SaleRequest
 
     cmd = args.command
@@ -351,12 +367,11 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
 
     ctx = bootstrap(args.db, history_import=bool(getattr(args, "import_history", False)))
     try:
-        svc = ctx.loyalty
         if cmd == "program":
             if args.action == "set":
-                version = svc.set_program(_read_json(args.file), _at(args.at))
+                version = ctx.programs.set_program(_read_json(args.file), _at(args.at), actor=CLI)
                 return {"version": version}, f"program version {version} is active"
-            version, program = svc.program()
+            version, program = ctx.programs.program()
             return {"version": version, "program": program.raw}, json.dumps(
                 {"version": version, "program": program.raw}, ensure_ascii=False, indent=2
             )
@@ -368,40 +383,40 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                     raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
                 except UnicodeDecodeError:
                     raise CliError(f"{args.file} is not UTF-8 text") from None
-                count = svc.import_catalog(text)
+                count = ctx.catalog.import_catalog(text, actor=CLI)
                 return {"imported": count}, f"{count} products imported"
-            products = svc.catalog(args.query)
+            products = ctx.catalog.catalog(args.query)
             return {"products": products}, "\n".join(
                 f"{p['sku']:<16} {p['price'] / 100:>10.2f}  {p['category']:<12} {p['name']}" for p in products
             )
         if cmd == "customer":
             if args.action == "add":
                 card = _given(args.card, "--card")
-                referrer = _card(svc, args.referrer, "--referrer")
-                res = svc.enroll(args.name, args.phone, args.birthday, referrer, card, _at(args.at))
+                referrer = _card(ctx.store, args.referrer, "--referrer")
+                res = ctx.customers.enroll(args.name, args.phone, args.birthday, referrer, card, _at(args.at))
                 data = res.to_json()
                 return {k: data[k] for k in ADD_KEYS}, f"card {res.card}, {res.granted} points granted (QR {res.qr})"
             if args.action == "find":
-                found = svc.find_customers(args.query)
+                found = ctx.customers.find_customers(args.query)
                 return {"customers": found}, "\n".join(f"{c['card']}  {c['phone']}  {c['name']}" for c in found)
-            info = svc.customer(_card(svc, args.who, "CARD_OR_PHONE") or "", _at(args.at))
+            info = ctx.customers.customer(_card(ctx.store, args.who, "CARD_OR_PHONE") or "", _at(args.at))
             data = info.to_json()
             return customer_json(data), "\n".join(f"{k}: {v}" for k, v in data.items())
         if cmd == "sale":
             lines = []
             for item in args.line:
                 sku, qty, unit_price, category = parse_item(item)
-                lines.append(svc.resolve_line(sku, qty, unit_price, category))
+                lines.append(ctx.catalog.resolve_line(sku, qty, unit_price, category))
             req = SaleRequest(
                 lines=tuple(lines),
-                card=_card(svc, args.card, "--card"),
+                card=_card(ctx.store, args.card, "--card"),
                 coupon=_given(args.coupon, "--coupon"),
                 redeem=_redeem(args.redeem),
                 reward=_given(args.reward, "--reward"),
                 at=_at(args.at),
                 payment=args.payment,
             )
-            res = svc.quote(req) if args.quote else svc.sell(req)
+            res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req)
             data = res.to_json()
             data["at"] = iso(res.at)
             head = f"sale {res.sale_id}" if res.committed else "quote"
@@ -414,7 +429,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             sale_id = _number(str(args.sale_id))
             if sale_id is None:
                 raise CliError(f"sale id must be a number, got {args.sale_id!r}")
-            ref = svc.refund(sale_id, parse_units(args.line) or None, _at(args.at))
+            ref = ctx.checkout.refund(sale_id, parse_units(args.line) or None, _at(args.at), actor=CLI)
             return ref.to_json(), (
                 f"refund of sale {ref.sale_id}: money back {ref.money_back}, points taken back "
                 f"{ref.points_taken_back}, given back {ref.points_given_back}, balance {ref.balance}"
@@ -433,7 +448,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 f"pushed {report.pushed}, rejected {len(report.rejected)}, pulled {report.pulled}, queue {report.queue}"
             )
         if cmd == "verify":
-            report = svc.verify()
+            report = ctx.verifier.verify()
             text = "verify: OK" if report.ok else "verify: FAILED\n" + "\n".join(report.problems[:50])
             return report.to_json(), text
     finally:
@@ -495,18 +510,18 @@ def _init(args: argparse.Namespace, target: Path, program: Any) -> tuple[dict[st
 
     ctx = bootstrap(target, create=True)
     try:
-        version = ctx.loyalty.init()
+        version = ctx.store.init()
         if args.demo:
             from app.core.demo import fill_demo
 
-            demo = fill_demo(ctx.loyalty)
+            demo = fill_demo(ctx)
         if program is not None:
             # After the demo's own program, so that the program given is the one in force.
-            ctx.loyalty.set_program(program)
+            ctx.programs.set_program(program, actor=CLI)
         elif not _has_program(ctx):
             from app.core.demo import DEFAULT_PROGRAM
 
-            ctx.loyalty.set_program(DEFAULT_PROGRAM)
+            ctx.programs.set_program(DEFAULT_PROGRAM, actor=CLI)
         out: dict[str, Any] = {"db": str(ctx.db_path), "schema": version}
         if args.demo:
             out["demo"] = demo
@@ -529,7 +544,7 @@ def _remove_new_store(path: Path, folders: list[Path]) -> None:
 
 def _has_program(ctx: Any) -> bool:
     try:
-        ctx.loyalty.program()
+        ctx.programs.program()
     except LoyaltyError:
         return False
     return True

@@ -280,7 +280,7 @@ def main() -> int:
 
             ctx = bootstrap(db, create=True)
             ctx.loyalty.init()
-            fill_demo(ctx.loyalty, customers=40, days=10)
+            fill_demo(ctx, customers=40, days=10)
             ctx.close()
         from app.bootstrap import bootstrap
 

@@ -203,7 +203,13 @@ def chain_screens(folder: Path, out: Path, width: int, height: int) -> None:
     ctx, staff, transport = build_chain(folder)
     worker = Worker()
     services = ManagerServices(
-        ctx.loyalty, staff, ReportsService(ctx.engine), "Ольга", ChainReports(ctx.engine, transport)
+        ctx.programs,
+        ctx.catalog,
+        ctx.customers,
+        staff,
+        ReportsService(ctx.engine),
+        "Ольга",
+        ChainReports(ctx.engine, transport),
     )
     window = ManagerWindow(services, worker)
     window.resize(width, height)
@@ -239,7 +245,7 @@ def main() -> int:
         os.environ["LOYALTY_HOME"] = tmp
         ctx, staff = build_store(Path(tmp))
         worker = Worker()
-        services = ManagerServices(ctx.loyalty, staff, ReportsService(ctx.engine), "Ольга")
+        services = ManagerServices(ctx.programs, ctx.catalog, ctx.customers, staff, ReportsService(ctx.engine), "Ольга")
         window = ManagerWindow(services, worker)
         window.resize(width, height)
         window.show()

@@ -20,11 +20,12 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 
 from app.core import ledger, repo, wire
 from app.core import schema as t
+from app.core.catalog import parse_catalog_csv, store_products
 from app.core.errors import LoyaltyError, NotFound
 from app.core.identity import looks_like_phone, normalize_phone
 from app.core.ids import uuid7
 from app.core.program import parse_program
-from app.core.services.loyalty import LoyaltyService, parse_catalog_csv, store_products
+from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
 from server import auth, expiry, ingest, reports, snapshots
 from server import schema as s
@@ -348,7 +349,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @app.get("/v1/admin/verify")
     def verify(_: AdminDep) -> dict[str, Any]:
         """Recompute every balance from the journal (conservation check)."""
-        return LoyaltyService(engine).verify().to_json()
+        return VerifyService(engine).verify().to_json()
 
     @app.get("/v1/admin/customers/{who}")
     def customer(who: str, _: AdminDep) -> dict[str, Any]:

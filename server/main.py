@@ -74,9 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "expire":
             out = {"expired": expiry.post_expiry(engine)}
         else:
-            from app.core.services.loyalty import LoyaltyService
+            from app.core.services.verify import VerifyService
 
-            report = LoyaltyService(engine).verify()
+            report = VerifyService(engine).verify()
             print(json.dumps(report.to_json()))
             return 0 if report.ok else 1
     except LoyaltyError as exc:

@@ -21,7 +21,7 @@ from tests.conftest import FROZEN_NOW
 def _demo(folder: Path, clock: FixedClock) -> Context:
     ctx = bootstrap(folder / "terminal.sqlite3", create=True, clock=clock)
     ctx.loyalty.init()
-    fill_demo(ctx.loyalty, customers=5, days=6)
+    fill_demo(ctx, customers=5, days=6)
     return ctx
 
 

@@ -33,6 +33,7 @@ DETAILS: dict[str, str] = {
     "card_unblocked": "card {card}",
     "setting_changed": "{key}: {old!r} -> {new!r}",
     "server_enrolled": "{url}",
+    "catalog_imported": "{products} products",
     "program": "version {version} '{name}' from {when}; changed: {changes}",
 }
 

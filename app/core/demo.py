@@ -6,10 +6,15 @@ import copy
 import random
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from app.core.services.loyalty import LoyaltyService
+from app.core.services.catalog import CatalogService
+from app.core.services.checkout import CheckoutService
+from app.core.services.customers import CustomerService
+from app.core.services.program import ProgramService
 from app.core.services.results import SaleRequest
+from app.core.services.store import StoreService
+from app.core.services.support import SYSTEM
 from app.core.timeutil import DAY_MS, to_ms
 
 DEFAULT_PROGRAM: dict[str, Any] = {
@@ -94,8 +99,23 @@ _NAMES = [
 ]
 
 
+class DemoServices(Protocol):
+    """The services a demo store is filled through (the composition root's Context has them)."""
+
+    @property
+    def store(self) -> StoreService: ...
+    @property
+    def programs(self) -> ProgramService: ...
+    @property
+    def catalog(self) -> CatalogService: ...
+    @property
+    def customers(self) -> CustomerService: ...
+    @property
+    def checkout(self) -> CheckoutService: ...
+
+
 def fill_demo(
-    service: LoyaltyService,
+    services: DemoServices,
     customers: int = 40,
     days: int = 30,
     seed: int = 7,
@@ -108,16 +128,16 @@ def fill_demo(
     The program's names are in lang (a Russian store shows «Золото», not «Gold»).
     """
     rng = random.Random(seed)
-    end = to_ms(now if now is not None else service.clock.now())
-    service.set_program(demo_program(lang))
-    service.import_catalog(DEMO_CATALOG)
-    products = service.catalog()
+    end = to_ms(now if now is not None else services.checkout.clock.now())
+    services.programs.set_program(demo_program(lang), actor=SYSTEM)
+    services.catalog.import_catalog(DEMO_CATALOG, actor=SYSTEM)
+    products = services.catalog.catalog()
     start = end - days * DAY_MS
     cards = []
     for i in range(customers):
         name = _NAMES[i % len(_NAMES)] + ("" if i < len(_NAMES) else f" {i // len(_NAMES) + 1}")
         birthday = f"19{rng.randint(60, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        res = service.enroll(name, f"+7916{5550000 + i:07d}", birthday, at=start + i * 60_000)
+        res = services.customers.enroll(name, f"+7916{5550000 + i:07d}", birthday, at=start + i * 60_000)
         cards.append(res.card)
     sales = 0
     for day in range(days):
@@ -127,11 +147,11 @@ def fill_demo(
                 continue
             basket = rng.sample(products, rng.randint(1, 3))
             lines = tuple(
-                service.resolve_line(p["sku"], rng.randint(1, 2)) for p in basket if p["category"] != "tobacco"
-            ) or (service.resolve_line("ESP", 1),)
+                services.catalog.resolve_line(p["sku"], rng.randint(1, 2)) for p in basket if p["category"] != "tobacco"
+            ) or (services.catalog.resolve_line("ESP", 1),)
             card = rng.choice(cards) if rng.random() < 0.7 else None
             try:
-                service.sell(
+                services.checkout.sell(
                     SaleRequest(lines=lines, card=card, at=at, redeem="max" if card and rng.random() < 0.2 else None)
                 )
                 sales += 1
@@ -140,15 +160,15 @@ def fill_demo(
     return {"customers": customers, "sales": sales}
 
 
-def show_demo(loyalty: LoyaltyService, path: Path, fill: bool) -> tuple[dict[str, Any], str]:
+def show_demo(services: DemoServices, path: Path, fill: bool) -> tuple[dict[str, Any], str]:
     """Fill the demo store when new (fill), then show a demo customer and sell a demo sale."""
-    loyalty.init()
+    services.store.init()
     if fill:
-        fill_demo(loyalty)
-    customer = loyalty.find_customers("Анна")[0]
-    info = loyalty.customer(customer["card"])
-    lines = (loyalty.resolve_line("CAP", 2), loyalty.resolve_line("CRO", 1))
-    sale = loyalty.sell(SaleRequest(lines=lines, card=info.card, redeem="max"))
+        fill_demo(services)
+    customer = services.customers.find_customers("Анна")[0]
+    info = services.customers.customer(customer["card"])
+    lines = (services.catalog.resolve_line("CAP", 2), services.catalog.resolve_line("CRO", 1))
+    sale = services.checkout.sell(SaleRequest(lines=lines, card=info.card, redeem="max"))
     data = {"db": str(path), "customer": info.to_json(), "sale": sale.to_json()}
     text = (
         f"Demo store: {path}\n"

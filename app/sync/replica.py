@@ -16,8 +16,8 @@ from sqlalchemy import Connection, delete, insert, select
 
 from app.core import ledger, repo, sql, wire
 from app.core import schema as t
+from app.core.catalog import store_products
 from app.core.ids import uuid7
-from app.core.services.loyalty import store_products
 from app.core.timeutil import now_ms
 from app.core.wallet import Lot, Wallet
 

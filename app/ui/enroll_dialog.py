@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.services.loyalty import LoyaltyService
+from app.core.services.customers import CustomerService
 from app.core.services.results import EnrollResult
 from app.ui import i18n
 from app.ui.theme import row_label
@@ -60,7 +60,7 @@ class EnrollDialog(QDialog):
 
     def __init__(
         self,
-        service: LoyaltyService,
+        service: CustomerService,
         worker: Worker,
         card: str | None = None,
         parent: QWidget | None = None,

@@ -28,6 +28,7 @@ from app.ui.bridge import Bridge
 from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
+from app.ui.checkout.state import TillServices
 from app.ui.keyboard import KeyboardKeeper
 from app.ui.settings_store import save_setting
 from app.ui.wedge import WedgeFilter
@@ -73,7 +74,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Loyalty Terminal — checkout"))
         self.setMinimumSize(1000, 700)
 
-        self.controller = CheckoutController(ctx.loyalty, worker, self)
+        till = TillServices(ctx.checkout, ctx.catalog, ctx.customers, ctx.programs, ctx.store)
+        self.controller = CheckoutController(till, worker, self)
         self.checkout = CheckoutScreen(self.controller, worker)
         self.checkout.sale_committed.connect(self._sale_committed)
         self.checkout.refund_requested.connect(self.refund_requested)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.core.codes import RECEIPT, latin_layout
 from app.core.errors import NotFound
 from app.core.money import floor
-from app.core.services.loyalty import LoyaltyService
+from app.core.services.checkout import CheckoutService
 from app.core.services.receipts import ReceiptService
 from app.core.services.results import RefundResult
 from app.core.services.staff import Cashier, StaffService
@@ -67,10 +67,10 @@ class SaleForRefund:
     lines: tuple[dict[str, Any], ...]
 
 
-def load_sale(loyalty: LoyaltyService, receipts: ReceiptService, sale_id: int, lang: str) -> SaleForRefund | None:
+def load_sale(checkout: CheckoutService, receipts: ReceiptService, sale_id: int, lang: str) -> SaleForRefund | None:
     """The sale as the refund screen needs it (worker side); None when there is no such sale."""
     try:
-        return SaleForRefund(receipts.for_sale(sale_id, lang), tuple(loyalty.sale_lines(sale_id)))
+        return SaleForRefund(receipts.for_sale(sale_id, lang), tuple(checkout.sale_lines(sale_id)))
     except NotFound:
         return None
 
@@ -91,7 +91,7 @@ class RefundDialog(QDialog):
 
     def __init__(
         self,
-        loyalty: LoyaltyService,
+        checkout: CheckoutService,
         staff: StaffService,
         worker: Worker,
         cashier: str,
@@ -102,7 +102,7 @@ class RefundDialog(QDialog):
         receipts: ReceiptService,
     ) -> None:
         super().__init__(parent)
-        self.loyalty = loyalty
+        self.checkout = checkout
         self.receipts = receipts
         self.staff = staff
         self.worker = worker
@@ -209,7 +209,7 @@ class RefundDialog(QDialog):
         ticket = self._asked
         self.worker.run(
             load_sale,
-            self.loyalty,
+            self.checkout,
             self.receipts,
             sale_id,
             i18n.language(),
@@ -341,32 +341,18 @@ class RefundDialog(QDialog):
         self.confirm.setEnabled(False)
         set_status(self.status, self.tr("Refunding…"), "info")
         self.worker.run(
-            self.loyalty.refund,
+            self.checkout.refund,
             self.sale_id,
             units,
             cashier=self.cashier,
+            # The approving manager is the refund's actor: its audit row is written with it.
+            actor=manager.name,
             on_done=self._refunded,
             on_error=self._failed,
         )
 
     def _refunded(self, result: RefundResult) -> None:
         self.last_refund = result
-        manager = self.manager.name if self.manager is not None else "?"
-        # Queued after the refund on the same serialized worker: written right after it.
-        self.worker.run(
-            self.staff.audit,
-            manager,
-            "refund",
-            {
-                "refund": result.refund_id,
-                "sale": result.sale_id,
-                "cashier": str(self.cashier),
-                "back_kopecks": result.money_back,
-                "taken_points": result.points_taken_back,
-                "given_points": result.points_given_back,
-            },
-            on_error=self._audit_failed,
-        )
         to_card = self.sale is not None and self.sale.receipt.payment == "card"
         way = self.tr("to their bank card") if to_card else self.tr("in cash")
         text = self.tr("Refund No. {n} is done: give the customer {money} {way}.").format(
@@ -390,10 +376,3 @@ class RefundDialog(QDialog):
             # Another till may have refunded some of it: show what is really left, keep the reason.
             self._keep_status = True
             self.look_up()
-
-    def _audit_failed(self, error: BaseException) -> None:
-        set_status(
-            self.status,
-            self.tr("The refund is done, but the audit log was not written: {reason}").format(reason=explain(error)),
-            "warn",
-        )

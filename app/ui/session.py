@@ -129,7 +129,7 @@ class Session(QObject):
 
         printing = self.window.printer if hasattr(self.window.printer, "print_refund") else None
         dialog = RefundDialog(
-            self.ctx.loyalty,
+            self.ctx.checkout,
             self.staff,
             self.worker,
             self.cashier.name,
@@ -158,7 +158,7 @@ class Session(QObject):
             self.sync_worker = SyncWorker(self.sync)
             self.sync_worker.start()
             self.sync_label.setText(self.tr("Server: connecting…"))
-        elif self.ctx.loyalty.awaiting_reconnect():
+        elif self.ctx.store.awaiting_reconnect():
             self.sync_label.setText(self.tr("Restored from a backup: connect to the server again (Settings)"))
         elif not self.sync.configured():
             self.sync_label.setText(self.tr("Standalone"))
@@ -175,7 +175,7 @@ class Session(QObject):
     def show_sync(self, status: SyncStatus) -> None:
         """Online/offline, queue depth and the last successful sync in the status bar."""
         # The store's wall clock (the program's zone), as on its receipts, not the machine's zone.
-        zone = self.ctx.loyalty.zone()
+        zone = self.ctx.programs.zone()
         last = (
             from_ms(status.last_sync_ms).astimezone(zone).strftime("%H:%M") if status.last_sync_ms else self.tr("never")
         )

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backup import list_backups
-from app.core.services import LoyaltyService
 from app.core.services.staff import Cashier, StaffService
+from app.core.services.store import StoreService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
 from app.ui.pin_dialog import PinDialog, set_status
@@ -58,9 +58,9 @@ class StoreFacts:
     server_url: str
 
 
-def load_facts(loyalty: LoyaltyService) -> StoreFacts:
+def load_facts(store: StoreService) -> StoreFacts:
     """Read the store's details (on the worker)."""
-    return StoreFacts(*loyalty.store_details(), loyalty.server_url())
+    return StoreFacts(*store.store_details(), store.server_url())
 
 
 def save_and_audit(
@@ -193,7 +193,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        worker.run(load_facts, ctx.loyalty, on_done=self._loaded, on_error=self._failed)
+        worker.run(load_facts, ctx.store, on_done=self._loaded, on_error=self._failed)
 
     # ----------------------------------------------------------------- loading
 
@@ -217,7 +217,7 @@ class SettingsDialog(QDialog):
     def _show_last_backup(self) -> None:
         newest = list_backups(self.ctx.db_path.parent / "backups", self.ctx.db_path.stem)
         if newest:
-            when = i18n.wall_time(int(newest[0].created * 1000), self.ctx.loyalty.zone())
+            when = i18n.wall_time(int(newest[0].created * 1000), self.ctx.programs.zone())
             set_status(self.backup_state, self.tr("Newest backup: {when}").format(when=when), "info")
 
     # ----------------------------------------------------------------- saving

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from app.bootstrap import Context, bootstrap
+from app.core.services.support import SYSTEM
 from app.ui import i18n
 from app.ui.wizard.creation import StorePlan, create_store
 
@@ -27,9 +28,9 @@ def open_store(path: Path, create: StoreKind | StorePlan | None) -> Context:
     if create is not None:
         from app.core.demo import DEFAULT_PROGRAM, fill_demo
 
-        ctx.loyalty.init()
+        ctx.store.init()
         if create == "demo":
-            fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
+            fill_demo(ctx, lang=i18n.language())  # a Russian store gets Russian tier names
         else:
-            ctx.loyalty.set_program(DEFAULT_PROGRAM)
+            ctx.programs.set_program(DEFAULT_PROGRAM, actor=SYSTEM)
     return ctx

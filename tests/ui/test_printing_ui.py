@@ -109,7 +109,7 @@ def test_refund_is_committed_even_when_its_receipt_fails_to_print(
     printing = make(services, db_worker, shop, EscposNetworkPrinter("127.0.0.1", closed_port(), timeout=2))
     monkeypatch.setattr(PinDialog, "ask", manager_pin(shop, "9999"))
     dialog = RefundDialog(
-        shop.ctx.loyalty, shop.staff, db_worker, "Иван", printing, sale_id=1, receipts=shop.ctx.receipts
+        shop.ctx.checkout, shop.staff, db_worker, "Иван", printing, sale_id=1, receipts=shop.ctx.receipts
     )
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.confirm.isEnabled())

@@ -91,7 +91,7 @@ def _rows(shop: Shop, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _open(qtbot: QtBot, shop: Shop, db_worker: Worker, printing: PrintService | None) -> RefundDialog:
-    dialog = RefundDialog(shop.ctx.loyalty, shop.staff, db_worker, "Иван", printing, receipts=shop.ctx.receipts)
+    dialog = RefundDialog(shop.ctx.checkout, shop.staff, db_worker, "Иван", printing, receipts=shop.ctx.receipts)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -193,7 +193,7 @@ def test_fully_refunded_sale_offers_nothing(qtbot: QtBot, shop: Shop, db_worker:
 
 
 def test_dialog_opened_with_a_sale_id_loads_it(qtbot: QtBot, shop: Shop, db_worker: Worker) -> None:
-    dialog = RefundDialog(shop.ctx.loyalty, shop.staff, db_worker, "Иван", None, sale_id=1, receipts=shop.ctx.receipts)
+    dialog = RefundDialog(shop.ctx.checkout, shop.staff, db_worker, "Иван", None, sale_id=1, receipts=shop.ctx.receipts)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
     assert "Sale No. 1" in dialog.header.text()

@@ -19,10 +19,9 @@ from PySide6.QtCore import QObject, Signal
 from app.core.identity import looks_like_phone
 from app.core.pricing import LineIn
 from app.core.refusals import Refusal
-from app.core.services.loyalty import LoyaltyService
 from app.core.services.results import CustomerInfo, SaleRequest, SaleResult
 from app.ui.checkout.requote import Change, Priced, quote_checkout
-from app.ui.checkout.state import Basket, Redeem, StoreInfo, load_store
+from app.ui.checkout.state import Basket, Redeem, StoreInfo, TillServices, load_store
 from app.ui.wording import explain
 from app.ui.worker import Worker
 
@@ -53,9 +52,9 @@ class CheckoutController(QObject):
     unknown_card = Signal(str)  # a well-formed card number nobody holds: offer enrollment
     unknown_phone = Signal(str)  # a phone number nobody has: offer enrollment with it
 
-    def __init__(self, service: LoyaltyService, worker: Worker, parent: QObject | None = None) -> None:
+    def __init__(self, services: TillServices, worker: Worker, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.service = service
+        self.services = services
         self.worker = worker
         self.basket = Basket()
         self.customer: CustomerInfo | None = None
@@ -75,7 +74,7 @@ class CheckoutController(QObject):
 
     def load_store(self) -> None:
         """Read the program, the QR secret and the categories."""
-        self.worker.run(load_store, self.service, on_done=self._store_done, on_error=self._refused)
+        self.worker.run(load_store, self.services, on_done=self._store_done, on_error=self._refused)
 
     @_while_alive
     def _store_done(self, store: StoreInfo) -> None:
@@ -88,7 +87,7 @@ class CheckoutController(QObject):
         """Add one unit of the product with this sku or barcode."""
         if self._blocked():
             return
-        self.worker.run(self.service.resolve_line, code, 1, on_done=self.add_line, on_error=self._refused)
+        self.worker.run(self.services.catalog.resolve_line, code, 1, on_done=self.add_line, on_error=self._refused)
 
     @_while_alive
     def add_line(self, line: LineIn) -> None:
@@ -137,7 +136,7 @@ class CheckoutController(QObject):
             return
         self._customer_seq += 1
         self.worker.run(
-            self.service.customer,
+            self.services.customers.customer,
             card_or_phone,
             on_done=partial(self._customer_found, self._customer_seq, refresh),
             on_error=partial(self._customer_missing, self._customer_seq, card_or_phone),
@@ -253,7 +252,7 @@ class CheckoutController(QObject):
         rev = self._revision
         self.worker.run(
             quote_checkout,
-            self.service,
+            self.services.checkout,
             req,
             change,
             on_done=partial(self._quoted, rev),
@@ -326,7 +325,7 @@ class CheckoutController(QObject):
         points = self.result.quote.redeemed_points
         req = replace(self._request, redeem=points or None, payment=payment, cashier=self.cashier)
         self.selling = True
-        self.worker.run(self.service.sell, req, on_done=self._sold, on_error=self._sell_refused)
+        self.worker.run(self.services.checkout.sell, req, on_done=self._sold, on_error=self._sell_refused)
         return True
 
     @_while_alive

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from app.core.errors import LoyaltyError
-from app.core.services.loyalty import LoyaltyService
+from app.core.services.checkout import CheckoutService
 from app.core.services.results import SaleRequest, SaleResult
 
 Extra = Literal["coupon", "reward", "redeem", "card"]
@@ -70,7 +70,7 @@ def _fallbacks(req: SaleRequest, changed: Change) -> list[tuple[SaleRequest, tup
     return tries
 
 
-def quote_checkout(service: LoyaltyService, req: SaleRequest, changed: Change) -> Priced:
+def quote_checkout(service: CheckoutService, req: SaleRequest, changed: Change) -> Priced:
     """Quote req; if refused, quote the first fallback the rules accept and report the refusal."""
     try:
         return Priced(service.quote(req), req)

@@ -66,7 +66,7 @@ class CheckoutScreen(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.worker = worker
-        service = controller.service
+        services = controller.services
         self.router = ScanRouter(controller, self)
         self.model = BasketModel()
         self._unknown_card: str | None = None
@@ -79,7 +79,7 @@ class CheckoutScreen(QWidget):
 
         # Left: product field, basket, totals.
         self.product_field = TypeAheadField(
-            worker, partial(service.catalog, limit=20), describe_product, min_chars=2, basket_keys=True
+            worker, partial(services.catalog.catalog, limit=20), describe_product, min_chars=2, basket_keys=True
         )
         self.product_field.setPlaceholderText(self.tr("Scan, or type a product name or code (F3)"))
         self.free_button = QPushButton(self.tr("Free price (F8)"))
@@ -112,7 +112,7 @@ class CheckoutScreen(QWidget):
         left.addWidget(self.totals)
 
         # Right: customer field, customer panel, points/coupon/gift, camera preview, pay.
-        self.customer_field = TypeAheadField(worker, service.find_customers, describe_customer, min_chars=2)
+        self.customer_field = TypeAheadField(worker, services.customers.find_customers, describe_customer, min_chars=2)
         self.customer_field.setPlaceholderText(self.tr("Card, phone, name"))
         self.enroll_button = QPushButton(self.tr("New (F4)"))
         self.customer_panel = CustomerPanel()
@@ -290,7 +290,9 @@ class CheckoutScreen(QWidget):
             self.product_field.clear()
             self.router.handle(text)
             return
-        self.worker.run(self.controller.service.catalog, text, 20, on_done=partial(self._product_results, text))
+        self.worker.run(
+            self.controller.services.catalog.catalog, text, 20, on_done=partial(self._product_results, text)
+        )
 
     def _product_results(self, text: str, products: list[dict[str, Any]], typed: str | None = None) -> None:
         if self.product_field.text().strip() != (typed or text):
@@ -305,7 +307,10 @@ class CheckoutScreen(QWidget):
             # "СФЗ" is "CAP" typed (or scanned) with the Russian layout on: look for that too.
             latin = latin_layout(text)
             self.worker.run(
-                self.controller.service.catalog, latin, 20, on_done=partial(self._product_results, latin, typed=text)
+                self.controller.services.catalog.catalog,
+                latin,
+                20,
+                on_done=partial(self._product_results, latin, typed=text),
             )
         else:
             self.show_message(self.tr("Nothing found for “{text}”").format(text=typed or text), "warn")
@@ -414,7 +419,9 @@ class CheckoutScreen(QWidget):
     @Slot()
     def enroll(self) -> None:
         """F4: enroll a new customer (with the unknown card just scanned, if any) and attach them."""
-        dialog = EnrollDialog(self.controller.service, self.worker, self._unknown_card, self, phone=self._unknown_phone)
+        dialog = EnrollDialog(
+            self.controller.services.customers, self.worker, self._unknown_card, self, phone=self._unknown_phone
+        )
         dialog.enrolled.connect(self._enrolled)
         dialog.ask()
         dialog.deleteLater()

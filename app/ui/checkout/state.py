@@ -6,8 +6,12 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from app.core.pricing import LineIn
-from app.core.services.loyalty import LoyaltyService
+from app.core.services.catalog import CatalogService
+from app.core.services.checkout import CheckoutService
+from app.core.services.customers import CustomerService
+from app.core.services.program import ProgramService
 from app.core.services.results import SaleRequest
+from app.core.services.store import StoreService
 
 Redeem = int | Literal["max"] | None
 FREE_SKU = "FREE"
@@ -34,13 +38,24 @@ class StoreInfo:
     point_value: int
 
 
-def load_store(service: LoyaltyService) -> StoreInfo:
+@dataclass(frozen=True)
+class TillServices:
+    """The services the checkout calls, as the composition root built them."""
+
+    checkout: CheckoutService
+    catalog: CatalogService
+    customers: CustomerService
+    programs: ProgramService
+    store: StoreService
+
+
+def load_store(services: TillServices) -> StoreInfo:
     """Read the store's program and categories (runs on the worker)."""
-    _, program = service.program()
-    categories = {p["category"] for p in service.catalog(limit=100_000)}
+    _, program = services.programs.program()
+    categories = {p["category"] for p in services.catalog.catalog(limit=100_000)}
     categories |= {rule.category for rule in program.stamps}
     return StoreInfo(
-        secret=service.secret(),
+        secret=services.store.secret(),
         program_name=str(program.raw.get("name", "")),
         coupon_codes=tuple(c.code for c in program.coupons),
         rewards=tuple(Reward(r.id, r.name, r.points) for r in program.rewards),

@@ -36,6 +36,7 @@ ACTIONS: dict[str, object] = {
     "server_enrolled": QT_TRANSLATE_NOOP("AdminTab", "Connected to the server"),
     "pin_failed": QT_TRANSLATE_NOOP("AdminTab", "Wrong PIN"),
     "pin_locked": QT_TRANSLATE_NOOP("AdminTab", "PIN entry locked"),
+    "catalog_imported": QT_TRANSLATE_NOOP("AdminTab", "Catalog imported"),
 }
 
 # Each action's detail; {name} placeholders are the row's parameters, formatted for the language.
@@ -60,6 +61,7 @@ DETAILS: dict[str, object] = {
     "card_unblocked": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
     "setting_changed": QT_TRANSLATE_NOOP("Audit", "{key}: «{old}» → «{new}»"),
     "server_enrolled": QT_TRANSLATE_NOOP("Audit", "Server {url}"),
+    "catalog_imported": QT_TRANSLATE_NOOP("Audit", "{products} products"),
     "program": QT_TRANSLATE_NOOP("Audit", "Version {version} «{name}» from {when}; changed: {changes}"),
     "pin_failed": QT_TRANSLATE_NOOP("Audit", "{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}"),
     "pin_locked": QT_TRANSLATE_NOOP("Audit", "{purpose}: refused unchecked, locked for {wait_seconds} more"),
@@ -79,6 +81,8 @@ _SETTINGS: dict[str, object] = {
     "camera/source": QT_TRANSLATE_NOOP("Audit", "Camera"),
     "language": QT_TRANSLATE_NOOP("Audit", "Language"),
     "store": QT_TRANSLATE_NOOP("Audit", "Store name and address"),
+    "store_name": QT_TRANSLATE_NOOP("Audit", "Store name"),
+    "store_address": QT_TRANSLATE_NOOP("Audit", "Store address"),
     "backup/hours": QT_TRANSLATE_NOOP("Audit", "Backup every (hours)"),
     "backup/keep": QT_TRANSLATE_NOOP("Audit", "Backups kept"),
     "backup/on_close": QT_TRANSLATE_NOOP("Audit", "Backup on closing"),

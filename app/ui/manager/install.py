@@ -52,7 +52,9 @@ class ManagerLauncher(QObject):
 
         ctx = self.window.ctx
         # The chain scope is offered once the reports worker finds the terminal enrolled with a server.
-        services = ManagerServices(ctx.loyalty, ctx.staff, ctx.reports, manager.name, ctx.chain_reports)
+        services = ManagerServices(
+            ctx.programs, ctx.catalog, ctx.customers, ctx.staff, ctx.reports, manager.name, ctx.chain_reports
+        )
         shown = ManagerWindow(services, self.window.worker, self.window)
         # Modal to the till: the checkout cannot change under the manager, and scans reach this window.
         shown.setWindowModality(Qt.WindowModality.ApplicationModal)

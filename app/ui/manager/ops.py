@@ -1,9 +1,9 @@
 """What the manager screen asks of the services, as plain functions run on a Worker.
 
 Each function takes plain values and returns frozen values (or a `Refused`), so the widgets never
-hold a session or a row and never wait on the database. Where one action is two service calls
-(a change and its audit row) the change comes first: an audit row never claims what did not happen.
-Nothing here imports Qt widgets.
+hold a session or a row and never wait on the database. A change is audited by the service that makes
+it, in the same transaction, with the signed-in manager as its actor: the change and its audit row are
+written together or not at all. Nothing here imports Qt widgets.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 from app.core.errors import LoyaltyError
 from app.core.pricing import LineIn
 from app.core.program import Program, parse_program
-from app.core.services.loyalty import LoyaltyService
+from app.core.services.catalog import CatalogService
+from app.core.services.customers import CustomerService
+from app.core.services.program import ProgramService
 from app.core.services.reports import (
     Dashboard,
     Filters,
@@ -66,7 +68,9 @@ SEGMENT_CHOICES = ("active", "at_risk", "lost", "never", "not_seen")
 class ManagerServices:
     """The services the manager screen uses, and who is signed in to it (the actor of every audit row)."""
 
-    loyalty: LoyaltyService
+    programs: ProgramService
+    catalog: CatalogService
+    customers: CustomerService
     staff: StaffService
     reports: ReportsService
     manager: str
@@ -129,7 +133,7 @@ class ChainFigures:
 
 def local_today(s: ManagerServices) -> tuple[date, ZoneInfo]:
     """Today in the merchant's time zone (program in force now)."""
-    _, program = s.loyalty.program(s.now())
+    _, program = s.programs.program(s.now())
     zone = program.zone
     return from_ms(s.now()).astimezone(zone).date(), zone
 
@@ -272,21 +276,16 @@ class ProgramState:
 def load_program_state(s: ManagerServices) -> ProgramState:
     """The program version in force now, every version (newest first) and a few catalog products."""
     now = s.now()
-    version, program = s.loyalty.program(now)
+    version, program = s.programs.program(now)
     versions = tuple(
         VersionRow(int(v["version"]), str(v["name"]), int(v["activate_at"]), int(v["created_at"]), v["program"])
-        for v in s.loyalty.program_versions()
+        for v in s.programs.program_versions()
     )
     products = tuple(
         LineIn(str(p["sku"]), str(p["name"]), str(p["category"]), 1, int(p["price"]))
-        for p in s.loyalty.catalog(limit=200)
+        for p in s.catalog.catalog(limit=200)
     )
     return ProgramState(version, copy.deepcopy(dict(program.raw)), versions, products, now, program.timezone)
-
-
-def changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """The top-level keys whose values differ (for the audit row)."""
-    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
 def activate_program(
@@ -294,20 +293,7 @@ def activate_program(
 ) -> tuple[int, ProgramState]:
     """Validate and store the program as a new version (now or at activate_at), audited; the new state."""
     program = parse_program(copy.deepcopy(dict(body)))
-    _, current = s.loyalty.program(s.now())
-    version = s.loyalty.set_program(program.raw, activate_at)
-    changed = changed_keys(current.raw, program.raw)
-    changes = ", ".join(changed) or "nothing"
-    when = "now" if activate_at is None else iso(activate_at, program.zone)
-    detail: dict[str, Any] = {
-        "version": version,
-        "name": str(program.raw.get("name", "")),
-        "when": when,
-        "when_at": activate_at,
-        "changes": changes,
-        "changed": changed,
-    }
-    s.staff.audit(s.manager, "program", {**detail, "note": note} if note else detail)
+    version = s.programs.set_program(program.raw, activate_at, actor=s.manager, note=note)
     return version, load_program_state(s)
 
 
@@ -395,7 +381,7 @@ def _with_coupons(body: Mapping[str, Any], spec: CouponSpec, issued: Sequence[Is
 
 def _store_coupons(s: ManagerServices, spec: CouponSpec, issued: Sequence[IssuedCoupon], what: str) -> CouponsAdded:
     now = s.now()
-    in_force, program = s.loyalty.program(now)
+    in_force, program = s.programs.program(now)
     new_version, state = activate_program(
         s, _with_coupons(program.raw, spec, issued, program.zone), None, f"coupons: {what}"
     )
@@ -417,13 +403,13 @@ def scheduled_versions(state: ProgramState) -> list[VersionRow]:
 
 def current_coupons(s: ManagerServices) -> tuple[str, tuple[Any, ...]]:
     """The time zone and coupons of the program in force (app.core.program.Coupon values, newest last)."""
-    _, program = s.loyalty.program(s.now())
+    _, program = s.programs.program(s.now())
     return program.timezone, program.coupons
 
 
 def current_codes(s: ManagerServices) -> list[str]:
     """The coupon codes of the program in force."""
-    _, program = s.loyalty.program(s.now())
+    _, program = s.programs.program(s.now())
     return [c.code for c in program.coupons]
 
 
@@ -514,21 +500,19 @@ def find_customers(s: ManagerServices, query: str) -> list[CustomerHit]:
     """Customers by card, phone or part of the name."""
     return [
         CustomerHit(int(r["customer_id"]), str(r["name"]), str(r["phone"]), str(r["card"]))
-        for r in s.loyalty.find_customers(query, limit=50)
+        for r in s.customers.find_customers(query, limit=50)
     ]
 
 
 def customer(s: ManagerServices, card: str) -> CustomerInfo:
     """A customer's balances and state now."""
-    return s.loyalty.customer(card)
+    return s.customers.customer(card)
 
 
 def adjust_points(s: ManagerServices, card: str, points: int, reason: str) -> CustomerInfo:
     """Add or remove points by hand with a reason; audited; the customer afterwards (never below zero)."""
-    _, balance = s.loyalty.adjust_points(card, points, reason, s.manager, allow_debt=False)
-    detail = {"card": card, "points": points, "reason": reason.strip(), "balance_points": balance}
-    s.staff.audit(s.manager, "points_adjusted", detail)
-    return s.loyalty.customer(card)
+    s.customers.adjust_points(card, points, reason, s.manager, allow_debt=False)
+    return s.customers.customer(card)
 
 
 def qr_png(payload: str, scale: int = 8) -> bytes:
@@ -542,17 +526,15 @@ def qr_png(payload: str, scale: int = 8) -> bytes:
 
 def replace_card(s: ManagerServices, old: str, new: str | None) -> CardReplaced:
     """A lost card: the new card (typed or generated) takes over the balance; audited."""
-    code = s.loyalty.replace_card(old, new or None)
-    s.staff.audit(s.manager, "card_replaced", {"old": old, "new": code})
-    info = s.loyalty.customer(code)
+    code = s.customers.replace_card(old, new or None, actor=s.manager)
+    info = s.customers.customer(code)
     return CardReplaced(old, info, qr_png(info.qr))
 
 
 def block_card(s: ManagerServices, card: str, blocked: bool) -> CustomerInfo:
     """Block or unblock a card; audited."""
-    s.loyalty.block_card(card, blocked)
-    s.staff.audit(s.manager, "card_blocked" if blocked else "card_unblocked", {"card": card})
-    return s.loyalty.customer(card)
+    s.customers.block_card(card, blocked, actor=s.manager)
+    return s.customers.customer(card)
 
 
 def cashiers(s: ManagerServices) -> list[Cashier]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from app.bootstrap import Context, bootstrap
 from app.core.errors import LoyaltyError, StorageError
 from app.core.refusals import os_params
+from app.core.services.support import SYSTEM
 from app.core.templates import TEMPLATES, template
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def enroll_staging(path: Path, url: str, code: str, transport: httpx.BaseTranspo
     discard_staging(path)  # a second try starts from a clean file, not a half-enrolled one
     ctx = bootstrap(staging_path(path), create=True, transport=transport)
     try:
-        ctx.loyalty.init()
+        ctx.store.init()
         answer = ctx.sync.enroll(url.strip(), code.strip())
     except BaseException:
         ctx.close()
@@ -135,18 +136,18 @@ def create_store(path: Path, plan: StorePlan, transport: httpx.BaseTransport | N
 
 
 def _fill(ctx: Context, plan: StorePlan) -> None:
-    ctx.loyalty.init()
+    ctx.store.init()
     if plan.enrolled:
         _first_sync(ctx)
     if plan.program == DEMO:
         from app.core.demo import fill_demo
         from app.ui import i18n
 
-        fill_demo(ctx.loyalty, lang=i18n.language())  # a Russian store gets Russian tier names
+        fill_demo(ctx, lang=i18n.language())  # a Russian store gets Russian tier names
     elif not plan.enrolled or not _has_program(ctx):
         # A chain's program comes from its server; the template only starts a chain that has none.
-        ctx.loyalty.set_program(template(plan.program).copy())
-    ctx.loyalty.set_store_details(plan.store_name, plan.store_address)
+        ctx.programs.set_program(template(plan.program).copy(), actor=SYSTEM)
+    ctx.store.set_store_details(plan.store_name, plan.store_address, actor=SYSTEM)
     staff = ctx.staff
     manager = staff.create_first_manager(plan.manager_name, plan.manager_pin)
     if plan.cashier_name:
@@ -164,7 +165,7 @@ def _first_sync(ctx: Context) -> None:
 
 def _has_program(ctx: Context) -> bool:
     try:
-        ctx.loyalty.program()
+        ctx.programs.program()
     except LoyaltyError:
         return False
     return True

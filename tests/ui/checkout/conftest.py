@@ -61,7 +61,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     ctx = bootstrap(folder / "terminal.sqlite3", create=True, clock=FixedClock(FROZEN_NOW))
     try:
         ctx.loyalty.init()
-        fill_demo(ctx.loyalty, customers=6, days=4, now=FROZEN_NOW)
+        fill_demo(ctx, customers=6, days=4, now=FROZEN_NOW)
         rich = ctx.loyalty.find_customers(RICH_NAME)[0]["card"]
         # A big purchase so the customer has points for redeeming and gifts.
         ctx.loyalty.sell(SaleRequest(lines=(ctx.loyalty.resolve_line("CHZ", 40),), card=rich))

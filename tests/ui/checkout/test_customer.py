@@ -141,7 +141,7 @@ def test_f7_gift_is_given_for_points(qtbot: QtBot, window: MainWindow, demo_temp
 
 
 def test_enrollment_needs_consent(qtbot: QtBot, store: Context, db_worker: Worker) -> None:
-    dialog = EnrollDialog(store.loyalty, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker)
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 903 111-22-33")
     dialog.name.setText("Пётр Сидоров")
@@ -152,7 +152,7 @@ def test_enrollment_needs_consent(qtbot: QtBot, store: Context, db_worker: Worke
 
 
 def test_enrollment_with_consent_shows_the_new_cards_qr(qtbot: QtBot, store: Context, db_worker: Worker) -> None:
-    dialog = EnrollDialog(store.loyalty, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker)
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 903 111-22-33")
     dialog.name.setText("Пётр Сидоров")
@@ -169,7 +169,7 @@ def test_enrollment_with_consent_shows_the_new_cards_qr(qtbot: QtBot, store: Con
 
 
 def test_an_enrollment_refusal_is_shown_in_the_dialog(qtbot: QtBot, store: Context, db_worker: Worker) -> None:
-    dialog = EnrollDialog(store.loyalty, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker)
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 916 555-00-00")  # the demo's first customer has it
     dialog.name.setText("Двойник")

@@ -126,7 +126,7 @@ def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
     # here it comes once, as it would from a disk that filled up during the shift.
     code, params = db._storage_reason(sqlite3.OperationalError("database or disk is full"))
     full = StorageError(code, **params)
-    real_sell = store.loyalty.sell
+    real_sell = store.checkout.sell
     attempts: list[object] = []
 
     def sell_on_a_full_disk(req: object) -> SaleResult:
@@ -135,7 +135,7 @@ def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
             raise full
         return real_sell(req)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store.loyalty, "sell", sell_on_a_full_disk)
+    monkeypatch.setattr(store.checkout, "sell", sell_on_a_full_disk)
     window.controller.add_code("TEA")
     window.controller.add_code("ESP")
     qtbot.waitUntil(lambda: priced(window) and window.checkout.model.rowCount() == 2)

@@ -267,7 +267,7 @@ def test_a_birthday_later_this_year_is_refused_in_russian(qtbot: QtBot, store: C
     tomorrow = date.today() + timedelta(days=1)
     if tomorrow.year != date.today().year:
         pytest.skip("on 31 December no later day of this year passes the dialog's own check")
-    dialog = EnrollDialog(store.loyalty, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker)
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 903 111-22-44")
     dialog.name.setText("Пётр Сидоров")

@@ -84,7 +84,9 @@ def shop(tmp_path: Path, template: Template) -> Iterator[Shop]:
     shutil.copy(template.path, target)
     ctx = bootstrap(target, hasher=FAST)
     staff = ctx.staff
-    services = ManagerServices(ctx.loyalty, staff, ReportsService(ctx.engine, clock=lambda: CLOCK), "Ольга")
+    services = ManagerServices(
+        ctx.programs, ctx.catalog, ctx.customers, staff, ReportsService(ctx.engine, clock=lambda: CLOCK), "Ольга"
+    )
     yield Shop(ctx, staff, services, dict(template.cards))
     ctx.close()
 

@@ -80,7 +80,9 @@ def manager_window(
     staff = StaffService(ctx.engine, FAST)
     if not staff.cashiers(include_disabled=True):
         staff.create_first_manager("Ольга", "9999")
-    services = ManagerServices(ctx.loyalty, staff, ReportsService(ctx.engine), "Ольга", chain)
+    services = ManagerServices(
+        ctx.programs, ctx.catalog, ctx.customers, staff, ReportsService(ctx.engine), "Ольга", chain
+    )
     db_worker, report_worker, chain_worker = workers
     window = ManagerWindow(services, db_worker, report_worker=report_worker, chain_worker=chain_worker)
     window.resize(1280, 800)

@@ -46,8 +46,10 @@ def set_tier_cell(editor: ProgramEditor, row: int, field: str, text: str) -> Non
 
 
 def audit_rows(shop: Shop, action: str) -> list[tuple[Any, ...]]:
+    """A person's audit rows of an action (the store's set-up, audited by "system", left out)."""
     with sqlite3.connect(shop.ctx.db_path) as conn:
-        return conn.execute("SELECT actor, detail FROM audit WHERE action = ?", (action,)).fetchall()
+        query = "SELECT actor, detail FROM audit WHERE action = ? AND actor != 'system'"
+        return conn.execute(query, (action,)).fetchall()
 
 
 def gold_coffee_discount(shop: Shop) -> int:

@@ -88,6 +88,11 @@
         <translation>Ввод PIN заблокирован</translation>
     </message>
     <message>
+        <location filename="../../manager/audit_words.py" line="39" />
+        <source>Catalog imported</source>
+        <translation>Загружен каталог</translation>
+    </message>
+    <message>
         <location filename="../../manager/admin.py" line="159" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
@@ -435,140 +440,155 @@
 <context>
     <name>Audit</name>
     <message>
-        <location filename="../../manager/audit_words.py" line="43" />
+        <location filename="../../manager/audit_words.py" line="44" />
         <source>{name}, {role}</source>
         <translation>{name}, {role}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="44" />
         <location filename="../../manager/audit_words.py" line="45" />
         <location filename="../../manager/audit_words.py" line="46" />
+        <location filename="../../manager/audit_words.py" line="47" />
         <source>Cashier {name}</source>
         <translation>Кассир {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="47" />
+        <location filename="../../manager/audit_words.py" line="48" />
         <source>{name}: {old} → {new}</source>
         <translation>{name}: {old} → {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="48" />
+        <location filename="../../manager/audit_words.py" line="49" />
         <source>Shift No. {shift}</source>
         <translation>Смена № {shift}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="49" />
+        <location filename="../../manager/audit_words.py" line="50" />
         <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
         <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="52" />
+        <location filename="../../manager/audit_words.py" line="53" />
         <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
         <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="57" />
+        <location filename="../../manager/audit_words.py" line="58" />
         <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
         <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="58" />
+        <location filename="../../manager/audit_words.py" line="59" />
         <source>Card {old} replaced by card {new}</source>
         <translation>Карта {old} заменена на карту {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="59" />
         <location filename="../../manager/audit_words.py" line="60" />
+        <location filename="../../manager/audit_words.py" line="61" />
         <source>Card {card}</source>
         <translation>Карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="61" />
+        <location filename="../../manager/audit_words.py" line="62" />
         <source>{key}: «{old}» → «{new}»</source>
         <translation>{key}: «{old}» → «{new}»</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="63" />
         <source>Server {url}</source>
         <translation>Сервер {url}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="63" />
+        <location filename="../../manager/audit_words.py" line="64" />
+        <source>{products} products</source>
+        <translation>Товаров: {products}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="65" />
         <source>Version {version} «{name}» from {when}; changed: {changes}</source>
         <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="64" />
+        <location filename="../../manager/audit_words.py" line="66" />
         <source>{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}</source>
         <translation>{purpose}: неверных PIN подряд {failures}, блокировка на {lock_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="65" />
+        <location filename="../../manager/audit_words.py" line="67" />
         <source>{purpose}: refused unchecked, locked for {wait_seconds} more</source>
         <translation>{purpose}: отказ без проверки, блокировка ещё на {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="69" />
+        <location filename="../../manager/audit_words.py" line="71" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="70" />
+        <location filename="../../manager/audit_words.py" line="72" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="73" />
+        <location filename="../../manager/audit_words.py" line="75" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="74" />
+        <location filename="../../manager/audit_words.py" line="76" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="78" />
+        <location filename="../../manager/audit_words.py" line="80" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="79" />
+        <location filename="../../manager/audit_words.py" line="81" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="80" />
+        <location filename="../../manager/audit_words.py" line="82" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="81" />
+        <location filename="../../manager/audit_words.py" line="83" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="82" />
+        <location filename="../../manager/audit_words.py" line="84" />
+        <source>Store name</source>
+        <translation>Название магазина</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="85" />
+        <source>Store address</source>
+        <translation>Адрес магазина</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="86" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="83" />
+        <location filename="../../manager/audit_words.py" line="87" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="84" />
+        <location filename="../../manager/audit_words.py" line="88" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="123" />
+        <location filename="../../manager/audit_words.py" line="127" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="127" />
+        <location filename="../../manager/audit_words.py" line="131" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -747,37 +767,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="167" />
+        <location filename="../../checkout/controller.py" line="166" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="296" />
+        <location filename="../../checkout/controller.py" line="295" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="297" />
+        <location filename="../../checkout/controller.py" line="296" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="298" />
+        <location filename="../../checkout/controller.py" line="297" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="299" />
+        <location filename="../../checkout/controller.py" line="298" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="324" />
+        <location filename="../../checkout/controller.py" line="323" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="348" />
+        <location filename="../../checkout/controller.py" line="347" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -850,47 +870,47 @@
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="311" />
+        <location filename="../../checkout/screen.py" line="316" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="342" />
+        <location filename="../../checkout/screen.py" line="347" />
         <source>No customer found for “{text}”</source>
         <translation>Покупатель «{text}» не найден</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="386" />
+        <location filename="../../checkout/screen.py" line="391" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="399" />
+        <location filename="../../checkout/screen.py" line="404" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="435" />
+        <location filename="../../checkout/screen.py" line="442" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="438" />
+        <location filename="../../checkout/screen.py" line="445" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="444" />
+        <location filename="../../checkout/screen.py" line="451" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="460" />
+        <location filename="../../checkout/screen.py" line="467" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="465" />
+        <location filename="../../checkout/screen.py" line="472" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1806,7 +1826,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>HelpDialog</name>
     <message>
-        <location filename="../../main_window.py" line="45" />
+        <location filename="../../main_window.py" line="46" />
         <source>Keys</source>
         <translation>Клавиши</translation>
     </message>
@@ -1869,173 +1889,173 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="73" />
+        <location filename="../../main_window.py" line="74" />
         <source>Loyalty Terminal — checkout</source>
         <translation>Терминал лояльности — касса</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="100" />
+        <location filename="../../main_window.py" line="102" />
         <source>&amp;Manager</source>
         <translation>&amp;Управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="101" />
+        <location filename="../../main_window.py" line="103" />
         <source>Camera source…</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="104" />
+        <location filename="../../main_window.py" line="106" />
         <source>Language: Русский / English…</source>
         <translation>Язык: Русский / English…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="109" />
+        <location filename="../../main_window.py" line="111" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136" />
+        <location filename="../../main_window.py" line="138" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="136" />
+        <location filename="../../main_window.py" line="138" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="139" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="172" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="171" />
+        <location filename="../../main_window.py" line="173" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="172" />
+        <location filename="../../main_window.py" line="174" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="173" />
+        <location filename="../../main_window.py" line="175" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="174" />
+        <location filename="../../main_window.py" line="176" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="175" />
+        <location filename="../../main_window.py" line="177" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="176" />
+        <location filename="../../main_window.py" line="178" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="177" />
+        <location filename="../../main_window.py" line="179" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="178" />
+        <location filename="../../main_window.py" line="180" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="179" />
+        <location filename="../../main_window.py" line="181" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="180" />
+        <location filename="../../main_window.py" line="182" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="196" />
+        <location filename="../../main_window.py" line="198" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="197" />
+        <location filename="../../main_window.py" line="199" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="198" />
+        <location filename="../../main_window.py" line="200" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="199" />
+        <location filename="../../main_window.py" line="201" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="268" />
+        <location filename="../../main_window.py" line="270" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="279" />
+        <location filename="../../main_window.py" line="281" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="292" />
-        <location filename="../../main_window.py" line="310" />
+        <location filename="../../main_window.py" line="294" />
+        <location filename="../../main_window.py" line="312" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="315" />
+        <location filename="../../main_window.py" line="317" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="319" />
+        <location filename="../../main_window.py" line="321" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="319" />
+        <location filename="../../main_window.py" line="321" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="327" />
+        <location filename="../../main_window.py" line="329" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="328" />
+        <location filename="../../main_window.py" line="330" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="342" />
+        <location filename="../../main_window.py" line="344" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="344" />
+        <location filename="../../main_window.py" line="346" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="363" />
+        <location filename="../../main_window.py" line="365" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -3157,34 +3177,29 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="371" />
+        <location filename="../../refund_dialog.py" line="357" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="371" />
+        <location filename="../../refund_dialog.py" line="357" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="372" />
+        <location filename="../../refund_dialog.py" line="358" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="376" />
+        <location filename="../../refund_dialog.py" line="362" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="388" />
+        <location filename="../../refund_dialog.py" line="374" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
-    </message>
-    <message>
-        <location filename="../../refund_dialog.py" line="397" />
-        <source>The refund is done, but the audit log was not written: {reason}</source>
-        <translation>Возврат оформлен, но запись в журнал действий не сохранилась: {reason}</translation>
     </message>
 </context>
 <context>
