@@ -8,18 +8,16 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
-from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError, NotFound
-from app.core.events import EventBus, RefundCommitted, SaleCommitted
-from app.core.ids import uuid7
+from app.core.events import RefundCommitted, SaleCommitted
 from app.core.pricing import CouponUse, CustomerView, price
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import RefundResult, SaleRequest, SaleResult
-from app.core.services.support import Ids, check_actor, check_dated, expiry, write_audit
+from app.core.services.support import OperationService, check_actor, expiry, write_audit
 from app.core.timeutil import DAY_MS
 from app.core.wallet import Lot, Wallet
 
@@ -30,26 +28,8 @@ class _Rollback(Exception):
     """Raised inside a transaction to discard it (a quote writes nothing)."""
 
 
-class CheckoutService:
+class CheckoutService(OperationService):
     """Sales and refunds: each commit is one transaction (journal, outbox, audit), its event published after it."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        clock: Clock = SYSTEM_CLOCK,
-        *,
-        ids: Ids = uuid7,
-        bus: EventBus | None = None,
-        history_import: bool = False,
-    ) -> None:
-        self.engine = engine
-        self.clock = clock  # business times of operations given no explicit time
-        self.ids = ids  # journal and lot ids; tests pass predictable ones
-        self.bus = bus or EventBus()
-        self.history_import = history_import  # operations may be dated ahead of the clock (promise 13)
-
-    def _dated(self, conn: Connection, at: int | None) -> None:
-        check_dated(conn, at, self.clock, self.history_import)
 
     def quote(self, req: SaleRequest) -> SaleResult:
         """Price a sale exactly as `sell` would, writing nothing."""

@@ -5,44 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 
 from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
-from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
-from app.core.events import CustomerChanged, EventBus
+from app.core.events import CustomerChanged
 from app.core.identity import card_number, card_qr_payload, check_card_code, mask_phone, normalize_phone
-from app.core.ids import uuid7
 from app.core.program import local_time
 from app.core.services.results import CustomerInfo, EnrollResult, PersonalCoupon
-from app.core.services.support import Ids, check_actor, check_dated, expiry, write_audit
+from app.core.services.support import OperationService, check_actor, expiry, write_audit
 from app.core.timeutil import iso
 from app.core.wallet import Lot
 
 __all__ = ["CustomerService"]
 
 
-class CustomerService:
+class CustomerService(OperationService):
     """Customers: each change is one transaction with its journal, outbox and audit rows; CustomerChanged after it."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        clock: Clock = SYSTEM_CLOCK,
-        *,
-        ids: Ids = uuid7,
-        bus: EventBus | None = None,
-        history_import: bool = False,
-    ) -> None:
-        self.engine = engine
-        self.clock = clock  # business times of operations given no explicit time
-        self.ids = ids  # journal and lot ids; tests pass predictable ones
-        self.bus = bus or EventBus()
-        self.history_import = history_import  # operations may be dated ahead of the clock (promise 13)
-
-    def _dated(self, conn: Connection, at: int | None) -> None:
-        check_dated(conn, at, self.clock, self.history_import)
 
     def enroll(
         self,

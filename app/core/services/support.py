@@ -5,19 +5,43 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Engine, insert
 
 from app.core import audit, repo
 from app.core import schema as t
-from app.core.clock import Clock
+from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
+from app.core.events import EventBus
+from app.core.ids import uuid7
 from app.core.timeutil import DAY_MS
 
-__all__ = ["SYSTEM", "Ids", "check_actor", "check_dated", "expiry", "write_audit"]
+__all__ = ["SYSTEM", "Ids", "OperationService", "check_actor", "check_dated", "expiry", "write_audit"]
 
 SYSTEM = "system"  # the actor of changes no person asked for: a new store's set-up, a demo's fill
 
 Ids = Callable[[], str]  # a new unique, time-ordered id (tests pass predictable ones)
+
+
+class OperationService:
+    """What the services that date and commit operations hold: engine, clock, ids, event bus, import mode."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        ids: Ids = uuid7,
+        bus: EventBus | None = None,
+        history_import: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock  # business times of operations given no explicit time
+        self.ids = ids  # journal and lot ids; tests pass predictable ones
+        self.bus = bus or EventBus()
+        self.history_import = history_import  # operations may be dated ahead of the clock (promise 13)
+
+    def _dated(self, conn: Connection, at: int | None) -> None:
+        check_dated(conn, at, self.clock, self.history_import)
 
 
 def check_actor(actor: str) -> str:
