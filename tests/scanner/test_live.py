@@ -199,12 +199,25 @@ def test_camera_reader_reports_a_decoding_failure_and_stops(monkeypatch: pytest.
     # The traceback still goes to threading.excepthook; keep it out of the test output.
     monkeypatch.setattr(threading, "excepthook", lambda args: None)
     errors: list[ScanError] = []
-    capture = FakeCapture(count=10_000)
+    # A camera that never runs dry: a fake that ran out of frames before a busy machine let the
+    # decoder start would (rightly) report "camera stopped" first.
+    capture = LiveCapture()
     reader = CameraReader(0, lambda code: None, on_error=errors.append, open_capture=lambda s: capture)
     reader.start()
     assert reader.wait(timeout=10)
     reader.stop()
     assert [str(e) for e in errors] == ["camera decoding failed: boom"]
+
+
+class LiveCapture(FakeCapture):
+    """A device camera: a frame every 5 ms for as long as it is read."""
+
+    def __init__(self) -> None:
+        super().__init__(count=1)
+
+    def read(self) -> tuple[bool, Any]:
+        threading.Event().wait(0.005)
+        return True, self.frame
 
 
 class StillCapture(FakeCapture):
