@@ -58,6 +58,7 @@ from app.core.pricing import CouponUse, CustomerView, LineIn, LineOut, Quote, pr
 from app.core.program import Program, Tier  # noqa: E402
 from app.core.refunds import SoldLine, cumulative, delta  # noqa: E402
 from app.core.services.results import RefundResult, SaleResult  # noqa: E402
+from app.core.services.support import SYSTEM  # noqa: E402
 from app.core.timeutil import DAY_MS, from_ms, now_ms  # noqa: E402
 from app.core.wallet import Lot, Move, Wallet  # noqa: E402
 
@@ -846,10 +847,10 @@ def generate(
     # The program and the catalog go through the real services (small, and the app's own path).
     ctx = bootstrap(out, create=True)
     try:
-        ctx.loyalty.init(DEMO_PROGRAM)
-        ctx.loyalty.import_catalog(catalog_csv(rng))
-        version, program = ctx.loyalty.program()
-        products = ctx.loyalty.catalog(limit=1_000_000)
+        ctx.store.init(DEMO_PROGRAM)
+        ctx.catalog.import_catalog(catalog_csv(rng), actor=SYSTEM)
+        version, program = ctx.programs.program()
+        products = ctx.catalog.catalog(limit=1_000_000)
     finally:
         ctx.close()
 
@@ -969,7 +970,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = bootstrap(out)
         try:
             t, cpu = time.perf_counter(), time.process_time()
-            report = ctx.loyalty.verify()
+            report = ctx.verifier.verify()
             seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
             problems = list(report.problems[:5])
             print(f"verify: ok={report.ok} in {seconds:.1f} s ({cpu:.1f} s CPU), {problems}", file=sys.stderr)
