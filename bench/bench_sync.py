@@ -13,7 +13,7 @@ Each prints one JSON object (machine, date, figures). What is timed:
 
 - drain: `SyncService.sync_once()` of a terminal whose queue holds N sales (plus the enrollments of
   the customers they name) against a real `loyalty-server serve` on a fresh database. The queue
-  is made once, offline, through `LoyaltyService.sell` (with synchronous=OFF: only to make the
+  is made once, offline, through `CheckoutService.sell` (with synchronous=OFF: only to make the
   test data quickly), and copied for every run; each run enrolls the copy with a fresh code.
 - ingest: T terminals push at once (threads of HTTP clients, batches of 500 as the terminal
   sends them) to uvicorn with W worker processes; sales per second from the first request to the
@@ -22,7 +22,7 @@ Each prints one JSON object (machine, date, figures). What is timed:
 - pull: a new terminal's first `sync_once()` of a chain of C customers, each with a welcome lot;
   the server's tables are filled in bulk with SQL that writes exactly what the ledger would
   (customer, card, lot, a `grant` journal row), so `verify` passes on the server.
-- latency: `LoyaltyService.sell` commit times (each includes its fsyncs) in alternating blocks: with
+- latency: `CheckoutService.sell` commit times (each includes its fsyncs) in alternating blocks: with
   no sync, then while a `sync_once` on another thread (as the sync worker runs it, yielding to the
   till) pulls and stores C customers the server has just gained, new to this terminal, and again, until
   each side has N/blocks. `--cashier rush` sells back to back; `--cashier paced` prices each customer's

@@ -127,6 +127,18 @@ def test_a_quote_writes_no_audit_row(shop: Context) -> None:
     assert _audit_count(shop) == before
 
 
+def test_the_audit_log_reads_one_actions_rows_past_the_newest_rows_of_all(shop: Context) -> None:
+    shop.programs.set_program({**DEMO_PROGRAM, "name": "Весна"}, actor="Ольга")
+    for _ in range(3):  # every sale has its row: they fill the newest rows
+        shop.checkout.sell(SaleRequest((LineIn("CROIS", "Круассан", "bakery", 1, 15000),)), actor="Иван")
+    assert [r.action for r in shop.staff.audit_log(2)] == ["sale", "sale"]
+    programs = shop.staff.audit_log(2, "program")
+    assert [(r.actor, (r.params or {}).get("name")) for r in programs] == [
+        ("Ольга", "Весна"),
+        (SYSTEM, DEMO_PROGRAM["name"]),
+    ]
+
+
 def test_enrolling_with_a_server_writes_its_audit_row(shop: Context) -> None:
     shop.sync.enroll("https://chain.example", "CODE-1", actor="Ольга")
     row = _newest(shop)

@@ -1,6 +1,6 @@
 """The manager's reports (app/core/services/reports/) checked figure by figure against a small store.
 
-The store is built through the real LoyaltyService: enrollments, sales with explicit times, a
+The store is built through the real services: enrollments, sales with explicit times, a
 coupon, a gift, a stamp card, a refund, points that expire by time passing. Every expected value
 below is worked out by hand in the comments; the report of March 2025 must match all of them.
 Times are Moscow local (UTC+3, no daylight saving).

@@ -540,10 +540,15 @@ class StaffService:
 
     # ----------------------------------------------------------------- audit
 
-    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
-        """The newest audit rows first."""
+    def audit_log(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
+        """The newest audit rows first (only those of one action code, when given)."""
+        # Filtered here, not by the screen: every sale has a row, so the newest few thousand rows of all
+        # actions may hold no program change at all, while the manager asks for the program's history.
+        query = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)
+        if action is not None:
+            query = query.where(t.audit.c.action == action)
         with db.transaction(self.engine, write=False) as conn:
             return [
                 AuditEntry(int(a.id), int(a.at), str(a.actor), str(a.action), str(a.detail))
-                for a in conn.execute(select(t.audit).order_by(t.audit.c.id.desc()).limit(limit))
+                for a in conn.execute(query)
             ]

@@ -199,9 +199,10 @@ def test_the_audit_log_filters_by_action_and_exports_csv(
     admin.load_audit()
     # The seeded store's own refunds are audited too (each with its refund): wait for this row itself.
     qtbot.waitUntil(lambda: any(r.detail == "refund 1 of sale 11" for r in admin.audit_rows), timeout=10_000)
-    admin.set_action_filter("refund")
     refunds = [r for r in shop.staff.audit_log(5000) if r.action == "refund"]
-    assert admin.audit.rowCount() == len(refunds) > 1  # the seeded refund's row and this one
+    admin.set_action_filter("refund")  # read again from the database, for that action only
+    qtbot.waitUntil(lambda: admin.audit.rowCount() == len(refunds), timeout=10_000)
+    assert len(refunds) > 1  # the seeded refund's row and this one
     assert {admin.audit.index(i, 2).data() for i in range(admin.audit.rowCount())} == {action_text("refund")}
     qtmodeltester.check(admin.audit)  # type: ignore[attr-defined]
     monkeypatch.setattr(ChooseFolder, "ask", lambda self: tmp_path)
