@@ -120,7 +120,7 @@ def build_store(folder: Path, days: int = 60, customers: int = 48, seed: int = 1
             coupon = "WELCOME10" if rng.random() < 0.04 else None
             try:
                 ctx.checkout.sell(
-                    SaleRequest(lines, card=card, at=at, redeem=redeem, coupon=coupon, cashier=cashier), actor=SYSTEM
+                    SaleRequest(lines, card=card, at=at, redeem=redeem, coupon=coupon, cashier=cashier), actor=cashier
                 )
             except LoyaltyError:  # a refused coupon or redemption: the demo moves on
                 continue
@@ -186,13 +186,10 @@ def build_chain(folder: Path, days: int = 30, seed: int = 12) -> tuple[Context, 
                 roll = rng.random()
                 card = rng.choice(cards) if roll < 0.6 else rng.choice(everyone) if roll < 0.68 else None
                 redeem = "max" if card and rng.random() < 0.12 else None
+                cashier = rng.choice(("Иван", "Мария", "Ольга"))
                 try:
-                    ctx.checkout.sell(
-                        SaleRequest(
-                            lines, card=card, at=at, redeem=redeem, cashier=rng.choice(("Иван", "Мария", "Ольга"))
-                        ),
-                        actor=SYSTEM,
-                    )
+                    sale = SaleRequest(lines, card=card, at=at, redeem=redeem, cashier=cashier)
+                    ctx.checkout.sell(sale, actor=cashier)
                 except LoyaltyError:
                     continue
         sync.sync_once()
