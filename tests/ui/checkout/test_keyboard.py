@@ -129,11 +129,11 @@ def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
     real_sell = store.checkout.sell
     attempts: list[object] = []
 
-    def sell_on_a_full_disk(req: object) -> SaleResult:
+    def sell_on_a_full_disk(req: object, *, actor: str) -> SaleResult:
         attempts.append(req)
         if len(attempts) == 1:
             raise full
-        return real_sell(req)  # type: ignore[arg-type]
+        return real_sell(req, actor=actor)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store.checkout, "sell", sell_on_a_full_disk)
     window.controller.add_code("TEA")
@@ -149,3 +149,18 @@ def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
         press(Qt.Key.Key_F12)
     assert [ln["sku"] for ln in store.checkout.sale_lines(committed.args[0].sale_id)] == ["TEA", "ESP"]
     assert len(attempts) == 2 and store.verifier.verify().ok
+
+
+def test_a_sale_is_audited_under_the_signed_in_cashier_with_the_sale(
+    qtbot: QtBot, window: MainWindow, store: Context
+) -> None:
+    window.set_cashier("Ирина", "cashier")
+    window.controller.add_code("TEA")
+    qtbot.waitUntil(lambda: priced(window) and window.checkout.model.rowCount() == 1)
+    when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
+    with qtbot.waitSignal(window.checkout.sale_committed, timeout=10_000) as committed:
+        press(Qt.Key.Key_F12)
+    sale: SaleResult = committed.args[0]
+    row = store.staff.audit_log(1)[0]
+    assert (row.actor, row.action) == ("Ирина", "sale")
+    assert row.params == {"sale": sale.sale_id, "total_kopecks": sale.quote.total}
