@@ -393,7 +393,9 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             if args.action == "add":
                 card = _given(args.card, "--card")
                 referrer = _card(ctx.store, args.referrer, "--referrer")
-                res = ctx.customers.enroll(args.name, args.phone, args.birthday, referrer, card, _at(args.at))
+                res = ctx.customers.enroll(
+                    args.name, args.phone, args.birthday, referrer, card, _at(args.at), actor=CLI
+                )
                 data = res.to_json()
                 return {k: data[k] for k in ADD_KEYS}, f"card {res.card}, {res.granted} points granted (QR {res.qr})"
             if args.action == "find":
@@ -416,7 +418,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 at=_at(args.at),
                 payment=args.payment,
             )
-            res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req)
+            res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req, actor=CLI)
             data = res.to_json()
             data["at"] = iso(res.at)
             head = f"sale {res.sale_id}" if res.committed else "quote"
@@ -437,7 +439,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         if cmd in ("enroll", "sync"):
             sync = ctx.sync
             if cmd == "enroll":
-                out = sync.enroll(args.server, args.code)
+                out = sync.enroll(args.server, args.code, actor=CLI)
                 return out, f"enrolled as terminal {out['terminal_id']} with {args.server}"
             if args.status:
                 st = sync.status()

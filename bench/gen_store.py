@@ -4,7 +4,7 @@ Usage:
     .venv/bin/python bench/gen_store.py --customers 100000 --sales 1000000 --out /tmp/store-100k.sqlite3
 
 The store is a café/shop two years old: the demo program (`DEMO_PROGRAM`, set through
-`LoyaltyService.init`), a catalog of a few hundred products (through `import_catalog`),
+`StoreService.init`), a catalog of a few hundred products (through `import_catalog`),
 customers with cards and phones enrolled over those two years, sales at opening hours with
 lines, coupons, redemptions, gifts, birthday and referral bonuses, stamps, a few refunds,
 the points journal and lots (earned, spent, expired with their `expire` rows) and the
@@ -16,8 +16,10 @@ rollback journal only while generating) and from pricing plain sales with `FastP
 an integer copy of the rules that is compared with the shared `app.core.pricing.price`
 every 50th sale (sales with a coupon or a birthday bonus go through `price` itself).
 Every points move comes from `app.core.wallet.Wallet` and every refund from
-`app.core.refunds`, applied per customer in time order as `LoyaltyService` applies them,
-so `LoyaltyService.verify()` on the result must report ok, and the script checks it.
+`app.core.refunds`, applied per customer in time order as the checkout service applies them,
+so `VerifyService.verify()` on the result must report ok, and the script checks it.
+It writes no audit rows (the services write one per enrolment, sale and refund): the audit
+table plays no part in the figures the store is made for.
 
 Customer 1 (card printed at the end) holds exactly 50 open lots: the pricing benchmark's
 customer. The outbox holds the operations of the last `--outbox-days` (default 7), not yet
@@ -58,6 +60,7 @@ from app.core.pricing import CouponUse, CustomerView, LineIn, LineOut, Quote, pr
 from app.core.program import Program, Tier  # noqa: E402
 from app.core.refunds import SoldLine, cumulative, delta  # noqa: E402
 from app.core.services.results import RefundResult, SaleResult  # noqa: E402
+from app.core.services.support import SYSTEM  # noqa: E402
 from app.core.timeutil import DAY_MS, from_ms, now_ms  # noqa: E402
 from app.core.wallet import Lot, Move, Wallet  # noqa: E402
 
@@ -472,7 +475,7 @@ class _Store:
     # --------------------------------------------------------------- operations
 
     def enroll(self, cid: int, at: int, birthday: date | None, referrer_id: int | None) -> None:
-        """LoyaltyService.enroll: customer, card, welcome and referee lots, outbox row."""
+        """CustomerService.enroll: customer, card, welcome and referee lots, outbox row."""
         program = self.program
         uid = self.mint(at)
         c = Customer(cid, uid, card_number(cid), at, birthday, referrer_id, last_op_at=at)
@@ -531,7 +534,7 @@ class _Store:
         return price(self.program, lines, at, view, coupon, redeem, reward)
 
     def sell(self, at: int, c: Customer | None, lines: list[LineIn], known: bool, keep: bool) -> SoldSale | None:
-        """LoyaltyService._sale_in with commit: price, move points and stamps, write the rows.
+        """CheckoutService._sale_in with commit: price, move points and stamps, write the rows.
 
         Returns what a later refund needs when `keep` (the sale will be refunded), else None.
         """
@@ -662,7 +665,7 @@ class _Store:
         }  # fmt: skip
 
     def refund(self, at: int, sale: SoldSale) -> None:
-        """LoyaltyService.refund (first refund of a sale): all units, or one unit of one line."""
+        """CheckoutService.refund (first refund of a sale): all units, or one unit of one line."""
         lines = sale.lines
         before = [0] * len(lines)
         if self.rng.random() < 0.7:
@@ -846,10 +849,10 @@ def generate(
     # The program and the catalog go through the real services (small, and the app's own path).
     ctx = bootstrap(out, create=True)
     try:
-        ctx.loyalty.init(DEMO_PROGRAM)
-        ctx.loyalty.import_catalog(catalog_csv(rng))
-        version, program = ctx.loyalty.program()
-        products = ctx.loyalty.catalog(limit=1_000_000)
+        ctx.store.init(DEMO_PROGRAM)
+        ctx.catalog.import_catalog(catalog_csv(rng), actor=SYSTEM)
+        version, program = ctx.programs.program()
+        products = ctx.catalog.catalog(limit=1_000_000)
     finally:
         ctx.close()
 
@@ -951,7 +954,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--outbox-days", default="7", help="days of unacknowledged outbox rows to keep, or 'all'")
     ap.add_argument("--force", action="store_true", help="replace an existing file")
-    ap.add_argument("--no-verify", action="store_true", help="skip LoyaltyService.verify() at the end")
+    ap.add_argument("--no-verify", action="store_true", help="skip VerifyService.verify() at the end")
     args = ap.parse_args(argv)
     out: Path = args.out.resolve()
     if out.is_relative_to(ROOT):
@@ -969,7 +972,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = bootstrap(out)
         try:
             t, cpu = time.perf_counter(), time.process_time()
-            report = ctx.loyalty.verify()
+            report = ctx.verifier.verify()
             seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
             problems = list(report.problems[:5])
             print(f"verify: ok={report.ok} in {seconds:.1f} s ({cpu:.1f} s CPU), {problems}", file=sys.stderr)

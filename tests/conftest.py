@@ -84,7 +84,7 @@ def frozen_clock() -> FixedClock:
 def ctx(tmp_path: Path) -> Iterator[Context]:
     """A fresh terminal database file, initialised with no program yet."""
     context = bootstrap(tmp_path / "terminal.sqlite3", create=True)
-    context.loyalty.init()
+    context.store.init()
     yield context
     context.close()
 

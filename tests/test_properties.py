@@ -15,7 +15,8 @@ from app.core.errors import LoyaltyError
 from app.core.pricing import CustomerView, LineIn, price
 from app.core.program import parse_program
 from app.core.refunds import SoldLine, cumulative, delta
-from app.core.services import SaleRequest
+from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.core.timeutil import DAY_MS, parse_ts, to_ms
 
 CATEGORIES = ["coffee", "bakery", "tobacco", "goods"]
@@ -153,10 +154,11 @@ def test_conservation_and_quote_commit_agreement_after_random_operations(
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         ctx = bootstrap(Path(folder) / "p.sqlite3", create=True)
-        svc = ctx.loyalty
-        svc.init(_program(activation=activation, expiry=expiry))
+        ctx.store.init(_program(activation=activation, expiry=expiry))
         now = T0
-        cards = [svc.enroll(f"C{i}", f"+7916000000{i}", at=now, card=f"C{i}").card for i in range(3)]
+        cards = [
+            ctx.customers.enroll(f"C{i}", f"+7916000000{i}", at=now, card=f"C{i}", actor=SYSTEM).card for i in range(3)
+        ]
         sales: list[tuple[int, int]] = []
         for op in ops:
             now += 60_000
@@ -166,22 +168,22 @@ def test_conservation_and_quote_commit_agreement_after_random_operations(
                 _, who, lines, redeem, coupon, reward = op
                 req = SaleRequest(tuple(lines), cards[who], coupon, redeem, reward, now)
                 try:
-                    quote = svc.quote(req)
+                    quote = ctx.checkout.quote(req)
                 except LoyaltyError:
                     continue
-                sale = svc.sell(req)
+                sale = ctx.checkout.sell(req, actor=SYSTEM)
                 assert sale.quote == quote.quote
                 assert sale.balance == quote.balance
                 sales.append((sale.sale_id or 0, sum(line.qty for line in sale.quote.lines)))
             elif sales:
                 sale_id, _ = sales[op[1] % len(sales)]
-                lines = svc.sale_lines(sale_id)
+                lines = ctx.checkout.sale_lines(sale_id)
                 open_lines = {li["idx"]: li["refundable"] for li in lines if li["refundable"]}
                 if not open_lines:
                     continue
                 units = None if op[2] else {min(open_lines): 1}
-                svc.refund(sale_id, units, now)
-            report = svc.verify()
+                ctx.checkout.refund(sale_id, units, now, actor=SYSTEM)
+            report = ctx.verifier.verify()
             assert report.ok, report.problems
             assert report.granted - report.spent - report.expired - report.taken_back == report.balances
         ctx.close()

@@ -27,7 +27,7 @@ PARTS = frozenset({"cap", "problem"})
 
 TEMPLATES: dict[str, str] = {
     UNWORDED: "{text}",
-    # Program (app.core.repo, app.core.services.loyalty)
+    # Program (app.core.repo, app.core.services.program)
     "no_program": "no loyalty program is set: run `loyalty-terminal program set FILE`",
     "not_initialised": "the database is not initialised: run `loyalty-terminal init`",
     # Cards and customers (app.core.repo, app.core.identity, app.core.ledger)
@@ -54,7 +54,7 @@ TEMPLATES: dict[str, str] = {
     "bad_timestamp": "bad timestamp {text!r}: expected ISO 8601 with a UTC offset",
     "timestamp_no_offset": "timestamp {text!r} has no UTC offset",
     "unknown_operation": "unknown operation {kind!r}",
-    # Enrolment and points (app.core.services.loyalty, app.core.wallet)
+    # Enrolment and points (app.core.services.customers, app.core.wallet)
     "name_empty": "the customer's name must not be empty",
     "name_long": "the customer's name is too long (200 characters at most)",
     "birthday_format": "birthday {text!r} must be a date like 1990-07-05",
@@ -67,7 +67,7 @@ TEMPLATES: dict[str, str] = {
     "adjust_below_zero": "removing {remove_points} points would leave the card at {left}: it has {available_points} "
     "available, and a hand adjustment cannot go below zero",
     "not_enough_points": "not enough points: {have} available, {need} needed",
-    # Products and the basket (app.core.pricing, app.core.services.loyalty)
+    # Products and the basket (app.core.pricing, app.core.services.catalog)
     "unknown_product": "unknown product {sku}",
     "basket_empty": "the basket is empty",
     "qty_min": "quantity of {sku} must be a whole number of at least 1",
@@ -86,7 +86,7 @@ TEMPLATES: dict[str, str] = {
     "cap_terminal": "this terminal's limit between syncs is reached",
     "cap_stale": "no successful sync for over {hours} h: paying with points is paused",
     "cap_clock": "this terminal's clock is off by more than allowed: paying with points is paused",
-    # Coupons (app.core.pricing, app.core.services.loyalty)
+    # Coupons (app.core.pricing, app.core.services.checkout)
     "unknown_coupon": "unknown coupon {coupon}",
     "coupon_not_yet": "coupon {coupon} is not valid yet",
     "coupon_expired": "coupon {coupon} has expired",
@@ -95,7 +95,7 @@ TEMPLATES: dict[str, str] = {
     "coupon_used_up": "coupon {coupon} is used up",
     "coupon_per_customer": "coupon {coupon} was already used the allowed {n} time(s) by this card",
     "coupon_min_total": "coupon {coupon} needs a purchase of at least {min_kopecks} kopecks before discounts",
-    # Sales and refunds (app.core.services.loyalty, app.core.services.receipts, app.core.ledger)
+    # Sales and refunds (app.core.services.checkout, app.core.services.receipts, app.core.ledger)
     "unknown_sale": "unknown sale {sale}",
     "unknown_refund": "unknown refund {refund}",
     "refund_done": "sale {sale} is already fully refunded",
@@ -107,7 +107,7 @@ TEMPLATES: dict[str, str] = {
     "refund_before_sale": "a refund cannot be dated before its sale",
     "refund_line_format": "refund line {item!r} must look like N:QTY (line number from 0, units)",
     "refund_line_units": "refund line {item!r}: units must be at least 1",
-    # Catalog import (app.core.services.loyalty.parse_catalog)
+    # Catalog import (app.core.catalog.parse_catalog_csv)
     "csv_invalid": "the file is not valid CSV: {detail}",
     "csv_header": "line 1: the header must be sku,name,category,price,barcode",
     "csv_lines": "{lines}",

@@ -15,8 +15,10 @@ from sqlalchemy import Engine, update
 
 from app.core import db, repo
 from app.core import schema as t
+from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged, EventBus, SyncStatus
+from app.core.services.support import check_actor, write_audit
 from app.core.timeutil import now_ms
 from app.sync import replica
 from app.sync.client import Client, Refused, SyncError, SyncTimeout
@@ -65,6 +67,7 @@ class SyncService:
     engine: Engine
     bus: EventBus | None = None
     transport: httpx.BaseTransport | None = None
+    clock: Clock = SYSTEM_CLOCK  # the time of the audit row an enrolment writes
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _online: bool = False
     _last_sale_ms: int = 0  # when this till last wrote a sale (or any transaction), or one waited for us
@@ -89,8 +92,11 @@ class SyncService:
             raise LoyaltyError("not_enrolled")
         return Client(url, token, transport=self.transport)
 
-    def enroll(self, url: str, code: str) -> dict[str, object]:
-        """Exchange a one-time code for a token and switch this terminal to chain mode."""
+    def enroll(self, url: str, code: str, *, actor: str) -> dict[str, object]:
+        """Exchange a one-time code for a token and switch this terminal to chain mode, audited under `actor`.
+
+        The server's answer, the switch and the audit row are stored in one transaction."""
+        actor = check_actor(actor)
         client = Client(url, transport=self.transport)
         try:
             data = client.enroll(code)
@@ -112,6 +118,7 @@ class SyncService:
             repo.set_meta(conn, "terminal_name", str(data.get("terminal_name", "")))
             # A new epoch: everything not acknowledged goes again; the server dedups by id.
             conn.execute(update(t.outbox).where(t.outbox.c.status.is_(None)).values(acked=0))
+            write_audit(conn, self.clock, actor, "server_enrolled", {"url": url})
         return {"terminal_id": data["terminal_id"], "epoch": data["epoch"], "server": url}
 
     def sync_once(self) -> SyncReport:

@@ -35,26 +35,27 @@ class CheckoutService(OperationService):
         """Price a sale exactly as `sell` would, writing nothing."""
         return self._sale(req, commit=False)
 
-    def sell(self, req: SaleRequest) -> SaleResult:
-        """Price and commit a sale: the sale, lines, points, stamps and outbox row in one transaction.
+    def sell(self, req: SaleRequest, *, actor: str) -> SaleResult:
+        """Price and commit a sale made by `actor`: the sale, lines, points, stamps, outbox and audit rows in one
+        transaction.
 
         SaleCommitted is published once the transaction has committed (never for a refused sale)."""
-        result = self._sale(req, commit=True)
+        result = self._sale(req, commit=True, actor=check_actor(actor))
         if result.committed and result.sale_id is not None:
             self.bus.publish(SaleCommitted(result.sale_id, result.card))
         return result
 
-    def _sale(self, req: SaleRequest, commit: bool) -> SaleResult:
+    def _sale(self, req: SaleRequest, commit: bool, actor: str = "") -> SaleResult:
         try:
             with db.transaction(self.engine, write=commit) as conn:
-                result = self._sale_in(conn, req, commit)
+                result = self._sale_in(conn, req, commit, actor)
                 if not commit:
                     raise _Rollback
                 return result
         except _Rollback:
             return result
 
-    def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
+    def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool, actor: str) -> SaleResult:
         self._dated(conn, req.at)
         at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
@@ -203,6 +204,7 @@ class CheckoutService(OperationService):
         }
         sale_id, _ = ledger.book_sale(conn, body, strict=True, post_expiry=not chain)
         repo.write_outbox(conn, uid, "sale", body)
+        write_audit(conn, self.clock, actor, "sale", {"sale": sale_id, "total_kopecks": q.total})
         return replace(result, sale_id=sale_id, uid=uid, committed=True)
 
     # ----------------------------------------------------------------- refunds

@@ -33,11 +33,13 @@ class CustomerService(OperationService):
         card: str | None = None,
         at: int | None = None,
         consent: bool = True,
+        *,
+        actor: str,
     ) -> EnrollResult:
-        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction.
+        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction with its audit row.
 
-        CustomerChanged is published once it has committed."""
-        result = self._enroll(name, phone, birthday, referrer, card, at, consent)
+        `actor` is who enrolled them (the cashier at the till). CustomerChanged is published once it has committed."""
+        result = self._enroll(name, phone, birthday, referrer, card, at, consent, check_actor(actor))
         self.bus.publish(CustomerChanged((result.card,)))
         return result
 
@@ -45,13 +47,13 @@ class CustomerService(OperationService):
         self,
         name: str,
         phone: str,
-        birthday: str | None = None,
-        referrer: str | None = None,
-        card: str | None = None,
-        at: int | None = None,
-        consent: bool = True,
+        birthday: str | None,
+        referrer: str | None,
+        card: str | None,
+        at: int | None,
+        consent: bool,
+        actor: str,
     ) -> EnrollResult:
-        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction."""
         name = " ".join(name.split())
         if not name:
             raise LoyaltyError("name_empty")
@@ -108,6 +110,8 @@ class CustomerService(OperationService):
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
             granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
+            # The card only: the name and phone are personal data, kept with the customer, not in the log.
+            write_audit(conn, self.clock, actor, "customer_enrolled", {"card": code, "granted_points": granted})
             secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
             return EnrollResult(customer_id, code, granted, card_qr_payload(secret, code))
 

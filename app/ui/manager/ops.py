@@ -557,9 +557,9 @@ def staff_change(s: ManagerServices, action: str, *args: Any) -> list[Cashier] |
     return cashiers(s)
 
 
-def audit_log(s: ManagerServices, limit: int = 5000) -> list[AuditEntry]:
-    """The newest audit rows first."""
-    return s.staff.audit_log(limit)
+def audit_log(s: ManagerServices, action: str | None = None, limit: int = 5000) -> list[AuditEntry]:
+    """The newest audit rows first (of one action, when given)."""
+    return s.staff.audit_log(limit, action)
 
 
 def audit_csv(rows: Sequence[AuditEntry], zone: ZoneInfo, lang: str) -> str:

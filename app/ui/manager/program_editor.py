@@ -1,7 +1,7 @@
 """The program editor: form and raw JSON, templates, a live preview, activation now or later, version history.
 
 Validation is `parse_program`'s: its message goes under the field it names and nothing is
-activated. Activating stores a new program version (`LoyaltyService.set_program`) and writes an
+activated. Activating stores a new program version (`ProgramService.set_program`) and writes an
 audit row naming the manager and the keys that changed; restoring an old version does the same.
 """
 

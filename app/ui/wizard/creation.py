@@ -98,7 +98,7 @@ def enroll_staging(path: Path, url: str, code: str, transport: httpx.BaseTranspo
     ctx = bootstrap(staging_path(path), create=True, transport=transport)
     try:
         ctx.store.init()
-        answer = ctx.sync.enroll(url.strip(), code.strip())
+        answer = ctx.sync.enroll(url.strip(), code.strip(), actor=SYSTEM)
     except BaseException:
         ctx.close()
         discard_staging(path)

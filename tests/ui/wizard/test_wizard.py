@@ -119,8 +119,8 @@ def test_the_wizard_filled_page_by_page_creates_that_store(
         db_worker.run(app_main.open_store, path, plan, on_done=made.append)
     ctx = made[0]
     try:
-        assert ctx.loyalty.program()[1].raw["name"] == template("tiers").program["name"]
-        assert ctx.loyalty.store_details() == ("Green Bean", "51 Malysheva St")
+        assert ctx.programs.program()[1].raw["name"] == template("tiers").program["name"]
+        assert ctx.store.store_details() == ("Green Bean", "51 Malysheva St")
         people = StaffService(ctx.engine)
         assert people.login("Olga", "2468").role == "manager"
         assert people.login("Ivan", "1357").role == "cashier"
@@ -179,7 +179,7 @@ def test_a_store_enrolled_in_the_wizard_is_created_in_the_chain(qtbot: QtBot, ho
         from app.sync.service import SyncService
 
         assert SyncService(ctx.engine).configured()
-        assert ctx.loyalty.program()[1].raw["name"] == template("points").program["name"]
+        assert ctx.programs.program()[1].raw["name"] == template("points").program["name"]
     finally:
         ctx.close()
     assert not staging_path(path).exists()

@@ -93,6 +93,16 @@
         <translation>Загружен каталог</translation>
     </message>
     <message>
+        <location filename="../../manager/audit_words.py" line="40" />
+        <source>Sale</source>
+        <translation>Продажа</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="41" />
+        <source>Customer enrolled</source>
+        <translation>Новый покупатель</translation>
+    </message>
+    <message>
         <location filename="../../manager/admin.py" line="159" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
@@ -440,155 +450,165 @@
 <context>
     <name>Audit</name>
     <message>
-        <location filename="../../manager/audit_words.py" line="44" />
+        <location filename="../../manager/audit_words.py" line="46" />
         <source>{name}, {role}</source>
         <translation>{name}, {role}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="45" />
-        <location filename="../../manager/audit_words.py" line="46" />
         <location filename="../../manager/audit_words.py" line="47" />
+        <location filename="../../manager/audit_words.py" line="48" />
+        <location filename="../../manager/audit_words.py" line="49" />
         <source>Cashier {name}</source>
         <translation>Кассир {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="48" />
+        <location filename="../../manager/audit_words.py" line="50" />
         <source>{name}: {old} → {new}</source>
         <translation>{name}: {old} → {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="49" />
+        <location filename="../../manager/audit_words.py" line="51" />
         <source>Shift No. {shift}</source>
         <translation>Смена № {shift}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="50" />
+        <location filename="../../manager/audit_words.py" line="52" />
         <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
         <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="53" />
+        <location filename="../../manager/audit_words.py" line="55" />
         <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
         <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="58" />
+        <location filename="../../manager/audit_words.py" line="60" />
         <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
         <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="59" />
+        <location filename="../../manager/audit_words.py" line="61" />
         <source>Card {old} replaced by card {new}</source>
         <translation>Карта {old} заменена на карту {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="60" />
-        <location filename="../../manager/audit_words.py" line="61" />
+        <location filename="../../manager/audit_words.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="63" />
         <source>Card {card}</source>
         <translation>Карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="64" />
         <source>{key}: «{old}» → «{new}»</source>
         <translation>{key}: «{old}» → «{new}»</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="63" />
+        <location filename="../../manager/audit_words.py" line="65" />
         <source>Server {url}</source>
         <translation>Сервер {url}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="64" />
+        <location filename="../../manager/audit_words.py" line="66" />
         <source>{products} products</source>
         <translation>Товаров: {products}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="65" />
+        <location filename="../../manager/audit_words.py" line="67" />
         <source>Version {version} «{name}» from {when}; changed: {changes}</source>
         <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="66" />
+        <location filename="../../manager/audit_words.py" line="68" />
         <source>{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}</source>
         <translation>{purpose}: неверных PIN подряд {failures}, блокировка на {lock_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="67" />
+        <location filename="../../manager/audit_words.py" line="69" />
         <source>{purpose}: refused unchecked, locked for {wait_seconds} more</source>
         <translation>{purpose}: отказ без проверки, блокировка ещё на {wait_seconds}</translation>
     </message>
     <message>
+        <location filename="../../manager/audit_words.py" line="70" />
+        <source>Sale No. {sale}: {total_kopecks}</source>
+        <translation>Продажа № {sale}: {total_kopecks}</translation>
+    </message>
+    <message>
         <location filename="../../manager/audit_words.py" line="71" />
+        <source>Card {card} issued, {granted_points} granted</source>
+        <translation>Выдана карта {card}, начислено {granted_points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="75" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="72" />
+        <location filename="../../manager/audit_words.py" line="76" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="75" />
+        <location filename="../../manager/audit_words.py" line="79" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="76" />
+        <location filename="../../manager/audit_words.py" line="80" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="80" />
+        <location filename="../../manager/audit_words.py" line="84" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="81" />
+        <location filename="../../manager/audit_words.py" line="85" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="82" />
+        <location filename="../../manager/audit_words.py" line="86" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="83" />
+        <location filename="../../manager/audit_words.py" line="87" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="84" />
+        <location filename="../../manager/audit_words.py" line="88" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="85" />
+        <location filename="../../manager/audit_words.py" line="89" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="86" />
+        <location filename="../../manager/audit_words.py" line="90" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="87" />
+        <location filename="../../manager/audit_words.py" line="91" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="88" />
+        <location filename="../../manager/audit_words.py" line="92" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="127" />
+        <location filename="../../manager/audit_words.py" line="131" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="131" />
+        <location filename="../../manager/audit_words.py" line="135" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -767,37 +787,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="166" />
+        <location filename="../../checkout/controller.py" line="167" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="295" />
+        <location filename="../../checkout/controller.py" line="296" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="296" />
+        <location filename="../../checkout/controller.py" line="297" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="297" />
+        <location filename="../../checkout/controller.py" line="298" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="298" />
+        <location filename="../../checkout/controller.py" line="299" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="323" />
+        <location filename="../../checkout/controller.py" line="332" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="347" />
+        <location filename="../../checkout/controller.py" line="358" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -890,27 +910,27 @@
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="442" />
+        <location filename="../../checkout/screen.py" line="443" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="445" />
+        <location filename="../../checkout/screen.py" line="446" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="451" />
+        <location filename="../../checkout/screen.py" line="452" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="467" />
+        <location filename="../../checkout/screen.py" line="468" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="472" />
+        <location filename="../../checkout/screen.py" line="473" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1608,87 +1628,87 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>EnrollDialog</name>
     <message>
-        <location filename="../../enroll_dialog.py" line="75" />
+        <location filename="../../enroll_dialog.py" line="77" />
         <source>New customer</source>
         <translation>Новый покупатель</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="87" />
+        <location filename="../../enroll_dialog.py" line="89" />
         <source>First and last name</source>
         <translation>Имя и фамилия</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="89" />
+        <location filename="../../enroll_dialog.py" line="91" />
         <source>DD.MM.YYYY, optional</source>
         <translation>ДД.ММ.ГГГГ, необязательно</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="90" />
+        <location filename="../../enroll_dialog.py" line="92" />
         <source>The customer agrees to the processing of personal data</source>
         <translation>Покупатель согласен на обработку персональных данных</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="91" />
+        <location filename="../../enroll_dialog.py" line="93" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="92" />
+        <location filename="../../enroll_dialog.py" line="94" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="93" />
+        <location filename="../../enroll_dialog.py" line="95" />
         <source>Birthday</source>
         <translation>День рождения</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="96" />
+        <location filename="../../enroll_dialog.py" line="98" />
         <source>Card {card} will be issued</source>
         <translation>Будет выдана карта {card}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="104" />
+        <location filename="../../enroll_dialog.py" line="106" />
         <source>Enroll</source>
         <translation>Зарегистрировать</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="105" />
+        <location filename="../../enroll_dialog.py" line="107" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="121" />
+        <location filename="../../enroll_dialog.py" line="123" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="163" />
+        <location filename="../../enroll_dialog.py" line="165" />
         <source>The customer's consent is required</source>
         <translation>Нужно согласие покупателя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="169" />
+        <location filename="../../enroll_dialog.py" line="171" />
         <source>Birthday must be a date like 05.07.1990</source>
         <translation>День рождения — дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="174" />
+        <location filename="../../enroll_dialog.py" line="176" />
         <source>Saving…</source>
         <translation>Сохраняем…</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="191" />
+        <location filename="../../enroll_dialog.py" line="194" />
         <source>Card {card} issued to {name}</source>
         <translation>Карта {card} выдана: {name}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="195" />
+        <location filename="../../enroll_dialog.py" line="198" />
         <source>The customer can photograph this QR code or scan it now.</source>
         <translation>Покупатель может сфотографировать этот QR-код или отсканировать его сейчас.</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="197" />
+        <location filename="../../enroll_dialog.py" line="200" />
         <source>Welcome bonus: {points}.</source>
         <translation>Приветственный бонус: {points}.</translation>
     </message>
@@ -4487,147 +4507,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="101" />
+        <location filename="../../settings_dialog.py" line="105" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="112" />
+        <location filename="../../settings_dialog.py" line="116" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="113" />
+        <location filename="../../settings_dialog.py" line="117" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="114" />
+        <location filename="../../settings_dialog.py" line="118" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="118" />
+        <location filename="../../settings_dialog.py" line="122" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="121" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="133" />
+        <location filename="../../settings_dialog.py" line="138" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="142" />
+        <location filename="../../settings_dialog.py" line="147" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="143" />
+        <location filename="../../settings_dialog.py" line="148" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="144" />
+        <location filename="../../settings_dialog.py" line="149" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="148" />
+        <location filename="../../settings_dialog.py" line="153" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="149" />
+        <location filename="../../settings_dialog.py" line="154" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="161" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="158" />
+        <location filename="../../settings_dialog.py" line="163" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="166" />
+        <location filename="../../settings_dialog.py" line="171" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="167" />
+        <location filename="../../settings_dialog.py" line="172" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="175" />
+        <location filename="../../settings_dialog.py" line="180" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="178" />
+        <location filename="../../settings_dialog.py" line="183" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="185" />
+        <location filename="../../settings_dialog.py" line="190" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="189" />
+        <location filename="../../settings_dialog.py" line="194" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="210" />
+        <location filename="../../settings_dialog.py" line="215" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="215" />
+        <location filename="../../settings_dialog.py" line="220" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="221" />
+        <location filename="../../settings_dialog.py" line="226" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="259" />
+        <location filename="../../settings_dialog.py" line="264" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="291" />
+        <location filename="../../settings_dialog.py" line="297" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="325" />
+        <location filename="../../settings_dialog.py" line="330" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="332" />
+        <location filename="../../settings_dialog.py" line="337" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="337" />
+        <location filename="../../settings_dialog.py" line="342" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="339" />
+        <location filename="../../settings_dialog.py" line="344" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -4995,12 +5015,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="379" />
+        <location filename="../../settings_dialog.py" line="384" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="387" />
+        <location filename="../../settings_dialog.py" line="392" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
