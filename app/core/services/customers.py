@@ -108,10 +108,11 @@ class CustomerService(OperationService):
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
             granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
-            secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
-            return EnrollResult(customer_id, code, granted, card_qr_payload(secret, code))
+            return EnrollResult(customer_id, code, granted, card_qr_payload(repo.card_keys(conn), code))
 
     def _next_card(self, conn: Connection) -> str:
+        if repo.get_meta(conn, "card_ranges") is not None:
+            return self._next_card_from_ranges(conn)
         serial = int(repo.get_meta(conn, "card_serial") or 0)
         prefix = repo.get_meta(conn, "card_block")  # a chain gives each terminal its own block
         while True:
@@ -120,6 +121,21 @@ class CustomerService(OperationService):
             if not conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
                 repo.set_meta(conn, "card_serial", str(serial))
                 return code
+
+    def _next_card_from_ranges(self, conn: Connection) -> str:
+        """A chain terminal's next number, from the ranges its server handed it (promise 11); none left: refused."""
+        ranges = repo.card_ranges(conn)
+        while ranges:
+            nxt, last = ranges[0]
+            while nxt <= last:
+                code = card_number(nxt)
+                nxt += 1
+                if not conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
+                    ranges[0][0] = nxt
+                    repo.set_card_ranges(conn, ranges)
+                    return code
+            ranges.pop(0)
+        raise LoyaltyError("card_range_empty")
 
     def customer(self, card_or_phone: str, at: int | None = None) -> CustomerInfo:
         """A customer's balances, tier and stamps at an instant (default: now)."""
@@ -144,7 +160,6 @@ class CustomerService(OperationService):
         spend = repo.tier_spend(conn, program, row.id, at)
         tier = program.tier_for(spend)
         nxt = program.next_tier(spend)
-        secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
         card = repo.primary_card(conn, row.id) or row.card
         personal = tuple(
             PersonalCoupon(c.code, c.kind, str(c.percent) if c.kind == "percent" else str(c.amount), c.valid_to)
@@ -172,7 +187,7 @@ class CustomerService(OperationService):
             next_expiry_at=iso(bal.next_expiry_at, program.zone),
             blocked=bool(row.blocked),
             coupons=personal,
-            qr=card_qr_payload(secret, card),
+            qr=card_qr_payload(repo.card_keys(conn), card),
         )
 
     def adjust_points(
