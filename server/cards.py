@@ -56,8 +56,9 @@ def rotate_key(engine: Engine) -> dict[str, Any]:
     return {"current": made, "kept": [k["id"] for k in kept["keys"]]}
 
 
-def allocate_range(conn: Connection, terminal_id: int, size: int = RANGE_SIZE) -> dict[str, int]:
+def allocate_range(conn: Connection, terminal_id: int, size: int | None = None) -> dict[str, int]:
     """A fresh range of card serials for one terminal, recorded against it; never handed out twice."""
+    size = size or RANGE_SIZE
     last = next_counter(conn, "card_serial", size)
     first = last - size + 1
     conn.execute(

@@ -79,8 +79,11 @@ def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
         raise NotFound("unknown_card", card=text.strip())
     row = sql.one(
         conn,
-        "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c JOIN cards k ON k.customer_id = c.id"
-        " WHERE c.phone = :phone AND k.active = 1 ORDER BY k.issued_at DESC LIMIT 1",
+        # LEFT: a customer without a working card is still found by phone (a card quarantined by the server
+        # because another customer holds it, sync.md promise 11); card and active_card are NULL then.
+        "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c"
+        " LEFT JOIN cards k ON k.customer_id = c.id AND k.active = 1"
+        " WHERE c.phone = :phone ORDER BY k.issued_at DESC LIMIT 1",
         {"phone": normalize_phone(text)},
     )
     if row is None:

@@ -160,7 +160,7 @@ class CustomerService(OperationService):
         spend = repo.tier_spend(conn, program, row.id, at)
         tier = program.tier_for(spend)
         nxt = program.next_tier(spend)
-        card = repo.primary_card(conn, row.id) or row.card
+        card = repo.primary_card(conn, row.id) or row.card or ""  # "": no working card (quarantined)
         personal = tuple(
             PersonalCoupon(c.code, c.kind, str(c.percent) if c.kind == "percent" else str(c.amount), c.valid_to)
             for c in program.coupons
@@ -187,7 +187,7 @@ class CustomerService(OperationService):
             next_expiry_at=iso(bal.next_expiry_at, program.zone),
             blocked=bool(row.blocked),
             coupons=personal,
-            qr=card_qr_payload(repo.card_keys(conn), card),
+            qr=card_qr_payload(repo.card_keys(conn), card) if card else "",
         )
 
     def adjust_points(
