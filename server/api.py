@@ -65,6 +65,10 @@ class CardsIn(Strict):
     need_range: bool = False
 
 
+class SeedIn(Strict):
+    program: dict[str, Any]
+
+
 class PushedIn(Strict):
     uid: str = Field(min_length=1, max_length=64)
     seq: int = Field(ge=1, le=INT64)
@@ -250,6 +254,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         except LoyaltyError as exc:
             if exc.code in programs.CHOICE_REFUSALS:
                 raise HTTPException(409, str(exc)) from None  # the code is not spent: enroll again with a choice
+            raise
+
+    @app.post("/v1/sync/program/seed")
+    def seed_program(body: SeedIn, term: TermDep) -> dict[str, Any]:
+        """A chain without any program takes this terminal's as its first (promise 12); refused once it has one."""
+        try:
+            with transaction(engine) as conn:
+                return programs.seed(conn, body.program)
+        except LoyaltyError as exc:
+            if exc.code in programs.CHOICE_REFUSALS:
+                raise HTTPException(409, str(exc)) from None
             raise
 
     @app.post("/v1/sync/cards")

@@ -40,6 +40,12 @@ def chain_programs(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
+def seed(conn: Connection, own: Mapping[str, Any]) -> dict[str, Any]:
+    """A chain terminal seeds the chain's program from its own, only while the chain has none at all (a store
+    the first-run wizard enrolled before its program was chosen); the chain's programs for its answer."""
+    return on_enroll(conn, "seed", own)
+
+
 def on_enroll(conn: Connection, choice: Choice | None, own: Mapping[str, Any] | None) -> dict[str, Any]:
     """Apply a joining store's choice inside the enrollment's transaction; the chain's programs for its answer.
 

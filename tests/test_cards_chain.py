@@ -307,3 +307,26 @@ def test_a_push_dated_ahead_of_the_servers_clock_is_rejected_and_books_nothing(
     customer(a, "+79160000002", "--at", within)
     assert a.run("sync")[0] == 0
     assert server.admin("GET", "/v1/admin/customers/+79160000002")["enrolled_at"] <= now_ms() + 120_000
+
+
+def test_the_first_run_wizard_seeds_a_chain_without_a_program_and_the_next_store_prices_with_it(
+    tmp_path: Path, database: str
+) -> None:
+    from app.core.templates import template
+    from app.ui.wizard.creation import StorePlan, create_store, enroll_staging
+
+    with live_server(database) as server:
+        made = []
+        for name, chosen in (("first", "points"), ("second", "tiers")):
+            path = tmp_path / name / "terminal.sqlite3"
+            path.parent.mkdir()
+            enroll_staging(path, server.url, server.register(name, f"{name}-1"))
+            plan = StorePlan(name, program=chosen, manager_name="Olga", manager_pin="2468", server_url=server.url)
+            ctx = create_store(path, plan)
+            try:
+                made.append(ctx.loyalty.program()[1].raw["name"])
+            finally:
+                ctx.close()
+        chain = server.admin("GET", "/v1/admin/program")["program"]["name"]
+    # The first store's template became the chain's program; the second store's template was not used.
+    assert made == [template("points").program["name"]] * 2 == [chain] * 2

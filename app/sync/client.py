@@ -82,6 +82,13 @@ class Client:
                 raise SyncError("enroll_answer", key=key)
         return data
 
+    def seed_program(self, program: dict[str, Any]) -> dict[str, Any]:
+        """Give a chain without any program this store's (refused with chain_has_program once it has one)."""
+        data = self._call("POST", "/v1/sync/program/seed", json={"program": program})
+        if not isinstance(data.get("programs"), list):
+            raise SyncError("enroll_answer", key="programs")
+        return data
+
     def cards(self, need_range: bool) -> dict[str, Any]:
         """The chain's card keys now, and a new range of card numbers when asked for (promise 11)."""
         data = self._call("POST", "/v1/sync/cards", json={"need_range": need_range})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 
 from app.core import db, repo
 from app.core import schema as t
@@ -143,6 +144,35 @@ class SyncService:
         return {"terminal_id": data["terminal_id"], "epoch": data["epoch"], "server": url,
                 "programs": len(data.get("programs") or [])}  # fmt: skip
 
+    def seed_program(self, program: dict[str, Any]) -> bool:
+        """Make this store's program the chain's first, when the chain has none (the first-run wizard's template
+        for a store it enrolled). Kept until the server answers: tried now and at each sync. True once done."""
+        with db.transaction(self.engine, background=True) as conn:
+            repo.set_meta(conn, "seed_program", json.dumps(program, ensure_ascii=False, sort_keys=True))
+        client = self._client()
+        try:
+            return self._seed_pending(client)
+        except SyncError:
+            return False  # unreachable now: the next sync gives it
+        finally:
+            client.close()
+
+    def _seed_pending(self, client: Client) -> bool:
+        """Send a pending seed program; the chain's programs come back (its own, if it had one meanwhile)."""
+        text = self._meta("seed_program")
+        if text is None:
+            return False
+        try:
+            data = client.seed_program(json.loads(text))
+        except Refused as exc:
+            if exc.code != "chain_has_program":
+                raise
+            data = {"programs": []}  # the chain got a program meanwhile: that one applies, pulled as usual
+        with db.transaction(self.engine, background=True) as conn:
+            replica.store_programs(conn, data["programs"])
+            conn.execute(delete(t.meta).where(t.meta.c.key == "seed_program"))
+        return bool(data["programs"])
+
     def _own_program(self, program_choice: str | None) -> dict[str, Any] | None:
         """The program this store priced with, for the server to compare or seed with; None when it has none
         that matters: a terminal of the chain already, a store adopting the chain's, or a fresh till that has
@@ -169,6 +199,7 @@ class SyncService:
             try:
                 self._yielded_s = 0.0
                 self._wait_for_pause()
+                self._seed_pending(client)
                 pushed, rejected, quarantined = self._push_all(client)
                 pulled = self._pull_all(client)
                 left = self._refresh_cards(client)

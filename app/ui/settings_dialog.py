@@ -124,7 +124,7 @@ class SettingsDialog(QDialog):
         self.server_state = QLabel(self)
         self.server_state.setWordWrap(True)
         # The network exchange runs beside the database worker, never in front of a sale.
-        self.server = ServerChooser(self.devices, ctx.sync.enroll, self)
+        self.server = ServerChooser(self.devices, ctx.sync.enroll, self, program_choice=True)
         self.server.finished.connect(self._enrolled)
         server_layout = QVBoxLayout(server_tab)
         server_layout.addWidget(self.server_state)
