@@ -330,3 +330,39 @@ def test_the_first_run_wizard_seeds_a_chain_without_a_program_and_the_next_store
         chain = server.admin("GET", "/v1/admin/program")["program"]["name"]
     # The first store's template became the chain's program; the second store's template was not used.
     assert made == [template("points").program["name"]] * 2 == [chain] * 2
+
+
+def test_one_person_enrolled_twice_with_one_card_merges_and_nothing_is_quarantined(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> None:
+    a, b = joined(tmp_path, capsys, server, "a"), joined(tmp_path, capsys, server, "b")
+    customer(a, "+79160000001", "--card", "PRE-0007")
+    customer(b, "+79160000001", "--card", "PRE-0007")  # the same person, at the other store, offline
+    assert a.run("sync")[0] == 0
+    code, report = b.run("sync")
+    assert code == 0 and report["quarantined"] == [] and report["rejected"] == []
+    assert server.admin("GET", "/v1/admin/customers/PRE-0007")["phone"] == "+79160000001"
+    assert server.admin("GET", "/v1/admin/cards/quarantine")["quarantined"] == []
+
+
+def test_a_program_an_older_release_stored_on_an_enrolled_till_is_not_priced_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> None:
+    import sqlite3
+
+    a = joined(tmp_path, capsys, server, "a")
+    local = {**DEMO_PROGRAM, "name": "Local after enrolling"}
+    with contextlib.closing(sqlite3.connect(a.db)) as conn, conn:
+        # What `program set` did on an enrolled till before: a version of its own, queued for the server.
+        conn.execute(
+            "INSERT INTO programs (uid, body, activate_at, created_at) VALUES ('local-1', ?, 0, 1)",
+            (json.dumps(local),),
+        )
+        conn.execute(
+            "INSERT INTO outbox (uid, kind, body, created_at, acked) VALUES ('local-1', 'program', ?, 1, 0)",
+            (json.dumps({"uid": "local-1", "program": local, "activate_at": 0}),),
+        )
+    assert a.ok("program", "show")["program"]["name"] == DEMO_PROGRAM["name"]
+    code, report = a.run("sync")  # the server refuses it, and says so
+    assert code == 1 and "managed on the server" in report["rejected"][0]
+    assert a.ok("program", "show")["program"]["name"] == DEMO_PROGRAM["name"]
