@@ -22,11 +22,16 @@ from server.store import next_counter, transaction
 
 RANGE_SIZE = 1000  # card numbers per range handed to a terminal
 KEYS_KEPT = 2  # the current key and the one before it: cards printed before a rotation keep working
+_FIRST_KEY_LOCK = 7_420_011  # PostgreSQL advisory lock key: the chain's first card key is made once
 
 
 def current_key(conn: Connection) -> int:
     """The id of the chain's current card key, made on first use."""
     found = conn.execute(select(func.max(s.card_keys.c.id))).scalar()
+    if found is None and conn.dialect.name == "postgresql":
+        # Two terminals enrolling at once on a new chain make one first key, not one each.
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_FIRST_KEY_LOCK})")
+        found = conn.execute(select(func.max(s.card_keys.c.id))).scalar()
     if found is not None:
         return int(found)
     return _new_key(conn)

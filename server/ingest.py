@@ -143,7 +143,11 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
             except LoyaltyError as exc:
                 result, changed, status = {"reason": str(exc)}, set(), "rejected"
         if status == "applied" and result.get("quarantined_card"):
-            batch.quarantined.append(_quarantine_row(books, item, str(result["quarantined_card"]), place))
+            row = _quarantine_row(books, item, str(result["quarantined_card"]), place)
+            batch.quarantined.append(row)
+            if row["holder_uid"]:
+                # Pulled again by every till: the one that issued the card learns who holds it.
+                changed = changed | {row["holder_uid"]}
         text = json.dumps(result, sort_keys=True)
         batch.outcomes.append(
             {"uid": item.uid, "terminal_id": term.id, "epoch": epoch, "seq": item.seq, "kind": item.kind,
