@@ -1,7 +1,8 @@
 """One card everywhere (sync.md promise 11): the chain's card keys, the card number ranges handed to terminals,
 the cards issued twice offline (quarantined), and the counter the ranges are cut from.
 
-Self-contained and frozen: the columns are written out here, never read from server.schema.
+Self-contained and frozen: the columns are written out here, never read from server.schema. Like 0001, it
+makes only what is missing (a database whose Alembic number was lost is taken up again whole).
 
 Revision 0003, after 0002.
 """
@@ -29,6 +30,7 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        if_not_exists=True,
     )
     op.create_table(
         "card_ranges",
@@ -39,8 +41,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["terminal_id"], ["terminals.id"]),
         sa.PrimaryKeyConstraint("id"),
+        if_not_exists=True,
     )
-    op.create_index("ix_card_ranges_terminal", "card_ranges", ["terminal_id"], unique=False)
+    op.create_index("ix_card_ranges_terminal", "card_ranges", ["terminal_id"], unique=False, if_not_exists=True)
     op.create_table(
         "card_quarantine",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,5 +59,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["terminal_id"], ["terminals.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("txn_uid"),
+        if_not_exists=True,
     )
-    conn.execute(sa.text("INSERT INTO counters (name, value) VALUES ('card_serial', :base)"), {"base": RANGE_BASE})
+    if conn.execute(sa.text("SELECT 1 FROM counters WHERE name = 'card_serial'")).first() is None:
+        conn.execute(sa.text("INSERT INTO counters (name, value) VALUES ('card_serial', :base)"), {"base": RANGE_BASE})
