@@ -366,3 +366,32 @@ def test_a_program_an_older_release_stored_on_an_enrolled_till_is_not_priced_wit
     code, report = a.run("sync")  # the server refuses it, and says so
     assert code == 1 and "managed on the server" in report["rejected"][0]
     assert a.ok("program", "show")["program"]["name"] == DEMO_PROGRAM["name"]
+
+
+def test_a_forged_push_dated_ahead_moves_no_customers_clock_and_honest_items_in_the_batch_apply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> None:
+    import sqlite3
+
+    import httpx
+
+    a = joined(tmp_path, capsys, server, "a")
+    customer(a, "+79160000001")
+    a.ok("sync")
+    before = server.admin("GET", "/v1/admin/customers/+79160000001")
+    with contextlib.closing(sqlite3.connect(a.db)) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        seq = int(conn.execute("SELECT max(seq) FROM outbox").fetchone()[0])
+    now = now_ms()
+    items = [
+        {"uid": "forged-ahead", "seq": seq + 1, "kind": "block",
+         "body": {"uid": "forged-ahead", "customer_uid": before["uid"], "blocked": True, "at": now + 86_400_000}},
+        {"uid": "honest-now", "seq": seq + 2, "kind": "block",
+         "body": {"uid": "honest-now", "customer_uid": before["uid"], "blocked": False, "at": now}},
+    ]  # fmt: skip
+    answer = httpx.post(f"{server.url}/v1/sync/push", json={"epoch": int(meta["epoch"]), "items": items},
+                        headers={"Authorization": f"Bearer {meta['token']}"}).json()  # fmt: skip
+    assert [r["status"] for r in answer["results"]] == ["rejected", "applied"]
+    assert "ahead of the server's clock" in answer["results"][0]["reason"]
+    after = server.admin("GET", "/v1/admin/customers/+79160000001")
+    assert after["blocked"] == 0 and before["last_op_at"] <= after["last_op_at"] <= now_ms()
