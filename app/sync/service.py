@@ -56,11 +56,6 @@ class SyncReport:
     quarantined: tuple[str, ...] = ()  # cards the server booked without issuing: another customer holds them
     card_numbers_left: int | None = None  # a chain terminal's card numbers still to issue
 
-    @property
-    def clean(self) -> bool:
-        """Nothing was rejected or quarantined (sync.md promise 11: otherwise `sync` says so and exits non-zero)."""
-        return not self.rejected and not self.quarantined
-
     def to_json(self) -> dict[str, object]:
         """The CLI's JSON shape."""
         return {"pushed": self.pushed, "rejected": list(self.rejected), "pulled": self.pulled,
