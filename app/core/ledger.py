@@ -153,10 +153,14 @@ def book_enroll(
     strict: bool,
     post_expiry: bool,
     place: Mapping[str, int] | None = None,
+    issue_card: bool = True,
 ) -> int:
-    """Create the customer and card of an enrollment body and grant its lots; returns the local id."""
+    """Create the customer and card of an enrollment body and grant its lots; returns the local id.
+
+    issue_card False: the customer is booked without the body's card (the server's quarantine of a card
+    another customer holds, sync.md promise 11)."""
     books = Ledger(conn, strict=strict, post_expiry=post_expiry, place=place)
-    customer_id = books.enroll(body)
+    customer_id = books.enroll(body, issue_card=issue_card)
     books.flush()
     return customer_id
 
@@ -442,6 +446,14 @@ class Ledger:
             self._capture(found)
         return found
 
+    def uid_of(self, customer_id: int) -> str | None:
+        """The uid of a customer by id (one this ledger enrolled, or a stored one)."""
+        for account in self._accounts.values():
+            if account.id == customer_id:
+                return account.uid
+        found = sql.scalar(self.conn, "SELECT uid FROM customers WHERE id = :id", {"id": customer_id})
+        return None if found is None else str(found)
+
     def resolve(self, uid: str) -> str:
         """The uid of the customer a uid names now (merges followed)."""
         return self.account(uid).uid
@@ -612,8 +624,10 @@ class Ledger:
             account.touched = True
         return Booked(overdraft, stamp_short)
 
-    def enroll(self, body: EnrollBody) -> int:
-        """A new customer and card, and the enrollment's grants; returns the customer's id."""
+    def enroll(self, body: EnrollBody, *, issue_card: bool = True) -> int:
+        """A new customer and card, and the enrollment's grants; returns the customer's id.
+
+        issue_card False: the customer without the body's card, which another customer holds (quarantine)."""
         referrer = body.get("referrer_uid")
         referrer_id = self.account(referrer).id if referrer else None
         uid = body["uid"]
@@ -634,7 +648,8 @@ class Ledger:
             before = self._phones.get(phone)
             self._phones[phone] = True
             self._remember(lambda: self._phones.pop(phone) if before is None else self._phones.update({phone: before}))
-        self._issue(body["card"], account, body["at"])
+        if issue_card:
+            self._issue(body["card"], account, body["at"])
         self.apply_ops(body["ops"], uid)
         return account.id
 

@@ -171,6 +171,7 @@ TEMPLATES: dict[str, str] = {
     "push_answer": "push answer has no valid results",
     "pull_answer": "pull answer is not a change set",
     "lookup_answer": "lookup answer is not a customer snapshot",
+    "cards_answer": "card keys answer is not the chain's card keys",
     "server_refused": "{detail}",
     "enroll_code": "unknown or expired enrollment code",
     "revoked": "this terminal was revoked",
@@ -180,6 +181,22 @@ TEMPLATES: dict[str, str] = {
     "report_unreadable": "the server's report cannot be read: {detail}",
     "report_days": "the server answered for {got}, not {asked}",
     "report_period": "the server answered for another period than the one asked for",
+    # One card everywhere, programs from the chain (sync.md promises 11, 12; docs/cards.md)
+    "card_range_empty": "no card numbers are left on this terminal: sync with the server for a new range, "
+    "or enroll the customer with a pre-printed card (--card)",
+    "qr_key_unknown": "this card's QR is signed with chain key {key}, which this terminal does not hold: "
+    "sync with the server, or type the card number",
+    "program_from_chain": "this terminal is enrolled with a chain: its program comes from the chain's server "
+    "and cannot be set here",
+    "program_choice_needed": "this store's program differs from the chain's: enroll again with --adopt to price "
+    "with the chain's program from now on (a chain without a program: --seed-program)",
+    "chain_no_program_choose": "the chain has no program yet: enroll again with --seed-program to make this "
+    "store's program the chain's, or have the chain's admin set one first",
+    "chain_no_program": "the chain has no program to adopt: enroll again with --seed-program to make this "
+    "store's program the chain's",
+    "chain_has_program": "the chain already has a program: enroll again with --adopt to use it",
+    "seed_without_program": "this store has no program to seed the chain's with",
+    "program_choice_both": "choose one: --adopt or --seed-program",
     # What a scan means (app.core.codes)
     "empty_scan": "empty scan",
     "barcode_check_digit": "barcode {code} fails its check digit",

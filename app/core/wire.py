@@ -311,6 +311,7 @@ class PushOutcome(TypedDict):
     points: NotRequired[int]  # adjust
     card: NotRequired[str | None]  # card
     blocked: NotRequired[bool]  # block
+    quarantined_card: NotRequired[str]  # enroll, card: booked without this card, another customer's (promise 11)
 
 
 class PushAnswer(TypedDict):

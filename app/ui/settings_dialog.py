@@ -129,7 +129,8 @@ class SettingsDialog(QDialog):
         self.server_state.setWordWrap(True)
         # The network exchange runs beside the database worker, never in front of a sale.
         # The enrolment writes its own audit row, under this manager, with the server's answer.
-        self.server = ServerChooser(self.devices, functools.partial(ctx.sync.enroll, actor=manager.name), self)
+        enroll = functools.partial(ctx.sync.enroll, actor=manager.name)
+        self.server = ServerChooser(self.devices, enroll, self, program_choice=True)
         self.server.finished.connect(self._enrolled)
         server_layout = QVBoxLayout(server_tab)
         server_layout.addWidget(self.server_state)

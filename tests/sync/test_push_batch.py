@@ -265,13 +265,17 @@ def test_card_replacement_and_blocking_are_booked_in_the_batch(engine: Engine) -
     items = term.items(enroll("A", "+79160000001"), enroll("B", "+79160000002"), ("card", replace), ("card", taken),
                        ("block", block))  # fmt: skip
     results = term.push(items)
-    assert [r["status"] for r in results] == ["applied", "applied", "applied", "rejected", "applied"]
-    assert results[3]["reason"] == "card card-B is already issued to another customer"
+    # B's card given to A as well (offline, promise 11): the replacement stands without it, and it is quarantined.
+    assert [r["status"] for r in results] == ["applied"] * 5
+    assert results[3]["quarantined_card"] == "card-B" and results[3]["card"] is None
     with engine.connect() as conn:
         cards = {r.code: (r.active, r.customer_id) for r in conn.execute(select(t.cards))}
         ids = dict(conn.execute(select(t.customers.c.uid, t.customers.c.id)).all())
         blocked = dict(conn.execute(select(t.customers.c.uid, t.customers.c.blocked)).all())
-    assert cards == {"card-A": (0, ids["A"]), "card-A2": (1, ids["A"]), "card-B": (1, ids["B"])}
+        listed = conn.execute(select(s.card_quarantine.c.card, s.card_quarantine.c.customer_uid,
+                                     s.card_quarantine.c.holder_uid, s.card_quarantine.c.kind)).all()  # fmt: skip
+    assert cards == {"card-A": (0, ids["A"]), "card-A2": (0, ids["A"]), "card-B": (1, ids["B"])}
+    assert [tuple(r) for r in listed] == [("card-B", "A", "B", "card")]
     assert blocked == {"A": 1, "B": 0}
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from app.core import db, repo
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
+from app.core.identity import CardKeys
 from app.core.ids import uuid7
 from app.core.services.program import ProgramService
 from app.core.services.support import Ids, check_actor, write_audit
@@ -93,6 +94,13 @@ class StoreService:
         if value is None:
             raise LoyaltyError("not_initialised")
         return bytes.fromhex(value)
+
+    def card_keys(self) -> CardKeys:
+        """The keys card QR codes are signed and checked with: this store's own and, in a chain, the chain's."""
+        with db.transaction(self.engine, write=False) as conn:
+            if repo.get_meta(conn, "secret") is None:
+                raise LoyaltyError("not_initialised")
+            return repo.card_keys(conn)
 
     def awaiting_reconnect(self) -> bool:
         """True when this chain terminal was restored from a backup and must be enrolled with its server again."""

@@ -82,6 +82,16 @@ class CheckoutController(QObject):
         self.store = store
         self.store_loaded.emit(store)
 
+    def reload_card_keys(self) -> None:
+        """Read the card QR keys again (a sync may have brought the chain's rotated key), on the worker."""
+        if self.store is not None:
+            self.worker.run(self.services.store.card_keys, on_done=self._keys_done, on_error=self._refused)
+
+    @_while_alive
+    def _keys_done(self, keys: Any) -> None:
+        if self.store is not None:
+            self.store = replace(self.store, secret=keys)
+
     # ----------------------------------------------------------------- lines
 
     def add_code(self, code: str) -> None:

@@ -18,12 +18,14 @@ from app.bootstrap import Context
 from app.core import db, repo
 from app.core.backup import backup_file, restore_file
 from app.core.errors import LoyaltyError, StorageError
+from app.core.ids import uuid7
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.refusals import TEMPLATES, UNWORDED, placeholders, render
 from app.core.services.results import SaleRequest
 from app.core.services.support import SYSTEM
 from app.receipts.printers import PrintError
 from app.scanner.errors import ScanError
+from app.sync import replica
 from app.sync.client import SyncError
 from app.ui import i18n
 from app.ui.checkout.state import free_line
@@ -53,12 +55,18 @@ def _with_program(store: Context, **changes: Any) -> None:
     _, program = store.programs.program()
     body = dict(program.raw)
     body.update(changes)
-    store.programs.set_program(body, actor=SYSTEM)
+    with db.transaction(store.engine) as conn:
+        if not repo.chain_mode(conn):
+            repo.set_meta(conn, "server_url", "http://server.invalid")
+        # As a chain till gets it: a version the server issued, pulled (sync.md promise 12).
+        replica.store_programs(conn, [{"uid": uuid7(), "program": body, "activate_at": 0}])
 
 
 def _chain(store: Context, **meta: str) -> None:
     with db.transaction(store.engine) as conn:
         repo.set_meta(conn, "server_url", "http://server.invalid")
+        # The store's programs stand for versions its chain issued: a chain till prices with no other.
+        conn.exec_driver_sql("DELETE FROM outbox WHERE kind = 'program'")
         for key, value in meta.items():
             repo.set_meta(conn, key, value)
 
