@@ -16,6 +16,7 @@ hundreds of bodies with a fixed number of statements instead of twenty per body.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.core import sql
+from app.core.coupon_replay import ReplayLine, coupon_shares
 from app.core.errors import LoyaltyError, NotFound
+from app.core.program import Program, parse_program
 from app.core.wallet import Lot, Move, Wallet
 from app.core.wire import (
     AdjustBody,
@@ -35,6 +38,7 @@ from app.core.wire import (
     Op,
     RefundBody,
     SaleBody,
+    SaleLine,
     SpendOp,
     StampsOp,
     TakeBackOp,
@@ -169,6 +173,16 @@ def book_sale(conn: Connection, body: SaleBody, *, strict: bool, post_expiry: bo
     return booked
 
 
+def line_stamps(conn: Connection, sale_id: int) -> dict[int, dict[str, int]]:
+    """The stamps each rule gave on each line of a terminal's sale, by line index, rules in the program's order."""
+    out: dict[int, dict[str, int]] = {}
+    # In the order booked (the program's order of rules): a refund body lists its stamps in that order.
+    query = "SELECT idx, rule_id, stamps FROM sale_line_stamps WHERE sale_id = :id ORDER BY idx, rowid"
+    for r in sql.rows(conn, query, {"id": sale_id}):
+        out.setdefault(int(r.idx), {})[str(r.rule_id)] = int(r.stamps)
+    return out
+
+
 def sale_by_uid(conn: Connection, uid: str) -> Any:
     """A sale row by its uid."""
     row = sql.one(conn, "SELECT * FROM sales WHERE uid = :uid", {"uid": uid})
@@ -234,7 +248,8 @@ _SALE_COLUMNS = ("id", "uid", "customer_id", "card", "at", "program_version", "t
                  "birthday_points", "referral_points", "earned_lot_uid", "payment", "cashier",
                  "reflected")  # fmt: skip
 _LINE_COLUMNS = ("sale_id", "idx", "sku", "name", "category", "qty", "unit_price", "amount", "discount", "redeemed",
-                 "paid", "rate", "stamp_rule", "stamps_given", "is_reward")  # fmt: skip
+                 "paid", "rate", "stamp_rule", "stamps_given", "is_reward", "coupon_discount")  # fmt: skip
+_LINE_STAMP_COLUMNS = ("sale_id", "idx", "rule_id", "stamps")
 _REFUND_COLUMNS = ("id", "uid", "sale_id", "customer_id", "at", "money_back", "points_taken_back",
                    "points_given_back", "cashier")  # fmt: skip
 _LOT_COLUMNS = ("uid", "customer_id", "points", "remaining", "available_at", "expires_at", "source", "txn_uid")
@@ -275,6 +290,7 @@ class Ledger:
         self.place = dict(place or {})
         self._sqlite = conn.dialect.name == "sqlite"
         self._undo: list[Callable[[], object]] | None = None
+        self._programs: dict[int, Program] = {}  # parsed program versions (replaying old coupon sales)
         self._captured: set[int] = set()
         self._reset()
 
@@ -296,6 +312,7 @@ class Ledger:
         self._cards_off: list[dict[str, Any]] = []
         self._sale_rows: list[dict[str, Any]] = []
         self._line_rows: list[dict[str, Any]] = []
+        self._line_stamp_rows: list[dict[str, Any]] = []
         self._coupon_rows: list[dict[str, Any]] = []
         self._year_rows: list[dict[str, Any]] = []
         self._refund_rows: list[dict[str, Any]] = []
@@ -307,7 +324,7 @@ class Ledger:
     def _pending(self) -> list[list[Any]]:
         return [self._new_customers, self._card_rows, self._cards_off, self._sale_rows, self._line_rows,
                 self._coupon_rows, self._year_rows, self._refund_rows, self._refund_line_rows, self._new_lots,
-                self._journal_rows, self._stamp_rows]  # fmt: skip
+                self._journal_rows, self._stamp_rows, self._line_stamp_rows]  # fmt: skip
 
     # ------------------------------------------------------------------ reading
 
@@ -684,7 +701,7 @@ class Ledger:
                 "reflected": 0,
             }
         )
-        self._line_rows += [{"sale_id": sale_id, "idx": i, **line} for i, line in enumerate(body["lines"])]
+        self._sale_lines(sale_id, body)
         if sale.get("coupon"):
             self._coupon_rows.append({"code": sale["coupon"], "customer_id": customer_id, "sale_id": sale_id,
                                       "at": body["at"]})  # fmt: skip
@@ -711,6 +728,56 @@ class Ledger:
             self._sales[uid] = (sale_id, customer_id)
             self._remember(lambda: self._sales.pop(uid, None))
         return sale_id, booked
+
+    def _sale_lines(self, sale_id: int, body: SaleBody) -> None:
+        """A sale's lines, with the coupon's share of each and a row per stamp rule that gave stamps on one."""
+        lines = body["lines"]
+        code = body["sale"].get("coupon")
+        shares: list[int] | None = None
+        if code and any("coupon_discount" not in ln for ln in lines if not ln["is_reward"]):
+            # A terminal from before schema v5 sent no shares: replayed as its reports did (app.core.coupon_replay).
+            shares = self._replayed(code, body.get("program_version", 0), body["at"], lines)
+        for i, line in enumerate(lines):
+            share = line.get("coupon_discount", shares[i] if shares is not None else 0)
+            self._line_rows.append({**line, "sale_id": sale_id, "idx": i, "coupon_discount": share})
+            rules = line.get("stamps")
+            if rules is None:
+                rule = line["stamp_rule"]
+                rules = {} if rule is None else {rule: line["stamps_given"]}
+            self._line_stamp_rows += [
+                {"sale_id": sale_id, "idx": i, "rule_id": rule, "stamps": n} for rule, n in rules.items()
+            ]
+
+    def _replayed(self, code: str, version: int, at: int, lines: Sequence[SaleLine]) -> list[int]:
+        program = self._program(version, at)
+        kept = [i for i, ln in enumerate(lines) if not ln["is_reward"]]
+        if program is None:
+            return [0] * len(lines)
+        replay = [
+            ReplayLine(ln["category"], ln["qty"], ln["unit_price"], ln["amount"], ln["stamp_rule"], ln["stamps_given"])
+            for ln in (lines[i] for i in kept)
+        ]
+        shares = [0] * len(lines)
+        for i, share in zip(kept, coupon_shares(program, program.coupon(code), replay), strict=True):
+            shares[i] = share
+        return shares
+
+    def _program(self, version: int, at: int) -> Program | None:
+        """A program version by number (the one in force at `at` when this database has no such number)."""
+        if version in self._programs:
+            return self._programs[version]
+        row = sql.one(self.conn, "SELECT body FROM programs WHERE version = :v", {"v": version})
+        if row is None:
+            row = sql.one(
+                self.conn,
+                "SELECT body FROM programs WHERE activate_at <= :at ORDER BY version DESC LIMIT 1",
+                {"at": at},
+            ) or sql.one(self.conn, "SELECT body FROM programs ORDER BY version LIMIT 1")
+            if row is None:
+                return None
+            return parse_program(json.loads(row.body))
+        program = self._programs[version] = parse_program(json.loads(row.body))
+        return program
 
     def refund(self, body: RefundBody) -> int:
         """The refund, its units per line, and its point and stamp moves; returns its id."""
@@ -787,6 +854,7 @@ class Ledger:
         sql.update_rows(conn, "cards", "code", ("active",), self._cards_off)
         sql.insert_rows(conn, "sales", _SALE_COLUMNS, self._sale_rows, self.place)
         sql.insert_rows(conn, "sale_lines", _LINE_COLUMNS, self._line_rows)
+        sql.insert_rows(conn, "sale_line_stamps", _LINE_STAMP_COLUMNS, self._line_stamp_rows)
         sql.insert_rows(conn, "coupon_uses", ("code", "customer_id", "sale_id", "at"), self._coupon_rows)
         sql.insert_rows(conn, "birthday_grants", ("customer_id", "year", "lot_uid"), self._year_rows)
         sql.insert_rows(conn, "refunds", _REFUND_COLUMNS, self._refund_rows, self.place)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,8 +22,6 @@ from sqlalchemy import (
 
 from app.core import repo, sql
 from app.core import schema as t
-from app.core.money import percent_of, split_largest_remainder
-from app.core.program import Coupon, Program
 from app.core.services.reports.days import ACTIVE_DAYS
 from app.core.services.reports.results import (
     CashierRow,
@@ -52,52 +50,6 @@ from app.core.services.reports.scope import (
     _where_sales,
 )
 from app.core.timeutil import DAY_MS
-
-
-class SoldLine(NamedTuple):
-    """What coupon_discount needs of a committed sale line (a tuple: a year's 40,000 coupon lines are made fast)."""
-
-    category: str
-    qty: int
-    unit_price: int
-    amount: int
-    stamp_rule: str | None
-    stamps_given: int
-
-
-_SOLD_LINE = ("category", "qty", "unit_price", "amount", "stamp_rule", "stamps_given")  # its columns in sale_lines
-
-
-def coupon_discount(program: Program, code: str, lines: Sequence[SoldLine]) -> int:
-    """The discount a coupon gave on a committed sale: steps 3 and 4 of loyalty-rules.md §3 replayed.
-
-    A sale stores only the line's total discount (stamps + coupon + card). The stamp reward is
-    known from the lines (the free unit earns no stamp, so qty − stamps_given = 1 on its line), and
-    the coupon step depends only on it, so the coupon's own share is recomputed exactly.
-    """
-    coupon = program.coupon(code)
-    return 0 if coupon is None else _coupon_share(program, coupon, lines)
-
-
-def _coupon_share(program: Program, coupon: Coupon, lines: Sequence[SoldLine]) -> int:
-    """coupon_discount with the coupon found already."""
-    amount = [ln.amount for ln in lines]
-    disc = [0] * len(lines)
-    for i, ln in enumerate(lines):
-        if ln.stamp_rule is not None and ln.qty - ln.stamps_given == 1:
-            disc[i] += ln.unit_price
-    eligible = [
-        i
-        for i, ln in enumerate(lines)
-        if (not coupon.categories or ln.category in coupon.categories) and ln.category not in program.excluded_discount
-    ]
-    if coupon.kind == "percent":
-        # percent_of is round_half_up(x × percent / 100) in integers: a year's 17,000 coupon sales
-        # replayed through Fractions cost 0.5 s.
-        return sum(percent_of(amount[i] - disc[i], coupon.percent) for i in eligible)
-    base = [amount[i] - disc[i] for i in eligible]
-    off = min(coupon.amount, sum(base))
-    return sum(split_largest_remainder(off, base))
 
 
 @dataclass
@@ -387,74 +339,69 @@ def _store_names(conn: Connection, server: bool, f: Filters) -> tuple[dict[int, 
 
 
 def _lines(conn: Connection, s: _Ask) -> tuple[tuple[CategoryRow, ...], tuple[StampRow, ...], int]:
-    """One pass over the period's sale lines: kopecks paid with points per category, stamp cards completed,
-    and the kopecks their free units were worth."""
-    ln = t.sale_lines.c
-    # The unit made free earns no stamp, so on its line qty − stamps_given = 1; a net stamp move
-    # cannot tell, because a basket with more units than the card needed nets a positive delta.
-    free = case((ln.stamp_rule.is_not(None), ln.qty - ln.stamps_given), else_=0)
-    done = {rule.id: 0 for rule in s.program.stamps}
-    # Only lines that add to a figure are grouped (SQLite groups by sorting, and a year holds 1.4
-    # million lines, 0.3 million of them counted): a line with points paid, or a stamp line with
-    # a free unit. A stamp line of a rule the program no longer has is kept all the same, so that
-    # rule still gets its row when none of its cards was completed in the period.
-    counted = or_(
-        ln.redeemed != 0,
-        and_(ln.stamp_rule.is_not(None), or_(ln.qty != ln.stamps_given, ln.stamp_rule.not_in(sorted(done)))),
-    )
-    rows = conn.execute(
-        select(ln.category, ln.stamp_rule, func.sum(ln.redeemed), func.sum(free), func.sum(free * ln.unit_price))
-        .join(t.sales, t.sales.c.id == ln.sale_id)
-        .where(*_where_sales(s), ln.is_reward == 0, counted)
-        .group_by(ln.category, ln.stamp_rule)
-    ).all()
+    """The period's sale lines: kopecks paid with points per category, stamp cards completed per rule, and
+    the kopecks their free units were worth."""
+    ln, st = t.sale_lines.c, t.sale_line_stamps.c
+    # Only lines with points paid are grouped (SQLite groups by sorting, and a year holds 1.4 million lines).
     paid: dict[str, int] = {}
-    free_value = 0
-    for category, rule, redeemed, completed, worth in rows:
-        free_value += _int(worth)
+    for category, redeemed in conn.execute(
+        select(ln.category, func.sum(ln.redeemed))
+        .join(t.sales, t.sales.c.id == ln.sale_id)
+        .where(*_where_sales(s), ln.is_reward == 0, ln.redeemed != 0)
+        .group_by(ln.category)
+    ):
         if _int(redeemed):
-            paid[str(category)] = paid.get(str(category), 0) + _int(redeemed)
-        if rule is not None:
-            done[str(rule)] = done.get(str(rule), 0) + _int(completed)
+            paid[str(category)] = _int(redeemed)
+    # A rule gives no stamp for the unit it made free, so on its row units − stamps = 1; a net stamp move
+    # cannot tell, because a basket with more units than the card needed nets a positive delta.
+    free = ln.qty - st.stamps
+    done = {rule.id: 0 for rule in s.program.stamps}
+    # Only rows that add to a figure are grouped: a free unit, or a rule the program no longer has (so that
+    # rule still gets its row when none of its cards was completed in the period).
+    counted = or_(ln.qty != st.stamps, st.rule_id.not_in(sorted(done)))
+    free_value = 0
+    for rule, completed, worth in conn.execute(
+        select(st.rule_id, func.sum(free), func.sum(free * ln.unit_price))
+        .select_from(t.sale_line_stamps)
+        .join(t.sale_lines, and_(ln.sale_id == st.sale_id, ln.idx == st.idx))
+        .join(t.sales, t.sales.c.id == st.sale_id)
+        .where(*_where_sales(s), ln.is_reward == 0, counted)
+        .group_by(st.rule_id)
+    ):
+        free_value += _int(worth)
+        done[str(rule)] = done.get(str(rule), 0) + _int(completed)
     categories = sorted((CategoryRow(c, n) for c, n in paid.items()), key=lambda c: (-c.amount, c.category))
     return tuple(categories), tuple(StampRow(rule, n) for rule, n in sorted(done.items())), free_value
 
 
-def _coupons(conn: Connection, s: _Ask, expected: int, programs: Mapping[int, Program]) -> tuple[CouponRow, ...]:
-    """Uses and discount per coupon code; expected: how many of the period's sales (filtered) carry a coupon,
-    programs: every program version by number."""
+def _coupons(conn: Connection, s: _Ask, expected: int) -> tuple[CouponRow, ...]:
+    """Uses and discount per coupon code (each line's coupon share, stored at commit since schema v5);
+    expected: how many of the period's sales (filtered) carry a coupon."""
     sa, ln, cu = t.sales.c, t.sale_lines.c, t.coupon_uses.c
-    # Sales that carry no line but a gift are left out, as the inner join of the full read does.
+    # Sales that carry no line but a gift are left out (their count of lines is 0).
     stmt = (
-        select(sa.id, sa.coupon, sa.program_version, *(ln[name] for name in _SOLD_LINE))
+        select(sa.id, sa.coupon, func.count(ln.sale_id), func.sum(ln.coupon_discount))
         .outerjoin(t.sale_lines, and_(ln.sale_id == sa.id, ln.is_reward == 0))
         .where(*_where_sales(s), sa.coupon.is_not(None))
-        .order_by(sa.id, ln.idx)
+        .group_by(sa.id, sa.coupon)
     )
     # A coupon sale is found through coupon_uses (a row per coupon sale, a few thousand a year)
     # instead of reading every sale of the period (0.15 s for a year). The count of coupon sales
     # summed with the sales by day proves that none is missing; else every sale is read.
     found = select(cu.sale_id).where(cu.at >= s.period.start, cu.at < s.period.end)
     ids = sorted({row[0] for row in sql.prepared(conn, found)({})})
-    rows: list[tuple[Any, ...]] = []
+    rows: list[Any] = []
     for i in range(0, len(ids), _ID_CHUNK):
         rows += sql.prepared(conn, stmt.where(sa.id.in_(ids[i : i + _ID_CHUNK])))({})
-    sales = _coupon_sales(rows)
-    if len(sales) != expected:
-        sales = _coupon_sales(sql.prepared(conn, stmt)({}))
-    found_coupons: dict[tuple[int, str], Coupon | None] = {}
+    if len(rows) != expected:
+        rows = list(sql.prepared(conn, stmt)({}))
     uses: dict[str, list[int]] = {}
-    for code, version, lines in sales.values():
+    for _, code, lines, off in rows:
         if not lines:
             continue
-        program = programs.get(version) or s.program
-        if (version, code) not in found_coupons:  # looked up once per program version and code
-            found_coupons[(version, code)] = program.coupon(code)
-        coupon = found_coupons[(version, code)]
-        off = 0 if coupon is None else _coupon_share(program, coupon, lines)
-        row = uses.setdefault(code, [0, 0])
+        row = uses.setdefault(str(code), [0, 0])
         row[0] += 1
-        row[1] += off
+        row[1] += _int(off)
     return tuple(CouponRow(code, n, off) for code, (n, off) in sorted(uses.items(), key=lambda kv: (-kv[1][0], kv[0])))
 
 
@@ -469,16 +416,3 @@ def _rewards(conn: Connection, s: _Ask) -> tuple[RewardRow, ...]:
         reward = s.program.reward(str(r[0]))
         out.append(RewardRow(str(r[0]), reward.name if reward else str(r[0]), _int(r[1]), _int(r[2])))
     return tuple(sorted(out, key=lambda g: (-g.count, g.reward_id)))
-
-
-def _coupon_sales(rows: Sequence[tuple[Any, ...]]) -> dict[int, tuple[str, int, list[SoldLine]]]:
-    """Coupon sales by id from (id, coupon, program version, *SoldLine) rows in line order: code, version, lines."""
-    sales: dict[int, tuple[str, int, list[SoldLine]]] = {}
-    make = SoldLine._make
-    for row in rows:
-        got = sales.get(row[0])
-        if got is None:
-            got = sales[row[0]] = (str(row[1]), int(row[2]), [])
-        if row[3] is not None:  # the outer join's row of a sale without lines
-            got[2].append(make(row[3:]))
-    return sales

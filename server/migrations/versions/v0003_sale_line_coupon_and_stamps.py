@@ -1,0 +1,41 @@
+"""Each sale line's coupon share, and the stamps of every stamp rule per line (terminal schema v5's change).
+
+`sale_lines.coupon_discount` holds the part of the line's discount the coupon gave (pricing step 4), so the
+coupon report stops replaying steps 3-4 on every run; the lines of every coupon sale booked before are
+replayed once here, with the program version each sale was booked with (app.core.coupon_replay, the code
+the reports ran until now). `sale_line_stamps` holds the stamps each stamp rule gave on a line (a second
+rule on one category used to get none); the one rule of every line booked before becomes a row. Frozen:
+the columns are written out here, never read from app.core.schema.
+
+Revision 0003, after 0002.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.core import coupon_replay
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("sale_lines", sa.Column("coupon_discount", sa.BigInteger(), server_default="0", nullable=False))
+    op.create_table(
+        "sale_line_stamps",
+        sa.Column("sale_id", sa.Integer(), nullable=False),
+        sa.Column("idx", sa.Integer(), nullable=False),
+        sa.Column("rule_id", sa.String(), nullable=False),
+        sa.Column("stamps", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["sale_id", "idx"], ["sale_lines.sale_id", "sale_lines.idx"]),
+        sa.PrimaryKeyConstraint("sale_id", "idx", "rule_id"),
+    )
+    op.execute(
+        "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps)"
+        " SELECT sale_id, idx, stamp_rule, stamps_given FROM sale_lines WHERE stamp_rule IS NOT NULL"
+    )
+    coupon_replay.backfill(op.get_bind())
