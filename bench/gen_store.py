@@ -635,7 +635,7 @@ class _Store:
                 ln.redeemed, ln.paid, str(ln.rate), ln.stamp_rule, ln.stamps_given, int(ln.is_reward),
                 ln.coupon_discount,
             ))  # fmt: skip
-            stamp_rows += [(sale_id, i, rule, n) for rule, n in ln.stamps.items()]
+            stamp_rows += [(sale_id, i, rule, n, k) for k, (rule, n) in enumerate(ln.stamps.items())]
         self.stats.sale_lines += len(q.lines)
         if q.coupon:
             self.buf["coupon_uses"].append((q.coupon, c.id if c else None, sale_id, at))
@@ -776,7 +776,7 @@ _INSERTS = {
     "sale_lines": "INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount, "
     "redeemed, paid, rate, stamp_rule, stamps_given, is_reward, coupon_discount) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "sale_line_stamps": "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps) VALUES (?, ?, ?, ?)",
+    "sale_line_stamps": "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps, ordinal) VALUES (?, ?, ?, ?, ?)",
     "journal": "INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid) VALUES (?, ?, ?, ?, ?, ?)",
     "stamp_moves": "INSERT INTO stamp_moves (customer_id, rule_id, delta, at, txn_uid) VALUES (?, ?, ?, ?, ?)",
     "coupon_uses": "INSERT INTO coupon_uses (code, customer_id, sale_id, at) VALUES (?, ?, ?, ?)",

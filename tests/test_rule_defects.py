@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.bootstrap import bootstrap
+from app.core.services.reports import Period, StampRow
 from tests.inprocess import Cli
 
 PROGRAM: dict[str, Any] = {
@@ -141,11 +144,24 @@ def test_the_sale_body_carries_every_rules_stamps_and_the_line_keeps_them(cli: C
     db = sqlite3.connect(cli.db)
     try:
         (body,) = db.execute("SELECT body FROM outbox WHERE kind = 'sale'").fetchone()
-        rows = db.execute("SELECT idx, rule_id, stamps FROM sale_line_stamps ORDER BY rowid").fetchall()
+        rows = db.execute("SELECT idx, rule_id, stamps, ordinal FROM sale_line_stamps ORDER BY idx, ordinal").fetchall()
     finally:
         db.close()
     (line,) = json.loads(body)["lines"]
     # The v1 keys keep the first rule, as before; the v5 key lists every rule (docs/wire.md).
     assert (line["stamp_rule"], line["stamps_given"], line["stamps"]) == ("coffee5", 2, {"coffee5": 2, "coffee10": 2})
     assert "coupon_discount" not in line  # a sale without a coupon carries no share
-    assert rows == [(0, "coffee5", 2), (0, "coffee10", 2)]
+    assert rows == [(0, "coffee5", 2, 0), (0, "coffee10", 2, 1)]
+
+
+def test_the_report_counts_the_cards_each_rule_completed(cli: Cli) -> None:
+    card = enroll(cli)
+    coffees(cli, card, 10, "2026-01-02T10:00:00+03:00")  # both cards full
+    coffees(cli, card, 3, "2026-01-03T10:00:00+03:00", price=30000)  # a free unit for each rule
+    coffees(cli, card, 5, "2026-01-04T10:00:00+03:00")  # coffee5 again (it held 7)
+    ctx = bootstrap(cli.db)
+    report = ctx.reports.report(Period.local_days(date(2026, 1, 1), date(2026, 1, 31), "Europe/Moscow"))
+    ctx.close()
+    assert report.stamps == (StampRow("coffee10", 1), StampRow("coffee5", 2))
+    # The free units' worth: two by coffee5 (300 and 200 roubles), one by coffee10 (300).
+    assert report.payback.cost.stamps == 30000 + 20000 + 30000

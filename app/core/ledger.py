@@ -174,10 +174,9 @@ def book_sale(conn: Connection, body: SaleBody, *, strict: bool, post_expiry: bo
 
 
 def line_stamps(conn: Connection, sale_id: int) -> dict[int, dict[str, int]]:
-    """The stamps each rule gave on each line of a terminal's sale, by line index, rules in the program's order."""
+    """The stamps each rule gave on each line of a sale, by line index, rules in the program's order."""
     out: dict[int, dict[str, int]] = {}
-    # In the order booked (the program's order of rules): a refund body lists its stamps in that order.
-    query = "SELECT idx, rule_id, stamps FROM sale_line_stamps WHERE sale_id = :id ORDER BY idx, rowid"
+    query = "SELECT idx, rule_id, stamps FROM sale_line_stamps WHERE sale_id = :id ORDER BY idx, ordinal"
     for r in sql.rows(conn, query, {"id": sale_id}):
         out.setdefault(int(r.idx), {})[str(r.rule_id)] = int(r.stamps)
     return out
@@ -249,7 +248,7 @@ _SALE_COLUMNS = ("id", "uid", "customer_id", "card", "at", "program_version", "t
                  "reflected")  # fmt: skip
 _LINE_COLUMNS = ("sale_id", "idx", "sku", "name", "category", "qty", "unit_price", "amount", "discount", "redeemed",
                  "paid", "rate", "stamp_rule", "stamps_given", "is_reward", "coupon_discount")  # fmt: skip
-_LINE_STAMP_COLUMNS = ("sale_id", "idx", "rule_id", "stamps")
+_LINE_STAMP_COLUMNS = ("sale_id", "idx", "rule_id", "stamps", "ordinal")
 _REFUND_COLUMNS = ("id", "uid", "sale_id", "customer_id", "at", "money_back", "points_taken_back",
                    "points_given_back", "cashier")  # fmt: skip
 _LOT_COLUMNS = ("uid", "customer_id", "points", "remaining", "available_at", "expires_at", "source", "txn_uid")
@@ -740,12 +739,13 @@ class Ledger:
         for i, line in enumerate(lines):
             share = line.get("coupon_discount", shares[i] if shares is not None else 0)
             self._line_rows.append({**line, "sale_id": sale_id, "idx": i, "coupon_discount": share})
-            rules = line.get("stamps")
-            if rules is None:
-                rule = line["stamp_rule"]
-                rules = {} if rule is None else {rule: line["stamps_given"]}
+            # The line's first rule (the v1 keys) always has its row: the reports count points paid on it.
+            rule = line["stamp_rule"]
+            rules = {} if rule is None else {rule: line["stamps_given"]}
+            rules.update(line.get("stamps") or {})
             self._line_stamp_rows += [
-                {"sale_id": sale_id, "idx": i, "rule_id": rule, "stamps": n} for rule, n in rules.items()
+                {"sale_id": sale_id, "idx": i, "rule_id": rule, "stamps": n, "ordinal": k}
+                for k, (rule, n) in enumerate(rules.items())
             ]
 
     def _replayed(self, code: str, version: int, at: int, lines: Sequence[SaleLine]) -> list[int]:

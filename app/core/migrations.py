@@ -287,11 +287,13 @@ V5 = (
     idx INTEGER NOT NULL,
     rule_id VARCHAR NOT NULL,
     stamps BIGINT NOT NULL,
+    ordinal INTEGER NOT NULL,
     PRIMARY KEY (sale_id, idx, rule_id),
     FOREIGN KEY(sale_id, idx) REFERENCES sale_lines (sale_id, idx)
 )""",
-    "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps)"
-    " SELECT sale_id, idx, stamp_rule, stamps_given FROM sale_lines WHERE stamp_rule IS NOT NULL",
+    "CREATE INDEX ix_sale_line_stamps_more ON sale_line_stamps (sale_id, idx) WHERE ordinal > 0",
+    "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps, ordinal)"
+    " SELECT sale_id, idx, stamp_rule, stamps_given, 0 FROM sale_lines WHERE stamp_rule IS NOT NULL",
 )
 
 

@@ -339,39 +339,56 @@ def _store_names(conn: Connection, server: bool, f: Filters) -> tuple[dict[int, 
 
 
 def _lines(conn: Connection, s: _Ask) -> tuple[tuple[CategoryRow, ...], tuple[StampRow, ...], int]:
-    """The period's sale lines: kopecks paid with points per category, stamp cards completed per rule, and
-    the kopecks their free units were worth."""
-    ln, st = t.sale_lines.c, t.sale_line_stamps.c
-    # Only lines with points paid are grouped (SQLite groups by sorting, and a year holds 1.4 million lines).
-    paid: dict[str, int] = {}
-    for category, redeemed in conn.execute(
-        select(ln.category, func.sum(ln.redeemed))
-        .join(t.sales, t.sales.c.id == ln.sale_id)
-        .where(*_where_sales(s), ln.is_reward == 0, ln.redeemed != 0)
-        .group_by(ln.category)
-    ):
-        if _int(redeemed):
-            paid[str(category)] = _int(redeemed)
-    # A rule gives no stamp for the unit it made free, so on its row units − stamps = 1; a net stamp move
+    """One pass over the period's sale lines: kopecks paid with points per category, stamp cards completed,
+    and the kopecks their free units were worth."""
+    ln = t.sale_lines.c
+    # The unit made free earns no stamp, so on its line qty − stamps_given = 1; a net stamp move
     # cannot tell, because a basket with more units than the card needed nets a positive delta.
-    free = ln.qty - st.stamps
+    free = case((ln.stamp_rule.is_not(None), ln.qty - ln.stamps_given), else_=0)
     done = {rule.id: 0 for rule in s.program.stamps}
-    # Only rows that add to a figure are grouped: a free unit, or a rule the program no longer has (so that
-    # rule still gets its row when none of its cards was completed in the period).
-    counted = or_(ln.qty != st.stamps, st.rule_id.not_in(sorted(done)))
-    free_value = 0
-    for rule, completed, worth in conn.execute(
-        select(st.rule_id, func.sum(free), func.sum(free * ln.unit_price))
-        .select_from(t.sale_line_stamps)
-        .join(t.sale_lines, and_(ln.sale_id == st.sale_id, ln.idx == st.idx))
-        .join(t.sales, t.sales.c.id == st.sale_id)
+    # Only lines that add to a figure are grouped (SQLite groups by sorting, and a year holds 1.4
+    # million lines, 0.3 million of them counted): a line with points paid, or a stamp line with
+    # a free unit. A stamp line of a rule the program no longer has is kept all the same, so that
+    # rule still gets its row when none of its cards was completed in the period.
+    counted = or_(
+        ln.redeemed != 0,
+        and_(ln.stamp_rule.is_not(None), or_(ln.qty != ln.stamps_given, ln.stamp_rule.not_in(sorted(done)))),
+    )
+    rows = conn.execute(
+        select(ln.category, ln.stamp_rule, func.sum(ln.redeemed), func.sum(free), func.sum(free * ln.unit_price))
+        .join(t.sales, t.sales.c.id == ln.sale_id)
         .where(*_where_sales(s), ln.is_reward == 0, counted)
-        .group_by(st.rule_id)
-    ):
+        .group_by(ln.category, ln.stamp_rule)
+    ).all()
+    paid: dict[str, int] = {}
+    free_value = 0
+    for category, rule, redeemed, completed, worth in rows:
+        free_value += _int(worth)
+        if _int(redeemed):
+            paid[str(category)] = paid.get(str(category), 0) + _int(redeemed)
+        if rule is not None:
+            done[str(rule)] = done.get(str(rule), 0) + _int(completed)
+    # stamp_rule is a line's first rule; the others of its category (schema v5) are the stamp rows after the
+    # first, few and indexed on their own, so the pass above reads no second table for every line.
+    for rule, completed, worth in _more_rules(conn, s, done):
         free_value += _int(worth)
         done[str(rule)] = done.get(str(rule), 0) + _int(completed)
     categories = sorted((CategoryRow(c, n) for c, n in paid.items()), key=lambda c: (-c.amount, c.category))
     return tuple(categories), tuple(StampRow(rule, n) for rule, n in sorted(done.items())), free_value
+
+
+def _more_rules(conn: Connection, s: _Ask, done: Mapping[str, int]) -> Sequence[Any]:
+    """(rule, free units, their kopecks) of the period's stamp rows of a line's second and later rules."""
+    ln, st = t.sale_lines.c, t.sale_line_stamps.c
+    free = ln.qty - st.stamps
+    return conn.execute(
+        select(st.rule_id, func.sum(free), func.sum(free * ln.unit_price))
+        .select_from(t.sale_line_stamps)
+        .join(t.sale_lines, and_(ln.sale_id == st.sale_id, ln.idx == st.idx))
+        .join(t.sales, t.sales.c.id == st.sale_id)
+        .where(st.ordinal > 0, *_where_sales(s), ln.is_reward == 0, or_(free != 0, st.rule_id.not_in(sorted(done))))
+        .group_by(st.rule_id)
+    ).all()
 
 
 def _coupons(conn: Connection, s: _Ask, expected: int) -> tuple[CouponRow, ...]:
