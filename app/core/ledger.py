@@ -289,7 +289,7 @@ class Ledger:
         self.place = dict(place or {})
         self._sqlite = conn.dialect.name == "sqlite"
         self._undo: list[Callable[[], object]] | None = None
-        self._programs: dict[int, Program] = {}  # parsed program versions (replaying old coupon sales)
+        self._programs: dict[str, Program] = {}  # program bodies parsed (replaying old coupon sales)
         self._captured: set[int] = set()
         self._reset()
 
@@ -764,19 +764,17 @@ class Ledger:
 
     def _program(self, version: int, at: int) -> Program | None:
         """A program version by number (the one in force at `at` when this database has no such number)."""
-        if version in self._programs:
-            return self._programs[version]
-        row = sql.one(self.conn, "SELECT body FROM programs WHERE version = :v", {"v": version})
+        in_force = "SELECT body FROM programs WHERE activate_at <= :at ORDER BY version DESC LIMIT 1"
+        row = (
+            sql.one(self.conn, "SELECT body FROM programs WHERE version = :v", {"v": version})
+            or sql.one(self.conn, in_force, {"at": at})
+            or sql.one(self.conn, "SELECT body FROM programs ORDER BY version LIMIT 1")
+        )
         if row is None:
-            row = sql.one(
-                self.conn,
-                "SELECT body FROM programs WHERE activate_at <= :at ORDER BY version DESC LIMIT 1",
-                {"at": at},
-            ) or sql.one(self.conn, "SELECT body FROM programs ORDER BY version LIMIT 1")
-            if row is None:
-                return None
-            return parse_program(json.loads(row.body))
-        program = self._programs[version] = parse_program(json.loads(row.body))
+            return None
+        program = self._programs.get(row.body)  # parsed once per ledger (a pushed batch of old sales)
+        if program is None:
+            program = self._programs[row.body] = parse_program(json.loads(row.body))
         return program
 
     def refund(self, body: RefundBody) -> int:
