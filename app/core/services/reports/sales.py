@@ -380,6 +380,10 @@ def _lines(conn: Connection, s: _Ask) -> tuple[tuple[CategoryRow, ...], tuple[St
 def _more_rules(conn: Connection, s: _Ask, done: Mapping[str, int]) -> Sequence[Any]:
     """(rule, free units, their kopecks) of the period's stamp rows of a line's second and later rules."""
     ln, st = t.sale_lines.c, t.sale_line_stamps.c
+    # Most stores have one rule per category: then the partial index is empty and says so at once (the
+    # query below would probe it once per sale of the period: 15 ms for a year of 200,000 sales).
+    if conn.execute(select(st.sale_id).where(st.ordinal > 0).limit(1)).first() is None:
+        return ()
     free = ln.qty - st.stamps
     return conn.execute(
         select(st.rule_id, func.sum(free), func.sum(free * ln.unit_price))
