@@ -5,7 +5,8 @@ report replayed steps 3 and 4 of loyalty-rules.md §3 on every run. Since v5 pri
 coupon's share with each line (`sale_lines.coupon_discount`). What was priced before is replayed once:
 by the terminal's v5 step (app.core.migrations), the server's revision 0003, and the ledger when a
 terminal of an older release pushes a coupon sale without the share. Frozen with that step: this is
-how the v4 reports read a sale, so the figures they gave are the figures stored.
+how the v4 reports read a sale, so the figures they gave are the figures stored. It reads stored program
+bodies with the live `parse_program`, which must read every body a `programs` table holds in any case.
 """
 
 from __future__ import annotations
