@@ -328,19 +328,23 @@ class FastPricer:
             reward_points = reward.points
             gift = (LineOut(reward.id, reward.name, "reward", 1, 0, 0, 0, 0, 0, _ZERO, None, 0, is_reward=True),)
         # Step 10: one stamp per unit of a rule's category, not for the free unit.
+        # Every rule of the category gives its stamps (schema v5); the first one's are the line's v1 columns.
         given = [0] * n
         rule_of: list[str | None] = [None] * n
+        per_rule: list[dict[str, int]] = [{} for _ in range(n)]
         got: dict[str, int] = {}
         if card:
             for rule in p.stamps:
                 for i in range(n):
-                    if lines[i].category == rule.category and rule_of[i] is None:
+                    if lines[i].category == rule.category and rule.id not in per_rule[i]:
                         units = lines[i].qty - (1 if free.get(rule.id) == i else 0)
-                        rule_of[i], given[i] = rule.id, units
+                        per_rule[i][rule.id] = units
+                        if rule_of[i] is None:
+                            rule_of[i], given[i] = rule.id, units
                         got[rule.id] = got.get(rule.id, 0) + units
         out = tuple(
             LineOut(ln.sku, ln.name, ln.category, ln.qty, ln.unit_price, amount[i], disc[i], red[i], paid[i],
-                    rates[i], rule_of[i], given[i])
+                    rates[i], rule_of[i], given[i], stamps=per_rule[i])
             for i, ln in enumerate(lines)
         ) + gift  # fmt: skip
         referral = 0
@@ -627,11 +631,14 @@ class _Store:
             q.reward_points, q.birthday_points, q.referral_points_to_referrer, earned_lot_uid, payment, None,
         ))  # fmt: skip
         rows = self.buf["sale_lines"]
+        stamp_rows = self.buf["sale_line_stamps"]
         for i, ln in enumerate(q.lines):
             rows.append((
                 sale_id, i, ln.sku, ln.name, ln.category, ln.qty, ln.unit_price, ln.amount, ln.discount,
                 ln.redeemed, ln.paid, str(ln.rate), ln.stamp_rule, ln.stamps_given, int(ln.is_reward),
+                ln.coupon_discount,
             ))  # fmt: skip
+            stamp_rows += [(sale_id, i, rule, n, k) for k, (rule, n) in enumerate(ln.stamps.items())]
         self.stats.sale_lines += len(q.lines)
         if q.coupon:
             self.buf["coupon_uses"].append((q.coupon, c.id if c else None, sale_id, at))
@@ -643,7 +650,8 @@ class _Store:
             return None
         return SoldSale(
             sale_id, uid, c.id if c else None, at, q.earned, q.redeemed_points, q.reward_points, earned_lot_uid,
-            tuple(SoldLine(ln.qty, ln.paid, ln.redeemed, ln.rate, ln.stamp_rule, ln.stamps_given, ln.is_reward)
+            tuple(SoldLine(ln.qty, ln.paid, ln.redeemed, ln.rate, ln.stamp_rule, ln.stamps_given, ln.is_reward,
+                           ln.stamps)
                   for ln in q.lines),
         )  # fmt: skip
 
@@ -769,7 +777,9 @@ _INSERTS = {
     "referral_points, earned_lot_uid, payment, cashier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?, ?, ?, ?, ?)",
     "sale_lines": "INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount, "
-    "redeemed, paid, rate, stamp_rule, stamps_given, is_reward) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "redeemed, paid, rate, stamp_rule, stamps_given, is_reward, coupon_discount) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "sale_line_stamps": "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps, ordinal) VALUES (?, ?, ?, ?, ?)",
     "journal": "INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid) VALUES (?, ?, ?, ?, ?, ?)",
     "stamp_moves": "INSERT INTO stamp_moves (customer_id, rule_id, delta, at, txn_uid) VALUES (?, ?, ?, ?, ?)",
     "coupon_uses": "INSERT INTO coupon_uses (code, customer_id, sale_id, at) VALUES (?, ?, ?, ?)",
@@ -784,8 +794,8 @@ _INSERTS = {
     "lots": "INSERT INTO lots (id, uid, customer_id, points, remaining, available_at, expires_at, source, txn_uid) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
-_STREAMED = ("sales", "sale_lines", "journal", "stamp_moves", "coupon_uses", "birthday_grants", "refunds",
-             "refund_lines", "outbox")  # fmt: skip
+_STREAMED = ("sales", "sale_lines", "sale_line_stamps", "journal", "stamp_moves", "coupon_uses", "birthday_grants",
+             "refunds", "refund_lines", "outbox")  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- the schedule

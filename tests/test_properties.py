@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import bootstrap
+from app.core.coupon_replay import ReplayLine, coupon_shares
 from app.core.errors import LoyaltyError
-from app.core.pricing import CustomerView, LineIn, price
+from app.core.pricing import CouponUse, CustomerView, LineIn, price
 from app.core.program import parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import SaleRequest
@@ -87,6 +88,26 @@ def test_paid_is_never_negative_and_points_never_pay_more_than_the_share(
         if line.category == "tobacco":
             assert line.redeemed == 0 and line.discount == 0
     assert q.subtotal - q.discount - q.redeemed_amount == q.total
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines_st, st.integers(0, 6), st.sampled_from(["P10", "A300"]), st.integers(0, 400000))
+def test_the_coupon_share_stored_at_commit_is_what_replaying_the_stored_lines_gives(
+    lines: list[LineIn], stamps: int, code: str, spend: int
+) -> None:
+    # Schema v5 stores pricing's share; the step that upgrades older files replays it from the lines they
+    # stored. Both must agree on every basket a program with one rule per category can price.
+    program = parse_program(_program())
+    view = CustomerView("C", 0, 0, spend, {"coffee": stamps}, None, frozenset(), False)
+    coupon = program.coupon(code)
+    assert coupon is not None
+    q = price(program, lines, T0, view, CouponUse(coupon, 0, 0))
+    stored = [
+        ReplayLine(ln.category, ln.qty, ln.unit_price, ln.amount, ln.stamp_rule, ln.stamps_given) for ln in q.lines
+    ]
+    assert [ln.coupon_discount for ln in q.lines] == coupon_shares(program, coupon, stored)
+    for line in q.lines:
+        assert 0 <= line.coupon_discount <= line.discount
 
 
 sold_st = st.lists(

@@ -20,11 +20,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, create_engine, event, insert, select, update
 
 from app.bootstrap import Context, bootstrap
 from app.core import db, ledger, repo
 from app.core import schema as t
+from app.core.coupon_replay import ReplayLine, coupon_shares
 from app.core.program import parse_program
 from app.core.services.reports import (
     ActiveDay,
@@ -39,10 +40,8 @@ from app.core.services.reports import (
     RevenueDay,
     RewardRow,
     Scope,
-    SoldLine,
     StampRow,
     TierRow,
-    coupon_discount,
     median,
 )
 from app.core.services.results import SaleRequest
@@ -544,14 +543,28 @@ def test_coupon_uses_and_the_discount_the_coupon_itself_gave(march: Report, stor
         assert conn.execute(select(t.sales.c.discount).where(t.sales.c.id == store.coupon_sale)).scalar_one() == 35450
 
 
-def test_coupon_discount_replays_an_amount_coupon_after_the_free_unit() -> None:
+def test_the_coupon_replay_of_an_old_sale_gives_an_amount_coupon_after_the_free_unit() -> None:
     program = parse_program(
         {**PROGRAM, "coupons": [{"code": "M100", "kind": "amount", "value": 10000, "categories": ["coffee"]}]}
     )
-    lines = [SoldLine("coffee", 2, 25000, 50000, "coffee", 1), SoldLine("bakery", 1, 30000, 30000, None, 0)]
+    lines = [ReplayLine("coffee", 2, 25000, 50000, "coffee", 1), ReplayLine("bakery", 1, 30000, 30000, None, 0)]
     # Free coffee 250 ₽ leaves 250 ₽ of coffee: 100 ₽ off, all on the one coffee line.
-    assert coupon_discount(program, "m100", lines) == 10000
-    assert coupon_discount(program, "NOPE", lines) == 0
+    assert coupon_shares(program, program.coupon("m100"), lines) == [10000, 0]
+    assert coupon_shares(program, program.coupon("NOPE"), lines) == [0, 0]
+
+
+def test_the_coupon_report_reads_each_lines_stored_share(store_path: Path, store: Store, tmp_path: Path) -> None:
+    # A share changed in the file changes the figure: the report reads the column, it replays nothing.
+    ctx = _copy(store_path, tmp_path)
+    with db.transaction(ctx.engine) as conn:
+        changed = conn.execute(
+            update(t.sale_lines)
+            .where(t.sale_lines.c.sale_id == store.coupon_sale, t.sale_lines.c.coupon_discount > 0)
+            .values(coupon_discount=t.sale_lines.c.coupon_discount + 1)
+        ).rowcount
+    assert changed == 2  # the coupon's 55 ₽ lie on two lines
+    assert ctx.reports.report(MARCH).coupons == (CouponRow("SALE10", 1, 5500 + changed),)
+    ctx.close()
 
 
 def test_gift_rewards_count_and_points(march: Report) -> None:
