@@ -1,0 +1,44 @@
+"""Hardening: admin roles and store scopes, token rotation, shared rate-limit counters.
+
+- `admins.role` ("admin" or "manager"; existing accounts stay admins) and `admin_stores`, the stores
+  a manager may read reports of;
+- `terminals.next_token_hash` and `token_issued_at`: a rotated token waits until the terminal first
+  uses it, then replaces the old one;
+- `rate_limits`: the counters of the login and enrollment limits, shared by every server process.
+
+Revision 0003, after 0002.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("admins", sa.Column("role", sa.String(), server_default="admin", nullable=False))
+    op.create_table(
+        "admin_stores",
+        sa.Column("admin_id", sa.Integer(), nullable=False),
+        sa.Column("store_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["admin_id"], ["admins.id"]),
+        sa.ForeignKeyConstraint(["store_id"], ["stores.id"]),
+        sa.PrimaryKeyConstraint("admin_id", "store_id"),
+    )
+    # Plain ADD COLUMN and a unique index: SQLite's batch mode would rebuild `terminals`, which
+    # txn_outcomes refers to.
+    op.add_column("terminals", sa.Column("next_token_hash", sa.String(), nullable=True))
+    op.add_column("terminals", sa.Column("token_issued_at", sa.BigInteger(), nullable=True))
+    op.create_index("ix_terminals_next_token_hash", "terminals", ["next_token_hash"], unique=True)
+    op.create_table(
+        "rate_limits",
+        sa.Column("key", sa.String(), nullable=False),
+        sa.Column("hits", sa.BigInteger(), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
