@@ -180,6 +180,9 @@ TEMPLATES: dict[str, str] = {
     "report_unreadable": "the server's report cannot be read: {detail}",
     "report_days": "the server answered for {got}, not {asked}",
     "report_period": "the server answered for another period than the one asked for",
+    "rate_limited": "the server refuses more tries for now: try again in {wait_seconds} s",
+    "request_too_large": "the request is larger than the server accepts",
+    "report_login_needed": "the chain's reports need a manager or admin login to the server",
     # What a scan means (app.core.codes)
     "empty_scan": "empty scan",
     "barcode_check_digit": "barcode {code} fails its check digit",
@@ -230,6 +233,13 @@ TEMPLATES: dict[str, str] = {
     "unknown_kind": "unknown transaction kind {kind!r}",
     "server_data_folder": "cannot create the server's data folder {path}: {os}",
     "server_db": "cannot prepare the server database: {detail}",
+    "login_locked": "too many failed logins: try again in {wait_seconds} s",
+    "enroll_locked": "too many wrong enrollment codes from this address: try again in {wait_seconds} s",
+    "server_busy": "the server is busy checking other logins: try again in {wait_seconds} s",
+    "admin_only": "this needs an admin login (a manager login reads reports only)",
+    "admin_role": "unknown role {role!r}: admin or manager",
+    "report_login": "the chain's reports need a manager or admin login, not a terminal's token",
+    "report_scope": "this login reads the reports of these stores only: {stores}; choose one of them",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",
