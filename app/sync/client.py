@@ -53,6 +53,10 @@ class Client:
             raise SyncTimeout("server_timeout", detail=f"{type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
             raise SyncError("server_unreachable", detail=f"{type(exc).__name__}: {exc}") from None
+        if response.status_code == 429:
+            raise SyncError("rate_limited", wait_seconds=_retry_after(response))
+        if response.status_code == 413:
+            raise SyncError("request_too_large")
         if response.status_code in (401, 403, 409):
             code, params = _refusal(_detail(response))
             raise Refused(code, **params)
@@ -73,6 +77,26 @@ class Client:
             if key not in data:
                 raise SyncError("enroll_answer", key=key)
         return data
+
+    def rotate_token(self) -> str:
+        """A new token for this terminal (the old one works until the new one is first used)."""
+        data = self._call("POST", "/v1/terminals/token", json={})
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise SyncError("enroll_answer", key="token")
+        return token
+
+    def login(self, name: str, password: str) -> str:
+        """An admin or manager session token of the server (for the chain's reports)."""
+        data = self._call("POST", "/v1/admin/login", json={"name": name, "password": password})
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise SyncError("enroll_answer", key="token")
+        return token
+
+    def logout(self) -> None:
+        """End the session this client holds."""
+        self._call("POST", "/v1/admin/logout")
 
     def push(self, epoch: int, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send a batch; returns one result per item sent (or fewer, up to a gap)."""
@@ -112,10 +136,24 @@ _SERVER_REFUSALS = {
     "unknown or expired enrollment code": "enroll_code",
     "this terminal was revoked": "revoked",
     "unknown or superseded terminal token": "token_superseded",
+    "wrong admin name or password": "admin_wrong",
+    "unknown or expired admin session": "admin_session",
+    "the chain's reports need a manager or admin login, not a terminal's token": "report_login",
 }
 
 
+def _retry_after(response: httpx.Response) -> int:
+    """The server's Retry-After in whole seconds (at least 1)."""
+    try:
+        return max(1, int(response.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1
+
+
 def _refusal(detail: str) -> tuple[str, dict[str, Any]]:
+    if detail.startswith("this login reads the reports of these stores only: "):
+        stores = detail.removeprefix("this login reads the reports of these stores only: ").split("; ")[0]
+        return "report_scope", {"stores": stores}
     code = _SERVER_REFUSALS.get(detail)
     return (code, {}) if code is not None else ("server_refused", {"detail": detail})
 

@@ -3910,7 +3910,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="278" />
-        <location filename="../../wording.py" line="368" />
+        <location filename="../../wording.py" line="386" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4171,53 +4171,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
+        <location filename="../../wording.py" line="353" />
+        <source>Too many failed logins: try again in {wait_seconds}</source>
+        <translation>Слишком много неудачных входов: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="354" />
+        <source>Too many wrong connection codes from this computer: try again in {wait_seconds}</source>
+        <translation>Слишком много неверных кодов подключения с этого компьютера: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
         <location filename="../../wording.py" line="357" />
+        <source>The server is busy checking other logins: try again in {wait_seconds}</source>
+        <translation>Сервер занят проверкой других входов: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="360" />
+        <source>This needs an administrator's login; a manager's login reads reports only</source>
+        <translation>Нужен вход администратора: вход менеджера даёт только отчёты</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="363" />
+        <source>Unknown role {role}: administrator or manager</source>
+        <translation>Неизвестная роль {role}: администратор или менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="364" />
+        <source>The chain's reports need a manager's login to the server</source>
+        <translation>Отчёты сети требуют входа менеджера на сервер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="365" />
+        <source>This login reads the reports of these stores only: {stores}. Choose one of them</source>
+        <translation>Этому входу доступны отчёты только этих магазинов: {stores}. Выберите один из них</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="368" />
+        <source>The server refuses more tries for now: try again in {wait_seconds}</source>
+        <translation>Сервер пока не принимает новых попыток: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="369" />
+        <source>The request is larger than the server accepts</source>
+        <translation>Запрос больше, чем принимает сервер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="370" />
+        <source>Log in to the server as a manager to see the whole chain</source>
+        <translation>Войдите на сервер как менеджер, чтобы видеть всю сеть</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="375" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="358" />
-        <location filename="../../wording.py" line="359" />
+        <location filename="../../wording.py" line="376" />
+        <location filename="../../wording.py" line="377" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="360" />
+        <location filename="../../wording.py" line="378" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="361" />
+        <location filename="../../wording.py" line="379" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="362" />
+        <location filename="../../wording.py" line="380" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="363" />
+        <location filename="../../wording.py" line="381" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="364" />
+        <location filename="../../wording.py" line="382" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="365" />
+        <location filename="../../wording.py" line="383" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="366" />
+        <location filename="../../wording.py" line="384" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="367" />
+        <location filename="../../wording.py" line="385" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
