@@ -302,6 +302,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         """A new token for this terminal: the old one is refused once the new one has been used."""
         return {"terminal_id": term.id, "token": auth.rotate_token(engine, term)}
 
+    @app.get("/v1/terminals/me")
+    def whoami(term: TermDep) -> dict[str, Any]:
+        """The terminal this token belongs to (a rotated token's first use makes it the only one)."""
+        return {"terminal_id": term.id, "store_id": term.store_id, "name": term.name, "epoch": term.epoch}
+
     @app.post("/v1/sync/push", max_body_size=PUSH_BODY_MAX)
     def push(body: PushIn, term: TermDep) -> wire.PushAnswer:
         """Apply queued transactions in terminal order; business outcomes per item, always HTTP 200."""

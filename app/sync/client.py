@@ -86,6 +86,13 @@ class Client:
             raise SyncError("enroll_answer", key="token")
         return token
 
+    def whoami(self) -> dict[str, Any]:
+        """The terminal this client's token belongs to."""
+        data = self._call("GET", "/v1/terminals/me")
+        if not isinstance(data.get("terminal_id"), int):
+            raise SyncError("enroll_answer", key="terminal_id")
+        return data
+
     def login(self, name: str, password: str) -> str:
         """An admin or manager session token of the server (for the chain's reports)."""
         data = self._call("POST", "/v1/admin/login", json={"name": name, "password": password})
