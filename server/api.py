@@ -243,8 +243,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_expiry_loop(engine, settings.expiry_interval_s, throttle))
         yield
-        task.cancel()
-        hashers.shutdown(wait=False, cancel_futures=True)
+        task.cancel()  # the hashing threads stay: an app may be started again (tests), and they end with the process
 
     app = FastAPI(title="Loyalty Terminal central server", version="1", lifespan=lifespan, max_body_size=BODY_MAX)
     app.state.engine = engine
