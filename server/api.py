@@ -345,16 +345,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         """An admin session token; failures are limited per name and per client address (429, Retry-After)."""
         address = _client_address(request)
         guards = [Guard("login-name", body.name.casefold()), Guard("login-addr", address)]
-        # A locked-out name or address is refused before any password is hashed.
-        wait_s = await run_in_threadpool(throttle.wait_s, guards)
-        if wait_s:
-            log.warning("admin login refused, locked out: name=%r client=%s wait=%ss", body.name, address, wait_s)
-            return _too_many("login_locked", wait_s)
+        # Refused as cheaply as can be, before any password is hashed: too many logins at once (no
+        # database read), then a locked-out name or address (one read).
         if waiting[0] >= settings.hash_concurrency + settings.hash_queue:
-            log.warning("admin login refused, too many at once: name=%r client=%s", body.name, address)
+            log.info("admin login refused, too many at once: name=%r client=%s", body.name, address)
             return _too_many("server_busy", 1, status=503)
         waiting[0] += 1
         try:
+            wait_s = await run_in_threadpool(throttle.wait_s, guards)
+            if wait_s:
+                log.info("admin login refused, locked out: name=%r client=%s wait=%ss", body.name, address, wait_s)
+                return _too_many("login_locked", wait_s)
             async with hash_gate:
                 admin_id, password_hash = await run_in_threadpool(auth.admin_password_hash, engine, body.name)
                 loop = asyncio.get_running_loop()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from limits import RateLimitItem, parse_many
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Engine, case, delete, select
+from sqlalchemy import Connection, Engine, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server import schema as s
@@ -56,6 +56,16 @@ class SqlStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add to a key's counter, starting a new window when the old one has passed (one atomic upsert)."""
+        with transaction(self.engine) as conn:
+            return self._incr(conn, key, expiry, amount)
+
+    def incr_many(self, keys: Sequence[tuple[str, int]]) -> None:
+        """Add one to several keys' counters (key, window seconds) in one transaction: one commit per failure."""
+        with transaction(self.engine) as conn:
+            for key, expiry in keys:
+                self._incr(conn, key, expiry, 1)
+
+    def _incr(self, conn: Connection, key: str, expiry: int, amount: int) -> int:
         now = _now_ms()
         table = s.rate_limits
         dialect = sqlite if is_sqlite(self.engine) else postgresql
@@ -68,8 +78,15 @@ class SqlStorage(Storage):
                 "expires_at": case((live, table.c.expires_at), else_=now + int(expiry * 1000)),
             },
         ).returning(table.c.hits)
-        with transaction(self.engine) as conn:
-            return int(conn.execute(stmt).scalar_one())
+        return int(conn.execute(stmt).scalar_one())
+
+    def live(self, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """The live windows of several keys in one read: key -> (hits, end in UTC ms)."""
+        now = _now_ms()
+        t = s.rate_limits
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.key, t.c.hits, t.c.expires_at).where(t.c.key.in_(list(keys))))
+            return {r.key: (int(r.hits), int(r.expires_at)) for r in rows if r.expires_at > now}
 
     def _row(self, key: str) -> tuple[int, int] | None:
         with self.engine.connect() as conn:
@@ -133,19 +150,20 @@ class Throttle:
     def _items(self, guard: Guard) -> list[RateLimitItem]:
         return self.limits[guard.kind]
 
+    def _keys(self, guards: Sequence[Guard]) -> list[tuple[str, RateLimitItem]]:
+        # The library's own key of each window (its FixedWindowRateLimiter reads and counts the same rows).
+        return [(item.key_for(g.kind, g.value), item) for g in guards for item in self._items(g)]
+
     def wait_s(self, guards: Sequence[Guard]) -> int:
-        """Seconds until every key may try again (0: none is locked out)."""
-        wait = 0.0
-        now = time.time()
-        for guard in guards:
-            for item in self._items(guard):
-                if not self.limiter.test(item, guard.kind, guard.value):
-                    reset = self.limiter.get_window_stats(item, guard.kind, guard.value).reset_time
-                    wait = max(wait, reset - now)
-        return max(1, math.ceil(wait)) if wait > 0 else 0
+        """Seconds until every key may try again (0: none is locked out); one read for all windows."""
+        keys = self._keys(guards)
+        live = self.storage.live([key for key, _ in keys])
+        now_ms = _now_ms()
+        wait_ms = max(
+            (live[key][1] - now_ms for key, item in keys if key in live and live[key][0] >= item.amount), default=0
+        )
+        return max(1, math.ceil(wait_ms / 1000)) if wait_ms > 0 else 0
 
     def fail(self, guards: Sequence[Guard]) -> None:
-        """Count one failure against every key."""
-        for guard in guards:
-            for item in self._items(guard):
-                self.limiter.hit(item, guard.kind, guard.value)
+        """Count one failure against every window of every key, in one transaction."""
+        self.storage.incr_many([(key, item.get_expiry()) for key, item in self._keys(guards)])
