@@ -1832,6 +1832,14 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
 </context>
 <context>
+    <name>LockCountdown</name>
+    <message>
+        <location filename="../../pin_dialog.py" line="105" />
+        <source>You can try again now</source>
+        <translation>Можно попробовать снова</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <location filename="../../login.py" line="46" />
@@ -1851,37 +1859,37 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="109" />
+        <location filename="../../login.py" line="112" />
         <source>First start</source>
         <translation>Первый запуск</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="110" />
+        <location filename="../../login.py" line="113" />
         <source>Create the store's manager</source>
         <translation>Создайте менеджера магазина</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="113" />
+        <location filename="../../login.py" line="116" />
         <source>No one can log in yet. The manager approves refunds, manual adjustments and settings, and adds the cashiers. Choose the manager's name and a PIN of 4 to 8 digits.</source>
         <translation>Пока никто не может войти. Менеджер подтверждает возвраты, ручные начисления и изменения настроек и добавляет кассиров. Укажите имя менеджера и PIN из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="119" />
+        <location filename="../../login.py" line="122" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="121" />
+        <location filename="../../login.py" line="124" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="123" />
+        <location filename="../../login.py" line="126" />
         <source>Create manager and log in</source>
         <translation>Создать менеджера и войти</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="151" />
+        <location filename="../../login.py" line="154" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -2243,22 +2251,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="131" />
+        <location filename="../../pin_dialog.py" line="175" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="137" />
+        <location filename="../../pin_dialog.py" line="181" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="146" />
+        <location filename="../../pin_dialog.py" line="190" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="148" />
+        <location filename="../../pin_dialog.py" line="192" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
