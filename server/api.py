@@ -366,7 +366,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             await run_in_threadpool(throttle.fail, guards)
             log.warning("admin login failed: name=%r client=%s", body.name, address)
             raise HTTPException(401, str(LoyaltyError("admin_wrong")))
-        return {"token": await run_in_threadpool(auth.open_session, engine, admin_id)}
+        token = await run_in_threadpool(auth.open_session, engine, admin_id)
+        session = await run_in_threadpool(auth.admin_for, engine, token)
+        return {"token": token, "role": session.role, "stores": await run_in_threadpool(_store_names, engine, session)}
 
     @app.post("/v1/admin/logout")
     def logout(_: SessionDep, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
@@ -456,6 +458,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return _lookup(engine, who)
 
     return app
+
+
+def _store_names(engine: Engine, session: auth.Admin) -> list[str] | None:
+    """The names of the stores a manager's login reads (None for an admin: every store)."""
+    if session.role == "admin":
+        return None
+    with engine.connect() as conn:
+        stmt = select(s.stores.c.name).where(s.stores.c.id.in_(sorted(session.stores))).order_by(s.stores.c.name)
+        rows = conn.execute(stmt)
+        return [str(n) for n in rows.scalars()]
 
 
 def _malformed(exc: BaseException) -> str:

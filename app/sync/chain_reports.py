@@ -55,6 +55,7 @@ class ChainReports:
     transport: httpx.BaseTransport | None = None
     timeout: float = 120.0  # seconds to wait for an answer: a big chain's full report takes a while
     _session: str | None = field(default=None, repr=False)  # the server session of the logged-in manager
+    stores: tuple[str, ...] | None = None  # the stores a manager's login reads (None: an admin's, every store)
 
     def configured(self) -> bool:
         """True once this terminal is enrolled with a server (a chain scope can be offered)."""
@@ -71,13 +72,16 @@ class ChainReports:
             raise SyncError("not_enrolled_reports")
         client = Client(url, transport=self.transport)
         try:
-            self._session = client.login(name, password)
+            answer = client.login(name, password)
         finally:
             client.close()
+        self._session = str(answer["token"])
+        stores = answer.get("stores")
+        self.stores = tuple(str(x) for x in stores) if isinstance(stores, list) else None
 
     def logout(self) -> None:
         """End the server session (the manager leaves the chain scope); offline, it is only forgotten here."""
-        session, self._session = self._session, None
+        session, self._session, self.stores = self._session, None, None
         url, _ = self._server()
         if session is None or url is None:
             return

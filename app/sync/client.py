@@ -93,13 +93,13 @@ class Client:
             raise SyncError("enroll_answer", key="terminal_id")
         return data
 
-    def login(self, name: str, password: str) -> str:
-        """An admin or manager session token of the server (for the chain's reports)."""
+    def login(self, name: str, password: str) -> dict[str, Any]:
+        """An admin or manager session of the server (for the chain's reports): token, role, stores."""
         data = self._call("POST", "/v1/admin/login", json={"name": name, "password": password})
         token = data.get("token")
         if not isinstance(token, str) or not token:
             raise SyncError("enroll_answer", key="token")
-        return token
+        return data
 
     def logout(self) -> None:
         """End the session this client holds."""

@@ -1287,7 +1287,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
     <message>
         <location filename="../../manager/dashboard.py" line="137" />
-        <location filename="../../manager/dashboard.py" line="565" />
+        <location filename="../../manager/dashboard.py" line="579" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
@@ -1442,142 +1442,142 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="370" />
+        <location filename="../../manager/dashboard.py" line="384" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="380" />
+        <location filename="../../manager/dashboard.py" line="394" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="405" />
+        <location filename="../../manager/dashboard.py" line="419" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="428" />
+        <location filename="../../manager/dashboard.py" line="442" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="444" />
+        <location filename="../../manager/dashboard.py" line="458" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="478" />
+        <location filename="../../manager/dashboard.py" line="492" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="487" />
+        <location filename="../../manager/dashboard.py" line="501" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="491" />
+        <location filename="../../manager/dashboard.py" line="505" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="499" />
+        <location filename="../../manager/dashboard.py" line="513" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="502" />
+        <location filename="../../manager/dashboard.py" line="516" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="504" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="507" />
+        <location filename="../../manager/dashboard.py" line="521" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="512" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="514" />
+        <location filename="../../manager/dashboard.py" line="528" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="519" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="527" />
+        <location filename="../../manager/dashboard.py" line="541" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="542" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="534" />
+        <location filename="../../manager/dashboard.py" line="548" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="543" />
+        <location filename="../../manager/dashboard.py" line="557" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="544" />
+        <location filename="../../manager/dashboard.py" line="558" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="545" />
+        <location filename="../../manager/dashboard.py" line="559" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="551" />
+        <location filename="../../manager/dashboard.py" line="565" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="576" />
+        <location filename="../../manager/dashboard.py" line="590" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="593" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="596" />
+        <location filename="../../manager/dashboard.py" line="610" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="599" />
+        <location filename="../../manager/dashboard.py" line="613" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="614" />
+        <location filename="../../manager/dashboard.py" line="628" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="618" />
+        <location filename="../../manager/dashboard.py" line="632" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -4448,6 +4448,49 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../wizard/server.py" line="132" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ServerLoginDialog</name>
+    <message>
+        <location filename="../../manager/server_login.py" line="40" />
+        <source>The chain's server</source>
+        <translation>Сервер сети</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="43" />
+        <source>The whole chain's reports need your manager's login to the server.</source>
+        <translation>Для отчётов всей сети нужен ваш вход менеджера на сервер.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="49" />
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="50" />
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="56" />
+        <source>Log in</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="57" />
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="78" />
+        <source>Type the name and the password</source>
+        <translation>Введите имя и пароль</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="81" />
+        <source>Asking the server…</source>
+        <translation>Запрос к серверу…</translation>
     </message>
 </context>
 <context>
