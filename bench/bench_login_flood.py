@@ -3,15 +3,16 @@
 Usage (real `loyalty-server serve` under uvicorn on 127.0.0.1):
 
     nice .venv/bin/python bench/bench_login_flood.py [--setup default] [--db sqlite|postgresql]
-        [--flooders 40] [--lookups 300] [--customers 2000] [--json /tmp/bench-login.json]
+        [--flooders 40] [--lookups 300] [--blocks 3] [--customers 2000] [--json /tmp/bench-login.json]
 
 What is measured, per setup:
 
 - quiet: one terminal's `GET /v1/customers/lookup?q=<card>` one after another (as a till asks),
-  `--lookups` of them, random cards of a chain of `--customers`;
+  random cards of a chain of `--customers`;
 - flood: the same lookups while another process keeps `--flooders` bad admin logins in flight at
   once (asyncio, one connection each, random wrong passwords for the admin's name and for unknown
-  names), from the flood's start to the last lookup;
+  names, each sent again as soon as it is answered, whatever Retry-After says);
+- quiet and flooded blocks take turns (`--blocks`, `--lookups` in all per side);
 - the server's resident memory (VmRSS, sampled every 50 ms) at its peak during each phase, and the
   logins' answers by status (401 wrong, 429 locked out, 503 too many at once).
 
@@ -81,11 +82,10 @@ def _rss_mb(pid: int) -> float:
 
 
 class RssPeak:
-    """The peak resident memory of the server while the block runs."""
+    """The peak resident memory of the server while its blocks run (it may be entered several times)."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak = pid, 0.0
-        self._stop = threading.Event()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -93,6 +93,7 @@ class RssPeak:
             self._stop.wait(0.05)
 
     def __enter__(self) -> RssPeak:
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self
@@ -157,23 +158,33 @@ def run_setup(name: str, args: argparse.Namespace, folder: Path) -> dict[str, An
                 cards = [card_number(9_000_000 + i) for i in range(args.customers)]
                 assert server.proc is not None
                 _lookups(server.url, token, cards, 20)  # warm up
-                with RssPeak(server.proc.pid) as quiet_rss:
-                    quiet = _lookups(server.url, token, cards, args.lookups)
-                flood = subprocess.Popen(
-                    [sys.executable, "-c", FLOOD, server.url, str(args.flooders), "bench"],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                )  # fmt: skip
-                time.sleep(1.0)  # the flood in full swing
-                with RssPeak(server.proc.pid) as flood_rss:
-                    flooded = _lookups(server.url, token, cards, args.lookups)
-                out, _ = flood.communicate("stop\n", timeout=300)
+                quiet: list[float] = []
+                flooded: list[float] = []
+                logins: dict[str, int] = {}
+                quiet_rss, flood_rss = RssPeak(server.proc.pid), RssPeak(server.proc.pid)
+                per_block = max(1, args.lookups // args.blocks)
+                # Quiet and flooded blocks take turns, so a change in the shared machine's load between
+                # them shows in both alike.
+                for _ in range(args.blocks):
+                    with quiet_rss:
+                        quiet += _lookups(server.url, token, cards, per_block)
+                    flood = subprocess.Popen(
+                        [sys.executable, "-c", FLOOD, server.url, str(args.flooders), "bench"],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                    )  # fmt: skip
+                    time.sleep(1.0)  # the flood in full swing
+                    with flood_rss:
+                        flooded += _lookups(server.url, token, cards, per_block)
+                    out, _ = flood.communicate("stop\n", timeout=300)
+                    for status, count in json.loads(out.strip() or "{}").items():
+                        logins[status] = logins.get(status, 0) + count
                 admin.http.close()
                 q, f = _percentiles(quiet), _percentiles(flooded)
                 return {
                     "setup": name,
                     "environment": SETUPS[name],
                     "quiet": {**q, "rss_peak_mb": quiet_rss.peak},
-                    "flood": {**f, "rss_peak_mb": flood_rss.peak, "logins": json.loads(out.strip() or "{}")},
+                    "flood": {**f, "rss_peak_mb": flood_rss.peak, "logins": logins},
                     "median_ratio": round(statistics.median(flooded) / statistics.median(quiet), 2),
                     "p95_ratio": round(f["p95_ms"] / q["p95_ms"], 2),
                 }
@@ -190,6 +201,7 @@ def main() -> int:
     parser.add_argument("--flooders", type=int, default=40)
     parser.add_argument("--lookups", type=int, default=300)
     parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--blocks", type=int, default=3, help="quiet and flooded blocks taking turns")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result: dict[str, Any] = {"machine": machine(), "db": args.db, "flooders": args.flooders, "runs": []}

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Literal
@@ -209,6 +211,13 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _lower_priority() -> None:
+    """Run this hashing thread (and the threads argon2 starts from it) at a lower CPU priority than the
+    requests: under a login flood the terminals' lookups and pushes get the cores first."""
+    with contextlib.suppress(AttributeError, OSError):  # os.setpriority is POSIX; per thread on Linux
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 def _too_many(code: str, wait_s: int, status: int = 429) -> JSONResponse:
     """A refusal to try again later: its English words, its code, and the wait in Retry-After."""
     return JSONResponse(
@@ -235,7 +244,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     # Password hashing runs on its own few threads, never on the threadpool the terminals' requests use,
     # and at most hash_concurrency at once: a login flood waits here (or is refused), the tills do not.
-    hashers = ThreadPoolExecutor(max_workers=settings.hash_concurrency, thread_name_prefix="argon2")
+    hashers = ThreadPoolExecutor(
+        max_workers=settings.hash_concurrency, thread_name_prefix="argon2", initializer=_lower_priority
+    )
     hash_gate = asyncio.Semaphore(settings.hash_concurrency)
     waiting = [0]  # logins waiting for or holding the gate in this process
 
@@ -349,19 +360,22 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         # database read), then a locked-out name or address (one read).
         if waiting[0] >= settings.hash_concurrency + settings.hash_queue:
             log.info("admin login refused, too many at once: name=%r client=%s", body.name, address)
+            await asyncio.sleep(settings.refusal_delay_ms / 1000)
             return _too_many("server_busy", 1, status=503)
         waiting[0] += 1
         try:
             wait_s = await run_in_threadpool(throttle.wait_s, guards)
-            if wait_s:
-                log.info("admin login refused, locked out: name=%r client=%s wait=%ss", body.name, address, wait_s)
-                return _too_many("login_locked", wait_s)
-            async with hash_gate:
-                admin_id, password_hash = await run_in_threadpool(auth.admin_password_hash, engine, body.name)
-                loop = asyncio.get_running_loop()
-                ok = await loop.run_in_executor(hashers, auth.password_matches, password_hash, body.password)
+            if not wait_s:
+                async with hash_gate:
+                    admin_id, password_hash = await run_in_threadpool(auth.admin_password_hash, engine, body.name)
+                    loop = asyncio.get_running_loop()
+                    ok = await loop.run_in_executor(hashers, auth.password_matches, password_hash, body.password)
         finally:
-            waiting[0] -= 1
+            waiting[0] -= 1  # a locked-out login gives its place back before its pause
+        if wait_s:
+            log.info("admin login refused, locked out: name=%r client=%s wait=%ss", body.name, address, wait_s)
+            await asyncio.sleep(settings.refusal_delay_ms / 1000)
+            return _too_many("login_locked", wait_s)
         if not ok or admin_id is None:
             await run_in_threadpool(throttle.fail, guards)
             log.warning("admin login failed: name=%r client=%s", body.name, address)

@@ -26,6 +26,9 @@ class Settings:
     # more logins than that are refused at once (503), so a flood cannot starve the terminals.
     hash_concurrency: int = 1
     hash_queue: int = 8
+    # A refused login or enrollment (locked out, too many at once) is answered after this pause: a
+    # guesser's loop that ignores Retry-After then costs the server a sleeping request, not a busy core.
+    refusal_delay_ms: int = 1000
 
 
 def _file_values() -> dict[str, str]:
@@ -56,4 +59,5 @@ def load() -> Settings:
         enroll_addr_limits=values.get("LOYALTY_LIMIT_ENROLL_ADDR", Settings.enroll_addr_limits),
         hash_concurrency=max(1, int(values.get("LOYALTY_HASH_CONCURRENCY", "1"))),
         hash_queue=max(0, int(values.get("LOYALTY_HASH_QUEUE", "8"))),
+        refusal_delay_ms=max(0, int(values.get("LOYALTY_REFUSAL_DELAY_MS", "1000"))),
     )

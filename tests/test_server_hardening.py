@@ -56,6 +56,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def _server(database: str, **settings: Any) -> TestClient:
+    # No pause before a refusal: the tests would only wait for it.
+    settings = {"refusal_delay_ms": 0, **settings}
     app = create_app(Settings(database=database, admin_name=ADMIN[0], admin_password=ADMIN[1], **settings))
     return TestClient(app)
 
