@@ -21,7 +21,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("admins", sa.Column("role", sa.String(), server_default="admin", nullable=False))
+    # Each step only if missing, like 0001: a database adopted without its alembic_version (a test
+    # takes a new one back to "no Alembic") runs every revision again.
+    bind = op.get_bind()
+    columns = {t: {c["name"] for c in sa.inspect(bind).get_columns(t)} for t in ("admins", "terminals")}
+    if "role" not in columns["admins"]:
+        op.add_column("admins", sa.Column("role", sa.String(), server_default="admin", nullable=False))
     op.create_table(
         "admin_stores",
         sa.Column("admin_id", sa.Integer(), nullable=False),
@@ -29,16 +34,20 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["admin_id"], ["admins.id"]),
         sa.ForeignKeyConstraint(["store_id"], ["stores.id"]),
         sa.PrimaryKeyConstraint("admin_id", "store_id"),
+        if_not_exists=True,
     )
     # Plain ADD COLUMN and a unique index: SQLite's batch mode would rebuild `terminals`, which
     # txn_outcomes refers to.
-    op.add_column("terminals", sa.Column("next_token_hash", sa.String(), nullable=True))
-    op.add_column("terminals", sa.Column("token_issued_at", sa.BigInteger(), nullable=True))
-    op.create_index("ix_terminals_next_token_hash", "terminals", ["next_token_hash"], unique=True)
+    if "next_token_hash" not in columns["terminals"]:
+        op.add_column("terminals", sa.Column("next_token_hash", sa.String(), nullable=True))
+    if "token_issued_at" not in columns["terminals"]:
+        op.add_column("terminals", sa.Column("token_issued_at", sa.BigInteger(), nullable=True))
+    op.create_index("ix_terminals_next_token_hash", "terminals", ["next_token_hash"], unique=True, if_not_exists=True)
     op.create_table(
         "rate_limits",
         sa.Column("key", sa.String(), nullable=False),
         sa.Column("hits", sa.BigInteger(), nullable=False),
         sa.Column("expires_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
+        if_not_exists=True,
     )
