@@ -138,7 +138,10 @@ class Guard:
 
 
 class Throttle:
-    """Counts failures per key and tells how long a locked-out key must wait."""
+    """Counts failures per key and tells how long a locked-out key must wait.
+
+    The fixed-window rule of `limits.strategies.FixedWindowRateLimiter` (`self.limiter`, on the same
+    storage), applied to every window of a request at once: one read to test, one transaction to count."""
 
     def __init__(self, engine: Engine, limits: dict[str, str] | None = None) -> None:
         self.storage = SqlStorage(engine)

@@ -301,3 +301,23 @@ def test_an_unknown_role_or_store_is_refused_and_nothing_is_written(client: Test
         == 2
     )
     assert _login(client, "olga", "manager-secret").status_code == 401
+
+
+def test_the_librarys_limiter_reads_the_same_counters(tmp_path: Path) -> None:
+    from limits import parse
+
+    from server.store import create_schema, make_engine
+    from server.throttle import Guard, Throttle
+
+    engine = make_engine(str(tmp_path / "server.sqlite3"))
+    create_schema(engine)
+    throttle = Throttle(engine, {"login-name": "3/minute;10/hour"})
+    guard = Guard("login-name", "mallory")
+    minute, hour = parse("3/minute"), parse("10/hour")
+    for _ in range(2):
+        throttle.fail([guard])
+    assert throttle.wait_s([guard]) == 0 and throttle.limiter.test(minute, guard.kind, guard.value)
+    assert throttle.limiter.hit(minute, guard.kind, guard.value)  # the library's own hit: the third
+    assert throttle.wait_s([guard]) > 0 and not throttle.limiter.test(minute, guard.kind, guard.value)
+    assert throttle.limiter.get_window_stats(hour, guard.kind, guard.value).remaining == 8
+    engine.dispose()
