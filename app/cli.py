@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="push queued transactions and pull changes now")
     _common(p)
     p.add_argument("--status", action="store_true", help="only show the queue and the last sync")
+    p.add_argument(
+        "action", nargs="?", choices=["rotate-token"], help="rotate-token: replace this terminal's server token now"
+    )
     p = sub.add_parser("backup", help="back up the database (online, verified, with retention)")
     _common(p)
     p.add_argument("--to", type=Path, help="folder (default: backups/ beside the database)")
@@ -447,6 +450,9 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 choice = "adopt" if args.adopt else "seed" if args.seed_program else None
                 out = sync.enroll(args.server, args.code, choice, actor=CLI)
                 return out, f"enrolled as terminal {out['terminal_id']} with {args.server}"
+            if args.action == "rotate-token":
+                out = sync.rotate_token()
+                return out, f"terminal {out['terminal_id']}: new server token in use, the old one is refused"
             if args.status:
                 st = sync.status()
                 data = {"configured": sync.configured(), "queue": st.queue_depth, "last_sync_ms": st.last_sync_ms}

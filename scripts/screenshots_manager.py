@@ -206,6 +206,8 @@ def build_chain(folder: Path, days: int = 30, seed: int = 12) -> tuple[Context, 
 def chain_screens(folder: Path, out: Path, width: int, height: int) -> None:
     """The manager window of a chain's café in the "Вся сеть" scope: the overview and the stores page."""
     ctx, staff, transport = build_chain(folder)
+    chain = ChainReports(ctx.engine, transport)
+    chain.login("admin", "screens-only")  # what the manager types when the chain scope asks
     worker = Worker()
     services = ManagerServices(
         ctx.programs,
@@ -214,7 +216,7 @@ def chain_screens(folder: Path, out: Path, width: int, height: int) -> None:
         staff,
         ReportsService(ctx.engine),
         "Ольга",
-        ChainReports(ctx.engine, transport),
+        chain,
     )
     window = ManagerWindow(services, worker)
     window.resize(width, height)

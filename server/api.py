@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import os
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
@@ -31,11 +35,20 @@ from server import auth, cards, expiry, ingest, programs, reports, snapshots
 from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
+from server.throttle import Guard, Throttle
 
 # The database's integer ranges: a bigger number is a bad request (422), not a database error (500).
 INT32 = 2**31 - 1
 INT64 = 2**63 - 1
 TerminalId = Annotated[int, Path(ge=1, le=INT32)]
+# Request bodies past these sizes are refused with 413 before they are read whole or parsed
+# (starlette's body limit: at once when Content-Length says so, else as soon as the bytes pass it).
+MiB = 1024 * 1024
+BODY_MAX = 1 * MiB  # any request not named below
+PUSH_BODY_MAX = 8 * MiB  # a push of at most 1,000 items
+CATALOG_BODY_MAX = 48 * MiB  # 20 million characters of CSV, some of them two bytes
+SMALL_BODY_MAX = 4096  # login and enrollment: a name, a password, a code
+log = logging.getLogger("loyalty.server")
 # What booking a body that does not have its kind's shape raises (a missing key, a wrong type, a
 # NULL where the ledger needs a value, a list where the driver needs a number: ProgrammingError and
 # InterfaceError "cannot adapt/bind"). A database that is down (OperationalError) is not here.
@@ -67,6 +80,10 @@ class CardsIn(Strict):
 
 class SeedIn(Strict):
     program: dict[str, Any]
+
+
+class TokenIn(Strict):
+    """A terminal asking for a new token (nothing to say)."""
 
 
 class PushedIn(Strict):
@@ -181,7 +198,7 @@ def _terminal(request: Request, authorization: Annotated[str | None, Header()] =
         raise HTTPException(401, str(exc)) from None
 
 
-def _admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> int:
+def _session(request: Request, authorization: Annotated[str | None, Header()] = None) -> auth.Admin:
     token = _bearer(authorization)
     try:
         return auth.admin_for(request.app.state.engine, token)
@@ -189,8 +206,37 @@ def _admin(request: Request, authorization: Annotated[str | None, Header()] = No
         raise HTTPException(401, str(exc)) from None
 
 
+def _admin(session: Annotated[auth.Admin, Depends(_session)]) -> auth.Admin:
+    if session.role != "admin":
+        raise HTTPException(403, str(LoyaltyError("admin_only")))
+    return session
+
+
 TermDep = Annotated[auth.Terminal, Depends(_terminal)]
-AdminDep = Annotated[int, Depends(_admin)]
+SessionDep = Annotated[auth.Admin, Depends(_session)]
+AdminDep = Annotated[auth.Admin, Depends(_admin)]
+
+
+def _client_address(request: Request) -> str:
+    # The peer's address; behind a reverse proxy, uvicorn's --proxy-headers and --forwarded-allow-ips
+    # put the real client's here (docs/security.md).
+    return request.client.host if request.client else "unknown"
+
+
+def _lower_priority() -> None:
+    """Run this hashing thread (and the threads argon2 starts from it) at a lower CPU priority than the
+    requests: under a login flood the terminals' lookups and pushes get the cores first."""
+    with contextlib.suppress(AttributeError, OSError):  # os.setpriority is POSIX; per thread on Linux
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def _too_many(code: str, wait_s: int, status: int = 429) -> JSONResponse:
+    """A refusal to try again later: its English words, its code, and the wait in Retry-After."""
+    return JSONResponse(
+        {"detail": str(LoyaltyError(code, wait_seconds=wait_s)), "code": code, "wait_seconds": wait_s},
+        status_code=status,
+        headers={"Retry-After": str(wait_s)},
+    )
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -200,14 +246,31 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     if settings.admin_name and settings.admin_password:
         auth.add_admin(engine, settings.admin_name, settings.admin_password)
 
+    throttle = Throttle(
+        engine,
+        {
+            "login-name": settings.login_name_limits,
+            "login-addr": settings.login_addr_limits,
+            "enroll-addr": settings.enroll_addr_limits,
+        },
+    )
+    # Password hashing runs on its own few threads, never on the threadpool the terminals' requests use,
+    # and at most hash_concurrency at once: a login flood waits here (or is refused), the tills do not.
+    hashers = ThreadPoolExecutor(
+        max_workers=settings.hash_concurrency, thread_name_prefix="argon2", initializer=_lower_priority
+    )
+    hash_gate = asyncio.Semaphore(settings.hash_concurrency)
+    waiting = [0]  # logins waiting for or holding the gate in this process
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_expiry_loop(engine, settings.expiry_interval_s))
+        task = asyncio.create_task(_expiry_loop(engine, settings.expiry_interval_s, throttle))
         yield
-        task.cancel()
+        task.cancel()  # the hashing threads stay: an app may be started again (tests), and they end with the process
 
-    app = FastAPI(title="Loyalty Terminal central server", version="1", lifespan=lifespan)
+    app = FastAPI(title="Loyalty Terminal central server", version="1", lifespan=lifespan, max_body_size=BODY_MAX)
     app.state.engine = engine
+    app.state.throttle = throttle
     app.include_router(reports.router)  # the manager's chain reports (server/reports.py)
 
     @app.exception_handler(LoyaltyError)
@@ -240,9 +303,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             conn.execute(select(1))
         return {"ok": True, "time": now_ms()}
 
-    @app.post("/v1/terminals/enroll")
-    def enroll_terminal(body: EnrollIn) -> dict[str, Any]:
-        """Exchange a one-time code for a terminal token, the chain's card keys, a card range and its programs."""
+    @app.post("/v1/terminals/enroll", max_body_size=BODY_MAX)
+    def enroll_terminal(body: EnrollIn, request: Request) -> Any:
+        """Exchange a one-time code for a terminal token, the chain's card keys, a card range and its programs.
+
+        Wrong codes from one address are limited. The body may carry the store's program (promise 12), so it
+        gets the general limit, not the login's."""
+        guards = [Guard("enroll-addr", _client_address(request))]
+        wait_s = throttle.wait_s(guards)
+        if wait_s:
+            log.warning("enrollment refused, locked out: client=%s wait=%ss", guards[0].value, wait_s)
+            return _too_many("enroll_locked", wait_s)
 
         def joining(conn: Connection, terminal_id: int) -> dict[str, Any]:
             chosen = programs.on_enroll(conn, body.program_choice, body.program)
@@ -252,6 +323,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         try:
             return auth.exchange_code(engine, body.code, joining)
         except LoyaltyError as exc:
+            if exc.code == "enroll_code":
+                throttle.fail(guards)
+                log.warning("enrollment failed: client=%s (unknown or expired code)", guards[0].value)
             if exc.code in programs.CHOICE_REFUSALS:
                 raise HTTPException(409, str(exc)) from None  # the code is not spent: enroll again with a choice
             raise
@@ -276,7 +350,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                 out["card_range"] = cards.allocate_range(conn, term.id)
         return out
 
-    @app.post("/v1/sync/push")
+    @app.post("/v1/terminals/token")
+    def rotate_token(_: TokenIn, term: TermDep) -> dict[str, Any]:
+        """A new token for this terminal: the old one is refused once the new one has been used."""
+        return {"terminal_id": term.id, "token": auth.rotate_token(engine, term)}
+
+    @app.get("/v1/terminals/me")
+    def whoami(term: TermDep) -> dict[str, Any]:
+        """The terminal this token belongs to (a rotated token's first use makes it the only one)."""
+        return {"terminal_id": term.id, "store_id": term.store_id, "name": term.name, "epoch": term.epoch}
+
+    @app.post("/v1/sync/push", max_body_size=PUSH_BODY_MAX)
     def push(body: PushIn, term: TermDep) -> wire.PushAnswer:
         """Apply queued transactions in terminal order; business outcomes per item, always HTTP 200."""
         items = [ingest.Item(i.uid, i.seq, i.kind, i.body) for i in body.items]
@@ -310,13 +394,44 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         """One customer's snapshot by card or phone (a card not yet in the terminal's replica)."""
         return _lookup(engine, q)
 
-    @app.post("/v1/admin/login")
-    def login(body: LoginIn) -> dict[str, Any]:
-        """An admin session token."""
+    @app.post("/v1/admin/login", max_body_size=SMALL_BODY_MAX)
+    async def login(body: LoginIn, request: Request) -> Any:
+        """An admin session token; failures are limited per name and per client address (429, Retry-After)."""
+        address = _client_address(request)
+        guards = [Guard("login-name", body.name.casefold()), Guard("login-addr", address)]
+        # Refused as cheaply as can be, before any password is hashed: too many logins at once (no
+        # database read), then a locked-out name or address (one read).
+        if waiting[0] >= settings.hash_concurrency + settings.hash_queue:
+            log.info("admin login refused, too many at once: name=%r client=%s", body.name, address)
+            await asyncio.sleep(settings.refusal_delay_ms / 1000)
+            return _too_many("server_busy", 1, status=503)
+        waiting[0] += 1
         try:
-            return {"token": auth.admin_login(engine, body.name, body.password)}
-        except LoyaltyError as exc:
-            raise HTTPException(401, str(exc)) from None
+            wait_s = await run_in_threadpool(throttle.wait_s, guards)
+            if not wait_s:
+                async with hash_gate:
+                    admin_id, password_hash = await run_in_threadpool(auth.admin_password_hash, engine, body.name)
+                    loop = asyncio.get_running_loop()
+                    ok = await loop.run_in_executor(hashers, auth.password_matches, password_hash, body.password)
+        finally:
+            waiting[0] -= 1  # a locked-out login gives its place back before its pause
+        if wait_s:
+            log.info("admin login refused, locked out: name=%r client=%s wait=%ss", body.name, address, wait_s)
+            await asyncio.sleep(settings.refusal_delay_ms / 1000)
+            return _too_many("login_locked", wait_s)
+        if not ok or admin_id is None:
+            await run_in_threadpool(throttle.fail, guards)
+            log.warning("admin login failed: name=%r client=%s", body.name, address)
+            raise HTTPException(401, str(LoyaltyError("admin_wrong")))
+        token = await run_in_threadpool(auth.open_session, engine, admin_id)
+        session = await run_in_threadpool(auth.admin_for, engine, token)
+        return {"token": token, "role": session.role, "stores": await run_in_threadpool(_store_names, engine, session)}
+
+    @app.post("/v1/admin/logout")
+    def logout(_: SessionDep, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        """End this session: its token is refused from now on."""
+        auth.logout(engine, _bearer(authorization))
+        return {"logged_out": True}
 
     @app.post("/v1/admin/stores")
     def add_store(body: StoreIn, _: AdminDep) -> dict[str, Any]:
@@ -365,7 +480,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             version, program = repo.program_at(conn, now_ms())
         return {"version": version, "program": dict(program.raw)}
 
-    @app.put("/v1/admin/catalog")
+    @app.put("/v1/admin/catalog", max_body_size=CATALOG_BODY_MAX)
     def put_catalog(body: CatalogIn, _: AdminDep) -> dict[str, Any]:
         """Upsert products from CSV for every terminal."""
         products = parse_catalog_csv(body.csv)
@@ -412,6 +527,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+def _store_names(engine: Engine, session: auth.Admin) -> list[str] | None:
+    """The names of the stores a manager's login reads (None for an admin: every store)."""
+    if session.role == "admin":
+        return None
+    with engine.connect() as conn:
+        stmt = select(s.stores.c.name).where(s.stores.c.id.in_(sorted(session.stores))).order_by(s.stores.c.name)
+        rows = conn.execute(stmt)
+        return [str(n) for n in rows.scalars()]
+
+
 def _malformed(exc: BaseException) -> str:
     # The body lacks a field the ledger reads, or holds a value of the wrong kind: a broken terminal,
     # not a server fault. The whole batch was rolled back, and the terminal hears why.
@@ -453,8 +578,10 @@ def _set_program(engine: Engine, data: dict[str, Any], activate_at: int | None) 
         return int(key[0])
 
 
-async def _expiry_loop(engine: Engine, interval: int) -> None:
+async def _expiry_loop(engine: Engine, interval: int, throttle: Throttle) -> None:
     while True:
         await asyncio.sleep(interval)
         with contextlib.suppress(Exception):  # a failed run is retried at the next tick
             await run_in_threadpool(expiry.post_expiry, engine)
+        with contextlib.suppress(Exception):
+            await run_in_threadpool(throttle.storage.purge)

@@ -32,9 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP server (uvicorn)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    p = sub.add_parser("admin", help="create an admin user or reset a password")
+    p = sub.add_parser("admin", help="create an admin user or reset a password (which ends its sessions)")
     p.add_argument("name")
     p.add_argument("--password", required=True)
+    p.add_argument("--role", choices=["admin", "manager"], help="admin (default for a new one) or manager")
+    p.add_argument("--store", type=int, action="append", help="a store a manager reads reports of (repeatable)")
     p = sub.add_parser("store", help="create a store")
     p.add_argument("name")
     p.add_argument("--address", default="")
@@ -66,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = make_engine(database)
         create_schema(engine)
         if args.command == "admin":
-            auth.add_admin(engine, args.name, args.password)
+            auth.add_admin(engine, args.name, args.password, args.role, args.store)
             out: dict[str, object] = {"admin": args.name}
         elif args.command == "store":
             out = {"store_id": auth.add_store(engine, args.name, args.address)}

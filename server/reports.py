@@ -1,7 +1,10 @@
 """The reports API: the manager's dashboard and full report over the whole chain, with a store-by-store comparison.
 
-Read by a terminal (its manager has passed the manager PIN at the till) and by the admins of the
-admin API. Every figure is `ReportsService`'s, computed on the server's database in one read-only
+Read with an admin or manager login of the admin API (`POST /v1/admin/login`): an admin reads
+every store, a manager only the stores its account names (and must name one of them); a
+terminal's token alone reads nothing (a till asks its manager for that login).
+
+Every figure is `ReportsService`'s, computed on the server's database in one read-only
 snapshot (REPEATABLE READ on PostgreSQL, a read transaction on SQLite); the JSON shape is
 `app.core.services.report_json`'s. Answers are gzip-compressed when the client accepts it: the
 customer lists of a big chain's segments are megabytes of text.
@@ -41,25 +44,23 @@ GZIP_FROM = 2048  # bytes: smaller answers go as they are
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-def _reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
-    """Who reads: "admin" (an admin session) or "terminal" (a live terminal token); 401 otherwise."""
+def _reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> auth.Admin:
+    """Who reads: an admin or manager session; 401 otherwise (a terminal's token too)."""
     if not authorization or not authorization.startswith("Bearer ") or len(authorization) < 12:
         raise HTTPException(401, "missing bearer token")
     token = authorization[7:].strip()
     engine: Engine = request.app.state.engine
     try:
-        auth.admin_for(engine, token)
-        return "admin"
-    except LoyaltyError:
-        pass
-    try:
-        auth.terminal_for(engine, token)
+        return auth.admin_for(engine, token)
     except LoyaltyError as exc:
-        raise HTTPException(401, f"{exc} (and not an admin session)") from None
-    return "terminal"
+        try:
+            auth.terminal_for(engine, token)
+        except LoyaltyError:
+            raise HTTPException(401, str(exc)) from None
+        raise HTTPException(401, str(LoyaltyError("report_login"))) from None
 
 
-ReaderDep = Annotated[str, Depends(_reader)]
+ReaderDep = Annotated[auth.Admin, Depends(_reader)]
 First = Annotated[date | None, Query(description="first local day of the period (with `last`)")]
 Last = Annotated[date | None, Query(description="last local day of the period, included (with `first`)")]
 Start = Annotated[int | None, Query(ge=0, description="start of the period, UTC milliseconds (with `end`)")]
@@ -76,7 +77,7 @@ SegmentLimit = Annotated[
 @router.get("/dashboard")
 def dashboard(
     request: Request,
-    _: ReaderDep,
+    reader: ReaderDep,
     first: First = None,
     last: Last = None,
     start: Start = None,
@@ -90,15 +91,16 @@ def dashboard(
     service = ReportsService(engine, scope=Scope.CHAIN)
     period = _period(service, first, last, start, end)
     filters = _filters(engine, store, cashier, terminal)
+    allowed = _scope(engine, reader, filters)
     figures, stores = service.dashboard_by_store(period, filters)
-    body = {**_head(engine, period, filters, stores), "dashboard": to_json(figures)}
+    body = {**_head(engine, period, filters, _seen(stores, allowed)), "dashboard": to_json(figures)}
     return _answer(request, body)
 
 
 @router.get("/full")
 def full(
     request: Request,
-    _: ReaderDep,
+    reader: ReaderDep,
     first: First = None,
     last: Last = None,
     start: Start = None,
@@ -113,8 +115,9 @@ def full(
     service = ReportsService(engine, scope=Scope.CHAIN)
     period = _period(service, first, last, start, end)
     filters = _filters(engine, store, cashier, terminal)
+    allowed = _scope(engine, reader, filters)
     report, stores = service.report_by_store(period, filters, segment_limit)
-    body = {**_head(engine, period, filters, stores), "report": to_json(report)}
+    body = {**_head(engine, period, filters, _seen(stores, allowed)), "report": to_json(report)}
     return _answer(request, body)
 
 
@@ -165,6 +168,23 @@ def _filters(engine: Engine, store: str | None, cashier: str | None, terminal: s
         ):
             raise NotFound(f"no terminal named {terminal!r}")
     return Filters(cashier=cashier, store=store, terminal=terminal)
+
+
+def _scope(engine: Engine, reader: auth.Admin, filters: Filters) -> frozenset[str] | None:
+    """The store names this login may see (None: all); a manager must name one of its stores (403 otherwise)."""
+    if reader.role == "admin":
+        return None
+    with engine.connect() as conn:
+        rows = conn.execute(select(s.stores.c.name).where(s.stores.c.id.in_(sorted(reader.stores))))
+        names = frozenset(str(n) for n in rows.scalars())
+    if filters.store is None or filters.store not in names:
+        raise HTTPException(403, str(LoyaltyError("report_scope", stores=", ".join(sorted(names)) or "-")))
+    return names
+
+
+def _seen(stores: tuple[StoreRow, ...], allowed: frozenset[str] | None) -> tuple[StoreRow, ...]:
+    """The store rows a login may see: a manager's own stores only."""
+    return stores if allowed is None else tuple(r for r in stores if r.store in allowed)
 
 
 # ----------------------------------------------------------------------------- the answer

@@ -37,7 +37,12 @@ terminals = Table(
     Column("last_seq", BigInteger),
     Column("revoked", Integer, nullable=False, default=0),
     Column("last_seen_at", BigInteger),
+    # Token rotation (server/auth.py): the new token waits here until the terminal first uses it, so an
+    # answer lost on the way does not lock the terminal out; from then on the old token is refused.
+    Column("next_token_hash", String),
+    Column("token_issued_at", BigInteger),
 )
+Index("ix_terminals_next_token_hash", terminals.c.next_token_hash, unique=True)
 
 outcomes = Table(
     "txn_outcomes",
@@ -80,6 +85,26 @@ admins = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String, nullable=False, unique=True),
     Column("password_hash", String, nullable=False),
+    # "admin": the whole admin API and every store's reports; "manager": the reports of its stores only.
+    Column("role", String, nullable=False, default="admin", server_default="admin"),
+)
+
+# The stores a manager login may read reports of (admins read every store's).
+admin_stores = Table(
+    "admin_stores",
+    metadata,
+    Column("admin_id", Integer, ForeignKey("admins.id"), primary_key=True),
+    Column("store_id", Integer, ForeignKey("stores.id"), primary_key=True),
+)
+
+# The counters of the rate limits (server/throttle.py, a `limits` storage): in the database, so every
+# server process behind one PostgreSQL sees the same failed logins and the same lockouts.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("hits", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),  # UTC milliseconds: the window's end
 )
 
 admin_tokens = Table(

@@ -132,7 +132,7 @@ class Chain:
     client: TestClient
     service: ReportsService
     admin: dict[str, str]
-    terminal: dict[str, str]
+    terminal: dict[str, str]  # the Садовая terminal's token (reads no report by itself)
     terminals: list[ChainTerminal]
     cards: dict[str, str]
 
@@ -143,8 +143,8 @@ class Chain:
         return transport
 
     def get(self, part: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
-        """GET /v1/reports/<part> as the Садовая terminal (or with other headers)."""
-        headers = self.terminal if headers is None else headers
+        """GET /v1/reports/<part> as the admin (or with other headers)."""
+        headers = self.admin if headers is None else headers
         return self.client.get(f"/v1/reports/{part}", params=params, headers=headers)
 
 

@@ -21,7 +21,7 @@ from app.bootstrap import bootstrap
 from app.core.services.reports import Filters
 from app.sync.chain_reports import ChainReports
 from app.sync.client import Refused, SyncError
-from tests.reports_chain import MARCH, Chain, running_chain
+from tests.reports_chain import ADMIN, MARCH, Chain, running_chain
 
 FIRST, LAST = date(2025, 3, 1), date(2025, 3, 31)
 
@@ -36,7 +36,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 
 def reader(chain: Chain, transport: httpx.BaseTransport | None = None) -> ChainReports:
     """The Садовая terminal's view of the chain, through the given transport (the real server by default)."""
-    return ChainReports(chain.terminals[0].ctx.engine, transport or chain.transport)
+    reports = ChainReports(chain.terminals[0].ctx.engine, transport or chain.transport)
+    reports._session = chain.admin["Authorization"].removeprefix("Bearer ")  # the manager has logged in
+    return reports
 
 
 def test_the_chain_dashboard_is_the_servers(chain: Chain) -> None:
@@ -115,7 +117,7 @@ def _tampered(chain: Chain, change: Change) -> httpx.MockTransport:
     """A server that answers the real answer, changed."""
 
     def handle(request: httpx.Request) -> httpx.Response:
-        real = chain.client.get(request.url.path, params=dict(request.url.params), headers=chain.terminal)
+        real = chain.client.get(request.url.path, params=dict(request.url.params), headers=chain.admin)
         return httpx.Response(200, json=change(real.json()))
 
     return httpx.MockTransport(handle)
@@ -176,3 +178,36 @@ def test_a_server_error_is_reported_with_its_reason(chain: Chain) -> None:
 
     with pytest.raises(SyncError, match="503: database is starting"):
         reader(chain, httpx.MockTransport(broken)).dashboard(FIRST, LAST, Filters())
+
+
+def test_the_chain_reports_need_the_managers_login_to_the_server(chain: Chain) -> None:
+    reports = ChainReports(chain.terminals[0].ctx.engine, chain.transport)
+    with pytest.raises(SyncError) as needed:
+        reports.dashboard(FIRST, LAST, Filters())
+    assert needed.value.code == "report_login_needed"
+    with pytest.raises(Refused) as wrong:
+        reports.login(ADMIN[0], "not-the-password")
+    assert wrong.value.code == "admin_wrong" and not reports.logged_in()
+    reports.login(*ADMIN)
+    assert reports.dashboard(FIRST, LAST, Filters()).dashboard == chain.service.dashboard(MARCH)
+
+
+def test_a_logged_out_manager_must_log_in_again(chain: Chain) -> None:
+    reports = ChainReports(chain.terminals[0].ctx.engine, chain.transport)
+    reports.login(*ADMIN)
+    session = reports._session
+    reports.logout()
+    assert not reports.logged_in()
+    refused = chain.client.get("/v1/reports/dashboard", params={"first": "2025-03-01", "last": "2025-03-31"},
+                               headers={"Authorization": f"Bearer {session}"})  # fmt: skip
+    assert refused.status_code == 401
+
+
+def test_a_locked_out_login_says_how_long_to_wait(chain: Chain) -> None:
+    reports = ChainReports(chain.terminals[0].ctx.engine, chain.transport)
+    for _ in range(5):
+        with pytest.raises(Refused):
+            reports.login("olga", "not-the-password")
+    with pytest.raises(SyncError) as locked:
+        reports.login("olga", "not-the-password")
+    assert locked.value.code == "rate_limited" and 1 <= locked.value.params["wait_seconds"] <= 60

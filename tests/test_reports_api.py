@@ -12,11 +12,11 @@ import dataclasses
 import gzip
 from collections.abc import Iterator
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+import server.auth as server_auth
 from app.core.services.report_json import from_json
 from app.core.services.reports import Dashboard, Filters, Report, StoreRow
 from tests.pg import PgServer, pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
@@ -131,12 +131,10 @@ def test_segment_limit_keeps_the_counts(chain: Chain) -> None:
 
 
 def test_a_big_answer_is_gzipped_when_the_client_accepts_it(chain: Chain) -> None:
-    answer = chain.client.get(
-        "/v1/reports/full", params=MARCH_DAYS, headers={**chain.terminal, "Accept-Encoding": "gzip"}
-    )
+    answer = chain.client.get("/v1/reports/full", params=MARCH_DAYS, headers={**chain.admin, "Accept-Encoding": "gzip"})
     assert answer.headers["content-encoding"] == "gzip"
     assert answer.json()["report"]["sales"]["total"]["sales"] == 6  # httpx undoes the gzip
-    plain = chain.client.get("/v1/reports/full", params=MARCH_DAYS, headers={**chain.terminal, "Accept-Encoding": ""})
+    plain = chain.client.get("/v1/reports/full", params=MARCH_DAYS, headers={**chain.admin, "Accept-Encoding": ""})
     assert "content-encoding" not in plain.headers
     assert len(gzip.compress(plain.content)) < len(plain.content)
 
@@ -194,12 +192,29 @@ def test_the_reports_api_is_in_the_published_schema(chain: Chain) -> None:
     assert "segment_limit" in {p["name"] for p in paths["/v1/reports/full"]["get"]["parameters"]}
 
 
-def test_a_revoked_terminal_is_refused(chain: Chain, tmp_path: Path) -> None:
-    answer = chain.client.post("/v1/admin/terminals", json={"store_id": 1, "name": "временная"}, headers=chain.admin)
-    code = answer.json()["code"]
-    token = chain.client.post("/v1/terminals/enroll", json={"code": code}).json()["token"]
-    reader = {"Authorization": f"Bearer {token}"}
-    assert chain.get("dashboard", headers=reader, **MARCH_DAYS).status_code == 200
-    chain.client.post(f"/v1/admin/terminals/{answer.json()['terminal_id']}/revoke", headers=chain.admin)
-    refused = chain.get("dashboard", headers=reader, **MARCH_DAYS)
-    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+def test_a_terminals_token_alone_reads_no_report(chain: Chain) -> None:
+    refused = chain.get("dashboard", headers=chain.terminal, **MARCH_DAYS)
+    assert refused.status_code == 401 and "manager or admin login" in refused.json()["detail"]
+
+
+def _manager(chain: Chain, stores: list[int]) -> dict[str, str]:
+    server_auth.add_admin(chain.client.app.state.engine, "olga", "manager-secret", "manager", stores)  # type: ignore[attr-defined]
+    token = chain.client.post("/v1/admin/login", json={"name": "olga", "password": "manager-secret"}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_manager_reads_only_the_stores_of_its_login(chain: Chain) -> None:
+    manager = _manager(chain, [2])  # Арбат
+    own = chain.get("dashboard", headers=manager, store="Арбат", **MARCH_DAYS)
+    assert own.status_code == 200, own.text
+    assert [row["store"] for row in own.json()["stores"]] == ["Арбат"]
+    assert own.json()["dashboard"] == chain.get("dashboard", store="Арбат", **MARCH_DAYS).json()["dashboard"]
+    for params in ({"store": "Садовая"}, {}):
+        refused = chain.get("full", headers=manager, **params, **MARCH_DAYS)
+        assert refused.status_code == 403 and "Арбат" in refused.json()["detail"]
+
+
+def test_an_admin_reads_every_store(chain: Chain) -> None:
+    answer = chain.get("dashboard", **MARCH_DAYS)
+    assert answer.status_code == 200
+    assert [row["store"] for row in answer.json()["stores"]] == ["Арбат", "Садовая"]

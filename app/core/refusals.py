@@ -197,6 +197,9 @@ TEMPLATES: dict[str, str] = {
     "chain_has_program": "the chain already has a program: enroll again with --adopt to use it",
     "seed_without_program": "this store has no program to seed the chain's with",
     "program_choice_both": "choose one: --adopt or --seed-program",
+    "rate_limited": "the server refuses more tries for now: try again in {wait_seconds} s",
+    "request_too_large": "the request is larger than the server accepts",
+    "report_login_needed": "the chain's reports need a manager or admin login to the server",
     # What a scan means (app.core.codes)
     "empty_scan": "empty scan",
     "barcode_check_digit": "barcode {code} fails its check digit",
@@ -247,6 +250,13 @@ TEMPLATES: dict[str, str] = {
     "unknown_kind": "unknown transaction kind {kind!r}",
     "server_data_folder": "cannot create the server's data folder {path}: {os}",
     "server_db": "cannot prepare the server database: {detail}",
+    "login_locked": "too many failed logins: try again in {wait_seconds} s",
+    "enroll_locked": "too many wrong enrollment codes from this address: try again in {wait_seconds} s",
+    "server_busy": "the server is busy checking other logins: try again in {wait_seconds} s",
+    "admin_only": "this needs an admin login (a manager login reads reports only)",
+    "admin_role": "unknown role {role!r}: admin or manager",
+    "report_login": "the chain's reports need a manager or admin login, not a terminal's token",
+    "report_scope": "this login reads the reports of these stores only: {stores}; choose one of them",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",

@@ -1,8 +1,10 @@
 """The whole chain's reports for the manager screen of an enrolled terminal, fetched from the central server.
 
 The server computes them (`GET /v1/reports/dashboard` and `/v1/reports/full`, server/reports.py)
-with the same `ReportsService` a terminal runs on its own file; this module asks with the
-terminal's token and reads the answer back into the same frozen results, so the screen and the
+with the same `ReportsService` a terminal runs on its own file. A terminal's token does not read
+them: the manager logs in to the server (`login`, a manager or admin account of the server; a
+manager sees only its stores), and this module asks with that session, kept in memory only (never
+in the terminal's file), then reads the answer back into the same frozen results, so the screen and the
 exports treat a chain report exactly like a local one. An answer that is not a report (a proxy's
 error page, another program on the port, a field of the wrong type) is a `SyncError` saying what
 is wrong, never a half-read report.
@@ -10,7 +12,7 @@ is wrong, never a half-read report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -20,7 +22,7 @@ from sqlalchemy import Engine
 from app.core import db, repo
 from app.core.services.report_json import ReportFormatError, from_json
 from app.core.services.reports import Dashboard, Filters, Period, Report, StoreRow
-from app.sync.client import Client, SyncError
+from app.sync.client import Client, Refused, SyncError
 
 __all__ = ["ChainDashboard", "ChainReport", "ChainReports"]
 
@@ -45,17 +47,51 @@ class ChainReport:
     stores: tuple[StoreRow, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChainReports:
-    """Fetches the chain's reports for one terminal database (its server address and token)."""
+    """Fetches the chain's reports for one terminal database (its server address) with a manager's login."""
 
     engine: Engine
     transport: httpx.BaseTransport | None = None
     timeout: float = 120.0  # seconds to wait for an answer: a big chain's full report takes a while
+    _session: str | None = field(default=None, repr=False)  # the server session of the logged-in manager
+    stores: tuple[str, ...] | None = None  # the stores a manager's login reads (None: an admin's, every store)
 
     def configured(self) -> bool:
         """True once this terminal is enrolled with a server (a chain scope can be offered)."""
         return None not in self._server()
+
+    def logged_in(self) -> bool:
+        """True while a manager's server session is held (reports can be asked for)."""
+        return self._session is not None
+
+    def login(self, name: str, password: str) -> None:
+        """Log in to the server as a manager or admin (Refused for a wrong pair, SyncError when locked out)."""
+        url, _ = self._server()
+        if url is None:
+            raise SyncError("not_enrolled_reports")
+        client = Client(url, transport=self.transport)
+        try:
+            answer = client.login(name, password)
+        finally:
+            client.close()
+        self._session = str(answer["token"])
+        stores = answer.get("stores")
+        self.stores = tuple(str(x) for x in stores) if isinstance(stores, list) else None
+
+    def logout(self) -> None:
+        """End the server session (the manager leaves the chain scope); offline, it is only forgotten here."""
+        session, self._session, self.stores = self._session, None, None
+        url, _ = self._server()
+        if session is None or url is None:
+            return
+        client = Client(url, session, transport=self.transport)
+        try:
+            client.logout()
+        except (SyncError, Refused):
+            pass  # it expires on the server by itself
+        finally:
+            client.close()
 
     def dashboard(self, first: date, last: date, filters: Filters) -> ChainDashboard:
         """The chain's headline figures for the local days first..last (the server's time zone)."""
@@ -100,9 +136,15 @@ class ChainReports:
         url, token = self._server()
         if url is None or token is None:
             raise SyncError("not_enrolled_reports")
-        client = Client(url, token, transport=self.transport)
+        if self._session is None:
+            raise SyncError("report_login_needed")
+        client = Client(url, self._session, transport=self.transport)
         try:
             return client.reports(part, params, self.timeout)
+        except Refused as exc:
+            if exc.code in ("admin_session", "report_login"):
+                self._session = None  # expired or ended (a password reset): the manager logs in again
+            raise
         finally:
             client.close()
 

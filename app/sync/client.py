@@ -54,6 +54,10 @@ class Client:
             raise SyncTimeout("server_timeout", detail=f"{type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
             raise SyncError("server_unreachable", detail=f"{type(exc).__name__}: {exc}") from None
+        if response.status_code == 429:
+            raise SyncError("rate_limited", wait_seconds=_retry_after(response))
+        if response.status_code == 413:
+            raise SyncError("request_too_large")
         if response.status_code in (401, 403, 409):
             code, params = _refusal(_detail(response))
             raise Refused(code, **params)
@@ -96,6 +100,33 @@ class Client:
         if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list) or "current" not in keys:
             raise SyncError("cards_answer")
         return data
+
+    def rotate_token(self) -> str:
+        """A new token for this terminal (the old one works until the new one is first used)."""
+        data = self._call("POST", "/v1/terminals/token", json={})
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise SyncError("enroll_answer", key="token")
+        return token
+
+    def whoami(self) -> dict[str, Any]:
+        """The terminal this client's token belongs to."""
+        data = self._call("GET", "/v1/terminals/me")
+        if not isinstance(data.get("terminal_id"), int):
+            raise SyncError("enroll_answer", key="terminal_id")
+        return data
+
+    def login(self, name: str, password: str) -> dict[str, Any]:
+        """An admin or manager session of the server (for the chain's reports): token, role, stores."""
+        data = self._call("POST", "/v1/admin/login", json={"name": name, "password": password})
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise SyncError("enroll_answer", key="token")
+        return data
+
+    def logout(self) -> None:
+        """End the session this client holds."""
+        self._call("POST", "/v1/admin/logout")
 
     def push(self, epoch: int, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send a batch; returns one result per item sent (or fewer, up to a gap)."""
@@ -146,10 +177,24 @@ _SERVER_REFUSALS = {
             "seed_without_program",
         )
     },
+    "wrong admin name or password": "admin_wrong",
+    "unknown or expired admin session": "admin_session",
+    "the chain's reports need a manager or admin login, not a terminal's token": "report_login",
 }
 
 
+def _retry_after(response: httpx.Response) -> int:
+    """The server's Retry-After in whole seconds (at least 1)."""
+    try:
+        return max(1, int(response.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1
+
+
 def _refusal(detail: str) -> tuple[str, dict[str, Any]]:
+    if detail.startswith("this login reads the reports of these stores only: "):
+        stores = detail.removeprefix("this login reads the reports of these stores only: ").split("; ")[0]
+        return "report_scope", {"stores": stores}
     code = _SERVER_REFUSALS.get(detail)
     return (code, {}) if code is not None else ("server_refused", {"detail": detail})
 

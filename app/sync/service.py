@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -44,6 +45,9 @@ YIELD_POLL_S = 0.05
 # The till counts as selling this long after it last used the database: a customer's card and basket are
 # looked up and priced (reads) seconds before the payment commits, so a pull is paused by then.
 TILL_BUSY_S = 10.0
+# A terminal's token is replaced this often (a token copied off a till stops working within this time);
+# the background sync does it after a good sync, `loyalty-terminal sync rotate-token` at once.
+TOKEN_MAX_AGE_MS = 30 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ class SyncService:
                 repo.set_meta(conn, "store_name", str(store.get("name", "")))
                 repo.set_meta(conn, "store_address", str(store.get("address", "")))
             repo.set_meta(conn, "terminal_name", str(data.get("terminal_name", "")))
+            repo.set_meta(conn, "token_issued_ms", str(now_ms()))
             # A new epoch: everything not acknowledged goes again; the server dedups by id.
             conn.execute(update(t.outbox).where(t.outbox.c.status.is_(None)).values(acked=0))
             write_audit(conn, self.clock, actor, "server_enrolled", {"url": url})
@@ -213,6 +218,12 @@ class SyncService:
             with db.transaction(self.engine, background=True) as conn:
                 repo.set_meta(conn, "last_sync_ms", str(stamp))
                 depth = replica.queue_depth(conn)
+                issued = repo.get_meta(conn, "token_issued_ms")
+                if issued is None:  # enrolled before tokens were rotated: its age counts from now
+                    repo.set_meta(conn, "token_issued_ms", str(stamp))
+            if issued is not None and stamp - int(issued) >= TOKEN_MAX_AGE_MS:
+                with contextlib.suppress(SyncError, Refused):  # the sync succeeded; rotation is tried next time
+                    self._rotate()
             self._publish(True, "")
             return SyncReport(pushed, tuple(rejected), pulled, depth, stamp, tuple(quarantined), left)
 
@@ -234,6 +245,29 @@ class SyncService:
                 ranges = [*repo.card_ranges(conn), [int(fresh["first"]), int(fresh["last"])]]
                 repo.set_card_ranges(conn, [r for r in ranges if r[1] >= r[0]])
             return repo.card_numbers_left(conn) if ranged else None
+
+    def rotate_token(self) -> dict[str, object]:
+        """Replace this terminal's token with a new one from the server; the old one is refused afterwards."""
+        with self._lock:
+            return self._rotate()
+
+    def _rotate(self) -> dict[str, object]:
+        client = self._client()
+        try:
+            token = client.rotate_token()
+        finally:
+            client.close()
+        # Kept before it is used: from the server's first sight of the new token the old one is dead,
+        # and a till that lost the new one would have to be enrolled again.
+        with db.transaction(self.engine, background=True) as conn:
+            repo.set_meta(conn, "token", token)
+            repo.set_meta(conn, "token_issued_ms", str(now_ms()))
+        client = self._client()
+        try:
+            me = client.whoami()  # the new token's first use: the server drops the old one now
+        finally:
+            client.close()
+        return {"terminal_id": me["terminal_id"], "rotated": True}
 
     def _push_all(self, client: Client) -> tuple[int, list[str], list[str]]:
         epoch = int(self._meta("epoch") or 0)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.services.staff import Cashier, StaffService
-from app.ui.pin_dialog import PinPad, Refused, attempt, pin_field, set_status, staff_reason
+from app.ui.pin_dialog import LockCountdown, PinPad, Refused, attempt, pin_field, set_status, staff_reason
 from app.ui.wording import explain
 from app.ui.worker import Worker
 
@@ -77,6 +77,9 @@ class LoginDialog(QDialog):
         self.pin.returnPressed.connect(self.submit)
         self.pin_again.returnPressed.connect(self.submit)
         self.pad = PinPad([self.pin, self.pin_again], self)
+        self.countdown = LockCountdown(self.status, self.go, self)
+        # A lockout belongs to the name it was earned on: another name may try at once.
+        self.name.currentTextChanged.connect(self._name_changed)
 
         self._layout = layout = QVBoxLayout(self)
         # Never smaller than the content: the first-start form adds rows after construction.
@@ -154,10 +157,19 @@ class LoginDialog(QDialog):
         self.go.setEnabled(False)
         self.worker.run(attempt, action, name, pin, on_done=self._answered, on_error=self._failed)
 
+    @Slot(str)
+    def _name_changed(self, _: str) -> None:
+        if self.countdown.active():
+            self.countdown.stop()
+            set_status(self.status, "")
+
     def _answered(self, result: Any) -> None:
         self.go.setEnabled(True)
         if isinstance(result, Refused):
             self.pin.clear()
+            if result.code == "pin_locked":
+                self.countdown.start(int(result.params["wait_seconds"]))
+                return
             set_status(self.status, staff_reason(result), "error")
             return
         self.cashier = result

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Slot
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,7 +28,7 @@ from app.core.services.staff import Cashier, StaffError, StaffService
 from app.ui.wording import explain, word
 from app.ui.worker import Worker
 
-__all__ = ["PinDialog", "PinPad", "Refused", "attempt", "pin_field", "set_status", "staff_reason"]
+__all__ = ["LockCountdown", "PinDialog", "PinPad", "Refused", "attempt", "pin_field", "set_status", "staff_reason"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,50 @@ def set_status(label: QLabel, text: str, level: str = "info") -> None:
     # A dynamic property does not restyle by itself.
     label.style().unpolish(label)
     label.style().polish(label)
+
+
+class LockCountdown(QObject):
+    """A PIN lockout counted down second by second in a status label; the button stays disabled until the
+    next try is allowed (the service refuses earlier tries anyway, and counts them)."""
+
+    def __init__(self, label: QLabel, button: QPushButton, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.button = button
+        self.left = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self.tick)
+
+    def active(self) -> bool:
+        """True while the lockout is being counted down."""
+        return self._timer.isActive()
+
+    def start(self, wait_seconds: int) -> None:
+        """Count this many seconds down from now."""
+        self.left = max(1, wait_seconds)
+        self.button.setEnabled(False)
+        self._show()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop counting (the lock no longer applies: another name was chosen, the dialog closes)."""
+        self._timer.stop()
+        self.left = 0
+        self.button.setEnabled(True)
+
+    @Slot()
+    def tick(self) -> None:
+        """One second has passed."""
+        self.left -= 1
+        if self.left > 0:
+            self._show()
+            return
+        self.stop()
+        set_status(self.label, self.tr("You can try again now"), "info")
+
+    def _show(self) -> None:
+        set_status(self.label, staff_reason(Refused("pin_locked", "", {"wait_seconds": self.left})), "error")
 
 
 def pin_field(parent: QWidget | None = None) -> QLineEdit:
@@ -151,6 +195,7 @@ class PinDialog(QDialog):
         buttons.rejected.connect(self.reject)
         for widget in (title, hint, self.pin, PinPad([self.pin], self), self.status, buttons):
             layout.addWidget(widget)
+        self.countdown = LockCountdown(self.status, self.ok, self)
         self.pin.setFocus()
 
     def ask(self) -> Cashier | None:
@@ -160,6 +205,8 @@ class PinDialog(QDialog):
     @Slot()
     def check(self) -> None:
         """Send the PIN to the worker for checking."""
+        if not self.ok.isEnabled():  # a check in flight, or the lockout counting down
+            return
         pin = self.pin.text()
         if not 4 <= len(pin) <= 8:
             set_status(self.status, staff_reason(Refused("pin_format", "")), "warn")
@@ -171,6 +218,10 @@ class PinDialog(QDialog):
         self.ok.setEnabled(True)
         if isinstance(result, Refused):
             self.pin.clear()
+            if result.code == "pin_locked":
+                self.countdown.start(int(result.params["wait_seconds"]))
+                return
+            # One answer for a cashier's PIN and for no one's: the dialog never tells them apart.
             set_status(self.status, staff_reason(result, manager=True), "error")
             return
         self.approved = result

@@ -375,6 +375,24 @@ WORDING: dict[str, object] = {
     "unknown_kind": QT_TRANSLATE_NOOP("Refusals", "The server does not know this kind of operation ({kind})"),
     "server_data_folder": QT_TRANSLATE_NOOP("Refusals", "The server's data folder {path} cannot be created: {os}"),
     "server_db": QT_TRANSLATE_NOOP("Refusals", "The server's database cannot be prepared ({detail})"),
+    "login_locked": QT_TRANSLATE_NOOP("Refusals", "Too many failed logins: try again in {wait_seconds}"),
+    "enroll_locked": QT_TRANSLATE_NOOP(
+        "Refusals", "Too many wrong connection codes from this computer: try again in {wait_seconds}"
+    ),
+    "server_busy": QT_TRANSLATE_NOOP(
+        "Refusals", "The server is busy checking other logins: try again in {wait_seconds}"
+    ),
+    "admin_only": QT_TRANSLATE_NOOP(
+        "Refusals", "This needs an administrator's login; a manager's login reads reports only"
+    ),
+    "admin_role": QT_TRANSLATE_NOOP("Refusals", "Unknown role {role}: administrator or manager"),
+    "report_login": QT_TRANSLATE_NOOP("Refusals", "The chain's reports need a manager's login to the server"),
+    "report_scope": QT_TRANSLATE_NOOP(
+        "Refusals", "This login reads the reports of these stores only: {stores}. Choose one of them"
+    ),
+    "rate_limited": QT_TRANSLATE_NOOP("Refusals", "The server refuses more tries for now: try again in {wait_seconds}"),
+    "request_too_large": QT_TRANSLATE_NOOP("Refusals", "The request is larger than the server accepts"),
+    "report_login_needed": QT_TRANSLATE_NOOP("Refusals", "Log in to the server as a manager to see the whole chain"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error
 # Python raised as it is, a failure that is a bug, the program form's own reading of typed text.

@@ -204,3 +204,66 @@ def test_manager_approval_locked_after_wrong_pins_says_how_long_to_wait(
     qtbot.waitUntil(lambda: "Too many" in dialog.status.text())
     assert dialog.status.text() == "Too many wrong PINs: try again in 30\u00a0seconds"
     assert dialog.approved is None
+
+
+def _lock_login(qtbot: QtBot, dialog: LoginDialog, name: str) -> None:
+    dialog.name.setCurrentText(name)
+    for _ in range(LOCKOUT_AFTER + 1):  # the last one, refused unchecked, starts the countdown
+        qtbot.keyClicks(dialog.pin, "4321")
+        qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.pin.text() == "" and (dialog.go.isEnabled() or dialog.countdown.active()))
+
+
+def test_the_login_lockout_counts_down_and_then_lets_the_cashier_try(
+    qtbot: QtBot, qapp: QApplication, store: Context, db_worker: Worker
+) -> None:
+    i18n.install(qapp, "en")
+    dialog = _login(qtbot, _locked_staff(store), db_worker)
+    _lock_login(qtbot, dialog, "Иван")
+    assert dialog.countdown.active() and not dialog.go.isEnabled()
+    first = dialog.countdown.left
+    assert dialog.status.text() == f"Too many wrong PINs: try again in {first}\u00a0seconds"
+    dialog.countdown.tick()  # the timer's second, without waiting for it
+    assert dialog.status.text() == f"Too many wrong PINs: try again in {first - 1}\u00a0seconds"
+    while dialog.countdown.left > 1:
+        dialog.countdown.tick()
+    assert not dialog.go.isEnabled()
+    dialog.countdown.tick()
+    assert not dialog.countdown.active() and dialog.go.isEnabled()
+    assert dialog.status.text() == "You can try again now"
+
+
+def test_another_name_is_not_held_by_a_lockout_counting_down(
+    qtbot: QtBot, qapp: QApplication, store: Context, db_worker: Worker
+) -> None:
+    i18n.install(qapp, "ru")
+    dialog = _login(qtbot, _locked_staff(store), db_worker)
+    _lock_login(qtbot, dialog, "Иван")
+    assert dialog.countdown.active()
+    dialog.name.setCurrentText("Ольга")
+    assert not dialog.countdown.active() and dialog.go.isEnabled() and dialog.status.text() == ""
+
+
+def test_manager_approval_counts_its_lockout_down_and_never_tells_a_cashiers_pin(
+    qtbot: QtBot, qapp: QApplication, store: Context, db_worker: Worker
+) -> None:
+    staff = _locked_staff(store)
+    i18n.install(qapp, "ru")
+    dialog = PinDialog(staff, db_worker, "Возврат чека № 1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    answers = []
+    for pin in ["1234", "5555", "1234", "5555"]:  # Иван's PIN, and no one's
+        qtbot.keyClicks(dialog.pin, pin)
+        qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.ok.isEnabled() and dialog.pin.text() == "")
+        answers.append(dialog.status.text())
+    assert answers == ["Неверный PIN менеджера"] * 4
+    for pin in ["1234"] * (LOCKOUT_AFTER - 4) + ["9999"]:
+        qtbot.keyClicks(dialog.pin, pin)
+        qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.pin.text() == "" and (dialog.ok.isEnabled() or dialog.countdown.active()))
+    assert dialog.countdown.active() and not dialog.ok.isEnabled() and dialog.approved is None
+    left = dialog.countdown.left
+    dialog.countdown.tick()
+    assert dialog.status.text().startswith("Слишком много неверных PIN") and dialog.countdown.left == left - 1

@@ -344,6 +344,11 @@ class DashboardTab(QWidget):
     @Slot(int)
     def _scope_changed(self, _index: int) -> None:
         chain = self.chain()
+        if chain and not self._server_login():
+            self.scope.blockSignals(True)
+            self.scope.setCurrentIndex(self.scope.findData("terminal"))
+            self.scope.blockSignals(False)
+            return
         self.reports.set_chain(chain)
         self.chain_figures = None
         # A store filter is a name of this scope's stores: the chain's come with its first answer.
@@ -352,6 +357,15 @@ class DashboardTab(QWidget):
         self.store.blockSignals(False)
         self._offer_stores(() if chain else self.local_stores)
         self._debounce.start()
+
+    def _server_login(self) -> bool:
+        """True when the manager is logged in to the server (asked now when not yet)."""
+        from app.ui.manager.server_login import ServerLoginDialog
+
+        assert self.s.chain is not None and self.chain_worker is not None
+        if self.s.chain.logged_in():
+            return True
+        return ServerLoginDialog(self.s.chain, self.chain_worker, self).ask()
 
     # ------------------------------------------------------------------ loading
 

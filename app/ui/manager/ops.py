@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import io
 import json
 import secrets
@@ -178,6 +179,10 @@ def load_chain_dashboard(s: ManagerServices, choice: PeriodChoice, filters: Filt
         raise LoyaltyError("not_enrolled")
     today, _ = local_today(s)
     first, last = days_of(choice, today)
+    stores = s.chain.stores
+    if stores is not None and filters.store not in stores and stores:
+        # A manager's login reads its own stores only, one at a time: the first until another is chosen.
+        filters = dataclasses.replace(filters, store=stores[0])
     got = s.chain.dashboard(first, last, filters)
     resolved = ResolvedPeriod(got.period, got.first, got.last, got.timezone)
     return ChainFigures(resolved, got.dashboard, got.stores, t.stores_table(got.stores, got.dashboard))

@@ -236,6 +236,8 @@ class ManagerWindow(QWidget):
             _retire(self.report_worker)
             self._own_report_worker = False
         if self._own_chain_worker and self.chain_worker is not None:
+            if self.s.chain is not None and self.s.chain.logged_in():
+                self.chain_worker.run(self.s.chain.logout)  # the server session ends with the window
             _retire(self.chain_worker)
             self._own_chain_worker = False
         self.closed.emit()

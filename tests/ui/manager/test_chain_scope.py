@@ -27,10 +27,11 @@ from app.core.services.staff import StaffService
 from app.sync.chain_reports import ChainReports
 from app.ui.manager.dashboard import DashboardTab
 from app.ui.manager.ops import ManagerServices
+from app.ui.manager.server_login import ServerLoginDialog
 from app.ui.manager.widgets import ChooseFolder
 from app.ui.manager.window import ManagerWindow
 from app.ui.worker import Worker
-from tests.e2e.conftest import Admin, ServerProcess
+from tests.e2e.conftest import ADMIN, Admin, ServerProcess
 from tests.pg import pg_server, pg_url  # noqa: F401  (PostgreSQL for the server, fixtures)
 from tests.reports_chain import ChainTerminal, admin_setup, open_terminal, sell_march
 from tests.test_staff import FAST
@@ -116,6 +117,18 @@ def rub(text: str) -> str:
     return text.replace(" ", NNBSP) + f"{NBSP}₽"
 
 
+def server_login(monkeypatch: pytest.MonkeyPatch, asked: list[str] | None = None) -> None:
+    """The manager "types" the server's admin login when the chain scope asks for it."""
+
+    def ask(self: ServerLoginDialog) -> bool:
+        if asked is not None:
+            asked.append("asked")
+        self.chain.login(*ADMIN)
+        return True
+
+    monkeypatch.setattr(ServerLoginDialog, "ask", ask)
+
+
 def test_the_chain_scope_shows_every_store_from_the_real_server(
     qtbot: QtBot,
     running: RunningChain,
@@ -124,6 +137,8 @@ def test_the_chain_scope_shows_every_store_from_the_real_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ctx = running.terminals[0].ctx
+    asked: list[str] = []
+    server_login(monkeypatch, asked)
     window = manager_window(qtbot, ctx, workers, ChainReports(ctx.engine))
     d = march(qtbot, window)
     qtbot.waitUntil(lambda: not d.scope.isHidden(), timeout=10_000)  # enrolled: the scope is offered
@@ -132,6 +147,7 @@ def test_the_chain_scope_shows_every_store_from_the_real_server(
 
     d.set_scope(True)
     qtbot.waitUntil(lambda: loaded(d, chain=True), timeout=60_000)
+    assert asked == ["asked"]  # the chain's reports needed the manager's server login
     assert d.scope.currentText() == tr("DashboardTab", "Whole chain") == "Вся сеть"
     assert d.tiles["revenue"].value.text() == rub("1 100,00")
     assert d.tiles["sales"].value.text() == "6"
@@ -196,7 +212,9 @@ def test_an_answer_that_is_not_a_report_keeps_the_terminals_figures(
     def proxy(_: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"dashboard": {"sales": "many"}})
 
-    window = manager_window(qtbot, shop.ctx, workers, ChainReports(shop.ctx.engine, httpx.MockTransport(proxy)))
+    chain = ChainReports(shop.ctx.engine, httpx.MockTransport(proxy))
+    chain._session = "s" * 40  # logged in to the server
+    window = manager_window(qtbot, shop.ctx, workers, chain)
     d = march(qtbot, window)
     qtbot.waitUntil(lambda: not d.scope.isHidden(), timeout=10_000)
     local = d.tiles["revenue"].value.text()
@@ -219,8 +237,9 @@ def test_a_standalone_terminal_is_not_offered_the_chain(
 
 
 def test_a_terminal_opened_fresh_reads_the_chain_too(
-    qtbot: QtBot, running: RunningChain, workers: tuple[Worker, Worker, Worker]
+    qtbot: QtBot, running: RunningChain, workers: tuple[Worker, Worker, Worker], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    server_login(monkeypatch)
     # The Арбат terminal, reopened from its file as the till would be after a restart.
     path = running.terminals[1].ctx.db_path
     ctx = bootstrap(path)
@@ -243,3 +262,35 @@ def test_a_terminal_opened_fresh_reads_the_chain_too(
         close(qtbot, window, workers)
     finally:
         ctx.close()
+
+
+def test_a_manager_who_does_not_log_in_to_the_server_stays_on_the_terminals_figures(
+    qtbot: QtBot, shop: Shop, workers: tuple[Worker, Worker, Worker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _enrolled(shop)
+    monkeypatch.setattr(ServerLoginDialog, "ask", lambda self: False)  # cancelled
+    window = manager_window(qtbot, shop.ctx, workers, ChainReports(shop.ctx.engine))
+    d = march(qtbot, window)
+    qtbot.waitUntil(lambda: not d.scope.isHidden(), timeout=10_000)
+    d.set_scope(True)
+    assert d.scope.currentData() == "terminal" and not d.chain()
+    close(qtbot, window, workers)
+
+
+def test_the_server_login_dialog_words_a_wrong_password_and_logs_in_with_the_right_one(
+    qtbot: QtBot, running: RunningChain, workers: tuple[Worker, Worker, Worker]
+) -> None:
+    ctx = running.terminals[0].ctx
+    chain = ChainReports(ctx.engine)
+    dialog = ServerLoginDialog(chain, workers[2])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText(ADMIN[0])
+    dialog.password.setText("not-the-password")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.ok.isEnabled() and "пароль" in dialog.status.text(), timeout=30_000)
+    assert dialog.status.text() == "Неверное имя или пароль администратора" and not chain.logged_in()
+    dialog.password.setText(ADMIN[1])
+    with qtbot.waitSignal(dialog.accepted, timeout=30_000):
+        dialog.submit()
+    assert chain.logged_in() and chain.stores is None  # the admin reads every store

@@ -1307,7 +1307,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
     <message>
         <location filename="../../manager/dashboard.py" line="137" />
-        <location filename="../../manager/dashboard.py" line="565" />
+        <location filename="../../manager/dashboard.py" line="579" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
@@ -1462,142 +1462,142 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Загрузка…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="370" />
+        <location filename="../../manager/dashboard.py" line="384" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="380" />
+        <location filename="../../manager/dashboard.py" line="394" />
         <source>Loading figures…</source>
         <translation>Считаем показатели…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="405" />
+        <location filename="../../manager/dashboard.py" line="419" />
         <source>Loading report…</source>
         <translation>Считаем отчёт…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="428" />
+        <location filename="../../manager/dashboard.py" line="442" />
         <source>Loading the chain's report…</source>
         <translation>Загрузка отчёта сети…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="444" />
+        <location filename="../../manager/dashboard.py" line="458" />
         <source>The chain's figures could not be had from the server: {reason}. Showing this terminal's.</source>
         <translation>Не удалось получить цифры сети с сервера: {reason}. Показаны цифры этого терминала.</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="478" />
+        <location filename="../../manager/dashboard.py" line="492" />
         <source>The report could not be computed: {reason}</source>
         <translation>Отчёт не удалось посчитать: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="487" />
+        <location filename="../../manager/dashboard.py" line="501" />
         <source>{first} – {last}, local days ({zone})</source>
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="491" />
+        <location filename="../../manager/dashboard.py" line="505" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="499" />
+        <location filename="../../manager/dashboard.py" line="513" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="502" />
+        <location filename="../../manager/dashboard.py" line="516" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="504" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="507" />
+        <location filename="../../manager/dashboard.py" line="521" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="512" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="514" />
+        <location filename="../../manager/dashboard.py" line="528" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="519" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="527" />
+        <location filename="../../manager/dashboard.py" line="541" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="542" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="534" />
+        <location filename="../../manager/dashboard.py" line="548" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="543" />
+        <location filename="../../manager/dashboard.py" line="557" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="544" />
+        <location filename="../../manager/dashboard.py" line="558" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="545" />
+        <location filename="../../manager/dashboard.py" line="559" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="551" />
+        <location filename="../../manager/dashboard.py" line="565" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="576" />
+        <location filename="../../manager/dashboard.py" line="590" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="593" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="596" />
+        <location filename="../../manager/dashboard.py" line="610" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="599" />
+        <location filename="../../manager/dashboard.py" line="613" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="614" />
+        <location filename="../../manager/dashboard.py" line="628" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="618" />
+        <location filename="../../manager/dashboard.py" line="632" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1852,6 +1852,14 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
 </context>
 <context>
+    <name>LockCountdown</name>
+    <message>
+        <location filename="../../pin_dialog.py" line="105" />
+        <source>You can try again now</source>
+        <translation>Можно попробовать снова</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <location filename="../../login.py" line="46" />
@@ -1871,37 +1879,37 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="109" />
+        <location filename="../../login.py" line="112" />
         <source>First start</source>
         <translation>Первый запуск</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="110" />
+        <location filename="../../login.py" line="113" />
         <source>Create the store's manager</source>
         <translation>Создайте менеджера магазина</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="113" />
+        <location filename="../../login.py" line="116" />
         <source>No one can log in yet. The manager approves refunds, manual adjustments and settings, and adds the cashiers. Choose the manager's name and a PIN of 4 to 8 digits.</source>
         <translation>Пока никто не может войти. Менеджер подтверждает возвраты, ручные начисления и изменения настроек и добавляет кассиров. Укажите имя менеджера и PIN из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="119" />
+        <location filename="../../login.py" line="122" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="121" />
+        <location filename="../../login.py" line="124" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="123" />
+        <location filename="../../login.py" line="126" />
         <source>Create manager and log in</source>
         <translation>Создать менеджера и войти</translation>
     </message>
     <message>
-        <location filename="../../login.py" line="151" />
+        <location filename="../../login.py" line="154" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -2263,22 +2271,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="131" />
+        <location filename="../../pin_dialog.py" line="175" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="137" />
+        <location filename="../../pin_dialog.py" line="181" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="146" />
+        <location filename="../../pin_dialog.py" line="190" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="148" />
+        <location filename="../../pin_dialog.py" line="192" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
@@ -3976,7 +3984,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="303" />
-        <location filename="../../wording.py" line="393" />
+        <location filename="../../wording.py" line="411" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4237,53 +4245,103 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
+        <location filename="../../wording.py" line="378" />
+        <source>Too many failed logins: try again in {wait_seconds}</source>
+        <translation>Слишком много неудачных входов: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="379" />
+        <source>Too many wrong connection codes from this computer: try again in {wait_seconds}</source>
+        <translation>Слишком много неверных кодов подключения с этого компьютера: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
         <location filename="../../wording.py" line="382" />
+        <source>The server is busy checking other logins: try again in {wait_seconds}</source>
+        <translation>Сервер занят проверкой других входов: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="385" />
+        <source>This needs an administrator's login; a manager's login reads reports only</source>
+        <translation>Нужен вход администратора: вход менеджера даёт только отчёты</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="388" />
+        <source>Unknown role {role}: administrator or manager</source>
+        <translation>Неизвестная роль {role}: администратор или менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="389" />
+        <source>The chain's reports need a manager's login to the server</source>
+        <translation>Отчёты сети требуют входа менеджера на сервер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="390" />
+        <source>This login reads the reports of these stores only: {stores}. Choose one of them</source>
+        <translation>Этому входу доступны отчёты только этих магазинов: {stores}. Выберите один из них</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="393" />
+        <source>The server refuses more tries for now: try again in {wait_seconds}</source>
+        <translation>Сервер пока не принимает новых попыток: попробуйте снова через {wait_seconds}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="394" />
+        <source>The request is larger than the server accepts</source>
+        <translation>Запрос больше, чем принимает сервер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="395" />
+        <source>Log in to the server as a manager to see the whole chain</source>
+        <translation>Войдите на сервер как менеджер, чтобы видеть всю сеть</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="400" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="383" />
-        <location filename="../../wording.py" line="384" />
+        <location filename="../../wording.py" line="401" />
+        <location filename="../../wording.py" line="402" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="385" />
+        <location filename="../../wording.py" line="403" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="386" />
+        <location filename="../../wording.py" line="404" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="387" />
+        <location filename="../../wording.py" line="405" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="388" />
+        <location filename="../../wording.py" line="406" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="389" />
+        <location filename="../../wording.py" line="407" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="390" />
+        <location filename="../../wording.py" line="408" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="391" />
+        <location filename="../../wording.py" line="409" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="392" />
+        <location filename="../../wording.py" line="410" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
@@ -4476,6 +4534,49 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../wizard/server.py" line="156" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ServerLoginDialog</name>
+    <message>
+        <location filename="../../manager/server_login.py" line="40" />
+        <source>The chain's server</source>
+        <translation>Сервер сети</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="43" />
+        <source>The whole chain's reports need your manager's login to the server.</source>
+        <translation>Для отчётов всей сети нужен ваш вход менеджера на сервер.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="49" />
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="50" />
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="56" />
+        <source>Log in</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="57" />
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="78" />
+        <source>Type the name and the password</source>
+        <translation>Введите имя и пароль</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="81" />
+        <source>Asking the server…</source>
+        <translation>Запрос к серверу…</translation>
     </message>
 </context>
 <context>
