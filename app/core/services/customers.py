@@ -11,6 +11,7 @@ from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged
+from app.core.figures import enroll_ops
 from app.core.identity import card_number, card_qr_payload, check_card_code, mask_phone, normalize_phone
 from app.core.program import local_time
 from app.core.services.results import CustomerInfo, EnrollResult, PersonalCoupon
@@ -72,7 +73,7 @@ class CustomerService(OperationService):
                 raise LoyaltyError("restored_reconnect")
             self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
-            _, program = repo.program_at(conn, at)
+            version, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
                 raise LoyaltyError("birthday_range", text=bday.isoformat())
             taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
@@ -85,15 +86,7 @@ class CustomerService(OperationService):
             if code is None:
                 code = self._next_card(conn)
             uid = self.ids()
-            ops: list[wire.Op] = []
-            if program.welcome_bonus and program.welcome_bonus.points:
-                b = program.welcome_bonus
-                days = b.expiry_days or program.expiry_days
-                ops.append(ledger.grant_op(uid, Lot(self.ids(), b.points, 0, at, expiry(at, days), "welcome", uid), at))
-            if referrer_row is not None and program.referral and program.referral.referee_points:
-                pts = program.referral.referee_points
-                lot = Lot(self.ids(), pts, 0, at, expiry(at, program.expiry_days), "referee", uid)
-                ops.append(ledger.grant_op(uid, lot, at))
+            ops = enroll_ops(program, uid, at, referrer_row is not None, self.ids)
             body: wire.EnrollBody = {
                 "uid": uid,
                 "name": name,
@@ -105,6 +98,10 @@ class CustomerService(OperationService):
                 "consent_at": at if consent else None,
                 "ops": ops,
             }
+            if repo.chain_mode(conn):
+                # Wire v2 (sync.md promise 8): the program and pull cursor its bonuses were derived on.
+                body["program_uid"] = repo.program_uid(conn, version)
+                body["cursor"] = int(repo.get_meta(conn, "cursor") or 0)
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
             granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
@@ -250,6 +247,8 @@ class CustomerService(OperationService):
             body: wire.CardBody = {
                 "uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at
             }  # fmt: skip
+            if repo.chain_mode(conn):
+                body["actor"] = actor  # wire v2: the server books it only for a manager of this store
             ledger.book_card(conn, body)
             repo.write_outbox(conn, uid, "card", body)
             write_audit(conn, self.clock, actor, "card_replaced", {"old": old_card, "new": code})
@@ -268,6 +267,8 @@ class CustomerService(OperationService):
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
             body: wire.BlockBody = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
+            if repo.chain_mode(conn):
+                body["actor"] = actor  # wire v2: the server books it only for a manager of this store
             ledger.book_block(conn, body)
             repo.write_outbox(conn, uid, "block", body)
             write_audit(conn, self.clock, actor, "card_blocked" if blocked else "card_unblocked", {"card": card})
