@@ -6,13 +6,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, Select, any_, bindparam, func, select
+from sqlalchemy import Connection, Engine, Integer, Select, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.core import schema as t
 from app.core.timeutil import now_ms
 from server import schema as s
-from server.store import is_sqlite
+from server.store import is_sqlite, transaction
 
 _CHUNK = 500  # ids per IN list: well under SQLite's 999 bound parameters
 
@@ -192,6 +192,14 @@ def pull(engine: Engine, terminal_id: int, cursor: int, catalog_version: int, li
             )
             customers = customer_snapshots(conn, rows, page)
             latest = int(conn.execute(select(func.coalesce(func.max(t.customers.c.change_seq), 0))).scalar_one())
+    if next_cursor > int(term.pulled_cursor or 0):
+        # The newest cursor handed out (sync.md promise 8): a pushed body naming a later one is refused.
+        with transaction(engine) as conn:
+            conn.execute(
+                update(s.terminals)
+                .where(s.terminals.c.id == terminal_id, s.terminals.c.pulled_cursor < next_cursor)
+                .values(pulled_cursor=next_cursor)
+            )
     return {
         "cursor": next_cursor,
         "more": more and next_cursor < latest,

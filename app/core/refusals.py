@@ -230,6 +230,13 @@ TEMPLATES: dict[str, str] = {
     "unknown_kind": "unknown transaction kind {kind!r}",
     "server_data_folder": "cannot create the server's data folder {path}: {os}",
     "server_db": "cannot prepare the server database: {detail}",
+    # The server as the authority (sync.md v2, promises 8 and 10; server/authority.py).
+    "figures_mismatch": "the figures do not follow from the rules: {detail}",
+    "cursor_unknown": "the body names pull cursor {cursor}, which this terminal was never given (it has {pulled})",
+    "manager_required": "a {kind} needs a manager's approval, and none is named",
+    "manager_unknown": "{actor} is not a manager of this store on the server",
+    "adjust_limit": "adjusting {points} points would pass the store's daily limit ({used} of {limit} used)",
+    "card_not_customers": "card {card} is not this customer's card",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",

@@ -350,6 +350,20 @@ WORDING: dict[str, object] = {
     "unknown_kind": QT_TRANSLATE_NOOP("Refusals", "The server does not know this kind of operation ({kind})"),
     "server_data_folder": QT_TRANSLATE_NOOP("Refusals", "The server's data folder {path} cannot be created: {os}"),
     "server_db": QT_TRANSLATE_NOOP("Refusals", "The server's database cannot be prepared ({detail})"),
+    "figures_mismatch": QT_TRANSLATE_NOOP(
+        "Refusals", "The server refused it: the figures do not follow from the rules ({detail})"
+    ),
+    "cursor_unknown": QT_TRANSLATE_NOOP("Refusals", "The server refused it: the till names data it was never sent"),
+        "Refusals", "The server refused it: program {program} is not the chain's program in force"
+    ),
+    "manager_required": QT_TRANSLATE_NOOP("Refusals", "A manager must approve this operation"),
+    "manager_unknown": QT_TRANSLATE_NOOP(
+        "Refusals", "{actor} is not registered on the server as a manager of this store"
+    ),
+    "adjust_limit": QT_TRANSLATE_NOOP(
+        "Refusals", "Adjusting {points} would pass the store's daily limit ({used} of {limit} used)"
+    ),
+    "card_not_customers": QT_TRANSLATE_NOOP("Refusals", "Card {card} does not belong to this customer"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error
 # Python raised as it is, a failure that is a bug, the program form's own reading of typed text.
