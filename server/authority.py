@@ -31,7 +31,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from app.core import figures, ledger, sql, wire
 from app.core.errors import LoyaltyError
@@ -40,8 +40,9 @@ from app.core.program import Program, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.timeutil import DAY_MS, now_ms
 from app.core.wallet import Lot, Wallet
+from server.store import transaction
 
-__all__ = ["ADJUST_LIMIT_ENV", "Authority", "adjust_limit"]
+__all__ = ["ADJUST_LIMIT_ENV", "Authority", "add_manager", "adjust_limit", "managers", "rejections"]
 
 # The most manual adjustment points (added and removed alike) one store may book in a UTC day of the server.
 ADJUST_LIMIT_ENV = "LOYALTY_ADJUST_POINTS_PER_DAY"
@@ -56,6 +57,7 @@ _SALE_DEFAULTS: dict[str, Any] = {
     "stamps_spent": {}, "stamps_earned": {}, "reward_id": None, "birthday_year": None, "birthday_lot_uid": None,
     "earned_lot_uid": None,
 }  # fmt: skip
+_MAX_VIEWS = 8  # states rebuilt per body at most: the cursor's and those after the newest later changes
 _UNCHECKED = frozenset({"max_points"})  # shown on the receipt, bounded by the till's offline caps: not booked
 
 # Off only for tests of the push mechanics that book hand-made bodies following no program
@@ -285,10 +287,20 @@ class Authority:
         return [now] if cursor is None else [now, *self._at_cursor(account, now, cursor)]
 
     def _at_cursor(self, account: ledger.Account, now: _State, cursor: int) -> list[_State]:
+        """The state at the cursor, then after each later change of others (a till may have looked the
+        customer up, or stored part of a page, after its cursor): the newest few, each a possible view."""
         later = self._load_later()
-        txns = set().union(*(t for seq, t in later.changes.get(account.uid, []) if seq > cursor))
-        if not txns:
-            return []
+        changes = [(seq, t) for seq, t in later.changes.get(account.uid, []) if seq > cursor]
+        seqs = sorted({seq for seq, _ in changes})
+        states = []
+        for threshold in [cursor, *seqs[:-1][-(_MAX_VIEWS - 1) :]]:
+            txns: set[str] = set().union(*(t for seq, t in changes if seq > threshold))
+            if txns:
+                states.append(self._undone(now, txns, later))
+        return states
+
+    def _undone(self, now: _State, txns: set[str], later: _Later) -> _State:
+        """Today's state with these transactions' effects undone."""
         remaining = {lot.uid: lot.remaining for lot in now.lots}
         lots = {lot.uid: lot for lot in now.lots}
         debt = now.debt
@@ -315,7 +327,7 @@ class Authority:
             years -= later.years.get(txn, set())
         paid = now.referral_paid and not (txns & later.referral)
         spend = [s for s in now.spend if s[2] not in txns]
-        return [_State(view_lots, debt, stamps, years, spend, paid)]
+        return _State(view_lots, debt, stamps, years, spend, paid)
 
     def _load_later(self) -> _Later:
         """The later changes of others to every customer of the batch, read once (only when needed)."""
@@ -580,7 +592,15 @@ class Authority:
         """An item was booked: later items of the batch see it, and its changes are logged."""
         for customer in changed:
             self.log.setdefault(customer, []).append(uid)
-        if kind == "sale":
+        if kind == "enroll" and body["uid"] not in self._info:
+            try:
+                account = self.books.account(str(body["uid"]))
+            except LoyaltyError:
+                account = None  # merged into a stored customer: read from the database when named
+            if account is not None and account.uid == body["uid"]:
+                self._info[account.uid] = (account.id, body.get("birthday"), body.get("referrer_uid"))
+                self._spend.setdefault(account.id, [])
+        elif kind == "sale":
             sale = cast(wire.SaleBody, body)
             buyer = sale.get("customer_uid")
             cid = self.books.account(buyer).id if buyer else None
@@ -686,3 +706,42 @@ def _plain(op: Any) -> Any:
         if not found.get("expired"):
             found.pop("expired", None)
     return found
+
+
+# ---------------------------------------------------------------------- administration
+
+
+def add_manager(engine: Engine, store_id: int, name: str) -> None:
+    """Register a manager of a store (the name the till's manager signs with); idempotent."""
+    name = name.strip()
+    if not name:
+        raise LoyaltyError("audit_incomplete")
+    with transaction(engine) as conn:
+        if sql.scalar(conn, "SELECT 1 FROM stores WHERE id = :s", {"s": store_id}) is None:
+            raise LoyaltyError("unknown_store", store=store_id)
+        if sql.scalar(conn, "SELECT 1 FROM store_managers WHERE store_id = :s AND name = :n",
+                      {"s": store_id, "n": name}) is None:  # fmt: skip
+            sql.run(conn, "INSERT INTO store_managers (store_id, name) VALUES (:s, :n)", {"s": store_id, "n": name})
+
+
+def managers(engine: Engine) -> list[dict[str, Any]]:
+    """Every store's registered managers."""
+    with transaction(engine) as conn:
+        rows = sql.tuples(conn, "SELECT store_id, name FROM store_managers ORDER BY store_id, name")
+    return [{"store_id": int(store), "name": str(name)} for store, name in rows]
+
+
+def rejections(engine: Engine, limit: int = 1000) -> list[dict[str, Any]]:
+    """Pushed items the server refused, newest first, whole: terminal, store, actor, code, reason, body."""
+    with transaction(engine) as conn:
+        rows = sql.tuples(
+            conn,
+            "SELECT uid, terminal_id, store_id, kind, actor, code, reason, body, created_at FROM rejections"
+            " ORDER BY created_at DESC, uid LIMIT :n",
+            {"n": limit},
+        )
+    return [
+        {"uid": uid, "terminal_id": int(term), "store_id": int(store), "kind": kind, "actor": actor, "code": code,
+         "reason": reason, "body": json.loads(body), "created_at": int(created)}
+        for uid, term, store, kind, actor, code, reason, body, created in rows
+    ]  # fmt: skip
