@@ -354,8 +354,6 @@ WORDING: dict[str, object] = {
         "Refusals", "The server refused it: the figures do not follow from the rules ({detail})"
     ),
     "cursor_unknown": QT_TRANSLATE_NOOP("Refusals", "The server refused it: the till names data it was never sent"),
-        "Refusals", "The server refused it: program {program} is not the chain's program in force"
-    ),
     "manager_required": QT_TRANSLATE_NOOP("Refusals", "A manager must approve this operation"),
     "manager_unknown": QT_TRANSLATE_NOOP(
         "Refusals", "{actor} is not registered on the server as a manager of this store"

@@ -20,7 +20,6 @@ from app.core import schema as t
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM
 from app.core.services import SaleRequest
 from app.core.services.verify import VerifyService
-from server import schema as s
 from server.api import create_app
 from server.config import Settings
 from tests.e2e.conftest import ADMIN

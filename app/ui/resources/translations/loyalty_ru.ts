@@ -3910,7 +3910,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="278" />
-        <location filename="../../wording.py" line="382" />
+        <location filename="../../wording.py" line="380" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4181,73 +4181,73 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер отклонил операцию: касса ссылается на данные, которых не получала</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="359" />
+        <location filename="../../wording.py" line="357" />
         <source>A manager must approve this operation</source>
         <translation>Эту операцию должен подтвердить менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="360" />
+        <location filename="../../wording.py" line="358" />
         <source>{actor} is not registered on the server as a manager of this store</source>
         <translation>{actor} не зарегистрирован на сервере менеджером этого магазина</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="363" />
+        <location filename="../../wording.py" line="361" />
         <source>Adjusting {points} would pass the store's daily limit ({used} of {limit} used)</source>
         <translation>Начисление {points} превысит дневной лимит магазина (использовано {used} из {limit})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="366" />
+        <location filename="../../wording.py" line="364" />
         <source>Card {card} does not belong to this customer</source>
         <translation>Карта {card} не принадлежит этому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="371" />
+        <location filename="../../wording.py" line="369" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="372" />
-        <location filename="../../wording.py" line="373" />
+        <location filename="../../wording.py" line="370" />
+        <location filename="../../wording.py" line="371" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="374" />
+        <location filename="../../wording.py" line="372" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="375" />
+        <location filename="../../wording.py" line="373" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="376" />
+        <location filename="../../wording.py" line="374" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="377" />
+        <location filename="../../wording.py" line="375" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="378" />
+        <location filename="../../wording.py" line="376" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="379" />
+        <location filename="../../wording.py" line="377" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="380" />
+        <location filename="../../wording.py" line="378" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="381" />
+        <location filename="../../wording.py" line="379" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
