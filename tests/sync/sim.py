@@ -150,6 +150,9 @@ NETWORK_FAULTS = (
 )
 
 
+SIM_MANAGER = "Менеджер смены"  # the store's manager registered on the server
+
+
 class SimCrash(BaseException):
     """A terminal dies at a crash point (BaseException, so no `except Exception` in the code under test eats it)."""
 
@@ -639,6 +642,8 @@ class Simulation:
         self.server.admin("POST", "/v1/admin/program", json={"program": program})
         self.server.admin("PUT", "/v1/admin/catalog", json={"csv": SIM_CATALOG})
         store = self.server.admin("POST", "/v1/admin/stores", json={"name": "Simulated store"})["store_id"]
+        # Blocks, card replacements and adjustments are booked only for a store's manager (sync.md promise 10).
+        self.server.admin("POST", f"/v1/admin/stores/{store}/managers", json={"name": SIM_MANAGER})
         for i in range(self.config.terminals):
             term = TerminalSim(
                 i, self.workdir / f"terminal-{i}.sqlite3", self.network.link(i), self.ids, TerminalClock(self.clock, i)

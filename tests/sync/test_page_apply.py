@@ -28,6 +28,7 @@ from tests.sync.sim import (
     GRACE_MS,
     HOUR_MS,
     MINUTE_MS,
+    SIM_MANAGER,
     SimCrash,
     Simulation,
     TerminalSim,
@@ -279,7 +280,7 @@ def test_a_replaced_card_stops_working_on_every_terminal(chain: Simulation) -> N
     old = chain.enroll(0, "+79160000301")
     assert chain.sync(0) and chain.sync(1)
     with chain.clock.acting_as(0):
-        new = chain.terminals[0].loyalty.replace_card(old, at=chain.clock.at(0))
+        new = chain.terminals[0].loyalty.replace_card(old, at=chain.clock.at(0), actor=SIM_MANAGER)
     assert chain.sync(0) and chain.sync(1)
     there = chain.terminals[1].loyalty
     assert there.customer(new).card == new
