@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import Engine, insert, select, update
 
+from app.core import repo
 from app.core.errors import LoyaltyError
 from app.core.timeutil import DAY_MS, now_ms
 from server import schema as s
@@ -94,6 +95,7 @@ def exchange_code(engine: Engine, code: str) -> dict[str, Any]:
         store = conn.execute(select(s.stores).where(s.stores.c.id == row.store_id)).one()
         block = row.id  # each terminal numbers its cards in its own block: no two terminals mint one number
         next_counter(conn, "card_block")
+        phone_key = repo.get_meta(conn, "phone_key")
     return {
         "terminal_id": row.id,
         "token": token,
@@ -101,6 +103,7 @@ def exchange_code(engine: Engine, code: str) -> dict[str, Any]:
         "card_block": block,
         "store": {"id": store.id, "name": store.name, "address": store.address},
         "terminal_name": row.name,
+        "phone_key": phone_key,  # the chain's key of pulled phones (sync.md promise 10, docs/authority.md)
     }
 
 

@@ -53,6 +53,7 @@ import server.expiry as server_expiry
 import server.ingest as server_ingest
 import server.snapshots as server_snapshots
 from app.bootstrap import Context, bootstrap
+from app.core import repo
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.identity import normalize_phone
@@ -151,6 +152,7 @@ NETWORK_FAULTS = (
 
 
 SIM_MANAGER = "Менеджер смены"  # the store's manager registered on the server
+SIM_PHONE_KEY = "5e" * 32
 
 
 class SimCrash(BaseException):
@@ -634,6 +636,9 @@ class Simulation:
         """Start the server, publish the program and catalog, enroll and first-sync every terminal."""
         self._patch()
         self.server = ServerSim(self.workdir, self.config.db_url, self.server_errors)
+        with self.server.engine.begin() as conn:
+            # A fixed chain key for the pulled phones' hashes, as the ids are fixed: a seed replays exactly.
+            repo.set_meta(conn, "phone_key", SIM_PHONE_KEY)
         self.network = Network(random.Random(f"network:{self.seed}"), self.server.transport)
         program = {
             **SIM_PROGRAM,

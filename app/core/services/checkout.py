@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -15,6 +14,7 @@ from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.events import RefundCommitted, SaleCommitted
 from app.core.figures import refund_parts, sale_parts
+from app.core.identity import birthday_date
 from app.core.pricing import CouponUse, CustomerView, price
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import RefundResult, SaleRequest, SaleResult
@@ -84,7 +84,7 @@ class CheckoutService(OperationService):
                 debt=wallet.debt,
                 tier_spend=repo.tier_spend(conn, program, customer.id, at),
                 stamps=stamps,
-                birthday=date.fromisoformat(customer.birthday) if customer.birthday else None,
+                birthday=birthday_date(customer.birthday),
                 birthday_years_granted=years,
                 referral_due=customer.referrer_id is not None and not customer.referral_paid,
             )

@@ -5,14 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged
 from app.core.figures import enroll_ops
-from app.core.identity import card_number, card_qr_payload, check_card_code, mask_phone, normalize_phone
+from app.core.identity import (
+    PHONE_FORM,
+    card_number,
+    card_qr_payload,
+    check_card_code,
+    looks_like_phone,
+    mask_phone,
+    normalize_phone,
+)
 from app.core.program import local_time
 from app.core.services.results import CustomerInfo, EnrollResult, PersonalCoupon
 from app.core.services.support import OperationService, check_actor, expiry, write_audit
@@ -76,7 +84,9 @@ class CustomerService(OperationService):
             version, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
                 raise LoyaltyError("birthday_range", text=bday.isoformat())
-            taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
+            taken = sql.scalar(
+                conn, "SELECT c.id FROM customers c WHERE " + repo.PHONE_MATCH, repo.phone_params(conn, phone_norm)
+            )
             if taken is not None:
                 card_taken = repo.primary_card(conn, taken)
                 raise LoyaltyError("phone_taken", phone=mask_phone(phone_norm), card=card_taken)
@@ -152,7 +162,7 @@ class CustomerService(OperationService):
             customer_id=row.id,
             card=card,
             name=row.name,
-            phone=row.phone,
+            phone=mask_phone(row.phone) if row.phone and row.phone.startswith(PHONE_FORM) else row.phone,
             phone_masked=mask_phone(row.phone or ""),
             birthday=row.birthday,
             tier=tier.name,
@@ -287,6 +297,12 @@ class CustomerService(OperationService):
         digits = "".join(ch for ch in q if ch.isdigit())
         with db.transaction(self.engine, write=False) as conn:
             rows = list(conn.execute(stmt.where(t.cards.c.code == q)))
+            if not rows and looks_like_phone(q):
+                # A whole number also finds a pulled customer, whose phone this till holds only keyed.
+                found = repo.phone_params(conn, normalize_phone(q))
+                phone = t.customers.c.phone
+                keyed = and_(phone >= found["phone_lo"], phone < found["phone_hi"])
+                rows = list(conn.execute(stmt.where(or_(phone == found["phone"], keyed))))
             if not rows and len(digits) >= 4 and len(digits) == len(q.replace(" ", "").replace("-", "").lstrip("+")):
                 tail = digits[1:] if len(digits) == 11 and digits[0] in "78" else digits
                 rows = list(conn.execute(stmt.where(t.customers.c.phone.contains(tail, autoescape=True))))
