@@ -63,12 +63,16 @@ def chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, 
         assert client.post("/v1/admin/program", json={"program": DEMO_PROGRAM}, headers=admin).is_success
         assert client.put("/v1/admin/catalog", json={"csv": DEMO_CATALOG}, headers=admin).is_success
         store = client.post("/v1/admin/stores", json={"name": "One"}, headers=admin).json()["store_id"]
-        client.post("/v1/admin/stores", json={"name": "Two"}, headers=admin)
+        two = client.post("/v1/admin/stores", json={"name": "Two"}, headers=admin).json()["store_id"]
         assert client.post(f"/v1/admin/stores/{store}/managers", json={"name": MANAGER}, headers=admin).is_success
         code = client.post("/v1/admin/terminals", json={"store_id": store, "name": "h"}, headers=admin).json()
         terminal = client.post("/v1/terminals/enroll", json={"code": code["code"]}).json()
+        code = client.post("/v1/admin/terminals", json={"store_id": two, "name": "h2"}, headers=admin).json()
+        other = client.post("/v1/terminals/enroll", json={"code": code["code"]}).json()
         yield {"client": client, "admin": admin, "epoch": terminal["epoch"], "seq": 0,
-               "headers": {"Authorization": f"Bearer {terminal['token']}"}}  # fmt: skip
+               "headers": {"Authorization": f"Bearer {terminal['token']}"},
+               "other": {"client": client, "epoch": other["epoch"], "seq": 0,
+                         "headers": {"Authorization": f"Bearer {other['token']}"}}}  # fmt: skip
 
 
 def _push(chain: dict[str, Any], bodies: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -250,3 +254,21 @@ def test_a_manager_of_the_store_may_block_and_adjust_within_the_daily_limit(
     assert [r["status"] for r in results] == ["applied", "applied", "rejected"]
     assert results[2]["code"] == "adjust_limit"
     assert _books(honest)["blocked"][boris] == 1
+
+
+def test_a_till_of_another_store_refunds_a_chain_sale_but_blocks_only_with_its_own_manager(
+    chain: dict[str, Any], tmp_path: Path
+) -> None:
+    bodies = _till_bodies(tmp_path)
+    at = next(n for n, (kind, _) in enumerate(bodies) if kind == "refund")
+    assert [r["status"] for r in _push(chain, bodies[:at])] == ["applied"] * at
+    # Store two's till refunds store one's sale (a refund of any chain sale, sync.md promise 10).
+    assert [r["status"] for r in _push(chain["other"], bodies[at : at + 1])] == ["applied"]
+    assert [r["status"] for r in _push(chain, bodies[at + 1 :])] == ["applied"] * (len(bodies) - at - 1)
+    boris = [b for k, b in bodies if k == "enroll"][1]["uid"]
+    block = {"uid": "block-other", "customer_uid": boris, "blocked": True, "at": bodies[-1][1]["at"] + 1,
+             "actor": MANAGER}  # fmt: skip
+    # Store one's manager is no manager of store two.
+    (refused,) = _push(chain["other"], [("block", block)])
+    assert (refused["status"], refused["code"]) == ("rejected", "manager_unknown")
+    assert _books(chain)["blocked"][boris] == 0 and _books(chain)["ok"]
