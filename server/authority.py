@@ -128,6 +128,7 @@ class Authority:
         self._info: dict[str, tuple[int, str | None, str | None]] = {}  # uid -> (id, birthday, referrer uid)
         self._spend: dict[int, list[tuple[int, int, str]]] = {}
         self._sold: dict[str, _Sold] = {}
+        self._new_sales: dict[str, tuple[int | None, wire.SaleBody]] = {}  # booked in this batch, not yet needed
         self._managers: set[str] | None = None
         self._adjusted: int | None = None
         self._later: _Later | None = None
@@ -438,8 +439,20 @@ class Authority:
                     return
         raise LoyaltyError("figures_mismatch", detail=problem)
 
+    def _sold_of(self, uid: str) -> _Sold | None:
+        """A sale as a refund needs it: read with the batch, or booked earlier in it."""
+        if uid not in self._sold and uid in self._new_sales:
+            cid, sale = self._new_sales.pop(uid)
+            self._sold[uid] = _Sold(
+                None, cid, int(sale["at"]), int(sale["sale"]["earned"]), int(sale["sale"]["redeemed_points"]),
+                int(sale["sale"].get("reward_points", 0)), sale["sale"].get("earned_lot_uid"),
+                [SoldLine(ln["qty"], ln["paid"], ln["redeemed"], Fraction(ln["rate"]), ln["stamp_rule"],
+                          ln["stamps_given"], bool(ln["is_reward"])) for ln in sale["lines"]],
+            )  # fmt: skip
+        return self._sold.get(uid)
+
     def _check_refund(self, body: wire.RefundBody) -> None:
-        sold = self._sold.get(body["sale_uid"])
+        sold = self._sold_of(body["sale_uid"])
         if sold is None:
             self._read_sold([body["sale_uid"]])
             sold = self._sold.get(body["sale_uid"])
@@ -607,15 +620,10 @@ class Authority:
             cid = self.books.account(buyer).id if buyer else None
             if cid is not None:
                 self._spend.setdefault(cid, []).append((int(sale["at"]), int(sale["sale"]["total"]), uid))
-            self._sold[uid] = _Sold(
-                None, cid, int(sale["at"]), int(sale["sale"]["earned"]), int(sale["sale"]["redeemed_points"]),
-                int(sale["sale"].get("reward_points", 0)), sale["sale"].get("earned_lot_uid"),
-                [SoldLine(ln["qty"], ln["paid"], ln["redeemed"], Fraction(ln["rate"]), ln["stamp_rule"],
-                          ln["stamps_given"], bool(ln["is_reward"])) for ln in sale["lines"]],
-            )  # fmt: skip
+            self._new_sales[uid] = (cid, sale)  # made into a _Sold only if a refund of the batch names it
         elif kind == "refund":
             refund = cast(wire.RefundBody, body)
-            sold = self._sold.get(refund["sale_uid"])
+            sold = self._sold_of(refund["sale_uid"])
             if sold is not None:
                 sold.refunds.append((uid, self.terminal_id, {int(k): v for k, v in refund["units"].items()}))
                 if sold.customer_id is not None:

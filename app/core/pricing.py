@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
+from math import gcd
 
 from app.core.errors import LoyaltyError
-from app.core.money import floor, percent_of, split_largest_remainder
+from app.core.money import percent_of, split_largest_remainder
 from app.core.program import Coupon, Program, Tier, local_time
 from app.core.timeutil import DAY_MS
 
@@ -294,7 +295,12 @@ def price(
     for i in range(n):
         if rates[i]:
             paid_at_rate[rates[i]] = paid_at_rate.get(rates[i], 0) + paid[i]
-    earned = floor(sum((rate * p for rate, p in paid_at_rate.items()), _ZERO) / (100 * program.point_value))
+    # In integers over one common denominator: the same floor as summing Fractions, without their gcds.
+    common = 1
+    for rate in paid_at_rate:
+        common = common * rate.denominator // gcd(common, rate.denominator)
+    exact = sum(rate.numerator * (common // rate.denominator) * p for rate, p in paid_at_rate.items())
+    earned = exact // (common * 100 * program.point_value)
 
     # Step 9: a gift reward, paid from what is left after the redemption.
     reward_points = 0
