@@ -27,7 +27,6 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from fractions import Fraction
 from typing import Any, cast
 
@@ -35,8 +34,9 @@ from sqlalchemy import Connection, Engine
 
 from app.core import figures, ledger, sql, wire
 from app.core.errors import LoyaltyError
+from app.core.identity import birthday_date
 from app.core.pricing import CouponUse, CustomerView, LineIn, price
-from app.core.program import Program, parse_program
+from app.core.program import Program, local_time, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.timeutil import DAY_MS, now_ms
 from app.core.wallet import Lot, Wallet
@@ -134,6 +134,7 @@ class Authority:
         self._later: _Later | None = None
         self._items: list[tuple[str, Mapping[str, Any]]] = []
         self._uids: set[str] = set()  # the customers the batch names
+        self._winners: set[str] | None = None  # of those, the ones another customer was merged into
 
     def _resolved(self, uid: str) -> str:
         try:
@@ -392,7 +393,7 @@ class Authority:
             debt=state.debt,
             tier_spend=spend,
             stamps=state.stamps,
-            birthday=date.fromisoformat(birthday) if birthday else None,
+            birthday=birthday_date(birthday),
             birthday_years_granted=frozenset(state.years),
             referral_due=referrer is not None and not state.referral_paid,
         )
@@ -422,12 +423,15 @@ class Authority:
                     raise LoyaltyError("figures_mismatch", detail=f"coupon {sale['coupon']!r} is not in the program")
                 # Use counts are chain-wide limits (promise 9, counted by the limits' checks): not a figure.
                 coupon = CouponUse(found, 0, 0)
-            for state in states:
-                view = None
-                referrer = None
-                if state is not None and account is not None:
-                    view = self._customer_view(state, str(body.get("card") or ""), account.uid, program, at)
-                    referrer = self._info.get(account.uid, (0, None, None))[2]
+            views: list[CustomerView | None] = [None]
+            referrer = None
+            if account is not None:
+                card = str(body.get("card") or "")
+                referrer = self._info.get(account.uid, (0, None, None))[2]
+                views = [self._customer_view(s, card, account.uid, program, at) for s in states if s is not None]
+                if uid != account.uid or self._absorbed(account.uid):
+                    views.append(self._claimed_view(body, card, account.uid, program, at))
+            for view in views:
                 try:
                     q = price(program, lines, at, view, coupon, sale["redeemed_points"], sale.get("reward_id"))
                 except LoyaltyError as exc:
@@ -450,6 +454,40 @@ class Authority:
                           ln["stamps_given"], bool(ln["is_reward"])) for ln in sale["lines"]],
             )  # fmt: skip
         return self._sold.get(uid)
+
+    def _absorbed(self, uid: str) -> bool:
+        """True for a customer another was merged into (read once per batch for the batch's customers)."""
+        if self._winners is None:
+            named = sorted(self._uids | {self._resolved(u) for u in self._uids})
+            self._winners = {
+                str(r[0])
+                for r in sql.tuples_in(
+                    self.conn, "SELECT DISTINCT merged_into FROM customers WHERE merged_into {in}", named
+                )
+            }
+        return uid in self._winners
+
+    def _claimed_view(self, body: wire.SaleBody, card: str, uid: str, program: Program, at: int) -> CustomerView:
+        """The state a sale's own figures claim: for a customer merged with another (a phone enrolled twice
+        offline), whose till saw one side of the merge the server cannot rebuild from its log (docs/authority.md).
+        The figures must still follow from the rules on it: amounts, rates, stamps, bonuses, the share cap."""
+        sale = body["sale"]
+        tier = next((x for x in program.tiers if x.name == sale.get("tier")), program.tiers[0])
+        spent = sale.get("stamps_spent") or {}
+        stamps = {rule.id: rule.needed if spent.get(rule.id) else 0 for rule in program.stamps}
+        year = local_time(program, at).year
+        granted = frozenset() if sale.get("birthday_year") is not None else frozenset(range(year - 1, year + 2))
+        _, birthday, referrer = self._info.get(uid, (0, None, None))
+        return CustomerView(
+            card=card,
+            available=sale["redeemed_points"] + int(sale.get("reward_points") or 0) + program.min_balance,
+            debt=0,
+            tier_spend=tier.min_spend,
+            stamps=stamps,
+            birthday=birthday_date(birthday),
+            birthday_years_granted=granted,
+            referral_due=referrer is not None and bool(sale.get("referral_points_to_referrer")),
+        )
 
     def _check_refund(self, body: wire.RefundBody) -> None:
         sold = self._sold_of(body["sale_uid"])

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.bootstrap import bootstrap
 from app.core import schema as t
+from app.core import sql
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM
 from app.core.services import SaleRequest
 from app.core.services.verify import VerifyService
@@ -47,16 +48,11 @@ def _till_bodies(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     return [(r.kind, json.loads(r.body)) for r in rows if r.kind in ("enroll", "sale", "refund")]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A server on each database with the demo program, two stores, a terminal of store 1 and its manager."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = str(tmp_path / "server.sqlite3")
-        else:
-            url = stack.enter_context(request.getfixturevalue("pg_server").database())
-        app = create_app(Settings(database=url, admin_name=ADMIN[0], admin_password=ADMIN[1]))
-        stack.callback(app.state.engine.dispose)
+@contextlib.contextmanager
+def _server(url: str) -> Iterator[dict[str, Any]]:
+    """A server on this database with the demo program, two stores, a terminal of each, store one's manager."""
+    app = create_app(Settings(database=url, admin_name=ADMIN[0], admin_password=ADMIN[1]))
+    try:
         client = TestClient(app)
         token = client.post("/v1/admin/login", json={"name": ADMIN[0], "password": ADMIN[1]}).json()["token"]
         admin = {"Authorization": f"Bearer {token}"}
@@ -73,6 +69,19 @@ def chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, 
                "headers": {"Authorization": f"Bearer {terminal['token']}"},
                "other": {"client": client, "epoch": other["epoch"], "seq": 0,
                          "headers": {"Authorization": f"Bearer {other['token']}"}}}  # fmt: skip
+    finally:
+        app.state.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A server on each database (`_server`)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = str(tmp_path / "server.sqlite3")
+        else:
+            url = stack.enter_context(request.getfixturevalue("pg_server").database())
+        yield stack.enter_context(_server(url))
 
 
 def _push(chain: dict[str, Any], bodies: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -272,3 +281,48 @@ def test_a_till_of_another_store_refunds_a_chain_sale_but_blocks_only_with_its_o
     (refused,) = _push(chain["other"], [("block", block)])
     assert (refused["status"], refused["code"]) == ("rejected", "manager_unknown")
     assert _books(chain)["blocked"][boris] == 0 and _books(chain)["ok"]
+
+
+def test_re_deriving_a_batch_takes_the_same_number_of_statements_for_10_or_30_sales(
+    pg_server: Any,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
+    try:
+        ctx.loyalty.init(DEMO_PROGRAM)
+        ctx.loyalty.import_catalog(DEMO_CATALOG)
+        cards = [ctx.loyalty.enroll(f"Гость {i}", f"+7916555{i:04d}").card for i in range(10)]
+        for i in range(50):
+            # No stamp card's category: a batch then writes the same tables whatever its size.
+            lines = (ctx.loyalty.resolve_line("TEA", 1 + i % 3), ctx.loyalty.resolve_line("CRO", 1))
+            ctx.loyalty.sell(SaleRequest(lines, cards[i % 10], redeem=5 if i >= 10 else None))
+        with ctx.engine.connect() as conn:
+            rows = conn.execute(select(t.outbox.c.kind, t.outbox.c.body).order_by(t.outbox.c.seq)).all()
+    finally:
+        ctx.close()
+    bodies = [(r.kind, json.loads(r.body)) for r in rows if r.kind in ("enroll", "sale")]
+    with pg_server.database() as url, _server(url) as chain:
+        engine = chain["client"].app.state.engine
+        # Enrollments and a first sale each (stamp cards made): then every batch moves the same kinds of rows.
+        assert {r["status"] for r in _push(chain, bodies[:20])} == {"applied"}
+        statements = [0]
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def counted(*_: Any) -> None:
+            statements[0] += 1
+
+        driver = sql._driver
+
+        def straight_to_the_driver(conn: Any) -> Any:
+            statements[0] += 1  # a COPY or a read of tuples goes to psycopg directly, past SQLAlchemy's events
+            return driver(conn)
+
+        monkeypatch.setattr(sql, "_driver", straight_to_the_driver)
+        per_batch = []
+        for batch in (bodies[20:30], bodies[30:60]):
+            statements[0] = 0
+            assert {r["status"] for r in _push(chain, batch)} == {"applied"}
+            per_batch.append(statements[0])
+        event.remove(engine, "before_cursor_execute", counted)
+    assert per_batch[0] == per_batch[1]
