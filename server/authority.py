@@ -382,14 +382,19 @@ class Authority:
         self._later = _Later(changes, journal, lots, stamps, years, referral)
         return self._later
 
-    def _customer_view(self, state: _State, card: str, uid: str, program: Program, at: int) -> CustomerView:
+    def _customer_view(
+        self, state: _State, card: str, uid: str, program: Program, at: int, spent: int = 0
+    ) -> CustomerView:
+        """What pricing reads of a customer in this state. `spent`: the points the body redeems and pays a gift
+        with; the balance is no bound on them (docs/authority.md): beyond what the server can rebuild they are
+        an offline double spend, booked as overdraft, and still within the share of the basket and the caps."""
         wallet = Wallet(lots=state.lots, debt=state.debt)
         start = -(1 << 62) if program.tier_window_days is None else at - program.tier_window_days * DAY_MS
         spend = sum(amount for when, amount, _ in state.spend if start < when <= at)
         _, birthday, referrer = self._info.get(uid, (0, None, None))
         return CustomerView(
             card=card,
-            available=wallet.available(at),
+            available=max(wallet.available(at), spent + program.min_balance if spent else 0),
             debt=state.debt,
             tier_spend=spend,
             stamps=state.stamps,
@@ -428,7 +433,8 @@ class Authority:
             if account is not None:
                 card = str(body.get("card") or "")
                 referrer = self._info.get(account.uid, (0, None, None))[2]
-                views = [self._customer_view(s, card, account.uid, program, at) for s in states if s is not None]
+                spent = sale["redeemed_points"] + int(sale.get("reward_points") or 0)
+                views = [self._customer_view(s, card, account.uid, program, at, spent) for s in states if s is not None]
                 if uid != account.uid or self._absorbed(account.uid):
                     views.append(self._claimed_view(body, card, account.uid, program, at))
             for view in views:
