@@ -31,7 +31,7 @@ from app.core.ids import uuid7
 from app.core.program import parse_program
 from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
-from server import auth, cards, expiry, ingest, programs, reports, snapshots
+from server import auth, authority, cards, expiry, ingest, programs, reports, snapshots
 from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
@@ -174,6 +174,10 @@ class LoginIn(Strict):
 class StoreIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     address: str = Field(default="", max_length=500)
+
+
+class ManagerIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
 
 
 class TerminalIn(Strict):
@@ -508,6 +512,22 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def rotate_card_key(_: AdminDep) -> dict[str, Any]:
         """A new current chain card key; the previous one still checks the cards printed before."""
         return cards.rotate_key(engine)
+
+    @app.post("/v1/admin/stores/{store_id}/managers")
+    def add_manager(store_id: TerminalId, body: ManagerIn, _: AdminDep) -> dict[str, Any]:
+        """Register a manager of a store: blocks, card replacements and adjustments need one (sync.md promise 10)."""
+        authority.add_manager(engine, store_id, body.name)
+        return {"store_id": store_id, "name": body.name.strip()}
+
+    @app.get("/v1/admin/managers")
+    def store_managers(_: AdminDep) -> dict[str, Any]:
+        """Every store's registered managers."""
+        return {"managers": authority.managers(engine)}
+
+    @app.get("/v1/admin/rejections")
+    def rejections(_: AdminDep) -> dict[str, Any]:
+        """Pushed items the server refused, newest first, with terminal, store, actor, code and body."""
+        return {"rejections": authority.rejections(engine)}
 
     @app.post("/v1/admin/expiry/run")
     def run_expiry(_: AdminDep) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 
+from app.core import repo
 from app.core.errors import LoyaltyError
 from app.core.timeutil import DAY_MS, now_ms
 from server import schema as s
@@ -120,6 +121,7 @@ def exchange_code(
         block = row.id  # each terminal numbers its cards in its own block: no two terminals mint one number
         next_counter(conn, "card_block")
         more = extra(conn, int(row.id)) if extra is not None else {}
+        phone_key = repo.get_meta(conn, "phone_key")
     return {
         **more,
         "terminal_id": row.id,
@@ -128,6 +130,7 @@ def exchange_code(
         "card_block": block,
         "store": {"id": store.id, "name": store.name, "address": store.address},
         "terminal_name": row.name,
+        "phone_key": phone_key,  # the chain's key of pulled phones (sync.md promise 10, docs/authority.md)
     }
 
 

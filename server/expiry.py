@@ -34,13 +34,16 @@ def post_expiry(engine: Engine, now: int | None = None, grace: int | None = None
         ).scalars()
         total = 0
         changed: set[str] = set()
+        log: dict[str, list[str]] = {}  # what the change log names: the expiry's journal transaction per customer
         for customer_id in list(due):
             row = conn.execute(select(t.customers).where(t.customers.c.id == customer_id)).one()
             row = ledger.customer_by_uid(conn, row.uid)
             wallet, snapshot = repo.load_wallet(conn, row)
             moves = wallet.post_expiry(now - grace)
             total += -sum(m.points for m in moves)
-            repo.save_wallet(conn, row.id, wallet, snapshot, moves, uuid7())
+            txn = uuid7()
+            repo.save_wallet(conn, row.id, wallet, snapshot, moves, txn)
             changed.add(row.uid)
-        mark_changed(conn, changed)
+            log[row.uid] = [txn]
+        mark_changed(conn, changed, log)
     return total

@@ -16,6 +16,8 @@ from app.core.errors import LoyaltyError
 from app.core.timeutil import iso, now_ms
 from server import cards, merge
 from server import schema as s
+from server.authority import CODES as AUTHORITY_CODES
+from server.authority import Authority
 from server.store import is_retryable, next_counter, retrying, transaction
 
 
@@ -104,7 +106,10 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
     # chain reports split by store without looking each row's transaction up in txn_outcomes.
     place = {"store_id": term.store_id, "terminal_id": term.id}
     books = ledger.Ledger(conn, strict=False, post_expiry=False, place=place)
-    books.prefetch((i.kind, i.body) for i in items if i.uid not in batch.decided)
+    fresh = [(i.kind, i.body) for i in items if i.uid not in batch.decided]
+    books.prefetch(fresh, whole=True)
+    authority = Authority(conn, term, books)  # sync.md promises 8 and 10: server/authority.py
+    authority.prefetch(fresh)
     last_seq = term.last_seq
     results: list[wire.PushOutcome] = []
     for n, (item, digest) in enumerate(zip(items, digests, strict=True)):
@@ -128,28 +133,40 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
             continue
         ahead = _dated_ahead(item.body)
         changed: set[str]
+        error: LoyaltyError | None = None
         if ahead is not None:
-            result, status, changed = {"reason": f"dated {iso(ahead)}, ahead of the server's clock"}, "rejected", set()
+            error = LoyaltyError("dated_ahead", at_iso=iso(ahead))
+            result, status, changed = _refusal(error), "rejected", set()
         elif item.kind == "enroll" and books.phone_in_use(_phone(item.body)):
             # A phone enrolled elsewhere: the merge moves rows in SQL (server/merge.py). Rare, so it
             # runs on written state: what is booked so far is flushed first, and read again after.
-            result, changed, status = _merge(conn, books, item, place)
-            books.prefetch((i.kind, i.body) for i in items[n + 1 :] if i.uid not in batch.decided)
+            try:
+                with books.item():
+                    authority.check(item.kind, item.body)
+                result, changed, status = _merge(conn, books, item, place)
+            except LoyaltyError as exc:
+                result, changed, status, error = _refusal(exc), set(), "rejected", exc
+            books.prefetch(((i.kind, i.body) for i in items[n + 1 :] if i.uid not in batch.decided), whole=True)
         else:
             try:
                 with books.item():
+                    authority.check(item.kind, item.body)
                     result, changed, owed = _apply(books, item, versions)
                 status = "applied"
                 batch.overdrafts += [{**o, "txn_uid": item.uid, "terminal_id": term.id, "booked_at": now_ms()}
                                      for o in owed]  # fmt: skip
             except LoyaltyError as exc:
-                result, changed, status = {"reason": str(exc)}, set(), "rejected"
+                result, changed, status, error = _refusal(exc), set(), "rejected", exc
         if status == "applied" and result.get("quarantined_card"):
             row = _quarantine_row(books, item, str(result["quarantined_card"]), place)
             batch.quarantined.append(row)
             if row["holder_uid"]:
                 # Pulled again by every till: the one that issued the card learns who holds it.
                 changed = changed | {row["holder_uid"]}
+        if status == "applied":
+            authority.booked(item.uid, item.kind, item.body, changed)
+        else:
+            authority.refused(item.uid, item.kind, item.body, error or LoyaltyError(str(result.get("reason"))))
         text = json.dumps(result, sort_keys=True)
         batch.outcomes.append(
             {"uid": item.uid, "terminal_id": term.id, "epoch": epoch, "seq": item.seq, "kind": item.kind,
@@ -160,6 +177,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         batch.touched |= changed
         results.append(cast(wire.PushOutcome, {"uid": item.uid, "status": status, **result}))
     books.flush()
+    authority.flush()
     sql.insert_rows(conn, "txn_outcomes", _OUTCOME_COLUMNS, batch.outcomes)
     sql.insert_rows(conn, "overdrafts", _OVERDRAFT_COLUMNS, batch.overdrafts)
     for row in batch.quarantined:
@@ -167,8 +185,16 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
     conn.execute(
         update(s.terminals).where(s.terminals.c.id == term.id).values(last_seq=last_seq, last_seen_at=now_ms())
     )
-    mark_changed(conn, batch.touched)
+    mark_changed(conn, batch.touched, authority.log, term.id)
     return results
+
+
+def _refusal(exc: LoyaltyError) -> dict[str, Any]:
+    """A rejected item's result: its reason, and the refusal code for the authority's own refusals."""
+    found: dict[str, Any] = {"reason": str(exc)}
+    if exc.code in AUTHORITY_CODES:
+        found["code"] = exc.code
+    return found
 
 
 def _known_outcomes(conn: Connection, items: Sequence[Item]) -> dict[str, tuple[str, str, str]]:
@@ -215,11 +241,15 @@ def _phone(body: Mapping[str, Any]) -> Any:
     return body["phone"]
 
 
-def mark_changed(conn: Connection, uids: set[str]) -> None:
+def mark_changed(
+    conn: Connection, uids: set[str], log: Mapping[str, Sequence[str]] | None = None, terminal_id: int | None = None
+) -> None:
     """Give each changed customer its own change number, in uid order (taken last: numbers follow commit order).
 
     One number per customer, not per transaction: a pull page never splits a number, so one number
-    for the 20,000 customers of an expiry run would make one page of them all."""
+    for the 20,000 customers of an expiry run would make one page of them all. Each number is logged
+    with who made it (`terminal_id`, None for the server) and the transactions (`log`), so the server
+    can rebuild the state a terminal saw at its cursor (server/authority.py, docs/authority.md)."""
     if not uids:
         return
     ordered = sorted(uids)
@@ -232,6 +262,14 @@ def mark_changed(conn: Connection, uids: set[str]) -> None:
         ("change_seq",),
         [{"uid": uid, "change_seq": first + i} for i, uid in enumerate(ordered)],
     )
+    log = log or {}
+    sql.insert_rows(
+        conn,
+        "change_log",
+        ("customer_uid", "seq", "terminal_id", "txns"),
+        [{"customer_uid": uid, "seq": first + i, "terminal_id": terminal_id,
+          "txns": json.dumps(sorted(set(log.get(uid, ()))))} for i, uid in enumerate(ordered)],
+    )  # fmt: skip
 
 
 def _merge(

@@ -20,7 +20,8 @@ def _need_extra(exc: ModuleNotFoundError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `cards`, `expire`, `verify`."""
+    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `cards`, `manager`, `rejections`, `expire`,
+    `verify`."""
     try:
         from server import auth, config, expiry
         from server.store import create_schema, make_engine
@@ -45,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--name", required=True)
     p = sub.add_parser("cards", help="the chain's cards: list quarantined cards, or rotate the card QR key")
     p.add_argument("action", choices=("quarantine", "rotate-key"))
+    p = sub.add_parser("manager", help="register a store's manager (blocks, cards, adjustments need one)")
+    p.add_argument("--store", type=int, required=True)
+    p.add_argument("--name", required=True)
+    sub.add_parser("rejections", help="list the pushed items the server refused, newest first")
     sub.add_parser("expire", help="post due expiry now")
     sub.add_parser("verify", help="recompute every balance from the journal")
     for choice in sub.choices.values():
@@ -82,6 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out = cards.rotate_key(engine)
             else:
                 out = {"quarantined": cards.quarantined(engine)}
+        elif args.command == "manager":
+            from server import authority
+
+            authority.add_manager(engine, args.store, args.name)
+            out = {"store_id": args.store, "manager": args.name.strip()}
+        elif args.command == "rejections":
+            from server import authority
+
+            out = {"rejections": authority.rejections(engine)}
         elif args.command == "expire":
             out = {"expired": expiry.post_expiry(engine)}
         else:

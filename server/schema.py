@@ -41,6 +41,8 @@ terminals = Table(
     # answer lost on the way does not lock the terminal out; from then on the old token is refused.
     Column("next_token_hash", String),
     Column("token_issued_at", BigInteger),
+    # The newest pull cursor this terminal was handed (migration 0004): a body naming a later one is forged.
+    Column("pulled_cursor", BigInteger, nullable=False, default=0, server_default="0"),
 )
 Index("ix_terminals_next_token_hash", terminals.c.next_token_hash, unique=True)
 
@@ -150,3 +152,56 @@ card_quarantine = Table(
     Column("at", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+# Server migration 0004 (sync.md v2, promises 8 and 10; docs/authority.md).
+# Each change number a push (or a server job) gave a customer, with who made it and which transactions:
+# the state a terminal saw at its pull cursor is today's state with the later changes of others undone.
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("customer_uid", String, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("terminal_id", Integer),  # None: the server's own job (expiry, a merge)
+    Column("txns", Text, nullable=False),  # JSON list of the transaction uids that changed the customer
+)
+Index("ix_change_log_customer_seq", change_log.c.customer_uid, change_log.c.seq)
+
+# A pushed item the authority refused, kept whole for the admin (the outcome alone keeps only a hash).
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("uid", String, primary_key=True),
+    Column("terminal_id", Integer, nullable=False),
+    Column("store_id", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("actor", String),
+    Column("code", String, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# The managers of each store, registered on the server by an admin: a block, a card replacement or a
+# manual adjustment pushed by a terminal is booked only when its actor is one of its store's managers.
+store_managers = Table(
+    "store_managers",
+    metadata,
+    Column("store_id", Integer, ForeignKey("stores.id"), primary_key=True),
+    Column("name", String, primary_key=True),
+)
+
+# The privileged operations booked (blocks, cards, adjustments): who approved what, where; the per-store
+# daily adjustment limit is summed from here.
+privileged = Table(
+    "privileged",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("txn_uid", String, nullable=False),
+    Column("store_id", Integer, nullable=False),
+    Column("terminal_id", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("customer_uid", String, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("booked_at", BigInteger, nullable=False),
+)
+Index("ix_privileged_store_booked", privileged.c.store_id, privileged.c.booked_at)

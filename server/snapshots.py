@@ -6,13 +6,15 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, Select, any_, bindparam, func, select
+from sqlalchemy import Connection, Engine, Integer, Select, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from app.core import repo
 from app.core import schema as t
+from app.core.identity import month_day, phone_form
 from app.core.timeutil import now_ms
 from server import schema as s
-from server.store import is_sqlite
+from server.store import is_sqlite, transaction
 
 _CHUNK = 500  # ids per IN list: well under SQLite's 999 bound parameters
 
@@ -91,6 +93,7 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
         ):
             at = int(r.at)
             spend[r.customer_id][at] = spend[r.customer_id].get(at, 0) - int(r.money_back)
+    key = bytes.fromhex(repo.get_meta(conn, "phone_key") or "")
     wanted = sorted({row.referrer_id for row in rows if row.referrer_id is not None})
     for start in range(0, len(wanted), _CHUNK):
         referrers.update(
@@ -102,8 +105,10 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
         {
             "uid": row.uid,
             "name": row.name,
-            "phone": row.phone,
-            "birthday": row.birthday,
+            # Only what a till's rules and screens need (sync.md promise 10): the phone as the chain's keyed
+            # hash (lookup) with its masked form (display), the birthday as month and day.
+            "phone": phone_form(key, row.phone) if row.phone else None,
+            "birthday": month_day(row.birthday),
             "cards": [code for code, _, _ in cards[row.id]],
             # The card `customer show` names, by the rule of repo.primary_card (the newest active one),
             # and what a terminal needs to order its own copy the same way: when each card was issued
@@ -192,6 +197,14 @@ def pull(engine: Engine, terminal_id: int, cursor: int, catalog_version: int, li
             )
             customers = customer_snapshots(conn, rows, page)
             latest = int(conn.execute(select(func.coalesce(func.max(t.customers.c.change_seq), 0))).scalar_one())
+    if next_cursor > int(term.pulled_cursor or 0):
+        # The newest cursor handed out (sync.md promise 8): a pushed body naming a later one is refused.
+        with transaction(engine) as conn:
+            conn.execute(
+                update(s.terminals)
+                .where(s.terminals.c.id == terminal_id, s.terminals.c.pulled_cursor < next_cursor)
+                .values(pulled_cursor=next_cursor)
+            )
     return {
         "cursor": next_cursor,
         "more": more and next_cursor < latest,

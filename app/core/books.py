@@ -134,11 +134,12 @@ class Books:
 
     # ------------------------------------------------------------------ reading
 
-    def prefetch(self, items: Iterable[tuple[str, Any]]) -> None:
+    def prefetch(self, items: Iterable[tuple[str, Any]], *, whole: bool = False) -> None:
         """Read what these (kind, body) pairs will touch with a few queries, instead of per body on demand.
 
         Only a speed-up: a body that names something not read here reads it when booked. Values
-        that are not text are skipped, so a malformed body is refused by its own booking."""
+        that are not text are skipped, so a malformed body is refused by its own booking. `whole`:
+        every customer's lots, stamps and birthday years too (the server re-derives each body on them)."""
         uids: set[str] = set()
         phones: set[str] = set()
         cards: set[str] = set()
@@ -168,6 +169,9 @@ class Books:
                 value = _text(body.get(key))
                 if value:
                     into.add(value)
+        if whole:
+            self._want_stamps = self._want_years = True
+            self._want_lots |= uids
         self._hint = {"customers": counts.get("enroll", 0), "sales": counts.get("sale", 0),
                       "refunds": counts.get("refund", 0)}  # fmt: skip
         self._load(uids)
@@ -272,6 +276,15 @@ class Books:
                 return account.uid
         found = sql.scalar(self.conn, "SELECT uid FROM customers WHERE id = :id", {"id": customer_id})
         return None if found is None else str(found)
+
+    def held(self, uid: str) -> Account:
+        """The customer a uid names with its stored lots, stamps and birthday years read (server re-derivation)."""
+        account = self.account(uid)
+        if not account.lots_read:
+            self._read_lots([account])
+        self._stamps(account)
+        self._years(account)
+        return account
 
     def resolve(self, uid: str) -> str:
         """The uid of the customer a uid names now (merges followed)."""

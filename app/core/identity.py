@@ -8,6 +8,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.core.errors import LoyaltyError
 
@@ -127,7 +128,9 @@ def normalize_phone(text: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """Hide all but the last four digits, for screens and receipts."""
+    """Hide all but the last four digits, for screens and receipts (a pulled phone is masked already)."""
+    if phone.startswith(PHONE_FORM):
+        return phone.rsplit(":", 1)[1]
     digits = re.sub(r"\D", "", phone)
     return "+" + "•" * max(0, len(digits) - 4) + digits[-4:]
 
@@ -139,3 +142,33 @@ def looks_like_phone(text: str) -> bool:
     except LoyaltyError:
         return False
     return True
+
+
+# Pull minimisation (sync.md promise 10): a chain's server gives its tills a customer's phone only as a
+# keyed hash, for lookup, with the masked form for display: "h:<hmac>:<masked>". The key is the chain's
+# (delivered at terminal enrollment): a till's file alone does not give the phone numbers away.
+PHONE_FORM = "h:"
+
+
+def phone_lookup_prefix(key: bytes, phone: str) -> str:
+    """The stored form's lookup part of a normalised phone: every form of it starts with this."""
+    return PHONE_FORM + hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:32] + ":"
+
+
+def phone_form(key: bytes, phone: str) -> str:
+    """A phone as a chain's server gives it to a till: its keyed hash, then its masked form."""
+    return phone_lookup_prefix(key, phone) + mask_phone(phone)
+
+
+def month_day(birthday: str | None) -> str | None:
+    """A birthday as a till needs it, month and day only ("--MM-DD", ISO 8601), from "YYYY-MM-DD"."""
+    return None if not birthday else "--" + birthday[-5:]
+
+
+def birthday_date(text: str | None) -> date | None:
+    """The birthday a pricing needs (its month and day count; a "--MM-DD" one is placed in leap year 2000)."""
+    if not text:
+        return None
+    if text.startswith("--"):
+        return date(2000, int(text[2:4]), int(text[5:7]))
+    return date.fromisoformat(text)

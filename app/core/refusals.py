@@ -257,6 +257,14 @@ TEMPLATES: dict[str, str] = {
     "admin_role": "unknown role {role!r}: admin or manager",
     "report_login": "the chain's reports need a manager or admin login, not a terminal's token",
     "report_scope": "this login reads the reports of these stores only: {stores}; choose one of them",
+    # The server as the authority (sync.md v2, promises 8 and 10; server/authority.py).
+    "figures_mismatch": "the figures do not follow from the rules: {detail}",
+    "dated_ahead": "dated {at_iso}, ahead of the server's clock",
+    "cursor_unknown": "the body names pull cursor {cursor}, which this terminal was never given (it has {pulled})",
+    "manager_required": "a {kind} needs a manager's approval, and none is named",
+    "manager_unknown": "{actor} is not a manager of this store on the server",
+    "adjust_limit": "adjusting {points} points would pass the store's daily limit ({used} of {limit} used)",
+    "card_not_customers": "card {card} is not this customer's card",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",

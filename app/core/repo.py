@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from app.core import sql
 from app.core.clock import FUTURE_TOLERANCE_MS, SYSTEM_CLOCK, Clock, clock_ms
 from app.core.errors import LoyaltyError, NotFound
-from app.core.identity import CardKeys, looks_like_phone, normalize_phone
+from app.core.identity import CardKeys, looks_like_phone, normalize_phone, phone_lookup_prefix
 from app.core.program import Program, parse_program
 from app.core.timeutil import DAY_MS, now_ms
 from app.core.wallet import Lot, Move, Wallet
@@ -68,6 +68,17 @@ def primary_card(conn: Connection, customer_id: int) -> str:
     return str(card) if card is not None else ""
 
 
+# A phone as enrolled here, or as a chain's server gave it (its keyed form: sync.md promise 10), found by index.
+PHONE_MATCH = "(c.phone = :phone OR (c.phone >= :phone_lo AND c.phone < :phone_hi))"
+
+
+def phone_params(conn: Connection, phone: str) -> dict[str, str]:
+    """The parameters of PHONE_MATCH for a normalised phone (no keyed form before the chain's key is known)."""
+    key = get_meta(conn, "phone_key")
+    lo = phone_lookup_prefix(bytes.fromhex(key), phone) if key else ""
+    return {"phone": phone, "phone_lo": lo, "phone_hi": lo[:-1] + ";" if lo else ""}
+
+
 def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
     """Find a customer by card number, else by phone number (one join either way)."""
     row = sql.one(conn, _CUSTOMER, {"code": text.strip()})
@@ -83,8 +94,8 @@ def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
         # because another customer holds it, sync.md promise 11); card and active_card are NULL then.
         "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c"
         " LEFT JOIN cards k ON k.customer_id = c.id AND k.active = 1"
-        " WHERE c.phone = :phone ORDER BY k.issued_at DESC LIMIT 1",
-        {"phone": normalize_phone(text)},
+        " WHERE " + PHONE_MATCH + " ORDER BY k.issued_at DESC LIMIT 1",
+        phone_params(conn, normalize_phone(text)),
     )
     if row is None:
         raise NotFound("no_customer", query=text.strip())

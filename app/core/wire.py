@@ -44,7 +44,7 @@ __all__ = [
     "validator",
 ]
 
-VERSION = 1
+VERSION = 2  # 2: sale, refund and enrollment bodies name their program and pull cursor; blocks and cards their actor
 
 # The database's 64-bit integer range: a larger number is a malformed body, not a database error.
 INT64 = 2**63 - 1
@@ -133,6 +133,8 @@ class EnrollBody(TypedDict):
     at: Instant
     consent_at: NotRequired[Instant | None]
     ops: list[Op]
+    program_uid: NotRequired[str | None]  # v2: the program it was priced with (its welcome and referee bonuses)
+    cursor: NotRequired[Count]  # v2: the pull cursor its terminal had applied (server/authority.py)
 
 
 @with_config(_STRICT)
@@ -208,6 +210,7 @@ class SaleBody(TypedDict):
     lines: list[SaleLine]
     request: NotRequired[SaleAsked]
     ops: list[Op]
+    cursor: NotRequired[Count]  # v2: the pull cursor its terminal had applied (server/authority.py)
 
 
 @with_config(_STRICT)
@@ -231,6 +234,8 @@ class RefundBody(TypedDict):
     units: dict[Annotated[str, Field(pattern=r"^[0-9]{1,9}$")], Int]
     refund: RefundFigures
     ops: list[Op]
+    program_uid: NotRequired[str | None]  # v2: the program in force (its restore expiry)
+    cursor: NotRequired[Count]  # v2: the pull cursor its terminal had applied (server/authority.py)
 
 
 @with_config(_STRICT)
@@ -256,6 +261,7 @@ class CardBody(TypedDict):
     old_card: NotRequired[str | None]
     new_card: NotRequired[str | None]
     at: Instant
+    actor: NotRequired[str]  # v2: the manager who approved it (checked by PIN on the till, by store on the server)
 
 
 @with_config(_STRICT)
@@ -266,6 +272,7 @@ class BlockBody(TypedDict):
     customer_uid: str
     blocked: bool
     at: Instant
+    actor: NotRequired[str]  # v2: the manager who approved it (checked by PIN on the till, by store on the server)
 
 
 @with_config(_STRICT)
@@ -308,6 +315,7 @@ class PushOutcome(TypedDict):
     status: Literal["applied", "duplicate", "rejected", "gap"]
     original: NotRequired[str]  # duplicate: the status the first push got
     reason: NotRequired[str]  # rejected: stable on every re-send
+    code: NotRequired[str]  # rejected by the server's authority (v2): the refusal code of the reason
     expected: NotRequired[int]  # gap: the sequence the server expects next
     customer_uid: NotRequired[str]  # enroll (after a merge: the customer it became)
     sale_id: NotRequired[int]

@@ -128,6 +128,9 @@ class SyncService:
             repo.set_meta(conn, "terminal_id", str(data["terminal_id"]))
             repo.set_meta(conn, "epoch", str(data["epoch"]))
             repo.set_meta(conn, "card_block", str(data["card_block"]))
+            if isinstance(data.get("phone_key"), str):
+                # The chain's key of pulled phones (sync.md promise 10): the till finds them by phone with it.
+                repo.set_meta(conn, "phone_key", data["phone_key"])
             repo.set_meta(conn, "card_serial", "0")
             repo.set_meta(conn, "cursor", "0")
             repo.set_meta(conn, "catalog_version", "0")

@@ -393,6 +393,19 @@ WORDING: dict[str, object] = {
     "rate_limited": QT_TRANSLATE_NOOP("Refusals", "The server refuses more tries for now: try again in {wait_seconds}"),
     "request_too_large": QT_TRANSLATE_NOOP("Refusals", "The request is larger than the server accepts"),
     "report_login_needed": QT_TRANSLATE_NOOP("Refusals", "Log in to the server as a manager to see the whole chain"),
+    "dated_ahead": QT_TRANSLATE_NOOP("Refusals", "The server refused it: dated {at_iso}, ahead of the server's clock"),
+    "figures_mismatch": QT_TRANSLATE_NOOP(
+        "Refusals", "The server refused it: the figures do not follow from the rules ({detail})"
+    ),
+    "cursor_unknown": QT_TRANSLATE_NOOP("Refusals", "The server refused it: the till names data it was never sent"),
+    "manager_required": QT_TRANSLATE_NOOP("Refusals", "A manager must approve this operation"),
+    "manager_unknown": QT_TRANSLATE_NOOP(
+        "Refusals", "{actor} is not registered on the server as a manager of this store"
+    ),
+    "adjust_limit": QT_TRANSLATE_NOOP(
+        "Refusals", "Adjusting {points} would pass the store's daily limit ({used} of {limit} used)"
+    ),
+    "card_not_customers": QT_TRANSLATE_NOOP("Refusals", "Card {card} does not belong to this customer"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error
 # Python raised as it is, a failure that is a bug, the program form's own reading of typed text.

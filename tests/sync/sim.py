@@ -53,6 +53,7 @@ import server.expiry as server_expiry
 import server.ingest as server_ingest
 import server.snapshots as server_snapshots
 from app.bootstrap import Context, bootstrap
+from app.core import repo
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.identity import normalize_phone
@@ -150,6 +151,10 @@ NETWORK_FAULTS = (
     "garbage_200",  # the server committed, the terminal gets a 200 that is not JSON (a captive portal)
     "garbage_json",  # the server committed, the terminal gets JSON that is not the protocol
 )
+
+
+SIM_MANAGER = "Менеджер смены"  # the store's manager registered on the server
+SIM_PHONE_KEY = "5e" * 32
 
 
 class SimCrash(BaseException):
@@ -633,6 +638,9 @@ class Simulation:
         """Start the server, publish the program and catalog, enroll and first-sync every terminal."""
         self._patch()
         self.server = ServerSim(self.workdir, self.config.db_url, self.server_errors)
+        with self.server.engine.begin() as conn:
+            # A fixed chain key for the pulled phones' hashes, as the ids are fixed: a seed replays exactly.
+            repo.set_meta(conn, "phone_key", SIM_PHONE_KEY)
         self.network = Network(random.Random(f"network:{self.seed}"), self.server.transport)
         program = {
             **SIM_PROGRAM,
@@ -641,6 +649,8 @@ class Simulation:
         self.server.admin("POST", "/v1/admin/program", json={"program": program})
         self.server.admin("PUT", "/v1/admin/catalog", json={"csv": SIM_CATALOG})
         store = self.server.admin("POST", "/v1/admin/stores", json={"name": "Simulated store"})["store_id"]
+        # Blocks, card replacements and adjustments are booked only for a store's manager (sync.md promise 10).
+        self.server.admin("POST", f"/v1/admin/stores/{store}/managers", json={"name": SIM_MANAGER})
         for i in range(self.config.terminals):
             term = TerminalSim(
                 i, self.workdir / f"terminal-{i}.sqlite3", self.network.link(i), self.ids, TerminalClock(self.clock, i)

@@ -20,7 +20,6 @@ from app.core import db
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.services.customers import CustomerService
-from app.core.services.support import SYSTEM
 from app.core.services.verify import VerifyService
 from app.sync.client import Client
 from server import expiry
@@ -30,6 +29,7 @@ from tests.sync.sim import (
     GRACE_MS,
     HOUR_MS,
     MINUTE_MS,
+    SIM_MANAGER,
     SimCrash,
     Simulation,
     TerminalSim,
@@ -281,7 +281,7 @@ def test_a_replaced_card_stops_working_on_every_terminal(chain: Simulation) -> N
     old = chain.enroll(0, "+79160000301")
     assert chain.sync(0) and chain.sync(1)
     with chain.clock.acting_as(0):
-        new = chain.terminals[0].services.customers.replace_card(old, at=chain.clock.at(0), actor=SYSTEM)
+        new = chain.terminals[0].services.customers.replace_card(old, at=chain.clock.at(0), actor=SIM_MANAGER)
     assert chain.sync(0) and chain.sync(1)
     there = chain.terminals[1].services
     assert there.customers.customer(new).card == new

@@ -27,7 +27,7 @@ from app.core.errors import LoyaltyError
 from app.core.services.verify import VerifyService
 from app.core.wallet import Lot
 from app.sync.client import Client
-from server import auth, expiry, ingest, snapshots
+from server import auth, authority, expiry, ingest, snapshots
 from server import schema as s
 from server.api import create_app
 from server.config import Settings
@@ -37,6 +37,13 @@ from tests.sync.sim import Simulation
 
 AT = 1_790_000_000_000  # a fixed instant: every figure below is exact
 DAY = 86_400_000
+
+
+@pytest.fixture(autouse=True)
+def _hand_made_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests book hand-made bodies whose figures follow no program, to test the push's mechanics
+    (batching, undo, statements); re-deriving them is the authority's job, tested in test_hostile.py."""
+    monkeypatch.setattr(authority, "ENFORCE", False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from app.core import ledger, wire
 from app.core import schema as t
+from app.core.demo import DEMO_PROGRAM
 from app.core.wallet import Lot
 from server import schema as s
 from server.api import create_app
@@ -134,6 +135,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Tes
         token = client.post("/v1/admin/login", json={"name": ADMIN[0], "password": ADMIN[1]}).json()["token"]
         admin = {"Authorization": f"Bearer {token}"}
         store = client.post("/v1/admin/stores", json={"name": "Wire"}, headers=admin).json()["store_id"]
+        # The program the fixture's terminal priced with, and its manager: the server re-derives every body
+        # (sync.md promise 8) and books adjustments only for a manager of the store (promise 10).
+        assert client.post("/v1/admin/program", json={"program": DEMO_PROGRAM}, headers=admin).is_success
+        client.post(f"/v1/admin/stores/{store}/managers", json={"name": "manager"}, headers=admin)
         code = client.post("/v1/admin/terminals", json={"store_id": store, "name": "w"}, headers=admin).json()
         terminal = client.post("/v1/terminals/enroll", json={"code": code["code"]}).json()
         yield client, {"epoch": terminal["epoch"], "headers": {"Authorization": f"Bearer {terminal['token']}"},
@@ -163,11 +168,14 @@ def test_a_real_server_books_todays_bodies(server: tuple[TestClient, dict[str, A
     answer = _push(client, terminal, captured())
     assert answer.status_code == 200, answer.text
     statuses = {(r["status"], r.get("reason")) for r in answer.json()["results"]}
-    # A chain's program and catalog are managed on the server: the terminal's are refused, per item.
+    # A chain's program and catalog are managed on the server: the terminal's are refused, per item. A v1
+    # block or card replacement names no manager: refused since sync.md v2 (promise 10, docs/authority.md).
     assert statuses == {
         ("applied", None),
         ("rejected", "the program of a chain is managed on the server, not on a terminal"),
         ("rejected", "the catalog of a chain is managed on the server, not on a terminal"),
+        ("rejected", "a card needs a manager's approval, and none is named"),
+        ("rejected", "a block needs a manager's approval, and none is named"),
     }, statuses
     assert client.get("/v1/admin/verify", headers=terminal["admin"]).json()["ok"]
 

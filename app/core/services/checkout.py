@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -14,38 +13,15 @@ from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.events import RefundCommitted, SaleCommitted
-from app.core.pricing import CouponUse, CustomerView, LineOut, price
+from app.core.figures import refund_parts, sale_parts
+from app.core.identity import birthday_date
+from app.core.pricing import CouponUse, CustomerView, price
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import RefundResult, SaleRequest, SaleResult
-from app.core.services.support import OperationService, check_actor, expiry, write_audit
-from app.core.timeutil import DAY_MS
-from app.core.wallet import Lot, Wallet
+from app.core.services.support import OperationService, check_actor, write_audit
+from app.core.wallet import Wallet
 
 __all__ = ["CheckoutService"]
-
-
-def _line(ln: LineOut, coupon: bool) -> wire.SaleLine:
-    """A priced line as the sale body carries it; the schema-v5 keys only where they say something."""
-    line: wire.SaleLine = {
-        "sku": ln.sku,
-        "name": ln.name,
-        "category": ln.category,
-        "qty": ln.qty,
-        "unit_price": ln.unit_price,
-        "amount": ln.amount,
-        "discount": ln.discount,
-        "redeemed": ln.redeemed,
-        "paid": ln.paid,
-        "rate": str(ln.rate),
-        "stamp_rule": ln.stamp_rule,
-        "stamps_given": ln.stamps_given,
-        "is_reward": int(ln.is_reward),
-    }
-    if coupon and not ln.is_reward:
-        line["coupon_discount"] = ln.coupon_discount
-    if len(ln.stamps) > 1:
-        line["stamps"] = dict(ln.stamps)
-    return line
 
 
 class _Rollback(Exception):
@@ -109,7 +85,7 @@ class CheckoutService(OperationService):
                 debt=wallet.debt,
                 tier_spend=repo.tier_spend(conn, program, customer.id, at),
                 stamps=stamps,
-                birthday=date.fromisoformat(customer.birthday) if customer.birthday else None,
+                birthday=birthday_date(customer.birthday),
                 birthday_years_granted=years,
                 referral_due=customer.referrer_id is not None and not customer.referral_paid,
             )
@@ -130,37 +106,14 @@ class CheckoutService(OperationService):
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
         uid = self.ids()
-        ops: list[wire.Op] = []
-        birthday_lot_uid = earned_lot_uid = None
+        referrer = None
+        if customer is not None and q.referral_points_to_referrer:
+            found = conn.execute(select(t.customers.c.uid).where(t.customers.c.id == customer.referrer_id))
+            referrer = found.scalar_one()
+        parts = sale_parts(program, q, uid, at, customer.uid if customer is not None else None, referrer, self.ids)
         if customer is not None:
-            cu = customer.uid
-            if q.birthday_points and program.birthday_bonus:
-                days = program.birthday_bonus.expiry_days or program.expiry_days
-                lot = Lot(self.ids(), q.birthday_points, 0, at, expiry(at, days), "birthday", uid)
-                ops.append(ledger.grant_op(cu, lot, at))
-                birthday_lot_uid = lot.uid
-            if q.redeemed_points:
-                ops.append(ledger.spend_op(cu, q.redeemed_points, at))
-            if q.reward_points:
-                ops.append(ledger.spend_op(cu, q.reward_points, at, "reward"))
-            available_at = at + program.activation_days * DAY_MS
-            if q.earned:
-                expires = expiry(available_at, program.expiry_days)
-                lot = Lot(self.ids(), q.earned, 0, available_at, expires, "sale", uid)
-                ops.append(ledger.grant_op(cu, lot, at))
-                earned_lot_uid = lot.uid
-            deltas = {rule: -n for rule, n in q.stamps_spent.items()}
-            for rule, n in q.stamps_earned.items():
-                deltas[rule] = deltas.get(rule, 0) + n
-            if deltas:
-                ops.append(ledger.stamps_op(cu, deltas, at))
-            if q.referral_points_to_referrer:
-                referrer = conn.execute(select(t.customers.c.uid).where(t.customers.c.id == customer.referrer_id))
-                expires = expiry(available_at, program.expiry_days)
-                lot = Lot(self.ids(), q.referral_points_to_referrer, 0, available_at, expires, "referral", uid)
-                ops.append(ledger.grant_op(referrer.scalar_one(), lot, at))
-            for op in ops:
-                if op["customer"] == cu:
+            for op in parts.ops:
+                if op["customer"] == customer.uid:
                     ledger.apply_op(wallet, op, strict=True)
         bal = wallet.balances(at) if customer is not None else None
         after_stamps = dict(stamps)
@@ -182,19 +135,6 @@ class CheckoutService(OperationService):
         )
         if not commit:
             return result
-        figures: wire.SaleFigures = {
-            "tier": q.tier, "subtotal": q.subtotal, "discount": q.discount, "redeemed_points": q.redeemed_points,
-            "redeemed_amount": q.redeemed_amount, "max_points": q.max_points, "total": q.total, "earned": q.earned,
-            "birthday_points": q.birthday_points, "reward_points": q.reward_points,
-            "referral_points_to_referrer": q.referral_points_to_referrer, "coupon": q.coupon,
-            "stamps_spent": dict(q.stamps_spent), "stamps_earned": dict(q.stamps_earned), "reward_id": q.reward_id,
-        }  # fmt: skip
-        # Only a sale that granted them names these lots (a body without them is today's wire format too).
-        if birthday_lot_uid is not None:
-            figures["birthday_year"] = q.birthday_year
-            figures["birthday_lot_uid"] = birthday_lot_uid
-        if earned_lot_uid is not None:
-            figures["earned_lot_uid"] = earned_lot_uid
         body: wire.SaleBody = {
             "uid": uid,
             "at": at,
@@ -204,11 +144,12 @@ class CheckoutService(OperationService):
             "program_uid": repo.program_uid(conn, version),
             "payment": req.payment,
             "cashier": req.cashier,
-            "sale": figures,
-            "lines": [_line(ln, q.coupon is not None) for ln in q.lines],
+            "sale": parts.figures,
+            "lines": parts.lines,
             "request": {"redeem": req.redeem, "reward": req.reward, "coupon": req.coupon},
-            "ops": ops,
+            "ops": parts.ops,
         }
+        _name_view(conn, body, chain)
         sale_id, _ = ledger.book_sale(conn, body, strict=True, post_expiry=not chain)
         repo.write_outbox(conn, uid, "sale", body)
         write_audit(conn, self.clock, actor, "sale", {"sale": sale_id, "total_kopecks": q.total})
@@ -275,26 +216,18 @@ class CheckoutService(OperationService):
                 cumulative(lines, now, sale.earned, sale.redeemed_points),
                 cumulative(lines, before, sale.earned, sale.redeemed_points),
             )
+            version_now, program_now = repo.program_at(conn, at)
             uid = self.ids()
-            given = d.points_given_back + (sale.reward_points if d.reward_returned else 0)
-            ops: list[wire.Op] = []
-            taken_stamps: dict[str, int] = {}
             customer = None
+            parts = refund_parts(program_now, d, uid, at, None, sale.reward_points, None, 0, {}, self.ids)
             if sale.customer_id is not None:
                 customer = conn.execute(select(t.customers).where(t.customers.c.id == sale.customer_id)).one()
                 repo.check_time_order(customer, at)
-                _, program = repo.program_at(conn, at)
-                if d.points_taken_back:
-                    gone = self._expired_of_sale(conn, sale, at)
-                    ops.append(ledger.take_back_op(customer.uid, d.points_taken_back, at, sale.earned_lot_uid, gone))
-                if given:
-                    lot = Lot(self.ids(), given, 0, at, expiry(at, program.restore_expiry_days), "restore", uid)
-                    ops.append(ledger.grant_op(customer.uid, lot, at))
+                gone = self._expired_of_sale(conn, sale, at) if d.points_taken_back else 0
                 have = repo.stamps_of(conn, customer.id)
-                # Never below zero on the card: stamps already spent on a free unit stay spent.
-                taken_stamps = {rule: min(n, max(have.get(rule, 0), 0)) for rule, n in d.stamps_taken_back.items()}
-                if any(taken_stamps.values()):
-                    ops.append(ledger.stamps_op(customer.uid, {r: -n for r, n in taken_stamps.items() if n}, at))
+                parts = refund_parts(
+                    program_now, d, uid, at, customer.uid, sale.reward_points, sale.earned_lot_uid, gone, have, self.ids
+                )
             back = {str(i): now[i] - before[i] for i in range(len(lines)) if now[i] > before[i]}
             body: wire.RefundBody = {
                 "uid": uid,
@@ -302,14 +235,13 @@ class CheckoutService(OperationService):
                 "at": at,
                 "cashier": cashier,
                 "units": back,
-                "refund": {
-                    "money_back": d.money_back,
-                    "points_taken_back": d.points_taken_back,
-                    "points_given_back": given,
-                    "stamps_taken_back": taken_stamps,
-                },
-                "ops": ops,
+                "refund": parts.figures,
+                "ops": parts.ops,
             }
+            chain = repo.chain_mode(conn)
+            if chain:
+                body["program_uid"] = repo.program_uid(conn, version_now)
+            _name_view(conn, body, chain)
             refund_id = ledger.book_refund(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "refund", body)
             detail = {
@@ -318,16 +250,18 @@ class CheckoutService(OperationService):
                 "cashier": str(cashier),
                 "back_kopecks": d.money_back,
                 "taken_points": d.points_taken_back,
-                "given_points": given,
+                "given_points": parts.figures["points_given_back"],
             }
             write_audit(conn, self.clock, actor, "refund", detail)
             balance = None
             if customer is not None:
                 wallet, _ = repo.load_wallet(conn, ledger.customer_by_uid(conn, customer.uid))
                 balance = wallet.available(at)
+            figures = parts.figures
             return RefundResult(
-                refund_id, uid, sale_id, d.money_back, d.points_taken_back, given, taken_stamps, balance
-            )
+                refund_id, uid, sale_id, d.money_back, d.points_taken_back, figures["points_given_back"],
+                dict(figures.get("stamps_taken_back") or {}), balance,
+            )  # fmt: skip
 
     @staticmethod
     def _expired_of_sale(conn: Connection, sale: Any, at: int) -> int:
@@ -373,3 +307,10 @@ class CheckoutService(OperationService):
                 }
                 for r in rows
             ]
+
+
+def _name_view(conn: Connection, body: wire.SaleBody | wire.RefundBody, chain: bool) -> None:
+    """A chain terminal's body names the pull cursor it was priced on (wire v2, sync.md promise 8): the
+    server re-derives its figures against the state this terminal could have seen."""
+    if chain:
+        body["cursor"] = int(repo.get_meta(conn, "cursor") or 0)

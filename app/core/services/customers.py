@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged
-from app.core.identity import card_number, card_qr_payload, check_card_code, mask_phone, normalize_phone
+from app.core.figures import enroll_ops
+from app.core.identity import (
+    PHONE_FORM,
+    card_number,
+    card_qr_payload,
+    check_card_code,
+    looks_like_phone,
+    mask_phone,
+    normalize_phone,
+)
 from app.core.program import local_time
 from app.core.services.results import CustomerInfo, EnrollResult, PersonalCoupon
 from app.core.services.support import OperationService, check_actor, expiry, write_audit
@@ -74,10 +83,12 @@ class CustomerService(OperationService):
                 raise LoyaltyError("restored_reconnect")
             self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
-            _, program = repo.program_at(conn, at)
+            version, program = repo.program_at(conn, at)
             if bday is not None and not date(1900, 1, 1) <= bday <= local_time(program, at).date():
                 raise LoyaltyError("birthday_range", text=bday.isoformat())
-            taken = conn.execute(select(t.customers.c.id).where(t.customers.c.phone == phone_norm)).scalar()
+            taken = sql.scalar(
+                conn, "SELECT c.id FROM customers c WHERE " + repo.PHONE_MATCH, repo.phone_params(conn, phone_norm)
+            )
             if taken is not None:
                 card_taken = repo.primary_card(conn, taken)
                 raise LoyaltyError("phone_taken", phone=mask_phone(phone_norm), card=card_taken)
@@ -87,15 +98,7 @@ class CustomerService(OperationService):
             if code is None:
                 code = self._next_card(conn)
             uid = self.ids()
-            ops: list[wire.Op] = []
-            if program.welcome_bonus and program.welcome_bonus.points:
-                b = program.welcome_bonus
-                days = b.expiry_days or program.expiry_days
-                ops.append(ledger.grant_op(uid, Lot(self.ids(), b.points, 0, at, expiry(at, days), "welcome", uid), at))
-            if referrer_row is not None and program.referral and program.referral.referee_points:
-                pts = program.referral.referee_points
-                lot = Lot(self.ids(), pts, 0, at, expiry(at, program.expiry_days), "referee", uid)
-                ops.append(ledger.grant_op(uid, lot, at))
+            ops = enroll_ops(program, uid, at, referrer_row is not None, self.ids)
             body: wire.EnrollBody = {
                 "uid": uid,
                 "name": name,
@@ -107,6 +110,10 @@ class CustomerService(OperationService):
                 "consent_at": at if consent else None,
                 "ops": ops,
             }
+            if repo.chain_mode(conn):
+                # Wire v2 (sync.md promise 8): the program and pull cursor its bonuses were derived on.
+                body["program_uid"] = repo.program_uid(conn, version)
+                body["cursor"] = int(repo.get_meta(conn, "cursor") or 0)
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
             granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
@@ -174,7 +181,7 @@ class CustomerService(OperationService):
             customer_id=row.id,
             card=card,
             name=row.name,
-            phone=row.phone,
+            phone=mask_phone(row.phone) if row.phone and row.phone.startswith(PHONE_FORM) else row.phone,
             phone_masked=mask_phone(row.phone or ""),
             birthday=row.birthday,
             tier=tier.name,
@@ -269,6 +276,8 @@ class CustomerService(OperationService):
             body: wire.CardBody = {
                 "uid": uid, "customer_uid": customer.uid, "old_card": customer.card, "new_card": code, "at": at
             }  # fmt: skip
+            if repo.chain_mode(conn):
+                body["actor"] = actor  # wire v2: the server books it only for a manager of this store
             ledger.book_card(conn, body)
             repo.write_outbox(conn, uid, "card", body)
             write_audit(conn, self.clock, actor, "card_replaced", {"old": old_card, "new": code})
@@ -287,6 +296,8 @@ class CustomerService(OperationService):
             at = repo.next_clock(conn, at, self.clock)
             uid = self.ids()
             body: wire.BlockBody = {"uid": uid, "customer_uid": customer.uid, "blocked": blocked, "at": at}
+            if repo.chain_mode(conn):
+                body["actor"] = actor  # wire v2: the server books it only for a manager of this store
             ledger.book_block(conn, body)
             repo.write_outbox(conn, uid, "block", body)
             write_audit(conn, self.clock, actor, "card_blocked" if blocked else "card_unblocked", {"card": card})
@@ -305,6 +316,12 @@ class CustomerService(OperationService):
         digits = "".join(ch for ch in q if ch.isdigit())
         with db.transaction(self.engine, write=False) as conn:
             rows = list(conn.execute(stmt.where(t.cards.c.code == q)))
+            if not rows and looks_like_phone(q):
+                # A whole number also finds a pulled customer, whose phone this till holds only keyed.
+                found = repo.phone_params(conn, normalize_phone(q))
+                phone = t.customers.c.phone
+                keyed = and_(phone >= found["phone_lo"], phone < found["phone_hi"])
+                rows = list(conn.execute(stmt.where(or_(phone == found["phone"], keyed))))
             if not rows and len(digits) >= 4 and len(digits) == len(q.replace(" ", "").replace("-", "").lstrip("+")):
                 tail = digits[1:] if len(digits) == 11 and digits[0] in "78" else digits
                 rows = list(conn.execute(stmt.where(t.customers.c.phone.contains(tail, autoescape=True))))

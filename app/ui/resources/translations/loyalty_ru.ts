@@ -3984,7 +3984,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="303" />
-        <location filename="../../wording.py" line="411" />
+        <location filename="../../wording.py" line="424" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4295,53 +4295,88 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Войдите на сервер как менеджер, чтобы видеть всю сеть</translation>
     </message>
     <message>
+        <location filename="../../wording.py" line="396" />
+        <source>The server refused it: dated {at_iso}, ahead of the server's clock</source>
+        <translation>Сервер отклонил операцию: её дата {at_iso} впереди часов сервера</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="397" />
+        <source>The server refused it: the figures do not follow from the rules ({detail})</source>
+        <translation>Сервер отклонил операцию: суммы не следуют из правил ({detail})</translation>
+    </message>
+    <message>
         <location filename="../../wording.py" line="400" />
+        <source>The server refused it: the till names data it was never sent</source>
+        <translation>Сервер отклонил операцию: касса ссылается на данные, которых не получала</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="401" />
+        <source>A manager must approve this operation</source>
+        <translation>Эту операцию должен подтвердить менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="402" />
+        <source>{actor} is not registered on the server as a manager of this store</source>
+        <translation>{actor} не зарегистрирован на сервере менеджером этого магазина</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="405" />
+        <source>Adjusting {points} would pass the store's daily limit ({used} of {limit} used)</source>
+        <translation>Начисление {points} превысит дневной лимит магазина (использовано {used} из {limit})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="408" />
+        <source>Card {card} does not belong to this customer</source>
+        <translation>Карта {card} не принадлежит этому покупателю</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="413" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="401" />
-        <location filename="../../wording.py" line="402" />
+        <location filename="../../wording.py" line="414" />
+        <location filename="../../wording.py" line="415" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="403" />
+        <location filename="../../wording.py" line="416" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="404" />
+        <location filename="../../wording.py" line="417" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="405" />
+        <location filename="../../wording.py" line="418" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="406" />
+        <location filename="../../wording.py" line="419" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="407" />
+        <location filename="../../wording.py" line="420" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="408" />
+        <location filename="../../wording.py" line="421" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="409" />
+        <location filename="../../wording.py" line="422" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="410" />
+        <location filename="../../wording.py" line="423" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
