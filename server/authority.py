@@ -518,8 +518,9 @@ class Authority:
         for idx in range(n):
             left = sold.lines[idx].qty - done[idx]
             if asked[idx] > left:
-                code = "refund_units_left" if left else "refund_units_gone"
-                raise LoyaltyError(code, line=idx, sale=body["sale_uid"], left=left)
+                # Counted over every terminal's refunds: promise 9's refusal (server/limits.py checks it again
+                # under the sale's row lock), whose code the till and the admin's listings know.
+                raise LoyaltyError("refund_beyond_units", line=idx, sale=body["sale_uid"], left=left, asked=asked[idx])
         customer = None
         states: list[_State | None] = [None]
         if sold.customer_id is not None:
