@@ -135,6 +135,7 @@ class Authority:
         self._items: list[tuple[str, Mapping[str, Any]]] = []
         self._uids: set[str] = set()  # the customers the batch names
         self._winners: set[str] | None = None  # of those, the ones another customer was merged into
+        self._named_referrer: dict[str, str | None] = {}  # enrolled by this batch: uid -> the referrer it named
 
     def _resolved(self, uid: str) -> str:
         try:
@@ -428,16 +429,20 @@ class Authority:
                     raise LoyaltyError("figures_mismatch", detail=f"coupon {sale['coupon']!r} is not in the program")
                 # Use counts are chain-wide limits (promise 9, counted by the limits' checks): not a figure.
                 coupon = CouponUse(found, 0, 0)
-            views: list[CustomerView | None] = [None]
-            referrer = None
+            views: list[tuple[CustomerView | None, str | None]] = [(None, None)]
             if account is not None:
                 card = str(body.get("card") or "")
                 referrer = self._info.get(account.uid, (0, None, None))[2]
                 spent = sale["redeemed_points"] + int(sale.get("reward_points") or 0)
-                views = [self._customer_view(s, card, account.uid, program, at, spent) for s in states if s is not None]
+                views = [
+                    (self._customer_view(s, card, account.uid, program, at, spent), referrer)
+                    for s in states
+                    if s is not None
+                ]
                 if uid != account.uid or self._absorbed(account.uid):
-                    views.append(self._claimed_view(body, card, account.uid, program, at))
-            for view in views:
+                    claimed = self._claimed_referrer(body, referrer)
+                    views.append((self._claimed_view(body, card, account.uid, program, at, claimed), claimed))
+            for view, referrer in views:
                 try:
                     q = price(program, lines, at, view, coupon, sale["redeemed_points"], sale.get("reward_id"))
                 except LoyaltyError as exc:
@@ -473,7 +478,26 @@ class Authority:
             }
         return uid in self._winners
 
-    def _claimed_view(self, body: wire.SaleBody, card: str, uid: str, program: Program, at: int) -> CustomerView:
+    def _claimed_referrer(self, body: wire.SaleBody, winner: str | None) -> str | None:
+        """The referrer a till could have seen for a merged customer: the winner's, or the one the customer the
+        sale names was enrolled with (a merge keeps the winner's only; the referee bonus came with the loser's)."""
+        named = body.get("customer_uid")
+        own = self._named_referrer.get(str(named)) if named else None
+        if own is None and named:
+            own = self._info.get(str(named), (0, None, None))[2]
+        paid = {
+            op.get("customer")
+            for op in cast(Sequence[Any], body["ops"])
+            if isinstance(op, Mapping) and op.get("op") == "grant" and (op.get("lot") or {}).get("source") == "referral"
+        }
+        for candidate in (winner, own):
+            if candidate is not None and candidate in paid:
+                return candidate
+        return winner
+
+    def _claimed_view(
+        self, body: wire.SaleBody, card: str, uid: str, program: Program, at: int, referrer: str | None
+    ) -> CustomerView:
         """The state a sale's own figures claim: for a customer merged with another (a phone enrolled twice
         offline), whose till saw one side of the merge the server cannot rebuild from its log (docs/authority.md).
         The figures must still follow from the rules on it: amounts, rates, stamps, bonuses, the share cap."""
@@ -483,7 +507,7 @@ class Authority:
         stamps = {rule.id: rule.needed if spent.get(rule.id) else 0 for rule in program.stamps}
         year = local_time(program, at).year
         granted = frozenset() if sale.get("birthday_year") is not None else frozenset(range(year - 1, year + 2))
-        _, birthday, referrer = self._info.get(uid, (0, None, None))
+        _, birthday, _ = self._info.get(uid, (0, None, None))
         return CustomerView(
             card=card,
             available=sale["redeemed_points"] + int(sale.get("reward_points") or 0) + program.min_balance,
@@ -651,6 +675,9 @@ class Authority:
         """An item was booked: later items of the batch see it, and its changes are logged."""
         for customer in changed:
             self.log.setdefault(customer, []).append(uid)
+        if kind == "enroll":
+            referrer = body.get("referrer_uid")
+            self._named_referrer[str(body["uid"])] = referrer if isinstance(referrer, str) else None
         if kind == "enroll" and body["uid"] not in self._info:
             try:
                 account = self.books.account(str(body["uid"]))
