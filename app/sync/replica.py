@@ -216,6 +216,9 @@ _REFLECTED = """UPDATE {table} SET reflected = 1 WHERE reflected = 0 AND custome
   AND EXISTS (SELECT 1 FROM outbox o WHERE o.uid = {table}.uid AND (o.seq <= :seq OR o.acked = 1))"""
 
 
+# Referee uid -> referrer uid, for referees pulled before their referrer (see _PageApply._referrers).
+_PENDING_REFERRERS = "pending_referrers"
+
 _FIELDS = ("name", "name_search", "phone", "birthday", "referral_paid", "blocked", "flagged", "merged_into",
            "snapshot_seq", "expired_total")  # fmt: skip
 
@@ -351,16 +354,31 @@ class _PageApply:
         self.journal += [(customer_id, lot, kind, pts, self.at, txn) for kind, lot, pts in rows]
 
     def _referrers(self) -> None:
-        wanted = sorted({snap["referrer_uid"] for snap in self.snaps if snap.get("referrer_uid")})
+        # A referrer changed after its referee (paid, bought) comes in a later page: until it is stored here the
+        # link waits in meta, or the till would never pay the referral the server re-derives as due.
+        pending: dict[str, str] = json.loads(repo.get_meta(self.conn, _PENDING_REFERRERS) or "{}")
+        for snap in self.snaps:
+            pending.pop(snap["uid"], None)
+            if snap.get("referrer_uid"):
+                pending[snap["uid"]] = snap["referrer_uid"]
+        wanted = sorted(set(pending.values()))
         # Looked up once this call's customers are stored, so a referrer in the same page is found as well.
         found = dict(_in_rows(self.conn, "SELECT uid, id FROM customers WHERE uid IN {in}", wanted))
+        referees = dict(
+            _in_rows(self.conn, "SELECT uid, referrer_id FROM customers WHERE uid IN {in}", sorted(pending))
+        )
+        ids = dict(_in_rows(self.conn, "SELECT uid, id FROM customers WHERE uid IN {in}", sorted(pending)))
         changes = []
-        for snap in self.snaps:
-            ref = found.get(snap.get("referrer_uid"))
-            row = self.local.get(snap["uid"])
-            if ref is not None and (row is None or row.referrer_id != ref):
-                changes.append({"id": self.ids[snap["uid"]], "ref": ref})
+        for uid, referrer in sorted(pending.items()):
+            ref = found.get(referrer)
+            if ref is None or uid not in ids:
+                continue
+            if referees.get(uid) != ref:
+                changes.append({"id": ids[uid], "ref": ref})
+            del pending[uid]
         sql.many(self.conn, "UPDATE customers SET referrer_id = :ref WHERE id = :id", changes)
+        if pending or repo.get_meta(self.conn, _PENDING_REFERRERS) is not None:
+            repo.set_meta(self.conn, _PENDING_REFERRERS, json.dumps(pending, sort_keys=True))
 
     def _cards(self) -> None:
         """Each card with its customer, the server's issue date and, once replaced, switched off.

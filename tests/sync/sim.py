@@ -1131,7 +1131,8 @@ class Simulation:
         with term.engine.connect() as conn:
             mine = [u for u, k in term.committed.items() if k == "sale"]
             ids = sorted(conn.execute(select(t.sales.c.id).where(t.sales.c.uid.in_(mine))).scalars())
-        lines = [(sale_id, ln) for sale_id in ids[-5:] for ln in term.services.checkout.sale_lines(sale_id) if ln["refundable"]]
+        sale_lines = term.services.checkout.sale_lines
+        lines = [(sale_id, ln) for sale_id in ids[-5:] for ln in sale_lines(sale_id) if ln["refundable"]]
         if lines:
             sale_id, line = self.limits_rng.choice(lines)
             try:
