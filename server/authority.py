@@ -109,6 +109,8 @@ class _Later:
     stamps: dict[str, dict[str, int]]  # txn uid -> stamp deltas
     years: dict[str, set[int]]  # txn uid -> birthday years it granted
     referral: set[str]  # sale uids that paid a referral
+    unseen: dict[str, list[int]] = field(default_factory=dict)  # customer uid -> change numbers of its own
+    # transactions from an earlier epoch: a terminal restored from a backup may have lost them
 
 
 class Authority:
@@ -120,6 +122,7 @@ class Authority:
         self.terminal_id = int(term.id)
         self.store_id = int(term.store_id)
         self.pulled = int(getattr(term, "pulled_cursor", 0) or 0)
+        self.epoch = int(getattr(term, "epoch", 0) or 0)
         self.rejections: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
         self.log: dict[str, list[str]] = {}  # customer uid -> this batch's transactions that changed it
@@ -340,6 +343,7 @@ class Authority:
         cursors = [b["cursor"] for _, b in self._items if isinstance(b.get("cursor"), int)]
         uids = sorted(self._uids | {self._resolved(u) for u in self._uids})
         changes: dict[str, list[tuple[int, set[str]]]] = {}
+        own: list[tuple[str, int, set[str]]] = []
         for uid, seq, term, txns in sql.tuples_in(
             self.conn,
             "SELECT customer_uid, seq, terminal_id, txns FROM change_log WHERE customer_uid {in} AND seq > :c",
@@ -347,8 +351,23 @@ class Authority:
             {"c": min(cursors, default=0)},
         ):
             if term is not None and int(term) == self.terminal_id:
+                own.append((uid, int(seq), set(json.loads(txns))))
                 continue
             changes.setdefault(uid, []).append((int(seq), set(json.loads(txns))))
+        unseen: dict[str, list[int]] = {}
+        if own and self.epoch > 1:
+            earlier = {
+                str(r[0])
+                for r in sql.tuples_in(
+                    self.conn,
+                    "SELECT uid FROM txn_outcomes WHERE terminal_id = :t AND epoch < :e AND uid {in}",
+                    sorted(set().union(*(t for _, _, t in own))),
+                    {"t": self.terminal_id, "e": self.epoch},
+                )
+            }
+            for uid, seq, txns in own:
+                if txns & earlier:
+                    unseen.setdefault(uid, []).append(seq)
         every = sorted({t for found in changes.values() for _, ts in found for t in ts})
         journal: dict[str, list[tuple[str | None, int]]] = {}
         for txn, lot, points in sql.tuples_in(
@@ -380,7 +399,7 @@ class Authority:
             str(r[0])
             for r in sql.tuples_in(self.conn, "SELECT uid FROM sales WHERE referral_points > 0 AND uid {in}", every)
         }
-        self._later = _Later(changes, journal, lots, stamps, years, referral)
+        self._later = _Later(changes, journal, lots, stamps, years, referral, unseen)
         return self._later
 
     def _customer_view(
@@ -439,7 +458,7 @@ class Authority:
                     for s in states
                     if s is not None
                 ]
-                if uid != account.uid or self._absorbed(account.uid):
+                if uid != account.uid or self._absorbed(account.uid) or self._restored(account.uid, cursor):
                     claimed = self._claimed_referrer(body, referrer)
                     views.append((self._claimed_view(body, card, account.uid, program, at, claimed), claimed))
             for view, referrer in views:
@@ -477,6 +496,14 @@ class Authority:
                 )
             }
         return uid in self._winners
+
+    def _restored(self, uid: str, cursor: Any) -> bool:
+        """True when the customer changed after the body's cursor by this terminal's own transactions of an earlier
+        epoch: a terminal restored from a backup (enrolled again, a new epoch) may have lost them before its
+        first pull reaches them, so the state it priced on is not one the server can rebuild (docs/authority.md)."""
+        if not isinstance(cursor, int) or self.epoch <= 1:
+            return False
+        return any(seq > cursor for seq in self._load_later().unseen.get(uid, []))
 
     def _claimed_referrer(self, body: wire.SaleBody, winner: str | None) -> str | None:
         """The referrer a till could have seen for a merged customer: the winner's, or the one the customer the
