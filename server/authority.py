@@ -138,6 +138,7 @@ class Authority:
         self._items: list[tuple[str, Mapping[str, Any]]] = []
         self._uids: set[str] = set()  # the customers the batch names
         self._winners: set[str] | None = None  # of those, the ones another customer was merged into
+        self._paying: set[str] = set()  # sales of this batch that paid a referral
         self._named_referrer: dict[str, str | None] = {}  # enrolled by this batch: uid -> the referrer it named
 
     def _resolved(self, uid: str) -> str:
@@ -332,7 +333,10 @@ class Authority:
             for rule, n in later.stamps.get(txn, {}).items():
                 stamps[rule] = stamps.get(rule, 0) - n
             years -= later.years.get(txn, set())
-        paid = now.referral_paid and not (txns & later.referral)
+        # Undoing another terminal's payment leaves the referral paid when a sale kept in this state paid it too:
+        # the till's own (its second payment, taken back by the limits as a correction, is still its payment).
+        kept = {uid for _, _, uid in now.spend if uid not in txns}
+        paid = now.referral_paid and (not (txns & later.referral) or bool(kept & (later.referral | self._paying)))
         spend = [s for s in now.spend if s[2] not in txns]
         return _State(view_lots, debt, stamps, years, spend, paid)
 
@@ -395,9 +399,15 @@ class Authority:
             every,
         ):
             years.setdefault(txn, set()).add(int(year))
+        # Every sale of these customers that paid a referral (the later ones and those a rebuilt state keeps).
         referral = {
             str(r[0])
-            for r in sql.tuples_in(self.conn, "SELECT uid FROM sales WHERE referral_points > 0 AND uid {in}", every)
+            for r in sql.tuples_in(
+                self.conn,
+                "SELECT s.uid FROM sales s JOIN customers c ON c.id = s.customer_id"
+                " WHERE s.referral_points > 0 AND c.uid {in}",
+                uids,
+            )
         }
         self._later = _Later(changes, journal, lots, stamps, years, referral, unseen)
         return self._later
@@ -719,6 +729,8 @@ class Authority:
             cid = self.books.account(buyer).id if buyer else None
             if cid is not None:
                 self._spend.setdefault(cid, []).append((int(sale["at"]), int(sale["sale"]["total"]), uid))
+            if sale["sale"].get("referral_points_to_referrer"):
+                self._paying.add(uid)
             self._new_sales[uid] = (cid, sale)  # made into a _Sold only if a refund of the batch names it
         elif kind == "refund":
             refund = cast(wire.RefundBody, body)

@@ -141,6 +141,26 @@ def test_a_referral_paid_on_two_tills_for_one_referee_is_taken_back_and_listed(c
     chain.check_always()
 
 
+def test_a_till_whose_referral_payment_was_taken_back_still_knows_it_paid(chain: Simulation) -> None:
+    assert chain.network is not None
+    referrer = chain.enroll(0, PHONE)
+    referee = chain.enroll(0, "+79160000002", referrer=referrer)
+    assert chain.sync(0) and chain.sync(1)
+    a = chain.sell(0, chain.basket(0, "CHZ", "CHZ", card=referee))
+    b = chain.sell(1, chain.basket(1, *["CHZ"] * 14, card=referee))  # 4,060 roubles: Gold, on T1 only
+    assert a.quote.referral_points_to_referrer == b.quote.referral_points_to_referrer == 80
+    assert chain.sync(1)
+    chain.network.script = [None, "drop_request"]  # T0's push is booked (A's payment taken back), no pull
+    assert not chain.sync(0)
+    assert [c["txn_uid"] for c in corrections(chain, kind="referral")] == [a.uid]
+    # T0 prices on its cursor, before B: Silver, and the referral paid by its own sale A. The server rebuilds
+    # that state by undoing B, which paid the referral too: A's payment still counts there (taken back or not).
+    c = chain.sell(0, chain.basket(0, "CHZ", "CHZ", card=referee))
+    assert c.quote.tier == "Silver" and c.quote.referral_points_to_referrer == 0
+    assert chain.sync(0)  # C is applied: no rejection of the honest till
+    chain.check_always()
+
+
 def test_the_welcome_bonus_of_one_phone_enrolled_on_two_tills_is_given_once(chain: Simulation) -> None:
     first = chain.enroll(0, PHONE)
     later(chain)
