@@ -140,6 +140,7 @@ class Authority:
         self._winners: set[str] | None = None  # of those, the ones another customer was merged into
         self._paying: set[str] = set()  # sales of this batch that paid a referral
         self._named_referrer: dict[str, str | None] = {}  # enrolled by this batch: uid -> the referrer it named
+        self._named_birthday: dict[str, str | None] = {}  # enrolled by this batch: uid -> its birthday
 
     def _resolved(self, uid: str) -> str:
         try:
@@ -545,6 +546,13 @@ class Authority:
         year = local_time(program, at).year
         granted = frozenset() if sale.get("birthday_year") is not None else frozenset(range(year - 1, year + 2))
         _, birthday, _ = self._info.get(uid, (0, None, None))
+        named = body.get("customer_uid")
+        if named and named != uid:
+            # The till saw the customer it names (merged away since): its birthday, not the winner's.
+            if named in self._named_birthday:
+                birthday = self._named_birthday[named]
+            elif named in self._info:
+                birthday = self._info[named][1]
         return CustomerView(
             card=card,
             available=sale["redeemed_points"] + int(sale.get("reward_points") or 0) + program.min_balance,
@@ -715,6 +723,8 @@ class Authority:
         if kind == "enroll":
             referrer = body.get("referrer_uid")
             self._named_referrer[str(body["uid"])] = referrer if isinstance(referrer, str) else None
+            birthday = body.get("birthday")
+            self._named_birthday[str(body["uid"])] = birthday if isinstance(birthday, str) else None
         if kind == "enroll" and body["uid"] not in self._info:
             try:
                 account = self.books.account(str(body["uid"]))
