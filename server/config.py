@@ -17,6 +17,7 @@ class Settings:
     admin_name: str | None = None
     admin_password: str | None = None
     expiry_interval_s: int = 3600
+    workers: int = 1  # server processes (uvicorn workers) on one PostgreSQL
 
 
 def _file_values() -> dict[str, str]:
@@ -42,4 +43,5 @@ def load() -> Settings:
         admin_name=values.get("LOYALTY_ADMIN_NAME"),
         admin_password=values.get("LOYALTY_ADMIN_PASSWORD"),
         expiry_interval_s=int(values.get("LOYALTY_EXPIRY_INTERVAL", "3600")),
+        workers=int(values.get("LOYALTY_SERVER_WORKERS", "1")),
     )
