@@ -183,21 +183,9 @@ class Server:
         engine.dispose()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "LOYALTY_SERVER_DB": self.db,
                "LOYALTY_ADMIN_NAME": ADMIN[0], "LOYALTY_ADMIN_PASSWORD": ADMIN[1]}  # fmt: skip
-        if self.workers == 1:
-            cmd = [
-                str(BIN / "loyalty-server"),
-                "serve",
-                "--db",
-                self.db,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ]
-        else:
-            # `loyalty-server serve` runs one process; several need uvicorn's own runner and an app factory.
-            cmd = [str(BIN / "uvicorn"), "--factory", "bench.bench_sync:app_from_env", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"]  # fmt: skip
+        # As a chain runs it: `loyalty-server serve --workers N` (uvicorn's workers on one PostgreSQL).
+        cmd = [str(BIN / "loyalty-server"), "serve", "--db", self.db, "--host", "127.0.0.1", "--port", str(self.port),
+               "--workers", str(self.workers)]  # fmt: skip
         profile = os.environ.get("BENCH_PROFILE_SERVER")
         if profile:  # where the server's time goes: py-spy's collapsed stacks (pip install py-spy)
             cmd = [str(BIN / "py-spy"), "record", "-r", "100", "-f", "raw", "-o", profile, "--subprocesses", "--", *cmd]
@@ -223,15 +211,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.unlink(missing_ok=True)
-
-
-def app_from_env() -> Any:
-    """uvicorn --factory entry point for several workers (settings from the environment)."""
-    from server import config
-    from server.api import create_app
-
-    settings = config.load()
-    return create_app(settings.__class__(**{**settings.__dict__, "admin_name": None, "admin_password": None}))
 
 
 class AdminApi:
