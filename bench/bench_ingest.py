@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out["medians"] = {
         f"ingest_w{w}_sales_per_s": statistics.median(r["sales_per_s"] for r in out["ingest"] if r["workers"] == w)
         for w in args.workers
+        if args.runs
     }
     if out["drain"]:
         out["medians"]["drain_s"] = out["drain"]["median_s"]

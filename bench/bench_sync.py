@@ -369,6 +369,7 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             applied = sum(pool.map(lambda tb: push_all(*tb), terminals))
         seconds = time.perf_counter() - start
         ok = admin.verify()
+        size = _bytes_per_table(db) if args.db == "postgresql" else {}
     total_sales = sales_each * args.terminals
     sent = sum(len(json.loads(b)["items"]) for _, batches in terminals for b in batches)
     assert applied == sent, f"applied {applied} of {sent}"
@@ -378,7 +379,24 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             "sales_per_s": round(total_sales / seconds), "items_per_s": round(applied / seconds),
             "target_sales_per_s": 2000, "ratio_to_target": round(total_sales / seconds / 2000, 2),
             "server_verify_ok": ok, "cpu_s": cpu.seconds,
-            "cpu_ms_per_sale": {k: round(1000 * v / total_sales, 3) for k, v in cpu.seconds.items()}}  # fmt: skip
+            "cpu_ms_per_sale": {k: round(1000 * v / total_sales, 3) for k, v in cpu.seconds.items()},
+            "db_bytes_per_sale": {k: round(v / total_sales) for k, v in size.items()}}  # fmt: skip
+
+
+def _bytes_per_table(db: str) -> dict[str, int]:
+    """Each table's size on disk with its indexes and TOAST (PostgreSQL), and the total, after a VACUUM (the
+    space of rows the push updated is then free for the next rows, though still counted here)."""
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+            rows = conn.exec_driver_sql(
+                "SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables ORDER BY 2 DESC"
+            ).all()
+    finally:
+        engine.dispose()
+    sizes = {str(name): int(size) for name, size in rows if size}
+    return {"total": sum(sizes.values()), **sizes}
 
 
 def fill_chain(db: str, customers: int, chunk: int = 5000, first: int = 0) -> None:

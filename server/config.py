@@ -18,6 +18,7 @@ class Settings:
     admin_password: str | None = None
     expiry_interval_s: int = 3600
     workers: int = 1  # server processes (uvicorn workers) on one PostgreSQL
+    db_connections: int = 30  # the most PostgreSQL connections the server's processes open together
 
 
 def _file_values() -> dict[str, str]:
@@ -44,4 +45,5 @@ def load() -> Settings:
         admin_password=values.get("LOYALTY_ADMIN_PASSWORD"),
         expiry_interval_s=int(values.get("LOYALTY_EXPIRY_INTERVAL", "3600")),
         workers=int(values.get("LOYALTY_SERVER_WORKERS", "1")),
+        db_connections=int(values.get("LOYALTY_SERVER_DB_CONNECTIONS", "30")),
     )

@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: `serve` (default), `admin`, `store`, `terminal`, `expire`, `verify`."""
     try:
         from server import auth, config, expiry
-        from server.store import create_schema, make_engine
+        from server.store import POOL_ENV, create_schema, make_engine
     except ModuleNotFoundError as exc:
         return _need_extra(exc)
     parser = argparse.ArgumentParser(prog="loyalty-server")
@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if workers > 1 and _is_sqlite(database):
                 print(json.dumps({"error": _WORKERS_NEED_PG.format(workers=workers)}), file=sys.stderr)
                 return 2
+            # Each process its share of the connections (the workers inherit it): N pools of the whole budget
+            # could pass PostgreSQL's max_connections under load.
+            os.environ.setdefault(POOL_ENV, str(max(3, settings.db_connections // workers)))
             # Once per `serve`, before the application: the schema (processes starting together take turns)
             # and the first admin, whose insert two processes starting together could both try.
             engine = make_engine(database)

@@ -27,7 +27,7 @@ from app.core import schema as t
 from app.core.identity import card_number
 from app.core.services.verify import VerifyService
 from server import expiry
-from server.store import create_schema, make_engine, next_counter, transaction
+from server.store import POOL_ENV, create_schema, make_engine, next_counter, transaction
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 
 AT = 1_790_000_000_000  # a fixed instant: every figure below is exact
@@ -170,3 +170,19 @@ def test_serve_with_workers_refuses_sqlite_and_says_why(tmp_path: Path) -> None:
         "error": "--workers 3 needs PostgreSQL (--db postgresql://...): the embedded SQLite server runs as one process"
     }
     assert not db.exists()  # refused before anything was made
+
+
+def test_a_server_process_opens_at_most_its_share_of_connections(
+    pg_server: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pg_server.database() as url:
+        given = make_engine(url, connections=15)
+        monkeypatch.setenv(POOL_ENV, "6")  # what `serve --workers 5` gives each worker of 30
+        inherited = make_engine(url)
+        try:
+            assert (given.pool.size(), given.pool._max_overflow) == (5, 10)  # type: ignore[attr-defined]
+            assert (inherited.pool.size(), inherited.pool._max_overflow) == (2, 4)  # type: ignore[attr-defined]
+        finally:
+            given.dispose()
+            inherited.dispose()

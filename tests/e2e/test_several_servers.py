@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,7 @@ from app.core.services import SaleRequest
 from app.sync import replica
 from server import expiry
 from server import schema as s
-from server.store import create_schema, make_engine
+from server.store import POOL_ENV, create_schema, make_engine
 from tests.e2e.conftest import Admin, ServerProcess, Terminal
 from tests.e2e.proxy import FaultProxy, Mode
 from tests.e2e.test_real_processes import (
@@ -226,3 +227,36 @@ def _scenario(engine: Engine, url: str, servers: list[ServerProcess], proxy: Fau
         assert len(pushed_by) == 3
     finally:
         admin.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_serve_with_workers_runs_that_many_processes_each_with_its_share_of_connections(
+    pg_server: Any, tmp_path: Path
+) -> None:
+    with pg_server.database() as url:
+        server = ServerProcess(url, tmp_path / "server.log", env={"LOYALTY_SERVER_WORKERS": "2"})
+        try:
+            server.start()
+            admin = Admin(server.url)  # the admin was made once, before the workers
+            admin.call("POST", "/v1/admin/stores", json={"name": "Магазин"})
+            assert [s["name"] for s in admin.call("GET", "/v1/admin/stores")["stores"]] == ["Магазин"]
+            admin.close()
+            assert server.proc is not None
+            workers = [
+                pid for pid in _children(server.proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+            assert len(workers) == 2, workers
+            for pid in workers:
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                assert f"{POOL_ENV}=15".encode() in environ  # 30 connections in all, shared by the two
+        finally:
+            server.stop()
