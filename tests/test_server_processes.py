@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -149,6 +150,7 @@ def test_a_tick_while_another_process_runs_expiry_skips_and_a_manual_run_waits(p
                 waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
                 while not held.execute(text(waiting)).scalar_one():
                     assert not manual.done(), manual.result()  # it must wait for the lock, not run beside it
+                    time.sleep(0.01)
                 assert expire_rows(pg_engine) == {}
                 held.commit()
                 assert manual.result(timeout=60) == 200
