@@ -602,6 +602,8 @@ async def _expiry_loop(engine: Engine, interval: int, throttle: Throttle) -> Non
     while True:
         await asyncio.sleep(interval)
         with contextlib.suppress(Exception):  # a failed run is retried at the next tick
-            await run_in_threadpool(expiry.post_expiry, engine)
+            # Every server process ticks; an advisory lock and the time of the last run make it one run
+            # per interval across them all (server/expiry.py).
+            await run_in_threadpool(expiry.run_due, engine, interval * 1000)
         with contextlib.suppress(Exception):
             await run_in_threadpool(throttle.storage.purge)
