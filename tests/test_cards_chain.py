@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,17 @@ def test_a_card_qr_printed_on_one_till_is_read_offline_on_another(
     parts[2] = ("B" if parts[2][0] == "A" else "A") + parts[2][1:]
     code, said = b.run("customer", "show", ":".join(parts))
     assert code == 2 and "forged" in said["error"]
+
+
+def _info(t: Till, who: str) -> Any:
+    """The customer as the till's screens get her (CustomerInfo)."""
+    from app.bootstrap import bootstrap
+
+    ctx = bootstrap(t.db)
+    try:
+        return ctx.customers.customer(who)
+    finally:
+        ctx.close()
 
 
 def _qr_of(t: Till, card: str) -> str:
@@ -341,14 +354,26 @@ def test_one_person_enrolled_twice_with_one_card_merges_and_nothing_is_quarantin
     assert a.run("sync")[0] == 0
     code, report = b.run("sync")
     assert code == 0 and report["quarantined"] == [] and report["rejected"] == []
-    assert server.admin("GET", "/v1/admin/customers/PRE-0007")["phone"] == "+79160000001"
+    # One customer, found by her card and by her phone; the server's snapshot (the shape a till pulls) gives the
+    # phone as the chain's keyed hash and its masked form (sync.md promise 10), never the number.
+    held = server.admin("GET", "/v1/admin/customers/PRE-0007")
+    assert server.admin("GET", "/v1/admin/customers/+79160000001")["uid"] == held["uid"]
+    assert re.fullmatch(r"h:[0-9a-f]{32}:\+•{7}0001", held["phone"])
     assert server.admin("GET", "/v1/admin/cards/quarantine")["quarantined"] == []
+    for t in (a, b):
+        t.ok("sync")
+        assert t.ok("customer", "show", "+79160000001")["card"] == "PRE-0007"  # found offline by the keyed hash
+        shown = _info(t, "+79160000001")
+        assert shown.phone == shown.phone_masked == "+•••••••0001"  # what the till's screens show
+        with contextlib.closing(sqlite3.connect(t.db)) as conn:  # and what it keeps: the pulled form
+            assert conn.execute("SELECT phone FROM customers WHERE id = ?", (shown.customer_id,)).fetchone() == (
+                held["phone"],
+            )
 
 
 def test_a_program_an_older_release_stored_on_an_enrolled_till_is_not_priced_with(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
 ) -> None:
-    import sqlite3
 
     a = joined(tmp_path, capsys, server, "a")
     local = {**DEMO_PROGRAM, "name": "Local after enrolling"}
@@ -371,7 +396,6 @@ def test_a_program_an_older_release_stored_on_an_enrolled_till_is_not_priced_wit
 def test_a_forged_push_dated_ahead_moves_no_customers_clock_and_honest_items_in_the_batch_apply(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
 ) -> None:
-    import sqlite3
 
     import httpx
 
@@ -382,12 +406,18 @@ def test_a_forged_push_dated_ahead_moves_no_customers_clock_and_honest_items_in_
     with contextlib.closing(sqlite3.connect(a.db)) as conn:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         seq = int(conn.execute("SELECT max(seq) FROM outbox").fetchone()[0])
+    # A block is booked only with a registered manager of the terminal's store named (sync.md promise 10):
+    # both name one, so the first is refused for its date alone and the second is honest.
+    store_id = server.admin("POST", "/v1/admin/stores", json={"name": "store a"})["store_id"]
+    server.admin("POST", f"/v1/admin/stores/{store_id}/managers", json={"name": "Manager Anna"})
     now = now_ms()
     items = [
         {"uid": "forged-ahead", "seq": seq + 1, "kind": "block",
-         "body": {"uid": "forged-ahead", "customer_uid": before["uid"], "blocked": True, "at": now + 86_400_000}},
+         "body": {"uid": "forged-ahead", "customer_uid": before["uid"], "blocked": True, "at": now + 86_400_000,
+                  "actor": "Manager Anna"}},
         {"uid": "honest-now", "seq": seq + 2, "kind": "block",
-         "body": {"uid": "honest-now", "customer_uid": before["uid"], "blocked": False, "at": now}},
+         "body": {"uid": "honest-now", "customer_uid": before["uid"], "blocked": False, "at": now,
+                  "actor": "Manager Anna"}},
     ]  # fmt: skip
     answer = httpx.post(f"{server.url}/v1/sync/push", json={"epoch": int(meta["epoch"]), "items": items},
                         headers={"Authorization": f"Bearer {meta['token']}"}).json()  # fmt: skip
