@@ -186,10 +186,14 @@ class SyncService:
     def _history(self) -> tuple[list[dict[str, Any]] | None, int]:
         """The programs this standalone store priced its queued history with, and the last sequence number it
         queued (docs/authority.md "A store joining the chain"); no programs for a terminal of the chain
-        already (its history was recorded when it joined) or a store that queued nothing."""
+        already (its history was recorded when it joined) or a store that queued nothing priced."""
         with db.transaction(self.engine, write=False, background=True) as conn:
             last = int(conn.execute(select(func.max(t.outbox.c.seq))).scalar() or 0)
-            if repo.chain_mode(conn) or repo.get_meta(conn, "joined_seq") is not None or not last:
+            if repo.chain_mode(conn) or repo.get_meta(conn, "joined_seq") is not None:
+                return None, last
+            # Only what is priced counts: a fresh till's queued default program alone is no history.
+            priced = select(t.outbox.c.seq).where(t.outbox.c.kind.in_(("sale", "refund", "enroll"))).limit(1)
+            if conn.execute(priced).first() is None:
                 return None, last
             rows = conn.execute(select(t.programs.c.uid, t.programs.c.activate_at, t.programs.c.body)).all()
         return [{"uid": str(r.uid), "activate_at": int(r.activate_at), "program": json.loads(r.body)}
