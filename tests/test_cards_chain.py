@@ -353,6 +353,26 @@ def test_a_forged_item_of_a_joining_stores_history_is_still_rejected(
     assert [r["uid"] for r in rejected if r["code"] == "figures_mismatch"] == [sale["uid"]]
 
 
+def test_a_store_that_changed_its_program_before_joining_keeps_the_sales_of_each_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> None:
+    shop = till(tmp_path, capsys, "shop")
+    card = customer(shop, "+79160000009")["card"]
+    first = shop.ok("sale", "--card", card, "--line", LINE)["earned"]
+    richer = {**DEFAULT_PROGRAM, "name": "Richer", "tiers": [{**DEFAULT_PROGRAM["tiers"][0], "earn_rate_pct": "15"}]}
+    path = tmp_path / "richer.json"
+    path.write_text(json.dumps(richer))
+    shop.ok("program", "set", str(path))
+    second = shop.ok("sale", "--card", card, "--line", LINE)["earned"]
+    assert second == 3 * first  # priced with the second version
+    shop.ok("enroll", "--server", server.url, "--code", server.register("shop", "shop-1"), "--adopt")
+    names = {j["program"]["name"] for j in server.admin("GET", "/v1/admin/programs/joined")["joined"]}
+    assert names == {DEFAULT_PROGRAM["name"], "Richer"}
+    assert shop.ok("sync")["rejected"] == []
+    held = server.admin("GET", f"/v1/admin/customers/{card}")
+    assert sorted(lot["points"] for lot in held["lots"]) == [first, second]
+
+
 def test_a_store_seeds_a_chain_without_a_program_and_the_next_one_adopts_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], database: str
 ) -> None:
