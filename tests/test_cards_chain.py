@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,17 @@ def test_a_card_qr_printed_on_one_till_is_read_offline_on_another(
     parts[2] = ("B" if parts[2][0] == "A" else "A") + parts[2][1:]
     code, said = b.run("customer", "show", ":".join(parts))
     assert code == 2 and "forged" in said["error"]
+
+
+def _info(t: Till, who: str) -> Any:
+    """The customer as the till's screens get her (CustomerInfo)."""
+    from app.bootstrap import bootstrap
+
+    ctx = bootstrap(t.db)
+    try:
+        return ctx.customers.customer(who)
+    finally:
+        ctx.close()
 
 
 def _qr_of(t: Till, card: str) -> str:
@@ -251,6 +264,115 @@ def test_a_standalone_store_joining_a_chain_must_choose_and_adopt_keeps_its_code
     assert shop.ok("customer", "show", card)["name"] == "Customer 0009"
 
 
+def _standalone_joined(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> tuple[Till, str, list[dict[str, Any]]]:
+    """A store of its own (the default program, a customer, a 200-rouble sale) that joined with --adopt and has
+    not synced: the till, the card, and its queued items (seq, uid, kind, body) as it will push them."""
+    shop = till(tmp_path, capsys, "shop")
+    card = customer(shop, "+79160000009")["card"]
+    shop.ok("sale", "--card", card, "--line", LINE)
+    shop.ok("enroll", "--server", server.url, "--code", server.register("shop", "shop-1"), "--adopt")
+    with contextlib.closing(sqlite3.connect(shop.db)) as conn:
+        rows = conn.execute("SELECT seq, uid, kind, body FROM outbox ORDER BY seq").fetchall()
+    return (
+        shop,
+        card,
+        [{"seq": seq, "uid": uid, "kind": kind, "body": json.loads(body)} for seq, uid, kind, body in rows],
+    )
+
+
+def _push_by_hand(server: LiveServer, t: Till, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Push items with the till's own token, past its software: each outcome by uid."""
+    import httpx
+
+    with contextlib.closing(sqlite3.connect(t.db)) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    answer = httpx.post(f"{server.url}/v1/sync/push", json={"epoch": int(meta["epoch"]), "items": items},
+                        headers={"Authorization": f"Bearer {meta['token']}"}).json()  # fmt: skip
+    return {r["uid"]: r for r in answer["results"]}
+
+
+def _inflated(body: dict[str, Any], points: int) -> dict[str, Any]:
+    """A sale body whose grant claims `points`."""
+    forged = json.loads(json.dumps(body))
+    forged["sale"]["earned"] = points
+    forged["ops"][0]["lot"]["points"] = points
+    return forged
+
+
+def test_a_joining_stores_history_follows_its_own_program_and_nothing_after_the_join_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> None:
+    shop, card, queued = _standalone_joined(tmp_path, capsys, server)
+    with contextlib.closing(sqlite3.connect(shop.db)) as conn:
+        joined_seq = int(conn.execute("SELECT value FROM meta WHERE key = 'joined_seq'").fetchone()[0])
+    assert joined_seq == queued[-1]["seq"]  # everything it queued is its history
+    # The admin sees what the store priced its history with, and which of its items that covers.
+    (own,) = server.admin("GET", "/v1/admin/programs/joined")["joined"]
+    assert own["program"]["name"] == DEFAULT_PROGRAM["name"] != DEMO_PROGRAM["name"]
+    assert (own["choice"], own["joined_seq"]) == ("adopt", joined_seq)
+    report = shop.ok("sync")
+    assert report["rejected"] == []
+    held = server.admin("GET", f"/v1/admin/customers/{card}")
+    sold = next(i["body"] for i in queued if i["kind"] == "sale")
+    assert sold["sale"]["earned"] > 0 and [lot["points"] for lot in held["lots"]] == [sold["sale"]["earned"]]
+    assert shop.ok("customer", "show", card)["available"] == sum(lot["remaining"] for lot in held["lots"]) > 0
+    # After the join the old program prices nothing: neither a sale dated after it, nor one dated before it
+    # but sequenced after the history the store declared (a token replaying its history with new ids).
+    with contextlib.closing(sqlite3.connect(shop.db)) as conn:
+        last = int(conn.execute("SELECT max(seq) FROM outbox").fetchone()[0])
+    late = {**sold, "uid": "late-old-program", "at": now_ms()}
+    again = {**sold, "uid": "again-old-program"}
+    for body in (late, again):
+        lot = {**sold["ops"][0]["lot"], "uid": body["uid"] + "-lot", "txn_uid": body["uid"], "available_at": body["at"]}
+        body["ops"] = [{**sold["ops"][0], "at": body["at"], "lot": lot}]
+        body["sale"] = {**sold["sale"], "earned_lot_uid": body["uid"] + "-lot"}
+    outcomes = _push_by_hand(server, shop, [{"uid": b["uid"], "seq": last + n, "kind": "sale", "body": b}
+                                            for n, b in enumerate((late, again), 1)])  # fmt: skip
+    assert [outcomes[u]["status"] for u in (late["uid"], again["uid"])] == ["rejected", "rejected"]
+    assert all(outcomes[u]["code"] == "figures_mismatch" for u in (late["uid"], again["uid"])), outcomes
+    # Refused for the chain's rules, which price that basket otherwise (not for its shape).
+    assert all(f"sale.earned is {sold['sale']['earned']}, the rules give" in outcomes[u]["reason"] for u in outcomes)
+    assert server.admin("GET", f"/v1/admin/customers/{card}")["lots"] == held["lots"]  # nothing booked
+
+
+def test_a_forged_item_of_a_joining_stores_history_is_still_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> None:
+    shop, card, queued = _standalone_joined(tmp_path, capsys, server)
+    sale = next(i for i in queued if i["kind"] == "sale")
+    honest_points = sale["body"]["sale"]["earned"]
+    forged = [{**i, "body": _inflated(i["body"], 100 * honest_points)} if i is sale else i for i in queued]
+    outcomes = _push_by_hand(server, shop, forged)  # its own history, the sale's points inflated
+    enrolled = next(i["uid"] for i in queued if i["kind"] == "enroll")
+    assert outcomes[enrolled]["status"] == "applied"
+    assert outcomes[sale["uid"]]["status"] == "rejected" and outcomes[sale["uid"]]["code"] == "figures_mismatch"
+    assert server.admin("GET", f"/v1/admin/customers/{card}")["lots"] == []  # nothing of it booked
+    rejected = server.admin("GET", "/v1/admin/rejections")["rejections"]
+    assert [r["uid"] for r in rejected if r["code"] == "figures_mismatch"] == [sale["uid"]]
+
+
+def test_a_store_that_changed_its_program_before_joining_keeps_the_sales_of_each_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
+) -> None:
+    shop = till(tmp_path, capsys, "shop")
+    card = customer(shop, "+79160000009")["card"]
+    first = shop.ok("sale", "--card", card, "--line", LINE)["earned"]
+    richer = {**DEFAULT_PROGRAM, "name": "Richer", "tiers": [{**DEFAULT_PROGRAM["tiers"][0], "earn_rate_pct": "15"}]}
+    path = tmp_path / "richer.json"
+    path.write_text(json.dumps(richer))
+    shop.ok("program", "set", str(path))
+    second = shop.ok("sale", "--card", card, "--line", LINE)["earned"]
+    assert second == 3 * first  # priced with the second version
+    shop.ok("enroll", "--server", server.url, "--code", server.register("shop", "shop-1"), "--adopt")
+    names = {j["program"]["name"] for j in server.admin("GET", "/v1/admin/programs/joined")["joined"]}
+    assert names == {DEFAULT_PROGRAM["name"], "Richer"}
+    assert shop.ok("sync")["rejected"] == []
+    held = server.admin("GET", f"/v1/admin/customers/{card}")
+    assert sorted(lot["points"] for lot in held["lots"]) == [first, second]
+
+
 def test_a_store_seeds_a_chain_without_a_program_and_the_next_one_adopts_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], database: str
 ) -> None:
@@ -341,14 +463,26 @@ def test_one_person_enrolled_twice_with_one_card_merges_and_nothing_is_quarantin
     assert a.run("sync")[0] == 0
     code, report = b.run("sync")
     assert code == 0 and report["quarantined"] == [] and report["rejected"] == []
-    assert server.admin("GET", "/v1/admin/customers/PRE-0007")["phone"] == "+79160000001"
+    # One customer, found by her card and by her phone; the server's snapshot (the shape a till pulls) gives the
+    # phone as the chain's keyed hash and its masked form (sync.md promise 10), never the number.
+    held = server.admin("GET", "/v1/admin/customers/PRE-0007")
+    assert server.admin("GET", "/v1/admin/customers/+79160000001")["uid"] == held["uid"]
+    assert re.fullmatch(r"h:[0-9a-f]{32}:\+•{7}0001", held["phone"])
     assert server.admin("GET", "/v1/admin/cards/quarantine")["quarantined"] == []
+    for t in (a, b):
+        t.ok("sync")
+        assert t.ok("customer", "show", "+79160000001")["card"] == "PRE-0007"  # found offline by the keyed hash
+        shown = _info(t, "+79160000001")
+        assert shown.phone == shown.phone_masked == "+•••••••0001"  # what the till's screens show
+        with contextlib.closing(sqlite3.connect(t.db)) as conn:  # and what it keeps: the pulled form
+            assert conn.execute("SELECT phone FROM customers WHERE id = ?", (shown.customer_id,)).fetchone() == (
+                held["phone"],
+            )
 
 
 def test_a_program_an_older_release_stored_on_an_enrolled_till_is_not_priced_with(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
 ) -> None:
-    import sqlite3
 
     a = joined(tmp_path, capsys, server, "a")
     local = {**DEMO_PROGRAM, "name": "Local after enrolling"}
@@ -371,7 +505,6 @@ def test_a_program_an_older_release_stored_on_an_enrolled_till_is_not_priced_wit
 def test_a_forged_push_dated_ahead_moves_no_customers_clock_and_honest_items_in_the_batch_apply(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer
 ) -> None:
-    import sqlite3
 
     import httpx
 
@@ -382,12 +515,18 @@ def test_a_forged_push_dated_ahead_moves_no_customers_clock_and_honest_items_in_
     with contextlib.closing(sqlite3.connect(a.db)) as conn:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         seq = int(conn.execute("SELECT max(seq) FROM outbox").fetchone()[0])
+    # A block is booked only with a registered manager of the terminal's store named (sync.md promise 10):
+    # both name one, so the first is refused for its date alone and the second is honest.
+    store_id = server.admin("POST", "/v1/admin/stores", json={"name": "store a"})["store_id"]
+    server.admin("POST", f"/v1/admin/stores/{store_id}/managers", json={"name": "Manager Anna"})
     now = now_ms()
     items = [
         {"uid": "forged-ahead", "seq": seq + 1, "kind": "block",
-         "body": {"uid": "forged-ahead", "customer_uid": before["uid"], "blocked": True, "at": now + 86_400_000}},
+         "body": {"uid": "forged-ahead", "customer_uid": before["uid"], "blocked": True, "at": now + 86_400_000,
+                  "actor": "Manager Anna"}},
         {"uid": "honest-now", "seq": seq + 2, "kind": "block",
-         "body": {"uid": "honest-now", "customer_uid": before["uid"], "blocked": False, "at": now}},
+         "body": {"uid": "honest-now", "customer_uid": before["uid"], "blocked": False, "at": now,
+                  "actor": "Manager Anna"}},
     ]  # fmt: skip
     answer = httpx.post(f"{server.url}/v1/sync/push", json={"epoch": int(meta["epoch"]), "items": items},
                         headers={"Authorization": f"Bearer {meta['token']}"}).json()  # fmt: skip
