@@ -3,7 +3,7 @@
 Every test runs the installed `loyalty-terminal` (or `python -m app`) in a child process on a
 real SQLite file in a temporary folder. Refusals must exit 2 with one line and leave the
 database exactly as it was (compared as an SQL dump, or byte for byte where the file is not
-a database). tests/test_cli.py and tests/test_worked_examples.py cover the basic paths; this
+a database). tests/integration/test_cli.py and tests/integration/test_worked_examples.py cover the basic paths; this
 file covers what they do not: exact output keys, phone formats, pre-printed cards, time zones,
 every coupon condition, refunds in parts, limits on what can be typed, broken files.
 """

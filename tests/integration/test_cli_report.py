@@ -1,6 +1,6 @@
 """`loyalty-terminal report` (spec/cli.md, issue 9 §5): the manager's figures and tables for cron exports.
 
-In process through app.cli.main on the hand-counted store of tests/test_reports.py (March 2025, every
+In process through app.cli.main on the hand-counted store of tests/integration/test_reports.py (March 2025, every
 figure worked out there) and on a demo store; one real process at the end. Refusals exit 2 with one
 line and leave no file behind.
 """
@@ -29,7 +29,7 @@ from app.core.services.reports import Filters, ReportsService
 from app.core.timeutil import from_ms
 from app.reports.tables import all_tables
 from tests.conftest import run_cli
-from tests.test_reports import MARCH, build_store
+from tests.integration.test_reports import MARCH, build_store
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -76,8 +76,9 @@ def test_march_figures_are_the_hand_counted_ones(capsys: pytest.CaptureFixture[s
     assert (data["from"], data["to"], data["timezone"]) == ("2025-03-01", "2025-03-31", "Europe/Moscow")
     assert data["period"] == {"start": MARCH.start, "end": MARCH.end}  # local midnight to local midnight
     f = data["figures"]
-    # tests/test_reports.py: 9 sales, 6 with a card, 1822,50 ₽ after the 243 ₽ refund; card checks 269,25 ₽,
-    # others 150 ₽; A, B, V bought (A and B twice or more); the program cost 584,50 ₽ (tests/test_payback.py).
+    # tests/integration/test_reports.py: 9 sales, 6 with a card, 1822,50 ₽ after the 243 ₽ refund; card checks
+    # 269,25 ₽, others 150 ₽; A, B, V bought (A and B twice or more); the program cost 584,50 ₽
+    # (tests/integration/test_payback.py).
     assert f["revenue"] == 182250 and f["sales"] == 9 and f["card_sales"] == 6
     assert f["card_share"] == "2/3"
     assert f["average_check_card"] == 26925 and f["average_check_anonymous"] == 15000

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from tests.conftest import BARCODES, run_cli
-from tests.scanner import synth
+from tests.unit.scanner import synth
 
 PHOTOS = BARCODES
 

@@ -15,7 +15,7 @@ from app.core.demo import DEFAULT_PROGRAM
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged, EventBus, RefundCommitted, SaleCommitted
 from app.core.services.results import SaleRequest
-from tests.test_staff import CATALOG, FAST
+from tests.integration.test_staff import CATALOG, FAST
 
 PHONE = "+79160000001"
 

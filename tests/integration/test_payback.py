@@ -1,7 +1,7 @@
 """Does the program pay? (app/core/payback.py, docs/reports.md §13) on figures worked out by hand.
 
 The pure functions first, then the report of March 2025 of the hand-counted store of
-tests/test_reports.py, whose sales the comments of build_store describe one by one.
+tests/integration/test_reports.py, whose sales the comments of build_store describe one by one.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from app.core.payback import (
 )
 from app.core.services.report_json import from_json, to_json
 from app.core.services.reports import Filters, Report, ReportsService
-from tests.test_reports import CLOCK, MARCH, build_store
+from tests.integration.test_reports import CLOCK, MARCH, build_store
 
 # ----------------------------------------------------------------------------- the cost
 
@@ -158,7 +158,7 @@ def march(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
 
 
 def test_march_program_cost_by_kind(march: Report) -> None:
-    # tests/test_reports.py's March: card discounts 49,50 (#11) + 20 (#12) + 25 (#17) + 25 (#19) = 119,50 ₽;
+    # tests/integration/test_reports.py's March: card discounts 49,50 (#11) + 20 (#12) + 25 (#17) + 25 (#19) = 119,50 ₽;
     # a free coffee 250 ₽ (#11); SALE10 55 ₽; points 80 + 30 = 110 ₽; the cookie 50 points = 50 ₽.
     p = march.payback
     assert p is not None

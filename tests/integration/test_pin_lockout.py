@@ -14,7 +14,7 @@ from app.core import fmt
 from app.core.clock import FixedClock
 from app.core.db import make_engine
 from app.core.services.staff import LOCKOUT_AFTER, LOCKOUT_FIRST_S, LOCKOUT_MAX_S, StaffError, StaffService
-from tests.test_staff import FAST, PROGRAM
+from tests.integration.test_staff import FAST, PROGRAM
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

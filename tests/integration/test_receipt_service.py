@@ -20,7 +20,7 @@ from app.core.services.receipts import (
 from app.core.services.results import SaleRequest, SaleResult
 from app.core.timeutil import from_ms
 from app.receipts.pdf import render_pdf
-from tests.test_staff import CATALOG, PROGRAM
+from tests.integration.test_staff import CATALOG, PROGRAM
 
 MSK = ZoneInfo("Europe/Moscow")
 

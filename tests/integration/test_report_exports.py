@@ -1,4 +1,4 @@
-"""CSV and PDF exports of the manager's report (app/reports), on the store of tests/test_reports.py."""
+"""CSV and PDF exports of the manager's report (app/reports), on the store of tests/integration/test_reports.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from app.core.services.reports import Report, ReportsService, Segment, SegmentCu
 from app.reports.export_csv import export_csv
 from app.reports.export_pdf import SEGMENT_ROWS, export_pdf
 from app.reports.tables import Cell, cell_text
-from tests.test_reports import CLOCK, MARCH, MSK, build_store
+from tests.integration.test_reports import CLOCK, MARCH, MSK, build_store
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ To make a year's report of a 1,000,000-sale store fast, several figures changed 
 day by day instead of grouped by hour, the visits and the tiers from one read of the card sales,
 coupons found through coupon_uses, only the sale lines that count grouped, the journal summed day by
 day). The figures were recorded once, when the fast code still agreed field by field with the code it
-replaced, from two stores: the hand-counted fixture store of tests/test_reports.py, and a store made
+replaced, from two stores: the hand-counted fixture store of tests/integration/test_reports.py, and a store made
 by bench/gen_store.py with cashiers, reflected sales, server-reported spend, a coupon sale whose
 coupon_uses row is missing and stamp lines of a rule the program no longer has. Every field of every
 result must still be the recorded one; a deliberate change regenerates the file (`python -m
@@ -29,7 +29,7 @@ from app.core.services.reports import Filters, Period, ReportsService
 from app.core.timeutil import DAY_MS, from_ms, to_ms
 from bench.gen_store import generate
 from tests import golden
-from tests.test_reports import CLOCK, MSK, build_store
+from tests.integration.test_reports import CLOCK, MSK, build_store
 
 # The generated store's newest sale: a fixed day, so the recorded figures hold on any date.
 END = to_ms(datetime(2026, 12, 6, tzinfo=UTC))

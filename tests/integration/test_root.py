@@ -14,7 +14,7 @@ from app.core.clock import FixedClock
 from app.core.demo import DEFAULT_PROGRAM
 from app.core.services.results import SaleRequest
 from app.core.timeutil import to_ms
-from tests.test_staff import CATALOG, FAST
+from tests.integration.test_staff import CATALOG, FAST
 
 MARCH_10 = datetime(2025, 3, 10, 10, 0, tzinfo=UTC)
 FROZEN = to_ms(MARCH_10)

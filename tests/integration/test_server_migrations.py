@@ -30,7 +30,7 @@ from server.store import SERVER_SCHEMA, create_schema, make_engine, transaction
 from tests.conftest import FIXTURES
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

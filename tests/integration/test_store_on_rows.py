@@ -33,8 +33,8 @@ from server import expiry
 from server import schema as s
 from server.store import SERVER_SCHEMA, create_schema, fill_places, make_engine, transaction
 from tests import golden
+from tests.integration.sync.test_push_batch import AT, Terminal, enroll, refund, sale
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
-from tests.sync.test_push_batch import AT, Terminal, enroll, refund, sale
 
 END = to_ms(datetime(2026, 12, 6, tzinfo=UTC))  # a fixed day: the recorded figures hold on any date
 KEYS = {"customers": "uid", "sales": "uid", "refunds": "uid", "journal": "id"}

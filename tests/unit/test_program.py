@@ -97,7 +97,7 @@ def test_every_refusal_names_its_field_and_a_code(data: object, code: str, path:
 
 
 def test_the_committed_json_schema_is_current() -> None:
-    script = Path(__file__).resolve().parents[1] / "scripts" / "program_schema.py"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "program_schema.py"
     checked = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
 

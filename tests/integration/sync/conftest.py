@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.sim import Simulation, small_chain
+from tests.integration.sync.sim import Simulation, small_chain
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ Everything that could make two runs differ is pinned to the seed:
 A safety phase runs a random workload with faults; a liveness phase then heals everything and syncs
 until every queue is empty. Every promise that must always hold is checked after every step; the
 convergence and bounded double-spend promises are checked at the end. A failure names the seed and
-the step, and `SIM_SEED=<seed> pytest tests/sync/test_sim.py` replays it.
+the step, and `SIM_SEED=<seed> pytest tests/integration/sync/test_sim.py` replays it.
 """
 
 from __future__ import annotations
@@ -701,7 +701,8 @@ class Simulation:
         return SimFailure(
             f"seed={self.seed} step={self.step_no} phase={self.phase} action={self.action}: {what}\n"
             f"last steps:\n{recent}\n"
-            f"replay: SIM_SEED={self.seed} SIM_STEPS={self.config.steps} .venv/bin/pytest -q tests/sync/test_sim.py"
+            f"replay: SIM_SEED={self.seed} SIM_STEPS={self.config.steps}"
+            " .venv/bin/pytest -q tests/integration/sync/test_sim.py"
         )
 
     def note(self, text: str) -> None:

@@ -23,7 +23,7 @@ from app.core.services import LoyaltyService
 from app.sync.client import Client
 from server import expiry
 from tests import golden
-from tests.sync.sim import (
+from tests.integration.sync.sim import (
     DAY_MS,
     GRACE_MS,
     HOUR_MS,

@@ -1,6 +1,6 @@
 """One focused test per sync promise and protocol rule (sync.md), on a server and two terminals in one process.
 
-Each test drives the `chain` fixture by hand (tests/sync/conftest.py): scripted network faults, a virtual
+Each test drives the `chain` fixture by hand (tests/integration/sync/conftest.py): scripted network faults, a virtual
 clock, crash points, and `chain.check_always()` for every promise that must hold at any instant.
 """
 
@@ -25,7 +25,7 @@ from app.sync.client import Refused, SyncError
 from app.sync.service import SyncService
 from server import expiry
 from server import schema as s
-from tests.sync.sim import (
+from tests.integration.sync.sim import (
     DAY_MS,
     GRACE_MS,
     HOUR_MS,

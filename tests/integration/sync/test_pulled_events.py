@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.events import CustomerChanged
-from tests.sync.sim import Simulation
+from tests.integration.sync.sim import Simulation
 
 
 def test_a_customer_pulled_by_sync_is_published_with_its_cards_after_the_commit(chain: Simulation) -> None:

@@ -32,8 +32,8 @@ from server import schema as s
 from server.api import create_app
 from server.config import Settings
 from server.store import create_schema, make_engine, transaction
+from tests.integration.sync.sim import Simulation
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
-from tests.sync.sim import Simulation
 
 AT = 1_790_000_000_000  # a fixed instant: every figure below is exact
 DAY = 86_400_000

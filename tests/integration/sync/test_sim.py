@@ -1,7 +1,7 @@
 """The sync simulation on a fixed set of seeds (CI), replayable one seed at a time.
 
-    SIM_SEED=123 .venv/bin/pytest -q tests/sync/test_sim.py            # replay one seed
-    SIM_SEED=1,2,3 SIM_STEPS=400 .venv/bin/pytest -q tests/sync/test_sim.py
+    SIM_SEED=123 .venv/bin/pytest -q tests/integration/sync/test_sim.py            # replay one seed
+    SIM_SEED=1,2,3 SIM_STEPS=400 .venv/bin/pytest -q tests/integration/sync/test_sim.py
 
 The long soak is `bench/soak_sync.py --seeds 200 --steps 2000`.
 """
@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.sim import CRASH_POINTS, NETWORK_FAULTS, SimConfig, SimReport, run_simulation, seeds_from_env
+from tests.integration.sync.sim import (
+    CRASH_POINTS,
+    NETWORK_FAULTS,
+    SimConfig,
+    SimReport,
+    run_simulation,
+    seeds_from_env,
+)
 
 # Chosen once, kept fixed: together they inject every network fault kind and hit every crash point
 # (test_ci_seeds_cover_every_fault_kind checks that, so a change of the workload cannot quietly lose one).

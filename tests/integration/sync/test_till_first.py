@@ -10,7 +10,7 @@ from app.core import repo
 from app.core.db import transaction
 from app.sync.client import SyncError
 from app.sync.service import SyncService
-from tests.sync.sim import Simulation
+from tests.integration.sync.sim import Simulation
 
 PHONE, OTHER = "+79160000001", "+79160000002"
 

@@ -10,7 +10,7 @@ import app.core.repo as core_repo
 from app.core.pricing import LineIn
 from app.core.services.results import SaleRequest
 from app.core.timeutil import DAY_MS, parse_ts, to_ms
-from tests.sync.sim import SIM_PROGRAM, Simulation
+from tests.integration.sync.sim import SIM_PROGRAM, Simulation
 
 
 def test_a_pulled_sale_counts_in_the_tier_window_to_the_instant_near_moscow_midnight(

@@ -30,7 +30,7 @@ from server.config import Settings
 from tests.fixtures.make_wire_bodies import capture
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "wire-bodies.json"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "wire-bodies.json"
 ADMIN = ("admin", "wire-test-password")
 
 
@@ -175,7 +175,7 @@ def test_the_published_api_describes_every_body_and_the_answer(tmp_path: Path) -
 
 def test_the_outbox_of_a_released_schema_v3_file_validates_unchanged() -> None:
     # A terminal of an older release, upgraded in place, pushes what its outbox already holds.
-    old = Path(__file__).resolve().parents[1] / "fixtures" / "schema-v3.sqlite3"
+    old = Path(__file__).resolve().parents[2] / "fixtures" / "schema-v3.sqlite3"
     with contextlib.closing(sqlite3.connect(f"file:{old}?mode=ro", uri=True)) as conn:
         rows = conn.execute("SELECT kind, body FROM outbox ORDER BY seq").fetchall()
     assert {kind for kind, _ in rows} >= {"enroll", "sale"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.journeys.harness import JourneyRunner
+from tests.ui.journeys.harness import JourneyRunner
 
 # A till's screen, 1024×768 (offscreen's own is 800×800, smaller than the checkout's minimum), when
 # this folder's tests build the application; run with others, they take the screen already chosen.

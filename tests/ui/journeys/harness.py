@@ -14,9 +14,9 @@ GUI thread (queued to it, answered through a ``threading.Event``), inside whiche
 running at the time. Waiting is polling a condition on the GUI thread with a QTimer, never a
 sleep, and never a nested loop of ours.
 
-API (for journey tests; see tests/journeys/test_till_journeys.py)::
+API (for journey tests; see tests/ui/journeys/test_till_journeys.py)::
 
-    def test_something(journey: JourneyRunner) -> None:      # the fixture (tests/journeys/conftest.py)
+    def test_something(journey: JourneyRunner) -> None:      # the fixture (tests/ui/journeys/conftest.py)
         def script(h: Journey) -> None:
             window = till_ready(h)               # wizard (demo café, manager Ольга/1234), login, shift
             # or step by step: first_start(h); h.main_window(); log_in(h); open_shift(h)

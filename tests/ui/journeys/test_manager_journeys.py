@@ -22,7 +22,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from tests.journeys.harness import MANAGER, Journey, JourneyFailed, JourneyRunner, key_combination, till_ready
+from tests.ui.journeys.harness import MANAGER, Journey, JourneyFailed, JourneyRunner, key_combination, till_ready
 
 
 def press_opening(h: Journey, name: str) -> None:
@@ -290,7 +290,7 @@ def test_a_coupon_code_is_made_and_joins_the_program(journey: JourneyRunner) -> 
 
 
 def test_card_tools_points_cashiers_and_the_audit_log(journey: JourneyRunner) -> None:
-    from tests.journeys.test_till_journeys import card_of
+    from tests.ui.journeys.test_till_journeys import card_of
 
     state: dict[str, Any] = {}
 
@@ -437,7 +437,7 @@ def test_settings_a_backup_and_its_restore_from_the_managers_menu(journey: Journ
         h.modal(MissingStoreDialog, timeout=60)
         key_to_focus(h, "Return")  # «Restore the newest backup» is the default
         window = h.main_window(timeout=90)
-        from tests.journeys.harness import log_in
+        from tests.ui.journeys.harness import log_in
 
         log_in(h)
         assert h.gui(lambda: window.isVisible())

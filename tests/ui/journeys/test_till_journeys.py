@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from app.core.codes import latin_layout
 from app.core.identity import card_qr_payload
 from app.ui.shift import ShiftDialog
-from tests.journeys.harness import (
+from tests.ui.journeys.harness import (
     MANAGER,
     STORE_NAME,
     Journey,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import BARCODES
-from tests.scanner import synth
+from tests.unit.scanner import synth
 
 CARD_TEXT = "LOYALTY-CARD-0001234"
 # 1.5 s of the card in view at 30 fps, between 0.3 s of empty frames on each side.

@@ -17,7 +17,7 @@ from pyzbar.pyzbar import Decoded, Point, Rect
 from app.scanner import decode
 from app.scanner.decode import Code, decode_gray, ean_check_digit_ok, to_gtin13
 from app.scanner.photoset import Outcome, load_manifest, run
-from tests.scanner import synth
+from tests.unit.scanner import synth
 
 
 @pytest.fixture(scope="module")

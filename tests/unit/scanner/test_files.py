@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from app.scanner import Code, ScanError, scan_file, scan_report
-from tests.scanner import synth
-from tests.scanner.conftest import CARD_TEXT
+from tests.unit.scanner import synth
+from tests.unit.scanner.conftest import CARD_TEXT
 
 
 def test_png_image_is_scanned_thoroughly(tmp_path: Path) -> None:

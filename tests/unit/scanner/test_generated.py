@@ -17,7 +17,7 @@ from app.core.identity import card_qr_payload, ean_check_digit
 from app.scanner import decode
 from app.scanner.decode import Code, decode_gray
 from app.scanner.files import scan_file
-from tests.scanner import synth
+from tests.unit.scanner import synth
 
 CARD_QR = card_qr_payload(b"secret of the store", "2990000000019")
 RENDERS = [

@@ -11,8 +11,8 @@ import numpy.typing as npt
 import pytest
 
 from app.scanner import CameraReader, Code, FrameConfirmer, ScanError
-from tests.scanner import synth
-from tests.scanner.conftest import CARD_TEXT
+from tests.unit.scanner import synth
+from tests.unit.scanner.conftest import CARD_TEXT
 
 CARD = Code("QRCode", "CARD-1")
 OTHER = Code("QRCode", "CARD-2")
