@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from app.core.clock import FixedClock
+from tests.stores import Stores
 
 if TYPE_CHECKING:  # app.bootstrap loads SQLAlchemy and every service: not for a unit test's import
     from app.bootstrap import Context
@@ -100,6 +101,12 @@ def worked_examples() -> list[dict[str, Any]]:
 def frozen_clock() -> FixedClock:
     """A clock standing at FROZEN_NOW, for services and a demo store that must not depend on today."""
     return FixedClock(FROZEN_NOW)
+
+
+@pytest.fixture(scope="session")
+def store_cache(tmp_path_factory: pytest.TempPathFactory) -> Stores:
+    """Stores built once per session by key (a generator's seed, the hand-counted March store), as copies."""
+    return Stores(tmp_path_factory.mktemp("stores"))
 
 
 @pytest.fixture

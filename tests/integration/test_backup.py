@@ -16,7 +16,8 @@ from app.core.demo import DEFAULT_PROGRAM
 from app.core.errors import StorageError
 from app.core.instance import InstanceLock
 from app.core.refusals import Refusal
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT
+from tests.inprocess import run_cli
 
 
 def _store(tmp_path: Path) -> Path:

@@ -1,4 +1,5 @@
-"""The real command line: happy paths, and bad input that exits 2 with one line and writes nothing."""
+"""The command line (app.cli.main in this process): happy paths, and bad input that exits 2 with one line
+and writes nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.core.demo import DEMO_PROGRAM
-from tests.conftest import run_cli
+from tests.inprocess import run_cli
 
 CATALOG = """sku,name,category,price,barcode
 LAT,Латте,coffee,200.00,4600000000039

@@ -1,7 +1,8 @@
 """cli.md read literally and driven from outside, as the independent acceptance tests will.
 
-Every test runs the installed `loyalty-terminal` (or `python -m app`) in a child process on a
-real SQLite file in a temporary folder. Refusals must exit 2 with one line and leave the
+Every test runs the command line's entry point (`app.cli.main`, in this process: tests/inprocess.py)
+on a real SQLite file in a temporary folder; the last test runs the installed `loyalty-terminal` and
+`python -m app` as child processes, to show they are that same program. Refusals must exit 2 with one line and leave the
 database exactly as it was (compared as an SQL dump, or byte for byte where the file is not
 a database). tests/integration/test_cli.py and tests/integration/test_worked_examples.py cover the basic paths; this
 file covers what they do not: exact output keys, phone formats, pre-printed cards, time zones,
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.inprocess import run_main
 
 BIN = Path(sys.executable).parent / "loyalty-terminal"
 SHOW_KEYS = {"card", "name", "tier", "tier_spend", "available", "pending", "expired", "debt", "stamps", "next_expiry"}
@@ -81,9 +83,11 @@ class Store:
             self.ok("catalog", "import", str(folder / "catalog.csv"))
 
     def run(self, *args: str, json_out: bool = True, module: bool = False) -> subprocess.CompletedProcess[str]:
-        """The CLI with --db and (by default) --json; the installed script, or `python -m app`."""
-        head = [sys.executable, "-m", "app"] if module else [str(BIN)]
-        cmd = [*head, *args, "--db", str(self.db)] + (["--json"] if json_out else [])
+        """The CLI with --db and (by default) --json; in this process, or with module `python -m app`."""
+        argv = [*args, "--db", str(self.db)] + (["--json"] if json_out else [])
+        if not module:
+            return run_main(argv, cwd=self.folder)
+        cmd = [sys.executable, "-m", "app", *argv]
         return subprocess.run(cmd, capture_output=True, text=True, cwd=self.folder, timeout=120, env=_env())
 
     def ok(self, *args: str) -> dict[str, Any]:
@@ -502,10 +506,7 @@ def test_init_with_a_program_that_does_not_validate_creates_nothing(tmp_path: Pa
     bad = tmp_path / "bad.json"
     for body in ({"tiers": [{"name": "S", "min_spend": 5}]}, {"tiers": [], "expiry_days": 10**9}, {"nope": 1}):
         bad.write_text(json.dumps(body), encoding="utf-8")
-        proc = subprocess.run(
-            [str(BIN), "init", "--program", str(bad), "--db", str(tmp_path / "t.sqlite3"), "--json"],
-            capture_output=True, text=True, env=_env(), timeout=120,
-        )  # fmt: skip
+        proc = run_main(["init", "--program", str(bad), "--db", str(tmp_path / "t.sqlite3"), "--json"])
         assert proc.returncode == 2 and json.loads(proc.stdout)["error"], proc.stdout + proc.stderr
         assert not (tmp_path / "t.sqlite3").exists()
 
@@ -541,10 +542,7 @@ def test_missing_files_directories_and_unknown_options_exit_2_with_one_line(stor
         ["refund"],
     ):
         store.refused(*args)
-    proc = subprocess.run(
-        [str(BIN), "customer", "show", "X", "--db", str(store.folder), "--json"],
-        capture_output=True, text=True, env=_env(), timeout=120,
-    )  # fmt: skip
+    proc = run_main(["customer", "show", "X", "--db", str(store.folder), "--json"])
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["error"]
 

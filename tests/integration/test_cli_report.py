@@ -29,17 +29,16 @@ from app.core.services.reports import Filters, ReportsService
 from app.core.timeutil import from_ms
 from app.reports.tables import all_tables
 from tests.conftest import run_cli
-from tests.integration.test_reports import MARCH, build_store
+from tests.integration.test_reports import MARCH
+from tests.stores import Stores
 
 MSK = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shop(tmp_path_factory: pytest.TempPathFactory, store_cache: Stores) -> Path:
     """The hand-counted store (sales by Иван and Ольга in March 2025)."""
-    path = tmp_path_factory.mktemp("cli-report") / "shop.sqlite3"
-    build_store(path).ctx.close()
-    return path
+    return store_cache.march(tmp_path_factory.mktemp("cli-report") / "shop.sqlite3")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tests.conftest import BARCODES, run_cli
+from tests.conftest import BARCODES
+from tests.inprocess import run_cli
 from tests.unit.scanner import synth
 
 PHOTOS = BARCODES

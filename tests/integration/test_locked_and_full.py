@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.core.demo import DEMO_PROGRAM
-from tests.conftest import run_cli
+from tests.inprocess import run_cli
 
 LOCK_HOLDER = """
 import sqlite3, sys

@@ -27,7 +27,8 @@ from app.core.payback import (
 )
 from app.core.services.report_json import from_json, to_json
 from app.core.services.reports import Filters, Report, ReportsService
-from tests.integration.test_reports import CLOCK, MARCH, build_store
+from tests.integration.test_reports import CLOCK, MARCH
+from tests.stores import Stores
 
 # ----------------------------------------------------------------------------- the cost
 
@@ -149,10 +150,8 @@ def test_clv_range_from_thirty_customers() -> None:
 
 
 @pytest.fixture(scope="module")
-def march(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
-    path: Path = tmp_path_factory.mktemp("payback") / "t.sqlite3"
-    build_store(path).ctx.close()
-    ctx = bootstrap(path)
+def march(tmp_path_factory: pytest.TempPathFactory, store_cache: Stores) -> Iterator[Report]:
+    ctx = bootstrap(store_cache.march(tmp_path_factory.mktemp("payback") / "t.sqlite3"))
     yield ReportsService(ctx.engine, clock=lambda: CLOCK).report(MARCH)
     ctx.close()
 
@@ -176,10 +175,8 @@ def test_march_members_against_non_members(march: Report) -> None:
     assert not p.clv.enough and p.clv.sample == 3  # three customers: no CLV
 
 
-def test_a_cashier_filter_weighs_that_cashiers_sales(tmp_path: Path) -> None:
-    path = tmp_path / "t.sqlite3"
-    build_store(path).ctx.close()
-    ctx = bootstrap(path)
+def test_a_cashier_filter_weighs_that_cashiers_sales(tmp_path: Path, store_cache: Stores) -> None:
+    ctx = bootstrap(store_cache.march(tmp_path / "t.sqlite3"))
     try:
         p = ReportsService(ctx.engine, clock=lambda: CLOCK).report(MARCH).payback
         # Ольга: #8 (80 points), #12 (20 ₽ off, the cookie), #15 anonymous bun 100 ₽, #17 (25 ₽ off, 30 points).

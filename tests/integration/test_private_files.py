@@ -18,7 +18,7 @@ from app.core.demo import DEMO_PROGRAM
 from app.core.logsetup import setup_logging
 from app.receipts.printers import PdfFolderPrinter
 from app.receipts.samples import sample_sale
-from tests.conftest import ROOT
+from tests.inprocess import run_main
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
 
@@ -36,10 +36,7 @@ def _loose_umask() -> Iterator[None]:
 
 
 def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LOYALTY_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
-    )
+    return run_main(list(args), env={"LOYALTY_HOME": str(home)})
 
 
 def test_init_and_backup_from_the_command_line_make_private_files_in_private_folders(tmp_path: Path) -> None:

@@ -17,20 +17,22 @@ from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfReader
 
+from app.bootstrap import bootstrap
 from app.core.fmt import parse_money
 from app.core.services.reports import Report, ReportsService, Segment, SegmentCustomer, StoreRow
 from app.reports.export_csv import export_csv
 from app.reports.export_pdf import SEGMENT_ROWS, export_pdf
 from app.reports.tables import Cell, cell_text
-from tests.integration.test_reports import CLOCK, MARCH, MSK, build_store
+from tests.integration.test_reports import CLOCK, MARCH, MSK
+from tests.stores import Stores
 
 
 @pytest.fixture(scope="module")
-def march(tmp_path_factory: pytest.TempPathFactory) -> Report:
+def march(tmp_path_factory: pytest.TempPathFactory, store_cache: Stores) -> Report:
     """The March 2025 report of the hand-computed store."""
-    store = build_store(tmp_path_factory.mktemp("exports") / "t.sqlite3")
-    report = ReportsService(store.ctx.engine, clock=lambda: CLOCK).report(MARCH)
-    store.ctx.close()
+    ctx = bootstrap(store_cache.march(tmp_path_factory.mktemp("exports") / "t.sqlite3"))
+    report = ReportsService(ctx.engine, clock=lambda: CLOCK).report(MARCH)
+    ctx.close()
     return report
 
 

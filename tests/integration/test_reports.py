@@ -47,6 +47,7 @@ from app.core.services.reports import (
 )
 from app.core.services.results import SaleRequest
 from app.core.timeutil import to_ms
+from tests.stores import Stores
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -184,11 +185,9 @@ def build_store(path: Path) -> Store:
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture store, built once per module (tests that write copy it first)."""
-    path = tmp_path_factory.mktemp("reports") / "t.sqlite3"
-    build_store(path).ctx.close()
-    return path
+def store_path(tmp_path_factory: pytest.TempPathFactory, store_cache: Stores) -> Path:
+    """The fixture store, built once per session (tests that write copy it first)."""
+    return store_cache.march(tmp_path_factory.mktemp("reports") / "t.sqlite3")
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from app.core.timeutil import DAY_MS, from_ms, to_ms
 from bench.gen_store import generate
 from tests import golden
 from tests.integration.test_reports import CLOCK, MSK, build_store
+from tests.stores import Stores
 
 # The generated store's newest sale: a fixed day, so the recorded figures hold on any date.
 END = to_ms(datetime(2026, 12, 6, tzinfo=UTC))
@@ -100,8 +101,8 @@ def open_fixture(folder: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportsService]:
-    ctx = open_fixture(tmp_path_factory.mktemp("same"))
+def fixture_store(tmp_path_factory: pytest.TempPathFactory, store_cache: Stores) -> Iterator[ReportsService]:
+    ctx = bootstrap(store_cache.march(tmp_path_factory.mktemp("same") / "fixture.sqlite3"))
     yield ReportsService(ctx.engine, clock=lambda: CLOCK)
     ctx.close()
 
@@ -193,8 +194,9 @@ GENERATED_ZONE = ZoneInfo("Europe/Moscow")  # the generated program's zone (chec
 
 
 @pytest.fixture(scope="module")
-def generated_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_generated(tmp_path_factory.mktemp("same"))
+def generated_path(tmp_path_factory: pytest.TempPathFactory, store_cache: Stores) -> Path:
+    target = tmp_path_factory.mktemp("same") / "generated.sqlite3"
+    return store_cache.copy("reports_same generated seed=11", make_generated, target)
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ from server.store import SERVER_SCHEMA, create_schema, fill_places, make_engine,
 from tests import golden
 from tests.integration.sync.test_push_batch import AT, Terminal, enroll, refund, sale
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
+from tests.stores import Stores
 
 END = to_ms(datetime(2026, 12, 6, tzinfo=UTC))  # a fixed day: the recorded figures hold on any date
 KEYS = {"customers": "uid", "sales": "uid", "refunds": "uid", "journal": "id"}
@@ -174,8 +175,9 @@ def make_store(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_store(tmp_path_factory.mktemp("places"))
+def store_path(tmp_path_factory: pytest.TempPathFactory, store_cache: Stores) -> Path:
+    target = tmp_path_factory.mktemp("places") / "store.sqlite3"
+    return store_cache.copy("store_on_rows generated seed=7", make_store, target)
 
 
 def load_chain(store: Path, engine: Engine, stores: int = 3) -> None:

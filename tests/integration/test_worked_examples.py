@@ -1,4 +1,4 @@
-"""Every worked example of the spec, replayed through the service layer and through the real CLI."""
+"""Every worked example of the spec, replayed through the service layer and through the CLI (in-process)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from app.core.errors import LoyaltyError
 from app.core.pricing import LineIn
 from app.core.services.results import SaleRequest
 from app.core.timeutil import parse_ts, to_ms
-from tests.conftest import run_cli, worked_examples
+from tests.conftest import worked_examples
+from tests.inprocess import run_cli
 
 EXAMPLES = worked_examples()
 IDS = [e["title"] for e in EXAMPLES]
