@@ -41,17 +41,16 @@ TIERS = ("unit", "integration", "e2e", "ui")
 # machine or starts processes. The full run and `--tier NAME` still run them.
 SLOW = frozenset(
     {
-        "unit/scanner",  # video and photo decoding: ~50 s
-        "integration/sync",  # simulations and the server app over many seeds
-        "integration/test_bench_generator.py",
-        "integration/test_chain_reports_client.py",
-        "integration/test_locked_and_full.py",
-        "integration/test_private_files.py",
-        "integration/test_properties.py",
-        "integration/test_reports_api.py",
+        "unit/scanner",  # video and photo decoding
+        "integration/sync",  # the simulation over seeds, the server app, pushes on PostgreSQL
+        "integration/test_bench_generator.py",  # generated stores
         "integration/test_reports_same.py",
-        "integration/test_server_migrations.py",
         "integration/test_store_on_rows.py",
+        "integration/test_server_migrations.py",  # Alembic on both backends, servers starting together
+        "integration/test_chain_reports_client.py",  # a chain of terminals and a server
+        "integration/test_reports_api.py",
+        "integration/test_cli_report.py",  # PDF pages drawn by pdftoppm, the real command
+        "integration/test_locked_and_full.py",  # another process holding the lock, a full tmpfs
     }
 )
 

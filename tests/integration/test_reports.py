@@ -8,10 +8,8 @@ Times are Moscow local (UTC+3, no daylight saving).
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,6 +45,7 @@ from app.core.services.reports import (
 )
 from app.core.services.results import SaleRequest
 from app.core.timeutil import to_ms
+from tests.pg import PgServer, pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 from tests.stores import Stores
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -658,40 +657,12 @@ def test_a_report_reads_without_writing(store: Store, service: ReportsService) -
 
 
 @pytest.fixture(scope="module")
-def pg_engine() -> Iterator[Engine]:
-    """A throwaway PostgreSQL cluster (as the server runs on), or LOYALTY_TEST_PG_URL; skipped without one."""
-    url = os.environ.get("LOYALTY_TEST_PG_URL")
-    if url:
-        engine = create_engine(url)
+def pg_engine(pg_server: PgServer) -> Iterator[Engine]:  # noqa: F811
+    """A fresh PostgreSQL database from tests/pg.py (the run's server or a private cluster; never skipped)."""
+    with pg_server.database() as url:
+        engine = create_engine(re.sub(r"^postgresql://", "postgresql+psycopg://", url))
         yield engine
         engine.dispose()
-        return
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed")
-    # Not under pytest's folder: the postgres user could not enter root's 0700 temp folders.
-    home = Path(tempfile.mkdtemp(prefix="reports-pg-"))
-    # PostgreSQL refuses to run as root: run the cluster as the postgres user when we are root.
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        shutil.chown(home, "postgres")
-    data = home / "data"
-    run = subprocess.run
-    run(
-        [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-k {home} -c listen_addresses='' -c fsync=off"
-    run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(home / "log"), "-w", "start"], check=True,
-        capture_output=True)  # fmt: skip
-    engine = create_engine(f"postgresql+psycopg://postgres@/postgres?host={home}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], check=False, capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_reports_are_the_same_on_postgresql(

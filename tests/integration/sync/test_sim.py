@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,14 +35,14 @@ SEEDS = seeds_from_env(CI_SEEDS)
 _reports: dict[int, SimReport] = {}
 
 
-def _config(seed: int, steps: int, workdir: Path) -> SimConfig:
-    return SimConfig(seed=seed, steps=steps, workdir=workdir, db_url=os.environ.get("TEST_DATABASE_URL"))
+def _config(seed: int, steps: int, workdir: Path, db_url: str | None) -> SimConfig:
+    return SimConfig(seed=seed, steps=steps, workdir=workdir, db_url=db_url)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_simulation_keeps_every_promise(seed: int, tmp_path: Path) -> None:
+def test_simulation_keeps_every_promise(seed: int, tmp_path: Path, server_db_url: str | None) -> None:
     """Safety phase with faults, liveness phase without; every promise checked after every step."""
-    report = run_simulation(_config(seed, STEPS, tmp_path))
+    report = run_simulation(_config(seed, STEPS, tmp_path, server_db_url))
     _reports[seed] = report
     assert report.sales > 0
     assert report.overdraft_points <= report.overdraft_allowance
@@ -62,10 +63,10 @@ def test_ci_seeds_cover_every_fault_kind() -> None:
     assert sum(r.expired_points for r in _reports.values()) > 0
 
 
-def test_same_seed_same_run(tmp_path: Path) -> None:
+def test_same_seed_same_run(tmp_path: Path, new_server_db: Callable[[], str | None]) -> None:
     """Determinism: a seed replays to the same workload, faults, refusals and figures."""
-    first = asdict(run_simulation(_config(11, 25, tmp_path / "a")))
-    second = asdict(run_simulation(_config(11, 25, tmp_path / "b")))
+    first = asdict(run_simulation(_config(11, 25, tmp_path / "a", new_server_db())))
+    second = asdict(run_simulation(_config(11, 25, tmp_path / "b", new_server_db())))
     for report in (first, second):
         report.pop("seconds")
     assert first == second
