@@ -23,7 +23,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 # Fixtures that bring a database, a server or a window with them.
 FORBIDDEN_FIXTURES = frozenset(
-    {"ctx", "pg_server", "pg_url", "chain", "qapp", "qtbot", "db_worker", "server_factory", "store", "shop"}
+    {"ctx", "pg_server", "pg_url", "store_cache", "qapp", "qtbot", "db_worker", "server_factory"}
 )
 
 
