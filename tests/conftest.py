@@ -51,6 +51,9 @@ SLOW = frozenset(
         "integration/test_reports_api.py",
         "integration/test_cli_report.py",  # PDF pages drawn by pdftoppm, the real command
         "integration/test_locked_and_full.py",  # another process holding the lock, a full tmpfs
+        "integration/test_cli_acceptance.py",  # cli.md read literally: ~6 s on a quiet machine
+        "integration/test_properties.py",  # hypothesis on a real store
+        "integration/test_report_exports.py",  # PDF pages drawn by pdftoppm
     }
 )
 
