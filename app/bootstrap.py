@@ -28,7 +28,6 @@ from app.core.refusals import os_params
 from app.core.services.catalog import CatalogService
 from app.core.services.checkout import CheckoutService
 from app.core.services.customers import CustomerService
-from app.core.services.loyalty import LoyaltyService
 from app.core.services.program import ProgramService
 from app.core.services.receipts import ReceiptService
 from app.core.services.staff import StaffService
@@ -80,13 +79,6 @@ class Context:
     transport: httpx.BaseTransport | None = None  # the network under sync and chain reports (tests: a fake)
 
     @cached_property
-    def loyalty(self) -> LoyaltyService:
-        """The old single entry over the services above (callers not yet moved to them)."""
-        return LoyaltyService.over(
-            self.store, self.programs, self.catalog, self.customers, self.checkout, self.verifier
-        )
-
-    @cached_property
     def staff(self) -> StaffService:
         """Cashiers, PINs, shifts and the audit log."""
         return StaffService(self.engine, self.hasher, self.clock)
@@ -101,7 +93,7 @@ class Context:
         """The chain sync with a central server (idle on a standalone till)."""
         from app.sync.service import SyncService
 
-        return SyncService(self.engine, bus=self.bus, transport=self.transport)
+        return SyncService(self.engine, bus=self.bus, transport=self.transport, clock=self.clock)
 
     @cached_property
     def reports(self) -> ReportsService:

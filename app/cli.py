@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--server", required=True, metavar="URL", help="the central server, e.g. https://loyalty.example:8080"
     )
     p.add_argument("--code", required=True, help="one-time enrollment code from the server's admin")
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument("--adopt", action="store_true",
+                        help="a store with its own program: price with the chain's program from now on")  # fmt: skip
+    choice.add_argument("--seed-program", action="store_true",
+                        help="a chain without a program: make this store's program the chain's")  # fmt: skip
     p = sub.add_parser("sync", help="push queued transactions and pull changes now")
     _common(p)
     p.add_argument("--status", action="store_true", help="only show the queue and the last sync")
@@ -206,7 +211,7 @@ def _card(store: StoreService, value: str | None, what: str) -> str | None:
 
     value = _given(value, what)
     if value is not None and value.strip().startswith(QR_PREFIX + ":"):
-        return parse_card_qr(store.secret(), value)
+        return parse_card_qr(store.card_keys(), value)
     return value
 
 
@@ -393,7 +398,9 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             if args.action == "add":
                 card = _given(args.card, "--card")
                 referrer = _card(ctx.store, args.referrer, "--referrer")
-                res = ctx.customers.enroll(args.name, args.phone, args.birthday, referrer, card, _at(args.at))
+                res = ctx.customers.enroll(
+                    args.name, args.phone, args.birthday, referrer, card, _at(args.at), actor=CLI
+                )
                 data = res.to_json()
                 return {k: data[k] for k in ADD_KEYS}, f"card {res.card}, {res.granted} points granted (QR {res.qr})"
             if args.action == "find":
@@ -416,7 +423,7 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 at=_at(args.at),
                 payment=args.payment,
             )
-            res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req)
+            res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req, actor=CLI)
             data = res.to_json()
             data["at"] = iso(res.at)
             head = f"sale {res.sale_id}" if res.committed else "quote"
@@ -437,16 +444,22 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         if cmd in ("enroll", "sync"):
             sync = ctx.sync
             if cmd == "enroll":
-                out = sync.enroll(args.server, args.code)
+                choice = "adopt" if args.adopt else "seed" if args.seed_program else None
+                out = sync.enroll(args.server, args.code, choice, actor=CLI)
                 return out, f"enrolled as terminal {out['terminal_id']} with {args.server}"
             if args.status:
                 st = sync.status()
                 data = {"configured": sync.configured(), "queue": st.queue_depth, "last_sync_ms": st.last_sync_ms}
                 return data, f"queue {st.queue_depth}, last sync {iso(st.last_sync_ms) if st.last_sync_ms else 'never'}"
             report = sync.sync_once()
-            return report.to_json(), (
+            text = (
                 f"pushed {report.pushed}, rejected {len(report.rejected)}, pulled {report.pulled}, queue {report.queue}"
             )
+            if report.quarantined:
+                text += f", quarantined {len(report.quarantined)}"
+            problems = [f"rejected {r}" for r in report.rejected]
+            problems += [f"quarantined {q} (another customer holds it: the manager's list)" for q in report.quarantined]
+            return report.to_json(), "\n".join([text, *problems])
         if cmd == "verify":
             report = ctx.verifier.verify()
             text = "verify: OK" if report.ok else "verify: FAILED\n" + "\n".join(report.problems[:50])
@@ -618,6 +631,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # BrokenPipeError among them: a closed pipe, `> /dev/full`
         _output_lost(exc)
     if args.command == "verify" and not data.get("ok"):
+        return 1
+    if args.command == "sync" and (data.get("rejected") or data.get("quarantined")):
+        # Something pushed was rejected or a card quarantined: done, but for a person to look at (cli.md).
+        if not want_json:
+            print("sync: something was rejected or quarantined (see above)", file=sys.stderr)
         return 1
     if args.command == "scan" and any(r.get("error") for r in data):
         return EXIT_BAD_INPUT

@@ -66,8 +66,9 @@ ADMIN = ("bench", "bench-password")
 BIN = Path(sys.executable).parent
 # The ledger's tables, parents first; sqlite_sequence and the terminal-only ones (outbox, staff) stay behind.
 TABLES = (
-    t.meta, t.programs, t.products, t.customers, t.cards, t.lots, t.journal, t.sales, t.sale_lines, t.refunds,
-    t.refund_lines, t.stamps, t.stamp_moves, t.coupon_uses, t.birthday_grants, t.spend_events,
+    t.meta, t.programs, t.products, t.customers, t.cards, t.lots, t.journal, t.sales, t.sale_lines,
+    t.sale_line_stamps, t.refunds, t.refund_lines, t.stamps, t.stamp_moves, t.coupon_uses, t.birthday_grants,
+    t.spend_events,
 )  # fmt: skip
 
 

@@ -39,7 +39,8 @@ from app.bootstrap import Context, bootstrap  # noqa: E402
 from app.core import db, repo  # noqa: E402
 from app.core.identity import card_number  # noqa: E402
 from app.core.pricing import CustomerView, LineIn, price  # noqa: E402
-from app.core.services import SaleRequest  # noqa: E402
+from app.core.services.results import SaleRequest  # noqa: E402
+from app.core.services.support import SYSTEM  # noqa: E402
 from app.core.timeutil import now_ms  # noqa: E402
 
 KNOWN_CARD = card_number(1)  # gen_store.py gives customer 1 exactly 50 open lots
@@ -216,12 +217,11 @@ class Workload:
 
 def bench_quote(ctx: Context, w: Workload, ops: int) -> dict[str, Timing]:
     """(a) Pricing a 20-line basket for the customer with 50 lots, and the rules alone."""
-    svc = ctx.loyalty
     req = SaleRequest(lines=w.basket20, card=KNOWN_CARD, redeem="max")
-    quote = timed(lambda _i: svc.quote(req), ops)
+    quote = timed(lambda _i: ctx.checkout.quote(req), ops)
     # The same quote's inputs, read once, to time the pure rules without the database.
-    info = svc.customer(KNOWN_CARD)
-    _, program = svc.program()
+    info = ctx.customers.customer(KNOWN_CARD)
+    _, program = ctx.programs.program()
     view = CustomerView(
         card=KNOWN_CARD, available=info.available, debt=info.debt, tier_spend=info.tier_spend,
         stamps=dict(info.stamps), birthday=None, birthday_years_granted=frozenset(), referral_due=False,
@@ -233,7 +233,6 @@ def bench_quote(ctx: Context, w: Workload, ops: int) -> dict[str, Timing]:
 
 def bench_sell(ctx: Context, w: Workload, ops: int) -> tuple[dict[str, Timing], dict[str, int]]:
     """(b) Committing sales for many different customers, alternating with and without redemption."""
-    svc = ctx.loyalty
     plain, redeem = Timing([], []), Timing([], [])
     redeemed = 0
     clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
@@ -244,7 +243,7 @@ def bench_sell(ctx: Context, w: Workload, ops: int) -> tuple[dict[str, Timing], 
         req = SaleRequest(lines=w.baskets[i], card=cards[k % len(cards)], redeem="max" if with_points else None)
         c0 = cpu_clock()
         t0 = clock()
-        result = svc.sell(req)
+        result = ctx.checkout.sell(req, actor=SYSTEM)
         elapsed = clock() - t0
         used = cpu_clock() - c0
         if k < WARMUP:
@@ -260,7 +259,7 @@ def bench_sell(ctx: Context, w: Workload, ops: int) -> tuple[dict[str, Timing], 
 
 def bench_lookup(ctx: Context, w: Workload, ops: int) -> dict[str, Timing]:
     """(c) Finding a customer by card and by phone: the service call, and the raw read apart."""
-    svc, engine = ctx.loyalty, ctx.engine
+    engine = ctx.engine
     n = len(w.cards)
 
     def raw_card(i: int) -> object:
@@ -276,8 +275,8 @@ def bench_lookup(ctx: Context, w: Workload, ops: int) -> dict[str, Timing]:
             pass
 
     return {
-        "lookup_card": timed(lambda i: svc.customer(w.cards[i % n]), ops),
-        "lookup_phone": timed(lambda i: svc.customer(w.phones[i % n]), ops),
+        "lookup_card": timed(lambda i: ctx.customers.customer(w.cards[i % n]), ops),
+        "lookup_phone": timed(lambda i: ctx.customers.customer(w.phones[i % n]), ops),
         "repo_card": timed(raw_card, ops),
         "repo_phone": timed(raw_phone, ops),
         "read_txn": timed(empty, ops),
@@ -287,13 +286,12 @@ def bench_lookup(ctx: Context, w: Workload, ops: int) -> dict[str, Timing]:
 def bench_verify(ctx: Context) -> tuple[float, bool, int]:
     """(d) verify() over the whole store, in seconds."""
     t0 = time.perf_counter()
-    report = ctx.loyalty.verify()
+    report = ctx.verifier.verify()
     return time.perf_counter() - t0, report.ok, report.journal_rows
 
 
 def count_statements(ctx: Context, w: Workload, calls: int = 20) -> dict[str, float]:
     """SQL statements per call of each use case: a cost that no machine load can blur."""
-    svc = ctx.loyalty
     seen = 0
 
     def tick(*_args: object) -> None:
@@ -301,11 +299,13 @@ def count_statements(ctx: Context, w: Workload, calls: int = 20) -> dict[str, fl
         seen += 1
 
     ops: dict[str, Callable[[int], object]] = {
-        "quote_20": lambda _i: svc.quote(SaleRequest(lines=w.basket20, card=KNOWN_CARD, redeem="max")),
-        "lookup_card": lambda i: svc.customer(w.cards[i]),
-        "lookup_phone": lambda i: svc.customer(w.phones[i]),
-        "sell": lambda i: svc.sell(SaleRequest(lines=w.baskets[-1 - i], card=w.plain[-1 - i])),
-        "sell_redeem": lambda i: svc.sell(SaleRequest(lines=w.baskets[-21 - i], card=w.redeem[-1 - i], redeem="max")),
+        "quote_20": lambda _i: ctx.checkout.quote(SaleRequest(lines=w.basket20, card=KNOWN_CARD, redeem="max")),
+        "lookup_card": lambda i: ctx.customers.customer(w.cards[i]),
+        "lookup_phone": lambda i: ctx.customers.customer(w.phones[i]),
+        "sell": lambda i: ctx.checkout.sell(SaleRequest(lines=w.baskets[-1 - i], card=w.plain[-1 - i]), actor=SYSTEM),
+        "sell_redeem": lambda i: ctx.checkout.sell(
+            SaleRequest(lines=w.baskets[-21 - i], card=w.redeem[-1 - i], redeem="max"), actor=SYSTEM
+        ),
     }
     counts = {}
     sqlalchemy.event.listen(ctx.engine, "before_cursor_execute", tick)
@@ -348,12 +348,16 @@ def profile(path: Path, what: str, ops: int, seed: int) -> None:
     """Print where one operation spends its time (cProfile, top 30 by cumulative time)."""
     w = Workload(path, ops, seed)
     ctx = bootstrap(path)
-    svc = ctx.loyalty
     calls: dict[str, Callable[[], object]] = {
-        "quote": lambda: [svc.quote(SaleRequest(lines=w.basket20, card=KNOWN_CARD, redeem="max")) for _ in range(ops)],
-        "sell": lambda: [svc.sell(SaleRequest(lines=w.baskets[i], card=w.plain[i % len(w.plain)])) for i in range(ops)],
-        "lookup": lambda: [svc.customer(w.cards[i % len(w.cards)]) for i in range(ops)],
-        "verify": svc.verify,
+        "quote": lambda: [
+            ctx.checkout.quote(SaleRequest(lines=w.basket20, card=KNOWN_CARD, redeem="max")) for _ in range(ops)
+        ],
+        "sell": lambda: [
+            ctx.checkout.sell(SaleRequest(lines=w.baskets[i], card=w.plain[i % len(w.plain)]), actor=SYSTEM)
+            for i in range(ops)
+        ],
+        "lookup": lambda: [ctx.customers.customer(w.cards[i % len(w.cards)]) for i in range(ops)],
+        "verify": ctx.verifier.verify,
     }
     prof = cProfile.Profile()
     try:

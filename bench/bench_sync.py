@@ -13,7 +13,7 @@ Each prints one JSON object (machine, date, figures). What is timed:
 
 - drain: `SyncService.sync_once()` of a terminal whose queue holds N sales (plus the enrollments of
   the customers they name) against a real `loyalty-server serve` on a fresh database. The queue
-  is made once, offline, through `LoyaltyService.sell` (with synchronous=OFF: only to make the
+  is made once, offline, through `CheckoutService.sell` (with synchronous=OFF: only to make the
   test data quickly), and copied for every run; each run enrolls the copy with a fresh code.
 - ingest: T terminals push at once (threads of HTTP clients, batches of 500 as the terminal
   sends them) to uvicorn with W worker processes; sales per second from the first request to the
@@ -22,7 +22,7 @@ Each prints one JSON object (machine, date, figures). What is timed:
 - pull: a new terminal's first `sync_once()` of a chain of C customers, each with a welcome lot;
   the server's tables are filled in bulk with SQL that writes exactly what the ledger would
   (customer, card, lot, a `grant` journal row), so `verify` passes on the server.
-- latency: `LoyaltyService.sell` commit times (each includes its fsyncs) in alternating blocks: with
+- latency: `CheckoutService.sell` commit times (each includes its fsyncs) in alternating blocks: with
   no sync, then while a `sync_once` on another thread (as the sync worker runs it, yielding to the
   till) pulls and stores C customers the server has just gained, new to this terminal, and again, until
   each side has N/blocks. `--cashier rush` sells back to back; `--cashier paced` prices each customer's
@@ -63,7 +63,8 @@ from app.core import schema as t  # noqa: E402
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM  # noqa: E402
 from app.core.identity import card_number  # noqa: E402
 from app.core.ids import uuid7  # noqa: E402
-from app.core.services import SaleRequest  # noqa: E402
+from app.core.services.results import SaleRequest  # noqa: E402
+from app.core.services.support import SYSTEM  # noqa: E402
 from app.core.timeutil import now_ms  # noqa: E402
 from app.sync.client import SyncError  # noqa: E402
 from app.sync.service import SyncService  # noqa: E402
@@ -273,13 +274,13 @@ def make_queue(path: Path, sales: int, customers: int) -> None:
     event.listen(ctx.engine, "connect", lambda dbapi, _rec: dbapi.execute("PRAGMA synchronous = OFF"))
     ctx.engine.dispose()
     try:
-        ctx.loyalty.init(DEMO_PROGRAM)
-        ctx.loyalty.import_catalog(DEMO_CATALOG)
-        cards = [ctx.loyalty.enroll(f"Гость {i}", f"+7916{i:07d}").card for i in range(customers)]
-        lines = [ctx.loyalty.resolve_line(sku, 1) for sku in ("ESP", "CAP", "LAT", "CRO", "TEA")]
+        ctx.store.init(DEMO_PROGRAM)
+        ctx.catalog.import_catalog(DEMO_CATALOG, actor=SYSTEM)
+        cards = [ctx.customers.enroll(f"Гость {i}", f"+7916{i:07d}", actor=SYSTEM).card for i in range(customers)]
+        lines = [ctx.catalog.resolve_line(sku, 1) for sku in ("ESP", "CAP", "LAT", "CRO", "TEA")]
         for i in range(sales):
             card = cards[i % customers] if i % 5 else None
-            ctx.loyalty.sell(SaleRequest((lines[i % 5], lines[(i + 2) % 5]), card))
+            ctx.checkout.sell(SaleRequest((lines[i % 5], lines[(i + 2) % 5]), card), actor=SYSTEM)
     finally:
         ctx.close()
 
@@ -299,7 +300,7 @@ def bench_drain(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             shutil.copy(template, term)
             ctx = bootstrap(term)
             sync = SyncService(ctx.engine)
-            sync.enroll(server.url, admin.code(f"drain-{run}"))
+            sync.enroll(server.url, admin.code(f"drain-{run}"), actor=SYSTEM)
             start = time.perf_counter()
             failures: list[str] = []
             with CpuMeter(f"--port {server.port}", db) as cpu:
@@ -454,9 +455,9 @@ def bench_pull(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             for run in range(args.runs):
                 ctx = bootstrap(folder / f"pull-{run}.sqlite3", create=True)
                 ctx.start_background()  # as the till runs: WAL checkpoints beside the pull, not inside it
-                ctx.loyalty.init()
+                ctx.store.init()
                 sync = SyncService(ctx.engine)
-                sync.enroll(server.url, admin.code(f"pull-{run}"))
+                sync.enroll(server.url, admin.code(f"pull-{run}"), actor=SYSTEM)
                 start = time.perf_counter()
                 # Where the CPU went: the terminal is this process; "machine" counts every process on the
                 # two cores, other engineers' included, which is why the wall time moves with the load.
@@ -465,7 +466,7 @@ def bench_pull(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 seconds = time.perf_counter() - start
                 with ctx.engine.connect() as conn:
                     have = len(conn.execute(select(t.customers.c.id)).all())
-                ok = ctx.loyalty.verify().ok
+                ok = ctx.verifier.verify().ok
                 ctx.close()
                 runs.append({"seconds": round(seconds, 2), "pulled": report.pulled, "customers_on_terminal": have,
                              "terminal_verify_ok": ok, "cpu_s": cpu.seconds,
@@ -496,16 +497,16 @@ def bench_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             admin.chain()
             ctx = bootstrap(folder / "latency.sqlite3", create=True)
             ctx.start_background()  # as the till runs: WAL checkpoints between sales, not inside one
-            ctx.loyalty.init()
+            ctx.store.init()
             sync = SyncService(ctx.engine)
-            sync.enroll(server.url, admin.code("latency"))
+            sync.enroll(server.url, admin.code("latency"), actor=SYSTEM)
             sync.sync_once()  # program, catalog and the customer whose card the sales name
             sync.yield_to_till()  # as the app's SyncWorker runs it: the cashier comes first
             rng = random.Random(7)
             if args.cashier == "paced":
                 sync.till_busy_s = PACED_BUSY_S  # the till's sense of "in use", on the paced cashier's time scale
             card = card_number(9_000_000)
-            lines = (ctx.loyalty.resolve_line("CAP", 1), ctx.loyalty.resolve_line("CRO", 1))
+            lines = (ctx.catalog.resolve_line("CAP", 1), ctx.catalog.resolve_line("CRO", 1))
 
             def sell(i: int) -> float:
                 request = SaleRequest(lines, card if i % 2 else None)
@@ -513,10 +514,10 @@ def bench_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     # A customer: the card and items are looked up and priced while they are scanned,
                     # then the payment; then the till stands idle until the next customer.
                     for _ in range(3):
-                        ctx.loyalty.quote(request)
+                        ctx.checkout.quote(request)
                         time.sleep(PACED_SCAN_S)
                 start = time.perf_counter_ns()
-                ctx.loyalty.sell(request)
+                ctx.checkout.sell(request, actor=SYSTEM)
                 took = (time.perf_counter_ns() - start) / 1e6
                 if args.cashier == "paced":
                     time.sleep(rng.uniform(*PACED_LULL_S))
@@ -546,7 +547,7 @@ def bench_latency(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                             busy.append(sell(sold))
                             sold += 1
                         cycles.append(pulling.result(timeout=600))
-            verify_ok = ctx.loyalty.verify().ok
+            verify_ok = ctx.verifier.verify().ok
             ctx.close()
     failed = [c for c in cycles if "error" in c]
     assert not failed, f"a sync failed: {failed[:3]}"

@@ -163,9 +163,9 @@ def in_window(db: Path, runs: int, tmp: Path) -> dict[str, list[float]]:
     results["wedge_scan_to_line_ms"] = []
 
     # gen_store.py's customer 1 has 50 open lots, the heaviest to price; any demo card otherwise.
-    found = ctx.loyalty.find_customers("2990000000019")
-    card = found[0]["card"] if found else ctx.loyalty.find_customers("Анна")[0]["card"]
-    payload = ctx.loyalty.customer(card).qr
+    found = ctx.customers.find_customers("2990000000019")
+    card = found[0]["card"] if found else ctx.customers.find_customers("Анна")[0]["card"]
+    payload = ctx.customers.customer(card).qr
     video = card_video(tmp / "card.avi", payload, blank=8, card=20)
 
     # 1. From the first frame that shows the card to the panel filled.
@@ -208,7 +208,7 @@ def in_window(db: Path, runs: int, tmp: Path) -> dict[str, list[float]]:
         results["key_to_priced_ms"].append((priced_at - start) * 1000)
 
     # 3. A wedge scan (13 digits + Enter, as fast as a scanner types) to the line in the basket.
-    barcode = next(p["barcode"] for p in ctx.loyalty.catalog() if p["barcode"])
+    barcode = next(p["barcode"] for p in ctx.catalog.catalog() if p["barcode"])
     for _ in range(runs):
         c.clear()
         wait_until(lambda: not c.basket.lines and not c.pricing and not window.worker.busy())
@@ -279,7 +279,7 @@ def main() -> int:
             from app.core.demo import fill_demo
 
             ctx = bootstrap(db, create=True)
-            ctx.loyalty.init()
+            ctx.store.init()
             fill_demo(ctx, customers=40, days=10)
             ctx.close()
         from app.bootstrap import bootstrap

@@ -4,7 +4,7 @@ Usage:
     .venv/bin/python bench/gen_store.py --customers 100000 --sales 1000000 --out /tmp/store-100k.sqlite3
 
 The store is a café/shop two years old: the demo program (`DEMO_PROGRAM`, set through
-`LoyaltyService.init`), a catalog of a few hundred products (through `import_catalog`),
+`StoreService.init`), a catalog of a few hundred products (through `import_catalog`),
 customers with cards and phones enrolled over those two years, sales at opening hours with
 lines, coupons, redemptions, gifts, birthday and referral bonuses, stamps, a few refunds,
 the points journal and lots (earned, spent, expired with their `expire` rows) and the
@@ -16,8 +16,10 @@ rollback journal only while generating) and from pricing plain sales with `FastP
 an integer copy of the rules that is compared with the shared `app.core.pricing.price`
 every 50th sale (sales with a coupon or a birthday bonus go through `price` itself).
 Every points move comes from `app.core.wallet.Wallet` and every refund from
-`app.core.refunds`, applied per customer in time order as `LoyaltyService` applies them,
-so `LoyaltyService.verify()` on the result must report ok, and the script checks it.
+`app.core.refunds`, applied per customer in time order as the checkout service applies them,
+so `VerifyService.verify()` on the result must report ok, and the script checks it.
+It writes no audit rows (the services write one per enrolment, sale and refund): the audit
+table plays no part in the figures the store is made for.
 
 Customer 1 (card printed at the end) holds exactly 50 open lots: the pricing benchmark's
 customer. The outbox holds the operations of the last `--outbox-days` (default 7), not yet
@@ -58,6 +60,7 @@ from app.core.pricing import CouponUse, CustomerView, LineIn, LineOut, Quote, pr
 from app.core.program import Program, Tier  # noqa: E402
 from app.core.refunds import SoldLine, cumulative, delta  # noqa: E402
 from app.core.services.results import RefundResult, SaleResult  # noqa: E402
+from app.core.services.support import SYSTEM  # noqa: E402
 from app.core.timeutil import DAY_MS, from_ms, now_ms  # noqa: E402
 from app.core.wallet import Lot, Move, Wallet  # noqa: E402
 
@@ -325,19 +328,23 @@ class FastPricer:
             reward_points = reward.points
             gift = (LineOut(reward.id, reward.name, "reward", 1, 0, 0, 0, 0, 0, _ZERO, None, 0, is_reward=True),)
         # Step 10: one stamp per unit of a rule's category, not for the free unit.
+        # Every rule of the category gives its stamps (schema v5); the first one's are the line's v1 columns.
         given = [0] * n
         rule_of: list[str | None] = [None] * n
+        per_rule: list[dict[str, int]] = [{} for _ in range(n)]
         got: dict[str, int] = {}
         if card:
             for rule in p.stamps:
                 for i in range(n):
-                    if lines[i].category == rule.category and rule_of[i] is None:
+                    if lines[i].category == rule.category and rule.id not in per_rule[i]:
                         units = lines[i].qty - (1 if free.get(rule.id) == i else 0)
-                        rule_of[i], given[i] = rule.id, units
+                        per_rule[i][rule.id] = units
+                        if rule_of[i] is None:
+                            rule_of[i], given[i] = rule.id, units
                         got[rule.id] = got.get(rule.id, 0) + units
         out = tuple(
             LineOut(ln.sku, ln.name, ln.category, ln.qty, ln.unit_price, amount[i], disc[i], red[i], paid[i],
-                    rates[i], rule_of[i], given[i])
+                    rates[i], rule_of[i], given[i], stamps=per_rule[i])
             for i, ln in enumerate(lines)
         ) + gift  # fmt: skip
         referral = 0
@@ -472,7 +479,7 @@ class _Store:
     # --------------------------------------------------------------- operations
 
     def enroll(self, cid: int, at: int, birthday: date | None, referrer_id: int | None) -> None:
-        """LoyaltyService.enroll: customer, card, welcome and referee lots, outbox row."""
+        """CustomerService.enroll: customer, card, welcome and referee lots, outbox row."""
         program = self.program
         uid = self.mint(at)
         c = Customer(cid, uid, card_number(cid), at, birthday, referrer_id, last_op_at=at)
@@ -531,7 +538,7 @@ class _Store:
         return price(self.program, lines, at, view, coupon, redeem, reward)
 
     def sell(self, at: int, c: Customer | None, lines: list[LineIn], known: bool, keep: bool) -> SoldSale | None:
-        """LoyaltyService._sale_in with commit: price, move points and stamps, write the rows.
+        """CheckoutService._sale_in with commit: price, move points and stamps, write the rows.
 
         Returns what a later refund needs when `keep` (the sale will be refunded), else None.
         """
@@ -624,11 +631,14 @@ class _Store:
             q.reward_points, q.birthday_points, q.referral_points_to_referrer, earned_lot_uid, payment, None,
         ))  # fmt: skip
         rows = self.buf["sale_lines"]
+        stamp_rows = self.buf["sale_line_stamps"]
         for i, ln in enumerate(q.lines):
             rows.append((
                 sale_id, i, ln.sku, ln.name, ln.category, ln.qty, ln.unit_price, ln.amount, ln.discount,
                 ln.redeemed, ln.paid, str(ln.rate), ln.stamp_rule, ln.stamps_given, int(ln.is_reward),
+                ln.coupon_discount,
             ))  # fmt: skip
+            stamp_rows += [(sale_id, i, rule, n, k) for k, (rule, n) in enumerate(ln.stamps.items())]
         self.stats.sale_lines += len(q.lines)
         if q.coupon:
             self.buf["coupon_uses"].append((q.coupon, c.id if c else None, sale_id, at))
@@ -640,7 +650,8 @@ class _Store:
             return None
         return SoldSale(
             sale_id, uid, c.id if c else None, at, q.earned, q.redeemed_points, q.reward_points, earned_lot_uid,
-            tuple(SoldLine(ln.qty, ln.paid, ln.redeemed, ln.rate, ln.stamp_rule, ln.stamps_given, ln.is_reward)
+            tuple(SoldLine(ln.qty, ln.paid, ln.redeemed, ln.rate, ln.stamp_rule, ln.stamps_given, ln.is_reward,
+                           ln.stamps)
                   for ln in q.lines),
         )  # fmt: skip
 
@@ -662,7 +673,7 @@ class _Store:
         }  # fmt: skip
 
     def refund(self, at: int, sale: SoldSale) -> None:
-        """LoyaltyService.refund (first refund of a sale): all units, or one unit of one line."""
+        """CheckoutService.refund (first refund of a sale): all units, or one unit of one line."""
         lines = sale.lines
         before = [0] * len(lines)
         if self.rng.random() < 0.7:
@@ -766,7 +777,9 @@ _INSERTS = {
     "referral_points, earned_lot_uid, payment, cashier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?, ?, ?, ?, ?)",
     "sale_lines": "INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount, "
-    "redeemed, paid, rate, stamp_rule, stamps_given, is_reward) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "redeemed, paid, rate, stamp_rule, stamps_given, is_reward, coupon_discount) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "sale_line_stamps": "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps, ordinal) VALUES (?, ?, ?, ?, ?)",
     "journal": "INSERT INTO journal (customer_id, lot_uid, kind, points, at, txn_uid) VALUES (?, ?, ?, ?, ?, ?)",
     "stamp_moves": "INSERT INTO stamp_moves (customer_id, rule_id, delta, at, txn_uid) VALUES (?, ?, ?, ?, ?)",
     "coupon_uses": "INSERT INTO coupon_uses (code, customer_id, sale_id, at) VALUES (?, ?, ?, ?)",
@@ -781,8 +794,8 @@ _INSERTS = {
     "lots": "INSERT INTO lots (id, uid, customer_id, points, remaining, available_at, expires_at, source, txn_uid) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
-_STREAMED = ("sales", "sale_lines", "journal", "stamp_moves", "coupon_uses", "birthday_grants", "refunds",
-             "refund_lines", "outbox")  # fmt: skip
+_STREAMED = ("sales", "sale_lines", "sale_line_stamps", "journal", "stamp_moves", "coupon_uses", "birthday_grants",
+             "refunds", "refund_lines", "outbox")  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- the schedule
@@ -846,10 +859,10 @@ def generate(
     # The program and the catalog go through the real services (small, and the app's own path).
     ctx = bootstrap(out, create=True)
     try:
-        ctx.loyalty.init(DEMO_PROGRAM)
-        ctx.loyalty.import_catalog(catalog_csv(rng))
-        version, program = ctx.loyalty.program()
-        products = ctx.loyalty.catalog(limit=1_000_000)
+        ctx.store.init(DEMO_PROGRAM)
+        ctx.catalog.import_catalog(catalog_csv(rng), actor=SYSTEM)
+        version, program = ctx.programs.program()
+        products = ctx.catalog.catalog(limit=1_000_000)
     finally:
         ctx.close()
 
@@ -951,7 +964,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--outbox-days", default="7", help="days of unacknowledged outbox rows to keep, or 'all'")
     ap.add_argument("--force", action="store_true", help="replace an existing file")
-    ap.add_argument("--no-verify", action="store_true", help="skip LoyaltyService.verify() at the end")
+    ap.add_argument("--no-verify", action="store_true", help="skip VerifyService.verify() at the end")
     args = ap.parse_args(argv)
     out: Path = args.out.resolve()
     if out.is_relative_to(ROOT):
@@ -969,7 +982,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = bootstrap(out)
         try:
             t, cpu = time.perf_counter(), time.process_time()
-            report = ctx.loyalty.verify()
+            report = ctx.verifier.verify()
             seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
             problems = list(report.problems[:5])
             print(f"verify: ok={report.ok} in {seconds:.1f} s ({cpu:.1f} s CPU), {problems}", file=sys.stderr)

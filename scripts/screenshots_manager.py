@@ -38,6 +38,7 @@ from app.core.errors import LoyaltyError  # noqa: E402
 from app.core.services.reports import ReportsService  # noqa: E402
 from app.core.services.results import SaleRequest  # noqa: E402
 from app.core.services.staff import StaffService  # noqa: E402
+from app.core.services.support import SYSTEM  # noqa: E402
 from app.core.timeutil import DAY_MS, now_ms  # noqa: E402
 from app.sync.chain_reports import ChainReports  # noqa: E402
 from app.sync.service import SyncService  # noqa: E402
@@ -83,14 +84,13 @@ def build_store(folder: Path, days: int = 60, customers: int = 48, seed: int = 1
     """A café with the demo program, two cashiers and `days` days of sales ending now."""
     rng = random.Random(seed)
     ctx = bootstrap(folder / "terminal.sqlite3", create=True)
-    lo = ctx.loyalty
-    lo.init(DEMO_PROGRAM)
-    lo.import_catalog(DEMO_CATALOG)
+    ctx.store.init(DEMO_PROGRAM)
+    ctx.catalog.import_catalog(DEMO_CATALOG, actor=SYSTEM)
     staff = StaffService(ctx.engine, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     staff.create_first_manager("Ольга", "9999")
     staff.add_cashier("Иван", "1234", actor="Ольга")
     staff.add_cashier("Мария", "2345", actor="Ольга")
-    products = [p for p in lo.catalog() if p["category"] != "tobacco"]
+    products = [p for p in ctx.catalog.catalog() if p["category"] != "tobacco"]
     start = now_ms() - days * DAY_MS
     cards: list[str] = []
     leaves: list[int] = []  # the day each customer stops coming (some stay, some drift away)
@@ -99,7 +99,11 @@ def build_store(folder: Path, days: int = 60, customers: int = 48, seed: int = 1
         while len(cards) < customers and rng.random() < (0.85 if day < 12 else 0.35):
             i = len(cards)
             name = NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}")
-            cards.append(lo.enroll(name, f"+7916{5550000 + i:07d}", at=start + day * DAY_MS + 8 * 3_600_000).card)
+            cards.append(
+                ctx.customers.enroll(
+                    name, f"+7916{5550000 + i:07d}", at=start + day * DAY_MS + 8 * 3_600_000, actor=SYSTEM
+                ).card
+            )
             leaves.append(day + rng.choice([15, 25, 40, 1000, 1000, 1000]))
         regulars = [c for c, gone in zip(cards, leaves, strict=True) if gone > day]
         busy = 14 + int(8 * day / days)  # a café that grows
@@ -107,17 +111,20 @@ def build_store(folder: Path, days: int = 60, customers: int = 48, seed: int = 1
             at = start + day * DAY_MS + rng.randint(8 * 3_600_000, 21 * 3_600_000)
             if at >= now_ms():
                 continue
-            lines = tuple(lo.resolve_line(p["sku"], rng.randint(1, 2)) for p in rng.sample(products, rng.randint(1, 3)))
+            lines = tuple(
+                ctx.catalog.resolve_line(p["sku"], rng.randint(1, 2)) for p in rng.sample(products, rng.randint(1, 3))
+            )
             card = rng.choice(regulars) if regulars and rng.random() < 0.65 else None
             cashier = "Иван" if rng.random() < 0.55 else "Мария"
             redeem = "max" if card and rng.random() < 0.15 else None
             coupon = "WELCOME10" if rng.random() < 0.04 else None
             try:
-                lo.sell(SaleRequest(lines, card=card, at=at, redeem=redeem, coupon=coupon, cashier=cashier))
+                ctx.checkout.sell(
+                    SaleRequest(lines, card=card, at=at, redeem=redeem, coupon=coupon, cashier=cashier), actor=cashier
+                )
             except LoyaltyError:  # a refused coupon or redemption: the demo moves on
                 continue
-    lo.adjust_points(cards[0], 150, "компенсация за долгое ожидание", "Ольга")
-    staff.audit("Ольга", "points_adjusted", f"card {cards[0]}: +150 points (компенсация за долгое ожидание)")
+    ctx.customers.adjust_points(cards[0], 150, "компенсация за долгое ожидание", "Ольга")
     return ctx, staff
 
 
@@ -151,40 +158,38 @@ def build_chain(folder: Path, days: int = 30, seed: int = 12) -> tuple[Context, 
         store = client.post("/v1/admin/stores", json={"name": name}, headers=admin).json()["store_id"]
         code = client.post("/v1/admin/terminals", json={"store_id": store, "name": f"Касса {i + 1}"}, headers=admin)
         ctx = bootstrap(folder / f"cafe-{i}" / "terminal.sqlite3", create=True)
-        ctx.loyalty.init()
+        ctx.store.init()
         sync = SyncService(ctx.engine, transport=transport)
-        sync.enroll("http://server.local", code.json()["code"])
+        sync.enroll("http://server.local", code.json()["code"], actor="Ольга")
         sync.sync_once()
         cards = []
         for k in range(regulars):
             person = NAMES[(k + 5 * i) % len(NAMES)]
             at = start + rng.randint(0, days // 2) * DAY_MS + 9 * 3_600_000
-            cards.append(ctx.loyalty.enroll(person, f"+7916{5600000 + 1000 * i + k:07d}", at=at).card)
+            cards.append(ctx.customers.enroll(person, f"+7916{5600000 + 1000 * i + k:07d}", at=at, actor=SYSTEM).card)
         sync.sync_once()
         terminals.append((ctx, sync, cards))
     for _, sync, _ in terminals:
         sync.sync_once()  # every café knows every card
     everyone = [card for _, _, cards in terminals for card in cards]
     for (ctx, sync, cards), (_, _, busy) in zip(terminals, CAFES, strict=True):
-        lo = ctx.loyalty
-        products = [p for p in lo.catalog() if p["category"] != "tobacco"]
+        products = [p for p in ctx.catalog.catalog() if p["category"] != "tobacco"]
         for day in range(days):
             for _ in range(rng.randint(busy - 5, busy + 5)):
                 at = start + day * DAY_MS + rng.randint(8 * 3_600_000, 21 * 3_600_000)
                 if at >= now_ms():
                     continue
                 lines = tuple(
-                    lo.resolve_line(p["sku"], rng.randint(1, 2)) for p in rng.sample(products, rng.randint(1, 3))
+                    ctx.catalog.resolve_line(p["sku"], rng.randint(1, 2))
+                    for p in rng.sample(products, rng.randint(1, 3))
                 )
                 roll = rng.random()
                 card = rng.choice(cards) if roll < 0.6 else rng.choice(everyone) if roll < 0.68 else None
                 redeem = "max" if card and rng.random() < 0.12 else None
+                cashier = rng.choice(("Иван", "Мария", "Ольга"))
                 try:
-                    lo.sell(
-                        SaleRequest(
-                            lines, card=card, at=at, redeem=redeem, cashier=rng.choice(("Иван", "Мария", "Ольга"))
-                        )
-                    )
+                    sale = SaleRequest(lines, card=card, at=at, redeem=redeem, cashier=cashier)
+                    ctx.checkout.sell(sale, actor=cashier)
                 except LoyaltyError:
                     continue
         sync.sync_once()

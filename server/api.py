@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import to_json
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, ProgrammingError, StatementError
 
 from app.core import ledger, repo, wire
@@ -27,7 +27,7 @@ from app.core.ids import uuid7
 from app.core.program import parse_program
 from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
-from server import auth, expiry, ingest, reports, snapshots
+from server import auth, cards, expiry, ingest, programs, reports, snapshots
 from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
@@ -55,6 +55,18 @@ class Strict(BaseModel):
 
 class EnrollIn(Strict):
     code: str = Field(min_length=4, max_length=64)
+    # A store joining the chain (sync.md promise 12): adopt the chain's program or seed it from its own, and the
+    # program it priced with until now (compared with the chain's when it names no choice).
+    program_choice: Literal["adopt", "seed"] | None = None
+    program: dict[str, Any] | None = None
+
+
+class CardsIn(Strict):
+    need_range: bool = False
+
+
+class SeedIn(Strict):
+    program: dict[str, Any]
 
 
 class PushedIn(Strict):
@@ -230,8 +242,39 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @app.post("/v1/terminals/enroll")
     def enroll_terminal(body: EnrollIn) -> dict[str, Any]:
-        """Exchange a one-time code for a terminal token."""
-        return auth.exchange_code(engine, body.code)
+        """Exchange a one-time code for a terminal token, the chain's card keys, a card range and its programs."""
+
+        def joining(conn: Connection, terminal_id: int) -> dict[str, Any]:
+            chosen = programs.on_enroll(conn, body.program_choice, body.program)
+            return {**chosen, "card_keys": cards.keys_for_terminal(conn),
+                    "card_range": cards.allocate_range(conn, terminal_id)}  # fmt: skip
+
+        try:
+            return auth.exchange_code(engine, body.code, joining)
+        except LoyaltyError as exc:
+            if exc.code in programs.CHOICE_REFUSALS:
+                raise HTTPException(409, str(exc)) from None  # the code is not spent: enroll again with a choice
+            raise
+
+    @app.post("/v1/sync/program/seed")
+    def seed_program(body: SeedIn, term: TermDep) -> dict[str, Any]:
+        """A chain without any program takes this terminal's as its first (promise 12); refused once it has one."""
+        try:
+            with transaction(engine) as conn:
+                return programs.seed(conn, body.program)
+        except LoyaltyError as exc:
+            if exc.code in programs.CHOICE_REFUSALS:
+                raise HTTPException(409, str(exc)) from None
+            raise
+
+    @app.post("/v1/sync/cards")
+    def card_keys(body: CardsIn, term: TermDep) -> dict[str, Any]:
+        """The chain's card keys (current and previous), and a new range of card numbers when asked for."""
+        with transaction(engine) as conn:
+            out: dict[str, Any] = {"card_keys": cards.keys_for_terminal(conn)}
+            if body.need_range:
+                out["card_range"] = cards.allocate_range(conn, term.id)
+        return out
 
     @app.post("/v1/sync/push")
     def push(body: PushIn, term: TermDep) -> wire.PushAnswer:
@@ -340,6 +383,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         points = sum(int(i["points"]) for i in items if i.get("unit", "points") == "points")
         stamps = sum(int(i["points"]) for i in items if str(i.get("unit", "")).startswith("stamps:"))
         return {"overdrafts": items, "total_points": points, "total_stamps": stamps}
+
+    @app.get("/v1/admin/cards/quarantine")
+    def quarantine(_: AdminDep) -> dict[str, Any]:
+        """Cards issued to two customers offline, newest first: each second customer was kept without the card."""
+        return {"quarantined": cards.quarantined(engine)}
+
+    @app.post("/v1/admin/cards/rotate-key")
+    def rotate_card_key(_: AdminDep) -> dict[str, Any]:
+        """A new current chain card key; the previous one still checks the cards printed before."""
+        return cards.rotate_key(engine)
 
     @app.post("/v1/admin/expiry/run")
     def run_expiry(_: AdminDep) -> dict[str, Any]:

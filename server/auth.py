@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from app.core.errors import LoyaltyError
 from app.core.timeutil import DAY_MS, now_ms
@@ -76,8 +77,13 @@ def new_code(engine: Engine, terminal_id: int) -> str:
     return code
 
 
-def exchange_code(engine: Engine, code: str) -> dict[str, Any]:
-    """Trade a one-time code for a token; each exchange starts a new epoch and supersedes the old token."""
+def exchange_code(
+    engine: Engine, code: str, extra: Callable[[Connection, int], dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Trade a one-time code for a token; each exchange starts a new epoch and supersedes the old token.
+
+    extra(conn, terminal_id) runs in the same transaction once the code is found good: what it returns joins
+    the answer (the chain's card keys, a card range, the programs), and what it refuses leaves the code unspent."""
     token = secrets.token_urlsafe(32)
     with transaction(engine) as conn:
         row = conn.execute(select(s.terminals).where(s.terminals.c.code_hash == digest(code.strip().upper()))).first()
@@ -94,7 +100,9 @@ def exchange_code(engine: Engine, code: str) -> dict[str, Any]:
         store = conn.execute(select(s.stores).where(s.stores.c.id == row.store_id)).one()
         block = row.id  # each terminal numbers its cards in its own block: no two terminals mint one number
         next_counter(conn, "card_block")
+        more = extra(conn, int(row.id)) if extra is not None else {}
     return {
+        **more,
         "terminal_id": row.id,
         "token": token,
         "epoch": epoch,

@@ -11,9 +11,10 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, select, update
 
 from app.core import ledger, sql, wire
+from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
-from app.core.timeutil import now_ms
-from server import merge
+from app.core.timeutil import iso, now_ms
+from server import cards, merge
 from server import schema as s
 from server.store import is_retryable, next_counter, retrying, transaction
 
@@ -66,6 +67,14 @@ def push(engine: Engine, terminal_id: int, epoch: int, items: Sequence[Item]) ->
     raise last_error
 
 
+# How far ahead of the server's clock a pushed operation may be dated (sync.md promise 13). Wider than a
+# till's own 5 minutes (FUTURE_TOLERANCE_MS): a till whose clock runs fast by some minutes (past the
+# program's skew_stop_seconds, where its offline redemption stops) still sells, and its sales are dated by
+# that clock; the simulation's broken clocks run up to 30 minutes fast. Further ahead is a wrong date, not
+# a wrong clock: rejected, history imports included (docs/cards.md, "Time on the server"), and nothing
+# of it is booked, so no customer's latest operation, no lot and no expiry moves further into the future.
+SERVER_FUTURE_TOLERANCE_MS = 12 * FUTURE_TOLERANCE_MS  # one hour
+
 _OUTCOME_COLUMNS = ("uid", "terminal_id", "epoch", "seq", "kind", "body_sha256", "status", "result", "created_at")
 _OVERDRAFT_COLUMNS = ("customer_uid", "txn_uid", "terminal_id", "points", "at", "booked_at", "unit")
 
@@ -77,6 +86,7 @@ class _Batch:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     overdrafts: list[dict[str, Any]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)  # cards issued a second time (promise 11)
     decided: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # uid -> (sha256, status, result)
 
 
@@ -116,7 +126,11 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         if item.seq < expected:
             results.append({"uid": item.uid, "status": "rejected", "reason": f"sequence {item.seq} was already used"})
             continue
-        if item.kind == "enroll" and books.phone_in_use(_phone(item.body)):
+        ahead = _dated_ahead(item.body)
+        changed: set[str]
+        if ahead is not None:
+            result, status, changed = {"reason": f"dated {iso(ahead)}, ahead of the server's clock"}, "rejected", set()
+        elif item.kind == "enroll" and books.phone_in_use(_phone(item.body)):
             # A phone enrolled elsewhere: the merge moves rows in SQL (server/merge.py). Rare, so it
             # runs on written state: what is booked so far is flushed first, and read again after.
             result, changed, status = _merge(conn, books, item, place)
@@ -130,6 +144,12 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
                                      for o in owed]  # fmt: skip
             except LoyaltyError as exc:
                 result, changed, status = {"reason": str(exc)}, set(), "rejected"
+        if status == "applied" and result.get("quarantined_card"):
+            row = _quarantine_row(books, item, str(result["quarantined_card"]), place)
+            batch.quarantined.append(row)
+            if row["holder_uid"]:
+                # Pulled again by every till: the one that issued the card learns who holds it.
+                changed = changed | {row["holder_uid"]}
         text = json.dumps(result, sort_keys=True)
         batch.outcomes.append(
             {"uid": item.uid, "terminal_id": term.id, "epoch": epoch, "seq": item.seq, "kind": item.kind,
@@ -142,6 +162,8 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
     books.flush()
     sql.insert_rows(conn, "txn_outcomes", _OUTCOME_COLUMNS, batch.outcomes)
     sql.insert_rows(conn, "overdrafts", _OVERDRAFT_COLUMNS, batch.overdrafts)
+    for row in batch.quarantined:
+        cards.quarantine(conn, row)
     conn.execute(
         update(s.terminals).where(s.terminals.c.id == term.id).values(last_seq=last_seq, last_seen_at=now_ms())
     )
@@ -167,6 +189,24 @@ def _program_versions(conn: Connection, items: Sequence[Item]) -> dict[str, int]
 
 def _is_text(value: Any) -> bool:
     return isinstance(value, str)
+
+
+def _dated_ahead(body: Mapping[str, Any]) -> int | None:
+    """The instant an item is dated at when that is too far ahead of the server's clock (its body or an op)."""
+    dates = [body.get("at")] + [op.get("at") for op in body.get("ops") or () if isinstance(op, Mapping)]
+    latest = max((d for d in dates if isinstance(d, int) and not isinstance(d, bool)), default=None)
+    return latest if latest is not None and latest > now_ms() + SERVER_FUTURE_TOLERANCE_MS else None
+
+
+def _quarantine_row(books: ledger.Ledger, item: Item, card: str, place: Mapping[str, int]) -> dict[str, Any]:
+    """The manager's list entry for a card booked without being issued: it names who holds the card."""
+    holder = books.card_owner(card)
+    customer = item.body.get("uid") if item.kind == "enroll" else item.body.get("customer_uid")
+    return {
+        "card": card, "customer_uid": str(customer), "holder_uid": books.uid_of(holder) if holder else None,
+        "txn_uid": item.uid, "kind": item.kind, "terminal_id": place["terminal_id"], "store_id": place["store_id"],
+        "at": int(item.body["at"]),
+    }  # fmt: skip
 
 
 def _phone(body: Mapping[str, Any]) -> Any:
@@ -198,14 +238,26 @@ def _merge(
     conn: Connection, books: ledger.Ledger, item: Item, place: dict[str, int]
 ) -> tuple[dict[str, Any], set[str], str]:
     books.flush()
+    card = item.body["card"]
+    holder = books.card_owner(card)
     savepoint = conn.begin_nested()
     try:
-        winner, changed = merge.enroll(conn, cast(wire.EnrollBody, item.body), place)
+        winner, changed = merge.enroll(conn, cast(wire.EnrollBody, item.body), place, issue_card=holder is None)
     except LoyaltyError as exc:
         savepoint.rollback()
         return {"reason": str(exc)}, set(), "rejected"
     savepoint.commit()
-    return {"customer_uid": winner}, changed, "applied"
+    result: dict[str, Any] = {"customer_uid": winner}
+    if holder is not None and books.uid_of(holder) != winner and _merged_into(conn, holder) != winner:
+        # The card belongs to someone else: this customer is kept without it (the same person enrolled twice
+        # with one card merges, and the card is already hers).
+        result["quarantined_card"] = card
+    return result, changed, "applied"
+
+
+def _merged_into(conn: Connection, customer_id: int) -> str | None:
+    found = sql.scalar(conn, "SELECT merged_into FROM customers WHERE id = :id", {"id": customer_id})
+    return None if found is None else str(found)
 
 
 def _apply(
@@ -215,7 +267,11 @@ def _apply(
     if item.kind == "enroll":
         enrollment = cast(wire.EnrollBody, item.body)
         if books.card_owner(enrollment["card"]) is not None:
-            raise LoyaltyError("card_issued_other", card=enrollment["card"])
+            # A pre-printed card issued to two customers offline (sync.md promise 11): the customer and her
+            # sales are kept, without the card, which is quarantined for the manager.
+            books.enroll(enrollment, issue_card=False)
+            quarantined = {"customer_uid": enrollment["uid"], "quarantined_card": enrollment["card"]}
+            return quarantined, {enrollment["uid"]}, []
         books.enroll(enrollment)
         return {"customer_uid": enrollment["uid"]}, {enrollment["uid"]}, []
     if item.kind == "sale":
@@ -251,6 +307,15 @@ def _apply(
         return {"points": adjust["points"]}, _resolve(books, {op["customer"] for op in adjust["ops"]}), []
     if item.kind == "card":
         card = cast(wire.CardBody, item.body)
+        new_card = card.get("new_card")
+        if new_card and books.card_owner(new_card) not in (None, books.account(card["customer_uid"]).id):
+            # The new card is another customer's: the replacement stands (the old card is off, as on the
+            # till), without the new card, which is quarantined for the manager.
+            withheld = card.copy()
+            withheld["new_card"] = None
+            books.card(withheld)
+            withheld_result: dict[str, Any] = {"card": None, "quarantined_card": new_card}
+            return withheld_result, _resolve(books, {card["customer_uid"]}), []
         books.card(card)
         return {"card": card.get("new_card")}, _resolve(books, {card["customer_uid"]}), []
     if item.kind == "block":

@@ -20,7 +20,7 @@ def _need_extra(exc: ModuleNotFoundError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `expire`, `verify`."""
+    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `cards`, `expire`, `verify`."""
     try:
         from server import auth, config, expiry
         from server.store import create_schema, make_engine
@@ -41,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("terminal", help="register a terminal and print its one-time code")
     p.add_argument("--store", type=int, required=True)
     p.add_argument("--name", required=True)
+    p = sub.add_parser("cards", help="the chain's cards: list quarantined cards, or rotate the card QR key")
+    p.add_argument("action", choices=("quarantine", "rotate-key"))
     sub.add_parser("expire", help="post due expiry now")
     sub.add_parser("verify", help="recompute every balance from the journal")
     for choice in sub.choices.values():
@@ -71,6 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "terminal":
             terminal_id, code = auth.register_terminal(engine, args.store, args.name)
             out = {"terminal_id": terminal_id, "code": code}
+        elif args.command == "cards":
+            from server import cards
+
+            if args.action == "rotate-key":
+                out = cards.rotate_key(engine)
+            else:
+                out = {"quarantined": cards.quarantined(engine)}
         elif args.command == "expire":
             out = {"expired": expiry.post_expiry(engine)}
         else:

@@ -12,26 +12,30 @@ from app.core import schema as t
 from app.core.errors import LoyaltyError
 
 
-def enroll(conn: Connection, body: wire.EnrollBody, place: Mapping[str, int] | None = None) -> tuple[str, set[str]]:
+def enroll(
+    conn: Connection, body: wire.EnrollBody, place: Mapping[str, int] | None = None, *, issue_card: bool = True
+) -> tuple[str, set[str]]:
     """Book an enrollment; a phone already enrolled elsewhere merges (earlier enrollment wins).
 
-    place: the store_id and terminal_id of the terminal that pushed it, for the rows it writes."""
-    if conn.execute(select(t.cards.c.code).where(t.cards.c.code == body["card"])).first() is not None:
+    place: the store_id and terminal_id of the terminal that pushed it, for the rows it writes.
+    issue_card False: the customer is booked without the body's card, which another customer holds."""
+    taken = conn.execute(select(t.cards.c.code).where(t.cards.c.code == body["card"])).first() is not None
+    if issue_card and taken:
         raise LoyaltyError("card_issued_other", card=body["card"])
     existing = conn.execute(select(t.customers).where(t.customers.c.phone == body["phone"]).with_for_update()).first()
     if existing is None:
-        ledger.book_enroll(conn, body, strict=False, post_expiry=False, place=place)
+        ledger.book_enroll(conn, body, strict=False, post_expiry=False, place=place, issue_card=issue_card)
         return body["uid"], {body["uid"]}
     incoming_first = (body["at"], body["uid"]) < (existing.enrolled_at, existing.uid)
     if incoming_first:
         conn.execute(update(t.customers).where(t.customers.c.id == existing.id).values(phone=None))
-        ledger.book_enroll(conn, body, strict=False, post_expiry=False, place=place)
+        ledger.book_enroll(conn, body, strict=False, post_expiry=False, place=place, issue_card=issue_card)
         winner = ledger.customer_by_uid(conn, body["uid"])
         merge(conn, existing, winner, body["at"], body["uid"], place)
     else:
         unlisted = body.copy()  # the phone stays with the earlier enrollment
         unlisted["phone"] = None
-        ledger.book_enroll(conn, unlisted, strict=False, post_expiry=False, place=place)
+        ledger.book_enroll(conn, unlisted, strict=False, post_expiry=False, place=place, issue_card=issue_card)
         loser = conn.execute(select(t.customers).where(t.customers.c.uid == body["uid"])).one()
         winner = ledger.customer_by_uid(conn, existing.uid)
         merge(conn, loser, winner, body["at"], body["uid"], place)

@@ -89,3 +89,39 @@ admin_tokens = Table(
     Column("admin_id", Integer, ForeignKey("admins.id"), nullable=False),
     Column("expires_at", BigInteger, nullable=False),
 )
+
+# Promise 11 (one card everywhere), server migration "cards": the chain's card keys, the card number ranges
+# handed to terminals, and the cards issued twice offline (quarantined, listed for the manager).
+card_keys = Table(
+    "card_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("secret", String, nullable=False),  # hex; every terminal of the chain holds it to sign and check card QRs
+    Column("created_at", BigInteger, nullable=False),
+)
+
+card_ranges = Table(
+    "card_ranges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("terminal_id", Integer, ForeignKey("terminals.id"), nullable=False),
+    Column("first_serial", BigInteger, nullable=False),
+    Column("last_serial", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_card_ranges_terminal", card_ranges.c.terminal_id)
+
+card_quarantine = Table(
+    "card_quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("card", String, nullable=False),
+    Column("customer_uid", String, nullable=False),  # the customer the card was issued to second (kept, cardless)
+    Column("holder_uid", String),  # the customer who holds the card on the server
+    Column("txn_uid", String, nullable=False, unique=True),
+    Column("kind", String, nullable=False),  # "enroll" or "card" (a replacement)
+    Column("terminal_id", Integer, ForeignKey("terminals.id"), nullable=False),
+    Column("store_id", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)

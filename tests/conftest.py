@@ -117,7 +117,7 @@ def ctx(tmp_path: Path) -> Iterator[Context]:
     from app.bootstrap import bootstrap
 
     context = bootstrap(tmp_path / "terminal.sqlite3", create=True)
-    context.loyalty.init()
+    context.store.init()
     yield context
     context.close()
 

@@ -44,6 +44,7 @@ import server.auth as server_auth
 from app.bootstrap import Context, bootstrap
 from app.core.services.reports import Period, ReportsService, Scope
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.sync.service import SyncService
 from server.api import create_app
 from server.config import Settings
@@ -83,9 +84,9 @@ def open_terminal(
     """A fresh terminal database enrolled with the server and synced once (it has the program then)."""
     folder.mkdir(parents=True, exist_ok=True)
     ctx = bootstrap(folder / "terminal.sqlite3", create=True)
-    ctx.loyalty.init()
+    ctx.store.init()
     sync = SyncService(ctx.engine, transport=transport)
-    sync.enroll(server_url, code)
+    sync.enroll(server_url, code, actor=SYSTEM)
     sync.sync_once()
     return ChainTerminal(store, f"{store}-1", ctx, sync)
 
@@ -98,24 +99,24 @@ def _sale(
     cashier: str,
     redeem: int | None = None,
 ) -> int:
-    lo = term.ctx.loyalty
-    basket = tuple(lo.resolve_line(sku, qty, price, category) for sku, qty, price, category in lines)
-    result = lo.sell(SaleRequest(basket, card=card, redeem=redeem, at=ms(when), cashier=cashier))
+    basket = tuple(term.ctx.catalog.resolve_line(sku, qty, price, category) for sku, qty, price, category in lines)
+    result = term.ctx.checkout.sell(
+        SaleRequest(basket, card=card, redeem=redeem, at=ms(when), cashier=cashier), actor=SYSTEM
+    )
     assert result.sale_id is not None
     return result.sale_id
 
 
 def sell_march(sadovaya: ChainTerminal, arbat: ChainTerminal) -> dict[str, str]:
     """The operations of the module docstring, synced as a chain syncs; returns the cards by name."""
-    lo = sadovaya.ctx.loyalty
-    anna = lo.enroll("Анна Иванова", "+79160000001", at=ms("2025-03-01 10:00")).card
+    anna = sadovaya.ctx.customers.enroll("Анна Иванова", "+79160000001", at=ms("2025-03-01 10:00"), actor=SYSTEM).card
     _sale(sadovaya, "2025-03-02 12:00", [("tea", 1, 20000, "tea")], anna, "Иван")
     juice = _sale(sadovaya, "2025-03-03 09:00", [("juice", 2, 15000, "drinks")], None, "Иван")
     _sale(sadovaya, "2025-03-05 12:00", [("cake", 1, 30000, "bakery")], anna, "Иван", redeem=100)
-    lo.refund(juice, {0: 1}, at=ms("2025-03-06 10:00"), cashier="Иван")
+    sadovaya.ctx.checkout.refund(juice, {0: 1}, at=ms("2025-03-06 10:00"), cashier="Иван", actor=SYSTEM)
     sadovaya.sync.sync_once()
     arbat.sync.sync_once()  # Арбат learns Анна's card
-    boris = arbat.ctx.loyalty.enroll("Борис Петров", "+79160000002", at=ms("2025-03-04 11:00")).card
+    boris = arbat.ctx.customers.enroll("Борис Петров", "+79160000002", at=ms("2025-03-04 11:00"), actor=SYSTEM).card
     _sale(arbat, "2025-03-04 11:05", [("coffee", 1, 25000, "coffee")], boris, "Мария")
     _sale(arbat, "2025-03-10 15:00", [("tea", 1, 20000, "tea")], anna, "Мария")
     _sale(arbat, "2025-03-12 09:00", [("bun", 1, 10000, "bakery")], None, "Мария")

@@ -35,6 +35,8 @@ DETAILS: dict[str, str] = {
     "server_enrolled": "{url}",
     "catalog_imported": "{products} products",
     "program": "version {version} '{name}' from {when}; changed: {changes}",
+    "sale": "sale {sale}: {total_kopecks} kopecks",
+    "customer_enrolled": "card {card} issued, {granted_points} points granted",
 }
 
 

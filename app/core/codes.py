@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.errors import LoyaltyError
-from app.core.identity import CARD_PREFIX, QR_PREFIX, ascii_digits, gtin_valid, parse_card_qr, to_gtin13
+from app.core.identity import CARD_PREFIX, QR_PREFIX, Keys, ascii_digits, gtin_valid, parse_card_qr, to_gtin13
 from app.core.refusals import Refusal
 
 Kind = Literal["card", "product", "coupon", "receipt", "unknown"]
@@ -43,7 +43,7 @@ def latin_layout(text: str) -> str:
     return text.translate(_LATIN_KEYS)
 
 
-def classify(text: str, secret: bytes, coupon_codes: Collection[str] = ()) -> ScanMeaning:
+def classify(text: str, secret: Keys, coupon_codes: Collection[str] = ()) -> ScanMeaning:
     """Classify a code: signed card QR, card number, receipt, coupon, product barcode, or refused.
 
     A code typed in the Russian layout means what its keys mean in the Latin one.
@@ -57,7 +57,7 @@ def classify(text: str, secret: bytes, coupon_codes: Collection[str] = ()) -> Sc
     return meaning
 
 
-def _classify(text: str, secret: bytes, coupon_codes: Collection[str]) -> ScanMeaning:
+def _classify(text: str, secret: Keys, coupon_codes: Collection[str]) -> ScanMeaning:
     code = text.strip()
     if not code:
         return ScanMeaning("unknown", "", Refusal("empty_scan"))

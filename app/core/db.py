@@ -188,10 +188,15 @@ def _storage_reason(exc: Exception, path: Path | None = None) -> tuple[str, dict
     return "db_error", {"detail": text}
 
 
-def _step(statements: tuple[str, ...]) -> Callable[[Connection], None]:
+Step = Callable[[Connection], None]
+
+
+def _step(statements: tuple[str, ...], after: Step | None = None) -> Step:
     def run(conn: Connection) -> None:
         for statement in statements:
             conn.exec_driver_sql(statement)
+        if after is not None:
+            after(conn)
 
     return run
 
@@ -199,7 +204,9 @@ def _step(statements: tuple[str, ...]) -> Callable[[Connection], None]:
 # Each step takes the schema from version i to i+1 inside one transaction. A new file is created directly
 # at the latest schema (app.core.schema); the steps, frozen SQL (app.core.migrations), upgrade files made by
 # older releases, so a column added to the live tables later never changes what an old step does.
-MIGRATIONS: list[Callable[[Connection], None]] = [_step(statements) for statements in migrations.STEPS]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _step(statements, migrations.AFTER.get(i)) for i, statements in enumerate(migrations.STEPS)
+]
 
 
 def _database_error(exc: BaseException, engine: Engine) -> StorageError:

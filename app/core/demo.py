@@ -137,7 +137,7 @@ def fill_demo(
     for i in range(customers):
         name = _NAMES[i % len(_NAMES)] + ("" if i < len(_NAMES) else f" {i // len(_NAMES) + 1}")
         birthday = f"19{rng.randint(60, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        res = services.customers.enroll(name, f"+7916{5550000 + i:07d}", birthday, at=start + i * 60_000)
+        res = services.customers.enroll(name, f"+7916{5550000 + i:07d}", birthday, at=start + i * 60_000, actor=SYSTEM)
         cards.append(res.card)
     sales = 0
     for day in range(days):
@@ -152,7 +152,8 @@ def fill_demo(
             card = rng.choice(cards) if rng.random() < 0.7 else None
             try:
                 services.checkout.sell(
-                    SaleRequest(lines=lines, card=card, at=at, redeem="max" if card and rng.random() < 0.2 else None)
+                    SaleRequest(lines=lines, card=card, at=at, redeem="max" if card and rng.random() < 0.2 else None),
+                    actor=SYSTEM,
                 )
                 sales += 1
             except Exception:
@@ -168,7 +169,7 @@ def show_demo(services: DemoServices, path: Path, fill: bool) -> tuple[dict[str,
     customer = services.customers.find_customers("Анна")[0]
     info = services.customers.customer(customer["card"])
     lines = (services.catalog.resolve_line("CAP", 2), services.catalog.resolve_line("CRO", 1))
-    sale = services.checkout.sell(SaleRequest(lines=lines, card=info.card, redeem="max"))
+    sale = services.checkout.sell(SaleRequest(lines=lines, card=info.card, redeem="max"), actor=SYSTEM)
     data = {"db": str(path), "customer": info.to_json(), "sale": sale.to_json()}
     text = (
         f"Demo store: {path}\n"

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from app.core.errors import LoyaltyError
 
@@ -56,17 +58,50 @@ def _mac(secret: bytes, card: str) -> str:
     return base64.b32encode(digest[:5]).decode()  # 8 characters, 40 bits
 
 
-def card_qr_payload(secret: bytes, card: str) -> str:
-    """The text of a card's QR: the number and a short HMAC, so a forged QR is refused."""
-    return f"{QR_PREFIX}:{card}:{_mac(secret, card)}"
+@dataclass(frozen=True)
+class CardKeys:
+    """The keys a terminal signs and checks card QR codes with (sync.md promise 11).
+
+    local: this store's own secret; it signs every QR while the store stands alone, and still checks the
+    three-part QRs it printed then. chain: the chain's keys by id (the current one and the one before it,
+    from the server); a chain terminal signs with `current`, and the key id rides in the QR
+    (`LT1:<card>:<mac>:<key id>`), so every till of the chain checks it offline."""
+
+    local: bytes
+    chain: Mapping[int, bytes] = field(default_factory=dict)
+    current: int | None = None
 
 
-def parse_card_qr(secret: bytes, text: str) -> str:
+Keys = bytes | CardKeys
+
+
+def _keys(keys: Keys) -> CardKeys:
+    return keys if isinstance(keys, CardKeys) else CardKeys(keys)
+
+
+def card_qr_payload(keys: Keys, card: str) -> str:
+    """The text of a card's QR: the number and a short HMAC (and the chain key's id), so a forged QR is refused."""
+    found = _keys(keys)
+    if found.current is not None and found.current in found.chain:
+        return f"{QR_PREFIX}:{card}:{_mac(found.chain[found.current], card)}:{found.current}"
+    return f"{QR_PREFIX}:{card}:{_mac(found.local, card)}"
+
+
+def parse_card_qr(keys: Keys, text: str) -> str:
     """The card number in a signed QR payload; LoyaltyError when the signature does not match."""
+    found = _keys(keys)
     parts = text.strip().split(":")
-    if len(parts) != 3 or parts[0] != QR_PREFIX:
+    if len(parts) not in (3, 4) or parts[0] != QR_PREFIX:
         raise LoyaltyError("qr_not_card")
     card, mac = parts[1], parts[2]
+    if len(parts) == 4:
+        if not ascii_digits(parts[3]) or len(parts[3]) > 9:
+            raise LoyaltyError("qr_not_card")
+        secret = found.chain.get(int(parts[3]))
+        if secret is None:
+            raise LoyaltyError("qr_key_unknown", key=int(parts[3]))
+    else:
+        secret = found.local
     if not hmac.compare_digest(_mac(secret, card), mac.upper()):
         raise LoyaltyError("qr_forged")
     return card

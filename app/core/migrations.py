@@ -8,6 +8,12 @@ indexes and triggers. How to add a step: docs/migrations.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
+from app.core import coupon_replay
+
 # Schema v1 (the first release): the ledger, the catalog and the outbox. Only the fixture script of a v1
 # file runs it; a new file is created at the latest schema. Times were INTEGER then; BIGINT since v3, the
 # same storage in SQLite (INTEGER affinity), so the columns of a v1 file are not rebuilt.
@@ -271,5 +277,32 @@ V4 = (
     "CREATE INDEX ix_journal_at ON journal (at, kind, points)",
 )
 
-# STEPS[i] takes a file from schema i to i + 1.
-STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
+# Schema v5: each sale line's coupon share, and the stamps of every stamp rule per line (a second rule on
+# one category used to get none). Old lines keep their one rule's stamps as a row each; the coupon share of
+# every stored coupon sale is replayed once after these statements (backfill_v5).
+V5 = (
+    "ALTER TABLE sale_lines ADD COLUMN coupon_discount BIGINT DEFAULT '0' NOT NULL",
+    """CREATE TABLE sale_line_stamps (
+    sale_id INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    rule_id VARCHAR NOT NULL,
+    stamps BIGINT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    PRIMARY KEY (sale_id, idx, rule_id),
+    FOREIGN KEY(sale_id, idx) REFERENCES sale_lines (sale_id, idx)
+)""",
+    "CREATE INDEX ix_sale_line_stamps_more ON sale_line_stamps (sale_id, idx) WHERE ordinal > 0",
+    "INSERT INTO sale_line_stamps (sale_id, idx, rule_id, stamps, ordinal)"
+    " SELECT sale_id, idx, stamp_rule, stamps_given, 0 FROM sale_lines WHERE stamp_rule IS NOT NULL",
+)
+
+
+def backfill_v5(conn: Connection) -> None:
+    """The coupon's share of each line of every coupon sale, replayed with the program it was priced with."""
+    coupon_replay.backfill(conn)
+
+
+# STEPS[i] takes a file from schema i to i + 1; AFTER[i], when there is one, fills what STEPS[i] added, in
+# the same transaction.
+STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)
+AFTER: dict[int, Callable[[Connection], None]] = {4: backfill_v5}

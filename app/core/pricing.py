@@ -66,9 +66,11 @@ class LineOut:
     redeemed: int
     paid: int
     rate: Fraction
-    stamp_rule: str | None
-    stamps_given: int
+    stamp_rule: str | None  # the first stamp rule of the line's category (the v1 wire's one rule per line)
+    stamps_given: int  # ... and the stamps it gave
     is_reward: bool = False
+    coupon_discount: int = 0  # the part of `discount` the coupon gave (step 4), stored with the line
+    stamps: Mapping[str, int] = field(default_factory=dict)  # stamps given per rule (every rule of the category)
 
 
 @dataclass(frozen=True)
@@ -205,8 +207,9 @@ def price(
             stamps_spent[rule.id] = rule.needed
             free_line[rule.id] = cheapest
 
-    # Step 4: the coupon.
+    # Step 4: the coupon. Its share of each line's discount is kept: the coupon report reads it.
     coupon_code = None
+    coupon_off = [0] * n
     if coupon is not None:
         check_coupon(program, coupon, customer.card if customer else None, subtotal, at_ms)
         c = coupon.coupon
@@ -219,12 +222,14 @@ def price(
         ]
         if c.kind == "percent":
             for i in eligible:
-                disc[i] += percent_of(amount[i] - disc[i], c.percent)
+                coupon_off[i] = percent_of(amount[i] - disc[i], c.percent)
         else:
             base = [amount[i] - disc[i] for i in eligible]
             off = min(c.amount, sum(base))
             for i, part in zip(eligible, split_largest_remainder(off, base), strict=True):
-                disc[i] += part
+                coupon_off[i] = part
+        for i in eligible:
+            disc[i] += coupon_off[i]
 
     # Step 5: the card discount of the tier.
     if tier is not None and tier.discount_pct > 0 and not (coupon and coupon.coupon.exclusive):
@@ -314,16 +319,20 @@ def price(
             LineOut(reward.id, reward.name, "reward", 1, 0, 0, 0, 0, 0, Fraction(0), None, 0, is_reward=True)
         )
 
-    # Step 10: stamps earned, one per unit of the rule's category, not for the free unit.
+    # Step 10: stamps earned, one per unit of the rule's category, not for the unit that rule made free.
+    # Every rule of a category gives its stamps (a second rule on one category used to get none).
     given = [0] * n
     rule_of: list[str | None] = [None] * n
+    per_rule: list[dict[str, int]] = [{} for _ in range(n)]
     stamps_earned: dict[str, int] = {}
     if customer is not None:
         for rule in program.stamps:
             for i in range(n):
-                if lines[i].category == rule.category and rule_of[i] is None:
+                if lines[i].category == rule.category and rule.id not in per_rule[i]:
                     units = lines[i].qty - (1 if free_line.get(rule.id) == i else 0)
-                    rule_of[i], given[i] = rule.id, units
+                    per_rule[i][rule.id] = units
+                    if rule_of[i] is None:
+                        rule_of[i], given[i] = rule.id, units
                     stamps_earned[rule.id] = stamps_earned.get(rule.id, 0) + units
 
     referral = 0
@@ -345,6 +354,8 @@ def price(
             rates[i],
             rule_of[i],
             given[i],
+            coupon_discount=coupon_off[i],
+            stamps=per_rule[i],
         )
         for i in range(n)
     ) + tuple(reward_line)

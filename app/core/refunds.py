@@ -20,6 +20,13 @@ class SoldLine:
     stamp_rule: str | None
     stamps_given: int
     is_reward: bool = False
+    stamps: Mapping[str, int] | None = None  # per rule (schema v5); None: stamp_rule's stamps_given only
+
+    def stamps_by_rule(self) -> Mapping[str, int]:
+        """The stamps each rule gave on this line."""
+        if self.stamps is not None:
+            return self.stamps
+        return {} if self.stamp_rule is None else {self.stamp_rule: self.stamps_given}
 
 
 @dataclass(frozen=True)
@@ -44,8 +51,8 @@ def cumulative(lines: Sequence[SoldLine], units: Sequence[int], earned: int, red
     given = floor(Fraction(redeemed * sum(red_back), red_total)) if red_total else 0
     stamps: dict[str, int] = {}
     for line, u in zip(lines, units, strict=True):
-        if line.stamp_rule is not None:
-            stamps[line.stamp_rule] = stamps.get(line.stamp_rule, 0) + floor(Fraction(line.stamps_given * u, line.qty))
+        for rule, n in line.stamps_by_rule().items():
+            stamps[rule] = stamps.get(rule, 0) + floor(Fraction(n * u, line.qty))
     reward = any(line.is_reward and u > 0 for line, u in zip(lines, units, strict=True))
     return RefundTotals(sum(pay_back), taken, given, stamps, reward)
 

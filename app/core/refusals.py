@@ -27,7 +27,7 @@ PARTS = frozenset({"cap", "problem"})
 
 TEMPLATES: dict[str, str] = {
     UNWORDED: "{text}",
-    # Program (app.core.repo, app.core.services.loyalty)
+    # Program (app.core.repo, app.core.services.program)
     "no_program": "no loyalty program is set: run `loyalty-terminal program set FILE`",
     "not_initialised": "the database is not initialised: run `loyalty-terminal init`",
     # Cards and customers (app.core.repo, app.core.identity, app.core.ledger)
@@ -54,7 +54,7 @@ TEMPLATES: dict[str, str] = {
     "bad_timestamp": "bad timestamp {text!r}: expected ISO 8601 with a UTC offset",
     "timestamp_no_offset": "timestamp {text!r} has no UTC offset",
     "unknown_operation": "unknown operation {kind!r}",
-    # Enrolment and points (app.core.services.loyalty, app.core.wallet)
+    # Enrolment and points (app.core.services.customers, app.core.wallet)
     "name_empty": "the customer's name must not be empty",
     "name_long": "the customer's name is too long (200 characters at most)",
     "birthday_format": "birthday {text!r} must be a date like 1990-07-05",
@@ -67,7 +67,7 @@ TEMPLATES: dict[str, str] = {
     "adjust_below_zero": "removing {remove_points} points would leave the card at {left}: it has {available_points} "
     "available, and a hand adjustment cannot go below zero",
     "not_enough_points": "not enough points: {have} available, {need} needed",
-    # Products and the basket (app.core.pricing, app.core.services.loyalty)
+    # Products and the basket (app.core.pricing, app.core.services.catalog)
     "unknown_product": "unknown product {sku}",
     "basket_empty": "the basket is empty",
     "qty_min": "quantity of {sku} must be a whole number of at least 1",
@@ -86,7 +86,7 @@ TEMPLATES: dict[str, str] = {
     "cap_terminal": "this terminal's limit between syncs is reached",
     "cap_stale": "no successful sync for over {hours} h: paying with points is paused",
     "cap_clock": "this terminal's clock is off by more than allowed: paying with points is paused",
-    # Coupons (app.core.pricing, app.core.services.loyalty)
+    # Coupons (app.core.pricing, app.core.services.checkout)
     "unknown_coupon": "unknown coupon {coupon}",
     "coupon_not_yet": "coupon {coupon} is not valid yet",
     "coupon_expired": "coupon {coupon} has expired",
@@ -95,7 +95,7 @@ TEMPLATES: dict[str, str] = {
     "coupon_used_up": "coupon {coupon} is used up",
     "coupon_per_customer": "coupon {coupon} was already used the allowed {n} time(s) by this card",
     "coupon_min_total": "coupon {coupon} needs a purchase of at least {min_kopecks} kopecks before discounts",
-    # Sales and refunds (app.core.services.loyalty, app.core.services.receipts, app.core.ledger)
+    # Sales and refunds (app.core.services.checkout, app.core.services.receipts, app.core.ledger)
     "unknown_sale": "unknown sale {sale}",
     "unknown_refund": "unknown refund {refund}",
     "refund_done": "sale {sale} is already fully refunded",
@@ -107,7 +107,7 @@ TEMPLATES: dict[str, str] = {
     "refund_before_sale": "a refund cannot be dated before its sale",
     "refund_line_format": "refund line {item!r} must look like N:QTY (line number from 0, units)",
     "refund_line_units": "refund line {item!r}: units must be at least 1",
-    # Catalog import (app.core.services.loyalty.parse_catalog)
+    # Catalog import (app.core.catalog.parse_catalog_csv)
     "csv_invalid": "the file is not valid CSV: {detail}",
     "csv_header": "line 1: the header must be sku,name,category,price,barcode",
     "csv_lines": "{lines}",
@@ -171,6 +171,7 @@ TEMPLATES: dict[str, str] = {
     "push_answer": "push answer has no valid results",
     "pull_answer": "pull answer is not a change set",
     "lookup_answer": "lookup answer is not a customer snapshot",
+    "cards_answer": "card keys answer is not the chain's card keys",
     "server_refused": "{detail}",
     "enroll_code": "unknown or expired enrollment code",
     "revoked": "this terminal was revoked",
@@ -180,6 +181,22 @@ TEMPLATES: dict[str, str] = {
     "report_unreadable": "the server's report cannot be read: {detail}",
     "report_days": "the server answered for {got}, not {asked}",
     "report_period": "the server answered for another period than the one asked for",
+    # One card everywhere, programs from the chain (sync.md promises 11, 12; docs/cards.md)
+    "card_range_empty": "no card numbers are left on this terminal: sync with the server for a new range, "
+    "or enroll the customer with a pre-printed card (--card)",
+    "qr_key_unknown": "this card's QR is signed with chain key {key}, which this terminal does not hold: "
+    "sync with the server, or type the card number",
+    "program_from_chain": "this terminal is enrolled with a chain: its program comes from the chain's server "
+    "and cannot be set here",
+    "program_choice_needed": "this store's program differs from the chain's: enroll again with --adopt to price "
+    "with the chain's program from now on (a chain without a program: --seed-program)",
+    "chain_no_program_choose": "the chain has no program yet: enroll again with --seed-program to make this "
+    "store's program the chain's, or have the chain's admin set one first",
+    "chain_no_program": "the chain has no program to adopt: enroll again with --seed-program to make this "
+    "store's program the chain's",
+    "chain_has_program": "the chain already has a program: enroll again with --adopt to use it",
+    "seed_without_program": "this store has no program to seed the chain's with",
+    "program_choice_both": "choose one: --adopt or --seed-program",
     # What a scan means (app.core.codes)
     "empty_scan": "empty scan",
     "barcode_check_digit": "barcode {code} fails its check digit",

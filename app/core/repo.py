@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from app.core import sql
 from app.core.clock import FUTURE_TOLERANCE_MS, SYSTEM_CLOCK, Clock, clock_ms
 from app.core.errors import LoyaltyError, NotFound
-from app.core.identity import looks_like_phone, normalize_phone
+from app.core.identity import CardKeys, looks_like_phone, normalize_phone
 from app.core.program import Program, parse_program
 from app.core.timeutil import DAY_MS, now_ms
 from app.core.wallet import Lot, Move, Wallet
@@ -19,8 +19,18 @@ from app.core.wallet import Lot, Move, Wallet
 _program_cache: dict[str, Program] = {}
 
 
-_PROGRAM = "SELECT version, uid, body FROM programs WHERE activate_at <= :at ORDER BY version DESC LIMIT 1"
-_FIRST_PROGRAM = "SELECT version, uid, body FROM programs ORDER BY version LIMIT 1"
+# An enrolled terminal prices only with the versions its chain issued (sync.md promise 12): a version this
+# terminal made itself (queued for the server as a "program" item: before it joined, or set locally by an older
+# release after it did) does not count once it is enrolled. On a standalone till (and on the server) every
+# version counts.
+_CHAIN_ONLY = (
+    " AND (NOT EXISTS (SELECT 1 FROM meta WHERE key = 'server_url')"
+    " OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uid = programs.uid AND o.kind = 'program'))"
+)
+_PROGRAM = (
+    "SELECT version, uid, body FROM programs WHERE activate_at <= :at" + _CHAIN_ONLY + " ORDER BY version DESC LIMIT 1"
+)
+_FIRST_PROGRAM = "SELECT version, uid, body FROM programs WHERE 1 = 1" + _CHAIN_ONLY + " ORDER BY version LIMIT 1"
 _CUSTOMER = (
     "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c"
     " JOIN cards k ON k.customer_id = c.id WHERE k.code = :code"
@@ -69,8 +79,11 @@ def customer_by_card_or_phone(conn: Connection, text: str) -> Any:
         raise NotFound("unknown_card", card=text.strip())
     row = sql.one(
         conn,
-        "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c JOIN cards k ON k.customer_id = c.id"
-        " WHERE c.phone = :phone AND k.active = 1 ORDER BY k.issued_at DESC LIMIT 1",
+        # LEFT: a customer without a working card is still found by phone (a card quarantined by the server
+        # because another customer holds it, sync.md promise 11); card and active_card are NULL then.
+        "SELECT c.*, k.code AS card, k.active AS active_card FROM customers c"
+        " LEFT JOIN cards k ON k.customer_id = c.id AND k.active = 1"
+        " WHERE c.phone = :phone ORDER BY k.issued_at DESC LIMIT 1",
         {"phone": normalize_phone(text)},
     )
     if row is None:
@@ -256,6 +269,44 @@ def peek_clock(conn: Connection, at: int | None, clock: Clock = SYSTEM_CLOCK) ->
     if at is not None:
         return at
     return max(clock_ms(clock), int(get_meta(conn, "clock") or 0) + 1)
+
+
+def card_keys(conn: Connection) -> CardKeys:
+    """The keys this terminal signs and checks card QRs with: its own secret and the chain's (promise 11)."""
+    local = bytes.fromhex(get_meta(conn, "secret") or "")
+    text = get_meta(conn, "card_keys")
+    if not text:
+        return CardKeys(local)
+    data = json.loads(text)
+    chain = {int(k["id"]): bytes.fromhex(str(k["secret"])) for k in data.get("keys", ())}
+    current = data.get("current")
+    return CardKeys(local, chain, int(current) if current is not None else None)
+
+
+def set_card_keys(conn: Connection, data: Mapping[str, Any]) -> None:
+    """Keep the chain's card keys the server sent (current and previous); a key once held stays until dropped
+    by the server, so cards printed before a rotation are still read."""
+    keys = [{"id": int(k["id"]), "secret": bytes.fromhex(str(k["secret"])).hex()} for k in data["keys"]]
+    current = int(data["current"])
+    if current not in {k["id"] for k in keys}:
+        raise LoyaltyError("enroll_answer", key="card_keys.current")
+    set_meta(conn, "card_keys", json.dumps({"current": current, "keys": keys}, sort_keys=True))
+
+
+def card_ranges(conn: Connection) -> list[list[int]]:
+    """The card serial ranges the server handed this terminal and it has not used up: [next, last] each."""
+    text = get_meta(conn, "card_ranges")
+    return [[int(a), int(b)] for a, b in json.loads(text)] if text else []
+
+
+def set_card_ranges(conn: Connection, ranges: Iterable[Iterable[int]]) -> None:
+    """Store the card serial ranges still to use, in order."""
+    set_meta(conn, "card_ranges", json.dumps([list(r) for r in ranges]))
+
+
+def card_numbers_left(conn: Connection) -> int:
+    """How many card numbers this chain terminal may still issue from its ranges."""
+    return sum(last - nxt + 1 for nxt, last in card_ranges(conn) if last >= nxt)
 
 
 def chain_mode(conn: Connection) -> bool:

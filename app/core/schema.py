@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -165,7 +166,34 @@ sale_lines = Table(
     Column("stamp_rule", String),
     Column("stamps_given", BigInteger, nullable=False, default=0),
     Column("is_reward", Integer, nullable=False, default=0),
+    # v5: the part of `discount` the coupon gave (pricing step 4), stored at commit so the coupon report
+    # reads it instead of replaying steps 3-4; sales from before v5 were replayed once by the step.
+    Column("coupon_discount", BigInteger, nullable=False, default=0, server_default="0"),
     PrimaryKeyConstraint("sale_id", "idx"),
+)
+
+# v5: the stamps each stamp rule gave on a line, every rule of the line's category in the program's
+# order (ordinal 0 is the first, the one stamp_rule and stamps_given above name, as the v1 wire carries
+# them). A row with fewer stamps than the line's units marks the unit that rule made free.
+sale_line_stamps = Table(
+    "sale_line_stamps",
+    metadata,
+    Column("sale_id", Integer, nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("rule_id", String, nullable=False),
+    Column("stamps", BigInteger, nullable=False),
+    Column("ordinal", Integer, nullable=False),
+    PrimaryKeyConstraint("sale_id", "idx", "rule_id"),
+    ForeignKeyConstraint(["sale_id", "idx"], ["sale_lines.sale_id", "sale_lines.idx"]),
+)
+# The reports read a line's first rule from sale_lines; the rows of its other rules (a category with two
+# stamp rules: few) have this index of their own, so they are found without a look at every line.
+Index(
+    "ix_sale_line_stamps_more",
+    sale_line_stamps.c.sale_id,
+    sale_line_stamps.c.idx,
+    sqlite_where=sale_line_stamps.c.ordinal > 0,
+    postgresql_where=sale_line_stamps.c.ordinal > 0,
 )
 
 refunds = Table(

@@ -176,6 +176,11 @@ class SaleLine(TypedDict):
     stamp_rule: str | None
     stamps_given: Int
     is_reward: Annotated[int, Field(ge=0, le=1)]
+    # Since terminal schema v5 (docs/wire.md, "Versions"): the coupon's share of `discount`, on every line
+    # but a gift's of a coupon sale (absent from a coupon sale: an older terminal's, replayed when booked) ...
+    coupon_discount: NotRequired[Int]
+    # ... and the stamps per rule, only on a line where more than one rule gave stamps (absent: stamp_rule's).
+    stamps: NotRequired[dict[str, Int]]
 
 
 @with_config(_STRICT)
@@ -311,6 +316,7 @@ class PushOutcome(TypedDict):
     points: NotRequired[int]  # adjust
     card: NotRequired[str | None]  # card
     blocked: NotRequired[bool]  # block
+    quarantined_card: NotRequired[str]  # enroll, card: booked without this card, another customer's (promise 11)
 
 
 class PushAnswer(TypedDict):

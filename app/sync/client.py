@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from app.core.errors import LoyaltyError
+from app.core.refusals import TEMPLATES
 
 
 class SyncError(LoyaltyError):
@@ -66,12 +67,34 @@ class Client:
             raise SyncError("server_not_object")
         return data
 
-    def enroll(self, code: str) -> dict[str, Any]:
-        """Exchange a one-time code for this terminal's token."""
-        data = self._call("POST", "/v1/terminals/enroll", json={"code": code})
+    def enroll(
+        self, code: str, program_choice: str | None = None, program: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Exchange a one-time code for this terminal's token (and the store's program choice, promise 12)."""
+        body: dict[str, Any] = {"code": code}
+        if program_choice is not None:
+            body["program_choice"] = program_choice
+        if program is not None:
+            body["program"] = program
+        data = self._call("POST", "/v1/terminals/enroll", json=body)
         for key in ("terminal_id", "token", "epoch", "card_block"):
             if key not in data:
                 raise SyncError("enroll_answer", key=key)
+        return data
+
+    def seed_program(self, program: dict[str, Any]) -> dict[str, Any]:
+        """Give a chain without any program this store's (refused with chain_has_program once it has one)."""
+        data = self._call("POST", "/v1/sync/program/seed", json={"program": program})
+        if not isinstance(data.get("programs"), list):
+            raise SyncError("enroll_answer", key="programs")
+        return data
+
+    def cards(self, need_range: bool) -> dict[str, Any]:
+        """The chain's card keys now, and a new range of card numbers when asked for (promise 11)."""
+        data = self._call("POST", "/v1/sync/cards", json={"need_range": need_range})
+        keys = data.get("card_keys")
+        if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list) or "current" not in keys:
+            raise SyncError("cards_answer")
         return data
 
     def push(self, epoch: int, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -112,6 +135,17 @@ _SERVER_REFUSALS = {
     "unknown or expired enrollment code": "enroll_code",
     "this terminal was revoked": "revoked",
     "unknown or superseded terminal token": "token_superseded",
+    # A store joining the chain with a program of its own (sync.md promise 12): refused before the code is spent.
+    **{
+        TEMPLATES[code]: code
+        for code in (
+            "program_choice_needed",
+            "chain_no_program_choose",
+            "chain_no_program",
+            "chain_has_program",
+            "seed_without_program",
+        )
+    },
 }
 
 

@@ -9,7 +9,7 @@ so the local journal always explains local balances and nothing is edited in pla
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, insert, select
@@ -44,8 +44,12 @@ _ACK = """UPDATE outbox SET acked = 1, acked_at = :at, status = :status, reason 
 WHERE uid = :uid AND acked = 0"""
 
 
-def acknowledge(conn: Connection, results: Sequence[Mapping[str, Any]]) -> tuple[int, list[str], int | None]:
-    """Mark rows the server answered; returns (acked, rejection reasons, expected seq on a gap)."""
+def acknowledge(
+    conn: Connection, results: Sequence[Mapping[str, Any]], expected: Collection[str] = ()
+) -> tuple[int, list[str], int | None]:
+    """Mark rows the server answered; returns (acked, rejection reasons, expected seq on a gap).
+
+    expected: ids whose rejection is no news (a joining store's own programs): marked, not reported."""
     rows: list[dict[str, Any]] = []
     rejected, gap = [], None
     at = now_ms()
@@ -58,7 +62,7 @@ def acknowledge(conn: Connection, results: Sequence[Mapping[str, Any]]) -> tuple
             continue
         reason = r.get("reason") if status == "rejected" or r.get("original") == "rejected" else None
         rows.append({"uid": r["uid"], "at": at, "status": r.get("original", status), "reason": reason})
-        if reason:
+        if reason and r["uid"] not in expected:
             rejected.append(f"{r['uid']}: {reason}")
     # One executemany: row by row through SQLAlchemy, a batch of 500 held the writer for ~80 ms.
     update = (
@@ -112,9 +116,9 @@ def apply_customers(conn: Connection, customers: Sequence[Mapping[str, Any]], ap
         _PageApply(conn, snaps, applied_seq).run()
 
 
-def apply_page_rest(conn: Connection, data: Mapping[str, Any]) -> None:
-    """Programs, catalog, cursor and clock offset of a pulled page (after its customers)."""
-    for prog in data.get("programs", []):
+def store_programs(conn: Connection, programs: Iterable[Mapping[str, Any]]) -> None:
+    """Keep the chain's program versions this terminal does not hold yet (by uid)."""
+    for prog in programs:
         if conn.execute(select(t.programs.c.version).where(t.programs.c.uid == prog["uid"])).first() is None:
             conn.execute(
                 insert(t.programs).values(
@@ -124,6 +128,11 @@ def apply_page_rest(conn: Connection, data: Mapping[str, Any]) -> None:
                     created_at=now_ms(),
                 )
             )
+
+
+def apply_page_rest(conn: Connection, data: Mapping[str, Any]) -> None:
+    """Programs, catalog, cursor and clock offset of a pulled page (after its customers)."""
+    store_programs(conn, data.get("programs", []))
     if data.get("catalog") is not None:
         conn.execute(delete(t.products))
         store_products(conn, data["catalog"])

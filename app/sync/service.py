@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -11,12 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, func, select, update
 
 from app.core import db, repo
 from app.core import schema as t
+from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged, EventBus, SyncStatus
+from app.core.services.support import check_actor, write_audit
 from app.core.timeutil import now_ms
 from app.sync import replica
 from app.sync.client import Client, Refused, SyncError, SyncTimeout
@@ -30,6 +33,7 @@ APPLY_BUDGET_S = 0.005  # and about this long while the till sells (a sale arriv
 APPLY_BUDGET_IDLE_S = 0.05  # or this long when the till has made no transaction for APPLY_CALM_S:
 APPLY_CALM_S = 2.0  # a first pull into an idle till needs few, large transactions, a selling till short ones
 APPLY_MIN = 10  # and never fewer customers than this (fewer would mostly pay a transaction's fixed cost)
+CARD_RANGE_LOW = 200  # fewer card numbers left than this: the sync asks the server for another range
 APPLY_FIRST_S = 0.0002  # a pulled customer's cost to store, until transactions have been timed
 # The cashier comes first: while the till is in use (TILL_BUSY_S), a background sync waits for a pause
 # before it pushes, and before it fetches or stores each pulled page, at most this long in all per sync
@@ -51,11 +55,14 @@ class SyncReport:
     pulled: int
     queue: int
     last_sync_ms: int
+    quarantined: tuple[str, ...] = ()  # cards the server booked without issuing: another customer holds them
+    card_numbers_left: int | None = None  # a chain terminal's card numbers still to issue
 
     def to_json(self) -> dict[str, object]:
         """The CLI's JSON shape."""
         return {"pushed": self.pushed, "rejected": list(self.rejected), "pulled": self.pulled,
-                "queue": self.queue, "last_sync_ms": self.last_sync_ms}  # fmt: skip
+                "queue": self.queue, "last_sync_ms": self.last_sync_ms, "quarantined": list(self.quarantined),
+                "card_numbers_left": self.card_numbers_left}  # fmt: skip
 
 
 @dataclass
@@ -65,6 +72,7 @@ class SyncService:
     engine: Engine
     bus: EventBus | None = None
     transport: httpx.BaseTransport | None = None
+    clock: Clock = SYSTEM_CLOCK  # the time of the audit row an enrolment writes
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _online: bool = False
     _last_sale_ms: int = 0  # when this till last wrote a sale (or any transaction), or one waited for us
@@ -89,14 +97,28 @@ class SyncService:
             raise LoyaltyError("not_enrolled")
         return Client(url, token, transport=self.transport)
 
-    def enroll(self, url: str, code: str) -> dict[str, object]:
-        """Exchange a one-time code for a token and switch this terminal to chain mode."""
+    def enroll(self, url: str, code: str, program_choice: str | None = None, *, actor: str) -> dict[str, object]:
+        """Exchange a one-time code for a token and switch this terminal to chain mode, audited under `actor`.
+
+        program_choice: what a standalone store does with its own program (sync.md promise 12): "adopt" the
+        chain's, or "seed" the chain's (one without a program) from it. Without a choice, a store whose
+        program differs from the chain's is refused by the server, and its code stays unspent. The server's
+        answer, the switch and the audit row are stored in one transaction."""
+        actor = check_actor(actor)
+        if program_choice not in (None, "adopt", "seed"):
+            raise LoyaltyError("program_choice_both")
+        own = self._own_program(program_choice)
         client = Client(url, transport=self.transport)
         try:
-            data = client.enroll(code)
+            data = client.enroll(code, program_choice, own)
         finally:
             client.close()
         with db.transaction(self.engine, background=True) as conn:
+            if repo.get_meta(conn, "joined_seq") is None:
+                # What this store queued before it joined: its own programs and catalog, refused by the server as
+                # managed there (and expected to be), so they do not count as rejections of a sync.
+                last = conn.execute(select(func.max(t.outbox.c.seq))).scalar()
+                repo.set_meta(conn, "joined_seq", str(int(last or 0)))
             repo.set_meta(conn, "server_url", url)
             repo.set_meta(conn, "token", str(data["token"]))
             repo.set_meta(conn, "terminal_id", str(data["terminal_id"]))
@@ -112,7 +134,64 @@ class SyncService:
             repo.set_meta(conn, "terminal_name", str(data.get("terminal_name", "")))
             # A new epoch: everything not acknowledged goes again; the server dedups by id.
             conn.execute(update(t.outbox).where(t.outbox.c.status.is_(None)).values(acked=0))
-        return {"terminal_id": data["terminal_id"], "epoch": data["epoch"], "server": url}
+            write_audit(conn, self.clock, actor, "server_enrolled", {"url": url})
+            if isinstance(data.get("card_keys"), dict):
+                repo.set_card_keys(conn, data["card_keys"])
+            card_range = data.get("card_range")
+            if isinstance(card_range, dict):
+                # A new epoch's range replaces the old ones: a restored till may have used them since its backup.
+                repo.set_card_ranges(conn, [[int(card_range["first"]), int(card_range["last"])]])
+            replica.store_programs(conn, data.get("programs") or [])
+        return {"terminal_id": data["terminal_id"], "epoch": data["epoch"], "server": url,
+                "programs": len(data.get("programs") or [])}  # fmt: skip
+
+    def seed_program(self, program: dict[str, Any]) -> bool:
+        """Make this store's program the chain's first, when the chain has none (the first-run wizard's template
+        for a store it enrolled). Kept until the server answers: tried now and at each sync. True once done."""
+        with db.transaction(self.engine, background=True) as conn:
+            repo.set_meta(conn, "seed_program", json.dumps(program, ensure_ascii=False, sort_keys=True))
+        client = self._client()
+        try:
+            return self._seed_pending(client)
+        except SyncError:
+            return False  # unreachable now: the next sync gives it
+        finally:
+            client.close()
+
+    def _seed_pending(self, client: Client) -> bool:
+        """Send a pending seed program; the chain's programs come back (its own, if it had one meanwhile)."""
+        text = self._meta("seed_program")
+        if text is None:
+            return False
+        try:
+            data = client.seed_program(json.loads(text))
+        except Refused as exc:
+            if exc.code != "chain_has_program":
+                raise
+            data = {"programs": []}  # the chain got a program meanwhile: that one applies, pulled as usual
+        with db.transaction(self.engine, background=True) as conn:
+            replica.store_programs(conn, data["programs"])
+            conn.execute(delete(t.meta).where(t.meta.c.key == "seed_program"))
+        return bool(data["programs"])
+
+    def _own_program(self, program_choice: str | None) -> dict[str, Any] | None:
+        """The program this store priced with, for the server to compare or seed with; None when it has none
+        that matters: a terminal of the chain already, a store adopting the chain's, or a fresh till that has
+        neither customers nor sales (its default program was never a store's choice)."""
+        with db.transaction(self.engine, write=False, background=True) as conn:
+            if repo.chain_mode(conn) or program_choice == "adopt":
+                return None
+            used = (
+                conn.execute(select(t.customers.c.id).limit(1)).first()
+                or conn.execute(select(t.sales.c.id).limit(1)).first()
+            )
+            if program_choice is None and not used:
+                return None
+            try:
+                _, program = repo.program_at(conn, repo.peek_clock(conn, None))
+            except LoyaltyError:
+                return None
+            return dict(program.raw)
 
     def sync_once(self) -> SyncReport:
         """Push every queued transaction, then pull every change; raises SyncError when offline."""
@@ -121,8 +200,10 @@ class SyncService:
             try:
                 self._yielded_s = 0.0
                 self._wait_for_pause()
-                pushed, rejected = self._push_all(client)
+                self._seed_pending(client)
+                pushed, rejected, quarantined = self._push_all(client)
                 pulled = self._pull_all(client)
+                left = self._refresh_cards(client)
             except (SyncError, Refused) as exc:
                 self._publish(False, str(exc))
                 raise
@@ -133,18 +214,39 @@ class SyncService:
                 repo.set_meta(conn, "last_sync_ms", str(stamp))
                 depth = replica.queue_depth(conn)
             self._publish(True, "")
-            return SyncReport(pushed, tuple(rejected), pulled, depth, stamp)
+            return SyncReport(pushed, tuple(rejected), pulled, depth, stamp, tuple(quarantined), left)
 
-    def _push_all(self, client: Client) -> tuple[int, list[str]]:
+    def _refresh_cards(self, client: Client) -> int | None:
+        """The chain's card keys (a rotation reaches the till), and a new card range when few numbers are left."""
+        with db.transaction(self.engine, write=False, background=True) as conn:
+            ranged = repo.get_meta(conn, "card_ranges") is not None or repo.get_meta(conn, "card_block") is not None
+            left = repo.card_numbers_left(conn)
+        try:
+            data = client.cards(need_range=ranged and left < CARD_RANGE_LOW)
+        except SyncError as exc:
+            if exc.code == "server_status" and exc.params.get("status") == 404:
+                return None  # a server from before chain card keys: the till keeps its own numbering
+            raise
+        with db.transaction(self.engine, background=True) as conn:
+            repo.set_card_keys(conn, data["card_keys"])
+            fresh = data.get("card_range")
+            if isinstance(fresh, dict):
+                ranges = [*repo.card_ranges(conn), [int(fresh["first"]), int(fresh["last"])]]
+                repo.set_card_ranges(conn, [r for r in ranges if r[1] >= r[0]])
+            return repo.card_numbers_left(conn) if ranged else None
+
+    def _push_all(self, client: Client) -> tuple[int, list[str], list[str]]:
         epoch = int(self._meta("epoch") or 0)
+        joined = int(self._meta("joined_seq") or 0)
         pushed = 0
         rejected: list[str] = []
+        quarantined: list[str] = []
         while True:
             size = min(self._push_size or PUSH_BATCH, PUSH_BATCH)
             with db.transaction(self.engine, write=False, background=True) as conn:
                 items = replica.pending(conn, size)
             if not items:
-                return pushed, rejected
+                return pushed, rejected, quarantined
             try:
                 results = client.push(epoch, items)
             except SyncTimeout:
@@ -155,8 +257,11 @@ class SyncService:
                 raise
             if len(items) == size:
                 self._push_size = min(size * 2, PUSH_BATCH)
+            # What this store queued before it joined the chain (its programs and catalog) is the server's to refuse.
+            local = {i["uid"] for i in items if i["kind"] in ("program", "catalog") and i["seq"] <= joined}
+            quarantined += [f"{r['uid']}: card {r['quarantined_card']}" for r in results if r.get("quarantined_card")]
             with db.transaction(self.engine, background=True) as conn:
-                acked, reasons, gap = replica.acknowledge(conn, results)
+                acked, reasons, gap = replica.acknowledge(conn, results, expected=local)
                 if gap is not None:
                     # The server lost what we sent before (restored from backup): send again from there.
                     conn.execute(update(t.outbox).where(t.outbox.c.seq >= gap).values(acked=0))

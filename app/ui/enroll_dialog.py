@@ -66,9 +66,11 @@ class EnrollDialog(QDialog):
         parent: QWidget | None = None,
         *,
         phone: str | None = None,
+        actor: str,
     ) -> None:
         super().__init__(parent)
         self._service = service
+        self._actor = actor  # the cashier enrolling the customer: the enrolment's audit row names them
         self._worker = worker
         self._card = card
         self.outcome: EnrollResult | None = None  # not "result": QDialog.result() exists
@@ -181,6 +183,7 @@ class EnrollDialog(QDialog):
             self._card,
             None,
             True,
+            actor=self._actor,
             on_done=self._enrolled,
             on_error=self._refused,
         )

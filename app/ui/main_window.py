@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self.bridge = Bridge(ctx.bus, self)
         self.bridge.customer_changed.connect(self._customer_changed_elsewhere)
         self.bridge.refund_committed.connect(self._customer_changed_elsewhere)
+        # A sync may bring the chain's rotated card key: cards printed with it are read from then on.
+        self.bridge.sync_status.connect(self._synced)
 
         # The wedge sees every key press in the application; its scans are handled after the
         # key event has finished (queued), so a dialog a scan opens never runs inside a filter.
@@ -129,6 +131,10 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.wedge)
             app.installEventFilter(self.keyboard)
         self.controller.load_store()
+
+    def _synced(self, status: Any) -> None:
+        if getattr(status, "online", False):
+            self.controller.reload_card_keys()
 
     # ----------------------------------------------------------------- hooks for other screens
 

@@ -2,12 +2,14 @@
 
 Behind a manager's PIN. Saving writes one audit row per changed setting (who, what, from
 what, to what) before anything takes effect, so a setting never changes unrecorded; the
-printer, camera and backup schedule apply at once, the language at the next start.
+printer, camera and backup schedule apply at once, the language at the next start. Enrolling
+with a server from here is audited by the enrolment itself, under the same manager.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.backup import list_backups
-from app.core.services.staff import Cashier, StaffService
+from app.core.services.staff import Cashier
 from app.core.services.store import StoreService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
@@ -64,13 +66,17 @@ def load_facts(store: StoreService) -> StoreFacts:
 
 
 def save_and_audit(
-    staff: StaffService,
+    store: StoreService,
     actor: str,
-    changes: list[tuple[str, str, str]],
-    store: tuple[str, str] | None,
+    changes: Sequence[tuple[str, str, str]],
+    details: tuple[str | None, str | None],
 ) -> None:
-    """Record each change in the audit log and save the store's details, together; runs on the worker."""
-    staff.record_settings(actor, changes, store)
+    """Save the store's changed details (None: unchanged) and audit every change, in one transaction; on the worker.
+
+    The till's own settings (every change but the store's) are kept by the dialog once this has succeeded."""
+    name, address = details
+    till = [change for change in changes if change[0] != "store"]
+    store.set_store_details(name, address, actor=actor, till_settings=till)
 
 
 class SettingsDialog(QDialog):
@@ -81,7 +87,6 @@ class SettingsDialog(QDialog):
         window: MainWindow,
         ctx: Context,
         worker: Worker,
-        staff: StaffService,
         manager: Cashier,
         saved: QSettings,
         *,
@@ -91,7 +96,6 @@ class SettingsDialog(QDialog):
         self.main_window = window
         self.ctx = ctx
         self.worker = worker
-        self.staff = staff
         self.manager = manager
         self.saved = saved
         self.on_enrolled = on_enrolled
@@ -124,7 +128,9 @@ class SettingsDialog(QDialog):
         self.server_state = QLabel(self)
         self.server_state.setWordWrap(True)
         # The network exchange runs beside the database worker, never in front of a sale.
-        self.server = ServerChooser(self.devices, ctx.sync.enroll, self)
+        # The enrolment writes its own audit row, under this manager, with the server's answer.
+        enroll = functools.partial(ctx.sync.enroll, actor=manager.name)
+        self.server = ServerChooser(self.devices, enroll, self, program_choice=True)
         self.server.finished.connect(self._enrolled)
         server_layout = QVBoxLayout(server_tab)
         server_layout.addWidget(self.server_state)
@@ -258,15 +264,16 @@ class SettingsDialog(QDialog):
         if not self.store_name.text().strip():
             set_status(self.status, self.tr("The store needs a name"), "warn")
             return
-        store = (self.store_name.text().strip(), self.store_address.text().strip())
-        store_changed = store != (self.facts.name, self.facts.address)
+        name, address = self.store_name.text().strip(), self.store_address.text().strip()
+        # Only what the manager changed is written: the rest may have changed meanwhile (a chain's enrolment).
+        details = (name if name != self.facts.name else None, address if address != self.facts.address else None)
         self.save.setEnabled(False)
         self.worker.run(
             save_and_audit,
-            self.staff,
+            self.ctx.store,
             self.manager.name,
             changes,
-            store if store_changed else None,
+            details,
             on_done=functools.partial(self._apply, changes),
             on_error=self._failed,
         )
@@ -314,7 +321,6 @@ class SettingsDialog(QDialog):
             return
         url = self.server.enrolled_url
         self._show_server(url)
-        self.worker.run(self.staff.audit, self.manager.name, "server_enrolled", {"url": url}, on_error=self._failed)
         if callable(self.on_enrolled):
             self.on_enrolled()
 
@@ -397,7 +403,6 @@ class _SettingsEntry(QObject):
             self.window,
             self.session.ctx,
             self.session.worker,
-            self.session.staff,
             manager,
             settings(),
             on_enrolled=self.session.start_sync,

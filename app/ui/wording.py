@@ -228,6 +228,7 @@ WORDING: dict[str, object] = {
     "push_answer": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "pull_answer": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "lookup_answer": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
+    "cards_answer": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "server_refused": QT_TRANSLATE_NOOP("Refusals", "The server refused: {detail}"),
     "enroll_code": QT_TRANSLATE_NOOP("Refusals", "the code is unknown or has expired"),
     "revoked": QT_TRANSLATE_NOOP("Refusals", "this till was disconnected from the chain on the server"),
@@ -238,6 +239,30 @@ WORDING: dict[str, object] = {
     "nothing_acked": QT_TRANSLATE_NOOP("Refusals", "The server accepted nothing; the till will try again"),
     "sync_stopped": QT_TRANSLATE_NOOP("Refusals", "The sync was stopped"),
     "report_unreadable": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
+    "card_range_empty": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "No card numbers are left on this till: sync with the server, or give the customer a pre-printed card",
+    ),
+    "qr_key_unknown": QT_TRANSLATE_NOOP(
+        "Refusals", "This card's QR code is signed with a key this till does not have yet: sync, or type the number"
+    ),
+    "program_from_chain": QT_TRANSLATE_NOOP(
+        "Refusals", "This till belongs to a chain: the program is set on the chain's server, not here"
+    ),
+    "program_choice_needed": QT_TRANSLATE_NOOP(
+        "Refusals", "This store's program differs from the chain's: choose to adopt the chain's program"
+    ),
+    "chain_no_program_choose": QT_TRANSLATE_NOOP(
+        "Refusals", "The chain has no program yet: choose to make this store's program the chain's"
+    ),
+    "chain_no_program": QT_TRANSLATE_NOOP(
+        "Refusals", "The chain has no program to adopt: choose to make this store's program the chain's"
+    ),
+    "chain_has_program": QT_TRANSLATE_NOOP("Refusals", "The chain already has a program: choose to adopt it"),
+    "seed_without_program": QT_TRANSLATE_NOOP("Refusals", "This store has no program to give the chain"),
+    "program_choice_both": QT_TRANSLATE_NOOP(
+        "Refusals", "Choose one: adopt the chain's program or give it this store's"
+    ),
     "report_days": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "report_period": QT_TRANSLATE_NOOP("Refusals", "The server's answer cannot be read"),
     "program_top_not_object": QT_TRANSLATE_NOOP("Refusals", "The program must be a JSON object"),

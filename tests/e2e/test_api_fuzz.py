@@ -28,7 +28,8 @@ from app.bootstrap import bootstrap
 from app.core import schema as t
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM
 from app.core.ids import uuid7
-from app.core.services import SaleRequest
+from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from server.api import create_app
 from server.config import Settings
 from tests.e2e.conftest import ADMIN
@@ -131,11 +132,11 @@ def _real_bodies(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     """(kind, body) of an enrollment, a sale with points and stamps, and a refund, as a terminal queues them."""
     ctx = bootstrap(folder / "terminal.sqlite3", create=True)
     try:
-        ctx.loyalty.init(DEMO_PROGRAM)
-        ctx.loyalty.import_catalog(DEMO_CATALOG)
-        card = ctx.loyalty.enroll("Фаззер", "+79169990000").card
-        sale = ctx.loyalty.sell(SaleRequest((ctx.loyalty.resolve_line("CAP", 2),), card))
-        ctx.loyalty.refund(sale.sale_id, {0: 1})
+        ctx.store.init(DEMO_PROGRAM)
+        ctx.catalog.import_catalog(DEMO_CATALOG, actor=SYSTEM)
+        card = ctx.customers.enroll("Фаззер", "+79169990000", actor=SYSTEM).card
+        sale = ctx.checkout.sell(SaleRequest((ctx.catalog.resolve_line("CAP", 2),), card), actor=SYSTEM)
+        ctx.checkout.refund(sale.sale_id, {0: 1}, actor=SYSTEM)
         with ctx.engine.connect() as conn:
             rows = conn.execute(select(t.outbox.c.kind, t.outbox.c.body).order_by(t.outbox.c.seq)).all()
     finally:

@@ -36,7 +36,9 @@ from app.bootstrap import bootstrap
 from app.cli import customer_json
 from app.core import schema as t
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM
-from app.core.services import LoyaltyService, SaleRequest
+from app.core.services.customers import CustomerService
+from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from server import schema as s
 from server.store import create_schema, make_engine
 from tests.e2e.conftest import Admin, ServerProcess, Terminal, _command, child_env
@@ -100,16 +102,16 @@ def _sync_round(terms: list[Terminal], book: Ledger, attempts: int = 1) -> None:
 
 
 def _queue_sales(term: Terminal, book: Ledger, n: int, card: str) -> None:
-    """Fill a terminal's queue fast, in-process through the same LoyaltyService the CLI uses.
+    """Fill a terminal's queue fast, in-process through the same services the CLI uses.
 
     Only to make a large queue quickly: synchronous=OFF spares ~n fsyncs of test data (the
     durability of a single CLI sale is not what this step is about)."""
     ctx = bootstrap(term.db)
     event.listen(ctx.engine, "connect", lambda dbapi, _rec: dbapi.execute("PRAGMA synchronous = OFF"))
     try:
-        line = ctx.loyalty.resolve_line("ESP", 1)
+        line = ctx.catalog.resolve_line("ESP", 1)
         for i in range(n):
-            res = ctx.loyalty.sell(SaleRequest((line,), card if i % 10 == 0 else None))
+            res = ctx.checkout.sell(SaleRequest((line,), card if i % 10 == 0 else None), actor=SYSTEM)
             book.sales[res.uid] = term.name
     finally:
         ctx.close()
@@ -303,8 +305,7 @@ def test_promises_hold_through_faults_and_kills(server_db: str, tmp_path: Path, 
 
 
 def _customer_uid(engine: Engine, card: str) -> str:
-    svc = LoyaltyService(engine)
-    info = svc.customer(card)
+    info = CustomerService(engine).customer(card)
     with engine.connect() as conn:
         return str(conn.execute(select(t.customers.c.uid).where(t.customers.c.id == info.customer_id)).scalar_one())
 
@@ -343,12 +344,12 @@ def _check_same_view(engine: Engine, terms: list[Terminal]) -> None:
     carries the server's card dates, and the merge dates the other card as an alias)."""
     at_ms = int(time.time() * 1000) + 60_000
     at = datetime.fromtimestamp(at_ms / 1000, tz=UTC).isoformat()
-    svc = LoyaltyService(engine)
+    customers = CustomerService(engine)
     server_view: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
         every_card = sorted(conn.execute(select(t.cards.c.code)).scalars())
     for card in every_card:
-        view = svc.customer(card, at_ms).to_json()
+        view = customers.customer(card, at_ms).to_json()
         view.pop("customer_id")  # a row number, different on every database
         server_view[card] = customer_json(view)  # what `customer show --json` prints of it
 

@@ -7,31 +7,40 @@ rolled back with it (an audit row is never lost, nor orphaned).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app.bootstrap import Context, bootstrap
 from app.core.demo import DEMO_PROGRAM
 from app.core.errors import LoyaltyError
 from app.core.pricing import LineIn
-from app.core.services import SaleRequest
+from app.core.services.results import SaleRequest
 from app.core.services.staff import AuditEntry
+from app.core.services.support import SYSTEM
 
 CSV = "sku,name,category,price,barcode\nLATTE,Латте,coffee,250.00,\nCROIS,Круассан,bakery,150.00,\n"
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Context]:
-    ctx = bootstrap(tmp_path / "t.sqlite3", create=True)
+    ctx = bootstrap(tmp_path / "t.sqlite3", create=True, transport=httpx.MockTransport(_chain_server))
     ctx.store.init(DEMO_PROGRAM)
-    ctx.customers.enroll("Анна", "+79160000001", card="A1")
-    ctx.checkout.sell(SaleRequest((LineIn("LATTE", "Латте", "coffee", 2, 25000),), "A1", cashier="Иван"))
+    ctx.customers.enroll("Анна", "+79160000001", card="A1", actor=SYSTEM)
+    ctx.checkout.sell(SaleRequest((LineIn("LATTE", "Латте", "coffee", 2, 25000),), "A1", cashier="Иван"), actor="Иван")
     yield ctx
     ctx.close()
+
+
+def _chain_server(request: httpx.Request) -> httpx.Response:
+    """A central server that enrolls any one-time code."""
+    body = {"terminal_id": 3, "token": "t0k3n", "epoch": 1, "card_block": 7, "store": {"name": "Сеть"}}
+    return httpx.Response(200, content=json.dumps(body))
 
 
 def _rows(ctx: Context, query: str) -> list[tuple[Any, ...]]:
@@ -84,6 +93,59 @@ def test_changing_the_store_details_audits_each_changed_one(shop: Context) -> No
     assert shop.store.store_details() == ("Кофейня", "Тверская, 1")
 
 
+def test_the_store_details_and_the_tills_own_settings_are_saved_and_audited_together(shop: Context) -> None:
+    shop.store.set_store_details("Кофейня", "Тверская, 1", actor=SYSTEM)
+    before = _audit_count(shop)
+    # The address left as it is (None), the name changed, and the printer (kept by the app) changed with them.
+    shop.store.set_store_details("Кофейня №2", None, actor="Ольга", till_settings=[("printer", "", "pdf58")])
+    assert shop.store.store_details() == ("Кофейня №2", "Тверская, 1")
+    rows = shop.staff.audit_log(_audit_count(shop) - before)
+    assert sorted((r.actor, (r.params or {})["key"], (r.params or {})["new"]) for r in rows) == [
+        ("Ольга", "printer", "pdf58"),
+        ("Ольга", "store_name", "Кофейня №2"),
+    ]
+
+
+def test_an_enrolment_writes_its_audit_row_without_personal_data(shop: Context) -> None:
+    result = shop.customers.enroll("Борис Петров", "+79160000002", actor="Иван")
+    row = _newest(shop)
+    assert (row.actor, row.action) == ("Иван", "customer_enrolled")
+    assert row.params == {"card": result.card, "granted_points": result.granted}
+    assert "Борис" not in row.detail and "9160000002" not in row.detail  # the name and phone stay with the customer
+
+
+def test_a_sale_writes_its_audit_row_with_the_cashier(shop: Context) -> None:
+    sale = shop.checkout.sell(SaleRequest((LineIn("CROIS", "Круассан", "bakery", 1, 15000),), "A1"), actor="Иван")
+    row = _newest(shop)
+    assert (row.actor, row.action) == ("Иван", "sale")
+    assert row.params == {"sale": sale.sale_id, "total_kopecks": sale.quote.total}
+
+
+def test_a_quote_writes_no_audit_row(shop: Context) -> None:
+    before = _audit_count(shop)
+    shop.checkout.quote(SaleRequest((LineIn("CROIS", "Круассан", "bakery", 1, 15000),), "A1"))
+    assert _audit_count(shop) == before
+
+
+def test_the_audit_log_reads_one_actions_rows_past_the_newest_rows_of_all(shop: Context) -> None:
+    shop.programs.set_program({**DEMO_PROGRAM, "name": "Весна"}, actor="Ольга")
+    for _ in range(3):  # every sale has its row: they fill the newest rows
+        shop.checkout.sell(SaleRequest((LineIn("CROIS", "Круассан", "bakery", 1, 15000),)), actor="Иван")
+    assert [r.action for r in shop.staff.audit_log(2)] == ["sale", "sale"]
+    programs = shop.staff.audit_log(2, "program")
+    assert [(r.actor, (r.params or {}).get("name")) for r in programs] == [
+        ("Ольга", "Весна"),
+        (SYSTEM, DEMO_PROGRAM["name"]),
+    ]
+
+
+def test_enrolling_with_a_server_writes_its_audit_row(shop: Context) -> None:
+    shop.sync.enroll("https://chain.example", "CODE-1", actor="Ольга")
+    row = _newest(shop)
+    assert (row.actor, row.action, row.params) == ("Ольга", "server_enrolled", {"url": "https://chain.example"})
+    assert shop.sync.configured()
+
+
 def test_adjusting_points_writes_its_audit_row(shop: Context) -> None:
     _, balance = shop.customers.adjust_points("A1", 250, "cold coffee", "Мария")
     row = _newest(shop)
@@ -130,7 +192,12 @@ REFUSED: dict[str, Change] = {
     "replace_card": lambda c: c.customers.replace_card("NOPE", actor="Мария"),
     "block_card": lambda c: c.customers.block_card("NOPE", actor="Мария"),
     "refund": lambda c: c.checkout.refund(1, {0: 5}, actor="Ольга"),
+    "enroll": lambda c: c.customers.enroll("Анна Вторая", "+79160000001", actor="Иван"),  # the phone is taken
+    "sale": lambda c: c.checkout.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 100),), "NOPE"), actor="Иван"),
     "no_actor": lambda c: c.customers.adjust_points("A1", 10, "gift", "  "),
+    "enroll_no_actor": lambda c: c.customers.enroll("Борис", "+79160000002", actor=" "),
+    "sale_no_actor": lambda c: c.checkout.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 100),)), actor=""),
+    "server_no_actor": lambda c: c.sync.enroll("https://chain.example", "CODE-1", actor=" "),
 }
 
 
@@ -151,15 +218,20 @@ DONE: dict[str, Change] = {
     "replace_card": lambda c: c.customers.replace_card("A1", "B2", actor="Мария"),
     "block_card": lambda c: c.customers.block_card("A1", actor="Мария"),
     "refund": lambda c: c.checkout.refund(1, {0: 1}, actor="Ольга"),
+    "enroll": lambda c: c.customers.enroll("Борис", "+79160000002", actor="Иван"),
+    "sale": lambda c: c.checkout.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 100),), "A1"), actor="Иван"),
+    "store_details": lambda c: c.store.set_store_details("Кофейня", "", actor="Ольга"),
+    "server": lambda c: c.sync.enroll("https://chain.example", "CODE-1", actor="Ольга"),
 }
 
 
 @pytest.mark.parametrize("change", DONE.values(), ids=DONE.keys())
 def test_a_change_whose_audit_row_fails_is_rolled_back(shop: Context, change: Change) -> None:
-    before = [_rows(shop, f"SELECT * FROM {t}") for t in ("programs", "products", "lots", "cards", "refunds", "outbox")]
+    tables = ("programs", "products", "customers", "lots", "cards", "sales", "refunds", "outbox", "meta")
+    before = [_rows(shop, f"SELECT * FROM {t}") for t in tables]
     _break_audit(shop)
     with pytest.raises(Exception, match="audit refused"):
         change(shop)
-    after = [_rows(shop, f"SELECT * FROM {t}") for t in ("programs", "products", "lots", "cards", "refunds", "outbox")]
+    after = [_rows(shop, f"SELECT * FROM {t}") for t in tables]
     assert after == before
     assert shop.customers.customer("A1").card == "A1" and not shop.customers.customer("A1").blocked

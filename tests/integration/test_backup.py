@@ -16,6 +16,7 @@ from app.core.demo import DEFAULT_PROGRAM
 from app.core.errors import StorageError
 from app.core.instance import InstanceLock
 from app.core.refusals import Refusal
+from app.core.services.support import SYSTEM
 from tests.conftest import ROOT
 from tests.inprocess import run_cli
 
@@ -23,8 +24,8 @@ from tests.inprocess import run_cli
 def _store(tmp_path: Path) -> Path:
     db = tmp_path / "t.sqlite3"
     ctx = bootstrap(db, create=True)
-    ctx.loyalty.init(DEFAULT_PROGRAM)
-    ctx.loyalty.enroll("Анна", "+79160000001", card="A1")
+    ctx.store.init(DEFAULT_PROGRAM)
+    ctx.customers.enroll("Анна", "+79160000001", card="A1", actor=SYSTEM)
     ctx.close()
     return db
 
@@ -40,7 +41,7 @@ def test_backup_is_verified_and_old_ones_are_pruned(tmp_path: Path) -> None:
 def test_a_backup_of_a_live_store_leaves_one_file_and_nothing_beside_it(tmp_path: Path) -> None:
     db = _store(tmp_path)
     ctx = bootstrap(db)  # the till is open and has written since: the live file has its WAL
-    ctx.loyalty.enroll("Борис", "+79160000002", card="B1")
+    ctx.customers.enroll("Борис", "+79160000002", card="B1", actor=SYSTEM)
     try:
         made = backup.backup_file(db, tmp_path / "b")
         assert backup.latest_good(tmp_path / "b", "t") == made
@@ -79,13 +80,13 @@ def test_restore_brings_back_the_data_and_saves_the_current_file(tmp_path: Path)
     db = _store(tmp_path)
     saved = backup.backup_file(db, tmp_path / "b")
     ctx = bootstrap(db)
-    ctx.loyalty.enroll("Борис", "+79160000002", card="B1")
+    ctx.customers.enroll("Борис", "+79160000002", card="B1", actor=SYSTEM)
     ctx.close()
     previous = backup.restore_file(saved, db, tmp_path / "b")
     assert previous is not None and previous.exists()
     ctx = bootstrap(db)
-    assert ctx.loyalty.find_customers("Борис") == []
-    assert ctx.loyalty.customer("A1").name == "Анна"
+    assert ctx.customers.find_customers("Борис") == []
+    assert ctx.customers.customer("A1").name == "Анна"
     ctx.close()
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.bootstrap import bootstrap
-from app.core.services import SaleRequest
+from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.core.timeutil import DAY_MS, now_ms
 from bench.gen_store import KNOWN_OPEN_LOTS, GenStats, generate
 
@@ -31,7 +32,7 @@ def test_generated_store_passes_verify(tiny: tuple[Path, GenStats]) -> None:
     path, stats = tiny
     ctx = bootstrap(path)
     try:
-        report = ctx.loyalty.verify()
+        report = ctx.verifier.verify()
     finally:
         ctx.close()
     assert report.ok, report.problems[:5]
@@ -71,12 +72,11 @@ def test_services_keep_working_on_the_generated_store(tiny: tuple[Path, GenStats
     path.write_bytes(source.read_bytes())
     ctx = bootstrap(path)
     try:
-        svc = ctx.loyalty
-        assert svc.customer(stats.known_card).customer_id == 1
-        lines = tuple(svc.resolve_line(sku, 1) for sku in ("CAP", "CRO"))
-        sale = svc.sell(SaleRequest(lines=lines, card="2990000000026", redeem="max"))
-        svc.refund(sale.sale_id)
-        report = svc.verify()
+        assert ctx.customers.customer(stats.known_card).customer_id == 1
+        lines = tuple(ctx.catalog.resolve_line(sku, 1) for sku in ("CAP", "CRO"))
+        sale = ctx.checkout.sell(SaleRequest(lines=lines, card="2990000000026", redeem="max"), actor=SYSTEM)
+        ctx.checkout.refund(sale.sale_id, actor=SYSTEM)
+        report = ctx.verifier.verify()
     finally:
         ctx.close()
     assert report.ok, report.problems[:5]

@@ -55,7 +55,7 @@ def test_the_chain_report_is_the_servers(chain: Chain) -> None:
 
 def test_a_terminal_that_is_not_enrolled_has_no_chain(tmp_path: Path) -> None:
     ctx = bootstrap(tmp_path / "alone.sqlite3", create=True)
-    ctx.loyalty.init()
+    ctx.store.init()
     alone = ChainReports(ctx.engine)
     assert not alone.configured()
     with pytest.raises(SyncError, match="not enrolled"):

@@ -14,20 +14,21 @@ from app.core.clock import FROZEN_NOW_ENV, SYSTEM_CLOCK, FixedClock, SystemClock
 from app.core.demo import fill_demo
 from app.core.services.results import SaleRequest
 from app.core.services.staff import StaffService
+from app.core.services.support import SYSTEM
 from app.core.timeutil import DAY_MS, to_ms
 from tests.conftest import FROZEN_NOW
 
 
 def _demo(folder: Path, clock: FixedClock) -> Context:
     ctx = bootstrap(folder / "terminal.sqlite3", create=True, clock=clock)
-    ctx.loyalty.init()
+    ctx.store.init()
     fill_demo(ctx, customers=5, days=6)
     return ctx
 
 
 def _balances(ctx: Context) -> dict[str, tuple[int, int, int, str]]:
-    found = ctx.loyalty.find_customers("+7916", limit=100)
-    infos = [ctx.loyalty.customer(c["card"]) for c in found]
+    found = ctx.customers.find_customers("+7916", limit=100)
+    infos = [ctx.customers.customer(c["card"]) for c in found]
     return {i.name: (i.available, i.pending, i.expired, i.tier) for i in infos}
 
 
@@ -35,7 +36,7 @@ def test_a_sale_given_no_time_is_stamped_with_the_services_clock(frozen_clock: F
     ctx = _demo(tmp_path, frozen_clock)
     try:
         frozen_clock.advance(timedelta(hours=1))
-        sale = ctx.loyalty.sell(SaleRequest(lines=(ctx.loyalty.resolve_line("CAP", 1),)))
+        sale = ctx.checkout.sell(SaleRequest(lines=(ctx.catalog.resolve_line("CAP", 1),)), actor=SYSTEM)
         assert sale.at == to_ms(FROZEN_NOW + timedelta(hours=1))
     finally:
         ctx.close()

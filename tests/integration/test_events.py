@@ -15,6 +15,7 @@ from app.core.demo import DEFAULT_PROGRAM
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged, EventBus, RefundCommitted, SaleCommitted
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from tests.integration.test_staff import CATALOG, FAST
 
 PHONE = "+79160000001"
@@ -23,8 +24,8 @@ PHONE = "+79160000001"
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Context]:
     ctx = bootstrap(tmp_path / "t.sqlite3", create=True, hasher=FAST)
-    ctx.loyalty.init(DEFAULT_PROGRAM)
-    ctx.loyalty.import_catalog(CATALOG)
+    ctx.store.init(DEFAULT_PROGRAM)
+    ctx.catalog.import_catalog(CATALOG, actor=SYSTEM)
     yield ctx
     ctx.close()
 
@@ -43,15 +44,15 @@ class Heard:
         self.events.append(event)
         # Read on a connection of its own: only committed rows are visible to it.
         if isinstance(event, SaleCommitted):
-            self.seen.append(len(self.ctx.loyalty.sale_lines(event.sale_id)))
+            self.seen.append(len(self.ctx.checkout.sale_lines(event.sale_id)))
         elif isinstance(event, RefundCommitted):
-            self.seen.append(sum(int(line["refundable"]) for line in self.ctx.loyalty.sale_lines(event.sale_id)))
+            self.seen.append(sum(int(line["refundable"]) for line in self.ctx.checkout.sale_lines(event.sale_id)))
         elif isinstance(event, CustomerChanged):
-            self.seen.append(self.ctx.loyalty.customer(event.cards[-1]).card)
+            self.seen.append(self.ctx.customers.customer(event.cards[-1]).card)
 
 
 def _sale(ctx: Context, card: str | None = None) -> Any:
-    return ctx.loyalty.sell(SaleRequest((ctx.loyalty.resolve_line("CAP", 2),), card=card))
+    return ctx.checkout.sell(SaleRequest((ctx.catalog.resolve_line("CAP", 2),), card=card), actor=SYSTEM)
 
 
 def test_a_sale_is_published_once_it_has_committed(store: Context) -> None:
@@ -63,7 +64,7 @@ def test_a_sale_is_published_once_it_has_committed(store: Context) -> None:
 
 def test_a_priced_sale_and_a_refused_sale_publish_nothing(store: Context) -> None:
     heard = Heard(store, SaleCommitted, CustomerChanged)
-    store.loyalty.quote(SaleRequest((store.loyalty.resolve_line("CAP", 1),)))
+    store.checkout.quote(SaleRequest((store.catalog.resolve_line("CAP", 1),)))
     with pytest.raises(LoyaltyError):
         _sale(store, card="2990000999999")  # no such card: refused, rolled back
     assert heard.events == []
@@ -72,20 +73,20 @@ def test_a_priced_sale_and_a_refused_sale_publish_nothing(store: Context) -> Non
 def test_a_refund_is_published_once_it_has_committed_and_a_refused_one_is_not(store: Context) -> None:
     sale = _sale(store)
     heard = Heard(store, RefundCommitted)
-    refund = store.loyalty.refund(sale.sale_id)
+    refund = store.checkout.refund(sale.sale_id, actor=SYSTEM)
     assert heard.events == [RefundCommitted(refund.refund_id, sale.sale_id)]
     assert heard.seen == [0]  # nothing left to refund: the refund was visible to the listener
     with pytest.raises(LoyaltyError):
-        store.loyalty.refund(sale.sale_id)  # already refunded in full
+        store.checkout.refund(sale.sale_id, actor=SYSTEM)  # already refunded in full
     assert len(heard.events) == 1
 
 
 def test_enrolment_adjustment_replacement_and_blocking_publish_the_customers_cards(store: Context) -> None:
     heard = Heard(store, CustomerChanged)
-    card = store.loyalty.enroll("Анна", PHONE).card
-    store.loyalty.adjust_points(card, 50, "goodwill", "Ольга")
-    new = store.loyalty.replace_card(card)
-    store.loyalty.block_card(new)
+    card = store.customers.enroll("Анна", PHONE, actor=SYSTEM).card
+    store.customers.adjust_points(card, 50, "goodwill", "Ольга")
+    new = store.customers.replace_card(card, actor=SYSTEM)
+    store.customers.block_card(new, actor=SYSTEM)
     assert heard.events == [
         CustomerChanged((card,)),
         CustomerChanged((card,)),
@@ -96,12 +97,12 @@ def test_enrolment_adjustment_replacement_and_blocking_publish_the_customers_car
 
 
 def test_a_refused_enrolment_publishes_nothing(store: Context) -> None:
-    store.loyalty.enroll("Анна", PHONE)
+    store.customers.enroll("Анна", PHONE, actor=SYSTEM)
     heard = Heard(store, CustomerChanged)
     with pytest.raises(LoyaltyError):
-        store.loyalty.enroll("Борис", PHONE)  # the phone is taken
+        store.customers.enroll("Борис", PHONE, actor=SYSTEM)  # the phone is taken
     with pytest.raises(LoyaltyError):
-        store.loyalty.enroll("", "+79160000002")
+        store.customers.enroll("", "+79160000002", actor=SYSTEM)
     assert heard.events == []
 
 

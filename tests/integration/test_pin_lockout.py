@@ -27,7 +27,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Context]:
     ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
-    ctx.loyalty.init(PROGRAM)
+    ctx.store.init(PROGRAM)
     yield ctx
     ctx.close()
 

@@ -55,7 +55,7 @@ def test_init_and_backup_from_the_command_line_make_private_files_in_private_fol
 def test_the_wal_and_shm_of_an_open_store_are_private(tmp_path: Path) -> None:
     ctx = bootstrap(tmp_path / "store" / "terminal.sqlite3", create=True)
     try:
-        ctx.loyalty.init(DEMO_PROGRAM)
+        ctx.store.init(DEMO_PROGRAM)
         db = ctx.db_path
         sides = [Path(f"{db}-wal"), Path(f"{db}-shm")]
         assert all(p.exists() for p in sides)
@@ -67,12 +67,12 @@ def test_the_wal_and_shm_of_an_open_store_are_private(tmp_path: Path) -> None:
 
 def test_a_store_made_world_readable_by_an_older_version_is_made_private_when_opened(tmp_path: Path) -> None:
     ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
-    ctx.loyalty.init(DEMO_PROGRAM)
+    ctx.store.init(DEMO_PROGRAM)
     ctx.close()
     (tmp_path / "terminal.sqlite3").chmod(0o644)
     ctx = bootstrap(tmp_path / "terminal.sqlite3")
     try:
-        ctx.loyalty.program()
+        ctx.programs.program()
         assert _mode(tmp_path / "terminal.sqlite3") == 0o600
     finally:
         ctx.close()

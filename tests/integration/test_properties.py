@@ -11,11 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.bootstrap import bootstrap
+from app.core.coupon_replay import ReplayLine, coupon_shares
 from app.core.errors import LoyaltyError
-from app.core.pricing import CustomerView, LineIn, price
+from app.core.pricing import CouponUse, CustomerView, LineIn, price
 from app.core.program import parse_program
 from app.core.refunds import SoldLine, cumulative, delta
-from app.core.services import SaleRequest
+from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.core.timeutil import DAY_MS, parse_ts, to_ms
 
 CATEGORIES = ["coffee", "bakery", "tobacco", "goods"]
@@ -88,6 +90,26 @@ def test_paid_is_never_negative_and_points_never_pay_more_than_the_share(
     assert q.subtotal - q.discount - q.redeemed_amount == q.total
 
 
+@settings(max_examples=300, deadline=None)
+@given(lines_st, st.integers(0, 6), st.sampled_from(["P10", "A300"]), st.integers(0, 400000))
+def test_the_coupon_share_stored_at_commit_is_what_replaying_the_stored_lines_gives(
+    lines: list[LineIn], stamps: int, code: str, spend: int
+) -> None:
+    # Schema v5 stores pricing's share; the step that upgrades older files replays it from the lines they
+    # stored. Both must agree on every basket a program with one rule per category can price.
+    program = parse_program(_program())
+    view = CustomerView("C", 0, 0, spend, {"coffee": stamps}, None, frozenset(), False)
+    coupon = program.coupon(code)
+    assert coupon is not None
+    q = price(program, lines, T0, view, CouponUse(coupon, 0, 0))
+    stored = [
+        ReplayLine(ln.category, ln.qty, ln.unit_price, ln.amount, ln.stamp_rule, ln.stamps_given) for ln in q.lines
+    ]
+    assert [ln.coupon_discount for ln in q.lines] == coupon_shares(program, coupon, stored)
+    for line in q.lines:
+        assert 0 <= line.coupon_discount <= line.discount
+
+
 sold_st = st.lists(
     st.builds(
         lambda q, p, r, rate, s: SoldLine(q, p, r, Fraction(rate), "coffee" if s else None, q if s else 0),
@@ -153,10 +175,11 @@ def test_conservation_and_quote_commit_agreement_after_random_operations(
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         ctx = bootstrap(Path(folder) / "p.sqlite3", create=True)
-        svc = ctx.loyalty
-        svc.init(_program(activation=activation, expiry=expiry))
+        ctx.store.init(_program(activation=activation, expiry=expiry))
         now = T0
-        cards = [svc.enroll(f"C{i}", f"+7916000000{i}", at=now, card=f"C{i}").card for i in range(3)]
+        cards = [
+            ctx.customers.enroll(f"C{i}", f"+7916000000{i}", at=now, card=f"C{i}", actor=SYSTEM).card for i in range(3)
+        ]
         sales: list[tuple[int, int]] = []
         for op in ops:
             now += 60_000
@@ -166,22 +189,22 @@ def test_conservation_and_quote_commit_agreement_after_random_operations(
                 _, who, lines, redeem, coupon, reward = op
                 req = SaleRequest(tuple(lines), cards[who], coupon, redeem, reward, now)
                 try:
-                    quote = svc.quote(req)
+                    quote = ctx.checkout.quote(req)
                 except LoyaltyError:
                     continue
-                sale = svc.sell(req)
+                sale = ctx.checkout.sell(req, actor=SYSTEM)
                 assert sale.quote == quote.quote
                 assert sale.balance == quote.balance
                 sales.append((sale.sale_id or 0, sum(line.qty for line in sale.quote.lines)))
             elif sales:
                 sale_id, _ = sales[op[1] % len(sales)]
-                lines = svc.sale_lines(sale_id)
+                lines = ctx.checkout.sale_lines(sale_id)
                 open_lines = {li["idx"]: li["refundable"] for li in lines if li["refundable"]}
                 if not open_lines:
                     continue
                 units = None if op[2] else {min(open_lines): 1}
-                svc.refund(sale_id, units, now)
-            report = svc.verify()
+                ctx.checkout.refund(sale_id, units, now, actor=SYSTEM)
+            report = ctx.verifier.verify()
             assert report.ok, report.problems
             assert report.granted - report.spent - report.expired - report.taken_back == report.balances
         ctx.close()

@@ -18,6 +18,7 @@ from app.core.services.receipts import (
     receipt_for_sale,
 )
 from app.core.services.results import SaleRequest, SaleResult
+from app.core.services.support import SYSTEM
 from app.core.timeutil import from_ms
 from app.receipts.pdf import render_pdf
 from tests.integration.test_staff import CATALOG, PROGRAM
@@ -29,8 +30,8 @@ MSK = ZoneInfo("Europe/Moscow")
 def store(tmp_path: Path) -> Iterator[Context]:
     """A store with a program (500 welcome points expiring in 20 days) and two products."""
     ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
-    ctx.loyalty.init(PROGRAM)
-    ctx.loyalty.import_catalog(CATALOG)
+    ctx.store.init(PROGRAM)
+    ctx.catalog.import_catalog(CATALOG, actor=SYSTEM)
     yield ctx
     ctx.close()
 
@@ -38,13 +39,12 @@ def store(tmp_path: Path) -> Iterator[Context]:
 @pytest.fixture
 def anna(store: Context) -> str:
     """Анна's card."""
-    return store.loyalty.enroll("Анна Иванова", "+79160000001").card
+    return store.customers.enroll("Анна Иванова", "+79160000001", actor=SYSTEM).card
 
 
 def _card_sale(store: Context, card: str) -> SaleResult:
-    lo = store.loyalty
-    lines = (lo.resolve_line("CAP", 2), lo.resolve_line("CRO", 1))
-    return lo.sell(SaleRequest(lines, card=card, redeem=40, payment="card", cashier="Иван"))
+    lines = (store.catalog.resolve_line("CAP", 2), store.catalog.resolve_line("CRO", 1))
+    return store.checkout.sell(SaleRequest(lines, card=card, redeem=40, payment="card", cashier="Иван"), actor=SYSTEM)
 
 
 def test_sale_receipt_matches_the_sale_result(store: Context, anna: str) -> None:
@@ -73,7 +73,7 @@ def test_sale_receipt_masks_the_card_and_shortens_the_name(store: Context, anna:
 
 
 def test_sale_receipt_shows_points_expiring_within_30_days(store: Context, anna: str) -> None:
-    enrolled_at = store.loyalty.customer(anna)
+    enrolled_at = store.customers.customer(anna)
     res = _card_sale(store, anna)
     r = receipt_for_sale(store.engine, res.sale_id or 0)
     # The welcome lot (500, 20 days) paid the 40 redeemed points: 460 expire with it.
@@ -92,22 +92,20 @@ def test_reprint_shows_the_balance_as_it_was_after_the_sale(store: Context, anna
     first = _card_sale(store, anna)
     printed = receipt_for_sale(store.engine, first.sale_id or 0)
     second = _card_sale(store, anna)
-    store.loyalty.refund(first.sale_id or 0)
+    store.checkout.refund(first.sale_id or 0, actor=SYSTEM)
     assert second.balance != first.balance
     assert receipt_for_sale(store.engine, first.sale_id or 0) == printed
 
 
 def test_points_expiring_after_30_days_get_no_notice(store: Context) -> None:
-    lo = store.loyalty
-    lo.set_program({**PROGRAM, "welcome_bonus": {"points": 500, "expiry_days": 45}})
-    boris = lo.enroll("Борис", "+79160000002").card
+    store.programs.set_program({**PROGRAM, "welcome_bonus": {"points": 500, "expiry_days": 45}}, actor=SYSTEM)
+    boris = store.customers.enroll("Борис", "+79160000002", actor=SYSTEM).card
     r = receipt_for_sale(store.engine, _card_sale(store, boris).sale_id or 0)
     assert (r.expiring_points, r.expiring_at) == (0, None)
 
 
 def test_anonymous_sale_invites_with_the_default_join_url(store: Context) -> None:
-    lo = store.loyalty
-    res = lo.sell(SaleRequest((lo.resolve_line("CAP", 1),)))
+    res = store.checkout.sell(SaleRequest((store.catalog.resolve_line("CAP", 1),)), actor=SYSTEM)
     r = receipt_for_sale(store.engine, res.sale_id or 0)
     assert (r.card, r.balance, r.tier, r.customer_name) == (None, None, None, None)
     assert r.join_url == DEFAULT_JOIN_URL
@@ -120,21 +118,25 @@ def test_store_settings_fill_the_header_and_the_join_url(store: Context) -> None
         repo.set_meta(conn, "store_address", "ул. Малышева, 51")
         repo.set_meta(conn, "terminal_name", "Касса 2")
         repo.set_meta(conn, "join_url", "https://zerno.example/join")
-    lo = store.loyalty
-    r = receipt_for_sale(store.engine, lo.sell(SaleRequest((lo.resolve_line("CAP", 1),))).sale_id or 0)
+    r = receipt_for_sale(
+        store.engine,
+        store.checkout.sell(SaleRequest((store.catalog.resolve_line("CAP", 1),)), actor=SYSTEM).sale_id or 0,
+    )
     assert (r.store_name, r.store_address, r.terminal) == ("Кофейня «Зерно»", "ул. Малышева, 51", "Касса 2")
     assert r.join_url == "https://zerno.example/join"
 
 
 def test_store_header_defaults(store: Context) -> None:
-    lo = store.loyalty
-    r = receipt_for_sale(store.engine, lo.sell(SaleRequest((lo.resolve_line("CAP", 1),))).sale_id or 0)
+    r = receipt_for_sale(
+        store.engine,
+        store.checkout.sell(SaleRequest((store.catalog.resolve_line("CAP", 1),)), actor=SYSTEM).sale_id or 0,
+    )
     assert (r.store_name, r.store_address, r.terminal) == ("Магазин", "", "Касса 1")
 
 
 def test_refund_receipt_matches_the_refund_result(store: Context, anna: str) -> None:
     sale = _card_sale(store, anna)
-    back = store.loyalty.refund(sale.sale_id or 0, {1: 1}, cashier="Ольга")
+    back = store.checkout.refund(sale.sale_id or 0, {1: 1}, cashier="Ольга", actor=SYSTEM)
     r = receipt_for_refund(store.engine, back.refund_id or 0)
     assert (r.kind, r.number, r.refund_of) == ("refund", back.refund_id, sale.sale_id)
     assert r.barcode == f"R{sale.sale_id:06d}"  # the sale's barcode: later refunds scan it
@@ -148,8 +150,8 @@ def test_refund_receipt_matches_the_refund_result(store: Context, anna: str) -> 
 
 def test_partial_refund_receipts_add_up_to_the_sale(store: Context, anna: str) -> None:
     sale = _card_sale(store, anna)
-    first = store.loyalty.refund(sale.sale_id or 0, {0: 1})
-    rest = store.loyalty.refund(sale.sale_id or 0)
+    first = store.checkout.refund(sale.sale_id or 0, {0: 1}, actor=SYSTEM)
+    rest = store.checkout.refund(sale.sale_id or 0, actor=SYSTEM)
     receipts = [receipt_for_refund(store.engine, x.refund_id or 0) for x in (first, rest)]
     assert sum(r.total for r in receipts) == sale.quote.total
     assert sum(r.redeemed_amount for r in receipts) == sale.quote.redeemed_amount
@@ -166,7 +168,7 @@ def test_receipt_of_an_unknown_sale_is_not_found(store: Context) -> None:
 
 def test_built_receipts_render_to_pdf(store: Context, anna: str) -> None:
     sale = _card_sale(store, anna)
-    back = store.loyalty.refund(sale.sale_id or 0, {0: 1})
+    back = store.checkout.refund(sale.sale_id or 0, {0: 1}, actor=SYSTEM)
     sale_receipt = receipt_for_sale(store.engine, sale.sale_id or 0)
     refund_receipt = receipt_for_refund(store.engine, back.refund_id or 0)
     for receipt in (sale_receipt, refund_receipt):

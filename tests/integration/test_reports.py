@@ -1,6 +1,6 @@
 """The manager's reports (app/core/services/reports/) checked figure by figure against a small store.
 
-The store is built through the real LoyaltyService: enrollments, sales with explicit times, a
+The store is built through the real services: enrollments, sales with explicit times, a
 coupon, a gift, a stamp card, a refund, points that expire by time passing. Every expected value
 below is worked out by hand in the comments; the report of March 2025 must match all of them.
 Times are Moscow local (UTC+3, no daylight saving).
@@ -18,11 +18,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, create_engine, event, insert, select, update
 
 from app.bootstrap import Context, bootstrap
 from app.core import db, ledger, repo
 from app.core import schema as t
+from app.core.coupon_replay import ReplayLine, coupon_shares
 from app.core.program import parse_program
 from app.core.services.reports import (
     ActiveDay,
@@ -37,13 +38,12 @@ from app.core.services.reports import (
     RevenueDay,
     RewardRow,
     Scope,
-    SoldLine,
     StampRow,
     TierRow,
-    coupon_discount,
     median,
 )
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.core.timeutil import to_ms
 from tests.pg import PgServer, pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 from tests.stores import Stores
@@ -99,10 +99,9 @@ def _sell(
     coupon: str | None = None,
     reward: str | None = None,
 ) -> int:
-    lo = ctx.loyalty
-    basket = tuple(lo.resolve_line(sku, qty, price, category) for sku, qty, price, category in lines)
+    basket = tuple(ctx.catalog.resolve_line(sku, qty, price, category) for sku, qty, price, category in lines)
     req = SaleRequest(basket, card=card, coupon=coupon, redeem=redeem, reward=reward, at=ms(when), cashier=cashier)
-    res = lo.sell(req)
+    res = ctx.checkout.sell(req, actor=SYSTEM)
     assert res.sale_id is not None
     return res.sale_id
 
@@ -114,13 +113,12 @@ BAKERY = ("bakery", 1, 30000, "bakery")
 def build_store(path: Path) -> Store:
     """The store of the module docstring; comments give each operation's points and money."""
     ctx = bootstrap(path, create=True)
-    ctx.loyalty.init(PROGRAM)
-    lo = ctx.loyalty
+    ctx.store.init(PROGRAM)
     cards: dict[str, str] = {}
 
     def enroll(key: str, name: str, phone: str, when: str) -> None:
         # Each enrollment grants a 100-point welcome lot, usable at once, expiring 10 days later.
-        cards[key] = lo.enroll(name, phone, at=ms(when)).card
+        cards[key] = ctx.customers.enroll(name, phone, at=ms(when), actor=SYSTEM).card
 
     # --- before March
     enroll("D", "Дмитрий Козлов", "+79160000004", "2024-10-01 10:00")  # welcome expires 11 Oct
@@ -162,7 +160,7 @@ def build_store(path: Path) -> Store:
     enroll("E", "Елена Волкова", "+79160000005", "2025-03-20 18:00")
     # #16 Иван refunds the bakery line of #11: 243 ₽ back; points taken back
     # floor(44 × 24300 / 44550) = floor(24.0) = 24 from the sale's own lot (44 → 20).
-    lo.refund(coupon_sale, {1: 1}, at=ms("2025-03-22 10:00"), cashier="Иван")
+    ctx.checkout.refund(coupon_sale, {1: 1}, at=ms("2025-03-22 10:00"), cashier="Иван", actor=SYSTEM)
     # #17 A (spend 970 + 445,50 − 243 = 1172,50 ₽: Gold) coffee 250 − 25 = 225 ₽ paying 30 points:
     # 17 from the lot expiring 9 May, 13 from the one expiring 16 May (20 → 7). Paid 195 ₽,
     # earns 19, usable only on 1 Apr 11:00: pending at the end of March.
@@ -430,7 +428,7 @@ def test_points_balance_over_any_period(service: ReportsService, first: date, la
 
 
 def test_report_of_all_time_agrees_with_verify(store: Store, service: ReportsService) -> None:
-    v = store.ctx.loyalty.verify()
+    v = store.ctx.verifier.verify()
     assert v.problems == ()
     p = service.report(Period(0, CLOCK)).points
     assert p.opening_liability == 0
@@ -455,7 +453,7 @@ def test_overdraft_from_an_offline_double_spend_is_redeemed_and_owed(store_path:
     assert (p.redeemed, p.overdraft, p.overdraft_sales, p.debt) == (126, 42, 1, 42)
     # On 8 April: A 24 (pending until 9 Apr), F 20, B 22, V 40, minus B's debt 42.
     assert (p.liability, p.pending, p.available) == (64, 24, 40)
-    assert ctx.loyalty.verify().problems == ()
+    assert ctx.verifier.verify().problems == ()
     ctx.close()
 
 
@@ -481,7 +479,7 @@ def test_tier_distribution_by_spend_as_of_the_end(march: Report, store: Store) -
     # B 900 + 180 + 225 = 1305 ₽ (Gold); V 400, D 300, F 200, E 0 ₽ (Silver).
     assert march.tiers == (TierRow("Silver", 0, 4), TierRow("Gold", 90000, 2))
     # The same tiers the cashier's screen shows at that instant.
-    tiers = [store.ctx.loyalty.customer(card, at=MARCH.end).tier for card in store.cards.values()]
+    tiers = [store.ctx.customers.customer(card, at=MARCH.end).tier for card in store.cards.values()]
     assert sorted(tiers) == ["Gold", "Gold", "Silver", "Silver", "Silver", "Silver"]
 
 
@@ -543,14 +541,28 @@ def test_coupon_uses_and_the_discount_the_coupon_itself_gave(march: Report, stor
         assert conn.execute(select(t.sales.c.discount).where(t.sales.c.id == store.coupon_sale)).scalar_one() == 35450
 
 
-def test_coupon_discount_replays_an_amount_coupon_after_the_free_unit() -> None:
+def test_the_coupon_replay_of_an_old_sale_gives_an_amount_coupon_after_the_free_unit() -> None:
     program = parse_program(
         {**PROGRAM, "coupons": [{"code": "M100", "kind": "amount", "value": 10000, "categories": ["coffee"]}]}
     )
-    lines = [SoldLine("coffee", 2, 25000, 50000, "coffee", 1), SoldLine("bakery", 1, 30000, 30000, None, 0)]
+    lines = [ReplayLine("coffee", 2, 25000, 50000, "coffee", 1), ReplayLine("bakery", 1, 30000, 30000, None, 0)]
     # Free coffee 250 ₽ leaves 250 ₽ of coffee: 100 ₽ off, all on the one coffee line.
-    assert coupon_discount(program, "m100", lines) == 10000
-    assert coupon_discount(program, "NOPE", lines) == 0
+    assert coupon_shares(program, program.coupon("m100"), lines) == [10000, 0]
+    assert coupon_shares(program, program.coupon("NOPE"), lines) == [0, 0]
+
+
+def test_the_coupon_report_reads_each_lines_stored_share(store_path: Path, store: Store, tmp_path: Path) -> None:
+    # A share changed in the file changes the figure: the report reads the column, it replays nothing.
+    ctx = _copy(store_path, tmp_path)
+    with db.transaction(ctx.engine) as conn:
+        changed = conn.execute(
+            update(t.sale_lines)
+            .where(t.sale_lines.c.sale_id == store.coupon_sale, t.sale_lines.c.coupon_discount > 0)
+            .values(coupon_discount=t.sale_lines.c.coupon_discount + 1)
+        ).rowcount
+    assert changed == 2  # the coupon's 55 ₽ lie on two lines
+    assert ctx.reports.report(MARCH).coupons == (CouponRow("SALE10", 1, 5500 + changed),)
+    ctx.close()
 
 
 def test_gift_rewards_count_and_points(march: Report) -> None:
@@ -596,7 +608,7 @@ def test_points_issued_redeemed_expired_per_day(march: Report) -> None:
 
 def _tz_store(tmp_path: Path, zone: str) -> Context:
     ctx = bootstrap(tmp_path / f"{zone.replace('/', '-')}.sqlite3", create=True)
-    ctx.loyalty.init({**PROGRAM, "timezone": zone, "welcome_bonus": None})
+    ctx.store.init({**PROGRAM, "timezone": zone, "welcome_bonus": None})
     return ctx
 
 
@@ -605,8 +617,8 @@ def test_days_follow_local_midnight_across_a_daylight_saving_change(tmp_path: Pa
     ctx = _tz_store(tmp_path, "Europe/Berlin")
     # 30 March 2025 has 23 hours in Berlin: 00:30 is UTC+1, 23:30 is UTC+2. Both are that day.
     for when, price in (("2025-03-30 00:30", 100), ("2025-03-30 23:30", 200), ("2025-03-31 00:10", 400)):
-        basket = (ctx.loyalty.resolve_line("x", 1, price, "misc"),)
-        ctx.loyalty.sell(SaleRequest(basket, at=ms(when, berlin)))
+        basket = (ctx.catalog.resolve_line("x", 1, price, "misc"),)
+        ctx.checkout.sell(SaleRequest(basket, at=ms(when, berlin)), actor=SYSTEM)
     period = Period.local_days(date(2025, 3, 29), date(2025, 3, 31), berlin)
     report = ReportsService(ctx.engine, clock=lambda: CLOCK).report(period)
     assert [(d.day.day, d.anonymous) for d in report.series.revenue] == [(29, 0), (30, 300), (31, 400)]
@@ -618,8 +630,8 @@ def test_days_are_exact_in_a_zone_offset_by_half_an_hour(tmp_path: Path) -> None
     ctx = _tz_store(tmp_path, "Asia/Kolkata")
     # UTC+5:30: 00:15 local is 18:45 UTC the day before; an hour bucket would put it on the wrong day.
     for when, price in (("2025-03-09 23:50", 100), ("2025-03-10 00:15", 200)):
-        basket = (ctx.loyalty.resolve_line("x", 1, price, "misc"),)
-        ctx.loyalty.sell(SaleRequest(basket, at=ms(when, kolkata)))
+        basket = (ctx.catalog.resolve_line("x", 1, price, "misc"),)
+        ctx.checkout.sell(SaleRequest(basket, at=ms(when, kolkata)), actor=SYSTEM)
     period = Period.local_days(date(2025, 3, 9), date(2025, 3, 10), kolkata)
     report = ReportsService(ctx.engine, clock=lambda: CLOCK).report(period)
     assert [(d.day.day, d.anonymous) for d in report.series.revenue] == [(9, 100), (10, 200)]

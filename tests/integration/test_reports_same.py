@@ -146,6 +146,9 @@ def make_generated(folder: Path) -> Path:
         old_rule = [ln for ln in lines if ln[2] == 0][:5] + [ln for ln in lines if ln[2] == 1][:1]
         conn.executemany("UPDATE sale_lines SET stamp_rule = 'чай' WHERE sale_id = ? AND idx = ?",
                          [ln[:2] for ln in old_rule])  # fmt: skip
+        # ... and the rule's stamps per line where the reports read them since schema v5.
+        conn.executemany("UPDATE sale_line_stamps SET rule_id = 'чай' WHERE sale_id = ? AND idx = ?",
+                         [ln[:2] for ln in old_rule])  # fmt: skip
     conn.close()
     return path
 
@@ -244,6 +247,8 @@ def test_the_generated_store_holds_what_the_comparison_needs(generated_path: Pat
         assert count("SELECT count(*) FROM sales WHERE reward_id IS NOT NULL") > 10
         assert count("SELECT count(*) FROM sale_lines WHERE stamp_rule = 'coffee' AND qty - stamps_given = 1") > 10
         assert count("SELECT count(*) FROM sale_lines WHERE stamp_rule = 'чай'") == 6
+        assert count("SELECT count(*) FROM sale_line_stamps WHERE rule_id = 'чай'") == 6
+        assert count("SELECT count(*) FROM sale_lines WHERE coupon_discount > 0") > 50
         assert count("SELECT count(*) FROM sale_lines WHERE redeemed > 0") > 100
         assert count("SELECT count(DISTINCT cashier) FROM sales") == 3
         assert count("SELECT count(*) FROM sales WHERE reflected = 1") > 100

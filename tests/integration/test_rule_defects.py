@@ -5,11 +5,15 @@ moved no points."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.bootstrap import bootstrap
+from app.core.services.reports import Period, StampRow
 from tests.inprocess import Cli
 
 PROGRAM: dict[str, Any] = {
@@ -77,3 +81,87 @@ def test_a_card_sale_that_moved_no_points_still_sets_the_time_order(cli: Cli) ->
     code, data = cli.run("sale", "--card", card, "--line", "CIG:1:25000:tobacco", "--at", "2026-02-01T10:00:00+03:00")
     assert code == 2 and "before this customer's latest" in data["error"]
     assert cli.db.read_bytes() == before
+
+
+# A second stamp rule on one category (§3 steps 3 and 10, §5 "stamps taken back ... per rule"): every rule of
+# the line's category gives one stamp per unit, except the unit that rule made free (docs/rules.md).
+
+
+def coffees(cli: Cli, card: str, qty: int, at: str, price: int = 20000) -> dict[str, Any]:
+    return cli.ok("sale", "--card", card, "--line", f"CAP:{qty}:{price}:coffee", "--at", at)
+
+
+def test_every_stamp_rule_of_a_category_gives_one_stamp_per_unit(cli: Cli) -> None:
+    card = enroll(cli)
+    sale = coffees(cli, card, 3, "2026-01-02T10:00:00+03:00")
+    assert sale["stamps_earned"] == {"coffee5": 3, "coffee10": 3}
+    shown = cli.ok("customer", "show", card, "--at", "2026-01-02T10:00:01+03:00")
+    assert shown["stamps"] == {"coffee5": 3, "coffee10": 3}
+    assert cli.ok("verify")["ok"] is True
+
+
+def test_the_unit_a_rule_made_free_earns_no_stamp_of_that_rule_only(cli: Cli) -> None:
+    card = enroll(cli)
+    coffees(cli, card, 5, "2026-01-02T10:00:00+03:00")  # coffee5 is full, coffee10 holds 5
+    sale = coffees(cli, card, 2, "2026-01-03T10:00:00+03:00")
+    assert sale["discount"] == 20000  # one unit free, by coffee5 (coffee10 is not full)
+    assert sale["stamps_spent"] == {"coffee5": 5}
+    assert sale["stamps_earned"] == {"coffee5": 1, "coffee10": 2}
+    shown = cli.ok("customer", "show", card, "--at", "2026-01-03T10:00:01+03:00")
+    assert shown["stamps"] == {"coffee5": 1, "coffee10": 7}
+
+
+def test_two_full_cards_of_one_category_free_two_units_and_spend_both(cli: Cli) -> None:
+    card = enroll(cli)
+    coffees(cli, card, 10, "2026-01-02T10:00:00+03:00")  # both cards full: coffee5 holds 10, coffee10 holds 10
+    sale = coffees(cli, card, 3, "2026-01-03T10:00:00+03:00")
+    assert sale["discount"] == 2 * 20000  # at most one reward per rule: two units of the line are free
+    assert sale["stamps_spent"] == {"coffee5": 5, "coffee10": 10}
+    assert sale["stamps_earned"] == {"coffee5": 2, "coffee10": 2}
+    shown = cli.ok("customer", "show", card, "--at", "2026-01-03T10:00:01+03:00")
+    assert shown["stamps"] == {"coffee5": 7, "coffee10": 2}
+    # One full card and a basket of one unit: the rule listed first takes it, the other keeps its stamps.
+    one = coffees(cli, card, 1, "2026-01-04T10:00:00+03:00")
+    assert one["stamps_spent"] == {"coffee5": 5}
+    assert one["stamps_earned"] == {"coffee5": 0, "coffee10": 1}
+
+
+def test_a_refund_takes_back_the_stamps_of_every_rule(cli: Cli) -> None:
+    card = enroll(cli)
+    sale = coffees(cli, card, 3, "2026-01-02T10:00:00+03:00")
+    one = cli.ok("refund", str(sale["sale_id"]), "--line", "0:1", "--at", "2026-01-03T10:00:00+03:00")
+    assert one["stamps_taken_back"] == {"coffee5": 1, "coffee10": 1}
+    rest = cli.ok("refund", str(sale["sale_id"]), "--at", "2026-01-04T10:00:00+03:00")
+    assert rest["stamps_taken_back"] == {"coffee5": 2, "coffee10": 2}
+    shown = cli.ok("customer", "show", card, "--at", "2026-01-04T10:00:01+03:00")
+    assert shown["stamps"] == {"coffee5": 0, "coffee10": 0}
+    assert cli.ok("verify")["ok"] is True
+
+
+def test_the_sale_body_carries_every_rules_stamps_and_the_line_keeps_them(cli: Cli) -> None:
+    card = enroll(cli)
+    coffees(cli, card, 2, "2026-01-02T10:00:00+03:00")
+    db = sqlite3.connect(cli.db)
+    try:
+        (body,) = db.execute("SELECT body FROM outbox WHERE kind = 'sale'").fetchone()
+        rows = db.execute("SELECT idx, rule_id, stamps, ordinal FROM sale_line_stamps ORDER BY idx, ordinal").fetchall()
+    finally:
+        db.close()
+    (line,) = json.loads(body)["lines"]
+    # The v1 keys keep the first rule, as before; the v5 key lists every rule (docs/wire.md).
+    assert (line["stamp_rule"], line["stamps_given"], line["stamps"]) == ("coffee5", 2, {"coffee5": 2, "coffee10": 2})
+    assert "coupon_discount" not in line  # a sale without a coupon carries no share
+    assert rows == [(0, "coffee5", 2, 0), (0, "coffee10", 2, 1)]
+
+
+def test_the_report_counts_the_cards_each_rule_completed(cli: Cli) -> None:
+    card = enroll(cli)
+    coffees(cli, card, 10, "2026-01-02T10:00:00+03:00")  # both cards full
+    coffees(cli, card, 3, "2026-01-03T10:00:00+03:00", price=30000)  # a free unit for each rule
+    coffees(cli, card, 5, "2026-01-04T10:00:00+03:00")  # coffee5 again (it held 7)
+    ctx = bootstrap(cli.db)
+    report = ctx.reports.report(Period.local_days(date(2026, 1, 1), date(2026, 1, 31), "Europe/Moscow"))
+    ctx.close()
+    assert report.stamps == (StampRow("coffee10", 1), StampRow("coffee5", 2))
+    # The free units' worth: two by coffee5 (300 and 200 roubles), one by coffee10 (300).
+    assert report.payback.cost.stamps == 30000 + 20000 + 30000

@@ -87,7 +87,7 @@ def shape(path: Path) -> dict[str, Any]:
 def _fresh(tmp_path: Path) -> dict[str, Any]:
     path = tmp_path / "fresh.sqlite3"
     ctx = bootstrap(path, create=True)
-    ctx.loyalty.init()
+    ctx.store.init()
     ctx.close()
     return shape(path)
 
@@ -110,8 +110,8 @@ def test_an_old_file_upgrades_to_the_shape_of_a_new_one(tmp_path: Path, version:
     backups = list((tmp_path / "backups").glob(f"old-v{version}-*.sqlite3"))
     assert len(backups) == (1 if version < db.SCHEMA_VERSION else 0)
     # Its data is still there and the ledger balances.
-    assert ctx.loyalty.customer("+79160000001").name == "Анна"
-    assert ctx.loyalty.verify().ok
+    assert ctx.customers.customer("+79160000001").name == "Анна"
+    assert ctx.verifier.verify().ok
     ctx.close()
     assert shape(path) == _fresh(tmp_path)
 

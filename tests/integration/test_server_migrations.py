@@ -8,6 +8,7 @@ tables; a database a newer server upgraded is refused; servers starting together
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, inspect, text
 
 from app.core import repo
 from app.core import schema as core_schema
+from app.core.demo import DEMO_PROGRAM
 from app.core.errors import StorageError
 from server import migrations
 from server import schema as s
@@ -151,7 +154,9 @@ def test_a_new_database_is_made_at_the_newest_migration(engine: Engine) -> None:
     with engine.connect() as conn:
         assert repo.get_meta(conn, "server_schema") == str(SERVER_SCHEMA) == "3"
         counters = conn.execute(text("SELECT name, value FROM counters ORDER BY name")).all()
-    assert [tuple(r) for r in counters] == [("card_block", 0), ("catalog", 0), ("change", 0)]
+    # card_serial: the card number ranges start above the numbers the per-terminal blocks made (promise 11).
+    assert [tuple(r) for r in counters] == [("card_block", 0), ("card_serial", 500_000_000), ("catalog", 0),
+                                            ("change", 0)]  # fmt: skip
 
 
 def test_the_newest_migration_agrees_with_the_live_tables(engine: Engine) -> None:
@@ -194,7 +199,7 @@ def test_a_database_of_the_hand_written_ladder_upgrades_to_the_newest_migration(
         sale = conn.execute(text("SELECT total, store_id, terminal_id FROM sales WHERE uid = 's-1'")).one()
         customer = conn.execute(text("SELECT name, store_id, terminal_id FROM customers WHERE uid = 'c-1'")).one()
         journal = conn.execute(text("SELECT points, store_id, terminal_id FROM journal")).one()
-        assert conn.execute(text("SELECT count(*) FROM counters")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM counters")).scalar_one() == 4  # card_serial: promise 11
     placed = (1, 11) if version == 1 else (None, None)
     assert tuple(sale) == (30000, *placed)
     assert tuple(customer) == ("Анна", *placed)
@@ -202,6 +207,54 @@ def test_a_database_of_the_hand_written_ladder_upgrades_to_the_newest_migration(
     assert shape(engine) == _fresh_shape(engine, url, tmp_path)
     create_schema(engine)  # a second start changes nothing
     assert _revision(engine) == migrations.head()
+
+
+def test_a_database_at_revision_0002_gets_each_lines_coupon_share_and_a_row_per_stamp_rule(
+    engine: Engine, url: str, tmp_path: Path
+) -> None:
+    """Revision 0004 (terminal schema v5's change): coupon sales booked before are replayed once with the
+    program version each was booked with, or the one in force at its instant when the server never knew it."""
+    old_database(engine, 2)
+    with transaction(engine) as conn:
+        command.upgrade(migrations.config(conn), "0002")
+        body = json.dumps(DEMO_PROGRAM)  # WELCOME10: 10 %; MINUS100: 100 roubles; a coffee stamp card
+        conn.execute(
+            text("INSERT INTO programs (version, uid, body, activate_at, created_at) VALUES (1, 'p-1', :b, 0, 0)"),
+            {"b": body},
+        )
+        sale = (
+            "INSERT INTO sales (id, uid, customer_id, at, program_version, subtotal, discount, redeemed_points,"
+            " redeemed_amount, total, earned, coupon, reward_points, birthday_points, referral_points, payment)"
+            " VALUES (:id, :uid, 1, 3000, :version, 0, 0, 0, 0, 0, 0, :coupon, 0, 0, 0, 'cash')"
+        )
+        conn.execute(text(sale), {"id": 2, "uid": "s-2", "version": 1, "coupon": "WELCOME10"})
+        conn.execute(text(sale), {"id": 3, "uid": "s-3", "version": 7, "coupon": "MINUS100"})  # unknown here
+        line = (
+            "INSERT INTO sale_lines (sale_id, idx, sku, name, category, qty, unit_price, amount, discount,"
+            " redeemed, paid, rate, stamp_rule, stamps_given, is_reward) VALUES (:sale, :idx, 'X', 'X', :category,"
+            " :qty, :price, :amount, 0, 0, 0, '0', :rule, :given, :gift)"
+        )
+        lines = [
+            # The free unit of a full card (qty − stamps = 1) leaves 250 of the coffee for the coupon.
+            {"sale": 2, "idx": 0, "category": "coffee", "qty": 2, "price": 25000, "rule": "coffee", "given": 1,
+             "gift": 0},
+            {"sale": 2, "idx": 1, "category": "bakery", "qty": 1, "price": 30000, "rule": None, "given": 0,
+             "gift": 0},
+            {"sale": 2, "idx": 2, "category": "reward", "qty": 1, "price": 0, "rule": None, "given": 0, "gift": 1},
+            {"sale": 3, "idx": 0, "category": "tea", "qty": 3, "price": 10000, "rule": None, "given": 0,
+             "gift": 0},
+            {"sale": 3, "idx": 1, "category": "coffee", "qty": 1, "price": 20000, "rule": "coffee", "given": 1,
+             "gift": 0},
+        ]  # fmt: skip
+        conn.execute(text(line), [{**ln, "amount": ln["qty"] * ln["price"]} for ln in lines])
+    create_schema(engine)
+    assert _revision(engine) == migrations.head()
+    with engine.connect() as conn:
+        shares = conn.execute(text("SELECT sale_id, idx, coupon_discount FROM sale_lines ORDER BY sale_id, idx"))
+        rows = conn.execute(text("SELECT sale_id, idx, rule_id, stamps FROM sale_line_stamps ORDER BY sale_id, idx"))
+        assert [tuple(r) for r in shares] == [(2, 0, 2500), (2, 1, 3000), (2, 2, 0), (3, 0, 6000), (3, 1, 4000)]
+        assert [tuple(r) for r in rows] == [(2, 0, "coffee", 1), (3, 1, "coffee", 1)]
+    assert shape(engine) == _fresh_shape(engine, url, tmp_path)
 
 
 def test_ix_lots_open_holds_only_the_open_lots_on_both_backends(engine: Engine) -> None:
@@ -273,7 +326,7 @@ def test_servers_starting_together_on_postgresql_upgrade_once(pg_server: Any, tm
         logs = [p.communicate(timeout=120)[1] for p in starts]
         assert [p.returncode for p in starts] == [0, 0, 0], logs
         ran = [line for log in logs for line in log.splitlines() if "Running upgrade" in line]
-        assert len(ran) == 2, ran  # 0001 and 0002, each by one of the three
+        assert len(ran) == len(list(migrations.HERE.glob("versions/v0*.py"))), ran  # each revision, by one of the three
         assert _revision(engine) == migrations.head()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1

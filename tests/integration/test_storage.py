@@ -14,7 +14,8 @@ from app.core import db
 from app.core import schema as t
 from app.core.clock import FixedClock
 from app.core.errors import StorageError
-from app.core.services import SaleRequest
+from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from tests.conftest import FIXTURES
 
 
@@ -55,11 +56,11 @@ def test_schema_v1_file_upgrades_with_a_backup_and_keeps_its_data(tmp_path: Path
     backups = list((tmp_path / "backups").glob("old-v1-*.sqlite3"))
     assert len(backups) == 1
     assert sqlite3.connect(backups[0]).execute("PRAGMA user_version").fetchone()[0] == 1
-    info = ctx.loyalty.customer("+79160000001")
+    info = ctx.customers.customer("+79160000001")
     assert info.name == "Анна" and info.tier_spend == 30000
-    sale = ctx.loyalty.sell(SaleRequest((ctx.loyalty.resolve_line("X", 1, 100, "coffee"),), info.card))
+    sale = ctx.checkout.sell(SaleRequest((ctx.catalog.resolve_line("X", 1, 100, "coffee"),), info.card), actor=SYSTEM)
     assert sale.committed
-    assert ctx.loyalty.verify().ok
+    assert ctx.verifier.verify().ok
     ctx.close()
 
 
@@ -73,12 +74,12 @@ def test_schema_v3_file_gets_the_reports_indexes_with_a_backup(tmp_path: Path) -
     shutil.copy(FIXTURES / "schema-v3.sqlite3", path)
     assert not _indexes(path) & set(t.V4_INDEXES)
     ctx = bootstrap(path)
-    assert db.schema_version(ctx.engine) == db.SCHEMA_VERSION == 4
+    assert db.schema_version(ctx.engine) == db.SCHEMA_VERSION
     assert len(list((tmp_path / "backups").glob("v3-v3-*.sqlite3"))) == 1
     assert set(t.V4_INDEXES) <= _indexes(path)
     # The data is untouched: Анна's sale and refund are there, and the ledger still balances.
-    assert ctx.loyalty.customer("+79160000001").name == "Анна"
-    assert ctx.loyalty.verify().ok
+    assert ctx.customers.customer("+79160000001").name == "Анна"
+    assert ctx.verifier.verify().ok
     # The liability pass of the reports now reads the partial index, not the lots table.
     with ctx.engine.connect() as conn:
         plan = " ".join(
@@ -94,7 +95,7 @@ def test_schema_v3_file_gets_the_reports_indexes_with_a_backup(tmp_path: Path) -
 
 def test_a_new_file_has_the_reports_indexes(tmp_path: Path) -> None:
     ctx = bootstrap(tmp_path / "new.sqlite3", create=True)
-    ctx.loyalty.init()
+    ctx.store.init()
     assert set(t.V4_INDEXES) <= _indexes(tmp_path / "new.sqlite3")
     ctx.close()
 
@@ -106,7 +107,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StorageError, match="newer"):
         ctx = bootstrap(path, create=True)
-        ctx.loyalty.init()
+        ctx.store.init()
 
 
 def test_a_damaged_file_gives_a_clear_error(tmp_path: Path) -> None:
@@ -129,9 +130,9 @@ def test_a_full_disk_refuses_the_sale_clearly_and_loses_nothing(tmp_path: Path) 
     from app.core.pricing import LineIn
 
     ctx = bootstrap(tmp_path / "full.sqlite3", create=True)
-    ctx.loyalty.init(DEFAULT_PROGRAM)
-    card = ctx.loyalty.enroll("Анна", "+79160000001").card
-    first = ctx.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card))
+    ctx.store.init(DEFAULT_PROGRAM)
+    card = ctx.customers.enroll("Анна", "+79160000001", actor=SYSTEM).card
+    first = ctx.checkout.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card), actor=SYSTEM)
     ctx.close()
     # SQLite reports SQLITE_FULL when the file may not grow: the same error as a full disk.
     ctx = bootstrap(tmp_path / "full.sqlite3")
@@ -144,11 +145,11 @@ def test_a_full_disk_refuses_the_sale_clearly_and_loses_nothing(tmp_path: Path) 
     ctx.engine.dispose()
     big = tuple(LineIn(f"S{i}", "x" * 2000, "coffee", 1, 100) for i in range(200))
     with pytest.raises(StorageError, match="disk is full"):
-        ctx.loyalty.sell(SaleRequest(big, card))
+        ctx.checkout.sell(SaleRequest(big, card), actor=SYSTEM)
     event.remove(ctx.engine, "connect", cap)
     ctx.engine.dispose()
-    assert ctx.loyalty.verify().ok
-    assert ctx.loyalty.customer(card).available == first.balance
+    assert ctx.verifier.verify().ok
+    assert ctx.customers.customer(card).available == first.balance
     ctx.close()
 
 
@@ -156,18 +157,18 @@ def test_a_read_only_database_refuses_writes_clearly(tmp_path: Path) -> None:
     from app.core.demo import DEFAULT_PROGRAM
 
     ctx = bootstrap(tmp_path / "ro.sqlite3", create=True)
-    ctx.loyalty.init(DEFAULT_PROGRAM)
+    ctx.store.init(DEFAULT_PROGRAM)
     ctx.close()
     # Root ignores file modes, so open the file read-only through SQLite itself.
     from sqlalchemy import create_engine
 
-    from app.core.services import LoyaltyService
+    from app.core.services.customers import CustomerService
 
     engine = create_engine(
         f"sqlite:///file:{tmp_path / 'ro.sqlite3'}?mode=ro&uri=true", connect_args={"check_same_thread": False}
     )
     with pytest.raises(StorageError, match="read-only"):
-        LoyaltyService(engine).enroll("Анна", "+79160000001")
+        CustomerService(engine).enroll("Анна", "+79160000001", actor=SYSTEM)
     engine.dispose()
 
 
@@ -178,12 +179,12 @@ def test_the_checkpointer_copies_the_wal_back_and_stops_cleanly(tmp_path: Path) 
     from app.core.pricing import LineIn
 
     ctx = bootstrap(tmp_path / "wal.sqlite3", create=True)
-    ctx.loyalty.init(DEFAULT_PROGRAM)
+    ctx.store.init(DEFAULT_PROGRAM)
     ctx.checkpointer = db.Checkpointer(ctx.db_path, interval=0.05, min_bytes=1)
     ctx.checkpointer.start()
-    card = ctx.loyalty.enroll("Анна", "+79160000001").card
+    card = ctx.customers.enroll("Анна", "+79160000001", actor=SYSTEM).card
     for _ in range(5):
-        ctx.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card))
+        ctx.checkout.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card), actor=SYSTEM)
     deadline = time.monotonic() + 30
     while ctx.checkpointer.runs == 0 and time.monotonic() < deadline:
         time.sleep(0.05)

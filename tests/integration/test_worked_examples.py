@@ -12,6 +12,7 @@ from app.bootstrap import bootstrap
 from app.core.errors import LoyaltyError
 from app.core.pricing import LineIn
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.core.timeutil import parse_ts, to_ms
 from tests.conftest import worked_examples
 from tests.inprocess import run_cli
@@ -38,16 +39,21 @@ def _subset(actual: dict[str, Any], expected: dict[str, Any], where: str) -> Non
 @pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
 def test_worked_example_through_services(example: dict[str, Any], tmp_path: Path) -> None:
     ctx = bootstrap(tmp_path / "t.sqlite3", create=True)
-    svc = ctx.loyalty
-    svc.init(example["program"])
+    ctx.store.init(example["program"])
     sale_ids: dict[int, int] = {}
     for n, step in enumerate(example["steps"]):
         where = f"step {n} ({step['op']})"
         at = to_ms(parse_ts(step["at"]))
         expect = step["expect"]
         if step["op"] == "enroll":
-            res = svc.enroll(
-                step["card"], _phone(step["card"]), step.get("birthday"), step.get("referrer"), step["card"], at
+            res = ctx.customers.enroll(
+                step["card"],
+                _phone(step["card"]),
+                step.get("birthday"),
+                step.get("referrer"),
+                step["card"],
+                at,
+                actor=SYSTEM,
             )
             _subset(res.to_json(), expect, where)
         elif step["op"] == "sale":
@@ -57,23 +63,23 @@ def test_worked_example_through_services(example: dict[str, Any], tmp_path: Path
             req = SaleRequest(lines, step.get("card"), step.get("coupon"), step.get("redeem"), step.get("reward"), at)
             if "error" in expect:
                 with pytest.raises(LoyaltyError) as err:
-                    svc.sell(req)
+                    ctx.checkout.sell(req, actor=SYSTEM)
                 assert str(err.value) == expect["error"]
                 continue
-            quote = svc.quote(req)
-            res = svc.sell(req)
+            quote = ctx.checkout.quote(req)
+            res = ctx.checkout.sell(req, actor=SYSTEM)
             assert quote.quote == res.quote, f"{where}: quote and commit disagree"
             _subset(res.to_json(), expect, where)
             sale_ids[expect["sale_id"]] = res.sale_id or 0
         elif step["op"] == "refund":
             units = {int(k): v for k, v in step.get("units", {}).items()} or None
-            ref = svc.refund(sale_ids[step["sale_id"]], units, at)
+            ref = ctx.checkout.refund(sale_ids[step["sale_id"]], units, at, actor=SYSTEM)
             _subset(ref.to_json(), expect, where)
         elif step["op"] == "balance":
-            _subset(svc.customer(step["card"], at).to_json(), expect, where)
+            _subset(ctx.customers.customer(step["card"], at).to_json(), expect, where)
         else:
             raise AssertionError(f"unknown op {step['op']}")
-    assert svc.verify().ok, svc.verify().problems
+    assert ctx.verifier.verify().ok, ctx.verifier.verify().problems
     ctx.close()
 
 

@@ -15,6 +15,7 @@ from app.bootstrap import Context, bootstrap
 from app.core.clock import FixedClock
 from app.core.services.results import SaleRequest
 from app.core.services.staff import LOCKOUT_AFTER, StaffService
+from app.core.services.support import SYSTEM
 from app.ui import i18n
 from app.ui.login import LoginDialog
 from app.ui.pin_dialog import PinDialog, PinPad
@@ -26,8 +27,8 @@ from tests.integration.test_staff import CATALOG, FAST, PROGRAM
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Context]:
     ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
-    ctx.loyalty.init(PROGRAM)
-    ctx.loyalty.import_catalog(CATALOG)
+    ctx.store.init(PROGRAM)
+    ctx.catalog.import_catalog(CATALOG, actor=SYSTEM)
     yield ctx
     ctx.close()
 
@@ -147,8 +148,7 @@ def test_shift_opens_and_closes_with_its_figures(
     with qtbot.waitSignal(dialog.shift_opened, timeout=10_000):
         qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(dialog.close_button.isVisible)
-    lo = store.loyalty
-    lo.sell(SaleRequest((lo.resolve_line("CAP", 2),), cashier="Иван"))
+    store.checkout.sell(SaleRequest((store.catalog.resolve_line("CAP", 2),), cashier="Иван"), actor=SYSTEM)
     dialog.confirm_close = lambda: True  # type: ignore[method-assign]
     with qtbot.waitSignal(dialog.shift_closed, timeout=10_000) as closed:
         qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)

@@ -115,7 +115,7 @@ def test_refund_is_committed_even_when_its_receipt_fails_to_print(
     qtbot.waitUntil(lambda: dialog.confirm.isEnabled())
     with qtbot.waitSignal(printing.failed, timeout=10_000):
         dialog.submit()
-    assert shop.ctx.loyalty.sale_lines(1)[0]["refundable"] == 0  # the whole sale came back
+    assert shop.ctx.checkout.sale_lines(1)[0]["refundable"] == 0  # the whole sale came back
     printing.set_printer(PdfFolderPrinter(tmp_path / "fixed"))
     with qtbot.waitSignal(printing.printed, timeout=10_000) as printed:
         printing.reprint_last()
@@ -153,9 +153,13 @@ def test_a_stuck_printer_does_not_hold_up_the_next_sale(
     printing = make(services, db_worker, shop, printer)
     printing.after_sale(shop.sale)
     qtbot.waitUntil(lambda: printing.last is not None)  # built; now stuck in the printer
-    lo = shop.ctx.loyalty
     done: list[object] = []
-    db_worker.run(lo.sell, SaleRequest((lo.resolve_line("CAP", 1),)), on_done=done.append)
+    db_worker.run(
+        shop.ctx.checkout.sell,
+        SaleRequest((shop.ctx.catalog.resolve_line("CAP", 1),)),
+        actor="Ольга",
+        on_done=done.append,
+    )
     qtbot.waitUntil(lambda: bool(done))
     assert printing.busy() and not printer.printed
     with qtbot.waitSignal(printing.printed, timeout=10_000):

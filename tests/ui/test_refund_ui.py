@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from app.bootstrap import Context, bootstrap
 from app.core.services.results import SaleRequest, SaleResult
 from app.core.services.staff import Cashier, StaffService
+from app.core.services.support import SYSTEM
 from app.receipts.printers import PdfFolderPrinter, ReceiptPrinter
 from app.ui.pin_dialog import PinDialog, Refused, staff_reason
 from app.ui.printing import PrintService
@@ -38,15 +39,19 @@ class Shop:
 def build_shop(tmp_path: Path) -> Shop:
     """Build the store of these tests in a real SQLite file; close shop.ctx afterwards."""
     ctx = bootstrap(tmp_path / "terminal.sqlite3", create=True)
-    ctx.loyalty.init(PROGRAM)
-    ctx.loyalty.import_catalog(CATALOG)
+    ctx.store.init(PROGRAM)
+    ctx.catalog.import_catalog(CATALOG, actor=SYSTEM)
     staff = StaffService(ctx.engine, FAST)
     staff.create_first_manager("Ольга", "9999")
     staff.add_cashier("Иван", "1234", actor="Ольга")
-    lo = ctx.loyalty
-    anna = lo.enroll("Анна Иванова", "+79160000001").card
+    anna = ctx.customers.enroll("Анна Иванова", "+79160000001", actor=SYSTEM).card
     # 2 × 180.00 coffee + 150.00 croissant, no points redeemed: lines paid 360.00 and 150.00.
-    sale = lo.sell(SaleRequest((lo.resolve_line("CAP", 2), lo.resolve_line("CRO", 1)), card=anna, cashier="Иван"))
+    sale = ctx.checkout.sell(
+        SaleRequest(
+            (ctx.catalog.resolve_line("CAP", 2), ctx.catalog.resolve_line("CRO", 1)), card=anna, cashier="Иван"
+        ),
+        actor=SYSTEM,
+    )
     assert sale.sale_id == 1
     return Shop(ctx, staff, sale)
 
@@ -185,7 +190,7 @@ def test_text_that_is_not_a_receipt_is_refused(qtbot: QtBot, shop: Shop, db_work
 
 
 def test_fully_refunded_sale_offers_nothing(qtbot: QtBot, shop: Shop, db_worker: Worker) -> None:
-    shop.ctx.loyalty.refund(1)
+    shop.ctx.checkout.refund(1, actor=SYSTEM)
     dialog = _open(qtbot, shop, db_worker, None)
     _scan(qtbot, dialog, "1")
     qtbot.waitUntil(lambda: "refunded in full" in dialog.status.text())
@@ -214,7 +219,7 @@ def test_refund_refused_by_the_core_is_explained_and_the_table_reloads(
     dialog = _open(qtbot, shop, db_worker, None)
     _scan(qtbot, dialog, "R000001")
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
-    shop.ctx.loyalty.refund(1)  # meanwhile, another till gives everything back
+    shop.ctx.checkout.refund(1, actor=SYSTEM)  # meanwhile, another till gives everything back
     qtbot.keyClick(dialog.confirm, Qt.Key.Key_Space)
     # The table reloads with the truth (nothing is left to give back); the refusal stays first.
     qtbot.waitUntil(lambda: "Sale No. 1 has already been refunded in full" in dialog.status.text())

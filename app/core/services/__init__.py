@@ -1,21 +1,4 @@
-"""Use cases of the terminal: each one is one transaction that commits or changes nothing."""
+"""Use cases of the terminal, one module each: each one is one transaction that commits or changes nothing.
 
-from app.core.services.loyalty import (
-    CustomerInfo,
-    EnrollResult,
-    LoyaltyService,
-    RefundResult,
-    SaleRequest,
-    SaleResult,
-    VerifyReport,
-)
-
-__all__ = [
-    "CustomerInfo",
-    "EnrollResult",
-    "LoyaltyService",
-    "RefundResult",
-    "SaleRequest",
-    "SaleResult",
-    "VerifyReport",
-]
+The composition root (app/bootstrap.py) builds them once; their frozen results are in `results`.
+"""

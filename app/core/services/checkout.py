@@ -14,7 +14,7 @@ from app.core import db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.events import RefundCommitted, SaleCommitted
-from app.core.pricing import CouponUse, CustomerView, price
+from app.core.pricing import CouponUse, CustomerView, LineOut, price
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.services.results import RefundResult, SaleRequest, SaleResult
 from app.core.services.support import OperationService, check_actor, expiry, write_audit
@@ -22,6 +22,30 @@ from app.core.timeutil import DAY_MS
 from app.core.wallet import Lot, Wallet
 
 __all__ = ["CheckoutService"]
+
+
+def _line(ln: LineOut, coupon: bool) -> wire.SaleLine:
+    """A priced line as the sale body carries it; the schema-v5 keys only where they say something."""
+    line: wire.SaleLine = {
+        "sku": ln.sku,
+        "name": ln.name,
+        "category": ln.category,
+        "qty": ln.qty,
+        "unit_price": ln.unit_price,
+        "amount": ln.amount,
+        "discount": ln.discount,
+        "redeemed": ln.redeemed,
+        "paid": ln.paid,
+        "rate": str(ln.rate),
+        "stamp_rule": ln.stamp_rule,
+        "stamps_given": ln.stamps_given,
+        "is_reward": int(ln.is_reward),
+    }
+    if coupon and not ln.is_reward:
+        line["coupon_discount"] = ln.coupon_discount
+    if len(ln.stamps) > 1:
+        line["stamps"] = dict(ln.stamps)
+    return line
 
 
 class _Rollback(Exception):
@@ -35,26 +59,27 @@ class CheckoutService(OperationService):
         """Price a sale exactly as `sell` would, writing nothing."""
         return self._sale(req, commit=False)
 
-    def sell(self, req: SaleRequest) -> SaleResult:
-        """Price and commit a sale: the sale, lines, points, stamps and outbox row in one transaction.
+    def sell(self, req: SaleRequest, *, actor: str) -> SaleResult:
+        """Price and commit a sale made by `actor`: the sale, lines, points, stamps, outbox and audit rows in one
+        transaction.
 
         SaleCommitted is published once the transaction has committed (never for a refused sale)."""
-        result = self._sale(req, commit=True)
+        result = self._sale(req, commit=True, actor=check_actor(actor))
         if result.committed and result.sale_id is not None:
             self.bus.publish(SaleCommitted(result.sale_id, result.card))
         return result
 
-    def _sale(self, req: SaleRequest, commit: bool) -> SaleResult:
+    def _sale(self, req: SaleRequest, commit: bool, actor: str = "") -> SaleResult:
         try:
             with db.transaction(self.engine, write=commit) as conn:
-                result = self._sale_in(conn, req, commit)
+                result = self._sale_in(conn, req, commit, actor)
                 if not commit:
                     raise _Rollback
                 return result
         except _Rollback:
             return result
 
-    def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool) -> SaleResult:
+    def _sale_in(self, conn: Connection, req: SaleRequest, commit: bool, actor: str) -> SaleResult:
         self._dated(conn, req.at)
         at = repo.next_clock(conn, req.at, self.clock) if commit else repo.peek_clock(conn, req.at, self.clock)
         chain = repo.chain_mode(conn)
@@ -180,29 +205,13 @@ class CheckoutService(OperationService):
             "payment": req.payment,
             "cashier": req.cashier,
             "sale": figures,
-            "lines": [
-                {
-                    "sku": ln.sku,
-                    "name": ln.name,
-                    "category": ln.category,
-                    "qty": ln.qty,
-                    "unit_price": ln.unit_price,
-                    "amount": ln.amount,
-                    "discount": ln.discount,
-                    "redeemed": ln.redeemed,
-                    "paid": ln.paid,
-                    "rate": str(ln.rate),
-                    "stamp_rule": ln.stamp_rule,
-                    "stamps_given": ln.stamps_given,
-                    "is_reward": int(ln.is_reward),
-                }
-                for ln in q.lines
-            ],
+            "lines": [_line(ln, q.coupon is not None) for ln in q.lines],
             "request": {"redeem": req.redeem, "reward": req.reward, "coupon": req.coupon},
             "ops": ops,
         }
         sale_id, _ = ledger.book_sale(conn, body, strict=True, post_expiry=not chain)
         repo.write_outbox(conn, uid, "sale", body)
+        write_audit(conn, self.clock, actor, "sale", {"sale": sale_id, "total_kopecks": q.total})
         return replace(result, sale_id=sale_id, uid=uid, committed=True)
 
     # ----------------------------------------------------------------- refunds
@@ -234,10 +243,12 @@ class CheckoutService(OperationService):
             rows = conn.execute(
                 select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
             ).all()
+            stamps = ledger.line_stamps(conn, sale_id)
             lines = [
-                SoldLine(r.qty, r.paid, r.redeemed, Fraction(r.rate), r.stamp_rule, r.stamps_given, bool(r.is_reward))
+                SoldLine(r.qty, r.paid, r.redeemed, Fraction(r.rate), r.stamp_rule, r.stamps_given, bool(r.is_reward),
+                         stamps.get(r.idx, {}))
                 for r in rows
-            ]
+            ]  # fmt: skip
             before = self._refunded_units(conn, sale_id, len(lines))
             now = list(before)
             if not units:

@@ -33,11 +33,13 @@ class CustomerService(OperationService):
         card: str | None = None,
         at: int | None = None,
         consent: bool = True,
+        *,
+        actor: str,
     ) -> EnrollResult:
-        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction.
+        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction with its audit row.
 
-        CustomerChanged is published once it has committed."""
-        result = self._enroll(name, phone, birthday, referrer, card, at, consent)
+        `actor` is who enrolled them (the cashier at the till). CustomerChanged is published once it has committed."""
+        result = self._enroll(name, phone, birthday, referrer, card, at, consent, check_actor(actor))
         self.bus.publish(CustomerChanged((result.card,)))
         return result
 
@@ -45,13 +47,13 @@ class CustomerService(OperationService):
         self,
         name: str,
         phone: str,
-        birthday: str | None = None,
-        referrer: str | None = None,
-        card: str | None = None,
-        at: int | None = None,
-        consent: bool = True,
+        birthday: str | None,
+        referrer: str | None,
+        card: str | None,
+        at: int | None,
+        consent: bool,
+        actor: str,
     ) -> EnrollResult:
-        """Enroll a customer with a card; grant the welcome and referee bonuses. One transaction."""
         name = " ".join(name.split())
         if not name:
             raise LoyaltyError("name_empty")
@@ -108,10 +110,13 @@ class CustomerService(OperationService):
             customer_id = ledger.book_enroll(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
             repo.write_outbox(conn, uid, "enroll", body)
             granted = sum(op["lot"]["points"] for op in ops if op["op"] == "grant")
-            secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
-            return EnrollResult(customer_id, code, granted, card_qr_payload(secret, code))
+            # The card only: the name and phone are personal data, kept with the customer, not in the log.
+            write_audit(conn, self.clock, actor, "customer_enrolled", {"card": code, "granted_points": granted})
+            return EnrollResult(customer_id, code, granted, card_qr_payload(repo.card_keys(conn), code))
 
     def _next_card(self, conn: Connection) -> str:
+        if repo.get_meta(conn, "card_ranges") is not None:
+            return self._next_card_from_ranges(conn)
         serial = int(repo.get_meta(conn, "card_serial") or 0)
         prefix = repo.get_meta(conn, "card_block")  # a chain gives each terminal its own block
         while True:
@@ -120,6 +125,21 @@ class CustomerService(OperationService):
             if not conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
                 repo.set_meta(conn, "card_serial", str(serial))
                 return code
+
+    def _next_card_from_ranges(self, conn: Connection) -> str:
+        """A chain terminal's next number, from the ranges its server handed it (promise 11); none left: refused."""
+        ranges = repo.card_ranges(conn)
+        while ranges:
+            nxt, last = ranges[0]
+            while nxt <= last:
+                code = card_number(nxt)
+                nxt += 1
+                if not conn.execute(select(t.cards.c.code).where(t.cards.c.code == code)).first():
+                    ranges[0][0] = nxt
+                    repo.set_card_ranges(conn, ranges)
+                    return code
+            ranges.pop(0)
+        raise LoyaltyError("card_range_empty")
 
     def customer(self, card_or_phone: str, at: int | None = None) -> CustomerInfo:
         """A customer's balances, tier and stamps at an instant (default: now)."""
@@ -144,8 +164,7 @@ class CustomerService(OperationService):
         spend = repo.tier_spend(conn, program, row.id, at)
         tier = program.tier_for(spend)
         nxt = program.next_tier(spend)
-        secret = bytes.fromhex(repo.get_meta(conn, "secret") or "")
-        card = repo.primary_card(conn, row.id) or row.card
+        card = repo.primary_card(conn, row.id) or row.card or ""  # "": no working card (quarantined)
         personal = tuple(
             PersonalCoupon(c.code, c.kind, str(c.percent) if c.kind == "percent" else str(c.amount), c.valid_to)
             for c in program.coupons
@@ -172,7 +191,7 @@ class CustomerService(OperationService):
             next_expiry_at=iso(bal.next_expiry_at, program.zone),
             blocked=bool(row.blocked),
             coupons=personal,
-            qr=card_qr_payload(secret, card),
+            qr=card_qr_payload(repo.card_keys(conn), card) if card else "",
         )
 
     def adjust_points(

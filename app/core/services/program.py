@@ -42,6 +42,10 @@ class ProgramService:
         # A JSON array or number is refused by parse_program with its reason, not by dict().
         program = parse_program(dict(body) if isinstance(body, Mapping) else body)
         with db.transaction(self.engine) as conn:
+            if repo.chain_mode(conn):
+                # An enrolled terminal prices with its chain's versions only (sync.md promise 12): one set here
+                # would be priced with on this till alone, and the server refuses it.
+                raise LoyaltyError("program_from_chain")
             try:
                 before: Mapping[str, Any] = repo.program_at(conn, repo.peek_clock(conn, None, self.clock))[1].raw
             except LoyaltyError:  # the store's first program: every key is new
@@ -70,6 +74,11 @@ class ProgramService:
             }
             write_audit(conn, self.clock, actor, "program", {**detail, "note": note} if note else detail)
             return version
+
+    def from_chain(self) -> bool:
+        """True when the program comes from the chain's server (an enrolled terminal): it is not edited here."""
+        with db.transaction(self.engine, write=False) as conn:
+            return repo.chain_mode(conn)
 
     def program(self, at: int | None = None) -> tuple[int, Program]:
         """The program version in force now (or at an instant)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -225,10 +225,12 @@ class StaffService:
                 return row
         return None
 
-    def _write_audit(self, conn: Connection, actor: str, action: str, detail: str | Mapping[str, Any]) -> None:
-        text = detail if isinstance(detail, str) else audit.encode(detail)
+    def _write_audit(self, conn: Connection, actor: str, action: str, params: Mapping[str, Any]) -> None:
+        detail = audit.encode(params)
         conn.execute(
-            insert(t.audit).values(at=repo.next_clock(conn, None, self.clock), actor=actor, action=action, detail=text)
+            insert(t.audit).values(
+                at=repo.next_clock(conn, None, self.clock), actor=actor, action=action, detail=detail
+            )
         )
 
     def _lock_state(self, conn: Connection, key: str) -> tuple[int, int]:
@@ -538,32 +540,15 @@ class StaffService:
 
     # ----------------------------------------------------------------- audit
 
-    def audit(self, actor: str, action: str, detail: str | Mapping[str, Any]) -> None:
-        """Append one audit row (refunds, manual adjustments, settings, cashier changes): an action code and
-        its parameters (app.core.audit), or free text."""
-        actor, action = actor.strip(), action.strip()
-        if not actor or not action:
-            raise StaffError("audit_incomplete")
-        with db.transaction(self.engine) as conn:
-            self._write_audit(conn, actor, action, detail)
-
-    def record_settings(
-        self, actor: str, changes: Sequence[tuple[str, str, str]], store: tuple[str, str] | None = None
-    ) -> None:
-        """Audit each changed setting (key, old, new) and save the store's details, in one transaction."""
-        if not actor.strip():
-            raise StaffError("audit_incomplete")
-        with db.transaction(self.engine) as conn:
-            if store is not None:
-                repo.set_meta(conn, "store_name", store[0].strip())
-                repo.set_meta(conn, "store_address", store[1].strip())
-            for key, old, new in changes:
-                self._write_audit(conn, actor.strip(), "setting_changed", {"key": key, "old": old, "new": new})
-
-    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
-        """The newest audit rows first."""
+    def audit_log(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
+        """The newest audit rows first (only those of one action code, when given)."""
+        # Filtered here, not by the screen: every sale has a row, so the newest few thousand rows of all
+        # actions may hold no program change at all, while the manager asks for the program's history.
+        query = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)
+        if action is not None:
+            query = query.where(t.audit.c.action == action)
         with db.transaction(self.engine, write=False) as conn:
             return [
                 AuditEntry(int(a.id), int(a.at), str(a.actor), str(a.action), str(a.detail))
-                for a in conn.execute(select(t.audit).order_by(t.audit.c.id.desc()).limit(limit))
+                for a in conn.execute(query)
             ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from app.core import db, repo
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
+from app.core.identity import CardKeys
 from app.core.ids import uuid7
 from app.core.services.program import ProgramService
 from app.core.services.support import Ids, check_actor, write_audit
@@ -54,15 +55,30 @@ class StoreService:
         with db.transaction(self.engine, write=False) as conn:
             return repo.get_meta(conn, "store_name") or "", repo.get_meta(conn, "store_address") or ""
 
-    def set_store_details(self, name: str, address: str, *, actor: str) -> None:
-        """Store name and address, each change audited, in one transaction."""
+    def set_store_details(
+        self,
+        name: str | None,
+        address: str | None,
+        *,
+        actor: str,
+        till_settings: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        """Store name and address (None: leave it as it is), each change audited, in one transaction.
+
+        The till's own settings changed at the same time (key, old, new: the printer, the camera, kept by
+        the front end) are audited in that transaction too, so a saved settings page is recorded whole or not at all.
+        """
         actor = check_actor(actor)
         with db.transaction(self.engine) as conn:
-            for key, value in (("store_name", name.strip()), ("store_address", address.strip())):
-                old = repo.get_meta(conn, key) or ""
-                if old != value:
-                    repo.set_meta(conn, key, value)
-                    write_audit(conn, self.clock, actor, "setting_changed", {"key": key, "old": old, "new": value})
+            for key, value in (("store_name", name), ("store_address", address)):
+                if value is None:
+                    continue
+                old, new = repo.get_meta(conn, key) or "", value.strip()
+                if old != new:
+                    repo.set_meta(conn, key, new)
+                    write_audit(conn, self.clock, actor, "setting_changed", {"key": key, "old": old, "new": new})
+            for key, old, new in till_settings:
+                write_audit(conn, self.clock, actor, "setting_changed", {"key": key, "old": old, "new": new})
 
     def server_url(self) -> str:
         """The central server this terminal is enrolled with ("" on a standalone till)."""
@@ -78,6 +94,13 @@ class StoreService:
         if value is None:
             raise LoyaltyError("not_initialised")
         return bytes.fromhex(value)
+
+    def card_keys(self) -> CardKeys:
+        """The keys card QR codes are signed and checked with: this store's own and, in a chain, the chain's."""
+        with db.transaction(self.engine, write=False) as conn:
+            if repo.get_meta(conn, "secret") is None:
+                raise LoyaltyError("not_initialised")
+            return repo.card_keys(conn)
 
     def awaiting_reconnect(self) -> bool:
         """True when this chain terminal was restored from a backup and must be enrolled with its server again."""

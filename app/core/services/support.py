@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine
 
-from app.core import audit, repo
-from app.core import schema as t
+from app.core import audit, repo, sql
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
 from app.core.events import EventBus
@@ -58,11 +57,12 @@ def write_audit(conn: Connection, clock: Clock, actor: str, action: str, params:
     Written with the change it describes, so the row and the change commit or roll back together.
     Its time is the moment it was done; peeking (not advancing) the business clock keeps every
     business time the operations get exactly what it was before audit rows were written here.
+    Plain SQL (app.core.sql): every sale writes one, and SQLAlchemy Core's insert cost a sale 0.25 ms.
     """
-    conn.execute(
-        insert(t.audit).values(
-            at=repo.peek_clock(conn, None, clock), actor=actor, action=action, detail=audit.encode(params)
-        )
+    sql.run(
+        conn,
+        "INSERT INTO audit (at, actor, action, detail) VALUES (:at, :actor, :action, :detail)",
+        {"at": repo.peek_clock(conn, None, clock), "actor": actor, "action": action, "detail": audit.encode(params)},
     )
 
 

@@ -20,6 +20,7 @@ from app.core.identity import looks_like_phone
 from app.core.pricing import LineIn
 from app.core.refusals import Refusal
 from app.core.services.results import CustomerInfo, SaleRequest, SaleResult
+from app.core.services.support import SYSTEM
 from app.ui.checkout.requote import Change, Priced, quote_checkout
 from app.ui.checkout.state import Basket, Redeem, StoreInfo, TillServices, load_store
 from app.ui.wording import explain
@@ -59,7 +60,7 @@ class CheckoutController(QObject):
         self.basket = Basket()
         self.customer: CustomerInfo | None = None
         self.store: StoreInfo | None = None
-        self.cashier: str | None = None
+        self.cashier: str | None = None  # who is signed in: their name goes on every sale
         self.result: SaleResult | None = None
         self.selling = False
         self._request: SaleRequest | None = None
@@ -80,6 +81,16 @@ class CheckoutController(QObject):
     def _store_done(self, store: StoreInfo) -> None:
         self.store = store
         self.store_loaded.emit(store)
+
+    def reload_card_keys(self) -> None:
+        """Read the card QR keys again (a sync may have brought the chain's rotated key), on the worker."""
+        if self.store is not None:
+            self.worker.run(self.services.store.card_keys, on_done=self._keys_done, on_error=self._refused)
+
+    @_while_alive
+    def _keys_done(self, keys: Any) -> None:
+        if self.store is not None:
+            self.store = replace(self.store, secret=keys)
 
     # ----------------------------------------------------------------- lines
 
@@ -312,6 +323,14 @@ class CheckoutController(QObject):
 
     # ----------------------------------------------------------------- sale
 
+    @property
+    def actor(self) -> str:
+        """Who the till's sales and enrolments are audited under: the signed-in cashier.
+
+        The app sells only after a login; a window without a session (tests, screenshots, benchmarks) acts as
+        the system."""
+        return self.cashier or SYSTEM
+
     def sell(self, payment: str) -> bool:
         """Commit the priced checkout as shown; False (with a message) when it cannot be sold yet."""
         if self.selling:
@@ -325,7 +344,9 @@ class CheckoutController(QObject):
         points = self.result.quote.redeemed_points
         req = replace(self._request, redeem=points or None, payment=payment, cashier=self.cashier)
         self.selling = True
-        self.worker.run(self.services.checkout.sell, req, on_done=self._sold, on_error=self._sell_refused)
+        self.worker.run(
+            self.services.checkout.sell, req, actor=self.actor, on_done=self._sold, on_error=self._sell_refused
+        )
         return True
 
     @_while_alive

@@ -419,8 +419,9 @@ class CheckoutScreen(QWidget):
     @Slot()
     def enroll(self) -> None:
         """F4: enroll a new customer (with the unknown card just scanned, if any) and attach them."""
+        c = self.controller
         dialog = EnrollDialog(
-            self.controller.services.customers, self.worker, self._unknown_card, self, phone=self._unknown_phone
+            c.services.customers, self.worker, self._unknown_card, self, phone=self._unknown_phone, actor=c.actor
         )
         dialog.enrolled.connect(self._enrolled)
         dialog.ask()

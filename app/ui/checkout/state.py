@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from app.core.identity import Keys
 from app.core.pricing import LineIn
 from app.core.services.catalog import CatalogService
 from app.core.services.checkout import CheckoutService
@@ -30,7 +31,7 @@ class Reward:
 class StoreInfo:
     """What the checkout needs of the store once: the QR secret, coupon codes, gifts, categories."""
 
-    secret: bytes
+    secret: Keys  # the store's own secret and the chain's card keys
     program_name: str
     coupon_codes: tuple[str, ...]
     rewards: tuple[Reward, ...]
@@ -55,7 +56,7 @@ def load_store(services: TillServices) -> StoreInfo:
     categories = {p["category"] for p in services.catalog.catalog(limit=100_000)}
     categories |= {rule.category for rule in program.stamps}
     return StoreInfo(
-        secret=services.store.secret(),
+        secret=services.store.card_keys(),
         program_name=str(program.raw.get("name", "")),
         coupon_codes=tuple(c.code for c in program.coupons),
         rewards=tuple(Reward(r.id, r.name, r.points) for r in program.rewards),

@@ -6,6 +6,7 @@ opened this screen. Cashier changes are refused by the staff service with a code
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -40,7 +41,7 @@ from app.core.services.staff import AuditEntry, Cashier
 from app.core.timeutil import from_ms
 from app.ui import i18n
 from app.ui.manager import ops
-from app.ui.manager.audit_words import action_text, detail_text
+from app.ui.manager.audit_words import ACTIONS, action_text, detail_text
 from app.ui.manager.models import Col, RecordsModel
 from app.ui.manager.ops import CardReplaced, CustomerHit, ManagerServices
 from app.ui.manager.widgets import ChooseFolder, Confirm, give_keyboard_back
@@ -154,6 +155,7 @@ class AdminTab(QTabWidget):
         self.info: CustomerInfo | None = None
         self.replaced: CardReplaced | None = None
         self.audit_rows: tuple[AuditEntry, ...] = ()
+        self._audit_asked = 0  # the newest audit read asked for: older answers are dropped
         self.zone = ZoneInfo("Europe/Moscow")
         self.last_export: Any = None
         self.addTab(self._customer_page(), self.tr("Customer card"))
@@ -563,7 +565,7 @@ class AdminTab(QTabWidget):
         bar = QHBoxLayout()
         self.action_filter = QComboBox(page)
         self.action_filter.addItem(self.tr("All actions"), None)
-        self.action_filter.currentIndexChanged.connect(self._filter_audit)
+        self.action_filter.currentIndexChanged.connect(self.load_audit)
         refresh = QPushButton(self.tr("Refresh"), page)
         refresh.clicked.connect(self.load_audit)
         export = QPushButton(self.tr("Save as CSV…"), page)
@@ -603,17 +605,27 @@ class AdminTab(QTabWidget):
         return detail_text(e, self.zone)
 
     @Slot()
-    def load_audit(self) -> None:
-        """Read the newest audit rows."""
-        self.worker.run(ops.audit_log, self.s, on_done=self._show_audit, on_error=self._audit_failed)
+    def load_audit(self, *_args: Any) -> None:
+        """Read the newest audit rows of the chosen action (all actions when none is chosen)."""
+        # Read from the database for the action chosen: sales fill the newest rows of all actions.
+        self._audit_asked += 1
+        self.worker.run(
+            ops.audit_log,
+            self.s,
+            self.action_filter.currentData(),
+            on_done=functools.partial(self._show_audit, self._audit_asked),
+            on_error=self._audit_failed,
+        )
 
-    def _show_audit(self, rows: list[AuditEntry]) -> None:
+    def _show_audit(self, asked: int, rows: list[AuditEntry]) -> None:
+        if asked != self._audit_asked:
+            return  # the manager chose another action meanwhile
         self.audit_rows = tuple(rows)
         chosen = self.action_filter.currentData()
         self.action_filter.blockSignals(True)
         while self.action_filter.count() > 1:
             self.action_filter.removeItem(1)
-        for action in sorted({r.action for r in rows}, key=action_text):
+        for action in sorted(set(ACTIONS) | {r.action for r in rows}, key=action_text):
             self.action_filter.addItem(action_text(action), action)
         index = self.action_filter.findData(chosen) if chosen is not None else 0
         self.action_filter.setCurrentIndex(max(index, 0))
@@ -630,7 +642,7 @@ class AdminTab(QTabWidget):
         return tuple(r for r in self.audit_rows if action is None or r.action == action)
 
     def set_action_filter(self, action: str | None) -> None:
-        """Show only rows of one action (None: all)."""
+        """Show only rows of one action (None: all), read again from the database."""
         self.action_filter.setCurrentIndex(max(self.action_filter.findData(action), 0) if action else 0)
 
     def _audit_failed(self, error: BaseException) -> None:

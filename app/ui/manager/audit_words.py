@@ -37,6 +37,8 @@ ACTIONS: dict[str, object] = {
     "pin_failed": QT_TRANSLATE_NOOP("AdminTab", "Wrong PIN"),
     "pin_locked": QT_TRANSLATE_NOOP("AdminTab", "PIN entry locked"),
     "catalog_imported": QT_TRANSLATE_NOOP("AdminTab", "Catalog imported"),
+    "sale": QT_TRANSLATE_NOOP("AdminTab", "Sale"),
+    "customer_enrolled": QT_TRANSLATE_NOOP("AdminTab", "Customer enrolled"),
 }
 
 # Each action's detail; {name} placeholders are the row's parameters, formatted for the language.
@@ -65,6 +67,8 @@ DETAILS: dict[str, object] = {
     "program": QT_TRANSLATE_NOOP("Audit", "Version {version} «{name}» from {when}; changed: {changes}"),
     "pin_failed": QT_TRANSLATE_NOOP("Audit", "{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}"),
     "pin_locked": QT_TRANSLATE_NOOP("Audit", "{purpose}: refused unchecked, locked for {wait_seconds} more"),
+    "sale": QT_TRANSLATE_NOOP("Audit", "Sale No. {sale}: {total_kopecks}"),
+    "customer_enrolled": QT_TRANSLATE_NOOP("Audit", "Card {card} issued, {granted_points} granted"),
 }
 # What a PIN was typed for (pin_failed, pin_locked).
 _PURPOSES: dict[str, object] = {

@@ -271,6 +271,7 @@ class ProgramState:
     products: tuple[LineIn, ...]
     now: int
     timezone: str
+    from_chain: bool = False  # an enrolled till: the chain's server sets the program (sync.md promise 12)
 
 
 def load_program_state(s: ManagerServices) -> ProgramState:
@@ -285,7 +286,9 @@ def load_program_state(s: ManagerServices) -> ProgramState:
         LineIn(str(p["sku"]), str(p["name"]), str(p["category"]), 1, int(p["price"]))
         for p in s.catalog.catalog(limit=200)
     )
-    return ProgramState(version, copy.deepcopy(dict(program.raw)), versions, products, now, program.timezone)
+    return ProgramState(
+        version, copy.deepcopy(dict(program.raw)), versions, products, now, program.timezone, s.programs.from_chain()
+    )
 
 
 def activate_program(
@@ -557,9 +560,9 @@ def staff_change(s: ManagerServices, action: str, *args: Any) -> list[Cashier] |
     return cashiers(s)
 
 
-def audit_log(s: ManagerServices, limit: int = 5000) -> list[AuditEntry]:
-    """The newest audit rows first."""
-    return s.staff.audit_log(limit)
+def audit_log(s: ManagerServices, action: str | None = None, limit: int = 5000) -> list[AuditEntry]:
+    """The newest audit rows first (of one action, when given)."""
+    return s.staff.audit_log(limit, action)
 
 
 def audit_csv(rows: Sequence[AuditEntry], zone: ZoneInfo, lang: str) -> str:

@@ -1,7 +1,7 @@
 """The program editor: form and raw JSON, templates, a live preview, activation now or later, version history.
 
 Validation is `parse_program`'s: its message goes under the field it names and nothing is
-activated. Activating stores a new program version (`LoyaltyService.set_program`) and writes an
+activated. Activating stores a new program version (`ProgramService.set_program`) and writes an
 audit row naming the manager and the keys that changed; restoring an old version does the same.
 """
 
@@ -34,7 +34,7 @@ from app.core.errors import ProgramError
 from app.core.program import Program, parse_program
 from app.core.templates import TEMPLATES
 from app.core.timeutil import DAY_MS, from_ms, to_ms
-from app.ui import i18n
+from app.ui import i18n, wording
 from app.ui.manager import ops
 from app.ui.manager.models import Col, FieldError, RecordsModel
 from app.ui.manager.ops import ManagerServices, ProgramState, VersionRow
@@ -169,6 +169,7 @@ class ProgramEditor(QWidget):
         view.clicked.connect(self.view_version)
         restore = QPushButton(self.tr("Restore as a new version"), page)
         restore.clicked.connect(self.restore_version)
+        self.restore_button = restore
         buttons.addWidget(view)
         buttons.addWidget(restore)
         buttons.addStretch(1)
@@ -218,6 +219,11 @@ class ProgramEditor(QWidget):
                 edit.blockSignals(False)
         self.preview.set_products(state.products)
         self.show_body(state.body)
+        # An enrolled till prices with its chain's program only: it is read here, and set on the server.
+        self.activate_button.setEnabled(not state.from_chain)
+        self.restore_button.setEnabled(not state.from_chain)
+        if state.from_chain:
+            set_status(self.status, wording.word("program_from_chain", {}), "warn")
 
     def show_body(self, body: dict[str, Any] | Any) -> None:
         """Put a program body into both the form and the JSON text, then check it."""

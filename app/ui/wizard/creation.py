@@ -98,7 +98,7 @@ def enroll_staging(path: Path, url: str, code: str, transport: httpx.BaseTranspo
     ctx = bootstrap(staging_path(path), create=True, transport=transport)
     try:
         ctx.store.init()
-        answer = ctx.sync.enroll(url.strip(), code.strip())
+        answer = ctx.sync.enroll(url.strip(), code.strip(), actor=SYSTEM)
     except BaseException:
         ctx.close()
         discard_staging(path)
@@ -144,9 +144,12 @@ def _fill(ctx: Context, plan: StorePlan) -> None:
         from app.ui import i18n
 
         fill_demo(ctx, lang=i18n.language())  # a Russian store gets Russian tier names
-    elif not plan.enrolled or not _has_program(ctx):
-        # A chain's program comes from its server; the template only starts a chain that has none.
+    elif not plan.enrolled:
         ctx.programs.set_program(template(plan.program).copy(), actor=SYSTEM)
+    elif not _has_program(ctx):
+        # A chain's program comes from its server (sync.md promise 12); the template only starts a chain that
+        # has none, through the server: until it answers, the till has no program to price with.
+        ctx.sync.seed_program(template(plan.program).copy())
     ctx.store.set_store_details(plan.store_name, plan.store_address, actor=SYSTEM)
     staff = ctx.staff
     manager = staff.create_first_manager(plan.manager_name, plan.manager_pin)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.ui.pin_dialog import set_status
 from app.ui.wizard.devices import Runner, form_layout, form_row
@@ -20,7 +20,12 @@ from app.ui.wording import explain
 
 __all__ = ["EnrollOutcome", "ServerChooser", "try_enroll"]
 
-Enroll = Callable[[str, str], Any]
+Enroll = Callable[..., Any]  # (url, code) or, with the program choice, (url, code, choice)
+# The server's refusals of a store's program choice (sync.md promise 12): the code is not spent, choose and retry.
+PROGRAM_CHOICE_REFUSALS = frozenset(
+    {"program_choice_needed", "chain_no_program_choose", "chain_no_program", "chain_has_program",
+     "seed_without_program"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,9 @@ class ServerChooser(QWidget):
 
     finished = Signal(bool, str)  # enrolled?, the message shown
 
-    def __init__(self, worker: Runner, enroll: Enroll, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, worker: Runner, enroll: Enroll, parent: QWidget | None = None, *, program_choice: bool = False
+    ) -> None:
         super().__init__(parent)
         self.worker = worker
         self.enroll = enroll
@@ -74,6 +81,14 @@ class ServerChooser(QWidget):
         form = form_layout()
         form_row(form, self.tr("Server address"), self.url)
         form_row(form, self.tr("One-time code"), self.code)
+        # A store that already sells joins a chain with an explicit choice about its program (promise 12).
+        self.program_choice: QComboBox | None = None
+        if program_choice:
+            self.program_choice = QComboBox(self)
+            self.program_choice.addItem(self.tr("The same as the chain's (ask if it differs)"), None)
+            self.program_choice.addItem(self.tr("Adopt the chain's program"), "adopt")
+            self.program_choice.addItem(self.tr("Make this store's program the chain's (a chain without one)"), "seed")
+            form_row(form, self.tr("Loyalty program"), self.program_choice)
         buttons = QHBoxLayout()
         buttons.addWidget(self.connect_button)
         buttons.addStretch(1)
@@ -103,9 +118,15 @@ class ServerChooser(QWidget):
             return
         self._set_busy(True)
         self.say(self.tr("Connecting to {url}…").format(url=url))
+        enroll = self.enroll
+        if self.program_choice is not None:
+            enroll = functools.partial(self._enroll_with_choice, self.program_choice.currentData())
         self.worker.run(
-            try_enroll, self.enroll, url, code, on_done=functools.partial(self._done, url), on_error=self._crashed
+            try_enroll, enroll, url, code, on_done=functools.partial(self._done, url), on_error=self._crashed
         )
+
+    def _enroll_with_choice(self, choice: str | None, url: str, code: str) -> Any:
+        return self.enroll(url, code, choice)
 
     def _done(self, url: str, outcome: EnrollOutcome) -> None:
         self._set_busy(False)
@@ -124,6 +145,9 @@ class ServerChooser(QWidget):
                 "Cannot reach the server at {url}. Check the address and the network, or skip this step "
                 "and connect later in the settings."
             ).format(url=url)
+        elif outcome.kind == "refused" and getattr(outcome.error, "code", "") in PROGRAM_CHOICE_REFUSALS:
+            # Not the code's fault: it is still good once the store's program choice fits the chain.
+            text = self._why(outcome)
         elif outcome.kind == "refused":
             text = self.tr("The server refused the code: {reason}. Ask the chain's manager for a new code.").format(
                 reason=self._why(outcome)

@@ -57,7 +57,9 @@ from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.identity import normalize_phone
 from app.core.ids import uuid7
-from app.core.services import LoyaltyService, RefundResult, SaleRequest, SaleResult
+from app.core.services.customers import CustomerService
+from app.core.services.results import RefundResult, SaleRequest, SaleResult
+from app.core.services.verify import VerifyService
 from app.core.timeutil import DAY_MS as DAY_MS  # re-exported for the focused tests
 from app.core.timeutil import from_ms
 from app.sync.client import Refused, SyncError
@@ -498,7 +500,7 @@ class TerminalSim:
         """Open the file with a fresh Context and SyncService (as the app does at start)."""
         self.ctx = bootstrap(self.path, create=create, ids=self.ids, transport=self.link, clock=self.clock)
         if create:
-            self.ctx.loyalty.init()
+            self.ctx.store.init()
         self.sync = self.ctx.sync
 
     def crash_and_reopen(self) -> None:
@@ -510,10 +512,10 @@ class TerminalSim:
         self.reopened += 1
 
     @property
-    def loyalty(self) -> LoyaltyService:
-        """The terminal's loyalty service."""
+    def services(self) -> Context:
+        """The terminal's services (its composition root, open)."""
         assert self.ctx is not None
-        return self.ctx.loyalty
+        return self.ctx
 
     @property
     def engine(self) -> Engine:
@@ -648,7 +650,7 @@ class Simulation:
             term.open(create=True)
             self.clock.skews[i] = self.rng.randint(-20_000, 20_000)
             with self.clock.acting_as(i):
-                term.service().enroll(SERVER_URL, registered["code"])
+                term.service().enroll(SERVER_URL, registered["code"], actor=f"manager {i}")
                 term.service().sync_once()
             self.terminals.append(term)
         self.network.fault_rate = self.config.fault_rate
@@ -739,7 +741,7 @@ class Simulation:
         cards = self.cards(i)
         card = self.rng.choice(cards) if cards and self.rng.random() < 0.88 else None
         lines = tuple(
-            term.loyalty.resolve_line(self.rng.choice(SKUS), self.rng.randint(1, 3))
+            term.services.catalog.resolve_line(self.rng.choice(SKUS), self.rng.randint(1, 3))
             for _ in range(self.rng.randint(1, 3))
         )
         at = self.clock.at(i)
@@ -762,7 +764,7 @@ class Simulation:
         self.touched.add(i)
         window = (i, self._acked_rows(i))
         with self.clock.acting_as(i):
-            result = term.loyalty.sell(req)
+            result = term.services.checkout.sell(req, actor=f"cashier {i}")
         assert result.uid is not None
         term.committed[result.uid] = "sale"
         customer_uid = None
@@ -783,7 +785,7 @@ class Simulation:
                reward: str | None = None) -> SaleRequest:  # fmt: skip
         """A sale request of one unit per sku at terminal i's clock."""
         term = self.terminals[i]
-        lines = tuple(term.loyalty.resolve_line(sku, 1) for sku in skus)
+        lines = tuple(term.services.catalog.resolve_line(sku, 1) for sku in skus)
         return SaleRequest(lines, card, redeem=redeem, reward=reward, at=self.clock.at(i))
 
     def enroll(self, i: int, phone: str, birthday: str | None = None, referrer: str | None = None) -> str:
@@ -792,8 +794,8 @@ class Simulation:
         self.touched.add(i)
         with self.clock.acting_as(i):
             at = self.clock.at(i)
-            result = term.loyalty.enroll(f"Customer {phone[-4:]}", phone, birthday=birthday, referrer=referrer,
-                                         at=at)  # fmt: skip
+            result = term.services.customers.enroll(f"Customer {phone[-4:]}", phone, birthday=birthday,
+                                                    referrer=referrer, at=at, actor=f"cashier {i}")  # fmt: skip
         with term.engine.connect() as conn:
             uid = conn.execute(
                 select(t.customers.c.uid).join(t.cards, t.cards.c.customer_id == t.customers.c.id)
@@ -811,7 +813,7 @@ class Simulation:
         term = self.terminals[i]
         self.touched.add(i)
         with self.clock.acting_as(i):
-            result = term.loyalty.refund(sale_id, units, at=self.clock.at(i))
+            result = term.services.checkout.refund(sale_id, units, at=self.clock.at(i), actor=f"manager {i}")
         assert result.uid is not None
         term.committed[result.uid] = "refund"
         self.note(f"T{i} refunded sale {sale_id} units={units} -> took {result.points_taken_back} "
@@ -861,7 +863,7 @@ class Simulation:
         if not ids:
             return
         sale_id = self.rng.choice(sorted(ids))
-        open_lines = [ln for ln in term.loyalty.sale_lines(sale_id) if ln["refundable"] > 0]
+        open_lines = [ln for ln in term.services.checkout.sale_lines(sale_id) if ln["refundable"] > 0]
         if not open_lines:
             return
         units = None
@@ -1012,7 +1014,7 @@ class Simulation:
             code = self.server.admin("POST", f"/v1/admin/terminals/{term.terminal_id}/code")["code"]
             try:
                 with self.clock.acting_as(i):
-                    term.service().enroll(SERVER_URL, code)
+                    term.service().enroll(SERVER_URL, code, actor=f"manager {i}")
             except (SyncError, Refused) as exc:
                 # The answer may have been lost after the code was spent: ask the manager for another.
                 self.note(f"T{i} re-enrollment failed: {exc}")
@@ -1185,7 +1187,7 @@ class Simulation:
                 f"terminal {i}: {total} points paid offline, over the terminal cap {TERMINAL_REDEEM_CAP}"
             )
         # 4. Conservation on the terminal.
-        report = term.loyalty.verify()
+        report = term.services.verifier.verify()
         if not report.ok:
             raise self.failure(f"terminal {i}: verify fails: {report.problems[:5]}")
 
@@ -1254,7 +1256,7 @@ class Simulation:
             if not flagged.get(who):
                 raise self.failure(f"customer {who} has an overdraft but the card is not flagged")
         # 4. Conservation on the server.
-        report = LoyaltyService(self.server.engine).verify()
+        report = VerifyService(self.server.engine).verify()
         if not report.ok:
             raise self.failure(f"server verify fails: {report.problems[:5]}")
 
@@ -1302,11 +1304,11 @@ class Simulation:
                     raise self.failure(f"terminal {term.index}: {kind} {uid} never reached the ledger: "
                                        f"{outcomes.get(uid)}")  # fmt: skip
         # 5. Convergence: every terminal shows the server's balances for every card it knows.
-        server = LoyaltyService(self.server.engine)
+        server = CustomerService(self.server.engine)
         at = self.clock.now
         for term in self.terminals:
             for card in self.cards(term.index):
-                mine = term.loyalty.customer(card, at=at)
+                mine = term.services.customers.customer(card, at=at)
                 theirs = server.customer(card, at=at)
                 a = (mine.available, mine.pending, mine.debt, dict(mine.stamps))
                 b = (theirs.available, theirs.pending, theirs.debt, dict(theirs.stamps))

@@ -19,7 +19,9 @@ import app.sync.replica as sync_replica
 from app.core import db
 from app.core import schema as t
 from app.core.errors import LoyaltyError
-from app.core.services import LoyaltyService
+from app.core.services.customers import CustomerService
+from app.core.services.support import SYSTEM
+from app.core.services.verify import VerifyService
 from app.sync.client import Client
 from server import expiry
 from tests import golden
@@ -103,10 +105,10 @@ def state(engine: Engine) -> dict[str, Any]:
 
 def views(engine: Engine, cards: Sequence[str], at: int) -> dict[str, tuple[int, int, int, int, dict[str, int]]]:
     """What the till shows for each card: available, pending, expired, debt, stamps."""
-    svc = LoyaltyService(engine)
+    customers = CustomerService(engine)
     out = {}
     for card in cards:
-        info = svc.customer(card, at=at)
+        info = customers.customer(card, at=at)
         out[card] = (info.available, info.pending, info.expired, info.debt, dict(info.stamps))
     return out
 
@@ -173,7 +175,7 @@ def applied(chain: Simulation, cards: Sequence[str], engine: Engine, data: Mappi
     """The page stored by the page-level apply: everything it changed, and what the till shows for each card."""
     with chain.clock.acting_as(1):
         store(engine, data, sync_replica.apply_customers, chunk)
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
     return canonical({"state": state(engine), "views": views(engine, cards, chain.clock.now)})
 
 
@@ -221,7 +223,7 @@ def test_storing_the_same_page_again_writes_nothing(chain: Simulation, busy_chai
         first = state(term.engine)
         store(term.engine, data, sync_replica.apply_customers, chunk=3)
     assert state(term.engine) == first
-    assert term.loyalty.verify().ok
+    assert term.services.verifier.verify().ok
 
 
 def test_a_merge_inside_one_page_shows_the_server_balance_plus_the_unsynced_sale(
@@ -235,18 +237,18 @@ def test_a_merge_inside_one_page_shows_the_server_balance_plus_the_unsynced_sale
         store(term.engine, data, sync_replica.apply_customers, chunk=1)
     at = chain.clock.now
     assert chain.server is not None
-    server = LoyaltyService(chain.server.engine)
-    here = term.loyalty.customer(loser, at=at)
+    server = CustomerService(chain.server.engine)
+    here = term.services.customers.customer(loser, at=at)
     there = server.customer(winner, at=at)
-    assert here.customer_id == term.loyalty.customer(winner, at=at).customer_id, "both cards, one customer"
+    assert here.customer_id == term.services.customers.customer(winner, at=at).customer_id, "both cards, one customer"
     # T1's unsynced sale on the merged-away card (latte and cappuccino) earned points and gave coffee stamps.
     with term.engine.connect() as conn:
         sale = conn.execute(select(t.sales).where(t.sales.c.card == loser, t.sales.c.reflected == 0)).one()
     assert here.available + here.pending == there.available + there.pending + sale.earned
     assert here.stamps["coffee"] == there.stamps.get("coffee", 0) + 2
-    assert term.loyalty.verify().ok
+    assert term.services.verifier.verify().ok
     assert chain.sync(1)  # and once it is pushed, the terminal shows what the server shows
-    assert term.loyalty.customer(loser, at=at).available == server.customer(loser, at=at).available
+    assert term.services.customers.customer(loser, at=at).available == server.customer(loser, at=at).available
 
 
 def test_a_crash_mid_page_is_repaired_by_pulling_the_page_again(chain: Simulation, busy_chain: dict[str, Any]) -> None:
@@ -254,7 +256,7 @@ def test_a_crash_mid_page_is_repaired_by_pulling_the_page_again(chain: Simulatio
     with pytest.raises(SimCrash), one_shot_crash(sync_replica, "apply_customers", 2, []):
         chain.sync(1)  # pushed, then died with the first chunk of the page stored and the cursor not moved
     term.crash_and_reopen()
-    assert term.loyalty.verify().ok, "a cut page leaves a consistent file"
+    assert term.services.verifier.verify().ok, "a cut page leaves a consistent file"
     assert chain.sync(1)
     assert chain.sync(0) and chain.sync(1)
     at = chain.clock.now
@@ -270,18 +272,18 @@ def test_every_terminal_shows_the_winners_card_after_a_merge(chain: Simulation) 
     assert chain.sync(1) and chain.sync(0) and chain.sync(1)
     assert chain.server is not None
     for engine in (chain.server.engine, chain.terminals[0].engine, chain.terminals[1].engine):
-        svc = LoyaltyService(engine)
-        assert svc.customer(loser).card == winner, "the other card is an alias"
-        assert svc.customer("+79160000201").card == winner
+        customers = CustomerService(engine)
+        assert customers.customer(loser).card == winner, "the other card is an alias"
+        assert customers.customer("+79160000201").card == winner
 
 
 def test_a_replaced_card_stops_working_on_every_terminal(chain: Simulation) -> None:
     old = chain.enroll(0, "+79160000301")
     assert chain.sync(0) and chain.sync(1)
     with chain.clock.acting_as(0):
-        new = chain.terminals[0].loyalty.replace_card(old, at=chain.clock.at(0))
+        new = chain.terminals[0].services.customers.replace_card(old, at=chain.clock.at(0), actor=SYSTEM)
     assert chain.sync(0) and chain.sync(1)
-    there = chain.terminals[1].loyalty
-    assert there.customer(new).card == new
+    there = chain.terminals[1].services
+    assert there.customers.customer(new).card == new
     with pytest.raises(LoyaltyError, match="replaced"):
-        there.customer(old)
+        there.customers.customer(old)

@@ -20,7 +20,8 @@ import app.sync.replica as sync_replica
 from app.core import db
 from app.core import schema as t
 from app.core.errors import LoyaltyError
-from app.core.services import LoyaltyService
+from app.core.services.customers import CustomerService
+from app.core.services.verify import VerifyService
 from app.sync.client import Refused, SyncError
 from app.sync.service import SyncService
 from server import expiry
@@ -73,13 +74,19 @@ def push_raw(chain: Simulation, term: TerminalSim, items: list[dict[str, Any]], 
     return response
 
 
-def server_service(chain: Simulation) -> LoyaltyService:
-    """The loyalty service over the server's ledger (balances, verify)."""
+def server_customers(chain: Simulation) -> CustomerService:
+    """The customer service over the server's ledger (balances)."""
     assert chain.server is not None
-    return LoyaltyService(chain.server.engine)
+    return CustomerService(chain.server.engine)
 
 
-def balances(service: LoyaltyService, card: str, at: int) -> tuple[int, int, int]:
+def server_books(chain: Simulation) -> VerifyService:
+    """The books of the server's ledger, recomputed from its journal."""
+    assert chain.server is not None
+    return VerifyService(chain.server.engine)
+
+
+def balances(service: CustomerService, card: str, at: int) -> tuple[int, int, int]:
     """(available, pending, debt) of a card at an instant."""
     info = service.customer(card, at=at)
     return info.available, info.pending, info.debt
@@ -90,10 +97,10 @@ def assert_converged(chain: Simulation, *cards: str) -> None:
     for i in range(len(chain.terminals)):
         assert chain.sync(i), f"terminal {i} could not sync"
     at = chain.clock.now
-    want = {card: balances(server_service(chain), card, at) for card in cards}
+    want = {card: balances(server_customers(chain), card, at) for card in cards}
     for term in chain.terminals:
         for card in cards:
-            assert balances(term.loyalty, card, at) == want[card], f"terminal {term.index}, card {card}"
+            assert balances(term.services.customers, card, at) == want[card], f"terminal {term.index}, card {card}"
 
 
 def rich_card(chain: Simulation, phone: str = PHONE, terminal: int = 0, lattes: int = 8) -> str:
@@ -299,7 +306,7 @@ def test_double_enrollment_with_one_phone_merges_earlier_wins(chain: Simulation)
     loser_uid = next(u for u, k in chain.terminals[1].committed.items() if k == "enroll")
     assert rows[loser_uid].merged_into == winner_uid
     assert rows[winner_uid].merged_into is None and rows[winner_uid].phone == PHONE
-    server = server_service(chain)
+    server = server_customers(chain)
     at = chain.clock.now
     # One customer, both cards, balances added (two welcome bonuses).
     assert server.customer(earlier, at=at).customer_id == server.customer(second, at=at).customer_id
@@ -311,7 +318,7 @@ def test_double_enrollment_with_one_phone_merges_earlier_wins(chain: Simulation)
 
 def test_offline_double_spend_is_booked_as_overdraft_and_listed(chain: Simulation) -> None:
     card = rich_card(chain, lattes=3)
-    have = chain.terminals[0].loyalty.customer(card, at=chain.clock.now).available
+    have = chain.terminals[0].services.customers.customer(card, at=chain.clock.now).available
     assert have == 220
     spend = 140  # within the per-card cap on each terminal, 60 more than the card holds in all
     a = chain.sell(0, chain.basket(0, *["LAT"] * 2, card=card, redeem=spend))
@@ -332,7 +339,7 @@ def test_offline_double_spend_is_booked_as_overdraft_and_listed(chain: Simulatio
         # The sale's own earned lot pays the debt back first (loyalty-rules.md §4).
         assert conn.execute(select(t.customers.c.flagged, t.customers.c.debt)).one() == (1, short - b.quote.earned)
     assert_converged(chain, card)
-    assert chain.terminals[0].loyalty.customer(card, at=chain.clock.now).debt == short - b.quote.earned
+    assert chain.terminals[0].services.customers.customer(card, at=chain.clock.now).debt == short - b.quote.earned
     chain.check_always()
 
 
@@ -380,7 +387,7 @@ def test_expiry_waits_for_the_grace_period_and_late_offline_redemption_is_honour
     assert expiry.post_expiry(chain.server.engine, now=chain.clock.now, grace=GRACE_MS) == 50  # what was left
     assert overdraft_report(chain)["total_points"] == 0
     assert chain.sync(0) and chain.sync(1)
-    info = server_service(chain).customer(card, at=chain.clock.now)
+    info = server_customers(chain).customer(card, at=chain.clock.now)
     assert (info.available, info.expired, info.debt) == (late.quote.earned, 50, 0)
     assert_converged(chain, card)
     chain.check_always()
@@ -501,10 +508,10 @@ def test_verify_finds_a_balance_the_journal_does_not_explain(chain: Simulation) 
     chain.sell(0, chain.basket(0, "LAT", card=card))
     assert chain.sync(0)
     assert chain.server is not None
-    assert server_service(chain).verify().ok
+    assert server_books(chain).verify().ok
     with chain.server.engine.begin() as conn:
         conn.execute(update(t.lots).where(t.lots.c.source == "welcome").values(remaining=t.lots.c.remaining + 5))
-    report = server_service(chain).verify()
+    report = server_books(chain).verify()
     assert not report.ok
     assert any("journal says otherwise" in p for p in report.problems)
 
@@ -520,11 +527,11 @@ def test_offline_stamp_double_spend_keeps_the_ledger_verifiable(chain: Simulatio
     chain.sell(0, chain.basket(0, "ESP", card=card))  # the free coffee, offline, on both terminals
     chain.sell(1, chain.basket(1, "ESP", card=card))
     assert chain.sync(0) and chain.sync(1)
-    assert server_service(chain).verify().ok
+    assert server_books(chain).verify().ok
     listed = chain.server.admin("GET", "/v1/admin/overdrafts")
     assert listed["total_stamps"] == 2 and any(o["unit"] == "stamps:coffee" for o in listed["overdrafts"])
     for n in (0, 1):
-        assert chain.terminals[n].loyalty.verify().ok
+        assert chain.terminals[n].services.verifier.verify().ok
 
 
 # ----------------------------------------------------------------------------- 5. convergence
@@ -555,7 +562,7 @@ def test_offline_redeem_cap_refusal_says_why(chain: Simulation) -> None:
     chain.sell(0, chain.basket(0, *["LAT"] * 3, card=card, redeem=OFFLINE_REDEEM_CAP - 50))
     with pytest.raises(LoyaltyError, match=r"at most 50 points .*per-card limit between syncs is reached"):
         chain.sell(0, chain.basket(0, *["LAT"] * 3, card=card, redeem=60))
-    quote = chain.terminals[0].loyalty.quote(chain.basket(0, *["LAT"] * 3, card=card, redeem="max"))
+    quote = chain.terminals[0].services.checkout.quote(chain.basket(0, *["LAT"] * 3, card=card, redeem="max"))
     assert quote.quote.max_points == 50
     with pytest.raises(LoyaltyError, match=r"gift Cookie needs 60 points, only 50 .*per-card limit"):
         chain.sell(0, chain.basket(0, "LAT", card=card, reward="cookie"))
@@ -648,6 +655,6 @@ def test_garbage_answer_to_a_lookup_is_a_sync_error(chain: Simulation) -> None:
         chain.terminals[1].service().lookup(card)
     with chain.clock.acting_as(1):
         chain.terminals[1].service().lookup(card)  # on a clean line it works
-    assert chain.terminals[1].loyalty.customer(card, at=chain.clock.now).available == 100
+    assert chain.terminals[1].services.customers.customer(card, at=chain.clock.now).available == 100
     chain.touched.add(1)
     chain.check_always()

@@ -15,7 +15,9 @@ def test_a_customer_pulled_by_sync_is_published_with_its_cards_after_the_commit(
 
     def listener(event: CustomerChanged) -> None:
         heard.append(event)
-        known.extend(c for c in event.cards if here.loyalty.find_customers(c))  # read on a connection of its own
+        known.extend(
+            c for c in event.cards if here.services.customers.find_customers(c)
+        )  # read on a connection of its own
 
     here.ctx.bus.subscribe(CustomerChanged, listener)
     card = chain.enroll(0, "+79160000001")

@@ -24,7 +24,7 @@ import app.sync.service as sync_service
 from app.core import ledger, sql
 from app.core import schema as t
 from app.core.errors import LoyaltyError
-from app.core.services import LoyaltyService
+from app.core.services.verify import VerifyService
 from app.core.wallet import Lot
 from app.sync.client import Client
 from server import auth, expiry, ingest, snapshots
@@ -150,7 +150,7 @@ def test_a_refused_item_leaves_no_trace_and_the_items_around_it_apply(engine: En
         assert (customer.debt, customer.flagged) == (10, 1)
         assert conn.execute(select(s.overdrafts.c.txn_uid, s.overdrafts.c.points)).all() == [("sale-4", 20)]
         assert conn.execute(select(s.terminals.c.last_seq).where(s.terminals.c.id == term.id)).scalar() == 4
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
     # The refusal is an outcome like any other: a re-send gets it back, and nothing is booked twice.
     journal = count(engine, t.journal)
     again = term.push(items)
@@ -173,7 +173,7 @@ def test_a_refused_item_that_read_the_stored_lots_puts_them_back(engine: Engine)
     with engine.connect() as conn:
         lots = dict(conn.execute(select(t.lots.c.uid, t.lots.c.remaining)).all())
     assert lots == {"A-welcome": 0, "sale-1-earned": 10}  # equal expiry (none): the older lot pays first
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
 
 
 def test_a_refused_body_that_read_the_stored_lots_itself_puts_them_back(engine: Engine) -> None:
@@ -192,7 +192,7 @@ def test_a_refused_body_that_read_the_stored_lots_itself_puts_them_back(engine: 
     with engine.connect() as conn:
         lots = dict(conn.execute(select(t.lots.c.uid, t.lots.c.remaining)).all())
     assert lots == {"A-welcome": 0, "g-1": 10}  # equal expiry (none): the older lot pays first
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
 
 
 def test_a_refused_enrollment_takes_its_card_and_phone_back(engine: Engine) -> None:
@@ -207,7 +207,7 @@ def test_a_refused_enrollment_takes_its_card_and_phone_back(engine: Engine) -> N
     with engine.connect() as conn:
         assert conn.execute(select(t.customers.c.uid, t.customers.c.phone)).all() == [("B2", "+79160000002")]
         assert conn.execute(select(t.cards.c.code)).scalars().all() == [bad["card"]]
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
 
 
 @pytest.mark.parametrize(("where", "value"), [("qty", "many"), ("qty", {"n": 1}), ("amount", 2**70)])
@@ -254,7 +254,7 @@ def test_a_refund_of_a_sale_in_the_same_batch_is_booked_against_it(engine: Engin
         earned = conn.execute(select(t.lots.c.remaining).where(t.lots.c.uid == "sale-2-earned")).scalar()
     assert (booked.id, booked.sale_id, booked.uid) == (results[2]["refund_id"], results[1]["sale_id"], "refund-3")
     assert earned == 0 and balance(engine, "A") == 100
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
 
 
 def test_card_replacement_and_blocking_are_booked_in_the_batch(engine: Engine) -> None:
@@ -265,13 +265,17 @@ def test_card_replacement_and_blocking_are_booked_in_the_batch(engine: Engine) -
     items = term.items(enroll("A", "+79160000001"), enroll("B", "+79160000002"), ("card", replace), ("card", taken),
                        ("block", block))  # fmt: skip
     results = term.push(items)
-    assert [r["status"] for r in results] == ["applied", "applied", "applied", "rejected", "applied"]
-    assert results[3]["reason"] == "card card-B is already issued to another customer"
+    # B's card given to A as well (offline, promise 11): the replacement stands without it, and it is quarantined.
+    assert [r["status"] for r in results] == ["applied"] * 5
+    assert results[3]["quarantined_card"] == "card-B" and results[3]["card"] is None
     with engine.connect() as conn:
         cards = {r.code: (r.active, r.customer_id) for r in conn.execute(select(t.cards))}
         ids = dict(conn.execute(select(t.customers.c.uid, t.customers.c.id)).all())
         blocked = dict(conn.execute(select(t.customers.c.uid, t.customers.c.blocked)).all())
-    assert cards == {"card-A": (0, ids["A"]), "card-A2": (1, ids["A"]), "card-B": (1, ids["B"])}
+        listed = conn.execute(select(s.card_quarantine.c.card, s.card_quarantine.c.customer_uid,
+                                     s.card_quarantine.c.holder_uid, s.card_quarantine.c.kind)).all()  # fmt: skip
+    assert cards == {"card-A": (0, ids["A"]), "card-A2": (0, ids["A"]), "card-B": (1, ids["B"])}
+    assert [tuple(r) for r in listed] == [("card-B", "A", "B", "card")]
     assert blocked == {"A": 1, "B": 0}
 
 
@@ -286,7 +290,7 @@ def test_a_uid_repeated_in_one_batch_is_booked_once(engine: Engine) -> None:
     assert count(engine, t.sales) == 1
     assert count(engine, s.outcomes) == 2
     assert balance(engine, "A") == 100 - 20 + 5
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
 
 
 def test_a_double_enrollment_inside_a_batch_merges_and_later_items_see_the_merge(engine: Engine) -> None:
@@ -303,7 +307,7 @@ def test_a_double_enrollment_inside_a_batch_merges_and_later_items_see_the_merge
     # Both welcome lots on the winner: 200 - 40 - 100 + 7, and sale 4 booked against the winner.
     assert balance(engine, "E") == 67 and balance(engine, "L") == 0
     assert results[3]["overdraft"] == 0
-    assert LoyaltyService(engine).verify().ok
+    assert VerifyService(engine).verify().ok
 
 
 def test_a_push_takes_the_same_number_of_statements_for_20_or_200_sales(
@@ -391,7 +395,7 @@ def test_concurrent_pushes_over_the_same_customers_neither_deadlock_nor_double_b
     for c in customers:
         assert balance(pg_engine, c) == 100 - 5 * per_customer[c]
     assert count(pg_engine, t.sales) == sum(per_customer.values())
-    report = LoyaltyService(pg_engine).verify()
+    report = VerifyService(pg_engine).verify()
     assert report.ok, report.problems[:3]
 
 

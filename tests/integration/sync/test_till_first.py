@@ -55,13 +55,13 @@ def _in_thread(service: SyncService) -> tuple[threading.Thread, list[Any]]:
 
 def test_a_background_pull_waits_while_the_cashier_prices_baskets_and_goes_in_a_pause(chain: Simulation) -> None:
     basket = _something_to_pull(chain)
-    till = chain.terminals[0].loyalty
-    till.quote(basket)  # a customer at the counter
+    till = chain.terminals[0].services
+    till.checkout.quote(basket)  # a customer at the counter
     before = _cursor(chain, 0)
     service = _background(chain, yield_max_s=30)
     thread, out = _in_thread(service)
     for _ in range(10):  # a second of scanning: the basket is priced again and again
-        till.quote(basket)
+        till.checkout.quote(basket)
         time.sleep(0.1)
     assert thread.is_alive() and _cursor(chain, 0) == before  # nothing stored while the till was in use
     thread.join(30)
@@ -72,12 +72,12 @@ def test_a_background_pull_waits_while_the_cashier_prices_baskets_and_goes_in_a_
 
 def test_a_till_that_never_pauses_still_gets_its_pull_after_the_longest_wait(chain: Simulation) -> None:
     basket = _something_to_pull(chain)
-    till = chain.terminals[0].loyalty
-    till.quote(basket)
+    till = chain.terminals[0].services
+    till.checkout.quote(basket)
     service = _background(chain, yield_max_s=0.5)
     thread, out = _in_thread(service)
     while thread.is_alive():  # a rush that does not stop
-        till.quote(basket)
+        till.checkout.quote(basket)
         time.sleep(0.05)
     assert out[0].pulled >= 1
     assert 0.5 <= service.pull_waited_s() < 5
@@ -85,7 +85,7 @@ def test_a_till_that_never_pauses_still_gets_its_pull_after_the_longest_wait(cha
 
 def test_stopping_the_app_ends_a_pull_that_waits_for_the_till(chain: Simulation) -> None:
     basket = _something_to_pull(chain)
-    chain.terminals[0].loyalty.quote(basket)
+    chain.terminals[0].services.checkout.quote(basket)
     service = _background(chain, yield_max_s=600)
     service.till_busy_s = 600  # busy for as long as the test lasts
     thread, out = _in_thread(service)
@@ -104,7 +104,7 @@ def test_stopping_the_app_ends_a_pull_that_waits_for_the_till(chain: Simulation)
 
 def test_a_sync_asked_for_goes_at_once_even_at_a_busy_till(chain: Simulation) -> None:
     basket = _something_to_pull(chain)
-    chain.terminals[0].loyalty.quote(basket)
+    chain.terminals[0].services.checkout.quote(basket)
     term = chain.terminals[0]
     service = SyncService(term.engine, transport=term.link)  # as `loyalty-terminal sync` makes it
     assert service.sync_once().pulled >= 1 and service.pull_waited_s() == 0

@@ -23,7 +23,7 @@ def test_a_pulled_sale_counts_in_the_tier_window_to_the_instant_near_moscow_midn
     chain.server.admin("POST", "/v1/admin/program", json={"program": program})
     chain.clock.now = to_ms(parse_ts("2026-01-02T00:30:00+03:00"))  # 21:30 UTC on 1 January
     assert chain.sync(0) and chain.sync(1)
-    assert chain.terminals[1].loyalty.program(chain.clock.at(1))[1].tier_window_days == 1
+    assert chain.terminals[1].services.programs.program(chain.clock.at(1))[1].tier_window_days == 1
     card = chain.enroll(0, "+79160000777")
     gold = LineIn("GIFT", "Gift box", "gifts", 1, 400_000)  # exactly Gold's min_spend
     sale = chain.sell(0, SaleRequest((gold,), card, at=chain.clock.at(0)))
@@ -33,7 +33,7 @@ def test_a_pulled_sale_counts_in_the_tier_window_to_the_instant_near_moscow_midn
     def tier_on_the_other_till(at: int) -> str | None:
         chain.clock.now = at
         with chain.clock.acting_as(1):
-            quote = chain.terminals[1].loyalty.quote(SaleRequest((gold,), card, at=chain.clock.at(1)))
+            quote = chain.terminals[1].services.checkout.quote(SaleRequest((gold,), card, at=chain.clock.at(1)))
         return quote.quote.tier
 
     # (sale time − 1 day, sale time]: Gold until 00:30 Moscow time the next night, Silver from then on.

@@ -52,9 +52,37 @@ def test_todays_bodies_validate_unchanged() -> None:
         assert wire.validator(item["kind"]).validate_python(body) == item["body"], item["kind"]
 
 
+# Keys a sale line gained after the fixture was made (terminal schema v5, docs/wire.md "Versions"): optional,
+# and sent only where they say something.
+LATER_LINE_KEYS = ("coupon_discount", "stamps")
+
+
+def _without_later_keys(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = copy.deepcopy(bodies)
+    for item in out:
+        if item["kind"] == "sale":
+            for line in item["body"]["lines"]:
+                for key in LATER_LINE_KEYS:
+                    line.pop(key, None)
+    return out
+
+
 def test_a_terminal_queues_the_same_bytes_as_before(tmp_path: Path) -> None:
-    # The same scenario with the same ids: every body, key for key and value for value.
-    assert capture(tmp_path) == captured()
+    # The same scenario with the same ids: every body, key for key and value for value, but the keys added since.
+    now = capture(tmp_path)
+    assert _without_later_keys(now) == captured()
+    # A coupon sale's lines (not a gift's) carry the coupon's share, which the old server replayed; no other do.
+    sales = [item["body"] for item in now if item["kind"] == "sale"]
+    for sale in sales:
+        shares = [line.get("coupon_discount") for line in sale["lines"] if not line["is_reward"]]
+        if sale["sale"].get("coupon"):
+            assert None not in shares, sale["uid"]
+            assert sum(shares) > 0
+        else:
+            assert shares == [None] * len(shares), sale["uid"]
+    assert any(sale["sale"].get("coupon") for sale in sales)
+    # The fixture's program has one stamp rule: no line names more than one.
+    assert all("stamps" not in line for sale in sales for line in sale["lines"])
 
 
 @pytest.mark.parametrize(
@@ -142,6 +170,41 @@ def test_a_real_server_books_todays_bodies(server: tuple[TestClient, dict[str, A
         ("rejected", "the catalog of a chain is managed on the server, not on a terminal"),
     }, statuses
     assert client.get("/v1/admin/verify", headers=terminal["admin"]).json()["ok"]
+
+
+def test_a_coupon_sale_from_an_older_terminal_is_booked_with_the_share_a_terminal_sends_now(
+    server: tuple[TestClient, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The fixture's bodies carry no coupon share (made before schema v5): the server replays it when booking,
+    with the chain's program, and stores what a terminal built now sends on the same sale's lines."""
+    client, terminal = server
+    old = captured()
+    program = next(b["body"] for b in old if b["kind"] == "program")
+    chain = client.post("/v1/admin/program", json={"program": program["program"], "activate_at": 0},
+                        headers=terminal["admin"])  # fmt: skip
+    assert chain.status_code == 200, chain.text
+    assert _push(client, terminal, old).status_code == 200
+    now = {item["body"]["uid"]: item["body"] for item in capture(tmp_path) if item["kind"] == "sale"}
+    sent = {
+        (uid, idx): line.get("coupon_discount", 0)
+        for uid, body in now.items()
+        for idx, line in enumerate(body["lines"])
+    }
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        booked = {
+            (uid, int(idx)): int(share)
+            for uid, idx, share in conn.execute(
+                select(t.sales.c.uid, t.sale_lines.c.idx, t.sale_lines.c.coupon_discount).join(
+                    t.sale_lines, t.sale_lines.c.sale_id == t.sales.c.id
+                )
+            )
+        }
+        stamps = conn.execute(select(func.count()).select_from(t.sale_line_stamps)).scalar_one()
+    assert booked == sent
+    assert sum(booked.values()) > 0
+    # Every line with a stamp rule has its row per rule (the old bodies name one rule per line).
+    assert stamps == sum(1 for body in now.values() for line in body["lines"] if line["stamp_rule"])
 
 
 @pytest.mark.parametrize("value", [1.5, True, "30"], ids=["float", "bool", "string"])

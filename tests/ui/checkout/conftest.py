@@ -19,6 +19,7 @@ from app.bootstrap import Context, bootstrap
 from app.core.clock import FixedClock
 from app.core.demo import fill_demo
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.ui import i18n
 from app.ui.main_window import MainWindow
 from app.ui.worker import Worker
@@ -60,12 +61,12 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     folder = tmp_path_factory.mktemp("demo-store")
     ctx = bootstrap(folder / "terminal.sqlite3", create=True, clock=FixedClock(FROZEN_NOW))
     try:
-        ctx.loyalty.init()
+        ctx.store.init()
         fill_demo(ctx, customers=6, days=4, now=FROZEN_NOW)
-        rich = ctx.loyalty.find_customers(RICH_NAME)[0]["card"]
+        rich = ctx.customers.find_customers(RICH_NAME)[0]["card"]
         # A big purchase so the customer has points for redeeming and gifts.
-        ctx.loyalty.sell(SaleRequest(lines=(ctx.loyalty.resolve_line("CHZ", 40),), card=rich))
-        barcodes = {p["sku"]: p["barcode"] for p in ctx.loyalty.catalog()}
+        ctx.checkout.sell(SaleRequest(lines=(ctx.catalog.resolve_line("CHZ", 40),), card=rich), actor=SYSTEM)
+        barcodes = {p["sku"]: p["barcode"] for p in ctx.catalog.catalog()}
     finally:
         ctx.close()
     return Demo(folder / "terminal.sqlite3", rich, barcodes)

@@ -14,7 +14,7 @@ from tests.ui.checkout.test_customer import attached
 
 def _adjust_on_another_thread(store: Context, card: str, points: int) -> None:
     """As the manager screen's worker or the sync thread would: commit off the GUI thread."""
-    job = threading.Thread(target=store.loyalty.adjust_points, args=(card, points, "goodwill", "Ольга"))
+    job = threading.Thread(target=store.customers.adjust_points, args=(card, points, "goodwill", "Ольга"))
     job.start()
     job.join()
 
@@ -37,7 +37,7 @@ def test_a_change_to_another_customer_does_not_reload_the_one_on_screen(
 ) -> None:
     window.controller.attach_card(demo_template.rich_card)
     qtbot.waitUntil(lambda: attached(window, demo_template.rich_card))
-    other = store.loyalty.find_customers("Сергей")[0]["card"]
+    other = store.customers.find_customers("Сергей")[0]["card"]
     assert other != demo_template.rich_card
     with qtbot.assertNotEmitted(window.controller.customer_changed, wait=300):
         _adjust_on_another_thread(store, other, 100)

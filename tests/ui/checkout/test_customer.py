@@ -45,7 +45,7 @@ def test_phone_type_ahead_shows_masked_phones_and_attaches_the_pick(
     assert "+•••••••0001" in shown and "5550001" not in shown
     press(Qt.Key.Key_Down)
     press(Qt.Key.Key_Return)
-    card = store.loyalty.find_customers("5550001")[0]["card"]
+    card = store.customers.find_customers("5550001")[0]["card"]
     qtbot.waitUntil(lambda: attached(window, card))
 
 
@@ -141,18 +141,18 @@ def test_f7_gift_is_given_for_points(qtbot: QtBot, window: MainWindow, demo_temp
 
 
 def test_enrollment_needs_consent(qtbot: QtBot, store: Context, db_worker: Worker) -> None:
-    dialog = EnrollDialog(store.customers, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker, actor="Ирина")
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 903 111-22-33")
     dialog.name.setText("Пётр Сидоров")
     assert not dialog.submit.isEnabled()
     dialog.try_enroll()
     assert "согласие" in dialog.error.text()
-    assert store.loyalty.find_customers("Пётр") == []
+    assert store.customers.find_customers("Пётр") == []
 
 
 def test_enrollment_with_consent_shows_the_new_cards_qr(qtbot: QtBot, store: Context, db_worker: Worker) -> None:
-    dialog = EnrollDialog(store.customers, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker, actor="Ирина")
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 903 111-22-33")
     dialog.name.setText("Пётр Сидоров")
@@ -164,12 +164,14 @@ def test_enrollment_with_consent_shows_the_new_cards_qr(qtbot: QtBot, store: Con
     result: EnrollResult = signal.args[0]
     assert not dialog.qr.pixmap().isNull()
     assert result.card in dialog.done_title.text()
-    info = store.loyalty.customer(result.card)
+    info = store.customers.customer(result.card)
     assert (info.name, info.birthday) == ("Пётр Сидоров", "1990-07-05")
+    audit = store.staff.audit_log(1)[0]  # written with the enrolment, under the cashier who enrolled
+    assert (audit.actor, audit.action, (audit.params or {}).get("card")) == ("Ирина", "customer_enrolled", result.card)
 
 
 def test_an_enrollment_refusal_is_shown_in_the_dialog(qtbot: QtBot, store: Context, db_worker: Worker) -> None:
-    dialog = EnrollDialog(store.customers, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker, actor="Ирина")
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 916 555-00-00")  # the demo's first customer has it
     dialog.name.setText("Двойник")
@@ -189,9 +191,12 @@ def test_f4_enrolls_and_attaches_the_new_customer(qtbot: QtBot, window: MainWind
         return self.outcome
 
     monkeypatch.setattr(EnrollDialog, "ask", fill_and_submit)  # type: ignore[attr-defined]
+    window.set_cashier("Ирина", "cashier")
     press(Qt.Key.Key_F4)
     qtbot.waitUntil(lambda: window.checkout.customer_panel.info is not None)
     assert window.checkout.customer_panel.name.text() == "Вера Новикова"
+    audit = window.ctx.staff.audit_log(1)[0]
+    assert (audit.actor, audit.action) == ("Ирина", "customer_enrolled")
 
 
 def test_birthdays_are_read_in_the_russian_way() -> None:

@@ -22,7 +22,7 @@ from tests.ui.checkout.support import press, priced, scan_with_wedge, type_slowl
 def test_the_whole_checkout_from_the_keyboard_ends_in_a_committed_sale(
     qtbot: QtBot, window: MainWindow, store: Context, demo_template: Demo
 ) -> None:
-    balance_before = store.loyalty.customer(demo_template.rich_card).available
+    balance_before = store.customers.customer(demo_template.rich_card).available
     c = window.controller
 
     scan_with_wedge(demo_template.barcodes["CAP"])  # the barcode scanner, twice
@@ -58,14 +58,14 @@ def test_the_whole_checkout_from_the_keyboard_ends_in_a_committed_sale(
     assert str(sale.sale_id) in window.checkout.status.text()
 
     # What was committed is what the screen showed.
-    lines = store.loyalty.sale_lines(sale.sale_id or 0)
+    lines = store.checkout.sale_lines(sale.sale_id or 0)
     assert [(ln["sku"], ln["qty"], ln["paid"]) for ln in lines] == [
         (ln.sku, ln.qty, ln.paid) for ln in shown.quote.lines
     ]
     assert [(ln["sku"], ln["qty"]) for ln in lines] == [("CAP", 2), ("CRO", 2)]
     assert sale.quote.total == shown.quote.total
     assert sale.quote.redeemed_points == shown.quote.redeemed_points > 0
-    after = store.loyalty.customer(demo_template.rich_card)
+    after = store.customers.customer(demo_template.rich_card)
     assert after.available == balance_before - sale.quote.redeemed_points + sale.quote.earned
     with store.engine.connect() as conn:
         payment = conn.exec_driver_sql("select payment from sales where id = ?", (sale.sale_id,)).scalar()
@@ -80,7 +80,7 @@ def test_enter_on_the_pay_button_pays(qtbot: QtBot, window: MainWindow, store: C
     with qtbot.waitSignal(window.checkout.sale_committed, timeout=5000) as committed:
         press(Qt.Key.Key_Return)
     sale_id = committed.args[0].sale_id
-    assert [ln["sku"] for ln in store.loyalty.sale_lines(sale_id)] == ["TEA"]
+    assert [ln["sku"] for ln in store.checkout.sale_lines(sale_id)] == ["TEA"]
 
 
 def test_a_printer_failure_keeps_the_sale(qtbot: QtBot, window: MainWindow, store: Context) -> None:
@@ -96,7 +96,7 @@ def test_a_printer_failure_keeps_the_sale(qtbot: QtBot, window: MainWindow, stor
     sale_id = committed.args[0].sale_id
     assert "paper jam" in window.checkout.status.text()
     assert str(sale_id) in window.checkout.status.text()
-    assert store.loyalty.sale_lines(sale_id)[0]["sku"] == "TEA"
+    assert store.checkout.sale_lines(sale_id)[0]["sku"] == "TEA"
 
 
 def test_the_printing_hook_gets_every_committed_sale(qtbot: QtBot, window: MainWindow) -> None:
@@ -129,11 +129,11 @@ def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
     real_sell = store.checkout.sell
     attempts: list[object] = []
 
-    def sell_on_a_full_disk(req: object) -> SaleResult:
+    def sell_on_a_full_disk(req: object, *, actor: str) -> SaleResult:
         attempts.append(req)
         if len(attempts) == 1:
             raise full
-        return real_sell(req)  # type: ignore[arg-type]
+        return real_sell(req, actor=actor)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store.checkout, "sell", sell_on_a_full_disk)
     window.controller.add_code("TEA")
@@ -147,5 +147,20 @@ def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
     when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
     with qtbot.waitSignal(window.checkout.sale_committed, timeout=10_000) as committed:
         press(Qt.Key.Key_F12)
-    assert [ln["sku"] for ln in store.loyalty.sale_lines(committed.args[0].sale_id)] == ["TEA", "ESP"]
-    assert len(attempts) == 2 and store.loyalty.verify().ok
+    assert [ln["sku"] for ln in store.checkout.sale_lines(committed.args[0].sale_id)] == ["TEA", "ESP"]
+    assert len(attempts) == 2 and store.verifier.verify().ok
+
+
+def test_a_sale_is_audited_under_the_signed_in_cashier_with_the_sale(
+    qtbot: QtBot, window: MainWindow, store: Context
+) -> None:
+    window.set_cashier("Ирина", "cashier")
+    window.controller.add_code("TEA")
+    qtbot.waitUntil(lambda: priced(window) and window.checkout.model.rowCount() == 1)
+    when_dialog_opens(lambda dialog: QTest.keyClick(dialog, Qt.Key.Key_Return))
+    with qtbot.waitSignal(window.checkout.sale_committed, timeout=10_000) as committed:
+        press(Qt.Key.Key_F12)
+    sale: SaleResult = committed.args[0]
+    row = store.staff.audit_log(1)[0]
+    assert (row.actor, row.action) == ("Ирина", "sale")
+    assert row.params == {"sale": sale.sale_id, "total_kopecks": sale.quote.total}

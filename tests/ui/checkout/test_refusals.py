@@ -18,11 +18,14 @@ from app.bootstrap import Context
 from app.core import db, repo
 from app.core.backup import backup_file, restore_file
 from app.core.errors import LoyaltyError, StorageError
+from app.core.ids import uuid7
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.refusals import TEMPLATES, UNWORDED, placeholders, render
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.receipts.printers import PrintError
 from app.scanner.errors import ScanError
+from app.sync import replica
 from app.sync.client import SyncError
 from app.ui import i18n
 from app.ui.checkout.state import free_line
@@ -49,51 +52,60 @@ def cyrillic(text: str) -> bool:
 
 
 def _with_program(store: Context, **changes: Any) -> None:
-    _, program = store.loyalty.program()
+    _, program = store.programs.program()
     body = dict(program.raw)
     body.update(changes)
-    store.loyalty.set_program(body)
+    with db.transaction(store.engine) as conn:
+        if not repo.chain_mode(conn):
+            repo.set_meta(conn, "server_url", "http://server.invalid")
+        # As a chain till gets it: a version the server issued, pulled (sync.md promise 12).
+        replica.store_programs(conn, [{"uid": uuid7(), "program": body, "activate_at": 0}])
 
 
 def _chain(store: Context, **meta: str) -> None:
     with db.transaction(store.engine) as conn:
         repo.set_meta(conn, "server_url", "http://server.invalid")
+        # The store's programs stand for versions its chain issued: a chain till prices with no other.
+        conn.exec_driver_sql("DELETE FROM outbox WHERE kind = 'program'")
         for key, value in meta.items():
             repo.set_meta(conn, key, value)
 
 
 def core_refusals(store: Context, demo: Demo, tmp_path: Path) -> dict[str, LoyaltyError]:
     """Refusals met at the till, produced by the core itself (a demo store, a chain till)."""
-    s = store.loyalty
     rich = demo.rich_card
     out: dict[str, LoyaltyError] = {}
-    old = s.customer(rich).card
+    old = store.customers.customer(rich).card
     # A card that was replaced (the customer's account moves to a new card).
-    spare = next(c["card"] for c in s.find_customers("а") if c["card"] != rich)
-    new_card = s.replace_card(spare)
-    out["replaced"] = refusal(s.customer, spare)
+    spare = next(c["card"] for c in store.customers.find_customers("а") if c["card"] != rich)
+    new_card = store.customers.replace_card(spare, actor=SYSTEM)
+    out["replaced"] = refusal(store.customers.customer, spare)
     assert new_card != spare
-    out["card_format"] = refusal(s.replace_card, old, "КАРТА!")
-    line = s.resolve_line("CHZ", 1)
-    out["qty"] = refusal(s.quote, SaleRequest(lines=(line.__class__(**{**line.__dict__, "qty": MAX_QTY + 1}),)))
-    out["price"] = refusal(s.quote, SaleRequest(lines=(free_line(MAX_UNIT_PRICE + 1, "Выпечка", "Торт"),)))
-    out["gift_unknown"] = refusal(s.quote, SaleRequest(lines=(line,), card=rich, reward="no-such-gift"))
+    out["card_format"] = refusal(store.customers.replace_card, old, "КАРТА!", actor=SYSTEM)
+    line = store.catalog.resolve_line("CHZ", 1)
+    out["qty"] = refusal(
+        store.checkout.quote, SaleRequest(lines=(line.__class__(**{**line.__dict__, "qty": MAX_QTY + 1}),))
+    )
+    out["price"] = refusal(store.checkout.quote, SaleRequest(lines=(free_line(MAX_UNIT_PRICE + 1, "Выпечка", "Торт"),)))
+    out["gift_unknown"] = refusal(store.checkout.quote, SaleRequest(lines=(line,), card=rich, reward="no-such-gift"))
     tomorrow = date.today() + timedelta(days=1)
-    out["birthday"] = refusal(s.enroll, "Пётр", "+7 903 000-00-01", tomorrow.isoformat(), None, None, None, True)
+    out["birthday"] = refusal(
+        store.customers.enroll, "Пётр", "+7 903 000-00-01", tomorrow.isoformat(), None, None, None, True, actor=SYSTEM
+    )
     # A chain till's offline caps: per card, per terminal, too long offline, a clock that is off.
     _chain(store, last_sync_ms=str(10**15))
-    gift = s.program()[1].rewards[0]
+    gift = store.programs.program()[1].rewards[0]
     _with_program(store, offline_redeem_cap=0)
-    out["cap_card"] = refusal(s.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
-    out["gift_cap"] = refusal(s.quote, SaleRequest(lines=(line,), card=rich, reward=gift.id))
+    out["cap_card"] = refusal(store.checkout.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
+    out["gift_cap"] = refusal(store.checkout.quote, SaleRequest(lines=(line,), card=rich, reward=gift.id))
     _with_program(store, offline_redeem_cap=None, offline={"terminal_redeem_cap": 0})
-    out["cap_till"] = refusal(s.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
+    out["cap_till"] = refusal(store.checkout.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
     _with_program(store, offline={"max_offline_hours": 1})
     _chain(store, last_sync_ms="0")
-    out["cap_offline"] = refusal(s.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
+    out["cap_offline"] = refusal(store.checkout.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
     _with_program(store, offline={})
     _chain(store, last_sync_ms=str(10**15), clock_offset_ms=str(3_600_000))
-    out["cap_clock"] = refusal(s.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
+    out["cap_clock"] = refusal(store.checkout.quote, SaleRequest(lines=(line,), card=rich, redeem=1))
     # Backups and restores.
     folder = tmp_path / "backups"
     good = backup_file(store.db_path, folder, 3)
@@ -245,7 +257,7 @@ def test_a_replaced_card_typed_at_the_till_says_so_in_russian(
     qtbot: QtBot, window: MainWindow, store: Context, demo_template: Demo
 ) -> None:
     old = demo_template.rich_card
-    new = store.loyalty.replace_card(old)
+    new = store.customers.replace_card(old, actor=SYSTEM)
     press(Qt.Key.Key_F2)
     type_slowly(old)
     press(Qt.Key.Key_Return)
@@ -267,7 +279,7 @@ def test_a_birthday_later_this_year_is_refused_in_russian(qtbot: QtBot, store: C
     tomorrow = date.today() + timedelta(days=1)
     if tomorrow.year != date.today().year:
         pytest.skip("on 31 December no later day of this year passes the dialog's own check")
-    dialog = EnrollDialog(store.customers, db_worker)
+    dialog = EnrollDialog(store.customers, db_worker, actor="Ирина")
     qtbot.addWidget(dialog)
     dialog.phone.setText("+7 903 111-22-44")
     dialog.name.setText("Пётр Сидоров")

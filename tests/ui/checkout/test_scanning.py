@@ -22,7 +22,7 @@ from tests.ui.checkout.support import press, priced, scan_with_wedge
 def test_a_card_qr_scan_attaches_the_customer(
     qtbot: QtBot, window: MainWindow, store: Context, demo_template: Demo
 ) -> None:
-    scan_with_wedge(card_qr_payload(store.loyalty.secret(), demo_template.rich_card))
+    scan_with_wedge(card_qr_payload(store.store.secret(), demo_template.rich_card))
     qtbot.waitUntil(lambda: window.controller.customer is not None)
     assert window.controller.customer.card == demo_template.rich_card  # type: ignore[union-attr]
 
@@ -96,7 +96,7 @@ def card_video(path: Path, payload: str, seconds: float = 2.0, fps: int = 30) ->
 def test_a_card_held_to_the_webcam_fills_the_customer_panel_exactly_once(
     qtbot: QtBot, window: MainWindow, store: Context, demo_template: Demo, tmp_path: Path
 ) -> None:
-    video = card_video(tmp_path / "card.avi", card_qr_payload(store.loyalty.secret(), demo_template.rich_card))
+    video = card_video(tmp_path / "card.avi", card_qr_payload(store.store.secret(), demo_template.rich_card))
     fills: list[str] = []
     window.checkout.customer_panel.filled.connect(lambda info: fills.append(info.card))
     window.camera_source = str(video)

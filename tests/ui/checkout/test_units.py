@@ -27,14 +27,14 @@ def russian(qapp: QApplication) -> None:
 
 
 def test_an_accepted_request_is_priced_as_is(store: Context) -> None:
-    req = SaleRequest(lines=(store.loyalty.resolve_line("CHZ", 2),), coupon="WELCOME10")
+    req = SaleRequest(lines=(store.catalog.resolve_line("CHZ", 2),), coupon="WELCOME10")
     priced = quote_checkout(store.checkout, req, "coupon")
     assert priced.result is not None and priced.result.quote.coupon == "WELCOME10"
     assert priced.dropped == () and priced.reason is None
 
 
 def test_a_refused_coupon_is_dropped_with_the_reason(store: Context) -> None:
-    req = SaleRequest(lines=(store.loyalty.resolve_line("ESP", 1),), coupon="WELCOME10")
+    req = SaleRequest(lines=(store.catalog.resolve_line("ESP", 1),), coupon="WELCOME10")
     priced = quote_checkout(store.checkout, req, "coupon")
     assert priced.result is not None and priced.request.coupon is None
     assert priced.dropped == ("coupon",)
@@ -42,7 +42,7 @@ def test_a_refused_coupon_is_dropped_with_the_reason(store: Context) -> None:
 
 
 def test_too_many_points_are_lowered_to_the_most_allowed(store: Context, demo_template: Demo) -> None:
-    req = SaleRequest(lines=(store.loyalty.resolve_line("ESP", 1),), card=demo_template.rich_card, redeem=10_000)
+    req = SaleRequest(lines=(store.catalog.resolve_line("ESP", 1),), card=demo_template.rich_card, redeem=10_000)
     priced = quote_checkout(store.checkout, req, "lines")
     assert priced.result is not None
     assert priced.request.redeem == priced.result.quote.redeemed_points == priced.result.quote.max_points

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.bootstrap import Context, bootstrap
 from app.core.services.reports import ReportsService
 from app.core.services.staff import StaffService
+from app.core.services.support import SYSTEM
 from app.ui import i18n
 from app.ui.manager.ops import ManagerServices
 from app.ui.manager.window import ManagerWindow
@@ -69,7 +70,7 @@ class Template:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     path = tmp_path_factory.mktemp("manager-store") / "t.sqlite3"
     store = build_store(path)
-    store.ctx.loyalty.import_catalog(CATALOG)  # the preview's sample basket comes from the catalog
+    store.ctx.catalog.import_catalog(CATALOG, actor=SYSTEM)  # the preview's sample basket comes from the catalog
     staff = StaffService(store.ctx.engine, FAST)
     staff.create_first_manager("Ольга", "9999")
     staff.add_cashier("Иван", "1234", actor="Ольга")

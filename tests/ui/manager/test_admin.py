@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -40,15 +41,25 @@ def audit(shop: Shop, action: str) -> list[tuple[Any, ...]]:
         return conn.execute("SELECT actor, detail FROM audit WHERE action = ?", (action,)).fetchall()
 
 
+def old_audit_row(shop: Shop, actor: str, action: str, detail: str | dict[str, Any]) -> None:
+    """An audit row as written earlier (free text before rows had codes, or a code with given parameters).
+
+    Written by hand: rows are written by the use cases only, each with its change."""
+    text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    with sqlite3.connect(shop.ctx.db_path) as conn:
+        at = conn.execute("SELECT coalesce(max(at), 0) + 1 FROM audit").fetchone()[0]
+        conn.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)", (at, actor, action, text))
+
+
 def test_an_adjustment_changes_the_balance_and_writes_an_audit_row(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
     open_customer(qtbot, admin, "Анна")
     assert admin.info is not None
-    before = shop.ctx.loyalty.customer(shop.cards["A"]).available
+    before = shop.ctx.customers.customer(shop.cards["A"]).available
     admin.points.setValue(150)
     admin.reason.setText("извинение за долгое ожидание")
     admin.adjust()
     qtbot.waitUntil(lambda: admin.info is not None and admin.info.available == before + 150, timeout=10_000)
-    assert shop.ctx.loyalty.customer(shop.cards["A"]).available == before + 150
+    assert shop.ctx.customers.customer(shop.cards["A"]).available == before + 150
     [(actor, detail)] = audit(shop, "points_adjusted")
     assert actor == "Ольга" and json.loads(detail)["points"] == 150 and "извинение" in json.loads(detail)["reason"]
 
@@ -83,7 +94,7 @@ def test_an_adjustment_asks_first_with_the_amount_and_the_balance_after(
         "Причина: извинение"
     )
     assert not audit(shop, "points_adjusted")
-    assert shop.ctx.loyalty.customer(shop.cards["A"]).available == before
+    assert shop.ctx.customers.customer(shop.cards["A"]).available == before
 
 
 def test_removing_more_than_the_card_has_is_refused_in_words(
@@ -101,21 +112,21 @@ def test_removing_more_than_the_card_has_is_refused_in_words(
     text = admin.card_status.text()
     assert "не может уйти ниже нуля" in text and str(before) in text
     assert not audit(shop, "points_adjusted")
-    info = shop.ctx.loyalty.customer(shop.cards["A"])
+    info = shop.ctx.customers.customer(shop.cards["A"])
     assert info.available == before and info.debt == 0
 
 
 def test_card_replacement_moves_the_balance_and_shows_the_new_qr(qtbot: QtBot, admin: AdminTab, shop: Shop) -> None:
     old = shop.cards["B"]
-    balance = shop.ctx.loyalty.customer(old).available
+    balance = shop.ctx.customers.customer(old).available
     open_customer(qtbot, admin, old)
     admin.replace()
     qtbot.waitUntil(lambda: admin.replaced is not None, timeout=10_000)
     assert admin.replaced is not None
     new = admin.replaced.info.card
-    assert new != old and shop.ctx.loyalty.customer(new).available == balance
+    assert new != old and shop.ctx.customers.customer(new).available == balance
     with pytest.raises(LoyaltyError, match="replaced"):
-        shop.ctx.loyalty.customer(old)
+        shop.ctx.customers.customer(old)
     assert admin.qr.pixmap() is not None and not admin.qr.pixmap().isNull()
     assert new in admin.qr_caption.text()
     assert [(a, json.loads(d)) for a, d in audit(shop, "card_replaced")] == [("Ольга", {"old": old, "new": new})]
@@ -126,13 +137,12 @@ def test_a_blocked_card_is_refused_at_the_till_until_unblocked(qtbot: QtBot, adm
     open_customer(qtbot, admin, card)
     admin.toggle_block()
     qtbot.waitUntil(lambda: admin.info is not None and admin.info.blocked, timeout=10_000)
-    lo = shop.ctx.loyalty
-    req = SaleRequest((lo.resolve_line("tea", 1, 10000, "tea"),), card=card)
+    req = SaleRequest((shop.ctx.catalog.resolve_line("tea", 1, 10000, "tea"),), card=card)
     with pytest.raises(LoyaltyError, match="blocked"):
-        lo.quote(req)
+        shop.ctx.checkout.quote(req)
     admin.toggle_block()
     qtbot.waitUntil(lambda: admin.info is not None and not admin.info.blocked, timeout=10_000)
-    assert lo.quote(req).quote.total == 10000
+    assert shop.ctx.checkout.quote(req).quote.total == 10000
     assert [a for a, _ in audit(shop, "card_blocked") + audit(shop, "card_unblocked")] == ["Ольга", "Ольга"]
 
 
@@ -185,13 +195,14 @@ def test_the_last_manager_cannot_be_disabled(qtbot: QtBot, admin: AdminTab) -> N
 def test_the_audit_log_filters_by_action_and_exports_csv(
     qtbot: QtBot, admin: AdminTab, shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtmodeltester: object
 ) -> None:
-    shop.staff.audit("Ольга", "refund", "refund 1 of sale 11")
+    old_audit_row(shop, "Ольга", "refund", "refund 1 of sale 11")
     admin.load_audit()
     # The seeded store's own refunds are audited too (each with its refund): wait for this row itself.
     qtbot.waitUntil(lambda: any(r.detail == "refund 1 of sale 11" for r in admin.audit_rows), timeout=10_000)
-    admin.set_action_filter("refund")
     refunds = [r for r in shop.staff.audit_log(5000) if r.action == "refund"]
-    assert admin.audit.rowCount() == len(refunds) > 1  # the seeded refund's row and this one
+    admin.set_action_filter("refund")  # read again from the database, for that action only
+    qtbot.waitUntil(lambda: admin.audit.rowCount() == len(refunds), timeout=10_000)
+    assert len(refunds) > 1  # the seeded refund's row and this one
     assert {admin.audit.index(i, 2).data() for i in range(admin.audit.rowCount())} == {action_text("refund")}
     qtmodeltester.check(admin.audit)  # type: ignore[attr-defined]
     monkeypatch.setattr(ChooseFolder, "ask", lambda self: tmp_path)
@@ -212,7 +223,7 @@ def test_the_audit_log_reads_in_russian_and_old_rows_as_written(
     qtbot: QtBot, admin: AdminTab, shop: Shop, qapp: Any
 ) -> None:
     """Rows are codes and parameters worded by the screen: no «setting_changed», no kopecks, no repr quotes."""
-    shop.staff.audit("Ольга", "setting_changed", {"key": "printer", "old": "", "new": "pdf58"})
+    shop.ctx.store.set_store_details(None, None, actor="Ольга", till_settings=[("printer", "", "pdf58")])
     refund = {
         "refund": 1,
         "sale": 346,
@@ -221,8 +232,8 @@ def test_the_audit_log_reads_in_russian_and_old_rows_as_written(
         "taken_points": 12,
         "given_points": 0,
     }
-    shop.staff.audit("Ольга", "refund", refund)
-    shop.staff.audit("Ольга", "refund", "refund 1 of sale 11 by Ольга: 100 kopecks back")  # a row from before codes
+    old_audit_row(shop, "Ольга", "refund", refund)
+    old_audit_row(shop, "Ольга", "refund", "refund 1 of sale 11 by Ольга: 100 kopecks back")  # a row from before codes
     admin.load_audit()
     # Ольга's three rows (the seeded store's refunds have their own rows, by "system").
     mine = ("refund", "setting_changed")
@@ -238,3 +249,39 @@ def test_the_audit_log_reads_in_russian_and_old_rows_as_written(
     # The core keeps an English sentence for logs and the CLI.
     row = next(r for r in shop.staff.audit_log() if r.action == "setting_changed")
     assert row.text == "printer: '' -> 'pdf58'"
+
+
+def _audit_codes_written() -> set[str]:
+    """Every action code a use case writes (the literal action argument of each audit call in app/)."""
+    import ast
+
+    codes: set[str] = set()
+    for path in Path("app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            position = {"write_audit": 3, "_write_audit": 2}.get(name)
+            if position is None or len(node.args) <= position:
+                continue
+            action = node.args[position]
+            codes |= {c.value for c in ast.walk(action) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return codes
+
+
+def test_every_audit_code_a_use_case_writes_is_worded_in_russian_and_english(qapp: Any) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    from app.core import audit as core_audit
+    from app.ui.manager.audit_words import ACTIONS, DETAILS
+
+    codes = _audit_codes_written()
+    assert {"sale", "customer_enrolled", "refund", "server_enrolled", "setting_changed"} <= codes
+    for code in sorted(codes):
+        assert code in core_audit.DETAILS, f"{code}: no English sentence for logs and the CLI"
+        assert code in ACTIONS and code in DETAILS, f"{code}: the audit screen has no words for it"
+        action, detail = str(ACTIONS[code]), str(DETAILS[code])
+        assert QCoreApplication.translate("AdminTab", action) != action, f"{code}: action not in Russian"
+        if re.search("[A-Za-z]", re.sub(r"\{[^}]*\}", "", detail)):  # words, not only {placeholders}
+            assert QCoreApplication.translate("Audit", detail) != detail, f"{code}: detail not in Russian"

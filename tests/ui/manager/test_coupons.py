@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.errors import LoyaltyError
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.core.timeutil import DAY_MS
 from app.ui.manager import ops
 from app.ui.manager.coupons import CouponsTab
@@ -36,9 +37,8 @@ def create(qtbot: QtBot, tab: CouponsTab) -> None:
 
 def quote(shop: Shop, code: str, card: str | None = None) -> int:
     """The discount a 300 ₽ bakery line gets with the code on 10 April 2025."""
-    lo = shop.ctx.loyalty
-    req = SaleRequest((lo.resolve_line("bakery", 1, 30000, "bakery"),), card=card, coupon=code, at=CLOCK)
-    return lo.quote(req).quote.discount
+    req = SaleRequest((shop.ctx.catalog.resolve_line("bakery", 1, 30000, "bakery"),), card=card, coupon=code, at=CLOCK)
+    return shop.ctx.checkout.quote(req).quote.discount
 
 
 def test_bulk_codes_are_unique_and_usable_at_checkout(qtbot: QtBot, tab: CouponsTab, shop: Shop) -> None:
@@ -51,28 +51,27 @@ def test_bulk_codes_are_unique_and_usable_at_checkout(qtbot: QtBot, tab: Coupons
     assert len(codes) == 25 and len(set(codes)) == 25
     assert all(c.startswith("SPR-") and len(c) == 12 for c in codes)
     assert quote(shop, codes[7]) == 4500  # 15 % of 300 ₽
-    assert {c.code for c in shop.ctx.loyalty.program()[1].coupons} >= set(codes)
-    assert shop.ctx.loyalty.program_versions()[0]["version"] == 2  # one new version for the batch
+    assert {c.code for c in shop.ctx.programs.program()[1].coupons} >= set(codes)
+    assert shop.ctx.programs.program_versions()[0]["version"] == 2  # one new version for the batch
 
 
 def test_codes_made_while_a_version_is_scheduled_work_before_and_after_it_starts(
     qtbot: QtBot, window: ManagerWindow, shop: Shop
 ) -> None:
     may = CLOCK + 21 * DAY_MS
-    body = dict(shop.ctx.loyalty.program(CLOCK)[1].raw, name="Май")
-    shop.ctx.loyalty.set_program(body, may)  # version 2, from 1 May
+    body = dict(shop.ctx.programs.program(CLOCK)[1].raw, name="Май")
+    shop.ctx.programs.set_program(body, may, actor=SYSTEM)  # version 2, from 1 May
     tab = window.coupons
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.program_model.rowCount() == 1, timeout=10_000)
     tab.to_on.setChecked(False)
     tab.code.setText("BOTH")
     create(qtbot, tab)
-    lo = shop.ctx.loyalty
-    assert [v["version"] for v in lo.program_versions()] == [4, 3, 2, 1]
+    assert [v["version"] for v in shop.ctx.programs.program_versions()] == [4, 3, 2, 1]
     for at in (CLOCK, may + DAY_MS):
-        req = SaleRequest((lo.resolve_line("bakery", 1, 30000, "bakery"),), coupon="BOTH", at=at)
-        assert lo.quote(req).quote.discount == 3000
-    assert lo.program(may + DAY_MS)[1].raw["name"] == "Май"
+        req = SaleRequest((shop.ctx.catalog.resolve_line("bakery", 1, 30000, "bakery"),), coupon="BOTH", at=at)
+        assert shop.ctx.checkout.quote(req).quote.discount == 3000
+    assert shop.ctx.programs.program(may + DAY_MS)[1].raw["name"] == "Май"
 
 
 def test_a_personal_code_goes_to_each_customer_not_seen_for_n_days(qtbot: QtBot, tab: CouponsTab, shop: Shop) -> None:
@@ -110,7 +109,7 @@ def test_a_code_already_in_the_program_is_refused(qtbot: QtBot, tab: CouponsTab,
     tab.create()
     qtbot.waitUntil(lambda: tab.create_button.isEnabled(), timeout=10_000)
     assert tab.status.text() == tr("Refusals", "Coupon codes must differ")
-    assert len(shop.ctx.loyalty.program_versions()) == 1
+    assert len(shop.ctx.programs.program_versions()) == 1
 
 
 def test_a_percentage_over_100_is_refused_before_anything_is_saved(tab: CouponsTab, shop: Shop) -> None:
@@ -118,7 +117,7 @@ def test_a_percentage_over_100_is_refused_before_anything_is_saved(tab: CouponsT
     tab.value.setText("150")
     tab.create()
     assert tab.status.text() == tr("CouponsTab", "A percentage above 0 and at most 100 is needed")
-    assert len(shop.ctx.loyalty.program_versions()) == 1
+    assert len(shop.ctx.programs.program_versions()) == 1
 
 
 def test_the_codes_just_made_are_saved_as_csv(

@@ -54,9 +54,8 @@ def audit_rows(shop: Shop, action: str) -> list[tuple[Any, ...]]:
 
 def gold_coffee_discount(shop: Shop) -> int:
     """What Анна (Gold since March) would get off a 250 ₽ coffee on 10 April."""
-    lo = shop.ctx.loyalty
-    req = SaleRequest((lo.resolve_line("coffee", 1, 25000, "coffee"),), card=shop.cards["A"], at=CLOCK)
-    return lo.quote(req).quote.discount
+    req = SaleRequest((shop.ctx.catalog.resolve_line("coffee", 1, 25000, "coffee"),), card=shop.cards["A"], at=CLOCK)
+    return shop.ctx.checkout.quote(req).quote.discount
 
 
 def test_the_form_shows_the_program_in_force(editor: ProgramEditor) -> None:
@@ -70,7 +69,7 @@ def test_the_form_shows_the_program_in_force(editor: ProgramEditor) -> None:
 def test_an_invalid_edit_shows_the_message_by_its_field_and_activates_nothing(
     qtbot: QtBot, editor: ProgramEditor, shop: Shop, yes: None
 ) -> None:
-    versions = len(shop.ctx.loyalty.program_versions())
+    versions = len(shop.ctx.programs.program_versions())
     set_tier_cell(editor, 1, "discount_pct", "150")
     editor.activate()
     error = editor.form.slots["tiers"].error
@@ -80,7 +79,7 @@ def test_an_invalid_edit_shows_the_message_by_its_field_and_activates_nothing(
     assert error.text() == explain(refused, editor.form.title_of)[1]
     assert tr("ProgramForm", "Discount, %") in error.text() and "100" in error.text()
     assert editor.error in editor.status.text()
-    assert len(shop.ctx.loyalty.program_versions()) == versions
+    assert len(shop.ctx.programs.program_versions()) == versions
     assert gold_coffee_discount(shop) == 2500  # still 10 %
 
 
@@ -111,7 +110,7 @@ def test_declining_the_confirmation_activates_nothing(
     monkeypatch.setattr(Confirm, "ask", lambda self: False)
     set_tier_cell(editor, 1, "discount_pct", "20")
     editor.activate()
-    assert len(shop.ctx.loyalty.program_versions()) == 1
+    assert len(shop.ctx.programs.program_versions()) == 1
 
 
 def test_a_version_can_be_scheduled_for_a_later_time(
@@ -122,7 +121,7 @@ def test_a_version_can_be_scheduled_for_a_later_time(
     editor.when.setDateTime(QDateTime(datetime(2025, 5, 1, 9, 0)))
     with qtbot.waitSignal(editor.program_changed, timeout=10_000):
         editor.activate()
-    newest = shop.ctx.loyalty.program_versions()[0]
+    newest = shop.ctx.programs.program_versions()[0]
     assert newest["activate_at"] == int(datetime(2025, 5, 1, 9, 0, tzinfo=MSK).timestamp() * 1000)
     assert gold_coffee_discount(shop) == 2500  # 10 April: the old program still applies
     assert editor.versions.index(0, 4).data() == tr("ProgramEditor", "scheduled")

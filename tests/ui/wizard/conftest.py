@@ -58,7 +58,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def small_store(home: Path) -> Iterator[Context]:
     """A store with the default program and no one on the staff yet."""
     ctx = bootstrap(home / "terminal.sqlite3", create=True)
-    ctx.loyalty.init(DEFAULT_PROGRAM)
+    ctx.store.init(DEFAULT_PROGRAM)
     yield ctx
     ctx.close()
 

@@ -14,6 +14,7 @@ from app.bootstrap import Context, bootstrap
 from app.core.backup import backup_file, list_backups
 from app.core.demo import DEFAULT_PROGRAM
 from app.core.errors import NotFound
+from app.core.services.support import SYSTEM
 from app.ui import main as app_main
 from app.ui import startup
 from app.ui.wizard import FirstRunWizard, RestoreFrom
@@ -29,7 +30,7 @@ def lose(path: Path) -> None:
 def has_customer(path: Path, phone: str) -> bool:
     ctx = bootstrap(path)
     try:
-        ctx.loyalty.customer(phone)
+        ctx.customers.customer(phone)
         return True
     except NotFound:
         return False
@@ -40,9 +41,9 @@ def has_customer(path: Path, phone: str) -> bool:
 @pytest.fixture
 def two_backups(small_store: Context, home: Path) -> tuple[Path, Path]:
     """An older backup with one customer, a newer one with two; then the store's file is lost."""
-    small_store.loyalty.enroll("Анна", "+79160000001", consent=True)
+    small_store.customers.enroll("Анна", "+79160000001", consent=True, actor=SYSTEM)
     older = backup_file(small_store.db_path, home / "backups", label="older")
-    small_store.loyalty.enroll("Борис", "+79160000002", consent=True)
+    small_store.customers.enroll("Борис", "+79160000002", consent=True, actor=SYSTEM)
     newer = backup_file(small_store.db_path, home / "backups", label="newer")
     os.utime(older, (1_700_000_000, 1_700_000_000))  # a day apart, whatever the clock's resolution
     os.utime(newer, (1_700_086_400, 1_700_086_400))
@@ -123,8 +124,8 @@ def test_the_wizard_restores_a_backup_brought_from_another_computer(
     qtbot: QtBot, qapp: QApplication, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = bootstrap(tmp_path / "old-computer" / "terminal.sqlite3", create=True)
-    old.loyalty.init(DEFAULT_PROGRAM)
-    old.loyalty.enroll("Вера", "+79160000003", consent=True)
+    old.store.init(DEFAULT_PROGRAM)
+    old.customers.enroll("Вера", "+79160000003", consent=True, actor=SYSTEM)
     brought = backup_file(old.db_path, tmp_path / "usb-stick")
     old.close()
     path = home / "terminal.sqlite3"

@@ -91,7 +91,7 @@ def test_the_damaged_store_dialog_is_titled_and_worded_in_russian(
 
 def test_a_russian_demo_store_names_its_tiers_and_stamp_card_in_russian(russian: None, small_store: Context) -> None:
     fill_demo(small_store, customers=2, days=1, lang="ru")
-    _, program = small_store.loyalty.program()
+    _, program = small_store.programs.program()
     assert [t.name for t in program.tiers] == ["Серебро", "Золото", "Платина"]
     assert [s.id for s in program.stamps] == ["кофе"]
     assert [t["name"] for t in demo_program("en")["tiers"]] == ["Silver", "Gold", "Platinum"]

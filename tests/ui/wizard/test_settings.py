@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import httpx
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -71,7 +73,29 @@ def test_saved_settings_are_audited_under_the_managers_name_then_applied(
     saved = app_main.settings()
     assert (saved.value("camera/source"), saved.value("backup/keep")) == ("1", "30")
     assert window.camera_source == "1"
-    assert session.ctx.loyalty.store_details()[0] == "Green Bean"
+    assert session.ctx.store.store_details()[0] == "Green Bean"
     audit = [(a.actor, a.action, (a.params or {}).get("key")) for a in session.staff.audit_log()]
-    for key in ("camera/source", "backup/keep", "store"):
+    for key in ("camera/source", "backup/keep", "store_name"):
         assert ("Olga", "setting_changed", key) in audit
+    assert ("Olga", "setting_changed", "store_address") not in audit  # left as it was: not written, not audited
+
+
+def test_enrolling_with_a_server_from_the_settings_is_audited_under_the_manager(
+    qtbot: QtBot, till: tuple[MainWindow, SimpleNamespace, Cashier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window, session, manager = till
+
+    def chain_server(request: httpx.Request) -> httpx.Response:
+        body = {"terminal_id": 3, "token": "t0k3n", "epoch": 1, "card_block": 7, "store": {"name": "Chain #7"}}
+        return httpx.Response(200, content=json.dumps(body))
+
+    session.ctx.sync.transport = httpx.MockTransport(chain_server)
+    approve(monkeypatch, manager)
+    install_settings(window, session).trigger()
+    entry = window.findChild(_SettingsEntry)
+    assert entry is not None and entry.dialog is not None
+    # What the server tab calls with the address and code typed: the enrolment writes its own audit row.
+    entry.dialog.server.enroll("https://chain.example", "CODE-1")
+    newest = session.staff.audit_log(1)[0]
+    assert (newest.actor, newest.action, newest.params) == ("Olga", "server_enrolled", {"url": "https://chain.example"})
+    entry.dialog.reject()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from app.bootstrap import Context
 from app.core.backup import backup_file, integrity_problem
 from app.core.instance import InstanceLock
+from app.core.services.support import SYSTEM
 from app.ui import main as app_main
 from app.ui import startup
 from tests.ui.checkout.test_main import run_until_ready
@@ -120,7 +121,7 @@ def test_after_a_clean_stop_the_till_opens_at_once_and_a_damaged_file_found_late
     qapp: QApplication, home: Path, small_store: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = small_store.db_path
-    small_store.loyalty.enroll("Анна", "+79160000001")
+    small_store.customers.enroll("Анна", "+79160000001", actor=SYSTEM)
     good = backup_file(path, home / "backups")
     small_store.close()
     lock = InstanceLock(home)  # the last run ended well

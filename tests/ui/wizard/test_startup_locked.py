@@ -14,6 +14,7 @@ from app.core.backup import backup_file, integrity_problem
 from app.core.demo import DEFAULT_PROGRAM
 from app.core.pricing import LineIn
 from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.ui import main as app_main
 from app.ui import startup
 from tests.integration.test_locked_and_full import ExclusiveLock, fill, small_disk  # noqa: F401 (a fixture)
@@ -42,10 +43,10 @@ def told(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def _store_with_a_sale(path: Path) -> Path:
     """A store with an acknowledged card sale made after its newest backup."""
     ctx = bootstrap(path, create=True)
-    ctx.loyalty.init(DEFAULT_PROGRAM)
-    card = ctx.loyalty.enroll("Анна", "+79160000001").card
+    ctx.store.init(DEFAULT_PROGRAM)
+    card = ctx.customers.enroll("Анна", "+79160000001", actor=SYSTEM).card
     backup_file(path, path.parent / "backups")
-    ctx.loyalty.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card))
+    ctx.checkout.sell(SaleRequest((LineIn("X", "X", "coffee", 1, 10000),), card), actor=SYSTEM)
     ctx.close()
     return path
 

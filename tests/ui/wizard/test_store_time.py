@@ -20,6 +20,7 @@ from app.core import backup
 from app.core.demo import DEFAULT_PROGRAM
 from app.core.events import SyncStatus
 from app.core.services.staff import StaffService
+from app.core.services.support import SYSTEM
 from app.core.timeutil import to_ms
 from app.ui.main_window import MainWindow
 from app.ui.session import Session
@@ -69,7 +70,7 @@ def test_a_shift_opened_at_0650_utc_reads_0950_in_a_moscow_store(
 def test_a_backup_is_dated_on_the_clock_of_the_store_it_holds(small_store: Context, tmp_path: Path) -> None:
     info = _backup_made_at(small_store, tmp_path / "moscow", INSTANT)
     assert "09:50" in backup_time(info)
-    small_store.loyalty.set_program({**DEFAULT_PROGRAM, "timezone": "Asia/Yekaterinburg"})
+    small_store.programs.set_program({**DEFAULT_PROGRAM, "timezone": "Asia/Yekaterinburg"}, actor=SYSTEM)
     info = _backup_made_at(small_store, tmp_path / "yekaterinburg", INSTANT)
     assert backup.zone_of(info.path).key == "Asia/Yekaterinburg"
     assert "11:50" in backup_time(info)

@@ -51,7 +51,6 @@ from app.core.services.reports.results import (
     median,
     ratio,
 )
-from app.core.services.reports.sales import SoldLine, coupon_discount
 from app.core.services.reports.scope import Scope
 from app.core.services.reports.service import ReportsService
 
@@ -77,11 +76,9 @@ __all__ = [
     "Segment",
     "SegmentCustomer",
     "Series",
-    "SoldLine",
     "StampRow",
     "StoreRow",
     "TierRow",
-    "coupon_discount",
     "median",
     "ratio",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -15,7 +14,6 @@ from sqlalchemy import (
 from app.core import db, repo
 from app.core import schema as t
 from app.core.payback import Baskets, MemberFigures, Payback, clv_range, payback, program_cost
-from app.core.program import Program, parse_program
 from app.core.services.reports.customers import (
     _active_30,
     _card_sales,
@@ -71,7 +69,6 @@ class ReportsService:
         )
         self.clock = clock
         self.scope = scope
-        self._programs: dict[str, Program] = {}
 
     def period_of_days(self, first: date, last: date) -> Period:
         """The local days first..last in the merchant's time zone (program in force now)."""
@@ -172,7 +169,7 @@ class ReportsService:
         segments = _segments(conn, s, last, members, segment_limit)
         lifetime = _lifetime(s, visits, daily.card_gross, previous)
         categories, stamps, free_value = _lines(conn, s)
-        coupons = _coupons(conn, s, daily.coupon_sales, self._program_versions(conn))
+        coupons = _coupons(conn, s, daily.coupon_sales)
         rewards = _rewards(conn, s)
         revenue_days = _revenue_days(conn, s, daily)
         series = Series(revenue_days, visits.active_days, points_days)
@@ -240,13 +237,3 @@ class ReportsService:
         span = _Days.covering(zone, period.start, period.end) if days else _Days(date(1970, 1, 1), (0,), HOUR_MS)
         place = _place(conn, filters, self.scope)
         return _Ask(self.scope, period, filters, program, zone, span, min(period.end, self.clock()), place)
-
-    def _program_versions(self, conn: Connection) -> dict[int, Program]:
-        """Every program version by number (a handful), parsed once per service."""
-        out = {}
-        for version, uid, body in conn.execute(select(t.programs.c.version, t.programs.c.uid, t.programs.c.body)):
-            program = self._programs.get(uid)
-            if program is None:
-                program = self._programs[uid] = parse_program(json.loads(body))
-            out[int(version)] = program
-        return out

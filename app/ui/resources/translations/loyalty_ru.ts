@@ -93,346 +93,356 @@
         <translation>Загружен каталог</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="159" />
+        <location filename="../../manager/audit_words.py" line="40" />
+        <source>Sale</source>
+        <translation>Продажа</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="41" />
+        <source>Customer enrolled</source>
+        <translation>Новый покупатель</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="161" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="160" />
+        <location filename="../../manager/admin.py" line="162" />
         <source>Cashiers</source>
         <translation>Кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="161" />
+        <location filename="../../manager/admin.py" line="163" />
         <source>Audit log</source>
         <translation>Журнал действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="176" />
+        <location filename="../../manager/admin.py" line="178" />
         <source>Card, phone or name</source>
         <translation>Карта, телефон или имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="178" />
+        <location filename="../../manager/admin.py" line="180" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="184" />
-        <location filename="../../manager/admin.py" line="448" />
+        <location filename="../../manager/admin.py" line="186" />
+        <location filename="../../manager/admin.py" line="450" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="185" />
+        <location filename="../../manager/admin.py" line="187" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="186" />
+        <location filename="../../manager/admin.py" line="188" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="197" />
+        <location filename="../../manager/admin.py" line="199" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="199" />
+        <location filename="../../manager/admin.py" line="201" />
         <source>Find a customer and choose them in the list.</source>
         <translation>Найдите покупателя и выберите его в списке.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="209" />
+        <location filename="../../manager/admin.py" line="211" />
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="217" />
+        <location filename="../../manager/admin.py" line="219" />
         <source>Why (required)</source>
         <translation>Причина (обязательно)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="218" />
+        <location filename="../../manager/admin.py" line="220" />
         <source>Add or remove points</source>
         <translation>Начислить или списать баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="220" />
+        <location filename="../../manager/admin.py" line="222" />
         <source>Points (+ add, − remove)</source>
         <translation>Баллы (+ начислить, − списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="221" />
+        <location filename="../../manager/admin.py" line="223" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="225" />
+        <location filename="../../manager/admin.py" line="227" />
         <source>empty: next number</source>
         <translation>пусто — следующий номер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="227" />
+        <location filename="../../manager/admin.py" line="229" />
         <source>Replace a lost card</source>
         <translation>Заменить потерянную карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="229" />
+        <location filename="../../manager/admin.py" line="231" />
         <source>New card number</source>
         <translation>Номер новой карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="231" />
-        <location filename="../../manager/admin.py" line="307" />
+        <location filename="../../manager/admin.py" line="233" />
+        <location filename="../../manager/admin.py" line="309" />
         <source>Block the card</source>
         <translation>Заблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="281" />
+        <location filename="../../manager/admin.py" line="283" />
         <source>Nobody found</source>
         <translation>Никто не найден</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="298" />
+        <location filename="../../manager/admin.py" line="300" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="299" />
+        <location filename="../../manager/admin.py" line="301" />
         <source>Available: {points}</source>
         <translation>Доступно: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="300" />
+        <location filename="../../manager/admin.py" line="302" />
         <source>Pending: {points}</source>
         <translation>Ожидает активации: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="303" />
+        <location filename="../../manager/admin.py" line="305" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="305" />
+        <location filename="../../manager/admin.py" line="307" />
         <source>The card is BLOCKED</source>
         <translation>Карта ЗАБЛОКИРОВАНА</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="307" />
+        <location filename="../../manager/admin.py" line="309" />
         <source>Unblock the card</source>
         <translation>Разблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="325" />
+        <location filename="../../manager/admin.py" line="327" />
         <source>Enter the points to add (or, with a minus, to remove)</source>
         <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="328" />
+        <location filename="../../manager/admin.py" line="330" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="339" />
+        <location filename="../../manager/admin.py" line="341" />
         <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
         <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="346" />
+        <location filename="../../manager/admin.py" line="348" />
         <source>Add {points} to card {card} ({name})?</source>
         <translation>Начислить {points} на карту {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="348" />
+        <location filename="../../manager/admin.py" line="350" />
         <source>Remove {points} from card {card} ({name})?</source>
         <translation>Списать {points} с карты {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="350" />
+        <location filename="../../manager/admin.py" line="352" />
         <source>Balance now: {now}. After: {after}.</source>
         <translation>Баланс сейчас: {now}. После: {after}.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="353" />
+        <location filename="../../manager/admin.py" line="355" />
         <source>Reason: {reason}</source>
         <translation>Причина: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="354" />
+        <location filename="../../manager/admin.py" line="356" />
         <source>Adjust points</source>
         <translation>Изменить баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="355" />
+        <location filename="../../manager/admin.py" line="357" />
         <source>Nothing changed.</source>
         <translation>Ничего не изменено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="372" />
+        <location filename="../../manager/admin.py" line="374" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="381" />
+        <location filename="../../manager/admin.py" line="383" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="384" />
+        <location filename="../../manager/admin.py" line="386" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="409" />
+        <location filename="../../manager/admin.py" line="411" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="412" />
+        <location filename="../../manager/admin.py" line="414" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="426" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="426" />
+        <location filename="../../manager/admin.py" line="428" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="430" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="437" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="437" />
+        <location filename="../../manager/admin.py" line="439" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="449" />
+        <location filename="../../manager/admin.py" line="451" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="450" />
+        <location filename="../../manager/admin.py" line="452" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="457" />
+        <location filename="../../manager/admin.py" line="459" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="459" />
-        <location filename="../../manager/admin.py" line="498" />
+        <location filename="../../manager/admin.py" line="461" />
+        <location filename="../../manager/admin.py" line="500" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="461" />
+        <location filename="../../manager/admin.py" line="463" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="463" />
-        <location filename="../../manager/admin.py" line="499" />
+        <location filename="../../manager/admin.py" line="465" />
+        <location filename="../../manager/admin.py" line="501" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="479" />
+        <location filename="../../manager/admin.py" line="481" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="479" />
+        <location filename="../../manager/admin.py" line="481" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="482" />
+        <location filename="../../manager/admin.py" line="484" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="482" />
+        <location filename="../../manager/admin.py" line="484" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="498" />
+        <location filename="../../manager/admin.py" line="500" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="499" />
+        <location filename="../../manager/admin.py" line="501" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="516" />
+        <location filename="../../manager/admin.py" line="518" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="565" />
+        <location filename="../../manager/admin.py" line="567" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="567" />
+        <location filename="../../manager/admin.py" line="569" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="569" />
+        <location filename="../../manager/admin.py" line="571" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="571" />
+        <location filename="../../manager/admin.py" line="573" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="578" />
+        <location filename="../../manager/admin.py" line="580" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="579" />
+        <location filename="../../manager/admin.py" line="581" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="580" />
+        <location filename="../../manager/admin.py" line="582" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="581" />
+        <location filename="../../manager/admin.py" line="583" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="642" />
+        <location filename="../../manager/admin.py" line="654" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="657" />
+        <location filename="../../manager/admin.py" line="669" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -440,155 +450,165 @@
 <context>
     <name>Audit</name>
     <message>
-        <location filename="../../manager/audit_words.py" line="44" />
+        <location filename="../../manager/audit_words.py" line="46" />
         <source>{name}, {role}</source>
         <translation>{name}, {role}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="45" />
-        <location filename="../../manager/audit_words.py" line="46" />
         <location filename="../../manager/audit_words.py" line="47" />
+        <location filename="../../manager/audit_words.py" line="48" />
+        <location filename="../../manager/audit_words.py" line="49" />
         <source>Cashier {name}</source>
         <translation>Кассир {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="48" />
+        <location filename="../../manager/audit_words.py" line="50" />
         <source>{name}: {old} → {new}</source>
         <translation>{name}: {old} → {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="49" />
+        <location filename="../../manager/audit_words.py" line="51" />
         <source>Shift No. {shift}</source>
         <translation>Смена № {shift}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="50" />
+        <location filename="../../manager/audit_words.py" line="52" />
         <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
         <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="53" />
+        <location filename="../../manager/audit_words.py" line="55" />
         <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
         <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="58" />
+        <location filename="../../manager/audit_words.py" line="60" />
         <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
         <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="59" />
+        <location filename="../../manager/audit_words.py" line="61" />
         <source>Card {old} replaced by card {new}</source>
         <translation>Карта {old} заменена на карту {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="60" />
-        <location filename="../../manager/audit_words.py" line="61" />
+        <location filename="../../manager/audit_words.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="63" />
         <source>Card {card}</source>
         <translation>Карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="64" />
         <source>{key}: «{old}» → «{new}»</source>
         <translation>{key}: «{old}» → «{new}»</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="63" />
+        <location filename="../../manager/audit_words.py" line="65" />
         <source>Server {url}</source>
         <translation>Сервер {url}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="64" />
+        <location filename="../../manager/audit_words.py" line="66" />
         <source>{products} products</source>
         <translation>Товаров: {products}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="65" />
+        <location filename="../../manager/audit_words.py" line="67" />
         <source>Version {version} «{name}» from {when}; changed: {changes}</source>
         <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="66" />
+        <location filename="../../manager/audit_words.py" line="68" />
         <source>{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}</source>
         <translation>{purpose}: неверных PIN подряд {failures}, блокировка на {lock_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="67" />
+        <location filename="../../manager/audit_words.py" line="69" />
         <source>{purpose}: refused unchecked, locked for {wait_seconds} more</source>
         <translation>{purpose}: отказ без проверки, блокировка ещё на {wait_seconds}</translation>
     </message>
     <message>
+        <location filename="../../manager/audit_words.py" line="70" />
+        <source>Sale No. {sale}: {total_kopecks}</source>
+        <translation>Продажа № {sale}: {total_kopecks}</translation>
+    </message>
+    <message>
         <location filename="../../manager/audit_words.py" line="71" />
+        <source>Card {card} issued, {granted_points} granted</source>
+        <translation>Выдана карта {card}, начислено {granted_points}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="75" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="72" />
+        <location filename="../../manager/audit_words.py" line="76" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="75" />
+        <location filename="../../manager/audit_words.py" line="79" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="76" />
+        <location filename="../../manager/audit_words.py" line="80" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="80" />
+        <location filename="../../manager/audit_words.py" line="84" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="81" />
+        <location filename="../../manager/audit_words.py" line="85" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="82" />
+        <location filename="../../manager/audit_words.py" line="86" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="83" />
+        <location filename="../../manager/audit_words.py" line="87" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="84" />
+        <location filename="../../manager/audit_words.py" line="88" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="85" />
+        <location filename="../../manager/audit_words.py" line="89" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="86" />
+        <location filename="../../manager/audit_words.py" line="90" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="87" />
+        <location filename="../../manager/audit_words.py" line="91" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="88" />
+        <location filename="../../manager/audit_words.py" line="92" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="127" />
+        <location filename="../../manager/audit_words.py" line="131" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="131" />
+        <location filename="../../manager/audit_words.py" line="135" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -724,42 +744,42 @@
 <context>
     <name>CashierDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="76" />
+        <location filename="../../manager/admin.py" line="77" />
         <source>New cashier</source>
         <translation>Новый кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="82" />
+        <location filename="../../manager/admin.py" line="83" />
         <source>Cashier</source>
         <translation>Кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="83" />
+        <location filename="../../manager/admin.py" line="84" />
         <source>Manager</source>
         <translation>Менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="87" />
+        <location filename="../../manager/admin.py" line="88" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="88" />
+        <location filename="../../manager/admin.py" line="89" />
         <source>PIN (4–8 digits)</source>
         <translation>PIN (4–8 цифр)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="89" />
+        <location filename="../../manager/admin.py" line="90" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="90" />
+        <location filename="../../manager/admin.py" line="91" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="99" />
+        <location filename="../../manager/admin.py" line="100" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -767,37 +787,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="166" />
+        <location filename="../../checkout/controller.py" line="177" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="295" />
+        <location filename="../../checkout/controller.py" line="306" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="296" />
+        <location filename="../../checkout/controller.py" line="307" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="297" />
+        <location filename="../../checkout/controller.py" line="308" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="298" />
+        <location filename="../../checkout/controller.py" line="309" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="323" />
+        <location filename="../../checkout/controller.py" line="342" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="347" />
+        <location filename="../../checkout/controller.py" line="368" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -890,27 +910,27 @@
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="442" />
+        <location filename="../../checkout/screen.py" line="443" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="445" />
+        <location filename="../../checkout/screen.py" line="446" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="451" />
+        <location filename="../../checkout/screen.py" line="452" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="467" />
+        <location filename="../../checkout/screen.py" line="468" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="472" />
+        <location filename="../../checkout/screen.py" line="473" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1608,87 +1628,87 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>EnrollDialog</name>
     <message>
-        <location filename="../../enroll_dialog.py" line="75" />
+        <location filename="../../enroll_dialog.py" line="77" />
         <source>New customer</source>
         <translation>Новый покупатель</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="87" />
+        <location filename="../../enroll_dialog.py" line="89" />
         <source>First and last name</source>
         <translation>Имя и фамилия</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="89" />
+        <location filename="../../enroll_dialog.py" line="91" />
         <source>DD.MM.YYYY, optional</source>
         <translation>ДД.ММ.ГГГГ, необязательно</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="90" />
+        <location filename="../../enroll_dialog.py" line="92" />
         <source>The customer agrees to the processing of personal data</source>
         <translation>Покупатель согласен на обработку персональных данных</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="91" />
+        <location filename="../../enroll_dialog.py" line="93" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="92" />
+        <location filename="../../enroll_dialog.py" line="94" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="93" />
+        <location filename="../../enroll_dialog.py" line="95" />
         <source>Birthday</source>
         <translation>День рождения</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="96" />
+        <location filename="../../enroll_dialog.py" line="98" />
         <source>Card {card} will be issued</source>
         <translation>Будет выдана карта {card}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="104" />
+        <location filename="../../enroll_dialog.py" line="106" />
         <source>Enroll</source>
         <translation>Зарегистрировать</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="105" />
+        <location filename="../../enroll_dialog.py" line="107" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="121" />
+        <location filename="../../enroll_dialog.py" line="123" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="163" />
+        <location filename="../../enroll_dialog.py" line="165" />
         <source>The customer's consent is required</source>
         <translation>Нужно согласие покупателя</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="169" />
+        <location filename="../../enroll_dialog.py" line="171" />
         <source>Birthday must be a date like 05.07.1990</source>
         <translation>День рождения — дата вида 05.07.1990</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="174" />
+        <location filename="../../enroll_dialog.py" line="176" />
         <source>Saving…</source>
         <translation>Сохраняем…</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="191" />
+        <location filename="../../enroll_dialog.py" line="194" />
         <source>Card {card} issued to {name}</source>
         <translation>Карта {card} выдана: {name}</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="195" />
+        <location filename="../../enroll_dialog.py" line="198" />
         <source>The customer can photograph this QR code or scan it now.</source>
         <translation>Покупатель может сфотографировать этот QR-код или отсканировать его сейчас.</translation>
     </message>
     <message>
-        <location filename="../../enroll_dialog.py" line="197" />
+        <location filename="../../enroll_dialog.py" line="200" />
         <source>Welcome bonus: {points}.</source>
         <translation>Приветственный бонус: {points}.</translation>
     </message>
@@ -1914,148 +1934,148 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="144" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="144" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="145" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="172" />
+        <location filename="../../main_window.py" line="178" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="173" />
+        <location filename="../../main_window.py" line="179" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="174" />
+        <location filename="../../main_window.py" line="180" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="175" />
+        <location filename="../../main_window.py" line="181" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="176" />
+        <location filename="../../main_window.py" line="182" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="177" />
+        <location filename="../../main_window.py" line="183" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="178" />
+        <location filename="../../main_window.py" line="184" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="179" />
+        <location filename="../../main_window.py" line="185" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="180" />
+        <location filename="../../main_window.py" line="186" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="181" />
+        <location filename="../../main_window.py" line="187" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="182" />
+        <location filename="../../main_window.py" line="188" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="198" />
+        <location filename="../../main_window.py" line="204" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="199" />
+        <location filename="../../main_window.py" line="205" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="200" />
+        <location filename="../../main_window.py" line="206" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="201" />
+        <location filename="../../main_window.py" line="207" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="270" />
+        <location filename="../../main_window.py" line="276" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="281" />
+        <location filename="../../main_window.py" line="287" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="294" />
-        <location filename="../../main_window.py" line="312" />
+        <location filename="../../main_window.py" line="300" />
+        <location filename="../../main_window.py" line="318" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="317" />
+        <location filename="../../main_window.py" line="323" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="327" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="327" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="329" />
+        <location filename="../../main_window.py" line="335" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="330" />
+        <location filename="../../main_window.py" line="336" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="344" />
+        <location filename="../../main_window.py" line="350" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="346" />
+        <location filename="../../main_window.py" line="352" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="365" />
+        <location filename="../../main_window.py" line="371" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2114,22 +2134,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>NewPinDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="118" />
+        <location filename="../../manager/admin.py" line="119" />
         <source>New PIN for {name}</source>
         <translation>Новый PIN для {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="125" />
+        <location filename="../../manager/admin.py" line="126" />
         <source>New PIN</source>
         <translation>Новый PIN</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="126" />
+        <location filename="../../manager/admin.py" line="127" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="135" />
+        <location filename="../../manager/admin.py" line="136" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -2590,107 +2610,107 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Восстановить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="181" />
+        <location filename="../../manager/program_editor.py" line="182" />
         <source>Activate now</source>
         <translation>Включить сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="183" />
+        <location filename="../../manager/program_editor.py" line="184" />
         <source>From:</source>
         <translation>С:</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="188" />
+        <location filename="../../manager/program_editor.py" line="189" />
         <source>Activate as a new version</source>
         <translation>Включить как новую версию</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="209" />
+        <location filename="../../manager/program_editor.py" line="210" />
         <source>In force: version {v} “{name}”</source>
         <translation>Действует: версия {v} «{name}»</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="288" />
+        <location filename="../../manager/program_editor.py" line="294" />
         <source>The JSON text cannot be read: line {line}, column {column}</source>
         <translation>Текст JSON не читается: строка {line}, столбец {column}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="319" />
+        <location filename="../../manager/program_editor.py" line="325" />
         <source>Template loaded (coupons and time zone kept). Nothing changes until you activate it.</source>
         <translation>Шаблон загружен (купоны и часовой пояс сохранены). Ничего не изменится, пока вы его не включите.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="344" />
+        <location filename="../../manager/program_editor.py" line="350" />
         <source>Not activated: {reason}</source>
         <translation>Не включено: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="348" />
+        <location filename="../../manager/program_editor.py" line="354" />
         <source>Choose a time in the future, or activate now</source>
         <translation>Выберите время в будущем или включите сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="351" />
+        <location filename="../../manager/program_editor.py" line="357" />
         <source>Activate the edited program now? Every sale from now on is priced by it.</source>
         <translation>Включить изменённую программу сейчас? Все продажи с этого момента считаются по ней.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="353" />
+        <location filename="../../manager/program_editor.py" line="359" />
         <source>Activate the edited program from {when}?</source>
         <translation>Включить изменённую программу с {when}?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="363" />
+        <location filename="../../manager/program_editor.py" line="369" />
         <source>Version {v} is scheduled from {when}; it will not start after this one. Restore it from the Versions list if it is still wanted.</source>
         <translation>Версия {v} запланирована с {when}; после этой она не начнёт действовать. Если она ещё нужна, восстановите её в списке версий.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="366" />
+        <location filename="../../manager/program_editor.py" line="372" />
         <source>Activate the program</source>
         <translation>Включение программы</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="375" />
+        <location filename="../../manager/program_editor.py" line="381" />
         <source>Version {v} saved and activated.</source>
         <translation>Версия {v} сохранена и включена.</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="394" />
+        <location filename="../../manager/program_editor.py" line="400" />
         <source>Program version {v}</source>
         <translation>Версия программы {v}</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="402" />
+        <location filename="../../manager/program_editor.py" line="408" />
         <source>Choose a version in the list first</source>
         <translation>Сначала выберите версию в списке</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="404" />
+        <location filename="../../manager/program_editor.py" line="410" />
         <source>Make version {v} the program in force again (as a new version)?</source>
         <translation>Сделать версию {v} снова действующей (как новую версию)?</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="405" />
+        <location filename="../../manager/program_editor.py" line="411" />
         <source>Restore a version</source>
         <translation>Восстановление версии</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="430" />
+        <location filename="../../manager/program_editor.py" line="436" />
         <source>from the start</source>
         <translation>с самого начала</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="439" />
+        <location filename="../../manager/program_editor.py" line="445" />
         <source>in force</source>
         <translation>действует</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="441" />
+        <location filename="../../manager/program_editor.py" line="447" />
         <source>scheduled</source>
         <translation>запланирована</translation>
     </message>
     <message>
-        <location filename="../../manager/program_editor.py" line="442" />
+        <location filename="../../manager/program_editor.py" line="448" />
         <source>replaced</source>
         <translation>заменена</translation>
     </message>
@@ -3774,450 +3794,496 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../wording.py" line="228" />
         <location filename="../../wording.py" line="229" />
         <location filename="../../wording.py" line="230" />
-        <location filename="../../wording.py" line="240" />
+        <location filename="../../wording.py" line="231" />
         <location filename="../../wording.py" line="241" />
-        <location filename="../../wording.py" line="242" />
+        <location filename="../../wording.py" line="266" />
+        <location filename="../../wording.py" line="267" />
         <source>The server's answer cannot be read</source>
         <translation>Не удалось прочитать ответ сервера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="231" />
+        <location filename="../../wording.py" line="232" />
         <source>The server refused: {detail}</source>
         <translation>Сервер отказал: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="232" />
+        <location filename="../../wording.py" line="233" />
         <source>the code is unknown or has expired</source>
         <translation>код неизвестен или устарел</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="233" />
+        <location filename="../../wording.py" line="234" />
         <source>this till was disconnected from the chain on the server</source>
         <translation>эта касса отключена от сети на сервере</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="234" />
+        <location filename="../../wording.py" line="235" />
         <source>this till's connection was replaced on the server: connect it again</source>
         <translation>подключение этой кассы заменено на сервере: подключите её заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="238" />
+        <location filename="../../wording.py" line="239" />
         <source>The server accepted nothing; the till will try again</source>
         <translation>Сервер ничего не принял; касса попробует ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="239" />
+        <location filename="../../wording.py" line="240" />
         <source>The sync was stopped</source>
         <translation>Синхронизация остановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="243" />
+        <location filename="../../wording.py" line="242" />
+        <source>No card numbers are left on this till: sync with the server, or give the customer a pre-printed card</source>
+        <translation>На этой кассе закончились номера карт: синхронизируйтесь с сервером или выдайте покупателю заранее напечатанную карту</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="246" />
+        <source>This card's QR code is signed with a key this till does not have yet: sync, or type the number</source>
+        <translation>QR-код этой карты подписан ключом, которого у кассы ещё нет: синхронизируйтесь или введите номер карты</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="249" />
+        <source>This till belongs to a chain: the program is set on the chain's server, not here</source>
+        <translation>Касса входит в сеть: программу задают на сервере сети, а не здесь</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="252" />
+        <source>This store's program differs from the chain's: choose to adopt the chain's program</source>
+        <translation>Программа этого магазина отличается от программы сети: выберите «перейти на программу сети»</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="255" />
+        <source>The chain has no program yet: choose to make this store's program the chain's</source>
+        <translation>У сети ещё нет программы: выберите «сделать программу магазина программой сети»</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="258" />
+        <source>The chain has no program to adopt: choose to make this store's program the chain's</source>
+        <translation>У сети нет программы, на которую можно перейти: выберите «сделать программу магазина программой сети»</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="261" />
+        <source>The chain already has a program: choose to adopt it</source>
+        <translation>У сети уже есть программа: выберите «перейти на программу сети»</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="262" />
+        <source>This store has no program to give the chain</source>
+        <translation>У этого магазина нет программы, которую можно передать сети</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="263" />
+        <source>Choose one: adopt the chain's program or give it this store's</source>
+        <translation>Выберите одно: перейти на программу сети или передать ей программу магазина</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="268" />
         <source>The program must be a JSON object</source>
         <translation>Программа должна быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="244" />
+        <location filename="../../wording.py" line="269" />
         <source>{field}: must be a JSON object</source>
         <translation>{field}: должен быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="245" />
+        <location filename="../../wording.py" line="270" />
         <source>Unknown key {path}</source>
         <translation>Неизвестный ключ {path}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="246" />
-        <location filename="../../wording.py" line="256" />
+        <location filename="../../wording.py" line="271" />
+        <location filename="../../wording.py" line="281" />
         <source>{field}: fill this in</source>
         <translation>{field}: заполните</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="247" />
+        <location filename="../../wording.py" line="272" />
         <source>{field}: a whole number is needed, not {value}</source>
         <translation>{field}: нужно целое число, а не {value}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="248" />
+        <location filename="../../wording.py" line="273" />
         <source>{field}: must be at least {min} (now {value})</source>
         <translation>{field}: не меньше {min} (сейчас {value})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="249" />
-        <location filename="../../wording.py" line="250" />
-        <location filename="../../wording.py" line="255" />
+        <location filename="../../wording.py" line="274" />
+        <location filename="../../wording.py" line="275" />
+        <location filename="../../wording.py" line="280" />
         <source>{field}: must be at most {max}</source>
         <translation>{field}: не больше {max}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="251" />
-        <location filename="../../wording.py" line="252" />
-        <location filename="../../wording.py" line="254" />
+        <location filename="../../wording.py" line="276" />
+        <location filename="../../wording.py" line="277" />
+        <location filename="../../wording.py" line="279" />
         <source>{field}: a number like 2.5 is needed</source>
         <translation>{field}: нужно число, например 2.5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="253" />
+        <location filename="../../wording.py" line="278" />
         <source>{field}: must not be negative</source>
         <translation>{field}: не может быть отрицательным</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="257" />
+        <location filename="../../wording.py" line="282" />
         <source>{field}: must be true or false</source>
         <translation>{field}: должно быть «да» или «нет»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="258" />
-        <location filename="../../wording.py" line="259" />
+        <location filename="../../wording.py" line="283" />
+        <location filename="../../wording.py" line="284" />
         <source>{field}: must be a list</source>
         <translation>{field}: должен быть списком</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="260" />
-        <location filename="../../wording.py" line="264" />
-        <location filename="../../wording.py" line="268" />
+        <location filename="../../wording.py" line="285" />
+        <location filename="../../wording.py" line="289" />
+        <location filename="../../wording.py" line="293" />
         <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
         <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="272" />
+        <location filename="../../wording.py" line="297" />
         <source>{field}: a time like 08:30 is needed</source>
         <translation>{field}: нужно время, например 08:30</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="273" />
+        <location filename="../../wording.py" line="298" />
         <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
         <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="274" />
+        <location filename="../../wording.py" line="299" />
         <source>Add at least one tier</source>
         <translation>Добавьте хотя бы один уровень</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="275" />
+        <location filename="../../wording.py" line="300" />
         <source>The first tier must start from a spend of 0</source>
         <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="276" />
+        <location filename="../../wording.py" line="301" />
         <source>Tier names must differ</source>
         <translation>Названия уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="277" />
+        <location filename="../../wording.py" line="302" />
         <source>Tiers must start from different spends</source>
         <translation>Пороги трат уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="278" />
-        <location filename="../../wording.py" line="368" />
+        <location filename="../../wording.py" line="303" />
+        <location filename="../../wording.py" line="393" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="279" />
+        <location filename="../../wording.py" line="304" />
         <source>{field}: must be earlier than the end</source>
         <translation>{field}: должно быть раньше окончания</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="280" />
+        <location filename="../../wording.py" line="305" />
         <source>Stamp card ids must differ</source>
         <translation>Коды карт штампов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="281" />
+        <location filename="../../wording.py" line="306" />
         <source>Coupon codes must differ</source>
         <translation>Коды купонов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="282" />
+        <location filename="../../wording.py" line="307" />
         <source>Gift ids must differ</source>
         <translation>Коды подарков не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="283" />
+        <location filename="../../wording.py" line="308" />
         <source>{field}: only Latin letters, digits, '-' and '_'</source>
         <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="309" />
         <source>{field}: a percentage above 0 and at most 100</source>
         <translation>{field}: процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="285" />
+        <location filename="../../wording.py" line="310" />
         <source>{field}: percent or amount</source>
         <translation>{field}: процент или сумма</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="286" />
+        <location filename="../../wording.py" line="311" />
         <source>{field}: a card number is needed</source>
         <translation>{field}: нужен номер карты</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="287" />
+        <location filename="../../wording.py" line="312" />
         <source>{field}: this value is not valid ({reason})</source>
         <translation>{field}: недопустимое значение ({reason})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="288" />
+        <location filename="../../wording.py" line="313" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="289" />
+        <location filename="../../wording.py" line="314" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="290" />
+        <location filename="../../wording.py" line="315" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="291" />
+        <location filename="../../wording.py" line="316" />
         <source>{path}: there is no such file</source>
         <translation>{path}: такого файла нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="292" />
+        <location filename="../../wording.py" line="317" />
         <source>{path} is not a file</source>
         <translation>{path} — не файл</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="293" />
+        <location filename="../../wording.py" line="318" />
         <source>The image {path} cannot be read: {os}</source>
         <translation>Не удалось прочитать изображение {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="294" />
+        <location filename="../../wording.py" line="319" />
         <source>The image file {path} is empty</source>
         <translation>Файл изображения {path} пуст</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="295" />
+        <location filename="../../wording.py" line="320" />
         <source>{path} is not an image or is damaged</source>
         <translation>{path} — не изображение или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="296" />
-        <location filename="../../wording.py" line="297" />
+        <location filename="../../wording.py" line="321" />
+        <location filename="../../wording.py" line="322" />
         <source>{path} is not a video or is damaged</source>
         <translation>{path} — не видео или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="298" />
+        <location filename="../../wording.py" line="323" />
         <source>camera {source} is not connected</source>
         <translation>камера {source} не подключена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="299" />
+        <location filename="../../wording.py" line="324" />
         <source>cannot open camera {source}</source>
         <translation>не удалось открыть камеру {source}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="300" />
+        <location filename="../../wording.py" line="325" />
         <source>camera {source} stopped sending pictures</source>
         <translation>камера {source} перестала передавать изображение</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="301" />
+        <location filename="../../wording.py" line="326" />
         <source>reading codes from the camera failed: {detail}</source>
         <translation>сбой распознавания кодов с камеры: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="302" />
+        <location filename="../../wording.py" line="327" />
         <source>Cannot save receipt PDF to {path}: {os}</source>
         <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="303" />
+        <location filename="../../wording.py" line="328" />
         <source>Printer {where} did not answer within {seconds} s: check that it is on and connected to the network</source>
         <translation>Принтер {where} не ответил за {seconds} с: проверьте, что он включён и подключён к сети</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="307" />
+        <location filename="../../wording.py" line="332" />
         <source>Printer {where} refused the connection: check the printer's address and port</source>
         <translation>Принтер {where} отклонил подключение: проверьте адрес и порт принтера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="311" />
+        <location filename="../../wording.py" line="336" />
         <source>Cannot print to {where}: {os}</source>
         <translation>Не удалось напечатать на {where}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="312" />
+        <location filename="../../wording.py" line="337" />
         <source>{name}: USB printing is not available on this computer</source>
         <translation>{name}: печать по USB на этом компьютере недоступна</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="313" />
+        <location filename="../../wording.py" line="338" />
         <source>{name}: the printer is not found or not ready</source>
         <translation>{name}: принтер не найден или не готов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="314" />
+        <location filename="../../wording.py" line="339" />
         <source>There is no printer named {name} on this computer</source>
         <translation>На этом компьютере нет принтера «{name}»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="315" />
+        <location filename="../../wording.py" line="340" />
         <source>No printer is installed on this computer</source>
         <translation>На этом компьютере не установлен ни один принтер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="316" />
+        <location filename="../../wording.py" line="341" />
         <source>{name}: the printer cannot start printing (offline or out of paper?)</source>
         <translation>{name}: принтер не может начать печать (выключен или нет бумаги?)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="320" />
+        <location filename="../../wording.py" line="345" />
         <source>{name}: the printer did not accept the job</source>
         <translation>{name}: принтер не принял задание</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="321" />
+        <location filename="../../wording.py" line="346" />
         <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
         <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="326" />
+        <location filename="../../wording.py" line="351" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="330" />
+        <location filename="../../wording.py" line="355" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="334" />
+        <location filename="../../wording.py" line="359" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="335" />
+        <location filename="../../wording.py" line="360" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="361" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="362" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="363" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="342" />
+        <location filename="../../wording.py" line="367" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="343" />
+        <location filename="../../wording.py" line="368" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="344" />
+        <location filename="../../wording.py" line="369" />
         <source>The server does not know store {store}</source>
         <translation>Сервер не знает магазин {store}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="345" />
+        <location filename="../../wording.py" line="370" />
         <source>The server does not know till {terminal}</source>
         <translation>Сервер не знает кассу {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="346" />
+        <location filename="../../wording.py" line="371" />
         <source>An administrator's password needs at least 8 characters</source>
         <translation>Пароль администратора — не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="347" />
+        <location filename="../../wording.py" line="372" />
         <source>Wrong administrator name or password</source>
         <translation>Неверное имя или пароль администратора</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="348" />
+        <location filename="../../wording.py" line="373" />
         <source>The administrator's session has expired: log in again</source>
         <translation>Сеанс администратора истёк: войдите снова</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="349" />
+        <location filename="../../wording.py" line="374" />
         <source>This is managed on the chain's server, not at a till</source>
         <translation>Это настраивается на сервере сети, а не на кассе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="350" />
+        <location filename="../../wording.py" line="375" />
         <source>The server does not know this kind of operation ({kind})</source>
         <translation>Сервер не знает такой вид операции ({kind})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="351" />
+        <location filename="../../wording.py" line="376" />
         <source>The server's data folder {path} cannot be created: {os}</source>
         <translation>Не удалось создать папку данных сервера {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="352" />
+        <location filename="../../wording.py" line="377" />
         <source>The server's database cannot be prepared ({detail})</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="357" />
+        <location filename="../../wording.py" line="382" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="358" />
-        <location filename="../../wording.py" line="359" />
+        <location filename="../../wording.py" line="383" />
+        <location filename="../../wording.py" line="384" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="360" />
+        <location filename="../../wording.py" line="385" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="361" />
+        <location filename="../../wording.py" line="386" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="362" />
+        <location filename="../../wording.py" line="387" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="363" />
+        <location filename="../../wording.py" line="388" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="364" />
+        <location filename="../../wording.py" line="389" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="365" />
+        <location filename="../../wording.py" line="390" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="366" />
+        <location filename="../../wording.py" line="391" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="367" />
+        <location filename="../../wording.py" line="392" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
@@ -4337,57 +4403,77 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ServerChooser</name>
     <message>
-        <location filename="../../wizard/server.py" line="67" />
+        <location filename="../../wizard/server.py" line="74" />
         <source>from the chain's manager</source>
         <translation>у управляющего сетью</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="68" />
+        <location filename="../../wizard/server.py" line="75" />
         <source>Connect</source>
         <translation>Подключить</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="75" />
+        <location filename="../../wizard/server.py" line="82" />
         <source>Server address</source>
         <translation>Адрес сервера</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="76" />
+        <location filename="../../wizard/server.py" line="83" />
         <source>One-time code</source>
         <translation>Одноразовый код</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="99" />
+        <location filename="../../wizard/server.py" line="88" />
+        <source>The same as the chain's (ask if it differs)</source>
+        <translation>Та же, что у сети (спросить, если отличается)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="89" />
+        <source>Adopt the chain's program</source>
+        <translation>Перейти на программу сети</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="90" />
+        <source>Make this store's program the chain's (a chain without one)</source>
+        <translation>Сделать программу магазина программой сети (если у сети её нет)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="91" />
+        <source>Loyalty program</source>
+        <translation>Программа лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/server.py" line="114" />
         <source>The server address starts with http:// or https://</source>
         <translation>Адрес сервера начинается с http:// или https://</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="102" />
+        <location filename="../../wizard/server.py" line="117" />
         <source>Enter the one-time code from the chain's manager</source>
         <translation>Введите одноразовый код, полученный у управляющего сетью</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="105" />
+        <location filename="../../wizard/server.py" line="120" />
         <source>Connecting to {url}…</source>
         <translation>Подключаемся к {url}…</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="117" />
+        <location filename="../../wizard/server.py" line="138" />
         <source>Connected to {url} as terminal {terminal}</source>
         <translation>Подключено к {url}, касса № {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="124" />
+        <location filename="../../wizard/server.py" line="145" />
         <source>Cannot reach the server at {url}. Check the address and the network, or skip this step and connect later in the settings.</source>
         <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="128" />
+        <location filename="../../wizard/server.py" line="152" />
         <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
         <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="132" />
+        <location filename="../../wizard/server.py" line="156" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
     </message>
@@ -4487,147 +4573,147 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="101" />
+        <location filename="../../settings_dialog.py" line="105" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="112" />
+        <location filename="../../settings_dialog.py" line="116" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="113" />
+        <location filename="../../settings_dialog.py" line="117" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="114" />
+        <location filename="../../settings_dialog.py" line="118" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="118" />
+        <location filename="../../settings_dialog.py" line="122" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="121" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="133" />
+        <location filename="../../settings_dialog.py" line="139" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="142" />
+        <location filename="../../settings_dialog.py" line="148" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="143" />
+        <location filename="../../settings_dialog.py" line="149" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="144" />
+        <location filename="../../settings_dialog.py" line="150" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="148" />
+        <location filename="../../settings_dialog.py" line="154" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="149" />
+        <location filename="../../settings_dialog.py" line="155" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="156" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="158" />
+        <location filename="../../settings_dialog.py" line="164" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="166" />
+        <location filename="../../settings_dialog.py" line="172" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="167" />
+        <location filename="../../settings_dialog.py" line="173" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="175" />
+        <location filename="../../settings_dialog.py" line="181" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="178" />
+        <location filename="../../settings_dialog.py" line="184" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="185" />
+        <location filename="../../settings_dialog.py" line="191" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="189" />
+        <location filename="../../settings_dialog.py" line="195" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="210" />
+        <location filename="../../settings_dialog.py" line="216" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="215" />
+        <location filename="../../settings_dialog.py" line="221" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="221" />
+        <location filename="../../settings_dialog.py" line="227" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="259" />
+        <location filename="../../settings_dialog.py" line="265" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="291" />
+        <location filename="../../settings_dialog.py" line="298" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="325" />
+        <location filename="../../settings_dialog.py" line="331" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="332" />
+        <location filename="../../settings_dialog.py" line="338" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="337" />
+        <location filename="../../settings_dialog.py" line="343" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="339" />
+        <location filename="../../settings_dialog.py" line="345" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -4995,12 +5081,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="379" />
+        <location filename="../../settings_dialog.py" line="385" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="387" />
+        <location filename="../../settings_dialog.py" line="393" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
