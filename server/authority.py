@@ -62,7 +62,7 @@ _MAX_VIEWS = 8  # states rebuilt per body at most: the cursor's and those after 
 _UNCHECKED = frozenset({"max_points"})  # shown on the receipt, bounded by the till's offline caps: not booked
 
 # Off only for tests of the push mechanics that book hand-made bodies following no program
-# (tests/sync/test_push_batch.py); the authority's own tests are tests/sync/test_hostile.py.
+# (tests/integration/sync/test_push_batch.py); the authority's own tests are tests/integration/sync/test_hostile.py.
 ENFORCE = True
 
 _PROGRAMS: dict[str, Program] = {}  # parsed programs by their body's text (parsing one costs milliseconds)

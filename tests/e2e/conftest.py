@@ -24,11 +24,6 @@ BIN = Path(sys.executable).parent
 ADMIN = ("admin", "e2e-secret-pass")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """The e2e marker (real processes; part of the normal run, deselect with -m 'not e2e')."""
-    config.addinivalue_line("markers", "e2e: real processes on loopback (server, terminals, PostgreSQL)")
-
-
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (only loopback is ever used)."""
     with socket.socket() as sock:

@@ -32,7 +32,8 @@ from app.bootstrap import bootstrap
 from app.core import repo
 from app.core import schema as t
 from app.core.demo import DEMO_CATALOG, DEMO_PROGRAM
-from app.core.services import SaleRequest
+from app.core.services.results import SaleRequest
+from app.core.services.support import SYSTEM
 from app.sync import replica
 from server import expiry
 from server import schema as s
@@ -50,7 +51,7 @@ from tests.e2e.test_real_processes import (
     _sync,
     _sync_round,
 )
-from tests.test_server_processes import customers_with_lots
+from tests.integration.test_server_processes import customers_with_lots
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -68,7 +69,7 @@ def _queue_sales(term: Terminal, book: Ledger, n: int) -> None:
     try:
         line = ctx.catalog.resolve_line("ESP", 1)
         for _ in range(n):
-            book.sales[ctx.checkout.sell(SaleRequest((line,), None)).uid] = term.name
+            book.sales[ctx.checkout.sell(SaleRequest((line,), None), actor=SYSTEM).uid] = term.name
     finally:
         ctx.close()
 
