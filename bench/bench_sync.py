@@ -184,21 +184,9 @@ class Server:
         engine.dispose()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "LOYALTY_SERVER_DB": self.db,
                "LOYALTY_ADMIN_NAME": ADMIN[0], "LOYALTY_ADMIN_PASSWORD": ADMIN[1]}  # fmt: skip
-        if self.workers == 1:
-            cmd = [
-                str(BIN / "loyalty-server"),
-                "serve",
-                "--db",
-                self.db,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ]
-        else:
-            # `loyalty-server serve` runs one process; several need uvicorn's own runner and an app factory.
-            cmd = [str(BIN / "uvicorn"), "--factory", "bench.bench_sync:app_from_env", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"]  # fmt: skip
+        # As a chain runs it: `loyalty-server serve --workers N` (uvicorn's workers on one PostgreSQL).
+        cmd = [str(BIN / "loyalty-server"), "serve", "--db", self.db, "--host", "127.0.0.1", "--port", str(self.port),
+               "--workers", str(self.workers)]  # fmt: skip
         profile = os.environ.get("BENCH_PROFILE_SERVER")
         if profile:  # where the server's time goes: py-spy's collapsed stacks (pip install py-spy)
             cmd = [str(BIN / "py-spy"), "record", "-r", "100", "-f", "raw", "-o", profile, "--subprocesses", "--", *cmd]
@@ -224,15 +212,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.unlink(missing_ok=True)
-
-
-def app_from_env() -> Any:
-    """uvicorn --factory entry point for several workers (settings from the environment)."""
-    from server import config
-    from server.api import create_app
-
-    settings = config.load()
-    return create_app(settings.__class__(**{**settings.__dict__, "admin_name": None, "admin_password": None}))
 
 
 class AdminApi:
@@ -391,6 +370,7 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             applied = sum(pool.map(lambda tb: push_all(*tb), terminals))
         seconds = time.perf_counter() - start
         ok = admin.verify()
+        size = _bytes_per_table(db) if args.db == "postgresql" else {}
     total_sales = sales_each * args.terminals
     sent = sum(len(json.loads(b)["items"]) for _, batches in terminals for b in batches)
     assert applied == sent, f"applied {applied} of {sent}"
@@ -400,7 +380,24 @@ def bench_ingest(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             "sales_per_s": round(total_sales / seconds), "items_per_s": round(applied / seconds),
             "target_sales_per_s": 2000, "ratio_to_target": round(total_sales / seconds / 2000, 2),
             "server_verify_ok": ok, "cpu_s": cpu.seconds,
-            "cpu_ms_per_sale": {k: round(1000 * v / total_sales, 3) for k, v in cpu.seconds.items()}}  # fmt: skip
+            "cpu_ms_per_sale": {k: round(1000 * v / total_sales, 3) for k, v in cpu.seconds.items()},
+            "db_bytes_per_sale": {k: round(v / total_sales) for k, v in size.items()}}  # fmt: skip
+
+
+def _bytes_per_table(db: str) -> dict[str, int]:
+    """Each table's size on disk with its indexes and TOAST (PostgreSQL), and the total, after a VACUUM (the
+    space of rows the push updated is then free for the next rows, though still counted here)."""
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+            rows = conn.exec_driver_sql(
+                "SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables ORDER BY 2 DESC"
+            ).all()
+    finally:
+        engine.dispose()
+    sizes = {str(name): int(size) for name, size in rows if size}
+    return {"total": sum(sizes.values()), **sizes}
 
 
 def fill_chain(db: str, customers: int, chunk: int = 5000, first: int = 0) -> None:

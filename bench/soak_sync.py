@@ -5,9 +5,9 @@ Usage:
     .venv/bin/python bench/soak_sync.py --seeds 40 --steps 500 --start 1000 --jobs 2 --json /tmp/soak.json
     .venv/bin/python bench/soak_sync.py --seeds 20 --steps 300 --stamps-needed 10000   # stamps never spent
 
-Each seed is a full run of tests/sync/sim.py (safety phase with faults, liveness phase, every
+Each seed is a full run of tests/integration/sync/sim.py (safety phase with faults, liveness phase, every
 promise checked after every step). A failing seed is listed with the first lines of its report;
-replay it with `SIM_SEED=<seed> SIM_STEPS=<steps> .venv/bin/pytest -q tests/sync/test_sim.py`.
+replay it with `SIM_SEED=<seed> SIM_STEPS=<steps> .venv/bin/pytest -q tests/integration/sync/test_sim.py`.
 The exit status is 1 when any seed failed. With TEST_DATABASE_URL set, the server runs on that
 PostgreSQL database (one job at a time then: the seeds share the database).
 """
@@ -48,7 +48,7 @@ def run_seed(args: tuple[int, int, int, float, int]) -> Outcome:
     seed, steps, terminals, fault_rate, stamps_needed = args
     # starlette's TestClient warns at import that httpx is deprecated for it; not news for a soak.
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
-    from tests.sync.sim import SimConfig, SimFailure, run_simulation
+    from tests.integration.sync.sim import SimConfig, SimFailure, run_simulation
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"soak-{seed}-") as workdir:

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/program_schema.py          # write it
     .venv/bin/python scripts/program_schema.py --check  # exit 1 if the committed file is stale
 
-The program editor and other tools check a program file against it; tests/test_program.py fails
+The program editor and other tools check a program file against it; tests/unit/test_program.py fails
 when the model changed and this script was not run.
 """
 

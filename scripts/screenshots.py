@@ -3,7 +3,7 @@
 Usage: .venv/bin/python scripts/screenshots.py [--size 1024x768] [--out docs/screenshots]
 
 Starts the program as `loyalty-terminal` does on an empty data folder (the first-run wizard
-with the demo café, the login, the shift) through the journey harness (tests/journeys/
+with the demo café, the login, the shift) through the journey harness (tests/ui/journeys/
 harness.py), sells to a demo customer with points, a coupon and a gift, enrolls a customer and
 opens a refund, all by key presses, and saves the whole screen at each step: login.png,
 shift.png, checkout.png, checkout-customer.png, pay.png, enroll.png, refund.png.
@@ -50,7 +50,7 @@ def _take(out: Path, work: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.core.identity import card_qr_payload
-    from tests.journeys.harness import Journey, JourneyRunner, first_start, log_in
+    from tests.ui.journeys.harness import Journey, JourneyRunner, first_start, log_in
 
     app = QApplication([])
     shots = work / "shots"

@@ -66,12 +66,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class HistoryProgramIn(Strict):
+    uid: str = Field(min_length=1, max_length=64)
+    activate_at: int = Field(ge=-INT64, le=INT64)
+    program: dict[str, Any]
+
+
 class EnrollIn(Strict):
     code: str = Field(min_length=4, max_length=64)
     # A store joining the chain (sync.md promise 12): adopt the chain's program or seed it from its own, and the
     # program it priced with until now (compared with the chain's when it names no choice).
     program_choice: Literal["adopt", "seed"] | None = None
     program: dict[str, Any] | None = None
+    # The programs a standalone store priced its queued history with, and its last queued sequence number
+    # (docs/authority.md "A store joining the chain"): that history is re-derived with them.
+    history: list[HistoryProgramIn] | None = Field(default=None, max_length=64)
+    joined_seq: int | None = Field(default=None, ge=0, le=INT64)
 
 
 class CardsIn(Strict):
@@ -321,6 +331,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
         def joining(conn: Connection, terminal_id: int) -> dict[str, Any]:
             chosen = programs.on_enroll(conn, body.program_choice, body.program)
+            history = [h.model_dump() for h in body.history] if body.history else None
+            programs.record_history(conn, terminal_id, body.program_choice, history, body.joined_seq)
             return {**chosen, "card_keys": cards.keys_for_terminal(conn),
                     "card_range": cards.allocate_range(conn, terminal_id)}  # fmt: skip
 
@@ -539,6 +551,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         """Uses beyond chain-wide limits (coupons, once-only bonuses) booked as corrections, newest first."""
         return limits.list_corrections(engine, store, customer, kind)
 
+    @app.get("/v1/admin/programs/joined")
+    def joined_programs(_: AdminDep) -> dict[str, Any]:
+        """The programs joining stores priced their history with before they joined, by terminal."""
+        with engine.connect() as conn:
+            return {"joined": programs.joined(conn)}
+
     @app.post("/v1/admin/expiry/run")
     def run_expiry(_: AdminDep) -> dict[str, Any]:
         """Post due expiry now (it also runs on a timer)."""
@@ -612,6 +630,8 @@ async def _expiry_loop(engine: Engine, interval: int, throttle: Throttle) -> Non
     while True:
         await asyncio.sleep(interval)
         with contextlib.suppress(Exception):  # a failed run is retried at the next tick
-            await run_in_threadpool(expiry.post_expiry, engine)
+            # Every server process ticks; an advisory lock and the time of the last run make it one run
+            # per interval across them all (server/expiry.py).
+            await run_in_threadpool(expiry.run_due, engine, interval * 1000)
         with contextlib.suppress(Exception):
             await run_in_threadpool(throttle.storage.purge)

@@ -33,6 +33,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine
 
 from app.core import books, figures, ledger, sql, wire
+from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.identity import birthday_date
 from app.core.pricing import CouponUse, CustomerView, LineIn, price
@@ -61,7 +62,7 @@ _MAX_VIEWS = 8  # states rebuilt per body at most: the cursor's and those after 
 _UNCHECKED = frozenset({"max_points"})  # shown on the receipt, bounded by the till's offline caps: not booked
 
 # Off only for tests of the push mechanics that book hand-made bodies following no program
-# (tests/sync/test_push_batch.py); the authority's own tests are tests/sync/test_hostile.py.
+# (tests/integration/sync/test_push_batch.py); the authority's own tests are tests/integration/sync/test_hostile.py.
 ENFORCE = True
 
 _PROGRAMS: dict[str, Program] = {}  # parsed programs by their body's text (parsing one costs milliseconds)
@@ -123,6 +124,9 @@ class Authority:
         self.store_id = int(term.store_id)
         self.pulled = int(getattr(term, "pulled_cursor", 0) or 0)
         self.epoch = int(getattr(term, "epoch", 0) or 0)
+        self._seq: int | None = None  # the sequence number of the item being checked
+        self._joined: list[tuple[str, int]] | None = None  # this terminal's pre-join programs: (uid, activate_at)
+        self._joined_until = (-1, -1)  # its join: (last sequence number, instant) of the history they price
         self.rejections: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
         self.log: dict[str, list[str]] = {}  # customer uid -> this batch's transactions that changed it
@@ -257,10 +261,48 @@ class Authority:
                 found.append(max(active, key=lambda r: r[1])[0])
         return found
 
+    def _joined_rows(self) -> list[tuple[str, int]]:
+        """The programs this terminal's store priced its history with before it joined (one query a batch)."""
+        if self._joined is None:
+            self._joined = []
+            for uid, activate_at, body, joined_at, joined_seq in sql.tuples(
+                self.conn,
+                "SELECT uid, activate_at, body, joined_at, joined_seq FROM joined_programs"
+                " WHERE terminal_id = :t AND epoch = :e",
+                {"t": self.terminal_id, "e": self.epoch},
+            ):
+                self._joined.append((str(uid), int(activate_at)))
+                self._bodies[str(uid)] = str(body)
+                self._joined_until = (int(joined_seq), int(joined_at))
+        return self._joined
+
+    def _pre_join(self, body: Mapping[str, Any]) -> list[Program] | None:
+        """The store's own programs for an item of its history before it joined the chain: sequenced up to the
+        join's last queued number and dated before the join (docs/authority.md "A store joining the chain");
+        None for every other item. The one it names when it was active by then, else the newest activated by
+        then (by instant, and by creation: the till's own rule is the newest version activated by then)."""
+        if self._seq is None:
+            return None
+        rows = self._joined_rows()
+        last_seq, joined_at = self._joined_until
+        at = int(body["at"])
+        if not rows or self._seq > last_seq or at > joined_at + FUTURE_TOLERANCE_MS:
+            return None
+        active = [r for r in rows if r[1] <= at] or sorted(rows, key=lambda r: (r[1], r[0]))[:1]
+        named = body.get("program_uid")
+        if any(uid == named for uid, _ in active):
+            return [self._program(str(named))]
+        newest = [max(active, key=lambda r: (r[1], r[0]))[0], max(active)[0]]
+        return [self._program(uid) for uid in dict.fromkeys(newest)]
+
     def _programs_for(self, body: Mapping[str, Any]) -> list[Program]:
-        """The chain programs a body may follow: the one it names when that was in force at its instant, else
-        the one in force (a body naming no program, v1, or one the chain never issued, such as a joining
-        store's own: what counts is that its figures follow from the chain's rules)."""
+        """The programs a body may follow: a joining store's own for its history before the join; otherwise the
+        chain's, the one it names when that was in force at its instant, else the one in force (a body naming
+        no program, v1, or one the chain never issued: what counts is that its figures follow from the
+        chain's rules)."""
+        own = self._pre_join(body)
+        if own is not None:
+            return own
         allowed = list(dict.fromkeys(self._in_force(int(body["at"]))))
         named = body.get("program_uid")
         if named in allowed:
@@ -269,10 +311,13 @@ class Authority:
 
     # ------------------------------------------------------------------ the checks
 
-    def check(self, kind: str, body: Mapping[str, Any]) -> None:
-        """Refuse (LoyaltyError) an item this terminal may not book, or whose figures do not follow from the rules."""
+    def check(self, kind: str, body: Mapping[str, Any], seq: int | None = None) -> None:
+        """Refuse (LoyaltyError) an item this terminal may not book, or whose figures do not follow from the rules.
+
+        seq: the item's sequence number on its terminal (a joining store's history is told by it)."""
         if not ENFORCE:
             return
+        self._seq = seq
         cursor = body.get("cursor")
         if isinstance(cursor, int) and cursor > self.pulled:
             raise LoyaltyError("cursor_unknown", cursor=cursor, pulled=self.pulled)

@@ -29,6 +29,8 @@ class Settings:
     # A refused login or enrollment (locked out, too many at once) is answered after this pause: a
     # guesser's loop that ignores Retry-After then costs the server a sleeping request, not a busy core.
     refusal_delay_ms: int = 1000
+    workers: int = 1  # server processes (uvicorn workers) on one PostgreSQL
+    db_connections: int = 30  # the most PostgreSQL connections the server's processes open together
 
 
 def _file_values() -> dict[str, str]:
@@ -60,4 +62,6 @@ def load() -> Settings:
         hash_concurrency=max(1, int(values.get("LOYALTY_HASH_CONCURRENCY", "1"))),
         hash_queue=max(0, int(values.get("LOYALTY_HASH_QUEUE", "8"))),
         refusal_delay_ms=max(0, int(values.get("LOYALTY_REFUSAL_DELAY_MS", "1000"))),
+        workers=int(values.get("LOYALTY_SERVER_WORKERS", "1")),
+        db_connections=int(values.get("LOYALTY_SERVER_DB_CONNECTIONS", "30")),
     )

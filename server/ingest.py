@@ -143,7 +143,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
             # runs on written state: what is booked so far is flushed first, and read again after.
             try:
                 with books.item():
-                    authority.check(item.kind, item.body)
+                    authority.check(item.kind, item.body, item.seq)
                 result, changed, status = _merge(conn, books, item, place)
             except LoyaltyError as exc:
                 result, changed, status, error = _refusal(exc), set(), "rejected", exc
@@ -154,7 +154,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
             mark = chain.mark()
             try:
                 with books.item():
-                    authority.check(item.kind, item.body)
+                    authority.check(item.kind, item.body, item.seq)
                     result, changed, owed = _apply(books, item, versions, chain)
                 status = "applied"
                 batch.overdrafts += [{**o, "txn_uid": item.uid, "terminal_id": term.id, "booked_at": now_ms()}

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from app.core.errors import LoyaltyError
 
 # The server's packages are the `server` extra: a till's install (`pip install .`) has this command
 # but not them, and is told so instead of shown a traceback.
 _NEED_EXTRA = "the server's packages are not installed ({name}): pip install 'loyalty-terminal[server]'"
+
+
+# Several processes share one database only on PostgreSQL; the embedded SQLite store has one writer.
+_WORKERS_NEED_PG = (
+    "--workers {workers} needs PostgreSQL (--db postgresql://...): the embedded SQLite server runs as one process"
+)
 
 
 def _need_extra(exc: ModuleNotFoundError) -> int:
@@ -24,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     `expire`, `verify`."""
     try:
         from server import auth, config, expiry
-        from server.store import create_schema, make_engine
+        from server.store import POOL_ENV, create_schema, make_engine
     except ModuleNotFoundError as exc:
         return _need_extra(exc)
     parser = argparse.ArgumentParser(prog="loyalty-server")
@@ -33,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP server (uvicorn)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="server processes on one PostgreSQL (default 1)")
     p = sub.add_parser("admin", help="create an admin user or reset a password (which ends its sessions)")
     p.add_argument("name")
     p.add_argument("--password", required=True)
@@ -70,9 +79,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from server.api import create_app
             except ModuleNotFoundError as exc:
                 return _need_extra(exc)
-            app = create_app(settings.__class__(**{**settings.__dict__, "database": database}))
-            uvicorn.run(app, host=getattr(args, "host", None) or settings.host,
-                        port=getattr(args, "port", None) or settings.port, log_level="warning")  # fmt: skip
+            host = getattr(args, "host", None) or settings.host
+            port = getattr(args, "port", None) or settings.port
+            workers = settings.workers if getattr(args, "workers", None) is None else args.workers
+            if workers < 1 or workers > 64:
+                parser.error(f"--workers must be between 1 and 64, got {workers}")
+            if workers > 1 and _is_sqlite(database):
+                print(json.dumps({"error": _WORKERS_NEED_PG.format(workers=workers)}), file=sys.stderr)
+                return 2
+            # Each process its share of the connections (the workers inherit it): N pools of the whole budget
+            # could pass PostgreSQL's max_connections under load.
+            os.environ.setdefault(POOL_ENV, str(max(3, settings.db_connections // workers)))
+            # Once per `serve`, before the application: the schema (processes starting together take turns)
+            # and the first admin, whose insert two processes starting together could both try.
+            engine = make_engine(database)
+            create_schema(engine)
+            if settings.admin_name and settings.admin_password:
+                _add_admin(engine, settings.admin_name, settings.admin_password)
+            if workers == 1:
+                no_admin = {**settings.__dict__, "database": database, "admin_name": None, "admin_password": None}
+                uvicorn.run(create_app(settings.__class__(**no_admin), engine), host=host, port=port,
+                            log_level="warning")  # fmt: skip
+                return 0
+            engine.dispose()
+            os.environ["LOYALTY_SERVER_DB"] = database  # the workers read their settings from the environment
+            uvicorn.run("server.main:app_from_env", factory=True, workers=workers, host=host, port=port,
+                        log_level="warning")  # fmt: skip
             return 0
         engine = make_engine(database)
         create_schema(engine)
@@ -117,6 +149,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(json.dumps(out))
     return 0
+
+
+def _add_admin(engine: Any, name: str, password: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from server import auth
+
+    try:
+        auth.add_admin(engine, name, password)
+    except IntegrityError:
+        # Another server process starting at the same instant inserted this admin first: set the password
+        # on its row instead (add_admin updates a name that exists).
+        auth.add_admin(engine, name, password)
+
+
+def _is_sqlite(database: str) -> bool:
+    return "://" not in database or database.startswith("sqlite")
+
+
+def app_from_env() -> Any:
+    """One worker's application (uvicorn's factory): settings from the environment, the admin made already."""
+    from server import config
+    from server.api import create_app
+
+    settings = config.load()
+    return create_app(settings.__class__(**{**settings.__dict__, "admin_name": None, "admin_password": None}))
 
 
 if __name__ == "__main__":

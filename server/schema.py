@@ -236,3 +236,19 @@ refund_marks = Table(
     Column("change_seq", BigInteger, nullable=False),
 )
 Index("ix_refund_marks_change_seq", refund_marks.c.change_seq)
+
+# The programs a standalone store priced its history with before it joined the chain (sync.md promise 12,
+# docs/authority.md "A store joining the chain"): its items sequenced and dated before the join are
+# re-derived with these, everything after with the chain's. Sent by the till at enrollment, listed for the admin.
+joined_programs = Table(
+    "joined_programs",
+    metadata,
+    Column("terminal_id", Integer, ForeignKey("terminals.id"), primary_key=True),
+    Column("uid", String, primary_key=True),
+    Column("epoch", Integer, nullable=False),
+    Column("activate_at", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("joined_at", BigInteger, nullable=False),
+    Column("joined_seq", BigInteger, nullable=False),
+    Column("choice", String, nullable=True),
+)

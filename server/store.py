@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +36,13 @@ def _sqlite_file(path: Path) -> Engine:
     return terminal_db.make_engine(path)
 
 
-def make_engine(url: str) -> Engine:
+# The most PostgreSQL connections one server process opens at once (LOYALTY_SERVER_POOL; `serve --workers N`
+# gives each worker its share of LOYALTY_SERVER_DB_CONNECTIONS), a third of them kept open between requests.
+POOL_ENV = "LOYALTY_SERVER_POOL"
+DEFAULT_POOL = 30
+
+
+def make_engine(url: str, connections: int | None = None) -> Engine:
     """An engine for a database URL or a SQLite file path (whose folder is created when missing)."""
     if "://" not in url:
         return _sqlite_file(Path(url))
@@ -43,7 +50,9 @@ def make_engine(url: str) -> Engine:
         return _sqlite_file(Path(url.split("///", 1)[1]))
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    most = max(1, connections or int(os.environ.get(POOL_ENV) or DEFAULT_POOL))
+    kept = max(1, most // 3)
+    return create_engine(url, pool_size=kept, max_overflow=most - kept, pool_pre_ping=True)
 
 
 def is_sqlite(engine: Engine) -> bool:

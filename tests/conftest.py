@@ -1,4 +1,9 @@
-"""Shared fixtures: a real SQLite file in a temporary folder, bootstrapped like the app."""
+"""Shared fixtures and the tiers: every test lives in tests/unit, tests/integration, tests/e2e or tests/ui.
+
+The folder gives the marker (`-m unit`, `-m integration`, `-m e2e`, `-m ui`); `scripts/test --tier NAME`
+runs one tier and `scripts/test --quick` the daily one (`-m quick`: every unit test and the integration
+tests, but for the slow files listed in SLOW). A test file outside the four folders is a collection error.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,15 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from app.bootstrap import Context, bootstrap
 from app.core.clock import FixedClock
+from tests.stores import Stores
+
+if TYPE_CHECKING:  # app.bootstrap loads SQLAlchemy and every service: not for a unit test's import
+    from app.bootstrap import Context
 
 ROOT = Path(__file__).resolve().parent.parent
 # The instant the demo store and the UI tests live at: a Wednesday noon in Moscow, outside the
@@ -24,48 +32,66 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Real barcode photographs (zxing-cpp's samples, Apache 2.0), kept in the repository with their licence.
 BARCODES = Path(__file__).resolve().parent / "data" / "barcodes"
 
-
-# The quick tier (`scripts/test --quick`, or `pytest -m quick`): the rules as pure functions, the core
-# services on a real SQLite file, and the command line in this process. No window, no server, no camera,
-# no child process per command: well under two minutes. The whole suite stays what CI runs.
-QUICK_FILES = frozenset(
+TESTS = Path(__file__).resolve().parent
+# unit: no database, no Qt (tests/unit/conftest.py enforces it); integration: real SQLite files,
+# PostgreSQL, the server app in this process, the CLI in-process; e2e: real processes (the server
+# under uvicorn, terminals as CLI processes, an installed package); ui: Qt windows, offscreen or Xvfb.
+TIERS = ("unit", "integration", "e2e", "ui")
+# Folders and files (under tests/) too slow for the daily tier: each costs over ~5 s of pytest on a quiet
+# machine or starts processes. The full run and `--tier NAME` still run them.
+SLOW = frozenset(
     {
-        "test_rules.py",  # pricing, wallet, refunds: no database
-        "test_money.py",
-        "test_fmt.py",
-        "test_program.py",
-        "test_refusals_core.py",  # every refusal a code of the one table: no database
-        "test_properties.py",
-        "test_identity.py",
-        "test_templates.py",
-        "test_clock.py",
-        "test_staff.py",
-        "test_storage.py",
-        "test_storage_writer.py",
-        "test_receipt_service.py",
-        "test_admin_services.py",
-        "test_reports.py",
-        "test_backup.py",
-        "test_logsetup.py",
-        "test_self_contained.py",
-        "test_cli_inprocess.py",
+        "unit/scanner",  # video and photo decoding
+        "integration/sync",  # the simulation over seeds, the server app, pushes on PostgreSQL
+        "integration/test_bench_generator.py",  # generated stores
+        "integration/test_reports_same.py",
+        "integration/test_store_on_rows.py",
+        "integration/test_server_migrations.py",  # Alembic on both backends, servers starting together
+        "integration/test_chain_reports_client.py",  # a chain of terminals and a server
+        "integration/test_cards_chain.py",  # a live server and tills over HTTP, on PostgreSQL: ~30 s
+        "integration/test_reports_api.py",
+        "integration/test_cli_report.py",  # PDF pages drawn by pdftoppm, the real command
+        "integration/test_locked_and_full.py",  # another process holding the lock, a full tmpfs
+        "integration/test_cli_acceptance.py",  # cli.md read literally: ~6 s on a quiet machine
+        "integration/test_properties.py",  # hypothesis on a real store
+        "integration/test_report_exports.py",  # PDF pages drawn by pdftoppm
     }
 )
-QUICK_TESTS = ("test_worked_example_through_services",)  # the same examples through the CLI are in the full run
+
+
+def is_slow(path: Path) -> bool:
+    """Whether a test file is left out of the quick tier (SLOW)."""
+    parts = path.resolve().relative_to(TESTS).parts
+    return any("/".join(parts[:n]) in SLOW for n in range(1, len(parts) + 1))
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier folder a test file lives in (None when it lives in none)."""
+    parts = path.resolve().relative_to(TESTS).parts
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The quick marker, given by QUICK_FILES and QUICK_TESTS rather than in each file."""
-    config.addinivalue_line("markers", "quick: the quick tier (scripts/test --quick): rules, core services, CLI")
+    """The quick marker; the tier markers are registered in pyproject.toml."""
+    config.addinivalue_line("markers", "quick: the daily tier (scripts/test --quick): unit + fast integration")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the quick tier's tests."""
-    here = Path(__file__).resolve().parent
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier (from its folder) and the quick tier's tests; refuse a test in no tier."""
+    stray: set[str] = set()
     for item in items:
-        top_level = item.path.parent == here
-        if top_level and (item.path.name in QUICK_FILES or item.name.startswith(QUICK_TESTS)):
+        tier = tier_of(item.path)
+        if tier is None:
+            stray.add(str(item.path.relative_to(ROOT)))
+            continue
+        item.add_marker(getattr(pytest.mark, tier))
+        if tier in ("unit", "integration") and not is_slow(item.path):
             item.add_marker(pytest.mark.quick)
+    if stray:
+        raise pytest.UsageError(
+            "tests outside a tier folder (move them to tests/unit, tests/integration, tests/e2e or tests/ui; "
+            f"tests/conftest.py says which): {', '.join(sorted(stray))}"
+        )
 
 
 def worked_examples() -> list[dict[str, Any]]:
@@ -80,9 +106,17 @@ def frozen_clock() -> FixedClock:
     return FixedClock(FROZEN_NOW)
 
 
+@pytest.fixture(scope="session")
+def store_cache(tmp_path_factory: pytest.TempPathFactory) -> Stores:
+    """Stores built once per session by key (a generator's seed, the hand-counted March store), as copies."""
+    return Stores(tmp_path_factory.mktemp("stores"))
+
+
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[Context]:
     """A fresh terminal database file, initialised with no program yet."""
+    from app.bootstrap import bootstrap
+
     context = bootstrap(tmp_path / "terminal.sqlite3", create=True)
     context.store.init()
     yield context

@@ -37,9 +37,9 @@ FOLDER = Path(__file__).parent / "golden"
 
 # Golden file name -> the test module whose record() builds it.
 SOURCES = {
-    "reports": "tests.test_reports_same",
-    "chain_reports": "tests.test_store_on_rows",
-    "page_apply": "tests.sync.test_page_apply",
+    "reports": "tests.integration.test_reports_same",
+    "chain_reports": "tests.integration.test_store_on_rows",
+    "page_apply": "tests.integration.sync.test_page_apply",
 }
 
 

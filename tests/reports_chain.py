@@ -1,6 +1,6 @@
 """A small chain for the chain-reports tests: two stores, one terminal each, a March of hand-counted sales.
 
-The program is tests/test_reports.py's (10 % earned as points, 100 welcome points, 1 point = 1 ₽).
+The program is tests/integration/test_reports.py's (10 % earned as points, 100 welcome points, 1 point = 1 ₽).
 Everything goes through the real services: the admin API registers the stores and terminals, each
 terminal enrolls with its one-time code, sells with explicit times, and syncs with the server.
 Times are Moscow local (UTC+3).
@@ -48,7 +48,7 @@ from app.core.services.support import SYSTEM
 from app.sync.service import SyncService
 from server.api import create_app
 from server.config import Settings
-from tests.test_reports import MSK, PROGRAM, ms
+from tests.integration.test_reports import MSK, PROGRAM, ms
 
 MARCH = Period.local_days(date(2025, 3, 1), date(2025, 3, 31), MSK)
 MARCH_DAYS = {"first": "2025-03-01", "last": "2025-03-31"}

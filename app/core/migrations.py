@@ -2,7 +2,7 @@
 
 A step, once released, is never edited: a file made by that release went through exactly this text, and
 the next step starts from what it made. The live tables (app.core.schema) make a new file; the drift test
-(tests/test_schema_drift.py) proves that a file brought up by these steps has the same tables, columns,
+(tests/integration/test_schema_drift.py) proves that a file brought up by these steps has the same tables, columns,
 indexes and triggers. How to add a step: docs/migrations.md.
 """
 

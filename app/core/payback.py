@@ -2,7 +2,7 @@
 
 Pure functions over integers and exact fractions: the report service sums the period's sales and
 hands the sums here; nothing reads a database or a clock. The definitions are in docs/reports.md
-§13 and the tests check them on figures worked out by hand (tests/test_payback.py).
+§13 and the tests check them on figures worked out by hand (tests/integration/test_payback.py).
 
 - Cost: what the program gave away at the till, in kopecks: card (tier) discounts, free units of
   full stamp cards, the coupons' own discount, the money paid with points and the gifts taken for

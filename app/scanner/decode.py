@@ -387,7 +387,7 @@ def _judge_linear(group: list[_Read]) -> _Verdict:
     accepted = len(views[best]) >= 2 and len(views[best]) > runner_up
     # zbar alone never makes a Code 128 read (it drops FNC4), nor an EAN-8: it reads the
     # middle of a tilted, blurred UPC-A or EAN-13 as a check-digit-valid EAN-8, the same on
-    # the 1x and the sharpened 2x pass (tests/scanner/test_generated.py). zxing-cpp reads all
+    # the 1x and the sharpened 2x pass (tests/unit/scanner/test_generated.py). zxing-cpp reads all
     # of the photo set's EAN-8 on its own.
     if best.format in (CODE_128, EAN_8) and _ZXING not in decoders[best]:
         accepted = False
@@ -526,7 +526,7 @@ def _confirmed(image: Gray, code: Code, reads: list[_Read], *, need_zxing: bool)
 
     Passes are not independent: zxing-cpp on the 2x copy with two binarizers, or on the
     frame and its CLAHE copy, or zbar on the 1x and 2x copies, can agree on the same
-    check-digit-valid misread of a blurred symbol (random renders, tests/scanner/
+    check-digit-valid misread of a blurred symbol (random renders, tests/unit/scanner/
     test_generated.py). A code read alike by both decoders with no rival reading is
     trusted; any other must be read again on a resampled copy of its spot (scaled,
     turned 4 degrees, blurred, sharpened), and the decoder that read it must never read a

@@ -72,14 +72,25 @@ class Client:
         return data
 
     def enroll(
-        self, code: str, program_choice: str | None = None, program: dict[str, Any] | None = None
+        self,
+        code: str,
+        program_choice: str | None = None,
+        program: dict[str, Any] | None = None,
+        history: list[dict[str, Any]] | None = None,
+        joined_seq: int | None = None,
     ) -> dict[str, Any]:
-        """Exchange a one-time code for this terminal's token (and the store's program choice, promise 12)."""
+        """Exchange a one-time code for this terminal's token (and the store's program choice, promise 12).
+
+        history, joined_seq: the programs a standalone store priced its queued history with, and the last
+        sequence number of that history (docs/authority.md "A store joining the chain")."""
         body: dict[str, Any] = {"code": code}
         if program_choice is not None:
             body["program_choice"] = program_choice
         if program is not None:
             body["program"] = program
+        if history:
+            body["history"] = history
+            body["joined_seq"] = joined_seq
         data = self._call("POST", "/v1/terminals/enroll", json=body)
         for key in ("terminal_id", "token", "epoch", "card_block"):
             if key not in data:

@@ -112,17 +112,18 @@ class SyncService:
         if program_choice not in (None, "adopt", "seed"):
             raise LoyaltyError("program_choice_both")
         own = self._own_program(program_choice)
+        history, last = self._history()
         client = Client(url, transport=self.transport)
         try:
-            data = client.enroll(code, program_choice, own)
+            data = client.enroll(code, program_choice, own, history, last)
         finally:
             client.close()
         with db.transaction(self.engine, background=True) as conn:
             if repo.get_meta(conn, "joined_seq") is None:
                 # What this store queued before it joined: its own programs and catalog, refused by the server as
-                # managed there (and expected to be), so they do not count as rejections of a sync.
-                last = conn.execute(select(func.max(t.outbox.c.seq))).scalar()
-                repo.set_meta(conn, "joined_seq", str(int(last or 0)))
+                # managed there (and expected to be), so they do not count as rejections of a sync. The same
+                # number the server was told: its sales and enrollments up to it are priced with `history`.
+                repo.set_meta(conn, "joined_seq", str(last))
             repo.set_meta(conn, "server_url", url)
             repo.set_meta(conn, "token", str(data["token"]))
             repo.set_meta(conn, "terminal_id", str(data["terminal_id"]))
@@ -181,6 +182,22 @@ class SyncService:
             replica.store_programs(conn, data["programs"])
             conn.execute(delete(t.meta).where(t.meta.c.key == "seed_program"))
         return bool(data["programs"])
+
+    def _history(self) -> tuple[list[dict[str, Any]] | None, int]:
+        """The programs this standalone store priced its queued history with, and the last sequence number it
+        queued (docs/authority.md "A store joining the chain"); no programs for a terminal of the chain
+        already (its history was recorded when it joined) or a store that queued nothing priced."""
+        with db.transaction(self.engine, write=False, background=True) as conn:
+            last = int(conn.execute(select(func.max(t.outbox.c.seq))).scalar() or 0)
+            if repo.chain_mode(conn) or repo.get_meta(conn, "joined_seq") is not None:
+                return None, last
+            # Only what is priced counts: a fresh till's queued default program alone is no history.
+            priced = select(t.outbox.c.seq).where(t.outbox.c.kind.in_(("sale", "refund", "enroll"))).limit(1)
+            if conn.execute(priced).first() is None:
+                return None, last
+            rows = conn.execute(select(t.programs.c.uid, t.programs.c.activate_at, t.programs.c.body)).all()
+        return [{"uid": str(r.uid), "activate_at": int(r.activate_at), "program": json.loads(r.body)}
+                for r in rows] or None, last  # fmt: skip
 
     def _own_program(self, program_choice: str | None) -> dict[str, Any] | None:
         """The program this store priced with, for the server to compare or seed with; None when it has none

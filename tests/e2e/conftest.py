@@ -24,11 +24,6 @@ BIN = Path(sys.executable).parent
 ADMIN = ("admin", "e2e-secret-pass")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """The e2e marker (real processes; part of the normal run, deselect with -m 'not e2e')."""
-    config.addinivalue_line("markers", "e2e: real processes on loopback (server, terminals, PostgreSQL)")
-
-
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (only loopback is ever used)."""
     with socket.socket() as sock:
@@ -56,10 +51,11 @@ def child_env() -> dict[str, str]:
 class ServerProcess:
     """`loyalty-server serve` as a real child process on 127.0.0.1, restartable on the same port."""
 
-    def __init__(self, db: str, log: Path, port: int | None = None) -> None:
+    def __init__(self, db: str, log: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.db = db
         self.port = port or free_port()
         self.log = log
+        self.env = dict(env or {})  # more settings for the server (LOYALTY_EXPIRY_INTERVAL, ...)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -69,7 +65,7 @@ class ServerProcess:
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         """Start it and wait until /healthz answers."""
-        env = {**child_env(), "LOYALTY_ADMIN_NAME": ADMIN[0], "LOYALTY_ADMIN_PASSWORD": ADMIN[1]}
+        env = {**child_env(), "LOYALTY_ADMIN_NAME": ADMIN[0], "LOYALTY_ADMIN_PASSWORD": ADMIN[1], **self.env}
         cmd = [*_command("loyalty-server"), "serve", "--db", self.db, "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -161,8 +157,8 @@ def server_factory(tmp_path: Path) -> Iterator[Any]:
     """Make ServerProcess objects that are stopped at the end of the test, whatever happened."""
     made: list[ServerProcess] = []
 
-    def make(db: str) -> ServerProcess:
-        server = ServerProcess(db, tmp_path / f"server-{len(made)}.log")
+    def make(db: str, env: dict[str, str] | None = None) -> ServerProcess:
+        server = ServerProcess(db, tmp_path / f"server-{len(made)}.log", env=env)
         made.append(server)
         return server
 

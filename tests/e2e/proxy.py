@@ -11,6 +11,10 @@ never tears a half-done exchange in an unplanned way):
   first `cut_bytes` of the reply before the connection closes (the reply is lost after the
   server committed: the case that makes a re-send a duplicate).
 
+Given several upstream ports it is also a round-robin load balancer: each accepted connection goes
+to the next server in turn (one that does not accept is skipped, as a balancer's health check
+would), so one terminal's requests reach different server processes.
+
 In any mode the replies can be held (`hold_replies`): the server has answered, the client is
 still waiting. A test kills a process at that point, or once a whole request has reached the
 server (`wait_for(..., whole=True)`), instead of sleeping and hoping the moment has come.
@@ -26,6 +30,7 @@ import struct
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from typing import Literal
 
 Mode = Literal["pass", "drop", "delay", "reset", "cut"]
@@ -74,10 +79,15 @@ class _Exchange:
 
 
 class FaultProxy:
-    """Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:upstream_port."""
+    """Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:upstream_port (several: in turn)."""
 
-    def __init__(self, upstream_port: int, port: int = 0) -> None:
-        self.upstream_port = upstream_port
+    def __init__(self, upstream_port: int | Sequence[int], port: int = 0) -> None:
+        self.upstream_ports = [upstream_port] if isinstance(upstream_port, int) else list(upstream_port)
+        if not self.upstream_ports:
+            raise ValueError("the proxy needs at least one upstream port")
+        self._turn = 0  # the upstream the next connection tries first
+        self.upstreams: Counter[int] = Counter()  # connections forwarded, per upstream port
+        self.routed: list[tuple[str, int]] = []  # (request line, upstream port) of forwarded requests, in order
         self._listener = socket.create_server(("127.0.0.1", port))
         self.port: int = self._listener.getsockname()[1]
         self.mode: Mode = "pass"
@@ -93,6 +103,16 @@ class FaultProxy:
         self._stopped = threading.Event()
         self._socks: set[socket.socket] = set()
         self._thread = threading.Thread(target=self._accept_loop, name="fault-proxy", daemon=True)
+
+    @property
+    def upstream_port(self) -> int:
+        """The server's port (the first one's, when there are several)."""
+        return self.upstream_ports[0]
+
+    def upstream_of(self, prefix: str, nth: int = -1) -> int:
+        """The upstream port the nth forwarded request starting with prefix went to (the last by default)."""
+        with self._lock:
+            return [port for line, port in self.routed if line.startswith(prefix)][nth]
 
     @property
     def url(self) -> str:
@@ -184,19 +204,19 @@ class FaultProxy:
             client.close()
             return
         self._track(client, True)
-        try:
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
-        except OSError:
-            _hard_close(client)  # the server is down: the terminal sees a reset, as from a dead host
+        upstream = self._connect()
+        if upstream is None:
+            _hard_close(client)  # every server is down: the terminal sees a reset, as from a dead host
             self._track(client, False)
             return
+        port = int(upstream.getpeername()[1])
         upstream.settimeout(None)
         self._track(upstream, True)
         try:
             if mode == "reset":
                 first = client.recv(65536)
                 if first:
-                    self._note(first)
+                    self._note(first, port)
                     upstream.sendall(first[: max(1, len(first) // 2)])
                     time.sleep(0.05)  # let the half request arrive before the reset
                 return
@@ -204,7 +224,7 @@ class FaultProxy:
                 target=self._pump_back, args=(upstream, client, mode, cut_bytes), name="proxy-back", daemon=True
             )
             back.start()
-            self._pump_forward(client, upstream, mode, delay_s)
+            self._pump_forward(client, upstream, mode, delay_s, port)
             back.join()
         finally:
             _hard_close(client)
@@ -212,13 +232,30 @@ class FaultProxy:
             self._track(client, False)
             self._track(upstream, False)
 
-    def _note(self, chunk: bytes) -> None:
+    def _connect(self) -> socket.socket | None:
+        """A connection to the next upstream in turn that accepts one (None when none does)."""
+        with self._lock:
+            first = self._turn
+            self._turn = (self._turn + 1) % len(self.upstream_ports)
+        for i in range(len(self.upstream_ports)):
+            port = self.upstream_ports[(first + i) % len(self.upstream_ports)]
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            except OSError:
+                continue
+            with self._lock:
+                self.upstreams[port] += 1
+            return sock
+        return None
+
+    def _note(self, chunk: bytes, port: int) -> None:
         line = chunk.split(b"\r\n", 1)[0]
         if line[:4] in (b"GET ", b"POST", b"PUT ", b"DELE", b"PATC", b"HEAD"):
             with self._lock:
                 self.requests.append(line.decode("latin-1"))
+                self.routed.append((line.decode("latin-1"), port))
 
-    def _pump_forward(self, src: socket.socket, dst: socket.socket, mode: Mode, delay_s: float) -> None:
+    def _pump_forward(self, src: socket.socket, dst: socket.socket, mode: Mode, delay_s: float, port: int) -> None:
         exchange = _Exchange()
         while True:
             try:
@@ -229,7 +266,7 @@ class FaultProxy:
                 break
             if mode == "delay":
                 time.sleep(delay_s)
-            self._note(chunk)
+            self._note(chunk, port)
             try:
                 dst.sendall(chunk)
             except OSError:

@@ -21,7 +21,7 @@ from app.ui.login import LoginDialog
 from app.ui.pin_dialog import PinDialog, PinPad
 from app.ui.shift import ShiftDialog
 from app.ui.worker import Worker
-from tests.test_staff import CATALOG, FAST, PROGRAM
+from tests.integration.test_staff import CATALOG, FAST, PROGRAM
 
 
 @pytest.fixture

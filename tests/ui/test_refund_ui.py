@@ -24,7 +24,7 @@ from app.ui.pin_dialog import PinDialog, Refused, staff_reason
 from app.ui.printing import PrintService
 from app.ui.refund_dialog import RefundDialog, parse_sale_code
 from app.ui.worker import Worker
-from tests.test_staff import CATALOG, FAST, PROGRAM
+from tests.integration.test_staff import CATALOG, FAST, PROGRAM
 
 
 @dataclass

@@ -122,7 +122,7 @@ def test_going_back_from_the_pay_dialog_sells_nothing(qtbot: QtBot, window: Main
 def test_a_full_disk_refuses_the_payment_in_plain_words_and_keeps_the_basket(
     qtbot: QtBot, window: MainWindow, store: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The core's own answer to SQLite's SQLITE_FULL (tests/test_storage.py fills a real file);
+    # The core's own answer to SQLite's SQLITE_FULL (tests/integration/test_storage.py fills a real file);
     # here it comes once, as it would from a disk that filled up during the shift.
     code, params = db._storage_reason(sqlite3.OperationalError("database or disk is full"))
     full = StorageError(code, **params)

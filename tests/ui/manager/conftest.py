@@ -21,13 +21,13 @@ from app.ui import i18n
 from app.ui.manager.ops import ManagerServices
 from app.ui.manager.window import ManagerWindow
 from app.ui.worker import Worker
-from tests.test_reports import CLOCK, build_store
-from tests.test_staff import CATALOG, FAST
+from tests.integration.test_reports import CLOCK, build_store
+from tests.integration.test_staff import CATALOG, FAST
 
 
 @dataclass
 class Shop:
-    """The store of tests/test_reports.py (March 2025, read as of 10 April 2025), its catalog of
+    """The store of tests/integration/test_reports.py (March 2025, read as of 10 April 2025), its catalog of
     Капучино 180 ₽ and Круассан 150 ₽, manager Ольга (PIN 9999) and cashier Иван (PIN 1234)."""
 
     ctx: Context

@@ -32,9 +32,9 @@ from app.ui.manager.widgets import ChooseFolder
 from app.ui.manager.window import ManagerWindow
 from app.ui.worker import Worker
 from tests.e2e.conftest import ADMIN, Admin, ServerProcess
+from tests.integration.test_staff import FAST
 from tests.pg import pg_server, pg_url  # noqa: F401  (PostgreSQL for the server, fixtures)
 from tests.reports_chain import ChainTerminal, admin_setup, open_terminal, sell_march
-from tests.test_staff import FAST
 from tests.ui.manager.conftest import Shop, tr
 
 

@@ -17,7 +17,7 @@ from app.ui.manager import ops
 from app.ui.manager.coupons import CouponsTab
 from app.ui.manager.widgets import ChooseFolder
 from app.ui.manager.window import ManagerWindow
-from tests.test_reports import CLOCK
+from tests.integration.test_reports import CLOCK
 from tests.ui.manager.conftest import Shop, tr
 
 

@@ -20,7 +20,7 @@ from app.ui.manager.charts import Chart, ChartSeries, fold_days, nice_scale
 from app.ui.manager.dashboard import DashboardTab
 from app.ui.manager.widgets import ChooseFolder, avg_money_text, count_text, money_text, share_text
 from app.ui.manager.window import ManagerWindow
-from tests.test_reports import MARCH
+from tests.integration.test_reports import MARCH
 from tests.ui.manager.conftest import Shop
 
 
@@ -54,7 +54,7 @@ def test_dashboard_tiles_show_the_figures_reports_service_computes(
 
 def test_dashboard_figures_match_the_hand_computed_march(qtbot: QtBot, window: ManagerWindow) -> None:
     d = show_march(qtbot, window)
-    # tests/test_reports.py works these out by hand: 2065,50 ₽ taken − 243 ₽ refunded = 1822,50 ₽ in
+    # tests/integration/test_reports.py works these out by hand: 2065,50 ₽ taken − 243 ₽ refunded = 1822,50 ₽ in
     # 9 sales, 6 with a card (66,7 %), average check 2065,50 / 9 = 229,50 ₽.
     assert d.tiles["revenue"].value.text() == f"1{NNBSP}822,50{NBSP}₽"
     assert d.tiles["sales"].value.text() == "9"
@@ -108,7 +108,7 @@ def test_a_segments_customers_sort_by_a_column(qtbot: QtBot, qtmodeltester: obje
     d = show_march(qtbot, window)
     d.reports.choose_segment("active")
     people = d.reports.people
-    # As the report lists them: most purchases first (Анна 4, Борис 3, Вера 1: tests/test_reports.py).
+    # As the report lists them: most purchases first (Анна 4, Борис 3, Вера 1: tests/integration/test_reports.py).
     assert [people.index(r, 1).data() for r in range(people.rowCount())] == [
         "Анна Иванова", "Борис Петров", "Вера Соколова",
     ]  # fmt: skip
@@ -129,7 +129,8 @@ def test_no_lifetime_value_from_three_customers(qtbot: QtBot, window: ManagerWin
 def test_lifetime_value_is_shown_with_its_range_and_formula(qtbot: QtBot, window: ManagerWindow) -> None:
     d = show_march(qtbot, window)
     assert d.bundle is not None and d.bundle.report.payback is not None
-    # The same figures as if 30 customers had been seen in each month (tests/test_payback.py works out the ends).
+    # The same figures as if 30 customers had been seen in each month (tests/integration/test_payback.py works
+    # out the ends).
     clv = clv_range(Fraction(26925), Fraction(730, 31), 30, 30, 20, Fraction(31))
     report = replace(d.bundle.report, payback=replace(d.bundle.report.payback, clv=clv))
     d.reports.show_bundle(replace(d.bundle, report=report))
@@ -144,7 +145,7 @@ def test_lifetime_value_is_shown_with_its_range_and_formula(qtbot: QtBot, window
 def test_the_overview_says_whether_the_program_pays(qtbot: QtBot, window: ManagerWindow) -> None:
     d = show_march(qtbot, window)
     p = d.payback
-    # tests/test_payback.py: members brought 1250 ₽ beyond non-members, the program cost 584,50 ₽.
+    # tests/integration/test_payback.py: members brought 1250 ₽ beyond non-members, the program cost 584,50 ₽.
     assert p.verdict.text() == (f"Программа окупается: участники принесли на 665,50{NBSP}₽ больше, чем она стоила.")
     assert p.cost.text().startswith(f"Стоимость 584,50{NBSP}₽ = скидки по уровню 119,50{NBSP}₽ + штампы 250,00")
     assert f"1{NNBSP}250,00{NBSP}₽ = 6 чеков с картой" in p.extra.text()

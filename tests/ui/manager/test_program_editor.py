@@ -21,7 +21,7 @@ from app.ui.manager.program_errors import explain
 from app.ui.manager.program_form import ProgramForm
 from app.ui.manager.widgets import Confirm
 from app.ui.manager.window import ManagerWindow
-from tests.test_reports import CLOCK, MSK, PROGRAM
+from tests.integration.test_reports import CLOCK, MSK, PROGRAM
 from tests.ui.manager.conftest import Shop, tr
 
 

@@ -86,7 +86,7 @@ def test_the_programs_coupons_show_every_column(qtbot: QtBot, window: ManagerWin
 
 
 def test_date_fields_start_on_the_stores_clock(qtbot: QtBot, window: ManagerWindow) -> None:
-    # The store's clock reads 10 April 2025 00:00 in Moscow (tests/test_reports.py's CLOCK), whatever the
+    # The store's clock reads 10 April 2025 00:00 in Moscow (tests/integration/test_reports.py's CLOCK), whatever the
     # computer's own zone: the fields show that wall time and read it back in the store's zone.
     window.tabs.setCurrentWidget(window.coupons)
     qtbot.waitUntil(lambda: window.coupons.zone is not None, timeout=10_000)

@@ -17,7 +17,7 @@ from app.ui import main as app_main
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import _SettingsEntry, install_settings
 from app.ui.worker import Worker
-from tests.test_staff import FAST
+from tests.integration.test_staff import FAST
 
 
 @pytest.fixture

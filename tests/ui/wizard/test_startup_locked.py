@@ -17,7 +17,7 @@ from app.core.services.results import SaleRequest
 from app.core.services.support import SYSTEM
 from app.ui import main as app_main
 from app.ui import startup
-from tests.test_locked_and_full import ExclusiveLock, fill, small_disk  # noqa: F401 (a fixture)
+from tests.integration.test_locked_and_full import ExclusiveLock, fill, small_disk  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

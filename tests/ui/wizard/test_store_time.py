@@ -28,7 +28,7 @@ from app.ui.settings_dialog import _SettingsEntry, install_settings
 from app.ui.shift import ShiftDialog
 from app.ui.startup import MissingStoreDialog, backup_time
 from app.ui.worker import Worker
-from tests.test_staff import FAST
+from tests.integration.test_staff import FAST
 
 INSTANT = datetime(2026, 6, 10, 6, 50, tzinfo=UTC)  # 09:50 in Moscow, 11:50 in Yekaterinburg
 

@@ -181,7 +181,8 @@ def test_a_store_enrolled_in_the_wizard_is_created_in_the_chain(qtbot: QtBot, ho
 
         assert SyncService(ctx.engine).configured()
         # The chain had no program: the template is to seed it, through the server (sync.md promise 12), and
-        # the till prices with nothing of its own meanwhile; the next sync gives it (tests/test_cards_chain.py).
+        # the till prices with nothing of its own meanwhile; the next sync gives it
+        # (tests/integration/test_cards_chain.py).
         with pytest.raises(LoyaltyError, match="no loyalty program"):
             ctx.programs.program()
         assert json.loads(SyncService(ctx.engine)._meta("seed_program") or "{}") == template("points").program
