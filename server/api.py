@@ -31,7 +31,7 @@ from app.core.ids import uuid7
 from app.core.program import parse_program
 from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
-from server import auth, authority, cards, expiry, ingest, programs, reports, snapshots
+from server import auth, authority, cards, expiry, ingest, limits, programs, reports, snapshots
 from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
@@ -540,6 +540,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def rejections(_: AdminDep) -> dict[str, Any]:
         """Pushed items the server refused, newest first, with terminal, store, actor, code and body."""
         return {"rejections": authority.rejections(engine)}
+
+    @app.get("/v1/admin/corrections")
+    def corrections(
+        _: AdminDep,
+        store: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+        customer: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+        kind: Annotated[str | None, Query(pattern="^[a-z_]{1,40}$")] = None,
+    ) -> dict[str, Any]:
+        """Uses beyond chain-wide limits (coupons, once-only bonuses) booked as corrections, newest first."""
+        return limits.list_corrections(engine, store, customer, kind)
 
     @app.get("/v1/admin/programs/joined")
     def joined_programs(_: AdminDep) -> dict[str, Any]:

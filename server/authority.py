@@ -110,6 +110,8 @@ class _Later:
     stamps: dict[str, dict[str, int]]  # txn uid -> stamp deltas
     years: dict[str, set[int]]  # txn uid -> birthday years it granted
     referral: set[str]  # sale uids that paid a referral
+    unseen: dict[str, list[int]] = field(default_factory=dict)  # customer uid -> change numbers of its own
+    # transactions from an earlier epoch: a terminal restored from a backup may have lost them
 
 
 class Authority:
@@ -140,6 +142,9 @@ class Authority:
         self._items: list[tuple[str, Mapping[str, Any]]] = []
         self._uids: set[str] = set()  # the customers the batch names
         self._winners: set[str] | None = None  # of those, the ones another customer was merged into
+        self._paying: set[str] = set()  # sales of this batch that paid a referral
+        self._named_referrer: dict[str, str | None] = {}  # enrolled by this batch: uid -> the referrer it named
+        self._named_birthday: dict[str, str | None] = {}  # enrolled by this batch: uid -> its birthday
 
     def _resolved(self, uid: str) -> str:
         try:
@@ -374,7 +379,10 @@ class Authority:
             for rule, n in later.stamps.get(txn, {}).items():
                 stamps[rule] = stamps.get(rule, 0) - n
             years -= later.years.get(txn, set())
-        paid = now.referral_paid and not (txns & later.referral)
+        # Undoing another terminal's payment leaves the referral paid when a sale kept in this state paid it too:
+        # the till's own (its second payment, taken back by the limits as a correction, is still its payment).
+        kept = {uid for _, _, uid in now.spend if uid not in txns}
+        paid = now.referral_paid and (not (txns & later.referral) or bool(kept & (later.referral | self._paying)))
         spend = [s for s in now.spend if s[2] not in txns]
         return _State(view_lots, debt, stamps, years, spend, paid)
 
@@ -385,6 +393,7 @@ class Authority:
         cursors = [b["cursor"] for _, b in self._items if isinstance(b.get("cursor"), int)]
         uids = sorted(self._uids | {self._resolved(u) for u in self._uids})
         changes: dict[str, list[tuple[int, set[str]]]] = {}
+        own: list[tuple[str, int, set[str]]] = []
         for uid, seq, term, txns in sql.tuples_in(
             self.conn,
             "SELECT customer_uid, seq, terminal_id, txns FROM change_log WHERE customer_uid {in} AND seq > :c",
@@ -392,8 +401,23 @@ class Authority:
             {"c": min(cursors, default=0)},
         ):
             if term is not None and int(term) == self.terminal_id:
+                own.append((uid, int(seq), set(json.loads(txns))))
                 continue
             changes.setdefault(uid, []).append((int(seq), set(json.loads(txns))))
+        unseen: dict[str, list[int]] = {}
+        if own and self.epoch > 1:
+            earlier = {
+                str(r[0])
+                for r in sql.tuples_in(
+                    self.conn,
+                    "SELECT uid FROM txn_outcomes WHERE terminal_id = :t AND epoch < :e AND uid {in}",
+                    sorted(set().union(*(t for _, _, t in own))),
+                    {"t": self.terminal_id, "e": self.epoch},
+                )
+            }
+            for uid, seq, txns in own:
+                if txns & earlier:
+                    unseen.setdefault(uid, []).append(seq)
         every = sorted({t for found in changes.values() for _, ts in found for t in ts})
         journal: dict[str, list[tuple[str | None, int]]] = {}
         for txn, lot, points in sql.tuples_in(
@@ -421,11 +445,17 @@ class Authority:
             every,
         ):
             years.setdefault(txn, set()).add(int(year))
+        # Every sale of these customers that paid a referral (the later ones and those a rebuilt state keeps).
         referral = {
             str(r[0])
-            for r in sql.tuples_in(self.conn, "SELECT uid FROM sales WHERE referral_points > 0 AND uid {in}", every)
+            for r in sql.tuples_in(
+                self.conn,
+                "SELECT s.uid FROM sales s JOIN customers c ON c.id = s.customer_id"
+                " WHERE s.referral_points > 0 AND c.uid {in}",
+                uids,
+            )
         }
-        self._later = _Later(changes, journal, lots, stamps, years, referral)
+        self._later = _Later(changes, journal, lots, stamps, years, referral, unseen)
         return self._later
 
     def _customer_view(
@@ -474,16 +504,20 @@ class Authority:
                     raise LoyaltyError("figures_mismatch", detail=f"coupon {sale['coupon']!r} is not in the program")
                 # Use counts are chain-wide limits (promise 9, counted by the limits' checks): not a figure.
                 coupon = CouponUse(found, 0, 0)
-            views: list[CustomerView | None] = [None]
-            referrer = None
+            views: list[tuple[CustomerView | None, str | None]] = [(None, None)]
             if account is not None:
                 card = str(body.get("card") or "")
                 referrer = self._info.get(account.uid, (0, None, None))[2]
                 spent = sale["redeemed_points"] + int(sale.get("reward_points") or 0)
-                views = [self._customer_view(s, card, account.uid, program, at, spent) for s in states if s is not None]
-                if uid != account.uid or self._absorbed(account.uid):
-                    views.append(self._claimed_view(body, card, account.uid, program, at))
-            for view in views:
+                views = [
+                    (self._customer_view(s, card, account.uid, program, at, spent), referrer)
+                    for s in states
+                    if s is not None
+                ]
+                if uid != account.uid or self._absorbed(account.uid) or self._restored(account.uid, cursor):
+                    claimed = self._claimed_referrer(body, referrer)
+                    views.append((self._claimed_view(body, card, account.uid, program, at, claimed), claimed))
+            for view, referrer in views:
                 try:
                     q = price(program, lines, at, view, coupon, sale["redeemed_points"], sale.get("reward_id"))
                 except LoyaltyError as exc:
@@ -519,7 +553,34 @@ class Authority:
             }
         return uid in self._winners
 
-    def _claimed_view(self, body: wire.SaleBody, card: str, uid: str, program: Program, at: int) -> CustomerView:
+    def _restored(self, uid: str, cursor: Any) -> bool:
+        """True when the customer changed after the body's cursor by this terminal's own transactions of an earlier
+        epoch: a terminal restored from a backup (enrolled again, a new epoch) may have lost them before its
+        first pull reaches them, so the state it priced on is not one the server can rebuild (docs/authority.md)."""
+        if not isinstance(cursor, int) or self.epoch <= 1:
+            return False
+        return any(seq > cursor for seq in self._load_later().unseen.get(uid, []))
+
+    def _claimed_referrer(self, body: wire.SaleBody, winner: str | None) -> str | None:
+        """The referrer a till could have seen for a merged customer: the winner's, or the one the customer the
+        sale names was enrolled with (a merge keeps the winner's only; the referee bonus came with the loser's)."""
+        named = body.get("customer_uid")
+        own = self._named_referrer.get(str(named)) if named else None
+        if own is None and named:
+            own = self._info.get(str(named), (0, None, None))[2]
+        paid = {
+            op.get("customer")
+            for op in cast(Sequence[Any], body["ops"])
+            if isinstance(op, Mapping) and op.get("op") == "grant" and (op.get("lot") or {}).get("source") == "referral"
+        }
+        for candidate in (winner, own):
+            if candidate is not None and candidate in paid:
+                return candidate
+        return winner
+
+    def _claimed_view(
+        self, body: wire.SaleBody, card: str, uid: str, program: Program, at: int, referrer: str | None
+    ) -> CustomerView:
         """The state a sale's own figures claim: for a customer merged with another (a phone enrolled twice
         offline), whose till saw one side of the merge the server cannot rebuild from its log (docs/authority.md).
         The figures must still follow from the rules on it: amounts, rates, stamps, bonuses, the share cap."""
@@ -529,7 +590,14 @@ class Authority:
         stamps = {rule.id: rule.needed if spent.get(rule.id) else 0 for rule in program.stamps}
         year = local_time(program, at).year
         granted = frozenset() if sale.get("birthday_year") is not None else frozenset(range(year - 1, year + 2))
-        _, birthday, referrer = self._info.get(uid, (0, None, None))
+        _, birthday, _ = self._info.get(uid, (0, None, None))
+        named = body.get("customer_uid")
+        if named and named != uid:
+            # The till saw the customer it names (merged away since): its birthday, not the winner's.
+            if named in self._named_birthday:
+                birthday = self._named_birthday[named]
+            elif named in self._info:
+                birthday = self._info[named][1]
         return CustomerView(
             card=card,
             available=sale["redeemed_points"] + int(sale.get("reward_points") or 0) + program.min_balance,
@@ -564,8 +632,9 @@ class Authority:
         for idx in range(n):
             left = sold.lines[idx].qty - done[idx]
             if asked[idx] > left:
-                code = "refund_units_left" if left else "refund_units_gone"
-                raise LoyaltyError(code, line=idx, sale=body["sale_uid"], left=left)
+                # Counted over every terminal's refunds: promise 9's refusal (server/limits.py checks it again
+                # under the sale's row lock), whose code the till and the admin's listings know.
+                raise LoyaltyError("refund_beyond_units", line=idx, sale=body["sale_uid"], left=left, asked=asked[idx])
         customer = None
         states: list[_State | None] = [None]
         if sold.customer_id is not None:
@@ -696,6 +765,11 @@ class Authority:
         """An item was booked: later items of the batch see it, and its changes are logged."""
         for customer in changed:
             self.log.setdefault(customer, []).append(uid)
+        if kind == "enroll":
+            referrer = body.get("referrer_uid")
+            self._named_referrer[str(body["uid"])] = referrer if isinstance(referrer, str) else None
+            birthday = body.get("birthday")
+            self._named_birthday[str(body["uid"])] = birthday if isinstance(birthday, str) else None
         if kind == "enroll" and body["uid"] not in self._info:
             try:
                 account = self.books.account(str(body["uid"]))
@@ -710,6 +784,8 @@ class Authority:
             cid = self.books.account(buyer).id if buyer else None
             if cid is not None:
                 self._spend.setdefault(cid, []).append((int(sale["at"]), int(sale["sale"]["total"]), uid))
+            if sale["sale"].get("referral_points_to_referrer"):
+                self._paying.add(uid)
             self._new_sales[uid] = (cid, sale)  # made into a _Sold only if a refund of the batch names it
         elif kind == "refund":
             refund = cast(wire.RefundBody, body)

@@ -14,9 +14,8 @@ from app.core import ledger, sql, wire
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.timeutil import iso, now_ms
-from server import cards, merge
+from server import cards, limits, merge
 from server import schema as s
-from server.authority import CODES as AUTHORITY_CODES
 from server.authority import Authority
 from server.store import is_retryable, next_counter, retrying, transaction
 
@@ -110,6 +109,8 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
     books.prefetch(fresh, whole=True)
     authority = Authority(conn, term, books)  # sync.md promises 8 and 10: server/authority.py
     authority.prefetch(fresh)
+    chain = limits.Limits(conn, books, place)  # chain-wide limits (promise 9): server/limits.py
+    chain.prefetch([i for i in items if i.uid not in batch.decided])
     last_seq = term.last_seq
     results: list[wire.PushOutcome] = []
     for n, (item, digest) in enumerate(zip(items, digests, strict=True)):
@@ -146,16 +147,20 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
                 result, changed, status = _merge(conn, books, item, place)
             except LoyaltyError as exc:
                 result, changed, status, error = _refusal(exc), set(), "rejected", exc
+            if status == "applied":
+                _corrected(result, chain.after_merge(cast(wire.EnrollBody, item.body), result["customer_uid"]))
             books.prefetch(((i.kind, i.body) for i in items[n + 1 :] if i.uid not in batch.decided), whole=True)
         else:
+            mark = chain.mark()
             try:
                 with books.item():
                     authority.check(item.kind, item.body, item.seq)
-                    result, changed, owed = _apply(books, item, versions)
+                    result, changed, owed = _apply(books, item, versions, chain)
                 status = "applied"
                 batch.overdrafts += [{**o, "txn_uid": item.uid, "terminal_id": term.id, "booked_at": now_ms()}
                                      for o in owed]  # fmt: skip
             except LoyaltyError as exc:
+                chain.drop_since(mark)
                 result, changed, status, error = _refusal(exc), set(), "rejected", exc
         if status == "applied" and result.get("quarantined_card"):
             row = _quarantine_row(books, item, str(result["quarantined_card"]), place)
@@ -178,6 +183,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
         results.append(cast(wire.PushOutcome, {"uid": item.uid, "status": status, **result}))
     books.flush()
     authority.flush()
+    chain.finish()
     sql.insert_rows(conn, "txn_outcomes", _OUTCOME_COLUMNS, batch.outcomes)
     sql.insert_rows(conn, "overdrafts", _OVERDRAFT_COLUMNS, batch.overdrafts)
     for row in batch.quarantined:
@@ -190,11 +196,9 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
 
 
 def _refusal(exc: LoyaltyError) -> dict[str, Any]:
-    """A rejected item's result: its reason, and the refusal code for the authority's own refusals."""
-    found: dict[str, Any] = {"reason": str(exc)}
-    if exc.code in AUTHORITY_CODES:
-        found["code"] = exc.code
-    return found
+    """A rejected item's result: its reason and its refusal code."""
+    # Every refusal names its code (the till words it; the admin's listings filter on it).
+    return {"reason": str(exc), "code": exc.code}
 
 
 def _known_outcomes(conn: Connection, items: Sequence[Item]) -> dict[str, tuple[str, str, str]]:
@@ -299,7 +303,7 @@ def _merged_into(conn: Connection, customer_id: int) -> str | None:
 
 
 def _apply(
-    books: ledger.Ledger, item: Item, versions: dict[str, int]
+    books: ledger.Ledger, item: Item, versions: dict[str, int], chain: limits.Limits
 ) -> tuple[dict[str, Any], set[str], list[dict[str, Any]]]:
     """Book one item in memory: its result, the customers it changed and its overdraft entries."""
     if item.kind == "enroll":
@@ -318,7 +322,9 @@ def _apply(
         version = versions.get(program, 0) if isinstance(program, str) else 0
         priced = body.copy()  # booked with this server's version number; the pushed body stays as hashed
         priced["program_version"] = version
+        before = chain.before_sale(body)
         sale_id, booked = books.sale(priced)
+        corrected = chain.after_sale(body, before)
         changed = {op["customer"] for op in body["ops"]}
         customer = body.get("customer_uid")
         if customer:
@@ -334,10 +340,13 @@ def _apply(
                 owed.append({"customer_uid": uid, "points": short, "at": body["at"], "unit": f"stamps:{rule}"})
                 books.flag(uid)
         result = {"sale_id": sale_id, "overdraft": sum(booked.overdraft.values())}
+        _corrected(result, corrected)  # a take-back touches the sale's customer or referrer: changed already
         return result, _resolve(books, changed), owed
     if item.kind == "refund":
         refund = cast(wire.RefundBody, item.body)
+        chain.check_refund(refund)
         refund_id = books.refund(refund)
+        chain.refunded(refund)
         return {"refund_id": refund_id}, _resolve(books, {op["customer"] for op in refund["ops"]}), []
     if item.kind == "adjust":
         adjust = cast(wire.AdjustBody, item.body)
@@ -368,3 +377,9 @@ def _apply(
 def _resolve(books: ledger.Ledger, uids: set[str]) -> set[str]:
     # A change to a merged customer is a change to the customer it was merged into.
     return {books.resolve(uid) for uid in uids} | uids
+
+
+def _corrected(result: dict[str, Any], kinds: list[str]) -> None:
+    # A use beyond a chain-wide limit was booked and listed (server/limits.py): the outcome says which.
+    if kinds:
+        result["corrected"] = kinds

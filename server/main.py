@@ -28,8 +28,8 @@ def _need_extra(exc: ModuleNotFoundError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `cards`, `manager`, `rejections`, `expire`,
-    `verify`."""
+    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `cards`, `manager`, `rejections`, `corrections`,
+    `expire`, `verify`."""
     try:
         from server import auth, config, expiry
         from server.store import POOL_ENV, create_schema, make_engine
@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("rejections", help="list the pushed items the server refused, newest first")
     sub.add_parser("expire", help="post due expiry now")
     sub.add_parser("verify", help="recompute every balance from the journal")
+    p = sub.add_parser("corrections", help="list uses beyond chain-wide limits booked as corrections")
+    p.add_argument("--store", type=int, help="only this store's")
+    p.add_argument("--customer", help="only this customer's (uid)")
+    p.add_argument("--kind", help="only this kind (coupon_uses, coupon_per_customer, birthday, referral, ...)")
     for choice in sub.choices.values():
         # `--db` after the command too (`loyalty-server serve --db URL`); SUPPRESS keeps one given before it.
         choice.add_argument("--db", default=argparse.SUPPRESS, help="database URL or SQLite file")
@@ -130,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = {"rejections": authority.rejections(engine)}
         elif args.command == "expire":
             out = {"expired": expiry.post_expiry(engine)}
+        elif args.command == "corrections":
+            from server import limits
+
+            out = limits.list_corrections(engine, args.store, args.customer, args.kind)
         else:
             from app.core.services.verify import VerifyService
 

@@ -205,6 +205,37 @@ privileged = Table(
     Column("booked_at", BigInteger, nullable=False),
 )
 Index("ix_privileged_store_booked", privileged.c.store_id, privileged.c.booked_at)
+# Chain-wide limits (sync.md promise 9, server/limits.py). A use beyond a chain-wide limit that offline
+# terminals made between syncs is booked, never silently: one row per excess, listed for the admin.
+#   kind: coupon_uses / coupon_per_customer (kopecks: the coupon's discount, a cost to the chain) or
+#   birthday / referral / welcome / referee (points: the duplicate bonus taken back, debt where spent).
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("store_id", Integer),
+    Column("terminal_id", Integer),
+    Column("customer_uid", String),
+    Column("txn_uid", String, nullable=False),
+    Column("ref", String, nullable=False),  # the coupon code, the birthday year, or the lot taken back
+    Column("points", BigInteger, nullable=False),
+    Column("kopecks", BigInteger, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("booked_at", BigInteger, nullable=False),
+)
+Index("ix_corrections_store", corrections.c.store_id, corrections.c.id)
+Index("ix_corrections_customer", corrections.c.customer_uid)
+
+# Sales whose refunded units changed, with the change number of that change (the customers' counter), so a
+# pull page carries the cumulative refunded units of every sale refunded in its range, a card or not.
+refund_marks = Table(
+    "refund_marks",
+    metadata,
+    Column("sale_uid", String, primary_key=True),
+    Column("change_seq", BigInteger, nullable=False),
+)
+Index("ix_refund_marks_change_seq", refund_marks.c.change_seq)
 
 # The programs a standalone store priced its history with before it joined the chain (sync.md promise 12,
 # docs/authority.md "A store joining the chain"): its items sequenced and dated before the join are

@@ -13,6 +13,7 @@ from app.core import repo
 from app.core import schema as t
 from app.core.identity import month_day, phone_form
 from app.core.timeutil import now_ms
+from server import limits
 from server import schema as s
 from server.store import is_sqlite, transaction
 
@@ -94,6 +95,7 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
             at = int(r.at)
             spend[r.customer_id][at] = spend[r.customer_id].get(at, 0) - int(r.money_back)
     key = bytes.fromhex(repo.get_meta(conn, "phone_key") or "")
+    coupon_uses = limits.coupon_uses_of(conn, ids)  # per-card coupon limits count across the chain (promise 9)
     wanted = sorted({row.referrer_id for row in rows if row.referrer_id is not None})
     for start in range(0, len(wanted), _CHUNK):
         referrers.update(
@@ -128,6 +130,7 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
             "lots": lots[row.id],
             "stamps": stamps[row.id],
             "birthday_years": sorted(years[row.id]),
+            "coupon_uses": coupon_uses.get(row.id, {}),
             # Spend at the exact instants of its sales and refunds (sync.md promise 13): the tier window is
             # (sale time − tier_window_days, sale time], so a whole-UTC-day bucket put a sale up to a day
             # inside or outside it on every terminal but the one that made it (a day off near midnight).
@@ -197,6 +200,11 @@ def pull(engine: Engine, terminal_id: int, cursor: int, catalog_version: int, li
             )
             customers = customer_snapshots(conn, rows, page)
             latest = int(conn.execute(select(func.coalesce(func.max(t.customers.c.change_seq), 0))).scalar_one())
+            last_page = not (more and next_cursor < latest)
+            if last_page:
+                # Refund marks share the customers' change numbers: the last page reaches the newest one too.
+                next_cursor = max(next_cursor, limits.latest_mark(conn))
+            extras = limits.page_extras(conn, cursor, next_cursor, last_page)
     if next_cursor > int(term.pulled_cursor or 0):
         # The newest cursor handed out (sync.md promise 8): a pushed body naming a later one is refused.
         with transaction(engine) as conn:
@@ -206,8 +214,9 @@ def pull(engine: Engine, terminal_id: int, cursor: int, catalog_version: int, li
                 .values(pulled_cursor=next_cursor)
             )
     return {
+        **extras,
         "cursor": next_cursor,
-        "more": more and next_cursor < latest,
+        "more": not last_page,
         "customers": customers,
         "programs": programs,
         "catalog_version": catalog_now,

@@ -314,6 +314,10 @@ class Books:
             account.stamps_stored = dict(account.stamps)
         return account.stamps
 
+    def granted_years(self, uid: str) -> frozenset[Any]:
+        """The birthday-bonus years booked so far for the customer a uid names (merges followed)."""
+        return frozenset(self._years(self.account(uid)))
+
     def _years(self, account: Account) -> set[Any]:
         if account.years is None:
             rows = sql.tuples(self.conn, "SELECT year FROM birthday_grants WHERE customer_id = :id", {"id": account.id})

@@ -302,7 +302,26 @@ def backfill_v5(conn: Connection) -> None:
     coupon_replay.backfill(conn)
 
 
+# Schema v6 (chain-wide limits, sync.md promise 9): the chain's refunded units per sale line and coupon uses,
+# as pulled, and an index to count a customer's coupon uses.
+V6 = (
+    """CREATE TABLE chain_refunds (
+    sale_uid VARCHAR NOT NULL,
+    idx INTEGER NOT NULL,
+    units BIGINT NOT NULL,
+    PRIMARY KEY (sale_uid, idx)
+)""",
+    """CREATE TABLE chain_coupon_uses (
+    code VARCHAR NOT NULL,
+    customer_uid VARCHAR NOT NULL,
+    uses BIGINT NOT NULL,
+    PRIMARY KEY (code, customer_uid)
+)""",
+    "CREATE INDEX ix_coupon_uses_customer ON coupon_uses (customer_id)",
+)
+
+
 # STEPS[i] takes a file from schema i to i + 1; AFTER[i], when there is one, fills what STEPS[i] added, in
 # the same transaction.
-STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)
+STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6)
 AFTER: dict[int, Callable[[Connection], None]] = {4: backfill_v5}

@@ -105,6 +105,13 @@ TEMPLATES: dict[str, str] = {
     # The same sentence when nothing is left: another till gave them back meanwhile.
     "refund_units_gone": "line {line} of sale {sale} has only {left} unit(s) left to refund",
     "refund_before_sale": "a refund cannot be dated before its sale",
+    # Chain-wide limits (sync.md promise 9; server.limits, app.core.services.checkout).
+    "refund_beyond_units": "line {line} of sale {sale} has only {left} unit(s) left to refund across the chain "
+    "({asked} asked): nothing was booked",
+    "refund_units_chain": "line {line} of sale {sale} has only {left} unit(s) left to refund: "
+    "the rest were given back on a till of the chain",
+    "coupon_limit_offline": "coupon {coupon} is limited and this till has not synced for over {hours} h: "
+    "it is accepted again after a sync",
     "refund_line_format": "refund line {item!r} must look like N:QTY (line number from 0, units)",
     "refund_line_units": "refund line {item!r}: units must be at least 1",
     # Catalog import (app.core.catalog.parse_catalog_csv)

@@ -336,10 +336,56 @@ def program_uid(conn: Connection, version: int) -> str:
     return str(sql.scalar(conn, "SELECT uid FROM programs WHERE version = :v", {"v": version}))
 
 
+# The meta key of the outbox sequence up to which the last complete sync (push acknowledged, then pull
+# applied to its end) brought our rows back in pulled figures: the caps' window restarts only there.
+SYNCED_SEQ = "synced_seq"
+_NEVER = 1 << 62
+
 _UNSYNCED_POINTS = """SELECT COALESCE(SUM(s.redeemed_points + s.reward_points), 0) AS total,
   COALESCE(SUM(CASE WHEN s.customer_id = :id THEN s.redeemed_points + s.reward_points ELSE 0 END), 0) AS mine
 FROM outbox o JOIN sales s ON s.uid = o.uid
-WHERE o.acked = 0 AND o.kind = 'sale' AND (s.redeemed_points > 0 OR s.reward_points > 0)"""
+WHERE (o.acked = 0 OR o.seq > :synced) AND o.kind = 'sale' AND (s.redeemed_points > 0 OR s.reward_points > 0)"""
+
+
+def synced_seq(conn: Connection) -> int:
+    """Our outbox rows up to this sequence are in the figures last pulled (sync.md promise 9).
+
+    A till that has not completed a sync since it learnt to keep it counts its unacknowledged rows only."""
+    value = get_meta(conn, SYNCED_SEQ)
+    return _NEVER if value is None else int(value)
+
+
+_CHAIN_REFUNDED = """SELECT c.idx, c.units + COALESCE((SELECT SUM(rl.qty) FROM refund_lines rl
+    JOIN refunds r ON r.id = rl.refund_id JOIN outbox o ON o.uid = r.uid
+    WHERE r.sale_id = :sale AND rl.idx = c.idx AND (o.acked = 0 OR o.seq > :synced)
+      AND COALESCE(o.status, '') != 'rejected'), 0)
+FROM chain_refunds c WHERE c.sale_uid = :uid"""
+
+
+def chain_refunded(conn: Connection, sale_id: int, sale_uid: str) -> dict[int, int]:
+    """Units of each line of one of our sales given back across the chain: the pulled figure plus our
+    refunds not in it yet (lines the chain never refunded are absent)."""
+    rows = sql.tuples(conn, _CHAIN_REFUNDED, {"sale": sale_id, "uid": sale_uid, "synced": synced_seq(conn)})
+    return {int(idx): int(units) for idx, units in rows}
+
+
+_CHAIN_COUPON = """SELECT COALESCE(SUM(CASE WHEN customer_uid = '' THEN uses ELSE 0 END), 0) AS used,
+  COALESCE(SUM(CASE WHEN customer_uid = :customer THEN uses ELSE 0 END), 0) AS mine
+FROM chain_coupon_uses WHERE code = :code AND customer_uid IN ('', :customer)"""
+_OWN_COUPON = """SELECT COUNT(*) AS used, COALESCE(SUM(CASE WHEN u.customer_id = :id THEN 1 ELSE 0 END), 0) AS mine
+FROM coupon_uses u JOIN sales s ON s.id = u.sale_id JOIN outbox o ON o.uid = s.uid
+WHERE u.code = :code AND (o.acked = 0 OR o.seq > :synced)"""
+
+
+def chain_coupon_uses(conn: Connection, code: str, customer: Any) -> tuple[int, int]:
+    """A coupon's uses in the chain and by this customer as last pulled, plus ours not in that figure yet."""
+    uid = customer.uid if customer is not None else "\x00"  # no customer: matches no row
+    chain = sql.one(conn, _CHAIN_COUPON, {"code": code, "customer": uid})
+    own = sql.one(
+        conn, _OWN_COUPON, {"code": code, "id": customer.id if customer is not None else -1, "synced": synced_seq(conn)}
+    )
+    assert chain is not None and own is not None
+    return int(chain.used) + int(own.used), int(chain.mine) + int(own.mine)
 
 
 def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: int) -> tuple[int | None, str]:
@@ -354,7 +400,7 @@ def offline_redeem_cap(conn: Connection, program: Program, customer: Any, at: in
     if program.offline_redeem_cap is None and policy.terminal_redeem_cap is None:
         return None, ""
     # Gift rewards paid with points count too: they leave the card on the same stale snapshot.
-    spent = sql.one(conn, _UNSYNCED_POINTS, {"id": customer.id})
+    spent = sql.one(conn, _UNSYNCED_POINTS, {"id": customer.id, "synced": synced_seq(conn)})
     assert spent is not None
     caps: list[tuple[int, str]] = []
     if program.offline_redeem_cap is not None:

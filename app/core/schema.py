@@ -319,7 +319,30 @@ spend_events = Table(
 )
 Index("ix_spend_events_customer_at", spend_events.c.customer_id, spend_events.c.at)
 
+# Schema v6 (chain-wide limits, sync.md promise 9): what the chain has used, as the server last said by pull.
+# Units of a sale's lines given back on any terminal (the server's cumulative figure per line).
+chain_refunds = Table(
+    "chain_refunds",
+    metadata,
+    Column("sale_uid", String, nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("units", BigInteger, nullable=False),
+    PrimaryKeyConstraint("sale_uid", "idx"),
+)
+# Uses of each coupon code across the chain: customer_uid '' is the chain's total, else that customer's.
+chain_coupon_uses = Table(
+    "chain_coupon_uses",
+    metadata,
+    Column("code", String, nullable=False),
+    Column("customer_uid", String, nullable=False),
+    Column("uses", BigInteger, nullable=False),
+    PrimaryKeyConstraint("code", "customer_uid"),
+)
+# A customer's coupon uses (the server's pull reads them per customer, a till per card).
+Index("ix_coupon_uses_customer", coupon_uses.c.customer_id)
+
 # The tables and indexes each step added, for tests and benchmarks; the steps themselves are frozen SQL
 # (app.core.migrations) and never read these.
 V2_TABLES = (cashiers, shifts, audit)
 V4_INDEXES = ("ix_lots_open_expiry", "ix_journal_at")
+V6_TABLES = (chain_refunds, chain_coupon_uses)

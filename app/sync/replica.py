@@ -76,6 +76,14 @@ def acknowledge(
     return acked, rejected, gap
 
 
+def acked_through(conn: Connection) -> int:
+    """The outbox sequence up to which every row is acknowledged (0 when none is)."""
+    first = sql.scalar(conn, "SELECT MIN(seq) FROM outbox WHERE acked = 0")
+    if first is not None:
+        return int(first) - 1
+    return int(sql.scalar(conn, "SELECT COALESCE(MAX(seq), 0) FROM outbox") or 0)
+
+
 def last_local_write(conn: Connection) -> int:
     """When this terminal last wrote a transaction of its own (a sale, refund, enrollment...), 0 if never.
 
@@ -133,6 +141,7 @@ def store_programs(conn: Connection, programs: Iterable[Mapping[str, Any]]) -> N
 def apply_page_rest(conn: Connection, data: Mapping[str, Any]) -> None:
     """Programs, catalog, cursor and clock offset of a pulled page (after its customers)."""
     store_programs(conn, data.get("programs", []))
+    _chain_counts(conn, data)
     if data.get("catalog") is not None:
         conn.execute(delete(t.products))
         store_products(conn, data["catalog"])
@@ -140,6 +149,21 @@ def apply_page_rest(conn: Connection, data: Mapping[str, Any]) -> None:
     repo.set_meta(conn, "cursor", str(data["cursor"]))
     repo.set_meta(conn, "applied_seq", str(int(data.get("applied_seq") or 0)))
     repo.set_meta(conn, "clock_offset_ms", str(int(data["server_time"]) - now_ms()))
+
+
+def _chain_counts(conn: Connection, data: Mapping[str, Any]) -> None:
+    """The chain's refunded units of the sales this till holds, and its coupon uses (sync.md promise 9)."""
+    refunded: Mapping[str, Mapping[str, int]] = data.get("refunded") or {}
+    # Only this till's sales can be refunded here: the others' marks are not kept.
+    mine = [uid for (uid,) in _in_rows(conn, "SELECT uid FROM sales WHERE uid IN {in}", sorted(refunded))]
+    _run_in(conn, "DELETE FROM chain_refunds WHERE sale_uid IN {in}", mine)
+    _insert(conn, "INSERT INTO chain_refunds (sale_uid, idx, units) VALUES (?, ?, ?)",
+            [(uid, int(idx), int(units)) for uid in mine for idx, units in refunded[uid].items()])  # fmt: skip
+    coupons: Mapping[str, int] | None = data.get("coupons")
+    if coupons is not None:
+        sql.run(conn, "DELETE FROM chain_coupon_uses WHERE customer_uid = ''")
+        _insert(conn, "INSERT INTO chain_coupon_uses (code, customer_uid, uses) VALUES (?, '', ?)",
+                [(code, int(n)) for code, n in sorted(coupons.items())])  # fmt: skip
 
 
 def _in_rows(
@@ -192,6 +216,9 @@ _REFLECTED = """UPDATE {table} SET reflected = 1 WHERE reflected = 0 AND custome
   AND EXISTS (SELECT 1 FROM outbox o WHERE o.uid = {table}.uid AND (o.seq <= :seq OR o.acked = 1))"""
 
 
+# Referee uid -> referrer uid, for referees pulled before their referrer (see _PageApply._referrers).
+_PENDING_REFERRERS = "pending_referrers"
+
 _FIELDS = ("name", "name_search", "phone", "birthday", "referral_paid", "blocked", "flagged", "merged_into",
            "snapshot_seq", "expired_total")  # fmt: skip
 
@@ -227,6 +254,7 @@ class _PageApply:
         """Customers, expiry, referrers, cards for every snapshot; wallets and the rest for the kept ones."""
         own_ops = unreflected_ops(self.conn, self.own_seq)
         self._customers()
+        self._coupon_uses()
         self._expiry()
         self._referrers()
         self._cards()
@@ -238,7 +266,18 @@ class _PageApply:
             self._wallets(keep, {uid: wallet for uid, (wallet, _) in targets.items()})
             self._stamps(keep, {uid: stamps for uid, (_, stamps) in targets.items()})
             self._spend_reflected_birthdays(keep)
+        self._merged_lots()
         _insert(self.conn, _INSERT_JOURNAL, self.journal)
+
+    def _merged_lots(self) -> None:
+        """A merged-away customer keeps no points: its lots the customer it was merged into did not take over
+        (a duplicate welcome bonus the server took back, promise 9) are closed by `sync` rows."""
+        gone = [self.ids[snap["uid"]] for snap in self.snaps if snap.get("merged_into")]
+        left = _in_rows(self.conn, "SELECT uid, customer_id, remaining FROM lots WHERE remaining > 0"
+                        " AND customer_id IN {in} ORDER BY id", gone)  # fmt: skip
+        for uid, cid, remaining in left:
+            self._journal(int(cid), [("sync", uid, -int(remaining))])
+        sql.many(self.conn, "UPDATE lots SET remaining = 0 WHERE uid = :uid", [{"uid": uid} for uid, _, _ in left])
 
     def _customers(self) -> None:
         conn, snaps = self.conn, self.snaps
@@ -291,6 +330,13 @@ class _PageApply:
         found = _in_rows(conn, "SELECT uid, id FROM customers WHERE uid IN {in}", [v["uid"] for v in new])
         self.ids.update((uid, int(cid)) for uid, cid in found)
 
+    def _coupon_uses(self) -> None:
+        """Each pulled customer's coupon uses across the chain, as the server counts them (promise 9)."""
+        snaps = [snap for snap in self.snaps if "coupon_uses" in snap]  # a server from before sends none
+        _run_in(self.conn, "DELETE FROM chain_coupon_uses WHERE customer_uid IN {in}", [snap["uid"] for snap in snaps])
+        _insert(self.conn, "INSERT INTO chain_coupon_uses (code, customer_uid, uses) VALUES (?, ?, ?)",
+                [(code, snap["uid"], int(n)) for snap in snaps for code, n in snap["coupon_uses"].items()])  # fmt: skip
+
     def _expiry(self) -> None:
         for snap in self.snaps:
             row = self.local.get(snap["uid"])
@@ -308,16 +354,31 @@ class _PageApply:
         self.journal += [(customer_id, lot, kind, pts, self.at, txn) for kind, lot, pts in rows]
 
     def _referrers(self) -> None:
-        wanted = sorted({snap["referrer_uid"] for snap in self.snaps if snap.get("referrer_uid")})
+        # A referrer changed after its referee (paid, bought) comes in a later page: until it is stored here the
+        # link waits in meta, or the till would never pay the referral the server re-derives as due.
+        pending: dict[str, str] = json.loads(repo.get_meta(self.conn, _PENDING_REFERRERS) or "{}")
+        for snap in self.snaps:
+            pending.pop(snap["uid"], None)
+            if snap.get("referrer_uid"):
+                pending[snap["uid"]] = snap["referrer_uid"]
+        wanted = sorted(set(pending.values()))
         # Looked up once this call's customers are stored, so a referrer in the same page is found as well.
         found = dict(_in_rows(self.conn, "SELECT uid, id FROM customers WHERE uid IN {in}", wanted))
+        referees = dict(
+            _in_rows(self.conn, "SELECT uid, referrer_id FROM customers WHERE uid IN {in}", sorted(pending))
+        )
+        ids = dict(_in_rows(self.conn, "SELECT uid, id FROM customers WHERE uid IN {in}", sorted(pending)))
         changes = []
-        for snap in self.snaps:
-            ref = found.get(snap.get("referrer_uid"))
-            row = self.local.get(snap["uid"])
-            if ref is not None and (row is None or row.referrer_id != ref):
-                changes.append({"id": self.ids[snap["uid"]], "ref": ref})
+        for uid, referrer in sorted(pending.items()):
+            ref = found.get(referrer)
+            if ref is None or uid not in ids:
+                continue
+            if referees.get(uid) != ref:
+                changes.append({"id": ids[uid], "ref": ref})
+            del pending[uid]
         sql.many(self.conn, "UPDATE customers SET referrer_id = :ref WHERE id = :id", changes)
+        if pending or repo.get_meta(self.conn, _PENDING_REFERRERS) is not None:
+            repo.set_meta(self.conn, _PENDING_REFERRERS, json.dumps(pending, sort_keys=True))
 
     def _cards(self) -> None:
         """Each card with its customer, the server's issue date and, once replaced, switched off.

@@ -227,6 +227,10 @@ class SyncService:
                 self._wait_for_pause()
                 self._seed_pending(client)
                 pushed, rejected, quarantined = self._push_all(client)
+                with db.transaction(self.engine, write=False, background=True) as conn:
+                    # Every row up to here is on the server before this pull starts: once the pull has
+                    # been applied to its end, the pulled figures include them (a complete sync).
+                    through = replica.acked_through(conn)
                 pulled = self._pull_all(client)
                 left = self._refresh_cards(client)
             except (SyncError, Refused) as exc:
@@ -237,6 +241,7 @@ class SyncService:
             stamp = now_ms()
             with db.transaction(self.engine, background=True) as conn:
                 repo.set_meta(conn, "last_sync_ms", str(stamp))
+                repo.set_meta(conn, repo.SYNCED_SEQ, str(through))
                 depth = replica.queue_depth(conn)
                 issued = repo.get_meta(conn, "token_issued_ms")
                 if issued is None:  # enrolled before tokens were rotated: its age counts from now

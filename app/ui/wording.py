@@ -144,6 +144,15 @@ WORDING: dict[str, object] = {
         "Refusals",
         "The till's clock is earlier than the sale: check the date and time",
     ),
+    "refund_beyond_units": QT_TRANSLATE_NOOP(
+        "Refusals", "Only {left} unit(s) of this item are left to give back in the whole chain: nothing was saved"
+    ),
+    "refund_units_chain": QT_TRANSLATE_NOOP(
+        "Refusals", "Only {left} unit(s) of this item can still be given back: the rest were returned at another till"
+    ),
+    "coupon_limit_offline": QT_TRANSLATE_NOOP(
+        "Refusals", "Coupon {coupon} has a use limit: it works again once the till has synced with the server"
+    ),
     "refund_line_format": QT_TRANSLATE_NOOP("Refusals", "Refund line {item} must look like N:QTY"),
     "refund_line_units": QT_TRANSLATE_NOOP("Refusals", "Refund line {item}: at least 1 unit"),
     "csv_invalid": QT_TRANSLATE_NOOP("Refusals", "The file is not a valid CSV table ({detail})"),

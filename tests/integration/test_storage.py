@@ -74,7 +74,7 @@ def test_schema_v3_file_gets_the_reports_indexes_with_a_backup(tmp_path: Path) -
     shutil.copy(FIXTURES / "schema-v3.sqlite3", path)
     assert not _indexes(path) & set(t.V4_INDEXES)
     ctx = bootstrap(path)
-    assert db.schema_version(ctx.engine) == db.SCHEMA_VERSION
+    assert db.schema_version(ctx.engine) == db.SCHEMA_VERSION >= 4  # v4 and every step after it
     assert len(list((tmp_path / "backups").glob("v3-v3-*.sqlite3"))) == 1
     assert set(t.V4_INDEXES) <= _indexes(path)
     # The data is untouched: Анна's sale and refund are there, and the ledger still balances.

@@ -87,7 +87,9 @@ class CheckoutService(OperationService):
                 stamps=stamps,
                 birthday=birthday_date(customer.birthday),
                 birthday_years_granted=years,
-                referral_due=customer.referrer_id is not None and not customer.referral_paid,
+                referral_due=customer.referrer_id is not None
+                and not customer.referral_paid
+                and not _paid_referral_here(conn, customer.id),
             )
         coupon_use = None
         if req.coupon:
@@ -101,8 +103,10 @@ class CheckoutService(OperationService):
                 {"code": coupon.code, "id": customer.id if customer is not None else -1},
             )
             assert counts is not None
-            used, mine = counts.used, counts.mine
-            coupon_use = CouponUse(coupon, int(used), int(mine))
+            used, mine = int(counts.used), int(counts.mine)
+            if chain and (coupon.max_uses is not None or coupon.per_customer_max is not None):
+                used, mine = _chain_coupon(conn, program, coupon.code, customer, at, (used, mine))
+            coupon_use = CouponUse(coupon, used, mine)
         q = price(program, list(req.lines), at, view, coupon_use, req.redeem, req.reward, redeem_cap)
 
         uid = self.ids()
@@ -191,6 +195,11 @@ class CheckoutService(OperationService):
                 for r in rows
             ]  # fmt: skip
             before = self._refunded_units(conn, sale_id, len(lines))
+            # Units given back on any till of the chain, as last pulled (a restored till's own refunds too).
+            chain_back = repo.chain_refunded(conn, sale_id, sale.uid) if repo.chain_mode(conn) else {}
+            elsewhere = {i for i, n in chain_back.items() if 0 <= i < len(lines) and n > before[i]}
+            for i in elsewhere:
+                before[i] = min(chain_back[i], lines[i].qty)
             now = list(before)
             if not units:
                 now = [line.qty for line in lines]
@@ -204,9 +213,9 @@ class CheckoutService(OperationService):
                         raise LoyaltyError("refund_units_min", line=idx)
                     left = lines[idx].qty - before[idx]
                     if qty > left:
-                        raise LoyaltyError(
-                            "refund_units_left" if left else "refund_units_gone", line=idx, sale=sale_id, left=left
-                        )
+                        code = "refund_units_chain" if idx in elsewhere else "refund_units_left" if left else (
+                            "refund_units_gone")  # fmt: skip
+                        raise LoyaltyError(code, line=idx, sale=sale_id, left=left)
                     now[idx] += qty
             self._dated(conn, at)
             at = repo.next_clock(conn, at, self.clock)
@@ -278,10 +287,12 @@ class CheckoutService(OperationService):
 
     def _refunded_units(self, conn: Connection, sale_id: int, n: int) -> list[int]:
         done = [0] * n
+        # A refund the server rejected (beyond the units the chain had left) gave nothing back in the chain.
+        rejected = select(t.outbox.c.uid).where(t.outbox.c.uid == t.refunds.c.uid, t.outbox.c.status == "rejected")
         for r in conn.execute(
             select(t.refund_lines.c.idx, func.sum(t.refund_lines.c.qty).label("qty"))
             .join(t.refunds, t.refunds.c.id == t.refund_lines.c.refund_id)
-            .where(t.refunds.c.sale_id == sale_id)
+            .where(t.refunds.c.sale_id == sale_id, ~rejected.exists())
             .group_by(t.refund_lines.c.idx)
         ):
             done[r.idx] = int(r.qty)
@@ -290,12 +301,17 @@ class CheckoutService(OperationService):
     def sale_lines(self, sale_id: int) -> list[dict[str, Any]]:
         """A committed sale's lines with the units still refundable."""
         with db.transaction(self.engine, write=False) as conn:
-            if conn.execute(select(t.sales.c.id).where(t.sales.c.id == sale_id)).first() is None:
+            sale_uid = conn.execute(select(t.sales.c.uid).where(t.sales.c.id == sale_id)).scalar()
+            if sale_uid is None:
                 raise NotFound("unknown_sale", sale=sale_id)
             rows = conn.execute(
                 select(t.sale_lines).where(t.sale_lines.c.sale_id == sale_id).order_by(t.sale_lines.c.idx)
             ).all()
             back = self._refunded_units(conn, sale_id, len(rows))
+            if repo.chain_mode(conn):
+                for i, n in repo.chain_refunded(conn, sale_id, sale_uid).items():
+                    if 0 <= i < len(back):
+                        back[i] = min(max(back[i], n), rows[i].qty)
             return [
                 {
                     "idx": r.idx,
@@ -314,3 +330,24 @@ def _name_view(conn: Connection, body: wire.SaleBody | wire.RefundBody, chain: b
     server re-derives its figures against the state this terminal could have seen."""
     if chain:
         body["cursor"] = int(repo.get_meta(conn, "cursor") or 0)
+
+
+def _paid_referral_here(conn: Connection, customer_id: int) -> bool:
+    """A sale of this till paid the customer's referrer already (a pulled snapshot may not show it yet)."""
+    found = sql.scalar(
+        conn, "SELECT 1 FROM sales WHERE customer_id = :id AND referral_points > 0 LIMIT 1", {"id": customer_id}
+    )
+    return found is not None
+
+
+def _chain_coupon(
+    conn: Connection, program: Any, code: str, customer: Any, at: int, local: tuple[int, int]
+) -> tuple[int, int]:
+    """A limited coupon's uses across the chain (promise 9): what was last pulled plus ours since, never
+    fewer than this till's own. A till that has not synced for longer than the offline window refuses it:
+    the uses other tills made meanwhile are unknown, and an excess is bounded by that window."""
+    hours = program.offline.max_offline_hours
+    if hours is not None and at - int(repo.get_meta(conn, "last_sync_ms") or 0) > hours * 3_600_000:
+        raise LoyaltyError("coupon_limit_offline", coupon=code, hours=hours)
+    used, mine = repo.chain_coupon_uses(conn, code, customer)
+    return max(used, local[0]), max(mine, local[1])

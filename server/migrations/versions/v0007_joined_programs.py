@@ -18,6 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Only what is missing, like 0003 and on: a database made whole from the metadata has it already.
+    if sa.inspect(op.get_bind()).has_table("joined_programs"):
+        return
     op.create_table(
         "joined_programs",
         sa.Column("terminal_id", sa.Integer(), sa.ForeignKey("terminals.id"), primary_key=True),

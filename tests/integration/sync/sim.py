@@ -34,7 +34,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,8 +51,11 @@ import server.api as server_api
 import server.auth as server_auth
 import server.expiry as server_expiry
 import server.ingest as server_ingest
+import server.limits as server_limits
 import server.snapshots as server_snapshots
 from app.bootstrap import Context, bootstrap
+from app.core import backup as core_backup
+from app.core import db as core_db
 from app.core import repo
 from app.core import schema as t
 from app.core.errors import LoyaltyError
@@ -101,6 +104,11 @@ SIM_PROGRAM: dict[str, Any] = {
     "referral": {"referrer_points": 80, "referee_points": 40, "min_first_purchase": 30000},
     "stamps": [{"id": "coffee", "category": "coffee", "needed": 4}],
     "rewards": [{"id": "cookie", "name": "Cookie", "points": 60}],
+    # Chain-wide limits (promise 9): a coupon the whole chain may use a few times, and one per card.
+    "coupons": [
+        {"code": "FEW", "kind": "percent", "value": "10", "max_uses": 4},
+        {"code": "ONCE", "kind": "amount", "value": 3000, "per_customer_max": 1, "requires_card": True},
+    ],
     "restore_expiry_days": 7,
     "offline_redeem_cap": OFFLINE_REDEEM_CAP,
     "offline": {
@@ -579,6 +587,8 @@ class SimReport:
     server_requests: int
     liveness_rounds: int
     seconds: float
+    hostile: Counter[str] = field(default_factory=Counter)  # promise 9's hostile actors, by what they did
+    corrections: Counter[str] = field(default_factory=Counter)  # uses beyond chain-wide limits, listed, by kind
 
 
 class Simulation:
@@ -614,6 +624,12 @@ class Simulation:
         self.server: ServerSim | None = None
         self.network: Network | None = None
         self.terminals: list[TerminalSim] = []
+        # Promise 9: hostile actors and the complete-sync window, drawn from their own seeded stream.
+        self.limits_rng = random.Random(f"limits:{config.seed}")
+        self.settled: dict[int, set[str]] = {}  # terminal -> sales a complete sync brought back in pulled figures
+        self.backups: dict[int, tuple[Path, dict[str, str], set[str]]] = {}  # terminal -> (file, committed, settled)
+        self.expected_rejections: dict[str, str] = {}  # uid -> the refusal code a hostile push must get
+        self.hostile: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ set up and tear down
 
@@ -621,7 +637,7 @@ class Simulation:
         clock, ids, p = self.clock, self.ids, self.patches
         for module in (core_repo, sync_service, sync_replica):
             p.set(module, "now_ms", clock.terminal_ms)
-        for module in (server_ingest, server_snapshots, server_api, server_expiry):
+        for module in (server_ingest, server_snapshots, server_api, server_expiry, server_limits):
             p.set(module, "now_ms", clock.server_ms)
         # server.auth keeps the wall clock: token lifetimes are not under test and must not expire mid-run.
         # The terminals' loyalty services get the ids from the root (TerminalSim.open); these modules read the global.
@@ -692,6 +708,7 @@ class Simulation:
                 self.clock.now += self.rng.randint(1_000, 90_000)
                 action = self.rng.choices(names, weights)[0]
                 self._do(action)
+                self._hostile_step()
                 self.check_always()
             self.phase = "liveness"
             rounds = self.liveness()
@@ -766,7 +783,10 @@ class Simulation:
                 redeem = self.rng.randint(1, 80)
             if self.rng.random() < 0.12:
                 reward = "cookie"
-        return SaleRequest(lines, card, redeem=redeem, reward=reward, at=at)
+        coupon = None
+        if self.limits_rng.random() < 0.15:
+            coupon = self.limits_rng.choice(("FEW", "ONCE") if card is not None else ("FEW",))
+        return SaleRequest(lines, card, redeem=redeem, reward=reward, coupon=coupon, at=at)
 
     def sell(self, i: int, req: SaleRequest) -> SaleResult:
         """Commit a sale at terminal i and remember its receipt; LoyaltyError when the till refuses it."""
@@ -889,6 +909,7 @@ class Simulation:
         """One sync cycle of terminal i; False when the network or server made it fail (it will retry)."""
         self.touched.add(i)
         self.server_touched = True
+        before = {uid for uid, kind in self.terminals[i].committed.items() if kind == "sale"}
         try:
             with self.clock.acting_as(i):
                 report = self.terminals[i].service().sync_once()
@@ -896,8 +917,11 @@ class Simulation:
             self.note(f"T{i} sync failed: {exc}")
             return False
         self.note(f"T{i} synced: pushed {report.pushed} pulled {report.pulled} queue {report.queue}")
-        if report.rejected:
-            raise self.failure(f"terminal {i}: the server rejected well-formed transactions: {report.rejected}")
+        # A complete sync: what was sold before it is in the pulled figures, the cap window restarts.
+        self.settled.setdefault(i, set()).update(before)
+        unexpected = [r for r in report.rejected if r.split(":", 1)[0] not in self.expected_rejections]
+        if unexpected:
+            raise self.failure(f"terminal {i}: the server rejected well-formed transactions: {unexpected}")
         return True
 
     def _act_sync(self, i: int) -> None:
@@ -1083,6 +1107,199 @@ class Simulation:
             raise self.failure("re-sending an acknowledged batch changed the server ledger")
         self.note(f"T{i} replayed {len(items)} acknowledged item(s){' one altered' if altered is not None else ''}")
 
+    # ------------------------------------------------------------------ hostile actors (promise 9)
+
+    def _hostile_step(self) -> None:
+        """Now and then, from its own seeded stream: a backup taken, a till restored from an old backup that
+        refunds again what the chain already gave back, a till whose coupon counters were reset."""
+        roll = self.limits_rng.random()
+        i = self.limits_rng.randrange(len(self.terminals))
+        if roll < 0.03:
+            self._act_backup(i)
+        elif roll < 0.07:
+            self._act_restore(i)  # only where a backup was taken and what it lost reached the server
+        elif roll < 0.085:
+            self._act_coupon_reset(i)
+
+    def _act_backup(self, i: int) -> None:
+        term = self.terminals[i]
+        target = self.workdir / f"terminal-{i}-backup-{self.step_no}.sqlite3"
+        core_db.backup(term.engine, target)
+        self.backups[i] = (target, dict(term.committed), set(self.settled.get(i, set())))
+        self.hostile["backup"] += 1
+        self.note(f"T{i} backed up")
+        # A unit given back after the backup: what a restore from it would not know.
+        with term.engine.connect() as conn:
+            mine = [u for u, k in term.committed.items() if k == "sale"]
+            ids = sorted(conn.execute(select(t.sales.c.id).where(t.sales.c.uid.in_(mine))).scalars())
+        sale_lines = term.services.checkout.sale_lines
+        lines = [(sale_id, ln) for sale_id in ids[-5:] for ln in sale_lines(sale_id) if ln["refundable"]]
+        if lines:
+            sale_id, line = self.limits_rng.choice(lines)
+            try:
+                self.refund(i, sale_id, {int(line["idx"]): 1})
+            except LoyaltyError as exc:
+                self._refused(i, exc, "refund after a backup")
+
+    def _act_restore(self, i: int) -> None:
+        """The documented recovery from an old backup, by a till that then refunds again before it pulls."""
+        assert self.network is not None
+        if i not in self.backups or self.network.partitioned.get(i, -1) > self.step_no:
+            return
+        path, committed, settled = self.backups[i]
+        term = self.terminals[i]
+        outcomes = self.server_outcomes()
+        if any(outcomes.get(uid, ("missing", ""))[0] == "missing" for uid in term.committed if uid not in committed):
+            return  # a restore would lose what the server does not hold yet: no manager restores then
+        assert term.ctx is not None
+        term.ctx.close()
+        term.ctx = term.sync = None
+        core_backup.restore_store(path, term.path, self.workdir / f"terminal-{i}-before-restore")
+        term.open()
+        term.committed, self.settled[i] = dict(committed), set(settled)
+        self.touched.add(i)
+        self.server_touched = True
+        self.hostile["restore"] += 1
+        self.note(f"T{i} restored from its backup of {len(committed)} commits")
+        self._refund_again(i, pulled=False)
+        self._act_reenroll(i)
+        if self.sync(i):
+            self._refund_again(i, pulled=True)
+
+    def _server_refunded(self) -> dict[tuple[str, int], int]:
+        assert self.server is not None
+        with self.server.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT s.uid, rl.idx, SUM(rl.qty) FROM sales s JOIN refunds r ON r.sale_id = s.id"
+                " JOIN refund_lines rl ON rl.refund_id = r.id GROUP BY s.uid, rl.idx"
+            ).all()
+        return {(str(uid), int(idx)): int(n) for uid, idx, n in rows}
+
+    def _refund_again(self, i: int, pulled: bool) -> None:
+        """Before a pull the till may offer units the chain gave back since its backup: such a refund is
+        rejected by the server (nothing booked). After the pull it must not offer them at all."""
+        term = self.terminals[i]
+        back = self._server_refunded()
+        with term.engine.connect() as conn:
+            sales = [(int(r.id), str(r.uid)) for r in conn.execute(select(t.sales.c.id, t.sales.c.uid))
+                     if term.committed.get(str(r.uid)) == "sale"]  # fmt: skip
+        for sale_id, uid in sales:
+            for line in term.services.checkout.sale_lines(sale_id):
+                idx, qty = int(line["idx"]), int(line["qty"])
+                chain_left = qty - back.get((uid, idx), 0)
+                if int(line["refundable"]) <= chain_left:
+                    continue
+                if pulled:
+                    raise self.failure(f"terminal {i} offers {line['refundable']} unit(s) of line {idx} of sale "
+                                       f"{uid} after its pull; the chain has {chain_left} left")  # fmt: skip
+                result = self.refund(i, sale_id, {idx: chain_left + 1})
+                self.expected_rejections[str(result.uid)] = "refund_beyond_units"
+                self.hostile["refund_again"] += 1
+                return
+        if pulled:
+            # The till refuses, by itself, a refund of units the chain already gave back.
+            for sale_id, uid in sales:
+                for line in term.services.checkout.sale_lines(sale_id):
+                    idx, qty = int(line["idx"]), int(line["qty"])
+                    if back.get((uid, idx), 0):
+                        try:
+                            self.refund(i, sale_id, {idx: qty - back[(uid, idx)] + 1})
+                        except LoyaltyError as exc:
+                            self.hostile[f"refused_{exc.code}"] += 1
+                            return
+                        raise self.failure(f"terminal {i} refunded line {idx} of sale {uid} beyond the units the "
+                                           "chain has left, after its pull")  # fmt: skip
+
+    def _act_coupon_reset(self, i: int) -> None:
+        """A till whose coupon counters were reset (tampered with) sells the chain-limited coupon again."""
+        term = self.terminals[i]
+        with term.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM coupon_uses")
+            conn.exec_driver_sql("DELETE FROM chain_coupon_uses")
+        self.touched.add(i)
+        self.hostile["coupon_reset"] += 1
+        cards = self.cards(i)
+        for _ in range(self.limits_rng.randint(1, 3)):
+            card = self.limits_rng.choice(cards) if cards and self.limits_rng.random() < 0.7 else None
+            req = replace(self.basket(i, self.limits_rng.choice(SKUS), card=card), coupon="FEW")
+            try:
+                self.sell(i, req)
+            except LoyaltyError as exc:
+                self._refused(i, exc, "sale with a reset coupon counter")
+
+    def _check_cap_window(self, i: int, merged: Mapping[str, str | None]) -> None:
+        """Promise 9: points paid since the last complete sync (push acknowledged and pull applied past it)
+        stay within the per-card and terminal caps; a push alone does not restart the window."""
+        settled = self.settled.get(i, set())
+        per_card: Counter[str] = Counter()
+        total = 0
+        for uid, kind in self.terminals[i].committed.items():
+            note = self.sales.get(uid)
+            if kind != "sale" or uid in settled or note is None or not note.paid_points:
+                continue
+            total += note.paid_points
+            who = note.customer_uid
+            while who is not None and merged.get(who):
+                who = merged[who]
+            if who is not None:
+                per_card[who] += note.paid_points
+        for who, paid in per_card.items():
+            if paid > OFFLINE_REDEEM_CAP:
+                raise self.failure(f"terminal {i}: {paid} points paid by customer {who} since the last complete "
+                                   f"sync, over the per-card cap {OFFLINE_REDEEM_CAP}")  # fmt: skip
+        if total > TERMINAL_REDEEM_CAP:
+            raise self.failure(f"terminal {i}: {total} points paid since the last complete sync, over the "
+                               f"terminal cap {TERMINAL_REDEEM_CAP}")  # fmt: skip
+
+    def _check_limits(self) -> None:
+        """Promise 9 on the server: refunds never beyond the units sold, chain-wide; every use beyond a coupon
+        or once-only bonus limit is listed as a correction (and a duplicate bonus taken back)."""
+        assert self.server is not None
+        with self.server.engine.connect() as conn:
+            over = conn.exec_driver_sql(
+                "SELECT s.uid, sl.idx, sl.qty, SUM(rl.qty) FROM sales s JOIN sale_lines sl ON sl.sale_id = s.id"
+                " JOIN refunds r ON r.sale_id = s.id JOIN refund_lines rl ON rl.refund_id = r.id AND rl.idx = sl.idx"
+                " GROUP BY s.uid, sl.idx, sl.qty HAVING SUM(rl.qty) > sl.qty"
+            ).all()
+            merged = dict(conn.execute(select(t.customers.c.uid, t.customers.c.merged_into)).all())
+            uid_of = dict(conn.execute(select(t.customers.c.id, t.customers.c.uid)).all())
+            uses = conn.exec_driver_sql("SELECT code, customer_id FROM coupon_uses").all()
+            fixes = conn.execute(select(s.corrections.c.kind, s.corrections.c.customer_uid, s.corrections.c.ref)).all()
+            lots = conn.exec_driver_sql(
+                "SELECT l.uid, l.customer_id, l.source, s.customer_id FROM lots l LEFT JOIN sales s"
+                " ON s.uid = l.txn_uid WHERE l.source IN ('welcome', 'referee', 'birthday', 'referral')"
+            ).all()
+            years = Counter(int(r[0]) for r in conn.exec_driver_sql("SELECT customer_id FROM birthday_grants"))
+        if over:
+            raise self.failure(f"server: refunds beyond the units sold: {[tuple(r) for r in over[:3]]}")
+
+        def owner(uid: Any) -> Any:
+            while uid is not None and merged.get(uid):
+                uid = merged[uid]
+            return uid
+
+        listed = Counter((kind, owner(who), ref) for kind, who, ref in fixes)
+        taken = {ref for kind, _, ref in fixes if kind not in ("coupon_uses", "coupon_per_customer")}
+        few = sum(1 for code, _ in uses if code == "FEW") - sum(n for (k, _, ref), n in listed.items()
+                                                                if k == "coupon_uses" and ref == "FEW")  # fmt: skip
+        if few > 4:
+            raise self.failure(f"coupon FEW: {few} uses beyond the listed corrections, max_uses is 4")
+        once = Counter(owner(uid_of.get(cid)) for code, cid in uses if code == "ONCE" and cid is not None)
+        for who, n in once.items():
+            if n - listed[("coupon_per_customer", who, "ONCE")] > 1:
+                raise self.failure(f"coupon ONCE used {n} times by customer {who}, "
+                                   f"{listed[('coupon_per_customer', who, 'ONCE')]} listed")  # fmt: skip
+        kept: Counter[tuple[str, Any]] = Counter()
+        for lot, cid, source, referee in lots:
+            if lot not in taken:
+                kept[(source, owner(uid_of.get(referee if source == "referral" else cid)))] += 1
+        id_of = {u: c for c, u in uid_of.items()}
+        for (source, who), n in kept.items():
+            allowed = years[id_of.get(who, -1)] if source == "birthday" else 1
+            if n > allowed:
+                raise self.failure(f"customer {who} keeps {n} {source} bonus(es), {allowed} allowed: "
+                                   "a once-only bonus given twice was not taken back and listed")  # fmt: skip
+
     # ------------------------------------------------------------------ liveness
 
     def liveness(self) -> int:
@@ -1196,6 +1413,7 @@ class Simulation:
             raise self.failure(
                 f"terminal {i}: {total} points paid offline, over the terminal cap {TERMINAL_REDEEM_CAP}"
             )
+        self._check_cap_window(i, merged)
         # 4. Conservation on the terminal.
         report = term.services.verifier.verify()
         if not report.ok:
@@ -1241,7 +1459,9 @@ class Simulation:
                 if there != (status == "applied"):
                     raise self.failure(f"server: {kind} {uid} is {status} but {'is' if there else 'is not'} booked")
                 if status == "rejected" and "different content" not in result:
-                    raise self.failure(f"server rejected {kind} {uid}: {result}")
+                    code = json.loads(result).get("code")
+                    if self.expected_rejections.get(uid) != code:
+                        raise self.failure(f"server rejected {kind} {uid}: {result}")
         for kind, uids in tables.items():
             stray = uids - outcomes.keys()
             if stray:
@@ -1265,6 +1485,7 @@ class Simulation:
                 who = merged[who]
             if not flagged.get(who):
                 raise self.failure(f"customer {who} has an overdraft but the card is not flagged")
+        self._check_limits()
         # 4. Conservation on the server.
         report = VerifyService(self.server.engine).verify()
         if not report.ok:
@@ -1295,7 +1516,8 @@ class Simulation:
                     if res.get("original") != stored[0]:
                         raise self.failure(f"duplicate of {uid} says original {res.get('original')}, stored {stored}")
                 elif status == "rejected":
-                    raise self.failure(f"push rejected {uid} from terminal {seen.terminal}: {res.get('reason')}")
+                    if self.expected_rejections.get(uid) != res.get("code"):
+                        raise self.failure(f"push rejected {uid} from terminal {seen.terminal}: {res.get('reason')}")
                 else:
                     raise self.failure(f"push answered an unknown status for {uid}: {res}")
         self.pushes_checked = len(self.network.pushes)
@@ -1310,6 +1532,10 @@ class Simulation:
                 raise self.failure(f"terminal {term.index} still has {self.queue(term.index)} queued")
             # 2. Every transaction any terminal committed reached the server ledger (applied, once).
             for uid, kind in term.committed.items():
+                if uid in self.expected_rejections:
+                    if outcomes.get(uid, ("missing", ""))[0] != "rejected":
+                        raise self.failure(f"hostile {kind} {uid} was not rejected: {outcomes.get(uid)}")
+                    continue
                 if outcomes.get(uid, ("missing", ""))[0] != "applied":
                     raise self.failure(f"terminal {term.index}: {kind} {uid} never reached the ledger: "
                                        f"{outcomes.get(uid)}")  # fmt: skip
@@ -1380,6 +1606,7 @@ class Simulation:
         assert self.network is not None and self.server is not None
         with self.server.engine.connect() as conn:
             merges = int(conn.execute(select(func.count()).where(t.customers.c.merged_into.is_not(None))).scalar_one())
+            corrections = Counter(str(kind) for kind in conn.execute(select(s.corrections.c.kind)).scalars())
         overdraft, allowance, rows, stamps = getattr(self, "_overdraft", (0, 0, 0, 0))
         return SimReport(
             seed=self.seed,
@@ -1397,6 +1624,8 @@ class Simulation:
             server_requests=self.network.forwarded,
             liveness_rounds=rounds,
             seconds=seconds,
+            hostile=self.hostile,
+            corrections=corrections,
         )
 
 

@@ -287,3 +287,34 @@ def test_a_replaced_card_stops_working_on_every_terminal(chain: Simulation) -> N
     assert there.customers.customer(new).card == new
     with pytest.raises(LoyaltyError, match="replaced"):
         there.customers.customer(old)
+
+
+def test_a_referee_pulled_before_its_referrer_is_linked_once_the_referrer_arrives(
+    chain: Simulation, tmp_path: Path
+) -> None:
+    # The referrer buys after the referee enrolled: its change number passes the referee's, so a till pulling
+    # both stores the referee first (here in calls of one customer, as separate pages would).
+    referrer = chain.enroll(0, "+79160000301")
+    referee = chain.enroll(0, "+79160000302", referrer=referrer)
+    assert chain.sync(0)
+    later(chain)
+    chain.sell(0, chain.basket(0, "LAT", card=referrer))
+    assert chain.sync(0)
+    term = chain.terminals[1]
+    with chain.clock.acting_as(1):
+        data = page_for(term)
+    order = [c["uid"] for c in sync_replica.page_order(data["customers"])]
+    engine = copy_of(term, tmp_path / "page.sqlite3")
+    try:
+        store(engine, data, sync_replica.apply_customers, chunk=1)
+        with engine.connect() as conn:
+            rows = {r.uid: r for r in conn.execute(select(t.customers))}
+            by_id = {r.id: r.uid for r in rows.values()}
+            owner = dict(conn.execute(select(t.cards.c.code, t.cards.c.customer_id)).all())
+        uid_of = {card: by_id[owner[card]] for card in (referrer, referee)}
+        assert order.index(uid_of[referee]) < order.index(uid_of[referrer])
+        assert by_id.get(rows[uid_of[referee]].referrer_id) == uid_of[referrer]
+        with engine.connect() as conn:
+            assert conn.execute(select(t.meta.c.value).where(t.meta.c.key == "pending_referrers")).scalar() == "{}"
+    finally:
+        engine.dispose()

@@ -308,9 +308,12 @@ def test_double_enrollment_with_one_phone_merges_earlier_wins(chain: Simulation)
     assert rows[winner_uid].merged_into is None and rows[winner_uid].phone == PHONE
     server = server_customers(chain)
     at = chain.clock.now
-    # One customer, both cards, balances added (two welcome bonuses).
+    # One customer, both cards, balances added; but one welcome bonus per phone (promise 9): the later
+    # enrollment's is taken back and listed as a correction.
     assert server.customer(earlier, at=at).customer_id == server.customer(second, at=at).customer_id
-    assert server.customer(second, at=at).available == 200
+    assert server.customer(second, at=at).available == 100
+    [listed] = chain.server.admin("GET", "/v1/admin/corrections")["corrections"]
+    assert (listed["kind"], listed["customer_uid"], listed["points"]) == ("welcome", winner_uid, 100)
     assert server.customer(PHONE, at=at).card in (earlier, second)
     assert_converged(chain, earlier, second)
     chain.check_always()
@@ -351,8 +354,8 @@ def test_overdraft_on_a_merged_card_flags_the_surviving_customer(chain: Simulati
     second = chain.enroll(1, PHONE)
     chain.network.script = ["drop_reply"]  # the server merges T1's customer away; T1 does not hear of it
     assert not chain.sync(1)
-    assert chain.sync(0)  # T0 learns the merged customer: 200 points
-    chain.sell(0, chain.basket(0, "LAT", "LAT", card=earlier, redeem=150))
+    assert chain.sync(0)  # T0 learns the merged customer: 100 points (one welcome bonus per phone, promise 9)
+    chain.sell(0, chain.basket(0, "LAT", "LAT", card=earlier, redeem=50))
     assert chain.sync(0)  # 50 left on the server
     sale = chain.sell(1, chain.basket(1, "LAT", card=second, redeem=100))  # T1 still sees its own 100
     assert chain.sync(1)

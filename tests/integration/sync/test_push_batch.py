@@ -307,13 +307,17 @@ def test_a_double_enrollment_inside_a_batch_merges_and_later_items_see_the_merge
     results = term.push(term.items(late, sale("s-1", "L", redeem=40, at=AT + 2000), early,
                                    sale("s-2", "L", redeem=100, earn=7, at=AT + 3000)))  # fmt: skip
     assert [r["status"] for r in results] == ["applied"] * 4
-    assert results[2] == {"uid": "E", "status": "applied", "customer_uid": "E"}
+    # One welcome bonus per phone (sync.md promise 9): the later enrollment's is taken back and listed.
+    assert results[2] == {"uid": "E", "status": "applied", "customer_uid": "E", "corrected": ["welcome"]}
     with engine.connect() as conn:
         merged = dict(conn.execute(select(t.customers.c.uid, t.customers.c.merged_into)).all())
+        listed = conn.execute(select(s.corrections.c.kind, s.corrections.c.ref, s.corrections.c.points)).all()
     assert merged == {"L": "E", "E": None}
-    # Both welcome lots on the winner: 200 - 40 - 100 + 7, and sale 4 booked against the winner.
-    assert balance(engine, "E") == 67 and balance(engine, "L") == 0
-    assert results[3]["overdraft"] == 0
+    assert [tuple(r) for r in listed] == [("welcome", "L-welcome", 100)]
+    # One welcome lot left on the winner: 100 - 40 (spent before the merge) leaves 60; sale 4 spends 100 of
+    # them, 40 as overdraft, and its 7 earned points pay that debt first: -33, booked against the winner.
+    assert balance(engine, "E") == -33 and balance(engine, "L") == 0
+    assert results[3]["overdraft"] == 40
     assert VerifyService(engine).verify().ok
 
 

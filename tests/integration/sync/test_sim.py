@@ -44,6 +44,7 @@ def test_simulation_keeps_every_promise(seed: int, tmp_path: Path, server_db_url
     """Safety phase with faults, liveness phase without; every promise checked after every step."""
     report = run_simulation(_config(seed, STEPS, tmp_path, server_db_url))
     _reports[seed] = report
+    print(f"seed {seed}: hostile {dict(report.hostile)}, corrections {dict(report.corrections)}")
     assert report.sales > 0
     assert report.overdraft_points <= report.overdraft_allowance
 
@@ -61,6 +62,14 @@ def test_ci_seeds_cover_every_fault_kind() -> None:
     assert sum(r.merges for r in _reports.values()) > 0
     assert sum(r.overdraft_points for r in _reports.values()) > 0
     assert sum(r.expired_points for r in _reports.values()) > 0
+    # Promise 9: the hostile actors act, and uses beyond chain-wide limits are booked and listed.
+    hostile: Counter[str] = Counter()
+    listed: Counter[str] = Counter()
+    for report in _reports.values():
+        hostile.update(report.hostile)
+        listed.update(report.corrections)
+    assert hostile["refund_again"] > 0 and hostile["coupon_reset"] > 0, hostile
+    assert listed["coupon_uses"] > 0 and listed["welcome"] > 0, listed
 
 
 def test_same_seed_same_run(tmp_path: Path, new_server_db: Callable[[], str | None]) -> None:

@@ -3543,840 +3543,855 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="147" />
+        <source>Only {left} unit(s) of this item are left to give back in the whole chain: nothing was saved</source>
+        <translation>Во всей сети к возврату осталось только {left} шт. этого товара: ничего не сохранено</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="150" />
+        <source>Only {left} unit(s) of this item can still be given back: the rest were returned at another till</source>
+        <translation>К возврату осталось только {left} шт. этого товара: остальное уже вернули на другой кассе</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="153" />
+        <source>Coupon {coupon} has a use limit: it works again once the till has synced with the server</source>
+        <translation>У купона {coupon} ограничено число использований: он снова заработает после синхронизации кассы с сервером</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="156" />
         <source>Refund line {item} must look like N:QTY</source>
         <translation>Строка возврата {item} должна быть вида N:КОЛ</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="148" />
+        <location filename="../../wording.py" line="157" />
         <source>Refund line {item}: at least 1 unit</source>
         <translation>Строка возврата {item}: хотя бы 1 шт.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="149" />
+        <location filename="../../wording.py" line="158" />
         <source>The file is not a valid CSV table ({detail})</source>
         <translation>Файл — не правильная таблица CSV ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="150" />
+        <location filename="../../wording.py" line="159" />
         <source>Line 1 must be the header sku,name,category,price,barcode</source>
         <translation>Строка 1 должна быть заголовком sku,name,category,price,barcode</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="151" />
+        <location filename="../../wording.py" line="160" />
         <source>The price list has mistakes: {lines}</source>
         <translation>В прайс-листе ошибки: {lines}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="152" />
+        <location filename="../../wording.py" line="161" />
         <source>The disk is full: nothing was saved. Free some space, then try again</source>
         <translation>Диск заполнен: ничего не сохранено. Освободите место и попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="153" />
+        <location filename="../../wording.py" line="162" />
         <source>The data folder is read-only: nothing was saved. Call your technician</source>
         <translation>Папка данных доступна только для чтения: ничего не сохранено. Обратитесь к специалисту</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="157" />
+        <location filename="../../wording.py" line="166" />
         <source>The database is busy in another program: nothing was saved. Try again</source>
         <translation>База данных занята другой программой: ничего не сохранено. Попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="158" />
+        <location filename="../../wording.py" line="167" />
         <source>The database {path} is locked by another program: nothing was saved. Close that program, then try again</source>
         <translation>База данных {path} заблокирована другой программой: ничего не сохранено. Закройте ту программу и попробуйте ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="162" />
+        <location filename="../../wording.py" line="171" />
         <source>Database error: {detail}</source>
         <translation>Ошибка базы данных: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="163" />
+        <location filename="../../wording.py" line="172" />
         <source>The database is damaged: nothing was saved. Restart the till to restore a backup</source>
         <translation>База данных повреждена: ничего не сохранено. Перезапустите кассу, чтобы восстановить копию</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="167" />
+        <location filename="../../wording.py" line="176" />
         <source>The database comes from a newer version of the program: update the program</source>
         <translation>База данных создана более новой версией программы: обновите программу</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="171" />
+        <location filename="../../wording.py" line="180" />
         <source>Loyalty Terminal is already running on this data folder (process {pid})</source>
         <translation>Программа уже запущена с этой папкой данных (процесс {pid})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="175" />
+        <location filename="../../wording.py" line="184" />
         <source>There is no database at {path}</source>
         <translation>В {path} нет базы данных</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="176" />
-        <location filename="../../wording.py" line="180" />
+        <location filename="../../wording.py" line="185" />
+        <location filename="../../wording.py" line="189" />
         <source>{path} is not a database of the till</source>
         <translation>{path} — не база данных кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="177" />
+        <location filename="../../wording.py" line="186" />
         <source>The data folder {path} could not be created: {os}</source>
         <translation>Не удалось создать папку данных {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="178" />
+        <location filename="../../wording.py" line="187" />
         <source>{path} is not set up as a store of the till</source>
         <translation>{path} не подготовлен как магазин кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="179" />
+        <location filename="../../wording.py" line="188" />
         <source>{path} does not exist</source>
         <translation>{path} не существует</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="181" />
-        <location filename="../../wording.py" line="184" />
+        <location filename="../../wording.py" line="190" />
+        <location filename="../../wording.py" line="193" />
         <source>{path} is damaged</source>
         <translation>{path} повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="182" />
-        <location filename="../../wording.py" line="183" />
+        <location filename="../../wording.py" line="191" />
+        <location filename="../../wording.py" line="192" />
         <source>{path} is a database, but not one of the till</source>
         <translation>{path} — база данных, но не кассы</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="185" />
+        <location filename="../../wording.py" line="194" />
         <source>The backup was written but fails its check: {problem}</source>
         <translation>Резервная копия записана, но не прошла проверку: {problem}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="186" />
+        <location filename="../../wording.py" line="195" />
         <source>The backup could not be written in {path}: {os}</source>
         <translation>Не удалось записать резервную копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="187" />
+        <location filename="../../wording.py" line="196" />
         <source>{path} could not be backed up ({detail})</source>
         <translation>Не удалось сделать резервную копию {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="188" />
+        <location filename="../../wording.py" line="197" />
         <source>This backup cannot be restored: {problem}</source>
         <translation>Эту копию нельзя восстановить: {problem}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="189" />
+        <location filename="../../wording.py" line="198" />
         <source>The backup could not be restored into {path}: {os}</source>
         <translation>Не удалось восстановить копию в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="190" />
+        <location filename="../../wording.py" line="199" />
         <source>{path} was restored, but could not be marked to connect to the server again ({detail})</source>
         <translation>{path} восстановлен, но не удалось отметить, что кассу нужно заново подключить к серверу ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="194" />
+        <location filename="../../wording.py" line="203" />
         <source>No backup in {path} is in good order</source>
         <translation>В папке {path} нет исправной резервной копии</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="195" />
+        <location filename="../../wording.py" line="204" />
         <source>Enter a name</source>
         <translation>Введите имя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="196" />
+        <location filename="../../wording.py" line="205" />
         <source>The name is too long ({max} characters at most)</source>
         <translation>Слишком длинное имя (не больше {max} символов)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="197" />
+        <location filename="../../wording.py" line="206" />
         <source>A PIN is 4 to 8 digits</source>
         <translation>PIN — от 4 до 8 цифр</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="198" />
+        <location filename="../../wording.py" line="207" />
         <source>A role is cashier or manager</source>
         <translation>Роль — кассир или менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="199" />
+        <location filename="../../wording.py" line="208" />
         <source>There is no such cashier</source>
         <translation>Такого кассира нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="200" />
+        <location filename="../../wording.py" line="209" />
         <source>There is already a cashier with this name</source>
         <translation>Кассир с таким именем уже есть</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="201" />
+        <location filename="../../wording.py" line="210" />
         <source>The store already has cashiers: ask a manager to log in</source>
         <translation>В магазине уже есть кассиры: пусть войдёт менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="202" />
+        <location filename="../../wording.py" line="211" />
         <source>Wrong name or PIN</source>
         <translation>Неверное имя или PIN</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="203" />
+        <location filename="../../wording.py" line="212" />
         <source>Wrong manager PIN</source>
         <translation>Неверный PIN менеджера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="204" />
+        <location filename="../../wording.py" line="213" />
         <source>This cashier is disabled: ask a manager</source>
         <translation>Этот кассир отключён: обратитесь к менеджеру</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="205" />
+        <location filename="../../wording.py" line="214" />
         <source>There is no active manager to approve this</source>
         <translation>Нет ни одного активного менеджера, чтобы это подтвердить</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="206" />
+        <location filename="../../wording.py" line="215" />
         <source>Too many wrong PINs: try again in {wait_seconds}</source>
         <translation>Слишком много неверных PIN: попробуйте снова через {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="207" />
-        <location filename="../../wording.py" line="208" />
+        <location filename="../../wording.py" line="216" />
+        <location filename="../../wording.py" line="217" />
         <source>The last active manager must stay an active manager</source>
         <translation>Последний активный менеджер должен остаться активным менеджером</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="209" />
+        <location filename="../../wording.py" line="218" />
         <source>This cashier already has an open shift</source>
         <translation>У этого кассира уже открыта смена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="210" />
+        <location filename="../../wording.py" line="219" />
         <source>This shift is already closed</source>
         <translation>Эта смена уже закрыта</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="211" />
+        <location filename="../../wording.py" line="220" />
         <source>A shift cannot close before it opened: check the date and time</source>
         <translation>Смена не может закрыться раньше, чем открылась: проверьте дату и время</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="212" />
+        <location filename="../../wording.py" line="221" />
         <source>There is no such shift</source>
         <translation>Такой смены нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="213" />
+        <location filename="../../wording.py" line="222" />
         <source>An audit entry needs who and what</source>
         <translation>Записи журнала нужны автор и действие</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="214" />
+        <location filename="../../wording.py" line="223" />
         <source>This till is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="215" />
+        <location filename="../../wording.py" line="224" />
         <source>This till is not connected to a server: the chain's reports are there</source>
         <translation>Эта касса не подключена к серверу: отчёты сети хранятся там</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="219" />
+        <location filename="../../wording.py" line="228" />
         <source>The server did not answer in time</source>
         <translation>Сервер не ответил вовремя</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="220" />
+        <location filename="../../wording.py" line="229" />
         <source>No connection to the server: check the address and the network</source>
         <translation>Нет связи с сервером: проверьте адрес и сеть</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="224" />
+        <location filename="../../wording.py" line="233" />
         <source>The server answered with error {status}</source>
         <translation>Сервер ответил ошибкой {status}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="225" />
-        <location filename="../../wording.py" line="226" />
-        <location filename="../../wording.py" line="227" />
-        <location filename="../../wording.py" line="228" />
-        <location filename="../../wording.py" line="229" />
-        <location filename="../../wording.py" line="230" />
-        <location filename="../../wording.py" line="231" />
-        <location filename="../../wording.py" line="241" />
-        <location filename="../../wording.py" line="266" />
-        <location filename="../../wording.py" line="267" />
+        <location filename="../../wording.py" line="234" />
+        <location filename="../../wording.py" line="235" />
+        <location filename="../../wording.py" line="236" />
+        <location filename="../../wording.py" line="237" />
+        <location filename="../../wording.py" line="238" />
+        <location filename="../../wording.py" line="239" />
+        <location filename="../../wording.py" line="240" />
+        <location filename="../../wording.py" line="250" />
+        <location filename="../../wording.py" line="275" />
+        <location filename="../../wording.py" line="276" />
         <source>The server's answer cannot be read</source>
         <translation>Не удалось прочитать ответ сервера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="232" />
+        <location filename="../../wording.py" line="241" />
         <source>The server refused: {detail}</source>
         <translation>Сервер отказал: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="233" />
+        <location filename="../../wording.py" line="242" />
         <source>the code is unknown or has expired</source>
         <translation>код неизвестен или устарел</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="234" />
+        <location filename="../../wording.py" line="243" />
         <source>this till was disconnected from the chain on the server</source>
         <translation>эта касса отключена от сети на сервере</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="235" />
+        <location filename="../../wording.py" line="244" />
         <source>this till's connection was replaced on the server: connect it again</source>
         <translation>подключение этой кассы заменено на сервере: подключите её заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="239" />
+        <location filename="../../wording.py" line="248" />
         <source>The server accepted nothing; the till will try again</source>
         <translation>Сервер ничего не принял; касса попробует ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="240" />
+        <location filename="../../wording.py" line="249" />
         <source>The sync was stopped</source>
         <translation>Синхронизация остановлена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="242" />
+        <location filename="../../wording.py" line="251" />
         <source>No card numbers are left on this till: sync with the server, or give the customer a pre-printed card</source>
         <translation>На этой кассе закончились номера карт: синхронизируйтесь с сервером или выдайте покупателю заранее напечатанную карту</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="246" />
+        <location filename="../../wording.py" line="255" />
         <source>This card's QR code is signed with a key this till does not have yet: sync, or type the number</source>
         <translation>QR-код этой карты подписан ключом, которого у кассы ещё нет: синхронизируйтесь или введите номер карты</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="249" />
+        <location filename="../../wording.py" line="258" />
         <source>This till belongs to a chain: the program is set on the chain's server, not here</source>
         <translation>Касса входит в сеть: программу задают на сервере сети, а не здесь</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="252" />
+        <location filename="../../wording.py" line="261" />
         <source>This store's program differs from the chain's: choose to adopt the chain's program</source>
         <translation>Программа этого магазина отличается от программы сети: выберите «перейти на программу сети»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="255" />
+        <location filename="../../wording.py" line="264" />
         <source>The chain has no program yet: choose to make this store's program the chain's</source>
         <translation>У сети ещё нет программы: выберите «сделать программу магазина программой сети»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="258" />
+        <location filename="../../wording.py" line="267" />
         <source>The chain has no program to adopt: choose to make this store's program the chain's</source>
         <translation>У сети нет программы, на которую можно перейти: выберите «сделать программу магазина программой сети»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="261" />
+        <location filename="../../wording.py" line="270" />
         <source>The chain already has a program: choose to adopt it</source>
         <translation>У сети уже есть программа: выберите «перейти на программу сети»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="262" />
+        <location filename="../../wording.py" line="271" />
         <source>This store has no program to give the chain</source>
         <translation>У этого магазина нет программы, которую можно передать сети</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="263" />
+        <location filename="../../wording.py" line="272" />
         <source>Choose one: adopt the chain's program or give it this store's</source>
         <translation>Выберите одно: перейти на программу сети или передать ей программу магазина</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="268" />
+        <location filename="../../wording.py" line="277" />
         <source>The program must be a JSON object</source>
         <translation>Программа должна быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="269" />
+        <location filename="../../wording.py" line="278" />
         <source>{field}: must be a JSON object</source>
         <translation>{field}: должен быть объектом JSON</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="270" />
+        <location filename="../../wording.py" line="279" />
         <source>Unknown key {path}</source>
         <translation>Неизвестный ключ {path}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="271" />
-        <location filename="../../wording.py" line="281" />
+        <location filename="../../wording.py" line="280" />
+        <location filename="../../wording.py" line="290" />
         <source>{field}: fill this in</source>
         <translation>{field}: заполните</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="272" />
+        <location filename="../../wording.py" line="281" />
         <source>{field}: a whole number is needed, not {value}</source>
         <translation>{field}: нужно целое число, а не {value}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="273" />
+        <location filename="../../wording.py" line="282" />
         <source>{field}: must be at least {min} (now {value})</source>
         <translation>{field}: не меньше {min} (сейчас {value})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="274" />
-        <location filename="../../wording.py" line="275" />
-        <location filename="../../wording.py" line="280" />
+        <location filename="../../wording.py" line="283" />
+        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="289" />
         <source>{field}: must be at most {max}</source>
         <translation>{field}: не больше {max}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="276" />
-        <location filename="../../wording.py" line="277" />
-        <location filename="../../wording.py" line="279" />
+        <location filename="../../wording.py" line="285" />
+        <location filename="../../wording.py" line="286" />
+        <location filename="../../wording.py" line="288" />
         <source>{field}: a number like 2.5 is needed</source>
         <translation>{field}: нужно число, например 2.5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="278" />
+        <location filename="../../wording.py" line="287" />
         <source>{field}: must not be negative</source>
         <translation>{field}: не может быть отрицательным</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="282" />
+        <location filename="../../wording.py" line="291" />
         <source>{field}: must be true or false</source>
         <translation>{field}: должно быть «да» или «нет»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="283" />
-        <location filename="../../wording.py" line="284" />
+        <location filename="../../wording.py" line="292" />
+        <location filename="../../wording.py" line="293" />
         <source>{field}: must be a list</source>
         <translation>{field}: должен быть списком</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="285" />
-        <location filename="../../wording.py" line="289" />
-        <location filename="../../wording.py" line="293" />
+        <location filename="../../wording.py" line="294" />
+        <location filename="../../wording.py" line="298" />
+        <location filename="../../wording.py" line="302" />
         <source>{field}: a date and time with the UTC offset, like 2025-03-01T09:00:00+03:00</source>
         <translation>{field}: нужны дата и время с часовым поясом, например 2025-03-01T09:00:00+03:00</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="297" />
+        <location filename="../../wording.py" line="306" />
         <source>{field}: a time like 08:30 is needed</source>
         <translation>{field}: нужно время, например 08:30</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="298" />
+        <location filename="../../wording.py" line="307" />
         <source>Unknown time zone {value} (e.g. Europe/Moscow)</source>
         <translation>Неизвестный часовой пояс {value} (пример: Europe/Moscow)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="299" />
+        <location filename="../../wording.py" line="308" />
         <source>Add at least one tier</source>
         <translation>Добавьте хотя бы один уровень</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="300" />
+        <location filename="../../wording.py" line="309" />
         <source>The first tier must start from a spend of 0</source>
         <translation>Первый уровень должен начинаться с трат 0 ₽</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="301" />
+        <location filename="../../wording.py" line="310" />
         <source>Tier names must differ</source>
         <translation>Названия уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="302" />
+        <location filename="../../wording.py" line="311" />
         <source>Tiers must start from different spends</source>
         <translation>Пороги трат уровней не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="303" />
-        <location filename="../../wording.py" line="424" />
+        <location filename="../../wording.py" line="312" />
+        <location filename="../../wording.py" line="433" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="304" />
+        <location filename="../../wording.py" line="313" />
         <source>{field}: must be earlier than the end</source>
         <translation>{field}: должно быть раньше окончания</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="305" />
+        <location filename="../../wording.py" line="314" />
         <source>Stamp card ids must differ</source>
         <translation>Коды карт штампов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="306" />
+        <location filename="../../wording.py" line="315" />
         <source>Coupon codes must differ</source>
         <translation>Коды купонов не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="307" />
+        <location filename="../../wording.py" line="316" />
         <source>Gift ids must differ</source>
         <translation>Коды подарков не должны повторяться</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="308" />
+        <location filename="../../wording.py" line="317" />
         <source>{field}: only Latin letters, digits, '-' and '_'</source>
         <translation>{field}: только латинские буквы, цифры, «-» и «_»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="309" />
+        <location filename="../../wording.py" line="318" />
         <source>{field}: a percentage above 0 and at most 100</source>
         <translation>{field}: процент больше 0 и не больше 100</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="310" />
+        <location filename="../../wording.py" line="319" />
         <source>{field}: percent or amount</source>
         <translation>{field}: процент или сумма</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="311" />
+        <location filename="../../wording.py" line="320" />
         <source>{field}: a card number is needed</source>
         <translation>{field}: нужен номер карты</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="312" />
+        <location filename="../../wording.py" line="321" />
         <source>{field}: this value is not valid ({reason})</source>
         <translation>{field}: недопустимое значение ({reason})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="313" />
+        <location filename="../../wording.py" line="322" />
         <source>Nothing was read</source>
         <translation>Ничего не считано</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="314" />
+        <location filename="../../wording.py" line="323" />
         <source>Barcode {code} is wrong (check digit)</source>
         <translation>Штрихкод {code} неверен (контрольная цифра)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="315" />
+        <location filename="../../wording.py" line="324" />
         <source>Unknown code {code}</source>
         <translation>Неизвестный код {code}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="316" />
+        <location filename="../../wording.py" line="325" />
         <source>{path}: there is no such file</source>
         <translation>{path}: такого файла нет</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="317" />
+        <location filename="../../wording.py" line="326" />
         <source>{path} is not a file</source>
         <translation>{path} — не файл</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="318" />
+        <location filename="../../wording.py" line="327" />
         <source>The image {path} cannot be read: {os}</source>
         <translation>Не удалось прочитать изображение {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="319" />
+        <location filename="../../wording.py" line="328" />
         <source>The image file {path} is empty</source>
         <translation>Файл изображения {path} пуст</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="320" />
+        <location filename="../../wording.py" line="329" />
         <source>{path} is not an image or is damaged</source>
         <translation>{path} — не изображение или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="321" />
-        <location filename="../../wording.py" line="322" />
+        <location filename="../../wording.py" line="330" />
+        <location filename="../../wording.py" line="331" />
         <source>{path} is not a video or is damaged</source>
         <translation>{path} — не видео или файл повреждён</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="323" />
+        <location filename="../../wording.py" line="332" />
         <source>camera {source} is not connected</source>
         <translation>камера {source} не подключена</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="324" />
+        <location filename="../../wording.py" line="333" />
         <source>cannot open camera {source}</source>
         <translation>не удалось открыть камеру {source}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="325" />
+        <location filename="../../wording.py" line="334" />
         <source>camera {source} stopped sending pictures</source>
         <translation>камера {source} перестала передавать изображение</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="326" />
+        <location filename="../../wording.py" line="335" />
         <source>reading codes from the camera failed: {detail}</source>
         <translation>сбой распознавания кодов с камеры: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="327" />
+        <location filename="../../wording.py" line="336" />
         <source>Cannot save receipt PDF to {path}: {os}</source>
         <translation>Не удалось сохранить PDF чека в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="328" />
+        <location filename="../../wording.py" line="337" />
         <source>Printer {where} did not answer within {seconds} s: check that it is on and connected to the network</source>
         <translation>Принтер {where} не ответил за {seconds} с: проверьте, что он включён и подключён к сети</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="332" />
+        <location filename="../../wording.py" line="341" />
         <source>Printer {where} refused the connection: check the printer's address and port</source>
         <translation>Принтер {where} отклонил подключение: проверьте адрес и порт принтера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="336" />
+        <location filename="../../wording.py" line="345" />
         <source>Cannot print to {where}: {os}</source>
         <translation>Не удалось напечатать на {where}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="337" />
+        <location filename="../../wording.py" line="346" />
         <source>{name}: USB printing is not available on this computer</source>
         <translation>{name}: печать по USB на этом компьютере недоступна</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="338" />
+        <location filename="../../wording.py" line="347" />
         <source>{name}: the printer is not found or not ready</source>
         <translation>{name}: принтер не найден или не готов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="339" />
+        <location filename="../../wording.py" line="348" />
         <source>There is no printer named {name} on this computer</source>
         <translation>На этом компьютере нет принтера «{name}»</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="340" />
+        <location filename="../../wording.py" line="349" />
         <source>No printer is installed on this computer</source>
         <translation>На этом компьютере не установлен ни один принтер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="341" />
+        <location filename="../../wording.py" line="350" />
         <source>{name}: the printer cannot start printing (offline or out of paper?)</source>
         <translation>{name}: принтер не может начать печать (выключен или нет бумаги?)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="345" />
+        <location filename="../../wording.py" line="354" />
         <source>{name}: the printer did not accept the job</source>
         <translation>{name}: принтер не принял задание</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="346" />
+        <location filename="../../wording.py" line="355" />
         <source>The printer setting “{setting}” is not understood, so receipts are not printed. Choose the printer again in Manager › Settings › Printer.</source>
         <translation>Настройка принтера «{setting}» не понята, поэтому чеки не печатаются. Выберите принтер заново: Управляющий › Настройки › Принтер.</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="351" />
+        <location filename="../../wording.py" line="360" />
         <source>Printer setting {setting}: expected escpos-net:ADDRESS[:PORT]</source>
         <translation>Настройка принтера {setting}: нужно escpos-net:АДРЕС[:ПОРТ]</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="355" />
+        <location filename="../../wording.py" line="364" />
         <source>Printer setting {setting}: expected escpos-usb:VID:PID in hex</source>
         <translation>Настройка принтера {setting}: нужно escpos-usb:VID:PID (шестнадцатеричные)</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="359" />
+        <location filename="../../wording.py" line="368" />
         <source>Unknown printer setting {setting}</source>
         <translation>Неизвестная настройка принтера {setting}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="360" />
+        <location filename="../../wording.py" line="369" />
         <source>Make at least one code</source>
         <translation>Создайте хотя бы один код</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="361" />
+        <location filename="../../wording.py" line="370" />
         <source>No customer is in this segment</source>
         <translation>В этом сегменте нет покупателей</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="362" />
+        <location filename="../../wording.py" line="371" />
         <source>There is already a store at {path}</source>
         <translation>В {path} уже есть магазин</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="363" />
+        <location filename="../../wording.py" line="372" />
         <source>The connection to the server was lost: connect to the server again</source>
         <translation>Подключение к серверу потеряно: подключитесь к серверу заново</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="367" />
+        <location filename="../../wording.py" line="376" />
         <source>The store cannot be created in {path}: {os}</source>
         <translation>Не удалось создать магазин в {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="368" />
+        <location filename="../../wording.py" line="377" />
         <source>The store in {path} could not be finished ({detail})</source>
         <translation>Не удалось завершить создание магазина в {path} ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="369" />
+        <location filename="../../wording.py" line="378" />
         <source>The server does not know store {store}</source>
         <translation>Сервер не знает магазин {store}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="370" />
+        <location filename="../../wording.py" line="379" />
         <source>The server does not know till {terminal}</source>
         <translation>Сервер не знает кассу {terminal}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="371" />
+        <location filename="../../wording.py" line="380" />
         <source>An administrator's password needs at least 8 characters</source>
         <translation>Пароль администратора — не меньше 8 символов</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="372" />
+        <location filename="../../wording.py" line="381" />
         <source>Wrong administrator name or password</source>
         <translation>Неверное имя или пароль администратора</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="373" />
+        <location filename="../../wording.py" line="382" />
         <source>The administrator's session has expired: log in again</source>
         <translation>Сеанс администратора истёк: войдите снова</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="374" />
+        <location filename="../../wording.py" line="383" />
         <source>This is managed on the chain's server, not at a till</source>
         <translation>Это настраивается на сервере сети, а не на кассе</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="375" />
+        <location filename="../../wording.py" line="384" />
         <source>The server does not know this kind of operation ({kind})</source>
         <translation>Сервер не знает такой вид операции ({kind})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="376" />
+        <location filename="../../wording.py" line="385" />
         <source>The server's data folder {path} cannot be created: {os}</source>
         <translation>Не удалось создать папку данных сервера {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="377" />
+        <location filename="../../wording.py" line="386" />
         <source>The server's database cannot be prepared ({detail})</source>
         <translation>Не удалось подготовить базу данных сервера ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="378" />
+        <location filename="../../wording.py" line="387" />
         <source>Too many failed logins: try again in {wait_seconds}</source>
         <translation>Слишком много неудачных входов: попробуйте снова через {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="379" />
+        <location filename="../../wording.py" line="388" />
         <source>Too many wrong connection codes from this computer: try again in {wait_seconds}</source>
         <translation>Слишком много неверных кодов подключения с этого компьютера: попробуйте снова через {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="382" />
+        <location filename="../../wording.py" line="391" />
         <source>The server is busy checking other logins: try again in {wait_seconds}</source>
         <translation>Сервер занят проверкой других входов: попробуйте снова через {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="385" />
+        <location filename="../../wording.py" line="394" />
         <source>This needs an administrator's login; a manager's login reads reports only</source>
         <translation>Нужен вход администратора: вход менеджера даёт только отчёты</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="388" />
+        <location filename="../../wording.py" line="397" />
         <source>Unknown role {role}: administrator or manager</source>
         <translation>Неизвестная роль {role}: администратор или менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="389" />
+        <location filename="../../wording.py" line="398" />
         <source>The chain's reports need a manager's login to the server</source>
         <translation>Отчёты сети требуют входа менеджера на сервер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="390" />
+        <location filename="../../wording.py" line="399" />
         <source>This login reads the reports of these stores only: {stores}. Choose one of them</source>
         <translation>Этому входу доступны отчёты только этих магазинов: {stores}. Выберите один из них</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="393" />
+        <location filename="../../wording.py" line="402" />
         <source>The server refuses more tries for now: try again in {wait_seconds}</source>
         <translation>Сервер пока не принимает новых попыток: попробуйте снова через {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="394" />
+        <location filename="../../wording.py" line="403" />
         <source>The request is larger than the server accepts</source>
         <translation>Запрос больше, чем принимает сервер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="395" />
+        <location filename="../../wording.py" line="404" />
         <source>Log in to the server as a manager to see the whole chain</source>
         <translation>Войдите на сервер как менеджер, чтобы видеть всю сеть</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="396" />
+        <location filename="../../wording.py" line="405" />
         <source>The server refused it: dated {at_iso}, ahead of the server's clock</source>
         <translation>Сервер отклонил операцию: её дата {at_iso} впереди часов сервера</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="397" />
+        <location filename="../../wording.py" line="406" />
         <source>The server refused it: the figures do not follow from the rules ({detail})</source>
         <translation>Сервер отклонил операцию: суммы не следуют из правил ({detail})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="400" />
+        <location filename="../../wording.py" line="409" />
         <source>The server refused it: the till names data it was never sent</source>
         <translation>Сервер отклонил операцию: касса ссылается на данные, которых не получала</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="401" />
+        <location filename="../../wording.py" line="410" />
         <source>A manager must approve this operation</source>
         <translation>Эту операцию должен подтвердить менеджер</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="402" />
+        <location filename="../../wording.py" line="411" />
         <source>{actor} is not registered on the server as a manager of this store</source>
         <translation>{actor} не зарегистрирован на сервере менеджером этого магазина</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="405" />
+        <location filename="../../wording.py" line="414" />
         <source>Adjusting {points} would pass the store's daily limit ({used} of {limit} used)</source>
         <translation>Начисление {points} превысит дневной лимит магазина (использовано {used} из {limit})</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="408" />
+        <location filename="../../wording.py" line="417" />
         <source>Card {card} does not belong to this customer</source>
         <translation>Карта {card} не принадлежит этому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="413" />
+        <location filename="../../wording.py" line="422" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="414" />
-        <location filename="../../wording.py" line="415" />
+        <location filename="../../wording.py" line="423" />
+        <location filename="../../wording.py" line="424" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="416" />
+        <location filename="../../wording.py" line="425" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="417" />
+        <location filename="../../wording.py" line="426" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="418" />
+        <location filename="../../wording.py" line="427" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="419" />
+        <location filename="../../wording.py" line="428" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="420" />
+        <location filename="../../wording.py" line="429" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="421" />
+        <location filename="../../wording.py" line="430" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="422" />
+        <location filename="../../wording.py" line="431" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="423" />
+        <location filename="../../wording.py" line="432" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
