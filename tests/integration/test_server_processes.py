@@ -9,13 +9,11 @@ The same against real processes behind a round-robin proxy: tests/e2e/test_sever
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,37 +26,13 @@ from app.core import schema as t
 from app.core.identity import card_number
 from app.core.services.verify import VerifyService
 from server import expiry
-from server.store import POOL_ENV, create_schema, make_engine, next_counter, transaction
+from server.store import POOL_ENV, make_engine, next_counter, transaction
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 
 AT = 1_790_000_000_000  # a fixed instant: every figure below is exact
 DAY = 86_400_000
 INTERVAL = 3_600_000
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh server database of each kind, schema created."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = str(tmp_path / "server.sqlite3")
-        else:
-            url = stack.enter_context(request.getfixturevalue("pg_server").database())
-        server = make_engine(url)
-        create_schema(server)
-        yield server
-        server.dispose()
-
-
-@pytest.fixture
-def pg_engine(pg_server: Any) -> Iterator[Engine]:  # noqa: F811
-    """A fresh PostgreSQL server database, schema created."""
-    with pg_server.database() as url:
-        server = make_engine(url)
-        create_schema(server)
-        yield server
-        server.dispose()
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this file is in tests/integration)
 
 
 def customers_with_lots(engine: Engine, n: int, points: int = 100, expires_at: int = AT + DAY) -> list[str]:

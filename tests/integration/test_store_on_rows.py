@@ -13,9 +13,7 @@ reports still agreed with the join through txn_outcomes, in tests/golden/chain_r
 
 from __future__ import annotations
 
-import contextlib
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,20 +44,6 @@ def _hand_made_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pushes below book test_push_batch's hand-made bodies, whose figures follow no program: what is
     tested is where booking writes them; re-deriving them is the authority's job (tests/sync/test_hostile.py)."""
     monkeypatch.setattr(authority, "ENFORCE", False)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh server database of each kind, schema created."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = str(tmp_path / "server.sqlite3")
-        else:
-            url = stack.enter_context(request.getfixturevalue("pg_server").database())
-        server = make_engine(url)
-        create_schema(server)
-        yield server
-        server.dispose()
 
 
 def places(engine: Engine) -> dict[str, dict[Any, tuple[Any, Any]]]:

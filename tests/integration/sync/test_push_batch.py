@@ -9,10 +9,8 @@ change number, so a pull page never has to hold a whole expiry run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -31,7 +29,7 @@ from server import auth, authority, expiry, ingest, snapshots
 from server import schema as s
 from server.api import create_app
 from server.config import Settings
-from server.store import create_schema, make_engine, transaction
+from server.store import transaction
 from tests.integration.sync.sim import Simulation
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
 
@@ -44,30 +42,6 @@ def _hand_made_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests book hand-made bodies whose figures follow no program, to test the push's mechanics
     (batching, undo, statements); re-deriving them is the authority's job, tested in test_hostile.py."""
     monkeypatch.setattr(authority, "ENFORCE", False)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Engine]:
-    """A fresh server database of each kind, schema created."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = str(tmp_path / "server.sqlite3")
-        else:
-            url = stack.enter_context(request.getfixturevalue("pg_server").database())
-        server = make_engine(url)
-        create_schema(server)
-        yield server
-        server.dispose()
-
-
-@pytest.fixture
-def pg_engine(pg_server: Any) -> Iterator[Engine]:  # noqa: F811
-    """A fresh PostgreSQL server database, schema created."""
-    with pg_server.database() as url:
-        server = make_engine(url)
-        create_schema(server)
-        yield server
-        server.dispose()
 
 
 class Terminal:
