@@ -272,6 +272,28 @@ TEMPLATES: dict[str, str] = {
     "manager_unknown": "{actor} is not a manager of this store on the server",
     "adjust_limit": "adjusting {points} points would pass the store's daily limit ({used} of {limit} used)",
     "card_not_customers": "card {card} is not this customer's card",
+    # The fiscal register (fiscal.md; app.core.fiscal, app.fiscal drivers, app.core.services.fiscal).
+    "fiscal_no_connection": "the fiscal register does not answer ({device}): check its cable and power",
+    "fiscal_paper_out": "the fiscal register is out of paper: load a new roll",
+    "fiscal_cover_open": "the fiscal register's cover is open: close it",
+    "fiscal_shift_expired": "the register's shift has been open for more than 24 hours: close the shift (Z-report)",
+    "fiscal_shift_closed": "the register's shift is closed: open a shift first",
+    "fiscal_fn_full": "the fiscal drive is full: it must be replaced",
+    "fiscal_fn_expired": "the fiscal drive's validity has ended: it must be replaced",
+    "fiscal_ofd_blocked": "the fiscal drive is blocked: no confirmation from the fiscal data operator for {days} days",
+    "fiscal_busy": "the fiscal register is busy with another document: try again",
+    "fiscal_device": "the fiscal register refused: {text} (code {device_code})",
+    "fiscal_unknown": (
+        "the fiscal register's answer was lost: the receipt is checked at the next start (fiscal reconcile)"
+    ),
+    "fiscal_mismatch": "the register's receipt total {receipt_kopecks} differs from the sale's {sale_kopecks}",
+    "fiscal_qr_bad": "not a fiscal receipt QR code: {text!r}",
+    "fiscal_qr_used": "this fiscal receipt is already attached to sale {sale_id}",
+    "fiscal_qr_unknown": "no sale has this fiscal receipt",
+    "fiscal_not_set": "no fiscal register is set: run `loyalty-terminal fiscal set DEVICE`",
+    "fiscal_device_bad": (
+        "unknown fiscal device {text!r}: none, beside, atol-web:URL, shtrih:tcp://HOST:PORT or shtrih:serial:PATH"
+    ),
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",

@@ -414,6 +414,33 @@ WORDING: dict[str, object] = {
     "adjust_limit": QT_TRANSLATE_NOOP(
         "Refusals", "Adjusting {points} would pass the store's daily limit ({used} of {limit} used)"
     ),
+    "fiscal_no_connection": QT_TRANSLATE_NOOP(
+        "Refusals", "The fiscal register does not answer ({device}): check its cable and power"
+    ),
+    "fiscal_paper_out": QT_TRANSLATE_NOOP("Refusals", "The fiscal register is out of paper: load a new roll"),
+    "fiscal_cover_open": QT_TRANSLATE_NOOP("Refusals", "The fiscal register's cover is open: close it"),
+    "fiscal_shift_expired": QT_TRANSLATE_NOOP(
+        "Refusals", "The register's shift has been open for more than 24 hours: close the shift (Z-report)"
+    ),
+    "fiscal_shift_closed": QT_TRANSLATE_NOOP("Refusals", "The register's shift is closed: open a shift first"),
+    "fiscal_fn_full": QT_TRANSLATE_NOOP("Refusals", "The fiscal drive is full: it must be replaced"),
+    "fiscal_fn_expired": QT_TRANSLATE_NOOP("Refusals", "The fiscal drive's validity has ended: it must be replaced"),
+    "fiscal_ofd_blocked": QT_TRANSLATE_NOOP(
+        "Refusals", "The fiscal drive is blocked: no confirmation from the fiscal data operator for {days} days"
+    ),
+    "fiscal_busy": QT_TRANSLATE_NOOP("Refusals", "The fiscal register is busy with another document: try again"),
+    "fiscal_device": QT_TRANSLATE_NOOP("Refusals", "The fiscal register refused: {text} (code {device_code})"),
+    "fiscal_unknown": QT_TRANSLATE_NOOP(
+        "Refusals", "The register's answer was lost: the receipt will be checked at the next start"
+    ),
+    "fiscal_mismatch": QT_TRANSLATE_NOOP(
+        "Refusals", "The register's receipt total {receipt_kopecks} differs from the sale's {sale_kopecks}"
+    ),
+    "fiscal_qr_bad": QT_TRANSLATE_NOOP("Refusals", "This is not a fiscal receipt QR code"),
+    "fiscal_qr_used": QT_TRANSLATE_NOOP("Refusals", "This fiscal receipt is already attached to sale {sale_id}"),
+    "fiscal_qr_unknown": QT_TRANSLATE_NOOP("Refusals", "No sale has this fiscal receipt"),
+    "fiscal_not_set": QT_TRANSLATE_NOOP("Refusals", "No fiscal register is set"),
+    "fiscal_device_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown fiscal device {text}"),
     "card_not_customers": QT_TRANSLATE_NOOP("Refusals", "Card {card} does not belong to this customer"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error

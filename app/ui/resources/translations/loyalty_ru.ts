@@ -3999,7 +3999,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="312" />
-        <location filename="../../wording.py" line="433" />
+        <location filename="../../wording.py" line="460" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4341,57 +4341,142 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="417" />
+        <source>The fiscal register does not answer ({device}): check its cable and power</source>
+        <translation>Касса (ККТ) не отвечает ({device}): проверьте кабель и питание</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="420" />
+        <source>The fiscal register is out of paper: load a new roll</source>
+        <translation>В кассе закончилась бумага: вставьте новый рулон</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="421" />
+        <source>The fiscal register's cover is open: close it</source>
+        <translation>Открыта крышка кассы: закройте её</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="422" />
+        <source>The register's shift has been open for more than 24 hours: close the shift (Z-report)</source>
+        <translation>Смена на кассе открыта больше 24 часов: закройте смену (Z-отчёт)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="425" />
+        <source>The register's shift is closed: open a shift first</source>
+        <translation>Смена на кассе закрыта: сначала откройте смену</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="426" />
+        <source>The fiscal drive is full: it must be replaced</source>
+        <translation>Фискальный накопитель заполнен: его нужно заменить</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="427" />
+        <source>The fiscal drive's validity has ended: it must be replaced</source>
+        <translation>Срок действия фискального накопителя истёк: его нужно заменить</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="428" />
+        <source>The fiscal drive is blocked: no confirmation from the fiscal data operator for {days} days</source>
+        <translation>Фискальный накопитель заблокирован: ОФД не подтверждает документы уже {days} дн.</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="431" />
+        <source>The fiscal register is busy with another document: try again</source>
+        <translation>Касса занята другим документом: повторите</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="432" />
+        <source>The fiscal register refused: {text} (code {device_code})</source>
+        <translation>Касса отказала: {text} (код {device_code})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="433" />
+        <source>The register's answer was lost: the receipt will be checked at the next start</source>
+        <translation>Ответ кассы потерян: чек будет проверен при следующем запуске</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="436" />
+        <source>The register's receipt total {receipt_kopecks} differs from the sale's {sale_kopecks}</source>
+        <translation>Сумма чека кассы {receipt_kopecks} не совпадает с суммой продажи {sale_kopecks}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="439" />
+        <source>This is not a fiscal receipt QR code</source>
+        <translation>Это не QR-код кассового чека</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="440" />
+        <source>This fiscal receipt is already attached to sale {sale_id}</source>
+        <translation>Этот кассовый чек уже привязан к продаже № {sale_id}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="441" />
+        <source>No sale has this fiscal receipt</source>
+        <translation>Нет продажи с этим кассовым чеком</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="442" />
+        <source>No fiscal register is set</source>
+        <translation>Касса (ККТ) не настроена</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="443" />
+        <source>Unknown fiscal device {text}</source>
+        <translation>Неизвестное устройство кассы {text}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="444" />
         <source>Card {card} does not belong to this customer</source>
         <translation>Карта {card} не принадлежит этому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="422" />
+        <location filename="../../wording.py" line="449" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="423" />
-        <location filename="../../wording.py" line="424" />
+        <location filename="../../wording.py" line="450" />
+        <location filename="../../wording.py" line="451" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="425" />
+        <location filename="../../wording.py" line="452" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="426" />
+        <location filename="../../wording.py" line="453" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="427" />
+        <location filename="../../wording.py" line="454" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="428" />
+        <location filename="../../wording.py" line="455" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="429" />
+        <location filename="../../wording.py" line="456" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="430" />
+        <location filename="../../wording.py" line="457" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="431" />
+        <location filename="../../wording.py" line="458" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="432" />
+        <location filename="../../wording.py" line="459" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
