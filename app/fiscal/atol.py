@@ -85,25 +85,35 @@ def kopecks(value: Any) -> int:
     return int(scaled)
 
 
-def _encode(value: Any) -> str:
+def _encode(value: Any, indent: int | None, level: int) -> str:
     # json cannot write a Decimal as a number without a float; this writes it from its own digits.
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"not a finite number: {value}")
         return format(value, "f")
-    if isinstance(value, Mapping):
-        pairs = (f"{json.dumps(str(k), ensure_ascii=False)}: {_encode(v)}" for k, v in value.items())
-        return "{" + ", ".join(pairs) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_encode(v) for v in value) + "]"
     if isinstance(value, float):
         raise TypeError("floats never go into a fiscal task: use Decimal")
+    if isinstance(value, Mapping | list | tuple):
+        if isinstance(value, Mapping):
+            parts = [
+                f"{json.dumps(str(k), ensure_ascii=False)}: {_encode(v, indent, level + 1)}" for k, v in value.items()
+            ]
+            opening, closing = "{", "}"
+        else:
+            parts = [_encode(v, indent, level + 1) for v in value]
+            opening, closing = "[", "]"
+        if not parts:
+            return opening + closing
+        if indent is None:
+            return opening + ", ".join(parts) + closing
+        inner = "\n" + " " * (indent * (level + 1))
+        return opening + inner + ("," + inner).join(parts) + "\n" + " " * (indent * level) + closing
     return json.dumps(value, ensure_ascii=False)
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, indent: int | None = None) -> str:
     """JSON text of `value`, Decimals written exactly as numbers (12.30 stays 12.30), floats refused."""
-    return _encode(value)
+    return _encode(value, indent, 0)
 
 
 def loads(text: str | bytes) -> Any:
