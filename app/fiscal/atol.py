@@ -228,10 +228,11 @@ class AtolWebDevice:
     def result_of(self, uuid: str) -> FiscalResult | None:
         """The printed result of an earlier register() with this uuid (any of its attempts), or None."""
         for attempt in range(RETRIES):
-            state = self._get(_attempt_uuid(uuid, attempt), fiscal=True)
+            deadline = time.monotonic() + self.timeout
+            state = self._get(_attempt_uuid(uuid, attempt), fiscal=True, deadline=deadline)
             if state is None:
                 return None  # never asked under this uuid: no later attempt either
-            results = self._wait(_attempt_uuid(uuid, attempt), state, fiscal=True)
+            results = self._wait(_attempt_uuid(uuid, attempt), state, fiscal=True, deadline=deadline)
             first = results[0]
             if first.get("status") == "ready":
                 result = first.get("result") or {}
@@ -323,6 +324,8 @@ class AtolWebDevice:
         None (only with `adopt_refused`) when the uuid was already known with a refusal: nothing was
         printed under it, and a register refusal repeated from an earlier call is no answer to this one.
         """
+        # One deadline for the whole call: adding, then polling, never more than `timeout` in all.
+        deadline = time.monotonic() + self.timeout
         body = dumps({"uuid": uuid, "request": list(tasks)})
         duplicate = False
         try:
@@ -331,7 +334,7 @@ class AtolWebDevice:
             raise FiscalError("fiscal_no_connection", device=self.url) from exc
         except httpx.TransportError:
             # Sent, answer lost (timeout, connection dropped): the task may be queued. Ask for it.
-            state = self._get(uuid, fiscal=fiscal)
+            state = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if state is None:
                 raise FiscalError("fiscal_unknown") from None
         else:
@@ -341,10 +344,10 @@ class AtolWebDevice:
                 raise _http_error(response)
             state = None
         if state is None:
-            state = self._get(uuid, fiscal=fiscal)
+            state = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if state is None:  # accepted a moment ago and unknown now: the server lost it
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_no_connection", device=self.url)
-        results = self._wait(uuid, state, fiscal=fiscal)
+        results = self._wait(uuid, state, fiscal=fiscal, deadline=deadline)
         if duplicate and adopt_refused and results and results[0].get("status") in ("error", "interrupted", "canceled"):
             return None
         for result in results:
@@ -358,12 +361,12 @@ class AtolWebDevice:
             raise error_for(_int(result.get("errorCode")), str(result.get("errorDescription") or ""), self.url)
         return results
 
-    def _get(self, uuid: str, *, fiscal: bool) -> list[dict[str, Any]] | None:
+    def _get(self, uuid: str, *, fiscal: bool, deadline: float) -> list[dict[str, Any]] | None:
         """The task's results as the server has them now; None when it does not know the uuid (404)."""
-        deadline = time.monotonic() + self.timeout
         while True:
+            left = max(deadline - time.monotonic(), 0.01)
             try:
-                response = self._client.get(f"/requests/{uuid}", params=self._params())
+                response = self._client.get(f"/requests/{uuid}", params=self._params(), timeout=left)
             except httpx.TransportError:
                 if time.monotonic() >= deadline:
                     raise (
@@ -382,15 +385,14 @@ class AtolWebDevice:
                 raise FiscalError("fiscal_device", device_code="results", text="no results in the answer")
             return results
 
-    def _wait(self, uuid: str, results: list[dict[str, Any]], *, fiscal: bool) -> list[dict[str, Any]]:
-        """Poll until every task of `uuid` has a final status, within the timeout."""
-        deadline = time.monotonic() + self.timeout
+    def _wait(self, uuid: str, results: list[dict[str, Any]], *, fiscal: bool, deadline: float) -> list[dict[str, Any]]:
+        """Poll until every task of `uuid` has a final status, before the deadline."""
         while not all(r.get("status") in FINAL for r in results):
             if time.monotonic() >= deadline:
                 # Queued or printing and no end in sight: for a receipt that is "maybe printed".
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_busy")
             time.sleep(self.poll)
-            again = self._get(uuid, fiscal=fiscal)
+            again = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if again is None:
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_no_connection", device=self.url)
             results = again
