@@ -380,8 +380,14 @@ class AtolWebDevice:
                 return None
             if response.status_code != 200:
                 raise _http_error(response)
-            results = loads(response.content).get("results")
-            if not isinstance(results, list):
+            try:
+                results = loads(response.content).get("results")
+            except (ValueError, AttributeError):
+                results = None
+            if not isinstance(results, list) or not results:
+                # An answer we cannot read says nothing about whether the receipt was printed.
+                if fiscal:
+                    raise FiscalError("fiscal_unknown")
                 raise FiscalError("fiscal_device", device_code="results", text="no results in the answer")
             return results
 

@@ -66,7 +66,9 @@ FAULTS: Final[dict[str, tuple[int, str]]] = {
     "ofd_blocked": (137, "Ресурс хранения ФД исчерпан"),
 }
 # Faults of the Web Server itself rather than the register.
-SERVER_FAULTS: Final = frozenset({"lost_answer", "lost_result", "slow", "stuck", "blocked", "shift_expired"})
+SERVER_FAULTS: Final = frozenset(
+    {"lost_answer", "lost_result", "garbage_result", "slow", "stuck", "blocked", "shift_expired"}
+)
 
 
 class TaskError(Exception):
@@ -202,7 +204,8 @@ class AtolWebEmulator:
 
         Register faults (FAULTS): no_connection, paper_out, cover_open, busy, fn_full, fn_expired,
         ofd_blocked: the next printing task fails with the register's code. Server faults:
-        lost_answer (POST queued, answer dropped), lost_result (GET answer dropped), slow
+        lost_answer (POST queued, answer dropped), lost_result (GET answer dropped), garbage_result
+        (GET answers 200 with a body that is not JSON), slow
         (seconds=S before every answer), stuck (tasks stay inProgress), blocked (a fiscal task ends
         "blocked": result unknown), shift_expired (the open shift is aged past 24 hours; opens one if none).
         """
@@ -625,6 +628,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.emu._take("lost_result") is not None:
             self._drop()
+            return
+        if self.emu._take("garbage_result") is not None:
+            junk = b"<html>?</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(junk)))
+            self.end_headers()
+            self.wfile.write(junk)
             return
         self._send(200, {"results": results})
 

@@ -267,6 +267,21 @@ def test_lost_answer_then_result_of(emu: AtolWebEmulator) -> None:
     device.close()
 
 
+def test_unreadable_answer(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
+    """A result that is not JSON: a receipt is fiscal_unknown (then found), a status query fiscal_device."""
+    dev.open_shift(CASHIER)
+    emu.inject("garbage_result")
+    with pytest.raises(FiscalError) as caught:
+        dev.register(sale())
+    assert caught.value.code == "fiscal_unknown"
+    with pytest.raises(FiscalError) as caught:
+        dev.status()
+    assert caught.value.code == "fiscal_device"
+    emu.clear()
+    found = dev.result_of("sale-1")
+    assert found is not None and found.total == 8000
+
+
 def test_stuck_task_is_unknown(emu: AtolWebEmulator) -> None:
     """A task that never leaves inProgress within the timeout is fiscal_unknown (maybe printed)."""
     device = AtolWebDevice(emu.url, timeout=0.2, poll=0.01)
