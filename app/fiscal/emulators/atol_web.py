@@ -132,6 +132,8 @@ class AtolWebEmulator:
         self._faults: dict[str, dict[str, Any]] = {}
         self._lock = threading.RLock()
         self._queue: queue.Queue[str | None] = queue.Queue()
+        self._going = threading.Event()  # cleared by hold(): queued tasks stay "wait"
+        self._going.set()
         self._server: ThreadingHTTPServer | None = None
         self._serve_thread: threading.Thread | None = None
         self._worker: threading.Thread | None = None
@@ -153,6 +155,7 @@ class AtolWebEmulator:
     def stop(self) -> None:
         """Stop listening and stop the worker."""
         self._unlisten()
+        self._going.set()
         self._queue.put(None)
         if self._worker is not None:
             self._worker.join(timeout=5)
@@ -234,6 +237,14 @@ class AtolWebEmulator:
                 if name == "cover_open":
                     self.cover_open = False
 
+    def hold(self) -> None:
+        """Leave newly queued tasks waiting (status "wait") until `release`."""
+        self._going.clear()
+
+    def release(self) -> None:
+        """Let the register take queued tasks again."""
+        self._going.set()
+
     def confirm_ofd(self) -> None:
         """The ОФД confirmed every document sent so far."""
         with self._lock:
@@ -298,6 +309,7 @@ class AtolWebEmulator:
             uuid = self._queue.get()
             if uuid is None:
                 return
+            self._going.wait()  # stop() sets it too, so a held emulator still stops
             slow = self._active("slow")
             time.sleep(self.latency + (float(slow.get("task_seconds", 0)) if slow else 0))
             with self._lock:

@@ -112,6 +112,18 @@ def test_failed_task_interrupts_the_rest(emu: AtolWebEmulator) -> None:
     assert second["status"] == "interrupted"
 
 
+def test_delete_cancels_a_waiting_task(emu: AtolWebEmulator) -> None:
+    """DELETE /requests/{uuid} cancels tasks still waiting in the queue; an unknown uuid is 404."""
+    emu.hold()
+    post(emu, "first", [{"type": "getShiftStatus"}])
+    post(emu, "second", [{"type": "getShiftStatus"}])
+    assert RAW.delete(f"{emu.url}/api/v2/requests/second").status_code == 200
+    emu.release()
+    assert wait(emu, "first")[0]["status"] == "ready"
+    assert wait(emu, "second")[0]["status"] == "canceled"
+    assert RAW.delete(f"{emu.url}/api/v2/requests/none").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
