@@ -436,6 +436,9 @@ def _shift_info(shift: Mapping[str, Any]) -> ShiftInfo:
 
 
 def _http_error(response: httpx.Response) -> FiscalError:
+    # 408: the Web Server could not take the driver within 30 s (busy with background work).
+    if response.status_code == 408:
+        return FiscalError("fiscal_busy")
     try:
         error = loads(response.content).get("error") or {}
     except (ValueError, AttributeError):

@@ -67,7 +67,7 @@ FAULTS: Final[dict[str, tuple[int, str]]] = {
 }
 # Faults of the Web Server itself rather than the register.
 SERVER_FAULTS: Final = frozenset(
-    {"lost_answer", "lost_result", "garbage_result", "slow", "stuck", "blocked", "shift_expired"}
+    {"lost_answer", "lost_result", "garbage_result", "driver_busy", "slow", "stuck", "blocked", "shift_expired"}
 )
 
 
@@ -208,7 +208,7 @@ class AtolWebEmulator:
         Register faults (FAULTS): no_connection, paper_out, cover_open, busy, fn_full, fn_expired,
         ofd_blocked: the next printing task fails with the register's code. Server faults:
         lost_answer (POST queued, answer dropped), lost_result (GET answer dropped), garbage_result
-        (GET answers 200 with a body that is not JSON), slow
+        (GET answers 200 with a body that is not JSON), driver_busy (POST answers 408, nothing queued), slow
         (seconds=S before every answer), stuck (tasks stay inProgress), blocked (a fiscal task ends
         "blocked": result unknown), shift_expired (the open shift is aged past 24 hours; opens one if none).
         """
@@ -614,7 +614,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, 400, "Не указан uuid")
             return
         if not isinstance(request, list) or not all(isinstance(t, dict) and t.get("type") for t in request or [None]):
-            self._error(400, 400, "Некорректное задание: request")
+            self._error(420, 420, "Произошла ошибка во время проверки формата задания")
+            return
+        if self.emu._take("driver_busy") is not None:
+            self._error(408, 408, "Не удалось захватить управление драйвером (занят фоновыми задачами)")
             return
         if not self.emu.add(uuid, request):
             self._error(409, 409, f"Задание с uuid {uuid} уже существует")

@@ -96,11 +96,12 @@ def test_documentation_examples_replayed(emu: AtolWebEmulator) -> None:
 
 
 def test_request_as_single_object_and_bad_bodies(emu: AtolWebEmulator) -> None:
-    """`request` may be one task object; a body without uuid or tasks is 400, an unknown uuid 404."""
+    """`request` may be one task object; no uuid is 400, no task 420 (format check), an unknown uuid 404."""
     assert post(emu, "one", {"type": "getShiftStatus"}).status_code == 201
     assert wait(emu, "one")[0]["result"]["shiftStatus"]["state"] == "closed"
     assert post(emu, "", [{"type": "getShiftStatus"}]).status_code == 400
-    assert post(emu, "empty", []).status_code == 400
+    assert post(emu, "empty", []).status_code == 420
+    assert post(emu, "typeless", [{"operator": {"name": "И"}}]).status_code == 420
     assert RAW.get(f"{emu.url}/api/v2/requests/none").status_code == 404
 
 
@@ -220,6 +221,17 @@ def test_register_faults(emu: AtolWebEmulator, dev: AtolWebDevice, fault: str, c
     assert result.uuid == "sale-1" and result.total == 8000
     assert [t["type"] for t in emu.printed] == ["openShift", "sell"]
     assert dev.result_of("sale-1") == result
+
+
+def test_driver_busy_is_busy(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
+    """The Web Server answering 408 (driver taken by background work) is fiscal_busy; nothing was queued."""
+    dev.open_shift(CASHIER)
+    emu.inject("driver_busy", times=1)
+    with pytest.raises(FiscalError) as caught:
+        dev.register(sale())
+    assert caught.value.code == "fiscal_busy"
+    assert emu.results("sale-1") is None
+    assert dev.register(sale()).total == 8000
 
 
 def test_shift_closed_and_expired(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
