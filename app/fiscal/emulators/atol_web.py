@@ -67,7 +67,17 @@ FAULTS: Final[dict[str, tuple[int, str]]] = {
 }
 # Faults of the Web Server itself rather than the register.
 SERVER_FAULTS: Final = frozenset(
-    {"lost_answer", "lost_result", "garbage_result", "driver_busy", "slow", "stuck", "blocked", "shift_expired"}
+    {
+        "lost_answer",
+        "lost_result",
+        "garbage_result",
+        "driver_busy",
+        "slow",
+        "stuck",
+        "blocked",
+        "shift_expired",
+        "not_printed",
+    }
 )
 
 
@@ -208,9 +218,11 @@ class AtolWebEmulator:
         Register faults (FAULTS): no_connection, paper_out, cover_open, busy, fn_full, fn_expired,
         ofd_blocked: the next printing task fails with the register's code. Server faults:
         lost_answer (POST queued, answer dropped), lost_result (GET answer dropped), garbage_result
-        (GET answers 200 with a body that is not JSON), driver_busy (POST answers 408, nothing queued), slow
-        (seconds=S before every answer), stuck (tasks stay inProgress), blocked (a fiscal task ends
-        "blocked": result unknown), shift_expired (the open shift is aged past 24 hours; opens one if none).
+        (GET answers 200 with a body that is not JSON), driver_busy (POST answers 408, nothing
+        queued), slow (seconds=S before every answer, task_seconds=S more per task), stuck (tasks
+        stay inProgress), blocked (a fiscal task ends "blocked": result unknown), not_printed (a
+        receipt is registered in the drive but the paper ran out while printing it: ready, with
+        warnings.notPrinted), shift_expired (the open shift is aged past 24 hours; opens one if none).
         """
         if fault not in FAULTS and fault not in SERVER_FAULTS:
             raise ValueError(f"unknown fault {fault!r}: {sorted(FAULTS) + sorted(SERVER_FAULTS)}")
@@ -491,7 +503,8 @@ class AtolWebEmulator:
         self.shift_receipts += 1
         params["fiscalReceiptNumber"] = self.receipt_number
         params["total"] = total
-        answer = {"fiscalParams": params, "warnings": None}
+        not_printed = self._take("not_printed") is not None
+        answer = {"fiscalParams": params, "warnings": {"notPrinted": True} if not_printed else None}
         self.printed.append(dict(task))
         self.receipts[uuid] = answer
         return answer

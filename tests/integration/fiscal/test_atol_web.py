@@ -223,6 +223,15 @@ def test_register_faults(emu: AtolWebEmulator, dev: AtolWebDevice, fault: str, c
     assert dev.result_of("sale-1") == result
 
 
+def test_registered_but_not_printed_is_registered(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
+    """Paper running out after the drive registered the receipt (warnings.notPrinted): it is registered."""
+    dev.open_shift(CASHIER)
+    emu.inject("not_printed", times=1)
+    result = dev.register(sale())
+    assert result.total == 8000 and result.document_number == 2
+    assert emu.receipts["sale-1"]["warnings"] == {"notPrinted": True}
+
+
 def test_driver_busy_is_busy(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
     """The Web Server answering 408 (driver taken by background work) is fiscal_busy; nothing was queued."""
     dev.open_shift(CASHIER)
