@@ -108,7 +108,7 @@ def test_task_amounts_equal_payments(name: str) -> None:
         assert item["amount"] <= item["price"] * item["quantity"]
 
 
-def test_golden_files_are_json_ats_reads() -> None:
+def test_golden_files_are_plain_json() -> None:
     """The golden text is plain JSON (a standard parser reads it) with every number written to the kopeck."""
     for path in FOLDER.glob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
