@@ -394,6 +394,14 @@ def test_open_device_settings(emu: AtolWebEmulator) -> None:
         with pytest.raises(FiscalError) as caught:
             open_device("shtrih:tcp://127.0.0.1:7778")
         assert (caught.value.code, caught.value.params["device_code"]) == ("fiscal_device", "shtrih")
+    else:  # the Штрих-М driver is here: the setting reaches it, on its own emulator
+        from app.fiscal.emulators.shtrih_emulator import ShtrihEmulator
+
+        with ShtrihEmulator() as shtrih:
+            device = open_device(f"shtrih:tcp://127.0.0.1:{shtrih.serve_tcp().port}?timeout=0.5")
+            assert device is not None and type(device).__name__ == "ShtrihDevice"
+            assert not device.status().shift.open
+            device.close()
     for bad in ("atol", "atol-web:", "atol-web:ftp://x", "usb:1", ""):
         with pytest.raises(FiscalError) as caught:
             open_device(bad)
