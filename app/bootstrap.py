@@ -37,6 +37,7 @@ from app.core.services.verify import VerifyService
 if TYPE_CHECKING:
     import httpx
 
+    from app.core.services.fraud import FraudService
     from app.core.services.reports import ReportsService
     from app.sync.chain_reports import ChainReports
     from app.sync.service import SyncService
@@ -102,6 +103,15 @@ class Context:
 
         clock = self.clock
         return ReportsService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
+
+    @cached_property
+    def fraud(self) -> FraudService:
+        """The manager's fraud flags on this store."""
+        from app.core.services.fraud import FraudService
+        from app.core.services.reports import Scope
+
+        clock = self.clock
+        return FraudService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
 
     @cached_property
     def chain_reports(self) -> ChainReports:

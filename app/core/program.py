@@ -111,6 +111,18 @@ class OfflinePolicy:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """When the manager's fraud flags are raised (app.core.services.fraud); none of it changes a price."""
+
+    card_uses_per_day: int = 8  # a card used on more sales than this in one local day
+    terminals_within_minutes: int = 10  # the same card at two terminals closer in time than this (chain)
+    spend_after_earn_minutes: int = 30  # points paid this soon after the card last earned
+    staff_card_sales_per_day: int = 3  # a staff member's own card on more sales than this in a day
+    adjust_count_per_day: int = 5  # one person's manual adjustments in a day above this
+    adjust_points_per_day: int = 2000  # or their points (added and removed alike) above this
+
+
+@dataclass(frozen=True)
 class Program:
     """One validated program version; `raw` is the JSON it came from, kept for display and sync."""
 
@@ -136,6 +148,7 @@ class Program:
     restore_expiry_days: int = 90
     offline_redeem_cap: int | None = None
     offline: OfflinePolicy = OfflinePolicy()
+    watch: Watch = Watch()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -196,7 +209,7 @@ def parse_program(data: Any) -> Program:
         raise ProgramError("program_coupon_codes", path="coupons")
     if len({g.id for g in f.rewards}) != len(f.rewards):
         raise ProgramError("program_reward_ids", path="rewards")
-    w, b, r, o = f.welcome_bonus, f.birthday_bonus, f.referral, f.offline
+    w, b, r, o, v = f.welcome_bonus, f.birthday_bonus, f.referral, f.offline, f.watch
     return Program(
         tiers=tiers,
         point_value=f.point_value,
@@ -222,6 +235,7 @@ def parse_program(data: Any) -> Program:
         offline=OfflinePolicy()
         if o is None
         else OfflinePolicy(o.terminal_redeem_cap, o.max_offline_hours, o.skew_warn_seconds, o.skew_stop_seconds),
+        watch=Watch() if v is None else Watch(**v.model_dump()),
         raw=data,
     )
 

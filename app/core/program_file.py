@@ -267,6 +267,17 @@ class OfflineIn(_Part):
     skew_stop_seconds: Count = 600
 
 
+class WatchIn(_Part):
+    """Thresholds of the manager's fraud flags (a flag is a question for the manager, never a refusal)."""
+
+    card_uses_per_day: Positive = 8
+    terminals_within_minutes: Positive = 10
+    spend_after_earn_minutes: Positive = 30
+    staff_card_sales_per_day: Positive = 3
+    adjust_count_per_day: Positive = 5
+    adjust_points_per_day: Positive = 2000
+
+
 class ProgramFile(_Part):
     """A loyalty program file, field by field (the rules between fields: app.core.program.parse_program)."""
 
@@ -292,6 +303,7 @@ class ProgramFile(_Part):
     restore_expiry_days: PositiveDays = 90
     offline_redeem_cap: Count | None = None
     offline: OfflineIn | None = None
+    watch: WatchIn | None = None
 
 
 # pydantic's own error types, as the program's refusal codes.

@@ -294,6 +294,9 @@ TEMPLATES: dict[str, str] = {
     "fiscal_device_bad": (
         "unknown fiscal device {text!r}: none, beside, atol-web:URL, shtrih:tcp://HOST:PORT or shtrih:serial:PATH"
     ),
+    # Fraud flags and the staff's phones (app.core.services.fraud, app.core.services.staff).
+    "period_order": "the period's last day {last} is before its first day {first}",
+    "staff_phone_unknown": "no cashier named {name}",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",
