@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
-from app.cli_report import add_report_arguments
+from app.cli_report import add_flags_arguments, add_report_arguments
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="the manager's figures and report tables for a period (json, csv or pdf)")
     _common(p)
     add_report_arguments(p)
+    p = sub.add_parser("flags", help="suspicious activity for the manager: yesterday's digest, or a period")
+    _common(p)
+    add_flags_arguments(p)
     p = sub.add_parser("enroll", help="enroll this terminal with a central server")
     _common(p)
     p.add_argument(
@@ -367,6 +370,11 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
         from app.cli_report import run_report
 
         return run_report(args)
+
+    if cmd == "flags":
+        from app.cli_report import run_flags
+
+        return run_flags(args)
 
     if cmd == "demo":
         from app.bootstrap import demo_walkthrough

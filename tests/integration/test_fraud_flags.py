@@ -9,7 +9,9 @@ a manager adjusting points again and again. Everything is written through the se
 from __future__ import annotations
 
 import contextlib
+import json
 import random
+import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -209,3 +211,52 @@ def test_the_chain_flags_a_card_at_two_terminals_within_minutes(
             == 401
         )
         assert sadovaya.ctx.fraud.flags(date(2025, 3, 1), date(2025, 3, 31), ["card_terminals"]) == []
+
+
+def test_the_daily_digest_from_the_command_line(
+    planted: tuple[Store, dict[str, set[tuple[str, str]]]], tmp_path: Path
+) -> None:
+    from app.core.clock import FROZEN_NOW_ENV
+    from tests.inprocess import run_cli, run_main
+
+    store, want = planted
+    db = store.ctx.db_path
+    env_day = next(iter(want["adjustments"]))[1]
+    proc = run_cli("flags", "--from", env_day, "--json", db=db)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [(f["kind"], f["person"]) for f in data["flags"]] == [("adjustments", "Пётр")]
+    # Yesterday by default: the store's clock stands on 1 June, the day before holds nothing.
+    proc = run_main(["flags", "--json", "--db", str(db)], env={FROZEN_NOW_ENV: NOW.isoformat()})
+    assert json.loads(proc.stdout)["from"] == "2026-05-31" and json.loads(proc.stdout)["flags"] == []
+    csv_file, pdf_file = tmp_path / "flags.csv", tmp_path / "flags.pdf"
+    last = (FIRST + timedelta(days=DAYS - 1)).isoformat()
+    assert (
+        run_cli(
+            "flags", "--from", FIRST.isoformat(), "--to", last, "--format", "csv", "--out", str(csv_file), db=db
+        ).returncode
+        == 0
+    )
+    rows = csv_file.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("День,") and len(rows) == 1 + sum(len(v) for v in want.values())
+    assert any("Карта сотрудника Ольга" in r for r in rows)
+    assert (
+        run_cli(
+            "flags", "--from", FIRST.isoformat(), "--to", last, "--format", "pdf", "--out", str(pdf_file), db=db
+        ).returncode
+        == 0
+    )
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(pdf_file).pages)
+    assert "Подозрительные операции" in text and "ручных корректировок" in text
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(pdf_file), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
+    assert list(tmp_path.glob("page*.png"))
+    # Bad input: a period backwards, a PDF without a file; nothing is written.
+    bad = run_cli("flags", "--from", last, "--to", FIRST.isoformat(), "--json", db=db)
+    assert bad.returncode == 2 and "before" in json.loads(bad.stdout)["error"]
+    assert run_cli("flags", "--format", "pdf", "--json", db=db).returncode == 2
