@@ -123,6 +123,24 @@ class Watch:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """A daily limit: above `warn` the cashier is told, above `stop` the operation is refused (None: no such bound)."""
+
+    warn: int | None = None
+    stop: int | None = None
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Per-card and per-person daily limits (issue 13, part 2), counted on this till in the store's local day."""
+
+    card_sales: Cap = Cap()  # sales with the card
+    card_earned: Cap = Cap()  # points the card earns on purchases
+    card_spent: Cap = Cap()  # points the card pays (redemptions and gifts)
+    adjust_points: Cap = Cap()  # points one person adjusts by hand (added and removed alike)
+
+
+@dataclass(frozen=True)
 class Program:
     """One validated program version; `raw` is the JSON it came from, kept for display and sync."""
 
@@ -149,6 +167,7 @@ class Program:
     offline_redeem_cap: int | None = None
     offline: OfflinePolicy = OfflinePolicy()
     watch: Watch = Watch()
+    caps: Caps = Caps()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -210,6 +229,7 @@ def parse_program(data: Any) -> Program:
     if len({g.id for g in f.rewards}) != len(f.rewards):
         raise ProgramError("program_reward_ids", path="rewards")
     w, b, r, o, v = f.welcome_bonus, f.birthday_bonus, f.referral, f.offline, f.watch
+    caps = Caps() if f.limits is None else Caps(*(_cap(c, f"limits.{n}") for n, c in f.limits))
     return Program(
         tiers=tiers,
         point_value=f.point_value,
@@ -236,8 +256,17 @@ def parse_program(data: Any) -> Program:
         if o is None
         else OfflinePolicy(o.terminal_redeem_cap, o.max_offline_hours, o.skew_warn_seconds, o.skew_stop_seconds),
         watch=Watch() if v is None else Watch(**v.model_dump()),
+        caps=caps,
         raw=data,
     )
+
+
+def _cap(c: program_file.CapIn | None, path: str) -> Cap:
+    if c is None:
+        return Cap()
+    if c.warn is not None and c.stop is not None and c.warn >= c.stop:
+        raise ProgramError("program_cap_order", path=f"{path}.warn", stop=f"{path}.stop")
+    return Cap(c.warn, c.stop)
 
 
 def _coupon(c: program_file.CouponIn, path: str) -> Coupon:

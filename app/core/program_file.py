@@ -278,6 +278,22 @@ class WatchIn(_Part):
     adjust_points_per_day: Positive = 2000
 
 
+class CapIn(_Part):
+    """A daily limit: above `warn` the cashier is told, above `stop` the operation is refused."""
+
+    warn: Positive | None = None
+    stop: Positive | None = None
+
+
+class LimitsIn(_Part):
+    """Per-card and per-person daily limits, in the store's local day."""
+
+    card_sales: CapIn | None = None
+    card_earned: CapIn | None = None
+    card_spent: CapIn | None = None
+    adjust_points: CapIn | None = None
+
+
 class ProgramFile(_Part):
     """A loyalty program file, field by field (the rules between fields: app.core.program.parse_program)."""
 
@@ -304,6 +320,7 @@ class ProgramFile(_Part):
     offline_redeem_cap: Count | None = None
     offline: OfflineIn | None = None
     watch: WatchIn | None = None
+    limits: LimitsIn | None = None
 
 
 # pydantic's own error types, as the program's refusal codes.

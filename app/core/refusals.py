@@ -297,6 +297,15 @@ TEMPLATES: dict[str, str] = {
     # Fraud flags and the staff's phones (app.core.services.fraud, app.core.services.staff).
     "period_order": "the period's last day {last} is before its first day {first}",
     "staff_phone_unknown": "no cashier named {name}",
+    # Daily limits (program `limits`; app.core.caps): hard ones refuse, soft ones warn the cashier.
+    "cap_card_sales": "card {card} has been used {count} times today; the program allows {limit}",
+    "cap_card_earned": "card {card} would earn {points} today; the program allows {limit_points}",
+    "cap_card_spent": "card {card} would pay {points} today; the program allows {limit_points}",
+    "cap_adjust_points": "{actor} would adjust {points} by hand today; the program allows {limit_points}",
+    "warn_card_sales": "card {card} has been used {count} times today (more than {limit}): check the customer",
+    "warn_card_earned": "card {card} earns {points} today (more than {limit_points}): check the customer",
+    "warn_card_spent": "card {card} pays {points} today (more than {limit_points}): check the customer",
+    "warn_adjust_points": "{actor} has adjusted {points} by hand today (more than {limit_points})",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",
@@ -326,6 +335,7 @@ TEMPLATES: dict[str, str] = {
     "program_tier_spends": "tiers must have different min_spend",
     "program_weekdays": "{path} must list ISO weekdays 1..7",
     "program_hours_order": "{path} must be before {end}",
+    "program_cap_order": "{path} must be below {stop}",
     "program_stamp_ids": "stamp rule ids must be unique",
     "program_coupon_codes": "coupon codes must be unique",
     "program_reward_ids": "reward ids must be unique",

@@ -441,6 +441,33 @@ WORDING: dict[str, object] = {
     "fiscal_qr_unknown": QT_TRANSLATE_NOOP("Refusals", "No sale has this fiscal receipt"),
     "fiscal_not_set": QT_TRANSLATE_NOOP("Refusals", "No fiscal register is set"),
     "fiscal_device_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown fiscal device {text}"),
+    "period_order": QT_TRANSLATE_NOOP("Refusals", "The period's last day {last} is before its first day {first}"),
+    "staff_phone_unknown": QT_TRANSLATE_NOOP("Refusals", "No cashier named {name}"),
+    "cap_card_sales": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} has been used {count} times today; the program allows {limit}"
+    ),
+    "cap_card_earned": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} would earn {points} today; the program allows {limit_points}"
+    ),
+    "cap_card_spent": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} would pay {points} today; the program allows {limit_points}"
+    ),
+    "cap_adjust_points": QT_TRANSLATE_NOOP(
+        "Refusals", "{actor} would adjust {points} by hand today; the program allows {limit_points}"
+    ),
+    "warn_card_sales": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} has been used {count} times today (more than {limit}): check the customer"
+    ),
+    "warn_card_earned": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} earns {points} today (more than {limit_points}): check the customer"
+    ),
+    "warn_card_spent": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} pays {points} today (more than {limit_points}): check the customer"
+    ),
+    "warn_adjust_points": QT_TRANSLATE_NOOP(
+        "Refusals", "{actor} has adjusted {points} by hand today (more than {limit_points})"
+    ),
+    "program_cap_order": QT_TRANSLATE_NOOP("Refusals", "{field}: the warning must be below the stop"),
     "card_not_customers": QT_TRANSLATE_NOOP("Refusals", "Card {card} does not belong to this customer"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error

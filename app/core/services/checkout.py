@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from app.core import db, ledger, repo, sql, wire
+from app.core import caps, db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.events import RefundCommitted, SaleCommitted
@@ -120,6 +120,13 @@ class CheckoutService(OperationService):
                 if op["customer"] == customer.uid:
                     ledger.apply_op(wallet, op, strict=True)
         bal = wallet.balances(at) if customer is not None else None
+        warnings = (
+            caps.card_warnings(
+                conn, program, customer.id, customer.card, at, q.earned, q.redeemed_points + q.reward_points
+            )
+            if customer is not None
+            else ()
+        )
         after_stamps = dict(stamps)
         for rule, n in q.stamps_spent.items():
             after_stamps[rule] = after_stamps.get(rule, 0) - n
@@ -136,6 +143,7 @@ class CheckoutService(OperationService):
             pending=bal.pending if bal else None,
             committed=False,
             stamps=after_stamps,
+            warnings=warnings,
         )
         if not commit:
             return result

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.pricing import LineIn, Quote
+from app.core.refusals import Refusal
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class SaleResult:
     pending: int | None
     committed: bool
     stamps: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[Refusal, ...] = ()  # soft daily limits passed (program `limits`): the cashier is told
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON shape (cli.md) with every intermediate figure of the worked examples."""
@@ -137,6 +139,7 @@ class SaleResult:
             "balance": self.balance,
             "pending": self.pending,
             "committed": self.committed,
+            "warnings": [{"code": w.code, "reason": str(w)} for w in self.warnings],
             "lines": [
                 {
                     "sku": line.sku,

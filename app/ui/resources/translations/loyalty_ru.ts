@@ -3999,7 +3999,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="312" />
-        <location filename="../../wording.py" line="460" />
+        <location filename="../../wording.py" line="487" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4426,57 +4426,112 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="444" />
+        <source>The period's last day {last} is before its first day {first}</source>
+        <translation>Последний день периода {last} раньше первого {first}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="445" />
+        <source>No cashier named {name}</source>
+        <translation>Нет кассира с именем {name}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="446" />
+        <source>Card {card} has been used {count} times today; the program allows {limit}</source>
+        <translation>Карта {card} сегодня использована {count} раз; программа разрешает {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="449" />
+        <source>Card {card} would earn {points} today; the program allows {limit_points}</source>
+        <translation>Карта {card} сегодня получила бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="452" />
+        <source>Card {card} would pay {points} today; the program allows {limit_points}</source>
+        <translation>Карта {card} сегодня списала бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="455" />
+        <source>{actor} would adjust {points} by hand today; the program allows {limit_points}</source>
+        <translation>{actor} сегодня вручную изменил(а) бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="458" />
+        <source>Card {card} has been used {count} times today (more than {limit}): check the customer</source>
+        <translation>Карта {card} сегодня использована {count} раз (больше {limit}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="461" />
+        <source>Card {card} earns {points} today (more than {limit_points}): check the customer</source>
+        <translation>Карта {card} сегодня получает {points} (больше {limit_points}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="464" />
+        <source>Card {card} pays {points} today (more than {limit_points}): check the customer</source>
+        <translation>Карта {card} сегодня списывает {points} (больше {limit_points}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="467" />
+        <source>{actor} has adjusted {points} by hand today (more than {limit_points})</source>
+        <translation>{actor} сегодня вручную изменил(а) {points} (больше {limit_points})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="470" />
+        <source>{field}: the warning must be below the stop</source>
+        <translation>{field}: предупреждение должно быть ниже запрета</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="471" />
         <source>Card {card} does not belong to this customer</source>
         <translation>Карта {card} не принадлежит этому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="449" />
+        <location filename="../../wording.py" line="476" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="450" />
-        <location filename="../../wording.py" line="451" />
+        <location filename="../../wording.py" line="477" />
+        <location filename="../../wording.py" line="478" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="452" />
+        <location filename="../../wording.py" line="479" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="453" />
+        <location filename="../../wording.py" line="480" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="454" />
+        <location filename="../../wording.py" line="481" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="455" />
+        <location filename="../../wording.py" line="482" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="456" />
+        <location filename="../../wording.py" line="483" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="457" />
+        <location filename="../../wording.py" line="484" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="458" />
+        <location filename="../../wording.py" line="485" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="459" />
+        <location filename="../../wording.py" line="486" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
