@@ -141,6 +141,17 @@ class Caps:
 
 
 @dataclass(frozen=True)
+class ConfirmPolicy:
+    """When paying with points needs the customer's confirmation (app.core.services.confirm)."""
+
+    always: bool = False
+    found_by_phone: bool = False  # the customer was found by phone or name, not by the card or its QR
+    above_points: int | None = None  # paying more points than this
+    code_minutes: int = 5  # an SMS code works this long
+    code_attempts: int = 3  # and for this many tries
+
+
+@dataclass(frozen=True)
 class Program:
     """One validated program version; `raw` is the JSON it came from, kept for display and sync."""
 
@@ -168,6 +179,7 @@ class Program:
     offline: OfflinePolicy = OfflinePolicy()
     watch: Watch = Watch()
     caps: Caps = Caps()
+    confirm: ConfirmPolicy = ConfirmPolicy()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -257,6 +269,7 @@ def parse_program(data: Any) -> Program:
         else OfflinePolicy(o.terminal_redeem_cap, o.max_offline_hours, o.skew_warn_seconds, o.skew_stop_seconds),
         watch=Watch() if v is None else Watch(**v.model_dump()),
         caps=caps,
+        confirm=ConfirmPolicy() if f.confirm is None else ConfirmPolicy(**f.confirm.model_dump()),
         raw=data,
     )
 

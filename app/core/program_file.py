@@ -294,6 +294,16 @@ class LimitsIn(_Part):
     adjust_points: CapIn | None = None
 
 
+class ConfirmIn(_Part):
+    """When paying with points needs the customer's confirmation (an SMS code, the phone's code, a manager)."""
+
+    always: bool = False
+    found_by_phone: bool = False
+    above_points: Positive | None = None
+    code_minutes: Annotated[int, Field(ge=1, le=60, strict=True)] = 5
+    code_attempts: Annotated[int, Field(ge=1, le=10, strict=True)] = 3
+
+
 class ProgramFile(_Part):
     """A loyalty program file, field by field (the rules between fields: app.core.program.parse_program)."""
 
@@ -321,6 +331,7 @@ class ProgramFile(_Part):
     offline: OfflineIn | None = None
     watch: WatchIn | None = None
     limits: LimitsIn | None = None
+    confirm: ConfirmIn | None = None
 
 
 # pydantic's own error types, as the program's refusal codes.

@@ -17,6 +17,7 @@ from app.core.figures import refund_parts, sale_parts
 from app.core.identity import birthday_date
 from app.core.pricing import CouponUse, CustomerView, price
 from app.core.refunds import SoldLine, cumulative, delta
+from app.core.services.confirm import confirm_reason, take_ticket
 from app.core.services.results import RefundResult, SaleRequest, SaleResult
 from app.core.services.support import OperationService, check_actor, write_audit
 from app.core.wallet import Wallet
@@ -144,9 +145,20 @@ class CheckoutService(OperationService):
             committed=False,
             stamps=after_stamps,
             warnings=warnings,
+            confirm=confirm_reason(program.confirm, req.found_by, q.redeemed_points + q.reward_points)
+            if customer is not None
+            else None,
         )
         if not commit:
             return result
+        if result.confirm is not None:
+            assert customer is not None
+            try:
+                take_ticket(conn, req.confirmed, customer.uid, at)
+            except LoyaltyError:
+                raise LoyaltyError(
+                    f"confirm_needed_{result.confirm}", card=customer.card, points=q.redeemed_points + q.reward_points
+                ) from None
         body: wire.SaleBody = {
             "uid": uid,
             "at": at,
