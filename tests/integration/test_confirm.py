@@ -175,3 +175,37 @@ def test_a_manager_confirms_with_a_reason_and_the_pin_is_audited(ctx: Context) -
     ctx.checkout.sell(_sale(card, ctx, 60, ticket=ticket), actor="Иван")
     rows = [e for e in ctx.staff.audit_log() if e.action == "spend_confirmed_manager"]
     assert len(rows) == 1 and rows[0].params == {"card": card, "manager": "Пётр", "reason": "телефон разряжен"}
+
+
+def test_the_command_line_confirms_by_sms_phone_code_or_manager(ctx: Context, sms: SmsRuFake) -> None:
+    import json
+
+    from tests.inprocess import run_cli
+
+    card = _card(ctx)
+    db_path = ctx.db_path
+
+    def cli(*args: str) -> tuple[int, dict[str, object]]:
+        proc = run_cli(*args, "--json", db=db_path)
+        return proc.returncode, json.loads(proc.stdout.strip().splitlines()[-1])
+
+    sale = ("sale", "--card", card, "--line", "CHZ:3", "--redeem", "10", "--found-by", "phone")
+    code, out = cli(*sale)
+    assert code == 2 and "found by phone" in str(out["error"])
+    assert cli(*sale, "--quote")[1]["confirm"] == "found_by_phone"
+    code, out = cli(*sale, "--manager-pin", "9876", "--reason", "клиент без телефона")
+    assert code == 0 and out["redeemed_points"] == 10
+    # SMS: set up, send, then the sale with the code.
+    assert cli("confirm", "sms", "--api-id", FAKE_KEY, "--url", sms.url)[0] == 0
+    code, out = cli("confirm", "send", card)
+    assert code == 0 and str(out["phone"]).endswith("01")
+    found = re.search(r"\d{6}", sms.sent[-1][1])
+    assert found is not None
+    code, out = cli(*sale, "--confirm-code", found[0])
+    assert code == 0 and out["committed"] is True
+    # The phone's code, as the rotating card QR a scanner types.
+    phone = pyotp.parse_uri(str(cli("confirm", "setup", card)[1]["uri"]))
+    assert isinstance(phone, pyotp.TOTP)
+    code, out = cli("sale", "--card", totp_qr_text(card, phone.now()), "--line", "CHZ:3", "--redeem", "60")
+    assert code == 0 and out["redeemed_points"] == 60
+    assert _sales(ctx) == 3
