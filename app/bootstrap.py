@@ -37,6 +37,8 @@ from app.core.services.verify import VerifyService
 if TYPE_CHECKING:
     import httpx
 
+    from app.core.services.confirm import ConfirmService
+    from app.core.services.fraud import FraudService
     from app.core.services.reports import ReportsService
     from app.sync.chain_reports import ChainReports
     from app.sync.service import SyncService
@@ -102,6 +104,24 @@ class Context:
 
         clock = self.clock
         return ReportsService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
+
+    @cached_property
+    def confirm(self) -> ConfirmService:
+        """Confirmations of spending: SMS codes (SMS.ru when set up), the phone's code, a manager's PIN."""
+        from app.core.services.confirm import ConfirmService
+        from app.sync.sms import sender_from_settings
+
+        engine, transport = self.engine, self.transport
+        return ConfirmService(self.engine, self.clock, self.staff, lambda: sender_from_settings(engine, transport))
+
+    @cached_property
+    def fraud(self) -> FraudService:
+        """The manager's fraud flags on this store."""
+        from app.core.services.fraud import FraudService
+        from app.core.services.reports import Scope
+
+        clock = self.clock
+        return FraudService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
 
     @cached_property
     def chain_reports(self) -> ChainReports:

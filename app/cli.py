@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
-from app.cli_report import add_report_arguments
+from app.cli_report import add_flags_arguments, add_report_arguments
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
 
 if TYPE_CHECKING:
+    from app.bootstrap import Context
     from app.core.services.store import StoreService
 
 EXIT_BAD_INPUT = 2
@@ -126,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--import-history", action="store_true", help=_IMPORT)
     p.add_argument("--payment", choices=["cash", "card"], default="cash", help="how it was paid (default: cash)")
     p.add_argument("--quote", action="store_true", help="price only, write nothing")
+    p.add_argument("--found-by", choices=["card", "qr", "phone", "name"],
+                   help="how the customer was found (default: card, or qr for a QR's text); the program's confirm "
+                   "policy may then ask for a confirmation to pay with points")  # fmt: skip
+    p.add_argument("--confirm-code", metavar="CODE", help="the code the customer got by SMS (`confirm send`)")
+    p.add_argument("--confirm-totp", metavar="CODE", help="the 6-digit code on the customer's phone")
+    p.add_argument("--manager-pin", metavar="PIN", help="a manager confirms paying with points (with --reason)")
+    p.add_argument("--reason", metavar="TEXT", help="why the manager confirms it")
 
     p = sub.add_parser("refund", help="refund units of a sale")
     _common(p)
@@ -143,6 +151,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="the manager's figures and report tables for a period (json, csv or pdf)")
     _common(p)
     add_report_arguments(p)
+    conf = sub.add_parser("confirm", help="the customer confirms paying with points: SMS codes, the phone's code")
+    fsub = conf.add_subparsers(dest="action", required=True)
+    p = fsub.add_parser("send", help="send the customer a one-time code by SMS")
+    _common(p)
+    p.add_argument("card", metavar="CARD", help="the customer's card number, or its QR code's text")
+    p = fsub.add_parser("setup", help="the otpauth:// address a customer's phone is set up from (show it as a QR)")
+    _common(p)
+    p.add_argument("card", metavar="CARD", help="the customer's card number, or its QR code's text")
+    p = fsub.add_parser("sms", help="set up sending codes through SMS.ru (an empty --api-id turns it off)")
+    _common(p)
+    p.add_argument("--api-id", required=True, metavar="KEY", help="the SMS.ru api_id")
+    p.add_argument("--url", metavar="URL", help="SMS.ru's address (default https://sms.ru)")
+    p = sub.add_parser("flags", help="suspicious activity for the manager: yesterday's digest, or a period")
+    _common(p)
+    add_flags_arguments(p)
     p = sub.add_parser("enroll", help="enroll this terminal with a central server")
     _common(p)
     p.add_argument(
@@ -218,6 +241,56 @@ def _card(store: StoreService, value: str | None, what: str) -> str | None:
     return value
 
 
+def _sale_card(store: StoreService, value: str | None) -> tuple[str | None, str, str | None]:
+    """`sale --card`: (card, how it was found, the phone's code when the rotating QR `LT2:card:code` was given)."""
+    from app.core.identity import QR_PREFIX
+    from app.core.services.confirm import parse_totp_qr
+
+    value = _given(value, "--card")
+    if value is None:
+        return None, "card", None
+    rotating = parse_totp_qr(value)
+    if rotating is not None:
+        return rotating[0], "qr", rotating[1]
+    found_by = "qr" if value.strip().startswith(QR_PREFIX + ":") else "card"
+    return _card(store, value, "--card"), found_by, None
+
+
+def _confirmation(ctx: Context, card: str, args: argparse.Namespace, totp: str | None) -> str | None:
+    """A confirmation ticket from the sale's --confirm-code, --confirm-totp (or rotating QR) or --manager-pin."""
+    if args.confirm_code:
+        return ctx.confirm.confirm_code(card, args.confirm_code, actor=CLI)
+    if args.confirm_totp or totp:
+        return ctx.confirm.confirm_totp(card, args.confirm_totp or totp or "", actor=CLI)
+    if args.manager_pin:
+        return ctx.confirm.confirm_manager(card, args.manager_pin, args.reason or "", actor=CLI)
+    return None
+
+
+def _confirm_command(ctx: Context, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from app.core import db, repo
+    from app.sync.sms import API_ID, URL
+
+    if args.action == "sms":
+        with db.transaction(ctx.engine) as conn:
+            if args.api_id.strip():
+                repo.set_meta(conn, API_ID, args.api_id.strip())
+            else:
+                repo.delete_meta(conn, API_ID)
+            if args.url:
+                repo.set_meta(conn, URL, args.url.strip())
+        on = bool(args.api_id.strip())
+        return {"sms": on}, "codes are sent through SMS.ru" if on else "codes are not sent by SMS"
+    card = _card(ctx.store, args.card, "CARD") or ""
+    if args.action == "setup":
+        uri = ctx.confirm.totp_setup(card)
+        return {"card": card, "uri": uri}, uri
+    sent = ctx.confirm.send_code(card, actor=CLI)
+    return {"card": card, "phone": sent.phone_masked, "expires_at": iso(sent.expires_at)}, (
+        f"code sent to {sent.phone_masked}"
+    )
+
+
 def parse_units(items: Sequence[str]) -> dict[int, int]:
     """`N:QTY` refund arguments to {line index: units}."""
     from app.core.identity import ascii_digits
@@ -283,6 +356,8 @@ def _redeem(text: str | None) -> int | str | None:
 
 def run(args: argparse.Namespace) -> tuple[Any, str]:
     """Execute one parsed command; returns (JSON-able result, human text)."""
+    from dataclasses import replace
+
     from app.bootstrap import bootstrap
     from app.core.services.results import SaleRequest
 
@@ -368,6 +443,11 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
 
         return run_report(args)
 
+    if cmd == "flags":
+        from app.cli_report import run_flags
+
+        return run_flags(args)
+
     if cmd == "demo":
         from app.bootstrap import demo_walkthrough
 
@@ -417,15 +497,21 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             for item in args.line:
                 sku, qty, unit_price, category = parse_item(item)
                 lines.append(ctx.catalog.resolve_line(sku, qty, unit_price, category))
+            card, found_by, totp = _sale_card(ctx.store, args.card)
             req = SaleRequest(
                 lines=tuple(lines),
-                card=_card(ctx.store, args.card, "--card"),
+                card=card,
                 coupon=_given(args.coupon, "--coupon"),
                 redeem=_redeem(args.redeem),
                 reward=_given(args.reward, "--reward"),
                 at=_at(args.at),
                 payment=args.payment,
+                found_by=args.found_by or found_by,
             )
+            if not args.quote and card is not None:
+                ticket = _confirmation(ctx, card, args, totp)
+                if ticket is not None:
+                    req = replace(req, confirmed=ticket)
             res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req, actor=CLI)
             data = res.to_json()
             data["at"] = iso(res.at)
@@ -435,6 +521,8 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 f"points {res.quote.redeemed_points}, total {res.quote.total}, earned {res.quote.earned}, "
                 f"balance {res.balance}"
             )
+        if cmd == "confirm":
+            return _confirm_command(ctx, args)
         if cmd == "refund":
             sale_id = _number(str(args.sale_id))
             if sale_id is None:

@@ -294,6 +294,35 @@ TEMPLATES: dict[str, str] = {
     "fiscal_device_bad": (
         "unknown fiscal device {text!r}: none, beside, atol-web:URL, shtrih:tcp://HOST:PORT or shtrih:serial:PATH"
     ),
+    # Fraud flags and the staff's phones (app.core.services.fraud, app.core.services.staff).
+    "period_order": "the period's last day {last} is before its first day {first}",
+    "staff_phone_unknown": "no cashier named {name}",
+    # Daily limits (program `limits`; app.core.caps): hard ones refuse, soft ones warn the cashier.
+    "cap_card_sales": "card {card} has been used {count} times today; the program allows {limit}",
+    "cap_card_earned": "card {card} would earn {points} today; the program allows {limit_points}",
+    "cap_card_spent": "card {card} would pay {points} today; the program allows {limit_points}",
+    "cap_adjust_points": "{actor} would adjust {points} by hand today; the program allows {limit_points}",
+    "warn_card_sales": "card {card} has been used {count} times today (more than {limit}): check the customer",
+    "warn_card_earned": "card {card} earns {points} today (more than {limit_points}): check the customer",
+    "warn_card_spent": "card {card} pays {points} today (more than {limit_points}): check the customer",
+    "warn_adjust_points": "{actor} has adjusted {points} by hand today (more than {limit_points})",
+    # The customer confirms spending (program `confirm`; app.core.services.confirm).
+    "confirm_needed": "paying with points needs the customer's confirmation",
+    "confirm_needed_always": "paying {points} needs the customer's confirmation (a code, the phone's QR or a manager)",
+    "confirm_needed_found_by_phone": (
+        "found by phone: paying {points} needs the customer's confirmation (a code, the phone's QR or a manager)"
+    ),
+    "confirm_needed_above": "paying {points} needs the customer's confirmation (a code, the phone's QR or a manager)",
+    "confirm_no_sender": "no SMS sender is set up: confirm with the customer's phone QR or a manager",
+    "confirm_no_phone": "card {card} has no phone number here to send a code to",
+    "confirm_send": "the code could not be sent: {text}",
+    "confirm_wait": "a code was sent just now: wait {wait_seconds} s before sending another",
+    "confirm_code_expired": "the code has expired or was never sent: send a new one",
+    "confirm_code_wrong": "wrong code: {left} tries left",
+    "confirm_code_attempts": "too many wrong codes: send a new one",
+    "confirm_totp_wrong": "this is not the customer's current code",
+    "confirm_totp_used": "this code was already used: wait for the next one on the customer's phone",
+    "confirm_reason": "say why the manager confirms it",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",
@@ -323,6 +352,7 @@ TEMPLATES: dict[str, str] = {
     "program_tier_spends": "tiers must have different min_spend",
     "program_weekdays": "{path} must list ISO weekdays 1..7",
     "program_hours_order": "{path} must be before {end}",
+    "program_cap_order": "{path} must be below {stop}",
     "program_stamp_ids": "stamp rule ids must be unique",
     "program_coupon_codes": "coupon codes must be unique",
     "program_reward_ids": "reward ids must be unique",

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from app.core import db, ledger, repo, sql, wire
+from app.core import caps, db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError, NotFound
 from app.core.events import RefundCommitted, SaleCommitted
@@ -17,6 +17,7 @@ from app.core.figures import refund_parts, sale_parts
 from app.core.identity import birthday_date
 from app.core.pricing import CouponUse, CustomerView, price
 from app.core.refunds import SoldLine, cumulative, delta
+from app.core.services.confirm import confirm_reason, take_ticket
 from app.core.services.results import RefundResult, SaleRequest, SaleResult
 from app.core.services.support import OperationService, check_actor, write_audit
 from app.core.wallet import Wallet
@@ -120,6 +121,13 @@ class CheckoutService(OperationService):
                 if op["customer"] == customer.uid:
                     ledger.apply_op(wallet, op, strict=True)
         bal = wallet.balances(at) if customer is not None else None
+        warnings = (
+            caps.card_warnings(
+                conn, program, customer.id, customer.card, at, q.earned, q.redeemed_points + q.reward_points
+            )
+            if customer is not None
+            else ()
+        )
         after_stamps = dict(stamps)
         for rule, n in q.stamps_spent.items():
             after_stamps[rule] = after_stamps.get(rule, 0) - n
@@ -136,9 +144,21 @@ class CheckoutService(OperationService):
             pending=bal.pending if bal else None,
             committed=False,
             stamps=after_stamps,
+            warnings=warnings,
+            confirm=confirm_reason(program.confirm, req.found_by, q.redeemed_points + q.reward_points)
+            if customer is not None
+            else None,
         )
         if not commit:
             return result
+        if result.confirm is not None:
+            assert customer is not None
+            try:
+                take_ticket(conn, req.confirmed, customer.uid, at)
+            except LoyaltyError:
+                raise LoyaltyError(
+                    f"confirm_needed_{result.confirm}", card=customer.card, points=q.redeemed_points + q.reward_points
+                ) from None
         body: wire.SaleBody = {
             "uid": uid,
             "at": at,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.pricing import LineIn, Quote
+from app.core.refusals import Refusal
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class SaleRequest:
     at: int | None = None
     payment: str = "cash"
     cashier: str | None = None
+    found_by: str = "card"  # card, qr, phone or name: how the cashier found the customer (confirm policy)
+    confirmed: str | None = None  # a confirmation ticket (app.core.services.confirm) when paying points needs one
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ class SaleResult:
     pending: int | None
     committed: bool
     stamps: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[Refusal, ...] = ()  # soft daily limits passed (program `limits`): the cashier is told
+    confirm: str | None = None  # why paying these points needs the customer's confirmation, None if it does not
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON shape (cli.md) with every intermediate figure of the worked examples."""
@@ -137,6 +142,8 @@ class SaleResult:
             "balance": self.balance,
             "pending": self.pending,
             "committed": self.committed,
+            "warnings": [{"code": w.code, "reason": str(w)} for w in self.warnings],
+            "confirm": self.confirm,
             "lines": [
                 {
                     "sku": line.sku,

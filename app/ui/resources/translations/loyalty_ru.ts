@@ -94,11 +94,46 @@
     </message>
     <message>
         <location filename="../../manager/audit_words.py" line="40" />
+        <source>Staff phone set</source>
+        <translation>Телефон сотрудника задан</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="41" />
+        <source>Confirmation code sent</source>
+        <translation>Код подтверждения отправлен</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="42" />
+        <source>Wrong confirmation code</source>
+        <translation>Неверный код подтверждения</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="43" />
+        <source>Wrong phone code</source>
+        <translation>Неверный код с телефона</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="44" />
+        <source>Spending confirmed by SMS</source>
+        <translation>Списание подтверждено по SMS</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="45" />
+        <source>Spending confirmed by the phone's code</source>
+        <translation>Списание подтверждено кодом с телефона</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="46" />
+        <source>Spending confirmed by a manager</source>
+        <translation>Списание подтвердил менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="47" />
         <source>Sale</source>
         <translation>Продажа</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="41" />
+        <location filename="../../manager/audit_words.py" line="48" />
         <source>Customer enrolled</source>
         <translation>Новый покупатель</translation>
     </message>
@@ -450,165 +485,176 @@
 <context>
     <name>Audit</name>
     <message>
-        <location filename="../../manager/audit_words.py" line="46" />
+        <location filename="../../manager/audit_words.py" line="53" />
         <source>{name}, {role}</source>
         <translation>{name}, {role}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="47" />
-        <location filename="../../manager/audit_words.py" line="48" />
-        <location filename="../../manager/audit_words.py" line="49" />
+        <location filename="../../manager/audit_words.py" line="54" />
+        <location filename="../../manager/audit_words.py" line="55" />
+        <location filename="../../manager/audit_words.py" line="56" />
+        <location filename="../../manager/audit_words.py" line="67" />
         <source>Cashier {name}</source>
         <translation>Кассир {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="50" />
+        <location filename="../../manager/audit_words.py" line="57" />
         <source>{name}: {old} → {new}</source>
         <translation>{name}: {old} → {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="51" />
+        <location filename="../../manager/audit_words.py" line="58" />
         <source>Shift No. {shift}</source>
         <translation>Смена № {shift}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="52" />
+        <location filename="../../manager/audit_words.py" line="59" />
         <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
         <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="55" />
+        <location filename="../../manager/audit_words.py" line="62" />
         <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
         <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="60" />
+        <location filename="../../manager/audit_words.py" line="74" />
         <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
         <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="61" />
+        <location filename="../../manager/audit_words.py" line="75" />
         <source>Card {old} replaced by card {new}</source>
         <translation>Карта {old} заменена на карту {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="62" />
-        <location filename="../../manager/audit_words.py" line="63" />
+        <location filename="../../manager/audit_words.py" line="68" />
+        <location filename="../../manager/audit_words.py" line="69" />
+        <location filename="../../manager/audit_words.py" line="70" />
+        <location filename="../../manager/audit_words.py" line="71" />
+        <location filename="../../manager/audit_words.py" line="72" />
+        <location filename="../../manager/audit_words.py" line="76" />
+        <location filename="../../manager/audit_words.py" line="77" />
         <source>Card {card}</source>
         <translation>Карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="64" />
+        <location filename="../../manager/audit_words.py" line="73" />
+        <source>Card {card}: manager {manager}, reason: {reason}</source>
+        <translation>Карта {card}: менеджер {manager}, причина: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="78" />
         <source>{key}: «{old}» → «{new}»</source>
         <translation>{key}: «{old}» → «{new}»</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="65" />
+        <location filename="../../manager/audit_words.py" line="79" />
         <source>Server {url}</source>
         <translation>Сервер {url}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="66" />
+        <location filename="../../manager/audit_words.py" line="80" />
         <source>{products} products</source>
         <translation>Товаров: {products}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="67" />
+        <location filename="../../manager/audit_words.py" line="81" />
         <source>Version {version} «{name}» from {when}; changed: {changes}</source>
         <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="68" />
+        <location filename="../../manager/audit_words.py" line="82" />
         <source>{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}</source>
         <translation>{purpose}: неверных PIN подряд {failures}, блокировка на {lock_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="69" />
+        <location filename="../../manager/audit_words.py" line="83" />
         <source>{purpose}: refused unchecked, locked for {wait_seconds} more</source>
         <translation>{purpose}: отказ без проверки, блокировка ещё на {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="70" />
+        <location filename="../../manager/audit_words.py" line="84" />
         <source>Sale No. {sale}: {total_kopecks}</source>
         <translation>Продажа № {sale}: {total_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="71" />
+        <location filename="../../manager/audit_words.py" line="85" />
         <source>Card {card} issued, {granted_points} granted</source>
         <translation>Выдана карта {card}, начислено {granted_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="75" />
+        <location filename="../../manager/audit_words.py" line="89" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="76" />
+        <location filename="../../manager/audit_words.py" line="90" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="79" />
+        <location filename="../../manager/audit_words.py" line="93" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="80" />
+        <location filename="../../manager/audit_words.py" line="94" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="84" />
+        <location filename="../../manager/audit_words.py" line="98" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="85" />
+        <location filename="../../manager/audit_words.py" line="99" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="86" />
+        <location filename="../../manager/audit_words.py" line="100" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="87" />
+        <location filename="../../manager/audit_words.py" line="101" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="88" />
+        <location filename="../../manager/audit_words.py" line="102" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="89" />
+        <location filename="../../manager/audit_words.py" line="103" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="90" />
+        <location filename="../../manager/audit_words.py" line="104" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="91" />
+        <location filename="../../manager/audit_words.py" line="105" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="92" />
+        <location filename="../../manager/audit_words.py" line="106" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="131" />
+        <location filename="../../manager/audit_words.py" line="145" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="135" />
+        <location filename="../../manager/audit_words.py" line="149" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -3999,7 +4045,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="312" />
-        <location filename="../../wording.py" line="460" />
+        <location filename="../../wording.py" line="511" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4426,57 +4472,178 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="444" />
+        <source>The period's last day {last} is before its first day {first}</source>
+        <translation>Последний день периода {last} раньше первого {first}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="445" />
+        <source>No cashier named {name}</source>
+        <translation>Нет кассира с именем {name}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="446" />
+        <source>Card {card} has been used {count} times today; the program allows {limit}</source>
+        <translation>Карта {card} сегодня использована {count} раз; программа разрешает {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="449" />
+        <source>Card {card} would earn {points} today; the program allows {limit_points}</source>
+        <translation>Карта {card} сегодня получила бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="452" />
+        <source>Card {card} would pay {points} today; the program allows {limit_points}</source>
+        <translation>Карта {card} сегодня списала бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="455" />
+        <source>{actor} would adjust {points} by hand today; the program allows {limit_points}</source>
+        <translation>{actor} сегодня вручную изменил(а) бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="458" />
+        <source>Card {card} has been used {count} times today (more than {limit}): check the customer</source>
+        <translation>Карта {card} сегодня использована {count} раз (больше {limit}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="461" />
+        <source>Card {card} earns {points} today (more than {limit_points}): check the customer</source>
+        <translation>Карта {card} сегодня получает {points} (больше {limit_points}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="464" />
+        <source>Card {card} pays {points} today (more than {limit_points}): check the customer</source>
+        <translation>Карта {card} сегодня списывает {points} (больше {limit_points}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="467" />
+        <source>{actor} has adjusted {points} by hand today (more than {limit_points})</source>
+        <translation>{actor} сегодня вручную изменил(а) {points} (больше {limit_points})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="470" />
+        <source>{field}: the warning must be below the stop</source>
+        <translation>{field}: предупреждение должно быть ниже запрета</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="471" />
+        <source>Paying with points needs the customer's confirmation</source>
+        <translation>Для списания баллов нужно подтверждение покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="472" />
+        <location filename="../../wording.py" line="478" />
+        <source>Paying {points} needs the customer's confirmation: a code, the phone's QR or a manager</source>
+        <translation>Для списания {points} нужно подтверждение покупателя: код, QR с телефона или менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="475" />
+        <source>The customer was found by phone: paying {points} needs their confirmation</source>
+        <translation>Покупатель найден по телефону: для списания {points} нужно его подтверждение</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="481" />
+        <source>No SMS sender is set up: confirm with the customer's phone QR or a manager</source>
+        <translation>Отправка SMS не настроена: подтвердите QR-кодом с телефона покупателя или у менеджера</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="484" />
+        <source>Card {card} has no phone number here to send a code to</source>
+        <translation>У карты {card} здесь нет номера телефона для кода</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="485" />
+        <source>The code could not be sent: {text}</source>
+        <translation>Код не отправлен: {text}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="486" />
+        <source>A code was sent just now: wait {wait_seconds} s</source>
+        <translation>Код только что отправлен: подождите {wait_seconds} с</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="487" />
+        <source>The code has expired or was never sent: send a new one</source>
+        <translation>Код истёк или не отправлялся: отправьте новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="488" />
+        <source>Wrong code: {left} tries left</source>
+        <translation>Неверный код: осталось попыток: {left}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="489" />
+        <source>Too many wrong codes: send a new one</source>
+        <translation>Слишком много неверных кодов: отправьте новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="490" />
+        <source>This is not the customer's current code</source>
+        <translation>Это не текущий код покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="491" />
+        <source>This code was already used: wait for the next one on the customer's phone</source>
+        <translation>Этот код уже использован: дождитесь следующего на телефоне покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="494" />
+        <source>Say why the manager confirms it</source>
+        <translation>Укажите причину подтверждения менеджером</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="495" />
         <source>Card {card} does not belong to this customer</source>
         <translation>Карта {card} не принадлежит этому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="449" />
+        <location filename="../../wording.py" line="500" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="450" />
-        <location filename="../../wording.py" line="451" />
+        <location filename="../../wording.py" line="501" />
+        <location filename="../../wording.py" line="502" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="452" />
+        <location filename="../../wording.py" line="503" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="453" />
+        <location filename="../../wording.py" line="504" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="454" />
+        <location filename="../../wording.py" line="505" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="455" />
+        <location filename="../../wording.py" line="506" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="456" />
+        <location filename="../../wording.py" line="507" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="457" />
+        <location filename="../../wording.py" line="508" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="458" />
+        <location filename="../../wording.py" line="509" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="459" />
+        <location filename="../../wording.py" line="510" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
