@@ -139,7 +139,7 @@ def parse_taxation(text: str) -> Taxation:
     if value in CLI_TAXATION:
         return CLI_TAXATION[value]
     if value in TAXATIONS:
-        return value  # type: ignore[return-value]  # narrowed by the membership test
+        return value
     raise LoyaltyError("fiscal_taxation_bad", text=text)
 
 
