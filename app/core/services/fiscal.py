@@ -361,8 +361,9 @@ class FiscalService:
             with self._lock:
                 state = self._device(settings).status()
         except FiscalError as exc:
-            return FiscalStatus(settings, None, (Refusal(exc.code, dict(exc.params)),), pending,
-                                Refusal(exc.code, dict(exc.params)))  # fmt: skip
+            error = Refusal(exc.code, dict(exc.params))
+            waiting = (Refusal("fiscal_warn_pending", {"count": pending}),) if pending else ()
+            return FiscalStatus(settings, None, (error, *waiting), pending, error)
         return FiscalStatus(settings, state, tuple(status_warnings(state, now, pending)), pending)
 
     # ------------------------------------------------------------------ beside mode
