@@ -143,6 +143,12 @@ class FiscalService:
         with db.transaction(self.engine, write=False) as conn:
             return _settings(conn)
 
+    def _state(self) -> tuple[FiscalSettings, bool]:
+        """The settings and whether a receipt waits for reconcile, in one read (a sale's first step)."""
+        with db.transaction(self.engine, write=False) as conn:
+            waiting = sql.scalar(conn, "SELECT 1 FROM fiscal_documents WHERE status = 'pending' LIMIT 1")
+            return _settings(conn), waiting is not None
+
     def configure(
         self,
         device: str,
@@ -204,11 +210,12 @@ class FiscalService:
         None when there is nothing fiscal to do (no register, or beside mode without a QR)."""
         if req.fiscal_qr is not None:
             return self._sell_with_qr(req, actor)
-        settings = self.settings()
+        settings, waiting = self._state()
         if settings.mode != "driven":
             return None
         contact = parse_contact(req.receipt_contact)
-        self.reconcile_if_pending()
+        if waiting:
+            self.reconcile_if_pending()
         device = self._device(settings)
         cashier = req.cashier or actor
         with db.transaction(self.engine) as conn:
@@ -227,10 +234,11 @@ class FiscalService:
         self, sale_id: int, units: Mapping[int, int] | None, at: int | None, cashier: str | None, actor: str
     ) -> RefundResult | None:
         """CheckoutService's hook: a refund with its `sellReturn` receipt (driven register only, else None)."""
-        settings = self.settings()
+        settings, waiting = self._state()
         if settings.mode != "driven":
             return None
-        self.reconcile_if_pending()
+        if waiting:
+            self.reconcile_if_pending()
         device = self._device(settings)
         with db.transaction(self.engine) as conn:
             priced = self.checkout.price_refund_in(conn, sale_id, units, at, cashier)
@@ -525,7 +533,8 @@ class FiscalService:
 
 
 def _settings(conn: Connection) -> FiscalSettings:
-    return settings_from_meta({key: repo.get_meta(conn, key) for key in _META_KEYS})
+    rows = sql.rows(conn, "SELECT key, value FROM meta WHERE key LIKE 'fiscal.%'")
+    return settings_from_meta({str(r.key): str(r.value) for r in rows})
 
 
 def _merged(old: Mapping[str, Any], given: Mapping[str, str] | None, parse: Callable[[str], Any]) -> dict[str, Any]:
