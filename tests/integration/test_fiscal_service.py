@@ -29,7 +29,8 @@ from tests.conftest import FROZEN_NOW
 from tests.inprocess import Cli
 
 PROGRAM = {**DEFAULT_PROGRAM, "redeem": {"max_share_pct": "100", "min_balance": 0},
-           "welcome_bonus": {"points": 500, "expiry_days": 30}}  # fmt: skip
+           "welcome_bonus": {"points": 500, "expiry_days": 30},
+           "rewards": [{"id": "MUG", "name": "Кружка", "points": 100}]}  # fmt: skip
 QR = "t=20261207T1530&s=300.00&fn=9999078900012345&i=17&fp=1234567890&n=1"
 
 
@@ -46,7 +47,7 @@ def till(tmp_path: Path, emu: AtolWebEmulator) -> Iterator[Context]:
     """A store with the program above, the emulated register set, and a card with 500 points."""
     context = bootstrap(tmp_path / "terminal.sqlite3", create=True, clock=FixedClock(FROZEN_NOW))
     context.store.init(PROGRAM)
-    # A short timeout, so a lost answer is found lost in a second instead of ten.
+    # A short timeout: a lost answer is found lost in a second, not ten (a loaded machine still answers in time).
     context.fiscal.opener = lambda setting: open_device(setting, timeout=1.0)
     context.fiscal.configure(f"atol-web:{emu.url}", vat={"coffee": "10"}, operator_inn={"Ольга": "500100732259"},
                              actor="Ольга")  # fmt: skip
@@ -87,6 +88,29 @@ def test_a_card_sale_with_points_is_printed_and_committed_with_its_receipt(till:
     assert _fiscal_rows(till) == [("registered", "sell")]
     assert till.fiscal.receipt_of(res.sale_id or 0) is not None
     assert till.verifier.verify().ok
+
+
+def test_a_purchase_paid_wholly_by_points_with_a_gift_is_a_zero_receipt_with_no_payment(
+    till: Context, emu: AtolWebEmulator
+) -> None:
+    # ФНС АБ-4-20/6093 (100 % points: price and cost 0) and АБ-4-20/2550 (a gift for points needs a receipt).
+    req = SaleRequest((LineIn("X", "Эспрессо", "coffee", 2, 15000),), card="C1", redeem=300, reward="MUG")
+    res = till.checkout.sell(req, actor="Ольга")
+    assert res.quote.total == 0 and res.fiscal is not None
+    task = emu.printed[-1]
+    assert [(i["name"], i["price"], i["quantity"], i["amount"]) for i in task["items"]] == [
+        ("Эспрессо", Decimal(0), 2, Decimal(0)),
+        ("Кружка", Decimal(0), 1, Decimal(0)),
+    ]
+    assert task["payments"] == []
+    assert till.customers.customer("C1").available == 500 - 300 - 100
+
+
+def test_a_bad_contact_is_refused_before_the_register_is_asked(till: Context, emu: AtolWebEmulator) -> None:
+    with pytest.raises(LoyaltyError) as info:
+        till.checkout.sell(_req(receipt_contact="anna at home"), actor="Ольга")
+    assert info.value.code == "fiscal_contact_bad"
+    assert _fiscal_rows(till) == [] and not emu.printed
 
 
 def test_a_refund_prints_a_sell_return_of_the_money_given_back(till: Context, emu: AtolWebEmulator) -> None:
