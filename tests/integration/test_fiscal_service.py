@@ -65,6 +65,15 @@ def _count(ctx: Context, sql: str) -> int:
         return int(conn.execute(text(sql)).scalar_one())
 
 
+def _dump(ctx: Context) -> list[str]:
+    """Every row of the database file, as SQL."""
+    raw = ctx.engine.raw_connection()
+    try:
+        return list(raw.driver_connection.iterdump())  # type: ignore[union-attr]
+    finally:
+        raw.close()
+
+
 def _fiscal_rows(ctx: Context) -> list[tuple[str, str]]:
     with ctx.engine.connect() as conn:
         return [(r.status, r.kind) for r in conn.execute(text("SELECT status, kind FROM fiscal_documents ORDER BY id"))]
@@ -128,15 +137,28 @@ def test_a_refund_prints_a_sell_return_of_the_money_given_back(till: Context, em
 @pytest.mark.parametrize(("fault", "code"), [("paper_out", "fiscal_paper_out"), ("fn_full", "fiscal_fn_full"),
                                              ("shift_expired", "fiscal_shift_expired")])  # fmt: skip
 def test_a_refused_registration_writes_nothing(till: Context, emu: AtolWebEmulator, fault: str, code: str) -> None:
+    before = _dump(till)
     emu.inject(fault)
     with pytest.raises(FiscalError) as info:
         till.checkout.sell(_req(redeem=100), actor="Ольга")
     assert info.value.code == code
+    assert _dump(till) == before  # not a row, not the business clock
     assert _count(till, "SELECT COUNT(*) FROM sales") == 0
     assert _count(till, "SELECT COUNT(*) FROM outbox WHERE kind = 'sale'") == 0
     assert _fiscal_rows(till) == []
     assert till.customers.customer("C1").available == 500  # no point moved
     assert not [t for t in emu.printed if t["type"] == "sell"]
+
+
+def test_a_refused_refund_writes_nothing(till: Context, emu: AtolWebEmulator) -> None:
+    sale = till.checkout.sell(_req(redeem=100), actor="Ольга")
+    assert sale.sale_id is not None
+    before = _dump(till)
+    emu.inject("cover_open")
+    with pytest.raises(FiscalError) as info:
+        till.checkout.refund(sale.sale_id, actor="Ольга")
+    assert info.value.code == "fiscal_cover_open"
+    assert _dump(till) == before
 
 
 def test_a_register_that_does_not_answer_is_refused_with_its_address(till: Context, emu: AtolWebEmulator) -> None:

@@ -219,11 +219,13 @@ class FiscalService:
         device = self._device(settings)
         cashier = req.cashier or actor
         with db.transaction(self.engine) as conn:
+            clock = repo.get_meta(conn, "clock")
             result, body = self.checkout.price_in(conn, req, commit=True)
             assert body is not None and result.uid is not None
             doc = _sale_doc(settings, result, req, cashier, contact)
             self._write_pending(conn, doc, {"actor": actor, "body": body})
-        printed = self._register(device, doc)
+            moved = (clock, repo.get_meta(conn, "clock"))
+        printed = self._register(device, doc, moved)
         with db.transaction(self.engine) as conn:
             done = self.checkout.book_sale_in(conn, result, body, actor, strict=False)
             assert done.sale_id is not None
@@ -241,6 +243,7 @@ class FiscalService:
             self.reconcile_if_pending()
         device = self._device(settings)
         with db.transaction(self.engine) as conn:
+            clock = repo.get_meta(conn, "clock")
             priced = self.checkout.price_refund_in(conn, sale_id, units, at, cashier)
             lines = refund_lines(priced.lines, priced.before, priced.now)
             doc = refund_document(priced.body["uid"], lines, priced.payment, cashier or actor, settings)
@@ -249,21 +252,25 @@ class FiscalService:
                     "fiscal_mismatch", receipt_kopecks=doc.total, sale_kopecks=priced.delta["money_back"]
                 )
             self._write_pending(conn, doc, {"actor": actor, "refund": priced.to_json()})
-        printed = self._register(device, doc)
+            moved = (clock, repo.get_meta(conn, "clock"))
+        printed = self._register(device, doc, moved)
         with db.transaction(self.engine) as conn:
             done = self.checkout.book_refund_in(conn, priced, actor, strict=False)
             assert done.refund_id is not None
             self._mark_registered(conn, doc.uuid, printed, sale_id=sale_id, refund_id=done.refund_id)
         return replace(done, fiscal=result_json(printed))
 
-    def _register(self, device: FiscalDevice, doc: FiscalDocument) -> FiscalResult:
-        """Ask the register; a refusal takes the pending row away, a lost answer leaves it for reconcile."""
+    def _register(
+        self, device: FiscalDevice, doc: FiscalDocument, clock: tuple[str | None, str | None]
+    ) -> FiscalResult:
+        """Ask the register; a refusal takes the pending row away (and the business clock back: a refused
+        sale writes nothing), a lost answer leaves it for reconcile."""
         try:
             with self._lock:
                 printed = device.register(doc)
         except FiscalError as exc:
             if exc.code != "fiscal_unknown":
-                self._drop_pending(doc.uuid)
+                self._drop_pending(doc.uuid, clock)
             raise
         except Exception as exc:
             # A driver's own failure says nothing of whether it printed: the register is asked again later.
@@ -483,9 +490,16 @@ class FiscalService:
              "req": json.dumps(request, ensure_ascii=False), "now": clock_ms(self.clock), "total": doc.total},
         )  # fmt: skip
 
-    def _drop_pending(self, uid: str) -> None:
+    def _drop_pending(self, uid: str, clock: tuple[str | None, str | None]) -> None:
+        before, after = clock
         with db.transaction(self.engine) as conn:
             sql.run(conn, "DELETE FROM fiscal_documents WHERE uid = :u AND status = 'pending'", {"u": uid})
+            # The pricing moved the persisted business clock; nothing else moved it since: put it back.
+            if before != after and repo.get_meta(conn, "clock") == after:
+                if before is None:
+                    sql.run(conn, "DELETE FROM meta WHERE key = 'clock'")
+                else:
+                    repo.set_meta(conn, "clock", before)
 
     def _cancel(self, uid: str, reason: str) -> None:
         with db.transaction(self.engine) as conn:
