@@ -387,3 +387,16 @@ def test_cli_beside_mode(cli: Cli) -> None:
     assert earn["total"] == 30000 and earn["fiscal"]["document_number"] == 30
     code, data = cli.run("sale", "--fiscal-qr", QR.replace("i=17", "i=31"))
     assert code == 2 and "card" in data["error"]
+
+
+def test_cli_lost_answer_exits_3_and_the_receipt_waits(cli: Cli, emu: AtolWebEmulator) -> None:
+    cli.ok("fiscal", "set", f"atol-web:{emu.url}")
+    emu.inject("blocked", times=1)  # the register's answer is lost mid-document: the Web Server cannot tell
+    code, data = cli.run("sale", "--card", "C1", "--line", "X:1:15000:coffee")
+    assert code == 3 and "fiscal reconcile" in data["error"]
+    [pending] = cli.ok("fiscal", "show")["pending"]
+    assert pending["status"] == "pending" and pending["total"] == 15000
+    assert cli.ok("fiscal", "reconcile") == {"completed": [], "cancelled": [], "still_pending": [pending["uid"]]}
+    assert [w["code"] for w in cli.ok("fiscal", "status")["warnings"]] == ["fiscal_warn_pending"]
+    code, shown = cli.run("customer", "show", "C1")
+    assert code == 0 and shown["available"] == 0  # nothing booked while the register cannot say
