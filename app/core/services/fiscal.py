@@ -308,14 +308,15 @@ class FiscalService:
         if not rows:
             return ReconcileReport()
         device = self._device(self.settings())
-        for row in rows:
+        for n, row in enumerate(rows):
             uid = str(row["uid"])
             try:
                 with self._lock:
                     printed = device.result_of(uid)
             except FiscalError:
-                waiting.append(uid)
-                continue
+                # The register cannot say now: the rest wait too (each try may cost the driver's timeout).
+                waiting += [str(r["uid"]) for r in rows[n:]]
+                break
             if printed is None:
                 self._cancel(uid, "not printed by the register")
                 cancelled.append(uid)
