@@ -20,6 +20,7 @@ taken as broken: we NAK and it resends).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import select
@@ -180,7 +181,9 @@ class ShtrihEmulator:
         with self.lock:
             self.offset += timedelta(**delta)
 
-    def inject(self, kind: str, command: int | None = None, *, code: int = 0, delay: float = 0.0, times: int = 1) -> None:
+    def inject(
+        self, kind: str, command: int | None = None, *, code: int = 0, delay: float = 0.0, times: int = 1
+    ) -> None:
         """Queue a failure for the next matching command (see Fault)."""
         with self.lock:
             self.faults.append(Fault(kind, command, code, delay, times))
@@ -256,9 +259,9 @@ class ShtrihEmulator:
             handler = _HANDLERS.get(code)
             if handler is None:
                 return command_bytes(code) + bytes([E_UNSUPPORTED])
-            if code != 0xFC:  # every command but "get device type" starts with a password
-                if len(params) < 4 or not 1 <= from_le(params[:4]) <= 30:
-                    return command_bytes(code) + bytes([E_PASSWORD])
+            # Every command but "get device type" starts with a password (1..28 cashiers, 29, 30).
+            if code != 0xFC and (len(params) < 4 or not 1 <= from_le(params[:4]) <= 30):
+                return command_bytes(code) + bytes([E_PASSWORD])
             try:
                 result = handler(self, params[4:] if code != 0xFC else params)
             except (ValueError, IndexError, UnicodeDecodeError):
@@ -589,7 +592,7 @@ class ShtrihEmulator:
                 pushback.append(reply)
 
         while not stop.is_set():
-            first = byte(0.2)
+            first = byte(0.05)  # short, so stop() is prompt
             if first is None:
                 if server.closed_by_peer:
                     return
@@ -688,17 +691,18 @@ class _Server:
         self.thread.join(timeout=3)
         for fd in (self.master, self.slave):
             if fd is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
 
     def _run(self) -> None:
         if self.master is not None:
             self.emulator.talk(_FdWire(self.master), self.stop_event, self)
             return
         assert self.listener is not None
-        self.listener.settimeout(0.2)
+        try:
+            self.listener.settimeout(0.05)
+        except OSError:
+            return  # stopped before it started
         while not self.stop_event.is_set():
             try:
                 conn, _ = self.listener.accept()
@@ -748,10 +752,8 @@ class _FdWire:
             return b""
 
     def send(self, data: bytes) -> None:
-        try:
+        with contextlib.suppress(OSError):
             os.write(self.fd, data)
-        except OSError:
-            pass
 
 
 _Handler = Callable[[ShtrihEmulator, bytes], bytes]
