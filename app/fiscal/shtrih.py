@@ -19,10 +19,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, tzinfo
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pyshtrih
 from pyshtrih import excepts as shtrih_errors
+from pyshtrih.handlers import commands as shtrih_handlers
 from serial.urlhandler.protocol_socket import Serial as SocketSerial
 
 from app.core.fiscal import (
@@ -47,6 +49,9 @@ DEFAULT_BAUD = 115200
 DEFAULT_TIMEOUT = 5.0  # seconds to wait for each answer byte (pyshtrih's own default is 3)
 DEFAULT_PASSWORD = 30  # системный администратор (table 2, row 30); cashiers are 1..28
 LOOKBACK = 20  # fiscal documents result_of reads back from the newest
+REGISTER_LOOKBACK = 3  # ... and register, when unsure whether a retry was printed already
+E_CHECK_OPEN = 0x4A  # открыт чек – операция невозможна
+E_CHECK_CLOSED = 0x55  # чек закрыт – операция невозможна
 
 # Our VAT literals -> the tax rate byte of FF46h, as Штрих-М's own JavaPOS driver sends them since
 # 18.02.2026 (VatRate, getVatCodeShtrih): bits 0..5 the classic table rows (20 %, 10 %, 0 %, без
@@ -88,12 +93,49 @@ _MODE, _SUBMODE, _FLAGS = "Режим ФР", "Подрежим ФР", "Флаг�
 _COVER = "Крышка корпуса ФР"
 
 
+# Commands pyshtrih has no table entry for: named and decoded as "error code, then raw data", so
+# its protocol raises on an error code and tells which command an answer belongs to (additive:
+# entries it lacks, nothing of its own changed).
+_DATA = "Данные"
+_EXTRA_COMMANDS = {
+    0x89: "Подытог чека",
+    0xFF3A: "Запросить фискальный документ в TLV формате",
+    0xFF3B: "Чтение TLV фискального документа",
+    0xFF45: "Закрытие чека расширенное вариант №2",
+    0xFF46: "Операция V2",
+}
+for _code, _name in _EXTRA_COMMANDS.items():
+    shtrih_handlers.COMMANDS.setdefault(_code, _name)
+    shtrih_handlers.HANDLERS.setdefault(_code, (shtrih_handlers.ERROR_CODE_STRUCT, (slice(1, None), None, _DATA)))
+
+
+class _CheckedProtocol(pyshtrih.Protocol):  # type: ignore[misc]
+    """pyshtrih's link layer, refusing an answer that belongs to another command.
+
+    pyshtrih sends a command again when its ACK does not come (the protocol's recommended host
+    instead asks with ENQ), so after line trouble an answer can be a stale one, or the device may
+    have run a command twice. A stale answer is a broken link here; a doubled position is caught
+    by the subtotal check before a receipt is closed.
+    """
+
+    def command_nopass(self, cmd: int, params: bytearray = bytearray()) -> Any:  # noqa: B008 - pyshtrih's signature
+        """Send `cmd`; its decoded answer, or UnexpectedResponseError when the answer is another command's."""
+        answer = super().command_nopass(cmd, params)
+        if getattr(answer, "cmd", None) != cmd:
+            raise shtrih_errors.UnexpectedResponseError(f"answer to another command than 0x{cmd:02X}")
+        return answer
+
+
 class _Register(pyshtrih.ShtrihAllCommands):  # type: ignore[misc]
     """pyshtrih's device with every command it knows, the drive's error texts, and a bounded print wait."""
 
     FS = True  # a register with a fiscal drive: codes 01h..20h are the drive's
     DEFAULT_MAX_LENGTH = 48
     PRINT_WAIT = 10.0
+
+    def __init__(self, port: str, baudrate: int, timeout: float, password: int) -> None:
+        super().__init__(port=port, baudrate=baudrate, timeout=timeout, password=password, admin_password=password)
+        self.protocol = _CheckedProtocol(port, baudrate, timeout, fs=True)
 
     def wait_printing(self) -> None:
         """Wait (bounded) until the printer is idle; pyshtrih's version loops forever without paper."""
@@ -220,8 +262,7 @@ class ShtrihDevice:
     def _device(self) -> _Register:
         if self._dev is not None and self._dev.connected:
             return self._dev
-        dev = _Register(port=self.port, baudrate=self.baud, timeout=self.timeout, password=self.password)
-        dev.admin_password = self.password
+        dev = _Register(self.port, self.baud, self.timeout, self.password)
         if self.port.startswith("socket://"):
             # pyshtrih builds a serial.Serial, which opens device paths only; pyserial's socket://
             # handler takes the same calls, so we hand pyshtrih one of those (it sets the port).
@@ -265,13 +306,9 @@ class ShtrihDevice:
         return FiscalError("fiscal_device", device_code=f"0x{code:02X}", text=text)
 
     def _raw(self, dev: _Register, code: int, *params: bytes) -> bytes:
-        """A command pyshtrih does not know: its raw answer after the error byte (a refusal if not 0)."""
-        answer = bytes(dev.protocol.command(code, self.password, *(bytearray(p) for p in params)))
-        if not answer:
-            raise shtrih_errors.UnexpectedResponseError(f"empty answer to 0x{code:04X}")
-        if answer[0] != 0:
-            raise shtrih_errors.Error(code, answer[0], fs=True)
-        return answer[1:]
+        """A command pyshtrih has no method for: its data after the error byte (pyshtrih raises on an error)."""
+        answer = dev.protocol.command(code, self.password, *(bytearray(p) for p in params))
+        return bytes(answer[_DATA] or b"")  # a non-zero error code was raised by pyshtrih already
 
     def _moment(self, naive: datetime) -> int:
         """Epoch ms of a time on the register's clock (its local time; `tz` or this machine's zone)."""
@@ -283,23 +320,40 @@ class ShtrihDevice:
         known = self._results.get(doc.uuid)
         if known is not None:
             return known
+        operation = 1 if doc.kind == "sell" else 2
         if self._uncertain:
-            found = self.result_of(doc.uuid)
+            # After a lost answer (or in a fresh process) the receipt may already be signed: look at
+            # the last few receipts of this total and kind before printing.
+            with self._talking() as dev:
+                found = self._find(dev, doc.uuid, REGISTER_LOOKBACK, total=doc.total, operation=operation)
+            self._uncertain = False
             if found is not None:
                 return found
         with self._talking() as dev:
             self._ready_for_receipt(dev)
             shift = int(dev.fs_shift_params()["Номер смены"])
             fn = self._fn_number(dev)
-            dev.open_check(0 if doc.kind == "sell" else 2)
+            try:
+                dev.open_check(0 if operation == 1 else 2)
+            except shtrih_errors.Error as exc:
+                if exc.code != E_CHECK_OPEN:
+                    raise
+                # We saw no open check a moment ago: pyshtrih sent 8Dh twice after a lost ACK.
+                self._drop()
+                raise FiscalError("fiscal_no_connection", device=self.label) from exc
         try:
             with self._talking() as dev:
                 for tag, value in self._receipt_tags(doc):
                     dev.send_tlv_struct(bytearray(tlv(tag, value)))
-                operation = 1 if doc.kind == "sell" else 2
                 for position in doc.positions:
                     for quantity, price in split_position(position):
                         self._raw(dev, 0xFF46, self._operation(operation, position, quantity, price))
+                subtotal = from_le(self._raw(dev, 0x89)[1:6])  # 89h: operator number, then the subtotal
+            if subtotal != doc.total:
+                # A position the register took twice (or missed) after line trouble: never close it.
+                raise FiscalError(
+                    "fiscal_device", device_code="subtotal", text=f"register subtotal {subtotal} != {doc.total}"
+                )
         except FiscalError as exc:
             if exc.code != "fiscal_no_connection":
                 self._cancel_quietly()
@@ -309,11 +363,15 @@ class ShtrihDevice:
             with self._talking(lost="fiscal_unknown") as dev:
                 answer = self._raw(dev, 0xFF45, self._close_params(doc))
         except FiscalError as exc:
+            if exc.code == "fiscal_device" and exc.params.get("device_code") == f"0x{E_CHECK_CLOSED:02X}":
+                # "Check closed" to our close: pyshtrih repeats a command whose ACK it missed, so
+                # the first copy may have closed (and signed) it. Only the drive can tell.
+                exc = FiscalError("fiscal_unknown", device=self.label)
             if exc.code == "fiscal_unknown":
                 self._uncertain = True
             else:
                 self._cancel_quietly()
-            raise
+            raise exc from None
         number, sign = from_le(answer[5:9]), from_le(answer[9:13])
         at = self._moment(parse_date_time5(answer[13:18])) if len(answer) >= 18 else to_ms(datetime.now().astimezone())
         result = FiscalResult(doc.uuid, number, str(sign), shift, fn, at, doc.total)
@@ -321,38 +379,54 @@ class ShtrihDevice:
         return result
 
     def result_of(self, uuid: str) -> FiscalResult | None:
-        """Find the receipt carrying uuid's marker (tag 1192) among the drive's last documents."""
+        """Find the receipt carrying uuid's marker (tag 1192) among the drive's last `lookback` documents."""
         known = self._results.get(uuid)
         if known is not None:
             return known
-        marker = marker_of(uuid).encode("cp866")
-        with self._talking() as dev:
-            if dev.state()[_MODE].num == 8:
-                dev.cancel_check()  # a receipt left open by a lost link was never signed: drop it
-            status = dev.fs_state()
-            last = int(status["Номер последнего ФД"])
-            fn = bytes(status["Номер ФН"]).decode("ascii").strip("\0 ")
-            for number in range(last, max(0, last - self.lookback), -1):
-                found = dev.fs_find_document_by_num(number)
-                if found["Тип фискального документа"] != 3:
-                    continue
-                tags = self._read_tlvs(dev, number)
-                if tags.get(1192) != marker:
-                    continue
-                data = bytes(found["Данные фискального документа"])
-                result = FiscalResult(
-                    uuid=uuid,
-                    document_number=from_le(data[5:9]),
-                    fiscal_sign=str(from_le(data[9:13])),
-                    shift=from_le(tags.get(1038, b"\0")),
-                    fn=fn,
-                    at=self._moment(parse_date_time5(data[:5])),
-                    total=from_le(data[14:]),
-                )
-                self._results[uuid] = result
-                self._uncertain = False
-                return result
+        for attempt in (1, 2):
+            try:
+                with self._talking() as dev:
+                    found = self._find(dev, uuid, self.lookback)
+                break
+            except FiscalError as exc:
+                # Right after line trouble the register may still be answering our last frames:
+                # one fresh connection (which drains them) before giving up.
+                if exc.code != "fiscal_no_connection" or attempt == 2:
+                    raise
+                time.sleep(self.timeout)
         self._uncertain = False
+        return found
+
+    def _find(
+        self, dev: _Register, uuid: str, lookback: int, *, total: int | None = None, operation: int | None = None
+    ) -> FiscalResult | None:
+        """The receipt with uuid's marker among the last `lookback` documents (FF0Ah, then its TLV)."""
+        if dev.state()[_MODE].num == 8:
+            dev.cancel_check()  # a receipt left open by a lost link was never signed: drop it
+        marker = marker_of(uuid).encode("cp866")
+        status = dev.fs_state()
+        last = int(status["Номер последнего ФД"])
+        for number in range(last, max(0, last - lookback), -1):
+            found = dev.fs_find_document_by_num(number)
+            if found["Тип фискального документа"] != 3:
+                continue
+            data = bytes(found["Данные фискального документа"])
+            if (operation is not None and data[13] != operation) or (total is not None and from_le(data[14:]) != total):
+                continue  # cheap checks first: reading a receipt's TLV takes a command per record
+            if self._read_tlvs(dev, number, until=1192).get(1192) != marker:
+                continue
+            tags = self._read_tlvs(dev, number)  # the whole receipt, for its shift (1038)
+            result = FiscalResult(
+                uuid=uuid,
+                document_number=from_le(data[5:9]),
+                fiscal_sign=str(from_le(data[9:13])),
+                shift=from_le(tags[1038]) if 1038 in tags else int(dev.fs_shift_params()["Номер смены"]),
+                fn=bytes(status["Номер ФН"]).decode("ascii").strip("\0 "),
+                at=self._moment(parse_date_time5(data[:5])),
+                total=from_le(data[14:]),
+            )
+            self._results[uuid] = result
+            return result
         return None
 
     def open_shift(self, operator: Operator) -> ShiftInfo:
@@ -361,6 +435,8 @@ class ShtrihDevice:
             params = dev.fs_shift_params()
             if params["Состояние смены"] != "смена открыта":
                 self._ready(dev)
+                dev.fs_begin_open_shift()  # FF41h, then the cashier's tags, then E0h prints the report
+                self._send_operator(dev, operator)
                 dev.open_shift()
             return self._shift(dev)
 
@@ -371,6 +447,8 @@ class ShtrihDevice:
             if dev.state()[_MODE].num == 8:
                 dev.cancel_check()
             shift = int(dev.fs_shift_params()["Номер смены"])
+            dev.fs_begin_close_shift()  # FF42h, then the cashier's tags, then 41h prints the Z-report
+            self._send_operator(dev, operator)
             dev.z_report()
             number = int(dev.fs_state()["Номер последнего ФД"])
         return ReportResult("z", shift, number)
@@ -476,8 +554,8 @@ class ShtrihDevice:
             self._fn = bytes(dev.fs_state()["Номер ФН"]).decode("ascii").strip("\0 ")
         return self._fn
 
-    def _read_tlvs(self, dev: _Register, number: int) -> dict[int, bytes]:
-        """The top-level TLV records of fiscal document `number` (FF3Ah, then FF3Bh until all are read)."""
+    def _read_tlvs(self, dev: _Register, number: int, until: int | None = None) -> dict[int, bytes]:
+        """Fiscal document `number`'s top-level TLV records (FF3Ah, then FF3Bh), stopping after tag `until`."""
         head = self._raw(dev, 0xFF3A, le(number, 4))
         size, data = from_le(head[2:4]), b""
         while len(data) < size:
@@ -487,13 +565,17 @@ class ShtrihDevice:
                 if exc.code == _NO_DATA:
                     break
                 raise
+            if until is not None and any(tag == until for tag, _ in parse_tlvs(data)):
+                break
         return dict(parse_tlvs(data))
+
+    def _send_operator(self, dev: _Register, operator: Operator) -> None:
+        for tag, value in _operator_tags(operator):
+            dev.send_tlv_struct(bytearray(tlv(tag, value)))
 
     def _receipt_tags(self, doc: FiscalDocument) -> list[tuple[int, bytes]]:
         """Tags sent with FF0Ch: cashier 1021, their INN 1203, buyer contact 1008, our marker 1192."""
-        tags = [(1021, _cp866(doc.operator.name, 64))]
-        if doc.operator.inn:
-            tags.append((1203, doc.operator.inn.encode("cp866")[:12].ljust(12)))
+        tags = _operator_tags(doc.operator)
         if doc.customer_contact:
             tags.append((1008, _cp866(doc.customer_contact, 64)))
         tags.append((1192, marker_of(doc.uuid).encode("cp866")))
@@ -527,6 +609,14 @@ class ShtrihDevice:
                     dev.cancel_check()
         except FiscalError:
             pass
+
+
+def _operator_tags(operator: Operator) -> list[tuple[int, bytes]]:
+    """The cashier (1021, up to 64 characters) and their INN (1203, 12 characters)."""
+    tags = [(1021, _cp866(operator.name, 64))]
+    if operator.inn:
+        tags.append((1203, operator.inn.encode("cp866", "replace")[:12].ljust(12)))
+    return tags
 
 
 def _cp866(text: str, size: int) -> bytes:

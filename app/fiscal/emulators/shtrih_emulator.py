@@ -86,7 +86,7 @@ DOC_OPEN_SHIFT, DOC_RECEIPT, DOC_CLOSE_SHIFT = 2, 3, 5  # fiscal document types 
 class Fault:
     """One injected failure: `kind` on the next `command` (any command if None), `times` times."""
 
-    kind: str  # "error", "lose", "slow", "garble_out", "garble_in"
+    kind: str  # "error", "lose", "lose_ack", "slow", "garble_out", "garble_in"
     command: int | None = None
     code: int = 0
     delay: float = 0.0
@@ -161,6 +161,8 @@ class ShtrihEmulator:
         self.shift_opened_at: datetime | None = None
         self.checks_in_shift = 0
         self.check: _Check | None = None
+        self.forming: str | None = None  # "open"/"close": a shift report begun by FF41h/FF42h
+        self.shift_tlvs: list[tuple[int, bytes]] = []  # TLVs sent for that report (the cashier)
         self.documents: list[FnDocument] = []
         self.ofd_confirmed = 0  # documents up to this number have the ОФД's receipt
         self.reports: list[tuple[str, int]] = []  # ("x"|"z", shift)
@@ -324,7 +326,8 @@ class ShtrihEmulator:
             return bytes([E_CHECK_OPEN])
         if not self.shift_open:
             return bytes([E_SHIFT_CLOSED])
-        self._new_document(DOC_CLOSE_SHIFT)
+        doc = self._new_document(DOC_CLOSE_SHIFT)
+        doc.tlvs = self._shift_report_tlvs(doc)
         self.reports.append(("z", self.shift_number))
         self.shift_open, self.shift_opened_at, self.checks_in_shift = False, None, 0
         return bytes([0, 30])
@@ -334,6 +337,11 @@ class ShtrihEmulator:
             return bytes([E_CHECK_CLOSED])
         self.check = None
         return self._operator()
+
+    def _subtotal(self, _: bytes) -> bytes:
+        if self.check is None:
+            return bytes([E_CHECK_CLOSED])
+        return self._operator() + le(sum(p.amount for p in self.check.positions), 5)
 
     def _can_open_check(self) -> int:
         if self.check is not None:
@@ -364,7 +372,8 @@ class ShtrihEmulator:
             return bytes([err])
         self.shift_number += 1
         self.shift_open, self.shift_opened_at, self.checks_in_shift = True, self.now(), 0
-        self._new_document(DOC_OPEN_SHIFT)
+        doc = self._new_document(DOC_OPEN_SHIFT)
+        doc.tlvs = self._shift_report_tlvs(doc)
         return bytes([0, 1])
 
     def _device_type(self, _: bytes) -> bytes:
@@ -411,10 +420,32 @@ class ShtrihEmulator:
     def _send_tlv(self, params: bytes) -> bytes:
         if len(params) > 250:
             return bytes([E_TLV_SIZE])
-        if self.check is None:
+        if self.check is not None:
+            self.check.tlvs.extend(parse_tlvs(params))
+        elif self.forming is not None:
+            self.shift_tlvs.extend(parse_tlvs(params))
+        else:
             return bytes([0x02])  # ФН: неверное состояние ФН (no document being formed)
-        self.check.tlvs.extend(parse_tlvs(params))
         return bytes([0])
+
+    def _begin_open_shift(self, _: bytes) -> bytes:
+        if self.shift_open:
+            return bytes([E_SHIFT_OPEN])
+        self.forming, self.shift_tlvs = "open", []
+        return bytes([0])
+
+    def _begin_close_shift(self, _: bytes) -> bytes:
+        if not self.shift_open:
+            return bytes([E_SHIFT_CLOSED])
+        self.forming, self.shift_tlvs = "close", []
+        return bytes([0])
+
+    def _shift_report_tlvs(self, doc: FnDocument) -> bytes:
+        out = b"".join(tlv(tag, value) for tag, value in self.shift_tlvs)
+        self.forming, self.shift_tlvs = None, []
+        return (
+            out + tlv(1012, le(int(doc.at.timestamp()), 4)) + tlv(1040, le(doc.number, 4)) + tlv(1038, le(doc.shift, 4))
+        )
 
     def _exchange_status(self, _: bytes) -> bytes:
         unsent = self._unsent()
@@ -626,7 +657,10 @@ class ShtrihEmulator:
                 self.stats["naks_sent"] += 1
                 wire.send(bytes([NAK]))
                 continue
-            wire.send(bytes([ACK]))
+            if self._take_fault(code, ("lose_ack",)):
+                self.stats["acks_lost"] = self.stats.get("acks_lost", 0) + 1
+            else:
+                wire.send(bytes([ACK]))
             server.busy = True
             try:
                 answer = self.execute(message)
@@ -764,6 +798,7 @@ _HANDLERS: dict[int, _Handler] = {
     0x40: ShtrihEmulator._x_report,
     0x41: ShtrihEmulator._z_report,
     0x88: ShtrihEmulator._cancel_check,
+    0x89: ShtrihEmulator._subtotal,
     0x8D: ShtrihEmulator._open_check,
     0xE0: ShtrihEmulator._open_shift,
     0xFC: ShtrihEmulator._device_type,
@@ -777,6 +812,8 @@ _HANDLERS: dict[int, _Handler] = {
     0xFF3B: ShtrihEmulator._read_tlv,
     0xFF3F: ShtrihEmulator._unconfirmed_count,
     0xFF40: ShtrihEmulator._shift_params,
+    0xFF41: ShtrihEmulator._begin_open_shift,
+    0xFF42: ShtrihEmulator._begin_close_shift,
     0xFF45: ShtrihEmulator._close_check_v2,
     0xFF46: ShtrihEmulator._operation_v2,
 }

@@ -3,7 +3,7 @@
 Receipts (a discount split, a sale paid entirely by points, a refund, cash and card), shifts (open,
 adopt, X, Z), each injected failure giving its FiscalError code with nothing printed, the link's
 own repairs (a garbled frame either way, a slow answer) and a lost answer resolved by result_of.
-Timeouts are 0.3 s so the lost answers cost little; a command round trip is well under 1 ms.
+Timeouts are 0.4 s so the lost answers cost little; a command round trip is well under 1 ms.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ def emu() -> Iterator[ShtrihEmulator]:
 def connect(request: pytest.FixtureRequest, emu: ShtrihEmulator) -> Iterator[Callable[[], ShtrihDevice]]:
     """Drivers on the emulator over the parametrised transport (one connection at a time, like the device)."""
     if request.param == "tcp":
-        setting = f"shtrih:tcp://127.0.0.1:{emu.serve_tcp().port}?timeout=0.3"
+        setting = f"shtrih:tcp://127.0.0.1:{emu.serve_tcp().port}?timeout=0.4"
     else:
-        setting = f"shtrih:serial:{emu.serve_pty().path}?baud=115200&timeout=0.3"
+        setting = f"shtrih:serial:{emu.serve_pty().path}?baud=115200&timeout=0.4"
     opened: list[ShtrihDevice] = []
 
     def make() -> ShtrihDevice:
@@ -212,7 +212,7 @@ def test_no_register_is_no_connection() -> None:
     """Nobody listening: fiscal_no_connection naming the setting."""
     with ShtrihEmulator() as emulator:
         port = emulator.serve_tcp().port
-    device = ShtrihDevice.from_setting(f"shtrih:tcp://127.0.0.1:{port}?timeout=0.3")
+    device = ShtrihDevice.from_setting(f"shtrih:tcp://127.0.0.1:{port}?timeout=0.4")
     with pytest.raises(FiscalError) as caught:
         device.status()
     assert caught.value.code == "fiscal_no_connection" and str(port) in caught.value.params["device"]
@@ -248,9 +248,9 @@ def test_lost_operation_answer_prints_nothing(emu: ShtrihEmulator, connect: Call
 def test_slow_answers(emu: ShtrihEmulator, connect: Callable[[], ShtrihDevice]) -> None:
     """Slower than the timeout is a lost answer (result_of finds it); a little slow is just a sale."""
     dev = connect()
-    emu.inject("slow", 0xFF45, delay=0.1)
+    emu.inject("slow", 0xFF45, delay=0.05)
     assert dev.register(sale("slow-ok")).document_number == emu.receipts[-1].number
-    emu.inject("slow", 0xFF45, delay=0.6)
+    emu.inject("slow", 0xFF45, delay=0.8)
     with pytest.raises(FiscalError) as caught:
         dev.register(sale("slow-lost"))
     assert caught.value.code == "fiscal_unknown"
@@ -282,3 +282,32 @@ def test_status_and_drive_warnings(emu: ShtrihEmulator, dev: ShtrihDevice) -> No
     warned = dev.status()
     assert (warned.ofd_unsent, warned.ofd_oldest_unsent_at) == (0, None)
     assert warned.fn_memory_nearly_full and warned.fn_replace_soon and not warned.paper
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "printed"),
+    [
+        (0x8D, "fiscal_no_connection", 0),
+        (0xFF0C, "fiscal_no_connection", 0),
+        (0xFF46, "fiscal_no_connection", 0),
+        (0xFF45, "fiscal_unknown", 1),
+    ],
+)
+def test_lost_ack_never_prints_twice_or_silently(
+    emu: ShtrihEmulator, connect: Callable[[], ShtrihDevice], command: int, code: str, printed: int
+) -> None:
+    """The device's ACK lost on the line: pyshtrih sends the command again and the device runs it twice.
+
+    The driver notices (an answer to another command, the check already open, the subtotal off, or
+    "check closed" to its close) and never reports a refusal for a receipt the drive signed.
+    """
+    dev = connect()
+    emu.inject("lose_ack", command)
+    with pytest.raises(FiscalError) as caught:
+        dev.register(sale())
+    assert caught.value.code == code and len(emu.receipts) == printed
+    emu.wait_idle()
+    found = connect().result_of(UUID)
+    assert (found is not None) == bool(printed) and len(emu.receipts) == printed and emu.check is None
+    if found is not None:
+        assert found.document_number == emu.receipts[0].number
