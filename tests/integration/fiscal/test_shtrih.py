@@ -165,6 +165,8 @@ def test_shifts_open_adopt_x_and_close(emu: ShtrihEmulator, dev: ShtrihDevice) -
     assert closed_x.value.code == "fiscal_shift_closed"
     opened = dev.open_shift(CASHIER)
     assert opened.open and opened.number == 2
+    closing, opening = emu.documents[-2:]  # both reports name the cashier (FF41h/FF42h, then FF0Ch)
+    assert tags(closing.tlvs)[1021] == tags(opening.tlvs)[1021] == ["Ольга Петрова".encode("cp866")]
     assert dev.register(sale()).shift == 2
 
 
