@@ -13,13 +13,15 @@ out). Layouts, codes and choices: docs/fiscal-shtrih.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pyshtrih
@@ -42,6 +44,9 @@ from app.core.fiscal import (
 from app.core.timeutil import to_ms
 from app.fiscal.emulators.shtrih_frames import from_le, le, parse_date_time5, parse_tlvs, tlv
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 __all__ = ["PAYMENT_OBJECT_CODES", "TAXATION_BITS", "VAT_TAX_CODES", "ShtrihDevice", "marker_of", "split_position"]
 
 DEFAULT_TCP_PORT = 7778  # table 21 "Порт tcp-сервера" (Общее руководство по настройке ККТ)
@@ -50,6 +55,7 @@ DEFAULT_TIMEOUT = 5.0  # seconds to wait for each answer byte (pyshtrih's own de
 DEFAULT_PASSWORD = 30  # системный администратор (table 2, row 30); cashiers are 1..28
 LOOKBACK = 20  # fiscal documents result_of reads back from the newest
 REGISTER_LOOKBACK = 3  # ... and register, when unsure whether a retry was printed already
+_UNSUPPORTED = ("0x37", "0x01")  # команда не поддерживается; ФН: неизвестная команда
 E_CHECK_OPEN = 0x4A  # открыт чек – операция невозможна
 E_CHECK_CLOSED = 0x55  # чек закрыт – операция невозможна
 
@@ -201,6 +207,17 @@ def split_position(position: Position) -> list[tuple[int, int]]:
     return [(q - rest, unit), (rest, unit + 1)]
 
 
+def _one_at_a_time(method: Callable[Concatenate[ShtrihDevice, P], R]) -> Callable[Concatenate[ShtrihDevice, P], R]:
+    """One conversation with the register at a time (a status bar may ask while a sale prints)."""
+
+    @functools.wraps(method)
+    def serialized(self: ShtrihDevice, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return serialized
+
+
 class ShtrihDevice:
     """A Штрих-М register through pyshtrih, over TCP (its tcp server) or a serial port."""
 
@@ -223,6 +240,7 @@ class ShtrihDevice:
         self.lookback = lookback
         self.label = label or port
         self._dev: _Register | None = None
+        self._lock = threading.RLock()
         self._results: dict[str, FiscalResult] = {}
         self._uncertain = True  # nothing known about the register's last documents yet
         self._fn: str | None = None
@@ -315,6 +333,7 @@ class ShtrihDevice:
         return to_ms(naive.replace(tzinfo=self.tz) if self.tz is not None else naive.astimezone())
 
     # ----------------------------------------------------------------- the contract
+    @_one_at_a_time
     def register(self, doc: FiscalDocument) -> FiscalResult:
         """Print `doc`; the same uuid twice prints once (read back from the drive when unsure)."""
         known = self._results.get(doc.uuid)
@@ -324,8 +343,13 @@ class ShtrihDevice:
         if self._uncertain:
             # After a lost answer (or in a fresh process) the receipt may already be signed: look at
             # the last few receipts of this total and kind before printing.
-            with self._talking() as dev:
-                found = self._find(dev, doc.uuid, REGISTER_LOOKBACK, total=doc.total, operation=operation)
+            try:
+                with self._talking() as dev:
+                    found = self._find(dev, doc.uuid, REGISTER_LOOKBACK, total=doc.total, operation=operation)
+            except FiscalError as exc:
+                if exc.params.get("device_code") not in _UNSUPPORTED:
+                    raise
+                found = None  # a firmware that cannot read its archive back: nothing to compare with
             self._uncertain = False
             if found is not None:
                 return found
@@ -378,6 +402,7 @@ class ShtrihDevice:
         self._results[doc.uuid] = result
         return result
 
+    @_one_at_a_time
     def result_of(self, uuid: str) -> FiscalResult | None:
         """Find the receipt carrying uuid's marker (tag 1192) among the drive's last `lookback` documents."""
         known = self._results.get(uuid)
@@ -429,6 +454,7 @@ class ShtrihDevice:
             return result
         return None
 
+    @_one_at_a_time
     def open_shift(self, operator: Operator) -> ShiftInfo:
         """Open the shift (operator as tag 1021/1203 of the opening report) or adopt the open one."""
         with self._talking() as dev:
@@ -440,6 +466,7 @@ class ShtrihDevice:
                 dev.open_shift()
             return self._shift(dev)
 
+    @_one_at_a_time
     def close_shift(self, operator: Operator) -> ReportResult:
         """Close the shift with the Z-report (the drive's shift-closing report)."""
         with self._talking() as dev:
@@ -453,6 +480,7 @@ class ShtrihDevice:
             number = int(dev.fs_state()["Номер последнего ФД"])
         return ReportResult("z", shift, number)
 
+    @_one_at_a_time
     def x_report(self, operator: Operator) -> ReportResult:
         """Print an X-report; the shift stays open."""
         with self._talking() as dev:
@@ -461,6 +489,7 @@ class ShtrihDevice:
             dev.x_report()
         return ReportResult("x", shift)
 
+    @_one_at_a_time
     def status(self) -> DeviceStatus:
         """Model, serial, drive number, shift and the drive's warnings (memory, validity, ОФД queue)."""
         with self._talking() as dev:
@@ -493,6 +522,7 @@ class ShtrihDevice:
                 },
             )
 
+    @_one_at_a_time
     def close(self) -> None:
         """Release the port or the socket."""
         self._drop()

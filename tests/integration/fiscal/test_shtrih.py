@@ -313,3 +313,14 @@ def test_lost_ack_never_prints_twice_or_silently(
     assert (found is not None) == bool(printed) and len(emu.receipts) == printed and emu.check is None
     if found is not None:
         assert found.document_number == emu.receipts[0].number
+
+
+def test_firmware_without_archive_reading(emu: ShtrihEmulator, connect: Callable[[], ShtrihDevice]) -> None:
+    """A firmware without FF3Ah: a fresh driver still sells (nothing to compare with); result_of says why it cannot."""
+    connect().register(sale("first"))
+    emu.inject("error", 0xFF3A, code=0x37, times=2)
+    second = connect().register(sale("second"))  # same total and kind: the read-back is tried and skipped
+    assert [r.number for r in emu.receipts][-1] == second.document_number and len(emu.receipts) == 2
+    with pytest.raises(FiscalError) as caught:
+        connect().result_of("first")
+    assert caught.value.code == "fiscal_device" and caught.value.params["device_code"] == "0x37"
