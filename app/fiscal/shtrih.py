@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -311,7 +312,8 @@ class ShtrihDevice:
                 self._drop()
                 raise FiscalError(lost, device=self.label) from exc
             raise self._refusal(exc.code, exc.code_desc) from exc
-        except (shtrih_errors.ProtocolError, OSError) as exc:
+        except (shtrih_errors.ProtocolError, OSError, KeyError, struct.error) as exc:
+            # KeyError, struct.error: pyshtrih could not decode the answer (a damaged or foreign one).
             self._drop()
             raise FiscalError(lost, device=self.label) from exc
 
