@@ -350,3 +350,23 @@ def test_firmware_without_archive_reading(emu: ShtrihEmulator, tcp_connect: Call
     with pytest.raises(FiscalError) as caught:
         tcp_connect().result_of("first")
     assert caught.value.code == "fiscal_device" and caught.value.params["device_code"] == "0x37"
+
+
+def test_reports_without_paper_and_an_expired_drive(emu: ShtrihEmulator, tcp_dev: ShtrihDevice) -> None:
+    """X, Z and opening a shift need paper (refused in words, nothing printed); an expired drive shows in status."""
+    emu.paper = False
+    for report in (tcp_dev.x_report, tcp_dev.close_shift):
+        with pytest.raises(FiscalError) as caught:
+            report(CASHIER)
+        assert caught.value.code == "fiscal_paper_out"
+    assert emu.reports == [] and emu.shift_open
+    emu.paper = True
+    tcp_dev.close_shift(CASHIER)
+    emu.paper = False
+    with pytest.raises(FiscalError) as no_paper:
+        tcp_dev.open_shift(CASHIER)
+    assert no_paper.value.code == "fiscal_paper_out" and not emu.shift_open
+    emu.paper, emu.cover_open = True, True
+    emu.fn_valid_until = emu.now().date() - timedelta(days=1)
+    status = tcp_dev.status()
+    assert status.fn_expired and status.extra["cover_open"] and not status.shift.open
