@@ -264,9 +264,9 @@ def test_lost_operation_answer_prints_nothing(emu: ShtrihEmulator, connect: Call
     assert restarted.register(sale()).document_number == emu.receipts[0].number and len(emu.receipts) == 1
 
 
-def test_slow_answers(emu: ShtrihEmulator, connect: Callable[[], ShtrihDevice]) -> None:
-    """Slower than the timeout is a lost answer (result_of finds it); a little slow is just a sale."""
-    dev = connect()
+def test_slow_answers(emu: ShtrihEmulator, tcp_connect: Callable[[], ShtrihDevice]) -> None:
+    """Slower than the timeout is a lost answer (result_of finds it); a little slow is just a sale (over TCP)."""
+    dev = tcp_connect()
     emu.inject("slow", 0xFF45, delay=0.05)
     assert dev.register(sale("slow-ok")).document_number == emu.receipts[-1].number
     emu.inject("slow", 0xFF45, delay=0.8)
@@ -274,7 +274,7 @@ def test_slow_answers(emu: ShtrihEmulator, connect: Callable[[], ShtrihDevice]) 
         dev.register(sale("slow-lost"))
     assert caught.value.code == "fiscal_unknown"
     emu.wait_idle()
-    found = connect().result_of("slow-lost")
+    found = tcp_connect().result_of("slow-lost")
     assert found is not None and found.document_number == emu.receipts[-1].number and len(emu.receipts) == 2
 
 
