@@ -10,11 +10,12 @@ as it drives the hardware.
 
 Failure injection: paper out, cover open, shift over 24 hours (a clock offset), drive full or
 expired, ОФД 30-day block, a device error code on the next given command, a lost answer (the
-command runs, the answer is withheld until the host asks with ENQ), a slow answer, a garbled frame
-either way (our answer's LRC broken once: the host NAKs and asks again; the host's next frame
-taken as broken: we NAK and it resends).
+command runs, the answer is withheld until the host asks with ENQ), a lost ACK (the command runs
+and is answered, but its ACK never reaches the host), a slow answer, a garbled frame either way
+(our answer's LRC broken once: the host NAKs and asks again; the host's next frame taken as
+broken: we NAK and it resends).
 
-    python -m app.fiscal.emulators.shtrih_emulator --port 7778 [--pty]
+    python -m app.fiscal.emulators.shtrih_emulator --port 7778 [--pty] [--open-shift]
 """
 
 from __future__ import annotations
