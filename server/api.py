@@ -568,9 +568,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return VerifyService(engine).verify().to_json()
 
     @app.get("/v1/admin/customers/{who}")
-    def customer(who: str, _: AdminDep) -> dict[str, Any]:
-        """A customer's snapshot by card or phone."""
-        return _lookup(engine, who)
+    def customer(who: str, session: SessionDep) -> dict[str, Any]:
+        """A customer by card or phone, with the real phone: any for an admin, a manager only its stores' ones."""
+        return _admin_view(engine, who, session)
 
     return app
 
@@ -600,15 +600,50 @@ def _bearer(header: str | None) -> str:
 
 def _lookup(engine: Engine, q: str) -> dict[str, Any]:
     with engine.connect() as conn:
-        row = conn.execute(
-            select(t.customers).join(t.cards, t.cards.c.customer_id == t.customers.c.id).where(t.cards.c.code == q)
-        ).first()
-        if row is None and looks_like_phone(q):
-            row = conn.execute(select(t.customers).where(t.customers.c.phone == normalize_phone(q))).first()
+        row = _find_customer(conn, q)
         if row is None:
             raise NotFound(f"no customer with card or phone {q}")
-        row = ledger.customer_by_uid(conn, row.uid)
         return snapshots.customer_snapshot(conn, row)
+
+
+def _admin_view(engine: Engine, q: str, session: auth.Admin) -> dict[str, Any]:
+    """The customer's snapshot as an admin or a store's manager reads it: the phone itself, not the till's form.
+
+    A till gets only the phone's keyed hash and masked form (sync.md promise 10); the people who run a
+    store must be able to call its members. A manager sees the customers its stores enrolled or sold to;
+    any other is answered as unknown, so the view does not tell which phones the rest of the chain holds."""
+    with engine.connect() as conn:
+        row = _find_customer(conn, q)
+        if row is None or (session.role != "admin" and not _customer_of(conn, int(row.id), session.stores)):
+            raise NotFound(f"no customer with card or phone {q}")
+        view = snapshots.customer_snapshot(conn, row)
+        view["phone_till"] = view["phone"]  # what the tills hold: the keyed hash and the masked form
+        view["phone"] = row.phone
+        return view
+
+
+def _customer_of(conn: Connection, customer_id: int, stores: frozenset[int]) -> bool:
+    """True when one of these stores enrolled the customer or sold to (or refunded) them."""
+    if not stores:
+        return False
+    marks = ",".join(str(int(store)) for store in sorted(stores))  # integers from the session, not user text
+    found = conn.exec_driver_sql(
+        f"SELECT 1 FROM customers WHERE id = {customer_id} AND store_id IN ({marks})"
+        f" UNION ALL SELECT 1 FROM sales WHERE customer_id = {customer_id} AND store_id IN ({marks})"
+        f" UNION ALL SELECT 1 FROM refunds WHERE customer_id = {customer_id} AND store_id IN ({marks})"
+        " LIMIT 1"
+    ).first()
+    return found is not None
+
+
+def _find_customer(conn: Connection, q: str) -> Any:
+    """The customer (the one a merge kept) with this card or phone, or None."""
+    row = conn.execute(
+        select(t.customers).join(t.cards, t.cards.c.customer_id == t.customers.c.id).where(t.cards.c.code == q)
+    ).first()
+    if row is None and looks_like_phone(q):
+        row = conn.execute(select(t.customers).where(t.customers.c.phone == normalize_phone(q))).first()
+    return None if row is None else ledger.customer_by_uid(conn, row.uid)
 
 
 def _set_program(engine: Engine, data: dict[str, Any], activate_at: int | None) -> int:
