@@ -538,77 +538,82 @@
         <translation>Выдана карта {card}, начислено {granted_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="75" />
+        <location filename="../../manager/audit_words.py" line="74" />
+        <source>{purpose}: wrong PINs in a row {failures}, not locked</source>
+        <translation>{purpose}: неверных PIN подряд {failures}, без блокировки</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="78" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="76" />
+        <location filename="../../manager/audit_words.py" line="79" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="79" />
+        <location filename="../../manager/audit_words.py" line="82" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="80" />
+        <location filename="../../manager/audit_words.py" line="83" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="84" />
+        <location filename="../../manager/audit_words.py" line="87" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="85" />
+        <location filename="../../manager/audit_words.py" line="88" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="86" />
+        <location filename="../../manager/audit_words.py" line="89" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="87" />
+        <location filename="../../manager/audit_words.py" line="90" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="88" />
+        <location filename="../../manager/audit_words.py" line="91" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="89" />
+        <location filename="../../manager/audit_words.py" line="92" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="90" />
+        <location filename="../../manager/audit_words.py" line="93" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="91" />
+        <location filename="../../manager/audit_words.py" line="94" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="92" />
+        <location filename="../../manager/audit_words.py" line="95" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="131" />
+        <location filename="../../manager/audit_words.py" line="134" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="135" />
+        <location filename="../../manager/audit_words.py" line="138" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -1854,7 +1859,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>LockCountdown</name>
     <message>
-        <location filename="../../pin_dialog.py" line="105" />
+        <location filename="../../pin_dialog.py" line="158" />
         <source>You can try again now</source>
         <translation>Можно попробовать снова</translation>
     </message>
@@ -2271,22 +2276,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="175" />
+        <location filename="../../pin_dialog.py" line="225" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="181" />
+        <location filename="../../pin_dialog.py" line="231" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="190" />
+        <location filename="../../pin_dialog.py" line="240" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="192" />
+        <location filename="../../pin_dialog.py" line="242" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
