@@ -110,7 +110,9 @@ def test_wrong_pins_lock_the_login_with_a_countdown_and_the_manager_sees_each_in
 
         def shown_rows() -> list[list[str]]:
             model = admin.audit
-            return [[str(model.index(r, c).data()) for c in range(model.columnCount())] for r in range(model.rowCount())]
+            return [
+                [str(model.index(r, c).data()) for c in range(model.columnCount())] for r in range(model.rowCount())
+            ]
 
         rows = h.gui(shown_rows)
         details = sorted(row[-1] for row in rows)
