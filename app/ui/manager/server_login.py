@@ -85,7 +85,9 @@ class ServerLoginDialog(QDialog):
         self.ok.setEnabled(True)
         if refusal is not None:
             self.password.clear()
-            set_status(self.status, explain(refusal), "error")
+            # The server's words name an administrator; here a store's manager logs in, with either account.
+            wrong = getattr(refusal, "code", "") == "admin_wrong"
+            set_status(self.status, self.tr("Wrong name or password") if wrong else explain(refusal), "error")
             return
         self.accept()
 

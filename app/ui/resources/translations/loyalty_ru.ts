@@ -1312,7 +1312,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
     <message>
         <location filename="../../manager/dashboard.py" line="137" />
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="584" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
@@ -1502,107 +1502,112 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="505" />
+        <location filename="../../manager/dashboard.py" line="508" />
+        <source>Store «{store}», from the server: {period}</source>
+        <translation>Магазин «{store}», по данным сервера: {period}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="510" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="513" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="516" />
+        <location filename="../../manager/dashboard.py" line="521" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="518" />
+        <location filename="../../manager/dashboard.py" line="523" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="521" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="531" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="533" />
+        <location filename="../../manager/dashboard.py" line="538" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="541" />
+        <location filename="../../manager/dashboard.py" line="546" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="542" />
+        <location filename="../../manager/dashboard.py" line="547" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="548" />
+        <location filename="../../manager/dashboard.py" line="553" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="557" />
+        <location filename="../../manager/dashboard.py" line="562" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="558" />
+        <location filename="../../manager/dashboard.py" line="563" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="559" />
+        <location filename="../../manager/dashboard.py" line="564" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="565" />
+        <location filename="../../manager/dashboard.py" line="570" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="590" />
+        <location filename="../../manager/dashboard.py" line="595" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="593" />
+        <location filename="../../manager/dashboard.py" line="598" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="610" />
+        <location filename="../../manager/dashboard.py" line="615" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="613" />
+        <location filename="../../manager/dashboard.py" line="618" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="628" />
+        <location filename="../../manager/dashboard.py" line="633" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="632" />
+        <location filename="../../manager/dashboard.py" line="637" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -4666,12 +4671,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="152" />
+        <location filename="../../wizard/server.py" line="154" />
         <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
         <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="156" />
+        <location filename="../../wizard/server.py" line="158" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
     </message>
@@ -4717,6 +4722,11 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <location filename="../../manager/server_login.py" line="81" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="90" />
+        <source>Wrong name or password</source>
+        <translation>Неверное имя или пароль</translation>
     </message>
 </context>
 <context>
