@@ -39,6 +39,7 @@ class ServerLoginDialog(QDialog):
         self.worker = worker
         self.setWindowTitle(self.tr("The chain's server"))
         self.setModal(True)
+        self.setMinimumWidth(440)  # the hint on two lines, not squeezed against the edge
         layout = QVBoxLayout(self)
         hint = QLabel(self.tr("The whole chain's reports need your manager's login to the server."), self)
         hint.setWordWrap(True)
