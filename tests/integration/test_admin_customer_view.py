@@ -33,6 +33,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 def joined(tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LiveServer, store: str) -> Till:
+    """A fresh till enrolled as the only terminal of a new store, synced once."""
     till = Till(tmp_path / store, capsys)
     till.ok("init")
     till.ok("enroll", "--server", server.url, "--code", server.register(store, f"{store}-1"))
@@ -55,6 +56,7 @@ def manager_session(server: LiveServer, name: str, stores: list[int]) -> httpx.C
 
 
 def store_id(server: LiveServer, name: str) -> int:
+    """The server's id of a store, by its name."""
     stores = server.admin("GET", "/v1/admin/stores")["stores"]
     return int(next(s["id"] for s in stores if s["name"] == name))
 

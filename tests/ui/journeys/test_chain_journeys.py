@@ -98,6 +98,7 @@ def connect(h: Journey, chooser: Any) -> str:
 
 
 def type_address_and_code(h: Journey, chooser: Any, url: str, code: str) -> None:
+    """Tab to the address, type it, Tab, type the code."""
     tab_to(h, chooser.url, "the server address")
     h.type(url)
     h.press("Tab")

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.journeys.harness import MANAGER, Journey, JourneyRunner, first_start, open_shift
-from tests.ui.journeys.test_manager_journeys import open_manager, press_opening, query, tab_to
+from tests.ui.journeys.test_manager_journeys import press_opening, query, tab_to
 
 FROZEN = "2026-12-07T12:00:00+03:00"
 WRONG = "4321"
@@ -25,6 +25,13 @@ def move_clock(h: Journey, window: Any, seconds: int) -> None:
     """Time passes on the program's clock (the one its services and its countdowns read)."""
     h.log.append(f"+{seconds} s")
     h.gui(lambda: window.ctx.clock.advance(timedelta(seconds=seconds)))
+
+
+def manager_window() -> Any:
+    """The manager window once it is shown (None before)."""
+    from app.ui.manager.window import ManagerWindow
+
+    return next((w for w in QApplication.topLevelWidgets() if isinstance(w, ManagerWindow) and w.isVisible()), None)
 
 
 def squeezed(dialog: Any) -> list[str]:
@@ -48,6 +55,7 @@ def test_wrong_pins_lock_the_login_with_a_countdown_and_the_manager_sees_each_in
 ) -> None:
     from app.core.services.staff import LOCKOUT_AFTER, LOCKOUT_FIRST_S
     from app.ui.login import LoginDialog
+    from app.ui.pin_dialog import PinDialog
 
     monkeypatch.setenv("LOYALTY_FROZEN_NOW", FROZEN)
 
@@ -93,8 +101,29 @@ def test_wrong_pins_lock_the_login_with_a_countdown_and_the_manager_sees_each_in
         h.type(MANAGER[1])
         h.press("Return")
         open_shift(h)
-        # The manager reads every wrong PIN in the audit log: Ctrl+M, Ctrl+4, the «Журнал» page, the action.
-        manager = open_manager(h)
+        # The manager's approval (Ctrl+M) has a lockout of its own, counted down the same way.
+        press_opening(h, "Ctrl+M")
+        approval = h.modal(PinDialog)
+        for _ in range(LOCKOUT_AFTER - 1):
+            h.type(WRONG)
+            h.press("Return")
+            h.wait_for(lambda: approval.ok.isEnabled() and approval.status.text(), "the refusal")
+            assert h.gui(approval.status.text) == "Неверный PIN менеджера"
+        h.type(WRONG)
+        h.press("Return")
+        h.wait_for(lambda: "через 30" in approval.status.text(), "the manager approval's countdown")
+        h.nothing_cut_off(approval, "the manager's PIN dialog counting down")
+        move_clock(h, window, 12)
+        h.wait_for(lambda: "через 18\u00a0секунд" in approval.status.text(), "18 seconds left")
+        h.type(MANAGER[1])
+        assert h.gui(approval.pin.text) == "" and not h.gui(approval.ok.isEnabled)
+        move_clock(h, window, 18)
+        h.wait_for(lambda: approval.ok.isEnabled(), "the manager's PIN allowed again")
+        h.type(MANAGER[1])
+        h.press("Return")
+        # The manager reads every wrong PIN in the audit log: Ctrl+4, the «Журнал» page, the action.
+        manager = h.wait_for(manager_window, "the manager window")
+        h.wait_for(lambda: not manager.dashboard.loading(), "the dashboard", 60)
         h.press("Ctrl+4")
         admin = manager.admin
         tab_to(h, admin.tabBar(), "Administration's pages")
@@ -106,7 +135,7 @@ def test_wrong_pins_lock_the_login_with_a_countdown_and_the_manager_sees_each_in
             if h.gui(lambda: admin.action_filter.currentData()) == "pin_failed":
                 break
             h.press("Down")
-        h.wait_for(lambda: admin.audit.rowCount() == LOCKOUT_AFTER, "the wrong PINs, one row each")
+        h.wait_for(lambda: admin.audit.rowCount() == 2 * LOCKOUT_AFTER, "the wrong PINs, one row each")
 
         def shown_rows() -> list[list[str]]:
             model = admin.audit
@@ -115,14 +144,19 @@ def test_wrong_pins_lock_the_login_with_a_countdown_and_the_manager_sees_each_in
             ]
 
         rows = h.gui(shown_rows)
-        details = sorted(row[-1] for row in rows)
-        assert all(row[1] == MANAGER[0] and "Неверный PIN" in row for row in rows), rows
-        assert details[0] == "Вход: неверных PIN подряд 1, без блокировки", details
-        assert "Вход: неверных PIN подряд 5, блокировка на 30\u00a0секунд" in details, details
+        assert all("Неверный PIN" in row for row in rows), rows
+        login = sorted(row[-1] for row in rows if row[-1].startswith("Вход"))
+        approvals = sorted(row[-1] for row in rows if row[-1].startswith("Подтверждение менеджера"))
+        assert {row[1] for row in rows if row[-1].startswith("Вход")} == {MANAGER[0]}, rows
+        assert login[0] == "Вход: неверных PIN подряд 1, без блокировки", login
+        assert login[-1] == "Вход: неверных PIN подряд 5, блокировка на 30\u00a0секунд", login
+        assert approvals[-1] == "Подтверждение менеджера: неверных PIN подряд 5, блокировка на 30\u00a0секунд"
+        assert len(login) == len(approvals) == LOCKOUT_AFTER, rows
         h.screenshot("manager-audit-pin-lockout")
         press_opening(h, "Escape")
         h.wait_for(lambda: QApplication.activeModalWidget() is None, "the till again")
 
     journey(script)
     audited = query(journey.home, "SELECT actor, action FROM audit WHERE action LIKE 'pin_%' ORDER BY id")
-    assert audited == [(MANAGER[0], "pin_failed")] * 5  # the PIN typed while locked never reached the service
+    # The PINs typed while locked never reached the service: no pin_locked row.
+    assert audited == [(MANAGER[0], "pin_failed")] * LOCKOUT_AFTER + [("?", "pin_failed")] * LOCKOUT_AFTER
