@@ -22,16 +22,15 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, ProgrammingError, StatementError
 
-from app.core import ledger, repo, wire
+from app.core import repo, wire
 from app.core import schema as t
 from app.core.catalog import parse_catalog_csv, store_products
 from app.core.errors import LoyaltyError, NotFound
-from app.core.identity import looks_like_phone, normalize_phone
 from app.core.ids import uuid7
 from app.core.program import parse_program
 from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
-from server import auth, authority, cards, expiry, ingest, limits, programs, reports, snapshots
+from server import auth, authority, cards, customers, expiry, ingest, limits, programs, reports, snapshots
 from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
@@ -570,7 +569,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @app.get("/v1/admin/customers/{who}")
     def customer(who: str, session: SessionDep) -> dict[str, Any]:
         """A customer by card or phone, with the real phone: any for an admin, a manager only its stores' ones."""
-        return _admin_view(engine, who, session)
+        return customers.admin_view(engine, who, None if session.role == "admin" else session.stores)
 
     return app
 
@@ -600,50 +599,10 @@ def _bearer(header: str | None) -> str:
 
 def _lookup(engine: Engine, q: str) -> dict[str, Any]:
     with engine.connect() as conn:
-        row = _find_customer(conn, q)
+        row = customers.find(conn, q)
         if row is None:
             raise NotFound(f"no customer with card or phone {q}")
         return snapshots.customer_snapshot(conn, row)
-
-
-def _admin_view(engine: Engine, q: str, session: auth.Admin) -> dict[str, Any]:
-    """The customer's snapshot as an admin or a store's manager reads it: the phone itself, not the till's form.
-
-    A till gets only the phone's keyed hash and masked form (sync.md promise 10); the people who run a
-    store must be able to call its members. A manager sees the customers its stores enrolled or sold to;
-    any other is answered as unknown, so the view does not tell which phones the rest of the chain holds."""
-    with engine.connect() as conn:
-        row = _find_customer(conn, q)
-        if row is None or (session.role != "admin" and not _customer_of(conn, int(row.id), session.stores)):
-            raise NotFound(f"no customer with card or phone {q}")
-        view = snapshots.customer_snapshot(conn, row)
-        view["phone_till"] = view["phone"]  # what the tills hold: the keyed hash and the masked form
-        view["phone"] = row.phone
-        return view
-
-
-def _customer_of(conn: Connection, customer_id: int, stores: frozenset[int]) -> bool:
-    """True when one of these stores enrolled the customer or sold to (or refunded) them."""
-    if not stores:
-        return False
-    marks = ",".join(str(int(store)) for store in sorted(stores))  # integers from the session, not user text
-    found = conn.exec_driver_sql(
-        f"SELECT 1 FROM customers WHERE id = {customer_id} AND store_id IN ({marks})"
-        f" UNION ALL SELECT 1 FROM sales WHERE customer_id = {customer_id} AND store_id IN ({marks})"
-        f" UNION ALL SELECT 1 FROM refunds WHERE customer_id = {customer_id} AND store_id IN ({marks})"
-        " LIMIT 1"
-    ).first()
-    return found is not None
-
-
-def _find_customer(conn: Connection, q: str) -> Any:
-    """The customer (the one a merge kept) with this card or phone, or None."""
-    row = conn.execute(
-        select(t.customers).join(t.cards, t.cards.c.customer_id == t.customers.c.id).where(t.cards.c.code == q)
-    ).first()
-    if row is None and looks_like_phone(q):
-        row = conn.execute(select(t.customers).where(t.customers.c.phone == normalize_phone(q))).first()
-    return None if row is None else ledger.customer_by_uid(conn, row.uid)
 
 
 def _set_program(engine: Engine, data: dict[str, Any], activate_at: int | None) -> int:

@@ -8,6 +8,7 @@ A manager asking about another store's member hears «no such customer», as for
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from app.core.demo import DEMO_PROGRAM
 from server import auth
+from server.main import main as server_main
 from server.store import make_engine
 from tests.chain_live import LiveServer, Till, live_server
 
@@ -75,6 +77,12 @@ def test_an_admin_and_the_stores_manager_see_the_real_phone_another_stores_manag
     assert anna["phone"] == "+79160000001" and anna["name"] == "Анна"
     assert re.fullmatch(r"h:[0-9a-f]{32}:\+•{7}0001", anna["phone_till"])
     assert server.admin("GET", f"/v1/admin/customers/{card}")["phone"] == "+79160000001"
+    # The same view from the server's own command line (run where the database is: an admin's).
+    capsys.readouterr()
+    assert server_main(["--db", server.database, "customer", card]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["phone"] == "+79160000001" and shown["phone_till"] == anna["phone_till"]
+    assert server_main(["--db", server.database, "customer", "+79169999999"]) == 2
     # The till's own lookup keeps giving the till's form only.
     sadovaya, arbat = store_id(server, "Садовая"), store_id(server, "Арбат")
     with contextlib.closing(manager_session(server, "olga", [sadovaya])) as olga:
