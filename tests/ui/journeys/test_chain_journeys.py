@@ -126,42 +126,35 @@ def store_program(home: Path) -> str:
     return str(json.loads(body)["name"])
 
 
-def test_joining_a_chain_with_a_program_asks_the_choice_and_adopts_it(
-    journey: JourneyRunner, chain: LiveServer
-) -> None:
-    chain.admin("POST", "/v1/admin/program", json={"program": CHAIN_PROGRAM})
-    code = chain.register("Садовая", "Садовая-1")
-    seen: dict[str, str] = {}
+def join_by_adopting(h: Journey, chain: LiveServer, code: str, seen: dict[str, Any]) -> None:
+    """Settings → «Сервер» on a store of its own joining a chain that has a program: asked, refused, adopted."""
+    dialog = open_settings(h)
+    chooser = server_page(h, dialog)
+    assert h.gui(dialog.server_state.text) == "Касса работает автономно (не подключена к серверу)."
+    type_address_and_code(h, chooser, chain.url, code)
+    # The default («the same as the chain's»): the programs differ, so the server asks for the choice.
+    seen["differs"] = connect(h, chooser)
+    h.focused(type(chooser.program_choice), "the keyboard on the program choice the server asked for")
+    h.nothing_cut_off(dialog, "the settings' Server page with the server's question")
+    h.screenshot("settings-join-choice")
+    # Seeding a chain that has a program: refused, in Russian, and the code is still good.
+    choose(h, chooser, "seed")
+    seen["seed"] = connect(h, chooser)
+    # Adopting the chain's program: joined.
+    choose(h, chooser, "adopt")
+    seen["adopt"] = connect(h, chooser)
+    h.wait_for(lambda: chain.url in dialog.server_state.text(), "the settings to say which server")
+    press_opening(h, "Escape")
+    h.no_modal()
 
-    def script(h: Journey) -> None:
-        till_ready(h)
-        dialog = open_settings(h)
-        chooser = server_page(h, dialog)
-        assert h.gui(dialog.server_state.text) == "Касса работает автономно (не подключена к серверу)."
-        type_address_and_code(h, chooser, chain.url, code)
-        # The default («the same as the chain's»): the programs differ, so the server asks for the choice.
-        seen["differs"] = connect(h, chooser)
-        h.focused(type(chooser.program_choice), "the keyboard on the program choice the server asked for")
-        h.nothing_cut_off(dialog, "the settings' Server page with the server's question")
-        h.screenshot("settings-join-choice")
-        # Seeding a chain that has a program: refused, in Russian, and the code is still good.
-        choose(h, chooser, "seed")
-        seen["seed"] = connect(h, chooser)
-        # Adopting the chain's program: joined.
-        choose(h, chooser, "adopt")
-        seen["adopt"] = connect(h, chooser)
-        h.wait_for(lambda: chain.url in dialog.server_state.text(), "the settings to say which server")
-        h.screenshot("settings-joined")
-        press_opening(h, "Escape")
-        h.no_modal()
 
-    journey(script)
+def check_adopted(seen: dict[str, Any], chain: LiveServer, home: Path) -> None:
+    """What join_by_adopting was told, and the program the till prices with after it."""
     assert "отличается от программы сети" in seen["differs"], seen
     assert "новый код" not in seen["differs"] and "новый код" not in seen["seed"], seen
     assert seen["seed"] == "У сети уже есть программа: выберите «перейти на программу сети»", seen
     assert seen["adopt"].startswith(f"Подключено к {chain.url}"), seen
-    assert store_program(journey.home) == CHAIN_PROGRAM["name"]
-    assert [t["name"] for t in chain.admin("GET", "/v1/admin/terminals")["terminals"]] == ["Садовая-1"]
+    assert store_program(home) == CHAIN_PROGRAM["name"]
 
 
 def test_joining_a_chain_without_a_program_seeds_it_with_the_stores(journey: JourneyRunner, chain: LiveServer) -> None:
@@ -198,7 +191,9 @@ def test_joining_a_chain_without_a_program_seeds_it_with_the_stores(journey: Jou
     assert chain.admin("GET", "/v1/admin/program")["program"]["name"] == store_program(journey.home)
 
 
-def test_the_whole_chains_reports_need_the_managers_server_login(journey: JourneyRunner, chain: LiveServer) -> None:
+def test_a_store_adopts_the_chains_program_and_its_manager_reads_the_chain_after_a_server_login(
+    journey: JourneyRunner, chain: LiveServer
+) -> None:
     from server import auth
     from server.store import make_engine
 
@@ -217,13 +212,7 @@ def test_the_whole_chains_reports_need_the_managers_server_login(journey: Journe
         from app.ui.manager.server_login import ServerLoginDialog
 
         till_ready(h)
-        dialog = open_settings(h)
-        chooser = server_page(h, dialog)
-        type_address_and_code(h, chooser, chain.url, code)
-        choose(h, chooser, "adopt")
-        assert connect(h, chooser).startswith("Подключено")
-        press_opening(h, "Escape")
-        h.no_modal()
+        join_by_adopting(h, chain, code, seen)
         window = open_manager(h)
         d = window.dashboard
         # «Вся сеть» from the scope list: the server's login is asked first.
@@ -263,6 +252,7 @@ def test_the_whole_chains_reports_need_the_managers_server_login(journey: Journe
         h.wait_for(lambda: sessions_left(chain, SERVER_MANAGER[0]) == 0, "the server session to end (logout)")
 
     journey(script)
+    check_adopted(seen, chain, journey.home)
     assert seen["wrong"] == "Неверное имя или пароль", seen["wrong"]
     assert seen["session"] is True
     # Scoped to her store: the server's figures, the store filter and the words above the figures.
