@@ -584,77 +584,82 @@
         <translation>Выдана карта {card}, начислено {granted_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="89" />
+        <location filename="../../manager/audit_words.py" line="88" />
+        <source>{purpose}: wrong PINs in a row {failures}, not locked</source>
+        <translation>{purpose}: неверных PIN подряд {failures}, без блокировки</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="92" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="90" />
+        <location filename="../../manager/audit_words.py" line="93" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="93" />
+        <location filename="../../manager/audit_words.py" line="96" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="94" />
+        <location filename="../../manager/audit_words.py" line="97" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="98" />
+        <location filename="../../manager/audit_words.py" line="101" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="99" />
+        <location filename="../../manager/audit_words.py" line="102" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="100" />
+        <location filename="../../manager/audit_words.py" line="103" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="101" />
+        <location filename="../../manager/audit_words.py" line="104" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="102" />
+        <location filename="../../manager/audit_words.py" line="105" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="103" />
+        <location filename="../../manager/audit_words.py" line="106" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="104" />
+        <location filename="../../manager/audit_words.py" line="107" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="105" />
+        <location filename="../../manager/audit_words.py" line="108" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="106" />
+        <location filename="../../manager/audit_words.py" line="109" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="145" />
+        <location filename="../../manager/audit_words.py" line="148" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="149" />
+        <location filename="../../manager/audit_words.py" line="152" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -1353,7 +1358,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
     <message>
         <location filename="../../manager/dashboard.py" line="137" />
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="584" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
@@ -1543,107 +1548,112 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="505" />
+        <location filename="../../manager/dashboard.py" line="508" />
+        <source>Store «{store}», from the server: {period}</source>
+        <translation>Магазин «{store}», по данным сервера: {period}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="510" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="513" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="516" />
+        <location filename="../../manager/dashboard.py" line="521" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="518" />
+        <location filename="../../manager/dashboard.py" line="523" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="521" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="531" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="533" />
+        <location filename="../../manager/dashboard.py" line="538" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="541" />
+        <location filename="../../manager/dashboard.py" line="546" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="542" />
+        <location filename="../../manager/dashboard.py" line="547" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="548" />
+        <location filename="../../manager/dashboard.py" line="553" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="557" />
+        <location filename="../../manager/dashboard.py" line="562" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="558" />
+        <location filename="../../manager/dashboard.py" line="563" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="559" />
+        <location filename="../../manager/dashboard.py" line="564" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="565" />
+        <location filename="../../manager/dashboard.py" line="570" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="590" />
+        <location filename="../../manager/dashboard.py" line="595" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="593" />
+        <location filename="../../manager/dashboard.py" line="598" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="610" />
+        <location filename="../../manager/dashboard.py" line="615" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="613" />
+        <location filename="../../manager/dashboard.py" line="618" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="628" />
+        <location filename="../../manager/dashboard.py" line="633" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="632" />
+        <location filename="../../manager/dashboard.py" line="637" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1900,7 +1910,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>LockCountdown</name>
     <message>
-        <location filename="../../pin_dialog.py" line="105" />
+        <location filename="../../pin_dialog.py" line="158" />
         <source>You can try again now</source>
         <translation>Можно попробовать снова</translation>
     </message>
@@ -2150,37 +2160,37 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>ManagerWindow</name>
     <message>
-        <location filename="../../manager/window.py" line="77" />
+        <location filename="../../manager/window.py" line="87" />
         <source>Loyalty Terminal — manager</source>
         <translation>Терминал лояльности — менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="84" />
+        <location filename="../../manager/window.py" line="94" />
         <source>Manager: {name}</source>
         <translation>Менеджер: {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="86" />
+        <location filename="../../manager/window.py" line="96" />
         <source>Close (Esc)</source>
         <translation>Закрыть (Esc)</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="98" />
+        <location filename="../../manager/window.py" line="108" />
         <source>Dashboard and reports</source>
         <translation>Сводка и отчёты</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="99" />
+        <location filename="../../manager/window.py" line="109" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="100" />
+        <location filename="../../manager/window.py" line="110" />
         <source>Coupons</source>
         <translation>Купоны</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="101" />
+        <location filename="../../manager/window.py" line="111" />
         <source>Administration</source>
         <translation>Администрирование</translation>
     </message>
@@ -2317,22 +2327,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="175" />
+        <location filename="../../pin_dialog.py" line="225" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="181" />
+        <location filename="../../pin_dialog.py" line="231" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="190" />
+        <location filename="../../pin_dialog.py" line="240" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="192" />
+        <location filename="../../pin_dialog.py" line="242" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
@@ -4903,12 +4913,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="152" />
+        <location filename="../../wizard/server.py" line="154" />
         <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
         <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="156" />
+        <location filename="../../wizard/server.py" line="158" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
     </message>
@@ -4921,39 +4931,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер сети</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="43" />
+        <location filename="../../manager/server_login.py" line="44" />
         <source>The whole chain's reports need your manager's login to the server.</source>
         <translation>Для отчётов всей сети нужен ваш вход менеджера на сервер.</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="49" />
+        <location filename="../../manager/server_login.py" line="50" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="50" />
+        <location filename="../../manager/server_login.py" line="51" />
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="56" />
+        <location filename="../../manager/server_login.py" line="57" />
         <source>Log in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="57" />
+        <location filename="../../manager/server_login.py" line="58" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="78" />
+        <location filename="../../manager/server_login.py" line="79" />
         <source>Type the name and the password</source>
         <translation>Введите имя и пароль</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="81" />
+        <location filename="../../manager/server_login.py" line="82" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="91" />
+        <source>Wrong name or password</source>
+        <translation>Неверное имя или пароль</translation>
     </message>
 </context>
 <context>
