@@ -1,0 +1,372 @@
+"""The till's side of the fiscal register, as plain values: the `fiscal.device` setting, the checks the
+settings run, and one adapter over the core's FiscalService that the screens call.
+
+No Qt here. The screens never import app.fiscal drivers nor app.core.services.fiscal themselves: they go
+through this module, so the one place that knows how the service is called is this adapter (the service
+and the drivers were written beside the screens; see docs/fiscal.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from app.core.fiscal import (
+    TAXATIONS,
+    VAT_RATES,
+    DeviceStatus,
+    FiscalError,
+    FiscalResult,
+    Operator,
+    PaymentObject,
+    ReportResult,
+    Taxation,
+    Vat,
+)
+from app.core.refusals import Refusal
+
+if TYPE_CHECKING:
+    from app.bootstrap import Context
+
+__all__ = [
+    "ATOL_DEFAULT",
+    "MODES",
+    "TAXATIONS",
+    "VAT_RATES",
+    "FiscalConfig",
+    "FiscalWarning",
+    "Mode",
+    "check_register",
+    "device_setting",
+    "looks_like_fiscal_qr",
+    "split_device",
+    "warnings_of",
+]
+
+Mode = Literal["none", "beside", "atol", "shtrih-tcp", "shtrih-serial"]
+MODES: tuple[Mode, ...] = ("none", "beside", "atol", "shtrih-tcp", "shtrih-serial")
+ATOL_DEFAULT = "http://127.0.0.1:16732"  # the ATOL Web Server's default port (fiscal.md)
+SHTRIH_TCP_DEFAULT = "192.168.137.111:7778"  # Штрих-М's factory address over the network
+SHTRIH_BAUD_DEFAULT = 115200
+
+
+@dataclass(frozen=True)
+class FiscalConfig:
+    """A terminal's fiscal settings: the device, the taxation, VAT and payment object per category."""
+
+    device: str = "none"
+    taxation: Taxation = "osn"
+    vat: dict[str, Vat] = field(default_factory=dict)  # category -> rate; "*" is every other category
+    objects: dict[str, PaymentObject] = field(default_factory=dict)  # category -> object; "*" as above
+
+    @property
+    def mode(self) -> Mode:
+        """Which of the three ways the till works (none, beside, or a driven register)."""
+        return split_device(self.device)[0]
+
+    @property
+    def driven(self) -> bool:
+        """True when the till itself registers every receipt."""
+        return self.mode in ("atol", "shtrih-tcp", "shtrih-serial")
+
+
+def split_device(setting: str) -> tuple[Mode, str, int]:
+    """`fiscal.device` → (mode, address, baud); raises ValueError on a setting of no known form."""
+    text = setting.strip()
+    if text in ("", "none"):
+        return "none", "", 0
+    if text == "beside":
+        return "beside", "", 0
+    if text.startswith("atol-web:"):
+        return "atol", text.removeprefix("atol-web:"), 0
+    if text.startswith("shtrih:tcp://"):
+        return "shtrih-tcp", text.removeprefix("shtrih:tcp://"), 0
+    if text.startswith("shtrih:serial:"):
+        rest = text.removeprefix("shtrih:serial:")
+        path, _, query = rest.partition("?")
+        baud = parse_qs(query).get("baud", [str(SHTRIH_BAUD_DEFAULT)])[0]
+        if not baud.isdigit():
+            raise ValueError(setting)
+        return "shtrih-serial", path, int(baud)
+    raise ValueError(setting)
+
+
+def device_setting(mode: Mode, address: str = "", baud: int = 0) -> str:
+    """(mode, address, baud) → the `fiscal.device` setting; raises ValueError when the address is unusable."""
+    address = address.strip()
+    if mode in ("none", "beside"):
+        return mode
+    if mode == "atol":
+        url = address or ATOL_DEFAULT
+        if "://" not in url:
+            url = f"http://{url}"
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(address)
+        return f"atol-web:{url.rstrip('/')}"
+    if mode == "shtrih-tcp":
+        if not re.fullmatch(r"[\w.\-]+:\d{1,5}", address):
+            raise ValueError(address)
+        return f"shtrih:tcp://{address}"
+    if not address:
+        raise ValueError(address)
+    return f"shtrih:serial:{address}?baud={baud or SHTRIH_BAUD_DEFAULT}"
+
+
+def check_register(setting: str, operator: str) -> ReportResult:
+    """«Проверить кассу»: print an X-report on the register the setting names (worker side).
+
+    The register is reached with the setting being edited, not the saved one, so a wrong address is found
+    before it is saved. Raises FiscalError (worded by app.ui.wording) when the register refuses.
+    """
+    from app.fiscal.devices import open_device
+
+    device = open_device(setting)
+    try:
+        return device.x_report(Operator(operator))
+    finally:
+        device.close()
+
+
+# ----------------------------------------------------------------- the status bar's warnings
+
+WarningKind = Literal["fn_full", "fn_replace", "fn_expired", "ofd_days", "shift_hours", "shift_expired", "paper"]
+
+
+@dataclass(frozen=True)
+class FiscalWarning:
+    """One warning of the register for the status bar: its kind, a number for its text, and how bad."""
+
+    kind: WarningKind
+    value: int = 0
+    level: Literal["warn", "error"] = "warn"
+
+
+SHIFT_WARN_HOURS = 22  # a shift must close within 24 h; two hours' notice to close it in time
+OFD_WARN_DAYS = 3  # the drive blocks after 30 days without the ОФД's confirmation; say so early
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+
+def warnings_of(status: DeviceStatus, now_ms: int) -> list[FiscalWarning]:
+    """The register's state as warnings, worst first (none when all is well)."""
+    found: list[FiscalWarning] = []
+    if status.fn_expired:
+        found.append(FiscalWarning("fn_expired", level="error"))
+    if status.fn_memory_nearly_full:
+        found.append(FiscalWarning("fn_full"))
+    if status.fn_replace_soon and not status.fn_expired:
+        found.append(FiscalWarning("fn_replace"))
+    if status.ofd_oldest_unsent_at is not None:
+        days = max(0, (now_ms - status.ofd_oldest_unsent_at) // DAY_MS)
+        if days >= OFD_WARN_DAYS:
+            found.append(FiscalWarning("ofd_days", int(days), "error" if days >= 25 else "warn"))
+    shift = status.shift
+    if shift.open and shift.expired:
+        found.append(FiscalWarning("shift_expired", level="error"))
+    elif shift.open and shift.opened_at is not None:
+        hours = max(0, (now_ms - shift.opened_at) // HOUR_MS)
+        if hours >= SHIFT_WARN_HOURS:
+            found.append(FiscalWarning("shift_hours", int(hours)))
+    if not status.paper:
+        found.append(FiscalWarning("paper", level="error"))
+    found.sort(key=lambda w: w.level != "error")
+    return found
+
+
+# ----------------------------------------------------------------- beside mode: the receipt's QR
+
+_QR = re.compile(r"(?:^|&)(?:t|s|fn|i|fp|n)=")
+
+
+def _has_qr_keys(text: str) -> bool:
+    keys = {part.partition("=")[0] for part in text.strip().split("&")}
+    return {"t", "s", "fn", "i", "fp"} <= keys and bool(_QR.search(text))
+
+
+def fiscal_qr_text(text: str) -> str | None:
+    """The standard QR of a register's receipt (t=…&s=…&fn=…&i=…&fp=…&n=…) recognised by its keys, or None.
+
+    A wedge scanner typing with the Russian layout sends «е=…?ы=…»: read back as the Latin keys it meant
+    (Shift+7 is «?» there, «&» in the Latin layout)."""
+    raw = text.strip()
+    if _has_qr_keys(raw):
+        return raw
+    from app.core.codes import latin_layout
+
+    latin = latin_layout(raw).replace("?", "&")
+    return latin if _has_qr_keys(latin) else None
+
+
+def looks_like_fiscal_qr(text: str) -> bool:
+    """True for the standard QR of a register's receipt, typed in either keyboard layout."""
+    return fiscal_qr_text(text) is not None
+
+
+def refusal(code: str, **params: Any) -> Refusal:
+    """A refusal to show (the screens word it with app.ui.wording.explain)."""
+    return Refusal(code, params)
+
+
+def is_unknown(error: BaseException) -> bool:
+    """True when the register's answer was lost: the receipt may have printed and is checked, not retried."""
+    return isinstance(error, FiscalError) and error.code == "fiscal_unknown"
+
+
+def fiscal_of(ctx: Context) -> Any:
+    """The context's FiscalService, or None in a build without it."""
+    return getattr(ctx, "fiscal", None)
+
+
+# ----------------------------------------------------------------- the settings, through the service
+
+
+def load_config(ctx: Context) -> FiscalConfig:
+    """The terminal's saved fiscal settings (worker side); none when the service is not there."""
+    service = fiscal_of(ctx)
+    if service is None:
+        return FiscalConfig()
+    saved = service.settings()
+    return FiscalConfig(str(saved.device), saved.taxation, dict(saved.vat), dict(saved.objects))
+
+
+def save_config(ctx: Context, config: FiscalConfig, *, actor: str) -> None:
+    """Save the fiscal settings (worker side); the service checks and audits them."""
+    service = fiscal_of(ctx)
+    if service is None:
+        raise FiscalError("fiscal_not_set")
+    from app.core.fiscal_map import FiscalSettings
+
+    current = service.settings()
+    service.configure(
+        FiscalSettings(config.device, config.taxation, dict(config.vat), dict(config.objects), dict(current.inn)),
+        actor=actor,
+    )
+
+
+def load_setup(ctx: Context) -> tuple[FiscalConfig, list[str]]:
+    """The saved settings and the store's categories, for the settings' tab (worker side)."""
+    categories = sorted({str(p["category"]) for p in ctx.catalog.catalog(limit=100_000) if p.get("category")})
+    return load_config(ctx), categories
+
+
+def config_changes(old: FiscalConfig, new: FiscalConfig) -> list[tuple[str, str, str]]:
+    """(setting, old, new) for every fiscal setting that differs, as the settings dialog lists changes."""
+
+    def pairs(values: dict[str, Any]) -> str:
+        return ", ".join(f"{key}={value}" for key, value in sorted(values.items()))
+
+    found = []
+    for key, before, after in (
+        ("fiscal.device", old.device, new.device),
+        ("fiscal.taxation", old.taxation, new.taxation),
+        ("fiscal.vat", pairs(old.vat), pairs(new.vat)),
+        ("fiscal.objects", pairs(old.objects), pairs(new.objects)),
+    ):
+        if before != after:
+            found.append((key, before, after))
+    return found
+
+
+# ----------------------------------------------------------------- the till's door to the register
+
+
+class FiscalTill:
+    """The checkout's, the shift's and the status bar's door to the register, over the context's FiscalService.
+
+    `config` is read on the GUI thread and replaced there with what load() returned; every other method
+    runs on a worker (they reach the database or the register). Each returns None, or does nothing, when
+    the till does not drive a register, so a caller need not ask first.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.config = FiscalConfig()
+        # What the register printed for a sale, by sale id, until the checkout has said so (written on the
+        # worker before the answer is delivered to the GUI thread, read there once).
+        self.registered: dict[int | None, FiscalResult] = {}
+        self.attached: dict[int | None, bool] = {}
+
+    @property
+    def service(self) -> Any:
+        """The FiscalService; fiscal_not_set when this build has none."""
+        service = fiscal_of(self.ctx)
+        if service is None:
+            raise FiscalError("fiscal_not_set")
+        return service
+
+    def load(self) -> FiscalConfig:
+        """The saved settings (worker side)."""
+        return load_config(self.ctx)
+
+    # The sale and the refund: registered on the register first, written only once it has printed.
+
+    def sell(self, req: Any, *, actor: str, contact: str | None = None) -> Any:
+        """Register the sale's receipt, then commit the sale (one transaction after the register's answer)."""
+        return self._sold(self.service.sell(req, actor=actor, contact=contact))
+
+    def sell_beside(self, req: Any, qr: str, *, actor: str) -> Any:
+        """Beside mode: commit the sale with the register's receipt already printed (totals must agree)."""
+        sale = self._sold(self.service.sell(req, actor=actor, fiscal_qr=qr))
+        self.attached[sale.sale_id] = True
+        return sale
+
+    def _sold(self, answer: Any) -> Any:
+        """The SaleResult of the service's answer, keeping what the register printed for the checkout."""
+        sale = getattr(answer, "sale", answer)
+        printed = getattr(answer, "fiscal", None)
+        if isinstance(printed, FiscalResult):
+            self.registered[sale.sale_id] = printed
+        return sale
+
+    def refund(self, sale_id: int, units: Any, *, actor: str, cashier: str | None = None, **kw: Any) -> Any:
+        """Register the refund's receipt (sellReturn), then commit the refund."""
+        return self.service.refund(sale_id, units, actor=actor, cashier=cashier, **kw)
+
+    def reconcile(self) -> Any:
+        """Finish receipts whose register answer was lost: complete the sales it printed, cancel the rest."""
+        if not self.config.driven:
+            return None
+        return self.service.reconcile()
+
+    # Shifts follow the register.
+
+    def open_shift(self, cashier: str) -> Any:
+        """Open the register's shift, or adopt the one open; None when the till drives no register."""
+        if not self.config.driven:
+            return None
+        return self.service.open_shift(cashier)
+
+    def close_shift(self, cashier: str) -> Any:
+        """Close the register's shift, printing the Z-report; None when the till drives no register."""
+        if not self.config.driven:
+            return None
+        return self.service.close_shift(cashier)
+
+    def x_report(self, cashier: str) -> Any:
+        """Print an X-report on the register."""
+        if not self.config.driven:
+            raise FiscalError("fiscal_not_set")
+        return self.service.x_report(cashier)
+
+    def warnings(self, now_ms: int) -> list[FiscalWarning]:
+        """The register's warnings for the status bar; [] when the till drives no register."""
+        if not self.config.driven:
+            return []
+        return warnings_of(self.service.device_status(), now_ms)
+
+    # Beside mode: the register's receipt, by its QR.
+
+    def attach(self, sale_id: int, qr: str, *, actor: str) -> Any:
+        """Record the register's receipt with a loyalty sale (its total cross-checked)."""
+        return self.service.attach_qr(sale_id, qr, actor=actor)
+
+    def earn_only(self, card: str | None, qr: str, *, actor: str, cashier: str | None = None) -> Any:
+        """A loyalty sale made from the register's receipt alone: the customer earns on its total."""
+        return self.service.earn_only(qr, card=card, actor=actor, cashier=cashier)
+
+    def find_sale(self, qr: str) -> int:
+        """The sale the register's receipt was recorded with (for a refund)."""
+        return int(self.service.find_sale_by_qr(qr))
