@@ -294,6 +294,24 @@ TEMPLATES: dict[str, str] = {
     "fiscal_device_bad": (
         "unknown fiscal device {text!r}: none, beside, atol-web:URL, shtrih:tcp://HOST:PORT or shtrih:serial:PATH"
     ),
+    # The fiscal service and its warnings for the status bar (app.core.services.fiscal, app.core.fiscal_map).
+    "fiscal_taxation_bad": "unknown taxation {text!r}: osn, usn_income, usn_income_outcome or patent",
+    "fiscal_vat_bad": "unknown VAT rate {text!r}: 22, 10, 0, 5, 7 or none",
+    "fiscal_object_bad": "unknown payment object {text!r}: commodity or service",
+    "fiscal_setting_bad": "{text!r} must be CATEGORY=VALUE",
+    "fiscal_inn_bad": "INN {text!r} must be 10 or 12 digits",
+    "fiscal_contact_bad": "{text!r} is neither a phone number nor an e-mail address for an electronic receipt",
+    "fiscal_not_driven": "this needs a fiscal register driven by this terminal (fiscal.device is {device})",
+    "fiscal_not_beside": "a register's receipt QR is attached in beside mode only (fiscal.device is {device})",
+    "fiscal_qr_kind": "this fiscal receipt is not a sale (kind {n})",
+    "fiscal_earn_card": "an earn-only sale from a register's receipt needs a loyalty card",
+    "fiscal_warn_fn_nearly_full": "the fiscal drive is nearly full: order a new one",
+    "fiscal_warn_fn_replace_soon": "the fiscal drive's validity ends within 30 days: order a new one",
+    "fiscal_warn_ofd_days": (
+        "{count} documents not confirmed by the fiscal data operator for {days} days (the drive blocks at 30)"
+    ),
+    "fiscal_warn_shift_hours": "the register's shift has been open for {hours} hours: close it before 24",
+    "fiscal_warn_pending": "{count} fiscal receipts wait for the register's answer: run fiscal reconcile",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",

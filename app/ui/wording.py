@@ -442,6 +442,36 @@ WORDING: dict[str, object] = {
     "fiscal_not_set": QT_TRANSLATE_NOOP("Refusals", "No fiscal register is set"),
     "fiscal_device_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown fiscal device {text}"),
     "card_not_customers": QT_TRANSLATE_NOOP("Refusals", "Card {card} does not belong to this customer"),
+    "fiscal_taxation_bad": QT_TRANSLATE_NOOP(
+        "Refusals", "Unknown taxation {text}: osn, usn_income, usn_income_outcome or patent"
+    ),
+    "fiscal_vat_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown VAT rate {text}: 22, 10, 0, 5, 7 or none"),
+    "fiscal_object_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown payment object {text}: commodity or service"),
+    "fiscal_setting_bad": QT_TRANSLATE_NOOP("Refusals", "{text} must be CATEGORY=VALUE"),
+    "fiscal_inn_bad": QT_TRANSLATE_NOOP("Refusals", "INN {text} must be 10 or 12 digits"),
+    "fiscal_contact_bad": QT_TRANSLATE_NOOP("Refusals", "{text} is neither a phone number nor an e-mail address"),
+    "fiscal_not_driven": QT_TRANSLATE_NOOP(
+        "Refusals", "This needs a fiscal register driven by this terminal (now: {device})"
+    ),
+    "fiscal_not_beside": QT_TRANSLATE_NOOP(
+        "Refusals", "A register's receipt QR is attached in beside mode only (now: {device})"
+    ),
+    "fiscal_qr_kind": QT_TRANSLATE_NOOP("Refusals", "This fiscal receipt is not a sale receipt"),
+    "fiscal_earn_card": QT_TRANSLATE_NOOP(
+        "Refusals", "An earn-only sale from a register's receipt needs a loyalty card"
+    ),
+    "fiscal_warn_fn_nearly_full": QT_TRANSLATE_NOOP("Refusals", "The fiscal drive is nearly full: order a new one"),
+    "fiscal_warn_fn_replace_soon": QT_TRANSLATE_NOOP(
+        "Refusals", "The fiscal drive's validity ends within 30 days: order a new one"
+    ),
+    "fiscal_warn_ofd_days": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "{count} documents not confirmed by the fiscal data operator for {days} days (the drive blocks at 30)",
+    ),
+    "fiscal_warn_shift_hours": QT_TRANSLATE_NOOP(
+        "Refusals", "The register's shift has been open for {hours} hours: close it before 24"
+    ),
+    "fiscal_warn_pending": QT_TRANSLATE_NOOP("Refusals", "{count} receipts wait for the register's answer"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error
 # Python raised as it is, a failure that is a bug, the program form's own reading of typed text.

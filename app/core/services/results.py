@@ -94,8 +94,10 @@ class SaleRequest:
     redeem: int | str | None = None
     reward: str | None = None
     at: int | None = None
-    payment: str = "cash"
+    payment: str = "cash"  # cash or card (the fiscal receipt's payment: cash or electronically)
     cashier: str | None = None
+    receipt_contact: str | None = None  # the buyer's phone or e-mail for an electronic receipt (tag 1008)
+    fiscal_qr: str | None = None  # beside mode: the register's receipt QR, attached to this sale
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,12 @@ class SaleResult:
     pending: int | None
     committed: bool
     stamps: Mapping[str, int] = field(default_factory=dict)
+    fiscal: Mapping[str, Any] | None = None  # the fiscal receipt (app.core.services.fiscal), when there is one
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON shape (cli.md) with every intermediate figure of the worked examples."""
         q = self.quote
-        return {
+        out = {
             "sale_id": self.sale_id,
             "uid": self.uid,
             "card": self.card,
@@ -154,6 +157,9 @@ class SaleResult:
                 for line in q.lines
             ],
         }
+        if self.fiscal is not None:
+            out["fiscal"] = dict(self.fiscal)
+        return out
 
 
 @dataclass(frozen=True)
@@ -168,10 +174,11 @@ class RefundResult:
     points_given_back: int
     stamps_taken_back: Mapping[str, int]
     balance: int | None
+    fiscal: Mapping[str, Any] | None = None  # the sellReturn receipt, when a register printed one
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON shape (cli.md)."""
-        return {
+        out = {
             "refund_id": self.refund_id,
             "uid": self.uid,
             "sale_id": self.sale_id,
@@ -181,6 +188,9 @@ class RefundResult:
             "stamps_taken_back": dict(self.stamps_taken_back),
             "balance": self.balance,
         }
+        if self.fiscal is not None:
+            out["fiscal"] = dict(self.fiscal)
+        return out
 
 
 @dataclass(frozen=True)

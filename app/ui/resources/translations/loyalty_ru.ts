@@ -3999,7 +3999,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="312" />
-        <location filename="../../wording.py" line="460" />
+        <location filename="../../wording.py" line="490" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4430,53 +4430,128 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Карта {card} не принадлежит этому покупателю</translation>
     </message>
     <message>
+        <location filename="../../wording.py" line="445" />
+        <source>Unknown taxation {text}: osn, usn_income, usn_income_outcome or patent</source>
+        <translation>Неизвестная система налогообложения {text}: osn, usn_income, usn_income_outcome или patent</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="448" />
+        <source>Unknown VAT rate {text}: 22, 10, 0, 5, 7 or none</source>
+        <translation>Неизвестная ставка НДС {text}: 22, 10, 0, 5, 7 или none</translation>
+    </message>
+    <message>
         <location filename="../../wording.py" line="449" />
+        <source>Unknown payment object {text}: commodity or service</source>
+        <translation>Неизвестный предмет расчёта {text}: commodity (товар) или service (услуга)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="450" />
+        <source>{text} must be CATEGORY=VALUE</source>
+        <translation>{text}: нужно КАТЕГОРИЯ=ЗНАЧЕНИЕ</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="451" />
+        <source>INN {text} must be 10 or 12 digits</source>
+        <translation>ИНН {text} должен состоять из 10 или 12 цифр</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="452" />
+        <source>{text} is neither a phone number nor an e-mail address</source>
+        <translation>{text}: это не номер телефона и не адрес электронной почты</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="453" />
+        <source>This needs a fiscal register driven by this terminal (now: {device})</source>
+        <translation>Нужна касса, которой управляет этот терминал (сейчас: {device})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="456" />
+        <source>A register's receipt QR is attached in beside mode only (now: {device})</source>
+        <translation>QR-код чека кассы привязывается только в режиме «касса рядом» (сейчас: {device})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="459" />
+        <source>This fiscal receipt is not a sale receipt</source>
+        <translation>Этот чек кассы не является чеком прихода</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="460" />
+        <source>An earn-only sale from a register's receipt needs a loyalty card</source>
+        <translation>Для начисления баллов по чеку кассы нужна карта</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="463" />
+        <source>The fiscal drive is nearly full: order a new one</source>
+        <translation>Фискальный накопитель почти заполнен: закажите новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="464" />
+        <source>The fiscal drive's validity ends within 30 days: order a new one</source>
+        <translation>Срок действия фискального накопителя истекает в течение 30 дней: закажите новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="467" />
+        <source>{count} documents not confirmed by the fiscal data operator for {days} days (the drive blocks at 30)</source>
+        <translation>{count} документов не подтверждены ОФД уже {days} дн. (на 30-й день накопитель заблокируется)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="471" />
+        <source>The register's shift has been open for {hours} hours: close it before 24</source>
+        <translation>Смена кассы открыта уже {hours} ч: закройте её до 24 ч</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="474" />
+        <source>{count} receipts wait for the register's answer</source>
+        <translation>{count} чеков ждут ответа кассы</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="479" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="450" />
-        <location filename="../../wording.py" line="451" />
+        <location filename="../../wording.py" line="480" />
+        <location filename="../../wording.py" line="481" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="452" />
+        <location filename="../../wording.py" line="482" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="453" />
+        <location filename="../../wording.py" line="483" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="454" />
+        <location filename="../../wording.py" line="484" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="455" />
+        <location filename="../../wording.py" line="485" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="456" />
+        <location filename="../../wording.py" line="486" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="457" />
+        <location filename="../../wording.py" line="487" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="458" />
+        <location filename="../../wording.py" line="488" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="459" />
+        <location filename="../../wording.py" line="489" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
