@@ -98,12 +98,12 @@ class FiscalDesk(QObject):
             self.label.setText(self.tr("Register: ready"))
             self._level("info")
             return
-        self.label.setText(self.tr("Register: ") + "; ".join(self.words(w) for w in warnings))
+        self.label.setText(self.tr("Register: {what}").format(what="; ".join(self.words(w) for w in warnings)))
         self._level(warnings[0].level)
 
     def _unreachable(self, error: BaseException) -> None:
         self.busy = False
-        self.label.setText(self.tr("Register: ") + explain(error))
+        self.label.setText(self.tr("Register: {what}").format(what=explain(error)))
         self._level("error")
 
     def _level(self, level: str) -> None:

@@ -124,6 +124,8 @@ def check_register(setting: str, operator: str) -> ReportResult:
     from app.fiscal.devices import open_device
 
     device = open_device(setting)
+    if device is None:
+        raise FiscalError("fiscal_not_set")  # none and beside drive no register: nothing to check
     try:
         return device.x_report(Operator(operator))
     finally:

@@ -75,6 +75,12 @@ def main(out: Path) -> int:
         _wait(devices.camera.tested)
         _save(app, wizard, out / f"{NAMES[3]}.png")
         wizard.next()
+        fiscal = wizard.fiscal.chooser
+        fiscal.mode.setCurrentIndex(fiscal.mode.findData("atol"))
+        fiscal.url.setText("http://127.0.0.1:16732")
+        _save(app, wizard, out / "wizard-5a-fiscal.png")
+        fiscal.mode.setCurrentIndex(fiscal.mode.findData("none"))
+        wizard.next()
         staff = wizard.staff
         staff.manager_name.setText("Ольга Смирнова")
         staff.manager_pin.setText("2468")
