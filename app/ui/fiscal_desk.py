@@ -15,8 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
-from app.core.clock import clock_ms
-from app.ui.fiscal_port import FiscalConfig, FiscalTill, FiscalWarning
+from app.ui.fiscal_port import BLOCKING, FiscalConfig, FiscalTill
 from app.ui.wording import explain
 from app.ui.worker import Worker
 
@@ -89,17 +88,28 @@ class FiscalDesk(QObject):
         if self.status_worker is None:
             self.status_worker = Worker("fiscal-status", self)
         self.busy = True
-        now = clock_ms(self.fiscal.ctx.clock)
-        self.status_worker.run(self.fiscal.warnings, now, on_done=self._warned, on_error=self._unreachable)
+        self.status_worker.run(self.fiscal.status, on_done=self._state, on_error=self._unreachable)
 
-    def _warned(self, warnings: list[FiscalWarning]) -> None:
+    def _state(self, status: Any) -> None:
         self.busy = False
+        if status is None:
+            self.label.hide()
+            return
+        if status.error is not None:
+            self.label.setText(self.tr("Register: {what}").format(what=explain(status.error)))
+            self._level("error")
+            return
+        warnings = list(status.warnings)
         if not warnings:
-            self.label.setText(self.tr("Register: ready"))
+            shift = status.device.shift if status.device is not None else None
+            if shift is not None and shift.open:
+                self.label.setText(self.tr("Register: ready, shift {n} open").format(n=shift.number))
+            else:
+                self.label.setText(self.tr("Register: ready"))
             self._level("info")
             return
-        self.label.setText(self.tr("Register: {what}").format(what="; ".join(self.words(w) for w in warnings)))
-        self._level(warnings[0].level)
+        self.label.setText(self.tr("Register: {what}").format(what="; ".join(explain(w) for w in warnings)))
+        self._level("error" if any(w.code in BLOCKING for w in warnings) else "warn")
 
     def _unreachable(self, error: BaseException) -> None:
         self.busy = False
@@ -111,22 +121,6 @@ class FiscalDesk(QObject):
         colour = {"info": "", "warn": "color: #8a5300;", "error": "color: #b3261e; font-weight: bold;"}[level]
         self.label.setStyleSheet(colour)
         self.label.show()
-
-    def words(self, warning: FiscalWarning) -> str:
-        """A warning in the cashier's words."""
-        if warning.kind == "fn_full":
-            return self.tr("the fiscal drive is nearly full")
-        if warning.kind == "fn_replace":
-            return self.tr("the fiscal drive must be replaced within 30 days")
-        if warning.kind == "fn_expired":
-            return self.tr("the fiscal drive has expired")
-        if warning.kind == "ofd_days":
-            return self.tr("{days} days without confirmation from the ОФД (blocks at 30)").format(days=warning.value)
-        if warning.kind == "shift_hours":
-            return self.tr("the shift has been open {hours} h: close it before 24 h").format(hours=warning.value)
-        if warning.kind == "shift_expired":
-            return self.tr("the shift is over 24 hours: close it (Z-report)")
-        return self.tr("out of paper")
 
     # ----------------------------------------------------------------- X-report and the check of lost answers
 
@@ -160,15 +154,16 @@ class FiscalDesk(QObject):
         )
 
     def _reconciled(self, outcome: Any, quiet: bool) -> None:
-        completed = int(getattr(outcome, "completed", 0) or 0)
-        cancelled = int(getattr(outcome, "cancelled", 0) or 0)
-        pending = int(getattr(outcome, "pending", 0) or 0)
+        completed, cancelled, pending = len(outcome.completed), len(outcome.cancelled), len(outcome.still_pending)
+        controller = self.window.checkout.controller
         if quiet and not (completed or cancelled or pending):
+            controller.fiscal_settled(False)
             return
         if pending:
             text = self.tr("The register still does not say whether it printed {n} receipt(s): checking again later.")
             self.window.checkout.show_message(text.format(n=pending), "warn")
             QTimer.singleShot(REFRESH_MS, self, self.reconcile)
+            controller.fiscal_settled(False)
             return
         parts = []
         if completed:
@@ -177,13 +172,13 @@ class FiscalDesk(QObject):
             )
         if cancelled:
             parts.append(self.tr("{n} receipt(s) were not printed: nothing was saved, sell again.").format(n=cancelled))
+        controller.fiscal_settled(bool(completed))  # the basket was sold: it must not be sold twice
         self.window.checkout.show_message(
             " ".join(parts) or self.tr("No receipt was waiting for the register."), "info"
         )
-        if completed:
-            self.window.checkout.controller.clear()  # the basket was sold: it must not be sold twice
 
     def _reconcile_failed(self, error: BaseException) -> None:
+        self.window.checkout.controller.fiscal_settled(False)
         self.window.checkout.show_message(
             self.tr("The register's receipts are not checked yet: {reason}").format(reason=explain(error)), "error"
         )

@@ -9,16 +9,15 @@ and the drivers were written beside the screens; see docs/fiscal.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from app.core.fiscal import (
     TAXATIONS,
     VAT_RATES,
-    DeviceStatus,
     FiscalError,
-    FiscalResult,
     Operator,
     PaymentObject,
     ReportResult,
@@ -26,23 +25,24 @@ from app.core.fiscal import (
     Vat,
 )
 from app.core.refusals import Refusal
+from app.core.services.results import SaleRequest, SaleResult
 
 if TYPE_CHECKING:
     from app.bootstrap import Context
 
 __all__ = [
     "ATOL_DEFAULT",
+    "BLOCKING",
     "MODES",
     "TAXATIONS",
     "VAT_RATES",
     "FiscalConfig",
-    "FiscalWarning",
+    "FiscalTill",
     "Mode",
     "check_register",
     "device_setting",
     "looks_like_fiscal_qr",
     "split_device",
-    "warnings_of",
 ]
 
 Mode = Literal["none", "beside", "atol", "shtrih-tcp", "shtrih-serial"]
@@ -132,50 +132,10 @@ def check_register(setting: str, operator: str) -> ReportResult:
         device.close()
 
 
-# ----------------------------------------------------------------- the status bar's warnings
-
-WarningKind = Literal["fn_full", "fn_replace", "fn_expired", "ofd_days", "shift_hours", "shift_expired", "paper"]
-
-
-@dataclass(frozen=True)
-class FiscalWarning:
-    """One warning of the register for the status bar: its kind, a number for its text, and how bad."""
-
-    kind: WarningKind
-    value: int = 0
-    level: Literal["warn", "error"] = "warn"
-
-
-SHIFT_WARN_HOURS = 22  # a shift must close within 24 h; two hours' notice to close it in time
-OFD_WARN_DAYS = 3  # the drive blocks after 30 days without the ОФД's confirmation; say so early
-DAY_MS = 86_400_000
-HOUR_MS = 3_600_000
-
-
-def warnings_of(status: DeviceStatus, now_ms: int) -> list[FiscalWarning]:
-    """The register's state as warnings, worst first (none when all is well)."""
-    found: list[FiscalWarning] = []
-    if status.fn_expired:
-        found.append(FiscalWarning("fn_expired", level="error"))
-    if status.fn_memory_nearly_full:
-        found.append(FiscalWarning("fn_full"))
-    if status.fn_replace_soon and not status.fn_expired:
-        found.append(FiscalWarning("fn_replace"))
-    if status.ofd_oldest_unsent_at is not None:
-        days = max(0, (now_ms - status.ofd_oldest_unsent_at) // DAY_MS)
-        if days >= OFD_WARN_DAYS:
-            found.append(FiscalWarning("ofd_days", int(days), "error" if days >= 25 else "warn"))
-    shift = status.shift
-    if shift.open and shift.expired:
-        found.append(FiscalWarning("shift_expired", level="error"))
-    elif shift.open and shift.opened_at is not None:
-        hours = max(0, (now_ms - shift.opened_at) // HOUR_MS)
-        if hours >= SHIFT_WARN_HOURS:
-            found.append(FiscalWarning("shift_hours", int(hours)))
-    if not status.paper:
-        found.append(FiscalWarning("paper", level="error"))
-    found.sort(key=lambda w: w.level != "error")
-    return found
+# The register's warnings that stop sales (shown in red); the others warn ahead of time.
+BLOCKING = frozenset(
+    {"fiscal_fn_expired", "fiscal_ofd_blocked", "fiscal_shift_expired", "fiscal_paper_out", "fiscal_fn_full"}
+)
 
 
 # ----------------------------------------------------------------- beside mode: the receipt's QR
@@ -235,17 +195,17 @@ def load_config(ctx: Context) -> FiscalConfig:
 
 
 def save_config(ctx: Context, config: FiscalConfig, *, actor: str) -> None:
-    """Save the fiscal settings (worker side); the service checks and audits them."""
+    """Save the fiscal settings (worker side); the service checks and audits them, in one transaction.
+
+    The service merges per-category values into those set before (an empty value removes one): a category
+    set back to the common rate is sent empty, so nothing stale stays behind."""
     service = fiscal_of(ctx)
     if service is None:
         raise FiscalError("fiscal_not_set")
-    from app.core.fiscal_map import FiscalSettings
-
-    current = service.settings()
-    service.configure(
-        FiscalSettings(config.device, config.taxation, dict(config.vat), dict(config.objects), dict(current.inn)),
-        actor=actor,
-    )
+    old = service.settings()
+    vat = {key: "" for key in old.vat} | dict(config.vat)
+    objects = {key: "" for key in old.objects} | dict(config.objects)
+    service.configure(config.device, taxation=config.taxation, vat=vat, objects=objects, actor=actor)
 
 
 def load_setup(ctx: Context) -> tuple[FiscalConfig, list[str]]:
@@ -278,17 +238,20 @@ def config_changes(old: FiscalConfig, new: FiscalConfig) -> list[tuple[str, str,
 class FiscalTill:
     """The checkout's, the shift's and the status bar's door to the register, over the context's FiscalService.
 
+    The service is the checkout's register hook (app.bootstrap): a sale or refund made through
+    CheckoutService is registered on a driven register before it is written, whatever screen made it. This
+    class adds what the screens need around that: the buyer's contact and the register receipt's QR on the
+    request, the register's answer kept for the message, shifts, reports, the warnings and beside mode.
     `config` is read on the GUI thread and replaced there with what load() returned; every other method
-    runs on a worker (they reach the database or the register). Each returns None, or does nothing, when
-    the till does not drive a register, so a caller need not ask first.
+    runs on a worker (they reach the database or the register).
     """
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.config = FiscalConfig()
-        # What the register printed for a sale, by sale id, until the checkout has said so (written on the
-        # worker before the answer is delivered to the GUI thread, read there once).
-        self.registered: dict[int | None, FiscalResult] = {}
+        # What the register printed for a sale (its `fiscal` JSON), by sale id, until the checkout has said so
+        # (written on the worker before the answer is delivered to the GUI thread, read there once).
+        self.registered: dict[int | None, Mapping[str, Any]] = {}
         self.attached: dict[int | None, bool] = {}
 
     @property
@@ -303,34 +266,23 @@ class FiscalTill:
         """The saved settings (worker side)."""
         return load_config(self.ctx)
 
-    # The sale and the refund: registered on the register first, written only once it has printed.
+    # The sale: registered on the register first (the checkout's hook), written only once it has printed.
 
-    def sell(self, req: Any, *, actor: str, contact: str | None = None) -> Any:
-        """Register the sale's receipt, then commit the sale (one transaction after the register's answer)."""
-        return self._sold(self.service.sell(req, actor=actor, contact=contact))
+    def sell(self, req: SaleRequest, *, actor: str, contact: str | None = None) -> SaleResult:
+        """Register the sale's receipt, then commit the sale; a refusal raises and writes nothing."""
+        result = self.ctx.checkout.sell(replace(req, receipt_contact=contact), actor=actor)
+        if result.fiscal is not None:
+            self.registered[result.sale_id] = result.fiscal
+        return result
 
-    def sell_beside(self, req: Any, qr: str, *, actor: str) -> Any:
+    def sell_beside(self, req: SaleRequest, qr: str, *, actor: str) -> SaleResult:
         """Beside mode: commit the sale with the register's receipt already printed (totals must agree)."""
-        sale = self._sold(self.service.sell(req, actor=actor, fiscal_qr=qr))
-        self.attached[sale.sale_id] = True
-        return sale
-
-    def _sold(self, answer: Any) -> Any:
-        """The SaleResult of the service's answer, keeping what the register printed for the checkout."""
-        sale = getattr(answer, "sale", answer)
-        printed = getattr(answer, "fiscal", None)
-        if isinstance(printed, FiscalResult):
-            self.registered[sale.sale_id] = printed
-        return sale
-
-    def refund(self, sale_id: int, units: Any, *, actor: str, cashier: str | None = None, **kw: Any) -> Any:
-        """Register the refund's receipt (sellReturn), then commit the refund."""
-        return self.service.refund(sale_id, units, actor=actor, cashier=cashier, **kw)
+        result = self.ctx.checkout.sell(replace(req, fiscal_qr=qr), actor=actor)
+        self.attached[result.sale_id] = True
+        return result
 
     def reconcile(self) -> Any:
         """Finish receipts whose register answer was lost: complete the sales it printed, cancel the rest."""
-        if not self.config.driven:
-            return None
         return self.service.reconcile()
 
     # Shifts follow the register.
@@ -353,11 +305,11 @@ class FiscalTill:
             raise FiscalError("fiscal_not_set")
         return self.service.x_report(cashier)
 
-    def warnings(self, now_ms: int) -> list[FiscalWarning]:
-        """The register's warnings for the status bar; [] when the till drives no register."""
+    def status(self) -> Any:
+        """The register's state and its warnings (the service's FiscalStatus); None without a driven register."""
         if not self.config.driven:
-            return []
-        return warnings_of(self.service.device_status(), now_ms)
+            return None
+        return self.service.status()
 
     # Beside mode: the register's receipt, by its QR.
 
@@ -365,10 +317,12 @@ class FiscalTill:
         """Record the register's receipt with a loyalty sale (its total cross-checked)."""
         return self.service.attach_qr(sale_id, qr, actor=actor)
 
-    def earn_only(self, card: str | None, qr: str, *, actor: str, cashier: str | None = None) -> Any:
+    def earn_only(self, card: str | None, qr: str, *, actor: str, cashier: str | None = None) -> SaleResult:
         """A loyalty sale made from the register's receipt alone: the customer earns on its total."""
-        return self.service.earn_only(qr, card=card, actor=actor, cashier=cashier)
+        result: SaleResult = self.service.earn_from_qr(card or "", qr, actor=actor)
+        self.attached[result.sale_id] = True
+        return result
 
     def find_sale(self, qr: str) -> int:
         """The sale the register's receipt was recorded with (for a refund)."""
-        return int(self.service.find_sale_by_qr(qr))
+        return int(self.service.sale_by_qr(qr))

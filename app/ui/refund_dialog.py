@@ -105,7 +105,7 @@ class RefundDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.checkout = checkout
-        self.fiscal = fiscal  # the register: a refund is registered on it first (sellReturn) when driven
+        self.fiscal = fiscal  # beside mode: a register receipt's QR finds its sale
         self.receipts = receipts
         self.staff = staff
         self.worker = worker
@@ -357,9 +357,9 @@ class RefundDialog(QDialog):
         self.manager = manager
         self.confirm.setEnabled(False)
         set_status(self.status, self.tr("Refunding…"), "info")
-        driven = self.fiscal is not None and self.fiscal.config.driven
+        # With a driven register the checkout's fiscal hook registers the sellReturn before writing the refund.
         self.worker.run(
-            self.fiscal.refund if driven and self.fiscal is not None else self.checkout.refund,
+            self.checkout.refund,
             self.sale_id,
             units,
             cashier=self.cashier,

@@ -387,11 +387,25 @@ class CheckoutController(QObject):
 
     @_while_alive
     def _sell_refused(self, error: BaseException) -> None:
+        if is_unknown(error):
+            # The register may have printed it: the basket stays locked (selling) until the register has been
+            # asked, so the same purchase cannot be rung twice; fiscal_settled() ends the wait.
+            self.message.emit(explain(error), "warn")
+            self.fiscal_unknown.emit(error)
+            return
         self.selling = False
         self._changed("lines")  # priced again, so the cashier can pay once the disk has room
         self.message.emit(explain(error), "error")  # after the change: it is about this basket
-        if is_unknown(error):
-            self.fiscal_unknown.emit(error)
+
+    def fiscal_settled(self, sold: bool) -> None:
+        """The register said what became of a receipt whose answer was lost: sold (the basket goes) or not."""
+        if not self.selling:
+            return
+        self.selling = False
+        if sold:
+            self.clear()
+        else:
+            self._changed("lines")
 
     # ----------------------------------------------------------------- beside mode
 

@@ -252,7 +252,7 @@ class CheckoutScreen(QWidget):
         fiscal = self.controller.services.fiscal
         printed = fiscal.registered.pop(result.sale_id, None) if fiscal is not None else None
         if printed is not None:
-            text += " " + self.tr("Fiscal receipt No. {n} printed.").format(n=printed.document_number)
+            text += " " + self.tr("Fiscal receipt No. {n} printed.").format(n=printed.get("document_number"))
         elif self.controller.fiscal_beside:
             attached = fiscal.attached.pop(result.sale_id, False) if fiscal is not None else False
             if attached:
