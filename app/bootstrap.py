@@ -28,6 +28,7 @@ from app.core.refusals import os_params
 from app.core.services.catalog import CatalogService
 from app.core.services.checkout import CheckoutService
 from app.core.services.customers import CustomerService
+from app.core.services.fiscal import FiscalService
 from app.core.services.program import ProgramService
 from app.core.services.receipts import ReceiptService
 from app.core.services.staff import StaffService
@@ -37,6 +38,7 @@ from app.core.services.verify import VerifyService
 if TYPE_CHECKING:
     import httpx
 
+    from app.core.fiscal import FiscalDevice
     from app.core.services.reports import ReportsService
     from app.sync.chain_reports import ChainReports
     from app.sync.service import SyncService
@@ -79,6 +81,13 @@ class Context:
     transport: httpx.BaseTransport | None = None  # the network under sync and chain reports (tests: a fake)
 
     @cached_property
+    def fiscal(self) -> FiscalService:
+        """The fiscal register: settings, receipts of sales and refunds (installed in the checkout), shifts."""
+        service = FiscalService(self.engine, self.checkout, self.programs, open_register)
+        self.checkout.register = service
+        return service
+
+    @cached_property
     def staff(self) -> StaffService:
         """Cashiers, PINs, shifts and the audit log."""
         return StaffService(self.engine, self.hasher, self.clock)
@@ -117,12 +126,21 @@ class Context:
             self.checkpointer.start()
 
     def close(self) -> None:
-        """Stop background work and release database connections."""
+        """Stop background work and release database connections (and the fiscal register's)."""
+        if "fiscal" in self.__dict__:
+            self.fiscal.close()
         if self.checkpointer is not None:
             self.checkpointer.stop()
             self.checkpointer.join(5)
             self.checkpointer = None
         self.engine.dispose()
+
+
+def open_register(setting: str) -> FiscalDevice | None:
+    """The driver of a `fiscal.device` setting (app.fiscal.devices), imported only when a register is used."""
+    from app.fiscal.devices import open_device
+
+    return open_device(setting)
 
 
 def bootstrap(
@@ -165,7 +183,7 @@ def bootstrap(
         if db.schema_version(engine) == 0:
             raise StorageError("db_not_initialised", path=str(path))
         db.migrate(engine, path)
-    return Context(
+    ctx = Context(
         path,
         engine,
         store,
@@ -180,6 +198,8 @@ def bootstrap(
         hasher=hasher or PasswordHasher(),
         transport=transport,
     )
+    _ = ctx.fiscal  # every sale and refund passes the fiscal register's hook (nothing to do without one)
+    return ctx
 
 
 def demo_walkthrough(db_path: Path | None) -> tuple[dict[str, object], str]:

@@ -18,7 +18,9 @@ from typing import Any, Literal
 from app.core.errors import LoyaltyError
 from app.core.fiscal import (
     TAXATIONS,
+    DeviceStatus,
     FiscalDocument,
+    FiscalResult,
     Operator,
     Payment,
     PaymentObject,
@@ -27,6 +29,7 @@ from app.core.fiscal import (
     Taxation,
     Vat,
 )
+from app.core.refusals import Refusal
 
 __all__ = [
     "CLI_TAXATION",
@@ -43,7 +46,11 @@ __all__ = [
     "positions_of",
     "refund_document",
     "refund_lines",
+    "result_json",
     "sale_document",
+    "settings_from_meta",
+    "settings_to_meta",
+    "status_warnings",
 ]
 
 Mode = Literal["none", "beside", "driven"]
@@ -317,4 +324,52 @@ def settings_to_meta(settings: FiscalSettings) -> dict[str, str]:
         "fiscal.vat": json.dumps(dict(settings.vat), ensure_ascii=False, sort_keys=True),
         "fiscal.objects": json.dumps(dict(settings.objects), ensure_ascii=False, sort_keys=True),
         "fiscal.operator_inn": json.dumps(dict(settings.inn), ensure_ascii=False, sort_keys=True),
+    }
+
+
+# The status bar warns this long before the drive or the shift stops the till (choices: docs/fiscal.md).
+OFD_WARN_DAYS = 3  # documents unconfirmed by the ОФД for this many days: warn (the drive blocks at 30)
+OFD_BLOCK_DAYS = 30
+SHIFT_WARN_HOURS = 20  # a shift open this long: warn (the register refuses receipts after 24 hours)
+_HOUR_MS = 3_600_000
+_DAY_MS = 24 * _HOUR_MS
+
+
+def status_warnings(status: DeviceStatus, now: int, pending: int = 0) -> list[Refusal]:
+    """The register's state as refusal-like warnings for the status bar, most urgent first."""
+    out: list[Refusal] = []
+    if status.fn_expired:
+        out.append(Refusal("fiscal_fn_expired"))
+    if status.ofd_unsent and status.ofd_oldest_unsent_at is not None:
+        days = max(0, now - status.ofd_oldest_unsent_at) // _DAY_MS
+        if days >= OFD_BLOCK_DAYS:
+            out.append(Refusal("fiscal_ofd_blocked", {"days": days}))
+        elif days >= OFD_WARN_DAYS:
+            out.append(Refusal("fiscal_warn_ofd_days", {"count": status.ofd_unsent, "days": days}))
+    shift = status.shift
+    if shift.open:
+        hours = max(0, now - shift.opened_at) // _HOUR_MS if shift.opened_at is not None else 0
+        if shift.expired or hours >= 24:
+            out.append(Refusal("fiscal_shift_expired"))
+        elif hours >= SHIFT_WARN_HOURS:
+            out.append(Refusal("fiscal_warn_shift_hours", {"hours": hours}))
+    if not status.paper:
+        out.append(Refusal("fiscal_paper_out"))
+    if status.fn_memory_nearly_full:
+        out.append(Refusal("fiscal_warn_fn_nearly_full"))
+    if status.fn_replace_soon and not status.fn_expired:
+        out.append(Refusal("fiscal_warn_fn_replace_soon"))
+    if pending:
+        out.append(Refusal("fiscal_warn_pending", {"count": pending}))
+    return out
+
+
+def result_json(result: FiscalResult) -> dict[str, Any]:
+    """A registered receipt as the command line's `fiscal` object (fiscal.md)."""
+    return {
+        "status": "registered",
+        "document_number": result.document_number,
+        "fiscal_sign": result.fiscal_sign,
+        "shift": result.shift,
+        "fn": result.fn,
     }

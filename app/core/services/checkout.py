@@ -38,6 +38,35 @@ class PricedRefund:
     before: tuple[int, ...]  # units back per line before this refund
     now: tuple[int, ...]  # ... and after it
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON, so a refund waiting for its receipt can be booked after a restart."""
+        return {
+            "sale_id": self.sale_id,
+            "sale_uid": self.sale_uid,
+            "payment": self.payment,
+            "customer_uid": self.customer_uid,
+            "body": self.body,
+            "delta": dict(self.delta),
+            "lines": [list(line) for line in self.lines],
+            "before": list(self.before),
+            "now": list(self.now),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PricedRefund:
+        """A priced refund stored by to_json."""
+        return cls(
+            sale_id=int(data["sale_id"]),
+            sale_uid=str(data["sale_uid"]),
+            payment=str(data["payment"]),
+            customer_uid=data["customer_uid"],
+            body=data["body"],
+            delta={k: int(v) for k, v in data["delta"].items()},
+            lines=tuple((str(a), str(b), int(c), int(d)) for a, b, c, d in data["lines"]),
+            before=tuple(int(n) for n in data["before"]),
+            now=tuple(int(n) for n in data["now"]),
+        )
+
 
 class RegisterHook(Protocol):
     """A fiscal register in the way of sales and refunds (app.core.services.fiscal.FiscalService).
@@ -106,10 +135,15 @@ class CheckoutService(OperationService):
 
         strict=False books a sale whose fiscal receipt is already printed even if the points it spends were
         spent meanwhile (an overdraft becomes debt, as on the server): a printed receipt's sale must exist."""
+        sale_id = self.book_body_in(conn, body, actor, strict=strict)
+        return replace(result, sale_id=sale_id, uid=body["uid"], committed=True)
+
+    def book_body_in(self, conn: Connection, body: wire.SaleBody, actor: str, *, strict: bool = True) -> int:
+        """Book a priced sale's body (the sale, its points, outbox and audit rows) in `conn`; returns its id."""
         sale_id, _ = ledger.book_sale(conn, body, strict=strict, post_expiry=not repo.chain_mode(conn))
         repo.write_outbox(conn, body["uid"], "sale", body)
-        write_audit(conn, self.clock, actor, "sale", {"sale": sale_id, "total_kopecks": result.quote.total})
-        return replace(result, sale_id=sale_id, uid=body["uid"], committed=True)
+        write_audit(conn, self.clock, actor, "sale", {"sale": sale_id, "total_kopecks": body["sale"]["total"]})
+        return sale_id
 
     def price_in(self, conn: Connection, req: SaleRequest, commit: bool) -> tuple[SaleResult, wire.SaleBody | None]:
         """Price a sale inside `conn`; with commit, also its body to book (the business clock moves on)."""
@@ -241,10 +275,14 @@ class CheckoutService(OperationService):
         with db.transaction(self.engine) as conn:
             return self.book_refund_in(conn, self.price_refund_in(conn, sale_id, units, at, cashier), actor)
 
-    def book_refund_in(self, conn: Connection, priced: PricedRefund, actor: str) -> RefundResult:
-        """Book a refund priced by `price_refund_in` with its outbox and audit rows, in `conn`."""
+    def book_refund_in(
+        self, conn: Connection, priced: PricedRefund, actor: str, *, strict: bool = True
+    ) -> RefundResult:
+        """Book a refund priced by `price_refund_in` with its outbox and audit rows, in `conn`.
+
+        strict=False: its sellReturn receipt is printed, so it is booked even over points spent meanwhile."""
         body, d = priced.body, priced.delta
-        refund_id = ledger.book_refund(conn, body, strict=True, post_expiry=not repo.chain_mode(conn))
+        refund_id = ledger.book_refund(conn, body, strict=strict, post_expiry=not repo.chain_mode(conn))
         repo.write_outbox(conn, body["uid"], "refund", body)
         figures = body["refund"]
         detail = {
