@@ -68,6 +68,7 @@ class FiscalDesk(QObject):
         self.check_action.setVisible(driven)
         if driven:
             self.reconcile(quiet=True)  # receipts left pending by a crash or a lost answer, before any sale
+            self.follow_shift()
             self.refresh()
             self.timer.start()
         else:
@@ -77,6 +78,21 @@ class FiscalDesk(QObject):
     def _load_failed(self, error: BaseException) -> None:
         log.warning("fiscal settings not read: %s", error)
         self.window.show_error(explain(error))
+
+    def follow_shift(self) -> None:
+        """The till's shift is open: open the register's too (or adopt the one open), as opening a shift does.
+
+        Needed when the register is set up (or the till restarted) while a shift is already open; a register
+        that refuses says why in the status line, and the sales it cannot print are refused in words."""
+        name = self.cashier()
+        if not self.fiscal.config.driven or self.window.checkout.shift_open is not True or not name:
+            return
+        self.worker.run(self.fiscal.open_shift, name, on_done=lambda _s: self.refresh(), on_error=self._shift_refused)
+
+    def _shift_refused(self, error: BaseException) -> None:
+        self.window.checkout.show_message(
+            self.tr("The register's shift is not open: {reason}").format(reason=explain(error)), "error"
+        )
 
     # ----------------------------------------------------------------- warnings
 

@@ -91,6 +91,8 @@ class Session(QObject):
         self.window.set_shift_open(summary is not None)
         if summary is None:
             self._shift_dialog(close_when_opened=True)
+        else:
+            self.fiscal.follow_shift()  # a shift left open: the register's is opened (or adopted) too
 
     @Slot()
     def open_shift(self) -> None:

@@ -264,7 +264,11 @@ class FiscalChooser(QWidget):
 
     def _checked(self, report: ReportResult) -> None:
         self.test.setEnabled(True)
-        text = self.tr("The register works: it printed an X-report (shift {shift}).").format(shift=report.shift)
+        text = (
+            self.tr("The register works: it printed an X-report (shift {shift}).").format(shift=report.shift)
+            if report.shift
+            else self.tr("The register works: it printed an X-report.")
+        )
         set_status(self.status, text, "info")
         self.tested.emit(True, text)
 

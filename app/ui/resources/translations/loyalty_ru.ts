@@ -840,7 +840,7 @@
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="423" />
+        <location filename="../../checkout/controller.py" line="437" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -2013,53 +2013,58 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Печатает X-отчёт на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="192" />
+        <location filename="../../wizard/fiscal.py" line="193" />
         <source>Type the ATOL Web Server's address, such as {example}</source>
         <translation>Введите адрес веб-сервера АТОЛ, например {example}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="194" />
+        <location filename="../../wizard/fiscal.py" line="195" />
         <source>Type the register's address and port, such as {example}</source>
         <translation>Введите адрес и порт кассы, например {example}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="197" />
+        <location filename="../../wizard/fiscal.py" line="198" />
         <source>Type the register's port, such as /dev/ttyACM0 or COM3</source>
         <translation>Введите порт кассы, например /dev/ttyACM0 или COM3</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="261" />
+        <location filename="../../wizard/fiscal.py" line="262" />
         <source>Asking the register for an X-report…</source>
         <translation>Запрашиваю у кассы X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="266" />
+        <location filename="../../wizard/fiscal.py" line="268" />
         <source>The register works: it printed an X-report (shift {shift}).</source>
         <translation>Касса работает: X-отчёт напечатан (смена {shift}).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="272" />
+        <location filename="../../wizard/fiscal.py" line="270" />
+        <source>The register works: it printed an X-report.</source>
+        <translation>Касса работает: X-отчёт напечатан.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="277" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="292" />
+        <location filename="../../wizard/fiscal.py" line="297" />
         <source>Receipts say «Не является фискальным документом»; the register is rung separately.</source>
         <translation>На чеках написано «Не является фискальным документом»; продажи пробиваются на кассе отдельно.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="294" />
+        <location filename="../../wizard/fiscal.py" line="299" />
         <source>The cashier rings the purchase on the register. The till shows the discount to key in and the amount to collect; scanning the register receipt's QR code records it with the loyalty sale.</source>
         <translation>Кассир пробивает покупку на кассе. Терминал показывает скидку, которую нужно ввести, и сумму к оплате; QR-код кассового чека, отсканированный после этого, привязывает чек к продаже по программе лояльности.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="298" />
+        <location filename="../../wizard/fiscal.py" line="303" />
         <source>The till prints every fiscal receipt itself through the ATOL Web Server (port 16732 by default).</source>
         <translation>Терминал сам печатает каждый кассовый чек через веб-сервер АТОЛ (по умолчанию порт 16732).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="300" />
-        <location filename="../../wizard/fiscal.py" line="301" />
+        <location filename="../../wizard/fiscal.py" line="305" />
+        <location filename="../../wizard/fiscal.py" line="306" />
         <source>The till prints every fiscal receipt itself on the Штрих-М register.</source>
         <translation>Терминал сам печатает каждый кассовый чек на кассе Штрих-М.</translation>
     </message>
@@ -2067,108 +2072,84 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FiscalDesk</name>
     <message>
-        <location filename="../../fiscal_desk.py" line="47" />
+        <location filename="../../fiscal_desk.py" line="46" />
         <source>X-report of the fiscal register</source>
         <translation>X-отчёт кассы</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="50" />
+        <location filename="../../fiscal_desk.py" line="49" />
         <source>Check receipts with the register</source>
         <translation>Сверить чеки с кассой</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="98" />
+        <location filename="../../fiscal_desk.py" line="122" />
+        <source>Register: ready, shift {n} open</source>
+        <translation>Касса: готова, открыта смена {n}</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="124" />
         <source>Register: ready</source>
         <translation>Касса: готова</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="101" />
-        <location filename="../../fiscal_desk.py" line="106" />
+        <location filename="../../fiscal_desk.py" line="115" />
+        <location filename="../../fiscal_desk.py" line="127" />
+        <location filename="../../fiscal_desk.py" line="132" />
         <source>Register: {what}</source>
         <translation>Касса: {what}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="118" />
-        <source>the fiscal drive is nearly full</source>
-        <translation>фискальный накопитель почти заполнен</translation>
+        <location filename="../../fiscal_desk.py" line="94" />
+        <source>The register's shift is not open: {reason}</source>
+        <translation>Смена на кассе не открыта: {reason}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="120" />
-        <source>the fiscal drive must be replaced within 30 days</source>
-        <translation>фискальный накопитель нужно заменить в течение 30 дней</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="122" />
-        <source>the fiscal drive has expired</source>
-        <translation>срок фискального накопителя истёк</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="124" />
-        <source>{days} days without confirmation from the ОФД (blocks at 30)</source>
-        <translation>{days} дн. без подтверждения ОФД (блокировка через 30)</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="126" />
-        <source>the shift has been open {hours} h: close it before 24 h</source>
-        <translation>смена открыта {hours} ч: закройте её до 24 ч</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="128" />
-        <source>the shift is over 24 hours: close it (Z-report)</source>
-        <translation>смена открыта больше 24 часов: закройте её (Z-отчёт)</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="129" />
-        <source>out of paper</source>
-        <translation>нет бумаги</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="136" />
+        <location filename="../../fiscal_desk.py" line="146" />
         <source>Administrator</source>
         <translation>Администратор</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="137" />
+        <location filename="../../fiscal_desk.py" line="147" />
         <source>Printing the X-report…</source>
         <translation>Печатаю X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="142" />
+        <location filename="../../fiscal_desk.py" line="152" />
         <source>The register printed the X-report (shift {n}).</source>
         <translation>Касса напечатала X-отчёт (смена {n}).</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="148" />
+        <location filename="../../fiscal_desk.py" line="158" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="155" />
+        <location filename="../../fiscal_desk.py" line="165" />
         <source>Checking the receipt with the fiscal register…</source>
         <translation>Ответ кассы потерян: проверяю чек на кассе…</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="169" />
+        <location filename="../../fiscal_desk.py" line="179" />
         <source>The register still does not say whether it printed {n} receipt(s): checking again later.</source>
         <translation>Касса пока не ответила, напечатан ли чек (чеков: {n}): проверю ещё раз позже. Не продавайте эту корзину заново.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="176" />
+        <location filename="../../fiscal_desk.py" line="187" />
         <source>{n} sale(s) the register had printed are saved: do not sell them again.</source>
         <translation>Чек был напечатан, продажа сохранена (продаж: {n}): не продавайте её повторно.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="179" />
+        <location filename="../../fiscal_desk.py" line="190" />
         <source>{n} receipt(s) were not printed: nothing was saved, sell again.</source>
         <translation>Чек не был напечатан (чеков: {n}): ничего не записано, проведите продажу снова.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="181" />
+        <location filename="../../fiscal_desk.py" line="193" />
         <source>No receipt was waiting for the register.</source>
         <translation>Неподтверждённых чеков нет.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="188" />
+        <location filename="../../fiscal_desk.py" line="199" />
         <source>The register's receipts are not checked yet: {reason}</source>
         <translation>Чеки ещё не сверены с кассой: {reason}</translation>
     </message>
@@ -2824,17 +2805,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="444" />
+        <location filename="../../printing.py" line="466" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="468" />
+        <location filename="../../printing.py" line="497" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="483" />
+        <location filename="../../printing.py" line="512" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -2843,17 +2824,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="506" />
+        <location filename="../../printing.py" line="535" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="508" />
+        <location filename="../../printing.py" line="537" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="509" />
+        <location filename="../../printing.py" line="538" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -5246,53 +5227,53 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Синхронизировать сейчас</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="103" />
-        <location filename="../../session.py" line="127" />
+        <location filename="../../session.py" line="105" />
+        <location filename="../../session.py" line="129" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="155" />
+        <location filename="../../session.py" line="157" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="164" />
+        <location filename="../../session.py" line="166" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="166" />
+        <location filename="../../session.py" line="168" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="168" />
+        <location filename="../../session.py" line="170" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="174" />
+        <location filename="../../session.py" line="176" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="184" />
+        <location filename="../../session.py" line="186" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="186" />
+        <location filename="../../session.py" line="188" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="186" />
+        <location filename="../../session.py" line="188" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="188" />
+        <location filename="../../session.py" line="190" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -5617,18 +5598,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="223" />
-        <location filename="../../main.py" line="366" />
+        <location filename="../../main.py" line="226" />
+        <location filename="../../main.py" line="369" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="307" />
+        <location filename="../../main.py" line="310" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="364" />
+        <location filename="../../main.py" line="367" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -5725,8 +5706,8 @@ What was found: {problem}</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="247" />
-        <location filename="../../main.py" line="254" />
+        <location filename="../../main.py" line="250" />
+        <location filename="../../main.py" line="257" />
         <location filename="../../startup.py" line="300" />
         <location filename="../../startup.py" line="322" />
         <location filename="../../startup.py" line="368" />
