@@ -8,6 +8,7 @@ X-report on the register being set up, off the GUI thread, and says the outcome 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -125,6 +126,9 @@ class FiscalChooser(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
+        self.table.setTabKeyNavigation(False)
+        # Rows as tall as the lists in them (the default row cuts a touch-sized list off at the bottom).
+        self.table.verticalHeader().setDefaultSectionSize(self.default_vat.sizeHint().height() + 4)  # Tab leaves the table (its rows' lists take the arrows)
         self.table.setMinimumHeight(140)
         self.categories: list[str] = []
 
@@ -153,6 +157,11 @@ class FiscalChooser(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.receipt_box)
         layout.addStretch(1)
+        # Tab goes as the eye does: the mode, the address, «Проверить кассу», then what the receipt says.
+        chain = [self.mode, self.url, self.tcp, self.port_path, self.baud, self.test, self.taxation]
+        chain += [self.default_vat, self.default_object, self.table]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self._mode_changed(0)
         self.set_categories([])

@@ -1,0 +1,260 @@
+"""The fiscal register from the cashier's seat (fiscal.md), by keys alone, against the real ATOL Web Server
+emulator over HTTP (app.fiscal.emulators.atol_web, started here on a free port).
+
+Each journey starts the program as `loyalty-terminal` does, sets the register up in Manager › Settings ›
+«Касса» (the mode chosen with the arrows, the address typed, «Проверить кассу» pressed) and then sells.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMenu
+
+from app.core.identity import card_qr_payload
+from app.fiscal.emulators.atol_web import AtolWebEmulator
+from tests.ui.journeys.harness import MANAGER, Journey, JourneyFailed, JourneyRunner, till_ready
+from tests.ui.journeys.test_manager_journeys import key_to_focus, press_opening, tab_to
+from tests.ui.journeys.test_till_journeys import richest_card
+
+CAPPUCCINO, CROISSANT = "4600000000022", "4600000000060"
+
+
+@pytest.fixture
+def atol() -> Iterator[AtolWebEmulator]:
+    """The ATOL Web Server emulator on loopback, on a port the system picks."""
+    emulator = AtolWebEmulator(latency=0.01).start()
+    yield emulator
+    emulator.stop()
+
+
+def query(h: Journey | JourneyRunner, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """Read the store's SQLite file beside the running program (as any second reader may)."""
+    with sqlite3.connect(h.home / "terminal.sqlite3") as db:
+        return db.execute(sql, args).fetchall()
+
+
+def open_settings(h: Journey) -> Any:
+    """Alt+У (the «Управляющий» menu), the arrows to «Настройки…», Enter, the manager's PIN: the settings."""
+    from app.ui.pin_dialog import PinDialog
+    from app.ui.settings_dialog import SettingsDialog
+
+    press_opening(h, "Alt+У")
+    menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
+    assert isinstance(menu, QMenu)
+    for _ in range(len(h.gui(lambda: menu.actions())) + 1):
+        active = h.gui(lambda: menu.activeAction().text() if menu.activeAction() is not None else "")
+        if active == "Настройки…":
+            break
+        key_to_focus(h, "Down")
+        h.wait_for(lambda: True, "a moment")
+    else:
+        raise JourneyFailed("no «Настройки…» in the Manager menu")
+    key_to_focus(h, "Return")
+    h.modal(PinDialog)
+    h.type(MANAGER[1])
+    press_opening(h, "Return")
+    return h.modal(SettingsDialog)
+
+
+def set_register(h: Journey, mode: str, url: str = "", *, check: bool = False, shot: str = "") -> Any:
+    """In the settings: the «Касса» tab, the mode by arrows, the address typed, optionally «Проверить кассу»; Save."""
+    dialog = open_settings(h)
+    chooser = dialog.fiscal
+    h.wait_for(lambda: dialog.save.isEnabled(), "the settings to load")
+    tab_to(h, dialog.tabs.tabBar(), "the settings' pages")
+    for _ in range(h.gui(lambda: dialog.tabs.count())):
+        if h.gui(lambda: dialog.tabs.currentWidget() is chooser):
+            break
+        h.press("Right")
+    assert h.gui(lambda: dialog.tabs.tabText(dialog.tabs.currentIndex())) == "Касса"
+    tab_to(h, chooser.mode, "the register's mode")
+    for _ in range(h.gui(lambda: chooser.mode.count()) + 1):
+        if h.gui(lambda: chooser.mode.currentData()) == mode:
+            break
+        h.press("Down")  # a closed list changes its choice with the arrows
+    else:
+        raise JourneyFailed(f"no mode {mode!r}")
+    if url:
+        tab_to(h, chooser.url, "the Web Server's address")
+        h.type(url)
+    if check:
+        tab_to(h, chooser.test, "«Проверить кассу»")
+        h.press("Space")
+        h.wait_for(lambda: chooser.test.isEnabled() and chooser.status.isVisible(), "the check's outcome")
+        h.nothing_cut_off(dialog, "the register's settings")
+    if shot:
+        h.screenshot(shot)
+    tab_to(h, dialog.save, "«Сохранить»")
+    h.press("Space")
+    h.no_modal()
+    return chooser
+
+
+def register_ready(h: Journey, window: Any, atol: AtolWebEmulator) -> None:
+    """Wait until the till knows the register drives its sales and has opened the register's shift."""
+    h.wait_for(lambda: window.controller.fiscal_driven, "the till to drive the register")
+    h.wait_for(lambda: atol.shift_open, "the register's shift to open with the till's")
+    h.wait_for(lambda: status_bar(window).startswith("Касса: готова"), "the register ready in the status bar")
+
+
+def status_bar(window: Any) -> str:
+    """The register's words in the status bar."""
+    from app.ui.fiscal_desk import FiscalDesk
+
+    desk = window.findChild(FiscalDesk)
+    return desk.label.text() if desk is not None and desk.label.isVisible() else ""
+
+
+def fill_basket(h: Journey, window: Any, *, points: bool) -> None:
+    """The richest demo card, two cappuccinos and a croissant, and (F5) its points on part of them."""
+    c = window.controller
+    h.scan(card_qr_payload(h.gui(lambda: c.store.secret), richest_card(h)))
+    h.wait_for(lambda: c.customer is not None, "the card")
+    for code in (CAPPUCCINO, CAPPUCCINO, CROISSANT):
+        h.scan(code)
+    h.wait_for(lambda: sum(line.qty for line in c.basket.lines) == 3, "three items")
+    if points:
+        h.press("F5")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.redeemed_points > 0, "points")
+        h.press("F3")
+    h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
+
+
+def pay_by_card(h: Journey) -> None:
+    """F12, ↓ (card), Enter."""
+    from app.ui.checkout.pay_dialog import PayDialog
+
+    h.press("F12")
+    h.modal(PayDialog)
+    h.press("Down")
+    h.press("Return")
+
+
+def test_the_register_is_set_up_in_settings_and_checked_with_an_x_report(
+    journey: JourneyRunner, atol: AtolWebEmulator
+) -> None:
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        chooser = set_register(h, "atol", atol.url, check=True, shot="fiscal-settings")
+        assert h.gui(chooser.status.text).startswith("Касса работает: X-отчёт напечатан"), h.gui(chooser.status.text)
+        register_ready(h, window, atol)
+        h.screenshot("fiscal-status-bar")
+
+    journey(script)
+    assert [task["type"] for task in atol.printed] == ["reportX", "openShift"]
+    assert dict(query(journey, "SELECT key, value FROM meta WHERE key LIKE 'fiscal.%'"))["fiscal.device"] == (
+        f"atol-web:{atol.url}"
+    )
+
+
+def test_a_card_sale_with_points_prints_one_fiscal_receipt_of_what_the_customer_paid(
+    journey: JourneyRunner, atol: AtolWebEmulator
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        set_register(h, "atol", atol.url)
+        register_ready(h, window, atol)
+        fill_basket(h, window, points=True)
+        quote = h.gui(lambda: window.controller.result.quote)
+        seen["total"], seen["points"] = quote.total, quote.redeemed_points
+        pay_by_card(h)
+        screen = window.checkout
+        h.wait_for(lambda: "Кассовый чек (ФД №" in screen.status.text(), "the register's receipt number")
+        h.wait_for(lambda: any((h.home / "receipts").glob("*.pdf")), "the slip")
+        h.screenshot("fiscal-sold")
+
+    journey(script)
+    sells = [task for task in atol.printed if task["type"] == "sell"]
+    assert len(sells) == 1
+    receipt = sells[0]
+    total = Decimal(seen["total"]) / 100
+    assert sum(Decimal(item["amount"]) for item in receipt["items"]) == total
+    assert receipt["payments"] == [{"type": "electronically", "sum": total}]
+    assert seen["points"] > 0  # points lowered the amounts (a discount), they are not a payment
+    sale = query(journey, "SELECT id, total, redeemed_points, payment FROM sales ORDER BY id DESC LIMIT 1")[0]
+    assert sale[1:] == (seen["total"], seen["points"], "card")
+    docs = query(journey, "SELECT sale_id, status, document_number FROM fiscal_documents")
+    assert docs == [(sale[0], "registered", atol.document_number)]
+
+
+def test_paper_out_is_refused_in_russian_nothing_is_written_and_the_retry_prints(
+    journey: JourneyRunner, atol: AtolWebEmulator
+) -> None:
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        set_register(h, "atol", atol.url)
+        register_ready(h, window, atol)
+        sales_before = query(h, "SELECT count(*) FROM sales")[0][0]
+        fill_basket(h, window, points=False)
+        atol.inject("paper_out")
+        pay_by_card(h)
+        screen, c = window.checkout, window.controller
+        h.wait_for(lambda: "закончилась бумага" in screen.status.text(), "the refusal in Russian")
+        assert h.gui(lambda: screen.status.property("level")) == "error"
+        h.wait_for(lambda: not c.selling and c.fresh and c.result is not None, "the basket priced again")
+        assert h.gui(lambda: sum(line.qty for line in c.basket.lines)) == 3, "the basket stays for a retry"
+        assert query(h, "SELECT count(*) FROM sales")[0][0] == sales_before
+        assert query(h, "SELECT count(*) FROM fiscal_documents") == [(0,)]
+        h.screenshot("fiscal-paper-out")
+        atol.clear("paper_out")  # a new roll
+        pay_by_card(h)
+        h.wait_for(lambda: "Кассовый чек (ФД №" in screen.status.text(), "the retry to print")
+        assert query(h, "SELECT count(*) FROM sales")[0][0] == sales_before + 1
+
+    journey(script)
+    assert len([task for task in atol.printed if task["type"] == "sell"]) == 1
+    assert query(journey, "SELECT count(*), min(status) FROM fiscal_documents") == [(1, "registered")]
+
+
+def test_beside_mode_shows_what_to_key_in_and_the_register_receipts_qr_records_it_and_finds_it(
+    journey: JourneyRunner,
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def script(h: Journey) -> None:
+        from app.ui.checkout.pay_dialog import PayDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        window = till_ready(h)
+        set_register(h, "beside")
+        screen, c = window.checkout, window.controller
+        h.wait_for(lambda: screen.beside.isVisible(), "the «key into the register» panel")
+        fill_basket(h, window, points=True)
+        quote = h.gui(lambda: c.result.quote)
+        discount = quote.subtotal - quote.total
+        assert discount > 0
+        from app.ui import i18n
+
+        shown = h.gui(lambda: (screen.beside.discount.text(), screen.beside.collect.text()))
+        assert shown == h.gui(lambda: (i18n.money(discount), i18n.money(quote.total)))
+        h.screenshot("fiscal-beside")
+        # The cashier rings it on the register, which prints a receipt with the standard QR code.
+        rub, kop = divmod(quote.total, 100)
+        qr = f"t=20250315T1230&s={rub}.{kop:02d}&fn=9999078900012345&i=417&fp=2718281828&n=1"
+        h.scan(qr)
+        h.modal(PayDialog)
+        h.press("Return")  # cash
+        h.wait_for(lambda: "Кассовый чек к ней привязан" in screen.status.text(), "the receipt recorded")
+        seen["total"] = quote.total
+        # The refund screen finds the sale by the register receipt's QR.
+        h.press("F9")
+        dialog = h.modal(RefundDialog)
+        h.scan(qr)
+        h.wait_for(lambda: dialog.sale is not None, "the sale found by the register's receipt")
+        seen["found"] = h.gui(lambda: dialog.sale_id)
+        press_opening(h, "Escape")
+        h.no_modal()
+
+    journey(script)
+    sale_id, total = query(journey, "SELECT id, total FROM sales ORDER BY id DESC LIMIT 1")[0]
+    assert total == seen["total"] and seen["found"] == sale_id
+    assert query(journey, "SELECT sale_id, source, qr_i, qr_s FROM fiscal_documents") == [
+        (sale_id, "qr", 417, seen["total"])
+    ]
