@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 REFRESH_MS = 60_000
 
 
+def _inline(sentence: str) -> str:
+    """A sentence continued after «Касса:»: its first word in lower case, unless it is an abbreviation (ОФД)."""
+    if len(sentence) > 1 and sentence[1].islower():
+        return sentence[0].lower() + sentence[1:]
+    return sentence
+
+
 class FiscalDesk(QObject):
     """Loads the fiscal settings into the checkout, shows the register's warnings, offers the X-report."""
 
@@ -51,6 +58,9 @@ class FiscalDesk(QObject):
         self.check_action.setVisible(False)
         window.menu_actions([self.x_action, self.check_action])
         window.checkout.fiscal_check_requested.connect(self.reconcile)
+        # The register's state is read again after it printed or refused, not only once a minute.
+        window.controller.register_refused.connect(self.refresh)
+        window.controller.sold.connect(self.refresh)
         fiscal_changed = getattr(window, "fiscal_changed", None)
         if fiscal_changed is not None:
             fiscal_changed.connect(self.load)
@@ -112,7 +122,7 @@ class FiscalDesk(QObject):
             self.label.hide()
             return
         if status.error is not None:
-            self.label.setText(self.tr("Register: {what}").format(what=explain(status.error)))
+            self.label.setText(self.tr("Register: {what}").format(what=_inline(explain(status.error))))
             self._level("error")
             return
         warnings = list(status.warnings)
@@ -124,12 +134,12 @@ class FiscalDesk(QObject):
                 self.label.setText(self.tr("Register: ready"))
             self._level("info")
             return
-        self.label.setText(self.tr("Register: {what}").format(what="; ".join(explain(w) for w in warnings)))
+        self.label.setText(self.tr("Register: {what}").format(what="; ".join(_inline(explain(w)) for w in warnings)))
         self._level("error" if any(w.code in BLOCKING for w in warnings) else "warn")
 
     def _unreachable(self, error: BaseException) -> None:
         self.busy = False
-        self.label.setText(self.tr("Register: {what}").format(what=explain(error)))
+        self.label.setText(self.tr("Register: {what}").format(what=_inline(explain(error))))
         self._level("error")
 
     def _level(self, level: str) -> None:

@@ -52,6 +52,7 @@ class CheckoutController(QObject):
     sold = Signal(object)  # the committed SaleResult
     fiscal_unknown = Signal(object)  # the register's answer was lost: the error, to be checked
     receipt_attached = Signal(int)  # beside mode: the register's receipt was recorded with this sale
+    register_refused = Signal()  # the register refused a receipt: its state (paper, shift, drive) is worth a look
     store_loaded = Signal(object)  # StoreInfo
     unknown_card = Signal(str)  # a well-formed card number nobody holds: offer enrollment
     unknown_phone = Signal(str)  # a phone number nobody has: offer enrollment with it
@@ -396,6 +397,8 @@ class CheckoutController(QObject):
         self.selling = False
         self._changed("lines")  # priced again, so the cashier can pay once the disk has room
         self.message.emit(explain(error), "error")  # after the change: it is about this basket
+        if str(getattr(error, "code", "")).startswith("fiscal_"):
+            self.register_refused.emit()
 
     def fiscal_settled(self, sold: bool) -> None:
         """The register said what became of a receipt whose answer was lost: sold (the basket goes) or not."""

@@ -126,9 +126,9 @@ class FiscalChooser(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
-        self.table.setTabKeyNavigation(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (its rows' lists take the arrows)
         # Rows as tall as the lists in them (the default row cuts a touch-sized list off at the bottom).
-        self.table.verticalHeader().setDefaultSectionSize(self.default_vat.sizeHint().height() + 4)  # Tab leaves the table (its rows' lists take the arrows)
+        self.table.verticalHeader().setDefaultSectionSize(self.default_vat.sizeHint().height() + 4)
         self.table.setMinimumHeight(140)
         self.categories: list[str] = []
 

@@ -124,13 +124,17 @@ def fill_basket(h: Journey, window: Any, *, points: bool) -> None:
     h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
 
 
-def pay_by_card(h: Journey) -> None:
+def pay_by_card(h: Journey, shot: str = "") -> None:
     """F12, ↓ (card), Enter."""
     from app.ui.checkout.pay_dialog import PayDialog
 
     h.press("F12")
-    h.modal(PayDialog)
+    dialog = h.modal(PayDialog)
     h.press("Down")
+    h.wait_for(lambda: dialog.card.isChecked(), "card")
+    if shot:
+        h.nothing_cut_off(dialog, "the pay dialog with the electronic receipt")
+        h.screenshot(shot)
     h.press("Return")
 
 
@@ -163,7 +167,7 @@ def test_a_card_sale_with_points_prints_one_fiscal_receipt_of_what_the_customer_
         fill_basket(h, window, points=True)
         quote = h.gui(lambda: window.controller.result.quote)
         seen["total"], seen["points"] = quote.total, quote.redeemed_points
-        pay_by_card(h)
+        pay_by_card(h, shot="fiscal-pay")
         screen = window.checkout
         h.wait_for(lambda: "Кассовый чек (ФД №" in screen.status.text(), "the register's receipt number")
         h.wait_for(lambda: any((h.home / "receipts").glob("*.pdf")), "the slip")
@@ -198,6 +202,7 @@ def test_paper_out_is_refused_in_russian_nothing_is_written_and_the_retry_prints
         h.wait_for(lambda: "закончилась бумага" in screen.status.text(), "the refusal in Russian")
         assert h.gui(lambda: screen.status.property("level")) == "error"
         h.wait_for(lambda: not c.selling and c.fresh and c.result is not None, "the basket priced again")
+        h.wait_for(lambda: "закончилась бумага" in status_bar(window), "the status bar to say so")
         assert h.gui(lambda: sum(line.qty for line in c.basket.lines)) == 3, "the basket stays for a retry"
         assert query(h, "SELECT count(*) FROM sales")[0][0] == sales_before
         assert query(h, "SELECT count(*) FROM fiscal_documents") == [(0,)]
