@@ -85,25 +85,35 @@ def kopecks(value: Any) -> int:
     return int(scaled)
 
 
-def _encode(value: Any) -> str:
+def _encode(value: Any, indent: int | None, level: int) -> str:
     # json cannot write a Decimal as a number without a float; this writes it from its own digits.
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"not a finite number: {value}")
         return format(value, "f")
-    if isinstance(value, Mapping):
-        pairs = (f"{json.dumps(str(k), ensure_ascii=False)}: {_encode(v)}" for k, v in value.items())
-        return "{" + ", ".join(pairs) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_encode(v) for v in value) + "]"
     if isinstance(value, float):
         raise TypeError("floats never go into a fiscal task: use Decimal")
+    if isinstance(value, Mapping | list | tuple):
+        if isinstance(value, Mapping):
+            parts = [
+                f"{json.dumps(str(k), ensure_ascii=False)}: {_encode(v, indent, level + 1)}" for k, v in value.items()
+            ]
+            opening, closing = "{", "}"
+        else:
+            parts = [_encode(v, indent, level + 1) for v in value]
+            opening, closing = "[", "]"
+        if not parts:
+            return opening + closing
+        if indent is None:
+            return opening + ", ".join(parts) + closing
+        inner = "\n" + " " * (indent * (level + 1))
+        return opening + inner + ("," + inner).join(parts) + "\n" + " " * (indent * level) + closing
     return json.dumps(value, ensure_ascii=False)
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, indent: int | None = None) -> str:
     """JSON text of `value`, Decimals written exactly as numbers (12.30 stays 12.30), floats refused."""
-    return _encode(value)
+    return _encode(value, indent, 0)
 
 
 def loads(text: str | bytes) -> Any:
@@ -218,10 +228,11 @@ class AtolWebDevice:
     def result_of(self, uuid: str) -> FiscalResult | None:
         """The printed result of an earlier register() with this uuid (any of its attempts), or None."""
         for attempt in range(RETRIES):
-            state = self._get(_attempt_uuid(uuid, attempt), fiscal=True)
+            deadline = time.monotonic() + self.timeout
+            state = self._get(_attempt_uuid(uuid, attempt), fiscal=True, deadline=deadline)
             if state is None:
                 return None  # never asked under this uuid: no later attempt either
-            results = self._wait(_attempt_uuid(uuid, attempt), state, fiscal=True)
+            results = self._wait(_attempt_uuid(uuid, attempt), state, fiscal=True, deadline=deadline)
             first = results[0]
             if first.get("status") == "ready":
                 result = first.get("result") or {}
@@ -313,6 +324,8 @@ class AtolWebDevice:
         None (only with `adopt_refused`) when the uuid was already known with a refusal: nothing was
         printed under it, and a register refusal repeated from an earlier call is no answer to this one.
         """
+        # One deadline for the whole call: adding, then polling, never more than `timeout` in all.
+        deadline = time.monotonic() + self.timeout
         body = dumps({"uuid": uuid, "request": list(tasks)})
         duplicate = False
         try:
@@ -321,7 +334,7 @@ class AtolWebDevice:
             raise FiscalError("fiscal_no_connection", device=self.url) from exc
         except httpx.TransportError:
             # Sent, answer lost (timeout, connection dropped): the task may be queued. Ask for it.
-            state = self._get(uuid, fiscal=fiscal)
+            state = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if state is None:
                 raise FiscalError("fiscal_unknown") from None
         else:
@@ -331,10 +344,10 @@ class AtolWebDevice:
                 raise _http_error(response)
             state = None
         if state is None:
-            state = self._get(uuid, fiscal=fiscal)
+            state = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if state is None:  # accepted a moment ago and unknown now: the server lost it
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_no_connection", device=self.url)
-        results = self._wait(uuid, state, fiscal=fiscal)
+        results = self._wait(uuid, state, fiscal=fiscal, deadline=deadline)
         if duplicate and adopt_refused and results and results[0].get("status") in ("error", "interrupted", "canceled"):
             return None
         for result in results:
@@ -348,12 +361,12 @@ class AtolWebDevice:
             raise error_for(_int(result.get("errorCode")), str(result.get("errorDescription") or ""), self.url)
         return results
 
-    def _get(self, uuid: str, *, fiscal: bool) -> list[dict[str, Any]] | None:
+    def _get(self, uuid: str, *, fiscal: bool, deadline: float) -> list[dict[str, Any]] | None:
         """The task's results as the server has them now; None when it does not know the uuid (404)."""
-        deadline = time.monotonic() + self.timeout
         while True:
+            left = max(deadline - time.monotonic(), 0.01)
             try:
-                response = self._client.get(f"/requests/{uuid}", params=self._params())
+                response = self._client.get(f"/requests/{uuid}", params=self._params(), timeout=left)
             except httpx.TransportError:
                 if time.monotonic() >= deadline:
                     raise (
@@ -367,20 +380,25 @@ class AtolWebDevice:
                 return None
             if response.status_code != 200:
                 raise _http_error(response)
-            results = loads(response.content).get("results")
-            if not isinstance(results, list):
+            try:
+                results = loads(response.content).get("results")
+            except (ValueError, AttributeError):
+                results = None
+            if not isinstance(results, list) or not results:
+                # An answer we cannot read says nothing about whether the receipt was printed.
+                if fiscal:
+                    raise FiscalError("fiscal_unknown")
                 raise FiscalError("fiscal_device", device_code="results", text="no results in the answer")
             return results
 
-    def _wait(self, uuid: str, results: list[dict[str, Any]], *, fiscal: bool) -> list[dict[str, Any]]:
-        """Poll until every task of `uuid` has a final status, within the timeout."""
-        deadline = time.monotonic() + self.timeout
+    def _wait(self, uuid: str, results: list[dict[str, Any]], *, fiscal: bool, deadline: float) -> list[dict[str, Any]]:
+        """Poll until every task of `uuid` has a final status, before the deadline."""
         while not all(r.get("status") in FINAL for r in results):
             if time.monotonic() >= deadline:
                 # Queued or printing and no end in sight: for a receipt that is "maybe printed".
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_busy")
             time.sleep(self.poll)
-            again = self._get(uuid, fiscal=fiscal)
+            again = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if again is None:
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_no_connection", device=self.url)
             results = again
@@ -418,6 +436,9 @@ def _shift_info(shift: Mapping[str, Any]) -> ShiftInfo:
 
 
 def _http_error(response: httpx.Response) -> FiscalError:
+    # 408: the Web Server could not take the driver within 30 s (busy with background work).
+    if response.status_code == 408:
+        return FiscalError("fiscal_busy")
     try:
         error = loads(response.content).get("error") or {}
     except (ValueError, AttributeError):

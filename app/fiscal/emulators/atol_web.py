@@ -66,7 +66,19 @@ FAULTS: Final[dict[str, tuple[int, str]]] = {
     "ofd_blocked": (137, "Ресурс хранения ФД исчерпан"),
 }
 # Faults of the Web Server itself rather than the register.
-SERVER_FAULTS: Final = frozenset({"lost_answer", "lost_result", "slow", "stuck", "blocked", "shift_expired"})
+SERVER_FAULTS: Final = frozenset(
+    {
+        "lost_answer",
+        "lost_result",
+        "garbage_result",
+        "driver_busy",
+        "slow",
+        "stuck",
+        "blocked",
+        "shift_expired",
+        "not_printed",
+    }
+)
 
 
 class TaskError(Exception):
@@ -130,6 +142,8 @@ class AtolWebEmulator:
         self._faults: dict[str, dict[str, Any]] = {}
         self._lock = threading.RLock()
         self._queue: queue.Queue[str | None] = queue.Queue()
+        self._going = threading.Event()  # cleared by hold(): queued tasks stay "wait"
+        self._going.set()
         self._server: ThreadingHTTPServer | None = None
         self._serve_thread: threading.Thread | None = None
         self._worker: threading.Thread | None = None
@@ -151,6 +165,7 @@ class AtolWebEmulator:
     def stop(self) -> None:
         """Stop listening and stop the worker."""
         self._unlisten()
+        self._going.set()
         self._queue.put(None)
         if self._worker is not None:
             self._worker.join(timeout=5)
@@ -202,9 +217,12 @@ class AtolWebEmulator:
 
         Register faults (FAULTS): no_connection, paper_out, cover_open, busy, fn_full, fn_expired,
         ofd_blocked: the next printing task fails with the register's code. Server faults:
-        lost_answer (POST queued, answer dropped), lost_result (GET answer dropped), slow
-        (seconds=S before every answer), stuck (tasks stay inProgress), blocked (a fiscal task ends
-        "blocked": result unknown), shift_expired (the open shift is aged past 24 hours; opens one if none).
+        lost_answer (POST queued, answer dropped), lost_result (GET answer dropped), garbage_result
+        (GET answers 200 with a body that is not JSON), driver_busy (POST answers 408, nothing
+        queued), slow (seconds=S before every answer, task_seconds=S more per task), stuck (tasks
+        stay inProgress), blocked (a fiscal task ends "blocked": result unknown), not_printed (a
+        receipt is registered in the drive but the paper ran out while printing it: ready, with
+        warnings.notPrinted), shift_expired (the open shift is aged past 24 hours; opens one if none).
         """
         if fault not in FAULTS and fault not in SERVER_FAULTS:
             raise ValueError(f"unknown fault {fault!r}: {sorted(FAULTS) + sorted(SERVER_FAULTS)}")
@@ -230,6 +248,14 @@ class AtolWebEmulator:
                     self.paper = True
                 if name == "cover_open":
                     self.cover_open = False
+
+    def hold(self) -> None:
+        """Leave newly queued tasks waiting (status "wait") until `release`."""
+        self._going.clear()
+
+    def release(self) -> None:
+        """Let the register take queued tasks again."""
+        self._going.set()
 
     def confirm_ofd(self) -> None:
         """The ОФД confirmed every document sent so far."""
@@ -295,6 +321,7 @@ class AtolWebEmulator:
             uuid = self._queue.get()
             if uuid is None:
                 return
+            self._going.wait()  # stop() sets it too, so a held emulator still stops
             slow = self._active("slow")
             time.sleep(self.latency + (float(slow.get("task_seconds", 0)) if slow else 0))
             with self._lock:
@@ -476,7 +503,8 @@ class AtolWebEmulator:
         self.shift_receipts += 1
         params["fiscalReceiptNumber"] = self.receipt_number
         params["total"] = total
-        answer = {"fiscalParams": params, "warnings": None}
+        not_printed = self._take("not_printed") is not None
+        answer = {"fiscalParams": params, "warnings": {"notPrinted": True} if not_printed else None}
         self.printed.append(dict(task))
         self.receipts[uuid] = answer
         return answer
@@ -599,7 +627,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, 400, "Не указан uuid")
             return
         if not isinstance(request, list) or not all(isinstance(t, dict) and t.get("type") for t in request or [None]):
-            self._error(400, 400, "Некорректное задание: request")
+            self._error(420, 420, "Произошла ошибка во время проверки формата задания")
+            return
+        if self.emu._take("driver_busy") is not None:
+            self._error(408, 408, "Не удалось захватить управление драйвером (занят фоновыми задачами)")
             return
         if not self.emu.add(uuid, request):
             self._error(409, 409, f"Задание с uuid {uuid} уже существует")
@@ -625,6 +656,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.emu._take("lost_result") is not None:
             self._drop()
+            return
+        if self.emu._take("garbage_result") is not None:
+            junk = b"<html>?</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(junk)))
+            self.end_headers()
+            self.wfile.write(junk)
             return
         self._send(200, {"results": results})
 
