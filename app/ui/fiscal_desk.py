@@ -185,11 +185,12 @@ class FiscalDesk(QObject):
         if quiet and not (completed or cancelled or pending):
             controller.fiscal_settled(False)
             return
+        self.refresh()  # a receipt still pending shows in the status bar
         if pending:
             text = self.tr("The register still does not say whether it printed {n} receipt(s): checking again later.")
+            controller.fiscal_settled(False)  # first: the basket priced again must not wipe the words below
             self.window.checkout.show_message(text.format(n=pending), "warn")
             QTimer.singleShot(REFRESH_MS, self, self.reconcile)
-            controller.fiscal_settled(False)
             return
         parts = []
         if completed:

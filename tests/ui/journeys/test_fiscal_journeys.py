@@ -275,3 +275,28 @@ def test_beside_mode_shows_what_to_key_in_and_the_register_receipts_qr_records_i
     assert query(journey, "SELECT sale_id, source, qr_i, qr_s FROM fiscal_documents") == [
         (sale_id, "qr", 417, seen["total"])
     ]
+
+
+def test_a_lost_answer_is_said_to_be_checked_and_nothing_is_sold_until_the_register_answers(
+    journey: JourneyRunner, atol: AtolWebEmulator
+) -> None:
+    """The Web Server loses the register's answer mid-receipt ("blocked": it cannot tell whether it printed)."""
+
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        set_register(h, "atol", atol.url)
+        register_ready(h, window, atol)
+        sales_before = query(h, "SELECT count(*) FROM sales")[0][0]
+        fill_basket(h, window, points=False)
+        atol.inject("blocked", times=1)
+        pay_by_card(h)
+        screen, c = window.checkout, window.controller
+        h.wait_for(lambda: "Касса пока не ответила" in screen.status.text(), "the till to say it checks", 60)
+        assert h.gui(lambda: sum(line.qty for line in c.basket.lines)) == 3, "the basket is kept on screen"
+        assert query(h, "SELECT count(*) FROM sales")[0][0] == sales_before, "no sale without its receipt"
+        assert query(h, "SELECT status FROM fiscal_documents") == [("pending",)]
+        h.wait_for(lambda: "ждут ответа кассы" in status_bar(window), "the pending receipt in the status bar")
+        h.wait_for(lambda: c.fresh and "Касса пока не ответила" in screen.status.text(), "the words to stay")
+        h.screenshot("fiscal-lost-answer")
+
+    journey(script)
