@@ -283,8 +283,11 @@ def refund_document(
 
 
 def document_json(doc: FiscalDocument) -> dict[str, Any]:
-    """A document as plain JSON (stored in the pending row, and the tests' golden files)."""
-    return asdict(doc)
+    """A document as plain JSON (stored in the pending row, and the tests' golden files): lists, not tuples."""
+    data = asdict(doc)
+    data["positions"] = list(data["positions"])
+    data["payments"] = list(data["payments"])
+    return data
 
 
 def document_from_json(data: Mapping[str, Any]) -> FiscalDocument:

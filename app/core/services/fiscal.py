@@ -143,6 +143,12 @@ class FiscalService:
         with db.transaction(self.engine, write=False) as conn:
             return _settings(conn)
 
+    def _state(self) -> tuple[FiscalSettings, bool]:
+        """The settings and whether a receipt waits for reconcile, in one read (a sale's first step)."""
+        with db.transaction(self.engine, write=False) as conn:
+            waiting = sql.scalar(conn, "SELECT 1 FROM fiscal_documents WHERE status = 'pending' LIMIT 1")
+            return _settings(conn), waiting is not None
+
     def configure(
         self,
         device: str,
@@ -204,19 +210,22 @@ class FiscalService:
         None when there is nothing fiscal to do (no register, or beside mode without a QR)."""
         if req.fiscal_qr is not None:
             return self._sell_with_qr(req, actor)
-        settings = self.settings()
+        settings, waiting = self._state()
         if settings.mode != "driven":
             return None
         contact = parse_contact(req.receipt_contact)
-        self.reconcile_if_pending()
+        if waiting:
+            self.reconcile_if_pending()
         device = self._device(settings)
         cashier = req.cashier or actor
         with db.transaction(self.engine) as conn:
+            clock = repo.get_meta(conn, "clock")
             result, body = self.checkout.price_in(conn, req, commit=True)
             assert body is not None and result.uid is not None
             doc = _sale_doc(settings, result, req, cashier, contact)
             self._write_pending(conn, doc, {"actor": actor, "body": body})
-        printed = self._register(device, doc)
+            moved = (clock, repo.get_meta(conn, "clock"))
+        printed = self._register(device, doc, moved)
         with db.transaction(self.engine) as conn:
             done = self.checkout.book_sale_in(conn, result, body, actor, strict=False)
             assert done.sale_id is not None
@@ -227,12 +236,14 @@ class FiscalService:
         self, sale_id: int, units: Mapping[int, int] | None, at: int | None, cashier: str | None, actor: str
     ) -> RefundResult | None:
         """CheckoutService's hook: a refund with its `sellReturn` receipt (driven register only, else None)."""
-        settings = self.settings()
+        settings, waiting = self._state()
         if settings.mode != "driven":
             return None
-        self.reconcile_if_pending()
+        if waiting:
+            self.reconcile_if_pending()
         device = self._device(settings)
         with db.transaction(self.engine) as conn:
+            clock = repo.get_meta(conn, "clock")
             priced = self.checkout.price_refund_in(conn, sale_id, units, at, cashier)
             lines = refund_lines(priced.lines, priced.before, priced.now)
             doc = refund_document(priced.body["uid"], lines, priced.payment, cashier or actor, settings)
@@ -241,21 +252,25 @@ class FiscalService:
                     "fiscal_mismatch", receipt_kopecks=doc.total, sale_kopecks=priced.delta["money_back"]
                 )
             self._write_pending(conn, doc, {"actor": actor, "refund": priced.to_json()})
-        printed = self._register(device, doc)
+            moved = (clock, repo.get_meta(conn, "clock"))
+        printed = self._register(device, doc, moved)
         with db.transaction(self.engine) as conn:
             done = self.checkout.book_refund_in(conn, priced, actor, strict=False)
             assert done.refund_id is not None
             self._mark_registered(conn, doc.uuid, printed, sale_id=sale_id, refund_id=done.refund_id)
         return replace(done, fiscal=result_json(printed))
 
-    def _register(self, device: FiscalDevice, doc: FiscalDocument) -> FiscalResult:
-        """Ask the register; a refusal takes the pending row away, a lost answer leaves it for reconcile."""
+    def _register(
+        self, device: FiscalDevice, doc: FiscalDocument, clock: tuple[str | None, str | None]
+    ) -> FiscalResult:
+        """Ask the register; a refusal takes the pending row away (and the business clock back: a refused
+        sale writes nothing), a lost answer leaves it for reconcile."""
         try:
             with self._lock:
                 printed = device.register(doc)
         except FiscalError as exc:
             if exc.code != "fiscal_unknown":
-                self._drop_pending(doc.uuid)
+                self._drop_pending(doc.uuid, clock)
             raise
         except Exception as exc:
             # A driver's own failure says nothing of whether it printed: the register is asked again later.
@@ -293,14 +308,15 @@ class FiscalService:
         if not rows:
             return ReconcileReport()
         device = self._device(self.settings())
-        for row in rows:
+        for n, row in enumerate(rows):
             uid = str(row["uid"])
             try:
                 with self._lock:
                     printed = device.result_of(uid)
             except FiscalError:
-                waiting.append(uid)
-                continue
+                # The register cannot say now: the rest wait too (each try may cost the driver's timeout).
+                waiting += [str(r["uid"]) for r in rows[n:]]
+                break
             if printed is None:
                 self._cancel(uid, "not printed by the register")
                 cancelled.append(uid)
@@ -361,8 +377,9 @@ class FiscalService:
             with self._lock:
                 state = self._device(settings).status()
         except FiscalError as exc:
-            return FiscalStatus(settings, None, (Refusal(exc.code, dict(exc.params)),), pending,
-                                Refusal(exc.code, dict(exc.params)))  # fmt: skip
+            error = Refusal(exc.code, dict(exc.params))
+            waiting = (Refusal("fiscal_warn_pending", {"count": pending}),) if pending else ()
+            return FiscalStatus(settings, None, (error, *waiting), pending, error)
         return FiscalStatus(settings, state, tuple(status_warnings(state, now, pending)), pending)
 
     # ------------------------------------------------------------------ beside mode
@@ -474,9 +491,16 @@ class FiscalService:
              "req": json.dumps(request, ensure_ascii=False), "now": clock_ms(self.clock), "total": doc.total},
         )  # fmt: skip
 
-    def _drop_pending(self, uid: str) -> None:
+    def _drop_pending(self, uid: str, clock: tuple[str | None, str | None]) -> None:
+        before, after = clock
         with db.transaction(self.engine) as conn:
             sql.run(conn, "DELETE FROM fiscal_documents WHERE uid = :u AND status = 'pending'", {"u": uid})
+            # The pricing moved the persisted business clock; nothing else moved it since: put it back.
+            if before != after and repo.get_meta(conn, "clock") == after:
+                if before is None:
+                    sql.run(conn, "DELETE FROM meta WHERE key = 'clock'")
+                else:
+                    repo.set_meta(conn, "clock", before)
 
     def _cancel(self, uid: str, reason: str) -> None:
         with db.transaction(self.engine) as conn:
@@ -524,7 +548,8 @@ class FiscalService:
 
 
 def _settings(conn: Connection) -> FiscalSettings:
-    return settings_from_meta({key: repo.get_meta(conn, key) for key in _META_KEYS})
+    rows = sql.rows(conn, "SELECT key, value FROM meta WHERE key LIKE 'fiscal.%'")
+    return settings_from_meta({str(r.key): str(r.value) for r in rows})
 
 
 def _merged(old: Mapping[str, Any], given: Mapping[str, str] | None, parse: Callable[[str], Any]) -> dict[str, Any]:

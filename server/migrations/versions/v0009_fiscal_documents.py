@@ -50,6 +50,4 @@ def upgrade() -> None:
     )
     op.create_index("ix_fiscal_documents_status", "fiscal_documents", ["status"], if_not_exists=True)
     op.create_index("ix_fiscal_documents_sale", "fiscal_documents", ["sale_id"], if_not_exists=True)
-    op.create_index(
-        "ix_fiscal_documents_qr", "fiscal_documents", ["qr_fn", "qr_i"], unique=True, if_not_exists=True
-    )
+    op.create_index("ix_fiscal_documents_qr", "fiscal_documents", ["qr_fn", "qr_i"], unique=True, if_not_exists=True)
