@@ -810,37 +810,37 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="180" />
+        <location filename="../../checkout/controller.py" line="181" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="309" />
+        <location filename="../../checkout/controller.py" line="310" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="310" />
+        <location filename="../../checkout/controller.py" line="311" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="311" />
+        <location filename="../../checkout/controller.py" line="312" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="312" />
+        <location filename="../../checkout/controller.py" line="313" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="360" />
+        <location filename="../../checkout/controller.py" line="361" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="437" />
+        <location filename="../../checkout/controller.py" line="440" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -1867,204 +1867,204 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FiscalChooser</name>
     <message>
-        <location filename="../../wizard/fiscal.py" line="65" />
+        <location filename="../../wizard/fiscal.py" line="66" />
         <source>No fiscal register (receipts are not fiscal)</source>
         <translation>Без кассы (чеки не фискальные)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="66" />
+        <location filename="../../wizard/fiscal.py" line="67" />
         <source>The register stands beside the till (scan its receipt's QR)</source>
         <translation>Касса рядом (сканировать QR-код её чека)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="67" />
+        <location filename="../../wizard/fiscal.py" line="68" />
         <source>ATOL register through the ATOL Web Server</source>
         <translation>Касса АТОЛ через веб-сервер АТОЛ</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="68" />
+        <location filename="../../wizard/fiscal.py" line="69" />
         <source>Штрих-М register on the network (TCP)</source>
         <translation>Касса Штрих-М по сети (TCP)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="69" />
+        <location filename="../../wizard/fiscal.py" line="70" />
         <source>Штрих-М register on a serial (COM) port</source>
         <translation>Касса Штрих-М через COM-порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="90" />
+        <location filename="../../wizard/fiscal.py" line="91" />
         <source>Web Server address</source>
         <translation>Адрес веб-сервера</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="91" />
+        <location filename="../../wizard/fiscal.py" line="92" />
         <source>Address and port</source>
         <translation>Адрес и порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="92" />
+        <location filename="../../wizard/fiscal.py" line="93" />
         <source>Port</source>
         <translation>Порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="92" />
+        <location filename="../../wizard/fiscal.py" line="93" />
         <source>Speed, baud</source>
         <translation>Скорость, бод</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="103" />
+        <location filename="../../wizard/fiscal.py" line="104" />
         <source>General (ОСН)</source>
         <translation>Общая (ОСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="104" />
+        <location filename="../../wizard/fiscal.py" line="105" />
         <source>Simplified, income (УСН доходы)</source>
         <translation>Упрощённая (УСН доходы)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="105" />
+        <location filename="../../wizard/fiscal.py" line="106" />
         <source>Simplified, income less expenses (УСН доходы − расходы)</source>
         <translation>Упрощённая (УСН доходы − расходы)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="106" />
+        <location filename="../../wizard/fiscal.py" line="107" />
         <source>Patent (ПСН)</source>
         <translation>Патент (ПСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="111" />
+        <location filename="../../wizard/fiscal.py" line="112" />
         <source>VAT 22 %</source>
         <translation>НДС 22 %</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="112" />
+        <location filename="../../wizard/fiscal.py" line="113" />
         <source>VAT 10 %</source>
         <translation>НДС 10 %</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="113" />
+        <location filename="../../wizard/fiscal.py" line="114" />
         <source>VAT 0 %</source>
         <translation>НДС 0 %</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="114" />
+        <location filename="../../wizard/fiscal.py" line="115" />
         <source>No VAT</source>
         <translation>Без НДС</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="115" />
+        <location filename="../../wizard/fiscal.py" line="116" />
         <source>VAT 5 % (simplified)</source>
         <translation>НДС 5 % (УСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="116" />
+        <location filename="../../wizard/fiscal.py" line="117" />
         <source>VAT 7 % (simplified)</source>
         <translation>НДС 7 % (УСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="118" />
+        <location filename="../../wizard/fiscal.py" line="119" />
         <source>Goods</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="118" />
+        <location filename="../../wizard/fiscal.py" line="119" />
         <source>Service</source>
         <translation>Услуга</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="122" />
+        <location filename="../../wizard/fiscal.py" line="123" />
         <source>Category</source>
         <translation>Категория</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="122" />
+        <location filename="../../wizard/fiscal.py" line="123" />
         <source>VAT</source>
         <translation>НДС</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="122" />
-        <location filename="../../wizard/fiscal.py" line="135" />
+        <location filename="../../wizard/fiscal.py" line="123" />
+        <location filename="../../wizard/fiscal.py" line="139" />
         <source>Payment object</source>
         <translation>Предмет расчёта</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="131" />
+        <location filename="../../wizard/fiscal.py" line="135" />
         <source>What goes on the fiscal receipt</source>
         <translation>Что печатается в кассовом чеке</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="133" />
+        <location filename="../../wizard/fiscal.py" line="137" />
         <source>Taxation</source>
         <translation>Система налогообложения</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="134" />
+        <location filename="../../wizard/fiscal.py" line="138" />
         <source>VAT (every category)</source>
         <translation>НДС (все категории)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="138" />
+        <location filename="../../wizard/fiscal.py" line="142" />
         <source>Check the register</source>
         <translation>Проверить кассу</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="139" />
+        <location filename="../../wizard/fiscal.py" line="143" />
         <source>Prints an X-report on the register</source>
         <translation>Печатает X-отчёт на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="193" />
+        <location filename="../../wizard/fiscal.py" line="202" />
         <source>Type the ATOL Web Server's address, such as {example}</source>
         <translation>Введите адрес веб-сервера АТОЛ, например {example}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="195" />
+        <location filename="../../wizard/fiscal.py" line="204" />
         <source>Type the register's address and port, such as {example}</source>
         <translation>Введите адрес и порт кассы, например {example}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="198" />
+        <location filename="../../wizard/fiscal.py" line="207" />
         <source>Type the register's port, such as /dev/ttyACM0 or COM3</source>
         <translation>Введите порт кассы, например /dev/ttyACM0 или COM3</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="262" />
+        <location filename="../../wizard/fiscal.py" line="271" />
         <source>Asking the register for an X-report…</source>
         <translation>Запрашиваю у кассы X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="268" />
+        <location filename="../../wizard/fiscal.py" line="277" />
         <source>The register works: it printed an X-report (shift {shift}).</source>
         <translation>Касса работает: X-отчёт напечатан (смена {shift}).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="270" />
+        <location filename="../../wizard/fiscal.py" line="279" />
         <source>The register works: it printed an X-report.</source>
         <translation>Касса работает: X-отчёт напечатан.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="277" />
+        <location filename="../../wizard/fiscal.py" line="286" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="297" />
+        <location filename="../../wizard/fiscal.py" line="306" />
         <source>Receipts say «Не является фискальным документом»; the register is rung separately.</source>
         <translation>На чеках написано «Не является фискальным документом»; продажи пробиваются на кассе отдельно.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="299" />
+        <location filename="../../wizard/fiscal.py" line="308" />
         <source>The cashier rings the purchase on the register. The till shows the discount to key in and the amount to collect; scanning the register receipt's QR code records it with the loyalty sale.</source>
         <translation>Кассир пробивает покупку на кассе. Терминал показывает скидку, которую нужно ввести, и сумму к оплате; QR-код кассового чека, отсканированный после этого, привязывает чек к продаже по программе лояльности.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="303" />
+        <location filename="../../wizard/fiscal.py" line="312" />
         <source>The till prints every fiscal receipt itself through the ATOL Web Server (port 16732 by default).</source>
         <translation>Терминал сам печатает каждый кассовый чек через веб-сервер АТОЛ (по умолчанию порт 16732).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="305" />
-        <location filename="../../wizard/fiscal.py" line="306" />
+        <location filename="../../wizard/fiscal.py" line="314" />
+        <location filename="../../wizard/fiscal.py" line="315" />
         <source>The till prints every fiscal receipt itself on the Штрих-М register.</source>
         <translation>Терминал сам печатает каждый кассовый чек на кассе Штрих-М.</translation>
     </message>
@@ -2072,84 +2072,84 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FiscalDesk</name>
     <message>
-        <location filename="../../fiscal_desk.py" line="46" />
+        <location filename="../../fiscal_desk.py" line="53" />
         <source>X-report of the fiscal register</source>
         <translation>X-отчёт кассы</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="49" />
+        <location filename="../../fiscal_desk.py" line="56" />
         <source>Check receipts with the register</source>
         <translation>Сверить чеки с кассой</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="122" />
+        <location filename="../../fiscal_desk.py" line="132" />
         <source>Register: ready, shift {n} open</source>
         <translation>Касса: готова, открыта смена {n}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="124" />
+        <location filename="../../fiscal_desk.py" line="134" />
         <source>Register: ready</source>
         <translation>Касса: готова</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="115" />
-        <location filename="../../fiscal_desk.py" line="127" />
-        <location filename="../../fiscal_desk.py" line="132" />
+        <location filename="../../fiscal_desk.py" line="125" />
+        <location filename="../../fiscal_desk.py" line="137" />
+        <location filename="../../fiscal_desk.py" line="142" />
         <source>Register: {what}</source>
         <translation>Касса: {what}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="94" />
+        <location filename="../../fiscal_desk.py" line="104" />
         <source>The register's shift is not open: {reason}</source>
         <translation>Смена на кассе не открыта: {reason}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="146" />
+        <location filename="../../fiscal_desk.py" line="156" />
         <source>Administrator</source>
         <translation>Администратор</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="147" />
+        <location filename="../../fiscal_desk.py" line="157" />
         <source>Printing the X-report…</source>
         <translation>Печатаю X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="152" />
+        <location filename="../../fiscal_desk.py" line="162" />
         <source>The register printed the X-report (shift {n}).</source>
         <translation>Касса напечатала X-отчёт (смена {n}).</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="158" />
+        <location filename="../../fiscal_desk.py" line="168" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="165" />
+        <location filename="../../fiscal_desk.py" line="175" />
         <source>Checking the receipt with the fiscal register…</source>
         <translation>Ответ кассы потерян: проверяю чек на кассе…</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="179" />
+        <location filename="../../fiscal_desk.py" line="190" />
         <source>The register still does not say whether it printed {n} receipt(s): checking again later.</source>
         <translation>Касса пока не ответила, напечатан ли чек (чеков: {n}): проверю ещё раз позже. Не продавайте эту корзину заново.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="187" />
+        <location filename="../../fiscal_desk.py" line="198" />
         <source>{n} sale(s) the register had printed are saved: do not sell them again.</source>
         <translation>Чек был напечатан, продажа сохранена (продаж: {n}): не продавайте её повторно.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="190" />
+        <location filename="../../fiscal_desk.py" line="201" />
         <source>{n} receipt(s) were not printed: nothing was saved, sell again.</source>
         <translation>Чек не был напечатан (чеков: {n}): ничего не записано, проведите продажу снова.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="193" />
+        <location filename="../../fiscal_desk.py" line="204" />
         <source>No receipt was waiting for the register.</source>
         <translation>Неподтверждённых чеков нет.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="199" />
+        <location filename="../../fiscal_desk.py" line="210" />
         <source>The register's receipts are not checked yet: {reason}</source>
         <translation>Чеки ещё не сверены с кассой: {reason}</translation>
     </message>
