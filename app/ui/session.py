@@ -115,10 +115,12 @@ class Session(QObject):
     @Slot(object)
     def _shift_opened(self, _shift: object) -> None:
         self.window.set_shift_open(True)
+        self.fiscal.refresh()  # the register's shift opened with it
 
     @Slot(object)
     def _shift_closed(self, _summary: object) -> None:
         self.window.set_shift_open(False)
+        self.fiscal.refresh()  # the register's shift closed with it (Z-report)
 
     # ----------------------------------------------------------------- refunds and printing
 

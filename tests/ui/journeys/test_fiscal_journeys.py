@@ -36,23 +36,28 @@ def query(h: Journey | JourneyRunner, sql: str, *args: object) -> list[tuple[Any
         return db.execute(sql, args).fetchall()
 
 
-def open_settings(h: Journey) -> Any:
-    """Alt+У (the «Управляющий» menu), the arrows to «Настройки…», Enter, the manager's PIN: the settings."""
-    from app.ui.pin_dialog import PinDialog
-    from app.ui.settings_dialog import SettingsDialog
-
+def menu_item(h: Journey, text: str) -> None:
+    """Alt+У (the «Управляющий» menu), the arrows to the item, Enter."""
     press_opening(h, "Alt+У")
     menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
     assert isinstance(menu, QMenu)
     for _ in range(len(h.gui(lambda: menu.actions())) + 1):
         active = h.gui(lambda: menu.activeAction().text() if menu.activeAction() is not None else "")
-        if active == "Настройки…":
+        if active == text:
             break
         key_to_focus(h, "Down")
         h.wait_for(lambda: True, "a moment")
     else:
-        raise JourneyFailed("no «Настройки…» in the Manager menu")
+        raise JourneyFailed(f"no «{text}» in the Manager menu")
     key_to_focus(h, "Return")
+
+
+def open_settings(h: Journey) -> Any:
+    """Manager › «Настройки…», the manager's PIN: the settings."""
+    from app.ui.pin_dialog import PinDialog
+    from app.ui.settings_dialog import SettingsDialog
+
+    menu_item(h, "Настройки…")
     h.modal(PinDialog)
     h.type(MANAGER[1])
     press_opening(h, "Return")
@@ -162,9 +167,31 @@ def test_the_register_is_set_up_in_settings_and_checked_with_an_x_report(
         assert h.gui(chooser.status.text).startswith("Касса работает: X-отчёт напечатан"), h.gui(chooser.status.text)
         register_ready(h, window, atol)
         h.screenshot("fiscal-status-bar")
+        # An X-report on demand, from the Manager menu.
+        menu_item(h, "X-отчёт кассы")
+        h.wait_for(lambda: "Касса напечатала X-отчёт (смена 1)" in window.checkout.status.text(), "the X-report")
+        # Closing the till's shift closes the register's: the Z-report.
+        from PySide6.QtWidgets import QMessageBox
+
+        from app.ui.shift import ShiftDialog
+
+        menu_item(h, "Смена…")
+        dialog = h.modal(ShiftDialog)
+        h.wait_for(lambda: dialog.close_button.isVisible(), "«Закрыть смену» offered")
+        tab_to(h, dialog.close_button, "«Закрыть смену»")
+        h.press("Space")
+        h.modal(QMessageBox)
+        key_to_focus(h, "Return")  # yes
+        h.wait_for(lambda: "Касса напечатала Z-отчёт (смена кассы 1)" in dialog.status.text(), "the Z-report")
+        h.nothing_cut_off(dialog, "the closed shift with its Z-report")
+        h.wait_for(lambda: status_bar(window) == "Касса: готова", "the status bar to show the shift closed")
+        h.screenshot("fiscal-shift-closed")
+        press_opening(h, "Escape")
+        h.no_modal()
 
     journey(script)
-    assert [task["type"] for task in atol.printed] == ["reportX", "openShift"]
+    assert [task["type"] for task in atol.printed] == ["reportX", "openShift", "reportX", "closeShift"]
+    assert not atol.shift_open
     assert dict(query(journey, "SELECT key, value FROM meta WHERE key LIKE 'fiscal.%'"))["fiscal.device"] == (
         f"atol-web:{atol.url}"
     )
@@ -187,8 +214,29 @@ def test_a_card_sale_with_points_prints_one_fiscal_receipt_of_what_the_customer_
         h.wait_for(lambda: "Кассовый чек (ФД №" in screen.status.text(), "the register's receipt number")
         h.wait_for(lambda: any((h.home / "receipts").glob("*.pdf")), "the slip")
         h.screenshot("fiscal-sold")
+        # The refund registers a sellReturn the same way (the manager's PIN approves it).
+        from app.ui.pin_dialog import PinDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        sale_id = query(h, "SELECT max(id) FROM sales")[0][0]
+        h.press("F9")
+        dialog = h.modal(RefundDialog)
+        h.type(str(sale_id))
+        h.press("Return")
+        h.wait_for(lambda: dialog.sale is not None and dialog.confirm.hasFocus(), "the sale in the refund screen")
+        h.press("Return")
+        h.modal(PinDialog)
+        h.type(MANAGER[1])
+        h.press("Return")
+        h.wait_for(lambda: dialog.last_refund is not None, "the refund")
+        seen["refund"] = h.gui(lambda: dialog.last_refund.money_back)
+        press_opening(h, "Escape")
+        h.no_modal()
 
     journey(script)
+    returns = [task for task in atol.printed if task["type"] == "sellReturn"]
+    assert len(returns) == 1 and seen["refund"] == seen["total"]
+    assert returns[0]["payments"] == [{"type": "electronically", "sum": Decimal(seen["total"]) / 100}]
     sells = [task for task in atol.printed if task["type"] == "sell"]
     assert len(sells) == 1
     receipt = sells[0]
@@ -198,8 +246,8 @@ def test_a_card_sale_with_points_prints_one_fiscal_receipt_of_what_the_customer_
     assert seen["points"] > 0  # points lowered the amounts (a discount), they are not a payment
     sale = query(journey, "SELECT id, total, redeemed_points, payment FROM sales ORDER BY id DESC LIMIT 1")[0]
     assert sale[1:] == (seen["total"], seen["points"], "card")
-    docs = query(journey, "SELECT sale_id, status, document_number FROM fiscal_documents")
-    assert docs == [(sale[0], "registered", atol.document_number)]
+    docs = query(journey, "SELECT kind, sale_id, status FROM fiscal_documents ORDER BY id")
+    assert docs == [("sell", sale[0], "registered"), ("sellReturn", sale[0], "registered")]
 
 
 def test_paper_out_is_refused_in_russian_nothing_is_written_and_the_retry_prints(
