@@ -316,13 +316,34 @@ def test_beside_mode_shows_what_to_key_in_and_the_register_receipts_qr_records_i
         seen["found"] = h.gui(lambda: dialog.sale_id)
         press_opening(h, "Escape")
         h.no_modal()
+        # Paid with F12 first (the register rung meanwhile): the QR scanned next is recorded with that sale.
+        fill_basket(h, window, points=False)
+        total2 = h.gui(lambda: c.result.quote.total)
+        h.press("F12")
+        h.modal(PayDialog)
+        h.press("Return")
+        h.wait_for(lambda: "Теперь отсканируйте QR-код кассового чека" in screen.status.text(), "the ask for the QR")
+        rub, kop = divmod(total2, 100)
+        qr2 = f"t=20250315T1240&s={rub}.{kop:02d}&fn=9999078900012345&i=418&fp=3141592653&n=1"
+        scan_until(h, qr2, lambda: "Кассовый чек привязан к продаже" in screen.status.text(), "the QR attached")
+        # No basket, a customer on screen: a receipt rung on the register alone earns points (an earn-only sale).
+        h.scan(card_qr_payload(h.gui(lambda: c.store.secret), richest_card(h)))
+        h.wait_for(lambda: c.customer is not None, "the card")
+        # Rung on the register just now: the receipt's time is the till's (a minute on, the QR has minutes only).
+        from app.core.clock import clock_ms
+        from app.core.timeutil import from_ms
+
+        now = h.gui(lambda: from_ms(clock_ms(window.ctx.clock) + 60_000).astimezone(window.ctx.programs.zone()))
+        qr3 = f"t={now:%Y%m%dT%H%M}&s=500.00&fn=9999078900012345&i=419&fp=1618033988&n=1"
+        scan_until(h, qr3, lambda: "Кассовый чек к ней привязан" in screen.status.text(), "the earn-only sale")
 
     journey(script)
-    sale_id, total = query(journey, "SELECT id, total FROM sales ORDER BY id DESC LIMIT 1")[0]
-    assert total == seen["total"] and seen["found"] == sale_id
-    assert query(journey, "SELECT sale_id, source, qr_i, qr_s FROM fiscal_documents") == [
-        (sale_id, "qr", 417, seen["total"])
-    ]
+    sales = query(journey, "SELECT id, total, card IS NOT NULL FROM sales ORDER BY id DESC LIMIT 3")[::-1]
+    (first, total, _), (second, _, _), (earn_only, earned_on, with_card) = sales
+    assert total == seen["total"] and seen["found"] == first
+    assert (earned_on, with_card) == (50_000, 1)
+    docs = query(journey, "SELECT sale_id, source, qr_i FROM fiscal_documents ORDER BY qr_i")
+    assert docs == [(first, "qr", 417), (second, "qr", 418), (earn_only, "qr", 419)]
 
 
 def test_a_lost_answer_is_said_to_be_checked_and_nothing_is_sold_until_the_register_answers(
