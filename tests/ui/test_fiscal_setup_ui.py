@@ -76,3 +76,21 @@ def test_the_settings_round_trip_with_a_rate_and_an_object_per_category(qtbot: Q
     chooser.mode.setCurrentIndex(chooser.mode.findData("atol"))
     chooser.url.setText("ftp://nowhere")
     assert chooser.problem() is not None  # said beside the field, nothing saved
+
+
+def test_the_register_chosen_in_the_wizard_is_saved_with_the_new_store(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from app.ui.wizard.creation import StorePlan, create_store
+
+    assert isinstance(tmp_path, Path)
+    fiscal = FiscalConfig("atol-web:http://127.0.0.1:16732", "usnIncome", {"*": "none"}, {"*": "service"})
+    plan = StorePlan("Zerno", program="points", manager_name="Olga", manager_pin="2468", fiscal=fiscal)
+    ctx = create_store(tmp_path / "terminal.sqlite3", plan)
+    try:
+        saved = ctx.fiscal.settings()
+        assert (saved.device, saved.taxation, dict(saved.vat), dict(saved.objects)) == (
+            fiscal.device, "usnIncome", {"*": "none"}, {"*": "service"}
+        )  # fmt: skip
+    finally:
+        ctx.close()
