@@ -132,6 +132,7 @@ class SettingsDialog(QDialog):
         self.camera.set_setting(str(saved.value("camera/source") or ""))
         self.tabs.addTab(self.camera, self.tr("Camera"))
         self.fiscal_saved = FiscalConfig()
+        self._facts_ready = self._fiscal_ready = False
         self.fiscal = FiscalChooser(self.devices, manager.name, self)
         self.tabs.addTab(self.fiscal, self.tr("Fiscal register"))
 
@@ -220,13 +221,17 @@ class SettingsDialog(QDialog):
         self.store_name.setText(facts.name)
         self.store_address.setText(facts.address)
         self._show_server(facts.server_url)
-        self.save.setEnabled(True)
+        self._facts_ready = True
+        self.save.setEnabled(self._fiscal_ready)  # both loaded: a half-loaded dialog would save stale values
 
     def _fiscal_loaded(self, setup: tuple[FiscalConfig, list[str]]) -> None:
         config, categories = setup
-        self.fiscal_saved = config
         self.fiscal.set_categories(categories, config)
         self.fiscal.set_config(config)
+        # Compared with what the tab shows for it (the defaults filled in), so opening and saving changes nothing.
+        self.fiscal_saved = self.fiscal.config() if self.fiscal.problem() is None else config
+        self._fiscal_ready = True
+        self.save.setEnabled(self._facts_ready)
 
     def _show_server(self, url: str) -> None:
         if url:

@@ -232,7 +232,9 @@ class FiscalChooser(QWidget):
         if baud:
             self.baud.setText(str(baud))
         self.taxation.setCurrentIndex(max(0, self.taxation.findData(config.taxation)))
-        self.default_vat.setCurrentIndex(max(0, self.default_vat.findData(config.vat.get(ANY, "vat22"))))
+        # As the service reads an unset rate: the general one under ОСН, none under the other regimes.
+        unset = "vat22" if config.taxation == "osn" else "none"
+        self.default_vat.setCurrentIndex(max(0, self.default_vat.findData(config.vat.get(ANY, unset))))
         self.default_object.setCurrentIndex(max(0, self.default_object.findData(config.objects.get(ANY, "commodity"))))
         self._fill_table(config)
 
