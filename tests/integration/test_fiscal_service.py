@@ -216,6 +216,26 @@ def test_a_lost_answer_of_a_receipt_never_printed_is_cancelled_by_reconcile(
     assert till.checkout.sell(_req(), actor="Ольга").committed
 
 
+def test_a_lost_answer_of_a_printed_refund_is_completed_by_reconcile(till: Context, emu: AtolWebEmulator) -> None:
+    sale = till.checkout.sell(_req(redeem=100), actor="Ольга")
+    assert sale.sale_id is not None
+    emu.inject("lost_result")
+    with pytest.raises(FiscalError) as info:
+        till.checkout.refund(sale.sale_id, {0: 2}, actor="Ольга")
+    assert info.value.code == "fiscal_unknown"
+    assert _count(till, "SELECT COUNT(*) FROM refunds") == 0
+    emu.clear()
+    report = till.fiscal.reconcile()
+    assert len(report.completed) == 1
+    with till.engine.connect() as conn:
+        refund = conn.execute(text("SELECT uid, money_back FROM refunds")).one()
+    assert refund.uid == report.completed[0]
+    assert refund.money_back == sum(i["amount"] for i in emu.printed[-1]["items"]) * 100
+    assert _fiscal_rows(till) == [("registered", "sell"), ("registered", "sellReturn")]
+    assert [line["refundable"] for line in till.checkout.sale_lines(sale.sale_id)] == [1]
+    assert till.verifier.verify().ok
+
+
 def test_a_pending_receipt_is_finished_before_the_next_sale(till: Context, emu: AtolWebEmulator) -> None:
     emu.inject("lost_result")
     with pytest.raises(FiscalError):
