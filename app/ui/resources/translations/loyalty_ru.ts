@@ -2028,43 +2028,43 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Введите порт кассы, например /dev/ttyACM0 или COM3</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="271" />
+        <location filename="../../wizard/fiscal.py" line="273" />
         <source>Asking the register for an X-report…</source>
         <translation>Запрашиваю у кассы X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="277" />
+        <location filename="../../wizard/fiscal.py" line="279" />
         <source>The register works: it printed an X-report (shift {shift}).</source>
         <translation>Касса работает: X-отчёт напечатан (смена {shift}).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="279" />
+        <location filename="../../wizard/fiscal.py" line="281" />
         <source>The register works: it printed an X-report.</source>
         <translation>Касса работает: X-отчёт напечатан.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="286" />
+        <location filename="../../wizard/fiscal.py" line="288" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="306" />
+        <location filename="../../wizard/fiscal.py" line="308" />
         <source>Receipts say «Не является фискальным документом»; the register is rung separately.</source>
         <translation>На чеках написано «Не является фискальным документом»; продажи пробиваются на кассе отдельно.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="308" />
+        <location filename="../../wizard/fiscal.py" line="310" />
         <source>The cashier rings the purchase on the register. The till shows the discount to key in and the amount to collect; scanning the register receipt's QR code records it with the loyalty sale.</source>
         <translation>Кассир пробивает покупку на кассе. Терминал показывает скидку, которую нужно ввести, и сумму к оплате; QR-код кассового чека, отсканированный после этого, привязывает чек к продаже по программе лояльности.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="312" />
+        <location filename="../../wizard/fiscal.py" line="314" />
         <source>The till prints every fiscal receipt itself through the ATOL Web Server (port 16732 by default).</source>
         <translation>Терминал сам печатает каждый кассовый чек через веб-сервер АТОЛ (по умолчанию порт 16732).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="314" />
-        <location filename="../../wizard/fiscal.py" line="315" />
+        <location filename="../../wizard/fiscal.py" line="316" />
+        <location filename="../../wizard/fiscal.py" line="317" />
         <source>The till prints every fiscal receipt itself on the Штрих-М register.</source>
         <translation>Терминал сам печатает каждый кассовый чек на кассе Штрих-М.</translation>
     </message>
@@ -5228,52 +5228,52 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../session.py" line="105" />
-        <location filename="../../session.py" line="129" />
+        <location filename="../../session.py" line="131" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="157" />
+        <location filename="../../session.py" line="159" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="166" />
+        <location filename="../../session.py" line="168" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="168" />
+        <location filename="../../session.py" line="170" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="170" />
+        <location filename="../../session.py" line="172" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="176" />
+        <location filename="../../session.py" line="178" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="186" />
+        <location filename="../../session.py" line="188" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="188" />
+        <location filename="../../session.py" line="190" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="188" />
+        <location filename="../../session.py" line="190" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="190" />
+        <location filename="../../session.py" line="192" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -5311,122 +5311,122 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="136" />
+        <location filename="../../settings_dialog.py" line="137" />
         <source>Fiscal register</source>
         <translation>Касса</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="150" />
+        <location filename="../../settings_dialog.py" line="151" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="159" />
+        <location filename="../../settings_dialog.py" line="160" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="160" />
+        <location filename="../../settings_dialog.py" line="161" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="161" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="165" />
+        <location filename="../../settings_dialog.py" line="166" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="166" />
+        <location filename="../../settings_dialog.py" line="167" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="173" />
+        <location filename="../../settings_dialog.py" line="174" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="175" />
+        <location filename="../../settings_dialog.py" line="176" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="183" />
+        <location filename="../../settings_dialog.py" line="184" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="184" />
+        <location filename="../../settings_dialog.py" line="185" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="192" />
+        <location filename="../../settings_dialog.py" line="193" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="195" />
+        <location filename="../../settings_dialog.py" line="196" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="202" />
+        <location filename="../../settings_dialog.py" line="203" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="206" />
+        <location filename="../../settings_dialog.py" line="207" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="234" />
+        <location filename="../../settings_dialog.py" line="239" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="239" />
+        <location filename="../../settings_dialog.py" line="244" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="245" />
+        <location filename="../../settings_dialog.py" line="250" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="285" />
+        <location filename="../../settings_dialog.py" line="290" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="325" />
+        <location filename="../../settings_dialog.py" line="330" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="362" />
+        <location filename="../../settings_dialog.py" line="367" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="369" />
+        <location filename="../../settings_dialog.py" line="374" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="374" />
+        <location filename="../../settings_dialog.py" line="379" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="376" />
+        <location filename="../../settings_dialog.py" line="381" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -5809,12 +5809,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="416" />
+        <location filename="../../settings_dialog.py" line="421" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="424" />
+        <location filename="../../settings_dialog.py" line="429" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
