@@ -2,7 +2,7 @@
 
     xvfb-run -s "-screen 0 1280x1024x24" .venv/bin/python -m tests.ui.wizard.screenshots docs/screenshots
 
-Writes wizard-1-store.png … wizard-5-staff.png. The printer and camera tests really run: a
+Writes wizard-1-store.png … wizard-5-staff.png (and wizard-5a-fiscal.png, the register step set to ATOL). The printer and camera tests really run: a
 sample receipt is printed into a temporary folder and a generated video is scanned.
 """
 
