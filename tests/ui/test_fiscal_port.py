@@ -1,5 +1,6 @@
 """The till's fiscal adapter as plain values: the `fiscal.device` setting both ways, the receipt QR in either
-keyboard layout, and the audit's list of changed fiscal settings (app/ui/fiscal_port.py; no Qt is imported)."""
+keyboard layout, the audit's list of changed fiscal settings (app/ui/fiscal_port.py imports no Qt, but it is a
+module of the cashier app, so its tests live in this tier)."""
 
 from __future__ import annotations
 
