@@ -24,7 +24,6 @@ from app.core.fiscal import (
     Taxation,
     Vat,
 )
-from app.core.refusals import Refusal
 from app.core.services.results import SaleRequest, SaleResult
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ __all__ = [
     "Mode",
     "check_register",
     "device_setting",
-    "looks_like_fiscal_qr",
+    "fiscal_qr_text",
     "split_device",
 ]
 
@@ -160,16 +159,6 @@ def fiscal_qr_text(text: str) -> str | None:
 
     latin = latin_layout(raw).replace("?", "&")
     return latin if _has_qr_keys(latin) else None
-
-
-def looks_like_fiscal_qr(text: str) -> bool:
-    """True for the standard QR of a register's receipt, typed in either keyboard layout."""
-    return fiscal_qr_text(text) is not None
-
-
-def refusal(code: str, **params: Any) -> Refusal:
-    """A refusal to show (the screens word it with app.ui.wording.explain)."""
-    return Refusal(code, params)
 
 
 def is_unknown(error: BaseException) -> bool:
