@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -60,11 +61,27 @@ class Outcome:
         return tuple(c for c in self.codes if not self.sample.is_read_by(c))
 
 
-def load_manifest(folder: Path) -> list[Sample]:
-    """Read folder/manifest.csv; expected texts are read as exact bytes (CRLF kept)."""
+TUNE: Final = "tune"
+HELD: Final = "held"
+
+
+def load_split(folder: Path) -> dict[tuple[str, str], str]:
+    """Read folder/split.csv: (set, image) → "tune" or "held" (bench/scan_split.py writes it)."""
+    with (folder / "split.csv").open(newline="", encoding="utf-8") as fh:
+        return {(row["set"], row["image"]): row["half"] for row in csv.DictReader(fh)}
+
+
+def load_manifest(folder: Path, half: str | None = None) -> list[Sample]:
+    """Read folder/manifest.csv; expected texts are read as exact bytes (CRLF kept).
+
+    half: only the images of that half of split.csv ("tune" or "held"); None: all of them.
+    """
+    wanted = load_split(folder) if half is not None else None
     samples = []
     with (folder / "manifest.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
+            if wanted is not None and wanted.get((row["set"], row["image"])) != half:
+                continue
             base = folder / row["set"]
             name = row["expected_text_file"]
             expected = (base / name).read_bytes().decode("utf-8") if name else None
