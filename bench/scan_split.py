@@ -21,13 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 TUNE, HELD = "tune", "held"
 
 
+def _digest(set_name: str, image: str) -> str:
+    return hashlib.sha256(f"{set_name}/{image}".encode()).hexdigest()
+
+
 def split_rows(manifest: Path) -> list[tuple[str, str, str]]:
     """(set, image, half) for every manifest row, in manifest order."""
     with manifest.open(newline="", encoding="utf-8") as fh:
         rows = [(r["set"], r["image"]) for r in csv.DictReader(fh)]
     half: dict[tuple[str, str], str] = {}
     for name in dict.fromkeys(s for s, _ in rows):
-        mine = sorted((r for r in rows if r[0] == name), key=lambda r: hashlib.sha256(f"{r[0]}/{r[1]}".encode()).hexdigest())
+        mine = sorted((r for r in rows if r[0] == name), key=lambda r: _digest(*r))
         for i, row in enumerate(mine):
             half[row] = TUNE if i < len(mine) // 2 else HELD
     return [(s, image, half[(s, image)]) for s, image in rows]
