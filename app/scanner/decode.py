@@ -407,13 +407,13 @@ def _region_reads(gray: Gray) -> Iterator[list[_Read]]:
         size = (int(width + 2 * pad), int(height + 2 * pad))
         matrix = cv2.getPerspectiveTransform(quad, target)
         warped = cv2.warpPerspective(gray, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-        flat = np.ascontiguousarray(warped)
+        flat: Gray = np.ascontiguousarray(warped, dtype=np.uint8)
         x0, y0 = float(quad[:, 0].min()), float(quad[:, 1].min())
         box = (x0, y0, float(quad[:, 0].max()), float(quad[:, 1].max()))
         reads = _zxing_reads(flat, 1.0, "region-zxing", fast=False)
         reads += _zbar_reads(flat, 1.0, "region-zbar")
         if flat.size <= _UPSCALE_MAX_PIXELS:
-            big = np.asarray(cv2.resize(flat, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+            big: Gray = np.asarray(cv2.resize(flat, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
             reads += _zxing_reads(big, 2.0, "region-zxing-2x", fast=False)
         # Every read of this region stands for the region's box in the original picture.
         yield [replace(r, box=box) for r in reads]
