@@ -570,6 +570,12 @@ def _zxing_fast_reads(image: Gray) -> tuple[list[_Read], list[Box]]:
     return reads, failed
 
 
+def _zxing_unsure(image: Gray) -> bool:
+    """Whether zxing-cpp finds a linear symbol in image whose check digit fails."""
+    found = _read_barcodes(image, _ZXING_FORMATS, fast=False, errors=True)
+    return any(not b.valid and b.format != zxingcpp.BarcodeFormat.QRCode for b in found)
+
+
 def _rescued_qr(image: Gray, spot: Box) -> list[_Read]:
     """A QR found but not read: its neighbourhood enlarged twice and sharpened, decoded again (QR only)."""
     x0, y0, x1, y1 = spot
@@ -642,15 +648,25 @@ def _confirmed(image: Gray, code: Code, reads: list[_Read], *, need_zxing: bool)
     crop = np.ascontiguousarray(image[top : min(height, int(y1 + pad) + 1), left : min(width, int(x1 + pad) + 1)])
     if crop.size == 0:
         return False
-    again = False
+    again = unsure = 0
     for copy in _perturbed(crop):
         copy = np.ascontiguousarray(copy)
+        seen = False
         for read in _zxing_reads(copy, 1.0, "confirm", fast=False) + _zbar_reads(copy, 1.0, "confirm"):
             if read.code == code:
-                again = True
+                seen = True
             elif read.code.format != QR_CODE and read.decoder in decoders and len(decoders) == 1:
                 return False  # the only decoder that saw it reads something else here
-    return again
+        again += seen
+        unsure += decoders == {_ZXING} and _zxing_unsure(copy)
+    # When zxing-cpp alone read it and also finds the same bars failing their check digit on some
+    # copies, the reading must clearly dominate: read on at least half of the copies, and on at
+    # least twice as many as fail (a blurred card EAN-13 read as a valid-looking neighbour on 2
+    # copies failed on 4; an EAN-13 printed with a wrong check digit came out as a valid UPC-A on 4
+    # copies and failed on 2).
+    if unsure:
+        return again >= 3 and again > 2 * unsure  # 3 = half of the six copies
+    return again > 0
 
 
 def second_look(frame: Gray, code: Code) -> bool:

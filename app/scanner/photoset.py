@@ -71,6 +71,28 @@ def load_split(folder: Path) -> dict[tuple[str, str], str]:
         return {(row["set"], row["image"]): row["half"] for row in csv.DictReader(fh)}
 
 
+def load_errata(folder: Path) -> dict[Path, frozenset[str]]:
+    """Read folder/errata.csv: image → texts really in it that its label does not give.
+
+    A result listed here is right (the label is wrong or incomplete: see each row's reason), so it
+    does not count as a wrong id; it does not count as a read either. ``\\r\\n`` stands for CR LF.
+    """
+    found: dict[Path, set[str]] = {}
+    path = folder / "errata.csv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            found.setdefault(folder / row["set"] / row["image"], set()).add(row["text"].replace("\\r\\n", "\r\n"))
+    return {image: frozenset(texts) for image, texts in found.items()}
+
+
+def wrong_ids(outcome: Outcome, errata: dict[Path, frozenset[str]]) -> tuple[Code, ...]:
+    """Results of an outcome that are neither its label nor listed in the errata: wrong ids."""
+    known = errata.get(outcome.sample.path, frozenset())
+    return tuple(c for c in outcome.others if c.text not in known)
+
+
 def load_manifest(folder: Path, half: str | None = None) -> list[Sample]:
     """Read folder/manifest.csv; expected texts are read as exact bytes (CRLF kept).
 
