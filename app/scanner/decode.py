@@ -12,8 +12,10 @@ Two modes share one set of guarantees:
 * ``thorough=True`` (still images): up to six passes, zxing-cpp and zbar on the frame
   and on enhanced copies of it, combined by vote (see ``_vote``). It stops as soon as
   the answer is settled, so most images cost one or two passes. When they find nothing
-  at all, fallback passes try the negative and copies turned by 15-45° (a linear code
-  tilted beyond what the decoders tolerate), two passes per copy, judged by the same vote.
+  at all, fallback passes try the negative, then each code region (a light convex
+  quadrilateral: a card or label, found on an Otsu and an adaptive binarisation) warped
+  flat, then copies turned by 15-45° (a linear code tilted beyond what the decoders
+  tolerate), judged by the same vote.
 
 Every result, in both modes, has been checked here rather than trusted from a decoder:
 
@@ -27,6 +29,9 @@ Every result, in both modes, has been checked here rather than trusted from a de
 * In thorough mode a linear code (EAN/UPC/Code 128) needs two passes that agree and
   must beat every different reading of the same symbol; both decoders do return
   well-formed, check-digit-valid misreads of blurred EAN/UPC photographs.
+* zxing-cpp always reports its check-digit failures (``return_errors``): scanning on past
+  one finds valid-looking neighbours of a code printed with a wrong check digit. A linear
+  code read by zxing-cpp alone must clearly outnumber those failures in the second look.
 
 UPC-A normalisation: an EAN-13 whose first digit is 0 *is* a UPC-A symbol (the bars are
 identical), so whichever decoder read it and however it named it, the result is
