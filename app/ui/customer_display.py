@@ -70,6 +70,7 @@ class DisplayLine:
     qty: int
     unit_price: int
     amount: int
+    gift: bool = False  # a gift for points: shown as a gift, not as a price
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def build_state(controller: CheckoutController, join_url: str | None, thanks: Th
     else:
         lines = tuple(DisplayLine(b.name, b.qty, b.unit_price, b.qty * b.unit_price) for b in basket.lines)
     if quote is not None:
-        lines += tuple(DisplayLine(p.name, p.qty, p.unit_price, 0) for p in quote.lines if p.is_reward)
+        lines += tuple(DisplayLine(p.name, p.qty, p.unit_price, 0, True) for p in quote.lines if p.is_reward)
     customer = controller.customer
     subtotal = quote.subtotal if quote is not None else sum(line.amount for line in lines)
     asked = quote is not None and basket.redeem is not None and quote.redeemed_points > 0
@@ -266,7 +267,7 @@ QProgressBar::chunk {{ background: #c9a227; border-radius: {r}px; }}
 
 def base_px(width: int, height: int) -> int:
     """The display's body text size for a window this size (14 px on a 1024×600 tablet, more on a monitor)."""
-    return max(14, min(36, min(width, round(height * 1.6)) // 50))
+    return max(14, min(36, min(round(width * 1.25), round(height * 1.6)) // 50))
 
 
 class CustomerDisplay(QWidget):
@@ -408,7 +409,7 @@ class CustomerDisplay(QWidget):
             qty = _label("cdMuted", False, _RIGHT)
             qty.setText(f"{line.qty} × {i18n.money(line.unit_price)}")
             amount = _label("cdAmount", False, _RIGHT)
-            amount.setText(i18n.money(line.amount) if line.amount or not line.unit_price else self.tr("gift"))
+            amount.setText(self.tr("gift") if line.gift else i18n.money(line.amount))
             self.lines.addWidget(name, row, 0)
             self.lines.addWidget(qty, row, 1)
             self.lines.addWidget(amount, row, 2)

@@ -354,3 +354,40 @@ def test_two_screens_at_start_the_display_goes_full_screen_on_the_second(tmp_pat
         "primary": "DP-1",
         "keyboard": True,  # the till keeps the keyboard
     }
+
+
+# ----------------------------------------------------------------- the start-up wiring and the settings
+
+
+def test_the_start_wires_it_from_the_settings_and_the_settings_keep_an_unplugged_screen(
+    qtbot: QtBot, window: MainWindow, db_worker: object
+) -> None:
+    from app.core.services.receipts import DEFAULT_JOIN_URL
+    from app.core.services.staff import Cashier
+    from app.ui import main as app_main
+    from app.ui.settings_dialog import SettingsDialog
+    from app.ui.settings_store import save_setting, settings
+
+    save_setting("display/enabled", "false")
+    save_setting("display/screen", "HDMI-9")  # chosen once, unplugged now
+    host = app_main.wire_customer_display(window, window.ctx, window.worker, settings())
+    assert host.action in window.manager_menu.actions() and host.action.shortcut().toString() == "F11"
+    qtbot.waitUntil(lambda: host.feed.join_url == DEFAULT_JOIN_URL, timeout=5000)  # the receipt's link
+    assert (host.enabled, host.chosen, host.display.isVisible()) == (False, "HDMI-9", False)
+
+    dialog = SettingsDialog(window, window.ctx, window.worker, Cashier(1, "Ольга", "manager"), settings())
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.save.isEnabled, timeout=5000)
+    assert dialog.display_screen.currentData() == "HDMI-9"
+    assert dialog.display_screen.currentText() == "HDMI-9 (не подключён)"
+    dialog.display_on.setChecked(True)
+    dialog.store_name.setText(dialog.store_name.text() or "Кофейня")  # the demo store has none yet
+    dialog.submit()
+    qtbot.waitUntil(lambda: host.enabled or bool(dialog.status.text()), timeout=5000)
+    assert host.enabled, dialog.status.text()
+    assert settings().value("display/enabled") == "true" and settings().value("display/screen") == "HDMI-9"
+    assert host.where is None and not host.display.isVisible()
+    assert "HDMI-9" in window.checkout.status.text() and window.checkout.status.property("level") == "warn"
+
+    window.close()  # the till closing takes the display along
+    assert not host.display.isVisible()

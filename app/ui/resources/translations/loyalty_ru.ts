@@ -1211,124 +1211,124 @@
 <context>
     <name>CustomerDisplay</name>
     <message>
-        <location filename="../../customer_display.py" line="270" />
-        <location filename="../../customer_display.py" line="540" />
+        <location filename="../../customer_display.py" line="279" />
+        <location filename="../../customer_display.py" line="553" />
         <source>Customer display</source>
         <translation>Экран покупателя</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="347" />
+        <location filename="../../customer_display.py" line="359" />
         <source>Subtotal</source>
         <translation>Сумма</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="348" />
+        <location filename="../../customer_display.py" line="360" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="349" />
+        <location filename="../../customer_display.py" line="361" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="350" />
-        <location filename="../../customer_display.py" line="382" />
+        <location filename="../../customer_display.py" line="362" />
+        <location filename="../../customer_display.py" line="394" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="351" />
+        <location filename="../../customer_display.py" line="363" />
         <source>Join our loyalty programme</source>
         <translation>Станьте участником программы лояльности</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="352" />
+        <location filename="../../customer_display.py" line="364" />
         <source>Point your phone's camera at the code</source>
         <translation>Наведите камеру телефона на код</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="363" />
+        <location filename="../../customer_display.py" line="375" />
         <source>Thank you for your purchase!</source>
         <translation>Спасибо за покупку!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="365" />
+        <location filename="../../customer_display.py" line="377" />
         <source>Your purchase</source>
         <translation>Ваша покупка</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="367" />
+        <location filename="../../customer_display.py" line="379" />
         <source>Welcome!</source>
         <translation>Добро пожаловать!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="379" />
+        <location filename="../../customer_display.py" line="391" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="400" />
+        <location filename="../../customer_display.py" line="412" />
         <source>gift</source>
         <translation>подарок</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="413" />
+        <location filename="../../customer_display.py" line="425" />
         <source>Hello, {name}!</source>
         <translation>Здравствуйте, {name}!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="414" />
+        <location filename="../../customer_display.py" line="426" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="418" />
+        <location filename="../../customer_display.py" line="430" />
         <source>On your card: {points}</source>
         <translation>На карте: {points}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="420" />
+        <location filename="../../customer_display.py" line="432" />
         <source>Thank you!</source>
         <translation>Спасибо!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="422" />
+        <location filename="../../customer_display.py" line="434" />
         <source>Do you have our card?</source>
         <translation>У вас есть наша карта?</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="426" />
+        <location filename="../../customer_display.py" line="438" />
         <source>Earned {points}, on your card {balance}</source>
         <translation>Начислено {points}, на карте {balance}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="431" />
+        <location filename="../../customer_display.py" line="443" />
         <source>This purchase earns {points}</source>
         <translation>Эта покупка принесёт {points}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="439" />
+        <location filename="../../customer_display.py" line="451" />
         <source>Spend {points}?</source>
         <translation>Списать {points}?</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="441" />
+        <location filename="../../customer_display.py" line="453" />
         <source>The total goes down by {amount}</source>
         <translation>Сумма к оплате уменьшится на {amount}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="582" />
+        <location filename="../../customer_display.py" line="597" />
         <source>The customer display is back on {screen}</source>
         <translation>Экран покупателя снова показан на {screen}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="619" />
+        <location filename="../../customer_display.py" line="634" />
         <source>The customer display's screen {screen} is not connected: it returns when it is</source>
         <translation>Экран покупателя {screen} не подключён: он вернётся, когда его подключат</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="623" />
+        <location filename="../../customer_display.py" line="638" />
         <source>No second screen for the customer display: it shows when one is connected</source>
         <translation>Нет второго экрана для покупателя: он появится, когда экран подключат</translation>
     </message>
