@@ -156,10 +156,12 @@ def wire_customer_display(window: MainWindow, ctx: Context, worker: Worker, save
     """The customer display, fed by the checkout, on the screen the settings name (F11 shows or hides it)."""
     feed = DisplayFeed(window.controller)
     enabled = str(saved.value(SETTING_ENABLED) or "false").lower() in ("true", "1", "yes")
-    host = DisplayHost(feed, enabled=enabled, screen=str(saved.value(SETTING_SCREEN) or ""), parent=window)
+    host = DisplayHost(feed, parent=window)
     host.message.connect(window.checkout.show_message)
     window.installEventFilter(host)  # closing the till closes the display
     window.menu_actions([host.action])
+    # Placed once the till listens: a chosen screen missing at start is said in its status line.
+    host.configure(enabled, str(saved.value(SETTING_SCREEN) or ""))
     # The join link an anonymous customer's receipt carries, read once on the worker.
     worker.run(ctx.receipts.join_url, on_done=feed.set_join_url)
     return host
