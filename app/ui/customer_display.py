@@ -283,6 +283,9 @@ class CustomerDisplay(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.state = DisplayState()
         self._base = 0
+        self._rows: list[tuple[QLabel, QLabel, QLabel]] = []
+        self._shown_lines: tuple[DisplayLine, ...] | None = None
+        self._stretch_row = 0
 
         # The basket: a heading, the lines (the newest in view), the sums.
         self.basket_panel = QFrame()
@@ -396,25 +399,30 @@ class CustomerDisplay(QWidget):
         self._fill_side(state)
 
     def _fill_lines(self, state: DisplayState) -> None:
-        while self.lines.count():
-            item = self.lines.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        for row in range(self.lines.rowCount()):
-            self.lines.setRowStretch(row, 0)
-        for row, line in enumerate(state.lines):
-            name = _label("cdItem")
-            name.setText(line.name)
-            qty = _label("cdMuted", False, _RIGHT)
-            qty.setText(f"{line.qty} × {i18n.money(line.unit_price)}")
-            amount = _label("cdAmount", False, _RIGHT)
-            amount.setText(self.tr("gift") if line.gift else i18n.money(line.amount))
-            self.lines.addWidget(name, row, 0)
-            self.lines.addWidget(qty, row, 1)
-            self.lines.addWidget(amount, row, 2)
-        self.lines.setRowStretch(len(state.lines), 1)
-        self.lines.addWidget(QWidget(), len(state.lines), 0)
+        # Rows are made once and reused: a new styled label costs a style-sheet polish, and a
+        # basket re-priced on every scan must not hold up the till's keyboard (the scanner's burst).
+        if state.lines == self._shown_lines:
+            return
+        self._shown_lines = state.lines
+        while len(self._rows) < len(state.lines):
+            row = len(self._rows)
+            cells = (_label("cdItem"), _label("cdMuted", False, _RIGHT), _label("cdAmount", False, _RIGHT))
+            for column, cell in enumerate(cells):
+                self.lines.addWidget(cell, row, column)
+            self._rows.append(cells)
+        for index, (name, qty, amount) in enumerate(self._rows):
+            shown = index < len(state.lines)
+            if shown:
+                line = state.lines[index]
+                name.setText(line.name)
+                qty.setText(f"{line.qty} × {i18n.money(line.unit_price)}")
+                amount.setText(self.tr("gift") if line.gift else i18n.money(line.amount))
+            for cell in (name, qty, amount):
+                cell.setVisible(shown)
+        # The rows stay at the top; the space under them stretches.
+        self.lines.setRowStretch(self._stretch_row, 0)
+        self._stretch_row = len(self._rows)
+        self.lines.setRowStretch(self._stretch_row, 1)
 
     def _fill_side(self, state: DisplayState) -> None:
         customer = state.customer
