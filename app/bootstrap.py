@@ -28,6 +28,7 @@ from app.core.refusals import os_params
 from app.core.services.catalog import CatalogService
 from app.core.services.checkout import CheckoutService
 from app.core.services.customers import CustomerService
+from app.core.services.fiscal import FiscalService
 from app.core.services.program import ProgramService
 from app.core.services.receipts import ReceiptService
 from app.core.services.staff import StaffService
@@ -37,6 +38,9 @@ from app.core.services.verify import VerifyService
 if TYPE_CHECKING:
     import httpx
 
+    from app.core.fiscal import FiscalDevice
+    from app.core.services.confirm import ConfirmService
+    from app.core.services.fraud import FraudService
     from app.core.services.reports import ReportsService
     from app.sync.chain_reports import ChainReports
     from app.sync.service import SyncService
@@ -79,6 +83,13 @@ class Context:
     transport: httpx.BaseTransport | None = None  # the network under sync and chain reports (tests: a fake)
 
     @cached_property
+    def fiscal(self) -> FiscalService:
+        """The fiscal register: settings, receipts of sales and refunds (installed in the checkout), shifts."""
+        service = FiscalService(self.engine, self.checkout, self.programs, open_register)
+        self.checkout.register = service
+        return service
+
+    @cached_property
     def staff(self) -> StaffService:
         """Cashiers, PINs, shifts and the audit log."""
         return StaffService(self.engine, self.hasher, self.clock)
@@ -104,6 +115,24 @@ class Context:
         return ReportsService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
 
     @cached_property
+    def confirm(self) -> ConfirmService:
+        """Confirmations of spending: SMS codes (SMS.ru when set up), the phone's code, a manager's PIN."""
+        from app.core.services.confirm import ConfirmService
+        from app.sync.sms import sender_from_settings
+
+        engine, transport = self.engine, self.transport
+        return ConfirmService(self.engine, self.clock, self.staff, lambda: sender_from_settings(engine, transport))
+
+    @cached_property
+    def fraud(self) -> FraudService:
+        """The manager's fraud flags on this store."""
+        from app.core.services.fraud import FraudService
+        from app.core.services.reports import Scope
+
+        clock = self.clock
+        return FraudService(self.engine, clock=lambda: clock_ms(clock), scope=Scope.TERMINAL)
+
+    @cached_property
     def chain_reports(self) -> ChainReports:
         """The chain's reports from the server this terminal is enrolled with."""
         from app.sync.chain_reports import ChainReports
@@ -117,12 +146,21 @@ class Context:
             self.checkpointer.start()
 
     def close(self) -> None:
-        """Stop background work and release database connections."""
+        """Stop background work and release database connections (and the fiscal register's)."""
+        if "fiscal" in self.__dict__:
+            self.fiscal.close()
         if self.checkpointer is not None:
             self.checkpointer.stop()
             self.checkpointer.join(5)
             self.checkpointer = None
         self.engine.dispose()
+
+
+def open_register(setting: str) -> FiscalDevice | None:
+    """The driver of a `fiscal.device` setting (app.fiscal.devices), imported only when a register is used."""
+    from app.fiscal.devices import open_device
+
+    return open_device(setting)
 
 
 def bootstrap(
@@ -165,7 +203,7 @@ def bootstrap(
         if db.schema_version(engine) == 0:
             raise StorageError("db_not_initialised", path=str(path))
         db.migrate(engine, path)
-    return Context(
+    ctx = Context(
         path,
         engine,
         store,
@@ -180,6 +218,11 @@ def bootstrap(
         hasher=hasher or PasswordHasher(),
         transport=transport,
     )
+    fiscal = ctx.fiscal  # every sale and refund passes the fiscal register's hook (nothing to do without one)
+    if db.schema_version(engine) == db.SCHEMA_VERSION:
+        # A receipt whose answer a crash or a timeout lost is finished first (one read when there is none).
+        fiscal.reconcile_if_pending()
+    return ctx
 
 
 def demo_walkthrough(db_path: Path | None) -> tuple[dict[str, object], str]:

@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
-from app.cli_report import add_report_arguments
+from app.cli_report import add_flags_arguments, add_report_arguments
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
+from app.core.fiscal import FiscalError
 from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
 
 if TYPE_CHECKING:
+    from app.bootstrap import Context
     from app.core.services.store import StoreService
 
 EXIT_BAD_INPUT = 2
+EXIT_FISCAL_UNKNOWN = 3  # the register's answer was lost: pending, finished by `fiscal reconcile`
 # `customer show` prints exactly the keys cli.md lists; `customer add` likewise.
 SHOW_KEYS = ("card", "name", "tier", "tier_spend", "available", "pending", "expired", "debt", "stamps", "next_expiry")
 ADD_KEYS = ("customer_id", "card", "granted")
@@ -116,9 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sale", help="price and commit a sale")
     _common(p)
     p.add_argument("--card", help="the customer's card number, or its QR code's text")
-    p.add_argument("--line", action="extend", nargs="+", required=True, metavar="ITEM",
+    p.add_argument("--line", action="extend", nargs="+", default=[], metavar="ITEM",
                    help="SKU[:QTY] for a catalog product, SKU:QTY:PRICE:CATEGORY for a free-price item "
-                   "(PRICE in kopecks)")  # fmt: skip
+                   "(PRICE in kopecks); required but with --fiscal-qr and --card (an earn-only sale)")  # fmt: skip
     p.add_argument("--coupon", metavar="CODE", help="coupon code")
     p.add_argument("--redeem", metavar="N|max", help="points to pay with ('max': as many as allowed)")
     p.add_argument("--reward", metavar="ID", help="gift reward to take")
@@ -126,14 +129,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--import-history", action="store_true", help=_IMPORT)
     p.add_argument("--payment", choices=["cash", "card"], default="cash", help="how it was paid (default: cash)")
     p.add_argument("--quote", action="store_true", help="price only, write nothing")
+    p.add_argument("--found-by", choices=["card", "qr", "phone", "name"],
+                   help="how the customer was found (default: card, or qr for a QR's text); the program's confirm "
+                   "policy may then ask for a confirmation to pay with points")  # fmt: skip
+    p.add_argument("--confirm-code", metavar="CODE", help="the code the customer got by SMS (`confirm send`)")
+    p.add_argument("--confirm-totp", metavar="CODE", help="the 6-digit code on the customer's phone")
+    p.add_argument("--manager-pin", metavar="PIN", help="a manager confirms paying with points (with --reason)")
+    p.add_argument("--reason", metavar="TEXT", help="why the manager confirms it")
+    _fiscal_options(p)
+    p.add_argument("--contact", metavar="PHONE|EMAIL",
+                   help="driven register: send the electronic receipt to this phone or e-mail (tag 1008)")  # fmt: skip
 
     p = sub.add_parser("refund", help="refund units of a sale")
     _common(p)
-    p.add_argument("sale_id", metavar="SALE_ID")
+    p.add_argument("sale_id", metavar="SALE_ID", nargs="?", help="the sale (or give --fiscal-qr)")
     p.add_argument("--line", action="extend", nargs="+", default=[], metavar="N:QTY",
                    help="QTY units of line N (from 0, in the sale's order); none: all that remain")  # fmt: skip
     p.add_argument("--at", metavar="TS", help=_TS)
     p.add_argument("--import-history", action="store_true", help=_IMPORT)
+    _fiscal_options(p)
+
+    add_fiscal_arguments(sub)
 
     p = sub.add_parser("verify", help="recompute balances from the journal")
     _common(p)
@@ -143,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="the manager's figures and report tables for a period (json, csv or pdf)")
     _common(p)
     add_report_arguments(p)
+    conf = sub.add_parser("confirm", help="the customer confirms paying with points: SMS codes, the phone's code")
+    fsub = conf.add_subparsers(dest="action", required=True)
+    p = fsub.add_parser("send", help="send the customer a one-time code by SMS")
+    _common(p)
+    p.add_argument("card", metavar="CARD", help="the customer's card number, or its QR code's text")
+    p = fsub.add_parser("setup", help="the otpauth:// address a customer's phone is set up from (show it as a QR)")
+    _common(p)
+    p.add_argument("card", metavar="CARD", help="the customer's card number, or its QR code's text")
+    p = fsub.add_parser("sms", help="set up sending codes through SMS.ru (an empty --api-id turns it off)")
+    _common(p)
+    p.add_argument("--api-id", required=True, metavar="KEY", help="the SMS.ru api_id")
+    p.add_argument("--url", metavar="URL", help="SMS.ru's address (default https://sms.ru)")
+    p = sub.add_parser("flags", help="suspicious activity for the manager: yesterday's digest, or a period")
+    _common(p)
+    add_flags_arguments(p)
     p = sub.add_parser("enroll", help="enroll this terminal with a central server")
     _common(p)
     p.add_argument(
@@ -177,6 +208,115 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("selftest-window")
     _common(p)
     return parser
+
+
+def _fiscal_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cashier", metavar="NAME", help="the cashier (the fiscal receipt's operator; default: cli)")
+    p.add_argument("--fiscal-qr", metavar="TEXT",
+                   help="beside mode: the register receipt's QR text (t=…&s=…&fn=…&i=…&fp=…&n=1)")  # fmt: skip
+
+
+def add_fiscal_arguments(sub: Any) -> None:
+    """`fiscal set|show|status|open-shift|close-shift|x-report|reconcile|attach` (fiscal.md)."""
+    fis = sub.add_parser("fiscal", help="the fiscal register (54-ФЗ): settings, shifts, pending receipts")
+    _common(fis)
+    fsub = fis.add_subparsers(dest="action", parser_class=_Parser, required=True)
+    p = fsub.add_parser("set", help="set the register: none, beside, atol-web:URL, shtrih:tcp://HOST:PORT, "
+                        "shtrih:serial:PATH?baud=N")  # fmt: skip
+    _common(p)
+    p.add_argument("device", metavar="DEVICE")
+    p.add_argument("--taxation", help="osn, usn_income, usn_income_outcome or patent")
+    p.add_argument("--vat", action="append", default=[], metavar="CATEGORY=RATE",
+                   help="VAT rate of a category: 22, 10, 0, 5, 7 or none ('*' for every other category)")  # fmt: skip
+    p.add_argument("--object", action="append", default=[], metavar="CATEGORY=commodity|service",
+                   help="payment object of a category ('*' for every other category)")  # fmt: skip
+    p.add_argument("--inn", action="append", default=[], metavar="CASHIER=INN",
+                   help="a cashier's INN, printed with their name (10 or 12 digits; empty to remove)")  # fmt: skip
+    for name, text in (
+        ("show", "print the fiscal settings"),
+        ("status", "the register, its shift and the fiscal drive's warnings"),
+        ("reconcile", "finish the receipts waiting for the register's answer"),
+    ):
+        p = fsub.add_parser(name, help=text)
+        _common(p)
+    for name, text in (
+        ("open-shift", "open the register's shift (or adopt the open one)"),
+        ("close-shift", "close the register's shift (Z-report)"),
+        ("x-report", "print an X-report"),
+    ):
+        p = fsub.add_parser(name, help=text)
+        _common(p)
+        p.add_argument("--cashier", metavar="NAME", default=CLI, help="the operator (default: cli)")
+    p = fsub.add_parser("attach", help="beside mode: attach the register's receipt QR to a sale")
+    _common(p)
+    p.add_argument("sale_id", metavar="SALE_ID")
+    p.add_argument("qr", metavar="TEXT", help="the receipt's QR text")
+
+
+def _pairs(items: Sequence[str]) -> dict[str, str]:
+    """CATEGORY=VALUE options as a mapping (a later one wins)."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise LoyaltyError("fiscal_setting_bad", text=item)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _run_fiscal(ctx: Any, args: argparse.Namespace) -> tuple[Any, str]:
+    """The `fiscal` commands."""
+    fiscal = ctx.fiscal
+    action = args.action
+    if action == "set":
+        settings = fiscal.configure(
+            args.device,
+            taxation=args.taxation,
+            vat=_pairs(args.vat),
+            objects=_pairs(args.object),
+            operator_inn=_pairs(args.inn),
+            actor=CLI,
+        )
+        data = settings.to_json()
+        return data, f"fiscal register: {data['device']} ({data['mode']}), taxation {data['taxation']}"
+    if action == "show":
+        data = fiscal.settings().to_json()
+        data["pending"] = fiscal.pending()
+        return data, json.dumps(data, ensure_ascii=False, indent=2)
+    if action == "status":
+        st = fiscal.status()
+        data = st.to_json()
+        lines = [f"device: {st.settings.device}"]
+        if st.device is not None:
+            shift = st.device.shift
+            lines.append(f"register: {st.device.model} {st.device.serial}, fiscal drive {st.device.fn}")
+            lines.append(f"shift: {'open' if shift.open else 'closed'} (number {shift.number})")
+        lines += [f"warning: {w}" for w in st.warnings]
+        return data, "\n".join(lines)
+    if action == "reconcile":
+        report = fiscal.reconcile()
+        data = report.to_json()
+        return data, (
+            f"completed {len(report.completed)}, cancelled {len(report.cancelled)},"
+            f" still pending {len(report.still_pending)}"
+        )
+    if action == "attach":
+        sale_id = _number(str(args.sale_id))
+        if sale_id is None:
+            raise CliError(f"sale id must be a number, got {args.sale_id!r}")
+        data = fiscal.attach_qr(sale_id, args.qr, actor=CLI)
+        return {
+            "sale_id": sale_id,
+            "fiscal": data,
+        }, f"sale {sale_id}: fiscal receipt {data['document_number']} attached"
+    if action == "open-shift":
+        shift = fiscal.open_shift(args.cashier)
+        return {"open": shift.open, "number": shift.number, "opened_at": shift.opened_at}, (
+            f"register shift {shift.number} is open"
+        )
+    report = fiscal.close_shift(args.cashier) if action == "close-shift" else fiscal.x_report(args.cashier)
+    data = {"kind": report.kind, "shift": report.shift, "document_number": report.document_number}
+    return data, f"{'Z' if report.kind == 'z' else 'X'}-report printed for shift {report.shift}"
 
 
 def _at(text: str | None) -> int | None:
@@ -216,6 +356,56 @@ def _card(store: StoreService, value: str | None, what: str) -> str | None:
     if value is not None and value.strip().startswith(QR_PREFIX + ":"):
         return parse_card_qr(store.card_keys(), value)
     return value
+
+
+def _sale_card(store: StoreService, value: str | None) -> tuple[str | None, str, str | None]:
+    """`sale --card`: (card, how it was found, the phone's code when the rotating QR `LT2:card:code` was given)."""
+    from app.core.identity import QR_PREFIX
+    from app.core.services.confirm import parse_totp_qr
+
+    value = _given(value, "--card")
+    if value is None:
+        return None, "card", None
+    rotating = parse_totp_qr(value)
+    if rotating is not None:
+        return rotating[0], "qr", rotating[1]
+    found_by = "qr" if value.strip().startswith(QR_PREFIX + ":") else "card"
+    return _card(store, value, "--card"), found_by, None
+
+
+def _confirmation(ctx: Context, card: str, args: argparse.Namespace, totp: str | None) -> str | None:
+    """A confirmation ticket from the sale's --confirm-code, --confirm-totp (or rotating QR) or --manager-pin."""
+    if args.confirm_code:
+        return ctx.confirm.confirm_code(card, args.confirm_code, actor=CLI)
+    if args.confirm_totp or totp:
+        return ctx.confirm.confirm_totp(card, args.confirm_totp or totp or "", actor=CLI)
+    if args.manager_pin:
+        return ctx.confirm.confirm_manager(card, args.manager_pin, args.reason or "", actor=CLI)
+    return None
+
+
+def _confirm_command(ctx: Context, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from app.core import db, repo
+    from app.sync.sms import API_ID, URL
+
+    if args.action == "sms":
+        with db.transaction(ctx.engine) as conn:
+            if args.api_id.strip():
+                repo.set_meta(conn, API_ID, args.api_id.strip())
+            else:
+                repo.delete_meta(conn, API_ID)
+            if args.url:
+                repo.set_meta(conn, URL, args.url.strip())
+        on = bool(args.api_id.strip())
+        return {"sms": on}, "codes are sent through SMS.ru" if on else "codes are not sent by SMS"
+    card = _card(ctx.store, args.card, "CARD") or ""
+    if args.action == "setup":
+        uri = ctx.confirm.totp_setup(card)
+        return {"card": card, "uri": uri}, uri
+    sent = ctx.confirm.send_code(card, actor=CLI)
+    return {"card": card, "phone": sent.phone_masked, "expires_at": iso(sent.expires_at)}, (
+        f"code sent to {sent.phone_masked}"
+    )
 
 
 def parse_units(items: Sequence[str]) -> dict[int, int]:
@@ -283,6 +473,8 @@ def _redeem(text: str | None) -> int | str | None:
 
 def run(args: argparse.Namespace) -> tuple[Any, str]:
     """Execute one parsed command; returns (JSON-able result, human text)."""
+    from dataclasses import replace
+
     from app.bootstrap import bootstrap
     from app.core.services.results import SaleRequest
 
@@ -368,6 +560,11 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
 
         return run_report(args)
 
+    if cmd == "flags":
+        from app.cli_report import run_flags
+
+        return run_flags(args)
+
     if cmd == "demo":
         from app.bootstrap import demo_walkthrough
 
@@ -412,21 +609,43 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
             info = ctx.customers.customer(_card(ctx.store, args.who, "CARD_OR_PHONE") or "", _at(args.at))
             data = info.to_json()
             return customer_json(data), "\n".join(f"{k}: {v}" for k, v in data.items())
+        if cmd == "fiscal":
+            if args.action != "reconcile":
+                ctx.fiscal.reconcile_if_pending()
+            return _run_fiscal(ctx, args)
         if cmd == "sale":
+            qr = _given(args.fiscal_qr, "--fiscal-qr")
+            if not args.line and qr is None:
+                raise CliError("sale: --line is required (or --fiscal-qr with --card: an earn-only sale)")
             lines = []
             for item in args.line:
                 sku, qty, unit_price, category = parse_item(item)
                 lines.append(ctx.catalog.resolve_line(sku, qty, unit_price, category))
-            req = SaleRequest(
-                lines=tuple(lines),
-                card=_card(ctx.store, args.card, "--card"),
-                coupon=_given(args.coupon, "--coupon"),
-                redeem=_redeem(args.redeem),
-                reward=_given(args.reward, "--reward"),
-                at=_at(args.at),
-                payment=args.payment,
-            )
-            res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req, actor=CLI)
+            card, found_by, totp = _sale_card(ctx.store, args.card)
+            cashier = _given(args.cashier, "--cashier")
+            if not lines and qr is not None:
+                if args.quote:
+                    raise CliError("sale: --quote needs --line")
+                res = ctx.fiscal.earn_from_qr(card or "", qr, actor=cashier or CLI)
+            else:
+                req = SaleRequest(
+                    lines=tuple(lines),
+                    card=card,
+                    coupon=_given(args.coupon, "--coupon"),
+                    redeem=_redeem(args.redeem),
+                    reward=_given(args.reward, "--reward"),
+                    at=_at(args.at),
+                    payment=args.payment,
+                    cashier=cashier,
+                    receipt_contact=_given(args.contact, "--contact"),
+                    fiscal_qr=None if args.quote else qr,
+                    found_by=args.found_by or found_by,
+                )
+                if not args.quote and card is not None:
+                    ticket = _confirmation(ctx, card, args, totp)
+                    if ticket is not None:
+                        req = replace(req, confirmed=ticket)
+                res = ctx.checkout.quote(req) if args.quote else ctx.checkout.sell(req, actor=cashier or CLI)
             data = res.to_json()
             data["at"] = iso(res.at)
             head = f"sale {res.sale_id}" if res.committed else "quote"
@@ -435,11 +654,19 @@ def run(args: argparse.Namespace) -> tuple[Any, str]:
                 f"points {res.quote.redeemed_points}, total {res.quote.total}, earned {res.quote.earned}, "
                 f"balance {res.balance}"
             )
+        if cmd == "confirm":
+            return _confirm_command(ctx, args)
         if cmd == "refund":
-            sale_id = _number(str(args.sale_id))
+            qr = _given(args.fiscal_qr, "--fiscal-qr")
+            if (args.sale_id is None) == (qr is None):
+                raise CliError("refund: give SALE_ID or --fiscal-qr (one of them)")
+            sale_id = ctx.fiscal.sale_by_qr(qr) if qr is not None else _number(str(args.sale_id))
             if sale_id is None:
                 raise CliError(f"sale id must be a number, got {args.sale_id!r}")
-            ref = ctx.checkout.refund(sale_id, parse_units(args.line) or None, _at(args.at), actor=CLI)
+            cashier = _given(args.cashier, "--cashier")
+            ref = ctx.checkout.refund(
+                sale_id, parse_units(args.line) or None, _at(args.at), cashier, actor=cashier or CLI
+            )
             return ref.to_json(), (
                 f"refund of sale {ref.sale_id}: money back {ref.money_back}, points taken back "
                 f"{ref.points_taken_back}, given back {ref.points_given_back}, balance {ref.balance}"
@@ -608,6 +835,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return launch(args.db)
         data, text = run(args)
+    except FiscalError as exc:
+        # A lost answer is no refusal: the sale may yet be printed and is finished by `fiscal reconcile`.
+        code = EXIT_FISCAL_UNKNOWN if exc.code == "fiscal_unknown" else EXIT_BAD_INPUT
+        _refuse(str(exc), want_json)
+        return code
     except LoyaltyError as exc:
         return _refuse(str(exc), want_json)
     except OSError as exc:

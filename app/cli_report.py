@@ -245,3 +245,53 @@ def run_report(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         ]
     )
     return data, text
+
+
+def add_flags_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of `flags`, the manager's daily digest of suspicious activity."""
+    p.add_argument("--from", dest="first", metavar="DATE",
+                   help="first local day, YYYY-MM-DD (default: yesterday in the store's time zone)")  # fmt: skip
+    p.add_argument("--to", dest="last", metavar="DATE", help="last local day, YYYY-MM-DD (default: --from)")
+    p.add_argument("--format", choices=["json", "csv", "pdf"], default="json",
+                   help="json (default), csv or pdf (--out is the file)")  # fmt: skip
+    p.add_argument("--out", type=Path, metavar="FILE", help="where to write the CSV or PDF digest")
+    p.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the digest (default: ru)")
+
+
+def run_flags(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """The fraud flags of a period (yesterday by default) as JSON, a CSV file or a PDF digest."""
+    from datetime import timedelta
+
+    from app.bootstrap import bootstrap
+    from app.core.clock import clock_ms
+    from app.core.timeutil import from_ms
+    from app.reports.flags_export import describe, write_csv, write_pdf
+
+    fmt: str = args.format
+    out: Path | None = args.out
+    if fmt == "csv" and out is not None and out.is_dir():
+        raise ReportError(f"--out {out} is a folder; give a file name")
+    _check_out(out, "pdf" if fmt == "csv" else fmt)
+    ctx = bootstrap(args.db)
+    try:
+        if args.first is None:
+            zone = ctx.programs.program()[1].zone
+            first = from_ms(clock_ms(ctx.clock)).astimezone(zone).date() - timedelta(days=1)
+            last = first if args.last is None else _day(args.last, "--to")
+        else:
+            first, last = _days(args.first, args.last or args.first)
+        found = ctx.fraud.flags(first, last)
+    finally:
+        ctx.close()
+    data: dict[str, Any] = {"from": first.isoformat(), "to": last.isoformat(), "flags": [f.to_json() for f in found]}
+    if fmt == "csv":
+        assert out is not None
+        write_csv(found, out, args.lang)
+    elif fmt == "pdf":
+        assert out is not None
+        write_pdf(found, first, last, out, args.lang)
+    elif out is not None:
+        _write_json(data, out)
+    data["format"], data["files"] = fmt, [] if out is None else [str(out)]
+    lines = [f"{f.day.isoformat()}  {describe(f, args.lang)}" for f in found] or [f"{first} – {last}: no flags"]
+    return data, "\n".join(lines)

@@ -1,4 +1,5 @@
-"""The reports API: the manager's dashboard and full report over the whole chain, with a store-by-store comparison.
+"""The reports API: the manager's dashboard and full report over the whole chain, with a store-by-store comparison,
+and the chain's fraud flags (app.core.services.fraud).
 
 Read with an admin or manager login of the admin API (`POST /v1/admin/login`): an admin reads
 every store, a manager only the stores its account names (and must name one of them); a
@@ -24,6 +25,7 @@ from sqlalchemy import Engine, select
 
 from app.core import repo
 from app.core.errors import LoyaltyError, NotFound
+from app.core.services.fraud import FraudService
 from app.core.services.report_json import to_json
 from app.core.services.reports import Filters, Period, ReportsService, Scope, StoreRow
 from app.core.timeutil import DAY_MS, from_ms, now_ms, to_ms
@@ -118,6 +120,20 @@ def full(
     allowed = _scope(engine, reader, filters)
     report, stores = service.report_by_store(period, filters, segment_limit)
     body = {**_head(engine, period, filters, _seen(stores, allowed)), "report": to_json(report)}
+    return _answer(request, body)
+
+
+@router.get("/flags")
+def flags(request: Request, reader: ReaderDep, first: date, last: date) -> Response:
+    """The fraud flags of the local days first..last over the chain; a manager's only for its stores."""
+    engine: Engine = request.app.state.engine
+    if first > last:
+        raise HTTPException(422, f"first ({first}) is after last ({last})")
+    if first < FIRST_DAY or last > LAST_DAY or (last - first).days + 1 > MAX_DAYS:
+        raise HTTPException(422, f"days must lie between {FIRST_DAY} and {LAST_DAY}, {MAX_DAYS} at most")
+    stores = None if reader.role == "admin" else sorted(reader.stores)
+    found = FraudService(engine, scope=Scope.CHAIN).flags(first, last, stores=stores)
+    body = {"first": first.isoformat(), "last": last.isoformat(), "flags": [f.to_json() for f in found]}
     return _answer(request, body)
 
 

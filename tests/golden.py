@@ -40,6 +40,7 @@ SOURCES = {
     "reports": "tests.integration.test_reports_same",
     "chain_reports": "tests.integration.test_store_on_rows",
     "page_apply": "tests.integration.sync.test_page_apply",
+    "fiscal_documents": "tests.unit.test_fiscal_map",
 }
 
 

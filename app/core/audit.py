@@ -27,6 +27,13 @@ DETAILS: dict[str, str] = {
     "shift_closed": "shift {shift}: {sales} sales {sales_kopecks}, {refunds} refunds {refunds_kopecks} (kopecks)",
     "refund": "refund {refund} of sale {sale} by {cashier}: {back_kopecks} kopecks back, "
     "points -{taken_points} +{given_points}",
+    "staff_phone_set": "{name}'s own phone given: {given}",
+    "confirm_code_sent": "card {card}: confirmation code sent",
+    "confirm_code_wrong": "card {card}: wrong confirmation code",
+    "confirm_totp_wrong": "card {card}: wrong phone code",
+    "spend_confirmed_sms": "card {card}: spending confirmed by SMS code",
+    "spend_confirmed_totp": "card {card}: spending confirmed by the phone's code",
+    "spend_confirmed_manager": "card {card}: spending confirmed by manager {manager} ({reason})",
     "points_adjusted": "card {card}: {points:+d} points ({reason}); balance {balance_points}",
     "card_replaced": "card {old} replaced by {new}",
     "card_blocked": "card {card}",

@@ -321,7 +321,42 @@ V6 = (
 )
 
 
+# Schema v7 (the fiscal register, fiscal.md): each sale's and refund's fiscal receipt, pending until the
+# register's answer is committed with the sale (docs/fiscal.md, "The guarantee").
+V7 = (
+    """CREATE TABLE fiscal_documents (
+    id INTEGER NOT NULL,
+    uid VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    sale_id INTEGER,
+    refund_id INTEGER,
+    document TEXT,
+    request TEXT,
+    created_at BIGINT NOT NULL,
+    document_number BIGINT,
+    fiscal_sign VARCHAR,
+    shift BIGINT,
+    fn VARCHAR,
+    at BIGINT,
+    total BIGINT,
+    qr_t VARCHAR,
+    qr_s BIGINT,
+    qr_fn VARCHAR,
+    qr_i BIGINT,
+    qr_fp VARCHAR,
+    reason TEXT,
+    PRIMARY KEY (id),
+    UNIQUE (uid)
+)""",
+    "CREATE INDEX ix_fiscal_documents_status ON fiscal_documents (status)",
+    "CREATE INDEX ix_fiscal_documents_sale ON fiscal_documents (sale_id)",
+    "CREATE UNIQUE INDEX ix_fiscal_documents_qr ON fiscal_documents (qr_fn, qr_i)",
+)
+
+
 # STEPS[i] takes a file from schema i to i + 1; AFTER[i], when there is one, fills what STEPS[i] added, in
 # the same transaction.
-STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6)
+STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7)
 AFTER: dict[int, Callable[[Connection], None]] = {4: backfill_v5}

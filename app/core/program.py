@@ -111,6 +111,47 @@ class OfflinePolicy:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """When the manager's fraud flags are raised (app.core.services.fraud); none of it changes a price."""
+
+    card_uses_per_day: int = 8  # a card used on more sales than this in one local day
+    terminals_within_minutes: int = 10  # the same card at two terminals closer in time than this (chain)
+    spend_after_earn_minutes: int = 30  # points paid this soon after the card last earned
+    staff_card_sales_per_day: int = 3  # a staff member's own card on more sales than this in a day
+    adjust_count_per_day: int = 5  # one person's manual adjustments in a day above this
+    adjust_points_per_day: int = 2000  # or their points (added and removed alike) above this
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A daily limit: above `warn` the cashier is told, above `stop` the operation is refused (None: no such bound)."""
+
+    warn: int | None = None
+    stop: int | None = None
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Per-card and per-person daily limits (issue 13, part 2), counted on this till in the store's local day."""
+
+    card_sales: Cap = Cap()  # sales with the card
+    card_earned: Cap = Cap()  # points the card earns on purchases
+    card_spent: Cap = Cap()  # points the card pays (redemptions and gifts)
+    adjust_points: Cap = Cap()  # points one person adjusts by hand (added and removed alike)
+
+
+@dataclass(frozen=True)
+class ConfirmPolicy:
+    """When paying with points needs the customer's confirmation (app.core.services.confirm)."""
+
+    always: bool = False
+    found_by_phone: bool = False  # the customer was found by phone or name, not by the card or its QR
+    above_points: int | None = None  # paying more points than this
+    code_minutes: int = 5  # an SMS code works this long
+    code_attempts: int = 3  # and for this many tries
+
+
+@dataclass(frozen=True)
 class Program:
     """One validated program version; `raw` is the JSON it came from, kept for display and sync."""
 
@@ -136,6 +177,9 @@ class Program:
     restore_expiry_days: int = 90
     offline_redeem_cap: int | None = None
     offline: OfflinePolicy = OfflinePolicy()
+    watch: Watch = Watch()
+    caps: Caps = Caps()
+    confirm: ConfirmPolicy = ConfirmPolicy()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -196,7 +240,8 @@ def parse_program(data: Any) -> Program:
         raise ProgramError("program_coupon_codes", path="coupons")
     if len({g.id for g in f.rewards}) != len(f.rewards):
         raise ProgramError("program_reward_ids", path="rewards")
-    w, b, r, o = f.welcome_bonus, f.birthday_bonus, f.referral, f.offline
+    w, b, r, o, v = f.welcome_bonus, f.birthday_bonus, f.referral, f.offline, f.watch
+    caps = Caps() if f.limits is None else Caps(*(_cap(c, f"limits.{n}") for n, c in f.limits))
     return Program(
         tiers=tiers,
         point_value=f.point_value,
@@ -222,8 +267,19 @@ def parse_program(data: Any) -> Program:
         offline=OfflinePolicy()
         if o is None
         else OfflinePolicy(o.terminal_redeem_cap, o.max_offline_hours, o.skew_warn_seconds, o.skew_stop_seconds),
+        watch=Watch() if v is None else Watch(**v.model_dump()),
+        caps=caps,
+        confirm=ConfirmPolicy() if f.confirm is None else ConfirmPolicy(**f.confirm.model_dump()),
         raw=data,
     )
+
+
+def _cap(c: program_file.CapIn | None, path: str) -> Cap:
+    if c is None:
+        return Cap()
+    if c.warn is not None and c.stop is not None and c.warn >= c.stop:
+        raise ProgramError("program_cap_order", path=f"{path}.warn", stop=f"{path}.stop")
+    return Cap(c.warn, c.stop)
 
 
 def _coupon(c: program_file.CouponIn, path: str) -> Coupon:

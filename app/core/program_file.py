@@ -267,6 +267,43 @@ class OfflineIn(_Part):
     skew_stop_seconds: Count = 600
 
 
+class WatchIn(_Part):
+    """Thresholds of the manager's fraud flags (a flag is a question for the manager, never a refusal)."""
+
+    card_uses_per_day: Positive = 8
+    terminals_within_minutes: Positive = 10
+    spend_after_earn_minutes: Positive = 30
+    staff_card_sales_per_day: Positive = 3
+    adjust_count_per_day: Positive = 5
+    adjust_points_per_day: Positive = 2000
+
+
+class CapIn(_Part):
+    """A daily limit: above `warn` the cashier is told, above `stop` the operation is refused."""
+
+    warn: Positive | None = None
+    stop: Positive | None = None
+
+
+class LimitsIn(_Part):
+    """Per-card and per-person daily limits, in the store's local day."""
+
+    card_sales: CapIn | None = None
+    card_earned: CapIn | None = None
+    card_spent: CapIn | None = None
+    adjust_points: CapIn | None = None
+
+
+class ConfirmIn(_Part):
+    """When paying with points needs the customer's confirmation (an SMS code, the phone's code, a manager)."""
+
+    always: bool = False
+    found_by_phone: bool = False
+    above_points: Positive | None = None
+    code_minutes: Annotated[int, Field(ge=1, le=60, strict=True)] = 5
+    code_attempts: Annotated[int, Field(ge=1, le=10, strict=True)] = 3
+
+
 class ProgramFile(_Part):
     """A loyalty program file, field by field (the rules between fields: app.core.program.parse_program)."""
 
@@ -292,6 +329,9 @@ class ProgramFile(_Part):
     restore_expiry_days: PositiveDays = 90
     offline_redeem_cap: Count | None = None
     offline: OfflineIn | None = None
+    watch: WatchIn | None = None
+    limits: LimitsIn | None = None
+    confirm: ConfirmIn | None = None
 
 
 # pydantic's own error types, as the program's refusal codes.

@@ -294,6 +294,53 @@ TEMPLATES: dict[str, str] = {
     "fiscal_device_bad": (
         "unknown fiscal device {text!r}: none, beside, atol-web:URL, shtrih:tcp://HOST:PORT or shtrih:serial:PATH"
     ),
+    # Fraud flags and the staff's phones (app.core.services.fraud, app.core.services.staff).
+    "period_order": "the period's last day {last} is before its first day {first}",
+    "staff_phone_unknown": "no cashier named {name}",
+    # Daily limits (program `limits`; app.core.caps): hard ones refuse, soft ones warn the cashier.
+    "cap_card_sales": "card {card} has been used {count} times today; the program allows {limit}",
+    "cap_card_earned": "card {card} would earn {points} today; the program allows {limit_points}",
+    "cap_card_spent": "card {card} would pay {points} today; the program allows {limit_points}",
+    "cap_adjust_points": "{actor} would adjust {points} by hand today; the program allows {limit_points}",
+    "warn_card_sales": "card {card} has been used {count} times today (more than {limit}): check the customer",
+    "warn_card_earned": "card {card} earns {points} today (more than {limit_points}): check the customer",
+    "warn_card_spent": "card {card} pays {points} today (more than {limit_points}): check the customer",
+    "warn_adjust_points": "{actor} has adjusted {points} by hand today (more than {limit_points})",
+    # The customer confirms spending (program `confirm`; app.core.services.confirm).
+    "confirm_needed": "paying with points needs the customer's confirmation",
+    "confirm_needed_always": "paying {points} needs the customer's confirmation (a code, the phone's QR or a manager)",
+    "confirm_needed_found_by_phone": (
+        "found by phone: paying {points} needs the customer's confirmation (a code, the phone's QR or a manager)"
+    ),
+    "confirm_needed_above": "paying {points} needs the customer's confirmation (a code, the phone's QR or a manager)",
+    "confirm_no_sender": "no SMS sender is set up: confirm with the customer's phone QR or a manager",
+    "confirm_no_phone": "card {card} has no phone number here to send a code to",
+    "confirm_send": "the code could not be sent: {text}",
+    "confirm_wait": "a code was sent just now: wait {wait_seconds} s before sending another",
+    "confirm_code_expired": "the code has expired or was never sent: send a new one",
+    "confirm_code_wrong": "wrong code: {left} tries left",
+    "confirm_code_attempts": "too many wrong codes: send a new one",
+    "confirm_totp_wrong": "this is not the customer's current code",
+    "confirm_totp_used": "this code was already used: wait for the next one on the customer's phone",
+    "confirm_reason": "say why the manager confirms it",
+    # The fiscal service and its warnings for the status bar (app.core.services.fiscal, app.core.fiscal_map).
+    "fiscal_taxation_bad": "unknown taxation {text!r}: osn, usn_income, usn_income_outcome or patent",
+    "fiscal_vat_bad": "unknown VAT rate {text!r}: 22, 10, 0, 5, 7 or none",
+    "fiscal_object_bad": "unknown payment object {text!r}: commodity or service",
+    "fiscal_setting_bad": "{text!r} must be CATEGORY=VALUE",
+    "fiscal_inn_bad": "INN {text!r} must be 10 or 12 digits",
+    "fiscal_contact_bad": "{text!r} is neither a phone number nor an e-mail address for an electronic receipt",
+    "fiscal_not_driven": "this needs a fiscal register driven by this terminal (fiscal.device is {device})",
+    "fiscal_not_beside": "a register's receipt QR is attached in beside mode only (fiscal.device is {device})",
+    "fiscal_qr_kind": "this fiscal receipt is not a sale (kind {n})",
+    "fiscal_earn_card": "an earn-only sale from a register's receipt needs a loyalty card",
+    "fiscal_warn_fn_nearly_full": "the fiscal drive is nearly full: order a new one",
+    "fiscal_warn_fn_replace_soon": "the fiscal drive's validity ends within 30 days: order a new one",
+    "fiscal_warn_ofd_days": (
+        "{count} documents not confirmed by the fiscal data operator for {days} days (the drive blocks at 30)"
+    ),
+    "fiscal_warn_shift_hours": "the register's shift has been open for {hours} hours: close it before 24",
+    "fiscal_warn_pending": "{count} fiscal receipts wait for the register's answer: run fiscal reconcile",
     # Program validation (app.core.program): {path} is the key path, e.g. tiers[1].threshold.
     "program_top_not_object": "program must be a JSON object",
     "program_not_object": "{path} must be a JSON object",
@@ -323,6 +370,7 @@ TEMPLATES: dict[str, str] = {
     "program_tier_spends": "tiers must have different min_spend",
     "program_weekdays": "{path} must list ISO weekdays 1..7",
     "program_hours_order": "{path} must be before {end}",
+    "program_cap_order": "{path} must be below {stop}",
     "program_stamp_ids": "stamp rule ids must be unique",
     "program_coupon_codes": "coupon codes must be unique",
     "program_reward_ids": "reward ids must be unique",

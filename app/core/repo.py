@@ -243,6 +243,11 @@ def get_meta(conn: Connection, key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def delete_meta(conn: Connection, key: str) -> None:
+    """Forget a terminal setting (nothing happens when there is none)."""
+    sql.run(conn, "DELETE FROM meta WHERE key = :key", {"key": key})
+
+
 def set_meta(conn: Connection, key: str, value: str) -> None:
     """Store a terminal setting."""
     if sql.run(conn, "UPDATE meta SET value = :value WHERE key = :key", {"key": key, "value": value}) == 0:

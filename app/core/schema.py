@@ -341,8 +341,44 @@ chain_coupon_uses = Table(
 # A customer's coupon uses (the server's pull reads them per customer, a till per card).
 Index("ix_coupon_uses_customer", coupon_uses.c.customer_id)
 
+# Schema v7 (the fiscal register, fiscal.md): one row per fiscal receipt a sale or refund has. A driven
+# register's row is written `pending` before the register is asked (the task's uuid is the sale's or refund's
+# uid) with the priced body to commit later; the commit marks it `registered` with the register's answer, a
+# register that never printed it marks it `cancelled`. Beside mode records the register's receipt QR.
+fiscal_documents = Table(
+    "fiscal_documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String, nullable=False, unique=True),
+    Column("kind", String, nullable=False),
+    Column("source", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("sale_id", Integer),
+    Column("refund_id", Integer),
+    Column("document", Text),
+    Column("request", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("document_number", BigInteger),
+    Column("fiscal_sign", String),
+    Column("shift", BigInteger),
+    Column("fn", String),
+    Column("at", BigInteger),
+    Column("total", BigInteger),
+    Column("qr_t", String),
+    Column("qr_s", BigInteger),
+    Column("qr_fn", String),
+    Column("qr_i", BigInteger),
+    Column("qr_fp", String),
+    Column("reason", Text),
+)
+Index("ix_fiscal_documents_status", fiscal_documents.c.status)
+Index("ix_fiscal_documents_sale", fiscal_documents.c.sale_id)
+# One register receipt is attached once (fiscal_qr_used): its drive and document number name it.
+Index("ix_fiscal_documents_qr", fiscal_documents.c.qr_fn, fiscal_documents.c.qr_i, unique=True)
+
 # The tables and indexes each step added, for tests and benchmarks; the steps themselves are frozen SQL
 # (app.core.migrations) and never read these.
 V2_TABLES = (cashiers, shifts, audit)
 V4_INDEXES = ("ix_lots_open_expiry", "ix_journal_at")
 V6_TABLES = (chain_refunds, chain_coupon_uses)
+V7_TABLES = (fiscal_documents,)

@@ -441,7 +441,88 @@ WORDING: dict[str, object] = {
     "fiscal_qr_unknown": QT_TRANSLATE_NOOP("Refusals", "No sale has this fiscal receipt"),
     "fiscal_not_set": QT_TRANSLATE_NOOP("Refusals", "No fiscal register is set"),
     "fiscal_device_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown fiscal device {text}"),
+    "period_order": QT_TRANSLATE_NOOP("Refusals", "The period's last day {last} is before its first day {first}"),
+    "staff_phone_unknown": QT_TRANSLATE_NOOP("Refusals", "No cashier named {name}"),
+    "cap_card_sales": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} has been used {count} times today; the program allows {limit}"
+    ),
+    "cap_card_earned": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} would earn {points} today; the program allows {limit_points}"
+    ),
+    "cap_card_spent": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} would pay {points} today; the program allows {limit_points}"
+    ),
+    "cap_adjust_points": QT_TRANSLATE_NOOP(
+        "Refusals", "{actor} would adjust {points} by hand today; the program allows {limit_points}"
+    ),
+    "warn_card_sales": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} has been used {count} times today (more than {limit}): check the customer"
+    ),
+    "warn_card_earned": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} earns {points} today (more than {limit_points}): check the customer"
+    ),
+    "warn_card_spent": QT_TRANSLATE_NOOP(
+        "Refusals", "Card {card} pays {points} today (more than {limit_points}): check the customer"
+    ),
+    "warn_adjust_points": QT_TRANSLATE_NOOP(
+        "Refusals", "{actor} has adjusted {points} by hand today (more than {limit_points})"
+    ),
+    "program_cap_order": QT_TRANSLATE_NOOP("Refusals", "{field}: the warning must be below the stop"),
+    "confirm_needed": QT_TRANSLATE_NOOP("Refusals", "Paying with points needs the customer's confirmation"),
+    "confirm_needed_always": QT_TRANSLATE_NOOP(
+        "Refusals", "Paying {points} needs the customer's confirmation: a code, the phone's QR or a manager"
+    ),
+    "confirm_needed_found_by_phone": QT_TRANSLATE_NOOP(
+        "Refusals", "The customer was found by phone: paying {points} needs their confirmation"
+    ),
+    "confirm_needed_above": QT_TRANSLATE_NOOP(
+        "Refusals", "Paying {points} needs the customer's confirmation: a code, the phone's QR or a manager"
+    ),
+    "confirm_no_sender": QT_TRANSLATE_NOOP(
+        "Refusals", "No SMS sender is set up: confirm with the customer's phone QR or a manager"
+    ),
+    "confirm_no_phone": QT_TRANSLATE_NOOP("Refusals", "Card {card} has no phone number here to send a code to"),
+    "confirm_send": QT_TRANSLATE_NOOP("Refusals", "The code could not be sent: {text}"),
+    "confirm_wait": QT_TRANSLATE_NOOP("Refusals", "A code was sent just now: wait {wait_seconds} s"),
+    "confirm_code_expired": QT_TRANSLATE_NOOP("Refusals", "The code has expired or was never sent: send a new one"),
+    "confirm_code_wrong": QT_TRANSLATE_NOOP("Refusals", "Wrong code: {left} tries left"),
+    "confirm_code_attempts": QT_TRANSLATE_NOOP("Refusals", "Too many wrong codes: send a new one"),
+    "confirm_totp_wrong": QT_TRANSLATE_NOOP("Refusals", "This is not the customer's current code"),
+    "confirm_totp_used": QT_TRANSLATE_NOOP(
+        "Refusals", "This code was already used: wait for the next one on the customer's phone"
+    ),
+    "confirm_reason": QT_TRANSLATE_NOOP("Refusals", "Say why the manager confirms it"),
     "card_not_customers": QT_TRANSLATE_NOOP("Refusals", "Card {card} does not belong to this customer"),
+    "fiscal_taxation_bad": QT_TRANSLATE_NOOP(
+        "Refusals", "Unknown taxation {text}: osn, usn_income, usn_income_outcome or patent"
+    ),
+    "fiscal_vat_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown VAT rate {text}: 22, 10, 0, 5, 7 or none"),
+    "fiscal_object_bad": QT_TRANSLATE_NOOP("Refusals", "Unknown payment object {text}: commodity or service"),
+    "fiscal_setting_bad": QT_TRANSLATE_NOOP("Refusals", "{text} must be CATEGORY=VALUE"),
+    "fiscal_inn_bad": QT_TRANSLATE_NOOP("Refusals", "INN {text} must be 10 or 12 digits"),
+    "fiscal_contact_bad": QT_TRANSLATE_NOOP("Refusals", "{text} is neither a phone number nor an e-mail address"),
+    "fiscal_not_driven": QT_TRANSLATE_NOOP(
+        "Refusals", "This needs a fiscal register driven by this terminal (now: {device})"
+    ),
+    "fiscal_not_beside": QT_TRANSLATE_NOOP(
+        "Refusals", "A register's receipt QR is attached in beside mode only (now: {device})"
+    ),
+    "fiscal_qr_kind": QT_TRANSLATE_NOOP("Refusals", "This fiscal receipt is not a sale receipt"),
+    "fiscal_earn_card": QT_TRANSLATE_NOOP(
+        "Refusals", "An earn-only sale from a register's receipt needs a loyalty card"
+    ),
+    "fiscal_warn_fn_nearly_full": QT_TRANSLATE_NOOP("Refusals", "The fiscal drive is nearly full: order a new one"),
+    "fiscal_warn_fn_replace_soon": QT_TRANSLATE_NOOP(
+        "Refusals", "The fiscal drive's validity ends within 30 days: order a new one"
+    ),
+    "fiscal_warn_ofd_days": QT_TRANSLATE_NOOP(
+        "Refusals",
+        "{count} documents not confirmed by the fiscal data operator for {days} days (the drive blocks at 30)",
+    ),
+    "fiscal_warn_shift_hours": QT_TRANSLATE_NOOP(
+        "Refusals", "The register's shift has been open for {hours} hours: close it before 24"
+    ),
+    "fiscal_warn_pending": QT_TRANSLATE_NOOP("Refusals", "{count} receipts wait for the register's answer"),
 }
 # Codes of the screens only, with no core template: the system's words by errno name, a file error
 # Python raised as it is, a failure that is a bug, the program form's own reading of typed text.

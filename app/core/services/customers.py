@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
-from app.core import db, ledger, repo, sql, wire
+from app.core import caps, db, ledger, repo, sql, wire
 from app.core import schema as t
 from app.core.errors import LoyaltyError
 from app.core.events import CustomerChanged
@@ -22,6 +22,7 @@ from app.core.identity import (
     normalize_phone,
 )
 from app.core.program import local_time
+from app.core.refusals import Refusal
 from app.core.services.results import CustomerInfo, EnrollResult, PersonalCoupon
 from app.core.services.support import OperationService, check_actor, expiry, write_audit
 from app.core.timeutil import iso
@@ -201,6 +202,13 @@ class CustomerService(OperationService):
             qr=card_qr_payload(repo.card_keys(conn), card) if card else "",
         )
 
+    def adjustment_warnings(self, points: int, actor: str) -> tuple[Refusal, ...]:
+        """What adjusting `points` now would warn `actor` about (LoyaltyError above the hard daily limit)."""
+        with db.transaction(self.engine, write=False) as conn:
+            at = repo.peek_clock(conn, None, self.clock)
+            _, program = repo.program_at(conn, at)
+            return caps.adjust_warnings(conn, program, check_actor(actor), at, points)
+
     def adjust_points(
         self, card: str, points: int, reason: str, actor: str, at: int | None = None, *, allow_debt: bool = True
     ) -> tuple[int, int]:
@@ -230,6 +238,7 @@ class CustomerService(OperationService):
             at = repo.next_clock(conn, at, self.clock)
             repo.check_time_order(customer, at)
             _, program = repo.program_at(conn, at)
+            caps.adjust_warnings(conn, program, actor, at, points)  # above the hard limit: refused here
             if points < 0 and not allow_debt:
                 held, _ = repo.load_wallet(conn, ledger.customer_by_uid(conn, customer.uid))
                 if held.available(at) + points < 0:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.pricing import LineIn, Quote
+from app.core.refusals import Refusal
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,12 @@ class SaleRequest:
     redeem: int | str | None = None
     reward: str | None = None
     at: int | None = None
-    payment: str = "cash"
+    payment: str = "cash"  # cash or card (the fiscal receipt's payment: cash or electronically)
     cashier: str | None = None
+    found_by: str = "card"  # card, qr, phone or name: how the cashier found the customer (confirm policy)
+    confirmed: str | None = None  # a confirmation ticket (app.core.services.confirm) when paying points needs one
+    receipt_contact: str | None = None  # the buyer's phone or e-mail for an electronic receipt (tag 1008)
+    fiscal_qr: str | None = None  # beside mode: the register's receipt QR, attached to this sale
 
 
 @dataclass(frozen=True)
@@ -112,11 +117,14 @@ class SaleResult:
     pending: int | None
     committed: bool
     stamps: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[Refusal, ...] = ()  # soft daily limits passed (program `limits`): the cashier is told
+    confirm: str | None = None  # why paying these points needs the customer's confirmation, None if it does not
+    fiscal: Mapping[str, Any] | None = None  # the fiscal receipt (app.core.services.fiscal), when there is one
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON shape (cli.md) with every intermediate figure of the worked examples."""
         q = self.quote
-        return {
+        out = {
             "sale_id": self.sale_id,
             "uid": self.uid,
             "card": self.card,
@@ -137,6 +145,8 @@ class SaleResult:
             "balance": self.balance,
             "pending": self.pending,
             "committed": self.committed,
+            "warnings": [{"code": w.code, "reason": str(w)} for w in self.warnings],
+            "confirm": self.confirm,
             "lines": [
                 {
                     "sku": line.sku,
@@ -154,6 +164,9 @@ class SaleResult:
                 for line in q.lines
             ],
         }
+        if self.fiscal is not None:
+            out["fiscal"] = dict(self.fiscal)
+        return out
 
 
 @dataclass(frozen=True)
@@ -168,10 +181,11 @@ class RefundResult:
     points_given_back: int
     stamps_taken_back: Mapping[str, int]
     balance: int | None
+    fiscal: Mapping[str, Any] | None = None  # the sellReturn receipt, when a register printed one
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON shape (cli.md)."""
-        return {
+        out = {
             "refund_id": self.refund_id,
             "uid": self.uid,
             "sale_id": self.sale_id,
@@ -181,6 +195,9 @@ class RefundResult:
             "stamps_taken_back": dict(self.stamps_taken_back),
             "balance": self.balance,
         }
+        if self.fiscal is not None:
+            out["fiscal"] = dict(self.fiscal)
+        return out
 
 
 @dataclass(frozen=True)

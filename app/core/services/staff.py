@@ -20,6 +20,7 @@ from app.core import audit, db, repo, sql
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock, clock_ms
 from app.core.errors import LoyaltyError
+from app.core.identity import normalize_phone
 from app.core.program import DEFAULT_TIMEZONE
 
 __all__ = [
@@ -262,7 +263,9 @@ class StaffService:
         until = clock_ms(self.clock) + delay * 1000 if delay else 0
         repo.set_meta(conn, key, json.dumps({"failures": failures, "until": until}))
         self._write_audit(conn, actor, "pin_failed", {"purpose": purpose, "failures": failures, "lock_seconds": delay})
-        return StaffError(code)
+        # The wrong PIN that locks says so (lock_seconds): the till counts down at once instead of letting
+        # the cashier type another PIN only to hear of the lock then.
+        return StaffError(code, lock_seconds=delay) if delay else StaffError(code)
 
     def _succeed(self, conn: Connection, key: str) -> None:
         if repo.get_meta(conn, key) is not None:
@@ -403,6 +406,25 @@ class StaffService:
                 conn, actor, "role_changed", {"name": str(row.name), "old": str(row.role), "new": checked}
             )
             return Cashier(int(row.id), str(row.name), checked, bool(row.active))
+
+    def set_staff_phone(self, cashier_id: int, phone: str | None, *, actor: str) -> None:
+        """Give a staff member's own phone (or take it away): their card's use is watched (fraud flags)."""
+        with db.transaction(self.engine) as conn:
+            row = self._row_by_id(conn, cashier_id)
+            phones = staff_phones(conn)
+            if phone is None or not phone.strip():
+                phones.pop(str(row.name), None)
+            else:
+                phones[str(row.name)] = normalize_phone(phone)
+            repo.set_meta(conn, STAFF_PHONES, json.dumps(phones, ensure_ascii=False, sort_keys=True))
+            self._write_audit(
+                conn, actor, "staff_phone_set", {"name": str(row.name), "given": bool(phones.get(str(row.name)))}
+            )
+
+    def staff_phones(self) -> dict[str, str]:
+        """Staff members' own phones by cashier name."""
+        with db.transaction(self.engine, write=False) as conn:
+            return staff_phones(conn)
 
     # ----------------------------------------------------------------- shifts
 
@@ -552,3 +574,16 @@ class StaffService:
                 AuditEntry(int(a.id), int(a.at), str(a.actor), str(a.action), str(a.detail))
                 for a in conn.execute(query)
             ]
+
+
+# Meta key of a terminal's staff phones: {cashier name: normalised phone} (StaffService.set_staff_phone).
+STAFF_PHONES = "staff_phones"
+
+
+def staff_phones(conn: Connection) -> dict[str, str]:
+    """A terminal's staff phones by cashier name (empty when none were given)."""
+    text = repo.get_meta(conn, STAFF_PHONES)
+    if not text:
+        return {}
+    data = json.loads(text)
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

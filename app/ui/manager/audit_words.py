@@ -37,6 +37,13 @@ ACTIONS: dict[str, object] = {
     "pin_failed": QT_TRANSLATE_NOOP("AdminTab", "Wrong PIN"),
     "pin_locked": QT_TRANSLATE_NOOP("AdminTab", "PIN entry locked"),
     "catalog_imported": QT_TRANSLATE_NOOP("AdminTab", "Catalog imported"),
+    "staff_phone_set": QT_TRANSLATE_NOOP("AdminTab", "Staff phone set"),
+    "confirm_code_sent": QT_TRANSLATE_NOOP("AdminTab", "Confirmation code sent"),
+    "confirm_code_wrong": QT_TRANSLATE_NOOP("AdminTab", "Wrong confirmation code"),
+    "confirm_totp_wrong": QT_TRANSLATE_NOOP("AdminTab", "Wrong phone code"),
+    "spend_confirmed_sms": QT_TRANSLATE_NOOP("AdminTab", "Spending confirmed by SMS"),
+    "spend_confirmed_totp": QT_TRANSLATE_NOOP("AdminTab", "Spending confirmed by the phone's code"),
+    "spend_confirmed_manager": QT_TRANSLATE_NOOP("AdminTab", "Spending confirmed by a manager"),
     "sale": QT_TRANSLATE_NOOP("AdminTab", "Sale"),
     "customer_enrolled": QT_TRANSLATE_NOOP("AdminTab", "Customer enrolled"),
 }
@@ -57,6 +64,13 @@ DETAILS: dict[str, object] = {
         "Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; "
         "points taken back {taken_points}, returned {given_points}",
     ),
+    "staff_phone_set": QT_TRANSLATE_NOOP("Audit", "Cashier {name}"),
+    "confirm_code_sent": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
+    "confirm_code_wrong": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
+    "confirm_totp_wrong": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
+    "spend_confirmed_sms": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
+    "spend_confirmed_totp": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
+    "spend_confirmed_manager": QT_TRANSLATE_NOOP("Audit", "Card {card}: manager {manager}, reason: {reason}"),
     "points_adjusted": QT_TRANSLATE_NOOP("Audit", "Card {card}: {points} ({reason}); balance {balance_points}"),
     "card_replaced": QT_TRANSLATE_NOOP("Audit", "Card {old} replaced by card {new}"),
     "card_blocked": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
@@ -70,6 +84,9 @@ DETAILS: dict[str, object] = {
     "sale": QT_TRANSLATE_NOOP("Audit", "Sale No. {sale}: {total_kopecks}"),
     "customer_enrolled": QT_TRANSLATE_NOOP("Audit", "Card {card} issued, {granted_points} granted"),
 }
+# A wrong PIN below the lockout's count: no lock to name.
+_PIN_FAILED_UNLOCKED = QT_TRANSLATE_NOOP("Audit", "{purpose}: wrong PINs in a row {failures}, not locked")
+
 # What a PIN was typed for (pin_failed, pin_locked).
 _PURPOSES: dict[str, object] = {
     "login": QT_TRANSLATE_NOOP("Audit", "Login"),
@@ -141,6 +158,8 @@ def detail_text(entry: AuditEntry, zone: tzinfo) -> str:
     """A row's detail in the screen's language; a row written as free text, as it was written."""
     params = entry.params
     source = DETAILS.get(entry.action)
+    if entry.action == "pin_failed" and params is not None and not params.get("lock_seconds"):
+        source = _PIN_FAILED_UNLOCKED  # «locked for 0 seconds» read as a lock that was not there
     if params is None or source is None:
         return entry.detail
     try:

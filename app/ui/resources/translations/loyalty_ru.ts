@@ -94,11 +94,46 @@
     </message>
     <message>
         <location filename="../../manager/audit_words.py" line="40" />
+        <source>Staff phone set</source>
+        <translation>Телефон сотрудника задан</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="41" />
+        <source>Confirmation code sent</source>
+        <translation>Код подтверждения отправлен</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="42" />
+        <source>Wrong confirmation code</source>
+        <translation>Неверный код подтверждения</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="43" />
+        <source>Wrong phone code</source>
+        <translation>Неверный код с телефона</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="44" />
+        <source>Spending confirmed by SMS</source>
+        <translation>Списание подтверждено по SMS</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="45" />
+        <source>Spending confirmed by the phone's code</source>
+        <translation>Списание подтверждено кодом с телефона</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="46" />
+        <source>Spending confirmed by a manager</source>
+        <translation>Списание подтвердил менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="47" />
         <source>Sale</source>
         <translation>Продажа</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="41" />
+        <location filename="../../manager/audit_words.py" line="48" />
         <source>Customer enrolled</source>
         <translation>Новый покупатель</translation>
     </message>
@@ -450,165 +485,181 @@
 <context>
     <name>Audit</name>
     <message>
-        <location filename="../../manager/audit_words.py" line="46" />
+        <location filename="../../manager/audit_words.py" line="53" />
         <source>{name}, {role}</source>
         <translation>{name}, {role}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="47" />
-        <location filename="../../manager/audit_words.py" line="48" />
-        <location filename="../../manager/audit_words.py" line="49" />
+        <location filename="../../manager/audit_words.py" line="54" />
+        <location filename="../../manager/audit_words.py" line="55" />
+        <location filename="../../manager/audit_words.py" line="56" />
+        <location filename="../../manager/audit_words.py" line="67" />
         <source>Cashier {name}</source>
         <translation>Кассир {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="50" />
+        <location filename="../../manager/audit_words.py" line="57" />
         <source>{name}: {old} → {new}</source>
         <translation>{name}: {old} → {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="51" />
+        <location filename="../../manager/audit_words.py" line="58" />
         <source>Shift No. {shift}</source>
         <translation>Смена № {shift}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="52" />
+        <location filename="../../manager/audit_words.py" line="59" />
         <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
         <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="55" />
+        <location filename="../../manager/audit_words.py" line="62" />
         <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
         <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="60" />
+        <location filename="../../manager/audit_words.py" line="74" />
         <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
         <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="61" />
+        <location filename="../../manager/audit_words.py" line="75" />
         <source>Card {old} replaced by card {new}</source>
         <translation>Карта {old} заменена на карту {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="62" />
-        <location filename="../../manager/audit_words.py" line="63" />
+        <location filename="../../manager/audit_words.py" line="68" />
+        <location filename="../../manager/audit_words.py" line="69" />
+        <location filename="../../manager/audit_words.py" line="70" />
+        <location filename="../../manager/audit_words.py" line="71" />
+        <location filename="../../manager/audit_words.py" line="72" />
+        <location filename="../../manager/audit_words.py" line="76" />
+        <location filename="../../manager/audit_words.py" line="77" />
         <source>Card {card}</source>
         <translation>Карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="64" />
+        <location filename="../../manager/audit_words.py" line="73" />
+        <source>Card {card}: manager {manager}, reason: {reason}</source>
+        <translation>Карта {card}: менеджер {manager}, причина: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="78" />
         <source>{key}: «{old}» → «{new}»</source>
         <translation>{key}: «{old}» → «{new}»</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="65" />
+        <location filename="../../manager/audit_words.py" line="79" />
         <source>Server {url}</source>
         <translation>Сервер {url}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="66" />
+        <location filename="../../manager/audit_words.py" line="80" />
         <source>{products} products</source>
         <translation>Товаров: {products}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="67" />
+        <location filename="../../manager/audit_words.py" line="81" />
         <source>Version {version} «{name}» from {when}; changed: {changes}</source>
         <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="68" />
+        <location filename="../../manager/audit_words.py" line="82" />
         <source>{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}</source>
         <translation>{purpose}: неверных PIN подряд {failures}, блокировка на {lock_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="69" />
+        <location filename="../../manager/audit_words.py" line="83" />
         <source>{purpose}: refused unchecked, locked for {wait_seconds} more</source>
         <translation>{purpose}: отказ без проверки, блокировка ещё на {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="70" />
+        <location filename="../../manager/audit_words.py" line="84" />
         <source>Sale No. {sale}: {total_kopecks}</source>
         <translation>Продажа № {sale}: {total_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="71" />
+        <location filename="../../manager/audit_words.py" line="85" />
         <source>Card {card} issued, {granted_points} granted</source>
         <translation>Выдана карта {card}, начислено {granted_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="75" />
+        <location filename="../../manager/audit_words.py" line="88" />
+        <source>{purpose}: wrong PINs in a row {failures}, not locked</source>
+        <translation>{purpose}: неверных PIN подряд {failures}, без блокировки</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="92" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="76" />
+        <location filename="../../manager/audit_words.py" line="93" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="79" />
+        <location filename="../../manager/audit_words.py" line="96" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="80" />
+        <location filename="../../manager/audit_words.py" line="97" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="84" />
+        <location filename="../../manager/audit_words.py" line="101" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="85" />
+        <location filename="../../manager/audit_words.py" line="102" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="86" />
+        <location filename="../../manager/audit_words.py" line="103" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="87" />
+        <location filename="../../manager/audit_words.py" line="104" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="88" />
+        <location filename="../../manager/audit_words.py" line="105" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="89" />
+        <location filename="../../manager/audit_words.py" line="106" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="90" />
+        <location filename="../../manager/audit_words.py" line="107" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="91" />
+        <location filename="../../manager/audit_words.py" line="108" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="92" />
+        <location filename="../../manager/audit_words.py" line="109" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="131" />
+        <location filename="../../manager/audit_words.py" line="148" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="135" />
+        <location filename="../../manager/audit_words.py" line="152" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -1212,123 +1263,123 @@
     <name>CustomerDisplay</name>
     <message>
         <location filename="../../customer_display.py" line="279" />
-        <location filename="../../customer_display.py" line="553" />
+        <location filename="../../customer_display.py" line="561" />
         <source>Customer display</source>
         <translation>Экран покупателя</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="359" />
+        <location filename="../../customer_display.py" line="362" />
         <source>Subtotal</source>
         <translation>Сумма</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="360" />
+        <location filename="../../customer_display.py" line="363" />
         <source>Discount</source>
         <translation>Скидка</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="361" />
+        <location filename="../../customer_display.py" line="364" />
         <source>Paid with points</source>
         <translation>Оплачено баллами</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="362" />
-        <location filename="../../customer_display.py" line="394" />
+        <location filename="../../customer_display.py" line="365" />
+        <location filename="../../customer_display.py" line="397" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="363" />
+        <location filename="../../customer_display.py" line="366" />
         <source>Join our loyalty programme</source>
         <translation>Станьте участником программы лояльности</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="364" />
+        <location filename="../../customer_display.py" line="367" />
         <source>Point your phone's camera at the code</source>
         <translation>Наведите камеру телефона на код</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="375" />
+        <location filename="../../customer_display.py" line="378" />
         <source>Thank you for your purchase!</source>
         <translation>Спасибо за покупку!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="377" />
+        <location filename="../../customer_display.py" line="380" />
         <source>Your purchase</source>
         <translation>Ваша покупка</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="379" />
+        <location filename="../../customer_display.py" line="382" />
         <source>Welcome!</source>
         <translation>Добро пожаловать!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="391" />
+        <location filename="../../customer_display.py" line="394" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="412" />
+        <location filename="../../customer_display.py" line="419" />
         <source>gift</source>
         <translation>подарок</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="425" />
+        <location filename="../../customer_display.py" line="433" />
         <source>Hello, {name}!</source>
         <translation>Здравствуйте, {name}!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="426" />
+        <location filename="../../customer_display.py" line="434" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="430" />
+        <location filename="../../customer_display.py" line="438" />
         <source>On your card: {points}</source>
         <translation>На карте: {points}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="432" />
+        <location filename="../../customer_display.py" line="440" />
         <source>Thank you!</source>
         <translation>Спасибо!</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="434" />
+        <location filename="../../customer_display.py" line="442" />
         <source>Do you have our card?</source>
         <translation>У вас есть наша карта?</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="438" />
+        <location filename="../../customer_display.py" line="446" />
         <source>Earned {points}, on your card {balance}</source>
         <translation>Начислено {points}, на карте {balance}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="443" />
+        <location filename="../../customer_display.py" line="451" />
         <source>This purchase earns {points}</source>
         <translation>Эта покупка принесёт {points}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="451" />
+        <location filename="../../customer_display.py" line="459" />
         <source>Spend {points}?</source>
         <translation>Списать {points}?</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="453" />
+        <location filename="../../customer_display.py" line="461" />
         <source>The total goes down by {amount}</source>
         <translation>Сумма к оплате уменьшится на {amount}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="597" />
+        <location filename="../../customer_display.py" line="605" />
         <source>The customer display is back on {screen}</source>
         <translation>Экран покупателя снова показан на {screen}</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="634" />
+        <location filename="../../customer_display.py" line="642" />
         <source>The customer display's screen {screen} is not connected: it returns when it is</source>
         <translation>Экран покупателя {screen} не подключён: он вернётся, когда его подключат</translation>
     </message>
     <message>
-        <location filename="../../customer_display.py" line="638" />
+        <location filename="../../customer_display.py" line="646" />
         <source>No second screen for the customer display: it shows when one is connected</source>
         <translation>Нет второго экрана для покупателя: он появится, когда экран подключат</translation>
     </message>
@@ -1432,7 +1483,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
     <message>
         <location filename="../../manager/dashboard.py" line="137" />
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="584" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
@@ -1622,107 +1673,112 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="505" />
+        <location filename="../../manager/dashboard.py" line="508" />
+        <source>Store «{store}», from the server: {period}</source>
+        <translation>Магазин «{store}», по данным сервера: {period}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="510" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="513" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="516" />
+        <location filename="../../manager/dashboard.py" line="521" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="518" />
+        <location filename="../../manager/dashboard.py" line="523" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="521" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="531" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="533" />
+        <location filename="../../manager/dashboard.py" line="538" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="541" />
+        <location filename="../../manager/dashboard.py" line="546" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="542" />
+        <location filename="../../manager/dashboard.py" line="547" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="548" />
+        <location filename="../../manager/dashboard.py" line="553" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="557" />
+        <location filename="../../manager/dashboard.py" line="562" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="558" />
+        <location filename="../../manager/dashboard.py" line="563" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="559" />
+        <location filename="../../manager/dashboard.py" line="564" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="565" />
+        <location filename="../../manager/dashboard.py" line="570" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="590" />
+        <location filename="../../manager/dashboard.py" line="595" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="593" />
+        <location filename="../../manager/dashboard.py" line="598" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="610" />
+        <location filename="../../manager/dashboard.py" line="615" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="613" />
+        <location filename="../../manager/dashboard.py" line="618" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="628" />
+        <location filename="../../manager/dashboard.py" line="633" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="632" />
+        <location filename="../../manager/dashboard.py" line="637" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1979,7 +2035,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>LockCountdown</name>
     <message>
-        <location filename="../../pin_dialog.py" line="105" />
+        <location filename="../../pin_dialog.py" line="158" />
         <source>You can try again now</source>
         <translation>Можно попробовать снова</translation>
     </message>
@@ -2229,37 +2285,37 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>ManagerWindow</name>
     <message>
-        <location filename="../../manager/window.py" line="77" />
+        <location filename="../../manager/window.py" line="87" />
         <source>Loyalty Terminal — manager</source>
         <translation>Терминал лояльности — менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="84" />
+        <location filename="../../manager/window.py" line="94" />
         <source>Manager: {name}</source>
         <translation>Менеджер: {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="86" />
+        <location filename="../../manager/window.py" line="96" />
         <source>Close (Esc)</source>
         <translation>Закрыть (Esc)</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="98" />
+        <location filename="../../manager/window.py" line="108" />
         <source>Dashboard and reports</source>
         <translation>Сводка и отчёты</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="99" />
+        <location filename="../../manager/window.py" line="109" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="100" />
+        <location filename="../../manager/window.py" line="110" />
         <source>Coupons</source>
         <translation>Купоны</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="101" />
+        <location filename="../../manager/window.py" line="111" />
         <source>Administration</source>
         <translation>Администрирование</translation>
     </message>
@@ -2396,22 +2452,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="175" />
+        <location filename="../../pin_dialog.py" line="225" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="181" />
+        <location filename="../../pin_dialog.py" line="231" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="190" />
+        <location filename="../../pin_dialog.py" line="240" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="192" />
+        <location filename="../../pin_dialog.py" line="242" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
@@ -4124,7 +4180,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="312" />
-        <location filename="../../wording.py" line="460" />
+        <location filename="../../wording.py" line="541" />
         <source>{field}: weekdays from 1 (Monday) to 7 (Sunday), e.g. 1-5</source>
         <translation>{field}: дни недели от 1 (пн) до 7 (вс), например 1-5</translation>
     </message>
@@ -4551,57 +4607,253 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
     </message>
     <message>
         <location filename="../../wording.py" line="444" />
+        <source>The period's last day {last} is before its first day {first}</source>
+        <translation>Последний день периода {last} раньше первого {first}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="445" />
+        <source>No cashier named {name}</source>
+        <translation>Нет кассира с именем {name}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="446" />
+        <source>Card {card} has been used {count} times today; the program allows {limit}</source>
+        <translation>Карта {card} сегодня использована {count} раз; программа разрешает {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="449" />
+        <source>Card {card} would earn {points} today; the program allows {limit_points}</source>
+        <translation>Карта {card} сегодня получила бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="452" />
+        <source>Card {card} would pay {points} today; the program allows {limit_points}</source>
+        <translation>Карта {card} сегодня списала бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="455" />
+        <source>{actor} would adjust {points} by hand today; the program allows {limit_points}</source>
+        <translation>{actor} сегодня вручную изменил(а) бы {points}; программа разрешает {limit_points}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="458" />
+        <source>Card {card} has been used {count} times today (more than {limit}): check the customer</source>
+        <translation>Карта {card} сегодня использована {count} раз (больше {limit}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="461" />
+        <source>Card {card} earns {points} today (more than {limit_points}): check the customer</source>
+        <translation>Карта {card} сегодня получает {points} (больше {limit_points}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="464" />
+        <source>Card {card} pays {points} today (more than {limit_points}): check the customer</source>
+        <translation>Карта {card} сегодня списывает {points} (больше {limit_points}): проверьте покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="467" />
+        <source>{actor} has adjusted {points} by hand today (more than {limit_points})</source>
+        <translation>{actor} сегодня вручную изменил(а) {points} (больше {limit_points})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="470" />
+        <source>{field}: the warning must be below the stop</source>
+        <translation>{field}: предупреждение должно быть ниже запрета</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="471" />
+        <source>Paying with points needs the customer's confirmation</source>
+        <translation>Для списания баллов нужно подтверждение покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="472" />
+        <location filename="../../wording.py" line="478" />
+        <source>Paying {points} needs the customer's confirmation: a code, the phone's QR or a manager</source>
+        <translation>Для списания {points} нужно подтверждение покупателя: код, QR с телефона или менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="475" />
+        <source>The customer was found by phone: paying {points} needs their confirmation</source>
+        <translation>Покупатель найден по телефону: для списания {points} нужно его подтверждение</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="481" />
+        <source>No SMS sender is set up: confirm with the customer's phone QR or a manager</source>
+        <translation>Отправка SMS не настроена: подтвердите QR-кодом с телефона покупателя или у менеджера</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="484" />
+        <source>Card {card} has no phone number here to send a code to</source>
+        <translation>У карты {card} здесь нет номера телефона для кода</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="485" />
+        <source>The code could not be sent: {text}</source>
+        <translation>Код не отправлен: {text}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="486" />
+        <source>A code was sent just now: wait {wait_seconds} s</source>
+        <translation>Код только что отправлен: подождите {wait_seconds} с</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="487" />
+        <source>The code has expired or was never sent: send a new one</source>
+        <translation>Код истёк или не отправлялся: отправьте новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="488" />
+        <source>Wrong code: {left} tries left</source>
+        <translation>Неверный код: осталось попыток: {left}</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="489" />
+        <source>Too many wrong codes: send a new one</source>
+        <translation>Слишком много неверных кодов: отправьте новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="490" />
+        <source>This is not the customer's current code</source>
+        <translation>Это не текущий код покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="491" />
+        <source>This code was already used: wait for the next one on the customer's phone</source>
+        <translation>Этот код уже использован: дождитесь следующего на телефоне покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="494" />
+        <source>Say why the manager confirms it</source>
+        <translation>Укажите причину подтверждения менеджером</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="495" />
         <source>Card {card} does not belong to this customer</source>
         <translation>Карта {card} не принадлежит этому покупателю</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="449" />
+        <location filename="../../wording.py" line="496" />
+        <source>Unknown taxation {text}: osn, usn_income, usn_income_outcome or patent</source>
+        <translation>Неизвестная система налогообложения {text}: osn, usn_income, usn_income_outcome или patent</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="499" />
+        <source>Unknown VAT rate {text}: 22, 10, 0, 5, 7 or none</source>
+        <translation>Неизвестная ставка НДС {text}: 22, 10, 0, 5, 7 или none</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="500" />
+        <source>Unknown payment object {text}: commodity or service</source>
+        <translation>Неизвестный предмет расчёта {text}: commodity (товар) или service (услуга)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="501" />
+        <source>{text} must be CATEGORY=VALUE</source>
+        <translation>{text}: нужно КАТЕГОРИЯ=ЗНАЧЕНИЕ</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="502" />
+        <source>INN {text} must be 10 or 12 digits</source>
+        <translation>ИНН {text} должен состоять из 10 или 12 цифр</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="503" />
+        <source>{text} is neither a phone number nor an e-mail address</source>
+        <translation>{text}: это не номер телефона и не адрес электронной почты</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="504" />
+        <source>This needs a fiscal register driven by this terminal (now: {device})</source>
+        <translation>Нужна касса, которой управляет этот терминал (сейчас: {device})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="507" />
+        <source>A register's receipt QR is attached in beside mode only (now: {device})</source>
+        <translation>QR-код чека кассы привязывается только в режиме «касса рядом» (сейчас: {device})</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="510" />
+        <source>This fiscal receipt is not a sale receipt</source>
+        <translation>Этот чек кассы не является чеком прихода</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="511" />
+        <source>An earn-only sale from a register's receipt needs a loyalty card</source>
+        <translation>Для начисления баллов по чеку кассы нужна карта</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="514" />
+        <source>The fiscal drive is nearly full: order a new one</source>
+        <translation>Фискальный накопитель почти заполнен: закажите новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="515" />
+        <source>The fiscal drive's validity ends within 30 days: order a new one</source>
+        <translation>Срок действия фискального накопителя истекает в течение 30 дней: закажите новый</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="518" />
+        <source>{count} documents not confirmed by the fiscal data operator for {days} days (the drive blocks at 30)</source>
+        <translation>{count} документов не подтверждены ОФД уже {days} дн. (на 30-й день накопитель заблокируется)</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="522" />
+        <source>The register's shift has been open for {hours} hours: close it before 24</source>
+        <translation>Смена кассы открыта уже {hours} ч: закройте её до 24 ч</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="525" />
+        <source>{count} receipts wait for the register's answer</source>
+        <translation>{count} чеков ждут ответа кассы</translation>
+    </message>
+    <message>
+        <location filename="../../wording.py" line="530" />
         <source>the disk is full</source>
         <translation>диск заполнен</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="450" />
-        <location filename="../../wording.py" line="451" />
+        <location filename="../../wording.py" line="531" />
+        <location filename="../../wording.py" line="532" />
         <source>no permission to write there</source>
         <translation>нет прав на запись</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="452" />
+        <location filename="../../wording.py" line="533" />
         <source>the disk is read-only</source>
         <translation>диск доступен только для чтения</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="453" />
+        <location filename="../../wording.py" line="534" />
         <source>there is no such file or folder</source>
         <translation>нет такого файла или папки</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="454" />
+        <location filename="../../wording.py" line="535" />
         <source>this is a folder</source>
         <translation>это папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="455" />
+        <location filename="../../wording.py" line="536" />
         <source>this is not a folder</source>
         <translation>это не папка</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="456" />
+        <location filename="../../wording.py" line="537" />
         <source>File {path}: {os}</source>
         <translation>Файл {path}: {os}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="457" />
+        <location filename="../../wording.py" line="538" />
         <source>Something went wrong: {detail}</source>
         <translation>Что-то пошло не так: {detail}</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="458" />
+        <location filename="../../wording.py" line="539" />
         <source>{field}: a whole number is needed</source>
         <translation>{field}: нужно целое число</translation>
     </message>
     <message>
-        <location filename="../../wording.py" line="459" />
+        <location filename="../../wording.py" line="540" />
         <source>{field}: an amount in roubles like 1 500 or 149,90 is needed</source>
         <translation>{field}: нужна сумма в рублях, например 1 500 или 149,90</translation>
     </message>
@@ -4786,12 +5038,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="152" />
+        <location filename="../../wizard/server.py" line="154" />
         <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
         <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="156" />
+        <location filename="../../wizard/server.py" line="158" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
     </message>
@@ -4804,39 +5056,44 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер сети</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="43" />
+        <location filename="../../manager/server_login.py" line="44" />
         <source>The whole chain's reports need your manager's login to the server.</source>
         <translation>Для отчётов всей сети нужен ваш вход менеджера на сервер.</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="49" />
+        <location filename="../../manager/server_login.py" line="50" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="50" />
+        <location filename="../../manager/server_login.py" line="51" />
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="56" />
+        <location filename="../../manager/server_login.py" line="57" />
         <source>Log in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="57" />
+        <location filename="../../manager/server_login.py" line="58" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="78" />
+        <location filename="../../manager/server_login.py" line="79" />
         <source>Type the name and the password</source>
         <translation>Введите имя и пароль</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="81" />
+        <location filename="../../manager/server_login.py" line="82" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="91" />
+        <source>Wrong name or password</source>
+        <translation>Неверное имя или пароль</translation>
     </message>
 </context>
 <context>
@@ -5261,18 +5518,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="239" />
-        <location filename="../../main.py" line="382" />
+        <location filename="../../main.py" line="241" />
+        <location filename="../../main.py" line="384" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="323" />
+        <location filename="../../main.py" line="325" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="380" />
+        <location filename="../../main.py" line="382" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -5369,8 +5626,8 @@ What was found: {problem}</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="263" />
-        <location filename="../../main.py" line="270" />
+        <location filename="../../main.py" line="265" />
+        <location filename="../../main.py" line="272" />
         <location filename="../../startup.py" line="300" />
         <location filename="../../startup.py" line="322" />
         <location filename="../../startup.py" line="368" />
