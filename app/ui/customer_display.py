@@ -21,6 +21,7 @@ from typing import Protocol
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPainter, QPaintEvent, QResizeEvent, QScreen
 from PySide6.QtWidgets import (
+    QApplication,
     QBoxLayout,
     QFrame,
     QGridLayout,
@@ -568,7 +569,7 @@ class DisplayHost(QObject):
         if isinstance(app, QGuiApplication):
             app.screenAdded.connect(self.screen_added)
             app.screenRemoved.connect(self.screen_removed)
-            app.primaryScreenChanged.connect(self.place)
+            app.primaryScreenChanged.connect(self._primary_changed)
             # Some platforms hand a newly shown window the keyboard, whatever its flags say.
             app.focusWindowChanged.connect(self._keep_keyboard)
         self.place()
@@ -614,7 +615,10 @@ class DisplayHost(QObject):
         gone = screen.name()
         self.place(without=gone)
 
-    @Slot()
+    @Slot(QScreen)
+    def _primary_changed(self, _screen: object) -> None:
+        self.place()  # "the first screen that is not the till's" may be another one now
+
     def place(self, without: str | None = None) -> None:
         """Put the display where the settings say, or hide it when that screen is not there."""
         if not self.enabled:
@@ -670,11 +674,11 @@ class DisplayHost(QObject):
 
     @Slot()
     def _keep_keyboard(self, _window: object = None) -> None:
-        """The display never keeps the keyboard: it goes back to the till at once."""
+        """The display never keeps the keyboard: it goes back to the open dialog, else the till, at once."""
         handle = self.display.windowHandle()
         if handle is None or QGuiApplication.focusWindow() is not handle:
             return
-        owner = self.parent()
+        owner = QApplication.activeModalWidget() or self.parent()
         if isinstance(owner, QWidget) and owner.isVisible():
             owner.activateWindow()
 

@@ -395,3 +395,21 @@ def test_the_start_wires_it_from_the_settings_and_the_settings_keep_an_unplugged
 
     window.close()  # the till closing takes the display along
     assert not host.display.isVisible()
+
+
+def test_shown_while_a_dialog_is_open_the_display_leaves_the_keyboard_with_the_dialog(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    own = FakeScreen("till", QGuiApplication.primaryScreen().geometry())
+    host = DisplayHost(DisplayFeed(window.controller), parent=window, screens=lambda: [own], primary=lambda: own)
+    dialog = QMessageBox(QMessageBox.Icon.Question, "?", "?", QMessageBox.StandardButton.Ok, window)
+    dialog.open()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is dialog.windowHandle(), timeout=2000)
+    host.configure(True, "till")  # e.g. the display's screen plugged in while the cashier answers
+    qtbot.waitUntil(lambda: host.display.isVisible(), timeout=2000)
+    qtbot.wait(50)  # a platform handing the new window the keyboard does so from its queue
+    assert QGuiApplication.focusWindow() is dialog.windowHandle()
+    dialog.done(0)
+    host.close()
