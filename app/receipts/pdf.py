@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 import threading
@@ -10,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import segno
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -32,6 +30,7 @@ from .content import (
     tr,
 )
 from .model import Receipt
+from .qr import qr_runs
 
 __all__ = ["FONT", "FONT_BOLD", "PAPERS", "Paper", "render_pdf", "wrap_text"]
 
@@ -368,7 +367,7 @@ class _Flow:
         self.rows.append(_Row(height, draw))
 
     def _qr(self, b: Qr) -> None:
-        n, runs = _qr_runs(b.data)
+        n, runs = qr_runs(b.data)
         module = self._module(n, min(self.geo.qr_side, self.width), self.geo.qr_side / n * 1.5)
         side = n * module
         quiet = 3 * module  # text around is white too; 3 modules keep phone scanners happy
@@ -388,28 +387,6 @@ class _Flow:
             c.restoreState()
 
         self.rows.append(_Row(height, draw))
-
-
-@functools.lru_cache(maxsize=32)
-def _qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
-    """QR size in modules and its dark horizontal runs (row, column, length).
-
-    Cached because a shop's join link is usually the same on every receipt and
-    segno's mask selection is the slowest step of a receipt render.
-    """
-    matrix = segno.make_qr(data, error="m").matrix
-    n = len(matrix)
-    runs: list[tuple[int, int, int]] = []
-    for r, row in enumerate(matrix):
-        start = None
-        for col in range(n + 1):
-            dark = col < n and bool(row[col])
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                runs.append((r, start, col - start))
-                start = None
-    return n, tuple(runs)
 
 
 def _nothing(c: Any, left: float, top: float) -> None:

@@ -30,6 +30,7 @@ from app.core.instance import InstanceLock
 from app.core.services.results import SaleResult
 from app.ui import i18n, startup, theme
 from app.ui.backups import BackupScheduler
+from app.ui.customer_display import SETTING_ENABLED, SETTING_SCREEN, DisplayFeed, DisplayHost
 from app.ui.main_window import MainWindow
 from app.ui.manager.install import install_manager
 from app.ui.pyside_fix import GuiGarbageCollector
@@ -51,6 +52,7 @@ __all__ = [
     "run_app",
     "save_setting",
     "settings",
+    "wire_customer_display",
     "wire_printing",
 ]
 
@@ -153,6 +155,21 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
         window.show_printer_problem(printer.problem())
 
 
+def wire_customer_display(window: MainWindow, ctx: Context, worker: Worker, saved: QSettings) -> DisplayHost:
+    """The customer display, fed by the checkout, on the screen the settings name (F11 shows or hides it)."""
+    feed = DisplayFeed(window.controller)
+    enabled = str(saved.value(SETTING_ENABLED) or "false").lower() in ("true", "1", "yes")
+    host = DisplayHost(feed, parent=window)
+    host.message.connect(window.checkout.show_message)
+    window.installEventFilter(host)  # closing the till closes the display
+    window.menu_actions([host.action])
+    # Placed once the till listens: a chosen screen missing at start is said in its status line.
+    host.configure(enabled, str(saved.value(SETTING_SCREEN) or ""))
+    # The join link an anonymous customer's receipt carries, read once on the worker.
+    worker.run(ctx.receipts.join_url, on_done=feed.set_join_url)
+    return host
+
+
 class _Starter(QObject):
     """Opens the store on the worker, then shows the window (or says why it could not)."""
 
@@ -200,6 +217,7 @@ class _Starter(QObject):
         self.session = Session(window, ctx, self.worker)
         self.session.start_sync()
         install_settings(window, self.session)  # idempotent: Session may install it itself
+        wire_customer_display(window, ctx, self.worker, settings())
         install_manager(window, self.session)
         self.backups = BackupScheduler(ctx.db_path, settings(), window)
         self.backups.failed.connect(window.show_error)

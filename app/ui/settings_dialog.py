@@ -1,4 +1,5 @@
-"""Manager → Settings…: the store, printer, camera, fiscal register, server, language and backups of a running till.
+"""Manager → Settings…: the store, printer, camera, fiscal register, server, customer display, language and backups
+of a running till.
 
 Behind a manager's PIN. Saving writes one audit row per changed setting (who, what, from
 what, to what) before anything takes effect, so a setting never changes unrecorded; the
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +36,7 @@ from app.core.services.staff import Cashier
 from app.core.services.store import StoreService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
+from app.ui.customer_display import SETTING_ENABLED, SETTING_SCREEN, DisplayHost, screen_label
 from app.ui.fiscal_port import FiscalConfig, config_changes, load_setup, save_config
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.settings_store import settings
@@ -161,6 +163,32 @@ class SettingsDialog(QDialog):
         language_form.addRow(QLabel(self.tr("A new language is used from the next start."), self))
         self.tabs.addTab(language_tab, self.tr("Language"))
 
+        self.display_on = QCheckBox(self.tr("Show the customer display"), self)
+        self.display_on.setChecked(_yes(saved.value(SETTING_ENABLED), False))
+        self.display_screen = QComboBox(self)
+        self.display_screen.addItem(self.tr("Automatically: the second screen"), "")
+        for screen in QGuiApplication.screens():
+            self.display_screen.addItem(screen_label(screen), screen.name())
+        chosen = str(saved.value(SETTING_SCREEN) or "")
+        if chosen and self.display_screen.findData(chosen) < 0:
+            # Remembered while unplugged: kept, so saving other settings does not forget it.
+            self.display_screen.addItem(self.tr("{screen} (not connected)").format(screen=chosen), chosen)
+        self.display_screen.setCurrentIndex(max(0, self.display_screen.findData(chosen)))
+        display_tab = QWidget(self)
+        display_form = form_layout(display_tab)
+        display_form.addRow(self.display_on)
+        form_row(display_form, self.tr("Screen"), self.display_screen)
+        display_form.addRow(
+            _muted(
+                self.tr(
+                    "The basket, the total and the customer's points, facing the customer. "
+                    "F11 shows or hides it. Unplugged, it comes back when its screen is connected again."
+                ),
+                self,
+            )
+        )
+        self.tabs.addTab(display_tab, self.tr("Customer display"))
+
         self.hours = QSpinBox(self)
         self.hours.setRange(0, 48)
         self.hours.setSuffix(self.tr(" h"))
@@ -260,8 +288,11 @@ class SettingsDialog(QDialog):
             "backup/hours": str(self.hours.value()),
             "backup/keep": str(self.keep.value()),
             "backup/on_close": "true" if self.on_close.isChecked() else "false",
+            SETTING_ENABLED: "true" if self.display_on.isChecked() else "false",
+            SETTING_SCREEN: str(self.display_screen.currentData() or ""),
         }
         defaults = {
+            SETTING_ENABLED: "false",
             "language": i18n.language(),
             "backup/hours": f"{DEFAULT_HOURS:g}",
             "backup/keep": str(DEFAULT_KEEP),
@@ -326,6 +357,10 @@ class SettingsDialog(QDialog):
             scheduler = window.findChild(BackupScheduler)
             if scheduler is not None:
                 scheduler.reschedule()
+        if keys & {SETTING_ENABLED, SETTING_SCREEN}:
+            host = window.findChild(DisplayHost)
+            if host is not None:
+                host.configure(self.display_on.isChecked(), str(self.display_screen.currentData() or ""))
         if "language" in keys:
             window.show_error(self.tr("The new language is used from the next start"))
         if any(key.startswith("fiscal.") for key in keys):
@@ -401,6 +436,12 @@ def _muted(text: str, parent: QWidget) -> QLabel:
     label.setObjectName("muted")
     label.setWordWrap(True)
     return label
+
+
+def _yes(value: object, default: bool) -> bool:
+    if value in (None, ""):
+        return default
+    return str(value).lower() in ("true", "1", "yes")
 
 
 def _number(value: object, default: float) -> float:

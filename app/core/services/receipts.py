@@ -190,7 +190,7 @@ def receipt_for_sale(engine: Engine, sale_id: int, lang: str = "ru") -> Receipt:
         )
         join_url = None
         if sale.customer_id is None:
-            join_url = repo.get_meta(conn, "join_url") or DEFAULT_JOIN_URL
+            join_url = _join_url(conn)
         return Receipt(
             kind="sale",
             number=sale.id,
@@ -215,6 +215,11 @@ def receipt_for_sale(engine: Engine, sale_id: int, lang: str = "ru") -> Receipt:
             lang=language,
             **_loyalty(conn, program, sale.customer_id, sale.uid, sale.at),
         )
+
+
+def _join_url(conn: Connection) -> str:
+    """The page that enrolls a customer (the merchant's meta `join_url`, else the placeholder)."""
+    return repo.get_meta(conn, "join_url") or DEFAULT_JOIN_URL
 
 
 def _share(value: int, units: int, qty: int) -> int:
@@ -308,3 +313,8 @@ class ReceiptService:
     def for_refund(self, refund_id: int, lang: str = "ru") -> Receipt:
         """The receipt of a committed refund (see receipt_for_refund)."""
         return receipt_for_refund(self.engine, refund_id, lang)
+
+    def join_url(self) -> str:
+        """The join link an anonymous sale's receipt carries (the customer display shows it as a QR too)."""
+        with db.transaction(self.engine, write=False) as conn:
+            return _join_url(conn)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -33,6 +34,30 @@ def short_date(text: str | None) -> str:
         return ""
     day: date = datetime.fromisoformat(text).date()
     return day.strftime("%d.%m.%Y") if i18n.language() == "ru" else day.isoformat()
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """How far the customer is towards the next tier: a bar's range and value (roubles) and the words."""
+
+    value: int
+    maximum: int
+    text: str
+
+
+def tier_progress(info: CustomerInfo) -> TierProgress:
+    """The tier progress the cashier's panel shows (the customer display shows the same)."""
+    if info.next_tier is None or info.to_next_tier is None:
+        return TierProgress(1, 1, QCoreApplication.translate("CustomerPanel", "Top tier"))
+    goal = info.tier_spend + info.to_next_tier
+    # A QProgressBar holds ints: roubles keep huge spends inside its range.
+    text = QCoreApplication.translate("CustomerPanel", "{spend} of {goal}: {left} more to {tier}").format(
+        spend=i18n.money(info.tier_spend),
+        goal=i18n.money(goal),
+        left=i18n.money(info.to_next_tier),
+        tier=info.next_tier,
+    )
+    return TierProgress(info.tier_spend // 100, max(1, goal // 100), text)
 
 
 def _label(text: str = "", name: str | None = None) -> QLabel:
@@ -129,23 +154,10 @@ class CustomerPanel(QFrame):
         self.name.setText(info.name)
         self.card.setText(self.tr("Card {card} · {phone}").format(card=info.card, phone=info.phone_masked))
         self.tier.setText(self.tr("Tier: <b>{tier}</b>").format(tier=info.tier))
-        if info.next_tier is not None and info.to_next_tier is not None:
-            goal = info.tier_spend + info.to_next_tier
-            # A QProgressBar holds ints: roubles keep huge spends inside its range.
-            self.progress.setRange(0, max(1, goal // 100))
-            self.progress.setValue(info.tier_spend // 100)
-            self.next_tier.setText(
-                self.tr("{spend} of {goal}: {left} more to {tier}").format(
-                    spend=i18n.money(info.tier_spend),
-                    goal=i18n.money(goal),
-                    left=i18n.money(info.to_next_tier),
-                    tier=info.next_tier,
-                )
-            )
-        else:
-            self.progress.setRange(0, 1)
-            self.progress.setValue(1)
-            self.next_tier.setText(self.tr("Top tier"))
+        progress = tier_progress(info)
+        self.progress.setRange(0, progress.maximum)
+        self.progress.setValue(progress.value)
+        self.next_tier.setText(progress.text)
         self.available.setText(i18n.points(info.available))
         pending = self.tr("Pending: {points}").format(points=i18n.points(info.pending))
         if info.debt:

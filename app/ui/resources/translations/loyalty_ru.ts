@@ -1324,86 +1324,211 @@
     </message>
 </context>
 <context>
+    <name>CustomerDisplay</name>
+    <message>
+        <location filename="../../customer_display.py" line="280" />
+        <location filename="../../customer_display.py" line="562" />
+        <source>Customer display</source>
+        <translation>Экран покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="363" />
+        <source>Subtotal</source>
+        <translation>Сумма</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="364" />
+        <source>Discount</source>
+        <translation>Скидка</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="365" />
+        <source>Paid with points</source>
+        <translation>Оплачено баллами</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="366" />
+        <location filename="../../customer_display.py" line="398" />
+        <source>To pay</source>
+        <translation>К оплате</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="367" />
+        <source>Join our loyalty programme</source>
+        <translation>Станьте участником программы лояльности</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="368" />
+        <source>Point your phone's camera at the code</source>
+        <translation>Наведите камеру телефона на код</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="379" />
+        <source>Thank you for your purchase!</source>
+        <translation>Спасибо за покупку!</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="381" />
+        <source>Your purchase</source>
+        <translation>Ваша покупка</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="383" />
+        <source>Welcome!</source>
+        <translation>Добро пожаловать!</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="395" />
+        <source>Paid</source>
+        <translation>Оплачено</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="420" />
+        <source>gift</source>
+        <translation>подарок</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="434" />
+        <source>Hello, {name}!</source>
+        <translation>Здравствуйте, {name}!</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="435" />
+        <source>Tier: {tier}</source>
+        <translation>Уровень: {tier}</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="439" />
+        <source>On your card: {points}</source>
+        <translation>На карте: {points}</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="441" />
+        <source>Thank you!</source>
+        <translation>Спасибо!</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="443" />
+        <source>Do you have our card?</source>
+        <translation>У вас есть наша карта?</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="447" />
+        <source>Earned {points}, on your card {balance}</source>
+        <translation>Начислено {points}, на карте {balance}</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="452" />
+        <source>This purchase earns {points}</source>
+        <translation>Эта покупка принесёт {points}</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="460" />
+        <source>Spend {points}?</source>
+        <translation>Списать {points}?</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="462" />
+        <source>The total goes down by {amount}</source>
+        <translation>Сумма к оплате уменьшится на {amount}</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="606" />
+        <source>The customer display is back on {screen}</source>
+        <translation>Экран покупателя снова показан на {screen}</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="646" />
+        <source>The customer display's screen {screen} is not connected: it returns when it is</source>
+        <translation>Экран покупателя {screen} не подключён: он вернётся, когда его подключат</translation>
+    </message>
+    <message>
+        <location filename="../../customer_display.py" line="650" />
+        <source>No second screen for the customer display: it shows when one is connected</source>
+        <translation>Нет второго экрана для покупателя: он появится, когда экран подключат</translation>
+    </message>
+</context>
+<context>
     <name>CustomerPanel</name>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="66" />
+        <location filename="../../checkout/customer_panel.py" line="91" />
         <source>Sell without this customer</source>
         <translation>Продать без этого покупателя</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="90" />
+        <location filename="../../checkout/customer_panel.py" line="115" />
         <source>Available</source>
         <translation>Доступно</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="103" />
+        <location filename="../../checkout/customer_panel.py" line="128" />
         <source>Card blocked</source>
         <translation>Карта заблокирована</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="108" />
+        <location filename="../../checkout/customer_panel.py" line="133" />
         <source>No customer.
 Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</source>
         <translation>Покупатель не выбран.
 Сканируйте карту, нажмите F2 для поиска по телефону или имени, F4 — регистрация.</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="130" />
+        <location filename="../../checkout/customer_panel.py" line="155" />
         <source>Card {card} · {phone}</source>
         <translation>Карта {card} · {phone}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="131" />
+        <location filename="../../checkout/customer_panel.py" line="156" />
         <source>Tier: &lt;b&gt;{tier}&lt;/b&gt;</source>
         <translation>Уровень: &lt;b&gt;{tier}&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="138" />
+        <location filename="../../checkout/customer_panel.py" line="54" />
         <source>{spend} of {goal}: {left} more to {tier}</source>
         <translation>{spend} из {goal}: до уровня {tier} ещё {left}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="148" />
+        <location filename="../../checkout/customer_panel.py" line="51" />
         <source>Top tier</source>
         <translation>Высший уровень</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="150" />
+        <location filename="../../checkout/customer_panel.py" line="162" />
         <source>Pending: {points}</source>
         <translation>Ожидают: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="152" />
+        <location filename="../../checkout/customer_panel.py" line="164" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="156" />
+        <location filename="../../checkout/customer_panel.py" line="168" />
         <source>{points} expire on {date}</source>
         <translation>Сгорят {date}: {points}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="161" />
+        <location filename="../../checkout/customer_panel.py" line="173" />
         <source>Nothing expires soon</source>
         <translation>Скоро ничего не сгорает</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="165" />
+        <location filename="../../checkout/customer_panel.py" line="177" />
         <source>Stamps “{rule}”: {dots}</source>
         <translation>Штампы «{rule}»: {dots}</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="167" />
+        <location filename="../../checkout/customer_panel.py" line="179" />
         <source>(one free now)</source>
         <translation>(сейчас одна в подарок)</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="181" />
+        <location filename="../../checkout/customer_panel.py" line="193" />
         <source>Coupons:</source>
         <translation>Купоны:</translation>
     </message>
     <message>
-        <location filename="../../checkout/customer_panel.py" line="184" />
+        <location filename="../../checkout/customer_panel.py" line="196" />
         <source>Apply this personal coupon</source>
         <translation>Применить этот личный купон</translation>
     </message>
@@ -2138,14 +2263,9 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Сверить чеки с кассой</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="132" />
-        <source>Register: ready, shift {n} open</source>
-        <translation>Касса: готова, открыта смена {n}</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="134" />
-        <source>Register: ready</source>
-        <translation>Касса: готова</translation>
+        <location filename="../../fiscal_desk.py" line="104" />
+        <source>The register's shift is not open: {reason}</source>
+        <translation>Смена на кассе не открыта: {reason}</translation>
     </message>
     <message>
         <location filename="../../fiscal_desk.py" line="125" />
@@ -2155,9 +2275,14 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Касса: {what}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="104" />
-        <source>The register's shift is not open: {reason}</source>
-        <translation>Смена на кассе не открыта: {reason}</translation>
+        <location filename="../../fiscal_desk.py" line="132" />
+        <source>Register: ready, shift {n} open</source>
+        <translation>Касса: готова, открыта смена {n}</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="134" />
+        <source>Register: ready</source>
+        <translation>Касса: готова</translation>
     </message>
     <message>
         <location filename="../../fiscal_desk.py" line="156" />
@@ -5463,152 +5588,182 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="113" />
+        <location filename="../../settings_dialog.py" line="114" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="124" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="126" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="126" />
+        <location filename="../../settings_dialog.py" line="127" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="130" />
+        <location filename="../../settings_dialog.py" line="131" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="133" />
+        <location filename="../../settings_dialog.py" line="134" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="137" />
+        <location filename="../../settings_dialog.py" line="138" />
         <source>Fiscal register</source>
         <translation>Касса</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="151" />
+        <location filename="../../settings_dialog.py" line="152" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="160" />
+        <location filename="../../settings_dialog.py" line="161" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="161" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="163" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="166" />
+        <location filename="../../settings_dialog.py" line="165" />
+        <source>Show the customer display</source>
+        <translation>Показывать экран покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="168" />
+        <source>Automatically: the second screen</source>
+        <translation>Автоматически: второй экран</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="174" />
+        <source>{screen} (not connected)</source>
+        <translation>{screen} (не подключён)</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="179" />
+        <source>Screen</source>
+        <translation>Экран</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="183" />
+        <source>The basket, the total and the customer's points, facing the customer. F11 shows or hides it. Unplugged, it comes back when its screen is connected again.</source>
+        <translation>Покупка, сумма и баллы покупателя — на экране, обращённом к покупателю. F11 показывает и скрывает его. Если экран отключить, изображение вернётся, когда его подключат снова.</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="189" />
+        <source>Customer display</source>
+        <translation>Экран покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="193" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="167" />
+        <location filename="../../settings_dialog.py" line="194" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="174" />
+        <location filename="../../settings_dialog.py" line="201" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="176" />
+        <location filename="../../settings_dialog.py" line="203" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="184" />
+        <location filename="../../settings_dialog.py" line="211" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="185" />
+        <location filename="../../settings_dialog.py" line="212" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="193" />
+        <location filename="../../settings_dialog.py" line="220" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="196" />
+        <location filename="../../settings_dialog.py" line="223" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="203" />
+        <location filename="../../settings_dialog.py" line="230" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="207" />
+        <location filename="../../settings_dialog.py" line="234" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="239" />
+        <location filename="../../settings_dialog.py" line="266" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="244" />
+        <location filename="../../settings_dialog.py" line="271" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="250" />
+        <location filename="../../settings_dialog.py" line="277" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="290" />
+        <location filename="../../settings_dialog.py" line="320" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="330" />
+        <location filename="../../settings_dialog.py" line="364" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="367" />
+        <location filename="../../settings_dialog.py" line="401" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="374" />
+        <location filename="../../settings_dialog.py" line="408" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="379" />
+        <location filename="../../settings_dialog.py" line="413" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="381" />
+        <location filename="../../settings_dialog.py" line="415" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -5780,18 +5935,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="226" />
-        <location filename="../../main.py" line="369" />
+        <location filename="../../main.py" line="244" />
+        <location filename="../../main.py" line="387" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="310" />
+        <location filename="../../main.py" line="328" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="367" />
+        <location filename="../../main.py" line="385" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -5888,8 +6043,8 @@ What was found: {problem}</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="250" />
-        <location filename="../../main.py" line="257" />
+        <location filename="../../main.py" line="268" />
+        <location filename="../../main.py" line="275" />
         <location filename="../../startup.py" line="300" />
         <location filename="../../startup.py" line="322" />
         <location filename="../../startup.py" line="368" />
@@ -5991,12 +6146,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="421" />
+        <location filename="../../settings_dialog.py" line="461" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="429" />
+        <location filename="../../settings_dialog.py" line="469" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
