@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Loyalty Terminal — checkout"))
         self.setMinimumSize(1000, 700)
 
-        till = TillServices(ctx.checkout, ctx.catalog, ctx.customers, ctx.programs, ctx.store)
+        till = TillServices(ctx.checkout, ctx.catalog, ctx.customers, ctx.programs, ctx.store, confirm=ctx.confirm)
         self.controller = CheckoutController(till, worker, self)
         self.checkout = CheckoutScreen(self.controller, worker)
         self.checkout.sale_committed.connect(self._sale_committed)
