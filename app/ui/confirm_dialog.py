@@ -52,7 +52,8 @@ def _status() -> QLabel:
     label = QLabel()
     label.setObjectName("status")
     label.setWordWrap(True)
-    label.hide()
+    # Always in the layout, two lines high: an answer appearing never squeezes the field or the button.
+    label.setMinimumHeight(52)
     return label
 
 
@@ -80,7 +81,7 @@ class ConfirmSpendDialog(QDialog):
         self._sent_once = False  # the SMS page's field takes the keyboard once a code is on its way
         self.setWindowTitle(self.tr("The customer confirms paying with points"))
         self.setModal(True)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(800)  # the three ways' titles side by side, whole (a till's screen is 1024 wide)
 
         layout = QVBoxLayout(self)
         title = QLabel(explain(Refusal(f"confirm_needed_{why}", {"card": card, "points": points})), self)
@@ -90,6 +91,8 @@ class ConfirmSpendDialog(QDialog):
         hint.setObjectName("muted")
         hint.setWordWrap(True)
         self.tabs = QTabWidget(self)
+        self.tabs.setUsesScrollButtons(False)  # the three ways are always in sight, never behind an arrow
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
         self.tabs.addTab(self._sms_page(), self.tr("Send a code by SMS"))
         self.tabs.addTab(self._phone_page(), self.tr("QR or code on the customer's phone"))
         self.tabs.addTab(self._manager_page(), self.tr("A manager confirms"))

@@ -68,6 +68,7 @@ def basket_paying_points_by_phone(h: Journey, window: Any, phone: str) -> None:
     h.type(phone)
     h.press("Return")
     h.wait_for(lambda: c.customer is not None and c.found_by == "phone", "the customer found by phone")
+    h.wait_for(lambda: window.checkout.product_field.hasFocus(), "the product field to have the keyboard back")
     h.scan("4600000000022")
     h.scan("4600000000022")
     h.wait_for(lambda: sum(line.qty for line in c.basket.lines) == 2, "two items")
@@ -109,8 +110,7 @@ def test_found_by_phone_a_manager_confirms_with_pin_and_reason_esc_writes_nothin
         h.wait_for(lambda: "PIN" in dialog.manager_status.text(), "the wrong PIN said")
         h.nothing_cut_off(dialog, "the confirmation dialog")
         h.screenshot("confirm-dialog-manager")
-        h.press("Shift+Tab")
-        h.wait_for(lambda: dialog.pin.hasFocus(), "back on the PIN")
+        h.wait_for(lambda: dialog.pin.hasFocus() and not dialog.pin.text(), "the PIN field, emptied, again")
         h.type(MANAGER[1])
         h.press("Return")  # to the reason, kept
         h.press("Return")
@@ -143,7 +143,7 @@ def test_found_by_phone_an_sms_code_a_wrong_code_says_the_tries_left_then_the_ri
             dialog = h.modal(ConfirmSpendDialog)
             h.wait_for(lambda: dialog.send_button.hasFocus(), "«Send a code by SMS» to have the keyboard")
             h.press("Space")
-            h.wait_for(lambda: fake.sent, "the SMS to be sent")
+            h.wait_for(lambda: fake.sent, "the SMS to be sent", 60)
             h.wait_for(lambda: dialog.sms_code.hasFocus(), "the code field")
             assert "до" in h.gui(dialog.sms_status.text) and "через" in h.gui(dialog.send_button.text)
             code = fake.sent[-1][1].rsplit(" ", 1)[-1]
