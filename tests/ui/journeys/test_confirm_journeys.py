@@ -15,9 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
 from app.bootstrap import bootstrap
+from app.core.services.confirm import totp_qr_text
 from app.ui.checkout.pay_dialog import PayDialog
 from app.ui.confirm_dialog import ConfirmSpendDialog
 from tests.smsru_fake import API_ID, SmsRuFake
@@ -44,12 +46,14 @@ def query(home: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
         return db.execute(sql, args).fetchall()
 
 
-def set_policy(home: Path, *, sms_url: str | None = None, limits: dict[str, Any] | None = None) -> None:
+def set_policy(
+    home: Path, *, sms_url: str | None = None, limits: dict[str, Any] | None = None, always: bool = False
+) -> None:
     """The manager's program with the confirmation policy (and limits); SMS.ru's key and address when given."""
     ctx = bootstrap(home / "terminal.sqlite3")
     try:
         raw = dict(ctx.programs.program()[1].raw)
-        raw["confirm"] = {"found_by_phone": True, "code_attempts": 3}
+        raw["confirm"] = {"found_by_phone": True, "code_attempts": 3, "always": always}
         if limits is not None:
             raw["limits"] = limits
         ctx.programs.set_program(raw, actor=MANAGER[0], note="issue 13")
@@ -221,3 +225,94 @@ def test_the_flags_tab_lists_a_planted_flag_and_exports_its_pdf(journey: Journey
     assert "Подозрительные операции" in text or not shutil.which("pdftotext")
     csv_text = next(folder.glob("flags-*.csv")).read_text(encoding="utf-8-sig")
     assert "ручных корректировок" in csv_text
+
+
+def customers_with_points(home: Path, n: int) -> list[tuple[str, str]]:
+    """(card, phone) of the n demo customers with the most points and a phone."""
+    with sqlite3.connect(home / "terminal.sqlite3") as db:
+        rows = db.execute(
+            "SELECT s.card, c.phone FROM sales s JOIN cards k ON k.code = s.card"
+            " JOIN customers c ON c.id = k.customer_id"
+            f" WHERE c.phone LIKE '+7%' GROUP BY s.card ORDER BY sum(s.earned) - sum(s.redeemed_points) DESC LIMIT {n}"
+        ).fetchall()
+    return [(str(card), str(phone)) for card, phone in rows]
+
+
+def rotating_qr(home: Path, card: str) -> str:
+    """What the customer's phone shows now: `LT2:<card>:<code>`, its code from the setup QR's secret."""
+    ctx = bootstrap(home / "terminal.sqlite3")
+    try:
+        uri = ctx.confirm.totp_setup(card)
+    finally:
+        ctx.engine.dispose()
+    return totp_qr_text(card, pyotp.parse_uri(uri).now())
+
+
+def test_the_phones_rotating_qr_confirms_at_the_start_or_in_the_dialog_and_a_hard_limit_refuses(
+    journey: JourneyRunner,
+) -> None:
+    def script(h: Journey) -> None:
+        window = till_ready(h)
+        c, screen = window.controller, window.checkout
+        (card_a, _), (card_b, phone_b) = customers_with_points(h.home, 2)
+        set_policy(h.home, always=True)
+        sales_before = query(h.home, "SELECT count(*) FROM sales")[0][0]
+
+        # A: the rotating QR scanned as the card at the start: the card and the confirmation at once.
+        h.scan(rotating_qr(h.home, card_a))
+        h.wait_for(lambda: c.customer is not None and c.customer.card == card_a, "card A from its rotating QR")
+        h.wait_for(lambda: c.ticket() is not None, "the confirmation made by the scan")
+        h.scan("4600000000022")
+        h.scan("4600000000022")  # two: the stamps make one free
+        h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
+        h.press("F5")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.quote.redeemed_points > 0, "points paying")
+        h.press("F3")
+        h.press("F12")
+        h.modal(PayDialog)  # no confirmation dialog: the phone's QR confirmed it
+        h.press("Return")
+        h.wait_for(lambda: "сохранена" in screen.status.text(), "sale A saved")
+
+        # B: found by phone; in the dialog the phone's QR is scanned by the wedge scanner.
+        h.press("F2")
+        h.type(phone_b)
+        h.press("Return")
+        h.wait_for(lambda: c.customer is not None and c.customer.card == card_b, "customer B by phone")
+        h.wait_for(lambda: screen.product_field.hasFocus(), "the product field")
+        h.scan("4600000000022")
+        h.scan("4600000000022")
+        h.wait_for(lambda: c.fresh and c.result is not None, "the basket priced")
+        h.press("F5")
+        h.wait_for(lambda: c.fresh and c.result is not None and c.result.confirm == "always", "points to confirm")
+        h.press("F3")
+        h.press("F12")
+        dialog = h.modal(ConfirmSpendDialog)
+        h.press("Alt+2")
+        h.wait_for(lambda: dialog.totp_code.hasFocus(), "the phone's code field")
+        h.scan(rotating_qr(h.home, card_a))  # another card's QR is refused in words
+        h.wait_for(lambda: card_a in dialog.totp_status.text(), "«another card»")
+        h.scan(rotating_qr(h.home, card_b))
+        h.modal(PayDialog)
+        h.press("Return")
+        h.wait_for(lambda: "сохранена" in screen.status.text(), "sale B saved")
+
+        # A hard daily limit: paying more points today is refused in words, and F12 writes nothing.
+        set_policy(h.home, always=True, limits={"card_spent": {"warn": 1, "stop": 2}})
+        h.scan("4600000000022")
+        h.scan("4600000000022")
+        h.wait_for(lambda: c.fresh and c.result is not None, "a new basket priced")
+        h.press("F2")
+        h.type(phone_b)
+        h.press("Return")
+        h.wait_for(lambda: c.customer is not None and c.customer.card == card_b, "customer B again")
+        h.wait_for(lambda: screen.product_field.hasFocus(), "the product field")
+        h.press("F5")
+        h.wait_for(lambda: "программа разрешает" in screen.status.text(), "the hard limit's refusal")
+        # The points are taken off the basket (it can still be sold without them), never paid past the stop.
+        assert h.gui(lambda: c.result is None or c.result.quote.redeemed_points == 0)
+        h.screenshot("checkout-hard-limit")
+        assert query(h.home, "SELECT count(*) FROM sales")[0][0] == sales_before + 2
+
+    journey(script)
+    actions = [a for (a,) in query(journey.home, "SELECT action FROM audit WHERE action LIKE 'spend_confirmed%'")]
+    assert actions == ["spend_confirmed_totp", "spend_confirmed_totp"]
