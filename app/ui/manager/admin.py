@@ -644,11 +644,14 @@ class AdminTab(QTabWidget):
                 c.id,
                 text.strip() or None,
                 actor=self.s.manager,
-                on_done=lambda _none: self._staff_phone_saved(c, text.strip()),
+                on_done=lambda _none: self.worker.run(
+                    self.s.staff.staff_phones, on_done=lambda phones: self._staff_phone_saved(c, phones.get(c.name, ""))
+                ),
                 on_error=self._cashier_failed,
             )
 
     def _staff_phone_saved(self, c: Cashier, phone: str) -> None:
+        # The phone as it was kept (normalised: +7…), read back.
         text = self.tr("{name}'s own phone: {phone}.") if phone else self.tr("{name} has no own phone given.")
         set_status(self.cashier_status, text.format(name=c.name, phone=phone), "info")
         self.load_audit()
