@@ -7,6 +7,7 @@ Needs pdftoppm (poppler-utils) for the screenshots.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import statistics
 import subprocess
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
 
 from app.receipts.escpos import render_escpos  # noqa: E402
-from app.receipts.model import Receipt  # noqa: E402
+from app.receipts.model import FiscalMark, Receipt  # noqa: E402
 from app.receipts.pdf import Paper, render_pdf  # noqa: E402
 from app.receipts.samples import (  # noqa: E402
     sample_anonymous_sale,
@@ -30,8 +31,15 @@ from app.receipts.samples import (  # noqa: E402
     sample_sale,
 )
 
+
+def sample_fiscal_sale() -> Receipt:
+    """The card sale printed by a till that drives a fiscal register: the slip names the register's receipt."""
+    return dataclasses.replace(sample_sale(), fiscal=FiscalMark(2, "3042122094", "9999078900012345", 1))
+
+
 SCREENSHOTS: list[tuple[str, Callable[[], Receipt], Paper]] = [
     ("receipt-80mm.png", sample_sale, "80mm"),  # card, points, tier, coupon
+    ("receipt-80mm-fiscal.png", sample_fiscal_sale, "80mm"),  # with the register's receipt (fiscal.md)
     ("receipt-58mm.png", sample_anonymous_sale, "58mm"),  # no card: join QR
     ("receipt-a4.png", sample_refund, "A4"),  # refund with points back
 ]

@@ -22,16 +22,15 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, ProgrammingError, StatementError
 
-from app.core import ledger, repo, wire
+from app.core import repo, wire
 from app.core import schema as t
 from app.core.catalog import parse_catalog_csv, store_products
 from app.core.errors import LoyaltyError, NotFound
-from app.core.identity import looks_like_phone, normalize_phone
 from app.core.ids import uuid7
 from app.core.program import parse_program
 from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
-from server import auth, authority, cards, expiry, ingest, limits, programs, reports, snapshots
+from server import auth, authority, cards, customers, expiry, ingest, limits, programs, reports, snapshots
 from server import schema as s
 from server.config import Settings
 from server.store import create_schema, make_engine, next_counter, transaction
@@ -568,9 +567,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return VerifyService(engine).verify().to_json()
 
     @app.get("/v1/admin/customers/{who}")
-    def customer(who: str, _: AdminDep) -> dict[str, Any]:
-        """A customer's snapshot by card or phone."""
-        return _lookup(engine, who)
+    def customer(who: str, session: SessionDep) -> dict[str, Any]:
+        """A customer by card or phone, with the real phone: any for an admin, a manager only its stores' ones."""
+        return customers.admin_view(engine, who, None if session.role == "admin" else session.stores)
 
     return app
 
@@ -600,14 +599,9 @@ def _bearer(header: str | None) -> str:
 
 def _lookup(engine: Engine, q: str) -> dict[str, Any]:
     with engine.connect() as conn:
-        row = conn.execute(
-            select(t.customers).join(t.cards, t.cards.c.customer_id == t.customers.c.id).where(t.cards.c.code == q)
-        ).first()
-        if row is None and looks_like_phone(q):
-            row = conn.execute(select(t.customers).where(t.customers.c.phone == normalize_phone(q))).first()
+        row = customers.find(conn, q)
         if row is None:
             raise NotFound(f"no customer with card or phone {q}")
-        row = ledger.customer_by_uid(conn, row.uid)
         return snapshots.customer_snapshot(conn, row)
 
 

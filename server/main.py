@@ -28,8 +28,8 @@ def _need_extra(exc: ModuleNotFoundError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `cards`, `manager`, `rejections`, `corrections`,
-    `expire`, `verify`."""
+    """Entry point: `serve` (default), `admin`, `store`, `terminal`, `cards`, `manager`, `customer`, `rejections`,
+    `corrections`, `expire`, `verify`."""
     try:
         from server import auth, config, expiry
         from server.store import POOL_ENV, create_schema, make_engine
@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("manager", help="register a store's manager (blocks, cards, adjustments need one)")
     p.add_argument("--store", type=int, required=True)
     p.add_argument("--name", required=True)
+    p = sub.add_parser("customer", help="a customer by card or phone, with the real phone (an admin's view)")
+    p.add_argument("who", help="a card number or a phone")
     sub.add_parser("rejections", help="list the pushed items the server refused, newest first")
     sub.add_parser("expire", help="post due expiry now")
     sub.add_parser("verify", help="recompute every balance from the journal")
@@ -128,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             authority.add_manager(engine, args.store, args.name)
             out = {"store_id": args.store, "manager": args.name.strip()}
+        elif args.command == "customer":
+            from server import customers
+
+            out = customers.admin_view(engine, args.who, None)
         elif args.command == "rejections":
             from server import authority
 

@@ -11,7 +11,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,27 @@ SLOW = frozenset(
         "integration/test_report_exports.py",  # PDF pages drawn by pdftoppm
     }
 )
+
+
+# The tests' files live in memory when the machine has room: every SQLite commit fsyncs (4-5 ms each on
+# this machine's disk, more when it is shared), and the suite commits tens of thousands of times; on a
+# tmpfs an fsync returns at once. No test can observe the difference (nothing here cuts the power; kill -9
+# keeps the page cache either way). An explicit TMPDIR is kept, so `TMPDIR=/tmp` puts them back on disk.
+SHM = Path("/dev/shm")
+SHM_NEEDED = 2 << 30  # bytes free: the largest generated stores and the packaging test's venv fit many times
+
+
+def memory_temp_root(env: Mapping[str, str] = os.environ) -> Path | None:
+    """/dev/shm when TMPDIR is not set and it is a writable folder with SHM_NEEDED free, else None."""
+    if env.get("TMPDIR") or not SHM.is_dir() or not os.access(SHM, os.W_OK | os.X_OK):
+        return None
+    stats = os.statvfs(SHM)
+    return SHM if stats.f_bavail * stats.f_frsize >= SHM_NEEDED else None
+
+
+if (_memory := memory_temp_root()) is not None:
+    os.environ["TMPDIR"] = str(_memory)  # pytest's tmp_path, tempfile, and every child process
+    tempfile.tempdir = None  # forget a temporary folder already looked up
 
 
 def is_slow(path: Path) -> bool:

@@ -56,7 +56,7 @@ def integrity_problem(path: Path) -> Refusal | None:
             header = fh.read(100)
         if header[:16] != b"SQLite format 3\x00":
             return Refusal("not_sqlite", {"path": str(path)})
-        conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=10)
+        conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=db.LOCK_WAIT_S)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchall()
             if result != [("ok",)]:
@@ -98,7 +98,7 @@ def zone_of(path: Path) -> ZoneInfo:
     try:
         with path.open("rb") as fh:
             header = fh.read(100)
-        conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=10)
+        conn = sqlite3.connect(_read_only_uri(path, header), uri=True, timeout=db.LOCK_WAIT_S)
         try:
             row = conn.execute("SELECT body FROM programs ORDER BY version DESC LIMIT 1").fetchone()
         finally:
@@ -235,7 +235,7 @@ def restore_store(source: Path, db_path: Path, backups: Path) -> Restored:
     block) lifts both, and the unacknowledged queue then goes again, deduplicated by id.
     """
     previous = restore_file(source, db_path, backups)
-    conn = sqlite3.connect(db_path, timeout=10)
+    conn = sqlite3.connect(db_path, timeout=db.LOCK_WAIT_S)
     try:
         with conn:
             meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('token', 'epoch')").fetchall())

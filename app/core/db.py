@@ -25,13 +25,16 @@ _waiting: dict[str, int] = {}  # threads blocked on a writer lock, per database 
 _waiting_lock = threading.Lock()
 # When the till last used each database (time.monotonic()): one key's assignment is atomic, no lock needed.
 _activity: dict[str, float] = {}
+# How long a statement waits for another program's lock before the till says the store is locked (seconds).
+# Read at each use, so the tests of a store held locked can wait less for the same refusal.
+LOCK_WAIT_S = 10.0
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     # Python's sqlite3 would otherwise open transactions itself; we issue BEGIN ourselves.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout = 10000")
+    cur.execute(f"PRAGMA busy_timeout = {round(LOCK_WAIT_S * 1000)}")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA journal_mode = WAL")
     # FULL: a sale acknowledged on screen survives power loss (sync.md promise 1).
@@ -55,7 +58,7 @@ def make_engine(path: str | Path) -> Engine:
         # One shared connection for an in-memory store; a small pool for a file, because
         # opening a connection re-runs the pragmas and that would tax every transaction.
         poolclass=StaticPool if memory else None,
-        connect_args={"check_same_thread": False, "timeout": 10},
+        connect_args={"check_same_thread": False, "timeout": LOCK_WAIT_S},
     )
     if not memory:
         # Before the pragmas: SQLite gives the -wal and -shm it creates next the database file's mode.

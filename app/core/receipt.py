@@ -43,6 +43,16 @@ class ReceiptLine:
 
 
 @dataclass(frozen=True, slots=True)
+class FiscalMark:
+    """The fiscal receipt a register printed for this sale (fiscal.md): our slip names it, so the two go together."""
+
+    document_number: int  # ФД
+    fiscal_sign: str  # ФП
+    fn: str  # the fiscal drive's number
+    shift: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Receipt:
     """A sale or refund receipt; for a refund, lines are units returned and total is money back."""
 
@@ -76,6 +86,7 @@ class Receipt:
     refund_of: int | None = None
     points_taken_back: int = 0
     points_given_back: int = 0
+    fiscal: FiscalMark | None = None  # the register's receipt of this sale, when a register printed one
 
     def __post_init__(self) -> None:
         """Check the invariants the renderers rely on."""

@@ -3,6 +3,6 @@ service fills it without importing a renderer; the renderers here keep importing
 
 from __future__ import annotations
 
-from app.core.receipt import Kind, Payment, Receipt, ReceiptLine
+from app.core.receipt import FiscalMark, Kind, Payment, Receipt, ReceiptLine
 
-__all__ = ["Kind", "Payment", "Receipt", "ReceiptLine"]
+__all__ = ["FiscalMark", "Kind", "Payment", "Receipt", "ReceiptLine"]

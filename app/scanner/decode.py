@@ -12,8 +12,10 @@ Two modes share one set of guarantees:
 * ``thorough=True`` (still images): up to six passes, zxing-cpp and zbar on the frame
   and on enhanced copies of it, combined by vote (see ``_vote``). It stops as soon as
   the answer is settled, so most images cost one or two passes. When they find nothing
-  at all, fallback passes try the negative and copies turned by 15-45° (a linear code
-  tilted beyond what the decoders tolerate), two passes per copy, judged by the same vote.
+  at all, fallback passes try the negative, then each code region (a light convex
+  quadrilateral: a card or label, found on an Otsu and an adaptive binarisation) warped
+  flat, then copies turned by 15-45° (a linear code tilted beyond what the decoders
+  tolerate), judged by the same vote.
 
 Every result, in both modes, has been checked here rather than trusted from a decoder:
 
@@ -27,6 +29,9 @@ Every result, in both modes, has been checked here rather than trusted from a de
 * In thorough mode a linear code (EAN/UPC/Code 128) needs two passes that agree and
   must beat every different reading of the same symbol; both decoders do return
   well-formed, check-digit-valid misreads of blurred EAN/UPC photographs.
+* zxing-cpp always reports its check-digit failures (``return_errors``): scanning on past
+  one finds valid-looking neighbours of a code printed with a wrong check digit. A linear
+  code read by zxing-cpp alone must clearly outnumber those failures in the second look.
 
 UPC-A normalisation: an EAN-13 whose first digit is 0 *is* a UPC-A symbol (the bars are
 identical), so whichever decoder read it and however it named it, the result is
@@ -119,6 +124,12 @@ _RESCUE_MAX_SIDE: Final = 400
 # seconds).
 _FALLBACK_ANGLES: Final = (30, -30, 45, 15, -15)
 _FALLBACK_MAX_PIXELS: Final = 1_000_000
+# Code regions (a card or label outlined against its background) tried by the fallback: the few
+# largest, each between these shares of the picture's area (smaller cannot hold a legible code at
+# the picture's resolution; larger is the picture itself).
+_REGIONS_PER_IMAGE: Final = 3
+_REGION_MIN_SHARE: Final = 0.005
+_REGION_MAX_SHARE: Final = 0.9
 
 
 @dataclass(frozen=True)
@@ -203,9 +214,15 @@ def _zxing_reads(
     fast: bool,
     binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
 ) -> list[_Read]:
-    barcodes = _read_barcodes(image, _ZXING_FORMATS, fast=fast, binarizer=binarizer)
+    # With its errors: zxing-cpp then reports a product code whose check digit fails as that
+    # failure, instead of scanning on until another line of the same bars happens to give a
+    # check-digit-valid misread (a code printed with a wrong check digit came out as a "valid"
+    # neighbour, one digit changed, on two passes and the second look alike).
+    barcodes = _read_barcodes(image, _ZXING_FORMATS, fast=fast, binarizer=binarizer, errors=True)
     reads = []
     for barcode in barcodes:
+        if not barcode.valid:
+            continue
         fmt = _ZXING_NAMES.get(str(barcode.format))
         code = checked_code(fmt, barcode.text) if fmt else None
         if code is None:
@@ -329,9 +346,88 @@ def _mapped(box: Box, back: npt.NDArray[np.float64], scale: float) -> Box:
     return (float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()), float(points[:, 1].max()))
 
 
+def _ordered(quad: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Four corners as top-left, top-right, bottom-right, bottom-left."""
+    total = quad.sum(axis=1)
+    diff = np.diff(quad, axis=1).ravel()
+    corners = [quad[np.argmin(total)], quad[np.argmin(diff)], quad[np.argmax(total)], quad[np.argmax(diff)]]
+    return np.array(corners, np.float32)
+
+
+def _code_regions(gray: Gray) -> list[npt.NDArray[np.float32]]:
+    """Quadrilaterals that may carry a code: the largest light, convex regions (a card, a label).
+
+    Found on two binarisations of a smoothed copy, Otsu (one threshold for the picture) and
+    adaptive (a threshold per neighbourhood, for uneven light), so a card in shadow or beside
+    glare is still outlined. A contour with four corners gives its own quadrilateral (the card's
+    perspective); any other gives its smallest enclosing rectangle.
+    """
+    smooth = cv2.GaussianBlur(gray, (5, 5), 0)
+    side = min(gray.shape)
+    block = max(31, (side // 8) | 1)
+    masks = (
+        cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1],
+        cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, -5),
+    )
+    # A region must be a sizeable share of the picture but not all of it (that is the picture itself).
+    low, high = _REGION_MIN_SHARE * gray.size, _REGION_MAX_SHARE * gray.size
+    found: list[tuple[float, npt.NDArray[np.float32]]] = []
+    for mask in masks:
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            area = cv2.contourArea(contour)
+            if not low <= area <= high:
+                continue
+            hull = cv2.convexHull(contour)
+            approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+            if len(approx) == 4:
+                quad = approx.reshape(4, 2).astype(np.float32)
+            else:
+                quad = cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float32)
+            found.append((area, _ordered(quad)))
+    found.sort(key=lambda f: f[0], reverse=True)
+    regions: list[npt.NDArray[np.float32]] = []
+    for _, quad in found:
+        # The same card from both binarisations: keep the first (the larger outline).
+        if any(np.abs(quad - other).max() < 0.05 * side for other in regions):
+            continue
+        regions.append(quad)
+        if len(regions) == _REGIONS_PER_IMAGE:
+            break
+    return regions
+
+
+def _region_reads(gray: Gray) -> Iterator[list[_Read]]:
+    """Each code region warped flat (perspective undone), zxing-cpp at 1× and 2× and zbar on it."""
+    for quad in _code_regions(gray):
+        tl, tr, br, bl = quad
+        width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+        height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+        if width < 16 or height < 16:
+            continue
+        pad = 0.04 * max(width, height)  # keep the quiet zone if the outline hugs the bars
+        right, bottom = width + pad, height + pad
+        target = np.array([[pad, pad], [right, pad], [right, bottom], [pad, bottom]], np.float32)
+        size = (int(width + 2 * pad), int(height + 2 * pad))
+        matrix = cv2.getPerspectiveTransform(quad, target)
+        warped = cv2.warpPerspective(gray, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        flat: Gray = np.ascontiguousarray(warped, dtype=np.uint8)
+        x0, y0 = float(quad[:, 0].min()), float(quad[:, 1].min())
+        box = (x0, y0, float(quad[:, 0].max()), float(quad[:, 1].max()))
+        reads = _zxing_reads(flat, 1.0, "region-zxing", fast=False)
+        reads += _zbar_reads(flat, 1.0, "region-zbar")
+        if flat.size <= _UPSCALE_MAX_PIXELS:
+            big: Gray = np.asarray(cv2.resize(flat, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
+            reads += _zxing_reads(big, 2.0, "region-zxing-2x", fast=False)
+        # Every read of this region stands for the region's box in the original picture.
+        yield [replace(r, box=box) for r in reads]
+
+
 def _fallback_reads(gray: Gray) -> Iterator[list[_Read]]:
     """The fallback passes, two at a time (zxing-cpp and zbar on one copy), boxes in gray's frame."""
     yield _inverted_reads(gray)
+    yield from _region_reads(gray)
     scale = 1.0
     small = gray
     if gray.size > _FALLBACK_MAX_PIXELS:
@@ -479,6 +575,12 @@ def _zxing_fast_reads(image: Gray) -> tuple[list[_Read], list[Box]]:
     return reads, failed
 
 
+def _zxing_unsure(image: Gray) -> bool:
+    """Whether zxing-cpp finds a linear symbol in image whose check digit fails."""
+    found = _read_barcodes(image, _ZXING_FORMATS, fast=False, errors=True)
+    return any(not b.valid and b.format != zxingcpp.BarcodeFormat.QRCode for b in found)
+
+
 def _rescued_qr(image: Gray, spot: Box) -> list[_Read]:
     """A QR found but not read: its neighbourhood enlarged twice and sharpened, decoded again (QR only)."""
     x0, y0, x1, y1 = spot
@@ -551,15 +653,25 @@ def _confirmed(image: Gray, code: Code, reads: list[_Read], *, need_zxing: bool)
     crop = np.ascontiguousarray(image[top : min(height, int(y1 + pad) + 1), left : min(width, int(x1 + pad) + 1)])
     if crop.size == 0:
         return False
-    again = False
+    again = unsure = 0
     for copy in _perturbed(crop):
         copy = np.ascontiguousarray(copy)
+        seen = False
         for read in _zxing_reads(copy, 1.0, "confirm", fast=False) + _zbar_reads(copy, 1.0, "confirm"):
             if read.code == code:
-                again = True
+                seen = True
             elif read.code.format != QR_CODE and read.decoder in decoders and len(decoders) == 1:
                 return False  # the only decoder that saw it reads something else here
-    return again
+        again += seen
+        unsure += decoders == {_ZXING} and _zxing_unsure(copy)
+    # When zxing-cpp alone read it and also finds the same bars failing their check digit on some
+    # copies, the reading must clearly dominate: read on at least half of the copies, and on at
+    # least twice as many as fail (a blurred card EAN-13 read as a valid-looking neighbour on 2
+    # copies failed on 4; an EAN-13 printed with a wrong check digit came out as a valid UPC-A on 4
+    # copies and failed on 2).
+    if unsure:
+        return again >= 3 and again > 2 * unsure  # 3 = half of the six copies
+    return again > 0
 
 
 def second_look(frame: Gray, code: Code) -> bool:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -60,11 +61,49 @@ class Outcome:
         return tuple(c for c in self.codes if not self.sample.is_read_by(c))
 
 
-def load_manifest(folder: Path) -> list[Sample]:
-    """Read folder/manifest.csv; expected texts are read as exact bytes (CRLF kept)."""
+TUNE: Final = "tune"
+HELD: Final = "held"
+
+
+def load_split(folder: Path) -> dict[tuple[str, str], str]:
+    """Read folder/split.csv: (set, image) → "tune" or "held" (bench/scan_split.py writes it)."""
+    with (folder / "split.csv").open(newline="", encoding="utf-8") as fh:
+        return {(row["set"], row["image"]): row["half"] for row in csv.DictReader(fh)}
+
+
+def load_errata(folder: Path) -> dict[Path, frozenset[str]]:
+    """Read folder/errata.csv: image → texts really in it that its label does not give.
+
+    A result listed here is right (the label is wrong or incomplete: see each row's reason), so it
+    does not count as a wrong id; it does not count as a read either. ``\\r\\n`` stands for CR LF.
+    """
+    found: dict[Path, set[str]] = {}
+    path = folder / "errata.csv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            found.setdefault(folder / row["set"] / row["image"], set()).add(row["text"].replace("\\r\\n", "\r\n"))
+    return {image: frozenset(texts) for image, texts in found.items()}
+
+
+def wrong_ids(outcome: Outcome, errata: dict[Path, frozenset[str]]) -> tuple[Code, ...]:
+    """Results of an outcome that are neither its label nor listed in the errata: wrong ids."""
+    known = errata.get(outcome.sample.path, frozenset())
+    return tuple(c for c in outcome.others if c.text not in known)
+
+
+def load_manifest(folder: Path, half: str | None = None) -> list[Sample]:
+    """Read folder/manifest.csv; expected texts are read as exact bytes (CRLF kept).
+
+    half: only the images of that half of split.csv ("tune" or "held"); None: all of them.
+    """
+    wanted = load_split(folder) if half is not None else None
     samples = []
     with (folder / "manifest.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
+            if wanted is not None and wanted.get((row["set"], row["image"])) != half:
+                continue
             base = folder / row["set"]
             name = row["expected_text_file"]
             expected = (base / name).read_bytes().decode("utf-8") if name else None

@@ -77,7 +77,7 @@ class LoginDialog(QDialog):
         self.pin.returnPressed.connect(self.submit)
         self.pin_again.returnPressed.connect(self.submit)
         self.pad = PinPad([self.pin, self.pin_again], self)
-        self.countdown = LockCountdown(self.status, self.go, self)
+        self.countdown = LockCountdown(self.status, self.go, staff.clock, [self.pin, self.pin_again], self)
         # A lockout belongs to the name it was earned on: another name may try at once.
         self.name.currentTextChanged.connect(self._name_changed)
 
@@ -167,8 +167,8 @@ class LoginDialog(QDialog):
         self.go.setEnabled(True)
         if isinstance(result, Refused):
             self.pin.clear()
-            if result.code == "pin_locked":
-                self.countdown.start(int(result.params["wait_seconds"]))
+            if result.code == "pin_locked" or result.params.get("lock_seconds"):
+                self.countdown.start(int(result.params.get("wait_seconds") or result.params["lock_seconds"]))
                 return
             set_status(self.status, staff_reason(result), "error")
             return

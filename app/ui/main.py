@@ -142,6 +142,9 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
         printer = module.UnusablePrinter(setting)
     service = PrintService(worker, ctx.receipts, printer, lang, parent=window, window=window)
     service.show_messages = False  # the window shows printer problems in its own status line
+    fiscal = getattr(ctx, "fiscal", None)
+    if fiscal is not None:
+        service.fiscal_of = fiscal.receipt_of  # the slip names the register's receipt of the sale
     service.failed.connect(window.show_printer_problem)
     service.cleared.connect(window.clear_printer_problem)
     window.printer = service

@@ -29,6 +29,7 @@ from app.ui.camera import CameraFeed
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.screen import CheckoutScreen
 from app.ui.checkout.state import TillServices
+from app.ui.fiscal_port import FiscalTill
 from app.ui.keyboard import KeyboardKeeper
 from app.ui.settings_store import save_setting
 from app.ui.wedge import WedgeFilter
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
     refund_requested = Signal(int)  # a sale id (0: the cashier pressed F9 without a receipt)
     ready = Signal()  # the store is loaded and the checkout takes scans
     camera_changed = Signal(bool)
+    fiscal_changed = Signal()  # Settings saved new fiscal settings: the register's mode is read again
 
     def __init__(
         self, ctx: Context, worker: Worker, *, camera_source: str | None = None, parent: QWidget | None = None
@@ -74,7 +76,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Loyalty Terminal — checkout"))
         self.setMinimumSize(1000, 700)
 
-        till = TillServices(ctx.checkout, ctx.catalog, ctx.customers, ctx.programs, ctx.store, confirm=ctx.confirm)
+        self.fiscal = FiscalTill(ctx)  # its settings are read by the session's FiscalDesk, on the worker
+        till = TillServices(
+            ctx.checkout, ctx.catalog, ctx.customers, ctx.programs, ctx.store, self.fiscal, confirm=ctx.confirm
+        )
         self.controller = CheckoutController(till, worker, self)
         self.checkout = CheckoutScreen(self.controller, worker)
         self.checkout.sale_committed.connect(self._sale_committed)

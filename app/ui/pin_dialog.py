@@ -7,6 +7,7 @@ worker; the dialog only collects digits and shows the answer.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.clock import Clock, clock_ms
 from app.core.services.staff import Cashier, StaffError, StaffService
 from app.ui.wording import explain, word
 from app.ui.worker import Worker
 
-__all__ = ["LockCountdown", "PinDialog", "PinPad", "Refused", "attempt", "pin_field", "set_status", "staff_reason"]
+__all__ = [
+    "LockCountdown",
+    "PinDialog",
+    "PinPad",
+    "Refused",
+    "attempt",
+    "grow_to_fit",
+    "pin_field",
+    "set_status",
+    "staff_reason",
+]
 
 
 @dataclass(frozen=True)
@@ -62,19 +74,52 @@ def set_status(label: QLabel, text: str, level: str = "info") -> None:
     # A dynamic property does not restyle by itself.
     label.style().unpolish(label)
     label.style().polish(label)
+    window = label.window()
+    if isinstance(window, QDialog) and window.isVisible():
+        # A message of two lines in a dialog already shown squeezed the PIN keys under it (the layout's
+        # minimum ignores a wrapped label's height for its width): grow the dialog once the text is laid out.
+        QTimer.singleShot(0, window, functools.partial(grow_to_fit, window))
+
+
+def grow_to_fit(window: QWidget) -> None:
+    """Make a dialog tall enough for its content at its width (never shorter, never past the screen)."""
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    width = window.width()
+    needed = max(layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1, layout.sizeHint().height())
+    screen = window.screen().availableGeometry() if window.screen() is not None else None
+    if screen is not None:
+        needed = min(needed, screen.height())
+    if needed > window.height():
+        window.resize(width, needed)
 
 
 class LockCountdown(QObject):
-    """A PIN lockout counted down second by second in a status label; the button stays disabled until the
-    next try is allowed (the service refuses earlier tries anyway, and counts them)."""
+    """A PIN lockout counted down in a status label until the instant the staff service's clock allows the
+    next try; meanwhile the button is disabled and the PIN fields take no typing (the service refuses
+    earlier tries anyway, and audits them)."""
 
-    def __init__(self, label: QLabel, button: QPushButton, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        label: QLabel,
+        button: QPushButton,
+        clock: Clock,
+        fields: Sequence[QLineEdit] = (),
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.label = label
         self.button = button
-        self.left = 0
+        self.clock = clock
+        self.fields = list(fields)
+        self.until = 0  # UTC ms, on the service's clock
+        self.left = 0  # whole seconds shown
         self._timer = QTimer(self)
-        self._timer.setInterval(1000)
+        # Read from the clock, not counted in ticks: a busy event loop (or a test's clock) cannot make the
+        # screen promise a try the service would still refuse. A quarter second: the figure turns on time.
+        self._timer.setInterval(250)
         self._timer.timeout.connect(self.tick)
 
     def active(self) -> bool:
@@ -82,30 +127,35 @@ class LockCountdown(QObject):
         return self._timer.isActive()
 
     def start(self, wait_seconds: int) -> None:
-        """Count this many seconds down from now."""
-        self.left = max(1, wait_seconds)
+        """Count down to this many seconds from now (the service's now)."""
+        self.until = clock_ms(self.clock) + max(1, wait_seconds) * 1000
         self.button.setEnabled(False)
-        self._show()
+        for field in self.fields:
+            field.clear()
+            field.setReadOnly(True)
+        self.left = 0
         self._timer.start()
+        self.tick()
 
     def stop(self) -> None:
         """Stop counting (the lock no longer applies: another name was chosen, the dialog closes)."""
         self._timer.stop()
         self.left = 0
         self.button.setEnabled(True)
+        for field in self.fields:
+            field.setReadOnly(False)
 
     @Slot()
     def tick(self) -> None:
-        """One second has passed."""
-        self.left -= 1
-        if self.left > 0:
-            self._show()
+        """Show the seconds left on the clock; once none are, allow the next try."""
+        left = -(-(self.until - clock_ms(self.clock)) // 1000)
+        if left > 0:
+            if left != self.left:
+                self.left = left
+                set_status(self.label, staff_reason(Refused("pin_locked", "", {"wait_seconds": left})), "error")
             return
         self.stop()
         set_status(self.label, self.tr("You can try again now"), "info")
-
-    def _show(self) -> None:
-        set_status(self.label, staff_reason(Refused("pin_locked", "", {"wait_seconds": self.left})), "error")
 
 
 def pin_field(parent: QWidget | None = None) -> QLineEdit:
@@ -195,7 +245,7 @@ class PinDialog(QDialog):
         buttons.rejected.connect(self.reject)
         for widget in (title, hint, self.pin, PinPad([self.pin], self), self.status, buttons):
             layout.addWidget(widget)
-        self.countdown = LockCountdown(self.status, self.ok, self)
+        self.countdown = LockCountdown(self.status, self.ok, staff.clock, [self.pin], self)
         self.pin.setFocus()
 
     def ask(self) -> Cashier | None:
@@ -218,8 +268,8 @@ class PinDialog(QDialog):
         self.ok.setEnabled(True)
         if isinstance(result, Refused):
             self.pin.clear()
-            if result.code == "pin_locked":
-                self.countdown.start(int(result.params["wait_seconds"]))
+            if result.code == "pin_locked" or result.params.get("lock_seconds"):
+                self.countdown.start(int(result.params.get("wait_seconds") or result.params["lock_seconds"]))
                 return
             # One answer for a cashier's PIN and for no one's: the dialog never tells them apart.
             set_status(self.status, staff_reason(result, manager=True), "error")

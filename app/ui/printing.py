@@ -13,12 +13,14 @@ content blocks the PDF and ESC/POS renderers use.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, Signal, Slot
 from PySide6.QtGui import (
@@ -38,7 +40,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from app.core.services.receipts import ReceiptService
 from app.core.services.results import SaleResult
 from app.receipts.content import Barcode, Block, Boxed, Pair, Qr, Rule, Space, Style, Text, build_blocks
-from app.receipts.model import Receipt
+from app.receipts.model import FiscalMark, Receipt
 from app.receipts.printers import (
     EscposNetworkPrinter,
     EscposUsbPrinter,
@@ -362,6 +364,24 @@ class UnusablePrinter:
 # ----------------------------------------------------------------- the service
 
 
+FiscalOf = Callable[[int], Mapping[str, Any] | None]
+
+
+def sale_receipt(receipts: ReceiptService, fiscal_of: FiscalOf | None, sale_id: int, lang: str) -> Receipt:
+    """A sale's receipt with the register's receipt named on it when there is one (database worker)."""
+    receipt = receipts.for_sale(sale_id, lang)
+    found = fiscal_of(sale_id) if fiscal_of is not None else None
+    if not found or found.get("document_number") is None:
+        return receipt
+    mark = FiscalMark(
+        int(found["document_number"]),
+        str(found.get("fiscal_sign") or ""),
+        str(found.get("fn") or ""),
+        int(found["shift"]) if found.get("shift") is not None else None,
+    )
+    return dataclasses.replace(receipt, fiscal=mark)
+
+
 def _print_one(printer: ReceiptPrinter, receipt: Receipt) -> PrintError | None:
     """Print on the print worker; the printer's refusal on failure (worded on screen by code), None on success."""
     try:
@@ -398,6 +418,8 @@ class PrintService(QObject):
         self.last_error: str | None = None
         self.message_box: QMessageBox | None = None
         self._last_ref: tuple[str, int] | None = None
+        # The register's receipt of a sale ({document_number, fiscal_sign, fn, shift} or None), named on the slip.
+        self.fiscal_of: FiscalOf | None = None
         self._jobs = Worker("print-worker")
         load_receipt_fonts()
 
@@ -459,8 +481,15 @@ class PrintService(QObject):
 
     def _build(self, kind: str, number: int) -> None:
         self._last_ref = (kind, number)
-        build = self.receipts.for_sale if kind == "sale" else self.receipts.for_refund
-        self.db_worker.run(build, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed)
+        if kind == "sale":
+            self.db_worker.run(
+                sale_receipt, self.receipts, self.fiscal_of, number, self.lang,
+                on_done=self.print_receipt, on_error=self._build_failed,
+            )  # fmt: skip
+            return
+        self.db_worker.run(
+            self.receipts.for_refund, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed
+        )
 
     def _build_failed(self, error: BaseException) -> None:
         self.last = None  # reprint_last() will build it again from _last_ref

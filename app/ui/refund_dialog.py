@@ -34,6 +34,7 @@ from app.core.services.staff import Cashier, StaffService
 from app.receipts.content import format_datetime
 from app.receipts.model import Receipt
 from app.ui import i18n
+from app.ui.fiscal_port import FiscalTill, fiscal_qr_text
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.printing import PrintService
 from app.ui.wording import explain
@@ -100,9 +101,11 @@ class RefundDialog(QDialog):
         parent: QWidget | None = None,
         *,
         receipts: ReceiptService,
+        fiscal: FiscalTill | None = None,
     ) -> None:
         super().__init__(parent)
         self.checkout = checkout
+        self.fiscal = fiscal  # beside mode: a register receipt's QR finds its sale
         self.receipts = receipts
         self.staff = staff
         self.worker = worker
@@ -187,9 +190,23 @@ class RefundDialog(QDialog):
 
     @Slot(str)
     def scan(self, text: str) -> None:
-        """A scanned code (e.g. from the keyboard-wedge filter) while this dialog is open."""
+        """A scanned code (e.g. from the keyboard-wedge filter) while this dialog is open.
+
+        The QR of a register's receipt (beside mode) finds the sale it was recorded with."""
+        fiscal_qr = fiscal_qr_text(text)
+        if self.fiscal is not None and fiscal_qr is not None:
+            set_status(self.status, self.tr("Looking for the sale of this fiscal receipt…"), "info")
+            self.worker.run(self.fiscal.find_sale, fiscal_qr, on_done=self._found_by_qr, on_error=self._qr_refused)
+            return
         self.code.setText(text.strip())
         self.look_up()
+
+    def _found_by_qr(self, sale_id: int) -> None:
+        self.code.setText(str(sale_id))
+        self.look_up()
+
+    def _qr_refused(self, error: BaseException) -> None:
+        set_status(self.status, explain(error), "error")
 
     @Slot()
     def look_up(self) -> None:
@@ -340,6 +357,7 @@ class RefundDialog(QDialog):
         self.manager = manager
         self.confirm.setEnabled(False)
         set_status(self.status, self.tr("Refunding…"), "info")
+        # With a driven register the checkout's fiscal hook registers the sellReturn before writing the refund.
         self.worker.run(
             self.checkout.refund,
             self.sale_id,

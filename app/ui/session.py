@@ -20,6 +20,7 @@ from app.core.services.staff import Cashier
 from app.core.timeutil import from_ms
 from app.sync.service import SyncWorker
 from app.ui.bridge import Bridge
+from app.ui.fiscal_desk import FiscalDesk
 from app.ui.login import LoginDialog
 from app.ui.main_window import MainWindow
 from app.ui.shift import ShiftDialog, shift_state
@@ -47,6 +48,8 @@ class Session(QObject):
         self.bridge.sync_status.connect(self.show_sync)
         self._actions = self._make_actions()
         window.menu_actions(self._actions)
+        self.fiscal = FiscalDesk(window, window.fiscal, worker, lambda: self.cashier.name if self.cashier else None)
+        self.fiscal.load()
 
     def _make_actions(self) -> list[QAction]:
         items = [
@@ -88,6 +91,8 @@ class Session(QObject):
         self.window.set_shift_open(summary is not None)
         if summary is None:
             self._shift_dialog(close_when_opened=True)
+        else:
+            self.fiscal.follow_shift()  # a shift left open: the register's is opened (or adopted) too
 
     @Slot()
     def open_shift(self) -> None:
@@ -99,7 +104,7 @@ class Session(QObject):
         if self.cashier is None:
             self.window.show_error(self.tr("Log in first"))
             return
-        dialog = ShiftDialog(self.staff, self.worker, self.cashier, self.window)
+        dialog = ShiftDialog(self.staff, self.worker, self.cashier, self.window, fiscal=self.window.fiscal)
         dialog.shift_opened.connect(self._shift_opened)
         dialog.shift_closed.connect(self._shift_closed)
         if close_when_opened:
@@ -110,10 +115,12 @@ class Session(QObject):
     @Slot(object)
     def _shift_opened(self, _shift: object) -> None:
         self.window.set_shift_open(True)
+        self.fiscal.refresh()  # the register's shift opened with it
 
     @Slot(object)
     def _shift_closed(self, _summary: object) -> None:
         self.window.set_shift_open(False)
+        self.fiscal.refresh()  # the register's shift closed with it (Z-report)
 
     # ----------------------------------------------------------------- refunds and printing
 
@@ -137,6 +144,7 @@ class Session(QObject):
             sale_id,
             self.window,
             receipts=self.ctx.receipts,
+            fiscal=self.window.fiscal,
         )
         dialog.finished.connect(self.window.take_keyboard)
         dialog.open()
@@ -188,4 +196,5 @@ class Session(QObject):
         """Stop the sync worker and unsubscribe (the window is closing)."""
         if self.sync_worker is not None:
             self.sync_worker.stop()
+        self.fiscal.stop()
         self.bridge.close()

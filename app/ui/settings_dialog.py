@@ -1,4 +1,4 @@
-"""Manager → Settings…: the store, printer, camera, server, language and backups of a running till.
+"""Manager → Settings…: the store, printer, camera, fiscal register, server, language and backups of a running till.
 
 Behind a manager's PIN. Saving writes one audit row per changed setting (who, what, from
 what, to what) before anything takes effect, so a setting never changes unrecorded; the
@@ -35,9 +35,11 @@ from app.core.services.staff import Cashier
 from app.core.services.store import StoreService
 from app.ui import i18n
 from app.ui.backups import DEFAULT_HOURS, DEFAULT_KEEP, BackupScheduler
+from app.ui.fiscal_port import FiscalConfig, config_changes, load_setup, save_config
 from app.ui.pin_dialog import PinDialog, set_status
 from app.ui.settings_store import settings
 from app.ui.wizard.devices import CameraChooser, LazyWorker, PrinterChooser, form_layout, form_row
+from app.ui.wizard.fiscal import FiscalChooser
 from app.ui.wizard.server import ServerChooser
 from app.ui.wording import explain
 from app.ui.worker import Worker
@@ -70,13 +72,19 @@ def save_and_audit(
     actor: str,
     changes: Sequence[tuple[str, str, str]],
     details: tuple[str | None, str | None],
+    fiscal: tuple[Context, FiscalConfig] | None = None,
 ) -> None:
     """Save the store's changed details (None: unchanged) and audit every change, in one transaction; on the worker.
 
-    The till's own settings (every change but the store's) are kept by the dialog once this has succeeded."""
+    The till's own settings (every change but the store's) are kept by the dialog once this has succeeded.
+    Fiscal settings live in the database: the fiscal service checks and saves them first, so a setting it
+    refuses leaves every other setting unsaved too."""
+    if fiscal is not None:
+        save_config(fiscal[0], fiscal[1], actor=actor)
     name, address = details
-    till = [change for change in changes if change[0] != "store"]
-    store.set_store_details(name, address, actor=actor, till_settings=till)
+    till = [change for change in changes if change[0] != "store" and not change[0].startswith("fiscal.")]
+    if till or details != (None, None):
+        store.set_store_details(name, address, actor=actor, till_settings=till)
 
 
 class SettingsDialog(QDialog):
@@ -123,6 +131,10 @@ class SettingsDialog(QDialog):
         self.camera = CameraChooser(self.devices, self)
         self.camera.set_setting(str(saved.value("camera/source") or ""))
         self.tabs.addTab(self.camera, self.tr("Camera"))
+        self.fiscal_saved = FiscalConfig()
+        self._facts_ready = self._fiscal_ready = False
+        self.fiscal = FiscalChooser(self.devices, manager.name, self)
+        self.tabs.addTab(self.fiscal, self.tr("Fiscal register"))
 
         server_tab = QWidget(self)
         self.server_state = QLabel(self)
@@ -219,6 +231,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
         worker.run(load_facts, ctx.store, on_done=self._loaded, on_error=self._failed)
+        worker.run(load_setup, ctx, on_done=self._fiscal_loaded, on_error=self._failed)
         worker.run(ctx.confirm.sms_api_id, on_done=self._sms_shown, on_error=self._failed)
 
     # ----------------------------------------------------------------- loading
@@ -228,7 +241,17 @@ class SettingsDialog(QDialog):
         self.store_name.setText(facts.name)
         self.store_address.setText(facts.address)
         self._show_server(facts.server_url)
-        self.save.setEnabled(True)
+        self._facts_ready = True
+        self.save.setEnabled(self._fiscal_ready)  # both loaded: a half-loaded dialog would save stale values
+
+    def _fiscal_loaded(self, setup: tuple[FiscalConfig, list[str]]) -> None:
+        config, categories = setup
+        self.fiscal.set_categories(categories, config)
+        self.fiscal.set_config(config)
+        # Compared with what the tab shows for it (the defaults filled in), so opening and saving changes nothing.
+        self.fiscal_saved = self.fiscal.config() if self.fiscal.problem() is None else config
+        self._fiscal_ready = True
+        self.save.setEnabled(self._facts_ready)
 
     def _sms_shown(self, api_id: str) -> None:
         self._sms_loaded = api_id
@@ -283,6 +306,8 @@ class SettingsDialog(QDialog):
         store = (self.store_name.text().strip(), self.store_address.text().strip())
         if store != (self.facts.name, self.facts.address):
             found.append(("store", f"{self.facts.name}, {self.facts.address}", f"{store[0]}, {store[1]}"))
+        if self.fiscal.problem() is None:
+            found += config_changes(self.fiscal_saved, self.fiscal.config())
         return found
 
     @Slot()
@@ -296,6 +321,12 @@ class SettingsDialog(QDialog):
         if not self.store_name.text().strip():
             set_status(self.status, self.tr("The store needs a name"), "warn")
             return
+        fiscal_problem = self.fiscal.problem()
+        if fiscal_problem is not None:
+            self.tabs.setCurrentWidget(self.fiscal)
+            set_status(self.status, fiscal_problem, "warn")
+            return
+        fiscal = (self.ctx, self.fiscal.config()) if any(c[0].startswith("fiscal.") for c in changes) else None
         name, address = self.store_name.text().strip(), self.store_address.text().strip()
         # Only what the manager changed is written: the rest may have changed meanwhile (a chain's enrolment).
         details = (name if name != self.facts.name else None, address if address != self.facts.address else None)
@@ -306,13 +337,14 @@ class SettingsDialog(QDialog):
             self.manager.name,
             changes,
             details,
+            fiscal,
             on_done=functools.partial(self._apply, changes),
             on_error=self._failed,
         )
 
     def _apply(self, changes: list[tuple[str, str, str]], _audited: None = None) -> None:
         for key, _old, new in changes:
-            if key != "store":
+            if key != "store" and not key.startswith("fiscal."):
                 self.saved.setValue(key, new)
         self.saved.sync()
         keys = {key for key, _old, _new in changes}
@@ -328,6 +360,10 @@ class SettingsDialog(QDialog):
                 scheduler.reschedule()
         if "language" in keys:
             window.show_error(self.tr("The new language is used from the next start"))
+        if any(key.startswith("fiscal.") for key in keys):
+            fiscal_changed = getattr(window, "fiscal_changed", None)
+            if fiscal_changed is not None:
+                fiscal_changed.emit()
         self.accept()
 
     def _apply_printer(self) -> None:

@@ -20,17 +20,37 @@ from PySide6.QtWidgets import (
 
 from app.core.services.staff import Cashier, Shift, ShiftSummary, StaffService
 from app.ui import i18n
+from app.ui.fiscal_port import FiscalTill
 from app.ui.pin_dialog import Refused, attempt, set_status, staff_reason
 from app.ui.wording import explain
 from app.ui.worker import Worker
 
-__all__ = ["ShiftDialog", "shift_state"]
+__all__ = ["ShiftDialog", "close_with_register", "open_with_register", "shift_state"]
 
 
 def shift_state(staff: StaffService, cashier_id: int) -> ShiftSummary | None:
     """The cashier's open shift with its figures so far, or None (worker side)."""
     shift = staff.current_shift(cashier_id)
     return None if shift is None else staff.shift_summary(shift.id)
+
+
+def open_with_register(staff: StaffService, fiscal: FiscalTill | None, cashier: Cashier) -> Any:
+    """Open the register's shift (or adopt the open one), then the cashier's (worker side).
+
+    Shifts follow the register (fiscal.md): a register that refuses (no paper, a shift over 24 hours)
+    raises its FiscalError and no till shift is opened, so no sale is made that the register cannot print."""
+    if fiscal is not None:
+        fiscal.open_shift(cashier.name)
+    return attempt(staff.open_shift, cashier.id)
+
+
+def close_with_register(staff: StaffService, fiscal: FiscalTill | None, cashier: Cashier, shift_id: int) -> Any:
+    """Close the register's shift (the Z-report), then the cashier's (worker side); (summary, Z-report or None).
+
+    The register first: when it refuses, the till's shift stays open and the refusal is shown."""
+    report = fiscal.close_shift(cashier.name) if fiscal is not None else None
+    result = attempt(staff.close_shift, shift_id)
+    return result if isinstance(result, Refused) else (result, report)
 
 
 def _when(ms: int | None, zone: str) -> str:
@@ -44,9 +64,18 @@ class ShiftDialog(QDialog):
     shift_opened = Signal(object)  # Shift
     shift_closed = Signal(object)  # ShiftSummary
 
-    def __init__(self, staff: StaffService, worker: Worker, cashier: Cashier, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        staff: StaffService,
+        worker: Worker,
+        cashier: Cashier,
+        parent: QWidget | None = None,
+        *,
+        fiscal: FiscalTill | None = None,
+    ) -> None:
         super().__init__(parent)
         self.staff = staff
+        self.fiscal = fiscal if fiscal is not None and fiscal.config.driven else None
         self.worker = worker
         self.cashier = cashier
         self.summary: ShiftSummary | None = None
@@ -144,7 +173,11 @@ class ShiftDialog(QDialog):
     def open_shift(self) -> None:
         """Open a shift for this cashier on the worker."""
         self.open_button.setEnabled(False)
-        self.worker.run(attempt, self.staff.open_shift, self.cashier.id, on_done=self._opened, on_error=self._failed)
+        if self.fiscal is not None:
+            set_status(self.status, self.tr("Opening the shift on the fiscal register…"), "info")
+        self.worker.run(
+            open_with_register, self.staff, self.fiscal, self.cashier, on_done=self._opened, on_error=self._failed
+        )
 
     def _opened(self, result: Any) -> None:
         self.open_button.setEnabled(True)
@@ -171,8 +204,16 @@ class ShiftDialog(QDialog):
         if self.summary is None or not self.confirm_close():
             return
         self.close_button.setEnabled(False)
+        if self.fiscal is not None:
+            set_status(self.status, self.tr("Closing the shift on the fiscal register (Z-report)…"), "info")
         self.worker.run(
-            attempt, self.staff.close_shift, self.summary.shift_id, on_done=self._closed, on_error=self._failed
+            close_with_register,
+            self.staff,
+            self.fiscal,
+            self.cashier,
+            self.summary.shift_id,
+            on_done=self._closed,
+            on_error=self._failed,
         )
 
     def _closed(self, result: Any) -> None:
@@ -180,10 +221,14 @@ class ShiftDialog(QDialog):
         if isinstance(result, Refused):
             set_status(self.status, staff_reason(result), "error")
             return
-        assert isinstance(result, ShiftSummary)
-        self._show(result)
-        set_status(self.status, self.tr("Shift No. {n} is closed.").format(n=result.shift_id), "info")
-        self.shift_closed.emit(result)
+        summary, report = result
+        assert isinstance(summary, ShiftSummary)
+        self._show(summary)
+        text = self.tr("Shift No. {n} is closed.").format(n=summary.shift_id)
+        if report is not None:
+            text += " " + self.tr("The register printed the Z-report (register shift {n}).").format(n=report.shift)
+        set_status(self.status, text, "info")
+        self.shift_closed.emit(summary)
 
     def _failed(self, error: BaseException) -> None:
         for button in (self.open_button, self.close_button):

@@ -21,11 +21,16 @@ ERROR = "#b3261e"
 STYLESHEET = f"""
 QWidget {{ font-size: {BASE_PX}px; }}
 QMainWindow, QDialog {{ background: #f6f6f3; }}
+/* A kiosk has no window manager to frame a dialog: without a line of its own it melts into the screen under it. */
+QDialog {{ border: 1px solid #8a8a84; }}
 QPushButton, QToolButton {{
     min-height: {TOUCH_PX}px; padding: 0 14px; border: 1px solid #b9b9b2; border-radius: 6px;
     background: #ffffff;
 }}
 QPushButton:hover {{ background: #eef4ef; }}
+QTabBar QToolButton {{
+    min-height: 0; min-width: 22px; padding: 0; border: 1px solid #b9b9b2; border-radius: 3px; background: #f6f6f3;
+}}
 QPushButton:pressed {{ background: #d9e8dc; }}
 QPushButton:focus {{ border: 2px solid {ACCENT}; }}
 QPushButton:disabled {{ color: #9a9a94; background: #efefeb; }}

@@ -11,7 +11,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.core.errors import LoyaltyError
+from app.core.refusals import RefusalError
 
 log = logging.getLogger(__name__)
 Callback = Callable[[Any], None]
@@ -40,7 +40,7 @@ class _Runner(QObject):
     def run(self, ticket: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
             result = fn(*args, **kwargs)
-        except LoyaltyError as exc:
+        except RefusalError as exc:  # a refusal (the rules', a register's) is an answer, not a crash to log
             self.finished.emit(ticket, None, exc)
         except Exception as exc:  # any failure must reach the cashier, not kill the thread
             log.exception("background call failed")

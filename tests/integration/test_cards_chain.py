@@ -463,11 +463,11 @@ def test_one_person_enrolled_twice_with_one_card_merges_and_nothing_is_quarantin
     assert a.run("sync")[0] == 0
     code, report = b.run("sync")
     assert code == 0 and report["quarantined"] == [] and report["rejected"] == []
-    # One customer, found by her card and by her phone; the server's snapshot (the shape a till pulls) gives the
-    # phone as the chain's keyed hash and its masked form (sync.md promise 10), never the number.
+    # One customer, found by her card and by her phone; a till holds the phone as the chain's keyed hash and its
+    # masked form (sync.md promise 10), never the number (the admin's view shows both: phone_till is the till's).
     held = server.admin("GET", "/v1/admin/customers/PRE-0007")
     assert server.admin("GET", "/v1/admin/customers/+79160000001")["uid"] == held["uid"]
-    assert re.fullmatch(r"h:[0-9a-f]{32}:\+•{7}0001", held["phone"])
+    assert re.fullmatch(r"h:[0-9a-f]{32}:\+•{7}0001", held["phone_till"]) and held["phone"] == "+79160000001"
     assert server.admin("GET", "/v1/admin/cards/quarantine")["quarantined"] == []
     for t in (a, b):
         t.ok("sync")
@@ -476,7 +476,7 @@ def test_one_person_enrolled_twice_with_one_card_merges_and_nothing_is_quarantin
         assert shown.phone == shown.phone_masked == "+•••••••0001"  # what the till's screens show
         with contextlib.closing(sqlite3.connect(t.db)) as conn:  # and what it keeps: the pulled form
             assert conn.execute("SELECT phone FROM customers WHERE id = ?", (shown.customer_id,)).fetchone() == (
-                held["phone"],
+                held["phone_till"],
             )
 
 

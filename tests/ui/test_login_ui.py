@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -174,16 +174,18 @@ def test_login_locked_after_wrong_pins_says_how_long_to_wait_in_words(
     i18n.install(qapp, "ru")
     dialog = _login(qtbot, staff, db_worker)
     dialog.name.setCurrentText("Иван")
-    for _ in range(LOCKOUT_AFTER):
+    for _ in range(LOCKOUT_AFTER - 1):
         qtbot.keyClicks(dialog.pin, "4321")
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: dialog.go.isEnabled() and dialog.pin.text() == "")
     assert dialog.status.text() == "Неверное имя или PIN"
-    qtbot.keyClicks(dialog.pin, "1234")  # the right PIN, but the login is locked
+    qtbot.keyClicks(dialog.pin, "4321")  # the wrong PIN that locks: the wait is shown at once
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "через" in dialog.status.text())
     assert dialog.status.text() == "Слишком много неверных PIN: попробуйте снова через 30\u00a0секунд"
-    assert dialog.cashier is None
+    qtbot.keyClicks(dialog.pin, "1234")  # the right PIN, but the login is locked: the field takes nothing
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert dialog.pin.text() == "" and not dialog.go.isEnabled() and dialog.cashier is None
 
 
 def test_manager_approval_locked_after_wrong_pins_says_how_long_to_wait(
@@ -194,21 +196,23 @@ def test_manager_approval_locked_after_wrong_pins_says_how_long_to_wait(
     dialog = PinDialog(staff, db_worker, "Refund of sale No. 1")
     qtbot.addWidget(dialog)
     dialog.show()
-    for pin in ["1234"] * LOCKOUT_AFTER:  # a cashier's PIN is one more wrong manager PIN
+    for pin in ["1234"] * (LOCKOUT_AFTER - 1):  # a cashier's PIN is one more wrong manager PIN
         qtbot.keyClicks(dialog.pin, pin)
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: dialog.ok.isEnabled() and dialog.pin.text() == "")
         assert dialog.status.text() == "Wrong manager PIN"
-    qtbot.keyClicks(dialog.pin, "9999")
+    qtbot.keyClicks(dialog.pin, "1234")
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Too many" in dialog.status.text())
+    qtbot.keyClicks(dialog.pin, "9999")  # the manager's own PIN, refused while locked: nothing typed
+    assert dialog.pin.text() == "" and not dialog.ok.isEnabled()
     assert dialog.status.text() == "Too many wrong PINs: try again in 30\u00a0seconds"
     assert dialog.approved is None
 
 
 def _lock_login(qtbot: QtBot, dialog: LoginDialog, name: str) -> None:
     dialog.name.setCurrentText(name)
-    for _ in range(LOCKOUT_AFTER + 1):  # the last one, refused unchecked, starts the countdown
+    for _ in range(LOCKOUT_AFTER):  # the last one locks the login and starts the countdown
         qtbot.keyClicks(dialog.pin, "4321")
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: dialog.pin.text() == "" and (dialog.go.isEnabled() or dialog.countdown.active()))
@@ -223,11 +227,15 @@ def test_the_login_lockout_counts_down_and_then_lets_the_cashier_try(
     assert dialog.countdown.active() and not dialog.go.isEnabled()
     first = dialog.countdown.left
     assert dialog.status.text() == f"Too many wrong PINs: try again in {first}\u00a0seconds"
-    dialog.countdown.tick()  # the timer's second, without waiting for it
+    clock = dialog.staff.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(timedelta(seconds=1))  # a second on the service's clock, without waiting for it
+    dialog.countdown.tick()
     assert dialog.status.text() == f"Too many wrong PINs: try again in {first - 1}\u00a0seconds"
-    while dialog.countdown.left > 1:
-        dialog.countdown.tick()
-    assert not dialog.go.isEnabled()
+    clock.advance(timedelta(seconds=first - 2))
+    dialog.countdown.tick()
+    assert dialog.countdown.left == 1 and not dialog.go.isEnabled()
+    clock.advance(timedelta(seconds=1))
     dialog.countdown.tick()
     assert not dialog.countdown.active() and dialog.go.isEnabled()
     assert dialog.status.text() == "You can try again now"
@@ -259,11 +267,12 @@ def test_manager_approval_counts_its_lockout_down_and_never_tells_a_cashiers_pin
         qtbot.waitUntil(lambda: dialog.ok.isEnabled() and dialog.pin.text() == "")
         answers.append(dialog.status.text())
     assert answers == ["Неверный PIN менеджера"] * 4
-    for pin in ["1234"] * (LOCKOUT_AFTER - 4) + ["9999"]:
+    for pin in ["1234"] * (LOCKOUT_AFTER - 4):
         qtbot.keyClicks(dialog.pin, pin)
         qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: dialog.pin.text() == "" and (dialog.ok.isEnabled() or dialog.countdown.active()))
     assert dialog.countdown.active() and not dialog.ok.isEnabled() and dialog.approved is None
     left = dialog.countdown.left
+    staff.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
     dialog.countdown.tick()
     assert dialog.status.text().startswith("Слишком много неверных PIN") and dialog.countdown.left == left - 1

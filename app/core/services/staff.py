@@ -263,7 +263,9 @@ class StaffService:
         until = clock_ms(self.clock) + delay * 1000 if delay else 0
         repo.set_meta(conn, key, json.dumps({"failures": failures, "until": until}))
         self._write_audit(conn, actor, "pin_failed", {"purpose": purpose, "failures": failures, "lock_seconds": delay})
-        return StaffError(code)
+        # The wrong PIN that locks says so (lock_seconds): the till counts down at once instead of letting
+        # the cashier type another PIN only to hear of the lock then.
+        return StaffError(code, lock_seconds=delay) if delay else StaffError(code)
 
     def _succeed(self, conn: Connection, key: str) -> None:
         if repo.get_meta(conn, key) is not None:

@@ -23,6 +23,7 @@ from app.core.services.results import CustomerInfo, SaleRequest, SaleResult
 from app.core.services.support import SYSTEM
 from app.ui.checkout.requote import Change, Priced, quote_checkout
 from app.ui.checkout.state import Basket, Redeem, StoreInfo, TillServices, load_store
+from app.ui.fiscal_port import is_unknown
 from app.ui.wording import explain
 from app.ui.worker import Worker
 
@@ -49,6 +50,9 @@ class CheckoutController(QObject):
     extras_changed = Signal()  # coupon, points or gift changed (by the cashier or a refusal)
     message = Signal(str, str)  # text, level: info | warn | error
     sold = Signal(object)  # the committed SaleResult
+    fiscal_unknown = Signal(object)  # the register's answer was lost: the error, to be checked
+    receipt_attached = Signal(int)  # beside mode: the register's receipt was recorded with this sale
+    register_refused = Signal()  # the register refused a receipt: its state (paper, shift, drive) is worth a look
     store_loaded = Signal(object)  # StoreInfo
     unknown_card = Signal(str)  # a well-formed card number nobody holds: offer enrollment
     unknown_phone = Signal(str)  # a phone number nobody has: offer enrollment with it
@@ -346,8 +350,23 @@ class CheckoutController(QObject):
         the system."""
         return self.cashier or SYSTEM
 
-    def sell(self, payment: str) -> bool:
-        """Commit the priced checkout as shown; False (with a message) when it cannot be sold yet."""
+    @property
+    def fiscal_driven(self) -> bool:
+        """True when every sale is registered on a fiscal register the till drives."""
+        fiscal = self.services.fiscal
+        return fiscal is not None and fiscal.config.driven
+
+    @property
+    def fiscal_beside(self) -> bool:
+        """True when the register stands beside the till (the cashier rings it; the till records its QR)."""
+        fiscal = self.services.fiscal
+        return fiscal is not None and fiscal.config.mode == "beside"
+
+    def sell(self, payment: str, contact: str | None = None, fiscal_qr: str | None = None) -> bool:
+        """Commit the priced checkout as shown; False (with a message) when it cannot be sold yet.
+
+        With a driven register the receipt is registered first: a refusal writes nothing and keeps the
+        basket for a retry; a lost answer keeps it too, until the register has been asked what it printed."""
         if self.selling:
             return False
         if not self.basket.lines:
@@ -361,6 +380,18 @@ class CheckoutController(QObject):
             self._request, redeem=points or None, payment=payment, cashier=self.cashier, confirmed=self.ticket()
         )
         self.selling = True
+        fiscal = self.services.fiscal
+        if fiscal is not None and fiscal_qr is not None:
+            # Beside mode: the register's receipt came first; the sale is written with it, totals cross-checked.
+            self.worker.run(
+                fiscal.sell_beside, req, fiscal_qr, actor=self.actor, on_done=self._sold, on_error=self._sell_refused
+            )
+            return True
+        if fiscal is not None and fiscal.config.driven:
+            self.worker.run(
+                fiscal.sell, req, actor=self.actor, contact=contact, on_done=self._sold, on_error=self._sell_refused
+            )
+            return True
         self.worker.run(
             self.services.checkout.sell, req, actor=self.actor, on_done=self._sold, on_error=self._sell_refused
         )
@@ -374,11 +405,52 @@ class CheckoutController(QObject):
 
     @_while_alive
     def _sell_refused(self, error: BaseException) -> None:
+        if is_unknown(error):
+            # The register may have printed it: the basket stays locked (selling) until the register has been
+            # asked, so the same purchase cannot be rung twice; fiscal_settled() ends the wait.
+            self.message.emit(explain(error), "warn")
+            self.fiscal_unknown.emit(error)
+            return
         self.selling = False
         if str(getattr(error, "code", "")).startswith("confirm_needed"):
             self.confirmed = None  # the ticket ran out: the cashier asks again
         self._changed("lines")  # priced again, so the cashier can pay once the disk has room
         self.message.emit(explain(error), "error")  # after the change: it is about this basket
+        if str(getattr(error, "code", "")).startswith("fiscal_"):
+            self.register_refused.emit()
+
+    def fiscal_settled(self, sold: bool) -> None:
+        """The register said what became of a receipt whose answer was lost: sold (the basket goes) or not."""
+        if not self.selling:
+            return
+        self.selling = False
+        if sold:
+            self.clear()
+        else:
+            self._changed("lines")
+
+    # ----------------------------------------------------------------- beside mode
+
+    def attach_receipt(self, sale_id: int, qr: str) -> None:
+        """Record the register's receipt with a sale already made (its total cross-checked), on the worker."""
+        fiscal = self.services.fiscal
+        if fiscal is None:
+            return
+        self.worker.run(
+            fiscal.attach, sale_id, qr, actor=self.actor,
+            on_done=lambda _r: self.receipt_attached.emit(sale_id), on_error=self._refused,
+        )  # fmt: skip
+
+    def earn_only(self, qr: str) -> None:
+        """A loyalty sale from the register's receipt alone, for the customer on screen (they earn on it)."""
+        fiscal = self.services.fiscal
+        if fiscal is None or self.customer is None or self.selling:
+            return
+        self.selling = True
+        self.worker.run(
+            fiscal.earn_only, self.customer.card, qr, actor=self.actor, cashier=self.cashier,
+            on_done=self._sold, on_error=self._sell_refused,
+        )  # fmt: skip
 
     # ----------------------------------------------------------------- confirming points
 

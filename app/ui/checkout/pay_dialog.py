@@ -1,4 +1,8 @@
-"""Payment: cash or card (recorded only; the terminal does not talk to a card reader)."""
+"""Payment: cash or card (recorded only; the terminal does not talk to a card reader).
+
+With a fiscal register the till drives, the dialog also takes the buyer's phone or e-mail for an
+electronic receipt (tag 1008), when the customer asks for one; empty means a paper receipt only.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +26,10 @@ from app.ui import i18n
 class PayDialog(QDialog):
     """Ask how the customer pays; Enter pays, ↑/↓ switch cash and card, Esc goes back."""
 
-    def __init__(self, due: int, parent: QWidget | None = None) -> None:
+    def __init__(self, due: int, parent: QWidget | None = None, *, fiscal: bool = False) -> None:
         super().__init__(parent)
         self.due = due
+        self.fiscal = fiscal
         self.setWindowTitle(self.tr("Payment"))
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
@@ -59,7 +64,25 @@ class PayDialog(QDialog):
         self.change = QLabel()
         self.change.setWordWrap(True)  # «Not enough: …» is longer than the dialog is wide
         layout.addWidget(self.change)
-        hint = QLabel(self.tr("Enter: pay · ↑/↓: cash or card · Esc: back"))
+        self.contact = QLineEdit()
+        self.contact.setPlaceholderText(self.tr("phone or e-mail, if the customer wants it"))
+        self.contact.setMaxLength(120)
+        self.contact_caption = QLabel(self.tr("Electronic receipt"))
+        contact_row = QHBoxLayout()
+        contact_row.addWidget(self.contact_caption)
+        contact_row.addWidget(self.contact, 1)
+        layout.addLayout(contact_row)
+        for widget in (self.contact, self.contact_caption):
+            widget.setVisible(fiscal)
+        self.register_note = QLabel(self.tr("The fiscal register prints the receipt"))
+        self.register_note.setObjectName("muted")
+        self.register_note.setVisible(fiscal)
+        layout.addWidget(self.register_note)
+        hint = QLabel(
+            self.tr("Enter: pay · ↑/↓: cash or card · Tab: electronic receipt · Esc: back")
+            if fiscal
+            else self.tr("Enter: pay · ↑/↓: cash or card · Esc: back")
+        )
         hint.setObjectName("muted")
         layout.addWidget(hint)
 
@@ -83,6 +106,18 @@ class PayDialog(QDialog):
     def method(self) -> str:
         """ "cash" or "card"."""
         return "card" if self.card.isChecked() else "cash"
+
+    def set_note(self, text: str) -> None:
+        """A line for the cashier above the hints (beside mode: what to key into the register)."""
+        self.register_note.setText(text)
+        self.register_note.setWordWrap(True)
+        self.register_note.setStyleSheet("font-weight: bold;")
+        self.register_note.show()
+
+    def buyer_contact(self) -> str | None:
+        """The phone or e-mail typed for an electronic receipt, or None."""
+        text = self.contact.text().strip()
+        return text if self.fiscal and text else None
 
     def ask(self) -> str | None:
         """Show the dialog; the payment method, or None when the cashier went back."""

@@ -8,13 +8,16 @@ from app.core.codes import classify, latin_layout
 from app.core.identity import QR_PREFIX
 from app.core.services.confirm import parse_totp_qr
 from app.ui.checkout.controller import CheckoutController
+from app.ui.fiscal_port import fiscal_qr_text
 from app.ui.wording import explain
 
 
 class ScanRouter(QObject):
-    """Card: attach the customer; product: add it; coupon: apply it; receipt: ask for a refund."""
+    """Card: attach the customer; product: add it; coupon: apply it; receipt: ask for a refund; a fiscal
+    register's receipt QR: hand it to the checkout (beside mode)."""
 
     receipt_scanned = Signal(int)
+    fiscal_receipt_scanned = Signal(str)  # the QR of a fiscal register's receipt (beside mode)
     handled = Signal(str, str)  # kind, value
 
     def __init__(self, controller: CheckoutController, parent: QObject | None = None) -> None:
@@ -33,6 +36,11 @@ class ScanRouter(QObject):
             # The customer's phone shows its rotating QR: the card, and their confirmation of paying points.
             self._controller.attach_rotating_qr(*rotating)
             self.handled.emit("card", rotating[0])
+            return
+        fiscal_qr = fiscal_qr_text(text)
+        if fiscal_qr is not None:
+            self.fiscal_receipt_scanned.emit(fiscal_qr)
+            self.handled.emit("fiscal", fiscal_qr)
             return
         meaning = classify(text, store.secret, store.coupon_codes)
         if meaning.kind == "card":

@@ -17,6 +17,7 @@ from app.ui import i18n, theme
 from app.ui.camera import CameraPreview
 from app.ui.checkout.basket_model import BasketModel
 from app.ui.checkout.basket_view import BasketView
+from app.ui.checkout.beside import BesidePanel, register_discount
 from app.ui.checkout.controller import CheckoutController
 from app.ui.checkout.customer_panel import CustomerPanel
 from app.ui.checkout.extras import ExtrasBar
@@ -64,6 +65,7 @@ class CheckoutScreen(QWidget):
     ready = Signal()
     sale_committed = Signal(object)  # SaleResult
     refund_requested = Signal(int)
+    fiscal_check_requested = Signal()  # the register's answer was lost: ask it what it printed
 
     def __init__(self, controller: CheckoutController, worker: Worker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +115,10 @@ class CheckoutScreen(QWidget):
         left.addWidget(self.basket, 1)
         left.addWidget(self.camera_row)
         left.addWidget(self.totals)
+        self.beside = BesidePanel()
+        self.beside.hide()
+        left.addWidget(self.beside)
+        self.awaiting_receipt: int | None = None  # beside mode: the last sale, until its register receipt is scanned
 
         # Right: customer field, customer panel, points/coupon/gift, camera preview, pay.
         self.customer_field = TypeAheadField(worker, services.customers.find_customers, describe_customer, min_chars=2)
@@ -162,6 +168,9 @@ class CheckoutScreen(QWidget):
         c.unknown_card.connect(self._remember_unknown_card)
         c.unknown_phone.connect(self._remember_unknown_phone)
         self.router.receipt_scanned.connect(self.refund_requested)
+        self.router.fiscal_receipt_scanned.connect(self.fiscal_receipt)
+        c.receipt_attached.connect(self._receipt_attached)
+        c.fiscal_unknown.connect(self._fiscal_unknown)
         self.product_field.picked.connect(self._product_picked)
         self.product_field.submitted.connect(self._product_submitted)
         self.product_field.basket_key.connect(self.basket_key)
@@ -204,6 +213,7 @@ class CheckoutScreen(QWidget):
         self.model.set_quote(quote)
         self.basket.select_row(self.controller.last_row)
         self.totals.show_quote(quote, with_card=self.controller.customer is not None)
+        self.beside.show_quote(quote)
         self._refresh_extras()
         self.pay_button.setEnabled(result is not None)
         stale = self.status.property("level") in ("error", "warn") and self._message_revision < self.controller.revision
@@ -254,6 +264,18 @@ class CheckoutScreen(QWidget):
             text += " " + self.tr("Earned {points}, balance {balance}.").format(
                 points=i18n.points(q.earned), balance=i18n.points(result.balance or 0)
             )
+        fiscal = self.controller.services.fiscal
+        printed = fiscal.registered.pop(result.sale_id, None) if fiscal is not None else None
+        if printed is not None:
+            text += " " + self.tr("Fiscal receipt No. {n} printed.").format(n=printed.get("document_number"))
+        elif self.controller.fiscal_beside:
+            attached = fiscal.attached.pop(result.sale_id, False) if fiscal is not None else False
+            if attached:
+                text += " " + self.tr("The register's receipt is recorded with it.")
+                self.awaiting_receipt = None
+            else:
+                text += " " + self.tr("Now scan the register receipt's QR code.")
+                self.awaiting_receipt = result.sale_id
         self.show_message(text, "info")
         self.sale_committed.emit(result)
         self.focus_products()
@@ -481,11 +503,9 @@ class CheckoutScreen(QWidget):
         if c.needs_confirmation and not self._confirm_points():
             self.focus_products()
             return
-        dialog = PayDialog(c.result.quote.total, self)
-        method = dialog.ask()
-        dialog.deleteLater()
+        method, contact = self.ask_payment(c.result.quote)
         if method is not None:
-            c.sell(method)
+            c.sell(method, contact)
         self.focus_products()
 
     def _confirm_points(self) -> bool:
@@ -509,6 +529,77 @@ class CheckoutScreen(QWidget):
         c.set_ticket(result.card, ticket)
         self.show_message(self.tr("Confirmed: paying with points."), "info")
         return True
+
+    def ask_payment(self, quote: Any) -> tuple[str | None, str | None]:
+        """The pay dialog: the method (None: back) and, with a driven register, the buyer's contact."""
+        c = self.controller
+        dialog = PayDialog(quote.total, self, fiscal=c.fiscal_driven)
+        if c.fiscal_beside:
+            dialog.set_note(
+                self.tr("Key into the register: discount {discount}, collect {total}.").format(
+                    discount=i18n.money(register_discount(quote)), total=i18n.money(quote.total)
+                )
+            )
+        method = dialog.ask()
+        contact = dialog.buyer_contact()
+        dialog.deleteLater()
+        return method, contact
+
+    def set_fiscal_mode(self) -> None:
+        """The register's mode changed (loaded at start, or saved in Settings): show the beside panel or not."""
+        self.beside.setVisible(self.controller.fiscal_beside)
+        if not self.controller.fiscal_beside:
+            self.awaiting_receipt = None
+
+    # ----------------------------------------------------------------- beside mode: the register's receipt
+
+    @Slot(str)
+    def fiscal_receipt(self, qr: str) -> None:
+        """The register receipt's QR: sells the basket with it, records it with the last sale, or earns on it.
+
+        With lines in the basket the sale is made with the receipt (its total must be the basket's); with an
+        empty basket it is recorded with the sale just made without one; with neither, the customer on
+        screen earns on the receipt's total (an earn-only sale)."""
+        c = self.controller
+        if not c.fiscal_beside:
+            self.show_message(self.tr("This is a fiscal receipt's QR code, but no register is set beside the till"
+                                      " (Manager › Settings… › Fiscal register)"), "warn")  # fmt: skip
+            return
+        if c.selling:
+            return
+        if c.basket.lines:
+            if self.shift_open is False:
+                self.show_message(self.tr("No shift is open: open one (Manager › Shift…), then pay"), "warn")
+                return
+            if not c.fresh or c.result is None:
+                self.show_message(self.tr("Still pricing, one moment…"), "warn")
+                return
+            if c.needs_confirmation and not self._confirm_points():
+                self.focus_products()
+                return
+            method, _contact = self.ask_payment(c.result.quote)
+            if method is not None:
+                c.sell(method, fiscal_qr=qr)
+            self.focus_products()
+            return
+        if self.awaiting_receipt is not None:
+            c.attach_receipt(self.awaiting_receipt, qr)
+            return
+        if c.customer is None:
+            self.show_message(
+                self.tr("Find the customer first (F2), then scan the register's receipt to add points for it"), "warn"
+            )
+            return
+        c.earn_only(qr)
+
+    @Slot(int)
+    def _receipt_attached(self, sale_id: int) -> None:
+        self.awaiting_receipt = None
+        self.show_message(self.tr("The register's receipt is recorded with sale {id}.").format(id=sale_id), "info")
+
+    @Slot(object)
+    def _fiscal_unknown(self, _error: object) -> None:
+        self.fiscal_check_requested.emit()
 
     @Slot()
     def escape(self) -> None:

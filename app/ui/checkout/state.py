@@ -14,6 +14,7 @@ from app.core.services.customers import CustomerService
 from app.core.services.program import ProgramService
 from app.core.services.results import SaleRequest
 from app.core.services.store import StoreService
+from app.ui.fiscal_port import FiscalTill
 
 Redeem = int | Literal["max"] | None
 FREE_SKU = "FREE"
@@ -49,6 +50,7 @@ class TillServices:
     customers: CustomerService
     programs: ProgramService
     store: StoreService
+    fiscal: FiscalTill | None = None  # the register: sales through it when the till drives one
     confirm: ConfirmService | None = None  # confirmations of paying points (issue 13); None: none offered
 
 

@@ -84,6 +84,9 @@ DETAILS: dict[str, object] = {
     "sale": QT_TRANSLATE_NOOP("Audit", "Sale No. {sale}: {total_kopecks}"),
     "customer_enrolled": QT_TRANSLATE_NOOP("Audit", "Card {card} issued, {granted_points} granted"),
 }
+# A wrong PIN below the lockout's count: no lock to name.
+_PIN_FAILED_UNLOCKED = QT_TRANSLATE_NOOP("Audit", "{purpose}: wrong PINs in a row {failures}, not locked")
+
 # What a PIN was typed for (pin_failed, pin_locked).
 _PURPOSES: dict[str, object] = {
     "login": QT_TRANSLATE_NOOP("Audit", "Login"),
@@ -155,6 +158,8 @@ def detail_text(entry: AuditEntry, zone: tzinfo) -> str:
     """A row's detail in the screen's language; a row written as free text, as it was written."""
     params = entry.params
     source = DETAILS.get(entry.action)
+    if entry.action == "pin_failed" and params is not None and not params.get("lock_seconds"):
+        source = _PIN_FAILED_UNLOCKED  # «locked for 0 seconds» read as a lock that was not there
     if params is None or source is None:
         return entry.detail
     try:

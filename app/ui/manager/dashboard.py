@@ -501,7 +501,12 @@ class DashboardTab(QWidget):
         text = self.tr("{first} – {last}, local days ({zone})").format(
             first=resolved.first.strftime(fmt), last=resolved.last.strftime(fmt), zone=resolved.timezone
         )
-        if self.chain():
+        store = self.chain_figures.dashboard.filters.store if self.chain() and self.chain_figures else None
+        if store is not None:
+            # A manager's login reads its own stores only (the server filters on the first): «Вся сеть»
+            # above the figures would claim the whole chain's.
+            text = self.tr("Store «{store}», from the server: {period}").format(store=store, period=text)
+        elif self.chain():
             text = self.tr("Whole chain, from the server: {period}").format(period=text)
         self.period_label.setText(text)
 

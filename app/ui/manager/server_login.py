@@ -39,6 +39,7 @@ class ServerLoginDialog(QDialog):
         self.worker = worker
         self.setWindowTitle(self.tr("The chain's server"))
         self.setModal(True)
+        self.setMinimumWidth(440)  # the hint on two lines, not squeezed against the edge
         layout = QVBoxLayout(self)
         hint = QLabel(self.tr("The whole chain's reports need your manager's login to the server."), self)
         hint.setWordWrap(True)
@@ -85,7 +86,9 @@ class ServerLoginDialog(QDialog):
         self.ok.setEnabled(True)
         if refusal is not None:
             self.password.clear()
-            set_status(self.status, explain(refusal), "error")
+            # The server's words name an administrator; here a store's manager logs in, with either account.
+            wrong = getattr(refusal, "code", "") == "admin_wrong"
+            set_status(self.status, self.tr("Wrong name or password") if wrong else explain(refusal), "error")
             return
         self.accept()
 

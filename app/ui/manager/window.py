@@ -8,6 +8,7 @@ third worker, so a slow network never holds up this terminal's own figures.
 
 from __future__ import annotations
 
+import atexit
 import logging
 from functools import partial
 
@@ -29,6 +30,15 @@ log = logging.getLogger(__name__)
 
 # Workers whose window closed while a report was still running: kept until they finish.
 _retiring: set[Worker] = set()
+
+
+@atexit.register
+def _stop_retiring() -> None:
+    """At exit, stop the workers still finishing a call: a program closed with the manager screen open (its
+    server logout queued, no event loop left to say it is done) aborted on a QThread destroyed while running."""
+    for worker in list(_retiring):
+        worker.stop()
+        _retiring.discard(worker)
 
 
 def _retire(worker: Worker) -> None:

@@ -19,6 +19,7 @@ from app.core.errors import LoyaltyError, StorageError
 from app.core.refusals import os_params
 from app.core.services.support import SYSTEM
 from app.core.templates import TEMPLATES, template
+from app.ui.fiscal_port import FiscalConfig, save_config
 
 if TYPE_CHECKING:
     import httpx  # a type only: the wizard imports nothing of the network stack until it is used
@@ -58,6 +59,7 @@ class StorePlan:
     cashier_name: str = ""  # "" when no first cashier was added
     cashier_pin: str = ""
     server_url: str = ""  # set when the terminal was enrolled during the wizard
+    fiscal: FiscalConfig | None = None  # the register chosen in the wizard; None leaves the setting alone
 
     @property
     def enrolled(self) -> bool:
@@ -155,6 +157,8 @@ def _fill(ctx: Context, plan: StorePlan) -> None:
     manager = staff.create_first_manager(plan.manager_name, plan.manager_pin)
     if plan.cashier_name:
         staff.add_cashier(plan.cashier_name, plan.cashier_pin, actor=manager.name)
+    if plan.fiscal is not None and plan.fiscal.device != "none":
+        save_config(ctx, plan.fiscal, actor=manager.name)
 
 
 def _first_sync(ctx: Context) -> None:

@@ -30,9 +30,10 @@ from app.ui import i18n
 from app.ui.pin_dialog import PinPad, Refused, pin_field, set_status, staff_reason
 from app.ui.wizard.creation import DEMO
 from app.ui.wizard.devices import CameraChooser, PrinterChooser, Runner, form_layout, form_row
+from app.ui.wizard.fiscal import FiscalChooser
 from app.ui.wizard.server import Enroll, ServerChooser
 
-__all__ = ["DevicesPage", "ProgramPage", "ServerPage", "StaffPage", "StorePage"]
+__all__ = ["DevicesPage", "FiscalPage", "ProgramPage", "ServerPage", "StaffPage", "StorePage"]
 
 _NAME_MAX = 60  # as StaffService allows
 
@@ -217,6 +218,28 @@ class DevicesPage(QWizardPage):
         """Leaving the page: let the camera go."""
         self.camera.stop()
         return True
+
+
+class FiscalPage(QWizardPage):
+    """The fiscal register: none, beside the till, or one the till drives; with a check (an X-report)."""
+
+    def __init__(self, devices: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("Fiscal register"))
+        self.setSubTitle(
+            self.tr("How sales reach the online cash register (54-ФЗ). It can be changed later in Settings.")
+        )
+        self.chooser = FiscalChooser(devices, self.tr("Administrator"), self)
+        self.problem = _status(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.chooser, 1)
+        layout.addWidget(self.problem)
+
+    def validatePage(self) -> bool:
+        """Leaving the page: the address must be usable (the check itself is optional)."""
+        problem = self.chooser.problem()
+        set_status(self.problem, problem or "", "warn")
+        return problem is None
 
 
 class StaffPage(QWizardPage):

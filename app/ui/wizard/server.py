@@ -148,6 +148,8 @@ class ServerChooser(QWidget):
         elif outcome.kind == "refused" and getattr(outcome.error, "code", "") in PROGRAM_CHOICE_REFUSALS:
             # Not the code's fault: it is still good once the store's program choice fits the chain.
             text = self._why(outcome)
+            if self.program_choice is not None:
+                self.program_choice.setFocus()  # the answer is a choice: the arrows make it at once
         elif outcome.kind == "refused":
             text = self.tr("The server refused the code: {reason}. Ask the chain's manager for a new code.").format(
                 reason=self._why(outcome)

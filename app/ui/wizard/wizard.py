@@ -22,7 +22,7 @@ from app.ui import i18n, theme
 from app.ui.pin_dialog import set_status
 from app.ui.wizard.creation import RestoreFrom, StorePlan, discard_staging, enroll_staging
 from app.ui.wizard.devices import LazyWorker, Runner
-from app.ui.wizard.pages import DevicesPage, ProgramPage, ServerPage, StaffPage, StorePage
+from app.ui.wizard.pages import DevicesPage, FiscalPage, ProgramPage, ServerPage, StaffPage, StorePage
 from app.ui.wording import explain
 from app.ui.worker import Worker
 
@@ -33,7 +33,7 @@ __all__ = ["FirstRunWizard"]
 
 
 class FirstRunWizard(QWizard):
-    """Store, chain, program, devices and staff; ask() returns the plan, or None when cancelled."""
+    """Store, chain, program, devices, fiscal register and staff; ask() returns the plan, or None when cancelled."""
 
     def __init__(
         self,
@@ -62,10 +62,11 @@ class FirstRunWizard(QWizard):
         self.server = ServerPage(self.worker, enroll, self)
         self.program = ProgramPage(self)
         self.devices_page = DevicesPage(path.parent, self.devices, i18n.language(), self)
+        self.fiscal = FiscalPage(self.devices, self)
         self.staff = StaffPage(self)
         # Titles as large as the till's own headings; the markup stays out of the translations.
         self.setTitleFormat(Qt.TextFormat.RichText)
-        for page in (self.store, self.server, self.program, self.devices_page, self.staff):
+        for page in (self.store, self.server, self.program, self.devices_page, self.fiscal, self.staff):
             page.setTitle(f'<span style="font-size: 22px; font-weight: bold;">{html.escape(page.title())}</span>')
             self.addPage(page)
         for which in (QWizard.WizardButton.NextButton, QWizard.WizardButton.FinishButton):
@@ -132,6 +133,7 @@ class FirstRunWizard(QWizard):
             cashier_name=cashier_name,
             cashier_pin=cashier_pin,
             server_url=self.server.chooser.enrolled_url,
+            fiscal=self.fiscal.chooser.config() if self.fiscal.chooser.problem() is None else None,
         )
 
     def done(self, result: int) -> None:

@@ -558,6 +558,8 @@ def first_start(
         h.press("Space")
         h.wait_for(lambda: chooser.test.isEnabled() and chooser.status.isVisible(), "the test print's outcome")
     h.press("Return")  # receipts as PDF files in the data folder, no camera
+    h.wait_for(lambda: wizard.currentPage() is wizard.fiscal, "the fiscal register page")
+    h.press("Return")  # no fiscal register (the default)
     h.wait_for(lambda: wizard.currentPage() is wizard.staff, "the staff page")
     name, pin = manager
     h.type(name)

@@ -137,7 +137,7 @@ def test_a_kiosk_with_no_window_manager_sells_by_keys_from_the_first_start(displ
         kiosk.key("Return", "Return")  # the store; no chain
         kiosk.key("Down", "Down", "Down", "Down", "Down")  # the program list ends with the demo café
         kiosk.screenshot("1-wizard-program")
-        kiosk.key("Return", "Return")  # the program; the printer (PDF files)
+        kiosk.key("Return", "Return", "Return")  # the program; the printer (PDF files); no fiscal register
         kiosk.type("Olga")
         kiosk.key("Tab")
         kiosk.type("1234")

@@ -289,7 +289,7 @@ def test_the_server_login_dialog_words_a_wrong_password_and_logs_in_with_the_rig
     dialog.password.setText("not-the-password")
     dialog.submit()
     qtbot.waitUntil(lambda: dialog.ok.isEnabled() and "пароль" in dialog.status.text(), timeout=30_000)
-    assert dialog.status.text() == "Неверное имя или пароль администратора" and not chain.logged_in()
+    assert dialog.status.text() == "Неверное имя или пароль" and not chain.logged_in()
     dialog.password.setText(ADMIN[1])
     with qtbot.waitSignal(dialog.accepted, timeout=30_000):
         dialog.submit()

@@ -2,8 +2,9 @@
 
     xvfb-run -s "-screen 0 1280x1024x24" .venv/bin/python -m tests.ui.wizard.screenshots docs/screenshots
 
-Writes wizard-1-store.png … wizard-5-staff.png. The printer and camera tests really run: a
-sample receipt is printed into a temporary folder and a generated video is scanned.
+Writes wizard-1-store.png … wizard-5-staff.png (and wizard-5a-fiscal.png, the register step set to ATOL).
+The printer and camera tests really run: a sample receipt is printed into a temporary folder and a generated
+video is scanned.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def main(out: Path) -> int:
         devices.camera.test_scan()
         _wait(devices.camera.tested)
         _save(app, wizard, out / f"{NAMES[3]}.png")
+        wizard.next()
+        fiscal = wizard.fiscal.chooser
+        fiscal.mode.setCurrentIndex(fiscal.mode.findData("atol"))
+        fiscal.url.setText("http://127.0.0.1:16732")
+        _save(app, wizard, out / "wizard-5a-fiscal.png")
+        fiscal.mode.setCurrentIndex(fiscal.mode.findData("none"))
         wizard.next()
         staff = wizard.staff
         staff.manager_name.setText("Ольга Смирнова")

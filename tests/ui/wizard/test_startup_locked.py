@@ -17,7 +17,12 @@ from app.core.services.results import SaleRequest
 from app.core.services.support import SYSTEM
 from app.ui import main as app_main
 from app.ui import startup
-from tests.integration.test_locked_and_full import ExclusiveLock, fill, small_disk  # noqa: F401 (a fixture)
+from tests.integration.test_locked_and_full import (  # noqa: F401 (small_disk and short_lock_wait are fixtures)
+    ExclusiveLock,
+    fill,
+    short_lock_wait,
+    small_disk,
+)
 
 
 @pytest.fixture
@@ -58,7 +63,11 @@ def _sales(path: Path) -> int:
 
 @pytest.mark.parametrize("crashed_before", [False, True], ids=["after a clean stop", "after a crash"])
 def test_a_store_locked_by_another_program_is_said_locked_and_never_replaced(
-    qapp: QApplication, home: Path, told: list[str], crashed_before: bool
+    qapp: QApplication,
+    home: Path,
+    told: list[str],
+    crashed_before: bool,
+    short_lock_wait: None,  # noqa: F811 (the fixture imported above)
 ) -> None:
     path = _store_with_a_sale(home / "terminal.sqlite3")
     if crashed_before:

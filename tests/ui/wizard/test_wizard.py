@@ -99,6 +99,10 @@ def test_the_wizard_filled_page_by_page_creates_that_store(
     assert scanned.args == [True, f"The camera read: {CODE}"]
     next_page(qtbot, wizard)
 
+    # The fiscal register: none, the default.
+    assert wizard.currentPage() is wizard.fiscal
+    next_page(qtbot, wizard)
+
     # The staff: a manager (PIN twice, on the keypad) and a cashier.
     staff = wizard.staff
     assert wizard.currentPage() is staff
@@ -132,7 +136,7 @@ def test_the_wizard_filled_page_by_page_creates_that_store(
 def test_pins_that_differ_keep_the_wizard_on_the_staff_page(qtbot: QtBot, home: Path) -> None:
     wizard = shown(qtbot, home / "terminal.sqlite3")
     wizard.setField("store_name", "Green Bean")
-    for _ in range(4):  # the server step is skipped, the program and devices left as they are
+    for _ in range(5):  # the server step is skipped, the program, devices and register left as they are
         next_page(qtbot, wizard)
     staff = wizard.staff
     assert wizard.currentPage() is staff

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.scanner.decode import decode_gray
+from app.scanner.photoset import Outcome, load_manifest, run
 from tests.conftest import BARCODES
 from tests.unit.scanner import synth
 
@@ -31,3 +33,9 @@ def card_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     card = synth.qr_image(CARD_TEXT)
     frames = [synth.frame_720p(rng, card if i in CARD_FRAMES else None) for i in range(VIDEO_FRAMES)]
     return synth.write_video(tmp_path_factory.mktemp("video") / "card.avi", frames)
+
+
+@pytest.fixture(scope="session")
+def photo_outcomes(barcode_dir: Path) -> list[Outcome]:
+    """The thorough pipeline run once over every photograph of the shared set (both halves)."""
+    return run(load_manifest(barcode_dir), lambda gray: decode_gray(gray, thorough=True))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,14 +15,8 @@ from pyzbar.pyzbar import Decoded, Point, Rect
 
 from app.scanner import decode
 from app.scanner.decode import Code, decode_gray, ean_check_digit_ok, to_gtin13
-from app.scanner.photoset import Outcome, load_manifest, run
+from app.scanner.photoset import Outcome
 from tests.unit.scanner import synth
-
-
-@pytest.fixture(scope="module")
-def photo_outcomes(barcode_dir: Path) -> list[Outcome]:
-    """The thorough pipeline run once over every photograph of the shared set."""
-    return run(load_manifest(barcode_dir), lambda gray: decode_gray(gray, thorough=True))
 
 
 def test_reads_at_least_90_percent_of_the_real_photographs(photo_outcomes: list[Outcome]) -> None:

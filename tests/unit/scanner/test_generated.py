@@ -80,7 +80,9 @@ MISREADS = Path(__file__).parent / "misreads"
 # degradations like the test below, other seeds): the true code, and the misread with the
 # passes that made it.
 TRAPS = [
-    ("ean8-42127758.png", Code("EAN-8", "42127758"), Code("EAN-8", "42721758"), ["_view_zxing", "_view_zxing_clahe"]),
+    # zxing-cpp scanning on past a check-digit failure (return_errors=False) finds the misread; the
+    # pipeline now asks for its errors, so no pass makes it any more: the trap is in the decoder.
+    ("ean8-42127758.png", Code("EAN-8", "42127758"), Code("EAN-8", "42721758"), ["zxing-cpp scanning on"]),
     (
         "ean13-1286399812250.png",
         Code("EAN-13", "1286399812250"),
@@ -96,6 +98,10 @@ def test_passes_that_agree_on_a_misread_are_caught_by_the_second_look(
 ) -> None:
     image = cv2.imread(str(MISREADS / name), cv2.IMREAD_GRAYSCALE)
     for view in views:  # the trap is there
+        if view == "zxing-cpp scanning on":
+            found = decode._read_barcodes(image, decode._ZXING_FORMATS, fast=False)
+            assert misread.text in [b.text for b in found]
+            continue
         assert misread in [r.code for r in getattr(decode, view)(image)]
     assert decode_gray(image, thorough=True) in ([], [true])
 

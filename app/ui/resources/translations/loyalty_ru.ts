@@ -472,62 +472,62 @@
         <translation>Личный телефон: {name} (пусто — нет). Покупки по его карте видны в «Подозрительных операциях».</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="652" />
+        <location filename="../../manager/admin.py" line="655" />
         <source>{name}'s own phone: {phone}.</source>
         <translation>Личный телефон ({name}): {phone}.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="652" />
+        <location filename="../../manager/admin.py" line="655" />
         <source>{name} has no own phone given.</source>
         <translation>Личный телефон ({name}) не указан.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="670" />
+        <location filename="../../manager/admin.py" line="673" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="672" />
+        <location filename="../../manager/admin.py" line="675" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="674" />
+        <location filename="../../manager/admin.py" line="677" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="676" />
+        <location filename="../../manager/admin.py" line="679" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="683" />
+        <location filename="../../manager/admin.py" line="686" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="684" />
+        <location filename="../../manager/admin.py" line="687" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="685" />
+        <location filename="../../manager/admin.py" line="688" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="686" />
+        <location filename="../../manager/admin.py" line="689" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="757" />
+        <location filename="../../manager/admin.py" line="760" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="772" />
+        <location filename="../../manager/admin.py" line="775" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -634,77 +634,82 @@
         <translation>Выдана карта {card}, начислено {granted_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="89" />
+        <location filename="../../manager/audit_words.py" line="88" />
+        <source>{purpose}: wrong PINs in a row {failures}, not locked</source>
+        <translation>{purpose}: неверных PIN подряд {failures}, без блокировки</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="92" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="90" />
+        <location filename="../../manager/audit_words.py" line="93" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="93" />
+        <location filename="../../manager/audit_words.py" line="96" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="94" />
+        <location filename="../../manager/audit_words.py" line="97" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="98" />
+        <location filename="../../manager/audit_words.py" line="101" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="99" />
+        <location filename="../../manager/audit_words.py" line="102" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="100" />
+        <location filename="../../manager/audit_words.py" line="103" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="101" />
+        <location filename="../../manager/audit_words.py" line="104" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="102" />
+        <location filename="../../manager/audit_words.py" line="105" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="103" />
+        <location filename="../../manager/audit_words.py" line="106" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="104" />
+        <location filename="../../manager/audit_words.py" line="107" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="105" />
+        <location filename="../../manager/audit_words.py" line="108" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="106" />
+        <location filename="../../manager/audit_words.py" line="109" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="145" />
+        <location filename="../../manager/audit_words.py" line="148" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="149" />
+        <location filename="../../manager/audit_words.py" line="152" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
@@ -758,6 +763,29 @@
         <location filename="../../checkout/basket_model.py" line="148" />
         <source>Gift: {name}</source>
         <translation>Подарок: {name}</translation>
+    </message>
+</context>
+<context>
+    <name>BesidePanel</name>
+    <message>
+        <location filename="../../checkout/beside.py" line="33" />
+        <source>Key into the fiscal register</source>
+        <translation>Пробейте на кассе</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/beside.py" line="35" />
+        <source>Discount on the receipt</source>
+        <translation>Скидка в чеке</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/beside.py" line="37" />
+        <source>Amount to collect</source>
+        <translation>Получить с покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/beside.py" line="42" />
+        <source>Then scan the QR code of the register's receipt: it is recorded with the sale.</source>
+        <translation>Затем отсканируйте QR-код кассового чека: он будет привязан к продаже.</translation>
     </message>
 </context>
 <context>
@@ -883,42 +911,42 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="191" />
+        <location filename="../../checkout/controller.py" line="195" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="321" />
+        <location filename="../../checkout/controller.py" line="325" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="322" />
+        <location filename="../../checkout/controller.py" line="326" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="323" />
+        <location filename="../../checkout/controller.py" line="327" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="324" />
+        <location filename="../../checkout/controller.py" line="328" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="357" />
+        <location filename="../../checkout/controller.py" line="376" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="422" />
+        <location filename="../../checkout/controller.py" line="494" />
         <source>The customer's phone confirms paying with points.</source>
         <translation>Телефон покупателя подтвердил списание баллов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="432" />
+        <location filename="../../checkout/controller.py" line="504" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -926,122 +954,163 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="87" />
+        <location filename="../../checkout/screen.py" line="89" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="88" />
+        <location filename="../../checkout/screen.py" line="90" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="91" />
+        <location filename="../../checkout/screen.py" line="93" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="102" />
+        <location filename="../../checkout/screen.py" line="104" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="119" />
+        <location filename="../../checkout/screen.py" line="125" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="120" />
+        <location filename="../../checkout/screen.py" line="126" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="148" />
+        <location filename="../../checkout/screen.py" line="154" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="212" />
+        <location filename="../../checkout/screen.py" line="222" />
         <source>To pay: {total}</source>
         <translation>К оплате: {total}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="235" />
+        <location filename="../../checkout/screen.py" line="245" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="252" />
+        <location filename="../../checkout/screen.py" line="262" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="254" />
+        <location filename="../../checkout/screen.py" line="264" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="265" />
+        <location filename="../../checkout/screen.py" line="270" />
+        <source>Fiscal receipt No. {n} printed.</source>
+        <translation>Кассовый чек (ФД № {n}) напечатан.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="274" />
+        <source>The register's receipt is recorded with it.</source>
+        <translation>Кассовый чек к ней привязан.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="277" />
+        <source>Now scan the register receipt's QR code.</source>
+        <translation>Теперь отсканируйте QR-код кассового чека.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="287" />
         <source>No customer has the phone {phone}: press F4 to enroll one with it.</source>
         <translation>Нет покупателя с телефоном {phone}: нажмите F4, чтобы зарегистрировать его с этим номером.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="272" />
+        <location filename="../../checkout/screen.py" line="294" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="334" />
+        <location filename="../../checkout/screen.py" line="356" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="374" />
+        <location filename="../../checkout/screen.py" line="396" />
         <source>No customer found for “{text}”</source>
         <translation>Покупатель «{text}» не найден</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="418" />
+        <location filename="../../checkout/screen.py" line="440" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="431" />
+        <location filename="../../checkout/screen.py" line="453" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="470" />
+        <location filename="../../checkout/screen.py" line="492" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="473" />
+        <location filename="../../checkout/screen.py" line="495" />
+        <location filename="../../checkout/screen.py" line="572" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="479" />
+        <location filename="../../checkout/screen.py" line="501" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="507" />
+        <location filename="../../checkout/screen.py" line="527" />
         <source>Not confirmed: nothing was paid. Pay without points, or confirm again.</source>
         <translation>Не подтверждено: ничего не оплачено. Оплатите без баллов или подтвердите ещё раз.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="510" />
+        <location filename="../../checkout/screen.py" line="530" />
         <source>Confirmed: paying with points.</source>
         <translation>Подтверждено: оплата баллами.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="520" />
+        <location filename="../../checkout/screen.py" line="539" />
+        <source>Key into the register: discount {discount}, collect {total}.</source>
+        <translation>Пробейте на кассе: скидка {discount}, к оплате {total}.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="565" />
+        <source>This is a fiscal receipt's QR code, but no register is set beside the till (Manager › Settings… › Fiscal register)</source>
+        <translation>Это QR-код кассового чека, но режим «касса рядом» не включён (Управляющий › Настройки… › Касса)</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="575" />
+        <source>Still pricing, one moment…</source>
+        <translation>Ещё считаю, секунду…</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="590" />
+        <source>Find the customer first (F2), then scan the register's receipt to add points for it</source>
+        <translation>Сначала найдите покупателя (F2), затем отсканируйте кассовый чек, чтобы начислить за него баллы</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="598" />
+        <source>The register's receipt is recorded with sale {id}.</source>
+        <translation>Кассовый чек привязан к продаже № {id}.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="611" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="525" />
+        <location filename="../../checkout/screen.py" line="616" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
     </message>
@@ -1049,112 +1118,112 @@
 <context>
     <name>ConfirmSpendDialog</name>
     <message>
-        <location filename="../../confirm_dialog.py" line="81" />
+        <location filename="../../confirm_dialog.py" line="82" />
         <source>The customer confirms paying with points</source>
         <translation>Покупатель подтверждает списание баллов</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="89" />
+        <location filename="../../confirm_dialog.py" line="90" />
         <source>Alt+1, Alt+2, Alt+3: the way; Esc: back to the sale, nothing is paid</source>
         <translation>Alt+1, Alt+2, Alt+3 — способ; Esc — назад к продаже, ничего не оплачено</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="93" />
-        <location filename="../../confirm_dialog.py" line="114" />
+        <location filename="../../confirm_dialog.py" line="96" />
+        <location filename="../../confirm_dialog.py" line="117" />
         <source>Send a code by SMS</source>
         <translation>Отправить код по SMS</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="94" />
+        <location filename="../../confirm_dialog.py" line="97" />
         <source>QR or code on the customer's phone</source>
         <translation>QR/код с телефона покупателя</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="95" />
+        <location filename="../../confirm_dialog.py" line="98" />
         <source>A manager confirms</source>
         <translation>Подтверждает менеджер</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="98" />
+        <location filename="../../confirm_dialog.py" line="101" />
         <source>Cancel (Esc)</source>
         <translation>Отмена (Esc)</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="117" />
+        <location filename="../../confirm_dialog.py" line="120" />
         <source>The customer gets a 6-digit code on their phone and tells it.</source>
         <translation>Покупателю придёт код из 6 цифр, он его называет.</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="122" />
-        <location filename="../../confirm_dialog.py" line="144" />
-        <location filename="../../confirm_dialog.py" line="162" />
+        <location filename="../../confirm_dialog.py" line="125" />
+        <location filename="../../confirm_dialog.py" line="147" />
+        <location filename="../../confirm_dialog.py" line="165" />
         <source>Confirm</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="128" />
+        <location filename="../../confirm_dialog.py" line="131" />
         <source>Code from the SMS</source>
         <translation>Код из SMS</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="137" />
+        <location filename="../../confirm_dialog.py" line="140" />
         <source>Scan the QR on the customer's phone, or type the 6 digits under it (they change every 30 s).</source>
         <translation>Отсканируйте QR на телефоне покупателя или введите 6 цифр под ним (меняются каждые 30 с).</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="149" />
+        <location filename="../../confirm_dialog.py" line="152" />
         <source>Code on the phone</source>
         <translation>Код на телефоне</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="159" />
+        <location filename="../../confirm_dialog.py" line="162" />
         <source>Why, in a few words (it is kept in the audit log)</source>
         <translation>Почему — в двух словах (сохраняется в журнале)</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="166" />
+        <location filename="../../confirm_dialog.py" line="169" />
         <source>Manager's PIN</source>
         <translation>PIN менеджера</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="167" />
+        <location filename="../../confirm_dialog.py" line="170" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="189" />
+        <location filename="../../confirm_dialog.py" line="192" />
         <source>This is not the QR on the customer's phone</source>
         <translation>Это не QR с телефона покупателя</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="193" />
+        <location filename="../../confirm_dialog.py" line="196" />
         <source>This QR is of another card ({card})</source>
         <translation>Этот QR другой карты ({card})</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="207" />
+        <location filename="../../confirm_dialog.py" line="210" />
         <source>Sending…</source>
         <translation>Отправляем…</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="218" />
+        <location filename="../../confirm_dialog.py" line="221" />
         <source>Code sent to {phone}. It works until {time}.</source>
         <translation>Код отправлен на {phone}. Действует до {time}.</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="250" />
-        <location filename="../../confirm_dialog.py" line="280" />
+        <location filename="../../confirm_dialog.py" line="253" />
+        <location filename="../../confirm_dialog.py" line="283" />
         <source>Send a new code</source>
         <translation>Отправить новый код</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="252" />
+        <location filename="../../confirm_dialog.py" line="255" />
         <source>A new code in {seconds} s</source>
         <translation>Новый код можно через {seconds} с</translation>
     </message>
     <message>
-        <location filename="../../confirm_dialog.py" line="261" />
-        <location filename="../../confirm_dialog.py" line="292" />
+        <location filename="../../confirm_dialog.py" line="264" />
+        <location filename="../../confirm_dialog.py" line="295" />
         <source>The code has 6 digits</source>
         <translation>В коде 6 цифр</translation>
     </message>
@@ -1531,7 +1600,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
     </message>
     <message>
         <location filename="../../manager/dashboard.py" line="137" />
-        <location filename="../../manager/dashboard.py" line="579" />
+        <location filename="../../manager/dashboard.py" line="584" />
         <source>Whole chain</source>
         <translation>Вся сеть</translation>
     </message>
@@ -1721,107 +1790,112 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>{first} – {last}, местные дни ({zone})</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="505" />
+        <location filename="../../manager/dashboard.py" line="508" />
+        <source>Store «{store}», from the server: {period}</source>
+        <translation>Магазин «{store}», по данным сервера: {period}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/dashboard.py" line="510" />
         <source>Whole chain, from the server: {period}</source>
         <translation>Вся сеть, по данным сервера: {period}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="513" />
+        <location filename="../../manager/dashboard.py" line="518" />
         <source>Paid on the period's receipts minus money refunded</source>
         <translation>Оплачено по чекам периода минус возвращённые деньги</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="516" />
+        <location filename="../../manager/dashboard.py" line="521" />
         <source>Receipts with a loyalty card</source>
         <translation>Чеки с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="518" />
+        <location filename="../../manager/dashboard.py" line="523" />
         <source>Paid / receipts</source>
         <translation>Оплачено / число чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="521" />
+        <location filename="../../manager/dashboard.py" line="526" />
         <source>Customers who bought in the 30 days before the end</source>
         <translation>Покупатели с покупкой за 30 дней до конца периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="526" />
+        <location filename="../../manager/dashboard.py" line="531" />
         <source>Available and pending points minus debt, at the end</source>
         <translation>Доступные и ожидающие баллы минус долг, на конец периода</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="528" />
+        <location filename="../../manager/dashboard.py" line="533" />
         <source>Points held × the value of a point</source>
         <translation>Баллы у покупателей × стоимость балла</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="533" />
+        <location filename="../../manager/dashboard.py" line="538" />
         <source>No data in this period</source>
         <translation>За этот период данных нет</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="541" />
+        <location filename="../../manager/dashboard.py" line="546" />
         <source>With a card</source>
         <translation>С картой</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="542" />
+        <location filename="../../manager/dashboard.py" line="547" />
         <source>Without a card</source>
         <translation>Без карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="548" />
+        <location filename="../../manager/dashboard.py" line="553" />
         <source>Active cards</source>
         <translation>Активные карты</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="557" />
+        <location filename="../../manager/dashboard.py" line="562" />
         <source>Issued</source>
         <translation>Начислено</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="558" />
+        <location filename="../../manager/dashboard.py" line="563" />
         <source>Redeemed</source>
         <translation>Списано</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="559" />
+        <location filename="../../manager/dashboard.py" line="564" />
         <source>Expired</source>
         <translation>Сгорело</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="565" />
+        <location filename="../../manager/dashboard.py" line="570" />
         <source>Customers</source>
         <translation>Покупателей</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="590" />
+        <location filename="../../manager/dashboard.py" line="595" />
         <source>Folder for the PDF report</source>
         <translation>Папка для отчёта PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="593" />
+        <location filename="../../manager/dashboard.py" line="598" />
         <source>Saving PDF…</source>
         <translation>Сохраняем PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="610" />
+        <location filename="../../manager/dashboard.py" line="615" />
         <source>Folder for the CSV files</source>
         <translation>Папка для файлов CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="613" />
+        <location filename="../../manager/dashboard.py" line="618" />
         <source>Saving CSV…</source>
         <translation>Сохраняем CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="628" />
+        <location filename="../../manager/dashboard.py" line="633" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/dashboard.py" line="632" />
+        <location filename="../../manager/dashboard.py" line="637" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
@@ -1829,22 +1903,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="195" />
+        <location filename="../../wizard/pages.py" line="196" />
         <source>Printer and camera</source>
         <translation>Принтер и камера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="197" />
+        <location filename="../../wizard/pages.py" line="198" />
         <source>Try both now. Without a receipt printer, receipts are saved as PDF files; the camera is optional.</source>
         <translation>Проверьте их сейчас. Без чекового принтера чеки сохраняются в PDF-файлы; камера не обязательна.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="201" />
+        <location filename="../../wizard/pages.py" line="202" />
         <source>Receipt printer</source>
         <translation>Чековый принтер</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="203" />
+        <location filename="../../wizard/pages.py" line="204" />
         <source>Camera for loyalty cards</source>
         <translation>Камера для карт лояльности</translation>
     </message>
@@ -2003,25 +2077,333 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Создать магазин</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="89" />
+        <location filename="../../wizard/wizard.py" line="90" />
         <source>Backup of the store</source>
         <translation>Резервная копия магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="89" />
+        <location filename="../../wizard/wizard.py" line="90" />
         <source>Store backups (*.sqlite3);;All files (*)</source>
         <translation>Резервные копии (*.sqlite3);;Все файлы (*)</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="99" />
+        <location filename="../../wizard/wizard.py" line="100" />
         <source>Checking the backup…</source>
         <translation>Проверяем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../wizard/wizard.py" line="110" />
-        <location filename="../../wizard/wizard.py" line="118" />
+        <location filename="../../wizard/wizard.py" line="111" />
+        <location filename="../../wizard/wizard.py" line="119" />
         <source>This file cannot be restored: {problem}</source>
         <translation>Этот файл нельзя восстановить: {problem}</translation>
+    </message>
+</context>
+<context>
+    <name>FiscalChooser</name>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="66" />
+        <source>No fiscal register (receipts are not fiscal)</source>
+        <translation>Без кассы (чеки не фискальные)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="67" />
+        <source>The register stands beside the till (scan its receipt's QR)</source>
+        <translation>Касса рядом (сканировать QR-код её чека)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="68" />
+        <source>ATOL register through the ATOL Web Server</source>
+        <translation>Касса АТОЛ через веб-сервер АТОЛ</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="69" />
+        <source>Штрих-М register on the network (TCP)</source>
+        <translation>Касса Штрих-М по сети (TCP)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="70" />
+        <source>Штрих-М register on a serial (COM) port</source>
+        <translation>Касса Штрих-М через COM-порт</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="91" />
+        <source>Web Server address</source>
+        <translation>Адрес веб-сервера</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="92" />
+        <source>Address and port</source>
+        <translation>Адрес и порт</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="93" />
+        <source>Port</source>
+        <translation>Порт</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="93" />
+        <source>Speed, baud</source>
+        <translation>Скорость, бод</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="104" />
+        <source>General (ОСН)</source>
+        <translation>Общая (ОСН)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="105" />
+        <source>Simplified, income (УСН доходы)</source>
+        <translation>Упрощённая (УСН доходы)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="106" />
+        <source>Simplified, income less expenses (УСН доходы − расходы)</source>
+        <translation>Упрощённая (УСН доходы − расходы)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="107" />
+        <source>Patent (ПСН)</source>
+        <translation>Патент (ПСН)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="112" />
+        <source>VAT 22 %</source>
+        <translation>НДС 22 %</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="113" />
+        <source>VAT 10 %</source>
+        <translation>НДС 10 %</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="114" />
+        <source>VAT 0 %</source>
+        <translation>НДС 0 %</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="115" />
+        <source>No VAT</source>
+        <translation>Без НДС</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="116" />
+        <source>VAT 5 % (simplified)</source>
+        <translation>НДС 5 % (УСН)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="117" />
+        <source>VAT 7 % (simplified)</source>
+        <translation>НДС 7 % (УСН)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="119" />
+        <source>Goods</source>
+        <translation>Товар</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="119" />
+        <source>Service</source>
+        <translation>Услуга</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="123" />
+        <source>Category</source>
+        <translation>Категория</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="123" />
+        <source>VAT</source>
+        <translation>НДС</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="123" />
+        <location filename="../../wizard/fiscal.py" line="139" />
+        <source>Payment object</source>
+        <translation>Предмет расчёта</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="135" />
+        <source>What goes on the fiscal receipt</source>
+        <translation>Что печатается в кассовом чеке</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="137" />
+        <source>Taxation</source>
+        <translation>Система налогообложения</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="138" />
+        <source>VAT (every category)</source>
+        <translation>НДС (все категории)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="142" />
+        <source>Check the register</source>
+        <translation>Проверить кассу</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="143" />
+        <source>Prints an X-report on the register</source>
+        <translation>Печатает X-отчёт на кассе</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="202" />
+        <source>Type the ATOL Web Server's address, such as {example}</source>
+        <translation>Введите адрес веб-сервера АТОЛ, например {example}</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="204" />
+        <source>Type the register's address and port, such as {example}</source>
+        <translation>Введите адрес и порт кассы, например {example}</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="207" />
+        <source>Type the register's port, such as /dev/ttyACM0 or COM3</source>
+        <translation>Введите порт кассы, например /dev/ttyACM0 или COM3</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="273" />
+        <source>Asking the register for an X-report…</source>
+        <translation>Запрашиваю у кассы X-отчёт…</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="279" />
+        <source>The register works: it printed an X-report (shift {shift}).</source>
+        <translation>Касса работает: X-отчёт напечатан (смена {shift}).</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="281" />
+        <source>The register works: it printed an X-report.</source>
+        <translation>Касса работает: X-отчёт напечатан.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="288" />
+        <source>The register did not print the X-report: {reason}</source>
+        <translation>Касса не напечатала X-отчёт: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="308" />
+        <source>Receipts say «Не является фискальным документом»; the register is rung separately.</source>
+        <translation>На чеках написано «Не является фискальным документом»; продажи пробиваются на кассе отдельно.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="310" />
+        <source>The cashier rings the purchase on the register. The till shows the discount to key in and the amount to collect; scanning the register receipt's QR code records it with the loyalty sale.</source>
+        <translation>Кассир пробивает покупку на кассе. Терминал показывает скидку, которую нужно ввести, и сумму к оплате; QR-код кассового чека, отсканированный после этого, привязывает чек к продаже по программе лояльности.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="314" />
+        <source>The till prints every fiscal receipt itself through the ATOL Web Server (port 16732 by default).</source>
+        <translation>Терминал сам печатает каждый кассовый чек через веб-сервер АТОЛ (по умолчанию порт 16732).</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="316" />
+        <location filename="../../wizard/fiscal.py" line="317" />
+        <source>The till prints every fiscal receipt itself on the Штрих-М register.</source>
+        <translation>Терминал сам печатает каждый кассовый чек на кассе Штрих-М.</translation>
+    </message>
+</context>
+<context>
+    <name>FiscalDesk</name>
+    <message>
+        <location filename="../../fiscal_desk.py" line="53" />
+        <source>X-report of the fiscal register</source>
+        <translation>X-отчёт кассы</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="56" />
+        <source>Check receipts with the register</source>
+        <translation>Сверить чеки с кассой</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="132" />
+        <source>Register: ready, shift {n} open</source>
+        <translation>Касса: готова, открыта смена {n}</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="134" />
+        <source>Register: ready</source>
+        <translation>Касса: готова</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="125" />
+        <location filename="../../fiscal_desk.py" line="137" />
+        <location filename="../../fiscal_desk.py" line="142" />
+        <source>Register: {what}</source>
+        <translation>Касса: {what}</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="104" />
+        <source>The register's shift is not open: {reason}</source>
+        <translation>Смена на кассе не открыта: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="156" />
+        <source>Administrator</source>
+        <translation>Администратор</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="157" />
+        <source>Printing the X-report…</source>
+        <translation>Печатаю X-отчёт…</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="162" />
+        <source>The register printed the X-report (shift {n}).</source>
+        <translation>Касса напечатала X-отчёт (смена {n}).</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="168" />
+        <source>The register did not print the X-report: {reason}</source>
+        <translation>Касса не напечатала X-отчёт: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="175" />
+        <source>Checking the receipt with the fiscal register…</source>
+        <translation>Ответ кассы потерян: проверяю чек на кассе…</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="190" />
+        <source>The register still does not say whether it printed {n} receipt(s): checking again later.</source>
+        <translation>Касса пока не ответила, напечатан ли чек (чеков: {n}): проверю ещё раз позже. Не продавайте эту корзину заново.</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="198" />
+        <source>{n} sale(s) the register had printed are saved: do not sell them again.</source>
+        <translation>Чек был напечатан, продажа сохранена (продаж: {n}): не продавайте её повторно.</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="201" />
+        <source>{n} receipt(s) were not printed: nothing was saved, sell again.</source>
+        <translation>Чек не был напечатан (чеков: {n}): ничего не записано, проведите продажу снова.</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="204" />
+        <source>No receipt was waiting for the register.</source>
+        <translation>Неподтверждённых чеков нет.</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="210" />
+        <source>The register's receipts are not checked yet: {reason}</source>
+        <translation>Чеки ещё не сверены с кассой: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>FiscalPage</name>
+    <message>
+        <location filename="../../wizard/pages.py" line="228" />
+        <source>Fiscal register</source>
+        <translation>Касса (ККТ)</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="230" />
+        <source>How sales reach the online cash register (54-ФЗ). It can be changed later in Settings.</source>
+        <translation>Как продажи попадают в онлайн-кассу (54-ФЗ). Это можно изменить позже в настройках.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/pages.py" line="232" />
+        <source>Administrator</source>
+        <translation>Администратор</translation>
     </message>
 </context>
 <context>
@@ -2163,7 +2545,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>HelpDialog</name>
     <message>
-        <location filename="../../main_window.py" line="46" />
+        <location filename="../../main_window.py" line="47" />
         <source>Keys</source>
         <translation>Клавиши</translation>
     </message>
@@ -2171,7 +2553,7 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>LockCountdown</name>
     <message>
-        <location filename="../../pin_dialog.py" line="105" />
+        <location filename="../../pin_dialog.py" line="158" />
         <source>You can try again now</source>
         <translation>Можно попробовать снова</translation>
     </message>
@@ -2234,173 +2616,173 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="74" />
+        <location filename="../../main_window.py" line="76" />
         <source>Loyalty Terminal — checkout</source>
         <translation>Терминал лояльности — касса</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="102" />
+        <location filename="../../main_window.py" line="107" />
         <source>&amp;Manager</source>
         <translation>&amp;Управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="103" />
+        <location filename="../../main_window.py" line="108" />
         <source>Camera source…</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="106" />
+        <location filename="../../main_window.py" line="111" />
         <source>Language: Русский / English…</source>
         <translation>Язык: Русский / English…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="111" />
+        <location filename="../../main_window.py" line="116" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="149" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="149" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="150" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="178" />
+        <location filename="../../main_window.py" line="183" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="179" />
+        <location filename="../../main_window.py" line="184" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="180" />
+        <location filename="../../main_window.py" line="185" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="181" />
+        <location filename="../../main_window.py" line="186" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="182" />
+        <location filename="../../main_window.py" line="187" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="183" />
+        <location filename="../../main_window.py" line="188" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="184" />
+        <location filename="../../main_window.py" line="189" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="185" />
+        <location filename="../../main_window.py" line="190" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="186" />
+        <location filename="../../main_window.py" line="191" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="187" />
+        <location filename="../../main_window.py" line="192" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="188" />
+        <location filename="../../main_window.py" line="193" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="204" />
+        <location filename="../../main_window.py" line="209" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="205" />
+        <location filename="../../main_window.py" line="210" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="206" />
+        <location filename="../../main_window.py" line="211" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="207" />
+        <location filename="../../main_window.py" line="212" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="276" />
+        <location filename="../../main_window.py" line="281" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287" />
+        <location filename="../../main_window.py" line="292" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="300" />
-        <location filename="../../main_window.py" line="318" />
+        <location filename="../../main_window.py" line="305" />
+        <location filename="../../main_window.py" line="323" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="323" />
+        <location filename="../../main_window.py" line="328" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="327" />
+        <location filename="../../main_window.py" line="332" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="327" />
+        <location filename="../../main_window.py" line="332" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="335" />
+        <location filename="../../main_window.py" line="340" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="336" />
+        <location filename="../../main_window.py" line="341" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="350" />
+        <location filename="../../main_window.py" line="355" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="352" />
+        <location filename="../../main_window.py" line="357" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="371" />
+        <location filename="../../main_window.py" line="376" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2421,42 +2803,42 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>ManagerWindow</name>
     <message>
-        <location filename="../../manager/window.py" line="77" />
+        <location filename="../../manager/window.py" line="87" />
         <source>Loyalty Terminal — manager</source>
         <translation>Терминал лояльности — менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="84" />
+        <location filename="../../manager/window.py" line="94" />
         <source>Manager: {name}</source>
         <translation>Менеджер: {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="86" />
+        <location filename="../../manager/window.py" line="96" />
         <source>Close (Esc)</source>
         <translation>Закрыть (Esc)</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="98" />
+        <location filename="../../manager/window.py" line="108" />
         <source>Dashboard and reports</source>
         <translation>Сводка и отчёты</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="99" />
+        <location filename="../../manager/window.py" line="109" />
         <source>Program</source>
         <translation>Программа</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="100" />
+        <location filename="../../manager/window.py" line="110" />
         <source>Coupons</source>
         <translation>Купоны</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="101" />
+        <location filename="../../manager/window.py" line="111" />
         <source>Administration</source>
         <translation>Администрирование</translation>
     </message>
     <message>
-        <location filename="../../manager/window.py" line="102" />
+        <location filename="../../manager/window.py" line="112" />
         <source>Suspicious activity</source>
         <translation>Подозрительные операции</translation>
     </message>
@@ -2487,52 +2869,72 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PayDialog</name>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="28" />
+        <location filename="../../checkout/pay_dialog.py" line="33" />
         <source>Payment</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="33" />
+        <location filename="../../checkout/pay_dialog.py" line="38" />
         <source>To pay</source>
         <translation>К оплате</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="41" />
+        <location filename="../../checkout/pay_dialog.py" line="46" />
         <source>Cash</source>
         <translation>Наличные</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="42" />
+        <location filename="../../checkout/pay_dialog.py" line="47" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="52" />
+        <location filename="../../checkout/pay_dialog.py" line="57" />
         <source>Cash received</source>
         <translation>Получено наличными</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="62" />
+        <location filename="../../checkout/pay_dialog.py" line="68" />
+        <source>phone or e-mail, if the customer wants it</source>
+        <translation>телефон или e-mail, если покупатель просит</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="70" />
+        <source>Electronic receipt</source>
+        <translation>Электронный чек</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="77" />
+        <source>The fiscal register prints the receipt</source>
+        <translation>Кассовый чек печатает касса</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="82" />
+        <source>Enter: pay · ↑/↓: cash or card · Tab: electronic receipt · Esc: back</source>
+        <translation>Enter — оплатить · ↑/↓ — наличные или карта · Tab — электронный чек · Esc — назад</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/pay_dialog.py" line="84" />
         <source>Enter: pay · ↑/↓: cash or card · Esc: back</source>
         <translation>Enter — оплатить · ↑/↓ — наличные или карта · Esc — назад</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="67" />
+        <location filename="../../checkout/pay_dialog.py" line="90" />
         <source>Pay</source>
         <translation>Оплатить</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="68" />
+        <location filename="../../checkout/pay_dialog.py" line="91" />
         <source>Back</source>
         <translation>Назад</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="132" />
+        <location filename="../../checkout/pay_dialog.py" line="167" />
         <source>Not enough: type the amount received, or leave it empty</source>
         <translation>Недостаточно: введите полученную сумму или оставьте поле пустым</translation>
     </message>
     <message>
-        <location filename="../../checkout/pay_dialog.py" line="136" />
+        <location filename="../../checkout/pay_dialog.py" line="171" />
         <source>Change: {money}</source>
         <translation>Сдача: {money}</translation>
     </message>
@@ -2593,22 +2995,22 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../pin_dialog.py" line="175" />
+        <location filename="../../pin_dialog.py" line="225" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="181" />
+        <location filename="../../pin_dialog.py" line="231" />
         <source>A manager enters their PIN</source>
         <translation>Менеджер вводит свой PIN</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="190" />
+        <location filename="../../pin_dialog.py" line="240" />
         <source>Approve</source>
         <translation>Подтвердить</translation>
     </message>
     <message>
-        <location filename="../../pin_dialog.py" line="192" />
+        <location filename="../../pin_dialog.py" line="242" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
@@ -2735,17 +3137,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="444" />
+        <location filename="../../printing.py" line="466" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="468" />
+        <location filename="../../printing.py" line="497" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="483" />
+        <location filename="../../printing.py" line="512" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -2754,17 +3156,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="506" />
+        <location filename="../../printing.py" line="535" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="508" />
+        <location filename="../../printing.py" line="537" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="509" />
+        <location filename="../../printing.py" line="538" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -3387,27 +3789,27 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ProgramPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="126" />
+        <location filename="../../wizard/pages.py" line="127" />
         <source>Loyalty program</source>
         <translation>Программа лояльности</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="127" />
+        <location filename="../../wizard/pages.py" line="128" />
         <source>Choose how customers are rewarded. A manager can change the program later.</source>
         <translation>Выберите, как поощрять покупателей. Менеджер сможет изменить программу позже.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="140" />
+        <location filename="../../wizard/pages.py" line="141" />
         <source>Demo café</source>
         <translation>Демо-кофейня</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="141" />
+        <location filename="../../wizard/pages.py" line="142" />
         <source>A café's program, menu, customers and a month of sales, to try everything before going live.</source>
         <translation>Программа, меню, покупатели и месяц продаж кофейни — чтобы всё попробовать до начала работы.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="183" />
+        <location filename="../../wizard/pages.py" line="184" />
         <source>This terminal is part of a chain: the chain's program is used; this choice only applies if the chain has none yet.</source>
         <translation>Эта касса входит в сеть: действует программа сети; этот выбор применится, только если у сети ещё нет программы.</translation>
     </message>
@@ -3415,139 +3817,144 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../../refund_dialog.py" line="117" />
         <location filename="../../refund_dialog.py" line="120" />
+        <location filename="../../refund_dialog.py" line="123" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="123" />
-        <location filename="../../refund_dialog.py" line="204" />
+        <location filename="../../refund_dialog.py" line="126" />
+        <location filename="../../refund_dialog.py" line="221" />
         <source>Scan the receipt barcode or type the sale number</source>
         <translation>Отсканируйте штрихкод чека или введите номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="125" />
+        <location filename="../../refund_dialog.py" line="128" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="136" />
+        <location filename="../../refund_dialog.py" line="139" />
         <source>Item</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="136" />
+        <location filename="../../refund_dialog.py" line="139" />
         <source>Sold</source>
         <translation>Продано</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="136" />
+        <location filename="../../refund_dialog.py" line="139" />
         <source>Returned</source>
         <translation>Уже возвращено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="136" />
+        <location filename="../../refund_dialog.py" line="139" />
         <source>Paid</source>
         <translation>Оплачено</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="136" />
+        <location filename="../../refund_dialog.py" line="139" />
         <source>Give back</source>
         <translation>Вернуть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="159" />
+        <location filename="../../refund_dialog.py" line="162" />
         <source>Refund (manager PIN)</source>
         <translation>Оформить возврат (PIN менеджера)</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="164" />
+        <location filename="../../refund_dialog.py" line="167" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="202" />
+        <location filename="../../refund_dialog.py" line="198" />
+        <source>Looking for the sale of this fiscal receipt…</source>
+        <translation>Ищу продажу по этому кассовому чеку…</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="219" />
         <source>“{text}” is not a receipt barcode or a sale number</source>
         <translation>«{text}» — это не штрихкод чека и не номер продажи</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="225" />
+        <location filename="../../refund_dialog.py" line="242" />
         <source>There is no sale No. {n}</source>
         <translation>Продажи № {n} нет</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="233" />
+        <location filename="../../refund_dialog.py" line="250" />
         <source>Sale No. {n} has already been refunded in full</source>
         <translation>Продажа № {n} уже полностью возвращена</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="251" />
+        <location filename="../../refund_dialog.py" line="268" />
         <source>Sale No. {n} of {when}</source>
         <translation>Продажа № {n} от {when}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="252" />
+        <location filename="../../refund_dialog.py" line="269" />
         <source>paid {money} by bank card</source>
         <translation>оплачено {money} банковской картой</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="252" />
+        <location filename="../../refund_dialog.py" line="269" />
         <source>paid {money} in cash</source>
         <translation>оплачено {money} наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="257" />
+        <location filename="../../refund_dialog.py" line="274" />
         <source>loyalty card {card}</source>
         <translation>карта лояльности {card}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="319" />
+        <location filename="../../refund_dialog.py" line="336" />
         <source>To give back: {money}</source>
         <translation>К возврату: {money}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="326" />
+        <location filename="../../refund_dialog.py" line="343" />
         <source>Refund of sale No. {n}</source>
         <translation>Возврат по продаже № {n}</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="334" />
+        <location filename="../../refund_dialog.py" line="351" />
         <source>Choose at least one unit to give back</source>
         <translation>Выберите хотя бы одну единицу товара для возврата</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="338" />
+        <location filename="../../refund_dialog.py" line="355" />
         <source>Nothing was refunded: a manager did not approve</source>
         <translation>Возврат не оформлен: менеджер не подтвердил</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="342" />
+        <location filename="../../refund_dialog.py" line="359" />
         <source>Refunding…</source>
         <translation>Оформляем возврат…</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="357" />
+        <location filename="../../refund_dialog.py" line="375" />
         <source>to their bank card</source>
         <translation>на банковскую карту</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="357" />
+        <location filename="../../refund_dialog.py" line="375" />
         <source>in cash</source>
         <translation>наличными</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="358" />
+        <location filename="../../refund_dialog.py" line="376" />
         <source>Refund No. {n} is done: give the customer {money} {way}.</source>
         <translation>Возврат № {n} оформлен: верните покупателю {money} {way}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="362" />
+        <location filename="../../refund_dialog.py" line="380" />
         <source>Points taken back: {taken}; returned to the card: {given}.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="374" />
+        <location filename="../../refund_dialog.py" line="392" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
@@ -5106,7 +5513,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ScanRouter</name>
     <message>
-        <location filename="../../checkout/scan.py" line="29" />
+        <location filename="../../checkout/scan.py" line="32" />
         <source>Still starting up: scan again in a moment</source>
         <translation>Программа ещё запускается: отсканируйте через секунду</translation>
     </message>
@@ -5179,12 +5586,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер {url} недоступен. Проверьте адрес и сеть или пропустите этот шаг и подключитесь позже в настройках.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="152" />
+        <location filename="../../wizard/server.py" line="154" />
         <source>The server refused the code: {reason}. Ask the chain's manager for a new code.</source>
         <translation>Сервер не принял код: {reason}. Попросите у управляющего сетью новый код.</translation>
     </message>
     <message>
-        <location filename="../../wizard/server.py" line="156" />
+        <location filename="../../wizard/server.py" line="158" />
         <source>The connection failed: {reason}</source>
         <translation>Подключиться не удалось: {reason}</translation>
     </message>
@@ -5197,55 +5604,60 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Сервер сети</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="43" />
+        <location filename="../../manager/server_login.py" line="44" />
         <source>The whole chain's reports need your manager's login to the server.</source>
         <translation>Для отчётов всей сети нужен ваш вход менеджера на сервер.</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="49" />
+        <location filename="../../manager/server_login.py" line="50" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="50" />
+        <location filename="../../manager/server_login.py" line="51" />
         <source>Password</source>
         <translation>Пароль</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="56" />
+        <location filename="../../manager/server_login.py" line="57" />
         <source>Log in</source>
         <translation>Войти</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="57" />
+        <location filename="../../manager/server_login.py" line="58" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="78" />
+        <location filename="../../manager/server_login.py" line="79" />
         <source>Type the name and the password</source>
         <translation>Введите имя и пароль</translation>
     </message>
     <message>
-        <location filename="../../manager/server_login.py" line="81" />
+        <location filename="../../manager/server_login.py" line="82" />
         <source>Asking the server…</source>
         <translation>Запрос к серверу…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/server_login.py" line="91" />
+        <source>Wrong name or password</source>
+        <translation>Неверное имя или пароль</translation>
     </message>
 </context>
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="96" />
+        <location filename="../../wizard/pages.py" line="97" />
         <source>Part of a chain?</source>
         <translation>Магазин входит в сеть?</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="99" />
+        <location filename="../../wizard/pages.py" line="100" />
         <source>If your stores share customers through a central server, connect this terminal now. A single store skips this step: leave the fields empty and press Next.</source>
         <translation>Если ваши магазины ведут общих покупателей через центральный сервер, подключите кассу сейчас. Отдельный магазин пропускает этот шаг: оставьте поля пустыми и нажмите «Далее».</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="117" />
+        <location filename="../../wizard/pages.py" line="118" />
         <source>Press Connect, or clear both fields to skip this step</source>
         <translation>Нажмите «Подключить» или очистите оба поля, чтобы пропустить шаг</translation>
     </message>
@@ -5253,73 +5665,73 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Session</name>
     <message>
-        <location filename="../../session.py" line="53" />
+        <location filename="../../session.py" line="56" />
         <source>Reprint last receipt</source>
         <translation>Повторить печать чека</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="54" />
+        <location filename="../../session.py" line="57" />
         <source>Shift…</source>
         <translation>Смена…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="55" />
+        <location filename="../../session.py" line="58" />
         <source>Change cashier</source>
         <translation>Сменить кассира</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="56" />
+        <location filename="../../session.py" line="59" />
         <source>Sync now</source>
         <translation>Синхронизировать сейчас</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="100" />
-        <location filename="../../session.py" line="124" />
+        <location filename="../../session.py" line="105" />
+        <location filename="../../session.py" line="131" />
         <source>Log in first</source>
         <translation>Сначала войдите в систему</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="151" />
+        <location filename="../../session.py" line="159" />
         <source>No printer is set up</source>
         <translation>Принтер не настроен</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="160" />
+        <location filename="../../session.py" line="168" />
         <source>Server: connecting…</source>
         <translation>Сервер: подключение…</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="162" />
+        <location filename="../../session.py" line="170" />
         <source>Restored from a backup: connect to the server again (Settings)</source>
         <translation>Восстановлено из копии: подключитесь к серверу заново (Настройки)</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="164" />
+        <location filename="../../session.py" line="172" />
         <source>Standalone</source>
         <translation>Автономная касса</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="170" />
+        <location filename="../../session.py" line="178" />
         <source>This terminal is not connected to a server</source>
         <translation>Эта касса не подключена к серверу</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="180" />
+        <location filename="../../session.py" line="188" />
         <source>never</source>
         <translation>никогда</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="182" />
+        <location filename="../../session.py" line="190" />
         <source>online</source>
         <translation>в сети</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="182" />
+        <location filename="../../session.py" line="190" />
         <source>offline</source>
         <translation>нет связи</translation>
     </message>
     <message>
-        <location filename="../../session.py" line="184" />
+        <location filename="../../session.py" line="192" />
         <source>Server: {state} · queue {n} · synced {at}</source>
         <translation>Сервер: {state} · в очереди {n} · синхр. {at}</translation>
     </message>
@@ -5327,167 +5739,172 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="105" />
+        <location filename="../../settings_dialog.py" line="113" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="116" />
+        <location filename="../../settings_dialog.py" line="124" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="117" />
+        <location filename="../../settings_dialog.py" line="125" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="118" />
+        <location filename="../../settings_dialog.py" line="126" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="122" />
+        <location filename="../../settings_dialog.py" line="130" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="133" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="139" />
+        <location filename="../../settings_dialog.py" line="137" />
+        <source>Fiscal register</source>
+        <translation>Касса</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="151" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="148" />
+        <location filename="../../settings_dialog.py" line="160" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="149" />
+        <location filename="../../settings_dialog.py" line="161" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="150" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="154" />
+        <location filename="../../settings_dialog.py" line="166" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="155" />
+        <location filename="../../settings_dialog.py" line="167" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="174" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="164" />
+        <location filename="../../settings_dialog.py" line="176" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="172" />
+        <location filename="../../settings_dialog.py" line="184" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="173" />
+        <location filename="../../settings_dialog.py" line="185" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="181" />
+        <location filename="../../settings_dialog.py" line="193" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="184" />
+        <location filename="../../settings_dialog.py" line="196" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="189" />
+        <location filename="../../settings_dialog.py" line="201" />
         <source>empty: codes are not sent by SMS</source>
         <translation>пусто — коды по SMS не отправляются</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="193" />
+        <location filename="../../settings_dialog.py" line="205" />
         <source>SMS.ru api_id</source>
         <translation>api_id SMS.ru</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="197" />
+        <location filename="../../settings_dialog.py" line="209" />
         <source>The key of the store's SMS.ru account (sms.ru › Programmers). The customer then gets a code by SMS to confirm paying with points; the phone's QR and a manager work without it.</source>
         <translation>Ключ учётной записи магазина в SMS.ru (sms.ru › Программистам). Тогда покупатель получает код по SMS для подтверждения списания баллов; QR телефона и менеджер работают и без него.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="203" />
+        <location filename="../../settings_dialog.py" line="215" />
         <source>SMS</source>
         <translation>SMS</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="210" />
+        <location filename="../../settings_dialog.py" line="222" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="214" />
+        <location filename="../../settings_dialog.py" line="226" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="247" />
+        <location filename="../../settings_dialog.py" line="270" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="252" />
+        <location filename="../../settings_dialog.py" line="275" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="258" />
+        <location filename="../../settings_dialog.py" line="281" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="297" />
+        <location filename="../../settings_dialog.py" line="322" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="330" />
+        <location filename="../../settings_dialog.py" line="362" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="363" />
+        <location filename="../../settings_dialog.py" line="399" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="370" />
+        <location filename="../../settings_dialog.py" line="406" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="375" />
+        <location filename="../../settings_dialog.py" line="411" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="377" />
+        <location filename="../../settings_dialog.py" line="413" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -5495,148 +5912,163 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ShiftDialog</name>
     <message>
-        <location filename="../../shift.py" line="53" />
+        <location filename="../../shift.py" line="82" />
         <source>Shift</source>
         <translation>Смена</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="55" />
+        <location filename="../../shift.py" line="84" />
         <source>Shift of {name}</source>
         <translation>Смена: {name}</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="62" />
+        <location filename="../../shift.py" line="91" />
         <source>Open shift</source>
         <translation>Открыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="65" />
-        <location filename="../../shift.py" line="163" />
+        <location filename="../../shift.py" line="94" />
+        <location filename="../../shift.py" line="196" />
         <source>Close shift</source>
         <translation>Закрыть смену</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="68" />
+        <location filename="../../shift.py" line="97" />
         <source>Done</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="105" />
+        <location filename="../../shift.py" line="134" />
         <source>No shift is open. Open one to start selling.</source>
         <translation>Смена не открыта. Откройте смену, чтобы начать продажи.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="119" />
+        <location filename="../../shift.py" line="148" />
         <source>Opened</source>
         <translation>Открыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="120" />
+        <location filename="../../shift.py" line="149" />
         <source>Closed</source>
         <translation>Закрыта</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="121" />
+        <location filename="../../shift.py" line="150" />
         <source>Sales</source>
         <translation>Продажи</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="122" />
+        <location filename="../../shift.py" line="151" />
         <source>Refunds</source>
         <translation>Возвраты</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="123" />
+        <location filename="../../shift.py" line="152" />
         <source>Takings</source>
         <translation>Выручка</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="125" />
+        <location filename="../../shift.py" line="154" />
         <source>In cash</source>
         <translation>Наличными</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="125" />
+        <location filename="../../shift.py" line="154" />
         <source>By bank card</source>
         <translation>Банковской картой</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="129" />
+        <location filename="../../shift.py" line="158" />
         <source>Points issued</source>
         <translation>Начислено баллов</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="130" />
+        <location filename="../../shift.py" line="159" />
         <source>Points redeemed</source>
         <translation>Списано баллов в оплату</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="131" />
+        <location filename="../../shift.py" line="160" />
         <source>Points taken back by refunds</source>
         <translation>Списано баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="132" />
+        <location filename="../../shift.py" line="161" />
         <source>Points returned by refunds</source>
         <translation>Возвращено баллов при возвратах</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="133" />
+        <location filename="../../shift.py" line="162" />
         <source>Sales with a loyalty card</source>
         <translation>Продажи с картой лояльности</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="164" />
+        <location filename="../../shift.py" line="177" />
+        <source>Opening the shift on the fiscal register…</source>
+        <translation>Открываю смену на кассе…</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="197" />
         <source>Close the shift now? Sales after this need a new shift.</source>
         <translation>Закрыть смену сейчас? Для следующих продаж понадобится новая смена.</translation>
     </message>
     <message>
-        <location filename="../../shift.py" line="185" />
+        <location filename="../../shift.py" line="208" />
+        <source>Closing the shift on the fiscal register (Z-report)…</source>
+        <translation>Закрываю смену на кассе (Z-отчёт)…</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="227" />
         <source>Shift No. {n} is closed.</source>
         <translation>Смена № {n} закрыта.</translation>
+    </message>
+    <message>
+        <location filename="../../shift.py" line="229" />
+        <source>The register printed the Z-report (register shift {n}).</source>
+        <translation>Касса напечатала Z-отчёт (смена кассы {n}).</translation>
     </message>
 </context>
 <context>
     <name>StaffPage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="227" />
+        <location filename="../../wizard/pages.py" line="250" />
         <source>Who works at the till</source>
         <translation>Кто работает на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="230" />
+        <location filename="../../wizard/pages.py" line="253" />
         <source>The manager approves refunds and changes settings. Each person logs in with a PIN of 4 to 8 digits.</source>
         <translation>Менеджер подтверждает возвраты и меняет настройки. Каждый входит со своим PIN-кодом из 4–8 цифр.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="237" />
+        <location filename="../../wizard/pages.py" line="260" />
         <source>Also add a cashier</source>
         <translation>Добавить и кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="244" />
+        <location filename="../../wizard/pages.py" line="267" />
         <source>Manager's name</source>
         <translation>Имя менеджера</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="245" />
-        <location filename="../../wizard/pages.py" line="252" />
+        <location filename="../../wizard/pages.py" line="268" />
+        <location filename="../../wizard/pages.py" line="275" />
         <source>PIN</source>
         <translation>PIN-код</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="246" />
-        <location filename="../../wizard/pages.py" line="253" />
+        <location filename="../../wizard/pages.py" line="269" />
+        <location filename="../../wizard/pages.py" line="276" />
         <source>PIN again</source>
         <translation>PIN-код ещё раз</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="251" />
+        <location filename="../../wizard/pages.py" line="274" />
         <source>Cashier's name</source>
         <translation>Имя кассира</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="291" />
+        <location filename="../../wizard/pages.py" line="314" />
         <source>The two PINs differ: enter the PIN again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -5644,18 +6076,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="223" />
-        <location filename="../../main.py" line="366" />
+        <location filename="../../main.py" line="226" />
+        <location filename="../../main.py" line="369" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="307" />
+        <location filename="../../main.py" line="310" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="364" />
+        <location filename="../../main.py" line="367" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -5752,8 +6184,8 @@ What was found: {problem}</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="247" />
-        <location filename="../../main.py" line="254" />
+        <location filename="../../main.py" line="250" />
+        <location filename="../../main.py" line="257" />
         <location filename="../../startup.py" line="300" />
         <location filename="../../startup.py" line="322" />
         <location filename="../../startup.py" line="368" />
@@ -5764,47 +6196,47 @@ What was found: {problem}</source>
 <context>
     <name>StorePage</name>
     <message>
-        <location filename="../../wizard/pages.py" line="60" />
+        <location filename="../../wizard/pages.py" line="61" />
         <source>Your store</source>
         <translation>Ваш магазин</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="61" />
+        <location filename="../../wizard/pages.py" line="62" />
         <source>The name and address are printed at the top of every receipt.</source>
         <translation>Название и адрес печатаются в начале каждого чека.</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="64" />
+        <location filename="../../wizard/pages.py" line="65" />
         <source>Coffee House “Grain and Steam”</source>
         <translation>Кофейня «Зерно и Пар»</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="67" />
+        <location filename="../../wizard/pages.py" line="68" />
         <source>12 Lenin St., Yekaterinburg</source>
         <translation>г. Екатеринбург, ул. Ленина, д. 12</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="72" />
+        <location filename="../../wizard/pages.py" line="73" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="73" />
+        <location filename="../../wizard/pages.py" line="74" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="75" />
+        <location filename="../../wizard/pages.py" line="76" />
         <source>Restore from a backup file…</source>
         <translation>Восстановить из резервной копии…</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="81" />
+        <location filename="../../wizard/pages.py" line="82" />
         <source>Moving the till from another computer?</source>
         <translation>Переносите кассу с другого компьютера?</translation>
     </message>
     <message>
-        <location filename="../../wizard/pages.py" line="88" />
+        <location filename="../../wizard/pages.py" line="89" />
         <source>The store will be kept in {folder}</source>
         <translation>Данные магазина хранятся в {folder}</translation>
     </message>
@@ -5855,12 +6287,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="417" />
+        <location filename="../../settings_dialog.py" line="453" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="425" />
+        <location filename="../../settings_dialog.py" line="461" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
