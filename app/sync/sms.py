@@ -18,11 +18,11 @@ from sqlalchemy import Engine
 
 from app.core import db, repo
 from app.core.errors import LoyaltyError
-from app.core.services.confirm import CodeSender
+from app.core.services.confirm import SMS_API_ID, CodeSender
 
 __all__ = ["API_ID", "URL", "SmsRuSender", "sender_from_settings"]
 
-API_ID = "sms.ru_api_id"
+API_ID = SMS_API_ID
 URL = "sms.ru_url"
 DEFAULT_URL = "https://sms.ru"
 TIMEOUT_S = 10.0

@@ -77,7 +77,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1000, 700)
 
         self.fiscal = FiscalTill(ctx)  # its settings are read by the session's FiscalDesk, on the worker
-        till = TillServices(ctx.checkout, ctx.catalog, ctx.customers, ctx.programs, ctx.store, self.fiscal)
+        till = TillServices(
+            ctx.checkout, ctx.catalog, ctx.customers, ctx.programs, ctx.store, self.fiscal, confirm=ctx.confirm
+        )
         self.controller = CheckoutController(till, worker, self)
         self.checkout = CheckoutScreen(self.controller, worker)
         self.checkout.sale_committed.connect(self._sale_committed)

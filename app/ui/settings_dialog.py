@@ -223,6 +223,25 @@ class SettingsDialog(QDialog):
         self._show_last_backup()
         self.tabs.addTab(backup_tab, self.tr("Backups"))
 
+        # Issue 13: the one-time codes that confirm paying with points go out through SMS.ru.
+        self.sms_api_id = QLineEdit(self)
+        self.sms_api_id.setMaxLength(80)
+        self.sms_api_id.setPlaceholderText(self.tr("empty: codes are not sent by SMS"))
+        self._sms_loaded = ""
+        sms_tab = QWidget(self)
+        sms_form = form_layout(sms_tab)
+        form_row(sms_form, self.tr("SMS.ru api_id"), self.sms_api_id)
+        sms_form.addRow(
+            _muted(
+                self.tr(
+                    "The key of the store's SMS.ru account (sms.ru › Programmers). The customer then gets a code"
+                    " by SMS to confirm paying with points; the phone's QR and a manager work without it."
+                ),
+                self,
+            )
+        )
+        self.tabs.addTab(sms_tab, self.tr("SMS"))
+
         self.status = QLabel(self)
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
@@ -241,6 +260,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         worker.run(load_facts, ctx.store, on_done=self._loaded, on_error=self._failed)
         worker.run(load_setup, ctx, on_done=self._fiscal_loaded, on_error=self._failed)
+        worker.run(ctx.confirm.sms_api_id, on_done=self._sms_shown, on_error=self._failed)
 
     # ----------------------------------------------------------------- loading
 
@@ -260,6 +280,17 @@ class SettingsDialog(QDialog):
         self.fiscal_saved = self.fiscal.config() if self.fiscal.problem() is None else config
         self._fiscal_ready = True
         self.save.setEnabled(self._facts_ready)
+
+    def _sms_shown(self, api_id: str) -> None:
+        self._sms_loaded = api_id
+        self.sms_api_id.setText(api_id)
+
+    def _save_sms(self) -> None:
+        """The SMS.ru key is the till's database setting (not a screen's): saved and audited by the service."""
+        api_id = self.sms_api_id.text().strip()
+        if api_id != self._sms_loaded:
+            self._sms_loaded = api_id
+            self.worker.run(self.ctx.confirm.set_sms_api_id, api_id, actor=self.manager.name, on_error=self._failed)
 
     def _show_server(self, url: str) -> None:
         if url:
@@ -314,6 +345,7 @@ class SettingsDialog(QDialog):
     def submit(self) -> None:
         """Audit the changes on the worker; only then save and apply them."""
         changes = self.changes()
+        self._save_sms()
         if not changes:
             self.accept()
             return

@@ -53,6 +53,7 @@ TOTP_STEP_S = 30
 TICKET_MS = 10 * 60_000  # a confirmation is good for the sale being rung up, not for later
 RESEND_MS = 30_000  # one SMS per half minute and customer: a cashier's double click sends one
 TOTP_QR_PREFIX = "LT2"
+SMS_API_ID = "sms.ru_api_id"  # the meta key app.sync.sms.API_ID reads (the core does not import the sync layer)
 
 
 class CodeSender(Protocol):
@@ -142,6 +143,26 @@ class ConfirmService:
         self.new_code = code
 
     # ------------------------------------------------------------------ SMS
+
+    def sms_api_id(self) -> str:
+        """The SMS.ru api_id codes are sent with ("" when codes are not sent by SMS)."""
+        with db.transaction(self.engine, write=False) as conn:
+            return repo.get_meta(conn, SMS_API_ID) or ""
+
+    def set_sms_api_id(self, api_id: str, *, actor: str) -> None:
+        """Set (or, empty, take away) the SMS.ru api_id; audited without the key itself."""
+        actor = check_actor(actor)
+        api_id = api_id.strip()
+        with db.transaction(self.engine) as conn:
+            old = repo.get_meta(conn, SMS_API_ID) or ""
+            if old == api_id:
+                return
+            if api_id:
+                repo.set_meta(conn, SMS_API_ID, api_id)
+            else:
+                repo.delete_meta(conn, SMS_API_ID)
+            shown = {"key": "sms.ru", "old": "set" if old else "", "new": "set" if api_id else ""}
+            write_audit(conn, self.clock, actor, "setting_changed", shown)
 
     def send_code(self, card: str, *, actor: str) -> SentCode:
         """Send the customer of `card` a one-time code; refused without a sender, a phone, or too soon again."""

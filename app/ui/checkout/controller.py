@@ -74,6 +74,11 @@ class CheckoutController(QObject):
         self._change: Change = "lines"
         self._customer_seq = 0
         self.last_row = -1  # the line the cashier touched last: +/- and Del act on it
+        # How the attached customer was found (the program's `confirm` policy asks), and a confirmation
+        # ticket already made for that card (a scanned rotating QR, or the dialog before a cancelled payment).
+        self.found_by = "card"
+        self._found_by_next = "card"
+        self.confirmed: tuple[str, str] | None = None  # (card, ticket)
 
     # ----------------------------------------------------------------- store
 
@@ -134,6 +139,7 @@ class CheckoutController(QObject):
         self.basket.clear()
         self.last_row = -1
         self._customer_seq += 1  # a lookup still on its way must not attach anybody
+        self.confirmed = None
         if self.customer is not None:
             self.customer = None
             self.customer_changed.emit(None)
@@ -142,14 +148,16 @@ class CheckoutController(QObject):
 
     # ----------------------------------------------------------------- customer
 
-    def attach_card(self, card_or_phone: str, *, refresh: bool = False) -> None:
+    def attach_card(self, card_or_phone: str, *, refresh: bool = False, found_by: str = "card") -> None:
         """Look the customer up and attach them (a card read again while attached does nothing).
 
-        With refresh, the attached customer's figures are shown anew (after a refund or sync).
+        With refresh, the attached customer's figures are shown anew (after a refund or sync). found_by says
+        how the cashier found them (card, qr, phone, name): paying points may then need their confirmation.
         """
         if self._blocked():
             return
         self._customer_seq += 1
+        self._found_by_next = found_by if not refresh else self.found_by
         self.worker.run(
             self.services.customers.customer,
             card_or_phone,
@@ -160,6 +168,7 @@ class CheckoutController(QObject):
     def attach(self, info: CustomerInfo) -> None:
         """Attach a customer already looked up (after enrollment)."""
         self._customer_seq += 1
+        self._found_by_next = "card"  # enrolled at the counter with the card in hand
         self._customer_found(self._customer_seq, False, info)
 
     @_while_alive
@@ -170,8 +179,13 @@ class CheckoutController(QObject):
             self.customer = info
             if refresh:
                 self.customer_changed.emit(info)
+            if self._found_by_next in ("card", "qr") and self.found_by not in ("card", "qr"):
+                self.found_by = self._found_by_next  # found by phone, then the card shown: the card counts
+                self._changed("card")
             return  # the same card held in view again: read once
         self.customer = info
+        self.found_by = self._found_by_next
+        self.confirmed = None
         self.basket.card = info.card
         self.basket.redeem = None
         self.basket.reward = None
@@ -195,6 +209,7 @@ class CheckoutController(QObject):
     def detach_customer(self) -> None:
         """Sell without the customer."""
         self._customer_seq += 1
+        self.confirmed = None
         if self.customer is None:
             return
         self.customer = None
@@ -261,7 +276,7 @@ class CheckoutController(QObject):
             self._request = None
             self.priced.emit(None)
             return
-        req = self.basket.request(cashier=self.cashier)
+        req = replace(self.basket.request(cashier=self.cashier), found_by=self.found_by)
         change, self._change = self._change, "lines"
         self._in_flight = True
         rev = self._revision
@@ -361,7 +376,9 @@ class CheckoutController(QObject):
             self.message.emit(self.tr("Still pricing, one moment…"), "warn")
             return False
         points = self.result.quote.redeemed_points
-        req = replace(self._request, redeem=points or None, payment=payment, cashier=self.cashier)
+        req = replace(
+            self._request, redeem=points or None, payment=payment, cashier=self.cashier, confirmed=self.ticket()
+        )
         self.selling = True
         fiscal = self.services.fiscal
         if fiscal is not None and fiscal_qr is not None:
@@ -395,6 +412,8 @@ class CheckoutController(QObject):
             self.fiscal_unknown.emit(error)
             return
         self.selling = False
+        if str(getattr(error, "code", "")).startswith("confirm_needed"):
+            self.confirmed = None  # the ticket ran out: the cashier asks again
         self._changed("lines")  # priced again, so the cashier can pay once the disk has room
         self.message.emit(explain(error), "error")  # after the change: it is about this basket
         if str(getattr(error, "code", "")).startswith("fiscal_"):
@@ -432,6 +451,51 @@ class CheckoutController(QObject):
             fiscal.earn_only, self.customer.card, qr, actor=self.actor, cashier=self.cashier,
             on_done=self._sold, on_error=self._sell_refused,
         )  # fmt: skip
+
+    # ----------------------------------------------------------------- confirming points
+
+    def ticket(self) -> str | None:
+        """The confirmation ticket made for the attached card, if any."""
+        if self.confirmed is not None and self.basket.card == self.confirmed[0]:
+            return self.confirmed[1]
+        return None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when the priced sale pays points that need the customer's confirmation not yet given."""
+        return self.fresh and self.result is not None and self.result.confirm is not None and self.ticket() is None
+
+    def set_ticket(self, card: str, ticket: str) -> None:
+        """Keep a confirmation made for `card` until the sale (or the customer changes)."""
+        self.confirmed = (card, ticket)
+
+    def attach_rotating_qr(self, card: str, code: str) -> None:
+        """The rotating QR of the customer's phone scanned: attach the card and confirm paying points at once."""
+        if self._blocked():
+            return
+        self.attach_card(card, found_by="qr")
+        confirm = self.services.confirm
+        if confirm is None:
+            return
+        # Queued after the lookup on the one worker: the customer is attached before the ticket arrives.
+        self.worker.run(
+            confirm.confirm_totp,
+            card,
+            code,
+            actor=self.actor,
+            on_done=partial(self._pre_confirmed, card),
+            on_error=self._pre_confirm_failed,
+        )
+
+    @_while_alive
+    def _pre_confirmed(self, card: str, ticket: str) -> None:
+        if self.basket.card == card:
+            self.set_ticket(card, ticket)
+            self.message.emit(self.tr("The customer's phone confirms paying with points."), "info")
+
+    @_while_alive
+    def _pre_confirm_failed(self, error: BaseException) -> None:
+        self.message.emit(explain(error), "warn")
 
     # ----------------------------------------------------------------- helpers
 

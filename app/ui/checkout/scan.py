@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.codes import classify
+from app.core.codes import classify, latin_layout
+from app.core.identity import QR_PREFIX
+from app.core.services.confirm import parse_totp_qr
 from app.ui.checkout.controller import CheckoutController
 from app.ui.fiscal_port import fiscal_qr_text
 from app.ui.wording import explain
@@ -29,6 +31,12 @@ class ScanRouter(QObject):
         if store is None:
             self._controller.message.emit(self.tr("Still starting up: scan again in a moment"), "warn")
             return
+        rotating = parse_totp_qr(text) or parse_totp_qr(latin_layout(text))
+        if rotating is not None:
+            # The customer's phone shows its rotating QR: the card, and their confirmation of paying points.
+            self._controller.attach_rotating_qr(*rotating)
+            self.handled.emit("card", rotating[0])
+            return
         fiscal_qr = fiscal_qr_text(text)
         if fiscal_qr is not None:
             self.fiscal_receipt_scanned.emit(fiscal_qr)
@@ -36,7 +44,8 @@ class ScanRouter(QObject):
             return
         meaning = classify(text, store.secret, store.coupon_codes)
         if meaning.kind == "card":
-            self._controller.attach_card(meaning.value)
+            signed = latin_layout(text).strip().startswith(QR_PREFIX + ":")
+            self._controller.attach_card(meaning.value, found_by="qr" if signed else "card")
         elif meaning.kind == "product":
             self._controller.add_code(meaning.value)
         elif meaning.kind == "coupon":

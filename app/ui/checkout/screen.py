@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from app.core.codes import classify, latin_layout
-from app.core.identity import looks_like_phone
+from app.core.identity import QR_PREFIX, looks_like_phone
+from app.core.refusals import Refusal
+from app.core.services.confirm import parse_totp_qr
 from app.core.services.results import CustomerInfo, SaleResult
 from app.ui import i18n, theme
 from app.ui.camera import CameraPreview
@@ -25,6 +27,7 @@ from app.ui.checkout.scan import ScanRouter
 from app.ui.checkout.state import StoreInfo
 from app.ui.checkout.totals import TotalsPanel
 from app.ui.checkout.typeahead import TypeAheadField
+from app.ui.confirm_dialog import ConfirmSpendDialog
 from app.ui.enroll_dialog import EnrollDialog
 from app.ui.wording import explain
 from app.ui.worker import Worker
@@ -217,10 +220,22 @@ class CheckoutScreen(QWidget):
         if result is not None and stale:
             # The basket changed since that refusal or warning and now prices: it no longer applies.
             self.show_message(self.tr("To pay: {total}").format(total=i18n.money(result.quote.total)), "info")
+        if result is not None:
+            self._show_limits(result)
         if self._pay_when_priced:
             self._pay_when_priced = False
             if result is not None:
                 QTimer.singleShot(0, self.pay)  # not from inside the worker's callback
+
+    def _show_limits(self, result: SaleResult) -> None:
+        """Soft daily limits passed, and a payment in points that needs the customer's confirmation: said before
+        anyone pays (hard limits refuse the quote and are shown like any refusal)."""
+        texts = [explain(w) for w in result.warnings]
+        if result.confirm is not None and self.controller.ticket() is None:
+            points = result.quote.redeemed_points + result.quote.reward_points
+            texts.append(explain(Refusal(f"confirm_needed_{result.confirm}", {"card": result.card, "points": points})))
+        if texts:
+            self.show_message("\n".join(texts), "warn" if result.warnings else "info")
 
     @Slot(object)
     def _customer_changed(self, info: CustomerInfo | None) -> None:
@@ -308,7 +323,10 @@ class CheckoutScreen(QWidget):
                 self.pay()
             return
         store = self.controller.store
-        if store is not None and classify(text, store.secret, store.coupon_codes).kind != "unknown":
+        rotating = parse_totp_qr(text) or parse_totp_qr(latin_layout(text))
+        if rotating is not None or (
+            store is not None and classify(text, store.secret, store.coupon_codes).kind != "unknown"
+        ):
             self.product_field.clear()
             self.router.handle(text)
             return
@@ -339,7 +357,10 @@ class CheckoutScreen(QWidget):
 
     @Slot(object)
     def _customer_picked(self, customer: dict[str, Any]) -> None:
-        self.controller.attach_card(str(customer["card"]))
+        # Picked from a phone or name search: not the card in hand (paying points may need a confirmation).
+        typed = self.customer_field.text()
+        found_by = "phone" if sum(ch.isdigit() for ch in typed) >= 4 else "name"
+        self.controller.attach_card(str(customer["card"]), found_by=found_by)
         self.focus_products()
 
     @Slot(str)
@@ -349,13 +370,19 @@ class CheckoutScreen(QWidget):
             return
         store = self.controller.store
         meaning = classify(text, store.secret, ()) if store is not None else None
-        if meaning is not None and meaning.kind == "card":
+        rotating = parse_totp_qr(text) or parse_totp_qr(latin_layout(text))
+        if rotating is not None:
             self.customer_field.clear()
-            self.controller.attach_card(meaning.value)
+            self.controller.attach_rotating_qr(*rotating)
+            self.focus_products()
+        elif meaning is not None and meaning.kind == "card":
+            self.customer_field.clear()
+            signed = latin_layout(text).strip().startswith(QR_PREFIX + ":")
+            self.controller.attach_card(meaning.value, found_by="qr" if signed else "card")
             self.focus_products()
         elif looks_like_phone(text):
             self.customer_field.clear()
-            self.controller.attach_card(text)
+            self.controller.attach_card(text, found_by="phone")
             self.focus_products()
         elif meaning is not None and meaning.error and text.isdigit() and len(text) == 13:
             self.show_message(explain(meaning.error), "error")
@@ -473,10 +500,35 @@ class CheckoutScreen(QWidget):
         if not c.fresh or c.result is None:
             self.show_message(self.tr("This basket cannot be sold: see the message above"), "error")
             return
+        if c.needs_confirmation and not self._confirm_points():
+            self.focus_products()
+            return
         method, contact = self.ask_payment(c.result.quote)
         if method is not None:
             c.sell(method, contact)
         self.focus_products()
+
+    def _confirm_points(self) -> bool:
+        """The customer (or a manager) confirms paying points; False (nothing written) when cancelled."""
+        c = self.controller
+        result, confirm = c.result, c.services.confirm
+        if result is None or result.card is None:
+            return False
+        if confirm is None:
+            self.show_message(explain(Refusal("confirm_needed")), "error")
+            return False
+        points = result.quote.redeemed_points + result.quote.reward_points
+        dialog = ConfirmSpendDialog(
+            confirm, self.worker, result.card, points, result.confirm or "always", c.actor, self
+        )
+        ticket = dialog.ask()
+        dialog.deleteLater()
+        if ticket is None:
+            self.show_message(self.tr("Not confirmed: nothing was paid. Pay without points, or confirm again."), "warn")
+            return False
+        c.set_ticket(result.card, ticket)
+        self.show_message(self.tr("Confirmed: paying with points."), "info")
+        return True
 
     def ask_payment(self, quote: Any) -> tuple[str | None, str | None]:
         """The pay dialog: the method (None: back) and, with a driven register, the buyer's contact."""
@@ -521,6 +573,9 @@ class CheckoutScreen(QWidget):
                 return
             if not c.fresh or c.result is None:
                 self.show_message(self.tr("Still pricing, one moment…"), "warn")
+                return
+            if c.needs_confirmation and not self._confirm_points():
+                self.focus_products()
                 return
             method, _contact = self.ask_payment(c.result.quote)
             if method is not None:

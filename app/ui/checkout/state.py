@@ -9,6 +9,7 @@ from app.core.identity import Keys
 from app.core.pricing import LineIn
 from app.core.services.catalog import CatalogService
 from app.core.services.checkout import CheckoutService
+from app.core.services.confirm import ConfirmService
 from app.core.services.customers import CustomerService
 from app.core.services.program import ProgramService
 from app.core.services.results import SaleRequest
@@ -50,6 +51,7 @@ class TillServices:
     programs: ProgramService
     store: StoreService
     fiscal: FiscalTill | None = None  # the register: sales through it when the till drives one
+    confirm: ConfirmService | None = None  # confirmations of paying points (issue 13); None: none offered
 
 
 def load_store(services: TillServices) -> StoreInfo:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -233,6 +234,13 @@ class AdminTab(QTabWidget):
         self.block_button = QPushButton(self.tr("Block the card"), actions)
         self.block_button.clicked.connect(self.toggle_block)
         form.addRow(self.block_button)
+        self.phone_qr_button = QPushButton(self.tr("QR for the customer's phone"), actions)
+        self.phone_qr_button.setToolTip(
+            self.tr("The customer scans it once with an authenticator app: its codes then confirm paying points")
+        )
+        self.phone_qr_button.clicked.connect(self.phone_setup)
+        self.phone_qr_button.setVisible(self.s.confirm is not None)
+        form.addRow(self.phone_qr_button)
         grid.addWidget(actions, 1, 1)
 
         self.qr = QLabel(page)
@@ -310,7 +318,7 @@ class AdminTab(QTabWidget):
         self._enable_card_actions()
 
     def _enable_card_actions(self) -> None:
-        for button in (self.adjust_button, self.replace_button, self.block_button):
+        for button in (self.adjust_button, self.replace_button, self.block_button, self.phone_qr_button):
             button.setEnabled(self.info is not None)
 
     def _card_failed(self, error: BaseException) -> None:
@@ -344,6 +352,26 @@ class AdminTab(QTabWidget):
             )
             self.points.setFocus()
             return
+        # The day's limit of hand adjustments (program `limits`): a warning is said in the question, a stop
+        # refuses here, before anyone is asked.
+        self.adjust_button.setEnabled(False)
+        self.worker.run(
+            self.s.customers.adjustment_warnings,
+            points,
+            self.s.manager,
+            on_done=lambda warnings: self._ask_adjust(info, points, reason, warnings),
+            on_error=self._adjust_refused,
+        )
+
+    def _adjust_refused(self, error: BaseException) -> None:
+        self.adjust_button.setEnabled(True)
+        set_status(self.card_status, explain(error), "error")
+
+    def _ask_adjust(self, info: CustomerInfo, points: int, reason: str, warnings: Any) -> None:
+        self.adjust_button.setEnabled(True)
+        if self.info is None or self.info.card != info.card:
+            return  # another card was opened meanwhile
+        after = info.available + points
         question = (
             self.tr("Add {points} to card {card} ({name})?")
             if points > 0
@@ -353,6 +381,10 @@ class AdminTab(QTabWidget):
             now=i18n.points(info.available), after=i18n.points(after)
         )
         question += "\n" + self.tr("Reason: {reason}").format(reason=reason)
+        for warning in warnings:
+            question += "\n\n⚠ " + explain(warning)
+        if warnings:
+            set_status(self.card_status, "\n".join(explain(w) for w in warnings), "warn")
         if not Confirm(self, self.tr("Adjust points"), question).ask():
             set_status(self.card_status, self.tr("Nothing changed."), "info")
             return
@@ -393,6 +425,37 @@ class AdminTab(QTabWidget):
             self.new_card.text().strip() or None,
             on_done=self._replaced,
             on_error=self._card_failed,
+        )
+
+    @Slot()
+    def phone_setup(self) -> None:
+        """Show the QR that sets the customer's phone up to confirm paying points (RFC 6238 codes, offline)."""
+        if self.info is None or self.s.confirm is None:
+            return
+        card = self.info.card
+        self.worker.run(
+            self.s.confirm.totp_setup,
+            card,
+            on_done=lambda uri: self._show_phone_setup(card, uri),
+            on_error=self._card_failed,
+        )
+
+    def _show_phone_setup(self, card: str, uri: str) -> None:
+        pixmap = QPixmap()
+        pixmap.loadFromData(ops.qr_png(uri), "PNG")
+        self.qr.show()
+        self.qr_caption.show()
+        self._card_grid.setColumnStretch(2, 3)
+        side = min(260, max(self.qr.width(), 180))
+        self.qr.setPixmap(pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
+        self.qr_caption.setText(self.tr("Phone setup for card {card}").format(card=card))
+        set_status(
+            self.card_status,
+            self.tr(
+                "The customer scans this QR once with an authenticator app; the 6 digits it shows then confirm"
+                " paying with points, even without the network."
+            ),
+            "info",
         )
 
     def _replaced(self, result: CardReplaced) -> None:
@@ -464,7 +527,10 @@ class AdminTab(QTabWidget):
         self.pin_button.clicked.connect(self.reset_pin)
         self.role_button = QPushButton(self.tr("Make manager"), page)
         self.role_button.clicked.connect(self.toggle_role)
-        for b in (add, self.active_button, self.pin_button, self.role_button):
+        self.phone_button = QPushButton(self.tr("Own phone…"), page)
+        self.phone_button.setToolTip(self.tr("The staff member's own phone: their card's use is watched"))
+        self.phone_button.clicked.connect(self.staff_phone)
+        for b in (add, self.active_button, self.pin_button, self.role_button, self.phone_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.cashier_status = QLabel(page)
@@ -494,7 +560,7 @@ class AdminTab(QTabWidget):
 
     def _cashier_buttons(self) -> None:
         c = self.selected_cashier()
-        for b in (self.active_button, self.pin_button, self.role_button):
+        for b in (self.active_button, self.pin_button, self.role_button, self.phone_button):
             b.setEnabled(c is not None)
         if c is not None:
             self.active_button.setText(self.tr("Disable") if c.active else self.tr("Enable"))
@@ -549,6 +615,46 @@ class AdminTab(QTabWidget):
         pin = NewPinDialog(c.name, self).ask()
         if pin is not None:
             self._staff("reset_pin", c.id, pin)
+
+    @Slot()
+    def staff_phone(self) -> None:
+        """Give the chosen staff member's own phone (fraud flags watch their card), or take it away."""
+        c = self.selected_cashier()
+        if c is not None:
+            self.worker.run(
+                self.s.staff.staff_phones,
+                on_done=lambda phones: self._ask_staff_phone(c, phones.get(c.name, "")),
+                on_error=self._cashier_failed,
+            )
+
+    def _ask_staff_phone(self, c: Cashier, phone: str) -> None:
+        focus = QApplication.focusWidget()
+        text, ok = QInputDialog.getText(
+            self,
+            self.tr("Own phone"),
+            self.tr(
+                "{name}'s own phone (empty: none). Their card's sales are watched in «Suspicious activity»."
+            ).format(name=c.name),
+            text=phone,
+        )
+        give_keyboard_back(self, focus)
+        if ok:
+            self.worker.run(
+                self.s.staff.set_staff_phone,
+                c.id,
+                text.strip() or None,
+                actor=self.s.manager,
+                on_done=lambda _none: self.worker.run(
+                    self.s.staff.staff_phones, on_done=lambda phones: self._staff_phone_saved(c, phones.get(c.name, ""))
+                ),
+                on_error=self._cashier_failed,
+            )
+
+    def _staff_phone_saved(self, c: Cashier, phone: str) -> None:
+        # The phone as it was kept (normalised: +7…), read back.
+        text = self.tr("{name}'s own phone: {phone}.") if phone else self.tr("{name} has no own phone given.")
+        set_status(self.cashier_status, text.format(name=c.name, phone=phone), "info")
+        self.load_audit()
 
     @Slot()
     def toggle_role(self) -> None:

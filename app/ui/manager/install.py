@@ -53,7 +53,15 @@ class ManagerLauncher(QObject):
         ctx = self.window.ctx
         # The chain scope is offered once the reports worker finds the terminal enrolled with a server.
         services = ManagerServices(
-            ctx.programs, ctx.catalog, ctx.customers, ctx.staff, ctx.reports, manager.name, ctx.chain_reports
+            ctx.programs,
+            ctx.catalog,
+            ctx.customers,
+            ctx.staff,
+            ctx.reports,
+            manager.name,
+            ctx.chain_reports,
+            fraud=ctx.fraud,
+            confirm=ctx.confirm,
         )
         shown = ManagerWindow(services, self.window.worker, self.window)
         # Modal to the till: the checkout cannot change under the manager, and scans reach this window.

@@ -25,7 +25,9 @@ from app.core.errors import LoyaltyError
 from app.core.pricing import LineIn
 from app.core.program import Program, parse_program
 from app.core.services.catalog import CatalogService
+from app.core.services.confirm import ConfirmService
 from app.core.services.customers import CustomerService
+from app.core.services.fraud import FraudService
 from app.core.services.program import ProgramService
 from app.core.services.reports import (
     Dashboard,
@@ -76,6 +78,8 @@ class ManagerServices:
     reports: ReportsService
     manager: str
     chain: ChainReports | None = None  # the whole chain's reports, when the terminal is enrolled with a server
+    fraud: FraudService | None = None  # the fraud flags of this till (issue 13)
+    confirm: ConfirmService | None = None  # the customer's phone setup QR (issue 13)
 
     def now(self) -> int:
         """The reports' clock (tests fix it), UTC milliseconds."""

@@ -109,7 +109,10 @@ class ManagerWindow(QWidget):
             ("program", self.tr("Program")),
             ("coupons", self.tr("Coupons")),
             ("admin", self.tr("Administration")),
+            ("flags", self.tr("Suspicious activity")),
         ):
+            if key == "flags" and services.fraud is None:
+                continue  # a window built without the fraud service (tests of other tabs) has no such tab
             self.tabs.addTab(QWidget(self.tabs), title)
             self.tabs.widget(self.tabs.count() - 1).setObjectName(key)
         self.tabs.setStyleSheet("QTabBar::tab { min-height: 36px; padding: 0 14px; font-size: 16px; }")
@@ -123,7 +126,7 @@ class ManagerWindow(QWidget):
 
     # ------------------------------------------------------------------ tabs, built on demand
 
-    _KEYS = ("dashboard", "program", "coupons", "admin")
+    _KEYS = ("dashboard", "program", "coupons", "admin", "flags")
 
     def _tab(self, key: str) -> QWidget:
         built = self._built.get(key)
@@ -138,6 +141,11 @@ class ManagerWindow(QWidget):
         elif key == "coupons":
             built = CouponsTab(s, w, self)
             built.program_changed.connect(self._program_changed)
+        elif key == "flags":
+            from app.ui.manager.flags_tab import FlagsTab
+
+            assert s.fraud is not None, "the flags tab is offered only with the fraud service"
+            built = FlagsTab(s.fraud, self.report_worker, s.now(), self)
         else:
             built = AdminTab(s, w, self)
         self._built[key] = built
@@ -193,7 +201,7 @@ class ManagerWindow(QWidget):
         super().showEvent(event)
 
     def show_tab(self, key: str) -> None:
-        """Open a tab (dashboard, program, coupons, admin) and give the keyboard to the tab bar."""
+        """Open a tab (dashboard, program, coupons, admin, flags) and give the keyboard to the tab bar."""
         self.tabs.setCurrentIndex(self._KEYS.index(key))
         self.tabs.tabBar().setFocus(Qt.FocusReason.ShortcutFocusReason)
 
@@ -213,8 +221,8 @@ class ManagerWindow(QWidget):
         if isinstance(tab, DashboardTab):
             tab.refresh()
             self.worker.run(ops.load_filter_choices, self.s, on_done=self._filter_choices, on_error=self._log_failure)
-        elif isinstance(tab, ProgramEditor | CouponsTab | AdminTab):
-            tab.load()
+        elif isinstance(tab, ProgramEditor | CouponsTab | AdminTab) or key == "flags":
+            tab.load()  # type: ignore[attr-defined]
 
     def _filter_choices(self, choices: FilterChoices) -> None:
         self.dashboard.set_filter_choices(choices)

@@ -87,6 +87,7 @@ def test_an_adjustment_asks_first_with_the_amount_and_the_balance_after(
     admin.points.setValue(25)
     admin.reason.setText("извинение")
     admin.adjust()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)  # the day's limits are read on the worker first
     [text] = asked
     assert text == (
         f"Начислить {i18n.points(25)} на карту {admin.info.card} (Анна Иванова)?\n"
@@ -95,6 +96,26 @@ def test_an_adjustment_asks_first_with_the_amount_and_the_balance_after(
     )
     assert not audit(shop, "points_adjusted")
     assert shop.ctx.customers.customer(shop.cards["A"]).available == before
+
+
+def test_the_days_adjustment_limit_warns_in_the_question_and_its_stop_refuses_before_asking(
+    qtbot: QtBot, admin: AdminTab, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = dict(shop.ctx.programs.program()[1].raw)
+    raw["limits"] = {"adjust_points": {"warn": 10, "stop": 100}}
+    shop.ctx.programs.set_program(raw, actor="Ольга")
+    asked: list[str] = []
+    monkeypatch.setattr(Confirm, "ask", lambda self: asked.append(self.text) or False)
+    open_customer(qtbot, admin, "Анна")
+    admin.points.setValue(25)
+    admin.reason.setText("извинение")
+    admin.adjust()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    assert "больше 10" in asked[0]  # worded warn_adjust_points, in the question before anything is done
+    admin.points.setValue(500)
+    admin.adjust()
+    qtbot.waitUntil(lambda: "разрешает" in admin.card_status.text(), timeout=10_000)
+    assert len(asked) == 1 and not audit(shop, "points_adjusted")
 
 
 def test_removing_more_than_the_card_has_is_refused_in_words(

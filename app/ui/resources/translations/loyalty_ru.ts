@@ -138,346 +138,396 @@
         <translation>Новый покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="161" />
+        <location filename="../../manager/admin.py" line="162" />
         <source>Customer card</source>
         <translation>Карта покупателя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="162" />
+        <location filename="../../manager/admin.py" line="163" />
         <source>Cashiers</source>
         <translation>Кассиры</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="163" />
+        <location filename="../../manager/admin.py" line="164" />
         <source>Audit log</source>
         <translation>Журнал действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="178" />
+        <location filename="../../manager/admin.py" line="179" />
         <source>Card, phone or name</source>
         <translation>Карта, телефон или имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="180" />
+        <location filename="../../manager/admin.py" line="181" />
         <source>Find</source>
         <translation>Найти</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="186" />
-        <location filename="../../manager/admin.py" line="450" />
+        <location filename="../../manager/admin.py" line="187" />
+        <location filename="../../manager/admin.py" line="513" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="187" />
+        <location filename="../../manager/admin.py" line="188" />
         <source>Phone</source>
         <translation>Телефон</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="188" />
+        <location filename="../../manager/admin.py" line="189" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="199" />
+        <location filename="../../manager/admin.py" line="200" />
         <source>Customer</source>
         <translation>Покупатель</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="201" />
+        <location filename="../../manager/admin.py" line="202" />
         <source>Find a customer and choose them in the list.</source>
         <translation>Найдите покупателя и выберите его в списке.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="211" />
+        <location filename="../../manager/admin.py" line="212" />
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="219" />
+        <location filename="../../manager/admin.py" line="220" />
         <source>Why (required)</source>
         <translation>Причина (обязательно)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="220" />
+        <location filename="../../manager/admin.py" line="221" />
         <source>Add or remove points</source>
         <translation>Начислить или списать баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="222" />
+        <location filename="../../manager/admin.py" line="223" />
         <source>Points (+ add, − remove)</source>
         <translation>Баллы (+ начислить, − списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="223" />
+        <location filename="../../manager/admin.py" line="224" />
         <source>Reason</source>
         <translation>Причина</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="227" />
+        <location filename="../../manager/admin.py" line="228" />
         <source>empty: next number</source>
         <translation>пусто — следующий номер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="229" />
+        <location filename="../../manager/admin.py" line="230" />
         <source>Replace a lost card</source>
         <translation>Заменить потерянную карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="231" />
+        <location filename="../../manager/admin.py" line="232" />
         <source>New card number</source>
         <translation>Номер новой карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="233" />
-        <location filename="../../manager/admin.py" line="309" />
+        <location filename="../../manager/admin.py" line="234" />
+        <location filename="../../manager/admin.py" line="317" />
         <source>Block the card</source>
         <translation>Заблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="283" />
+        <location filename="../../manager/admin.py" line="237" />
+        <source>QR for the customer's phone</source>
+        <translation>QR для телефона покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="239" />
+        <source>The customer scans it once with an authenticator app: its codes then confirm paying points</source>
+        <translation>Покупатель один раз сканирует его приложением-аутентификатором: его коды потом подтверждают списание баллов</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="291" />
         <source>Nobody found</source>
         <translation>Никто не найден</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="300" />
+        <location filename="../../manager/admin.py" line="308" />
         <source>Tier: {tier}</source>
         <translation>Уровень: {tier}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="301" />
+        <location filename="../../manager/admin.py" line="309" />
         <source>Available: {points}</source>
         <translation>Доступно: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="302" />
+        <location filename="../../manager/admin.py" line="310" />
         <source>Pending: {points}</source>
         <translation>Ожидает активации: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="305" />
+        <location filename="../../manager/admin.py" line="313" />
         <source>Debt: {points}</source>
         <translation>Долг: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="307" />
+        <location filename="../../manager/admin.py" line="315" />
         <source>The card is BLOCKED</source>
         <translation>Карта ЗАБЛОКИРОВАНА</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="309" />
+        <location filename="../../manager/admin.py" line="317" />
         <source>Unblock the card</source>
         <translation>Разблокировать карту</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="327" />
+        <location filename="../../manager/admin.py" line="335" />
         <source>Enter the points to add (or, with a minus, to remove)</source>
         <translation>Введите, сколько баллов начислить (или со знаком минус — списать)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="330" />
+        <location filename="../../manager/admin.py" line="338" />
         <source>Say why the points are adjusted</source>
         <translation>Укажите причину изменения баллов</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="341" />
+        <location filename="../../manager/admin.py" line="349" />
         <source>Cannot remove {points}: the card has {available}, and a balance cannot go below zero by hand.</source>
         <translation>Нельзя списать {points}: на карте {available}, а вручную баланс не может уйти ниже нуля.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="348" />
+        <location filename="../../manager/admin.py" line="376" />
         <source>Add {points} to card {card} ({name})?</source>
         <translation>Начислить {points} на карту {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="350" />
+        <location filename="../../manager/admin.py" line="378" />
         <source>Remove {points} from card {card} ({name})?</source>
         <translation>Списать {points} с карты {card} ({name})?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="352" />
+        <location filename="../../manager/admin.py" line="380" />
         <source>Balance now: {now}. After: {after}.</source>
         <translation>Баланс сейчас: {now}. После: {after}.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="355" />
+        <location filename="../../manager/admin.py" line="383" />
         <source>Reason: {reason}</source>
         <translation>Причина: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="356" />
+        <location filename="../../manager/admin.py" line="388" />
         <source>Adjust points</source>
         <translation>Изменить баллы</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="357" />
+        <location filename="../../manager/admin.py" line="389" />
         <source>Nothing changed.</source>
         <translation>Ничего не изменено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="374" />
+        <location filename="../../manager/admin.py" line="406" />
         <source>Done. Balance: {points}</source>
         <translation>Готово. Баланс: {points}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="383" />
+        <location filename="../../manager/admin.py" line="415" />
         <source>Card {card} stops working and its points move to the new card. Go on?</source>
         <translation>Карта {card} перестанет работать, её баллы перейдут на новую карту. Продолжить?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="386" />
+        <location filename="../../manager/admin.py" line="418" />
         <source>Replace the card</source>
         <translation>Замена карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="411" />
+        <location filename="../../manager/admin.py" line="451" />
+        <source>Phone setup for card {card}</source>
+        <translation>Настройка телефона для карты {card}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="455" />
+        <source>The customer scans this QR once with an authenticator app; the 6 digits it shows then confirm paying with points, even without the network.</source>
+        <translation>Покупатель один раз сканирует этот QR приложением-аутентификатором; 6 цифр, которые оно показывает, подтверждают списание баллов, даже без сети.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="474" />
         <source>New card {card}</source>
         <translation>Новая карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="414" />
+        <location filename="../../manager/admin.py" line="477" />
         <source>Card {old} replaced by {new}; the points moved with it.</source>
         <translation>Карта {old} заменена на {new}; баллы перенесены.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="491" />
         <source>Block card {card}? It will be refused at the till.</source>
         <translation>Заблокировать карту {card}? На кассе её не примут.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="428" />
+        <location filename="../../manager/admin.py" line="491" />
         <source>Unblock card {card}?</source>
         <translation>Разблокировать карту {card}?</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="430" />
+        <location filename="../../manager/admin.py" line="493" />
         <source>Block or unblock</source>
         <translation>Блокировка карты</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="439" />
+        <location filename="../../manager/admin.py" line="502" />
         <source>The card is blocked.</source>
         <translation>Карта заблокирована.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="439" />
+        <location filename="../../manager/admin.py" line="502" />
         <source>The card works again.</source>
         <translation>Карта снова работает.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="451" />
+        <location filename="../../manager/admin.py" line="514" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="452" />
+        <location filename="../../manager/admin.py" line="515" />
         <source>State</source>
         <translation>Состояние</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="459" />
+        <location filename="../../manager/admin.py" line="522" />
         <source>Add…</source>
         <translation>Добавить…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="461" />
-        <location filename="../../manager/admin.py" line="500" />
+        <location filename="../../manager/admin.py" line="524" />
+        <location filename="../../manager/admin.py" line="566" />
         <source>Disable</source>
         <translation>Отключить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="463" />
+        <location filename="../../manager/admin.py" line="526" />
         <source>New PIN…</source>
         <translation>Новый PIN…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="465" />
-        <location filename="../../manager/admin.py" line="501" />
+        <location filename="../../manager/admin.py" line="528" />
+        <location filename="../../manager/admin.py" line="567" />
         <source>Make manager</source>
         <translation>Сделать менеджером</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="481" />
+        <location filename="../../manager/admin.py" line="530" />
+        <source>Own phone…</source>
+        <translation>Свой телефон…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="531" />
+        <source>The staff member's own phone: their card's use is watched</source>
+        <translation>Личный телефон сотрудника: за его картой присматривают</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="547" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="481" />
+        <location filename="../../manager/admin.py" line="547" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="484" />
+        <location filename="../../manager/admin.py" line="550" />
         <source>works</source>
         <translation>работает</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="484" />
+        <location filename="../../manager/admin.py" line="550" />
         <source>disabled</source>
         <translation>отключён</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="500" />
+        <location filename="../../manager/admin.py" line="566" />
         <source>Enable</source>
         <translation>Включить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="501" />
+        <location filename="../../manager/admin.py" line="567" />
         <source>Make cashier</source>
         <translation>Сделать кассиром</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="518" />
+        <location filename="../../manager/admin.py" line="584" />
         <source>Saved.</source>
         <translation>Сохранено.</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="567" />
+        <location filename="../../manager/admin.py" line="634" />
+        <source>Own phone</source>
+        <translation>Личный телефон</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="636" />
+        <source>{name}'s own phone (empty: none). Their card's sales are watched in «Suspicious activity».</source>
+        <translation>Личный телефон: {name} (пусто — нет). Покупки по его карте видны в «Подозрительных операциях».</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="655" />
+        <source>{name}'s own phone: {phone}.</source>
+        <translation>Личный телефон ({name}): {phone}.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="655" />
+        <source>{name} has no own phone given.</source>
+        <translation>Личный телефон ({name}) не указан.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/admin.py" line="673" />
         <source>All actions</source>
         <translation>Все действия</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="569" />
+        <location filename="../../manager/admin.py" line="675" />
         <source>Refresh</source>
         <translation>Обновить</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="571" />
+        <location filename="../../manager/admin.py" line="677" />
         <source>Save as CSV…</source>
         <translation>Сохранить в CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="573" />
+        <location filename="../../manager/admin.py" line="679" />
         <source>Action:</source>
         <translation>Действие:</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="580" />
+        <location filename="../../manager/admin.py" line="686" />
         <source>Time</source>
         <translation>Время</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="581" />
+        <location filename="../../manager/admin.py" line="687" />
         <source>Who</source>
         <translation>Кто</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="582" />
+        <location filename="../../manager/admin.py" line="688" />
         <source>Action</source>
         <translation>Действие</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="583" />
+        <location filename="../../manager/admin.py" line="689" />
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="654" />
+        <location filename="../../manager/admin.py" line="760" />
         <source>Folder for the audit log</source>
         <translation>Папка для журнала действий</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="669" />
+        <location filename="../../manager/admin.py" line="775" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
@@ -818,42 +868,42 @@
 <context>
     <name>CashierDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="77" />
+        <location filename="../../manager/admin.py" line="78" />
         <source>New cashier</source>
         <translation>Новый кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="83" />
+        <location filename="../../manager/admin.py" line="84" />
         <source>Cashier</source>
         <translation>Кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="84" />
+        <location filename="../../manager/admin.py" line="85" />
         <source>Manager</source>
         <translation>Менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="88" />
+        <location filename="../../manager/admin.py" line="89" />
         <source>Name</source>
         <translation>Имя</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="89" />
+        <location filename="../../manager/admin.py" line="90" />
         <source>PIN (4–8 digits)</source>
         <translation>PIN (4–8 цифр)</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="90" />
+        <location filename="../../manager/admin.py" line="91" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="91" />
+        <location filename="../../manager/admin.py" line="92" />
         <source>Role</source>
         <translation>Роль</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="100" />
+        <location filename="../../manager/admin.py" line="101" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -861,37 +911,42 @@
 <context>
     <name>CheckoutController</name>
     <message>
-        <location filename="../../checkout/controller.py" line="181" />
+        <location filename="../../checkout/controller.py" line="195" />
         <source>This card is blocked: the sale goes without loyalty.</source>
         <translation>Карта заблокирована: продажа пройдёт без бонусов.</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="310" />
+        <location filename="../../checkout/controller.py" line="325" />
         <source>Coupon removed</source>
         <translation>Купон снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="311" />
+        <location filename="../../checkout/controller.py" line="326" />
         <source>Gift removed</source>
         <translation>Подарок снят</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="312" />
+        <location filename="../../checkout/controller.py" line="327" />
         <source>Points changed</source>
         <translation>Баллы изменены</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="313" />
+        <location filename="../../checkout/controller.py" line="328" />
         <source>Card detached</source>
         <translation>Карта откреплена</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="361" />
+        <location filename="../../checkout/controller.py" line="376" />
         <source>Still pricing, one moment…</source>
         <translation>Идёт расчёт, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/controller.py" line="440" />
+        <location filename="../../checkout/controller.py" line="494" />
+        <source>The customer's phone confirms paying with points.</source>
+        <translation>Телефон покупателя подтвердил списание баллов.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/controller.py" line="504" />
         <source>Saving the sale, one moment…</source>
         <translation>Продажа сохраняется, секунду…</translation>
     </message>
@@ -899,155 +954,278 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../../checkout/screen.py" line="86" />
+        <location filename="../../checkout/screen.py" line="89" />
         <source>Scan, or type a product name or code (F3)</source>
         <translation>Сканируйте или введите товар или код (F3)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="87" />
+        <location filename="../../checkout/screen.py" line="90" />
         <source>Free price (F8)</source>
         <translation>Своя цена (F8)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="90" />
+        <location filename="../../checkout/screen.py" line="93" />
         <source>Pay (F12)</source>
         <translation>Оплата (F12)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="101" />
+        <location filename="../../checkout/screen.py" line="104" />
         <source>Hold the card's QR code or the product's barcode to the camera (F10: off)</source>
         <translation>Поднесите к камере QR-код карты или штрихкод товара (F10 — выключить)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="122" />
+        <location filename="../../checkout/screen.py" line="125" />
         <source>Card, phone, name</source>
         <translation>Карта, телефон, имя</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="123" />
+        <location filename="../../checkout/screen.py" line="126" />
         <source>New (F4)</source>
         <translation>Новый (F4)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="151" />
+        <location filename="../../checkout/screen.py" line="154" />
         <source>Ready. Scan a product or the customer's card.</source>
         <translation>Готово. Сканируйте товар или карту покупателя.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="219" />
+        <location filename="../../checkout/screen.py" line="222" />
         <source>To pay: {total}</source>
         <translation>К оплате: {total}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="230" />
+        <location filename="../../checkout/screen.py" line="245" />
         <source>Customer: {name}</source>
         <translation>Покупатель: {name}</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="247" />
+        <location filename="../../checkout/screen.py" line="262" />
         <source>Sale {id} saved: paid {paid}.</source>
         <translation>Продажа № {id} сохранена: оплачено {paid}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="249" />
+        <location filename="../../checkout/screen.py" line="264" />
         <source>Earned {points}, balance {balance}.</source>
         <translation>Начислено {points}, на счёте {balance}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="255" />
+        <location filename="../../checkout/screen.py" line="270" />
         <source>Fiscal receipt No. {n} printed.</source>
         <translation>Кассовый чек (ФД № {n}) напечатан.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="259" />
+        <location filename="../../checkout/screen.py" line="274" />
         <source>The register's receipt is recorded with it.</source>
         <translation>Кассовый чек к ней привязан.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="262" />
+        <location filename="../../checkout/screen.py" line="277" />
         <source>Now scan the register receipt's QR code.</source>
         <translation>Теперь отсканируйте QR-код кассового чека.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="272" />
+        <location filename="../../checkout/screen.py" line="287" />
         <source>No customer has the phone {phone}: press F4 to enroll one with it.</source>
         <translation>Нет покупателя с телефоном {phone}: нажмите F4, чтобы зарегистрировать его с этим номером.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="279" />
+        <location filename="../../checkout/screen.py" line="294" />
         <source>Card {card} is not enrolled yet: press F4 to enroll the customer with it.</source>
         <translation>Карта {card} ещё не выдана: нажмите F4, чтобы зарегистрировать покупателя с ней.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="338" />
+        <location filename="../../checkout/screen.py" line="356" />
         <source>Nothing found for “{text}”</source>
         <translation>Ничего не найдено: «{text}»</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="369" />
+        <location filename="../../checkout/screen.py" line="396" />
         <source>No customer found for “{text}”</source>
         <translation>Покупатель «{text}» не найден</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="413" />
+        <location filename="../../checkout/screen.py" line="440" />
         <source>Paying with points needs the customer's card (F2 or scan)</source>
         <translation>Для оплаты баллами нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="426" />
+        <location filename="../../checkout/screen.py" line="453" />
         <source>A gift needs the customer's card (F2 or scan)</source>
         <translation>Для подарка нужна карта покупателя (F2 или сканер)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="465" />
+        <location filename="../../checkout/screen.py" line="492" />
         <source>The basket is empty</source>
         <translation>Корзина пуста</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="468" />
-        <location filename="../../checkout/screen.py" line="520" />
+        <location filename="../../checkout/screen.py" line="495" />
+        <location filename="../../checkout/screen.py" line="572" />
         <source>No shift is open: open one (Manager › Shift…), then pay</source>
         <translation>Смена не открыта: откройте её (Управляющий › Смена…), затем оплатите</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="474" />
+        <location filename="../../checkout/screen.py" line="501" />
         <source>This basket cannot be sold: see the message above</source>
         <translation>Эту корзину нельзя продать: причина указана выше</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="487" />
+        <location filename="../../checkout/screen.py" line="527" />
+        <source>Not confirmed: nothing was paid. Pay without points, or confirm again.</source>
+        <translation>Не подтверждено: ничего не оплачено. Оплатите без баллов или подтвердите ещё раз.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="530" />
+        <source>Confirmed: paying with points.</source>
+        <translation>Подтверждено: оплата баллами.</translation>
+    </message>
+    <message>
+        <location filename="../../checkout/screen.py" line="539" />
         <source>Key into the register: discount {discount}, collect {total}.</source>
         <translation>Пробейте на кассе: скидка {discount}, к оплате {total}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="513" />
+        <location filename="../../checkout/screen.py" line="565" />
         <source>This is a fiscal receipt's QR code, but no register is set beside the till (Manager › Settings… › Fiscal register)</source>
         <translation>Это QR-код кассового чека, но режим «касса рядом» не включён (Управляющий › Настройки… › Касса)</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="523" />
+        <location filename="../../checkout/screen.py" line="575" />
         <source>Still pricing, one moment…</source>
         <translation>Ещё считаю, секунду…</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="535" />
+        <location filename="../../checkout/screen.py" line="590" />
         <source>Find the customer first (F2), then scan the register's receipt to add points for it</source>
         <translation>Сначала найдите покупателя (F2), затем отсканируйте кассовый чек, чтобы начислить за него баллы</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="543" />
+        <location filename="../../checkout/screen.py" line="598" />
         <source>The register's receipt is recorded with sale {id}.</source>
         <translation>Кассовый чек привязан к продаже № {id}.</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="556" />
+        <location filename="../../checkout/screen.py" line="611" />
         <source>Clear this checkout and start over?</source>
         <translation>Очистить чек и начать заново?</translation>
     </message>
     <message>
-        <location filename="../../checkout/screen.py" line="561" />
+        <location filename="../../checkout/screen.py" line="616" />
         <source>Checkout cleared.</source>
         <translation>Чек очищен.</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmSpendDialog</name>
+    <message>
+        <location filename="../../confirm_dialog.py" line="82" />
+        <source>The customer confirms paying with points</source>
+        <translation>Покупатель подтверждает списание баллов</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="90" />
+        <source>Alt+1, Alt+2, Alt+3: the way; Esc: back to the sale, nothing is paid</source>
+        <translation>Alt+1, Alt+2, Alt+3 — способ; Esc — назад к продаже, ничего не оплачено</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="96" />
+        <location filename="../../confirm_dialog.py" line="117" />
+        <source>Send a code by SMS</source>
+        <translation>Отправить код по SMS</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="97" />
+        <source>QR or code on the customer's phone</source>
+        <translation>QR/код с телефона покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="98" />
+        <source>A manager confirms</source>
+        <translation>Подтверждает менеджер</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="101" />
+        <source>Cancel (Esc)</source>
+        <translation>Отмена (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="120" />
+        <source>The customer gets a 6-digit code on their phone and tells it.</source>
+        <translation>Покупателю придёт код из 6 цифр, он его называет.</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="125" />
+        <location filename="../../confirm_dialog.py" line="147" />
+        <location filename="../../confirm_dialog.py" line="165" />
+        <source>Confirm</source>
+        <translation>Подтвердить</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="131" />
+        <source>Code from the SMS</source>
+        <translation>Код из SMS</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="140" />
+        <source>Scan the QR on the customer's phone, or type the 6 digits under it (they change every 30 s).</source>
+        <translation>Отсканируйте QR на телефоне покупателя или введите 6 цифр под ним (меняются каждые 30 с).</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="152" />
+        <source>Code on the phone</source>
+        <translation>Код на телефоне</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="162" />
+        <source>Why, in a few words (it is kept in the audit log)</source>
+        <translation>Почему — в двух словах (сохраняется в журнале)</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="169" />
+        <source>Manager's PIN</source>
+        <translation>PIN менеджера</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="170" />
+        <source>Reason</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="192" />
+        <source>This is not the QR on the customer's phone</source>
+        <translation>Это не QR с телефона покупателя</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="196" />
+        <source>This QR is of another card ({card})</source>
+        <translation>Этот QR другой карты ({card})</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="210" />
+        <source>Sending…</source>
+        <translation>Отправляем…</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="221" />
+        <source>Code sent to {phone}. It works until {time}.</source>
+        <translation>Код отправлен на {phone}. Действует до {time}.</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="253" />
+        <location filename="../../confirm_dialog.py" line="283" />
+        <source>Send a new code</source>
+        <translation>Отправить новый код</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="255" />
+        <source>A new code in {seconds} s</source>
+        <translation>Новый код можно через {seconds} с</translation>
+    </message>
+    <message>
+        <location filename="../../confirm_dialog.py" line="264" />
+        <location filename="../../confirm_dialog.py" line="295" />
+        <source>The code has 6 digits</source>
+        <translation>В коде 6 цифр</translation>
     </message>
 </context>
 <context>
@@ -2263,9 +2441,14 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Сверить чеки с кассой</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="104" />
-        <source>The register's shift is not open: {reason}</source>
-        <translation>Смена на кассе не открыта: {reason}</translation>
+        <location filename="../../fiscal_desk.py" line="132" />
+        <source>Register: ready, shift {n} open</source>
+        <translation>Касса: готова, открыта смена {n}</translation>
+    </message>
+    <message>
+        <location filename="../../fiscal_desk.py" line="134" />
+        <source>Register: ready</source>
+        <translation>Касса: готова</translation>
     </message>
     <message>
         <location filename="../../fiscal_desk.py" line="125" />
@@ -2275,14 +2458,9 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Касса: {what}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="132" />
-        <source>Register: ready, shift {n} open</source>
-        <translation>Касса: готова, открыта смена {n}</translation>
-    </message>
-    <message>
-        <location filename="../../fiscal_desk.py" line="134" />
-        <source>Register: ready</source>
-        <translation>Касса: готова</translation>
+        <location filename="../../fiscal_desk.py" line="104" />
+        <source>The register's shift is not open: {reason}</source>
+        <translation>Смена на кассе не открыта: {reason}</translation>
     </message>
     <message>
         <location filename="../../fiscal_desk.py" line="156" />
@@ -2351,6 +2529,99 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <location filename="../../wizard/pages.py" line="232" />
         <source>Administrator</source>
         <translation>Администратор</translation>
+    </message>
+</context>
+<context>
+    <name>FlagsTab</name>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="73" />
+        <source>Show</source>
+        <translation>Показать</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="76" />
+        <source>Export CSV…</source>
+        <translation>Выгрузить CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="78" />
+        <source>Export PDF…</source>
+        <translation>Выгрузить PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="80" />
+        <source>From</source>
+        <translation>С</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="82" />
+        <source>to</source>
+        <translation>по</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="89" />
+        <source>A flag is a question, not a verdict: look at the sales and ask the people involved.</source>
+        <translation>Отметка — это вопрос, а не приговор: посмотрите продажи и спросите причастных.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="95" />
+        <source>Day</source>
+        <translation>День</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="96" />
+        <source>What was seen</source>
+        <translation>Что замечено</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="97" />
+        <source>Card</source>
+        <translation>Карта</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="98" />
+        <source>Staff</source>
+        <translation>Сотрудник</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="145" />
+        <source>Looking…</source>
+        <translation>Ищем…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="162" />
+        <source>{count} flags in this period.</source>
+        <translation>Отметок за период: {count}.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="164" />
+        <source>Nothing suspicious in this period.</source>
+        <translation>За период ничего подозрительного.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="177" />
+        <source>Folder for the CSV file</source>
+        <translation>Папка для файла CSV</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="182" />
+        <source>Folder for the PDF digest</source>
+        <translation>Папка для сводки PDF</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="190" />
+        <source>Saving…</source>
+        <translation>Сохраняем…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="206" />
+        <source>Saved: {path}</source>
+        <translation>Сохранено: {path}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="209" />
+        <source>Could not save: {reason}</source>
+        <translation>Не удалось сохранить: {reason}</translation>
     </message>
 </context>
 <context>
@@ -2475,168 +2746,168 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Терминал лояльности — касса</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="105" />
+        <location filename="../../main_window.py" line="107" />
         <source>&amp;Manager</source>
         <translation>&amp;Управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="106" />
+        <location filename="../../main_window.py" line="108" />
         <source>Camera source…</source>
         <translation>Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="109" />
+        <location filename="../../main_window.py" line="111" />
         <source>Language: Русский / English…</source>
         <translation>Язык: Русский / English…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="114" />
+        <location filename="../../main_window.py" line="116" />
         <source>No cashier signed in</source>
         <translation>Кассир не вошёл</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="149" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="149" />
         <source>manager</source>
         <translation>управляющий</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../main_window.py" line="150" />
         <source>Cashier: {name} ({role})</source>
         <translation>Кассир: {name} ({role})</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="181" />
+        <location filename="../../main_window.py" line="183" />
         <source>Help</source>
         <translation>Помощь</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="182" />
+        <location filename="../../main_window.py" line="184" />
         <source>Customer</source>
         <translation>Клиент</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="183" />
+        <location filename="../../main_window.py" line="185" />
         <source>Product</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="184" />
+        <location filename="../../main_window.py" line="186" />
         <source>Enroll</source>
         <translation>Новый</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="185" />
+        <location filename="../../main_window.py" line="187" />
         <source>Points</source>
         <translation>Баллы</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="186" />
+        <location filename="../../main_window.py" line="188" />
         <source>Coupon</source>
         <translation>Купон</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="187" />
+        <location filename="../../main_window.py" line="189" />
         <source>Gift</source>
         <translation>Подарок</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="188" />
+        <location filename="../../main_window.py" line="190" />
         <source>Free price</source>
         <translation>Своя цена</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="189" />
+        <location filename="../../main_window.py" line="191" />
         <source>Refund</source>
         <translation>Возврат</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="190" />
+        <location filename="../../main_window.py" line="192" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="191" />
+        <location filename="../../main_window.py" line="193" />
         <source>Pay</source>
         <translation>Оплата</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="207" />
+        <location filename="../../main_window.py" line="209" />
         <source>choose / add / pay</source>
         <translation>выбрать / добавить / оплатить</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="208" />
+        <location filename="../../main_window.py" line="210" />
         <source>back / clear the checkout</source>
         <translation>назад / очистить чек</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="209" />
+        <location filename="../../main_window.py" line="211" />
         <source>quantity of the selected line</source>
         <translation>количество в строке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="210" />
+        <location filename="../../main_window.py" line="212" />
         <source>remove the selected line</source>
         <translation>удалить строку</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="279" />
+        <location filename="../../main_window.py" line="281" />
         <source>Close the open window first, then scan again</source>
         <translation>Сначала закройте открытое окно, затем сканируйте снова</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="290" />
+        <location filename="../../main_window.py" line="292" />
         <source>No camera is set: Manager → Camera source…</source>
         <translation>Камера не настроена: Управляющий → Источник камеры…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="303" />
-        <location filename="../../main_window.py" line="321" />
+        <location filename="../../main_window.py" line="305" />
+        <location filename="../../main_window.py" line="323" />
         <source>Camera: {reason}</source>
         <translation>Камера: {reason}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="326" />
+        <location filename="../../main_window.py" line="328" />
         <source>The camera video has ended</source>
         <translation>Видео с камеры закончилось</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="330" />
+        <location filename="../../main_window.py" line="332" />
         <source>Camera on</source>
         <translation>Камера вкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="330" />
+        <location filename="../../main_window.py" line="332" />
         <source>Camera off</source>
         <translation>Камера выкл.</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="338" />
+        <location filename="../../main_window.py" line="340" />
         <source>Camera source</source>
         <translation>Источник камеры</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="339" />
+        <location filename="../../main_window.py" line="341" />
         <source>Camera number (0, 1…) or a video file / stream address:</source>
         <translation>Номер камеры (0, 1…) или видеофайл / адрес потока:</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="353" />
+        <location filename="../../main_window.py" line="355" />
         <source>The interface will be in English after a restart</source>
         <translation>После перезапуска интерфейс будет на английском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="355" />
+        <location filename="../../main_window.py" line="357" />
         <source>The interface will be in Russian after a restart</source>
         <translation>После перезапуска интерфейс будет на русском языке</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="374" />
+        <location filename="../../main_window.py" line="376" />
         <source>Sale {id} is saved, but the receipt was not printed: {reason}</source>
         <translation>Продажа № {id} сохранена, но чек не напечатан: {reason}</translation>
     </message>
@@ -2691,26 +2962,31 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <source>Administration</source>
         <translation>Администрирование</translation>
     </message>
+    <message>
+        <location filename="../../manager/window.py" line="112" />
+        <source>Suspicious activity</source>
+        <translation>Подозрительные операции</translation>
+    </message>
 </context>
 <context>
     <name>NewPinDialog</name>
     <message>
-        <location filename="../../manager/admin.py" line="119" />
+        <location filename="../../manager/admin.py" line="120" />
         <source>New PIN for {name}</source>
         <translation>Новый PIN для {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="126" />
+        <location filename="../../manager/admin.py" line="127" />
         <source>New PIN</source>
         <translation>Новый PIN</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="127" />
+        <location filename="../../manager/admin.py" line="128" />
         <source>PIN again</source>
         <translation>PIN ещё раз</translation>
     </message>
     <message>
-        <location filename="../../manager/admin.py" line="136" />
+        <location filename="../../manager/admin.py" line="137" />
         <source>The two PINs differ: type it again</source>
         <translation>PIN-коды не совпадают: введите ещё раз</translation>
     </message>
@@ -5362,7 +5638,7 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>ScanRouter</name>
     <message>
-        <location filename="../../checkout/scan.py" line="30" />
+        <location filename="../../checkout/scan.py" line="32" />
         <source>Still starting up: scan again in a moment</source>
         <translation>Программа ещё запускается: отсканируйте через секунду</translation>
     </message>
@@ -5588,182 +5864,202 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../settings_dialog.py" line="114" />
+        <location filename="../../settings_dialog.py" line="115" />
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="125" />
+        <location filename="../../settings_dialog.py" line="126" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="126" />
+        <location filename="../../settings_dialog.py" line="127" />
         <source>Address</source>
         <translation>Адрес</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="127" />
+        <location filename="../../settings_dialog.py" line="128" />
         <source>Store</source>
         <translation>Магазин</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="131" />
+        <location filename="../../settings_dialog.py" line="132" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="134" />
+        <location filename="../../settings_dialog.py" line="135" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="138" />
+        <location filename="../../settings_dialog.py" line="139" />
         <source>Fiscal register</source>
         <translation>Касса</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="152" />
+        <location filename="../../settings_dialog.py" line="153" />
         <source>Server</source>
         <translation>Сервер</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="161" />
+        <location filename="../../settings_dialog.py" line="162" />
         <source>Language of the screens</source>
         <translation>Язык экранов</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="162" />
+        <location filename="../../settings_dialog.py" line="163" />
         <source>A new language is used from the next start.</source>
         <translation>Новый язык включится при следующем запуске.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="163" />
+        <location filename="../../settings_dialog.py" line="164" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="165" />
+        <location filename="../../settings_dialog.py" line="166" />
         <source>Show the customer display</source>
         <translation>Показывать экран покупателя</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="168" />
+        <location filename="../../settings_dialog.py" line="169" />
         <source>Automatically: the second screen</source>
         <translation>Автоматически: второй экран</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="174" />
+        <location filename="../../settings_dialog.py" line="175" />
         <source>{screen} (not connected)</source>
         <translation>{screen} (не подключён)</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="179" />
+        <location filename="../../settings_dialog.py" line="180" />
         <source>Screen</source>
         <translation>Экран</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="183" />
+        <location filename="../../settings_dialog.py" line="184" />
         <source>The basket, the total and the customer's points, facing the customer. F11 shows or hides it. Unplugged, it comes back when its screen is connected again.</source>
         <translation>Покупка, сумма и баллы покупателя — на экране, обращённом к покупателю. F11 показывает и скрывает его. Если экран отключить, изображение вернётся, когда его подключат снова.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="189" />
+        <location filename="../../settings_dialog.py" line="190" />
         <source>Customer display</source>
         <translation>Экран покупателя</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="193" />
+        <location filename="../../settings_dialog.py" line="194" />
         <source> h</source>
         <translation> ч</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="194" />
+        <location filename="../../settings_dialog.py" line="195" />
         <source>only at closing</source>
         <translation>только при закрытии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="201" />
+        <location filename="../../settings_dialog.py" line="202" />
         <source>Also back up when the till is closed</source>
         <translation>Также сохранять копию при закрытии кассы</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="203" />
+        <location filename="../../settings_dialog.py" line="204" />
         <source>Back up now</source>
         <translation>Сохранить копию сейчас</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="211" />
+        <location filename="../../settings_dialog.py" line="212" />
         <source>Back up every</source>
         <translation>Резервная копия каждые</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="212" />
+        <location filename="../../settings_dialog.py" line="213" />
         <source>Backups kept</source>
         <translation>Хранить копий</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="220" />
+        <location filename="../../settings_dialog.py" line="221" />
         <source>Backups are kept in {folder}</source>
         <translation>Резервные копии хранятся в {folder}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="223" />
+        <location filename="../../settings_dialog.py" line="224" />
         <source>Backups</source>
         <translation>Резервные копии</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="230" />
+        <location filename="../../settings_dialog.py" line="229" />
+        <source>empty: codes are not sent by SMS</source>
+        <translation>пусто — коды по SMS не отправляются</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="233" />
+        <source>SMS.ru api_id</source>
+        <translation>api_id SMS.ru</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="237" />
+        <source>The key of the store's SMS.ru account (sms.ru › Programmers). The customer then gets a code by SMS to confirm paying with points; the phone's QR and a manager work without it.</source>
+        <translation>Ключ учётной записи магазина в SMS.ru (sms.ru › Программистам). Тогда покупатель получает код по SMS для подтверждения списания баллов; QR телефона и менеджер работают и без него.</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="243" />
+        <source>SMS</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <location filename="../../settings_dialog.py" line="250" />
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="234" />
+        <location filename="../../settings_dialog.py" line="254" />
         <source>Cancel</source>
         <translation>Отмена</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="266" />
+        <location filename="../../settings_dialog.py" line="298" />
         <source>This terminal is connected to {url}. A new one-time code moves it to another server.</source>
         <translation>Касса подключена к {url}. С новым одноразовым кодом её можно перенести на другой сервер.</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="271" />
+        <location filename="../../settings_dialog.py" line="303" />
         <source>This terminal works on its own (not connected to a server).</source>
         <translation>Касса работает автономно (не подключена к серверу).</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="277" />
+        <location filename="../../settings_dialog.py" line="309" />
         <source>Newest backup: {when}</source>
         <translation>Последняя копия: {when}</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="320" />
+        <location filename="../../settings_dialog.py" line="353" />
         <source>The store needs a name</source>
         <translation>Укажите название магазина</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="364" />
+        <location filename="../../settings_dialog.py" line="397" />
         <source>The new language is used from the next start</source>
         <translation>Новый язык включится при следующем запуске</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="401" />
+        <location filename="../../settings_dialog.py" line="434" />
         <source>Backups are not running in this window</source>
         <translation>В этом окне резервное копирование не запущено</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="408" />
+        <location filename="../../settings_dialog.py" line="441" />
         <source>Backing up…</source>
         <translation>Сохраняем копию…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="413" />
+        <location filename="../../settings_dialog.py" line="446" />
         <source>Nothing has changed since the newest backup</source>
         <translation>С последней копии ничего не изменилось</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="415" />
+        <location filename="../../settings_dialog.py" line="448" />
         <source>Backup written: {name}</source>
         <translation>Копия сохранена: {name}</translation>
     </message>
@@ -6146,12 +6442,12 @@ What was found: {problem}</source>
 <context>
     <name>_SettingsEntry</name>
     <message>
-        <location filename="../../settings_dialog.py" line="461" />
+        <location filename="../../settings_dialog.py" line="494" />
         <source>Settings…</source>
         <translation>Настройки…</translation>
     </message>
     <message>
-        <location filename="../../settings_dialog.py" line="469" />
+        <location filename="../../settings_dialog.py" line="502" />
         <source>A manager's PIN opens the settings</source>
         <translation>Настройки открываются PIN-кодом менеджера</translation>
     </message>
