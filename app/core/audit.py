@@ -34,6 +34,7 @@ DETAILS: dict[str, str] = {
     "spend_confirmed_sms": "card {card}: spending confirmed by SMS code",
     "spend_confirmed_totp": "card {card}: spending confirmed by the phone's code",
     "spend_confirmed_manager": "card {card}: spending confirmed by manager {manager} ({reason})",
+    "fiscal_attached": "sale {sale}: the register's receipt FD {fd} of fiscal drive {fn} attached",
     "points_adjusted": "card {card}: {points:+d} points ({reason}); balance {balance_points}",
     "card_replaced": "card {old} replaced by {new}",
     "card_blocked": "card {card}",

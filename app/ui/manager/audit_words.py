@@ -44,6 +44,7 @@ ACTIONS: dict[str, object] = {
     "spend_confirmed_sms": QT_TRANSLATE_NOOP("AdminTab", "Spending confirmed by SMS"),
     "spend_confirmed_totp": QT_TRANSLATE_NOOP("AdminTab", "Spending confirmed by the phone's code"),
     "spend_confirmed_manager": QT_TRANSLATE_NOOP("AdminTab", "Spending confirmed by a manager"),
+    "fiscal_attached": QT_TRANSLATE_NOOP("AdminTab", "Register receipt attached"),
     "sale": QT_TRANSLATE_NOOP("AdminTab", "Sale"),
     "customer_enrolled": QT_TRANSLATE_NOOP("AdminTab", "Customer enrolled"),
 }
@@ -71,6 +72,7 @@ DETAILS: dict[str, object] = {
     "spend_confirmed_sms": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
     "spend_confirmed_totp": QT_TRANSLATE_NOOP("Audit", "Card {card}"),
     "spend_confirmed_manager": QT_TRANSLATE_NOOP("Audit", "Card {card}: manager {manager}, reason: {reason}"),
+    "fiscal_attached": QT_TRANSLATE_NOOP("Audit", "Sale No. {sale}: receipt FD {fd}, fiscal drive {fn}"),
     "points_adjusted": QT_TRANSLATE_NOOP("Audit", "Card {card}: {points} ({reason}); balance {balance_points}"),
     "card_replaced": QT_TRANSLATE_NOOP("Audit", "Card {old} replaced by card {new}"),
     "card_blocked": QT_TRANSLATE_NOOP("Audit", "Card {card}"),

@@ -129,11 +129,16 @@
     </message>
     <message>
         <location filename="../../manager/audit_words.py" line="47" />
+        <source>Register receipt attached</source>
+        <translation>Привязан кассовый чек</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="48" />
         <source>Sale</source>
         <translation>Продажа</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="48" />
+        <location filename="../../manager/audit_words.py" line="49" />
         <source>Customer enrolled</source>
         <translation>Новый покупатель</translation>
     </message>
@@ -535,181 +540,186 @@
 <context>
     <name>Audit</name>
     <message>
-        <location filename="../../manager/audit_words.py" line="53" />
+        <location filename="../../manager/audit_words.py" line="54" />
         <source>{name}, {role}</source>
         <translation>{name}, {role}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="54" />
         <location filename="../../manager/audit_words.py" line="55" />
         <location filename="../../manager/audit_words.py" line="56" />
-        <location filename="../../manager/audit_words.py" line="67" />
+        <location filename="../../manager/audit_words.py" line="57" />
+        <location filename="../../manager/audit_words.py" line="68" />
         <source>Cashier {name}</source>
         <translation>Кассир {name}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="57" />
+        <location filename="../../manager/audit_words.py" line="58" />
         <source>{name}: {old} → {new}</source>
         <translation>{name}: {old} → {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="58" />
+        <location filename="../../manager/audit_words.py" line="59" />
         <source>Shift No. {shift}</source>
         <translation>Смена № {shift}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="59" />
+        <location filename="../../manager/audit_words.py" line="60" />
         <source>Shift No. {shift}: sales {sales} for {sales_kopecks}, refunds {refunds} for {refunds_kopecks}</source>
         <translation>Смена № {shift}: продаж {sales} на {sales_kopecks}, возвратов {refunds} на {refunds_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="62" />
+        <location filename="../../manager/audit_words.py" line="63" />
         <source>Refund No. {refund} of sale No. {sale}, cashier {cashier}: {back_kopecks} back; points taken back {taken_points}, returned {given_points}</source>
         <translation>Возврат № {refund} по продаже № {sale}, кассир {cashier}: возвращено {back_kopecks}; баллов списано {taken_points}, возвращено {given_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="74" />
+        <location filename="../../manager/audit_words.py" line="76" />
         <source>Card {card}: {points} ({reason}); balance {balance_points}</source>
         <translation>Карта {card}: {points} ({reason}); остаток {balance_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="75" />
+        <location filename="../../manager/audit_words.py" line="77" />
         <source>Card {old} replaced by card {new}</source>
         <translation>Карта {old} заменена на карту {new}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="68" />
         <location filename="../../manager/audit_words.py" line="69" />
         <location filename="../../manager/audit_words.py" line="70" />
         <location filename="../../manager/audit_words.py" line="71" />
         <location filename="../../manager/audit_words.py" line="72" />
-        <location filename="../../manager/audit_words.py" line="76" />
-        <location filename="../../manager/audit_words.py" line="77" />
+        <location filename="../../manager/audit_words.py" line="73" />
+        <location filename="../../manager/audit_words.py" line="78" />
+        <location filename="../../manager/audit_words.py" line="79" />
         <source>Card {card}</source>
         <translation>Карта {card}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="73" />
+        <location filename="../../manager/audit_words.py" line="74" />
         <source>Card {card}: manager {manager}, reason: {reason}</source>
         <translation>Карта {card}: менеджер {manager}, причина: {reason}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="78" />
+        <location filename="../../manager/audit_words.py" line="75" />
+        <source>Sale No. {sale}: receipt FD {fd}, fiscal drive {fn}</source>
+        <translation>Продажа № {sale}: чек ФД {fd}, ФН {fn}</translation>
+    </message>
+    <message>
+        <location filename="../../manager/audit_words.py" line="80" />
         <source>{key}: «{old}» → «{new}»</source>
         <translation>{key}: «{old}» → «{new}»</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="79" />
+        <location filename="../../manager/audit_words.py" line="81" />
         <source>Server {url}</source>
         <translation>Сервер {url}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="80" />
+        <location filename="../../manager/audit_words.py" line="82" />
         <source>{products} products</source>
         <translation>Товаров: {products}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="81" />
+        <location filename="../../manager/audit_words.py" line="83" />
         <source>Version {version} «{name}» from {when}; changed: {changes}</source>
         <translation>Версия {version} «{name}» с {when}; изменено: {changes}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="82" />
+        <location filename="../../manager/audit_words.py" line="84" />
         <source>{purpose}: wrong PINs in a row {failures}, locked for {lock_seconds}</source>
         <translation>{purpose}: неверных PIN подряд {failures}, блокировка на {lock_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="83" />
+        <location filename="../../manager/audit_words.py" line="85" />
         <source>{purpose}: refused unchecked, locked for {wait_seconds} more</source>
         <translation>{purpose}: отказ без проверки, блокировка ещё на {wait_seconds}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="84" />
+        <location filename="../../manager/audit_words.py" line="86" />
         <source>Sale No. {sale}: {total_kopecks}</source>
         <translation>Продажа № {sale}: {total_kopecks}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="85" />
+        <location filename="../../manager/audit_words.py" line="87" />
         <source>Card {card} issued, {granted_points} granted</source>
         <translation>Выдана карта {card}, начислено {granted_points}</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="88" />
+        <location filename="../../manager/audit_words.py" line="90" />
         <source>{purpose}: wrong PINs in a row {failures}, not locked</source>
         <translation>{purpose}: неверных PIN подряд {failures}, без блокировки</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="92" />
+        <location filename="../../manager/audit_words.py" line="94" />
         <source>Login</source>
         <translation>Вход</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="93" />
+        <location filename="../../manager/audit_words.py" line="95" />
         <source>Manager approval</source>
         <translation>Подтверждение менеджера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="96" />
+        <location filename="../../manager/audit_words.py" line="98" />
         <source>cashier</source>
         <translation>кассир</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="97" />
+        <location filename="../../manager/audit_words.py" line="99" />
         <source>manager</source>
         <translation>менеджер</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="101" />
+        <location filename="../../manager/audit_words.py" line="103" />
         <source>Receipt printer</source>
         <translation>Принтер чеков</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="102" />
+        <location filename="../../manager/audit_words.py" line="104" />
         <source>Camera</source>
         <translation>Камера</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="103" />
+        <location filename="../../manager/audit_words.py" line="105" />
         <source>Language</source>
         <translation>Язык</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="104" />
+        <location filename="../../manager/audit_words.py" line="106" />
         <source>Store name and address</source>
         <translation>Название и адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="105" />
+        <location filename="../../manager/audit_words.py" line="107" />
         <source>Store name</source>
         <translation>Название магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="106" />
+        <location filename="../../manager/audit_words.py" line="108" />
         <source>Store address</source>
         <translation>Адрес магазина</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="107" />
+        <location filename="../../manager/audit_words.py" line="109" />
         <source>Backup every (hours)</source>
         <translation>Резервная копия каждые (часов)</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="108" />
+        <location filename="../../manager/audit_words.py" line="110" />
         <source>Backups kept</source>
         <translation>Хранить резервных копий</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="109" />
+        <location filename="../../manager/audit_words.py" line="111" />
         <source>Backup on closing</source>
         <translation>Резервная копия при закрытии</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="148" />
+        <location filename="../../manager/audit_words.py" line="150" />
         <source>now</source>
         <translation>сейчас</translation>
     </message>
     <message>
-        <location filename="../../manager/audit_words.py" line="152" />
+        <location filename="../../manager/audit_words.py" line="154" />
         <source>nothing</source>
         <translation>ничего</translation>
     </message>
