@@ -7,14 +7,15 @@ a diff of that file, made by regenerating it:
     .venv/bin/python -m tests.golden            # rewrites every golden file
     .venv/bin/python -m tests.golden reports    # only tests/golden/reports.json
 
-Each file is built by a `record()` function of the test module that reads it (the same seeded stores,
-the same cases), so the cases and the figures cannot drift apart. Values are encoded without loss:
-a `Fraction` as {"fraction": [numerator, denominator]}, a date as its ISO text (every field's type is
-fixed by its dataclass), a mapping with keys that are not strings as {"pairs": [[key, value], ...]}
-sorted by key, and a sequence of dataclasses of one type (a report's rows and daily series) as a table,
-{"columns": [field names], "rows": [[values], ...]}, a few rows to a line of the file (a daily series,
-whose first field is every day from the first on, as {"days_from": first day, "columns": the other
-fields, "rows": ...}).
+Each file is built by a `record()` function of the test module that reads it (the same seeded stores, the
+same cases), so the cases and the figures cannot drift apart. Values are encoded without loss: a
+`Fraction` as {"fraction": [numerator, denominator]}, a `Decimal` (roubles in a register's task) as a
+JSON number with exactly its digits (12.30, read back as Decimal('12.30'); no float on the way), a date
+as its ISO text (every field's type is fixed by its dataclass), a mapping with keys that are not strings
+as {"pairs": [[key, value], ...]} sorted by key, and a sequence of dataclasses of one type (a report's
+rows and daily series) as a table, {"columns": [field names], "rows": [[values], ...]}, a few rows to a
+line of the file (a daily series, whose first field is every day from the first on, as {"days_from":
+first day, "columns": the other fields, "rows": ...}).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ SOURCES = {
     "chain_reports": "tests.integration.test_store_on_rows",
     "page_apply": "tests.integration.sync.test_page_apply",
     "fiscal_documents": "tests.unit.test_fiscal_map",
+    "atol_worked_examples": "tests.unit.fiscal.test_atol_worked",
 }
 
 
@@ -61,6 +64,8 @@ def encode(value: Any) -> Any:
         return int(value)
     if isinstance(value, np.ndarray):
         return [encode(v) for v in value.tolist()]
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
     if isinstance(value, Fraction):
         return {"fraction": [value.numerator, value.denominator]}
     if isinstance(value, date | datetime):
@@ -87,16 +92,17 @@ def _daily(rows: list[list[Any]]) -> bool:
 def dumps(value: Any, indent: str = "") -> str:
     """JSON text with short values (a table's row, a fraction) on one line, all else indented."""
     inner = indent + " "
-    flat = json.dumps(value, ensure_ascii=False)
+    flat = _json(value)
     if len(flat) <= 100 and not (isinstance(value, dict) and "columns" in value):
         return flat
     if isinstance(value, dict) and value:
-        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {dumps(v, inner)}" for k, v in sorted(value.items())]
+        items = [f"{inner}{_json(k)}: {dumps(v, inner)}" for k, v in sorted(value.items())]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(value, list) and value and all(isinstance(v, list) and len(json.dumps(v)) <= 100 for v in value):
+    short = all(isinstance(v, list) and len(_json(v, ascii=True)) <= 100 for v in value)
+    if isinstance(value, list) and value and short:
         # A table's rows, as many to a line as fit in 120 characters.
         lines, line = [], ""
-        for text in (json.dumps(v, ensure_ascii=False) for v in value):
+        for text in (_json(v) for v in value):
             if line and len(inner) + len(line) + len(text) + 2 > 120:
                 lines.append(line)
                 line = ""
@@ -105,7 +111,18 @@ def dumps(value: Any, indent: str = "") -> str:
         return "[\n" + ",\n".join(inner + ln for ln in lines) + "\n" + indent + "]"
     if isinstance(value, list) and any(isinstance(v, dict | list) and v for v in value):
         return "[\n" + ",\n".join(inner + dumps(v, inner) for v in value) + "\n" + indent + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return _json(value)
+
+
+def _json(value: Any, ascii: bool = False) -> str:
+    """json.dumps on one line, with a Decimal written as a number from its own digits."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_json(str(k), ascii)}: {_json(v, ascii)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_json(v, ascii) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=ascii)
 
 
 def path_of(name: str) -> Path:
@@ -114,7 +131,8 @@ def path_of(name: str) -> Path:
 
 def load(name: str) -> dict[str, Any]:
     """The recorded cases of one golden file, by case name."""
-    data: dict[str, Any] = json.loads(path_of(name).read_text(encoding="utf-8"))
+    # A number with a fraction is a Decimal (never a float): only Decimals are written with one.
+    data: dict[str, Any] = json.loads(path_of(name).read_text(encoding="utf-8"), parse_float=Decimal)
     return data
 
 

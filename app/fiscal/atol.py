@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 import uuid as uuidlib
+from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +47,18 @@ DEFAULT_PORT: Final = 16732
 API: Final = "/api/v2"
 # Task statuses after which the Web Server does nothing more with a task.
 FINAL: Final = frozenset({"ready", "error", "interrupted", "blocked", "canceled"})
+# Polling for a result (the Web Server has no way to wait for one): the pause grows with the time the task has
+# taken, a sixth of it, so an answer is picked up at most ~17 % after it came, between POLL_MIN and `poll`.
+POLL_MIN: Final = 0.002
+POLL_SHARE: Final = 6
+# A register takes about as long for the next task of a kind as for the last ones: the first pause skips to
+# EXPECT_SHARE of the shortest of the last EXPECT_SEEN times instead of asking again and again while it is
+# certainly still printing (the shortest: one task that waited behind another client's does not slow the next).
+EXPECT_SHARE: Final = 0.9
+EXPECT_SEEN: Final = 3
+# Around the expected time (until EXPECT_NEAR times it) the pauses are a EXPECT_STEPS-th of it.
+EXPECT_NEAR: Final = 1.5
+EXPECT_STEPS: Final = 25
 # A refused receipt may be asked again under a derived uuid (the first uuid keeps its error at the
 # Web Server, which answers 409 to it forever); result_of looks through the same series.
 RETRIES: Final = 20
@@ -184,8 +197,9 @@ class AtolWebDevice:
     """An ATOL register behind an ATOL Web Server (`atol-web:URL`), every call bounded by `timeout` seconds.
 
     `url` is the server's root (http://HOST:16732, with or without /api/v2); `device_id` picks one
-    of several registers on one server (its `deviceID` query parameter); `poll` is the pause
-    between result queries; `transport` lets a test put an httpx transport in between.
+    of several registers on one server (its `deviceID` query parameter); `poll` is the longest pause
+    between result queries (they start right after the POST, then at pauses growing with the task's time);
+    `transport` lets a test put an httpx transport in between. One persistent HTTP client (keep-alive).
     """
 
     def __init__(
@@ -205,6 +219,8 @@ class AtolWebDevice:
         self.timeout = timeout
         self.poll = poll
         self.device_id = device_id
+        # How long the last requests of each kind (its task types) took to their final status, seconds.
+        self._took: dict[tuple[str, ...], deque[float]] = {}
         self._client = httpx.Client(
             base_url=base + API,
             timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
@@ -325,7 +341,8 @@ class AtolWebDevice:
         printed under it, and a register refusal repeated from an earlier call is no answer to this one.
         """
         # One deadline for the whole call: adding, then polling, never more than `timeout` in all.
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        deadline = started + self.timeout
         body = dumps({"uuid": uuid, "request": list(tasks)})
         duplicate = False
         try:
@@ -343,11 +360,16 @@ class AtolWebDevice:
             elif response.status_code not in (200, 201):
                 raise _http_error(response)
             state = None
+        kind = tuple(str(t.get("type")) for t in tasks)
+        if state is None and not duplicate and self._took.get(kind):
+            # Just queued, and the register's time for such a task is known: asking at once would only hear
+            # "wait". The first query comes near that time instead (_wait), and a 404 then is "lost" as below.
+            state = [{"status": "wait"} for _ in tasks]
         if state is None:
             state = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if state is None:  # accepted a moment ago and unknown now: the server lost it
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_no_connection", device=self.url)
-        results = self._wait(uuid, state, fiscal=fiscal, deadline=deadline)
+        results = self._wait(uuid, state, fiscal=fiscal, deadline=deadline, started=started, kind=kind)
         if duplicate and adopt_refused and results and results[0].get("status") in ("error", "interrupted", "canceled"):
             return None
         for result in results:
@@ -391,18 +413,42 @@ class AtolWebDevice:
                 raise FiscalError("fiscal_device", device_code="results", text="no results in the answer")
             return results
 
-    def _wait(self, uuid: str, results: list[dict[str, Any]], *, fiscal: bool, deadline: float) -> list[dict[str, Any]]:
+    def _wait(
+        self,
+        uuid: str,
+        results: list[dict[str, Any]],
+        *,
+        fiscal: bool,
+        deadline: float,
+        started: float | None = None,
+        kind: tuple[str, ...] = (),
+    ) -> list[dict[str, Any]]:
         """Poll until every task of `uuid` has a final status, before the deadline."""
+        began = time.monotonic() if started is None else started
+        seen = self._took.get(kind) if kind else None
+        expected = min(seen) if seen else None
         while not all(r.get("status") in FINAL for r in results):
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 # Queued or printing and no end in sight: for a receipt that is "maybe printed".
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_busy")
-            time.sleep(self.poll)
+            time.sleep(min(self._pause(now - began, expected), deadline - now))
             again = self._get(uuid, fiscal=fiscal, deadline=deadline)
             if again is None:
                 raise FiscalError("fiscal_unknown") if fiscal else FiscalError("fiscal_no_connection", device=self.url)
             results = again
+        if kind and started is not None and all(r.get("status") == "ready" for r in results):
+            self._took.setdefault(kind, deque(maxlen=EXPECT_SEEN)).append(time.monotonic() - started)
         return results
+
+    def _pause(self, elapsed: float, expected: float | None) -> float:
+        """How long to wait before asking for a result again, `elapsed` seconds after the task was added."""
+        if expected is not None:
+            if elapsed < EXPECT_SHARE * expected:
+                return EXPECT_SHARE * expected - elapsed
+            if elapsed < expected * EXPECT_NEAR:  # the answer is due about now: ask often
+                return min(max(expected / EXPECT_STEPS, POLL_MIN), self.poll)
+        return min(max(elapsed / POLL_SHARE, POLL_MIN), self.poll)
 
     def _fiscal_result(self, uuid: str, result: Mapping[str, Any], total: int | None) -> FiscalResult:
         params = result.get("fiscalParams") or {}

@@ -127,7 +127,16 @@ class _CheckedProtocol(pyshtrih.Protocol):  # type: ignore[misc]
 
     def command_nopass(self, cmd: int, params: bytearray = bytearray()) -> Any:  # noqa: B008 - pyshtrih's signature
         """Send `cmd`; its decoded answer, or UnexpectedResponseError when the answer is another command's."""
-        answer = super().command_nopass(cmd, params)
+        try:
+            answer = super().command_nopass(cmd, params)
+        except shtrih_errors.Error as exc:
+            # pyshtrih raises a device error before looking whose answer it is: another command's error
+            # (a late answer to a command it sent twice) is a stale answer, not the register refusing `cmd`.
+            if exc.cmd not in (cmd, 0):
+                raise shtrih_errors.UnexpectedResponseError(
+                    f"an error answer to 0x{exc.cmd:02X}, not to 0x{cmd:02X}"
+                ) from exc
+            raise
         if getattr(answer, "cmd", None) != cmd:
             raise shtrih_errors.UnexpectedResponseError(f"answer to another command than 0x{cmd:02X}")
         return answer

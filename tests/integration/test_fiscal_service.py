@@ -199,14 +199,16 @@ def test_a_lost_answer_of_a_printed_receipt_is_completed_by_reconcile_exactly_as
 def test_a_lost_answer_of_a_receipt_never_printed_is_cancelled_by_reconcile(
     till: Context, emu: AtolWebEmulator
 ) -> None:
-    emu.inject("slow", task_seconds=2.5)  # the task waits in the queue past the driver's timeout (1 s)
+    # The register takes nothing from the queue until release(): the task waits ("wait") past the driver's
+    # timeout (1 s) and past reconcile's, however slow the machine (a timed delay could run out first).
+    emu.hold()
     with pytest.raises(FiscalError) as info:
         till.checkout.sell(_req(redeem=100), actor="Ольга")
     assert info.value.code == "fiscal_unknown"
     [pending] = till.fiscal.pending()
     assert till.fiscal.reconcile().still_pending == (pending["uid"],)  # still queued: cannot say yet
     assert emu.cancel(pending["uid"])  # the Web Server drops it unprinted (DELETE)
-    emu.clear()
+    emu.release()
     report = till.fiscal.reconcile()
     assert report.cancelled == (pending["uid"],)
     assert _fiscal_rows(till) == [("cancelled", "sell")]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.core.errors import LoyaltyError
-from app.core.fiscal import DeviceStatus, ShiftInfo
+from app.core.fiscal import DeviceStatus, FiscalDocument, ShiftInfo
 from app.core.fiscal_map import (
     FiscalSettings,
     MappedLine,
@@ -45,9 +45,10 @@ SETTINGS = FiscalSettings(
 )
 
 
-def _cases() -> dict[str, Any]:
-    """Every sale and refund of the worked examples as its fiscal document (card payment on odd steps)."""
-    cases: dict[str, Any] = {}
+def worked_documents() -> dict[str, tuple[FiscalDocument, int]]:
+    """Every sale and refund of the worked examples as its fiscal document (card payment on odd steps), with
+    the money the example says was paid (a sale's total) or given back (a refund's money_back)."""
+    cases: dict[str, tuple[FiscalDocument, int]] = {}
     for n, example in enumerate(worked_examples()):
         sales: list[list[tuple[str, str, int, int]]] = []
         back: dict[int, list[int]] = {}
@@ -63,7 +64,7 @@ def _cases() -> dict[str, Any]:
                 mapped = [MappedLine(*line) for line in lines]
                 doc = sale_document(uid, mapped, "card" if k % 2 else "cash", "Ольга", SETTINGS)
                 assert doc.total == expect["total"]
-                cases[uid] = document_json(doc)
+                cases[uid] = (doc, expect["total"])
             elif step["op"] == "refund" and "money_back" in expect:
                 sold = sales[step["sale_id"] - 1]
                 before = back.setdefault(step["sale_id"], [0] * len(sold))
@@ -72,8 +73,13 @@ def _cases() -> dict[str, Any]:
                 doc = refund_document(uid, refund_lines(sold, before, now), "cash", "Ольга", SETTINGS)
                 assert doc.total == expect["money_back"]
                 back[step["sale_id"]] = now
-                cases[uid] = document_json(doc)
+                cases[uid] = (doc, expect["money_back"])
     return cases
+
+
+def _cases() -> dict[str, Any]:
+    """The worked examples' documents as JSON data (the golden file's cases)."""
+    return {uid: document_json(doc) for uid, (doc, _paid) in worked_documents().items()}
 
 
 def record(_tmp: Path) -> Mapping[str, Any]:

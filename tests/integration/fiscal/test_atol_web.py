@@ -283,19 +283,21 @@ def test_lost_answer_recovered_by_polling(emu: AtolWebEmulator, dev: AtolWebDevi
     assert [t["type"] for t in emu.printed] == ["openShift", "sell"]
 
 
-def test_lost_answer_then_result_of(emu: AtolWebEmulator) -> None:
+def test_lost_answer_then_result_of(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
     """POST answer and every poll lost until the driver gives up: fiscal_unknown; result_of finds it later."""
+    # The short timeout only where the answers are lost: steps that must succeed get the 2 s driver, so a
+    # loaded machine cannot turn them into a timeout.
     device = AtolWebDevice(emu.url, timeout=0.3, poll=0.01)
-    device.open_shift(CASHIER)
+    dev.open_shift(CASHIER)
     emu.inject("lost_answer", times=1)
     emu.inject("lost_result")
     with pytest.raises(FiscalError) as caught:
         device.register(sale())
     assert caught.value.code == "fiscal_unknown"
     emu.clear("lost_result")
-    found = device.result_of("sale-1")
+    found = dev.result_of("sale-1")
     assert found is not None and found.total == 8000
-    assert device.register(sale()) == found  # the retry does not print twice
+    assert dev.register(sale()) == found  # the retry does not print twice
     assert [t["type"] for t in emu.printed] == ["openShift", "sell"]
     device.close()
 
@@ -315,10 +317,10 @@ def test_unreadable_answer(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
     assert found is not None and found.total == 8000
 
 
-def test_stuck_task_is_unknown(emu: AtolWebEmulator) -> None:
+def test_stuck_task_is_unknown(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
     """A task that never leaves inProgress within the timeout is fiscal_unknown (maybe printed)."""
     device = AtolWebDevice(emu.url, timeout=0.2, poll=0.01)
-    device.open_shift(CASHIER)
+    dev.open_shift(CASHIER)  # with the 2 s driver: only the stuck task meets the short timeout
     emu.inject("stuck", times=1)
     with pytest.raises(FiscalError) as caught:
         device.register(sale())
@@ -327,16 +329,16 @@ def test_stuck_task_is_unknown(emu: AtolWebEmulator) -> None:
     device.close()
 
 
-def test_slow_answer_is_unknown_not_refused(emu: AtolWebEmulator) -> None:
+def test_slow_answer_is_unknown_not_refused(emu: AtolWebEmulator, dev: AtolWebDevice) -> None:
     """An HTTP answer slower than the timeout: fiscal_unknown, then result_of tells what happened."""
     device = AtolWebDevice(emu.url, timeout=0.2, poll=0.01)
-    device.open_shift(CASHIER)
+    dev.open_shift(CASHIER)  # with the 2 s driver: only the slowed answers meet the short timeout
     emu.inject("slow", seconds=0.5)
     with pytest.raises(FiscalError) as caught:
         device.register(sale())
     assert caught.value.code == "fiscal_unknown"
     emu.clear("slow")
-    found = device.result_of("sale-1")
+    found = dev.result_of("sale-1")
     assert found is not None and found.total == 8000
     device.close()
 
