@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, cast
 
@@ -36,7 +36,7 @@ from app.core import books, figures, ledger, sql, wire
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.identity import birthday_date
-from app.core.pricing import CouponUse, CustomerView, LineIn, price
+from app.core.pricing import CouponUse, CustomerView, LineIn, birthday_due, price
 from app.core.program import Program, local_time, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.timeutil import DAY_MS, now_ms
@@ -110,6 +110,10 @@ class _Later:
     stamps: dict[str, dict[str, int]]  # txn uid -> stamp deltas
     years: dict[str, set[int]]  # txn uid -> birthday years it granted
     referral: set[str]  # sale uids that paid a referral
+    birthday: dict[str, int]  # sale uid -> the birthday year it paid a bonus for (booked as a grant or not)
+    # customer uid -> [(change number, stamps per rule)] this terminal's own transactions asked for and the card no
+    # longer had (another terminal spent the full card first): the server booked them short, the till did not
+    short: dict[str, list[tuple[int, dict[str, int]]]] = field(default_factory=dict)
     unseen: dict[str, list[int]] = field(default_factory=dict)  # customer uid -> change numbers of its own
     # transactions from an earlier epoch: a terminal restored from a backup may have lost them
 
@@ -143,6 +147,9 @@ class Authority:
         self._uids: set[str] = set()  # the customers the batch names
         self._winners: set[str] | None = None  # of those, the ones another customer was merged into
         self._paying: set[str] = set()  # sales of this batch that paid a referral
+        self._birthday: dict[str, int] = {}  # sales of this batch that paid a birthday bonus -> its year
+        self._referrer_seqs: dict[str, tuple[int, bool]] = {}  # referrer -> (its latest change, changed by us)
+        self._short: dict[str, dict[str, int]] = {}  # customer uid -> stamps this batch's items were booked short of
         self._named_referrer: dict[str, str | None] = {}  # enrolled by this batch: uid -> the referrer it named
         self._named_birthday: dict[str, str | None] = {}  # enrolled by this batch: uid -> its birthday
 
@@ -347,14 +354,22 @@ class Authority:
         changes = [(seq, t) for seq, t in later.changes.get(account.uid, []) if seq > cursor]
         seqs = sorted({seq for seq, _ in changes})
         states = []
+        # Our own moves after the cursor booked short of a full card (another terminal spent it first, promise 6's
+        # stamp overdraft): on the till they took their whole count, so every rebuilt view takes it too. This
+        # batch's earlier items are after the cursor too (the server held none of them at any pull).
+        short: dict[str, int] = dict(self._short.get(account.uid, {}))
+        for seq, rules in later.short.get(account.uid, []):
+            if seq > cursor:
+                for rule, n in rules.items():
+                    short[rule] = short.get(rule, 0) + n
         for threshold in [cursor, *seqs[:-1][-(_MAX_VIEWS - 1) :]]:
             txns: set[str] = set().union(*(t for seq, t in changes if seq > threshold))
             if txns:
-                states.append(self._undone(now, txns, later))
+                states.append(self._undone(now, txns, later, short))
         return states
 
-    def _undone(self, now: _State, txns: set[str], later: _Later) -> _State:
-        """Today's state with these transactions' effects undone."""
+    def _undone(self, now: _State, txns: set[str], later: _Later, short: Mapping[str, int]) -> _State:
+        """Today's state with these transactions' effects undone (and our own stamp moves booked short taken whole)."""
         remaining = {lot.uid: lot.remaining for lot in now.lots}
         lots = {lot.uid: lot for lot in now.lots}
         debt = now.debt
@@ -374,14 +389,22 @@ class Authority:
             if remaining.get(uid, 0) > 0
         ]
         stamps = dict(now.stamps)
-        years = set(now.years)
         for txn in txns:
             for rule, n in later.stamps.get(txn, {}).items():
                 stamps[rule] = stamps.get(rule, 0) - n
-            years -= later.years.get(txn, set())
+        for rule, n in short.items():
+            stamps[rule] = max(0, stamps.get(rule, 0) - n)
+        kept = {uid for _, _, uid in now.spend if uid not in txns}
+        # A year stays granted when a sale kept in this state paid its bonus too: two offline terminals can both
+        # pay one birthday; the server keeps the year's mark with the first booked only (the second is taken back
+        # as a correction), but the terminal that paid the second saw the year as granted by its own sale.
+        removed: set[int] = set().union(*(later.years.get(txn, set()) for txn in txns))
+        paid_here = {later.birthday[u] for u in kept if u in later.birthday} | {
+            y for u, y in self._birthday.items() if u in kept
+        }
+        years = (set(now.years) - removed) | (removed & paid_here)
         # Undoing another terminal's payment leaves the referral paid when a sale kept in this state paid it too:
         # the till's own (its second payment, taken back by the limits as a correction, is still its payment).
-        kept = {uid for _, _, uid in now.spend if uid not in txns}
         paid = now.referral_paid and (not (txns & later.referral) or bool(kept & (later.referral | self._paying)))
         spend = [s for s in now.spend if s[2] not in txns]
         return _State(view_lots, debt, stamps, years, spend, paid)
@@ -404,6 +427,19 @@ class Authority:
                 own.append((uid, int(seq), set(json.loads(txns))))
                 continue
             changes.setdefault(uid, []).append((int(seq), set(json.loads(txns))))
+        short: dict[str, list[tuple[int, dict[str, int]]]] = {}
+        if own:
+            owed: dict[str, dict[str, int]] = {}
+            for txn, unit, points in sql.tuples_in(
+                self.conn,
+                "SELECT txn_uid, unit, points FROM overdrafts WHERE unit LIKE 'stamps:%' AND txn_uid {in}",
+                sorted(set().union(*(t for _, _, t in own))),
+            ):
+                rule = str(unit).split(":", 1)[1]
+                owed.setdefault(str(txn), {})[rule] = owed.get(str(txn), {}).get(rule, 0) + int(points)
+            for uid, seq, txns in own:
+                for txn in sorted(txns & owed.keys()):
+                    short.setdefault(uid, []).append((seq, owed[txn]))
         unseen: dict[str, list[int]] = {}
         if own and self.epoch > 1:
             earlier = {
@@ -455,8 +491,30 @@ class Authority:
                 uids,
             )
         }
-        self._later = _Later(changes, journal, lots, stamps, years, referral, unseen)
+        # Every sale of these customers that paid a birthday bonus, with the year it paid (the sale's body names
+        # it; the server keeps only the first grant of a year, so a second one's year is found by its date again).
+        birthday: dict[str, int] = {}
+        for sale_uid, at, born in sql.tuples_in(
+            self.conn,
+            "SELECT s.uid, s.at, c.birthday FROM sales s JOIN customers c ON c.id = s.customer_id"
+            " WHERE s.birthday_points > 0 AND c.uid {in}",
+            uids,
+        ):
+            year = self._birthday_year(int(at), born)
+            if year is not None:
+                birthday[str(sale_uid)] = year
+        self._later = _Later(changes, journal, lots, stamps, years, referral, birthday, short, unseen)
         return self._later
+
+    def _birthday_year(self, at: int, born: str | None) -> int | None:
+        """The birthday year whose bonus window holds a sale's instant (what its body named: it was re-derived)."""
+        uids = self._in_force(at)
+        if not uids or born is None:
+            return None
+        program = self._program(uids[0])
+        empty = CustomerView(card="", available=0, debt=0, tier_spend=0, stamps={}, birthday=birthday_date(born),
+                             birthday_years_granted=frozenset(), referral_due=False)  # fmt: skip
+        return birthday_due(program, empty, at)
 
     def _customer_view(
         self, state: _State, card: str, uid: str, program: Program, at: int, spent: int = 0
@@ -514,6 +572,9 @@ class Authority:
                     for s in states
                     if s is not None
                 ]
+                due = [v for v, _ in views if v is not None and v.referral_due]
+                if referrer is not None and due and self._referrer_unseen(referrer, cursor):
+                    views += [(replace(v, referral_due=False), None) for v in due]
                 if uid != account.uid or self._absorbed(account.uid) or self._restored(account.uid, cursor):
                     claimed = self._claimed_referrer(body, referrer)
                     views.append((self._claimed_view(body, card, account.uid, program, at, claimed), claimed))
@@ -540,6 +601,28 @@ class Authority:
                           ln["stamps_given"], bool(ln["is_reward"])) for ln in sale["lines"]],
             )  # fmt: skip
         return self._sold.get(uid)
+
+    def _referrer_unseen(self, referrer: str, cursor: Any) -> bool:
+        """True when this terminal may not hold the referrer at the body's cursor: it never changed the referrer
+        itself and the referrer's latest change is after the cursor (a pull page gives a customer at its latest
+        change, and a lookup gives the customer alone). The till pays a referral only to a referrer it holds
+        (it keeps the link in `pending_referrers` until then): its sale pays none, and the referral stays due for
+        a later sale. Read for the referrers of every customer read so far at once (one query, rarely a second)."""
+        if not isinstance(cursor, int):
+            return False
+        if referrer not in self._referrer_seqs:
+            wanted = sorted({r for _, _, r in self._info.values() if r is not None} - self._referrer_seqs.keys())
+            self._referrer_seqs.update((uid, (0, False)) for uid in [*wanted, referrer])
+            for uid, seq, own in sql.tuples_in(
+                self.conn,
+                "SELECT customer_uid, MAX(seq), MAX(CASE WHEN terminal_id = :t THEN 1 ELSE 0 END) FROM change_log"
+                " WHERE customer_uid {in} GROUP BY customer_uid",
+                sorted({*wanted, referrer}),
+                {"t": self.terminal_id},
+            ):
+                self._referrer_seqs[str(uid)] = (int(seq), bool(own))
+        latest, own = self._referrer_seqs.get(referrer, (0, False))
+        return not own and latest > cursor and referrer not in self._named_referrer
 
     def _absorbed(self, uid: str) -> bool:
         """True for a customer another was merged into (read once per batch for the batch's customers)."""
@@ -786,6 +869,8 @@ class Authority:
                 self._spend.setdefault(cid, []).append((int(sale["at"]), int(sale["sale"]["total"]), uid))
             if sale["sale"].get("referral_points_to_referrer"):
                 self._paying.add(uid)
+            if sale["sale"].get("birthday_points") and sale["sale"].get("birthday_year") is not None:
+                self._birthday[uid] = int(cast(int, sale["sale"]["birthday_year"]))
             self._new_sales[uid] = (cid, sale)  # made into a _Sold only if a refund of the batch names it
         elif kind == "refund":
             refund = cast(wire.RefundBody, body)
@@ -804,6 +889,15 @@ class Authority:
                  "actor": str(body.get("actor", "")).strip(), "customer_uid": str(body["customer_uid"]),
                  "points": points, "booked_at": now_ms()}
             )  # fmt: skip
+
+    def owed(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """An item just booked owes stamps (a full card another terminal spent first): later views take them whole."""
+        for row in rows:
+            unit = str(row.get("unit", ""))
+            if unit.startswith("stamps:"):
+                found = self._short.setdefault(self._resolved(str(row["customer_uid"])), {})
+                rule = unit.split(":", 1)[1]
+                found[rule] = found.get(rule, 0) + int(row["points"])
 
     def refused(self, uid: str, kind: str, body: Mapping[str, Any], exc: LoyaltyError) -> None:
         """An item was rejected: kept whole for the admin, with its terminal and actor."""

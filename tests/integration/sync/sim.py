@@ -723,7 +723,8 @@ class Simulation:
 
     def failure(self, what: str) -> SimFailure:
         """A SimFailure naming seed, step, phase and action, with the last steps and how to replay."""
-        recent = "\n".join(self.log[-15:])
+        # SIM_LOG=80 shows more of the run leading to a failure (what a replay while debugging needs).
+        recent = "\n".join(self.log[-int(os.environ.get("SIM_LOG", "15")) :])
         if self.server_errors and "the server failed" not in what:
             # The step failed because the server did: its exception says why.
             what += f"\nserver exception:\n{self.server_errors[-1]}"
