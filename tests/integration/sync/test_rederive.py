@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from app.core import repo
+from app.core import schema as t
 from tests.integration.sync.sim import SimConfig, Simulation
 from tests.integration.sync.test_limits import corrections
-from tests.integration.sync.test_promises import later
+from tests.integration.sync.test_promises import later, server_customers
 
 PHONE = "+79160000001"
 GOLD = ["CHZ"] * 14  # 4,060 roubles: past Gold's 4,000 in one sale
@@ -110,4 +113,38 @@ def test_a_referee_looked_up_without_its_referrer_pays_no_referral_and_is_not_re
     b = chain.sell(1, chain.basket(1, "CHZ", "CHZ", card=referee))
     assert b.quote.referral_points_to_referrer == 80
     assert chain.sync(1)
+    chain.check_always()
+
+
+# ----------------------------------------------------------------------------- the till follows the verdict
+
+
+def test_the_once_only_marks_of_a_sale_the_server_rejected_are_due_again_on_the_till(chain: Simulation) -> None:
+    """A sale that paid a referral, a birthday bonus and a once-per-card coupon is rejected by the server (its
+    body altered on the till, as a broken or tampered till would push it): nothing of it is booked, so after the
+    next sync the till's figures are the server's: the referral, the bonus and the coupon are due again."""
+    referrer = chain.enroll(0, PHONE)
+    referee = chain.enroll(0, "+79160000002", birthday="1990-01-01", referrer=referrer)
+    assert chain.sync(0)
+    a = chain.sell(0, replace(chain.basket(0, "CHZ", "CHZ", card=referee), coupon="ONCE"))
+    assert (a.quote.referral_points_to_referrer, a.quote.birthday_points, a.quote.coupon) == (80, 120, "ONCE")
+    term = chain.terminals[0]
+    with term.engine.begin() as conn:
+        body = json.loads(conn.execute(select(t.outbox.c.body).where(t.outbox.c.uid == str(a.uid))).scalar_one())
+        body["sale"]["earned"] += 1
+        conn.execute(update(t.outbox).where(t.outbox.c.uid == str(a.uid)).values(body=json.dumps(body)))
+    chain.expected_rejections[str(a.uid)] = "figures_mismatch"
+    assert chain.sync(0)
+    assert chain.server_outcomes()[str(a.uid)][0] == "rejected"
+    at = chain.clock.now
+    here, there = (c.customer(referee, at=at).to_json() for c in (term.services.customers, server_customers(chain)))
+    for key in ("customer_id", "phone", "birthday", "qr"):  # row ids; minimised on the till (promise 10)
+        here.pop(key, None), there.pop(key, None)
+    assert here == there
+    assert term.services.customers.customer(referrer, at=at).available == 100  # the referral points are gone
+    b = chain.sell(0, replace(chain.basket(0, "CHZ", "CHZ", card=referee), coupon="ONCE"))
+    assert (b.quote.referral_points_to_referrer, b.quote.birthday_points, b.quote.coupon) == (80, 120, "ONCE")
+    assert chain.sync(0)
+    assert json.loads(chain.server_outcomes()[str(b.uid)][1]).get("code") is None
+    assert not corrections(chain)  # paid once in the chain: nothing to take back
     chain.check_always()
