@@ -32,7 +32,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 
-from app.core import books, figures, ledger, sql, wire
+from app.core import books, figures, ledger, repo, sql, wire
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.identity import birthday_date
@@ -43,11 +43,17 @@ from app.core.timeutil import DAY_MS, now_ms
 from app.core.wallet import Lot, Wallet
 from server.store import transaction
 
-__all__ = ["ADJUST_LIMIT_ENV", "Authority", "add_manager", "adjust_limit", "managers", "rejections"]
+__all__ = ["ADJUST_LIMIT_ENV", "CHANGE_LOG_DAYS_ENV", "Authority", "add_manager", "adjust_limit", "managers",
+           "prune_change_log", "rejections"]  # fmt: skip
 
 # The most manual adjustment points (added and removed alike) one store may book in a UTC day of the server.
 ADJUST_LIMIT_ENV = "LOYALTY_ADJUST_POINTS_PER_DAY"
 DEFAULT_ADJUST_LIMIT = 100_000
+# How long the change log keeps an entry some terminal may still need (days): see prune_change_log.
+CHANGE_LOG_DAYS_ENV = "LOYALTY_CHANGE_LOG_DAYS"
+DEFAULT_CHANGE_LOG_DAYS = 30
+_MARKS_KEY = "change_log_marks"  # meta: [[instant, newest change number then], ...] kept by the pruning runs
+PRUNED_KEY = "change_log_pruned_through"  # meta: change numbers up to this one are no longer logged
 
 # Codes this module refuses with: an item refused with one of them is kept whole for the admin.
 CODES = frozenset({"figures_mismatch", "cursor_unknown", "manager_required", "manager_unknown", "adjust_limit",
@@ -1025,3 +1031,44 @@ def rejections(engine: Engine, limit: int = 1000) -> list[dict[str, Any]]:
          "reason": reason, "body": json.loads(body), "created_at": int(created)}
         for uid, term, store, kind, actor, code, reason, body, created in rows
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------- change log pruning
+
+
+def change_log_days() -> int:
+    """The change log's horizon in days (a server setting, from the environment)."""
+    return int(os.environ.get(CHANGE_LOG_DAYS_ENV, DEFAULT_CHANGE_LOG_DAYS))
+
+
+def prune_change_log(conn: Connection, now: int, horizon_ms: int | None = None) -> int:
+    """Delete change log entries no terminal can still need; returns how many (docs/authority.md "Pruning").
+
+    An entry is needed to rebuild the state at a cursor below its change number. It goes once both hold:
+    it is older than the horizon (its number is at most the newest one a run saw at least `horizon_ms` ago:
+    the log has no instants, so each run keeps a mark of the newest number in meta), and every terminal
+    seen within the horizon (not revoked) was handed a cursor past it. Runs with the expiry job (server/
+    expiry.py `run_due`, under its advisory lock), in the caller's transaction."""
+    horizon = change_log_days() * DAY_MS if horizon_ms is None else horizon_ms
+    pruned = int(repo.get_meta(conn, PRUNED_KEY) or 0)
+    newest = sql.scalar(conn, "SELECT MAX(seq) FROM change_log")
+    marks: list[list[int]] = json.loads(repo.get_meta(conn, _MARKS_KEY) or "[]")
+    marks.append([now, int(newest) if newest is not None else pruned])
+    old = [seq for at, seq in marks if at <= now - horizon]
+    bound = max(old, default=0)
+    active = sql.scalar(
+        conn,
+        "SELECT MIN(pulled_cursor) FROM terminals WHERE revoked = 0 AND last_seen_at >= :since",
+        {"since": now - horizon},
+    )
+    if active is not None:
+        bound = min(bound, int(active))
+    deleted = 0
+    if bound > pruned:
+        deleted = sql.run(conn, "DELETE FROM change_log WHERE seq <= :s", {"s": bound})
+        repo.set_meta(conn, PRUNED_KEY, str(bound))
+    # Keep the marks still inside the horizon and the newest one past it (the next run's bound, if no newer).
+    newest_old = max((m for m in marks if m[0] <= now - horizon), default=None, key=lambda m: m[0])
+    kept = [m for m in marks if m[0] > now - horizon] + ([newest_old] if newest_old else [])
+    repo.set_meta(conn, _MARKS_KEY, json.dumps(sorted(kept)))
+    return deleted
