@@ -86,8 +86,8 @@ MAX_OFFLINE_HOURS = 48
 SKEW_STOP_SECONDS = 600
 # The server waits at least as long as the longest offline window before writing expired lots off.
 GRACE_MS = max(MAX_OFFLINE_HOURS, 72) * HOUR_MS
-# The change log's horizon in the simulation (production: 30 days): a few offline windows.
-CHANGE_LOG_HORIZON_MS = 4 * MAX_OFFLINE_HOURS * HOUR_MS
+# The change log's horizon in the simulation (production: 30 days): one offline window, so runs prune often.
+CHANGE_LOG_HORIZON_MS = MAX_OFFLINE_HOURS * HOUR_MS
 
 # Small enough that a few hundred steps see activation (1 day), expiry (10 days) and the grace
 # period; small caps so offline double spend is frequent and its bound is easy to check.
