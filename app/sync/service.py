@@ -349,8 +349,8 @@ class SyncService:
                 try:
                     snap = client.lookup(card)
                 except SyncError as exc:
-                    if exc.code != "server_status":
-                        raise  # offline again: the sync fails and the list waits for the next one
+                    if exc.code != "server_status" or exc.params.get("status") != 404:
+                        raise  # offline again, or the server failed: the sync fails and the list waits
                     # Not on the server (merged away, or never booked): nothing to follow.
             with db.transaction(self.engine, background=True) as conn:
                 if snap is not None:
