@@ -1046,9 +1046,10 @@ def prune_change_log(conn: Connection, now: int, horizon_ms: int | None = None) 
 
     An entry is needed to rebuild the state at a cursor below its change number. It goes once both hold:
     it is older than the horizon (its number is at most the newest one a run saw at least `horizon_ms` ago:
-    the log has no instants, so each run keeps a mark of the newest number in meta), and every terminal
-    seen within the horizon (not revoked) was handed a cursor past it. Runs with the expiry job (server/
-    expiry.py `run_due`, under its advisory lock), in the caller's transaction."""
+    the log has no instants, so each run keeps a mark of the newest number in meta), and every enrolled
+    terminal not revoked was handed a cursor past it (the horizon is for a till restored from a backup).
+    Runs with the expiry job (server/expiry.py `run_due`, under its advisory lock), in the caller's
+    transaction."""
     horizon = change_log_days() * DAY_MS if horizon_ms is None else horizon_ms
     pruned = int(repo.get_meta(conn, PRUNED_KEY) or 0)
     newest = sql.scalar(conn, "SELECT MAX(seq) FROM change_log")
@@ -1056,11 +1057,8 @@ def prune_change_log(conn: Connection, now: int, horizon_ms: int | None = None) 
     marks.append([now, int(newest) if newest is not None else pruned])
     old = [seq for at, seq in marks if at <= now - horizon]
     bound = max(old, default=0)
-    active = sql.scalar(
-        conn,
-        "SELECT MIN(pulled_cursor) FROM terminals WHERE revoked = 0 AND last_seen_at >= :since",
-        {"since": now - horizon},
-    )
+    # Every enrolled terminal not revoked, however long offline: its queued sales name the cursor it had.
+    active = sql.scalar(conn, "SELECT MIN(pulled_cursor) FROM terminals WHERE revoked = 0 AND token_hash IS NOT NULL")
     if active is not None:
         bound = min(bound, int(active))
     deleted = 0
