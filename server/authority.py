@@ -26,28 +26,34 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 
-from app.core import books, figures, ledger, sql, wire
+from app.core import books, figures, ledger, repo, sql, wire
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.identity import birthday_date
-from app.core.pricing import CouponUse, CustomerView, LineIn, price
+from app.core.pricing import CouponUse, CustomerView, LineIn, birthday_due, price
 from app.core.program import Program, local_time, parse_program
 from app.core.refunds import SoldLine, cumulative, delta
 from app.core.timeutil import DAY_MS, now_ms
 from app.core.wallet import Lot, Wallet
 from server.store import transaction
 
-__all__ = ["ADJUST_LIMIT_ENV", "Authority", "add_manager", "adjust_limit", "managers", "rejections"]
+__all__ = ["ADJUST_LIMIT_ENV", "CHANGE_LOG_DAYS_ENV", "Authority", "add_manager", "adjust_limit", "managers",
+           "prune_change_log", "rejections"]  # fmt: skip
 
 # The most manual adjustment points (added and removed alike) one store may book in a UTC day of the server.
 ADJUST_LIMIT_ENV = "LOYALTY_ADJUST_POINTS_PER_DAY"
 DEFAULT_ADJUST_LIMIT = 100_000
+# How long the change log keeps an entry some terminal may still need (days): see prune_change_log.
+CHANGE_LOG_DAYS_ENV = "LOYALTY_CHANGE_LOG_DAYS"
+DEFAULT_CHANGE_LOG_DAYS = 30
+_MARKS_KEY = "change_log_marks"  # meta: [[instant, newest change number then], ...] kept by the pruning runs
+PRUNED_KEY = "change_log_pruned_through"  # meta: change numbers up to this one are no longer logged
 
 # Codes this module refuses with: an item refused with one of them is kept whole for the admin.
 CODES = frozenset({"figures_mismatch", "cursor_unknown", "manager_required", "manager_unknown", "adjust_limit",
@@ -110,6 +116,10 @@ class _Later:
     stamps: dict[str, dict[str, int]]  # txn uid -> stamp deltas
     years: dict[str, set[int]]  # txn uid -> birthday years it granted
     referral: set[str]  # sale uids that paid a referral
+    birthday: dict[str, int]  # sale uid -> the birthday year it paid a bonus for (booked as a grant or not)
+    # customer uid -> [(change number, stamps per rule)] this terminal's own transactions asked for and the card no
+    # longer had (another terminal spent the full card first): the server booked them short, the till did not
+    short: dict[str, list[tuple[int, dict[str, int]]]] = field(default_factory=dict)
     unseen: dict[str, list[int]] = field(default_factory=dict)  # customer uid -> change numbers of its own
     # transactions from an earlier epoch: a terminal restored from a backup may have lost them
 
@@ -143,6 +153,9 @@ class Authority:
         self._uids: set[str] = set()  # the customers the batch names
         self._winners: set[str] | None = None  # of those, the ones another customer was merged into
         self._paying: set[str] = set()  # sales of this batch that paid a referral
+        self._birthday: dict[str, int] = {}  # sales of this batch that paid a birthday bonus -> its year
+        self._referrer_seqs: dict[str, tuple[int, bool]] = {}  # referrer -> (its latest change, changed by us)
+        self._short: dict[str, dict[str, int]] = {}  # customer uid -> stamps this batch's items were booked short of
         self._named_referrer: dict[str, str | None] = {}  # enrolled by this batch: uid -> the referrer it named
         self._named_birthday: dict[str, str | None] = {}  # enrolled by this batch: uid -> its birthday
 
@@ -347,14 +360,22 @@ class Authority:
         changes = [(seq, t) for seq, t in later.changes.get(account.uid, []) if seq > cursor]
         seqs = sorted({seq for seq, _ in changes})
         states = []
+        # Our own moves after the cursor booked short of a full card (another terminal spent it first, promise 6's
+        # stamp overdraft): on the till they took their whole count, so every rebuilt view takes it too. This
+        # batch's earlier items are after the cursor too (the server held none of them at any pull).
+        short: dict[str, int] = dict(self._short.get(account.uid, {}))
+        for seq, rules in later.short.get(account.uid, []):
+            if seq > cursor:
+                for rule, n in rules.items():
+                    short[rule] = short.get(rule, 0) + n
         for threshold in [cursor, *seqs[:-1][-(_MAX_VIEWS - 1) :]]:
             txns: set[str] = set().union(*(t for seq, t in changes if seq > threshold))
             if txns:
-                states.append(self._undone(now, txns, later))
+                states.append(self._undone(now, txns, later, short))
         return states
 
-    def _undone(self, now: _State, txns: set[str], later: _Later) -> _State:
-        """Today's state with these transactions' effects undone."""
+    def _undone(self, now: _State, txns: set[str], later: _Later, short: Mapping[str, int]) -> _State:
+        """Today's state with these transactions' effects undone (and our own stamp moves booked short taken whole)."""
         remaining = {lot.uid: lot.remaining for lot in now.lots}
         lots = {lot.uid: lot for lot in now.lots}
         debt = now.debt
@@ -374,14 +395,22 @@ class Authority:
             if remaining.get(uid, 0) > 0
         ]
         stamps = dict(now.stamps)
-        years = set(now.years)
         for txn in txns:
             for rule, n in later.stamps.get(txn, {}).items():
                 stamps[rule] = stamps.get(rule, 0) - n
-            years -= later.years.get(txn, set())
+        for rule, n in short.items():
+            stamps[rule] = max(0, stamps.get(rule, 0) - n)
+        kept = {uid for _, _, uid in now.spend if uid not in txns}
+        # A year stays granted when a sale kept in this state paid its bonus too: two offline terminals can both
+        # pay one birthday; the server keeps the year's mark with the first booked only (the second is taken back
+        # as a correction), but the terminal that paid the second saw the year as granted by its own sale.
+        removed: set[int] = set().union(*(later.years.get(txn, set()) for txn in txns))
+        paid_here = {later.birthday[u] for u in kept if u in later.birthday} | {
+            y for u, y in self._birthday.items() if u in kept
+        }
+        years = (set(now.years) - removed) | (removed & paid_here)
         # Undoing another terminal's payment leaves the referral paid when a sale kept in this state paid it too:
         # the till's own (its second payment, taken back by the limits as a correction, is still its payment).
-        kept = {uid for _, _, uid in now.spend if uid not in txns}
         paid = now.referral_paid and (not (txns & later.referral) or bool(kept & (later.referral | self._paying)))
         spend = [s for s in now.spend if s[2] not in txns]
         return _State(view_lots, debt, stamps, years, spend, paid)
@@ -404,6 +433,19 @@ class Authority:
                 own.append((uid, int(seq), set(json.loads(txns))))
                 continue
             changes.setdefault(uid, []).append((int(seq), set(json.loads(txns))))
+        short: dict[str, list[tuple[int, dict[str, int]]]] = {}
+        if own:
+            owed: dict[str, dict[str, int]] = {}
+            for txn, unit, points in sql.tuples_in(
+                self.conn,
+                "SELECT txn_uid, unit, points FROM overdrafts WHERE unit LIKE 'stamps:%' AND txn_uid {in}",
+                sorted(set().union(*(t for _, _, t in own))),
+            ):
+                rule = str(unit).split(":", 1)[1]
+                owed.setdefault(str(txn), {})[rule] = owed.get(str(txn), {}).get(rule, 0) + int(points)
+            for uid, seq, txns in own:
+                for txn in sorted(txns & owed.keys()):
+                    short.setdefault(uid, []).append((seq, owed[txn]))
         unseen: dict[str, list[int]] = {}
         if own and self.epoch > 1:
             earlier = {
@@ -455,8 +497,30 @@ class Authority:
                 uids,
             )
         }
-        self._later = _Later(changes, journal, lots, stamps, years, referral, unseen)
+        # Every sale of these customers that paid a birthday bonus, with the year it paid (the sale's body names
+        # it; the server keeps only the first grant of a year, so a second one's year is found by its date again).
+        birthday: dict[str, int] = {}
+        for sale_uid, at, born in sql.tuples_in(
+            self.conn,
+            "SELECT s.uid, s.at, c.birthday FROM sales s JOIN customers c ON c.id = s.customer_id"
+            " WHERE s.birthday_points > 0 AND c.uid {in}",
+            uids,
+        ):
+            year = self._birthday_year(int(at), born)
+            if year is not None:
+                birthday[str(sale_uid)] = year
+        self._later = _Later(changes, journal, lots, stamps, years, referral, birthday, short, unseen)
         return self._later
+
+    def _birthday_year(self, at: int, born: str | None) -> int | None:
+        """The birthday year whose bonus window holds a sale's instant (what its body named: it was re-derived)."""
+        uids = self._in_force(at)
+        if not uids or born is None:
+            return None
+        program = self._program(uids[0])
+        empty = CustomerView(card="", available=0, debt=0, tier_spend=0, stamps={}, birthday=birthday_date(born),
+                             birthday_years_granted=frozenset(), referral_due=False)  # fmt: skip
+        return birthday_due(program, empty, at)
 
     def _customer_view(
         self, state: _State, card: str, uid: str, program: Program, at: int, spent: int = 0
@@ -514,6 +578,9 @@ class Authority:
                     for s in states
                     if s is not None
                 ]
+                due = [v for v, _ in views if v is not None and v.referral_due]
+                if referrer is not None and due and self._referrer_unseen(referrer, cursor):
+                    views += [(replace(v, referral_due=False), None) for v in due]
                 if uid != account.uid or self._absorbed(account.uid) or self._restored(account.uid, cursor):
                     claimed = self._claimed_referrer(body, referrer)
                     views.append((self._claimed_view(body, card, account.uid, program, at, claimed), claimed))
@@ -540,6 +607,28 @@ class Authority:
                           ln["stamps_given"], bool(ln["is_reward"])) for ln in sale["lines"]],
             )  # fmt: skip
         return self._sold.get(uid)
+
+    def _referrer_unseen(self, referrer: str, cursor: Any) -> bool:
+        """True when this terminal may not hold the referrer at the body's cursor: it never changed the referrer
+        itself and the referrer's latest change is after the cursor (a pull page gives a customer at its latest
+        change, and a lookup gives the customer alone). The till pays a referral only to a referrer it holds
+        (it keeps the link in `pending_referrers` until then): its sale pays none, and the referral stays due for
+        a later sale. Read for the referrers of every customer read so far at once (one query, rarely a second)."""
+        if not isinstance(cursor, int):
+            return False
+        if referrer not in self._referrer_seqs:
+            wanted = sorted({r for _, _, r in self._info.values() if r is not None} - self._referrer_seqs.keys())
+            self._referrer_seqs.update((uid, (0, False)) for uid in [*wanted, referrer])
+            for uid, seq, own in sql.tuples_in(
+                self.conn,
+                "SELECT customer_uid, MAX(seq), MAX(CASE WHEN terminal_id = :t THEN 1 ELSE 0 END) FROM change_log"
+                " WHERE customer_uid {in} GROUP BY customer_uid",
+                sorted({*wanted, referrer}),
+                {"t": self.terminal_id},
+            ):
+                self._referrer_seqs[str(uid)] = (int(seq), bool(own))
+        latest, own = self._referrer_seqs.get(referrer, (0, False))
+        return not own and latest > cursor and referrer not in self._named_referrer
 
     def _absorbed(self, uid: str) -> bool:
         """True for a customer another was merged into (read once per batch for the batch's customers)."""
@@ -786,6 +875,8 @@ class Authority:
                 self._spend.setdefault(cid, []).append((int(sale["at"]), int(sale["sale"]["total"]), uid))
             if sale["sale"].get("referral_points_to_referrer"):
                 self._paying.add(uid)
+            if sale["sale"].get("birthday_points") and sale["sale"].get("birthday_year") is not None:
+                self._birthday[uid] = int(cast(int, sale["sale"]["birthday_year"]))
             self._new_sales[uid] = (cid, sale)  # made into a _Sold only if a refund of the batch names it
         elif kind == "refund":
             refund = cast(wire.RefundBody, body)
@@ -804,6 +895,15 @@ class Authority:
                  "actor": str(body.get("actor", "")).strip(), "customer_uid": str(body["customer_uid"]),
                  "points": points, "booked_at": now_ms()}
             )  # fmt: skip
+
+    def owed(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """An item just booked owes stamps (a full card another terminal spent first): later views take them whole."""
+        for row in rows:
+            unit = str(row.get("unit", ""))
+            if unit.startswith("stamps:"):
+                found = self._short.setdefault(self._resolved(str(row["customer_uid"])), {})
+                rule = unit.split(":", 1)[1]
+                found[rule] = found.get(rule, 0) + int(row["points"])
 
     def refused(self, uid: str, kind: str, body: Mapping[str, Any], exc: LoyaltyError) -> None:
         """An item was rejected: kept whole for the admin, with its terminal and actor."""
@@ -931,3 +1031,42 @@ def rejections(engine: Engine, limit: int = 1000) -> list[dict[str, Any]]:
          "reason": reason, "body": json.loads(body), "created_at": int(created)}
         for uid, term, store, kind, actor, code, reason, body, created in rows
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------- change log pruning
+
+
+def change_log_days() -> int:
+    """The change log's horizon in days (a server setting, from the environment)."""
+    return int(os.environ.get(CHANGE_LOG_DAYS_ENV, DEFAULT_CHANGE_LOG_DAYS))
+
+
+def prune_change_log(conn: Connection, now: int, horizon_ms: int | None = None) -> int:
+    """Delete change log entries no terminal can still need; returns how many (docs/authority.md "Pruning").
+
+    An entry is needed to rebuild the state at a cursor below its change number. It goes once both hold:
+    it is older than the horizon (its number is at most the newest one a run saw at least `horizon_ms` ago:
+    the log has no instants, so each run keeps a mark of the newest number in meta), and every enrolled
+    terminal not revoked was handed a cursor past it (the horizon is for a till restored from a backup).
+    Runs with the expiry job (server/expiry.py `run_due`, under its advisory lock), in the caller's
+    transaction."""
+    horizon = change_log_days() * DAY_MS if horizon_ms is None else horizon_ms
+    pruned = int(repo.get_meta(conn, PRUNED_KEY) or 0)
+    newest = sql.scalar(conn, "SELECT MAX(seq) FROM change_log")
+    marks: list[list[int]] = json.loads(repo.get_meta(conn, _MARKS_KEY) or "[]")
+    marks.append([now, int(newest) if newest is not None else pruned])
+    old = [seq for at, seq in marks if at <= now - horizon]
+    bound = max(old, default=0)
+    # Every enrolled terminal not revoked, however long offline: its queued sales name the cursor it had.
+    active = sql.scalar(conn, "SELECT MIN(pulled_cursor) FROM terminals WHERE revoked = 0 AND token_hash IS NOT NULL")
+    if active is not None:
+        bound = min(bound, int(active))
+    deleted = 0
+    if bound > pruned:
+        deleted = sql.run(conn, "DELETE FROM change_log WHERE seq <= :s", {"s": bound})
+        repo.set_meta(conn, PRUNED_KEY, str(bound))
+    # Keep the marks still inside the horizon and the newest one past it (the next run's bound, if no newer).
+    newest_old = max((m for m in marks if m[0] <= now - horizon), default=None, key=lambda m: m[0])
+    kept = [m for m in marks if m[0] > now - horizon] + ([newest_old] if newest_old else [])
+    repo.set_meta(conn, _MARKS_KEY, json.dumps(sorted(kept)))
+    return deleted

@@ -8,6 +8,7 @@ from app.core import ledger, repo
 from app.core import schema as t
 from app.core.ids import uuid7
 from app.core.timeutil import now_ms
+from server.authority import prune_change_log
 from server.ingest import mark_changed
 from server.store import is_sqlite, transaction
 
@@ -56,7 +57,10 @@ def run_due(engine: Engine, interval_ms: int, now: int | None = None, grace: int
         if last <= now < last + interval_ms:
             return None
         repo.set_meta(conn, LAST_RUN_KEY, str(now))
-        return _post(conn, now, grace)
+        posted = _post(conn, now, grace)
+        # The change log's entries no terminal can still need go with the same timed run (docs/authority.md).
+        prune_change_log(conn, now)
+        return posted
 
 
 def _post(conn: Connection, now: int, grace: int | None) -> int:

@@ -157,6 +157,7 @@ def _push(conn: Connection, terminal_id: int, epoch: int, items: Sequence[Item])
                     authority.check(item.kind, item.body, item.seq)
                     result, changed, owed = _apply(books, item, versions, chain)
                 status = "applied"
+                authority.owed(owed)
                 batch.overdrafts += [{**o, "txn_uid": item.uid, "terminal_id": term.id, "booked_at": now_ms()}
                                      for o in owed]  # fmt: skip
             except LoyaltyError as exc:

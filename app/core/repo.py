@@ -379,7 +379,7 @@ _CHAIN_COUPON = """SELECT COALESCE(SUM(CASE WHEN customer_uid = '' THEN uses ELS
 FROM chain_coupon_uses WHERE code = :code AND customer_uid IN ('', :customer)"""
 _OWN_COUPON = """SELECT COUNT(*) AS used, COALESCE(SUM(CASE WHEN u.customer_id = :id THEN 1 ELSE 0 END), 0) AS mine
 FROM coupon_uses u JOIN sales s ON s.id = u.sale_id JOIN outbox o ON o.uid = s.uid
-WHERE u.code = :code AND (o.acked = 0 OR o.seq > :synced)"""
+WHERE u.code = :code AND (o.acked = 0 OR o.seq > :synced) AND COALESCE(o.status, '') != 'rejected'"""
 
 
 def chain_coupon_uses(conn: Connection, code: str, customer: Any) -> tuple[int, int]:

@@ -76,6 +76,65 @@ def acknowledge(
     return acked, rejected, gap
 
 
+def undo_rejected(conn: Connection, uids: Collection[str]) -> list[str]:
+    """Once-only marks our sales set that the server rejected: the server booked nothing of them, so the
+    referral they paid is due again (unless another of our sales paid it) and the birthday year they granted
+    is not granted by them. Returns the customers the rejected sales and refunds named (the caller refreshes
+    them from the server, whose snapshot is the verdict). Coupon uses and refunds of rejected rows are not counted where
+    they are read (checkout, repo.chain_coupon_uses, repo.chain_refunded)."""
+    if not uids:
+        return []
+    touched: set[str] = set()
+    for (uid,) in _in_rows(
+        conn,
+        "SELECT c.uid FROM sales s JOIN customers c ON c.id = s.customer_id WHERE s.uid IN {in}"
+        " AND s.referral_points > 0 AND c.referral_paid = 1 AND NOT EXISTS (SELECT 1 FROM sales k"
+        " JOIN outbox o ON o.uid = k.uid WHERE k.customer_id = s.customer_id AND k.referral_points > 0"
+        " AND COALESCE(o.status, '') != 'rejected' AND k.uid NOT IN {in})",
+        sorted(uids),
+    ):
+        touched.add(str(uid))
+    _run_in(conn, "UPDATE customers SET referral_paid = 0 WHERE uid IN {in}", sorted(touched))
+    lots = _in_rows(
+        conn,
+        "SELECT g.lot_uid, c.uid FROM birthday_grants g JOIN lots l ON l.uid = g.lot_uid"
+        " JOIN customers c ON c.id = g.customer_id WHERE l.source = 'birthday' AND l.txn_uid IN {in}",
+        sorted(uids),
+    )
+    _run_in(conn, "DELETE FROM birthday_grants WHERE lot_uid IN {in}", sorted({str(lot) for lot, _ in lots}))
+    touched |= {str(uid) for _, uid in lots}
+    # Points and stamps follow the server by the next snapshot of the customer (our rejected rows are acknowledged,
+    # so they are not replayed on it); a customer the server did not change since is in no pull page.
+    for (body,) in _in_rows(conn, "SELECT body FROM outbox WHERE uid IN {in} AND kind IN ('sale', 'refund')",
+                            sorted(uids)):  # fmt: skip
+        found = json.loads(body)
+        touched |= {str(op["customer"]) for op in found.get("ops", []) if op.get("customer")}
+        if found.get("customer_uid"):
+            touched.add(str(found["customer_uid"]))
+    return sorted(touched)
+
+
+# Customers to fetch again from the server after a rejection (JSON list of uids), kept with the acknowledgement.
+_REFRESH = "refresh_customers"
+
+
+def refresh_later(conn: Connection, uids: Iterable[str]) -> None:
+    """Remember customers whose figures must be fetched again from the server (see undo_rejected)."""
+    wanted = set(uids)
+    if wanted:
+        repo.set_meta(conn, _REFRESH, json.dumps(sorted(wanted | set(to_refresh(conn)))))
+
+
+def to_refresh(conn: Connection) -> list[str]:
+    """The customers waiting to be fetched again, in a stable order."""
+    return list(json.loads(repo.get_meta(conn, _REFRESH) or "[]"))
+
+
+def refreshed(conn: Connection, uid: str) -> None:
+    """One customer was fetched again (or is not on the server)."""
+    repo.set_meta(conn, _REFRESH, json.dumps([u for u in to_refresh(conn) if u != uid]))
+
+
 def acked_through(conn: Connection) -> int:
     """The outbox sequence up to which every row is acknowledged (0 when none is)."""
     first = sql.scalar(conn, "SELECT MIN(seq) FROM outbox WHERE acked = 0")

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, delete, func, select, update
 
-from app.core import db, repo
+from app.core import db, repo, sql
 from app.core import schema as t
 from app.core.clock import SYSTEM_CLOCK, Clock
 from app.core.errors import LoyaltyError
@@ -232,6 +232,7 @@ class SyncService:
                     # been applied to its end, the pulled figures include them (a complete sync).
                     through = replica.acked_through(conn)
                 pulled = self._pull_all(client)
+                self._follow_verdicts(client)
                 left = self._refresh_cards(client)
             except (SyncError, Refused) as exc:
                 self._publish(False, str(exc))
@@ -321,6 +322,8 @@ class SyncService:
             quarantined += [f"{r['uid']}: card {r['quarantined_card']}" for r in results if r.get("quarantined_card")]
             with db.transaction(self.engine, background=True) as conn:
                 acked, reasons, gap = replica.acknowledge(conn, results, expected=local)
+                refused = [str(r["uid"]) for r in results if "rejected" in (r.get("status"), r.get("original"))]
+                replica.refresh_later(conn, replica.undo_rejected(conn, refused))
                 if gap is not None:
                     # The server lost what we sent before (restored from backup): send again from there.
                     conn.execute(update(t.outbox).where(t.outbox.c.seq >= gap).values(acked=0))
@@ -328,6 +331,33 @@ class SyncService:
                 raise SyncError("nothing_acked")
             pushed += acked
             rejected += reasons
+
+    def _follow_verdicts(self, client: Client) -> None:
+        """The customers of sales and refunds the server rejected, fetched again: the server booked nothing of
+        them, and a customer it did not change since comes in no pull page, so the till's figures (points,
+        stamps, once-only marks) would keep what the rejected rows did. A few lookups, only after a rejection;
+        the list is kept in meta with the acknowledgement, so a sync cut short does them next time."""
+        while True:
+            with db.transaction(self.engine, write=False, background=True) as conn:
+                wanted = replica.to_refresh(conn)
+                if not wanted:
+                    return
+                row = sql.one(conn, "SELECT id FROM customers WHERE uid = :u", {"u": wanted[0]})
+                card = repo.primary_card(conn, int(row.id)) if row is not None else ""
+            snap = None
+            if card:
+                try:
+                    snap = client.lookup(card)
+                except SyncError as exc:
+                    if exc.code != "server_status" or exc.params.get("status") != 404:
+                        raise  # offline again, or the server failed: the sync fails and the list waits
+                    # Not on the server (merged away, or never booked): nothing to follow.
+            with db.transaction(self.engine, background=True) as conn:
+                if snap is not None:
+                    replica.apply_customers(conn, [snap], int(repo.get_meta(conn, "applied_seq") or 0))
+                replica.refreshed(conn, wanted[0])
+            if snap is not None:
+                self._customers_changed([snap])
 
     def yield_to_till(self, max_s: float = YIELD_MAX_S) -> None:
         """Background mode: pulled data waits for a pause in the till's work, up to max_s per sync."""

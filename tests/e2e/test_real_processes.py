@@ -148,12 +148,6 @@ def server_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-# Known defect (issue 11, open): under these faults the server's re-derivation (sync.md promise 8) sometimes
-# rejects an honest till's sales ("sale.discount is 0, the rules give 12000"): the state it rebuilds for
-# the till's cursor differs from what the till saw, for a reason not found yet. Listed in docs/authority.md
-# ("Known defects"); until it is fixed this run may fail, and the other promises are checked by the
-# simulation and tests/e2e/test_several_servers.py.
-@pytest.mark.xfail(reason="re-derivation rejects some honest sales under faults (issue 11, open)", strict=False)
 def test_promises_hold_through_faults_and_kills(server_db: str, tmp_path: Path, server_factory: Any) -> None:
     started = time.monotonic()
     server: ServerProcess = server_factory(server_db).start()

@@ -190,8 +190,10 @@ class CheckoutService(OperationService):
                 raise NotFound("unknown_coupon", coupon=req.coupon.strip())
             counts = sql.one(
                 conn,
-                "SELECT COUNT(*) AS used, COALESCE(SUM(CASE WHEN customer_id = :id THEN 1 ELSE 0 END), 0) AS mine"
-                " FROM coupon_uses WHERE code = :code",
+                # A use in a sale the server rejected is no use (the server's verdict).
+                "SELECT COUNT(*) AS used, COALESCE(SUM(CASE WHEN u.customer_id = :id THEN 1 ELSE 0 END), 0) AS mine"
+                " FROM coupon_uses u WHERE u.code = :code AND NOT EXISTS (SELECT 1 FROM sales s JOIN outbox o"
+                " ON o.uid = s.uid WHERE s.id = u.sale_id AND o.status = 'rejected')",
                 {"code": coupon.code, "id": customer.id if customer is not None else -1},
             )
             assert counts is not None
@@ -472,10 +474,13 @@ def _name_view(conn: Connection, body: wire.SaleBody | wire.RefundBody, chain: b
 
 def _paid_referral_here(conn: Connection, customer_id: int) -> bool:
     """A sale of this till paid the customer's referrer already (a pulled snapshot may not show it yet)."""
-    found = sql.scalar(
-        conn, "SELECT 1 FROM sales WHERE customer_id = :id AND referral_points > 0 LIMIT 1", {"id": customer_id}
-    )
+    # A sale the server rejected paid nothing in the chain: the referral is due again (the server's verdict).
+    found = sql.scalar(conn, _PAID_REFERRAL, {"id": customer_id})
     return found is not None
+
+
+_PAID_REFERRAL = """SELECT 1 FROM sales s WHERE s.customer_id = :id AND s.referral_points > 0
+  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uid = s.uid AND o.status = 'rejected') LIMIT 1"""
 
 
 def _chain_coupon(

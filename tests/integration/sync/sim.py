@@ -69,8 +69,10 @@ from app.core.timeutil import from_ms
 from app.sync.client import Refused, SyncError
 from app.sync.service import SyncService
 from server import schema as s
+from server.authority import prune_change_log
 from server.config import Settings
 from server.store import make_engine
+from server.store import transaction as server_transaction
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
@@ -84,6 +86,8 @@ MAX_OFFLINE_HOURS = 48
 SKEW_STOP_SECONDS = 600
 # The server waits at least as long as the longest offline window before writing expired lots off.
 GRACE_MS = max(MAX_OFFLINE_HOURS, 72) * HOUR_MS
+# The change log's horizon in the simulation (production: 30 days): one offline window, so runs prune often.
+CHANGE_LOG_HORIZON_MS = MAX_OFFLINE_HOURS * HOUR_MS
 
 # Small enough that a few hundred steps see activation (1 day), expiry (10 days) and the grace
 # period; small caps so offline double spend is frequent and its bound is easy to check.
@@ -723,7 +727,8 @@ class Simulation:
 
     def failure(self, what: str) -> SimFailure:
         """A SimFailure naming seed, step, phase and action, with the last steps and how to replay."""
-        recent = "\n".join(self.log[-15:])
+        # SIM_LOG=80 shows more of the run leading to a failure (what a replay while debugging needs).
+        recent = "\n".join(self.log[-int(os.environ.get("SIM_LOG", "15")) :])
         if self.server_errors and "the server failed" not in what:
             # The step failed because the server did: its exception says why.
             what += f"\nserver exception:\n{self.server_errors[-1]}"
@@ -938,7 +943,11 @@ class Simulation:
         self.server_touched = True
         expired = server_expiry.post_expiry(self.server.engine, now=self.clock.now, grace=GRACE_MS)
         self.expired_points += expired
-        self.note(f"server expiry posted {expired} points")
+        # The change log is pruned as the timed expiry run prunes it, with a short horizon: an honest till's
+        # push must never need an entry the pruning dropped (every push is checked for rejections).
+        with server_transaction(self.server.engine) as conn:
+            pruned = prune_change_log(conn, self.clock.server_ms(), CHANGE_LOG_HORIZON_MS)
+        self.note(f"server expiry posted {expired} points, pruned {pruned} change log entries")
 
     def _act_crash(self, i: int) -> None:
         term = self.terminals[i]
