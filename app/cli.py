@@ -167,6 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = fsub.add_parser("setup", help="the otpauth:// address a customer's phone is set up from (show it as a QR)")
     _common(p)
     p.add_argument("card", metavar="CARD", help="the customer's card number, or its QR code's text")
+    p = fsub.add_parser(
+        "telegram", help="set up sending codes as a Telegram bot's messages (an empty --token turns it off)"
+    )
+    _common(p)
+    p.add_argument("--token", required=True, metavar="TOKEN", help="the bot's token from @BotFather")
+    p.add_argument("--url", metavar="URL", help="the Bot API's address (default https://api.telegram.org)")
+    p = fsub.add_parser(
+        "telegram-link", help="read the bot's messages: customers who shared their phone get codes there"
+    )
+    _common(p)
     p = fsub.add_parser("sms", help="set up sending codes through SMS.ru (an empty --api-id turns it off)")
     _common(p)
     p.add_argument("--api-id", required=True, metavar="KEY", help="the SMS.ru api_id")
@@ -388,6 +398,21 @@ def _confirm_command(ctx: Context, args: argparse.Namespace) -> tuple[dict[str, 
     from app.core import db, repo
     from app.sync.sms import API_ID, URL
 
+    if args.action in ("telegram", "telegram-link"):
+        from app.sync import telegram
+
+        if args.action == "telegram-link":
+            linked = telegram.link_chats(ctx.engine, ctx.transport)
+            return {"linked": linked}, f"{linked} customers linked their phone with the bot"
+        with db.transaction(ctx.engine) as conn:
+            if args.token.strip():
+                repo.set_meta(conn, telegram.TOKEN, args.token.strip())
+            else:
+                repo.delete_meta(conn, telegram.TOKEN)
+            if args.url:
+                repo.set_meta(conn, telegram.URL, args.url.strip())
+        on = bool(args.token.strip())
+        return {"telegram": on}, "codes go to linked customers by Telegram" if on else "codes are not sent by Telegram"
     if args.action == "sms":
         with db.transaction(ctx.engine) as conn:
             if args.api_id.strip():

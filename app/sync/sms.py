@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from app.core import db, repo
 from app.core.errors import LoyaltyError
 from app.core.services.confirm import SMS_API_ID, CodeSender
+from app.sync.telegram import TelegramSender
 
 __all__ = ["API_ID", "URL", "SmsRuSender", "sender_from_settings"]
 
@@ -64,9 +65,27 @@ def _reason(data: Any) -> str:
     return "SMS.ru gave an answer that is not its API's"
 
 
+class Senders:
+    """The senders set up, in order: a customer who linked Telegram gets the code there, anyone else by SMS."""
+
+    def __init__(self, telegram: TelegramSender | None, sms: SmsRuSender | None) -> None:
+        self.telegram, self.sms = telegram, sms
+
+    def send(self, phone: str, text: str) -> None:
+        """Send by Telegram when this phone linked a chat, else by SMS (refused when neither can)."""
+        if self.telegram is not None and (self.telegram.reaches(phone) or self.sms is None):
+            self.telegram.send(phone, text)
+        elif self.sms is not None:
+            self.sms.send(phone, text)
+
+
 def sender_from_settings(engine: Engine, transport: httpx.BaseTransport | None = None) -> CodeSender | None:
-    """The SMS sender the till's settings name, None when none is set up."""
+    """The code senders the till's settings name (Telegram, SMS.ru), None when none is set up."""
+    from app.sync.telegram import telegram_from_settings
+
     with db.transaction(engine, write=False) as conn:
         api_id = repo.get_meta(conn, API_ID)
         url = repo.get_meta(conn, URL) or DEFAULT_URL
-    return SmsRuSender(api_id, url, transport) if api_id else None
+    sms = SmsRuSender(api_id, url, transport) if api_id else None
+    telegram = telegram_from_settings(engine, transport)
+    return Senders(telegram, sms) if sms is not None or telegram is not None else None

@@ -209,3 +209,31 @@ def test_the_command_line_confirms_by_sms_phone_code_or_manager(ctx: Context, sm
     code, out = cli("sale", "--card", totp_qr_text(card, phone.now()), "--line", "CHZ:3", "--redeem", "60")
     assert code == 0 and out["redeemed_points"] == 60
     assert _sales(ctx) == 3
+
+
+def test_a_customer_who_linked_telegram_gets_the_code_there_others_by_sms(ctx: Context, sms: SmsRuFake) -> None:
+    from app.sync import telegram
+    from tests.telegram_fake import TOKEN, TelegramFake
+
+    card = _card(ctx)
+    other = ctx.customers.enroll("Борис", "+79160000002", actor="Иван").card
+    with TelegramFake() as bot:
+        with db.transaction(ctx.engine) as conn:
+            repo.set_meta(conn, telegram.TOKEN, TOKEN)
+            repo.set_meta(conn, telegram.URL, bot.url)
+        bot.share_contact(555, "79160000001")  # Анна shares her own phone with the store's bot
+        bot.share_contact(777, "+79160000002", of_user=999)  # someone shares Борис's contact: proves nothing
+        assert telegram.link_chats(ctx.engine) == 1
+        assert telegram.link_chats(ctx.engine) == 0  # updates read once
+        ctx.confirm.send_code(card, actor="Иван")
+        assert [chat for chat, _ in bot.sent] == [555] and sms.sent == []
+        found = re.search(r"\d{6}", bot.sent[0][1])
+        assert found is not None
+        assert ctx.confirm.confirm_code(card, found[0], actor="Иван")
+        ctx.confirm.send_code(other, actor="Иван")  # not linked: by SMS
+        assert len(sms.sent) == 1 and sms.sent[0][0] == "+79160000002"
+        bot.blocked.add(555)
+        _tick(ctx, 31)
+        with pytest.raises(LoyaltyError) as refused:
+            ctx.confirm.send_code(card, actor="Иван")
+        assert refused.value.code == "confirm_send" and "403" in str(refused.value) and "blocked" in str(refused.value)
