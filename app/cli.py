@@ -18,7 +18,6 @@ from app.cli_report import add_flags_arguments, add_report_arguments
 from app.core.clock import FUTURE_TOLERANCE_MS
 from app.core.errors import LoyaltyError
 from app.core.fiscal import FiscalError
-from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
 from app.core.timeutil import iso, parse_ts, to_ms
 
 if TYPE_CHECKING:
@@ -461,6 +460,10 @@ def _read_json(path: Path) -> Any:
 
 def parse_item(text: str) -> tuple[str, int, int | None, str | None]:
     """`SKU[:QTY]` or `SKU:QTY:PRICE:CATEGORY` (price in kopecks)."""
+    # Here, not at the top: app.core.pricing brings the program's pydantic models (~0.15 s of start-up)
+    # that `--version`, `--help`, `scan` and the commands without a sale line never need.
+    from app.core.pricing import MAX_QTY, MAX_UNIT_PRICE
+
     parts = text.split(":")
     if not parts[0].strip() or len(parts) not in (1, 2, 4):
         raise CliError(f"line {text!r} must be SKU[:QTY] or SKU:QTY:PRICE:CATEGORY")

@@ -72,12 +72,14 @@ class PgServer:
     folder: Path | None = None  # the private cluster's temporary folder (deleted at the end)
 
     @contextlib.contextmanager
-    def database(self) -> Iterator[str]:
-        """A new empty database (its URL), dropped afterwards even if clients were killed."""
+    def database(self, template: str | None = None) -> Iterator[str]:
+        """A new database (its URL), empty or a copy of the database named template (which must have no
+        connections open), dropped afterwards even if clients were killed."""
         name = f"loyalty_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+        copied = f' TEMPLATE "{template}"' if template else ""
         try:
             with psycopg.connect(_driver_url(self.admin_url), autocommit=True, connect_timeout=5) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"{copied}')
         except psycopg.errors.InsufficientPrivilege:
             if self.origin != "env":
                 raise

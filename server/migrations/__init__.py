@@ -7,6 +7,7 @@ How to add a revision: docs/migrations.md.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -28,9 +29,15 @@ def config(conn: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The revision files, read once per process (they do not change while a server runs)."""
+    return ScriptDirectory.from_config(config())
+
+
 def head() -> str:
     """The newest revision this server knows."""
-    revision = ScriptDirectory.from_config(config()).get_current_head()
+    revision = _scripts().get_current_head()
     assert revision is not None  # the folder always holds the baseline revision
     return revision
 
@@ -38,7 +45,7 @@ def head() -> str:
 def known(revision: str) -> bool:
     """True when this server's revisions include revision (a database a newer server upgraded does not)."""
     try:
-        return ScriptDirectory.from_config(config()).get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except Exception:  # alembic raises its own errors, of several kinds, for an unknown revision
         return False
 
@@ -50,4 +57,6 @@ def current(conn: Connection) -> str | None:
 
 def upgrade(conn: Connection) -> None:
     """Run every revision the database lacks, inside conn's transaction."""
+    if current(conn) == head():
+        return  # nothing to run; Alembic's own upgrade would read every revision file again to find that out
     command.upgrade(config(conn), "head")

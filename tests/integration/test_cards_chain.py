@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
+import server.auth as server_auth
 from app.core.demo import DEFAULT_PROGRAM, DEMO_PROGRAM
 from app.core.identity import card_number
 from app.core.timeutil import iso, now_ms
@@ -23,20 +25,24 @@ from app.sync import service as sync_service
 from server import cards as server_cards
 from server.main import main as server_main
 from tests.chain_live import LiveServer, Till, live_server
-from tests.pg import PgServer, pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
+from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
+from tests.server_db import fresh_server_database, pg_server_template, sqlite_server_template  # noqa: F401
 
 LINE = "X:1:20000:coffee"  # 200 roubles of coffee, a free-price line (no catalog needed)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new server database of each kind."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            yield str(tmp_path / "server.sqlite3")
-        else:
-            pg: PgServer = request.getfixturevalue("pg_server")
-            yield stack.enter_context(pg.database())
+    """A new server database of each kind, at the newest schema (a copy of the session's: tests/server_db.py)."""
+    with fresh_server_database(request, request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def cheap_admin_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at production cost (~0.2 s of CPU to hash, as much to verify) for the admin's password, which no
+    test here is about: each server start hashes it and the admin logs in once."""
+    monkeypatch.setattr(server_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

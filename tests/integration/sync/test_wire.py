@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+import server.auth as server_auth
 from app.core import ledger, wire
 from app.core import schema as t
 from app.core.demo import DEMO_PROGRAM
@@ -30,6 +32,7 @@ from server.api import create_app
 from server.config import Settings
 from tests.fixtures.make_wire_bodies import capture
 from tests.pg import pg_server  # noqa: F401  (the session's PostgreSQL, a fixture)
+from tests.server_db import fresh_server_database, pg_server_template, sqlite_server_template  # noqa: F401
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "wire-bodies.json"
 ADMIN = ("admin", "wire-test-password")
@@ -125,10 +128,11 @@ def test_a_grant_built_by_the_ledger_has_the_grant_shape() -> None:
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     """A real server (its HTTP API) on each database, with one enrolled terminal: (client, terminal)."""
     with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = str(tmp_path / "server.sqlite3")
-        else:
-            url = stack.enter_context(request.getfixturevalue("pg_server").database())
+        # A copy of the session's database at head (tests/server_db.py), and a cheap admin hash: the
+        # admin login is not under test here (argon2 at production cost is ~0.4 s of CPU per server).
+        url = stack.enter_context(fresh_server_database(request, request.param, tmp_path))
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        patch.setattr(server_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
         app = create_app(Settings(database=url, admin_name=ADMIN[0], admin_password=ADMIN[1]))
         stack.callback(app.state.engine.dispose)
         client = TestClient(app)

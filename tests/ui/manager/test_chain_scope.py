@@ -33,7 +33,7 @@ from app.ui.manager.window import ManagerWindow
 from app.ui.worker import Worker
 from tests.e2e.conftest import ADMIN, Admin, ServerProcess
 from tests.integration.test_staff import FAST
-from tests.pg import pg_server, pg_url  # noqa: F401  (PostgreSQL for the server, fixtures)
+from tests.pg import PgServer, pg_server  # noqa: F401  (PostgreSQL for the server, a fixture)
 from tests.reports_chain import ChainTerminal, admin_setup, open_terminal, sell_march
 from tests.ui.manager.conftest import Shop, tr
 
@@ -46,23 +46,36 @@ class RunningChain:
     terminals: list[ChainTerminal]
 
 
+@pytest.fixture(scope="module")
+def chain_once(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> Iterator[RunningChain]:  # noqa: F811
+    """`loyalty-server serve` on PostgreSQL, both stores' terminals enrolled, March sold and synced over HTTP:
+    once for the module (a server process, two enrollments and the March cost ~10 s of CPU). The tests read
+    it and change nothing the others read: a manager is added to a terminal's staff, a login fails once."""
+    folder = tmp_path_factory.mktemp("chain")
+    with pg_server.database() as url:
+        server = ServerProcess(url, folder / "server.log").start()
+        admin = Admin(server.url)
+        terminals: list[ChainTerminal] = []
+        try:
+            codes = admin_setup(admin.http, {})
+            for name, code in codes.items():
+                terminals.append(open_terminal(folder / name, name.split("-")[0], server.url, code))
+            sell_march(*terminals)
+            yield RunningChain(server, terminals)
+        finally:
+            for term in terminals:
+                term.ctx.close()
+            admin.close()
+            server.stop()
+
+
 @pytest.fixture
-def running(tmp_path: Path, pg_url: str) -> Iterator[RunningChain]:  # noqa: F811
-    """`loyalty-server serve` on PostgreSQL, both stores' terminals enrolled, March sold and synced over HTTP."""
-    server = ServerProcess(pg_url, tmp_path / "server.log").start()
-    admin = Admin(server.url)
-    terminals: list[ChainTerminal] = []
-    try:
-        codes = admin_setup(admin.http, {})
-        for name, code in codes.items():
-            terminals.append(open_terminal(tmp_path / name, name.split("-")[0], server.url, code))
-        sell_march(*terminals)
-        yield RunningChain(server, terminals)
-    finally:
-        for term in terminals:
-            term.ctx.close()
-        admin.close()
-        server.stop()
+def running(chain_once: RunningChain) -> RunningChain:
+    """The module's chain, its server running (a test that stopped it gets it back, on the same port)."""
+    proc = chain_once.server.proc
+    if proc is None or proc.poll() is not None:
+        chain_once.server.start()
+    return chain_once
 
 
 @pytest.fixture
@@ -127,72 +140,6 @@ def server_login(monkeypatch: pytest.MonkeyPatch, asked: list[str] | None = None
         return True
 
     monkeypatch.setattr(ServerLoginDialog, "ask", ask)
-
-
-def test_the_chain_scope_shows_every_store_from_the_real_server(
-    qtbot: QtBot,
-    running: RunningChain,
-    workers: tuple[Worker, Worker, Worker],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    ctx = running.terminals[0].ctx
-    asked: list[str] = []
-    server_login(monkeypatch, asked)
-    window = manager_window(qtbot, ctx, workers, ChainReports(ctx.engine))
-    d = march(qtbot, window)
-    qtbot.waitUntil(lambda: not d.scope.isHidden(), timeout=10_000)  # enrolled: the scope is offered
-    assert d.tiles["revenue"].value.text() == rub("550,00")  # Садовая alone: 700 ₽ − 150 ₽ refunded
-    assert not d.pages.isTabVisible(d.pages.indexOf(d.reports.stores_page))
-
-    d.set_scope(True)
-    qtbot.waitUntil(lambda: loaded(d, chain=True), timeout=60_000)
-    assert asked == ["asked"]  # the chain's reports needed the manager's server login
-    assert d.scope.currentText() == tr("DashboardTab", "Whole chain") == "Вся сеть"
-    assert d.tiles["revenue"].value.text() == rub("1 100,00")
-    assert d.tiles["sales"].value.text() == "6"
-    assert d.pages.isTabVisible(d.pages.indexOf(d.reports.stores_page))
-    sales = d.reports.blocks["stores_sales"].model
-    assert [[sales.index(r, c).data() for c in (0, 1, 3)] for r in range(sales.rowCount())] == [
-        ["Арбат", rub("550,00"), "3"],
-        ["Садовая", rub("550,00"), "3"],
-        ["Вся сеть", rub("1 100,00"), "6"],
-    ]
-    people = d.reports.blocks["stores_customers"].model
-    # Анна bought in both stores: active in each, and once in the chain.
-    assert [[people.index(r, c).data() for c in (0, 1, 3)] for r in range(people.rowCount())] == [
-        ["Арбат", "2", "145"],
-        ["Садовая", "1", "140"],
-        ["Вся сеть", "2", "285"],
-    ]
-    # The store filter now offers the chain's stores.
-    assert [d.store.itemText(i) for i in range(1, d.store.count())] == ["Арбат", "Садовая"]
-
-    monkeypatch.setattr(ChooseFolder, "ask", lambda self: tmp_path)
-    d.export_csv()
-    qtbot.waitUntil(lambda: d.last_export is not None, timeout=30_000)
-    assert d.last_export is not None and d.last_export.name == "chain_report_2025-03-01_2025-03-31"
-    with (d.last_export / "stores.csv").open(encoding="utf-8-sig", newline="") as fh:
-        table = list(csv.reader(fh, delimiter=";"))
-    assert [row[0] for row in table[1:]] == ["Арбат", "Садовая", "Вся сеть"]
-    assert table[3][1] == "1100,00"
-    d.last_export = None
-    d.export_pdf()
-    qtbot.waitUntil(lambda: d.last_export is not None, timeout=30_000)
-    pdf = tmp_path / "chain_report_2025-03-01_2025-03-31.pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
-    assert "Магазины сети" in text and "Арбат" in text and "Вся сеть" in text
-
-    # The server goes away: the manager is told, and this terminal's figures come back.
-    running.server.stop()
-    d.refresh()
-    qtbot.waitUntil(lambda: loaded(d, chain=False), timeout=60_000)
-    assert not d.status.isHidden() and "Нет связи с сервером" in d.status.text()
-    assert d.status.text().startswith("Не удалось получить цифры сети с сервера")
-    assert d.scope.currentData() == "terminal"
-    assert d.tiles["revenue"].value.text() == rub("550,00")
-    assert not d.pages.isTabVisible(d.pages.indexOf(d.reports.stores_page))
-    close(qtbot, window, workers)
 
 
 def _enrolled(shop: Shop) -> None:
@@ -294,3 +241,70 @@ def test_the_server_login_dialog_words_a_wrong_password_and_logs_in_with_the_rig
     with qtbot.waitSignal(dialog.accepted, timeout=30_000):
         dialog.submit()
     assert chain.logged_in() and chain.stores is None  # the admin reads every store
+
+
+# Last in the file: it stops the module's server (the `running` fixture would start it again for a test after it).
+def test_the_chain_scope_shows_every_store_from_the_real_server(
+    qtbot: QtBot,
+    running: RunningChain,
+    workers: tuple[Worker, Worker, Worker],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx = running.terminals[0].ctx
+    asked: list[str] = []
+    server_login(monkeypatch, asked)
+    window = manager_window(qtbot, ctx, workers, ChainReports(ctx.engine))
+    d = march(qtbot, window)
+    qtbot.waitUntil(lambda: not d.scope.isHidden(), timeout=10_000)  # enrolled: the scope is offered
+    assert d.tiles["revenue"].value.text() == rub("550,00")  # Садовая alone: 700 ₽ − 150 ₽ refunded
+    assert not d.pages.isTabVisible(d.pages.indexOf(d.reports.stores_page))
+
+    d.set_scope(True)
+    qtbot.waitUntil(lambda: loaded(d, chain=True), timeout=60_000)
+    assert asked == ["asked"]  # the chain's reports needed the manager's server login
+    assert d.scope.currentText() == tr("DashboardTab", "Whole chain") == "Вся сеть"
+    assert d.tiles["revenue"].value.text() == rub("1 100,00")
+    assert d.tiles["sales"].value.text() == "6"
+    assert d.pages.isTabVisible(d.pages.indexOf(d.reports.stores_page))
+    sales = d.reports.blocks["stores_sales"].model
+    assert [[sales.index(r, c).data() for c in (0, 1, 3)] for r in range(sales.rowCount())] == [
+        ["Арбат", rub("550,00"), "3"],
+        ["Садовая", rub("550,00"), "3"],
+        ["Вся сеть", rub("1 100,00"), "6"],
+    ]
+    people = d.reports.blocks["stores_customers"].model
+    # Анна bought in both stores: active in each, and once in the chain.
+    assert [[people.index(r, c).data() for c in (0, 1, 3)] for r in range(people.rowCount())] == [
+        ["Арбат", "2", "145"],
+        ["Садовая", "1", "140"],
+        ["Вся сеть", "2", "285"],
+    ]
+    # The store filter now offers the chain's stores.
+    assert [d.store.itemText(i) for i in range(1, d.store.count())] == ["Арбат", "Садовая"]
+
+    monkeypatch.setattr(ChooseFolder, "ask", lambda self: tmp_path)
+    d.export_csv()
+    qtbot.waitUntil(lambda: d.last_export is not None, timeout=30_000)
+    assert d.last_export is not None and d.last_export.name == "chain_report_2025-03-01_2025-03-31"
+    with (d.last_export / "stores.csv").open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh, delimiter=";"))
+    assert [row[0] for row in table[1:]] == ["Арбат", "Садовая", "Вся сеть"]
+    assert table[3][1] == "1100,00"
+    d.last_export = None
+    d.export_pdf()
+    qtbot.waitUntil(lambda: d.last_export is not None, timeout=30_000)
+    pdf = tmp_path / "chain_report_2025-03-01_2025-03-31.pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Магазины сети" in text and "Арбат" in text and "Вся сеть" in text
+
+    # The server goes away: the manager is told, and this terminal's figures come back.
+    running.server.stop()
+    d.refresh()
+    qtbot.waitUntil(lambda: loaded(d, chain=False), timeout=60_000)
+    assert not d.status.isHidden() and "Нет связи с сервером" in d.status.text()
+    assert d.status.text().startswith("Не удалось получить цифры сети с сервера")
+    assert d.scope.currentData() == "terminal"
+    assert d.tiles["revenue"].value.text() == rub("550,00")
+    assert not d.pages.isTabVisible(d.pages.indexOf(d.reports.stores_page))
+    close(qtbot, window, workers)
