@@ -23,10 +23,8 @@ import os
 import platform
 import shutil
 import sqlite3
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,22 +37,7 @@ from app.core import db, repo  # noqa: E402
 from app.core.services.reports import Filters, Period, ReportsService  # noqa: E402
 from app.core.services.reports import sales as sales_pass  # noqa: E402
 from app.core.timeutil import from_ms  # noqa: E402
-
-
-def _median(run: Callable[[], Any], runs: int) -> tuple[dict[str, float], Any]:
-    result = run()  # warm-up
-    walls, cpus = [], []
-    for _ in range(runs):
-        w, c = time.perf_counter(), time.thread_time()
-        result = run()
-        walls.append((time.perf_counter() - w) * 1000)
-        cpus.append((time.thread_time() - c) * 1000)
-    return {
-        "wall_ms": round(statistics.median(walls), 1),
-        "wall_min": round(min(walls), 1),
-        "wall_max": round(max(walls), 1),
-        "cpu_ms": round(statistics.median(cpus), 1),
-    }, result
+from bench.timing import median_of  # noqa: E402
 
 
 def _store_at_this_schema(path: Path) -> tuple[Path, float | None]:
@@ -115,13 +98,13 @@ def main() -> int:
                 return sales_pass._lines(conn, s)
 
             got: dict[str, Any] = {"coupon_sales": expected}
-            got["coupons"], rows = _median(coupon_pass, args.runs)
+            got["coupons"], rows = median_of(coupon_pass, args.runs)
             got["coupon_rows"] = [[r.code, r.uses, r.discount] for r in rows]
-            got["lines"], (categories, stamps, free_value) = _median(lines_pass, args.runs)
+            got["lines"], (categories, stamps, free_value) = median_of(lines_pass, args.runs)
             got["stamp_rows"] = [[r.rule_id, r.completed] for r in stamps]
             got["free_value"] = free_value
             got["redeemed_by_category"] = [[c.category, c.amount] for c in categories]
-        got["report"], _ = _median(lambda period=period: svc.report(period), max(3, args.runs // 2))
+        got["report"], _ = median_of(lambda period=period: svc.report(period), max(3, args.runs // 2))
         out["periods"][name] = got
         print(name, json.dumps(got, ensure_ascii=False))
     out["load_end"] = os.getloadavg()[0]

@@ -22,10 +22,7 @@ import os
 import platform
 import shutil
 import sqlite3
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,22 +36,7 @@ from app.core.services.fraud import FraudService  # noqa: E402
 from app.core.services.reports import Scope  # noqa: E402
 from app.core.services.support import SYSTEM  # noqa: E402
 from app.core.timeutil import from_ms  # noqa: E402
-
-
-def _median(run: Callable[[], Any], runs: int) -> tuple[dict[str, float], Any]:
-    result = run()  # warm-up
-    walls, cpus = [], []
-    for _ in range(runs):
-        w, c = time.perf_counter(), time.thread_time()
-        result = run()
-        walls.append((time.perf_counter() - w) * 1000)
-        cpus.append((time.thread_time() - c) * 1000)
-    return {
-        "wall_ms": round(statistics.median(walls), 1),
-        "wall_min": round(min(walls), 1),
-        "wall_max": round(max(walls), 1),
-        "cpu_ms": round(statistics.median(cpus), 1),
-    }, result
+from bench.timing import median_of  # noqa: E402
 
 
 def _prepared(source: Path) -> Path:
@@ -137,7 +119,7 @@ def main() -> int:
         engine = db.make_engine(path)
         service = FraudService(engine, clock=lambda: newest, scope=scope)
         for name, (first, end) in periods.items():
-            figures, flags = _median(lambda s=service, f=first, e=end: s.flags(f, e), args.runs)
+            figures, flags = median_of(lambda s=service, f=first, e=end: s.flags(f, e), args.runs)
             kinds: dict[str, int] = {}
             for flag in flags:
                 kinds[flag.kind] = kinds.get(flag.kind, 0) + 1
