@@ -22,12 +22,14 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, ProgrammingError, StatementError
 
-from app.core import repo, wire
+from app.core import db, repo, wire
 from app.core import schema as t
 from app.core.catalog import parse_catalog_csv, store_products
 from app.core.errors import LoyaltyError, NotFound
+from app.core.identity import normalize_phone
 from app.core.ids import uuid7
 from app.core.program import parse_program
+from app.core.services.staff import STAFF_PHONES, staff_phones
 from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
 from server import auth, authority, cards, customers, expiry, ingest, limits, programs, reports, snapshots
@@ -187,6 +189,11 @@ class StoreIn(Strict):
 
 class ManagerIn(Strict):
     name: str = Field(min_length=1, max_length=200)
+
+
+class StaffPhoneIn(Strict):
+    name: str = Field(min_length=1, max_length=200)  # the cashier's name, as the tills push it on sales
+    phone: str | None = Field(default=None, max_length=40)  # their own phone; None or "" forgets it
 
 
 class TerminalIn(Strict):
@@ -529,6 +536,19 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         """Register a manager of a store: blocks, card replacements and adjustments need one (sync.md promise 10)."""
         authority.add_manager(engine, store_id, body.name)
         return {"store_id": store_id, "name": body.name.strip()}
+
+    @app.put("/v1/admin/staff-phones")
+    def set_staff_phone(body: StaffPhoneIn, _: AdminDep) -> dict[str, Any]:
+        """A staff member's own phone, so the chain's fraud flags watch their card (docs/fraud.md)."""
+        with db.transaction(engine) as conn:
+            phones = staff_phones(conn)
+            name = body.name.strip()
+            if body.phone and body.phone.strip():
+                phones[name] = normalize_phone(body.phone)
+            else:
+                phones.pop(name, None)
+            repo.set_meta(conn, STAFF_PHONES, json.dumps(phones, ensure_ascii=False, sort_keys=True))
+        return {"staff_phones": phones}
 
     @app.get("/v1/admin/managers")
     def store_managers(_: AdminDep) -> dict[str, Any]:

@@ -195,14 +195,28 @@ def test_the_chain_flags_a_card_at_two_terminals_within_minutes(
         _sale(arbat, "2025-03-14 12:00", [("tea", 1, 20000, "tea")], boris, "Мария")
         _sale(sadovaya, "2025-03-14 12:04", [("tea", 1, 20000, "tea")], boris, "Иван")
         _sale(sadovaya, "2025-03-20 12:00", [("tea", 1, 20000, "tea")], chain.cards["Анна"], "Иван")
+        for hour in (10, 12, 14, 16):  # Мария rings up Борис's card for customers without one
+            _sale(arbat, f"2025-03-16 {hour}:00", [("tea", 1, 20000, "tea")], boris, "Мария")
         arbat.sync.sync_once()
         sadovaya.sync.sync_once()
+        phone = {"name": "Мария", "phone": "+7 916 000-00-02"}
+        assert chain.client.put("/v1/admin/staff-phones", json=phone, headers=chain.terminal).status_code == 401
+        bad = chain.client.put("/v1/admin/staff-phones", json={"name": "Мария", "phone": "12"}, headers=chain.admin)
+        assert bad.status_code == 400
+        assert chain.client.put("/v1/admin/staff-phones", json=phone, headers=chain.admin).json() == {
+            "staff_phones": {"Мария": "+79160000002"}
+        }
         answer = chain.client.get(
             "/v1/reports/flags", params={"first": "2025-03-01", "last": "2025-03-31"}, headers=chain.admin
         )
         assert answer.status_code == 200, answer.text
         found = [(f["kind"], f["card"], f["day"], f["detail"].get("terminals")) for f in answer.json()["flags"]]
-        assert found == [("card_terminals", boris, "2025-03-14", ["Арбат / Арбат-1", "Садовая / Садовая-1"])]
+        assert found == [
+            ("card_terminals", boris, "2025-03-14", ["Арбат / Арбат-1", "Садовая / Садовая-1"]),
+            ("staff_card", boris, "2025-03-16", None),
+        ]
+        staff = answer.json()["flags"][1]
+        assert (staff["person"], staff["count"], staff["detail"]) == ("Мария", 4, {"rung_by_owner": 4})
         # A terminal's token reads no flags; a till's own file never compares terminals.
         assert (
             chain.client.get(
