@@ -64,7 +64,8 @@ class Client:
         if response.status_code == 400 and _detail(response) in _SERVER_REFUSALS:
             # A known refusal the server answers 400 (an unknown or expired enrolment code): a refusal the
             # till words («ask for a new code»), not «the server answered error 400».
-            raise Refused(_SERVER_REFUSALS[_detail(response)])
+            code = _SERVER_REFUSALS[_detail(response)]
+            raise Refused(code)
         if response.status_code >= 400:
             raise SyncError("server_status", status=response.status_code, detail=_detail(response))
         try:
