@@ -395,7 +395,7 @@ def _confirmation(ctx: Context, card: str, args: argparse.Namespace, totp: str |
 
 def _confirm_command(ctx: Context, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from app.core import db, repo
-    from app.sync.sms import API_ID, URL
+    from app.sync.sms import URL
 
     if args.action in ("telegram", "telegram-link"):
         from app.sync import telegram
@@ -413,12 +413,9 @@ def _confirm_command(ctx: Context, args: argparse.Namespace) -> tuple[dict[str, 
         on = bool(args.token.strip())
         return {"telegram": on}, "codes go to linked customers by Telegram" if on else "codes are not sent by Telegram"
     if args.action == "sms":
-        with db.transaction(ctx.engine) as conn:
-            if args.api_id.strip():
-                repo.set_meta(conn, API_ID, args.api_id.strip())
-            else:
-                repo.delete_meta(conn, API_ID)
-            if args.url:
+        ctx.confirm.set_sms_api_id(args.api_id, actor=CLI)  # the screen's setter: audited, the key not shown
+        if args.url:
+            with db.transaction(ctx.engine) as conn:
                 repo.set_meta(conn, URL, args.url.strip())
         on = bool(args.api_id.strip())
         return {"sms": on}, "codes are sent through SMS.ru" if on else "codes are not sent by SMS"

@@ -26,10 +26,9 @@ from app.core import db, repo, wire
 from app.core import schema as t
 from app.core.catalog import parse_catalog_csv, store_products
 from app.core.errors import LoyaltyError, NotFound
-from app.core.identity import normalize_phone
 from app.core.ids import uuid7
 from app.core.program import parse_program
-from app.core.services.staff import STAFF_PHONES, staff_phones
+from app.core.services.staff import put_staff_phone
 from app.core.services.verify import VerifyService
 from app.core.timeutil import now_ms
 from server import auth, authority, cards, customers, expiry, ingest, limits, programs, reports, snapshots
@@ -541,14 +540,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def set_staff_phone(body: StaffPhoneIn, _: AdminDep) -> dict[str, Any]:
         """A staff member's own phone, so the chain's fraud flags watch their card (docs/fraud.md)."""
         with db.transaction(engine) as conn:
-            phones = staff_phones(conn)
-            name = body.name.strip()
-            if body.phone and body.phone.strip():
-                phones[name] = normalize_phone(body.phone)
-            else:
-                phones.pop(name, None)
-            repo.set_meta(conn, STAFF_PHONES, json.dumps(phones, ensure_ascii=False, sort_keys=True))
-        return {"staff_phones": phones}
+            return {"staff_phones": put_staff_phone(conn, body.name.strip(), body.phone)}
 
     @app.get("/v1/admin/managers")
     def store_managers(_: AdminDep) -> dict[str, Any]:

@@ -411,12 +411,7 @@ class StaffService:
         """Give a staff member's own phone (or take it away): their card's use is watched (fraud flags)."""
         with db.transaction(self.engine) as conn:
             row = self._row_by_id(conn, cashier_id)
-            phones = staff_phones(conn)
-            if phone is None or not phone.strip():
-                phones.pop(str(row.name), None)
-            else:
-                phones[str(row.name)] = normalize_phone(phone)
-            repo.set_meta(conn, STAFF_PHONES, json.dumps(phones, ensure_ascii=False, sort_keys=True))
+            phones = put_staff_phone(conn, str(row.name), phone)
             self._write_audit(
                 conn, actor, "staff_phone_set", {"name": str(row.name), "given": bool(phones.get(str(row.name)))}
             )
@@ -587,3 +582,14 @@ def staff_phones(conn: Connection) -> dict[str, str]:
         return {}
     data = json.loads(text)
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def put_staff_phone(conn: Connection, name: str, phone: str | None) -> dict[str, str]:
+    """Keep `name`'s own phone (normalised; None or blank forgets it) among the staff phones; all of them after."""
+    phones = staff_phones(conn)
+    if phone is None or not phone.strip():
+        phones.pop(name, None)
+    else:
+        phones[name] = normalize_phone(phone)
+    repo.set_meta(conn, STAFF_PHONES, json.dumps(phones, ensure_ascii=False, sort_keys=True))
+    return phones
