@@ -230,6 +230,12 @@ class Journey:
     log: list[str] = field(default_factory=list)
     keys: int = 0  # key presses by a person (press and type), for the key counts in docs/journeys.md
     scans: int = 0  # codes read by the scanner (each a burst of keys and Enter)
+    # Every Qt object handed to the script, kept until the GUI thread lets go of them (release()).
+    # A window the program made without a parent belongs to its Python wrapper: had the script
+    # thread dropped the last reference (a local of first_start, a cell of its lambdas), Qt would
+    # delete that window on the script thread while the GUI thread used it; the till then crashed
+    # in its event loop (a core dump showed ~QWidget on this thread, from a frame being cleared).
+    _pins: list[QObject] = field(default_factory=list)
 
     # ----------------------------------------------------------------- plumbing
 
@@ -242,7 +248,7 @@ class Journey:
             raise JourneyFailed(f"the GUI thread did not answer in {timeout:.0f} s (a blocking call on it?)")
         if job.error is not None:
             raise job.error
-        return job.result  # type: ignore[no-any-return]
+        return self._pin(job.result)  # type: ignore[no-any-return]
 
     def wait_for(self, condition: Callable[[], T], what: str, timeout: float = DEFAULT_TIMEOUT_S) -> T:
         """Wait until condition() (run on the GUI thread) is truthy; return its value."""
@@ -253,7 +259,17 @@ class Journey:
             raise JourneyFailed(self._explain(f"waited {timeout:.0f} s for {what}"))
         if job.error is not None:
             raise job.error
-        return job.result  # type: ignore[no-any-return]
+        return self._pin(job.result)  # type: ignore[no-any-return]
+
+    def _pin(self, value: T) -> T:
+        """Hold the Qt objects in value (itself, or the items of a list or tuple) until release()."""
+        items = value if isinstance(value, list | tuple) else (value,)
+        self._pins.extend(item for item in items if isinstance(item, QObject))
+        return value
+
+    def release(self) -> None:
+        """Let go of the objects handed to the script (on the GUI thread, once the script has ended)."""
+        self._pins.clear()
 
     def _explain(self, problem: str) -> str:
         try:
@@ -486,6 +502,8 @@ class JourneyRunner:
                 loop.exec()
         thread.join(timeout=DEFAULT_TIMEOUT_S)
         ended.app_over = True
+        if not thread.is_alive():  # else the script may still hold them: kept for the process's life
+            journey.release()
         QCoreApplication.sendPostedEvents(gui)  # a last queued job runs now, against the ended flag
         if failure:
             raise failure[0]
