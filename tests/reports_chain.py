@@ -125,6 +125,31 @@ def sell_march(sadovaya: ChainTerminal, arbat: ChainTerminal) -> dict[str, str]:
     return {"Анна": anna, "Борис": boris}
 
 
+PLANTED_FLAGS = (("card_terminals", "Борис", "2025-03-14"), ("staff_card", "Борис", "2025-03-16"))
+
+
+def plant_flags(
+    sadovaya: ChainTerminal, arbat: ChainTerminal, cards: dict[str, str], http: Any, admin: dict[str, str]
+) -> Any:
+    """Fraud for the chain's flags (PLANTED_FLAGS): Борис's card at Арбат and, four minutes later, at Садовая
+    on 14 March; Мария rings his card up four times on 16 March, and the admin gives Мария his phone as her own
+    (a staff card). Анна buys on 20 March in Садовая (honest). Synced; `http` is the admin's client (httpx or
+    a TestClient) and `admin` its headers. Returns the server's answer to the staff phone."""
+    sadovaya.sync.sync_once()  # Садовая learns Борис's card
+    boris = cards["Борис"]
+    _sale(arbat, "2025-03-14 12:00", [("tea", 1, 20000, "tea")], boris, "Мария")
+    _sale(sadovaya, "2025-03-14 12:04", [("tea", 1, 20000, "tea")], boris, "Иван")
+    _sale(sadovaya, "2025-03-20 12:00", [("tea", 1, 20000, "tea")], cards["Анна"], "Иван")
+    for hour in (10, 12, 14, 16):  # Мария rings up Борис's card for customers without one
+        _sale(arbat, f"2025-03-16 {hour}:00", [("tea", 1, 20000, "tea")], boris, "Мария")
+    arbat.sync.sync_once()
+    sadovaya.sync.sync_once()
+    phone = {"name": "Мария", "phone": "+7 916 000-00-02"}
+    answer = http.put("/v1/admin/staff-phones", json=phone, headers=admin)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
 @dataclass
 class Chain:
     """The server app (in process), its database's ReportsService, the tokens and the terminals."""
