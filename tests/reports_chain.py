@@ -48,6 +48,8 @@ from app.core.services.support import SYSTEM
 from app.sync.service import SyncService
 from server.api import create_app
 from server.config import Settings
+from server.store import make_engine
+from tests.chain_live import LiveServer, live_server
 from tests.integration.test_reports import MSK, PROGRAM, ms
 
 MARCH = Period.local_days(date(2025, 3, 1), date(2025, 3, 31), MSK)
@@ -201,3 +203,39 @@ def running_chain(folder: Path, database: str) -> Iterator[Chain]:
             terminals,
             cards,
         )
+
+
+MANAGER = ("olga-arbat", "manager-secret")  # a manager's login to the server that reads Арбат only
+
+
+@dataclass
+class LiveChain:
+    """The live server, both terminals (Садовая first) and the customers' cards."""
+
+    server: LiveServer
+    terminals: list[ChainTerminal]
+    cards: dict[str, str]
+
+
+@contextlib.contextmanager
+def live_chain(folder: Path) -> Iterator[LiveChain]:
+    """The real server under uvicorn on loopback (tests/chain_live.py) on a SQLite file, both stores enrolled
+    over HTTP, March sold, the chain's fraud planted (plant_flags) and MANAGER reading Арбат only."""
+    with contextlib.ExitStack() as stack:
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        # argon2 at production cost would dominate; the logins are not what is under test.
+        patch.setattr(server_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        server = stack.enter_context(live_server(str(folder / "server.sqlite3")))
+        terminals = []
+        for name, code in admin_setup(server.http, {}).items():
+            term = open_terminal(folder / name, name.split("-")[0], server.url, code)
+            stack.callback(term.ctx.close)
+            terminals.append(term)
+        cards = sell_march(*terminals)
+        plant_flags(terminals[0], terminals[1], cards, server.http, {})
+        engine = make_engine(server.database)
+        try:
+            server_auth.add_admin(engine, *MANAGER, "manager", [2])  # store 2: Арбат
+        finally:
+            engine.dispose()
+        yield LiveChain(server, terminals, cards)

@@ -8,59 +8,20 @@ servers are httpx mock transports answering the real answer, changed.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
-import server.auth as server_auth
 from app.sync.chain_reports import ChainReports
 from app.sync.client import Refused, SyncError
-from server.store import make_engine
-from tests.chain_live import ADMIN, LiveServer, live_server
-from tests.reports_chain import ChainTerminal, admin_setup, open_terminal, plant_flags, sell_march
+from tests.chain_live import ADMIN
+from tests.reports_chain import MANAGER, LiveChain, live_chain
 
 FIRST, LAST = date(2025, 3, 1), date(2025, 3, 31)
-MANAGER = ("olga-arbat", "manager-secret")  # a manager's login to the server that reads Арбат only
-
-
-@dataclass
-class LiveChain:
-    """The live server, both terminals (Садовая first) and the customers' cards."""
-
-    server: LiveServer
-    terminals: list[ChainTerminal]
-    cards: dict[str, str]
-
-
-@contextlib.contextmanager
-def live_chain(folder: Path) -> Iterator[LiveChain]:
-    """The server on a SQLite file, both stores enrolled over HTTP, March sold and the chain's fraud planted."""
-    with contextlib.ExitStack() as stack:
-        patch = stack.enter_context(pytest.MonkeyPatch.context())
-        # argon2 at production cost would dominate; the logins are not what is under test.
-        patch.setattr(server_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        server = stack.enter_context(live_server(str(folder / "server.sqlite3")))
-        terminals = []
-        for name, code in admin_setup(server.http, {}).items():
-            term = open_terminal(folder / name, name.split("-")[0], server.url, code)
-            stack.callback(term.ctx.close)
-            terminals.append(term)
-        cards = sell_march(*terminals)
-        plant_flags(terminals[0], terminals[1], cards, server.http, {})
-        engine = make_engine(server.database)
-        try:
-            server_auth.add_admin(engine, *MANAGER, "manager", [2])  # store 2: Арбат
-        finally:
-            engine.dispose()
-        yield LiveChain(server, terminals, cards)
 
 
 @pytest.fixture(scope="module")
