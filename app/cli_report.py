@@ -260,11 +260,8 @@ def add_flags_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_flags(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     """The fraud flags of a period (yesterday by default) as JSON, a CSV file or a PDF digest."""
-    from datetime import timedelta
 
     from app.bootstrap import bootstrap
-    from app.core.clock import clock_ms
-    from app.core.timeutil import from_ms
     from app.reports.flags_export import describe, write_csv, write_pdf
 
     fmt: str = args.format
@@ -275,8 +272,7 @@ def run_flags(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     ctx = bootstrap(args.db)
     try:
         if args.first is None:
-            zone = ctx.programs.program()[1].zone
-            first = from_ms(clock_ms(ctx.clock)).astimezone(zone).date() - timedelta(days=1)
+            first = ctx.fraud.yesterday()  # the store's local day, as the manager screen's
             last = first if args.last is None else _day(args.last, "--to")
         else:
             first, last = _days(args.first, args.last or args.first)

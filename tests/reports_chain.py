@@ -48,6 +48,8 @@ from app.core.services.support import SYSTEM
 from app.sync.service import SyncService
 from server.api import create_app
 from server.config import Settings
+from server.store import make_engine
+from tests.chain_live import LiveServer, live_server
 from tests.integration.test_reports import MSK, PROGRAM, ms
 
 MARCH = Period.local_days(date(2025, 3, 1), date(2025, 3, 31), MSK)
@@ -125,6 +127,31 @@ def sell_march(sadovaya: ChainTerminal, arbat: ChainTerminal) -> dict[str, str]:
     return {"Анна": anna, "Борис": boris}
 
 
+PLANTED_FLAGS = (("card_terminals", "Борис", "2025-03-14"), ("staff_card", "Борис", "2025-03-16"))
+
+
+def plant_flags(
+    sadovaya: ChainTerminal, arbat: ChainTerminal, cards: dict[str, str], http: Any, admin: dict[str, str]
+) -> Any:
+    """Fraud for the chain's flags (PLANTED_FLAGS): Борис's card at Арбат and, four minutes later, at Садовая
+    on 14 March; Мария rings his card up four times on 16 March, and the admin gives Мария his phone as her own
+    (a staff card). Анна buys on 20 March in Садовая (honest). Synced; `http` is the admin's client (httpx or
+    a TestClient) and `admin` its headers. Returns the server's answer to the staff phone."""
+    sadovaya.sync.sync_once()  # Садовая learns Борис's card
+    boris = cards["Борис"]
+    _sale(arbat, "2025-03-14 12:00", [("tea", 1, 20000, "tea")], boris, "Мария")
+    _sale(sadovaya, "2025-03-14 12:04", [("tea", 1, 20000, "tea")], boris, "Иван")
+    _sale(sadovaya, "2025-03-20 12:00", [("tea", 1, 20000, "tea")], cards["Анна"], "Иван")
+    for hour in (10, 12, 14, 16):  # Мария rings up Борис's card for customers without one
+        _sale(arbat, f"2025-03-16 {hour}:00", [("tea", 1, 20000, "tea")], boris, "Мария")
+    arbat.sync.sync_once()
+    sadovaya.sync.sync_once()
+    phone = {"name": "Мария", "phone": "+7 916 000-00-02"}
+    answer = http.put("/v1/admin/staff-phones", json=phone, headers=admin)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
 @dataclass
 class Chain:
     """The server app (in process), its database's ReportsService, the tokens and the terminals."""
@@ -176,3 +203,39 @@ def running_chain(folder: Path, database: str) -> Iterator[Chain]:
             terminals,
             cards,
         )
+
+
+MANAGER = ("olga-arbat", "manager-secret")  # a manager's login to the server that reads Арбат only
+
+
+@dataclass
+class LiveChain:
+    """The live server, both terminals (Садовая first) and the customers' cards."""
+
+    server: LiveServer
+    terminals: list[ChainTerminal]
+    cards: dict[str, str]
+
+
+@contextlib.contextmanager
+def live_chain(folder: Path) -> Iterator[LiveChain]:
+    """The real server under uvicorn on loopback (tests/chain_live.py) on a SQLite file, both stores enrolled
+    over HTTP, March sold, the chain's fraud planted (plant_flags) and MANAGER reading Арбат only."""
+    with contextlib.ExitStack() as stack:
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        # argon2 at production cost would dominate; the logins are not what is under test.
+        patch.setattr(server_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        server = stack.enter_context(live_server(str(folder / "server.sqlite3")))
+        terminals = []
+        for name, code in admin_setup(server.http, {}).items():
+            term = open_terminal(folder / name, name.split("-")[0], server.url, code)
+            stack.callback(term.ctx.close)
+            terminals.append(term)
+        cards = sell_march(*terminals)
+        plant_flags(terminals[0], terminals[1], cards, server.http, {})
+        engine = make_engine(server.database)
+        try:
+            server_auth.add_admin(engine, *MANAGER, "manager", [2])  # store 2: Арбат
+        finally:
+            engine.dispose()
+        yield LiveChain(server, terminals, cards)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from datetime import date
+from html import escape
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -85,8 +86,11 @@ def write_csv(flags: Sequence[Flag], out: Path, lang: str = "ru") -> Path:
     return out
 
 
-def write_pdf(flags: Sequence[Flag], first: date, last: date, out: Path, lang: str = "ru") -> Path:
-    """The flags as an A4 PDF digest: a title, the period and one table row a flag."""
+def write_pdf(
+    flags: Sequence[Flag], first: date, last: date, out: Path, lang: str = "ru", where: str | None = None
+) -> Path:
+    """The flags as an A4 PDF digest: a title, the period (and `where`, whose flags: the chain's from the
+    manager screen) and one table row a flag."""
     register_fonts()
     words = _WORDS[lang]
     base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
@@ -95,8 +99,10 @@ def write_pdf(flags: Sequence[Flag], first: date, last: date, out: Path, lang: s
     story: list[object] = [
         Paragraph(str(words["title"]), title),
         Paragraph(str(words["period"]).format(first=first.isoformat(), last=last.isoformat()), base),
-        Spacer(1, 6 * mm),
     ]
+    if where:
+        story.append(Paragraph(escape(where), base))
+    story.append(Spacer(1, 6 * mm))
     if not flags:
         story.append(Paragraph(str(words["none"]), base))
     else:

@@ -1,7 +1,8 @@
 """The whole chain's reports for the manager screen of an enrolled terminal, fetched from the central server.
 
 The server computes them (`GET /v1/reports/dashboard` and `/v1/reports/full`, server/reports.py)
-with the same `ReportsService` a terminal runs on its own file. A terminal's token does not read
+with the same `ReportsService` a terminal runs on its own file, and the chain's fraud flags
+(`/v1/reports/flags`) with the same `FraudService`. A terminal's token does not read
 them: the manager logs in to the server (`login`, a manager or admin account of the server; a
 manager sees only its stores), and this module asks with that session, kept in memory only (never
 in the terminal's file), then reads the answer back into the same frozen results, so the screen and the
@@ -20,6 +21,7 @@ import httpx
 from sqlalchemy import Engine
 
 from app.core import db, repo
+from app.core.services.fraud import Flag
 from app.core.services.report_json import ReportFormatError, from_json
 from app.core.services.reports import Dashboard, Filters, Period, Report, StoreRow
 from app.sync.client import Client, Refused, SyncError
@@ -127,6 +129,26 @@ class ChainReports:
         if report.period != period:
             raise SyncError("report_period")
         return ChainReport(report, stores)
+
+    def flags(self, first: date, last: date) -> list[Flag]:
+        """The chain's fraud flags of the local days first..last (a manager's login: its own stores' only).
+
+        An answer that is not a list of flags for exactly those days is a SyncError saying what is wrong."""
+        data = self._get("flags", {"first": first.isoformat(), "last": last.isoformat()})
+        try:
+            days = _day(data, "first"), _day(data, "last")
+            items = data.get("flags")
+            if not isinstance(items, list):
+                raise ReportFormatError("flags: expected a list of flags")
+            found = [Flag.from_json(item, f"flags[{i}]") for i, item in enumerate(items)]
+        except ReportFormatError as exc:
+            raise SyncError("report_unreadable", detail=str(exc)) from None
+        if days != (first, last):
+            raise SyncError("report_days", got=f"{days[0]}..{days[1]}", asked=f"{first}..{last}")
+        outside = next((f for f in found if not first <= f.day <= last), None)
+        if outside is not None:
+            raise SyncError("report_unreadable", detail=f"a flag of {outside.day}, outside {first}..{last}")
+        return found
 
     def _server(self) -> tuple[str | None, str | None]:
         with db.transaction(self.engine, write=False) as conn:

@@ -169,8 +169,8 @@ class Client:
         return data
 
     def reports(self, part: str, params: dict[str, str | int], timeout: float = 120.0) -> dict[str, Any]:
-        """The chain's reports: part "dashboard" or "full" (app/sync/chain_reports.py reads the answer)."""
-        if part not in ("dashboard", "full"):
+        """The chain's reports: part "dashboard", "full" or "flags" (app/sync/chain_reports.py reads the answer)."""
+        if part not in ("dashboard", "full", "flags"):
             raise ValueError(f"unknown report part {part!r}")
         # A big chain's full report takes a while to compute: a long read, but a short connect.
         wait = httpx.Timeout(timeout, connect=min(timeout, 10.0))

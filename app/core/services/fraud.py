@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine
 from app.core import db, repo, sql
 from app.core.errors import LoyaltyError
 from app.core.program import Watch
+from app.core.services.report_json import ReportFormatError
 from app.core.services.reports.results import Period
 from app.core.services.reports.scope import Scope
 from app.core.services.staff import staff_phones
@@ -71,6 +72,70 @@ class Flag:
             "points": self.points,
             "detail": dict(self.detail),
         }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str = "flag") -> Flag:
+        """A flag read back from `to_json`'s shape (the chain server's answer), strictly: a field missing or of
+        the wrong type, an unknown kind, is a ReportFormatError naming the place (never a half-read flag)."""
+        if not isinstance(value, dict):
+            raise ReportFormatError(f"{where}: expected an object, got {_kind(value)}")
+        kind = value.get("kind")
+        if kind not in KINDS:
+            raise ReportFormatError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {_kind(kind)}")
+        day = value.get("day")
+        try:
+            parsed = date.fromisoformat(day) if isinstance(day, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ReportFormatError(f"{where}.day: expected an ISO date, got {_kind(day)}")
+        texts = {name: _text_or_none(value, name, where) for name in ("card", "customer_uid", "person")}
+        detail = value.get("detail", {})
+        if not isinstance(detail, dict) or not all(isinstance(k, str) for k in detail):
+            raise ReportFormatError(f"{where}.detail: expected an object, got {_kind(detail)}")
+        for name in ("rung_by_owner", "added", "removed"):
+            if name in detail:
+                _count(detail[name], f"{where}.detail.{name}")
+        terminals = detail.get("terminals", [])
+        if not isinstance(terminals, list) or not all(isinstance(t, str) for t in terminals):
+            raise ReportFormatError(f"{where}.detail.terminals: expected a list of names, got {_kind(terminals)}")
+        return cls(
+            kind,
+            parsed,
+            _count(value.get("count"), f"{where}.count"),
+            texts["card"],
+            texts["customer_uid"],
+            texts["person"],
+            _count(value.get("points", 0), f"{where}.points"),
+            dict(detail),
+        )
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a refusal's words ("null", "text 'x'", "a decimal number")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return {int: "an integer", float: "a decimal number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _count(value: Any, where: str) -> int:
+    """A whole number of zero or more (not a boolean, not 2.0)."""
+    if type(value) is not int or value < 0:
+        raise ReportFormatError(f"{where}: expected a whole number of zero or more, got {_kind(value)}")
+    return value
+
+
+def _text_or_none(value: dict[str, Any], name: str, where: str) -> str | None:
+    text = value.get(name)
+    if text is not None and not isinstance(text, str):
+        raise ReportFormatError(f"{where}.{name}: expected text or null, got {_kind(text)}")
+    return text
 
 
 def zone_segments(zone: ZoneInfo, start: int, end: int) -> list[tuple[int, int]]:
@@ -124,6 +189,14 @@ class FraudService:
         self.engine = engine
         self.clock = clock
         self.scope = scope
+
+    def yesterday(self) -> date:
+        """The store's local day before today by this service's clock, in the time zone of the program in force
+        (not the machine's clock: a till set to UTC in a Moscow store turns the day three hours late)."""
+        now = self.clock()
+        with db.transaction(self.engine, write=False) as conn:
+            _, program = repo.program_at(conn, now)
+        return datetime.fromtimestamp(now / 1000, UTC).astimezone(ZoneInfo(program.timezone)).date() - timedelta(1)
 
     def flags(
         self, first: date, last: date, kinds: Iterable[FlagKind] = KINDS, stores: Iterable[int] | None = None

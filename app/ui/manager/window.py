@@ -145,7 +145,7 @@ class ManagerWindow(QWidget):
             from app.ui.manager.flags_tab import FlagsTab
 
             assert s.fraud is not None, "the flags tab is offered only with the fraud service"
-            built = FlagsTab(s.fraud, self.report_worker, s.now(), self)
+            built = FlagsTab(s.fraud, self.report_worker, self, s.chain, self.chain_worker)
         else:
             built = AdminTab(s, w, self)
         self._built[key] = built
@@ -250,6 +250,9 @@ class ManagerWindow(QWidget):
         """Let a running report finish in the background; nothing waits for it."""
         if "dashboard" in self._built:
             self.dashboard.generation += 1  # any answer still on its way is stale now
+        flags = self._built.get("flags")
+        if flags is not None:
+            flags.forget()  # type: ignore[attr-defined]
         if self._own_report_worker:
             _retire(self.report_worker)
             self._own_report_worker = False

@@ -11,7 +11,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -195,12 +195,21 @@ def plant_adjustments(home: Path, card: str, day: date) -> None:
             )
 
 
+def store_yesterday(home: Path) -> date:
+    """The day the flags tab opens on: yesterday in the store's time zone (the machine's may be another)."""
+    ctx = bootstrap(home / "terminal.sqlite3")
+    try:
+        return ctx.fraud.yesterday()
+    finally:
+        ctx.engine.dispose()
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm renders the digest to look at")
 def test_the_flags_tab_lists_a_planted_flag_and_exports_its_pdf(journey: JourneyRunner) -> None:
     def script(h: Journey) -> None:
         till_ready(h)
         card, _phone = richest(h.home)
-        plant_adjustments(h.home, card, date.today() - timedelta(days=1))
+        plant_adjustments(h.home, card, store_yesterday(h.home))
         window = open_manager(h)
         h.press("Ctrl+5")
         tab = window._tab("flags")

@@ -2544,92 +2544,143 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FlagsTab</name>
     <message>
-        <location filename="../../manager/flags_tab.py" line="73" />
+        <location filename="../../manager/flags_tab.py" line="107" />
+        <source>This terminal</source>
+        <translation>Этот терминал</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="108" />
+        <source>Whole chain</source>
+        <translation>Вся сеть</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="109" />
+        <source>This terminal's flags, or the whole chain's from the server</source>
+        <translation>Отметки этого терминала или всей сети (с сервера)</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="118" />
         <source>Show</source>
         <translation>Показать</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="76" />
+        <location filename="../../manager/flags_tab.py" line="121" />
         <source>Export CSV…</source>
         <translation>Выгрузить CSV…</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="78" />
+        <location filename="../../manager/flags_tab.py" line="123" />
         <source>Export PDF…</source>
         <translation>Выгрузить PDF…</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="80" />
+        <location filename="../../manager/flags_tab.py" line="126" />
         <source>From</source>
         <translation>С</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="82" />
+        <location filename="../../manager/flags_tab.py" line="128" />
         <source>to</source>
         <translation>по</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="89" />
+        <location filename="../../manager/flags_tab.py" line="141" />
+        <source>Log in to the server…</source>
+        <translation>Войти на сервер…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="147" />
         <source>A flag is a question, not a verdict: look at the sales and ask the people involved.</source>
         <translation>Отметка — это вопрос, а не приговор: посмотрите продажи и спросите причастных.</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="95" />
+        <location filename="../../manager/flags_tab.py" line="156" />
         <source>Day</source>
         <translation>День</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="96" />
+        <location filename="../../manager/flags_tab.py" line="157" />
         <source>What was seen</source>
         <translation>Что замечено</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="97" />
+        <location filename="../../manager/flags_tab.py" line="158" />
         <source>Card</source>
         <translation>Карта</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="98" />
+        <location filename="../../manager/flags_tab.py" line="159" />
         <source>Staff</source>
         <translation>Сотрудник</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="145" />
+        <location filename="../../manager/flags_tab.py" line="256" />
+        <source>The whole chain's flags need your login to the server. Shown: this terminal's flags.</source>
+        <translation>Для отметок всей сети нужно войти на сервер. Показаны отметки этого терминала.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="268" />
+        <location filename="../../manager/flags_tab.py" line="286" />
         <source>Looking…</source>
         <translation>Ищем…</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="162" />
+        <location filename="../../manager/flags_tab.py" line="277" />
+        <source>Asking the server…</source>
+        <translation>Запрос к серверу…</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="310" />
+        <source>The whole chain's flags, from the server</source>
+        <translation>Отметки всей сети, по данным сервера</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="311" />
+        <source>The flags of your stores ({stores}), from the server</source>
+        <translation>Отметки ваших магазинов ({stores}), по данным сервера</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="320" />
+        <source>This terminal's flags</source>
+        <translation>Отметки этого терминала</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="325" />
         <source>{count} flags in this period.</source>
         <translation>Отметок за период: {count}.</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="164" />
+        <location filename="../../manager/flags_tab.py" line="327" />
         <source>Nothing suspicious in this period.</source>
         <translation>За период ничего подозрительного.</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="177" />
+        <location filename="../../manager/flags_tab.py" line="339" />
+        <source>The chain's flags could not be had from the server: {reason}. Shown: this terminal's flags.</source>
+        <translation>Не удалось получить отметки сети с сервера: {reason}. Показаны отметки этого терминала.</translation>
+    </message>
+    <message>
+        <location filename="../../manager/flags_tab.py" line="361" />
         <source>Folder for the CSV file</source>
         <translation>Папка для файла CSV</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="182" />
+        <location filename="../../manager/flags_tab.py" line="366" />
         <source>Folder for the PDF digest</source>
         <translation>Папка для сводки PDF</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="190" />
+        <location filename="../../manager/flags_tab.py" line="374" />
         <source>Saving…</source>
         <translation>Сохраняем…</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="206" />
+        <location filename="../../manager/flags_tab.py" line="391" />
         <source>Saved: {path}</source>
         <translation>Сохранено: {path}</translation>
     </message>
     <message>
-        <location filename="../../manager/flags_tab.py" line="209" />
+        <location filename="../../manager/flags_tab.py" line="394" />
         <source>Could not save: {reason}</source>
         <translation>Не удалось сохранить: {reason}</translation>
     </message>
