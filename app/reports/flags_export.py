@@ -107,7 +107,8 @@ def write_pdf(
         story.append(Paragraph(str(words["none"]), base))
     else:
         head = [Paragraph(h, ParagraphStyle("th", parent=cell, fontName=FONT_BOLD)) for h in words["head"]]
-        body = [[Paragraph(c, cell) for c in row] for row in _rows(flags, lang)]
+        # A cell is Paragraph markup: a name or reason with "<" or "&" must print as typed, not break the page.
+        body = [[Paragraph(escape(c), cell) for c in row] for row in _rows(flags, lang)]
         table = PdfTable([head, *body], colWidths=[24 * mm, 78 * mm, 30 * mm, 22 * mm, 12 * mm, 16 * mm], repeatRows=1)
         table.setStyle(
             TableStyle(
