@@ -218,6 +218,21 @@ def test_the_chain_flags_a_card_at_two_terminals_within_minutes(
             == 401
         )
         assert sadovaya.ctx.fraud.flags(date(2025, 3, 1), date(2025, 3, 31), ["card_terminals"]) == []
+        # A manager's stores bound every pattern: Мария rang Борис's card at Арбат only, so Садовая's
+        # manager sees no staff card (and Арбат's sees it, with the same count).
+        from sqlalchemy import text
+
+        from app.core.services.fraud import FraudService
+        from app.core.services.reports.scope import Scope
+
+        engine = chain.service.engine
+        with engine.connect() as conn:
+            ids = dict(conn.execute(text("SELECT name, id FROM stores")).tuples().all())
+        chain_fraud = FraudService(engine, scope=Scope.CHAIN)
+        march = (date(2025, 3, 1), date(2025, 3, 31))
+        assert [f.kind for f in chain_fraud.flags(*march, ["staff_card"], stores=[ids["Садовая"]])] == []
+        arbat_only = chain_fraud.flags(*march, ["staff_card"], stores=[ids["Арбат"]])
+        assert [(f.person, f.count) for f in arbat_only] == [("Мария", 4)]
 
 
 def test_the_daily_digest_from_the_command_line(

@@ -327,7 +327,9 @@ class _Ask:
                     self.conn,
                     f"SELECT {self.day('at')} AS d, COUNT(*),"
                     " SUM(CASE WHEN cashier = :person THEN 1 ELSE 0 END) FROM sales"
-                    " WHERE customer_id = :cid AND at >= :a AND at < :b GROUP BY d HAVING COUNT(*) > :n",
+                    " WHERE customer_id = :cid AND at >= :a AND at < :b"
+                    + self.where_store
+                    + " GROUP BY d HAVING COUNT(*) > :n",
                     {**self.span, "cid": cid, "person": person, "n": self.watch.staff_card_sales_per_day},
                 )
                 flags.extend(
