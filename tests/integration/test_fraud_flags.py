@@ -227,7 +227,7 @@ def test_the_chain_flags_a_card_at_two_terminals_within_minutes(
 
         engine = chain.service.engine
         with engine.connect() as conn:
-            ids = dict(conn.execute(text("SELECT name, id FROM stores")).tuples().all())
+            ids = {str(name): int(i) for name, i in conn.execute(text("SELECT name, id FROM stores"))}
         chain_fraud = FraudService(engine, scope=Scope.CHAIN)
         march = (date(2025, 3, 1), date(2025, 3, 31))
         assert [f.kind for f in chain_fraud.flags(*march, ["staff_card"], stores=[ids["Садовая"]])] == []
