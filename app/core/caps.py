@@ -4,8 +4,9 @@ Counted in the store's local day (the day of the operation's instant). A card's 
 once the till has pulled the card's customer from a server that sends its recent sales (server/snapshots.py,
 `recent_sales`, stored in chain_card_sales): the server's sales of the card plus this till's own sales the
 server did not hold at that pull (`reflected = 0`). Without them (a standalone till, a customer not pulled
-yet, an older server) the till's own rows are counted, so a limit holds per till; the chain's other tills'
-sales since the last pull are not seen either way (fraud.md, "Daily limits"). A person's adjustments are
+yet, an older server; or none in the server's window, which counts the same) the till's own rows are
+counted, so a limit holds per till; the chain's other tills' sales since the last pull are not seen either
+way (fraud.md, "Daily limits"). A person's adjustments are
 counted on this till. The check runs when the sale is priced (a quote shows the cashier the warning before
 paying) and again when it commits, in the same transaction.
 """

@@ -357,7 +357,7 @@ V7 = (
 
 
 # Schema v8 (daily card limits across the chain, fraud.md "Daily limits"): each pulled customer's recent sales
-# across the chain as the server last said, one row per customer whose snapshot carried them.
+# across the chain as the server last said, one row per customer it listed any for.
 V8 = (
     """CREATE TABLE chain_card_sales (
     customer_id INTEGER NOT NULL,

@@ -377,9 +377,9 @@ Index("ix_fiscal_documents_sale", fiscal_documents.c.sale_id)
 Index("ix_fiscal_documents_qr", fiscal_documents.c.qr_fn, fiscal_documents.c.qr_i, unique=True)
 
 # Schema v8 (daily card limits across the chain, fraud.md "Daily limits"): a pulled customer's sales of the
-# server's last RECENT_SALES_MS (server/snapshots.py) on every till, as JSON [[at, earned, spent], ...]. A row
-# says the server's figures are known: the card's limits count them plus this till's sales not reflected in
-# them; a customer without a row (never pulled, or from a server that sends none) counts this till's sales.
+# server's last RECENT_SALES_MS (server/snapshots.py) on every till, as JSON [[at, earned, spent], ...]. With
+# a row the card's limits count them plus this till's sales not reflected in them; a customer without one
+# (never pulled, none listed, or from a server that sends none) counts this till's own sales (app.core.caps).
 chain_card_sales = Table(
     "chain_card_sales",
     metadata,

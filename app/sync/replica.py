@@ -594,13 +594,17 @@ class _PageApply:
 
     def _recent_sales(self, keep: Sequence[Mapping[str, Any]]) -> None:
         """The customer's recent sales across the chain for the daily card limits (app.core.caps), stored in the
-        transaction that marks our sales the server holds reflected, so each sale counts once. A snapshot
-        without them (a server from before) drops the stored ones: the till counts all its own sales again."""
-        ids = [self.ids[snap["uid"]] for snap in keep]
-        _run_in(self.conn, "DELETE FROM chain_card_sales WHERE customer_id IN {in}", ids)
+        transaction that marks our sales the server holds reflected, so each sale counts once.
+
+        A row only for a customer with some: with none listed, every sale of ours the server holds is older
+        than its window, outside any day a till counts from now on, so counting our own rows (what a
+        customer without a row does) gives the same figures, and a first pull of a large chain writes no
+        row. A snapshot without them (a server from before) drops the stored ones: our own rows again."""
+        _run_in(self.conn, "DELETE FROM chain_card_sales WHERE customer_id IN {in}",
+                [self.ids[snap["uid"]] for snap in keep if snap["uid"] in self.local])  # fmt: skip
         _insert(self.conn, "INSERT INTO chain_card_sales (customer_id, sales) VALUES (?, ?)",
                 [(self.ids[snap["uid"]], json.dumps([[int(x) for x in sale] for sale in snap["recent_sales"]]))
-                 for snap in keep if "recent_sales" in snap])  # fmt: skip
+                 for snap in keep if snap.get("recent_sales")])  # fmt: skip
 
     def _spend_reflected_birthdays(self, keep: Sequence[Mapping[str, Any]]) -> None:
         """The server's spend per day replaces ours (where it differs); our sales it holds stop counting
