@@ -19,6 +19,14 @@ from server.store import is_sqlite, transaction
 
 _CHUNK = 500  # ids per IN list: well under SQLite's 999 bound parameters
 
+# How far back a snapshot lists the customer's sales for the daily card limits (fraud.md, "Daily limits"). A
+# till counts a card's sales of the store-local day holding the instant it sells at, a day that began at
+# most 25 hours before (a day of a clock change), and it sells after the pull that brought the snapshot: any
+# sale of that day is within 25 hours of the pull. 48 hours leave a day of margin for the clocks of the
+# tills and the server (which the server bounds much tighter, sync.md promise 13). Only a window, not the
+# history: a snapshot's size stays bounded by a day or two of sales of one card however long it has lived.
+RECENT_SALES_MS = 48 * 3600 * 1000
+
 
 def customer_snapshot(conn: Connection, row: Any) -> dict[str, Any]:
     """Everything a terminal needs to price for this customer offline."""
@@ -40,6 +48,8 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
     stamps: dict[int, dict[str, int]] = {i: {} for i in ids}
     years: dict[int, list[int]] = {i: [] for i in ids}
     spend: dict[int, dict[int, int]] = {i: {} for i in ids}
+    recent: dict[int, list[list[int]]] = {i: [] for i in ids}
+    since = now_ms() - RECENT_SALES_MS
     referrers: dict[int, str] = {}
     scopes: list[Any]
     if conn.dialect.name != "sqlite":
@@ -88,6 +98,15 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
             at = int(r.at)
             spend[r.customer_id][at] = spend[r.customer_id].get(at, 0) + int(r.total)
         for r in conn.execute(
+            select(
+                t.sales.c.customer_id, t.sales.c.at, t.sales.c.earned,
+                (t.sales.c.redeemed_points + t.sales.c.reward_points).label("spent"),
+            )
+            .where(_member(t.sales.c.customer_id, chunk), t.sales.c.at > since)
+            .order_by(t.sales.c.at, t.sales.c.id)
+        ):  # fmt: skip
+            recent[r.customer_id].append([int(r.at), int(r.earned), int(r.spent)])
+        for r in conn.execute(
             select(t.refunds.c.customer_id, t.refunds.c.at, t.refunds.c.money_back).where(
                 _member(t.refunds.c.customer_id, chunk)
             )
@@ -135,6 +154,10 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
             # (sale time − tier_window_days, sale time], so a whole-UTC-day bucket put a sale up to a day
             # inside or outside it on every terminal but the one that made it (a day off near midnight).
             "spend": [[at, amount] for at, amount in sorted(spend[row.id].items()) if amount],
+            # The daily card limits count across the chain (fraud.md, "Daily limits"): the customer's sales
+            # of the last RECENT_SALES_MS as [at, points earned, points paid], one per sale, a sale of
+            # nothing earned or paid included (it counts for card_sales).
+            "recent_sales": recent[row.id],
         }
         for row in rows
     ]

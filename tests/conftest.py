@@ -50,6 +50,7 @@ SLOW = frozenset(
         "integration/test_server_migrations.py",  # Alembic on both backends, servers starting together
         "integration/test_chain_reports_client.py",  # a chain of terminals and a server
         "integration/test_cards_chain.py",  # a live server and tills over HTTP, on PostgreSQL: ~30 s
+        "integration/test_caps_chain_live.py",  # a live server and two tills over HTTP, on PostgreSQL too
         "integration/test_reports_api.py",
         "integration/test_cli_report.py",  # PDF pages drawn by pdftoppm, the real command
         "integration/test_locked_and_full.py",  # another process holding the lock, a full tmpfs

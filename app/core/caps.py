@@ -1,9 +1,14 @@
 """Daily limits of a card and of a person (the program's `limits`): refuse above `stop`, warn above `warn`.
 
-Counted on this till's own rows in the store's local day (the day of the operation's instant): a chain's
-other tills' sales of the card are not here, so across a chain a limit holds per till; the fraud flags of
-the chain's server (app.core.services.fraud) see them all. The check runs when the sale is priced (a quote
-shows the cashier the warning before paying) and again when it commits, in the same transaction.
+Counted in the store's local day (the day of the operation's instant). A card's limits count across the chain
+once the till has pulled the card's customer from a server that sends its recent sales (server/snapshots.py,
+`recent_sales`, stored in chain_card_sales): the server's sales of the card plus this till's own sales the
+server did not hold at that pull (`reflected = 0`). Without them (a standalone till, a customer not pulled
+yet, an older server; or none in the server's window, which counts the same) the till's own rows are
+counted, so a limit holds per till; the chain's other tills' sales since the last pull are not seen either
+way (fraud.md, "Daily limits"). A person's adjustments are
+counted on this till. The check runs when the sale is priced (a quote shows the cashier the warning before
+paying) and again when it commits, in the same transaction.
 """
 
 from __future__ import annotations
@@ -46,23 +51,32 @@ def card_warnings(
     if caps.card_sales == caps.card_earned == caps.card_spent == Cap():
         return ()
     start, end = day_bounds(program, at)
-    row = sql.one(
-        conn,
-        "SELECT COUNT(*) AS n, COALESCE(SUM(earned), 0) AS earned,"
-        " COALESCE(SUM(redeemed_points + reward_points), 0) AS spent"
-        " FROM sales WHERE customer_id = :id AND at >= :a AND at < :b",
-        {"id": customer_id, "a": start, "b": end},
-    )
-    assert row is not None
+    n, day_earned, day_spent = day_sales(conn, customer_id, start, end)
     warnings: list[Refusal] = []
-    _check(caps.card_sales, int(row.n) + 1, "card_sales", {"card": card, "count": int(row.n) + 1}, warnings)
+    _check(caps.card_sales, n + 1, "card_sales", {"card": card, "count": n + 1}, warnings)
     if earned:
-        _check(caps.card_earned, int(row.earned) + earned, "card_earned",
-               {"card": card, "points": int(row.earned) + earned}, warnings)  # fmt: skip
+        _check(caps.card_earned, day_earned + earned, "card_earned",
+               {"card": card, "points": day_earned + earned}, warnings)  # fmt: skip
     if spent:
-        _check(caps.card_spent, int(row.spent) + spent, "card_spent",
-               {"card": card, "points": int(row.spent) + spent}, warnings)  # fmt: skip
+        _check(caps.card_spent, day_spent + spent, "card_spent",
+               {"card": card, "points": day_spent + spent}, warnings)  # fmt: skip
     return tuple(warnings)
+
+
+_OWN_SALES = """SELECT COUNT(*), COALESCE(SUM(earned), 0), COALESCE(SUM(redeemed_points + reward_points), 0)
+FROM sales WHERE customer_id = :id AND at >= :a AND at < :b"""
+
+
+def day_sales(conn: Connection, customer_id: int, start: int, end: int) -> tuple[int, int, int]:
+    """The customer's sales in [start, end): how many, points earned, points paid (module docstring)."""
+    chain = sql.scalar(conn, "SELECT sales FROM chain_card_sales WHERE customer_id = :id", {"id": customer_id})
+    own = _OWN_SALES if chain is None else _OWN_SALES + " AND reflected = 0"
+    row = sql.tuples(conn, own, {"id": customer_id, "a": start, "b": end})[0]
+    n, earned, spent = int(row[0]), int(row[1]), int(row[2])
+    for at, got, paid in json.loads(chain) if chain is not None else ():
+        if start <= at < end:
+            n, earned, spent = n + 1, earned + got, spent + paid
+    return n, earned, spent
 
 
 def adjust_warnings(conn: Connection, program: Program, actor: str, at: int, points: int) -> tuple[Refusal, ...]:

@@ -356,7 +356,19 @@ V7 = (
 )
 
 
+# Schema v8 (daily card limits across the chain, fraud.md "Daily limits"): each pulled customer's recent sales
+# across the chain as the server last said, one row per customer it listed any for.
+V8 = (
+    """CREATE TABLE chain_card_sales (
+    customer_id INTEGER NOT NULL,
+    sales TEXT NOT NULL,
+    PRIMARY KEY (customer_id),
+    FOREIGN KEY(customer_id) REFERENCES customers (id)
+)""",
+)
+
+
 # STEPS[i] takes a file from schema i to i + 1; AFTER[i], when there is one, fills what STEPS[i] added, in
 # the same transaction.
-STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7)
+STEPS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
 AFTER: dict[int, Callable[[Connection], None]] = {4: backfill_v5}

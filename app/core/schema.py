@@ -376,9 +376,21 @@ Index("ix_fiscal_documents_sale", fiscal_documents.c.sale_id)
 # One register receipt is attached once (fiscal_qr_used): its drive and document number name it.
 Index("ix_fiscal_documents_qr", fiscal_documents.c.qr_fn, fiscal_documents.c.qr_i, unique=True)
 
+# Schema v8 (daily card limits across the chain, fraud.md "Daily limits"): a pulled customer's sales of the
+# server's last RECENT_SALES_MS (server/snapshots.py) on every till, as JSON [[at, earned, spent], ...]. With
+# a row the card's limits count them plus this till's sales not reflected in them; a customer without one
+# (never pulled, none listed, or from a server that sends none) counts this till's own sales (app.core.caps).
+chain_card_sales = Table(
+    "chain_card_sales",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id"), primary_key=True),
+    Column("sales", Text, nullable=False),
+)
+
 # The tables and indexes each step added, for tests and benchmarks; the steps themselves are frozen SQL
 # (app.core.migrations) and never read these.
 V2_TABLES = (cashiers, shifts, audit)
 V4_INDEXES = ("ix_lots_open_expiry", "ix_journal_at")
 V6_TABLES = (chain_refunds, chain_coupon_uses)
 V7_TABLES = (fiscal_documents,)
+V8_TABLES = (chain_card_sales,)

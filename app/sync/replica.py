@@ -325,6 +325,7 @@ class _PageApply:
             self._wallets(keep, {uid: wallet for uid, (wallet, _) in targets.items()})
             self._stamps(keep, {uid: stamps for uid, (_, stamps) in targets.items()})
             self._spend_reflected_birthdays(keep)
+            self._recent_sales(keep)
         self._merged_lots()
         _insert(self.conn, _INSERT_JOURNAL, self.journal)
 
@@ -590,6 +591,20 @@ class _PageApply:
             "INSERT INTO stamp_moves (customer_id, rule_id, delta, at, txn_uid) VALUES (:id, :rule, :d, :at, :txn)",
             moves,
         )
+
+    def _recent_sales(self, keep: Sequence[Mapping[str, Any]]) -> None:
+        """The customer's recent sales across the chain for the daily card limits (app.core.caps), stored in the
+        transaction that marks our sales the server holds reflected, so each sale counts once.
+
+        A row only for a customer with some: with none listed, every sale of ours the server holds is older
+        than its window, outside any day a till counts from now on, so counting our own rows (what a
+        customer without a row does) gives the same figures, and a first pull of a large chain writes no
+        row. A snapshot without them (a server from before) drops the stored ones: our own rows again."""
+        _run_in(self.conn, "DELETE FROM chain_card_sales WHERE customer_id IN {in}",
+                [self.ids[snap["uid"]] for snap in keep if snap["uid"] in self.local])  # fmt: skip
+        _insert(self.conn, "INSERT INTO chain_card_sales (customer_id, sales) VALUES (?, ?)",
+                [(self.ids[snap["uid"]], json.dumps([[int(x) for x in sale] for sale in snap["recent_sales"]]))
+                 for snap in keep if snap.get("recent_sales")])  # fmt: skip
 
     def _spend_reflected_birthdays(self, keep: Sequence[Mapping[str, Any]]) -> None:
         """The server's spend per day replaces ours (where it differs); our sales it holds stop counting

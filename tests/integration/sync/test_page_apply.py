@@ -98,9 +98,10 @@ def state(engine: Engine) -> dict[str, Any]:
         years = sorted((uid_of[r.customer_id], r.year) for r in conn.execute(select(t.birthday_grants)))
         reflected = {r.uid: r.reflected for r in conn.execute(select(t.sales.c.uid, t.sales.c.reflected))}
         refunds = {r.uid: r.reflected for r in conn.execute(select(t.refunds.c.uid, t.refunds.c.reflected))}
+        recent = {uid_of[r.customer_id]: r.sales for r in conn.execute(select(t.chain_card_sales))}
     return {"customers": customers, "lots": lots, "sync journal": journal, "stamps": stamps,
             "sync stamp moves": moves, "cards": cards, "spend": spend, "birthday years": years,
-            "sales reflected": reflected, "refunds reflected": refunds}  # fmt: skip
+            "sales reflected": reflected, "refunds reflected": refunds, "chain card sales": recent}  # fmt: skip
 
 
 def views(engine: Engine, cards: Sequence[str], at: int) -> dict[str, tuple[int, int, int, int, dict[str, int]]]:
