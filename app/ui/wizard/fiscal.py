@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.fiscal import PaymentObject, ReportResult, Taxation, Vat
+from app.core.fiscal import DeviceStatus, PaymentObject, ReportResult, Taxation, Vat
 from app.ui.fiscal_port import (
     ATOL_DEFAULT,
     MODES,
@@ -273,8 +273,17 @@ class FiscalChooser(QWidget):
         set_status(self.status, self.tr("Asking the register for an X-report…"), "info")
         self.worker.run(check_register, self.setting(), self.operator, on_done=self._checked, on_error=self._refused)
 
-    def _checked(self, report: ReportResult) -> None:
+    def _checked(self, report: ReportResult | DeviceStatus) -> None:
         self.test.setEnabled(True)
+        if isinstance(report, DeviceStatus):
+            # Its shift is closed, so it printed no X-report; it answered with its state.
+            text = self.tr(
+                "The register works: {model}, fiscal drive {fn}. Its shift is closed, so it prints no X-report now; "
+                "the register's shift opens with the till's."
+            ).format(model=report.model or "—", fn=report.fn or "—")
+            set_status(self.status, text, "info")
+            self.tested.emit(True, text)
+            return
         text = (
             self.tr("The register works: it printed an X-report (shift {shift}).").format(shift=report.shift)
             if report.shift

@@ -2402,38 +2402,43 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
         <translation>Запрашиваю у кассы X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="279" />
+        <location filename="../../wizard/fiscal.py" line="281" />
+        <source>The register works: {model}, fiscal drive {fn}. Its shift is closed, so it prints no X-report now; the register's shift opens with the till's.</source>
+        <translation>Касса работает: {model}, ФН {fn}. Смена на кассе закрыта, поэтому X-отчёт сейчас не печатается; смена кассы откроется вместе со сменой в программе.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="288" />
         <source>The register works: it printed an X-report (shift {shift}).</source>
         <translation>Касса работает: X-отчёт напечатан (смена {shift}).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="281" />
+        <location filename="../../wizard/fiscal.py" line="290" />
         <source>The register works: it printed an X-report.</source>
         <translation>Касса работает: X-отчёт напечатан.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="288" />
+        <location filename="../../wizard/fiscal.py" line="297" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="308" />
+        <location filename="../../wizard/fiscal.py" line="317" />
         <source>Receipts say «Не является фискальным документом»; the register is rung separately.</source>
         <translation>На чеках написано «Не является фискальным документом»; продажи пробиваются на кассе отдельно.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="310" />
+        <location filename="../../wizard/fiscal.py" line="319" />
         <source>The cashier rings the purchase on the register. The till shows the discount to key in and the amount to collect; scanning the register receipt's QR code records it with the loyalty sale.</source>
         <translation>Кассир пробивает покупку на кассе. Терминал показывает скидку, которую нужно ввести, и сумму к оплате; QR-код кассового чека, отсканированный после этого, привязывает чек к продаже по программе лояльности.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="314" />
+        <location filename="../../wizard/fiscal.py" line="323" />
         <source>The till prints every fiscal receipt itself through the ATOL Web Server (port 16732 by default).</source>
         <translation>Терминал сам печатает каждый кассовый чек через веб-сервер АТОЛ (по умолчанию порт 16732).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="316" />
-        <location filename="../../wizard/fiscal.py" line="317" />
+        <location filename="../../wizard/fiscal.py" line="325" />
+        <location filename="../../wizard/fiscal.py" line="326" />
         <source>The till prints every fiscal receipt itself on the Штрих-М register.</source>
         <translation>Терминал сам печатает каждый кассовый чек на кассе Штрих-М.</translation>
     </message>
@@ -3272,17 +3277,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="466" />
+        <location filename="../../printing.py" line="476" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="497" />
+        <location filename="../../printing.py" line="508" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="512" />
+        <location filename="../../printing.py" line="523" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -3291,17 +3296,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="535" />
+        <location filename="../../printing.py" line="546" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="537" />
+        <location filename="../../printing.py" line="548" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="538" />
+        <location filename="../../printing.py" line="549" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -4089,7 +4094,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="392" />
+        <location filename="../../refund_dialog.py" line="386" />
+        <source>The register printed the return receipt (FD No. {n}, FS {fp}).</source>
+        <translation>Касса напечатала чек возврата (ФД № {n}, ФП {fp}).</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="398" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
@@ -6241,18 +6251,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="244" />
-        <location filename="../../main.py" line="387" />
+        <location filename="../../main.py" line="245" />
+        <location filename="../../main.py" line="388" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="328" />
+        <location filename="../../main.py" line="329" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="385" />
+        <location filename="../../main.py" line="386" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -6349,8 +6359,8 @@ What was found: {problem}</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="268" />
-        <location filename="../../main.py" line="275" />
+        <location filename="../../main.py" line="269" />
+        <location filename="../../main.py" line="276" />
         <location filename="../../startup.py" line="300" />
         <location filename="../../startup.py" line="322" />
         <location filename="../../startup.py" line="368" />
