@@ -230,12 +230,19 @@ def test_a_card_sale_with_points_prints_one_fiscal_receipt_of_what_the_customer_
         h.press("Return")
         h.wait_for(lambda: dialog.last_refund is not None, "the refund")
         seen["refund"] = h.gui(lambda: dialog.last_refund.money_back)
+        seen["refund_text"] = h.gui(dialog.status.text)
         press_opening(h, "Escape")
         h.no_modal()
 
     journey(script)
     returns = [task for task in atol.printed if task["type"] == "sellReturn"]
     assert len(returns) == 1 and seen["refund"] == seen["total"]
+    # The refund's confirmation names the register's return receipt (its ФД and ФП), as the sale's message does.
+    (number, sign), *_ = query(
+        journey, "SELECT document_number, fiscal_sign FROM fiscal_documents WHERE kind = 'sellReturn'"
+    )
+    assert number == atol.document_number
+    assert f"чек возврата (ФД № {number}, ФП {sign})" in seen["refund_text"], seen["refund_text"]
     assert returns[0]["payments"] == [{"type": "electronically", "sum": Decimal(seen["total"]) / 100}]
     sells = [task for task in atol.printed if task["type"] == "sell"]
     assert len(sells) == 1
