@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Slot
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.ui.fiscal_port import BLOCKING, FiscalConfig, FiscalTill
 from app.ui.wording import explain
@@ -26,10 +26,57 @@ REFRESH_MS = 60_000
 
 
 def _inline(sentence: str) -> str:
-    """A sentence continued after «Касса:»: its first word in lower case, unless it is an abbreviation (ОФД)."""
-    if len(sentence) > 1 and sentence[1].islower():
+    """A sentence continued after «Касса:»: its first word in lower case, unless it is an abbreviation (ОФД).
+
+    A word of one letter is no abbreviation: «В кассе закончилась бумага» goes on as «в кассе…»."""
+    words = sentence.split(maxsplit=1)
+    if words and (len(words[0]) == 1 or words[0][1:].islower()):
         return sentence[0].lower() + sentence[1:]
     return sentence
+
+
+class StatusLabel(QLabel):
+    """The register's words in the status bar: as wide as the bar leaves it, the rest elided with «…».
+
+    A QLabel is as wide as its whole text at least, so a long warning («в кассе закончилась бумага: вставьте
+    новый рулон») pushed the bar past the window's edge at 1024×768 and was cut off mid-word. This one shrinks
+    to the room there is; the whole sentence is its tooltip and `full_text()` (the checkout's own status line
+    says it in full as well)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+
+    def full_text(self) -> str:
+        """The whole sentence, however much of it fits."""
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        """Show `text`, elided to the label's width."""
+        self._full = text
+        self.setToolTip(text)
+        self.updateGeometry()
+        self._fit()
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for «Касса: …» at least; the layout gives it more when the bar has it."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance(self._full[:8] + "…") + 4), hint.height())
+
+    def sizeHint(self) -> QSize:
+        """As wide as the whole sentence."""
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Elide again for the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        elided = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width() - 4))
+        if elided != self.text():
+            self.setText(elided)
 
 
 class FiscalDesk(QObject):
@@ -43,7 +90,7 @@ class FiscalDesk(QObject):
         self.cashier = cashier  # a callable: the signed-in cashier's name, or None
         self.status_worker: Worker | None = None
         self.busy = False
-        self.label = QLabel(window)
+        self.label = StatusLabel(window)
         self.label.setObjectName("fiscal_status")
         self.label.hide()
         window.statusBar().addPermanentWidget(self.label)
@@ -122,24 +169,26 @@ class FiscalDesk(QObject):
             self.label.hide()
             return
         if status.error is not None:
-            self.label.setText(self.tr("Register: {what}").format(what=_inline(explain(status.error))))
+            self.label.set_full_text(self.tr("Register: {what}").format(what=_inline(explain(status.error))))
             self._level("error")
             return
         warnings = list(status.warnings)
         if not warnings:
             shift = status.device.shift if status.device is not None else None
             if shift is not None and shift.open:
-                self.label.setText(self.tr("Register: ready, shift {n} open").format(n=shift.number))
+                self.label.set_full_text(self.tr("Register: ready, shift {n} open").format(n=shift.number))
             else:
-                self.label.setText(self.tr("Register: ready"))
+                self.label.set_full_text(self.tr("Register: ready"))
             self._level("info")
             return
-        self.label.setText(self.tr("Register: {what}").format(what="; ".join(_inline(explain(w)) for w in warnings)))
+        self.label.set_full_text(
+            self.tr("Register: {what}").format(what="; ".join(_inline(explain(w)) for w in warnings))
+        )
         self._level("error" if any(w.code in BLOCKING for w in warnings) else "warn")
 
     def _unreachable(self, error: BaseException) -> None:
         self.busy = False
-        self.label.setText(self.tr("Register: {what}").format(what=_inline(explain(error))))
+        self.label.set_full_text(self.tr("Register: {what}").format(what=_inline(explain(error))))
         self._level("error")
 
     def _level(self, level: str) -> None:

@@ -106,11 +106,11 @@ def register_ready(h: Journey, window: Any, atol: AtolWebEmulator) -> None:
 
 
 def status_bar(window: Any) -> str:
-    """The register's words in the status bar."""
+    """The register's words in the status bar (the whole sentence: the label elides what does not fit)."""
     from app.ui.fiscal_desk import FiscalDesk
 
     desk = window.findChild(FiscalDesk)
-    return desk.label.text() if desk is not None and desk.label.isVisible() else ""
+    return desk.label.full_text() if desk is not None and desk.label.isVisible() else ""
 
 
 def fill_basket(h: Journey, window: Any, *, points: bool) -> None:
