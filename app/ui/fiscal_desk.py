@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -58,15 +58,27 @@ class StatusLabel(QLabel):
         self.updateGeometry()
         self._fit()
 
+    def _padding(self) -> int:
+        """The width the style adds around the text (the status bar's labels have 10 px a side)."""
+        return self.width() - self.contentsRect().width()
+
     def minimumSizeHint(self) -> QSize:
         """Room for «Касса: …» at least; the layout gives it more when the bar has it."""
         hint = super().minimumSizeHint()
-        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance(self._full[:8] + "…") + 4), hint.height())
+        least = self.fontMetrics().horizontalAdvance(self._full[:8] + "…") + 6 + self._padding()
+        return QSize(min(hint.width(), least), hint.height())
 
     def sizeHint(self) -> QSize:
         """As wide as the whole sentence."""
         hint = super().sizeHint()
-        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, hint.height())
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 6 + self._padding(), hint.height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new style or font (the warning's colour and weight) measures the sentence anew."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.updateGeometry()
+            self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Elide again for the new width."""
@@ -74,7 +86,16 @@ class StatusLabel(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        elided = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width() - 4))
+        room = max(0, self.contentsRect().width() - 4)
+        metrics = self.fontMetrics()
+        elided = self._full
+        if metrics.horizontalAdvance(self._full) > room:  # (elidedText alone elides some texts that fit)
+            elided = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+            # Cut at the last whole word that fits («…закончилась бумага…», not «…бумага: вс…»).
+            head = elided.removesuffix("…")
+            if " " in head:
+                head = head[: head.rfind(" ")]
+            elided = head.rstrip(" :;,.") + "…"
         if elided != self.text():
             self.setText(elided)
 

@@ -273,6 +273,7 @@ def test_paper_out_is_refused_in_russian_nothing_is_written_and_the_retry_prints
         assert h.gui(lambda: screen.status.property("level")) == "error"
         h.wait_for(lambda: not c.selling and c.fresh and c.result is not None, "the basket priced again")
         h.wait_for(lambda: "закончилась бумага" in status_bar(window), "the status bar to say so")
+        h.nothing_cut_off(window, "the till with the register's paper-out warning")
         assert h.gui(lambda: sum(line.qty for line in c.basket.lines)) == 3, "the basket stays for a retry"
         assert query(h, "SELECT count(*) FROM sales")[0][0] == sales_before
         assert query(h, "SELECT count(*) FROM fiscal_documents") == [(0,)]
