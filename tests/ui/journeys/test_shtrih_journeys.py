@@ -36,7 +36,7 @@ def address(emulator: ShtrihEmulator) -> str:
 
 def first_start_with_shtrih(h: Journey, emulator: ShtrihEmulator, *, shot: str = "") -> Any:
     """The first-run wizard by keys as harness.first_start goes (demo café, PDF receipts, the manager), but at the
-    fiscal step: ↓ to «Штрих-М по сети (TCP)», Tab, the register's HOST:PORT typed, Tab to «Проверить кассу»,
+    fiscal step: ↓ to «Касса Штрих-М по сети (TCP)», Tab, the register's HOST:PORT typed, Tab to «Проверить кассу»,
     Space (an X-report), then on. Returns the fiscal chooser."""
     from app.ui.wizard import FirstRunWizard
 
@@ -65,7 +65,7 @@ def first_start_with_shtrih(h: Journey, emulator: ShtrihEmulator, *, shot: str =
             break
         h.press("Down")  # a closed list changes its choice with the arrows
     else:
-        raise JourneyFailed("no «Штрих-М по сети» in the wizard")
+        raise JourneyFailed("no «Касса Штрих-М по сети (TCP)» in the wizard")
     tab_to(h, chooser.tcp, "the register's address and port")
     h.type(address(emulator))
     tab_to(h, chooser.test, "«Проверить кассу»")
@@ -264,7 +264,7 @@ def test_shtrih_out_of_paper_is_refused_in_russian_nothing_is_written_and_the_re
 
 def test_shtrih_on_a_serial_port_set_up_in_settings_sells_for_cash(journey: JourneyRunner) -> None:
     """The same register on a serial line (the emulator's pseudo-terminal), set up later in Manager › Settings ›
-    «Касса»: «Штрих-М на COM-порту», the port's path typed, «Проверить кассу», Save; a cash sale prints."""
+    «Касса»: «Касса Штрих-М через COM-порт», the port's path typed, «Проверить кассу», Save; a cash sale prints."""
     from app.ui.checkout.pay_dialog import PayDialog
     from app.ui.pin_dialog import PinDialog
     from app.ui.settings_dialog import SettingsDialog
