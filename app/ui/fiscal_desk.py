@@ -111,6 +111,7 @@ class FiscalDesk(QObject):
         self.cashier = cashier  # a callable: the signed-in cashier's name, or None
         self.status_worker: Worker | None = None
         self.busy = False
+        self.again = False  # refresh() was called while a question was out
         self.label = StatusLabel(window)
         self.label.setObjectName("fiscal_status")
         self.label.hide()
@@ -176,16 +177,33 @@ class FiscalDesk(QObject):
 
     @Slot()
     def refresh(self) -> None:
-        """Ask the register for its state, off the GUI thread (one question at a time)."""
-        if self.busy or not self.fiscal.config.driven:
+        """Ask the register for its state, off the GUI thread (one question at a time).
+
+        Asked again while a question is out (the shift just opened, a sale just printed), the question is
+        asked once more when the answer comes: that answer may be older than what changed, and dropping the
+        request left «Касса: готова» without the shift just opened until the next minute's refresh."""
+        if not self.fiscal.config.driven:
             return
+        if self.busy:
+            self.again = True
+            return
+        self.again = False
         if self.status_worker is None:
             self.status_worker = Worker("fiscal-status", self)
         self.busy = True
         self.status_worker.run(self.fiscal.status, on_done=self._state, on_error=self._unreachable)
 
-    def _state(self, status: Any) -> None:
+    def _asked(self) -> bool:
+        """The answer is in; True when another question was asked meanwhile (it goes out now instead)."""
         self.busy = False
+        if self.again:
+            self.refresh()
+            return True
+        return False
+
+    def _state(self, status: Any) -> None:
+        if self._asked():
+            return
         if status is None:
             self.label.hide()
             return
@@ -208,7 +226,8 @@ class FiscalDesk(QObject):
         self._level("error" if any(w.code in BLOCKING for w in warnings) else "warn")
 
     def _unreachable(self, error: BaseException) -> None:
-        self.busy = False
+        if self._asked():
+            return
         self.label.set_full_text(self.tr("Register: {what}").format(what=_inline(explain(error))))
         self._level("error")
 

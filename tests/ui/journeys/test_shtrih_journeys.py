@@ -92,7 +92,8 @@ def register_ready(h: Journey, window: Any, emulator: ShtrihEmulator) -> None:
     """The till drives the register, the register's shift is open with the till's, the status bar says ready."""
     h.wait_for(lambda: window.controller.fiscal_driven, "the till to drive the register")
     h.wait_for(lambda: emulator.shift_open, "the register's shift to open with the till's")
-    h.wait_for(lambda: status_bar(window).startswith("Касса: готова"), "the register ready in the status bar")
+    ready = "Касса: готова, открыта смена"
+    h.wait_for(lambda: status_bar(window).startswith(ready), "the register ready, its shift open, in the status bar")
     h.wait_for(lambda: shown_in_bar(window) == status_bar(window), "«Касса: готова…» whole (it fits: not elided)")
 
 
@@ -306,7 +307,7 @@ def test_shtrih_on_a_serial_port_set_up_in_settings_sells_for_cash(journey: Jour
             h.no_modal()
             # Saved while the till's shift is open: the register's shift opens with it.
             register_ready(h, window, emulator)
-            seen["bar"] = status_bar(window)
+            seen["bar"] = h.gui(lambda: status_bar(window))
             fill_basket(h, window, points=False)
             seen["total"] = h.gui(lambda: window.controller.result.quote.total)
             h.press("F12")
