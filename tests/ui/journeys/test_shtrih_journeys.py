@@ -229,7 +229,7 @@ def test_shtrih_from_the_wizard_a_card_sale_with_points_its_refund_and_the_z_rep
     assert device == f"shtrih:tcp://{address(shtrih)}"
 
 
-def test_shtrih_out_of_paper_is_refused_in_russian_nothing_is_written_and_the_retry_prints(
+def test_shtrih_out_of_paper_is_refused_in_russian_nothing_is_written_and_the_retry_prints_sale_and_refund(
     journey: JourneyRunner, shtrih: ShtrihEmulator
 ) -> None:
     def dump(h: Journey | JourneyRunner) -> list[str]:
@@ -256,11 +256,48 @@ def test_shtrih_out_of_paper_is_refused_in_russian_nothing_is_written_and_the_re
         pay_by_card(h)
         h.wait_for(lambda: "Кассовый чек (ФД №" in screen.status.text(), "the retry to print")
         h.wait_for(lambda: status_bar(window).startswith("Касса: готова"), "the status bar to forget the paper")
+        # The paper runs out again before the refund: refused the same way, nothing written, Enter again prints.
+        from app.ui.pin_dialog import PinDialog
+        from app.ui.refund_dialog import RefundDialog
+
+        sale_id = query(h, "SELECT max(id) FROM sales")[0][0]
+        shtrih.paper = False
+        before = dump(h)
+        h.press("F9")
+        dialog = h.modal(RefundDialog)
+        h.type(str(sale_id))
+        h.press("Return")
+        h.wait_for(lambda: dialog.sale is not None and dialog.confirm.hasFocus(), "the sale in the refund screen")
+        h.press("Return")
+        h.modal(PinDialog)
+        h.type(MANAGER[1])
+        h.press("Return")
+        h.wait_for(
+            lambda: dialog.status.text().startswith("Возврат не оформлен: В кассе закончилась бумага"),
+            "the refund refused in Russian",
+        )
+        h.wait_for(lambda: dialog.confirm.isEnabled() and dialog.sale is not None, "the refund offered again")
+        assert h.gui(lambda: dialog.last_refund) is None
+        assert dump(h) == before, "nothing written by the refused refund"
+        h.nothing_cut_off(dialog, "the refused refund")
+        shtrih.paper = True
+        tab_to(h, dialog.confirm, "«Оформить возврат»")
+        h.press("Return")
+        h.modal(PinDialog)
+        h.type(MANAGER[1])
+        h.press("Return")
+        h.wait_for(lambda: "чек возврата (ФД №" in dialog.status.text(), "the refund with its return receipt")
+        press_opening(h, "Escape")
+        h.no_modal()
 
     journey(script)
-    assert [(d.operation, d.number) for d in shtrih.receipts] == [(1, shtrih.receipts[0].number)]
-    assert query(journey, "SELECT count(*), min(status) FROM fiscal_documents") == [(1, "registered")]
+    assert [d.operation for d in shtrih.receipts] == [1, 2]
+    assert query(journey, "SELECT kind, status FROM fiscal_documents ORDER BY id") == [
+        ("sell", "registered"),
+        ("sellReturn", "registered"),
+    ]
     assert query(journey, "SELECT count(*) FROM sales WHERE id = (SELECT sale_id FROM fiscal_documents)") == [(1,)]
+    assert query(journey, "SELECT count(*) FROM refunds") == [(1,)]
 
 
 def test_shtrih_on_a_serial_port_set_up_in_settings_sells_for_cash(journey: JourneyRunner) -> None:
