@@ -44,7 +44,8 @@ class ReceiptLine:
 
 @dataclass(frozen=True, slots=True)
 class FiscalMark:
-    """The fiscal receipt a register printed for this sale (fiscal.md): our slip names it, so the two go together."""
+    """The fiscal receipt a register printed for this sale, or its return receipt for this refund (fiscal.md): our
+    slip names it, so the two go together."""
 
     document_number: int  # ФД
     fiscal_sign: str  # ФП
@@ -86,7 +87,7 @@ class Receipt:
     refund_of: int | None = None
     points_taken_back: int = 0
     points_given_back: int = 0
-    fiscal: FiscalMark | None = None  # the register's receipt of this sale, when a register printed one
+    fiscal: FiscalMark | None = None  # the register's receipt of this sale (refund), when a register printed one
 
     def __post_init__(self) -> None:
         """Check the invariants the renderers rely on."""

@@ -135,6 +135,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "lookup": "Сохраните чек: по штрихкоду оформляется возврат",
         "not_fiscal": "Не является фискальным документом",
         "fiscal_receipt": "Кассовый чек: ФД №\u00a0{n}, ФП\u00a0{fp}",
+        "fiscal_return_receipt": "Кассовый чек возврата прихода: ФД №\u00a0{n}, ФП\u00a0{fp}",
         "fiscal_drive": "ФН\u00a0{fn}",
         "fiscal_drive_shift": "ФН\u00a0{fn}, смена №\u00a0{shift}",
         "page": "Стр. {page} из {pages}",
@@ -178,6 +179,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "lookup": "Keep this receipt: the barcode is needed for a refund",
         "not_fiscal": "Not a fiscal document",
         "fiscal_receipt": "Fiscal receipt: FD No.\u00a0{n}, FS\u00a0{fp}",
+        "fiscal_return_receipt": "Fiscal receipt of the return: FD No.\u00a0{n}, FS\u00a0{fp}",
         "fiscal_drive": "FN\u00a0{fn}",
         "fiscal_drive_shift": "FN\u00a0{fn}, shift No.\u00a0{shift}",
         "page": "Page {page} of {pages}",
@@ -310,11 +312,13 @@ def build_blocks(r: Receipt) -> list[Block]:
         out += [Text(tr(lang, "lookup"), "small", "center"), Space(0.4)]
         out.append(Text(tr(lang, "thanks"), "bold", "center"))
     if r.fiscal is not None:
-        # The register printed the fiscal receipt: this slip names it (and is still not one itself).
+        # The register printed the fiscal receipt (a refund's: the return receipt): this slip names it (and is
+        # still not one itself).
         f = r.fiscal
         drive = tr(lang, "fiscal_drive_shift", fn=f.fn, shift=f.shift) if f.shift else tr(lang, "fiscal_drive", fn=f.fn)
+        label = "fiscal_return_receipt" if refund else "fiscal_receipt"
         out += [
-            Text(tr(lang, "fiscal_receipt", n=f.document_number, fp=f.fiscal_sign), "small", "center"),
+            Text(tr(lang, label, n=f.document_number, fp=f.fiscal_sign), "small", "center"),
             Text(drive, "small", "center"),
         ]
     out.append(Text(tr(lang, "not_fiscal"), "small", "center"))

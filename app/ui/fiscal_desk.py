@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Slot
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.ui.fiscal_port import BLOCKING, FiscalConfig, FiscalTill
 from app.ui.wording import explain
@@ -26,10 +26,78 @@ REFRESH_MS = 60_000
 
 
 def _inline(sentence: str) -> str:
-    """A sentence continued after «Касса:»: its first word in lower case, unless it is an abbreviation (ОФД)."""
-    if len(sentence) > 1 and sentence[1].islower():
+    """A sentence continued after «Касса:»: its first word in lower case, unless it is an abbreviation (ОФД).
+
+    A word of one letter is no abbreviation: «В кассе закончилась бумага» goes on as «в кассе…»."""
+    words = sentence.split(maxsplit=1)
+    if words and (len(words[0]) == 1 or words[0][1:].islower()):
         return sentence[0].lower() + sentence[1:]
     return sentence
+
+
+class StatusLabel(QLabel):
+    """The register's words in the status bar: as wide as the bar leaves it, the rest elided with «…».
+
+    A QLabel is as wide as its whole text at least, so a long warning («в кассе закончилась бумага: вставьте
+    новый рулон») pushed the bar past the window's edge at 1024×768 and was cut off mid-word. This one shrinks
+    to the room there is; the whole sentence is its tooltip and `full_text()` (the checkout's own status line
+    says it in full as well)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+
+    def full_text(self) -> str:
+        """The whole sentence, however much of it fits."""
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        """Show `text`, elided to the label's width."""
+        self._full = text
+        self.setToolTip(text)
+        self.updateGeometry()
+        self._fit()
+
+    def _padding(self) -> int:
+        """The width the style adds around the text (the status bar's labels have 10 px a side)."""
+        return self.width() - self.contentsRect().width()
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for «Касса: …» at least; the layout gives it more when the bar has it."""
+        hint = super().minimumSizeHint()
+        least = self.fontMetrics().horizontalAdvance(self._full[:8] + "…") + 6 + self._padding()
+        return QSize(min(hint.width(), least), hint.height())
+
+    def sizeHint(self) -> QSize:
+        """As wide as the whole sentence."""
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 6 + self._padding(), hint.height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new style or font (the warning's colour and weight) measures the sentence anew."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.updateGeometry()
+            self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Elide again for the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = max(0, self.contentsRect().width() - 4)
+        metrics = self.fontMetrics()
+        elided = self._full
+        if metrics.horizontalAdvance(self._full) > room:  # (elidedText alone elides some texts that fit)
+            elided = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+            # Cut at the last whole word that fits («…закончилась бумага…», not «…бумага: вс…»).
+            head = elided.removesuffix("…")
+            if " " in head:
+                head = head[: head.rfind(" ")]
+            elided = head.rstrip(" :;,.") + "…"
+        if elided != self.text():
+            self.setText(elided)
 
 
 class FiscalDesk(QObject):
@@ -43,7 +111,8 @@ class FiscalDesk(QObject):
         self.cashier = cashier  # a callable: the signed-in cashier's name, or None
         self.status_worker: Worker | None = None
         self.busy = False
-        self.label = QLabel(window)
+        self.again = False  # refresh() was called while a question was out
+        self.label = StatusLabel(window)
         self.label.setObjectName("fiscal_status")
         self.label.hide()
         window.statusBar().addPermanentWidget(self.label)
@@ -108,38 +177,58 @@ class FiscalDesk(QObject):
 
     @Slot()
     def refresh(self) -> None:
-        """Ask the register for its state, off the GUI thread (one question at a time)."""
-        if self.busy or not self.fiscal.config.driven:
+        """Ask the register for its state, off the GUI thread (one question at a time).
+
+        Asked again while a question is out (the shift just opened, a sale just printed), the question is
+        asked once more when the answer comes: that answer may be older than what changed, and dropping the
+        request left «Касса: готова» without the shift just opened until the next minute's refresh."""
+        if not self.fiscal.config.driven:
             return
+        if self.busy:
+            self.again = True
+            return
+        self.again = False
         if self.status_worker is None:
             self.status_worker = Worker("fiscal-status", self)
         self.busy = True
         self.status_worker.run(self.fiscal.status, on_done=self._state, on_error=self._unreachable)
 
-    def _state(self, status: Any) -> None:
+    def _asked(self) -> bool:
+        """The answer is in; True when another question was asked meanwhile (it goes out now instead)."""
         self.busy = False
+        if self.again:
+            self.refresh()
+            return True
+        return False
+
+    def _state(self, status: Any) -> None:
+        if self._asked():
+            return
         if status is None:
             self.label.hide()
             return
         if status.error is not None:
-            self.label.setText(self.tr("Register: {what}").format(what=_inline(explain(status.error))))
+            self.label.set_full_text(self.tr("Register: {what}").format(what=_inline(explain(status.error))))
             self._level("error")
             return
         warnings = list(status.warnings)
         if not warnings:
             shift = status.device.shift if status.device is not None else None
             if shift is not None and shift.open:
-                self.label.setText(self.tr("Register: ready, shift {n} open").format(n=shift.number))
+                self.label.set_full_text(self.tr("Register: ready, shift {n} open").format(n=shift.number))
             else:
-                self.label.setText(self.tr("Register: ready"))
+                self.label.set_full_text(self.tr("Register: ready"))
             self._level("info")
             return
-        self.label.setText(self.tr("Register: {what}").format(what="; ".join(_inline(explain(w)) for w in warnings)))
+        self.label.set_full_text(
+            self.tr("Register: {what}").format(what="; ".join(_inline(explain(w)) for w in warnings))
+        )
         self._level("error" if any(w.code in BLOCKING for w in warnings) else "warn")
 
     def _unreachable(self, error: BaseException) -> None:
-        self.busy = False
-        self.label.setText(self.tr("Register: {what}").format(what=_inline(explain(error))))
+        if self._asked():
+            return
+        self.label.set_full_text(self.tr("Register: {what}").format(what=_inline(explain(error))))
         self._level("error")
 
     def _level(self, level: str) -> None:

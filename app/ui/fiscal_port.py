@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from app.core.fiscal import (
     TAXATIONS,
     VAT_RATES,
+    DeviceStatus,
     FiscalError,
     Operator,
     PaymentObject,
@@ -114,11 +115,16 @@ def device_setting(mode: Mode, address: str = "", baud: int = 0) -> str:
     return f"shtrih:serial:{address}?baud={baud or SHTRIH_BAUD_DEFAULT}"
 
 
-def check_register(setting: str, operator: str) -> ReportResult:
+def check_register(setting: str, operator: str) -> ReportResult | DeviceStatus:
     """«Проверить кассу»: print an X-report on the register the setting names (worker side).
 
     The register is reached with the setting being edited, not the saved one, so a wrong address is found
     before it is saved. Raises FiscalError (worded by app.ui.wording) when the register refuses.
+
+    A register whose shift is closed (a new one, as in the first-run wizard, or one after its Z-report) may
+    print no X-report: Штрих-М answers 40h with 3Dh «смена не открыта». The shift is not opened for a check
+    (that is a fiscal document and starts the 24 hours): the register's state is read instead, which shows it
+    answers, and returned as the DeviceStatus (its shift closed).
     """
     from app.fiscal.devices import open_device
 
@@ -126,7 +132,12 @@ def check_register(setting: str, operator: str) -> ReportResult:
     if device is None:
         raise FiscalError("fiscal_not_set")  # none and beside drive no register: nothing to check
     try:
-        return device.x_report(Operator(operator))
+        try:
+            return device.x_report(Operator(operator))
+        except FiscalError as exc:
+            if exc.code != "fiscal_shift_closed":
+                raise
+            return device.status()
     finally:
         device.close()
 

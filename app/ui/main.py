@@ -147,6 +147,7 @@ def wire_printing(window: MainWindow, ctx: Context, worker: Worker, lang: str, s
     fiscal = getattr(ctx, "fiscal", None)
     if fiscal is not None:
         service.fiscal_of = fiscal.receipt_of  # the slip names the register's receipt of the sale
+        service.fiscal_of_refund = fiscal.receipt_of_refund  # and a refund's slip its return receipt
     service.failed.connect(window.show_printer_problem)
     service.cleared.connect(window.clear_printer_problem)
     window.printer = service

@@ -367,10 +367,8 @@ class UnusablePrinter:
 FiscalOf = Callable[[int], Mapping[str, Any] | None]
 
 
-def sale_receipt(receipts: ReceiptService, fiscal_of: FiscalOf | None, sale_id: int, lang: str) -> Receipt:
-    """A sale's receipt with the register's receipt named on it when there is one (database worker)."""
-    receipt = receipts.for_sale(sale_id, lang)
-    found = fiscal_of(sale_id) if fiscal_of is not None else None
+def _marked(receipt: Receipt, found: Mapping[str, Any] | None) -> Receipt:
+    """The receipt with the register's document ({document_number, fiscal_sign, fn, shift}) named on it."""
     if not found or found.get("document_number") is None:
         return receipt
     mark = FiscalMark(
@@ -380,6 +378,16 @@ def sale_receipt(receipts: ReceiptService, fiscal_of: FiscalOf | None, sale_id: 
         int(found["shift"]) if found.get("shift") is not None else None,
     )
     return dataclasses.replace(receipt, fiscal=mark)
+
+
+def sale_receipt(receipts: ReceiptService, fiscal_of: FiscalOf | None, sale_id: int, lang: str) -> Receipt:
+    """A sale's receipt with the register's receipt named on it when there is one (database worker)."""
+    return _marked(receipts.for_sale(sale_id, lang), fiscal_of(sale_id) if fiscal_of is not None else None)
+
+
+def refund_receipt(receipts: ReceiptService, fiscal_of: FiscalOf | None, refund_id: int, lang: str) -> Receipt:
+    """A refund's receipt with the register's return receipt named on it when there is one (database worker)."""
+    return _marked(receipts.for_refund(refund_id, lang), fiscal_of(refund_id) if fiscal_of is not None else None)
 
 
 def _print_one(printer: ReceiptPrinter, receipt: Receipt) -> PrintError | None:
@@ -420,6 +428,8 @@ class PrintService(QObject):
         self._last_ref: tuple[str, int] | None = None
         # The register's receipt of a sale ({document_number, fiscal_sign, fn, shift} or None), named on the slip.
         self.fiscal_of: FiscalOf | None = None
+        # The register's return receipt of a refund (the same fields), named on the refund's slip.
+        self.fiscal_of_refund: FiscalOf | None = None
         self._jobs = Worker("print-worker")
         load_receipt_fonts()
 
@@ -488,8 +498,9 @@ class PrintService(QObject):
             )  # fmt: skip
             return
         self.db_worker.run(
-            self.receipts.for_refund, number, self.lang, on_done=self.print_receipt, on_error=self._build_failed
-        )
+            refund_receipt, self.receipts, self.fiscal_of_refund, number, self.lang,
+            on_done=self.print_receipt, on_error=self._build_failed,
+        )  # fmt: skip
 
     def _build_failed(self, error: BaseException) -> None:
         self.last = None  # reprint_last() will build it again from _last_ref

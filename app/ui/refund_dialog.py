@@ -380,6 +380,12 @@ class RefundDialog(QDialog):
             text += " " + self.tr("Points taken back: {taken}; returned to the card: {given}.").format(
                 taken=i18n.points(result.points_taken_back), given=i18n.points(result.points_given_back)
             )
+        printed = result.fiscal or {}
+        if printed.get("document_number") is not None:
+            # The register's return receipt, named as the sale's is (its ФД and ФП), so the two papers go together.
+            text += " " + self.tr("The register printed the return receipt (FD No. {n}, FS {fp}).").format(
+                n=printed["document_number"], fp=printed.get("fiscal_sign") or "—"
+            )
         set_status(self.status, text, "info")
         self.refunded.emit(result)
         if self.printing is not None and result.refund_id is not None:

@@ -62,3 +62,25 @@ def test_only_the_fiscal_settings_that_changed_are_listed_for_the_audit() -> Non
         ("fiscal.vat", "*=vat22", "*=vat22, tea=vat10"),
     ]
     assert config_changes(new, new) == []
+
+
+def test_the_check_of_a_register_whose_shift_is_closed_reads_its_state_and_prints_nothing_fiscal() -> None:
+    """«Проверить кассу» on a new Штрих-М (its shift closed: 40h answers 3Dh) against the protocol emulator over TCP."""
+    from app.core.fiscal import DeviceStatus, FiscalError, ReportResult
+    from app.fiscal.emulators.shtrih_emulator import ShtrihEmulator
+    from app.ui.fiscal_port import check_register
+
+    with ShtrihEmulator() as emu:
+        setting = f"shtrih:tcp://127.0.0.1:{emu.serve_tcp().port}"
+        answer = check_register(setting, "Администратор")
+        assert isinstance(answer, DeviceStatus)
+        assert (answer.model, answer.fn, answer.shift.open) == ("ШТРИХ-М-01Ф", emu.fn_number, False)
+        assert emu.reports == [] and emu.documents == []  # no shift opened for a check: no fiscal document
+        emu.paper = False
+        with pytest.raises(FiscalError) as refused:
+            check_register(setting, "Администратор")  # any other refusal is still the check's outcome
+        assert refused.value.code == "fiscal_paper_out"
+        emu.paper = True
+        emu.execute(b"\xe0" + (30).to_bytes(4, "little"))  # E0h: the shift opened (by the till, later)
+        assert check_register(setting, "Администратор") == ReportResult("x", 1)
+        assert emu.reports == [("x", 1)]

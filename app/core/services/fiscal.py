@@ -202,6 +202,17 @@ class FiscalService:
             )
         return None if row is None else _row_json(row)
 
+    def receipt_of_refund(self, refund_id: int) -> dict[str, Any] | None:
+        """The return receipt (`sellReturn`) the register printed for a refund, for its slip; None if none."""
+        with db.transaction(self.engine, write=False) as conn:
+            row = sql.one(
+                conn,
+                "SELECT * FROM fiscal_documents WHERE refund_id = :id AND kind = 'sellReturn'"
+                " AND status = 'registered'",
+                {"id": refund_id},
+            )
+        return None if row is None else _row_json(row)
+
     # ------------------------------------------------------------------ the register hook
 
     def sell(self, req: SaleRequest, actor: str) -> SaleResult | None:

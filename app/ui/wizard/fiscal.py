@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.fiscal import PaymentObject, ReportResult, Taxation, Vat
+from app.core.fiscal import DeviceStatus, PaymentObject, ReportResult, Taxation, Vat
 from app.ui.fiscal_port import (
     ATOL_DEFAULT,
     MODES,
@@ -142,6 +143,7 @@ class FiscalChooser(QWidget):
         self.test = QPushButton(self.tr("Check the register"), self)
         self.test.setToolTip(self.tr("Prints an X-report on the register"))
         self.test.clicked.connect(self.check)
+        self._focus_back: QWidget | None = None  # where the keyboard went while the check ran
         self.status = QLabel(self)
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
@@ -269,12 +271,31 @@ class FiscalChooser(QWidget):
         if problem is not None:
             set_status(self.status, problem, "warn")
             return
+        # Disabling the focused button hands the keyboard on to the next field (the taxation list, where a
+        # Space opens the list): it comes back to «Проверить кассу» when the check ends, unless moved since.
+        had_focus = self.test.hasFocus()
         self.test.setEnabled(False)
+        self._focus_back = QApplication.focusWidget() if had_focus else None
         set_status(self.status, self.tr("Asking the register for an X-report…"), "info")
         self.worker.run(check_register, self.setting(), self.operator, on_done=self._checked, on_error=self._refused)
 
-    def _checked(self, report: ReportResult) -> None:
+    def _enable_test(self) -> None:
         self.test.setEnabled(True)
+        moved_to, self._focus_back = self._focus_back, None
+        if moved_to is not None and QApplication.focusWidget() is moved_to:
+            self.test.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _checked(self, report: ReportResult | DeviceStatus) -> None:
+        self._enable_test()
+        if isinstance(report, DeviceStatus):
+            # Its shift is closed, so it printed no X-report; it answered with its state.
+            text = self.tr(
+                "The register works: {model}, fiscal drive {fn}. Its shift is closed, so it prints no X-report now; "
+                "the register's shift opens with the till's."
+            ).format(model=report.model or "—", fn=report.fn or "—")
+            set_status(self.status, text, "info")
+            self.tested.emit(True, text)
+            return
         text = (
             self.tr("The register works: it printed an X-report (shift {shift}).").format(shift=report.shift)
             if report.shift
@@ -284,7 +305,7 @@ class FiscalChooser(QWidget):
         self.tested.emit(True, text)
 
     def _refused(self, error: BaseException) -> None:
-        self.test.setEnabled(True)
+        self._enable_test()
         text = self.tr("The register did not print the X-report: {reason}").format(reason=explain(error))
         set_status(self.status, text, "error")
         self.tested.emit(False, text)

@@ -106,11 +106,11 @@ def register_ready(h: Journey, window: Any, atol: AtolWebEmulator) -> None:
 
 
 def status_bar(window: Any) -> str:
-    """The register's words in the status bar."""
+    """The register's words in the status bar (the whole sentence: the label elides what does not fit)."""
     from app.ui.fiscal_desk import FiscalDesk
 
     desk = window.findChild(FiscalDesk)
-    return desk.label.text() if desk is not None and desk.label.isVisible() else ""
+    return desk.label.full_text() if desk is not None and desk.label.isVisible() else ""
 
 
 def fill_basket(h: Journey, window: Any, *, points: bool) -> None:
@@ -230,12 +230,19 @@ def test_a_card_sale_with_points_prints_one_fiscal_receipt_of_what_the_customer_
         h.press("Return")
         h.wait_for(lambda: dialog.last_refund is not None, "the refund")
         seen["refund"] = h.gui(lambda: dialog.last_refund.money_back)
+        seen["refund_text"] = h.gui(dialog.status.text)
         press_opening(h, "Escape")
         h.no_modal()
 
     journey(script)
     returns = [task for task in atol.printed if task["type"] == "sellReturn"]
     assert len(returns) == 1 and seen["refund"] == seen["total"]
+    # The refund's confirmation names the register's return receipt (its ФД and ФП), as the sale's message does.
+    (number, sign), *_ = query(
+        journey, "SELECT document_number, fiscal_sign FROM fiscal_documents WHERE kind = 'sellReturn'"
+    )
+    assert number == atol.document_number
+    assert f"чек возврата (ФД № {number}, ФП {sign})" in seen["refund_text"], seen["refund_text"]
     assert returns[0]["payments"] == [{"type": "electronically", "sum": Decimal(seen["total"]) / 100}]
     sells = [task for task in atol.printed if task["type"] == "sell"]
     assert len(sells) == 1
@@ -266,6 +273,7 @@ def test_paper_out_is_refused_in_russian_nothing_is_written_and_the_retry_prints
         assert h.gui(lambda: screen.status.property("level")) == "error"
         h.wait_for(lambda: not c.selling and c.fresh and c.result is not None, "the basket priced again")
         h.wait_for(lambda: "закончилась бумага" in status_bar(window), "the status bar to say so")
+        h.nothing_cut_off(window, "the till with the register's paper-out warning")
         assert h.gui(lambda: sum(line.qty for line in c.basket.lines)) == 3, "the basket stays for a retry"
         assert query(h, "SELECT count(*) FROM sales")[0][0] == sales_before
         assert query(h, "SELECT count(*) FROM fiscal_documents") == [(0,)]

@@ -2236,204 +2236,209 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FiscalChooser</name>
     <message>
-        <location filename="../../wizard/fiscal.py" line="66" />
+        <location filename="../../wizard/fiscal.py" line="67" />
         <source>No fiscal register (receipts are not fiscal)</source>
         <translation>Без кассы (чеки не фискальные)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="67" />
+        <location filename="../../wizard/fiscal.py" line="68" />
         <source>The register stands beside the till (scan its receipt's QR)</source>
         <translation>Касса рядом (сканировать QR-код её чека)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="68" />
+        <location filename="../../wizard/fiscal.py" line="69" />
         <source>ATOL register through the ATOL Web Server</source>
         <translation>Касса АТОЛ через веб-сервер АТОЛ</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="69" />
+        <location filename="../../wizard/fiscal.py" line="70" />
         <source>Штрих-М register on the network (TCP)</source>
         <translation>Касса Штрих-М по сети (TCP)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="70" />
+        <location filename="../../wizard/fiscal.py" line="71" />
         <source>Штрих-М register on a serial (COM) port</source>
         <translation>Касса Штрих-М через COM-порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="91" />
+        <location filename="../../wizard/fiscal.py" line="92" />
         <source>Web Server address</source>
         <translation>Адрес веб-сервера</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="92" />
+        <location filename="../../wizard/fiscal.py" line="93" />
         <source>Address and port</source>
         <translation>Адрес и порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="93" />
+        <location filename="../../wizard/fiscal.py" line="94" />
         <source>Port</source>
         <translation>Порт</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="93" />
+        <location filename="../../wizard/fiscal.py" line="94" />
         <source>Speed, baud</source>
         <translation>Скорость, бод</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="104" />
+        <location filename="../../wizard/fiscal.py" line="105" />
         <source>General (ОСН)</source>
         <translation>Общая (ОСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="105" />
+        <location filename="../../wizard/fiscal.py" line="106" />
         <source>Simplified, income (УСН доходы)</source>
         <translation>Упрощённая (УСН доходы)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="106" />
+        <location filename="../../wizard/fiscal.py" line="107" />
         <source>Simplified, income less expenses (УСН доходы − расходы)</source>
         <translation>Упрощённая (УСН доходы − расходы)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="107" />
+        <location filename="../../wizard/fiscal.py" line="108" />
         <source>Patent (ПСН)</source>
         <translation>Патент (ПСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="112" />
+        <location filename="../../wizard/fiscal.py" line="113" />
         <source>VAT 22 %</source>
         <translation>НДС 22 %</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="113" />
+        <location filename="../../wizard/fiscal.py" line="114" />
         <source>VAT 10 %</source>
         <translation>НДС 10 %</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="114" />
+        <location filename="../../wizard/fiscal.py" line="115" />
         <source>VAT 0 %</source>
         <translation>НДС 0 %</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="115" />
+        <location filename="../../wizard/fiscal.py" line="116" />
         <source>No VAT</source>
         <translation>Без НДС</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="116" />
+        <location filename="../../wizard/fiscal.py" line="117" />
         <source>VAT 5 % (simplified)</source>
         <translation>НДС 5 % (УСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="117" />
+        <location filename="../../wizard/fiscal.py" line="118" />
         <source>VAT 7 % (simplified)</source>
         <translation>НДС 7 % (УСН)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="119" />
+        <location filename="../../wizard/fiscal.py" line="120" />
         <source>Goods</source>
         <translation>Товар</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="119" />
+        <location filename="../../wizard/fiscal.py" line="120" />
         <source>Service</source>
         <translation>Услуга</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="123" />
+        <location filename="../../wizard/fiscal.py" line="124" />
         <source>Category</source>
         <translation>Категория</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="123" />
+        <location filename="../../wizard/fiscal.py" line="124" />
         <source>VAT</source>
         <translation>НДС</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="123" />
-        <location filename="../../wizard/fiscal.py" line="139" />
+        <location filename="../../wizard/fiscal.py" line="124" />
+        <location filename="../../wizard/fiscal.py" line="140" />
         <source>Payment object</source>
         <translation>Предмет расчёта</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="135" />
+        <location filename="../../wizard/fiscal.py" line="136" />
         <source>What goes on the fiscal receipt</source>
         <translation>Что печатается в кассовом чеке</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="137" />
+        <location filename="../../wizard/fiscal.py" line="138" />
         <source>Taxation</source>
         <translation>Система налогообложения</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="138" />
+        <location filename="../../wizard/fiscal.py" line="139" />
         <source>VAT (every category)</source>
         <translation>НДС (все категории)</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="142" />
+        <location filename="../../wizard/fiscal.py" line="143" />
         <source>Check the register</source>
         <translation>Проверить кассу</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="143" />
+        <location filename="../../wizard/fiscal.py" line="144" />
         <source>Prints an X-report on the register</source>
         <translation>Печатает X-отчёт на кассе</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="202" />
+        <location filename="../../wizard/fiscal.py" line="204" />
         <source>Type the ATOL Web Server's address, such as {example}</source>
         <translation>Введите адрес веб-сервера АТОЛ, например {example}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="204" />
+        <location filename="../../wizard/fiscal.py" line="206" />
         <source>Type the register's address and port, such as {example}</source>
         <translation>Введите адрес и порт кассы, например {example}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="207" />
+        <location filename="../../wizard/fiscal.py" line="209" />
         <source>Type the register's port, such as /dev/ttyACM0 or COM3</source>
         <translation>Введите порт кассы, например /dev/ttyACM0 или COM3</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="273" />
+        <location filename="../../wizard/fiscal.py" line="279" />
         <source>Asking the register for an X-report…</source>
         <translation>Запрашиваю у кассы X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="279" />
+        <location filename="../../wizard/fiscal.py" line="293" />
+        <source>The register works: {model}, fiscal drive {fn}. Its shift is closed, so it prints no X-report now; the register's shift opens with the till's.</source>
+        <translation>Касса работает: {model}, ФН {fn}. Смена на кассе закрыта, поэтому X-отчёт сейчас не печатается; смена кассы откроется вместе со сменой в программе.</translation>
+    </message>
+    <message>
+        <location filename="../../wizard/fiscal.py" line="300" />
         <source>The register works: it printed an X-report (shift {shift}).</source>
         <translation>Касса работает: X-отчёт напечатан (смена {shift}).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="281" />
+        <location filename="../../wizard/fiscal.py" line="302" />
         <source>The register works: it printed an X-report.</source>
         <translation>Касса работает: X-отчёт напечатан.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="288" />
+        <location filename="../../wizard/fiscal.py" line="309" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="308" />
+        <location filename="../../wizard/fiscal.py" line="329" />
         <source>Receipts say «Не является фискальным документом»; the register is rung separately.</source>
         <translation>На чеках написано «Не является фискальным документом»; продажи пробиваются на кассе отдельно.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="310" />
+        <location filename="../../wizard/fiscal.py" line="331" />
         <source>The cashier rings the purchase on the register. The till shows the discount to key in and the amount to collect; scanning the register receipt's QR code records it with the loyalty sale.</source>
         <translation>Кассир пробивает покупку на кассе. Терминал показывает скидку, которую нужно ввести, и сумму к оплате; QR-код кассового чека, отсканированный после этого, привязывает чек к продаже по программе лояльности.</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="314" />
+        <location filename="../../wizard/fiscal.py" line="335" />
         <source>The till prints every fiscal receipt itself through the ATOL Web Server (port 16732 by default).</source>
         <translation>Терминал сам печатает каждый кассовый чек через веб-сервер АТОЛ (по умолчанию порт 16732).</translation>
     </message>
     <message>
-        <location filename="../../wizard/fiscal.py" line="316" />
-        <location filename="../../wizard/fiscal.py" line="317" />
+        <location filename="../../wizard/fiscal.py" line="337" />
+        <location filename="../../wizard/fiscal.py" line="338" />
         <source>The till prints every fiscal receipt itself on the Штрих-М register.</source>
         <translation>Терминал сам печатает каждый кассовый чек на кассе Штрих-М.</translation>
     </message>
@@ -2441,84 +2446,84 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>FiscalDesk</name>
     <message>
-        <location filename="../../fiscal_desk.py" line="53" />
+        <location filename="../../fiscal_desk.py" line="122" />
         <source>X-report of the fiscal register</source>
         <translation>X-отчёт кассы</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="56" />
+        <location filename="../../fiscal_desk.py" line="125" />
         <source>Check receipts with the register</source>
         <translation>Сверить чеки с кассой</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="132" />
+        <location filename="../../fiscal_desk.py" line="218" />
         <source>Register: ready, shift {n} open</source>
         <translation>Касса: готова, открыта смена {n}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="134" />
+        <location filename="../../fiscal_desk.py" line="220" />
         <source>Register: ready</source>
         <translation>Касса: готова</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="125" />
-        <location filename="../../fiscal_desk.py" line="137" />
-        <location filename="../../fiscal_desk.py" line="142" />
+        <location filename="../../fiscal_desk.py" line="211" />
+        <location filename="../../fiscal_desk.py" line="224" />
+        <location filename="../../fiscal_desk.py" line="231" />
         <source>Register: {what}</source>
         <translation>Касса: {what}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="104" />
+        <location filename="../../fiscal_desk.py" line="173" />
         <source>The register's shift is not open: {reason}</source>
         <translation>Смена на кассе не открыта: {reason}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="156" />
+        <location filename="../../fiscal_desk.py" line="245" />
         <source>Administrator</source>
         <translation>Администратор</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="157" />
+        <location filename="../../fiscal_desk.py" line="246" />
         <source>Printing the X-report…</source>
         <translation>Печатаю X-отчёт…</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="162" />
+        <location filename="../../fiscal_desk.py" line="251" />
         <source>The register printed the X-report (shift {n}).</source>
         <translation>Касса напечатала X-отчёт (смена {n}).</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="168" />
+        <location filename="../../fiscal_desk.py" line="257" />
         <source>The register did not print the X-report: {reason}</source>
         <translation>Касса не напечатала X-отчёт: {reason}</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="175" />
+        <location filename="../../fiscal_desk.py" line="264" />
         <source>Checking the receipt with the fiscal register…</source>
         <translation>Ответ кассы потерян: проверяю чек на кассе…</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="190" />
+        <location filename="../../fiscal_desk.py" line="279" />
         <source>The register still does not say whether it printed {n} receipt(s): checking again later.</source>
         <translation>Касса пока не ответила, напечатан ли чек (чеков: {n}): проверю ещё раз позже. Не продавайте эту корзину заново.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="198" />
+        <location filename="../../fiscal_desk.py" line="287" />
         <source>{n} sale(s) the register had printed are saved: do not sell them again.</source>
         <translation>Чек был напечатан, продажа сохранена (продаж: {n}): не продавайте её повторно.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="201" />
+        <location filename="../../fiscal_desk.py" line="290" />
         <source>{n} receipt(s) were not printed: nothing was saved, sell again.</source>
         <translation>Чек не был напечатан (чеков: {n}): ничего не записано, проведите продажу снова.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="204" />
+        <location filename="../../fiscal_desk.py" line="293" />
         <source>No receipt was waiting for the register.</source>
         <translation>Неподтверждённых чеков нет.</translation>
     </message>
     <message>
-        <location filename="../../fiscal_desk.py" line="210" />
+        <location filename="../../fiscal_desk.py" line="299" />
         <source>The register's receipts are not checked yet: {reason}</source>
         <translation>Чеки ещё не сверены с кассой: {reason}</translation>
     </message>
@@ -3323,17 +3328,17 @@ Scan the loyalty card, or press F2 to find by phone or name, F4 to enroll.</sour
 <context>
     <name>PrintService</name>
     <message>
-        <location filename="../../printing.py" line="466" />
+        <location filename="../../printing.py" line="476" />
         <source>There is no receipt to reprint yet</source>
         <translation>Пока нет чека для повторной печати</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="497" />
+        <location filename="../../printing.py" line="508" />
         <source>The receipt could not be prepared: {reason}. The sale is saved; try “Reprint” later.</source>
         <translation>Не удалось подготовить чек: {reason}. Продажа сохранена; позже нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="512" />
+        <location filename="../../printing.py" line="523" />
         <source>The receipt was not printed: {reason}
 
 The sale is saved. Fix the printer, then press “Reprint”.</source>
@@ -3342,17 +3347,17 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 Продажа сохранена. Исправьте принтер и нажмите «Напечатать ещё раз».</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="535" />
+        <location filename="../../printing.py" line="546" />
         <source>Printer</source>
         <translation>Принтер</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="537" />
+        <location filename="../../printing.py" line="548" />
         <source>Reprint</source>
         <translation>Напечатать ещё раз</translation>
     </message>
     <message>
-        <location filename="../../printing.py" line="538" />
+        <location filename="../../printing.py" line="549" />
         <source>Close</source>
         <translation>Закрыть</translation>
     </message>
@@ -4140,7 +4145,12 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
         <translation>Списано с карты: {taken}; возвращено на карту: {given}.</translation>
     </message>
     <message>
-        <location filename="../../refund_dialog.py" line="392" />
+        <location filename="../../refund_dialog.py" line="386" />
+        <source>The register printed the return receipt (FD No. {n}, FS {fp}).</source>
+        <translation>Касса напечатала чек возврата (ФД № {n}, ФП {fp}).</translation>
+    </message>
+    <message>
+        <location filename="../../refund_dialog.py" line="398" />
         <source>Not refunded: {reason}</source>
         <translation>Возврат не оформлен: {reason}</translation>
     </message>
@@ -6292,18 +6302,18 @@ The sale is saved. Fix the printer, then press “Reprint”.</source>
 <context>
     <name>Start</name>
     <message>
-        <location filename="../../main.py" line="244" />
-        <location filename="../../main.py" line="387" />
+        <location filename="../../main.py" line="245" />
+        <location filename="../../main.py" line="388" />
         <source>Restoring the backup…</source>
         <translation>Восстанавливаем резервную копию…</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="328" />
+        <location filename="../../main.py" line="329" />
         <source>Loyalty Terminal is already running on this computer (data folder {folder}).</source>
         <translation>Терминал лояльности уже запущен на этом компьютере (папка данных {folder}).</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="385" />
+        <location filename="../../main.py" line="386" />
         <source>Creating the store…</source>
         <translation>Создаём магазин…</translation>
     </message>
@@ -6400,8 +6410,8 @@ What was found: {problem}</source>
         <translation>Создать новый магазин</translation>
     </message>
     <message>
-        <location filename="../../main.py" line="268" />
-        <location filename="../../main.py" line="275" />
+        <location filename="../../main.py" line="269" />
+        <location filename="../../main.py" line="276" />
         <location filename="../../startup.py" line="300" />
         <location filename="../../startup.py" line="322" />
         <location filename="../../startup.py" line="368" />
