@@ -19,8 +19,10 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -191,6 +193,39 @@ def test_joining_a_chain_without_a_program_seeds_it_with_the_stores(journey: Jou
     assert chain.admin("GET", "/v1/admin/program")["program"]["name"] == store_program(journey.home)
 
 
+# The store's yesterday (the chain's program is the demo's: Moscow), the flags tab's first period.
+YESTERDAY = datetime.now(ZoneInfo(DEMO_PROGRAM["timezone"])).date() - timedelta(days=1)
+
+
+def plant_adjustments(chain: LiveServer, stores: dict[str, int]) -> None:
+    """Eight hand adjustments yesterday in each store, as the server booked them (by Вера at Садовая, by Пётр at
+    Арбат): the chain's pattern «adjustments». Written into the server's database: the journey is about reading."""
+    from server import schema as s
+    from server.store import make_engine
+
+    noon = int(datetime(YESTERDAY.year, YESTERDAY.month, YESTERDAY.day, 9, tzinfo=UTC).timestamp() * 1000)
+    engine = make_engine(chain.database)
+    try:
+        with engine.begin() as conn:
+            rows = [
+                dict(
+                    txn_uid=f"planted-{store}-{i}",
+                    store_id=stores[store],
+                    terminal_id=0,
+                    kind="adjust",
+                    actor=actor,
+                    customer_uid="",
+                    points=10,
+                    booked_at=noon + i * 60_000,
+                )
+                for store, actor in (("Садовая", "Вера"), ("Арбат", "Пётр"))
+                for i in range(8)
+            ]
+            conn.execute(s.privileged.insert(), rows)
+    finally:
+        engine.dispose()
+
+
 def test_a_store_adopts_the_chains_program_and_its_manager_reads_the_chain_after_a_server_login(
     journey: JourneyRunner, chain: LiveServer
 ) -> None:
@@ -207,6 +242,7 @@ def test_a_store_adopts_the_chains_program_and_its_manager_reads_the_chain_after
     finally:
         engine.dispose()
     seen: dict[str, Any] = {}
+    plant_adjustments(chain, stores)
 
     def script(h: Journey) -> None:
         from app.ui.manager.server_login import ServerLoginDialog
@@ -246,6 +282,18 @@ def test_a_store_adopts_the_chains_program_and_its_manager_reads_the_chain_after
         seen["session"] = h.gui(lambda: window.s.chain.logged_in()) and sessions_left(chain, SERVER_MANAGER[0]) == 1
         h.nothing_cut_off(window, "the manager screen on the whole chain")
         h.screenshot("manager-chain")
+        # The suspicious-activity tab, «Вся сеть»: the same server session, her stores' flags only.
+        h.press("Ctrl+5")
+        flags = window._tab("flags")
+        h.wait_for(lambda: flags.scope.isVisible() and flags.shown is not None, "the flags tab to know the chain")
+        tab_to(h, flags.scope, "the flags' scope (this terminal / the whole chain)")
+        press_opening(h, "Down")
+        h.wait_for(lambda: flags.shown_where is not None and flags.shown is not None, "the chain's flags", 60)
+        seen["flags where"] = h.gui(flags.where.text)
+        seen["flags"] = h.gui(lambda: [(f.kind, f.person, f.count) for f in flags.flags])
+        seen["flags period"] = h.gui(lambda: flags.shown)
+        h.nothing_cut_off(window, "the chain's flags")
+        h.screenshot("manager-chain-flags")
         # Closing the manager screen logs out of the server.
         press_opening(h, "Escape")
         h.wait_for(lambda: not shiboken6.isValid(window) or not window.isVisible(), "Esc to close the manager screen")
@@ -259,6 +307,10 @@ def test_a_store_adopts_the_chains_program_and_its_manager_reads_the_chain_after
     assert "Арбат" not in seen["stores"] and seen["shown stores"] == ("Садовая",), seen
     assert seen["figure stores"] == ["Садовая"] and seen["filters"].store == "Садовая", seen
     assert seen["head"].startswith("Магазин «Садовая», по данным сервера: "), seen
+    # The flags tab asked the server, as her: Садовая's planted adjustments, not Арбат's.
+    assert seen["flags where"] == "Отметки ваших магазинов (Садовая), по данным сервера", seen["flags where"]
+    assert seen["flags period"] == (YESTERDAY, YESTERDAY), seen["flags period"]
+    assert seen["flags"] == [("adjustments", "Вера", 8)], seen["flags"]
     # The manager's session is over on the server: a report without it is refused.
     with contextlib.closing(httpx.Client(base_url=chain.url)) as http:
         assert http.get("/v1/reports/dashboard").status_code == 401
