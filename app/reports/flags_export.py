@@ -31,6 +31,8 @@ _WORDS = {
         "spend_after_earn": "Карта {card}: баллы списаны сразу после начисления ({count} раз, {points} баллов)",
         "staff_card": "Карта сотрудника {person} ({card}): {count} покупок за день, из них {own} пробил сам сотрудник",
         "adjustments": "{person}: {count} ручных корректировок баллов за день, всего {points} баллов",
+        "store": "магазин",
+        "stores": "магазины",
         "title": "Подозрительные операции",
         "period": "Период: {first} — {last}",
         "none": "Ничего подозрительного не найдено.",
@@ -42,6 +44,8 @@ _WORDS = {
         "spend_after_earn": "Card {card}: points spent right after they were earned ({count} times, {points} points)",
         "staff_card": "Staff card of {person} ({card}): {count} purchases in a day, {own} rung up by its owner",
         "adjustments": "{person}: {count} manual point adjustments in a day, {points} points in all",
+        "store": "store",
+        "stores": "stores",
         "title": "Suspicious activity",
         "period": "Period: {first} – {last}",
         "none": "Nothing suspicious was found.",
@@ -55,7 +59,7 @@ def describe(flag: Flag, lang: str = "ru") -> str:
     words = _WORDS[lang]
     template = words[flag.kind]
     assert isinstance(template, str)
-    return template.format(
+    sentence = template.format(
         card=flag.card or "—",
         count=flag.count,
         points=flag.points,
@@ -63,6 +67,12 @@ def describe(flag: Flag, lang: str = "ru") -> str:
         own=flag.detail.get("rung_by_owner", 0),
         terminals=", ".join(flag.detail.get("terminals", [])),
     )
+    stores = list(flag.detail.get("stores", []))  # the chain's server names them: whose people to ask
+    if not stores:
+        return sentence
+    where = words["store"] if len(stores) == 1 else words["stores"]
+    assert isinstance(where, str)
+    return f"{sentence}; {where}: {', '.join(stores)}"
 
 
 def _rows(flags: Sequence[Flag], lang: str) -> list[list[str]]:

@@ -46,7 +46,7 @@ def test_the_chain_flags_are_the_servers(chain: LiveChain) -> None:
         ("staff_card", boris, date(2025, 3, 16)),
     ]
     assert got[0].detail["terminals"] == ["Арбат / Арбат-1", "Садовая / Садовая-1"]
-    assert (got[1].person, got[1].count, dict(got[1].detail)) == ("Мария", 4, {"rung_by_owner": 4})
+    assert (got[1].person, got[1].count, dict(got[1].detail)) == ("Мария", 4, {"rung_by_owner": 4, "stores": ["Арбат"]})
     # Read back exactly as the server wrote them.
     raw = chain.server.http.get("/v1/reports/flags", params={"first": "2025-03-01", "last": "2025-03-31"}).json()
     assert [f.to_json() for f in got] == raw["flags"]
@@ -139,6 +139,7 @@ def _drop(key: str) -> Change:
         (_flag("person", ["Мария"], 1), "flags[1].person: expected text or null, got a list"),
         (_flag("detail", "none"), "flags[0].detail: expected an object"),
         (_flag("detail", {"terminals": "Арбат"}), "flags[0].detail.terminals: expected a list of names"),
+        (_flag("detail", {"stores": [7]}, 1), "flags[1].detail.stores: expected a list of names"),
         (_flag("detail", {"rung_by_owner": "4"}, 1), "flags[1].detail.rung_by_owner: expected a whole number"),
         (lambda b: {**b, "first": "yesterday"}, "first: expected an ISO date"),
         (lambda b: {**b, "first": "2025-03-02"}, "the server answered for 2025-03-02..2025-03-31"),

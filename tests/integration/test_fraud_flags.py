@@ -209,7 +209,11 @@ def test_the_chain_flags_a_card_at_two_terminals_within_minutes(
             ("staff_card", boris, "2025-03-16", None),
         ]
         staff = answer.json()["flags"][1]
-        assert (staff["person"], staff["count"], staff["detail"]) == ("Мария", 4, {"rung_by_owner": 4})
+        assert (staff["person"], staff["count"], staff["detail"]) == (
+            "Мария",
+            4,
+            {"rung_by_owner": 4, "stores": ["Арбат"]},
+        )
         # A terminal's token reads no flags; a till's own file never compares terminals.
         assert (
             chain.client.get(

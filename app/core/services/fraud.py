@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -96,9 +96,10 @@ class Flag:
         for name in ("rung_by_owner", "added", "removed"):
             if name in detail:
                 _count(detail[name], f"{where}.detail.{name}")
-        terminals = detail.get("terminals", [])
-        if not isinstance(terminals, list) or not all(isinstance(t, str) for t in terminals):
-            raise ReportFormatError(f"{where}.detail.terminals: expected a list of names, got {_kind(terminals)}")
+        for name in ("terminals", "stores"):
+            names = detail.get(name, [])
+            if not isinstance(names, list) or not all(isinstance(t, str) for t in names):
+                raise ReportFormatError(f"{where}.detail.{name}: expected a list of names, got {_kind(names)}")
         return cls(
             kind,
             parsed,
@@ -218,6 +219,7 @@ class FraudService:
             for kind in KINDS:
                 if kind in wanted:
                     found.extend(getattr(ask, kind)())
+            ask.name_stores(found)
             ask.name_cards(found)
         order = {k: i for i, k in enumerate(KINDS)}
         return sorted(found, key=lambda f: (f.day, order[f.kind], f.card or "", f.person or ""))
@@ -400,6 +402,36 @@ class _Ask:
     def _terminal_names(self) -> dict[int, str]:
         rows = sql.tuples(self.conn, "SELECT t.id, s.name, t.name FROM terminals t JOIN stores s ON s.id = t.store_id")
         return {int(i): f"{store} / {name}" for i, store, name in rows}
+
+    def name_stores(self, flags: list[Flag]) -> None:
+        """On the chain's server: the stores each flag's sales or adjustments were in (its manager asks there).
+
+        A few statements per flag, and flags are few; a card at several tills already names their stores."""
+        if self.scope is not Scope.CHAIN:
+            return
+        names = {int(i): str(n) for i, n in sql.tuples(self.conn, "SELECT id, name FROM stores")}
+        for i, f in enumerate(flags):
+            if f.kind == "card_terminals":
+                continue
+            if f.customer_uid is not None:
+                who: int | str = int(f.customer_uid)
+                statement = (
+                    "SELECT DISTINCT store_id FROM sales WHERE customer_id = :who AND at >= :a AND at < :b"
+                    f" AND {self.day('at')} = :d"
+                )
+            elif f.kind == "adjustments" and f.person is not None:
+                who = f.person
+                statement = (
+                    "SELECT DISTINCT store_id FROM privileged WHERE kind = 'adjust' AND actor = :who"
+                    f" AND booked_at >= :a AND booked_at < :b AND {self.day('booked_at')} = :d"
+                )
+            else:
+                continue
+            number = (f.day - date(1970, 1, 1)).days
+            rows = sql.tuples(self.conn, statement + self.where_store, {**self.span, "who": who, "d": number})
+            stores = sorted({names.get(int(r[0]), str(r[0])) for r in rows})
+            if stores:
+                flags[i] = replace(f, detail={**f.detail, "stores": stores})
 
     def name_cards(self, flags: list[Flag]) -> None:
         """Put each flagged customer's uid and working card in place of the row id the statements give."""

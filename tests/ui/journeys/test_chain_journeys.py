@@ -291,6 +291,7 @@ def test_a_store_adopts_the_chains_program_and_its_manager_reads_the_chain_after
         h.wait_for(lambda: flags.shown_where is not None and flags.shown is not None, "the chain's flags", 60)
         seen["flags where"] = h.gui(flags.where.text)
         seen["flags"] = h.gui(lambda: [(f.kind, f.person, f.count) for f in flags.flags])
+        seen["flags text"] = h.gui(lambda: flags.model.data(flags.model.index(0, 1)))
         seen["flags period"] = h.gui(lambda: flags.shown)
         h.nothing_cut_off(window, "the chain's flags")
         h.screenshot("manager-chain-flags")
@@ -311,6 +312,7 @@ def test_a_store_adopts_the_chains_program_and_its_manager_reads_the_chain_after
     assert seen["flags where"] == "Отметки ваших магазинов (Садовая), по данным сервера", seen["flags where"]
     assert seen["flags period"] == (YESTERDAY, YESTERDAY), seen["flags period"]
     assert seen["flags"] == [("adjustments", "Вера", 8)], seen["flags"]
+    assert seen["flags text"] == "Вера: 8 ручных корректировок баллов за день, всего 80 баллов; магазин: Садовая"
     # The manager's session is over on the server: a report without it is refused.
     with contextlib.closing(httpx.Client(base_url=chain.url)) as http:
         assert http.get("/v1/reports/dashboard").status_code == 401
