@@ -428,7 +428,10 @@ class _Ask:
             else:
                 continue
             number = (f.day - date(1970, 1, 1)).days
-            rows = sql.tuples(self.conn, statement + self.where_store, {**self.span, "who": who, "d": number})
+            # The local day lies within a day either side of the UTC day of that number (zones are within ±14 h):
+            # the index narrows to three days, the day expression keeps exactly the flag's.
+            bounds = {"a": (number - 1) * DAY_MS, "b": (number + 2) * DAY_MS}
+            rows = sql.tuples(self.conn, statement + self.where_store, {**bounds, "who": who, "d": number})
             stores = sorted({names.get(int(r[0]), str(r[0])) for r in rows})
             if stores:
                 flags[i] = replace(f, detail={**f.detail, "stores": stores})
