@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine
 from app.core import db, repo, sql
 from app.core.errors import LoyaltyError
 from app.core.program import Watch
-from app.core.services.report_json import ReportFormatError
+from app.core.services.report_json import ReportFormatError, json_kind
 from app.core.services.reports.results import Period
 from app.core.services.reports.scope import Scope
 from app.core.services.staff import staff_phones
@@ -78,28 +78,28 @@ class Flag:
         """A flag read back from `to_json`'s shape (the chain server's answer), strictly: a field missing or of
         the wrong type, an unknown kind, is a ReportFormatError naming the place (never a half-read flag)."""
         if not isinstance(value, dict):
-            raise ReportFormatError(f"{where}: expected an object, got {_kind(value)}")
+            raise ReportFormatError(f"{where}: expected an object, got {json_kind(value)}")
         kind = value.get("kind")
         if kind not in KINDS:
-            raise ReportFormatError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {_kind(kind)}")
+            raise ReportFormatError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {json_kind(kind)}")
         day = value.get("day")
         try:
             parsed = date.fromisoformat(day) if isinstance(day, str) else None
         except ValueError:
             parsed = None
         if parsed is None:
-            raise ReportFormatError(f"{where}.day: expected an ISO date, got {_kind(day)}")
+            raise ReportFormatError(f"{where}.day: expected an ISO date, got {json_kind(day)}")
         texts = {name: _text_or_none(value, name, where) for name in ("card", "customer_uid", "person")}
         detail = value.get("detail", {})
         if not isinstance(detail, dict) or not all(isinstance(k, str) for k in detail):
-            raise ReportFormatError(f"{where}.detail: expected an object, got {_kind(detail)}")
+            raise ReportFormatError(f"{where}.detail: expected an object, got {json_kind(detail)}")
         for name in ("rung_by_owner", "added", "removed"):
             if name in detail:
                 _count(detail[name], f"{where}.detail.{name}")
         for name in ("terminals", "stores"):
             names = detail.get(name, [])
             if not isinstance(names, list) or not all(isinstance(t, str) for t in names):
-                raise ReportFormatError(f"{where}.detail.{name}: expected a list of names, got {_kind(names)}")
+                raise ReportFormatError(f"{where}.detail.{name}: expected a list of names, got {json_kind(names)}")
         return cls(
             kind,
             parsed,
@@ -112,30 +112,17 @@ class Flag:
         )
 
 
-def _kind(value: Any) -> str:
-    """What a JSON value is, for a refusal's words ("null", "text 'x'", "a decimal number")."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return f"text {value[:40]!r}"
-    return {int: "an integer", float: "a decimal number", list: "a list", dict: "an object"}.get(
-        type(value), type(value).__name__
-    )
-
-
 def _count(value: Any, where: str) -> int:
     """A whole number of zero or more (not a boolean, not 2.0)."""
     if type(value) is not int or value < 0:
-        raise ReportFormatError(f"{where}: expected a whole number of zero or more, got {_kind(value)}")
+        raise ReportFormatError(f"{where}: expected a whole number of zero or more, got {json_kind(value)}")
     return value
 
 
 def _text_or_none(value: dict[str, Any], name: str, where: str) -> str | None:
     text = value.get(name)
     if text is not None and not isinstance(text, str):
-        raise ReportFormatError(f"{where}.{name}: expected text or null, got {_kind(text)}")
+        raise ReportFormatError(f"{where}.{name}: expected text or null, got {json_kind(text)}")
     return text
 
 

@@ -76,19 +76,19 @@ def _fail(where: str, what: str) -> ReportFormatError:
 
 def _read_int(value: Any, where: str) -> int:
     if type(value) is not int:
-        raise _fail(where, f"expected an integer, got {_kind(value)}")
+        raise _fail(where, f"expected an integer, got {json_kind(value)}")
     return value
 
 
 def _read_str(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise _fail(where, f"expected text, got {_kind(value)}")
+        raise _fail(where, f"expected text, got {json_kind(value)}")
     return value
 
 
 def _read_fraction(value: Any, where: str) -> Fraction:
     if not isinstance(value, str) or not _FRACTION.fullmatch(value):
-        raise _fail(where, f'expected an exact fraction like "2/3", got {_kind(value)}')
+        raise _fail(where, f'expected an exact fraction like "2/3", got {json_kind(value)}')
     try:
         return Fraction(value)
     except ZeroDivisionError:
@@ -97,7 +97,7 @@ def _read_fraction(value: Any, where: str) -> Fraction:
 
 def _read_date(value: Any, where: str) -> date:
     if not isinstance(value, str):
-        raise _fail(where, f"expected an ISO date, got {_kind(value)}")
+        raise _fail(where, f"expected an ISO date, got {json_kind(value)}")
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -112,7 +112,8 @@ _SCALARS: dict[Any, Callable[[Any, str], Any]] = {
 }
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """What a JSON value is, for a refusal's words ("null", "text 'x'", "a decimal number")."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -157,7 +158,7 @@ def _make_reader(tp: Any) -> Callable[[Any, str], Any]:
 
         def read_tuple(value: Any, where: str) -> tuple[Any, ...]:
             if not isinstance(value, list):
-                raise _fail(where, f"expected a list, got {_kind(value)}")
+                raise _fail(where, f"expected a list, got {json_kind(value)}")
             return tuple(read_item(v, f"{where}[{i}]") for i, v in enumerate(value))
 
         return read_tuple
@@ -174,7 +175,7 @@ def _object_reader(cls: type) -> Callable[[Any, str], Any]:
 
     def read_object(value: Any, where: str) -> Any:
         if not isinstance(value, dict):
-            raise _fail(where, f"expected an object, got {_kind(value)}")
+            raise _fail(where, f"expected an object, got {json_kind(value)}")
         values = {}
         for name, read in fields:
             if name not in value:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from app.core.identity import card_qr_payload
 from app.fiscal.emulators.atol_web import AtolWebEmulator
@@ -143,6 +143,26 @@ def pay_by_card(h: Journey, shot: str = "") -> None:
     h.press("Return")
 
 
+def close_shift_with_z_report(h: Journey, window: Any, shot: str) -> None:
+    """Manager › «Смена…», Tab to «Закрыть смену», Space, yes: the register prints its Z-report (the register's
+    shift 1) and the status bar shows it ready with no shift; a screenshot, then Esc."""
+    from app.ui.shift import ShiftDialog
+
+    menu_item(h, "Смена…")
+    dialog = h.modal(ShiftDialog)
+    h.wait_for(lambda: dialog.close_button.isVisible(), "«Закрыть смену» offered")
+    tab_to(h, dialog.close_button, "«Закрыть смену»")
+    h.press("Space")
+    h.modal(QMessageBox)
+    key_to_focus(h, "Return")  # yes
+    h.wait_for(lambda: "Касса напечатала Z-отчёт (смена кассы 1)" in dialog.status.text(), "the Z-report")
+    h.nothing_cut_off(dialog, "the closed shift with its Z-report")
+    h.wait_for(lambda: status_bar(window) == "Касса: готова", "the status bar to show the register's shift closed")
+    h.screenshot(shot)
+    press_opening(h, "Escape")
+    h.no_modal()
+
+
 def scan_until(h: Journey, code: str, done: Any, what: str, tries: int = 3) -> Any:
     """Scan a long code until it is taken, as a cashier scans again when the till did not read it.
 
@@ -171,23 +191,7 @@ def test_the_register_is_set_up_in_settings_and_checked_with_an_x_report(
         menu_item(h, "X-отчёт кассы")
         h.wait_for(lambda: "Касса напечатала X-отчёт (смена 1)" in window.checkout.status.text(), "the X-report")
         # Closing the till's shift closes the register's: the Z-report.
-        from PySide6.QtWidgets import QMessageBox
-
-        from app.ui.shift import ShiftDialog
-
-        menu_item(h, "Смена…")
-        dialog = h.modal(ShiftDialog)
-        h.wait_for(lambda: dialog.close_button.isVisible(), "«Закрыть смену» offered")
-        tab_to(h, dialog.close_button, "«Закрыть смену»")
-        h.press("Space")
-        h.modal(QMessageBox)
-        key_to_focus(h, "Return")  # yes
-        h.wait_for(lambda: "Касса напечатала Z-отчёт (смена кассы 1)" in dialog.status.text(), "the Z-report")
-        h.nothing_cut_off(dialog, "the closed shift with its Z-report")
-        h.wait_for(lambda: status_bar(window) == "Касса: готова", "the status bar to show the shift closed")
-        h.screenshot("fiscal-shift-closed")
-        press_opening(h, "Escape")
-        h.no_modal()
+        close_shift_with_z_report(h, window, "fiscal-shift-closed")
 
     journey(script)
     assert [task["type"] for task in atol.printed] == ["reportX", "openShift", "reportX", "closeShift"]

@@ -12,12 +12,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox, QRadioButton
+from PySide6.QtWidgets import QRadioButton
 
 from app.fiscal.emulators.shtrih_emulator import FnDocument, ShtrihEmulator
 from tests.ui.journeys.harness import MANAGER, STORE_NAME, Journey, JourneyFailed, JourneyRunner, log_in, open_shift
-from tests.ui.journeys.test_fiscal_journeys import fill_basket, menu_item, pay_by_card, query, status_bar
-from tests.ui.journeys.test_manager_journeys import key_to_focus, press_opening, tab_to
+from tests.ui.journeys.test_fiscal_journeys import (
+    close_shift_with_z_report,
+    fill_basket,
+    menu_item,
+    pay_by_card,
+    query,
+    status_bar,
+)
+from tests.ui.journeys.test_manager_journeys import press_opening, tab_to
 from tests.ui.test_refund_slip_fiscal import pdf_text
 
 
@@ -146,7 +153,6 @@ def test_shtrih_from_the_wizard_a_card_sale_with_points_its_refund_and_the_z_rep
     def script(h: Journey) -> None:
         from app.ui.pin_dialog import PinDialog
         from app.ui.refund_dialog import RefundDialog
-        from app.ui.shift import ShiftDialog
 
         window = till_with_shtrih(h, shtrih, shot="shtrih-wizard")
         h.screenshot("shtrih-status-bar")
@@ -184,19 +190,7 @@ def test_shtrih_from_the_wizard_a_card_sale_with_points_its_refund_and_the_z_rep
         press_opening(h, "Escape")
         h.no_modal()
         # Closing the till's shift closes the register's: the Z-report.
-        menu_item(h, "Смена…")
-        shift = h.modal(ShiftDialog)
-        h.wait_for(lambda: shift.close_button.isVisible(), "«Закрыть смену» offered")
-        tab_to(h, shift.close_button, "«Закрыть смену»")
-        h.press("Space")
-        h.modal(QMessageBox)
-        key_to_focus(h, "Return")  # yes
-        h.wait_for(lambda: "Касса напечатала Z-отчёт" in shift.status.text(), "the Z-report")
-        h.nothing_cut_off(shift, "the closed shift with its Z-report")
-        h.wait_for(lambda: status_bar(window) == "Касса: готова", "the status bar to show the register's shift closed")
-        h.screenshot("shtrih-shift-closed")
-        press_opening(h, "Escape")
-        h.no_modal()
+        close_shift_with_z_report(h, window, "shtrih-shift-closed")
 
     journey(script)
     quote = seen["quote"]
