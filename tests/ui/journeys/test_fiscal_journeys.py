@@ -163,6 +163,24 @@ def close_shift_with_z_report(h: Journey, window: Any, shot: str) -> None:
     h.no_modal()
 
 
+def refund_whole_sale(h: Journey, sale_id: int) -> Any:
+    """F9, the sale's number, Enter, Enter (everything back), the manager's PIN: returns the refund dialog,
+    still open, with the refund done or refused."""
+    from app.ui.pin_dialog import PinDialog
+    from app.ui.refund_dialog import RefundDialog
+
+    h.press("F9")
+    dialog = h.modal(RefundDialog)
+    h.type(str(sale_id))
+    h.press("Return")
+    h.wait_for(lambda: dialog.sale is not None and dialog.confirm.hasFocus(), "the sale in the refund screen")
+    h.press("Return")
+    h.modal(PinDialog)
+    h.type(MANAGER[1])
+    h.press("Return")
+    return dialog
+
+
 def scan_until(h: Journey, code: str, done: Any, what: str, tries: int = 3) -> Any:
     """Scan a long code until it is taken, as a cashier scans again when the till did not read it.
 
@@ -219,19 +237,8 @@ def test_a_card_sale_with_points_prints_one_fiscal_receipt_of_what_the_customer_
         h.wait_for(lambda: any((h.home / "receipts").glob("*.pdf")), "the slip")
         h.screenshot("fiscal-sold")
         # The refund registers a sellReturn the same way (the manager's PIN approves it).
-        from app.ui.pin_dialog import PinDialog
-        from app.ui.refund_dialog import RefundDialog
-
         sale_id = query(h, "SELECT max(id) FROM sales")[0][0]
-        h.press("F9")
-        dialog = h.modal(RefundDialog)
-        h.type(str(sale_id))
-        h.press("Return")
-        h.wait_for(lambda: dialog.sale is not None and dialog.confirm.hasFocus(), "the sale in the refund screen")
-        h.press("Return")
-        h.modal(PinDialog)
-        h.type(MANAGER[1])
-        h.press("Return")
+        dialog = refund_whole_sale(h, sale_id)
         h.wait_for(lambda: dialog.last_refund is not None, "the refund")
         seen["refund"] = h.gui(lambda: dialog.last_refund.money_back)
         seen["refund_text"] = h.gui(dialog.status.text)

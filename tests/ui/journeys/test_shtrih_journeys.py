@@ -22,6 +22,7 @@ from tests.ui.journeys.test_fiscal_journeys import (
     menu_item,
     pay_by_card,
     query,
+    refund_whole_sale,
     status_bar,
 )
 from tests.ui.journeys.test_manager_journeys import press_opening, tab_to
@@ -151,8 +152,6 @@ def test_shtrih_from_the_wizard_a_card_sale_with_points_its_refund_and_the_z_rep
     seen: dict[str, Any] = {}
 
     def script(h: Journey) -> None:
-        from app.ui.pin_dialog import PinDialog
-        from app.ui.refund_dialog import RefundDialog
 
         window = till_with_shtrih(h, shtrih, shot="shtrih-wizard")
         h.screenshot("shtrih-status-bar")
@@ -171,15 +170,7 @@ def test_shtrih_from_the_wizard_a_card_sale_with_points_its_refund_and_the_z_rep
         h.screenshot("shtrih-sold")
         # The refund (F9, the sale's number, Enter, Enter, the manager's PIN): a return receipt on the register.
         sale_id = query(h, "SELECT max(id) FROM sales")[0][0]
-        h.press("F9")
-        dialog = h.modal(RefundDialog)
-        h.type(str(sale_id))
-        h.press("Return")
-        h.wait_for(lambda: dialog.sale is not None and dialog.confirm.hasFocus(), "the sale in the refund screen")
-        h.press("Return")
-        h.modal(PinDialog)
-        h.type(MANAGER[1])
-        h.press("Return")
+        dialog = refund_whole_sale(h, sale_id)
         h.wait_for(lambda: dialog.last_refund is not None, "the refund")
         h.wait_for(lambda: "ФД №" in dialog.status.text(), "the register's return receipt named")
         seen["refund"] = h.gui(lambda: dialog.last_refund.money_back)
@@ -252,20 +243,11 @@ def test_shtrih_out_of_paper_is_refused_in_russian_nothing_is_written_and_the_re
         h.wait_for(lambda: status_bar(window).startswith("Касса: готова"), "the status bar to forget the paper")
         # The paper runs out again before the refund: refused the same way, nothing written, Enter again prints.
         from app.ui.pin_dialog import PinDialog
-        from app.ui.refund_dialog import RefundDialog
 
         sale_id = query(h, "SELECT max(id) FROM sales")[0][0]
         shtrih.paper = False
         before = dump(h)
-        h.press("F9")
-        dialog = h.modal(RefundDialog)
-        h.type(str(sale_id))
-        h.press("Return")
-        h.wait_for(lambda: dialog.sale is not None and dialog.confirm.hasFocus(), "the sale in the refund screen")
-        h.press("Return")
-        h.modal(PinDialog)
-        h.type(MANAGER[1])
-        h.press("Return")
+        dialog = refund_whole_sale(h, sale_id)
         h.wait_for(
             lambda: dialog.status.text().startswith("Возврат не оформлен: В кассе закончилась бумага"),
             "the refund refused in Russian",
