@@ -27,12 +27,17 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import shiboken6
-from PySide6.QtWidgets import QApplication, QMenu
 
 from app.core.demo import DEMO_PROGRAM
 from tests.chain_live import LiveServer, live_server
-from tests.ui.journeys.harness import MANAGER, Journey, JourneyFailed, JourneyRunner, till_ready
-from tests.ui.journeys.test_manager_journeys import focus_is, key_to_focus, open_manager, press_opening, tab_to
+from tests.ui.journeys.harness import Journey, JourneyFailed, JourneyRunner, till_ready
+from tests.ui.journeys.test_manager_journeys import (
+    focus_is,
+    open_manager,
+    open_settings,
+    press_opening,
+    tab_to,
+)
 
 CHAIN_PROGRAM = {**DEMO_PROGRAM, "name": "Сеть «Зерно»: единая программа"}
 SERVER_MANAGER = ("olga", "olga-server-pass-1")
@@ -43,29 +48,6 @@ def chain(tmp_path: Path) -> Iterator[LiveServer]:
     """The chain's server on SQLite, with no program yet."""
     with live_server(str(tmp_path / "server.sqlite3")) as live:
         yield live
-
-
-def open_settings(h: Journey) -> Any:
-    """Alt+У (the «Управляющий» menu), the arrows to «Настройки…», Enter, the manager's PIN: the settings dialog."""
-    from app.ui.pin_dialog import PinDialog
-    from app.ui.settings_dialog import SettingsDialog
-
-    press_opening(h, "Alt+У")
-    menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
-    assert isinstance(menu, QMenu)
-    for _ in range(len(h.gui(lambda: menu.actions())) + 1):
-        active = h.gui(lambda: menu.activeAction().text() if menu.activeAction() is not None else "")
-        if active == "Настройки…":
-            break
-        key_to_focus(h, "Down")
-        h.wait_for(lambda: True, "a moment")
-    else:
-        raise JourneyFailed("no «Настройки…» in the Manager menu")
-    key_to_focus(h, "Return")
-    h.modal(PinDialog)
-    h.type(MANAGER[1])
-    press_opening(h, "Return")
-    return h.modal(SettingsDialog)
 
 
 def server_page(h: Journey, dialog: Any) -> Any:

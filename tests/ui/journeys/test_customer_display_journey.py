@@ -11,12 +11,12 @@ from __future__ import annotations
 import sqlite3
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.core.identity import card_qr_payload
 from app.ui import i18n
-from tests.ui.journeys.harness import MANAGER, Journey, JourneyFailed, JourneyRunner, clipped, till_ready
-from tests.ui.journeys.test_manager_journeys import focus_is, key_to_focus, press_opening, tab_to
+from tests.ui.journeys.harness import Journey, JourneyRunner, clipped, till_ready
+from tests.ui.journeys.test_manager_journeys import focus_is, open_settings, tab_to
 from tests.ui.journeys.test_till_journeys import richest_card
 
 
@@ -34,8 +34,6 @@ def plain(text: str) -> str:
 
 def test_the_manager_turns_the_display_on_and_the_customer_sees_the_checkout_live(journey: JourneyRunner) -> None:
     from app.ui.customer_display import DisplayHost
-    from app.ui.pin_dialog import PinDialog
-    from app.ui.settings_dialog import SettingsDialog
 
     def script(h: Journey) -> None:
         window = till_ready(h)
@@ -43,21 +41,7 @@ def test_the_manager_turns_the_display_on_and_the_customer_sees_the_checkout_liv
         assert host is not None and not h.gui(host.display.isVisible), "off until the manager turns it on"
 
         # Alt+У, down to «Настройки…», Enter, the manager's PIN.
-        press_opening(h, "Alt+У")
-        menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
-        assert isinstance(menu, QMenu)
-        for _ in range(len(h.gui(menu.actions)) + 1):
-            active = h.gui(lambda: menu.activeAction().text() if menu.activeAction() is not None else "")
-            if active == "Настройки…":
-                break
-            key_to_focus(h, "Down")
-        else:
-            raise JourneyFailed("no «Настройки…» in the Manager menu")
-        key_to_focus(h, "Return")
-        h.modal(PinDialog)
-        h.type(MANAGER[1])
-        press_opening(h, "Return")
-        dialog = h.modal(SettingsDialog)
+        dialog = open_settings(h)
 
         # The «Экран покупателя» page: the tab bar, Right to it; Tab, Space on the box; Tab, the arrows to the screen.
         tab_to(h, dialog.tabs.tabBar(), "the settings' pages")

@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core.identity import card_qr_payload
 from app.fiscal.emulators.atol_web import AtolWebEmulator
 from tests.ui.journeys.harness import MANAGER, Journey, JourneyFailed, JourneyRunner, till_ready
-from tests.ui.journeys.test_manager_journeys import key_to_focus, press_opening, tab_to
+from tests.ui.journeys.test_manager_journeys import key_to_focus, menu_item, open_settings, press_opening, tab_to
 from tests.ui.journeys.test_till_journeys import richest_card
 
 
@@ -34,34 +34,6 @@ def query(h: Journey | JourneyRunner, sql: str, *args: object) -> list[tuple[Any
     """Read the store's SQLite file beside the running program (as any second reader may)."""
     with sqlite3.connect(h.home / "terminal.sqlite3") as db:
         return db.execute(sql, args).fetchall()
-
-
-def menu_item(h: Journey, text: str) -> None:
-    """Alt+У (the «Управляющий» menu), the arrows to the item, Enter."""
-    press_opening(h, "Alt+У")
-    menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
-    assert isinstance(menu, QMenu)
-    for _ in range(len(h.gui(lambda: menu.actions())) + 1):
-        active = h.gui(lambda: menu.activeAction().text() if menu.activeAction() is not None else "")
-        if active == text:
-            break
-        key_to_focus(h, "Down")
-        h.wait_for(lambda: True, "a moment")
-    else:
-        raise JourneyFailed(f"no «{text}» in the Manager menu")
-    key_to_focus(h, "Return")
-
-
-def open_settings(h: Journey) -> Any:
-    """Manager › «Настройки…», the manager's PIN: the settings."""
-    from app.ui.pin_dialog import PinDialog
-    from app.ui.settings_dialog import SettingsDialog
-
-    menu_item(h, "Настройки…")
-    h.modal(PinDialog)
-    h.type(MANAGER[1])
-    press_opening(h, "Return")
-    return h.modal(SettingsDialog)
 
 
 def set_register(h: Journey, mode: str, url: str = "", *, check: bool = False, shot: str = "") -> Any:

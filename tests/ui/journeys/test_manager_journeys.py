@@ -20,7 +20,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
 from tests.ui.journeys.harness import MANAGER, Journey, JourneyFailed, JourneyRunner, key_combination, till_ready
 
@@ -136,6 +136,34 @@ def key_to_focus(h: Journey, name: str) -> None:
 
     h.log.append(name)
     h.gui(lambda: QTimer.singleShot(0, send))
+
+
+def menu_item(h: Journey, text: str) -> None:
+    """Alt+У (the «Управляющий» menu), the arrows to the item, Enter."""
+    press_opening(h, "Alt+У")
+    menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
+    assert isinstance(menu, QMenu)
+    for _ in range(len(h.gui(lambda: menu.actions())) + 1):
+        active = h.gui(lambda: menu.activeAction().text() if menu.activeAction() is not None else "")
+        if active == text:
+            break
+        key_to_focus(h, "Down")
+        h.wait_for(lambda: True, "a moment")
+    else:
+        raise JourneyFailed(f"no «{text}» in the Manager menu")
+    key_to_focus(h, "Return")
+
+
+def open_settings(h: Journey) -> Any:
+    """Manager › «Настройки…», the manager's PIN: the settings."""
+    from app.ui.pin_dialog import PinDialog
+    from app.ui.settings_dialog import SettingsDialog
+
+    menu_item(h, "Настройки…")
+    h.modal(PinDialog)
+    h.type(MANAGER[1])
+    press_opening(h, "Return")
+    return h.modal(SettingsDialog)
 
 
 # ----------------------------------------------------------------------------- the journeys
@@ -379,30 +407,10 @@ def test_card_tools_points_cashiers_and_the_audit_log(journey: JourneyRunner) ->
 
 
 def test_settings_a_backup_and_its_restore_from_the_managers_menu(journey: JourneyRunner) -> None:
-    from PySide6.QtWidgets import QMenu
-
-    from app.ui.pin_dialog import PinDialog
-    from app.ui.settings_dialog import SettingsDialog
-
     def script(h: Journey) -> None:
         till_ready(h)
-        # Alt+У opens the «Управляющий» menu; the arrows walk it to «Настройки…», Enter.
-        press_opening(h, "Alt+У")
-        menu = h.wait_for(lambda: QApplication.activePopupWidget(), "the Manager menu")
-        assert isinstance(menu, QMenu)
-        for _ in range(len(h.gui(lambda: menu.actions())) + 1):
-            active = h.gui(lambda: menu.activeAction().text() if menu.activeAction() is not None else "")
-            if active == "Настройки…":
-                break
-            key_to_focus(h, "Down")
-            h.wait_for(lambda: True, "a moment")
-        else:
-            raise JourneyFailed("no «Настройки…» in the Manager menu")
-        key_to_focus(h, "Return")
-        h.modal(PinDialog)
-        h.type(MANAGER[1])
-        press_opening(h, "Return")
-        dialog = h.modal(SettingsDialog)
+        # Alt+У opens the «Управляющий» menu; the arrows walk it to «Настройки…», Enter; the manager's PIN.
+        dialog = open_settings(h)
         # The «Backups» page: the tab bar, Right to it, then «Back up now».
         tab_to(h, dialog.tabs.tabBar(), "the settings' pages")
         for _ in range(h.gui(lambda: dialog.tabs.count())):

@@ -19,13 +19,12 @@ from tests.ui.journeys.harness import MANAGER, STORE_NAME, Journey, JourneyFaile
 from tests.ui.journeys.test_fiscal_journeys import (
     close_shift_with_z_report,
     fill_basket,
-    menu_item,
     pay_by_card,
     query,
     refund_whole_sale,
     status_bar,
 )
-from tests.ui.journeys.test_manager_journeys import press_opening, tab_to
+from tests.ui.journeys.test_manager_journeys import menu_item, press_opening, tab_to
 from tests.ui.test_refund_slip_fiscal import pdf_text
 
 
