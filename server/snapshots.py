@@ -92,20 +92,17 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
             )
         ):
             years[r.customer_id].append(int(r.year))
-        for r in conn.execute(
-            select(t.sales.c.customer_id, t.sales.c.at, t.sales.c.total).where(_member(t.sales.c.customer_id, chunk))
-        ):
-            at = int(r.at)
-            spend[r.customer_id][at] = spend[r.customer_id].get(at, 0) + int(r.total)
+        # One reading of the customers' sales serves both the spend at their instants and the recent sales.
         for r in conn.execute(
             select(
-                t.sales.c.customer_id, t.sales.c.at, t.sales.c.earned,
+                t.sales.c.customer_id, t.sales.c.id, t.sales.c.at, t.sales.c.total, t.sales.c.earned,
                 (t.sales.c.redeemed_points + t.sales.c.reward_points).label("spent"),
-            )
-            .where(_member(t.sales.c.customer_id, chunk), t.sales.c.at > since)
-            .order_by(t.sales.c.at, t.sales.c.id)
+            ).where(_member(t.sales.c.customer_id, chunk))
         ):  # fmt: skip
-            recent[r.customer_id].append([int(r.at), int(r.earned), int(r.spent)])
+            at = int(r.at)
+            spend[r.customer_id][at] = spend[r.customer_id].get(at, 0) + int(r.total)
+            if at > since:
+                recent[r.customer_id].append([at, int(r.id), int(r.earned), int(r.spent)])
         for r in conn.execute(
             select(t.refunds.c.customer_id, t.refunds.c.at, t.refunds.c.money_back).where(
                 _member(t.refunds.c.customer_id, chunk)
@@ -157,7 +154,7 @@ def customer_snapshots(conn: Connection, rows: Sequence[Any], scope: Select[Any]
             # The daily card limits count across the chain (fraud.md, "Daily limits"): the customer's sales
             # of the last RECENT_SALES_MS as [at, points earned, points paid], one per sale, a sale of
             # nothing earned or paid included (it counts for card_sales).
-            "recent_sales": recent[row.id],
+            "recent_sales": [[at, earned, spent] for at, _, earned, spent in sorted(recent[row.id])],
         }
         for row in rows
     ]
