@@ -360,12 +360,10 @@ class DashboardTab(QWidget):
 
     def _server_login(self) -> bool:
         """True when the manager is logged in to the server (asked now when not yet)."""
-        from app.ui.manager.server_login import ServerLoginDialog
+        from app.ui.manager.server_login import logged_in
 
         assert self.s.chain is not None and self.chain_worker is not None
-        if self.s.chain.logged_in():
-            return True
-        return ServerLoginDialog(self.s.chain, self.chain_worker, self).ask()
+        return logged_in(self.s.chain, self.chain_worker, self)
 
     # ------------------------------------------------------------------ loading
 

@@ -229,12 +229,10 @@ class FlagsTab(QWidget):
 
     def _server_login(self) -> bool:
         """True when the manager is logged in to the server (the dashboard's login dialog, asked now if not)."""
-        from app.ui.manager.server_login import ServerLoginDialog
+        from app.ui.manager.server_login import logged_in
 
         assert self.chain is not None and self.chain_worker is not None
-        if self.chain.logged_in():
-            return True
-        return ServerLoginDialog(self.chain, self.chain_worker, self).ask()
+        return logged_in(self.chain, self.chain_worker, self)
 
     @Slot()
     def log_in(self) -> None:

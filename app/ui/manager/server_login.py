@@ -18,7 +18,7 @@ from app.ui.pin_dialog import set_status
 from app.ui.wording import explain
 from app.ui.worker import Worker
 
-__all__ = ["ServerLoginDialog"]
+__all__ = ["ServerLoginDialog", "logged_in"]
 
 
 def _login(chain: ChainReports, name: str, password: str) -> LoyaltyError | None:
@@ -28,6 +28,11 @@ def _login(chain: ChainReports, name: str, password: str) -> LoyaltyError | None
     except LoyaltyError as exc:
         return exc
     return None
+
+
+def logged_in(chain: ChainReports, worker: Worker, parent: QWidget) -> bool:
+    """True when the manager is logged in to the server, the login dialog asked first when not yet."""
+    return chain.logged_in() or ServerLoginDialog(chain, worker, parent).ask()
 
 
 class ServerLoginDialog(QDialog):
